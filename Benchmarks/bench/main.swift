@@ -1,0 +1,2 @@
+import TFLiteEngine
+print("bench: not yet implemented")

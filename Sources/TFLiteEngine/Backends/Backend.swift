@@ -1,0 +1,21 @@
+/// Runs a prepared graph's kernels. The interpreter talks to execution only
+/// through this seam, so new backends plug in without touching it.
+protocol ExecutionBackend: AnyObject {
+    var name: String { get }
+    /// Number of workers that may run tiles concurrently (each gets its own scratch).
+    var workerCount: Int { get }
+    /// Runs the steps in order.
+    func run(_ steps: [PreparedGraph.Step])
+}
+
+/// The default backend: every kernel, in order, on the calling thread.
+final class CPUBackend: ExecutionBackend {
+    let name = "cpu"
+    let workerCount = 1
+
+    func run(_ steps: [PreparedGraph.Step]) {
+        for step in steps {
+            step.kernel.run(tiles: 0..<step.kernel.tileCount, worker: 0)
+        }
+    }
+}

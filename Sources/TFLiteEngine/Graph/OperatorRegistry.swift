@@ -1,0 +1,78 @@
+/// How the engine runs one kind of operator.
+struct OperatorRegistration: Sendable {
+    /// Highest operator version this kernel understands.
+    let maxVersion: Int
+    /// Output 0 may share input 0's memory (RESHAPE-like ops that do not change bytes).
+    var aliasesInput: Bool = false
+    /// Whether the op may be evaluated once at prepare when all its inputs are constant.
+    var foldable: Bool = true
+    /// Checks the node and returns its kernel (TFLite's Prepare).
+    let prepare: @Sendable (PrepareContext) throws -> Kernel
+}
+
+/// The table of operators the engine supports.
+///
+/// Each op lives in its own file under `Kernels/` and exposes a
+/// `registration`; this table maps schema codes to them. Keep one line per
+/// op, grouped as below.
+enum OperatorRegistry {
+    static let builtins: [BuiltinOperator: OperatorRegistration] = {
+        var r: [BuiltinOperator: OperatorRegistration] = [:]
+        // Convolution and matrix multiplication
+        r[.conv2D] = Conv2D.registration
+        r[.depthwiseConv2D] = DepthwiseConv2D.registration
+        r[.fullyConnected] = FullyConnected.registration
+        // Pooling and reductions
+        r[.maxPool2D] = Pool2D.maxRegistration
+        r[.averagePool2D] = Pool2D.averageRegistration
+        r[.mean] = Mean.registration
+        // Element-wise
+        r[.add] = Add.registration
+        r[.softmax] = Softmax.registration
+        // Shape and layout
+        r[.reshape] = Reshape.registration
+        r[.concatenation] = Concatenation.registration
+        r[.pad] = Pad.registration
+        return r
+    }()
+
+    /// Custom operators, by custom code.
+    static let customs: [String: OperatorRegistration] = [:]
+
+    /// The registration for an operator code, or why there is none.
+    static func lookup(_ code: OperatorCodeDef) -> Result<OperatorRegistration, UnsupportedReason> {
+        let registration: OperatorRegistration?
+        if code.builtinCode == .custom {
+            registration = customs[code.customCode ?? ""]
+            guard let registration else { return .failure(.init(text: "custom operator without a kernel")) }
+            return check(registration, code)
+        }
+        registration = builtins[code.builtinCode]
+        guard let registration else {
+            let known = code.builtinCode.rawValue >= 0 && Int(code.builtinCode.rawValue) < BuiltinOperator.names.count
+            return .failure(.init(text: known ? "no kernel for this builtin operator" : "unknown builtin code \(code.builtinCode.rawValue)"))
+        }
+        return check(registration, code)
+    }
+
+    private static func check(_ r: OperatorRegistration, _ code: OperatorCodeDef) -> Result<OperatorRegistration, UnsupportedReason> {
+        guard code.version >= 1, code.version <= r.maxVersion else {
+            return .failure(.init(text: "version \(code.version) is not supported (up to \(r.maxVersion))"))
+        }
+        return .success(r)
+    }
+
+    struct UnsupportedReason: Error { let text: String }
+
+    /// Every operator of the main subgraph without a kernel, in node order.
+    static func unsupportedOperators(in model: ModelDef) -> [UnsupportedOperator] {
+        var result: [UnsupportedOperator] = []
+        for (n, op) in model.subgraphs[0].operators.enumerated() {
+            let code = model.operatorCodes[op.opcodeIndex]
+            if case let .failure(reason) = lookup(code) {
+                result.append(UnsupportedOperator(name: code.name, version: code.version, nodeIndex: n, reason: reason.text))
+            }
+        }
+        return result
+    }
+}

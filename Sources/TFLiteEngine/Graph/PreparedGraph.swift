@@ -1,0 +1,192 @@
+/// The main subgraph after prepare: tensor shapes computed, every node's
+/// kernel created, nodes whose inputs are all constant folded away, and the
+/// arena planned.
+final class PreparedGraph {
+    let model: Model
+    var tensors: [TensorSlot]
+    let nodes: [Node]
+    let inputs: [Int]
+    let outputs: [Int]
+    /// Nodes that run at invoke, in order, with their kernels.
+    private(set) var steps: [Step] = []
+    /// Nodes evaluated once at prepare (all inputs constant).
+    private(set) var foldedNodes: [Int] = []
+
+    struct Step {
+        let node: Node
+        let kernel: Kernel
+        /// Output 0 shares input 0's memory.
+        let aliasesInput: Bool
+    }
+
+    init(model: Model) throws {
+        self.model = model
+        let subgraph = model.mainSubgraph
+        let def = model.def
+        var tensors: [TensorSlot] = []
+        tensors.reserveCapacity(subgraph.tensors.count)
+        for (t, tensor) in subgraph.tensors.enumerated() {
+            var slot = TensorSlot(
+                index: t, name: tensor.name, type: tensor.type, shape: tensor.shape,
+                quantization: tensor.quantization, sparsity: tensor.sparsity, isVariable: tensor.isVariable,
+                constant: nil, constantOwner: nil)
+            if !tensor.isVariable, let bytes = model.bufferBytes(tensor.buffer), let base = bytes.baseAddress {
+                let alignment = min(tensor.type.byteSize ?? 1, 16)
+                if Int(bitPattern: base) % alignment == 0 {
+                    slot.constant = base
+                } else {
+                    // Misaligned constant data: one aligned copy, shared by all interpreters.
+                    let copy = model.sharedConstants.value(for: "aligned-buffer-\(tensor.buffer)") { () -> AlignedBuffer in
+                        let b = AlignedBuffer(byteCount: bytes.count)
+                        b.pointer.copyMemory(from: base, byteCount: bytes.count)
+                        return b
+                    }
+                    slot.constant = UnsafeRawPointer(copy.pointer)
+                    slot.constantOwner = copy
+                }
+            }
+            tensors.append(slot)
+        }
+        self.tensors = tensors
+        self.inputs = subgraph.inputs
+        self.outputs = subgraph.outputs
+        self.nodes = subgraph.operators.enumerated().map { n, op in
+            let code = def.operatorCodes[op.opcodeIndex]
+            let custom = op.customOptions.map { UnsafeRawBufferPointer(start: model.bytes.base + $0.lowerBound, count: $0.count) }
+            return Node(
+                index: n, op: code.builtinCode, customCode: code.customCode, version: code.version,
+                inputs: op.inputs, outputs: op.outputs, optionsType: op.builtinOptionsType,
+                options: op.builtinOptions, customOptions: custom)
+        }
+    }
+
+    /// Runs every node's prepare in order, folding constant subgraphs.
+    func prepare() throws {
+        let unsupported = OperatorRegistry.unsupportedOperators(in: model.def)
+        guard unsupported.isEmpty else { throw InterpreterError.unsupportedOperators(unsupported) }
+        for node in nodes {
+            let code = model.def.operatorCodes[model.mainSubgraph.operators[node.index].opcodeIndex]
+            guard case let .success(registration) = OperatorRegistry.lookup(code) else {
+                throw InterpreterError.invalidOperator(node: node.index, op: node.name, reason: "no kernel")
+            }
+            for t in node.outputs where tensors[t].type.byteSize == nil {
+                throw InterpreterError.invalidOperator(node: node.index, op: node.name, reason: "output '\(tensors[t].name)' has type \(tensors[t].type), which the engine cannot store")
+            }
+            let kernel = try registration.prepare(PrepareContext(node: node, graph: self))
+            let presentInputs = node.inputs.filter { $0 >= 0 }
+            let allConstant = !presentInputs.isEmpty && presentInputs.allSatisfy { tensors[$0].isConstant }
+            if registration.foldable && allConstant && node.outputs.allSatisfy({ !tensors[$0].isVariable }) {
+                try fold(node, kernel)
+                foldedNodes.append(node.index)
+            } else {
+                steps.append(Step(node: node, kernel: kernel, aliasesInput: registration.aliasesInput))
+            }
+        }
+    }
+
+    /// Evaluates a node whose inputs are all constant, once per model (the
+    /// result is shared by every interpreter of the model).
+    private func fold(_ node: Node, _ kernel: Kernel) throws {
+        let shapes = node.inputs.map { $0 >= 0 ? "\(tensors[$0].shape)" : "-" }.joined(separator: ";")
+        let key = "fold-\(node.index)-\(shapes)"
+        let folded = model.sharedConstants.value(for: key) { () -> FoldedOutputs in
+            let buffers = node.outputs.map { AlignedBuffer(byteCount: tensors[$0].byteCount) }
+            let addresses = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: max(tensors.count, 1))
+            defer { addresses.deallocate() }
+            let scratch = AlignedBuffer(byteCount: kernel.scratchBytesPerWorker)
+            for t in tensors.indices { addresses[t] = scratch.pointer }
+            for t in node.inputs where t >= 0 {
+                if let c = tensors[t].constant { addresses[t] = UnsafeMutableRawPointer(mutating: c) }
+            }
+            for (i, t) in node.outputs.enumerated() { addresses[t] = buffers[i].pointer }
+            kernel.bind(TensorMemory(addresses: addresses, tensorCount: tensors.count, scratch: scratch.pointer))
+            kernel.runAll()
+            return FoldedOutputs(buffers: buffers)
+        }
+        for (i, t) in node.outputs.enumerated() {
+            tensors[t].constant = UnsafeRawPointer(folded.buffers[i].pointer)
+            tensors[t].constantOwner = folded
+        }
+    }
+
+    // MARK: Memory planning
+
+    /// The arena layout for the steps that run at invoke.
+    struct MemoryPlan {
+        /// Arena offset per tensor index (nil: constant, unused or zero-sized).
+        var tensorOffsets: [Int?]
+        /// Arena offset of each step's scratch area (nil: none).
+        var scratchOffsets: [Int?]
+        var totalBytes: Int
+        /// The requests given to the planner (kept for overlap tests).
+        var requests: [ArenaPlanner.Request]
+        var plan: ArenaPlanner.Plan
+    }
+
+    /// Plans tensor lifetimes by step index; graph inputs, outputs and
+    /// variables live for the whole run. Aliasing outputs share their
+    /// input's allocation, whose lifetime is extended to cover them.
+    func planMemory(workers: Int) throws -> MemoryPlan {
+        let end = steps.count
+        var first = [Int](repeating: Int.max, count: tensors.count)
+        var last = [Int](repeating: -1, count: tensors.count)
+        var root = Array(tensors.indices)
+        func find(_ t: Int) -> Int { var t = t; while root[t] != t { t = root[t] }; return t }
+        func touch(_ t: Int, _ step: Int) {
+            let r = find(t)
+            first[r] = min(first[r], step)
+            last[r] = max(last[r], step)
+        }
+        for t in inputs + outputs where !tensors[t].isConstant {
+            touch(t, 0)
+            touch(t, end)
+        }
+        for t in tensors.indices where tensors[t].isVariable {
+            touch(t, 0)
+            touch(t, end)
+        }
+        for (s, step) in steps.enumerated() {
+            for t in step.node.inputs where t >= 0 && !tensors[t].isConstant { touch(t, s) }
+            for (i, t) in step.node.outputs.enumerated() {
+                if i == 0, step.aliasesInput, let x = step.node.inputs.first, x >= 0,
+                   !tensors[x].isConstant, !tensors[x].isVariable, tensors[x].byteCount == tensors[t].byteCount {
+                    let rt = find(t), rx = find(x)
+                    if rt != rx {
+                        root[rt] = rx
+                        if first[rt] != Int.max {
+                            first[rx] = min(first[rx], first[rt])
+                            last[rx] = max(last[rx], last[rt])
+                        }
+                    }
+                }
+                touch(t, s)
+            }
+        }
+        var requests: [ArenaPlanner.Request] = []
+        for t in tensors.indices where find(t) == t && last[t] >= 0 && !tensors[t].isConstant {
+            let bytes = tensors[t].byteCount
+            if bytes > 0 { requests.append(.init(id: t, bytes: bytes, first: first[t], last: last[t])) }
+        }
+        var scratchOffsets = [Int?](repeating: nil, count: steps.count)
+        for (s, step) in steps.enumerated() where step.kernel.scratchBytesPerWorker > 0 {
+            let (bytes, o) = step.kernel.scratchBytesPerWorker.multipliedReportingOverflow(by: max(workers, 1))
+            guard !o else { throw InterpreterError.allocationTooLarge(what: "scratch of node \(step.node.index)", bytes: Int.max, limit: Int.max) }
+            requests.append(.init(id: -1 - s, bytes: bytes, first: s, last: s))
+        }
+        let plan = try ArenaPlanner.plan(requests, wholeRun: (0, end))
+        var tensorOffsets = [Int?](repeating: nil, count: tensors.count)
+        for (i, r) in requests.enumerated() {
+            if r.id >= 0 { tensorOffsets[r.id] = plan.offsets[i] } else { scratchOffsets[-1 - r.id] = plan.offsets[i] }
+        }
+        for t in tensors.indices where find(t) != t {
+            tensorOffsets[t] = tensorOffsets[find(t)]
+        }
+        return MemoryPlan(tensorOffsets: tensorOffsets, scratchOffsets: scratchOffsets, totalBytes: plan.totalBytes, requests: requests, plan: plan)
+    }
+}
+
+/// Outputs of a node folded at prepare; kept alive by the model's cache.
+final class FoldedOutputs: @unchecked Sendable {
+    let buffers: [AlignedBuffer]
+    init(buffers: [AlignedBuffer]) { self.buffers = buffers }
+}

@@ -1,0 +1,120 @@
+/// NumPy-style broadcasting of two shapes, padded to `BroadcastShape.maxRank`
+/// dimensions, with the element strides of each input (0 along broadcast
+/// dimensions).
+struct BroadcastShape {
+    static let maxRank = 6
+    let outputShape: [Int]
+    /// Padded output dimensions (length `maxRank`).
+    let dims: [Int]
+    let stridesA: [Int]
+    let stridesB: [Int]
+    /// Both inputs have the output's shape: a flat loop suffices.
+    let isElementwise: Bool
+
+    init(_ a: [Int], _ b: [Int], ctx: PrepareContext) throws {
+        let rank = max(a.count, b.count)
+        guard rank <= BroadcastShape.maxRank else {
+            throw ctx.error("broadcasting supports up to rank \(BroadcastShape.maxRank); inputs have shapes \(a) and \(b)")
+        }
+        let pa = [Int](repeating: 1, count: rank - a.count) + a
+        let pb = [Int](repeating: 1, count: rank - b.count) + b
+        var out: [Int] = []
+        for i in 0..<rank {
+            if pa[i] == pb[i] || pb[i] == 1 { out.append(pa[i]) } else if pa[i] == 1 { out.append(pb[i]) } else {
+                throw ctx.error("shapes \(a) and \(b) cannot be broadcast together")
+            }
+        }
+        outputShape = out
+        isElementwise = pa == pb
+        let pad = BroadcastShape.maxRank - rank
+        dims = [Int](repeating: 1, count: pad) + out
+        func strides(_ s: [Int]) -> [Int] {
+            let full = [Int](repeating: 1, count: pad) + s
+            var result = [Int](repeating: 0, count: BroadcastShape.maxRank)
+            var step = 1
+            for i in stride(from: BroadcastShape.maxRank - 1, through: 0, by: -1) {
+                result[i] = full[i] == 1 ? 0 : step
+                step *= full[i]
+            }
+            return result
+        }
+        stridesA = strides(pa)
+        stridesB = strides(pb)
+    }
+
+    var elementCount: Int { dims.reduce(1, *) }
+    /// Rows of the innermost dimension: the unit of tiling.
+    var rowCount: Int { dims.dropLast().reduce(1, *) }
+    var rowLength: Int { dims[BroadcastShape.maxRank - 1] }
+
+    /// Element offsets of row `row` in A and B.
+    @inline(__always)
+    func rowOffsets(_ row: Int) -> (Int, Int) {
+        var r = row, oa = 0, ob = 0
+        for d in stride(from: BroadcastShape.maxRank - 2, through: 0, by: -1) {
+            let i = r % dims[d]
+            r /= dims[d]
+            oa &+= i &* stridesA[d]
+            ob &+= i &* stridesB[d]
+        }
+        return (oa, ob)
+    }
+}
+
+/// A float binary operation applied element by element.
+protocol FloatBinaryOperation {
+    static func apply(_ a: Float, _ b: Float) -> Float
+}
+
+/// Float32 binary element-wise kernel with broadcasting and a fused clamp.
+/// Tiles are rows of the innermost output dimension (blocks of rows when
+/// elementwise).
+final class BinaryFloatKernel<Operation: FloatBinaryOperation>: Kernel {
+    let shape: BroadcastShape
+    let low: Float, high: Float
+    let aIndex: Int, bIndex: Int, outputIndex: Int
+    var a: UnsafePointer<Float>!
+    var b: UnsafePointer<Float>!
+    var output: UnsafeMutablePointer<Float>!
+    static var blockSize: Int { 4096 }
+
+    init(ctx: PrepareContext, shape: BroadcastShape, activation: FusedActivation) {
+        self.shape = shape
+        (low, high) = activation.floatRange
+        aIndex = ctx.node.inputs[0]
+        bIndex = ctx.node.inputs[1]
+        outputIndex = ctx.node.outputs[0]
+    }
+
+    var tileCount: Int {
+        shape.isElementwise ? (shape.elementCount + Self.blockSize - 1) / Self.blockSize : shape.rowCount
+    }
+    var cost: Int { shape.elementCount }
+
+    func bind(_ memory: TensorMemory) {
+        a = UnsafePointer(memory.pointer(aIndex, as: Float.self))
+        b = UnsafePointer(memory.pointer(bIndex, as: Float.self))
+        output = memory.pointer(outputIndex, as: Float.self)
+    }
+
+    func run(tiles: Range<Int>, worker: Int) {
+        let lo = low, hi = high
+        if shape.isElementwise {
+            let n = shape.elementCount
+            for tile in tiles {
+                let start = tile &* Self.blockSize, end = min(start &+ Self.blockSize, n)
+                for i in start..<end { output[i] = min(max(Operation.apply(a[i], b[i]), lo), hi) }
+            }
+            return
+        }
+        let length = shape.rowLength
+        let sa = shape.stridesA[BroadcastShape.maxRank - 1], sb = shape.stridesB[BroadcastShape.maxRank - 1]
+        for row in tiles {
+            let (oa, ob) = shape.rowOffsets(row)
+            let pa = a + oa, pb = b + ob, out = output + row &* length
+            for i in 0..<length {
+                out[i] = min(max(Operation.apply(pa[i &* sa], pb[i &* sb]), lo), hi)
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+/// CONCATENATION along any axis (negative axes count from the end). All
+/// inputs share the output's rank and every dimension except the axis.
+enum Concatenation {
+    static let registration = OperatorRegistration(maxVersion: 4) { ctx in try prepare(ctx) }
+
+    static func prepare(_ ctx: PrepareContext) throws -> Kernel {
+        try ctx.expect(inputs: 1...Int.max)
+        let first = try ctx.input(0)
+        let options = try ctx.options(10)  // ConcatenationOptions
+        let rank = first.rank
+        var axis = Int(try options?.int32(4, "axis") ?? 0)
+        if axis < 0 { axis += rank }
+        guard axis >= 0, axis < max(rank, 1), rank >= 1 else {
+            throw ctx.error("axis \(try options?.int32(4, "axis") ?? 0) is out of range for rank \(rank)")
+        }
+        let activation = try ctx.fusedActivation(options, slot: 6)
+        var shape = first.shape
+        shape[axis] = 0
+        var widths: [Int] = []
+        for i in 0..<ctx.inputCount {
+            let t = try ctx.input(i)
+            guard t.rank == rank else { throw ctx.error("input \(i) has rank \(t.rank), input 0 has \(rank)") }
+            guard t.type == first.type else { throw ctx.error("input \(i) is \(t.type), input 0 is \(first.type)") }
+            for d in 0..<rank where d != axis && t.shape[d] != first.shape[d] {
+                throw ctx.error("input \(i) has shape \(t.shape), incompatible with \(first.shape) along dimension \(d)")
+            }
+            let (s, o) = shape[axis].addingReportingOverflow(t.shape[axis])
+            guard !o else { throw ctx.error("concatenated size overflows") }
+            shape[axis] = s
+            widths.append(t.shape[axis])
+        }
+        try ctx.setOutputShape(0, shape)
+        let output = ctx.output(0)
+        guard output.type == first.type else { throw ctx.error("output is \(output.type), inputs are \(first.type)") }
+        if first.type.byteSize == nil { throw ctx.error("type \(first.type) is not supported") }
+        if first.type != .float32 && activation != .none {
+            throw ctx.error("fused activation on \(first.type) concatenation is not supported")
+        }
+        if first.quantization?.isQuantized == true || output.quantization?.isQuantized == true {
+            for i in 0..<ctx.inputCount {
+                let t = try ctx.input(i)
+                guard t.scale == output.scale, t.zeroPoint == output.zeroPoint else {
+                    throw ctx.error("inputs with quantization different from the output's need requantization, which is not supported yet")
+                }
+            }
+        }
+        let outer = shape[..<axis].reduce(1, *)
+        let inner = shape[(axis + 1)...].reduce(1, *) * (first.type.byteSize ?? 1)
+        return ConcatenationKernel(ctx: ctx, outer: outer, bytesPerUnit: inner, widths: widths,
+                                   clamp: first.type == .float32 && activation != .none ? activation.floatRange : nil)
+    }
+}
+
+/// Byte-copying concatenation (any fixed-size type). Tiles are outer slices.
+final class ConcatenationKernel: Kernel {
+    let outer: Int
+    /// Bytes of one step along the axis.
+    let bytesPerUnit: Int
+    let widths: [Int]
+    let clamp: (Float, Float)?
+    let inputIndices: [Int], outputIndex: Int
+    var inputs: [UnsafeRawPointer] = []
+    var output: UnsafeMutableRawPointer!
+    let outputRowBytes: Int
+
+    init(ctx: PrepareContext, outer: Int, bytesPerUnit: Int, widths: [Int], clamp: (Float, Float)?) {
+        self.outer = outer
+        self.bytesPerUnit = bytesPerUnit
+        self.widths = widths
+        self.clamp = clamp
+        inputIndices = ctx.node.inputs
+        outputIndex = ctx.node.outputs[0]
+        outputRowBytes = widths.reduce(0, +) * bytesPerUnit
+    }
+
+    var tileCount: Int { outer }
+    var cost: Int { outer * outputRowBytes / 4 }
+
+    func bind(_ memory: TensorMemory) {
+        inputs = inputIndices.map { UnsafeRawPointer(memory.raw($0)) }
+        output = memory.raw(outputIndex)
+    }
+
+    func run(tiles: Range<Int>, worker: Int) {
+        inputs.withUnsafeBufferPointer { sources in
+            for o in tiles {
+                var destination = output + o &* outputRowBytes
+                for (i, w) in widths.enumerated() {
+                    let bytes = w &* bytesPerUnit
+                    destination.copyMemory(from: sources[i] + o &* bytes, byteCount: bytes)
+                    destination += bytes
+                }
+                if let (lo, hi) = clamp {
+                    let row = (output + o &* outputRowBytes).assumingMemoryBound(to: Float.self)
+                    for i in 0..<(outputRowBytes / 4) { row[i] = min(max(row[i], lo), hi) }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+/// Spatial geometry shared by convolution and pooling: strides, dilations,
+/// padding, and the output size, with TFLite's rules and every divisor
+/// checked non-zero.
+struct ConvGeometry {
+    let batches: Int
+    let inputHeight: Int
+    let inputWidth: Int
+    let filterHeight: Int
+    let filterWidth: Int
+    let strideHeight: Int
+    let strideWidth: Int
+    let dilationHeight: Int
+    let dilationWidth: Int
+    let outputHeight: Int
+    let outputWidth: Int
+    /// Padding before the first row / column.
+    let padTop: Int
+    let padLeft: Int
+
+    init(ctx: PrepareContext, inputShape: [Int], filterHeight: Int, filterWidth: Int,
+         strideHeight: Int, strideWidth: Int, dilationHeight: Int = 1, dilationWidth: Int = 1, padding: Padding) throws {
+        guard strideHeight >= 1, strideWidth >= 1 else {
+            throw ctx.error("strides (\(strideHeight), \(strideWidth)) must be at least 1")
+        }
+        guard dilationHeight >= 1, dilationWidth >= 1 else {
+            throw ctx.error("dilations (\(dilationHeight), \(dilationWidth)) must be at least 1")
+        }
+        guard filterHeight >= 1, filterWidth >= 1 else {
+            throw ctx.error("filter size \(filterHeight)×\(filterWidth) must be at least 1×1")
+        }
+        let limit = 1 << 24
+        guard [strideHeight, strideWidth, dilationHeight, dilationWidth, filterHeight, filterWidth].allSatisfy({ $0 <= limit }) else {
+            throw ctx.error("strides, dilations and filter sizes must be at most \(limit)")
+        }
+        batches = inputShape[0]
+        inputHeight = inputShape[1]
+        inputWidth = inputShape[2]
+        self.filterHeight = filterHeight
+        self.filterWidth = filterWidth
+        self.strideHeight = strideHeight
+        self.strideWidth = strideWidth
+        self.dilationHeight = dilationHeight
+        self.dilationWidth = dilationWidth
+        outputHeight = padding.outputSize(input: inputHeight, filter: filterHeight, stride: strideHeight, dilation: dilationHeight)
+        outputWidth = padding.outputSize(input: inputWidth, filter: filterWidth, stride: strideWidth, dilation: dilationWidth)
+        padTop = padding.before(input: inputHeight, filter: filterHeight, stride: strideHeight, dilation: dilationHeight, output: outputHeight)
+        padLeft = padding.before(input: inputWidth, filter: filterWidth, stride: strideWidth, dilation: dilationWidth, output: outputWidth)
+    }
+}
+
+extension PrepareContext {
+    /// Reads the fused activation stored at `slot` of the options table.
+    func fusedActivation(_ options: FlatBufferTable?, slot: Int) throws -> FusedActivation {
+        try FusedActivation(try options?.int8(slot, "fused_activation_function") ?? 0, self)
+    }
+}

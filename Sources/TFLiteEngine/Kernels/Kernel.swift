@@ -1,0 +1,50 @@
+/// A prepared operator: options parsed, shapes checked, ready to run.
+///
+/// Lifecycle: an op's `prepare` function (see `OperatorRegistry`) validates
+/// the node and returns a kernel; after the arena is planned the interpreter
+/// calls `bind` once with every tensor's address; `run` is then called on
+/// each invoke. `run` never throws and never allocates: every check happens
+/// in prepare.
+///
+/// Work is split into `tileCount` independent tiles of output (rows, channel
+/// blocks, …). A backend may run tiles on several threads at once; each
+/// tile computes the same values however tiles are grouped, so results are
+/// bit-identical for any thread count. Reductions are never split.
+protocol Kernel: AnyObject {
+    /// Scratch bytes each concurrently running worker needs. Default 0.
+    var scratchBytesPerWorker: Int { get }
+    /// Number of independent output tiles. Default 1.
+    var tileCount: Int { get }
+    /// Approximate arithmetic work of the whole op (multiply-adds or element
+    /// operations), used to decide whether splitting pays. Default 0.
+    var cost: Int { get }
+    /// Resolves tensor addresses; called once after planning.
+    func bind(_ memory: TensorMemory)
+    /// Computes tiles `tiles` using scratch area `worker`.
+    func run(tiles: Range<Int>, worker: Int)
+}
+
+extension Kernel {
+    var scratchBytesPerWorker: Int { 0 }
+    var tileCount: Int { 1 }
+    var cost: Int { 0 }
+    /// Runs the whole op on the calling thread.
+    func runAll() { run(tiles: 0..<tileCount, worker: 0) }
+}
+
+/// Tensor addresses for `Kernel.bind`: every tensor the node uses has a
+/// valid, suitably aligned address (zero-byte tensors get a dummy address).
+struct TensorMemory {
+    let addresses: UnsafeMutablePointer<UnsafeMutableRawPointer>
+    let tensorCount: Int
+    /// Start of this node's scratch area (size: workers × scratchBytesPerWorker).
+    let scratch: UnsafeMutableRawPointer
+
+    @inline(__always) func raw(_ tensor: Int) -> UnsafeMutableRawPointer { addresses[tensor] }
+    @inline(__always) func pointer<T>(_ tensor: Int, as type: T.Type = T.self) -> UnsafeMutablePointer<T> {
+        addresses[tensor].assumingMemoryBound(to: T.self)
+    }
+    @inline(__always) func scratch<T>(worker: Int, bytesPerWorker: Int, as type: T.Type = T.self) -> UnsafeMutablePointer<T> {
+        (scratch + worker &* bytesPerWorker).assumingMemoryBound(to: T.self)
+    }
+}

@@ -1,0 +1,103 @@
+/// PAD: constant padding given by a constant [rank, 2] paddings tensor
+/// (before, after per dimension). The pad value is 0, or the zero point for
+/// quantized tensors.
+enum Pad {
+    static let registration = OperatorRegistration(maxVersion: 4) { ctx in try prepare(ctx) }
+
+    static func prepare(_ ctx: PrepareContext) throws -> Kernel {
+        try ctx.expect(inputs: 2)
+        let input = try ctx.input(0), paddings = try ctx.input(1)
+        guard input.rank <= 6 else { throw ctx.error("rank \(input.rank) is above 6") }
+        guard paddings.shape == [input.rank, 2] else {
+            throw ctx.error("paddings have shape \(paddings.shape), expected [\(input.rank), 2]")
+        }
+        let values = try ctx.constantInts(paddings, "paddings")
+        var shape: [Int] = []
+        var before: [Int] = []
+        for d in 0..<input.rank {
+            let b = values[2 * d], a = values[2 * d + 1]
+            guard b >= 0, a >= 0, b <= 1 << 24, a <= 1 << 24 else { throw ctx.error("padding (\(b), \(a)) of dimension \(d) must be in 0…\(1 << 24)") }
+            shape.append(input.shape[d] + b + a)
+            before.append(b)
+        }
+        try ctx.setOutputShape(0, shape)
+        guard ctx.output(0).type == input.type, let size = input.type.byteSize else {
+            throw ctx.error("input type \(input.type) / output type \(ctx.output(0).type) is not supported")
+        }
+        var fill = [UInt8](repeating: 0, count: size)
+        switch input.type {
+        case .int8: fill = [UInt8(truncatingIfNeeded: ctx.output(0).zeroPoint)]
+        case .uint8: fill = [UInt8(truncatingIfNeeded: ctx.output(0).zeroPoint)]
+        default: break
+        }
+        return PadKernel(ctx: ctx, inputShape: input.shape, outputShape: shape, before: before, elementSize: size, fill: fill)
+    }
+}
+
+/// Padding by byte copies, for any fixed-size element type. Tiles are output
+/// rows (all dimensions but the last).
+final class PadKernel: Kernel {
+    let inputShape: [Int], outputShape: [Int], before: [Int]
+    let elementSize: Int
+    let fill: [UInt8]
+    let inputIndex: Int, outputIndex: Int
+    var input: UnsafeRawPointer!
+    var output: UnsafeMutableRawPointer!
+
+    init(ctx: PrepareContext, inputShape: [Int], outputShape: [Int], before: [Int], elementSize: Int, fill: [UInt8]) {
+        // Treat scalars as [1].
+        self.inputShape = inputShape.isEmpty ? [1] : inputShape
+        self.outputShape = outputShape.isEmpty ? [1] : outputShape
+        self.before = before.isEmpty ? [0] : before
+        self.elementSize = elementSize
+        self.fill = fill
+        inputIndex = ctx.node.inputs[0]
+        outputIndex = ctx.node.outputs[0]
+    }
+
+    var rows: Int { outputShape.dropLast().reduce(1, *) }
+    var tileCount: Int { rows }
+    var cost: Int { outputShape.reduce(1, *) }
+
+    func bind(_ memory: TensorMemory) {
+        input = UnsafeRawPointer(memory.raw(inputIndex))
+        output = memory.raw(outputIndex)
+    }
+
+    func run(tiles: Range<Int>, worker: Int) {
+        let rank = outputShape.count
+        let rowElements = outputShape[rank - 1]
+        let rowBytes = rowElements &* elementSize
+        let inputRowElements = inputShape[rank - 1]
+        for row in tiles {
+            let destination = output + row &* rowBytes
+            // Map the output row to an input row, or mark it as padding.
+            var r = row, inputRow = 0, scale = 1, inside = true
+            for d in stride(from: rank - 2, through: 0, by: -1) {
+                let i = r % outputShape[d] - before[d]
+                r /= outputShape[d]
+                if i < 0 || i >= inputShape[d] { inside = false; break }
+                inputRow &+= i &* scale
+                scale &*= inputShape[d]
+            }
+            fillBytes(destination, count: rowElements)
+            if inside && inputRowElements > 0 {
+                let source = input + inputRow &* inputRowElements &* elementSize
+                (destination + before[rank - 1] &* elementSize).copyMemory(from: source, byteCount: inputRowElements &* elementSize)
+            }
+        }
+    }
+
+    @inline(__always)
+    private func fillBytes(_ destination: UnsafeMutableRawPointer, count: Int) {
+        if fill.allSatisfy({ $0 == 0 }) {
+            destination.initializeMemory(as: UInt8.self, repeating: 0, count: count &* elementSize)
+        } else if elementSize == 1 {
+            destination.initializeMemory(as: UInt8.self, repeating: fill[0], count: count)
+        } else {
+            fill.withUnsafeBytes { pattern in
+                for i in 0..<count { (destination + i &* elementSize).copyMemory(from: pattern.baseAddress!, byteCount: elementSize) }
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// A loaded, validated `.tflite` model.
+///
+/// A `Model` is immutable and thread-safe: many `Interpreter`s, on many
+/// threads, can be created from one `Model` and share its constant data
+/// (the memory-mapped file, and constants folded at prepare such as
+/// float16 weights dequantized to float32).
+public final class Model: @unchecked Sendable {
+    let bytes: ModelBytes
+    let def: ModelDef
+    /// Data derived from constants once and shared by every interpreter
+    /// (folded constant tensors, packed weights).
+    let sharedConstants = SharedConstantCache()
+
+    /// Memory-maps and validates the model at `path`.
+    public convenience init(path: String) throws {
+        try self.init(bytes: ModelBytes(path: path))
+    }
+
+    /// Validates a model held in memory. The bytes are copied once.
+    public convenience init(data: Data) throws {
+        try self.init(bytes: ModelBytes(data: data))
+    }
+
+    init(bytes: ModelBytes) throws {
+        self.bytes = bytes
+        // Each decoded vector element costs at least one byte of file; a
+        // budget of 8 elements per file byte bounds the decoded structure
+        // even if a crafted file points many vectors at the same bytes.
+        let budget = DecodeBudget(elements: max(1 << 16, bytes.count.multipliedReportingOverflow(by: 8).partialValue))
+        let def = try ModelParser.parse(bytes.reader(budget: budget))
+        try ModelValidator.validate(def, fileSize: bytes.count)
+        self.def = def
+    }
+
+    /// The schema version recorded in the file (3 for current converters).
+    public var schemaVersion: Int { Int(def.version) }
+    /// The model's description string, if any (often the converter name).
+    public var modelDescription: String? { def.description }
+    /// Names of the metadata entries (e.g. `min_runtime_version`, `TFLITE_METADATA`).
+    public var metadataNames: [String] { def.metadata.map(\.name) }
+    /// The model's signatures.
+    public var signatures: [SignatureDef] { def.signatureDefs }
+    /// Number of subgraphs; subgraph 0 is the one the interpreter runs.
+    public var subgraphCount: Int { def.subgraphs.count }
+    /// Size of the model file in bytes.
+    public var fileSize: Int { bytes.count }
+
+    /// The bytes of a metadata entry, if present.
+    public func metadata(named name: String) -> Data? {
+        guard let entry = def.metadata.first(where: { $0.name == name }),
+              entry.buffer < def.buffers.count, let range = def.buffers[entry.buffer] else { return nil }
+        return Data(bytes: bytes.base + range.lowerBound, count: range.count)
+    }
+
+    /// Raw bytes of a buffer, or nil when it holds no data.
+    func bufferBytes(_ index: Int) -> UnsafeRawBufferPointer? {
+        guard index >= 0, index < def.buffers.count, let range = def.buffers[index] else { return nil }
+        return UnsafeRawBufferPointer(start: bytes.base + range.lowerBound, count: range.count)
+    }
+
+    /// The main subgraph (index 0).
+    var mainSubgraph: SubGraphDef { def.subgraphs[0] }
+}
+
+/// A thread-safe store of values computed once per model and shared by all
+/// interpreters (for example float16 weights dequantized to float32).
+final class SharedConstantCache: @unchecked Sendable {
+    private let lock = Lock()
+    private var values: [String: AnyObject] = [:]
+
+    /// Returns the cached value for `key`, computing it at most once.
+    func value<T: AnyObject>(for key: String, _ make: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        if let existing = values[key] as? T { return existing }
+        let made = try make()
+        values[key] = made
+        return made
+    }
+
+    var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return values.count
+    }
+}
+
+/// An owned, 64-byte-aligned block of bytes (folded constants, packed weights).
+final class AlignedBuffer: @unchecked Sendable {
+    let pointer: UnsafeMutableRawPointer
+    let byteCount: Int
+
+    init(byteCount: Int) {
+        self.byteCount = byteCount
+        pointer = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 64)
+        pointer.initializeMemory(as: UInt8.self, repeating: 0, count: max(byteCount, 1))
+    }
+
+    deinit { pointer.deallocate() }
+}

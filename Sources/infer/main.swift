@@ -1,0 +1,2 @@
+import TFLiteEngine
+print("infer: not yet implemented")
