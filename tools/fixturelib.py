@@ -257,7 +257,7 @@ def run_litert(model_bytes: bytes, inputs: Sequence[np.ndarray], kernels: str = 
     for d, x in zip(in_det, inputs):
         if x.dtype != d["dtype"]:
             raise ValueError(f"input {d['name']}: dtype {x.dtype}, model wants {d['dtype']}")
-        interp.set_tensor(d["index"], np.ascontiguousarray(x))
+        interp.set_tensor(d["index"], np.array(x, order="C", copy=True))
     interp.invoke()
     return [np.array(interp.get_tensor(d["index"])) for d in interp.get_output_details()]
 
@@ -270,18 +270,10 @@ def run_micro(model_bytes: bytes, inputs: Sequence[np.ndarray], arena_size: int 
         arena_size = max(len(model_bytes) * 10, 8 << 20)
     interp = runtime.Interpreter.from_bytes(bytes(model_bytes), arena_size=arena_size)
     for i, x in enumerate(inputs):
-        interp.set_input(np.ascontiguousarray(x), i)
+        interp.set_input(np.array(x, order="C", copy=True), i)
     interp.invoke()
-    outputs = []
-    i = 0
-    while True:
-        try:
-            interp.get_output_details(i)
-        except Exception:
-            break
-        outputs.append(np.array(interp.get_output(i)))
-        i += 1
-    return outputs
+    n_out = len(parse_model(model_bytes).subgraphs[0].outputs)
+    return [np.array(interp.get_output(i)) for i in range(n_out)]
 
 
 # -------------------------------------------------------------------- saving
@@ -294,7 +286,7 @@ def save_npy(path: Path | str, array: np.ndarray) -> None:
     a = np.asarray(array)
     if a.dtype.byteorder == ">":
         a = a.astype(a.dtype.newbyteorder("<"))
-    a = np.ascontiguousarray(a)
+    a = np.array(a, order="C", copy=True)
     if a.dtype.str not in _ALLOWED_DTYPES:
         raise ValueError(f"{path}: unsupported dtype {a.dtype.str}")
     with open(path, "wb") as f:

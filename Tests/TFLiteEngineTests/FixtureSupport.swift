@@ -1,0 +1,123 @@
+import Foundation
+import XCTest
+@testable import TFLiteEngine
+
+/// Fixtures made by `tools/` scripts with TensorFlow + LiteRT (or TFLite Micro)
+/// and committed under `Tests/TFLiteEngineTests/Fixtures/<group>/`: a model,
+/// its inputs and the reference outputs as `.npy`, listed in `manifest.json`.
+enum Fixtures {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    struct Entry: Decodable {
+        let name: String
+        let op: String?
+        let inputs: [String]
+        let outputs: [String]
+        /// Where the expected outputs come from (`litert-builtin`, `tflite-micro`, …).
+        let reference: String?
+        /// Relative tolerance (of the largest expected magnitude); 0 means bit-exact.
+        let tolerance: Double?
+    }
+
+    private struct Manifest: Decodable { let fixtures: [Entry] }
+
+    static func directory(_ group: String) -> URL { root.appendingPathComponent(group) }
+
+    /// The entries of a fixture group; empty when the group does not exist.
+    static func entries(_ group: String) throws -> [Entry] {
+        let url = directory(group).appendingPathComponent("manifest.json")
+        guard FileManager.default.fileExists(atPath: url.path) else { return [] }
+        return try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: url)).fixtures
+    }
+
+    /// Every `.tflite` file under the fixture tree.
+    static func allModels() throws -> [URL] {
+        guard let e = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) else { return [] }
+        return e.compactMap { $0 as? URL }.filter { $0.pathExtension == "tflite" }.sorted { $0.path < $1.path }
+    }
+
+    static func modelURL(_ group: String, _ entry: Entry) -> URL {
+        directory(group).appendingPathComponent(entry.name + ".tflite")
+    }
+
+    /// Runs a fixture and returns our outputs next to the expected ones.
+    static func run(_ group: String, _ entry: Entry, options: Interpreter.Options = .init()) throws -> [(actual: NumPyArray, expected: NumPyArray)] {
+        let dir = directory(group)
+        let interpreter = try Interpreter(modelPath: modelURL(group, entry).path, options: options)
+        try interpreter.allocateTensors()
+        for (i, file) in entry.inputs.enumerated() {
+            let array = try NumPyArray(contentsOfFile: dir.appendingPathComponent(file).path)
+            try interpreter.copy(array.data, toInputAt: i)
+        }
+        try interpreter.invoke()
+        return try entry.outputs.enumerated().map { i, file in
+            let expected = try NumPyArray(contentsOfFile: dir.appendingPathComponent(file).path)
+            let t = try interpreter.output(at: i)
+            return (NumPyArray(type: t.dataType, shape: t.shape.dimensions, data: t.data), expected)
+        }
+    }
+
+    /// Nil when `actual` matches `expected`; otherwise what differs.
+    /// Float types: max |a - e| ≤ tolerance × max |e|. Other types: equal, or
+    /// within `integerTolerance` units.
+    static func mismatch(_ actual: NumPyArray, _ expected: NumPyArray, tolerance: Double, integerTolerance: Int = 0) -> String? {
+        guard actual.type == expected.type else { return "type \(actual.type) != expected \(expected.type)" }
+        guard actual.shape == expected.shape || actual.elementCount == expected.elementCount && expected.shape.isEmpty else {
+            return "shape \(actual.shape) != expected \(expected.shape)"
+        }
+        func values(_ a: NumPyArray) -> [Double] {
+            a.data.withUnsafeBytes { raw -> [Double] in
+                let n = a.elementCount
+                switch a.type {
+                case .float32: return (0..<n).map { Double(raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self)) }
+                case .int8: return (0..<n).map { Double(raw.loadUnaligned(fromByteOffset: $0, as: Int8.self)) }
+                case .uint8: return (0..<n).map { Double(raw.loadUnaligned(fromByteOffset: $0, as: UInt8.self)) }
+                case .int16: return (0..<n).map { Double(raw.loadUnaligned(fromByteOffset: $0 * 2, as: Int16.self)) }
+                case .int32: return (0..<n).map { Double(raw.loadUnaligned(fromByteOffset: $0 * 4, as: Int32.self)) }
+                case .int64: return (0..<n).map { Double(raw.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self)) }
+                case .bool: return (0..<n).map { Double(raw.loadUnaligned(fromByteOffset: $0, as: UInt8.self)) }
+                default: return []
+                }
+            }
+        }
+        let a = values(actual), e = values(expected)
+        guard a.count == e.count else { return "element count \(a.count) != \(e.count)" }
+        if actual.type == .float32 {
+            let scale = max(e.map(abs).max() ?? 0, 1e-30)
+            var worst = 0.0, at = 0
+            for i in a.indices where !(abs(a[i] - e[i]) <= worst) {
+                worst = a[i].isNaN != e[i].isNaN ? .infinity : abs(a[i] - e[i])
+                if a[i].isNaN && e[i].isNaN { worst = 0 }
+                at = i
+            }
+            if worst / scale > tolerance {
+                return "max |diff| \(worst) at element \(at) (got \(a[at]), expected \(e[at])) is \(worst / scale) of max |expected| \(scale), above \(tolerance)"
+            }
+            return nil
+        }
+        var bad = 0, worst = 0.0, at = 0
+        for i in a.indices where abs(a[i] - e[i]) > Double(integerTolerance) {
+            bad += 1
+            if abs(a[i] - e[i]) > worst { worst = abs(a[i] - e[i]); at = i }
+        }
+        return bad == 0 ? nil : "\(bad) of \(a.count) elements differ; worst by \(worst) at \(at) (got \(a[at]), expected \(e[at]))"
+    }
+
+    /// Runs every fixture of a group and asserts agreement.
+    static func check(_ group: String, defaultTolerance: Double, options: Interpreter.Options = .init(),
+                      file: StaticString = #filePath, line: UInt = #line) throws {
+        let entries = try entries(group)
+        XCTAssertFalse(entries.isEmpty, "no fixtures in \(group)", file: file, line: line)
+        for entry in entries {
+            do {
+                for (i, pair) in try run(group, entry, options: options).enumerated() {
+                    if let problem = mismatch(pair.actual, pair.expected, tolerance: entry.tolerance ?? defaultTolerance) {
+                        XCTFail("\(group)/\(entry.name) output \(i): \(problem)", file: file, line: line)
+                    }
+                }
+            } catch {
+                XCTFail("\(group)/\(entry.name): \(error)", file: file, line: line)
+            }
+        }
+    }
+}
