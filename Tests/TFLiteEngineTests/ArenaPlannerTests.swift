@@ -1,0 +1,62 @@
+import Foundation
+import XCTest
+@testable import TFLiteEngine
+
+/// The arena plan never places two tensors that are alive at the same time
+/// in overlapping memory: checked on every model in the test suite and on
+/// random request sets.
+final class ArenaPlannerTests: XCTestCase {
+    func testNoLiveTensorsOverlapInAnyFixtureModel() throws {
+        let models = try Fixtures.allModels()
+        XCTAssertGreaterThan(models.count, 10)
+        var planned = 0
+        for url in models {
+            let interpreter: Interpreter
+            do {
+                interpreter = try Interpreter(modelPath: url.path)
+                try interpreter.allocateTensors()
+            } catch {
+                continue  // models made to fail (invalid-model fixtures) are checked elsewhere
+            }
+            let (requests, plan) = try XCTUnwrap(interpreter.arenaPlanForTesting)
+            let overlaps = ArenaPlanner.overlaps(requests, plan)
+            XCTAssertTrue(overlaps.isEmpty, "\(url.lastPathComponent): overlapping live tensors \(overlaps)")
+            for (i, r) in requests.enumerated() {
+                XCTAssertEqual(plan.offsets[i] % 64, 0, "\(url.lastPathComponent): tensor \(r.id) is not 64-byte aligned")
+                XCTAssertLessThanOrEqual(plan.offsets[i] + r.bytes, plan.totalBytes)
+            }
+            planned += 1
+        }
+        XCTAssertGreaterThan(planned, 10)
+    }
+
+    func testRandomRequestsNeverOverlap() throws {
+        var rng = SplitMix64(seed: 42)
+        for _ in 0..<200 {
+            let steps = 1 + Int(rng.next() % 30)
+            let requests = (0..<Int(1 + rng.next() % 40)).map { id -> ArenaPlanner.Request in
+                let first = Int(rng.next() % UInt64(steps))
+                let last = first + Int(rng.next() % UInt64(steps - first))
+                return .init(id: id, bytes: Int(rng.next() % 5000), first: first, last: last)
+            }
+            let plan = try ArenaPlanner.plan(requests, wholeRun: (0, steps - 1))
+            XCTAssertTrue(ArenaPlanner.overlaps(requests, plan).isEmpty)
+            // Never worse than giving every tensor its own slot.
+            let separate = requests.reduce(0) { $0 + ($1.bytes + 63) / 64 * 64 }
+            XCTAssertLessThanOrEqual(plan.totalBytes, separate)
+        }
+    }
+
+    func testMemoryIsReusedAcrossLifetimes() throws {
+        // A chain a→b→c→d: only neighbours are alive together.
+        let requests = (0..<4).map { ArenaPlanner.Request(id: $0, bytes: 1000, first: $0, last: $0 + 1) }
+        let plan = try ArenaPlanner.plan(requests)
+        XCTAssertLessThanOrEqual(plan.totalBytes, 2 * 1024)
+    }
+
+    func testSizeOverflowIsAnError() {
+        let requests = [ArenaPlanner.Request(id: 0, bytes: Int.max - 10, first: 0, last: 1),
+                        ArenaPlanner.Request(id: 1, bytes: Int.max - 10, first: 0, last: 1)]
+        XCTAssertThrowsError(try ArenaPlanner.plan(requests))
+    }
+}
