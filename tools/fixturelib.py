@@ -42,6 +42,12 @@ def quiet_tf() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+    try:  # the converter's python-side warnings go through absl
+        from absl import logging as absl_logging
+
+        absl_logging.set_verbosity(absl_logging.ERROR)
+    except ImportError:  # pragma: no cover
+        pass
 
 
 def seed_everything(seed: int) -> None:
@@ -64,7 +70,14 @@ def name_seed(base: int, name: str) -> int:
 
 
 def convert_concrete(fn, input_specs: Sequence[Any], configure=None) -> bytes:
-    """Trace ``fn`` with a fixed input signature and convert it to TFLite (float32)."""
+    """Trace ``fn`` with a fixed input signature and convert it to TFLite
+    (float32 unless ``configure(converter)`` changes it).
+
+    Deliberately uses ``from_concrete_functions`` *without* ``trackable_obj``
+    (the "deprecated" path, which logs a warning): it freezes variables into
+    constants and keeps the argument names as input tensor names.  With a
+    trackable object the converter keeps resource variables (READ_VARIABLE
+    ops) and renames inputs to ``serving_default_<arg>:0``."""
     import tensorflow as tf
 
     concrete = tf.function(fn, input_signature=list(input_specs)).get_concrete_function()
@@ -82,6 +95,20 @@ def convert_keras(model, configure=None) -> bytes:
     if configure is not None:
         configure(converter)
     return converter.convert()
+
+
+def convert_keras_batch1(model, input_name: str = "input", configure=None) -> bytes:
+    """Convert a single-input Keras model with a fixed batch of 1 (via a
+    concrete function), so no dynamic-shape ops (SHAPE/STRIDED_SLICE/PACK)
+    appear, e.g. for Flatten."""
+    import tensorflow as tf
+
+    shape = [1] + [int(d) for d in model.inputs[0].shape[1:]]
+
+    def serve(x):
+        return model(x, training=False)
+
+    return convert_concrete(serve, [tf.TensorSpec(shape, tf.float32, name=input_name)], configure)
 
 
 # ---------------------------------------------------------------- inspection

@@ -36,6 +36,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+sys.dont_write_bytecode = True  # keep tools/ free of __pycache__
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fixturelib as fl  # noqa: E402
 
@@ -258,10 +259,7 @@ def reshape(shape, target, new_shape_option=False):
         # The converter always passes the shape as a constant second input and
         # writes no ReshapeOptions.  Old converters wrote only new_shape; make
         # that variant by dropping the shape input and writing the option.
-        full = list(target)
-        if -1 in full:
-            known = int(np.prod([v for v in full if v != -1]))
-            full[full.index(-1)] = int(np.prod(shape)) // known
+        full = list(target)  # may contain -1, as the option allows
 
         def edit(model, full=full):
             import ai_edge_litert.schema_py_generated as schema

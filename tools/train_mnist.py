@@ -32,6 +32,7 @@ from typing import Callable
 
 import numpy as np
 
+sys.dont_write_bytecode = True  # keep tools/ free of __pycache__
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fixturelib as fl  # noqa: E402
 
@@ -169,12 +170,11 @@ def main(argv=None) -> int:
     yte = yte.astype(np.int32)
 
     model = arch.build()
-    model.compile(optimizer=tf.keras.optimizers.Adam(arch.lr),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     epochs = args.epochs or arch.epochs
     steps = epochs * int(np.ceil(len(xtr_u8) / arch.batch_size))
     sched = tf.keras.optimizers.schedules.CosineDecay(arch.lr, steps, alpha=0.05)
-    model.optimizer.learning_rate = sched
+    model.compile(optimizer=tf.keras.optimizers.Adam(sched),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     for epoch in range(epochs):
         x_ep = shift_augment(xtr_u8, rng) if arch.augment and epoch > 0 else xtr_u8
         model.fit(arch.prepare(x_ep), ytr, batch_size=arch.batch_size, epochs=1, shuffle=True,
@@ -182,7 +182,7 @@ def main(argv=None) -> int:
     keras_acc = model.evaluate(xte, yte, batch_size=500, verbose=0)[1]
     print(f"keras test accuracy: {keras_acc:.4f} (train {time.time() - t0:.0f}s)")
 
-    model_bytes = fl.convert_keras(model)
+    model_bytes = fl.convert_keras_batch1(model, input_name="image")
     acc = litert_accuracy(model_bytes, xte, yte)
     print(f"LiteRT (builtin kernels) test accuracy on {len(xte)} images: {acc:.4f}")
     if acc < arch.min_accuracy:
