@@ -1,0 +1,289 @@
+#!/usr/bin/env python3
+"""Write one malformed model per class of bad input TFLite has shipped bugs for
+(see ../shared/docs/tflite-internals.md §6), derived from small valid fixtures.
+
+Each crafted model goes to Tests/TFLiteEngineTests/Fixtures/crafted/<name>.tflite
+with a manifest entry: {"name", "class", "expect": "error"|"ok",
+"error_contains": text the engine's error must contain, "cve": ...}.
+The Swift test (CraftedModelTests) loads, prepares and runs each one and checks
+it gets that specific typed error (or runs cleanly for "ok"), never a crash,
+hang or huge allocation.
+
+Usage: python3 tools/make_crafted_models.py
+"""
+from __future__ import annotations
+
+import copy
+import json
+import struct
+from pathlib import Path
+
+import ai_edge_litert.schema_py_generated as schema
+
+import fixturelib as fl
+
+OPS = fl.FIXTURES_ROOT / "ops" / "float32"
+OUT = fl.FIXTURES_ROOT / "crafted"
+
+CONV = (OPS / "conv2d_3x3_s2_same_relu6.tflite").read_bytes()       # t0 x, t1 filter, t2 bias, t3 out
+CONCAT = (OPS / "concatenation_axis3.tflite").read_bytes()          # t0 x, t1 y, t2 out
+POOL = (OPS / "max_pool2d_2x2_s2_valid_none.tflite").read_bytes()   # t0 x, t1 out
+MEAN = (OPS / "mean_axes_1_2_keepdims.tflite").read_bytes()         # t0 x, t1 axes (int32 const), t2 out
+DWCONV = (OPS / "depthwise_conv2d_3x3_m1_s1_same_none.tflite").read_bytes()
+
+entries: list[dict] = []
+
+
+def emit(name: str, klass: str, data: bytes, error_contains: str | None, cve: str | None = None) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / f"{name}.tflite").write_bytes(data)
+    entry = {"name": name, "class": klass, "expect": "error" if error_contains else "ok"}
+    if error_contains:
+        entry["error_contains"] = error_contains
+    if cve:
+        entry["cve"] = cve
+    entries.append(entry)
+
+
+def patched(base: bytes, edit) -> bytes:
+    return fl.patch_model(base, edit)
+
+
+def op0(m):
+    return m.subgraphs[0].operators[0]
+
+
+def tensors(m):
+    return m.subgraphs[0].tensors
+
+
+def set_option(m, field, value):
+    setattr(op0(m).builtinOptions, field, value)
+
+
+def two_conv_chain(m, swap=False, cycle=False):
+    """Append a second CONV_2D reading the first one's output (t3) into a new t4.
+    swap: run the second op first (reads t3 before it is written).
+    cycle: the first op also reads t4, which only the second op writes."""
+    sg = m.subgraphs[0]
+    first = sg.operators[0]
+    out = copy.deepcopy(sg.tensors[3])
+    out.name = b"second"
+    out.buffer = 0
+    sg.tensors.append(out)
+    # The second conv needs 5 input channels; reuse the pool-free path: a 1x1 filter of 5x1x1x5.
+    filt = copy.deepcopy(sg.tensors[1])
+    filt.name = b"filter2"
+    filt.shape = [5, 1, 1, 5]
+    buf = schema.BufferT()
+    buf.data = [0] * (5 * 5 * 4)
+    m.buffers.append(buf)
+    filt.buffer = len(m.buffers) - 1
+    sg.tensors.append(filt)
+    second = copy.deepcopy(first)
+    second.inputs = [3, len(sg.tensors) - 1, 2]
+    second.outputs = [4]
+    sg.operators.append(second)
+    sg.outputs = [4]
+    if swap:
+        sg.operators = [second, first]
+    if cycle:
+        first.inputs = [4, 1, 2]
+
+
+# 1. Indices out of range, or -1 where not optional.
+emit("tensor_index_out_of_range", "index", patched(CONV, lambda m: setattr(op0(m), "inputs", [0, 99, 2])),
+     "tensor index 99 is out of range", "CVE-2020-15211")
+emit("omitted_index_as_output", "index", patched(CONV, lambda m: setattr(op0(m), "outputs", [-1])),
+     "tensor index -1 (omitted) is not allowed", "CVE-2020-15211")
+emit("graph_input_index_out_of_range", "index", patched(CONV, lambda m: setattr(m.subgraphs[0], "inputs", [42])),
+     "tensor index 42 is out of range")
+emit("buffer_index_out_of_range", "index", patched(CONV, lambda m: setattr(tensors(m)[1], "buffer", 99)),
+     "buffer index 99 is out of range", "CVE-2020-15209")
+emit("opcode_index_out_of_range", "index", patched(CONV, lambda m: setattr(op0(m), "opcodeIndex", 7)),
+     "opcode index 7 is out of range")
+emit("no_subgraphs", "index", patched(CONV, lambda m: setattr(m, "subgraphs", [])), "has no subgraphs")
+
+
+def bad_metadata(m):
+    md = schema.MetadataT()
+    md.name = b"evil"
+    md.buffer = 1000
+    m.metadata = (m.metadata or []) + [md]
+
+
+emit("metadata_buffer_out_of_range", "index", patched(CONV, bad_metadata), "buffer index 1000 is out of range")
+
+
+def bad_signature(m):
+    sig = schema.SignatureDefT()
+    sig.signatureKey = b"serving_default"
+    sig.subgraphIndex = 5
+    m.signatureDefs = [sig]
+
+
+emit("signature_subgraph_out_of_range", "index", patched(CONV, bad_signature), "subgraph index 5 is out of range")
+
+# 2. A tensor both input and output of one node.
+emit("tensor_is_input_and_output", "overlap", patched(CONV, lambda m: setattr(op0(m), "outputs", [0])),
+     "is both an input and an output", "CVE-2020-15210")
+def output_is_constant(m):
+    sg = m.subgraphs[0]
+    constant = copy.deepcopy(sg.tensors[2])
+    constant.name = b"constant_output"
+    sg.tensors.append(constant)
+    op0(m).outputs = [len(sg.tensors) - 1]
+    sg.outputs = [len(sg.tensors) - 1]
+
+
+emit("output_is_constant", "overlap", patched(CONV, output_is_constant), "is a constant")
+
+
+def written_twice(m):
+    two_conv_chain(m)
+    m.subgraphs[0].operators[1].outputs = [3]
+    m.subgraphs[0].operators[1].inputs = [0, 1, 2]
+    m.subgraphs[0].outputs = [3]
+
+
+emit("tensor_written_twice", "overlap", patched(CONV, written_twice), "written exactly once")
+
+# 3. Constant buffers of the wrong length.
+emit("constant_buffer_short", "buffer", patched(CONV, lambda m: setattr(m.buffers[tensors(m)[1].buffer], "data", list(m.buffers[tensors(m)[1].buffer].data)[:-4])),
+     "holds 536 bytes but shape")
+emit("constant_buffer_long", "buffer", patched(CONV, lambda m: setattr(m.buffers[tensors(m)[1].buffer], "data", list(m.buffers[tensors(m)[1].buffer].data) + [0] * 4)),
+     "holds 544 bytes but shape")
+
+
+def external_buffer(offset, size):
+    def edit(m):
+        b = m.buffers[tensors(m)[1].buffer]
+        b.data = None
+        b.offset = offset
+        b.size = size
+    return edit
+
+
+emit("external_buffer_beyond_file", "buffer", patched(CONV, external_buffer(1 << 40, 540)), "lies outside")
+emit("external_buffer_offset_overflow", "buffer", patched(CONV, external_buffer((1 << 64) - 8, 540)), "lies outside")
+
+# 4. Negative, zero, overflowing and memory-bomb dimensions.
+emit("negative_dimension", "shape", patched(CONV, lambda m: setattr(tensors(m)[0], "shape", [1, -7, 9, 3])),
+     "dimension -7 is negative")
+emit("overflowing_dimensions", "shape", patched(CONV, lambda m: setattr(tensors(m)[3], "shape", [2**31 - 1] * 4)),
+     "more than", "CVE-2021-29605")
+emit("memory_bomb_shape", "shape", patched(CONV, lambda m: setattr(tensors(m)[0], "shape", [1, 40000, 40000, 3])),
+     "more than the limit")
+emit("zero_size_input_runs_empty", "shape", patched(CONV, lambda m: setattr(tensors(m)[0], "shape", [1, 0, 9, 3])), None)
+emit("depthwise_zero_input_channels", "shape",
+     patched(DWCONV, lambda m: setattr(tensors(m)[0], "shape", [1, 7, 9, 0])), "input has 0 channels", "CVE-2021-29602")
+
+# 5. Zero strides, dilations and filter sizes.
+emit("conv_zero_stride", "divisor", patched(CONV, lambda m: set_option(m, "strideW", 0)), "strides", "CVE-2021-29585")
+emit("conv_zero_dilation", "divisor", patched(CONV, lambda m: set_option(m, "dilationHFactor", 0)), "dilations")
+emit("pool_zero_stride", "divisor", patched(POOL, lambda m: set_option(m, "strideH", 0)), "strides", "CVE-2021-29585")
+emit("pool_zero_filter", "divisor", patched(POOL, lambda m: set_option(m, "filterWidth", 0)), "filter size")
+
+# 6. Axes out of range.
+emit("concat_axis_out_of_range", "axis", patched(CONCAT, lambda m: set_option(m, "axis", 7)), "axis 7 is out of range", "CVE-2020-15207")
+emit("concat_huge_negative_axis", "axis", patched(CONCAT, lambda m: set_option(m, "axis", -(2**31))), "is out of range", "CVE-2021-37685")
+
+
+def mean_axis(value):
+    def edit(m):
+        t = tensors(m)[1]
+        m.buffers[t.buffer].data = list(struct.pack("<2i", 1, value))
+    return edit
+
+
+emit("mean_axis_out_of_range", "axis", patched(MEAN, mean_axis(9)), "axis 9 is out of range")
+
+# 7. Graph order: reading a tensor before it is written, and cycles.
+emit("read_before_write", "order", patched(CONV, lambda m: two_conv_chain(m, swap=True)), "is read before any operator writes it")
+emit("cyclic_graph", "order", patched(CONV, lambda m: two_conv_chain(m, cycle=True)), "is read before any operator writes it", "CVE-2021-29591")
+
+# 8. Invalid enum values and mismatched unions.
+emit("invalid_tensor_type", "enum", patched(CONV, lambda m: setattr(tensors(m)[3], "type", 100)), "unknown tensor type 100")
+emit("invalid_padding", "enum", patched(CONV, lambda m: set_option(m, "padding", 7)), "padding 7 is not SAME or VALID")
+emit("invalid_fused_activation", "enum", patched(CONV, lambda m: set_option(m, "fusedActivationFunction", 9)), "fused activation 9")
+
+
+def wrong_union(m):
+    op = op0(m)
+    op.builtinOptionsType = schema.BuiltinOptions.Pool2DOptions
+    op.builtinOptions = schema.Pool2DOptionsT()
+
+
+emit("options_union_mismatch", "enum", patched(CONV, wrong_union), "builtin options have union type 5")
+
+
+def bad_scale(m):
+    q = schema.QuantizationParametersT()
+    q.scale = [-1.0]
+    q.zeroPoint = [0]
+    tensors(m)[1].quantization = q
+
+
+emit("negative_quantization_scale", "quantization", patched(CONV, bad_scale), "is not a finite non-negative number")
+
+
+def bad_per_channel(m):
+    q = schema.QuantizationParametersT()
+    q.scale = [0.1, 0.2, 0.3]
+    q.zeroPoint = [0, 0, 0]
+    q.quantizedDimension = 0
+    tensors(m)[1].quantization = q
+
+
+emit("per_channel_count_mismatch", "quantization", patched(CONV, bad_per_channel), "3 scales and 3 zero points for 5 channels")
+
+# 9. String and unstorable tensors where numbers are expected.
+emit("string_input", "type", patched(CONV, lambda m: setattr(tensors(m)[0], "type", schema.TensorType.STRING)), "input type string is not supported")
+emit("string_output", "type", patched(CONV, lambda m: setattr(tensors(m)[3], "type", schema.TensorType.STRING)), "which the engine cannot store")
+emit("string_filter", "type", patched(CONV, lambda m: setattr(tensors(m)[1], "type", schema.TensorType.STRING)), "is string, expected float32")
+
+
+# 10. Byte-level damage: identifier, root offset, vtable, vector and string lengths.
+def byte_edit(base: bytes, edit) -> bytes:
+    data = bytearray(base)
+    edit(data)
+    return bytes(data)
+
+
+emit("wrong_identifier", "flatbuffer", byte_edit(CONV, lambda d: d.__setitem__(slice(4, 8), b"TFL2")), "file identifier")
+emit("root_offset_out_of_bounds", "flatbuffer", byte_edit(CONV, lambda d: d.__setitem__(slice(0, 4), struct.pack("<I", 0xFFFFFF00))),
+     "points past the end")
+
+
+def vtable_out_of_bounds(d):
+    root = struct.unpack_from("<I", d, 0)[0]
+    struct.pack_into("<i", d, root, -0x7FFFFFF0)
+
+
+emit("vtable_out_of_bounds", "flatbuffer", byte_edit(CONV, vtable_out_of_bounds), "lie outside")
+
+
+def first_tensor_field(d, slot):
+    model = schema.Model.GetRootAs(bytes(d), 0)
+    tensor = model.Subgraphs(0).Tensors(0)
+    o = tensor._tab.Offset(slot)
+    return tensor._tab.Vector(o)
+
+
+def huge_vector(d):
+    start = first_tensor_field(d, 4)  # shape
+    struct.pack_into("<I", d, start - 4, 0x7FFFFFFF)
+
+
+def unterminated_string(d):
+    start = first_tensor_field(d, 10)  # name
+    length = struct.unpack_from("<I", d, start - 4)[0]
+    d[start + length] = ord("A")
+
+
+emit("vector_length_beyond_file", "flatbuffer", byte_edit(CONV, huge_vector), "runs past the end of the buffer")
+emit("string_not_terminated", "flatbuffer", byte_edit(CONV, unterminated_string), "not NUL-terminated")
+emit("eight_byte_file", "flatbuffer", b"\x18\x00\x00\x00TFL3", "points past the end")
+
+(OUT / "manifest.json").write_text(json.dumps({"fixtures": entries}, indent=1) + "\n")
+print(f"wrote {len(entries)} crafted models to {OUT}")
