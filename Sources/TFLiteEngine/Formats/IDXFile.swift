@@ -36,7 +36,7 @@ public struct IDXFile: Equatable, Sendable {
         let data: Data
         switch FileReading.read(path, maximumBytes: 1 << 32) {
         case let .success(d): data = d
-        case let .failure(e): throw IDXError(reason: "cannot read '\(path)': \(e.reason)")
+        case let .failure(e): throw IDXError(reason: "cannot read file '\(path)': \(e.reason)")
         }
         try self.init(data: data)
     }

@@ -39,7 +39,7 @@ public struct PGMImage: Equatable, Sendable {
         let data: Data
         switch FileReading.read(path, maximumBytes: 1 << 30) {
         case let .success(d): data = d
-        case let .failure(e): throw ImageError(reason: "cannot read '\(path)': \(e.reason)")
+        case let .failure(e): throw ImageError(reason: "cannot read file '\(path)': \(e.reason)")
         }
         try self.init(data: data)
     }
