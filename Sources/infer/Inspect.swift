@@ -29,7 +29,7 @@ enum Inspect {
             let options = n.options.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
             let macs = n.macs > 0 ? grouped(n.macs) : "-"
             lines.append(Runner.pad("\(n.index)", 4, right: true) + "  " + Runner.pad("\(n.opName) v\(n.version)", opWidth)
-                + "  " + Runner.pad(macs, macWidth, right: true) + "  " + options)
+                + "  " + Runner.pad(macs, macWidth, right: true) + (options.isEmpty ? "" : "  " + options))
             for (i, t) in n.inputs.enumerated() {
                 lines.append("        " + (i == 0 ? "in:  " : "     ") + (t.map(tensor) ?? "(omitted)"))
             }

@@ -140,7 +140,7 @@ private struct PGMParser {
         guard maxValue >= 1, maxValue <= 65535 else {
             throw ImageError(reason: "PGM maxval \(maxValue) is outside 1…65535")
         }
-        let scale = 1 / Float(maxValue)
+        let divisor = Float(maxValue)
         var pixels = [Float](repeating: 0, count: pixelCount)
         if plain {
             for i in 0..<pixelCount {
@@ -153,7 +153,7 @@ private struct PGMParser {
                 guard v <= maxValue else {
                     throw ImageError(reason: "PGM sample \(i) (row \(i / width), column \(i % width)) is \(v), above maxval \(maxValue)")
                 }
-                pixels[i] = Float(v) * scale
+                pixels[i] = Float(v) / divisor
             }
         } else {
             // unsignedField consumed the single whitespace after maxval, unless the data ended there.
@@ -169,7 +169,7 @@ private struct PGMParser {
                 guard v <= maxValue else {
                     throw ImageError(reason: "PGM sample \(i) (row \(i / width), column \(i % width)) is \(v), above maxval \(maxValue)")
                 }
-                pixels[i] = Float(v) * scale
+                pixels[i] = Float(v) / divisor
             }
         }
         return PGMImage(width: width, height: height, maxValue: maxValue, pixels: pixels)

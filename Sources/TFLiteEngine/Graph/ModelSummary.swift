@@ -291,6 +291,13 @@ public struct ModelSummary: Sendable {
         case 101:  // BatchMatMulOptions
             add("adj_x", bool(4, "adj_x"))
             add("adj_y", bool(6, "adj_y"))
+        case 115:  // BucketizeOptions
+            add("boundaries", (try? t.float32s(4, "boundaries")).flatMap { $0 }.map { "[" + $0.map { "\($0)" }.joined(separator: ",") + "]" })
+        case 102:  // CumsumOptions
+            add("exclusive", bool(4, "exclusive"))
+            add("reverse", bool(6, "reverse"))
+        case 40, 57:  // ArgMaxOptions, ArgMinOptions
+            add("output_type", (try? t.int8(4, "output_type")).map { TensorType(rawValue: $0).map { "\($0)" } ?? "\($0)" })
         case 106:  // Conv3DOptions
             add("padding", padding(4))
             if let d = int(6, "stride_d"), let h = int(10, "stride_h"), let w = int(8, "stride_w") { add("stride", "\(d)x\(h)x\(w)") }
