@@ -159,24 +159,10 @@ enum Runner {
     /// Float values in the input's element type, quantized with its own
     /// scale and zero point when it is int8 or uint8.
     static func encode(_ values: [Float], for input: Tensor) throws -> Data {
-        switch input.dataType {
-        case .float32:
-            return values.withUnsafeBufferPointer { Data(buffer: $0) }
-        case .int8, .uint8:
-            guard let q = input.quantizationParameters, q.scale > 0, q.scale.isFinite else {
-                throw CLIError.runtime("input 0 '\(input.name)' is \(input.dataType) without quantization parameters; cannot convert pixels")
-            }
-            let (lo, hi): (Float, Float) = input.dataType == .int8 ? (-128, 127) : (0, 255)
-            let inverse = 1 / q.scale
-            let zero = Float(q.zeroPoint)
-            // round half away from zero, then clamp (as TFLite's quantize).
-            let quantized = values.map { min(max(($0 * inverse).rounded() + zero, lo), hi) }
-            if input.dataType == .int8 {
-                return Data(quantized.map { UInt8(bitPattern: Int8($0)) })
-            }
-            return Data(quantized.map { UInt8($0) })
-        default:
-            throw CLIError.runtime("input 0 '\(input.name)' is \(input.dataType); images can fill float32, int8 or uint8 inputs (use --input-npy)")
+        do {
+            return try TensorValues.encode(values, as: input.dataType, quantization: input.quantizationParameters)
+        } catch {
+            throw CLIError.runtime("input 0 '\(input.name)' is \(input.dataType)\(input.quantizationParameters == nil ? " without quantization" : ""); images can fill float32 inputs and quantized int8 or uint8 inputs (use --input-npy otherwise)")
         }
     }
 
@@ -198,24 +184,11 @@ enum Runner {
 
     /// The output's values as Float, dequantized when it is quantized.
     static func scoresOf(_ t: Tensor) throws -> [Float] {
-        let raw: [Float]
-        switch t.dataType {
-        case .float32: raw = t.toArray(of: Float.self)
-        case .float64: raw = t.toArray(of: Double.self).map { Float($0) }
-        case .int8: raw = t.toArray(of: Int8.self).map { Float($0) }
-        case .uint8: raw = t.toArray(of: UInt8.self).map { Float($0) }
-        case .int16: raw = t.toArray(of: Int16.self).map { Float($0) }
-        case .int32: raw = t.toArray(of: Int32.self).map { Float($0) }
-        case .int64: raw = t.toArray(of: Int64.self).map { Float($0) }
-        case .bool: raw = t.toArray(of: UInt8.self).map { $0 != 0 ? 1 : 0 }
-        default:
+        do {
+            return try TensorValues.floats(t)
+        } catch {
             throw CLIError.runtime("output 0 '\(t.name)' is \(t.dataType), which has no scores to rank")
         }
-        if let q = t.quantizationParameters, [.int8, .uint8, .int16].contains(t.dataType) {
-            let zero = Float(q.zeroPoint)
-            return raw.map { q.scale * ($0 - zero) }
-        }
-        return raw
     }
 
     /// The `k` largest scores, highest first (ties: lower index first; NaN last).

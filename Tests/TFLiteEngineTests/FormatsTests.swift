@@ -295,3 +295,39 @@ extension FormatsTests {
         }
     }
 }
+
+extension FormatsTests {
+    /// Matches TensorFlow: `tf.image.resize(x, (h, w), "bilinear", antialias=False)`
+    /// on x = (arange(35).reshape(5, 7) * 0.37) % 1 (values from TF 2.21).
+    func testResizeMatchesTensorFlow() throws {
+        let x: [Float] = (0..<35).map { (Float($0) * Float(0.37)).truncatingRemainder(dividingBy: 1) }
+        let expected3x4: [Float] = [0.3354167, 0.56625, 0.3387501, 0.5279167, 0.3187503, 0.8412501, 0.6137499, 0.2612501, 0.5104171, 0.2829171, 0.6387501, 0.5779166]
+        let out3x4 = try ImagePreprocessing.resizeBilinear(x, height: 5, width: 7, toHeight: 3, width: 4)
+        for (i, (a, e)) in zip(out3x4, expected3x4).enumerated() { XCTAssertEqual(a, e, accuracy: 2e-6, "3x4[\(i)]") }
+        let expectedRow0Of9x11: [Float] = [0, 0.1681818, 0.4036363, 0.6390909, 0.5109092, 0.11, 0.3454545, 0.580909, 0.8163637, 0.5063637, 0.22]
+        let expectedLast: Float = 0.5799999
+        let out9x11 = try ImagePreprocessing.resizeBilinear(x, height: 5, width: 7, toHeight: 9, width: 11)
+        XCTAssertEqual(out9x11.count, 99)
+        for (i, (a, e)) in zip(out9x11, expectedRow0Of9x11).enumerated() { XCTAssertEqual(a, e, accuracy: 2e-6, "9x11[\(i)]") }
+        XCTAssertEqual(out9x11[98], expectedLast, accuracy: 2e-6)
+        XCTAssertEqual(out9x11[13], 0.5700001, accuracy: 2e-6)
+        XCTAssertEqual(out9x11[50], 0.5254544, accuracy: 2e-6)
+    }
+
+    func testQuantizeAndDequantize() throws {
+        let q = QuantizationParameters(scale: 0.5, zeroPoint: -3)
+        let int8 = try TensorValues.encode([0, 0.25, -0.25, 1, 100, -100, .nan], as: .int8, quantization: q)
+        // round half away from zero: 0.25/0.5 = 0.5 → 1; -0.5 → -1; then + zero point, clamped.
+        XCTAssertEqual(int8.map { Int8(bitPattern: $0) }, [-3, -2, -4, -1, 127, -128, -3])
+        let uint8 = try TensorValues.encode([0, 1, 2, -5], as: .uint8, quantization: QuantizationParameters(scale: 1.0 / 255, zeroPoint: 0))
+        XCTAssertEqual([UInt8](uint8), [0, 255, 255, 0])
+        XCTAssertThrowsError(try TensorValues.encode([1], as: .int8, quantization: nil))
+        XCTAssertThrowsError(try TensorValues.encode([1], as: .int32, quantization: nil))
+        XCTAssertEqual([UInt8](try TensorValues.encode([1], as: .float32, quantization: nil)), [0, 0, 0x80, 0x3F])
+
+        let tensor = Tensor(name: "scores", dataType: .int8, shape: [1, 3], data: Data([0x80, 0x00, 0x7F]), quantizationParameters: QuantizationParameters(scale: 1.0 / 256, zeroPoint: -128))
+        XCTAssertEqual(try TensorValues.floats(tensor), [0, 0.5, 255.0 / 256])
+        let plain = Tensor(name: "i", dataType: .int32, shape: [2], data: Data([5, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]), quantizationParameters: nil)
+        XCTAssertEqual(try TensorValues.floats(plain), [5, -1])
+    }
+}

@@ -44,6 +44,7 @@ public enum Inflate {
             let memberStart = out.count
             position = try readGzipHeader(bytes, at: position, member: member)
             var decoder = Decoder(input: bytes, position: position, maximumOutputBytes: maximumOutputBytes)
+            decoder.outputStart = memberStart
             try decoder.decodeStream(into: &out)
             position = decoder.bytePositionAfterStream
             guard bytes.count - position >= 8 else {
@@ -203,6 +204,8 @@ public enum Inflate {
         var bitCount = 0
         /// Zero bytes appended past the end of input to fill a peek.
         var paddingBytes = 0
+        /// Where this stream's output begins; back-references may not reach before it.
+        var outputStart = 0
 
         init(input: UnsafeRawBufferPointer, position: Int, maximumOutputBytes: Int) {
             self.input = input
@@ -377,8 +380,8 @@ public enum Inflate {
                     throw InflateError(reason: "invalid distance code \(di)", offset: position - bitCount / 8)
                 }
                 let distance = Inflate.distanceBase[di] + (try bits(Inflate.distanceExtra[di]))
-                guard distance <= out.count else {
-                    throw InflateError(reason: "distance \(distance) reaches before the start of the output (\(out.count) bytes so far)", offset: position - bitCount / 8)
+                guard distance <= out.count - outputStart else {
+                    throw InflateError(reason: "distance \(distance) reaches before the start of the output (\(out.count - outputStart) bytes so far)", offset: position - bitCount / 8)
                 }
                 try reserve(&out, length)
                 var from = out.count - distance
