@@ -22,13 +22,14 @@ enum Inspect {
         for t in s.inputs { lines.append("input:  " + tensor(t)) }
         for t in s.outputs { lines.append("output: " + tensor(t)) }
         lines.append("")
-        let opWidth = max(12, (s.nodes.map { $0.opName.count + " v\($0.version)".count }.max() ?? 0))
+        func opLabel(_ n: ModelSummary.NodeInfo) -> String { n.isCustom ? "\(n.opName) (custom) v\(n.version)" : "\(n.opName) v\(n.version)" }
+        let opWidth = max(12, s.nodes.map { opLabel($0).count }.max() ?? 0)
         let macWidth = max(4, s.nodes.map { grouped($0.macs).count }.max() ?? 0)
         lines.append("node  " + Runner.pad("op", opWidth) + "  " + Runner.pad("MACs", macWidth, right: true) + "  options")
         for n in s.nodes {
             let options = n.options.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
             let macs = n.macs > 0 ? grouped(n.macs) : "-"
-            lines.append(Runner.pad("\(n.index)", 4, right: true) + "  " + Runner.pad("\(n.opName) v\(n.version)", opWidth)
+            lines.append(Runner.pad("\(n.index)", 4, right: true) + "  " + Runner.pad(opLabel(n), opWidth)
                 + "  " + Runner.pad(macs, macWidth, right: true) + (options.isEmpty ? "" : "  " + options))
             for (i, t) in n.inputs.enumerated() {
                 lines.append("        " + (i == 0 ? "in:  " : "     ") + (t.map(tensor) ?? "(omitted)"))

@@ -59,6 +59,9 @@ enum Command {
     case run(RunRequest)
 
     static func parse(_ arguments: [String]) throws -> Command {
+        // Subcommands (e.g. a future `infer eval ...`) are recognised here, by
+        // the first argument, before the main command's options are parsed;
+        // each has its own OptionSpec table and Command case.
         let args = try ArgumentParser.parse(arguments, specs: inferOptions)
         if args.has("help") { return .help }
         let threads = try args.int("threads", in: 1...1024)
