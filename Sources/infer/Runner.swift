@@ -244,6 +244,8 @@ enum Runner {
     }
 
     static func formatScore(_ v: Float) -> String {
-        v.isFinite ? String(format: "%.6f", Double(v)) : "\(v)"
+        guard v.isFinite else { return "\(v)" }
+        // Small scores in scientific notation so they do not all print as 0.000000.
+        return v != 0 && abs(v) < 1e-4 ? String(format: "%.3e", Double(v)) : String(format: "%.6f", Double(v))
     }
 }

@@ -26,7 +26,7 @@ public struct IDXFile: Equatable, Sendable {
     /// Elements per item (product of the other dimensions).
     public var itemSize: Int { dimensions.dropFirst().reduce(1, *) }
 
-    /// The elements of item `index` (an image's pixels, or one label).
+    /// The elements of item `index` (an image's pixels, or one label); `index` must be in `0..<count`.
     public func item(_ index: Int) -> ArraySlice<UInt8> {
         data[(index * itemSize)..<((index + 1) * itemSize)]
     }
