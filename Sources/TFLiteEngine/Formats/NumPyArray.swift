@@ -29,10 +29,9 @@ public struct NumPyArray: Equatable, Sendable {
     /// Reads a `.npy` file.
     public init(contentsOfFile path: String) throws {
         let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw FormatError(reason: "cannot read '\(path)': \(error)")
+        switch FileReading.read(path, maximumBytes: 1 << 36) {
+        case let .success(d): data = d
+        case let .failure(e): throw FormatError(reason: "cannot read file '\(path)': \(e.reason)")
         }
         try self.init(npyData: data)
     }

@@ -1,0 +1,143 @@
+import Foundation
+import TFLiteEngine
+
+/// `infer --inspect MODEL`: formats a `ModelSummary` (built by the library)
+/// as a table of nodes in execution order, then totals.
+enum Inspect {
+    static func run(modelPath: String, json: Bool, threads: Int?) throws {
+        let model = try Model(path: modelPath)
+        let summary = ModelSummary.inspect(model, options: Interpreter.Options(threadCount: threads))
+        if json {
+            print(render(summary, model: model, path: modelPath).rendered)
+        } else {
+            print(table(summary, model: model, path: modelPath))
+        }
+    }
+
+    // MARK: Text
+
+    static func table(_ s: ModelSummary, model: Model, path: String) -> String {
+        var lines: [String] = []
+        lines.append("model: \(path) (\(grouped(model.fileSize)) bytes, schema v\(model.schemaVersion)\(model.modelDescription.map { ", \"\($0)\"" } ?? ""))")
+        for t in s.inputs { lines.append("input:  " + tensor(t)) }
+        for t in s.outputs { lines.append("output: " + tensor(t)) }
+        lines.append("")
+        func opLabel(_ n: ModelSummary.NodeInfo) -> String { n.isCustom ? "\(n.opName) (custom) v\(n.version)" : "\(n.opName) v\(n.version)" }
+        let opWidth = max(12, s.nodes.map { opLabel($0).count }.max() ?? 0)
+        let macWidth = max(4, s.nodes.map { grouped($0.macs).count }.max() ?? 0)
+        lines.append("node  " + Runner.pad("op", opWidth) + "  " + Runner.pad("MACs", macWidth, right: true) + "  options")
+        for n in s.nodes {
+            let options = n.options.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
+            let macs = n.macs > 0 ? grouped(n.macs) : "-"
+            lines.append(Runner.pad("\(n.index)", 4, right: true) + "  " + Runner.pad(opLabel(n), opWidth)
+                + "  " + Runner.pad(macs, macWidth, right: true) + (options.isEmpty ? "" : "  " + options))
+            for (i, t) in n.inputs.enumerated() {
+                lines.append("        " + (i == 0 ? "in:  " : "     ") + (t.map(tensor) ?? "(omitted)"))
+            }
+            for (i, t) in n.outputs.enumerated() {
+                lines.append("        " + (i == 0 ? "out: " : "     ") + tensor(t))
+            }
+        }
+        lines.append("")
+        lines.append("totals:")
+        let ops = s.operatorCounts.map { "\($0.name) x\($0.count)" }.joined(separator: ", ")
+        lines.append("  operators:       \(s.nodes.count)\(ops.isEmpty ? "" : " (\(ops))")")
+        lines.append("  parameters:      \(grouped(s.parameterCount))")
+        lines.append("  MACs:            \(grouped(s.macs))\(s.macs >= 10_000 ? " (\(scaled(s.macs)))" : "")")
+        lines.append("  constant bytes:  \(grouped(s.constantBytes))")
+        if let arena = s.arenaBytes {
+            lines.append("  arena bytes:     \(grouped(arena))")
+            if let folded = s.foldedNodeCount, folded > 0 { lines.append("  folded at load:  \(folded) node\(folded == 1 ? "" : "s")") }
+        } else {
+            lines.append("  arena bytes:     n/a (model cannot be prepared)")
+        }
+        if s.unsupportedOperators.isEmpty {
+            lines.append("  unsupported:     none")
+        } else {
+            lines.append("  unsupported:     \(s.unsupportedOperators.count)")
+            for op in s.unsupportedOperators { lines.append("    \(op)") }
+        }
+        if let error = s.prepareError, s.unsupportedOperators.isEmpty {
+            lines.append("  prepare error:   \(error)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// `[index] name  type [d0,d1,…]  const  (q: scale, zero point)`.
+    static func tensor(_ t: ModelSummary.TensorInfo) -> String {
+        var s = "[\(t.index)] \(shorten(t.name, 64))  \(t.type) [" + t.shape.map(String.init).joined(separator: ",") + "]"
+        if t.isConstant { s += "  const" }
+        if let q = t.quantization {
+            s += q.isPerChannel ? "  q: \(q.scales.count) channel scales, axis \(q.quantizedDimension)" : "  q: scale \(q.scale), zero \(q.zeroPoint)"
+        }
+        return s
+    }
+
+    /// Keeps both ends of long names (converter names join many ops with ';').
+    static func shorten(_ name: String, _ limit: Int) -> String {
+        guard name.count > limit else { return name.isEmpty ? "(unnamed)" : name }
+        let keep = (limit - 1) / 2
+        return String(name.prefix(keep)) + "…" + String(name.suffix(limit - 1 - keep))
+    }
+
+    static func grouped(_ n: Int) -> String {
+        let digits = String(n.magnitude)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return (n < 0 ? "-" : "") + out
+    }
+
+    static func scaled(_ n: Int) -> String {
+        let v = Double(n)
+        if v >= 1e9 { return String(format: "%.2f G", v / 1e9) }
+        if v >= 1e6 { return String(format: "%.2f M", v / 1e6) }
+        return String(format: "%.1f K", v / 1e3)
+    }
+
+    // MARK: JSON
+
+    static func render(_ s: ModelSummary, model: Model, path: String) -> JSON {
+        func tensor(_ t: ModelSummary.TensorInfo?) -> JSON {
+            guard let t else { return .null }
+            var fields: [(String, JSON)] = [
+                ("index", .int(t.index)), ("name", .string(t.name)), ("type", .string("\(t.type)")),
+                ("shape", .array(t.shape.map { .int($0) })), ("constant", .bool(t.isConstant)),
+            ]
+            if let q = t.quantization {
+                fields.append(("quantization", .object([
+                    ("scales", .array(q.scales.map { .number(Double($0)) })),
+                    ("zero_points", .array(q.zeroPoints.map { .int($0) })),
+                    ("axis", .int(q.quantizedDimension)),
+                ])))
+            }
+            return .object(fields)
+        }
+        let nodes: [JSON] = s.nodes.map { n in
+            .object([
+                ("index", .int(n.index)), ("op", .string(n.opName)), ("custom", .bool(n.isCustom)), ("version", .int(n.version)),
+                ("inputs", .array(n.inputs.map(tensor))), ("outputs", .array(n.outputs.map(tensor))),
+                ("options", .object(n.options.map { ($0.name, .string($0.value)) })),
+                ("macs", .int(n.macs)),
+            ])
+        }
+        return .object([
+            ("model", .string(path)), ("file_bytes", .int(model.fileSize)), ("schema_version", .int(model.schemaVersion)),
+            ("inputs", .array(s.inputs.map(tensor))), ("outputs", .array(s.outputs.map(tensor))),
+            ("nodes", .array(nodes)),
+            ("totals", .object([
+                ("operators", .int(s.nodes.count)),
+                ("operators_by_type", .object(s.operatorCounts.map { ($0.name, .int($0.count)) })),
+                ("parameters", .int(s.parameterCount)), ("macs", .int(s.macs)),
+                ("constant_bytes", .int(s.constantBytes)),
+                ("arena_bytes", s.arenaBytes.map { .int($0) } ?? .null),
+                ("unsupported", .array(s.unsupportedOperators.map { op in
+                    .object([("node", .int(op.nodeIndex)), ("op", .string(op.name)), ("version", .int(op.version)), ("reason", .string(op.reason))])
+                })),
+                ("prepare_error", s.prepareError.map { .string($0) } ?? .null),
+            ])),
+        ])
+    }
+}
