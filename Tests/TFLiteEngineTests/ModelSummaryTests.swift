@@ -65,8 +65,13 @@ final class ModelSummaryTests: XCTestCase {
 
     /// Every fixture model can be summarized (no crash, node count matches the file).
     func testEveryFixtureModel() throws {
+        // Every model that loads (the crafted suite holds models made not to).
         for url in try Fixtures.allModels() {
-            let summary = ModelSummary.inspect(try Model(path: url.path))
+            guard let model = try? Model(path: url.path) else {
+                XCTAssertTrue(url.path.contains("/crafted/"), "\(url.lastPathComponent) does not load")
+                continue
+            }
+            let summary = ModelSummary.inspect(model)
             XCTAssertFalse(summary.nodes.isEmpty, url.lastPathComponent)
             XCTAssertEqual(summary.operatorCounts.map(\.count).reduce(0, +), summary.nodes.count)
         }
