@@ -30,6 +30,16 @@ final class ArenaPlannerTests: XCTestCase {
         XCTAssertGreaterThan(planned, 10)
     }
 
+    func testReshapeSharesItsInputsMemory() throws {
+        let interpreter = try Interpreter(modelPath: Fixtures.root.appendingPathComponent("models/mnist_small_cnn.tflite").path)
+        try interpreter.allocateTensors()
+        let graph = try XCTUnwrap(interpreter.preparedGraph)
+        let reshape = try XCTUnwrap(graph.steps.first { $0.node.op == .reshape })
+        let plan = try graph.planMemory(workers: 1)
+        let input = try XCTUnwrap(plan.tensorOffsets[reshape.node.inputs[0]])
+        XCTAssertEqual(plan.tensorOffsets[reshape.node.outputs[0]], input)
+    }
+
     func testRandomRequestsNeverOverlap() throws {
         var rng = SplitMix64(seed: 42)
         for _ in 0..<200 {
