@@ -175,6 +175,11 @@ emit("overflowing_dimensions", "shape", patched(CONV, lambda m: setattr(tensors(
 emit("memory_bomb_shape", "shape", patched(CONV, lambda m: setattr(tensors(m)[0], "shape", [1, 40000, 40000, 3])),
      "more than the limit")
 emit("zero_size_input_runs_empty", "shape", patched(CONV, lambda m: setattr(tensors(m)[0], "shape", [1, 0, 9, 3])), None)
+# Found by the fuzzer: an empty input whose other dimensions are huge made the
+# conv loop over 377M empty rows (a hang). Nodes with only empty outputs are skipped.
+emit("fuzz_empty_input_huge_rows", "shape", patched(CONV, lambda m: setattr(tensors(m)[0], "shape", [5, 150994951, 0, 3])), None)
+emit("empty_tensor_giant_dimensions", "shape", patched(CONV, lambda m: setattr(tensors(m)[0], "shape", [0, 2**30, 2**30, 3])),
+     "more than")
 emit("depthwise_zero_input_channels", "shape",
      patched(DWCONV, lambda m: setattr(tensors(m)[0], "shape", [1, 7, 9, 0])), "input has 0 channels", "CVE-2021-29602")
 

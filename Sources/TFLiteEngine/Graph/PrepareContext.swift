@@ -76,13 +76,8 @@ struct PrepareContext {
     /// rejecting negative dimensions and sizes beyond the tensor limit.
     func setOutputShape(_ i: Int, _ shape: [Int]) throws {
         let t = node.outputs[i]
-        var n = 1
-        for d in shape {
-            guard d >= 0 else { throw error("computed output shape \(shape) has a negative dimension") }
-            let (p, o) = n.multipliedReportingOverflow(by: d)
-            guard !o, p <= ModelValidator.maximumTensorBytes else { throw error("computed output shape \(shape) is too large") }
-            n = p
-        }
+        guard shape.allSatisfy({ $0 >= 0 }) else { throw error("computed output shape \(shape) has a negative dimension") }
+        guard let n = ModelValidator.boundedElementCount(shape) else { throw error("computed output shape \(shape) is too large") }
         let (bytes, o) = n.multipliedReportingOverflow(by: graph.tensors[t].type.byteSize ?? 1)
         guard !o, bytes <= ModelValidator.maximumTensorBytes else { throw error("computed output shape \(shape) is too large") }
         graph.tensors[t].shape = shape

@@ -11,6 +11,8 @@ final class PreparedGraph {
     private(set) var steps: [Step] = []
     /// Nodes evaluated once at prepare (all inputs constant).
     private(set) var foldedNodes: [Int] = []
+    /// Nodes skipped because every output is empty.
+    private(set) var emptyNodes: [Int] = []
 
     struct Step {
         let node: Node
@@ -78,6 +80,10 @@ final class PreparedGraph {
             if registration.foldable && allConstant && node.outputs.allSatisfy({ !tensors[$0].isVariable }) {
                 try fold(node, kernel)
                 foldedNodes.append(node.index)
+            } else if !node.outputs.isEmpty && node.outputs.allSatisfy({ tensors[$0].elementCount == 0 }) {
+                // Only empty outputs: nothing to compute. (Looping over the
+                // non-zero dimensions of an empty tensor could take forever.)
+                emptyNodes.append(node.index)
             } else {
                 steps.append(Step(node: node, kernel: kernel, aliasesInput: registration.aliasesInput))
             }

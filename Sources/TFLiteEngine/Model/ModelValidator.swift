@@ -124,18 +124,30 @@ enum ModelValidator {
     }
 
     /// Product of dimensions, rejecting negative dimensions and overflow.
+    /// Also bounds the product of the non-zero dimensions, so stride
+    /// arithmetic over an empty tensor such as `[0, 2^40, 2^40]` cannot overflow.
     static func elementCount(_ shape: [Int], location: @autoclosure () -> String) throws -> Int {
-        var n = 1
-        for (i, d) in shape.enumerated() {
-            guard d >= 0 else {
-                throw InterpreterError.invalidModel(location: location() + ".shape[\(i)]", reason: "dimension \(d) is negative")
+        guard let n = boundedElementCount(shape) else {
+            if let i = shape.firstIndex(where: { $0 < 0 }) {
+                throw InterpreterError.invalidModel(location: location() + ".shape[\(i)]", reason: "dimension \(shape[i]) is negative")
             }
-            let (p, overflow) = n.multipliedReportingOverflow(by: d)
-            guard !overflow, p <= maximumTensorBytes else {
-                throw InterpreterError.invalidModel(location: location() + ".shape", reason: "shape \(shape) has more than \(maximumTensorBytes) elements")
-            }
-            n = p
+            throw InterpreterError.invalidModel(location: location() + ".shape", reason: "shape \(shape) has more than \(maximumTensorBytes) elements")
         }
         return n
+    }
+
+    /// The element count, or nil when a dimension is negative or the product
+    /// of the non-zero dimensions exceeds `maximumTensorBytes`.
+    static func boundedElementCount(_ shape: [Int]) -> Int? {
+        var nonZero = 1
+        var hasZero = false
+        for d in shape {
+            guard d >= 0 else { return nil }
+            if d == 0 { hasZero = true; continue }
+            let (p, overflow) = nonZero.multipliedReportingOverflow(by: d)
+            guard !overflow, p <= maximumTensorBytes else { return nil }
+            nonZero = p
+        }
+        return hasZero ? 0 : nonZero
     }
 }
