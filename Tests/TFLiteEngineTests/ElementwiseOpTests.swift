@@ -1,0 +1,52 @@
+import Foundation
+import XCTest
+@testable import TFLiteEngine
+
+/// Element-wise, activation and reduction ops (MUL, SUB, DIV, MAXIMUM,
+/// MINIMUM, SQUARED_DIFFERENCE, LOGISTIC, TANH, RELU family, LEAKY_RELU,
+/// HARD_SWISH, ELU, EXP, SQRT, RSQRT, PRELU, SUM, REDUCE_MAX,
+/// L2_NORMALIZATION, ARG_MAX) against LiteRT's builtin kernels; fixtures from
+/// `tools/make_op_fixtures_elementwise.py`.
+final class ElementwiseOpTests: XCTestCase {
+    /// float32 single-op models, including zero-size tensors (empty outputs).
+    func testFloat32ElementwiseFixturesMatchLiteRT() throws {
+        try Fixtures.check("ops/float32_elementwise", defaultTolerance: 1e-4)
+    }
+
+    /// int8 models whose inputs and output share one quantization (RELU
+    /// family, MAXIMUM, MINIMUM, REDUCE_MAX, ARG_MAX): bit-exact.
+    func testInt8ElementwiseFixturesAreBitExact() throws {
+        try Fixtures.check("ops/int8_elementwise", defaultTolerance: 0)
+    }
+
+    private struct InvalidEntry: Decodable {
+        let name: String
+        /// Text the error's description must contain.
+        let error_contains: String
+    }
+    private struct InvalidManifest: Decodable { let fixtures: [InvalidEntry] }
+
+    /// Crafted models (axes out of range, huge negative axes, ARG_MAX axis
+    /// validation, shapes that cannot broadcast, requantization) must fail
+    /// at `allocateTensors` with an `InterpreterError` naming the problem.
+    func testInvalidModelsAreRejectedWithTypedErrors() throws {
+        let dir = Fixtures.directory("ops/invalid")
+        let manifest = try JSONDecoder().decode(InvalidManifest.self, from: Data(contentsOf: dir.appendingPathComponent("manifest.json")))
+        XCTAssertFalse(manifest.fixtures.isEmpty)
+        for entry in manifest.fixtures {
+            let path = dir.appendingPathComponent(entry.name + ".tflite").path
+            do {
+                let interpreter = try Interpreter(modelPath: path)
+                try interpreter.allocateTensors()
+                XCTFail("\(entry.name): accepted, expected an error containing '\(entry.error_contains)'")
+            } catch let error as InterpreterError {
+                guard case .invalidOperator = error else {
+                    XCTFail("\(entry.name): \(error) is not an invalidOperator error")
+                    continue
+                }
+                XCTAssertTrue(error.description.contains(entry.error_contains),
+                              "\(entry.name): '\(error.description)' does not contain '\(entry.error_contains)'")
+            }
+        }
+    }
+}
