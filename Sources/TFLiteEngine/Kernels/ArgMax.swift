@@ -56,10 +56,13 @@ struct ArgMaxGeometry {
     let outer: Int, axisSize: Int, inner: Int
 }
 
-/// Index of the first maximum along the axis. Tiles are outer indices.
+/// Index of the first maximum along the axis. Tiles are outer indices. The
+/// loop is a closure built in `init`, where the types are concrete, so it is
+/// specialized.
 final class ArgMaxKernel<Element: Comparable, Index: FixedWidthInteger>: Kernel {
     let g: ArgMaxGeometry
     let inputIndex: Int, outputIndex: Int
+    let body: (_ x: UnsafePointer<Element>, _ y: UnsafeMutablePointer<Index>, _ tiles: Range<Int>) -> Void
     var input: UnsafePointer<Element>!
     var output: UnsafeMutablePointer<Index>!
 
@@ -67,8 +70,29 @@ final class ArgMaxKernel<Element: Comparable, Index: FixedWidthInteger>: Kernel 
         self.g = g
         inputIndex = ctx.node.inputs[0]
         outputIndex = ctx.node.outputs[0]
+        let n = g.axisSize, inner = g.inner
+        body = { x, y, tiles in
+            for o in tiles {
+                let base = x + o &* n &* inner, out = y + o &* inner
+                if inner == 1 {
+                    var best = base[0], bestIndex = 0
+                    for k in 1..<n where best < base[k] { best = base[k]; bestIndex = k }
+                    out[0] = Index(truncatingIfNeeded: bestIndex)
+                    continue
+                }
+                for j in 0..<inner {
+                    var best = base[j], bestIndex = 0
+                    for k in 1..<n {
+                        let v = base[k &* inner &+ j]
+                        if best < v { best = v; bestIndex = k }
+                    }
+                    out[j] = Index(truncatingIfNeeded: bestIndex)
+                }
+            }
+        }
     }
 
+    /// No tiles when the output is empty (then `axisSize` may be 0 too).
     var tileCount: Int { g.inner == 0 || g.axisSize == 0 ? 0 : g.outer }
     var cost: Int { g.outer * g.axisSize * g.inner }
 
@@ -78,17 +102,7 @@ final class ArgMaxKernel<Element: Comparable, Index: FixedWidthInteger>: Kernel 
     }
 
     func run(tiles: Range<Int>, worker: Int) {
-        let n = g.axisSize, inner = g.inner
-        for o in tiles {
-            let base = input + o &* n &* inner, out = output + o &* inner
-            for j in 0..<inner {
-                var best = base[j], bestIndex = 0
-                for k in 1..<n {
-                    let v = base[k &* inner &+ j]
-                    if best < v { best = v; bestIndex = k }
-                }
-                out[j] = Index(truncatingIfNeeded: bestIndex)
-            }
-        }
+        guard let input, let output else { return }
+        body(input, output, tiles)
     }
 }

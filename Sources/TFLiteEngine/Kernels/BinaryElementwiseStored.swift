@@ -7,13 +7,17 @@ protocol StoredBinaryOperation {
 }
 
 /// Element-wise kernel on stored values with broadcasting (see
-/// `BinaryFloatKernel`, which it mirrors without the fused clamp). Tiles are
-/// rows of the innermost output dimension (blocks of elements when both
-/// inputs have the output's shape).
+/// `BinaryFloatKernel`, which it mirrors without the fused clamp, including
+/// the element loop built in `init` so it is specialized). Tiles are rows of
+/// the innermost output dimension (blocks of elements when both inputs have
+/// the output's shape).
 final class BinaryStoredKernel<Operation: StoredBinaryOperation>: Kernel {
     typealias Element = Operation.Element
+    typealias Loop = (_ a: UnsafePointer<Element>, _ sa: Int, _ b: UnsafePointer<Element>, _ sb: Int,
+                      _ out: UnsafeMutablePointer<Element>, _ n: Int) -> Void
     let shape: BroadcastShape
     let aIndex: Int, bIndex: Int, outputIndex: Int
+    let loop: Loop
     var a: UnsafePointer<Element>!
     var b: UnsafePointer<Element>!
     var output: UnsafeMutablePointer<Element>!
@@ -24,6 +28,13 @@ final class BinaryStoredKernel<Operation: StoredBinaryOperation>: Kernel {
         aIndex = ctx.node.inputs[0]
         bIndex = ctx.node.inputs[1]
         outputIndex = ctx.node.outputs[0]
+        loop = { a, sa, b, sb, out, n in
+            if sa == 1 && sb == 1 {
+                for i in 0..<n { out[i] = Operation.apply(a[i], b[i]) }
+            } else {
+                for i in 0..<n { out[i] = Operation.apply(a[i &* sa], b[i &* sb]) }
+            }
+        }
     }
 
     var tileCount: Int {
@@ -38,11 +49,12 @@ final class BinaryStoredKernel<Operation: StoredBinaryOperation>: Kernel {
     }
 
     func run(tiles: Range<Int>, worker: Int) {
+        guard let a, let b, let output else { return }
         if shape.isElementwise {
             let n = shape.elementCount
             for tile in tiles {
                 let start = tile &* Self.blockSize, end = min(start &+ Self.blockSize, n)
-                for i in start..<end { output[i] = Operation.apply(a[i], b[i]) }
+                loop(a + start, 1, b + start, 1, output + start, end &- start)
             }
             return
         }
@@ -50,8 +62,7 @@ final class BinaryStoredKernel<Operation: StoredBinaryOperation>: Kernel {
         let sa = shape.stridesA[BroadcastShape.maxRank - 1], sb = shape.stridesB[BroadcastShape.maxRank - 1]
         for row in tiles {
             let (oa, ob) = shape.rowOffsets(row)
-            let pa = a + oa, pb = b + ob, out = output + row &* length
-            for i in 0..<length { out[i] = Operation.apply(pa[i &* sa], pb[i &* sb]) }
+            loop(a + oa, sa, b + ob, sb, output + row &* length, length)
         }
     }
 }

@@ -1,17 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// ELU: `x` for x ≥ 0, `exp(x) - 1` below (alpha 1, as TFLite). float32.
 enum Elu {
     static let registration = OperatorRegistration(maxVersion: 1) { ctx in try prepare(ctx) }
 
     struct Operation: FloatUnaryOperation {
-        @inline(__always) func apply(_ x: Float) -> Float { x < 0 ? expm1f(x) : x }
+        @inline(__always) func apply(_ x: Float) -> Float { x < 0 ? VectorizableMath.exp(x) - 1 : x }
     }
 
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {

@@ -43,6 +43,7 @@ final class L2NormalizationFloat: Kernel {
     }
 
     func run(tiles: Range<Int>, worker: Int) {
+        guard let input, let output else { return }
         let d = depth
         for r in tiles {
             let x = input + r &* d, y = output + r &* d

@@ -1,18 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// LOGISTIC (sigmoid): `1 / (1 + exp(-x))`. float32 here; int8/uint8 come
 /// from `LogisticInt8` (Kernels/Quantized).
 enum Logistic {
     static let registration = OperatorRegistration(maxVersion: 3) { ctx in try prepare(ctx) }
 
     struct Operation: FloatUnaryOperation {
-        @inline(__always) func apply(_ x: Float) -> Float { 1 / (1 + expf(-x)) }
+        @inline(__always) func apply(_ x: Float) -> Float { VectorizableMath.logistic(x) }
     }
 
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {

@@ -4,6 +4,17 @@
 /// compare like real ones). An empty reduction gives the type's lowest value,
 /// as in TFLite.
 enum ReduceMax {
+    /// Float32 maximum; an empty reduction gives the lowest finite float.
+    enum FloatMaximum: ReduceOperation {
+        static var initial: Float { -.greatestFiniteMagnitude }
+        @inline(__always) static func combine(_ a: Float, _ x: Float) -> Float { a < x ? x : a }
+    }
+    /// Maximum of stored integers; an empty reduction gives the type's minimum.
+    enum StoredMaximum<Element: FixedWidthInteger>: ReduceOperation {
+        static var initial: Element { .min }
+        @inline(__always) static func combine(_ a: Element, _ x: Element) -> Element { a < x ? x : a }
+    }
+
     static let registration = OperatorRegistration(maxVersion: 3) { ctx in try prepare(ctx) }
 
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
@@ -16,52 +27,15 @@ enum ReduceMax {
         guard out.type == input.type else { throw ctx.error("output '\(out.name)' is \(out.type), the input is \(input.type)") }
         switch input.type {
         case .float32:
-            return ReduceMaxKernel<Float>(ctx: ctx, reduction, lowest: -.greatestFiniteMagnitude)
+            return ReduceKernel(ctx: ctx, reduction, FloatMaximum.self)
         case .int8:
             try ctx.requireSameQuantization(input, out, "input and output")
-            return ReduceMaxKernel<Int8>(ctx: ctx, reduction, lowest: .min)
+            return ReduceKernel(ctx: ctx, reduction, StoredMaximum<Int8>.self)
         case .uint8:
             try ctx.requireSameQuantization(input, out, "input and output")
-            return ReduceMaxKernel<UInt8>(ctx: ctx, reduction, lowest: .min)
+            return ReduceKernel(ctx: ctx, reduction, StoredMaximum<UInt8>.self)
         default:
             throw ctx.error("input type \(input.type) is not supported")
-        }
-    }
-}
-
-/// Maximum over the reduced axes of stored values. Tiles are output elements.
-final class ReduceMaxKernel<Element: Comparable>: Kernel {
-    let r: Reduction
-    let lowest: Element
-    let inputIndex: Int, outputIndex: Int
-    var input: UnsafePointer<Element>!
-    var output: UnsafeMutablePointer<Element>!
-
-    init(ctx: PrepareContext, _ r: Reduction, lowest: Element) {
-        self.r = r
-        self.lowest = lowest
-        inputIndex = ctx.node.inputs[0]
-        outputIndex = ctx.node.outputs[0]
-    }
-
-    var tileCount: Int { r.outputCount }
-    var cost: Int { r.outputCount * r.reducedCount }
-
-    func bind(_ memory: TensorMemory) {
-        input = UnsafePointer(memory.pointer(inputIndex, as: Element.self))
-        output = memory.pointer(outputIndex, as: Element.self)
-    }
-
-    func run(tiles: Range<Int>, worker: Int) {
-        let n = r.reducedCount
-        for o in tiles {
-            let base = input + r.keptOffset(o)
-            var best = lowest
-            for i in 0..<n {
-                let v = base[r.reducedOffset(i)]
-                if best < v { best = v }
-            }
-            output[o] = best
         }
     }
 }

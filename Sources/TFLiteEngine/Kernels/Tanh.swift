@@ -1,17 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// TANH: hyperbolic tangent. float32.
 enum Tanh {
     static let registration = OperatorRegistration(maxVersion: 3) { ctx in try prepare(ctx) }
 
     struct Operation: FloatUnaryOperation {
-        @inline(__always) func apply(_ x: Float) -> Float { tanhf(x) }
+        @inline(__always) func apply(_ x: Float) -> Float { VectorizableMath.tanh(x) }
     }
 
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {

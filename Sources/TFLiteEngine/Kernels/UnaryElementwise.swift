@@ -7,19 +7,26 @@ protocol FloatUnaryOperation {
 
 /// Float32 element-wise kernel with one input and an output of the same
 /// shape. Tiles are blocks of `blockSize` consecutive elements.
+///
+/// The element loop is a closure made in `init`, where `Operation` is a
+/// concrete type, so it is specialized (and vectorized where the operation
+/// allows): `run` is reached through the `Kernel` existential, where a
+/// generic class's methods would run unspecialized.
 final class UnaryFloatKernel<Operation: FloatUnaryOperation>: Kernel {
-    let operation: Operation
     let count: Int
     let inputIndex: Int, outputIndex: Int
+    let loop: (_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) -> Void
     var input: UnsafePointer<Float>!
     var output: UnsafeMutablePointer<Float>!
     static var blockSize: Int { 4096 }
 
     init(ctx: PrepareContext, count: Int, _ operation: Operation) {
-        self.operation = operation
         self.count = count
         inputIndex = ctx.node.inputs[0]
         outputIndex = ctx.node.outputs[0]
+        loop = { x, y, n in
+            for i in 0..<n { y[i] = operation.apply(x[i]) }
+        }
     }
 
     var tileCount: Int { (count + Self.blockSize - 1) / Self.blockSize }
@@ -31,31 +38,33 @@ final class UnaryFloatKernel<Operation: FloatUnaryOperation>: Kernel {
     }
 
     func run(tiles: Range<Int>, worker: Int) {
-        let op = operation, n = count
+        guard let input, let output else { return }
+        let n = count
         for tile in tiles {
             let start = tile &* Self.blockSize, end = min(start &+ Self.blockSize, n)
-            for i in start..<end { output[i] = op.apply(input[i]) }
+            loop(input + start, output + start, end &- start)
         }
     }
 }
 
 /// Clamps stored integers to `[low, high]` (int8/uint8 RELU family when the
 /// input and output share their quantization, so no rescaling is needed).
-/// Tiles are blocks of elements.
+/// Tiles are blocks of elements; the loop is specialized in `init`.
 final class ClampQuantizedKernel<Element: FixedWidthInteger>: Kernel {
-    let low: Element, high: Element
     let count: Int
     let inputIndex: Int, outputIndex: Int
+    let loop: (_ x: UnsafePointer<Element>, _ y: UnsafeMutablePointer<Element>, _ n: Int) -> Void
     var input: UnsafePointer<Element>!
     var output: UnsafeMutablePointer<Element>!
     static var blockSize: Int { 16384 }
 
     init(ctx: PrepareContext, count: Int, low: Element, high: Element) {
-        self.low = low
-        self.high = high
         self.count = count
         inputIndex = ctx.node.inputs[0]
         outputIndex = ctx.node.outputs[0]
+        loop = { x, y, n in
+            for i in 0..<n { y[i] = min(max(x[i], low), high) }
+        }
     }
 
     var tileCount: Int { (count + Self.blockSize - 1) / Self.blockSize }
@@ -67,10 +76,11 @@ final class ClampQuantizedKernel<Element: FixedWidthInteger>: Kernel {
     }
 
     func run(tiles: Range<Int>, worker: Int) {
-        let lo = low, hi = high, n = count
+        guard let input, let output else { return }
+        let n = count
         for tile in tiles {
             let start = tile &* Self.blockSize, end = min(start &+ Self.blockSize, n)
-            for i in start..<end { output[i] = min(max(input[i], lo), hi) }
+            loop(input + start, output + start, end &- start)
         }
     }
 }
