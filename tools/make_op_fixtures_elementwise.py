@@ -16,8 +16,8 @@ Three groups are written under ``Tests/TFLiteEngineTests/Fixtures/ops/``:
     outputs come from LiteRT's builtin kernels (no XNNPACK).
 
 ``int8_elementwise/``
-    The same single-op models with every tensor patched to int8 with one
-    shared scale / zero point (RELU family, MAXIMUM, MINIMUM, REDUCE_MAX,
+    The same single-op models with every tensor patched to int8 (a few also
+    to uint8) with one shared scale / zero point (RELU family, MAXIMUM, MINIMUM, REDUCE_MAX,
     ARG_MAX: the ops the engine runs without rescaling).  Bit-exact against
     LiteRT.
 
@@ -109,6 +109,7 @@ class Case:
     run_shapes: list[tuple] | None = None     # input shapes after patching (zero-size cases)
     run_out_shape: tuple | None = None
     int8: bool = False                        # also emit an int8 variant
+    uint8: bool = False                       # and a uint8 one
     const_checks: dict[int, Any] = field(default_factory=dict)
 
 
@@ -404,7 +405,14 @@ def all_cases() -> list[Case]:
         zero_size(reduce("SUM", (2, 3, 4), [1], False, tag="1_zero_size"), [(2, 0, 4)], (2, 4)),
         zero_size(reduce("REDUCE_MAX", (2, 3, 4), [2], True, tag="2_zero_size_kept"), [(0, 3, 4)], (0, 3, 1)),
     ]
+    for case in c:  # uint8 variants of a few int8 cases
+        if case.name in UINT8_CASES:
+            case.uint8 = True
     return c
+
+
+UINT8_CASES = {"relu", "relu6", "relu_n1_to_1", "maximum_broadcast_2x1x5x1_1x4x1x3", "minimum_broadcast_channel_const",
+               "reduce_max_axes_m3_m2_nokeepdims", "reduce_max_axes_dup_2_m2_0_keepdims", "arg_max_axis_1_int32"}
 
 
 # ------------------------------------------------------------------ driver
@@ -471,12 +479,16 @@ def build_case(case: Case, seed: int):
 # ----------------------------------------------------------------------- int8
 
 INT8_SCALE, INT8_ZERO = 0.05, -10
+UINT8_ZERO = 118
 
 
-def to_int8(model_bytes: bytes) -> bytes:
-    """Every float32 tensor of a single-op model becomes int8 with one shared
-    scale and zero point; int32/int64 tensors (axes, ARG_MAX output) stay."""
+def to_int8(model_bytes: bytes, unsigned: bool = False) -> bytes:
+    """Every float32 tensor of a single-op model becomes int8 (or uint8) with
+    one shared scale and zero point; int32/int64 tensors (axes, ARG_MAX
+    output) stay."""
     schema = _schema()
+    zero = UINT8_ZERO if unsigned else INT8_ZERO
+    lo, hi, np_type = (0, 255, np.uint8) if unsigned else (-128, 127, np.int8)
 
     def edit(model):
         for t in model.subgraphs[0].tensors:
@@ -485,25 +497,27 @@ def to_int8(model_bytes: bytes) -> bytes:
                 if buf is not None and buf.data is not None and len(buf.data):
                     # Constants share the scale; quantize them (round half away from zero).
                     c = np.frombuffer(bytes(np.asarray(buf.data, dtype=np.uint8)), dtype="<f4")
-                    q = np.clip(np.sign(c) * np.floor(np.abs(c) / INT8_SCALE + 0.5) + INT8_ZERO, -128, 127)
-                    buf.data = np.frombuffer(q.astype(np.int8).tobytes(), dtype=np.uint8).copy()
-                t.type = schema.TensorType.INT8
+                    q = np.clip(np.sign(c) * np.floor(np.abs(c) / INT8_SCALE + 0.5) + zero, lo, hi)
+                    buf.data = np.frombuffer(q.astype(np_type).tobytes(), dtype=np.uint8).copy()
+                t.type = schema.TensorType.UINT8 if unsigned else schema.TensorType.INT8
                 q = schema.QuantizationParametersT()
                 q.scale = [INT8_SCALE]
-                q.zeroPoint = [INT8_ZERO]
+                q.zeroPoint = [zero]
                 t.quantization = q
 
     return fl.patch_model(model_bytes, edit)
 
 
-def build_int8(case: Case, seed: int):
-    rng = np.random.default_rng(fl.name_seed(seed, case.name + "_int8"))
+def build_int8(case: Case, seed: int, unsigned: bool = False):
+    suffix = "_uint8" if unsigned else "_int8"
+    rng = np.random.default_rng(fl.name_seed(seed, case.name + suffix))
     model, fn, specs = convert(case, rng)
-    model = to_int8(model)
+    model = to_int8(model, unsigned)
     in_det, _ = fl.litert_io_details(model)
-    inputs = [rng.integers(-128, 128, tuple(int(v) for v in d["shape"])).astype(np.int8) for d in in_det]
+    lo, hi, np_type = (0, 256, np.uint8) if unsigned else (-128, 128, np.int8)
+    inputs = [rng.integers(lo, hi, tuple(int(v) for v in d["shape"])).astype(np_type) for d in in_det]
     if case.op == "ARG_MAX":  # coarse values: ties
-        inputs = [(x // 32).astype(np.int8) for x in inputs]
+        inputs = [(x // 32).astype(np_type) for x in inputs]
     outputs = fl.run_litert(model, inputs, "builtin")
     return model, inputs, outputs
 
@@ -634,16 +648,17 @@ def main(argv=None) -> int:
         model, inputs, outputs = build_case(case, args.seed)
         fl.save_fixture(OUT_FLOAT, case.name, case.op, model, inputs, outputs, reference="litert-builtin")
         print(f"{case.op:18s} {case.name:55s} {len(model):6d} B", flush=True)
-        if case.int8:
-            model, inputs, outputs = build_int8(case, args.seed)
-            entry = fl.save_fixture(OUT_INT8, case.name + "_int8", case.op, model, inputs, outputs,
+        for unsigned in [u for u, on in ((False, case.int8), (True, case.uint8)) if on]:
+            suffix = "_uint8" if unsigned else "_int8"
+            model, inputs, outputs = build_int8(case, args.seed, unsigned)
+            entry = fl.save_fixture(OUT_INT8, case.name + suffix, case.op, model, inputs, outputs,
                                     reference="litert-builtin")
             m = fl.load_manifest(OUT_INT8)
             for e in m["fixtures"]:
                 if e["name"] == entry["name"]:
                     e["tolerance"] = 0
             fl.write_manifest(OUT_INT8, m)
-            print(f"{case.op:18s} {case.name + '_int8':55s} {len(model):6d} B", flush=True)
+            print(f"{case.op:18s} {case.name + suffix:55s} {len(model):6d} B", flush=True)
     if not args.only:
         write_invalid(OUT_INVALID)
     total = sum(fl.dir_size(d) for d in (OUT_FLOAT, OUT_INT8, OUT_INVALID) if d.exists())
