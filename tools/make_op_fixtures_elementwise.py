@@ -28,7 +28,13 @@ Three groups are written under ``Tests/TFLiteEngineTests/Fixtures/ops/``:
     ``{"name", "error_contains"}``.
 
 Usage:
-    python3 tools/make_op_fixtures_elementwise.py [--only NAME] [--list] [--clean]
+    python3 tools/make_op_fixtures_elementwise.py            # everything (~30 s)
+    python3 tools/make_op_fixtures_elementwise.py --clean    # wipe the three directories first
+    python3 tools/make_op_fixtures_elementwise.py --only arg_max --list
+    python3 tools/make_op_fixtures_elementwise.py --invalid  # only the invalid/ group
+
+Output is deterministic (per-fixture seeds), so regenerating rewrites
+identical files.
 """
 from __future__ import annotations
 

@@ -78,4 +78,46 @@ final class ElementwiseOpTests: XCTestCase {
         XCTAssertTrue(VectorizableMath.tanh(.nan).isNaN)
         XCTAssertTrue(VectorizableMath.exp(.infinity).isFinite)
     }
+
+    /// Every fixture's kernel, run one tile at a time in reverse order (as a
+    /// parallel backend may schedule them), writes exactly the bytes a
+    /// whole-range run writes: tiles are independent.
+    func testTilesAreIndependent() throws {
+        var multiTile = 0
+        for group in ["ops/float32_elementwise", "ops/int8_elementwise"] {
+            for entry in try Fixtures.entries(group) {
+                let dir = Fixtures.directory(group)
+                let graph = try PreparedGraph(model: Model(path: Fixtures.modelURL(group, entry).path))
+                try graph.prepare()
+                guard let step = graph.steps.first, graph.steps.count == 1 else { continue }
+                let buffers = graph.tensors.map { AlignedBuffer(byteCount: $0.byteCount) }
+                let addresses = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: graph.tensors.count)
+                defer { addresses.deallocate() }
+                for t in graph.tensors.indices {
+                    addresses[t] = graph.tensors[t].constant.map { UnsafeMutableRawPointer(mutating: $0) } ?? buffers[t].pointer
+                }
+                for (i, file) in entry.inputs.enumerated() {
+                    let array = try NumPyArray(contentsOfFile: dir.appendingPathComponent(file).path)
+                    let t = graph.inputs[i]
+                    XCTAssertEqual(array.data.count, buffers[t].byteCount, entry.name)
+                    array.data.withUnsafeBytes { raw in
+                        if let base = raw.baseAddress, raw.count == buffers[t].byteCount { buffers[t].pointer.copyMemory(from: base, byteCount: raw.count) }
+                    }
+                }
+                let kernel = step.kernel
+                if kernel.tileCount > 1 { multiTile += 1 }
+                let scratch = AlignedBuffer(byteCount: kernel.scratchBytesPerWorker)
+                kernel.bind(TensorMemory(addresses: addresses, tensorCount: graph.tensors.count, scratch: scratch.pointer))
+                let out = graph.outputs[0]
+                kernel.runAll()
+                let whole = Data(bytes: buffers[out].pointer, count: buffers[out].byteCount)
+                buffers[out].pointer.initializeMemory(as: UInt8.self, repeating: 0xA5, count: buffers[out].byteCount)
+                for tile in (0..<kernel.tileCount).reversed() { kernel.run(tiles: tile..<tile + 1, worker: 0) }
+                let tiled = Data(bytes: buffers[out].pointer, count: buffers[out].byteCount)
+                XCTAssertEqual(whole, tiled, "\(group)/\(entry.name): tiled run differs")
+            }
+        }
+        print("tile independence: \(multiTile) fixtures with more than one tile")
+        XCTAssertGreaterThan(multiTile, 20)
+    }
 }
