@@ -26,8 +26,30 @@ enum OperatorRegistry {
         r[.maxPool2D] = Pool2D.maxRegistration
         r[.averagePool2D] = Pool2D.averageRegistration
         r[.mean] = Mean.registration
+        r[.sum] = Sum.registration
+        r[.reduceMax] = ReduceMax.registration
+        r[.argMax] = ArgMax.registration
+        r[.l2Normalization] = L2Normalization.registration
         // Element-wise
         r[.add] = Add.registration
+        r[.mul] = Mul.registration
+        r[.sub] = Sub.registration
+        r[.div] = Div.registration
+        r[.maximum] = Maximum.registration
+        r[.minimum] = Minimum.registration
+        r[.squaredDifference] = SquaredDifference.registration
+        r[.logistic] = Logistic.registration
+        r[.tanh] = Tanh.registration
+        r[.relu] = Relu.registration
+        r[.relu6] = Relu6.registration
+        r[.reluN1To1] = ReluN1To1.registration
+        r[.leakyRelu] = LeakyRelu.registration
+        r[.hardSwish] = HardSwish.registration
+        r[.elu] = Elu.registration
+        r[.exp] = Exp.registration
+        r[.sqrt] = Sqrt.registration
+        r[.rsqrt] = Rsqrt.registration
+        r[.prelu] = Prelu.registration
         r[.softmax] = Softmax.registration
         // Shape and layout
         r[.reshape] = Reshape.registration

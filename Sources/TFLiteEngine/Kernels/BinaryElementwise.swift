@@ -69,10 +69,19 @@ protocol FloatBinaryOperation {
 /// Float32 binary element-wise kernel with broadcasting and a fused clamp.
 /// Tiles are rows of the innermost output dimension (blocks of rows when
 /// elementwise).
+///
+/// The element loop is a closure made in `init`, where `Operation` is a
+/// concrete type, so it is specialized and vectorized: `run` itself is
+/// reached through the `Kernel` existential, where a generic class's methods
+/// would run unspecialized (one witness call per element).
 final class BinaryFloatKernel<Operation: FloatBinaryOperation>: Kernel {
+    /// `out[i] = clamp(op(a[i·sa], b[i·sb]))` for `i < n`; strides are 0 or 1.
+    typealias Loop = (_ a: UnsafePointer<Float>, _ sa: Int, _ b: UnsafePointer<Float>, _ sb: Int,
+                      _ out: UnsafeMutablePointer<Float>, _ n: Int) -> Void
     let shape: BroadcastShape
     let low: Float, high: Float
     let aIndex: Int, bIndex: Int, outputIndex: Int
+    let loop: Loop
     var a: UnsafePointer<Float>!
     var b: UnsafePointer<Float>!
     var output: UnsafeMutablePointer<Float>!
@@ -80,10 +89,25 @@ final class BinaryFloatKernel<Operation: FloatBinaryOperation>: Kernel {
 
     init(ctx: PrepareContext, shape: BroadcastShape, activation: FusedActivation) {
         self.shape = shape
-        (low, high) = activation.floatRange
+        let (lo, hi) = activation.floatRange
+        (low, high) = (lo, hi)
         aIndex = ctx.node.inputs[0]
         bIndex = ctx.node.inputs[1]
         outputIndex = ctx.node.outputs[0]
+        loop = { a, sa, b, sb, out, n in
+            if sa == 1 && sb == 1 {
+                for i in 0..<n { out[i] = min(max(Operation.apply(a[i], b[i]), lo), hi) }
+            } else if sa == 1 {
+                let y = b[0]
+                for i in 0..<n { out[i] = min(max(Operation.apply(a[i], y), lo), hi) }
+            } else if sb == 1 {
+                let x = a[0]
+                for i in 0..<n { out[i] = min(max(Operation.apply(x, b[i]), lo), hi) }
+            } else {
+                let v = min(max(Operation.apply(a[0], b[0]), lo), hi)
+                for i in 0..<n { out[i] = v }
+            }
+        }
     }
 
     var tileCount: Int {
@@ -98,12 +122,12 @@ final class BinaryFloatKernel<Operation: FloatBinaryOperation>: Kernel {
     }
 
     func run(tiles: Range<Int>, worker: Int) {
-        let lo = low, hi = high
+        guard let a, let b, let output else { return }
         if shape.isElementwise {
             let n = shape.elementCount
             for tile in tiles {
                 let start = tile &* Self.blockSize, end = min(start &+ Self.blockSize, n)
-                for i in start..<end { output[i] = min(max(Operation.apply(a[i], b[i]), lo), hi) }
+                loop(a + start, 1, b + start, 1, output + start, end &- start)
             }
             return
         }
@@ -111,10 +135,7 @@ final class BinaryFloatKernel<Operation: FloatBinaryOperation>: Kernel {
         let sa = shape.stridesA[BroadcastShape.maxRank - 1], sb = shape.stridesB[BroadcastShape.maxRank - 1]
         for row in tiles {
             let (oa, ob) = shape.rowOffsets(row)
-            let pa = a + oa, pb = b + ob, out = output + row &* length
-            for i in 0..<length {
-                out[i] = min(max(Operation.apply(pa[i &* sa], pb[i &* sb]), lo), hi)
-            }
+            loop(a + oa, sa, b + ob, sb, output + row &* length, length)
         }
     }
 }

@@ -1,0 +1,28 @@
+/// MUL: element-wise product with broadcasting and a fused activation
+/// (`MulOptions`).
+enum Mul {
+    static let registration = OperatorRegistration(maxVersion: 7) { ctx in try prepare(ctx) }
+
+    struct Operation: FloatBinaryOperation {
+        @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a * b }
+    }
+
+    static func prepare(_ ctx: PrepareContext) throws -> Kernel {
+        try ctx.expect(inputs: 2)
+        let a = try ctx.input(0), b = try ctx.input(1)
+        let activation = try ctx.fusedActivation(try ctx.options(21), slot: 4)  // MulOptions
+        let shape = try BroadcastShape(a.shape, b.shape, ctx: ctx)
+        try ctx.setOutputShape(0, shape.outputShape)
+        switch a.type {
+        case .float32:
+            try ctx.require(b, type: .float32, "second input")
+            try ctx.require(ctx.output(0), type: .float32, "output")
+            return BinaryFloatKernel<Operation>(ctx: ctx, shape: shape, activation: activation)
+        // TODO(lead): wire to MulInt8.prepareInt8(ctx) once Kernels/Quantized/MulInt8.swift is merged.
+        case .int8, .uint8:
+            throw ctx.error("\(a.type) MUL is not supported yet")
+        default:
+            throw ctx.error("input type \(a.type) is not supported")
+        }
+    }
+}

@@ -1,0 +1,24 @@
+/// SQUARED_DIFFERENCE: element-wise `(a - b)²` with broadcasting. float32.
+enum SquaredDifference {
+    static let registration = OperatorRegistration(maxVersion: 2) { ctx in try prepare(ctx) }
+
+    struct Operation: FloatBinaryOperation {
+        @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { let d = a - b; return d * d }
+    }
+
+    static func prepare(_ ctx: PrepareContext) throws -> Kernel {
+        try ctx.expect(inputs: 2)
+        let a = try ctx.input(0), b = try ctx.input(1)
+        _ = try ctx.options(76)  // SquaredDifferenceOptions (no fields)
+        let shape = try BroadcastShape(a.shape, b.shape, ctx: ctx)
+        try ctx.setOutputShape(0, shape.outputShape)
+        switch a.type {
+        case .float32:
+            try ctx.require(b, type: .float32, "second input")
+            try ctx.require(ctx.output(0), type: .float32, "output")
+            return BinaryFloatKernel<Operation>(ctx: ctx, shape: shape, activation: .none)
+        default:
+            throw ctx.error("input type \(a.type) is not supported")
+        }
+    }
+}

@@ -1,0 +1,26 @@
+/// SUM over constant axes, with keep_dims (`ReducerOptions`); negative and
+/// repeated axes allowed, out-of-range axes rejected. float32.
+enum Sum {
+    /// Float32 sum; an empty reduction gives 0.
+    enum FloatSum: ReduceOperation {
+        static var initial: Float { 0 }
+        @inline(__always) static func combine(_ a: Float, _ x: Float) -> Float { a + x }
+    }
+
+    static let registration = OperatorRegistration(maxVersion: 2) { ctx in try prepare(ctx) }
+
+    static func prepare(_ ctx: PrepareContext) throws -> Kernel {
+        try ctx.expect(inputs: 2)
+        let input = try ctx.input(0)
+        let keepDims = try ctx.options(27)?.bool(4, "keep_dims") ?? false  // ReducerOptions
+        let reduction = try Reduction(ctx: ctx, input: input, axes: try ctx.input(1), keepDims: keepDims)
+        try ctx.setOutputShape(0, reduction.outputShape)
+        switch input.type {
+        case .float32:
+            try ctx.require(ctx.output(0), type: .float32, "output")
+            return ReduceKernel(ctx: ctx, reduction, FloatSum.self)
+        default:
+            throw ctx.error("input type \(input.type) is not supported")
+        }
+    }
+}

@@ -1,0 +1,138 @@
+/// A float32 function applied to each element. An instance may carry
+/// parameters (LEAKY_RELU's alpha); parameterless operations are empty
+/// structs, so the generic kernel specializes to a plain loop.
+protocol FloatUnaryOperation {
+    func apply(_ x: Float) -> Float
+}
+
+/// Float32 element-wise kernel with one input and an output of the same
+/// shape. Tiles are blocks of `blockSize` consecutive elements.
+///
+/// The element loop is a closure made in `init`, where `Operation` is a
+/// concrete type, so it is specialized (and vectorized where the operation
+/// allows): `run` is reached through the `Kernel` existential, where a
+/// generic class's methods would run unspecialized.
+final class UnaryFloatKernel<Operation: FloatUnaryOperation>: Kernel {
+    let count: Int
+    let inputIndex: Int, outputIndex: Int
+    let loop: (_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) -> Void
+    var input: UnsafePointer<Float>!
+    var output: UnsafeMutablePointer<Float>!
+    static var blockSize: Int { 4096 }
+
+    init(ctx: PrepareContext, count: Int, _ operation: Operation) {
+        self.count = count
+        inputIndex = ctx.node.inputs[0]
+        outputIndex = ctx.node.outputs[0]
+        loop = { x, y, n in
+            for i in 0..<n { y[i] = operation.apply(x[i]) }
+        }
+    }
+
+    var tileCount: Int { (count + Self.blockSize - 1) / Self.blockSize }
+    var cost: Int { count }
+
+    func bind(_ memory: TensorMemory) {
+        input = UnsafePointer(memory.pointer(inputIndex, as: Float.self))
+        output = memory.pointer(outputIndex, as: Float.self)
+    }
+
+    func run(tiles: Range<Int>, worker: Int) {
+        guard let input, let output else { return }
+        let n = count
+        for tile in tiles {
+            let start = tile &* Self.blockSize, end = min(start &+ Self.blockSize, n)
+            loop(input + start, output + start, end &- start)
+        }
+    }
+}
+
+/// Clamps stored integers to `[low, high]` (int8/uint8 RELU family when the
+/// input and output share their quantization, so no rescaling is needed).
+/// Tiles are blocks of elements; the loop is specialized in `init`.
+final class ClampQuantizedKernel<Element: FixedWidthInteger>: Kernel {
+    let count: Int
+    let inputIndex: Int, outputIndex: Int
+    let loop: (_ x: UnsafePointer<Element>, _ y: UnsafeMutablePointer<Element>, _ n: Int) -> Void
+    var input: UnsafePointer<Element>!
+    var output: UnsafeMutablePointer<Element>!
+    static var blockSize: Int { 16384 }
+
+    init(ctx: PrepareContext, count: Int, low: Element, high: Element) {
+        self.count = count
+        inputIndex = ctx.node.inputs[0]
+        outputIndex = ctx.node.outputs[0]
+        loop = { x, y, n in
+            for i in 0..<n { y[i] = min(max(x[i], low), high) }
+        }
+    }
+
+    var tileCount: Int { (count + Self.blockSize - 1) / Self.blockSize }
+    var cost: Int { count }
+
+    func bind(_ memory: TensorMemory) {
+        input = UnsafePointer(memory.pointer(inputIndex, as: Element.self))
+        output = memory.pointer(outputIndex, as: Element.self)
+    }
+
+    func run(tiles: Range<Int>, worker: Int) {
+        guard let input, let output else { return }
+        let n = count
+        for tile in tiles {
+            let start = tile &* Self.blockSize, end = min(start &+ Self.blockSize, n)
+            loop(input + start, output + start, end &- start)
+        }
+    }
+}
+
+extension PrepareContext {
+    /// Prepare shared by one-input element-wise ops: one input, one output of
+    /// the input's shape and type. Returns the input.
+    func prepareUnaryElementwise() throws -> TensorSlot {
+        try expect(inputs: 1)
+        let input = try self.input(0)
+        try setOutputShape(0, input.shape)
+        let out = output(0)
+        guard out.type == input.type else {
+            throw error("output '\(out.name)' is \(out.type), expected \(input.type) like the input")
+        }
+        return input
+    }
+
+    /// Throws unless `b` has the same per-tensor scale and zero point as `a`
+    /// (ops that work on stored int8/uint8 values without rescaling).
+    func requireSameQuantization(_ a: TensorSlot, _ b: TensorSlot, _ what: String) throws {
+        let qa = a.quantization, qb = b.quantization
+        guard (qa?.scale.count ?? 0) <= 1, (qb?.scale.count ?? 0) <= 1 else {
+            throw error("per-channel quantization of \(what) is not supported")
+        }
+        guard a.scale == b.scale, a.zeroPoint == b.zeroPoint else {
+            throw error("\(what): '\(a.name)' (scale \(a.scale), zero point \(a.zeroPoint)) and '\(b.name)' (scale \(b.scale), zero point \(b.zeroPoint)) differ; requantization not supported")
+        }
+    }
+
+    /// The int8/uint8 clamp kernel for a float range, after checking that the
+    /// output shares the input's quantization. Bounds follow TFLite:
+    /// `zero_point + round(bound / scale)`, limited to the type's range.
+    func quantizedClamp(_ input: TensorSlot, floatRange: (min: Float, max: Float)) throws -> Kernel {
+        try requireSameQuantization(input, output(0), "input and output")
+        let scale = Double(input.scale)
+        guard scale > 0, scale.isFinite else { throw error("input '\(input.name)' has scale \(input.scale); a positive scale is required") }
+        func quantized(_ v: Float, _ lo: Int, _ hi: Int) -> Int {
+            guard v.isFinite else { return v > 0 ? hi : lo }
+            let q = Double(input.zeroPoint) + (Double(v) / scale).rounded()
+            return q <= Double(lo) ? lo : q >= Double(hi) ? hi : Int(q)
+        }
+        let count = input.elementCount
+        switch input.type {
+        case .int8:
+            let lo = quantized(floatRange.min, -128, 127), hi = quantized(floatRange.max, -128, 127)
+            return ClampQuantizedKernel<Int8>(ctx: self, count: count, low: Int8(lo), high: Int8(max(lo, hi)))
+        case .uint8:
+            let lo = quantized(floatRange.min, 0, 255), hi = quantized(floatRange.max, 0, 255)
+            return ClampQuantizedKernel<UInt8>(ctx: self, count: count, low: UInt8(lo), high: UInt8(max(lo, hi)))
+        default:
+            throw error("input type \(input.type) is not supported")
+        }
+    }
+}

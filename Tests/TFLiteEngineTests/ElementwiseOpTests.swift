@@ -1,0 +1,123 @@
+import Foundation
+import XCTest
+@testable import TFLiteEngine
+
+/// Element-wise, activation and reduction ops (MUL, SUB, DIV, MAXIMUM,
+/// MINIMUM, SQUARED_DIFFERENCE, LOGISTIC, TANH, RELU family, LEAKY_RELU,
+/// HARD_SWISH, ELU, EXP, SQRT, RSQRT, PRELU, SUM, REDUCE_MAX,
+/// L2_NORMALIZATION, ARG_MAX) against LiteRT's builtin kernels; fixtures from
+/// `tools/make_op_fixtures_elementwise.py`.
+final class ElementwiseOpTests: XCTestCase {
+    /// float32 single-op models, including zero-size tensors (empty outputs).
+    func testFloat32ElementwiseFixturesMatchLiteRT() throws {
+        try Fixtures.check("ops/float32_elementwise", defaultTolerance: 1e-4)
+    }
+
+    /// int8 models whose inputs and output share one quantization (RELU
+    /// family, MAXIMUM, MINIMUM, REDUCE_MAX, ARG_MAX): bit-exact.
+    func testInt8ElementwiseFixturesAreBitExact() throws {
+        try Fixtures.check("ops/int8_elementwise", defaultTolerance: 0)
+    }
+
+    private struct InvalidEntry: Decodable {
+        let name: String
+        /// Text the error's description must contain.
+        let error_contains: String
+    }
+    private struct InvalidManifest: Decodable { let fixtures: [InvalidEntry] }
+
+    /// Crafted models (axes out of range, huge negative axes, ARG_MAX axis
+    /// validation, shapes that cannot broadcast, requantization) must fail
+    /// at `allocateTensors` with an `InterpreterError` naming the problem.
+    func testInvalidModelsAreRejectedWithTypedErrors() throws {
+        let dir = Fixtures.directory("ops/invalid")
+        let manifest = try JSONDecoder().decode(InvalidManifest.self, from: Data(contentsOf: dir.appendingPathComponent("manifest.json")))
+        XCTAssertFalse(manifest.fixtures.isEmpty)
+        for entry in manifest.fixtures {
+            let path = dir.appendingPathComponent(entry.name + ".tflite").path
+            do {
+                let interpreter = try Interpreter(modelPath: path)
+                try interpreter.allocateTensors()
+                XCTFail("\(entry.name): accepted, expected an error containing '\(entry.error_contains)'")
+            } catch let error as InterpreterError {
+                guard case .invalidOperator = error else {
+                    XCTFail("\(entry.name): \(error) is not an invalidOperator error")
+                    continue
+                }
+                XCTAssertTrue(error.description.contains(entry.error_contains),
+                              "\(entry.name): '\(error.description)' does not contain '\(entry.error_contains)'")
+            }
+        }
+    }
+
+    /// The libm-free exp / logistic / tanh used by LOGISTIC, TANH and ELU
+    /// stay within a few ulp of libm over the whole float range, saturate
+    /// cleanly, and pass NaN through.
+    func testVectorizableMathMatchesLibm() {
+        var worstExp = 0.0, worstLogistic = 0.0, worstTanh = 0.0
+        var x: Float = -100
+        while x <= 100 {
+            if x > -87, x < 88 {
+                worstExp = max(worstExp, abs(Double(VectorizableMath.exp(x)) - Foundation.exp(Double(x))) / Foundation.exp(Double(x)))
+            }
+            let l = 1 / (1 + Foundation.exp(-Double(x)))
+            worstLogistic = max(worstLogistic, abs(Double(VectorizableMath.logistic(x)) - l))
+            let t = Foundation.tanh(Double(x))
+            worstTanh = max(worstTanh, abs(Double(VectorizableMath.tanh(x)) - t) / max(abs(t), 1e-30))
+            x += x.magnitude < 1 ? 0.000_37 : 0.013
+        }
+        XCTAssertLessThan(worstExp, 1e-6)
+        XCTAssertLessThan(worstLogistic, 1e-6)
+        XCTAssertLessThan(worstTanh, 1e-6)
+        XCTAssertEqual(VectorizableMath.logistic(-1000), 0, accuracy: 1e-30)
+        XCTAssertEqual(VectorizableMath.logistic(1000), 1)
+        XCTAssertEqual(VectorizableMath.tanh(-1000), -1)
+        XCTAssertEqual(VectorizableMath.tanh(1e-20), 1e-20)
+        XCTAssertTrue(VectorizableMath.exp(.nan).isNaN)
+        XCTAssertTrue(VectorizableMath.logistic(.nan).isNaN)
+        XCTAssertTrue(VectorizableMath.tanh(.nan).isNaN)
+        XCTAssertTrue(VectorizableMath.exp(.infinity).isFinite)
+    }
+
+    /// Every fixture's kernel, run one tile at a time in reverse order (as a
+    /// parallel backend may schedule them), writes exactly the bytes a
+    /// whole-range run writes: tiles are independent.
+    func testTilesAreIndependent() throws {
+        var multiTile = 0
+        for group in ["ops/float32_elementwise", "ops/int8_elementwise"] {
+            for entry in try Fixtures.entries(group) {
+                let dir = Fixtures.directory(group)
+                let graph = try PreparedGraph(model: Model(path: Fixtures.modelURL(group, entry).path))
+                try graph.prepare()
+                guard let step = graph.steps.first, graph.steps.count == 1 else { continue }
+                let buffers = graph.tensors.map { AlignedBuffer(byteCount: $0.byteCount) }
+                let addresses = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: graph.tensors.count)
+                defer { addresses.deallocate() }
+                for t in graph.tensors.indices {
+                    addresses[t] = graph.tensors[t].constant.map { UnsafeMutableRawPointer(mutating: $0) } ?? buffers[t].pointer
+                }
+                for (i, file) in entry.inputs.enumerated() {
+                    let array = try NumPyArray(contentsOfFile: dir.appendingPathComponent(file).path)
+                    let t = graph.inputs[i]
+                    XCTAssertEqual(array.data.count, buffers[t].byteCount, entry.name)
+                    array.data.withUnsafeBytes { raw in
+                        if let base = raw.baseAddress, raw.count == buffers[t].byteCount { buffers[t].pointer.copyMemory(from: base, byteCount: raw.count) }
+                    }
+                }
+                let kernel = step.kernel
+                if kernel.tileCount > 1 { multiTile += 1 }
+                let scratch = AlignedBuffer(byteCount: kernel.scratchBytesPerWorker)
+                kernel.bind(TensorMemory(addresses: addresses, tensorCount: graph.tensors.count, scratch: scratch.pointer))
+                let out = graph.outputs[0]
+                kernel.runAll()
+                let whole = Data(bytes: buffers[out].pointer, count: buffers[out].byteCount)
+                buffers[out].pointer.initializeMemory(as: UInt8.self, repeating: 0xA5, count: buffers[out].byteCount)
+                for tile in (0..<kernel.tileCount).reversed() { kernel.run(tiles: tile..<tile + 1, worker: 0) }
+                let tiled = Data(bytes: buffers[out].pointer, count: buffers[out].byteCount)
+                XCTAssertEqual(whole, tiled, "\(group)/\(entry.name): tiled run differs")
+            }
+        }
+        print("tile independence: \(multiTile) fixtures with more than one tile")
+        XCTAssertGreaterThan(multiTile, 20)
+    }
+}
