@@ -72,6 +72,11 @@ final class PreparedGraph {
             for t in node.outputs where tensors[t].type.byteSize == nil {
                 throw InterpreterError.invalidOperator(node: node.index, op: node.name, reason: "output '\(tensors[t].name)' has type \(tensors[t].type), which the engine cannot store")
             }
+            // Only DENSIFY understands sparse storage; other kernels would read
+            // the values buffer as if it were the dense tensor.
+            if node.op != .densify, let t = node.inputs.first(where: { $0 >= 0 && tensors[$0].sparsity != nil }) {
+                throw InterpreterError.invalidOperator(node: node.index, op: node.name, reason: "input '\(tensors[t].name)' is stored sparse; only DENSIFY can read it")
+            }
             let kernel = try registration.prepare(PrepareContext(node: node, graph: self))
             let presentInputs = node.inputs.filter { $0 >= 0 }
             let allConstant = !presentInputs.isEmpty && presentInputs.allSatisfy { tensors[$0].isConstant }

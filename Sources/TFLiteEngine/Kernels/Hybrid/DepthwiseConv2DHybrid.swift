@@ -1,0 +1,92 @@
+/// Hybrid (dynamic-range) DEPTHWISE_CONV_2D: float32 input and output, int8
+/// symmetric filter (per channel along dimension 3, or per tensor), float32
+/// bias. The converter emits it for depthwise filters of at least 1024
+/// elements; smaller ones stay float32.
+///
+/// As LiteRT's builtin kernel (EvalHybridPerChannel), each batch image is
+/// quantized asymmetrically on the fly, then
+/// `y = bias + (Σ w·(q - zp)) × (weightScale[c] × inputScale)`, clamped.
+/// Tiles are batch images (the quantization is a reduction over the image).
+final class DepthwiseConv2DHybrid: Kernel {
+    let p: DepthwiseConv2D.Parameters
+    let scales: [Float]
+    let inputIndex: Int, filterIndex: Int, biasIndex: Int?, outputIndex: Int
+    var input: UnsafePointer<Float>!
+    var filter: UnsafePointer<Int8>!
+    var bias: UnsafePointer<Float>?
+    var output: UnsafeMutablePointer<Float>!
+    var memory: TensorMemory?
+
+    /// Returns the hybrid kernel for a float32 DEPTHWISE_CONV_2D whose filter is int8.
+    static func make(_ ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters) throws -> Kernel {
+        let filter = try ctx.input(1)
+        try ctx.require(filter, type: .int8, "filter")
+        if let bias = ctx.optionalInput(2) { try ctx.require(bias, type: .float32, "bias") }
+        try ctx.require(ctx.output(0), type: .float32, "output")
+        let scales = try HybridQuantization.filterScales(filter, channels: p.outputChannels, dimension: 3, ctx)
+        return DepthwiseConv2DHybrid(ctx: ctx, p, scales: scales)
+    }
+
+    init(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters, scales: [Float]) {
+        self.p = p
+        self.scales = scales
+        inputIndex = ctx.node.inputs[0]
+        filterIndex = ctx.node.inputs[1]
+        biasIndex = ctx.hasInput(2) ? ctx.node.inputs[2] : nil
+        outputIndex = ctx.node.outputs[0]
+    }
+
+    var imageElements: Int { p.geometry.inputHeight * p.geometry.inputWidth * p.inputChannels }
+    /// One quantized input image (Int16 values `q - zeroPoint`).
+    var scratchBytesPerWorker: Int { (imageElements * 2 + 15) & ~15 }
+    var tileCount: Int { p.geometry.batches }
+    var cost: Int {
+        p.geometry.batches * p.geometry.outputHeight * p.geometry.outputWidth * p.outputChannels
+            * p.geometry.filterHeight * p.geometry.filterWidth
+    }
+
+    func bind(_ memory: TensorMemory) {
+        input = UnsafePointer(memory.pointer(inputIndex, as: Float.self))
+        filter = UnsafePointer(memory.pointer(filterIndex, as: Int8.self))
+        bias = biasIndex.map { UnsafePointer(memory.pointer($0, as: Float.self)) }
+        output = memory.pointer(outputIndex, as: Float.self)
+        self.memory = memory
+    }
+
+    func run(tiles: Range<Int>, worker: Int) {
+        guard let memory else { return }
+        let g = p.geometry
+        let cin = p.inputChannels, cout = p.outputChannels, m = p.depthMultiplier
+        let (lo, hi) = p.activation.floatRange
+        let image = imageElements
+        let q = memory.scratch(worker: worker, bytesPerWorker: scratchBytesPerWorker, as: Int16.self)
+        scales.withUnsafeBufferPointer { scale in
+            for b in tiles {
+                let qp = HybridQuantization.asymmetric(input + b &* image, count: image, into: q)
+                var out = output + b &* g.outputHeight &* g.outputWidth &* cout
+                for oy in 0..<g.outputHeight {
+                    for ox in 0..<g.outputWidth {
+                        for oc in 0..<cout {
+                            let ic = oc / m
+                            var acc: Int32 = 0
+                            for ky in 0..<g.filterHeight {
+                                let iy = oy &* g.strideHeight &- g.padTop &+ ky &* g.dilationHeight
+                                if iy < 0 || iy >= g.inputHeight { continue }
+                                for kx in 0..<g.filterWidth {
+                                    let ix = ox &* g.strideWidth &- g.padLeft &+ kx &* g.dilationWidth
+                                    if ix < 0 || ix >= g.inputWidth { continue }
+                                    let xv = q[(iy &* g.inputWidth &+ ix) &* cin &+ ic]
+                                    let wv = filter[(ky &* g.filterWidth &+ kx) &* cout &+ oc]
+                                    acc = acc &+ Int32(wv) &* Int32(xv)
+                                }
+                            }
+                            let value = Float(acc) * (scale[oc] * qp.scale) + (bias?[oc] ?? 0)
+                            out[oc] = min(max(value, lo), hi)
+                        }
+                        out += cout
+                    }
+                }
+            }
+        }
+    }
+}
