@@ -179,6 +179,23 @@ def make_hybrid():
     x = [np.abs(v) + 0.5 for v in x]
     save("ops/hybrid", "fully_connected_positive_inputs", "FULLY_CONNECTED", b, x)
 
+    # Exact rounding ties: identity weights and inputs whose quantized values
+    # fall on .5.  Range [-100, 155] gives scale 1 and zero point -28, so
+    # round-then-offset and offset-then-round differ; [-127, 127] with
+    # symmetric quantization gives scale 1.
+    m = keras_model([tf.keras.layers.Dense(32, use_bias=False)], (32,), batch=2, seed=SEED + 15)
+    m.layers[-1].set_weights([np.eye(32, dtype=np.float32)])
+    b = fl.convert_keras(m, dynamic)
+    check_hybrid(b, "FULLY_CONNECTED", per_channel=False)
+    ties = np.array([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 3.5, 10.5, -10.5, 99.5, -99.5, 0.0], np.float32)
+    x = np.zeros((2, 32), np.float32)
+    x[0, :12] = ties
+    x[0, 12:14] = [-100, 155]
+    x[1, :12] = ties
+    x[1, 12:14] = [-127, 127]
+    save("ops/hybrid", "fully_connected_ties_asymmetric", "FULLY_CONNECTED", b, [x])
+    save("ops/hybrid", "fully_connected_ties_symmetric", "FULLY_CONNECTED", set_fc_asymmetric(b, False), [x])
+
     # CONV_2D: >= 1024 weights so the converter quantizes them.
     m = keras_model([tf.keras.layers.Conv2D(16, 3, padding="same", activation="relu6")], (8, 8, 12), batch=2, seed=SEED + 11)
     b = fl.convert_keras(m, dynamic)

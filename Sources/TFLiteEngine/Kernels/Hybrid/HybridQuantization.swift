@@ -3,8 +3,8 @@
 ///
 /// Semantics follow LiteRT's builtin kernels: `symmetric` maps the largest
 /// magnitude to ±127 (zero point 0); `asymmetric` spans [min(x, 0), max(x, 0)]
-/// over [-128, 127] with a nudged zero point computed in double precision.
-/// Both round half away from zero. Non-finite inputs never trap (the
+/// over [-128, 127] with a nudged zero point computed in double precision,
+/// and quantizes as `zp + round(x / scale)`. Both round half away from zero. Non-finite inputs never trap (the
 /// result is then meaningless, as in LiteRT).
 enum HybridQuantization {
     /// Scale and zero point of one quantized activation block.
@@ -76,8 +76,12 @@ enum HybridQuantization {
         let floatScale = Float(scale)
         let inverse: Float = 1 / floatScale
         let floatOffset = Float(offset)
+        // offset + round(x / scale), rounding before adding the offset: this is
+        // what LiteRT 2.3's x86 builtin kernels compute (measured; its portable
+        // source rounds after adding, which differs only at exact .5 ties, and
+        // one flipped activation moves a conv output by a whole weight step).
         for i in 0..<count {
-            let v = clamp((floatOffset + x[i] * inverse).rounded(), -128, 127)
+            let v = clamp(floatOffset + (x[i] * inverse).rounded(), -128, 127)
             q[i] = Int16(truncatingIfNeeded: v &- offset)
         }
         return Parameters(scale: floatScale, offset: offset)
