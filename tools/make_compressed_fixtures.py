@@ -281,6 +281,7 @@ def make_sparse():
     # With block sparsity the converter lets FULLY_CONNECTED read the sparse
     # weights itself (LiteRT's sparse FC kernel).  Insert an explicit DENSIFY
     # in front so the fixture exercises block-sparse DENSIFY.
+    save("ops/sparse", "fully_connected_block1x4_direct", "FULLY_CONNECTED", b, rand_inputs(b, rng))
     b = insert_densify(b)
     assert "DENSIFY" in fl.op_histogram(b)
     save("ops/sparse", "fully_connected_block1x4", "DENSIFY", b, rand_inputs(b, rng))

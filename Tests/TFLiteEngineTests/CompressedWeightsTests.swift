@@ -83,6 +83,20 @@ final class CompressedWeightsTests: XCTestCase {
         }
     }
 
+    /// Block-sparse weights read by FULLY_CONNECTED itself (no DENSIFY node,
+    /// as the converter emits for 1x4 blocks) are expanded once per model.
+    func testSparseWeightsReadDirectlyAreDensifiedOnceAndShared() throws {
+        let entry = try XCTUnwrap(Fixtures.entries("ops/sparse").first { $0.name == "fully_connected_block1x4_direct" })
+        let model = try Model(path: Fixtures.modelURL("ops/sparse", entry).path)
+        let a = try PreparedGraph(model: model), b = try PreparedGraph(model: model)
+        try a.prepare()
+        try b.prepare()
+        XCTAssertEqual(a.densifiedTensors.count, 1)
+        let t = try XCTUnwrap(a.densifiedTensors.first)
+        XCTAssertNotNil(a.tensors[t].sparsity)
+        XCTAssertEqual(a.tensors[t].constant, b.tensors[t].constant)
+    }
+
     // MARK: float16 conversion
 
     func testFloat16ConversionEdgeValues() {

@@ -34,6 +34,38 @@ enum Densify {
     }
 }
 
+extension Densify {
+    /// The dense form of a constant sparse tensor that an op other than
+    /// DENSIFY reads directly, validated like DENSIFY's input and computed
+    /// once per model (shared by all interpreters).
+    static func expandConstant(_ tensor: TensorSlot, model: Model, node: Node) throws -> AlignedBuffer {
+        func fail(_ reason: String) -> InterpreterError {
+            .invalidOperator(node: node.index, op: node.name, reason: "sparse input '\(tensor.name)': \(reason)")
+        }
+        guard let sparsity = tensor.sparsity, let source = tensor.constant else { throw fail("must be a constant tensor") }
+        guard let elementSize = tensor.type.byteSize else { throw fail("type \(tensor.type) is not supported") }
+        let buffer = model.mainSubgraph.tensors[tensor.index].buffer
+        let valueBytes = model.bufferBytes(buffer)?.count ?? 0
+        let layout: SparseLayout
+        do {
+            layout = try SparseLayout(denseShape: tensor.shape, sparsity: sparsity)
+            try layout.checkValueBytes(valueBytes, elementSize: elementSize)
+        } catch {
+            throw fail("\(error)")
+        }
+        let (bytes, overflow) = tensor.elementCount.multipliedReportingOverflow(by: elementSize)
+        guard !overflow, bytes <= ModelValidator.maximumTensorBytes else { throw fail("dense size overflows") }
+        return model.sharedConstants.value(for: "densified-\(tensor.index)") { () -> AlignedBuffer in
+            let dense = AlignedBuffer(byteCount: bytes)
+            dense.pointer.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+            layout.expand { value, index in
+                (dense.pointer + index &* elementSize).copyMemory(from: source + value &* elementSize, byteCount: elementSize)
+            }
+            return dense
+        }
+    }
+}
+
 /// What is wrong with a sparse tensor's structure.
 enum SparsityError: Error, Equatable, CustomStringConvertible {
     case emptyDenseShape
