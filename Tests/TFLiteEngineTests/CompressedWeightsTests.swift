@@ -83,6 +83,50 @@ final class CompressedWeightsTests: XCTestCase {
         }
     }
 
+    /// Hybrid tiles are independent: running every step's tiles one at a
+    /// time, in reverse order, on alternating workers (each with its own
+    /// scratch) gives the same bytes as the interpreter's in-order run.
+    func testHybridTilesAreIndependent() throws {
+        let entry = try XCTUnwrap(Fixtures.entries("models_compressed").first { $0.name.contains("dynamic") })
+        let model = try Model(path: Fixtures.modelURL("models_compressed", entry).path)
+        let input = try NumPyArray(contentsOfFile: Fixtures.directory("models_compressed").appendingPathComponent(entry.inputs[0]).path)
+        let interpreter = try Interpreter(model: model)
+        try interpreter.allocateTensors()
+        try interpreter.copy(input.data, toInputAt: 0)
+        try interpreter.invoke()
+        let expected = try interpreter.output(at: 0).data
+
+        let graph = try PreparedGraph(model: model)
+        try graph.prepare()
+        let plan = try graph.planMemory(workers: 2)
+        let arena = AlignedBuffer(byteCount: plan.totalBytes)
+        let dummy = AlignedBuffer(byteCount: 64)
+        let addresses = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: graph.tensors.count)
+        defer { addresses.deallocate() }
+        for t in graph.tensors.indices {
+            if let offset = plan.tensorOffsets[t] {
+                addresses[t] = arena.pointer + offset
+            } else {
+                addresses[t] = graph.tensors[t].constant.map { UnsafeMutableRawPointer(mutating: $0) } ?? dummy.pointer
+            }
+        }
+        var multiTileHybridSteps = 0
+        for (s, step) in graph.steps.enumerated() {
+            let scratch = plan.scratchOffsets[s].map { arena.pointer + $0 } ?? dummy.pointer
+            step.kernel.bind(TensorMemory(addresses: addresses, tensorCount: graph.tensors.count, scratch: scratch))
+            if step.kernel is Conv2DHybrid || step.kernel is DepthwiseConv2DHybrid, step.kernel.tileCount > 1 { multiTileHybridSteps += 1 }
+        }
+        input.data.withUnsafeBytes { addresses[graph.inputs[0]].copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        for step in graph.steps {
+            for (i, tile) in (0..<step.kernel.tileCount).reversed().enumerated() {
+                step.kernel.run(tiles: tile..<(tile + 1), worker: i % 2)
+            }
+        }
+        XCTAssertGreaterThan(multiTileHybridSteps, 10)
+        let actual = Data(bytes: addresses[graph.outputs[0]], count: graph.tensors[graph.outputs[0]].byteCount)
+        XCTAssertEqual(actual, expected)
+    }
+
     /// Block-sparse weights read by FULLY_CONNECTED itself (no DENSIFY node,
     /// as the converter emits for 1x4 blocks) are expanded once per model.
     func testSparseWeightsReadDirectlyAreDensifiedOnceAndShared() throws {

@@ -8,8 +8,9 @@
 /// `y = bias + (Σ w·(q - zp)) × (weightScale[oc] × inputScale)`, clamped.
 /// Taps outside the image contribute nothing (zero padding in float terms).
 ///
-/// Tiles are batch images: the quantization of an image is a reduction over
-/// all of it, so it is never split.
+/// Tiles are blocks of output rows; each tile computes the image's range
+/// itself (a read-only scan) and quantizes just the input rows it reads, so
+/// tiles are independent and results do not depend on how they are grouped.
 final class Conv2DHybrid: Kernel {
     let p: Conv2D.Parameters
     let asymmetric: Bool
@@ -45,7 +46,15 @@ final class Conv2DHybrid: Kernel {
     var imageElements: Int { p.geometry.inputHeight * p.geometry.inputWidth * p.inputChannels }
     /// One quantized input image (Int16 values `q - zeroPoint`).
     var scratchBytesPerWorker: Int { (imageElements * 2 + 15) & ~15 }
-    var tileCount: Int { p.geometry.batches }
+    /// Output rows per tile: enough work that re-scanning the image for its
+    /// range (every tile does, so tiles stay independent) stays cheap.
+    var rowsPerTile: Int {
+        let g = p.geometry
+        let perRow = max(cost / max(g.batches * g.outputHeight, 1), 1)
+        return min(max((8 * imageElements + perRow - 1) / perRow, 1), max(g.outputHeight, 1))
+    }
+    var blocksPerImage: Int { (p.geometry.outputHeight + rowsPerTile - 1) / rowsPerTile }
+    var tileCount: Int { p.geometry.batches * blocksPerImage }
     var cost: Int {
         p.geometry.batches * p.geometry.outputHeight * p.geometry.outputWidth * p.outputChannels
             * p.geometry.filterHeight * p.geometry.filterWidth * p.filterChannels
@@ -67,15 +76,25 @@ final class Conv2DHybrid: Kernel {
         let (lo, hi) = p.activation.floatRange
         let filterStride = g.filterHeight &* g.filterWidth &* fc
         let image = imageElements
+        let rows = rowsPerTile, blocks = blocksPerImage
         let q = memory.scratch(worker: worker, bytesPerWorker: scratchBytesPerWorker, as: Int16.self)
         scales.withUnsafeBufferPointer { scale in
-            for b in tiles {
+            for tile in tiles {
+                let b = tile / blocks, oy0 = (tile % blocks) &* rows
+                let oy1 = min(oy0 &+ rows, g.outputHeight)
+                // The whole image's range sets the parameters; only the input
+                // rows these output rows read are quantized.
                 let x = input + b &* image
-                let qp = asymmetric
-                    ? HybridQuantization.asymmetric(x, count: image, into: q)
-                    : HybridQuantization.symmetric(x, count: image, into: q)
-                var out = output + b &* g.outputHeight &* g.outputWidth &* cout
-                for oy in 0..<g.outputHeight {
+                let (smallest, largest) = HybridQuantization.minMax(x, image)
+                let qp = asymmetric ? HybridQuantization.asymmetricParameters(smallest, largest) : HybridQuantization.symmetricParameters(smallest, largest)
+                let rowElements = g.inputWidth &* cin
+                let iy0 = max(oy0 &* g.strideHeight &- g.padTop, 0)
+                let iy1 = min((oy1 &- 1) &* g.strideHeight &- g.padTop &+ (g.filterHeight &- 1) &* g.dilationHeight &+ 1, g.inputHeight)
+                if iy1 > iy0 {
+                    HybridQuantization.quantize(x + iy0 &* rowElements, count: (iy1 &- iy0) &* rowElements, qp, into: q + iy0 &* rowElements)
+                }
+                var out = output + (b &* g.outputHeight &+ oy0) &* g.outputWidth &* cout
+                for oy in oy0..<oy1 {
                     for ox in 0..<g.outputWidth {
                         for oc in 0..<cout {
                             let channelBase = (oc / outPerGroup) &* fc

@@ -6,7 +6,8 @@
 /// As LiteRT's builtin kernel (EvalHybridPerChannel), each batch image is
 /// quantized asymmetrically on the fly, then
 /// `y = bias + (Σ w·(q - zp)) × (weightScale[c] × inputScale)`, clamped.
-/// Tiles are batch images (the quantization is a reduction over the image).
+/// Tiles are blocks of output rows; each computes the image's range itself
+/// and quantizes only the input rows it reads (tiles stay independent).
 final class DepthwiseConv2DHybrid: Kernel {
     let p: DepthwiseConv2D.Parameters
     let scales: [Float]
@@ -39,7 +40,15 @@ final class DepthwiseConv2DHybrid: Kernel {
     var imageElements: Int { p.geometry.inputHeight * p.geometry.inputWidth * p.inputChannels }
     /// One quantized input image (Int16 values `q - zeroPoint`).
     var scratchBytesPerWorker: Int { (imageElements * 2 + 15) & ~15 }
-    var tileCount: Int { p.geometry.batches }
+    /// Output rows per tile: enough work that re-scanning the image for its
+    /// range (every tile does, so tiles stay independent) stays cheap.
+    var rowsPerTile: Int {
+        let g = p.geometry
+        let perRow = max(cost / max(g.batches * g.outputHeight, 1), 1)
+        return min(max((8 * imageElements + perRow - 1) / perRow, 1), max(g.outputHeight, 1))
+    }
+    var blocksPerImage: Int { (p.geometry.outputHeight + rowsPerTile - 1) / rowsPerTile }
+    var tileCount: Int { p.geometry.batches * blocksPerImage }
     var cost: Int {
         p.geometry.batches * p.geometry.outputHeight * p.geometry.outputWidth * p.outputChannels
             * p.geometry.filterHeight * p.geometry.filterWidth
@@ -59,12 +68,25 @@ final class DepthwiseConv2DHybrid: Kernel {
         let cin = p.inputChannels, cout = p.outputChannels, m = p.depthMultiplier
         let (lo, hi) = p.activation.floatRange
         let image = imageElements
+        let rows = rowsPerTile, blocks = blocksPerImage
         let q = memory.scratch(worker: worker, bytesPerWorker: scratchBytesPerWorker, as: Int16.self)
         scales.withUnsafeBufferPointer { scale in
-            for b in tiles {
-                let qp = HybridQuantization.asymmetric(input + b &* image, count: image, into: q)
-                var out = output + b &* g.outputHeight &* g.outputWidth &* cout
-                for oy in 0..<g.outputHeight {
+            for tile in tiles {
+                let b = tile / blocks, oy0 = (tile % blocks) &* rows
+                let oy1 = min(oy0 &+ rows, g.outputHeight)
+                // The whole image's range sets the parameters; only the input
+                // rows these output rows read are quantized.
+                let x = input + b &* image
+                let (smallest, largest) = HybridQuantization.minMax(x, image)
+                let qp = HybridQuantization.asymmetricParameters(smallest, largest)
+                let rowElements = g.inputWidth &* cin
+                let iy0 = max(oy0 &* g.strideHeight &- g.padTop, 0)
+                let iy1 = min((oy1 &- 1) &* g.strideHeight &- g.padTop &+ (g.filterHeight &- 1) &* g.dilationHeight &+ 1, g.inputHeight)
+                if iy1 > iy0 {
+                    HybridQuantization.quantize(x + iy0 &* rowElements, count: (iy1 &- iy0) &* rowElements, qp, into: q + iy0 &* rowElements)
+                }
+                var out = output + (b &* g.outputHeight &+ oy0) &* g.outputWidth &* cout
+                for oy in oy0..<oy1 {
                     for ox in 0..<g.outputWidth {
                         for oc in 0..<cout {
                             let ic = oc / m

@@ -59,9 +59,7 @@ final class FullyConnectedHybrid: Kernel {
         scales.withUnsafeBufferPointer { scale in
             for b in tiles {
                 let x = input + b &* k
-                let qp = asymmetric
-                    ? HybridQuantization.asymmetric(x, count: k, into: q)
-                    : HybridQuantization.symmetric(x, count: k, into: q)
+                let qp = HybridQuantization.quantizeBlock(x, count: k, asymmetric: asymmetric, into: q)
                 let y = output + b &* n
                 for o in 0..<n {
                     let w = weights + o &* k

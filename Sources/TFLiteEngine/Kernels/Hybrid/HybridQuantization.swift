@@ -1,18 +1,13 @@
 /// On-the-fly int8 quantization of float activations for the hybrid
 /// (dynamic-range) kernels: float32 activations × int8 constant weights.
 ///
-/// Semantics follow LiteRT's builtin kernels: `symmetric` maps the largest
-/// magnitude to ±127 (zero point 0); `asymmetric` spans [min(x, 0), max(x, 0)]
-/// over [-128, 127] with a nudged zero point computed in double precision,
-/// and quantizes as `zp + round(x / scale)`. Both round half away from zero. Non-finite inputs never trap (the
-/// result is then meaningless, as in LiteRT).
+/// Semantics follow LiteRT's builtin kernels: symmetric quantization maps the
+/// largest magnitude to ±127 (zero point 0); asymmetric spans
+/// [min(x, 0), max(x, 0)] over [-128, 127] with a nudged zero point computed
+/// in double precision, and quantizes as `zp + round(x / scale)`. Both round
+/// half away from zero. Non-finite inputs never trap (the result is then
+/// meaningless, as in LiteRT).
 enum HybridQuantization {
-    /// Scale and zero point of one quantized activation block.
-    struct Parameters {
-        var scale: Float
-        var offset: Int32
-    }
-
     /// NaN-safe clamp-and-convert of an already rounded value.
     @inline(__always)
     static func clamp(_ r: Float, _ lo: Int32, _ hi: Int32) -> Int32 {
@@ -33,31 +28,32 @@ enum HybridQuantization {
         return (lo, hi)
     }
 
-    /// Symmetric quantization of `count` values. Writes `q - offset`
-    /// (offset 0 here) as Int16 so kernels need no subtraction.
-    static func symmetric(_ x: UnsafePointer<Float>, count: Int, into q: UnsafeMutablePointer<Int16>) -> Parameters {
-        let (lo, hi) = minMax(x, count)
-        let range = max(abs(lo), abs(hi))
-        if range == 0 || range.isNaN {
-            q.update(repeating: 0, count: count)
-            return Parameters(scale: 1, offset: 0)
-        }
-        let inverse: Float = 127 / range
-        for i in 0..<count {
-            q[i] = Int16(truncatingIfNeeded: clamp((x[i] * inverse).rounded(), -127, 127))
-        }
-        return Parameters(scale: range / 127, offset: 0)
+    /// Scale and zero point of one quantized activation block.
+    struct Parameters {
+        var scale: Float
+        var offset: Int32
+        /// 1 / scale as the quantizer multiplies by it (0: everything maps to zero).
+        var inverse: Float
+        var symmetric: Bool
     }
 
-    /// Asymmetric quantization of `count` values. Writes `q - offset` as Int16.
-    static func asymmetric(_ x: UnsafePointer<Float>, count: Int, into q: UnsafeMutablePointer<Int16>) -> Parameters {
-        let (lo, hi) = minMax(x, count)
+    /// Symmetric parameters for values in [lo, hi]: the largest magnitude
+    /// maps to ±127 (LiteRT's SymmetricQuantizeFloats).
+    static func symmetricParameters(_ lo: Float, _ hi: Float) -> Parameters {
+        let range = max(abs(lo), abs(hi))
+        if range == 0 || range.isNaN { return Parameters(scale: 1, offset: 0, inverse: 0, symmetric: true) }
+        return Parameters(scale: range / 127, offset: 0, inverse: 127 / range, symmetric: true)
+    }
+
+    /// Asymmetric parameters for values in [lo, hi] (LiteRT's
+    /// AsymmetricQuantizeFloats): range [min(lo, 0), max(hi, 0)] over
+    /// [-128, 127], zero point nudged in double precision.
+    static func asymmetricParameters(_ lo: Float, _ hi: Float) -> Parameters {
         let rmin = Double(min(lo, 0)), rmax = Double(max(hi, 0))
         let qmin = -128.0, qmax = 127.0
         if rmin == rmax || !(rmax - rmin).isFinite {
             // All zero (or unusable range): everything maps to zero.
-            q.update(repeating: 0, count: count)
-            return Parameters(scale: 1, offset: 0)
+            return Parameters(scale: 1, offset: 0, inverse: 0, symmetric: false)
         }
         let scale = (rmax - rmin) / (qmax - qmin)
         let fromMin = qmin - rmin / scale, fromMax = qmax - rmax / scale
@@ -74,17 +70,39 @@ enum HybridQuantization {
             offset = 0
         }
         let floatScale = Float(scale)
-        let inverse: Float = 1 / floatScale
-        let floatOffset = Float(offset)
-        // offset + round(x / scale), rounding before adding the offset: this is
-        // what LiteRT 2.3's x86 builtin kernels compute (measured; its portable
-        // source rounds after adding, which differs only at exact .5 ties, and
-        // one flipped activation moves a conv output by a whole weight step).
-        for i in 0..<count {
-            let v = clamp(floatOffset + (x[i] * inverse).rounded(), -128, 127)
-            q[i] = Int16(truncatingIfNeeded: v &- offset)
+        return Parameters(scale: floatScale, offset: offset, inverse: 1 / floatScale, symmetric: false)
+    }
+
+    /// Quantizes `count` values with `p`, writing `q - offset` as Int16 (so
+    /// kernels need no subtraction).
+    ///
+    /// Asymmetric values are `offset + round(x / scale)`, rounding before
+    /// adding the offset: this is what LiteRT 2.3's x86 builtin kernels
+    /// compute (measured; its portable source rounds after adding, which
+    /// differs only at exact .5 ties — and one flipped activation moves a
+    /// conv output by a whole weight step).
+    static func quantize(_ x: UnsafePointer<Float>, count: Int, _ p: Parameters, into q: UnsafeMutablePointer<Int16>) {
+        if p.inverse == 0 {
+            q.update(repeating: 0, count: count)
+        } else if p.symmetric {
+            for i in 0..<count {
+                q[i] = Int16(truncatingIfNeeded: clamp((x[i] * p.inverse).rounded(), -127, 127))
+            }
+        } else {
+            let floatOffset = Float(p.offset)
+            for i in 0..<count {
+                let v = clamp(floatOffset + (x[i] * p.inverse).rounded(), -128, 127)
+                q[i] = Int16(truncatingIfNeeded: v &- p.offset)
+            }
         }
-        return Parameters(scale: floatScale, offset: offset)
+    }
+
+    /// Parameters from the block's range, then the whole block quantized.
+    static func quantizeBlock(_ x: UnsafePointer<Float>, count: Int, asymmetric: Bool, into q: UnsafeMutablePointer<Int16>) -> Parameters {
+        let (lo, hi) = minMax(x, count)
+        let p = asymmetric ? asymmetricParameters(lo, hi) : symmetricParameters(lo, hi)
+        quantize(x, count: count, p, into: q)
+        return p
     }
 
     /// Weight scales of an int8 hybrid filter, one per output channel:
