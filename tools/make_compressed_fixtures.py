@@ -4,7 +4,8 @@
 Writes, with expected outputs from LiteRT's builtin kernels
 (BUILTIN_WITHOUT_DEFAULT_DELEGATES):
 
-    Tests/TFLiteEngineTests/Fixtures/ops/float16/   DEQUANTIZE(float16) + CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED
+    Tests/TFLiteEngineTests/Fixtures/ops/float16/   DEQUANTIZE(float16) + CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED,
+                                                    and int8/uint8/int16 DEQUANTIZE variants (folded and at run time)
     Tests/TFLiteEngineTests/Fixtures/ops/hybrid/    float32 activations x int8 weights (Optimize.DEFAULT, no dataset)
     Tests/TFLiteEngineTests/Fixtures/ops/sparse/    EXPERIMENTAL_SPARSITY (DENSIFY), plus a crafted malformed model
     Tests/TFLiteEngineTests/Fixtures/models_compressed/   MobileNetV2 0.35 96x96, float16 and dynamic-range
@@ -113,6 +114,67 @@ def make_float16():
             assert ins[0].type == S.TensorType.FLOAT16, "DEQUANTIZE input is not float16"
         rng = np.random.default_rng(SEED + i)
         save("ops/float16", name, op, b, rand_inputs(b, rng))
+
+
+def integer_dequantize_variant(b, qtype, per_channel, zero_point, as_graph_input):
+    """Turn the float16 filter of a DEQUANTIZE(float16) fixture into an int8 /
+    uint8 / int16 tensor with scale(s) and zero point(s).  With
+    ``as_graph_input`` the model is cut down to the single DEQUANTIZE, whose
+    input becomes the graph input (run-time path instead of folding)."""
+    S = schema()
+    names = fl.builtin_op_names()
+    info = {"int8": (S.TensorType.INT8, np.int8), "uint8": (S.TensorType.UINT8, np.uint8), "int16": (S.TensorType.INT16, np.int16)}
+    ttype, dtype = info[qtype]
+    lo, hi = np.iinfo(dtype).min, np.iinfo(dtype).max
+
+    def edit(m):
+        sg = m.subgraphs[0]
+        for op in sg.operators:
+            if names[m.operatorCodes[op.opcodeIndex].builtinCode] != "DEQUANTIZE":
+                continue
+            t = sg.tensors[op.inputs[0]]
+            if len(t.shape) != 4:
+                continue  # the filter, not the bias
+            real = fl.const_value(b, op.inputs[0]).astype(np.float32)
+            channels = real.shape[0]
+            if per_channel:
+                scale = (np.abs(real).reshape(channels, -1).max(axis=1) / 100).astype(np.float32) + 1e-3
+                zp = np.array([zero_point + (c % 3) for c in range(channels)], dtype=np.int64)
+                q = np.clip(np.round(real / scale.reshape(-1, 1, 1, 1)) + zp.reshape(-1, 1, 1, 1), lo, hi).astype(dtype)
+            else:
+                scale = np.array([np.abs(real).max() / 100 + 1e-3], np.float32)
+                zp = np.array([zero_point], np.int64)
+                q = np.clip(np.round(real / scale[0]) + zp[0], lo, hi).astype(dtype)
+            t.type = ttype
+            t.quantization = S.QuantizationParametersT()
+            t.quantization.scale = scale.tolist()
+            t.quantization.zeroPoint = zp.tolist()
+            t.quantization.quantizedDimension = 0
+            m.buffers[t.buffer].data = np.frombuffer(q.tobytes(), dtype=np.uint8)
+            if as_graph_input:
+                m.buffers[t.buffer].data = None
+                sg.operators = [op]
+                sg.inputs = np.array([op.inputs[0]], dtype=np.int32)
+                sg.outputs = np.array([op.outputs[0]], dtype=np.int32)
+            return
+        raise AssertionError("no DEQUANTIZE of a 4-D filter")
+    return fl.patch_model(b, edit)
+
+
+def make_integer_dequantize():
+    print("integer DEQUANTIZE")
+    src = (ROOT / "ops" / "float16" / "conv2d_3x3_relu.tflite").read_bytes()
+    rng = np.random.default_rng(SEED + 40)
+    for qtype, per_channel, zp in [("int8", True, -3), ("uint8", False, 128), ("int16", False, 0)]:
+        tag = f"dequantize_{qtype}_{'per_channel' if per_channel else 'per_tensor'}"
+        b = integer_dequantize_variant(src, qtype, per_channel, zp, as_graph_input=False)
+        save("ops/float16", f"{tag}_folded", "DEQUANTIZE", b, rand_inputs(b, rng))
+        b = integer_dequantize_variant(src, qtype, per_channel, zp, as_graph_input=True)
+        ins, _ = fl.litert_io_details(b)
+        d = ins[0]
+        info = np.iinfo(d["dtype"])
+        x = rng.integers(info.min, int(info.max) + 1, size=d["shape"]).astype(d["dtype"])
+        save("ops/float16", f"{tag}_runtime", "DEQUANTIZE", b, [x])
 
 
 # ------------------------------------------------------------------ hybrid
@@ -331,9 +393,9 @@ def make_models():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--only", choices=["float16", "hybrid", "sparse", "models"])
+    ap.add_argument("--only", choices=["float16", "dequantize", "hybrid", "sparse", "models"])
     a = ap.parse_args()
-    for name, fn in [("float16", make_float16), ("hybrid", make_hybrid), ("sparse", make_sparse), ("models", make_models)]:
+    for name, fn in [("float16", make_float16), ("dequantize", make_integer_dequantize), ("hybrid", make_hybrid), ("sparse", make_sparse), ("models", make_models)]:
         if a.only in (None, name):
             fn()
     print("fixture tree size:", fl.dir_size(ROOT))
