@@ -55,6 +55,9 @@ enum OperatorRegistry {
         r[.reshape] = Reshape.registration
         r[.concatenation] = Concatenation.registration
         r[.pad] = Pad.registration
+        // Compressed weights (folded at prepare when constant)
+        r[.dequantize] = Dequantize.registration
+        r[.densify] = Densify.registration
         return r
     }()
 

@@ -13,6 +13,8 @@ final class PreparedGraph {
     private(set) var foldedNodes: [Int] = []
     /// Nodes skipped because every output is empty.
     private(set) var emptyNodes: [Int] = []
+    /// Sparse constant tensors already expanded in place for non-DENSIFY readers.
+    private(set) var densifiedTensors: Set<Int> = []
 
     struct Step {
         let node: Node
@@ -73,6 +75,17 @@ final class PreparedGraph {
             }
             for t in node.outputs where tensors[t].type.byteSize == nil {
                 throw InterpreterError.invalidOperator(node: node.index, op: node.name, reason: "output '\(tensors[t].name)' has type \(tensors[t].type), which the engine cannot store")
+            }
+            // Sparse constants read directly by an op other than DENSIFY (the
+            // converter does this for block-sparse FULLY_CONNECTED weights) are
+            // expanded once per model, so kernels only ever see dense data.
+            if node.op != .densify {
+                for t in node.inputs where t >= 0 && tensors[t].sparsity != nil && !densifiedTensors.contains(t) {
+                    let dense = try Densify.expandConstant(tensors[t], model: model, node: node)
+                    tensors[t].constant = UnsafeRawPointer(dense.pointer)
+                    tensors[t].constantOwner = dense
+                    densifiedTensors.insert(t)
+                }
             }
             let kernel = try registration.prepare(PrepareContext(node: node, graph: self))
             let presentInputs = node.inputs.filter { $0 >= 0 }

@@ -42,6 +42,7 @@ enum Conv2D {
 
         switch input.type {
         case .float32:
+            if filter.type == .int8 { return try Conv2DHybrid.make(ctx, parameters) }
             try ctx.require(filter, type: .float32, "filter")
             if let bias = ctx.optionalInput(2) { try ctx.require(bias, type: .float32, "bias") }
             try ctx.require(ctx.output(0), type: .float32, "output")

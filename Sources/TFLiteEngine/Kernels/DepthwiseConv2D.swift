@@ -46,6 +46,7 @@ enum DepthwiseConv2D {
 
         switch input.type {
         case .float32:
+            if filter.type == .int8 { return try DepthwiseConv2DHybrid.make(ctx, parameters) }
             try ctx.require(filter, type: .float32, "filter")
             if let bias = ctx.optionalInput(2) { try ctx.require(bias, type: .float32, "bias") }
             try ctx.require(ctx.output(0), type: .float32, "output")

@@ -42,6 +42,7 @@ enum FullyConnected {
 
         switch input.type {
         case .float32:
+            if weights.type == .int8 { return try FullyConnectedHybrid.make(ctx, parameters) }
             try ctx.require(weights, type: .float32, "weights")
             if let bias = ctx.optionalInput(2) { try ctx.require(bias, type: .float32, "bias") }
             try ctx.require(ctx.output(0), type: .float32, "output")
