@@ -398,6 +398,14 @@ def invalid_cases() -> list[Case]:
              opts("ResizeBilinearOptions"), error="size", out_shape_hint=[1, 1, 3, 1]))
     add(Case("batch_matmul_mismatch", "BATCH_MATMUL", [In(f32(2, 3, 4)), In(f32(2, 5, 6))], opts("BatchMatMulOptions"),
              error="contract", out_shape_hint=[2, 3, 6]))
+    # Shapes with huge dimensions after a 0 pass the model validator (no
+    # elements); the op must not overflow or allocate per batch.
+    add(Case("batch_matmul_huge_empty_batches", "BATCH_MATMUL",
+             [In(np.zeros((8192, 8192, 8192, 0, 4), np.float32)), In(f32(4, 3), True)], opts("BatchMatMulOptions"),
+             error="batches", out_shape_hint=[8192, 8192, 8192, 0, 3]))
+    add(Case("strided_slice_int64_min_begin", "STRIDED_SLICE",
+             [In(f32(4)), In(np.asarray([-2**63], np.int64), True), In(np.asarray([2], np.int64), True),
+              In(np.asarray([1], np.int64), True)], opts("StridedSliceOptions"), error="int32 range", out_shape_hint=[2]))
     return cs
 
 

@@ -34,7 +34,8 @@ enum BatchMatMul {
         }
         try ctx.setOutputShape(0, batchShape + [m, n])
         // Per output batch, the lhs and rhs batch indices.
-        let batches = batchShape.reduce(1, *)
+        let batches = try ctx.product(batchShape[...], "batch dimensions")
+        guard batches <= 1 << 24 else { throw ctx.error("\(batches) batches are more than \(1 << 24)") }
         let ls = PrepareContext.elementStrides(lp), rs = PrepareContext.elementStrides(rp)
         var lhsBatch: [Int] = [], rhsBatch: [Int] = []
         lhsBatch.reserveCapacity(batches); rhsBatch.reserveCapacity(batches)
@@ -43,8 +44,8 @@ enum BatchMatMul {
             for d in stride(from: batchRank - 1, through: 0, by: -1) {
                 let i = r % batchShape[d]
                 r /= batchShape[d]
-                if lp[d] != 1 { li += i * ls[d] }
-                if rp[d] != 1 { ri += i * rs[d] }
+                if lp[d] != 1 { li &+= i &* ls[d] }
+                if rp[d] != 1 { ri &+= i &* rs[d] }
             }
             lhsBatch.append(li); rhsBatch.append(ri)
         }
@@ -72,7 +73,7 @@ final class BatchMatMulFloat: Kernel {
     }
 
     var tileCount: Int { max(lhsBatch.count * m, 1) }
-    var cost: Int { lhsBatch.count * m * n * k }
+    var cost: Int { lhsBatch.count &* m &* n &* k }
 
     func bind(_ memory: TensorMemory) {
         lhs = UnsafePointer(memory.pointer(lhsIndex, as: Float.self))

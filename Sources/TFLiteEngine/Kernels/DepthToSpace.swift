@@ -21,7 +21,7 @@ enum DepthToSpace {
         try ctx.setOutputShape(0, [n, oh, ow, oc])
         // Output viewed as [N, H, b(i), W, b(j), C'].
         let view = StridedView(sizes: [n, h, b, w, b, oc],
-                               strides: [h * w * c, w * c, b * oc, c, oc, 1], base: 0)
+                               strides: [h &* w &* c, w &* c, b &* oc, c, oc, 1], base: 0)
         return StridedCopyKernel(ctx: ctx, view: view, elementSize: size)
     }
 }

@@ -38,11 +38,11 @@ enum Gather {
         let size = try ctx.requireSameTypeMovingBytes("params")
         try ctx.setOutputShape(0, shape)
         let g = Geometry(
-            batches: params.shape[..<batchDims].reduce(1, *),
-            outer: params.shape[batchDims..<axis].reduce(1, *),
+            batches: try ctx.product(params.shape[..<batchDims], "params batch dimensions"),
+            outer: try ctx.product(params.shape[batchDims..<axis], "params dimensions before the axis"),
             axisSize: params.shape[axis],
-            indicesPerBatch: indices.shape[batchDims...].reduce(1, *),
-            inner: params.shape[(axis + 1)...].reduce(1, *))
+            indicesPerBatch: try ctx.product(indices.shape[batchDims...], "indices"),
+            inner: try ctx.product(params.shape[(axis + 1)...], "params dimensions after the axis"))
         if indices.isConstant {
             for (i, index) in try ctx.constantInts(indices, "indices").enumerated() where index < 0 || index >= g.axisSize {
                 throw ctx.error("index \(index) at position \(i) is out of range 0..<\(g.axisSize) for axis \(axis)")

@@ -17,7 +17,9 @@ struct ResizeGeometry {
         try ctx.require(input, rank: 4, "input")
         try ctx.require(sizeTensor, type: .int32, "size")
         let size = try ctx.constantInts(sizeTensor, "size")
-        guard size.count == 2, size[0] >= 1, size[1] >= 1 else { throw ctx.error("size \(size) must be two positive values") }
+        guard size.count == 2, size[0] >= 1, size[1] >= 1, size[0] <= 1 << 24, size[1] <= 1 << 24 else {
+            throw ctx.error("size \(size) must be two values in 1…\(1 << 24)")
+        }
         batches = input.shape[0]; inputHeight = input.shape[1]; inputWidth = input.shape[2]; channels = input.shape[3]
         outputHeight = size[0]; outputWidth = size[1]
         alignCorners = try options?.bool(alignSlot, "align_corners") ?? false
@@ -78,8 +80,8 @@ final class ResizeBilinearFloat: Kernel {
         outputIndex = ctx.node.outputs[0]
     }
 
-    var tileCount: Int { max(g.batches * g.outputHeight, 1) }
-    var cost: Int { g.batches * g.outputHeight * g.outputWidth * g.channels * 4 }
+    var tileCount: Int { max(g.batches &* g.outputHeight, 1) }
+    var cost: Int { g.batches &* g.outputHeight &* g.outputWidth &* g.channels &* 4 }
 
     func bind(_ memory: TensorMemory) {
         input = UnsafePointer(memory.pointer(inputIndex, as: Float.self))

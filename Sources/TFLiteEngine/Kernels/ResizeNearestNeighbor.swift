@@ -47,8 +47,8 @@ final class ResizeNearestKernel: Kernel {
         outputIndex = ctx.node.outputs[0]
     }
 
-    var tileCount: Int { max(g.batches * g.outputHeight, 1) }
-    var cost: Int { g.batches * g.outputHeight * g.outputWidth * g.channels }
+    var tileCount: Int { max(g.batches &* g.outputHeight, 1) }
+    var cost: Int { g.batches &* g.outputHeight &* g.outputWidth &* g.channels }
 
     func bind(_ memory: TensorMemory) {
         input = UnsafeRawPointer(memory.raw(inputIndex))

@@ -24,7 +24,7 @@ enum Slice {
         let size = try ctx.requireSameTypeMovingBytes()
         try ctx.setOutputShape(0, shape)
         let strides = PrepareContext.elementStrides(input.shape)
-        let base = zip(begin, strides).reduce(0) { $0 + $1.0 * $1.1 }
+        let base = zip(begin, strides).reduce(0) { $0 &+ $1.0 &* $1.1 }
         return StridedCopyKernel(ctx: ctx, view: StridedView(sizes: shape, strides: strides, base: base), elementSize: size)
     }
 }

@@ -21,7 +21,7 @@ enum SpaceToDepth {
         try ctx.setOutputShape(0, [n, h / b, w / b, oc])
         // Output viewed as [N, H/b, W/b, b(i), b(j), C].
         let view = StridedView(sizes: [n, h / b, w / b, b, b, c],
-                               strides: [h * w * c, b * w * c, b * c, w * c, c, 1], base: 0)
+                               strides: [h &* w &* c, b &* w &* c, b &* c, w &* c, c, 1], base: 0)
         return StridedCopyKernel(ctx: ctx, view: view, elementSize: size)
     }
 }

@@ -27,7 +27,9 @@ struct StridedView {
         return StridedView(sizes: s, strides: t, base: base)
     }
 
-    var elementCount: Int { sizes.reduce(1, *) }
+    /// Element count; 0 when any size is 0 (never overflows for shapes
+    /// that passed `setOutputShape`).
+    var elementCount: Int { sizes.contains(0) ? 0 : sizes.reduce(1, &*) }
 }
 
 /// Copies a `StridedView` of input 0 to output 0, for any fixed-size element
@@ -48,7 +50,7 @@ final class StridedCopyKernel: Kernel {
         strides = v.strides
         base = v.base
         self.elementSize = elementSize
-        rows = view.elementCount == 0 ? 0 : v.sizes.dropLast().reduce(1, *)
+        rows = view.elementCount == 0 ? 0 : v.sizes.dropLast().reduce(1, &*)
         inputIndex = ctx.node.inputs[0]
         outputIndex = ctx.node.outputs[0]
     }
@@ -123,6 +125,20 @@ extension PrepareContext {
             }
         }
         return size
+    }
+
+    /// Product of dimensions, 0 when any is 0, else checked for overflow
+    /// (a shape may hold huge dimensions after a 0, which the model
+    /// validator's left-to-right element count accepts).
+    func product(_ dims: ArraySlice<Int>, _ role: String) throws -> Int {
+        if dims.contains(0) { return 0 }
+        var n = 1
+        for d in dims {
+            let (p, o) = n.multipliedReportingOverflow(by: d)
+            guard !o, p <= ModelValidator.maximumTensorBytes else { throw error("\(role) \(Array(dims)) have too many elements") }
+            n = p
+        }
+        return n
     }
 
     /// Reads a constant 0-D or 1-D int tensor's single value.

@@ -67,7 +67,8 @@ enum StridedSlice {
             let size = input.shape[d]
             let s = strides[i]
             guard s != 0 else { throw ctx.error("stride 0 in entry \(i) (strides \(strides))") }
-            guard abs(s) <= Int(Int32.max), abs(begin[i]) <= Int(Int32.max), abs(end[i]) <= Int(Int32.max) else {
+            let int32Range = Int(Int32.min)...Int(Int32.max)
+            guard int32Range.contains(s), int32Range.contains(begin[i]), int32Range.contains(end[i]) else {
                 throw ctx.error("slice entry \(i) (begin \(begin[i]), end \(end[i]), stride \(s)) is out of the int32 range")
             }
             // Start, as TFLite's StridedSliceStartForAxis.
@@ -82,7 +83,7 @@ enum StridedSlice {
                 guard index >= 0, index < size else {
                     throw ctx.error("shrink index \(begin[i]) of entry \(i) is out of range for dimension \(d) of size \(size)")
                 }
-                base += index * inputStrides[d]
+                base &+= index &* inputStrides[d]
                 d += 1
                 continue
             }
@@ -93,9 +94,9 @@ enum StridedSlice {
             if bit(endMask, i) { stop = s > 0 ? size : -1 }
             let n = s > 0 ? (stop - start + s - 1) / s : (start - stop + (-s) - 1) / (-s)
             let extent = max(n, 0)
-            if extent > 0 { base += start * inputStrides[d] }
+            if extent > 0 { base &+= start &* inputStrides[d] }
             viewSizes.append(extent)
-            viewStrides.append(s * inputStrides[d])
+            viewStrides.append(s &* inputStrides[d])
             outputShape.append(extent)
             d += 1
         }

@@ -118,7 +118,7 @@ final class TransposeConvFloat: Kernel {
     }
 
     var tileCount: Int { max(p.batches * p.outputHeight, 1) }
-    var cost: Int { p.batches * p.inputHeight * p.inputWidth * p.inputDepth * p.filterHeight * p.filterWidth * p.outputDepth }
+    var cost: Int { p.batches &* p.inputHeight &* p.inputWidth &* p.inputDepth &* p.filterHeight &* p.filterWidth &* p.outputDepth }
 
     func bind(_ memory: TensorMemory) {
         input = UnsafePointer(memory.pointer(inputIndex, as: Float.self))
