@@ -84,7 +84,8 @@ final class BatchMatMulFloat: Kernel {
     func run(tiles: Range<Int>, worker: Int) {
         let mk = m &* k, kn = k &* n
         lhsBatch.withUnsafeBufferPointer { lb in rhsBatch.withUnsafeBufferPointer { rb in
-            for row in tiles where m > 0 {
+            let rows = lb.count &* m
+            for row in tiles where row < rows {
                 let b = row / m, i = row % m
                 let a = lhs + lb[b] &* mk
                 let w = rhs + rb[b] &* kn

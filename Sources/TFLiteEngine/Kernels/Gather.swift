@@ -100,7 +100,8 @@ final class GatherKernel: RunTimeCheckedKernel {
 
     func run(tiles: Range<Int>, worker: Int) {
         let sliceBytes = g.inner &* elementSize
-        let slices = constantIndices ? tiles : 0..<(g.batches &* g.outer)
+        let total = g.batches &* g.outer
+        let slices = constantIndices ? tiles.clamped(to: 0..<total) : 0..<total
         if !constantIndices { failedPosition = -1 }
         for t in slices {
             let b = t / max(g.outer, 1)

@@ -92,7 +92,7 @@ final class ResizeBilinearFloat: Kernel {
         let c = g.channels, iw = g.inputWidth, ow = g.outputWidth
         ys.lower.withUnsafeBufferPointer { yl in ys.upper.withUnsafeBufferPointer { yu in ys.fraction.withUnsafeBufferPointer { yf in
         xs.lower.withUnsafeBufferPointer { xl in xs.upper.withUnsafeBufferPointer { xu in xs.fraction.withUnsafeBufferPointer { xf in
-            for row in tiles where g.batches > 0 {
+            for row in tiles where row < g.batches &* g.outputHeight {
                 let b = row / g.outputHeight, y = row % g.outputHeight
                 let image = input + b &* g.inputHeight &* iw &* c
                 let top = image + yl[y] &* iw &* c, bottom = image + yu[y] &* iw &* c

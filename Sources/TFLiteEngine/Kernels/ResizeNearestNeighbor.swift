@@ -58,7 +58,7 @@ final class ResizeNearestKernel: Kernel {
     func run(tiles: Range<Int>, worker: Int) {
         let pixelBytes = g.channels &* elementSize
         ys.withUnsafeBufferPointer { ys in xs.withUnsafeBufferPointer { xs in
-            for row in tiles where g.batches > 0 {
+            for row in tiles where row < g.batches &* g.outputHeight {
                 let b = row / g.outputHeight, y = row % g.outputHeight
                 let source = input + (b &* g.inputHeight &+ ys[y]) &* g.inputWidth &* pixelBytes
                 var o = output + row &* g.outputWidth &* pixelBytes

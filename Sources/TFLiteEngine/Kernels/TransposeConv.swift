@@ -131,7 +131,7 @@ final class TransposeConvFloat: Kernel {
         let cin = p.inputDepth, cout = p.outputDepth
         let (lo, hi) = p.activation.floatRange
         let weightsPerOutput = p.filterHeight &* p.filterWidth &* cin
-        for row in tiles where p.batches > 0 {
+        for row in tiles where row < p.batches &* p.outputHeight {
             let b = row / p.outputHeight, oy = row % p.outputHeight
             let image = input + b &* p.inputHeight &* p.inputWidth &* cin
             let outRow = output + row &* p.outputWidth &* cout
