@@ -265,6 +265,10 @@ def cases() -> list[Case]:
     ga("runtime_indices", f32(6, 4), i32([5, 1, 0, 3]), const=False)
     ga("int64_indices", f32(4, 3), np.asarray([3, 0], np.int64))
     ga("int8", i8(4, 5), i32([1, 3]), axis=1, dtype="int8")
+    # Empty params with huge dimensions after the 0 (no elements): an empty result, no crash.
+    ga("empty_params_huge_dims", np.zeros((0, 2**30, 2**30), np.float32), i32([3, 1]), axis=-2)
+    add(Case("batch_matmul_empty_batch", "BATCH_MATMUL", [In(np.zeros((0, 3, 4), np.float32)), In(f32(4, 2), True)],
+             opts("BatchMatMulOptions")))
 
     # TRANSPOSE
     def tr(name, shape, perm, dtype="float32"):
