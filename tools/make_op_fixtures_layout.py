@@ -262,6 +262,8 @@ def cases() -> list[Case]:
     ga("scalar_index", f32(4, 3), i32(2))
     ga("batch_dims1", f32(2, 5, 3), i32([[4, 0, 1], [2, 2, 3]]), axis=1, bd=1)
     ga("batch_dims1_axis2", f32(2, 3, 4, 2), i32([[3, 0], [1, 1]]), axis=2, bd=1)
+    ga("batch_dims_m1", f32(2, 3, 4), i32([[2, 0], [1, 1]]), axis=-1, bd=-1)
+    ga("batch_dims2", f32(2, 3, 4, 2), i32([[[3], [0], [1]], [[1], [2], [3]]]), axis=2, bd=2)
     ga("runtime_indices", f32(6, 4), i32([5, 1, 0, 3]), const=False)
     ga("int64_indices", f32(4, 3), np.asarray([3, 0], np.int64))
     ga("int8", i8(4, 5), i32([1, 3]), axis=1, dtype="int8")
@@ -312,6 +314,9 @@ def cases() -> list[Case]:
     tc("3x2_s1x2_same_odd", (1, 4, 3, 2), 2, (3, 2), (1, 2), SAME, (4, 5), version=3)
     tc("2x2_s2_valid_relu", (1, 3, 3, 2), 4, (2, 2), (2, 2), VALID, (6, 6), act=S.ActivationFunctionType.RELU, version=4)
     tc("3x3_s1_same_relu6", (1, 4, 4, 3), 2, (3, 3), (1, 1), SAME, (4, 4), act=S.ActivationFunctionType.RELU6, version=4)
+    # output_shape one larger than the natural size (allowed: same conv size).
+    tc("3x3_s2_valid_extra_row_col", (1, 3, 3, 2), 2, (3, 3), (2, 2), VALID, (8, 8), version=3)
+    tc("5x5_s3_same", (1, 2, 3, 2), 3, (5, 5), (3, 3), SAME, (6, 9), version=3)
 
     # BATCH_MATMUL
     def bm(name, a_shape, b_shape, adj_x=False, adj_y=False, b_const=False):
@@ -375,6 +380,11 @@ def invalid_cases() -> list[Case]:
              opts("StridedSliceOptions", ellipsisMask=3), error="ellipsis", out_shape_hint=[2, 3]))
     add(Case("transpose_conv_stride0", "TRANSPOSE_CONV", [In(i32([1, 4, 4, 2]), True), In(f32(2, 3, 3, 2), True), In(f32(1, 2, 2, 2))],
              opts("TransposeConvOptions", padding=S.Padding.SAME, strideW=0, strideH=2), error="stride", out_shape_hint=[1, 4, 4, 2]))
+    # LiteRT: the forward conv of output_shape must give the input's size.
+    add(Case("transpose_conv_output_shape_mismatch", "TRANSPOSE_CONV",
+             [In(i32([1, 5, 6, 2]), True), In(f32(2, 3, 3, 2), True), In(f32(1, 3, 3, 2))],
+             opts("TransposeConvOptions", padding=S.Padding.VALID, strideW=2, strideH=2), error="does not match",
+             out_shape_hint=[1, 5, 6, 2]))
     add(Case("conv2d_transpose_bias_stride0", "CUSTOM:Convolution2DTransposeBias",
              [In(f32(1, 2, 2, 2)), In(f32(2, 3, 3, 2), True), In(f32(2), True)],
              custom_options=struct.pack("<iii", 1, 2, 0), error="stride", out_shape_hint=[1, 4, 4, 2]))
@@ -398,6 +408,9 @@ def invalid_cases() -> list[Case]:
              error="perm", out_shape_hint=[2, 3]))
     add(Case("slice_out_of_bounds", "SLICE", [In(f32(4, 4)), In(i32([2, 0]), True), In(i32([3, 4]), True)], opts("SliceOptions"),
              error="out of bounds", out_shape_hint=[3, 4]))
+    add(Case("resize_bilinear_align_and_half_pixel", "RESIZE_BILINEAR", [In(f32(1, 2, 2, 1)), In(i32([3, 3]), True)],
+             opts("ResizeBilinearOptions", alignCorners=True, halfPixelCenters=True), error="half_pixel_centers",
+             out_shape_hint=[1, 3, 3, 1]))
     add(Case("resize_bilinear_zero_size", "RESIZE_BILINEAR", [In(f32(1, 2, 2, 1)), In(i32([0, 3]), True)],
              opts("ResizeBilinearOptions"), error="size", out_shape_hint=[1, 1, 3, 1]))
     add(Case("batch_matmul_mismatch", "BATCH_MATMUL", [In(f32(2, 3, 4)), In(f32(2, 5, 6))], opts("BatchMatMulOptions"),

@@ -34,7 +34,8 @@ struct ResizeGeometry {
     }
 }
 
-/// RESIZE_BILINEAR (float32): TFLite's coordinate rules — scale from
+/// RESIZE_BILINEAR (float32): TFLite's coordinate rules (align_corners and
+/// half_pixel_centers are exclusive, as in TFLite) — scale from
 /// `align_corners`; with `half_pixel_centers` the source coordinate is
 /// (x + 0.5)·scale − 0.5; the lower neighbour is max(floor(c), 0), the upper
 /// min(ceil(c), size − 1), weights from the unclamped coordinate.
@@ -43,6 +44,9 @@ enum ResizeBilinear {
 
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
         let g = try ResizeGeometry(ctx, options: try ctx.options(15), alignSlot: 8, halfPixelSlot: 10)  // ResizeBilinearOptions
+        guard !(g.alignCorners && g.halfPixelCenters) else {
+            throw ctx.error("half_pixel_centers and align_corners cannot both be set")
+        }
         try ctx.require(try ctx.input(0), type: .float32, "input")
         try ctx.require(ctx.output(0), type: .float32, "output")
         return ResizeBilinearFloat(ctx: ctx, g)

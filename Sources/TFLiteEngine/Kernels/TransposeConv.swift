@@ -2,7 +2,8 @@
 /// weights [Cout, KH, KW, Cin], input [N, H, W, Cin], optional bias [Cout];
 /// options padding, strides (≥ 1; 0 was CVE-2021-29588) and, in newer
 /// versions, a fused activation. Padding follows TFLite: the forward-conv
-/// padding of an input of the output's size.
+/// padding of an input of the output's size, and (as LiteRT checks) that
+/// convolution must give back the input's height and width.
 ///
 /// Also MediaPipe's custom `Convolution2DTransposeBias` (inputs input,
 /// weights, bias), whose custom options are the raw bytes of
@@ -61,6 +62,9 @@ enum TransposeConv {
         p.strideHeight = strideH; p.strideWidth = strideW
         let convH = padding.outputSize(input: p.outputHeight, filter: p.filterHeight, stride: strideH, dilation: 1)
         let convW = padding.outputSize(input: p.outputWidth, filter: p.filterWidth, stride: strideW, dilation: 1)
+        guard convH == p.inputHeight, convW == p.inputWidth else {
+            throw ctx.error("output_shape \(outputShape) does not match input \(input.shape): its \(padding) convolution would give \(convH)×\(convW)")
+        }
         p.padTop = padding.before(input: p.outputHeight, filter: p.filterHeight, stride: strideH, dilation: 1, output: convH)
         p.padLeft = padding.before(input: p.outputWidth, filter: p.filterWidth, stride: strideW, dilation: 1, output: convW)
         p.activation = try ctx.fusedActivation(options, slot: 10)
