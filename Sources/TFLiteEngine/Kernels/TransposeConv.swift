@@ -105,8 +105,12 @@ enum TransposeConv {
 /// Float32 transposed convolution, computed per output pixel (gather form):
 /// output (oy, ox) sums input (iy, ix) · weights (ky, kx) over
 /// iy·stride − padTop + ky = oy. Tiles are output rows (batch × height).
+/// Constant weights are repacked once at prepare to [KH, KW, Cin, Cout] so
+/// the innermost loop runs contiguously over output channels.
 final class TransposeConvFloat: Kernel {
     let p: TransposeConv.Parameters
+    /// Weights as [KH, KW, Cin, Cout] when they are constant.
+    let packed: [Float]?
     let inputIndex: Int, weightsIndex: Int, biasIndex: Int?, outputIndex: Int
     var input: UnsafePointer<Float>!
     var weights: UnsafePointer<Float>!
@@ -119,6 +123,18 @@ final class TransposeConvFloat: Kernel {
         weightsIndex = ctx.node.inputs[weightsSlot]
         biasIndex = biasSlot.map { ctx.node.inputs[$0] }
         outputIndex = ctx.node.outputs[0]
+        if let w = ctx.graph.tensors[weightsIndex].constant?.assumingMemoryBound(to: Float.self) {
+            let (kh, kw, cin, cout) = (p.filterHeight, p.filterWidth, p.inputDepth, p.outputDepth)
+            var packed = [Float](repeating: 0, count: kh * kw * cin * cout)
+            for co in 0..<cout {
+                for k in 0..<(kh * kw) {
+                    for ci in 0..<cin { packed[(k * cin + ci) * cout + co] = w[(co * kh * kw + k) * cin + ci] }
+                }
+            }
+            self.packed = packed
+        } else {
+            packed = nil
+        }
     }
 
     var tileCount: Int { max(p.batches * p.outputHeight, 1) }
@@ -132,6 +148,67 @@ final class TransposeConvFloat: Kernel {
     }
 
     func run(tiles: Range<Int>, worker: Int) {
+        if let packed {
+            packed.withUnsafeBufferPointer { runPacked(tiles, $0.baseAddress!) }
+        } else {
+            runUnpacked(tiles)
+        }
+    }
+
+    /// Contributions as rank-1 updates over contiguous output channels.
+    private func runPacked(_ tiles: Range<Int>, _ packed: UnsafePointer<Float>) {
+        let cin = p.inputDepth, cout = p.outputDepth
+        let (lo, hi) = p.activation.floatRange
+        for row in tiles where row < p.batches &* p.outputHeight {
+            let b = row / p.outputHeight, oy = row % p.outputHeight
+            let image = input + b &* p.inputHeight &* p.inputWidth &* cin
+            let outRow = output + row &* p.outputWidth &* cout
+            for ox in 0..<p.outputWidth {
+                let o = outRow + ox &* cout
+                // Contributing filter taps of this output pixel.
+                var co = 0
+                while co < cout {
+                    let lanes = min(8, cout &- co)
+                    var acc = SIMD8<Float>(repeating: 0)
+                    for ky in 0..<p.filterHeight {
+                        let ty = oy &+ p.padTop &- ky
+                        if ty < 0 || ty % p.strideHeight != 0 { continue }
+                        let iy = ty / p.strideHeight
+                        if iy >= p.inputHeight { continue }
+                        for kx in 0..<p.filterWidth {
+                            let tx = ox &+ p.padLeft &- kx
+                            if tx < 0 || tx % p.strideWidth != 0 { continue }
+                            let ix = tx / p.strideWidth
+                            if ix >= p.inputWidth { continue }
+                            let pixel = image + (iy &* p.inputWidth &+ ix) &* cin
+                            let tap = (ky &* p.filterWidth &+ kx) &* cin
+                            var w = packed + (tap &* cout &+ co)
+                            if lanes == 8 {
+                                for ci in 0..<cin {
+                                    let weights8 = UnsafeRawPointer(w).loadUnaligned(as: SIMD8<Float>.self)
+                                    acc += SIMD8<Float>(repeating: pixel[ci]) * weights8
+                                    w += cout
+                                }
+                            } else {
+                                for ci in 0..<cin {
+                                    let x = pixel[ci]
+                                    for l in 0..<lanes { acc[l] += x * w[l] }
+                                    w += cout
+                                }
+                            }
+                        }
+                    }
+                    for l in 0..<lanes {
+                        o[co &+ l] = min(max(acc[l] + (bias?[co &+ l] ?? 0), lo), hi)
+                    }
+                    co &+= 8
+                }
+            }
+        }
+    }
+
+    /// Weights computed at run time: dot products over input channels.
+    private func runUnpacked(_ tiles: Range<Int>) {
         let cin = p.inputDepth, cout = p.outputDepth
         let (lo, hi) = p.activation.floatRange
         let weightsPerOutput = p.filterHeight &* p.filterWidth &* cin
