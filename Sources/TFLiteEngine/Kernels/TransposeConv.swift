@@ -110,7 +110,7 @@ enum TransposeConv {
 final class TransposeConvFloat: Kernel {
     let p: TransposeConv.Parameters
     /// Weights as [KH, KW, Cin, Cout] when they are constant.
-    let packed: [Float]?
+    let packed: AlignedBuffer?
     let inputIndex: Int, weightsIndex: Int, biasIndex: Int?, outputIndex: Int
     var input: UnsafePointer<Float>!
     var weights: UnsafePointer<Float>!
@@ -125,13 +125,18 @@ final class TransposeConvFloat: Kernel {
         outputIndex = ctx.node.outputs[0]
         if let w = ctx.graph.tensors[weightsIndex].constant?.assumingMemoryBound(to: Float.self) {
             let (kh, kw, cin, cout) = (p.filterHeight, p.filterWidth, p.inputDepth, p.outputDepth)
-            var packed = [Float](repeating: 0, count: kh * kw * cin * cout)
-            for co in 0..<cout {
-                for k in 0..<(kh * kw) {
-                    for ci in 0..<cin { packed[(k * cin + ci) * cout + co] = w[(co * kh * kw + k) * cin + ci] }
+            // Shared by every interpreter of the model.
+            let key = "transpose-conv-packed-\(weightsIndex)-\(ctx.graph.tensors[weightsIndex].shape)"
+            packed = ctx.graph.model.sharedConstants.value(for: key) { () -> AlignedBuffer in
+                let buffer = AlignedBuffer(byteCount: kh * kw * cin * cout * 4)
+                let packed = buffer.pointer.assumingMemoryBound(to: Float.self)
+                for co in 0..<cout {
+                    for k in 0..<(kh * kw) {
+                        for ci in 0..<cin { packed[(k * cin + ci) * cout + co] = w[(co * kh * kw + k) * cin + ci] }
+                    }
                 }
+                return buffer
             }
-            self.packed = packed
         } else {
             packed = nil
         }
@@ -149,7 +154,7 @@ final class TransposeConvFloat: Kernel {
 
     func run(tiles: Range<Int>, worker: Int) {
         if let packed {
-            packed.withUnsafeBufferPointer { runPacked(tiles, $0.baseAddress!) }
+            runPacked(tiles, UnsafePointer(packed.pointer.assumingMemoryBound(to: Float.self)))
         } else {
             runUnpacked(tiles)
         }
