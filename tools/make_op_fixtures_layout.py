@@ -299,10 +299,10 @@ def cases() -> list[Case]:
              out_types=[np.dtype("int64")]))
 
     # TRANSPOSE_CONV: inputs output_shape, weights [Cout, KH, KW, Cin], input, optional bias
-    def tc(name, in_shape, cout, k, s, pad, out_hw, bias=True, act=S.ActivationFunctionType.NONE, version=1):
+    def tc(name, in_shape, cout, k, s, pad, out_hw, bias=True, act=S.ActivationFunctionType.NONE, version=1, const_w=True):
         n, h, w, cin = in_shape
         weights = f32(cout, k[0], k[1], cin, scale=0.5)
-        ins = [In(i32([n, out_hw[0], out_hw[1], cout]), True), In(weights, True), In(f32(*in_shape))]
+        ins = [In(i32([n, out_hw[0], out_hw[1], cout]), True), In(weights, const_w), In(f32(*in_shape))]
         ins.append(In(f32(cout, scale=0.3), True) if bias else None)
         add(Case(f"transpose_conv_{name}", "TRANSPOSE_CONV", ins,
                  opts("TransposeConvOptions", padding=pad, strideW=s[1], strideH=s[0], fusedActivationFunction=act),
@@ -317,6 +317,10 @@ def cases() -> list[Case]:
     # output_shape one larger than the natural size (allowed: same conv size).
     tc("3x3_s2_valid_extra_row_col", (1, 3, 3, 2), 2, (3, 3), (2, 2), VALID, (8, 8), version=3)
     tc("5x5_s3_same", (1, 2, 3, 2), 3, (5, 5), (3, 3), SAME, (6, 9), version=3)
+    tc("3x3_s2_same_runtime_weights", (1, 3, 3, 3), 9, (3, 3), (2, 2), SAME, (6, 6), version=3, const_w=False)
+    # 8 and 11 output channels: the 8-lane SIMD path and its remainder.
+    tc("3x3_s2_same_cout8", (1, 3, 3, 5), 8, (3, 3), (2, 2), SAME, (6, 6), version=3)
+    tc("2x2_s2_valid_cout11_relu", (2, 2, 3, 3), 11, (2, 2), (2, 2), VALID, (4, 6), act=S.ActivationFunctionType.RELU, version=4)
 
     # BATCH_MATMUL
     def bm(name, a_shape, b_shape, adj_x=False, adj_y=False, b_const=False):
@@ -345,6 +349,7 @@ def cases() -> list[Case]:
     mp("3x3_s2_same", (1, 3, 3, 2), 3, (3, 3), (2, 2), 1)
     mp("3x3_s2_valid", (1, 3, 4, 2), 3, (3, 3), (2, 2), 2)
     mp("2x3_s1x2_valid", (1, 2, 3, 2), 2, (2, 3), (1, 2), 2)
+    mp("4x4_s2_same_cout17", (1, 3, 3, 4), 17, (4, 4), (2, 2), 1)
 
     # FULLY_CONNECTED keep_num_dims without bias; CONCATENATION on every axis
     add(Case("fully_connected_keep_num_dims_nobias_rank4", "FULLY_CONNECTED",
