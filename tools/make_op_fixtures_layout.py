@@ -363,6 +363,10 @@ def cases() -> list[Case]:
             s_[axis] += 1 if s_ is shapes[1] else 0
         add(Case(f"concatenation_axis_{'m' + str(-axis) if axis < 0 else axis}", "CONCATENATION",
                  [In(f32(*shapes[0])), In(f32(*shapes[1]))], opts("ConcatenationOptions", axis=axis)))
+    # Empty inputs with huge dimensions after the 0: an empty result, no overflow.
+    add(Case("concatenation_empty_huge_dims", "CONCATENATION",
+             [In(np.zeros((0, 2**30, 2**30), np.float32)), In(np.zeros((0, 2**30, 2**30), np.float32))],
+             opts("ConcatenationOptions", axis=0)))
     add(Case("concatenation_int8_axis_m2", "CONCATENATION", [In(i8(2, 3, 4), quant=Q), In(i8(2, 1, 4), quant=Q)],
              opts("ConcatenationOptions", axis=-2), out_types=[np.dtype("int8")], out_quant=Q))
     return cs
