@@ -6,6 +6,9 @@ struct OperatorRegistration: Sendable {
     var aliasesInput: Bool = false
     /// Whether the op may be evaluated once at prepare when all its inputs are constant.
     var foldable: Bool = true
+    /// The outputs depend only on input shapes (SHAPE): fold at prepare even
+    /// when the inputs are computed at run time.
+    var dependsOnlyOnShapes: Bool = false
     /// Checks the node and returns its kernel (TFLite's Prepare).
     let prepare: @Sendable (PrepareContext) throws -> Kernel
 }
@@ -55,6 +58,21 @@ enum OperatorRegistry {
         r[.reshape] = Reshape.registration
         r[.concatenation] = Concatenation.registration
         r[.pad] = Pad.registration
+        r[.padv2] = PadV2.registration
+        r[.resizeBilinear] = ResizeBilinear.registration
+        r[.resizeNearestNeighbor] = ResizeNearestNeighbor.registration
+        r[.depthToSpace] = DepthToSpace.registration
+        r[.spaceToDepth] = SpaceToDepth.registration
+        r[.stridedSlice] = StridedSlice.registration
+        r[.slice] = Slice.registration
+        r[.gather] = Gather.registration
+        r[.transpose] = Transpose.registration
+        r[.squeeze] = Squeeze.registration
+        r[.expandDims] = ExpandDims.registration
+        r[.shape] = Shape.registration
+        r[.batchMatmul] = BatchMatMul.registration
+        // Convolution (transposed)
+        r[.transposeConv] = TransposeConv.registration
         // Compressed weights (folded at prepare when constant)
         r[.dequantize] = Dequantize.registration
         r[.densify] = Densify.registration
@@ -62,7 +80,9 @@ enum OperatorRegistry {
     }()
 
     /// Custom operators, by custom code.
-    static let customs: [String: OperatorRegistration] = [:]
+    static let customs: [String: OperatorRegistration] = [
+        "Convolution2DTransposeBias": TransposeConv.mediaPipeRegistration,
+    ]
 
     /// The registration for an operator code, or why there is none.
     static func lookup(_ code: OperatorCodeDef) -> Result<OperatorRegistration, UnsupportedReason> {

@@ -89,7 +89,8 @@ final class PreparedGraph {
             }
             let kernel = try registration.prepare(PrepareContext(node: node, graph: self))
             let presentInputs = node.inputs.filter { $0 >= 0 }
-            let allConstant = !presentInputs.isEmpty && presentInputs.allSatisfy { tensors[$0].isConstant }
+            let allConstant = registration.dependsOnlyOnShapes
+                || (!presentInputs.isEmpty && presentInputs.allSatisfy { tensors[$0].isConstant })
             if registration.foldable && allConstant && node.outputs.allSatisfy({ !tensors[$0].isVariable }) {
                 try fold(node, kernel)
                 foldedNodes.append(node.index)

@@ -32,6 +32,8 @@ public final class Interpreter {
     private var arena: AlignedBuffer?
     private var addresses: UnsafeMutablePointer<UnsafeMutableRawPointer>?
     private var memoryPlan: PreparedGraph.MemoryPlan?
+    /// Steps whose kernels validate run-time data (checked after each invoke).
+    private var checkedSteps: [PreparedGraph.Step] = []
     private let backend: ExecutionBackend
     /// A zero-filled block every zero-sized or unused tensor points to.
     private let dummy = AlignedBuffer(byteCount: 64)
@@ -108,12 +110,20 @@ public final class Interpreter {
         self.arena = arena
         self.addresses = addresses
         self.memoryPlan = plan
+        self.checkedSteps = graph.steps.filter { $0.kernel is RunTimeCheckedKernel }
     }
 
     /// Runs the model on the current inputs.
     public func invoke() throws {
         guard let graph else { throw InterpreterError.allocateTensorsRequired }
         backend.run(graph.steps)
+        // Kernels that read data-dependent indices record invalid data
+        // instead of throwing mid-run; report the first such node.
+        for step in checkedSteps {
+            if let kernel = step.kernel as? RunTimeCheckedKernel, let reason = kernel.runFailure {
+                throw InterpreterError.invalidOperator(node: step.node.index, op: step.node.name, reason: reason)
+            }
+        }
     }
 
     /// The input tensor at `index` (a copy of its current bytes).

@@ -44,8 +44,11 @@ enum Concatenation {
                 }
             }
         }
-        let outer = shape[..<axis].reduce(1, *)
-        let inner = shape[(axis + 1)...].reduce(1, *) * (first.type.byteSize ?? 1)
+        // An empty output (a 0 anywhere; later dimensions may then be huge)
+        // copies nothing.
+        let empty = shape.contains(0)
+        let outer = empty ? 0 : try ctx.product(shape[..<axis], "dimensions before the axis")
+        let inner = empty ? 0 : try ctx.product(shape[(axis + 1)...], "dimensions after the axis") * (first.type.byteSize ?? 1)
         return ConcatenationKernel(ctx: ctx, outer: outer, bytesPerUnit: inner, widths: widths,
                                    clamp: first.type == .float32 && activation != .none ? activation.floatRange : nil)
     }

@@ -6,6 +6,23 @@ enum Pad {
 
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
         try ctx.expect(inputs: 2)
+        let input = try ctx.input(0)
+        let (shape, before) = try geometry(ctx)
+        try ctx.setOutputShape(0, shape)
+        guard ctx.output(0).type == input.type, let size = input.type.byteSize else {
+            throw ctx.error("input type \(input.type) / output type \(ctx.output(0).type) is not supported")
+        }
+        var fill = [UInt8](repeating: 0, count: size)
+        switch input.type {
+        case .int8: fill = [UInt8(truncatingIfNeeded: ctx.output(0).zeroPoint)]
+        case .uint8: fill = [UInt8(truncatingIfNeeded: ctx.output(0).zeroPoint)]
+        default: break
+        }
+        return PadKernel(ctx: ctx, inputShape: input.shape, outputShape: shape, before: before, elementSize: size, fill: fill)
+    }
+
+    /// Output shape and leading padding from the constant [rank, 2] paddings (input 1).
+    static func geometry(_ ctx: PrepareContext) throws -> (shape: [Int], before: [Int]) {
         let input = try ctx.input(0), paddings = try ctx.input(1)
         guard input.rank <= 6 else { throw ctx.error("rank \(input.rank) is above 6") }
         guard paddings.shape == [input.rank, 2] else {
@@ -20,17 +37,7 @@ enum Pad {
             shape.append(input.shape[d] + b + a)
             before.append(b)
         }
-        try ctx.setOutputShape(0, shape)
-        guard ctx.output(0).type == input.type, let size = input.type.byteSize else {
-            throw ctx.error("input type \(input.type) / output type \(ctx.output(0).type) is not supported")
-        }
-        var fill = [UInt8](repeating: 0, count: size)
-        switch input.type {
-        case .int8: fill = [UInt8(truncatingIfNeeded: ctx.output(0).zeroPoint)]
-        case .uint8: fill = [UInt8(truncatingIfNeeded: ctx.output(0).zeroPoint)]
-        default: break
-        }
-        return PadKernel(ctx: ctx, inputShape: input.shape, outputShape: shape, before: before, elementSize: size, fill: fill)
+        return (shape, before)
     }
 }
 

@@ -1,0 +1,117 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Output size and source coordinates shared by the resize ops (NHWC input,
+/// constant int32 `size` = [new_height, new_width]).
+struct ResizeGeometry {
+    let batches: Int, inputHeight: Int, inputWidth: Int, channels: Int
+    let outputHeight: Int, outputWidth: Int
+    let alignCorners: Bool, halfPixelCenters: Bool
+
+    init(_ ctx: PrepareContext, options: FlatBufferTable?, alignSlot: Int, halfPixelSlot: Int) throws {
+        try ctx.expect(inputs: 2)
+        let input = try ctx.input(0), sizeTensor = try ctx.input(1)
+        try ctx.require(input, rank: 4, "input")
+        try ctx.require(sizeTensor, type: .int32, "size")
+        let size = try ctx.constantInts(sizeTensor, "size")
+        guard size.count == 2, size[0] >= 1, size[1] >= 1, size[0] <= 1 << 24, size[1] <= 1 << 24 else {
+            throw ctx.error("size \(size) must be two values in 1…\(1 << 24)")
+        }
+        batches = input.shape[0]; inputHeight = input.shape[1]; inputWidth = input.shape[2]; channels = input.shape[3]
+        outputHeight = size[0]; outputWidth = size[1]
+        alignCorners = try options?.bool(alignSlot, "align_corners") ?? false
+        halfPixelCenters = try options?.bool(halfPixelSlot, "half_pixel_centers") ?? false
+        guard inputHeight >= 1, inputWidth >= 1 else { throw ctx.error("input \(input.shape) is empty") }
+        try ctx.setOutputShape(0, [batches, outputHeight, outputWidth, channels])
+    }
+
+    /// Input-over-output scale along one axis (TFLite's rule).
+    func scale(input: Int, output: Int) -> Float {
+        alignCorners && output > 1 ? Float(input - 1) / Float(output - 1) : Float(input) / Float(output)
+    }
+}
+
+/// RESIZE_BILINEAR (float32): TFLite's coordinate rules (align_corners and
+/// half_pixel_centers are exclusive, as in TFLite) — scale from
+/// `align_corners`; with `half_pixel_centers` the source coordinate is
+/// (x + 0.5)·scale − 0.5; the lower neighbour is max(floor(c), 0), the upper
+/// min(ceil(c), size − 1), weights from the unclamped coordinate.
+enum ResizeBilinear {
+    static let registration = OperatorRegistration(maxVersion: 4) { ctx in try prepare(ctx) }
+
+    static func prepare(_ ctx: PrepareContext) throws -> Kernel {
+        let g = try ResizeGeometry(ctx, options: try ctx.options(15), alignSlot: 8, halfPixelSlot: 10)  // ResizeBilinearOptions
+        guard !(g.alignCorners && g.halfPixelCenters) else {
+            throw ctx.error("half_pixel_centers and align_corners cannot both be set")
+        }
+        try ctx.require(try ctx.input(0), type: .float32, "input")
+        try ctx.require(ctx.output(0), type: .float32, "output")
+        return ResizeBilinearFloat(ctx: ctx, g)
+    }
+
+    /// Lower index, upper index and fraction for each output position.
+    static func table(input: Int, output: Int, scale: Float, halfPixel: Bool) -> (lower: [Int], upper: [Int], fraction: [Float]) {
+        var lower: [Int] = [], upper: [Int] = [], fraction: [Float] = []
+        for o in 0..<output {
+            let c = halfPixel ? (Float(o) + 0.5) * scale - 0.5 : Float(o) * scale
+            let l = max(Int(c.rounded(.down)), 0)
+            let u = min(Int(c.rounded(.up)), input - 1)
+            lower.append(min(l, input - 1))
+            upper.append(max(u, 0))
+            fraction.append(c - Float(l))
+        }
+        return (lower, upper, fraction)
+    }
+}
+
+/// Tiles are output rows (batch × height).
+final class ResizeBilinearFloat: Kernel {
+    let g: ResizeGeometry
+    let ys: (lower: [Int], upper: [Int], fraction: [Float])
+    let xs: (lower: [Int], upper: [Int], fraction: [Float])
+    let inputIndex: Int, outputIndex: Int
+    var input: UnsafePointer<Float>!
+    var output: UnsafeMutablePointer<Float>!
+
+    init(ctx: PrepareContext, _ g: ResizeGeometry) {
+        self.g = g
+        ys = ResizeBilinear.table(input: g.inputHeight, output: g.outputHeight, scale: g.scale(input: g.inputHeight, output: g.outputHeight), halfPixel: g.halfPixelCenters)
+        xs = ResizeBilinear.table(input: g.inputWidth, output: g.outputWidth, scale: g.scale(input: g.inputWidth, output: g.outputWidth), halfPixel: g.halfPixelCenters)
+        inputIndex = ctx.node.inputs[0]
+        outputIndex = ctx.node.outputs[0]
+    }
+
+    var tileCount: Int { max(g.batches &* g.outputHeight, 1) }
+    var cost: Int { g.batches &* g.outputHeight &* g.outputWidth &* g.channels &* 4 }
+
+    func bind(_ memory: TensorMemory) {
+        input = UnsafePointer(memory.pointer(inputIndex, as: Float.self))
+        output = memory.pointer(outputIndex, as: Float.self)
+    }
+
+    func run(tiles: Range<Int>, worker: Int) {
+        let c = g.channels, iw = g.inputWidth, ow = g.outputWidth
+        ys.lower.withUnsafeBufferPointer { yl in ys.upper.withUnsafeBufferPointer { yu in ys.fraction.withUnsafeBufferPointer { yf in
+        xs.lower.withUnsafeBufferPointer { xl in xs.upper.withUnsafeBufferPointer { xu in xs.fraction.withUnsafeBufferPointer { xf in
+            for row in tiles where row < g.batches &* g.outputHeight {
+                let b = row / g.outputHeight, y = row % g.outputHeight
+                let image = input + b &* g.inputHeight &* iw &* c
+                let top = image + yl[y] &* iw &* c, bottom = image + yu[y] &* iw &* c
+                let dy = yf[y]
+                var o = output + row &* ow &* c
+                for x in 0..<ow {
+                    let l = xl[x] &* c, r = xu[x] &* c
+                    let dx = xf[x]
+                    for ch in 0..<c {
+                        o[ch] = top[l &+ ch] * (1 - dy) * (1 - dx) + bottom[l &+ ch] * dy * (1 - dx)
+                            + top[r &+ ch] * (1 - dy) * dx + bottom[r &+ ch] * dy * dx
+                    }
+                    o += c
+                }
+            }
+        }}}}}}
+    }
+}

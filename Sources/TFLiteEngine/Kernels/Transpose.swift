@@ -1,0 +1,28 @@
+/// TRANSPOSE: output dimension i is input dimension perm[i]; perm is a
+/// constant permutation of 0..<rank (rank ≤ 6). Any fixed-size element type.
+enum Transpose {
+    static let registration = OperatorRegistration(maxVersion: 6) { ctx in try prepare(ctx) }
+
+    static func prepare(_ ctx: PrepareContext) throws -> Kernel {
+        try ctx.expect(inputs: 2)
+        let input = try ctx.input(0), permTensor = try ctx.input(1)
+        guard input.rank <= 6 else { throw ctx.error("rank \(input.rank) is above 6") }
+        try ctx.require(permTensor, rankIn: 0...1, "perm")
+        let perm = try ctx.constantInts(permTensor, "perm")
+        guard perm.count == input.rank else {
+            throw ctx.error("perm \(perm) has \(perm.count) entries for an input of rank \(input.rank)")
+        }
+        var seen = [Bool](repeating: false, count: input.rank)
+        for p in perm {
+            guard p >= 0, p < input.rank, !seen[p] else {
+                throw ctx.error("perm \(perm) is not a permutation of 0..<\(input.rank)")
+            }
+            seen[p] = true
+        }
+        let size = try ctx.requireSameTypeMovingBytes()
+        let inputStrides = PrepareContext.elementStrides(input.shape)
+        try ctx.setOutputShape(0, perm.map { input.shape[$0] })
+        let view = StridedView(sizes: perm.map { input.shape[$0] }, strides: perm.map { inputStrides[$0] }, base: 0)
+        return StridedCopyKernel(ctx: ctx, view: view, elementSize: size)
+    }
+}

@@ -1,0 +1,254 @@
+/// TRANSPOSE_CONV (float32): inputs output_shape (constant int32 [4]),
+/// weights [Cout, KH, KW, Cin], input [N, H, W, Cin], optional bias [Cout];
+/// options padding, strides (≥ 1; 0 was CVE-2021-29588) and, in newer
+/// versions, a fused activation. Padding follows TFLite: the forward-conv
+/// padding of an input of the output's size, and (as LiteRT checks) that
+/// convolution must give back the input's height and width.
+///
+/// Also MediaPipe's custom `Convolution2DTransposeBias` (inputs input,
+/// weights, bias), whose custom options are the raw bytes of
+/// `TfLiteTransposeConvParams`: int32 padding (1 SAME, 2 VALID), int32
+/// stride_width, int32 stride_height (little endian); its output size is
+/// stride·(in − 1) + filter − total padding, total SAME padding
+/// max(0, filter − (in − 1) mod stride − 1), leading padding half of it.
+enum TransposeConv {
+    static let registration = OperatorRegistration(maxVersion: 5) { ctx in try prepare(ctx) }
+    static let mediaPipeRegistration = OperatorRegistration(maxVersion: 1) { ctx in try prepareMediaPipe(ctx) }
+
+    struct Parameters {
+        var batches = 0, inputHeight = 0, inputWidth = 0, inputDepth = 0
+        var outputHeight = 0, outputWidth = 0, outputDepth = 0
+        var filterHeight = 0, filterWidth = 0
+        var strideHeight = 1, strideWidth = 1
+        var padTop = 0, padLeft = 0
+        var activation: FusedActivation = .none
+    }
+
+    /// Checks input, weights and bias (float32, ranks, matching depths).
+    static func checkTensors(_ ctx: PrepareContext, input: TensorSlot, weights: TensorSlot, bias: TensorSlot?) throws -> Parameters {
+        try ctx.require(input, rank: 4, "input")
+        try ctx.require(weights, rank: 4, "weights")
+        try ctx.require(input, type: .float32, "input")
+        try ctx.require(weights, type: .float32, "weights")
+        try ctx.require(ctx.output(0), type: .float32, "output")
+        guard input.shape[3] == weights.shape[3] else {
+            throw ctx.error("input depth \(input.shape[3]) differs from the weights' \(weights.shape[3]) (weights are [Cout, KH, KW, Cin])")
+        }
+        if let bias {
+            try ctx.require(bias, type: .float32, "bias")
+            guard bias.elementCount == weights.shape[0] else { throw ctx.error("bias has \(bias.elementCount) elements for \(weights.shape[0]) output channels") }
+        }
+        var p = Parameters()
+        p.batches = input.shape[0]; p.inputHeight = input.shape[1]; p.inputWidth = input.shape[2]; p.inputDepth = input.shape[3]
+        p.outputDepth = weights.shape[0]; p.filterHeight = weights.shape[1]; p.filterWidth = weights.shape[2]
+        guard p.filterHeight >= 1, p.filterWidth >= 1 else { throw ctx.error("weights \(weights.shape) are empty") }
+        return p
+    }
+
+    static func prepare(_ ctx: PrepareContext) throws -> Kernel {
+        try ctx.expect(inputs: 3...4)
+        let options = try ctx.options(49)  // TransposeConvOptions
+        let padding = try Padding(try options?.int8(4, "padding") ?? 0, ctx)
+        let strideW = Int(try options?.int32(6, "stride_w") ?? 0), strideH = Int(try options?.int32(8, "stride_h") ?? 0)
+        guard strideW >= 1, strideH >= 1 else { throw ctx.error("stride \(strideH)×\(strideW) must be at least 1") }
+        let input = try ctx.input(2), weights = try ctx.input(1)
+        var p = try checkTensors(ctx, input: input, weights: weights, bias: ctx.optionalInput(3))
+        let outputShape = try ctx.constantInts(try ctx.input(0), "output_shape")
+        guard outputShape.count == 4, outputShape[0] == p.batches, outputShape[3] == p.outputDepth,
+              outputShape[1] >= 1, outputShape[2] >= 1, outputShape[1] <= 1 << 24, outputShape[2] <= 1 << 24 else {
+            throw ctx.error("output_shape \(outputShape) does not fit input \(input.shape) and weights \(weights.shape)")
+        }
+        p.outputHeight = outputShape[1]; p.outputWidth = outputShape[2]
+        p.strideHeight = strideH; p.strideWidth = strideW
+        let convH = padding.outputSize(input: p.outputHeight, filter: p.filterHeight, stride: strideH, dilation: 1)
+        let convW = padding.outputSize(input: p.outputWidth, filter: p.filterWidth, stride: strideW, dilation: 1)
+        guard convH == p.inputHeight, convW == p.inputWidth else {
+            throw ctx.error("output_shape \(outputShape) does not match input \(input.shape): its \(padding) convolution would give \(convH)×\(convW)")
+        }
+        p.padTop = padding.before(input: p.outputHeight, filter: p.filterHeight, stride: strideH, dilation: 1, output: convH)
+        p.padLeft = padding.before(input: p.outputWidth, filter: p.filterWidth, stride: strideW, dilation: 1, output: convW)
+        p.activation = try ctx.fusedActivation(options, slot: 10)
+        try ctx.setOutputShape(0, outputShape)
+        return TransposeConvFloat(ctx: ctx, p, inputSlot: 2, weightsSlot: 1, biasSlot: ctx.hasInput(3) ? 3 : nil)
+    }
+
+    static func prepareMediaPipe(_ ctx: PrepareContext) throws -> Kernel {
+        try ctx.expect(inputs: 3)
+        guard let raw = ctx.node.customOptions, raw.count >= 12 else {
+            throw ctx.error("custom options have \(ctx.node.customOptions?.count ?? 0) bytes, expected at least 12 (padding, stride_width, stride_height)")
+        }
+        let paddingCode = Int(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 0, as: Int32.self)))
+        let strideW = Int(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 4, as: Int32.self)))
+        let strideH = Int(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: Int32.self)))
+        guard paddingCode == 1 || paddingCode == 2 else { throw ctx.error("padding \(paddingCode) in custom options is not SAME (1) or VALID (2)") }
+        guard strideW >= 1, strideH >= 1, strideW <= 1 << 16, strideH <= 1 << 16 else {
+            throw ctx.error("stride \(strideH)×\(strideW) must be in 1…65536")
+        }
+        let input = try ctx.input(0), weights = try ctx.input(1), bias = try ctx.input(2)
+        var p = try checkTensors(ctx, input: input, weights: weights, bias: bias)
+        guard p.inputHeight >= 1, p.inputWidth >= 1, p.inputHeight <= 1 << 24, p.inputWidth <= 1 << 24 else {
+            throw ctx.error("input \(input.shape) is empty or too large")
+        }
+        func size(_ inSize: Int, _ filter: Int, _ stride: Int) -> (size: Int, total: Int) {
+            let total = paddingCode == 1 ? max(0, filter - (inSize - 1) % stride - 1) : 0
+            return (stride * (inSize - 1) + filter - total, total)
+        }
+        let h = size(p.inputHeight, p.filterHeight, strideH), w = size(p.inputWidth, p.filterWidth, strideW)
+        p.outputHeight = h.size; p.outputWidth = w.size
+        p.strideHeight = strideH; p.strideWidth = strideW
+        p.padTop = h.total / 2; p.padLeft = w.total / 2
+        try ctx.setOutputShape(0, [p.batches, p.outputHeight, p.outputWidth, p.outputDepth])
+        return TransposeConvFloat(ctx: ctx, p, inputSlot: 0, weightsSlot: 1, biasSlot: 2)
+    }
+}
+
+/// Float32 transposed convolution, computed per output pixel (gather form):
+/// output (oy, ox) sums input (iy, ix) · weights (ky, kx) over
+/// iy·stride − padTop + ky = oy. Tiles are output rows (batch × height).
+/// Constant weights are repacked once at prepare to [KH, KW, Cin, Cout] so
+/// the innermost loop runs contiguously over output channels.
+final class TransposeConvFloat: Kernel {
+    let p: TransposeConv.Parameters
+    /// Weights as [KH, KW, Cin, Cout] when they are constant.
+    let packed: AlignedBuffer?
+    let inputIndex: Int, weightsIndex: Int, biasIndex: Int?, outputIndex: Int
+    var input: UnsafePointer<Float>!
+    var weights: UnsafePointer<Float>!
+    var bias: UnsafePointer<Float>?
+    var output: UnsafeMutablePointer<Float>!
+
+    init(ctx: PrepareContext, _ p: TransposeConv.Parameters, inputSlot: Int, weightsSlot: Int, biasSlot: Int?) {
+        self.p = p
+        inputIndex = ctx.node.inputs[inputSlot]
+        weightsIndex = ctx.node.inputs[weightsSlot]
+        biasIndex = biasSlot.map { ctx.node.inputs[$0] }
+        outputIndex = ctx.node.outputs[0]
+        if let w = ctx.graph.tensors[weightsIndex].constant?.assumingMemoryBound(to: Float.self) {
+            let (kh, kw, cin, cout) = (p.filterHeight, p.filterWidth, p.inputDepth, p.outputDepth)
+            // Shared by every interpreter of the model.
+            let key = "transpose-conv-packed-\(weightsIndex)-\(ctx.graph.tensors[weightsIndex].shape)"
+            packed = ctx.graph.model.sharedConstants.value(for: key) { () -> AlignedBuffer in
+                let buffer = AlignedBuffer(byteCount: kh * kw * cin * cout * 4)
+                let packed = buffer.pointer.assumingMemoryBound(to: Float.self)
+                for co in 0..<cout {
+                    for k in 0..<(kh * kw) {
+                        for ci in 0..<cin { packed[(k * cin + ci) * cout + co] = w[(co * kh * kw + k) * cin + ci] }
+                    }
+                }
+                return buffer
+            }
+        } else {
+            packed = nil
+        }
+    }
+
+    var tileCount: Int { max(p.batches * p.outputHeight, 1) }
+    var cost: Int { p.batches &* p.inputHeight &* p.inputWidth &* p.inputDepth &* p.filterHeight &* p.filterWidth &* p.outputDepth }
+
+    func bind(_ memory: TensorMemory) {
+        input = UnsafePointer(memory.pointer(inputIndex, as: Float.self))
+        weights = UnsafePointer(memory.pointer(weightsIndex, as: Float.self))
+        bias = biasIndex.map { UnsafePointer(memory.pointer($0, as: Float.self)) }
+        output = memory.pointer(outputIndex, as: Float.self)
+    }
+
+    func run(tiles: Range<Int>, worker: Int) {
+        if let packed {
+            runPacked(tiles, UnsafePointer(packed.pointer.assumingMemoryBound(to: Float.self)))
+        } else {
+            runUnpacked(tiles)
+        }
+    }
+
+    /// Contributions as rank-1 updates over contiguous output channels.
+    private func runPacked(_ tiles: Range<Int>, _ packed: UnsafePointer<Float>) {
+        let cin = p.inputDepth, cout = p.outputDepth
+        let (lo, hi) = p.activation.floatRange
+        for row in tiles where row < p.batches &* p.outputHeight {
+            let b = row / p.outputHeight, oy = row % p.outputHeight
+            let image = input + b &* p.inputHeight &* p.inputWidth &* cin
+            let outRow = output + row &* p.outputWidth &* cout
+            for ox in 0..<p.outputWidth {
+                let o = outRow + ox &* cout
+                // Contributing filter taps of this output pixel.
+                var co = 0
+                while co < cout {
+                    let lanes = min(8, cout &- co)
+                    var acc = SIMD8<Float>(repeating: 0)
+                    for ky in 0..<p.filterHeight {
+                        let ty = oy &+ p.padTop &- ky
+                        if ty < 0 || ty % p.strideHeight != 0 { continue }
+                        let iy = ty / p.strideHeight
+                        if iy >= p.inputHeight { continue }
+                        for kx in 0..<p.filterWidth {
+                            let tx = ox &+ p.padLeft &- kx
+                            if tx < 0 || tx % p.strideWidth != 0 { continue }
+                            let ix = tx / p.strideWidth
+                            if ix >= p.inputWidth { continue }
+                            let pixel = image + (iy &* p.inputWidth &+ ix) &* cin
+                            let tap = (ky &* p.filterWidth &+ kx) &* cin
+                            var w = packed + (tap &* cout &+ co)
+                            if lanes == 8 {
+                                for ci in 0..<cin {
+                                    let weights8 = UnsafeRawPointer(w).loadUnaligned(as: SIMD8<Float>.self)
+                                    acc += SIMD8<Float>(repeating: pixel[ci]) * weights8
+                                    w += cout
+                                }
+                            } else {
+                                for ci in 0..<cin {
+                                    let x = pixel[ci]
+                                    for l in 0..<lanes { acc[l] += x * w[l] }
+                                    w += cout
+                                }
+                            }
+                        }
+                    }
+                    for l in 0..<lanes {
+                        o[co &+ l] = min(max(acc[l] + (bias?[co &+ l] ?? 0), lo), hi)
+                    }
+                    co &+= 8
+                }
+            }
+        }
+    }
+
+    /// Weights computed at run time: dot products over input channels.
+    private func runUnpacked(_ tiles: Range<Int>) {
+        let cin = p.inputDepth, cout = p.outputDepth
+        let (lo, hi) = p.activation.floatRange
+        let weightsPerOutput = p.filterHeight &* p.filterWidth &* cin
+        for row in tiles where row < p.batches &* p.outputHeight {
+            let b = row / p.outputHeight, oy = row % p.outputHeight
+            let image = input + b &* p.inputHeight &* p.inputWidth &* cin
+            let outRow = output + row &* p.outputWidth &* cout
+            for ox in 0..<p.outputWidth {
+                let o = outRow + ox &* cout
+                for co in 0..<cout { o[co] = 0 }
+                for ky in 0..<p.filterHeight {
+                    let ty = oy &+ p.padTop &- ky
+                    if ty < 0 || ty % p.strideHeight != 0 { continue }
+                    let iy = ty / p.strideHeight
+                    if iy >= p.inputHeight { continue }
+                    for kx in 0..<p.filterWidth {
+                        let tx = ox &+ p.padLeft &- kx
+                        if tx < 0 || tx % p.strideWidth != 0 { continue }
+                        let ix = tx / p.strideWidth
+                        if ix >= p.inputWidth { continue }
+                        let pixel = image + (iy &* p.inputWidth &+ ix) &* cin
+                        let w = weights + (ky &* p.filterWidth &+ kx) &* cin
+                        for co in 0..<cout {
+                            let wc = w + co &* weightsPerOutput
+                            var sum: Float = 0
+                            for ci in 0..<cin { sum += pixel[ci] * wc[ci] }
+                            o[co] += sum
+                        }
+                    }
+                }
+                for co in 0..<cout {
+                    let v = o[co] + (bias?[co] ?? 0)
+                    o[co] = min(max(v, lo), hi)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import XCTest
+@testable import TFLiteEngine
+
+/// Shape and layout ops (PADV2, resize, depth/space, slicing, gather,
+/// transpose, squeeze/expand, shape, transpose conv, batch matmul, MediaPipe's
+/// Convolution2DTransposeBias) against LiteRT, and crafted invalid models.
+final class LayoutOpTests: XCTestCase {
+    func testLayoutOpFixturesMatchLiteRT() throws {
+        try Fixtures.check("ops/float32_layout", defaultTolerance: 1e-4)
+    }
+
+    private struct InvalidEntry: Decodable { let name: String; let error_contains: String }
+    private struct InvalidManifest: Decodable { let fixtures: [InvalidEntry] }
+
+    /// Each crafted model must fail at load (`invalidModel`, e.g. shapes whose
+    /// non-zero dimensions overflow) or at `allocateTensors()` (`invalidOperator`)
+    /// with a typed error whose text names the problem.
+    func testInvalidLayoutModelsAreRejectedWithTypedErrors() throws {
+        let dir = Fixtures.directory("ops/invalid_layout")
+        let manifest = try JSONDecoder().decode(InvalidManifest.self, from: Data(contentsOf: dir.appendingPathComponent("manifest.json")))
+        XCTAssertFalse(manifest.fixtures.isEmpty)
+        for entry in manifest.fixtures {
+            let path = dir.appendingPathComponent(entry.name + ".tflite").path
+            do {
+                let interpreter = try Interpreter(modelPath: path)
+                try interpreter.allocateTensors()
+                XCTFail("\(entry.name): accepted")
+            } catch let error as InterpreterError {
+                switch error {
+                case .invalidOperator, .invalidModel: break
+                default:
+                    XCTFail("\(entry.name): expected invalidOperator or invalidModel, got \(error)")
+                    continue
+                }
+                XCTAssertTrue(error.description.contains(entry.error_contains),
+                              "\(entry.name): '\(error)' does not contain '\(entry.error_contains)'")
+            } catch {
+                XCTFail("\(entry.name): untyped error \(error)")
+            }
+        }
+    }
+
+    /// LSTM, a custom "FooBar" and builtin code 250 are all reported at once.
+    func testAllUnsupportedOperatorsAreListed() throws {
+        let path = Fixtures.directory("ops/invalid_layout").appendingPathComponent("unsupported_three_ops.tflite").path
+        XCTAssertThrowsError(try Interpreter(modelPath: path)) { error in
+            guard case let .unsupportedOperators(ops)? = error as? InterpreterError else {
+                return XCTFail("expected unsupportedOperators, got \(error)")
+            }
+            XCTAssertEqual(ops.map(\.nodeIndex), [0, 1, 2])
+            XCTAssertEqual(ops.map(\.name), ["LSTM", "FooBar", ops[2].name])
+            XCTAssertTrue(ops[2].reason.contains("250"), "\(ops[2])")
+        }
+    }
+
+    /// GATHER with indices computed at run time: an out-of-range index is
+    /// reported by `invoke()` (its slice zero-filled), a valid one is not.
+    func testRuntimeGatherIndexOutOfRangeIsReportedByInvoke() throws {
+        let url = Fixtures.directory("ops/float32_layout").appendingPathComponent("gather_runtime_indices.tflite")
+        let interpreter = try Interpreter(modelPath: url.path)
+        try interpreter.allocateTensors()
+        let params = [Float](repeating: 1, count: 24)
+        try interpreter.copy(params.withUnsafeBytes { Data($0) }, toInputAt: 0)
+        try interpreter.copy([Int32(5), 1, 0, 3].withUnsafeBytes { Data($0) }, toInputAt: 1)
+        XCTAssertNoThrow(try interpreter.invoke())
+        try interpreter.copy([Int32(5), 6, 0, -1].withUnsafeBytes { Data($0) }, toInputAt: 1)
+        XCTAssertThrowsError(try interpreter.invoke()) { error in
+            guard case let .invalidOperator(node, op, reason)? = error as? InterpreterError else {
+                return XCTFail("expected invalidOperator, got \(error)")
+            }
+            XCTAssertEqual(node, 0)
+            XCTAssertEqual(op, "GATHER")
+            XCTAssertTrue(reason.contains("index 6"), reason)
+        }
+        let out = try interpreter.output(at: 0).data
+        let values = out.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        XCTAssertEqual(Array(values[4..<8]), [0, 0, 0, 0], "invalid index slice is zero-filled")
+        XCTAssertEqual(Array(values[8..<12]), [1, 1, 1, 1])
+        // Valid indices again: no error.
+        try interpreter.copy([Int32(0), 1, 2, 3].withUnsafeBytes { Data($0) }, toInputAt: 1)
+        XCTAssertNoThrow(try interpreter.invoke())
+    }
+
+    /// SHAPE of a run-time tensor is folded at prepare: no step runs for it.
+    func testShapeIsFoldedAtPrepare() throws {
+        let url = Fixtures.directory("ops/float32_layout").appendingPathComponent("shape_int32.tflite")
+        let interpreter = try Interpreter(modelPath: url.path)
+        try interpreter.allocateTensors()
+        XCTAssertEqual(interpreter.executedOperatorCount, 0)
+        try interpreter.invoke()
+        let out = try interpreter.output(at: 0).data
+        XCTAssertEqual(out.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }, [2, 3, 5])
+    }
+
+    /// Tiles are independent: running every kernel's tiles one at a time in
+    /// reverse order (as a parallel backend might) gives the same outputs.
+    func testTilesRunInAnyOrderGiveTheSameResult() throws {
+        let group = "ops/float32_layout"
+        for entry in try Fixtures.entries(group) {
+            let model = try Model(path: Fixtures.modelURL(group, entry).path)
+            let graph = try PreparedGraph(model: model)
+            try graph.prepare()
+            let plan = try graph.planMemory(workers: 1)
+            let arena = AlignedBuffer(byteCount: plan.totalBytes)
+            let dummy = AlignedBuffer(byteCount: 64)
+            let addresses = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: max(graph.tensors.count, 1))
+            defer { addresses.deallocate() }
+            for t in graph.tensors.indices {
+                if let offset = plan.tensorOffsets[t] {
+                    addresses[t] = arena.pointer + offset
+                } else if let c = graph.tensors[t].constant {
+                    addresses[t] = UnsafeMutableRawPointer(mutating: c)
+                } else {
+                    addresses[t] = dummy.pointer
+                }
+            }
+            for (i, file) in entry.inputs.enumerated() {
+                let array = try NumPyArray(contentsOfFile: Fixtures.directory(group).appendingPathComponent(file).path)
+                array.data.withUnsafeBytes { addresses[graph.inputs[i]].copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            }
+            for (s, step) in graph.steps.enumerated() {
+                let scratch = plan.scratchOffsets[s].map { arena.pointer + $0 } ?? dummy.pointer
+                step.kernel.bind(TensorMemory(addresses: addresses, tensorCount: graph.tensors.count, scratch: scratch))
+                for tile in (0..<step.kernel.tileCount).reversed() { step.kernel.run(tiles: tile..<(tile + 1), worker: 0) }
+            }
+            for (i, file) in entry.outputs.enumerated() {
+                let expected = try NumPyArray(contentsOfFile: Fixtures.directory(group).appendingPathComponent(file).path)
+                let t = graph.outputs[i]
+                let actual = NumPyArray(type: graph.tensors[t].type, shape: graph.tensors[t].shape,
+                                        data: Data(bytes: addresses[t], count: graph.tensors[t].byteCount))
+                if let problem = Fixtures.mismatch(actual, expected, tolerance: 1e-4) {
+                    XCTFail("\(entry.name) output \(i) with reversed tiles: \(problem)")
+                }
+            }
+        }
+    }
+}
