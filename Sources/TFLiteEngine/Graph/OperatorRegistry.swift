@@ -28,13 +28,28 @@ enum OperatorRegistry {
         r[.mean] = Mean.registration
         // Element-wise
         r[.add] = Add.registration
+        r[.mul] = OperatorRegistration(maxVersion: 7) { ctx in try quantizedOnly(ctx) { try MulInt8.prepareInt8($0) } }
+        r[.logistic] = OperatorRegistration(maxVersion: 3) { ctx in try quantizedOnly(ctx) { try LogisticInt8.prepareInt8($0) } }
         r[.softmax] = Softmax.registration
         // Shape and layout
         r[.reshape] = Reshape.registration
         r[.concatenation] = Concatenation.registration
         r[.pad] = Pad.registration
+        // Quantization
+        r[.quantize] = Quantize.registration
+        r[.dequantize] = Dequantize.registration
         return r
     }()
+
+    /// Interim registration for ops whose float kernels live elsewhere: runs
+    /// the int8/uint8 kernel, rejects other types.
+    private static func quantizedOnly(_ ctx: PrepareContext, _ prepare: (PrepareContext) throws -> Kernel) throws -> Kernel {
+        let input = try ctx.input(0)
+        guard input.type == .int8 || input.type == .uint8 else {
+            throw ctx.error("\(input.type) \(ctx.node.name) is not supported here (only int8/uint8)")
+        }
+        return try prepare(ctx)
+    }
 
     /// Custom operators, by custom code.
     static let customs: [String: OperatorRegistration] = [:]

@@ -1,0 +1,85 @@
+/// Quantized MEAN (int8 / uint8), as TFLite Micro's reference kernel runs it:
+/// - same input and output scale and zero point: the int32 sum of the raw
+///   values divided by the count, truncating (`reference_ops::Mean<T, int32>`);
+/// - otherwise `QuantizedMeanOrSum`: (sum − zp_in·n) rescaled by
+///   s_in/s_out with 1/n folded into the multiplier, plus zp_out.
+enum MeanInt8 {
+    static func prepare(_ ctx: PrepareContext, _ r: Reduction) throws -> Kernel {
+        let input = try ctx.input(0), output = ctx.output(0)
+        try ctx.require(output, type: input.type, "output")
+        let qi = try ctx.quantization(input, "input"), qo = try ctx.quantization(output, "output")
+        let n = r.reducedCount
+        guard n < 1 << 23 else { throw ctx.error("reducing \(n) elements could overflow the int32 sum") }
+        var mode: MeanQuantizedKernelMode = .plainAverage
+        if !(qi.scale == qo.scale && qi.zeroPoint == qo.zeroPoint) && n > 0 {
+            var (m, s) = FixedPoint.quantizeMultiplier(Double(qi.scale) / Double(qo.scale))
+            var shift = 63 - UInt64(n).leadingZeroBitCount
+            shift = min(shift, 32)
+            shift = min(shift, 31 + s)
+            guard shift >= 0 else { throw ctx.error("rescale factor is out of range") }
+            m = Int32(truncatingIfNeeded: (Int64(m) << Int64(shift)) / Int64(n))
+            s -= shift
+            mode = .rescaled(multiplier: m, shift: s)
+        }
+        let limits = ctx.quantizedLimits(input.type)
+        switch input.type {
+        case .int8: return MeanQuantizedKernel<Int8>(ctx: ctx, r, mode, qi.zeroPoint, qo.zeroPoint, limits)
+        case .uint8: return MeanQuantizedKernel<UInt8>(ctx: ctx, r, mode, qi.zeroPoint, qo.zeroPoint, limits)
+        default: throw ctx.error("input type \(input.type) is not supported")
+        }
+    }
+}
+
+enum MeanQuantizedKernelMode {
+    case plainAverage
+    case rescaled(multiplier: Int32, shift: Int)
+}
+
+/// Tiles are output elements; each sums its inputs in row-major order.
+final class MeanQuantizedKernel<T: QuantizedElement>: Kernel {
+    let r: Reduction
+    let mode: MeanQuantizedKernelMode
+    let inputZeroPoint: Int32, outputZeroPoint: Int32
+    let limits: (min: Int32, max: Int32)
+    let inputIndex: Int, outputIndex: Int
+    var input: UnsafePointer<T>!
+    var output: UnsafeMutablePointer<T>!
+
+    init(ctx: PrepareContext, _ r: Reduction, _ mode: MeanQuantizedKernelMode, _ zpIn: Int32, _ zpOut: Int32, _ limits: (min: Int32, max: Int32)) {
+        self.r = r
+        self.mode = mode
+        inputZeroPoint = zpIn
+        outputZeroPoint = zpOut
+        self.limits = limits
+        inputIndex = ctx.node.inputs[0]
+        outputIndex = ctx.node.outputs[0]
+    }
+
+    var tileCount: Int { r.outputCount }
+    var cost: Int { r.outputCount * r.reducedCount }
+
+    func bind(_ memory: TensorMemory) {
+        input = UnsafePointer(memory.pointer(inputIndex, as: T.self))
+        output = memory.pointer(outputIndex, as: T.self)
+    }
+
+    func run(tiles: Range<Int>, worker: Int) {
+        let n = r.reducedCount
+        let count = Int32(truncatingIfNeeded: n)
+        for o in tiles {
+            let base = input + r.keptOffset(o)
+            var sum: Int32 = 0
+            for i in 0..<n { sum &+= Int32(truncatingIfNeeded: base[r.reducedOffset(i)]) }
+            guard n > 0 else { output[o] = 0; continue }
+            switch mode {
+            case .plainAverage:
+                output[o] = T(truncatingIfNeeded: sum / count)
+            case let .rescaled(m, s):
+                let shifted = sum &- inputZeroPoint &* count
+                var v = FixedPoint.multiplyByQuantizedMultiplier(shifted, m, s) &+ outputZeroPoint
+                v = min(max(v, limits.min), limits.max)
+                output[o] = T(truncatingIfNeeded: v)
+            }
+        }
+    }
+}

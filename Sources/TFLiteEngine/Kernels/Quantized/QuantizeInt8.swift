@@ -1,0 +1,107 @@
+/// QUANTIZE kernels: float32 → int8/uint8 (`AffineQuantize`: round half
+/// away from zero of x / scale, plus zero point, clamped) and int8/uint8 →
+/// int8/uint8 requantization (`Requantize`: MultiplyByQuantizedMultiplier of
+/// the offset input by s_in/s_out).
+final class QuantizeFloatKernel<T: QuantizedElement>: Kernel {
+    let scale: Float, zeroPoint: Int32, count: Int
+    let inputIndex: Int, outputIndex: Int
+    var input: UnsafePointer<Float>!
+    var output: UnsafeMutablePointer<T>!
+    static var blockSize: Int { 4096 }
+
+    init(ctx: PrepareContext, output q: TensorQuantization, count: Int) {
+        scale = q.scale
+        zeroPoint = q.zeroPoint
+        self.count = count
+        inputIndex = ctx.node.inputs[0]
+        outputIndex = ctx.node.outputs[0]
+    }
+
+    var tileCount: Int { (count + Self.blockSize - 1) / Self.blockSize }
+    var cost: Int { count }
+
+    func bind(_ memory: TensorMemory) {
+        input = UnsafePointer(memory.pointer(inputIndex, as: Float.self))
+        output = memory.pointer(outputIndex, as: T.self)
+    }
+
+    func run(tiles: Range<Int>, worker: Int) {
+        let lo = Int64(T.min), hi = Int64(T.max)
+        for tile in tiles {
+            let start = tile &* Self.blockSize, end = min(start &+ Self.blockSize, count)
+            for i in start..<end {
+                let v = Int64(FixedPoint.roundToInt32(input[i] / scale)) &+ Int64(zeroPoint)
+                output[i] = T(truncatingIfNeeded: min(max(v, lo), hi))
+            }
+        }
+    }
+}
+
+final class RequantizeKernel<In: QuantizedElement, Out: QuantizedElement>: Kernel {
+    let r: Requantization, count: Int
+    let inputIndex: Int, outputIndex: Int
+    var input: UnsafePointer<In>!
+    var output: UnsafeMutablePointer<Out>!
+    static var blockSize: Int { 4096 }
+
+    init(ctx: PrepareContext, _ r: Requantization, count: Int) {
+        self.r = r
+        self.count = count
+        inputIndex = ctx.node.inputs[0]
+        outputIndex = ctx.node.outputs[0]
+    }
+
+    var tileCount: Int { (count + Self.blockSize - 1) / Self.blockSize }
+    var cost: Int { count * 2 }
+
+    func bind(_ memory: TensorMemory) {
+        input = UnsafePointer(memory.pointer(inputIndex, as: In.self))
+        output = memory.pointer(outputIndex, as: Out.self)
+    }
+
+    func run(tiles: Range<Int>, worker: Int) {
+        let lo = Int32(Out.min), hi = Int32(Out.max)
+        for tile in tiles {
+            let start = tile &* Self.blockSize, end = min(start &+ Self.blockSize, count)
+            for i in start..<end {
+                let x = Int32(truncatingIfNeeded: input[i]) &- r.inputZeroPoint
+                let v = FixedPoint.multiplyByQuantizedMultiplier(x, r.multiplier, r.shift) &+ r.outputZeroPoint
+                output[i] = Out(truncatingIfNeeded: min(max(v, lo), hi))
+            }
+        }
+    }
+}
+
+/// DEQUANTIZE kernel for int8 / uint8 / int16 input: (x − zp) · scale.
+final class DequantizeKernel<In: FixedWidthInteger>: Kernel {
+    let scale: Double, zeroPoint: Int32, count: Int
+    let inputIndex: Int, outputIndex: Int
+    var input: UnsafePointer<In>!
+    var output: UnsafeMutablePointer<Float>!
+    static var blockSize: Int { 4096 }
+
+    init(ctx: PrepareContext, _ q: TensorQuantization, count: Int) {
+        scale = Double(q.scale)
+        zeroPoint = q.zeroPoint
+        self.count = count
+        inputIndex = ctx.node.inputs[0]
+        outputIndex = ctx.node.outputs[0]
+    }
+
+    var tileCount: Int { (count + Self.blockSize - 1) / Self.blockSize }
+    var cost: Int { count }
+
+    func bind(_ memory: TensorMemory) {
+        input = UnsafePointer(memory.pointer(inputIndex, as: In.self))
+        output = memory.pointer(outputIndex, as: Float.self)
+    }
+
+    func run(tiles: Range<Int>, worker: Int) {
+        for tile in tiles {
+            let start = tile &* Self.blockSize, end = min(start &+ Self.blockSize, count)
+            for i in start..<end {
+                output[i] = Float(scale * Double(Int32(truncatingIfNeeded: input[i]) &- zeroPoint))
+            }
+        }
+    }
+}
