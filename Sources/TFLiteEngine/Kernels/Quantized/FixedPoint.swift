@@ -129,7 +129,7 @@ enum FixedPoint {
         let x4 = saturatingRoundingDoublingHighMul(x2, x2)
         let x4Over4 = roundingDivideByPOT(x4, 2)
         let poly = roundingDivideByPOT(saturatingRoundingDoublingHighMul(x4Over4 &+ x3, oneThird) &+ x2, 1)
-        return constantTerm &+ saturatingRoundingDoublingHighMul(constantTerm, poly)
+        return constantTerm &+ saturatingRoundingDoublingHighMul(constantTerm, x &+ poly)
     }
 
     /// gemmlowp `exp_on_negative_values`: `a` ≤ 0 in Q(integerBits).(31−integerBits),
@@ -176,8 +176,8 @@ enum FixedPoint {
             let product = saturatingRoundingDoublingHighMul(x, oneMinus)  // Q4
             x = x &+ saturatingShiftLeft(product, 2)  // Rescale<2>
         }
-        // ExactMulByPot<-1> (Q2 → Q1), then Rescale<0> (Q1 → Q0).
-        return saturatingShiftLeft(x >> 1, 1)
+        // ExactMulByPot<-1> reinterprets Q2 as Q1 (same raw bits); Rescale<0> then doubles.
+        return saturatingShiftLeft(x, 1)
     }
 
     /// `GetReciprocal`: 1/x for x > 0 in Q(integerDigits); returns the

@@ -1,8 +1,9 @@
-/// Quantized MEAN (int8 / uint8), as TFLite Micro's reference kernel runs it:
-/// - same input and output scale and zero point: the int32 sum of the raw
-///   values divided by the count, truncating (`reference_ops::Mean<T, int32>`);
-/// - otherwise `QuantizedMeanOrSum`: (sum − zp_in·n) rescaled by
-///   s_in/s_out with 1/n folded into the multiplier, plus zp_out.
+/// Quantized MEAN (int8 / uint8), as TFLite Micro's reference kernel runs it
+/// (`QuantizedMeanOrSum`, for equal and for different input/output
+/// quantization alike): (sum − zp_in·n) rescaled by s_in/s_out with 1/n
+/// folded into the multiplier (`(m << ⌊log2 n⌋) / n`), plus zp_out, clamped.
+/// (Some TFLite versions instead truncate sum/n when the quantizations are
+/// equal; the installed TFLite Micro does not.)
 enum MeanInt8 {
     static func prepare(_ ctx: PrepareContext, _ r: Reduction) throws -> Kernel {
         let input = try ctx.input(0), output = ctx.output(0)
@@ -11,7 +12,7 @@ enum MeanInt8 {
         let n = r.reducedCount
         guard n < 1 << 23 else { throw ctx.error("reducing \(n) elements could overflow the int32 sum") }
         var mode: MeanQuantizedKernelMode = .plainAverage
-        if !(qi.scale == qo.scale && qi.zeroPoint == qo.zeroPoint) && n > 0 {
+        if n > 0 {
             var (m, s) = FixedPoint.quantizeMultiplier(Double(qi.scale) / Double(qo.scale))
             var shift = 63 - UInt64(n).leadingZeroBitCount
             shift = min(shift, 32)
