@@ -7,4 +7,9 @@ final class QuantizedTests: XCTestCase {
     func testInt8OpFixturesMatchTFLiteMicroBitExact() throws {
         try Fixtures.check("ops/int8", defaultTolerance: 0)
     }
+
+    /// MobileNetV2 (alpha 0.35, 96×96) full-integer int8, whole model.
+    func testMobileNetV2Int8MatchesTFLiteMicroBitExact() throws {
+        try Fixtures.check("models_int8", defaultTolerance: 0)
+    }
 }
