@@ -15,7 +15,7 @@ enum AddInt8 {
               let (mo, so) = FixedPoint.quantizeMultiplierSmallerThanOne(twiceMax / (Double(1 << leftShift) * Double(qo.scale)))
         else { throw ctx.error("input/output scales (\(qa.scale), \(qb.scale), \(qo.scale)) give a rescale factor outside (0, 1)") }
         let limits = ctx.quantizedLimits(a.type)
-        return try QuantizedBinaryKernel<Int8>.make(
+        return try QuantizedBinaryKernel.make(
             ctx: ctx, type: a.type, shape: shape,
             arithmetic: .add(leftShift: leftShift, multiplier1: m1, shift1: s1, multiplier2: m2, shift2: s2, outputMultiplier: mo, outputShift: so),
             offset1: -qa.zeroPoint, offset2: -qb.zeroPoint, outputOffset: qo.zeroPoint,

@@ -9,8 +9,8 @@ enum DepthwiseConv2DInt8 {
             ctx: ctx, input: input, filter: filter, bias: ctx.optionalInput(2), output: ctx.output(0),
             channelAxis: 3, channels: p.outputChannels, activation: p.activation)
         switch input.type {
-        case .int8: return DepthwiseConv2DQuantizedKernel<Int8>(ctx: ctx, p, q)
-        case .uint8: return DepthwiseConv2DQuantizedKernel<UInt8>(ctx: ctx, p, q)
+        case .int8: return DepthwiseConv2DQuantizedKernel(Int8.self, ctx: ctx, p, q)
+        case .uint8: return DepthwiseConv2DQuantizedKernel(UInt8.self, ctx: ctx, p, q)
         default: throw ctx.error("input type \(input.type) is not supported")
         }
     }
@@ -18,17 +18,20 @@ enum DepthwiseConv2DInt8 {
 
 /// Tiles are output rows. Accumulators for one output pixel live in the
 /// worker's scratch (Cout int32s).
-final class DepthwiseConv2DQuantizedKernel<T: QuantizedElement>: Kernel {
+final class DepthwiseConv2DQuantizedKernel: Kernel {
+    /// Int8 elements (else UInt8).
+    let signed: Bool
     let p: DepthwiseConv2D.Parameters
     let q: ConvolutionQuantization
     let inputIndex: Int, filterIndex: Int, biasIndex: Int?, outputIndex: Int
-    var input: UnsafePointer<T>!
-    var filter: UnsafePointer<T>!
+    var input: UnsafeRawPointer!
+    var filter: UnsafeRawPointer!
     var bias: UnsafePointer<Int32>?
-    var output: UnsafeMutablePointer<T>!
+    var output: UnsafeMutableRawPointer!
     var scratch: UnsafeMutableRawPointer!
 
-    init(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters, _ q: ConvolutionQuantization) {
+    init<T: QuantizedElement>(_ type: T.Type, ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters, _ q: ConvolutionQuantization) {
+        signed = T.self == Int8.self
         self.p = p
         self.q = q
         inputIndex = ctx.node.inputs[0]
@@ -45,14 +48,24 @@ final class DepthwiseConv2DQuantizedKernel<T: QuantizedElement>: Kernel {
     }
 
     func bind(_ memory: TensorMemory) {
-        input = UnsafePointer(memory.pointer(inputIndex, as: T.self))
-        filter = UnsafePointer(memory.pointer(filterIndex, as: T.self))
+        input = UnsafeRawPointer(memory.raw(inputIndex))
+        filter = UnsafeRawPointer(memory.raw(filterIndex))
         bias = biasIndex.map { UnsafePointer(memory.pointer($0, as: Int32.self)) }
-        output = memory.pointer(outputIndex, as: T.self)
+        output = memory.raw(outputIndex)
         scratch = memory.scratch
     }
 
+    /// Class methods reached through the `Kernel` protocol are not
+    /// specialised; dispatching to a generic function with a concrete type
+    /// is, so the loops below run on Int8/UInt8 directly.
     func run(tiles: Range<Int>, worker: Int) {
+        if signed { compute(tiles: tiles, worker: worker, Int8.self) } else { compute(tiles: tiles, worker: worker, UInt8.self) }
+    }
+
+    private func compute<E: QuantizedElement>(tiles: Range<Int>, worker: Int, _: E.Type) {
+        let input = UnsafePointer<E>(OpaquePointer(self.input!))
+        let filter = UnsafePointer<E>(OpaquePointer(self.filter!))
+        let output = UnsafeMutablePointer<E>(OpaquePointer(self.output!))
         let g = p.geometry
         let cin = p.inputChannels, cout = p.outputChannels, m = p.depthMultiplier
         let inOff = q.inputOffset, fOff = q.filterOffset, outOff = q.outputOffset
@@ -89,7 +102,7 @@ final class DepthwiseConv2DQuantizedKernel<T: QuantizedElement>: Kernel {
                             var v = acc[oc]
                             if let bias { v &+= bias[oc] }
                             v = FixedPoint.multiplyByQuantizedMultiplier(v, multipliers[oc], shifts[oc]) &+ outOff
-                            out[oc] = T(truncatingIfNeeded: min(max(v, lo), hi))
+                            out[oc] = E(truncatingIfNeeded: min(max(v, lo), hi))
                         }
                         out += cout
                     }

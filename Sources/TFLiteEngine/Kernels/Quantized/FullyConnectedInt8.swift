@@ -9,24 +9,27 @@ enum FullyConnectedInt8 {
             ctx: ctx, input: input, filter: weights, bias: ctx.optionalInput(2), output: ctx.output(0),
             channelAxis: 0, channels: p.outputDepth, activation: p.activation, perTensorUsesFloatProduct: true)
         switch input.type {
-        case .int8: return FullyConnectedQuantizedKernel<Int8>(ctx: ctx, p, q)
-        case .uint8: return FullyConnectedQuantizedKernel<UInt8>(ctx: ctx, p, q)
+        case .int8: return FullyConnectedQuantizedKernel(Int8.self, ctx: ctx, p, q)
+        case .uint8: return FullyConnectedQuantizedKernel(UInt8.self, ctx: ctx, p, q)
         default: throw ctx.error("input type \(input.type) is not supported")
         }
     }
 }
 
 /// Tiles are batch rows.
-final class FullyConnectedQuantizedKernel<T: QuantizedElement>: Kernel {
+final class FullyConnectedQuantizedKernel: Kernel {
+    /// Int8 elements (else UInt8).
+    let signed: Bool
     let p: FullyConnected.Parameters
     let q: ConvolutionQuantization
     let inputIndex: Int, weightsIndex: Int, biasIndex: Int?, outputIndex: Int
-    var input: UnsafePointer<T>!
-    var weights: UnsafePointer<T>!
+    var input: UnsafeRawPointer!
+    var weights: UnsafeRawPointer!
     var bias: UnsafePointer<Int32>?
-    var output: UnsafeMutablePointer<T>!
+    var output: UnsafeMutableRawPointer!
 
-    init(ctx: PrepareContext, _ p: FullyConnected.Parameters, _ q: ConvolutionQuantization) {
+    init<T: QuantizedElement>(_ type: T.Type, ctx: PrepareContext, _ p: FullyConnected.Parameters, _ q: ConvolutionQuantization) {
+        signed = T.self == Int8.self
         self.p = p
         self.q = q
         inputIndex = ctx.node.inputs[0]
@@ -39,13 +42,23 @@ final class FullyConnectedQuantizedKernel<T: QuantizedElement>: Kernel {
     var cost: Int { p.batches * p.inputDepth * p.outputDepth }
 
     func bind(_ memory: TensorMemory) {
-        input = UnsafePointer(memory.pointer(inputIndex, as: T.self))
-        weights = UnsafePointer(memory.pointer(weightsIndex, as: T.self))
+        input = UnsafeRawPointer(memory.raw(inputIndex))
+        weights = UnsafeRawPointer(memory.raw(weightsIndex))
         bias = biasIndex.map { UnsafePointer(memory.pointer($0, as: Int32.self)) }
-        output = memory.pointer(outputIndex, as: T.self)
+        output = memory.raw(outputIndex)
     }
 
+    /// Class methods reached through the `Kernel` protocol are not
+    /// specialised; dispatching to a generic function with a concrete type
+    /// is, so the loops below run on Int8/UInt8 directly.
     func run(tiles: Range<Int>, worker: Int) {
+        if signed { compute(tiles: tiles, worker: worker, Int8.self) } else { compute(tiles: tiles, worker: worker, UInt8.self) }
+    }
+
+    private func compute<E: QuantizedElement>(tiles: Range<Int>, worker: Int, _: E.Type) {
+        let input = UnsafePointer<E>(OpaquePointer(self.input!))
+        let weights = UnsafePointer<E>(OpaquePointer(self.weights!))
+        let output = UnsafeMutablePointer<E>(OpaquePointer(self.output!))
         let k = p.inputDepth, n = p.outputDepth
         let inOff = q.inputOffset, fOff = q.filterOffset, outOff = q.outputOffset
         let lo = q.activationMin, hi = q.activationMax
@@ -62,7 +75,7 @@ final class FullyConnectedQuantizedKernel<T: QuantizedElement>: Kernel {
                         }
                         if let bias { acc &+= bias[o] }
                         acc = FixedPoint.multiplyByQuantizedMultiplier(acc, multipliers[o], shifts[o]) &+ outOff
-                        y[o] = T(truncatingIfNeeded: min(max(acc, lo), hi))
+                        y[o] = E(truncatingIfNeeded: min(max(acc, lo), hi))
                     }
                 }
             }

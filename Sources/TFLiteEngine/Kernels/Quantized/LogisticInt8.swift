@@ -38,22 +38,25 @@ enum LogisticInt8 {
         }
         let radius = FixedPoint.inputRadius(integerBits: integerBits, leftShift: leftShift)
         switch input.type {
-        case .int8: return LogisticQuantizedKernel<Int8>(ctx: ctx, zeroPoint: qi.zeroPoint, radius: radius, multiplier: multiplier, leftShift: leftShift, count: input.elementCount)
-        default: return LogisticQuantizedKernel<UInt8>(ctx: ctx, zeroPoint: qi.zeroPoint, radius: radius, multiplier: multiplier, leftShift: leftShift, count: input.elementCount)
+        case .int8: return LogisticQuantizedKernel(Int8.self, ctx: ctx, zeroPoint: qi.zeroPoint, radius: radius, multiplier: multiplier, leftShift: leftShift, count: input.elementCount)
+        default: return LogisticQuantizedKernel(UInt8.self, ctx: ctx, zeroPoint: qi.zeroPoint, radius: radius, multiplier: multiplier, leftShift: leftShift, count: input.elementCount)
         }
     }
 }
 
 /// Tiles are blocks of elements.
-final class LogisticQuantizedKernel<T: QuantizedElement>: Kernel {
+final class LogisticQuantizedKernel: Kernel {
+    /// Int8 elements (else UInt8).
+    let signed: Bool
     let zeroPoint: Int32, radius: Int32, multiplier: Int32, leftShift: Int
     let count: Int
     let inputIndex: Int, outputIndex: Int
-    var input: UnsafePointer<T>!
-    var output: UnsafeMutablePointer<T>!
+    var input: UnsafeRawPointer!
+    var output: UnsafeMutableRawPointer!
     static var blockSize: Int { 4096 }
 
-    init(ctx: PrepareContext, zeroPoint: Int32, radius: Int32, multiplier: Int32, leftShift: Int, count: Int) {
+    init<T: QuantizedElement>(_ type: T.Type, ctx: PrepareContext, zeroPoint: Int32, radius: Int32, multiplier: Int32, leftShift: Int, count: Int) {
+        signed = T.self == Int8.self
         self.zeroPoint = zeroPoint
         self.radius = radius
         self.multiplier = multiplier
@@ -67,25 +70,34 @@ final class LogisticQuantizedKernel<T: QuantizedElement>: Kernel {
     var cost: Int { count * 40 }
 
     func bind(_ memory: TensorMemory) {
-        input = UnsafePointer(memory.pointer(inputIndex, as: T.self))
-        output = memory.pointer(outputIndex, as: T.self)
+        input = UnsafeRawPointer(memory.raw(inputIndex))
+        output = memory.raw(outputIndex)
     }
 
+    /// Class methods reached through the `Kernel` protocol are not
+    /// specialised; dispatching to a generic function with a concrete type
+    /// is, so the loops below run on Int8/UInt8 directly.
     func run(tiles: Range<Int>, worker: Int) {
-        let outMin = Int32(T.min), outMax = Int32(T.max)
+        if signed { compute(tiles: tiles, worker: worker, Int8.self) } else { compute(tiles: tiles, worker: worker, UInt8.self) }
+    }
+
+    private func compute<E: QuantizedElement>(tiles: Range<Int>, worker: Int, _: E.Type) {
+        let input = UnsafePointer<E>(OpaquePointer(self.input!))
+        let output = UnsafeMutablePointer<E>(OpaquePointer(self.output!))
+        let outMin = Int32(E.min), outMax = Int32(E.max)
         for tile in tiles {
             let start = tile &* Self.blockSize, end = min(start &+ Self.blockSize, count)
             for i in start..<end {
                 let x = Int32(truncatingIfNeeded: input[i]) &- zeroPoint
                 if x <= -radius {
-                    output[i] = T(truncatingIfNeeded: outMin)
+                    output[i] = E(truncatingIfNeeded: outMin)
                 } else if x >= radius {
-                    output[i] = T(truncatingIfNeeded: outMax)
+                    output[i] = E(truncatingIfNeeded: outMax)
                 } else {
                     let q4 = FixedPoint.multiplyByQuantizedMultiplier(x, multiplier, leftShift)
                     let q0 = FixedPoint.logistic(q4, integerBits: 4)
                     let v = FixedPoint.roundingDivideByPOT(q0, 31 - 8) &+ outMin
-                    output[i] = T(truncatingIfNeeded: min(max(v, outMin), outMax))
+                    output[i] = E(truncatingIfNeeded: min(max(v, outMin), outMax))
                 }
             }
         }

@@ -24,8 +24,8 @@ enum MeanInt8 {
         }
         let limits = ctx.quantizedLimits(input.type)
         switch input.type {
-        case .int8: return MeanQuantizedKernel<Int8>(ctx: ctx, r, mode, qi.zeroPoint, qo.zeroPoint, limits)
-        case .uint8: return MeanQuantizedKernel<UInt8>(ctx: ctx, r, mode, qi.zeroPoint, qo.zeroPoint, limits)
+        case .int8: return MeanQuantizedKernel(Int8.self, ctx: ctx, r, mode, qi.zeroPoint, qo.zeroPoint, limits)
+        case .uint8: return MeanQuantizedKernel(UInt8.self, ctx: ctx, r, mode, qi.zeroPoint, qo.zeroPoint, limits)
         default: throw ctx.error("input type \(input.type) is not supported")
         }
     }
@@ -37,16 +37,19 @@ enum MeanQuantizedKernelMode {
 }
 
 /// Tiles are output elements; each sums its inputs in row-major order.
-final class MeanQuantizedKernel<T: QuantizedElement>: Kernel {
+final class MeanQuantizedKernel: Kernel {
+    /// Int8 elements (else UInt8).
+    let signed: Bool
     let r: Reduction
     let mode: MeanQuantizedKernelMode
     let inputZeroPoint: Int32, outputZeroPoint: Int32
     let limits: (min: Int32, max: Int32)
     let inputIndex: Int, outputIndex: Int
-    var input: UnsafePointer<T>!
-    var output: UnsafeMutablePointer<T>!
+    var input: UnsafeRawPointer!
+    var output: UnsafeMutableRawPointer!
 
-    init(ctx: PrepareContext, _ r: Reduction, _ mode: MeanQuantizedKernelMode, _ zpIn: Int32, _ zpOut: Int32, _ limits: (min: Int32, max: Int32)) {
+    init<T: QuantizedElement>(_ type: T.Type, ctx: PrepareContext, _ r: Reduction, _ mode: MeanQuantizedKernelMode, _ zpIn: Int32, _ zpOut: Int32, _ limits: (min: Int32, max: Int32)) {
+        signed = T.self == Int8.self
         self.r = r
         self.mode = mode
         inputZeroPoint = zpIn
@@ -60,11 +63,20 @@ final class MeanQuantizedKernel<T: QuantizedElement>: Kernel {
     var cost: Int { r.outputCount * r.reducedCount }
 
     func bind(_ memory: TensorMemory) {
-        input = UnsafePointer(memory.pointer(inputIndex, as: T.self))
-        output = memory.pointer(outputIndex, as: T.self)
+        input = UnsafeRawPointer(memory.raw(inputIndex))
+        output = memory.raw(outputIndex)
     }
 
+    /// Class methods reached through the `Kernel` protocol are not
+    /// specialised; dispatching to a generic function with a concrete type
+    /// is, so the loops below run on Int8/UInt8 directly.
     func run(tiles: Range<Int>, worker: Int) {
+        if signed { compute(tiles: tiles, worker: worker, Int8.self) } else { compute(tiles: tiles, worker: worker, UInt8.self) }
+    }
+
+    private func compute<E: QuantizedElement>(tiles: Range<Int>, worker: Int, _: E.Type) {
+        let input = UnsafePointer<E>(OpaquePointer(self.input!))
+        let output = UnsafeMutablePointer<E>(OpaquePointer(self.output!))
         let n = r.reducedCount
         let count = Int32(truncatingIfNeeded: n)
         for o in tiles {
@@ -74,12 +86,12 @@ final class MeanQuantizedKernel<T: QuantizedElement>: Kernel {
             guard n > 0 else { output[o] = 0; continue }
             switch mode {
             case .plainAverage:
-                output[o] = T(truncatingIfNeeded: sum / count)
+                output[o] = E(truncatingIfNeeded: sum / count)
             case let .rescaled(m, s):
                 let shifted = sum &- inputZeroPoint &* count
                 var v = FixedPoint.multiplyByQuantizedMultiplier(shifted, m, s) &+ outputZeroPoint
                 v = min(max(v, limits.min), limits.max)
-                output[o] = T(truncatingIfNeeded: v)
+                output[o] = E(truncatingIfNeeded: v)
             }
         }
     }

@@ -16,7 +16,7 @@ enum MulInt8 {
         let (m, s) = FixedPoint.quantizeMultiplier(real)
         guard real.isFinite, s <= 31 else { throw ctx.error("rescale factor \(real) is out of range") }
         let limits = ctx.quantizedLimits(a.type)
-        return try QuantizedBinaryKernel<Int8>.make(
+        return try QuantizedBinaryKernel.make(
             ctx: ctx, type: a.type, shape: shape, arithmetic: .mul(outputMultiplier: m, outputShift: s),
             offset1: -qa.zeroPoint, offset2: -qb.zeroPoint, outputOffset: qo.zeroPoint,
             activation: activation.quantizedRange(scale: qo.scale, zeroPoint: qo.zeroPoint, qmin: limits.min, qmax: limits.max))

@@ -13,22 +13,25 @@ enum Pool2DInt8 {
         let limits = ctx.quantizedLimits(input.type)
         let range = p.activation.quantizedRange(scale: qo.scale, zeroPoint: qo.zeroPoint, qmin: limits.min, qmax: limits.max)
         switch input.type {
-        case .int8: return Pool2DQuantizedKernel<Int8>(ctx: ctx, p, range)
-        case .uint8: return Pool2DQuantizedKernel<UInt8>(ctx: ctx, p, range)
+        case .int8: return Pool2DQuantizedKernel(Int8.self, ctx: ctx, p, range)
+        case .uint8: return Pool2DQuantizedKernel(UInt8.self, ctx: ctx, p, range)
         default: throw ctx.error("input type \(input.type) is not supported")
         }
     }
 }
 
 /// Tiles are output rows.
-final class Pool2DQuantizedKernel<T: QuantizedElement>: Kernel {
+final class Pool2DQuantizedKernel: Kernel {
+    /// Int8 elements (else UInt8).
+    let signed: Bool
     let p: Pool2D.Parameters
     let low: Int32, high: Int32
     let inputIndex: Int, outputIndex: Int
-    var input: UnsafePointer<T>!
-    var output: UnsafeMutablePointer<T>!
+    var input: UnsafeRawPointer!
+    var output: UnsafeMutableRawPointer!
 
-    init(ctx: PrepareContext, _ p: Pool2D.Parameters, _ range: (min: Int32, max: Int32)) {
+    init<T: QuantizedElement>(_ type: T.Type, ctx: PrepareContext, _ p: Pool2D.Parameters, _ range: (min: Int32, max: Int32)) {
+        signed = T.self == Int8.self
         self.p = p
         (low, high) = range
         inputIndex = ctx.node.inputs[0]
@@ -39,11 +42,20 @@ final class Pool2DQuantizedKernel<T: QuantizedElement>: Kernel {
     var cost: Int { p.geometry.batches * p.geometry.outputHeight * p.geometry.outputWidth * p.channels * p.geometry.filterHeight * p.geometry.filterWidth }
 
     func bind(_ memory: TensorMemory) {
-        input = UnsafePointer(memory.pointer(inputIndex, as: T.self))
-        output = memory.pointer(outputIndex, as: T.self)
+        input = UnsafeRawPointer(memory.raw(inputIndex))
+        output = memory.raw(outputIndex)
     }
 
+    /// Class methods reached through the `Kernel` protocol are not
+    /// specialised; dispatching to a generic function with a concrete type
+    /// is, so the loops below run on Int8/UInt8 directly.
     func run(tiles: Range<Int>, worker: Int) {
+        if signed { compute(tiles: tiles, worker: worker, Int8.self) } else { compute(tiles: tiles, worker: worker, UInt8.self) }
+    }
+
+    private func compute<E: QuantizedElement>(tiles: Range<Int>, worker: Int, _: E.Type) {
+        let input = UnsafePointer<E>(OpaquePointer(self.input!))
+        let output = UnsafeMutablePointer<E>(OpaquePointer(self.output!))
         let g = p.geometry, c = p.channels
         let lo = low, hi = high
         let isMax = p.kind == .max
@@ -58,7 +70,7 @@ final class Pool2DQuantizedKernel<T: QuantizedElement>: Kernel {
                 let xStart = max(x0, 0), xEnd = max(min(x0 &+ g.filterWidth, g.inputWidth), xStart)
                 let count = Int32(truncatingIfNeeded: (yEnd &- yStart) &* (xEnd &- xStart))
                 for ch in 0..<c {
-                    var acc: Int32 = isMax ? Int32(T.min) : 0
+                    var acc: Int32 = isMax ? Int32(E.min) : 0
                     for iy in yStart..<yEnd {
                         for ix in xStart..<xEnd {
                             let v = Int32(truncatingIfNeeded: inputBatch[(iy &* g.inputWidth &+ ix) &* c &+ ch])
@@ -71,7 +83,7 @@ final class Pool2DQuantizedKernel<T: QuantizedElement>: Kernel {
                             acc = acc > 0 ? (acc &+ count / 2) / count : (acc &- count / 2) / count
                         }
                     }
-                    out[ch] = T(truncatingIfNeeded: min(max(acc, lo), hi))
+                    out[ch] = E(truncatingIfNeeded: min(max(acc, lo), hi))
                 }
                 out += c
             }

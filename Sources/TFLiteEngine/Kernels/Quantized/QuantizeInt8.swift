@@ -26,12 +26,18 @@ final class QuantizeFloatKernel<T: QuantizedElement>: Kernel {
     }
 
     func run(tiles: Range<Int>, worker: Int) {
-        let lo = Int64(T.min), hi = Int64(T.max)
+        if T.self == Int8.self { compute(tiles, Int8.self) } else { compute(tiles, UInt8.self) }
+    }
+
+    /// Dispatched with a concrete type so the loop is specialised.
+    private func compute<E: QuantizedElement>(_ tiles: Range<Int>, _: E.Type) {
+        let output = UnsafeMutablePointer<E>(OpaquePointer(self.output!))
+        let lo = Int64(E.min), hi = Int64(E.max)
         for tile in tiles {
             let start = tile &* Self.blockSize, end = min(start &+ Self.blockSize, count)
             for i in start..<end {
                 let v = Int64(FixedPoint.roundToInt32(input[i] / scale)) &+ Int64(zeroPoint)
-                output[i] = T(truncatingIfNeeded: min(max(v, lo), hi))
+                output[i] = E(truncatingIfNeeded: min(max(v, lo), hi))
             }
         }
     }
@@ -60,13 +66,25 @@ final class RequantizeKernel<In: QuantizedElement, Out: QuantizedElement>: Kerne
     }
 
     func run(tiles: Range<Int>, worker: Int) {
-        let lo = Int32(Out.min), hi = Int32(Out.max)
+        switch (In.self == Int8.self, Out.self == Int8.self) {
+        case (true, true): compute(tiles, Int8.self, Int8.self)
+        case (true, false): compute(tiles, Int8.self, UInt8.self)
+        case (false, true): compute(tiles, UInt8.self, Int8.self)
+        case (false, false): compute(tiles, UInt8.self, UInt8.self)
+        }
+    }
+
+    /// Dispatched with concrete types so the loop is specialised.
+    private func compute<I: QuantizedElement, O: QuantizedElement>(_ tiles: Range<Int>, _: I.Type, _: O.Type) {
+        let input = UnsafePointer<I>(OpaquePointer(self.input!))
+        let output = UnsafeMutablePointer<O>(OpaquePointer(self.output!))
+        let lo = Int32(O.min), hi = Int32(O.max)
         for tile in tiles {
             let start = tile &* Self.blockSize, end = min(start &+ Self.blockSize, count)
             for i in start..<end {
                 let x = Int32(truncatingIfNeeded: input[i]) &- r.inputZeroPoint
                 let v = FixedPoint.multiplyByQuantizedMultiplier(x, r.multiplier, r.shift) &+ r.outputZeroPoint
-                output[i] = Out(truncatingIfNeeded: min(max(v, lo), hi))
+                output[i] = O(truncatingIfNeeded: min(max(v, lo), hi))
             }
         }
     }
@@ -97,6 +115,12 @@ final class DequantizeKernel<In: FixedWidthInteger>: Kernel {
     }
 
     func run(tiles: Range<Int>, worker: Int) {
+        if In.self == Int8.self { compute(tiles, Int8.self) } else if In.self == UInt8.self { compute(tiles, UInt8.self) } else { compute(tiles, Int16.self) }
+    }
+
+    /// Dispatched with a concrete type so the loop is specialised.
+    private func compute<I: FixedWidthInteger>(_ tiles: Range<Int>, _: I.Type) {
+        let input = UnsafePointer<I>(OpaquePointer(self.input!))
         for tile in tiles {
             let start = tile &* Self.blockSize, end = min(start &+ Self.blockSize, count)
             for i in start..<end {

@@ -9,19 +9,22 @@ enum QuantizedBinaryArithmetic {
 
 /// Quantized binary element-wise kernel with broadcasting (int8 / uint8).
 /// Tiles are rows of the innermost output dimension (blocks when elementwise).
-final class QuantizedBinaryKernel<T: QuantizedElement>: Kernel {
+final class QuantizedBinaryKernel: Kernel {
+    /// Int8 elements (else UInt8).
+    let signed: Bool
     let shape: BroadcastShape
     let arithmetic: QuantizedBinaryArithmetic
     let offset1: Int32, offset2: Int32, outputOffset: Int32
     let activationMin: Int32, activationMax: Int32
     let aIndex: Int, bIndex: Int, outputIndex: Int
-    var a: UnsafePointer<T>!
-    var b: UnsafePointer<T>!
-    var output: UnsafeMutablePointer<T>!
+    var a: UnsafeRawPointer!
+    var b: UnsafeRawPointer!
+    var output: UnsafeMutableRawPointer!
     static var blockSize: Int { 4096 }
 
-    init(ctx: PrepareContext, shape: BroadcastShape, arithmetic: QuantizedBinaryArithmetic,
+    init<T: QuantizedElement>(_ type: T.Type, ctx: PrepareContext, shape: BroadcastShape, arithmetic: QuantizedBinaryArithmetic,
          offset1: Int32, offset2: Int32, outputOffset: Int32, activation: (min: Int32, max: Int32)) {
+        signed = T.self == Int8.self
         self.shape = shape
         self.arithmetic = arithmetic
         self.offset1 = offset1
@@ -39,13 +42,13 @@ final class QuantizedBinaryKernel<T: QuantizedElement>: Kernel {
     var cost: Int { shape.elementCount * 4 }
 
     func bind(_ memory: TensorMemory) {
-        a = UnsafePointer(memory.pointer(aIndex, as: T.self))
-        b = UnsafePointer(memory.pointer(bIndex, as: T.self))
-        output = memory.pointer(outputIndex, as: T.self)
+        a = UnsafeRawPointer(memory.raw(aIndex))
+        b = UnsafeRawPointer(memory.raw(bIndex))
+        output = memory.raw(outputIndex)
     }
 
     @inline(__always)
-    private func apply(_ x: T, _ y: T) -> T {
+    private func apply<E: QuantizedElement>(_: E.Type, _ x: E, _ y: E) -> E {
         let v1 = Int32(truncatingIfNeeded: x) &+ offset1
         let v2 = Int32(truncatingIfNeeded: y) &+ offset2
         var r: Int32
@@ -58,15 +61,25 @@ final class QuantizedBinaryKernel<T: QuantizedElement>: Kernel {
             r = FixedPoint.multiplyByQuantizedMultiplier(v1 &* v2, mo, so) &+ outputOffset
         }
         r = min(max(r, activationMin), activationMax)
-        return T(truncatingIfNeeded: r)
+        return E(truncatingIfNeeded: r)
     }
 
+    /// Class methods reached through the `Kernel` protocol are not
+    /// specialised; dispatching to a generic function with a concrete type
+    /// is, so the loops below run on Int8/UInt8 directly.
     func run(tiles: Range<Int>, worker: Int) {
+        if signed { compute(tiles: tiles, worker: worker, Int8.self) } else { compute(tiles: tiles, worker: worker, UInt8.self) }
+    }
+
+    private func compute<E: QuantizedElement>(tiles: Range<Int>, worker: Int, _: E.Type) {
+        let a = UnsafePointer<E>(OpaquePointer(self.a!))
+        let b = UnsafePointer<E>(OpaquePointer(self.b!))
+        let output = UnsafeMutablePointer<E>(OpaquePointer(self.output!))
         if shape.isElementwise {
             let n = shape.elementCount
             for tile in tiles {
                 let start = tile &* Self.blockSize, end = min(start &+ Self.blockSize, n)
-                for i in start..<end { output[i] = apply(a[i], b[i]) }
+                for i in start..<end { output[i] = apply(E.self, a[i], b[i]) }
             }
             return
         }
@@ -75,7 +88,7 @@ final class QuantizedBinaryKernel<T: QuantizedElement>: Kernel {
         for row in tiles {
             let (oa, ob) = shape.rowOffsets(row)
             let pa = a + oa, pb = b + ob, out = output + row &* length
-            for i in 0..<length { out[i] = apply(pa[i &* sa], pb[i &* sb]) }
+            for i in 0..<length { out[i] = apply(E.self, pa[i &* sa], pb[i &* sb]) }
         }
     }
 }
@@ -86,9 +99,9 @@ extension QuantizedBinaryKernel {
                      offset1: Int32, offset2: Int32, outputOffset: Int32, activation: (min: Int32, max: Int32)) throws -> Kernel {
         switch type {
         case .int8:
-            return QuantizedBinaryKernel<Int8>(ctx: ctx, shape: shape, arithmetic: arithmetic, offset1: offset1, offset2: offset2, outputOffset: outputOffset, activation: activation)
+            return QuantizedBinaryKernel(Int8.self, ctx: ctx, shape: shape, arithmetic: arithmetic, offset1: offset1, offset2: offset2, outputOffset: outputOffset, activation: activation)
         case .uint8:
-            return QuantizedBinaryKernel<UInt8>(ctx: ctx, shape: shape, arithmetic: arithmetic, offset1: offset1, offset2: offset2, outputOffset: outputOffset, activation: activation)
+            return QuantizedBinaryKernel(UInt8.self, ctx: ctx, shape: shape, arithmetic: arithmetic, offset1: offset1, offset2: offset2, outputOffset: outputOffset, activation: activation)
         default:
             throw ctx.error("input type \(type) is not supported")
         }

@@ -22,22 +22,25 @@ enum SoftmaxInt8 {
         let depth = input.shape.last ?? 1
         let rows = depth == 0 ? 0 : input.elementCount / depth
         switch input.type {
-        case .int8: return SoftmaxQuantizedKernel<Int8>(ctx: ctx, multiplier: multiplier, leftShift: leftShift, diffMin: diffMin, depth: depth, rows: rows)
-        case .uint8: return SoftmaxQuantizedKernel<UInt8>(ctx: ctx, multiplier: multiplier, leftShift: leftShift, diffMin: diffMin, depth: depth, rows: rows)
+        case .int8: return SoftmaxQuantizedKernel(Int8.self, ctx: ctx, multiplier: multiplier, leftShift: leftShift, diffMin: diffMin, depth: depth, rows: rows)
+        case .uint8: return SoftmaxQuantizedKernel(UInt8.self, ctx: ctx, multiplier: multiplier, leftShift: leftShift, diffMin: diffMin, depth: depth, rows: rows)
         default: throw ctx.error("input type \(input.type) is not supported")
         }
     }
 }
 
 /// Tiles are rows.
-final class SoftmaxQuantizedKernel<T: QuantizedElement>: Kernel {
+final class SoftmaxQuantizedKernel: Kernel {
+    /// Int8 elements (else UInt8).
+    let signed: Bool
     let multiplier: Int32, leftShift: Int, diffMin: Int32
     let depth: Int, rows: Int
     let inputIndex: Int, outputIndex: Int
-    var input: UnsafePointer<T>!
-    var output: UnsafeMutablePointer<T>!
+    var input: UnsafeRawPointer!
+    var output: UnsafeMutableRawPointer!
 
-    init(ctx: PrepareContext, multiplier: Int32, leftShift: Int, diffMin: Int32, depth: Int, rows: Int) {
+    init<T: QuantizedElement>(_ type: T.Type, ctx: PrepareContext, multiplier: Int32, leftShift: Int, diffMin: Int32, depth: Int, rows: Int) {
+        signed = T.self == Int8.self
         self.multiplier = multiplier
         self.leftShift = leftShift
         self.diffMin = diffMin
@@ -51,8 +54,8 @@ final class SoftmaxQuantizedKernel<T: QuantizedElement>: Kernel {
     var cost: Int { rows * depth * 40 }
 
     func bind(_ memory: TensorMemory) {
-        input = UnsafePointer(memory.pointer(inputIndex, as: T.self))
-        output = memory.pointer(outputIndex, as: T.self)
+        input = UnsafeRawPointer(memory.raw(inputIndex))
+        output = memory.raw(outputIndex)
     }
 
     @inline(__always)
@@ -61,11 +64,20 @@ final class SoftmaxQuantizedKernel<T: QuantizedElement>: Kernel {
         return FixedPoint.expOnNegativeValues(rescaled, integerBits: 5)
     }
 
+    /// Class methods reached through the `Kernel` protocol are not
+    /// specialised; dispatching to a generic function with a concrete type
+    /// is, so the loops below run on Int8/UInt8 directly.
     func run(tiles: Range<Int>, worker: Int) {
-        let outputMin = Int32(T.min), outputMax = Int32(T.max)
+        if signed { compute(tiles: tiles, worker: worker, Int8.self) } else { compute(tiles: tiles, worker: worker, UInt8.self) }
+    }
+
+    private func compute<E: QuantizedElement>(tiles: Range<Int>, worker: Int, _: E.Type) {
+        let input = UnsafePointer<E>(OpaquePointer(self.input!))
+        let output = UnsafeMutablePointer<E>(OpaquePointer(self.output!))
+        let outputMin = Int32(E.min), outputMax = Int32(E.max)
         for r in tiles {
             let x = input + r &* depth, y = output + r &* depth
-            var maximum = Int32(T.min)
+            var maximum = Int32(E.min)
             for c in 0..<depth { maximum = max(maximum, Int32(truncatingIfNeeded: x[c])) }
             var sum: Int32 = 0  // Q12.19
             for c in 0..<depth {
@@ -79,9 +91,9 @@ final class SoftmaxQuantizedKernel<T: QuantizedElement>: Kernel {
                 if diff >= diffMin {
                     let e = expOfDiff(diff)
                     let unsaturated = FixedPoint.roundingDivideByPOT(FixedPoint.saturatingRoundingDoublingHighMul(scale, e), exponent)
-                    y[c] = T(truncatingIfNeeded: min(max(unsaturated &+ outputMin, outputMin), outputMax))
+                    y[c] = E(truncatingIfNeeded: min(max(unsaturated &+ outputMin, outputMin), outputMax))
                 } else {
-                    y[c] = T(truncatingIfNeeded: outputMin)
+                    y[c] = E(truncatingIfNeeded: outputMin)
                 }
             }
         }
