@@ -12,9 +12,9 @@ enum Dequantize {
         }
         let n = input.elementCount
         switch input.type {
-        case .int8: return DequantizeKernel<Int8>(ctx: ctx, try ctx.quantization(input, "input"), count: n)
-        case .uint8: return DequantizeKernel<UInt8>(ctx: ctx, try ctx.quantization(input, "input"), count: n)
-        case .int16: return DequantizeKernel<Int16>(ctx: ctx, try ctx.quantization(input, "input"), count: n)
+        case .int8: return DequantizeKernel(Int8.self, ctx: ctx, try ctx.quantization(input, "input"), count: n)
+        case .uint8: return DequantizeKernel(UInt8.self, ctx: ctx, try ctx.quantization(input, "input"), count: n)
+        case .int16: return DequantizeKernel(Int16.self, ctx: ctx, try ctx.quantization(input, "input"), count: n)
         default: throw ctx.error("dequantizing \(input.type) is not supported")
         }
     }

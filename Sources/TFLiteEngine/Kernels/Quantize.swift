@@ -13,16 +13,16 @@ enum Quantize {
         }
         let n = input.elementCount
         switch (input.type, output.type) {
-        case (.float32, .int8): return QuantizeFloatKernel<Int8>(ctx: ctx, output: qo, count: n)
-        case (.float32, .uint8): return QuantizeFloatKernel<UInt8>(ctx: ctx, output: qo, count: n)
+        case (.float32, .int8): return QuantizeFloatKernel(Int8.self, ctx: ctx, output: qo, count: n)
+        case (.float32, .uint8): return QuantizeFloatKernel(UInt8.self, ctx: ctx, output: qo, count: n)
         case (.int8, .int8), (.int8, .uint8), (.uint8, .int8), (.uint8, .uint8):
             let r = Requantization(input: try ctx.quantization(input, "input"), output: qo)
             guard r.shift <= 31 else { throw ctx.error("requantization factor is out of range") }
             switch (input.type, output.type) {
-            case (.int8, .int8): return RequantizeKernel<Int8, Int8>(ctx: ctx, r, count: n)
-            case (.int8, .uint8): return RequantizeKernel<Int8, UInt8>(ctx: ctx, r, count: n)
-            case (.uint8, .int8): return RequantizeKernel<UInt8, Int8>(ctx: ctx, r, count: n)
-            default: return RequantizeKernel<UInt8, UInt8>(ctx: ctx, r, count: n)
+            case (.int8, .int8): return RequantizeKernel(Int8.self, Int8.self, ctx: ctx, r, count: n)
+            case (.int8, .uint8): return RequantizeKernel(Int8.self, UInt8.self, ctx: ctx, r, count: n)
+            case (.uint8, .int8): return RequantizeKernel(UInt8.self, Int8.self, ctx: ctx, r, count: n)
+            default: return RequantizeKernel(UInt8.self, UInt8.self, ctx: ctx, r, count: n)
             }
         default:
             throw ctx.error("quantizing \(input.type) to \(output.type) is not supported")

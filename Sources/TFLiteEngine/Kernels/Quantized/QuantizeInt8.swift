@@ -2,14 +2,16 @@
 /// away from zero of x / scale, plus zero point, clamped) and int8/uint8 →
 /// int8/uint8 requantization (`Requantize`: MultiplyByQuantizedMultiplier of
 /// the offset input by s_in/s_out).
-final class QuantizeFloatKernel<T: QuantizedElement>: Kernel {
+final class QuantizeFloatKernel: Kernel {
+    let signed: Bool
     let scale: Float, zeroPoint: Int32, count: Int
     let inputIndex: Int, outputIndex: Int
     var input: UnsafePointer<Float>!
-    var output: UnsafeMutablePointer<T>!
+    var output: UnsafeMutableRawPointer!
     static var blockSize: Int { 4096 }
 
-    init(ctx: PrepareContext, output q: TensorQuantization, count: Int) {
+    init<T: QuantizedElement>(_: T.Type, ctx: PrepareContext, output q: TensorQuantization, count: Int) {
+        signed = T.self == Int8.self
         scale = q.scale
         zeroPoint = q.zeroPoint
         self.count = count
@@ -22,11 +24,11 @@ final class QuantizeFloatKernel<T: QuantizedElement>: Kernel {
 
     func bind(_ memory: TensorMemory) {
         input = UnsafePointer(memory.pointer(inputIndex, as: Float.self))
-        output = memory.pointer(outputIndex, as: T.self)
+        output = memory.raw(outputIndex)
     }
 
     func run(tiles: Range<Int>, worker: Int) {
-        if T.self == Int8.self { compute(tiles, Int8.self) } else { compute(tiles, UInt8.self) }
+        if signed { compute(tiles, Int8.self) } else { compute(tiles, UInt8.self) }
     }
 
     /// Dispatched with a concrete type so the loop is specialised.
@@ -43,14 +45,17 @@ final class QuantizeFloatKernel<T: QuantizedElement>: Kernel {
     }
 }
 
-final class RequantizeKernel<In: QuantizedElement, Out: QuantizedElement>: Kernel {
+final class RequantizeKernel: Kernel {
+    let inputSigned: Bool, outputSigned: Bool
     let r: Requantization, count: Int
     let inputIndex: Int, outputIndex: Int
-    var input: UnsafePointer<In>!
-    var output: UnsafeMutablePointer<Out>!
+    var input: UnsafeRawPointer!
+    var output: UnsafeMutableRawPointer!
     static var blockSize: Int { 4096 }
 
-    init(ctx: PrepareContext, _ r: Requantization, count: Int) {
+    init<In: QuantizedElement, Out: QuantizedElement>(_: In.Type, _: Out.Type, ctx: PrepareContext, _ r: Requantization, count: Int) {
+        inputSigned = In.self == Int8.self
+        outputSigned = Out.self == Int8.self
         self.r = r
         self.count = count
         inputIndex = ctx.node.inputs[0]
@@ -61,12 +66,12 @@ final class RequantizeKernel<In: QuantizedElement, Out: QuantizedElement>: Kerne
     var cost: Int { count * 2 }
 
     func bind(_ memory: TensorMemory) {
-        input = UnsafePointer(memory.pointer(inputIndex, as: In.self))
-        output = memory.pointer(outputIndex, as: Out.self)
+        input = UnsafeRawPointer(memory.raw(inputIndex))
+        output = memory.raw(outputIndex)
     }
 
     func run(tiles: Range<Int>, worker: Int) {
-        switch (In.self == Int8.self, Out.self == Int8.self) {
+        switch (inputSigned, outputSigned) {
         case (true, true): compute(tiles, Int8.self, Int8.self)
         case (true, false): compute(tiles, Int8.self, UInt8.self)
         case (false, true): compute(tiles, UInt8.self, Int8.self)
@@ -91,14 +96,16 @@ final class RequantizeKernel<In: QuantizedElement, Out: QuantizedElement>: Kerne
 }
 
 /// DEQUANTIZE kernel for int8 / uint8 / int16 input: (x − zp) · scale.
-final class DequantizeKernel<In: FixedWidthInteger>: Kernel {
+final class DequantizeKernel: Kernel {
+    let inputType: TensorType
     let scale: Double, zeroPoint: Int32, count: Int
     let inputIndex: Int, outputIndex: Int
-    var input: UnsafePointer<In>!
+    var input: UnsafeRawPointer!
     var output: UnsafeMutablePointer<Float>!
     static var blockSize: Int { 4096 }
 
-    init(ctx: PrepareContext, _ q: TensorQuantization, count: Int) {
+    init<In: FixedWidthInteger>(_: In.Type, ctx: PrepareContext, _ q: TensorQuantization, count: Int) {
+        inputType = In.self == Int8.self ? .int8 : In.self == UInt8.self ? .uint8 : .int16
         scale = Double(q.scale)
         zeroPoint = q.zeroPoint
         self.count = count
@@ -110,12 +117,12 @@ final class DequantizeKernel<In: FixedWidthInteger>: Kernel {
     var cost: Int { count }
 
     func bind(_ memory: TensorMemory) {
-        input = UnsafePointer(memory.pointer(inputIndex, as: In.self))
+        input = UnsafeRawPointer(memory.raw(inputIndex))
         output = memory.pointer(outputIndex, as: Float.self)
     }
 
     func run(tiles: Range<Int>, worker: Int) {
-        if In.self == Int8.self { compute(tiles, Int8.self) } else if In.self == UInt8.self { compute(tiles, UInt8.self) } else { compute(tiles, Int16.self) }
+        if inputType == .int8 { compute(tiles, Int8.self) } else if inputType == .uint8 { compute(tiles, UInt8.self) } else { compute(tiles, Int16.self) }
     }
 
     /// Dispatched with a concrete type so the loop is specialised.
