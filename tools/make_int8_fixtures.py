@@ -412,7 +412,7 @@ def all_cases() -> list[Case]:
 
 # ----------------------------------------------------------------- running
 
-def convert_int8(fn, shapes, scales, rng, float_io=False, per_channel_dense=None) -> bytes:
+def convert_int8(fn, shapes, scales, rng, float_io=False, per_channel_dense=None, per_channel=True) -> bytes:
     tf = _tf()
     specs = [tf.TensorSpec(list(s), tf.float32) for s in shapes]
     scales = scales or [1.0] * len(shapes)
@@ -428,6 +428,8 @@ def convert_int8(fn, shapes, scales, rng, float_io=False, per_channel_dense=None
         if not float_io:
             conv.inference_input_type = tf.int8
             conv.inference_output_type = tf.int8
+        if not per_channel:
+            conv._experimental_disable_per_channel = True
         if per_channel_dense is not None:
             conv._experimental_disable_per_channel_quantization_for_dense_layers = not per_channel_dense
 

@@ -9,6 +9,13 @@ final class QuantizedTests: XCTestCase {
         try Fixtures.check("ops/int8", defaultTolerance: 0)
     }
 
+    /// Legacy uint8 models (asymmetric per-tensor weights), rewritten from
+    /// int8 ones by tools/make_uint8_fixtures.py; expected values from
+    /// LiteRT's reference kernels (TFLite Micro has no uint8 kernels).
+    func testUInt8OpFixturesMatchLiteRTReferenceBitExact() throws {
+        try Fixtures.check("ops/uint8", defaultTolerance: 0)
+    }
+
     /// MobileNetV2 (alpha 0.35, 96×96) full-integer int8, whole model.
     func testMobileNetV2Int8MatchesTFLiteMicroBitExact() throws {
         try Fixtures.check("models_int8", defaultTolerance: 0)
