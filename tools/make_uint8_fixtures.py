@@ -111,6 +111,26 @@ def to_uint8(model_bytes: bytes) -> bytes:
     return fl.pack_model(model)
 
 
+def mixed_requantize(uint8_model: bytes, output_signed: bool) -> bytes:
+    """From the uint8 PAD → QUANTIZE model: make the QUANTIZE output int8
+    (uint8 → int8), or make the QUANTIZE input side int8 (int8 → uint8)."""
+    import ai_edge_litert.schema_py_generated as schema
+
+    model = fl.parse_model(uint8_model)
+    sg = model.subgraphs[0]
+    if output_signed:
+        t = sg.tensors[sg.outputs[0]]
+        t.type = schema.TensorType.INT8
+        t.quantization.zeroPoint = [int(t.quantization.zeroPoint[0]) - 128]
+    else:
+        pad = sg.operators[0]
+        for i in (pad.inputs[0], pad.outputs[0]):
+            t = sg.tensors[i]
+            t.type = schema.TensorType.INT8
+            t.quantization.zeroPoint = [int(t.quantization.zeroPoint[0]) - 128]
+    return fl.pack_model(model)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
@@ -151,6 +171,18 @@ def main(argv=None) -> int:
             if e["name"] == name:
                 e["tolerance"] = 0
         fl.write_manifest(args.out, manifest)
+        if case.name.startswith("quantize_int8_requantize"):
+            for signed_out, tag in ((True, "uint8_to_int8"), (False, "int8_to_uint8")):
+                mixed = mixed_requantize(model, signed_out)
+                xs = [inputs[0] if signed_out else (inputs[0].astype(np.int16) - 128).astype(np.int8)]
+                ys = fl.run_litert(mixed, xs, "reference")
+                mname = f"quantize_{tag}_requantize"
+                fl.save_fixture(args.out, mname, "QUANTIZE", mixed, xs, ys, reference="litert-reference")
+                manifest = fl.load_manifest(args.out)
+                for e in manifest["fixtures"]:
+                    e["tolerance"] = 0
+                fl.write_manifest(args.out, manifest)
+                print(f"QUANTIZE           {mname:55s} {ys[0].dtype}", flush=True)
         diffs = [int(np.sum(a.astype(np.float64) != b.astype(np.float64))) for a, b in zip(outputs, builtin)]
         print(f"{case.op:18s} {name:55s} {len(model):6d} B  builtin differs in {diffs} elements", flush=True)
     print(f"wrote {len(selected)} fixtures to {args.out} ({fl.dir_size(args.out) / 1024:.0f} KiB) in {time.time() - t0:.1f}s")
