@@ -26,6 +26,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from dataclasses import dataclass, field
@@ -410,6 +411,63 @@ def all_cases() -> list[Case]:
     return cases
 
 
+# ------------------------------------------------------- invalid models
+
+def _first_op_tensor(model, which, index):
+    op = model.subgraphs[0].operators[0]
+    return model.subgraphs[0].tensors[(op.inputs if which == "in" else op.outputs)[index]]
+
+
+def _set_filter_zero_point(model):
+    q = _first_op_tensor(model, "in", 1).quantization
+    q.zeroPoint = [3] * len(q.zeroPoint)
+
+
+def _drop_last_scale(model):
+    q = _first_op_tensor(model, "in", 1).quantization
+    q.scale = list(q.scale)[:-1]
+    q.zeroPoint = list(q.zeroPoint)[:-1]
+
+
+def _wrong_quantized_dimension(model):
+    _first_op_tensor(model, "in", 1).quantization.quantizedDimension = 0
+
+
+def _softmax_output_zero_point(model):
+    _first_op_tensor(model, "out", 0).quantization.zeroPoint = [0]
+
+
+def _zero_output_scale(model):
+    _first_op_tensor(model, "out", 0).quantization.scale = [0.0]
+
+
+# name -> (base case, edit, text the engine's error must contain)
+INVALID = {
+    "conv2d_filter_zero_point_nonzero": ("conv2d_3x3_s1_same_none", _set_filter_zero_point, "zero point 0"),
+    "conv2d_scale_count_mismatch": ("conv2d_3x3_s1_same_none", _drop_last_scale, "zero points for"),
+    "depthwise_conv2d_wrong_quantized_dimension": ("depthwise_conv2d_3x3_m1_s1_same_none", _wrong_quantized_dimension,
+                                                   "zero points for"),
+    "softmax_output_zero_point": ("softmax_2x10_beta1p0_in2p0", _softmax_output_zero_point, "must be (1/256"),
+    "add_output_scale_zero": ("add_1x4x5x3_1x4x5x3_none", _zero_output_scale, "finite positive"),
+}
+
+
+def make_invalid(out: Path, seed: int) -> None:
+    """Models the engine must reject at prepare (manifest: name, error text)."""
+    cases = {c.name: c for c in all_cases()}
+    out.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for name, (base, edit, text) in INVALID.items():
+        case = cases[base]
+        rng = np.random.default_rng(fl.name_seed(seed, case.name))
+        fn, shapes = case.build(rng)
+        model = fl.patch_model(convert_int8(fn, shapes, case.input_scales, rng), edit)
+        (out / f"{name}.tflite").write_bytes(model)
+        entries.append({"name": name, "op": case.op, "error": text})
+        print(f"invalid {name}: {len(model)} B", flush=True)
+    (out / "manifest.json").write_text(json.dumps({"invalid": entries}, indent=1) + "\n")
+
+
 # ----------------------------------------------------------------- running
 
 def convert_int8(fn, shapes, scales, rng, float_io=False, per_channel_dense=None, per_channel=True) -> bytes:
@@ -483,7 +541,11 @@ def main(argv=None) -> int:
     ap.add_argument("--only", action="append", default=[])
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--clean", action="store_true")
+    ap.add_argument("--invalid", action="store_true", help="write the invalid-model fixtures (ops/int8_invalid) instead")
     args = ap.parse_args(argv)
+    if args.invalid:
+        make_invalid(fl.FIXTURES_ROOT / "ops" / "int8_invalid", args.seed)
+        return 0
     cases = all_cases()
     names = [c.name for c in cases]
     dup = {n for n in names if names.count(n) > 1}

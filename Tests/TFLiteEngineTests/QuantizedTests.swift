@@ -16,6 +16,25 @@ final class QuantizedTests: XCTestCase {
         try Fixtures.check("ops/uint8", defaultTolerance: 0)
     }
 
+    /// Quantization parameters TFLite rejects are rejected at prepare with a
+    /// typed error naming the problem (tools/make_int8_fixtures.py --invalid).
+    func testInvalidQuantizationIsRejected() throws {
+        struct Entry: Decodable { let name: String; let error: String }
+        struct Manifest: Decodable { let invalid: [Entry] }
+        let dir = Fixtures.directory("ops/int8_invalid")
+        let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: dir.appendingPathComponent("manifest.json")))
+        XCTAssertFalse(manifest.invalid.isEmpty)
+        for entry in manifest.invalid {
+            do {
+                let interpreter = try Interpreter(modelPath: dir.appendingPathComponent(entry.name + ".tflite").path)
+                try interpreter.allocateTensors()
+                XCTFail("\(entry.name): accepted")
+            } catch {
+                XCTAssertTrue("\(error)".contains(entry.error), "\(entry.name): \(error)")
+            }
+        }
+    }
+
     /// MobileNetV2 (alpha 0.35, 96×96) full-integer int8, whole model.
     func testMobileNetV2Int8MatchesTFLiteMicroBitExact() throws {
         try Fixtures.check("models_int8", defaultTolerance: 0)
