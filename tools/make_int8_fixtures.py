@@ -341,6 +341,34 @@ def requantize(shape=(1, 4, 5, 6), out_scale_factor=2.5, out_zp_shift=17):
     return Case(name, "QUANTIZE", build, [("PAD", {})], input_scales=[2.0], patch=patch)
 
 
+def dequantize_int16(shape=(2, 3, 5)):
+    """A lone DEQUANTIZE of an int16 tensor: the float-I/O roundtrip model cut
+    down to its last op, whose input is retyped int16 (symmetric, zp 0)."""
+    name = "dequantize_int16_" + "x".join(map(str, shape))
+
+    def build(rng):
+        tf = _tf()
+        return (lambda x: tf.nn.avg_pool2d(x, ksize=[1, 1], strides=[1, 1], padding="SAME")), [(1,) + shape]
+
+    def patch(model):
+        import ai_edge_litert.schema_py_generated as schema
+
+        sg = model.subgraphs[0]
+        deq = sg.operators[-1]
+        sg.operators = [deq]
+        t = sg.tensors[deq.inputs[0]]
+        t.type = schema.TensorType.INT16
+        t.quantization.scale = [0.0123]
+        t.quantization.zeroPoint = [0]
+        sg.inputs = [deq.inputs[0]]
+        model.signatureDefs = None
+
+    c = Case(name, "DEQUANTIZE", build, [("QUANTIZE", {}), ("AVERAGE_POOL_2D", {}), ("DEQUANTIZE", {})],
+             input_scales=[2.0], float_io=True, patch=patch)
+    c.int16_input = True
+    return c
+
+
 def all_cases() -> list[Case]:
     cases: list[Case] = []
     for act in ("NONE", "RELU", "RELU6"):
@@ -407,7 +435,7 @@ def all_cases() -> list[Case]:
         concat(3, [(1, 3, 4, 2), (1, 3, 4, 5)], [1.0, 4.0]),
         concat(1, [(2, 3, 4), (2, 1, 4), (2, 2, 4)], [0.5, 2.0, 1.0]),
     ]
-    cases += [pad_case(), reshape_case(), quantize_roundtrip(), requantize()]
+    cases += [pad_case(), reshape_case(), quantize_roundtrip(), requantize(), dequantize_int16()]
     return cases
 
 
@@ -516,7 +544,9 @@ def build_case(case: Case, seed: int):
         model = fl.patch_model(model, case.patch)
     inputs = []
     for t, shape in zip(io_types(model), shapes):
-        if case.float_io:
+        if getattr(case, "int16_input", False):
+            inputs.append(rng.integers(-32768, 32768, size=shape, dtype=np.int16))
+        elif case.float_io:
             inputs.append((rng.standard_normal(shape) * 2.0).astype(np.float32))
         else:
             inputs.append(rng.integers(-128, 128, size=shape, dtype=np.int8))
