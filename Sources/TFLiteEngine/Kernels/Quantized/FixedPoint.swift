@@ -112,7 +112,7 @@ enum FixedPoint {
     static func roundToInt32(_ x: Float) -> Int32 {
         let r = x.rounded(.toNearestOrAwayFromZero)
         if r.isNaN { return 0 }
-        if r >= 2147483647 { return .max }
+        if r >= 2147483648 { return .max }
         if r <= -2147483648 { return .min }
         return Int32(r)
     }
