@@ -76,6 +76,8 @@ enum OperatorRegistry {
         // Compressed weights (folded at prepare when constant)
         r[.dequantize] = Dequantize.registration
         r[.densify] = Densify.registration
+        // Quantization
+        r[.quantize] = Quantize.registration
         return r
     }()
 

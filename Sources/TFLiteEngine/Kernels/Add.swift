@@ -18,6 +18,8 @@ enum Add {
             try ctx.require(b, type: .float32, "second input")
             try ctx.require(ctx.output(0), type: .float32, "output")
             return BinaryFloatKernel<Operation>(ctx: ctx, shape: shape, activation: activation)
+        case .int8, .uint8:
+            return try AddInt8.prepare(ctx, shape: shape, activation: activation)
         default:
             throw ctx.error("input type \(a.type) is not supported")
         }

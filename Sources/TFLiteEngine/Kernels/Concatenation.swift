@@ -36,11 +36,24 @@ enum Concatenation {
         if first.type != .float32 && activation != .none {
             throw ctx.error("fused activation on \(first.type) concatenation is not supported")
         }
-        if first.quantization?.isQuantized == true || output.quantization?.isQuantized == true {
+        var rescales: [ConcatenationKernel.Rescale?] = Array(repeating: nil, count: ctx.inputCount)
+        if first.type == .int8 || first.type == .uint8 {
+            // Inputs quantized differently from the output are requantized in
+            // float like TFLite's ConcatenationWithScaling.
+            let qo = try ctx.quantization(output, "output")
+            let limits = ctx.quantizedLimits(first.type)
+            for i in 0..<ctx.inputCount {
+                let qi = try ctx.quantization(try ctx.input(i), "input \(i)")
+                if qi.scale != qo.scale || qi.zeroPoint != qo.zeroPoint {
+                    let scale = qi.scale * (1 / qo.scale)
+                    rescales[i] = .init(scale: scale, bias: -Float(qi.zeroPoint) * scale, outputZeroPoint: qo.zeroPoint, min: limits.min, max: limits.max)
+                }
+            }
+        } else if first.quantization?.isQuantized == true || output.quantization?.isQuantized == true {
             for i in 0..<ctx.inputCount {
                 let t = try ctx.input(i)
                 guard t.scale == output.scale, t.zeroPoint == output.zeroPoint else {
-                    throw ctx.error("inputs with quantization different from the output's need requantization, which is not supported yet")
+                    throw ctx.error("\(first.type) inputs with quantization different from the output's are not supported")
                 }
             }
         }
@@ -50,7 +63,8 @@ enum Concatenation {
         let outer = empty ? 0 : try ctx.product(shape[..<axis], "dimensions before the axis")
         let inner = empty ? 0 : try ctx.product(shape[(axis + 1)...], "dimensions after the axis") * (first.type.byteSize ?? 1)
         return ConcatenationKernel(ctx: ctx, outer: outer, bytesPerUnit: inner, widths: widths,
-                                   clamp: first.type == .float32 && activation != .none ? activation.floatRange : nil)
+                                   clamp: first.type == .float32 && activation != .none ? activation.floatRange : nil,
+                                   rescales: rescales.contains { $0 != nil } ? rescales : nil, signed: first.type == .int8)
     }
 }
 
@@ -61,12 +75,22 @@ final class ConcatenationKernel: Kernel {
     let bytesPerUnit: Int
     let widths: [Int]
     let clamp: (Float, Float)?
+    /// Per-input float requantization of int8/uint8 inputs (nil: plain copy).
+    let rescales: [Rescale?]?
+    let signed: Bool
     let inputIndices: [Int], outputIndex: Int
     var inputs: [UnsafeRawPointer] = []
     var output: UnsafeMutableRawPointer!
     let outputRowBytes: Int
 
-    init(ctx: PrepareContext, outer: Int, bytesPerUnit: Int, widths: [Int], clamp: (Float, Float)?) {
+    struct Rescale {
+        let scale: Float, bias: Float, outputZeroPoint: Int32, min: Int32, max: Int32
+    }
+
+    init(ctx: PrepareContext, outer: Int, bytesPerUnit: Int, widths: [Int], clamp: (Float, Float)?,
+         rescales: [Rescale?]? = nil, signed: Bool = false) {
+        self.rescales = rescales
+        self.signed = signed
         self.outer = outer
         self.bytesPerUnit = bytesPerUnit
         self.widths = widths
@@ -90,7 +114,16 @@ final class ConcatenationKernel: Kernel {
                 var destination = output + o &* outputRowBytes
                 for (i, w) in widths.enumerated() {
                     let bytes = w &* bytesPerUnit
-                    destination.copyMemory(from: sources[i] + o &* bytes, byteCount: bytes)
+                    if let rescales, let r = rescales[i] {
+                        let source = sources[i] + o &* bytes
+                        for j in 0..<bytes {
+                            let x = signed ? Float(source.load(fromByteOffset: j, as: Int8.self)) : Float(source.load(fromByteOffset: j, as: UInt8.self))
+                            let v = FixedPoint.roundToInt32(x * r.scale + r.bias) &+ r.outputZeroPoint
+                            destination.storeBytes(of: UInt8(truncatingIfNeeded: min(max(v, r.min), r.max)), toByteOffset: j, as: UInt8.self)
+                        }
+                    } else {
+                        destination.copyMemory(from: sources[i] + o &* bytes, byteCount: bytes)
+                    }
                     destination += bytes
                 }
                 if let (lo, hi) = clamp {

@@ -51,6 +51,8 @@ enum DepthwiseConv2D {
             if let bias = ctx.optionalInput(2) { try ctx.require(bias, type: .float32, "bias") }
             try ctx.require(ctx.output(0), type: .float32, "output")
             return DepthwiseConv2DFloat(ctx: ctx, parameters)
+        case .int8, .uint8:
+            return try DepthwiseConv2DInt8.prepare(ctx, parameters)
         default:
             throw ctx.error("input type \(input.type) is not supported")
         }

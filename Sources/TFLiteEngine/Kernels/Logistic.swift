@@ -12,9 +12,8 @@ enum Logistic {
         switch input.type {
         case .float32:
             return UnaryFloatKernel(ctx: ctx, count: input.elementCount, Operation())
-        // TODO(lead): wire to LogisticInt8.prepareInt8(ctx) once Kernels/Quantized/LogisticInt8.swift is merged.
         case .int8, .uint8:
-            throw ctx.error("\(input.type) LOGISTIC is not supported yet")
+            return try LogisticInt8.prepareInt8(ctx)
         default:
             throw ctx.error("input type \(input.type) is not supported")
         }

@@ -11,6 +11,8 @@ enum Mean {
         case .float32:
             try ctx.require(ctx.output(0), type: .float32, "output")
             return MeanFloat(ctx: ctx, reduction)
+        case .int8, .uint8:
+            return try MeanInt8.prepare(ctx, reduction)
         default:
             throw ctx.error("input type \(input.type) is not supported")
         }

@@ -18,9 +18,8 @@ enum Mul {
             try ctx.require(b, type: .float32, "second input")
             try ctx.require(ctx.output(0), type: .float32, "output")
             return BinaryFloatKernel<Operation>(ctx: ctx, shape: shape, activation: activation)
-        // TODO(lead): wire to MulInt8.prepareInt8(ctx) once Kernels/Quantized/MulInt8.swift is merged.
         case .int8, .uint8:
-            throw ctx.error("\(a.type) MUL is not supported yet")
+            return try MulInt8.prepareInt8(ctx)
         default:
             throw ctx.error("input type \(a.type) is not supported")
         }

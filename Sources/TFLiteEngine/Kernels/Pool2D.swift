@@ -33,6 +33,8 @@ enum Pool2D {
         case .float32:
             try ctx.require(ctx.output(0), type: .float32, "output")
             return Pool2DFloat(ctx: ctx, parameters)
+        case .int8, .uint8:
+            return try Pool2DInt8.prepare(ctx, parameters)
         default:
             throw ctx.error("input type \(input.type) is not supported")
         }

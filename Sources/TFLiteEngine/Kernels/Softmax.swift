@@ -21,6 +21,8 @@ enum Softmax {
         case .float32:
             try ctx.require(ctx.output(0), type: .float32, "output")
             return SoftmaxFloat(ctx: ctx, beta: beta, depth: input.shape.last ?? 1, rows: input.elementCount / max(input.shape.last ?? 1, 1))
+        case .int8, .uint8:
+            return try SoftmaxInt8.prepare(ctx, beta: beta)
         default:
             throw ctx.error("input type \(input.type) is not supported")
         }

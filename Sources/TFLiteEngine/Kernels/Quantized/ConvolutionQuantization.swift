@@ -1,0 +1,84 @@
+/// Output scaling of a quantized convolution-like op (CONV_2D,
+/// DEPTHWISE_CONV_2D, FULLY_CONNECTED): offsets, one multiplier/shift per
+/// output channel, and the activation clamp.
+struct ConvolutionQuantization {
+    /// Added to every input value (−input zero point).
+    let inputOffset: Int32
+    /// Added to every filter value (−filter zero point; 0 for int8).
+    let filterOffset: Int32
+    /// Added after scaling (output zero point).
+    let outputOffset: Int32
+    let multipliers: [Int32]
+    let shifts: [Int]
+    let activationMin: Int32
+    let activationMax: Int32
+
+    enum MultiplierRule {
+        /// `PopulateConvolutionQuantizationParams`: in·w[c]/out in double, per channel.
+        case perChannelDouble
+        /// `GetQuantizedConvolutionMultipler`: float(in·w) / out, per tensor
+        /// (uint8 models, and per-tensor FULLY_CONNECTED).
+        case perTensorFloatProduct
+    }
+
+    /// Checks the quantization of input, filter, bias and output and derives
+    /// the integer parameters. `channelAxis` is the filter's output-channel
+    /// dimension; `channels` its size.
+    init(ctx: PrepareContext, input: TensorSlot, filter: TensorSlot, bias: TensorSlot?, output: TensorSlot,
+         channelAxis: Int, channels: Int, activation: FusedActivation, perTensorUsesFloatProduct: Bool = false) throws {
+        let type = input.type
+        try ctx.require(filter, type: type, "filter")
+        try ctx.require(output, type: type, "output")
+        if let bias { try ctx.require(bias, type: .int32, "bias") }
+        let inQ = try ctx.quantization(input, "input")
+        let outQ = try ctx.quantization(output, "output")
+        guard let fq = filter.quantization, !fq.scale.isEmpty else {
+            throw ctx.error("filter '\(filter.name)' has no quantization parameters")
+        }
+        let scales = fq.scale
+        let perChannel = scales.count > 1
+        if perChannel {
+            guard type == .int8 else { throw ctx.error("per-channel quantized filter is only supported for int8") }
+            guard scales.count == channels else {
+                throw ctx.error("filter has \(scales.count) scales for \(channels) output channels")
+            }
+            guard fq.quantizedDimension == channelAxis else {
+                throw ctx.error("filter is quantized along dimension \(fq.quantizedDimension), expected \(channelAxis)")
+            }
+        }
+        for s in scales where !(s.isFinite && s > 0) {
+            throw ctx.error("filter '\(filter.name)' has scale \(s), expected a finite positive value")
+        }
+        var filterZeroPoint: Int32 = 0
+        if type == .int8 {
+            for z in fq.zeroPoint where z != 0 {
+                throw ctx.error("int8 filter '\(filter.name)' has zero point \(z); symmetric weights (zero point 0) are required")
+            }
+        } else {
+            filterZeroPoint = try ctx.quantization(filter, "filter").zeroPoint
+        }
+        let rule: MultiplierRule = (type == .int8 && (perChannel || !perTensorUsesFloatProduct)) ? .perChannelDouble : .perTensorFloatProduct
+        var multipliers: [Int32] = [], shifts: [Int] = []
+        for c in 0..<channels {
+            let fs = perChannel ? scales[c] : scales[0]
+            let real: Double
+            switch rule {
+            case .perChannelDouble: real = Double(inQ.scale) * Double(fs) / Double(outQ.scale)
+            case .perTensorFloatProduct: real = Double(inQ.scale * fs) / Double(outQ.scale)
+            }
+            guard real.isFinite else { throw ctx.error("effective output scale is not finite") }
+            let (m, s) = FixedPoint.quantizeMultiplier(real)
+            guard s <= 31 else { throw ctx.error("effective output scale \(real) is too large") }
+            multipliers.append(m)
+            shifts.append(s)
+        }
+        inputOffset = -inQ.zeroPoint
+        filterOffset = -filterZeroPoint
+        outputOffset = outQ.zeroPoint
+        self.multipliers = multipliers
+        self.shifts = shifts
+        let limits = ctx.quantizedLimits(type)
+        (activationMin, activationMax) = activation.quantizedRange(scale: outQ.scale, zeroPoint: outQ.zeroPoint, qmin: limits.min, qmax: limits.max)
+        guard activationMin <= activationMax else { throw ctx.error("fused activation range is empty for the output's quantization") }
+    }
+}

@@ -1,0 +1,222 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// TFLite's integer arithmetic for quantized kernels, reproduced exactly
+/// (the default "double rounding" build of `quantization_util.cc`,
+/// `kernels/internal/common.h` and gemmlowp's `fixedpoint.h`).
+///
+/// A real multiplier `m` is represented as `(multiplier, shift)` with
+/// `m ≈ multiplier · 2^(shift − 31)` and `multiplier` in [2^30, 2^31).
+/// Positive shifts are left shifts.
+enum FixedPoint {
+    // MARK: Multiplier quantization (prepare time)
+
+    /// `QuantizeMultiplier`: frexp, round half away from zero, renormalise
+    /// when rounding reaches 2^31, and flush multipliers below 2^-32 to 0.
+    /// `m` must be finite and ≥ 0 (checked by callers).
+    static func quantizeMultiplier(_ m: Double) -> (multiplier: Int32, shift: Int) {
+        guard m > 0, m.isFinite else { return (0, 0) }
+        var exponent: Int32 = 0
+        let fraction = frexp(m, &exponent)
+        var shift = Int(exponent)
+        var q = Int64((fraction * 2147483648.0).rounded(.toNearestOrAwayFromZero))
+        if q == 1 << 31 {
+            q /= 2
+            shift += 1
+        }
+        if shift < -31 {
+            shift = 0
+            q = 0
+        }
+        return (Int32(q), shift)
+    }
+
+    /// `QuantizeMultiplierSmallerThanOneExp`: for 0 < m < 1; shift ≤ 0.
+    static func quantizeMultiplierSmallerThanOne(_ m: Double) -> (multiplier: Int32, shift: Int)? {
+        guard m > 0, m < 1 else { return nil }
+        let r = quantizeMultiplier(m)
+        return r.shift <= 0 ? r : nil
+    }
+
+    /// `QuantizeMultiplierGreaterThanOne`: for m > 1; shift ≥ 0.
+    static func quantizeMultiplierGreaterThanOne(_ m: Double) -> (multiplier: Int32, shift: Int)? {
+        guard m > 1, m.isFinite else { return nil }
+        let r = quantizeMultiplier(m)
+        return r.shift >= 0 ? r : nil
+    }
+
+    // MARK: Run-time arithmetic
+
+    /// gemmlowp `SaturatingRoundingDoublingHighMul`: the high 32 bits of
+    /// 2·a·b, rounded half away from zero; (INT32_MIN, INT32_MIN) saturates.
+    @inline(__always)
+    static func saturatingRoundingDoublingHighMul(_ a: Int32, _ b: Int32) -> Int32 {
+        if a == b && a == .min { return .max }
+        let ab = Int64(a) &* Int64(b)
+        let nudge: Int64 = ab >= 0 ? 1 << 30 : 1 &- (1 << 30)
+        // C++ division truncates toward zero.
+        return Int32(truncatingIfNeeded: (ab &+ nudge) / (1 << 31))
+    }
+
+    /// gemmlowp `RoundingDivideByPOT`: arithmetic shift right by `exponent`
+    /// (0…31), rounding half away from zero.
+    @inline(__always)
+    static func roundingDivideByPOT(_ x: Int32, _ exponent: Int) -> Int32 {
+        let mask: Int32 = Int32(truncatingIfNeeded: (Int64(1) << exponent) &- 1)
+        let remainder = x & mask
+        let threshold = (mask >> 1) &+ (x < 0 ? 1 : 0)
+        return (x >> Int32(exponent)) &+ (remainder > threshold ? 1 : 0)
+    }
+
+    /// `MultiplyByQuantizedMultiplier` (double rounding): x · m · 2^shift.
+    @inline(__always)
+    static func multiplyByQuantizedMultiplier(_ x: Int32, _ multiplier: Int32, _ shift: Int) -> Int32 {
+        let left = shift > 0 ? shift : 0
+        let right = shift > 0 ? 0 : -shift
+        return roundingDivideByPOT(saturatingRoundingDoublingHighMul(x &* (1 &<< Int32(left)), multiplier), right)
+    }
+
+    /// `MultiplyByQuantizedMultiplierSmallerThanOneExp`: shift ≤ 0.
+    @inline(__always)
+    static func multiplyByQuantizedMultiplierSmallerThanOne(_ x: Int32, _ multiplier: Int32, _ shift: Int) -> Int32 {
+        roundingDivideByPOT(saturatingRoundingDoublingHighMul(x, multiplier), -shift)
+    }
+
+    /// `MultiplyByQuantizedMultiplierGreaterThanOne`: shift ≥ 0.
+    @inline(__always)
+    static func multiplyByQuantizedMultiplierGreaterThanOne(_ x: Int32, _ multiplier: Int32, _ shift: Int) -> Int32 {
+        saturatingRoundingDoublingHighMul(x &* (1 &<< Int32(shift)), multiplier)
+    }
+
+    /// gemmlowp `SaturatingRoundingMultiplyByPOT` for a positive exponent:
+    /// a left shift saturating to the int32 range.
+    @inline(__always)
+    static func saturatingShiftLeft(_ x: Int32, _ exponent: Int) -> Int32 {
+        let threshold = Int32((1 << (31 - exponent)) - 1)
+        if x > threshold { return .max }
+        if x < -threshold { return .min }
+        return x &<< Int32(exponent)
+    }
+
+    /// `TfLiteRound` on a float: round half away from zero.
+    @inline(__always)
+    static func round(_ x: Float) -> Float { x.rounded(.toNearestOrAwayFromZero) }
+
+    /// A float rounded half away from zero and converted to Int32, clamped
+    /// (large values only arise from degenerate scales).
+    static func roundToInt32(_ x: Float) -> Int32 {
+        let r = x.rounded(.toNearestOrAwayFromZero)
+        if r.isNaN { return 0 }
+        if r >= 2147483648 { return .max }
+        if r <= -2147483648 { return .min }
+        return Int32(r)
+    }
+
+    // MARK: gemmlowp transcendental functions (Q formats on int32)
+
+    /// exp(a) for a in [-1/4, 0), with `a` and the result in Q0.31.
+    static func expOnIntervalBetweenNegativeOneQuarterAndZero(_ a: Int32) -> Int32 {
+        let constantTerm: Int32 = 1895147668  // exp(-1/8)
+        let oneThird: Int32 = 715827883
+        let x = a &+ (1 << 28)  // a + 1/8
+        let x2 = saturatingRoundingDoublingHighMul(x, x)
+        let x3 = saturatingRoundingDoublingHighMul(x2, x)
+        let x4 = saturatingRoundingDoublingHighMul(x2, x2)
+        let x4Over4 = roundingDivideByPOT(x4, 2)
+        let poly = roundingDivideByPOT(saturatingRoundingDoublingHighMul(x4Over4 &+ x3, oneThird) &+ x2, 1)
+        return constantTerm &+ saturatingRoundingDoublingHighMul(constantTerm, x &+ poly)
+    }
+
+    /// gemmlowp `exp_on_negative_values`: `a` ≤ 0 in Q(integerBits).(31−integerBits),
+    /// result in Q0.31.
+    static func expOnNegativeValues(_ a: Int32, integerBits: Int) -> Int32 {
+        let fractionalBits = 31 - integerBits
+        let oneQuarter: Int32 = 1 &<< Int32(fractionalBits - 2)
+        let mask = oneQuarter &- 1
+        let aModQuarterMinusQuarter = (a & mask) &- oneQuarter
+        // Rescale to Q0.31 (the value lies in [-1/4, 0), so no saturation occurs in practice).
+        var result = expOnIntervalBetweenNegativeOneQuarterAndZero(saturatingShiftLeft(aModQuarterMinusQuarter, integerBits))
+        let remainder = aModQuarterMinusQuarter &- a
+        let barrel: [(exponent: Int, multiplier: Int32)] = [
+            (-2, 1672461947), (-1, 1302514674), (0, 790015084), (1, 290630308),
+            (2, 39332535), (3, 720401), (4, 242),
+        ]
+        for (exponent, multiplier) in barrel where integerBits > exponent {
+            let shiftAmount = fractionalBits + exponent
+            if remainder & (1 &<< Int32(shiftAmount)) != 0 {
+                result = saturatingRoundingDoublingHighMul(result, multiplier)
+            }
+        }
+        if integerBits > 5 {
+            let clamp: Int32 = -(1 &<< Int32(36 - integerBits))  // -32.0
+            if a < clamp { result = 0 }
+        }
+        if a == 0 { result = .max }
+        return result
+    }
+
+    /// gemmlowp `one_over_one_plus_x_for_x_in_0_1`: 1/(1+a), a in Q0.31
+    /// within [0, 1); result in Q0.31.
+    static func oneOverOnePlusXForXIn01(_ a: Int32) -> Int32 {
+        // RoundingHalfSum(a, One) in 64 bits, C++ truncating division.
+        let sum = Int64(a) + Int64(Int32.max)
+        let halfDenominator = Int32(truncatingIfNeeded: (sum + (sum >= 0 ? 1 : -1)) / 2)
+        let c48Over17: Int32 = 1515870810  // Q2.29
+        let cNeg32Over17: Int32 = -1010580540  // Q2.29
+        var x = c48Over17 &+ saturatingRoundingDoublingHighMul(halfDenominator, cNeg32Over17)
+        let oneQ2: Int32 = 1 << 29
+        for _ in 0..<3 {
+            let halfDenominatorTimesX = saturatingRoundingDoublingHighMul(halfDenominator, x)  // Q2
+            let oneMinus = oneQ2 &- halfDenominatorTimesX  // Q2
+            let product = saturatingRoundingDoublingHighMul(x, oneMinus)  // Q4
+            x = x &+ saturatingShiftLeft(product, 2)  // Rescale<2>
+        }
+        // ExactMulByPot<-1> reinterprets Q2 as Q1 (same raw bits); Rescale<0> then doubles.
+        return saturatingShiftLeft(x, 1)
+    }
+
+    /// `GetReciprocal`: 1/x for x > 0 in Q(integerDigits); returns the
+    /// Q0.31 mantissa and the number of bits above one.
+    static func reciprocal(_ x: Int32, integerDigits: Int) -> (scale: Int32, bitsOverUnit: Int) {
+        let headroomPlusOne = UInt32(bitPattern: x).leadingZeroBitCount
+        let bitsOverUnit = integerDigits - headroomPlusOne
+        let shiftedSumMinusOne = Int32(bitPattern: (UInt32(bitPattern: x) &<< UInt32(headroomPlusOne)) &- (1 << 31))
+        return (oneOverOnePlusXForXIn01(shiftedSumMinusOne), bitsOverUnit)
+    }
+
+    /// gemmlowp `logistic` on Q(integerBits) input, Q0.31 result.
+    static func logistic(_ a: Int32, integerBits: Int) -> Int32 {
+        if a == 0 { return 1 << 30 }
+        let absolute = a > 0 ? a : 0 &- a
+        let positive = oneOverOnePlusXForXIn01(expOnNegativeValues(0 &- absolute, integerBits: integerBits))
+        return a > 0 ? positive : Int32.max &- positive
+    }
+
+    /// `CalculateInputRadius`.
+    static func inputRadius(integerBits: Int, leftShift: Int, totalSignedBits: Int = 31) -> Int32 {
+        let maxRescaled = Double((1 << integerBits) - 1) * Double(Int64(1) << (totalSignedBits - integerBits)) / Double(Int64(1) << leftShift)
+        return Int32(clamping: Int64(maxRescaled.rounded(.down)))
+    }
+}
+
+/// Integer clamp range of a fused activation on a quantized output
+/// (`CalculateActivationRangeQuantized`).
+extension FusedActivation {
+    func quantizedRange(scale: Float, zeroPoint: Int32, qmin: Int32, qmax: Int32) -> (min: Int32, max: Int32) {
+        func quantize(_ f: Float) -> Int32 {
+            let q = Int64(zeroPoint) + Int64(FixedPoint.roundToInt32(f / scale))
+            return Int32(clamping: q)
+        }
+        switch self {
+        case .relu: return (max(qmin, quantize(0)), qmax)
+        case .relu6: return (max(qmin, quantize(0)), min(qmax, quantize(6)))
+        case .reluN1To1: return (max(qmin, quantize(-1)), min(qmax, quantize(1)))
+        default: return (qmin, qmax)
+        }
+    }
+}

@@ -1,0 +1,84 @@
+/// Quantized FULLY_CONNECTED: int8 with per-tensor or per-channel (axis 0)
+/// weights, uint8 per-tensor; `reference_integer_ops::FullyConnected`.
+/// Per-tensor multipliers use float(in·w)/out like TFLite's
+/// `GetQuantizedConvolutionMultipler`.
+enum FullyConnectedInt8 {
+    static func prepare(_ ctx: PrepareContext, _ p: FullyConnected.Parameters) throws -> Kernel {
+        let input = try ctx.input(0), weights = try ctx.input(1)
+        let q = try ConvolutionQuantization(
+            ctx: ctx, input: input, filter: weights, bias: ctx.optionalInput(2), output: ctx.output(0),
+            channelAxis: 0, channels: p.outputDepth, activation: p.activation, perTensorUsesFloatProduct: true)
+        switch input.type {
+        case .int8: return FullyConnectedQuantizedKernel(Int8.self, ctx: ctx, p, q)
+        case .uint8: return FullyConnectedQuantizedKernel(UInt8.self, ctx: ctx, p, q)
+        default: throw ctx.error("input type \(input.type) is not supported")
+        }
+    }
+}
+
+/// Tiles are batch rows.
+final class FullyConnectedQuantizedKernel: Kernel {
+    /// Int8 elements (else UInt8).
+    let signed: Bool
+    let p: FullyConnected.Parameters
+    let q: ConvolutionQuantization
+    let inputIndex: Int, weightsIndex: Int, biasIndex: Int?, outputIndex: Int
+    var input: UnsafeRawPointer!
+    var weights: UnsafeRawPointer!
+    var bias: UnsafePointer<Int32>?
+    var output: UnsafeMutableRawPointer!
+
+    init<T: QuantizedElement>(_ type: T.Type, ctx: PrepareContext, _ p: FullyConnected.Parameters, _ q: ConvolutionQuantization) {
+        signed = T.self == Int8.self
+        self.p = p
+        self.q = q
+        inputIndex = ctx.node.inputs[0]
+        weightsIndex = ctx.node.inputs[1]
+        biasIndex = ctx.hasInput(2) ? ctx.node.inputs[2] : nil
+        outputIndex = ctx.node.outputs[0]
+    }
+
+    var tileCount: Int { p.batches }
+    var cost: Int { p.batches * p.inputDepth * p.outputDepth }
+
+    func bind(_ memory: TensorMemory) {
+        input = UnsafeRawPointer(memory.raw(inputIndex))
+        weights = UnsafeRawPointer(memory.raw(weightsIndex))
+        bias = biasIndex.map { UnsafePointer(memory.pointer($0, as: Int32.self)) }
+        output = memory.raw(outputIndex)
+    }
+
+    /// Class methods reached through the `Kernel` protocol are not
+    /// specialised; dispatching to a generic function with a concrete type
+    /// is, so the loops below run on Int8/UInt8 directly.
+    func run(tiles: Range<Int>, worker: Int) {
+        if signed { compute(tiles: tiles, worker: worker, Int8.self) } else { compute(tiles: tiles, worker: worker, UInt8.self) }
+    }
+
+    private func compute<E: QuantizedElement>(tiles: Range<Int>, worker: Int, _: E.Type) {
+        let input = UnsafePointer<E>(OpaquePointer(self.input!))
+        let weights = UnsafePointer<E>(OpaquePointer(self.weights!))
+        let output = UnsafeMutablePointer<E>(OpaquePointer(self.output!))
+        let k = p.inputDepth, n = p.outputDepth
+        let inOff = q.inputOffset, fOff = q.filterOffset, outOff = q.outputOffset
+        let lo = q.activationMin, hi = q.activationMax
+        q.multipliers.withUnsafeBufferPointer { multipliers in
+            q.shifts.withUnsafeBufferPointer { shifts in
+                for b in tiles {
+                    let x = input + b &* k
+                    let y = output + b &* n
+                    for o in 0..<n {
+                        let w = weights + o &* k
+                        var acc: Int32 = 0
+                        for i in 0..<k {
+                            acc &+= (Int32(truncatingIfNeeded: w[i]) &+ fOff) &* (Int32(truncatingIfNeeded: x[i]) &+ inOff)
+                        }
+                        if let bias { acc &+= bias[o] }
+                        acc = FixedPoint.multiplyByQuantizedMultiplier(acc, multipliers[o], shifts[o]) &+ outOff
+                        y[o] = E(truncatingIfNeeded: min(max(acc, lo), hi))
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+/// Quantized MAX_POOL_2D / AVERAGE_POOL_2D (int8 / uint8), TFLite's
+/// reference kernels: max of in-bounds taps, or the int32 sum of in-bounds
+/// taps divided by their count rounding half away from zero; then the
+/// activation clamp. Input and output share scale and zero point.
+enum Pool2DInt8 {
+    static func prepare(_ ctx: PrepareContext, _ p: Pool2D.Parameters) throws -> Kernel {
+        let input = try ctx.input(0), output = ctx.output(0)
+        try ctx.require(output, type: input.type, "output")
+        let qi = try ctx.quantization(input, "input"), qo = try ctx.quantization(output, "output")
+        guard qi.scale == qo.scale, qi.zeroPoint == qo.zeroPoint else {
+            throw ctx.error("input quantization (\(qi.scale), \(qi.zeroPoint)) differs from the output's (\(qo.scale), \(qo.zeroPoint))")
+        }
+        let limits = ctx.quantizedLimits(input.type)
+        let range = p.activation.quantizedRange(scale: qo.scale, zeroPoint: qo.zeroPoint, qmin: limits.min, qmax: limits.max)
+        switch input.type {
+        case .int8: return Pool2DQuantizedKernel(Int8.self, ctx: ctx, p, range)
+        case .uint8: return Pool2DQuantizedKernel(UInt8.self, ctx: ctx, p, range)
+        default: throw ctx.error("input type \(input.type) is not supported")
+        }
+    }
+}
+
+/// Tiles are output rows.
+final class Pool2DQuantizedKernel: Kernel {
+    /// Int8 elements (else UInt8).
+    let signed: Bool
+    let p: Pool2D.Parameters
+    let low: Int32, high: Int32
+    let inputIndex: Int, outputIndex: Int
+    var input: UnsafeRawPointer!
+    var output: UnsafeMutableRawPointer!
+
+    init<T: QuantizedElement>(_ type: T.Type, ctx: PrepareContext, _ p: Pool2D.Parameters, _ range: (min: Int32, max: Int32)) {
+        signed = T.self == Int8.self
+        self.p = p
+        (low, high) = range
+        inputIndex = ctx.node.inputs[0]
+        outputIndex = ctx.node.outputs[0]
+    }
+
+    var tileCount: Int { p.geometry.batches * p.geometry.outputHeight }
+    var cost: Int { p.geometry.batches * p.geometry.outputHeight * p.geometry.outputWidth * p.channels * p.geometry.filterHeight * p.geometry.filterWidth }
+
+    func bind(_ memory: TensorMemory) {
+        input = UnsafeRawPointer(memory.raw(inputIndex))
+        output = memory.raw(outputIndex)
+    }
+
+    /// Class methods reached through the `Kernel` protocol are not
+    /// specialised; dispatching to a generic function with a concrete type
+    /// is, so the loops below run on Int8/UInt8 directly.
+    func run(tiles: Range<Int>, worker: Int) {
+        if signed { compute(tiles: tiles, worker: worker, Int8.self) } else { compute(tiles: tiles, worker: worker, UInt8.self) }
+    }
+
+    private func compute<E: QuantizedElement>(tiles: Range<Int>, worker: Int, _: E.Type) {
+        let input = UnsafePointer<E>(OpaquePointer(self.input!))
+        let output = UnsafeMutablePointer<E>(OpaquePointer(self.output!))
+        let g = p.geometry, c = p.channels
+        let lo = low, hi = high
+        let isMax = p.kind == .max
+        for tile in tiles {
+            let b = tile / g.outputHeight, oy = tile % g.outputHeight
+            let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
+            var out = output + tile &* g.outputWidth &* c
+            let y0 = oy &* g.strideHeight &- g.padTop
+            let yStart = max(y0, 0), yEnd = max(min(y0 &+ g.filterHeight, g.inputHeight), yStart)
+            for ox in 0..<g.outputWidth {
+                let x0 = ox &* g.strideWidth &- g.padLeft
+                let xStart = max(x0, 0), xEnd = max(min(x0 &+ g.filterWidth, g.inputWidth), xStart)
+                let count = Int32(truncatingIfNeeded: (yEnd &- yStart) &* (xEnd &- xStart))
+                for ch in 0..<c {
+                    var acc: Int32 = isMax ? Int32(E.min) : 0
+                    for iy in yStart..<yEnd {
+                        for ix in xStart..<xEnd {
+                            let v = Int32(truncatingIfNeeded: inputBatch[(iy &* g.inputWidth &+ ix) &* c &+ ch])
+                            if isMax { acc = max(acc, v) } else { acc &+= v }
+                        }
+                    }
+                    if !isMax {
+                        // TFLite rejects an empty window at run time; we output the zero sum.
+                        if count > 0 {
+                            acc = acc > 0 ? (acc &+ count / 2) / count : (acc &- count / 2) / count
+                        }
+                    }
+                    out[ch] = E(truncatingIfNeeded: min(max(acc, lo), hi))
+                }
+                out += c
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+/// The integer arithmetic of a quantized binary element-wise op.
+enum QuantizedBinaryArithmetic {
+    /// ADD (`reference_integer_ops::Add`): both inputs shifted left by
+    /// `leftShift`, rescaled to a common scale, summed, rescaled to the output.
+    case add(leftShift: Int, multiplier1: Int32, shift1: Int, multiplier2: Int32, shift2: Int, outputMultiplier: Int32, outputShift: Int)
+    /// MUL (`reference_integer_ops::Mul`): product of offset inputs rescaled.
+    case mul(outputMultiplier: Int32, outputShift: Int)
+}
+
+/// Quantized binary element-wise kernel with broadcasting (int8 / uint8).
+/// Tiles are rows of the innermost output dimension (blocks when elementwise).
+final class QuantizedBinaryKernel: Kernel {
+    /// Int8 elements (else UInt8).
+    let signed: Bool
+    let shape: BroadcastShape
+    let arithmetic: QuantizedBinaryArithmetic
+    let offset1: Int32, offset2: Int32, outputOffset: Int32
+    let activationMin: Int32, activationMax: Int32
+    let aIndex: Int, bIndex: Int, outputIndex: Int
+    var a: UnsafeRawPointer!
+    var b: UnsafeRawPointer!
+    var output: UnsafeMutableRawPointer!
+    static var blockSize: Int { 4096 }
+
+    init<T: QuantizedElement>(_ type: T.Type, ctx: PrepareContext, shape: BroadcastShape, arithmetic: QuantizedBinaryArithmetic,
+         offset1: Int32, offset2: Int32, outputOffset: Int32, activation: (min: Int32, max: Int32)) {
+        signed = T.self == Int8.self
+        self.shape = shape
+        self.arithmetic = arithmetic
+        self.offset1 = offset1
+        self.offset2 = offset2
+        self.outputOffset = outputOffset
+        (activationMin, activationMax) = activation
+        aIndex = ctx.node.inputs[0]
+        bIndex = ctx.node.inputs[1]
+        outputIndex = ctx.node.outputs[0]
+    }
+
+    var tileCount: Int {
+        shape.isElementwise ? (shape.elementCount + Self.blockSize - 1) / Self.blockSize : shape.rowCount
+    }
+    var cost: Int { shape.elementCount * 4 }
+
+    func bind(_ memory: TensorMemory) {
+        a = UnsafeRawPointer(memory.raw(aIndex))
+        b = UnsafeRawPointer(memory.raw(bIndex))
+        output = memory.raw(outputIndex)
+    }
+
+    @inline(__always)
+    private func apply<E: QuantizedElement>(_: E.Type, _ x: E, _ y: E) -> E {
+        let v1 = Int32(truncatingIfNeeded: x) &+ offset1
+        let v2 = Int32(truncatingIfNeeded: y) &+ offset2
+        var r: Int32
+        switch arithmetic {
+        case let .add(leftShift, m1, s1, m2, s2, mo, so):
+            let scaled1 = FixedPoint.multiplyByQuantizedMultiplierSmallerThanOne(v1 &* (1 &<< Int32(leftShift)), m1, s1)
+            let scaled2 = FixedPoint.multiplyByQuantizedMultiplierSmallerThanOne(v2 &* (1 &<< Int32(leftShift)), m2, s2)
+            r = FixedPoint.multiplyByQuantizedMultiplierSmallerThanOne(scaled1 &+ scaled2, mo, so) &+ outputOffset
+        case let .mul(mo, so):
+            r = FixedPoint.multiplyByQuantizedMultiplier(v1 &* v2, mo, so) &+ outputOffset
+        }
+        r = min(max(r, activationMin), activationMax)
+        return E(truncatingIfNeeded: r)
+    }
+
+    /// Class methods reached through the `Kernel` protocol are not
+    /// specialised; dispatching to a generic function with a concrete type
+    /// is, so the loops below run on Int8/UInt8 directly.
+    func run(tiles: Range<Int>, worker: Int) {
+        if signed { compute(tiles: tiles, worker: worker, Int8.self) } else { compute(tiles: tiles, worker: worker, UInt8.self) }
+    }
+
+    private func compute<E: QuantizedElement>(tiles: Range<Int>, worker: Int, _: E.Type) {
+        let a = UnsafePointer<E>(OpaquePointer(self.a!))
+        let b = UnsafePointer<E>(OpaquePointer(self.b!))
+        let output = UnsafeMutablePointer<E>(OpaquePointer(self.output!))
+        if shape.isElementwise {
+            let n = shape.elementCount
+            for tile in tiles {
+                let start = tile &* Self.blockSize, end = min(start &+ Self.blockSize, n)
+                for i in start..<end { output[i] = apply(E.self, a[i], b[i]) }
+            }
+            return
+        }
+        let length = shape.rowLength
+        let sa = shape.stridesA[BroadcastShape.maxRank - 1], sb = shape.stridesB[BroadcastShape.maxRank - 1]
+        for row in tiles {
+            let (oa, ob) = shape.rowOffsets(row)
+            let pa = a + oa, pb = b + ob, out = output + row &* length
+            for i in 0..<length { out[i] = apply(E.self, pa[i &* sa], pb[i &* sb]) }
+        }
+    }
+}
+
+extension QuantizedBinaryKernel {
+    /// A kernel for the element type of input 0 (int8 or uint8).
+    static func make(ctx: PrepareContext, type: TensorType, shape: BroadcastShape, arithmetic: QuantizedBinaryArithmetic,
+                     offset1: Int32, offset2: Int32, outputOffset: Int32, activation: (min: Int32, max: Int32)) throws -> Kernel {
+        switch type {
+        case .int8:
+            return QuantizedBinaryKernel(Int8.self, ctx: ctx, shape: shape, arithmetic: arithmetic, offset1: offset1, offset2: offset2, outputOffset: outputOffset, activation: activation)
+        case .uint8:
+            return QuantizedBinaryKernel(UInt8.self, ctx: ctx, shape: shape, arithmetic: arithmetic, offset1: offset1, offset2: offset2, outputOffset: outputOffset, activation: activation)
+        default:
+            throw ctx.error("input type \(type) is not supported")
+        }
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import XCTest
+@testable import TFLiteEngine
+
+/// Full-integer quantized inference, bit-exact against TFLite Micro's
+/// reference kernels (fixtures from tools/make_int8_fixtures.py).
+final class QuantizedTests: XCTestCase {
+    func testInt8OpFixturesMatchTFLiteMicroBitExact() throws {
+        try Fixtures.check("ops/int8", defaultTolerance: 0)
+    }
+
+    /// Legacy uint8 models (asymmetric per-tensor weights), rewritten from
+    /// int8 ones by tools/make_uint8_fixtures.py; expected values from
+    /// LiteRT's reference kernels (TFLite Micro has no uint8 kernels).
+    func testUInt8OpFixturesMatchLiteRTReferenceBitExact() throws {
+        try Fixtures.check("ops/uint8", defaultTolerance: 0)
+    }
+
+    /// Quantization parameters TFLite rejects are rejected at prepare with a
+    /// typed error naming the problem (tools/make_int8_fixtures.py --invalid).
+    func testInvalidQuantizationIsRejected() throws {
+        struct Entry: Decodable { let name: String; let error: String }
+        struct Manifest: Decodable { let invalid: [Entry] }
+        let dir = Fixtures.directory("ops/int8_invalid")
+        let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: dir.appendingPathComponent("manifest.json")))
+        XCTAssertFalse(manifest.invalid.isEmpty)
+        for entry in manifest.invalid {
+            do {
+                let interpreter = try Interpreter(modelPath: dir.appendingPathComponent(entry.name + ".tflite").path)
+                try interpreter.allocateTensors()
+                XCTFail("\(entry.name): accepted")
+            } catch {
+                XCTAssertTrue("\(error)".contains(entry.error), "\(entry.name): \(error)")
+            }
+        }
+    }
+
+    /// MobileNetV2 (alpha 0.35, 96×96) full-integer int8, whole model.
+    func testMobileNetV2Int8MatchesTFLiteMicroBitExact() throws {
+        try Fixtures.check("models_int8", defaultTolerance: 0)
+    }
+
+    // MARK: Fixed-point arithmetic (values checked by hand against the C++ definitions)
+
+    func testQuantizeMultiplier() {
+        func q(_ m: Double) -> [Int] { let r = FixedPoint.quantizeMultiplier(m); return [Int(r.multiplier), r.shift] }
+        XCTAssertEqual(q(0), [0, 0])
+        XCTAssertEqual(q(0.5), [1 << 30, 0])
+        XCTAssertEqual(q(0.75), [1_610_612_736, 0])
+        XCTAssertEqual(q(1.0), [1 << 30, 1])
+        XCTAssertEqual(q(2.5), [1_342_177_280, 2])
+        XCTAssertEqual(q(0.1), [1_717_986_918, -3])  // 0.8·2^31 = 1717986918.4 → down
+        XCTAssertEqual(q(1.0 / 3.0), [1_431_655_765, -1])  // 1431655765.33
+        // Mantissa rounding up to 2^31 renormalises to (2^30, shift + 1).
+        XCTAssertEqual(q(0.9999999999), [1 << 30, 1])
+        // Rounding half away from zero: 0.5 + 2^-32 has mantissa·2^31 = 2^30 + 0.5.
+        XCTAssertEqual(q(0.5 + 0x1p-32), [(1 << 30) + 1, 0])
+        // Smallest representable shift, then flush to zero below 2^-32.
+        XCTAssertEqual(q(0x1p-31), [1 << 30, -30])
+        XCTAssertEqual(q(0x1.8p-32), [1_610_612_736, -31])
+        XCTAssertEqual(q(0x1p-33), [0, 0])
+        XCTAssertEqual(q(1e-10), [0, 0])
+        XCTAssertNil(FixedPoint.quantizeMultiplierSmallerThanOne(1.0))
+        XCTAssertNil(FixedPoint.quantizeMultiplierSmallerThanOne(0))
+        XCTAssertEqual(FixedPoint.quantizeMultiplierSmallerThanOne(0.25).map { [Int($0.multiplier), $0.shift] }, [1 << 30, -1])
+        XCTAssertNil(FixedPoint.quantizeMultiplierGreaterThanOne(0.5))
+        XCTAssertEqual(FixedPoint.quantizeMultiplierGreaterThanOne(3.0).map { [Int($0.multiplier), $0.shift] }, [1_610_612_736, 2])
+    }
+
+    func testSaturatingRoundingDoublingHighMul() {
+        typealias F = FixedPoint
+        XCTAssertEqual(F.saturatingRoundingDoublingHighMul(1 << 30, 1 << 30), 1 << 29)
+        XCTAssertEqual(F.saturatingRoundingDoublingHighMul(-(1 << 30), 1 << 30), -(1 << 29))
+        // 3 · 0.5 = 1.5 → 2; −1.5 → −1 (the negative nudge 1 − 2^30 plus truncating division).
+        XCTAssertEqual(F.saturatingRoundingDoublingHighMul(3, 1 << 30), 2)
+        XCTAssertEqual(F.saturatingRoundingDoublingHighMul(-3, 1 << 30), -1)
+        XCTAssertEqual(F.saturatingRoundingDoublingHighMul(5, 1 << 30), 3)
+        XCTAssertEqual(F.saturatingRoundingDoublingHighMul(-5, 1 << 30), -2)
+        // The one overflowing case saturates.
+        XCTAssertEqual(F.saturatingRoundingDoublingHighMul(.min, .min), .max)
+        XCTAssertEqual(F.saturatingRoundingDoublingHighMul(.min, .max), -Int32.max)
+        XCTAssertEqual(F.saturatingRoundingDoublingHighMul(.max, .max), .max - 1)
+    }
+
+    func testRoundingDivideByPOT() {
+        typealias F = FixedPoint
+        XCTAssertEqual(F.roundingDivideByPOT(5, 1), 3)    // 2.5 → 3
+        XCTAssertEqual(F.roundingDivideByPOT(-5, 1), -3)  // −2.5 → −3 (away from zero)
+        XCTAssertEqual(F.roundingDivideByPOT(4, 1), 2)
+        XCTAssertEqual(F.roundingDivideByPOT(-4, 1), -2)
+        XCTAssertEqual(F.roundingDivideByPOT(6, 2), 2)    // 1.5 → 2
+        XCTAssertEqual(F.roundingDivideByPOT(-6, 2), -2)  // −1.5 → −2
+        XCTAssertEqual(F.roundingDivideByPOT(-5, 2), -1)  // −1.25 → −1
+        XCTAssertEqual(F.roundingDivideByPOT(-7, 2), -2)  // −1.75 → −2
+        XCTAssertEqual(F.roundingDivideByPOT(123, 0), 123)
+        XCTAssertEqual(F.roundingDivideByPOT(.max, 31), 1)
+        XCTAssertEqual(F.roundingDivideByPOT(.min, 31), -1)
+    }
+
+    func testMultiplyByQuantizedMultiplierDoubleRounding() {
+        typealias F = FixedPoint
+        XCTAssertEqual(F.multiplyByQuantizedMultiplier(100, 1 << 30, 0), 50)
+        XCTAssertEqual(F.multiplyByQuantizedMultiplier(3, 1 << 30, 0), 2)    // 1.5 → 2
+        XCTAssertEqual(F.multiplyByQuantizedMultiplier(-3, 1 << 30, 0), -1)  // −1.5 → −1
+        // Double rounding: 5 · 0.25 = 1.25, but SRDHM gives 3 (2.5 → 3) and then 3/2 = 1.5 → 2.
+        XCTAssertEqual(F.multiplyByQuantizedMultiplier(5, 1 << 30, -1), 2)
+        XCTAssertEqual(F.multiplyByQuantizedMultiplier(-5, 1 << 30, -1), -1)  // SRDHM −2.5 → −2, −2/2 = −1
+        XCTAssertEqual(F.multiplyByQuantizedMultiplier(1000, 1_717_986_918, -3), 100)
+        XCTAssertEqual(F.multiplyByQuantizedMultiplier(3, 1 << 30, 2), 6)     // left shift first
+        XCTAssertEqual(F.multiplyByQuantizedMultiplier(.min, .min, 0), .max)
+        XCTAssertEqual(F.multiplyByQuantizedMultiplierSmallerThanOne(-5, 1 << 30, -1), -1)
+        XCTAssertEqual(F.multiplyByQuantizedMultiplierGreaterThanOne(3, 1 << 30, 2), 6)
+        XCTAssertEqual(F.saturatingShiftLeft(1 << 29, 2), .max)
+        XCTAssertEqual(F.saturatingShiftLeft(-(1 << 29) - 1, 2), .min)
+        XCTAssertEqual(F.saturatingShiftLeft(-3, 2), -12)
+    }
+
+    func testActivationRangeRoundsHalfAwayFromZero() {
+        func r(_ a: FusedActivation, _ s: Float, _ z: Int32) -> [Int32] {
+            let v = a.quantizedRange(scale: s, zeroPoint: z, qmin: -128, qmax: 127); return [v.min, v.max]
+        }
+        XCTAssertEqual(r(.none, 0.1, 5), [-128, 127])
+        XCTAssertEqual(r(.relu, 0.1, 5), [5, 127])
+        XCTAssertEqual(r(.relu6, 6.0 / 255, -128), [-128, 127])
+        XCTAssertEqual(r(.relu6, 4, 3), [3, 5])            // 6/4 = 1.5 → 2
+        XCTAssertEqual(r(.reluN1To1, 2, 0), [-1, 1])       // ∓0.5 → ∓1
+        XCTAssertEqual(r(.reluN1To1, 0.001, 0), [-128, 127])
+    }
+
+    func testGemmlowpTranscendentals() {
+        typealias F = FixedPoint
+        let one = 2_147_483_648.0
+        XCTAssertEqual(F.expOnNegativeValues(0, integerBits: 5), .max)
+        for x in [-0.125, -0.25, -1.0, -2.5, -7.0, -15.9] {
+            let raw = Int32(x * Double(1 << 26))
+            let e = Double(F.expOnNegativeValues(raw, integerBits: 5)) / one
+            XCTAssertEqual(e, Foundation.exp(x), accuracy: 1e-6, "exp(\(x))")  // gemmlowp Taylor/barrel approximation
+        }
+        XCTAssertEqual(F.expOnNegativeValues(Int32(-33.0 * Double(1 << 23)), integerBits: 8), 0)  // below −32 → 0
+        for x in [0.0, 0.25, 0.5, 0.999] {
+            let r = Double(F.oneOverOnePlusXForXIn01(Int32(x * one))) / one
+            XCTAssertEqual(r, 1 / (1 + x), accuracy: 1e-8, "1/(1+\(x))")
+        }
+        // 3.0 in Q12.19: 1/3 = 0.666… · 2^-1.
+        let (scale, bits) = F.reciprocal(3 << 19, integerDigits: 12)
+        XCTAssertEqual(bits, 1)
+        XCTAssertEqual(Double(scale) / one, 2.0 / 3.0, accuracy: 1e-8)
+        XCTAssertEqual(F.logistic(0, integerBits: 4), 1 << 30)
+        for x in [-6.0, -1.0, 0.5, 3.0] {
+            let raw = Int32(x * Double(1 << 27))
+            XCTAssertEqual(Double(F.logistic(raw, integerBits: 4)) / one, 1 / (1 + Foundation.exp(-x)), accuracy: 1e-7, "σ(\(x))")
+        }
+        XCTAssertEqual(F.inputRadius(integerBits: 5, leftShift: 20), 1984)  // ⌊31·2^26 / 2^20⌋
+        XCTAssertEqual(F.inputRadius(integerBits: 4, leftShift: 25), 60)   // ⌊15·2^27 / 2^25⌋
+    }
+}

@@ -1,0 +1,604 @@
+#!/usr/bin/env python3
+"""Generate full-integer (int8) single-op fixtures checked against TFLite Micro.
+
+Every case is a tiny TensorFlow function (constant weights drawn from a fixed
+seed) converted with full-integer post-training quantization:
+
+    optimizations = [DEFAULT], representative_dataset = random normal inputs,
+    supported_ops = [TFLITE_BUILTINS_INT8],
+    inference_input_type = inference_output_type = tf.int8
+
+The converted model is checked to contain exactly the intended op sequence and
+options.  Inputs are random int8 values over the whole range; expected outputs
+come from TFLite Micro's interpreter (``tflite_micro.runtime``, reference
+kernels) and the manifest entries carry ``"tolerance": 0``,
+``"reference": "tflite-micro"``.
+
+A few cases edit the converted flatbuffer (SOFTMAX beta, a MEAN whose output
+quantization equals its input's) -- still run through TFLite Micro for the
+expected values.
+
+Output: Tests/TFLiteEngineTests/Fixtures/ops/int8/
+
+Usage:
+    python3 tools/make_int8_fixtures.py [--only NAME] [--list] [--clean]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import fixturelib as fl  # noqa: E402
+
+fl.quiet_tf()
+
+DEFAULT_OUT = fl.FIXTURES_ROOT / "ops" / "int8"
+
+
+def _tf():
+    import tensorflow as tf
+
+    return tf
+
+
+@dataclass
+class Case:
+    name: str
+    op: str
+    # build(rng) -> (fn, [input shapes])
+    build: Callable[[np.random.Generator], tuple[Callable, list]]
+    expected: list[tuple[str, dict[str, Any]]]
+    input_scales: list[float] | None = None   # std of the representative data per input
+    float_io: bool = False                    # keep float32 model inputs/outputs (QUANTIZE/DEQUANTIZE)
+    patch: Callable[[Any], None] | None = None
+    checks: list[Callable[[bytes], None]] = field(default_factory=list)
+    int8_inputs: Callable[[np.random.Generator, list], list] | None = None
+
+
+ACTS = {
+    "NONE": lambda y: y,
+    "RELU": lambda y: _tf().nn.relu(y),
+    "RELU6": lambda y: _tf().nn.relu6(y),
+}
+
+
+def he(rng, shape, fan_in):
+    return (rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)).astype(np.float32)
+
+
+def bias(rng, n):
+    return rng.normal(0.0, 0.3, n).astype(np.float32)
+
+
+# ------------------------------------------------------------------ cases
+
+def conv2d(k=3, s=1, d=1, pad="SAME", act="NONE", shape=(1, 9, 11, 3), cout=6):
+    name = f"conv2d_{k}x{k}_s{s}{'_d%d' % d if d > 1 else ''}_{pad.lower()}_{act.lower()}"
+
+    def build(rng):
+        tf = _tf()
+        w = he(rng, (k, k, shape[-1], cout), k * k * shape[-1])
+        b = bias(rng, cout)
+
+        def fn(x):
+            y = tf.nn.conv2d(x, w, strides=[1, s, s, 1], padding=pad, dilations=[1, d, d, 1])
+            return ACTS[act](tf.nn.bias_add(y, b))
+
+        return fn, [shape]
+
+    return Case(name, "CONV_2D", build, [("CONV_2D", dict(padding=pad, strideH=s, strideW=s, dilationHFactor=d,
+                                                          fusedActivationFunction=act))],
+                input_scales=[2.0 if act == "RELU6" else 1.0])
+
+
+def depthwise(k=3, m=1, s=1, pad="SAME", act="NONE", shape=(1, 9, 11, 4)):
+    name = f"depthwise_conv2d_{k}x{k}_m{m}_s{s}_{pad.lower()}_{act.lower()}"
+
+    def build(rng):
+        tf = _tf()
+        w = he(rng, (k, k, shape[-1], m), k * k)
+        b = bias(rng, shape[-1] * m)
+
+        def fn(x):
+            y = tf.nn.depthwise_conv2d(x, w, strides=[1, s, s, 1], padding=pad)
+            return ACTS[act](tf.nn.bias_add(y, b))
+
+        return fn, [shape]
+
+    return Case(name, "DEPTHWISE_CONV_2D", build,
+                [("DEPTHWISE_CONV_2D", dict(padding=pad, strideH=s, depthMultiplier=m, fusedActivationFunction=act))],
+                input_scales=[2.0 if act == "RELU6" else 1.0])
+
+
+def fully_connected(per_channel=True, act="NONE", batch=2, features=12, units=7):
+    name = f"fully_connected_{batch}x{features}_{units}_{'per_channel' if per_channel else 'per_tensor'}_{act.lower()}"
+
+    def build(rng):
+        tf = _tf()
+        w = he(rng, (features, units), features)
+        # Very different column norms make per-channel scales visibly differ.
+        w *= np.linspace(0.2, 3.0, units, dtype=np.float32)[None, :]
+        b = bias(rng, units)
+
+        def fn(x):
+            return ACTS[act](tf.matmul(x, w) + b)
+
+        return fn, [(batch, features)]
+
+    def check(model):
+        m = fl.parse_model(model)
+        sg = m.subgraphs[0]
+        fc = [op for op in sg.operators if op.opcodeIndex is not None]
+        for op in fc:
+            w = sg.tensors[op.inputs[1]]
+            n = len(w.quantization.scale)
+            if per_channel and n <= 1 or not per_channel and n != 1:
+                raise AssertionError(f"{name}: weights have {n} scales")
+
+    c = Case(name, "FULLY_CONNECTED", build, [("FULLY_CONNECTED", dict(fusedActivationFunction=act))], checks=[check])
+    c.per_channel_dense = per_channel
+    return c
+
+
+def binary(op, shapes, act="NONE", scales=(1.0, 3.0)):
+    a, b = shapes
+    tag = "_".join("x".join(map(str, s)) for s in shapes)
+    name = f"{op.lower()}_{tag}_{act.lower()}"
+
+    def build(rng):
+        tf = _tf()
+
+        def fn(x, y):
+            z = x + y if op == "ADD" else x * y
+            return ACTS[act](z)
+
+        return fn, [a, b]
+
+    return Case(name, op, build, [(op, dict(fusedActivationFunction=act))], input_scales=list(scales))
+
+
+def binary_const(op, shape, act="NONE"):
+    name = f"{op.lower()}_{'x'.join(map(str, shape))}_const_channel_{act.lower()}"
+
+    def build(rng):
+        tf = _tf()
+        c = rng.normal(0.5, 1.0, shape[-1]).astype(np.float32)
+
+        def fn(x):
+            z = x + c if op == "ADD" else x * c
+            return ACTS[act](z)
+
+        return fn, [shape]
+
+    return Case(name, op, build, [(op, dict(fusedActivationFunction=act))], input_scales=[2.0])
+
+
+def pool(kind, f=2, s=2, pad="VALID", act="NONE", shape=(1, 9, 11, 3)):
+    op = {"max": "MAX_POOL_2D", "avg": "AVERAGE_POOL_2D"}[kind]
+    name = f"{'max' if kind == 'max' else 'average'}_pool2d_{f}x{f}_s{s}_{pad.lower()}_{act.lower()}"
+
+    def build(rng):
+        tf = _tf()
+        p = tf.nn.max_pool2d if kind == "max" else tf.nn.avg_pool2d
+
+        def fn(x):
+            return ACTS[act](p(x, ksize=[f, f], strides=[s, s], padding=pad))
+
+        return fn, [shape]
+
+    return Case(name, op, build, [(op, dict(padding=pad, strideH=s, filterHeight=f, fusedActivationFunction=act))],
+                input_scales=[3.0])
+
+
+def mean(axes, keepdims, shape=(1, 7, 9, 5), same_quantization=False):
+    tag = "".join(map(str, axes))
+    name = f"mean_axes{tag}_{'keep' if keepdims else 'drop'}" + ("_same_quantization" if same_quantization else "")
+
+    def build(rng):
+        tf = _tf()
+
+        def fn(x):
+            return tf.reduce_mean(x, axis=list(axes), keepdims=keepdims)
+
+        return fn, [shape]
+
+    patch = None
+    if same_quantization:
+        def patch(model):
+            sg = model.subgraphs[0]
+            op = sg.operators[0]
+            src = sg.tensors[op.inputs[0]].quantization
+            dst = sg.tensors[op.outputs[0]].quantization
+            dst.scale = list(src.scale)
+            dst.zeroPoint = list(src.zeroPoint)
+
+    return Case(name, "MEAN", build, [("MEAN", dict(keepDims=keepdims))], input_scales=[2.0], patch=patch)
+
+
+def softmax(shape=(2, 10), beta=1.0, scale=2.0):
+    name = f"softmax_{'x'.join(map(str, shape))}_beta{str(beta).replace('.', 'p')}_in{str(scale).replace('.', 'p')}"
+
+    def build(rng):
+        tf = _tf()
+
+        def fn(x):
+            return tf.nn.softmax(x)
+
+        return fn, [shape]
+
+    patch = None
+    if beta != 1.0:
+        def patch(model):
+            model.subgraphs[0].operators[0].builtinOptions.beta = beta
+
+    return Case(name, "SOFTMAX", build, [("SOFTMAX", {})], input_scales=[scale], patch=patch)
+
+
+def logistic(shape=(2, 40), scale=3.0):
+    name = f"logistic_{'x'.join(map(str, shape))}_in{str(scale).replace('.', 'p')}"
+
+    def build(rng):
+        tf = _tf()
+        return (lambda x: tf.math.sigmoid(x)), [shape]
+
+    return Case(name, "LOGISTIC", build, [("LOGISTIC", {})], input_scales=[scale])
+
+
+def concat(axis, shapes, scales):
+    name = f"concatenation_axis{axis}_" + "_".join("x".join(map(str, s)) for s in shapes) + "_scales" + "_".join(
+        str(s).replace(".", "p") for s in scales)
+
+    def build(rng):
+        tf = _tf()
+
+        def fn(*xs):
+            return tf.concat(list(xs), axis=axis)
+
+        return fn, list(shapes)
+
+    return Case(name, "CONCATENATION", build, None, input_scales=list(scales))
+
+
+def pad_case(shape=(1, 5, 6, 3), paddings=((0, 0), (1, 2), (2, 1), (0, 0))):
+    name = "pad_" + "x".join(map(str, shape))
+
+    def build(rng):
+        tf = _tf()
+        return (lambda x: tf.pad(x, paddings)), [shape]
+
+    return Case(name, "PAD", build, [("PAD", {})], input_scales=[2.0])
+
+
+def reshape_case(shape=(2, 3, 4), new=(4, 6)):
+    name = "reshape_" + "x".join(map(str, shape)) + "_to_" + "x".join(map(str, new))
+
+    def build(rng):
+        tf = _tf()
+        return (lambda x: tf.reshape(x, new)), [shape]
+
+    return Case(name, "RESHAPE", build, [("RESHAPE", {})])
+
+
+def quantize_roundtrip(shape=(1, 6, 7, 3)):
+    """Float model I/O: QUANTIZE (float→int8), AVERAGE_POOL_2D, DEQUANTIZE."""
+    name = "quantize_avgpool_dequantize_" + "x".join(map(str, shape))
+
+    def build(rng):
+        tf = _tf()
+        return (lambda x: tf.nn.avg_pool2d(x, ksize=[2, 2], strides=[1, 1], padding="SAME")), [shape]
+
+    return Case(name, "QUANTIZE", build, [("QUANTIZE", {}), ("AVERAGE_POOL_2D", {}), ("DEQUANTIZE", {})],
+                input_scales=[2.0], float_io=True)
+
+
+def requantize(shape=(1, 4, 5, 6), out_scale_factor=2.5, out_zp_shift=17):
+    """int8 → int8 QUANTIZE: a PAD model whose output is re-quantized by an inserted op."""
+    name = f"quantize_int8_requantize_{'x'.join(map(str, shape))}"
+
+    def build(rng):
+        tf = _tf()
+        return (lambda x: tf.pad(x, [[0, 0], [1, 0], [0, 1], [0, 0]])), [shape]
+
+    def patch(model):
+        import ai_edge_litert.schema_py_generated as schema
+
+        sg = model.subgraphs[0]
+        out = sg.outputs[0]
+        t_old = sg.tensors[out]
+        new = schema.TensorT()
+        new.name = (t_old.name or b"out") + b"_requantized" if isinstance(t_old.name, bytes) else str(t_old.name) + "_requantized"
+        new.shape = list(t_old.shape)
+        new.type = schema.TensorType.INT8
+        new.buffer = 0
+        q = schema.QuantizationParametersT()
+        q.scale = [float(t_old.quantization.scale[0]) * out_scale_factor]
+        q.zeroPoint = [int(max(-128, min(127, t_old.quantization.zeroPoint[0] + out_zp_shift)))]
+        new.quantization = q
+        sg.tensors.append(new)
+        new_index = len(sg.tensors) - 1
+        code = schema.OperatorCodeT()
+        code.builtinCode = schema.BuiltinOperator.QUANTIZE
+        code.deprecatedBuiltinCode = schema.BuiltinOperator.QUANTIZE
+        code.version = 2
+        model.operatorCodes.append(code)
+        op = schema.OperatorT()
+        op.opcodeIndex = len(model.operatorCodes) - 1
+        op.inputs = [out]
+        op.outputs = [new_index]
+        sg.operators.append(op)
+        sg.outputs = [new_index]
+        if getattr(model, "signatureDefs", None):
+            model.signatureDefs = None
+
+    return Case(name, "QUANTIZE", build, [("PAD", {})], input_scales=[2.0], patch=patch)
+
+
+def dequantize_int16(shape=(2, 3, 5)):
+    """A lone DEQUANTIZE of an int16 tensor: the float-I/O roundtrip model cut
+    down to its last op, whose input is retyped int16 (symmetric, zp 0)."""
+    name = "dequantize_int16_" + "x".join(map(str, shape))
+
+    def build(rng):
+        tf = _tf()
+        return (lambda x: tf.nn.avg_pool2d(x, ksize=[1, 1], strides=[1, 1], padding="SAME")), [(1,) + shape]
+
+    def patch(model):
+        import ai_edge_litert.schema_py_generated as schema
+
+        sg = model.subgraphs[0]
+        deq = sg.operators[-1]
+        sg.operators = [deq]
+        t = sg.tensors[deq.inputs[0]]
+        t.type = schema.TensorType.INT16
+        t.quantization.scale = [0.0123]
+        t.quantization.zeroPoint = [0]
+        sg.inputs = [deq.inputs[0]]
+        model.signatureDefs = None
+
+    c = Case(name, "DEQUANTIZE", build, [("QUANTIZE", {}), ("AVERAGE_POOL_2D", {}), ("DEQUANTIZE", {})],
+             input_scales=[2.0], float_io=True, patch=patch)
+    c.int16_input = True
+    return c
+
+
+def all_cases() -> list[Case]:
+    cases: list[Case] = []
+    for act in ("NONE", "RELU", "RELU6"):
+        cases.append(conv2d(act=act))
+    cases += [
+        conv2d(k=3, s=2, pad="VALID", act="RELU"),
+        conv2d(k=5, s=2, pad="SAME", act="RELU6"),
+        conv2d(k=1, s=1, pad="VALID", act="NONE", cout=8),
+        conv2d(k=3, s=1, d=2, pad="SAME", act="NONE"),
+        conv2d(k=3, s=2, pad="SAME", act="NONE", shape=(2, 8, 8, 5), cout=4),
+    ]
+    for act in ("NONE", "RELU", "RELU6"):
+        cases.append(depthwise(act=act))
+    cases += [
+        depthwise(k=3, m=1, s=2, pad="VALID", act="NONE"),
+        depthwise(k=3, m=2, s=1, pad="SAME", act="RELU6", shape=(1, 8, 7, 3)),
+        depthwise(k=5, m=1, s=2, pad="SAME", act="RELU", shape=(2, 9, 9, 6)),
+    ]
+    cases += [
+        fully_connected(per_channel=True, act="NONE"),
+        fully_connected(per_channel=True, act="RELU"),
+        fully_connected(per_channel=False, act="NONE"),
+        fully_connected(per_channel=False, act="RELU6", batch=3),
+    ]
+    cases += [
+        binary("ADD", [(1, 4, 5, 3), (1, 4, 5, 3)]),
+        binary("ADD", [(1, 4, 5, 3), (1, 4, 5, 3)], act="RELU"),
+        binary("ADD", [(2, 1, 5, 3), (1, 4, 1, 3)], act="RELU6"),
+        binary("ADD", [(1, 4, 5, 3), (3,)], scales=(1.0, 0.2)),
+        binary_const("ADD", (1, 4, 5, 6)),
+        binary("MUL", [(1, 4, 5, 3), (1, 4, 5, 3)]),
+        binary("MUL", [(1, 4, 5, 3), (1, 4, 5, 3)], act="RELU"),
+        binary("MUL", [(2, 1, 5, 3), (1, 4, 1, 3)], act="RELU6"),
+        binary_const("MUL", (1, 4, 5, 6)),
+    ]
+    cases += [
+        pool("max", 2, 2, "VALID"),
+        pool("max", 3, 2, "SAME", "RELU"),
+        pool("max", 3, 1, "SAME", "RELU6"),
+        pool("avg", 2, 2, "VALID"),
+        pool("avg", 3, 2, "SAME"),
+        pool("avg", 3, 1, "SAME", "RELU6"),
+        pool("avg", 5, 3, "SAME", "RELU"),
+    ]
+    cases += [
+        mean((1, 2), True),
+        mean((1, 2), False),
+        mean((3,), True),
+        mean((1,), False, shape=(2, 6, 4)),
+        mean((1, 2), True, same_quantization=True),
+        mean((2,), False, shape=(2, 3, 7), same_quantization=True),
+    ]
+    cases += [
+        softmax((2, 10), 1.0, 2.0),
+        softmax((3, 16), 1.0, 6.0),
+        softmax((1, 2, 3, 5), 1.0, 1.0),
+        softmax((2, 10), 0.5, 3.0),
+        softmax((2, 10), 2.0, 3.0),
+        softmax((1, 300), 1.0, 10.0),
+    ]
+    cases += [logistic(), logistic((1, 4, 5, 3), 8.0), logistic((3, 7), 0.5)]
+    cases += [
+        concat(3, [(1, 3, 4, 2), (1, 3, 4, 5)], [1.0, 1.0]),
+        concat(3, [(1, 3, 4, 2), (1, 3, 4, 5)], [1.0, 4.0]),
+        concat(1, [(2, 3, 4), (2, 1, 4), (2, 2, 4)], [0.5, 2.0, 1.0]),
+    ]
+    cases += [pad_case(), reshape_case(), quantize_roundtrip(), requantize(), dequantize_int16()]
+    return cases
+
+
+# ------------------------------------------------------- invalid models
+
+def _first_op_tensor(model, which, index):
+    op = model.subgraphs[0].operators[0]
+    return model.subgraphs[0].tensors[(op.inputs if which == "in" else op.outputs)[index]]
+
+
+def _set_filter_zero_point(model):
+    q = _first_op_tensor(model, "in", 1).quantization
+    q.zeroPoint = [3] * len(q.zeroPoint)
+
+
+def _drop_last_scale(model):
+    q = _first_op_tensor(model, "in", 1).quantization
+    q.scale = list(q.scale)[:-1]
+    q.zeroPoint = list(q.zeroPoint)[:-1]
+
+
+def _wrong_quantized_dimension(model):
+    _first_op_tensor(model, "in", 1).quantization.quantizedDimension = 0
+
+
+def _softmax_output_zero_point(model):
+    _first_op_tensor(model, "out", 0).quantization.zeroPoint = [0]
+
+
+def _zero_output_scale(model):
+    _first_op_tensor(model, "out", 0).quantization.scale = [0.0]
+
+
+# name -> (base case, edit, text the engine's error must contain)
+INVALID = {
+    "conv2d_filter_zero_point_nonzero": ("conv2d_3x3_s1_same_none", _set_filter_zero_point, "zero point 0"),
+    "conv2d_scale_count_mismatch": ("conv2d_3x3_s1_same_none", _drop_last_scale, "zero points for"),
+    "depthwise_conv2d_wrong_quantized_dimension": ("depthwise_conv2d_3x3_m1_s1_same_none", _wrong_quantized_dimension,
+                                                   "zero points for"),
+    "softmax_output_zero_point": ("softmax_2x10_beta1p0_in2p0", _softmax_output_zero_point, "must be (1/256"),
+    "add_output_scale_zero": ("add_1x4x5x3_1x4x5x3_none", _zero_output_scale, "finite positive"),
+}
+
+
+def make_invalid(out: Path, seed: int) -> None:
+    """Models the engine must reject at prepare (manifest: name, error text)."""
+    cases = {c.name: c for c in all_cases()}
+    out.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for name, (base, edit, text) in INVALID.items():
+        case = cases[base]
+        rng = np.random.default_rng(fl.name_seed(seed, case.name))
+        fn, shapes = case.build(rng)
+        model = fl.patch_model(convert_int8(fn, shapes, case.input_scales, rng), edit)
+        (out / f"{name}.tflite").write_bytes(model)
+        entries.append({"name": name, "op": case.op, "error": text})
+        print(f"invalid {name}: {len(model)} B", flush=True)
+    (out / "manifest.json").write_text(json.dumps({"invalid": entries}, indent=1) + "\n")
+
+
+# ----------------------------------------------------------------- running
+
+def convert_int8(fn, shapes, scales, rng, float_io=False, per_channel_dense=None, per_channel=True) -> bytes:
+    tf = _tf()
+    specs = [tf.TensorSpec(list(s), tf.float32) for s in shapes]
+    scales = scales or [1.0] * len(shapes)
+    rep = [[(rng.standard_normal(s) * sc).astype(np.float32) for s, sc in zip(shapes, scales)] for _ in range(64)]
+    # Make sure the extremes of the range are seen.
+    rep.append([np.full(s, 3.0 * sc, np.float32) for s, sc in zip(shapes, scales)])
+    rep.append([np.full(s, -3.0 * sc, np.float32) for s, sc in zip(shapes, scales)])
+
+    def configure(conv):
+        conv.optimizations = [tf.lite.Optimize.DEFAULT]
+        conv.representative_dataset = lambda: iter(rep)
+        conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        if not float_io:
+            conv.inference_input_type = tf.int8
+            conv.inference_output_type = tf.int8
+        if not per_channel:
+            conv._experimental_disable_per_channel = True
+        if per_channel_dense is not None:
+            conv._experimental_disable_per_channel_quantization_for_dense_layers = not per_channel_dense
+
+    return fl.convert_concrete(fn, specs, configure)
+
+
+def io_types(model: bytes):
+    m = fl.parse_model(model)
+    sg = m.subgraphs[0]
+    return [sg.tensors[i] for i in sg.inputs]
+
+
+def build_case(case: Case, seed: int):
+    rng = np.random.default_rng(fl.name_seed(seed, case.name))
+    fn, shapes = case.build(rng)
+    model = convert_int8(fn, shapes, case.input_scales, rng, case.float_io, getattr(case, "per_channel_dense", None))
+    if case.expected is not None:
+        fl.assert_ops(model, case.expected, case.name)
+    else:
+        got = [o.name for o in fl.model_ops(model)]
+        if case.op not in got:
+            raise AssertionError(f"{case.name}: no {case.op} in {got}")
+    for check in case.checks:
+        check(model)
+    if case.patch is not None:
+        model = fl.patch_model(model, case.patch)
+    inputs = []
+    for t, shape in zip(io_types(model), shapes):
+        if getattr(case, "int16_input", False):
+            inputs.append(rng.integers(-32768, 32768, size=shape, dtype=np.int16))
+        elif case.float_io:
+            inputs.append((rng.standard_normal(shape) * 2.0).astype(np.float32))
+        else:
+            inputs.append(rng.integers(-128, 128, size=shape, dtype=np.int8))
+    outputs = fl.run_micro(model, inputs)
+    return model, inputs, outputs
+
+
+def save(out: Path, case: Case, model, inputs, outputs):
+    entry = fl.save_fixture(out, case.name, case.op, model, inputs, outputs, reference="tflite-micro")
+    manifest = fl.load_manifest(out)
+    for e in manifest["fixtures"]:
+        if e["name"] == case.name:
+            e["tolerance"] = 0
+    fl.write_manifest(out, manifest)
+    return entry
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    ap.add_argument("--seed", type=int, default=4321)
+    ap.add_argument("--only", action="append", default=[])
+    ap.add_argument("--list", action="store_true")
+    ap.add_argument("--clean", action="store_true")
+    ap.add_argument("--invalid", action="store_true", help="write the invalid-model fixtures (ops/int8_invalid) instead")
+    args = ap.parse_args(argv)
+    if args.invalid:
+        make_invalid(fl.FIXTURES_ROOT / "ops" / "int8_invalid", args.seed)
+        return 0
+    cases = all_cases()
+    names = [c.name for c in cases]
+    dup = {n for n in names if names.count(n) > 1}
+    if dup:
+        raise SystemExit(f"duplicate case names: {sorted(dup)}")
+    if args.only:
+        cases = [c for c in cases if any(o in c.name for o in args.only)]
+    if args.list:
+        for c in cases:
+            print(f"{c.op:20s} {c.name}")
+        return 0
+    fl.seed_everything(args.seed)
+    if args.clean:
+        fl.clean_fixture_dir(args.out)
+    t0 = time.time()
+    for case in cases:
+        model, inputs, outputs = build_case(case, args.seed)
+        save(args.out, case, model, inputs, outputs)
+        ops = [o.name for o in fl.model_ops(model)]
+        print(f"{case.op:18s} {case.name:60s} {len(model):6d} B {ops}", flush=True)
+    print(f"wrote {len(cases)} fixtures to {args.out} ({fl.dir_size(args.out) / 1024:.0f} KiB) in {time.time() - t0:.1f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
