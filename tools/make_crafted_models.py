@@ -290,5 +290,16 @@ emit("vector_length_beyond_file", "flatbuffer", byte_edit(CONV, huge_vector), "r
 emit("string_not_terminated", "flatbuffer", byte_edit(CONV, unterminated_string), "not NUL-terminated")
 emit("eight_byte_file", "flatbuffer", b"\x18\x00\x00\x00TFL3", "points past the end")
 
+# 11. Inputs found by the fuzzer (tools/fuzz.sh), kept verbatim as files in OUT.
+FOUND_BY_FUZZER = {
+    # A sparse weight whose dense shape [32, 33554480] is 4 GB: expanding it at
+    # prepare bypassed the arena limit (out of memory). Constants made at prepare
+    # now count against Interpreter.Options.maximumArenaBytes.
+    "fuzz_densify_4gb": "more than the limit",
+}
+for name, error in FOUND_BY_FUZZER.items():
+    assert (OUT / f"{name}.tflite").exists(), f"missing fuzzer regression {name}.tflite"
+    entries.append({"name": name, "class": "fuzzer", "expect": "error", "error_contains": error})
+
 (OUT / "manifest.json").write_text(json.dumps({"fixtures": entries}, indent=1) + "\n")
 print(f"wrote {len(entries)} crafted models to {OUT}")

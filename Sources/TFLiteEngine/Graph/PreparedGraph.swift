@@ -23,8 +23,13 @@ final class PreparedGraph {
         let aliasesInput: Bool
     }
 
-    init(model: Model) throws {
+    /// Largest amount of constant data prepare may create (folded outputs,
+    /// densified weights), like the arena limit for intermediate tensors.
+    let maximumConstantBytes: Int
+
+    init(model: Model, maximumConstantBytes: Int = 4 << 30) throws {
         self.model = model
+        self.maximumConstantBytes = maximumConstantBytes
         let subgraph = model.mainSubgraph
         let def = model.def
         var tensors: [TensorSlot] = []
@@ -81,6 +86,7 @@ final class PreparedGraph {
             // expanded once per model, so kernels only ever see dense data.
             if node.op != .densify {
                 for t in node.inputs where t >= 0 && tensors[t].sparsity != nil && !densifiedTensors.contains(t) {
+                    try checkConstantSize(tensors[t].byteCount, "densifying '\(tensors[t].name)' for node \(node.index) (\(node.name))")
                     let dense = try Densify.expandConstant(tensors[t], model: model, node: node)
                     tensors[t].constant = UnsafeRawPointer(dense.pointer)
                     tensors[t].constantOwner = dense
@@ -107,6 +113,12 @@ final class PreparedGraph {
     /// Evaluates a node whose inputs are all constant, once per model (the
     /// result is shared by every interpreter of the model).
     private func fold(_ node: Node, _ kernel: Kernel) throws {
+        var bytes = kernel.scratchBytesPerWorker
+        for t in node.outputs {
+            let (sum, o) = bytes.addingReportingOverflow(tensors[t].byteCount)
+            bytes = o ? Int.max : sum
+        }
+        try checkConstantSize(bytes, "folding node \(node.index) (\(node.name)) at prepare")
         let shapes = node.inputs.map { $0 >= 0 ? "\(tensors[$0].shape)" : "-" }.joined(separator: ";")
         let key = "fold-\(node.index)-\(shapes)"
         let folded = model.sharedConstants.value(for: key) { () -> FoldedOutputs in
@@ -126,6 +138,12 @@ final class PreparedGraph {
         for (i, t) in node.outputs.enumerated() {
             tensors[t].constant = UnsafeRawPointer(folded.buffers[i].pointer)
             tensors[t].constantOwner = folded
+        }
+    }
+
+    private func checkConstantSize(_ bytes: Int, _ what: String) throws {
+        guard bytes <= maximumConstantBytes else {
+            throw InterpreterError.allocationTooLarge(what: what, bytes: bytes, limit: maximumConstantBytes)
         }
     }
 

@@ -42,7 +42,8 @@ public final class Interpreter {
     public struct Options: Equatable, Hashable, Sendable {
         /// Threads for backends that use several; nil means one.
         public var threadCount: Int?
-        /// Largest arena `allocateTensors()` may create, in bytes.
+        /// Largest arena `allocateTensors()` may create, in bytes; also the
+        /// limit for constant data created at prepare (folded or densified).
         public var maximumArenaBytes: Int
 
         public init(threadCount: Int? = nil, maximumArenaBytes: Int = 4 << 30) {
@@ -84,7 +85,7 @@ public final class Interpreter {
 
     /// Prepares every operator and allocates the arena. Call once before `invoke()`.
     public func allocateTensors() throws {
-        let graph = try PreparedGraph(model: model)
+        let graph = try PreparedGraph(model: model, maximumConstantBytes: options.maximumArenaBytes)
         try graph.prepare()
         let plan = try graph.planMemory(workers: backend.workerCount)
         guard plan.totalBytes <= options.maximumArenaBytes else {
