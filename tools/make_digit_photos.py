@@ -14,7 +14,7 @@ and prints how many the small CNN reads correctly after a naive conversion
 for comparison with the Swift ``DigitPreprocessing.mnist`` (see
 ``SelectionTests``).
 
-Usage: python3 tools/make_digit_photos.py [--count 20] [--seed 7]
+Usage: python3 tools/make_digit_photos.py [--count 20] [--seed 7] [--out DIR]
 """
 from __future__ import annotations
 
@@ -78,13 +78,15 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--count", type=int, default=20)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--out", type=Path, default=OUT_DIR, help="output directory (default: the test fixtures)")
     args = ap.parse_args(argv)
+    out_dir = args.out
 
     rng = np.random.default_rng(args.seed)
     images = read_idx(DATA_DIR / "t10k-images.idx3-ubyte.gz")
     labels = read_idx(DATA_DIR / "t10k-labels.idx1-ubyte.gz")
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
-    for old in OUT_DIR.glob("*.pgm"):
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for old in out_dir.glob("*.pgm"):
         old.unlink()
     entries = []
     # two digits of each class, drawn from test images 1000..9999 (away from images/)
@@ -95,19 +97,19 @@ def main(argv=None) -> int:
         photo = render_photo(images[idx], rng)
         name = f"photo_{n:02d}_d{label}.pgm"
         h, w = photo.shape
-        (OUT_DIR / name).write_bytes(f"P5\n{w} {h}\n255\n".encode() + photo.tobytes())
+        (out_dir / name).write_bytes(f"P5\n{w} {h}\n255\n".encode() + photo.tobytes())
         entries.append({"file": name, "label": int(label), "mnist_test_index": idx, "width": w, "height": h})
-    (OUT_DIR / "manifest.json").write_text(json.dumps(
+    (out_dir / "manifest.json").write_text(json.dumps(
         {"generator": "tools/make_digit_photos.py", "seed": args.seed, "photos": entries}, indent=1) + "\n")
 
     model = (fl.REPO_ROOT / "weights" / "mnist_small_cnn.tflite").read_bytes()
     correct = 0
     for e in entries:
-        raw = np.frombuffer((OUT_DIR / e["file"]).read_bytes()[-e["width"] * e["height"]:], np.uint8)
+        raw = np.frombuffer((out_dir / e["file"]).read_bytes()[-e["width"] * e["height"]:], np.uint8)
         x = naive_28(raw.reshape(e["height"], e["width"]))[None, :, :, None].astype(np.float32)
         pred = int(np.argmax(fl.run_litert(model, [x])[0]))
         correct += int(pred == e["label"])
-    print(f"wrote {len(entries)} photos to {OUT_DIR} ({fl.dir_size(OUT_DIR)} bytes); "
+    print(f"wrote {len(entries)} photos to {out_dir} ({fl.dir_size(out_dir)} bytes); "
           f"naive resize+invert reads {correct}/{len(entries)} correctly with the small CNN")
     return 0
 

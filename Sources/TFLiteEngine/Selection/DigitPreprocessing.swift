@@ -28,9 +28,10 @@ public enum DigitPreprocessingError: Error, Equatable, Sendable {
 /// 1. **Polarity**: if the border (the outer 10% ring) is brighter than the
 ///    Otsu threshold of the whole image, the digit is dark ink on light paper:
 ///    invert, so ink is bright on dark like MNIST.
-/// 2. **Uneven lighting**: estimate the background with the median of each
-///    cell of a coarse grid (ink is sparse, so each cell's median is paper),
-///    interpolate it bilinearly and subtract it.
+/// 2. **Uneven lighting**: estimate the background with the 25th percentile
+///    of each cell of a coarse grid (paper, as ink is the bright minority),
+///    eroded by a 3×3 cell minimum (thick strokes), interpolate it bilinearly
+///    and subtract it.
 /// 3. **Denoise**: 3×3 median filter, then zero everything below half of the
 ///    Otsu threshold of the background-free image, and keep only connected ink
 ///    components with at least 10% of the largest one's area (drops specks).
@@ -38,7 +39,8 @@ public enum DigitPreprocessingError: Error, Equatable, Sendable {
 /// 5. **Scale** to fit 20×20 keeping the aspect ratio, with area averaging
 ///    (each output pixel is the mean of the input area it covers: anti-aliased).
 /// 6. **Place** in 28×28 so the centre of mass is at the centre (14, 14), and
-///    stretch the values so the brightest pixel is 1.
+///    stretch the values so the 80th percentile of the ink pixels is 1
+///    (clamped), so stroke cores saturate as in MNIST.
 public enum DigitPreprocessing {
     /// The MNIST-style 28×28 image (784 floats in [0, 1], white ink on black).
     public static func mnist(_ image: GrayImage) throws -> [Float] {
@@ -94,7 +96,10 @@ public enum DigitPreprocessing {
         for y in 0..<outH {
             for x in 0..<outW { out[(y + offY) * 28 + x + offX] = small[y * outW + x] }
         }
-        let top = out.max() ?? 0
+        // Stroke cores saturate like MNIST's: the 80th percentile of the ink becomes 1.
+        var inkValues = out.filter { $0 > 0.05 }
+        inkValues.sort()
+        let top = inkValues.isEmpty ? (out.max() ?? 0) : inkValues[inkValues.count * 4 / 5]
         if top > 0 { for i in out.indices { out[i] = min(1, out[i] / top) } }
         return out
     }
@@ -156,7 +161,10 @@ public enum DigitPreprocessing {
     }
 
     /// Subtracts a smooth background (bright ink on dark background assumed):
-    /// per-cell medians of a grid of about 6×6 cells, bilinearly interpolated.
+    /// the 25th percentile of each cell of a grid of about 6×6 cells (paper,
+    /// unless ink covers three quarters of the cell), then the minimum over
+    /// each cell's 3×3 neighbourhood (so thick strokes stay solid),
+    /// interpolated bilinearly between cell centres.
     static func subtractBackground(_ pixels: [Float], width: Int, height: Int) -> [Float] {
         let cellsX = max(1, min(6, width / 8)), cellsY = max(1, min(6, height / 8))
         var grid = [Float](repeating: 0, count: cellsX * cellsY)
@@ -166,9 +174,23 @@ public enum DigitPreprocessing {
                 for y in (cy * height / cellsY)..<((cy + 1) * height / cellsY) {
                     for x in (cx * width / cellsX)..<((cx + 1) * width / cellsX) { cell.append(pixels[y * width + x]) }
                 }
-                grid[cy * cellsX + cx] = median(&cell)
+                cell.sort()
+                grid[cy * cellsX + cx] = cell.isEmpty ? 0 : cell[cell.count / 4]
             }
         }
+        // A cell the ink fills (a thick stroke) takes the darkest of its 3×3
+        // neighbour cells: lighting changes slowly, ink does not.
+        var eroded = grid
+        for cy in 0..<cellsY {
+            for cx in 0..<cellsX {
+                var m = grid[cy * cellsX + cx]
+                for ny in max(0, cy - 1)...min(cellsY - 1, cy + 1) {
+                    for nx in max(0, cx - 1)...min(cellsX - 1, cx + 1) { m = min(m, grid[ny * cellsX + nx]) }
+                }
+                eroded[cy * cellsX + cx] = m
+            }
+        }
+        grid = eroded
         var out = pixels
         for y in 0..<height {
             // Cell centres at (c + 0.5) * size / cells.
