@@ -251,3 +251,26 @@ final class SelectionTests: XCTestCase {
         XCTAssertThrowsError(try DigitInputAdapter(shape: [1, 28, 28, 1], type: .int8, scale: 0))
     }
 }
+
+/// The CLI-facing entry points.
+final class DigitModelsTests: XCTestCase {
+    typealias F = SelectionFixtures
+
+    func testEvaluateCountsAndConfusion() throws {
+        let model = try DigitModels.load(modelPath: F.weights.appendingPathComponent("mnist_small_cnn.tflite").path)
+        var images: [[Float]] = []
+        let labels = [0, 2, 3, 5, 6, 7, 8, 9]   // the P5 sample images (1 and 4 are P2)
+        for d in labels { images.append(try F.readP5(F.repoRoot.appendingPathComponent("images/digit_\(d).pgm")).pixels) }
+        let e = try DigitModels.evaluate(model, images: images, labels: labels)
+        XCTAssertEqual(e.count, 8)
+        XCTAssertEqual(e.correct, 8)
+        XCTAssertEqual(e.confusion[3][3], 1)
+        XCTAssertThrowsError(try DigitModels.evaluate(model, images: images, labels: [1]))
+    }
+
+    func testScoreReportMentionsTheScore() {
+        let report = DigitModels.scoreReport(F.profile())
+        XCTAssertTrue(report.hasPrefix("AI score: "), report)
+        XCTAssertTrue(report.contains("int8"), report)
+    }
+}
