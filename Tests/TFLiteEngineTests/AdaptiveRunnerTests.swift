@@ -19,7 +19,7 @@ final class AdaptiveRunnerTests: XCTestCase {
                         start: String = "mid", preparation: SwitchPreparation = .inline) throws -> AdaptiveRunner {
         let policy = AdaptationPolicy(latencyBudget: .milliseconds(10), window: 10, missesToDowngrade: 6, headroomRuns: 20,
                                       headroomFraction: 0.5, cooldownRuns: 10, upgradeBackoffRuns: 100)
-        return try AdaptiveRunner(candidates: ladder(), profile: F.profile(), policy: policy, start: start,
+        return try AdaptiveRunner(candidates: ladder(), profile: F.profile(), policy: policy, start: start, costModel: F.cost,
                                   loader: loader, timer: timer, pressure: pressure, preparation: preparation)
     }
 

@@ -16,6 +16,9 @@ enum SelectionFixtures {
                       memoryBandwidthGBps: bandwidth)
     }
 
+    /// The cost model the synthetic ladders are sized for (independent of the defaults).
+    static let cost = CostModel(convEfficiency: 0.5, depthwiseEfficiency: 0.15, perOperatorOverhead: .microseconds(3))
+
     /// A synthetic candidate whose float32 cost is `megaMACs` conv MACs.
     static func candidate(_ name: String, megaMACs: Double, accuracy: Double, fileBytes: Int = 100_000,
                           variant: String = "float32") -> ModelCandidate {

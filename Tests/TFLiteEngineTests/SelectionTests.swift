@@ -145,7 +145,7 @@ final class SelectionTests: XCTestCase {
 
     func testPicksTheMostAccurateModelThatFitsAndExplainsTheOthers() throws {
         let timer = ScriptedTimer(["tiny": 0.3, "mid": 2.5, "big": 25])
-        let selector = ModelSelector(profile: F.profile(), loader: FakeLoader(), timer: timer)
+        let selector = ModelSelector(profile: F.profile(), costModel: F.cost, loader: FakeLoader(), timer: timer)
         let s = try selector.select(from: ladder(), constraints: .init(latencyBudget: .milliseconds(5)))
         XCTAssertEqual(s.chosen.name, "mid")
         XCTAssertFalse(s.isFallback)
@@ -159,7 +159,7 @@ final class SelectionTests: XCTestCase {
     }
 
     func testAGenerousBudgetTakesTheBestAndAMinimumAccuracyRejects() throws {
-        let selector = ModelSelector(profile: F.profile(), loader: FakeLoader(), timer: ScriptedTimer(["big": 25]))
+        let selector = ModelSelector(profile: F.profile(), costModel: F.cost, loader: FakeLoader(), timer: ScriptedTimer(["big": 25]))
         let s = try selector.select(from: ladder(), constraints: .init(latencyBudget: .milliseconds(100)))
         XCTAssertEqual(s.chosen.name, "big")
         let strict = try selector.select(from: ladder(), constraints: .init(latencyBudget: .milliseconds(5), minimumAccuracy: 0.99))
@@ -171,7 +171,7 @@ final class SelectionTests: XCTestCase {
 
     func testAModelThatFailsToLoadIsNeverSelected() throws {
         let loader = FakeLoader(failing: ["mid"])
-        let selector = ModelSelector(profile: F.profile(), loader: loader, timer: ScriptedTimer(["tiny": 0.3]))
+        let selector = ModelSelector(profile: F.profile(), costModel: F.cost, loader: loader, timer: ScriptedTimer(["tiny": 0.3]))
         let s = try selector.select(from: ladder(), constraints: .init(latencyBudget: .milliseconds(5)))
         XCTAssertEqual(s.chosen.name, "tiny")
         XCTAssertTrue(s.decisions.contains { d in
@@ -182,7 +182,7 @@ final class SelectionTests: XCTestCase {
     func testAModelThatMissesTheBudgetWhenTimedIsReplacedByTheNext() throws {
         // "mid" is predicted at ~2 ms but really takes 9 ms (> 5 ms × 1.2).
         let timer = ScriptedTimer(["tiny": 0.3, "mid": 9])
-        let selector = ModelSelector(profile: F.profile(), loader: FakeLoader(), timer: timer)
+        let selector = ModelSelector(profile: F.profile(), costModel: F.cost, loader: FakeLoader(), timer: timer)
         let s = try selector.select(from: ladder(), constraints: .init(latencyBudget: .milliseconds(5)))
         XCTAssertEqual(s.chosen.name, "tiny")
         XCTAssertTrue(s.decisions.contains { d in
@@ -195,7 +195,7 @@ final class SelectionTests: XCTestCase {
 
     func testWhenNothingFitsTheSmallestLoadableModelIsTheFallback() throws {
         let loader = FakeLoader(failing: ["tiny"])
-        let selector = ModelSelector(profile: F.profile(), loader: loader, timer: ScriptedTimer(["mid": 2, "big": 20]))
+        let selector = ModelSelector(profile: F.profile(), costModel: F.cost, loader: loader, timer: ScriptedTimer(["mid": 2, "big": 20]))
         let s = try selector.select(from: ladder(), constraints: .init(latencyBudget: .microseconds(50)))
         XCTAssertTrue(s.isFallback)
         XCTAssertEqual(s.chosen.name, "mid")   // "tiny" is smaller but does not load
@@ -203,13 +203,13 @@ final class SelectionTests: XCTestCase {
     }
 
     func testMemoryBudgetRejectsLargeModelsAndNoLoadableModelThrows() throws {
-        let selector = ModelSelector(profile: F.profile(), loader: FakeLoader(), timer: ScriptedTimer([:]))
+        let selector = ModelSelector(profile: F.profile(), costModel: F.cost, loader: FakeLoader(), timer: ScriptedTimer([:]))
         let s = try selector.select(from: ladder(), constraints: .init(latencyBudget: .milliseconds(100), memoryBudgetBytes: 1_000_000))
         XCTAssertEqual(s.chosen.name, "mid")
         XCTAssertTrue(s.decisions.contains { d in
             if case .rejected(.predictedMemoryOverBudget) = d.verdict { return d.candidate.name == "big" } else { return false }
         })
-        let none = ModelSelector(profile: F.profile(), loader: FakeLoader(failing: ["tiny", "mid", "big"]), timer: ScriptedTimer([:]))
+        let none = ModelSelector(profile: F.profile(), costModel: F.cost, loader: FakeLoader(failing: ["tiny", "mid", "big"]), timer: ScriptedTimer([:]))
         XCTAssertThrowsError(try none.select(from: ladder(), constraints: .init(latencyBudget: .milliseconds(5)))) { error in
             guard case ModelSelectionError.noLoadableModel(let reasons) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(reasons.count, 3)
@@ -221,7 +221,7 @@ final class SelectionTests: XCTestCase {
         // Real models and loader, scripted timing: whatever is chosen must load and classify.
         let catalog = try ModelCatalog.load(path: F.weights.path)
         let timer = ScriptedTimer(Dictionary(uniqueKeysWithValues: catalog.candidates.map { ($0.name, 1.0) }))
-        let selector = ModelSelector(profile: F.profile(), timer: timer)
+        let selector = ModelSelector(profile: F.profile(), costModel: F.cost, timer: timer)
         let s = try selector.select(from: catalog.candidates, constraints: .init(latencyBudget: .milliseconds(50)))
         XCTAssertEqual(s.decisions.count, catalog.candidates.count)
         let image = try F.readP5(F.repoRoot.appendingPathComponent("images/digit_7.pgm"))

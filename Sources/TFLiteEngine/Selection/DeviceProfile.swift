@@ -11,6 +11,9 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+#if canImport(Darwin) && canImport(os)
+import os  // os_proc_available_memory
+#endif
 
 /// What this device can do, measured in bounded time, for choosing a model.
 ///
