@@ -48,6 +48,18 @@ final class DigitPreprocessingTests: XCTestCase {
         XCTAssertEqual(try classify(smallCNN(), DigitPreprocessing.mnist(image)), 3)
     }
 
+    func testALargePhotoIsDownscaledFirstAndStillRead() throws {
+        let small = try F.readP5(F.repoRoot.appendingPathComponent("images/photo_digit_3.pgm"))
+        let factor = 7   // 840×630
+        var pixels = [Float](repeating: 0, count: small.width * factor * small.height * factor)
+        for y in 0..<(small.height * factor) {
+            for x in 0..<(small.width * factor) { pixels[y * small.width * factor + x] = small[x / factor, y / factor] }
+        }
+        guard let large = GrayImage(width: small.width * factor, height: small.height * factor, pixels: pixels) else { return XCTFail() }
+        XCTAssertEqual(DigitPreprocessing.boundedSize(large).width, 400)
+        XCTAssertEqual(try classify(smallCNN(), DigitPreprocessing.mnist(large)), 3)
+    }
+
     func testAnMNISTDigitStaysReadableAndCentred() throws {
         let image = try F.readP5(F.repoRoot.appendingPathComponent("images/digit_7.pgm"))
         let out = try DigitPreprocessing.mnist(image)

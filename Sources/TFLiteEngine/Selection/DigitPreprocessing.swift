@@ -25,6 +25,7 @@ public enum DigitPreprocessingError: Error, Equatable, Sendable {
 /// Turns a photo or scan of one handwritten digit into an MNIST-style
 /// 28×28 image, the way MNIST itself was made (`--preprocess mnist`).
 ///
+/// 0. Photos larger than 400 px on the longer side are area-averaged down to 400.
 /// 1. **Polarity**: if the border (the outer 10% ring) is brighter than the
 ///    Otsu threshold of the whole image, the digit is dark ink on light paper:
 ///    invert, so ink is bright on dark like MNIST.
@@ -43,7 +44,8 @@ public enum DigitPreprocessingError: Error, Equatable, Sendable {
 ///    (clamped), so stroke cores saturate as in MNIST.
 public enum DigitPreprocessing {
     /// The MNIST-style 28×28 image (784 floats in [0, 1], white ink on black).
-    public static func mnist(_ image: GrayImage) throws -> [Float] {
+    public static func mnist(_ input: GrayImage) throws -> [Float] {
+        let image = boundedSize(input)
         var ink = image.pixels
         let threshold = otsuThreshold(ink)
         if borderMedian(image) > threshold {
@@ -119,6 +121,16 @@ public enum DigitPreprocessing {
     }
 
     // MARK: Steps
+
+    /// Images larger than `maxSide` on their longer side are first
+    /// area-averaged down to it (bounded time and memory for big photos).
+    static func boundedSize(_ image: GrayImage, maxSide: Int = 400) -> GrayImage {
+        let longer = max(image.width, image.height)
+        guard longer > maxSide else { return image }
+        let w = max(1, image.width * maxSide / longer), h = max(1, image.height * maxSide / longer)
+        let pixels = areaResize(image.pixels, width: image.width, height: image.height, toWidth: w, toHeight: h)
+        return GrayImage(width: w, height: h, pixels: pixels) ?? image
+    }
 
     /// Otsu's threshold over a 256-bin histogram of values in [0, 1].
     static func otsuThreshold(_ values: [Float]) -> Float {
