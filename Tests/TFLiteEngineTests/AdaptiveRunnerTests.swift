@@ -115,7 +115,9 @@ final class AdaptiveRunnerTests: XCTestCase {
         }
         queue.sync {}   // let a pending preparation finish
         XCTAssertEqual(answered.value, 200)
-        XCTAssertEqual(r.currentModelName, "tiny")
+        // Which model is current at the end depends on thread interleaving
+        // (headroom may move back up later); the first switch is down.
+        XCTAssertTrue(r.switchLog.first?.hasPrefix("mid -> tiny") ?? false, r.switchLog.joined(separator: "\n"))
     }
 
     func testRealModelsAnswerThroughTheAdapter() throws {
