@@ -1,0 +1,117 @@
+import XCTest
+import Foundation
+@testable import TFLiteEngine
+
+/// Shared helpers for the selection, adaptive-runner and preprocessing tests.
+enum SelectionFixtures {
+    static let repoRoot = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static var weights: URL { repoRoot.appendingPathComponent("weights") }
+
+    /// A profile of an imaginary device (no measurement).
+    static func profile(float32GFLOPS: Double = 10, int8GOPS: Double = 20, bandwidth: Double = 10,
+                        cores: Int = 2, memory: Int? = 1 << 30) -> DeviceProfile {
+        DeviceProfile(measuredAt: Date(timeIntervalSince1970: 1_800_000_000), coreCount: cores, availableMemoryBytes: memory,
+                      float32GFLOPSSingleThread: float32GFLOPS, float32GFLOPSMultiThread: float32GFLOPS * Double(cores),
+                      int8GOPSSingleThread: int8GOPS, int8GOPSMultiThread: int8GOPS * Double(cores),
+                      memoryBandwidthGBps: bandwidth)
+    }
+
+    /// The cost model the synthetic ladders are sized for (independent of the defaults).
+    static let cost = CostModel(convEfficiency: 0.5, depthwiseEfficiency: 0.15, perOperatorOverhead: .microseconds(3))
+
+    /// A synthetic candidate whose float32 cost is `megaMACs` conv MACs.
+    static func candidate(_ name: String, megaMACs: Double, accuracy: Double, fileBytes: Int = 100_000,
+                          variant: String = "float32") -> ModelCandidate {
+        ModelCandidate(name: name, path: "/nonexistent/\(name).tflite", architecture: name, variant: variant,
+                       input: .init(shape: [1, 28, 28, 1]), macs: .init(conv: Int(megaMACs * 1e6)), opCount: 10,
+                       parameters: 1000, fileBytes: fileBytes, arenaBytes: 10_000, accuracy: accuracy)
+    }
+
+    /// Decodes a binary (P5) 8-bit PGM into [0, 1] floats. (Test-local: switch
+    /// to the library's PGM decoder once the CLI branch is merged.)
+    static func readP5(_ url: URL) throws -> GrayImage {
+        let bytes = [UInt8](try Data(contentsOf: url))
+        var position = 0
+        func token() -> String {
+            var s = ""
+            while position < bytes.count {
+                let c = bytes[position]
+                if c == UInt8(ascii: "#") {
+                    while position < bytes.count, bytes[position] != 10 { position += 1 }
+                } else if c == 32 || c == 9 || c == 10 || c == 13 {
+                    if !s.isEmpty { position += 1; return s }
+                    position += 1
+                } else {
+                    s.append(Character(UnicodeScalar(c)))
+                    position += 1
+                }
+            }
+            return s
+        }
+        guard token() == "P5", let w = Int(token()), let h = Int(token()), let maxValue = Int(token()),
+              maxValue > 0, maxValue < 256, bytes.count - position >= w * h else {
+            throw NSError(domain: "PGM", code: 1, userInfo: [NSLocalizedDescriptionKey: "\(url.lastPathComponent): not an 8-bit P5 PGM"])
+        }
+        let pixels = bytes[position..<(position + w * h)].map { Float($0) / Float(maxValue) }
+        guard let image = GrayImage(width: w, height: h, pixels: pixels) else {
+            throw NSError(domain: "PGM", code: 2, userInfo: [NSLocalizedDescriptionKey: "bad size"])
+        }
+        return image
+    }
+}
+
+/// A loader that makes fake models (no files) and can be told which fail to load.
+final class FakeLoader: ModelLoading, @unchecked Sendable {
+    private let lock = NSLock()
+    var failing: Set<String>
+    private(set) var loads: [String] = []
+
+    init(failing: Set<String> = []) { self.failing = failing }
+
+    func load(_ candidate: ModelCandidate, threads: Int) throws -> DigitClassifierModel {
+        lock.lock(); defer { lock.unlock() }
+        loads.append(candidate.name)
+        if failing.contains(candidate.name) {
+            throw InterpreterError.unsupportedOperators([])
+        }
+        return FakeModel(candidate: candidate)
+    }
+}
+
+/// Answers "7" with a one-hot vector; its arena is 10 kB.
+final class FakeModel: DigitClassifierModel {
+    let candidate: ModelCandidate
+    init(candidate: ModelCandidate) { self.candidate = candidate }
+    var arenaBytes: Int { 10_000 }
+    func probabilities(mnistImage: [Float]) throws -> [Float] {
+        var p = [Float](repeating: 0, count: 10)
+        p[7] = 1
+        return p
+    }
+}
+
+/// A timer that reports scripted latencies per model (milliseconds), no real timing.
+final class ScriptedTimer: LatencyTimer, @unchecked Sendable {
+    private let lock = NSLock()
+    /// Latency per model name; may be changed during a test (a simulated slow-down).
+    var latencyMilliseconds: [String: Double]
+    init(_ latencies: [String: Double]) { latencyMilliseconds = latencies }
+
+    func set(_ name: String, _ ms: Double) {
+        lock.lock(); latencyMilliseconds[name] = ms; lock.unlock()
+    }
+
+    func measure(_ candidate: ModelCandidate, _ body: () throws -> Void) throws -> Duration {
+        try body()
+        lock.lock(); defer { lock.unlock() }
+        return .microseconds(Int64((latencyMilliseconds[candidate.name] ?? 1) * 1000))
+    }
+}
+
+/// Memory pressure set by the test.
+final class SettablePressure: MemoryPressureSource, @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: MemoryPressure = .normal
+    func set(_ p: MemoryPressure) { lock.lock(); value = p; lock.unlock() }
+    func currentPressure() -> MemoryPressure { lock.lock(); defer { lock.unlock() }; return value }
+}

@@ -1,0 +1,276 @@
+import XCTest
+import Foundation
+@testable import TFLiteEngine
+
+/// Device profile, cost prediction and model selection, with injected
+/// profiles, loaders and timers (no real timing is asserted).
+final class SelectionTests: XCTestCase {
+    typealias F = SelectionFixtures
+
+    // MARK: Device profile
+
+    func testProfileJSONRoundTrip() throws {
+        let profile = F.profile()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("profile-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try profile.save(to: path)
+        let loaded = try DeviceProfile.load(from: path)
+        XCTAssertEqual(loaded, profile)
+        XCTAssertEqual(loaded.engineVersion, TFLiteEngineInfo.version)
+    }
+
+    func testLoadOrMeasureUsesAFreshCacheAndRemeasuresAStaleOne() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("profile-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var measured = 0
+        let fake: (Duration) -> DeviceProfile = { _ in measured += 1; return F.profile(float32GFLOPS: Double(measured)) }
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        // No cache: measure and write it.
+        let first = DeviceProfile.loadOrMeasure(cachePath: path, maxAgeDays: 7, now: t0, measure: fake)
+        XCTAssertEqual(measured, 1)
+        // Fresh (1 day later): cached.
+        let second = DeviceProfile.loadOrMeasure(cachePath: path, maxAgeDays: 7, now: t0 + 86_400, measure: fake)
+        XCTAssertEqual(measured, 1)
+        XCTAssertEqual(second, first)
+        // Stale (8 days later): measured again.
+        let third = DeviceProfile.loadOrMeasure(cachePath: path, maxAgeDays: 7, now: t0 + 8 * 86_400, measure: fake)
+        XCTAssertEqual(measured, 2)
+        XCTAssertEqual(third.float32GFLOPSSingleThread, 2)
+        // Another engine version: stale.
+        var other = third
+        other.engineVersion = "0.0.0-other"
+        try other.save(to: path)
+        _ = DeviceProfile.loadOrMeasure(cachePath: path, maxAgeDays: 7, now: t0 + 8 * 86_400, measure: fake)
+        XCTAssertEqual(measured, 3)
+    }
+
+    func testAIScoreIsGeometricMeanOfRatiosTimes1000() {
+        typealias R = DeviceProfile.ReferenceDevice
+        let reference = DeviceProfile.aiScore(float32Single: R.float32GFLOPSSingleThread, float32Multi: R.float32GFLOPSMultiThread,
+                                              int8Single: R.int8GOPSSingleThread, int8Multi: R.int8GOPSMultiThread,
+                                              bandwidth: R.memoryBandwidthGBps)
+        XCTAssertEqual(reference, 1000, accuracy: 1e-9)
+        let twice = DeviceProfile.aiScore(float32Single: 2 * R.float32GFLOPSSingleThread, float32Multi: 2 * R.float32GFLOPSMultiThread,
+                                          int8Single: 2 * R.int8GOPSSingleThread, int8Multi: 2 * R.int8GOPSMultiThread,
+                                          bandwidth: 2 * R.memoryBandwidthGBps)
+        XCTAssertEqual(twice, 2000, accuracy: 1e-6)
+        // One sub-test 32× faster, the rest equal: 32^(1/5) = 2.
+        let oneFast = DeviceProfile.aiScore(float32Single: 32 * R.float32GFLOPSSingleThread, float32Multi: R.float32GFLOPSMultiThread,
+                                            int8Single: R.int8GOPSSingleThread, int8Multi: R.int8GOPSMultiThread,
+                                            bandwidth: R.memoryBandwidthGBps)
+        XCTAssertEqual(oneFast, 2000, accuracy: 1e-6)
+        XCTAssertGreaterThan(DeviceProfile.aiScore(float32Single: 0, float32Multi: .nan, int8Single: 1, int8Multi: 1, bandwidth: 1), 0)
+    }
+
+    func testMemAvailableParsing() {
+        let text = "MemTotal:       32000000 kB\nMemFree:         1000 kB\nMemAvailable:   20000000 kB\n"
+        XCTAssertEqual(DeviceProfile.parseMemAvailable(text), 20_000_000 * 1024)
+        XCTAssertNil(DeviceProfile.parseMemAvailable("MemTotal: 1 kB\n"))
+        XCTAssertNil(DeviceProfile.parseMemAvailable("MemAvailable: lots kB\n"))
+    }
+
+    func testMeasureProducesPositiveNumbers() {
+        // Real measurement with a tiny budget; only sanity, no timing assertions.
+        let p = DeviceProfile.measure(budget: .milliseconds(20))
+        XCTAssertGreaterThan(p.float32GFLOPSSingleThread, 0)
+        XCTAssertGreaterThan(p.int8GOPSMultiThread, 0)
+        XCTAssertGreaterThan(p.memoryBandwidthGBps, 0)
+        XCTAssertGreaterThanOrEqual(p.coreCount, 1)
+        XCTAssertGreaterThan(p.aiScore, 0)
+        #if os(Linux)
+        XCTAssertNotNil(p.availableMemoryBytes)
+        #endif
+    }
+
+    // MARK: Catalog and prediction
+
+    func testCatalogReadsTheShippedModels() throws {
+        let catalog = try ModelCatalog.load(path: F.weights.path)
+        XCTAssertEqual(catalog.task, "mnist-digits")
+        XCTAssertNotNil(catalog.candidates.first { $0.name == "mnist_small_cnn" })
+        for c in catalog.candidates {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: c.path), c.path)
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: c.path)).count, c.fileBytes, c.name)
+            XCTAssertGreaterThan(c.macs.total, 0)
+            XCTAssertGreaterThanOrEqual(c.accuracy, 0.985, c.name)
+        }
+        // The arena of every model this build can load gets filled in.
+        let sized = catalog.withArenaSizes()
+        XCTAssertGreaterThan(sized.candidates.first { $0.name == "mnist_small_cnn" }?.arenaBytes ?? 0, 0)
+    }
+
+    func testCatalogRejectsPathsOutsideItsDirectoryAndBadAccuracy() {
+        func json(file: String, accuracy: Double) -> Data {
+            Data("""
+            {"task":"t","models":[{"name":"m","file":"\(file)","task":"t","architecture":"a","variant":"float32",
+            "input":{"shape":[1,28,28,1],"dtype":"float32","quantization":null},
+            "macs":{"conv":1,"depthwise":0,"elementwise":0},"op_count":1,"parameters":1,"file_bytes":1,
+            "arena_bytes":null,"accuracy":{"litert_builtin":\(accuracy)}}]}
+            """.utf8)
+        }
+        XCTAssertNoThrow(try ModelCatalog.parse(json(file: "m.tflite", accuracy: 0.9), directory: "/w"))
+        XCTAssertThrowsError(try ModelCatalog.parse(json(file: "../m.tflite", accuracy: 0.9), directory: "/w"))
+        XCTAssertThrowsError(try ModelCatalog.parse(json(file: "/etc/m.tflite", accuracy: 0.9), directory: "/w"))
+        XCTAssertThrowsError(try ModelCatalog.parse(json(file: "m.tflite", accuracy: 1.5), directory: "/w"))
+        XCTAssertThrowsError(try ModelCatalog.parse(Data("{".utf8), directory: "/w"))
+    }
+
+    func testPredictedLatencyFollowsWorkAndThroughput() {
+        let cost = CostModel(convEfficiency: 0.5, depthwiseEfficiency: 0.1, perOperatorOverhead: .zero)
+        let slow = F.profile(float32GFLOPS: 10), fast = F.profile(float32GFLOPS: 20)
+        let c = F.candidate("m", megaMACs: 10, accuracy: 0.99)   // 20 MFLOP / (10 GFLOP/s × 0.5) = 4 ms
+        XCTAssertEqual(Benchmarks.seconds(cost.predictLatency(c, profile: slow, threads: 1)), 0.004, accuracy: 1e-9)
+        XCTAssertEqual(Benchmarks.seconds(cost.predictLatency(c, profile: fast, threads: 1)), 0.002, accuracy: 1e-9)
+        // Two threads on two cores use the multi-threaded rate (2× here).
+        XCTAssertEqual(Benchmarks.seconds(cost.predictLatency(c, profile: slow, threads: 2)), 0.002, accuracy: 1e-9)
+        // int8 work uses the int8 rate (20 GOP/s in the fixture profile).
+        let q = F.candidate("q", megaMACs: 10, accuracy: 0.99, variant: "int8")
+        XCTAssertEqual(Benchmarks.seconds(cost.predictLatency(q, profile: slow, threads: 1)), 0.002, accuracy: 1e-9)
+        // float16 weights are dequantized at load: 4 bytes per parameter on top of the file.
+        let h = F.candidate("h", megaMACs: 1, accuracy: 0.99, fileBytes: 2000, variant: "float16")
+        XCTAssertEqual(cost.predictMemory(h), 2000 + 10_000 + 4000)
+        // Calibration: predicted 4 ms but measured 8 ms halves the efficiencies.
+        let calibrated = cost.calibrated(predicted: .milliseconds(4), measured: .milliseconds(8))
+        XCTAssertEqual(Benchmarks.seconds(calibrated.predictLatency(c, profile: slow, threads: 1)), 0.008, accuracy: 1e-9)
+    }
+
+    // MARK: Selection
+
+    private func ladder() -> [ModelCandidate] {
+        // With the fixture profile and default cost model: ~0.2 ms, ~2 ms, ~20 ms.
+        [F.candidate("tiny", megaMACs: 0.5, accuracy: 0.985),
+         F.candidate("mid", megaMACs: 5, accuracy: 0.991),
+         F.candidate("big", megaMACs: 50, accuracy: 0.995, fileBytes: 3_000_000)]
+    }
+
+    func testPicksTheMostAccurateModelThatFitsAndExplainsTheOthers() throws {
+        let timer = ScriptedTimer(["tiny": 0.3, "mid": 2.5, "big": 25])
+        let selector = ModelSelector(profile: F.profile(), costModel: F.cost, loader: FakeLoader(), timer: timer)
+        let s = try selector.select(from: ladder(), constraints: .init(latencyBudget: .milliseconds(5)))
+        XCTAssertEqual(s.chosen.name, "mid")
+        XCTAssertFalse(s.isFallback)
+        XCTAssertEqual(s.measuredLatency, .microseconds(2500))
+        let verdicts = Dictionary(uniqueKeysWithValues: s.decisions.map { ($0.candidate.name, $0.verdict) })
+        guard case .rejected(.predictedLatencyOverBudget) = verdicts["big"] else { return XCTFail("\(String(describing: verdicts["big"]))") }
+        guard case .rejected(.lessAccurateThanChosen) = verdicts["tiny"] else { return XCTFail("\(String(describing: verdicts["tiny"]))") }
+        XCTAssertTrue(s.explanation.contains("chose mid"), s.explanation)
+        XCTAssertTrue(s.explanation.contains("big"), s.explanation)
+        XCTAssertTrue(s.explanation.contains("exceeds the budget"), s.explanation)
+    }
+
+    func testAGenerousBudgetTakesTheBestAndAMinimumAccuracyRejects() throws {
+        let selector = ModelSelector(profile: F.profile(), costModel: F.cost, loader: FakeLoader(), timer: ScriptedTimer(["big": 25]))
+        let s = try selector.select(from: ladder(), constraints: .init(latencyBudget: .milliseconds(100)))
+        XCTAssertEqual(s.chosen.name, "big")
+        let strict = try selector.select(from: ladder(), constraints: .init(latencyBudget: .milliseconds(5), minimumAccuracy: 0.99))
+        XCTAssertEqual(strict.chosen.name, "mid")
+        XCTAssertTrue(strict.decisions.contains { d in
+            if case .rejected(.belowMinimumAccuracy) = d.verdict { return d.candidate.name == "tiny" } else { return false }
+        })
+    }
+
+    func testAModelThatFailsToLoadIsNeverSelected() throws {
+        let loader = FakeLoader(failing: ["mid"])
+        let selector = ModelSelector(profile: F.profile(), costModel: F.cost, loader: loader, timer: ScriptedTimer(["tiny": 0.3]))
+        let s = try selector.select(from: ladder(), constraints: .init(latencyBudget: .milliseconds(5)))
+        XCTAssertEqual(s.chosen.name, "tiny")
+        XCTAssertTrue(s.decisions.contains { d in
+            if case .rejected(.failedToLoad) = d.verdict { return d.candidate.name == "mid" } else { return false }
+        })
+    }
+
+    func testAModelThatMissesTheBudgetWhenTimedIsReplacedByTheNext() throws {
+        // "mid" is predicted at ~2 ms but really takes 9 ms (> 5 ms × 1.2).
+        let timer = ScriptedTimer(["tiny": 0.3, "mid": 9])
+        let selector = ModelSelector(profile: F.profile(), costModel: F.cost, loader: FakeLoader(), timer: timer)
+        let s = try selector.select(from: ladder(), constraints: .init(latencyBudget: .milliseconds(5)))
+        XCTAssertEqual(s.chosen.name, "tiny")
+        XCTAssertTrue(s.decisions.contains { d in
+            if case .rejected(.measuredLatencyOverBudget) = d.verdict { return d.candidate.name == "mid" } else { return false }
+        })
+        // Within the margin (5.5 ms ≤ 6 ms) it is kept.
+        timer.set("mid", 5.5)
+        XCTAssertEqual(try selector.select(from: ladder(), constraints: .init(latencyBudget: .milliseconds(5))).chosen.name, "mid")
+    }
+
+    func testWhenNothingFitsTheSmallestLoadableModelIsTheFallback() throws {
+        let loader = FakeLoader(failing: ["tiny"])
+        let selector = ModelSelector(profile: F.profile(), costModel: F.cost, loader: loader, timer: ScriptedTimer(["mid": 2, "big": 20]))
+        let s = try selector.select(from: ladder(), constraints: .init(latencyBudget: .microseconds(50)))
+        XCTAssertTrue(s.isFallback)
+        XCTAssertEqual(s.chosen.name, "mid")   // "tiny" is smaller but does not load
+        XCTAssertTrue(s.explanation.hasPrefix("fallback mid"), s.explanation)
+    }
+
+    func testMemoryBudgetRejectsLargeModelsAndNoLoadableModelThrows() throws {
+        let selector = ModelSelector(profile: F.profile(), costModel: F.cost, loader: FakeLoader(), timer: ScriptedTimer([:]))
+        let s = try selector.select(from: ladder(), constraints: .init(latencyBudget: .milliseconds(100), memoryBudgetBytes: 1_000_000))
+        XCTAssertEqual(s.chosen.name, "mid")
+        XCTAssertTrue(s.decisions.contains { d in
+            if case .rejected(.predictedMemoryOverBudget) = d.verdict { return d.candidate.name == "big" } else { return false }
+        })
+        let none = ModelSelector(profile: F.profile(), costModel: F.cost, loader: FakeLoader(failing: ["tiny", "mid", "big"]), timer: ScriptedTimer([:]))
+        XCTAssertThrowsError(try none.select(from: ladder(), constraints: .init(latencyBudget: .milliseconds(5)))) { error in
+            guard case ModelSelectionError.noLoadableModel(let reasons) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(reasons.count, 3)
+        }
+        XCTAssertThrowsError(try none.select(from: [], constraints: .init(latencyBudget: .milliseconds(5))))
+    }
+
+    func testSelectingAmongTheShippedModelsLoadsAndReadsADigit() throws {
+        // Real models and loader, scripted timing: whatever is chosen must load and classify.
+        let catalog = try ModelCatalog.load(path: F.weights.path)
+        let timer = ScriptedTimer(Dictionary(uniqueKeysWithValues: catalog.candidates.map { ($0.name, 1.0) }))
+        let selector = ModelSelector(profile: F.profile(), costModel: F.cost, timer: timer)
+        let s = try selector.select(from: catalog.candidates, constraints: .init(latencyBudget: .milliseconds(50)))
+        XCTAssertEqual(s.decisions.count, catalog.candidates.count)
+        let image = try F.readP5(F.repoRoot.appendingPathComponent("images/digit_7.pgm"))
+        let p = try s.model.probabilities(mnistImage: image.pixels)
+        XCTAssertEqual(p.indices.max { p[$0] < p[$1] }, 7, s.explanation)
+    }
+
+    // MARK: Input adapter
+
+    func testAdapterPadsReplicatesAndQuantizes() throws {
+        var image = [Float](repeating: 0, count: 784)
+        image[0] = 1          // top-left pixel
+        image[783] = 0.6      // bottom-right pixel
+        let f = try DigitInputAdapter(shape: [1, 32, 32, 3], type: .float32)
+        let floats = try f.inputBytes(mnistImage: image).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        XCTAssertEqual(floats.count, 32 * 32 * 3)
+        XCTAssertEqual(Array(floats[(2 * 32 + 2) * 3..<(2 * 32 + 2) * 3 + 3]), [1, 1, 1])
+        XCTAssertEqual(floats[(29 * 32 + 29) * 3 + 1], 0.6)
+        XCTAssertEqual(floats.reduce(0, +), 4.8, accuracy: 1e-5)
+        let q = try DigitInputAdapter(shape: [1, 28, 28, 1], type: .int8, scale: 1 / 255, zeroPoint: -128)
+        let bytes = [UInt8](try q.inputBytes(mnistImage: image))
+        XCTAssertEqual(Int8(bitPattern: bytes[0]), 127)
+        XCTAssertEqual(Int8(bitPattern: bytes[1]), -128)
+        XCTAssertEqual(Int8(bitPattern: bytes[783]), 25)   // round(153) - 128
+        XCTAssertThrowsError(try q.inputBytes(mnistImage: [0, 1]))
+        XCTAssertThrowsError(try DigitInputAdapter(shape: [1, 28, 28], type: .float32))
+        XCTAssertThrowsError(try DigitInputAdapter(shape: [1, 28, 28, 1], type: .int8, scale: 0))
+    }
+}
+
+/// The CLI-facing entry points.
+final class DigitModelsTests: XCTestCase {
+    typealias F = SelectionFixtures
+
+    func testEvaluateCountsAndConfusion() throws {
+        let model = try DigitModels.load(modelPath: F.weights.appendingPathComponent("mnist_small_cnn.tflite").path)
+        var images: [[Float]] = []
+        let labels = [0, 2, 3, 5, 6, 7, 8, 9]   // the P5 sample images (1 and 4 are P2)
+        for d in labels { images.append(try F.readP5(F.repoRoot.appendingPathComponent("images/digit_\(d).pgm")).pixels) }
+        let e = try DigitModels.evaluate(model, images: images, labels: labels)
+        XCTAssertEqual(e.count, 8)
+        XCTAssertEqual(e.correct, 8)
+        XCTAssertEqual(e.confusion[3][3], 1)
+        XCTAssertThrowsError(try DigitModels.evaluate(model, images: images, labels: [1]))
+    }
+
+    func testScoreReportMentionsTheScore() {
+        let report = DigitModels.scoreReport(F.profile())
+        XCTAssertTrue(report.hasPrefix("AI score: "), report)
+        XCTAssertTrue(report.contains("int8"), report)
+    }
+}
