@@ -10,7 +10,7 @@ enum Mean {
         switch input.type {
         case .float32:
             try ctx.require(ctx.output(0), type: .float32, "output")
-            return MeanFloat(ctx: ctx, reduction)
+            return MeanFloatFast.make(ctx: ctx, reduction)
         default:
             throw ctx.error("input type \(input.type) is not supported")
         }

@@ -1,0 +1,253 @@
+/// Register-blocked float GEMM used by the fast convolution and fully
+/// connected kernels: C[M × N] = clamp(A[M × K] · B[K × N] + bias).
+///
+/// - B (the weights, stored as [N][K] rows: OHWI filters or FC weights) is
+///   packed once per model into panels of `FloatGEMM.nr` columns
+///   (`PackedFloatWeights`), zero-padded past N.
+/// - A is never copied: each micro-tile of `FloatGEMM.mr` output rows reads
+///   its rows through pointers (one per row and per filter tap). Pointwise
+///   convolutions and fully connected layers compute those pointers on the
+///   fly; other convolutions use an indirection buffer built at bind, where
+///   padding taps point to a row of zeros.
+/// - The micro-kernel keeps `mr × 2` vector accumulators (6 × 32 floats with
+///   16-lane vectors, 6 × 16 with 8 lanes), starts them at the bias and
+///   clamps them (fused activation) when storing.
+enum FloatGEMM {
+    /// Rows per micro-tile.
+    static let mr = 6
+    /// Columns per micro-tile and per packed panel (two vectors).
+    static var nr: Int { 2 &* FloatVector.scalarCount }
+
+    /// One micro-tile: `rows` pointers per tap (`a[t * mr + r]`), `channels`
+    /// values per tap, so K = taps × channels. `b` is the panel (K × nr),
+    /// `bias` its nr biases. Writes a full mr × nr block to `c` (row stride `ldc`).
+    @inline(__always)
+    static func microKernel(
+        taps: Int, channels: Int, a: UnsafePointer<UnsafePointer<Float>>, b: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, lo: FloatVector, hi: FloatVector
+    ) {
+        typealias V = FloatVector
+        let w = V.scalarCount
+        let bias0 = bias.loadVector(), bias1 = bias.loadVector(w)
+        var c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1, c20 = bias0, c21 = bias1
+        var c30 = bias0, c31 = bias1, c40 = bias0, c41 = bias1, c50 = bias0, c51 = bias1
+        var bp = b
+        var ap = a
+        let step = 2 &* w
+        for _ in 0..<taps {
+            let a0 = ap[0], a1 = ap[1], a2 = ap[2], a3 = ap[3], a4 = ap[4], a5 = ap[5]
+            ap += 6
+            for k in 0..<channels {
+                let b0 = bp.loadVector(), b1 = bp.loadVector(w)
+                var av = V(repeating: a0[k]); c00 = c00.multiplyAdd(av, b0); c01 = c01.multiplyAdd(av, b1)
+                av = V(repeating: a1[k]); c10 = c10.multiplyAdd(av, b0); c11 = c11.multiplyAdd(av, b1)
+                av = V(repeating: a2[k]); c20 = c20.multiplyAdd(av, b0); c21 = c21.multiplyAdd(av, b1)
+                av = V(repeating: a3[k]); c30 = c30.multiplyAdd(av, b0); c31 = c31.multiplyAdd(av, b1)
+                av = V(repeating: a4[k]); c40 = c40.multiplyAdd(av, b0); c41 = c41.multiplyAdd(av, b1)
+                av = V(repeating: a5[k]); c50 = c50.multiplyAdd(av, b0); c51 = c51.multiplyAdd(av, b1)
+                bp += step
+            }
+        }
+        var row = c
+        row.storeVector(c00.clamped(lo, hi)); row.storeVector(c01.clamped(lo, hi), w); row += ldc
+        row.storeVector(c10.clamped(lo, hi)); row.storeVector(c11.clamped(lo, hi), w); row += ldc
+        row.storeVector(c20.clamped(lo, hi)); row.storeVector(c21.clamped(lo, hi), w); row += ldc
+        row.storeVector(c30.clamped(lo, hi)); row.storeVector(c31.clamped(lo, hi), w); row += ldc
+        row.storeVector(c40.clamped(lo, hi)); row.storeVector(c41.clamped(lo, hi), w); row += ldc
+        row.storeVector(c50.clamped(lo, hi)); row.storeVector(c51.clamped(lo, hi), w)
+    }
+}
+
+/// Weights [N][K] (and an optional bias [N]) packed for `FloatGEMM`:
+/// `panelCount` panels of K × nr floats (column j of panel p is output
+/// p·nr + j), zero past N; the bias padded to panelCount × nr.
+/// Built once per model and shared by all interpreters through
+/// `Model.sharedConstants`.
+final class PackedFloatWeights: @unchecked Sendable {
+    let n: Int
+    let k: Int
+    let panelCount: Int
+    private let storage: AlignedBuffer
+
+    init(weights: UnsafeRawPointer, n: Int, k: Int, bias: UnsafeRawPointer?) {
+        let nr = FloatGEMM.nr
+        self.n = n
+        self.k = k
+        panelCount = (n + nr - 1) / nr
+        let panelFloats = k * nr
+        storage = AlignedBuffer(byteCount: (panelCount * panelFloats + panelCount * nr) * MemoryLayout<Float>.size)
+        let out = storage.pointer.assumingMemoryBound(to: Float.self)
+        let w = weights.assumingMemoryBound(to: Float.self)
+        for p in 0..<panelCount {
+            let panel = out + p * panelFloats
+            for j in 0..<min(nr, n - p * nr) {
+                let row = w + (p * nr + j) * k
+                for kk in 0..<k { panel[kk * nr + j] = row[kk] }
+            }
+        }
+        if let bias {
+            let b = bias.assumingMemoryBound(to: Float.self)
+            let packedBias = out + panelCount * panelFloats
+            for j in 0..<n { packedBias[j] = b[j] }
+        }
+    }
+
+    /// Panel `p` (K × nr floats).
+    @inline(__always) func panel(_ p: Int) -> UnsafePointer<Float> {
+        UnsafePointer(storage.pointer.assumingMemoryBound(to: Float.self)) + p &* k &* FloatGEMM.nr
+    }
+    /// The nr biases of panel `p`.
+    @inline(__always) func bias(_ p: Int) -> UnsafePointer<Float> {
+        UnsafePointer(storage.pointer.assumingMemoryBound(to: Float.self)) + (panelCount &* k &+ p) &* FloatGEMM.nr
+    }
+
+    /// The packed weights of a constant weights tensor (and bias), computed once per model.
+    static func shared(ctx: PrepareContext, weightsInput: Int, biasInput: Int?, n: Int, k: Int) throws -> PackedFloatWeights? {
+        let weights = try ctx.input(weightsInput)
+        guard let w = weights.constant, weights.elementCount == n * k else { return nil }
+        var biasPointer: UnsafeRawPointer?
+        var biasKey = "none"
+        if let biasInput, let bias = ctx.optionalInput(biasInput) {
+            guard let b = bias.constant else { return nil }
+            biasPointer = b
+            biasKey = "\(ctx.node.inputs[biasInput])"
+        }
+        let key = "packed-gemm-f32-nr\(FloatGEMM.nr)-w\(ctx.node.inputs[weightsInput])-b\(biasKey)-\(n)x\(k)"
+        return ctx.graph.model.sharedConstants.value(for: key) {
+            PackedFloatWeights(weights: w, n: n, k: k, bias: biasPointer)
+        }
+    }
+}
+
+/// Fast float32 convolution / fully connected layer on `FloatGEMM`.
+///
+/// Rows of A are output pixels (N·OH·OW) or batch rows; K = taps × input
+/// channels. Tiles are (block of `microTilesPerBlock` micro-tiles) × (group
+/// of weight panels that fits in L2), ordered panel-group-major so a
+/// sequential run reuses the group's weights across all row blocks; every
+/// tile computes whole output values (K is never split).
+final class GEMMConvolutionFloat: Kernel {
+    enum Source {
+        /// A[r] is `stride` floats apart in the input (1×1 stride-1 conv, FC).
+        case rows(stride: Int)
+        /// A[pixel] is gathered tap by tap through an indirection buffer.
+        case convolution(ConvGeometry, channels: Int)
+    }
+
+    static let microTilesPerBlock = 8
+
+    let source: Source
+    let m: Int, n: Int, taps: Int, channels: Int
+    let packed: PackedFloatWeights
+    let low: Float, high: Float
+    let inputIndex: Int, outputIndex: Int
+    let microTiles: Int, rowBlocks: Int, panelsPerGroup: Int, panelGroups: Int
+    var input: UnsafePointer<Float>!
+    var output: UnsafeMutablePointer<Float>!
+    var scratch: UnsafeMutableRawPointer!
+    /// [microTile][tap][mr] input row pointers (convolution source only).
+    private var indirection: UnsafeMutablePointer<UnsafePointer<Float>>?
+    private var zeroRow: UnsafeMutablePointer<Float>?
+
+    init(ctx: PrepareContext, source: Source, m: Int, n: Int, taps: Int, channels: Int,
+         packed: PackedFloatWeights, activation: FusedActivation) {
+        self.source = source
+        self.m = m
+        self.n = n
+        self.taps = taps
+        self.channels = channels
+        self.packed = packed
+        (low, high) = activation.floatRange
+        inputIndex = ctx.node.inputs[0]
+        outputIndex = ctx.node.outputs[0]
+        microTiles = (m + FloatGEMM.mr - 1) / FloatGEMM.mr
+        rowBlocks = (microTiles + Self.microTilesPerBlock - 1) / Self.microTilesPerBlock
+        let panelBytes = max(taps * channels * FloatGEMM.nr * MemoryLayout<Float>.size, 1)
+        panelsPerGroup = max(1, min(packed.panelCount, (512 << 10) / panelBytes))
+        panelGroups = (packed.panelCount + panelsPerGroup - 1) / panelsPerGroup
+        if case .convolution = source, m > 0 {
+            indirection = .allocate(capacity: microTiles * taps * FloatGEMM.mr)
+            zeroRow = .allocate(capacity: max(channels, 1))
+            zeroRow?.initialize(repeating: 0, count: max(channels, 1))
+        }
+    }
+
+    deinit {
+        indirection?.deallocate()
+        zeroRow?.deallocate()
+    }
+
+    var tileCount: Int { m == 0 ? 0 : rowBlocks * panelGroups }
+    var cost: Int { m * n * taps * channels }
+    var scratchBytesPerWorker: Int {
+        (FloatGEMM.mr * FloatGEMM.nr) * MemoryLayout<Float>.size + FloatGEMM.mr * MemoryLayout<UnsafePointer<Float>>.size
+    }
+
+    func bind(_ memory: TensorMemory) {
+        input = UnsafePointer(memory.pointer(inputIndex, as: Float.self))
+        output = memory.pointer(outputIndex, as: Float.self)
+        scratch = memory.scratch
+        guard case let .convolution(g, cin) = source, let indirection, let zeroRow else { return }
+        let mr = FloatGEMM.mr
+        let zero = UnsafePointer(zeroRow)
+        for tile in 0..<microTiles {
+            for r in 0..<mr {
+                // Rows past M repeat the tile's first pixel (computed, never stored).
+                let p = tile * mr + r < m ? tile * mr + r : tile * mr
+                let ox = p % g.outputWidth, rest = p / g.outputWidth
+                let oy = rest % g.outputHeight, b = rest / g.outputHeight
+                for ky in 0..<g.filterHeight {
+                    let iy = oy * g.strideHeight - g.padTop + ky * g.dilationHeight
+                    for kx in 0..<g.filterWidth {
+                        let ix = ox * g.strideWidth - g.padLeft + kx * g.dilationWidth
+                        let t = ky * g.filterWidth + kx
+                        let inside = iy >= 0 && iy < g.inputHeight && ix >= 0 && ix < g.inputWidth
+                        indirection[(tile * taps + t) * mr + r] =
+                            inside ? input + ((b * g.inputHeight + iy) * g.inputWidth + ix) * cin : zero
+                    }
+                }
+            }
+        }
+    }
+
+    func run(tiles: Range<Int>, worker: Int) {
+        let mr = FloatGEMM.mr, nr = FloatGEMM.nr
+        let workerScratch = scratch + worker &* scratchBytesPerWorker
+        let temp = workerScratch.assumingMemoryBound(to: Float.self)
+        let rowPointers = (workerScratch + mr &* nr &* MemoryLayout<Float>.size)
+            .assumingMemoryBound(to: UnsafePointer<Float>.self)
+        let lo = FloatVector(repeating: low), hi = FloatVector(repeating: high)
+        for tile in tiles {
+            let group = tile / rowBlocks, block = tile % rowBlocks
+            let panelStart = group &* panelsPerGroup
+            let panelEnd = min(panelStart &+ panelsPerGroup, packed.panelCount)
+            let tileStart = block &* Self.microTilesPerBlock
+            let tileEnd = min(tileStart &+ Self.microTilesPerBlock, microTiles)
+            for panel in panelStart..<panelEnd {
+                let b = packed.panel(panel), bias = packed.bias(panel)
+                let column = panel &* nr
+                let columns = min(nr, n &- column)
+                for microTile in tileStart..<tileEnd {
+                    let row = microTile &* mr
+                    let rows = min(mr, m &- row)
+                    let a: UnsafePointer<UnsafePointer<Float>>
+                    if case let .rows(stride) = source {
+                        for r in 0..<mr { rowPointers[r] = input + (r < rows ? row &+ r : row) &* stride }
+                        a = UnsafePointer(rowPointers)
+                    } else {
+                        a = UnsafePointer(indirection.unsafelyUnwrapped + microTile &* taps &* mr)
+                    }
+                    let c = output + (row &* n &+ column)
+                    if rows == mr && columns == nr {
+                        FloatGEMM.microKernel(taps: taps, channels: channels, a: a, b: b, bias: bias, c: c, ldc: n, lo: lo, hi: hi)
+                    } else {
+                        FloatGEMM.microKernel(taps: taps, channels: channels, a: a, b: b, bias: bias, c: temp, ldc: nr, lo: lo, hi: hi)
+                        for r in 0..<rows {
+                            (c + r &* n).update(from: temp + r &* nr, count: columns)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
