@@ -319,14 +319,16 @@ func printProfile(_ ops: [Interpreter.OperatorProfile], title: String) {
     }
     func table(_ name: String, _ list: [Interpreter.OperatorProfile]) {
         print("\n=== \(name): \(title) ===")
-        var rows = [["node", "op", "avg ms", "%", "cdf %", "GFLOP/s", "times called"]]
+        var rows = [["node", "op", "avg ms", "min ms", "%", "cdf %", "GFLOP/s", "GFLOP/s@min", "times called"]]
         var cumulative = 0.0
         for o in list {
             let pct = total > 0 ? 100 * Double(o.totalNanoseconds) / total : 0
             cumulative += pct
-            rows.append(["\(o.nodeIndex)", o.operatorName, f(avgMs(o)), f(pct, 2), f(cumulative, 2), gflops(o), "\(o.invocations)"])
+            let minMs = Double(o.minimumNanoseconds) / 1e6
+            rows.append(["\(o.nodeIndex)", o.operatorName, f(avgMs(o)), f(minMs), f(pct, 2), f(cumulative, 2), gflops(o),
+                         minMs > 0 && o.cost > 0 ? f(2 * Double(o.cost) / (minMs * 1e6), 1) : "-", "\(o.invocations)"])
         }
-        printTable(rows, rightAligned: [0, 2, 3, 4, 5, 6])
+        printTable(rows, rightAligned: [0, 2, 3, 4, 5, 6, 7, 8])
     }
     table("Run order", ops)
     table("Top by time", Array(ops.sorted { $0.totalNanoseconds > $1.totalNanoseconds }.prefix(15)))

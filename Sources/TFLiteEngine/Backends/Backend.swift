@@ -30,12 +30,15 @@ final class CPUBackend: ExecutionBackend {
 final class StepProfiler {
     private(set) var nanoseconds: [UInt64] = []
     private(set) var invocations: [Int] = []
+    /// Fastest single run of each step (robust against preemption on a busy machine).
+    private(set) var minimumNanoseconds: [UInt64] = []
 
     @inline(__always)
     func run(_ steps: [PreparedGraph.Step], _ body: (PreparedGraph.Step) -> Void) {
         if nanoseconds.count != steps.count {
             nanoseconds = [UInt64](repeating: 0, count: steps.count)
             invocations = [Int](repeating: 0, count: steps.count)
+            minimumNanoseconds = [UInt64](repeating: .max, count: steps.count)
         }
         let clock = ContinuousClock()
         for (i, step) in steps.enumerated() {
@@ -43,12 +46,14 @@ final class StepProfiler {
             body(step)
             let elapsed = start.duration(to: clock.now)
             let (seconds, attoseconds) = elapsed.components
-            nanoseconds[i] &+= UInt64(seconds) &* 1_000_000_000 &+ UInt64(attoseconds / 1_000_000_000)
+            let ns = UInt64(seconds) &* 1_000_000_000 &+ UInt64(attoseconds / 1_000_000_000)
+            nanoseconds[i] &+= ns
+            minimumNanoseconds[i] = min(minimumNanoseconds[i], ns)
             invocations[i] &+= 1
         }
     }
 
     func reset() {
-        for i in nanoseconds.indices { nanoseconds[i] = 0; invocations[i] = 0 }
+        for i in nanoseconds.indices { nanoseconds[i] = 0; invocations[i] = 0; minimumNanoseconds[i] = .max }
     }
 }

@@ -198,6 +198,8 @@ public final class Interpreter {
         public let invocations: Int
         /// Total wall time over those invokes, in nanoseconds.
         public let totalNanoseconds: UInt64
+        /// Fastest single invoke of this operator, in nanoseconds.
+        public let minimumNanoseconds: UInt64
         /// Approximate multiply-adds (or element operations) per invoke.
         public let cost: Int
     }
@@ -221,7 +223,8 @@ public final class Interpreter {
         return graph.steps.enumerated().map { i, step in
             OperatorProfile(
                 nodeIndex: step.node.index, operatorName: step.node.name, invocations: profiler.invocations[i],
-                totalNanoseconds: profiler.nanoseconds[i], cost: step.kernel.cost)
+                totalNanoseconds: profiler.nanoseconds[i], minimumNanoseconds: profiler.minimumNanoseconds[i],
+                cost: step.kernel.cost)
         }
     }
 
