@@ -11,6 +11,9 @@ Each model × backend × thread count runs in its own subprocess (so the peak
 RSS is per configuration): init (Interpreter + allocate_tensors), first
 invoke, --warmup invokes, then at least --runs invokes AND at least
 --min-time seconds of invokes. Inputs are pseudo-random (floats in [-1, 1]).
+Besides wall-clock statistics it records the median and minimum thread CPU
+time per invoke (`cpu_median_ms`, `cpu_min_ms`), which is robust when other
+processes share the cores.
 
 Usage:
     python3 tools/compare_litert.py MODEL.tflite… [--threads N[,N…]] [--runs N]
@@ -57,14 +60,17 @@ def _measure(model: str, backend: str, threads: int, runs: int, min_time: float,
     first_ms = (time.perf_counter() - t1) * 1e3
     for _ in range(warmup):
         interpreter.invoke()
-    samples = []
+    samples, cpu_samples = [], []
     start = time.perf_counter()
     invoke = interpreter.invoke
-    clock = time.perf_counter
+    clock, cpu_clock = time.perf_counter, time.thread_time
     while len(samples) < runs or clock() - start < min_time:
+        c = cpu_clock()
         s = clock()
         invoke()
-        samples.append((clock() - s) * 1e3)
+        e = clock()
+        samples.append((e - s) * 1e3)
+        cpu_samples.append((cpu_clock() - c) * 1e3)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     peak = rss if sys.platform == "darwin" else rss * 1024
     try:
@@ -74,7 +80,7 @@ def _measure(model: str, backend: str, threads: int, runs: int, min_time: float,
                     peak = int(line.split()[1]) * 1024
     except OSError:
         pass
-    queue.put(dict(init_ms=init_ms, first_invoke_ms=first_ms, samples=samples, peak_rss_bytes=peak))
+    queue.put(dict(init_ms=init_ms, first_invoke_ms=first_ms, samples=samples, cpu_samples=cpu_samples, peak_rss_bytes=peak))
 
 
 def statistics(samples: list[float]) -> dict:
@@ -127,11 +133,14 @@ def main() -> int:
                 m = queue.get()
                 p.join()
                 stats = statistics(m["samples"])
+                cpu = statistics(m["cpu_samples"])
                 results.append(dict(model=name, model_path=model, backend=backend, threads=t, **stats,
                                     init_ms=m["init_ms"], first_invoke_ms=m["first_invoke_ms"], arena_bytes=None,
-                                    peak_rss_bytes=m["peak_rss_bytes"], runs=len(m["samples"])))
+                                    peak_rss_bytes=m["peak_rss_bytes"], runs=len(m["samples"]),
+                                    cpu_median_ms=cpu["median_ms"], cpu_min_ms=cpu["min_ms"]))
                 print(f"  {name} / {backend} / {t} thread(s): median {stats['median_ms']:.3f} ms "
-                      f"(p90 {stats['p90_ms']:.3f}, min {stats['min_ms']:.3f}) over {len(m['samples'])} runs", flush=True)
+                      f"(p90 {stats['p90_ms']:.3f}, min {stats['min_ms']:.3f}; CPU median {cpu['median_ms']:.3f}) over {len(m['samples'])} runs",
+                      flush=True)
     version = getattr(ai_edge_litert, "__version__", "unknown")
     report = dict(machine=machine(), build=dict(tool="compare_litert.py", flavour=f"ai-edge-litert {version}"), results=results)
     Path(args.json).write_text(json.dumps(report, indent=2, sort_keys=True))

@@ -144,6 +144,10 @@ struct Result: Codable {
     var arena_bytes: Int?
     var peak_rss_bytes: Int?
     var runs: Int
+    /// Median and minimum thread CPU time per invoke (robust when other
+    /// processes compete for the cores; equal to wall time on an idle machine).
+    var cpu_median_ms: Double?
+    var cpu_min_ms: Double?
 }
 
 struct Machine: Codable {
@@ -167,6 +171,13 @@ struct Report: Codable {
 }
 
 func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+/// CPU time of the calling thread, in nanoseconds.
+func threadCPUTime() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
 func ms(_ ns: UInt64) -> Double { Double(ns) / 1e6 }
 
 /// Resets the kernel's peak-RSS mark (Linux; best effort).
@@ -246,20 +257,24 @@ func benchmark(path: String, backend: BenchBackend, threads: Int, args: Argument
     let firstNs = now() - t1
     if let path = args.expect { try checkOutput(interpreter, expected: NumPyArray(contentsOfFile: path)) }
     for _ in 0..<args.warmup { try interpreter.invoke() }
-    var samples: [Double] = []
+    var samples: [Double] = [], cpuSamples: [Double] = []
     samples.reserveCapacity(args.runs)
     let start = now()
     while samples.count < args.runs || Double(now() - start) / 1e9 < args.minTime {
+        let c = threadCPUTime()
         let s = now()
         try interpreter.invoke()
-        samples.append(ms(now() - s))
+        let e = now()
+        samples.append(ms(e - s))
+        cpuSamples.append(ms(threadCPUTime() - c))
     }
-    let stats = Statistics(samples)
+    let stats = Statistics(samples), cpuStats = Statistics(cpuSamples)
     let result = Result(
         model: modelName(path), model_path: path, backend: backend.name, threads: threads,
         median_ms: stats.median, p90_ms: stats.p90, min_ms: stats.min, max_ms: stats.max,
         mean_ms: stats.mean, std_ms: stats.std, init_ms: ms(initNs), first_invoke_ms: ms(firstNs),
-        arena_bytes: interpreter.arenaByteCount, peak_rss_bytes: peakRSS(), runs: samples.count)
+        arena_bytes: interpreter.arenaByteCount, peak_rss_bytes: peakRSS(), runs: samples.count,
+        cpu_median_ms: cpuStats.median, cpu_min_ms: cpuStats.min)
     if args.profile {
         interpreter.isProfilingEnabled = true
         let profileStart = now()
@@ -366,11 +381,12 @@ func machineInfo() -> Machine {
 }
 
 func writeCSV(_ results: [Result], to path: String) throws {
-    var s = "model,backend,threads,median_ms,p90_ms,min_ms,max_ms,mean_ms,std_ms,init_ms,first_invoke_ms,arena_bytes,peak_rss_bytes,runs,flavour\n"
+    var s = "model,backend,threads,median_ms,p90_ms,min_ms,max_ms,mean_ms,std_ms,init_ms,first_invoke_ms,arena_bytes,peak_rss_bytes,runs,cpu_median_ms,flavour\n"
     for r in results {
         s += "\(r.model),\(r.backend),\(r.threads),\(f(r.median_ms, 4)),\(f(r.p90_ms, 4)),\(f(r.min_ms, 4)),\(f(r.max_ms, 4)),"
         s += "\(f(r.mean_ms, 4)),\(f(r.std_ms, 4)),\(f(r.init_ms, 4)),\(f(r.first_invoke_ms, 4)),"
-        s += "\(r.arena_bytes.map(String.init) ?? ""),\(r.peak_rss_bytes.map(String.init) ?? ""),\(r.runs),\(TFLiteEngineBuild.flavour)\n"
+        s += "\(r.arena_bytes.map(String.init) ?? ""),\(r.peak_rss_bytes.map(String.init) ?? ""),\(r.runs),"
+        s += "\(r.cpu_median_ms.map { f($0, 4) } ?? ""),\(TFLiteEngineBuild.flavour)\n"
     }
     try s.write(toFile: path, atomically: true, encoding: .utf8)
 }
@@ -443,18 +459,25 @@ func printComparison(_ ours: [Result], _ theirs: [Result]) {
     print("\n=== Ours ÷ LiteRT (median latency; < 1 means TFLiteEngine is faster) ===")
     let references = theirs.map(\.backend).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
     var rows = [["model", "backend", "threads", "ours ms"] + references.flatMap { ["\($0) ms", "÷ \($0)"] }]
+    var cpuRows = [["model", "backend", "threads", "ours CPU ms"] + references.flatMap { ["\($0) CPU ms", "÷ \($0)"] }]
     for r in ours {
         var row = [r.model, r.backend, "\(r.threads)", f(r.median_ms)]
+        var cpuRow = [r.model, r.backend, "\(r.threads)", r.cpu_median_ms.map { f($0) } ?? "-"]
         for ref in references {
             if let t = theirs.first(where: { $0.model == r.model && $0.backend == ref && $0.threads == r.threads }) {
                 row += [f(t.median_ms), f(r.median_ms / t.median_ms, 2)]
+                if let a = r.cpu_median_ms, let b = t.cpu_median_ms, b > 0 { cpuRow += [f(b), f(a / b, 2)] } else { cpuRow += ["-", "-"] }
             } else {
                 row += ["-", "-"]
+                cpuRow += ["-", "-"]
             }
         }
         rows.append(row)
+        cpuRows.append(cpuRow)
     }
     printTable(rows, rightAligned: Set(2..<rows[0].count))
+    print("\n(the same by median thread CPU time per invoke)")
+    printTable(cpuRows, rightAligned: Set(2..<cpuRows[0].count))
 }
 
 // MARK: Main
@@ -479,13 +502,13 @@ for path in args.models {
 }
 
 print("")
-var rows = [["model", "backend", "threads", "median ms", "p90 ms", "min ms", "max ms", "mean ms", "std ms", "init ms", "first ms", "arena KiB", "peak RSS MiB", "runs"]]
+var rows = [["model", "backend", "threads", "median ms", "p90 ms", "min ms", "max ms", "mean ms", "std ms", "CPU median ms", "init ms", "first ms", "arena KiB", "peak RSS MiB", "runs"]]
 for r in results {
     rows.append([r.model, r.backend, "\(r.threads)", f(r.median_ms), f(r.p90_ms), f(r.min_ms), f(r.max_ms), f(r.mean_ms), f(r.std_ms),
-                 f(r.init_ms, 1), f(r.first_invoke_ms), r.arena_bytes.map { "\($0 / 1024)" } ?? "-",
+                 r.cpu_median_ms.map { f($0) } ?? "-", f(r.init_ms, 1), f(r.first_invoke_ms), r.arena_bytes.map { "\($0 / 1024)" } ?? "-",
                  r.peak_rss_bytes.map { f(Double($0) / 1_048_576, 1) } ?? "-", "\(r.runs)"])
 }
-printTable(rows, rightAligned: Set(2..<14))
+printTable(rows, rightAligned: Set(2..<15))
 
 do {
     let report = Report(machine: machineInfo(), build: Build(tool: "bench", flavour: TFLiteEngineBuild.flavour, float_lanes: TFLiteEngineBuild.floatLanes), results: results)

@@ -73,13 +73,23 @@ enum FloatGEMM {
                 bp += step
             }
         }
-        var row = c
-        @inline(__always) func store(_ v0: V, _ v1: V) {
-            row.storeVector(v0.clamped(lo, hi))
-            if wide { row.storeVector(v1.clamped(lo, hi), w) }
-            row += ldc
-        }
-        store(c00, c01); store(c10, c11); store(c20, c21); store(c30, c31); store(c40, c41); store(c50, c51)
+        // (A nested function capturing a `var row` made Swift box it: one
+        // heap allocation per micro-tile. Explicit rows avoid that.)
+        storeRow(Shape.self, c, c00, c01, lo, hi)
+        storeRow(Shape.self, c + ldc, c10, c11, lo, hi)
+        storeRow(Shape.self, c + 2 &* ldc, c20, c21, lo, hi)
+        storeRow(Shape.self, c + 3 &* ldc, c30, c31, lo, hi)
+        storeRow(Shape.self, c + 4 &* ldc, c40, c41, lo, hi)
+        storeRow(Shape.self, c + 5 &* ldc, c50, c51, lo, hi)
+    }
+
+    @inline(__always)
+    static func storeRow<Shape: GEMMPanelShape>(
+        _ shape: Shape.Type, _ row: UnsafeMutablePointer<Float>, _ v0: FloatVector, _ v1: FloatVector,
+        _ lo: FloatVector, _ hi: FloatVector
+    ) {
+        row.storeVector(v0.clamped(lo, hi))
+        if Shape.wide { row.storeVector(v1.clamped(lo, hi), FloatVector.scalarCount) }
     }
 
     /// A micro-tile with a single row (fully connected with batch 1, the
