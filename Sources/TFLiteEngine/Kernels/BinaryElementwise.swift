@@ -99,6 +99,8 @@ final class BinaryFloatKernel<Operation: FloatBinaryOperation>: Kernel {
 
     func run(tiles: Range<Int>, worker: Int) {
         let lo = low, hi = high
+        // Locals, not the class's properties, so the loops vectorise.
+        let a = self.a.unsafelyUnwrapped, b = self.b.unsafelyUnwrapped, output = self.output.unsafelyUnwrapped
         if shape.isElementwise {
             let n = shape.elementCount
             for tile in tiles {

@@ -35,7 +35,7 @@ enum FloatGEMM {
     /// `bias` its nr biases. Writes a full mr × nr block to `c` (row stride
     /// `ldc`). `wide` must be a constant at the call site: it selects 2 or 1
     /// vectors per row, and the unused accumulators fold away.
-    @inline(__always)
+    @_transparent
     static func microKernel<Shape: GEMMPanelShape>(
         _ shape: Shape.Type, taps: Int, channels: Int, a: UnsafePointer<UnsafePointer<Float>>, b: UnsafePointer<Float>,
         bias: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, lo: FloatVector, hi: FloatVector
@@ -83,7 +83,7 @@ enum FloatGEMM {
         storeRow(Shape.self, c + 5 &* ldc, c50, c51, lo, hi)
     }
 
-    @inline(__always)
+    @_transparent
     static func storeRow<Shape: GEMMPanelShape>(
         _ shape: Shape.Type, _ row: UnsafeMutablePointer<Float>, _ v0: FloatVector, _ v1: FloatVector,
         _ lo: FloatVector, _ hi: FloatVector
@@ -95,7 +95,7 @@ enum FloatGEMM {
     /// A micro-tile with a single row (fully connected with batch 1, the
     /// last row of an M edge): each output vector gets two accumulators
     /// (even and odd k) so four multiply-add chains are in flight.
-    @inline(__always)
+    @_transparent
     static func microKernel1<Shape: GEMMPanelShape>(
         _ shape: Shape.Type, taps: Int, channels: Int, a: UnsafePointer<UnsafePointer<Float>>, b: UnsafePointer<Float>,
         bias: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, lo: FloatVector, hi: FloatVector
