@@ -397,7 +397,9 @@ func xmlEscape(_ s: String) -> String {
 }
 
 /// A horizontal bar chart of median latency: one group per model, one bar per
-/// backend (and thread count), with an x axis in milliseconds.
+/// backend (and thread count), with an x axis in milliseconds — logarithmic
+/// (decades) when the values span more than 30×, so a 10 µs model and a
+/// 60 ms model stay readable on one chart.
 func writeSVG(_ results: [Result], to path: String) throws {
     let models = results.map(\.model).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
     let series = results.map { "\($0.backend) ×\($0.threads)" }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
@@ -405,12 +407,25 @@ func writeSVG(_ results: [Result], to path: String) throws {
     let barHeight = 18.0, barGap = 4.0, groupGap = 18.0
     let labelWidth = 230.0, chartWidth = 560.0, top = 50.0, legendHeight = 24.0 * Double((series.count + 2) / 3)
     let maxValue = max(results.map(\.median_ms).max() ?? 1, 1e-3)
-    // A "nice" axis step: 1, 2 or 5 × 10^k giving 4–10 ticks.
-    let rough = maxValue / 6
-    let magnitude = pow(10, floor(log10(rough)))
-    let step = [1.0, 2.0, 5.0, 10.0].map { $0 * magnitude }.first { maxValue / $0 <= 8 } ?? 10 * magnitude
-    let axisMax = ceil(maxValue / step) * step
-    func x(_ v: Double) -> Double { labelWidth + v / axisMax * chartWidth }
+    let minValue = max(results.map(\.median_ms).min() ?? 1, 1e-4)
+    let logarithmic = maxValue / minValue > 30
+    var ticks: [Double] = []
+    let x: (Double) -> Double
+    if logarithmic {
+        let lowDecade = floor(log10(minValue)), highDecade = ceil(log10(maxValue))
+        ticks = stride(from: lowDecade, through: highDecade, by: 1).map { pow(10, $0) }
+        x = { v in labelWidth + (log10(max(v, pow(10, lowDecade))) - lowDecade) / max(highDecade - lowDecade, 1) * chartWidth }
+    } else {
+        // A "nice" axis step: 1, 2 or 5 × 10^k giving 4–10 ticks.
+        let magnitude = pow(10, floor(log10(maxValue / 6)))
+        let step = [1.0, 2.0, 5.0, 10.0].map { $0 * magnitude }.first { maxValue / $0 <= 8 } ?? 10 * magnitude
+        let axisMax = ceil(maxValue / step) * step
+        ticks = stride(from: 0, through: axisMax + step / 2, by: step).map { $0 }
+        x = { v in labelWidth + v / axisMax * chartWidth }
+    }
+    func label(_ v: Double) -> String {
+        v < 0.1 ? "\(f(v * 1000, v < 0.01 ? 2 : 1)) µs" : v < 10 ? "\(f(v, 2)) ms" : "\(f(v, 1)) ms"
+    }
     var body = ""
     var y = top
     for model in models {
@@ -421,7 +436,7 @@ func writeSVG(_ results: [Result], to path: String) throws {
             let color = palette[(series.firstIndex(of: "\(r.backend) ×\(r.threads)") ?? 0) % palette.count]
             let w = max(x(r.median_ms) - labelWidth, 1)
             body += "<rect x=\"\(labelWidth)\" y=\"\(y)\" width=\"\(f(w, 1))\" height=\"\(barHeight)\" fill=\"\(color)\"/>\n"
-            body += "<text x=\"\(f(labelWidth + w + 4, 1))\" y=\"\(y + barHeight - 5)\" font-size=\"11\">\(f(r.median_ms, 2)) ms (\(xmlEscape(r.backend)))</text>\n"
+            body += "<text x=\"\(f(labelWidth + w + 4, 1))\" y=\"\(y + barHeight - 5)\" font-size=\"11\">\(label(r.median_ms)) (\(xmlEscape(r.backend)))</text>\n"
             y += barHeight + barGap
         }
         y += groupGap
@@ -429,14 +444,13 @@ func writeSVG(_ results: [Result], to path: String) throws {
     let axisY = y - groupGap + 6
     var axis = "<line x1=\"\(labelWidth)\" y1=\"\(top - 6)\" x2=\"\(labelWidth)\" y2=\"\(axisY)\" stroke=\"#333\"/>\n"
     axis += "<line x1=\"\(labelWidth)\" y1=\"\(axisY)\" x2=\"\(labelWidth + chartWidth)\" y2=\"\(axisY)\" stroke=\"#333\"/>\n"
-    var tick = 0.0
-    while tick <= axisMax + step / 2 {
+    for tick in ticks {
         let tx = f(x(tick), 1)
         axis += "<line x1=\"\(tx)\" y1=\"\(top - 6)\" x2=\"\(tx)\" y2=\"\(axisY)\" stroke=\"#ddd\"/>\n"
-        axis += "<text x=\"\(tx)\" y=\"\(axisY + 16)\" text-anchor=\"middle\" font-size=\"11\">\(step < 1 ? f(tick, 1) : f(tick, 0))</text>\n"
-        tick += step
+        let text = tick == 0 ? "0" : tick < 1 ? String(format: "%g", tick) : f(tick, 0)
+        axis += "<text x=\"\(tx)\" y=\"\(axisY + 16)\" text-anchor=\"middle\" font-size=\"11\">\(text)</text>\n"
     }
-    axis += "<text x=\"\(labelWidth + chartWidth / 2)\" y=\"\(axisY + 34)\" text-anchor=\"middle\">median latency per invoke (ms, lower is better)</text>\n"
+    axis += "<text x=\"\(labelWidth + chartWidth / 2)\" y=\"\(axisY + 34)\" text-anchor=\"middle\">median latency per invoke (ms\(logarithmic ? ", logarithmic scale" : ""); lower is better)</text>\n"
     var legend = ""
     for (i, s) in series.enumerated() {
         let lx = 20.0 + Double(i % 3) * 270, ly = axisY + 50 + Double(i / 3) * 24
