@@ -141,6 +141,19 @@ final class FastKernelTests: XCTestCase {
         }
     }
 
+    func testElementwiseAddMatchesGenericKernelExactly() throws {
+        var rng = TestRandom(seed: 7)
+        for (i, shape) in [[1, 5, 5, 24], [2, 3, 7], [37], [1, 1, 1, 1], [1, 64, 65]].enumerated() {
+            let activation = Int8(i % 4)
+            let spec = ModelSpec.convolution(op: 0, optionsType: 11, input: shape, filter: shape, bias: nil,
+                                             options: [(4, .i8(activation))], rng: &rng)
+            try compare(spec, name: "add #\(i) \(shape) act \(activation)", expectFast: ElementwiseAddFloat.self, tolerance: 0) { ctx in
+                BinaryFloatKernel<Add.Operation>(
+                    ctx: ctx, shape: try BroadcastShape(shape, shape, ctx: ctx), activation: FusedActivation(rawValue: activation)!)
+            }
+        }
+    }
+
     func testPackedWeightsAreSharedBetweenInterpreters() throws {
         var rng = TestRandom(seed: 6)
         let spec = ModelSpec.convolution(
@@ -246,7 +259,7 @@ struct TestRandom {
 struct ModelSpec {
     let data: Data
 
-    /// input (runtime) + constant filter/weights + optional constant bias → output.
+    /// input (runtime) + constant filter/weights (or second operand) + optional constant bias → output.
     static func convolution(op: Int32, optionsType: UInt8, input: [Int], filter: [Int], bias: Int?,
                             options: [(Int, FlatBufferBuilder.Value)], rng: inout TestRandom) -> ModelSpec {
         let filterValues = (0..<filter.reduce(1, *)).map { _ in rng.float() }
