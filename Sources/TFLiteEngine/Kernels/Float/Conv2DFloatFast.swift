@@ -2,6 +2,10 @@
 /// when the filter is constant and the convolution is not grouped, else the
 /// direct reference loops (`Conv2DFloatReference`).
 enum Conv2DFloatFast {
+    /// Largest indirection buffer (pointers) a convolution may allocate
+    /// (512 MiB); beyond it the reference kernel runs instead.
+    static let maximumIndirectionEntries = 1 << 26
+
     static func make(ctx: PrepareContext, _ p: Conv2D.Parameters) throws -> Kernel {
         let g = p.geometry
         let taps = g.filterHeight * g.filterWidth
@@ -14,6 +18,14 @@ enum Conv2DFloatFast {
         let pointwise = taps == 1 && g.strideHeight == 1 && g.strideWidth == 1
             && g.padTop == 0 && g.padLeft == 0
             && g.outputHeight == g.inputHeight && g.outputWidth == g.inputWidth
+        if !pointwise {
+            // The indirection buffer holds ⌈M / 6⌉ × 6 × taps pointers; sizes
+            // come from the file, so check them before allocating.
+            let tiles = (m + FloatGEMM.mr - 1) / FloatGEMM.mr
+            let (a, o1) = tiles.multipliedReportingOverflow(by: FloatGEMM.mr)
+            let (entries, o2) = a.multipliedReportingOverflow(by: taps)
+            guard !o1, !o2, entries <= maximumIndirectionEntries else { return Conv2DFloatReference(ctx: ctx, p) }
+        }
         let source: GEMMConvolutionFloat.Source = pointwise
             ? .rows(stride: p.inputChannels) : .convolution(g, channels: p.inputChannels)
         return GEMMConvolutionFloat(
