@@ -1,2 +1,547 @@
+// bench: latency benchmark for TFLiteEngine, modelled on TFLite's benchmark_model.
+//
+//   bench [MODEL…] [--backend NAME|all] [--threads N[,N…]] [--runs N] [--min-time S]
+//         [--warmup N] [--profile] [--json FILE] [--csv FILE] [--svg FILE] [--compare FILE]
+//
+// For each model × backend × thread count: init time (load + allocateTensors),
+// first invoke, warm-up, then at least --runs invokes AND at least --min-time
+// seconds; prints median, p90, min, max, mean, std, arena bytes and peak RSS.
+import Foundation
 import TFLiteEngine
-print("bench: not yet implemented")
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// MARK: Backends (the one place to extend)
+
+/// A backend the benchmark can select: its name and how to configure an interpreter for it.
+struct BenchBackend: Sendable {
+    let name: String
+    let summary: String
+    let options: @Sendable (_ threads: Int) -> Interpreter.Options
+}
+
+/// Every backend `--backend` accepts; `--backend all` runs them in this order.
+nonisolated let availableBackends: [BenchBackend] = [
+    BenchBackend(name: "cpu", summary: "default single-threaded CPU kernels") { threads in
+        Interpreter.Options(threadCount: threads)
+    },
+]
+
+// MARK: Arguments
+
+struct Arguments {
+    var models: [String] = []
+    var backends: [BenchBackend] = []
+    var threads: [Int] = [1]
+    var runs = 50
+    var minTime = 1.0
+    var warmup = 5
+    var profile = false
+    var json: String?
+    var csv: String?
+    var svg: String?
+    var compare: String?
+    /// Input 0 from a .npy file instead of random values.
+    var input: String?
+    /// Output 0 is compared with this .npy file after the first invoke.
+    var expect: String?
+}
+
+func usage() -> Never {
+    let names = availableBackends.map(\.name).joined(separator: ", ")
+    print("""
+    usage: bench [MODEL…] [--backend NAME|all] [--threads N[,N…]] [--runs N] [--min-time S]
+                 [--warmup N] [--profile] [--json FILE] [--csv FILE] [--svg FILE] [--compare FILE]
+      MODEL          .tflite files (default: every .tflite in weights/)
+      --backend      one of: \(names), or all (default: cpu)
+      --threads      Interpreter.Options.threadCount values (default 1)
+      --runs         minimum timed invokes (default 50)
+      --min-time     minimum seconds of timed invokes (default 1)
+      --warmup       warm-up invokes after the first (default 5)
+      --profile      per-operator timing tables
+      --json/--csv   write results; --svg a bar chart of median latency
+      --compare      JSON from tools/compare_litert.py: print ours ÷ LiteRT
+      --input X.npy  feed input 0 from X.npy (default: random values)
+      --expect Y.npy compare output 0 of the first invoke with Y.npy (max abs / rel error)
+    """)
+    exit(2)
+}
+
+func parseArguments() -> Arguments {
+    var a = Arguments()
+    var backendNames: [String] = []
+    var it = CommandLine.arguments.dropFirst().makeIterator()
+    func value(_ flag: String) -> String {
+        guard let v = it.next() else { print("bench: \(flag) needs a value"); usage() }
+        return v
+    }
+    func number<T: LosslessStringConvertible>(_ flag: String, _ type: T.Type) -> T {
+        let v = value(flag)
+        guard let n = T(v) else { print("bench: \(flag) expects a number, got '\(v)'"); usage() }
+        return n
+    }
+    while let arg = it.next() {
+        switch arg {
+        case "--backend": backendNames.append(value(arg))
+        case "--threads":
+            let list = value(arg).split(separator: ",").compactMap { Int($0) }
+            guard !list.isEmpty, list.allSatisfy({ $0 >= 1 }) else { print("bench: --threads expects N[,N…] ≥ 1"); usage() }
+            a.threads = list
+        case "--runs": a.runs = max(1, number(arg, Int.self))
+        case "--min-time": a.minTime = max(0, number(arg, Double.self))
+        case "--warmup": a.warmup = max(0, number(arg, Int.self))
+        case "--profile": a.profile = true
+        case "--json": a.json = value(arg)
+        case "--csv": a.csv = value(arg)
+        case "--svg": a.svg = value(arg)
+        case "--compare": a.compare = value(arg)
+        case "--input": a.input = value(arg)
+        case "--expect": a.expect = value(arg)
+        case "-h", "--help": usage()
+        default:
+            if arg.hasPrefix("-") { print("bench: unknown option \(arg)"); usage() }
+            a.models.append(arg)
+        }
+    }
+    if backendNames.isEmpty || backendNames.contains("all") {
+        a.backends = backendNames.isEmpty ? [availableBackends[0]] : availableBackends
+    } else {
+        for n in backendNames {
+            guard let b = availableBackends.first(where: { $0.name == n }) else {
+                print("bench: unknown backend '\(n)' (available: \(availableBackends.map(\.name).joined(separator: ", ")))")
+                exit(2)
+            }
+            a.backends.append(b)
+        }
+    }
+    if a.models.isEmpty {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: "weights")) ?? []
+        a.models = files.filter { $0.hasSuffix(".tflite") }.sorted().map { "weights/" + $0 }
+        if a.models.isEmpty { print("bench: no models given and no .tflite in weights/"); usage() }
+    }
+    return a
+}
+
+// MARK: Measurement
+
+struct Result: Codable {
+    var model: String
+    var model_path: String
+    var backend: String
+    var threads: Int
+    var median_ms: Double
+    var p90_ms: Double
+    var min_ms: Double
+    var max_ms: Double
+    var mean_ms: Double
+    var std_ms: Double
+    var init_ms: Double
+    var first_invoke_ms: Double
+    var arena_bytes: Int?
+    var peak_rss_bytes: Int?
+    var runs: Int
+    /// Median and minimum thread CPU time per invoke (robust when other
+    /// processes compete for the cores; equal to wall time on an idle machine).
+    var cpu_median_ms: Double?
+    var cpu_min_ms: Double?
+}
+
+struct Machine: Codable {
+    var cpu: String
+    var logical_cpus: Int
+    var os: String
+    var hostname: String
+    var date: String
+}
+
+struct Build: Codable {
+    var tool: String
+    var flavour: String
+    var float_lanes: Int?
+}
+
+struct Report: Codable {
+    var machine: Machine
+    var build: Build
+    var results: [Result]
+}
+
+func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+/// CPU time of the calling thread, in nanoseconds.
+func threadCPUTime() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+func ms(_ ns: UInt64) -> Double { Double(ns) / 1e6 }
+
+/// Resets the kernel's peak-RSS mark (Linux; best effort).
+func resetPeakRSS() {
+    #if os(Linux)
+    if let f = fopen("/proc/self/clear_refs", "w") { fputs("5", f); fclose(f) }
+    #endif
+}
+
+/// Peak resident set size in bytes: VmHWM on Linux, getrusage elsewhere.
+func peakRSS() -> Int? {
+    #if os(Linux)
+    if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) {
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+            if parts.count >= 2, let kb = Int(parts[1]) { return kb * 1024 }
+        }
+    }
+    return nil
+    #else
+    var usage = rusage()
+    guard getrusage(RUSAGE_SELF, &usage) == 0 else { return nil }
+    return Int(usage.ru_maxrss)  // bytes on Darwin
+    #endif
+}
+
+/// Fills every input with deterministic pseudo-random values (floats in [-1, 1], random bytes otherwise).
+func fillInputs(_ interpreter: Interpreter) throws {
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    func next() -> UInt64 {
+        state ^= state << 13; state ^= state >> 7; state ^= state << 17
+        return state
+    }
+    for i in 0..<interpreter.inputTensorCount {
+        let type = try interpreter.input(at: i).dataType
+        try interpreter.withUnsafeMutableInputBytes(at: i) { bytes in
+            if type == .float32 {
+                let floats = bytes.bindMemory(to: Float.self)
+                for j in floats.indices { floats[j] = Float(next() >> 40) / Float(1 << 24) * 2 - 1 }
+            } else {
+                for j in bytes.indices { bytes[j] = UInt8(truncatingIfNeeded: next()) }
+            }
+        }
+    }
+}
+
+struct Statistics {
+    var median = 0.0, p90 = 0.0, min = 0.0, max = 0.0, mean = 0.0, std = 0.0
+    init(_ samples: [Double]) {
+        guard !samples.isEmpty else { return }
+        let s = samples.sorted()
+        let n = s.count
+        median = n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
+        p90 = s[Swift.min(n - 1, Int((0.9 * Double(n)).rounded(.up)) - 1)]
+        min = s[0]
+        max = s[n - 1]
+        mean = s.reduce(0, +) / Double(n)
+        std = (s.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n)).squareRoot()
+    }
+}
+
+func modelName(_ path: String) -> String {
+    let base = (path as NSString).lastPathComponent
+    return base.hasSuffix(".tflite") ? String(base.dropLast(7)) : base
+}
+
+func benchmark(path: String, backend: BenchBackend, threads: Int, args: Arguments) throws -> Result {
+    resetPeakRSS()
+    let t0 = now()
+    let interpreter = try Interpreter(modelPath: path, options: backend.options(threads))
+    try interpreter.allocateTensors()
+    let initNs = now() - t0
+    try fillInputs(interpreter)
+    if let path = args.input { try interpreter.copy(try NumPyArray(contentsOfFile: path).data, toInputAt: 0) }
+    let t1 = now()
+    try interpreter.invoke()
+    let firstNs = now() - t1
+    if let path = args.expect { try checkOutput(interpreter, expected: NumPyArray(contentsOfFile: path)) }
+    for _ in 0..<args.warmup { try interpreter.invoke() }
+    var samples: [Double] = [], cpuSamples: [Double] = []
+    samples.reserveCapacity(args.runs)
+    let start = now()
+    while samples.count < args.runs || Double(now() - start) / 1e9 < args.minTime {
+        let c = threadCPUTime()
+        let s = now()
+        try interpreter.invoke()
+        let e = now()
+        samples.append(ms(e - s))
+        cpuSamples.append(ms(threadCPUTime() - c))
+    }
+    let stats = Statistics(samples), cpuStats = Statistics(cpuSamples)
+    let result = Result(
+        model: modelName(path), model_path: path, backend: backend.name, threads: threads,
+        median_ms: stats.median, p90_ms: stats.p90, min_ms: stats.min, max_ms: stats.max,
+        mean_ms: stats.mean, std_ms: stats.std, init_ms: ms(initNs), first_invoke_ms: ms(firstNs),
+        arena_bytes: interpreter.arenaByteCount, peak_rss_bytes: peakRSS(), runs: samples.count,
+        cpu_median_ms: cpuStats.median, cpu_min_ms: cpuStats.min)
+    if args.profile {
+        interpreter.isProfilingEnabled = true
+        let profileStart = now()
+        var count = 0
+        while count < args.runs || Double(now() - profileStart) / 1e9 < args.minTime {
+            try interpreter.invoke()
+            count += 1
+        }
+        printProfile(interpreter.operatorProfile, title: "\(result.model) / \(backend.name) / \(threads) thread(s)")
+        interpreter.isProfilingEnabled = false
+    }
+    return result
+}
+
+/// Prints the largest absolute and relative difference between output 0 and `expected`.
+func checkOutput(_ interpreter: Interpreter, expected: NumPyArray) throws {
+    let out = try interpreter.output(at: 0)
+    guard out.dataType == .float32, expected.type == .float32, out.data.count == expected.data.count else {
+        print("  check: output is \(out.dataType) with \(out.data.count) bytes, expected \(expected.type) with \(expected.data.count) bytes")
+        return
+    }
+    let ours = out.data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+    let theirs = expected.data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+    var maxAbs: Float = 0, scale: Float = 0
+    for i in ours.indices { maxAbs = max(maxAbs, abs(ours[i] - theirs[i])); scale = max(scale, abs(theirs[i])) }
+    print("  check: max |ours − expected| = \(maxAbs), relative to max |expected| = \(scale > 0 ? maxAbs / scale : maxAbs)")
+}
+
+// MARK: Output
+
+func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
+    let n = s.count
+    if n >= width { return s }
+    let fill = String(repeating: " ", count: width - n)
+    return right ? fill + s : s + fill
+}
+
+func f(_ x: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", x) }
+
+func printTable(_ rows: [[String]], rightAligned: Set<Int>) {
+    guard let header = rows.first else { return }
+    var widths = header.map(\.count)
+    for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
+    for (k, r) in rows.enumerated() {
+        print(r.enumerated().map { pad($1, widths[$0], right: rightAligned.contains($0)) }.joined(separator: "  "))
+        if k == 0 { print(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
+    }
+}
+
+func printProfile(_ ops: [Interpreter.OperatorProfile], title: String) {
+    guard !ops.isEmpty else { print("(no profile: backend does not support profiling)"); return }
+    let total = ops.reduce(0.0) { $0 + Double($1.totalNanoseconds) }
+    func avgMs(_ o: Interpreter.OperatorProfile) -> Double { Double(o.totalNanoseconds) / Double(max(o.invocations, 1)) / 1e6 }
+    func gflops(_ o: Interpreter.OperatorProfile) -> String {
+        let t = avgMs(o)
+        return t > 0 && o.cost > 0 ? f(2 * Double(o.cost) / (t * 1e6), 1) : "-"
+    }
+    func table(_ name: String, _ list: [Interpreter.OperatorProfile]) {
+        print("\n=== \(name): \(title) ===")
+        var rows = [["node", "op", "avg ms", "min ms", "%", "cdf %", "GFLOP/s", "GFLOP/s@min", "times called"]]
+        var cumulative = 0.0
+        for o in list {
+            let pct = total > 0 ? 100 * Double(o.totalNanoseconds) / total : 0
+            cumulative += pct
+            let minMs = Double(o.minimumNanoseconds) / 1e6
+            rows.append(["\(o.nodeIndex)", o.operatorName, f(avgMs(o)), f(minMs), f(pct, 2), f(cumulative, 2), gflops(o),
+                         minMs > 0 && o.cost > 0 ? f(2 * Double(o.cost) / (minMs * 1e6), 1) : "-", "\(o.invocations)"])
+        }
+        printTable(rows, rightAligned: [0, 2, 3, 4, 5, 6, 7, 8])
+    }
+    table("Run order", ops)
+    table("Top by time", Array(ops.sorted { $0.totalNanoseconds > $1.totalNanoseconds }.prefix(15)))
+    print("\n=== Summary by operator type: \(title) ===")
+    var byType: [String: (count: Int, ns: Double, calls: Int, cost: Double)] = [:]
+    for o in ops {
+        var e = byType[o.operatorName] ?? (0, 0, 0, 0)
+        e.count += 1; e.ns += Double(o.totalNanoseconds); e.calls += o.invocations; e.cost += Double(o.cost) * Double(o.invocations)
+        byType[o.operatorName] = e
+    }
+    let invokes = Double(max(ops.first?.invocations ?? 1, 1))
+    var rows = [["op", "nodes", "avg ms", "%", "cdf %", "GFLOP/s", "times called"]]
+    var cumulative = 0.0
+    for (name, e) in byType.sorted(by: { $0.value.ns > $1.value.ns }) {
+        let pct = total > 0 ? 100 * e.ns / total : 0
+        cumulative += pct
+        rows.append([name, "\(e.count)", f(e.ns / invokes / 1e6), f(pct, 2), f(cumulative, 2),
+                     e.ns > 0 && e.cost > 0 ? f(2 * e.cost / e.ns, 1) : "-", "\(e.calls)"])
+    }
+    rows.append(["total", "\(ops.count)", f(total / invokes / 1e6), "100.00", "", "", ""])
+    printTable(rows, rightAligned: [1, 2, 3, 4, 5, 6])
+}
+
+func machineInfo() -> Machine {
+    var cpu = "unknown"
+    if let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+       let line = info.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+       let colon = line.firstIndex(of: ":") {
+        cpu = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    }
+    let process = ProcessInfo.processInfo
+    let formatter = ISO8601DateFormatter()
+    return Machine(cpu: cpu, logical_cpus: process.activeProcessorCount, os: process.operatingSystemVersionString,
+                   hostname: process.hostName, date: formatter.string(from: Date()))
+}
+
+func writeCSV(_ results: [Result], to path: String) throws {
+    var s = "model,backend,threads,median_ms,p90_ms,min_ms,max_ms,mean_ms,std_ms,init_ms,first_invoke_ms,arena_bytes,peak_rss_bytes,runs,cpu_median_ms,flavour\n"
+    for r in results {
+        s += "\(r.model),\(r.backend),\(r.threads),\(f(r.median_ms, 4)),\(f(r.p90_ms, 4)),\(f(r.min_ms, 4)),\(f(r.max_ms, 4)),"
+        s += "\(f(r.mean_ms, 4)),\(f(r.std_ms, 4)),\(f(r.init_ms, 4)),\(f(r.first_invoke_ms, 4)),"
+        s += "\(r.arena_bytes.map(String.init) ?? ""),\(r.peak_rss_bytes.map(String.init) ?? ""),\(r.runs),"
+        s += "\(r.cpu_median_ms.map { f($0, 4) } ?? ""),\(TFLiteEngineBuild.flavour)\n"
+    }
+    try s.write(toFile: path, atomically: true, encoding: .utf8)
+}
+
+func xmlEscape(_ s: String) -> String {
+    s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+        .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+}
+
+/// A horizontal bar chart of median latency: one group per model, one bar per
+/// backend (and thread count), with an x axis in milliseconds — logarithmic
+/// (decades) when the values span more than 30×, so a 10 µs model and a
+/// 60 ms model stay readable on one chart.
+func writeSVG(_ results: [Result], to path: String) throws {
+    let models = results.map(\.model).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+    let series = results.map { "\($0.backend) ×\($0.threads)" }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+    let palette = ["#4472c4", "#ed7d31", "#70ad47", "#a5a5a5", "#ffc000", "#5b9bd5", "#264478", "#9e480e"]
+    let barHeight = 18.0, barGap = 4.0, groupGap = 18.0
+    let labelWidth = 230.0, chartWidth = 560.0, top = 50.0, legendHeight = 24.0 * Double((series.count + 2) / 3)
+    let maxValue = max(results.map(\.median_ms).max() ?? 1, 1e-3)
+    let minValue = max(results.map(\.median_ms).min() ?? 1, 1e-4)
+    let logarithmic = maxValue / minValue > 30
+    var ticks: [Double] = []
+    let x: (Double) -> Double
+    if logarithmic {
+        let lowDecade = floor(log10(minValue)), highDecade = ceil(log10(maxValue))
+        ticks = stride(from: lowDecade, through: highDecade, by: 1).map { pow(10, $0) }
+        x = { v in labelWidth + (log10(max(v, pow(10, lowDecade))) - lowDecade) / max(highDecade - lowDecade, 1) * chartWidth }
+    } else {
+        // A "nice" axis step: 1, 2 or 5 × 10^k giving 4–10 ticks.
+        let magnitude = pow(10, floor(log10(maxValue / 6)))
+        let step = [1.0, 2.0, 5.0, 10.0].map { $0 * magnitude }.first { maxValue / $0 <= 8 } ?? 10 * magnitude
+        let axisMax = ceil(maxValue / step) * step
+        ticks = stride(from: 0, through: axisMax + step / 2, by: step).map { $0 }
+        x = { v in labelWidth + v / axisMax * chartWidth }
+    }
+    func label(_ v: Double) -> String {
+        v < 0.1 ? "\(f(v * 1000, v < 0.01 ? 2 : 1)) µs" : v < 10 ? "\(f(v, 2)) ms" : "\(f(v, 1)) ms"
+    }
+    var body = ""
+    var y = top
+    for model in models {
+        let bars = results.filter { $0.model == model }
+        let groupHeight = Double(bars.count) * (barHeight + barGap) - barGap
+        body += "<text x=\"\(labelWidth - 10)\" y=\"\(y + groupHeight / 2 + 5)\" text-anchor=\"end\" font-weight=\"bold\">\(xmlEscape(model))</text>\n"
+        for r in bars {
+            let color = palette[(series.firstIndex(of: "\(r.backend) ×\(r.threads)") ?? 0) % palette.count]
+            let w = max(x(r.median_ms) - labelWidth, 1)
+            body += "<rect x=\"\(labelWidth)\" y=\"\(y)\" width=\"\(f(w, 1))\" height=\"\(barHeight)\" fill=\"\(color)\"/>\n"
+            body += "<text x=\"\(f(labelWidth + w + 4, 1))\" y=\"\(y + barHeight - 5)\" font-size=\"11\">\(label(r.median_ms)) (\(xmlEscape(r.backend)))</text>\n"
+            y += barHeight + barGap
+        }
+        y += groupGap
+    }
+    let axisY = y - groupGap + 6
+    var axis = "<line x1=\"\(labelWidth)\" y1=\"\(top - 6)\" x2=\"\(labelWidth)\" y2=\"\(axisY)\" stroke=\"#333\"/>\n"
+    axis += "<line x1=\"\(labelWidth)\" y1=\"\(axisY)\" x2=\"\(labelWidth + chartWidth)\" y2=\"\(axisY)\" stroke=\"#333\"/>\n"
+    for tick in ticks {
+        let tx = f(x(tick), 1)
+        axis += "<line x1=\"\(tx)\" y1=\"\(top - 6)\" x2=\"\(tx)\" y2=\"\(axisY)\" stroke=\"#ddd\"/>\n"
+        let text = tick == 0 ? "0" : tick < 1 ? String(format: "%g", tick) : f(tick, 0)
+        axis += "<text x=\"\(tx)\" y=\"\(axisY + 16)\" text-anchor=\"middle\" font-size=\"11\">\(text)</text>\n"
+    }
+    axis += "<text x=\"\(labelWidth + chartWidth / 2)\" y=\"\(axisY + 34)\" text-anchor=\"middle\">median latency per invoke (ms\(logarithmic ? ", logarithmic scale" : ""); lower is better)</text>\n"
+    var legend = ""
+    for (i, s) in series.enumerated() {
+        let lx = 20.0 + Double(i % 3) * 270, ly = axisY + 50 + Double(i / 3) * 24
+        legend += "<rect x=\"\(lx)\" y=\"\(ly)\" width=\"14\" height=\"14\" fill=\"\(palette[i % palette.count])\"/>"
+        legend += "<text x=\"\(lx + 20)\" y=\"\(ly + 12)\" font-size=\"12\">\(xmlEscape(s)) thread(s)</text>\n"
+    }
+    let height = axisY + 60 + legendHeight
+    let width = labelWidth + chartWidth + 150
+    let svg = """
+    <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" font-family="sans-serif" font-size="13">
+    <rect width="100%" height="100%" fill="white"/>
+    <text x="\(width / 2)" y="24" text-anchor="middle" font-size="16" font-weight="bold">TFLiteEngine benchmark (\(xmlEscape(TFLiteEngineBuild.flavour)) build)</text>
+    \(axis)\(body)\(legend)</svg>
+
+    """
+    try svg.write(toFile: path, atomically: true, encoding: .utf8)
+}
+
+func printComparison(_ ours: [Result], _ theirs: [Result]) {
+    print("\n=== Ours ÷ LiteRT (median latency; < 1 means TFLiteEngine is faster) ===")
+    let references = theirs.map(\.backend).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+    var rows = [["model", "backend", "threads", "ours ms"] + references.flatMap { ["\($0) ms", "÷ \($0)"] }]
+    var cpuRows = [["model", "backend", "threads", "ours CPU ms"] + references.flatMap { ["\($0) CPU ms", "÷ \($0)"] }]
+    for r in ours {
+        var row = [r.model, r.backend, "\(r.threads)", f(r.median_ms)]
+        var cpuRow = [r.model, r.backend, "\(r.threads)", r.cpu_median_ms.map { f($0) } ?? "-"]
+        for ref in references {
+            if let t = theirs.first(where: { $0.model == r.model && $0.backend == ref && $0.threads == r.threads }) {
+                row += [f(t.median_ms), f(r.median_ms / t.median_ms, 2)]
+                if let a = r.cpu_median_ms, let b = t.cpu_median_ms, b > 0 { cpuRow += [f(b), f(a / b, 2)] } else { cpuRow += ["-", "-"] }
+            } else {
+                row += ["-", "-"]
+                cpuRow += ["-", "-"]
+            }
+        }
+        rows.append(row)
+        cpuRows.append(cpuRow)
+    }
+    printTable(rows, rightAligned: Set(2..<rows[0].count))
+    print("\n(the same by median thread CPU time per invoke)")
+    printTable(cpuRows, rightAligned: Set(2..<cpuRows[0].count))
+}
+
+// MARK: Main
+
+let args = parseArguments()
+print("bench: TFLiteEngine, \(TFLiteEngineBuild.flavour) build (\(TFLiteEngineBuild.floatLanes) float lanes); runs ≥ \(args.runs), min time \(args.minTime) s, warm-up \(args.warmup)")
+var results: [Result] = []
+var failed = false
+for path in args.models {
+    for backend in args.backends {
+        for threads in args.threads {
+            do {
+                let r = try benchmark(path: path, backend: backend, threads: threads, args: args)
+                results.append(r)
+                print("  \(r.model) / \(r.backend) / \(threads) thread(s): median \(f(r.median_ms)) ms over \(r.runs) runs")
+            } catch {
+                print("bench: \(path) [\(backend.name), \(threads) thread(s)]: \(error)")
+                failed = true
+            }
+        }
+    }
+}
+
+print("")
+var rows = [["model", "backend", "threads", "median ms", "p90 ms", "min ms", "max ms", "mean ms", "std ms", "CPU median ms", "init ms", "first ms", "arena KiB", "peak RSS MiB", "runs"]]
+for r in results {
+    rows.append([r.model, r.backend, "\(r.threads)", f(r.median_ms), f(r.p90_ms), f(r.min_ms), f(r.max_ms), f(r.mean_ms), f(r.std_ms),
+                 r.cpu_median_ms.map { f($0) } ?? "-", f(r.init_ms, 1), f(r.first_invoke_ms), r.arena_bytes.map { "\($0 / 1024)" } ?? "-",
+                 r.peak_rss_bytes.map { f(Double($0) / 1_048_576, 1) } ?? "-", "\(r.runs)"])
+}
+printTable(rows, rightAligned: Set(2..<15))
+
+do {
+    let report = Report(machine: machineInfo(), build: Build(tool: "bench", flavour: TFLiteEngineBuild.flavour, float_lanes: TFLiteEngineBuild.floatLanes), results: results)
+    if let path = args.json {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(report).write(to: URL(fileURLWithPath: path))
+        print("wrote \(path)")
+    }
+    if let path = args.csv { try writeCSV(results, to: path); print("wrote \(path)") }
+    var reference: [Result] = []
+    if let path = args.compare {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        reference = try JSONDecoder().decode(Report.self, from: data).results
+        printComparison(results, reference)
+    }
+    if let path = args.svg { try writeSVG(results + reference, to: path); print("wrote \(path)") }
+} catch {
+    print("bench: \(error)")
+    failed = true
+}
+exit(failed ? 1 : 0)

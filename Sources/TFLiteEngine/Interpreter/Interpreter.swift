@@ -197,6 +197,48 @@ public final class Interpreter {
             quantizationParameters: QuantizationParameters(def.quantization))
     }
 
+    // MARK: Profiling
+
+    /// Timing of one operator across the invokes made while profiling was on.
+    public struct OperatorProfile: Sendable {
+        /// Position of the operator in the model's subgraph.
+        public let nodeIndex: Int
+        /// Builtin name (`CONV_2D`) or custom code.
+        public let operatorName: String
+        /// Number of invokes timed.
+        public let invocations: Int
+        /// Total wall time over those invokes, in nanoseconds.
+        public let totalNanoseconds: UInt64
+        /// Fastest single invoke of this operator, in nanoseconds.
+        public let minimumNanoseconds: UInt64
+        /// Approximate multiply-adds (or element operations) per invoke.
+        public let cost: Int
+    }
+
+    /// Times every operator of each `invoke()` while true (default false;
+    /// when false the run loop pays one branch per invoke). Supported by the
+    /// default `cpu` backend; changing it resets the profile.
+    public var isProfilingEnabled: Bool {
+        get { (backend as? CPUBackend)?.profiler != nil }
+        set {
+            guard let cpu = backend as? CPUBackend else { return }
+            cpu.profiler = newValue ? StepProfiler() : nil
+        }
+    }
+
+    /// Per-operator timings in execution order (empty unless profiling is on
+    /// and `invoke()` ran).
+    public var operatorProfile: [OperatorProfile] {
+        guard let graph, let profiler = (backend as? CPUBackend)?.profiler,
+              profiler.nanoseconds.count == graph.steps.count else { return [] }
+        return graph.steps.enumerated().map { i, step in
+            OperatorProfile(
+                nodeIndex: step.node.index, operatorName: step.node.name, invocations: profiler.invocations[i],
+                totalNanoseconds: profiler.nanoseconds[i], minimumNanoseconds: profiler.minimumNanoseconds[i],
+                cost: step.kernel.cost)
+        }
+    }
+
     // MARK: Introspection used by tests and tools
 
     /// Arena requests and their placement (for overlap checks).

@@ -17,7 +17,7 @@ enum Add {
         case .float32:
             try ctx.require(b, type: .float32, "second input")
             try ctx.require(ctx.output(0), type: .float32, "output")
-            return BinaryFloatKernel<Operation>(ctx: ctx, shape: shape, activation: activation)
+            return AddFloatFast.make(ctx: ctx, shape: shape, activation: activation)
         case .int8, .uint8:
             return try AddInt8.prepare(ctx, shape: shape, activation: activation)
         default:

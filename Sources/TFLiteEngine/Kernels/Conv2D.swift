@@ -46,7 +46,7 @@ enum Conv2D {
             try ctx.require(filter, type: .float32, "filter")
             if let bias = ctx.optionalInput(2) { try ctx.require(bias, type: .float32, "bias") }
             try ctx.require(ctx.output(0), type: .float32, "output")
-            return Conv2DFloat(ctx: ctx, parameters)
+            return try Conv2DFloatFast.make(ctx: ctx, parameters)
         case .int8, .uint8:
             return try Conv2DInt8.prepare(ctx, parameters)
         default:
@@ -55,8 +55,8 @@ enum Conv2D {
     }
 }
 
-/// Float32 convolution, direct loops. Tiles are output rows (N × OH).
-final class Conv2DFloat: Kernel {
+/// Float32 convolution, direct loops (the reference the fast kernels are tested against). Tiles are output rows (N × OH).
+final class Conv2DFloatReference: Kernel {
     let p: Conv2D.Parameters
     let inputIndex: Int, filterIndex: Int, biasIndex: Int?, outputIndex: Int
     var input: UnsafePointer<Float>!

@@ -50,7 +50,7 @@ enum DepthwiseConv2D {
             try ctx.require(filter, type: .float32, "filter")
             if let bias = ctx.optionalInput(2) { try ctx.require(bias, type: .float32, "bias") }
             try ctx.require(ctx.output(0), type: .float32, "output")
-            return DepthwiseConv2DFloat(ctx: ctx, parameters)
+            return try DepthwiseConv2DFloatFast.make(ctx: ctx, parameters)
         case .int8, .uint8:
             return try DepthwiseConv2DInt8.prepare(ctx, parameters)
         default:
@@ -60,7 +60,7 @@ enum DepthwiseConv2D {
 }
 
 /// Float32 depthwise convolution, direct loops. Tiles are output rows.
-final class DepthwiseConv2DFloat: Kernel {
+final class DepthwiseConv2DFloatReference: Kernel {
     let p: DepthwiseConv2D.Parameters
     let inputIndex: Int, filterIndex: Int, biasIndex: Int?, outputIndex: Int
     var input: UnsafePointer<Float>!

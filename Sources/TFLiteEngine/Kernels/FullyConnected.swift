@@ -46,7 +46,7 @@ enum FullyConnected {
             try ctx.require(weights, type: .float32, "weights")
             if let bias = ctx.optionalInput(2) { try ctx.require(bias, type: .float32, "bias") }
             try ctx.require(ctx.output(0), type: .float32, "output")
-            return FullyConnectedFloat(ctx: ctx, parameters)
+            return try FullyConnectedFloatFast.make(ctx: ctx, parameters)
         case .int8, .uint8:
             return try FullyConnectedInt8.prepare(ctx, parameters)
         default:
@@ -56,7 +56,7 @@ enum FullyConnected {
 }
 
 /// Float32 fully connected. Tiles are batch rows.
-final class FullyConnectedFloat: Kernel {
+final class FullyConnectedFloatReference: Kernel {
     let p: FullyConnected.Parameters
     let inputIndex: Int, weightsIndex: Int, biasIndex: Int?, outputIndex: Int
     var input: UnsafePointer<Float>!

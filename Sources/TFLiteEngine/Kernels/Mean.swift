@@ -10,7 +10,7 @@ enum Mean {
         switch input.type {
         case .float32:
             try ctx.require(ctx.output(0), type: .float32, "output")
-            return MeanFloat(ctx: ctx, reduction)
+            return MeanFloatFast.make(ctx: ctx, reduction)
         case .int8, .uint8:
             return try MeanInt8.prepare(ctx, reduction)
         default:

@@ -32,7 +32,7 @@ enum Pool2D {
         switch input.type {
         case .float32:
             try ctx.require(ctx.output(0), type: .float32, "output")
-            return Pool2DFloat(ctx: ctx, parameters)
+            return Pool2DFloatFast(ctx: ctx, parameters)
         case .int8, .uint8:
             return try Pool2DInt8.prepare(ctx, parameters)
         default:
@@ -42,7 +42,7 @@ enum Pool2D {
 }
 
 /// Float32 pooling. Tiles are output rows.
-final class Pool2DFloat: Kernel {
+final class Pool2DFloatReference: Kernel {
     let p: Pool2D.Parameters
     let inputIndex: Int, outputIndex: Int
     var input: UnsafePointer<Float>!

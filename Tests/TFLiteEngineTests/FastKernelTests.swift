@@ -1,0 +1,439 @@
+import Foundation
+import XCTest
+@testable import TFLiteEngine
+
+/// The fast float32 kernels (`Kernels/Float/`) against the simple reference
+/// kernels on randomized single-op models: odd sizes, edge tiles (M and N not
+/// multiples of the micro-tile), strides, dilations, padding, every
+/// activation, depth multipliers. Each model is built in memory with a tiny
+/// FlatBuffer writer, prepared, and both kernels run on the same inputs.
+/// Relative tolerance 1e-5 of the largest reference magnitude. Also checks
+/// that running the fast kernel's tiles one at a time in reverse order gives
+/// bit-identical results (what a parallel backend relies on).
+final class FastKernelTests: XCTestCase {
+    // MARK: Randomized cases
+
+    func testConvolutionMatchesReference() throws {
+        var rng = TestRandom(seed: 1)
+        for i in 0..<60 {
+            let pointwise = i % 5 == 0
+            let kh = pointwise ? 1 : rng.int(1...5), kw = pointwise ? 1 : rng.int(1...5)
+            let stride = (pointwise && i % 10 == 0) ? (1, 1) : (rng.int(1...3), rng.int(1...3))
+            let dilation = pointwise || rng.int(0...3) > 0 ? (1, 1) : (rng.int(1...2), rng.int(1...2))
+            let padding = rng.int(0...1)
+            let batch = rng.int(1...2)
+            let h = rng.int(max(1, (kh - 1) * dilation.0 + 1)...13), w = rng.int(max(1, (kw - 1) * dilation.1 + 1)...13)
+            let cin = [1, 2, 3, 5, 8, 16, 19][rng.int(0...6)]
+            let cout = [1, 7, 16, 17, 31, 32, 33, 48, 70][rng.int(0...8)]
+            let activation = Int8(rng.int(0...3))
+            let hasBias = rng.int(0...4) > 0
+            let spec = ModelSpec.convolution(
+                op: 3, optionsType: 1, input: [batch, h, w, cin], filter: [cout, kh, kw, cin], bias: hasBias ? cout : nil,
+                options: [(4, .i8(Int8(padding))), (6, .i32(Int32(stride.1))), (8, .i32(Int32(stride.0))),
+                          (10, .i8(activation)), (12, .i32(Int32(dilation.1))), (14, .i32(Int32(dilation.0)))],
+                rng: &rng)
+            try compare(spec, name: "conv #\(i) in \([batch, h, w, cin]) f \([cout, kh, kw]) s \(stride) d \(dilation) pad \(padding) act \(activation)",
+                        expectFast: GEMMConvolutionFloat.self) { ctx in
+                let g = try ConvGeometry(
+                    ctx: ctx, inputShape: [batch, h, w, cin], filterHeight: kh, filterWidth: kw,
+                    strideHeight: stride.0, strideWidth: stride.1, dilationHeight: dilation.0, dilationWidth: dilation.1,
+                    padding: Padding(rawValue: Int8(padding))!)
+                return Conv2DFloatReference(ctx: ctx, Conv2D.Parameters(
+                    geometry: g, inputChannels: cin, outputChannels: cout, filterChannels: cin,
+                    activation: FusedActivation(rawValue: activation)!))
+            }
+        }
+    }
+
+    func testDepthwiseMatchesReference() throws {
+        var rng = TestRandom(seed: 2)
+        for i in 0..<50 {
+            let is3x3 = i % 3 != 2
+            let kh = is3x3 ? 3 : rng.int(1...5), kw = is3x3 ? 3 : rng.int(1...5)
+            let s = rng.int(1...2)
+            let stride = i % 4 == 3 ? (rng.int(1...3), rng.int(1...3)) : (s, s)
+            let dilation = rng.int(0...4) == 0 ? (rng.int(1...2), rng.int(1...2)) : (1, 1)
+            let multiplier = i % 6 == 5 ? rng.int(2...3) : 1
+            let padding = rng.int(0...1)
+            let batch = rng.int(1...2)
+            let h = rng.int(max(1, (kh - 1) * dilation.0 + 1)...14), w = rng.int(max(1, (kw - 1) * dilation.1 + 1)...14)
+            let cin = [1, 3, 8, 16, 17, 32, 40][rng.int(0...6)]
+            let cout = cin * multiplier
+            let activation = Int8(rng.int(0...3))
+            let hasBias = rng.int(0...4) > 0
+            let spec = ModelSpec.convolution(
+                op: 4, optionsType: 2, input: [batch, h, w, cin], filter: [1, kh, kw, cout], bias: hasBias ? cout : nil,
+                options: [(4, .i8(Int8(padding))), (6, .i32(Int32(stride.1))), (8, .i32(Int32(stride.0))),
+                          (10, .i32(Int32(multiplier))), (12, .i8(activation)),
+                          (14, .i32(Int32(dilation.1))), (16, .i32(Int32(dilation.0)))],
+                rng: &rng)
+            try compare(spec, name: "depthwise #\(i) in \([batch, h, w, cin]) k \(kh)x\(kw) m \(multiplier) s \(stride) d \(dilation) pad \(padding) act \(activation)",
+                        expectFast: multiplier == 1 ? DepthwiseConv2DFloatVectorized.self : DepthwiseConv2DFloatReference.self) { ctx in
+                let g = try ConvGeometry(
+                    ctx: ctx, inputShape: [batch, h, w, cin], filterHeight: kh, filterWidth: kw,
+                    strideHeight: stride.0, strideWidth: stride.1, dilationHeight: dilation.0, dilationWidth: dilation.1,
+                    padding: Padding(rawValue: Int8(padding))!)
+                return DepthwiseConv2DFloatReference(ctx: ctx, DepthwiseConv2D.Parameters(
+                    geometry: g, inputChannels: cin, outputChannels: cout, depthMultiplier: multiplier,
+                    activation: FusedActivation(rawValue: activation)!))
+            }
+        }
+    }
+
+    func testFullyConnectedMatchesReference() throws {
+        var rng = TestRandom(seed: 3)
+        for i in 0..<40 {
+            let batches = [1, 1, 2, 5, 6, 7, 13][rng.int(0...6)]
+            let k = [1, 2, 7, 16, 33, 100][rng.int(0...5)]
+            let n = [1, 5, 16, 17, 32, 40, 64, 65][rng.int(0...7)]
+            let activation = Int8(rng.int(0...3))
+            let hasBias = rng.int(0...3) > 0
+            let spec = ModelSpec.convolution(
+                op: 9, optionsType: 8, input: [batches, k], filter: [n, k], bias: hasBias ? n : nil,
+                options: [(4, .i8(activation))], rng: &rng)
+            try compare(spec, name: "fully connected #\(i) \(batches)x\(k) → \(n) act \(activation)",
+                        expectFast: GEMMConvolutionFloat.self) { ctx in
+                FullyConnectedFloatReference(ctx: ctx, FullyConnected.Parameters(
+                    batches: batches, inputDepth: k, outputDepth: n, activation: FusedActivation(rawValue: activation)!))
+            }
+        }
+    }
+
+    func testPoolingMatchesReferenceExactly() throws {
+        var rng = TestRandom(seed: 4)
+        for i in 0..<40 {
+            let isMax = i % 2 == 0
+            let fh = rng.int(1...4), fw = rng.int(1...4)
+            let stride = (rng.int(1...3), rng.int(1...3))
+            let padding = rng.int(0...1)
+            let batch = rng.int(1...2), h = rng.int(fh...11), w = rng.int(fw...11)
+            let c = [1, 3, 16, 17, 40][rng.int(0...4)]
+            let activation = Int8(rng.int(0...3))
+            let spec = ModelSpec.unary(
+                op: isMax ? 17 : 1, optionsType: 5, input: [batch, h, w, c], extraInputs: [],
+                options: [(4, .i8(Int8(padding))), (6, .i32(Int32(stride.1))), (8, .i32(Int32(stride.0))),
+                          (10, .i32(Int32(fw))), (12, .i32(Int32(fh))), (14, .i8(activation))],
+                rng: &rng)
+            try compare(spec, name: "\(isMax ? "max" : "average") pool #\(i) \([batch, h, w, c]) \(fh)x\(fw) s \(stride) pad \(padding)",
+                        expectFast: Pool2DFloatFast.self, tolerance: 0) { ctx in
+                let g = try ConvGeometry(
+                    ctx: ctx, inputShape: [batch, h, w, c], filterHeight: fh, filterWidth: fw,
+                    strideHeight: stride.0, strideWidth: stride.1, padding: Padding(rawValue: Int8(padding))!)
+                return Pool2DFloatReference(ctx: ctx, Pool2D.Parameters(
+                    geometry: g, channels: c, activation: FusedActivation(rawValue: activation)!, kind: isMax ? .max : .average))
+            }
+        }
+    }
+
+    func testMeanMatchesReferenceExactly() throws {
+        var rng = TestRandom(seed: 5)
+        let cases: [([Int], [Int32], Bool)] = [
+            ([1, 7, 7, 40], [1, 2], true), ([2, 5, 3, 17], [1, 2], false), ([1, 1, 1, 16], [1, 2], true),
+            ([3, 4, 5], [1], false), ([2, 3, 4, 5], [2], true), ([2, 3, 4, 5], [0, 1], false), ([4, 33], [0], true),
+        ]
+        for (i, (shape, axes, keepDims)) in cases.enumerated() {
+            let spec = ModelSpec.unary(
+                op: 40, optionsType: 27, input: shape, extraInputs: [(shape: [axes.count], int32s: axes)],
+                options: [(4, .bool(keepDims))], rng: &rng)
+            try compare(spec, name: "mean #\(i) \(shape) axes \(axes)", expectFast: MeanFloatContiguous.self, tolerance: 0) { ctx in
+                MeanFloat(ctx: ctx, try Reduction(ctx: ctx, input: ctx.input(0), axes: ctx.input(1), keepDims: keepDims))
+            }
+        }
+    }
+
+    func testElementwiseAddMatchesGenericKernelExactly() throws {
+        var rng = TestRandom(seed: 7)
+        for (i, shape) in [[1, 5, 5, 24], [2, 3, 7], [37], [1, 1, 1, 1], [1, 64, 65]].enumerated() {
+            let activation = Int8(i % 4)
+            let spec = ModelSpec.convolution(op: 0, optionsType: 11, input: shape, filter: shape, bias: nil,
+                                             options: [(4, .i8(activation))], rng: &rng)
+            try compare(spec, name: "add #\(i) \(shape) act \(activation)", expectFast: ElementwiseAddFloat.self, tolerance: 0) { ctx in
+                BinaryFloatKernel<Add.Operation>(
+                    ctx: ctx, shape: try BroadcastShape(shape, shape, ctx: ctx), activation: FusedActivation(rawValue: activation)!)
+            }
+        }
+    }
+
+    func testPackedWeightsAreSharedBetweenInterpreters() throws {
+        var rng = TestRandom(seed: 6)
+        let spec = ModelSpec.convolution(
+            op: 3, optionsType: 1, input: [1, 5, 5, 3], filter: [8, 3, 3, 3], bias: 8,
+            options: [(4, .i8(0)), (6, .i32(1)), (8, .i32(1))], rng: &rng)
+        let model = try Model(data: spec.data)
+        let a = try Interpreter(model: model), b = try Interpreter(model: model)
+        try a.allocateTensors()
+        let count = model.sharedConstants.count
+        try b.allocateTensors()
+        XCTAssertGreaterThan(count, 0)
+        XCTAssertEqual(model.sharedConstants.count, count, "the second interpreter packed the weights again")
+    }
+
+    // MARK: Harness
+
+    /// Prepares `spec`'s single op, runs the chosen (fast) kernel and the
+    /// reference kernel made by `reference` on the same random input, and
+    /// compares the outputs.
+    private func compare(
+        _ spec: ModelSpec, name: String, expectFast: AnyClass, tolerance: Double = 1e-5,
+        reference: (PrepareContext) throws -> Kernel
+    ) throws {
+        let model = try Model(data: spec.data)
+        let graph = try PreparedGraph(model: model)
+        try graph.prepare()
+        guard let step = graph.steps.first, graph.steps.count == 1 else { return XCTFail("\(name): expected one step") }
+        let fast = step.kernel
+        XCTAssertEqual(String(describing: type(of: fast)), String(describing: expectFast), "\(name): chose the wrong kernel")
+        let ctx = PrepareContext(node: step.node, graph: graph)
+        let slow = try reference(ctx)
+
+        let tensors = graph.tensors
+        let outputIndex = step.node.outputs[0]
+        let outputCount = tensors[outputIndex].elementCount
+        var buffers: [UnsafeMutableRawPointer] = []
+        defer { buffers.forEach { $0.deallocate() } }
+        func allocate(_ bytes: Int) -> UnsafeMutableRawPointer {
+            let p = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 64), alignment: 64)
+            p.initializeMemory(as: UInt8.self, repeating: 0xFF, count: max(bytes, 64))  // NaN pattern
+            buffers.append(p)
+            return p
+        }
+        let addresses = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: tensors.count)
+        defer { addresses.deallocate() }
+        for t in tensors.indices {
+            if let c = tensors[t].constant {
+                addresses[t] = UnsafeMutableRawPointer(mutating: c)
+            } else {
+                addresses[t] = allocate(tensors[t].byteCount)
+            }
+        }
+        let input = addresses[step.node.inputs[0]].assumingMemoryBound(to: Float.self)
+        var rng = TestRandom(seed: name.utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 })
+        for i in 0..<tensors[step.node.inputs[0]].elementCount { input[i] = rng.float() }
+
+        func run(_ kernel: Kernel, tilesReversed: Bool) -> [Float] {
+            let out = allocate(outputCount * 4)
+            addresses[outputIndex] = out
+            let scratch = allocate(kernel.scratchBytesPerWorker * 2)
+            kernel.bind(TensorMemory(addresses: addresses, tensorCount: tensors.count, scratch: scratch))
+            if tilesReversed {
+                for t in (0..<kernel.tileCount).reversed() { kernel.run(tiles: t..<(t + 1), worker: t % 2) }
+            } else {
+                kernel.run(tiles: 0..<kernel.tileCount, worker: 0)
+            }
+            return Array(UnsafeBufferPointer(start: out.assumingMemoryBound(to: Float.self), count: outputCount))
+        }
+        let expected = run(slow, tilesReversed: false)
+        let actual = run(fast, tilesReversed: false)
+        let tiled = run(fast, tilesReversed: true)
+        let scale = expected.reduce(Float(0)) { max($0, abs($1)) }
+        var worst: Float = 0, worstIndex = 0
+        for i in expected.indices {
+            let d = abs(actual[i] - expected[i])
+            if !(d <= worst) { worst = d; worstIndex = i }
+        }
+        XCTAssertTrue(Double(worst) <= tolerance * Double(max(scale, 1e-30)),
+                      "\(name): |fast − reference| = \(worst) at \(worstIndex) (fast \(actual.isEmpty ? 0 : actual[worstIndex]), reference \(expected.isEmpty ? 0 : expected[worstIndex])), scale \(scale)")
+        XCTAssertEqual(actual.map(\.bitPattern), tiled.map(\.bitPattern), "\(name): tiles run one by one differ")
+    }
+}
+
+// MARK: A seeded generator
+
+struct TestRandom {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 | 1 }
+    mutating func next() -> UInt64 {
+        state ^= state << 13; state ^= state >> 7; state ^= state << 17
+        return state
+    }
+    mutating func int(_ range: ClosedRange<Int>) -> Int {
+        range.lowerBound + Int(next() % UInt64(range.upperBound - range.lowerBound + 1))
+    }
+    /// Uniform in [-1, 1).
+    mutating func float() -> Float { Float(next() >> 40) / Float(1 << 24) * 2 - 1 }
+}
+
+// MARK: Single-op model builder
+
+/// A one-operator float32 model, serialised as a TFLite FlatBuffer.
+struct ModelSpec {
+    let data: Data
+
+    /// input (runtime) + constant filter/weights (or second operand) + optional constant bias → output.
+    static func convolution(op: Int32, optionsType: UInt8, input: [Int], filter: [Int], bias: Int?,
+                            options: [(Int, FlatBufferBuilder.Value)], rng: inout TestRandom) -> ModelSpec {
+        let filterValues = (0..<filter.reduce(1, *)).map { _ in rng.float() }
+        var tensors: [(shape: [Int], buffer: [UInt8])] = [(input, []), (filter, bytes(filterValues))]
+        var inputs: [Int32] = [0, 1]
+        if let bias {
+            tensors.append(([bias], bytes((0..<bias).map { _ in rng.float() })))
+            inputs.append(2)
+        }
+        tensors.append(([], []))  // output; shape computed at prepare
+        return ModelSpec(data: build(op: op, optionsType: optionsType, options: options, tensors: tensors,
+                                     opInputs: inputs, output: Int32(tensors.count - 1), int32Tensors: []))
+    }
+
+    /// input (runtime) + constant int32 inputs → output.
+    static func unary(op: Int32, optionsType: UInt8, input: [Int], extraInputs: [(shape: [Int], int32s: [Int32])],
+                      options: [(Int, FlatBufferBuilder.Value)], rng: inout TestRandom) -> ModelSpec {
+        var tensors: [(shape: [Int], buffer: [UInt8])] = [(input, [])]
+        var inputs: [Int32] = [0]
+        var int32Tensors: [Int] = []
+        for extra in extraInputs {
+            inputs.append(Int32(tensors.count))
+            int32Tensors.append(tensors.count)
+            tensors.append((extra.shape, extra.int32s.flatMap { v in withUnsafeBytes(of: v.littleEndian) { Array($0) } }))
+        }
+        tensors.append(([], []))
+        return ModelSpec(data: build(op: op, optionsType: optionsType, options: options, tensors: tensors,
+                                     opInputs: inputs, output: Int32(tensors.count - 1), int32Tensors: int32Tensors))
+    }
+
+    static func bytes(_ values: [Float]) -> [UInt8] {
+        values.flatMap { v in withUnsafeBytes(of: v.bitPattern.littleEndian) { Array($0) } }
+    }
+
+    static func build(op: Int32, optionsType: UInt8, options: [(Int, FlatBufferBuilder.Value)],
+                      tensors: [(shape: [Int], buffer: [UInt8])], opInputs: [Int32], output: Int32, int32Tensors: [Int]) -> Data {
+        typealias FB = FlatBufferBuilder.Node
+        // Buffer 0 is the empty sentinel; each constant tensor gets its own buffer.
+        var buffers: [FB] = [.table([])]
+        var tensorTables: [FB] = []
+        for (i, t) in tensors.enumerated() {
+            var buffer: UInt32 = 0
+            if !t.buffer.isEmpty {
+                buffer = UInt32(buffers.count)
+                buffers.append(.table([(4, .offset(.bytes(t.buffer)))]))
+            }
+            tensorTables.append(.table([
+                (4, .offset(.int32s(t.shape.map(Int32.init)))),
+                (6, .i8(int32Tensors.contains(i) ? 2 : 0)),  // INT32 = 2, FLOAT32 = 0
+                (8, .u32(buffer)),
+                (10, .offset(.string("t\(i)"))),
+            ]))
+        }
+        let operatorTable: FB = .table([
+            (4, .u32(0)),
+            (6, .offset(.int32s(opInputs))),
+            (8, .offset(.int32s([output]))),
+            (10, .u8(optionsType)),
+            (12, .offset(.table(options))),
+        ])
+        let subgraph: FB = .table([
+            (4, .offset(.tables(tensorTables))),
+            (6, .offset(.int32s([0]))),
+            (8, .offset(.int32s([output]))),
+            (10, .offset(.tables([operatorTable]))),
+            (12, .offset(.string("main"))),
+        ])
+        let model: FB = .table([
+            (4, .u32(3)),
+            (6, .offset(.tables([.table([(4, .i8(Int8(clamping: op))), (8, .i32(1)), (10, .i32(op))])]))),
+            (8, .offset(.tables([subgraph]))),
+            (10, .offset(.string("FastKernelTests"))),
+            (12, .offset(.tables(buffers))),
+        ])
+        return Data(FlatBufferBuilder.serialize(model, identifier: "TFL3"))
+    }
+}
+
+/// A minimal front-to-back FlatBuffer writer: each table's vtable is written
+/// just before it and its children after it, so every uoffset points forward.
+/// Every scalar field gets a 4-byte slot (little-endian, value in the low bytes).
+enum FlatBufferBuilder {
+    enum Value {
+        case i8(Int8), u8(UInt8), bool(Bool), i32(Int32), u32(UInt32), f32(Float)
+        case offset(Node)
+    }
+
+    indirect enum Node {
+        /// Fields by vtable slot (4, 6, 8, …).
+        case table([(Int, Value)])
+        case tables([Node])
+        case int32s([Int32])
+        case bytes([UInt8])
+        case string(String)
+    }
+
+    static func serialize(_ root: Node, identifier: String) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 8)
+        for (i, c) in identifier.utf8.prefix(4).enumerated() { out[4 + i] = c }
+        let rootPosition = write(root, into: &out)
+        patch(&out, at: 0, target: rootPosition)
+        return out
+    }
+
+    private static func align(_ out: inout [UInt8], _ n: Int, offset: Int = 0) {
+        while (out.count + offset) % n != 0 { out.append(0) }
+    }
+    private static func append<T: FixedWidthInteger>(_ out: inout [UInt8], _ v: T) {
+        withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) }
+    }
+    private static func patch(_ out: inout [UInt8], at position: Int, target: Int) {
+        let v = UInt32(target - position).littleEndian
+        withUnsafeBytes(of: v) { for i in 0..<4 { out[position + i] = $0[i] } }
+    }
+
+    /// Writes `node` and returns its position (what a uoffset must point at).
+    private static func write(_ node: Node, into out: inout [UInt8]) -> Int {
+        switch node {
+        case let .table(fields):
+            let maxSlot = fields.map(\.0).max() ?? 2
+            let slotCount = (maxSlot - 4) / 2 + 1
+            let tableSize = 4 + 4 * fields.count
+            align(&out, 4)
+            let vtable = out.count
+            append(&out, UInt16(4 + 2 * max(slotCount, 0)))
+            append(&out, UInt16(tableSize))
+            for s in 0..<max(slotCount, 0) {
+                let slot = 4 + 2 * s
+                if let i = fields.firstIndex(where: { $0.0 == slot }) { append(&out, UInt16(4 + 4 * i)) } else { append(&out, UInt16(0)) }
+            }
+            align(&out, 4)
+            let table = out.count
+            append(&out, Int32(table - vtable))
+            var pending: [(Int, Node)] = []
+            for (_, value) in fields {
+                let position = out.count
+                switch value {
+                case let .i8(v): append(&out, v); out += [0, 0, 0]
+                case let .u8(v): append(&out, v); out += [0, 0, 0]
+                case let .bool(v): append(&out, UInt8(v ? 1 : 0)); out += [0, 0, 0]
+                case let .i32(v): append(&out, v)
+                case let .u32(v): append(&out, v)
+                case let .f32(v): append(&out, v.bitPattern)
+                case let .offset(child): append(&out, UInt32(0)); pending.append((position, child))
+                }
+            }
+            for (position, child) in pending { patch(&out, at: position, target: write(child, into: &out)) }
+            return table
+        case let .tables(children):
+            align(&out, 4)
+            let vector = out.count
+            append(&out, UInt32(children.count))
+            let first = out.count
+            for _ in children { append(&out, UInt32(0)) }
+            for (i, child) in children.enumerated() { patch(&out, at: first + 4 * i, target: write(child, into: &out)) }
+            return vector
+        case let .int32s(values):
+            align(&out, 4)
+            let vector = out.count
+            append(&out, UInt32(values.count))
+            for v in values { append(&out, v) }
+            return vector
+        case let .bytes(values):
+            align(&out, 16, offset: 4)  // data 16-byte aligned
+            let vector = out.count
+            append(&out, UInt32(values.count))
+            out += values
+            return vector
+        case let .string(s):
+            align(&out, 4)
+            let vector = out.count
+            append(&out, UInt32(s.utf8.count))
+            out += Array(s.utf8) + [0]
+            return vector
+        }
+    }
+}
