@@ -66,7 +66,7 @@ enum Auto {
 
         print("device: AI score \(Int(profile.aiScore.isFinite ? profile.aiScore.rounded() : 0)) (\(source))")
         var budget = "latency \(formatDuration(request.latencyBudget))"
-        if let m = request.memoryBudgetBytes { budget += ", memory \(m) bytes" }
+        if let m = request.memoryBudgetBytes { budget += ", memory \(m) bytes (\((Double(m) / 10_485.76).rounded() / 100) MiB)" }
         if request.minimumAccuracy > 0 { budget += ", minimum accuracy \(request.minimumAccuracy)" }
         print("budget: \(budget), \(request.threads) thread\(request.threads == 1 ? "" : "s")")
         print(selection.explanation)

@@ -107,7 +107,7 @@ enum Command {
         let threads = try args.int("threads", in: 1...1024)
         let autoOnly = ["latency-budget", "memory-budget", "min-accuracy"].filter(args.has)
         if !autoOnly.isEmpty && !args.has("auto") {
-            throw CLIError.usage(autoOnly.map { "--\($0)" }.joined(separator: ", ") + " only apply to --auto")
+            throw CLIError.usage(autoOnly.map { "--\($0)" }.joined(separator: ", ") + " apply only to --auto")
         }
         let preprocessMNIST: Bool
         switch args.string("preprocess") {
