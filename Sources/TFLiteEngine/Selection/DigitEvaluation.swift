@@ -77,6 +77,7 @@ public struct DigitEvaluationSummary: Sendable, Equatable {
     }
 
     public var count: Int { labels.count }
+    /// Images whose prediction equals the label (a missing prediction counts as wrong).
     public var correct: Int { zip(labels, predictions).filter { $0 == $1 }.count }
     public var accuracy: Double { count == 0 ? 0 : Double(correct) / Double(count) }
 
@@ -103,7 +104,7 @@ public struct DigitEvaluationSummary: Sendable, Equatable {
         for i in labels.indices where (0..<10).contains(labels[i]) {
             let l = labels[i]
             counts[l] += 1
-            if predictions[i] != l { errors[l] += 1 }
+            if i >= predictions.count || predictions[i] != l { errors[l] += 1 }  // missing prediction = wrong
             if i < latenciesMilliseconds.count { time[l] += latenciesMilliseconds[i] }
         }
         return (0..<10).filter { counts[$0] > 0 }.map {
