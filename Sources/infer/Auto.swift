@@ -59,9 +59,21 @@ enum Auto {
         let digit = try mnistInput(pgm, path: request.image, preprocess: request.preprocessMNIST)
 
         let (profile, source) = deviceProfile(useCache: request.useCache)
-        let selection = try DigitModels.selectAutomatically(
-            catalogPath: request.catalog, latencyBudget: request.latencyBudget, memoryBudgetBytes: request.memoryBudgetBytes,
-            minimumAccuracy: request.minimumAccuracy, threads: request.threads, profile: profile)
+        let selection: ModelSelection
+        do {
+            selection = try DigitModels.selectAutomatically(
+                catalogPath: request.catalog, latencyBudget: request.latencyBudget, memoryBudgetBytes: request.memoryBudgetBytes,
+                minimumAccuracy: request.minimumAccuracy, threads: request.threads, profile: profile)
+        } catch let ModelCatalogError.unreadable(path, reason) {
+            let fileMissing = !FileManager.default.fileExists(atPath: path)
+            throw CLIError.runtime(fileMissing ? "no model catalog at '\(path)' (--auto DIR needs DIR/models.json)" : "cannot read model catalog '\(path)': \(reason)")
+        } catch let ModelCatalogError.invalidEntry(name, reason) {
+            throw CLIError.runtime("model catalog '\(request.catalog)': entry '\(name)': \(reason)")
+        } catch ModelSelectionError.noCandidates {
+            throw CLIError.runtime("model catalog '\(request.catalog)' lists no models")
+        } catch let ModelSelectionError.noLoadableModel(reasons) {
+            throw CLIError.runtime("no model in '\(request.catalog)' could be loaded: " + reasons.joined(separator: "; "))
+        }
         let probabilities = try selection.model.probabilities(mnistImage: digit)
 
         print("device: AI score \(Int(profile.aiScore.isFinite ? profile.aiScore.rounded() : 0)) (\(source))")
