@@ -18,6 +18,8 @@ struct RunRequest {
     var mean: Float = 0
     var std: Float = 1
     var invert = false
+    /// `--preprocess mnist`: photo of a digit → MNIST-style 28×28, then the digit-model adapter.
+    var preprocessMNIST = false
     var saveOutputs: String?
     var json = false
     var threads: Int?
@@ -141,6 +143,19 @@ enum Runner {
         }
         guard height >= 1, width >= 1 else {
             throw CLIError.runtime("input 0 '\(input.name)' has shape \(input.shape) with an empty image size")
+        }
+        if request.preprocessMNIST {
+            let digit = try Auto.mnistInput(image, path: path, preprocess: true)
+            let q = input.quantizationParameters
+            let adapter: DigitInputAdapter
+            do {
+                adapter = try DigitInputAdapter(shape: [1, height, width, channels], type: input.dataType,
+                                                scale: q?.scale ?? 1, zeroPoint: q?.zeroPoint ?? 0, model: request.model)
+            } catch let DigitModelError.unsupportedTensor(_, reason) {
+                throw CLIError.runtime("--preprocess mnist: input 0 '\(input.name)': \(reason)")
+            }
+            try interpreter.copy(adapter.inputBytes(mnistImage: digit), toInputAt: 0)
+            return "\(path) (\(image.width)x\(image.height), --preprocess mnist -> 28x28) -> \(input.dataType) \(input.shape)"
         }
         let values = try ImagePreprocessing.prepare(
             image, height: height, width: width, channels: channels,

@@ -3,6 +3,9 @@
 //   infer MODEL IMAGE [options]             classify a PGM image (top-k scores)
 //   infer MODEL --input-npy X.npy [options] run on raw tensors
 //   infer --inspect MODEL                   print the model's nodes and totals
+//   infer eval MODEL --images IDX --labels IDX   accuracy on MNIST IDX files
+//   infer --auto DIR IMAGE [budgets]        choose a digit model for this device
+//   infer --score                           measure this device
 //
 // Exit codes: 0 success, 1 runtime failure (bad file, unsupported model…),
 // 2 bad command line.
@@ -28,14 +31,26 @@ let inferOptions: [OptionSpec] = [
     OptionSpec(name: "invert", help: "invert the image (dark ink on light paper -> MNIST style)"),
     OptionSpec(name: "input-npy", valueName: "FILE", repeatable: true, help: "feed a .npy tensor instead of an image; once per model input, in order"),
     OptionSpec(name: "save-outputs", valueName: "DIR", help: "write each output as DIR/output_<i>.npy (DIR is created)"),
+    OptionSpec(name: "preprocess", valueName: "mnist", help: "MNIST-style digit preprocessing of a photo (invert dark-on-light, crop, fit 20x20, centre of mass)"),
     OptionSpec(name: "threads", valueName: "N", help: "threads for the backend (default 1)"),
     OptionSpec(name: "json", help: "print the result as JSON"),
+    OptionSpec(name: "auto", valueName: "DIR", help: "choose the model from DIR/models.json for this device, then classify IMAGE"),
+    OptionSpec(name: "latency-budget", valueName: "T", help: "--auto: time per image, e.g. 5ms, 0.5ms, 800us, 2s (default 5ms)"),
+    OptionSpec(name: "memory-budget", valueName: "SIZE", help: "--auto: memory, e.g. 50MB, 512KB, 1.5GB (decimal), 64MiB (binary); default: available memory"),
+    OptionSpec(name: "min-accuracy", valueName: "A", help: "--auto: minimum test accuracy, 0...1 (e.g. 0.99)"),
+    OptionSpec(name: "no-cache", help: "--auto, --score: do not read or write the cached device profile"),
+    OptionSpec(name: "score", help: "measure this device: GFLOP/s, bandwidth, cores, memory, AI score"),
 ]
 
 let usage = """
     usage: infer MODEL IMAGE [--top-k N] [--labels FILE] [--mean M] [--std S] [--invert] [--json]
            infer MODEL --input-npy FILE [--input-npy FILE ...] [--save-outputs DIR] [--json]
            infer --inspect MODEL [--json]
+           infer MODEL IMAGE --preprocess mnist [--top-k N]
+           infer eval MODEL --images IDX --labels IDX [--limit N] [--save-predictions FILE] [--json]
+           infer --auto DIR IMAGE [--latency-budget 5ms] [--memory-budget 50MB] [--min-accuracy 0.99]
+                  [--threads N] [--preprocess mnist] [--no-cache]
+           infer --score [--json] [--no-cache]
 
     Runs a TensorFlow Lite model with the pure-Swift TFLiteEngine.
 
@@ -44,10 +59,31 @@ let usage = """
     if the input has 3, scaled to [0,1], normalized as (x - mean) / std, and
     quantized with the input's scale and zero point if the input is int8 or
     uint8. The top-k entries of output 0 are printed (dequantized if needed),
-    then the load, allocate and invoke times.
+    then the load, allocate and invoke times. With --preprocess mnist the
+    image is treated as a photo of one digit and made to look like MNIST
+    (inverted if dark on light, cropped to the ink, fitted into 20x20, centre
+    of mass at the centre of 28x28), then padded/replicated/quantized for the
+    digit model's input.
+
+    eval: feeds every 28x28 image of an MNIST IDX file (plain or gzip) through
+    a digit model (28x28x1 or 32x32x3, float or int8) and prints the accuracy,
+    the confusion matrix, the worst classes by error rate and the slowest
+    classes by mean latency. A progress bar is drawn when stderr is a terminal.
+
+    --auto: measures this device once (cached for 7 days in
+    $XDG_CACHE_HOME/tfliteengine/device-profile.json, else
+    ~/.cache/tfliteengine/device-profile.json), predicts every model's latency
+    and memory, picks the most accurate one within the budgets, confirms it by
+    timing it, explains the choice and classifies IMAGE.
+    Sizes: KB, MB, GB are powers of 1000; KiB, MiB, GiB powers of 1024.
+
+    --score: measures and prints the device profile and its AI score.
 
     options:
     \(ArgumentParser.optionHelp(inferOptions))
+
+    eval options:
+    \(ArgumentParser.optionHelp(evalOptions))
 
     exit status: 0 success, 1 runtime error, 2 usage error
     """
@@ -57,16 +93,61 @@ enum Command {
     case help
     case inspect(model: String, json: Bool, threads: Int?)
     case run(RunRequest)
+    case eval(EvalRequest)
+    case auto(AutoRequest)
+    case score(json: Bool, useCache: Bool)
 
     static func parse(_ arguments: [String]) throws -> Command {
-        // Subcommands (e.g. a future `infer eval ...`) are recognised here, by
-        // the first argument, before the main command's options are parsed;
-        // each has its own OptionSpec table and Command case.
+        // Subcommands are recognised here, by the first argument, before the
+        // main command's options are parsed; each has its own OptionSpec table
+        // and Command case.
+        if arguments.first == "eval" { return try EvalRequest.parse(Array(arguments.dropFirst())) }
         let args = try ArgumentParser.parse(arguments, specs: inferOptions)
         if args.has("help") { return .help }
         let threads = try args.int("threads", in: 1...1024)
+        let autoOnly = ["latency-budget", "memory-budget", "min-accuracy"].filter(args.has)
+        if !autoOnly.isEmpty && !args.has("auto") {
+            throw CLIError.usage(autoOnly.map { "--\($0)" }.joined(separator: ", ") + " apply only to --auto")
+        }
+        let preprocessMNIST: Bool
+        switch args.string("preprocess") {
+        case nil: preprocessMNIST = false
+        case "mnist": preprocessMNIST = true
+        case let other?: throw CLIError.usage("--preprocess supports only 'mnist', got '\(other)'")
+        }
+        if args.has("score") {
+            let others = ["auto", "inspect", "preprocess", "top-k", "labels", "input-npy"].filter(args.has)
+            guard others.isEmpty, args.positionals.isEmpty else {
+                throw CLIError.usage("--score takes no MODEL, IMAGE or other mode")
+            }
+            return .score(json: args.has("json"), useCache: !args.has("no-cache"))
+        }
+        if let dir = args.string("auto") {
+            let others = ["inspect", "mean", "std", "invert", "input-npy", "save-outputs", "labels", "json"].filter(args.has)
+            guard others.isEmpty else {
+                throw CLIError.usage("--auto cannot be combined with " + others.map { "--\($0)" }.joined(separator: ", "))
+            }
+            guard args.positionals.count == 1 else {
+                throw CLIError.usage(args.positionals.isEmpty ? "--auto DIR needs an IMAGE" : "--auto DIR takes one IMAGE, got \(args.positionals.count) arguments")
+            }
+            var request = AutoRequest(catalog: dir, image: args.positionals[0])
+            if let t = args.string("latency-budget") { request.latencyBudget = try parseLatencyBudget(t) }
+            if let m = args.string("memory-budget") { request.memoryBudgetBytes = try parseMemoryBudget(m) }
+            if let a = args.string("min-accuracy") {
+                guard let v = Double(a), (0...1).contains(v) else {
+                    throw CLIError.usage("--min-accuracy expects a number in 0...1, got '\(a)'")
+                }
+                request.minimumAccuracy = v
+            }
+            request.threads = threads ?? 1
+            request.preprocessMNIST = preprocessMNIST
+            request.useCache = !args.has("no-cache")
+            request.topK = try args.int("top-k", in: 1...10) ?? 3
+            return .auto(request)
+        }
+        if args.has("no-cache") { throw CLIError.usage("--no-cache applies to --auto and --score") }
         if args.has("inspect") {
-            let runOnly = ["top-k", "labels", "mean", "std", "invert", "input-npy", "save-outputs"].filter(args.has)
+            let runOnly = ["top-k", "labels", "mean", "std", "invert", "input-npy", "save-outputs", "preprocess"].filter(args.has)
             guard runOnly.isEmpty else {
                 throw CLIError.usage("--inspect cannot be combined with " + runOnly.map { "--\($0)" }.joined(separator: ", "))
             }
@@ -88,7 +169,7 @@ enum Command {
             guard args.positionals.count == 1 else {
                 throw CLIError.usage("with --input-npy no IMAGE is read; unexpected argument '\(args.positionals[1])'")
             }
-            for option in ["mean", "std", "invert"] where args.has(option) {
+            for option in ["mean", "std", "invert", "preprocess"] where args.has(option) {
                 throw CLIError.usage("--\(option) applies to an IMAGE, not to --input-npy tensors")
             }
             request.npyInputs = npy
@@ -99,6 +180,12 @@ enum Command {
         request.std = try args.float("std") ?? 1
         guard request.std != 0 else { throw CLIError.usage("--std must not be 0") }
         request.invert = args.has("invert")
+        if preprocessMNIST {
+            for option in ["mean", "std", "invert"] where args.has(option) {
+                throw CLIError.usage("--\(option) cannot be combined with --preprocess mnist (it normalizes the image itself)")
+            }
+        }
+        request.preprocessMNIST = preprocessMNIST
         request.saveOutputs = args.string("save-outputs")
         request.json = args.has("json")
         request.threads = threads
@@ -122,6 +209,12 @@ func main() -> Int32 {
             try Inspect.run(modelPath: model, json: json, threads: threads)
         case let .run(request):
             try Runner.run(request)
+        case let .eval(request):
+            try Eval.run(request)
+        case let .auto(request):
+            try Auto.run(request)
+        case let .score(json, useCache):
+            Auto.score(json: json, useCache: useCache)
         }
         return 0
     } catch let error as CLIError {

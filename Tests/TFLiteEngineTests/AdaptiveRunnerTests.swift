@@ -125,7 +125,7 @@ final class AdaptiveRunnerTests: XCTestCase {
         let catalog = try ModelCatalog.load(path: F.weights.path)
         let loadable = catalog.candidates.filter { (try? InterpreterModelLoader().load($0, threads: 1)) != nil }
         XCTAssertFalse(loadable.isEmpty)
-        let digit = try F.readP5(F.repoRoot.appendingPathComponent("images/digit_3.pgm"))
+        let digit = try F.readPGM(F.repoRoot.appendingPathComponent("images/digit_3.pgm"))
         for c in loadable {
             let r = try AdaptiveRunner(candidates: [c], profile: F.profile(), policy: .init(latencyBudget: .seconds(1)),
                                        timer: ScriptedTimer([:]))

@@ -33,7 +33,7 @@ final class DigitPreprocessingTests: XCTestCase {
         var preprocessedCorrect = 0, naiveCorrect = 0
         var misses: [String] = []
         for photo in manifest.photos {
-            let image = try F.readP5(directory.appendingPathComponent(photo.file))
+            let image = try F.readPGM(directory.appendingPathComponent(photo.file))
             let label = try classify(cnn, DigitPreprocessing.mnist(image))
             if label == photo.label { preprocessedCorrect += 1 } else { misses.append("\(photo.file) read as \(label)") }
             if try classify(cnn, DigitPreprocessing.naive(image)) == photo.label { naiveCorrect += 1 }
@@ -44,12 +44,12 @@ final class DigitPreprocessingTests: XCTestCase {
     }
 
     func testTheShippedPhotoIsAThree() throws {
-        let image = try F.readP5(F.repoRoot.appendingPathComponent("images/photo_digit_3.pgm"))
+        let image = try F.readPGM(F.repoRoot.appendingPathComponent("images/photo_digit_3.pgm"))
         XCTAssertEqual(try classify(smallCNN(), DigitPreprocessing.mnist(image)), 3)
     }
 
     func testALargePhotoIsDownscaledFirstAndStillRead() throws {
-        let small = try F.readP5(F.repoRoot.appendingPathComponent("images/photo_digit_3.pgm"))
+        let small = try F.readPGM(F.repoRoot.appendingPathComponent("images/photo_digit_3.pgm"))
         let factor = 7   // 840×630
         var pixels = [Float](repeating: 0, count: small.width * factor * small.height * factor)
         for y in 0..<(small.height * factor) {
@@ -61,7 +61,7 @@ final class DigitPreprocessingTests: XCTestCase {
     }
 
     func testAnMNISTDigitStaysReadableAndCentred() throws {
-        let image = try F.readP5(F.repoRoot.appendingPathComponent("images/digit_7.pgm"))
+        let image = try F.readPGM(F.repoRoot.appendingPathComponent("images/digit_7.pgm"))
         let out = try DigitPreprocessing.mnist(image)
         XCTAssertEqual(out.count, 784)
         XCTAssertEqual(try classify(smallCNN(), out), 7)

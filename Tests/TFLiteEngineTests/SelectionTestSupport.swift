@@ -27,34 +27,11 @@ enum SelectionFixtures {
                        parameters: 1000, fileBytes: fileBytes, arenaBytes: 10_000, accuracy: accuracy)
     }
 
-    /// Decodes a binary (P5) 8-bit PGM into [0, 1] floats. (Test-local: switch
-    /// to the library's PGM decoder once the CLI branch is merged.)
-    static func readP5(_ url: URL) throws -> GrayImage {
-        let bytes = [UInt8](try Data(contentsOf: url))
-        var position = 0
-        func token() -> String {
-            var s = ""
-            while position < bytes.count {
-                let c = bytes[position]
-                if c == UInt8(ascii: "#") {
-                    while position < bytes.count, bytes[position] != 10 { position += 1 }
-                } else if c == 32 || c == 9 || c == 10 || c == 13 {
-                    if !s.isEmpty { position += 1; return s }
-                    position += 1
-                } else {
-                    s.append(Character(UnicodeScalar(c)))
-                    position += 1
-                }
-            }
-            return s
-        }
-        guard token() == "P5", let w = Int(token()), let h = Int(token()), let maxValue = Int(token()),
-              maxValue > 0, maxValue < 256, bytes.count - position >= w * h else {
-            throw NSError(domain: "PGM", code: 1, userInfo: [NSLocalizedDescriptionKey: "\(url.lastPathComponent): not an 8-bit P5 PGM"])
-        }
-        let pixels = bytes[position..<(position + w * h)].map { Float($0) / Float(maxValue) }
-        guard let image = GrayImage(width: w, height: h, pixels: pixels) else {
-            throw NSError(domain: "PGM", code: 2, userInfo: [NSLocalizedDescriptionKey: "bad size"])
+    /// Reads a PGM (P2 or P5) with the library's decoder into [0, 1] floats.
+    static func readPGM(_ url: URL) throws -> GrayImage {
+        let pgm = try PGMImage(contentsOfFile: url.path)
+        guard let image = GrayImage(width: pgm.width, height: pgm.height, pixels: pgm.pixels) else {
+            throw NSError(domain: "PGM", code: 2, userInfo: [NSLocalizedDescriptionKey: "\(url.lastPathComponent): bad size"])
         }
         return image
     }

@@ -224,7 +224,7 @@ final class SelectionTests: XCTestCase {
         let selector = ModelSelector(profile: F.profile(), costModel: F.cost, timer: timer)
         let s = try selector.select(from: catalog.candidates, constraints: .init(latencyBudget: .milliseconds(50)))
         XCTAssertEqual(s.decisions.count, catalog.candidates.count)
-        let image = try F.readP5(F.repoRoot.appendingPathComponent("images/digit_7.pgm"))
+        let image = try F.readPGM(F.repoRoot.appendingPathComponent("images/digit_7.pgm"))
         let p = try s.model.probabilities(mnistImage: image.pixels)
         XCTAssertEqual(p.indices.max { p[$0] < p[$1] }, 7, s.explanation)
     }
@@ -260,7 +260,7 @@ final class DigitModelsTests: XCTestCase {
         let model = try DigitModels.load(modelPath: F.weights.appendingPathComponent("mnist_small_cnn.tflite").path)
         var images: [[Float]] = []
         let labels = [0, 2, 3, 5, 6, 7, 8, 9]   // the P5 sample images (1 and 4 are P2)
-        for d in labels { images.append(try F.readP5(F.repoRoot.appendingPathComponent("images/digit_\(d).pgm")).pixels) }
+        for d in labels { images.append(try F.readPGM(F.repoRoot.appendingPathComponent("images/digit_\(d).pgm")).pixels) }
         let e = try DigitModels.evaluate(model, images: images, labels: labels)
         XCTAssertEqual(e.count, 8)
         XCTAssertEqual(e.correct, 8)

@@ -12,11 +12,13 @@ public enum DigitModels {
     /// device profile at `profileCachePath` if fresh (else measures, ~0.3 s, and
     /// caches it), fills in arena sizes, and selects (see `ModelSelector`).
     /// Print `selection.explanation`; classify with `selection.model`.
+    /// Pass `profile` to use one the caller already has (then no cache is read).
     public static func selectAutomatically(catalogPath: String, latencyBudget: Duration = .milliseconds(5),
                                            memoryBudgetBytes: Int? = nil, minimumAccuracy: Double = 0, threads: Int = 1,
-                                           profileCachePath: String? = nil, profileMaxAgeDays: Double = 7) throws -> ModelSelection {
+                                           profileCachePath: String? = nil, profileMaxAgeDays: Double = 7,
+                                           profile givenProfile: DeviceProfile? = nil) throws -> ModelSelection {
         let catalog = try ModelCatalog.load(path: catalogPath).withArenaSizes()
-        let profile = profileCachePath.map { DeviceProfile.loadOrMeasure(cachePath: $0, maxAgeDays: profileMaxAgeDays) }
+        let profile = givenProfile ?? profileCachePath.map { DeviceProfile.loadOrMeasure(cachePath: $0, maxAgeDays: profileMaxAgeDays) }
             ?? DeviceProfile.measure()
         let selector = ModelSelector(profile: profile)
         return try selector.select(from: catalog.candidates, constraints: .init(

@@ -311,5 +311,5 @@ func milliseconds(_ d: Duration) -> String {
 
 func megabytes(_ bytes: Int) -> String {
     let mb = (Double(bytes) / 1_048_576 * 100).rounded() / 100
-    return "\(mb) MB"
+    return "\(mb) MiB"
 }
