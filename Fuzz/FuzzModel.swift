@@ -13,8 +13,9 @@ public func fuzzModel(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     let data = Data(bytes: bytes, count: count)
     do {
         let model = try Model(data: data)
-        // Cap the arena so a corrupted shape cannot make the fuzzer allocate gigabytes.
-        let interpreter = try Interpreter(model: model, options: .init(maximumArenaBytes: 32 << 20))
+        // Cap the arena (4 MiB) so corrupted shapes cannot make the fuzzer allocate
+        // gigabytes or spend seconds on one legitimately huge (but valid) input.
+        let interpreter = try Interpreter(model: model, options: .init(maximumArenaBytes: 4 << 20))
         try interpreter.allocateTensors()
         for i in 0..<interpreter.inputTensorCount {
             try interpreter.withUnsafeMutableInputBytes(at: i) { buffer in
