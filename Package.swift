@@ -10,11 +10,13 @@ let package = Package(
         .library(name: "TFLiteEngine", targets: ["TFLiteEngine"]),
         .executable(name: "infer", targets: ["infer"]),
         .executable(name: "bench", targets: ["bench"]),
+        .executable(name: "soak", targets: ["soak"]),
     ],
     targets: [
         .target(name: "TFLiteEngine"),
         .executableTarget(name: "infer", dependencies: ["TFLiteEngine"]),
         .executableTarget(name: "bench", dependencies: ["TFLiteEngine"], path: "Benchmarks/bench"),
+        .executableTarget(name: "soak", dependencies: ["TFLiteEngine"], path: "Benchmarks/soak"),
         .testTarget(
             name: "TFLiteEngineTests",
             dependencies: ["TFLiteEngine"],
