@@ -93,7 +93,16 @@ final class PreparedGraph {
                     densifiedTensors.insert(t)
                 }
             }
+            // Every tensor a kernel reads must fit in the arena anyway; checking
+            // before prepare bounds the buffers kernels size from their inputs
+            // (zero rows, indirection tables) by the same limit.
+            for t in node.inputs where t >= 0 && !tensors[t].isConstant {
+                try checkConstantSize(tensors[t].byteCount, "tensor '\(tensors[t].name)' read by node \(node.index) (\(node.name))")
+            }
             let kernel = try registration.prepare(PrepareContext(node: node, graph: self))
+            for t in node.outputs {
+                try checkConstantSize(tensors[t].byteCount, "tensor '\(tensors[t].name)' written by node \(node.index) (\(node.name))")
+            }
             let presentInputs = node.inputs.filter { $0 >= 0 }
             let allConstant = registration.dependsOnlyOnShapes
                 || (!presentInputs.isEmpty && presentInputs.allSatisfy { tensors[$0].isConstant })
