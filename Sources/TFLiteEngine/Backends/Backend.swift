@@ -4,8 +4,8 @@ protocol ExecutionBackend: AnyObject {
     var name: String { get }
     /// Number of workers that may run tiles concurrently (each gets its own scratch).
     var workerCount: Int { get }
-    /// Runs the steps in order.
-    func run(_ steps: [PreparedGraph.Step])
+    /// Runs the steps in order (a contiguous run of the plan that is not delegated).
+    func run(_ steps: ArraySlice<PreparedGraph.Step>)
 }
 
 /// The default backend: every kernel, in order, on the calling thread.
@@ -13,7 +13,7 @@ final class CPUBackend: ExecutionBackend {
     let name = "cpu"
     let workerCount = 1
 
-    func run(_ steps: [PreparedGraph.Step]) {
+    func run(_ steps: ArraySlice<PreparedGraph.Step>) {
         for step in steps {
             step.kernel.run(tiles: 0..<step.kernel.tileCount, worker: 0)
         }

@@ -1,0 +1,235 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Dispatch
+import Synchronization
+
+/// Runs heavy kernels' output tiles on several threads; light kernels run on
+/// the calling thread, where waking a thread (10–30 µs on a small VM) would
+/// cost more than it saves.
+///
+/// Only output tiles are split, never a reduction, and every tile computes
+/// the same values whichever thread runs it, so results are bit-identical to
+/// `CPUBackend` for any thread count. Worker `w` uses scratch area `w`
+/// (the arena reserves `workerCount` scratch areas per node). Nothing is
+/// allocated per invoke.
+///
+/// Threads: the calling thread is worker 0; workers 1…n-1 are persistent
+/// threads that spin briefly after each job (so back-to-back kernels of one
+/// invoke do not pay a wake-up) and then block on a condition variable.
+final class ParallelBackend: ExecutionBackend {
+    let name = "parallel"
+    let workerCount: Int
+    /// Kernels whose `cost` is below this run serially.
+    let minimumParallelCost: Int
+    private let runner: TileRunner
+
+    /// Default cost threshold (multiply-adds or element operations). At a
+    /// few GFLOP/s this is tens of µs of work: above the ~1–2 µs a hot
+    /// spinning helper needs to start, so splitting pays.
+    static let defaultMinimumParallelCost = 50_000
+
+    init(threads: Int, minimumParallelCost: Int = ParallelBackend.defaultMinimumParallelCost, useDispatch: Bool = false) {
+        let threads = max(1, threads)
+        workerCount = threads
+        self.minimumParallelCost = minimumParallelCost
+        if threads > 1, !useDispatch, #available(macOS 15.0, iOS 18.0, tvOS 18.0, watchOS 11.0, *) {
+            runner = SpinningWorkerPool(workers: threads)
+        } else {
+            runner = DispatchTileRunner(workers: threads)
+        }
+    }
+
+    deinit { runner.shutdown() }
+
+    func run(_ steps: ArraySlice<PreparedGraph.Step>) {
+        for step in steps {
+            let kernel = step.kernel
+            let tiles = kernel.tileCount
+            if workerCount > 1, tiles > 1, kernel.cost >= minimumParallelCost {
+                runner.run(kernel, tiles: tiles)
+            } else {
+                kernel.run(tiles: 0..<tiles, worker: 0)
+            }
+        }
+    }
+}
+
+/// Runs a kernel's tiles over several workers and returns when all are done.
+protocol TileRunner: AnyObject {
+    func run(_ kernel: Kernel, tiles: Int)
+    func shutdown()
+}
+
+/// Splits tiles into one contiguous range per worker.
+@inline(__always)
+func tileRange(worker: Int, workers: Int, tiles: Int) -> Range<Int> {
+    let base = tiles / workers, extra = tiles % workers
+    let start = worker &* base &+ min(worker, extra)
+    return start..<(start &+ base &+ (worker < extra ? 1 : 0))
+}
+
+/// `DispatchQueue.concurrentPerform` with one contiguous tile range per
+/// worker (fallback where `Synchronization.Atomic` is unavailable, and for
+/// comparison).
+final class DispatchTileRunner: TileRunner {
+    let workers: Int
+    init(workers: Int) { self.workers = workers }
+
+    private struct Job: @unchecked Sendable { let kernel: Kernel; let tiles: Int; let workers: Int }
+
+    func run(_ kernel: Kernel, tiles: Int) {
+        let job = Job(kernel: kernel, tiles: tiles, workers: min(workers, tiles))
+        DispatchQueue.concurrentPerform(iterations: job.workers) { w in
+            let range = tileRange(worker: w, workers: job.workers, tiles: job.tiles)
+            if !range.isEmpty { job.kernel.run(tiles: range, worker: w) }
+        }
+    }
+
+    func shutdown() {}
+}
+
+/// Persistent helper threads signalled through atomics (spin), falling back
+/// to a condition variable after a short spin so idle helpers do not burn a
+/// core between invokes.
+///
+/// Protocol: the caller writes the job, sets `pending` to the helper count
+/// and bumps `generation` (release); each helper sees the new generation
+/// (acquire), runs its static tile range, and decrements `pending`
+/// (release). The caller runs range 0 itself, then waits for `pending == 0`
+/// (acquire) before the next job, so no helper ever reads a job being rewritten.
+@available(macOS 15.0, iOS 18.0, tvOS 18.0, watchOS 11.0, *)
+final class SpinningWorkerPool: TileRunner, @unchecked Sendable {
+    let workers: Int
+    private let generation = Atomic<Int>(0)
+    private let pending = Atomic<Int>(0)
+    private let sleepers = Atomic<Int>(0)
+    private let stopping = Atomic<Bool>(false)
+    // The current job; written only while no helper is working.
+    private var kernel: Kernel?
+    private var tiles = 0
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let condition: UnsafeMutablePointer<pthread_cond_t>
+    private var threads: [pthread_t] = []
+    /// Threads taking part in a job (caller + started helpers); set before any job.
+    private var participants = 1
+    private var isShutDown = false
+    /// Spin iterations before a helper blocks (roughly 50–200 µs).
+    static let spinLimit = 1 << 16
+
+    init(workers: Int) {
+        self.workers = workers
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+        condition = .allocate(capacity: 1)
+        condition.initialize(to: pthread_cond_t())
+        pthread_cond_init(condition, nil)
+        for w in 1..<max(workers, 1) {
+            let context = Unmanaged.passRetained(HelperContext(pool: self, worker: w)).toOpaque()
+            #if canImport(Darwin)
+            var thread: pthread_t?
+            #else
+            var thread = pthread_t()
+            #endif
+            let result = pthread_create(&thread, nil, { raw in
+                #if canImport(Darwin)
+                let context = Unmanaged<HelperContext>.fromOpaque(raw).takeRetainedValue()
+                #else
+                guard let raw else { return nil }
+                let context = Unmanaged<HelperContext>.fromOpaque(raw).takeRetainedValue()
+                #endif
+                context.pool.helperLoop(worker: context.worker)
+                return nil
+            }, context)
+            #if canImport(Darwin)
+            if result == 0, let thread { threads.append(thread) } else { Unmanaged<HelperContext>.fromOpaque(context).release() }
+            #else
+            if result == 0 { threads.append(thread) } else { Unmanaged<HelperContext>.fromOpaque(context).release() }
+            #endif
+        }
+        participants = threads.count + 1
+    }
+
+    deinit {
+        shutdown()
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        condition.deallocate()
+        mutex.deallocate()
+    }
+
+    /// Helper context; holds the pool strongly only while the thread starts.
+    private final class HelperContext {
+        unowned(unsafe) let pool: SpinningWorkerPool
+        let worker: Int
+        init(pool: SpinningWorkerPool, worker: Int) { self.pool = pool; self.worker = worker }
+    }
+
+    /// Stops and joins the helpers (idempotent; called by the backend's deinit).
+    func shutdown() {
+        guard !isShutDown else { return }
+        isShutDown = true
+        stopping.store(true, ordering: .sequentiallyConsistent)
+        pthread_mutex_lock(mutex)
+        pthread_cond_broadcast(condition)
+        pthread_mutex_unlock(mutex)
+        for thread in threads { pthread_join(thread, nil) }
+        threads = []
+    }
+
+    func run(_ kernel: Kernel, tiles: Int) {
+        let helpers = participants - 1
+        guard helpers > 0 else { kernel.run(tiles: 0..<tiles, worker: 0); return }
+        self.kernel = kernel
+        self.tiles = tiles
+        pending.store(helpers, ordering: .relaxed)
+        generation.add(1, ordering: .sequentiallyConsistent)
+        if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
+            pthread_mutex_lock(mutex)
+            pthread_cond_broadcast(condition)
+            pthread_mutex_unlock(mutex)
+        }
+        let range = tileRange(worker: 0, workers: participants, tiles: tiles)
+        if !range.isEmpty { kernel.run(tiles: range, worker: 0) }
+        var spins = 0
+        while pending.load(ordering: .acquiring) != 0 {
+            spins &+= 1
+            if spins & 1023 == 0 { sched_yield() }
+        }
+    }
+
+    private func helperLoop(worker: Int) {
+        var seen = 0
+        while true {
+            var spins = 0
+            var current = generation.load(ordering: .acquiring)
+            while current == seen {
+                if stopping.load(ordering: .relaxed) { return }
+                spins &+= 1
+                if spins >= Self.spinLimit {
+                    pthread_mutex_lock(mutex)
+                    sleepers.add(1, ordering: .sequentiallyConsistent)
+                    while generation.load(ordering: .sequentiallyConsistent) == seen && !stopping.load(ordering: .sequentiallyConsistent) {
+                        pthread_cond_wait(condition, mutex)
+                    }
+                    sleepers.subtract(1, ordering: .sequentiallyConsistent)
+                    pthread_mutex_unlock(mutex)
+                    spins = 0
+                }
+                current = generation.load(ordering: .acquiring)
+            }
+            if stopping.load(ordering: .relaxed) { return }
+            seen = current
+            if let kernel {
+                let range = tileRange(worker: worker, workers: participants, tiles: tiles)
+                if !range.isEmpty { kernel.run(tiles: range, worker: worker) }
+            }
+            pending.subtract(1, ordering: .releasing)
+        }
+    }
+}
