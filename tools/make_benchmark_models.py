@@ -19,7 +19,9 @@ def main() -> None:
         path = fl.MODELS_DIR / f"{name}.tflite"
         if path.exists():
             continue
-        model = ctor(input_shape=(224, 224, 3), alpha=1.0, weights=None)
+        # A fixed batch of 1 lets the converter fold the head's reshape.
+        inputs = tf.keras.Input((224, 224, 3), batch_size=1)
+        model = ctor(input_tensor=inputs, alpha=1.0, weights=None)
         path.write_bytes(fl.convert_keras(model))
         print("wrote", path)
 

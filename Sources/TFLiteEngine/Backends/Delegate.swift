@@ -177,11 +177,16 @@ public final class DelegatePartition {
     /// The engine's own prepared kernels for `nodes`, in the same order.
     /// A delegate may run them (all bound to the arena) instead of its own code.
     public let engineKernels: [EngineKernel]
+    /// Scratch areas reserved per kernel: `EngineKernel.run(tiles:worker:)`
+    /// accepts `worker` in `0..<workerCount`.
+    public let workerCount: Int
     private let addresses: UnsafeMutablePointer<UnsafeMutableRawPointer>
     private let tensorCount: Int
 
     init(index: Int, nodes: [DelegateNode], inputs: [DelegateTensor], outputs: [DelegateTensor],
-         engineKernels: [EngineKernel], addresses: UnsafeMutablePointer<UnsafeMutableRawPointer>, tensorCount: Int) {
+         engineKernels: [EngineKernel], workerCount: Int,
+         addresses: UnsafeMutablePointer<UnsafeMutableRawPointer>, tensorCount: Int) {
+        self.workerCount = workerCount
         self.index = index
         self.nodes = nodes
         self.inputs = inputs
@@ -208,18 +213,27 @@ public final class EngineKernel {
     let kernel: Kernel
     /// The node this kernel computes.
     public let nodeIndex: Int
+    /// Valid `worker` indices are `0..<workerCount`.
+    public let workerCount: Int
 
-    init(kernel: Kernel, nodeIndex: Int) {
+    init(kernel: Kernel, nodeIndex: Int, workerCount: Int) {
         self.kernel = kernel
         self.nodeIndex = nodeIndex
+        self.workerCount = workerCount
     }
 
     /// Number of independent output tiles.
     public var tileCount: Int { kernel.tileCount }
     /// Approximate arithmetic work of the whole op.
     public var cost: Int { kernel.cost }
-    /// Computes tiles `tiles` with scratch area `worker`.
-    public func run(tiles: Range<Int>, worker: Int) { kernel.run(tiles: tiles, worker: worker) }
+    /// Computes tiles `tiles` (within `0..<tileCount`) with scratch area
+    /// `worker` (within `0..<workerCount`). Out-of-range arguments are a
+    /// programming error and stop the program.
+    public func run(tiles: Range<Int>, worker: Int) {
+        precondition(worker >= 0 && worker < workerCount, "worker \(worker) outside 0..<\(workerCount)")
+        precondition(tiles.lowerBound >= 0 && tiles.upperBound <= kernel.tileCount, "tiles \(tiles) outside 0..<\(kernel.tileCount)")
+        kernel.run(tiles: tiles, worker: worker)
+    }
     /// Computes the whole op on the calling thread (worker 0).
     public func run() { kernel.run(tiles: 0..<kernel.tileCount, worker: 0) }
 }

@@ -201,8 +201,10 @@ public final class Interpreter {
                         index: partitionIndex, nodes: nodes,
                         inputs: subset.inputs.map { DelegateTensor(graph.tensors[$0]) },
                         outputs: subset.outputs.map { DelegateTensor(graph.tensors[$0]) },
-                        engineKernels: subset.nodes.map { EngineKernel(kernel: graph.steps[$0].kernel, nodeIndex: graph.steps[$0].node.index) },
-                        addresses: memory.addresses, tensorCount: graph.tensors.count)
+                        engineKernels: subset.nodes.map {
+                            EngineKernel(kernel: graph.steps[$0].kernel, nodeIndex: graph.steps[$0].node.index, workerCount: backend.workerCount)
+                        },
+                        workerCount: backend.workerCount, addresses: memory.addresses, tensorCount: graph.tensors.count)
                     runners.append(try delegate.prepare(partition))
                     partitionIndex += 1
                 }
