@@ -97,21 +97,30 @@ final class DispatchTileRunner: TileRunner {
 /// to a condition variable after a short spin so idle helpers do not burn a
 /// core between invokes.
 ///
-/// Protocol: the caller writes the job, sets `pending` to the helper count
-/// and bumps `generation` (release); each helper sees the new generation
-/// (acquire), runs its static tile range, and decrements `pending`
-/// (release). The caller runs range 0 itself, then waits for `pending == 0`
-/// (acquire) before the next job, so no helper ever reads a job being rewritten.
+/// Protocol: a job's tiles are cut into `chunks` contiguous chunks. The
+/// caller writes the job (kernel, tile count), then publishes one atomic
+/// word `generation | chunks | next chunk` (release). Every participant —
+/// the caller as worker 0 and each helper — claims chunks by compare-and-swap
+/// on that word while it still carries the job's generation, runs them with
+/// its own worker index, and adds the count to `completed` (release). The
+/// caller returns when `completed == chunks` (acquire). A helper reads the
+/// job only after a successful claim, when the job cannot be replaced (its
+/// chunk is not yet complete). A late helper (asleep, or descheduled on a
+/// busy machine) finds nothing left to claim and never delays the caller,
+/// which simply does more chunks itself: the caller never waits on a
+/// thread that has not started work.
 @available(macOS 15.0, iOS 18.0, tvOS 18.0, watchOS 11.0, *)
 final class SpinningWorkerPool: TileRunner, @unchecked Sendable {
     let workers: Int
-    private let generation = Atomic<Int>(0)
-    private let pending = Atomic<Int>(0)
+    /// `generation << 32 | chunkCount << 16 | nextChunk`.
+    private let job = Atomic<Int>(0)
+    private let completed = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
-    // The current job; written only while no helper is working.
+    // The current job; written only while no chunk of the previous job is outstanding.
     private var kernel: Kernel?
     private var tiles = 0
+    private var generation = 0
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
     private var threads: [pthread_t] = []
@@ -120,6 +129,8 @@ final class SpinningWorkerPool: TileRunner, @unchecked Sendable {
     private var isShutDown = false
     /// Spin iterations before a helper blocks (roughly 50–200 µs).
     static let spinLimit = 1 << 16
+    /// Chunks per participant: more chunks balance better when a thread is late.
+    static let chunksPerParticipant = 4
 
     init(workers: Int) {
         self.workers = workers
@@ -183,53 +194,70 @@ final class SpinningWorkerPool: TileRunner, @unchecked Sendable {
     }
 
     func run(_ kernel: Kernel, tiles: Int) {
-        let helpers = participants - 1
-        guard helpers > 0 else { kernel.run(tiles: 0..<tiles, worker: 0); return }
+        guard participants > 1, tiles > 1 else { kernel.run(tiles: 0..<tiles, worker: 0); return }
+        let chunks = min(tiles, participants &* Self.chunksPerParticipant, 0xFFFF)
         self.kernel = kernel
         self.tiles = tiles
-        pending.store(helpers, ordering: .relaxed)
-        generation.add(1, ordering: .sequentiallyConsistent)
+        generation = (generation &+ 1) & 0x7FFF_FFFF
+        completed.store(0, ordering: .relaxed)
+        job.store(generation << 32 | chunks << 16, ordering: .sequentiallyConsistent)
         if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
             pthread_mutex_lock(mutex)
             pthread_cond_broadcast(condition)
             pthread_mutex_unlock(mutex)
         }
-        let range = tileRange(worker: 0, workers: participants, tiles: tiles)
-        if !range.isEmpty { kernel.run(tiles: range, worker: 0) }
+        work(generation: generation, worker: 0)
         var spins = 0
-        while pending.load(ordering: .acquiring) != 0 {
+        while completed.load(ordering: .acquiring) != chunks {
             spins &+= 1
             if spins & 1023 == 0 { sched_yield() }
         }
+    }
+
+    /// Claims and runs chunks of job `generation` until none are left.
+    @inline(__always)
+    private func work(generation: Int, worker: Int) {
+        var done = 0
+        var word = job.load(ordering: .acquiring)
+        while word >> 32 == generation {
+            let chunks = (word >> 16) & 0xFFFF, next = word & 0xFFFF
+            guard next < chunks else { break }
+            let (exchanged, original) = job.compareExchange(expected: word, desired: word &+ 1, ordering: .acquiringAndReleasing)
+            guard exchanged else { word = original; continue }
+            // Claimed chunk `next`: the job cannot change until it completes.
+            if let kernel {
+                let range = tileRange(worker: next, workers: chunks, tiles: tiles)
+                if !range.isEmpty { kernel.run(tiles: range, worker: worker) }
+            }
+            done &+= 1
+            word = job.load(ordering: .acquiring)
+        }
+        if done > 0 { completed.add(done, ordering: .releasing) }
     }
 
     private func helperLoop(worker: Int) {
         var seen = 0
         while true {
             var spins = 0
-            var current = generation.load(ordering: .acquiring)
+            var current = job.load(ordering: .acquiring) >> 32
             while current == seen {
                 if stopping.load(ordering: .relaxed) { return }
                 spins &+= 1
                 if spins >= Self.spinLimit {
                     pthread_mutex_lock(mutex)
                     sleepers.add(1, ordering: .sequentiallyConsistent)
-                    while generation.load(ordering: .sequentiallyConsistent) == seen && !stopping.load(ordering: .sequentiallyConsistent) {
+                    while job.load(ordering: .sequentiallyConsistent) >> 32 == seen && !stopping.load(ordering: .sequentiallyConsistent) {
                         pthread_cond_wait(condition, mutex)
                     }
                     sleepers.subtract(1, ordering: .sequentiallyConsistent)
                     pthread_mutex_unlock(mutex)
                     spins = 0
                 }
-                current = generation.load(ordering: .acquiring)
+                current = job.load(ordering: .acquiring) >> 32
             }
             if stopping.load(ordering: .relaxed) { return }
             seen = current
-            if let kernel {
-                let range = tileRange(worker: worker, workers: participants, tiles: tiles)
-                if !range.isEmpty { kernel.run(tiles: range, worker: worker) }
-            }
-            pending.subtract(1, ordering: .releasing)
+            work(generation: current, worker: worker)
         }
     }
 }

@@ -103,6 +103,12 @@ public final class Interpreter {
         public var maximumArenaBytes: Int
         /// Where nodes run (default `.cpu`).
         public var backend: Backend
+        /// Parallel backend tuning, for measurements only: run tiles with
+        /// `DispatchQueue.concurrentPerform` instead of the spinning pool.
+        @_spi(Benchmarking) public var parallelUsesDispatch = false
+        /// Parallel backend tuning, for measurements only: the cost below
+        /// which kernels run serially (nil: the default).
+        @_spi(Benchmarking) public var parallelMinimumCost: Int?
 
         public init(threadCount: Int? = nil, maximumArenaBytes: Int = 4 << 30, backend: Backend = .cpu) {
             self.threadCount = threadCount
@@ -133,11 +139,17 @@ public final class Interpreter {
             self.backend = CPUBackend()
         case .parallel:
             let threads = options.threadCount ?? ProcessInfo.processInfo.activeProcessorCount
-            self.backend = threads > 1 ? ParallelBackend(threads: threads) : CPUBackend()
+            self.backend = threads > 1 ? Self.parallelBackend(threads, options) : CPUBackend()
         case .delegate:
             let threads = options.threadCount ?? 1
-            self.backend = threads > 1 ? ParallelBackend(threads: threads) : CPUBackend()
+            self.backend = threads > 1 ? Self.parallelBackend(threads, options) : CPUBackend()
         }
+    }
+
+    private static func parallelBackend(_ threads: Int, _ options: Options) -> ParallelBackend {
+        ParallelBackend(
+            threads: threads, minimumParallelCost: options.parallelMinimumCost ?? ParallelBackend.defaultMinimumParallelCost,
+            useDispatch: options.parallelUsesDispatch)
     }
 
     deinit { addresses?.deallocate() }
