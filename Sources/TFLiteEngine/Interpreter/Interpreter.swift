@@ -173,7 +173,6 @@ public final class Interpreter {
         defer { useLock.unlock() }
         let graph = try PreparedGraph(model: model)
         try graph.prepare()
-        let nodeViews = graph.steps.map { DelegateNode($0.node, tensors: graph.tensors) }
         let planNodes = graph.steps.map { GraphPartitioner.PlanNode(inputs: $0.node.inputs, outputs: $0.node.outputs) }
         var declined: [Int: String] = [:]
         var subsets: [GraphPartitioner.Subset]
@@ -183,6 +182,7 @@ public final class Interpreter {
 
         if case let .delegate(delegate) = options.backend {
             delegateName = delegate.name
+            let nodeViews = graph.steps.map { DelegateNode($0.node, tensors: graph.tensors) }
             let support = nodeViews.map { delegate.supports($0) }
             for (i, answer) in support.enumerated() {
                 if case let .unsupported(reason) = answer { declined[nodeViews[i].index] = reason }
@@ -198,7 +198,7 @@ public final class Interpreter {
             for (newPosition, old) in order.enumerated() { position[old] = newPosition }
             for i in subsets.indices { subsets[i].nodes = subsets[i].nodes.map { position[$0] } }
         } else {
-            subsets = [GraphPartitioner.Subset(delegated: false, nodes: Array(graph.steps.indices))]
+            // One CPU segment (the partitioner lists its inputs and outputs).
             subsets = GraphPartitioner.partition(
                 planNodes, supported: planNodes.map { _ in false }, tensorCount: graph.tensors.count, graphOutputs: graph.outputs)
         }
