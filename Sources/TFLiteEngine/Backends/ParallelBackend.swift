@@ -26,17 +26,26 @@ final class ParallelBackend: ExecutionBackend {
     let workerCount: Int
     /// Kernels whose `cost` is below this run serially.
     let minimumParallelCost: Int
+    /// Kernels below this cost run serially unless the helpers are already
+    /// awake (spinning): waking a blocked thread costs 10–30 µs here, more
+    /// than a small kernel saves. `wakeFactor × minimumParallelCost`.
+    let minimumCostToWake: Int
     private let runner: TileRunner
 
-    /// Default cost threshold (multiply-adds or element operations). At a
-    /// few GFLOP/s this is tens of µs of work: above the ~1–2 µs a hot
-    /// spinning helper needs to start, so splitting pays.
+    /// Default cost threshold (multiply-adds or element operations). With
+    /// simple loops (5–10 G/s) this is 5–10 µs of work: enough when a hot
+    /// spinning helper starts within ~1 µs.
     static let defaultMinimumParallelCost = 50_000
+    /// Ratio of the wake threshold to the split threshold (1M ≈ 100+ µs
+    /// of simple-loop work).
+    static let wakeFactor = 20
 
     init(threads: Int, minimumParallelCost: Int = ParallelBackend.defaultMinimumParallelCost, useDispatch: Bool = false) {
         let threads = max(1, threads)
         workerCount = threads
         self.minimumParallelCost = minimumParallelCost
+        let (wake, overflow) = minimumParallelCost.multipliedReportingOverflow(by: Self.wakeFactor)
+        minimumCostToWake = overflow ? Int.max : wake
         if threads > 1, !useDispatch, #available(macOS 15.0, iOS 18.0, tvOS 18.0, watchOS 11.0, *) {
             runner = SpinningWorkerPool(workers: threads)
         } else {
@@ -50,7 +59,8 @@ final class ParallelBackend: ExecutionBackend {
         for step in steps {
             let kernel = step.kernel
             let tiles = kernel.tileCount
-            if workerCount > 1, tiles > 1, kernel.cost >= minimumParallelCost {
+            let cost = kernel.cost
+            if workerCount > 1, tiles > 1, cost >= minimumParallelCost, cost >= minimumCostToWake || runner.helpersAwake {
                 runner.run(kernel, tiles: tiles)
             } else {
                 kernel.run(tiles: 0..<tiles, worker: 0)
@@ -61,6 +71,8 @@ final class ParallelBackend: ExecutionBackend {
 
 /// Runs a kernel's tiles over several workers and returns when all are done.
 protocol TileRunner: AnyObject {
+    /// Whether helper threads are spinning (a job starts without a wake-up).
+    var helpersAwake: Bool { get }
     func run(_ kernel: Kernel, tiles: Int)
     func shutdown()
 }
@@ -79,6 +91,8 @@ func tileRange(worker: Int, workers: Int, tiles: Int) -> Range<Int> {
 final class DispatchTileRunner: TileRunner {
     let workers: Int
     init(workers: Int) { self.workers = workers }
+    /// Dispatch's pool threads may be parked: assume a wake-up.
+    var helpersAwake: Bool { false }
 
     private struct Job: @unchecked Sendable { let kernel: Kernel; let tiles: Int; let workers: Int }
 
@@ -192,6 +206,8 @@ final class SpinningWorkerPool: TileRunner, @unchecked Sendable {
         for thread in threads { pthread_join(thread, nil) }
         threads = []
     }
+
+    var helpersAwake: Bool { sleepers.load(ordering: .relaxed) == 0 }
 
     func run(_ kernel: Kernel, tiles: Int) {
         guard participants > 1, tiles > 1 else { kernel.run(tiles: 0..<tiles, worker: 0); return }
