@@ -33,12 +33,13 @@ final class ParallelBackend: ExecutionBackend {
     private let runner: TileRunner
 
     /// Default cost threshold (multiply-adds or element operations). With
-    /// simple loops (5–10 G/s) this is 5–10 µs of work: enough when a hot
-    /// spinning helper starts within ~1 µs.
-    static let defaultMinimumParallelCost = 50_000
+    /// simple loops (5–10 G/s) this is 2–4 µs of work: enough when a hot
+    /// spinning helper starts within ~1 µs (measured on MobileNetV2: splitting
+    /// every kernel beats a 50K threshold by 1–3%). Retune with fast kernels.
+    static let defaultMinimumParallelCost = 20_000
     /// Ratio of the wake threshold to the split threshold (1M ≈ 100+ µs
-    /// of simple-loop work).
-    static let wakeFactor = 20
+    /// of simple-loop work, well above a 10–30 µs wake-up).
+    static let wakeFactor = 50
 
     init(threads: Int, minimumParallelCost: Int = ParallelBackend.defaultMinimumParallelCost, useDispatch: Bool = false) {
         let threads = max(1, threads)
