@@ -4,8 +4,8 @@ protocol ExecutionBackend: AnyObject {
     var name: String { get }
     /// Number of workers that may run tiles concurrently (each gets its own scratch).
     var workerCount: Int { get }
-    /// Runs the steps in order.
-    func run(_ steps: [PreparedGraph.Step])
+    /// Runs the steps in order (a contiguous run of the plan that is not delegated).
+    func run(_ steps: ArraySlice<PreparedGraph.Step>)
 }
 
 /// The default backend: every kernel, in order, on the calling thread.
@@ -15,7 +15,7 @@ final class CPUBackend: ExecutionBackend {
     /// Per-step timing; nil (the default) costs one branch per invoke.
     var profiler: StepProfiler?
 
-    func run(_ steps: [PreparedGraph.Step]) {
+    func run(_ steps: ArraySlice<PreparedGraph.Step>) {
         if let profiler {
             profiler.run(steps) { $0.kernel.run(tiles: 0..<$0.kernel.tileCount, worker: 0) }
             return
@@ -33,15 +33,19 @@ final class StepProfiler {
     /// Fastest single run of each step (robust against preemption on a busy machine).
     private(set) var minimumNanoseconds: [UInt64] = []
 
+    /// Times each step; statistics are kept by the step's position in the
+    /// whole plan (a slice keeps its positions), so a plan run in several
+    /// segments accumulates into one table.
     @inline(__always)
-    func run(_ steps: [PreparedGraph.Step], _ body: (PreparedGraph.Step) -> Void) {
-        if nanoseconds.count != steps.count {
-            nanoseconds = [UInt64](repeating: 0, count: steps.count)
-            invocations = [Int](repeating: 0, count: steps.count)
-            minimumNanoseconds = [UInt64](repeating: .max, count: steps.count)
+    func run(_ steps: ArraySlice<PreparedGraph.Step>, _ body: (PreparedGraph.Step) -> Void) {
+        if nanoseconds.count < steps.endIndex {
+            let extra = steps.endIndex - nanoseconds.count
+            nanoseconds += [UInt64](repeating: 0, count: extra)
+            invocations += [Int](repeating: 0, count: extra)
+            minimumNanoseconds += [UInt64](repeating: .max, count: extra)
         }
         let clock = ContinuousClock()
-        for (i, step) in steps.enumerated() {
+        for (i, step) in zip(steps.indices, steps) {
             let start = clock.now
             body(step)
             let elapsed = start.duration(to: clock.now)

@@ -15,6 +15,24 @@ final class PreparedGraph {
     private(set) var emptyNodes: [Int] = []
     /// Sparse constant tensors already expanded in place for non-DENSIFY readers.
     private(set) var densifiedTensors: Set<Int> = []
+    /// `steps` in prepare order, kept when a delegation plan reorders them.
+    private var preparedOrder: [Step]?
+
+    /// Runs the steps in a new order (a permutation of positions in the
+    /// current `steps`, topologically valid: the graph partitioner's order).
+    /// Call before `planMemory`.
+    func reorderSteps(_ order: [Int]) {
+        guard order.count == steps.count, Set(order).count == order.count,
+              order.allSatisfy({ $0 >= 0 && $0 < steps.count }) else { return }
+        if preparedOrder == nil { preparedOrder = steps }
+        steps = order.map { steps[$0] }
+    }
+
+    /// Restores prepare order (after a failed delegation).
+    func restorePreparedOrder() {
+        if let preparedOrder { steps = preparedOrder }
+        preparedOrder = nil
+    }
 
     struct Step {
         let node: Node

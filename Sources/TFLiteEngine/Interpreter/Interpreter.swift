@@ -21,8 +21,19 @@ import Foundation
 /// all intermediate tensors. `invoke()` neither allocates nor throws for
 /// reasons the model could cause.
 ///
-/// An interpreter is not thread-safe: use it from one thread at a time (or
-/// create one interpreter per thread from a shared `Model`).
+/// Execution is chosen with `Options.backend`: `.cpu` (one thread),
+/// `.parallel` (`threadCount` threads split the output tiles of heavy
+/// operators; results are bit-identical to `.cpu`), or `.delegate(d)`
+/// (partitions of nodes the delegate supports run on it, the rest on the
+/// CPU). `executionPlanDescription` shows the resulting plan.
+///
+/// Thread safety: one interpreter must not be used from two threads at
+/// once. `invoke()` and `allocateTensors()` detect overlapping calls and
+/// throw `InterpreterError.concurrentUse` instead of racing (the check is
+/// a try-lock, so it costs nanoseconds); other accessors are not checked.
+/// To run a model on several threads, create one interpreter per thread
+/// from a shared `Model`: a `Model` and its shared constant data (weights,
+/// folded tensors) are immutable after loading and safe to share.
 public final class Interpreter {
     /// The model this interpreter runs; shared, immutable.
     public let model: Model
@@ -37,6 +48,54 @@ public final class Interpreter {
     private let backend: ExecutionBackend
     /// A zero-filled block every zero-sized or unused tensor points to.
     private let dummy = AlignedBuffer(byteCount: 64)
+    /// What runs at invoke, in order.
+    private var segments: [Segment] = []
+    private var planDescription: ExecutionPlanDescription?
+    /// Detects use from two threads at once.
+    private let useLock = Lock()
+
+    private enum Segment {
+        /// `graph.steps[range]` on `backend`.
+        case steps(Range<Int>)
+        /// A delegated partition.
+        case delegated(DelegatePartitionRunner)
+    }
+
+    /// Where the model's nodes run.
+    public enum Backend: Hashable, Sendable, CustomStringConvertible {
+        /// Every kernel on the calling thread.
+        case cpu
+        /// Heavy kernels' output tiles split over `threadCount` threads
+        /// (default: the number of active processors); bit-identical to `.cpu`.
+        case parallel
+        /// Partitions of supported nodes run on `delegate`; the rest on the
+        /// CPU (split over threads like `.parallel` when `threadCount` > 1).
+        case delegate(any Delegate)
+
+        public static func == (a: Backend, b: Backend) -> Bool {
+            switch (a, b) {
+            case (.cpu, .cpu), (.parallel, .parallel): return true
+            case let (.delegate(x), .delegate(y)): return x === y
+            default: return false
+            }
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            switch self {
+            case .cpu: hasher.combine(0)
+            case .parallel: hasher.combine(1)
+            case let .delegate(d): hasher.combine(2); hasher.combine(ObjectIdentifier(d))
+            }
+        }
+
+        public var description: String {
+            switch self {
+            case .cpu: return "cpu"
+            case .parallel: return "parallel"
+            case let .delegate(d): return "delegate(\(d.name))"
+            }
+        }
+    }
 
     /// Interpreter settings.
     public struct Options: Equatable, Hashable, Sendable {
@@ -45,10 +104,19 @@ public final class Interpreter {
         /// Largest arena `allocateTensors()` may create, in bytes; also the
         /// limit for constant data created at prepare (folded or densified).
         public var maximumArenaBytes: Int
+        /// Where nodes run (default `.cpu`).
+        public var backend: Backend
+        /// Parallel backend tuning, for measurements only: run tiles with
+        /// `DispatchQueue.concurrentPerform` instead of the spinning pool.
+        @_spi(Benchmarking) public var parallelUsesDispatch = false
+        /// Parallel backend tuning, for measurements only: the cost below
+        /// which kernels run serially (nil: the default).
+        @_spi(Benchmarking) public var parallelMinimumCost: Int?
 
-        public init(threadCount: Int? = nil, maximumArenaBytes: Int = 4 << 30) {
+        public init(threadCount: Int? = nil, maximumArenaBytes: Int = 4 << 30, backend: Backend = .cpu) {
             self.threadCount = threadCount
             self.maximumArenaBytes = maximumArenaBytes
+            self.backend = backend
         }
     }
 
@@ -69,7 +137,22 @@ public final class Interpreter {
         guard unsupported.isEmpty else { throw InterpreterError.unsupportedOperators(unsupported) }
         self.model = model
         self.options = options
-        self.backend = CPUBackend()
+        switch options.backend {
+        case .cpu:
+            self.backend = CPUBackend()
+        case .parallel:
+            let threads = options.threadCount ?? ProcessInfo.processInfo.activeProcessorCount
+            self.backend = threads > 1 ? Self.parallelBackend(threads, options) : CPUBackend()
+        case .delegate:
+            let threads = options.threadCount ?? 1
+            self.backend = threads > 1 ? Self.parallelBackend(threads, options) : CPUBackend()
+        }
+    }
+
+    private static func parallelBackend(_ threads: Int, _ options: Options) -> ParallelBackend {
+        ParallelBackend(
+            threads: threads, minimumParallelCost: options.parallelMinimumCost ?? ParallelBackend.defaultMinimumParallelCost,
+            useDispatch: options.parallelUsesDispatch)
     }
 
     deinit { addresses?.deallocate() }
@@ -84,9 +167,112 @@ public final class Interpreter {
     public var executedOperatorCount: Int { graph?.steps.count ?? 0 }
 
     /// Prepares every operator and allocates the arena. Call once before `invoke()`.
+    ///
+    /// With a delegate backend this also partitions the plan and prepares
+    /// each delegated partition; if the delegate's `prepare` throws, every
+    /// node runs on the CPU instead and `delegationReport` says why.
     public func allocateTensors() throws {
+        guard useLock.tryLock() else { throw InterpreterError.concurrentUse }
+        defer { useLock.unlock() }
         let graph = try PreparedGraph(model: model, maximumConstantBytes: options.maximumArenaBytes)
         try graph.prepare()
+        let planNodes = graph.steps.map { GraphPartitioner.PlanNode(inputs: $0.node.inputs, outputs: $0.node.outputs) }
+        var declined: [Int: String] = [:]
+        var subsets: [GraphPartitioner.Subset]
+        var report: String?
+        var runners: [DelegatePartitionRunner] = []
+        var delegateName = ""
+
+        if case let .delegate(delegate) = options.backend {
+            delegateName = delegate.name
+            let nodeViews = graph.steps.map { DelegateNode($0.node, tensors: graph.tensors) }
+            let support = nodeViews.map { delegate.supports($0) }
+            for (i, answer) in support.enumerated() {
+                if case let .unsupported(reason) = answer { declined[nodeViews[i].index] = reason }
+            }
+            subsets = GraphPartitioner.plan(
+                planNodes, supported: support.map(\.isSupported), tensorCount: graph.tensors.count,
+                graphOutputs: graph.outputs, maxPartitions: delegate.options.maxPartitions,
+                minNodes: delegate.options.minNodesPerPartition)
+            // Run in partition order: positions are renumbered accordingly.
+            let order = subsets.flatMap(\.nodes)
+            graph.reorderSteps(order)
+            var position = [Int](repeating: 0, count: order.count)
+            for (newPosition, old) in order.enumerated() { position[old] = newPosition }
+            for i in subsets.indices { subsets[i].nodes = subsets[i].nodes.map { position[$0] } }
+        } else {
+            // One CPU segment (the partitioner lists its inputs and outputs).
+            subsets = GraphPartitioner.partition(
+                planNodes, supported: planNodes.map { _ in false }, tensorCount: graph.tensors.count, graphOutputs: graph.outputs)
+        }
+
+        var memory = try materialize(graph)
+        if case let .delegate(delegate) = options.backend {
+            do {
+                var partitionIndex = 0
+                for subset in subsets where subset.delegated {
+                    let nodes = subset.nodes.map { DelegateNode(graph.steps[$0].node, tensors: graph.tensors) }
+                    let partition = DelegatePartition(
+                        index: partitionIndex, nodes: nodes,
+                        inputs: subset.inputs.map { DelegateTensor(graph.tensors[$0]) },
+                        outputs: subset.outputs.map { DelegateTensor(graph.tensors[$0]) },
+                        engineKernels: subset.nodes.map {
+                            EngineKernel(kernel: graph.steps[$0].kernel, nodeIndex: graph.steps[$0].node.index, workerCount: backend.workerCount)
+                        },
+                        workerCount: backend.workerCount, addresses: memory.addresses, tensorCount: graph.tensors.count)
+                    runners.append(try delegate.prepare(partition))
+                    partitionIndex += 1
+                }
+            } catch {
+                report = "delegate '\(delegate.name)' failed to prepare partition \(runners.count): \(error); running every node on the CPU"
+                runners = []
+                memory.addresses.deallocate()
+                graph.restorePreparedOrder()
+                subsets = GraphPartitioner.partition(
+                    planNodes, supported: planNodes.map { _ in false }, tensorCount: graph.tensors.count, graphOutputs: graph.outputs)
+                memory = try materialize(graph)
+            }
+        }
+
+        // Segments and their description.
+        var segments: [Segment] = []
+        var described: [ExecutionPlanDescription.Segment] = []
+        var nextRunner = 0
+        for subset in subsets {
+            let isDelegated = subset.delegated && nextRunner < runners.count
+            if isDelegated {
+                segments.append(.delegated(runners[nextRunner]))
+            } else if let first = subset.nodes.first, let last = subset.nodes.last {
+                segments.append(.steps(first..<(last + 1)))
+            }
+            described.append(ExecutionPlanDescription.Segment(
+                backend: isDelegated ? delegateName : backend.name, isDelegated: isDelegated,
+                partitionIndex: isDelegated ? nextRunner : nil,
+                nodes: subset.nodes.map { p in
+                    let node = graph.steps[p].node
+                    return .init(index: node.index, op: node.name, declinedReason: declined[node.index])
+                },
+                inputTensors: subset.inputs, outputTensors: subset.outputs))
+            if isDelegated { nextRunner += 1 }
+        }
+
+        self.addresses?.deallocate()
+        self.graph = graph
+        self.arena = memory.arena
+        self.addresses = memory.addresses
+        self.memoryPlan = memory.plan
+        self.checkedSteps = graph.steps.filter { $0.kernel is RunTimeCheckedKernel }
+        self.segments = segments
+        self.delegationReport = report
+        self.planDescription = ExecutionPlanDescription(
+            requestedBackend: options.backend.description, threadCount: backend.workerCount,
+            segments: described, foldedNodes: graph.foldedNodes, delegationReport: report,
+            arenaBytes: memory.plan.totalBytes)
+    }
+
+    /// Plans the arena for `graph.steps` in their current order, allocates
+    /// it and binds every kernel.
+    private func materialize(_ graph: PreparedGraph) throws -> (arena: AlignedBuffer, addresses: UnsafeMutablePointer<UnsafeMutableRawPointer>, plan: PreparedGraph.MemoryPlan) {
         let plan = try graph.planMemory(workers: backend.workerCount)
         guard plan.totalBytes <= options.maximumArenaBytes else {
             throw InterpreterError.allocationTooLarge(what: "the tensor arena", bytes: plan.totalBytes, limit: options.maximumArenaBytes)
@@ -106,18 +292,31 @@ public final class Interpreter {
             let scratch = plan.scratchOffsets[s].map { arena.pointer + $0 } ?? dummy.pointer
             step.kernel.bind(TensorMemory(addresses: addresses, tensorCount: graph.tensors.count, scratch: scratch))
         }
-        self.addresses?.deallocate()
-        self.graph = graph
-        self.arena = arena
-        self.addresses = addresses
-        self.memoryPlan = plan
-        self.checkedSteps = graph.steps.filter { $0.kernel is RunTimeCheckedKernel }
+        return (arena, addresses, plan)
     }
 
+    /// Why delegation was abandoned (the delegate's `prepare` threw), or nil
+    /// when the requested plan is in use. Set by `allocateTensors()`.
+    public private(set) var delegationReport: String?
+
+    /// The plan `allocateTensors()` built: segments, partition boundaries,
+    /// which backend runs each node (nil before `allocateTensors()`).
+    public var executionPlanDescription: ExecutionPlanDescription? { planDescription }
+
     /// Runs the model on the current inputs.
+    ///
+    /// Throws `InterpreterError.concurrentUse` if another thread is inside
+    /// `invoke()` or `allocateTensors()` of this interpreter.
     public func invoke() throws {
+        guard useLock.tryLock() else { throw InterpreterError.concurrentUse }
+        defer { useLock.unlock() }
         guard let graph else { throw InterpreterError.allocateTensorsRequired }
-        backend.run(graph.steps)
+        for segment in segments {
+            switch segment {
+            case let .steps(range): backend.run(graph.steps[range])
+            case let .delegated(runner): runner.run()
+            }
+        }
         // Kernels that read data-dependent indices record invalid data
         // instead of throwing mid-run; report the first such node.
         for step in checkedSteps {

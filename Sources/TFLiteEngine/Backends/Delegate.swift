@@ -1,0 +1,239 @@
+/// A delegate takes over maximal groups of nodes ("partitions") of a model,
+/// like a TFLite `SimpleDelegateInterface`.
+///
+/// After every operator is prepared, the interpreter asks `supports(_:)` for
+/// each node that runs at invoke, groups supported nodes into partitions with
+/// TFLite's epoch-based algorithm (greedy mode, dependencies respected),
+/// keeps the `options.maxPartitions` largest ones of at least
+/// `options.minNodesPerPartition` nodes, and calls `prepare(_:)` once per
+/// partition. Every other node runs on the engine's CPU kernels. If any
+/// `prepare` throws, the whole model falls back to the plain CPU plan and
+/// `Interpreter.delegationReport` says why.
+///
+/// Tensors read or written by a partition live in the interpreter's arena
+/// (delegation does not change where tensors are stored); the partition
+/// gives their addresses.
+///
+/// A delegate may be shared by several interpreters (each calls `prepare`
+/// for its own partitions), so it must be `Sendable`.
+public protocol Delegate: AnyObject, Sendable {
+    /// Short name used in reports and plan descriptions.
+    var name: String { get }
+    /// Partition limits (TFLite `SimpleDelegateInterface::Options`).
+    var options: DelegateOptions { get }
+    /// Whether this delegate can run `node`; a declined node gives a reason.
+    func supports(_ node: DelegateNode) -> DelegateSupport
+    /// Prepares one partition and returns what runs it at invoke.
+    func prepare(_ partition: DelegatePartition) throws -> DelegatePartitionRunner
+}
+
+/// Partition limits of a delegate.
+public struct DelegateOptions: Hashable, Sendable {
+    /// Most partitions to delegate (the largest first); ≤ 0 means unlimited.
+    public var maxPartitions: Int
+    /// Partitions with fewer nodes stay on the CPU.
+    public var minNodesPerPartition: Int
+
+    public init(maxPartitions: Int = 0, minNodesPerPartition: Int = 0) {
+        self.maxPartitions = maxPartitions
+        self.minNodesPerPartition = minNodesPerPartition
+    }
+}
+
+/// A delegate's answer for one node.
+public enum DelegateSupport: Hashable, Sendable {
+    case supported
+    /// Declined, with a reason shown in the plan description.
+    case unsupported(reason: String)
+
+    public var isSupported: Bool { self == .supported }
+}
+
+/// Runs one delegated partition at invoke. `run()` must not throw; like a
+/// kernel it should not allocate. It is called from the interpreter's thread.
+public protocol DelegatePartitionRunner: AnyObject {
+    func run()
+}
+
+/// A tensor as a delegate sees it (shape after prepare).
+public struct DelegateTensor: Hashable, Sendable, CustomStringConvertible {
+    /// Index in the model's main subgraph.
+    public let index: Int
+    public let name: String
+    public let type: TensorType
+    public let shape: [Int]
+    /// Constant data (weights, folded values): not in the arena.
+    public let isConstant: Bool
+    public let byteCount: Int
+
+    public var description: String { "#\(index) \(type)\(shape)\(isConstant ? " const" : "")" }
+
+    init(_ slot: TensorSlot) {
+        index = slot.index
+        name = slot.name
+        type = slot.type
+        shape = slot.shape
+        isConstant = slot.isConstant
+        byteCount = slot.byteCount
+    }
+}
+
+/// Read-only view of a node for `Delegate.supports(_:)`.
+public struct DelegateNode: Sendable, CustomStringConvertible {
+    /// Position in the model's operator list.
+    public let index: Int
+    /// Builtin operator (`.custom` for custom ops).
+    public let op: BuiltinOperator
+    /// Builtin name (e.g. `CONV_2D`) or custom code.
+    public let opName: String
+    public let version: Int
+    /// Inputs in operator order; nil where an optional input is omitted.
+    public let inputs: [DelegateTensor?]
+    public let outputs: [DelegateTensor]
+    /// The decoded options of the common operators.
+    public let options: NodeOptions
+
+    public var description: String { "node \(index) (\(opName) v\(version))" }
+
+    init(_ node: Node, tensors: [TensorSlot]) {
+        index = node.index
+        op = node.op
+        opName = node.name
+        version = node.version
+        inputs = node.inputs.map { $0 >= 0 && $0 < tensors.count ? DelegateTensor(tensors[$0]) : nil }
+        outputs = node.outputs.map { DelegateTensor(tensors[$0]) }
+        options = NodeOptions(node)
+    }
+}
+
+/// Options of the operators delegates most often inspect, already decoded.
+/// Fields that do not apply to the node's operator are nil.
+public struct NodeOptions: Hashable, Sendable {
+    /// Schema `BuiltinOptions` union type (0 = none).
+    public let unionType: Int
+    /// Fused activation name: NONE, RELU, RELU_N1_TO_1, RELU6, TANH, SIGN_BIT.
+    public var fusedActivation: String?
+    /// SAME or VALID.
+    public var padding: String?
+    public var strideHeight: Int?
+    public var strideWidth: Int?
+    public var dilationHeight: Int?
+    public var dilationWidth: Int?
+    public var depthMultiplier: Int?
+    public var filterHeight: Int?
+    public var filterWidth: Int?
+    /// CONCATENATION axis (as written; may be negative).
+    public var axis: Int?
+
+    init(_ node: Node) {
+        unionType = Int(node.optionsType)
+        guard let t = node.options else { return }
+        func activation(_ slot: Int) -> String? {
+            guard let raw = try? t.int8(slot, "fused_activation_function") else { return nil }
+            let names = ["NONE", "RELU", "RELU_N1_TO_1", "RELU6", "TANH", "SIGN_BIT"]
+            return raw >= 0 && Int(raw) < names.count ? names[Int(raw)] : "UNKNOWN(\(raw))"
+        }
+        func int(_ slot: Int, _ name: String, _ d: Int32 = 0) -> Int? { (try? t.int32(slot, name, default: d)).map(Int.init) }
+        func pad() -> String? { (try? t.int8(4, "padding")).map { $0 == 0 ? "SAME" : $0 == 1 ? "VALID" : "UNKNOWN(\($0))" } }
+        switch (node.op, node.optionsType) {
+        case (.conv2D, 1):
+            padding = pad()
+            strideWidth = int(6, "stride_w"); strideHeight = int(8, "stride_h")
+            fusedActivation = activation(10)
+            dilationWidth = int(12, "dilation_w_factor", 1); dilationHeight = int(14, "dilation_h_factor", 1)
+        case (.depthwiseConv2D, 2):
+            padding = pad()
+            strideWidth = int(6, "stride_w"); strideHeight = int(8, "stride_h")
+            depthMultiplier = int(10, "depth_multiplier")
+            fusedActivation = activation(12)
+            dilationWidth = int(14, "dilation_w_factor", 1); dilationHeight = int(16, "dilation_h_factor", 1)
+        case (.averagePool2D, 5), (.maxPool2D, 5), (.l2Pool2D, 5):
+            padding = pad()
+            strideWidth = int(6, "stride_w"); strideHeight = int(8, "stride_h")
+            filterWidth = int(10, "filter_width"); filterHeight = int(12, "filter_height")
+            fusedActivation = activation(14)
+        case (.concatenation, 10):
+            axis = int(4, "axis")
+            fusedActivation = activation(6)
+        case (.add, 11), (.fullyConnected, 8):
+            fusedActivation = activation(4)
+        default:
+            break
+        }
+    }
+}
+
+/// A partition handed to `Delegate.prepare(_:)`: its nodes in execution
+/// order, the tensors it reads from outside (including constants) and the
+/// tensors it produces for later nodes or as model outputs.
+public final class DelegatePartition {
+    /// Position of this partition among the delegated ones.
+    public let index: Int
+    public let nodes: [DelegateNode]
+    /// Tensors read from outside the partition (sorted by index).
+    public let inputs: [DelegateTensor]
+    /// Tensors used after the partition or returned by the model (sorted).
+    public let outputs: [DelegateTensor]
+    /// The engine's own prepared kernels for `nodes`, in the same order.
+    /// A delegate may run them (all bound to the arena) instead of its own code.
+    public let engineKernels: [EngineKernel]
+    /// Scratch areas reserved per kernel: `EngineKernel.run(tiles:worker:)`
+    /// accepts `worker` in `0..<workerCount`.
+    public let workerCount: Int
+    private let addresses: UnsafeMutablePointer<UnsafeMutableRawPointer>
+    private let tensorCount: Int
+
+    init(index: Int, nodes: [DelegateNode], inputs: [DelegateTensor], outputs: [DelegateTensor],
+         engineKernels: [EngineKernel], workerCount: Int,
+         addresses: UnsafeMutablePointer<UnsafeMutableRawPointer>, tensorCount: Int) {
+        self.workerCount = workerCount
+        self.index = index
+        self.nodes = nodes
+        self.inputs = inputs
+        self.outputs = outputs
+        self.engineKernels = engineKernels
+        self.addresses = addresses
+        self.tensorCount = tensorCount
+    }
+
+    /// Address of a tensor's data (arena or constant memory), valid until the
+    /// interpreter is released or `allocateTensors()` is called again. Nil for
+    /// an index outside the model.
+    public func address(ofTensor index: Int) -> UnsafeMutableRawPointer? {
+        guard index >= 0, index < tensorCount else { return nil }
+        return addresses[index]
+    }
+}
+
+/// One of the engine's prepared kernels, exposed to delegates. Tiles are
+/// independent pieces of output; `run(tiles:worker:)` may be called for
+/// disjoint tile ranges from several threads at once as long as each thread
+/// uses its own `worker` index below the interpreter's worker count.
+public final class EngineKernel {
+    let kernel: Kernel
+    /// The node this kernel computes.
+    public let nodeIndex: Int
+    /// Valid `worker` indices are `0..<workerCount`.
+    public let workerCount: Int
+
+    init(kernel: Kernel, nodeIndex: Int, workerCount: Int) {
+        self.kernel = kernel
+        self.nodeIndex = nodeIndex
+        self.workerCount = workerCount
+    }
+
+    /// Number of independent output tiles.
+    public var tileCount: Int { kernel.tileCount }
+    /// Approximate arithmetic work of the whole op.
+    public var cost: Int { kernel.cost }
+    /// Computes tiles `tiles` (within `0..<tileCount`) with scratch area
+    /// `worker` (within `0..<workerCount`). Out-of-range arguments are a
+    /// programming error and stop the program.
+    public func run(tiles: Range<Int>, worker: Int) {
+        precondition(worker >= 0 && worker < workerCount, "worker \(worker) outside 0..<\(workerCount)")
+        precondition(tiles.lowerBound >= 0 && tiles.upperBound <= kernel.tileCount, "tiles \(tiles) outside 0..<\(kernel.tileCount)")
+        kernel.run(tiles: tiles, worker: worker)
+    }
+    /// Computes the whole op on the calling thread (worker 0).
+    public func run() { kernel.run(tiles: 0..<kernel.tileCount, worker: 0) }
+}

@@ -1,0 +1,72 @@
+/// How an interpreter runs its model after `allocateTensors()`: which
+/// backend runs which nodes, in what order, and where the delegated
+/// partitions begin and end. `text` is a human-readable form (for
+/// `infer --inspect`).
+public struct ExecutionPlanDescription: Sendable, CustomStringConvertible {
+    /// One node as planned.
+    public struct PlannedNode: Sendable, Hashable {
+        /// Position in the model's operator list.
+        public let index: Int
+        /// Builtin name or custom code.
+        public let op: String
+        /// Why the delegate declined this node (nil when accepted or no delegate).
+        public let declinedReason: String?
+    }
+
+    /// A run of consecutive nodes executed by one backend.
+    public struct Segment: Sendable, Hashable {
+        /// `"cpu"`, `"parallel"`, or the delegate's name.
+        public let backend: String
+        /// Whether a delegate runs this segment as one unit.
+        public let isDelegated: Bool
+        /// Index among delegated partitions (nil for CPU segments).
+        public let partitionIndex: Int?
+        /// Nodes in execution order.
+        public let nodes: [PlannedNode]
+        /// Tensors the segment reads from outside it (includes constants), sorted.
+        public let inputTensors: [Int]
+        /// Tensors the segment produces for later segments or as model outputs, sorted.
+        public let outputTensors: [Int]
+    }
+
+    /// Backend chosen in the options: `"cpu"`, `"parallel"` or `"delegate(<name>)"`.
+    public let requestedBackend: String
+    /// Workers (threads) running tiles of the non-delegated nodes.
+    public let threadCount: Int
+    /// Segments in execution order; their nodes form a valid topological order.
+    public let segments: [Segment]
+    /// Nodes evaluated once at prepare (all inputs constant); they do not run at invoke.
+    public let foldedNodes: [Int]
+    /// Why delegation fell back to the CPU plan, or nil.
+    public let delegationReport: String?
+    /// Bytes of the tensor arena.
+    public let arenaBytes: Int
+
+    /// Number of delegated partitions.
+    public var delegatedPartitionCount: Int { segments.filter(\.isDelegated).count }
+    /// Number of nodes a delegate runs.
+    public var delegatedNodeCount: Int { segments.filter(\.isDelegated).reduce(0) { $0 + $1.nodes.count } }
+
+    /// Multi-line text form.
+    public var text: String {
+        var lines: [String] = []
+        let executed = segments.reduce(0) { $0 + $1.nodes.count }
+        lines.append("backend: \(requestedBackend), threads: \(threadCount), arena: \(arenaBytes) bytes")
+        lines.append("nodes: \(executed) executed, \(foldedNodes.count) folded at prepare\(foldedNodes.isEmpty ? "" : " \(foldedNodes)")")
+        if delegatedPartitionCount > 0 {
+            lines.append("delegated: \(delegatedNodeCount) nodes in \(delegatedPartitionCount) partition\(delegatedPartitionCount == 1 ? "" : "s")")
+        }
+        if let delegationReport { lines.append("delegation: \(delegationReport)") }
+        for (s, segment) in segments.enumerated() {
+            let title = segment.isDelegated ? "\(segment.backend) partition \(segment.partitionIndex ?? 0)" : segment.backend
+            lines.append("segment \(s): \(title), \(segment.nodes.count) node\(segment.nodes.count == 1 ? "" : "s"); inputs \(segment.inputTensors), outputs \(segment.outputTensors)")
+            for node in segment.nodes {
+                let note = node.declinedReason.map { "  (declined: \($0))" } ?? ""
+                lines.append("  node \(node.index) \(node.op)\(note)")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    public var description: String { text }
+}

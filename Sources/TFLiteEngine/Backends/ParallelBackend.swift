@@ -1,0 +1,280 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Dispatch
+import Synchronization
+
+/// Runs heavy kernels' output tiles on several threads; light kernels run on
+/// the calling thread, where waking a thread (10–30 µs on a small VM) would
+/// cost more than it saves.
+///
+/// Only output tiles are split, never a reduction, and every tile computes
+/// the same values whichever thread runs it, so results are bit-identical to
+/// `CPUBackend` for any thread count. Worker `w` uses scratch area `w`
+/// (the arena reserves `workerCount` scratch areas per node). Nothing is
+/// allocated per invoke.
+///
+/// Threads: the calling thread is worker 0; workers 1…n-1 are persistent
+/// threads that spin briefly after each job (so back-to-back kernels of one
+/// invoke do not pay a wake-up) and then block on a condition variable.
+final class ParallelBackend: ExecutionBackend {
+    let name = "parallel"
+    let workerCount: Int
+    /// Kernels whose `cost` is below this run serially.
+    let minimumParallelCost: Int
+    /// Kernels below this cost run serially unless the helpers are already
+    /// awake (spinning): waking a blocked thread costs 10–30 µs here, more
+    /// than a small kernel saves. `wakeFactor × minimumParallelCost`.
+    let minimumCostToWake: Int
+    private let runner: TileRunner
+
+    /// Default cost threshold (multiply-adds or element operations). With
+    /// simple loops (5–10 G/s) this is 2–4 µs of work: enough when a hot
+    /// spinning helper starts within ~1 µs (measured on MobileNetV2: splitting
+    /// every kernel beats a 50K threshold by 1–3%). Retune with fast kernels.
+    static let defaultMinimumParallelCost = 20_000
+    /// Ratio of the wake threshold to the split threshold (1M ≈ 100+ µs
+    /// of simple-loop work, well above a 10–30 µs wake-up).
+    static let wakeFactor = 50
+
+    init(threads: Int, minimumParallelCost: Int = ParallelBackend.defaultMinimumParallelCost, useDispatch: Bool = false) {
+        let threads = max(1, threads)
+        workerCount = threads
+        self.minimumParallelCost = minimumParallelCost
+        let (wake, overflow) = minimumParallelCost.multipliedReportingOverflow(by: Self.wakeFactor)
+        minimumCostToWake = overflow ? Int.max : wake
+        if threads > 1, !useDispatch, #available(macOS 15.0, iOS 18.0, tvOS 18.0, watchOS 11.0, *) {
+            runner = SpinningWorkerPool(workers: threads)
+        } else {
+            runner = DispatchTileRunner(workers: threads)
+        }
+    }
+
+    deinit { runner.shutdown() }
+
+    func run(_ steps: ArraySlice<PreparedGraph.Step>) {
+        for step in steps {
+            let kernel = step.kernel
+            let tiles = kernel.tileCount
+            let cost = kernel.cost
+            if workerCount > 1, tiles > 1, cost >= minimumParallelCost, cost >= minimumCostToWake || runner.helpersAwake {
+                runner.run(kernel, tiles: tiles)
+            } else {
+                kernel.run(tiles: 0..<tiles, worker: 0)
+            }
+        }
+    }
+}
+
+/// Runs a kernel's tiles over several workers and returns when all are done.
+protocol TileRunner: AnyObject {
+    /// Whether helper threads are spinning (a job starts without a wake-up).
+    var helpersAwake: Bool { get }
+    func run(_ kernel: Kernel, tiles: Int)
+    func shutdown()
+}
+
+/// Splits tiles into one contiguous range per worker.
+@inline(__always)
+func tileRange(worker: Int, workers: Int, tiles: Int) -> Range<Int> {
+    let base = tiles / workers, extra = tiles % workers
+    let start = worker &* base &+ min(worker, extra)
+    return start..<(start &+ base &+ (worker < extra ? 1 : 0))
+}
+
+/// `DispatchQueue.concurrentPerform` with one contiguous tile range per
+/// worker (fallback where `Synchronization.Atomic` is unavailable, and for
+/// comparison).
+final class DispatchTileRunner: TileRunner {
+    let workers: Int
+    init(workers: Int) { self.workers = workers }
+    /// Dispatch's pool threads may be parked: assume a wake-up.
+    var helpersAwake: Bool { false }
+
+    private struct Job: @unchecked Sendable { let kernel: Kernel; let tiles: Int; let workers: Int }
+
+    func run(_ kernel: Kernel, tiles: Int) {
+        let job = Job(kernel: kernel, tiles: tiles, workers: min(workers, tiles))
+        DispatchQueue.concurrentPerform(iterations: job.workers) { w in
+            let range = tileRange(worker: w, workers: job.workers, tiles: job.tiles)
+            if !range.isEmpty { job.kernel.run(tiles: range, worker: w) }
+        }
+    }
+
+    func shutdown() {}
+}
+
+/// Persistent helper threads signalled through atomics (spin), falling back
+/// to a condition variable after a short spin so idle helpers do not burn a
+/// core between invokes.
+///
+/// Protocol: a job's tiles are cut into `chunks` contiguous chunks. The
+/// caller writes the job (kernel, tile count), then publishes one atomic
+/// word `generation | chunks | next chunk` (release). Every participant —
+/// the caller as worker 0 and each helper — claims chunks by compare-and-swap
+/// on that word while it still carries the job's generation, runs them with
+/// its own worker index, and adds the count to `completed` (release). The
+/// caller returns when `completed == chunks` (acquire). A helper reads the
+/// job only after a successful claim, when the job cannot be replaced (its
+/// chunk is not yet complete). A late helper (asleep, or descheduled on a
+/// busy machine) finds nothing left to claim and never delays the caller,
+/// which simply does more chunks itself: the caller never waits on a
+/// thread that has not started work.
+@available(macOS 15.0, iOS 18.0, tvOS 18.0, watchOS 11.0, *)
+final class SpinningWorkerPool: TileRunner, @unchecked Sendable {
+    let workers: Int
+    /// `generation << 32 | chunkCount << 16 | nextChunk`.
+    private let job = Atomic<Int>(0)
+    private let completed = Atomic<Int>(0)
+    private let sleepers = Atomic<Int>(0)
+    private let stopping = Atomic<Bool>(false)
+    // The current job; written only while no chunk of the previous job is outstanding.
+    private var kernel: Kernel?
+    private var tiles = 0
+    private var generation = 0
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let condition: UnsafeMutablePointer<pthread_cond_t>
+    private var threads: [pthread_t] = []
+    /// Threads taking part in a job (caller + started helpers); set before any job.
+    private var participants = 1
+    private var isShutDown = false
+    /// Spin iterations before a helper blocks (roughly 50–200 µs).
+    static let spinLimit = 1 << 16
+    /// Chunks per participant: more chunks balance better when a thread is late.
+    static let chunksPerParticipant = 4
+
+    init(workers: Int) {
+        self.workers = workers
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+        condition = .allocate(capacity: 1)
+        condition.initialize(to: pthread_cond_t())
+        pthread_cond_init(condition, nil)
+        for w in 1..<max(workers, 1) {
+            let context = Unmanaged.passRetained(HelperContext(pool: self, worker: w)).toOpaque()
+            #if canImport(Darwin)
+            var thread: pthread_t?
+            #else
+            var thread = pthread_t()
+            #endif
+            let result = pthread_create(&thread, nil, { raw in
+                #if canImport(Darwin)
+                let context = Unmanaged<HelperContext>.fromOpaque(raw).takeRetainedValue()
+                #else
+                guard let raw else { return nil }
+                let context = Unmanaged<HelperContext>.fromOpaque(raw).takeRetainedValue()
+                #endif
+                context.pool.helperLoop(worker: context.worker)
+                return nil
+            }, context)
+            #if canImport(Darwin)
+            if result == 0, let thread { threads.append(thread) } else { Unmanaged<HelperContext>.fromOpaque(context).release() }
+            #else
+            if result == 0 { threads.append(thread) } else { Unmanaged<HelperContext>.fromOpaque(context).release() }
+            #endif
+        }
+        participants = threads.count + 1
+    }
+
+    deinit {
+        shutdown()
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        condition.deallocate()
+        mutex.deallocate()
+    }
+
+    /// Helper context; holds the pool strongly only while the thread starts.
+    private final class HelperContext {
+        unowned(unsafe) let pool: SpinningWorkerPool
+        let worker: Int
+        init(pool: SpinningWorkerPool, worker: Int) { self.pool = pool; self.worker = worker }
+    }
+
+    /// Stops and joins the helpers (idempotent; called by the backend's deinit).
+    func shutdown() {
+        guard !isShutDown else { return }
+        isShutDown = true
+        stopping.store(true, ordering: .sequentiallyConsistent)
+        pthread_mutex_lock(mutex)
+        pthread_cond_broadcast(condition)
+        pthread_mutex_unlock(mutex)
+        for thread in threads { pthread_join(thread, nil) }
+        threads = []
+    }
+
+    var helpersAwake: Bool { sleepers.load(ordering: .relaxed) == 0 }
+
+    func run(_ kernel: Kernel, tiles: Int) {
+        guard participants > 1, tiles > 1 else { kernel.run(tiles: 0..<tiles, worker: 0); return }
+        let chunks = min(tiles, participants &* Self.chunksPerParticipant, 0xFFFF)
+        self.kernel = kernel
+        self.tiles = tiles
+        generation = (generation &+ 1) & 0x7FFF_FFFF
+        completed.store(0, ordering: .relaxed)
+        job.store(generation << 32 | chunks << 16, ordering: .sequentiallyConsistent)
+        if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
+            pthread_mutex_lock(mutex)
+            pthread_cond_broadcast(condition)
+            pthread_mutex_unlock(mutex)
+        }
+        work(generation: generation, worker: 0)
+        var spins = 0
+        while completed.load(ordering: .acquiring) != chunks {
+            spins &+= 1
+            if spins & 1023 == 0 { sched_yield() }
+        }
+    }
+
+    /// Claims and runs chunks of job `generation` until none are left.
+    @inline(__always)
+    private func work(generation: Int, worker: Int) {
+        var done = 0
+        var word = job.load(ordering: .acquiring)
+        while word >> 32 == generation {
+            let chunks = (word >> 16) & 0xFFFF, next = word & 0xFFFF
+            guard next < chunks else { break }
+            let (exchanged, original) = job.compareExchange(expected: word, desired: word &+ 1, ordering: .acquiringAndReleasing)
+            guard exchanged else { word = original; continue }
+            // Claimed chunk `next`: the job cannot change until it completes.
+            if let kernel {
+                let range = tileRange(worker: next, workers: chunks, tiles: tiles)
+                if !range.isEmpty { kernel.run(tiles: range, worker: worker) }
+            }
+            done &+= 1
+            word = job.load(ordering: .acquiring)
+        }
+        if done > 0 { completed.add(done, ordering: .releasing) }
+    }
+
+    private func helperLoop(worker: Int) {
+        var seen = 0
+        while true {
+            var spins = 0
+            var current = job.load(ordering: .acquiring) >> 32
+            while current == seen {
+                if stopping.load(ordering: .relaxed) { return }
+                spins &+= 1
+                if spins >= Self.spinLimit {
+                    pthread_mutex_lock(mutex)
+                    sleepers.add(1, ordering: .sequentiallyConsistent)
+                    while job.load(ordering: .sequentiallyConsistent) >> 32 == seen && !stopping.load(ordering: .sequentiallyConsistent) {
+                        pthread_cond_wait(condition, mutex)
+                    }
+                    sleepers.subtract(1, ordering: .sequentiallyConsistent)
+                    pthread_mutex_unlock(mutex)
+                    spins = 0
+                }
+                current = job.load(ordering: .acquiring) >> 32
+            }
+            if stopping.load(ordering: .relaxed) { return }
+            seen = current
+            work(generation: current, worker: worker)
+        }
+    }
+}
