@@ -27,7 +27,13 @@ struct BenchBackend: Sendable {
 /// Every backend `--backend` accepts; `--backend all` runs them in this order.
 nonisolated let availableBackends: [BenchBackend] = [
     BenchBackend(name: "cpu", summary: "default single-threaded CPU kernels") { threads in
-        Interpreter.Options(threadCount: threads)
+        Interpreter.Options(threadCount: threads, backend: .cpu)
+    },
+    BenchBackend(name: "parallel", summary: "heavy kernels' output tiles split over --threads threads") { threads in
+        Interpreter.Options(threadCount: threads, backend: .parallel)
+    },
+    BenchBackend(name: "conv-concat", summary: "demonstration delegate: CONV_2D and CONCATENATION partitions, rest on the CPU") { threads in
+        Interpreter.Options(threadCount: threads, backend: Interpreter.Backend(name: "conv-concat") ?? .cpu)
     },
 ]
 

@@ -4,9 +4,9 @@ import TFLiteEngine
 /// `infer --inspect MODEL`: formats a `ModelSummary` (built by the library)
 /// as a table of nodes in execution order, then totals.
 enum Inspect {
-    static func run(modelPath: String, json: Bool, threads: Int?) throws {
+    static func run(modelPath: String, json: Bool, options: Interpreter.Options) throws {
         let model = try Model(path: modelPath)
-        let summary = ModelSummary.inspect(model, options: Interpreter.Options(threadCount: threads))
+        let summary = ModelSummary.inspect(model, options: options)
         if json {
             print(render(summary, model: model, path: modelPath).rendered)
         } else {
@@ -50,6 +50,12 @@ enum Inspect {
             if let folded = s.foldedNodeCount, folded > 0 { lines.append("  folded at load:  \(folded) node\(folded == 1 ? "" : "s")") }
         } else {
             lines.append("  arena bytes:     n/a (model cannot be prepared)")
+        }
+        if let plan = s.executionPlan {
+            lines.append("")
+            lines.append("execution plan:")
+            lines.append(contentsOf: plan.text.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 })
+            lines.append("")
         }
         if s.unsupportedOperators.isEmpty {
             lines.append("  unsupported:     none")

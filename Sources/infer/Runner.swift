@@ -23,6 +23,7 @@ struct RunRequest {
     var saveOutputs: String?
     var json = false
     var threads: Int?
+    var backend: Interpreter.Backend = .cpu
 }
 
 /// Milliseconds taken by each phase.
@@ -59,7 +60,7 @@ enum Runner {
         }
 
         var timings = Timings()
-        let options = Interpreter.Options(threadCount: request.threads)
+        let options = Interpreter.Options(threadCount: request.threads, backend: request.backend)
         let interpreter: Interpreter
         (interpreter, timings.load) = try timed { try Interpreter(modelPath: request.model, options: options) }
         ((), timings.allocate) = try timed { try interpreter.allocateTensors() }

@@ -33,6 +33,7 @@ let inferOptions: [OptionSpec] = [
     OptionSpec(name: "save-outputs", valueName: "DIR", help: "write each output as DIR/output_<i>.npy (DIR is created)"),
     OptionSpec(name: "preprocess", valueName: "mnist", help: "MNIST-style digit preprocessing of a photo (invert dark-on-light, crop, fit 20x20, centre of mass)"),
     OptionSpec(name: "threads", valueName: "N", help: "threads for the backend (default 1)"),
+    OptionSpec(name: "backend", valueName: "NAME", help: "cpu (default), parallel, or conv-concat (the demonstration delegate)"),
     OptionSpec(name: "json", help: "print the result as JSON"),
     OptionSpec(name: "auto", valueName: "DIR", help: "choose the model from DIR/models.json for this device, then classify IMAGE"),
     OptionSpec(name: "latency-budget", valueName: "T", help: "--auto: time per image, e.g. 5ms, 0.5ms, 800us, 2s (default 5ms)"),
@@ -45,7 +46,7 @@ let inferOptions: [OptionSpec] = [
 let usage = """
     usage: infer MODEL IMAGE [--top-k N] [--labels FILE] [--mean M] [--std S] [--invert] [--json]
            infer MODEL --input-npy FILE [--input-npy FILE ...] [--save-outputs DIR] [--json]
-           infer --inspect MODEL [--json]
+           infer --inspect MODEL [--backend NAME] [--threads N] [--json]
            infer MODEL IMAGE --preprocess mnist [--top-k N]
            infer eval MODEL --images IDX --labels IDX [--limit N] [--save-predictions FILE] [--json]
            infer --auto DIR IMAGE [--latency-budget 5ms] [--memory-budget 50MB] [--min-accuracy 0.99]
@@ -91,7 +92,7 @@ let usage = """
 /// What the command line asks for.
 enum Command {
     case help
-    case inspect(model: String, json: Bool, threads: Int?)
+    case inspect(model: String, json: Bool, options: Interpreter.Options)
     case run(RunRequest)
     case eval(EvalRequest)
     case auto(AutoRequest)
@@ -105,6 +106,13 @@ enum Command {
         let args = try ArgumentParser.parse(arguments, specs: inferOptions)
         if args.has("help") { return .help }
         let threads = try args.int("threads", in: 1...1024)
+        var backend = Interpreter.Backend.cpu
+        if let name = args.string("backend") {
+            guard let b = Interpreter.Backend(name: name) else {
+                throw CLIError.usage("--backend expects one of \(Interpreter.Backend.names.joined(separator: ", ")), got '\(name)'")
+            }
+            backend = b
+        }
         let autoOnly = ["latency-budget", "memory-budget", "min-accuracy"].filter(args.has)
         if !autoOnly.isEmpty && !args.has("auto") {
             throw CLIError.usage(autoOnly.map { "--\($0)" }.joined(separator: ", ") + " apply only to --auto")
@@ -154,7 +162,7 @@ enum Command {
             guard args.positionals.count == 1 else {
                 throw CLIError.usage(args.positionals.isEmpty ? "--inspect needs a MODEL" : "--inspect takes one MODEL, got \(args.positionals.count) arguments")
             }
-            return .inspect(model: args.positionals[0], json: args.has("json"), threads: threads)
+            return .inspect(model: args.positionals[0], json: args.has("json"), options: Interpreter.Options(threadCount: threads, backend: backend))
         }
         let npy = args.strings("input-npy")
         guard let model = args.positionals.first else { throw CLIError.usage("missing MODEL") }
@@ -189,6 +197,7 @@ enum Command {
         request.saveOutputs = args.string("save-outputs")
         request.json = args.has("json")
         request.threads = threads
+        request.backend = backend
         return .run(request)
     }
 }
@@ -205,8 +214,8 @@ func main() -> Int32 {
         switch try Command.parse(Array(CommandLine.arguments.dropFirst())) {
         case .help:
             print(usage)
-        case let .inspect(model, json, threads):
-            try Inspect.run(modelPath: model, json: json, threads: threads)
+        case let .inspect(model, json, options):
+            try Inspect.run(modelPath: model, json: json, options: options)
         case let .run(request):
             try Runner.run(request)
         case let .eval(request):

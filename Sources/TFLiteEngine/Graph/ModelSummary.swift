@@ -64,6 +64,8 @@ public struct ModelSummary: Sendable {
     public internal(set) var prepareError: String?
     /// Nodes evaluated once at prepare (all inputs constant); known after a successful prepare.
     public internal(set) var foldedNodeCount: Int?
+    /// Which backend runs which nodes (partitions), after a successful prepare.
+    public internal(set) var executionPlan: ExecutionPlanDescription?
 
     /// Describes `model` from its file contents alone (declared shapes).
     public init(model: Model) {
@@ -81,6 +83,7 @@ public struct ModelSummary: Sendable {
             var summary = ModelSummary(model: model, shapes: graph.tensors.map(\.shape))
             summary.arenaBytes = interpreter.arenaByteCount
             summary.foldedNodeCount = graph.foldedNodes.count
+            summary.executionPlan = interpreter.executionPlanDescription
             return summary
         } catch {
             var summary = ModelSummary(model: model)

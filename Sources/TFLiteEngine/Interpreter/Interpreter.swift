@@ -95,6 +95,19 @@ public final class Interpreter {
             case let .delegate(d): return "delegate(\(d.name))"
             }
         }
+        /// Names accepted by ``init(name:)`` (the CLI's `--backend`).
+        public static let names = ["cpu", "parallel", "conv-concat"]
+
+        /// The backend called `name`: `cpu`, `parallel`, or `conv-concat`
+        /// (the demonstration delegate, ``ConvConcatDelegate``).
+        public init?(name: String) {
+            switch name {
+            case "cpu": self = .cpu
+            case "parallel": self = .parallel
+            case "conv-concat": self = .delegate(ConvConcatDelegate())
+            default: return nil
+            }
+        }
     }
 
     /// Interpreter settings.
