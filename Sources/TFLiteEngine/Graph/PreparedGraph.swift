@@ -11,6 +11,8 @@ final class PreparedGraph {
     private(set) var steps: [Step] = []
     /// Nodes evaluated once at prepare (all inputs constant).
     private(set) var foldedNodes: [Int] = []
+    /// Estimated arithmetic of one invoke so far (sum of kernels' `cost`).
+    private(set) var operations = 0
     /// Nodes skipped because every output is empty.
     private(set) var emptyNodes: [Int] = []
     /// Sparse constant tensors already expanded in place for non-DENSIFY readers.
@@ -45,9 +47,13 @@ final class PreparedGraph {
     /// densified weights), like the arena limit for intermediate tensors.
     let maximumConstantBytes: Int
 
-    init(model: Model, maximumConstantBytes: Int = 4 << 30) throws {
+    /// Largest estimated arithmetic (sum of kernels' `cost`) of one invoke.
+    let maximumOperations: Int
+
+    init(model: Model, maximumConstantBytes: Int = 4 << 30, maximumOperations: Int = Interpreter.Options.defaultMaximumOperations) throws {
         self.model = model
         self.maximumConstantBytes = maximumConstantBytes
+        self.maximumOperations = maximumOperations
         let subgraph = model.mainSubgraph
         let def = model.def
         var tensors: [TensorSlot] = []
@@ -118,6 +124,11 @@ final class PreparedGraph {
                 try checkConstantSize(tensors[t].byteCount, "tensor '\(tensors[t].name)' read by node \(node.index) (\(node.name))")
             }
             let kernel = try registration.prepare(PrepareContext(node: node, graph: self))
+            let (total, overflow) = operations.addingReportingOverflow(kernel.cost)
+            operations = overflow ? Int.max : total
+            guard operations <= maximumOperations else {
+                throw InterpreterError.workTooLarge(node: node.index, op: node.name, operations: operations, limit: maximumOperations)
+            }
             for t in node.outputs {
                 try checkConstantSize(tensors[t].byteCount, "tensor '\(tensors[t].name)' written by node \(node.index) (\(node.name))")
             }

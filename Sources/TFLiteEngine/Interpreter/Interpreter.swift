@@ -126,10 +126,20 @@ public final class Interpreter {
         /// which kernels run serially (nil: the default).
         @_spi(Benchmarking) public var parallelMinimumCost: Int?
 
-        public init(threadCount: Int? = nil, maximumArenaBytes: Int = 4 << 30, backend: Backend = .cpu) {
+        /// Largest estimated arithmetic of one invoke (multiply-adds and
+        /// element operations, summed over operators, as estimated at prepare).
+        /// The default, 2^40 (about 1.1·10^12, tens of seconds of work), is
+        /// far above real models (MobileNetV2: 3·10^8) and stops small files
+        /// that describe absurd work, such as a pooling window of millions of rows.
+        public var maximumOperationsPerInvoke: Int
+        public static let defaultMaximumOperations = 1 << 40
+
+        public init(threadCount: Int? = nil, maximumArenaBytes: Int = 4 << 30, backend: Backend = .cpu,
+                    maximumOperationsPerInvoke: Int = Options.defaultMaximumOperations) {
             self.threadCount = threadCount
             self.maximumArenaBytes = maximumArenaBytes
             self.backend = backend
+            self.maximumOperationsPerInvoke = maximumOperationsPerInvoke
         }
     }
 
@@ -187,7 +197,8 @@ public final class Interpreter {
     public func allocateTensors() throws {
         guard useLock.tryLock() else { throw InterpreterError.concurrentUse }
         defer { useLock.unlock() }
-        let graph = try PreparedGraph(model: model, maximumConstantBytes: options.maximumArenaBytes)
+        let graph = try PreparedGraph(model: model, maximumConstantBytes: options.maximumArenaBytes,
+                                      maximumOperations: options.maximumOperationsPerInvoke)
         try graph.prepare()
         let planNodes = graph.steps.map { GraphPartitioner.PlanNode(inputs: $0.node.inputs, outputs: $0.node.outputs) }
         var declined: [Int: String] = [:]

@@ -17,6 +17,10 @@ public enum InterpreterError: Error, Equatable, Hashable, Sendable {
     case invalidOperator(node: Int, op: String, reason: String)
     /// A planned size exceeds what the interpreter is allowed to allocate.
     case allocationTooLarge(what: String, bytes: Int, limit: Int)
+    /// One invoke would need more arithmetic than the interpreter allows
+    /// (a small file can describe an enormous computation, e.g. a pooling
+    /// window of millions of rows).
+    case workTooLarge(node: Int, op: String, operations: Int, limit: Int)
     /// The index is not a valid input or output index.
     case invalidTensorIndex(index: Int, maxIndex: Int)
     /// The data given for a tensor has the wrong byte count.
@@ -63,6 +67,8 @@ extension InterpreterError: CustomStringConvertible {
             return "node \(node) (\(op)): \(reason)"
         case let .allocationTooLarge(what, bytes, limit):
             return "\(what) needs \(bytes) bytes, more than the limit of \(limit) bytes"
+        case let .workTooLarge(node, op, operations, limit):
+            return "node \(node) (\(op)) brings one invoke to \(operations) operations, more than the limit of \(limit)"
         case let .invalidTensorIndex(index, maxIndex):
             return "tensor index \(index) is out of range 0...\(maxIndex)"
         case let .invalidTensorDataCount(provided, required):
