@@ -121,3 +121,40 @@ enum Fixtures {
         }
     }
 }
+
+extension Fixtures {
+    private struct RejectedEntry: Decodable {
+        let name: String
+        /// Text the error's description must contain.
+        let error_contains: String
+    }
+    private struct RejectedManifest: Decodable { let fixtures: [RejectedEntry] }
+
+    /// Every model of a group of invalid models (`{"fixtures":[{"name","error_contains"}]}`)
+    /// must be rejected, at load (`invalidModel`) or at `allocateTensors()`
+    /// (`invalidOperator`), with a typed error whose text contains `error_contains`.
+    static func checkRejected(_ group: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let dir = directory(group)
+        let manifest = try JSONDecoder().decode(RejectedManifest.self, from: Data(contentsOf: dir.appendingPathComponent("manifest.json")))
+        XCTAssertFalse(manifest.fixtures.isEmpty, "no fixtures in \(group)", file: file, line: line)
+        for entry in manifest.fixtures {
+            let path = dir.appendingPathComponent(entry.name + ".tflite").path
+            do {
+                let interpreter = try Interpreter(modelPath: path)
+                try interpreter.allocateTensors()
+                XCTFail("\(group)/\(entry.name): accepted, expected an error containing '\(entry.error_contains)'", file: file, line: line)
+            } catch let error as InterpreterError {
+                switch error {
+                case .invalidOperator, .invalidModel: break
+                default:
+                    XCTFail("\(group)/\(entry.name): expected invalidOperator or invalidModel, got \(error)", file: file, line: line)
+                    continue
+                }
+                XCTAssertTrue(error.description.contains(entry.error_contains),
+                              "\(group)/\(entry.name): '\(error)' does not contain '\(entry.error_contains)'", file: file, line: line)
+            } catch {
+                XCTFail("\(group)/\(entry.name): untyped error \(error)", file: file, line: line)
+            }
+        }
+    }
+}

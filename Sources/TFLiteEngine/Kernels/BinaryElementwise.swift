@@ -139,3 +139,29 @@ final class BinaryFloatKernel<Operation: FloatBinaryOperation>: Kernel {
         }
     }
 }
+
+extension PrepareContext {
+    /// The common prepare of a broadcasting binary operator: two inputs, the
+    /// broadcast output shape set, and the fused activation read from slot
+    /// `activationSlot` of options of union type `optionsType` (nil when the
+    /// options have no activation field).
+    func prepareBroadcastBinary(optionsType: UInt8, activationSlot: Int?) throws
+        -> (a: TensorSlot, b: TensorSlot, shape: BroadcastShape, activation: FusedActivation) {
+        try expect(inputs: 2)
+        let a = try input(0), b = try input(1)
+        let table = try options(optionsType)
+        let activation = try activationSlot.map { try fusedActivation(table, slot: $0) } ?? .none
+        let shape = try BroadcastShape(a.shape, b.shape, ctx: self)
+        try setOutputShape(0, shape.outputShape)
+        return (a, b, shape, activation)
+    }
+
+    /// The float32 kernel of a broadcasting binary operator, after checking
+    /// that the second input and the output are float32 too.
+    func floatBinaryKernel<Operation: FloatBinaryOperation>(
+        _ operation: Operation.Type, b: TensorSlot, shape: BroadcastShape, activation: FusedActivation) throws -> Kernel {
+        try require(b, type: .float32, "second input")
+        try require(output(0), type: .float32, "output")
+        return BinaryFloatKernel<Operation>(ctx: self, shape: shape, activation: activation)
+    }
+}

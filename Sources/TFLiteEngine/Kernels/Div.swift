@@ -7,16 +7,10 @@ enum Div {
     }
 
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
-        try ctx.expect(inputs: 2)
-        let a = try ctx.input(0), b = try ctx.input(1)
-        let activation = try ctx.fusedActivation(try ctx.options(29), slot: 4)  // DivOptions
-        let shape = try BroadcastShape(a.shape, b.shape, ctx: ctx)
-        try ctx.setOutputShape(0, shape.outputShape)
+        let (a, b, shape, activation) = try ctx.prepareBroadcastBinary(optionsType: 29, activationSlot: 4)  // DivOptions
         switch a.type {
         case .float32:
-            try ctx.require(b, type: .float32, "second input")
-            try ctx.require(ctx.output(0), type: .float32, "output")
-            return BinaryFloatKernel<Operation>(ctx: ctx, shape: shape, activation: activation)
+            return try ctx.floatBinaryKernel(Operation.self, b: b, shape: shape, activation: activation)
         default:
             throw ctx.error("input type \(a.type) is not supported")
         }

@@ -8,16 +8,10 @@ enum Mul {
     }
 
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
-        try ctx.expect(inputs: 2)
-        let a = try ctx.input(0), b = try ctx.input(1)
-        let activation = try ctx.fusedActivation(try ctx.options(21), slot: 4)  // MulOptions
-        let shape = try BroadcastShape(a.shape, b.shape, ctx: ctx)
-        try ctx.setOutputShape(0, shape.outputShape)
+        let (a, b, shape, activation) = try ctx.prepareBroadcastBinary(optionsType: 21, activationSlot: 4)  // MulOptions
         switch a.type {
         case .float32:
-            try ctx.require(b, type: .float32, "second input")
-            try ctx.require(ctx.output(0), type: .float32, "output")
-            return BinaryFloatKernel<Operation>(ctx: ctx, shape: shape, activation: activation)
+            return try ctx.floatBinaryKernel(Operation.self, b: b, shape: shape, activation: activation)
         case .int8, .uint8:
             return try MulInt8.prepareInt8(ctx)
         default:
