@@ -58,7 +58,7 @@ enum Conv2D {
 /// Float32 convolution, direct loops (the reference the fast kernels are tested against). Tiles are output rows (N × OH).
 final class Conv2DFloatReference: Kernel {
     let p: Conv2D.Parameters
-    let inputIndex: Int, filterIndex: Int, biasIndex: Int?, outputIndex: Int
+    let operands: FilteredOperands
     var input: UnsafePointer<Float>!
     var filter: UnsafePointer<Float>!
     var bias: UnsafePointer<Float>?
@@ -66,10 +66,7 @@ final class Conv2DFloatReference: Kernel {
 
     init(ctx: PrepareContext, _ p: Conv2D.Parameters) {
         self.p = p
-        inputIndex = ctx.node.inputs[0]
-        filterIndex = ctx.node.inputs[1]
-        biasIndex = ctx.hasInput(2) ? ctx.node.inputs[2] : nil
-        outputIndex = ctx.node.outputs[0]
+        operands = FilteredOperands(ctx)
     }
 
     var tileCount: Int { p.geometry.batches * p.geometry.outputHeight }
@@ -79,10 +76,10 @@ final class Conv2DFloatReference: Kernel {
     }
 
     func bind(_ memory: TensorMemory) {
-        input = UnsafePointer(memory.pointer(inputIndex, as: Float.self))
-        filter = UnsafePointer(memory.pointer(filterIndex, as: Float.self))
-        bias = biasIndex.map { UnsafePointer(memory.pointer($0, as: Float.self)) }
-        output = memory.pointer(outputIndex, as: Float.self)
+        input = UnsafePointer(memory.pointer(operands.input, as: Float.self))
+        filter = UnsafePointer(memory.pointer(operands.filter, as: Float.self))
+        bias = operands.bias.map { UnsafePointer(memory.pointer($0, as: Float.self)) }
+        output = memory.pointer(operands.output, as: Float.self)
     }
 
     func run(tiles: Range<Int>, worker: Int) {

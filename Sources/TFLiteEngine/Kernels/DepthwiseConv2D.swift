@@ -62,7 +62,7 @@ enum DepthwiseConv2D {
 /// Float32 depthwise convolution, direct loops. Tiles are output rows.
 final class DepthwiseConv2DFloatReference: Kernel {
     let p: DepthwiseConv2D.Parameters
-    let inputIndex: Int, filterIndex: Int, biasIndex: Int?, outputIndex: Int
+    let operands: FilteredOperands
     var input: UnsafePointer<Float>!
     var filter: UnsafePointer<Float>!
     var bias: UnsafePointer<Float>?
@@ -70,10 +70,7 @@ final class DepthwiseConv2DFloatReference: Kernel {
 
     init(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters) {
         self.p = p
-        inputIndex = ctx.node.inputs[0]
-        filterIndex = ctx.node.inputs[1]
-        biasIndex = ctx.hasInput(2) ? ctx.node.inputs[2] : nil
-        outputIndex = ctx.node.outputs[0]
+        operands = FilteredOperands(ctx)
     }
 
     var tileCount: Int { p.geometry.batches * p.geometry.outputHeight }
@@ -83,10 +80,10 @@ final class DepthwiseConv2DFloatReference: Kernel {
     }
 
     func bind(_ memory: TensorMemory) {
-        input = UnsafePointer(memory.pointer(inputIndex, as: Float.self))
-        filter = UnsafePointer(memory.pointer(filterIndex, as: Float.self))
-        bias = biasIndex.map { UnsafePointer(memory.pointer($0, as: Float.self)) }
-        output = memory.pointer(outputIndex, as: Float.self)
+        input = UnsafePointer(memory.pointer(operands.input, as: Float.self))
+        filter = UnsafePointer(memory.pointer(operands.filter, as: Float.self))
+        bias = operands.bias.map { UnsafePointer(memory.pointer($0, as: Float.self)) }
+        output = memory.pointer(operands.output, as: Float.self)
     }
 
     func run(tiles: Range<Int>, worker: Int) {

@@ -58,7 +58,7 @@ enum FullyConnected {
 /// Float32 fully connected. Tiles are batch rows.
 final class FullyConnectedFloatReference: Kernel {
     let p: FullyConnected.Parameters
-    let inputIndex: Int, weightsIndex: Int, biasIndex: Int?, outputIndex: Int
+    let operands: FilteredOperands
     var input: UnsafePointer<Float>!
     var weights: UnsafePointer<Float>!
     var bias: UnsafePointer<Float>?
@@ -66,20 +66,17 @@ final class FullyConnectedFloatReference: Kernel {
 
     init(ctx: PrepareContext, _ p: FullyConnected.Parameters) {
         self.p = p
-        inputIndex = ctx.node.inputs[0]
-        weightsIndex = ctx.node.inputs[1]
-        biasIndex = ctx.hasInput(2) ? ctx.node.inputs[2] : nil
-        outputIndex = ctx.node.outputs[0]
+        operands = FilteredOperands(ctx)
     }
 
     var tileCount: Int { p.batches }
     var cost: Int { p.batches * p.inputDepth * p.outputDepth }
 
     func bind(_ memory: TensorMemory) {
-        input = UnsafePointer(memory.pointer(inputIndex, as: Float.self))
-        weights = UnsafePointer(memory.pointer(weightsIndex, as: Float.self))
-        bias = biasIndex.map { UnsafePointer(memory.pointer($0, as: Float.self)) }
-        output = memory.pointer(outputIndex, as: Float.self)
+        input = UnsafePointer(memory.pointer(operands.input, as: Float.self))
+        weights = UnsafePointer(memory.pointer(operands.filter, as: Float.self))
+        bias = operands.bias.map { UnsafePointer(memory.pointer($0, as: Float.self)) }
+        output = memory.pointer(operands.output, as: Float.self)
     }
 
     func run(tiles: Range<Int>, worker: Int) {

@@ -48,3 +48,17 @@ struct TensorMemory {
         (scratch + worker &* bytesPerWorker).assumingMemoryBound(to: T.self)
     }
 }
+
+/// The tensors of an operator that reads an input, a filter (or weights) and
+/// an optional bias, and writes one output: convolutions and fully connected
+/// layers, in every element type.
+struct FilteredOperands {
+    let input: Int, filter: Int, bias: Int?, output: Int
+
+    init(_ ctx: PrepareContext) {
+        input = ctx.node.inputs[0]
+        filter = ctx.node.inputs[1]
+        bias = ctx.hasInput(2) ? ctx.node.inputs[2] : nil
+        output = ctx.node.outputs[0]
+    }
+}

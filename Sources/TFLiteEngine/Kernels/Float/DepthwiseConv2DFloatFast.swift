@@ -17,7 +17,7 @@ enum DepthwiseConv2DFloatFast {
 /// other filter sizes, use a per-pixel loop that skips out-of-bounds taps.
 final class DepthwiseConv2DFloatVectorized: Kernel {
     let p: DepthwiseConv2D.Parameters
-    let inputIndex: Int, filterIndex: Int, biasIndex: Int?, outputIndex: Int
+    let operands: FilteredOperands
     var input: UnsafePointer<Float>!
     var filter: UnsafePointer<Float>!
     var bias: UnsafePointer<Float>?
@@ -31,10 +31,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
 
     init(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters) {
         self.p = p
-        inputIndex = ctx.node.inputs[0]
-        filterIndex = ctx.node.inputs[1]
-        biasIndex = ctx.hasInput(2) ? ctx.node.inputs[2] : nil
-        outputIndex = ctx.node.outputs[0]
+        operands = FilteredOperands(ctx)
         let g = p.geometry
         let rowFloats = max(g.inputWidth * p.inputChannels, 1)
         zeroRow = .allocate(capacity: rowFloats)
@@ -61,10 +58,10 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     }
 
     func bind(_ memory: TensorMemory) {
-        input = UnsafePointer(memory.pointer(inputIndex, as: Float.self))
-        filter = UnsafePointer(memory.pointer(filterIndex, as: Float.self))
-        bias = biasIndex.map { UnsafePointer(memory.pointer($0, as: Float.self)) }
-        output = memory.pointer(outputIndex, as: Float.self)
+        input = UnsafePointer(memory.pointer(operands.input, as: Float.self))
+        filter = UnsafePointer(memory.pointer(operands.filter, as: Float.self))
+        bias = operands.bias.map { UnsafePointer(memory.pointer($0, as: Float.self)) }
+        output = memory.pointer(operands.output, as: Float.self)
     }
 
     func run(tiles: Range<Int>, worker: Int) {

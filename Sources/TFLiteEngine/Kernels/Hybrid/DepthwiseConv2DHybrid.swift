@@ -11,7 +11,7 @@
 final class DepthwiseConv2DHybrid: Kernel {
     let p: DepthwiseConv2D.Parameters
     let scales: [Float]
-    let inputIndex: Int, filterIndex: Int, biasIndex: Int?, outputIndex: Int
+    let operands: FilteredOperands
     var input: UnsafePointer<Float>!
     var filter: UnsafePointer<Int8>!
     var bias: UnsafePointer<Float>?
@@ -31,10 +31,7 @@ final class DepthwiseConv2DHybrid: Kernel {
     init(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters, scales: [Float]) {
         self.p = p
         self.scales = scales
-        inputIndex = ctx.node.inputs[0]
-        filterIndex = ctx.node.inputs[1]
-        biasIndex = ctx.hasInput(2) ? ctx.node.inputs[2] : nil
-        outputIndex = ctx.node.outputs[0]
+        operands = FilteredOperands(ctx)
     }
 
     var imageElements: Int { p.geometry.inputHeight * p.geometry.inputWidth * p.inputChannels }
@@ -55,10 +52,10 @@ final class DepthwiseConv2DHybrid: Kernel {
     }
 
     func bind(_ memory: TensorMemory) {
-        input = UnsafePointer(memory.pointer(inputIndex, as: Float.self))
-        filter = UnsafePointer(memory.pointer(filterIndex, as: Int8.self))
-        bias = biasIndex.map { UnsafePointer(memory.pointer($0, as: Float.self)) }
-        output = memory.pointer(outputIndex, as: Float.self)
+        input = UnsafePointer(memory.pointer(operands.input, as: Float.self))
+        filter = UnsafePointer(memory.pointer(operands.filter, as: Int8.self))
+        bias = operands.bias.map { UnsafePointer(memory.pointer($0, as: Float.self)) }
+        output = memory.pointer(operands.output, as: Float.self)
         self.memory = memory
     }
 

@@ -10,7 +10,7 @@ final class FullyConnectedHybrid: Kernel {
     let p: FullyConnected.Parameters
     let asymmetric: Bool
     let scales: [Float]
-    let inputIndex: Int, weightsIndex: Int, biasIndex: Int?, outputIndex: Int
+    let operands: FilteredOperands
     var input: UnsafePointer<Float>!
     var weights: UnsafePointer<Int8>!
     var bias: UnsafePointer<Float>?
@@ -32,10 +32,7 @@ final class FullyConnectedHybrid: Kernel {
         self.p = p
         self.scales = scales
         self.asymmetric = asymmetric
-        inputIndex = ctx.node.inputs[0]
-        weightsIndex = ctx.node.inputs[1]
-        biasIndex = ctx.hasInput(2) ? ctx.node.inputs[2] : nil
-        outputIndex = ctx.node.outputs[0]
+        operands = FilteredOperands(ctx)
     }
 
     /// One quantized input row (Int16 values `q - zeroPoint`).
@@ -44,10 +41,10 @@ final class FullyConnectedHybrid: Kernel {
     var cost: Int { p.batches * p.inputDepth * p.outputDepth }
 
     func bind(_ memory: TensorMemory) {
-        input = UnsafePointer(memory.pointer(inputIndex, as: Float.self))
-        weights = UnsafePointer(memory.pointer(weightsIndex, as: Int8.self))
-        bias = biasIndex.map { UnsafePointer(memory.pointer($0, as: Float.self)) }
-        output = memory.pointer(outputIndex, as: Float.self)
+        input = UnsafePointer(memory.pointer(operands.input, as: Float.self))
+        weights = UnsafePointer(memory.pointer(operands.filter, as: Int8.self))
+        bias = operands.bias.map { UnsafePointer(memory.pointer($0, as: Float.self)) }
+        output = memory.pointer(operands.output, as: Float.self)
         scratch = memory
     }
 

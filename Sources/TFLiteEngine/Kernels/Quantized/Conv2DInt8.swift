@@ -23,7 +23,7 @@ final class Conv2DQuantizedKernel: Kernel {
     let signed: Bool
     let p: Conv2D.Parameters
     let q: ConvolutionQuantization
-    let inputIndex: Int, filterIndex: Int, biasIndex: Int?, outputIndex: Int
+    let operands: FilteredOperands
     var input: UnsafeRawPointer!
     var filter: UnsafeRawPointer!
     var bias: UnsafePointer<Int32>?
@@ -33,10 +33,7 @@ final class Conv2DQuantizedKernel: Kernel {
         signed = T.self == Int8.self
         self.p = p
         self.q = q
-        inputIndex = ctx.node.inputs[0]
-        filterIndex = ctx.node.inputs[1]
-        biasIndex = ctx.hasInput(2) ? ctx.node.inputs[2] : nil
-        outputIndex = ctx.node.outputs[0]
+        operands = FilteredOperands(ctx)
     }
 
     var tileCount: Int { p.geometry.batches * p.geometry.outputHeight }
@@ -46,10 +43,10 @@ final class Conv2DQuantizedKernel: Kernel {
     }
 
     func bind(_ memory: TensorMemory) {
-        input = UnsafeRawPointer(memory.raw(inputIndex))
-        filter = UnsafeRawPointer(memory.raw(filterIndex))
-        bias = biasIndex.map { UnsafePointer(memory.pointer($0, as: Int32.self)) }
-        output = memory.raw(outputIndex)
+        input = UnsafeRawPointer(memory.raw(operands.input))
+        filter = UnsafeRawPointer(memory.raw(operands.filter))
+        bias = operands.bias.map { UnsafePointer(memory.pointer($0, as: Int32.self)) }
+        output = memory.raw(operands.output)
     }
 
     /// Class methods reached through the `Kernel` protocol are not

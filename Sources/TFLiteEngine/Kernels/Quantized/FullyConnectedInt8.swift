@@ -22,7 +22,7 @@ final class FullyConnectedQuantizedKernel: Kernel {
     let signed: Bool
     let p: FullyConnected.Parameters
     let q: ConvolutionQuantization
-    let inputIndex: Int, weightsIndex: Int, biasIndex: Int?, outputIndex: Int
+    let operands: FilteredOperands
     var input: UnsafeRawPointer!
     var weights: UnsafeRawPointer!
     var bias: UnsafePointer<Int32>?
@@ -32,20 +32,17 @@ final class FullyConnectedQuantizedKernel: Kernel {
         signed = T.self == Int8.self
         self.p = p
         self.q = q
-        inputIndex = ctx.node.inputs[0]
-        weightsIndex = ctx.node.inputs[1]
-        biasIndex = ctx.hasInput(2) ? ctx.node.inputs[2] : nil
-        outputIndex = ctx.node.outputs[0]
+        operands = FilteredOperands(ctx)
     }
 
     var tileCount: Int { p.batches }
     var cost: Int { p.batches * p.inputDepth * p.outputDepth }
 
     func bind(_ memory: TensorMemory) {
-        input = UnsafeRawPointer(memory.raw(inputIndex))
-        weights = UnsafeRawPointer(memory.raw(weightsIndex))
-        bias = biasIndex.map { UnsafePointer(memory.pointer($0, as: Int32.self)) }
-        output = memory.raw(outputIndex)
+        input = UnsafeRawPointer(memory.raw(operands.input))
+        weights = UnsafeRawPointer(memory.raw(operands.filter))
+        bias = operands.bias.map { UnsafePointer(memory.pointer($0, as: Int32.self)) }
+        output = memory.raw(operands.output)
     }
 
     /// Class methods reached through the `Kernel` protocol are not
