@@ -40,17 +40,11 @@ final class Conv2DHybrid: Kernel {
         operands = FilteredOperands(ctx)
     }
 
-    var imageElements: Int { p.geometry.inputHeight * p.geometry.inputWidth * p.inputChannels }
-    /// One quantized input image (Int16 values `q - zeroPoint`).
-    var scratchBytesPerWorker: Int { (imageElements * 2 + 15) & ~15 }
-    /// Output rows per tile: enough work that re-scanning the image for its
-    /// range (every tile does, so tiles stay independent) stays cheap.
-    var rowsPerTile: Int {
-        let g = p.geometry
-        let perRow = max(cost / max(g.batches * g.outputHeight, 1), 1)
-        return min(max((8 * imageElements + perRow - 1) / perRow, 1), max(g.outputHeight, 1))
-    }
-    var blocksPerImage: Int { (p.geometry.outputHeight + rowsPerTile - 1) / rowsPerTile }
+    var tiling: HybridRowTiling { HybridRowTiling(geometry: p.geometry, inputChannels: p.inputChannels, cost: cost) }
+    var imageElements: Int { tiling.imageElements }
+    var scratchBytesPerWorker: Int { tiling.scratchBytesPerWorker }
+    var rowsPerTile: Int { tiling.rowsPerTile }
+    var blocksPerImage: Int { tiling.blocksPerImage }
     var tileCount: Int { p.geometry.batches * blocksPerImage }
     var cost: Int {
         p.geometry.batches * p.geometry.outputHeight * p.geometry.outputWidth * p.outputChannels

@@ -126,3 +126,25 @@ enum HybridQuantization {
         return q.scale
     }
 }
+
+/// How the hybrid convolutions split work: a tile is a block of output rows
+/// of one image, and each tile re-quantizes the whole input image into its
+/// worker's scratch (Int16 values `q - zeroPoint`), so tiles stay independent
+/// and results do not depend on how tiles are grouped.
+struct HybridRowTiling {
+    let imageElements: Int
+    /// Output rows per tile: enough work that re-scanning the image for its
+    /// range stays cheap.
+    let rowsPerTile: Int
+    let blocksPerImage: Int
+
+    init(geometry g: ConvGeometry, inputChannels: Int, cost: Int) {
+        imageElements = g.inputHeight * g.inputWidth * inputChannels
+        let perRow = max(cost / max(g.batches * g.outputHeight, 1), 1)
+        rowsPerTile = min(max((8 * imageElements + perRow - 1) / perRow, 1), max(g.outputHeight, 1))
+        blocksPerImage = (g.outputHeight + rowsPerTile - 1) / rowsPerTile
+    }
+
+    /// One quantized input image, rounded up to 16 bytes.
+    var scratchBytesPerWorker: Int { (imageElements * 2 + 15) & ~15 }
+}
