@@ -10,6 +10,11 @@ enum Conv2D {
         /// Input channels read by each output channel (Cin / groups).
         var filterChannels: Int
         var activation: FusedActivation
+
+        /// Multiply-adds of one run.
+        var cost: Int {
+            geometry.outputRows * geometry.outputWidth * outputChannels * geometry.filterHeight * geometry.filterWidth * filterChannels
+        }
     }
 
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
@@ -69,11 +74,8 @@ final class Conv2DFloatReference: Kernel {
         operands = FilteredOperands(ctx)
     }
 
-    var tileCount: Int { p.geometry.batches * p.geometry.outputHeight }
-    var cost: Int {
-        p.geometry.batches * p.geometry.outputHeight * p.geometry.outputWidth * p.outputChannels
-            * p.geometry.filterHeight * p.geometry.filterWidth * p.filterChannels
-    }
+    var tileCount: Int { p.geometry.outputRows }
+    var cost: Int { p.cost }
 
     func bind(_ memory: TensorMemory) {
         input = UnsafePointer(memory.pointer(operands.input, as: Float.self))

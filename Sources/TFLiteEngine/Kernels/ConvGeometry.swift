@@ -17,6 +17,9 @@ struct ConvGeometry {
     let padTop: Int
     let padLeft: Int
 
+    /// Output rows over all images (N × OH): the tiles of row-split kernels.
+    var outputRows: Int { batches * outputHeight }
+
     init(ctx: PrepareContext, inputShape: [Int], filterHeight: Int, filterWidth: Int,
          strideHeight: Int, strideWidth: Int, dilationHeight: Int = 1, dilationWidth: Int = 1, padding: Padding) throws {
         guard strideHeight >= 1, strideWidth >= 1 else {

@@ -10,6 +10,9 @@ enum DepthwiseConv2D {
         var outputChannels: Int
         var depthMultiplier: Int
         var activation: FusedActivation
+
+        /// Multiply-adds of one run.
+        var cost: Int { geometry.outputRows * geometry.outputWidth * outputChannels * geometry.filterHeight * geometry.filterWidth }
     }
 
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
@@ -73,11 +76,8 @@ final class DepthwiseConv2DFloatReference: Kernel {
         operands = FilteredOperands(ctx)
     }
 
-    var tileCount: Int { p.geometry.batches * p.geometry.outputHeight }
-    var cost: Int {
-        p.geometry.batches * p.geometry.outputHeight * p.geometry.outputWidth * p.outputChannels
-            * p.geometry.filterHeight * p.geometry.filterWidth
-    }
+    var tileCount: Int { p.geometry.outputRows }
+    var cost: Int { p.cost }
 
     func bind(_ memory: TensorMemory) {
         input = UnsafePointer(memory.pointer(operands.input, as: Float.self))

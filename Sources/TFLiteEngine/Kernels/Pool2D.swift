@@ -11,6 +11,9 @@ enum Pool2D {
         var channels: Int
         var activation: FusedActivation
         var kind: Kind
+
+        /// Taps visited in one run (an upper bound: windows are clipped to the input).
+        var cost: Int { geometry.outputRows * geometry.outputWidth * channels * geometry.filterHeight * geometry.filterWidth }
     }
 
     static func prepare(_ ctx: PrepareContext, _ kind: Kind) throws -> Kernel {
@@ -54,8 +57,8 @@ final class Pool2DFloatReference: Kernel {
         outputIndex = ctx.node.outputs[0]
     }
 
-    var tileCount: Int { p.geometry.batches * p.geometry.outputHeight }
-    var cost: Int { p.geometry.batches * p.geometry.outputHeight * p.geometry.outputWidth * p.channels * p.geometry.filterHeight * p.geometry.filterWidth }
+    var tileCount: Int { p.geometry.outputRows }
+    var cost: Int { p.cost }
 
     func bind(_ memory: TensorMemory) {
         input = UnsafePointer(memory.pointer(inputIndex, as: Float.self))

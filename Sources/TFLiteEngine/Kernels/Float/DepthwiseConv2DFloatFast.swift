@@ -51,11 +51,8 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         zeroBias.deallocate()
     }
 
-    var tileCount: Int { p.geometry.batches * p.geometry.outputHeight }
-    var cost: Int {
-        p.geometry.batches * p.geometry.outputHeight * p.geometry.outputWidth * p.outputChannels
-            * p.geometry.filterHeight * p.geometry.filterWidth
-    }
+    var tileCount: Int { p.geometry.outputRows }
+    var cost: Int { p.cost }
 
     func bind(_ memory: TensorMemory) {
         input = UnsafePointer(memory.pointer(operands.input, as: Float.self))

@@ -40,10 +40,7 @@ final class DepthwiseConv2DHybrid: Kernel {
     var rowsPerTile: Int { tiling.rowsPerTile }
     var blocksPerImage: Int { tiling.blocksPerImage }
     var tileCount: Int { p.geometry.batches * blocksPerImage }
-    var cost: Int {
-        p.geometry.batches * p.geometry.outputHeight * p.geometry.outputWidth * p.outputChannels
-            * p.geometry.filterHeight * p.geometry.filterWidth
-    }
+    var cost: Int { p.cost }
 
     func bind(_ memory: TensorMemory) {
         input = UnsafePointer(memory.pointer(operands.input, as: Float.self))

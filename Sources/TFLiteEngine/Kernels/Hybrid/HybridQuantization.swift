@@ -140,7 +140,7 @@ struct HybridRowTiling {
 
     init(geometry g: ConvGeometry, inputChannels: Int, cost: Int) {
         imageElements = g.inputHeight * g.inputWidth * inputChannels
-        let perRow = max(cost / max(g.batches * g.outputHeight, 1), 1)
+        let perRow = max(cost / max(g.outputRows, 1), 1)
         rowsPerTile = min(max((8 * imageElements + perRow - 1) / perRow, 1), max(g.outputHeight, 1))
         blocksPerImage = (g.outputHeight + rowsPerTile - 1) / rowsPerTile
     }

@@ -36,11 +36,8 @@ final class Conv2DQuantizedKernel: Kernel {
         operands = FilteredOperands(ctx)
     }
 
-    var tileCount: Int { p.geometry.batches * p.geometry.outputHeight }
-    var cost: Int {
-        p.geometry.batches * p.geometry.outputHeight * p.geometry.outputWidth * p.outputChannels
-            * p.geometry.filterHeight * p.geometry.filterWidth * p.filterChannels
-    }
+    var tileCount: Int { p.geometry.outputRows }
+    var cost: Int { p.cost }
 
     func bind(_ memory: TensorMemory) {
         input = UnsafeRawPointer(memory.raw(operands.input))

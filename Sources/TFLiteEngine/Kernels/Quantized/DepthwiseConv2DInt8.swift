@@ -38,11 +38,8 @@ final class DepthwiseConv2DQuantizedKernel: Kernel {
     }
 
     var scratchBytesPerWorker: Int { max(p.outputChannels, 1) * 4 }
-    var tileCount: Int { p.geometry.batches * p.geometry.outputHeight }
-    var cost: Int {
-        p.geometry.batches * p.geometry.outputHeight * p.geometry.outputWidth * p.outputChannels
-            * p.geometry.filterHeight * p.geometry.filterWidth
-    }
+    var tileCount: Int { p.geometry.outputRows }
+    var cost: Int { p.cost }
 
     func bind(_ memory: TensorMemory) {
         input = UnsafeRawPointer(memory.raw(operands.input))

@@ -38,8 +38,8 @@ final class Pool2DQuantizedKernel: Kernel {
         outputIndex = ctx.node.outputs[0]
     }
 
-    var tileCount: Int { p.geometry.batches * p.geometry.outputHeight }
-    var cost: Int { p.geometry.batches * p.geometry.outputHeight * p.geometry.outputWidth * p.channels * p.geometry.filterHeight * p.geometry.filterWidth }
+    var tileCount: Int { p.geometry.outputRows }
+    var cost: Int { p.cost }
 
     func bind(_ memory: TensorMemory) {
         input = UnsafeRawPointer(memory.raw(inputIndex))
