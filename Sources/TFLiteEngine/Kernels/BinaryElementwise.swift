@@ -47,6 +47,32 @@ struct BroadcastShape {
     var rowCount: Int { dims.dropLast().reduce(1, *) }
     var rowLength: Int { dims[BroadcastShape.maxRank - 1] }
 
+    /// Tiles of a kernel over this shape: blocks of `blockSize` elements when
+    /// both inputs have the output's shape, else rows of the innermost dimension.
+    func tileCount(blockSize: Int) -> Int {
+        isElementwise ? (elementCount + blockSize - 1) / blockSize : rowCount
+    }
+
+    /// Calls `body(offsetA, strideA, offsetB, strideB, outputOffset, count)`
+    /// for each contiguous output span of `tiles` (see `tileCount(blockSize:)`).
+    @inline(__always)
+    func forEachSpan(_ tiles: Range<Int>, blockSize: Int, _ body: (Int, Int, Int, Int, Int, Int) -> Void) {
+        if isElementwise {
+            let n = elementCount
+            for tile in tiles {
+                let start = tile &* blockSize, end = min(start &+ blockSize, n)
+                body(start, 1, start, 1, start, end &- start)
+            }
+            return
+        }
+        let length = rowLength
+        let sa = stridesA[BroadcastShape.maxRank - 1], sb = stridesB[BroadcastShape.maxRank - 1]
+        for row in tiles {
+            let (oa, ob) = rowOffsets(row)
+            body(oa, sa, ob, sb, row &* length, length)
+        }
+    }
+
     /// Element offsets of row `row` in A and B.
     @inline(__always)
     func rowOffsets(_ row: Int) -> (Int, Int) {
@@ -110,9 +136,7 @@ final class BinaryFloatKernel<Operation: FloatBinaryOperation>: Kernel {
         }
     }
 
-    var tileCount: Int {
-        shape.isElementwise ? (shape.elementCount + Self.blockSize - 1) / Self.blockSize : shape.rowCount
-    }
+    var tileCount: Int { shape.tileCount(blockSize: Self.blockSize) }
     var cost: Int { shape.elementCount }
 
     func bind(_ memory: TensorMemory) {
@@ -123,19 +147,8 @@ final class BinaryFloatKernel<Operation: FloatBinaryOperation>: Kernel {
 
     func run(tiles: Range<Int>, worker: Int) {
         guard let a, let b, let output else { return }
-        if shape.isElementwise {
-            let n = shape.elementCount
-            for tile in tiles {
-                let start = tile &* Self.blockSize, end = min(start &+ Self.blockSize, n)
-                loop(a + start, 1, b + start, 1, output + start, end &- start)
-            }
-            return
-        }
-        let length = shape.rowLength
-        let sa = shape.stridesA[BroadcastShape.maxRank - 1], sb = shape.stridesB[BroadcastShape.maxRank - 1]
-        for row in tiles {
-            let (oa, ob) = shape.rowOffsets(row)
-            loop(a + oa, sa, b + ob, sb, output + row &* length, length)
+        shape.forEachSpan(tiles, blockSize: Self.blockSize) { oa, sa, ob, sb, oo, n in
+            loop(a + oa, sa, b + ob, sb, output + oo, n)
         }
     }
 }

@@ -37,9 +37,7 @@ final class BinaryStoredKernel<Operation: StoredBinaryOperation>: Kernel {
         }
     }
 
-    var tileCount: Int {
-        shape.isElementwise ? (shape.elementCount + Self.blockSize - 1) / Self.blockSize : shape.rowCount
-    }
+    var tileCount: Int { shape.tileCount(blockSize: Self.blockSize) }
     var cost: Int { shape.elementCount }
 
     func bind(_ memory: TensorMemory) {
@@ -50,19 +48,8 @@ final class BinaryStoredKernel<Operation: StoredBinaryOperation>: Kernel {
 
     func run(tiles: Range<Int>, worker: Int) {
         guard let a, let b, let output else { return }
-        if shape.isElementwise {
-            let n = shape.elementCount
-            for tile in tiles {
-                let start = tile &* Self.blockSize, end = min(start &+ Self.blockSize, n)
-                loop(a + start, 1, b + start, 1, output + start, end &- start)
-            }
-            return
-        }
-        let length = shape.rowLength
-        let sa = shape.stridesA[BroadcastShape.maxRank - 1], sb = shape.stridesB[BroadcastShape.maxRank - 1]
-        for row in tiles {
-            let (oa, ob) = shape.rowOffsets(row)
-            loop(a + oa, sa, b + ob, sb, output + row &* length, length)
+        shape.forEachSpan(tiles, blockSize: Self.blockSize) { oa, sa, ob, sb, oo, n in
+            loop(a + oa, sa, b + ob, sb, output + oo, n)
         }
     }
 }
