@@ -151,7 +151,14 @@ final class PackedFloatWeights: @unchecked Sendable {
     let nr: Int
     private let storage: AlignedBuffer
 
-    init(weights: UnsafeRawPointer, n: Int, k: Int, bias: UnsafeRawPointer?, wide: Bool) {
+    convenience init(weights: UnsafeRawPointer, n: Int, k: Int, bias: UnsafeRawPointer?, wide: Bool) {
+        let w = weights.assumingMemoryBound(to: Float.self)
+        let b = bias?.assumingMemoryBound(to: Float.self)
+        self.init(n: n, k: k, wide: wide, weight: { row, kk in w[row * k + kk] }, bias: b.map { b in { b[$0] } })
+    }
+
+    /// Packs `weight(row, k)` for rows 0..<n (the [N][K] layout) and `bias(row)`.
+    init(n: Int, k: Int, wide: Bool, weight: (_ row: Int, _ k: Int) -> Float, bias: ((Int) -> Float)?) {
         let nr = FloatGEMM.panelWidth(wide: wide)
         self.wide = wide
         self.nr = nr
@@ -161,18 +168,16 @@ final class PackedFloatWeights: @unchecked Sendable {
         let panelFloats = k * nr
         storage = AlignedBuffer(byteCount: (panelCount * panelFloats + panelCount * nr) * MemoryLayout<Float>.size)
         let out = storage.pointer.assumingMemoryBound(to: Float.self)
-        let w = weights.assumingMemoryBound(to: Float.self)
         for p in 0..<panelCount {
             let panel = out + p * panelFloats
             for j in 0..<min(nr, n - p * nr) {
-                let row = w + (p * nr + j) * k
-                for kk in 0..<k { panel[kk * nr + j] = row[kk] }
+                let row = p * nr + j
+                for kk in 0..<k { panel[kk * nr + j] = weight(row, kk) }
             }
         }
         if let bias {
-            let b = bias.assumingMemoryBound(to: Float.self)
             let packedBias = out + panelCount * panelFloats
-            for j in 0..<n { packedBias[j] = b[j] }
+            for j in 0..<n { packedBias[j] = bias(j) }
         }
     }
 

@@ -9,6 +9,19 @@ enum Conv2DInt8 {
         let q = try ConvolutionQuantization(
             ctx: ctx, input: input, filter: filter, bias: ctx.optionalInput(2), output: ctx.output(0),
             channelAxis: 0, channels: p.outputChannels, activation: p.activation)
+        if input.type == .int8 || input.type == .uint8, p.filterChannels == p.inputChannels {
+            let g = p.geometry
+            let taps = g.filterHeight * g.filterWidth
+            let pointwise = taps == 1 && g.strideHeight == 1 && g.strideWidth == 1
+                && g.padTop == 0 && g.padLeft == 0
+                && g.outputHeight == g.inputHeight && g.outputWidth == g.inputWidth
+            if let fast = try GEMMConvolutionQuantized.make(
+                ctx: ctx, source: pointwise ? .rows(stride: p.inputChannels) : .convolution(g),
+                m: g.batches * g.outputHeight * g.outputWidth, n: p.outputChannels, taps: taps, channels: p.inputChannels,
+                quantization: q, signed: input.type == .int8) {
+                return fast
+            }
+        }
         switch input.type {
         case .int8: return Conv2DQuantizedKernel(Int8.self, ctx: ctx, p, q)
         case .uint8: return Conv2DQuantizedKernel(UInt8.self, ctx: ctx, p, q)

@@ -8,6 +8,11 @@ enum FullyConnectedInt8 {
         let q = try ConvolutionQuantization(
             ctx: ctx, input: input, filter: weights, bias: ctx.optionalInput(2), output: ctx.output(0),
             channelAxis: 0, channels: p.outputDepth, activation: p.activation, perTensorUsesFloatProduct: true)
+        if input.type == .int8 || input.type == .uint8, let fast = try GEMMConvolutionQuantized.make(
+            ctx: ctx, source: .rows(stride: p.inputDepth), m: p.batches, n: p.outputDepth, taps: 1, channels: p.inputDepth,
+            quantization: q, signed: input.type == .int8) {
+            return fast
+        }
         switch input.type {
         case .int8: return FullyConnectedQuantizedKernel(Int8.self, ctx: ctx, p, q)
         case .uint8: return FullyConnectedQuantizedKernel(UInt8.self, ctx: ctx, p, q)

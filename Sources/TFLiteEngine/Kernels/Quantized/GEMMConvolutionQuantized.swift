@@ -1,0 +1,270 @@
+/// Fast quantized (int8 / uint8) CONV_2D and FULLY_CONNECTED on the float
+/// GEMM micro-kernel, with results bit-identical to TFLite's integer
+/// reference arithmetic.
+///
+/// Why float is exact here: every product (x + inputOffset)·(w + filterOffset)
+/// is an integer of magnitude ≤ 255 · 255, and the micro-kernel only ever
+/// adds such products to an accumulator that starts at zero. Float32 holds
+/// every integer up to 2^24 exactly, so as long as no partial sum can exceed
+/// that bound, each multiply, add or fused multiply-add is exact and the
+/// summation order does not matter. The kernel therefore splits K into
+/// chunks short enough that |partial sum| ≤ 2^22 (the bound of the exact
+/// float→int conversion used), converts each chunk's float accumulators to
+/// Int32 and adds them up in integer arithmetic, then adds the int32 bias and
+/// requantizes per channel (`ChannelRequantization`), like the reference.
+///
+/// Swift has no portable access to the x86 integer dot-product instructions
+/// (VPMADDWD / VPDPBUSD): the optimiser does not form them from SIMD code,
+/// and SIMD integer↔float conversions compile to outlined calls. The float
+/// FMA path is the fastest exact formulation available.
+///
+/// Layout: weights are packed once per model into `PackedFloatWeights`
+/// panels (as integers w + filterOffset). For each micro-tile of `mr` output
+/// pixels, the kernel gathers those pixels' input rows (through an offset
+/// table for convolutions; padding taps read as 0, which is what the
+/// reference's skipped taps contribute) into a float block in the worker's
+/// scratch, already offset by inputOffset, and runs all weight panels of the
+/// tile's group over it.
+final class GEMMConvolutionQuantized: Kernel {
+    /// Int8 elements (else UInt8).
+    let signed: Bool
+    let m: Int, n: Int, taps: Int, channels: Int
+    /// K = taps × channels; chunk length in K (≥ 1).
+    let k: Int, chunk: Int
+    let packed: PackedFloatWeights
+    let requantization: ChannelRequantization
+    let inputOffset: Int32
+    let operands: FilteredOperands
+    /// Row stride of A in the input (pointwise convolution, fully connected).
+    let rowStride: Int
+    /// [microTile][row][tap] element offsets into the input, −1 for padding
+    /// (convolution only).
+    private let tapOffsets: UnsafeMutablePointer<Int>?
+    let microTiles: Int, rowBlocks: Int, panelsPerGroup: Int, panelGroups: Int
+    static let microTilesPerBlock = 8
+
+    var input: UnsafeRawPointer!
+    var bias: UnsafePointer<Int32>?
+    var output: UnsafeMutableRawPointer!
+    var scratch: UnsafeMutableRawPointer!
+
+    /// Largest offset table (entries) a convolution may build; beyond it the
+    /// reference kernel runs instead.
+    static let maximumTapOffsets = 1 << 26
+
+    enum Source {
+        case rows(stride: Int)
+        case convolution(ConvGeometry)
+    }
+
+    /// The kernel for a constant, non-grouped filter of shape [N][taps·channels]
+    /// (OHWI convolution filter or FC weights), or nil when the reference
+    /// kernel should run (non-constant filter, oversized offset table).
+    static func make(ctx: PrepareContext, source: Source, m: Int, n: Int, taps: Int, channels: Int,
+                     quantization q: ConvolutionQuantization, signed: Bool) throws -> GEMMConvolutionQuantized? {
+        let filter = try ctx.input(1)
+        let (k, kOverflow) = taps.multipliedReportingOverflow(by: channels)
+        guard !kOverflow, let weights = filter.constant, filter.elementCount == n * k else { return nil }
+        if case .convolution = source {
+            let tiles = (m + FloatGEMM.mr - 1) / FloatGEMM.mr
+            let (a, o1) = tiles.multipliedReportingOverflow(by: FloatGEMM.mr)
+            let (entries, o2) = a.multipliedReportingOverflow(by: taps)
+            guard !o1, !o2, entries <= maximumTapOffsets else { return nil }
+        }
+        let wide = n > FloatVector.scalarCount
+        let fOff = q.filterOffset
+        let key = "packed-gemm-q\(signed ? "i8" : "u8")-nr\(FloatGEMM.panelWidth(wide: wide))-w\(ctx.node.inputs[1])-o\(fOff)-\(n)x\(k)"
+        let filterValues = QuantizedFilterValues(weights: weights, count: n * k, signed: signed, offset: fOff)
+        let packed = ctx.graph.model.sharedConstants.value(for: key) {
+            PackedFloatWeights(n: n, k: k, wide: wide, weight: { row, kk in Float(filterValues[row * k + kk]) }, bias: nil)
+        }
+        // Largest |x + inputOffset| over the element type's range, and |w + filterOffset| over the filter.
+        let elementRange: (Int32, Int32) = signed ? (-128, 127) : (0, 255)
+        let maxInput = max(abs(elementRange.0 &+ q.inputOffset), abs(elementRange.1 &+ q.inputOffset))
+        var maxWeight: Int32 = 0
+        for i in 0..<n * k { maxWeight = max(maxWeight, abs(filterValues[i])) }
+        let product = Int(maxInput) * Int(maxWeight)
+        let chunk = product == 0 ? max(k, 1) : max(1, min(max(k, 1), (1 << 22) / product))
+        return GEMMConvolutionQuantized(
+            ctx: ctx, source: source, m: m, n: n, taps: taps, channels: channels, chunk: chunk,
+            packed: packed, q: q, signed: signed)
+    }
+
+    private init(ctx: PrepareContext, source: Source, m: Int, n: Int, taps: Int, channels: Int, chunk: Int,
+                 packed: PackedFloatWeights, q: ConvolutionQuantization, signed: Bool) {
+        self.signed = signed
+        self.m = m
+        self.n = n
+        self.taps = taps
+        self.channels = channels
+        k = taps * channels
+        self.chunk = chunk
+        self.packed = packed
+        requantization = ChannelRequantization(q)
+        inputOffset = q.inputOffset
+        operands = FilteredOperands(ctx)
+        let mr = FloatGEMM.mr
+        microTiles = (m + mr - 1) / mr
+        rowBlocks = (microTiles + Self.microTilesPerBlock - 1) / Self.microTilesPerBlock
+        let panelBytes = max(k * packed.nr * MemoryLayout<Float>.size, 1)
+        panelsPerGroup = max(1, min(packed.panelCount, (512 << 10) / panelBytes))
+        panelGroups = (packed.panelCount + panelsPerGroup - 1) / panelsPerGroup
+        switch source {
+        case let .rows(stride):
+            rowStride = stride
+            tapOffsets = nil
+        case let .convolution(g):
+            rowStride = 0
+            let offsets = UnsafeMutablePointer<Int>.allocate(capacity: max(microTiles * mr * taps, 1))
+            for tile in 0..<microTiles {
+                for r in 0..<mr {
+                    // Rows past M repeat the tile's first pixel (computed, never stored).
+                    let p = tile * mr + r < m ? tile * mr + r : tile * mr
+                    let ox = p % g.outputWidth, rest = p / g.outputWidth
+                    let oy = rest % g.outputHeight, b = rest / g.outputHeight
+                    for ky in 0..<g.filterHeight {
+                        let iy = oy * g.strideHeight - g.padTop + ky * g.dilationHeight
+                        for kx in 0..<g.filterWidth {
+                            let ix = ox * g.strideWidth - g.padLeft + kx * g.dilationWidth
+                            let inside = iy >= 0 && iy < g.inputHeight && ix >= 0 && ix < g.inputWidth
+                            offsets[(tile * mr + r) * taps + ky * g.filterWidth + kx] =
+                                inside ? ((b * g.inputHeight + iy) * g.inputWidth + ix) * channels : -1
+                        }
+                    }
+                }
+            }
+            tapOffsets = offsets
+        }
+    }
+
+    deinit { tapOffsets?.deallocate() }
+
+    var tileCount: Int { m == 0 ? 0 : rowBlocks * panelGroups }
+    var cost: Int { m * n * k }
+
+    /// Per worker: the gathered A block (mr × K floats), the float tile and
+    /// the int32 tile (mr × nr each), mr row pointers, nr zero biases.
+    private var aBlockBytes: Int { (FloatGEMM.mr * k * MemoryLayout<Float>.size + 63) & ~63 }
+    private var tileBytes: Int { FloatGEMM.mr * FloatGEMM.maxPanelWidth * 4 }
+    var scratchBytesPerWorker: Int {
+        aBlockBytes + 2 * tileBytes + FloatGEMM.mr * MemoryLayout<UnsafePointer<Float>>.size + FloatGEMM.maxPanelWidth * 4
+    }
+
+    func bind(_ memory: TensorMemory) {
+        input = UnsafeRawPointer(memory.raw(operands.input))
+        bias = operands.bias.map { UnsafePointer(memory.pointer($0, as: Int32.self)) }
+        output = memory.raw(operands.output)
+        scratch = memory.scratch
+    }
+
+    func run(tiles: Range<Int>, worker: Int) {
+        switch (signed, packed.wide) {
+        case (true, true): compute(tiles, worker: worker, Int8.self, WidePanel.self)
+        case (true, false): compute(tiles, worker: worker, Int8.self, NarrowPanel.self)
+        case (false, true): compute(tiles, worker: worker, UInt8.self, WidePanel.self)
+        case (false, false): compute(tiles, worker: worker, UInt8.self, NarrowPanel.self)
+        }
+    }
+
+    private func compute<E: QuantizedElement, Shape: GEMMPanelShape>(
+        _ tiles: Range<Int>, worker: Int, _: E.Type, _ shape: Shape.Type
+    ) {
+        let mr = FloatGEMM.mr, nr = FloatGEMM.panelWidth(wide: Shape.wide)
+        let base = scratch.unsafelyUnwrapped + worker &* scratchBytesPerWorker
+        let aBlock = base.assumingMemoryBound(to: Float.self)
+        let aBytes = aBlockBytes, tBytes = tileBytes
+        let floatTile = (base + aBytes).assumingMemoryBound(to: Float.self)
+        let intTile = (base + (aBytes + tBytes)).assumingMemoryBound(to: Int32.self)
+        let pointerOffset = aBytes + 2 * tBytes
+        let rowPointers = (base + pointerOffset).assumingMemoryBound(to: UnsafePointer<Float>.self)
+        let zeroBias = (base + (pointerOffset + mr * MemoryLayout<UnsafePointer<Float>>.size)).assumingMemoryBound(to: Float.self)
+        for j in 0..<nr { zeroBias[j] = 0 }
+        let input = UnsafePointer<E>(OpaquePointer(self.input.unsafelyUnwrapped))
+        let output = UnsafeMutablePointer<E>(OpaquePointer(self.output.unsafelyUnwrapped))
+        let bias = self.bias
+        let inOff = inputOffset
+        let m = self.m, n = self.n, k = self.k, chunk = self.chunk, taps = self.taps, channels = self.channels
+        let noClampLow = FloatVector(repeating: -.infinity), noClampHigh = FloatVector(repeating: .infinity)
+        for tile in tiles {
+            let group = tile / rowBlocks, block = tile % rowBlocks
+            let panelStart = group &* panelsPerGroup
+            let panelEnd = min(panelStart &+ panelsPerGroup, packed.panelCount)
+            let tileStart = block &* Self.microTilesPerBlock
+            let tileEnd = min(tileStart &+ Self.microTilesPerBlock, microTiles)
+            for microTile in tileStart..<tileEnd {
+                let row = microTile &* mr
+                let rows = min(mr, m &- row)
+                // Gather the tile's A rows as floats (x + inputOffset).
+                for r in 0..<mr {
+                    let dst = aBlock + r &* k
+                    if let tapOffsets {
+                        let offsets = tapOffsets + (microTile &* mr &+ r) &* taps
+                        for t in 0..<taps {
+                            let d = dst + t &* channels
+                            let offset = offsets[t]
+                            if offset < 0 {
+                                for c in 0..<channels { d[c] = 0 }
+                            } else {
+                                let src = input + offset
+                                for c in 0..<channels { d[c] = Float(Int32(truncatingIfNeeded: src[c]) &+ inOff) }
+                            }
+                        }
+                    } else {
+                        let src = input + (r < rows ? row &+ r : row) &* rowStride
+                        for c in 0..<k { dst[c] = Float(Int32(truncatingIfNeeded: src[c]) &+ inOff) }
+                    }
+                }
+                for panel in panelStart..<panelEnd {
+                    let b = packed.panel(panel)
+                    let column = panel &* nr
+                    let columns = min(nr, n &- column)
+                    var k0 = 0
+                    while k0 < k {
+                        let length = min(chunk, k &- k0)
+                        for r in 0..<mr { rowPointers[r] = UnsafePointer(aBlock + (r &* k &+ k0)) }
+                        if rows == 1 {
+                            FloatGEMM.microKernel1(shape, taps: 1, channels: length, a: UnsafePointer(rowPointers), b: b + k0 &* nr,
+                                                   bias: zeroBias, c: floatTile, lo: noClampLow, hi: noClampHigh)
+                        } else {
+                            FloatGEMM.microKernel(shape, taps: 1, channels: length, a: UnsafePointer(rowPointers), b: b + k0 &* nr,
+                                                  bias: zeroBias, c: floatTile, ldc: nr, lo: noClampLow, hi: noClampHigh)
+                        }
+                        let count = (rows == 1 ? 1 : mr) &* nr
+                        if k0 == 0 {
+                            for i in 0..<count { intTile[i] = Self.exactInteger(floatTile[i]) }
+                        } else {
+                            for i in 0..<count { intTile[i] &+= Self.exactInteger(floatTile[i]) }
+                        }
+                        k0 &+= length
+                    }
+                    for r in 0..<rows {
+                        requantization.apply(intTile + r &* nr, bias: bias, channel: column, count: columns,
+                                             into: output + ((row &+ r) &* n &+ column))
+                    }
+                }
+            }
+        }
+    }
+
+    /// An integer-valued float with |v| ≤ 2^22 as Int32: adding 1.5·2^23
+    /// puts v in the mantissa of a float in [2^23, 2^24), where the spacing
+    /// is exactly 1 (no branches, vectorisable; `Int32(Float)` traps).
+    @inline(__always)
+    static func exactInteger(_ v: Float) -> Int32 {
+        Int32(bitPattern: (v + 12_582_912).bitPattern) &- 0x4B40_0000
+    }
+}
+
+/// Reads element i of a constant int8/uint8 filter as Int32 plus the filter
+/// offset (prepare time only).
+struct QuantizedFilterValues {
+    let weights: UnsafeRawPointer
+    let count: Int
+    let signed: Bool
+    let offset: Int32
+
+    subscript(i: Int) -> Int32 {
+        let raw = weights.load(fromByteOffset: i, as: UInt8.self)
+        return (signed ? Int32(Int8(bitPattern: raw)) : Int32(raw)) &+ offset
+    }
+}
