@@ -352,6 +352,8 @@ enum FlatBufferBuilder {
         case table([(Int, Value)])
         case tables([Node])
         case int32s([Int32])
+        case floats([Float])
+        case int64s([Int64])
         case bytes([UInt8])
         case string(String)
     }
@@ -418,6 +420,18 @@ enum FlatBufferBuilder {
             return vector
         case let .int32s(values):
             align(&out, 4)
+            let vector = out.count
+            append(&out, UInt32(values.count))
+            for v in values { append(&out, v) }
+            return vector
+        case let .floats(values):
+            align(&out, 4)
+            let vector = out.count
+            append(&out, UInt32(values.count))
+            for v in values { append(&out, v.bitPattern) }
+            return vector
+        case let .int64s(values):
+            align(&out, 8, offset: 4)  // elements 8-byte aligned
             let vector = out.count
             append(&out, UInt32(values.count))
             for v in values { append(&out, v) }

@@ -29,6 +29,7 @@ final class Pool2DQuantizedKernel: Kernel {
     let inputIndex: Int, outputIndex: Int
     var input: UnsafeRawPointer!
     var output: UnsafeMutableRawPointer!
+    var scratch: UnsafeMutableRawPointer!
 
     init<T: QuantizedElement>(_ type: T.Type, ctx: PrepareContext, _ p: Pool2D.Parameters, _ range: (min: Int32, max: Int32)) {
         signed = T.self == Int8.self
@@ -44,6 +45,7 @@ final class Pool2DQuantizedKernel: Kernel {
     func bind(_ memory: TensorMemory) {
         input = UnsafeRawPointer(memory.raw(inputIndex))
         output = memory.raw(outputIndex)
+        scratch = memory.scratch
     }
 
     /// Class methods reached through the `Kernel` protocol are not
@@ -53,12 +55,19 @@ final class Pool2DQuantizedKernel: Kernel {
         if signed { compute(tiles: tiles, worker: worker, Int8.self) } else { compute(tiles: tiles, worker: worker, UInt8.self) }
     }
 
+    /// Per worker: one int32 sum per channel (average pooling).
+    var scratchBytesPerWorker: Int { p.kind == .max ? 0 : max(p.channels, 1) * 4 }
+
+    /// The window loops run channel-innermost over contiguous NHWC rows, so
+    /// the optimiser vectorises them (byte max, widened int32 sums).
     private func compute<E: QuantizedElement>(tiles: Range<Int>, worker: Int, _: E.Type) {
         let input = UnsafePointer<E>(OpaquePointer(self.input!))
         let output = UnsafeMutablePointer<E>(OpaquePointer(self.output!))
         let g = p.geometry, c = p.channels
         let lo = low, hi = high
+        let low = E(truncatingIfNeeded: lo), high = E(truncatingIfNeeded: hi)
         let isMax = p.kind == .max
+        let sums = isMax ? nil : (scratch.unsafelyUnwrapped + worker &* scratchBytesPerWorker).assumingMemoryBound(to: Int32.self)
         for tile in tiles {
             let b = tile / g.outputHeight, oy = tile % g.outputHeight
             let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
@@ -69,21 +78,33 @@ final class Pool2DQuantizedKernel: Kernel {
                 let x0 = ox &* g.strideWidth &- g.padLeft
                 let xStart = max(x0, 0), xEnd = max(min(x0 &+ g.filterWidth, g.inputWidth), xStart)
                 let count = Int32(truncatingIfNeeded: (yEnd &- yStart) &* (xEnd &- xStart))
-                for ch in 0..<c {
-                    var acc: Int32 = isMax ? Int32(E.min) : 0
+                if let sums {
+                    for ch in 0..<c { sums[ch] = 0 }
                     for iy in yStart..<yEnd {
                         for ix in xStart..<xEnd {
-                            let v = Int32(truncatingIfNeeded: inputBatch[(iy &* g.inputWidth &+ ix) &* c &+ ch])
-                            if isMax { acc = max(acc, v) } else { acc &+= v }
+                            let src = inputBatch + (iy &* g.inputWidth &+ ix) &* c
+                            for ch in 0..<c { sums[ch] &+= Int32(truncatingIfNeeded: src[ch]) }
                         }
                     }
-                    if !isMax {
-                        // TFLite rejects an empty window at run time; we output the zero sum.
-                        if count > 0 {
-                            acc = acc > 0 ? (acc &+ count / 2) / count : (acc &- count / 2) / count
+                    // TFLite rejects an empty window at run time; we output the zero sum.
+                    let divisor = max(count, 1), half = count / 2
+                    for ch in 0..<c {
+                        let acc = sums[ch]
+                        let v = acc > 0 ? (acc &+ half) / divisor : (acc &- half) / divisor
+                        out[ch] = E(truncatingIfNeeded: min(max(v, lo), hi))
+                    }
+                } else if count == 0 {
+                    for ch in 0..<c { out[ch] = E(truncatingIfNeeded: min(max(Int32(truncatingIfNeeded: E.min), lo), hi)) }
+                } else {
+                    let first = inputBatch + (yStart &* g.inputWidth &+ xStart) &* c
+                    for ch in 0..<c { out[ch] = first[ch] }
+                    for iy in yStart..<yEnd {
+                        for ix in xStart..<xEnd {
+                            let src = inputBatch + (iy &* g.inputWidth &+ ix) &* c
+                            for ch in 0..<c { out[ch] = max(out[ch], src[ch]) }
                         }
                     }
-                    out[ch] = E(truncatingIfNeeded: min(max(acc, lo), hi))
+                    for ch in 0..<c { out[ch] = min(max(out[ch], low), high) }
                 }
                 out += c
             }

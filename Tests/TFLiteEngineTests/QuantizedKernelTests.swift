@@ -1,0 +1,253 @@
+import Foundation
+import XCTest
+@testable import TFLiteEngine
+
+/// The fast quantized kernels against the reference integer kernels on
+/// randomized single-op int8 / uint8 models: bit-identical outputs (every
+/// shape, stride, padding, activation, zero point, per-channel scale), and
+/// bit-identical again when the fast kernel's tiles run one at a time in
+/// reverse order (what a parallel backend relies on).
+final class QuantizedKernelTests: XCTestCase {
+    func testConvolutionMatchesReferenceBitExact() throws {
+        var rng = TestRandom(seed: 11)
+        for i in 0..<60 {
+            let pointwise = i % 4 == 0
+            let kh = pointwise ? 1 : rng.int(1...4), kw = pointwise ? 1 : rng.int(1...4)
+            let stride = pointwise ? (1, 1) : (rng.int(1...2), rng.int(1...2))
+            let dilation = pointwise || rng.int(0...3) > 0 ? (1, 1) : (2, 2)
+            let padding = rng.int(0...1)
+            let h = rng.int(((kh - 1) * dilation.0 + 1)...11), w = rng.int(((kw - 1) * dilation.1 + 1)...11)
+            // Channel counts include K past the exact-float chunk (long accumulations).
+            let cin = [1, 3, 8, 17, 40, 150, 600][rng.int(0...6)]
+            let cout = [1, 7, 16, 33, 70][rng.int(0...4)]
+            let signed = i % 7 != 6
+            let activation = Int8(rng.int(0...3))
+            let spec = QuantizedModelSpec.weighted(
+                op: 3, optionsType: 1, input: [rng.int(1...2), h, w, cin], filter: [cout, kh, kw, cin],
+                channelAxis: 0, perChannel: signed && i % 3 != 1, signed: signed, hasBias: i % 5 != 4,
+                options: [(4, .i8(Int8(padding))), (6, .i32(Int32(stride.1))), (8, .i32(Int32(stride.0))),
+                          (10, .i8(activation)), (12, .i32(Int32(dilation.1))), (14, .i32(Int32(dilation.0)))],
+                rng: &rng)
+            try compare(spec, name: "conv #\(i) \(h)×\(w)×\(cin) f \(cout)×\(kh)×\(kw) s \(stride) d \(dilation) pad \(padding) act \(activation) \(signed ? "int8" : "uint8")",
+                        expectFast: GEMMConvolutionQuantized.self) { ctx in
+                let input = try ctx.input(0)
+                let g = try ConvGeometry(
+                    ctx: ctx, inputShape: input.shape, filterHeight: kh, filterWidth: kw,
+                    strideHeight: stride.0, strideWidth: stride.1, dilationHeight: dilation.0, dilationWidth: dilation.1,
+                    padding: Padding(rawValue: Int8(padding))!)
+                let p = Conv2D.Parameters(geometry: g, inputChannels: cin, outputChannels: cout, filterChannels: cin,
+                                          activation: FusedActivation(rawValue: activation)!)
+                let q = try ConvolutionQuantization(
+                    ctx: ctx, input: input, filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
+                    channelAxis: 0, channels: cout, activation: p.activation)
+                return signed ? Conv2DQuantizedKernel(Int8.self, ctx: ctx, p, q) : Conv2DQuantizedKernel(UInt8.self, ctx: ctx, p, q)
+            }
+        }
+        requireMostlyInformative(60)
+    }
+
+    func testFullyConnectedMatchesReferenceBitExact() throws {
+        var rng = TestRandom(seed: 12)
+        for i in 0..<30 {
+            let batch = [1, 1, 2, 7][rng.int(0...3)]
+            let k = [1, 5, 64, 130, 1024, 1300][rng.int(0...5)]
+            let n = [1, 10, 16, 33, 100][rng.int(0...4)]
+            let signed = i % 5 != 4
+            let activation = Int8(rng.int(0...1))
+            let spec = QuantizedModelSpec.weighted(
+                op: 9, optionsType: 8, input: [batch, k], filter: [n, k], channelAxis: 0,
+                perChannel: signed && i % 2 == 0, signed: signed, hasBias: i % 4 != 3,
+                options: [(4, .i8(activation))], rng: &rng)
+            try compare(spec, name: "fc #\(i) \(batch)×\(k) → \(n) \(signed ? "int8" : "uint8")",
+                        expectFast: GEMMConvolutionQuantized.self) { ctx in
+                let p = FullyConnected.Parameters(batches: batch, inputDepth: k, outputDepth: n,
+                                                  activation: FusedActivation(rawValue: activation)!)
+                let q = try ConvolutionQuantization(
+                    ctx: ctx, input: ctx.input(0), filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
+                    channelAxis: 0, channels: n, activation: p.activation, perTensorUsesFloatProduct: true)
+                return signed ? FullyConnectedQuantizedKernel(Int8.self, ctx: ctx, p, q) : FullyConnectedQuantizedKernel(UInt8.self, ctx: ctx, p, q)
+            }
+        }
+        requireMostlyInformative(30)
+    }
+
+    /// Accumulators far beyond 2^24 (uint8, every product 255 · 255, K up to
+    /// 5,000): the exact-float chunking must hand over to int32 in time.
+    func testLargestAccumulationsStayExact() throws {
+        var rng = TestRandom(seed: 14)
+        for (i, k) in [300, 1300, 5000].enumerated() {
+            let spec = QuantizedModelSpec.weighted(
+                op: 9, optionsType: 8, input: [3, k], filter: [40, k], channelAxis: 0, perChannel: false, signed: false,
+                hasBias: i != 1, filterFill: 255, options: [(4, .i8(0))], rng: &rng)
+            try compare(spec, name: "saturating fc \(k)", expectFast: GEMMConvolutionQuantized.self, inputFill: 255) { ctx in
+                let p = FullyConnected.Parameters(batches: 3, inputDepth: k, outputDepth: 40, activation: .none)
+                let q = try ConvolutionQuantization(
+                    ctx: ctx, input: ctx.input(0), filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
+                    channelAxis: 0, channels: 40, activation: .none, perTensorUsesFloatProduct: true)
+                return FullyConnectedQuantizedKernel(UInt8.self, ctx: ctx, p, q)
+            }
+        }
+    }
+
+    func testRequantizationMatchesFixedPoint() {
+        var rng = TestRandom(seed: 13)
+        for _ in 0..<20_000 {
+            let x = Int32(truncatingIfNeeded: rng.next())
+            let multiplier = Int32(1 << 30) + Int32(truncatingIfNeeded: rng.next() % (1 << 30))
+            let shift = rng.int(-31...8)
+            let special: [Int32] = [.min, .max, 0, -1, 1]
+            for value in [x, x >> rng.int(0...31)] + (rng.int(0...50) == 0 ? special : []) {
+                let expected = FixedPoint.multiplyByQuantizedMultiplier(value, multiplier, shift)
+                let actual = ChannelRequantization.scale(value, multiplier, Int32(max(shift, 0)), Int32(max(-shift, 0)))
+                XCTAssertEqual(actual, expected, "x \(value) m \(multiplier) shift \(shift)")
+            }
+        }
+        XCTAssertEqual(ChannelRequantization.scale(.min, .min, 0, 0), .max)
+    }
+
+    // MARK: Harness
+
+    /// Prepares `spec`'s single op, runs the chosen (fast) kernel and the
+    /// reference kernel on the same random input, and requires identical bytes.
+    func compare(_ spec: QuantizedModelSpec, name: String, expectFast: AnyClass, inputFill: UInt8? = nil,
+                 reference: (PrepareContext) throws -> Kernel) throws {
+        let model = try Model(data: spec.data)
+        let graph = try PreparedGraph(model: model)
+        try graph.prepare()
+        guard let step = graph.steps.first, graph.steps.count == 1 else { return XCTFail("\(name): expected one step") }
+        let fast = step.kernel
+        XCTAssertEqual(String(describing: type(of: fast)), String(describing: expectFast), "\(name): chose the wrong kernel")
+        let ctx = PrepareContext(node: step.node, graph: graph)
+        let slow = try reference(ctx)
+
+        let tensors = graph.tensors
+        let outputIndex = step.node.outputs[0]
+        let outputBytes = tensors[outputIndex].byteCount
+        var buffers: [UnsafeMutableRawPointer] = []
+        defer { buffers.forEach { $0.deallocate() } }
+        func allocate(_ bytes: Int, fill: UInt8) -> UnsafeMutableRawPointer {
+            let p = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 64), alignment: 64)
+            p.initializeMemory(as: UInt8.self, repeating: fill, count: max(bytes, 64))
+            buffers.append(p)
+            return p
+        }
+        let addresses = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: tensors.count)
+        defer { addresses.deallocate() }
+        for t in tensors.indices {
+            addresses[t] = tensors[t].constant.map { UnsafeMutableRawPointer(mutating: $0) } ?? allocate(tensors[t].byteCount, fill: 0xA5)
+        }
+        let input = addresses[step.node.inputs[0]].assumingMemoryBound(to: UInt8.self)
+        var rng = TestRandom(seed: name.utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 })
+        for i in 0..<tensors[step.node.inputs[0]].byteCount { input[i] = inputFill ?? UInt8(truncatingIfNeeded: rng.next()) }
+
+        func run(_ kernel: Kernel, tilesReversed: Bool) -> [UInt8] {
+            let out = allocate(outputBytes, fill: 0x5A)
+            addresses[outputIndex] = out
+            let scratch = allocate(kernel.scratchBytesPerWorker * 2, fill: 0xFF)
+            kernel.bind(TensorMemory(addresses: addresses, tensorCount: tensors.count, scratch: scratch))
+            if tilesReversed {
+                for t in (0..<kernel.tileCount).reversed() { kernel.run(tiles: t..<(t + 1), worker: t % 2) }
+            } else {
+                kernel.run(tiles: 0..<kernel.tileCount, worker: 0)
+            }
+            return Array(UnsafeRawBufferPointer(start: out, count: outputBytes))
+        }
+        let expected = run(slow, tilesReversed: false)
+        let actual = run(fast, tilesReversed: false)
+        let tiled = run(fast, tilesReversed: true)
+        if let i = expected.indices.first(where: { expected[$0] != actual[$0] }) {
+            XCTFail("\(name): fast differs from reference at byte \(i) (\(actual[i]) vs \(expected[i])), \(zip(expected, actual).filter { $0 != $1 }.count) of \(expected.count) differ")
+        }
+        XCTAssertEqual(actual, tiled, "\(name): tiles run one by one differ")
+        if Set(expected).count > min(2, expected.count / 2) { informativeCases += 1 }
+    }
+
+    /// Cases whose output takes more than two values (or half as many as it has:
+    /// a fully saturated output would hide arithmetic errors); most cases must be informative.
+    private var informativeCases = 0
+
+    override func tearDown() {
+        informativeCases = 0
+        super.tearDown()
+    }
+
+    private func requireMostlyInformative(_ cases: Int, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertGreaterThanOrEqual(informativeCases * 4, cases * 3, "only \(informativeCases) of \(cases) cases had informative outputs", file: file, line: line)
+    }
+}
+
+/// A one-operator quantized model (int8 or uint8 activations, constant
+/// quantized filter, int32 bias), serialised as a TFLite FlatBuffer.
+struct QuantizedModelSpec {
+    let data: Data
+
+    /// input (runtime) + constant filter/weights + optional constant bias → output.
+    /// `channelAxis` is the filter dimension of the output channels (0 for
+    /// CONV_2D / FULLY_CONNECTED, 3 for DEPTHWISE_CONV_2D).
+    static func weighted(op: Int32, optionsType: UInt8, input: [Int], filter: [Int], channelAxis: Int,
+                         perChannel: Bool, signed: Bool, hasBias: Bool, filterFill: UInt8? = nil,
+                         options: [(Int, FlatBufferBuilder.Value)], rng: inout TestRandom) -> QuantizedModelSpec {
+        typealias FB = FlatBufferBuilder.Node
+        let type: Int8 = signed ? 9 : 3  // INT8 = 9, UINT8 = 3
+        let channels = filter[channelAxis]
+        let inputScale = Float(rng.int(1...100)) / 2000
+        let inputZero = signed ? rng.int(-128...127) : (filterFill == nil ? rng.int(0...255) : 0)
+        let filterScales = (0..<(perChannel ? channels : 1)).map { _ in Float(rng.int(1...100)) / 5000 }
+        let filterZero = signed ? 0 : (filterFill == nil ? rng.int(0...255) : 0)
+        let filterValues: [UInt8] = (0..<filter.reduce(1, *)).map { _ in
+            if let filterFill { return filterFill }
+            return signed ? UInt8(bitPattern: Int8(rng.int(-127...127))) : UInt8(rng.int(0...255))
+        }
+        // An output scale that keeps typical accumulations inside the range.
+        let k = filter.reduce(1, *) / channels
+        let outputScale = filterFill == nil
+            ? inputScale * (filterScales.max() ?? 1) * Float(rng.int(20...100)) * Float(max(k, 1)).squareRoot()
+            : inputScale * filterScales[0] * Float(k) * 65025 / Float(rng.int(50...120))
+        let outputZero = signed ? rng.int(-20...20) : (filterFill == nil ? rng.int(100...150) : 0)
+
+        func quantization(_ scales: [Float], _ zeros: [Int], axis: Int = 0) -> FB {
+            .table([(8, .offset(.floats(scales))), (10, .offset(.int64s(zeros.map(Int64.init)))), (16, .i32(Int32(axis)))])
+        }
+        var tensors: [FB] = []
+        var buffers: [FB] = [.table([])]
+        func tensor(_ shape: [Int], _ type: Int8, _ q: FB, data: [UInt8]?) -> Int32 {
+            var buffer: UInt32 = 0
+            if let data {
+                buffer = UInt32(buffers.count)
+                buffers.append(.table([(4, .offset(.bytes(data)))]))
+            }
+            tensors.append(.table([
+                (4, .offset(.int32s(shape.map(Int32.init)))), (6, .i8(type)), (8, .u32(buffer)),
+                (10, .offset(.string("t\(tensors.count)"))), (12, .offset(q)),
+            ]))
+            return Int32(tensors.count - 1)
+        }
+        let inputIndex = tensor(input, type, quantization([inputScale], [inputZero]), data: nil)
+        let filterIndex = tensor(filter, type, quantization(filterScales, Array(repeating: filterZero, count: filterScales.count), axis: channelAxis),
+                                 data: filterValues)
+        var opInputs = [inputIndex, filterIndex]
+        if hasBias {
+            let biasValues = (0..<channels).map { _ in Int32(rng.int(-30000...30000)) }
+            let biasBytes = biasValues.flatMap { v in withUnsafeBytes(of: v.littleEndian) { Array($0) } }
+            let biasScales = filterScales.map { $0 * inputScale }
+            opInputs.append(tensor([channels], 2, quantization(biasScales, Array(repeating: 0, count: biasScales.count)), data: biasBytes))
+        }
+        let outputIndex = tensor([], type, quantization([outputScale], [outputZero]), data: nil)
+        let operatorTable: FB = .table([
+            (4, .u32(0)), (6, .offset(.int32s(opInputs))), (8, .offset(.int32s([outputIndex]))),
+            (10, .u8(optionsType)), (12, .offset(.table(options))),
+        ])
+        let subgraph: FB = .table([
+            (4, .offset(.tables(tensors))), (6, .offset(.int32s([inputIndex]))), (8, .offset(.int32s([outputIndex]))),
+            (10, .offset(.tables([operatorTable]))), (12, .offset(.string("main"))),
+        ])
+        let model: FB = .table([
+            (4, .u32(3)),
+            (6, .offset(.tables([.table([(4, .i8(Int8(clamping: op))), (8, .i32(1)), (10, .i32(op))])]))),
+            (8, .offset(.tables([subgraph]))),
+            (10, .offset(.string("QuantizedKernelTests"))),
+            (12, .offset(.tables(buffers))),
+        ])
+        return QuantizedModelSpec(data: Data(FlatBufferBuilder.serialize(model, identifier: "TFL3")))
+    }
+}
