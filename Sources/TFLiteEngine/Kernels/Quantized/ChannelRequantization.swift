@@ -72,9 +72,10 @@ final class ChannelRequantization: @unchecked Sendable {
     static func scale(_ x: Int32, _ multiplier: Int32, _ left: Int32, _ right: Int32) -> Int32 {
         let a = x &<< left
         let ab = Int64(a) &* Int64(multiplier)
-        let nudged = ab &+ (ab >= 0 ? 1 << 30 : 1 &- (1 << 30))
-        // C++ division by 2^31 truncates toward zero.
-        let high = Int32(truncatingIfNeeded: (nudged &+ (nudged < 0 ? (1 << 31) &- 1 : 0)) &>> 31)
+        // gemmlowp adds a nudge of 2^30 (1 − 2^30 when ab < 0) and divides by
+        // 2^31 truncating toward zero; for ab < 0 that is
+        // (ab + 1 − 2^30 + 2^31 − 1) >> 31, so both signs are (ab + 2^30) >> 31.
+        let high = Int32(truncatingIfNeeded: (ab &+ (1 << 30)) &>> 31)
         let doubled = (a == multiplier && a == .min) ? Int32.max : high
         let mask = (1 &<< right) &- 1
         let remainder = doubled & mask
