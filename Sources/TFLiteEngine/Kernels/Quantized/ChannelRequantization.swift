@@ -81,15 +81,17 @@ final class ChannelRequantization: @unchecked Sendable {
     }
 
     /// Requantizes a block of `rows` × `width` accumulators (row stride
-    /// `width`) for channels `channel..<channel+width`, with the folded
-    /// constant biases (or none), into `output` (row stride `outputStride`).
-    /// `width` is a compile-time constant at the call sites, so the loop runs
-    /// without remainders; the tables must be padded to it (`paddedTo`).
+    /// `width`: one GEMM panel, `FloatGEMM.panelWidth(wide: Shape.wide)`)
+    /// for channels `channel..<channel+width`, with the folded constant biases
+    /// (or none), into `output` (row stride `outputStride`). The width is a
+    /// compile-time constant of each specialisation, so the loops run without
+    /// remainders; the tables must be padded to it (`paddedTo`).
     @inline(__always)
-    func applyBlock<E: QuantizedElement>(
-        _ acc: UnsafePointer<Int32>, rows: Int, width: Int, channel: Int,
+    func applyBlock<E: QuantizedElement, Shape: GEMMPanelShape>(
+        _ acc: UnsafePointer<Int32>, rows: Int, panel: Shape.Type, channel: Int,
         into output: UnsafeMutablePointer<E>, outputStride: Int
     ) {
+        let width = FloatGEMM.panelWidth(wide: Shape.wide)
         let m = UnsafePointer(multipliers + channel), ls = UnsafePointer(leftShifts + channel)
         let rs = UnsafePointer(rightShifts + channel)
         let zp = outputOffset, lo = activationMin, hi = activationMax

@@ -257,9 +257,9 @@ final class GEMMConvolutionQuantized: Kernel {
                             requantization.apply(intTile + r &* nr, bias: bias, channel: column, count: columns, into: c + r &* n)
                         }
                     } else if columns == nr {
-                        requantization.applyBlock(intTile, rows: rows, width: nr, channel: column, into: c, outputStride: n)
+                        requantization.applyBlock(intTile, rows: rows, panel: shape, channel: column, into: c, outputStride: n)
                     } else {
-                        requantization.applyBlock(intTile, rows: rows, width: nr, channel: column, into: staging, outputStride: nr)
+                        requantization.applyBlock(intTile, rows: rows, panel: shape, channel: column, into: staging, outputStride: nr)
                         for r in 0..<rows { (c + r &* n).update(from: staging + r &* nr, count: columns) }
                     }
                 }
