@@ -1,7 +1,9 @@
 /// Quantized DEPTHWISE_CONV_2D (int8 per-channel on dimension 3, uint8
 /// per-tensor), TFLite's reference arithmetic
 /// (`reference_integer_ops::DepthwiseConvPerChannel`, uint8
-/// `reference_ops::DepthwiseConv`).
+/// `reference_ops::DepthwiseConv`). Int8 with depth multiplier 1 and a
+/// constant filter runs `DepthwiseConv2DInt8Fast`; the loops below are the
+/// reference for it and serve every other case.
 enum DepthwiseConv2DInt8 {
     static func prepare(_ ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters) throws -> Kernel {
         let input = try ctx.input(0), filter = try ctx.input(1)
@@ -9,7 +11,12 @@ enum DepthwiseConv2DInt8 {
             ctx: ctx, input: input, filter: filter, bias: ctx.optionalInput(2), output: ctx.output(0),
             channelAxis: 3, channels: p.outputChannels, activation: p.activation)
         switch input.type {
-        case .int8: return DepthwiseConv2DQuantizedKernel(Int8.self, ctx: ctx, p, q)
+        case .int8:
+            if p.depthMultiplier == 1,
+               let constants = try DepthwiseInt8Constants.shared(ctx: ctx, p, inputOffset: q.inputOffset) {
+                return DepthwiseConv2DInt8Fast(ctx: ctx, p, q, constants: constants)
+            }
+            return DepthwiseConv2DQuantizedKernel(Int8.self, ctx: ctx, p, q)
         case .uint8: return DepthwiseConv2DQuantizedKernel(UInt8.self, ctx: ctx, p, q)
         default: throw ctx.error("input type \(input.type) is not supported")
         }

@@ -1,0 +1,183 @@
+/// The constants of a fast int8 depthwise convolution, computed once per
+/// model (`Model.sharedConstants`): the filter widened to Int32 and laid out
+/// [tap][channel], and the bias with the input offset folded in.
+///
+/// The reference sums `(x + inputOffset) · w` over the taps inside the
+/// input. In wrapping Int32 arithmetic (a ring, so any order gives the same
+/// bits) that equals `Σ x · w + inputOffset · Σ w` where a tap outside the
+/// input reads `x = zero point = −inputOffset` and so contributes nothing.
+/// The kernel therefore starts each pixel at `bias + inputOffset · Σ_taps w`
+/// and adds plain `x · w` products, padding taps reading a row of zero points.
+final class DepthwiseInt8Constants: @unchecked Sendable {
+    let taps: Int
+    let channels: Int
+    /// [taps][channels] filter values.
+    let weights: UnsafeMutablePointer<Int32>
+    /// [channels] `bias + inputOffset · Σ_taps w` (wrapping).
+    let foldedBias: UnsafeMutablePointer<Int32>
+
+    init(filter: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?, taps: Int, channels: Int, inputOffset: Int32) {
+        self.taps = taps
+        self.channels = channels
+        weights = .allocate(capacity: max(taps &* channels, 1))
+        foldedBias = .allocate(capacity: max(channels, 1))
+        for i in 0..<taps &* channels { weights[i] = Int32(filter[i]) }
+        for c in 0..<channels {
+            var sum: Int32 = 0
+            for t in 0..<taps { sum &+= weights[t &* channels &+ c] }
+            foldedBias[c] = (bias?[c] ?? 0) &+ inputOffset &* sum
+        }
+    }
+
+    deinit {
+        weights.deallocate()
+        foldedBias.deallocate()
+    }
+
+    /// The constants for the node being prepared, shared by every
+    /// interpreter of the model; nil when the filter or bias is not constant.
+    static func shared(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters, inputOffset: Int32) throws -> DepthwiseInt8Constants? {
+        let filter = try ctx.input(1)
+        let taps = p.geometry.filterHeight &* p.geometry.filterWidth, channels = p.outputChannels
+        guard let f = filter.constant, filter.elementCount == taps &* channels else { return nil }
+        var biasPointer: UnsafePointer<Int32>?
+        var biasKey = "none"
+        if let bias = ctx.optionalInput(2) {
+            guard let b = bias.constant else { return nil }
+            biasPointer = b.assumingMemoryBound(to: Int32.self)
+            biasKey = "\(ctx.node.inputs[2])"
+        }
+        let key = "depthwise-i8-w\(ctx.node.inputs[1])-b\(biasKey)-o\(inputOffset)-\(taps)x\(channels)"
+        return ctx.graph.model.sharedConstants.value(for: key) {
+            DepthwiseInt8Constants(filter: f.assumingMemoryBound(to: Int8.self), bias: biasPointer,
+                                   taps: taps, channels: channels, inputOffset: inputOffset)
+        }
+    }
+}
+
+/// Int8 DEPTHWISE_CONV_2D with depth multiplier 1 and constant filter (and
+/// bias), vectorised over channels; bit-identical to
+/// `DepthwiseConv2DQuantizedKernel` (see `DepthwiseInt8Constants` for why
+/// folding the input offset into the bias changes no bit).
+///
+/// Tiles are output rows. Every output pixel gathers one pointer per tap
+/// (taps outside the input point to a row of input zero points), then one
+/// loop over channels sums the products and requantizes
+/// (`ChannelRequantization.scale`): written as plain Int32 loops over memory
+/// so the optimiser vectorises them. 3×3 filters run a loop with the nine
+/// taps unrolled and the accumulator in registers; other sizes accumulate
+/// tap by tap in the worker's scratch.
+final class DepthwiseConv2DInt8Fast: Kernel {
+    let p: DepthwiseConv2D.Parameters
+    let operands: FilteredOperands
+    let constants: DepthwiseInt8Constants
+    let requantization: ChannelRequantization
+    /// `channels` copies of the input zero point, read by taps in the padding.
+    private let zeroPointRow: UnsafeMutablePointer<Int8>
+    var input: UnsafePointer<Int8>!
+    var output: UnsafeMutablePointer<Int8>!
+    var scratch: UnsafeMutableRawPointer!
+
+    init(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters, _ q: ConvolutionQuantization, constants: DepthwiseInt8Constants) {
+        self.p = p
+        operands = FilteredOperands(ctx)
+        self.constants = constants
+        requantization = ChannelRequantization(q)
+        let n = max(p.inputChannels, 1)
+        zeroPointRow = .allocate(capacity: n)
+        // inputOffset = −zero point, and the zero point is inside int8's range.
+        zeroPointRow.initialize(repeating: Int8(truncatingIfNeeded: 0 &- q.inputOffset), count: n)
+    }
+
+    deinit { zeroPointRow.deallocate() }
+
+    private var taps: Int { p.geometry.filterHeight &* p.geometry.filterWidth }
+    /// Tap pointers, then (general filter sizes) one accumulator per channel.
+    var scratchBytesPerWorker: Int { taps &* 8 &+ max(p.outputChannels, 1) &* 4 }
+    var tileCount: Int { p.geometry.outputRows }
+    var cost: Int { p.cost }
+
+    func bind(_ memory: TensorMemory) {
+        input = UnsafePointer(memory.pointer(operands.input, as: Int8.self))
+        output = memory.pointer(operands.output, as: Int8.self)
+        scratch = memory.scratch
+    }
+
+    func run(tiles: Range<Int>, worker: Int) {
+        let g = p.geometry, c = p.outputChannels
+        let base = scratch + worker &* scratchBytesPerWorker
+        let tapPointers = base.assumingMemoryBound(to: UnsafePointer<Int8>.self)
+        let acc = (base + taps &* 8).assumingMemoryBound(to: Int32.self)
+        let zero = UnsafePointer(zeroPointRow)
+        let is3x3 = g.filterHeight == 3 && g.filterWidth == 3
+        for tile in tiles {
+            let b = tile / g.outputHeight, oy = tile % g.outputHeight
+            let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
+            var out = output + tile &* g.outputWidth &* c
+            let iy0 = oy &* g.strideHeight &- g.padTop
+            for ox in 0..<g.outputWidth {
+                let ix0 = ox &* g.strideWidth &- g.padLeft
+                var t = 0
+                for ky in 0..<g.filterHeight {
+                    let iy = iy0 &+ ky &* g.dilationHeight
+                    let rowInside = iy >= 0 && iy < g.inputHeight
+                    for kx in 0..<g.filterWidth {
+                        let ix = ix0 &+ kx &* g.dilationWidth
+                        tapPointers[t] = rowInside && ix >= 0 && ix < g.inputWidth
+                            ? inputBatch + (iy &* g.inputWidth &+ ix) &* c : zero
+                        t &+= 1
+                    }
+                }
+                if is3x3 {
+                    pixel3x3(UnsafePointer(tapPointers), out)
+                } else {
+                    pixel(UnsafePointer(tapPointers), acc, out)
+                }
+                out += c
+            }
+        }
+    }
+
+    /// One output pixel of a 3×3 filter: the nine products and the output
+    /// stage in one loop over channels.
+    @inline(__always)
+    private func pixel3x3(_ x: UnsafePointer<UnsafePointer<Int8>>, _ out: UnsafeMutablePointer<Int8>) {
+        let c = p.outputChannels
+        let w = UnsafePointer(constants.weights), bias = UnsafePointer(constants.foldedBias)
+        let x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3], x4 = x[4], x5 = x[5], x6 = x[6], x7 = x[7], x8 = x[8]
+        let w0 = w, w1 = w + c, w2 = w + 2 &* c, w3 = w + 3 &* c, w4 = w + 4 &* c
+        let w5 = w + 5 &* c, w6 = w + 6 &* c, w7 = w + 7 &* c, w8 = w + 8 &* c
+        let rq = requantization
+        let m = UnsafePointer(rq.multipliers), ls = UnsafePointer(rq.leftShifts), rs = UnsafePointer(rq.rightShifts)
+        let zp = rq.outputOffset, lo = rq.activationMin, hi = rq.activationMax
+        for ch in 0..<c {
+            var a = bias[ch]
+            a &+= Int32(x0[ch]) &* w0[ch]
+            a &+= Int32(x1[ch]) &* w1[ch]
+            a &+= Int32(x2[ch]) &* w2[ch]
+            a &+= Int32(x3[ch]) &* w3[ch]
+            a &+= Int32(x4[ch]) &* w4[ch]
+            a &+= Int32(x5[ch]) &* w5[ch]
+            a &+= Int32(x6[ch]) &* w6[ch]
+            a &+= Int32(x7[ch]) &* w7[ch]
+            a &+= Int32(x8[ch]) &* w8[ch]
+            let v = ChannelRequantization.scale(a, m[ch], ls[ch], rs[ch]) &+ zp
+            out[ch] = Int8(truncatingIfNeeded: min(max(v, lo), hi))
+        }
+    }
+
+    /// One output pixel, any filter size: accumulates tap by tap in `acc`.
+    @inline(__always)
+    private func pixel(_ x: UnsafePointer<UnsafePointer<Int8>>, _ acc: UnsafeMutablePointer<Int32>, _ out: UnsafeMutablePointer<Int8>) {
+        let c = p.outputChannels
+        let bias = UnsafePointer(constants.foldedBias)
+        for ch in 0..<c { acc[ch] = bias[ch] }
+        var w = UnsafePointer(constants.weights)
+        for t in 0..<taps {
+            let xt = x[t]
+            for ch in 0..<c { acc[ch] &+= Int32(xt[ch]) &* w[ch] }
+            w += c
+        }
+        requantization.apply(UnsafePointer(acc), bias: nil, channel: 0, count: c, into: out)
+    }
+}

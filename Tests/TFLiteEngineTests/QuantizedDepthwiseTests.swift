@@ -1,0 +1,74 @@
+import XCTest
+@testable import TFLiteEngine
+
+/// The fast int8 depthwise kernel (`DepthwiseConv2DInt8Fast`) against the
+/// reference integer kernel on randomized single-op models: bit-identical
+/// bytes for odd channel counts, 3×3 and other filter sizes, strides,
+/// dilations, both paddings, every activation, with and without bias, per
+/// channel and per tensor scales, random zero points; and bit-identical
+/// again when its tiles run one at a time in reverse order.
+extension QuantizedKernelTests {
+    func testDepthwiseMatchesReferenceBitExact() throws {
+        var rng = TestRandom(seed: 21)
+        for i in 0..<70 {
+            let is3x3 = i % 3 != 2
+            let kh = is3x3 ? 3 : rng.int(1...5), kw = is3x3 ? 3 : rng.int(1...5)
+            let s = rng.int(1...2)
+            let stride = i % 5 == 4 ? (rng.int(1...3), rng.int(1...3)) : (s, s)
+            let dilation = rng.int(0...4) == 0 ? (rng.int(1...2), rng.int(1...3)) : (1, 1)
+            // Depth multipliers > 1 and uint8 stay on the reference kernel.
+            let multiplier = i % 10 == 9 ? rng.int(2...3) : 1
+            let signed = i % 12 != 11
+            let padding = rng.int(0...1)
+            let h = rng.int(((kh - 1) * dilation.0 + 1)...13), w = rng.int(((kw - 1) * dilation.1 + 1)...13)
+            let cin = [1, 3, 8, 16, 17, 32, 33, 48, 100][rng.int(0...8)]
+            let cout = cin * multiplier
+            let activation = Int8(rng.int(0...3))
+            let spec = QuantizedModelSpec.weighted(
+                op: 4, optionsType: 2, input: [rng.int(1...2), h, w, cin], filter: [1, kh, kw, cout],
+                channelAxis: 3, perChannel: signed && i % 4 != 1, signed: signed, hasBias: i % 5 != 3,
+                options: [(4, .i8(Int8(padding))), (6, .i32(Int32(stride.1))), (8, .i32(Int32(stride.0))),
+                          (10, .i32(Int32(multiplier))), (12, .i8(activation)),
+                          (14, .i32(Int32(dilation.1))), (16, .i32(Int32(dilation.0)))],
+                rng: &rng)
+            let fast = signed && multiplier == 1
+            try compare(spec, name: "depthwise #\(i) \(h)×\(w)×\(cin) k \(kh)×\(kw) m \(multiplier) s \(stride) d \(dilation) pad \(padding) act \(activation) \(signed ? "int8" : "uint8")",
+                        expectFast: fast ? DepthwiseConv2DInt8Fast.self : DepthwiseConv2DQuantizedKernel.self) { ctx in
+                let input = try ctx.input(0)
+                let g = try ConvGeometry(
+                    ctx: ctx, inputShape: input.shape, filterHeight: kh, filterWidth: kw,
+                    strideHeight: stride.0, strideWidth: stride.1, dilationHeight: dilation.0, dilationWidth: dilation.1,
+                    padding: Padding(rawValue: Int8(padding))!)
+                let p = DepthwiseConv2D.Parameters(geometry: g, inputChannels: cin, outputChannels: cout,
+                                                   depthMultiplier: multiplier, activation: FusedActivation(rawValue: activation)!)
+                let q = try ConvolutionQuantization(
+                    ctx: ctx, input: input, filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
+                    channelAxis: 3, channels: cout, activation: p.activation)
+                return signed ? DepthwiseConv2DQuantizedKernel(Int8.self, ctx: ctx, p, q) : DepthwiseConv2DQuantizedKernel(UInt8.self, ctx: ctx, p, q)
+            }
+        }
+    }
+
+    /// Extreme values: every input and weight at −128 / −127 (largest products)
+    /// and input zero points at both ends of int8, so the folded bias
+    /// (`bias + inputOffset · Σw`) and the padding taps are exercised at their limits.
+    func testDepthwiseExtremeValuesMatchReferenceBitExact() throws {
+        var rng = TestRandom(seed: 22)
+        for (i, fill) in [UInt8(0x80), 0x7F, 0x81].enumerated() {
+            let spec = QuantizedModelSpec.weighted(
+                op: 4, optionsType: 2, input: [1, 6, 7, 19], filter: [1, 3, 3, 19], channelAxis: 3,
+                perChannel: true, signed: true, hasBias: i != 1, filterFill: fill,
+                options: [(4, .i8(0)), (6, .i32(1)), (8, .i32(1)), (10, .i32(1)), (12, .i8(0))], rng: &rng)
+            try compare(spec, name: "depthwise extreme #\(i)", expectFast: DepthwiseConv2DInt8Fast.self, inputFill: fill) { ctx in
+                let input = try ctx.input(0)
+                let g = try ConvGeometry(ctx: ctx, inputShape: input.shape, filterHeight: 3, filterWidth: 3,
+                                         strideHeight: 1, strideWidth: 1, padding: .same)
+                let p = DepthwiseConv2D.Parameters(geometry: g, inputChannels: 19, outputChannels: 19, depthMultiplier: 1, activation: .none)
+                let q = try ConvolutionQuantization(
+                    ctx: ctx, input: input, filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
+                    channelAxis: 3, channels: 19, activation: .none)
+                return DepthwiseConv2DQuantizedKernel(Int8.self, ctx: ctx, p, q)
+            }
+        }
+    }
+}
