@@ -70,10 +70,14 @@ public struct CostModel: Sendable, Equatable {
         return .seconds(min(seconds, 1e9))
     }
 
-    /// Predicted memory in bytes.
+    /// Predicted memory in bytes: the memory-mapped file, the arena, the
+    /// weights packed for the GEMM kernels (4 bytes per parameter for every
+    /// variant: float32 copies, int8 widened to exact floats) and, for float16
+    /// models, the weights dequantized once at load (4 more per parameter).
     public func predictMemory(_ c: ModelCandidate) -> Int {
-        let folded = c.variant == "float16" ? c.parameters.multipliedReportingOverflow(by: 4).partialValue : 0
-        return c.fileBytes &+ (c.arenaBytes ?? 0) &+ folded
+        let floatCopy = c.parameters.multipliedReportingOverflow(by: 4).partialValue
+        let copies = c.variant == "float16" ? 2 : 1
+        return c.fileBytes &+ (c.arenaBytes ?? 0) &+ floatCopy &* copies
     }
 
     /// Scales both efficiencies so `predicted` would have been `measured` (one

@@ -17,12 +17,19 @@ final class ChannelRequantization: @unchecked Sendable {
     let leftShifts: UnsafeMutablePointer<Int32>
     let rightShifts: UnsafeMutablePointer<Int32>
 
-    init(_ q: ConvolutionQuantization) {
+    /// Constant biases folded in at prepare (`constantBias`), zero past the
+    /// channels; nil when the bias is read at run time.
+    let biases: UnsafeMutablePointer<Int32>?
+
+    /// `paddedTo`: the tables are zero-padded to a multiple of this many
+    /// channels, so whole panels can be processed with fixed-length loops.
+    init(_ q: ConvolutionQuantization, paddedTo width: Int = 1, constantBias: UnsafePointer<Int32>? = nil) {
         channels = q.multipliers.count
         outputOffset = q.outputOffset
         activationMin = q.activationMin
         activationMax = q.activationMax
-        let n = max(channels, 1)
+        let w = max(width, 1)
+        let n = max((channels + w - 1) / w * w, 1)
         multipliers = .allocate(capacity: n)
         leftShifts = .allocate(capacity: n)
         rightShifts = .allocate(capacity: n)
@@ -33,12 +40,20 @@ final class ChannelRequantization: @unchecked Sendable {
             leftShifts[c] = Int32(max(s, 0))
             rightShifts[c] = Int32(max(-s, 0))
         }
+        if let constantBias {
+            let b = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+            for c in 0..<n { b[c] = c < channels ? constantBias[c] : 0 }
+            biases = b
+        } else {
+            biases = nil
+        }
     }
 
     deinit {
         multipliers.deallocate()
         leftShifts.deallocate()
         rightShifts.deallocate()
+        biases?.deallocate()
     }
 
     /// Requantizes `count` accumulators of channels `channel..<channel+count`
@@ -61,6 +76,41 @@ final class ChannelRequantization: @unchecked Sendable {
             for c in 0..<count {
                 let v = Self.scale(acc[c], m[c], ls[c], rs[c]) &+ zp
                 output[c] = E(truncatingIfNeeded: min(max(v, lo), hi))
+            }
+        }
+    }
+
+    /// Requantizes a block of `rows` × `width` accumulators (row stride
+    /// `width`: one GEMM panel, `FloatGEMM.panelWidth(wide: Shape.wide)`)
+    /// for channels `channel..<channel+width`, with the folded constant biases
+    /// (or none), into `output` (row stride `outputStride`). The width is a
+    /// compile-time constant of each specialisation, so the loops run without
+    /// remainders; the tables must be padded to it (`paddedTo`).
+    @inline(__always)
+    func applyBlock<E: QuantizedElement, Shape: GEMMPanelShape>(
+        _ acc: UnsafePointer<Int32>, rows: Int, panel: Shape.Type, channel: Int,
+        into output: UnsafeMutablePointer<E>, outputStride: Int
+    ) {
+        let width = FloatGEMM.panelWidth(wide: Shape.wide)
+        let m = UnsafePointer(multipliers + channel), ls = UnsafePointer(leftShifts + channel)
+        let rs = UnsafePointer(rightShifts + channel)
+        let zp = outputOffset, lo = activationMin, hi = activationMax
+        if let biases {
+            let b = UnsafePointer(biases + channel)
+            for r in 0..<rows {
+                let a = acc + r &* width, o = output + r &* outputStride
+                for c in 0..<width {
+                    let v = Self.scale(a[c] &+ b[c], m[c], ls[c], rs[c]) &+ zp
+                    o[c] = E(truncatingIfNeeded: min(max(v, lo), hi))
+                }
+            }
+        } else {
+            for r in 0..<rows {
+                let a = acc + r &* width, o = output + r &* outputStride
+                for c in 0..<width {
+                    let v = Self.scale(a[c], m[c], ls[c], rs[c]) &+ zp
+                    o[c] = E(truncatingIfNeeded: min(max(v, lo), hi))
+                }
             }
         }
     }

@@ -33,6 +33,8 @@ final class GEMMConvolutionQuantized: Kernel {
     let k: Int, chunk: Int
     let packed: PackedFloatWeights
     let requantization: ChannelRequantization
+    /// The bias is computed at run time (not folded into `requantization`).
+    let runtimeBias: Bool
     let inputOffset: Int32
     let operands: FilteredOperands
     /// Row stride of A in the input (pointwise convolution, fully connected).
@@ -100,7 +102,10 @@ final class GEMMConvolutionQuantized: Kernel {
         k = taps * channels
         self.chunk = chunk
         self.packed = packed
-        requantization = ChannelRequantization(q)
+        let bias = ctx.optionalInput(2)
+        runtimeBias = bias != nil && bias?.constant == nil
+        requantization = ChannelRequantization(
+            q, paddedTo: packed.nr, constantBias: bias?.constant.map { $0.assumingMemoryBound(to: Int32.self) })
         inputOffset = q.inputOffset
         operands = FilteredOperands(ctx)
         let mr = FloatGEMM.mr
@@ -147,7 +152,7 @@ final class GEMMConvolutionQuantized: Kernel {
     private var aBlockBytes: Int { (FloatGEMM.mr * k * MemoryLayout<Float>.size + 63) & ~63 }
     private var tileBytes: Int { FloatGEMM.mr * FloatGEMM.maxPanelWidth * 4 }
     var scratchBytesPerWorker: Int {
-        aBlockBytes + 2 * tileBytes + FloatGEMM.mr * MemoryLayout<UnsafePointer<Float>>.size + FloatGEMM.maxPanelWidth * 4
+        aBlockBytes + 3 * tileBytes + FloatGEMM.mr * MemoryLayout<UnsafePointer<Float>>.size + FloatGEMM.maxPanelWidth * 4
     }
 
     func bind(_ memory: TensorMemory) {
@@ -178,6 +183,8 @@ final class GEMMConvolutionQuantized: Kernel {
         let pointerOffset = aBytes + 2 * tBytes
         let rowPointers = (base + pointerOffset).assumingMemoryBound(to: UnsafePointer<Float>.self)
         let zeroBias = (base + (pointerOffset + mr * MemoryLayout<UnsafePointer<Float>>.size)).assumingMemoryBound(to: Float.self)
+        let staging = (base + (pointerOffset + mr * MemoryLayout<UnsafePointer<Float>>.size + FloatGEMM.maxPanelWidth * 4))
+            .assumingMemoryBound(to: E.self)
         for j in 0..<nr { zeroBias[j] = 0 }
         let input = UnsafePointer<E>(OpaquePointer(self.input.unsafelyUnwrapped))
         let output = UnsafeMutablePointer<E>(OpaquePointer(self.output.unsafelyUnwrapped))
@@ -198,16 +205,23 @@ final class GEMMConvolutionQuantized: Kernel {
                 for r in 0..<mr {
                     let dst = aBlock + r &* k
                     if let tapOffsets {
+                        // Runs of taps that are adjacent in the input (a filter row
+                        // inside the image) or all padding are copied in one loop.
                         let offsets = tapOffsets + (microTile &* mr &+ r) &* taps
-                        for t in 0..<taps {
-                            let d = dst + t &* channels
+                        var t = 0
+                        while t < taps {
                             let offset = offsets[t]
+                            var end = t &+ 1
+                            let d = dst + t &* channels
                             if offset < 0 {
-                                for c in 0..<channels { d[c] = 0 }
+                                while end < taps && offsets[end] < 0 { end &+= 1 }
+                                for c in 0..<(end &- t) &* channels { d[c] = 0 }
                             } else {
+                                while end < taps && offsets[end] == offsets[end &- 1] &+ channels { end &+= 1 }
                                 let src = input + offset
-                                for c in 0..<channels { d[c] = Float(Int32(truncatingIfNeeded: src[c]) &+ inOff) }
+                                for c in 0..<(end &- t) &* channels { d[c] = Float(Int32(truncatingIfNeeded: src[c]) &+ inOff) }
                             }
+                            t = end
                         }
                     } else {
                         let src = input + (r < rows ? row &+ r : row) &* rowStride
@@ -237,9 +251,16 @@ final class GEMMConvolutionQuantized: Kernel {
                         }
                         k0 &+= length
                     }
-                    for r in 0..<rows {
-                        requantization.apply(intTile + r &* nr, bias: bias, channel: column, count: columns,
-                                             into: output + ((row &+ r) &* n &+ column))
+                    let c = output + (row &* n &+ column)
+                    if runtimeBias {
+                        for r in 0..<rows {
+                            requantization.apply(intTile + r &* nr, bias: bias, channel: column, count: columns, into: c + r &* n)
+                        }
+                    } else if columns == nr {
+                        requantization.applyBlock(intTile, rows: rows, panel: shape, channel: column, into: c, outputStride: n)
+                    } else {
+                        requantization.applyBlock(intTile, rows: rows, panel: shape, channel: column, into: staging, outputStride: nr)
+                        for r in 0..<rows { (c + r &* n).update(from: staging + r &* nr, count: columns) }
                     }
                 }
             }

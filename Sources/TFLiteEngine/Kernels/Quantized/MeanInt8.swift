@@ -47,8 +47,19 @@ final class MeanQuantizedKernel: Kernel {
     let inputIndex: Int, outputIndex: Int
     var input: UnsafeRawPointer!
     var output: UnsafeMutableRawPointer!
+    var scratch: UnsafeMutableRawPointer!
+    /// The input viewed as [outer, reduced, inner] when the reduced axes are
+    /// consecutive and followed by kept ones (the global average pool): sums
+    /// then run over contiguous channel rows, which vectorises.
+    let contiguous: (outer: Int, reduced: Int, inner: Int)?
 
     init<T: QuantizedElement>(_ type: T.Type, ctx: PrepareContext, _ r: Reduction, _ mode: MeanQuantizedKernelMode, _ zpIn: Int32, _ zpOut: Int32, _ limits: (min: Int32, max: Int32)) {
+        let shape = r.inputShape
+        if let first = r.axes.first, let last = r.axes.last, last - first + 1 == r.axes.count, last + 1 < shape.count {
+            contiguous = (shape[..<first].reduce(1, *), shape[first...last].reduce(1, *), shape[(last + 1)...].reduce(1, *))
+        } else {
+            contiguous = nil
+        }
         signed = T.self == Int8.self
         self.r = r
         self.mode = mode
@@ -62,9 +73,12 @@ final class MeanQuantizedKernel: Kernel {
     var tileCount: Int { r.outputCount }
     var cost: Int { r.outputCount * r.reducedCount }
 
+    var scratchBytesPerWorker: Int { contiguous.map { max($0.inner, 1) * 4 } ?? 0 }
+
     func bind(_ memory: TensorMemory) {
         input = UnsafeRawPointer(memory.raw(inputIndex))
         output = memory.raw(outputIndex)
+        scratch = memory.scratch
     }
 
     /// Class methods reached through the `Kernel` protocol are not
@@ -78,21 +92,45 @@ final class MeanQuantizedKernel: Kernel {
         let input = UnsafePointer<E>(OpaquePointer(self.input!))
         let output = UnsafeMutablePointer<E>(OpaquePointer(self.output!))
         let n = r.reducedCount
-        let count = Int32(truncatingIfNeeded: n)
+        if let (_, reduced, inner) = contiguous, n > 0 {
+            // Output o is (outer index o / inner, channel o % inner); take the
+            // tile range one outer row segment at a time.
+            let sums = (scratch.unsafelyUnwrapped + worker &* scratchBytesPerWorker).assumingMemoryBound(to: Int32.self)
+            var o = tiles.lowerBound
+            while o < tiles.upperBound {
+                let row = o / inner, start = o % inner
+                let width = min(inner &- start, tiles.upperBound &- o)
+                let x = input + (row &* reduced &* inner &+ start)
+                for c in 0..<width { sums[c] = 0 }
+                for i in 0..<reduced {
+                    let src = x + i &* inner
+                    for c in 0..<width { sums[c] &+= Int32(truncatingIfNeeded: src[c]) }
+                }
+                for c in 0..<width { output[o &+ c] = finish(sums[c], n, E.self) }
+                o &+= width
+            }
+            return
+        }
         for o in tiles {
             let base = input + r.keptOffset(o)
             var sum: Int32 = 0
             for i in 0..<n { sum &+= Int32(truncatingIfNeeded: base[r.reducedOffset(i)]) }
-            guard n > 0 else { output[o] = 0; continue }
-            switch mode {
-            case .plainAverage:
-                output[o] = E(truncatingIfNeeded: sum / count)
-            case let .rescaled(m, s):
-                let shifted = sum &- inputZeroPoint &* count
-                var v = FixedPoint.multiplyByQuantizedMultiplier(shifted, m, s) &+ outputZeroPoint
-                v = min(max(v, limits.min), limits.max)
-                output[o] = E(truncatingIfNeeded: v)
-            }
+            output[o] = finish(sum, n, E.self)
+        }
+    }
+
+    /// The mean of `n` values summing to `sum`, in the output's quantization.
+    @inline(__always)
+    private func finish<E: QuantizedElement>(_ sum: Int32, _ n: Int, _: E.Type) -> E {
+        guard n > 0 else { return 0 }
+        let count = Int32(truncatingIfNeeded: n)
+        switch mode {
+        case .plainAverage:
+            return E(truncatingIfNeeded: sum / count)
+        case let .rescaled(m, s):
+            let shifted = sum &- inputZeroPoint &* count
+            let v = FixedPoint.multiplyByQuantizedMultiplier(shifted, m, s) &+ outputZeroPoint
+            return E(truncatingIfNeeded: min(max(v, limits.min), limits.max))
         }
     }
 }
