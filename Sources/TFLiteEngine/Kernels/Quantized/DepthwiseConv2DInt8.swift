@@ -13,7 +13,7 @@ enum DepthwiseConv2DInt8 {
         switch input.type {
         case .int8:
             if p.depthMultiplier == 1,
-               let constants = try DepthwiseInt8Constants.shared(ctx: ctx, p, inputOffset: q.inputOffset) {
+               let constants = try DepthwiseInt8Constants.shared(ctx: ctx, p, q) {
                 return DepthwiseConv2DInt8Fast(ctx: ctx, p, q, constants: constants)
             }
             return DepthwiseConv2DQuantizedKernel(Int8.self, ctx: ctx, p, q)

@@ -1,42 +1,50 @@
 /// The constants of a fast int8 depthwise convolution, computed once per
-/// model (`Model.sharedConstants`): the filter widened to Int32 and laid out
-/// [tap][channel], and the bias with the input offset folded in.
+/// model (`Model.sharedConstants`) as one Int32 table of `taps + 4` rows of
+/// `channels`: the filter widened and laid out [tap][channel], the bias with
+/// the input offset folded in, then the output stage's multipliers, left
+/// shifts and right shifts (`ChannelRequantization`). One table keeps the
+/// kernel's loops to a single constant stream, so the optimiser's run-time
+/// overlap checks against the output stay few.
 ///
 /// The reference sums `(x + inputOffset) · w` over the taps inside the
-/// input. In wrapping Int32 arithmetic (a ring, so any order gives the same
-/// bits) that equals `Σ x · w + inputOffset · Σ w` where a tap outside the
-/// input reads `x = zero point = −inputOffset` and so contributes nothing.
-/// The kernel therefore starts each pixel at `bias + inputOffset · Σ_taps w`
-/// and adds plain `x · w` products, padding taps reading a row of zero points.
+/// input (int8 filters have zero point 0). In wrapping Int32 arithmetic (a
+/// ring, so any order gives the same bits) that equals
+/// `Σ x · w + inputOffset · Σ w` where a tap outside the input reads
+/// `x = zero point = −inputOffset` and so contributes nothing. The kernel
+/// therefore starts each pixel at `bias + inputOffset · Σ_taps w` and adds
+/// plain `x · w` products, padding taps reading a row of zero points.
 final class DepthwiseInt8Constants: @unchecked Sendable {
     let taps: Int
     let channels: Int
-    /// [taps][channels] filter values.
-    let weights: UnsafeMutablePointer<Int32>
-    /// [channels] `bias + inputOffset · Σ_taps w` (wrapping).
-    let foldedBias: UnsafeMutablePointer<Int32>
+    let table: UnsafeMutablePointer<Int32>
 
-    init(filter: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?, taps: Int, channels: Int, inputOffset: Int32) {
+    /// Row offsets (in elements) of the parts of `table`.
+    var biasOffset: Int { taps &* channels }
+    var multiplierOffset: Int { (taps &+ 1) &* channels }
+    var leftShiftOffset: Int { (taps &+ 2) &* channels }
+    var rightShiftOffset: Int { (taps &+ 3) &* channels }
+
+    init(filter: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?, taps: Int, channels: Int, inputOffset: Int32,
+         requantization rq: ChannelRequantization) {
         self.taps = taps
         self.channels = channels
-        weights = .allocate(capacity: max(taps &* channels, 1))
-        foldedBias = .allocate(capacity: max(channels, 1))
-        for i in 0..<taps &* channels { weights[i] = Int32(filter[i]) }
+        table = .allocate(capacity: max((taps &+ 4) &* channels, 1))
+        for i in 0..<taps &* channels { table[i] = Int32(filter[i]) }
         for c in 0..<channels {
             var sum: Int32 = 0
-            for t in 0..<taps { sum &+= weights[t &* channels &+ c] }
-            foldedBias[c] = (bias?[c] ?? 0) &+ inputOffset &* sum
+            for t in 0..<taps { sum &+= table[t &* channels &+ c] }
+            table[taps &* channels &+ c] = (bias?[c] ?? 0) &+ inputOffset &* sum
+            table[(taps &+ 1) &* channels &+ c] = rq.multipliers[c]
+            table[(taps &+ 2) &* channels &+ c] = rq.leftShifts[c]
+            table[(taps &+ 3) &* channels &+ c] = rq.rightShifts[c]
         }
     }
 
-    deinit {
-        weights.deallocate()
-        foldedBias.deallocate()
-    }
+    deinit { table.deallocate() }
 
     /// The constants for the node being prepared, shared by every
     /// interpreter of the model; nil when the filter or bias is not constant.
-    static func shared(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters, inputOffset: Int32) throws -> DepthwiseInt8Constants? {
+    static func shared(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters, _ q: ConvolutionQuantization) throws -> DepthwiseInt8Constants? {
         let filter = try ctx.input(1)
         let taps = p.geometry.filterHeight &* p.geometry.filterWidth, channels = p.outputChannels
         guard let f = filter.constant, filter.elementCount == taps &* channels else { return nil }
@@ -47,10 +55,11 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
             biasPointer = b.assumingMemoryBound(to: Int32.self)
             biasKey = "\(ctx.node.inputs[2])"
         }
-        let key = "depthwise-i8-w\(ctx.node.inputs[1])-b\(biasKey)-o\(inputOffset)-\(taps)x\(channels)"
+        // The input and output tensors fix the input offset and the output stage.
+        let key = "depthwise-i8-w\(ctx.node.inputs[1])-b\(biasKey)-i\(ctx.node.inputs[0])-o\(ctx.node.outputs[0])-\(taps)x\(channels)"
         return ctx.graph.model.sharedConstants.value(for: key) {
-            DepthwiseInt8Constants(filter: f.assumingMemoryBound(to: Int8.self), bias: biasPointer,
-                                   taps: taps, channels: channels, inputOffset: inputOffset)
+            DepthwiseInt8Constants(filter: f.assumingMemoryBound(to: Int8.self), bias: biasPointer, taps: taps, channels: channels,
+                                   inputOffset: q.inputOffset, requantization: ChannelRequantization(q))
         }
     }
 }
@@ -60,20 +69,23 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
 /// `DepthwiseConv2DQuantizedKernel` (see `DepthwiseInt8Constants` for why
 /// folding the input offset into the bias changes no bit).
 ///
-/// Tiles are output rows. Every output pixel gathers one pointer per tap
-/// (taps outside the input point to a row of input zero points), then one
-/// loop over channels sums the products and requantizes
-/// (`ChannelRequantization.scale`): written as plain Int32 loops over memory
-/// so the optimiser vectorises them. 3×3 filters run a loop with the nine
-/// taps unrolled and the accumulator in registers; other sizes accumulate
-/// tap by tap in the worker's scratch.
+/// Tiles are output rows. Each output pixel is one loop over channels that
+/// sums the products and requantizes (`ChannelRequantization.scale`),
+/// written as plain Int32 loops over memory so the optimiser vectorises
+/// them. 3×3 filters keep the nine taps unrolled and the accumulator in
+/// registers: pixels whose taps are all inside the input read three input
+/// rows at fixed column offsets; the others gather one pointer per tap, taps
+/// outside the input pointing to a row of input zero points. Other filter
+/// sizes gather pointers too and accumulate tap by tap in the worker's scratch.
 final class DepthwiseConv2DInt8Fast: Kernel {
     let p: DepthwiseConv2D.Parameters
     let operands: FilteredOperands
     let constants: DepthwiseInt8Constants
-    let requantization: ChannelRequantization
+    let outputOffset: Int32, activationMin: Int32, activationMax: Int32
     /// `channels` copies of the input zero point, read by taps in the padding.
     private let zeroPointRow: UnsafeMutablePointer<Int8>
+    /// Output columns `interiorStart..<interiorEnd` have every tap column inside the input.
+    let interiorStart: Int, interiorEnd: Int
     var input: UnsafePointer<Int8>!
     var output: UnsafeMutablePointer<Int8>!
     var scratch: UnsafeMutableRawPointer!
@@ -82,11 +94,20 @@ final class DepthwiseConv2DInt8Fast: Kernel {
         self.p = p
         operands = FilteredOperands(ctx)
         self.constants = constants
-        requantization = ChannelRequantization(q)
+        outputOffset = q.outputOffset
+        activationMin = q.activationMin
+        activationMax = q.activationMax
         let n = max(p.inputChannels, 1)
         zeroPointRow = .allocate(capacity: n)
         // inputOffset = −zero point, and the zero point is inside int8's range.
         zeroPointRow.initialize(repeating: Int8(truncatingIfNeeded: 0 &- q.inputOffset), count: n)
+        let g = p.geometry
+        // ox·s − padLeft ≥ 0 and ox·s − padLeft + (KW−1)·d ≤ W − 1.
+        let start = (g.padLeft + g.strideWidth - 1) / g.strideWidth
+        let lastReach = g.inputWidth - 1 - (g.filterWidth - 1) * g.dilationWidth + g.padLeft
+        let end = lastReach >= 0 ? lastReach / g.strideWidth + 1 : 0
+        interiorStart = min(start, g.outputWidth)
+        interiorEnd = max(interiorStart, min(end, g.outputWidth))
     }
 
     deinit { zeroPointRow.deallocate() }
@@ -110,13 +131,20 @@ final class DepthwiseConv2DInt8Fast: Kernel {
         let acc = (base + taps &* 8).assumingMemoryBound(to: Int32.self)
         let zero = UnsafePointer(zeroPointRow)
         let is3x3 = g.filterHeight == 3 && g.filterWidth == 3
+        let rowStep = g.dilationHeight &* g.inputWidth &* c, columnStep = g.dilationWidth &* c
         for tile in tiles {
             let b = tile / g.outputHeight, oy = tile % g.outputHeight
             let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
             var out = output + tile &* g.outputWidth &* c
             let iy0 = oy &* g.strideHeight &- g.padTop
+            let rowsInside = iy0 >= 0 && iy0 &+ (g.filterHeight &- 1) &* g.dilationHeight < g.inputHeight
             for ox in 0..<g.outputWidth {
                 let ix0 = ox &* g.strideWidth &- g.padLeft
+                if is3x3 && rowsInside && ox >= interiorStart && ox < interiorEnd {
+                    interior3x3(inputBatch + (iy0 &* g.inputWidth &+ ix0) &* c, rowStep: rowStep, columnStep: columnStep, out)
+                    out += c
+                    continue
+                }
                 var t = 0
                 for ky in 0..<g.filterHeight {
                     let iy = iy0 &+ ky &* g.dilationHeight
@@ -138,30 +166,50 @@ final class DepthwiseConv2DInt8Fast: Kernel {
         }
     }
 
-    /// One output pixel of a 3×3 filter: the nine products and the output
-    /// stage in one loop over channels.
+    /// One output pixel of a 3×3 filter whose taps are all inside the input:
+    /// tap (ky, kx) reads `x + ky·rowStep + kx·columnStep`.
+    @inline(__always)
+    private func interior3x3(_ x: UnsafePointer<Int8>, rowStep: Int, columnStep: Int, _ out: UnsafeMutablePointer<Int8>) {
+        let c = p.outputChannels
+        let k = UnsafePointer(constants.table)
+        let r0 = x, r1 = x + rowStep, r2 = x + 2 &* rowStep
+        let d1 = columnStep, d2 = 2 &* columnStep
+        let zp = outputOffset, lo = activationMin, hi = activationMax
+        for ch in 0..<c {
+            var a = k[9 &* c &+ ch]
+            a &+= Int32(r0[ch]) &* k[ch]
+            a &+= Int32(r0[d1 &+ ch]) &* k[c &+ ch]
+            a &+= Int32(r0[d2 &+ ch]) &* k[2 &* c &+ ch]
+            a &+= Int32(r1[ch]) &* k[3 &* c &+ ch]
+            a &+= Int32(r1[d1 &+ ch]) &* k[4 &* c &+ ch]
+            a &+= Int32(r1[d2 &+ ch]) &* k[5 &* c &+ ch]
+            a &+= Int32(r2[ch]) &* k[6 &* c &+ ch]
+            a &+= Int32(r2[d1 &+ ch]) &* k[7 &* c &+ ch]
+            a &+= Int32(r2[d2 &+ ch]) &* k[8 &* c &+ ch]
+            let v = ChannelRequantization.scale(a, k[10 &* c &+ ch], k[11 &* c &+ ch], k[12 &* c &+ ch]) &+ zp
+            out[ch] = Int8(truncatingIfNeeded: min(max(v, lo), hi))
+        }
+    }
+
+    /// One output pixel of a 3×3 filter from nine tap pointers.
     @inline(__always)
     private func pixel3x3(_ x: UnsafePointer<UnsafePointer<Int8>>, _ out: UnsafeMutablePointer<Int8>) {
         let c = p.outputChannels
-        let w = UnsafePointer(constants.weights), bias = UnsafePointer(constants.foldedBias)
+        let k = UnsafePointer(constants.table)
         let x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3], x4 = x[4], x5 = x[5], x6 = x[6], x7 = x[7], x8 = x[8]
-        let w0 = w, w1 = w + c, w2 = w + 2 &* c, w3 = w + 3 &* c, w4 = w + 4 &* c
-        let w5 = w + 5 &* c, w6 = w + 6 &* c, w7 = w + 7 &* c, w8 = w + 8 &* c
-        let rq = requantization
-        let m = UnsafePointer(rq.multipliers), ls = UnsafePointer(rq.leftShifts), rs = UnsafePointer(rq.rightShifts)
-        let zp = rq.outputOffset, lo = rq.activationMin, hi = rq.activationMax
+        let zp = outputOffset, lo = activationMin, hi = activationMax
         for ch in 0..<c {
-            var a = bias[ch]
-            a &+= Int32(x0[ch]) &* w0[ch]
-            a &+= Int32(x1[ch]) &* w1[ch]
-            a &+= Int32(x2[ch]) &* w2[ch]
-            a &+= Int32(x3[ch]) &* w3[ch]
-            a &+= Int32(x4[ch]) &* w4[ch]
-            a &+= Int32(x5[ch]) &* w5[ch]
-            a &+= Int32(x6[ch]) &* w6[ch]
-            a &+= Int32(x7[ch]) &* w7[ch]
-            a &+= Int32(x8[ch]) &* w8[ch]
-            let v = ChannelRequantization.scale(a, m[ch], ls[ch], rs[ch]) &+ zp
+            var a = k[9 &* c &+ ch]
+            a &+= Int32(x0[ch]) &* k[ch]
+            a &+= Int32(x1[ch]) &* k[c &+ ch]
+            a &+= Int32(x2[ch]) &* k[2 &* c &+ ch]
+            a &+= Int32(x3[ch]) &* k[3 &* c &+ ch]
+            a &+= Int32(x4[ch]) &* k[4 &* c &+ ch]
+            a &+= Int32(x5[ch]) &* k[5 &* c &+ ch]
+            a &+= Int32(x6[ch]) &* k[6 &* c &+ ch]
+            a &+= Int32(x7[ch]) &* k[7 &* c &+ ch]
+            a &+= Int32(x8[ch]) &* k[8 &* c &+ ch]
+            let v = ChannelRequantization.scale(a, k[10 &* c &+ ch], k[11 &* c &+ ch], k[12 &* c &+ ch]) &+ zp
             out[ch] = Int8(truncatingIfNeeded: min(max(v, lo), hi))
         }
     }
@@ -170,14 +218,20 @@ final class DepthwiseConv2DInt8Fast: Kernel {
     @inline(__always)
     private func pixel(_ x: UnsafePointer<UnsafePointer<Int8>>, _ acc: UnsafeMutablePointer<Int32>, _ out: UnsafeMutablePointer<Int8>) {
         let c = p.outputChannels
-        let bias = UnsafePointer(constants.foldedBias)
+        let k = UnsafePointer(constants.table)
+        let bias = k + constants.biasOffset
         for ch in 0..<c { acc[ch] = bias[ch] }
-        var w = UnsafePointer(constants.weights)
+        var w = k
         for t in 0..<taps {
             let xt = x[t]
             for ch in 0..<c { acc[ch] &+= Int32(xt[ch]) &* w[ch] }
             w += c
         }
-        requantization.apply(UnsafePointer(acc), bias: nil, channel: 0, count: c, into: out)
+        let m = k + constants.multiplierOffset, ls = k + constants.leftShiftOffset, rs = k + constants.rightShiftOffset
+        let zp = outputOffset, lo = activationMin, hi = activationMax
+        for ch in 0..<c {
+            let v = ChannelRequantization.scale(acc[ch], m[ch], ls[ch], rs[ch]) &+ zp
+            out[ch] = Int8(truncatingIfNeeded: min(max(v, lo), hi))
+        }
     }
 }
