@@ -63,7 +63,7 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
 /// Tiles are output rows. Every output pixel gathers one pointer per tap
 /// (taps outside the input point to a row of input zero points), then one
 /// loop over channels sums the products and requantizes
-/// (`ChannelRequantization.scale`): written as plain Int32 loops over memory
+/// (`ChannelRequantization.Tables.scale`): written as plain Int32 loops over memory
 /// so the optimiser vectorises them. 3×3 filters run a loop with the nine
 /// taps unrolled and the accumulator in registers; other sizes accumulate
 /// tap by tap in the worker's scratch.
@@ -148,7 +148,7 @@ final class DepthwiseConv2DInt8Fast: Kernel {
         let w0 = w, w1 = w + c, w2 = w + 2 &* c, w3 = w + 3 &* c, w4 = w + 4 &* c
         let w5 = w + 5 &* c, w6 = w + 6 &* c, w7 = w + 7 &* c, w8 = w + 8 &* c
         let rq = requantization
-        let m = UnsafePointer(rq.multipliers), ls = UnsafePointer(rq.leftShifts), rs = UnsafePointer(rq.rightShifts)
+        let t = rq.tables
         let zp = rq.outputOffset, lo = rq.activationMin, hi = rq.activationMax
         for ch in 0..<c {
             var a = bias[ch]
@@ -161,7 +161,7 @@ final class DepthwiseConv2DInt8Fast: Kernel {
             a &+= Int32(x6[ch]) &* w6[ch]
             a &+= Int32(x7[ch]) &* w7[ch]
             a &+= Int32(x8[ch]) &* w8[ch]
-            let v = ChannelRequantization.scale(a, m[ch], ls[ch], rs[ch]) &+ zp
+            let v = t.scale(a, ch) &+ zp
             out[ch] = Int8(truncatingIfNeeded: min(max(v, lo), hi))
         }
     }
