@@ -59,7 +59,7 @@ final class QuantizedKernelTests: XCTestCase {
                 perChannel: signed && i % 2 == 0, signed: signed, hasBias: i % 4 != 3,
                 options: [(4, .i8(activation))], rng: &rng)
             try compare(spec, name: "fc #\(i) \(batch)×\(k) → \(n) \(signed ? "int8" : "uint8")",
-                        expectFast: GEMMConvolutionQuantized.self) { ctx in
+                        expectFast: signed && batch == 1 ? FullyConnectedInt8SingleRow.self : GEMMConvolutionQuantized.self) { ctx in
                 let p = FullyConnected.Parameters(batches: batch, inputDepth: k, outputDepth: n,
                                                   activation: FusedActivation(rawValue: activation)!)
                 let q = try ConvolutionQuantization(
