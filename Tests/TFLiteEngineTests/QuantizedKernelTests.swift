@@ -59,7 +59,7 @@ final class QuantizedKernelTests: XCTestCase {
                 perChannel: signed && i % 2 == 0, signed: signed, hasBias: i % 4 != 3,
                 options: [(4, .i8(activation))], rng: &rng)
             try compare(spec, name: "fc #\(i) \(batch)×\(k) → \(n) \(signed ? "int8" : "uint8")",
-                        expectFast: GEMMConvolutionQuantized.self) { ctx in
+                        expectFast: signed && batch == 1 ? FullyConnectedInt8SingleRow.self : GEMMConvolutionQuantized.self) { ctx in
                 let p = FullyConnected.Parameters(batches: batch, inputDepth: k, outputDepth: n,
                                                   activation: FusedActivation(rawValue: activation)!)
                 let q = try ConvolutionQuantization(
@@ -91,18 +91,31 @@ final class QuantizedKernelTests: XCTestCase {
 
     func testRequantizationMatchesFixedPoint() {
         var rng = TestRandom(seed: 13)
-        for _ in 0..<20_000 {
+        let tables = ChannelRequantization.Tables(count: 1)
+        defer { tables.deallocate() }
+        var checked = 0
+        for i in 0..<40_000 {
+            // Multipliers as quantizeMultiplier makes them: [2^30, 2^31), or 0.
+            let multiplier = i % 997 == 0 ? 0 : Int32(1 << 30) + Int32(truncatingIfNeeded: rng.next() % (1 << 30))
+            let shift = i % 500 == 0 ? rng.int(-31...(-25)) : rng.int(-31...8)
+            tables.set(0, multiplier: multiplier, shift: shift)
             let x = Int32(truncatingIfNeeded: rng.next())
-            let multiplier = Int32(1 << 30) + Int32(truncatingIfNeeded: rng.next() % (1 << 30))
-            let shift = rng.int(-31...8)
-            let special: [Int32] = [.min, .max, 0, -1, 1]
-            for value in [x, x >> rng.int(0...31)] + (rng.int(0...50) == 0 ? special : []) {
+            var values = [x, x >> rng.int(0...31), Int32(rng.int(-300...300))]
+            if i % 50 == 0 { values += [.min, .max, 0, -1, 1] }
+            for value in values {
                 let expected = FixedPoint.multiplyByQuantizedMultiplier(value, multiplier, shift)
-                let actual = ChannelRequantization.scale(value, multiplier, Int32(max(shift, 0)), Int32(max(-shift, 0)))
-                XCTAssertEqual(actual, expected, "x \(value) m \(multiplier) shift \(shift)")
+                XCTAssertEqual(tables.scale(value, 0), expected, "x \(value) m \(multiplier) shift \(shift)")
+                checked += 1
             }
         }
-        XCTAssertEqual(ChannelRequantization.scale(.min, .min, 0, 0), .max)
+        // Exact ties of both roundings, positive and negative.
+        for shift in [-1, -2, -5, 0] {
+            tables.set(0, multiplier: 1 << 30, shift: shift)  // M = 0.5
+            for value: Int32 in [-7, -6, -5, -3, -2, -1, 1, 2, 3, 5, 6, 7] {
+                XCTAssertEqual(tables.scale(value, 0), FixedPoint.multiplyByQuantizedMultiplier(value, 1 << 30, shift), "tie x \(value) shift \(shift)")
+            }
+        }
+        XCTAssertGreaterThan(checked, 120_000)
     }
 
     // MARK: Harness

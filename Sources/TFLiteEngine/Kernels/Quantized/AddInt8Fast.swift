@@ -1,17 +1,17 @@
 /// Int8 ADD on same-shape inputs (no broadcasting): the arithmetic of
 /// `QuantizedBinaryKernel`'s `.add` case (TFLite's `reference_integer_ops::Add`)
 /// written as one branch-free loop over memory that the optimiser
-/// vectorises, with `ChannelRequantization.scale` (bit-identical to
-/// `FixedPoint.multiplyByQuantizedMultiplierSmallerThanOne` for a shift ≤ 0).
+/// vectorises, with `ChannelRequantization.Tables.scale` (bit-identical to
+/// `FixedPoint.multiplyByQuantizedMultiplier`, which for a shift ≤ 0 is
+/// `multiplyByQuantizedMultiplierSmallerThanOne`).
 /// Tiles are blocks of `QuantizedBinaryKernel.blockSize` elements, like the
 /// reference kernel's.
 final class ElementwiseAddInt8: Kernel {
     let count: Int
     let leftShift: Int32
     let offset1: Int32, offset2: Int32, outputOffset: Int32
-    let multiplier1: Int32, rightShift1: Int32
-    let multiplier2: Int32, rightShift2: Int32
-    let outputMultiplier: Int32, outputRightShift: Int32
+    /// Entries 0 and 1 rescale the inputs, entry 2 the sum.
+    let scales: ChannelRequantization.Tables
     let activationMin: Int32, activationMax: Int32
     let aIndex: Int, bIndex: Int, outputIndex: Int
     var a: UnsafePointer<Int8>!
@@ -24,12 +24,10 @@ final class ElementwiseAddInt8: Kernel {
          activation: (min: Int32, max: Int32)) {
         self.count = count
         self.leftShift = Int32(leftShift)
-        self.multiplier1 = multiplier1
-        rightShift1 = Int32(-shift1)
-        self.multiplier2 = multiplier2
-        rightShift2 = Int32(-shift2)
-        self.outputMultiplier = outputMultiplier
-        outputRightShift = Int32(-outputShift)
+        scales = ChannelRequantization.Tables(count: 3)
+        scales.set(0, multiplier: multiplier1, shift: shift1)
+        scales.set(1, multiplier: multiplier2, shift: shift2)
+        scales.set(2, multiplier: outputMultiplier, shift: outputShift)
         self.offset1 = offset1
         self.offset2 = offset2
         self.outputOffset = outputOffset
@@ -38,6 +36,8 @@ final class ElementwiseAddInt8: Kernel {
         bIndex = ctx.node.inputs[1]
         outputIndex = ctx.node.outputs[0]
     }
+
+    deinit { scales.deallocate() }
 
     var tileCount: Int { (count + QuantizedBinaryKernel.blockSize - 1) / QuantizedBinaryKernel.blockSize }
     var cost: Int { count * 4 }
@@ -51,8 +51,7 @@ final class ElementwiseAddInt8: Kernel {
     func run(tiles: Range<Int>, worker: Int) {
         let a = self.a.unsafelyUnwrapped, b = self.b.unsafelyUnwrapped, output = self.output.unsafelyUnwrapped
         let left = leftShift, off1 = offset1, off2 = offset2, outOff = outputOffset
-        let m1 = multiplier1, r1 = rightShift1, m2 = multiplier2, r2 = rightShift2
-        let mo = outputMultiplier, ro = outputRightShift
+        let t = scales
         let lo = activationMin, hi = activationMax
         let blockSize = QuantizedBinaryKernel.blockSize
         for tile in tiles {
@@ -60,8 +59,7 @@ final class ElementwiseAddInt8: Kernel {
             for i in start..<end {
                 let v1 = (Int32(a[i]) &+ off1) &<< left
                 let v2 = (Int32(b[i]) &+ off2) &<< left
-                let sum = ChannelRequantization.scale(v1, m1, 0, r1) &+ ChannelRequantization.scale(v2, m2, 0, r2)
-                let r = ChannelRequantization.scale(sum, mo, 0, ro) &+ outOff
+                let r = t.scale(t.scale(v1, 0) &+ t.scale(v2, 1), 2) &+ outOff
                 output[i] = Int8(truncatingIfNeeded: min(max(r, lo), hi))
             }
         }

@@ -12,10 +12,8 @@ final class ChannelRequantization: @unchecked Sendable {
     let outputOffset: Int32
     let activationMin: Int32
     let activationMax: Int32
-    /// [channels] multipliers, left shifts (≥ 0) and right shifts (≥ 0).
-    let multipliers: UnsafeMutablePointer<Int32>
-    let leftShifts: UnsafeMutablePointer<Int32>
-    let rightShifts: UnsafeMutablePointer<Int32>
+    /// The per-channel constants of `scale` (see `Tables`).
+    let tables: Tables
 
     /// Constant biases folded in at prepare (`constantBias`), zero past the
     /// channels; nil when the bias is read at run time.
@@ -30,15 +28,9 @@ final class ChannelRequantization: @unchecked Sendable {
         activationMax = q.activationMax
         let w = max(width, 1)
         let n = max((channels + w - 1) / w * w, 1)
-        multipliers = .allocate(capacity: n)
-        leftShifts = .allocate(capacity: n)
-        rightShifts = .allocate(capacity: n)
+        tables = Tables(count: n)
         for c in 0..<n {
-            let m = c < channels ? q.multipliers[c] : 0
-            let s = c < channels ? q.shifts[c] : 0
-            multipliers[c] = m
-            leftShifts[c] = Int32(max(s, 0))
-            rightShifts[c] = Int32(max(-s, 0))
+            tables.set(c, multiplier: c < channels ? q.multipliers[c] : 0, shift: c < channels ? q.shifts[c] : 0)
         }
         if let constantBias {
             let b = UnsafeMutablePointer<Int32>.allocate(capacity: n)
@@ -50,9 +42,7 @@ final class ChannelRequantization: @unchecked Sendable {
     }
 
     deinit {
-        multipliers.deallocate()
-        leftShifts.deallocate()
-        rightShifts.deallocate()
+        tables.deallocate()
         biases?.deallocate()
     }
 
@@ -63,18 +53,17 @@ final class ChannelRequantization: @unchecked Sendable {
         _ acc: UnsafePointer<Int32>, bias: UnsafePointer<Int32>?, channel: Int, count: Int,
         into output: UnsafeMutablePointer<E>
     ) {
-        let m = UnsafePointer(multipliers + channel), ls = UnsafePointer(leftShifts + channel)
-        let rs = UnsafePointer(rightShifts + channel)
+        let t = tables.offset(by: channel)
         let zp = outputOffset, lo = activationMin, hi = activationMax
         if let bias {
             let b = bias + channel
             for c in 0..<count {
-                let v = Self.scale(acc[c] &+ b[c], m[c], ls[c], rs[c]) &+ zp
+                let v = t.scale(acc[c] &+ b[c], c) &+ zp
                 output[c] = E(truncatingIfNeeded: min(max(v, lo), hi))
             }
         } else {
             for c in 0..<count {
-                let v = Self.scale(acc[c], m[c], ls[c], rs[c]) &+ zp
+                let v = t.scale(acc[c], c) &+ zp
                 output[c] = E(truncatingIfNeeded: min(max(v, lo), hi))
             }
         }
@@ -92,15 +81,14 @@ final class ChannelRequantization: @unchecked Sendable {
         into output: UnsafeMutablePointer<E>, outputStride: Int
     ) {
         let width = FloatGEMM.panelWidth(wide: Shape.wide)
-        let m = UnsafePointer(multipliers + channel), ls = UnsafePointer(leftShifts + channel)
-        let rs = UnsafePointer(rightShifts + channel)
+        let t = tables.offset(by: channel)
         let zp = outputOffset, lo = activationMin, hi = activationMax
         if let biases {
             let b = UnsafePointer(biases + channel)
             for r in 0..<rows {
                 let a = acc + r &* width, o = output + r &* outputStride
                 for c in 0..<width {
-                    let v = Self.scale(a[c] &+ b[c], m[c], ls[c], rs[c]) &+ zp
+                    let v = t.scale(a[c] &+ b[c], c) &+ zp
                     o[c] = E(truncatingIfNeeded: min(max(v, lo), hi))
                 }
             }
@@ -108,28 +96,78 @@ final class ChannelRequantization: @unchecked Sendable {
             for r in 0..<rows {
                 let a = acc + r &* width, o = output + r &* outputStride
                 for c in 0..<width {
-                    let v = Self.scale(a[c], m[c], ls[c], rs[c]) &+ zp
+                    let v = t.scale(a[c], c) &+ zp
                     o[c] = E(truncatingIfNeeded: min(max(v, lo), hi))
                 }
             }
         }
     }
 
-    /// `MultiplyByQuantizedMultiplier` without branches: the left shift
-    /// (wrapping, as in TFLite), gemmlowp's saturating rounding doubling
-    /// high multiply, then a rounding right shift (half away from zero).
-    @inline(__always)
-    static func scale(_ x: Int32, _ multiplier: Int32, _ left: Int32, _ right: Int32) -> Int32 {
-        let a = x &<< left
-        let ab = Int64(a) &* Int64(multiplier)
-        // gemmlowp adds a nudge of 2^30 (1 − 2^30 when ab < 0) and divides by
-        // 2^31 truncating toward zero; for ab < 0 that is
-        // (ab + 1 − 2^30 + 2^31 − 1) >> 31, so both signs are (ab + 2^30) >> 31.
-        let high = Int32(truncatingIfNeeded: (ab &+ (1 << 30)) &>> 31)
-        let doubled = (a == multiplier && a == .min) ? Int32.max : high
-        let mask = (1 &<< right) &- 1
-        let remainder = doubled & mask
-        let threshold = (mask &>> 1) &+ (doubled < 0 ? 1 : 0)
-        return (doubled &>> right) &+ (remainder > threshold ? 1 : 0)
+    /// Per-channel constants of `MultiplyByQuantizedMultiplier(x, M, shift)`
+    /// in a form with no data-dependent branches, which the optimiser
+    /// vectorises (unsigned 32×32→64-bit lane products, variable 64-bit shifts).
+    ///
+    /// With x′ = x << left (wrapping, as TFLite), a = |x′|, t = 1 if x′ < 0:
+    /// gemmlowp's rounding doubling high multiply is
+    /// ⌊(a·M + 2^30 − t) / 2^31⌋ in magnitude (ties away from zero for
+    /// positive products, toward zero for negative ones), and the rounding
+    /// right shift by r ≥ 1 is ⌊(|y| + 2^(r−1)) / 2^r⌋ in magnitude (ties away
+    /// from zero). Nested floors of non-negative values merge, so the result is
+    /// ±⌊(a·M + 2^30 − t + [r ≥ 1]·2^(30+r)) / 2^(31+r)⌋: one product, one add,
+    /// one shift. (M ∈ [2^30, 2^31) or 0, so gemmlowp's saturating case
+    /// x′ = M = INT32_MIN cannot occur and the sum stays below 2^63.)
+    struct Tables {
+        let leftShifts: UnsafeMutablePointer<Int32>
+        let multipliers: UnsafeMutablePointer<UInt64>
+        let addends: UnsafeMutablePointer<UInt64>
+        let shifts: UnsafeMutablePointer<UInt64>
+
+        init(count: Int) {
+            leftShifts = .allocate(capacity: count)
+            multipliers = .allocate(capacity: count)
+            addends = .allocate(capacity: count)
+            shifts = .allocate(capacity: count)
+        }
+
+        private init(_ l: UnsafeMutablePointer<Int32>, _ m: UnsafeMutablePointer<UInt64>,
+                     _ a: UnsafeMutablePointer<UInt64>, _ s: UnsafeMutablePointer<UInt64>) {
+            leftShifts = l
+            multipliers = m
+            addends = a
+            shifts = s
+        }
+
+        /// Entry `c` for a (multiplier, shift) from `FixedPoint.quantizeMultiplier`
+        /// (multiplier in [2^30, 2^31) or 0, shift ≤ 31).
+        func set(_ c: Int, multiplier: Int32, shift: Int) {
+            let right = UInt64(max(-shift, 0))
+            leftShifts[c] = Int32(max(shift, 0))
+            multipliers[c] = UInt64(UInt32(bitPattern: max(multiplier, 0)))
+            addends[c] = (1 << 30) + (right >= 1 ? 1 << (30 + right) : 0)
+            shifts[c] = 31 + right
+        }
+
+        /// The tables from channel `channel` on.
+        func offset(by channel: Int) -> Tables {
+            Tables(leftShifts + channel, multipliers + channel, addends + channel, shifts + channel)
+        }
+
+        func deallocate() {
+            leftShifts.deallocate()
+            multipliers.deallocate()
+            addends.deallocate()
+            shifts.deallocate()
+        }
+
+        /// `FixedPoint.multiplyByQuantizedMultiplier(x, multiplier[c], shift[c])`.
+        @inline(__always)
+        func scale(_ x: Int32, _ c: Int) -> Int32 {
+            let shifted = x &<< leftShifts[c]
+            let sign = shifted &>> 31  // 0 or −1
+            let magnitude = UInt64(UInt32(bitPattern: (shifted ^ sign) &- sign))
+            let sum = magnitude &* multipliers[c] &+ addends[c] &- UInt64(UInt32(bitPattern: sign & 1))
+            let z = Int32(truncatingIfNeeded: sum &>> shifts[c])
+            return (z ^ sign) &- sign
+        }
     }
 }

@@ -1,10 +1,9 @@
 /// The constants of a fast int8 depthwise convolution, computed once per
-/// model (`Model.sharedConstants`) as one Int32 table of `taps + 4` rows of
-/// `channels`: the filter widened and laid out [tap][channel], the bias with
-/// the input offset folded in, then the output stage's multipliers, left
-/// shifts and right shifts (`ChannelRequantization`). One table keeps the
-/// kernel's loops to a single constant stream, so the optimiser's run-time
-/// overlap checks against the output stay few.
+/// model (`Model.sharedConstants`) as one Int32 table of `taps + 1` rows of
+/// `channels`: the filter widened and laid out [tap][channel], then the bias
+/// with the input offset folded in. One table keeps the kernel's loops to
+/// few constant streams, so the optimiser's run-time overlap checks against
+/// the output stay few.
 ///
 /// The reference sums `(x + inputOffset) · w` over the taps inside the
 /// input (int8 filters have zero point 0). In wrapping Int32 arithmetic (a
@@ -18,25 +17,18 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
     let channels: Int
     let table: UnsafeMutablePointer<Int32>
 
-    /// Row offsets (in elements) of the parts of `table`.
+    /// Offset (in elements) of the folded biases in `table`.
     var biasOffset: Int { taps &* channels }
-    var multiplierOffset: Int { (taps &+ 1) &* channels }
-    var leftShiftOffset: Int { (taps &+ 2) &* channels }
-    var rightShiftOffset: Int { (taps &+ 3) &* channels }
 
-    init(filter: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?, taps: Int, channels: Int, inputOffset: Int32,
-         requantization rq: ChannelRequantization) {
+    init(filter: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?, taps: Int, channels: Int, inputOffset: Int32) {
         self.taps = taps
         self.channels = channels
-        table = .allocate(capacity: max((taps &+ 4) &* channels, 1))
+        table = .allocate(capacity: max((taps &+ 1) &* channels, 1))
         for i in 0..<taps &* channels { table[i] = Int32(filter[i]) }
         for c in 0..<channels {
             var sum: Int32 = 0
             for t in 0..<taps { sum &+= table[t &* channels &+ c] }
             table[taps &* channels &+ c] = (bias?[c] ?? 0) &+ inputOffset &* sum
-            table[(taps &+ 1) &* channels &+ c] = rq.multipliers[c]
-            table[(taps &+ 2) &* channels &+ c] = rq.leftShifts[c]
-            table[(taps &+ 3) &* channels &+ c] = rq.rightShifts[c]
         }
     }
 
@@ -55,11 +47,10 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
             biasPointer = b.assumingMemoryBound(to: Int32.self)
             biasKey = "\(ctx.node.inputs[2])"
         }
-        // The input and output tensors fix the input offset and the output stage.
-        let key = "depthwise-i8-w\(ctx.node.inputs[1])-b\(biasKey)-i\(ctx.node.inputs[0])-o\(ctx.node.outputs[0])-\(taps)x\(channels)"
+        let key = "depthwise-i8-w\(ctx.node.inputs[1])-b\(biasKey)-o\(q.inputOffset)-\(taps)x\(channels)"
         return ctx.graph.model.sharedConstants.value(for: key) {
             DepthwiseInt8Constants(filter: f.assumingMemoryBound(to: Int8.self), bias: biasPointer, taps: taps, channels: channels,
-                                   inputOffset: q.inputOffset, requantization: ChannelRequantization(q))
+                                   inputOffset: q.inputOffset)
         }
     }
 }
@@ -70,7 +61,7 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
 /// folding the input offset into the bias changes no bit).
 ///
 /// Tiles are output rows. Each output pixel is one loop over channels that
-/// sums the products and requantizes (`ChannelRequantization.scale`),
+/// sums the products and requantizes (`ChannelRequantization.Tables.scale`),
 /// written as plain Int32 loops over memory so the optimiser vectorises
 /// them. 3×3 filters keep the nine taps unrolled and the accumulator in
 /// registers: pixels whose taps are all inside the input read three input
@@ -81,7 +72,7 @@ final class DepthwiseConv2DInt8Fast: Kernel {
     let p: DepthwiseConv2D.Parameters
     let operands: FilteredOperands
     let constants: DepthwiseInt8Constants
-    let outputOffset: Int32, activationMin: Int32, activationMax: Int32
+    let requantization: ChannelRequantization
     /// `channels` copies of the input zero point, read by taps in the padding.
     private let zeroPointRow: UnsafeMutablePointer<Int8>
     /// Output columns `interiorStart..<interiorEnd` have every tap column inside the input.
@@ -94,9 +85,7 @@ final class DepthwiseConv2DInt8Fast: Kernel {
         self.p = p
         operands = FilteredOperands(ctx)
         self.constants = constants
-        outputOffset = q.outputOffset
-        activationMin = q.activationMin
-        activationMax = q.activationMax
+        requantization = ChannelRequantization(q)
         let n = max(p.inputChannels, 1)
         zeroPointRow = .allocate(capacity: n)
         // inputOffset = −zero point, and the zero point is inside int8's range.
@@ -174,7 +163,8 @@ final class DepthwiseConv2DInt8Fast: Kernel {
         let k = UnsafePointer(constants.table)
         let r0 = x, r1 = x + rowStep, r2 = x + 2 &* rowStep
         let d1 = columnStep, d2 = 2 &* columnStep
-        let zp = outputOffset, lo = activationMin, hi = activationMax
+        let rq = requantization, t = rq.tables
+        let zp = rq.outputOffset, lo = rq.activationMin, hi = rq.activationMax
         for ch in 0..<c {
             var a = k[9 &* c &+ ch]
             a &+= Int32(r0[ch]) &* k[ch]
@@ -186,7 +176,7 @@ final class DepthwiseConv2DInt8Fast: Kernel {
             a &+= Int32(r2[ch]) &* k[6 &* c &+ ch]
             a &+= Int32(r2[d1 &+ ch]) &* k[7 &* c &+ ch]
             a &+= Int32(r2[d2 &+ ch]) &* k[8 &* c &+ ch]
-            let v = ChannelRequantization.scale(a, k[10 &* c &+ ch], k[11 &* c &+ ch], k[12 &* c &+ ch]) &+ zp
+            let v = t.scale(a, ch) &+ zp
             out[ch] = Int8(truncatingIfNeeded: min(max(v, lo), hi))
         }
     }
@@ -197,7 +187,8 @@ final class DepthwiseConv2DInt8Fast: Kernel {
         let c = p.outputChannels
         let k = UnsafePointer(constants.table)
         let x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3], x4 = x[4], x5 = x[5], x6 = x[6], x7 = x[7], x8 = x[8]
-        let zp = outputOffset, lo = activationMin, hi = activationMax
+        let rq = requantization, t = rq.tables
+        let zp = rq.outputOffset, lo = rq.activationMin, hi = rq.activationMax
         for ch in 0..<c {
             var a = k[9 &* c &+ ch]
             a &+= Int32(x0[ch]) &* k[ch]
@@ -209,7 +200,7 @@ final class DepthwiseConv2DInt8Fast: Kernel {
             a &+= Int32(x6[ch]) &* k[6 &* c &+ ch]
             a &+= Int32(x7[ch]) &* k[7 &* c &+ ch]
             a &+= Int32(x8[ch]) &* k[8 &* c &+ ch]
-            let v = ChannelRequantization.scale(a, k[10 &* c &+ ch], k[11 &* c &+ ch], k[12 &* c &+ ch]) &+ zp
+            let v = t.scale(a, ch) &+ zp
             out[ch] = Int8(truncatingIfNeeded: min(max(v, lo), hi))
         }
     }
@@ -227,10 +218,10 @@ final class DepthwiseConv2DInt8Fast: Kernel {
             for ch in 0..<c { acc[ch] &+= Int32(xt[ch]) &* w[ch] }
             w += c
         }
-        let m = k + constants.multiplierOffset, ls = k + constants.leftShiftOffset, rs = k + constants.rightShiftOffset
-        let zp = outputOffset, lo = activationMin, hi = activationMax
+        let rq = requantization, t = rq.tables
+        let zp = rq.outputOffset, lo = rq.activationMin, hi = rq.activationMax
         for ch in 0..<c {
-            let v = ChannelRequantization.scale(acc[ch], m[ch], ls[ch], rs[ch]) &+ zp
+            let v = t.scale(acc[ch], ch) &+ zp
             out[ch] = Int8(truncatingIfNeeded: min(max(v, lo), hi))
         }
     }

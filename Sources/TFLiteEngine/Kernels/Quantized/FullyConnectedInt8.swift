@@ -8,6 +8,9 @@ enum FullyConnectedInt8 {
         let q = try ConvolutionQuantization(
             ctx: ctx, input: input, filter: weights, bias: ctx.optionalInput(2), output: ctx.output(0),
             channelAxis: 0, channels: p.outputDepth, activation: p.activation, perTensorUsesFloatProduct: true)
+        if input.type == .int8, p.batches == 1, let weightsData = weights.constant, weights.elementCount == p.inputDepth * p.outputDepth {
+            return FullyConnectedInt8SingleRow(ctx: ctx, p, q, weights: weightsData.assumingMemoryBound(to: Int8.self))
+        }
         if input.type == .int8 || input.type == .uint8, let fast = try GEMMConvolutionQuantized.make(
             ctx: ctx, source: .rows(stride: p.inputDepth), m: p.batches, n: p.outputDepth, taps: 1, channels: p.inputDepth,
             quantization: q, signed: input.type == .int8) {
@@ -81,6 +84,64 @@ final class FullyConnectedQuantizedKernel: Kernel {
                     }
                 }
             }
+        }
+    }
+}
+
+/// int8 FULLY_CONNECTED with one input row (batch 1): memory-bound on the
+/// weights, so it reads the int8 weights as stored (a quarter of the bytes
+/// of packed floats) with dot-product loops the optimiser vectorises
+/// (int32 products are exact; int8 weights have filter offset 0). The input
+/// row is widened once to `x + inputOffset`. Tiles are blocks of 16 outputs.
+final class FullyConnectedInt8SingleRow: Kernel {
+    let k: Int, n: Int
+    let weights: UnsafePointer<Int8>
+    let requantization: ChannelRequantization
+    let inputOffset: Int32
+    let operands: FilteredOperands
+    static let outputsPerTile = 16
+    var input: UnsafePointer<Int8>!
+    var bias: UnsafePointer<Int32>?
+    var output: UnsafeMutablePointer<Int8>!
+    var scratch: UnsafeMutableRawPointer!
+
+    init(ctx: PrepareContext, _ p: FullyConnected.Parameters, _ q: ConvolutionQuantization, weights: UnsafePointer<Int8>) {
+        k = p.inputDepth
+        n = p.outputDepth
+        self.weights = weights
+        requantization = ChannelRequantization(q, paddedTo: Self.outputsPerTile)
+        inputOffset = q.inputOffset
+        operands = FilteredOperands(ctx)
+    }
+
+    var tileCount: Int { (n + Self.outputsPerTile - 1) / Self.outputsPerTile }
+    var cost: Int { n * k }
+    /// The widened input row, then one block of accumulators.
+    var scratchBytesPerWorker: Int { (max(k, 1) * 4 + 63) & ~63 + Self.outputsPerTile * 4 }
+
+    func bind(_ memory: TensorMemory) {
+        input = UnsafePointer(memory.pointer(operands.input, as: Int8.self))
+        bias = operands.bias.map { UnsafePointer(memory.pointer($0, as: Int32.self)) }
+        output = memory.pointer(operands.output, as: Int8.self)
+        scratch = memory.scratch
+    }
+
+    func run(tiles: Range<Int>, worker: Int) {
+        let base = scratch.unsafelyUnwrapped + worker &* scratchBytesPerWorker
+        let x = base.assumingMemoryBound(to: Int32.self)
+        let acc = (base + ((max(k, 1) * 4 + 63) & ~63)).assumingMemoryBound(to: Int32.self)
+        let input = self.input.unsafelyUnwrapped, k = self.k, inOff = inputOffset
+        for i in 0..<k { x[i] = Int32(input[i]) &+ inOff }
+        for tile in tiles {
+            let first = tile &* Self.outputsPerTile
+            let count = min(Self.outputsPerTile, n &- first)
+            for j in 0..<count {
+                let w = weights + (first &+ j) &* k
+                var sum: Int32 = 0
+                for i in 0..<k { sum &+= Int32(w[i]) &* x[i] }
+                acc[j] = sum
+            }
+            requantization.apply(UnsafePointer(acc), bias: bias, channel: first, count: count, into: output.unsafelyUnwrapped + first)
         }
     }
 }
