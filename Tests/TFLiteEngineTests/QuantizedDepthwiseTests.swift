@@ -50,6 +50,23 @@ extension QuantizedKernelTests {
         }
     }
 
+    /// The depthwise kernel's branch-free output stage against `FixedPoint`.
+    func testDepthwiseRequantizeMatchesFixedPoint() {
+        var rng = TestRandom(seed: 24)
+        for _ in 0..<20_000 {
+            let x = Int32(truncatingIfNeeded: rng.next())
+            let multiplier = rng.int(0...200) == 0 ? 0 : Int32(1 << 30) + Int32(truncatingIfNeeded: rng.next() % (1 << 30))
+            let shift = rng.int(-31...8)
+            let special: [Int32] = [.min, .max, 0, -1, 1, 1 << 30, -(1 << 30)]
+            for value in [x, x >> rng.int(0...31)] + (rng.int(0...50) == 0 ? special : []) {
+                let expected = FixedPoint.multiplyByQuantizedMultiplier(value, multiplier, shift)
+                let actual = DepthwiseInt8Constants.requantize(value, multiplier, Int32(max(shift, 0)), Int32(max(-shift, 0)))
+                XCTAssertEqual(actual, expected, "x \(value) m \(multiplier) shift \(shift)")
+            }
+        }
+        XCTAssertEqual(DepthwiseInt8Constants.requantize(.min, .min, 0, 0), .max)
+    }
+
     /// Extreme values: every input and weight at −128 / −127 (largest products)
     /// and input zero points at both ends of int8, so the folded bias
     /// (`bias + inputOffset · Σw`) and the padding taps are exercised at their limits.
