@@ -411,7 +411,9 @@ func writeSVG(_ results: [Result], to path: String) throws {
     let series = results.map { "\($0.backend) ×\($0.threads)" }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
     let palette = ["#4472c4", "#ed7d31", "#70ad47", "#a5a5a5", "#ffc000", "#5b9bd5", "#264478", "#9e480e"]
     let barHeight = 18.0, barGap = 4.0, groupGap = 18.0
-    let labelWidth = 230.0, chartWidth = 560.0, top = 50.0, legendHeight = 24.0 * Double((series.count + 2) / 3)
+    // Bold 13 px sans-serif labels average under 8.5 px per character.
+    let longestLabel = Double(models.map(\.count).max() ?? 0)
+    let labelWidth = max(230.0, longestLabel * 8.5 + 20), chartWidth = 560.0, top = 50.0, legendHeight = 24.0 * Double((series.count + 2) / 3)
     let maxValue = max(results.map(\.median_ms).max() ?? 1, 1e-3)
     let minValue = max(results.map(\.median_ms).min() ?? 1, 1e-4)
     let logarithmic = maxValue / minValue > 30
