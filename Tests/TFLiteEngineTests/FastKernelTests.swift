@@ -177,50 +177,16 @@ final class FastKernelTests: XCTestCase {
         _ spec: ModelSpec, name: String, expectFast: AnyClass, tolerance: Double = 1e-5,
         reference: (PrepareContext) throws -> Kernel
     ) throws {
-        let model = try Model(data: spec.data)
-        let graph = try PreparedGraph(model: model)
-        try graph.prepare()
-        guard let step = graph.steps.first, graph.steps.count == 1 else { return XCTFail("\(name): expected one step") }
-        let fast = step.kernel
+        guard let harness = try SingleOpHarness(modelData: spec.data, name: name) else { return }
+        let fast = harness.fastKernel
         XCTAssertEqual(String(describing: type(of: fast)), String(describing: expectFast), "\(name): chose the wrong kernel")
-        let ctx = PrepareContext(node: step.node, graph: graph)
-        let slow = try reference(ctx)
-
-        let tensors = graph.tensors
-        let outputIndex = step.node.outputs[0]
-        let outputCount = tensors[outputIndex].elementCount
-        var buffers: [UnsafeMutableRawPointer] = []
-        defer { buffers.forEach { $0.deallocate() } }
-        func allocate(_ bytes: Int) -> UnsafeMutableRawPointer {
-            let p = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 64), alignment: 64)
-            p.initializeMemory(as: UInt8.self, repeating: 0xFF, count: max(bytes, 64))  // NaN pattern
-            buffers.append(p)
-            return p
-        }
-        let addresses = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: tensors.count)
-        defer { addresses.deallocate() }
-        for t in tensors.indices {
-            if let c = tensors[t].constant {
-                addresses[t] = UnsafeMutableRawPointer(mutating: c)
-            } else {
-                addresses[t] = allocate(tensors[t].byteCount)
-            }
-        }
-        let input = addresses[step.node.inputs[0]].assumingMemoryBound(to: Float.self)
-        var rng = TestRandom(seed: name.utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 })
-        for i in 0..<tensors[step.node.inputs[0]].elementCount { input[i] = rng.float() }
-
+        let slow = try reference(harness.context)
+        var rng = SingleOpHarness.random(for: name)
+        let input = harness.input.bindMemory(to: Float.self)
+        for i in input.indices { input[i] = rng.float() }
+        // 0xFF bytes: a NaN pattern, so unwritten outputs fail the comparison.
         func run(_ kernel: Kernel, tilesReversed: Bool) -> [Float] {
-            let out = allocate(outputCount * 4)
-            addresses[outputIndex] = out
-            let scratch = allocate(kernel.scratchBytesPerWorker * 2)
-            kernel.bind(TensorMemory(addresses: addresses, tensorCount: tensors.count, scratch: scratch))
-            if tilesReversed {
-                for t in (0..<kernel.tileCount).reversed() { kernel.run(tiles: t..<(t + 1), worker: t % 2) }
-            } else {
-                kernel.run(tiles: 0..<kernel.tileCount, worker: 0)
-            }
-            return Array(UnsafeBufferPointer(start: out.assumingMemoryBound(to: Float.self), count: outputCount))
+            harness.run(kernel, tilesReversed: tilesReversed, fill: 0xFF).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
         }
         let expected = run(slow, tilesReversed: false)
         let actual = run(fast, tilesReversed: false)

@@ -124,47 +124,14 @@ final class QuantizedKernelTests: XCTestCase {
     /// reference kernel on the same random input, and requires identical bytes.
     func compare(_ spec: QuantizedModelSpec, name: String, expectFast: AnyClass, inputFill: UInt8? = nil,
                  reference: (PrepareContext) throws -> Kernel) throws {
-        let model = try Model(data: spec.data)
-        let graph = try PreparedGraph(model: model)
-        try graph.prepare()
-        guard let step = graph.steps.first, graph.steps.count == 1 else { return XCTFail("\(name): expected one step") }
-        let fast = step.kernel
+        guard let harness = try SingleOpHarness(modelData: spec.data, name: name) else { return }
+        let fast = harness.fastKernel
         XCTAssertEqual(String(describing: type(of: fast)), String(describing: expectFast), "\(name): chose the wrong kernel")
-        let ctx = PrepareContext(node: step.node, graph: graph)
-        let slow = try reference(ctx)
-
-        let tensors = graph.tensors
-        let outputIndex = step.node.outputs[0]
-        let outputBytes = tensors[outputIndex].byteCount
-        var buffers: [UnsafeMutableRawPointer] = []
-        defer { buffers.forEach { $0.deallocate() } }
-        func allocate(_ bytes: Int, fill: UInt8) -> UnsafeMutableRawPointer {
-            let p = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 64), alignment: 64)
-            p.initializeMemory(as: UInt8.self, repeating: fill, count: max(bytes, 64))
-            buffers.append(p)
-            return p
-        }
-        let addresses = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: tensors.count)
-        defer { addresses.deallocate() }
-        for t in tensors.indices {
-            addresses[t] = tensors[t].constant.map { UnsafeMutableRawPointer(mutating: $0) } ?? allocate(tensors[t].byteCount, fill: 0xA5)
-        }
-        let input = addresses[step.node.inputs[0]].assumingMemoryBound(to: UInt8.self)
-        var rng = TestRandom(seed: name.utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 })
-        for i in 0..<tensors[step.node.inputs[0]].byteCount { input[i] = inputFill ?? UInt8(truncatingIfNeeded: rng.next()) }
-
-        func run(_ kernel: Kernel, tilesReversed: Bool) -> [UInt8] {
-            let out = allocate(outputBytes, fill: 0x5A)
-            addresses[outputIndex] = out
-            let scratch = allocate(kernel.scratchBytesPerWorker * 2, fill: 0xFF)
-            kernel.bind(TensorMemory(addresses: addresses, tensorCount: tensors.count, scratch: scratch))
-            if tilesReversed {
-                for t in (0..<kernel.tileCount).reversed() { kernel.run(tiles: t..<(t + 1), worker: t % 2) }
-            } else {
-                kernel.run(tiles: 0..<kernel.tileCount, worker: 0)
-            }
-            return Array(UnsafeRawBufferPointer(start: out, count: outputBytes))
-        }
+        let slow = try reference(harness.context)
+        var rng = SingleOpHarness.random(for: name)
+        let input = harness.input
+        for i in input.indices { input[i] = inputFill ?? UInt8(truncatingIfNeeded: rng.next()) }
+        func run(_ kernel: Kernel, tilesReversed: Bool) -> [UInt8] { harness.run(kernel, tilesReversed: tilesReversed) }
         let expected = run(slow, tilesReversed: false)
         let actual = run(fast, tilesReversed: false)
         let tiled = run(fast, tilesReversed: true)

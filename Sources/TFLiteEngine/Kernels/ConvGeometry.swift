@@ -20,6 +20,23 @@ struct ConvGeometry {
     /// Output rows over all images (N × OH): the tiles of row-split kernels.
     var outputRows: Int { batches * outputHeight }
 
+    /// For output pixel `pixel` (index over N × OH × OW), calls `body` with
+    /// each filter tap's index (ky · KW + kx) and the input pixel index it
+    /// reads (over N × H × W), or nil when the tap falls in the padding.
+    /// Prepare/bind-time helper for building indirection tables.
+    func forEachTap(ofPixel pixel: Int, _ body: (_ tap: Int, _ inputPixel: Int?) -> Void) {
+        let ox = pixel % outputWidth, rest = pixel / outputWidth
+        let oy = rest % outputHeight, b = rest / outputHeight
+        for ky in 0..<filterHeight {
+            let iy = oy * strideHeight - padTop + ky * dilationHeight
+            for kx in 0..<filterWidth {
+                let ix = ox * strideWidth - padLeft + kx * dilationWidth
+                let inside = iy >= 0 && iy < inputHeight && ix >= 0 && ix < inputWidth
+                body(ky * filterWidth + kx, inside ? (b * inputHeight + iy) * inputWidth + ix : nil)
+            }
+        }
+    }
+
     init(ctx: PrepareContext, inputShape: [Int], filterHeight: Int, filterWidth: Int,
          strideHeight: Int, strideWidth: Int, dilationHeight: Int = 1, dilationWidth: Int = 1, padding: Padding) throws {
         guard strideHeight >= 1, strideWidth >= 1 else {

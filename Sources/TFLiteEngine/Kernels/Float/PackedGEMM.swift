@@ -325,17 +325,8 @@ final class GEMMConvolutionFloat: Kernel {
             for r in 0..<mr {
                 // Rows past M repeat the tile's first pixel (computed, never stored).
                 let p = tile * mr + r < m ? tile * mr + r : tile * mr
-                let ox = p % g.outputWidth, rest = p / g.outputWidth
-                let oy = rest % g.outputHeight, b = rest / g.outputHeight
-                for ky in 0..<g.filterHeight {
-                    let iy = oy * g.strideHeight - g.padTop + ky * g.dilationHeight
-                    for kx in 0..<g.filterWidth {
-                        let ix = ox * g.strideWidth - g.padLeft + kx * g.dilationWidth
-                        let t = ky * g.filterWidth + kx
-                        let inside = iy >= 0 && iy < g.inputHeight && ix >= 0 && ix < g.inputWidth
-                        indirection[(tile * taps + t) * mr + r] =
-                            inside ? input + ((b * g.inputHeight + iy) * g.inputWidth + ix) * cin : zero
-                    }
+                g.forEachTap(ofPixel: p) { t, inputPixel in
+                    indirection[(tile * taps + t) * mr + r] = inputPixel.map { input + $0 * cin } ?? zero
                 }
             }
         }

@@ -125,17 +125,8 @@ final class GEMMConvolutionQuantized: Kernel {
                 for r in 0..<mr {
                     // Rows past M repeat the tile's first pixel (computed, never stored).
                     let p = tile * mr + r < m ? tile * mr + r : tile * mr
-                    let ox = p % g.outputWidth, rest = p / g.outputWidth
-                    let oy = rest % g.outputHeight, b = rest / g.outputHeight
-                    for ky in 0..<g.filterHeight {
-                        let iy = oy * g.strideHeight - g.padTop + ky * g.dilationHeight
-                        for kx in 0..<g.filterWidth {
-                            let ix = ox * g.strideWidth - g.padLeft + kx * g.dilationWidth
-                            let inside = iy >= 0 && iy < g.inputHeight && ix >= 0 && ix < g.inputWidth
-                            offsets[(tile * mr + r) * taps + ky * g.filterWidth + kx] =
-                                inside ? ((b * g.inputHeight + iy) * g.inputWidth + ix) * channels : -1
-                        }
-                    }
+                    let row = offsets + (tile * mr + r) * taps
+                    g.forEachTap(ofPixel: p) { t, inputPixel in row[t] = inputPixel.map { $0 * channels } ?? -1 }
                 }
             }
             tapOffsets = offsets
