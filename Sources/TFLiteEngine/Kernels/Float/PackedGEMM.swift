@@ -209,6 +209,38 @@ final class PackedFloatWeights: @unchecked Sendable {
     }
 }
 
+/// How the GEMM kernels split their work into tiles: a tile is a block of
+/// `microTilesPerBlock` micro-tiles (of `FloatGEMM.mr` rows) × a group of
+/// weight panels that fits in L2 (512 KiB), numbered panel-group-major so a
+/// sequential run reuses the group's weights across all row blocks. Every
+/// tile computes whole output values (K is never split).
+struct GEMMTiling {
+    static let microTilesPerBlock = 8
+    let microTiles: Int, rowBlocks: Int, panelsPerGroup: Int, panelGroups: Int
+    let panelCount: Int
+
+    /// M rows; `panelBytes`: bytes of one packed panel.
+    init(m: Int, panelCount: Int, panelBytes: Int) {
+        self.panelCount = panelCount
+        microTiles = (m + FloatGEMM.mr - 1) / FloatGEMM.mr
+        rowBlocks = (microTiles + Self.microTilesPerBlock - 1) / Self.microTilesPerBlock
+        panelsPerGroup = max(1, min(panelCount, (512 << 10) / max(panelBytes, 1)))
+        panelGroups = (panelCount + panelsPerGroup - 1) / panelsPerGroup
+    }
+
+    var tileCount: Int { microTiles == 0 ? 0 : rowBlocks * panelGroups }
+
+    /// The weight panels and micro-tiles of `tile`.
+    @inline(__always)
+    func ranges(of tile: Int) -> (panels: Range<Int>, microTiles: Range<Int>) {
+        let group = tile / rowBlocks, block = tile % rowBlocks
+        let panelStart = group &* panelsPerGroup
+        let tileStart = block &* Self.microTilesPerBlock
+        return (panelStart..<min(panelStart &+ panelsPerGroup, panelCount),
+                tileStart..<min(tileStart &+ Self.microTilesPerBlock, microTiles))
+    }
+}
+
 /// Fast float32 convolution / fully connected layer on `FloatGEMM`.
 ///
 /// Rows of A are output pixels (N·OH·OW) or batch rows; K = taps × input
@@ -224,14 +256,13 @@ final class GEMMConvolutionFloat: Kernel {
         case convolution(ConvGeometry, channels: Int)
     }
 
-    static let microTilesPerBlock = 8
-
     let source: Source
     let m: Int, n: Int, taps: Int, channels: Int
     let packed: PackedFloatWeights
     let low: Float, high: Float
     let inputIndex: Int, outputIndex: Int
-    let microTiles: Int, rowBlocks: Int, panelsPerGroup: Int, panelGroups: Int
+    let tiling: GEMMTiling
+    var microTiles: Int { tiling.microTiles }
     var input: UnsafePointer<Float>!
     var output: UnsafeMutablePointer<Float>!
     var scratch: UnsafeMutableRawPointer!
@@ -259,11 +290,8 @@ final class GEMMConvolutionFloat: Kernel {
         (low, high) = activation.floatRange
         inputIndex = ctx.node.inputs[0]
         outputIndex = ctx.node.outputs[0]
-        microTiles = (m + FloatGEMM.mr - 1) / FloatGEMM.mr
-        rowBlocks = (microTiles + Self.microTilesPerBlock - 1) / Self.microTilesPerBlock
-        let panelBytes = max(taps * channels * packed.nr * MemoryLayout<Float>.size, 1)
-        panelsPerGroup = max(1, min(packed.panelCount, (512 << 10) / panelBytes))
-        panelGroups = (packed.panelCount + panelsPerGroup - 1) / panelsPerGroup
+        tiling = GEMMTiling(m: m, panelCount: packed.panelCount, panelBytes: taps * channels * packed.nr * MemoryLayout<Float>.size)
+        let microTiles = tiling.microTiles
         if case let .convolution(g, _) = source {
             filterRows = g.filterHeight
             segmentChannels = g.filterWidth * channels
@@ -286,7 +314,7 @@ final class GEMMConvolutionFloat: Kernel {
         zeroRow?.deallocate()
     }
 
-    var tileCount: Int { m == 0 ? 0 : rowBlocks * panelGroups }
+    var tileCount: Int { tiling.tileCount }
     var cost: Int { m * n * taps * channels }
     var scratchBytesPerWorker: Int {
         (FloatGEMM.mr * FloatGEMM.maxPanelWidth) * MemoryLayout<Float>.size + FloatGEMM.mr * MemoryLayout<UnsafePointer<Float>>.size
@@ -351,16 +379,12 @@ final class GEMMConvolutionFloat: Kernel {
         var rowStride = 0
         if case let .rows(stride) = source { rowStride = stride }
         for tile in tiles {
-            let group = tile / rowBlocks, block = tile % rowBlocks
-            let panelStart = group &* panelsPerGroup
-            let panelEnd = min(panelStart &+ panelsPerGroup, packed.panelCount)
-            let tileStart = block &* Self.microTilesPerBlock
-            let tileEnd = min(tileStart &+ Self.microTilesPerBlock, microTiles)
-            for panel in panelStart..<panelEnd {
+            let (panels, microTileRange) = tiling.ranges(of: tile)
+            for panel in panels {
                 let b = packed.panel(panel), bias = packed.bias(panel)
                 let column = panel &* nr
                 let columns = min(nr, n &- column)
-                for microTile in tileStart..<tileEnd {
+                for microTile in microTileRange {
                     let row = microTile &* mr
                     let rows = min(mr, m &- row)
                     let a: UnsafePointer<UnsafePointer<Float>>

@@ -42,8 +42,7 @@ final class GEMMConvolutionQuantized: Kernel {
     /// [microTile][row][tap] element offsets into the input, −1 for padding
     /// (convolution only).
     private let tapOffsets: UnsafeMutablePointer<Int>?
-    let microTiles: Int, rowBlocks: Int, panelsPerGroup: Int, panelGroups: Int
-    static let microTilesPerBlock = 8
+    let tiling: GEMMTiling
 
     var input: UnsafeRawPointer!
     var bias: UnsafePointer<Int32>?
@@ -109,11 +108,8 @@ final class GEMMConvolutionQuantized: Kernel {
         inputOffset = q.inputOffset
         operands = FilteredOperands(ctx)
         let mr = FloatGEMM.mr
-        microTiles = (m + mr - 1) / mr
-        rowBlocks = (microTiles + Self.microTilesPerBlock - 1) / Self.microTilesPerBlock
-        let panelBytes = max(k * packed.nr * MemoryLayout<Float>.size, 1)
-        panelsPerGroup = max(1, min(packed.panelCount, (512 << 10) / panelBytes))
-        panelGroups = (packed.panelCount + panelsPerGroup - 1) / panelsPerGroup
+        tiling = GEMMTiling(m: m, panelCount: packed.panelCount, panelBytes: k * packed.nr * MemoryLayout<Float>.size)
+        let microTiles = tiling.microTiles
         switch source {
         case let .rows(stride):
             rowStride = stride
@@ -135,7 +131,7 @@ final class GEMMConvolutionQuantized: Kernel {
 
     deinit { tapOffsets?.deallocate() }
 
-    var tileCount: Int { m == 0 ? 0 : rowBlocks * panelGroups }
+    var tileCount: Int { tiling.tileCount }
     var cost: Int { m * n * k }
 
     /// Per worker: the gathered A block (mr × K floats), the float tile and
@@ -184,12 +180,8 @@ final class GEMMConvolutionQuantized: Kernel {
         let m = self.m, n = self.n, k = self.k, chunk = self.chunk, taps = self.taps, channels = self.channels
         let noClampLow = FloatVector(repeating: -.infinity), noClampHigh = FloatVector(repeating: .infinity)
         for tile in tiles {
-            let group = tile / rowBlocks, block = tile % rowBlocks
-            let panelStart = group &* panelsPerGroup
-            let panelEnd = min(panelStart &+ panelsPerGroup, packed.panelCount)
-            let tileStart = block &* Self.microTilesPerBlock
-            let tileEnd = min(tileStart &+ Self.microTilesPerBlock, microTiles)
-            for microTile in tileStart..<tileEnd {
+            let (panels, microTileRange) = tiling.ranges(of: tile)
+            for microTile in microTileRange {
                 let row = microTile &* mr
                 let rows = min(mr, m &- row)
                 // Gather the tile's A rows as floats (x + inputOffset).
@@ -219,7 +211,7 @@ final class GEMMConvolutionQuantized: Kernel {
                         for c in 0..<k { dst[c] = Float(Int32(truncatingIfNeeded: src[c]) &+ inOff) }
                     }
                 }
-                for panel in panelStart..<panelEnd {
+                for panel in panels {
                     let b = packed.panel(panel)
                     let column = panel &* nr
                     let columns = min(nr, n &- column)
