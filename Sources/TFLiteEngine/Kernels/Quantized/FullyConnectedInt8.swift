@@ -90,7 +90,8 @@ final class FullyConnectedQuantizedKernel: Kernel {
 
 /// int8 FULLY_CONNECTED with one input row (batch 1): memory-bound on the
 /// weights, so it reads the int8 weights as stored (a quarter of the bytes
-/// of packed floats) with dot-product loops the optimiser vectorises
+/// of packed floats) with dot-product loops the optimiser vectorises, four
+/// outputs per pass
 /// (int32 products are exact; int8 weights have filter offset 0). The input
 /// row is widened once to `x + inputOffset`. Tiles are blocks of 16 outputs.
 final class FullyConnectedInt8SingleRow: Kernel {
@@ -135,11 +136,32 @@ final class FullyConnectedInt8SingleRow: Kernel {
         for tile in tiles {
             let first = tile &* Self.outputsPerTile
             let count = min(Self.outputsPerTile, n &- first)
-            for j in 0..<count {
+            // Four weight rows per pass: four independent sums share each
+            // input load (measured 3–4× faster than one row at a time, whose
+            // reduction the vectoriser fills with horizontal adds).
+            var j = 0
+            while j &+ 4 <= count {
+                let w0 = weights + (first &+ j) &* k, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k
+                var s0: Int32 = 0, s1: Int32 = 0, s2: Int32 = 0, s3: Int32 = 0
+                for i in 0..<k {
+                    let xi = x[i]
+                    s0 &+= Int32(w0[i]) &* xi
+                    s1 &+= Int32(w1[i]) &* xi
+                    s2 &+= Int32(w2[i]) &* xi
+                    s3 &+= Int32(w3[i]) &* xi
+                }
+                acc[j] = s0
+                acc[j &+ 1] = s1
+                acc[j &+ 2] = s2
+                acc[j &+ 3] = s3
+                j &+= 4
+            }
+            while j < count {
                 let w = weights + (first &+ j) &* k
                 var sum: Int32 = 0
                 for i in 0..<k { sum &+= Int32(w[i]) &* x[i] }
                 acc[j] = sum
+                j &+= 1
             }
             requantization.apply(UnsafePointer(acc), bias: bias, channel: first, count: count, into: output.unsafelyUnwrapped + first)
         }
