@@ -65,7 +65,8 @@ final class GEMMConvolutionQuantized: Kernel {
                      quantization q: ConvolutionQuantization, signed: Bool) throws -> GEMMConvolutionQuantized? {
         let filter = try ctx.input(1)
         let (k, kOverflow) = taps.multipliedReportingOverflow(by: channels)
-        guard !kOverflow, let weights = filter.constant, filter.elementCount == n * k else { return nil }
+        let (nk, nkOverflow) = n.multipliedReportingOverflow(by: k)
+        guard !kOverflow, !nkOverflow, let weights = filter.constant, filter.elementCount == nk else { return nil }
         if case .convolution = source {
             let tiles = (m + FloatGEMM.mr - 1) / FloatGEMM.mr
             let (a, o1) = tiles.multipliedReportingOverflow(by: FloatGEMM.mr)
@@ -75,7 +76,7 @@ final class GEMMConvolutionQuantized: Kernel {
         let wide = n > FloatVector.scalarCount
         let fOff = q.filterOffset
         let key = "packed-gemm-q\(signed ? "i8" : "u8")-nr\(FloatGEMM.panelWidth(wide: wide))-w\(ctx.node.inputs[1])-o\(fOff)-\(n)x\(k)"
-        let filterValues = QuantizedFilterValues(weights: weights, count: n * k, signed: signed, offset: fOff)
+        let filterValues = QuantizedFilterValues(weights: weights, count: nk, signed: signed, offset: fOff)
         let packed = ctx.graph.model.sharedConstants.value(for: key) {
             PackedFloatWeights(n: n, k: k, wide: wide, weight: { row, kk in Float(filterValues[row * k + kk]) }, bias: nil)
         }
@@ -83,7 +84,7 @@ final class GEMMConvolutionQuantized: Kernel {
         let elementRange: (Int32, Int32) = signed ? (-128, 127) : (0, 255)
         let maxInput = max(abs(elementRange.0 &+ q.inputOffset), abs(elementRange.1 &+ q.inputOffset))
         var maxWeight: Int32 = 0
-        for i in 0..<n * k { maxWeight = max(maxWeight, abs(filterValues[i])) }
+        for i in 0..<nk { maxWeight = max(maxWeight, abs(filterValues[i])) }
         let product = Int(maxInput) * Int(maxWeight)
         let chunk = product == 0 ? max(k, 1) : max(1, min(max(k, 1), (1 << 22) / product))
         return GEMMConvolutionQuantized(
