@@ -9,6 +9,9 @@ enum Conv2DFloatFast {
     static func make(ctx: PrepareContext, _ p: Conv2D.Parameters) throws -> Kernel {
         let g = p.geometry
         let taps = g.filterHeight * g.filterWidth
+        // Empty inputs or outputs take the reference loops (nothing to do);
+        // the GEMM's buffers are then not bounded by any tensor.
+        guard try ctx.input(0).elementCount > 0, try ctx.output(0).elementCount > 0 else { return Conv2DFloatReference(ctx: ctx, p) }
         guard p.filterChannels == p.inputChannels,
               let packed = try PackedFloatWeights.shared(
                 ctx: ctx, weightsInput: 1, biasInput: ctx.hasInput(2) ? 2 : nil,

@@ -60,9 +60,12 @@ final class GEMMConvolutionQuantized: Kernel {
 
     /// The kernel for a constant, non-grouped filter of shape [N][taps·channels]
     /// (OHWI convolution filter or FC weights), or nil when the reference
-    /// kernel should run (non-constant filter, oversized offset table).
+    /// kernel should run (non-constant filter, oversized offset table, empty
+    /// input or output).
     static func make(ctx: PrepareContext, source: Source, m: Int, n: Int, taps: Int, channels: Int,
                      quantization q: ConvolutionQuantization, signed: Bool) throws -> GEMMConvolutionQuantized? {
+        // Empty inputs or outputs take the reference loops (nothing to do).
+        guard m > 0, n > 0, try ctx.input(0).elementCount > 0 else { return nil }
         let filter = try ctx.input(1)
         let (k, kOverflow) = taps.multipliedReportingOverflow(by: channels)
         let (nk, nkOverflow) = n.multipliedReportingOverflow(by: k)
