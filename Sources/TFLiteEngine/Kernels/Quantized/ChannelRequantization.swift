@@ -3,10 +3,10 @@
 /// for a run of output channels, bit-identical to
 /// `FixedPoint.multiplyByQuantizedMultiplier`.
 ///
-/// The per-channel shift is split at prepare into a left and a right shift,
-/// and the arithmetic is written without branches as plain loops over
-/// memory, which the optimiser vectorises (64-bit lane products, variable
-/// lane shifts); the scalar `FixedPoint` functions stay the reference.
+/// Each channel's multiplier and shift become the constants of one
+/// multiply-add-shift (`Tables`), and the loops are written without branches
+/// over memory, which the optimiser vectorises (64-bit lane products,
+/// variable lane shifts); the scalar `FixedPoint` functions stay the reference.
 final class ChannelRequantization: @unchecked Sendable {
     let channels: Int
     let outputOffset: Int32
