@@ -70,10 +70,10 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         for tile in tiles {
             let b = tile / g.outputHeight, oy = tile % g.outputHeight
             let out = output + tile &* g.outputWidth &* p.outputChannels
-            if fast3x3 && interiorStart < interiorEnd {
-                for ox in 0..<interiorStart { pixel(out, b: b, oy: oy, ox: ox) }
-                interior3x3(out, b: b, oy: oy)
-                for ox in interiorEnd..<g.outputWidth { pixel(out, b: b, oy: oy, ox: ox) }
+            if fast3x3 {
+                for ox in 0..<min(interiorStart, g.outputWidth) { edge3x3(out, b: b, oy: oy, ox: ox) }
+                if interiorStart < interiorEnd { interior3x3(out, b: b, oy: oy) }
+                for ox in max(interiorEnd, interiorStart)..<g.outputWidth { edge3x3(out, b: b, oy: oy, ox: ox) }
             } else {
                 for ox in 0..<g.outputWidth { pixel(out, b: b, oy: oy, ox: ox) }
             }
@@ -143,6 +143,48 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         }
     }
 
+    /// One output pixel of a 3×3 filter (dilation 1) at a left or right edge:
+    /// taps outside the input read the zero row (adding 0 · w, which leaves
+    /// finite sums unchanged), so the nine multiply-adds run unconditionally
+    /// over each channel vector. On small feature maps most pixels are edges.
+    @inline(__always)
+    private func edge3x3(_ out: UnsafeMutablePointer<Float>, b: Int, oy: Int, ox: Int) {
+        typealias V = FloatVector
+        let w = V.scalarCount
+        let g = p.geometry, c = p.inputChannels
+        let (low, high) = p.activation.floatRange
+        let lo = V(repeating: low), hi = V(repeating: high)
+        let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
+        let zero = UnsafePointer(zeroRow)
+        let iy0 = oy &* g.strideHeight &- g.padTop, ix0 = ox &* g.strideWidth &- g.padLeft
+        @inline(__always) func tap(_ ky: Int, _ kx: Int) -> UnsafePointer<Float> {
+            let iy = iy0 &+ ky, ix = ix0 &+ kx
+            return iy >= 0 && iy < g.inputHeight && ix >= 0 && ix < g.inputWidth
+                ? inputBatch + (iy &* g.inputWidth &+ ix) &* c : zero
+        }
+        let t0 = tap(0, 0), t1 = tap(0, 1), t2 = tap(0, 2), t3 = tap(1, 0), t4 = tap(1, 1)
+        let t5 = tap(1, 2), t6 = tap(2, 0), t7 = tap(2, 1), t8 = tap(2, 2)
+        let biasBase = bias ?? UnsafePointer(zeroBias)
+        let f = filter!
+        let o = out + ox &* c
+        let blocks = c / w
+        for block in 0..<blocks {
+            let ch = block &* w
+            var acc = biasBase.loadVector(ch)
+            acc = acc.multiplyAdd(t0.loadVector(ch), f.loadVector(ch))
+            acc = acc.multiplyAdd(t1.loadVector(ch), f.loadVector(c &+ ch))
+            acc = acc.multiplyAdd(t2.loadVector(ch), f.loadVector(2 &* c &+ ch))
+            acc = acc.multiplyAdd(t3.loadVector(ch), f.loadVector(3 &* c &+ ch))
+            acc = acc.multiplyAdd(t4.loadVector(ch), f.loadVector(4 &* c &+ ch))
+            acc = acc.multiplyAdd(t5.loadVector(ch), f.loadVector(5 &* c &+ ch))
+            acc = acc.multiplyAdd(t6.loadVector(ch), f.loadVector(6 &* c &+ ch))
+            acc = acc.multiplyAdd(t7.loadVector(ch), f.loadVector(7 &* c &+ ch))
+            acc = acc.multiplyAdd(t8.loadVector(ch), f.loadVector(8 &* c &+ ch))
+            o.storeVector(acc.clamped(lo, hi), ch)
+        }
+        if blocks &* w < c { pixelChannels(out, b: b, oy: oy, ox: ox, from: blocks &* w) }
+    }
+
     /// One output pixel, any filter size; taps outside the input are skipped.
     @inline(__always)
     private func pixel(_ out: UnsafeMutablePointer<Float>, b: Int, oy: Int, ox: Int) {
@@ -172,7 +214,20 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
             }
             o.storeVector(acc.clamped(lo, hi), ch)
         }
-        for ch in blocks &* w..<c {
+        if blocks &* w < c { pixelChannels(out, b: b, oy: oy, ox: ox, from: blocks &* w) }
+    }
+
+    /// Channels `start..<C` of one output pixel, one at a time (the tail past
+    /// the last full vector); taps outside the input are skipped.
+    private func pixelChannels(_ out: UnsafeMutablePointer<Float>, b: Int, oy: Int, ox: Int, from start: Int) {
+        let g = p.geometry, c = p.inputChannels
+        let (low, high) = p.activation.floatRange
+        let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
+        let biasBase = bias ?? UnsafePointer(zeroBias)
+        let f = filter!
+        let o = out + ox &* c
+        let iy0 = oy &* g.strideHeight &- g.padTop, ix0 = ox &* g.strideWidth &- g.padLeft
+        for ch in start..<c {
             var acc = biasBase[ch]
             for ky in 0..<g.filterHeight {
                 let iy = iy0 &+ ky &* g.dilationHeight
