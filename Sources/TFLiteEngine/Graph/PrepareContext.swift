@@ -6,6 +6,13 @@ struct PrepareContext {
     let graph: PreparedGraph
 
     var inputCount: Int { node.inputs.count }
+
+    /// Whether input 0 or output 0 has no elements: the op computes nothing,
+    /// and buffers a fast kernel would size from the other dimensions are not
+    /// bounded by any tensor, so such nodes take the reference kernels.
+    func hasEmptyInputOrOutput() throws -> Bool {
+        try input(0).elementCount == 0 || output(0).elementCount == 0
+    }
     var outputCount: Int { node.outputs.count }
 
     /// An error naming this node.

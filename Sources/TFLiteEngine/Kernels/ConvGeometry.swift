@@ -19,6 +19,13 @@ struct ConvGeometry {
 
     /// Output rows over all images (N × OH): the tiles of row-split kernels.
     var outputRows: Int { batches * outputHeight }
+    /// Output pixels over all images (N × OH × OW): the rows of a GEMM.
+    var outputPixels: Int { batches * outputHeight * outputWidth }
+    /// A 1×1 filter, stride 1, no padding: output pixel i reads input pixel i.
+    var isPointwise: Bool {
+        filterHeight == 1 && filterWidth == 1 && strideHeight == 1 && strideWidth == 1
+            && padTop == 0 && padLeft == 0 && outputHeight == inputHeight && outputWidth == inputWidth
+    }
 
     /// For output pixel `pixel` (index over N × OH × OW), calls `body` with
     /// each filter tap's index (ky · KW + kx) and the input pixel index it

@@ -2,10 +2,8 @@
 /// kernel for depth multiplier 1, else the reference loops.
 enum DepthwiseConv2DFloatFast {
     static func make(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters) throws -> Kernel {
-        // An empty input or output has nothing to compute; the vectorised
-        // kernel's zero row (W × C floats) is then not bounded by any tensor.
-        guard p.depthMultiplier == 1, try ctx.input(0).elementCount > 0, try ctx.output(0).elementCount > 0
-        else { return DepthwiseConv2DFloatReference(ctx: ctx, p) }
+        // (The vectorised kernel's zero row is W × C floats.)
+        guard p.depthMultiplier == 1, try !ctx.hasEmptyInputOrOutput() else { return DepthwiseConv2DFloatReference(ctx: ctx, p) }
         return DepthwiseConv2DFloatVectorized(ctx: ctx, p)
     }
 }

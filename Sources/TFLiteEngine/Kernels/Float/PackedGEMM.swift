@@ -230,6 +230,19 @@ struct GEMMTiling {
 
     var tileCount: Int { microTiles == 0 ? 0 : rowBlocks * panelGroups }
 
+    /// Largest per-tap row table (⌈M / mr⌉ × mr × taps entries: pointers or
+    /// offsets) a convolution may build; beyond it the reference kernel runs.
+    static let maximumIndirectionEntries = 1 << 26
+
+    /// Whether a convolution's row table fits `maximumIndirectionEntries`
+    /// (sizes come from the file, so they are checked before allocating).
+    static func indirectionFits(m: Int, taps: Int) -> Bool {
+        let tiles = (m + FloatGEMM.mr - 1) / FloatGEMM.mr
+        let (rows, o1) = tiles.multipliedReportingOverflow(by: FloatGEMM.mr)
+        let (entries, o2) = rows.multipliedReportingOverflow(by: taps)
+        return !o1 && !o2 && entries <= maximumIndirectionEntries
+    }
+
     /// The weight panels and micro-tiles of `tile`.
     @inline(__always)
     func ranges(of tile: Int) -> (panels: Range<Int>, microTiles: Range<Int>) {

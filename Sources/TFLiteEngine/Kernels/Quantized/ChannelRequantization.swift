@@ -53,20 +53,7 @@ final class ChannelRequantization: @unchecked Sendable {
         _ acc: UnsafePointer<Int32>, bias: UnsafePointer<Int32>?, channel: Int, count: Int,
         into output: UnsafeMutablePointer<E>
     ) {
-        let t = tables.offset(by: channel)
-        let zp = outputOffset, lo = activationMin, hi = activationMax
-        if let bias {
-            let b = bias + channel
-            for c in 0..<count {
-                let v = t.scale(acc[c] &+ b[c], c) &+ zp
-                output[c] = E(truncatingIfNeeded: min(max(v, lo), hi))
-            }
-        } else {
-            for c in 0..<count {
-                let v = t.scale(acc[c], c) &+ zp
-                output[c] = E(truncatingIfNeeded: min(max(v, lo), hi))
-            }
-        }
+        row(acc, bias: bias.map { $0 + channel }, tables.offset(by: channel), count: count, into: output)
     }
 
     /// Requantizes a block of `rows` × `width` accumulators (row stride
@@ -81,24 +68,28 @@ final class ChannelRequantization: @unchecked Sendable {
         into output: UnsafeMutablePointer<E>, outputStride: Int
     ) {
         let width = FloatGEMM.panelWidth(wide: Shape.wide)
-        let t = tables.offset(by: channel)
+        let t = tables.offset(by: channel), b = biases.map { UnsafePointer($0 + channel) }
+        for r in 0..<rows {
+            row(acc + r &* width, bias: b, t, count: width, into: output + r &* outputStride)
+        }
+    }
+
+    /// One run of `count` channels starting at the tables' first entry.
+    @inline(__always)
+    private func row<E: QuantizedElement>(
+        _ acc: UnsafePointer<Int32>, bias: UnsafePointer<Int32>?, _ t: Tables, count: Int,
+        into output: UnsafeMutablePointer<E>
+    ) {
         let zp = outputOffset, lo = activationMin, hi = activationMax
-        if let biases {
-            let b = UnsafePointer(biases + channel)
-            for r in 0..<rows {
-                let a = acc + r &* width, o = output + r &* outputStride
-                for c in 0..<width {
-                    let v = t.scale(a[c] &+ b[c], c) &+ zp
-                    o[c] = E(truncatingIfNeeded: min(max(v, lo), hi))
-                }
+        if let bias {
+            for c in 0..<count {
+                let v = t.scale(acc[c] &+ bias[c], c) &+ zp
+                output[c] = E(truncatingIfNeeded: min(max(v, lo), hi))
             }
         } else {
-            for r in 0..<rows {
-                let a = acc + r &* width, o = output + r &* outputStride
-                for c in 0..<width {
-                    let v = t.scale(a[c], c) &+ zp
-                    o[c] = E(truncatingIfNeeded: min(max(v, lo), hi))
-                }
+            for c in 0..<count {
+                let v = t.scale(acc[c], c) &+ zp
+                output[c] = E(truncatingIfNeeded: min(max(v, lo), hi))
             }
         }
     }

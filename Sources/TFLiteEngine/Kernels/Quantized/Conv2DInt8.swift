@@ -11,13 +11,9 @@ enum Conv2DInt8 {
             channelAxis: 0, channels: p.outputChannels, activation: p.activation)
         if input.type == .int8 || input.type == .uint8, p.filterChannels == p.inputChannels {
             let g = p.geometry
-            let taps = g.filterHeight * g.filterWidth
-            let pointwise = taps == 1 && g.strideHeight == 1 && g.strideWidth == 1
-                && g.padTop == 0 && g.padLeft == 0
-                && g.outputHeight == g.inputHeight && g.outputWidth == g.inputWidth
             if let fast = try GEMMConvolutionQuantized.make(
-                ctx: ctx, source: pointwise ? .rows(stride: p.inputChannels) : .convolution(g),
-                m: g.batches * g.outputHeight * g.outputWidth, n: p.outputChannels, taps: taps, channels: p.inputChannels,
+                ctx: ctx, source: g.isPointwise ? .rows(stride: p.inputChannels) : .convolution(g),
+                m: g.outputPixels, n: p.outputChannels, taps: g.filterHeight * g.filterWidth, channels: p.inputChannels,
                 quantization: q, signed: input.type == .int8) {
                 return fast
             }

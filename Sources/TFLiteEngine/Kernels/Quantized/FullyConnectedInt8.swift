@@ -8,7 +8,7 @@ enum FullyConnectedInt8 {
         let q = try ConvolutionQuantization(
             ctx: ctx, input: input, filter: weights, bias: ctx.optionalInput(2), output: ctx.output(0),
             channelAxis: 0, channels: p.outputDepth, activation: p.activation, perTensorUsesFloatProduct: true)
-        if input.type == .int8, p.batches == 1, p.inputDepth > 0, p.outputDepth > 0, let weightsData = weights.constant, weights.elementCount == p.inputDepth * p.outputDepth {
+        if input.type == .int8, p.batches == 1, try !ctx.hasEmptyInputOrOutput(), let weightsData = weights.constant, weights.elementCount == p.inputDepth * p.outputDepth {
             return FullyConnectedInt8SingleRow(ctx: ctx, p, q, weights: weightsData.assumingMemoryBound(to: Int8.self))
         }
         if input.type == .int8 || input.type == .uint8, let fast = try GEMMConvolutionQuantized.make(

@@ -49,10 +49,6 @@ final class GEMMConvolutionQuantized: Kernel {
     var output: UnsafeMutableRawPointer!
     var scratch: UnsafeMutableRawPointer!
 
-    /// Largest offset table (entries) a convolution may build; beyond it the
-    /// reference kernel runs instead.
-    static let maximumTapOffsets = 1 << 26
-
     enum Source {
         case rows(stride: Int)
         case convolution(ConvGeometry)
@@ -61,38 +57,29 @@ final class GEMMConvolutionQuantized: Kernel {
     /// The kernel for a constant, non-grouped filter of shape [N][taps·channels]
     /// (OHWI convolution filter or FC weights), or nil when the reference
     /// kernel should run (non-constant filter, oversized offset table, empty
-    /// input or output).
+    /// input or output: see `PrepareContext.hasEmptyInputOrOutput`).
     static func make(ctx: PrepareContext, source: Source, m: Int, n: Int, taps: Int, channels: Int,
                      quantization q: ConvolutionQuantization, signed: Bool) throws -> GEMMConvolutionQuantized? {
-        // Empty inputs or outputs take the reference loops (nothing to do).
-        guard m > 0, n > 0, try ctx.input(0).elementCount > 0 else { return nil }
+        guard try !ctx.hasEmptyInputOrOutput() else { return nil }
+        if case .convolution = source, !GEMMTiling.indirectionFits(m: m, taps: taps) { return nil }
         let filter = try ctx.input(1)
         let (k, kOverflow) = taps.multipliedReportingOverflow(by: channels)
         let (nk, nkOverflow) = n.multipliedReportingOverflow(by: k)
         guard !kOverflow, !nkOverflow, let weights = filter.constant, filter.elementCount == nk else { return nil }
-        if case .convolution = source {
-            let tiles = (m + FloatGEMM.mr - 1) / FloatGEMM.mr
-            let (a, o1) = tiles.multipliedReportingOverflow(by: FloatGEMM.mr)
-            let (entries, o2) = a.multipliedReportingOverflow(by: taps)
-            guard !o1, !o2, entries <= maximumTapOffsets else { return nil }
-        }
         let wide = n > FloatVector.scalarCount
         let fOff = q.filterOffset
         let key = "packed-gemm-q\(signed ? "i8" : "u8")-nr\(FloatGEMM.panelWidth(wide: wide))-w\(ctx.node.inputs[1])-o\(fOff)-\(n)x\(k)"
-        let filterValues = QuantizedFilterValues(weights: weights, count: nk, signed: signed, offset: fOff)
         let packed = ctx.graph.model.sharedConstants.value(for: key) {
-            PackedFloatWeights(n: n, k: k, wide: wide, weight: { row, kk in Float(filterValues[row * k + kk]) }, bias: nil)
+            PackedQuantizedWeights(weights: weights, n: n, k: k, wide: wide, signed: signed, offset: fOff)
         }
         // Largest |x + inputOffset| over the element type's range, and |w + filterOffset| over the filter.
         let elementRange: (Int32, Int32) = signed ? (-128, 127) : (0, 255)
         let maxInput = max(abs(elementRange.0 &+ q.inputOffset), abs(elementRange.1 &+ q.inputOffset))
-        var maxWeight: Int32 = 0
-        for i in 0..<nk { maxWeight = max(maxWeight, abs(filterValues[i])) }
-        let product = Int(maxInput) * Int(maxWeight)
+        let product = Int(maxInput) * Int(packed.largestMagnitude)
         let chunk = product == 0 ? max(k, 1) : max(1, min(max(k, 1), (1 << 22) / product))
         return GEMMConvolutionQuantized(
             ctx: ctx, source: source, m: m, n: n, taps: taps, channels: channels, chunk: chunk,
-            packed: packed, q: q, signed: signed)
+            packed: packed.panels, q: q, signed: signed)
     }
 
     private init(ctx: PrepareContext, source: Source, m: Int, n: Int, taps: Int, channels: Int, chunk: Int,
@@ -263,16 +250,21 @@ final class GEMMConvolutionQuantized: Kernel {
     }
 }
 
-/// Reads element i of a constant int8/uint8 filter as Int32 plus the filter
-/// offset (prepare time only).
-struct QuantizedFilterValues {
-    let weights: UnsafeRawPointer
-    let count: Int
-    let signed: Bool
-    let offset: Int32
+/// A constant int8/uint8 filter [N][K] packed once per model as exact float
+/// integers `w + filterOffset` (`PackedFloatWeights` panels), with the largest
+/// |w + filterOffset|, which bounds the exact-float chunk length.
+final class PackedQuantizedWeights: @unchecked Sendable {
+    let panels: PackedFloatWeights
+    let largestMagnitude: Int32
 
-    subscript(i: Int) -> Int32 {
-        let raw = weights.load(fromByteOffset: i, as: UInt8.self)
-        return (signed ? Int32(Int8(bitPattern: raw)) : Int32(raw)) &+ offset
+    init(weights: UnsafeRawPointer, n: Int, k: Int, wide: Bool, signed: Bool, offset: Int32) {
+        func value(_ i: Int) -> Int32 {
+            let raw = weights.load(fromByteOffset: i, as: UInt8.self)
+            return (signed ? Int32(Int8(bitPattern: raw)) : Int32(raw)) &+ offset
+        }
+        panels = PackedFloatWeights(n: n, k: k, wide: wide, weight: { row, kk in Float(value(row * k + kk)) }, bias: nil)
+        var largest: Int32 = 0
+        for i in 0..<n * k { largest = max(largest, abs(value(i))) }
+        largestMagnitude = largest
     }
 }
