@@ -7,20 +7,25 @@ let package = Package(
     name: "TFLiteEngine",
     platforms: [.macOS(.v13), .iOS(.v16)],
     products: [
+        // The engine: reader, model, graph, planning, backends, kernels, interpreter.
         .library(name: "TFLiteEngine", targets: ["TFLiteEngine"]),
+        // Readers and decoders of input files: images, .npy, IDX, gzip/inflate.
+        .library(name: "InputFormats", targets: ["InputFormats"]),
+        // Device-aware model selection: profile, catalogue, selector, adaptive runner.
+        .library(name: "ModelSelection", targets: ["ModelSelection"]),
         .executable(name: "infer", targets: ["infer"]),
         .executable(name: "bench", targets: ["bench"]),
         .executable(name: "soak", targets: ["soak"]),
     ],
     targets: [
         .target(name: "TFLiteEngine"),
-        .executableTarget(name: "infer", dependencies: ["TFLiteEngine"]),
-        .executableTarget(name: "bench", dependencies: ["TFLiteEngine"], path: "Benchmarks/bench"),
+        .target(name: "InputFormats", dependencies: ["TFLiteEngine"]),
+        .target(name: "ModelSelection", dependencies: ["TFLiteEngine", "InputFormats"]),
+        .executableTarget(name: "infer", dependencies: ["TFLiteEngine", "InputFormats", "ModelSelection"]),
+        .executableTarget(name: "bench", dependencies: ["TFLiteEngine", "InputFormats"], path: "Benchmarks/bench"),
         .executableTarget(name: "soak", dependencies: ["TFLiteEngine"], path: "Benchmarks/soak"),
-        .testTarget(
-            name: "TFLiteEngineTests",
-            dependencies: ["TFLiteEngine"],
-            exclude: ["Fixtures"]
-        ),
+        .testTarget(name: "TFLiteEngineTests", dependencies: ["TFLiteEngine", "InputFormats"], exclude: ["Fixtures"]),
+        .testTarget(name: "InputFormatsTests", dependencies: ["InputFormats"], exclude: ["Fixtures"]),
+        .testTarget(name: "ModelSelectionTests", dependencies: ["ModelSelection", "InputFormats", "TFLiteEngine"], exclude: ["Fixtures"]),
     ]
 )

@@ -7,7 +7,7 @@ sometimes thickened, rotated a few degrees, placed off-centre on a larger
 canvas (90-160 px per side), with uneven lighting (a linear brightness ramp
 in a random direction), a paper/ink contrast that varies, and Gaussian noise.
 
-Writes ``Tests/TFLiteEngineTests/Fixtures/photos/photo_NN_dD.pgm`` (P5) and
+Writes ``Tests/ModelSelectionTests/Fixtures/photos/photo_NN_dD.pgm`` (P5) and
 ``manifest.json`` ({"photos": [{"file", "label", "mnist_test_index", ...}]}),
 and prints how many the small CNN reads correctly after a naive conversion
 (invert if the mean is bright, nearest-neighbour resize to 28x28) with LiteRT,
@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fixturelib as fl  # noqa: E402
 from train_mnist import DATA_DIR, read_idx  # noqa: E402
 
-OUT_DIR = fl.FIXTURES_ROOT / "photos"
+OUT_DIR = fl.REPO_ROOT / "Tests" / "ModelSelectionTests" / "Fixtures" / "photos"
 
 
 def render_photo(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:

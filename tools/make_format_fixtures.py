@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Makes the small gzip / IDX / PGM fixtures in Tests/TFLiteEngineTests/Fixtures/formats/.
+"""Makes the small gzip / IDX / PGM fixtures in Tests/InputFormatsTests/Fixtures/formats/.
 
 gzip files are written by Python's gzip/zlib modules at several compression
 levels so that the Swift inflater is checked on stored, fixed-Huffman and
@@ -11,7 +11,7 @@ import os
 import struct
 import zlib
 
-OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "TFLiteEngineTests", "Fixtures", "formats")
+OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "InputFormatsTests", "Fixtures", "formats")
 MNIST = "/work/shared/data/mnist"
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the first N (default 100) MNIST test digits as plain (uncompressed)
 IDX files for the `infer eval` test:
-Tests/TFLiteEngineTests/Fixtures/mnist/t10k-images-100.idx3-ubyte and
+Tests/ModelSelectionTests/Fixtures/mnist/t10k-images-100.idx3-ubyte and
 t10k-labels-100.idx1-ubyte (about 78 KB).
 
     python3 tools/make_mnist_subset.py [--count 100] [--data /work/shared/data/mnist]
@@ -11,7 +11,7 @@ import gzip
 import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, "..", "Tests", "TFLiteEngineTests", "Fixtures", "mnist")
+OUT = os.path.join(HERE, "..", "Tests", "ModelSelectionTests", "Fixtures", "mnist")
 
 
 def subset(path: str, count: int) -> bytes:

@@ -7,6 +7,8 @@ import Darwin
 #endif
 import Foundation
 import TFLiteEngine
+import InputFormats
+import ModelSelection
 
 /// What `infer --auto DIR IMAGE` should do.
 struct AutoRequest {

@@ -7,6 +7,7 @@ import Darwin
 #endif
 import Foundation
 import TFLiteEngine
+import ModelSelection
 
 /// Options of `infer eval MODEL --images IDX --labels IDX`.
 let evalOptions: [OptionSpec] = [

@@ -7,6 +7,8 @@ import Darwin
 #endif
 import Foundation
 import TFLiteEngine
+import InputFormats
+import ModelSelection
 
 /// What to run and how to report it.
 struct RunRequest {

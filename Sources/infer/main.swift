@@ -17,6 +17,7 @@ import Musl
 import Darwin
 #endif
 import TFLiteEngine
+import ModelSelection
 
 /// Every option of the main command. Later flags (`--backend NAME`,
 /// `--auto DIR`, `--score`, `--preprocess mnist`) and subcommands (`eval`)

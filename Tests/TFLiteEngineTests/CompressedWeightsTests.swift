@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import TFLiteEngine
+import InputFormats
 
 /// float16 weights (DEQUANTIZE), dynamic-range hybrid kernels and sparse
 /// weights (DENSIFY), against LiteRT's builtin kernels; see

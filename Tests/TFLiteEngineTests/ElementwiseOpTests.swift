@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import TFLiteEngine
+import InputFormats
 
 /// Element-wise, activation and reduction ops (MUL, SUB, DIV, MAXIMUM,
 /// MINIMUM, SQUARED_DIFFERENCE, LOGISTIC, TANH, RELU family, LEAKY_RELU,

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import TFLiteEngine
+import InputFormats
 
 /// Fixtures made by `tools/` scripts with TensorFlow + LiteRT (or TFLite Micro)
 /// and committed under `Tests/TFLiteEngineTests/Fixtures/<group>/`: a model,

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import TFLiteEngine
+import InputFormats
 
 /// Shape and layout ops (PADV2, resize, depth/space, slicing, gather,
 /// transpose, squeeze/expand, shape, transpose conv, batch matmul, MediaPipe's

@@ -1,5 +1,6 @@
 import XCTest
 @testable import TFLiteEngine
+import InputFormats
 
 /// Whole float32 models (the digit CNN and a MobileNetV2 0.35 96×96 with
 /// activations kept alive) against LiteRT's builtin kernels (relative 1e-4).

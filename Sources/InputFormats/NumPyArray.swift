@@ -1,3 +1,4 @@
+import TFLiteEngine
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else

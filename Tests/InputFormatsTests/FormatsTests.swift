@@ -1,10 +1,11 @@
 import Foundation
 import XCTest
-@testable import TFLiteEngine
+import TFLiteEngine
+@testable import InputFormats
 
 /// PGM, image preprocessing, gzip/DEFLATE, IDX and .npy.
 final class FormatsTests: XCTestCase {
-    static let dir = Fixtures.root.appendingPathComponent("formats")
+    static let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/formats")
 
     func fixture(_ name: String) throws -> Data {
         try Data(contentsOf: FormatsTests.dir.appendingPathComponent(name))
@@ -236,19 +237,18 @@ final class FormatsTests: XCTestCase {
         }
     }
 
-    /// The full MNIST test set, when the shared data directory is present.
-    func testMNISTTestSet() throws {
-        let dir = "/work/shared/data/mnist"
-        let labelsPath = dir + "/t10k-labels.idx1-ubyte.gz", imagesPath = dir + "/t10k-images.idx3-ubyte.gz"
-        guard FileManager.default.fileExists(atPath: labelsPath), FileManager.default.fileExists(atPath: imagesPath) else {
-            throw XCTSkip("MNIST data not present at \(dir)")
-        }
-        let labels = try IDXFile(contentsOfFile: labelsPath)
-        XCTAssertEqual(labels.dimensions, [10000])
+    /// The committed MNIST subset (the first 100 test digits, made from the
+    /// gzip-compressed IDX files by tools/make_mnist_subset.py) agrees with
+    /// the 4-image gzip fixture decoded by `Inflate`.
+    func testMNISTSubset() throws {
+        let mnist = FormatsTests.dir.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("ModelSelectionTests/Fixtures/mnist")
+        let labels = try IDXFile(contentsOfFile: mnist.appendingPathComponent("t10k-labels-100.idx1-ubyte").path)
+        XCTAssertEqual(labels.dimensions, [100])
         XCTAssertEqual(Array(labels.data.prefix(5)), [7, 2, 1, 0, 4])
         XCTAssertTrue(labels.data.allSatisfy { $0 <= 9 })
-        let images = try IDXFile(contentsOfFile: imagesPath)
-        XCTAssertEqual(images.dimensions, [10000, 28, 28])
+        let images = try IDXFile(contentsOfFile: mnist.appendingPathComponent("t10k-images-100.idx3-ubyte").path)
+        XCTAssertEqual(images.dimensions, [100, 28, 28])
         let small = try IDXFile(data: fixture("images4.idx3-ubyte.gz"))
         XCTAssertEqual(Array(images.data.prefix(4 * 784)), small.data)
     }

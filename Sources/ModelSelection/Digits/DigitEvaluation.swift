@@ -1,3 +1,5 @@
+import TFLiteEngine
+import InputFormats
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else

@@ -1,6 +1,8 @@
 import XCTest
 import Foundation
-@testable import TFLiteEngine
+import TFLiteEngine
+import InputFormats
+@testable import ModelSelection
 
 /// `DigitPreprocessing.mnist` on photo-like digits (dark ink on light paper,
 /// larger, off-centre, rotated, noisy, unevenly lit) read by the small CNN.
@@ -26,7 +28,7 @@ final class DigitPreprocessingTests: XCTestCase {
     }
 
     func testPhotosAreReadAfterPreprocessing() throws {
-        let directory = Fixtures.root.appendingPathComponent("photos")
+        let directory = F.root.appendingPathComponent("photos")
         let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: directory.appendingPathComponent("manifest.json")))
         XCTAssertGreaterThanOrEqual(manifest.photos.count, 20)
         let cnn = try smallCNN()

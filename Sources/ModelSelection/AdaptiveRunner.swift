@@ -1,3 +1,4 @@
+import TFLiteEngine
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -104,7 +105,7 @@ public final class AdaptiveRunner: @unchecked Sendable {
     private let preparation: SwitchPreparation
     private let threads: Int
 
-    private let lock = Lock()
+    private let lock = DispatchQueue(label: "AdaptiveRunner.state")
     private var current: DigitClassifierModel
     private var currentIndex: Int
     private var recent: [Bool] = []          // true = missed the budget
@@ -159,29 +160,23 @@ public final class AdaptiveRunner: @unchecked Sendable {
     }
 
     /// The model answering requests now.
-    public var currentModelName: String { lock.withLock { current.candidate.name } }
+    public var currentModelName: String { lock.sync { current.candidate.name } }
 
     /// Switches made so far, oldest first ("a -> b: reason").
-    public var switchLog: [String] { lock.withLock { log } }
+    public var switchLog: [String] { lock.sync { log } }
 
     /// Classifies one 28×28 MNIST-style image (784 floats in [0, 1], white on black).
     public func classify(_ image: [Float]) throws -> DigitClassification {
-        var decision: (target: Int, reason: String)?
-        let result: DigitClassification
-        lock.lock()
-        do {
+        let (result, decision): (DigitClassification, (target: Int, reason: String)?) = try lock.sync {
             let model = current
             var probabilities: [Float] = []
             let latency = try timer.measure(model.candidate) { probabilities = try model.probabilities(mnistImage: image) }
             var best = 0
             for i in probabilities.indices where probabilities[i] > probabilities[best] { best = i }
-            result = DigitClassification(label: best, probabilities: probabilities, modelName: model.candidate.name, latency: latency)
-            decision = record(latency: latency)
+            let result = DigitClassification(label: best, probabilities: probabilities, modelName: model.candidate.name, latency: latency)
+            let decision = record(latency: latency)
             if decision != nil { switching = true }
-            lock.unlock()
-        } catch {
-            lock.unlock()
-            throw error
+            return (result, decision)
         }
         if let (target, reason) = decision {
             switch preparation {
@@ -194,7 +189,7 @@ public final class AdaptiveRunner: @unchecked Sendable {
         return result
     }
 
-    /// Updates the statistics with one observation; returns a switch to make, if any. Lock held.
+    /// Updates the statistics with one observation; returns a switch to make, if any. Called on `lock`.
     private func record(latency: Duration) -> (Int, String)? {
         requestCount += 1
         let missed = latency > policy.latencyBudget
@@ -240,14 +235,14 @@ public final class AdaptiveRunner: @unchecked Sendable {
             prepared = model
         } catch {
             prepared = nil
-            lock.withLock {
+            lock.sync {
                 unusable.insert(target)
                 log.append("\(current.candidate.name) -> \(candidate.name) failed (\(error)); staying")
                 switching = false
             }
             return
         }
-        lock.withLock {
+        lock.sync {
             if let prepared {
                 log.append("\(current.candidate.name) -> \(candidate.name): \(reason)")
                 current = prepared

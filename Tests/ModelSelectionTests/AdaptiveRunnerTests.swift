@@ -1,7 +1,9 @@
 import XCTest
 import Foundation
 import Dispatch
-@testable import TFLiteEngine
+import TFLiteEngine
+import InputFormats
+@testable import ModelSelection
 
 /// Switching between models under simulated slow-downs, headroom and memory
 /// pressure (scripted latencies; no real timing).

@@ -1,6 +1,8 @@
 import XCTest
 import Foundation
-@testable import TFLiteEngine
+import TFLiteEngine
+import InputFormats
+@testable import ModelSelection
 
 /// Device profile, cost prediction and model selection, with injected
 /// profiles, loaders and timers (no real timing is asserted).

@@ -1,10 +1,14 @@
 import XCTest
 import Foundation
-@testable import TFLiteEngine
+import TFLiteEngine
+import InputFormats
+@testable import ModelSelection
 
 /// Shared helpers for the selection, adaptive-runner and preprocessing tests.
 enum SelectionFixtures {
-    static let repoRoot = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    /// `Tests/ModelSelectionTests/Fixtures`: the MNIST subset and digit photos.
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    static let repoRoot = root.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static var weights: URL { repoRoot.appendingPathComponent("weights") }
 
     /// A profile of an imaginary device (no measurement).

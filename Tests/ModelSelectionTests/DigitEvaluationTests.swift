@@ -1,6 +1,8 @@
 import XCTest
 import Foundation
-@testable import TFLiteEngine
+import TFLiteEngine
+import InputFormats
+@testable import ModelSelection
 
 /// `infer eval` (test set, summary, report) and `infer --auto`'s budget parsing.
 final class DigitEvaluationTests: XCTestCase {
@@ -91,7 +93,7 @@ final class DigitEvaluationTests: XCTestCase {
 
     // MARK: Test set and evaluation
 
-    private var mnistDirectory: URL { Fixtures.root.appendingPathComponent("mnist") }
+    private var mnistDirectory: URL { F.root.appendingPathComponent("mnist") }
 
     func testSmallCNNOnHundredTestDigits() throws {
         let set = try DigitTestSet(imagesPath: mnistDirectory.appendingPathComponent("t10k-images-100.idx3-ubyte").path,
