@@ -8,6 +8,7 @@
 // seconds; prints median, p90, min, max, mean, std, arena bytes and peak RSS.
 import Foundation
 import TFLiteEngine
+import InputFormats
 
 #if canImport(Glibc)
 import Glibc
