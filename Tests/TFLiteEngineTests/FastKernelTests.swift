@@ -115,7 +115,7 @@ final class FastKernelTests: XCTestCase {
                           (10, .i32(Int32(fw))), (12, .i32(Int32(fh))), (14, .i8(activation))],
                 rng: &rng)
             try compare(spec, name: "\(isMax ? "max" : "average") pool #\(i) \([batch, h, w, c]) \(fh)x\(fw) s \(stride) pad \(padding)",
-                        expectFast: Pool2DFloatFast.self, tolerance: 0) { ctx in
+                        expectFast: Pool2DFloatVectorized.self, tolerance: 0) { ctx in
                 let g = try ConvGeometry(
                     ctx: ctx, inputShape: [batch, h, w, c], filterHeight: fh, filterWidth: fw,
                     strideHeight: stride.0, strideWidth: stride.1, padding: Padding(rawValue: Int8(padding))!)
@@ -136,7 +136,7 @@ final class FastKernelTests: XCTestCase {
                 op: 40, optionsType: 27, input: shape, extraInputs: [(shape: [axes.count], int32s: axes)],
                 options: [(4, .bool(keepDims))], rng: &rng)
             try compare(spec, name: "mean #\(i) \(shape) axes \(axes)", expectFast: MeanFloatContiguous.self, tolerance: 0) { ctx in
-                MeanFloat(ctx: ctx, try Reduction(ctx: ctx, input: ctx.input(0), axes: ctx.input(1), keepDims: keepDims))
+                MeanFloatReference(ctx: ctx, try Reduction(ctx: ctx, input: ctx.input(0), axes: ctx.input(1), keepDims: keepDims))
             }
         }
     }

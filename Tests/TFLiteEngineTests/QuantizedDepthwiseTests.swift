@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 @testable import TFLiteEngine
 
-/// The fast int8 depthwise kernel (`DepthwiseConv2DInt8Fast`) against the
+/// The fast int8 depthwise kernel (`DepthwiseConv2DInt8Vectorized`) against the
 /// reference integer kernel on randomized single-op models: bit-identical
 /// bytes for odd channel counts, 3×3 and other filter sizes, strides,
 /// dilations, both paddings, every activation, with and without bias, per
@@ -34,7 +34,7 @@ extension QuantizedKernelTests {
                 rng: &rng)
             let fast = signed && multiplier == 1
             try compare(spec, name: "depthwise #\(i) \(h)×\(w)×\(cin) k \(kh)×\(kw) m \(multiplier) s \(stride) d \(dilation) pad \(padding) act \(activation) \(signed ? "int8" : "uint8")",
-                        expectFast: fast ? DepthwiseConv2DInt8Fast.self : DepthwiseConv2DQuantizedKernel.self) { ctx in
+                        expectFast: fast ? DepthwiseConv2DInt8Vectorized.self : DepthwiseConv2DQuantizedReference.self) { ctx in
                 let input = try ctx.input(0)
                 let g = try ConvGeometry(
                     ctx: ctx, inputShape: input.shape, filterHeight: kh, filterWidth: kw,
@@ -45,7 +45,7 @@ extension QuantizedKernelTests {
                 let q = try ConvolutionQuantization(
                     ctx: ctx, input: input, filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
                     channelAxis: 3, channels: cout, activation: p.activation)
-                return signed ? DepthwiseConv2DQuantizedKernel(Int8.self, ctx: ctx, p, q) : DepthwiseConv2DQuantizedKernel(UInt8.self, ctx: ctx, p, q)
+                return signed ? DepthwiseConv2DQuantizedReference(Int8.self, ctx: ctx, p, q) : DepthwiseConv2DQuantizedReference(UInt8.self, ctx: ctx, p, q)
             }
         }
     }
@@ -77,7 +77,7 @@ extension QuantizedKernelTests {
                 op: 4, optionsType: 2, input: [1, 6, 7, 19], filter: [1, 3, 3, 19], channelAxis: 3,
                 perChannel: true, signed: true, hasBias: i != 1, filterFill: fill,
                 options: [(4, .i8(0)), (6, .i32(1)), (8, .i32(1)), (10, .i32(1)), (12, .i8(0))], rng: &rng)
-            try compare(spec, name: "depthwise extreme #\(i)", expectFast: DepthwiseConv2DInt8Fast.self, inputFill: fill) { ctx in
+            try compare(spec, name: "depthwise extreme #\(i)", expectFast: DepthwiseConv2DInt8Vectorized.self, inputFill: fill) { ctx in
                 let input = try ctx.input(0)
                 let g = try ConvGeometry(ctx: ctx, inputShape: input.shape, filterHeight: 3, filterWidth: 3,
                                          strideHeight: 1, strideWidth: 1, padding: .same)
@@ -85,7 +85,7 @@ extension QuantizedKernelTests {
                 let q = try ConvolutionQuantization(
                     ctx: ctx, input: input, filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
                     channelAxis: 3, channels: 19, activation: .none)
-                return DepthwiseConv2DQuantizedKernel(Int8.self, ctx: ctx, p, q)
+                return DepthwiseConv2DQuantizedReference(Int8.self, ctx: ctx, p, q)
             }
         }
     }

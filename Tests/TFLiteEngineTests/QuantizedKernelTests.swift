@@ -40,7 +40,7 @@ final class QuantizedKernelTests: XCTestCase {
                 let q = try ConvolutionQuantization(
                     ctx: ctx, input: input, filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
                     channelAxis: 0, channels: cout, activation: p.activation)
-                return signed ? Conv2DQuantizedKernel(Int8.self, ctx: ctx, p, q) : Conv2DQuantizedKernel(UInt8.self, ctx: ctx, p, q)
+                return signed ? Conv2DQuantizedReference(Int8.self, ctx: ctx, p, q) : Conv2DQuantizedReference(UInt8.self, ctx: ctx, p, q)
             }
         }
         requireMostlyInformative(60)
@@ -65,7 +65,7 @@ final class QuantizedKernelTests: XCTestCase {
                 let q = try ConvolutionQuantization(
                     ctx: ctx, input: ctx.input(0), filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
                     channelAxis: 0, channels: n, activation: p.activation, perTensorUsesFloatProduct: true)
-                return signed ? FullyConnectedQuantizedKernel(Int8.self, ctx: ctx, p, q) : FullyConnectedQuantizedKernel(UInt8.self, ctx: ctx, p, q)
+                return signed ? FullyConnectedQuantizedReference(Int8.self, ctx: ctx, p, q) : FullyConnectedQuantizedReference(UInt8.self, ctx: ctx, p, q)
             }
         }
         requireMostlyInformative(30)
@@ -84,7 +84,7 @@ final class QuantizedKernelTests: XCTestCase {
                 let q = try ConvolutionQuantization(
                     ctx: ctx, input: ctx.input(0), filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
                     channelAxis: 0, channels: 40, activation: .none, perTensorUsesFloatProduct: true)
-                return FullyConnectedQuantizedKernel(UInt8.self, ctx: ctx, p, q)
+                return FullyConnectedQuantizedReference(UInt8.self, ctx: ctx, p, q)
             }
         }
     }

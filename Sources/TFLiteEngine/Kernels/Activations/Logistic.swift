@@ -1,0 +1,21 @@
+/// LOGISTIC (sigmoid): `1 / (1 + exp(-x))`. float32 here; int8/uint8 come
+/// from `LogisticQuantized` (Kernels/Quantized).
+enum Logistic {
+    static let registration = OperatorRegistration(maxVersion: 3) { ctx in try prepare(ctx) }
+
+    struct Operation: FloatUnaryOperation {
+        @inline(__always) func apply(_ x: Float) -> Float { VectorizableMath.logistic(x) }
+    }
+
+    static func prepare(_ ctx: PrepareContext) throws -> Kernel {
+        let input = try ctx.prepareUnaryElementwise()
+        switch input.type {
+        case .float32:
+            return UnaryFloatKernel(ctx: ctx, count: input.elementCount, Operation())
+        case .int8, .uint8:
+            return try LogisticQuantized.prepareInt8(ctx)
+        default:
+            throw ctx.error("input type \(input.type) is not supported")
+        }
+    }
+}

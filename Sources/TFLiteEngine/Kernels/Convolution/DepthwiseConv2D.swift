@@ -1,0 +1,115 @@
+/// DEPTHWISE_CONV_2D: input [N, H, W, Cin], filter [1, KH, KW, Cin × M],
+/// optional bias [Cin × M] → output [N, OH, OW, Cin × M]. Output channel
+/// `c` reads input channel `c / M` (M = depth multiplier).
+enum DepthwiseConv2D {
+    static let registration = OperatorRegistration(maxVersion: 7) { ctx in try prepare(ctx) }
+
+    struct Parameters {
+        var geometry: ConvGeometry
+        var inputChannels: Int
+        var outputChannels: Int
+        var depthMultiplier: Int
+        var activation: FusedActivation
+
+        /// Multiply-adds of one run.
+        var cost: Int { geometry.outputRows * geometry.outputWidth * outputChannels * geometry.filterHeight * geometry.filterWidth }
+    }
+
+    static func prepare(_ ctx: PrepareContext) throws -> Kernel {
+        try ctx.expect(inputs: 2...3)
+        let input = try ctx.input(0), filter = try ctx.input(1)
+        try ctx.require(input, rank: 4, "input")
+        try ctx.require(filter, rank: 4, "filter")
+        let options = try ctx.options(2)  // DepthwiseConv2DOptions
+        let padding = try Padding(try options?.int8(4, "padding") ?? 0, ctx)
+        let geometry = try ConvGeometry(
+            ctx: ctx, inputShape: input.shape,
+            filterHeight: filter.shape[1], filterWidth: filter.shape[2],
+            strideHeight: Int(try options?.int32(8, "stride_h") ?? 0),
+            strideWidth: Int(try options?.int32(6, "stride_w") ?? 0),
+            dilationHeight: Int(try options?.int32(16, "dilation_h_factor", default: 1) ?? 1),
+            dilationWidth: Int(try options?.int32(14, "dilation_w_factor", default: 1) ?? 1),
+            padding: padding)
+        let cin = input.shape[3], cout = filter.shape[3]
+        guard filter.shape[0] == 1 else { throw ctx.error("filter's first dimension is \(filter.shape[0]), expected 1") }
+        guard cin >= 1 else { throw ctx.error("input has \(cin) channels") }
+        guard cout % cin == 0 else { throw ctx.error("filter channels \(cout) are not a multiple of input channels \(cin)") }
+        // TFLite derives the multiplier from the shapes; the option must agree when set.
+        let multiplier = cout / cin
+        if let declared = try options?.int32(10, "depth_multiplier"), declared != 0, Int(declared) != multiplier, cin != 1 {
+            throw ctx.error("depth_multiplier \(declared) does not match filter channels \(cout) / input channels \(cin)")
+        }
+        if let bias = ctx.optionalInput(2) {
+            guard bias.elementCount == cout else { throw ctx.error("bias has \(bias.elementCount) elements for \(cout) output channels") }
+        }
+        let parameters = Parameters(
+            geometry: geometry, inputChannels: cin, outputChannels: cout, depthMultiplier: multiplier,
+            activation: try ctx.fusedActivation(options, slot: 12))
+        try ctx.setOutputShape(0, [geometry.batches, geometry.outputHeight, geometry.outputWidth, cout])
+
+        switch input.type {
+        case .float32:
+            if filter.type == .int8 { return try DepthwiseConv2DHybrid.make(ctx, parameters) }
+            try ctx.require(filter, type: .float32, "filter")
+            if let bias = ctx.optionalInput(2) { try ctx.require(bias, type: .float32, "bias") }
+            try ctx.require(ctx.output(0), type: .float32, "output")
+            return try DepthwiseConv2DFloat.make(ctx: ctx, parameters)
+        case .int8, .uint8:
+            return try DepthwiseConv2DQuantized.prepare(ctx, parameters)
+        default:
+            throw ctx.error("input type \(input.type) is not supported")
+        }
+    }
+}
+
+/// Float32 depthwise convolution, direct loops. Tiles are output rows.
+final class DepthwiseConv2DFloatReference: Kernel {
+    let p: DepthwiseConv2D.Parameters
+    let operands: FilteredOperands
+    var input: UnsafePointer<Float>!
+    var filter: UnsafePointer<Float>!
+    var bias: UnsafePointer<Float>?
+    var output: UnsafeMutablePointer<Float>!
+
+    init(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters) {
+        self.p = p
+        operands = FilteredOperands(ctx)
+    }
+
+    var tileCount: Int { p.geometry.outputRows }
+    var cost: Int { p.cost }
+
+    func bind(_ memory: TensorMemory) {
+        input = UnsafePointer(memory.pointer(operands.input, as: Float.self))
+        filter = UnsafePointer(memory.pointer(operands.filter, as: Float.self))
+        bias = operands.bias.map { UnsafePointer(memory.pointer($0, as: Float.self)) }
+        output = memory.pointer(operands.output, as: Float.self)
+    }
+
+    func run(tiles: Range<Int>, worker: Int) {
+        let g = p.geometry
+        let cin = p.inputChannels, cout = p.outputChannels, m = p.depthMultiplier
+        let (lo, hi) = p.activation.floatRange
+        for tile in tiles {
+            let b = tile / g.outputHeight, oy = tile % g.outputHeight
+            let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* cin
+            var out = output + tile &* g.outputWidth &* cout
+            for ox in 0..<g.outputWidth {
+                for oc in 0..<cout { out[oc] = bias?[oc] ?? 0 }
+                for ky in 0..<g.filterHeight {
+                    let iy = oy &* g.strideHeight &- g.padTop &+ ky &* g.dilationHeight
+                    if iy < 0 || iy >= g.inputHeight { continue }
+                    for kx in 0..<g.filterWidth {
+                        let ix = ox &* g.strideWidth &- g.padLeft &+ kx &* g.dilationWidth
+                        if ix < 0 || ix >= g.inputWidth { continue }
+                        let x = inputBatch + (iy &* g.inputWidth &+ ix) &* cin
+                        let w = filter + (ky &* g.filterWidth &+ kx) &* cout
+                        for oc in 0..<cout { out[oc] += x[oc / m] * w[oc] }
+                    }
+                }
+                for oc in 0..<cout { out[oc] = min(max(out[oc], lo), hi) }
+                out += cout
+            }
+        }
+    }
+}

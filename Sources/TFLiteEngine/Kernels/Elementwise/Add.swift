@@ -1,0 +1,27 @@
+/// ADD: element-wise sum with broadcasting and a fused activation.
+enum Add {
+    static let registration = OperatorRegistration(maxVersion: 5) { ctx in try prepare(ctx) }
+
+    struct Operation: FloatBinaryOperation {
+        @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a + b }
+    }
+
+    static func prepare(_ ctx: PrepareContext) throws -> Kernel {
+        try ctx.expect(inputs: 2)
+        let a = try ctx.input(0), b = try ctx.input(1)
+        let options = try ctx.options(11)  // AddOptions
+        let activation = try ctx.fusedActivation(options, slot: 4)
+        let shape = try BroadcastShape(a.shape, b.shape, ctx: ctx)
+        try ctx.setOutputShape(0, shape.outputShape)
+        switch a.type {
+        case .float32:
+            try ctx.require(b, type: .float32, "second input")
+            try ctx.require(ctx.output(0), type: .float32, "output")
+            return AddFloat.make(ctx: ctx, shape: shape, activation: activation)
+        case .int8, .uint8:
+            return try AddQuantized.prepare(ctx, shape: shape, activation: activation)
+        default:
+            throw ctx.error("input type \(a.type) is not supported")
+        }
+    }
+}

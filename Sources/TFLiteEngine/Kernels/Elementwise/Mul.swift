@@ -1,0 +1,21 @@
+/// MUL: element-wise product with broadcasting and a fused activation
+/// (`MulOptions`).
+enum Mul {
+    static let registration = OperatorRegistration(maxVersion: 7) { ctx in try prepare(ctx) }
+
+    struct Operation: FloatBinaryOperation {
+        @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a * b }
+    }
+
+    static func prepare(_ ctx: PrepareContext) throws -> Kernel {
+        let (a, b, shape, activation) = try ctx.prepareBroadcastBinary(optionsType: 21, activationSlot: 4)  // MulOptions
+        switch a.type {
+        case .float32:
+            return try ctx.floatBinaryKernel(Operation.self, b: b, shape: shape, activation: activation)
+        case .int8, .uint8:
+            return try MulQuantized.prepareInt8(ctx)
+        default:
+            throw ctx.error("input type \(a.type) is not supported")
+        }
+    }
+}

@@ -1,0 +1,179 @@
+/// Fast float32 convolution / fully connected layer on `FloatGEMM`.
+///
+/// Rows of A are output pixels (N·OH·OW) or batch rows; K = taps × input
+/// channels. Tiles are (block of `microTilesPerBlock` micro-tiles) × (group
+/// of weight panels that fits in L2), ordered panel-group-major so a
+/// sequential run reuses the group's weights across all row blocks; every
+/// tile computes whole output values (K is never split).
+final class GEMMConvolutionFloat: Kernel {
+    enum Source {
+        /// A[r] is `stride` floats apart in the input (1×1 stride-1 conv, FC).
+        case rows(stride: Int)
+        /// A[pixel] is gathered tap by tap through an indirection buffer.
+        case convolution(ConvGeometry, channels: Int)
+    }
+
+    let source: Source
+    let m: Int, n: Int, taps: Int, channels: Int
+    let packed: PackedFloatWeights
+    let low: Float, high: Float
+    let inputIndex: Int, outputIndex: Int
+    let tiling: GEMMTiling
+    var microTiles: Int { tiling.microTiles }
+    var input: UnsafePointer<Float>!
+    var output: UnsafeMutablePointer<Float>!
+    var scratch: UnsafeMutableRawPointer!
+    /// [microTile][tap][mr] input row pointers (convolution source only).
+    /// When `rowSegments[microTile]` is 1 the block instead holds, per filter
+    /// row, a pointer to the KW × Cin contiguous input values of that row of
+    /// taps (all columns of the tile's pixels are inside the input and the
+    /// dilation along x is 1), so the micro-kernel runs KH taps of KW·Cin
+    /// channels: fewer, longer inner loops for small Cin.
+    private var indirection: UnsafeMutablePointer<UnsafePointer<Float>>?
+    private var rowSegments: UnsafeMutablePointer<UInt8>?
+    /// Zeros read for taps in the padding (KW × Cin floats).
+    private var zeroRow: UnsafeMutablePointer<Float>?
+    /// Filter height and KW × Cin (row-segment mode).
+    private let filterRows: Int, segmentChannels: Int
+
+    init(ctx: PrepareContext, source: Source, m: Int, n: Int, taps: Int, channels: Int,
+         packed: PackedFloatWeights, activation: FusedActivation) {
+        self.source = source
+        self.m = m
+        self.n = n
+        self.taps = taps
+        self.channels = channels
+        self.packed = packed
+        (low, high) = activation.floatRange
+        inputIndex = ctx.node.inputs[0]
+        outputIndex = ctx.node.outputs[0]
+        tiling = GEMMTiling(m: m, panelCount: packed.panelCount, panelBytes: taps * channels * packed.nr * MemoryLayout<Float>.size)
+        let microTiles = tiling.microTiles
+        if case let .convolution(g, _) = source {
+            filterRows = g.filterHeight
+            segmentChannels = g.filterWidth * channels
+        } else {
+            filterRows = 1
+            segmentChannels = channels
+        }
+        if case .convolution = source, m > 0 {
+            indirection = .allocate(capacity: microTiles * taps * FloatGEMM.mr)
+            rowSegments = .allocate(capacity: microTiles)
+            rowSegments?.initialize(repeating: 0, count: microTiles)
+            zeroRow = .allocate(capacity: max(segmentChannels, 1))
+            zeroRow?.initialize(repeating: 0, count: max(segmentChannels, 1))
+        }
+    }
+
+    deinit {
+        indirection?.deallocate()
+        rowSegments?.deallocate()
+        zeroRow?.deallocate()
+    }
+
+    var tileCount: Int { tiling.tileCount }
+    var cost: Int { m * n * taps * channels }
+    var scratchBytesPerWorker: Int {
+        (FloatGEMM.mr * FloatGEMM.maxPanelWidth) * MemoryLayout<Float>.size + FloatGEMM.mr * MemoryLayout<UnsafePointer<Float>>.size
+    }
+
+    func bind(_ memory: TensorMemory) {
+        input = UnsafePointer(memory.pointer(inputIndex, as: Float.self))
+        output = memory.pointer(outputIndex, as: Float.self)
+        scratch = memory.scratch
+        guard case let .convolution(g, cin) = source, let indirection, let zeroRow, let rowSegments else { return }
+        let mr = FloatGEMM.mr
+        let zero = UnsafePointer(zeroRow)
+        for tile in 0..<microTiles {
+            // Row-segment mode when every pixel's taps stay inside along x.
+            var segments = g.dilationWidth == 1 && g.filterWidth > 1
+            for r in 0..<mr {
+                let p = tile * mr + r < m ? tile * mr + r : tile * mr
+                let ix = (p % g.outputWidth) * g.strideWidth - g.padLeft
+                if ix < 0 || ix + g.filterWidth > g.inputWidth { segments = false }
+            }
+            rowSegments[tile] = segments ? 1 : 0
+            if segments {
+                for r in 0..<mr {
+                    let p = tile * mr + r < m ? tile * mr + r : tile * mr
+                    let ox = p % g.outputWidth, rest = p / g.outputWidth
+                    let oy = rest % g.outputHeight, b = rest / g.outputHeight
+                    let ix = ox * g.strideWidth - g.padLeft
+                    for ky in 0..<g.filterHeight {
+                        let iy = oy * g.strideHeight - g.padTop + ky * g.dilationHeight
+                        indirection[(tile * taps + ky) * mr + r] = iy >= 0 && iy < g.inputHeight
+                            ? input + ((b * g.inputHeight + iy) * g.inputWidth + ix) * cin : zero
+                    }
+                }
+                continue
+            }
+            for r in 0..<mr {
+                // Rows past M repeat the tile's first pixel (computed, never stored).
+                let p = tile * mr + r < m ? tile * mr + r : tile * mr
+                g.forEachTap(ofPixel: p) { t, inputPixel in
+                    indirection[(tile * taps + t) * mr + r] = inputPixel.map { input + $0 * cin } ?? zero
+                }
+            }
+        }
+    }
+
+    func run(tiles: Range<Int>, worker: Int) {
+        if packed.wide { run(tiles, worker: worker, WidePanel.self) } else { run(tiles, worker: worker, NarrowPanel.self) }
+    }
+
+    @inline(__always)
+    private func run<Shape: GEMMPanelShape>(_ tiles: Range<Int>, worker: Int, _ shape: Shape.Type) {
+        let mr = FloatGEMM.mr, nr = FloatGEMM.panelWidth(wide: Shape.wide)
+        let workerScratch = scratch + worker &* scratchBytesPerWorker
+        let temp = workerScratch.assumingMemoryBound(to: Float.self)
+        let rowPointers = (workerScratch + mr &* FloatGEMM.maxPanelWidth &* MemoryLayout<Float>.size)
+            .assumingMemoryBound(to: UnsafePointer<Float>.self)
+        let lo = FloatVector(repeating: low), hi = FloatVector(repeating: high)
+        let input = self.input.unsafelyUnwrapped, output = self.output.unsafelyUnwrapped
+        let indirection = self.indirection, rowSegments = self.rowSegments
+        let filterRows = self.filterRows, segmentChannels = self.segmentChannels
+        let m = self.m, n = self.n
+        var rowStride = 0
+        if case let .rows(stride) = source { rowStride = stride }
+        for tile in tiles {
+            let (panels, microTileRange) = tiling.ranges(of: tile)
+            for panel in panels {
+                let b = packed.panel(panel), bias = packed.bias(panel)
+                let column = panel &* nr
+                let columns = min(nr, n &- column)
+                for microTile in microTileRange {
+                    let row = microTile &* mr
+                    let rows = min(mr, m &- row)
+                    let a: UnsafePointer<UnsafePointer<Float>>
+                    var taps = self.taps, channels = self.channels
+                    if let indirection {
+                        a = UnsafePointer(indirection + microTile &* taps &* mr)
+                        if rowSegments.unsafelyUnwrapped[microTile] != 0 {
+                            taps = filterRows
+                            channels = segmentChannels
+                        }
+                    } else {
+                        for r in 0..<mr { rowPointers[r] = input + (r < rows ? row &+ r : row) &* rowStride }
+                        a = UnsafePointer(rowPointers)
+                    }
+                    let c = output + (row &* n &+ column)
+                    if rows == mr && columns == nr {
+                        FloatGEMM.microKernel(shape, taps: taps, channels: channels, a: a, b: b, bias: bias, c: c, ldc: n, lo: lo, hi: hi)
+                    } else if rows == 1 {
+                        if columns == nr {
+                            FloatGEMM.microKernel1(shape, taps: taps, channels: channels, a: a, b: b, bias: bias, c: c, lo: lo, hi: hi)
+                        } else {
+                            FloatGEMM.microKernel1(shape, taps: taps, channels: channels, a: a, b: b, bias: bias, c: temp, lo: lo, hi: hi)
+                            c.update(from: temp, count: columns)
+                        }
+                    } else {
+                        FloatGEMM.microKernel(shape, taps: taps, channels: channels, a: a, b: b, bias: bias, c: temp, ldc: nr, lo: lo, hi: hi)
+                        for r in 0..<rows {
+                            (c + r &* n).update(from: temp + r &* nr, count: columns)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+/// Quantized MAX_POOL_2D / AVERAGE_POOL_2D (int8 / uint8), TFLite's
+/// reference kernels: max of in-bounds taps, or the int32 sum of in-bounds
+/// taps divided by their count rounding half away from zero; then the
+/// activation clamp. Input and output share scale and zero point.
+enum Pool2DQuantized {
+    static func prepare(_ ctx: PrepareContext, _ p: Pool2D.Parameters) throws -> Kernel {
+        let input = try ctx.input(0), output = ctx.output(0)
+        try ctx.require(output, type: input.type, "output")
+        let qi = try ctx.quantization(input, "input"), qo = try ctx.quantization(output, "output")
+        guard qi.scale == qo.scale, qi.zeroPoint == qo.zeroPoint else {
+            throw ctx.error("input quantization (\(qi.scale), \(qi.zeroPoint)) differs from the output's (\(qo.scale), \(qo.zeroPoint))")
+        }
+        let limits = ctx.quantizedLimits(input.type)
+        let range = p.activation.quantizedRange(scale: qo.scale, zeroPoint: qo.zeroPoint, qmin: limits.min, qmax: limits.max)
+        switch input.type {
+        case .int8: return Pool2DQuantizedKernel(Int8.self, ctx: ctx, p, range)
+        case .uint8: return Pool2DQuantizedKernel(UInt8.self, ctx: ctx, p, range)
+        default: throw ctx.error("input type \(input.type) is not supported")
+        }
+    }
+}
+
+/// Tiles are output rows.
+final class Pool2DQuantizedKernel: Kernel {
+    /// Int8 elements (else UInt8).
+    let signed: Bool
+    let p: Pool2D.Parameters
+    let low: Int32, high: Int32
+    let inputIndex: Int, outputIndex: Int
+    var input: UnsafeRawPointer!
+    var output: UnsafeMutableRawPointer!
+    var scratch: UnsafeMutableRawPointer!
+
+    init<T: QuantizedElement>(_ type: T.Type, ctx: PrepareContext, _ p: Pool2D.Parameters, _ range: (min: Int32, max: Int32)) {
+        signed = T.self == Int8.self
+        self.p = p
+        (low, high) = range
+        inputIndex = ctx.node.inputs[0]
+        outputIndex = ctx.node.outputs[0]
+    }
+
+    var tileCount: Int { p.geometry.outputRows }
+    var cost: Int { p.cost }
+
+    func bind(_ memory: TensorMemory) {
+        input = UnsafeRawPointer(memory.raw(inputIndex))
+        output = memory.raw(outputIndex)
+        scratch = memory.scratch
+    }
+
+    /// Class methods reached through the `Kernel` protocol are not
+    /// specialised; dispatching to a generic function with a concrete type
+    /// is, so the loops below run on Int8/UInt8 directly.
+    func run(tiles: Range<Int>, worker: Int) {
+        if signed { compute(tiles: tiles, worker: worker, Int8.self) } else { compute(tiles: tiles, worker: worker, UInt8.self) }
+    }
+
+    /// Per worker: one int32 sum per channel (average pooling).
+    var scratchBytesPerWorker: Int { p.kind == .max ? 0 : max(p.channels, 1) * 4 }
+
+    /// The window loops run channel-innermost over contiguous NHWC rows, so
+    /// the optimiser vectorises them (byte max, widened int32 sums).
+    private func compute<E: QuantizedElement>(tiles: Range<Int>, worker: Int, _: E.Type) {
+        let input = UnsafePointer<E>(OpaquePointer(self.input!))
+        let output = UnsafeMutablePointer<E>(OpaquePointer(self.output!))
+        let g = p.geometry, c = p.channels
+        let lo = low, hi = high
+        let low = E(truncatingIfNeeded: lo), high = E(truncatingIfNeeded: hi)
+        let isMax = p.kind == .max
+        let sums = isMax ? nil : (scratch.unsafelyUnwrapped + worker &* scratchBytesPerWorker).assumingMemoryBound(to: Int32.self)
+        for tile in tiles {
+            let b = tile / g.outputHeight, oy = tile % g.outputHeight
+            let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
+            var out = output + tile &* g.outputWidth &* c
+            let y0 = oy &* g.strideHeight &- g.padTop
+            let yStart = max(y0, 0), yEnd = max(min(y0 &+ g.filterHeight, g.inputHeight), yStart)
+            for ox in 0..<g.outputWidth {
+                let x0 = ox &* g.strideWidth &- g.padLeft
+                let xStart = max(x0, 0), xEnd = max(min(x0 &+ g.filterWidth, g.inputWidth), xStart)
+                let count = Int32(truncatingIfNeeded: (yEnd &- yStart) &* (xEnd &- xStart))
+                if let sums {
+                    for ch in 0..<c { sums[ch] = 0 }
+                    for iy in yStart..<yEnd {
+                        for ix in xStart..<xEnd {
+                            let src = inputBatch + (iy &* g.inputWidth &+ ix) &* c
+                            for ch in 0..<c { sums[ch] &+= Int32(truncatingIfNeeded: src[ch]) }
+                        }
+                    }
+                    // TFLite rejects an empty window at run time; we output the zero sum.
+                    let divisor = max(count, 1), half = count / 2
+                    for ch in 0..<c {
+                        let acc = sums[ch]
+                        let v = acc > 0 ? (acc &+ half) / divisor : (acc &- half) / divisor
+                        out[ch] = E(truncatingIfNeeded: min(max(v, lo), hi))
+                    }
+                } else if count == 0 {
+                    for ch in 0..<c { out[ch] = E(truncatingIfNeeded: min(max(Int32(truncatingIfNeeded: E.min), lo), hi)) }
+                } else {
+                    let first = inputBatch + (yStart &* g.inputWidth &+ xStart) &* c
+                    for ch in 0..<c { out[ch] = first[ch] }
+                    for iy in yStart..<yEnd {
+                        for ix in xStart..<xEnd {
+                            let src = inputBatch + (iy &* g.inputWidth &+ ix) &* c
+                            for ch in 0..<c { out[ch] = max(out[ch], src[ch]) }
+                        }
+                    }
+                    for ch in 0..<c { out[ch] = min(max(out[ch], low), high) }
+                }
+                out += c
+            }
+        }
+    }
+}

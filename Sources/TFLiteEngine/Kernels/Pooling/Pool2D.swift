@@ -1,0 +1,96 @@
+/// MAX_POOL_2D and AVERAGE_POOL_2D over NHWC input. Average pooling divides
+/// by the number of in-bounds taps (padding is not counted), as TFLite does.
+enum Pool2D {
+    enum Kind { case max, average }
+
+    static let maxRegistration = OperatorRegistration(maxVersion: 4) { ctx in try prepare(ctx, .max) }
+    static let averageRegistration = OperatorRegistration(maxVersion: 4) { ctx in try prepare(ctx, .average) }
+
+    struct Parameters {
+        var geometry: ConvGeometry
+        var channels: Int
+        var activation: FusedActivation
+        var kind: Kind
+
+        /// Taps visited in one run (an upper bound: windows are clipped to the input).
+        var cost: Int { geometry.outputRows * geometry.outputWidth * channels * geometry.filterHeight * geometry.filterWidth }
+    }
+
+    static func prepare(_ ctx: PrepareContext, _ kind: Kind) throws -> Kernel {
+        try ctx.expect(inputs: 1)
+        let input = try ctx.input(0)
+        try ctx.require(input, rank: 4, "input")
+        let options = try ctx.options(5)  // Pool2DOptions
+        let geometry = try ConvGeometry(
+            ctx: ctx, inputShape: input.shape,
+            filterHeight: Int(try options?.int32(12, "filter_height") ?? 0),
+            filterWidth: Int(try options?.int32(10, "filter_width") ?? 0),
+            strideHeight: Int(try options?.int32(8, "stride_h") ?? 0),
+            strideWidth: Int(try options?.int32(6, "stride_w") ?? 0),
+            padding: try Padding(try options?.int8(4, "padding") ?? 0, ctx))
+        let parameters = Parameters(
+            geometry: geometry, channels: input.shape[3],
+            activation: try ctx.fusedActivation(options, slot: 14), kind: kind)
+        try ctx.setOutputShape(0, [geometry.batches, geometry.outputHeight, geometry.outputWidth, input.shape[3]])
+        switch input.type {
+        case .float32:
+            try ctx.require(ctx.output(0), type: .float32, "output")
+            return Pool2DFloatVectorized(ctx: ctx, parameters)
+        case .int8, .uint8:
+            return try Pool2DQuantized.prepare(ctx, parameters)
+        default:
+            throw ctx.error("input type \(input.type) is not supported")
+        }
+    }
+}
+
+/// Float32 pooling. Tiles are output rows.
+final class Pool2DFloatReference: Kernel {
+    let p: Pool2D.Parameters
+    let inputIndex: Int, outputIndex: Int
+    var input: UnsafePointer<Float>!
+    var output: UnsafeMutablePointer<Float>!
+
+    init(ctx: PrepareContext, _ p: Pool2D.Parameters) {
+        self.p = p
+        inputIndex = ctx.node.inputs[0]
+        outputIndex = ctx.node.outputs[0]
+    }
+
+    var tileCount: Int { p.geometry.outputRows }
+    var cost: Int { p.cost }
+
+    func bind(_ memory: TensorMemory) {
+        input = UnsafePointer(memory.pointer(inputIndex, as: Float.self))
+        output = memory.pointer(outputIndex, as: Float.self)
+    }
+
+    func run(tiles: Range<Int>, worker: Int) {
+        let g = p.geometry, c = p.channels
+        let (lo, hi) = p.activation.floatRange
+        for tile in tiles {
+            let b = tile / g.outputHeight, oy = tile % g.outputHeight
+            let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
+            var out = output + tile &* g.outputWidth &* c
+            let y0 = oy &* g.strideHeight &- g.padTop
+            let yStart = max(y0, 0), yEnd = min(y0 &+ g.filterHeight, g.inputHeight)
+            for ox in 0..<g.outputWidth {
+                let x0 = ox &* g.strideWidth &- g.padLeft
+                let xStart = max(x0, 0), xEnd = min(x0 &+ g.filterWidth, g.inputWidth)
+                let count = max(yEnd - yStart, 0) * max(xEnd - xStart, 0)
+                for ch in 0..<c {
+                    var acc: Float = p.kind == .max ? -.greatestFiniteMagnitude : 0
+                    for iy in yStart..<max(yEnd, yStart) {
+                        for ix in xStart..<max(xEnd, xStart) {
+                            let v = inputBatch[(iy &* g.inputWidth &+ ix) &* c &+ ch]
+                            if p.kind == .max { acc = max(acc, v) } else { acc += v }
+                        }
+                    }
+                    if p.kind == .average { acc = count > 0 ? acc / Float(count) : 0 }
+                    out[ch] = min(max(acc, lo), hi)
+                }
+                out += c
+            }
+        }
+    }
+}
