@@ -128,35 +128,41 @@ public struct NodeOptions: Hashable, Sendable {
     init(_ node: Node) {
         unionType = Int(node.optionsType)
         guard let t = node.options else { return }
-        func activation(_ slot: Int) -> String? {
-            guard let raw = try? t.int8(slot, "fused_activation_function") else { return nil }
+        func decode<T: BuiltinOptionsTable>(_ type: T.Type) -> T? { try? T(t) }
+        func activation(_ raw: Int8) -> String {
             let names = ["NONE", "RELU", "RELU_N1_TO_1", "RELU6", "TANH", "SIGN_BIT"]
             return raw >= 0 && Int(raw) < names.count ? names[Int(raw)] : "UNKNOWN(\(raw))"
         }
-        func int(_ slot: Int, _ name: String, _ d: Int32 = 0) -> Int? { (try? t.int32(slot, name, default: d)).map(Int.init) }
-        func pad() -> String? { (try? t.int8(4, "padding")).map { $0 == 0 ? "SAME" : $0 == 1 ? "VALID" : "UNKNOWN(\($0))" } }
+        func paddingName(_ raw: Int8) -> String { raw == 0 ? "SAME" : raw == 1 ? "VALID" : "UNKNOWN(\(raw))" }
+        typealias U = BuiltinOptionsType
         switch (node.op, node.optionsType) {
-        case (.conv2D, 1):
-            padding = pad()
-            strideWidth = int(6, "stride_w"); strideHeight = int(8, "stride_h")
-            fusedActivation = activation(10)
-            dilationWidth = int(12, "dilation_w_factor", 1); dilationHeight = int(14, "dilation_h_factor", 1)
-        case (.depthwiseConv2D, 2):
-            padding = pad()
-            strideWidth = int(6, "stride_w"); strideHeight = int(8, "stride_h")
-            depthMultiplier = int(10, "depth_multiplier")
-            fusedActivation = activation(12)
-            dilationWidth = int(14, "dilation_w_factor", 1); dilationHeight = int(16, "dilation_h_factor", 1)
-        case (.averagePool2D, 5), (.maxPool2D, 5), (.l2Pool2D, 5):
-            padding = pad()
-            strideWidth = int(6, "stride_w"); strideHeight = int(8, "stride_h")
-            filterWidth = int(10, "filter_width"); filterHeight = int(12, "filter_height")
-            fusedActivation = activation(14)
-        case (.concatenation, 10):
-            axis = int(4, "axis")
-            fusedActivation = activation(6)
-        case (.add, 11), (.fullyConnected, 8):
-            fusedActivation = activation(4)
+        case (.conv2D, U.conv2DOptions):
+            guard let o = decode(Conv2DOptions.self) else { return }
+            padding = paddingName(o.padding)
+            strideWidth = Int(o.strideW); strideHeight = Int(o.strideH)
+            fusedActivation = activation(o.fusedActivationFunction)
+            dilationWidth = Int(o.dilationWFactor); dilationHeight = Int(o.dilationHFactor)
+        case (.depthwiseConv2D, U.depthwiseConv2DOptions):
+            guard let o = decode(DepthwiseConv2DOptions.self) else { return }
+            padding = paddingName(o.padding)
+            strideWidth = Int(o.strideW); strideHeight = Int(o.strideH)
+            depthMultiplier = Int(o.depthMultiplier)
+            fusedActivation = activation(o.fusedActivationFunction)
+            dilationWidth = Int(o.dilationWFactor); dilationHeight = Int(o.dilationHFactor)
+        case (.averagePool2D, U.pool2DOptions), (.maxPool2D, U.pool2DOptions), (.l2Pool2D, U.pool2DOptions):
+            guard let o = decode(Pool2DOptions.self) else { return }
+            padding = paddingName(o.padding)
+            strideWidth = Int(o.strideW); strideHeight = Int(o.strideH)
+            filterWidth = Int(o.filterWidth); filterHeight = Int(o.filterHeight)
+            fusedActivation = activation(o.fusedActivationFunction)
+        case (.concatenation, U.concatenationOptions):
+            guard let o = decode(ConcatenationOptions.self) else { return }
+            axis = Int(o.axis)
+            fusedActivation = activation(o.fusedActivationFunction)
+        case (.add, U.addOptions):
+            fusedActivation = decode(AddOptions.self).map { activation($0.fusedActivationFunction) }
+        case (.fullyConnected, U.fullyConnectedOptions):
+            fusedActivation = decode(FullyConnectedOptions.self).map { activation($0.fusedActivationFunction) }
         default:
             break
         }

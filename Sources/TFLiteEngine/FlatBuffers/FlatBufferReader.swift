@@ -153,6 +153,9 @@ struct FlatBufferTable: @unchecked Sendable {
         guard let p = try scalarPosition(slot, size: 8, name) else { return value }
         return reader.u64(p)
     }
+    func int64(_ slot: Int, _ name: String, default value: Int64 = 0) throws -> Int64 {
+        Int64(bitPattern: try uint64(slot, name, default: UInt64(bitPattern: value)))
+    }
 
     /// A sub-table, or nil when absent.
     func table(_ slot: Int, _ name: String) throws -> FlatBufferTable? {

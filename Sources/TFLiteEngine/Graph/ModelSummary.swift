@@ -188,7 +188,7 @@ public struct ModelSummary: Sendable {
             return saturatingMultiply(product(x.shape), product(Array(w[0...2])))
         case .batchMatmul:
             guard let lhs = input(0)?.shape, lhs.count >= 2 else { return 0 }
-            let adjX = (try? def.builtinOptions?.bool(4, "adj_x")) ?? false
+            let adjX = (try? BatchMatMulOptions(def.builtinOptions))?.adjX ?? false
             return saturatingMultiply(outputElements, max(adjX ? lhs[lhs.count - 2] : lhs[lhs.count - 1], 0))
         case .conv3D:
             // filter [KD, KH, KW, Cin, Cout].
@@ -203,108 +203,132 @@ public struct ModelSummary: Sendable {
 
     static let activationNames = ["NONE", "RELU", "RELU_N1_TO_1", "RELU6", "TANH", "SIGN_BIT"]
 
-    /// Key builtin options, by options union type. Unreadable fields are skipped.
+    /// Key builtin options, by options union type. An unreadable table is skipped.
     static func options(_ op: OperatorDef) -> [Option] {
         guard let t = op.builtinOptions else { return [] }
         var result: [Option] = []
         func add(_ name: String, _ value: String?) { if let value { result.append(Option(name: name, value: value)) } }
-        func int(_ slot: Int, _ name: String, default d: Int32 = 0) -> Int32? { try? t.int32(slot, name, default: d) }
-        func bool(_ slot: Int, _ name: String) -> String? { (try? t.bool(slot, name)).map { $0 ? "true" : "false" } }
-        func float(_ slot: Int, _ name: String, default d: Float = 0) -> String? { (try? t.float32(slot, name, default: d)).map { "\($0)" } }
-        func pair(_ hSlot: Int, _ wSlot: Int, _ name: String, default d: Int32 = 0) -> String? {
-            guard let h = int(hSlot, name, default: d), let w = int(wSlot, name, default: d) else { return nil }
-            return "\(h)x\(w)"
-        }
-        func padding(_ slot: Int) -> String? {
-            (try? t.int8(slot, "padding")).map { $0 == 0 ? "SAME" : $0 == 1 ? "VALID" : "\($0)" }
-        }
-        func activation(_ slot: Int) -> String? {
-            (try? t.int8(slot, "fused_activation_function")).map { $0 >= 0 && Int($0) < activationNames.count ? activationNames[Int($0)] : "\($0)" }
-        }
-        func ints(_ slot: Int, _ name: String) -> String? {
-            (try? t.int32s(slot, name)).flatMap { $0 }.map { "[" + $0.map(String.init).joined(separator: ",") + "]" }
-        }
+        func decode<T: BuiltinOptionsTable>(_ type: T.Type) -> T? { try? T(t) }
+        func pair(_ h: Int32, _ w: Int32) -> String { "\(h)x\(w)" }
+        func padding(_ raw: Int8) -> String { raw == 0 ? "SAME" : raw == 1 ? "VALID" : "\(raw)" }
+        func activation(_ raw: Int8) -> String { raw >= 0 && Int(raw) < activationNames.count ? activationNames[Int(raw)] : "\(raw)" }
+        func list<V>(_ values: [V]?) -> String? { values.map { "[" + $0.map { "\($0)" }.joined(separator: ",") + "]" } }
+        typealias U = BuiltinOptionsType
         switch op.builtinOptionsType {
-        case 1:  // Conv2DOptions
-            add("stride", pair(8, 6, "stride"))
-            add("padding", padding(4))
-            add("dilation", pair(14, 12, "dilation", default: 1))
-            add("activation", activation(10))
-        case 2:  // DepthwiseConv2DOptions
-            add("stride", pair(8, 6, "stride"))
-            add("padding", padding(4))
-            add("dilation", pair(16, 14, "dilation", default: 1))
-            add("depth_multiplier", int(10, "depth_multiplier").map { "\($0)" })
-            add("activation", activation(12))
-        case 5:  // Pool2DOptions
-            add("filter", pair(12, 10, "filter"))
-            add("stride", pair(8, 6, "stride"))
-            add("padding", padding(4))
-            add("activation", activation(14))
-        case 8:  // FullyConnectedOptions
-            add("activation", activation(4))
-            if let keep = try? t.bool(8, "keep_num_dims"), keep { add("keep_num_dims", "true") }
-            if let format = try? t.int8(6, "weights_format"), format != 0 { add("weights_format", "\(format)") }
-        case 9:  // SoftmaxOptions
-            add("beta", float(4, "beta"))
-        case 10:  // ConcatenationOptions
-            add("axis", int(4, "axis").map { "\($0)" })
-            add("activation", activation(6))
-        case 11, 21, 28, 29, 12:  // Add, Mul, Sub, Div, L2Norm options
-            add("activation", activation(4))
-        case 13:  // LocalResponseNormalizationOptions
-            add("radius", int(4, "radius").map { "\($0)" })
-            add("bias", float(6, "bias"))
-            add("alpha", float(8, "alpha"))
-            add("beta", float(10, "beta"))
-        case 15:  // ResizeBilinearOptions
-            add("align_corners", bool(8, "align_corners"))
-            add("half_pixel_centers", bool(10, "half_pixel_centers"))
-        case 74:  // ResizeNearestNeighborOptions
-            add("align_corners", bool(4, "align_corners"))
-            add("half_pixel_centers", bool(6, "half_pixel_centers"))
-        case 17:  // ReshapeOptions
-            add("new_shape", ints(4, "new_shape"))
-        case 19, 94:  // SpaceToDepth, DepthToSpace
-            add("block_size", int(4, "block_size").map { "\($0)" })
-        case 23:  // GatherOptions
-            add("axis", int(4, "axis").map { "\($0)" })
-            if let b = int(6, "batch_dims"), b != 0 { add("batch_dims", "\(b)") }
-        case 27:  // ReducerOptions
-            add("keep_dims", bool(4, "keep_dims"))
-        case 30:  // SqueezeOptions
-            add("squeeze_dims", ints(4, "squeeze_dims"))
-        case 32:  // StridedSliceOptions
-            for (slot, name) in [(4, "begin_mask"), (6, "end_mask"), (8, "ellipsis_mask"), (10, "new_axis_mask"), (12, "shrink_axis_mask")] {
-                if let v = int(slot, name), v != 0 { add(name, "\(v)") }
+        case U.conv2DOptions:
+            guard let o = decode(Conv2DOptions.self) else { break }
+            add("stride", pair(o.strideH, o.strideW))
+            add("padding", padding(o.padding))
+            add("dilation", pair(o.dilationHFactor, o.dilationWFactor))
+            add("activation", activation(o.fusedActivationFunction))
+        case U.depthwiseConv2DOptions:
+            guard let o = decode(DepthwiseConv2DOptions.self) else { break }
+            add("stride", pair(o.strideH, o.strideW))
+            add("padding", padding(o.padding))
+            add("dilation", pair(o.dilationHFactor, o.dilationWFactor))
+            add("depth_multiplier", "\(o.depthMultiplier)")
+            add("activation", activation(o.fusedActivationFunction))
+        case U.pool2DOptions:
+            guard let o = decode(Pool2DOptions.self) else { break }
+            add("filter", pair(o.filterHeight, o.filterWidth))
+            add("stride", pair(o.strideH, o.strideW))
+            add("padding", padding(o.padding))
+            add("activation", activation(o.fusedActivationFunction))
+        case U.fullyConnectedOptions:
+            guard let o = decode(FullyConnectedOptions.self) else { break }
+            add("activation", activation(o.fusedActivationFunction))
+            if o.keepNumDims { add("keep_num_dims", "true") }
+            if o.weightsFormat != 0 { add("weights_format", "\(o.weightsFormat)") }
+        case U.softmaxOptions:
+            add("beta", decode(SoftmaxOptions.self).map { "\($0.beta)" })
+        case U.concatenationOptions:
+            guard let o = decode(ConcatenationOptions.self) else { break }
+            add("axis", "\(o.axis)")
+            add("activation", activation(o.fusedActivationFunction))
+        case U.addOptions:
+            add("activation", decode(AddOptions.self).map { activation($0.fusedActivationFunction) })
+        case U.mulOptions:
+            add("activation", decode(MulOptions.self).map { activation($0.fusedActivationFunction) })
+        case U.subOptions:
+            add("activation", decode(SubOptions.self).map { activation($0.fusedActivationFunction) })
+        case U.divOptions:
+            add("activation", decode(DivOptions.self).map { activation($0.fusedActivationFunction) })
+        case U.l2NormOptions:
+            add("activation", decode(L2NormOptions.self).map { activation($0.fusedActivationFunction) })
+        case U.localResponseNormalizationOptions:
+            guard let o = decode(LocalResponseNormalizationOptions.self) else { break }
+            add("radius", "\(o.radius)")
+            add("bias", "\(o.bias)")
+            add("alpha", "\(o.alpha)")
+            add("beta", "\(o.beta)")
+        case U.resizeBilinearOptions:
+            guard let o = decode(ResizeBilinearOptions.self) else { break }
+            add("align_corners", "\(o.alignCorners)")
+            add("half_pixel_centers", "\(o.halfPixelCenters)")
+        case U.resizeNearestNeighborOptions:
+            guard let o = decode(ResizeNearestNeighborOptions.self) else { break }
+            add("align_corners", "\(o.alignCorners)")
+            add("half_pixel_centers", "\(o.halfPixelCenters)")
+        case U.reshapeOptions:
+            add("new_shape", list(decode(ReshapeOptions.self)?.newShape))
+        case U.spaceToDepthOptions:
+            add("block_size", decode(SpaceToDepthOptions.self).map { "\($0.blockSize)" })
+        case U.depthToSpaceOptions:
+            add("block_size", decode(DepthToSpaceOptions.self).map { "\($0.blockSize)" })
+        case U.gatherOptions:
+            guard let o = decode(GatherOptions.self) else { break }
+            add("axis", "\(o.axis)")
+            if o.batchDims != 0 { add("batch_dims", "\(o.batchDims)") }
+        case U.reducerOptions:
+            add("keep_dims", decode(ReducerOptions.self).map { "\($0.keepDims)" })
+        case U.squeezeOptions:
+            add("squeeze_dims", list(decode(SqueezeOptions.self)?.squeezeDims))
+        case U.stridedSliceOptions:
+            guard let o = decode(StridedSliceOptions.self) else { break }
+            for (name, v) in [("begin_mask", o.beginMask), ("end_mask", o.endMask), ("ellipsis_mask", o.ellipsisMask),
+                              ("new_axis_mask", o.newAxisMask), ("shrink_axis_mask", o.shrinkAxisMask)] where v != 0 {
+                add(name, "\(v)")
             }
-        case 35, 79:  // SplitOptions, SplitVOptions
-            add("num_splits", int(4, "num_splits").map { "\($0)" })
-        case 49:  // TransposeConvOptions
-            add("stride", pair(8, 6, "stride"))
-            add("padding", padding(4))
-            add("activation", activation(10))
-        case 59, 64:  // PackOptions, UnpackOptions
-            add(op.builtinOptionsType == 59 ? "values_count" : "num", int(4, "count").map { "\($0)" })
-            add("axis", int(6, "axis").map { "\($0)" })
-        case 75:  // LeakyReluOptions
-            add("alpha", float(4, "alpha"))
-        case 77:  // MirrorPadOptions
-            add("mode", (try? t.int8(4, "mode")).map { $0 == 0 ? "REFLECT" : $0 == 1 ? "SYMMETRIC" : "\($0)" })
-        case 101:  // BatchMatMulOptions
-            add("adj_x", bool(4, "adj_x"))
-            add("adj_y", bool(6, "adj_y"))
-        case 115:  // BucketizeOptions
-            add("boundaries", (try? t.float32s(4, "boundaries")).flatMap { $0 }.map { "[" + $0.map { "\($0)" }.joined(separator: ",") + "]" })
-        case 102:  // CumsumOptions
-            add("exclusive", bool(4, "exclusive"))
-            add("reverse", bool(6, "reverse"))
-        case 40, 57:  // ArgMaxOptions, ArgMinOptions
-            add("output_type", (try? t.int8(4, "output_type")).map { TensorType(rawValue: $0).map { "\($0)" } ?? "\($0)" })
-        case 106:  // Conv3DOptions
-            add("padding", padding(4))
-            if let d = int(6, "stride_d"), let h = int(10, "stride_h"), let w = int(8, "stride_w") { add("stride", "\(d)x\(h)x\(w)") }
-            add("activation", activation(12))
+        case U.splitOptions:
+            add("num_splits", decode(SplitOptions.self).map { "\($0.numSplits)" })
+        case U.splitVOptions:
+            add("num_splits", decode(SplitVOptions.self).map { "\($0.numSplits)" })
+        case U.transposeConvOptions:
+            guard let o = decode(TransposeConvOptions.self) else { break }
+            add("stride", pair(o.strideH, o.strideW))
+            add("padding", padding(o.padding))
+            add("activation", activation(o.fusedActivationFunction))
+        case U.packOptions:
+            guard let o = decode(PackOptions.self) else { break }
+            add("values_count", "\(o.valuesCount)")
+            add("axis", "\(o.axis)")
+        case U.unpackOptions:
+            guard let o = decode(UnpackOptions.self) else { break }
+            add("num", "\(o.num)")
+            add("axis", "\(o.axis)")
+        case U.leakyReluOptions:
+            add("alpha", decode(LeakyReluOptions.self).map { "\($0.alpha)" })
+        case U.mirrorPadOptions:
+            add("mode", decode(MirrorPadOptions.self).map { $0.mode == 0 ? "REFLECT" : $0.mode == 1 ? "SYMMETRIC" : "\($0.mode)" })
+        case U.batchMatMulOptions:
+            guard let o = decode(BatchMatMulOptions.self) else { break }
+            add("adj_x", "\(o.adjX)")
+            add("adj_y", "\(o.adjY)")
+        case U.bucketizeOptions:
+            add("boundaries", list(decode(BucketizeOptions.self)?.boundaries))
+        case U.cumsumOptions:
+            guard let o = decode(CumsumOptions.self) else { break }
+            add("exclusive", "\(o.exclusive)")
+            add("reverse", "\(o.reverse)")
+        case U.argMaxOptions:
+            add("output_type", decode(ArgMaxOptions.self).map { o in TensorType(rawValue: o.outputType).map { "\($0)" } ?? "\(o.outputType)" })
+        case U.argMinOptions:
+            add("output_type", decode(ArgMinOptions.self).map { o in TensorType(rawValue: o.outputType).map { "\($0)" } ?? "\(o.outputType)" })
+        case U.conv3DOptions:
+            guard let o = decode(Conv3DOptions.self) else { break }
+            add("padding", padding(o.padding))
+            add("stride", "\(o.strideD)x\(o.strideH)x\(o.strideW)")
+            add("activation", activation(o.fusedActivationFunction))
         default:
             break
         }

@@ -69,14 +69,14 @@ struct PrepareContext {
         return p
     }
 
-    /// The options table, checked to be of the expected union type
-    /// (`BuiltinOptions` value). Nil when the model omits options.
-    func options(_ expectedType: UInt8) throws -> FlatBufferTable? {
-        guard node.optionsType != 0 else { return nil }
-        guard node.optionsType == expectedType else {
-            throw error("builtin options have union type \(node.optionsType), expected \(expectedType)")
+    /// The node's builtin options as the typed table `type` (schema defaults
+    /// when the model omits them), after checking the union type.
+    func options<Options: BuiltinOptionsTable>(_ type: Options.Type) throws -> Options {
+        guard node.optionsType != 0 else { return try Options(nil) }
+        guard node.optionsType == Options.unionType else {
+            throw error("builtin options have union type \(node.optionsType), expected \(Options.unionType)")
         }
-        return node.options
+        return try Options(node.options)
     }
 
     /// Sets the shape of output `i` (TFLite's ResizeTensor in Prepare),

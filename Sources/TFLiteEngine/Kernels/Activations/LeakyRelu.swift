@@ -9,7 +9,7 @@ enum LeakyRelu {
 
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
         let input = try ctx.prepareUnaryElementwise()
-        let alpha = try ctx.options(75)?.float32(4, "alpha") ?? 0  // LeakyReluOptions
+        let alpha = try ctx.options(LeakyReluOptions.self).alpha
         guard alpha.isFinite else { throw ctx.error("alpha \(alpha) is not finite") }
         switch input.type {
         case .float32: return UnaryFloatKernel(ctx: ctx, count: input.elementCount, Operation(alpha: alpha))

@@ -14,7 +14,7 @@ enum Softmax {
         try ctx.expect(inputs: 1)
         let input = try ctx.input(0)
         try ctx.require(input, rankIn: 1...4, "input")
-        let beta = try ctx.options(9)?.float32(4, "beta") ?? 0  // SoftmaxOptions
+        let beta = try ctx.options(SoftmaxOptions.self).beta
         guard beta.isFinite else { throw ctx.error("beta \(beta) is not finite") }
         try ctx.setOutputShape(0, input.shape)
         switch input.type {

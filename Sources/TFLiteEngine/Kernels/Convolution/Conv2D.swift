@@ -22,15 +22,13 @@ enum Conv2D {
         let input = try ctx.input(0), filter = try ctx.input(1)
         try ctx.require(input, rank: 4, "input")
         try ctx.require(filter, rank: 4, "filter")
-        let options = try ctx.options(1)  // Conv2DOptions
-        let padding = try Padding(try options?.int8(4, "padding") ?? 0, ctx)
+        let options = try ctx.options(Conv2DOptions.self)
+        let padding = try Padding(options.padding, ctx)
         let geometry = try ConvGeometry(
             ctx: ctx, inputShape: input.shape,
             filterHeight: filter.shape[1], filterWidth: filter.shape[2],
-            strideHeight: Int(try options?.int32(8, "stride_h") ?? 0),
-            strideWidth: Int(try options?.int32(6, "stride_w") ?? 0),
-            dilationHeight: Int(try options?.int32(14, "dilation_h_factor", default: 1) ?? 1),
-            dilationWidth: Int(try options?.int32(12, "dilation_w_factor", default: 1) ?? 1),
+            strideHeight: Int(options.strideH), strideWidth: Int(options.strideW),
+            dilationHeight: Int(options.dilationHFactor), dilationWidth: Int(options.dilationWFactor),
             padding: padding)
         let cin = input.shape[3], cout = filter.shape[0], fc = filter.shape[3]
         guard fc >= 1 else { throw ctx.error("filter has \(fc) input channels") }
@@ -42,7 +40,7 @@ enum Conv2D {
         }
         let parameters = Parameters(
             geometry: geometry, inputChannels: cin, outputChannels: cout, filterChannels: fc,
-            activation: try ctx.fusedActivation(options, slot: 10))
+            activation: try ctx.fusedActivation(options.fusedActivationFunction))
         try ctx.setOutputShape(0, [geometry.batches, geometry.outputHeight, geometry.outputWidth, cout])
 
         switch input.type {

@@ -76,8 +76,8 @@ struct ConvGeometry {
 }
 
 extension PrepareContext {
-    /// Reads the fused activation stored at `slot` of the options table.
-    func fusedActivation(_ options: FlatBufferTable?, slot: Int) throws -> FusedActivation {
-        try FusedActivation(try options?.int8(slot, "fused_activation_function") ?? 0, self)
+    /// The fused activation of a schema `fused_activation_function` value.
+    func fusedActivation(_ raw: Int8) throws -> FusedActivation {
+        try FusedActivation(raw, self)
     }
 }

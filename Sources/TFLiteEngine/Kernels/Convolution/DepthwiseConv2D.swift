@@ -20,15 +20,13 @@ enum DepthwiseConv2D {
         let input = try ctx.input(0), filter = try ctx.input(1)
         try ctx.require(input, rank: 4, "input")
         try ctx.require(filter, rank: 4, "filter")
-        let options = try ctx.options(2)  // DepthwiseConv2DOptions
-        let padding = try Padding(try options?.int8(4, "padding") ?? 0, ctx)
+        let options = try ctx.options(DepthwiseConv2DOptions.self)
+        let padding = try Padding(options.padding, ctx)
         let geometry = try ConvGeometry(
             ctx: ctx, inputShape: input.shape,
             filterHeight: filter.shape[1], filterWidth: filter.shape[2],
-            strideHeight: Int(try options?.int32(8, "stride_h") ?? 0),
-            strideWidth: Int(try options?.int32(6, "stride_w") ?? 0),
-            dilationHeight: Int(try options?.int32(16, "dilation_h_factor", default: 1) ?? 1),
-            dilationWidth: Int(try options?.int32(14, "dilation_w_factor", default: 1) ?? 1),
+            strideHeight: Int(options.strideH), strideWidth: Int(options.strideW),
+            dilationHeight: Int(options.dilationHFactor), dilationWidth: Int(options.dilationWFactor),
             padding: padding)
         let cin = input.shape[3], cout = filter.shape[3]
         guard filter.shape[0] == 1 else { throw ctx.error("filter's first dimension is \(filter.shape[0]), expected 1") }
@@ -36,7 +34,8 @@ enum DepthwiseConv2D {
         guard cout % cin == 0 else { throw ctx.error("filter channels \(cout) are not a multiple of input channels \(cin)") }
         // TFLite derives the multiplier from the shapes; the option must agree when set.
         let multiplier = cout / cin
-        if let declared = try options?.int32(10, "depth_multiplier"), declared != 0, Int(declared) != multiplier, cin != 1 {
+        let declared = Int(options.depthMultiplier)
+        if declared != 0, declared != multiplier, cin != 1 {
             throw ctx.error("depth_multiplier \(declared) does not match filter channels \(cout) / input channels \(cin)")
         }
         if let bias = ctx.optionalInput(2) {
@@ -44,7 +43,7 @@ enum DepthwiseConv2D {
         }
         let parameters = Parameters(
             geometry: geometry, inputChannels: cin, outputChannels: cout, depthMultiplier: multiplier,
-            activation: try ctx.fusedActivation(options, slot: 12))
+            activation: try ctx.fusedActivation(options.fusedActivationFunction))
         try ctx.setOutputShape(0, [geometry.batches, geometry.outputHeight, geometry.outputWidth, cout])
 
         switch input.type {

@@ -47,9 +47,9 @@ enum TransposeConv {
 
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
         try ctx.expect(inputs: 3...4)
-        let options = try ctx.options(49)  // TransposeConvOptions
-        let padding = try Padding(try options?.int8(4, "padding") ?? 0, ctx)
-        let strideW = Int(try options?.int32(6, "stride_w") ?? 0), strideH = Int(try options?.int32(8, "stride_h") ?? 0)
+        let options = try ctx.options(TransposeConvOptions.self)
+        let padding = try Padding(options.padding, ctx)
+        let strideW = Int(options.strideW), strideH = Int(options.strideH)
         guard strideW >= 1, strideH >= 1 else { throw ctx.error("stride \(strideH)×\(strideW) must be at least 1") }
         let input = try ctx.input(2), weights = try ctx.input(1)
         var p = try checkTensors(ctx, input: input, weights: weights, bias: ctx.optionalInput(3))
@@ -67,7 +67,7 @@ enum TransposeConv {
         }
         p.padTop = padding.before(input: p.outputHeight, filter: p.filterHeight, stride: strideH, dilation: 1, output: convH)
         p.padLeft = padding.before(input: p.outputWidth, filter: p.filterWidth, stride: strideW, dilation: 1, output: convW)
-        p.activation = try ctx.fusedActivation(options, slot: 10)
+        p.activation = try ctx.fusedActivation(options.fusedActivationFunction)
         try ctx.setOutputShape(0, outputShape)
         return TransposeConvFloat(ctx: ctx, p, inputSlot: 2, weightsSlot: 1, biasSlot: ctx.hasInput(3) ? 3 : nil)
     }

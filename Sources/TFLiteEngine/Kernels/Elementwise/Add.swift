@@ -9,8 +9,7 @@ enum Add {
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
         try ctx.expect(inputs: 2)
         let a = try ctx.input(0), b = try ctx.input(1)
-        let options = try ctx.options(11)  // AddOptions
-        let activation = try ctx.fusedActivation(options, slot: 4)
+        let activation = try ctx.fusedActivation(try ctx.options(AddOptions.self).fusedActivationFunction)
         let shape = try BroadcastShape(a.shape, b.shape, ctx: ctx)
         try ctx.setOutputShape(0, shape.outputShape)
         switch a.type {

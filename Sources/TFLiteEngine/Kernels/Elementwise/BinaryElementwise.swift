@@ -155,15 +155,14 @@ final class BinaryFloatKernel<Operation: FloatBinaryOperation>: Kernel {
 
 extension PrepareContext {
     /// The common prepare of a broadcasting binary operator: two inputs, the
-    /// broadcast output shape set, and the fused activation read from slot
-    /// `activationSlot` of options of union type `optionsType` (nil when the
-    /// options have no activation field).
-    func prepareBroadcastBinary(optionsType: UInt8, activationSlot: Int?) throws
+    /// broadcast output shape set, and the fused activation read from the
+    /// `activation` field of the options (nil when they have none).
+    func prepareBroadcastBinary<Options: BuiltinOptionsTable>(_ type: Options.Type, activation field: KeyPath<Options, Int8>?) throws
         -> (a: TensorSlot, b: TensorSlot, shape: BroadcastShape, activation: FusedActivation) {
         try expect(inputs: 2)
         let a = try input(0), b = try input(1)
-        let table = try options(optionsType)
-        let activation = try activationSlot.map { try fusedActivation(table, slot: $0) } ?? .none
+        let table = try options(type)
+        let activation = try field.map { try fusedActivation(table[keyPath: $0]) } ?? .none
         let shape = try BroadcastShape(a.shape, b.shape, ctx: self)
         try setOutputShape(0, shape.outputShape)
         return (a, b, shape, activation)

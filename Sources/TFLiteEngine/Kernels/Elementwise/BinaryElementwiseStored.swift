@@ -62,7 +62,7 @@ enum MaximumMinimumPrepare {
     ) throws -> Kernel where Int8Op.Element == Int8, UInt8Op.Element == UInt8 {
         try ctx.expect(inputs: 2)
         let a = try ctx.input(0), b = try ctx.input(1)
-        _ = try ctx.options(39)  // MaximumMinimumOptions (no fields)
+        _ = try ctx.options(MaximumMinimumOptions.self)
         let shape = try BroadcastShape(a.shape, b.shape, ctx: ctx)
         try ctx.setOutputShape(0, shape.outputShape)
         let out = ctx.output(0)

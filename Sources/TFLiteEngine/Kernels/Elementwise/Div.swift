@@ -7,7 +7,7 @@ enum Div {
     }
 
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
-        let (a, b, shape, activation) = try ctx.prepareBroadcastBinary(optionsType: 29, activationSlot: 4)  // DivOptions
+        let (a, b, shape, activation) = try ctx.prepareBroadcastBinary(DivOptions.self, activation: \.fusedActivationFunction)
         switch a.type {
         case .float32:
             return try ctx.floatBinaryKernel(Operation.self, b: b, shape: shape, activation: activation)

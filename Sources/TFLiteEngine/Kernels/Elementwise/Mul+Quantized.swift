@@ -4,7 +4,7 @@ enum MulQuantized {
     static func prepareInt8(_ ctx: PrepareContext) throws -> Kernel {
         try ctx.expect(inputs: 2)
         let a = try ctx.input(0), b = try ctx.input(1), output = ctx.output(0)
-        let activation = try ctx.fusedActivation(try ctx.options(21), slot: 4)  // MulOptions
+        let activation = try ctx.fusedActivation(try ctx.options(MulOptions.self).fusedActivationFunction)
         let shape = try BroadcastShape(a.shape, b.shape, ctx: ctx)
         try ctx.setOutputShape(0, shape.outputShape)
         guard a.type == .int8 || a.type == .uint8 else { throw ctx.error("input type \(a.type) is not supported by the quantized MUL kernel") }

@@ -8,7 +8,7 @@ enum Mul {
     }
 
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
-        let (a, b, shape, activation) = try ctx.prepareBroadcastBinary(optionsType: 21, activationSlot: 4)  // MulOptions
+        let (a, b, shape, activation) = try ctx.prepareBroadcastBinary(MulOptions.self, activation: \.fusedActivationFunction)
         switch a.type {
         case .float32:
             return try ctx.floatBinaryKernel(Operation.self, b: b, shape: shape, activation: activation)

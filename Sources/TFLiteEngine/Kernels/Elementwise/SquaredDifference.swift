@@ -7,7 +7,7 @@ enum SquaredDifference {
     }
 
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
-        let (a, b, shape, activation) = try ctx.prepareBroadcastBinary(optionsType: 76, activationSlot: nil)  // SquaredDifferenceOptions (no fields)
+        let (a, b, shape, activation) = try ctx.prepareBroadcastBinary(SquaredDifferenceOptions.self, activation: nil)
         switch a.type {
         case .float32:
             return try ctx.floatBinaryKernel(Operation.self, b: b, shape: shape, activation: activation)

@@ -7,7 +7,7 @@ enum Sub {
     }
 
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
-        let (a, b, shape, activation) = try ctx.prepareBroadcastBinary(optionsType: 28, activationSlot: 4)  // SubOptions
+        let (a, b, shape, activation) = try ctx.prepareBroadcastBinary(SubOptions.self, activation: \.fusedActivationFunction)
         switch a.type {
         case .float32:
             return try ctx.floatBinaryKernel(Operation.self, b: b, shape: shape, activation: activation)

@@ -6,14 +6,14 @@ enum Concatenation {
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
         try ctx.expect(inputs: 1...Int.max)
         let first = try ctx.input(0)
-        let options = try ctx.options(10)  // ConcatenationOptions
+        let options = try ctx.options(ConcatenationOptions.self)
         let rank = first.rank
-        var axis = Int(try options?.int32(4, "axis") ?? 0)
+        var axis = Int(options.axis)
         if axis < 0 { axis += rank }
         guard axis >= 0, axis < max(rank, 1), rank >= 1 else {
-            throw ctx.error("axis \(try options?.int32(4, "axis") ?? 0) is out of range for rank \(rank)")
+            throw ctx.error("axis \(options.axis) is out of range for rank \(rank)")
         }
-        let activation = try ctx.fusedActivation(options, slot: 6)
+        let activation = try ctx.fusedActivation(options.fusedActivationFunction)
         var shape = first.shape
         shape[axis] = 0
         var widths: [Int] = []

@@ -8,7 +8,7 @@ enum DepthToSpace {
         try ctx.expect(inputs: 1)
         let input = try ctx.input(0)
         try ctx.require(input, rank: 4, "input")
-        let b = Int(try ctx.options(94)?.int32(4, "block_size") ?? 0)  // DepthToSpaceOptions
+        let b = Int(try ctx.options(DepthToSpaceOptions.self).blockSize)
         guard b >= 1 else { throw ctx.error("block size \(b) must be at least 1") }
         let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (bb, o1) = b.multipliedReportingOverflow(by: b)

@@ -21,9 +21,9 @@ enum Gather {
         try ctx.expect(inputs: 2)
         let params = try ctx.input(0), indices = try ctx.input(1)
         try ctx.require(indices, typeIn: [.int32, .int64], "indices")
-        let options = try ctx.options(23)  // GatherOptions
-        let rawAxis = Int(try options?.int32(4, "axis") ?? 0)
-        let rawBatchDims = Int(try options?.int32(6, "batch_dims") ?? 0)
+        let options = try ctx.options(GatherOptions.self)
+        let rawAxis = Int(options.axis)
+        let rawBatchDims = Int(options.batchDims)
         let rank = params.rank
         let axis = rawAxis < 0 ? rawAxis + rank : rawAxis
         guard rank >= 1, axis >= 0, axis < rank else { throw ctx.error("axis \(rawAxis) is out of range for params of rank \(rank)") }

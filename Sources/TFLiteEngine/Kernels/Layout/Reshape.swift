@@ -21,7 +21,7 @@ enum Reshape {
             }
             requested = try ctx.constantInts(shapeTensor, "shape")
         }
-        if requested == nil, let newShape = try ctx.options(17)?.int32s(4, "new_shape") {  // ReshapeOptions
+        if requested == nil, let newShape = try ctx.options(ReshapeOptions.self).newShape {
             requested = newShape.map(Int.init)
         }
         let shape = try resolve(requested ?? ctx.output(0).shape, elementCount: input.elementCount, ctx: ctx)

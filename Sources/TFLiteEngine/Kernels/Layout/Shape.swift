@@ -8,7 +8,7 @@ enum Shape {
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
         try ctx.expect(inputs: 1)
         let input = try ctx.input(0)
-        let outType = try ctx.options(55)?.int8(4, "out_type") ?? 2  // ShapeOptions; TensorType.INT32 = 2
+        let outType = ctx.node.optionsType == 0 ? TensorType.int32.rawValue : try ctx.options(ShapeOptions.self).outType
         let output = ctx.output(0)
         let expected: TensorType
         switch outType {

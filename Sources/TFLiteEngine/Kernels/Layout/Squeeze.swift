@@ -7,7 +7,7 @@ enum Squeeze {
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
         try ctx.expect(inputs: 1)
         let input = try ctx.input(0)
-        let dims = try ctx.options(30)?.int32s(4, "squeeze_dims") ?? []  // SqueezeOptions
+        let dims = try ctx.options(SqueezeOptions.self).squeezeDims ?? []
         guard dims.count <= 8 else { throw ctx.error("\(dims.count) squeeze dims are more than 8") }
         var remove = [Bool](repeating: false, count: input.rank)
         if dims.isEmpty {

@@ -25,13 +25,13 @@ enum StridedSlice {
         }
         let count = begin.count
         guard count <= 32 else { throw ctx.error("\(count) slice entries are more than the 32 a mask can describe") }
-        let options = try ctx.options(32)  // StridedSliceOptions
-        let beginMask = Int(try options?.int32(4, "begin_mask") ?? 0)
-        let endMask = Int(try options?.int32(6, "end_mask") ?? 0)
-        let ellipsisMask = Int(try options?.int32(8, "ellipsis_mask") ?? 0)
-        let newAxisMask = Int(try options?.int32(10, "new_axis_mask") ?? 0)
-        let shrinkMask = Int(try options?.int32(12, "shrink_axis_mask") ?? 0)
-        let offset = try options?.bool(14, "offset") ?? false
+        let options = try ctx.options(StridedSliceOptions.self)
+        let beginMask = Int(options.beginMask)
+        let endMask = Int(options.endMask)
+        let ellipsisMask = Int(options.ellipsisMask)
+        let newAxisMask = Int(options.newAxisMask)
+        let shrinkMask = Int(options.shrinkAxisMask)
+        let offset = options.offset
         func bit(_ mask: Int, _ i: Int) -> Bool { (mask >> i) & 1 == 1 }
 
         var ellipsis: Int?

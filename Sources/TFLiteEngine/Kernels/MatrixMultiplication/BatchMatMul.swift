@@ -12,8 +12,8 @@ enum BatchMatMul {
         try ctx.require(lhs, type: .float32, "lhs")
         try ctx.require(rhs, type: .float32, "rhs")
         try ctx.require(ctx.output(0), type: .float32, "output")
-        let options = try ctx.options(101)  // BatchMatMulOptions
-        let adjX = try options?.bool(4, "adj_x") ?? false, adjY = try options?.bool(6, "adj_y") ?? false
+        let options = try ctx.options(BatchMatMulOptions.self)
+        let adjX = options.adjX, adjY = options.adjY
         let lr = lhs.rank, rr = rhs.rank
         let m = adjX ? lhs.shape[lr - 1] : lhs.shape[lr - 2]
         let k = adjX ? lhs.shape[lr - 2] : lhs.shape[lr - 1]

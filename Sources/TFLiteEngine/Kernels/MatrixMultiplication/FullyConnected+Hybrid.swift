@@ -24,7 +24,7 @@ final class FullyConnectedHybrid: Kernel {
         if let bias = ctx.optionalInput(2) { try ctx.require(bias, type: .float32, "bias") }
         try ctx.require(ctx.output(0), type: .float32, "output")
         let scales = try HybridQuantization.filterScales(weights, channels: p.outputDepth, dimension: 0, ctx)
-        let asymmetric = try ctx.options(8)?.bool(10, "asymmetric_quantize_inputs") ?? false
+        let asymmetric = try ctx.options(FullyConnectedOptions.self).asymmetricQuantizeInputs
         return FullyConnectedHybrid(ctx: ctx, p, scales: scales, asymmetric: asymmetric)
     }
 

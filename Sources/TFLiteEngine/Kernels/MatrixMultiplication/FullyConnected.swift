@@ -14,10 +14,10 @@ enum FullyConnected {
         try ctx.expect(inputs: 2...3)
         let input = try ctx.input(0), weights = try ctx.input(1)
         try ctx.require(weights, rank: 2, "weights")
-        let options = try ctx.options(8)  // FullyConnectedOptions
-        let weightsFormat = try options?.int8(6, "weights_format") ?? 0
+        let options = try ctx.options(FullyConnectedOptions.self)
+        let weightsFormat = options.weightsFormat
         guard weightsFormat == 0 else { throw ctx.error("weights_format \(weightsFormat) (shuffled) is not supported") }
-        let keepNumDims = try options?.bool(8, "keep_num_dims") ?? false
+        let keepNumDims = options.keepNumDims
         let outputDepth = weights.shape[0], inputDepth = weights.shape[1]
         guard inputDepth >= 1 else { throw ctx.error("weights have \(inputDepth) input features") }
         let total = input.elementCount
@@ -38,7 +38,7 @@ enum FullyConnected {
         }
         let parameters = Parameters(
             batches: batches, inputDepth: inputDepth, outputDepth: outputDepth,
-            activation: try ctx.fusedActivation(options, slot: 4))
+            activation: try ctx.fusedActivation(options.fusedActivationFunction))
 
         switch input.type {
         case .float32:

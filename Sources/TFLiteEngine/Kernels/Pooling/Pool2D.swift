@@ -20,17 +20,15 @@ enum Pool2D {
         try ctx.expect(inputs: 1)
         let input = try ctx.input(0)
         try ctx.require(input, rank: 4, "input")
-        let options = try ctx.options(5)  // Pool2DOptions
+        let options = try ctx.options(Pool2DOptions.self)
         let geometry = try ConvGeometry(
             ctx: ctx, inputShape: input.shape,
-            filterHeight: Int(try options?.int32(12, "filter_height") ?? 0),
-            filterWidth: Int(try options?.int32(10, "filter_width") ?? 0),
-            strideHeight: Int(try options?.int32(8, "stride_h") ?? 0),
-            strideWidth: Int(try options?.int32(6, "stride_w") ?? 0),
-            padding: try Padding(try options?.int8(4, "padding") ?? 0, ctx))
+            filterHeight: Int(options.filterHeight), filterWidth: Int(options.filterWidth),
+            strideHeight: Int(options.strideH), strideWidth: Int(options.strideW),
+            padding: try Padding(options.padding, ctx))
         let parameters = Parameters(
             geometry: geometry, channels: input.shape[3],
-            activation: try ctx.fusedActivation(options, slot: 14), kind: kind)
+            activation: try ctx.fusedActivation(options.fusedActivationFunction), kind: kind)
         try ctx.setOutputShape(0, [geometry.batches, geometry.outputHeight, geometry.outputWidth, input.shape[3]])
         switch input.type {
         case .float32:

@@ -27,8 +27,8 @@ enum ArgMax {
             throw ctx.error("axis \(axes[0]) of input shape \(input.shape) is empty; there is no index to return")
         }
         let out = ctx.output(0)
-        if let options = try ctx.options(40) {  // ArgMaxOptions
-            let declared = try options.int8(4, "output_type", default: 0)
+        if ctx.node.optionsType != 0 {
+            let declared = try ctx.options(ArgMaxOptions.self).outputType
             guard Int(declared) == Int(out.type.rawValue) else {
                 throw ctx.error("output_type option \(declared) does not match output '\(out.name)' of type \(out.type)")
             }

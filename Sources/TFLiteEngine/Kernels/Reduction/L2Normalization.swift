@@ -8,7 +8,7 @@ enum L2Normalization {
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
         let input = try ctx.prepareUnaryElementwise()
         try ctx.require(input, rankIn: 1...BroadcastShape.maxRank, "input")
-        let activation = try ctx.fusedActivation(try ctx.options(12), slot: 4)  // L2NormOptions
+        let activation = try ctx.fusedActivation(try ctx.options(L2NormOptions.self).fusedActivationFunction)
         guard activation == .none else { throw ctx.error("fused activation \(activation) is not supported (TFLite requires NONE)") }
         switch input.type {
         case .float32:

@@ -5,7 +5,7 @@ enum Mean {
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
         try ctx.expect(inputs: 2)
         let input = try ctx.input(0)
-        let reduction = try Reduction(ctx: ctx, input: input, axes: try ctx.input(1), keepDims: try ctx.options(27)?.bool(4, "keep_dims") ?? false)
+        let reduction = try Reduction(ctx: ctx, input: input, axes: try ctx.input(1), keepDims: try ctx.options(ReducerOptions.self).keepDims)
         try ctx.setOutputShape(0, reduction.outputShape)
         switch input.type {
         case .float32:

@@ -12,7 +12,7 @@ enum Sum {
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
         try ctx.expect(inputs: 2)
         let input = try ctx.input(0)
-        let keepDims = try ctx.options(27)?.bool(4, "keep_dims") ?? false  // ReducerOptions
+        let keepDims = try ctx.options(ReducerOptions.self).keepDims
         let reduction = try Reduction(ctx: ctx, input: input, axes: try ctx.input(1), keepDims: keepDims)
         try ctx.setOutputShape(0, reduction.outputShape)
         switch input.type {

@@ -11,7 +11,7 @@ struct ResizeGeometry {
     let outputHeight: Int, outputWidth: Int
     let alignCorners: Bool, halfPixelCenters: Bool
 
-    init(_ ctx: PrepareContext, options: FlatBufferTable?, alignSlot: Int, halfPixelSlot: Int) throws {
+    init(_ ctx: PrepareContext, alignCorners: Bool, halfPixelCenters: Bool) throws {
         try ctx.expect(inputs: 2)
         let input = try ctx.input(0), sizeTensor = try ctx.input(1)
         try ctx.require(input, rank: 4, "input")
@@ -22,8 +22,8 @@ struct ResizeGeometry {
         }
         batches = input.shape[0]; inputHeight = input.shape[1]; inputWidth = input.shape[2]; channels = input.shape[3]
         outputHeight = size[0]; outputWidth = size[1]
-        alignCorners = try options?.bool(alignSlot, "align_corners") ?? false
-        halfPixelCenters = try options?.bool(halfPixelSlot, "half_pixel_centers") ?? false
+        self.alignCorners = alignCorners
+        self.halfPixelCenters = halfPixelCenters
         guard inputHeight >= 1, inputWidth >= 1 else { throw ctx.error("input \(input.shape) is empty") }
         try ctx.setOutputShape(0, [batches, outputHeight, outputWidth, channels])
     }
@@ -43,7 +43,8 @@ enum ResizeBilinear {
     static let registration = OperatorRegistration(maxVersion: 4) { ctx in try prepare(ctx) }
 
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
-        let g = try ResizeGeometry(ctx, options: try ctx.options(15), alignSlot: 8, halfPixelSlot: 10)  // ResizeBilinearOptions
+        let options = try ctx.options(ResizeBilinearOptions.self)
+        let g = try ResizeGeometry(ctx, alignCorners: options.alignCorners, halfPixelCenters: options.halfPixelCenters)
         guard !(g.alignCorners && g.halfPixelCenters) else {
             throw ctx.error("half_pixel_centers and align_corners cannot both be set")
         }

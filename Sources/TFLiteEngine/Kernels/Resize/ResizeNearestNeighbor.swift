@@ -12,7 +12,8 @@ enum ResizeNearestNeighbor {
     static let registration = OperatorRegistration(maxVersion: 4) { ctx in try prepare(ctx) }
 
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
-        let g = try ResizeGeometry(ctx, options: try ctx.options(74), alignSlot: 4, halfPixelSlot: 6)  // ResizeNearestNeighborOptions
+        let options = try ctx.options(ResizeNearestNeighborOptions.self)
+        let g = try ResizeGeometry(ctx, alignCorners: options.alignCorners, halfPixelCenters: options.halfPixelCenters)
         let size = try ctx.requireSameTypeMovingBytes()
         return ResizeNearestKernel(ctx: ctx, g, elementSize: size)
     }
