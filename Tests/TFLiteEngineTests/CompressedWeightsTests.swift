@@ -115,7 +115,7 @@ final class CompressedWeightsTests: XCTestCase {
         for (s, step) in graph.steps.enumerated() {
             let scratch = plan.scratchOffsets[s].map { arena.pointer + $0 } ?? dummy.pointer
             step.kernel.bind(TensorMemory(addresses: addresses, tensorCount: graph.tensors.count, scratch: scratch))
-            if step.kernel is Conv2DHybrid || step.kernel is DepthwiseConv2DHybrid, step.kernel.tileCount > 1 { multiTileHybridSteps += 1 }
+            if step.kernel is ConvolutionHybrid, step.kernel.tileCount > 1 { multiTileHybridSteps += 1 }
         }
         input.data.withUnsafeBytes { addresses[graph.inputs[0]].copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
         for step in graph.steps {

@@ -38,7 +38,7 @@ final class FastKernelTests: XCTestCase {
                     ctx: ctx, inputShape: [batch, h, w, cin], filterHeight: kh, filterWidth: kw,
                     strideHeight: stride.0, strideWidth: stride.1, dilationHeight: dilation.0, dilationWidth: dilation.1,
                     padding: Padding(rawValue: Int8(padding))!)
-                return Conv2DFloatReference(ctx: ctx, Conv2D.Parameters(
+                return ConvolutionFloatReference(ctx: ctx, Conv2D.Parameters(
                     geometry: g, inputChannels: cin, outputChannels: cout, filterChannels: cin,
                     activation: FusedActivation(rawValue: activation)!))
             }
@@ -68,12 +68,12 @@ final class FastKernelTests: XCTestCase {
                           (14, .i32(Int32(dilation.1))), (16, .i32(Int32(dilation.0)))],
                 rng: &rng)
             try compare(spec, name: "depthwise #\(i) in \([batch, h, w, cin]) k \(kh)x\(kw) m \(multiplier) s \(stride) d \(dilation) pad \(padding) act \(activation)",
-                        expectFast: multiplier == 1 ? DepthwiseConv2DFloatVectorized.self : DepthwiseConv2DFloatReference.self) { ctx in
+                        expectFast: multiplier == 1 ? DepthwiseConv2DFloatVectorized.self : ConvolutionFloatReference.self) { ctx in
                 let g = try ConvGeometry(
                     ctx: ctx, inputShape: [batch, h, w, cin], filterHeight: kh, filterWidth: kw,
                     strideHeight: stride.0, strideWidth: stride.1, dilationHeight: dilation.0, dilationWidth: dilation.1,
                     padding: Padding(rawValue: Int8(padding))!)
-                return DepthwiseConv2DFloatReference(ctx: ctx, DepthwiseConv2D.Parameters(
+                return ConvolutionFloatReference(ctx: ctx, DepthwiseConv2D.Parameters(
                     geometry: g, inputChannels: cin, outputChannels: cout, depthMultiplier: multiplier,
                     activation: FusedActivation(rawValue: activation)!))
             }

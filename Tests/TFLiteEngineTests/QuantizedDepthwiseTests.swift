@@ -34,7 +34,7 @@ extension QuantizedKernelTests {
                 rng: &rng)
             let fast = signed && multiplier == 1
             try compare(spec, name: "depthwise #\(i) \(h)×\(w)×\(cin) k \(kh)×\(kw) m \(multiplier) s \(stride) d \(dilation) pad \(padding) act \(activation) \(signed ? "int8" : "uint8")",
-                        expectFast: fast ? DepthwiseConv2DInt8Vectorized.self : DepthwiseConv2DQuantizedReference.self) { ctx in
+                        expectFast: fast ? DepthwiseConv2DInt8Vectorized.self : ConvolutionQuantizedReference.self) { ctx in
                 let input = try ctx.input(0)
                 let g = try ConvGeometry(
                     ctx: ctx, inputShape: input.shape, filterHeight: kh, filterWidth: kw,
@@ -45,7 +45,7 @@ extension QuantizedKernelTests {
                 let q = try ConvolutionQuantization(
                     ctx: ctx, input: input, filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
                     channelAxis: 3, channels: cout, activation: p.activation)
-                return signed ? DepthwiseConv2DQuantizedReference(Int8.self, ctx: ctx, p, q) : DepthwiseConv2DQuantizedReference(UInt8.self, ctx: ctx, p, q)
+                return signed ? ConvolutionQuantizedReference(Int8.self, ctx: ctx, p, q) : ConvolutionQuantizedReference(UInt8.self, ctx: ctx, p, q)
             }
         }
     }
@@ -85,7 +85,7 @@ extension QuantizedKernelTests {
                 let q = try ConvolutionQuantization(
                     ctx: ctx, input: input, filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
                     channelAxis: 3, channels: 19, activation: .none)
-                return DepthwiseConv2DQuantizedReference(Int8.self, ctx: ctx, p, q)
+                return ConvolutionQuantizedReference(Int8.self, ctx: ctx, p, q)
             }
         }
     }

@@ -40,7 +40,7 @@ final class QuantizedKernelTests: XCTestCase {
                 let q = try ConvolutionQuantization(
                     ctx: ctx, input: input, filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
                     channelAxis: 0, channels: cout, activation: p.activation)
-                return signed ? Conv2DQuantizedReference(Int8.self, ctx: ctx, p, q) : Conv2DQuantizedReference(UInt8.self, ctx: ctx, p, q)
+                return signed ? ConvolutionQuantizedReference(Int8.self, ctx: ctx, p, q) : ConvolutionQuantizedReference(UInt8.self, ctx: ctx, p, q)
             }
         }
         requireMostlyInformative(60)

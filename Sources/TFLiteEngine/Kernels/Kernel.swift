@@ -62,3 +62,13 @@ struct FilteredOperands {
         output = ctx.node.outputs[0]
     }
 }
+
+extension FilteredOperands {
+    /// The operands' addresses as the element types a kernel reads and
+    /// writes: the usual `bind` of a filtered operator.
+    func pointers<I, F, B, O>(_ memory: TensorMemory, _: I.Type, _: F.Type, _: B.Type, _: O.Type)
+        -> (input: UnsafePointer<I>, filter: UnsafePointer<F>, bias: UnsafePointer<B>?, output: UnsafeMutablePointer<O>) {
+        (UnsafePointer(memory.pointer(input, as: I.self)), UnsafePointer(memory.pointer(filter, as: F.self)),
+         bias.map { UnsafePointer(memory.pointer($0, as: B.self)) }, memory.pointer(output, as: O.self))
+    }
+}

@@ -12,7 +12,7 @@ enum LeakyRelu {
         let alpha = try ctx.options(LeakyReluOptions.self).alpha
         guard alpha.isFinite else { throw ctx.error("alpha \(alpha) is not finite") }
         switch input.type {
-        case .float32: return UnaryFloatKernel(ctx: ctx, count: input.elementCount, Operation(alpha: alpha))
+        case .float32: return ElementwiseKernel(ctx: ctx, count: input.elementCount, Operation(alpha: alpha))
         default: throw ctx.error("input type \(input.type) is not supported")
         }
     }

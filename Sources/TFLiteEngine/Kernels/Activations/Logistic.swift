@@ -11,7 +11,7 @@ enum Logistic {
         let input = try ctx.prepareUnaryElementwise()
         switch input.type {
         case .float32:
-            return UnaryFloatKernel(ctx: ctx, count: input.elementCount, Operation())
+            return ElementwiseKernel(ctx: ctx, count: input.elementCount, Operation())
         case .int8, .uint8:
             return try LogisticQuantized.prepareInt8(ctx)
         default:

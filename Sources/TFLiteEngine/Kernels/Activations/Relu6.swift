@@ -10,7 +10,7 @@ enum Relu6 {
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
         let input = try ctx.prepareUnaryElementwise()
         switch input.type {
-        case .float32: return UnaryFloatKernel(ctx: ctx, count: input.elementCount, Operation())
+        case .float32: return ElementwiseKernel(ctx: ctx, count: input.elementCount, Operation())
         case .int8, .uint8: return try ctx.quantizedClamp(input, floatRange: FusedActivation.relu6.floatRange)
         default: throw ctx.error("input type \(input.type) is not supported")
         }

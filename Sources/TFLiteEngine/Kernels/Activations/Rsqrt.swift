@@ -1,16 +1,8 @@
 /// RSQRT: `1 / sqrt(x)`. float32.
 enum Rsqrt {
-    static let registration = OperatorRegistration(maxVersion: 3) { ctx in try prepare(ctx) }
+    static let registration = OperatorRegistration.floatUnary(maxVersion: 3, Operation())
 
     struct Operation: FloatUnaryOperation {
         @inline(__always) func apply(_ x: Float) -> Float { 1 / x.squareRoot() }
-    }
-
-    static func prepare(_ ctx: PrepareContext) throws -> Kernel {
-        let input = try ctx.prepareUnaryElementwise()
-        switch input.type {
-        case .float32: return UnaryFloatKernel(ctx: ctx, count: input.elementCount, Operation())
-        default: throw ctx.error("input type \(input.type) is not supported")
-        }
     }
 }

@@ -1,16 +1,8 @@
 /// SQRT: square root (NaN for negative inputs, as `std::sqrt`). float32.
 enum Sqrt {
-    static let registration = OperatorRegistration(maxVersion: 1) { ctx in try prepare(ctx) }
+    static let registration = OperatorRegistration.floatUnary(maxVersion: 1, Operation())
 
     struct Operation: FloatUnaryOperation {
         @inline(__always) func apply(_ x: Float) -> Float { x.squareRoot() }
-    }
-
-    static func prepare(_ ctx: PrepareContext) throws -> Kernel {
-        let input = try ctx.prepareUnaryElementwise()
-        switch input.type {
-        case .float32: return UnaryFloatKernel(ctx: ctx, count: input.elementCount, Operation())
-        default: throw ctx.error("input type \(input.type) is not supported")
-        }
     }
 }

@@ -1,86 +1,71 @@
 /// A float32 function applied to each element. An instance may carry
 /// parameters (LEAKY_RELU's alpha); parameterless operations are empty
 /// structs, so the generic kernel specializes to a plain loop.
-protocol FloatUnaryOperation {
+protocol FloatUnaryOperation: Sendable {
     func apply(_ x: Float) -> Float
 }
 
-/// Float32 element-wise kernel with one input and an output of the same
-/// shape. Tiles are blocks of `blockSize` consecutive elements.
+/// One input → one output with the same number of elements, computed in
+/// blocks of consecutive elements (the tiles): the shape of every
+/// element-wise kernel (activations, QUANTIZE, float16 DEQUANTIZE, …).
 ///
-/// The element loop is a closure made in `init`, where `Operation` is a
-/// concrete type, so it is specialized (and vectorized where the operation
-/// allows): `run` is reached through the `Kernel` existential, where a
-/// generic class's methods would run unspecialized.
-final class UnaryFloatKernel<Operation: FloatUnaryOperation>: Kernel {
+/// The element loop is a closure made where the element types and the
+/// operation are concrete, so it is specialized (and vectorized where the
+/// operation allows): `run` is reached through the `Kernel` existential,
+/// where a generic class's methods would run unspecialized.
+final class ElementwiseKernel<Input, Output>: Kernel {
+    typealias Loop = (_ x: UnsafePointer<Input>, _ y: UnsafeMutablePointer<Output>, _ count: Int) -> Void
     let count: Int
+    let blockSize: Int
+    let cost: Int
     let inputIndex: Int, outputIndex: Int
-    let loop: (_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) -> Void
-    var input: UnsafePointer<Float>!
-    var output: UnsafeMutablePointer<Float>!
-    static var blockSize: Int { 4096 }
+    let loop: Loop
+    var input: UnsafePointer<Input>?
+    var output: UnsafeMutablePointer<Output>?
 
-    init(ctx: PrepareContext, count: Int, _ operation: Operation) {
+    init(ctx: PrepareContext, count: Int, blockSize: Int = 4096, operationsPerElement: Int = 1, _ loop: @escaping Loop) {
         self.count = count
+        self.blockSize = blockSize
+        cost = count &* operationsPerElement
         inputIndex = ctx.node.inputs[0]
         outputIndex = ctx.node.outputs[0]
-        loop = { x, y, n in
-            for i in 0..<n { y[i] = operation.apply(x[i]) }
-        }
+        self.loop = loop
     }
 
-    var tileCount: Int { (count + Self.blockSize - 1) / Self.blockSize }
-    var cost: Int { count }
+    var tileCount: Int { (count + blockSize - 1) / blockSize }
 
     func bind(_ memory: TensorMemory) {
-        input = UnsafePointer(memory.pointer(inputIndex, as: Float.self))
-        output = memory.pointer(outputIndex, as: Float.self)
+        input = UnsafePointer(memory.pointer(inputIndex, as: Input.self))
+        output = memory.pointer(outputIndex, as: Output.self)
     }
 
     func run(tiles: Range<Int>, worker: Int) {
         guard let input, let output else { return }
         let n = count
         for tile in tiles {
-            let start = tile &* Self.blockSize, end = min(start &+ Self.blockSize, n)
+            let start = tile &* blockSize, end = min(start &+ blockSize, n)
             loop(input + start, output + start, end &- start)
         }
     }
 }
 
-/// Clamps stored integers to `[low, high]` (int8/uint8 RELU family when the
-/// input and output share their quantization, so no rescaling is needed).
-/// Tiles are blocks of elements; the loop is specialized in `init`.
-final class ClampQuantizedKernel<Element: FixedWidthInteger>: Kernel {
-    let count: Int
-    let inputIndex: Int, outputIndex: Int
-    let loop: (_ x: UnsafePointer<Element>, _ y: UnsafeMutablePointer<Element>, _ n: Int) -> Void
-    var input: UnsafePointer<Element>!
-    var output: UnsafeMutablePointer<Element>!
-    static var blockSize: Int { 16384 }
-
-    init(ctx: PrepareContext, count: Int, low: Element, high: Element) {
-        self.count = count
-        inputIndex = ctx.node.inputs[0]
-        outputIndex = ctx.node.outputs[0]
-        loop = { x, y, n in
-            for i in 0..<n { y[i] = min(max(x[i], low), high) }
+extension ElementwiseKernel where Input == Float, Output == Float {
+    /// The float32 kernel of an element-wise function.
+    convenience init<Operation: FloatUnaryOperation>(ctx: PrepareContext, count: Int, _ operation: Operation) {
+        self.init(ctx: ctx, count: count) { x, y, n in
+            for i in 0..<n { y[i] = operation.apply(x[i]) }
         }
     }
+}
 
-    var tileCount: Int { (count + Self.blockSize - 1) / Self.blockSize }
-    var cost: Int { count }
-
-    func bind(_ memory: TensorMemory) {
-        input = UnsafePointer(memory.pointer(inputIndex, as: Element.self))
-        output = memory.pointer(outputIndex, as: Element.self)
-    }
-
-    func run(tiles: Range<Int>, worker: Int) {
-        guard let input, let output else { return }
-        let n = count
-        for tile in tiles {
-            let start = tile &* Self.blockSize, end = min(start &+ Self.blockSize, n)
-            loop(input + start, output + start, end &- start)
+extension OperatorRegistration {
+    /// A float32 element-wise operator (one input, an output of its shape
+    /// and type) computing `operation` on each element.
+    static func floatUnary<Operation: FloatUnaryOperation>(maxVersion: Int, _ operation: Operation) -> OperatorRegistration {
+        OperatorRegistration(maxVersion: maxVersion) { ctx in
+            let input = try ctx.prepareUnaryElementwise()
+            guard input.type == .float32 else { throw ctx.error("input type \(input.type) is not supported") }
+            return ElementwiseKernel(ctx: ctx, count: input.elementCount, operation)
         }
     }
 }
@@ -127,12 +112,20 @@ extension PrepareContext {
         switch input.type {
         case .int8:
             let lo = quantized(floatRange.min, -128, 127), hi = quantized(floatRange.max, -128, 127)
-            return ClampQuantizedKernel<Int8>(ctx: self, count: count, low: Int8(lo), high: Int8(max(lo, hi)))
+            return clamp(count: count, low: Int8(lo), high: Int8(max(lo, hi)))
         case .uint8:
             let lo = quantized(floatRange.min, 0, 255), hi = quantized(floatRange.max, 0, 255)
-            return ClampQuantizedKernel<UInt8>(ctx: self, count: count, low: UInt8(lo), high: UInt8(max(lo, hi)))
+            return clamp(count: count, low: UInt8(lo), high: UInt8(max(lo, hi)))
         default:
             throw error("input type \(input.type) is not supported")
+        }
+    }
+
+    /// Clamps stored integers to `[low, high]` (int8/uint8 RELU family when
+    /// the input and output share their quantization: no rescaling).
+    private func clamp<Element: FixedWidthInteger>(count: Int, low: Element, high: Element) -> Kernel {
+        ElementwiseKernel<Element, Element>(ctx: self, count: count, blockSize: 16384) { x, y, n in
+            for i in 0..<n { y[i] = min(max(x[i], low), high) }
         }
     }
 }

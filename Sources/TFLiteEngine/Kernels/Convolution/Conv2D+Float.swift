@@ -1,6 +1,6 @@
 /// Chooses the float32 CONV_2D kernel: the packed GEMM (`GEMMConvolutionFloat`)
 /// when the filter is constant and the convolution is not grouped, else the
-/// direct reference loops (`Conv2DFloatReference`).
+/// direct reference loops (`ConvolutionFloatReference`).
 enum Conv2DFloat {
     static func make(ctx: PrepareContext, _ p: Conv2D.Parameters) throws -> Kernel {
         let g = p.geometry
@@ -11,7 +11,7 @@ enum Conv2DFloat {
               let packed = try PackedFloatWeights.shared(
                 ctx: ctx, weightsInput: 1, biasInput: ctx.hasInput(2) ? 2 : nil,
                 n: p.outputChannels, k: taps * p.inputChannels)
-        else { return Conv2DFloatReference(ctx: ctx, p) }
+        else { return ConvolutionFloatReference(ctx: ctx, p) }
         let source: GEMMConvolutionFloat.Source = g.isPointwise
             ? .rows(stride: p.inputChannels) : .convolution(g, channels: p.inputChannels)
         return GEMMConvolutionFloat(

@@ -45,7 +45,7 @@ enum Conv2D {
 
         switch input.type {
         case .float32:
-            if filter.type == .int8 { return try Conv2DHybrid.make(ctx, parameters) }
+            if filter.type == .int8 { return try ConvolutionHybrid.make(ctx, parameters) }
             try ctx.require(filter, type: .float32, "filter")
             if let bias = ctx.optionalInput(2) { try ctx.require(bias, type: .float32, "bias") }
             try ctx.require(ctx.output(0), type: .float32, "output")
@@ -54,64 +54,6 @@ enum Conv2D {
             return try Conv2DQuantized.prepare(ctx, parameters)
         default:
             throw ctx.error("input type \(input.type) is not supported")
-        }
-    }
-}
-
-/// Float32 convolution, direct loops (the reference the fast kernels are tested against). Tiles are output rows (N × OH).
-final class Conv2DFloatReference: Kernel {
-    let p: Conv2D.Parameters
-    let operands: FilteredOperands
-    var input: UnsafePointer<Float>!
-    var filter: UnsafePointer<Float>!
-    var bias: UnsafePointer<Float>?
-    var output: UnsafeMutablePointer<Float>!
-
-    init(ctx: PrepareContext, _ p: Conv2D.Parameters) {
-        self.p = p
-        operands = FilteredOperands(ctx)
-    }
-
-    var tileCount: Int { p.geometry.outputRows }
-    var cost: Int { p.cost }
-
-    func bind(_ memory: TensorMemory) {
-        input = UnsafePointer(memory.pointer(operands.input, as: Float.self))
-        filter = UnsafePointer(memory.pointer(operands.filter, as: Float.self))
-        bias = operands.bias.map { UnsafePointer(memory.pointer($0, as: Float.self)) }
-        output = memory.pointer(operands.output, as: Float.self)
-    }
-
-    func run(tiles: Range<Int>, worker: Int) {
-        let g = p.geometry
-        let cin = p.inputChannels, cout = p.outputChannels, fc = p.filterChannels
-        let outPerGroup = cout / (cin / fc)
-        let (lo, hi) = p.activation.floatRange
-        let filterStride = g.filterHeight &* g.filterWidth &* fc
-        for tile in tiles {
-            let b = tile / g.outputHeight, oy = tile % g.outputHeight
-            let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* cin
-            var out = output + tile &* g.outputWidth &* cout
-            for ox in 0..<g.outputWidth {
-                for oc in 0..<cout {
-                    let channelBase = (oc / outPerGroup) &* fc
-                    var acc: Float = bias?[oc] ?? 0
-                    let f = filter + oc &* filterStride
-                    for ky in 0..<g.filterHeight {
-                        let iy = oy &* g.strideHeight &- g.padTop &+ ky &* g.dilationHeight
-                        if iy < 0 || iy >= g.inputHeight { continue }
-                        for kx in 0..<g.filterWidth {
-                            let ix = ox &* g.strideWidth &- g.padLeft &+ kx &* g.dilationWidth
-                            if ix < 0 || ix >= g.inputWidth { continue }
-                            let x = inputBatch + ((iy &* g.inputWidth &+ ix) &* cin &+ channelBase)
-                            let w = f + (ky &* g.filterWidth &+ kx) &* fc
-                            for c in 0..<fc { acc += x[c] * w[c] }
-                        }
-                    }
-                    out[oc] = min(max(acc, lo), hi)
-                }
-                out += cout
-            }
         }
     }
 }

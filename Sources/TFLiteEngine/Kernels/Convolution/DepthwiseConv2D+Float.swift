@@ -3,7 +3,7 @@
 enum DepthwiseConv2DFloat {
     static func make(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters) throws -> Kernel {
         // (The vectorised kernel's zero row is W × C floats.)
-        guard p.depthMultiplier == 1, try !ctx.hasEmptyInputOrOutput() else { return DepthwiseConv2DFloatReference(ctx: ctx, p) }
+        guard p.depthMultiplier == 1, try !ctx.hasEmptyInputOrOutput() else { return ConvolutionFloatReference(ctx: ctx, p) }
         return DepthwiseConv2DFloatVectorized(ctx: ctx, p)
     }
 }

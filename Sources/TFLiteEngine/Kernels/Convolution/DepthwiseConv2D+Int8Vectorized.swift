@@ -87,7 +87,7 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
 
 /// Int8 DEPTHWISE_CONV_2D with depth multiplier 1 and constant filter (and
 /// bias), vectorised over channels; bit-identical to
-/// `DepthwiseConv2DQuantizedReference` (see `DepthwiseInt8Constants` for why
+/// `ConvolutionQuantizedReference` (see `DepthwiseInt8Constants` for why
 /// folding the input offset into the bias changes no bit).
 ///
 /// Tiles are output rows. Each output pixel is one loop over channels that

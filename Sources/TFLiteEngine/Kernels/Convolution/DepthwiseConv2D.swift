@@ -48,7 +48,7 @@ enum DepthwiseConv2D {
 
         switch input.type {
         case .float32:
-            if filter.type == .int8 { return try DepthwiseConv2DHybrid.make(ctx, parameters) }
+            if filter.type == .int8 { return try ConvolutionHybrid.make(ctx, parameters) }
             try ctx.require(filter, type: .float32, "filter")
             if let bias = ctx.optionalInput(2) { try ctx.require(bias, type: .float32, "bias") }
             try ctx.require(ctx.output(0), type: .float32, "output")
@@ -57,58 +57,6 @@ enum DepthwiseConv2D {
             return try DepthwiseConv2DQuantized.prepare(ctx, parameters)
         default:
             throw ctx.error("input type \(input.type) is not supported")
-        }
-    }
-}
-
-/// Float32 depthwise convolution, direct loops. Tiles are output rows.
-final class DepthwiseConv2DFloatReference: Kernel {
-    let p: DepthwiseConv2D.Parameters
-    let operands: FilteredOperands
-    var input: UnsafePointer<Float>!
-    var filter: UnsafePointer<Float>!
-    var bias: UnsafePointer<Float>?
-    var output: UnsafeMutablePointer<Float>!
-
-    init(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters) {
-        self.p = p
-        operands = FilteredOperands(ctx)
-    }
-
-    var tileCount: Int { p.geometry.outputRows }
-    var cost: Int { p.cost }
-
-    func bind(_ memory: TensorMemory) {
-        input = UnsafePointer(memory.pointer(operands.input, as: Float.self))
-        filter = UnsafePointer(memory.pointer(operands.filter, as: Float.self))
-        bias = operands.bias.map { UnsafePointer(memory.pointer($0, as: Float.self)) }
-        output = memory.pointer(operands.output, as: Float.self)
-    }
-
-    func run(tiles: Range<Int>, worker: Int) {
-        let g = p.geometry
-        let cin = p.inputChannels, cout = p.outputChannels, m = p.depthMultiplier
-        let (lo, hi) = p.activation.floatRange
-        for tile in tiles {
-            let b = tile / g.outputHeight, oy = tile % g.outputHeight
-            let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* cin
-            var out = output + tile &* g.outputWidth &* cout
-            for ox in 0..<g.outputWidth {
-                for oc in 0..<cout { out[oc] = bias?[oc] ?? 0 }
-                for ky in 0..<g.filterHeight {
-                    let iy = oy &* g.strideHeight &- g.padTop &+ ky &* g.dilationHeight
-                    if iy < 0 || iy >= g.inputHeight { continue }
-                    for kx in 0..<g.filterWidth {
-                        let ix = ox &* g.strideWidth &- g.padLeft &+ kx &* g.dilationWidth
-                        if ix < 0 || ix >= g.inputWidth { continue }
-                        let x = inputBatch + (iy &* g.inputWidth &+ ix) &* cin
-                        let w = filter + (ky &* g.filterWidth &+ kx) &* cout
-                        for oc in 0..<cout { out[oc] += x[oc / m] * w[oc] }
-                    }
-                }
-                for oc in 0..<cout { out[oc] = min(max(out[oc], lo), hi) }
-                out += cout
-            }
         }
     }
 }

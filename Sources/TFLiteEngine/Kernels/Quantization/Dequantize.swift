@@ -15,7 +15,10 @@ enum Dequantize {
         let count = input.elementCount
         switch input.type {
         case .float16:
-            return DequantizeFloat16(ctx: ctx, count: count)
+            // Tiles are blocks of 16 K elements.
+            return ElementwiseKernel<UInt16, Float>(ctx: ctx, count: count, blockSize: 1 << 14) { x, y, n in
+                for i in 0..<n { y[i] = float32FromFloat16Bits(x[i]) }
+            }
         case .int8, .uint8, .int16:
             guard let q = input.quantization, q.isQuantized else {
                 throw ctx.error("input '\(input.name)' is \(input.type) without quantization parameters")
@@ -80,37 +83,6 @@ func float32FromFloat16Bits(_ h: UInt16) -> Float {
         bits = sign | (e << 23) | ((m & 0x03FF) << 13)
     }
     return Float(bitPattern: bits)
-}
-
-/// float16 → float32, element-wise. Tiles are blocks of 16 K elements.
-final class DequantizeFloat16: Kernel {
-    static let block = 1 << 14
-    let count: Int
-    let inputIndex: Int, outputIndex: Int
-    var input: UnsafePointer<UInt16>!
-    var output: UnsafeMutablePointer<Float>!
-
-    init(ctx: PrepareContext, count: Int) {
-        self.count = count
-        inputIndex = ctx.node.inputs[0]
-        outputIndex = ctx.node.outputs[0]
-    }
-
-    var tileCount: Int { (count + Self.block - 1) / Self.block }
-    var cost: Int { count }
-
-    func bind(_ memory: TensorMemory) {
-        input = UnsafePointer(memory.pointer(inputIndex, as: UInt16.self))
-        output = memory.pointer(outputIndex, as: Float.self)
-    }
-
-    func run(tiles: Range<Int>, worker: Int) {
-        for tile in tiles {
-            let start = tile &* Self.block
-            let end = min(start &+ Self.block, count)
-            for i in start..<end { output[i] = float32FromFloat16Bits(input[i]) }
-        }
-    }
 }
 
 /// int8 / uint8 / int16 → float32 with per-tensor or per-channel scale and
