@@ -389,15 +389,28 @@ def dir_size(directory: Path | str) -> int:
 
 # ------------------------------------------------------------ weight helpers
 
-def keep_activations_alive(model, seed: int) -> None:
+def all_layers(model) -> list:
+    """Every layer of a Keras model, descending into nested models (e.g. the
+    Sequential stems of ConvNeXt), in order."""
+    out = []
+    for layer in model.layers:
+        if hasattr(layer, "layers") and layer.layers:
+            out.extend(all_layers(layer))
+        else:
+            out.append(layer)
+    return out
+
+
+def keep_activations_alive(model, seed: int, recursive: bool = False) -> None:
     """Re-initialise a Keras model so activations stay O(1) through depth:
     He-normal conv/dense kernels, small random biases, and non-trivial
     BatchNormalization statistics (gamma ~ U(0.5,1.5), beta ~ N(0,0.1),
-    moving_mean ~ N(0,0.1), moving_variance ~ U(0.5,1.5))."""
+    moving_mean ~ N(0,0.1), moving_variance ~ U(0.5,1.5)).  ``recursive``
+    also re-initialises the layers of nested models."""
     import tensorflow as tf
 
     rng = np.random.default_rng(seed)
-    for layer in model.layers:
+    for layer in (all_layers(model) if recursive else model.layers):
         cls = type(layer).__name__
         if isinstance(layer, tf.keras.layers.BatchNormalization):
             ws = layer.get_weights()
@@ -452,3 +465,159 @@ def check_logits_alive(outputs: Iterable[np.ndarray], what: str = "", limit: flo
         if diff < 1e-3 * max(1.0, float(np.max(np.abs(outs[0])))):
             raise AssertionError(f"{what}: logits identical for different inputs")
     return {"std_across_classes": stds, "max_abs": max(float(np.max(np.abs(o))) for o in outs)}
+
+
+def liven_up(model, seed: int, calibration: np.ndarray) -> None:
+    """``keep_activations_alive`` for deep application models, then:
+
+    * SeparableConv2D depthwise kernels He-normal with fan-in k*k (not k*k*C);
+    * LayerNormalization gamma ~ U(0.5,1.5), beta ~ N(0,0.1); ConvNeXt
+      LayerScale gamma ~ U(0.1,0.5) (its 1e-6 default silences the blocks);
+    * BatchNormalization moving statistics set to the batch statistics of
+      ``calibration`` (one training-mode forward pass with momentum 0: every
+      BN sees the activations that the already-calibrated BNs before it
+      produce), so activations stay normalised through any depth."""
+    import tensorflow as tf
+
+    keep_activations_alive(model, seed, recursive=True)
+    rng = np.random.default_rng(seed + 1)
+    layers = all_layers(model)
+    for layer in layers:
+        cls = type(layer).__name__
+        if cls == "SeparableConv2D":
+            ws = []
+            for w in layer.weights:
+                wname = w.path.split("/")[-1]
+                shape = tuple(w.shape)
+                if wname == "depthwise_kernel":
+                    ws.append(rng.normal(0.0, np.sqrt(2.0 / (shape[0] * shape[1])), shape))
+                else:
+                    ws.append(np.asarray(w))
+            layer.set_weights([np.asarray(w, dtype=np.float32) for w in ws])
+        elif cls == "LayerNormalization":
+            ws = []
+            for w in layer.weights:
+                wname = w.path.split("/")[-1]
+                shape = tuple(w.shape)
+                ws.append(rng.uniform(0.5, 1.5, shape) if wname == "gamma" else rng.normal(0.0, 0.1, shape))
+            layer.set_weights([np.asarray(w, dtype=np.float32) for w in ws])
+        elif cls == "LayerScale":
+            layer.set_weights([rng.uniform(0.1, 0.5, tuple(w.shape)).astype(np.float32) for w in layer.weights])
+    bns = [l for l in layers if isinstance(l, tf.keras.layers.BatchNormalization)]
+    if bns:
+        saved = [l.momentum for l in bns]
+        for l in bns:
+            l.momentum = 0.0
+        model(tf.constant(calibration), training=True)
+        for l, m in zip(bns, saved):
+            l.momentum = m
+
+
+# --------------------------------------------------------- zoo / census helpers
+
+_TYPE_NAMES = None
+
+
+def tensor_type_names() -> dict[int, str]:
+    global _TYPE_NAMES
+    if _TYPE_NAMES is None:
+        _TYPE_NAMES = {v: k.lower() for k, v in _enum(_schema().TensorType).items()}
+    return _TYPE_NAMES
+
+
+def op_type_census(model_bytes: bytes) -> list[tuple[str, str]]:
+    """(op name, kind) for every operator of every subgraph.  kind is the type
+    of the first non-constant input (the output's type when there is none),
+    or ``hybrid`` for float activations with int8/uint8 constant weights
+    (dynamic-range quantization), e.g. ``("CONV_2D", "float32")``."""
+    model = parse_model(model_bytes)
+    names = builtin_op_names()
+    tnames = tensor_type_names()
+    out = []
+    for sg in model.subgraphs:
+        tensors = sg.tensors
+        def is_const(i):
+            buf = model.buffers[tensors[i].buffer] if tensors[i].buffer < len(model.buffers) else None
+            return buf is not None and buf.data is not None and len(buf.data) > 0
+        for op in (sg.operators or []):
+            code = model.operatorCodes[op.opcodeIndex]
+            name = names[max(code.builtinCode, code.deprecatedBuiltinCode)]
+            if name == "CUSTOM":
+                name = "CUSTOM:" + (code.customCode.decode() if isinstance(code.customCode, bytes) else str(code.customCode))
+            ins = [i for i in (op.inputs if op.inputs is not None else []) if i >= 0]
+            act = [i for i in ins if not is_const(i)]
+            consts = [i for i in ins if is_const(i)]
+            outs = [i for i in (op.outputs if op.outputs is not None else []) if i >= 0]
+            ref = act[0] if act else (outs[0] if outs else None)
+            kind = tnames.get(tensors[ref].type, "?") if ref is not None else "?"
+            if kind == "float32" and any(tensors[i].type in (_schema().TensorType.INT8, _schema().TensorType.UINT8)
+                                         for i in consts):
+                kind = "hybrid"
+            out.append((name, kind))
+    return out
+
+
+def op_type_histogram(model_bytes: bytes) -> dict[str, dict[str, int]]:
+    """{op name: {kind: count}} over all subgraphs (see ``op_type_census``)."""
+    hist: dict[str, dict[str, int]] = {}
+    for name, kind in op_type_census(model_bytes):
+        h = hist.setdefault(name, {})
+        h[kind] = h.get(kind, 0) + 1
+    return {k: dict(sorted(v.items())) for k, v in sorted(hist.items())}
+
+
+def quantize_to_input(x: np.ndarray, detail: dict) -> np.ndarray:
+    """Quantize a float array with a LiteRT input detail's scale/zero point."""
+    dtype = detail["dtype"]
+    if dtype not in (np.int8, np.uint8, np.int16) or not detail["quantization"][0]:
+        return np.asarray(x).astype(dtype)
+    scale, zp = detail["quantization"]
+    info = np.iinfo(dtype)
+    return np.clip(np.round(x / scale) + zp, info.min, info.max).astype(dtype)
+
+
+def save_multi_reference_fixture(directory: Path | str, name: str, model_bytes: bytes,
+                                 inputs: Sequence[np.ndarray], outputs: dict[str, Sequence[np.ndarray]],
+                                 expected: str, extra: dict | None = None) -> dict:
+    """Write one fixture with the outputs of several references and add/replace
+    its entry in ``directory/manifest.json``.
+
+    Layout: ``<name>.tflite``, ``<name>.input<i>.npy``,
+    ``<name>.<reference>.output<i>.npy`` per reference.  The entry keeps the
+    fields of ``save_fixture`` (``outputs``/``reference`` name the
+    ``expected`` reference's files) and adds ``references`` ({reference:
+    [files]}), ``expected`` and whatever ``extra`` holds."""
+    if name != name.lower() or "/" in name or " " in name:
+        raise ValueError(f"bad fixture name {name!r}")
+    d = Path(directory)
+    d.mkdir(parents=True, exist_ok=True)
+    (d / f"{name}.tflite").write_bytes(bytes(model_bytes))
+    in_files = []
+    for i, x in enumerate(inputs):
+        fn = f"{name}.input{i}.npy"
+        save_npy(d / fn, x)
+        in_files.append(fn)
+    refs = {}
+    for ref, ys in outputs.items():
+        files = []
+        for i, y in enumerate(ys):
+            fn = f"{name}.{ref}.output{i}.npy"
+            save_npy(d / fn, y)
+            files.append(fn)
+        refs[ref] = files
+    if expected not in refs:
+        raise ValueError(f"{name}: expected reference {expected!r} has no outputs")
+    entry = {"name": name, "op": "MODEL", "inputs": in_files, "outputs": refs[expected],
+             "reference": expected, "expected": expected, "references": refs}
+    entry.update(extra or {})
+    manifest = load_manifest(d)
+    fixtures = manifest.setdefault("fixtures", [])
+    for i, e in enumerate(fixtures):
+        if e.get("name") == name:
+            fixtures[i] = entry
+            break
+    else:
+        fixtures.append(entry)
+    fixtures.sort(key=lambda e: e["name"])
+    write_manifest(d, manifest)
+    return entry
