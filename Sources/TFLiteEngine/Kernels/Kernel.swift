@@ -32,6 +32,24 @@ extension Kernel {
     func runAll() { run(tiles: 0..<tileCount, worker: 0) }
 }
 
+/// A kernel whose operands are input 0 and output 0, read and written as
+/// `Input` and `Output` elements: its `bind` is the one below.
+protocol UnaryOperandKernel: Kernel {
+    associatedtype Input
+    associatedtype Output
+    var inputIndex: Int { get }
+    var outputIndex: Int { get }
+    var input: UnsafePointer<Input>! { get set }
+    var output: UnsafeMutablePointer<Output>! { get set }
+}
+
+extension UnaryOperandKernel {
+    func bind(_ memory: TensorMemory) {
+        input = UnsafePointer(memory.pointer(inputIndex, as: Input.self))
+        output = memory.pointer(outputIndex, as: Output.self)
+    }
+}
+
 /// Tensor addresses for `Kernel.bind`: every tensor the node uses has a
 /// valid, suitably aligned address (zero-byte tensors get a dummy address).
 struct TensorMemory {

@@ -30,7 +30,7 @@ enum Softmax {
 }
 
 /// Float32 softmax. Tiles are rows.
-final class SoftmaxFloat: Kernel {
+final class SoftmaxFloat: UnaryOperandKernel {
     let beta: Float, depth: Int, rows: Int
     let inputIndex: Int, outputIndex: Int
     var input: UnsafePointer<Float>!
@@ -46,11 +46,6 @@ final class SoftmaxFloat: Kernel {
 
     var tileCount: Int { rows }
     var cost: Int { rows * depth * 8 }
-
-    func bind(_ memory: TensorMemory) {
-        input = UnsafePointer(memory.pointer(inputIndex, as: Float.self))
-        output = memory.pointer(outputIndex, as: Float.self)
-    }
 
     func run(tiles: Range<Int>, worker: Int) {
         for r in tiles {

@@ -13,15 +13,15 @@ protocol FloatUnaryOperation: Sendable {
 /// operation are concrete, so it is specialized (and vectorized where the
 /// operation allows): `run` is reached through the `Kernel` existential,
 /// where a generic class's methods would run unspecialized.
-final class ElementwiseKernel<Input, Output>: Kernel {
+final class ElementwiseKernel<Input, Output>: UnaryOperandKernel {
     typealias Loop = (_ x: UnsafePointer<Input>, _ y: UnsafeMutablePointer<Output>, _ count: Int) -> Void
     let count: Int
     let blockSize: Int
     let cost: Int
     let inputIndex: Int, outputIndex: Int
     let loop: Loop
-    var input: UnsafePointer<Input>?
-    var output: UnsafeMutablePointer<Output>?
+    var input: UnsafePointer<Input>!
+    var output: UnsafeMutablePointer<Output>!
 
     init(ctx: PrepareContext, count: Int, blockSize: Int = 4096, operationsPerElement: Int = 1, _ loop: @escaping Loop) {
         self.count = count
@@ -33,11 +33,6 @@ final class ElementwiseKernel<Input, Output>: Kernel {
     }
 
     var tileCount: Int { (count + blockSize - 1) / blockSize }
-
-    func bind(_ memory: TensorMemory) {
-        input = UnsafePointer(memory.pointer(inputIndex, as: Input.self))
-        output = memory.pointer(outputIndex, as: Output.self)
-    }
 
     func run(tiles: Range<Int>, worker: Int) {
         guard let input, let output else { return }

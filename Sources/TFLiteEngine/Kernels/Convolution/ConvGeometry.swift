@@ -76,6 +76,49 @@ struct ConvGeometry {
 }
 
 extension PrepareContext {
+    /// The geometry of a 2-D convolution (CONV_2D, DEPTHWISE_CONV_2D): 2 or
+    /// 3 inputs, a rank-4 input and a rank-4 filter [*, KH, KW, *], and the
+    /// padding, strides and dilations of its options.
+    func convolutionGeometry(padding: Int8, strideH: Int32, strideW: Int32, dilationH: Int32, dilationW: Int32) throws -> ConvGeometry {
+        try expect(inputs: 2...3)
+        let input = try self.input(0), filter = try self.input(1)
+        try require(input, rank: 4, "input")
+        try require(filter, rank: 4, "filter")
+        return try ConvGeometry(
+            ctx: self, inputShape: input.shape, filterHeight: filter.shape[1], filterWidth: filter.shape[2],
+            strideHeight: Int(strideH), strideWidth: Int(strideW),
+            dilationHeight: Int(dilationH), dilationWidth: Int(dilationW), padding: try Padding(padding, self))
+    }
+
+    /// Checks that the optional bias (input 2) has one element per output channel.
+    func requireBias(channels: Int) throws {
+        if let bias = optionalInput(2), bias.elementCount != channels {
+            throw error("bias has \(bias.elementCount) elements for \(channels) output channels")
+        }
+    }
+
+    /// The kernel of an operator with an input, a filter or weights, an
+    /// optional bias and one output (convolutions, fully connected), chosen
+    /// by element types: `hybrid` for float32 input with int8 weights,
+    /// `float` once the other operands are checked to be float32,
+    /// `quantized` for int8/uint8 input.
+    func filteredKernel(filterRole: String = "filter", hybrid: () throws -> Kernel, float: () throws -> Kernel,
+                        quantized: () throws -> Kernel) throws -> Kernel {
+        let input = try self.input(0), filter = try self.input(1)
+        switch input.type {
+        case .float32:
+            if filter.type == .int8 { return try hybrid() }
+            try require(filter, type: .float32, filterRole)
+            if let bias = optionalInput(2) { try require(bias, type: .float32, "bias") }
+            try require(output(0), type: .float32, "output")
+            return try float()
+        case .int8, .uint8:
+            return try quantized()
+        default:
+            throw error("input type \(input.type) is not supported")
+        }
+    }
+
     /// The fused activation of a schema `fused_activation_function` value.
     func fusedActivation(_ raw: Int8) throws -> FusedActivation {
         try FusedActivation(raw, self)

@@ -40,18 +40,11 @@ enum FullyConnected {
             batches: batches, inputDepth: inputDepth, outputDepth: outputDepth,
             activation: try ctx.fusedActivation(options.fusedActivationFunction))
 
-        switch input.type {
-        case .float32:
-            if weights.type == .int8 { return try FullyConnectedHybrid.make(ctx, parameters) }
-            try ctx.require(weights, type: .float32, "weights")
-            if let bias = ctx.optionalInput(2) { try ctx.require(bias, type: .float32, "bias") }
-            try ctx.require(ctx.output(0), type: .float32, "output")
-            return try FullyConnectedFloat.make(ctx: ctx, parameters)
-        case .int8, .uint8:
-            return try FullyConnectedQuantized.prepare(ctx, parameters)
-        default:
-            throw ctx.error("input type \(input.type) is not supported")
-        }
+        return try ctx.filteredKernel(
+            filterRole: "weights",
+            hybrid: { try FullyConnectedHybrid.make(ctx, parameters) },
+            float: { try FullyConnectedFloat.make(ctx: ctx, parameters) },
+            quantized: { try FullyConnectedQuantized.prepare(ctx, parameters) })
     }
 }
 

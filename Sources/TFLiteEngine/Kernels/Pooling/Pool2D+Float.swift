@@ -2,7 +2,7 @@
 /// (`FloatVector` lanes, scalar tail). Tiles are output rows. Taps are
 /// visited in the same order as `Pool2DFloatReference`, so results are
 /// bit-identical to it.
-final class Pool2DFloatVectorized: Kernel {
+final class Pool2DFloatVectorized: UnaryOperandKernel {
     let p: Pool2D.Parameters
     let inputIndex: Int, outputIndex: Int
     var input: UnsafePointer<Float>!
@@ -16,11 +16,6 @@ final class Pool2DFloatVectorized: Kernel {
 
     var tileCount: Int { p.geometry.outputRows }
     var cost: Int { p.cost }
-
-    func bind(_ memory: TensorMemory) {
-        input = UnsafePointer(memory.pointer(inputIndex, as: Float.self))
-        output = memory.pointer(outputIndex, as: Float.self)
-    }
 
     func run(tiles: Range<Int>, worker: Int) {
         if p.kind == .max { run(tiles, isMax: true) } else { run(tiles, isMax: false) }

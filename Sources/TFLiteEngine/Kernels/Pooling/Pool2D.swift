@@ -43,7 +43,7 @@ enum Pool2D {
 }
 
 /// Float32 pooling. Tiles are output rows.
-final class Pool2DFloatReference: Kernel {
+final class Pool2DFloatReference: UnaryOperandKernel {
     let p: Pool2D.Parameters
     let inputIndex: Int, outputIndex: Int
     var input: UnsafePointer<Float>!
@@ -57,11 +57,6 @@ final class Pool2DFloatReference: Kernel {
 
     var tileCount: Int { p.geometry.outputRows }
     var cost: Int { p.cost }
-
-    func bind(_ memory: TensorMemory) {
-        input = UnsafePointer(memory.pointer(inputIndex, as: Float.self))
-        output = memory.pointer(outputIndex, as: Float.self)
-    }
 
     func run(tiles: Range<Int>, worker: Int) {
         let g = p.geometry, c = p.channels

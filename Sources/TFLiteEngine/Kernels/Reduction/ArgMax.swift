@@ -59,7 +59,7 @@ struct ArgMaxGeometry {
 /// Index of the first maximum along the axis. Tiles are outer indices. The
 /// loop is a closure built in `init`, where the types are concrete, so it is
 /// specialized.
-final class ArgMaxKernel<Element: Comparable, Index: FixedWidthInteger>: Kernel {
+final class ArgMaxKernel<Element: Comparable, Index: FixedWidthInteger>: UnaryOperandKernel {
     let g: ArgMaxGeometry
     let inputIndex: Int, outputIndex: Int
     let body: (_ x: UnsafePointer<Element>, _ y: UnsafeMutablePointer<Index>, _ tiles: Range<Int>) -> Void
@@ -95,11 +95,6 @@ final class ArgMaxKernel<Element: Comparable, Index: FixedWidthInteger>: Kernel 
     /// No tiles when the output is empty (then `axisSize` may be 0 too).
     var tileCount: Int { g.inner == 0 || g.axisSize == 0 ? 0 : g.outer }
     var cost: Int { g.outer * g.axisSize * g.inner }
-
-    func bind(_ memory: TensorMemory) {
-        input = UnsafePointer(memory.pointer(inputIndex, as: Element.self))
-        output = memory.pointer(outputIndex, as: Index.self)
-    }
 
     func run(tiles: Range<Int>, worker: Int) {
         guard let input, let output else { return }

@@ -21,7 +21,7 @@ enum L2Normalization {
 }
 
 /// Float32 L2 normalization of rows of `depth` elements. Tiles are rows.
-final class L2NormalizationFloat: Kernel {
+final class L2NormalizationFloat: UnaryOperandKernel {
     let depth: Int, rows: Int
     let inputIndex: Int, outputIndex: Int
     var input: UnsafePointer<Float>!
@@ -36,11 +36,6 @@ final class L2NormalizationFloat: Kernel {
 
     var tileCount: Int { rows }
     var cost: Int { rows * depth * 3 }
-
-    func bind(_ memory: TensorMemory) {
-        input = UnsafePointer(memory.pointer(inputIndex, as: Float.self))
-        output = memory.pointer(outputIndex, as: Float.self)
-    }
 
     func run(tiles: Range<Int>, worker: Int) {
         guard let input, let output else { return }

@@ -17,7 +17,7 @@ enum MeanFloat {
 /// Float32 mean of an input viewed as [outer, reduced, inner] over the
 /// middle dimension, vectorised along `inner`. Each output sums its inputs
 /// in the same order as `MeanFloatReference` (bit-identical). Tiles are outer indices.
-final class MeanFloatContiguous: Kernel {
+final class MeanFloatContiguous: UnaryOperandKernel {
     let outer: Int, reduced: Int, inner: Int
     let inputIndex: Int, outputIndex: Int
     var input: UnsafePointer<Float>!
@@ -33,11 +33,6 @@ final class MeanFloatContiguous: Kernel {
 
     var tileCount: Int { inner == 0 ? 0 : outer }
     var cost: Int { outer * reduced * inner }
-
-    func bind(_ memory: TensorMemory) {
-        input = UnsafePointer(memory.pointer(inputIndex, as: Float.self))
-        output = memory.pointer(outputIndex, as: Float.self)
-    }
 
     func run(tiles: Range<Int>, worker: Int) {
         typealias V = FloatVector

@@ -83,7 +83,7 @@ struct Reduction {
 
 /// Float32 mean. Each output element sums its inputs in row-major order.
 /// Tiles are output elements.
-final class MeanFloatReference: Kernel {
+final class MeanFloatReference: UnaryOperandKernel {
     let r: Reduction
     let inputIndex: Int, outputIndex: Int
     var input: UnsafePointer<Float>!
@@ -97,11 +97,6 @@ final class MeanFloatReference: Kernel {
 
     var tileCount: Int { r.outputCount }
     var cost: Int { r.outputCount * r.reducedCount }
-
-    func bind(_ memory: TensorMemory) {
-        input = UnsafePointer(memory.pointer(inputIndex, as: Float.self))
-        output = memory.pointer(outputIndex, as: Float.self)
-    }
 
     func run(tiles: Range<Int>, worker: Int) {
         let n = r.reducedCount

@@ -48,7 +48,7 @@ struct ContiguousReduction: Equatable {
 /// through `Reduction`'s strides; tiles are output elements. The loops are
 /// closures built in `init`, where `Operation` is concrete, so they are
 /// specialized.
-final class ReduceKernel<Operation: ReduceOperation>: Kernel {
+final class ReduceKernel<Operation: ReduceOperation>: UnaryOperandKernel {
     typealias Element = Operation.Element
     let r: Reduction
     let contiguous: ContiguousReduction?
@@ -117,11 +117,6 @@ final class ReduceKernel<Operation: ReduceOperation>: Kernel {
         return c.inner == 1 ? blocks : c.outer * blocks
     }
     var cost: Int { r.outputCount * max(r.reducedCount, 1) }
-
-    func bind(_ memory: TensorMemory) {
-        input = UnsafePointer(memory.pointer(inputIndex, as: Element.self))
-        output = memory.pointer(outputIndex, as: Element.self)
-    }
 
     func run(tiles: Range<Int>, worker: Int) {
         guard let input, let output else { return }

@@ -69,7 +69,7 @@ enum ResizeBilinear {
 }
 
 /// Tiles are output rows (batch × height).
-final class ResizeBilinearFloat: Kernel {
+final class ResizeBilinearFloat: UnaryOperandKernel {
     let g: ResizeGeometry
     let ys: (lower: [Int], upper: [Int], fraction: [Float])
     let xs: (lower: [Int], upper: [Int], fraction: [Float])
@@ -87,11 +87,6 @@ final class ResizeBilinearFloat: Kernel {
 
     var tileCount: Int { max(g.batches &* g.outputHeight, 1) }
     var cost: Int { g.batches &* g.outputHeight &* g.outputWidth &* g.channels &* 4 }
-
-    func bind(_ memory: TensorMemory) {
-        input = UnsafePointer(memory.pointer(inputIndex, as: Float.self))
-        output = memory.pointer(outputIndex, as: Float.self)
-    }
 
     func run(tiles: Range<Int>, worker: Int) {
         let c = g.channels, iw = g.inputWidth, ow = g.outputWidth
