@@ -10,6 +10,9 @@
 //
 //     TFLITE_OP=CONV_2D swift test --filter OperatorFixtureTests
 //
+// which runs 5 cases (CONV_2D in ops/float32, int8, uint8, float16, hybrid)
+// and ends "✔ Test operatorMatchesReference(_:) with 5 test cases passed".
+//
 // and one operator of one group: add `TFLITE_FIXTURE_GROUP=ops/int8`. Both
 // take comma-separated lists; TFLITE_OP ignores case. An operator that matches
 // nothing is a failure that lists the operators there are.
