@@ -5,21 +5,11 @@ import InputFormats
 
 /// float16 weights (DEQUANTIZE), dynamic-range hybrid kernels and sparse
 /// weights (DENSIFY), against LiteRT's builtin kernels; see
-/// `tools/make_compressed_fixtures.py`.
+/// `tools/make_compressed_fixtures.py`. The single-op fixtures (groups
+/// `ops/float16`, `ops/hybrid`, `ops/sparse`) run per operator in
+/// `OperatorFixtureTests`.
 final class CompressedWeightsTests: XCTestCase {
     // MARK: Fixtures
-
-    func testFloat16FixturesMatchLiteRT() throws {
-        try Fixtures.check("ops/float16", defaultTolerance: 1e-4)
-    }
-
-    func testHybridFixturesMatchLiteRTBuiltinKernels() throws {
-        try Fixtures.check("ops/hybrid", defaultTolerance: 1e-3)
-    }
-
-    func testSparseFixturesMatchLiteRT() throws {
-        try Fixtures.check("ops/sparse", defaultTolerance: 1e-4)
-    }
 
     /// Whole MobileNetV2 0.35 (96×96), float16 within 1e-4 and dynamic-range
     /// within 1e-3 of LiteRT's builtin kernels.

@@ -6,21 +6,11 @@ import InputFormats
 /// Element-wise, activation and reduction ops (MUL, SUB, DIV, MAXIMUM,
 /// MINIMUM, SQUARED_DIFFERENCE, LOGISTIC, TANH, RELU family, LEAKY_RELU,
 /// HARD_SWISH, ELU, EXP, SQRT, RSQRT, PRELU, SUM, REDUCE_MAX,
-/// L2_NORMALIZATION, ARG_MAX) against LiteRT's builtin kernels; fixtures from
-/// `tools/make_op_fixtures_elementwise.py`.
+/// L2_NORMALIZATION, ARG_MAX); fixtures from
+/// `tools/make_op_fixtures_elementwise.py`. Their outputs against LiteRT's
+/// builtin kernels are checked per operator in `OperatorFixtureTests`
+/// (groups `ops/float32_elementwise` and `ops/int8_elementwise`).
 final class ElementwiseOpTests: XCTestCase {
-    /// float32 single-op models, including zero-size tensors (empty outputs).
-    func testFloat32ElementwiseFixturesMatchLiteRT() throws {
-        try Fixtures.check("ops/float32_elementwise", defaultTolerance: 1e-4)
-    }
-
-    /// int8 models whose inputs and output share one quantization (RELU
-    /// family, MAXIMUM, MINIMUM, REDUCE_MAX, ARG_MAX): bit-exact.
-    func testInt8ElementwiseFixturesAreBitExact() throws {
-        try Fixtures.check("ops/int8_elementwise", defaultTolerance: 0)
-    }
-
-
     /// Crafted models (axes out of range, huge negative axes, ARG_MAX axis
     /// validation, shapes that cannot broadcast, requantization) must fail
     /// at `allocateTensors` with an `InterpreterError` naming the problem.

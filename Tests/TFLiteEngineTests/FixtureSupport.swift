@@ -28,7 +28,12 @@ enum Fixtures {
     static func entries(_ group: String) throws -> [Entry] {
         let url = directory(group).appendingPathComponent("manifest.json")
         guard FileManager.default.fileExists(atPath: url.path) else { return [] }
-        return try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: url)).fixtures
+        return try entries(manifest: url)
+    }
+
+    /// The entries of one `manifest.json`; throws when it is missing or malformed.
+    static func entries(manifest url: URL) throws -> [Entry] {
+        try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: url)).fixtures
     }
 
     /// Every `.tflite` file under the fixture tree.
@@ -104,20 +109,31 @@ enum Fixtures {
         return bad == 0 ? nil : "\(bad) of \(a.count) elements differ; worst by \(worst) at \(at) (got \(a[at]), expected \(e[at]))"
     }
 
-    /// Runs every fixture of a group and asserts agreement.
+    /// Runs one fixture and compares every output with the expected one, at
+    /// the entry's own `tolerance` if the manifest gives one, else at
+    /// `defaultTolerance`. Returns what went wrong, one line per problem
+    /// (`output 1: …`, or the error thrown); empty when the fixture passes.
+    /// Independent of the test framework: XCTest and Swift Testing both use it.
+    static func problems(_ group: String, _ entry: Entry, defaultTolerance: Double,
+                         options: Interpreter.Options = .init()) -> [String] {
+        do {
+            return try run(group, entry, options: options).enumerated().compactMap { i, pair in
+                mismatch(pair.actual, pair.expected, tolerance: entry.tolerance ?? defaultTolerance).map { "output \(i): \($0)" }
+            }
+        } catch {
+            return ["\(error)"]
+        }
+    }
+
+    /// Runs every fixture of a group and asserts agreement (XCTest; whole
+    /// models). Operator groups run per operator in `OperatorFixtureTests`.
     static func check(_ group: String, defaultTolerance: Double, options: Interpreter.Options = .init(),
                       file: StaticString = #filePath, line: UInt = #line) throws {
         let entries = try entries(group)
         XCTAssertFalse(entries.isEmpty, "no fixtures in \(group)", file: file, line: line)
         for entry in entries {
-            do {
-                for (i, pair) in try run(group, entry, options: options).enumerated() {
-                    if let problem = mismatch(pair.actual, pair.expected, tolerance: entry.tolerance ?? defaultTolerance) {
-                        XCTFail("\(group)/\(entry.name) output \(i): \(problem)", file: file, line: line)
-                    }
-                }
-            } catch {
-                XCTFail("\(group)/\(entry.name): \(error)", file: file, line: line)
+            for problem in problems(group, entry, defaultTolerance: defaultTolerance, options: options) {
+                XCTFail("\(group)/\(entry.name): \(problem)", file: file, line: line)
             }
         }
     }

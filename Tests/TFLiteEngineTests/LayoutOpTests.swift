@@ -5,13 +5,10 @@ import InputFormats
 
 /// Shape and layout ops (PADV2, resize, depth/space, slicing, gather,
 /// transpose, squeeze/expand, shape, transpose conv, batch matmul, MediaPipe's
-/// Convolution2DTransposeBias) against LiteRT, and crafted invalid models.
+/// Convolution2DTransposeBias), and crafted invalid models. Outputs against
+/// LiteRT (group `ops/float32_layout`) are checked per operator in
+/// `OperatorFixtureTests`.
 final class LayoutOpTests: XCTestCase {
-    func testLayoutOpFixturesMatchLiteRT() throws {
-        try Fixtures.check("ops/float32_layout", defaultTolerance: 1e-4)
-    }
-
-
     /// Each crafted model must fail at load (`invalidModel`, e.g. shapes whose
     /// non-zero dimensions overflow) or at `allocateTensors()` (`invalidOperator`)
     /// with a typed error whose text names the problem.

@@ -3,19 +3,10 @@ import XCTest
 @testable import TFLiteEngine
 
 /// Full-integer quantized inference, bit-exact against TFLite Micro's
-/// reference kernels (fixtures from tools/make_int8_fixtures.py).
+/// reference kernels (fixtures from tools/make_int8_fixtures.py). The
+/// single-op int8 and uint8 fixtures (groups `ops/int8`, `ops/uint8`) run
+/// per operator, bit-exact, in `OperatorFixtureTests`.
 final class QuantizedTests: XCTestCase {
-    func testInt8OpFixturesMatchTFLiteMicroBitExact() throws {
-        try Fixtures.check("ops/int8", defaultTolerance: 0)
-    }
-
-    /// Legacy uint8 models (asymmetric per-tensor weights), rewritten from
-    /// int8 ones by tools/make_uint8_fixtures.py; expected values from
-    /// LiteRT's reference kernels (TFLite Micro has no uint8 kernels).
-    func testUInt8OpFixturesMatchLiteRTReferenceBitExact() throws {
-        try Fixtures.check("ops/uint8", defaultTolerance: 0)
-    }
-
     /// Quantization parameters TFLite rejects are rejected at prepare with a
     /// typed error naming the problem (tools/make_int8_fixtures.py --invalid).
     func testInvalidQuantizationIsRejected() throws {

@@ -1,0 +1,169 @@
+// Per-operator fixture tests (Swift Testing).
+//
+// One test case per (fixture group, operator), read at run time from every
+// operator group's `Fixtures/ops/<group>/manifest.json` (the `"op"` of each
+// entry). Adding fixtures for a new operator to a manifest adds its test case:
+// no Swift change. A new *group* needs one line in `FixtureCatalog.groups`
+// (its default tolerance); a group directory that is not listed fails.
+//
+// Run one operator (in every group that has fixtures for it):
+//
+//     TFLITE_OP=CONV_2D swift test --filter OperatorFixtureTests
+//
+// which runs 5 cases (CONV_2D in ops/float32, int8, uint8, float16, hybrid)
+// and ends "✔ Test operatorMatchesReference(_:) with 5 test cases passed".
+//
+// and one operator of one group: add `TFLITE_FIXTURE_GROUP=ops/int8`. Both
+// take comma-separated lists; TFLITE_OP ignores case. An operator that matches
+// nothing is a failure that lists the operators there are.
+//
+// `--filter` alone cannot pick one argument: in this toolchain (Swift 6.3)
+// `swift test --filter` is a regular expression matched against test IDs
+// (`TFLiteEngineTests.OperatorFixtureTests/operatorMatchesReference(_:)/…`),
+// which name the test function but not its arguments, and `swift test list`
+// lists functions only. So `--filter OperatorFixtureTests` picks this test and
+// TFLITE_OP picks its cases.
+
+import Foundation
+import Testing
+@testable import TFLiteEngine
+
+/// The operators of every fixture group, found in the manifests at run time.
+enum FixtureCatalog {
+    /// Operator groups whose outputs are compared with reference outputs,
+    /// and the relative tolerance of entries without their own `tolerance`
+    /// (integer outputs are always compared exactly; see `Fixtures.mismatch`).
+    static let groups: [(name: String, defaultTolerance: Double)] = [
+        // Single-op float32 models against LiteRT's builtin kernels.
+        ("ops/float32", 1e-4),
+        // Element-wise, activation and reduction ops (tools/make_op_fixtures_elementwise.py),
+        // including zero-size tensors (empty outputs).
+        ("ops/float32_elementwise", 1e-4),
+        // Shape and layout ops, transpose conv, batch matmul (tools/make_op_fixtures_layout.py).
+        ("ops/float32_layout", 1e-4),
+        // Full-integer int8, bit-exact against TFLite Micro's reference kernels (tools/make_int8_fixtures.py).
+        ("ops/int8", 0),
+        // int8 models whose inputs and output share one quantization (RELU
+        // family, MAXIMUM, MINIMUM, REDUCE_MAX, ARG_MAX): bit-exact.
+        ("ops/int8_elementwise", 0),
+        // Legacy uint8 models (asymmetric per-tensor weights) rewritten from int8
+        // ones by tools/make_uint8_fixtures.py; bit-exact against LiteRT's
+        // reference kernels (TFLite Micro has no uint8 kernels).
+        ("ops/uint8", 0),
+        // float16 weights (DEQUANTIZE), dynamic-range hybrid kernels and sparse
+        // weights (DENSIFY) against LiteRT's builtin kernels (tools/make_compressed_fixtures.py).
+        ("ops/float16", 1e-4),
+        ("ops/hybrid", 1e-3),
+        ("ops/sparse", 1e-4),
+    ]
+
+    /// Groups of models that must be rejected; checked in XCTest
+    /// (`Fixtures.checkRejected` and `QuantizedTests.testInvalidQuantizationIsRejected`).
+    static let rejectedGroups: Set<String> = ["ops/invalid", "ops/invalid_layout", "ops/int8_invalid"]
+
+    /// Every (group, operator) case, honouring TFLITE_OP and TFLITE_FIXTURE_GROUP;
+    /// problems with the manifests (missing, empty, unreadable, entries without
+    /// an `op`, unlisted group directories) are cases that fail.
+    static var cases: [OperatorCase] {
+        cases(environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// The cases for the manifests under `root` (`<root>/ops/<group>/manifest.json`).
+    static func cases(environment: [String: String], root: URL = Fixtures.root,
+                      groups: [(name: String, defaultTolerance: Double)] = groups,
+                      rejectedGroups: Set<String> = rejectedGroups) -> [OperatorCase] {
+        func list(_ key: String) -> [String]? {
+            let items = environment[key]?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            return items?.isEmpty == false ? items : nil
+        }
+        let wantedOps = list("TFLITE_OP").map { Set($0.map { $0.uppercased() }) }
+        let wantedGroups = list("TFLITE_FIXTURE_GROUP").map { Set($0.map { $0.hasPrefix("ops/") ? $0 : "ops/" + $0 }) }
+
+        var result: [OperatorCase] = [], problems: [OperatorCase] = [], allOps = Set<String>()
+        func problem(_ group: String, _ text: String) {
+            problems.append(OperatorCase(group: group, op: "problem \(problems.count + 1)", defaultTolerance: 0, fixtures: [], problem: text))
+        }
+
+        // Every directory under Fixtures/ops must be a known group.
+        let opsRoot = root.appendingPathComponent("ops")
+        let known = Set(groups.map(\.name)).union(rejectedGroups)
+        let onDisk = (try? FileManager.default.contentsOfDirectory(atPath: opsRoot.path)) ?? []
+        for dir in onDisk.sorted() where !known.contains("ops/" + dir) {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: opsRoot.appendingPathComponent(dir).path, isDirectory: &isDirectory), isDirectory.boolValue {
+                problem("ops/" + dir, "fixture group ops/\(dir) is not listed in FixtureCatalog.groups (default tolerance) nor rejectedGroups")
+            }
+        }
+        if let wantedGroups {
+            for g in wantedGroups.sorted() where !groups.contains(where: { $0.name == g }) {
+                problem(g, "TFLITE_FIXTURE_GROUP=\(g) is not an operator group; groups: \(groups.map(\.name).joined(separator: ", "))")
+            }
+        }
+
+        for (group, tolerance) in groups where wantedGroups?.contains(group) ?? true {
+            let url = root.appendingPathComponent(group).appendingPathComponent("manifest.json")
+            guard FileManager.default.fileExists(atPath: url.path) else {
+                problem(group, "\(group): manifest \(url.path) is missing")
+                continue
+            }
+            let entries: [Fixtures.Entry]
+            do {
+                entries = try Fixtures.entries(manifest: url)
+            } catch {
+                problem(group, "\(group): manifest cannot be read: \(error)")
+                continue
+            }
+            if entries.isEmpty { problem(group, "\(group): manifest lists no fixtures") }
+            let unnamed = entries.filter { ($0.op ?? "").isEmpty }.map(\.name)
+            if !unnamed.isEmpty { problem(group, "\(group): entries without \"op\" (not run): \(unnamed.joined(separator: ", "))") }
+
+            var byOp: [String: [Fixtures.Entry]] = [:]
+            for entry in entries { if let op = entry.op, !op.isEmpty { byOp[op, default: []].append(entry) } }
+            allOps.formUnion(byOp.keys)
+            for (op, fixtures) in byOp.sorted(by: { $0.key < $1.key }) where wantedOps?.contains(op.uppercased()) ?? true {
+                result.append(OperatorCase(group: group, op: op, defaultTolerance: tolerance, fixtures: fixtures, problem: nil))
+            }
+        }
+
+        if let wantedOps, result.isEmpty {
+            problem("ops", "TFLITE_OP=\(wantedOps.sorted().joined(separator: ",")) matches no operator"
+                + (wantedGroups.map { " in \($0.sorted().joined(separator: ", "))" } ?? "")
+                + "; operators: \(allOps.sorted().joined(separator: ", "))")
+        }
+        return problems + result
+    }
+}
+
+/// The fixtures of one operator in one group (or, with `problem`, a problem
+/// with the manifests or the selection, to report as a failure).
+struct OperatorCase: Sendable, Identifiable, CustomTestStringConvertible {
+    let group: String
+    let op: String
+    let defaultTolerance: Double
+    let fixtures: [Fixtures.Entry]
+    let problem: String?
+
+    var id: String { "\(group)/\(op)" }
+    var testDescription: String {
+        if problem != nil { return "catalog problem in \(group)" }
+        return "\(op) in \(group) (\(fixtures.count) fixture\(fixtures.count == 1 ? "" : "s"))"
+    }
+}
+
+@Suite("Operator fixtures")
+struct OperatorFixtureTests {
+    /// Every fixture of the operator matches its reference outputs within
+    /// the group's tolerance (or the entry's own).
+    @Test(arguments: FixtureCatalog.cases)
+    func operatorMatchesReference(_ op: OperatorCase) {
+        if let problem = op.problem {
+            Issue.record(Comment(rawValue: problem))
+            return
+        }
+        for entry in op.fixtures {
+            for problem in Fixtures.problems(op.group, entry, defaultTolerance: op.defaultTolerance) {
+                Issue.record(Comment(rawValue: "\(op.group)/\(entry.name) (\(op.op)): \(problem)"))
+            }
+        }
+    }
+}
