@@ -1,18 +1,9 @@
 /// RELU6: `min(max(x, 0), 6)`. float32; int8/uint8 when input and output
 /// share their quantization.
 enum Relu6 {
-    static let registration = OperatorRegistration(maxVersion: 2) { ctx in try prepare(ctx) }
+    static let registration = OperatorRegistration.clamp(maxVersion: 2, Operation(), quantized: .relu6)
 
     struct Operation: FloatUnaryOperation {
         @inline(__always) func apply(_ x: Float) -> Float { min(max(x, 0), 6) }
-    }
-
-    static func prepare(_ ctx: PrepareContext) throws -> Kernel {
-        let input = try ctx.prepareUnaryElementwise()
-        switch input.type {
-        case .float32: return ElementwiseKernel(ctx: ctx, count: input.elementCount, Operation())
-        case .int8, .uint8: return try ctx.quantizedClamp(input, floatRange: FusedActivation.relu6.floatRange)
-        default: throw ctx.error("input type \(input.type) is not supported")
-        }
     }
 }

@@ -63,6 +63,19 @@ extension OperatorRegistration {
             return ElementwiseKernel(ctx: ctx, count: input.elementCount, operation)
         }
     }
+    /// A clamping activation (the RELU family): `operation` on float32; on
+    /// int8/uint8 a clamp of stored values to `quantized`'s range when input
+    /// and output share their quantization.
+    static func clamp<Operation: FloatUnaryOperation>(maxVersion: Int, _ operation: Operation, quantized: FusedActivation) -> OperatorRegistration {
+        OperatorRegistration(maxVersion: maxVersion) { ctx in
+            let input = try ctx.prepareUnaryElementwise()
+            switch input.type {
+            case .float32: return ElementwiseKernel(ctx: ctx, count: input.elementCount, operation)
+            case .int8, .uint8: return try ctx.quantizedClamp(input, floatRange: quantized.floatRange)
+            default: throw ctx.error("input type \(input.type) is not supported")
+            }
+        }
+    }
 }
 
 extension PrepareContext {

@@ -3,10 +3,7 @@ enum Mean {
     static let registration = OperatorRegistration(maxVersion: 3) { ctx in try prepare(ctx) }
 
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
-        try ctx.expect(inputs: 2)
-        let input = try ctx.input(0)
-        let reduction = try Reduction(ctx: ctx, input: input, axes: try ctx.input(1), keepDims: try ctx.options(ReducerOptions.self).keepDims)
-        try ctx.setOutputShape(0, reduction.outputShape)
+        let (input, reduction) = try ctx.prepareReduction()
         switch input.type {
         case .float32:
             try ctx.require(ctx.output(0), type: .float32, "output")
@@ -21,6 +18,19 @@ enum Mean {
 
 /// The geometry of a reduction over a set of axes: the input viewed as
 /// [outer kept dims…] × [reduced dims…] through strides.
+extension PrepareContext {
+    /// The common prepare of the reducers (MEAN, SUM, REDUCE_*): input 0
+    /// reduced over the constant axes of input 1 with `keep_dims`, the output
+    /// shape set. Returns the input and the reduction.
+    func prepareReduction() throws -> (input: TensorSlot, reduction: Reduction) {
+        try expect(inputs: 2)
+        let input = try self.input(0)
+        let reduction = try Reduction(ctx: self, input: input, axes: try self.input(1), keepDims: try options(ReducerOptions.self).keepDims)
+        try setOutputShape(0, reduction.outputShape)
+        return (input, reduction)
+    }
+}
+
 struct Reduction {
     let inputShape: [Int]
     let outputShape: [Int]

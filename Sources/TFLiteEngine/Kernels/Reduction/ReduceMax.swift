@@ -18,11 +18,7 @@ enum ReduceMax {
     static let registration = OperatorRegistration(maxVersion: 3) { ctx in try prepare(ctx) }
 
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
-        try ctx.expect(inputs: 2)
-        let input = try ctx.input(0)
-        let keepDims = try ctx.options(ReducerOptions.self).keepDims
-        let reduction = try Reduction(ctx: ctx, input: input, axes: try ctx.input(1), keepDims: keepDims)
-        try ctx.setOutputShape(0, reduction.outputShape)
+        let (input, reduction) = try ctx.prepareReduction()
         let out = ctx.output(0)
         guard out.type == input.type else { throw ctx.error("output '\(out.name)' is \(out.type), the input is \(input.type)") }
         switch input.type {

@@ -10,11 +10,7 @@ enum Sum {
     static let registration = OperatorRegistration(maxVersion: 2) { ctx in try prepare(ctx) }
 
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
-        try ctx.expect(inputs: 2)
-        let input = try ctx.input(0)
-        let keepDims = try ctx.options(ReducerOptions.self).keepDims
-        let reduction = try Reduction(ctx: ctx, input: input, axes: try ctx.input(1), keepDims: keepDims)
-        try ctx.setOutputShape(0, reduction.outputShape)
+        let (input, reduction) = try ctx.prepareReduction()
         switch input.type {
         case .float32:
             try ctx.require(ctx.output(0), type: .float32, "output")
