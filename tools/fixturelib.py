@@ -525,6 +525,9 @@ def tensor_type_names() -> dict[int, str]:
     return _TYPE_NAMES
 
 
+_DATA_TYPES = (0, 1, 3, 7, 9)  # FLOAT32, FLOAT16, UINT8, INT16, INT8 (schema TensorType)
+
+
 def op_type_census(model_bytes: bytes) -> list[tuple[str, str]]:
     """(op name, kind) for every operator of every subgraph.  kind is the type
     of the first non-constant input (the output's type when there is none),
@@ -548,7 +551,10 @@ def op_type_census(model_bytes: bytes) -> list[tuple[str, str]]:
             act = [i for i in ins if not is_const(i)]
             consts = [i for i in ins if is_const(i)]
             outs = [i for i in (op.outputs if op.outputs is not None else []) if i >= 0]
-            ref = act[0] if act else (outs[0] if outs else None)
+            # The data operand: the first non-constant input of a numeric data type
+            # (TRANSPOSE_CONV's first input is its int32 output shape).
+            data = [i for i in act if tensors[i].type in _DATA_TYPES]
+            ref = data[0] if data else (act[0] if act else (outs[0] if outs else None))
             kind = tnames.get(tensors[ref].type, "?") if ref is not None else "?"
             if kind == "float32" and any(tensors[i].type in (_schema().TensorType.INT8, _schema().TensorType.UINT8)
                                          for i in consts):
