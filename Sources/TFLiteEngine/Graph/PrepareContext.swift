@@ -33,6 +33,14 @@ struct PrepareContext {
         try expect(inputs: inputs...inputs, outputs: outputs...outputs)
     }
 
+    /// The input of a one-input operator, checked to have a rank in `ranks`.
+    func onlyInput(rank ranks: ClosedRange<Int>) throws -> TensorSlot {
+        try expect(inputs: 1)
+        let input = try self.input(0)
+        try require(input, rankIn: ranks, "input")
+        return input
+    }
+
     /// Whether input `i` is present (not omitted with -1).
     func hasInput(_ i: Int) -> Bool { i < inputCount && node.inputs[i] >= 0 }
 
@@ -61,7 +69,8 @@ struct PrepareContext {
     }
     func require(_ t: TensorSlot, rankIn ranks: ClosedRange<Int>, _ role: String) throws {
         guard ranks.contains(t.rank) else {
-            throw error("\(role) '\(t.name)' has rank \(t.rank) (shape \(t.shape)), expected \(ranks.lowerBound)…\(ranks.upperBound)")
+            let expected = ranks.count == 1 ? "\(ranks.lowerBound)" : "\(ranks.lowerBound)…\(ranks.upperBound)"
+            throw error("\(role) '\(t.name)' has rank \(t.rank) (shape \(t.shape)), expected \(expected)")
         }
     }
     func requireConstant(_ t: TensorSlot, _ role: String) throws -> UnsafeRawPointer {

@@ -11,9 +11,7 @@ enum Softmax {
     static let registration = OperatorRegistration(maxVersion: 3) { ctx in try prepare(ctx) }
 
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
-        try ctx.expect(inputs: 1)
-        let input = try ctx.input(0)
-        try ctx.require(input, rankIn: 1...4, "input")
+        let input = try ctx.onlyInput(rank: 1...4)
         let beta = try ctx.options(SoftmaxOptions.self).beta
         guard beta.isFinite else { throw ctx.error("beta \(beta) is not finite") }
         try ctx.setOutputShape(0, input.shape)

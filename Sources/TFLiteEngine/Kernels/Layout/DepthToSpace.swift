@@ -5,9 +5,7 @@ enum DepthToSpace {
     static let registration = OperatorRegistration(maxVersion: 2) { ctx in try prepare(ctx) }
 
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
-        try ctx.expect(inputs: 1)
-        let input = try ctx.input(0)
-        try ctx.require(input, rank: 4, "input")
+        let input = try ctx.onlyInput(rank: 4...4)
         let b = Int(try ctx.options(DepthToSpaceOptions.self).blockSize)
         guard b >= 1 else { throw ctx.error("block size \(b) must be at least 1") }
         let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])

@@ -2,22 +2,9 @@
 /// (`FloatVector` lanes, scalar tail). Tiles are output rows. Taps are
 /// visited in the same order as `Pool2DFloatReference`, so results are
 /// bit-identical to it.
-final class Pool2DFloatVectorized: UnaryOperandKernel {
-    let p: Pool2D.Parameters
-    let inputIndex: Int, outputIndex: Int
-    var input: UnsafePointer<Float>!
-    var output: UnsafeMutablePointer<Float>!
+final class Pool2DFloatVectorized: Pool2DFloatKernel {
 
-    init(ctx: PrepareContext, _ p: Pool2D.Parameters) {
-        self.p = p
-        inputIndex = ctx.node.inputs[0]
-        outputIndex = ctx.node.outputs[0]
-    }
-
-    var tileCount: Int { p.geometry.outputRows }
-    var cost: Int { p.cost }
-
-    func run(tiles: Range<Int>, worker: Int) {
+    override func run(tiles: Range<Int>, worker: Int) {
         if p.kind == .max { run(tiles, isMax: true) } else { run(tiles, isMax: false) }
     }
 

@@ -42,8 +42,9 @@ enum Pool2D {
     }
 }
 
-/// Float32 pooling. Tiles are output rows.
-final class Pool2DFloatReference: UnaryOperandKernel {
+/// What the float32 pooling kernels share: parameters, operands, tiles
+/// (output rows) and cost. Subclasses compute.
+class Pool2DFloatKernel: UnaryOperandKernel {
     let p: Pool2D.Parameters
     let inputIndex: Int, outputIndex: Int
     var input: UnsafePointer<Float>!
@@ -58,7 +59,13 @@ final class Pool2DFloatReference: UnaryOperandKernel {
     var tileCount: Int { p.geometry.outputRows }
     var cost: Int { p.cost }
 
-    func run(tiles: Range<Int>, worker: Int) {
+    func run(tiles: Range<Int>, worker: Int) {}
+}
+
+/// Float32 pooling, direct loops. Tiles are output rows.
+final class Pool2DFloatReference: Pool2DFloatKernel {
+
+    override func run(tiles: Range<Int>, worker: Int) {
         let g = p.geometry, c = p.channels
         let (lo, hi) = p.activation.floatRange
         for tile in tiles {
