@@ -332,7 +332,7 @@ func printTable(_ rows: [[String]], rightAligned: Set<Int>) {
 }
 
 func printProfile(_ ops: [Interpreter.OperatorProfile], title: String) {
-    guard !ops.isEmpty else { print("(no profile: backend does not support profiling)"); return }
+    guard !ops.isEmpty else { print("(no profile: delegated partitions are not timed)"); return }
     let total = ops.reduce(0.0) { $0 + Double($1.totalNanoseconds) }
     func avgMs(_ o: Interpreter.OperatorProfile) -> Double { Double(o.totalNanoseconds) / Double(max(o.invocations, 1)) / 1e6 }
     func gflops(_ o: Interpreter.OperatorProfile) -> String {

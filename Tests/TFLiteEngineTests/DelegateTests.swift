@@ -436,6 +436,36 @@ final class DelegateTests: XCTestCase {
         XCTAssertEqual(try interpreter.output(at: 0).data, try Self.outputs(Self.branchy, Self.options(.cpu), seed: 2)[0])
     }
 
+    // MARK: Profiling
+
+    func testProfilingWrapsEveryBackend() throws {
+        let reference = try Self.outputs(Self.branchy, Self.options(.cpu), seed: 6)
+        for (backend, threads) in [(Interpreter.Backend.cpu, 1), (.parallel, 2)] {
+            let interpreter = try Interpreter(modelPath: Self.branchy.path, options: Self.options(backend, threads: threads))
+            XCTAssertFalse(interpreter.isProfilingEnabled)
+            interpreter.isProfilingEnabled = true
+            XCTAssertTrue(interpreter.isProfilingEnabled)
+            try interpreter.allocateTensors()
+            let plan = try XCTUnwrap(interpreter.executionPlanDescription)
+            XCTAssertEqual(plan.segments.map(\.backend), ["\(backend)"], "the wrapper keeps the backend's name")
+            XCTAssertEqual(plan.threadCount, threads)
+            try Self.fillInputs(interpreter, seed: 6)
+            for _ in 0..<3 { try interpreter.invoke() }
+            XCTAssertEqual(try interpreter.output(at: 0).data, reference[0], "\(backend)")
+            let profile = interpreter.operatorProfile
+            XCTAssertEqual(profile.map(\.nodeIndex), plan.segments[0].nodes.map(\.index), "\(backend)")
+            XCTAssertEqual(profile.map(\.operatorName), plan.segments[0].nodes.map(\.op))
+            XCTAssertTrue(profile.allSatisfy { $0.invocations == 3 && $0.minimumNanoseconds <= $0.totalNanoseconds }, "\(backend)")
+            XCTAssertGreaterThan(profile.filter { $0.operatorName == "CONV_2D" }.reduce(0) { $0 + $1.cost }, 0)
+            interpreter.isProfilingEnabled = true  // restarting resets the profile
+            XCTAssertTrue(interpreter.operatorProfile.isEmpty)
+            interpreter.isProfilingEnabled = false
+            try interpreter.invoke()
+            XCTAssertTrue(interpreter.operatorProfile.isEmpty)
+            XCTAssertEqual(try interpreter.output(at: 0).data, reference[0])
+        }
+    }
+
     // MARK: Plan description
 
     func testPlanDescriptionForPlainBackends() throws {

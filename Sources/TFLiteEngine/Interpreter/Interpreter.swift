@@ -44,7 +44,11 @@ public final class Interpreter {
     private var plan: ExecutionPlan?
     /// Steps whose kernels validate run-time data (checked after each invoke).
     private var checkedSteps: [PreparedGraph.Step] = []
-    private let backend: ExecutionBackend
+    /// The backend chosen by the options.
+    private let plainBackend: ExecutionBackend
+    /// Runs the non-delegated steps: `plainBackend`, or a `ProfilingBackend`
+    /// around it while profiling.
+    private var backend: ExecutionBackend
     /// Detects use from two threads at once.
     private let useLock = Lock()
 
@@ -149,14 +153,15 @@ public final class Interpreter {
         self.options = options
         switch options.backend {
         case .cpu:
-            self.backend = CPUBackend()
+            self.plainBackend = CPUBackend()
         case .parallel:
             let threads = options.threadCount ?? ProcessInfo.processInfo.activeProcessorCount
-            self.backend = threads > 1 ? Self.parallelBackend(threads, options) : CPUBackend()
+            self.plainBackend = threads > 1 ? Self.parallelBackend(threads, options) : CPUBackend()
         case .delegate:
             let threads = options.threadCount ?? 1
-            self.backend = threads > 1 ? Self.parallelBackend(threads, options) : CPUBackend()
+            self.plainBackend = threads > 1 ? Self.parallelBackend(threads, options) : CPUBackend()
         }
+        self.backend = plainBackend
     }
 
     private static func parallelBackend(_ threads: Int, _ options: Options) -> ParallelBackend {
@@ -311,21 +316,20 @@ public final class Interpreter {
         public let cost: Int
     }
 
-    /// Times every operator of each `invoke()` while true (default false;
-    /// when false the run loop pays one branch per invoke). Supported by the
-    /// default `cpu` backend; changing it resets the profile.
+    /// Times every operator of each `invoke()` while true (default false).
+    /// Turning it on wraps the backend (`cpu` or `parallel`, and the CPU
+    /// segments of a delegate plan) in a timer; turning it off removes the
+    /// wrapper, so an interpreter that does not profile pays nothing.
+    /// Setting it resets the profile.
     public var isProfilingEnabled: Bool {
-        get { (backend as? CPUBackend)?.profiler != nil }
-        set {
-            guard let cpu = backend as? CPUBackend else { return }
-            cpu.profiler = newValue ? StepProfiler() : nil
-        }
+        get { backend is ProfilingBackend }
+        set { backend = newValue ? ProfilingBackend(wrapping: plainBackend) : plainBackend }
     }
 
     /// Per-operator timings in execution order (empty unless profiling is on
     /// and `invoke()` ran).
     public var operatorProfile: [OperatorProfile] {
-        guard let graph, let profiler = (backend as? CPUBackend)?.profiler,
+        guard let graph, let profiler = (backend as? ProfilingBackend)?.profiler,
               profiler.nanoseconds.count == graph.steps.count else { return [] }
         return graph.steps.enumerated().map { i, step in
             OperatorProfile(
