@@ -1,3 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// Runs a prepared graph's kernels. The interpreter talks to execution only
 /// through this seam, so new backends plug in without touching it.
 protocol ExecutionBackend: AnyObject {
@@ -17,5 +23,24 @@ final class CPUBackend: ExecutionBackend {
         for step in steps {
             step.kernel.run(tiles: 0..<step.kernel.tileCount, worker: 0)
         }
+    }
+}
+
+extension Interpreter.Options {
+    /// The backend that runs the non-delegated steps: `.cpu` → `CPUBackend`;
+    /// `.parallel` → `ParallelBackend` over `threadCount` threads (default:
+    /// active processors); `.delegate` → `ParallelBackend` when
+    /// `threadCount` > 1. One thread always means `CPUBackend`.
+    func makeExecutionBackend() -> ExecutionBackend {
+        let threads: Int
+        switch backend {
+        case .cpu: return CPUBackend()
+        case .parallel: threads = threadCount ?? ProcessInfo.processInfo.activeProcessorCount
+        case .delegate: threads = threadCount ?? 1
+        }
+        guard threads > 1 else { return CPUBackend() }
+        return ParallelBackend(
+            threads: threads, minimumParallelCost: parallelMinimumCost ?? ParallelBackend.defaultMinimumParallelCost,
+            useDispatch: parallelUsesDispatch)
     }
 }

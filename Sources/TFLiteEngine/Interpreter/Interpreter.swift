@@ -25,7 +25,8 @@ import Foundation
 /// `.parallel` (`threadCount` threads split the output tiles of heavy
 /// operators; results are bit-identical to `.cpu`), or `.delegate(d)`
 /// (partitions of nodes the delegate supports run on it, the rest on the
-/// CPU). `executionPlanDescription` shows the resulting plan.
+/// CPU); `Interpreter.Backend(name:)` finds one registered by name in
+/// `BackendRegistry`. `executionPlanDescription` shows the resulting plan.
 ///
 /// Thread safety: one interpreter must not be used from two threads at
 /// once. `invoke()` and `allocateTensors()` detect overlapping calls and
@@ -51,55 +52,6 @@ public final class Interpreter {
     private var backend: ExecutionBackend
     /// Detects use from two threads at once.
     private let useLock = Lock()
-
-    /// Where the model's nodes run.
-    public enum Backend: Hashable, Sendable, CustomStringConvertible {
-        /// Every kernel on the calling thread.
-        case cpu
-        /// Heavy kernels' output tiles split over `threadCount` threads
-        /// (default: the number of active processors); bit-identical to `.cpu`.
-        case parallel
-        /// Partitions of supported nodes run on `delegate`; the rest on the
-        /// CPU (split over threads like `.parallel` when `threadCount` > 1).
-        case delegate(any Delegate)
-
-        public static func == (a: Backend, b: Backend) -> Bool {
-            switch (a, b) {
-            case (.cpu, .cpu), (.parallel, .parallel): return true
-            case let (.delegate(x), .delegate(y)): return x === y
-            default: return false
-            }
-        }
-
-        public func hash(into hasher: inout Hasher) {
-            switch self {
-            case .cpu: hasher.combine(0)
-            case .parallel: hasher.combine(1)
-            case let .delegate(d): hasher.combine(2); hasher.combine(ObjectIdentifier(d))
-            }
-        }
-
-        public var description: String {
-            switch self {
-            case .cpu: return "cpu"
-            case .parallel: return "parallel"
-            case let .delegate(d): return "delegate(\(d.name))"
-            }
-        }
-        /// Names accepted by ``init(name:)`` (the CLI's `--backend`).
-        public static let names = ["cpu", "parallel", "conv-concat"]
-
-        /// The backend called `name`: `cpu`, `parallel`, or `conv-concat`
-        /// (the demonstration delegate, ``ConvConcatDelegate``).
-        public init?(name: String) {
-            switch name {
-            case "cpu": self = .cpu
-            case "parallel": self = .parallel
-            case "conv-concat": self = .delegate(ConvConcatDelegate())
-            default: return nil
-            }
-        }
-    }
 
     /// Interpreter settings.
     public struct Options: Equatable, Hashable, Sendable {
@@ -151,23 +103,8 @@ public final class Interpreter {
         guard unsupported.isEmpty else { throw InterpreterError.unsupportedOperators(unsupported) }
         self.model = model
         self.options = options
-        switch options.backend {
-        case .cpu:
-            self.plainBackend = CPUBackend()
-        case .parallel:
-            let threads = options.threadCount ?? ProcessInfo.processInfo.activeProcessorCount
-            self.plainBackend = threads > 1 ? Self.parallelBackend(threads, options) : CPUBackend()
-        case .delegate:
-            let threads = options.threadCount ?? 1
-            self.plainBackend = threads > 1 ? Self.parallelBackend(threads, options) : CPUBackend()
-        }
+        self.plainBackend = options.makeExecutionBackend()
         self.backend = plainBackend
-    }
-
-    private static func parallelBackend(_ threads: Int, _ options: Options) -> ParallelBackend {
-        ParallelBackend(
-            threads: threads, minimumParallelCost: options.parallelMinimumCost ?? ParallelBackend.defaultMinimumParallelCost,
-            useDispatch: options.parallelUsesDispatch)
     }
 
     /// Number of model inputs.
