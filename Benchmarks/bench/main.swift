@@ -16,27 +16,22 @@ import Glibc
 import Darwin
 #endif
 
-// MARK: Backends (the one place to extend)
+// MARK: Backends
 
 /// A backend the benchmark can select: its name and how to configure an interpreter for it.
 struct BenchBackend: Sendable {
     let name: String
-    let summary: String
     let options: @Sendable (_ threads: Int) -> Interpreter.Options
 }
 
-/// Every backend `--backend` accepts; `--backend all` runs them in this order.
-nonisolated let availableBackends: [BenchBackend] = [
-    BenchBackend(name: "cpu", summary: "default single-threaded CPU kernels") { threads in
-        Interpreter.Options(threadCount: threads, backend: .cpu)
-    },
-    BenchBackend(name: "parallel", summary: "heavy kernels' output tiles split over --threads threads") { threads in
-        Interpreter.Options(threadCount: threads, backend: .parallel)
-    },
-    BenchBackend(name: "conv-concat", summary: "demonstration delegate: CONV_2D and CONCATENATION partitions, rest on the CPU") { threads in
-        Interpreter.Options(threadCount: threads, backend: Interpreter.Backend(name: "conv-concat") ?? .cpu)
-    },
-]
+/// Every backend `--backend` accepts: the names in `BackendRegistry`
+/// (`cpu`, `parallel`, and any an application registers before parsing);
+/// `--backend all` runs them in registration order.
+nonisolated let availableBackends: [BenchBackend] = BackendRegistry.names.map { name in
+    BenchBackend(name: name) { threads in
+        Interpreter.Options(threadCount: threads, backend: BackendRegistry.backend(named: name) ?? .cpu)
+    }
+}
 
 // MARK: Arguments
 
@@ -64,7 +59,7 @@ func usage() -> Never {
     usage: bench [MODEL…] [--backend NAME|all] [--threads N[,N…]] [--runs N] [--min-time S]
                  [--warmup N] [--profile] [--json FILE] [--csv FILE] [--svg FILE] [--compare FILE]
       MODEL          .tflite files (default: every .tflite in weights/)
-      --backend      one of: \(names), or all (default: cpu)
+      --backend      a registered backend (\(names)), or all (default: cpu)
       --threads      Interpreter.Options.threadCount values (default 1)
       --runs         minimum timed invokes (default 50)
       --min-time     minimum seconds of timed invokes (default 1)
@@ -332,7 +327,7 @@ func printTable(_ rows: [[String]], rightAligned: Set<Int>) {
 }
 
 func printProfile(_ ops: [Interpreter.OperatorProfile], title: String) {
-    guard !ops.isEmpty else { print("(no profile: backend does not support profiling)"); return }
+    guard !ops.isEmpty else { print("(no profile: delegated partitions are not timed)"); return }
     let total = ops.reduce(0.0) { $0 + Double($1.totalNanoseconds) }
     func avgMs(_ o: Interpreter.OperatorProfile) -> Double { Double(o.totalNanoseconds) / Double(max(o.invocations, 1)) / 1e6 }
     func gflops(_ o: Interpreter.OperatorProfile) -> String {

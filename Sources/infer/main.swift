@@ -34,7 +34,7 @@ let inferOptions: [OptionSpec] = [
     OptionSpec(name: "save-outputs", valueName: "DIR", help: "write each output as DIR/output_<i>.npy (DIR is created)"),
     OptionSpec(name: "preprocess", valueName: "mnist", help: "MNIST-style digit preprocessing of a photo (invert dark-on-light, crop, fit 20x20, centre of mass)"),
     OptionSpec(name: "threads", valueName: "N", help: "threads for the backend (default 1)"),
-    OptionSpec(name: "backend", valueName: "NAME", help: "cpu (default), parallel, or conv-concat (the demonstration delegate)"),
+    OptionSpec(name: "backend", valueName: "NAME", help: "a registered backend: \(BackendRegistry.names.joined(separator: ", ")) (default cpu)"),
     OptionSpec(name: "json", help: "print the result as JSON"),
     OptionSpec(name: "auto", valueName: "DIR", help: "choose the model from DIR/models.json for this device, then classify IMAGE"),
     OptionSpec(name: "latency-budget", valueName: "T", help: "--auto: time per image, e.g. 5ms, 0.5ms, 800us, 2s (default 5ms)"),
@@ -109,8 +109,8 @@ enum Command {
         let threads = try args.int("threads", in: 1...1024)
         var backend = Interpreter.Backend.cpu
         if let name = args.string("backend") {
-            guard let b = Interpreter.Backend(name: name) else {
-                throw CLIError.usage("--backend expects one of \(Interpreter.Backend.names.joined(separator: ", ")), got '\(name)'")
+            guard let b = BackendRegistry.backend(named: name) else {
+                throw CLIError.usage("--backend expects one of \(BackendRegistry.names.joined(separator: ", ")), got '\(name)'")
             }
             backend = b
         }

@@ -436,6 +436,64 @@ final class DelegateTests: XCTestCase {
         XCTAssertEqual(try interpreter.output(at: 0).data, try Self.outputs(Self.branchy, Self.options(.cpu), seed: 2)[0])
     }
 
+    // MARK: Registry
+
+    func testCustomDelegateRegisteredByName() throws {
+        XCTAssertEqual(Array(BackendRegistry.names.prefix(2)), ["cpu", "parallel"])
+        XCTAssertEqual(Interpreter.Backend(name: "cpu"), .cpu)
+        XCTAssertEqual(Interpreter.Backend(name: "parallel"), .parallel)
+        XCTAssertNil(Interpreter.Backend(name: "registry-test-conv-concat"))
+
+        BackendRegistry.register(name: "registry-test-conv-concat", summary: "placeholder") { .cpu }
+        BackendRegistry.register(name: "registry-test-conv-concat", summary: "CONV_2D and CONCATENATION on the demo delegate") {
+            .delegate(ConvConcatDelegate())
+        }
+        XCTAssertEqual(BackendRegistry.names.filter { $0 == "registry-test-conv-concat" }.count, 1, "re-registering replaces")
+        XCTAssertEqual(Interpreter.Backend.names, BackendRegistry.names)
+        XCTAssertEqual(BackendRegistry.summary(of: "registry-test-conv-concat"), "CONV_2D and CONCATENATION on the demo delegate")
+
+        let backend = try XCTUnwrap(Interpreter.Backend(name: "registry-test-conv-concat"))
+        XCTAssertEqual(backend.description, "delegate(conv-concat)")
+        let interpreter = try Interpreter(modelPath: Self.branchy.path, options: Self.options(backend))
+        try interpreter.allocateTensors()
+        let plan = try XCTUnwrap(interpreter.executionPlanDescription)
+        XCTAssertGreaterThan(plan.delegatedPartitionCount, 1)
+        XCTAssertTrue(plan.text.contains("conv-concat partition 0"), plan.text)
+        try Self.fillInputs(interpreter, seed: 4)
+        try interpreter.invoke()
+        XCTAssertEqual(try interpreter.output(at: 0).data, try Self.outputs(Self.branchy, Self.options(.cpu), seed: 4)[0])
+    }
+
+    // MARK: Profiling
+
+    func testProfilingWrapsEveryBackend() throws {
+        let reference = try Self.outputs(Self.branchy, Self.options(.cpu), seed: 6)
+        for (backend, threads) in [(Interpreter.Backend.cpu, 1), (.parallel, 2)] {
+            let interpreter = try Interpreter(modelPath: Self.branchy.path, options: Self.options(backend, threads: threads))
+            XCTAssertFalse(interpreter.isProfilingEnabled)
+            interpreter.isProfilingEnabled = true
+            XCTAssertTrue(interpreter.isProfilingEnabled)
+            try interpreter.allocateTensors()
+            let plan = try XCTUnwrap(interpreter.executionPlanDescription)
+            XCTAssertEqual(plan.segments.map(\.backend), ["\(backend)"], "the wrapper keeps the backend's name")
+            XCTAssertEqual(plan.threadCount, threads)
+            try Self.fillInputs(interpreter, seed: 6)
+            for _ in 0..<3 { try interpreter.invoke() }
+            XCTAssertEqual(try interpreter.output(at: 0).data, reference[0], "\(backend)")
+            let profile = interpreter.operatorProfile
+            XCTAssertEqual(profile.map(\.nodeIndex), plan.segments[0].nodes.map(\.index), "\(backend)")
+            XCTAssertEqual(profile.map(\.operatorName), plan.segments[0].nodes.map(\.op))
+            XCTAssertTrue(profile.allSatisfy { $0.invocations == 3 && $0.minimumNanoseconds <= $0.totalNanoseconds }, "\(backend)")
+            XCTAssertGreaterThan(profile.filter { $0.operatorName == "CONV_2D" }.reduce(0) { $0 + $1.cost }, 0)
+            interpreter.isProfilingEnabled = true  // restarting resets the profile
+            XCTAssertTrue(interpreter.operatorProfile.isEmpty)
+            interpreter.isProfilingEnabled = false
+            try interpreter.invoke()
+            XCTAssertTrue(interpreter.operatorProfile.isEmpty)
+            XCTAssertEqual(try interpreter.output(at: 0).data, reference[0])
+        }
+    }
+
     // MARK: Plan description
 
     func testPlanDescriptionForPlainBackends() throws {

@@ -76,34 +76,20 @@ final class LayoutOpTests: XCTestCase {
             let model = try Model(path: Fixtures.modelURL(group, entry).path)
             let graph = try PreparedGraph(model: model)
             try graph.prepare()
-            let plan = try graph.planMemory(workers: 1)
-            let arena = AlignedBuffer(byteCount: plan.totalBytes)
-            let dummy = AlignedBuffer(byteCount: 64)
-            let addresses = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: max(graph.tensors.count, 1))
-            defer { addresses.deallocate() }
-            for t in graph.tensors.indices {
-                if let offset = plan.tensorOffsets[t] {
-                    addresses[t] = arena.pointer + offset
-                } else if let c = graph.tensors[t].constant {
-                    addresses[t] = UnsafeMutableRawPointer(mutating: c)
-                } else {
-                    addresses[t] = dummy.pointer
-                }
-            }
+            // The interpreter's arena and binding, without its run loop.
+            let memory = try PlanMemory(graph, workers: 1, maximumBytes: .max)
             for (i, file) in entry.inputs.enumerated() {
                 let array = try NumPyArray(contentsOfFile: Fixtures.directory(group).appendingPathComponent(file).path)
-                array.data.withUnsafeBytes { addresses[graph.inputs[i]].copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+                array.data.withUnsafeBytes { memory.addresses[graph.inputs[i]].copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
             }
-            for (s, step) in graph.steps.enumerated() {
-                let scratch = plan.scratchOffsets[s].map { arena.pointer + $0 } ?? dummy.pointer
-                step.kernel.bind(TensorMemory(addresses: addresses, tensorCount: graph.tensors.count, scratch: scratch))
+            for step in graph.steps {
                 for tile in (0..<step.kernel.tileCount).reversed() { step.kernel.run(tiles: tile..<(tile + 1), worker: 0) }
             }
             for (i, file) in entry.outputs.enumerated() {
                 let expected = try NumPyArray(contentsOfFile: Fixtures.directory(group).appendingPathComponent(file).path)
                 let t = graph.outputs[i]
                 let actual = NumPyArray(type: graph.tensors[t].type, shape: graph.tensors[t].shape,
-                                        data: Data(bytes: addresses[t], count: graph.tensors[t].byteCount))
+                                        data: Data(bytes: memory.addresses[t], count: graph.tensors[t].byteCount))
                 if let problem = Fixtures.mismatch(actual, expected, tolerance: 1e-4) {
                     XCTFail("\(entry.name) output \(i) with reversed tiles: \(problem)")
                 }

@@ -1,3 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// Runs a prepared graph's kernels. The interpreter talks to execution only
 /// through this seam, so new backends plug in without touching it.
 protocol ExecutionBackend: AnyObject {
@@ -12,52 +18,29 @@ protocol ExecutionBackend: AnyObject {
 final class CPUBackend: ExecutionBackend {
     let name = "cpu"
     let workerCount = 1
-    /// Per-step timing; nil (the default) costs one branch per invoke.
-    var profiler: StepProfiler?
 
     func run(_ steps: ArraySlice<PreparedGraph.Step>) {
-        if let profiler {
-            profiler.run(steps) { $0.kernel.run(tiles: 0..<$0.kernel.tileCount, worker: 0) }
-            return
-        }
         for step in steps {
             step.kernel.run(tiles: 0..<step.kernel.tileCount, worker: 0)
         }
     }
 }
 
-/// Accumulates the wall time of each step across invokes (`--profile`).
-final class StepProfiler {
-    private(set) var nanoseconds: [UInt64] = []
-    private(set) var invocations: [Int] = []
-    /// Fastest single run of each step (robust against preemption on a busy machine).
-    private(set) var minimumNanoseconds: [UInt64] = []
-
-    /// Times each step; statistics are kept by the step's position in the
-    /// whole plan (a slice keeps its positions), so a plan run in several
-    /// segments accumulates into one table.
-    @inline(__always)
-    func run(_ steps: ArraySlice<PreparedGraph.Step>, _ body: (PreparedGraph.Step) -> Void) {
-        if nanoseconds.count < steps.endIndex {
-            let extra = steps.endIndex - nanoseconds.count
-            nanoseconds += [UInt64](repeating: 0, count: extra)
-            invocations += [Int](repeating: 0, count: extra)
-            minimumNanoseconds += [UInt64](repeating: .max, count: extra)
+extension Interpreter.Options {
+    /// The backend that runs the non-delegated steps: `.cpu` → `CPUBackend`;
+    /// `.parallel` → `ParallelBackend` over `threadCount` threads (default:
+    /// active processors); `.delegate` → `ParallelBackend` when
+    /// `threadCount` > 1. One thread always means `CPUBackend`.
+    func makeExecutionBackend() -> ExecutionBackend {
+        let threads: Int
+        switch backend {
+        case .cpu: return CPUBackend()
+        case .parallel: threads = threadCount ?? ProcessInfo.processInfo.activeProcessorCount
+        case .delegate: threads = threadCount ?? 1
         }
-        let clock = ContinuousClock()
-        for (i, step) in zip(steps.indices, steps) {
-            let start = clock.now
-            body(step)
-            let elapsed = start.duration(to: clock.now)
-            let (seconds, attoseconds) = elapsed.components
-            let ns = UInt64(seconds) &* 1_000_000_000 &+ UInt64(attoseconds / 1_000_000_000)
-            nanoseconds[i] &+= ns
-            minimumNanoseconds[i] = min(minimumNanoseconds[i], ns)
-            invocations[i] &+= 1
-        }
-    }
-
-    func reset() {
-        for i in nanoseconds.indices { nanoseconds[i] = 0; invocations[i] = 0; minimumNanoseconds[i] = .max }
+        guard threads > 1 else { return CPUBackend() }
+        return ParallelBackend(
+            threads: threads, minimumParallelCost: parallelMinimumCost ?? ParallelBackend.defaultMinimumParallelCost,
+            useDispatch: parallelUsesDispatch)
     }
 }

@@ -1,3 +1,21 @@
+/// What runs at invoke, built by `ExecutionPlanner`: segments in order, the
+/// tensor memory they are bound to, and the plan's public description.
+struct ExecutionPlan {
+    /// One run of the plan.
+    enum Segment {
+        /// `graph.steps[range]` on the interpreter's backend.
+        case steps(Range<Int>)
+        /// A delegated partition.
+        case delegated(DelegatePartitionRunner)
+    }
+
+    let segments: [Segment]
+    let memory: PlanMemory
+    let description: ExecutionPlanDescription
+    /// Why delegation was abandoned, or nil.
+    var delegationReport: String? { description.delegationReport }
+}
+
 /// How an interpreter runs its model after `allocateTensors()`: which
 /// backend runs which nodes, in what order, and where the delegated
 /// partitions begin and end. `text` is a human-readable form (for

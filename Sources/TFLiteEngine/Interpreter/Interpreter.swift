@@ -25,7 +25,8 @@ import Foundation
 /// `.parallel` (`threadCount` threads split the output tiles of heavy
 /// operators; results are bit-identical to `.cpu`), or `.delegate(d)`
 /// (partitions of nodes the delegate supports run on it, the rest on the
-/// CPU). `executionPlanDescription` shows the resulting plan.
+/// CPU); `Interpreter.Backend(name:)` finds one registered by name in
+/// `BackendRegistry`. `executionPlanDescription` shows the resulting plan.
 ///
 /// Thread safety: one interpreter must not be used from two threads at
 /// once. `invoke()` and `allocateTensors()` detect overlapping calls and
@@ -40,75 +41,17 @@ public final class Interpreter {
     public let options: Options
 
     private var graph: PreparedGraph?
-    private var arena: AlignedBuffer?
-    private var addresses: UnsafeMutablePointer<UnsafeMutableRawPointer>?
-    private var memoryPlan: PreparedGraph.MemoryPlan?
+    /// What runs at invoke and the memory it is bound to (set by `allocateTensors()`).
+    private var plan: ExecutionPlan?
     /// Steps whose kernels validate run-time data (checked after each invoke).
     private var checkedSteps: [PreparedGraph.Step] = []
-    private let backend: ExecutionBackend
-    /// A zero-filled block every zero-sized or unused tensor points to.
-    private let dummy = AlignedBuffer(byteCount: 64)
-    /// What runs at invoke, in order.
-    private var segments: [Segment] = []
-    private var planDescription: ExecutionPlanDescription?
+    /// The backend chosen by the options.
+    private let plainBackend: ExecutionBackend
+    /// Runs the non-delegated steps: `plainBackend`, or a `ProfilingBackend`
+    /// around it while profiling.
+    private var backend: ExecutionBackend
     /// Detects use from two threads at once.
     private let useLock = Lock()
-
-    private enum Segment {
-        /// `graph.steps[range]` on `backend`.
-        case steps(Range<Int>)
-        /// A delegated partition.
-        case delegated(DelegatePartitionRunner)
-    }
-
-    /// Where the model's nodes run.
-    public enum Backend: Hashable, Sendable, CustomStringConvertible {
-        /// Every kernel on the calling thread.
-        case cpu
-        /// Heavy kernels' output tiles split over `threadCount` threads
-        /// (default: the number of active processors); bit-identical to `.cpu`.
-        case parallel
-        /// Partitions of supported nodes run on `delegate`; the rest on the
-        /// CPU (split over threads like `.parallel` when `threadCount` > 1).
-        case delegate(any Delegate)
-
-        public static func == (a: Backend, b: Backend) -> Bool {
-            switch (a, b) {
-            case (.cpu, .cpu), (.parallel, .parallel): return true
-            case let (.delegate(x), .delegate(y)): return x === y
-            default: return false
-            }
-        }
-
-        public func hash(into hasher: inout Hasher) {
-            switch self {
-            case .cpu: hasher.combine(0)
-            case .parallel: hasher.combine(1)
-            case let .delegate(d): hasher.combine(2); hasher.combine(ObjectIdentifier(d))
-            }
-        }
-
-        public var description: String {
-            switch self {
-            case .cpu: return "cpu"
-            case .parallel: return "parallel"
-            case let .delegate(d): return "delegate(\(d.name))"
-            }
-        }
-        /// Names accepted by ``init(name:)`` (the CLI's `--backend`).
-        public static let names = ["cpu", "parallel", "conv-concat"]
-
-        /// The backend called `name`: `cpu`, `parallel`, or `conv-concat`
-        /// (the demonstration delegate, ``ConvConcatDelegate``).
-        public init?(name: String) {
-            switch name {
-            case "cpu": self = .cpu
-            case "parallel": self = .parallel
-            case "conv-concat": self = .delegate(ConvConcatDelegate())
-            default: return nil
-            }
-        }
-    }
 
     /// Interpreter settings.
     public struct Options: Equatable, Hashable, Sendable {
@@ -160,32 +103,16 @@ public final class Interpreter {
         guard unsupported.isEmpty else { throw InterpreterError.unsupportedOperators(unsupported) }
         self.model = model
         self.options = options
-        switch options.backend {
-        case .cpu:
-            self.backend = CPUBackend()
-        case .parallel:
-            let threads = options.threadCount ?? ProcessInfo.processInfo.activeProcessorCount
-            self.backend = threads > 1 ? Self.parallelBackend(threads, options) : CPUBackend()
-        case .delegate:
-            let threads = options.threadCount ?? 1
-            self.backend = threads > 1 ? Self.parallelBackend(threads, options) : CPUBackend()
-        }
+        self.plainBackend = options.makeExecutionBackend()
+        self.backend = plainBackend
     }
-
-    private static func parallelBackend(_ threads: Int, _ options: Options) -> ParallelBackend {
-        ParallelBackend(
-            threads: threads, minimumParallelCost: options.parallelMinimumCost ?? ParallelBackend.defaultMinimumParallelCost,
-            useDispatch: options.parallelUsesDispatch)
-    }
-
-    deinit { addresses?.deallocate() }
 
     /// Number of model inputs.
     public var inputTensorCount: Int { model.mainSubgraph.inputs.count }
     /// Number of model outputs.
     public var outputTensorCount: Int { model.mainSubgraph.outputs.count }
     /// Bytes of the tensor arena (0 before `allocateTensors()`).
-    public var arenaByteCount: Int { memoryPlan?.totalBytes ?? 0 }
+    public var arenaByteCount: Int { plan?.memory.plan.totalBytes ?? 0 }
     /// Number of operators that run at invoke (after constant folding).
     public var executedOperatorCount: Int { graph?.steps.count ?? 0 }
 
@@ -200,132 +127,20 @@ public final class Interpreter {
         let graph = try PreparedGraph(model: model, maximumConstantBytes: options.maximumArenaBytes,
                                       maximumOperations: options.maximumOperationsPerInvoke)
         try graph.prepare()
-        let planNodes = graph.steps.map { GraphPartitioner.PlanNode(inputs: $0.node.inputs, outputs: $0.node.outputs) }
-        var declined: [Int: String] = [:]
-        var subsets: [GraphPartitioner.Subset]
-        var report: String?
-        var runners: [DelegatePartitionRunner] = []
-        var delegateName = ""
-
-        if case let .delegate(delegate) = options.backend {
-            delegateName = delegate.name
-            let nodeViews = graph.steps.map { DelegateNode($0.node, tensors: graph.tensors) }
-            let support = nodeViews.map { delegate.supports($0) }
-            for (i, answer) in support.enumerated() {
-                if case let .unsupported(reason) = answer { declined[nodeViews[i].index] = reason }
-            }
-            subsets = GraphPartitioner.plan(
-                planNodes, supported: support.map(\.isSupported), tensorCount: graph.tensors.count,
-                graphOutputs: graph.outputs, maxPartitions: delegate.options.maxPartitions,
-                minNodes: delegate.options.minNodesPerPartition)
-            // Run in partition order: positions are renumbered accordingly.
-            let order = subsets.flatMap(\.nodes)
-            graph.reorderSteps(order)
-            var position = [Int](repeating: 0, count: order.count)
-            for (newPosition, old) in order.enumerated() { position[old] = newPosition }
-            for i in subsets.indices { subsets[i].nodes = subsets[i].nodes.map { position[$0] } }
-        } else {
-            // One CPU segment (the partitioner lists its inputs and outputs).
-            subsets = GraphPartitioner.partition(
-                planNodes, supported: planNodes.map { _ in false }, tensorCount: graph.tensors.count, graphOutputs: graph.outputs)
-        }
-
-        var memory = try materialize(graph)
-        if case let .delegate(delegate) = options.backend {
-            do {
-                var partitionIndex = 0
-                for subset in subsets where subset.delegated {
-                    let nodes = subset.nodes.map { DelegateNode(graph.steps[$0].node, tensors: graph.tensors) }
-                    let partition = DelegatePartition(
-                        index: partitionIndex, nodes: nodes,
-                        inputs: subset.inputs.map { DelegateTensor(graph.tensors[$0]) },
-                        outputs: subset.outputs.map { DelegateTensor(graph.tensors[$0]) },
-                        engineKernels: subset.nodes.map {
-                            EngineKernel(kernel: graph.steps[$0].kernel, nodeIndex: graph.steps[$0].node.index, workerCount: backend.workerCount)
-                        },
-                        workerCount: backend.workerCount, addresses: memory.addresses, tensorCount: graph.tensors.count)
-                    runners.append(try delegate.prepare(partition))
-                    partitionIndex += 1
-                }
-            } catch {
-                report = "delegate '\(delegate.name)' failed to prepare partition \(runners.count): \(error); running every node on the CPU"
-                runners = []
-                memory.addresses.deallocate()
-                graph.restorePreparedOrder()
-                subsets = GraphPartitioner.partition(
-                    planNodes, supported: planNodes.map { _ in false }, tensorCount: graph.tensors.count, graphOutputs: graph.outputs)
-                memory = try materialize(graph)
-            }
-        }
-
-        // Segments and their description.
-        var segments: [Segment] = []
-        var described: [ExecutionPlanDescription.Segment] = []
-        var nextRunner = 0
-        for subset in subsets {
-            let isDelegated = subset.delegated && nextRunner < runners.count
-            if isDelegated {
-                segments.append(.delegated(runners[nextRunner]))
-            } else if let first = subset.nodes.first, let last = subset.nodes.last {
-                segments.append(.steps(first..<(last + 1)))
-            }
-            described.append(ExecutionPlanDescription.Segment(
-                backend: isDelegated ? delegateName : backend.name, isDelegated: isDelegated,
-                partitionIndex: isDelegated ? nextRunner : nil,
-                nodes: subset.nodes.map { p in
-                    let node = graph.steps[p].node
-                    return .init(index: node.index, op: node.name, declinedReason: declined[node.index])
-                },
-                inputTensors: subset.inputs, outputTensors: subset.outputs))
-            if isDelegated { nextRunner += 1 }
-        }
-
-        self.addresses?.deallocate()
+        let plan = try ExecutionPlanner(graph: graph, backend: backend, maximumArenaBytes: options.maximumArenaBytes)
+            .plan(for: options.backend)
         self.graph = graph
-        self.arena = memory.arena
-        self.addresses = memory.addresses
-        self.memoryPlan = memory.plan
+        self.plan = plan
         self.checkedSteps = graph.steps.filter { $0.kernel is RunTimeCheckedKernel }
-        self.segments = segments
-        self.delegationReport = report
-        self.planDescription = ExecutionPlanDescription(
-            requestedBackend: options.backend.description, threadCount: backend.workerCount,
-            segments: described, foldedNodes: graph.foldedNodes, delegationReport: report,
-            arenaBytes: memory.plan.totalBytes)
-    }
-
-    /// Plans the arena for `graph.steps` in their current order, allocates
-    /// it and binds every kernel.
-    private func materialize(_ graph: PreparedGraph) throws -> (arena: AlignedBuffer, addresses: UnsafeMutablePointer<UnsafeMutableRawPointer>, plan: PreparedGraph.MemoryPlan) {
-        let plan = try graph.planMemory(workers: backend.workerCount)
-        guard plan.totalBytes <= options.maximumArenaBytes else {
-            throw InterpreterError.allocationTooLarge(what: "the tensor arena", bytes: plan.totalBytes, limit: options.maximumArenaBytes)
-        }
-        let arena = AlignedBuffer(byteCount: plan.totalBytes)
-        let addresses = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: max(graph.tensors.count, 1))
-        for t in graph.tensors.indices {
-            if let offset = plan.tensorOffsets[t] {
-                addresses[t] = arena.pointer + offset
-            } else if let constant = graph.tensors[t].constant {
-                addresses[t] = UnsafeMutableRawPointer(mutating: constant)
-            } else {
-                addresses[t] = dummy.pointer
-            }
-        }
-        for (s, step) in graph.steps.enumerated() {
-            let scratch = plan.scratchOffsets[s].map { arena.pointer + $0 } ?? dummy.pointer
-            step.kernel.bind(TensorMemory(addresses: addresses, tensorCount: graph.tensors.count, scratch: scratch))
-        }
-        return (arena, addresses, plan)
     }
 
     /// Why delegation was abandoned (the delegate's `prepare` threw), or nil
     /// when the requested plan is in use. Set by `allocateTensors()`.
-    public private(set) var delegationReport: String?
+    public var delegationReport: String? { plan?.delegationReport }
 
     /// The plan `allocateTensors()` built: segments, partition boundaries,
     /// which backend runs each node (nil before `allocateTensors()`).
-    public var executionPlanDescription: ExecutionPlanDescription? { planDescription }
+    public var executionPlanDescription: ExecutionPlanDescription? { plan?.description }
 
     /// Runs the model on the current inputs.
     ///
@@ -334,8 +149,8 @@ public final class Interpreter {
     public func invoke() throws {
         guard useLock.tryLock() else { throw InterpreterError.concurrentUse }
         defer { useLock.unlock() }
-        guard let graph else { throw InterpreterError.allocateTensorsRequired }
-        for segment in segments {
+        guard let graph, let plan else { throw InterpreterError.allocateTensorsRequired }
+        for segment in plan.segments {
             switch segment {
             case let .steps(range): backend.run(graph.steps[range])
             case let .delegated(runner): runner.run()
@@ -368,7 +183,7 @@ public final class Interpreter {
     @discardableResult
     public func copy(_ data: Data, toInputAt index: Int) throws -> Tensor {
         let t = try tensorIndex(input: index)
-        guard let graph, let addresses else { throw InterpreterError.allocateTensorsRequired }
+        guard let graph, let addresses = plan?.memory.addresses else { throw InterpreterError.allocateTensorsRequired }
         let required = graph.tensors[t].byteCount
         guard data.count == required else {
             throw InterpreterError.invalidTensorDataCount(provided: data.count, required: required)
@@ -382,7 +197,7 @@ public final class Interpreter {
     /// Gives direct access to the input at `index`'s bytes (no copy).
     public func withUnsafeMutableInputBytes<R>(at index: Int, _ body: (UnsafeMutableRawBufferPointer) throws -> R) throws -> R {
         let t = try tensorIndex(input: index)
-        guard let graph, let addresses else { throw InterpreterError.allocateTensorsRequired }
+        guard let graph, let addresses = plan?.memory.addresses else { throw InterpreterError.allocateTensorsRequired }
         return try body(UnsafeMutableRawBufferPointer(start: addresses[t], count: graph.tensors[t].byteCount))
     }
 
@@ -392,7 +207,7 @@ public final class Interpreter {
         guard index >= 0, index < outputs.count else {
             throw InterpreterError.invalidTensorIndex(index: index, maxIndex: outputs.count - 1)
         }
-        guard let graph, let addresses else { throw InterpreterError.allocateTensorsRequired }
+        guard let graph, let addresses = plan?.memory.addresses else { throw InterpreterError.allocateTensorsRequired }
         let t = outputs[index]
         return try body(UnsafeRawBufferPointer(start: addresses[t], count: graph.tensors[t].byteCount))
     }
@@ -406,7 +221,7 @@ public final class Interpreter {
     }
 
     private func tensor(graphIndex t: Int) throws -> Tensor {
-        if let graph, let addresses {
+        if let graph, let addresses = plan?.memory.addresses {
             let slot = graph.tensors[t]
             return Tensor(
                 name: slot.name, dataType: slot.type, shape: Tensor.Shape(slot.shape),
@@ -438,21 +253,20 @@ public final class Interpreter {
         public let cost: Int
     }
 
-    /// Times every operator of each `invoke()` while true (default false;
-    /// when false the run loop pays one branch per invoke). Supported by the
-    /// default `cpu` backend; changing it resets the profile.
+    /// Times every operator of each `invoke()` while true (default false).
+    /// Turning it on wraps the backend (`cpu` or `parallel`, and the CPU
+    /// segments of a delegate plan) in a timer; turning it off removes the
+    /// wrapper, so an interpreter that does not profile pays nothing.
+    /// Setting it resets the profile.
     public var isProfilingEnabled: Bool {
-        get { (backend as? CPUBackend)?.profiler != nil }
-        set {
-            guard let cpu = backend as? CPUBackend else { return }
-            cpu.profiler = newValue ? StepProfiler() : nil
-        }
+        get { backend is ProfilingBackend }
+        set { backend = newValue ? ProfilingBackend(wrapping: plainBackend) : plainBackend }
     }
 
     /// Per-operator timings in execution order (empty unless profiling is on
     /// and `invoke()` ran).
     public var operatorProfile: [OperatorProfile] {
-        guard let graph, let profiler = (backend as? CPUBackend)?.profiler,
+        guard let graph, let profiler = (backend as? ProfilingBackend)?.profiler,
               profiler.nanoseconds.count == graph.steps.count else { return [] }
         return graph.steps.enumerated().map { i, step in
             OperatorProfile(
@@ -466,7 +280,7 @@ public final class Interpreter {
 
     /// Arena requests and their placement (for overlap checks).
     var arenaPlanForTesting: (requests: [ArenaPlanner.Request], plan: ArenaPlanner.Plan)? {
-        memoryPlan.map { ($0.requests, $0.plan) }
+        plan.map { ($0.memory.plan.requests, $0.memory.plan.plan) }
     }
     var preparedGraph: PreparedGraph? { graph }
 }

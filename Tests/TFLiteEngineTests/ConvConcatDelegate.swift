@@ -1,19 +1,22 @@
+import TFLiteEngine
+
 /// A demonstration delegate that takes CONV_2D and CONCATENATION nodes with
 /// float32 tensors (the two ops of TFLite's delegate diagram) and runs each
 /// partition as one unit with the engine's own prepared kernels.
 ///
-/// It exists to exercise partitioning and fallback on real models; its
-/// results are bit-identical to the CPU backend's. Use it as a template
-/// for a delegate that runs partitions on other hardware.
-public final class ConvConcatDelegate: Delegate {
-    public let name = "conv-concat"
-    public let options: DelegateOptions
+/// It exercises partitioning and fallback on real models; its results are
+/// bit-identical to the CPU backend's. It uses only the public `Delegate`
+/// API, so it is also a template for a delegate that runs partitions on
+/// other hardware (registered by name with `BackendRegistry`).
+final class ConvConcatDelegate: Delegate {
+    let name = "conv-concat"
+    let options: DelegateOptions
 
-    public init(options: DelegateOptions = DelegateOptions()) {
+    init(options: DelegateOptions = DelegateOptions()) {
         self.options = options
     }
 
-    public func supports(_ node: DelegateNode) -> DelegateSupport {
+    func supports(_ node: DelegateNode) -> DelegateSupport {
         guard node.op == .conv2D || node.op == .concatenation else {
             return .unsupported(reason: "only CONV_2D and CONCATENATION are delegated")
         }
@@ -23,7 +26,7 @@ public final class ConvConcatDelegate: Delegate {
         return .supported
     }
 
-    public func prepare(_ partition: DelegatePartition) throws -> DelegatePartitionRunner {
+    func prepare(_ partition: DelegatePartition) throws -> DelegatePartitionRunner {
         Runner(kernels: partition.engineKernels)
     }
 
