@@ -75,6 +75,25 @@ struct ConvGeometry {
     }
 }
 
+extension ConvGeometry {
+    /// Visits the output pixels of output rows `rows` (N × OH) with each
+    /// pixel's window clipped to the input (pooling): `body(batch, pixel,
+    /// windowRows, windowColumns)`, where `pixel` is the flat output pixel.
+    @inline(__always)
+    func forEachWindow(rows: Range<Int>, _ body: (_ batch: Int, _ pixel: Int, _ ys: Range<Int>, _ xs: Range<Int>) -> Void) {
+        for row in rows {
+            let b = row / outputHeight, oy = row % outputHeight
+            let y0 = oy &* strideHeight &- padTop
+            let yStart = max(y0, 0), yEnd = max(min(y0 &+ filterHeight, inputHeight), yStart)
+            for ox in 0..<outputWidth {
+                let x0 = ox &* strideWidth &- padLeft
+                let xStart = max(x0, 0), xEnd = max(min(x0 &+ filterWidth, inputWidth), xStart)
+                body(b, row &* outputWidth &+ ox, yStart..<yEnd, xStart..<xEnd)
+            }
+        }
+    }
+}
+
 extension PrepareContext {
     /// The geometry of a 2-D convolution (CONV_2D, DEPTHWISE_CONV_2D): 2 or
     /// 3 inputs, a rank-4 input and a rank-4 filter [*, KH, KW, *], and the

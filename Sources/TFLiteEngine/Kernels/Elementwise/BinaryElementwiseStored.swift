@@ -54,12 +54,27 @@ final class BinaryStoredKernel<Operation: StoredBinaryOperation>: Kernel {
     }
 }
 
-/// Prepare shared by MAXIMUM and MINIMUM: checks, broadcast shape, and the
-/// float or stored-value kernel.
-enum MaximumMinimumPrepare {
-    static func prepare<FloatOp: FloatBinaryOperation, Int8Op: StoredBinaryOperation, UInt8Op: StoredBinaryOperation>(
-        _ ctx: PrepareContext, float: FloatOp.Type, int8: Int8Op.Type, uint8: UInt8Op.Type
-    ) throws -> Kernel where Int8Op.Element == Int8, UInt8Op.Element == UInt8 {
+/// The choice MAXIMUM or MINIMUM makes between two values.
+protocol ElementChoice: Sendable {
+    static func choose<T: Comparable>(_ a: T, _ b: T) -> T
+}
+
+/// MAXIMUM and MINIMUM: broadcasting, float32, and int8/uint8 when both
+/// inputs and the output share one quantization (stored values compare
+/// like real ones).
+enum MaximumMinimum {
+    struct FloatOperation<Choice: ElementChoice>: FloatBinaryOperation {
+        @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { Choice.choose(a, b) }
+    }
+    struct StoredOperation<Choice: ElementChoice, Element: Comparable>: StoredBinaryOperation {
+        @inline(__always) static func apply(_ a: Element, _ b: Element) -> Element { Choice.choose(a, b) }
+    }
+
+    static func registration<Choice: ElementChoice>(maxVersion: Int, _: Choice.Type) -> OperatorRegistration {
+        OperatorRegistration(maxVersion: maxVersion) { ctx in try prepare(ctx, Choice.self) }
+    }
+
+    static func prepare<Choice: ElementChoice>(_ ctx: PrepareContext, _: Choice.Type) throws -> Kernel {
         try ctx.expect(inputs: 2)
         let a = try ctx.input(0), b = try ctx.input(1)
         _ = try ctx.options(MaximumMinimumOptions.self)
@@ -70,11 +85,13 @@ enum MaximumMinimumPrepare {
         guard out.type == a.type else { throw ctx.error("output '\(out.name)' is \(out.type), the inputs are \(a.type)") }
         switch a.type {
         case .float32:
-            return BinaryFloatKernel<FloatOp>(ctx: ctx, shape: shape, activation: .none)
+            return BinaryFloatKernel<FloatOperation<Choice>>(ctx: ctx, shape: shape, activation: .none)
         case .int8, .uint8:
             try ctx.requireSameQuantization(a, b, "the inputs")
             try ctx.requireSameQuantization(a, out, "input and output")
-            return a.type == .int8 ? BinaryStoredKernel<Int8Op>(ctx: ctx, shape: shape) : BinaryStoredKernel<UInt8Op>(ctx: ctx, shape: shape)
+            return a.type == .int8
+                ? BinaryStoredKernel<StoredOperation<Choice, Int8>>(ctx: ctx, shape: shape)
+                : BinaryStoredKernel<StoredOperation<Choice, UInt8>>(ctx: ctx, shape: shape)
         default:
             throw ctx.error("input type \(a.type) is not supported")
         }

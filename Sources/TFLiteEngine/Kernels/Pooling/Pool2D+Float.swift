@@ -17,42 +17,35 @@ final class Pool2DFloatVectorized: Pool2DFloatKernel {
         let lo = V(repeating: low), hi = V(repeating: high)
         let initial: Float = isMax ? -.greatestFiniteMagnitude : 0
         let blocks = c / w
-        for tile in tiles {
-            let b = tile / g.outputHeight, oy = tile % g.outputHeight
+        let input: UnsafePointer<Float> = self.input, output: UnsafeMutablePointer<Float> = self.output
+        g.forEachWindow(rows: tiles) { b, pixel, ys, xs in
             let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
-            var out = output + tile &* g.outputWidth &* c
-            let y0 = oy &* g.strideHeight &- g.padTop
-            let yStart = max(y0, 0), yEnd = max(min(y0 &+ g.filterHeight, g.inputHeight), yStart)
-            for ox in 0..<g.outputWidth {
-                let x0 = ox &* g.strideWidth &- g.padLeft
-                let xStart = max(x0, 0), xEnd = max(min(x0 &+ g.filterWidth, g.inputWidth), xStart)
-                let count = (yEnd &- yStart) &* (xEnd &- xStart)
-                let divisor = Float(count)
-                for block in 0..<blocks {
-                    let ch = block &* w
-                    var acc = V(repeating: initial)
-                    for iy in yStart..<yEnd {
-                        let rowBase = inputBatch + ((iy &* g.inputWidth) &* c &+ ch)
-                        for ix in xStart..<xEnd {
-                            let v = rowBase.loadVector(ix &* c)
-                            acc = isMax ? acc.lanewiseMax(v) : acc + v
-                        }
+            let out = output + pixel &* c
+            let count = ys.count &* xs.count
+            let divisor = Float(count)
+            for block in 0..<blocks {
+                let ch = block &* w
+                var acc = V(repeating: initial)
+                for iy in ys {
+                    let rowBase = inputBatch + ((iy &* g.inputWidth) &* c &+ ch)
+                    for ix in xs {
+                        let v = rowBase.loadVector(ix &* c)
+                        acc = isMax ? acc.lanewiseMax(v) : acc + v
                     }
-                    if !isMax { acc = count > 0 ? acc / V(repeating: divisor) : V() }
-                    out.storeVector(acc.clamped(lo, hi), ch)
                 }
-                for ch in blocks &* w..<c {
-                    var acc = initial
-                    for iy in yStart..<yEnd {
-                        for ix in xStart..<xEnd {
-                            let v = inputBatch[(iy &* g.inputWidth &+ ix) &* c &+ ch]
-                            acc = isMax ? max(acc, v) : acc + v
-                        }
+                if !isMax { acc = count > 0 ? acc / V(repeating: divisor) : V() }
+                out.storeVector(acc.clamped(lo, hi), ch)
+            }
+            for ch in blocks &* w..<c {
+                var acc = initial
+                for iy in ys {
+                    for ix in xs {
+                        let v = inputBatch[(iy &* g.inputWidth &+ ix) &* c &+ ch]
+                        acc = isMax ? max(acc, v) : acc + v
                     }
-                    if !isMax { acc = count > 0 ? acc / divisor : 0 }
-                    out[ch] = min(max(acc, low), high)
                 }
-                out += c
+                if !isMax { acc = count > 0 ? acc / divisor : 0 }
+                out[ch] = min(max(acc, low), high)
             }
         }
     }

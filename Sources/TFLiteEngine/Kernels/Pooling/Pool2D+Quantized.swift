@@ -68,45 +68,37 @@ final class Pool2DQuantizedKernel: Kernel {
         let low = E(truncatingIfNeeded: lo), high = E(truncatingIfNeeded: hi)
         let isMax = p.kind == .max
         let sums = isMax ? nil : (scratch.unsafelyUnwrapped + worker &* scratchBytesPerWorker).assumingMemoryBound(to: Int32.self)
-        for tile in tiles {
-            let b = tile / g.outputHeight, oy = tile % g.outputHeight
+        g.forEachWindow(rows: tiles) { b, pixel, ys, xs in
             let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
-            var out = output + tile &* g.outputWidth &* c
-            let y0 = oy &* g.strideHeight &- g.padTop
-            let yStart = max(y0, 0), yEnd = max(min(y0 &+ g.filterHeight, g.inputHeight), yStart)
-            for ox in 0..<g.outputWidth {
-                let x0 = ox &* g.strideWidth &- g.padLeft
-                let xStart = max(x0, 0), xEnd = max(min(x0 &+ g.filterWidth, g.inputWidth), xStart)
-                let count = Int32(truncatingIfNeeded: (yEnd &- yStart) &* (xEnd &- xStart))
-                if let sums {
-                    for ch in 0..<c { sums[ch] = 0 }
-                    for iy in yStart..<yEnd {
-                        for ix in xStart..<xEnd {
-                            let src = inputBatch + (iy &* g.inputWidth &+ ix) &* c
-                            for ch in 0..<c { sums[ch] &+= Int32(truncatingIfNeeded: src[ch]) }
-                        }
+            let out = output + pixel &* c
+            let count = Int32(truncatingIfNeeded: ys.count &* xs.count)
+            if let sums {
+                for ch in 0..<c { sums[ch] = 0 }
+                for iy in ys {
+                    for ix in xs {
+                        let src = inputBatch + (iy &* g.inputWidth &+ ix) &* c
+                        for ch in 0..<c { sums[ch] &+= Int32(truncatingIfNeeded: src[ch]) }
                     }
-                    // TFLite rejects an empty window at run time; we output the zero sum.
-                    let divisor = max(count, 1), half = count / 2
-                    for ch in 0..<c {
-                        let acc = sums[ch]
-                        let v = acc > 0 ? (acc &+ half) / divisor : (acc &- half) / divisor
-                        out[ch] = E(truncatingIfNeeded: min(max(v, lo), hi))
-                    }
-                } else if count == 0 {
-                    for ch in 0..<c { out[ch] = E(truncatingIfNeeded: min(max(Int32(truncatingIfNeeded: E.min), lo), hi)) }
-                } else {
-                    let first = inputBatch + (yStart &* g.inputWidth &+ xStart) &* c
-                    for ch in 0..<c { out[ch] = first[ch] }
-                    for iy in yStart..<yEnd {
-                        for ix in xStart..<xEnd {
-                            let src = inputBatch + (iy &* g.inputWidth &+ ix) &* c
-                            for ch in 0..<c { out[ch] = max(out[ch], src[ch]) }
-                        }
-                    }
-                    for ch in 0..<c { out[ch] = min(max(out[ch], low), high) }
                 }
-                out += c
+                // TFLite rejects an empty window at run time; we output the zero sum.
+                let divisor = max(count, 1), half = count / 2
+                for ch in 0..<c {
+                    let acc = sums[ch]
+                    let v = acc > 0 ? (acc &+ half) / divisor : (acc &- half) / divisor
+                    out[ch] = E(truncatingIfNeeded: min(max(v, lo), hi))
+                }
+            } else if count == 0 {
+                for ch in 0..<c { out[ch] = E(truncatingIfNeeded: min(max(Int32(truncatingIfNeeded: E.min), lo), hi)) }
+            } else {
+                let first = inputBatch + (ys.lowerBound &* g.inputWidth &+ xs.lowerBound) &* c
+                for ch in 0..<c { out[ch] = first[ch] }
+                for iy in ys {
+                    for ix in xs {
+                        let src = inputBatch + (iy &* g.inputWidth &+ ix) &* c
+                        for ch in 0..<c { out[ch] = max(out[ch], src[ch]) }
+                    }
+                }
+                for ch in 0..<c { out[ch] = min(max(out[ch], low), high) }
             }
         }
     }

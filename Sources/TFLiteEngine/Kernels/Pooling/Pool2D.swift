@@ -68,28 +68,22 @@ final class Pool2DFloatReference: Pool2DFloatKernel {
     override func run(tiles: Range<Int>, worker: Int) {
         let g = p.geometry, c = p.channels
         let (lo, hi) = p.activation.floatRange
-        for tile in tiles {
-            let b = tile / g.outputHeight, oy = tile % g.outputHeight
+        let input: UnsafePointer<Float> = self.input, output: UnsafeMutablePointer<Float> = self.output
+        let isMax = p.kind == .max
+        g.forEachWindow(rows: tiles) { b, pixel, ys, xs in
             let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
-            var out = output + tile &* g.outputWidth &* c
-            let y0 = oy &* g.strideHeight &- g.padTop
-            let yStart = max(y0, 0), yEnd = min(y0 &+ g.filterHeight, g.inputHeight)
-            for ox in 0..<g.outputWidth {
-                let x0 = ox &* g.strideWidth &- g.padLeft
-                let xStart = max(x0, 0), xEnd = min(x0 &+ g.filterWidth, g.inputWidth)
-                let count = max(yEnd - yStart, 0) * max(xEnd - xStart, 0)
-                for ch in 0..<c {
-                    var acc: Float = p.kind == .max ? -.greatestFiniteMagnitude : 0
-                    for iy in yStart..<max(yEnd, yStart) {
-                        for ix in xStart..<max(xEnd, xStart) {
-                            let v = inputBatch[(iy &* g.inputWidth &+ ix) &* c &+ ch]
-                            if p.kind == .max { acc = max(acc, v) } else { acc += v }
-                        }
+            let out = output + pixel &* c
+            let count = ys.count &* xs.count
+            for ch in 0..<c {
+                var acc: Float = isMax ? -.greatestFiniteMagnitude : 0
+                for iy in ys {
+                    for ix in xs {
+                        let v = inputBatch[(iy &* g.inputWidth &+ ix) &* c &+ ch]
+                        if isMax { acc = max(acc, v) } else { acc += v }
                     }
-                    if p.kind == .average { acc = count > 0 ? acc / Float(count) : 0 }
-                    out[ch] = min(max(acc, lo), hi)
                 }
-                out += c
+                if !isMax { acc = count > 0 ? acc / Float(count) : 0 }
+                out[ch] = min(max(acc, lo), hi)
             }
         }
     }
