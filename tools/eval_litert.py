@@ -3,8 +3,8 @@
 to compare with `infer eval --save-predictions` image by image.
 
     python3 tools/eval_litert.py weights/mnist_small_cnn.tflite \
-        [--images /work/shared/data/mnist/t10k-images.idx3-ubyte.gz] \
-        [--labels /work/shared/data/mnist/t10k-labels.idx1-ubyte.gz] \
+        [--images ../shared/data/mnist/t10k-images.idx3-ubyte.gz] \
+        [--labels ../shared/data/mnist/t10k-labels.idx1-ubyte.gz] \
         [--out preds.txt] [--micro micro.txt] [--compare ours.txt]
 
 Input preparation is the Swift `DigitInputAdapter`'s: the 28x28 digit as
@@ -25,7 +25,7 @@ import sys
 
 import numpy as np
 
-DATA = "/work/shared/data/mnist"
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data", "mnist")
 
 
 def read_idx(path: str) -> np.ndarray:

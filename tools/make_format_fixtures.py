@@ -12,7 +12,7 @@ import struct
 import zlib
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "InputFormatsTests", "Fixtures", "formats")
-MNIST = "/work/shared/data/mnist"
+MNIST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data", "mnist")
 
 
 def text():

@@ -4,7 +4,7 @@ IDX files for the `infer eval` test:
 Tests/ModelSelectionTests/Fixtures/mnist/t10k-images-100.idx3-ubyte and
 t10k-labels-100.idx1-ubyte (about 78 KB).
 
-    python3 tools/make_mnist_subset.py [--count 100] [--data /work/shared/data/mnist]
+    python3 tools/make_mnist_subset.py [--count 100] [--data ../shared/data/mnist]
 """
 import argparse
 import gzip
@@ -31,7 +31,7 @@ def subset(path: str, count: int) -> bytes:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--count", type=int, default=100)
-    ap.add_argument("--data", default="/work/shared/data/mnist")
+    ap.add_argument("--data", default=os.path.join(HERE, "..", "..", "shared", "data", "mnist"))
     args = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
     for src, dst in [("t10k-images.idx3-ubyte.gz", f"t10k-images-{args.count}.idx3-ubyte"),

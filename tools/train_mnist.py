@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Train the MNIST digit models and export them as float32 TFLite.
 
-Reads the IDX (gzip) files from /work/shared/data/mnist (no download), trains
+Reads the IDX (gzip) files from ../shared/data/mnist beside the repository (no download; --data to change), trains
 the architecture chosen with ``--arch``, converts it with the TFLite converter
 (float32, no optimisations), measures test accuracy with LiteRT (builtin
 kernels) on all 10,000 test images, and writes
@@ -67,7 +67,7 @@ import fixturelib as fl  # noqa: E402
 
 fl.quiet_tf()
 
-DATA_DIR = Path("/work/shared/data/mnist")
+DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "mnist"
 WEIGHTS_DIR = fl.REPO_ROOT / "weights"
 
 
