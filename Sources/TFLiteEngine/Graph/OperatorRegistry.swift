@@ -48,6 +48,7 @@ enum OperatorRegistry {
         r[.reluN1To1] = ReluN1To1.registration
         r[.leakyRelu] = LeakyRelu.registration
         r[.hardSwish] = HardSwish.registration
+        r[.neg] = Neg.registration
         r[.elu] = Elu.registration
         r[.exp] = Exp.registration
         r[.sqrt] = Sqrt.registration
@@ -57,6 +58,7 @@ enum OperatorRegistry {
         // Shape and layout
         r[.reshape] = Reshape.registration
         r[.concatenation] = Concatenation.registration
+        r[.pack] = Pack.registration
         r[.pad] = Pad.registration
         r[.padv2] = PadV2.registration
         r[.resizeBilinear] = ResizeBilinear.registration

@@ -1,0 +1,8 @@
+/// NEG: `-x`. float32.
+enum Neg {
+    static let registration = OperatorRegistration.floatUnary(maxVersion: 1, Operation())
+
+    struct Operation: FloatUnaryOperation {
+        @inline(__always) func apply(_ x: Float) -> Float { -x }
+    }
+}
