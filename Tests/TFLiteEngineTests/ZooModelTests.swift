@@ -1,0 +1,138 @@
+// The converter zoo (`tools/make_zoo.py --small`, `tools/make_layer_zoo.py`):
+// every tf.keras.applications architecture, cut small, converted the three ways
+// users convert (float32 with the default dynamic batch, dynamic-range
+// `Optimize.DEFAULT`, full-integer int8), and small models of common layers,
+// with outputs of LiteRT's builtin, XNNPACK and reference kernels and of
+// TFLite Micro. One test case per model:
+//
+//     swift test --filter ZooModelTests
+//     TFLITE_ZOO=mobilenetv2_int8 swift test --filter ZooModelTests
+//
+// Each model must agree with the reference its manifest entry names
+// (`expected`):
+// - float32: within max(1e-4, 3 × LiteRT's own XNNPACK-vs-builtin and
+//   reference-vs-builtin spread) of max |expected|;
+// - dynamic-range: within max(1e-4, that spread) (LiteRT's builtin and
+//   XNNPACK hybrid kernels quantize activations differently);
+// - int8: bit-exact with TFLite Micro (or, where Micro cannot run the model,
+//   with LiteRT's reference kernels).
+// Models the engine cannot run yet are listed in `ZooCatalog.notYetSupported`
+// with the reason; they are recorded as known issues, and one that starts
+// passing fails the test until it is taken off the list.
+
+import Foundation
+import Testing
+@testable import TFLiteEngine
+import InputFormats
+
+struct ZooEntry: Decodable, Sendable, CustomTestStringConvertible {
+    let name: String
+    let variant: String
+    let inputs: [String]
+    let expected: String
+    let references: [String: [String]]
+    let spreads: [String: [String: Double]]?
+
+    var testDescription: String { name }
+
+    /// Relative tolerance (float outputs) of this entry.
+    var tolerance: Double {
+        let spread = (spreads ?? [:]).filter { $0.key.hasSuffix("_vs_builtin") }.compactMap { $0.value["max_rel"] }.max() ?? 0
+        switch variant {
+        case "float32": return max(1e-4, 3 * spread)
+        case "dynamic": return max(1e-4, spread)
+        default: return 0
+        }
+    }
+}
+
+enum ZooCatalog {
+    static let directory = Fixtures.directory("zoo")
+
+    private struct Manifest: Decodable { let fixtures: [ZooEntry] }
+
+    /// Every zoo model (filtered by `TFLITE_ZOO`, comma-separated names).
+    static let entries: [ZooEntry] = {
+        let url = directory.appendingPathComponent("manifest.json")
+        guard let data = try? Data(contentsOf: url), let manifest = try? JSONDecoder().decode(Manifest.self, from: data) else {
+            return []
+        }
+        let selected = ProcessInfo.processInfo.environment["TFLITE_ZOO"].map { Set($0.split(separator: ",").map(String.init)) }
+        return manifest.fixtures.filter { selected?.contains($0.name) ?? true }
+    }()
+
+    /// Models the engine does not run yet, with the reason (the coverage issue's open work).
+    static let notYetSupported: [String: String] = [
+        "convnexttiny_dynamic": "no kernel for REDUCE_PROD",
+        "convnexttiny_float32": "no kernel for REDUCE_PROD",
+        "convnexttiny_int8": "no kernel for REDUCE_PROD",
+        "efficientnetv2b0_int8": "SUB: int8",
+        "efficientnetv2b1_int8": "SUB: int8",
+        "layer_conv1d_float32": "no kernel for SPACE_TO_BATCH_ND",
+        "layer_conv1d_int8": "no kernel for SPACE_TO_BATCH_ND",
+        "layer_conv2d_transpose_int8": "TRANSPOSE_CONV: int8",
+        "layer_dilated_conv_float32": "no kernel for SPACE_TO_BATCH_ND",
+        "layer_dilated_conv_int8": "no kernel for SPACE_TO_BATCH_ND",
+        "layer_embedding_float32": "no kernel for LESS, SELECT_V2",
+        "layer_embedding_int8": "no kernel for LESS, SELECT_V2",
+        "layer_gru_float32": "no kernel for WHILE",
+        "layer_layernorm_dynamic": "no kernel for REDUCE_PROD",
+        "layer_layernorm_float32": "no kernel for REDUCE_PROD",
+        "layer_layernorm_int8": "no kernel for REDUCE_PROD",
+        "layer_lstm_dynamic": "no kernel for WHILE",
+        "layer_lstm_float32": "no kernel for WHILE",
+        "layer_lstm_sequences_dynamic": "no kernel for WHILE",
+        "layer_lstm_sequences_float32": "no kernel for WHILE",
+        "layer_tf_math_float32": "no kernel for ABS, LOG",
+        "layer_tf_math_int8": "no kernel for ABS, LOG",
+        "layer_tf_select_float32": "no kernel for ARG_MIN",
+        "layer_tf_select_int8": "no kernel for ARG_MIN, NOT_EQUAL",
+        "layer_upsampling_float32": "no kernel for TILE",
+        "layer_upsampling_int8": "no kernel for TILE",
+        "layer_vit_block_dynamic": "no kernel for REDUCE_PROD",
+        "layer_vit_block_float32": "no kernel for REDUCE_PROD",
+        "layer_vit_block_int8": "no kernel for REDUCE_PROD",
+        "mobilenetv3large_int8": "HARD_SWISH: int8",
+        "mobilenetv3small_int8": "HARD_SWISH: int8",
+        "nasnetmobile_int8": "RELU: int8 with different input and output quantization",
+        "regnetx002_int8": "SUB: int8",
+        "regnety002_int8": "SUB: int8",
+    ]
+}
+
+@Suite("Converter zoo")
+struct ZooModelTests {
+    @Test("the zoo manifest lists models")
+    func manifestIsNotEmpty() {
+        #expect(ZooCatalog.entries.count > 0 || ProcessInfo.processInfo.environment["TFLITE_ZOO"] != nil,
+                "no entries in \(ZooCatalog.directory.path)/manifest.json")
+    }
+
+    @Test("agrees with its reference", arguments: ZooCatalog.entries)
+    func agreesWithReference(_ entry: ZooEntry) throws {
+        if let reason = ZooCatalog.notYetSupported[entry.name] {
+            withKnownIssue("\(entry.name): \(reason)") { try check(entry) }
+        } else {
+            try check(entry)
+        }
+    }
+
+    private func check(_ entry: ZooEntry) throws {
+        let dir = ZooCatalog.directory
+        let interpreter = try Interpreter(modelPath: dir.appendingPathComponent(entry.name + ".tflite").path)
+        try interpreter.allocateTensors()
+        for (i, file) in entry.inputs.enumerated() {
+            try interpreter.copy(try NumPyArray(contentsOfFile: dir.appendingPathComponent(file).path).data, toInputAt: i)
+        }
+        try interpreter.invoke()
+        let outputs = try #require(entry.references[entry.expected], "\(entry.name): no '\(entry.expected)' outputs")
+        for (i, file) in outputs.enumerated() {
+            let expected = try NumPyArray(contentsOfFile: dir.appendingPathComponent(file).path)
+            let t = try interpreter.output(at: i)
+            let actual = NumPyArray(type: t.dataType, shape: t.shape.dimensions, data: t.data)
+            if let problem = Fixtures.mismatch(actual, expected, tolerance: entry.tolerance) {
+                Issue.record("\(entry.name) (\(entry.variant), against \(entry.expected)) output \(i): \(problem)")
+            }
+        }
+    }
+}
