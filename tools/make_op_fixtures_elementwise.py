@@ -362,6 +362,7 @@ def all_cases() -> list[Case]:
               lambda tf: (lambda x: x * tf.nn.relu6(x + 3.0) / 6.0), normal(4.0)),
         unary("ELU", "elu", (2, 3, 4, 5), lambda tf: tf.nn.elu, normal(2.0)),
         unary("EXP", "exp", (2, 3, 4, 5), lambda tf: tf.exp, normal(1.5)),
+        unary("NEG", "neg", (2, 3, 4, 5), lambda tf: tf.negative, normal(2.0)),
         unary("SQRT", "sqrt", (2, 3, 4, 5), lambda tf: tf.sqrt, uniform(0.0, 9.0)),
         unary("RSQRT", "rsqrt", (2, 3, 4, 5), lambda tf: tf.math.rsqrt, uniform(0.2, 9.0)),
         unary("RELU", "relu_rank1", (37,), lambda tf: tf.nn.relu),
