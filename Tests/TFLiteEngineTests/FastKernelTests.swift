@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 @testable import TFLiteEngine
 
-/// The fast float32 kernels (`Kernels/Float/`) against the simple reference
+/// The fast float32 kernels (`Kernels/*/<Op>+Float.swift`, `Kernels/GEMM/`) against the simple reference
 /// kernels on randomized single-op models: odd sizes, edge tiles (M and N not
 /// multiples of the micro-tile), strides, dilations, padding, every
 /// activation, depth multipliers. Each model is built in memory with a tiny

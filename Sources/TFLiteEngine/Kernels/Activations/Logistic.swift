@@ -1,5 +1,5 @@
 /// LOGISTIC (sigmoid): `1 / (1 + exp(-x))`. float32 here; int8/uint8 come
-/// from `LogisticQuantized` (Kernels/Quantized).
+/// from `LogisticQuantized` (`Logistic+Quantized.swift`).
 enum Logistic {
     static let registration = OperatorRegistration(maxVersion: 3) { ctx in try prepare(ctx) }
 
