@@ -22,3 +22,56 @@ public struct ContinuousClockTimer: LatencyTimer {
         return clock.now - start
     }
 }
+
+/// A loaded, ready-to-run model of some task, as `ModelSelector` and
+/// `AdaptiveRunner` see it: what it was loaded from, how much arena it uses,
+/// and how to run it on one input. A model family (e.g. the digit models in
+/// `Digits/`) conforms once; selection and adaptation then work unchanged.
+public protocol SelectableModel: AnyObject {
+    /// What one request passes in (an image, a text, a tensor...).
+    associatedtype Input
+    /// The catalog entry it was loaded from.
+    var candidate: ModelCandidate { get }
+    /// Bytes of its tensor arena.
+    var arenaBytes: Int { get }
+    /// An input to warm the model up and time it with when no real request
+    /// is at hand (e.g. a blank image).
+    var probeInput: Input { get }
+    /// Runs the model on `input` and returns its output scores (for a
+    /// classifier: one per class). Not thread-safe: callers serialise.
+    func scores(for input: Input) throws -> [Float]
+}
+
+/// Loads candidates into models of one family. Injectable so tests can
+/// simulate models that fail to load.
+public protocol ModelLoading: Sendable {
+    associatedtype Model: SelectableModel
+    func load(_ candidate: ModelCandidate, threads: Int) throws -> Model
+}
+
+/// The answer to one request.
+public struct Prediction: Sendable, Equatable {
+    /// The index of the highest score (for a classifier: the predicted class;
+    /// the first one on ties, 0 when there are no scores).
+    public let bestIndex: Int
+    /// The model's output scores.
+    public let scores: [Float]
+    /// The model that answered.
+    public let modelName: String
+    /// How long the model took (as measured by the runner's timer).
+    public let latency: Duration
+
+    public init(scores: [Float], modelName: String, latency: Duration) {
+        self.bestIndex = Prediction.bestIndex(of: scores)
+        self.scores = scores
+        self.modelName = modelName
+        self.latency = latency
+    }
+
+    /// The index of the highest of `scores` (the first on ties, 0 if empty).
+    public static func bestIndex(of scores: [Float]) -> Int {
+        var best = 0
+        for i in scores.indices where scores[i] > scores[best] { best = i }
+        return best
+    }
+}

@@ -49,7 +49,7 @@ final class FakeLoader: ModelLoading, @unchecked Sendable {
 
     init(failing: Set<String> = []) { self.failing = failing }
 
-    func load(_ candidate: ModelCandidate, threads: Int) throws -> DigitClassifierModel {
+    func load(_ candidate: ModelCandidate, threads: Int) throws -> FakeModel {
         lock.lock(); defer { lock.unlock() }
         loads.append(candidate.name)
         if failing.contains(candidate.name) {

@@ -225,7 +225,7 @@ final class SelectionTests: XCTestCase {
         // Real models and loader, scripted timing: whatever is chosen must load and classify.
         let catalog = try ModelCatalog.load(path: F.weights.path)
         let timer = ScriptedTimer(Dictionary(uniqueKeysWithValues: catalog.candidates.map { ($0.name, 1.0) }))
-        let selector = ModelSelector(profile: F.profile(), costModel: F.cost, timer: timer)
+        let selector = ModelSelector(profile: F.profile(), costModel: F.cost, loader: DigitModelLoader(), timer: timer)
         let s = try selector.select(from: catalog.candidates, constraints: .init(latencyBudget: .milliseconds(50)))
         XCTAssertEqual(s.decisions.count, catalog.candidates.count)
         let image = try F.readPGM(F.repoRoot.appendingPathComponent("images/digit_7.pgm"))

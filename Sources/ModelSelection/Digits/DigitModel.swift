@@ -5,27 +5,43 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// A loaded, ready-to-run digit classifier.
-public protocol DigitClassifierModel: AnyObject {
-    /// The catalog entry it was loaded from.
-    var candidate: ModelCandidate { get }
-    /// Bytes of its tensor arena.
-    var arenaBytes: Int { get }
+/// A loaded, ready-to-run digit classifier: the digit family's conformance
+/// to `SelectableModel` (input: one 28×28 MNIST-style image, scores: the
+/// probabilities of digits 0…9; probe: a blank image).
+public protocol DigitClassifierModel: SelectableModel where Input == [Float] {
     /// Class probabilities for one 28×28 MNIST-style image (784 floats in
     /// [0, 1], white ink on black, row-major). Not thread-safe: callers serialise.
     func probabilities(mnistImage: [Float]) throws -> [Float]
 }
 
-/// Loads candidates. Injectable so tests can simulate models that fail to load.
-public protocol ModelLoading: Sendable {
-    func load(_ candidate: ModelCandidate, threads: Int) throws -> DigitClassifierModel
+extension DigitClassifierModel {
+    /// A blank (all black) 28×28 image.
+    public var probeInput: [Float] { [Float](repeating: 0, count: 28 * 28) }
+
+    public func scores(for input: [Float]) throws -> [Float] {
+        try probabilities(mnistImage: input)
+    }
 }
 
-/// Loads candidates with this engine's `Interpreter`.
-public struct InterpreterModelLoader: ModelLoading {
+/// Loads digit-model candidates with this engine's `Interpreter`.
+public struct DigitModelLoader: ModelLoading {
     public init() {}
-    public func load(_ candidate: ModelCandidate, threads: Int) throws -> DigitClassifierModel {
+    public func load(_ candidate: ModelCandidate, threads: Int) throws -> InterpreterDigitModel {
         try InterpreterDigitModel(candidate: candidate, threads: threads)
+    }
+}
+
+/// The outcome of selecting among digit models with `DigitModelLoader`.
+public typealias DigitModelSelection = ModelSelection<InterpreterDigitModel>
+
+/// The answer to one digit request: `bestIndex` is the digit, `scores` its
+/// probabilities.
+public typealias DigitClassification = Prediction
+
+extension AdaptiveRunner where Loader.Model: DigitClassifierModel {
+    /// Classifies one 28×28 MNIST-style image (784 floats in [0, 1], white on black).
+    public func classify(_ image: [Float]) throws -> DigitClassification {
+        try predict(image)
     }
 }
 
