@@ -8,6 +8,9 @@ import Foundation
 /// Entry points for the command line (`infer --auto`, `infer --score`,
 /// `infer eval`, `--preprocess mnist`) and for apps: one call each.
 public enum DigitModels {
+    /// The digit family's task name in catalogs (`weights/models.json`).
+    public static let task = "mnist-digits"
+
     /// `infer --auto weights/ IMAGE [--latency-budget 5ms] [--memory-budget 50MB]`:
     /// reads the catalog (`models.json` or its directory), uses the cached
     /// device profile at `profileCachePath` if fresh (else measures, ~0.3 s, and
@@ -70,7 +73,7 @@ public enum DigitModels {
     /// Loads any digit model file (no catalog entry needed), e.g. for `infer eval MODEL`.
     public static func load(modelPath: String, threads: Int = 1) throws -> InterpreterDigitModel {
         let name = String(modelPath.split(separator: "/").last ?? Substring(modelPath))
-        let candidate = ModelCandidate(name: name, path: modelPath, architecture: "unknown", variant: "unknown",
+        let candidate = ModelCandidate(name: name, path: modelPath, task: task, architecture: "unknown", variant: "unknown",
                                        input: .init(shape: [1, 28, 28, 1]), macs: .init(conv: 0), opCount: 0, parameters: 0,
                                        fileBytes: 0, accuracy: 0)
         return try InterpreterDigitModel(candidate: candidate, threads: threads)
