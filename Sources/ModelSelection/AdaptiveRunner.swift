@@ -80,9 +80,9 @@ public struct AdaptationPolicy: Sendable, Equatable {
 ///   model was left for slowness within `upgradeBackoffRuns` requests.
 /// - After a switch: `cooldownRuns` requests without another switch, and the
 ///   window restarts (hysteresis).
-/// - The new model is loaded and allocated completely before it replaces the
-///   old one; until then the old one answers. A model that fails to load is
-///   skipped (marked unusable) and the old one stays.
+/// - The new model is loaded, allocated and warmed up (on its `probeInput`)
+///   before it replaces the old one; until then the old one answers. A model
+///   that fails to load is skipped (marked unusable) and the old one stays.
 /// - `predict(_:)` is thread-safe: requests are serialised by a lock (an
 ///   interpreter runs one inference at a time).
 public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {

@@ -183,18 +183,16 @@ public enum ModelSelectionError: Error, Equatable, Sendable {
 
 /// Picks the most accurate model that fits the device and the constraints,
 /// and confirms the pick by loading and timing it. See `docs/selection.md`.
+/// Task-independent: `loader` decides what a model and its input are.
 ///
 /// 1. Predict every candidate's latency and memory (`CostModel`); reject those
 ///    below the minimum accuracy or predicted over a budget, each with a reason.
 /// 2. Try the rest, most accurate first (ties: faster first): load it (a model
-///    that fails to load is rejected), run it once to warm up, time
-///    `confirmationRuns` invocations, and accept it if the median is within the
-///    budget × (1 + margin) and its real memory fits.
+///    that fails to load is rejected), run it once on its `probeInput` to warm
+///    up, time `confirmationRuns` runs on it, and accept it if the median is
+///    within the budget × (1 + margin) and its real memory fits.
 /// 3. If none is accepted, fall back to the smallest (least predicted latency)
 ///    candidate that loads. A model that fails to load is never selected.
-///
-/// Task-independent: `loader` decides what a model is; each one is warmed up
-/// and timed on its own `probeInput`.
 public struct ModelSelector<Loader: ModelLoading> {
     public typealias Model = Loader.Model
     public var profile: DeviceProfile
