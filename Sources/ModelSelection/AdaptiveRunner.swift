@@ -65,20 +65,9 @@ public struct AdaptationPolicy: Sendable, Equatable {
     }
 }
 
-/// The answer to one request.
-public struct DigitClassification: Sendable, Equatable {
-    /// The most probable digit.
-    public let label: Int
-    /// Probabilities of digits 0…9.
-    public let probabilities: [Float]
-    /// The model that answered.
-    public let modelName: String
-    /// How long the model took (as measured by the runner's timer).
-    public let latency: Duration
-}
-
-/// Runs digit classification on a ladder of models of the same task and moves
-/// between them as the device's observed speed and memory pressure change.
+/// Runs requests on a ladder of models of the same task (any family: the
+/// loader decides what a model and its input are) and moves between them as
+/// the device's observed speed and memory pressure change.
 ///
 /// - The ladder is the candidates ordered from smallest (least predicted
 ///   latency) to largest. Start wherever the caller says (usually the model
@@ -91,22 +80,23 @@ public struct DigitClassification: Sendable, Equatable {
 ///   model was left for slowness within `upgradeBackoffRuns` requests.
 /// - After a switch: `cooldownRuns` requests without another switch, and the
 ///   window restarts (hysteresis).
-/// - The new model is loaded and allocated completely before it replaces the
-///   old one; until then the old one answers. A model that fails to load is
-///   skipped (marked unusable) and the old one stays.
-/// - `classify(_:)` is thread-safe: requests are serialised by a lock (an
+/// - The new model is loaded, allocated and warmed up (on its `probeInput`)
+///   before it replaces the old one; until then the old one answers. A model
+///   that fails to load is skipped (marked unusable) and the old one stays.
+/// - `predict(_:)` is thread-safe: requests are serialised by a lock (an
 ///   interpreter runs one inference at a time).
-public final class AdaptiveRunner: @unchecked Sendable {
+public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
+    public typealias Model = Loader.Model
     public let ladder: [ModelCandidate]
     public let policy: AdaptationPolicy
-    private let loader: ModelLoading
+    private let loader: Loader
     private let timer: LatencyTimer
     private let pressure: MemoryPressureSource
     private let preparation: SwitchPreparation
     private let threads: Int
 
     private let lock = DispatchQueue(label: "AdaptiveRunner.state")
-    private var current: DigitClassifierModel
+    private var current: Model
     private var currentIndex: Int
     private var recent: [Bool] = []          // true = missed the budget
     private var fastStreak = 0
@@ -121,7 +111,7 @@ public final class AdaptiveRunner: @unchecked Sendable {
     /// `costModel`'s predicted latency on `profile`) and loads `start` (or the
     /// smallest model if nil).
     public init(candidates: [ModelCandidate], profile: DeviceProfile, policy: AdaptationPolicy, start: String? = nil,
-                costModel: CostModel = CostModel(), loader: ModelLoading = InterpreterModelLoader(),
+                costModel: CostModel = CostModel(), loader: Loader,
                 timer: LatencyTimer = ContinuousClockTimer(), pressure: MemoryPressureSource = NoMemoryPressure(),
                 preparation: SwitchPreparation = .inline, threads: Int = 1) throws {
         guard !candidates.isEmpty else { throw ModelSelectionError.noCandidates }
@@ -143,7 +133,7 @@ public final class AdaptiveRunner: @unchecked Sendable {
         let order = Array((0...wanted).reversed()) + Array((wanted + 1)..<sorted.count)
         var failures: [String] = []
         var failedIndices: Set<Int> = []
-        var loaded: (DigitClassifierModel, Int)?
+        var loaded: (Model, Int)?
         for i in order {
             do {
                 loaded = (try loader.load(sorted[i], threads: threads), i)
@@ -165,15 +155,13 @@ public final class AdaptiveRunner: @unchecked Sendable {
     /// Switches made so far, oldest first ("a -> b: reason").
     public var switchLog: [String] { lock.sync { log } }
 
-    /// Classifies one 28×28 MNIST-style image (784 floats in [0, 1], white on black).
-    public func classify(_ image: [Float]) throws -> DigitClassification {
-        let (result, decision): (DigitClassification, (target: Int, reason: String)?) = try lock.sync {
+    /// Runs the current model on `input`, then decides whether to switch.
+    public func predict(_ input: Model.Input) throws -> Prediction {
+        let (result, decision): (Prediction, (target: Int, reason: String)?) = try lock.sync {
             let model = current
-            var probabilities: [Float] = []
-            let latency = try timer.measure(model.candidate) { probabilities = try model.probabilities(mnistImage: image) }
-            var best = 0
-            for i in probabilities.indices where probabilities[i] > probabilities[best] { best = i }
-            let result = DigitClassification(label: best, probabilities: probabilities, modelName: model.candidate.name, latency: latency)
+            var scores: [Float] = []
+            let latency = try timer.measure(model.candidate) { scores = try model.scores(for: input) }
+            let result = Prediction(scores: scores, modelName: model.candidate.name, latency: latency)
             let decision = record(latency: latency)
             if decision != nil { switching = true }
             return (result, decision)
@@ -227,11 +215,11 @@ public final class AdaptiveRunner: @unchecked Sendable {
     /// Loads the target fully outside the lock, then swaps it in.
     private func prepareAndSwap(to target: Int, reason: String) {
         let candidate = ladder[target]
-        let prepared: DigitClassifierModel?
+        let prepared: Model?
         do {
             let model = try loader.load(candidate, threads: threads)
             // Warm up so the first real request does not pay first-touch costs.
-            _ = try model.probabilities(mnistImage: [Float](repeating: 0, count: 28 * 28))
+            _ = try model.scores(for: model.probeInput)
             prepared = model
         } catch {
             prepared = nil

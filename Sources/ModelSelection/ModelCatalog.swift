@@ -24,9 +24,10 @@ public struct ModelCandidate: Codable, Equatable, Hashable, Sendable {
         public var total: Int { conv &+ depthwise &+ elementwise }
     }
 
-    /// The model's input format: how to turn a 28×28 MNIST-style image into its input tensor.
+    /// The model's input format, as the catalog states it (the family's
+    /// loader reads the exact format from the model itself).
     public struct InputSpec: Codable, Equatable, Hashable, Sendable {
-        /// NHWC shape, e.g. `[1, 28, 28, 1]` or `[1, 32, 32, 3]`.
+        /// Input shape, e.g. NHWC `[1, 28, 28, 1]` or `[1, 32, 32, 3]` for the digit models.
         public var shape: [Int]
         /// `"float32"`, `"int8"` or `"uint8"`.
         public var dtype: String
@@ -44,6 +45,8 @@ public struct ModelCandidate: Codable, Equatable, Hashable, Sendable {
     public var name: String
     /// Path of the `.tflite` file.
     public var path: String
+    /// What the model does, e.g. `"mnist-digits"`; candidates compared by
+    /// one selector share it.
     public var task: String
     public var architecture: String
     /// `"float32"`, `"int8"` or `"float16"`.
@@ -59,7 +62,7 @@ public struct ModelCandidate: Codable, Equatable, Hashable, Sendable {
     /// Top-1 accuracy in [0, 1] on the task's test set.
     public var accuracy: Double
 
-    public init(name: String, path: String, task: String = "mnist-digits", architecture: String, variant: String,
+    public init(name: String, path: String, task: String, architecture: String, variant: String,
                 input: InputSpec, macs: MACs, opCount: Int, parameters: Int, fileBytes: Int, arenaBytes: Int? = nil,
                 accuracy: Double) {
         self.name = name
@@ -88,8 +91,8 @@ public enum ModelCatalogError: Error, Equatable, Sendable {
     case invalidEntry(name: String, reason: String)
 }
 
-/// The models of one task, as described by `weights/models.json` (written by
-/// `tools/train_mnist.py`).
+/// The models of one task, as described by a `models.json` (e.g.
+/// `weights/models.json`, the digit family written by `tools/train_mnist.py`).
 public struct ModelCatalog: Sendable, Equatable {
     public var task: String
     public var note: String?
@@ -133,8 +136,8 @@ public struct ModelCatalog: Sendable, Equatable {
             guard !entry.file.isEmpty, !entry.file.hasPrefix("/"), !entry.file.split(separator: "/").contains("..") else {
                 throw ModelCatalogError.invalidEntry(name: entry.name, reason: "file '\(entry.file)' leaves the catalog directory")
             }
-            guard entry.input.shape.count == 4, entry.input.shape.allSatisfy({ $0 > 0 && $0 <= 4096 }) else {
-                throw ModelCatalogError.invalidEntry(name: entry.name, reason: "input.shape \(entry.input.shape) is not a positive NHWC shape")
+            guard (1...8).contains(entry.input.shape.count), entry.input.shape.allSatisfy({ $0 > 0 && $0 <= 4096 }) else {
+                throw ModelCatalogError.invalidEntry(name: entry.name, reason: "input.shape \(entry.input.shape) is not a positive shape of rank 1 to 8")
             }
             let accuracy = entry.accuracy.litert_builtin
             guard accuracy.isFinite, accuracy >= 0, accuracy <= 1 else {

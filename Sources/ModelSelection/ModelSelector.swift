@@ -149,10 +149,10 @@ public struct CandidateDecision: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// The outcome of `ModelSelector.select`: the loaded model and why.
-public struct ModelSelection {
+public struct ModelSelection<Model: SelectableModel> {
     public let chosen: ModelCandidate
     /// The chosen model, loaded and allocated, ready to run.
-    public let model: DigitClassifierModel
+    public let model: Model
     public let predictedLatency: Duration
     /// Median of the confirmation runs.
     public let measuredLatency: Duration
@@ -183,23 +183,25 @@ public enum ModelSelectionError: Error, Equatable, Sendable {
 
 /// Picks the most accurate model that fits the device and the constraints,
 /// and confirms the pick by loading and timing it. See `docs/selection.md`.
+/// Task-independent: `loader` decides what a model and its input are.
 ///
 /// 1. Predict every candidate's latency and memory (`CostModel`); reject those
 ///    below the minimum accuracy or predicted over a budget, each with a reason.
 /// 2. Try the rest, most accurate first (ties: faster first): load it (a model
-///    that fails to load is rejected), run it once to warm up, time
-///    `confirmationRuns` invocations, and accept it if the median is within the
-///    budget × (1 + margin) and its real memory fits.
+///    that fails to load is rejected), run it once on its `probeInput` to warm
+///    up, time `confirmationRuns` runs on it, and accept it if the median is
+///    within the budget × (1 + margin) and its real memory fits.
 /// 3. If none is accepted, fall back to the smallest (least predicted latency)
 ///    candidate that loads. A model that fails to load is never selected.
-public struct ModelSelector {
+public struct ModelSelector<Loader: ModelLoading> {
+    public typealias Model = Loader.Model
     public var profile: DeviceProfile
     public var costModel: CostModel
-    public var loader: ModelLoading
+    public var loader: Loader
     public var timer: LatencyTimer
 
     public init(profile: DeviceProfile, costModel: CostModel = CostModel(),
-                loader: ModelLoading = InterpreterModelLoader(), timer: LatencyTimer = ContinuousClockTimer()) {
+                loader: Loader, timer: LatencyTimer = ContinuousClockTimer()) {
         self.profile = profile
         self.costModel = costModel
         self.loader = loader
@@ -207,7 +209,7 @@ public struct ModelSelector {
     }
 
     /// Selects from `candidates` (same task) under `constraints`.
-    public func select(from candidates: [ModelCandidate], constraints: SelectionConstraints) throws -> ModelSelection {
+    public func select(from candidates: [ModelCandidate], constraints: SelectionConstraints) throws -> ModelSelection<Model> {
         guard !candidates.isEmpty else { throw ModelSelectionError.noCandidates }
         let memoryBudget = constraints.memoryBudgetBytes ?? profile.availableMemoryBytes
         var decisions = candidates.map { c in
@@ -234,9 +236,9 @@ public struct ModelSelector {
             }
         }
         // 2. Confirmation, most accurate first.
-        var loaded: [String: DigitClassifierModel] = [:]
+        var loaded: [String: Model] = [:]
         var loadFailures: [String: String] = [:]
-        func tryLoad(_ c: ModelCandidate) -> DigitClassifierModel? {
+        func tryLoad(_ c: ModelCandidate) -> Model? {
             if let m = loaded[c.name] { return m }
             if loadFailures[c.name] != nil { return nil }
             do {
@@ -248,13 +250,13 @@ public struct ModelSelector {
                 return nil
             }
         }
-        let probe = [Float](repeating: 0, count: 28 * 28)
-        func measure(_ m: DigitClassifierModel) -> Duration? {
+        func measure(_ m: Model) -> Duration? {
             do {
-                _ = try m.probabilities(mnistImage: probe)  // warm-up
+                let probe = m.probeInput
+                _ = try m.scores(for: probe)  // warm-up
                 var times: [Duration] = []
                 for _ in 0..<max(1, constraints.confirmationRuns) {
-                    times.append(try timer.measure(m.candidate) { _ = try m.probabilities(mnistImage: probe) })
+                    times.append(try timer.measure(m.candidate) { _ = try m.scores(for: probe) })
                 }
                 times.sort()
                 return times[times.count / 2]

@@ -61,7 +61,7 @@ enum Auto {
         let digit = try mnistInput(pgm, path: request.image, preprocess: request.preprocessMNIST)
 
         let (profile, source) = deviceProfile(useCache: request.useCache)
-        let selection: ModelSelection
+        let selection: DigitModelSelection
         do {
             selection = try DigitModels.selectAutomatically(
                 catalogPath: request.catalog, latencyBudget: request.latencyBudget, memoryBudgetBytes: request.memoryBudgetBytes,

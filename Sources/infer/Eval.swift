@@ -54,7 +54,7 @@ enum Eval {
         } catch let e as DigitTestSetError {
             throw CLIError.runtime(e.reason)
         }
-        let model: DigitClassifierModel
+        let model: InterpreterDigitModel
         do {
             model = try DigitModels.load(modelPath: request.model, threads: request.threads)
         } catch let DigitModelError.unsupportedTensor(_, reason) {

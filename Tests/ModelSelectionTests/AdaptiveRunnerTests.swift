@@ -18,7 +18,7 @@ final class AdaptiveRunnerTests: XCTestCase {
     }
 
     private func runner(timer: ScriptedTimer, loader: FakeLoader = FakeLoader(), pressure: MemoryPressureSource = NoMemoryPressure(),
-                        start: String = "mid", preparation: SwitchPreparation = .inline) throws -> AdaptiveRunner {
+                        start: String = "mid", preparation: SwitchPreparation = .inline) throws -> AdaptiveRunner<FakeLoader> {
         let policy = AdaptationPolicy(latencyBudget: .milliseconds(10), window: 10, missesToDowngrade: 6, headroomRuns: 20,
                                       headroomFraction: 0.5, cooldownRuns: 10, upgradeBackoffRuns: 100)
         return try AdaptiveRunner(candidates: ladder(), profile: F.profile(), policy: policy, start: start, costModel: F.cost,
@@ -95,7 +95,7 @@ final class AdaptiveRunnerTests: XCTestCase {
         let loader = FakeLoader(failing: ["tiny"])
         let timer = ScriptedTimer(["mid": 50])
         let r = try runner(timer: timer, loader: loader)
-        for _ in 0..<20 { XCTAssertEqual(try r.classify(image).label, 7) }
+        for _ in 0..<20 { XCTAssertEqual(try r.classify(image).bestIndex, 7) }
         XCTAssertEqual(r.currentModelName, "mid")
         XCTAssertTrue(r.switchLog.first?.contains("failed") ?? false, r.switchLog.joined(separator: "\n"))
         // Start falls back to a loadable model when the requested one does not load.
@@ -111,7 +111,7 @@ final class AdaptiveRunnerTests: XCTestCase {
         let answered = ManagedAtomicCounter()
         let image = self.image
         DispatchQueue.concurrentPerform(iterations: 200) { _ in
-            if let result = try? r.classify(image), result.label == 7, ["mid", "tiny"].contains(result.modelName) {
+            if let result = try? r.classify(image), result.bestIndex == 7, ["mid", "tiny"].contains(result.modelName) {
                 answered.increment()
             }
         }
@@ -125,13 +125,13 @@ final class AdaptiveRunnerTests: XCTestCase {
     func testRealModelsAnswerThroughTheAdapter() throws {
         // The shipped float models this build can load: 28×28×1 and 32×32×3 inputs.
         let catalog = try ModelCatalog.load(path: F.weights.path)
-        let loadable = catalog.candidates.filter { (try? InterpreterModelLoader().load($0, threads: 1)) != nil }
+        let loadable = catalog.candidates.filter { (try? DigitModelLoader().load($0, threads: 1)) != nil }
         XCTAssertFalse(loadable.isEmpty)
         let digit = try F.readPGM(F.repoRoot.appendingPathComponent("images/digit_3.pgm"))
         for c in loadable {
             let r = try AdaptiveRunner(candidates: [c], profile: F.profile(), policy: .init(latencyBudget: .seconds(1)),
-                                       timer: ScriptedTimer([:]))
-            XCTAssertEqual(try r.classify(digit.pixels).label, 3, c.name)
+                                       loader: DigitModelLoader(), timer: ScriptedTimer([:]))
+            XCTAssertEqual(try r.classify(digit.pixels).bestIndex, 3, c.name)
         }
     }
 }

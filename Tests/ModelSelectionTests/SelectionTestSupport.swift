@@ -26,7 +26,7 @@ enum SelectionFixtures {
     /// A synthetic candidate whose float32 cost is `megaMACs` conv MACs.
     static func candidate(_ name: String, megaMACs: Double, accuracy: Double, fileBytes: Int = 100_000,
                           variant: String = "float32") -> ModelCandidate {
-        ModelCandidate(name: name, path: "/nonexistent/\(name).tflite", architecture: name, variant: variant,
+        ModelCandidate(name: name, path: "/nonexistent/\(name).tflite", task: DigitModels.task, architecture: name, variant: variant,
                        input: .init(shape: [1, 28, 28, 1]), macs: .init(conv: Int(megaMACs * 1e6)), opCount: 10,
                        parameters: 1000, fileBytes: fileBytes, arenaBytes: 10_000, accuracy: accuracy)
     }
@@ -49,7 +49,7 @@ final class FakeLoader: ModelLoading, @unchecked Sendable {
 
     init(failing: Set<String> = []) { self.failing = failing }
 
-    func load(_ candidate: ModelCandidate, threads: Int) throws -> DigitClassifierModel {
+    func load(_ candidate: ModelCandidate, threads: Int) throws -> FakeModel {
         lock.lock(); defer { lock.unlock() }
         loads.append(candidate.name)
         if failing.contains(candidate.name) {

@@ -88,7 +88,7 @@ final class SelectionTests: XCTestCase {
 
     func testCatalogReadsTheShippedModels() throws {
         let catalog = try ModelCatalog.load(path: F.weights.path)
-        XCTAssertEqual(catalog.task, "mnist-digits")
+        XCTAssertEqual(catalog.task, DigitModels.task)
         XCTAssertNotNil(catalog.candidates.first { $0.name == "mnist_small_cnn" })
         for c in catalog.candidates {
             XCTAssertTrue(FileManager.default.fileExists(atPath: c.path), c.path)
@@ -101,11 +101,11 @@ final class SelectionTests: XCTestCase {
         XCTAssertGreaterThan(sized.candidates.first { $0.name == "mnist_small_cnn" }?.arenaBytes ?? 0, 0)
     }
 
-    func testCatalogRejectsPathsOutsideItsDirectoryAndBadAccuracy() {
-        func json(file: String, accuracy: Double) -> Data {
+    func testCatalogRejectsPathsOutsideItsDirectoryBadAccuracyAndEmptyShapes() {
+        func json(file: String, accuracy: Double, shape: [Int] = [1, 28, 28, 1]) -> Data {
             Data("""
             {"task":"t","models":[{"name":"m","file":"\(file)","task":"t","architecture":"a","variant":"float32",
-            "input":{"shape":[1,28,28,1],"dtype":"float32","quantization":null},
+            "input":{"shape":\(shape),"dtype":"float32","quantization":null},
             "macs":{"conv":1,"depthwise":0,"elementwise":0},"op_count":1,"parameters":1,"file_bytes":1,
             "arena_bytes":null,"accuracy":{"litert_builtin":\(accuracy)}}]}
             """.utf8)
@@ -115,6 +115,10 @@ final class SelectionTests: XCTestCase {
         XCTAssertThrowsError(try ModelCatalog.parse(json(file: "/etc/m.tflite", accuracy: 0.9), directory: "/w"))
         XCTAssertThrowsError(try ModelCatalog.parse(json(file: "m.tflite", accuracy: 1.5), directory: "/w"))
         XCTAssertThrowsError(try ModelCatalog.parse(Data("{".utf8), directory: "/w"))
+        // Any family's input rank is accepted (e.g. token ids), but not an empty or non-positive shape.
+        XCTAssertNoThrow(try ModelCatalog.parse(json(file: "m.tflite", accuracy: 0.9, shape: [1, 128]), directory: "/w"))
+        XCTAssertThrowsError(try ModelCatalog.parse(json(file: "m.tflite", accuracy: 0.9, shape: []), directory: "/w"))
+        XCTAssertThrowsError(try ModelCatalog.parse(json(file: "m.tflite", accuracy: 0.9, shape: [1, 0]), directory: "/w"))
     }
 
     func testPredictedLatencyFollowsWorkAndThroughput() {
@@ -225,7 +229,7 @@ final class SelectionTests: XCTestCase {
         // Real models and loader, scripted timing: whatever is chosen must load and classify.
         let catalog = try ModelCatalog.load(path: F.weights.path)
         let timer = ScriptedTimer(Dictionary(uniqueKeysWithValues: catalog.candidates.map { ($0.name, 1.0) }))
-        let selector = ModelSelector(profile: F.profile(), costModel: F.cost, timer: timer)
+        let selector = ModelSelector(profile: F.profile(), costModel: F.cost, loader: DigitModelLoader(), timer: timer)
         let s = try selector.select(from: catalog.candidates, constraints: .init(latencyBudget: .milliseconds(50)))
         XCTAssertEqual(s.decisions.count, catalog.candidates.count)
         let image = try F.readPGM(F.repoRoot.appendingPathComponent("images/digit_7.pgm"))

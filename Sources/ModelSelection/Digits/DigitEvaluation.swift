@@ -175,7 +175,7 @@ extension DigitModels {
     /// Classifies every image of `set` with `model`, timing each one (input
     /// conversion + invoke, `ContinuousClock`). `progress(done, total)` is
     /// called after each image.
-    public static func evaluate(_ model: DigitClassifierModel, on set: DigitTestSet,
+    public static func evaluate(_ model: some DigitClassifierModel, on set: DigitTestSet,
                                 progress: (Int, Int) -> Void = { _, _ in }) throws -> DigitEvaluationSummary {
         let clock = ContinuousClock()
         var predictions: [Int] = [], latencies: [Double] = []
@@ -185,9 +185,7 @@ extension DigitModels {
             let start = clock.now
             let p = try model.probabilities(mnistImage: image)
             let elapsed = clock.now - start
-            var best = 0
-            for j in p.indices where p[j] > p[best] { best = j }
-            predictions.append(best)
+            predictions.append(Prediction.bestIndex(of: p))
             let (s, a) = elapsed.components
             latencies.append(Double(s) * 1000 + Double(a) / 1e15)
             progress(i + 1, set.images.count)

@@ -8,6 +8,9 @@ import Foundation
 /// Entry points for the command line (`infer --auto`, `infer --score`,
 /// `infer eval`, `--preprocess mnist`) and for apps: one call each.
 public enum DigitModels {
+    /// The digit family's task name in catalogs (`weights/models.json`).
+    public static let task = "mnist-digits"
+
     /// `infer --auto weights/ IMAGE [--latency-budget 5ms] [--memory-budget 50MB]`:
     /// reads the catalog (`models.json` or its directory), uses the cached
     /// device profile at `profileCachePath` if fresh (else measures, ~0.3 s, and
@@ -17,11 +20,11 @@ public enum DigitModels {
     public static func selectAutomatically(catalogPath: String, latencyBudget: Duration = .milliseconds(5),
                                            memoryBudgetBytes: Int? = nil, minimumAccuracy: Double = 0, threads: Int = 1,
                                            profileCachePath: String? = nil, profileMaxAgeDays: Double = 7,
-                                           profile givenProfile: DeviceProfile? = nil) throws -> ModelSelection {
+                                           profile givenProfile: DeviceProfile? = nil) throws -> DigitModelSelection {
         let catalog = try ModelCatalog.load(path: catalogPath).withArenaSizes()
         let profile = givenProfile ?? profileCachePath.map { DeviceProfile.loadOrMeasure(cachePath: $0, maxAgeDays: profileMaxAgeDays) }
             ?? DeviceProfile.measure()
-        let selector = ModelSelector(profile: profile)
+        let selector = ModelSelector(profile: profile, loader: DigitModelLoader())
         return try selector.select(from: catalog.candidates, constraints: .init(
             latencyBudget: latencyBudget, memoryBudgetBytes: memoryBudgetBytes, minimumAccuracy: minimumAccuracy, threads: threads))
     }
@@ -52,7 +55,7 @@ public enum DigitModels {
     /// `infer eval MODEL --images IDX --labels IDX`: top-1 accuracy of `model`
     /// on 28×28 images (784 floats in [0, 1] each, e.g. IDX bytes / 255) and
     /// labels 0…9. Labels outside 0…9 count as wrong.
-    public static func evaluate(_ model: DigitClassifierModel, images: [[Float]], labels: [Int]) throws -> Evaluation {
+    public static func evaluate(_ model: some DigitClassifierModel, images: [[Float]], labels: [Int]) throws -> Evaluation {
         guard images.count == labels.count else {
             throw DigitModelError.unsupportedTensor(model: model.candidate.name,
                                                     reason: "\(images.count) images but \(labels.count) labels")
@@ -60,9 +63,7 @@ public enum DigitModels {
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: 10), count: 10)
         var correct = 0
         for (image, label) in zip(images, labels) {
-            let p = try model.probabilities(mnistImage: image)
-            var best = 0
-            for i in p.indices where p[i] > p[best] { best = i }
+            let best = Prediction.bestIndex(of: try model.probabilities(mnistImage: image))
             if best == label { correct += 1 }
             if (0..<10).contains(label), (0..<10).contains(best) { confusion[label][best] += 1 }
         }
@@ -70,9 +71,9 @@ public enum DigitModels {
     }
 
     /// Loads any digit model file (no catalog entry needed), e.g. for `infer eval MODEL`.
-    public static func load(modelPath: String, threads: Int = 1) throws -> DigitClassifierModel {
+    public static func load(modelPath: String, threads: Int = 1) throws -> InterpreterDigitModel {
         let name = String(modelPath.split(separator: "/").last ?? Substring(modelPath))
-        let candidate = ModelCandidate(name: name, path: modelPath, architecture: "unknown", variant: "unknown",
+        let candidate = ModelCandidate(name: name, path: modelPath, task: task, architecture: "unknown", variant: "unknown",
                                        input: .init(shape: [1, 28, 28, 1]), macs: .init(conv: 0), opCount: 0, parameters: 0,
                                        fileBytes: 0, accuracy: 0)
         return try InterpreterDigitModel(candidate: candidate, threads: threads)
