@@ -1,0 +1,581 @@
+#!/usr/bin/env python3
+"""Regenerate docs/models.md: what the engine runs of the converter zoo.
+
+For every model of Tests/TFLiteEngineTests/Fixtures/zoo/manifest.json (the
+tf.keras.applications architectures cut small and the layer models, each
+converted as float32, dynamic-range and full-integer int8) this runs the
+engine's `infer` binary on the recorded input and compares its outputs with
+the reference the manifest names (`expected`), with the tolerances of
+Tests/TFLiteEngineTests/ZooModelTests.swift:
+
+    float32  max |diff| / max |expected| <= max(1e-4, 3 x max spread *_vs_builtin)
+    dynamic  max |diff| / max |expected| <= max(1e-4, max spread *_vs_builtin)
+    int8     bit-exact (0 differing elements)
+
+It then writes the operator census (zoo operators x tensor type: does the
+engine run it) and the census of the engine's registry (parsed from
+Sources/TFLiteEngine/Graph/OperatorRegistry.swift, no Swift build needed).
+
+With --speed it also times every model that runs: ours with the `bench`
+binary, LiteRT (XNNPACK delegate and builtin kernels) with
+tools/compare_litert.py, one thread each, in the same run.
+
+Build the binaries first:
+
+    swift build -c release --product infer
+    swift build -c release --product bench      # only for --speed
+
+Usage:
+
+    python3 tools/zoo_report.py                  # correctness + census
+    python3 tools/zoo_report.py --speed          # + latency vs LiteRT
+
+Binaries built elsewhere (e.g. with --scratch-path .build-report):
+
+    python3 tools/zoo_report.py --infer .build-report/release/infer \\
+        --bench .build-report/release/bench --speed
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+ZOO = Path("Tests/TFLiteEngineTests/Fixtures/zoo")
+REGISTRY = Path("Sources/TFLiteEngine/Graph/OperatorRegistry.swift")
+BUILTIN_OPERATOR = Path("Sources/TFLiteEngine/Model/BuiltinOperator.swift")
+VARIANTS = ("float32", "dynamic", "int8")
+CENSUS_TYPES = ("float32", "int8", "uint8", "hybrid", "int32/other")
+
+
+def rel(path: Path) -> str:
+    """`path` relative to the repository root when it is inside it (for commands and the report)."""
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def run(cmd: list[str], timeout: float, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(cmd, returncode=-1, stdout="", stderr=f"timed out after {timeout:.0f} s")
+
+
+# MARK: Machine and build
+
+
+def machine() -> dict:
+    info = {"model": "unknown", "flags": set(), "cpus": "?"}
+    p = run(["lscpu"], timeout=10)
+    for line in p.stdout.splitlines():
+        key, _, value = line.partition(":")
+        key, value = key.strip(), value.strip()
+        if key == "Model name":
+            info["model"] = value
+        elif key == "Flags":
+            info["flags"] = set(value.split())
+        elif key == "CPU(s)":
+            info["cpus"] = value
+    return info
+
+
+def git_commit() -> str:
+    head = run(["git", "rev-parse", "--short=12", "HEAD"], timeout=10).stdout.strip() or "unknown"
+    dirty = run(["git", "status", "--porcelain", "--", "Sources", "Package.swift", "Benchmarks"], timeout=30).stdout.strip()
+    return head + (" (with uncommitted changes under Sources/, Package.swift or Benchmarks/)" if dirty else "")
+
+
+# MARK: Registry census
+
+
+def registry_census() -> tuple[list[str], list[str]]:
+    """(schema names of the registered builtin operators, custom codes), parsed from the Swift sources."""
+    names: list[str] = []
+    text = (ROOT / BUILTIN_OPERATOR).read_text()
+    codes = {m.group(1): int(m.group(2)) for m in re.finditer(r"static let (\w+) = BuiltinOperator\(rawValue: (\d+)\)", text)}
+    table = text[text.index("static let names: [String] = ["):]
+    schema = re.findall(r'^\s*"([A-Z0-9_]+)",\s*$', table, flags=re.M)
+    registry = (ROOT / REGISTRY).read_text()
+    for case in re.findall(r"^\s*r\[\.(\w+)\]\s*=", registry, flags=re.M):
+        code = codes.get(case)
+        names.append(schema[code] if code is not None and code < len(schema) else f".{case}")
+    customs = re.findall(r'^\s*"([^"]+)":\s*\w+(?:\.\w+)*,\s*$', registry[registry.find("static let customs"):], flags=re.M)
+    return sorted(set(names)), sorted(customs)
+
+
+# MARK: Correctness
+
+
+def tolerance(entry: dict) -> float:
+    spreads = entry.get("spreads") or {}
+    spread = max((v.get("max_rel", 0.0) for k, v in spreads.items() if k.endswith("_vs_builtin")), default=0.0)
+    return {"float32": max(1e-4, 3 * spread), "dynamic": max(1e-4, spread)}.get(entry["variant"], 0.0)
+
+
+def compare(actual: np.ndarray, expected: np.ndarray) -> dict:
+    """As Fixtures.mismatch: float outputs by max |diff| / max |expected|, others by differing elements."""
+    out = {"dtype": expected.dtype.name}
+    if actual.dtype != expected.dtype:
+        return {**out, "problem": f"type {actual.dtype.name} != expected {expected.dtype.name}"}
+    if actual.shape != expected.shape and not (expected.shape == () and actual.size == expected.size):
+        return {**out, "problem": f"shape {list(actual.shape)} != expected {list(expected.shape)}"}
+    a = actual.reshape(-1).astype(np.float64)
+    e = expected.reshape(-1).astype(np.float64)
+    diff = np.abs(a - e)
+    nan_a, nan_e = np.isnan(a), np.isnan(e)
+    diff[nan_a != nan_e] = np.inf
+    diff[nan_a & nan_e] = 0.0
+    out["differing"] = int(np.count_nonzero(diff))
+    out["max_abs"] = float(diff.max()) if diff.size else 0.0
+    if np.issubdtype(expected.dtype, np.floating):
+        scale = max(float(np.abs(e[~nan_e]).max()) if (~nan_e).any() else 0.0, 1e-30)
+        out["max_rel"] = out["max_abs"] / scale
+    return out
+
+
+def first_error_line(stderr: str) -> str:
+    lines = [l.strip() for l in stderr.splitlines() if l.strip()]
+    line = lines[0] if lines else "failed without a message"
+    return line.removeprefix("infer: error: ")
+
+
+def short_error(error: str) -> str:
+    """The error for a table cell: an unsupported-operator list grouped by
+    operator (`REDUCE_PROD v1 ×4, GELU v1`), long tensor names cut."""
+    items = re.findall(r"node \d+: (\S+) v(\d+) \(([^)]*)\)", error)
+    if re.match(r"\d+ unsupported operators?: ", error) and items:
+        by_reason: dict[str, dict[str, int]] = {}
+        for op, version, reason in items:
+            counts = by_reason.setdefault(reason, {})
+            counts[f"{op} v{version}"] = counts.get(f"{op} v{version}", 0) + 1
+        parts = []
+        for reason, counts in by_reason.items():
+            ops = ", ".join(k + (f" ×{n}" if n > 1 else "") for k, n in counts.items())
+            parts.append(f"{reason}: {ops}" if reason != "no kernel for this builtin operator" else f"no kernel: {ops}")
+        return "; ".join(parts)
+    return re.sub(r"'([^']{40,})'", lambda m: "'" + m.group(1)[:24] + "…'", error)
+
+
+def correctness(entry: dict, infer: Path, scratch: Path) -> dict:
+    zoo = ZOO
+    name = entry["name"]
+    outdir = scratch / name
+    cmd = [str(infer), str(zoo / f"{name}.tflite")]
+    for f in entry["inputs"]:
+        cmd += ["--input-npy", str(zoo / f)]
+    cmd += ["--save-outputs", str(outdir), "--json"]
+    p = run(cmd, timeout=300)
+    result = {"name": name, "variant": entry["variant"], "tolerance": tolerance(entry)}
+    expected_files = entry["references"][entry["expected"]]
+    saved = [outdir / f"output_{i}.npy" for i in range(len(expected_files))]
+    # `infer` saves the outputs before it ranks output 0, so a model whose
+    # output 0 is not a score vector still counts as running.
+    result["runs"] = p.returncode == 0 or all(s.exists() for s in saved)
+    if p.returncode != 0:
+        result["error"] = first_error_line(p.stderr)
+    if not result["runs"]:
+        return result
+    outputs = []
+    for s, f in zip(saved, expected_files):
+        if not s.exists():
+            outputs.append({"problem": f"no output file {s.name}"})
+            continue
+        outputs.append(compare(np.load(s), np.load(ROOT / zoo / f)))
+    result["outputs"] = outputs
+    if any("problem" in o for o in outputs):
+        result["agrees"] = False
+    elif entry["variant"] == "int8":
+        result["agrees"] = all(o["differing"] == 0 for o in outputs)
+    else:
+        result["agrees"] = all(o.get("max_rel", 0.0 if o["differing"] == 0 else math.inf) <= result["tolerance"] for o in outputs)
+    return result
+
+
+# MARK: Speed
+
+
+def bench_ours(entry: dict, bench: Path, runs: int, min_time: float, scratch: Path) -> dict | None:
+    name = entry["name"]
+    out = scratch / f"{name}.bench.json"
+    cmd = [str(bench), str(ZOO / f"{name}.tflite"), "--threads", "1", "--runs", str(runs), "--min-time", str(min_time), "--json", str(out)]
+    if len(entry["inputs"]) == 1:  # the recorded input (valid indices for GATHER/embedding models)
+        cmd += ["--input", str(ZOO / entry["inputs"][0])]
+    p = run(cmd, timeout=600)
+    if p.returncode != 0 or not out.exists():
+        return {"error": first_error_line(p.stderr or p.stdout)}
+    report = json.loads(out.read_text())
+    results = report.get("results") or []
+    if not results:
+        return {"error": "bench wrote no result"}
+    r = results[0]
+    return {"median_ms": r["median_ms"], "cpu_median_ms": r.get("cpu_median_ms"), "flavour": report.get("build", {}).get("flavour", "?")}
+
+
+def bench_litert(entry: dict, runs: int, min_time: float, scratch: Path) -> dict:
+    name = entry["name"]
+    out = scratch / f"{name}.litert.json"
+    cmd = [sys.executable, "tools/compare_litert.py", str(ZOO / f"{name}.tflite"), "--threads", "1", "--runs", str(runs),
+           "--min-time", str(min_time), "--json", str(out)]
+    # compare_litert.py waits on its measuring subprocess; a model LiteRT cannot
+    # invoke on random inputs would wait forever, hence the timeout.
+    p = run(cmd, timeout=120 + 4 * min_time)
+    if p.returncode != 0 or not out.exists():
+        return {"error": first_error_line(p.stderr or p.stdout)}
+    res = {}
+    for r in json.loads(out.read_text())["results"]:
+        res[r["backend"]] = {"median_ms": r["median_ms"], "cpu_median_ms": r.get("cpu_median_ms")}
+    return res
+
+
+RATIOS = ("ratio_xnnpack", "ratio_builtin", "cpu_ratio_xnnpack")
+
+
+def ratio_summary(speeds: list[dict], key: str) -> str:
+    xs = [s[key] for s in speeds if s.get(key)]
+    g = geomean(xs)
+    return f"{fmt(g)} ({len(xs)} model{'s' if len(xs) != 1 else ''})" if g else "–"
+
+
+def geomean(xs: list[float]) -> float | None:
+    xs = [x for x in xs if x and x > 0 and math.isfinite(x)]
+    return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else None
+
+
+# MARK: Operator census
+
+
+def census_type(t: str) -> str:
+    return t if t in CENSUS_TYPES else "int32/other"
+
+
+def op_census(entries: list[dict], results: dict[str, dict]) -> dict:
+    """(op, type) -> {"models": [...], "ran": [...], "blocking": [...]}."""
+    cells: dict[tuple[str, str], dict] = defaultdict(lambda: {"models": [], "ran": [], "blocking": [], "types": set()})
+    for e in entries:
+        r = results[e["name"]]
+        error = r.get("error", "") if not r["runs"] else ""
+        for op, types in e.get("op_types", {}).items():
+            for t in sorted({census_type(t) for t in types}):
+                cell = cells[(op, t)]
+                cell["models"].append(e["name"])
+                cell["types"].update(x for x in types if census_type(x) == t)
+                if r["runs"]:
+                    cell["ran"].append(e["name"])
+                elif re.search(rf"(?<![A-Z0-9_]){re.escape(op)}(?![A-Z0-9_])", error):
+                    cell["blocking"].append(e["name"])
+    return cells
+
+
+def cell_mark(cell: dict | None) -> str:
+    if not cell:
+        return ""
+    if cell["ran"]:
+        return "✓"
+    return "✗" if cell["blocking"] else "·"
+
+
+# MARK: Formatting
+
+
+def fmt(x: float | None, digits: int = 3) -> str:
+    if x is None:
+        return "–"
+    if x == 0:
+        return "0"
+    if not math.isfinite(x):
+        return "inf"
+    return f"{x:.{digits}g}"
+
+
+def ms(x: float | None) -> str:
+    return "–" if x is None else f"{x:.3f}"
+
+
+def cell_text(s: str, limit: int = 240) -> str:
+    s = s.replace("|", "\\|").replace("\n", " ")
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def spread_text(entry: dict) -> str:
+    spreads = entry.get("spreads") or {}
+    if entry["variant"] != "int8":
+        parts = [f"{k.split('_vs_')[0]} {fmt(v.get('max_rel'), 2)}" for k, v in sorted(spreads.items()) if k.endswith("_vs_builtin")]
+        return ", ".join(parts) or "–"
+    exp = entry["expected"]
+    parts = []
+    for k, v in sorted(spreads.items()):
+        a, _, b = k.partition("_vs_")
+        if exp in (a, b):
+            other = b if a == exp else a
+            parts.append(f"{other} {v['differing']}/{v['max_lsb']}")
+    return ", ".join(parts) or "–"
+
+
+def write_report(args, entries, results, speed, not_converted, elapsed) -> str:
+    m = machine()
+    flags = ", ".join(f"{f} {'yes' if f in m['flags'] else 'no'}" for f in ("avx2", "avx512f", "avx512_vnni"))
+    registered, customs = registry_census()
+    zoo_ops = sorted({op for e in entries for op in e.get("op_types", {})})
+    by_variant = {v: [e for e in entries if e["variant"] == v] for v in VARIANTS}
+    lines: list[str] = []
+    w = lines.append
+
+    w("# Converter zoo coverage")
+    w("")
+    w("Generated by `tools/zoo_report.py`; do not edit by hand. Regenerate with:")
+    w("")
+    w("```")
+    w("swift build -c release --product infer")
+    w("swift build -c release --product bench   # for --speed")
+    w("python3 tools/zoo_report.py --speed      # without --speed: correctness and census only (seconds)")
+    w("```")
+    w("")
+    w(f"- Date: {datetime.now(timezone.utc).strftime('%Y-%m-%d')}")
+    w(f"- Commit: {git_commit()}")
+    w(f"- Machine: {m['model']}, {m['cpus']} logical CPUs; {flags}")
+    if speed is not None:
+        w(f"- Load average (1 min) before / after the timings: {args.load_before:.1f} / {os.getloadavg()[0]:.1f} "
+          "(above the CPU count, other processes shared the cores and wall-clock ratios are noisy; the CPU-time ratio less so)")
+    if speed is not None:
+        flavours = sorted({s['ours']['flavour'] for s in speed.values() if s.get('ours') and 'flavour' in s['ours']})
+        w(f"- Engine build flavour (as `bench` reports it): {', '.join(flavours) or 'unknown'} "
+          "(docs/performance.md: the `fma` and `avx512` flavours are faster on machines that have those instructions)")
+    w(f"- Models: {len(entries)} from `{ZOO}/manifest.json` (made by `tools/make_zoo.py --small` and `tools/make_layer_zoo.py`); "
+      f"run time of this report {elapsed:.0f} s")
+    w("")
+    w("Each model runs through `infer MODEL --input-npy INPUT --save-outputs DIR --json` on its recorded input; its outputs are "
+      "compared with the reference its manifest entry names, at the tolerance `ZooModelTests` uses: float32 "
+      "max |diff| / max |expected| ≤ max(1e-4, 3 × LiteRT's largest `*_vs_builtin` spread), dynamic-range ≤ max(1e-4, that spread), "
+      "int8 bit-exact. *Runs* means `infer` loaded, prepared and invoked the model.")
+    w("")
+
+    # Summary
+    w("## Summary")
+    w("")
+    header = "| variant | models | run | agree |"
+    if speed is not None:
+        header += " ours ÷ LiteRT XNNPACK | ours ÷ LiteRT builtin | CPU time ours ÷ XNNPACK |"
+    w(header)
+    w("|" + "---|" * (header.count("|") - 1))
+    totals = [0, 0, 0]
+    for v in VARIANTS:
+        es = by_variant[v]
+        n_run = sum(results[e["name"]]["runs"] for e in es)
+        n_agree = sum(bool(results[e["name"]].get("agrees")) for e in es)
+        totals = [totals[0] + len(es), totals[1] + n_run, totals[2] + n_agree]
+        row = f"| {v} | {len(es)} | {n_run} | {n_agree} |"
+        if speed is not None:
+            row += " " + " | ".join(ratio_summary([speed.get(e["name"], {}) for e in es], k) for k in RATIOS) + " |"
+        w(row)
+    row = f"| all | {totals[0]} | {totals[1]} | {totals[2]} |"
+    if speed is not None:
+        row += " " + " | ".join(ratio_summary(list(speed.values()), k) for k in RATIOS) + " |"
+    w(row)
+    w("")
+    if speed is not None:
+        w("Latency columns: geometric mean, over the models that run, of our median latency ÷ LiteRT's (one thread; "
+          "above 1 means slower; per model under *Latency*).")
+        w("")
+
+    # Per variant
+    for v in VARIANTS:
+        es = by_variant[v]
+        w(f"## {v}" + {"float32": "", "dynamic": " (dynamic-range quantization, hybrid kernels)", "int8": " (full-integer)"}[v])
+        w("")
+        if v == "int8":
+            w("*Differing*: output elements that differ from the reference; *max LSB*: the largest difference. "
+              "*LiteRT spread*: each other LiteRT kernel set against the same reference, as differing elements / max LSB.")
+            w("")
+            w("| model | reference | runs | agrees | differing | max LSB | LiteRT spread | error |")
+            w("|---|---|---|---|---|---|---|---|")
+        else:
+            w("*Error*: max |diff| / max |expected| over the outputs; *LiteRT spread*: max relative difference of LiteRT's "
+              "XNNPACK and reference kernels from its builtin kernels.")
+            w("")
+            w("| model | reference | runs | agrees | error | tolerance | LiteRT spread | error message |")
+            w("|---|---|---|---|---|---|---|---|")
+        for e in es:
+            r = results[e["name"]]
+            runs = "yes" if r["runs"] else "no"
+            msg = cell_text(short_error(r.get("error", ""))) if not r["runs"] else ""
+            problems = "; ".join(o["problem"] for o in r.get("outputs", []) if "problem" in o)
+            if problems:
+                msg = cell_text(problems)
+            agrees = "–" if not r["runs"] else ("yes" if r["agrees"] else "**no**")
+            if v == "int8":
+                outs = [o for o in r.get("outputs", []) if "problem" not in o]
+                diff = str(sum(o["differing"] for o in outs)) if outs else "–"
+                lsb = fmt(max(o["max_abs"] for o in outs)) if outs else "–"
+                w(f"| {e['name']} | {e['expected']} | {runs} | {agrees} | {diff} | {lsb} | {spread_text(e)} | {msg} |")
+            else:
+                outs = [o for o in r.get("outputs", []) if "problem" not in o]
+                err = max((o.get("max_rel", 0.0 if o["differing"] == 0 else math.inf) for o in outs), default=None)
+                w(f"| {e['name']} | {e['expected']} | {runs} | {agrees} | {fmt(err, 2)} | {fmt(r['tolerance'], 2)} | {spread_text(e)} | {msg} |")
+        w("")
+
+    # Speed
+    if speed is not None:
+        w("## Latency (one thread)")
+        w("")
+        w(f"Median wall-clock ms per invoke, measured in this run on this machine: ours with `bench --threads 1 --runs {args.runs} "
+          f"--min-time {args.min_time}` (on the recorded input), LiteRT with `tools/compare_litert.py --threads 1` "
+          "(XNNPACK delegate, and its builtin kernels without delegate; random inputs). "
+          "*CPU ratio* divides the median thread CPU times instead, which is steadier when other processes share the cores. "
+          "Ratios are ours ÷ LiteRT: above 1 means slower. Geometric means per variant are in the summary. "
+          "These models are cut small (32–75 pixel inputs, a few to a few hundred operators, most under a millisecond in LiteRT), "
+          "so the ratios are dominated by per-operator overhead rather than kernel throughput; docs/performance.md has "
+          "full-size models.")
+        w("")
+        w("| model | ours ms | XNNPACK ms | builtin ms | ours ÷ XNNPACK | ours ÷ builtin | CPU ratio ÷ XNNPACK | note |")
+        w("|---|---|---|---|---|---|---|---|")
+        for e in entries:
+            s = speed.get(e["name"])
+            if s is None:
+                continue
+            ours, lx, lb = s.get("ours") or {}, s.get("litert", {}).get("litert-xnnpack", {}), s.get("litert", {}).get("litert-builtin", {})
+            note = "; ".join(cell_text(x, 100) for x in (ours.get("error"), s.get("litert", {}).get("error")) if x)
+            w(f"| {e['name']} | {ms(ours.get('median_ms'))} | {ms(lx.get('median_ms'))} | {ms(lb.get('median_ms'))} | "
+              f"{fmt(s.get('ratio_xnnpack'))} | {fmt(s.get('ratio_builtin'))} | {fmt(s.get('cpu_ratio_xnnpack'))} | {note} |")
+        w("")
+
+    # Operator census
+    cells = op_census(entries, results)
+    w("## Operator census")
+    w("")
+    w("Every operator of the zoo models by the type it computes in (`op_types` of the manifest; *hybrid*: float activations "
+      "with int8 weights, from dynamic-range models). ✓: some model containing the operator in that type runs; "
+      "✗: no such model runs and the engine's error names the operator; ·: every model containing it stops at another "
+      "operator first (not yet exercised); blank: not in the zoo. The counts are models that run / models containing it. "
+      "The zoo has no uint8 models (the converter quantizes to int8); uint8 kernels are checked by the operator fixtures "
+      "(`Tests/TFLiteEngineTests/Fixtures/ops/uint8`).")
+    w("")
+    w("| operator | " + " | ".join(CENSUS_TYPES) + " | in registry |")
+    w("|---|" + "---|" * (len(CENSUS_TYPES) + 1))
+    reg = set(registered)
+    for op in zoo_ops:
+        row = []
+        for t in CENSUS_TYPES:
+            c = cells.get((op, t))
+            row.append(f"{cell_mark(c)} {len(c['ran'])}/{len(c['models'])}" if c else "")
+        w(f"| {op} | " + " | ".join(row) + f" | {'yes' if op in reg else 'no'} |")
+    w("")
+    missing = [(op, t) for (op, t), c in sorted(cells.items()) if not c["ran"]]
+    named = sum(1 for k in missing if cells[k]["blocking"])
+    w(f"### Not yet supported: {len(missing)} operator × type pairs ({named} named by an error, "
+      f"{len(missing) - named} not reached)")
+    w("")
+    if missing:
+        w("*Stops*: models whose error names the operator; *also in*: the other models containing it in that type "
+          "(they stop at another operator first).")
+        w("")
+        w("| operator | type | stops | also in |")
+        w("|---|---|---|---|")
+        for op, t in missing:
+            c = cells[(op, t)]
+            shown = t if t != "int32/other" else ", ".join(sorted(c["types"]))
+            others = sorted(set(c["models"]) - set(c["blocking"]))
+            w(f"| {op} | {shown} | {', '.join(sorted(c['blocking'])) or '–'} | {', '.join(others) or '–'} |")
+    else:
+        w("None: every operator × type of the zoo runs in at least one model.")
+    w("")
+    if not_converted:
+        w("Models the converter could not produce (not in the zoo; from the manifest's `not_converted`): "
+          + ", ".join(f"{n['name']}" for n in sorted(not_converted, key=lambda n: n["name"])) + ".")
+        w("")
+
+    # Registry census
+    w("## Engine registry")
+    w("")
+    w(f"`{REGISTRY}` registers **{len(registered)} builtin operators** "
+      f"(and {len(customs)} custom: {', '.join(customs) or 'none'}):")
+    w("")
+    w(", ".join(registered) + ".")
+    w("")
+    absent = [op for op in zoo_ops if op not in reg]
+    w(f"Zoo operators without a registry entry ({len(absent)}): {', '.join(absent) or 'none'}.")
+    w("")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--infer", default=".build/release/infer", help="infer binary (default: %(default)s, relative to the repo root)")
+    parser.add_argument("--bench", default=".build/release/bench", help="bench binary for --speed (default: %(default)s)")
+    parser.add_argument("--speed", action="store_true", help="also time ours vs LiteRT (XNNPACK and builtin), one thread")
+    parser.add_argument("--runs", type=int, default=50, help="minimum timed invokes per model and backend (default: %(default)s)")
+    parser.add_argument("--min-time", type=float, default=0.5, help="minimum seconds of timed invokes (default: %(default)s)")
+    parser.add_argument("--only", help="comma-separated model names (for a quick look; the report then covers only those)")
+    parser.add_argument("--output", default="docs/models.md", help="report to write (default: %(default)s)")
+    parser.add_argument("--raw", help="also write the raw per-model results as JSON to this file")
+    args = parser.parse_args()
+
+    infer = (ROOT / args.infer) if not Path(args.infer).is_absolute() else Path(args.infer)
+    bench = (ROOT / args.bench) if not Path(args.bench).is_absolute() else Path(args.bench)
+    if not infer.exists():
+        print(f"zoo_report: no infer binary at {args.infer}; build it with `swift build -c release --product infer` "
+              "(or pass --infer PATH)", file=sys.stderr)
+        return 2
+    if args.speed and not bench.exists():
+        print(f"zoo_report: no bench binary at {args.bench}; build it with `swift build -c release --product bench` "
+              "(or pass --bench PATH)", file=sys.stderr)
+        return 2
+
+    manifest = json.loads((ROOT / ZOO / "manifest.json").read_text())
+    entries = sorted(manifest["fixtures"], key=lambda e: (VARIANTS.index(e["variant"]) if e["variant"] in VARIANTS else 9, e["name"]))
+    if args.only:
+        wanted = set(args.only.split(","))
+        entries = [e for e in entries if e["name"] in wanted]
+    start = time.monotonic()
+    results: dict[str, dict] = {}
+    speed: dict[str, dict] | None = {} if args.speed else None
+    with tempfile.TemporaryDirectory(prefix="zoo_report.") as tmp:
+        scratch = Path(tmp)
+        for i, e in enumerate(entries, 1):
+            r = correctness(e, infer, scratch)
+            results[e["name"]] = r
+            state = ("agrees" if r["agrees"] else "DISAGREES") if r["runs"] else "does not run: " + r.get("error", "")[:100]
+            print(f"[{i}/{len(entries)}] {e['name']}: {state}", file=sys.stderr, flush=True)
+        if speed is not None:
+            args.load_before = os.getloadavg()[0]
+            runnable = [e for e in entries if results[e["name"]]["runs"]]
+            for i, e in enumerate(runnable, 1):
+                ours = bench_ours(e, bench, args.runs, args.min_time, scratch)
+                litert = bench_litert(e, args.runs, args.min_time, scratch)
+                s = {"ours": ours, "litert": litert}
+                om = (ours or {}).get("median_ms")
+                for key, backend, field in (("ratio_xnnpack", "litert-xnnpack", "median_ms"), ("ratio_builtin", "litert-builtin", "median_ms"),
+                                            ("cpu_ratio_xnnpack", "litert-xnnpack", "cpu_median_ms")):
+                    ours_t, theirs = (ours or {}).get(field), litert.get(backend, {}).get(field)
+                    if ours_t and theirs:
+                        s[key] = ours_t / theirs
+                speed[e["name"]] = s
+                print(f"[speed {i}/{len(runnable)}] {e['name']}: ours {ms(om)} ms, XNNPACK "
+                      f"{ms(litert.get('litert-xnnpack', {}).get('median_ms'))} ms", file=sys.stderr, flush=True)
+    elapsed = time.monotonic() - start
+    not_converted = manifest.get("not_converted", []) if not args.only else []
+    text = write_report(args, entries, results, speed, not_converted, elapsed)
+    out = ROOT / args.output
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    print(f"wrote {rel(out)} in {elapsed:.0f} s", file=sys.stderr)
+    if args.raw:
+        Path(args.raw).write_text(json.dumps({"results": results, "speed": speed}, indent=1, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
