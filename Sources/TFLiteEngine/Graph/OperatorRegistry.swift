@@ -70,6 +70,13 @@ enum OperatorRegistry {
         r[.squeeze] = Squeeze.registration
         r[.expandDims] = ExpandDims.registration
         r[.shape] = Shape.registration
+        r[.split] = Split.registration
+        r[.splitV] = SplitV.registration
+        r[.unpack] = Unpack.registration
+        r[.tile] = Tile.registration
+        r[.mirrorPad] = MirrorPad.registration
+        r[.spaceToBatchNd] = SpaceToBatchND.registration
+        r[.batchToSpaceNd] = BatchToSpaceND.registration
         r[.batchMatmul] = BatchMatMul.registration
         // Convolution (transposed)
         r[.transposeConv] = TransposeConv.registration
