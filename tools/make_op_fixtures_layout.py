@@ -41,7 +41,8 @@ INVALID_OUT = fl.FIXTURES_ROOT / "ops" / "invalid_layout"
 _TYPES = {
     np.dtype("float32"): S.TensorType.FLOAT32, np.dtype("int32"): S.TensorType.INT32,
     np.dtype("int64"): S.TensorType.INT64, np.dtype("int8"): S.TensorType.INT8,
-    np.dtype("uint8"): S.TensorType.UINT8,
+    np.dtype("uint8"): S.TensorType.UINT8, np.dtype("int16"): S.TensorType.INT16,
+    np.dtype("bool"): S.TensorType.BOOL,
 }
 _NP = {v: k for k, v in _TYPES.items()}
 
@@ -67,7 +68,7 @@ class Case:
     version: int = 1
     reference: str = "litert-builtin"
     error: str | None = None                  # invalid model: expected error text (no LiteRT run)
-    out_shape_hint: list[int] | None = None   # output shape stored in the invalid model
+    out_shape_hint: list[int] | None = None   # output shape stored in the invalid model (every output's)
 
 
 def _quant(q):
@@ -125,7 +126,7 @@ def build_model(case: Case, out_shapes: list[list[int]]) -> bytes:
         t.name = f"output{j}"
         t.shape = list(shape)
         t.type = _TYPES[np.dtype(dt)]
-        t.quantization = _quant(case.out_quant)
+        t.quantization = _quant(case.out_quant) if np.dtype(dt) in (np.dtype("int8"), np.dtype("uint8"), np.dtype("int16")) else None
         m.buffers.append(S.BufferT())
         t.buffer = len(m.buffers) - 1
         sg.outputs.append(len(sg.tensors))
@@ -369,6 +370,190 @@ def cases() -> list[Case]:
              opts("ConcatenationOptions", axis=0)))
     add(Case("concatenation_int8_axis_m2", "CONCATENATION", [In(i8(2, 3, 4), quant=Q), In(i8(2, 1, 4), quant=Q)],
              opts("ConcatenationOptions", axis=-2), out_types=[np.dtype("int8")], out_quant=Q))
+
+    # ---- Added after the cases above so their random inputs stay the same.
+    cs += layout_cases_2()
+    return cs
+
+
+def data(dtype, *shape):
+    """Random values of any element type (int8 with quantization Q)."""
+    dt = np.dtype(dtype)
+    if dt == np.float32:
+        return f32(*shape)
+    if dt == np.bool_:
+        return RNG.integers(0, 2, size=shape).astype(np.bool_)
+    info = np.iinfo(dt)
+    return RNG.integers(max(info.min, -1000), min(info.max, 1000) + 1, size=shape).astype(dt)
+
+
+def small_ints(*shape, lo=-3, hi=4):
+    """Integer-valued floats: many ties."""
+    return RNG.integers(lo, hi, size=shape).astype(np.float32)
+
+
+def layout_cases_2() -> list[Case]:
+    """SPLIT, SPLIT_V, UNPACK, TILE, MIRROR_PAD, SPACE_TO_BATCH_ND,
+    BATCH_TO_SPACE_ND, REDUCE_MIN, REDUCE_PROD, ARG_MIN, TOPK_V2, CUMSUM:
+    options, element sizes 1/2/4/8 for the byte-moving ops, int32 shape
+    arithmetic for the reductions."""
+    cs: list[Case] = []
+    add = cs.append
+
+    def qof(dtype):
+        return Q if np.dtype(dtype) == np.int8 else None
+
+    # SPLIT: inputs (axis, value)
+    def split(name, shape, axis, num, dtype="float32", axis_shape=()):
+        x = data(dtype, *shape)
+        add(Case(f"split_{name}", "SPLIT", [In(np.asarray(axis, np.int32).reshape(axis_shape), True), In(x, quant=qof(dtype))],
+                 opts("SplitOptions", numSplits=num), out_types=[np.dtype(dtype)] * num, out_quant=qof(dtype)))
+    split("axis2_2_like_zoo", (1, 8, 6), 2, 2)
+    split("axis0_3_1d_axis", (3, 4), 0, 3, axis_shape=(1,))
+    split("axis_m2_4", (2, 8, 3), -2, 4)
+    split("num1", (2, 5), 1, 1)
+    split("int8", (1, 8, 6), -1, 3, dtype="int8")
+    split("int16", (4, 6), 0, 2, dtype="int16")
+    split("int64", (2, 6), 1, 3, dtype="int64")
+
+    # SPLIT_V: inputs (value, size_splits, axis)
+    def split_v(name, shape, sizes, axis, dtype="float32", size_dtype="int32"):
+        x = data(dtype, *shape)
+        add(Case(f"split_v_{name}", "SPLIT_V", [In(x, quant=qof(dtype)), In(np.asarray(sizes, size_dtype), True),
+                                                In(np.asarray(axis, np.int32), True)],
+                 opts("SplitVOptions", numSplits=len(sizes)), out_types=[np.dtype(dtype)] * len(sizes), out_quant=qof(dtype)))
+    split_v("2_m1_1_axis1", (2, 7, 3), [2, -1, 1], 1)
+    split_v("zero_size_piece", (3, 5), [0, 5], -1)
+    split_v("int64_sizes_axis0", (6, 2), [1, 2, 3], 0, size_dtype="int64")
+    split_v("int8", (2, 9), [4, 5], 1, dtype="int8")
+    split_v("int16_m1_first", (5, 4), [-1, 2], 0, dtype="int16")
+
+    # UNPACK
+    def unpack(name, shape, axis, dtype="float32"):
+        x = data(dtype, *shape)
+        num = shape[axis]
+        add(Case(f"unpack_{name}", "UNPACK", [In(x, quant=qof(dtype))], opts("UnpackOptions", num=num, axis=axis),
+                 out_types=[np.dtype(dtype)] * num, out_quant=qof(dtype)))
+    unpack("axis1_like_zoo", (1, 8, 6), 1)
+    unpack("axis_m1", (2, 3, 4), -1)
+    unpack("axis0_rank1", (5,), 0)
+    unpack("int8_axis0", (3, 2, 4), 0, dtype="int8")
+    unpack("int32_axis2", (2, 2, 3), 2, dtype="int32")
+
+    # TILE
+    def tile(name, shape, multiples, dtype="float32", mdtype="int32"):
+        x = data(dtype, *shape)
+        add(Case(f"tile_{name}", "TILE", [In(x, quant=qof(dtype)), In(np.asarray(multiples, mdtype), True)],
+                 out_types=[np.dtype(dtype)], out_quant=qof(dtype)))
+    tile("1_2_1_like_zoo", (1, 8, 3), [1, 2, 1])
+    tile("2_1_3", (2, 3, 4), [2, 1, 3])
+    tile("upsampling_rank5", (1, 4, 1, 5, 2), [1, 1, 2, 1, 1])
+    tile("rank1_int64_multiples", (5,), [3], mdtype="int64")
+    tile("zero_multiple", (2, 3), [0, 2])
+    tile("int8", (2, 3), [3, 2], dtype="int8")
+    tile("int16", (2, 1, 3), [1, 4, 2], dtype="int16")
+    tile("int64", (3, 2), [2, 2], dtype="int64")
+    tile("bool", (2, 3), [2, 1], dtype="bool")
+
+    # MIRROR_PAD: mode 0 REFLECT, 1 SYMMETRIC
+    def mirror(name, shape, paddings, mode, dtype="float32", pdtype="int32"):
+        x = data(dtype, *shape)
+        add(Case(f"mirror_pad_{name}", "MIRROR_PAD", [In(x, quant=qof(dtype)), In(np.asarray(paddings, pdtype), True)],
+                 opts("MirrorPadOptions", mode=mode), out_types=[np.dtype(dtype)], out_quant=qof(dtype)))
+    mirror("reflect_like_zoo", (1, 8, 3), [[0, 0], [1, 2], [2, 0]], 0)
+    mirror("symmetric_like_zoo", (1, 8, 3), [[0, 0], [2, 1], [0, 2]], 1)
+    mirror("reflect_max", (3, 4), [[2, 2], [3, 3]], 0)
+    mirror("symmetric_max", (3, 4), [[3, 3], [4, 4]], 1)
+    mirror("reflect_rank4_int64_paddings", (1, 4, 5, 2), [[0, 0], [1, 3], [2, 4], [0, 1]], 0, pdtype="int64")
+    mirror("symmetric_rank1", (5,), [[4, 2]], 1)
+    mirror("reflect_int8", (2, 4, 3), [[1, 1], [0, 2], [2, 1]], 0, dtype="int8")
+    mirror("symmetric_int16", (3, 3), [[1, 3], [2, 0]], 1, dtype="int16")
+    mirror("reflect_int64", (3, 3), [[2, 1], [1, 2]], 0, dtype="int64")
+
+    # SPACE_TO_BATCH_ND / BATCH_TO_SPACE_ND
+    def s2b(name, shape, block, paddings, dtype="float32"):
+        x = data(dtype, *shape)
+        add(Case(f"space_to_batch_nd_{name}", "SPACE_TO_BATCH_ND",
+                 [In(x, quant=qof(dtype)), In(i32(block), True), In(i32(paddings), True)],
+                 out_types=[np.dtype(dtype)], out_quant=qof(dtype)))
+    s2b("2x2_pad", (1, 6, 6, 3), [2, 2], [[1, 1], [2, 0]])
+    s2b("3x2_batch2", (2, 4, 5, 2), [3, 2], [[1, 1], [0, 1]])
+    s2b("2x2_no_pad", (1, 4, 4, 1), [2, 2], [[0, 0], [0, 0]])
+    s2b("rank3_conv1d", (1, 30, 16), [2], [[2, 2]])
+    s2b("int8_zero_point_fill", (1, 5, 3, 2), [2, 2], [[1, 0], [1, 0]], dtype="int8")
+    s2b("int16", (1, 4, 4, 2), [2, 2], [[0, 2], [2, 0]], dtype="int16")
+    s2b("int64", (2, 3, 2, 1), [3, 2], [[0, 0], [1, 1]], dtype="int64")
+
+    def b2s(name, shape, block, crops, dtype="float32"):
+        x = data(dtype, *shape)
+        add(Case(f"batch_to_space_nd_{name}", "BATCH_TO_SPACE_ND",
+                 [In(x, quant=qof(dtype)), In(i32(block), True), In(i32(crops), True)],
+                 out_types=[np.dtype(dtype)], out_quant=qof(dtype)))
+    b2s("2x2", (4, 3, 3, 2), [2, 2], [[0, 0], [0, 0]])
+    b2s("2x2_crops_odd", (4, 4, 4, 3), [2, 2], [[1, 0], [0, 3]])
+    b2s("3x2_batch2", (12, 2, 3, 2), [3, 2], [[2, 1], [1, 1]])
+    b2s("rank3_conv1d", (2, 15, 16), [2], [[0, 0]])
+    b2s("rank3_crops", (3, 4, 2), [3], [[1, 2]])
+    b2s("int8", (4, 2, 3, 2), [2, 2], [[0, 1], [1, 0]], dtype="int8")
+    b2s("int16", (4, 2, 2, 1), [2, 2], [[1, 0], [0, 1]], dtype="int16")
+
+    # REDUCE_MIN / REDUCE_PROD: inputs (value, axes)
+    def red(op, name, x, axes, keep, q=None):
+        add(Case(f"{op.lower()}_{name}", op, [In(x, quant=q), In(i32(axes), True)],
+                 opts("ReducerOptions", keepDims=keep), out_types=[x.dtype], out_quant=q))
+    red("REDUCE_MIN", "axes12_keep", f32(2, 4, 5, 3), [1, 2], True)
+    red("REDUCE_MIN", "axis_m1_drop", f32(2, 4, 5, 3), [-1], False)
+    red("REDUCE_MIN", "all_like_zoo", f32(1, 8, 6), [1, 2], False)
+    red("REDUCE_MIN", "dup_axes", f32(3, 4, 5), [0, -3, 2], True)
+    red("REDUCE_MIN", "int32", data("int32", 3, 5), [1], False)
+    red("REDUCE_MIN", "int64", data("int64", 2, 3, 4), [0, 2], False)
+    red("REDUCE_MIN", "int8", i8(2, 5, 4), [1], False, q=Q)
+    red("REDUCE_MIN", "empty_reduction", np.zeros((3, 0, 2), np.float32), [1], False)
+    prod_x = (1.0 + 0.2 * f32(2, 4, 5, 3)).astype(np.float32)
+    red("REDUCE_PROD", "axes12_keep", prod_x, [1, 2], True)
+    red("REDUCE_PROD", "axis_m1_drop", prod_x, [-1], False)
+    red("REDUCE_PROD", "all", (1.0 + 0.1 * f32(3, 4, 5)).astype(np.float32), [0, 1, 2], False)
+    red("REDUCE_PROD", "int32_shape", i32([1, 49, 8, 16]), [0], False)
+    red("REDUCE_PROD", "int32_rows", RNG.integers(-5, 6, size=(4, 6)).astype(np.int32), [1], True)
+    red("REDUCE_PROD", "int32_wraps", RNG.integers(1000, 5000, size=(2, 6)).astype(np.int32), [1], False)
+    red("REDUCE_PROD", "int64", RNG.integers(-9, 10, size=(3, 4)).astype(np.int64), [0], False)
+
+    # ARG_MIN: inputs (value, axis); output type int32 (2) / int64 (4)
+    def argmin(name, x, axis, out="int32", q=None, axis_dtype="int32"):
+        ot = {"int32": S.TensorType.INT32, "int64": S.TensorType.INT64}[out]
+        add(Case(f"arg_min_{name}", "ARG_MIN", [In(x, quant=q), In(np.asarray([axis], axis_dtype), True)],
+                 opts("ArgMinOptions", outputType=ot), out_types=[np.dtype(out)]))
+    argmin("axis2_like_zoo", f32(1, 8, 6), 2)
+    argmin("ties_axis1_int64", small_ints(2, 7, 3), 1, out="int64")
+    argmin("axis0", small_ints(5, 4), 0)
+    argmin("axis_m1_int64_axis", f32(3, 4, 5), -1, axis_dtype="int64")
+    argmin("int32", data("int32", 4, 6), 1)
+    argmin("int8", i8(3, 9), 1, q=Q)
+    argmin("uint8_int64", RNG.integers(0, 256, size=(2, 3, 4)).astype(np.uint8), 2, out="int64", q=(0.1, 128))
+
+    # TOPK_V2: inputs (value, k); outputs (values, int32 indices)
+    def topk(name, x, k, q=None):
+        add(Case(f"topk_v2_{name}", "TOPK_V2", [In(x, quant=q), In(np.asarray(k, np.int32), True)],
+                 out_types=[x.dtype, np.dtype("int32")], out_quant=q))
+    topk("k3_like_zoo", f32(1, 6), 3)
+    topk("ties_k4", small_ints(3, 10), 4)
+    topk("k_all", f32(2, 2, 7), 7)
+    topk("k1", f32(4, 9), 1)
+    topk("int32_ties", RNG.integers(0, 4, size=(3, 12)).astype(np.int32), 5)
+    topk("int8", i8(2, 16), 6, q=Q)
+    topk("large_row", f32(2, 300), 20)
+
+    # CUMSUM: inputs (value, axis)
+    def cumsum(name, x, axis, exclusive=False, reverse=False):
+        add(Case(f"cumsum_{name}", "CUMSUM", [In(x), In(np.asarray(axis, np.int32), True)],
+                 opts("CumsumOptions", exclusive=exclusive, reverse=reverse), out_types=[x.dtype]))
+    cumsum("axis1_like_zoo", f32(1, 8, 6), 1)
+    cumsum("exclusive", f32(2, 5, 3), 1, exclusive=True)
+    cumsum("reverse", f32(2, 5, 3), -1, reverse=True)
+    cumsum("exclusive_reverse", f32(3, 6), 0, exclusive=True, reverse=True)
+    cumsum("long_axis_inner_300", f32(40, 300), 0)
+    cumsum("int32", data("int32", 3, 7), 1)
+    cumsum("int64_reverse", data("int64", 4, 3), 0, reverse=True)
     return cs
 
 
@@ -479,7 +664,7 @@ def make_valid(case: Case) -> None:
     outs, last_error = None, None
     tries = [[[1] * rank for _ in case.out_types] for rank in dict.fromkeys([1, in_rank, 0, 2, 3, 4, 5, 6])]
     if case.out_shape_hint is not None:
-        tries = [[case.out_shape_hint]]
+        tries = [[case.out_shape_hint] * len(case.out_types)]
     for shapes in tries:
         try:
             outs = fl.run_litert(build_model(case, shapes), runtime_inputs, kernels=case.kernels)
@@ -519,7 +704,7 @@ def main() -> None:
     manifest = fl.load_manifest(INVALID_OUT)
     entries = {e["name"]: e for e in manifest.get("fixtures", [])}
     for c in invalid:
-        (INVALID_OUT / f"{c.name}.tflite").write_bytes(build_model(c, [c.out_shape_hint]))
+        (INVALID_OUT / f"{c.name}.tflite").write_bytes(build_model(c, [c.out_shape_hint] * len(c.out_types)))
         entries[c.name] = {"name": c.name, "error_contains": c.error}
     if not args.only or "unsupported" in args.only:
         (INVALID_OUT / "unsupported_three_ops.tflite").write_bytes(unsupported_model())

@@ -32,6 +32,11 @@ enum OperatorRegistry {
         r[.sum] = Sum.registration
         r[.reduceMax] = ReduceMax.registration
         r[.argMax] = ArgMax.registration
+        r[.reduceMin] = ReduceMin.registration
+        r[.reduceProd] = ReduceProd.registration
+        r[.argMin] = ArgMin.registration
+        r[.topkV2] = TopKV2.registration
+        r[.cumsum] = Cumsum.registration
         r[.l2Normalization] = L2Normalization.registration
         // Element-wise
         r[.add] = Add.registration
