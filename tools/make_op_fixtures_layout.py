@@ -617,6 +617,102 @@ def invalid_cases() -> list[Case]:
     add(Case("strided_slice_int64_min_begin", "STRIDED_SLICE",
              [In(f32(4)), In(np.asarray([-2**63], np.int64), True), In(np.asarray([2], np.int64), True),
               In(np.asarray([1], np.int64), True)], opts("StridedSliceOptions"), error="int32 range", out_shape_hint=[2]))
+    cs += invalid_cases_2()
+    return cs
+
+
+def invalid_cases_2() -> list[Case]:
+    """Hostile values for SPLIT … CUMSUM: axes, counts, multiples, paddings,
+    block shapes, crops and k out of range, sizes that overflow."""
+    cs: list[Case] = []
+    add = cs.append
+    F = np.dtype("float32")
+
+    def split(name, shape, axis, num, outs, error):
+        add(Case(f"split_{name}", "SPLIT", [In(np.asarray(axis, np.int32), True), In(f32(*shape))],
+                 opts("SplitOptions", numSplits=num), out_types=[F] * outs, error=error, out_shape_hint=list(shape)))
+    split("num_splits_0", (4, 6), 1, 0, 1, "num_splits 0")
+    split("not_dividing", (4, 6), 1, 4, 4, "equal pieces")
+    split("axis_huge", (4, 6), 2**31 - 1, 2, 2, "axis 2147483647")
+    split("axis_huge_negative", (4, 6), -2**31, 2, 2, "axis -2147483648")
+    split("outputs_not_num_splits", (4, 6), 0, 2, 3, "outputs")
+
+    def split_v(name, sizes, axis, error):
+        add(Case(f"split_v_{name}", "SPLIT_V", [In(f32(4, 6)), In(i32(sizes), True), In(np.asarray(axis, np.int32), True)],
+                 opts("SplitVOptions", numSplits=len(sizes)), out_types=[F] * len(sizes), error=error, out_shape_hint=[4, 6]))
+    split_v("two_minus_one", [-1, -1, 2], 1, "more than one -1")
+    split_v("negative_size", [-2, 8], 1, "entry -2")
+    split_v("sum_too_small", [2, 3], 1, "do not add up")
+    split_v("known_sizes_exceed", [4, 4, -1], 1, "more than dimension")
+    split_v("huge_sizes_wrap", [2**31 - 1, 2**31 - 1, 4], 1, "out of range")
+
+    def unpack(name, shape, num, axis, outs, error):
+        add(Case(f"unpack_{name}", "UNPACK", [In(f32(*shape))], opts("UnpackOptions", num=num, axis=axis),
+                 out_types=[F] * outs, error=error, out_shape_hint=[1]))
+    unpack("num_mismatch", (3, 4), 4, 0, 4, "differs")
+    unpack("num_0", (3, 4), 0, 0, 1, "num 0")
+    unpack("axis_out_of_range", (3, 4), 3, 2, 3, "axis 2")
+
+    def tile(name, shape, multiples, error, mdtype="int32"):
+        add(Case(f"tile_{name}", "TILE", [In(f32(*shape)), In(np.asarray(multiples, mdtype), True)], error=error,
+                 out_shape_hint=list(shape)))
+    tile("negative_multiple", (2, 3), [2, -1], "negative")
+    tile("multiples_count", (2, 3), [2, 2, 2], "entries")
+    tile("huge_multiples", (2, 3), [2**31 - 1, 2**31 - 1], "too large")
+    tile("int64_multiple_overflow", (2, 3), [2**62, 4], "overflows", mdtype="int64")
+
+    def mirror(name, shape, paddings, mode, error, pdtype="int32"):
+        add(Case(f"mirror_pad_{name}", "MIRROR_PAD", [In(f32(*shape)), In(np.asarray(paddings, pdtype), True)],
+                 opts("MirrorPadOptions", mode=mode), error=error, out_shape_hint=list(shape)))
+    mirror("reflect_padding_equals_size", (3, 4), [[0, 0], [4, 0]], 0, "must be in 0…3")
+    mirror("symmetric_padding_above_size", (3, 4), [[4, 0], [0, 0]], 1, "must be in 0…3")
+    mirror("negative_padding", (3, 4), [[0, -1], [0, 0]], 1, "paddings (0, -1)")
+    mirror("huge_int64_padding", (3, 4), [[0, 0], [0, 2**40]], 1, "paddings", pdtype="int64")
+    mirror("bad_mode", (3, 4), [[1, 1], [1, 1]], 7, "mode 7")
+    mirror("paddings_shape", (3, 4), [[1, 1, 1], [1, 1, 1]], 0, "paddings have shape")
+
+    def s2b(name, shape, block, paddings, error):
+        add(Case(f"space_to_batch_nd_{name}", "SPACE_TO_BATCH_ND", [In(f32(*shape)), In(i32(block), True), In(i32(paddings), True)],
+                 error=error, out_shape_hint=list(shape)))
+    s2b("block_0", (1, 4, 4, 1), [2, 0], [[0, 0], [0, 0]], "block size 0")
+    s2b("block_negative", (1, 4, 4, 1), [-2, 2], [[0, 0], [0, 0]], "block size -2")
+    s2b("block_huge", (1, 4, 4, 1), [2**31 - 1, 1], [[0, 0], [0, 0]], "block size 2147483647")
+    s2b("padding_negative", (1, 4, 4, 1), [2, 2], [[-2, 0], [0, 0]], "paddings value -2")
+    s2b("padding_huge", (1, 4, 4, 1), [2, 2], [[2**31 - 1, 1], [0, 0]], "paddings value 2147483647")
+    s2b("not_divisible", (1, 5, 4, 1), [2, 2], [[0, 0], [0, 0]], "not a multiple")
+    s2b("rank2", (4, 4), [2], [[0, 0]], "rank 2")
+    s2b("block_shape_count", (1, 4, 4, 1), [2], [[0, 0], [0, 0]], "block_shape has shape")
+
+    def b2s(name, shape, block, crops, error):
+        add(Case(f"batch_to_space_nd_{name}", "BATCH_TO_SPACE_ND", [In(f32(*shape)), In(i32(block), True), In(i32(crops), True)],
+                 error=error, out_shape_hint=list(shape)))
+    b2s("crops_exceed_size", (4, 2, 2, 1), [2, 2], [[3, 2], [0, 0]], "exceed")
+    b2s("crop_negative", (4, 2, 2, 1), [2, 2], [[0, -1], [0, 0]], "crops value -1")
+    b2s("batch_not_divisible", (6, 2, 2, 1), [2, 2], [[0, 0], [0, 0]], "not a multiple")
+    b2s("block_0", (4, 2, 2, 1), [0, 2], [[0, 0], [0, 0]], "block size 0")
+
+    add(Case("reduce_min_axis_out_of_range", "REDUCE_MIN", [In(f32(2, 3)), In(i32([2]), True)], opts("ReducerOptions"),
+             error="axis 2", out_shape_hint=[2]))
+    add(Case("reduce_prod_axis_huge_negative", "REDUCE_PROD", [In(f32(2, 3)), In(i32([-2**31]), True)], opts("ReducerOptions"),
+             error="axis -2147483648", out_shape_hint=[2]))
+    add(Case("reduce_prod_int8_tiny_output_scale", "REDUCE_PROD", [In(i8(2, 3), quant=(1.0, 0)), In(i32([1]), True)],
+             opts("ReducerOptions"), out_types=[np.dtype("int8")], out_quant=(1e-30, 0), error="out of range", out_shape_hint=[2]))
+    add(Case("reduce_prod_uint8", "REDUCE_PROD", [In(RNG.integers(0, 255, size=(2, 3)).astype(np.uint8), quant=Q), In(i32([1]), True)],
+             opts("ReducerOptions"), out_types=[np.dtype("uint8")], out_quant=Q, error="uint8", out_shape_hint=[2]))
+    add(Case("arg_min_axis_out_of_range", "ARG_MIN", [In(f32(2, 3)), In(i32([-3]), True)],
+             opts("ArgMinOptions", outputType=S.TensorType.INT32), out_types=[np.dtype("int32")], error="axis -3", out_shape_hint=[2]))
+    add(Case("arg_min_output_type_mismatch", "ARG_MIN", [In(f32(2, 3)), In(i32([1]), True)],
+             opts("ArgMinOptions", outputType=S.TensorType.INT64), out_types=[np.dtype("int32")], error="output_type", out_shape_hint=[2]))
+    add(Case("topk_v2_k_above_row", "TOPK_V2", [In(f32(2, 5)), In(np.asarray(6, np.int32), True)],
+             out_types=[F, np.dtype("int32")], error="k 6", out_shape_hint=[2, 5]))
+    add(Case("topk_v2_k_negative", "TOPK_V2", [In(f32(2, 5)), In(np.asarray(-1, np.int32), True)],
+             out_types=[F, np.dtype("int32")], error="k -1", out_shape_hint=[2, 5]))
+    add(Case("topk_v2_float_indices", "TOPK_V2", [In(f32(2, 5)), In(np.asarray(2, np.int32), True)],
+             out_types=[F, F], error="expected int32", out_shape_hint=[2, 2]))
+    add(Case("cumsum_axis_out_of_range", "CUMSUM", [In(f32(2, 3)), In(np.asarray(2, np.int32), True)],
+             opts("CumsumOptions"), error="axis 2", out_shape_hint=[2, 3]))
+    add(Case("cumsum_int8", "CUMSUM", [In(i8(2, 3), quant=Q), In(np.asarray(1, np.int32), True)],
+             opts("CumsumOptions"), out_types=[np.dtype("int8")], out_quant=Q, error="int8", out_shape_hint=[2, 3]))
     return cs
 
 
