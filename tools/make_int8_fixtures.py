@@ -20,7 +20,7 @@ expected values.
 
 Layout and reduction ops (SPLIT, SPLIT_V, UNPACK, TILE, MIRROR_PAD,
 SPACE_TO_BATCH_ND, BATCH_TO_SPACE_ND, REDUCE_MIN, REDUCE_PROD, ARG_MIN,
-TOPK_V2) take their expected values from LiteRT where TFLite Micro cannot
+TOPK_V2, GATHER_ND) take their expected values from LiteRT where TFLite Micro cannot
 give them (``"reference": "litert-reference"`` / ``"litert-builtin"``): Micro
 has no TILE, REDUCE_PROD or TOPK_V2, computes ARG_MIN indices in int32 only,
 and its SPACE_TO_BATCH_ND pads with an uninitialised value.
@@ -422,6 +422,7 @@ def layout_cases() -> list[Case]:
                   reference="reference"),
         layout_op("TOPK_V2", "k3", (1, 6), lambda tf: (lambda x: tf.math.top_k(x, k=3)), reference="reference"),
         layout_op("TOPK_V2", "k5_rows", (4, 20), lambda tf: (lambda x: tf.math.top_k(x, k=5)), reference="reference"),
+        layout_op("GATHER_ND", "tuples", (4, 5, 3), lambda tf: (lambda x: tf.gather_nd(x, [[3, 1], [0, 4], [2, 2]]))),
     ]
 
 

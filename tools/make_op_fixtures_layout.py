@@ -394,7 +394,7 @@ def small_ints(*shape, lo=-3, hi=4):
 
 def layout_cases_2() -> list[Case]:
     """SPLIT, SPLIT_V, UNPACK, TILE, MIRROR_PAD, SPACE_TO_BATCH_ND,
-    BATCH_TO_SPACE_ND, REDUCE_MIN, REDUCE_PROD, ARG_MIN, TOPK_V2, CUMSUM:
+    BATCH_TO_SPACE_ND, REDUCE_MIN, REDUCE_PROD, ARG_MIN, TOPK_V2, CUMSUM, GATHER_ND:
     options, element sizes 1/2/4/8 for the byte-moving ops, int32 shape
     arithmetic for the reductions."""
     cs: list[Case] = []
@@ -554,6 +554,17 @@ def layout_cases_2() -> list[Case]:
     cumsum("long_axis_inner_300", f32(40, 300), 0)
     cumsum("int32", data("int32", 3, 7), 1)
     cumsum("int64_reverse", data("int64", 4, 3), 0, reverse=True)
+
+    # GATHER_ND: inputs (params, indices)
+    def gather_nd(name, x, idx, const=True, q=None):
+        add(Case(f"gather_nd_{name}", "GATHER_ND", [In(x, quant=q), In(idx, const)], out_types=[x.dtype], out_quant=q))
+    gather_nd("elements", f32(4, 5), i32([[1, 2], [3, 0], [0, 4]]))
+    gather_nd("rows", f32(3, 4, 5), i32([[2], [0]]))
+    gather_nd("batched_tuples", f32(3, 4, 2), i32([[[0, 1], [2, 3]], [[1, 0], [2, 2]]]))
+    gather_nd("full_depth_rank3", f32(2, 3, 4), i32([[1, 2, 3], [0, 0, 0]]))
+    gather_nd("runtime_indices", f32(5, 3), i32([[4], [1], [1]]), const=False)
+    gather_nd("int64_indices", f32(3, 3), np.asarray([[2, 1]], np.int64))
+    gather_nd("int8", i8(4, 3, 2), i32([[3, 1], [0, 2]]), q=Q)
     return cs
 
 
@@ -713,6 +724,12 @@ def invalid_cases_2() -> list[Case]:
              opts("CumsumOptions"), error="axis 2", out_shape_hint=[2, 3]))
     add(Case("cumsum_int8", "CUMSUM", [In(i8(2, 3), quant=Q), In(np.asarray(1, np.int32), True)],
              opts("CumsumOptions"), out_types=[np.dtype("int8")], out_quant=Q, error="int8", out_shape_hint=[2, 3]))
+    add(Case("gather_nd_index_out_of_range", "GATHER_ND", [In(f32(3, 4)), In(i32([[0, 1], [2, 4]]), True)],
+             error="index 4 of tuple 1", out_shape_hint=[2]))
+    add(Case("gather_nd_index_negative", "GATHER_ND", [In(f32(3, 4)), In(i32([[-1]]), True)],
+             error="index -1 of tuple 0", out_shape_hint=[1, 4]))
+    add(Case("gather_nd_tuple_longer_than_rank", "GATHER_ND", [In(f32(3, 4)), In(i32([[0, 1, 2]]), True)],
+             error="exceed params rank", out_shape_hint=[1]))
     return cs
 
 
@@ -749,6 +766,57 @@ def unsupported_model() -> bytes:
     sg.name = "main"
     m.subgraphs = [sg]
     return fl.pack_model(m)
+
+
+def shape_prod_model() -> bytes:
+    """SHAPE → REDUCE_PROD (int32, all axes): the element count of a run-time
+    input, a shape computation that must fold at prepare."""
+    m = S.ModelT()
+    m.version = 3
+    m.description = "make_op_fixtures_layout"
+    codes = []
+    for op in (S.BuiltinOperator.SHAPE, S.BuiltinOperator.REDUCE_PROD):
+        c = S.OperatorCodeT()
+        c.builtinCode = op
+        c.deprecatedBuiltinCode = op
+        c.version = 1
+        codes.append(c)
+    m.operatorCodes = codes
+    axis = S.BufferT()
+    axis.data = list(np.asarray([0], "<i4").tobytes())
+    m.buffers = [S.BufferT(), S.BufferT(), S.BufferT(), axis, S.BufferT()]
+    sg = S.SubGraphT()
+    sg.tensors = []
+    for name, shape, ttype, buffer in (("input", [2, 3, 5], S.TensorType.FLOAT32, 1), ("shape", [3], S.TensorType.INT32, 2),
+                                       ("axis", [1], S.TensorType.INT32, 3), ("count", [], S.TensorType.INT32, 4)):
+        t = S.TensorT()
+        t.name, t.shape, t.type, t.buffer = name, shape, ttype, buffer
+        sg.tensors.append(t)
+    sg.inputs, sg.outputs = [0], [3]
+    shape_op, prod_op = S.OperatorT(), S.OperatorT()
+    shape_op.opcodeIndex, shape_op.inputs, shape_op.outputs = 0, [0], [1]
+    shape_op.builtinOptionsType = S.BuiltinOptions.ShapeOptions
+    shape_op.builtinOptions = opts("ShapeOptions", outType=S.TensorType.INT32)
+    prod_op.opcodeIndex, prod_op.inputs, prod_op.outputs = 1, [1, 2], [3]
+    prod_op.builtinOptionsType = S.BuiltinOptions.ReducerOptions
+    prod_op.builtinOptions = opts("ReducerOptions", keepDims=False)
+    sg.operators = [shape_op, prod_op]
+    sg.name = "main"
+    m.subgraphs = [sg]
+    return fl.pack_model(m)
+
+
+def make_shape_prod() -> None:
+    x = f32_fixed(2, 3, 5)
+    model = shape_prod_model()
+    outs = fl.run_litert(model, [x])
+    assert outs[0].tolist() == 30, outs
+    fl.save_fixture(OUT, "reduce_prod_of_shape_folds", "REDUCE_PROD", model, [x], outs)
+
+
+def f32_fixed(*shape):
+    """Deterministic values that do not draw from RNG (so other cases keep theirs)."""
+    return (np.arange(np.prod(shape), dtype=np.float32).reshape(shape) / 7.0).astype(np.float32)
 
 
 def make_valid(case: Case) -> None:
@@ -802,6 +870,9 @@ def main() -> None:
     for c in invalid:
         (INVALID_OUT / f"{c.name}.tflite").write_bytes(build_model(c, [c.out_shape_hint] * len(c.out_types)))
         entries[c.name] = {"name": c.name, "error_contains": c.error}
+    if not args.only or args.only in "reduce_prod_of_shape_folds":
+        make_shape_prod()
+        print("ok reduce_prod_of_shape_folds")
     if not args.only or "unsupported" in args.only:
         (INVALID_OUT / "unsupported_three_ops.tflite").write_bytes(unsupported_model())
     fl.write_manifest(INVALID_OUT, {"fixtures": list(entries.values())})

@@ -71,6 +71,7 @@ enum OperatorRegistry {
         r[.stridedSlice] = StridedSlice.registration
         r[.slice] = Slice.registration
         r[.gather] = Gather.registration
+        r[.gatherNd] = GatherND.registration
         r[.transpose] = Transpose.registration
         r[.squeeze] = Squeeze.registration
         r[.expandDims] = ExpandDims.registration
