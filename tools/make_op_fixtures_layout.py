@@ -565,6 +565,10 @@ def layout_cases_2() -> list[Case]:
     gather_nd("runtime_indices", f32(5, 3), i32([[4], [1], [1]]), const=False)
     gather_nd("int64_indices", f32(3, 3), np.asarray([[2, 1]], np.int64))
     gather_nd("int8", i8(4, 3, 2), i32([[3, 1], [0, 2]]), q=Q)
+
+    # REDUCE_MAX on integers (shares REDUCE_MIN's kernel)
+    red("REDUCE_MAX", "int32", data("int32", 3, 5), [1], True)
+    red("REDUCE_MAX", "int64", data("int64", 2, 3, 4), [0, -1], False)
     return cs
 
 
