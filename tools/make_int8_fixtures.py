@@ -18,6 +18,13 @@ A few cases edit the converted flatbuffer (SOFTMAX beta, a MEAN whose output
 quantization equals its input's) -- still run through TFLite Micro for the
 expected values.
 
+Layout and reduction ops (SPLIT, SPLIT_V, UNPACK, TILE, MIRROR_PAD,
+SPACE_TO_BATCH_ND, BATCH_TO_SPACE_ND, REDUCE_MIN, REDUCE_PROD, ARG_MIN,
+TOPK_V2, GATHER_ND) take their expected values from LiteRT where TFLite Micro cannot
+give them (``"reference": "litert-reference"`` / ``"litert-builtin"``): Micro
+has no TILE, REDUCE_PROD or TOPK_V2, computes ARG_MIN indices in int32 only,
+and its SPACE_TO_BATCH_ND pads with an uninitialised value.
+
 Output: Tests/TFLiteEngineTests/Fixtures/ops/int8/
 
 Usage:
@@ -61,6 +68,10 @@ class Case:
     patch: Callable[[Any], None] | None = None
     checks: list[Callable[[bytes], None]] = field(default_factory=list)
     int8_inputs: Callable[[np.random.Generator, list], list] | None = None
+    # Expected outputs: TFLite Micro ("micro"), or for ops TFLite Micro does
+    # not have LiteRT's reference kernels ("reference"), or its builtin ones
+    # ("builtin": TILE v3, which the reference resolver lacks; it only copies bytes).
+    reference: str = "micro"
 
 
 ACTS = {
@@ -369,6 +380,52 @@ def dequantize_int16(shape=(2, 3, 5)):
     return c
 
 
+def layout_op(op, name, shape, fn_of_tf, expected_opts=None, reference="micro", scale=2.0):
+    """A single layout / reduction op on one int8 input (SPLIT … TOPK_V2)."""
+    def build(rng):
+        tf = _tf()
+        return fn_of_tf(tf), [shape]
+
+    return Case(f"{op.lower()}_{name}", op, build, [(op, expected_opts or {})], input_scales=[scale], reference=reference)
+
+
+def layout_cases() -> list[Case]:
+    return [
+        layout_op("SPLIT", "axis2_2", (1, 8, 6), lambda tf: (lambda x: tf.split(x, 2, axis=2)), dict(numSplits=2)),
+        layout_op("SPLIT", "axis1_4", (2, 8, 3), lambda tf: (lambda x: tf.split(x, 4, axis=1)), dict(numSplits=4)),
+        layout_op("SPLIT_V", "2_3_1", (2, 6, 4), lambda tf: (lambda x: tf.split(x, [2, 3, 1], axis=1)), dict(numSplits=3)),
+        layout_op("UNPACK", "axis1", (1, 8, 6), lambda tf: (lambda x: tf.unstack(x, axis=1)), dict(num=8, axis=1)),
+        # TFLite Micro has no TILE, REDUCE_PROD or TOPK_V2: LiteRT's kernels.
+        layout_op("TILE", "1_2_1", (1, 8, 3), lambda tf: (lambda x: tf.tile(x, [1, 2, 1])), reference="builtin"),
+        layout_op("TILE", "2_1_3_2", (1, 3, 4, 2), lambda tf: (lambda x: tf.tile(x, [2, 1, 3, 2])), reference="builtin"),
+        layout_op("MIRROR_PAD", "reflect", (1, 5, 6, 2), lambda tf: (lambda x: tf.pad(x, [[0, 0], [2, 1], [1, 3], [0, 0]], mode="REFLECT"))),
+        layout_op("MIRROR_PAD", "symmetric", (1, 8, 3), lambda tf: (lambda x: tf.pad(x, [[0, 0], [3, 0], [1, 2]], mode="SYMMETRIC"))),
+        # TFLite Micro's SPACE_TO_BATCH_ND never sets its pad value (SpaceToBatchParams.output_offset
+        # is left as uninitialised persistent memory): LiteRT's reference kernel (pads with the zero point).
+        layout_op("SPACE_TO_BATCH_ND", "2x2_pad", (1, 6, 7, 3),
+                  lambda tf: (lambda x: tf.space_to_batch_nd(x, [2, 2], [[1, 1], [0, 1]])), reference="reference"),
+        layout_op("BATCH_TO_SPACE_ND", "2x2_crops", (4, 4, 3, 2),
+                  lambda tf: (lambda x: tf.batch_to_space(x, [2, 2], [[1, 0], [0, 2]]))),
+        layout_op("SPACE_TO_BATCH_ND", "rank3_conv1d", (1, 30, 8),
+                  lambda tf: (lambda x: tf.space_to_batch_nd(x, [2], [[2, 2]])), reference="reference"),
+        layout_op("BATCH_TO_SPACE_ND", "rank3_conv1d", (2, 15, 8), lambda tf: (lambda x: tf.batch_to_space(x, [2], [[0, 0]]))),
+        layout_op("REDUCE_MIN", "axes12", (1, 8, 6), lambda tf: (lambda x: tf.reduce_min(x, axis=[1, 2])), dict(keepDims=False)),
+        layout_op("REDUCE_MIN", "axis_m1_keep", (2, 4, 5), lambda tf: (lambda x: tf.reduce_min(x, axis=-1, keepdims=True)),
+                  dict(keepDims=True)),
+        layout_op("REDUCE_PROD", "axis2", (1, 8, 6), lambda tf: (lambda x: tf.reduce_prod(x, axis=2)), dict(keepDims=False),
+                  reference="reference", scale=0.5),
+        layout_op("REDUCE_PROD", "axes01_keep", (3, 2, 4), lambda tf: (lambda x: tf.reduce_prod(x, axis=[0, 1], keepdims=True)),
+                  dict(keepDims=True), reference="reference", scale=1.0),
+        layout_op("ARG_MIN", "axis2", (1, 8, 6), lambda tf: (lambda x: tf.math.argmin(x, axis=2, output_type=tf.int32))),
+        # TFLite Micro computes int32 indices only.
+        layout_op("ARG_MIN", "axis1_int64", (2, 7, 3), lambda tf: (lambda x: tf.math.argmin(x, axis=1, output_type=tf.int64)),
+                  reference="reference"),
+        layout_op("TOPK_V2", "k3", (1, 6), lambda tf: (lambda x: tf.math.top_k(x, k=3)), reference="reference"),
+        layout_op("TOPK_V2", "k5_rows", (4, 20), lambda tf: (lambda x: tf.math.top_k(x, k=5)), reference="reference"),
+        layout_op("GATHER_ND", "tuples", (4, 5, 3), lambda tf: (lambda x: tf.gather_nd(x, [[3, 1], [0, 4], [2, 2]]))),
+    ]
+
+
 def all_cases() -> list[Case]:
     cases: list[Case] = []
     for act in ("NONE", "RELU", "RELU6"):
@@ -436,6 +493,7 @@ def all_cases() -> list[Case]:
         concat(1, [(2, 3, 4), (2, 1, 4), (2, 2, 4)], [0.5, 2.0, 1.0]),
     ]
     cases += [pad_case(), reshape_case(), quantize_roundtrip(), requantize(), dequantize_int16()]
+    cases += layout_cases()
     return cases
 
 
@@ -550,12 +608,16 @@ def build_case(case: Case, seed: int):
             inputs.append((rng.standard_normal(shape) * 2.0).astype(np.float32))
         else:
             inputs.append(rng.integers(-128, 128, size=shape, dtype=np.int8))
-    outputs = fl.run_micro(model, inputs)
+    if case.reference in ("reference", "builtin"):
+        outputs = fl.run_litert(model, inputs, kernels=case.reference)
+    else:
+        outputs = fl.run_micro(model, inputs)
     return model, inputs, outputs
 
 
 def save(out: Path, case: Case, model, inputs, outputs):
-    entry = fl.save_fixture(out, case.name, case.op, model, inputs, outputs, reference="tflite-micro")
+    reference = "tflite-micro" if case.reference == "micro" else "litert-" + case.reference
+    entry = fl.save_fixture(out, case.name, case.op, model, inputs, outputs, reference=reference)
     manifest = fl.load_manifest(out)
     for e in manifest["fixtures"]:
         if e["name"] == case.name:

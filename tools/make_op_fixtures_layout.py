@@ -41,7 +41,8 @@ INVALID_OUT = fl.FIXTURES_ROOT / "ops" / "invalid_layout"
 _TYPES = {
     np.dtype("float32"): S.TensorType.FLOAT32, np.dtype("int32"): S.TensorType.INT32,
     np.dtype("int64"): S.TensorType.INT64, np.dtype("int8"): S.TensorType.INT8,
-    np.dtype("uint8"): S.TensorType.UINT8,
+    np.dtype("uint8"): S.TensorType.UINT8, np.dtype("int16"): S.TensorType.INT16,
+    np.dtype("bool"): S.TensorType.BOOL,
 }
 _NP = {v: k for k, v in _TYPES.items()}
 
@@ -67,7 +68,7 @@ class Case:
     version: int = 1
     reference: str = "litert-builtin"
     error: str | None = None                  # invalid model: expected error text (no LiteRT run)
-    out_shape_hint: list[int] | None = None   # output shape stored in the invalid model
+    out_shape_hint: list[int] | None = None   # output shape stored in the invalid model (every output's)
 
 
 def _quant(q):
@@ -125,7 +126,7 @@ def build_model(case: Case, out_shapes: list[list[int]]) -> bytes:
         t.name = f"output{j}"
         t.shape = list(shape)
         t.type = _TYPES[np.dtype(dt)]
-        t.quantization = _quant(case.out_quant)
+        t.quantization = _quant(case.out_quant) if np.dtype(dt) in (np.dtype("int8"), np.dtype("uint8"), np.dtype("int16")) else None
         m.buffers.append(S.BufferT())
         t.buffer = len(m.buffers) - 1
         sg.outputs.append(len(sg.tensors))
@@ -369,6 +370,205 @@ def cases() -> list[Case]:
              opts("ConcatenationOptions", axis=0)))
     add(Case("concatenation_int8_axis_m2", "CONCATENATION", [In(i8(2, 3, 4), quant=Q), In(i8(2, 1, 4), quant=Q)],
              opts("ConcatenationOptions", axis=-2), out_types=[np.dtype("int8")], out_quant=Q))
+
+    # ---- Added after the cases above so their random inputs stay the same.
+    cs += layout_cases_2()
+    return cs
+
+
+def data(dtype, *shape):
+    """Random values of any element type (int8 with quantization Q)."""
+    dt = np.dtype(dtype)
+    if dt == np.float32:
+        return f32(*shape)
+    if dt == np.bool_:
+        return RNG.integers(0, 2, size=shape).astype(np.bool_)
+    info = np.iinfo(dt)
+    return RNG.integers(max(info.min, -1000), min(info.max, 1000) + 1, size=shape).astype(dt)
+
+
+def small_ints(*shape, lo=-3, hi=4):
+    """Integer-valued floats: many ties."""
+    return RNG.integers(lo, hi, size=shape).astype(np.float32)
+
+
+def layout_cases_2() -> list[Case]:
+    """SPLIT, SPLIT_V, UNPACK, TILE, MIRROR_PAD, SPACE_TO_BATCH_ND,
+    BATCH_TO_SPACE_ND, REDUCE_MIN, REDUCE_PROD, ARG_MIN, TOPK_V2, CUMSUM, GATHER_ND:
+    options, element sizes 1/2/4/8 for the byte-moving ops, int32 shape
+    arithmetic for the reductions."""
+    cs: list[Case] = []
+    add = cs.append
+
+    def qof(dtype):
+        return Q if np.dtype(dtype) == np.int8 else None
+
+    # SPLIT: inputs (axis, value)
+    def split(name, shape, axis, num, dtype="float32", axis_shape=()):
+        x = data(dtype, *shape)
+        add(Case(f"split_{name}", "SPLIT", [In(np.asarray(axis, np.int32).reshape(axis_shape), True), In(x, quant=qof(dtype))],
+                 opts("SplitOptions", numSplits=num), out_types=[np.dtype(dtype)] * num, out_quant=qof(dtype)))
+    split("axis2_2_like_zoo", (1, 8, 6), 2, 2)
+    split("axis0_3_1d_axis", (3, 4), 0, 3, axis_shape=(1,))
+    split("axis_m2_4", (2, 8, 3), -2, 4)
+    split("num1", (2, 5), 1, 1)
+    split("int8", (1, 8, 6), -1, 3, dtype="int8")
+    split("int16", (4, 6), 0, 2, dtype="int16")
+    split("int64", (2, 6), 1, 3, dtype="int64")
+
+    # SPLIT_V: inputs (value, size_splits, axis)
+    def split_v(name, shape, sizes, axis, dtype="float32", size_dtype="int32"):
+        x = data(dtype, *shape)
+        add(Case(f"split_v_{name}", "SPLIT_V", [In(x, quant=qof(dtype)), In(np.asarray(sizes, size_dtype), True),
+                                                In(np.asarray(axis, np.int32), True)],
+                 opts("SplitVOptions", numSplits=len(sizes)), out_types=[np.dtype(dtype)] * len(sizes), out_quant=qof(dtype)))
+    split_v("2_m1_1_axis1", (2, 7, 3), [2, -1, 1], 1)
+    split_v("zero_size_piece", (3, 5), [0, 5], -1)
+    split_v("int64_sizes_axis0", (6, 2), [1, 2, 3], 0, size_dtype="int64")
+    split_v("int8", (2, 9), [4, 5], 1, dtype="int8")
+    split_v("int16_m1_first", (5, 4), [-1, 2], 0, dtype="int16")
+
+    # UNPACK
+    def unpack(name, shape, axis, dtype="float32"):
+        x = data(dtype, *shape)
+        num = shape[axis]
+        add(Case(f"unpack_{name}", "UNPACK", [In(x, quant=qof(dtype))], opts("UnpackOptions", num=num, axis=axis),
+                 out_types=[np.dtype(dtype)] * num, out_quant=qof(dtype)))
+    unpack("axis1_like_zoo", (1, 8, 6), 1)
+    unpack("axis_m1", (2, 3, 4), -1)
+    unpack("axis0_rank1", (5,), 0)
+    unpack("int8_axis0", (3, 2, 4), 0, dtype="int8")
+    unpack("int32_axis2", (2, 2, 3), 2, dtype="int32")
+
+    # TILE
+    def tile(name, shape, multiples, dtype="float32", mdtype="int32"):
+        x = data(dtype, *shape)
+        add(Case(f"tile_{name}", "TILE", [In(x, quant=qof(dtype)), In(np.asarray(multiples, mdtype), True)],
+                 out_types=[np.dtype(dtype)], out_quant=qof(dtype)))
+    tile("1_2_1_like_zoo", (1, 8, 3), [1, 2, 1])
+    tile("2_1_3", (2, 3, 4), [2, 1, 3])
+    tile("upsampling_rank5", (1, 4, 1, 5, 2), [1, 1, 2, 1, 1])
+    tile("rank1_int64_multiples", (5,), [3], mdtype="int64")
+    tile("zero_multiple", (2, 3), [0, 2])
+    tile("int8", (2, 3), [3, 2], dtype="int8")
+    tile("int16", (2, 1, 3), [1, 4, 2], dtype="int16")
+    tile("int64", (3, 2), [2, 2], dtype="int64")
+    tile("bool", (2, 3), [2, 1], dtype="bool")
+
+    # MIRROR_PAD: mode 0 REFLECT, 1 SYMMETRIC
+    def mirror(name, shape, paddings, mode, dtype="float32", pdtype="int32"):
+        x = data(dtype, *shape)
+        add(Case(f"mirror_pad_{name}", "MIRROR_PAD", [In(x, quant=qof(dtype)), In(np.asarray(paddings, pdtype), True)],
+                 opts("MirrorPadOptions", mode=mode), out_types=[np.dtype(dtype)], out_quant=qof(dtype)))
+    mirror("reflect_like_zoo", (1, 8, 3), [[0, 0], [1, 2], [2, 0]], 0)
+    mirror("symmetric_like_zoo", (1, 8, 3), [[0, 0], [2, 1], [0, 2]], 1)
+    mirror("reflect_max", (3, 4), [[2, 2], [3, 3]], 0)
+    mirror("symmetric_max", (3, 4), [[3, 3], [4, 4]], 1)
+    mirror("reflect_rank4_int64_paddings", (1, 4, 5, 2), [[0, 0], [1, 3], [2, 4], [0, 1]], 0, pdtype="int64")
+    mirror("symmetric_rank1", (5,), [[4, 2]], 1)
+    mirror("reflect_int8", (2, 4, 3), [[1, 1], [0, 2], [2, 1]], 0, dtype="int8")
+    mirror("symmetric_int16", (3, 3), [[1, 3], [2, 0]], 1, dtype="int16")
+    mirror("reflect_int64", (3, 3), [[2, 1], [1, 2]], 0, dtype="int64")
+
+    # SPACE_TO_BATCH_ND / BATCH_TO_SPACE_ND
+    def s2b(name, shape, block, paddings, dtype="float32"):
+        x = data(dtype, *shape)
+        add(Case(f"space_to_batch_nd_{name}", "SPACE_TO_BATCH_ND",
+                 [In(x, quant=qof(dtype)), In(i32(block), True), In(i32(paddings), True)],
+                 out_types=[np.dtype(dtype)], out_quant=qof(dtype)))
+    s2b("2x2_pad", (1, 6, 6, 3), [2, 2], [[1, 1], [2, 0]])
+    s2b("3x2_batch2", (2, 4, 5, 2), [3, 2], [[1, 1], [0, 1]])
+    s2b("2x2_no_pad", (1, 4, 4, 1), [2, 2], [[0, 0], [0, 0]])
+    s2b("rank3_conv1d", (1, 30, 16), [2], [[2, 2]])
+    s2b("int8_zero_point_fill", (1, 5, 3, 2), [2, 2], [[1, 0], [1, 0]], dtype="int8")
+    s2b("int16", (1, 4, 4, 2), [2, 2], [[0, 2], [2, 0]], dtype="int16")
+    s2b("int64", (2, 3, 2, 1), [3, 2], [[0, 0], [1, 1]], dtype="int64")
+
+    def b2s(name, shape, block, crops, dtype="float32"):
+        x = data(dtype, *shape)
+        add(Case(f"batch_to_space_nd_{name}", "BATCH_TO_SPACE_ND",
+                 [In(x, quant=qof(dtype)), In(i32(block), True), In(i32(crops), True)],
+                 out_types=[np.dtype(dtype)], out_quant=qof(dtype)))
+    b2s("2x2", (4, 3, 3, 2), [2, 2], [[0, 0], [0, 0]])
+    b2s("2x2_crops_odd", (4, 4, 4, 3), [2, 2], [[1, 0], [0, 3]])
+    b2s("3x2_batch2", (12, 2, 3, 2), [3, 2], [[2, 1], [1, 1]])
+    b2s("rank3_conv1d", (2, 15, 16), [2], [[0, 0]])
+    b2s("rank3_crops", (3, 4, 2), [3], [[1, 2]])
+    b2s("int8", (4, 2, 3, 2), [2, 2], [[0, 1], [1, 0]], dtype="int8")
+    b2s("int16", (4, 2, 2, 1), [2, 2], [[1, 0], [0, 1]], dtype="int16")
+
+    # REDUCE_MIN / REDUCE_PROD: inputs (value, axes)
+    def red(op, name, x, axes, keep, q=None):
+        add(Case(f"{op.lower()}_{name}", op, [In(x, quant=q), In(i32(axes), True)],
+                 opts("ReducerOptions", keepDims=keep), out_types=[x.dtype], out_quant=q))
+    red("REDUCE_MIN", "axes12_keep", f32(2, 4, 5, 3), [1, 2], True)
+    red("REDUCE_MIN", "axis_m1_drop", f32(2, 4, 5, 3), [-1], False)
+    red("REDUCE_MIN", "all_like_zoo", f32(1, 8, 6), [1, 2], False)
+    red("REDUCE_MIN", "dup_axes", f32(3, 4, 5), [0, -3, 2], True)
+    red("REDUCE_MIN", "int32", data("int32", 3, 5), [1], False)
+    red("REDUCE_MIN", "int64", data("int64", 2, 3, 4), [0, 2], False)
+    red("REDUCE_MIN", "int8", i8(2, 5, 4), [1], False, q=Q)
+    red("REDUCE_MIN", "empty_reduction", np.zeros((3, 0, 2), np.float32), [1], False)
+    prod_x = (1.0 + 0.2 * f32(2, 4, 5, 3)).astype(np.float32)
+    red("REDUCE_PROD", "axes12_keep", prod_x, [1, 2], True)
+    red("REDUCE_PROD", "axis_m1_drop", prod_x, [-1], False)
+    red("REDUCE_PROD", "all", (1.0 + 0.1 * f32(3, 4, 5)).astype(np.float32), [0, 1, 2], False)
+    red("REDUCE_PROD", "int32_shape", i32([1, 49, 8, 16]), [0], False)
+    red("REDUCE_PROD", "int32_rows", RNG.integers(-5, 6, size=(4, 6)).astype(np.int32), [1], True)
+    red("REDUCE_PROD", "int32_wraps", RNG.integers(1000, 5000, size=(2, 6)).astype(np.int32), [1], False)
+    red("REDUCE_PROD", "int64", RNG.integers(-9, 10, size=(3, 4)).astype(np.int64), [0], False)
+
+    # ARG_MIN: inputs (value, axis); output type int32 (2) / int64 (4)
+    def argmin(name, x, axis, out="int32", q=None, axis_dtype="int32"):
+        ot = {"int32": S.TensorType.INT32, "int64": S.TensorType.INT64}[out]
+        add(Case(f"arg_min_{name}", "ARG_MIN", [In(x, quant=q), In(np.asarray([axis], axis_dtype), True)],
+                 opts("ArgMinOptions", outputType=ot), out_types=[np.dtype(out)]))
+    argmin("axis2_like_zoo", f32(1, 8, 6), 2)
+    argmin("ties_axis1_int64", small_ints(2, 7, 3), 1, out="int64")
+    argmin("axis0", small_ints(5, 4), 0)
+    argmin("axis_m1_int64_axis", f32(3, 4, 5), -1, axis_dtype="int64")
+    argmin("int32", data("int32", 4, 6), 1)
+    argmin("int8", i8(3, 9), 1, q=Q)
+    argmin("uint8_int64", RNG.integers(0, 256, size=(2, 3, 4)).astype(np.uint8), 2, out="int64", q=(0.1, 128))
+
+    # TOPK_V2: inputs (value, k); outputs (values, int32 indices)
+    def topk(name, x, k, q=None):
+        add(Case(f"topk_v2_{name}", "TOPK_V2", [In(x, quant=q), In(np.asarray(k, np.int32), True)],
+                 out_types=[x.dtype, np.dtype("int32")], out_quant=q))
+    topk("k3_like_zoo", f32(1, 6), 3)
+    topk("ties_k4", small_ints(3, 10), 4)
+    topk("k_all", f32(2, 2, 7), 7)
+    topk("k1", f32(4, 9), 1)
+    topk("int32_ties", RNG.integers(0, 4, size=(3, 12)).astype(np.int32), 5)
+    topk("int8", i8(2, 16), 6, q=Q)
+    topk("large_row", f32(2, 300), 20)
+
+    # CUMSUM: inputs (value, axis)
+    def cumsum(name, x, axis, exclusive=False, reverse=False):
+        add(Case(f"cumsum_{name}", "CUMSUM", [In(x), In(np.asarray(axis, np.int32), True)],
+                 opts("CumsumOptions", exclusive=exclusive, reverse=reverse), out_types=[x.dtype]))
+    cumsum("axis1_like_zoo", f32(1, 8, 6), 1)
+    cumsum("exclusive", f32(2, 5, 3), 1, exclusive=True)
+    cumsum("reverse", f32(2, 5, 3), -1, reverse=True)
+    cumsum("exclusive_reverse", f32(3, 6), 0, exclusive=True, reverse=True)
+    cumsum("long_axis_inner_300", f32(40, 300), 0)
+    cumsum("int32", data("int32", 3, 7), 1)
+    cumsum("int64_reverse", data("int64", 4, 3), 0, reverse=True)
+
+    # GATHER_ND: inputs (params, indices)
+    def gather_nd(name, x, idx, const=True, q=None):
+        add(Case(f"gather_nd_{name}", "GATHER_ND", [In(x, quant=q), In(idx, const)], out_types=[x.dtype], out_quant=q))
+    gather_nd("elements", f32(4, 5), i32([[1, 2], [3, 0], [0, 4]]))
+    gather_nd("rows", f32(3, 4, 5), i32([[2], [0]]))
+    gather_nd("batched_tuples", f32(3, 4, 2), i32([[[0, 1], [2, 3]], [[1, 0], [2, 2]]]))
+    gather_nd("full_depth_rank3", f32(2, 3, 4), i32([[1, 2, 3], [0, 0, 0]]))
+    gather_nd("runtime_indices", f32(5, 3), i32([[4], [1], [1]]), const=False)
+    gather_nd("int64_indices", f32(3, 3), np.asarray([[2, 1]], np.int64))
+    gather_nd("int8", i8(4, 3, 2), i32([[3, 1], [0, 2]]), q=Q)
+
+    # REDUCE_MAX on integers (shares REDUCE_MIN's kernel)
+    red("REDUCE_MAX", "int32", data("int32", 3, 5), [1], True)
+    red("REDUCE_MAX", "int64", data("int64", 2, 3, 4), [0, -1], False)
     return cs
 
 
@@ -432,6 +632,108 @@ def invalid_cases() -> list[Case]:
     add(Case("strided_slice_int64_min_begin", "STRIDED_SLICE",
              [In(f32(4)), In(np.asarray([-2**63], np.int64), True), In(np.asarray([2], np.int64), True),
               In(np.asarray([1], np.int64), True)], opts("StridedSliceOptions"), error="int32 range", out_shape_hint=[2]))
+    cs += invalid_cases_2()
+    return cs
+
+
+def invalid_cases_2() -> list[Case]:
+    """Hostile values for SPLIT … CUMSUM: axes, counts, multiples, paddings,
+    block shapes, crops and k out of range, sizes that overflow."""
+    cs: list[Case] = []
+    add = cs.append
+    F = np.dtype("float32")
+
+    def split(name, shape, axis, num, outs, error):
+        add(Case(f"split_{name}", "SPLIT", [In(np.asarray(axis, np.int32), True), In(f32(*shape))],
+                 opts("SplitOptions", numSplits=num), out_types=[F] * outs, error=error, out_shape_hint=list(shape)))
+    split("num_splits_0", (4, 6), 1, 0, 1, "num_splits 0")
+    split("not_dividing", (4, 6), 1, 4, 4, "equal pieces")
+    split("axis_huge", (4, 6), 2**31 - 1, 2, 2, "axis 2147483647")
+    split("axis_huge_negative", (4, 6), -2**31, 2, 2, "axis -2147483648")
+    split("outputs_not_num_splits", (4, 6), 0, 2, 3, "outputs")
+
+    def split_v(name, sizes, axis, error):
+        add(Case(f"split_v_{name}", "SPLIT_V", [In(f32(4, 6)), In(i32(sizes), True), In(np.asarray(axis, np.int32), True)],
+                 opts("SplitVOptions", numSplits=len(sizes)), out_types=[F] * len(sizes), error=error, out_shape_hint=[4, 6]))
+    split_v("two_minus_one", [-1, -1, 2], 1, "more than one -1")
+    split_v("negative_size", [-2, 8], 1, "entry -2")
+    split_v("sum_too_small", [2, 3], 1, "do not add up")
+    split_v("known_sizes_exceed", [4, 4, -1], 1, "more than dimension")
+    split_v("huge_sizes_wrap", [2**31 - 1, 2**31 - 1, 4], 1, "out of range")
+
+    def unpack(name, shape, num, axis, outs, error):
+        add(Case(f"unpack_{name}", "UNPACK", [In(f32(*shape))], opts("UnpackOptions", num=num, axis=axis),
+                 out_types=[F] * outs, error=error, out_shape_hint=[1]))
+    unpack("num_mismatch", (3, 4), 4, 0, 4, "differs")
+    unpack("num_0", (3, 4), 0, 0, 1, "num 0")
+    unpack("axis_out_of_range", (3, 4), 3, 2, 3, "axis 2")
+
+    def tile(name, shape, multiples, error, mdtype="int32"):
+        add(Case(f"tile_{name}", "TILE", [In(f32(*shape)), In(np.asarray(multiples, mdtype), True)], error=error,
+                 out_shape_hint=list(shape)))
+    tile("negative_multiple", (2, 3), [2, -1], "negative")
+    tile("multiples_count", (2, 3), [2, 2, 2], "entries")
+    tile("huge_multiples", (2, 3), [2**31 - 1, 2**31 - 1], "too large")
+    tile("int64_multiple_overflow", (2, 3), [2**62, 4], "overflows", mdtype="int64")
+
+    def mirror(name, shape, paddings, mode, error, pdtype="int32"):
+        add(Case(f"mirror_pad_{name}", "MIRROR_PAD", [In(f32(*shape)), In(np.asarray(paddings, pdtype), True)],
+                 opts("MirrorPadOptions", mode=mode), error=error, out_shape_hint=list(shape)))
+    mirror("reflect_padding_equals_size", (3, 4), [[0, 0], [4, 0]], 0, "must be in 0…3")
+    mirror("symmetric_padding_above_size", (3, 4), [[4, 0], [0, 0]], 1, "must be in 0…3")
+    mirror("negative_padding", (3, 4), [[0, -1], [0, 0]], 1, "paddings (0, -1)")
+    mirror("huge_int64_padding", (3, 4), [[0, 0], [0, 2**40]], 1, "paddings", pdtype="int64")
+    mirror("bad_mode", (3, 4), [[1, 1], [1, 1]], 7, "mode 7")
+    mirror("paddings_shape", (3, 4), [[1, 1, 1], [1, 1, 1]], 0, "paddings have shape")
+
+    def s2b(name, shape, block, paddings, error):
+        add(Case(f"space_to_batch_nd_{name}", "SPACE_TO_BATCH_ND", [In(f32(*shape)), In(i32(block), True), In(i32(paddings), True)],
+                 error=error, out_shape_hint=list(shape)))
+    s2b("block_0", (1, 4, 4, 1), [2, 0], [[0, 0], [0, 0]], "block size 0")
+    s2b("block_negative", (1, 4, 4, 1), [-2, 2], [[0, 0], [0, 0]], "block size -2")
+    s2b("block_huge", (1, 4, 4, 1), [2**31 - 1, 1], [[0, 0], [0, 0]], "block size 2147483647")
+    s2b("padding_negative", (1, 4, 4, 1), [2, 2], [[-2, 0], [0, 0]], "paddings value -2")
+    s2b("padding_huge", (1, 4, 4, 1), [2, 2], [[2**31 - 1, 1], [0, 0]], "paddings value 2147483647")
+    s2b("not_divisible", (1, 5, 4, 1), [2, 2], [[0, 0], [0, 0]], "not a multiple")
+    s2b("rank2", (4, 4), [2], [[0, 0]], "rank 2")
+    s2b("block_shape_count", (1, 4, 4, 1), [2], [[0, 0], [0, 0]], "block_shape has shape")
+
+    def b2s(name, shape, block, crops, error):
+        add(Case(f"batch_to_space_nd_{name}", "BATCH_TO_SPACE_ND", [In(f32(*shape)), In(i32(block), True), In(i32(crops), True)],
+                 error=error, out_shape_hint=list(shape)))
+    b2s("crops_exceed_size", (4, 2, 2, 1), [2, 2], [[3, 2], [0, 0]], "exceed")
+    b2s("crop_negative", (4, 2, 2, 1), [2, 2], [[0, -1], [0, 0]], "crops value -1")
+    b2s("batch_not_divisible", (6, 2, 2, 1), [2, 2], [[0, 0], [0, 0]], "not a multiple")
+    b2s("block_0", (4, 2, 2, 1), [0, 2], [[0, 0], [0, 0]], "block size 0")
+
+    add(Case("reduce_min_axis_out_of_range", "REDUCE_MIN", [In(f32(2, 3)), In(i32([2]), True)], opts("ReducerOptions"),
+             error="axis 2", out_shape_hint=[2]))
+    add(Case("reduce_prod_axis_huge_negative", "REDUCE_PROD", [In(f32(2, 3)), In(i32([-2**31]), True)], opts("ReducerOptions"),
+             error="axis -2147483648", out_shape_hint=[2]))
+    add(Case("reduce_prod_int8_tiny_output_scale", "REDUCE_PROD", [In(i8(2, 3), quant=(1.0, 0)), In(i32([1]), True)],
+             opts("ReducerOptions"), out_types=[np.dtype("int8")], out_quant=(1e-30, 0), error="out of range", out_shape_hint=[2]))
+    add(Case("reduce_prod_uint8", "REDUCE_PROD", [In(RNG.integers(0, 255, size=(2, 3)).astype(np.uint8), quant=Q), In(i32([1]), True)],
+             opts("ReducerOptions"), out_types=[np.dtype("uint8")], out_quant=Q, error="uint8", out_shape_hint=[2]))
+    add(Case("arg_min_axis_out_of_range", "ARG_MIN", [In(f32(2, 3)), In(i32([-3]), True)],
+             opts("ArgMinOptions", outputType=S.TensorType.INT32), out_types=[np.dtype("int32")], error="axis -3", out_shape_hint=[2]))
+    add(Case("arg_min_output_type_mismatch", "ARG_MIN", [In(f32(2, 3)), In(i32([1]), True)],
+             opts("ArgMinOptions", outputType=S.TensorType.INT64), out_types=[np.dtype("int32")], error="output_type", out_shape_hint=[2]))
+    add(Case("topk_v2_k_above_row", "TOPK_V2", [In(f32(2, 5)), In(np.asarray(6, np.int32), True)],
+             out_types=[F, np.dtype("int32")], error="k 6", out_shape_hint=[2, 5]))
+    add(Case("topk_v2_k_negative", "TOPK_V2", [In(f32(2, 5)), In(np.asarray(-1, np.int32), True)],
+             out_types=[F, np.dtype("int32")], error="k -1", out_shape_hint=[2, 5]))
+    add(Case("topk_v2_float_indices", "TOPK_V2", [In(f32(2, 5)), In(np.asarray(2, np.int32), True)],
+             out_types=[F, F], error="expected int32", out_shape_hint=[2, 2]))
+    add(Case("cumsum_axis_out_of_range", "CUMSUM", [In(f32(2, 3)), In(np.asarray(2, np.int32), True)],
+             opts("CumsumOptions"), error="axis 2", out_shape_hint=[2, 3]))
+    add(Case("cumsum_int8", "CUMSUM", [In(i8(2, 3), quant=Q), In(np.asarray(1, np.int32), True)],
+             opts("CumsumOptions"), out_types=[np.dtype("int8")], out_quant=Q, error="int8", out_shape_hint=[2, 3]))
+    add(Case("gather_nd_index_out_of_range", "GATHER_ND", [In(f32(3, 4)), In(i32([[0, 1], [2, 4]]), True)],
+             error="index 4 of tuple 1", out_shape_hint=[2]))
+    add(Case("gather_nd_index_negative", "GATHER_ND", [In(f32(3, 4)), In(i32([[-1]]), True)],
+             error="index -1 of tuple 0", out_shape_hint=[1, 4]))
+    add(Case("gather_nd_tuple_longer_than_rank", "GATHER_ND", [In(f32(3, 4)), In(i32([[0, 1, 2]]), True)],
+             error="exceed params rank", out_shape_hint=[1]))
     return cs
 
 
@@ -470,6 +772,57 @@ def unsupported_model() -> bytes:
     return fl.pack_model(m)
 
 
+def shape_prod_model() -> bytes:
+    """SHAPE → REDUCE_PROD (int32, all axes): the element count of a run-time
+    input, a shape computation that must fold at prepare."""
+    m = S.ModelT()
+    m.version = 3
+    m.description = "make_op_fixtures_layout"
+    codes = []
+    for op in (S.BuiltinOperator.SHAPE, S.BuiltinOperator.REDUCE_PROD):
+        c = S.OperatorCodeT()
+        c.builtinCode = op
+        c.deprecatedBuiltinCode = op
+        c.version = 1
+        codes.append(c)
+    m.operatorCodes = codes
+    axis = S.BufferT()
+    axis.data = list(np.asarray([0], "<i4").tobytes())
+    m.buffers = [S.BufferT(), S.BufferT(), S.BufferT(), axis, S.BufferT()]
+    sg = S.SubGraphT()
+    sg.tensors = []
+    for name, shape, ttype, buffer in (("input", [2, 3, 5], S.TensorType.FLOAT32, 1), ("shape", [3], S.TensorType.INT32, 2),
+                                       ("axis", [1], S.TensorType.INT32, 3), ("count", [], S.TensorType.INT32, 4)):
+        t = S.TensorT()
+        t.name, t.shape, t.type, t.buffer = name, shape, ttype, buffer
+        sg.tensors.append(t)
+    sg.inputs, sg.outputs = [0], [3]
+    shape_op, prod_op = S.OperatorT(), S.OperatorT()
+    shape_op.opcodeIndex, shape_op.inputs, shape_op.outputs = 0, [0], [1]
+    shape_op.builtinOptionsType = S.BuiltinOptions.ShapeOptions
+    shape_op.builtinOptions = opts("ShapeOptions", outType=S.TensorType.INT32)
+    prod_op.opcodeIndex, prod_op.inputs, prod_op.outputs = 1, [1, 2], [3]
+    prod_op.builtinOptionsType = S.BuiltinOptions.ReducerOptions
+    prod_op.builtinOptions = opts("ReducerOptions", keepDims=False)
+    sg.operators = [shape_op, prod_op]
+    sg.name = "main"
+    m.subgraphs = [sg]
+    return fl.pack_model(m)
+
+
+def make_shape_prod() -> None:
+    x = f32_fixed(2, 3, 5)
+    model = shape_prod_model()
+    outs = fl.run_litert(model, [x])
+    assert outs[0].tolist() == 30, outs
+    fl.save_fixture(OUT, "reduce_prod_of_shape_folds", "REDUCE_PROD", model, [x], outs)
+
+
+def f32_fixed(*shape):
+    """Deterministic values that do not draw from RNG (so other cases keep theirs)."""
+    return (np.arange(np.prod(shape), dtype=np.float32).reshape(shape) / 7.0).astype(np.float32)
+
+
 def make_valid(case: Case) -> None:
     # LiteRT resizes outputs at prepare; run once with placeholder shapes, then
     # store the real output shapes so the model is self-consistent.
@@ -479,7 +832,7 @@ def make_valid(case: Case) -> None:
     outs, last_error = None, None
     tries = [[[1] * rank for _ in case.out_types] for rank in dict.fromkeys([1, in_rank, 0, 2, 3, 4, 5, 6])]
     if case.out_shape_hint is not None:
-        tries = [[case.out_shape_hint]]
+        tries = [[case.out_shape_hint] * len(case.out_types)]
     for shapes in tries:
         try:
             outs = fl.run_litert(build_model(case, shapes), runtime_inputs, kernels=case.kernels)
@@ -519,8 +872,11 @@ def main() -> None:
     manifest = fl.load_manifest(INVALID_OUT)
     entries = {e["name"]: e for e in manifest.get("fixtures", [])}
     for c in invalid:
-        (INVALID_OUT / f"{c.name}.tflite").write_bytes(build_model(c, [c.out_shape_hint]))
+        (INVALID_OUT / f"{c.name}.tflite").write_bytes(build_model(c, [c.out_shape_hint] * len(c.out_types)))
         entries[c.name] = {"name": c.name, "error_contains": c.error}
+    if not args.only or args.only in "reduce_prod_of_shape_folds":
+        make_shape_prod()
+        print("ok reduce_prod_of_shape_folds")
     if not args.only or "unsupported" in args.only:
         (INVALID_OUT / "unsupported_three_ops.tflite").write_bytes(unsupported_model())
     fl.write_manifest(INVALID_OUT, {"fixtures": list(entries.values())})

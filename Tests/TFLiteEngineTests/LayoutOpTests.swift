@@ -5,7 +5,9 @@ import InputFormats
 
 /// Shape and layout ops (PADV2, resize, depth/space, slicing, gather,
 /// transpose, squeeze/expand, shape, transpose conv, batch matmul, MediaPipe's
-/// Convolution2DTransposeBias), and crafted invalid models. Outputs against
+/// Convolution2DTransposeBias, split/unpack, tile, mirror pad, space/batch,
+/// gather_nd) and the reductions beside them (REDUCE_MIN/PROD, ARG_MIN,
+/// TOPK_V2, CUMSUM), and crafted invalid models. Outputs against
 /// LiteRT (group `ops/float32_layout`) are checked per operator in
 /// `OperatorFixtureTests`.
 final class LayoutOpTests: XCTestCase {
@@ -66,6 +68,44 @@ final class LayoutOpTests: XCTestCase {
         try interpreter.invoke()
         let out = try interpreter.output(at: 0).data
         XCTAssertEqual(out.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }, [2, 3, 5])
+    }
+
+    /// SHAPE → REDUCE_PROD (int32) of a run-time tensor folds at prepare: a
+    /// shape computation costs nothing at invoke.
+    func testShapeProductIsFoldedAtPrepare() throws {
+        let url = Fixtures.directory("ops/float32_layout").appendingPathComponent("reduce_prod_of_shape_folds.tflite")
+        let interpreter = try Interpreter(modelPath: url.path)
+        try interpreter.allocateTensors()
+        XCTAssertEqual(interpreter.executedOperatorCount, 0)
+        try interpreter.invoke()
+        let out = try interpreter.output(at: 0).data
+        XCTAssertEqual(out.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }, [30])
+    }
+
+    /// GATHER_ND with index tuples computed at run time: an out-of-range
+    /// index is reported by `invoke()` (its slice zero-filled), valid ones are not.
+    func testRuntimeGatherNDIndexOutOfRangeIsReportedByInvoke() throws {
+        let url = Fixtures.directory("ops/float32_layout").appendingPathComponent("gather_nd_runtime_indices.tflite")
+        let interpreter = try Interpreter(modelPath: url.path)
+        try interpreter.allocateTensors()
+        let params = (0..<15).map { Float($0) }
+        try interpreter.copy(params.withUnsafeBytes { Data($0) }, toInputAt: 0)
+        try interpreter.copy([Int32(4), 1, 1].withUnsafeBytes { Data($0) }, toInputAt: 1)
+        XCTAssertNoThrow(try interpreter.invoke())
+        try interpreter.copy([Int32(4), 5, 0].withUnsafeBytes { Data($0) }, toInputAt: 1)
+        XCTAssertThrowsError(try interpreter.invoke()) { error in
+            guard case let .invalidOperator(node, op, reason)? = error as? InterpreterError else {
+                return XCTFail("expected invalidOperator, got \(error)")
+            }
+            XCTAssertEqual(node, 0)
+            XCTAssertEqual(op, "GATHER_ND")
+            XCTAssertTrue(reason.contains("index 5 of tuple 1"), reason)
+        }
+        let out = try interpreter.output(at: 0).data
+        let values = out.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        XCTAssertEqual(values, [12, 13, 14, 0, 0, 0, 0, 1, 2], "the invalid tuple's slice is zero-filled")
+        try interpreter.copy([Int32(0), 1, 2].withUnsafeBytes { Data($0) }, toInputAt: 1)
+        XCTAssertNoThrow(try interpreter.invoke())
     }
 
     /// Tiles are independent: running every kernel's tiles one at a time in

@@ -32,6 +32,11 @@ enum OperatorRegistry {
         r[.sum] = Sum.registration
         r[.reduceMax] = ReduceMax.registration
         r[.argMax] = ArgMax.registration
+        r[.reduceMin] = ReduceMin.registration
+        r[.reduceProd] = ReduceProd.registration
+        r[.argMin] = ArgMin.registration
+        r[.topkV2] = TopKV2.registration
+        r[.cumsum] = Cumsum.registration
         r[.l2Normalization] = L2Normalization.registration
         // Element-wise
         r[.add] = Add.registration
@@ -68,10 +73,18 @@ enum OperatorRegistry {
         r[.stridedSlice] = StridedSlice.registration
         r[.slice] = Slice.registration
         r[.gather] = Gather.registration
+        r[.gatherNd] = GatherND.registration
         r[.transpose] = Transpose.registration
         r[.squeeze] = Squeeze.registration
         r[.expandDims] = ExpandDims.registration
         r[.shape] = Shape.registration
+        r[.split] = Split.registration
+        r[.splitV] = SplitV.registration
+        r[.unpack] = Unpack.registration
+        r[.tile] = Tile.registration
+        r[.mirrorPad] = MirrorPad.registration
+        r[.spaceToBatchNd] = SpaceToBatchND.registration
+        r[.batchToSpaceNd] = BatchToSpaceND.registration
         r[.batchMatmul] = BatchMatMul.registration
         // Convolution (transposed)
         r[.transposeConv] = TransposeConv.registration

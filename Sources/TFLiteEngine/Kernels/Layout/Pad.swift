@@ -12,13 +12,8 @@ enum Pad {
         guard ctx.output(0).type == input.type, let size = input.type.byteSize else {
             throw ctx.error("input type \(input.type) / output type \(ctx.output(0).type) is not supported")
         }
-        var fill = [UInt8](repeating: 0, count: size)
-        switch input.type {
-        case .int8: fill = [UInt8(truncatingIfNeeded: ctx.output(0).zeroPoint)]
-        case .uint8: fill = [UInt8(truncatingIfNeeded: ctx.output(0).zeroPoint)]
-        default: break
-        }
-        return PadKernel(ctx: ctx, inputShape: input.shape, outputShape: shape, before: before, elementSize: size, fill: fill)
+        return PadKernel(ctx: ctx, inputShape: input.shape, outputShape: shape, before: before, elementSize: size,
+                         fill: .zero(of: ctx.output(0), elementSize: size))
     }
 
     /// Output shape and leading padding from the constant [rank, 2] paddings (input 1).
@@ -46,12 +41,12 @@ enum Pad {
 final class PadKernel: Kernel {
     let inputShape: [Int], outputShape: [Int], before: [Int]
     let elementSize: Int
-    let fill: [UInt8]
+    let fill: ElementFill
     let inputIndex: Int, outputIndex: Int
     var input: UnsafeRawPointer!
     var output: UnsafeMutableRawPointer!
 
-    init(ctx: PrepareContext, inputShape: [Int], outputShape: [Int], before: [Int], elementSize: Int, fill: [UInt8]) {
+    init(ctx: PrepareContext, inputShape: [Int], outputShape: [Int], before: [Int], elementSize: Int, fill: ElementFill) {
         // Treat scalars as [1].
         self.inputShape = inputShape.isEmpty ? [1] : inputShape
         self.outputShape = outputShape.isEmpty ? [1] : outputShape
@@ -87,23 +82,43 @@ final class PadKernel: Kernel {
                 inputRow &+= i &* scale
                 scale &*= inputShape[d]
             }
-            fillBytes(destination, count: rowElements)
+            fill.fill(destination, count: rowElements)
             if inside && inputRowElements > 0 {
                 let source = input + inputRow &* inputRowElements &* elementSize
                 (destination + before[rank - 1] &* elementSize).copyMemory(from: source, byteCount: inputRowElements &* elementSize)
             }
         }
     }
+}
 
+/// One element's bytes written repeatedly: the pad value of PAD-like ops.
+struct ElementFill {
+    let pattern: [UInt8]
+    let isZero: Bool
+
+    init(_ pattern: [UInt8]) {
+        self.pattern = pattern
+        isZero = pattern.allSatisfy { $0 == 0 }
+    }
+
+    /// The element whose value is 0: the zero point of an int8/uint8 tensor, else all zero bytes.
+    static func zero(of t: TensorSlot, elementSize: Int) -> ElementFill {
+        if t.type == .int8 || t.type == .uint8 { return ElementFill([UInt8(truncatingIfNeeded: t.zeroPoint)]) }
+        return ElementFill([UInt8](repeating: 0, count: elementSize))
+    }
+
+    /// Writes `count` elements at `destination`.
     @inline(__always)
-    private func fillBytes(_ destination: UnsafeMutableRawPointer, count: Int) {
-        if fill.allSatisfy({ $0 == 0 }) {
-            destination.initializeMemory(as: UInt8.self, repeating: 0, count: count &* elementSize)
-        } else if elementSize == 1 {
-            destination.initializeMemory(as: UInt8.self, repeating: fill[0], count: count)
+    func fill(_ destination: UnsafeMutableRawPointer, count: Int) {
+        let size = pattern.count
+        if isZero {
+            destination.initializeMemory(as: UInt8.self, repeating: 0, count: count &* size)
+        } else if size == 1 {
+            destination.initializeMemory(as: UInt8.self, repeating: pattern[0], count: count)
         } else {
-            fill.withUnsafeBytes { pattern in
-                for i in 0..<count { (destination + i &* elementSize).copyMemory(from: pattern.baseAddress!, byteCount: elementSize) }
+            pattern.withUnsafeBytes { p in
+                guard let base = p.baseAddress else { return }
+                for i in 0..<count { (destination + i &* size).copyMemory(from: base, byteCount: size) }
             }
         }
     }

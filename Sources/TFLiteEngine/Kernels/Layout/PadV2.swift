@@ -9,13 +9,12 @@ enum PadV2 {
         let input = try ctx.input(0)
         let (shape, before) = try Pad.geometry(ctx)
         let size = try ctx.requireSameTypeMovingBytes()
-        var fill = [UInt8](repeating: 0, count: size)
-        if input.type == .int8 || input.type == .uint8 { fill = [UInt8(truncatingIfNeeded: ctx.output(0).zeroPoint)] }
+        var fill = ElementFill.zero(of: ctx.output(0), elementSize: size)
         if let value = ctx.optionalInput(2) {
             try ctx.require(value, type: input.type, "constant value")
             guard value.elementCount == 1 else { throw ctx.error("constant value '\(value.name)' has \(value.elementCount) elements, expected 1") }
             let p = try ctx.requireConstant(value, "constant value")
-            fill = (0..<size).map { p.load(fromByteOffset: $0, as: UInt8.self) }
+            fill = ElementFill((0..<size).map { p.load(fromByteOffset: $0, as: UInt8.self) })
         }
         try ctx.setOutputShape(0, shape)
         return PadKernel(ctx: ctx, inputShape: input.shape, outputShape: shape, before: before, elementSize: size, fill: fill)

@@ -44,15 +44,16 @@ final class StridedCopyKernel: Kernel {
     var input: UnsafeRawPointer!
     var output: UnsafeMutableRawPointer!
 
-    init(ctx: PrepareContext, view: StridedView, elementSize: Int) {
+    /// Copies `view` of the node's input `input` to its output `output`.
+    init(ctx: PrepareContext, view: StridedView, elementSize: Int, input: Int = 0, output: Int = 0) {
         let v = view.simplified()
         sizes = v.sizes
         strides = v.strides
         base = v.base
         self.elementSize = elementSize
         rows = view.elementCount == 0 ? 0 : v.sizes.dropLast().reduce(1, &*)
-        inputIndex = ctx.node.inputs[0]
-        outputIndex = ctx.node.outputs[0]
+        inputIndex = ctx.node.inputs[input]
+        outputIndex = ctx.node.outputs[output]
     }
 
     var tileCount: Int { max(rows, 1) }
@@ -78,24 +79,31 @@ final class StridedCopyKernel: Kernel {
                 r /= sizes[d]
                 d -= 1
             }
-            let destination = output + row &* rowBytes
-            if step == 1 {
-                destination.copyMemory(from: input + offset &* size, byteCount: rowBytes)
-            } else {
-                switch size {
-                case 4:
-                    let s = input.assumingMemoryBound(to: UInt32.self) + offset
-                    let o = destination.assumingMemoryBound(to: UInt32.self)
-                    for i in 0..<width { o[i] = s[i &* step] }
-                case 1:
-                    let s = input.assumingMemoryBound(to: UInt8.self) + offset
-                    let o = destination.assumingMemoryBound(to: UInt8.self)
-                    for i in 0..<width { o[i] = s[i &* step] }
-                default:
-                    for i in 0..<width {
-                        (destination + i &* size).copyMemory(from: input + (offset &+ i &* step) &* size, byteCount: size)
-                    }
-                }
+            Self.copyRow(to: output + row &* rowBytes, from: input + offset &* size, count: width, step: step, elementSize: size)
+        }
+    }
+
+    /// Copies `count` elements of `elementSize` bytes, element `i` from
+    /// `source + i·step` elements (`step` may be negative or 0): one
+    /// `memcpy` when `step` is 1.
+    @inline(__always)
+    static func copyRow(to destination: UnsafeMutableRawPointer, from source: UnsafeRawPointer, count: Int, step: Int, elementSize size: Int) {
+        if step == 1 {
+            destination.copyMemory(from: source, byteCount: count &* size)
+            return
+        }
+        switch size {
+        case 4:
+            let s = source.assumingMemoryBound(to: UInt32.self)
+            let o = destination.assumingMemoryBound(to: UInt32.self)
+            for i in 0..<count { o[i] = s[i &* step] }
+        case 1:
+            let s = source.assumingMemoryBound(to: UInt8.self)
+            let o = destination.assumingMemoryBound(to: UInt8.self)
+            for i in 0..<count { o[i] = s[i &* step] }
+        default:
+            for i in 0..<count {
+                (destination + i &* size).copyMemory(from: source + i &* step &* size, byteCount: size)
             }
         }
     }
@@ -113,15 +121,17 @@ extension PrepareContext {
         return strides
     }
 
-    /// Checks input 0 and output 0 share a fixed-size type (for ops that only
-    /// move bytes) and that quantized tensors share scale and zero point.
-    func requireSameTypeMovingBytes(_ role: String = "input") throws -> Int {
-        let input = try self.input(0), output = self.output(0)
+    /// Checks input `i` and output `o` share a fixed-size type (for ops that
+    /// only move bytes) and that quantized tensors share scale and zero point.
+    /// Returns the element size.
+    func requireSameTypeMovingBytes(_ role: String = "input", input i: Int = 0, output o: Int = 0) throws -> Int {
+        let input = try self.input(i), output = self.output(o)
+        let outputRole = outputCount > 1 ? "output \(o)" : "output"
         guard let size = input.type.byteSize else { throw error("\(role) type \(input.type) is not supported") }
-        guard output.type == input.type else { throw error("output is \(output.type), \(role) is \(input.type)") }
+        guard output.type == input.type else { throw error("\(outputRole) is \(output.type), \(role) is \(input.type)") }
         if input.type == .int8 || input.type == .uint8 || input.type == .int16 {
             guard input.scale == output.scale, input.zeroPoint == output.zeroPoint else {
-                throw error("input and output quantization differ (scale \(input.scale)/\(output.scale), zero point \(input.zeroPoint)/\(output.zeroPoint)); requantization is not supported")
+                throw error("\(role) and \(outputRole) quantization differ (scale \(input.scale)/\(output.scale), zero point \(input.zeroPoint)/\(output.zeroPoint)); requantization is not supported")
             }
         }
         return size
@@ -146,5 +156,71 @@ extension PrepareContext {
         let values = try constantInts(t, role)
         guard values.count == 1 else { throw error("\(role) '\(t.name)' has \(values.count) elements, expected 1") }
         return values[0]
+    }
+}
+
+/// Several kernels run as one (an op with several outputs, each written by
+/// its own part, e.g. one `StridedCopyKernel` per output of SPLIT). The
+/// tiles are the parts' tiles one after another.
+final class CompositeKernel: Kernel {
+    let parts: [Kernel]
+    /// First tile of each part, and the total as a last entry.
+    let firstTiles: [Int]
+
+    init(_ parts: [Kernel]) {
+        self.parts = parts
+        var first = [0]
+        for p in parts { first.append(first[first.count - 1] + p.tileCount) }
+        firstTiles = first
+    }
+
+    var tileCount: Int { firstTiles[firstTiles.count - 1] }
+    var cost: Int { parts.reduce(0) { $0 &+ $1.cost } }
+    var scratchBytesPerWorker: Int { parts.map(\.scratchBytesPerWorker).max() ?? 0 }
+
+    func bind(_ memory: TensorMemory) {
+        for p in parts { p.bind(memory) }
+    }
+
+    func run(tiles: Range<Int>, worker: Int) {
+        for (i, part) in parts.enumerated() {
+            let lower = max(tiles.lowerBound, firstTiles[i]), upper = min(tiles.upperBound, firstTiles[i + 1])
+            if lower < upper { part.run(tiles: (lower &- firstTiles[i])..<(upper &- firstTiles[i]), worker: worker) }
+        }
+    }
+}
+
+extension PrepareContext {
+    /// A normalised axis of a tensor of rank `rank` (negative counts from the end).
+    func axis(_ value: Int, rank: Int, _ role: String = "axis") throws -> Int {
+        let axis = value < 0 ? value &+ rank : value
+        guard axis >= 0, axis < rank else { throw error("\(role) \(value) is out of range for rank \(rank)") }
+        return axis
+    }
+
+    /// The kernel of an op that cuts input `dataInput` along `axis` into
+    /// consecutive pieces of `sizes` elements, piece `k` going to output `k`
+    /// (SPLIT, SPLIT_V, UNPACK). `dropAxis` removes the axis from the output
+    /// shapes (UNPACK: every piece has size 1). Sizes must sum to the axis size.
+    func splitAlongAxis(dataInput: Int, axis: Int, sizes: [Int], dropAxis: Bool = false) throws -> Kernel {
+        let input = try self.input(dataInput)
+        guard sizes.count == outputCount else { throw error("has \(outputCount) outputs for \(sizes.count) pieces") }
+        let shape = input.shape
+        let strides = PrepareContext.elementStrides(shape)
+        var parts: [Kernel] = []
+        var start = 0
+        for (k, size) in sizes.enumerated() {
+            let elementSize = try requireSameTypeMovingBytes(input: dataInput, output: k)
+            var outShape = shape
+            if dropAxis { outShape.remove(at: axis) } else { outShape[axis] = size }
+            try setOutputShape(k, outShape)
+            var viewSizes = shape
+            viewSizes[axis] = size
+            let view = StridedView(sizes: viewSizes, strides: strides, base: start &* strides[axis])
+            parts.append(StridedCopyKernel(ctx: self, view: view, elementSize: elementSize, input: dataInput, output: k))
+            start += size
+        }
+        guard start == shape[axis] else { throw error("pieces of sizes \(sizes) do not add up to dimension \(axis) of size \(shape[axis])") }
+        return parts.count == 1 ? parts[0] : CompositeKernel(parts)
     }
 }

@@ -93,6 +93,16 @@ enum FixedPoint {
         saturatingRoundingDoublingHighMul(x &* (1 &<< Int32(shift)), multiplier)
     }
 
+    /// `MultiplyByQuantizedMultiplier` for an int64 `x` (|x| < 2^47): the
+    /// multiplier reduced to 16 bits, one rounding shift by `15 − shift`
+    /// (`shift` in −48…14, checked at prepare), the result truncated to 32 bits.
+    @inline(__always)
+    static func multiplyByQuantizedMultiplierWide(_ x: Int64, _ multiplier: Int32, _ shift: Int) -> Int32 {
+        let reduced: Int64 = multiplier < 0x7FFF_0000 ? (Int64(multiplier) &+ (1 << 15)) >> 16 : 0x7FFF
+        let total = Int64(15 &- shift)
+        return Int32(truncatingIfNeeded: (x &* reduced &+ (1 &<< (total &- 1))) >> total)
+    }
+
     /// gemmlowp `SaturatingRoundingMultiplyByPOT` for a positive exponent:
     /// a left shift saturating to the int32 range.
     @inline(__always)

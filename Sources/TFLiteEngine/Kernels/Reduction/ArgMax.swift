@@ -8,9 +8,22 @@
 /// write outside the output), and an empty axis with a non-empty output is
 /// rejected (there is no index to return).
 enum ArgMax {
-    static let registration = OperatorRegistration(maxVersion: 3) { ctx in try prepare(ctx) }
+    static let registration = OperatorRegistration(maxVersion: 3) { ctx in
+        try ArgExtremum.prepare(ctx, Maximum.self, declaredType: ctx.node.optionsType != 0 ? ctx.options(ArgMaxOptions.self).outputType : nil)
+    }
+}
 
-    static func prepare(_ ctx: PrepareContext) throws -> Kernel {
+/// ARG_MIN: ARG_MAX's counterpart (index of the first minimum), with
+/// `ArgMinOptions.output_type`; the same types and checks.
+enum ArgMin {
+    static let registration = OperatorRegistration(maxVersion: 3) { ctx in
+        try ArgExtremum.prepare(ctx, Minimum.self, declaredType: ctx.node.optionsType != 0 ? ctx.options(ArgMinOptions.self).outputType : nil)
+    }
+}
+
+/// The prepare of ARG_MAX and ARG_MIN.
+enum ArgExtremum {
+    static func prepare<Direction: ExtremumDirection>(_ ctx: PrepareContext, _: Direction.Type, declaredType: Int8?) throws -> Kernel {
         try ctx.expect(inputs: 2)
         let input = try ctx.input(0), axisTensor = try ctx.input(1)
         let axes = try ctx.constantInts(axisTensor, "axis")
@@ -27,22 +40,21 @@ enum ArgMax {
             throw ctx.error("axis \(axes[0]) of input shape \(input.shape) is empty; there is no index to return")
         }
         let out = ctx.output(0)
-        if ctx.node.optionsType != 0 {
-            let declared = try ctx.options(ArgMaxOptions.self).outputType
+        if let declared = declaredType {
             guard Int(declared) == Int(out.type.rawValue) else {
                 throw ctx.error("output_type option \(declared) does not match output '\(out.name)' of type \(out.type)")
             }
         }
-        let geometry = ArgMaxGeometry(outer: outer, axisSize: axisSize, inner: inner)
+        let geometry = ArgExtremumGeometry(outer: outer, axisSize: axisSize, inner: inner)
         switch (input.type, out.type) {
-        case (.float32, .int32): return ArgMaxKernel<Float, Int32>(ctx: ctx, geometry)
-        case (.float32, .int64): return ArgMaxKernel<Float, Int64>(ctx: ctx, geometry)
-        case (.int8, .int32): return ArgMaxKernel<Int8, Int32>(ctx: ctx, geometry)
-        case (.int8, .int64): return ArgMaxKernel<Int8, Int64>(ctx: ctx, geometry)
-        case (.uint8, .int32): return ArgMaxKernel<UInt8, Int32>(ctx: ctx, geometry)
-        case (.uint8, .int64): return ArgMaxKernel<UInt8, Int64>(ctx: ctx, geometry)
-        case (.int32, .int32): return ArgMaxKernel<Int32, Int32>(ctx: ctx, geometry)
-        case (.int32, .int64): return ArgMaxKernel<Int32, Int64>(ctx: ctx, geometry)
+        case (.float32, .int32): return ArgExtremumKernel<Direction, Float, Int32>(ctx: ctx, geometry)
+        case (.float32, .int64): return ArgExtremumKernel<Direction, Float, Int64>(ctx: ctx, geometry)
+        case (.int8, .int32): return ArgExtremumKernel<Direction, Int8, Int32>(ctx: ctx, geometry)
+        case (.int8, .int64): return ArgExtremumKernel<Direction, Int8, Int64>(ctx: ctx, geometry)
+        case (.uint8, .int32): return ArgExtremumKernel<Direction, UInt8, Int32>(ctx: ctx, geometry)
+        case (.uint8, .int64): return ArgExtremumKernel<Direction, UInt8, Int64>(ctx: ctx, geometry)
+        case (.int32, .int32): return ArgExtremumKernel<Direction, Int32, Int32>(ctx: ctx, geometry)
+        case (.int32, .int64): return ArgExtremumKernel<Direction, Int32, Int64>(ctx: ctx, geometry)
         case (.float32, _), (.int8, _), (.uint8, _), (.int32, _):
             throw ctx.error("output '\(out.name)' is \(out.type), expected int32 or int64")
         default:
@@ -52,21 +64,21 @@ enum ArgMax {
 }
 
 /// The input viewed as [outer, axis, inner].
-struct ArgMaxGeometry {
+struct ArgExtremumGeometry {
     let outer: Int, axisSize: Int, inner: Int
 }
 
-/// Index of the first maximum along the axis. Tiles are outer indices. The
-/// loop is a closure built in `init`, where the types are concrete, so it is
-/// specialized.
-final class ArgMaxKernel<Element: Comparable, Index: FixedWidthInteger>: UnaryOperandKernel {
-    let g: ArgMaxGeometry
+/// Index of the first maximum (or minimum) along the axis. Tiles are outer
+/// indices. The loop is a closure built in `init`, where the types are
+/// concrete, so it is specialized.
+final class ArgExtremumKernel<Direction: ExtremumDirection, Element: Comparable, Index: FixedWidthInteger>: UnaryOperandKernel {
+    let g: ArgExtremumGeometry
     let inputIndex: Int, outputIndex: Int
     let body: (_ x: UnsafePointer<Element>, _ y: UnsafeMutablePointer<Index>, _ tiles: Range<Int>) -> Void
     var input: UnsafePointer<Element>!
     var output: UnsafeMutablePointer<Index>!
 
-    init(ctx: PrepareContext, _ g: ArgMaxGeometry) {
+    init(ctx: PrepareContext, _ g: ArgExtremumGeometry) {
         self.g = g
         inputIndex = ctx.node.inputs[0]
         outputIndex = ctx.node.outputs[0]
@@ -76,7 +88,7 @@ final class ArgMaxKernel<Element: Comparable, Index: FixedWidthInteger>: UnaryOp
                 let base = x + o &* n &* inner, out = y + o &* inner
                 if inner == 1 {
                     var best = base[0], bestIndex = 0
-                    for k in 1..<n where best < base[k] { best = base[k]; bestIndex = k }
+                    for k in 1..<n where Direction.prefers(base[k], over: best) { best = base[k]; bestIndex = k }
                     out[0] = Index(truncatingIfNeeded: bestIndex)
                     continue
                 }
@@ -84,7 +96,7 @@ final class ArgMaxKernel<Element: Comparable, Index: FixedWidthInteger>: UnaryOp
                     var best = base[j], bestIndex = 0
                     for k in 1..<n {
                         let v = base[k &* inner &+ j]
-                        if best < v { best = v; bestIndex = k }
+                        if Direction.prefers(v, over: best) { best = v; bestIndex = k }
                     }
                     out[j] = Index(truncatingIfNeeded: bestIndex)
                 }
