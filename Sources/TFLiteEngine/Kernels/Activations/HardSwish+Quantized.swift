@@ -45,15 +45,15 @@ struct HardSwishQuantized {
     func apply(_ x: Int32) -> Int32 {
         let inputValue = Int16(truncatingIfNeeded: x &- inputZeroPoint)
         let hires = Int16(truncatingIfNeeded: Int32(inputValue) &* 128)
-        let preshiftOutputScale = FixedPoint.saturatingRoundingDoublingHighMul(hires, outputMultiplier)
+        let preshiftOutputScale = FixedPoint.saturatingRoundingDoublingHighMul16(hires, outputMultiplier)
         var reluish = hires
-        if reluishExponent > 0 { reluish = FixedPoint.saturatingLeftShift(reluish, reluishExponent - 1) }
-        reluish = FixedPoint.saturatingRoundingDoublingHighMul(reluish, reluishMultiplier)
-        if reluishExponent > 0 { reluish = FixedPoint.saturatingLeftShift(reluish, 1) }
-        if reluishExponent < 0 { reluish = FixedPoint.roundingDivideByPOT(reluish, -reluishExponent) }
+        if reluishExponent > 0 { reluish = FixedPoint.saturatingLeftShift16(reluish, reluishExponent - 1) }
+        reluish = FixedPoint.saturatingRoundingDoublingHighMul16(reluish, reluishMultiplier)
+        if reluishExponent > 0 { reluish = FixedPoint.saturatingLeftShift16(reluish, 1) }
+        if reluishExponent < 0 { reluish = FixedPoint.roundingDivideByPOT16(reluish, -reluishExponent) }
         reluish = Int16(truncatingIfNeeded: (Int32(reluish) &+ (1 << 15)) >> 1)
-        let preshift = FixedPoint.saturatingDoublingHighMul(reluish, preshiftOutputScale)
-        let scaled = FixedPoint.roundingDivideByPOT(preshift, -outputExponent)
+        let preshift = FixedPoint.saturatingDoublingHighMul16(reluish, preshiftOutputScale)
+        let scaled = FixedPoint.roundingDivideByPOT16(preshift, -outputExponent)
         return Int32(Int16(truncatingIfNeeded: Int32(scaled) &+ outputZeroPoint))
     }
 }

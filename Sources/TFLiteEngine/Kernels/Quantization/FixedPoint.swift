@@ -130,7 +130,7 @@ enum FixedPoint {
     /// gemmlowp `SaturatingRoundingDoublingHighMul` on int16: the high 16 bits
     /// of 2·a·b, rounded half away from zero; (INT16_MIN, INT16_MIN) saturates.
     @inline(__always)
-    static func saturatingRoundingDoublingHighMul(_ a: Int16, _ b: Int16) -> Int16 {
+    static func saturatingRoundingDoublingHighMul16(_ a: Int16, _ b: Int16) -> Int16 {
         if a == b && a == .min { return .max }
         let ab = Int32(a) &* Int32(b)
         let nudge: Int32 = ab >= 0 ? 1 << 14 : 1 &- (1 << 14)
@@ -140,7 +140,7 @@ enum FixedPoint {
     /// TFLite's `SaturatingDoublingHighMul` on int16: like the rounding one
     /// but truncating toward zero (ARM SQDMULH).
     @inline(__always)
-    static func saturatingDoublingHighMul(_ a: Int16, _ b: Int16) -> Int16 {
+    static func saturatingDoublingHighMul16(_ a: Int16, _ b: Int16) -> Int16 {
         if a == b && a == .min { return .max }
         return Int16(truncatingIfNeeded: (Int32(a) &* Int32(b)) / (1 << 15))
     }
@@ -149,7 +149,7 @@ enum FixedPoint {
     /// `(1 << exponent) − 1` truncated to 16 bits, as gemmlowp's `Dup` does,
     /// which makes exponents above 15 behave as TFLite's do.
     @inline(__always)
-    static func roundingDivideByPOT(_ x: Int16, _ exponent: Int) -> Int16 {
+    static func roundingDivideByPOT16(_ x: Int16, _ exponent: Int) -> Int16 {
         let mask = Int16(truncatingIfNeeded: (Int64(1) << exponent) &- 1)
         let remainder = x & mask
         let threshold = Int16(truncatingIfNeeded: Int32(mask >> 1) &+ (x < 0 ? 1 : 0))
@@ -159,7 +159,7 @@ enum FixedPoint {
     /// TFLite's int16 `SaturatingLeftShift` (amount 0…30): x · 2^amount
     /// clamped to the int16 range.
     @inline(__always)
-    static func saturatingLeftShift(_ x: Int16, _ amount: Int) -> Int16 {
+    static func saturatingLeftShift16(_ x: Int16, _ amount: Int) -> Int16 {
         Int16(clamping: Int64(x) << Int64(amount))
     }
 
