@@ -60,7 +60,9 @@ class Case:
     float_io: bool = False                    # keep float32 model inputs/outputs (QUANTIZE/DEQUANTIZE)
     patch: Callable[[Any], None] | None = None
     checks: list[Callable[[bytes], None]] = field(default_factory=list)
-    int8_inputs: Callable[[np.random.Generator, list], list] | None = None
+    # Positive-only ops (RSQRT): calibration data |x| + 0.05 and int8 inputs
+    # at or above the input zero point (TFLite fails on smaller ones).
+    positive: bool = False
     # "micro" (TFLite Micro) or "reference" (LiteRT BUILTIN_REF, for ops or
     # semantics Micro lacks: RELU6 / RELU_N1_TO_1 requantization, ...)
     reference: str = "micro"
@@ -160,12 +162,14 @@ def binary(op, shapes, act="NONE", scales=(1.0, 3.0)):
         tf = _tf()
 
         def fn(x, y):
-            z = {"ADD": lambda: x + y, "SUB": lambda: x - y, "MUL": lambda: x * y}[op]()
+            z = {"ADD": lambda: x + y, "SUB": lambda: x - y, "MUL": lambda: x * y,
+                 "SQUARED_DIFFERENCE": lambda: tf.math.squared_difference(x, y)}[op]()
             return ACTS[act](z)
 
         return fn, [a, b]
 
-    return Case(name, op, build, [(op, dict(fusedActivationFunction=act))], input_scales=list(scales))
+    options = {} if op == "SQUARED_DIFFERENCE" else dict(fusedActivationFunction=act)
+    return Case(name, op, build, [(op, options)], input_scales=list(scales))
 
 
 def binary_const(op, shape, act="NONE"):
@@ -408,7 +412,8 @@ def set_opcode(op_name: str):
     return patch
 
 
-def unary(op, tag, fn_of_tf, shape=(2, 5, 6, 4), scale=3.0, reference="micro", patch=None, converted_op=None):
+def unary(op, tag, fn_of_tf, shape=(2, 5, 6, 4), scale=3.0, reference="micro", patch=None, converted_op=None,
+          positive=False):
     """A one-op model `y = fn(x)`; `converted_op` is the op the converter
     emits when `patch` switches it to `op`; `set_quantization` patches give
     extreme scales / zero points."""
@@ -418,7 +423,7 @@ def unary(op, tag, fn_of_tf, shape=(2, 5, 6, 4), scale=3.0, reference="micro", p
         return fn_of_tf(_tf()), [shape]
 
     return Case(name, op, build, [(converted_op or op, {})], input_scales=[scale], patch=patch,
-                reference=reference)
+                reference=reference, positive=positive)
 
 
 def hard_swish_fn(tf):
@@ -457,6 +462,15 @@ def int8_activation_cases() -> list[Case]:
         binary("SUB", [(1, 4, 5, 3), (3,)], scales=(1.0, 0.2)),
         binary("SUB", [(1, 64), (1, 64)], scales=(1.0, 1.0)),
         binary_const("SUB", (1, 4, 5, 6)),
+        unary("RSQRT", "in2p0", lambda tf: tf.math.rsqrt, shape=(1, 300), scale=2.0, positive=True),
+        unary("RSQRT", "in0p05", lambda tf: tf.math.rsqrt, scale=0.05, positive=True),
+        unary("RSQRT", "q_in0p02_zpm128_out0p5_zp127", lambda tf: tf.math.rsqrt, shape=(1, 256), positive=True,
+              patch=patches(q("in", 0, 0.02, -128), q("out", 0, 0.5, 127))),
+        unary("RSQRT", "q_in3p0_zp40_out0p002_zpm100", lambda tf: tf.math.rsqrt, shape=(1, 256), positive=True,
+              patch=patches(q("in", 0, 3.0, 40), q("out", 0, 0.002, -100))),
+        binary("SQUARED_DIFFERENCE", [(1, 4, 5, 3), (1, 4, 5, 3)]),
+        binary("SQUARED_DIFFERENCE", [(2, 1, 5, 3), (1, 4, 1, 3)], scales=(0.5, 2.0)),
+        binary("SQUARED_DIFFERENCE", [(1, 16, 32), (1, 16, 1)], scales=(2.0, 1.0)),
     ]
     return cases
 
@@ -579,6 +593,10 @@ INVALID = {
     "relu_requantize_ratio_huge": ("relu_2x5x6x4_requantized", set_quantization("out", 0, 1e-12, 0), "too large to requantize"),
     "sub_output_scale_zero": ("sub_1x4x5x3_1x4x5x3_none", _zero_output_scale, "finite positive"),
     "sub_output_scale_tiny": ("sub_1x4x5x3_1x4x5x3_none", set_quantization("out", 0, 1e-12, 0), "outside (0, 1)"),
+    "rsqrt_rescale_shift_out_of_range": ("rsqrt_1x300_in2p0", patches(set_quantization("in", 0, 1e6, 0),
+                                                                     set_quantization("out", 0, 1e6, 0)), "outside −31…31"),
+    "squared_difference_output_scale_tiny": ("squared_difference_1x4x5x3_1x4x5x3_none",
+                                             set_quantization("out", 0, 1e-30, 0), "too large"),
 }
 
 
@@ -600,7 +618,7 @@ def make_invalid(out: Path, seed: int) -> None:
 
 # ----------------------------------------------------------------- running
 
-def convert_int8(fn, shapes, scales, rng, float_io=False, per_channel_dense=None, per_channel=True) -> bytes:
+def convert_int8(fn, shapes, scales, rng, float_io=False, per_channel_dense=None, per_channel=True, positive=False) -> bytes:
     tf = _tf()
     specs = [tf.TensorSpec(list(s), tf.float32) for s in shapes]
     scales = scales or [1.0] * len(shapes)
@@ -608,6 +626,8 @@ def convert_int8(fn, shapes, scales, rng, float_io=False, per_channel_dense=None
     # Make sure the extremes of the range are seen.
     rep.append([np.full(s, 3.0 * sc, np.float32) for s, sc in zip(shapes, scales)])
     rep.append([np.full(s, -3.0 * sc, np.float32) for s, sc in zip(shapes, scales)])
+    if positive:
+        rep = [[np.abs(x) + np.float32(0.05) for x in xs] for xs in rep]
 
     def configure(conv):
         conv.optimizations = [tf.lite.Optimize.DEFAULT]
@@ -633,7 +653,8 @@ def io_types(model: bytes):
 def build_case(case: Case, seed: int):
     rng = np.random.default_rng(fl.name_seed(seed, case.name))
     fn, shapes = case.build(rng)
-    model = convert_int8(fn, shapes, case.input_scales, rng, case.float_io, getattr(case, "per_channel_dense", None))
+    model = convert_int8(fn, shapes, case.input_scales, rng, case.float_io, getattr(case, "per_channel_dense", None),
+                         positive=case.positive)
     if case.expected is not None:
         fl.assert_ops(model, case.expected, case.name)
     else:
@@ -650,6 +671,8 @@ def build_case(case: Case, seed: int):
             inputs.append(rng.integers(-32768, 32768, size=shape, dtype=np.int16))
         elif case.float_io:
             inputs.append((rng.standard_normal(shape) * 2.0).astype(np.float32))
+        elif case.positive:
+            inputs.append(rng.integers(int(t.quantization.zeroPoint[0]), 128, size=shape, dtype=np.int8))
         else:
             inputs.append(rng.integers(-128, 128, size=shape, dtype=np.int8))
     if case.reference == "micro":
