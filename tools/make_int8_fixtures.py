@@ -471,6 +471,13 @@ def int8_activation_cases() -> list[Case]:
         binary("SQUARED_DIFFERENCE", [(1, 4, 5, 3), (1, 4, 5, 3)]),
         binary("SQUARED_DIFFERENCE", [(2, 1, 5, 3), (1, 4, 1, 3)], scales=(0.5, 2.0)),
         binary("SQUARED_DIFFERENCE", [(1, 16, 32), (1, 16, 1)], scales=(2.0, 1.0)),
+        # TFLite Micro has no int8 GELU: LiteRT's reference kernels.
+        unary("GELU", "exact_in3p0", lambda tf: (lambda x: tf.nn.gelu(x, approximate=False)), shape=(1, 300),
+              reference="reference"),
+        unary("GELU", "approximate_in2p0", lambda tf: (lambda x: tf.nn.gelu(x, approximate=True)), scale=2.0,
+              reference="reference"),
+        unary("GELU", "q_in0p2_zp127_out0p01_zpm128", lambda tf: (lambda x: tf.nn.gelu(x, approximate=False)),
+              shape=(1, 256), patch=patches(q("in", 0, 0.2, 127), q("out", 0, 0.01, -128)), reference="reference"),
     ]
     return cases
 

@@ -53,6 +53,7 @@ SELECTED = [
     "hard_swish_1x256_q_in0p0001_zpm128_out0p05_zp127",
     "relu_2x5x6x4_requantized", "relu6_1x256_q_in0p1_zpm5_out0p01_zp60", "relu_n1_to_1_2x5x6x4_requantized",
     "sub_1x4x5x3_1x4x5x3_relu", "sub_2x1x5x3_1x4x1x3_relu6", "sub_1x4x5x3_3_none", "sub_1x4x5x6_const_channel_none",
+    "gelu_1x300_exact_in3p0", "gelu_2x5x6x4_approximate_in2p0",
 ]
 
 WEIGHT_OPS = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"}

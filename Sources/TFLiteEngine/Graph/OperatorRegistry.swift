@@ -48,6 +48,7 @@ enum OperatorRegistry {
         r[.reluN1To1] = ReluN1To1.registration
         r[.leakyRelu] = LeakyRelu.registration
         r[.hardSwish] = HardSwish.registration
+        r[.gelu] = Gelu.registration
         r[.elu] = Elu.registration
         r[.exp] = Exp.registration
         r[.sqrt] = Sqrt.registration

@@ -32,4 +32,19 @@ enum QuantizedLookup {
             }
         }
     }
+
+    /// TFLite's `LUTPopulate`: each stored input value dequantized in float32,
+    /// transformed, divided by the output scale (as a product with its float
+    /// reciprocal), rounded half away from zero, offset by the output zero
+    /// point and clamped. (GELU, and the LiteRT-kernel LUTs of other ops.)
+    static func floatTable(_ ctx: PrepareContext, _ input: TensorSlot, _ transform: (Float) -> Float) throws -> Kernel {
+        let qi = try ctx.quantization(input, "input"), qo = try ctx.quantization(ctx.output(0), "output")
+        let inverseScale = 1 / qo.scale
+        let outputZeroPoint = Float(qo.zeroPoint)
+        return try kernel(ctx, type: input.type, count: input.elementCount) { v in
+            let dequantized = qi.scale * Float(v &- qi.zeroPoint)
+            let rescaled = (transform(dequantized) * inverseScale).rounded(.toNearestOrAwayFromZero)
+            return FixedPoint.roundToInt32(rescaled + outputZeroPoint)
+        }
+    }
 }
