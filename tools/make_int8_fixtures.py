@@ -71,6 +71,11 @@ class Case:
     # Expected outputs: TFLite Micro ("micro"), or for ops TFLite Micro does
     # not have LiteRT's reference kernels ("reference"), or its builtin ones
     # ("builtin": TILE v3, which the reference resolver lacks; it only copies bytes).
+    # Positive-only ops (RSQRT): calibration data |x| + 0.05 and int8 inputs
+    # at or above the input zero point (TFLite fails on smaller ones).
+    positive: bool = False
+    # "micro" (TFLite Micro) or "reference" (LiteRT BUILTIN_REF, for ops or
+    # semantics Micro lacks: RELU6 / RELU_N1_TO_1 requantization, ...)
     reference: str = "micro"
 
 
@@ -168,12 +173,14 @@ def binary(op, shapes, act="NONE", scales=(1.0, 3.0)):
         tf = _tf()
 
         def fn(x, y):
-            z = x + y if op == "ADD" else x * y
+            z = {"ADD": lambda: x + y, "SUB": lambda: x - y, "MUL": lambda: x * y,
+                 "SQUARED_DIFFERENCE": lambda: tf.math.squared_difference(x, y)}[op]()
             return ACTS[act](z)
 
         return fn, [a, b]
 
-    return Case(name, op, build, [(op, dict(fusedActivationFunction=act))], input_scales=list(scales))
+    options = {} if op == "SQUARED_DIFFERENCE" else dict(fusedActivationFunction=act)
+    return Case(name, op, build, [(op, options)], input_scales=list(scales))
 
 
 def binary_const(op, shape, act="NONE"):
@@ -184,7 +191,7 @@ def binary_const(op, shape, act="NONE"):
         c = rng.normal(0.5, 1.0, shape[-1]).astype(np.float32)
 
         def fn(x):
-            z = x + c if op == "ADD" else x * c
+            z = {"ADD": lambda: x + c, "SUB": lambda: x - c, "MUL": lambda: x * c}[op]()
             return ACTS[act](z)
 
         return fn, [shape]
@@ -425,6 +432,110 @@ def layout_cases() -> list[Case]:
         layout_op("GATHER_ND", "tuples", (4, 5, 3), lambda tf: (lambda x: tf.gather_nd(x, [[3, 1], [0, 4], [2, 2]]))),
     ]
 
+def set_quantization(which: str, index: int, scale: float, zero_point: int):
+    """A patch giving operator 0's input or output tensor `index` this
+    per-tensor quantization (extreme scales / zero points)."""
+
+    def patch(model):
+        q = _first_op_tensor(model, which, index).quantization
+        q.scale = [float(scale)]
+        q.zeroPoint = [int(zero_point)]
+
+    return patch
+
+
+def patches(*edits):
+    def patch(model):
+        for e in edits:
+            e(model)
+
+    return patch
+
+
+def set_opcode(op_name: str):
+    """Point operator 0 at `op_name` (for ops the converter expresses otherwise)."""
+
+    def patch(model):
+        import ai_edge_litert.schema_py_generated as schema
+
+        code = getattr(schema.BuiltinOperator, op_name)
+        oc = model.operatorCodes[model.subgraphs[0].operators[0].opcodeIndex]
+        oc.builtinCode = code
+        oc.deprecatedBuiltinCode = min(code, 127)
+        oc.version = 1
+
+    return patch
+
+
+def unary(op, tag, fn_of_tf, shape=(2, 5, 6, 4), scale=3.0, reference="micro", patch=None, converted_op=None,
+          positive=False):
+    """A one-op model `y = fn(x)`; `converted_op` is the op the converter
+    emits when `patch` switches it to `op`; `set_quantization` patches give
+    extreme scales / zero points."""
+    name = f"{op.lower()}_{'x'.join(map(str, shape))}_{tag}"
+
+    def build(rng):
+        return fn_of_tf(_tf()), [shape]
+
+    return Case(name, op, build, [(converted_op or op, {})], input_scales=[scale], patch=patch,
+                reference=reference, positive=positive)
+
+
+def hard_swish_fn(tf):
+    return lambda x: x * tf.nn.relu6(x + 3.0) / 6.0
+
+
+def int8_activation_cases() -> list[Case]:
+    """HARD_SWISH, SUB and the requantizing RELU family."""
+    q = set_quantization
+    cases = [
+        unary("HARD_SWISH", "in3p0", hard_swish_fn),
+        unary("HARD_SWISH", "in0p5", hard_swish_fn, scale=0.5),
+        unary("HARD_SWISH", "in12p0", hard_swish_fn, shape=(1, 300), scale=12.0),
+        # Output multiplier near its limit (input/output scale 120), zero points at the ends.
+        unary("HARD_SWISH", "q_in0p5_zp127_out0p0042_zpm128", hard_swish_fn, shape=(1, 256),
+              patch=patches(q("in", 0, 0.5, 127), q("out", 0, 0.5 / 120, -128))),
+        # Tiny input scale: the relu-ish multiplier shifts right.
+        unary("HARD_SWISH", "q_in0p0001_zpm128_out0p05_zp127", hard_swish_fn, shape=(1, 256),
+              patch=patches(q("in", 0, 1e-4, -128), q("out", 0, 0.05, 127))),
+        # Large input scale: the relu-ish multiplier shifts left and saturates.
+        unary("HARD_SWISH", "q_in2p0_zp3_out0p3_zpm20", hard_swish_fn, shape=(1, 256),
+              patch=patches(q("in", 0, 2.0, 3), q("out", 0, 0.3, -20))),
+        unary("RELU", "requantized", lambda tf: tf.nn.relu),
+        unary("RELU", "q_in0p05_zp100_out0p001_zpm128", lambda tf: tf.nn.relu, shape=(1, 256),
+              patch=patches(q("in", 0, 0.05, 100), q("out", 0, 0.001, -128))),
+        unary("RELU", "q_in0p002_zpm128_out0p5_zp127", lambda tf: tf.nn.relu, shape=(1, 256),
+              patch=patches(q("in", 0, 0.002, -128), q("out", 0, 0.5, 127))),
+        unary("RELU6", "requantized", lambda tf: tf.nn.relu6, scale=5.0, reference="reference"),
+        unary("RELU6", "q_in0p1_zpm5_out0p01_zp60", lambda tf: tf.nn.relu6, shape=(1, 256), reference="reference",
+              patch=patches(q("in", 0, 0.1, -5), q("out", 0, 0.01, 60))),
+        unary("RELU_N1_TO_1", "requantized", lambda tf: tf.nn.relu, scale=2.0, reference="reference",
+              converted_op="RELU", patch=patches(set_opcode("RELU_N1_TO_1"), q("out", 0, 2.0 / 255, 0))),
+        binary("SUB", [(1, 4, 5, 3), (1, 4, 5, 3)]),
+        binary("SUB", [(1, 4, 5, 3), (1, 4, 5, 3)], act="RELU", scales=(2.0, 0.3)),
+        binary("SUB", [(2, 1, 5, 3), (1, 4, 1, 3)], act="RELU6"),
+        binary("SUB", [(1, 4, 5, 3), (3,)], scales=(1.0, 0.2)),
+        binary("SUB", [(1, 64), (1, 64)], scales=(1.0, 1.0)),
+        binary_const("SUB", (1, 4, 5, 6)),
+        unary("RSQRT", "in2p0", lambda tf: tf.math.rsqrt, shape=(1, 300), scale=2.0, positive=True),
+        unary("RSQRT", "in0p05", lambda tf: tf.math.rsqrt, scale=0.05, positive=True),
+        unary("RSQRT", "q_in0p02_zpm128_out0p5_zp127", lambda tf: tf.math.rsqrt, shape=(1, 256), positive=True,
+              patch=patches(q("in", 0, 0.02, -128), q("out", 0, 0.5, 127))),
+        unary("RSQRT", "q_in3p0_zp40_out0p002_zpm100", lambda tf: tf.math.rsqrt, shape=(1, 256), positive=True,
+              patch=patches(q("in", 0, 3.0, 40), q("out", 0, 0.002, -100))),
+        binary("SQUARED_DIFFERENCE", [(1, 4, 5, 3), (1, 4, 5, 3)]),
+        binary("SQUARED_DIFFERENCE", [(2, 1, 5, 3), (1, 4, 1, 3)], scales=(0.5, 2.0)),
+        binary("SQUARED_DIFFERENCE", [(1, 16, 32), (1, 16, 1)], scales=(2.0, 1.0)),
+        # TFLite Micro has no int8 GELU: LiteRT's reference kernels.
+        unary("GELU", "exact_in3p0", lambda tf: (lambda x: tf.nn.gelu(x, approximate=False)), shape=(1, 300),
+              reference="reference"),
+        unary("GELU", "approximate_in2p0", lambda tf: (lambda x: tf.nn.gelu(x, approximate=True)), scale=2.0,
+              reference="reference"),
+        unary("GELU", "q_in0p2_zp127_out0p01_zpm128", lambda tf: (lambda x: tf.nn.gelu(x, approximate=False)),
+              shape=(1, 256), patch=patches(q("in", 0, 0.2, 127), q("out", 0, 0.01, -128)), reference="reference"),
+    ]
+    return cases
+
 
 def all_cases() -> list[Case]:
     cases: list[Case] = []
@@ -494,6 +605,7 @@ def all_cases() -> list[Case]:
     ]
     cases += [pad_case(), reshape_case(), quantize_roundtrip(), requantize(), dequantize_int16()]
     cases += layout_cases()
+    cases += int8_activation_cases()
     return cases
 
 
@@ -535,6 +647,19 @@ INVALID = {
                                                    "zero points for"),
     "softmax_output_zero_point": ("softmax_2x10_beta1p0_in2p0", _softmax_output_zero_point, "must be (1/256"),
     "add_output_scale_zero": ("add_1x4x5x3_1x4x5x3_none", _zero_output_scale, "finite positive"),
+    # input/output scale ≥ 128: TFLite's HARD_SWISH requires an output multiplier exponent ≤ 0.
+    "hard_swish_output_scale_too_small": ("hard_swish_2x5x6x4_in3p0", set_quantization("out", 0, 1e-6, 0),
+                                          "output multiplier exponent"),
+    "hard_swish_input_scale_huge": ("hard_swish_2x5x6x4_in3p0", patches(set_quantization("in", 0, 3e10, 0),
+                                                                       set_quantization("out", 0, 3e9, 0)),
+                                    "too large for the fixed-point HARD_SWISH"),
+    "relu_requantize_ratio_huge": ("relu_2x5x6x4_requantized", set_quantization("out", 0, 1e-12, 0), "too large to requantize"),
+    "sub_output_scale_zero": ("sub_1x4x5x3_1x4x5x3_none", _zero_output_scale, "finite positive"),
+    "sub_output_scale_tiny": ("sub_1x4x5x3_1x4x5x3_none", set_quantization("out", 0, 1e-12, 0), "outside (0, 1)"),
+    "rsqrt_rescale_shift_out_of_range": ("rsqrt_1x300_in2p0", patches(set_quantization("in", 0, 1e6, 0),
+                                                                     set_quantization("out", 0, 1e6, 0)), "outside −31…31"),
+    "squared_difference_output_scale_tiny": ("squared_difference_1x4x5x3_1x4x5x3_none",
+                                             set_quantization("out", 0, 1e-30, 0), "too large"),
 }
 
 
@@ -556,7 +681,7 @@ def make_invalid(out: Path, seed: int) -> None:
 
 # ----------------------------------------------------------------- running
 
-def convert_int8(fn, shapes, scales, rng, float_io=False, per_channel_dense=None, per_channel=True) -> bytes:
+def convert_int8(fn, shapes, scales, rng, float_io=False, per_channel_dense=None, per_channel=True, positive=False) -> bytes:
     tf = _tf()
     specs = [tf.TensorSpec(list(s), tf.float32) for s in shapes]
     scales = scales or [1.0] * len(shapes)
@@ -564,6 +689,8 @@ def convert_int8(fn, shapes, scales, rng, float_io=False, per_channel_dense=None
     # Make sure the extremes of the range are seen.
     rep.append([np.full(s, 3.0 * sc, np.float32) for s, sc in zip(shapes, scales)])
     rep.append([np.full(s, -3.0 * sc, np.float32) for s, sc in zip(shapes, scales)])
+    if positive:
+        rep = [[np.abs(x) + np.float32(0.05) for x in xs] for xs in rep]
 
     def configure(conv):
         conv.optimizations = [tf.lite.Optimize.DEFAULT]
@@ -589,7 +716,8 @@ def io_types(model: bytes):
 def build_case(case: Case, seed: int):
     rng = np.random.default_rng(fl.name_seed(seed, case.name))
     fn, shapes = case.build(rng)
-    model = convert_int8(fn, shapes, case.input_scales, rng, case.float_io, getattr(case, "per_channel_dense", None))
+    model = convert_int8(fn, shapes, case.input_scales, rng, case.float_io, getattr(case, "per_channel_dense", None),
+                         positive=case.positive)
     if case.expected is not None:
         fl.assert_ops(model, case.expected, case.name)
     else:
@@ -606,17 +734,24 @@ def build_case(case: Case, seed: int):
             inputs.append(rng.integers(-32768, 32768, size=shape, dtype=np.int16))
         elif case.float_io:
             inputs.append((rng.standard_normal(shape) * 2.0).astype(np.float32))
+        elif case.positive:
+            inputs.append(rng.integers(int(t.quantization.zeroPoint[0]), 128, size=shape, dtype=np.int8))
         else:
             inputs.append(rng.integers(-128, 128, size=shape, dtype=np.int8))
     if case.reference in ("reference", "builtin"):
         outputs = fl.run_litert(model, inputs, kernels=case.reference)
     else:
         outputs = fl.run_micro(model, inputs)
+    if case.reference == "micro":
+        outputs = fl.run_micro(model, inputs)
+    else:
+        outputs = fl.run_litert(model, inputs, case.reference)
     return model, inputs, outputs
 
 
 def save(out: Path, case: Case, model, inputs, outputs):
     reference = "tflite-micro" if case.reference == "micro" else "litert-" + case.reference
+    reference = "tflite-micro" if case.reference == "micro" else f"litert-{case.reference}"
     entry = fl.save_fixture(out, case.name, case.op, model, inputs, outputs, reference=reference)
     manifest = fl.load_manifest(out)
     for e in manifest["fixtures"]:

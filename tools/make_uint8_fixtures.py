@@ -49,6 +49,11 @@ SELECTED = [
     "logistic_2x40_in3p0", "logistic_3x7_in0p5",
     "concatenation_axis3_1x3x4x2_1x3x4x5_scales1p0_4p0", "pad_1x5x6x3", "reshape_2x3x4_to_4x6",
     "quantize_avgpool_dequantize_1x6x7x3", "quantize_int8_requantize_1x4x5x6",
+    "hard_swish_2x5x6x4_in3p0", "hard_swish_1x300_in12p0", "hard_swish_1x256_q_in0p5_zp127_out0p0042_zpm128",
+    "hard_swish_1x256_q_in0p0001_zpm128_out0p05_zp127",
+    "relu_2x5x6x4_requantized", "relu6_1x256_q_in0p1_zpm5_out0p01_zp60", "relu_n1_to_1_2x5x6x4_requantized",
+    "sub_1x4x5x3_1x4x5x3_relu", "sub_2x1x5x3_1x4x1x3_relu6", "sub_1x4x5x3_3_none", "sub_1x4x5x6_const_channel_none",
+    "gelu_1x300_exact_in3p0", "gelu_2x5x6x4_approximate_in2p0",
 ]
 
 WEIGHT_OPS = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"}

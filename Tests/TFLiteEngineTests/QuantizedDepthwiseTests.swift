@@ -91,27 +91,37 @@ extension QuantizedKernelTests {
     }
 }
 
-/// The vectorised int8 ADD (`ElementwiseAddInt8`) against the generic
+/// The vectorised int8 ADD and SUB (`ElementwiseAddInt8`) against the generic
 /// quantized binary kernel: random scales, zero points, sizes (block edges
-/// included) and activations; bytes must be identical.
+/// included) and activations; bytes must be identical. SUB's multipliers are
+/// TFLite Micro's (float32 scale ratios).
 extension QuantizedKernelTests {
     func testElementwiseAddInt8MatchesReferenceBitExact() throws {
         var rng = TestRandom(seed: 23)
         let shapes: [[Int]] = [[1, 7, 7, 24], [37], [1], [2, 4097], [1, 64, 64, 3], [5, 3, 1]]
-        for i in 0..<36 {
+        for i in 0..<48 {
             let shape = shapes[i % shapes.count]
             let activation = Int8(rng.int(0...3))
-            let spec = QuantizedAddSpec(shape: shape, activation: activation, rng: &rng)
-            try compare(spec.model, name: "add #\(i) \(shape) act \(activation)", expectFast: ElementwiseAddInt8.self) { ctx in
+            let subtract = i % 4 == 3
+            let spec = QuantizedAddSpec(shape: shape, activation: activation, subtract: subtract, rng: &rng)
+            try compare(spec.model, name: "\(subtract ? "sub" : "add") #\(i) \(shape) act \(activation)", expectFast: ElementwiseAddInt8.self) { ctx in
                 let qa = try ctx.quantization(ctx.input(0), "a"), qb = try ctx.quantization(ctx.input(1), "b")
                 let qo = try ctx.quantization(ctx.output(0), "output")
-                let twiceMax = 2 * Double(max(qa.scale, qb.scale))
-                let (m1, s1) = FixedPoint.quantizeMultiplierSmallerThanOne(Double(qa.scale) / twiceMax)!
-                let (m2, s2) = FixedPoint.quantizeMultiplierSmallerThanOne(Double(qb.scale) / twiceMax)!
-                let (mo, so) = FixedPoint.quantizeMultiplierSmallerThanOne(twiceMax / (Double(1 << 20) * Double(qo.scale)))!
+                let ratios: (Double, Double, Double)
+                if subtract {
+                    let twiceMax = 2 * max(qa.scale, qb.scale)
+                    ratios = (Double(qa.scale / twiceMax), Double(qb.scale / twiceMax), Double(twiceMax / (Float(1 << 20) * qo.scale)))
+                } else {
+                    let twiceMax = 2 * Double(max(qa.scale, qb.scale))
+                    ratios = (Double(qa.scale) / twiceMax, Double(qb.scale) / twiceMax, twiceMax / (Double(1 << 20) * Double(qo.scale)))
+                }
+                let (m1, s1) = FixedPoint.quantizeMultiplierSmallerThanOne(ratios.0)!
+                let (m2, s2) = FixedPoint.quantizeMultiplierSmallerThanOne(ratios.1)!
+                let (mo, so) = FixedPoint.quantizeMultiplierSmallerThanOne(ratios.2)!
                 return QuantizedBinaryKernel(
                     Int8.self, ctx: ctx, shape: try BroadcastShape(shape, shape, ctx: ctx),
-                    arithmetic: .add(leftShift: 20, multiplier1: m1, shift1: s1, multiplier2: m2, shift2: s2, outputMultiplier: mo, outputShift: so),
+                    arithmetic: .add(leftShift: 20, multiplier1: m1, shift1: s1, multiplier2: m2, shift2: s2, outputMultiplier: mo, outputShift: so,
+                                     subtract: subtract),
                     offset1: -qa.zeroPoint, offset2: -qb.zeroPoint, outputOffset: qo.zeroPoint,
                     activation: FusedActivation(rawValue: activation)!.quantizedRange(scale: qo.scale, zeroPoint: qo.zeroPoint, qmin: -128, qmax: 127))
             }
@@ -119,12 +129,12 @@ extension QuantizedKernelTests {
     }
 }
 
-/// A one-op int8 ADD model: runtime input `a` + constant random `b` of the
-/// same shape, random scales and zero points.
+/// A one-op int8 ADD (or SUB) model: runtime input `a` and constant random
+/// `b` of the same shape, random scales and zero points.
 struct QuantizedAddSpec {
     let model: QuantizedModelSpec
 
-    init(shape: [Int], activation: Int8, rng: inout TestRandom) {
+    init(shape: [Int], activation: Int8, subtract: Bool = false, rng: inout TestRandom) {
         typealias FB = FlatBufferBuilder.Node
         let scaleA = Float(rng.int(1...200)) / 1000, scaleB = Float(rng.int(1...200)) / 1000
         let scaleOut = (scaleA + scaleB) * Float(rng.int(40...150)) / 100
@@ -144,7 +154,7 @@ struct QuantizedAddSpec {
         let buffers: [FB] = [.table([]), .table([(4, .offset(.bytes(bValues)))])]
         let operatorTable: FB = .table([
             (4, .u32(0)), (6, .offset(.int32s([0, 1]))), (8, .offset(.int32s([2]))),
-            (10, .u8(11)), (12, .offset(.table([(4, .i8(activation))]))),
+            (10, .u8(subtract ? 28 : 11)), (12, .offset(.table([(4, .i8(activation))]))),
         ])
         let subgraph: FB = .table([
             (4, .offset(.tables(tensors))), (6, .offset(.int32s([0]))), (8, .offset(.int32s([2]))),
@@ -152,7 +162,7 @@ struct QuantizedAddSpec {
         ])
         let root: FB = .table([
             (4, .u32(3)),
-            (6, .offset(.tables([.table([(4, .i8(0)), (8, .i32(1)), (10, .i32(0))])]))),
+            (6, .offset(.tables([.table([(4, .i8(subtract ? 41 : 0)), (8, .i32(1)), (10, .i32(subtract ? 41 : 0))])]))),
             (8, .offset(.tables([subgraph]))),
             (10, .offset(.string("QuantizedAddSpec"))),
             (12, .offset(.tables(buffers))),

@@ -73,6 +73,30 @@ final class QuantizedTests: XCTestCase {
         XCTAssertEqual(F.saturatingRoundingDoublingHighMul(.max, .max), .max - 1)
     }
 
+    /// The 16-bit helpers of HARD_SWISH (gemmlowp on int16, TFLite's
+    /// truncating `SaturatingDoublingHighMul` and `SaturatingLeftShift`).
+    func testSixteenBitFixedPoint() {
+        XCTAssertEqual(FixedPoint.downScaleToInt16(1 << 30), 16384)
+        XCTAssertEqual(FixedPoint.downScaleToInt16(1_610_645_504), 24577)  // (m + 2^15) >> 16
+        XCTAssertEqual(FixedPoint.downScaleToInt16(.max), .max)
+        XCTAssertEqual(FixedPoint.saturatingRoundingDoublingHighMul16(16384, 16384), 8192)
+        XCTAssertEqual(FixedPoint.saturatingRoundingDoublingHighMul16(3, 16384), 2)  // 1.5 → 2
+        XCTAssertEqual(FixedPoint.saturatingRoundingDoublingHighMul16(-3, 16384), -1)  // −1.5 → −1 (gemmlowp's nudge)
+        XCTAssertEqual(FixedPoint.saturatingRoundingDoublingHighMul16(.min, .min), .max)
+        XCTAssertEqual(FixedPoint.saturatingDoublingHighMul16(3, 16384), 1)
+        XCTAssertEqual(FixedPoint.saturatingDoublingHighMul16(-3, 16384), -1)
+        XCTAssertEqual(FixedPoint.saturatingDoublingHighMul16(.min, .min), .max)
+        XCTAssertEqual(FixedPoint.roundingDivideByPOT16(5, 1), 3)
+        XCTAssertEqual(FixedPoint.roundingDivideByPOT16(-5, 1), -3)
+        XCTAssertEqual(FixedPoint.roundingDivideByPOT16(-6, 2), -2)
+        // Exponents past 15: the mask truncates to −1 as gemmlowp's Dup<int16_t> does.
+        XCTAssertEqual(FixedPoint.roundingDivideByPOT16(100, 20), 1)
+        XCTAssertEqual(FixedPoint.roundingDivideByPOT16(-100, 20), -1)
+        XCTAssertEqual(FixedPoint.saturatingLeftShift16(3, 2), 12)
+        XCTAssertEqual(FixedPoint.saturatingLeftShift16(300, 8), .max)
+        XCTAssertEqual(FixedPoint.saturatingLeftShift16(-300, 8), .min)
+    }
+
     func testRoundingDivideByPOT() {
         typealias F = FixedPoint
         XCTAssertEqual(F.roundingDivideByPOT(5, 1), 3)    // 2.5 → 3

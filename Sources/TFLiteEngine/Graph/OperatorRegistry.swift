@@ -54,6 +54,7 @@ enum OperatorRegistry {
         r[.leakyRelu] = LeakyRelu.registration
         r[.hardSwish] = HardSwish.registration
         r[.neg] = Neg.registration
+        r[.gelu] = Gelu.registration
         r[.elu] = Elu.registration
         r[.exp] = Exp.registration
         r[.sqrt] = Sqrt.registration

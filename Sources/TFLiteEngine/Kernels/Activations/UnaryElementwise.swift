@@ -104,28 +104,39 @@ extension PrepareContext {
         }
     }
 
-    /// The int8/uint8 clamp kernel for a float range, after checking that the
-    /// output shares the input's quantization. Bounds follow TFLite:
-    /// `zero_point + round(bound / scale)`, limited to the type's range.
+    /// The int8/uint8 RELU-family kernel for a float range (TFLite's
+    /// `QuantizedReluX`): bounds `zero_point + roundf(bound / output scale)`
+    /// limited to the type's range; values are requantized to the output
+    /// (`MultiplyByQuantizedMultiplier` by input scale / output scale) before
+    /// clamping. With a shared quantization that is a clamp of stored values.
     func quantizedClamp(_ input: TensorSlot, floatRange: (min: Float, max: Float)) throws -> Kernel {
-        try requireSameQuantization(input, output(0), "input and output")
-        let scale = Double(input.scale)
-        guard scale > 0, scale.isFinite else { throw error("input '\(input.name)' has scale \(input.scale); a positive scale is required") }
-        func quantized(_ v: Float, _ lo: Int, _ hi: Int) -> Int {
-            guard v.isFinite else { return v > 0 ? hi : lo }
-            let q = Double(input.zeroPoint) + (Double(v) / scale).rounded()
-            return q <= Double(lo) ? lo : q >= Double(hi) ? hi : Int(q)
+        let output = output(0)
+        guard (input.quantization?.scale.count ?? 0) <= 1, (output.quantization?.scale.count ?? 0) <= 1 else {
+            throw error("per-channel quantization of input and output is not supported")
         }
+        let qi = try quantization(input, "input"), qo = try quantization(output, "output")
+        let limits = quantizedLimits(input.type)
+        func bound(_ v: Float, _ fallback: Int32) -> Int32 {
+            guard v.isFinite else { return fallback }
+            let q = Int64(qo.zeroPoint) + Int64(FixedPoint.roundToInt32(v / qo.scale))
+            return Int32(min(max(q, Int64(limits.min)), Int64(limits.max)))
+        }
+        let lo = bound(floatRange.min, limits.min), hi = max(lo, bound(floatRange.max, limits.max))
         let count = input.elementCount
-        switch input.type {
-        case .int8:
-            let lo = quantized(floatRange.min, -128, 127), hi = quantized(floatRange.max, -128, 127)
-            return clamp(count: count, low: Int8(lo), high: Int8(max(lo, hi)))
-        case .uint8:
-            let lo = quantized(floatRange.min, 0, 255), hi = quantized(floatRange.max, 0, 255)
-            return clamp(count: count, low: UInt8(lo), high: UInt8(max(lo, hi)))
-        default:
-            throw error("input type \(input.type) is not supported")
+        if qi.scale == qo.scale && qi.zeroPoint == qo.zeroPoint {
+            switch input.type {
+            case .int8: return clamp(count: count, low: Int8(lo), high: Int8(hi))
+            case .uint8: return clamp(count: count, low: UInt8(lo), high: UInt8(hi))
+            default: throw error("input type \(input.type) is not supported")
+            }
+        }
+        let r = Requantization(input: qi, output: qo)
+        guard Double(qi.scale) / Double(qo.scale) < 0x1p31 else {
+            throw error("input scale \(qi.scale) / output scale \(qo.scale) is too large to requantize")
+        }
+        return try QuantizedLookup.kernel(self, type: input.type, count: count) { x in
+            let v = Int64(r.outputZeroPoint) + Int64(FixedPoint.multiplyByQuantizedMultiplier(x &- r.inputZeroPoint, r.multiplier, r.shift))
+            return Int32(min(max(v, Int64(lo)), Int64(hi)))
         }
     }
 

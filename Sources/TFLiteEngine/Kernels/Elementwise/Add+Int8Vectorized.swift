@@ -10,6 +10,8 @@ final class ElementwiseAddInt8: Kernel {
     let count: Int
     let leftShift: Int32
     let offset1: Int32, offset2: Int32, outputOffset: Int32
+    /// +1 (ADD) or −1 (SUB: the rescaled second input is subtracted).
+    let sign2: Int32
     /// Entries 0 and 1 rescale the inputs, entry 2 the sum.
     let scales: ChannelRequantization.Tables
     let activationMin: Int32, activationMax: Int32
@@ -21,8 +23,9 @@ final class ElementwiseAddInt8: Kernel {
     /// Shifts are TFLite's exponents (≤ 0, from `quantizeMultiplierSmallerThanOne`).
     init(ctx: PrepareContext, count: Int, leftShift: Int, multiplier1: Int32, shift1: Int, multiplier2: Int32, shift2: Int,
          outputMultiplier: Int32, outputShift: Int, offset1: Int32, offset2: Int32, outputOffset: Int32,
-         activation: (min: Int32, max: Int32)) {
+         activation: (min: Int32, max: Int32), subtract: Bool = false) {
         self.count = count
+        sign2 = subtract ? -1 : 1
         self.leftShift = Int32(leftShift)
         scales = ChannelRequantization.Tables(count: 3)
         scales.set(0, multiplier: multiplier1, shift: shift1)
@@ -50,7 +53,7 @@ final class ElementwiseAddInt8: Kernel {
 
     func run(tiles: Range<Int>, worker: Int) {
         let a = self.a.unsafelyUnwrapped, b = self.b.unsafelyUnwrapped, output = self.output.unsafelyUnwrapped
-        let left = leftShift, off1 = offset1, off2 = offset2, outOff = outputOffset
+        let left = leftShift, off1 = offset1, off2 = offset2, outOff = outputOffset, sign = sign2
         let t = scales
         let lo = activationMin, hi = activationMax
         let blockSize = QuantizedBinaryKernel.blockSize
@@ -59,7 +62,7 @@ final class ElementwiseAddInt8: Kernel {
             for i in start..<end {
                 let v1 = (Int32(a[i]) &+ off1) &<< left
                 let v2 = (Int32(b[i]) &+ off2) &<< left
-                let r = t.scale(t.scale(v1, 0) &+ t.scale(v2, 1), 2) &+ outOff
+                let r = t.scale(t.scale(v1, 0) &+ t.scale(v2, 1) &* sign, 2) &+ outOff
                 output[i] = Int8(truncatingIfNeeded: min(max(r, lo), hi))
             }
         }

@@ -1,10 +1,19 @@
 /// The integer arithmetic of a quantized binary element-wise op.
 enum QuantizedBinaryArithmetic {
     /// ADD (`reference_integer_ops::Add`): both inputs shifted left by
-    /// `leftShift`, rescaled to a common scale, summed, rescaled to the output.
-    case add(leftShift: Int, multiplier1: Int32, shift1: Int, multiplier2: Int32, shift2: Int, outputMultiplier: Int32, outputShift: Int)
+    /// `leftShift`, rescaled to a common scale, summed (or, with `subtract`,
+    /// the second taken from the first: `reference_ops::Sub`), rescaled to the
+    /// output. A negative `multiplier2` is LiteRT's SUB (ADD's kernel with the
+    /// second multiplier negated).
+    case add(leftShift: Int, multiplier1: Int32, shift1: Int, multiplier2: Int32, shift2: Int, outputMultiplier: Int32, outputShift: Int,
+             subtract: Bool = false)
     /// MUL (`reference_integer_ops::Mul`): product of offset inputs rescaled.
     case mul(outputMultiplier: Int32, outputShift: Int)
+    /// SQUARED_DIFFERENCE (TFLite's quantized `SquaredDifference`): both inputs
+    /// shifted left by `leftShift` and rescaled like ADD's, the square of
+    /// their difference rescaled to the output (`MultiplyByQuantizedMultiplier`).
+    case squaredDifference(leftShift: Int, multiplier1: Int32, shift1: Int, multiplier2: Int32, shift2: Int,
+                           outputMultiplier: Int32, outputShift: Int)
 }
 
 /// Quantized binary element-wise kernel with broadcasting (int8 / uint8).
@@ -53,12 +62,18 @@ final class QuantizedBinaryKernel: Kernel {
         let v2 = Int32(truncatingIfNeeded: y) &+ offset2
         var r: Int32
         switch arithmetic {
-        case let .add(leftShift, m1, s1, m2, s2, mo, so):
+        case let .add(leftShift, m1, s1, m2, s2, mo, so, subtract):
             let scaled1 = FixedPoint.multiplyByQuantizedMultiplierSmallerThanOne(v1 &* (1 &<< Int32(leftShift)), m1, s1)
             let scaled2 = FixedPoint.multiplyByQuantizedMultiplierSmallerThanOne(v2 &* (1 &<< Int32(leftShift)), m2, s2)
-            r = FixedPoint.multiplyByQuantizedMultiplierSmallerThanOne(scaled1 &+ scaled2, mo, so) &+ outputOffset
+            let raw = subtract ? scaled1 &- scaled2 : scaled1 &+ scaled2
+            r = FixedPoint.multiplyByQuantizedMultiplierSmallerThanOne(raw, mo, so) &+ outputOffset
         case let .mul(mo, so):
             r = FixedPoint.multiplyByQuantizedMultiplier(v1 &* v2, mo, so) &+ outputOffset
+        case let .squaredDifference(leftShift, m1, s1, m2, s2, mo, so):
+            let scaled1 = FixedPoint.multiplyByQuantizedMultiplierSmallerThanOne(v1 &* (1 &<< Int32(leftShift)), m1, s1)
+            let scaled2 = FixedPoint.multiplyByQuantizedMultiplierSmallerThanOne(v2 &* (1 &<< Int32(leftShift)), m2, s2)
+            let difference = scaled1 &- scaled2
+            r = FixedPoint.multiplyByQuantizedMultiplier(difference &* difference, mo, so) &+ outputOffset
         }
         r = min(max(r, activationMin), activationMax)
         return E(truncatingIfNeeded: r)

@@ -127,6 +127,52 @@ enum FixedPoint {
         return Int32(r)
     }
 
+    // MARK: 16-bit arithmetic (gemmlowp on int16, HARD_SWISH)
+
+    /// `DownScaleInt32ToInt16Multiplier`: a Q0.31 multiplier rounded to Q0.15,
+    /// saturating at INT16_MAX.
+    static func downScaleToInt16(_ multiplier: Int32) -> Int16 {
+        let offset: Int32 = 1 << 15
+        if multiplier >= Int32.max - offset { return .max }
+        return Int16(truncatingIfNeeded: (max(multiplier, 0) + offset) >> 16)
+    }
+
+    /// gemmlowp `SaturatingRoundingDoublingHighMul` on int16: the high 16 bits
+    /// of 2·a·b, rounded half away from zero; (INT16_MIN, INT16_MIN) saturates.
+    @inline(__always)
+    static func saturatingRoundingDoublingHighMul16(_ a: Int16, _ b: Int16) -> Int16 {
+        if a == b && a == .min { return .max }
+        let ab = Int32(a) &* Int32(b)
+        let nudge: Int32 = ab >= 0 ? 1 << 14 : 1 &- (1 << 14)
+        return Int16(truncatingIfNeeded: (ab &+ nudge) / (1 << 15))
+    }
+
+    /// TFLite's `SaturatingDoublingHighMul` on int16: like the rounding one
+    /// but truncating toward zero (ARM SQDMULH).
+    @inline(__always)
+    static func saturatingDoublingHighMul16(_ a: Int16, _ b: Int16) -> Int16 {
+        if a == b && a == .min { return .max }
+        return Int16(truncatingIfNeeded: (Int32(a) &* Int32(b)) / (1 << 15))
+    }
+
+    /// gemmlowp `RoundingDivideByPOT` on int16 (exponent 0…31). The mask is
+    /// `(1 << exponent) − 1` truncated to 16 bits, as gemmlowp's `Dup` does,
+    /// which makes exponents above 15 behave as TFLite's do.
+    @inline(__always)
+    static func roundingDivideByPOT16(_ x: Int16, _ exponent: Int) -> Int16 {
+        let mask = Int16(truncatingIfNeeded: (Int64(1) << exponent) &- 1)
+        let remainder = x & mask
+        let threshold = Int16(truncatingIfNeeded: Int32(mask >> 1) &+ (x < 0 ? 1 : 0))
+        return Int16(truncatingIfNeeded: (Int32(x) >> Int32(exponent)) &+ (remainder > threshold ? 1 : 0))
+    }
+
+    /// TFLite's int16 `SaturatingLeftShift` (amount 0…30): x · 2^amount
+    /// clamped to the int16 range.
+    @inline(__always)
+    static func saturatingLeftShift16(_ x: Int16, _ amount: Int) -> Int16 {
+        Int16(clamping: Int64(x) << Int64(amount))
+    }
+
     // MARK: gemmlowp transcendental functions (Q formats on int32)
 
     /// exp(a) for a in [-1/4, 0), with `a` and the result in Q0.31.

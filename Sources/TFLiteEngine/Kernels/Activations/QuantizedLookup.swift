@@ -1,0 +1,50 @@
+/// int8/uint8 element-wise ops whose output depends only on the stored
+/// input value (HARD_SWISH, requantizing RELU family, TANH, GELU, RSQRT, …):
+/// the op's reference integer arithmetic is evaluated once per possible input
+/// value at prepare, and `run` is a 256-entry table lookup. The table is the
+/// reference formulation itself, so the kernel is bit-exact by construction.
+enum QuantizedLookup {
+    /// A kernel writing `reference(x)` for each stored input value `x` of
+    /// `type` (int8 or uint8, widened to Int32); results are clamped to the
+    /// type's range.
+    static func kernel(_ ctx: PrepareContext, type: TensorType, count: Int, _ reference: (Int32) -> Int32) throws -> Kernel {
+        switch type {
+        case .int8: return make(Int8.self, ctx: ctx, count: count, reference)
+        case .uint8: return make(UInt8.self, ctx: ctx, count: count, reference)
+        default: throw ctx.error("input type \(type) is not supported by the quantized kernel")
+        }
+    }
+
+    /// The table of `reference` over every value of `E`, indexed by bit pattern.
+    static func table<E: QuantizedElement>(_: E.Type, _ reference: (Int32) -> Int32) -> [E] {
+        var table = [E](repeating: 0, count: 256)
+        for v in Int32(E.min)...Int32(E.max) {
+            table[Int(v) & 255] = E(truncatingIfNeeded: min(max(reference(v), Int32(E.min)), Int32(E.max)))
+        }
+        return table
+    }
+
+    private static func make<E: QuantizedElement>(_: E.Type, ctx: PrepareContext, count: Int, _ reference: (Int32) -> Int32) -> Kernel {
+        let table = table(E.self, reference)
+        return ElementwiseKernel<E, E>(ctx: ctx, count: count, blockSize: 16384) { x, y, n in
+            table.withUnsafeBufferPointer { t in
+                for i in 0..<n { y[i] = t[Int(truncatingIfNeeded: x[i]) & 255] }
+            }
+        }
+    }
+
+    /// TFLite's `LUTPopulate`: each stored input value dequantized in float32,
+    /// transformed, divided by the output scale (as a product with its float
+    /// reciprocal), rounded half away from zero, offset by the output zero
+    /// point and clamped. (GELU, and the LiteRT-kernel LUTs of other ops.)
+    static func floatTable(_ ctx: PrepareContext, _ input: TensorSlot, _ transform: (Float) -> Float) throws -> Kernel {
+        let qi = try ctx.quantization(input, "input"), qo = try ctx.quantization(ctx.output(0), "output")
+        let inverseScale = 1 / qo.scale
+        let outputZeroPoint = Float(qo.zeroPoint)
+        return try kernel(ctx, type: input.type, count: input.elementCount) { v in
+            let dequantized = qi.scale * Float(v &- qi.zeroPoint)
+            let rescaled = (transform(dequantized) * inverseScale).rounded(.toNearestOrAwayFromZero)
+            return FixedPoint.roundToInt32(rescaled + outputZeroPoint)
+        }
+    }
+}
