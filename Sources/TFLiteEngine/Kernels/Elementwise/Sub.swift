@@ -2,8 +2,9 @@
 enum Sub {
     static let registration = OperatorRegistration(maxVersion: 5) { ctx in try prepare(ctx) }
 
-    struct Operation: FloatBinaryOperation {
+    struct Operation: FloatBinaryOperation, IntegerOperator {
         @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a - b }
+        @inline(__always) static func apply<T: FixedWidthInteger>(_ a: T, _ b: T) -> T { a &- b }
     }
 
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
@@ -11,6 +12,8 @@ enum Sub {
         switch a.type {
         case .float32:
             return try ctx.floatBinaryKernel(Operation.self, b: b, shape: shape, activation: activation)
+        case .int32, .int64:
+            return try ctx.integerBinaryKernel(Operation.self, a: a, b: b, shape: shape, activation: activation)
         default:
             throw ctx.error("input type \(a.type) is not supported")
         }
