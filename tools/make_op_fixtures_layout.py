@@ -41,7 +41,7 @@ INVALID_OUT = fl.FIXTURES_ROOT / "ops" / "invalid_layout"
 _TYPES = {
     np.dtype("float32"): S.TensorType.FLOAT32, np.dtype("int32"): S.TensorType.INT32,
     np.dtype("int64"): S.TensorType.INT64, np.dtype("int8"): S.TensorType.INT8,
-    np.dtype("uint8"): S.TensorType.UINT8,
+    np.dtype("uint8"): S.TensorType.UINT8, np.dtype("bool"): S.TensorType.BOOL, np.dtype("int16"): S.TensorType.INT16,
 }
 _NP = {v: k for k, v in _TYPES.items()}
 
@@ -470,7 +470,7 @@ def unsupported_model() -> bytes:
     return fl.pack_model(m)
 
 
-def make_valid(case: Case) -> None:
+def make_valid(case: Case, out: Path = OUT) -> None:
     # LiteRT resizes outputs at prepare; run once with placeholder shapes, then
     # store the real output shapes so the model is self-consistent.
     # (Some kernels insist the stored rank is right: try a few ranks.)
@@ -494,7 +494,7 @@ def make_valid(case: Case) -> None:
         assert a.shape == b.shape and np.array_equal(a, b), case.name
     for o, dt in zip(outs, case.out_types):
         assert o.dtype == np.dtype(dt), (case.name, o.dtype, dt)
-    fl.save_fixture(OUT, case.name, case.op.replace("CUSTOM:", ""), model, runtime_inputs, outs, reference=case.reference)
+    fl.save_fixture(out, case.name, case.op.replace("CUSTOM:", ""), model, runtime_inputs, outs, reference=case.reference)
 
 
 def main() -> None:
