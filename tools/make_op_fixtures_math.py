@@ -264,6 +264,11 @@ def converted_cases() -> list[Conv]:
                       [((3, 1), dtype)], [gen]))
     c.append(Conv("broadcast_to_rank5_from_scalar_like", "BROADCAST_TO", lambda tf: (lambda x: tf.broadcast_to(x, [2, 1, 3, 2, 4])),
                   [((1, 1, 4), F)], [normal()]))
+    # Just over one block of 16384 elements: more than one tile on the element-wise paths.
+    big = (17, 1000)
+    binary("LESS", "less_float32_two_blocks", lambda tf: tf.math.less, big, big, F, small_int_floats(), small_int_floats())
+    select("SELECT", "select_same_shape_two_blocks", [big, big, big], F, normal())
+    c.append(Conv("cast_float32_to_int32_two_blocks", "CAST", lambda tf: (lambda x: tf.cast(x, tf.int32)), [(big, F)], [normal(1e3)]))
     return c
 
 

@@ -1,5 +1,6 @@
 /// MUL: element-wise product with broadcasting and a fused activation
-/// (`MulOptions`).
+/// (`MulOptions`). float32, int8/uint8, and int32/int64 (wrapping, then the
+/// activation's clamp).
 enum Mul {
     static let registration = OperatorRegistration(maxVersion: 7) { ctx in try prepare(ctx) }
 

@@ -1,4 +1,5 @@
 /// SUB: element-wise difference `a - b` with broadcasting and a fused activation (`SubOptions`).
+/// float32, and int32/int64 (wrapping, then the activation's clamp).
 enum Sub {
     static let registration = OperatorRegistration(maxVersion: 5) { ctx in try prepare(ctx) }
 

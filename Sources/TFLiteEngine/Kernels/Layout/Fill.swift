@@ -85,6 +85,7 @@ extension PrepareContext {
         guard t.isConstant else {
             throw error("the \(role) input '\(t.name)' is computed at run time; dynamic shapes are not supported")
         }
+        guard t.elementCount <= 64 else { throw error("\(role) '\(t.name)' has \(t.elementCount) dimensions, more than 64") }
         let shape = try constantInts(t, role)
         guard shape.allSatisfy({ $0 >= 0 }) else { throw error("\(role) \(shape) has a negative dimension") }
         return shape
