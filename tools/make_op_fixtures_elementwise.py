@@ -24,7 +24,9 @@ Three groups are written under ``Tests/TFLiteEngineTests/Fixtures/ops/``:
 ``invalid/``
     Crafted models that must be rejected at ``allocateTensors`` with a typed
     error (axes out of range, huge negative axes, ARG_MAX axis validation
-    (CVE-2021-29603), shapes that cannot broadcast).  The manifest lists
+    (CVE-2021-29603), shapes that cannot broadcast), and those of
+    ``make_op_fixtures_math.invalid_cases()`` (RANGE, FILL, BROADCAST_TO,
+    comparisons, SELECT, …).  The manifest lists
     ``{"name", "error_contains"}``.
 
 Usage:
@@ -586,7 +588,7 @@ def invalid_cases():
 
         return fl.patch_model(model, edit)
 
-    return [
+    cases = [
         ("sum_axis_out_of_range", "axis 4 is out of range", lambda: reduce_model("SUM", (2, 3, 4, 5), [1, 4])),
         ("sum_huge_negative_axis", "axis -2147483648 is out of range",
          lambda: reduce_model("SUM", (2, 3, 4, 5), [-2147483648])),
@@ -602,6 +604,10 @@ def invalid_cases():
         ("l2_normalization_fused_relu", "fused activation", l2_relu_model),
         ("relu_int8_requantization", "requantization not supported", relu_int8_rescaled),
     ]
+    # Math, comparison, selection, cast and fill ops (tools/make_op_fixtures_math.py).
+    import make_op_fixtures_math
+
+    return cases + make_op_fixtures_math.invalid_cases()
 
 
 def write_invalid(out: Path) -> None:

@@ -823,7 +823,7 @@ def f32_fixed(*shape):
     return (np.arange(np.prod(shape), dtype=np.float32).reshape(shape) / 7.0).astype(np.float32)
 
 
-def make_valid(case: Case) -> None:
+def make_valid(case: Case, out: Path = OUT) -> None:
     # LiteRT resizes outputs at prepare; run once with placeholder shapes, then
     # store the real output shapes so the model is self-consistent.
     # (Some kernels insist the stored rank is right: try a few ranks.)
@@ -847,7 +847,7 @@ def make_valid(case: Case) -> None:
         assert a.shape == b.shape and np.array_equal(a, b), case.name
     for o, dt in zip(outs, case.out_types):
         assert o.dtype == np.dtype(dt), (case.name, o.dtype, dt)
-    fl.save_fixture(OUT, case.name, case.op.replace("CUSTOM:", ""), model, runtime_inputs, outs, reference=case.reference)
+    fl.save_fixture(out, case.name, case.op.replace("CUSTOM:", ""), model, runtime_inputs, outs, reference=case.reference)
 
 
 def main() -> None:

@@ -18,9 +18,9 @@ final class ElementwiseOpTests: XCTestCase {
         try Fixtures.checkRejected("ops/invalid")
     }
 
-    /// The libm-free exp / logistic / tanh used by LOGISTIC, TANH and ELU
-    /// stay within a few ulp of libm over the whole float range, saturate
-    /// cleanly, and pass NaN through.
+    /// The libm-free exp / logistic / tanh / erfc used by LOGISTIC, TANH, ELU
+    /// and GELU stay within a few ulp of libm (erfc: 1e-6 absolute) over the
+    /// whole float range, saturate cleanly, and pass NaN through.
     func testVectorizableMathMatchesLibm() {
         var worstExp = 0.0, worstLogistic = 0.0, worstTanh = 0.0
         var x: Float = -100
@@ -34,6 +34,16 @@ final class ElementwiseOpTests: XCTestCase {
             worstTanh = max(worstTanh, abs(Double(VectorizableMath.tanh(x)) - t) / max(abs(t), 1e-30))
             x += x.magnitude < 1 ? 0.000_37 : 0.013
         }
+        // erfc (GELU): absolute error, over the range where GELU's result is not negligible.
+        var worstErfc = 0.0
+        x = -10
+        while x <= 10 {
+            worstErfc = max(worstErfc, abs(Double(VectorizableMath.erfc(x)) - Foundation.erfc(Double(x))))
+            x += 0.001_7
+        }
+        XCTAssertLessThan(worstErfc, 1e-6)
+        XCTAssertTrue(VectorizableMath.erfc(.nan).isNaN)
+        XCTAssertEqual(VectorizableMath.erfc(-100), 2)
         XCTAssertLessThan(worstExp, 1e-6)
         XCTAssertLessThan(worstLogistic, 1e-6)
         XCTAssertLessThan(worstTanh, 1e-6)
@@ -52,7 +62,7 @@ final class ElementwiseOpTests: XCTestCase {
     /// whole-range run writes: tiles are independent.
     func testTilesAreIndependent() throws {
         var multiTile = 0
-        for group in ["ops/float32_elementwise", "ops/int8_elementwise"] {
+        for group in ["ops/float32_elementwise", "ops/int8_elementwise", "ops/math"] {
             for entry in try Fixtures.entries(group) {
                 let dir = Fixtures.directory(group)
                 let graph = try PreparedGraph(model: Model(path: Fixtures.modelURL(group, entry).path))

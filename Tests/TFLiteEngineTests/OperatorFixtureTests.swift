@@ -41,6 +41,10 @@ enum FixtureCatalog {
         ("ops/float32_elementwise", 1e-4),
         // Shape and layout ops, transpose conv, batch matmul (tools/make_op_fixtures_layout.py).
         ("ops/float32_layout", 1e-4),
+        // Math, comparison, logic, selection, cast, fill and range ops on
+        // float32, int32, int64, bool and int8/uint8 (tools/make_op_fixtures_math.py);
+        // integer and bool outputs are compared exactly.
+        ("ops/math", 1e-4),
         // Full-integer int8, bit-exact against TFLite Micro's reference kernels (tools/make_int8_fixtures.py).
         ("ops/int8", 0),
         // int8 models whose inputs and output share one quantization (RELU

@@ -61,6 +61,31 @@ enum OperatorRegistry {
         r[.rsqrt] = Rsqrt.registration
         r[.prelu] = Prelu.registration
         r[.softmax] = Softmax.registration
+        r[.logSoftmax] = LogSoftmax.registration
+        r[.abs] = Abs.registration
+        r[.square] = Square.registration
+        r[.log] = Log.registration
+        r[.floor] = Floor.registration
+        r[.ceil] = Ceil.registration
+        r[.round] = Round.registration
+        r[.sin] = Sin.registration
+        r[.cos] = Cos.registration
+        r[.pow] = Pow.registration
+        r[.floorDiv] = FloorDiv.registration
+        r[.floorMod] = FloorMod.registration
+        r[.cast] = Cast.registration
+        // Comparisons, logic and selection (bool tensors)
+        r[.less] = Less.registration
+        r[.lessEqual] = LessEqual.registration
+        r[.greater] = Greater.registration
+        r[.greaterEqual] = GreaterEqual.registration
+        r[.equal] = Equal.registration
+        r[.notEqual] = NotEqual.registration
+        r[.logicalAnd] = LogicalAnd.registration
+        r[.logicalOr] = LogicalOr.registration
+        r[.logicalNot] = LogicalNot.registration
+        r[.select] = Select.registration
+        r[.selectV2] = Select.v2Registration
         // Shape and layout
         r[.reshape] = Reshape.registration
         r[.concatenation] = Concatenation.registration
@@ -86,6 +111,10 @@ enum OperatorRegistry {
         r[.mirrorPad] = MirrorPad.registration
         r[.spaceToBatchNd] = SpaceToBatchND.registration
         r[.batchToSpaceNd] = BatchToSpaceND.registration
+        r[.fill] = Fill.registration
+        r[.zerosLike] = ZerosLike.registration
+        r[.range] = RangeOperator.registration
+        r[.broadcastTo] = BroadcastTo.registration
         r[.batchMatmul] = BatchMatMul.registration
         // Convolution (transposed)
         r[.transposeConv] = TransposeConv.registration

@@ -44,6 +44,37 @@ final class ElementwiseKernel<Input, Output>: UnaryOperandKernel {
     }
 }
 
+/// One float32 input → one output of its shape, computed row by row over
+/// the last dimension (SOFTMAX, LOG_SOFTMAX, L2_NORMALIZATION). Tiles are
+/// rows; the row function is a closure made where the op is concrete.
+final class FloatRowKernel: UnaryOperandKernel {
+    typealias Row = (_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ depth: Int) -> Void
+    let depth: Int, rows: Int
+    let cost: Int
+    let inputIndex: Int, outputIndex: Int
+    let row: Row
+    var input: UnsafePointer<Float>!
+    var output: UnsafeMutablePointer<Float>!
+
+    /// Rows of the last dimension of `input` (none when it is 0).
+    init(ctx: PrepareContext, input: TensorSlot, operationsPerElement: Int, _ row: @escaping Row) {
+        depth = input.shape.last ?? 1
+        rows = depth == 0 ? 0 : input.elementCount / depth
+        cost = rows &* depth &* operationsPerElement
+        inputIndex = ctx.node.inputs[0]
+        outputIndex = ctx.node.outputs[0]
+        self.row = row
+    }
+
+    var tileCount: Int { rows }
+
+    func run(tiles: Range<Int>, worker: Int) {
+        guard let input, let output else { return }
+        let d = depth
+        for r in tiles { row(input + r &* d, output + r &* d, d) }
+    }
+}
+
 extension ElementwiseKernel where Input == Float, Output == Float {
     /// The float32 kernel of an element-wise function.
     convenience init<Operation: FloatUnaryOperation>(ctx: PrepareContext, count: Int, _ operation: Operation) {

@@ -1,31 +1,41 @@
-/// NumPy-style broadcasting of two shapes, padded to `BroadcastShape.maxRank`
-/// dimensions, with the element strides of each input (0 along broadcast
-/// dimensions).
+/// NumPy-style broadcasting of two (or, for SELECT_V2, three) shapes, padded
+/// to `BroadcastShape.maxRank` dimensions, with the element strides of each
+/// operand (0 along broadcast dimensions).
 struct BroadcastShape {
     static let maxRank = 6
     let outputShape: [Int]
     /// Padded output dimensions (length `maxRank`).
     let dims: [Int]
+    /// Element strides of each operand over `dims`, in operand order.
+    let strides: [[Int]]
     let stridesA: [Int]
     let stridesB: [Int]
-    /// Both inputs have the output's shape: a flat loop suffices.
+    /// Every operand has the output's shape: a flat loop suffices.
     let isElementwise: Bool
 
     init(_ a: [Int], _ b: [Int], ctx: PrepareContext) throws {
-        let rank = max(a.count, b.count)
-        guard rank <= BroadcastShape.maxRank else {
-            throw ctx.error("broadcasting supports up to rank \(BroadcastShape.maxRank); inputs have shapes \(a) and \(b)")
+        try self.init([a, b], ctx: ctx)
+    }
+
+    init(_ shapes: [[Int]], ctx: PrepareContext) throws {
+        let rank = shapes.map(\.count).max() ?? 0
+        func listed() -> String {
+            let texts = shapes.map { "\($0)" }
+            return texts.count == 2 ? "\(texts[0]) and \(texts[1])" : texts.dropLast().joined(separator: ", ") + " and " + (texts.last ?? "")
         }
-        let pa = [Int](repeating: 1, count: rank - a.count) + a
-        let pb = [Int](repeating: 1, count: rank - b.count) + b
-        var out: [Int] = []
+        guard rank <= BroadcastShape.maxRank else {
+            throw ctx.error("broadcasting supports up to rank \(BroadcastShape.maxRank); inputs have shapes \(listed())")
+        }
+        let padded = shapes.map { [Int](repeating: 1, count: rank - $0.count) + $0 }
+        var out = [Int](repeating: 1, count: rank)
         for i in 0..<rank {
-            if pa[i] == pb[i] || pb[i] == 1 { out.append(pa[i]) } else if pa[i] == 1 { out.append(pb[i]) } else {
-                throw ctx.error("shapes \(a) and \(b) cannot be broadcast together")
+            for p in padded where p[i] != 1 {
+                guard out[i] == 1 || out[i] == p[i] else { throw ctx.error("shapes \(listed()) cannot be broadcast together") }
+                out[i] = p[i]
             }
         }
         outputShape = out
-        isElementwise = pa == pb
+        isElementwise = padded.allSatisfy { $0 == out }
         let pad = BroadcastShape.maxRank - rank
         dims = [Int](repeating: 1, count: pad) + out
         func strides(_ s: [Int]) -> [Int] {
@@ -38,8 +48,9 @@ struct BroadcastShape {
             }
             return result
         }
-        stridesA = strides(pa)
-        stridesB = strides(pb)
+        self.strides = padded.map(strides)
+        stridesA = self.strides[0]
+        stridesB = self.strides.count > 1 ? self.strides[1] : self.strides[0]
     }
 
     var elementCount: Int { dims.reduce(1, *) }
@@ -84,6 +95,18 @@ struct BroadcastShape {
             ob &+= i &* stridesB[d]
         }
         return (oa, ob)
+    }
+
+    /// Element offset of row `row` in operand `operand`.
+    @inline(__always)
+    func rowOffset(_ row: Int, operand: Int) -> Int {
+        let s = strides[operand]
+        var r = row, o = 0
+        for d in stride(from: BroadcastShape.maxRank - 2, through: 0, by: -1) {
+            o &+= (r % dims[d]) &* s[d]
+            r /= dims[d]
+        }
+        return o
     }
 }
 

@@ -1,10 +1,12 @@
 /// MUL: element-wise product with broadcasting and a fused activation
-/// (`MulOptions`).
+/// (`MulOptions`). float32, int8/uint8, and int32/int64 (wrapping, then the
+/// activation's clamp).
 enum Mul {
     static let registration = OperatorRegistration(maxVersion: 7) { ctx in try prepare(ctx) }
 
-    struct Operation: FloatBinaryOperation {
+    struct Operation: FloatBinaryOperation, IntegerOperator {
         @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a * b }
+        @inline(__always) static func apply<T: FixedWidthInteger>(_ a: T, _ b: T) -> T { a &* b }
     }
 
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
@@ -12,6 +14,8 @@ enum Mul {
         switch a.type {
         case .float32:
             return try ctx.floatBinaryKernel(Operation.self, b: b, shape: shape, activation: activation)
+        case .int32, .int64:
+            return try ctx.integerBinaryKernel(Operation.self, a: a, b: b, shape: shape, activation: activation)
         case .int8, .uint8:
             return try MulQuantized.prepareInt8(ctx)
         default:

@@ -1,0 +1,27 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// LOG_SOFTMAX over the last dimension: `x - max - log(Σ exp(x - max))`
+/// (TFLite's float kernel). float32.
+enum LogSoftmax {
+    static let registration = OperatorRegistration(maxVersion: 1) { ctx in
+        let input = try ctx.onlyInput(rank: 1...BroadcastShape.maxRank)
+        _ = try ctx.options(LogSoftmaxOptions.self)
+        try ctx.setOutputShape(0, input.shape)
+        try ctx.require(input, type: .float32, "input")
+        try ctx.require(ctx.output(0), type: .float32, "output")
+        return FloatRowKernel(ctx: ctx, input: input, operationsPerElement: 8) { x, y, depth in
+            var maximum = -Float.greatestFiniteMagnitude
+            for i in 0..<depth { maximum = max(maximum, x[i]) }
+            var sum: Float = 0
+            for i in 0..<depth { sum += expf(x[i] - maximum) }
+            let logSum = logf(sum)
+            for i in 0..<depth { y[i] = x[i] - maximum - logSum }
+        }
+    }
+}
