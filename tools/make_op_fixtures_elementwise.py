@@ -579,12 +579,15 @@ def invalid_cases():
 
         return fl.patch_model(model, edit)
 
-    def relu_int8_rescaled():
+    def relu_int8_per_channel_output():
+        # (A requantizing RELU with per-tensor scales is valid: TFLite's QuantizedReluX.)
         model = to_int8(fl.convert_concrete(tf.nn.relu, [spec((2, 3))]))
 
         def edit(m):
             out = m.subgraphs[0].tensors[m.subgraphs[0].outputs[0]]
-            out.quantization.scale = [INT8_SCALE * 2]
+            out.quantization.scale = [INT8_SCALE * 2, INT8_SCALE * 3, INT8_SCALE]
+            out.quantization.zeroPoint = [0, 0, 0]
+            out.quantization.quantizedDimension = 1
 
         return fl.patch_model(model, edit)
 
@@ -602,7 +605,7 @@ def invalid_cases():
         ("maximum_incompatible_shapes", "cannot be broadcast", lambda: maximum_model((2, 3), (4, 3))),
         ("maximum_zero_vs_three", "cannot be broadcast", lambda: maximum_model((0, 3), (2, 3))),
         ("l2_normalization_fused_relu", "fused activation", l2_relu_model),
-        ("relu_int8_requantization", "requantization not supported", relu_int8_rescaled),
+        ("relu_int8_per_channel_output", "per-channel quantization", relu_int8_per_channel_output),
     ]
     # Math, comparison, selection, cast and fill ops (tools/make_op_fixtures_math.py).
     import make_op_fixtures_math
