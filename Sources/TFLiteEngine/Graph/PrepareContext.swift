@@ -41,6 +41,20 @@ struct PrepareContext {
         return input
     }
 
+    /// Input 0 (rank ≤ 6) and the constant int32/int64 vector of input 1 that
+    /// gives one value per input dimension (TRANSPOSE's perm, TILE's multiples).
+    func inputWithPerDimensionConstant(_ role: String) throws -> (input: TensorSlot, values: [Int]) {
+        try expect(inputs: 2)
+        let input = try self.input(0), tensor = try self.input(1)
+        guard input.rank <= 6 else { throw error("rank \(input.rank) is above 6") }
+        try require(tensor, rankIn: 0...1, role)
+        let values = try constantInts(tensor, role)
+        guard values.count == input.rank else {
+            throw error("\(role) \(values) has \(values.count) entries for an input of rank \(input.rank), one per dimension")
+        }
+        return (input, values)
+    }
+
     /// Whether input `i` is present (not omitted with -1).
     func hasInput(_ i: Int) -> Bool { i < inputCount && node.inputs[i] >= 0 }
 

@@ -50,6 +50,24 @@ extension UnaryOperandKernel {
     }
 }
 
+/// One input and one output of a byte-moving kernel (layout operators), as
+/// raw addresses once bound.
+struct ByteOperands {
+    let inputIndex: Int, outputIndex: Int
+    private(set) var input: UnsafeRawPointer?
+    private(set) var output: UnsafeMutableRawPointer?
+
+    init(_ ctx: PrepareContext, input: Int = 0, output: Int = 0) {
+        inputIndex = ctx.node.inputs[input]
+        outputIndex = ctx.node.outputs[output]
+    }
+
+    mutating func bind(_ memory: TensorMemory) {
+        input = UnsafeRawPointer(memory.raw(inputIndex))
+        output = memory.raw(outputIndex)
+    }
+}
+
 /// Tensor addresses for `Kernel.bind`: every tensor the node uses has a
 /// valid, suitably aligned address (zero-byte tensors get a dummy address).
 struct TensorMemory {

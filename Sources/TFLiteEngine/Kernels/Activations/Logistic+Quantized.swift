@@ -50,9 +50,9 @@ final class LogisticQuantizedKernel: Kernel {
     let signed: Bool
     let zeroPoint: Int32, radius: Int32, multiplier: Int32, leftShift: Int
     let count: Int
-    let inputIndex: Int, outputIndex: Int
-    var input: UnsafeRawPointer!
-    var output: UnsafeMutableRawPointer!
+    var io: ByteOperands
+    var input: UnsafeRawPointer! { io.input }
+    var output: UnsafeMutableRawPointer! { io.output }
     static var blockSize: Int { 4096 }
 
     init<T: QuantizedElement>(_ type: T.Type, ctx: PrepareContext, zeroPoint: Int32, radius: Int32, multiplier: Int32, leftShift: Int, count: Int) {
@@ -62,17 +62,13 @@ final class LogisticQuantizedKernel: Kernel {
         self.multiplier = multiplier
         self.leftShift = leftShift
         self.count = count
-        inputIndex = ctx.node.inputs[0]
-        outputIndex = ctx.node.outputs[0]
+        io = ByteOperands(ctx)
     }
 
     var tileCount: Int { (count + Self.blockSize - 1) / Self.blockSize }
     var cost: Int { count * 40 }
 
-    func bind(_ memory: TensorMemory) {
-        input = UnsafeRawPointer(memory.raw(inputIndex))
-        output = memory.raw(outputIndex)
-    }
+    func bind(_ memory: TensorMemory) { io.bind(memory) }
 
     /// Class methods reached through the `Kernel` protocol are not
     /// specialised; dispatching to a generic function with a concrete type

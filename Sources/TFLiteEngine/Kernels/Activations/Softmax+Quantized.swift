@@ -35,9 +35,9 @@ final class SoftmaxQuantizedKernel: Kernel {
     let signed: Bool
     let multiplier: Int32, leftShift: Int, diffMin: Int32
     let depth: Int, rows: Int
-    let inputIndex: Int, outputIndex: Int
-    var input: UnsafeRawPointer!
-    var output: UnsafeMutableRawPointer!
+    var io: ByteOperands
+    var input: UnsafeRawPointer! { io.input }
+    var output: UnsafeMutableRawPointer! { io.output }
 
     init<T: QuantizedElement>(_ type: T.Type, ctx: PrepareContext, multiplier: Int32, leftShift: Int, diffMin: Int32, depth: Int, rows: Int) {
         signed = T.self == Int8.self
@@ -46,17 +46,13 @@ final class SoftmaxQuantizedKernel: Kernel {
         self.diffMin = diffMin
         self.depth = depth
         self.rows = rows
-        inputIndex = ctx.node.inputs[0]
-        outputIndex = ctx.node.outputs[0]
+        io = ByteOperands(ctx)
     }
 
     var tileCount: Int { rows }
     var cost: Int { rows * depth * 40 }
 
-    func bind(_ memory: TensorMemory) {
-        input = UnsafeRawPointer(memory.raw(inputIndex))
-        output = memory.raw(outputIndex)
-    }
+    func bind(_ memory: TensorMemory) { io.bind(memory) }
 
     @inline(__always)
     private func expOfDiff(_ diff: Int32) -> Int32 {

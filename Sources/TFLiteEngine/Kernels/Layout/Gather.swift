@@ -61,11 +61,12 @@ protocol RunTimeCheckedKernel: Kernel {
     var runFailure: String? { get }
 }
 
-/// Byte-copying gather. Tiles are (batch, outer) slices when the indices are
-/// constant (already validated); with run-time indices the op is one tile so
-/// the failure record is written by a single thread.
-final class GatherKernel: RunTimeCheckedKernel {
-    let g: Gather.Geometry
+/// What the gathers share: params, indices (int32 or int64) and output as
+/// bytes, and the first invalid run-time index. Tiles are independent output
+/// slices when the indices are constant (already validated); with run-time
+/// indices the op is one tile, so the failure record has a single writer.
+class IndexedGatherKernel<Geometry>: RunTimeCheckedKernel {
+    let g: Geometry
     let elementSize: Int
     let indexIs64Bit: Bool
     let constantIndices: Bool
@@ -73,13 +74,10 @@ final class GatherKernel: RunTimeCheckedKernel {
     var params: UnsafeRawPointer!
     var indices: UnsafeRawPointer!
     var output: UnsafeMutableRawPointer!
-    /// The first invalid run-time index and its position (no allocation in `run`).
-    private var failedIndex = 0, failedPosition = -1
-    var runFailure: String? {
-        failedPosition < 0 ? nil : "index \(failedIndex) at position \(failedPosition) is out of range 0..<\(g.axisSize); its output slice was zero-filled"
-    }
+    /// The first invalid run-time index and where it was (no allocation in `run`).
+    var failedIndex = 0, failedPosition = -1
 
-    init(ctx: PrepareContext, _ g: Gather.Geometry, elementSize: Int, indexIs64Bit: Bool, constantIndices: Bool) {
+    init(ctx: PrepareContext, _ g: Geometry, elementSize: Int, indexIs64Bit: Bool, constantIndices: Bool) {
         self.g = g
         self.elementSize = elementSize
         self.indexIs64Bit = indexIs64Bit
@@ -89,8 +87,11 @@ final class GatherKernel: RunTimeCheckedKernel {
         outputIndex = ctx.node.outputs[0]
     }
 
-    var tileCount: Int { constantIndices ? max(g.batches &* g.outer, 1) : 1 }
-    var cost: Int { g.batches &* g.outer &* g.indicesPerBatch &* g.inner }
+    var runFailure: String? { nil }
+    // Declared here so subclasses override them (a protocol extension's
+    // default would be what the `Kernel` existential calls).
+    var tileCount: Int { 1 }
+    var cost: Int { 0 }
 
     func bind(_ memory: TensorMemory) {
         params = UnsafeRawPointer(memory.raw(paramsIndex))
@@ -98,7 +99,26 @@ final class GatherKernel: RunTimeCheckedKernel {
         output = memory.raw(outputIndex)
     }
 
-    func run(tiles: Range<Int>, worker: Int) {
+    /// The index at element `position` of the indices tensor.
+    @inline(__always) func index(at position: Int) -> Int {
+        indexIs64Bit
+            ? Int(truncatingIfNeeded: indices.loadUnaligned(fromByteOffset: position &* 8, as: Int64.self))
+            : Int(indices.loadUnaligned(fromByteOffset: position &* 4, as: Int32.self))
+    }
+
+    func run(tiles: Range<Int>, worker: Int) {}
+}
+
+/// Byte-copying GATHER. Tiles are (batch, outer) slices.
+final class GatherKernel: IndexedGatherKernel<Gather.Geometry> {
+    override var runFailure: String? {
+        failedPosition < 0 ? nil : "index \(failedIndex) at position \(failedPosition) is out of range 0..<\(g.axisSize); its output slice was zero-filled"
+    }
+
+    override var tileCount: Int { constantIndices ? max(g.batches &* g.outer, 1) : 1 }
+    override var cost: Int { g.batches &* g.outer &* g.indicesPerBatch &* g.inner }
+
+    override func run(tiles: Range<Int>, worker: Int) {
         let sliceBytes = g.inner &* elementSize
         let total = g.batches &* g.outer
         let slices = constantIndices ? tiles.clamped(to: 0..<total) : 0..<total
@@ -109,9 +129,7 @@ final class GatherKernel: RunTimeCheckedKernel {
             var destination = output + t &* g.indicesPerBatch &* sliceBytes
             let indexBase = b &* g.indicesPerBatch
             for k in 0..<g.indicesPerBatch {
-                let index = indexIs64Bit
-                    ? Int(truncatingIfNeeded: indices.loadUnaligned(fromByteOffset: (indexBase &+ k) &* 8, as: Int64.self))
-                    : Int(indices.loadUnaligned(fromByteOffset: (indexBase &+ k) &* 4, as: Int32.self))
+                let index = index(at: indexBase &+ k)
                 if index >= 0 && index < g.axisSize {
                     destination.copyMemory(from: source + index &* sliceBytes, byteCount: sliceBytes)
                 } else {

@@ -45,56 +45,26 @@ enum GatherND {
     }
 }
 
-/// Byte-copying GATHER_ND. Tiles are index tuples when the indices are
-/// constant (already validated); with run-time indices the op is one tile so
-/// the failure record is written by a single thread.
-final class GatherNDKernel: RunTimeCheckedKernel {
-    let g: GatherND.Geometry
-    let elementSize: Int
-    let indexIs64Bit: Bool
-    let constantIndices: Bool
-    let paramsIndex: Int, indicesIndex: Int, outputIndex: Int
-    var params: UnsafeRawPointer!
-    var indices: UnsafeRawPointer!
-    var output: UnsafeMutableRawPointer!
-    /// The first invalid run-time index and its tuple (no allocation in `run`).
-    private var failedIndex = 0, failedTuple = -1
-    var runFailure: String? {
-        failedTuple < 0 ? nil : "index \(failedIndex) of tuple \(failedTuple) is out of range; its output slice was zero-filled"
+/// Byte-copying GATHER_ND. Tiles are index tuples.
+final class GatherNDKernel: IndexedGatherKernel<GatherND.Geometry> {
+    override var runFailure: String? {
+        failedPosition < 0 ? nil : "index \(failedIndex) of tuple \(failedPosition) is out of range; its output slice was zero-filled"
     }
 
-    init(ctx: PrepareContext, _ g: GatherND.Geometry, elementSize: Int, indexIs64Bit: Bool, constantIndices: Bool) {
-        self.g = g
-        self.elementSize = elementSize
-        self.indexIs64Bit = indexIs64Bit
-        self.constantIndices = constantIndices
-        paramsIndex = ctx.node.inputs[0]
-        indicesIndex = ctx.node.inputs[1]
-        outputIndex = ctx.node.outputs[0]
-    }
+    override var tileCount: Int { constantIndices ? g.tuples : min(g.tuples, 1) }
+    override var cost: Int { g.tuples &* max(g.sliceElements, 1) }
 
-    var tileCount: Int { constantIndices ? g.tuples : min(g.tuples, 1) }
-    var cost: Int { g.tuples &* max(g.sliceElements, 1) }
-
-    func bind(_ memory: TensorMemory) {
-        params = UnsafeRawPointer(memory.raw(paramsIndex))
-        indices = UnsafeRawPointer(memory.raw(indicesIndex))
-        output = memory.raw(outputIndex)
-    }
-
-    func run(tiles: Range<Int>, worker: Int) {
+    override func run(tiles: Range<Int>, worker: Int) {
         let sliceBytes = g.sliceElements &* elementSize
         let tuples = constantIndices ? tiles : 0..<g.tuples
-        if !constantIndices { failedTuple = -1 }
+        if !constantIndices { failedPosition = -1 }
         for t in tuples {
             var offset = 0, valid = true
             for d in 0..<g.depth {
                 let position = t &* g.depth &+ d
-                let index = indexIs64Bit
-                    ? Int(truncatingIfNeeded: indices.loadUnaligned(fromByteOffset: position &* 8, as: Int64.self))
-                    : Int(indices.loadUnaligned(fromByteOffset: position &* 4, as: Int32.self))
+                let index = index(at: position)
                 if index < 0 || index >= g.dimensions[d] {
-                    if valid && failedTuple < 0 { failedIndex = index; failedTuple = t }
+                    if valid && failedPosition < 0 { failedIndex = index; failedPosition = t }
                     valid = false
                 }
                 offset &+= index &* g.strides[d]

@@ -51,32 +51,24 @@ final class MirrorPadKernel: Kernel {
     let offset: Int
     let elementSize: Int
     let rows: Int
-    let inputIndex: Int, outputIndex: Int
-    var input: UnsafeRawPointer!
-    var output: UnsafeMutableRawPointer!
+    var io: ByteOperands
 
     init(ctx: PrepareContext, inputShape: [Int], outputShape: [Int], before: [Int], offset: Int, elementSize: Int) {
-        // Treat scalars as [1] (no padding).
-        self.inputShape = inputShape.isEmpty ? [1] : inputShape
-        self.outputShape = outputShape.isEmpty ? [1] : outputShape
-        self.before = before.isEmpty ? [0] : before
+        (self.inputShape, self.outputShape, self.before) = PadKernel.rowView(inputShape, outputShape, before)
         inputStrides = PrepareContext.elementStrides(self.inputShape)
         self.offset = offset
         self.elementSize = elementSize
         rows = self.outputShape.contains(0) ? 0 : self.outputShape.dropLast().reduce(1, *)
-        inputIndex = ctx.node.inputs[0]
-        outputIndex = ctx.node.outputs[0]
+        io = ByteOperands(ctx, input: 0, output: 0)
     }
 
     var tileCount: Int { rows }
     var cost: Int { rows * outputShape[outputShape.count - 1] }
 
-    func bind(_ memory: TensorMemory) {
-        input = UnsafeRawPointer(memory.raw(inputIndex))
-        output = memory.raw(outputIndex)
-    }
+    func bind(_ memory: TensorMemory) { io.bind(memory) }
 
     func run(tiles: Range<Int>, worker: Int) {
+        guard let input = io.input, let output = io.output else { return }
         let size = elementSize, last = outputShape.count - 1
         let width = outputShape[last], inputWidth = inputShape[last]
         let left = before[last], right = width &- inputWidth &- left

@@ -42,31 +42,28 @@ final class PadKernel: Kernel {
     let inputShape: [Int], outputShape: [Int], before: [Int]
     let elementSize: Int
     let fill: ElementFill
-    let inputIndex: Int, outputIndex: Int
-    var input: UnsafeRawPointer!
-    var output: UnsafeMutableRawPointer!
+    var io: ByteOperands
 
     init(ctx: PrepareContext, inputShape: [Int], outputShape: [Int], before: [Int], elementSize: Int, fill: ElementFill) {
-        // Treat scalars as [1].
-        self.inputShape = inputShape.isEmpty ? [1] : inputShape
-        self.outputShape = outputShape.isEmpty ? [1] : outputShape
-        self.before = before.isEmpty ? [0] : before
+        (self.inputShape, self.outputShape, self.before) = PadKernel.rowView(inputShape, outputShape, before)
         self.elementSize = elementSize
         self.fill = fill
-        inputIndex = ctx.node.inputs[0]
-        outputIndex = ctx.node.outputs[0]
+        io = ByteOperands(ctx, input: 0, output: 0)
+    }
+
+    /// Shapes and leading paddings as the row loops see them: a scalar as [1].
+    static func rowView(_ input: [Int], _ output: [Int], _ before: [Int]) -> ([Int], [Int], [Int]) {
+        (input.isEmpty ? [1] : input, output.isEmpty ? [1] : output, before.isEmpty ? [0] : before)
     }
 
     var rows: Int { outputShape.dropLast().reduce(1, *) }
     var tileCount: Int { rows }
     var cost: Int { outputShape.reduce(1, *) }
 
-    func bind(_ memory: TensorMemory) {
-        input = UnsafeRawPointer(memory.raw(inputIndex))
-        output = memory.raw(outputIndex)
-    }
+    func bind(_ memory: TensorMemory) { io.bind(memory) }
 
     func run(tiles: Range<Int>, worker: Int) {
+        guard let input = io.input, let output = io.output else { return }
         let rank = outputShape.count
         let rowElements = outputShape[rank - 1]
         let rowBytes = rowElements &* elementSize

@@ -65,20 +65,16 @@ enum Reshape {
 /// Copies input 0's bytes to output 0 unless both share memory.
 final class CopyKernel: Kernel {
     let byteCount: Int
-    let inputIndex: Int, outputIndex: Int
-    var input: UnsafeRawPointer!
-    var output: UnsafeMutableRawPointer!
+    var io: ByteOperands
+    var input: UnsafeRawPointer! { io.input }
+    var output: UnsafeMutableRawPointer! { io.output }
 
     init(ctx: PrepareContext, byteCount: Int) {
         self.byteCount = byteCount
-        inputIndex = ctx.node.inputs[0]
-        outputIndex = ctx.node.outputs[0]
+        io = ByteOperands(ctx)
     }
 
-    func bind(_ memory: TensorMemory) {
-        input = UnsafeRawPointer(memory.raw(inputIndex))
-        output = memory.raw(outputIndex)
-    }
+    func bind(_ memory: TensorMemory) { io.bind(memory) }
 
     func run(tiles: Range<Int>, worker: Int) {
         if UnsafeRawPointer(output) != input && byteCount > 0 {

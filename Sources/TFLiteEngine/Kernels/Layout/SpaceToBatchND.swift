@@ -80,9 +80,9 @@ final class BlockSpaceKernel: Kernel {
     let top: Int, left: Int
     let elementSize: Int
     let fill: ElementFill
-    let inputIndex: Int, outputIndex: Int
-    var input: UnsafeRawPointer!
-    var output: UnsafeMutableRawPointer!
+    var io: ByteOperands
+    var input: UnsafeRawPointer! { io.input }
+    var output: UnsafeMutableRawPointer! { io.output }
 
     init(ctx: PrepareContext, toBatch: Bool, input: [Int], output: [Int], _ g: BlockSpaceGeometry, elementSize: Int, fill: ElementFill) {
         self.toBatch = toBatch
@@ -94,17 +94,13 @@ final class BlockSpaceKernel: Kernel {
         left = g.amounts[1].before
         self.elementSize = elementSize
         self.fill = fill
-        inputIndex = ctx.node.inputs[0]
-        outputIndex = ctx.node.outputs[0]
+        io = ByteOperands(ctx)
     }
 
     var tileCount: Int { outputShape.contains(0) ? 0 : outputShape[0] * outputShape[1] }
     var cost: Int { outputShape.reduce(1, *) }
 
-    func bind(_ memory: TensorMemory) {
-        input = UnsafeRawPointer(memory.raw(inputIndex))
-        output = memory.raw(outputIndex)
-    }
+    func bind(_ memory: TensorMemory) { io.bind(memory) }
 
     func run(tiles: Range<Int>, worker: Int) {
         let (inBatch, inHeight, inWidth) = (inputShape[0], inputShape[1], inputShape[2])

@@ -40,9 +40,7 @@ final class StridedCopyKernel: Kernel {
     let base: Int
     let elementSize: Int
     let rows: Int
-    let inputIndex: Int, outputIndex: Int
-    var input: UnsafeRawPointer!
-    var output: UnsafeMutableRawPointer!
+    var io: ByteOperands
 
     /// Copies `view` of the node's input `input` to its output `output`.
     init(ctx: PrepareContext, view: StridedView, elementSize: Int, input: Int = 0, output: Int = 0) {
@@ -52,19 +50,16 @@ final class StridedCopyKernel: Kernel {
         base = v.base
         self.elementSize = elementSize
         rows = view.elementCount == 0 ? 0 : v.sizes.dropLast().reduce(1, &*)
-        inputIndex = ctx.node.inputs[input]
-        outputIndex = ctx.node.outputs[output]
+        io = ByteOperands(ctx, input: input, output: output)
     }
 
     var tileCount: Int { max(rows, 1) }
     var cost: Int { rows &* (sizes.last ?? 1) }
 
-    func bind(_ memory: TensorMemory) {
-        input = UnsafeRawPointer(memory.raw(inputIndex))
-        output = memory.raw(outputIndex)
-    }
+    func bind(_ memory: TensorMemory) { io.bind(memory) }
 
     func run(tiles: Range<Int>, worker: Int) {
+        guard let input = io.input, let output = io.output else { return }
         guard rows > 0 else { return }
         let rank = sizes.count
         let width = sizes[rank - 1], step = strides[rank - 1]

@@ -6,14 +6,7 @@ enum Tile {
     static let registration = OperatorRegistration(maxVersion: 3) { ctx in try prepare(ctx) }
 
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
-        try ctx.expect(inputs: 2)
-        let input = try ctx.input(0), multiplesTensor = try ctx.input(1)
-        guard input.rank <= 6 else { throw ctx.error("rank \(input.rank) is above 6") }
-        try ctx.require(multiplesTensor, rankIn: 0...1, "multiples")
-        let multiples = try ctx.constantInts(multiplesTensor, "multiples")
-        guard multiples.count == input.rank else {
-            throw ctx.error("multiples \(multiples) must have \(input.rank) entries, one per input dimension")
-        }
+        let (input, multiples) = try ctx.inputWithPerDimensionConstant("multiples")
         var shape: [Int] = [], sizes: [Int] = [], strides: [Int] = []
         let inputStrides = PrepareContext.elementStrides(input.shape)
         for (d, m) in multiples.enumerated() {

@@ -4,14 +4,7 @@ enum Transpose {
     static let registration = OperatorRegistration(maxVersion: 6) { ctx in try prepare(ctx) }
 
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
-        try ctx.expect(inputs: 2)
-        let input = try ctx.input(0), permTensor = try ctx.input(1)
-        guard input.rank <= 6 else { throw ctx.error("rank \(input.rank) is above 6") }
-        try ctx.require(permTensor, rankIn: 0...1, "perm")
-        let perm = try ctx.constantInts(permTensor, "perm")
-        guard perm.count == input.rank else {
-            throw ctx.error("perm \(perm) has \(perm.count) entries for an input of rank \(input.rank)")
-        }
+        let (input, perm) = try ctx.inputWithPerDimensionConstant("perm")
         var seen = [Bool](repeating: false, count: input.rank)
         for p in perm {
             guard p >= 0, p < input.rank, !seen[p] else {

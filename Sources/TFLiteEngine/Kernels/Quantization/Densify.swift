@@ -268,26 +268,21 @@ final class DensifyKernel: Kernel {
     let layout: SparseLayout
     let elementSize: Int
     let byteCount: Int
-    let inputIndex: Int, outputIndex: Int
-    var input: UnsafeRawPointer!
-    var output: UnsafeMutableRawPointer!
+    var io: ByteOperands
 
     init(ctx: PrepareContext, layout: SparseLayout, elementSize: Int) {
         self.layout = layout
         self.elementSize = elementSize
         byteCount = ctx.output(0).byteCount
-        inputIndex = ctx.node.inputs[0]
-        outputIndex = ctx.node.outputs[0]
+        io = ByteOperands(ctx, input: 0, output: 0)
     }
 
     var cost: Int { byteCount }
 
-    func bind(_ memory: TensorMemory) {
-        input = UnsafeRawPointer(memory.raw(inputIndex))
-        output = memory.raw(outputIndex)
-    }
+    func bind(_ memory: TensorMemory) { io.bind(memory) }
 
     func run(tiles: Range<Int>, worker: Int) {
+        guard let input = io.input, let output = io.output else { return }
         guard !tiles.isEmpty else { return }
         output.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount)
         let size = elementSize

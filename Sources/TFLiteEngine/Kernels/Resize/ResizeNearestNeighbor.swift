@@ -35,26 +35,22 @@ final class ResizeNearestKernel: Kernel {
     let g: ResizeGeometry
     let elementSize: Int
     let ys: [Int], xs: [Int]
-    let inputIndex: Int, outputIndex: Int
-    var input: UnsafeRawPointer!
-    var output: UnsafeMutableRawPointer!
+    var io: ByteOperands
+    var input: UnsafeRawPointer! { io.input }
+    var output: UnsafeMutableRawPointer! { io.output }
 
     init(ctx: PrepareContext, _ g: ResizeGeometry, elementSize: Int) {
         self.g = g
         self.elementSize = elementSize
         ys = ResizeNearestNeighbor.sourceIndices(input: g.inputHeight, output: g.outputHeight, g: g)
         xs = ResizeNearestNeighbor.sourceIndices(input: g.inputWidth, output: g.outputWidth, g: g)
-        inputIndex = ctx.node.inputs[0]
-        outputIndex = ctx.node.outputs[0]
+        io = ByteOperands(ctx)
     }
 
     var tileCount: Int { max(g.batches &* g.outputHeight, 1) }
     var cost: Int { g.batches &* g.outputHeight &* g.outputWidth &* g.channels }
 
-    func bind(_ memory: TensorMemory) {
-        input = UnsafeRawPointer(memory.raw(inputIndex))
-        output = memory.raw(outputIndex)
-    }
+    func bind(_ memory: TensorMemory) { io.bind(memory) }
 
     func run(tiles: Range<Int>, worker: Int) {
         let pixelBytes = g.channels &* elementSize
