@@ -52,7 +52,15 @@ MAXIMUM MINIMUM REDUCE_MAX ARG_MAX RELU RELU6 RELU_N1_TO_1
 """.split()) | LAYOUT
 RELU_FAMILY = {"RELU", "RELU6", "RELU_N1_TO_1"}
 
-SUPPORTED = {"float32": FLOAT32, "int8": QUANTIZED, "uint8": QUANTIZED}
+# Layout and reduction operators of the ops-layout work (SPLIT … GATHER_ND).
+LAYOUT |= set("SPLIT SPLIT_V UNPACK TILE MIRROR_PAD SPACE_TO_BATCH_ND BATCH_TO_SPACE_ND GATHER_ND".split())
+FLOAT32 |= LAYOUT | set("REDUCE_MIN REDUCE_PROD ARG_MIN TOPK_V2 CUMSUM".split())
+QUANTIZED |= LAYOUT | {"REDUCE_MIN", "ARG_MIN", "TOPK_V2"}
+INT8 = QUANTIZED | {"REDUCE_PROD"}
+# Integer tensors (shape arithmetic the converter leaves in models).
+INTEGER = LAYOUT | set("REDUCE_MAX REDUCE_MIN REDUCE_PROD ARG_MAX ARG_MIN TOPK_V2 CUMSUM".split())
+
+SUPPORTED = {"float32": FLOAT32, "int8": INT8, "uint8": QUANTIZED, "int32": INTEGER, "int64": INTEGER}
 
 
 def supported(op: str, kind: str) -> bool:
