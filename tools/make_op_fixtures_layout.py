@@ -9,6 +9,12 @@ come from LiteRT's builtin kernels (BUILTIN_WITHOUT_DEFAULT_DELEGATES);
 MediaPipe's custom ``Convolution2DTransposeBias`` is run by LiteRT with the
 default resolver, whose XNNPACK delegate implements that custom op.
 
+``layout_cases_2`` adds SPLIT, SPLIT_V, UNPACK, TILE, MIRROR_PAD,
+SPACE_TO_BATCH_ND, BATCH_TO_SPACE_ND, GATHER_ND (element sizes 1/2/4/8) and
+the reductions REDUCE_MIN, REDUCE_PROD, ARG_MIN, TOPK_V2, CUMSUM (float32 and
+integer types); ``invalid_cases_2`` their hostile variants.  Cases are only
+ever appended (the random inputs of earlier cases depend on the draw order).
+
 Writes
 
     Tests/TFLiteEngineTests/Fixtures/ops/float32_layout/   (valid models + manifest.json)
