@@ -134,6 +134,26 @@ def depthwise(k=3, m=1, s=1, pad="SAME", act="NONE", shape=(1, 9, 11, 4)):
                 input_scales=[2.0 if act == "RELU6" else 1.0])
 
 
+def transpose_conv(k=3, s=2, pad="SAME", shape=(1, 5, 6, 4), cout=6, use_bias=True, act="NONE"):
+    name = f"transpose_conv_{k}x{k}_s{s}_{pad.lower()}_{'x'.join(map(str, shape))}_c{cout}" + ("" if use_bias else "_nobias") + (
+        "" if act == "NONE" else f"_{act.lower()}")
+
+    def build(rng):
+        tf = _tf()
+        n, h, w, _ = shape
+        oh, ow = (h * s, w * s) if pad == "SAME" else ((h - 1) * s + k, (w - 1) * s + k)
+        f = he(rng, (k, k, cout, shape[-1]), k * k * shape[-1])
+        b = bias(rng, cout)
+
+        def fn(x):
+            y = tf.nn.conv2d_transpose(x, f, output_shape=[n, oh, ow, cout], strides=[1, s, s, 1], padding=pad)
+            return ACTS[act](tf.nn.bias_add(y, b) if use_bias else y)
+
+        return fn, [shape]
+
+    return Case(name, "TRANSPOSE_CONV", build, None, input_scales=[1.0])
+
+
 def fully_connected(per_channel=True, act="NONE", batch=2, features=12, units=7):
     name = f"fully_connected_{batch}x{features}_{units}_{'per_channel' if per_channel else 'per_tensor'}_{act.lower()}"
 
@@ -599,6 +619,12 @@ def all_cases() -> list[Case]:
     ]
     cases += [logistic(), logistic((1, 4, 5, 3), 8.0), logistic((3, 7), 0.5)]
     cases += [
+        transpose_conv(),
+        transpose_conv(k=2, s=2, pad="VALID", shape=(2, 4, 3, 3), cout=5),
+        transpose_conv(k=3, s=1, pad="SAME", shape=(1, 6, 6, 8), cout=4, use_bias=False),
+        transpose_conv(k=4, s=3, pad="VALID", shape=(1, 3, 4, 2), cout=3, act="RELU"),
+    ]
+    cases += [
         concat(3, [(1, 3, 4, 2), (1, 3, 4, 5)], [1.0, 1.0]),
         concat(3, [(1, 3, 4, 2), (1, 3, 4, 5)], [1.0, 4.0]),
         concat(1, [(2, 3, 4), (2, 1, 4), (2, 2, 4)], [0.5, 2.0, 1.0]),
@@ -645,6 +671,8 @@ INVALID = {
     "conv2d_scale_count_mismatch": ("conv2d_3x3_s1_same_none", _drop_last_scale, "zero points for"),
     "depthwise_conv2d_wrong_quantized_dimension": ("depthwise_conv2d_3x3_m1_s1_same_none", _wrong_quantized_dimension,
                                                    "zero points for"),
+    "transpose_conv_filter_zero_point_nonzero": ("transpose_conv_3x3_s2_same_1x5x6x4_c6", _set_filter_zero_point, "zero point 0"),
+    "transpose_conv_scale_count_mismatch": ("transpose_conv_3x3_s2_same_1x5x6x4_c6", _drop_last_scale, "zero points for"),
     "softmax_output_zero_point": ("softmax_2x10_beta1p0_in2p0", _softmax_output_zero_point, "must be (1/256"),
     "add_output_scale_zero": ("add_1x4x5x3_1x4x5x3_none", _zero_output_scale, "finite positive"),
     # input/output scale ≥ 128: TFLite's HARD_SWISH requires an output multiplier exponent ≤ 0.

@@ -73,7 +73,6 @@ enum ZooCatalog {
 
     /// Models the engine does not run yet, with the reason (the coverage issue's open work).
     static let notYetSupported: [String: String] = [
-        "layer_conv2d_transpose_int8": "TRANSPOSE_CONV: input 'serving_default_keras_tensor:0' is int8, expected float32",
         "layer_gru_float32": "no kernel for WHILE",
         "layer_lstm_dynamic": "no kernel for WHILE",
         "layer_lstm_float32": "no kernel for WHILE",
