@@ -154,6 +154,34 @@ def transpose_conv(k=3, s=2, pad="SAME", shape=(1, 5, 6, 4), cout=6, use_bias=Tr
     return Case(name, "TRANSPOSE_CONV", build, None, input_scales=[1.0])
 
 
+def to_uint8(model):
+    """Retype every int8 tensor uint8 (zero point + 128): the uint8 form of a
+    converted int8 model, for ops whose uint8 kernels differ."""
+    import ai_edge_litert.schema_py_generated as schema
+
+    for t in model.subgraphs[0].tensors:
+        if t.type == schema.TensorType.INT8:
+            t.type = schema.TensorType.UINT8
+            t.quantization.zeroPoint = [int(z) + 128 for z in t.quantization.zeroPoint]
+
+
+def resize(kind, shape=(1, 5, 6, 3), size=(9, 13), align=False, half=False, uint8=False, scale=2.0):
+    op = {"bilinear": "RESIZE_BILINEAR", "nearest": "RESIZE_NEAREST_NEIGHBOR"}[kind]
+    tag = "align" if align else "half" if half else "plain"
+    name = f"{op.lower()}_{'x'.join(map(str, shape))}_to_{size[0]}x{size[1]}_{tag}" + ("_uint8" if uint8 else "")
+
+    def build(rng):
+        tf = _tf()
+        if kind == "bilinear":
+            return (lambda x: tf.compat.v1.image.resize_bilinear(x, size, align_corners=align, half_pixel_centers=half)), [shape]
+        return (lambda x: tf.compat.v1.image.resize_nearest_neighbor(x, size, align_corners=align, half_pixel_centers=half)), [shape]
+
+    c = Case(name, op, build, [(op, dict(alignCorners=align, halfPixelCenters=half))], input_scales=[scale],
+             patch=to_uint8 if uint8 else None, reference="reference" if uint8 else "micro")
+    c.uint8_input = uint8
+    return c
+
+
 def fully_connected(per_channel=True, act="NONE", batch=2, features=12, units=7):
     name = f"fully_connected_{batch}x{features}_{units}_{'per_channel' if per_channel else 'per_tensor'}_{act.lower()}"
 
@@ -625,6 +653,19 @@ def all_cases() -> list[Case]:
         transpose_conv(k=4, s=3, pad="VALID", shape=(1, 3, 4, 2), cout=3, act="RELU"),
     ]
     cases += [
+        resize("bilinear"),
+        resize("bilinear", half=True),
+        resize("bilinear", align=True),
+        resize("bilinear", shape=(2, 7, 5, 4), size=(3, 4), half=True),
+        resize("bilinear", shape=(1, 4, 4, 2), size=(8, 8), half=True),
+        resize("bilinear", uint8=True),
+        resize("bilinear", half=True, uint8=True),
+        resize("bilinear", align=True, uint8=True),
+        resize("nearest"),
+        resize("nearest", half=True),
+        resize("nearest", align=True, shape=(2, 7, 5, 4), size=(3, 4)),
+    ]
+    cases += [
         concat(3, [(1, 3, 4, 2), (1, 3, 4, 5)], [1.0, 1.0]),
         concat(3, [(1, 3, 4, 2), (1, 3, 4, 5)], [1.0, 4.0]),
         concat(1, [(2, 3, 4), (2, 1, 4), (2, 2, 4)], [0.5, 2.0, 1.0]),
@@ -673,6 +714,8 @@ INVALID = {
                                                    "zero points for"),
     "transpose_conv_filter_zero_point_nonzero": ("transpose_conv_3x3_s2_same_1x5x6x4_c6", _set_filter_zero_point, "zero point 0"),
     "transpose_conv_scale_count_mismatch": ("transpose_conv_3x3_s2_same_1x5x6x4_c6", _drop_last_scale, "zero points for"),
+    "resize_bilinear_output_requantized": ("resize_bilinear_1x5x6x3_to_9x13_plain", set_quantization("out", 0, 0.5, 3),
+                                           "requantization is not supported"),
     "softmax_output_zero_point": ("softmax_2x10_beta1p0_in2p0", _softmax_output_zero_point, "must be (1/256"),
     "add_output_scale_zero": ("add_1x4x5x3_1x4x5x3_none", _zero_output_scale, "finite positive"),
     # input/output scale ≥ 128: TFLite's HARD_SWISH requires an output multiplier exponent ≤ 0.
@@ -758,7 +801,9 @@ def build_case(case: Case, seed: int):
         model = fl.patch_model(model, case.patch)
     inputs = []
     for t, shape in zip(io_types(model), shapes):
-        if getattr(case, "int16_input", False):
+        if getattr(case, "uint8_input", False):
+            inputs.append(rng.integers(0, 256, size=shape, dtype=np.uint8))
+        elif getattr(case, "int16_input", False):
             inputs.append(rng.integers(-32768, 32768, size=shape, dtype=np.int16))
         elif case.float_io:
             inputs.append((rng.standard_normal(shape) * 2.0).astype(np.float32))
