@@ -182,6 +182,16 @@ def resize(kind, shape=(1, 5, 6, 3), size=(9, 13), align=False, half=False, uint
     return c
 
 
+def batch_matmul(a, b, adj_x=False, adj_y=False, scales=(1.0, 2.0)):
+    name = "batch_matmul_" + "_".join("x".join(map(str, s)) for s in (a, b)) + ("_adjx" if adj_x else "") + ("_adjy" if adj_y else "")
+
+    def build(rng):
+        tf = _tf()
+        return (lambda x, y: tf.linalg.matmul(x, y, adjoint_a=adj_x, adjoint_b=adj_y)), [a, b]
+
+    return Case(name, "BATCH_MATMUL", build, None, input_scales=list(scales))
+
+
 def fully_connected(per_channel=True, act="NONE", batch=2, features=12, units=7):
     name = f"fully_connected_{batch}x{features}_{units}_{'per_channel' if per_channel else 'per_tensor'}_{act.lower()}"
 
@@ -653,6 +663,14 @@ def all_cases() -> list[Case]:
         transpose_conv(k=4, s=3, pad="VALID", shape=(1, 3, 4, 2), cout=3, act="RELU"),
     ]
     cases += [
+        batch_matmul((2, 4, 5), (2, 5, 3)),
+        batch_matmul((1, 3, 4, 6), (2, 1, 6, 5), scales=(3.0, 0.5)),
+        batch_matmul((3, 6, 4), (3, 6, 5), adj_x=True),
+        batch_matmul((2, 4, 6), (2, 5, 6), adj_y=True),
+        batch_matmul((2, 7, 3), (1, 5, 7), adj_x=True, adj_y=True),
+        batch_matmul((2, 16, 32), (2, 32, 16), scales=(2.0, 2.0)),
+    ]
+    cases += [
         resize("bilinear"),
         resize("bilinear", half=True),
         resize("bilinear", align=True),
@@ -716,6 +734,7 @@ INVALID = {
     "transpose_conv_scale_count_mismatch": ("transpose_conv_3x3_s2_same_1x5x6x4_c6", _drop_last_scale, "zero points for"),
     "resize_bilinear_output_requantized": ("resize_bilinear_1x5x6x3_to_9x13_plain", set_quantization("out", 0, 0.5, 3),
                                            "requantization is not supported"),
+    "batch_matmul_output_scale_tiny": ("batch_matmul_2x4x5_2x5x3", set_quantization("out", 0, 1e-30, 0), "too large"),
     "softmax_output_zero_point": ("softmax_2x10_beta1p0_in2p0", _softmax_output_zero_point, "must be (1/256"),
     "add_output_scale_zero": ("add_1x4x5x3_1x4x5x3_none", _zero_output_scale, "finite positive"),
     # input/output scale ≥ 128: TFLite's HARD_SWISH requires an output multiplier exponent ≤ 0.

@@ -79,7 +79,6 @@ enum ZooCatalog {
         "layer_lstm_sequences_dynamic": "no kernel for WHILE",
         "layer_lstm_sequences_float32": "no kernel for WHILE",
         "layer_tf_math_int8": "no kernel for LOG, LOG_SOFTMAX",
-        "layer_vit_block_int8": "BATCH_MATMUL: lhs 'functional_1/multi_head_attention_1/einsum/Einsum1' is int8, expected float32",
     ]
 }
 
