@@ -591,6 +591,13 @@ def int8_activation_cases() -> list[Case]:
               reference="reference"),
         unary("GELU", "q_in0p2_zp127_out0p01_zpm128", lambda tf: (lambda x: tf.nn.gelu(x, approximate=False)),
               shape=(1, 256), patch=patches(q("in", 0, 0.2, 127), q("out", 0, 0.01, -128)), reference="reference"),
+        # LiteRT's int8 LOG (a float LUT) and ABS: LiteRT's reference kernels.
+        unary("LOG", "in2p0", lambda tf: tf.math.log, shape=(1, 300), scale=2.0, positive=True, reference="reference"),
+        unary("LOG", "q_in0p05_zpm128_out0p1_zp100", lambda tf: tf.math.log, shape=(1, 256), positive=True,
+              patch=patches(q("in", 0, 0.05, -128), q("out", 0, 0.1, 100)), reference="reference"),
+        unary("ABS", "in3p0", lambda tf: tf.math.abs, shape=(1, 300), reference="reference"),
+        unary("ABS", "q_in0p1_zp20_out0p03_zpm100", lambda tf: tf.math.abs, shape=(1, 256),
+              patch=patches(q("in", 0, 0.1, 20), q("out", 0, 0.03, -100)), reference="reference"),
     ]
     return cases
 

@@ -78,7 +78,7 @@ enum ZooCatalog {
         "layer_lstm_float32": "no kernel for WHILE",
         "layer_lstm_sequences_dynamic": "no kernel for WHILE",
         "layer_lstm_sequences_float32": "no kernel for WHILE",
-        "layer_tf_math_int8": "no kernel for LOG, LOG_SOFTMAX",
+        "layer_tf_math_int8": "no int8 LOG_SOFTMAX (v2)",
     ]
 }
 
