@@ -134,6 +134,64 @@ def depthwise(k=3, m=1, s=1, pad="SAME", act="NONE", shape=(1, 9, 11, 4)):
                 input_scales=[2.0 if act == "RELU6" else 1.0])
 
 
+def transpose_conv(k=3, s=2, pad="SAME", shape=(1, 5, 6, 4), cout=6, use_bias=True, act="NONE"):
+    name = f"transpose_conv_{k}x{k}_s{s}_{pad.lower()}_{'x'.join(map(str, shape))}_c{cout}" + ("" if use_bias else "_nobias") + (
+        "" if act == "NONE" else f"_{act.lower()}")
+
+    def build(rng):
+        tf = _tf()
+        n, h, w, _ = shape
+        oh, ow = (h * s, w * s) if pad == "SAME" else ((h - 1) * s + k, (w - 1) * s + k)
+        f = he(rng, (k, k, cout, shape[-1]), k * k * shape[-1])
+        b = bias(rng, cout)
+
+        def fn(x):
+            y = tf.nn.conv2d_transpose(x, f, output_shape=[n, oh, ow, cout], strides=[1, s, s, 1], padding=pad)
+            return ACTS[act](tf.nn.bias_add(y, b) if use_bias else y)
+
+        return fn, [shape]
+
+    return Case(name, "TRANSPOSE_CONV", build, None, input_scales=[1.0])
+
+
+def to_uint8(model):
+    """Retype every int8 tensor uint8 (zero point + 128): the uint8 form of a
+    converted int8 model, for ops whose uint8 kernels differ."""
+    import ai_edge_litert.schema_py_generated as schema
+
+    for t in model.subgraphs[0].tensors:
+        if t.type == schema.TensorType.INT8:
+            t.type = schema.TensorType.UINT8
+            t.quantization.zeroPoint = [int(z) + 128 for z in t.quantization.zeroPoint]
+
+
+def resize(kind, shape=(1, 5, 6, 3), size=(9, 13), align=False, half=False, uint8=False, scale=2.0):
+    op = {"bilinear": "RESIZE_BILINEAR", "nearest": "RESIZE_NEAREST_NEIGHBOR"}[kind]
+    tag = "align" if align else "half" if half else "plain"
+    name = f"{op.lower()}_{'x'.join(map(str, shape))}_to_{size[0]}x{size[1]}_{tag}" + ("_uint8" if uint8 else "")
+
+    def build(rng):
+        tf = _tf()
+        if kind == "bilinear":
+            return (lambda x: tf.compat.v1.image.resize_bilinear(x, size, align_corners=align, half_pixel_centers=half)), [shape]
+        return (lambda x: tf.compat.v1.image.resize_nearest_neighbor(x, size, align_corners=align, half_pixel_centers=half)), [shape]
+
+    c = Case(name, op, build, [(op, dict(alignCorners=align, halfPixelCenters=half))], input_scales=[scale],
+             patch=to_uint8 if uint8 else None, reference="reference" if uint8 else "micro")
+    c.uint8_input = uint8
+    return c
+
+
+def batch_matmul(a, b, adj_x=False, adj_y=False, scales=(1.0, 2.0)):
+    name = "batch_matmul_" + "_".join("x".join(map(str, s)) for s in (a, b)) + ("_adjx" if adj_x else "") + ("_adjy" if adj_y else "")
+
+    def build(rng):
+        tf = _tf()
+        return (lambda x, y: tf.linalg.matmul(x, y, adjoint_a=adj_x, adjoint_b=adj_y)), [a, b]
+
+    return Case(name, "BATCH_MATMUL", build, None, input_scales=list(scales))
+
+
 def fully_connected(per_channel=True, act="NONE", batch=2, features=12, units=7):
     name = f"fully_connected_{batch}x{features}_{units}_{'per_channel' if per_channel else 'per_tensor'}_{act.lower()}"
 
@@ -533,6 +591,13 @@ def int8_activation_cases() -> list[Case]:
               reference="reference"),
         unary("GELU", "q_in0p2_zp127_out0p01_zpm128", lambda tf: (lambda x: tf.nn.gelu(x, approximate=False)),
               shape=(1, 256), patch=patches(q("in", 0, 0.2, 127), q("out", 0, 0.01, -128)), reference="reference"),
+        # LiteRT's int8 LOG (a float LUT) and ABS: LiteRT's reference kernels.
+        unary("LOG", "in2p0", lambda tf: tf.math.log, shape=(1, 300), scale=2.0, positive=True, reference="reference"),
+        unary("LOG", "q_in0p05_zpm128_out0p1_zp100", lambda tf: tf.math.log, shape=(1, 256), positive=True,
+              patch=patches(q("in", 0, 0.05, -128), q("out", 0, 0.1, 100)), reference="reference"),
+        unary("ABS", "in3p0", lambda tf: tf.math.abs, shape=(1, 300), reference="reference"),
+        unary("ABS", "q_in0p1_zp20_out0p03_zpm100", lambda tf: tf.math.abs, shape=(1, 256),
+              patch=patches(q("in", 0, 0.1, 20), q("out", 0, 0.03, -100)), reference="reference"),
     ]
     return cases
 
@@ -599,6 +664,33 @@ def all_cases() -> list[Case]:
     ]
     cases += [logistic(), logistic((1, 4, 5, 3), 8.0), logistic((3, 7), 0.5)]
     cases += [
+        transpose_conv(),
+        transpose_conv(k=2, s=2, pad="VALID", shape=(2, 4, 3, 3), cout=5),
+        transpose_conv(k=3, s=1, pad="SAME", shape=(1, 6, 6, 8), cout=4, use_bias=False),
+        transpose_conv(k=4, s=3, pad="VALID", shape=(1, 3, 4, 2), cout=3, act="RELU"),
+    ]
+    cases += [
+        batch_matmul((2, 4, 5), (2, 5, 3)),
+        batch_matmul((1, 3, 4, 6), (2, 1, 6, 5), scales=(3.0, 0.5)),
+        batch_matmul((3, 6, 4), (3, 6, 5), adj_x=True),
+        batch_matmul((2, 4, 6), (2, 5, 6), adj_y=True),
+        batch_matmul((2, 7, 3), (1, 5, 7), adj_x=True, adj_y=True),
+        batch_matmul((2, 16, 32), (2, 32, 16), scales=(2.0, 2.0)),
+    ]
+    cases += [
+        resize("bilinear"),
+        resize("bilinear", half=True),
+        resize("bilinear", align=True),
+        resize("bilinear", shape=(2, 7, 5, 4), size=(3, 4), half=True),
+        resize("bilinear", shape=(1, 4, 4, 2), size=(8, 8), half=True),
+        resize("bilinear", uint8=True),
+        resize("bilinear", half=True, uint8=True),
+        resize("bilinear", align=True, uint8=True),
+        resize("nearest"),
+        resize("nearest", half=True),
+        resize("nearest", align=True, shape=(2, 7, 5, 4), size=(3, 4)),
+    ]
+    cases += [
         concat(3, [(1, 3, 4, 2), (1, 3, 4, 5)], [1.0, 1.0]),
         concat(3, [(1, 3, 4, 2), (1, 3, 4, 5)], [1.0, 4.0]),
         concat(1, [(2, 3, 4), (2, 1, 4), (2, 2, 4)], [0.5, 2.0, 1.0]),
@@ -645,6 +737,11 @@ INVALID = {
     "conv2d_scale_count_mismatch": ("conv2d_3x3_s1_same_none", _drop_last_scale, "zero points for"),
     "depthwise_conv2d_wrong_quantized_dimension": ("depthwise_conv2d_3x3_m1_s1_same_none", _wrong_quantized_dimension,
                                                    "zero points for"),
+    "transpose_conv_filter_zero_point_nonzero": ("transpose_conv_3x3_s2_same_1x5x6x4_c6", _set_filter_zero_point, "zero point 0"),
+    "transpose_conv_scale_count_mismatch": ("transpose_conv_3x3_s2_same_1x5x6x4_c6", _drop_last_scale, "zero points for"),
+    "resize_bilinear_output_requantized": ("resize_bilinear_1x5x6x3_to_9x13_plain", set_quantization("out", 0, 0.5, 3),
+                                           "requantization is not supported"),
+    "batch_matmul_output_scale_tiny": ("batch_matmul_2x4x5_2x5x3", set_quantization("out", 0, 1e-30, 0), "too large"),
     "softmax_output_zero_point": ("softmax_2x10_beta1p0_in2p0", _softmax_output_zero_point, "must be (1/256"),
     "add_output_scale_zero": ("add_1x4x5x3_1x4x5x3_none", _zero_output_scale, "finite positive"),
     # input/output scale ≥ 128: TFLite's HARD_SWISH requires an output multiplier exponent ≤ 0.
@@ -730,7 +827,9 @@ def build_case(case: Case, seed: int):
         model = fl.patch_model(model, case.patch)
     inputs = []
     for t, shape in zip(io_types(model), shapes):
-        if getattr(case, "int16_input", False):
+        if getattr(case, "uint8_input", False):
+            inputs.append(rng.integers(0, 256, size=shape, dtype=np.uint8))
+        elif getattr(case, "int16_input", False):
             inputs.append(rng.integers(-32768, 32768, size=shape, dtype=np.int16))
         elif case.float_io:
             inputs.append((rng.standard_normal(shape) * 2.0).astype(np.float32))

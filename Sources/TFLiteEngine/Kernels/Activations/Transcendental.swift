@@ -7,7 +7,8 @@ import Darwin
 #endif
 
 // Element-wise float32 operators computed with the C library's functions,
-// as LiteRT's builtin kernels compute them.
+// as LiteRT's builtin kernels compute them (LOG, which also has an int8
+// table, is in Log.swift).
 
 /// EXP: `e^x`. float32.
 enum Exp {
@@ -15,15 +16,6 @@ enum Exp {
 
     struct Operation: FloatUnaryOperation {
         @inline(__always) func apply(_ x: Float) -> Float { expf(x) }
-    }
-}
-
-/// LOG: natural logarithm (`logf`: -inf at 0, NaN below). float32.
-enum Log {
-    static let registration = OperatorRegistration.floatUnary(maxVersion: 1, Operation())
-
-    struct Operation: FloatUnaryOperation {
-        @inline(__always) func apply(_ x: Float) -> Float { logf(x) }
     }
 }
 

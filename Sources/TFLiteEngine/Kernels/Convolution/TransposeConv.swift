@@ -1,4 +1,5 @@
-/// TRANSPOSE_CONV (float32): inputs output_shape (constant int32 [4]),
+/// TRANSPOSE_CONV (float32; int8 per-channel and uint8 per-tensor in
+/// `TransposeConv+Quantized.swift`): inputs output_shape (constant int32 [4]),
 /// weights [Cout, KH, KW, Cin], input [N, H, W, Cin], optional bias [Cout];
 /// options padding, strides (≥ 1; 0 was CVE-2021-29588) and, in newer
 /// versions, a fused activation. Padding follows TFLite: the forward-conv
@@ -24,18 +25,21 @@ enum TransposeConv {
         var activation: FusedActivation = .none
     }
 
-    /// Checks input, weights and bias (float32, ranks, matching depths).
-    static func checkTensors(_ ctx: PrepareContext, input: TensorSlot, weights: TensorSlot, bias: TensorSlot?) throws -> Parameters {
+    /// Checks input, weights and bias (ranks, matching depths; float32
+    /// types unless `quantized`, whose types `ConvolutionQuantization` checks).
+    static func checkTensors(_ ctx: PrepareContext, input: TensorSlot, weights: TensorSlot, bias: TensorSlot?, quantized: Bool = false) throws -> Parameters {
         try ctx.require(input, rank: 4, "input")
         try ctx.require(weights, rank: 4, "weights")
-        try ctx.require(input, type: .float32, "input")
-        try ctx.require(weights, type: .float32, "weights")
-        try ctx.require(ctx.output(0), type: .float32, "output")
+        if !quantized {
+            try ctx.require(input, type: .float32, "input")
+            try ctx.require(weights, type: .float32, "weights")
+            try ctx.require(ctx.output(0), type: .float32, "output")
+        }
         guard input.shape[3] == weights.shape[3] else {
             throw ctx.error("input depth \(input.shape[3]) differs from the weights' \(weights.shape[3]) (weights are [Cout, KH, KW, Cin])")
         }
         if let bias {
-            try ctx.require(bias, type: .float32, "bias")
+            if !quantized { try ctx.require(bias, type: .float32, "bias") }
             guard bias.elementCount == weights.shape[0] else { throw ctx.error("bias has \(bias.elementCount) elements for \(weights.shape[0]) output channels") }
         }
         var p = Parameters()
@@ -52,7 +56,8 @@ enum TransposeConv {
         let strideW = Int(options.strideW), strideH = Int(options.strideH)
         guard strideW >= 1, strideH >= 1 else { throw ctx.error("stride \(strideH)×\(strideW) must be at least 1") }
         let input = try ctx.input(2), weights = try ctx.input(1)
-        var p = try checkTensors(ctx, input: input, weights: weights, bias: ctx.optionalInput(3))
+        let quantized = input.type == .int8 || input.type == .uint8
+        var p = try checkTensors(ctx, input: input, weights: weights, bias: ctx.optionalInput(3), quantized: quantized)
         let outputShape = try ctx.constantInts(try ctx.input(0), "output_shape")
         guard outputShape.count == 4, outputShape[0] == p.batches, outputShape[3] == p.outputDepth,
               outputShape[1] >= 1, outputShape[2] >= 1, outputShape[1] <= 1 << 24, outputShape[2] <= 1 << 24 else {
@@ -69,6 +74,7 @@ enum TransposeConv {
         p.padLeft = padding.before(input: p.outputWidth, filter: p.filterWidth, stride: strideW, dilation: 1, output: convW)
         p.activation = try ctx.fusedActivation(options.fusedActivationFunction)
         try ctx.setOutputShape(0, outputShape)
+        if quantized { return try TransposeConvQuantized.prepare(ctx, p, input: input, weights: weights) }
         return TransposeConvFloat(ctx: ctx, p, inputSlot: 2, weightsSlot: 1, biasSlot: ctx.hasInput(3) ? 3 : nil)
     }
 

@@ -1,4 +1,4 @@
-/// BATCH_MATMUL (float32): lhs [..., M, K] (or [..., K, M] with adj_x) times
+/// BATCH_MATMUL (float32; int8 per-tensor in `BatchMatMul+Quantized.swift`): lhs [..., M, K] (or [..., K, M] with adj_x) times
 /// rhs [..., K, N] (or [..., N, K] with adj_y) → [..., M, N]. Ranks 2…5; the
 /// batch dimensions broadcast NumPy-style.
 enum BatchMatMul {
@@ -9,9 +9,9 @@ enum BatchMatMul {
         let lhs = try ctx.input(0), rhs = try ctx.input(1)
         try ctx.require(lhs, rankIn: 2...5, "lhs")
         try ctx.require(rhs, rankIn: 2...5, "rhs")
-        try ctx.require(lhs, type: .float32, "lhs")
-        try ctx.require(rhs, type: .float32, "rhs")
-        try ctx.require(ctx.output(0), type: .float32, "output")
+        guard lhs.type == .float32 || lhs.type == .int8 else { throw ctx.error("lhs type \(lhs.type) is not supported") }
+        try ctx.require(rhs, type: lhs.type, "rhs")
+        try ctx.require(ctx.output(0), type: lhs.type, "output")
         let options = try ctx.options(BatchMatMulOptions.self)
         let adjX = options.adjX, adjY = options.adjY
         let lr = lhs.rank, rr = rhs.rank
@@ -48,6 +48,9 @@ enum BatchMatMul {
                 if rp[d] != 1 { ri &+= i &* rs[d] }
             }
             lhsBatch.append(li); rhsBatch.append(ri)
+        }
+        if lhs.type == .int8 {
+            return try BatchMatMulQuantized(ctx: ctx, m: m, k: k, n: n, adjX: adjX, adjY: adjY, lhsBatch: lhsBatch, rhsBatch: rhsBatch)
         }
         return BatchMatMulFloat(ctx: ctx, m: m, k: k, n: n, adjX: adjX, adjY: adjY, lhsBatch: lhsBatch, rhsBatch: rhsBatch)
     }

@@ -34,7 +34,8 @@ struct ResizeGeometry {
     }
 }
 
-/// RESIZE_BILINEAR (float32): TFLite's coordinate rules (align_corners and
+/// RESIZE_BILINEAR (float32; int8 and uint8 in
+/// `ResizeBilinear+Quantized.swift`): TFLite's coordinate rules (align_corners and
 /// half_pixel_centers are exclusive, as in TFLite) — scale from
 /// `align_corners`; with `half_pixel_centers` the source coordinate is
 /// (x + 0.5)·scale − 0.5; the lower neighbour is max(floor(c), 0), the upper
@@ -48,9 +49,17 @@ enum ResizeBilinear {
         guard !(g.alignCorners && g.halfPixelCenters) else {
             throw ctx.error("half_pixel_centers and align_corners cannot both be set")
         }
-        try ctx.require(try ctx.input(0), type: .float32, "input")
-        try ctx.require(ctx.output(0), type: .float32, "output")
-        return ResizeBilinearFloat(ctx: ctx, g)
+        let input = try ctx.input(0)
+        switch input.type {
+        case .float32:
+            try ctx.require(ctx.output(0), type: .float32, "output")
+            return ResizeBilinearFloat(ctx: ctx, g)
+        case .int8, .uint8:
+            _ = try ctx.requireSameTypeMovingBytes()
+            return try ResizeBilinearQuantized.prepare(ctx, g, type: input.type)
+        default:
+            throw ctx.error("input type \(input.type) is not supported")
+        }
     }
 
     /// Lower index, upper index and fraction for each output position.
