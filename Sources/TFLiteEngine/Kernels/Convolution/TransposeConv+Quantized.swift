@@ -77,26 +77,16 @@ final class TransposeConvQuantizedKernel: Kernel {
             let outRow = output + row &* p.outputWidth &* cout
             for ox in 0..<p.outputWidth {
                 for co in 0..<cout { acc[co] = 0 }
-                for ky in 0..<p.filterHeight {
-                    let ty = oy &+ p.padTop &- ky
-                    if ty < 0 || ty % p.strideHeight != 0 { continue }
-                    let iy = ty / p.strideHeight
-                    if iy >= p.inputHeight { continue }
-                    for kx in 0..<p.filterWidth {
-                        let tx = ox &+ p.padLeft &- kx
-                        if tx < 0 || tx % p.strideWidth != 0 { continue }
-                        let ix = tx / p.strideWidth
-                        if ix >= p.inputWidth { continue }
-                        let pixel = image + (iy &* p.inputWidth &+ ix) &* cin
-                        let tap = weights + (ky &* p.filterWidth &+ kx) &* cin
-                        for co in 0..<cout {
-                            let w = tap + co &* weightsPerOutput
-                            var sum: Int32 = 0
-                            for ci in 0..<cin {
-                                sum &+= (Int32(truncatingIfNeeded: pixel[ci]) &+ inOff) &* (Int32(truncatingIfNeeded: w[ci]) &+ fOff)
-                            }
-                            acc[co] &+= sum
+                p.forEachTap(oy: oy, ox: ox) { ky, kx, iy, ix in
+                    let pixel = image + (iy &* p.inputWidth &+ ix) &* cin
+                    let tap = weights + (ky &* p.filterWidth &+ kx) &* cin
+                    for co in 0..<cout {
+                        let w = tap + co &* weightsPerOutput
+                        var sum: Int32 = 0
+                        for ci in 0..<cin {
+                            sum &+= (Int32(truncatingIfNeeded: pixel[ci]) &+ inOff) &* (Int32(truncatingIfNeeded: w[ci]) &+ fOff)
                         }
+                        acc[co] &+= sum
                     }
                 }
                 requantization.apply(UnsafePointer(acc), bias: bias, channel: 0, count: cout, into: outRow + ox &* cout)

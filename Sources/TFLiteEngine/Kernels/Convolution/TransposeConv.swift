@@ -23,6 +23,25 @@ enum TransposeConv {
         var strideHeight = 1, strideWidth = 1
         var padTop = 0, padLeft = 0
         var activation: FusedActivation = .none
+
+        /// Visits the filter taps that contribute to output pixel (oy, ox):
+        /// `body(ky, kx, iy, ix)` with the input pixel (iy, ix) each reads.
+        @inline(__always)
+        func forEachTap(oy: Int, ox: Int, _ body: (_ ky: Int, _ kx: Int, _ iy: Int, _ ix: Int) -> Void) {
+            for ky in 0..<filterHeight {
+                let ty = oy &+ padTop &- ky
+                if ty < 0 || ty % strideHeight != 0 { continue }
+                let iy = ty / strideHeight
+                if iy >= inputHeight { continue }
+                for kx in 0..<filterWidth {
+                    let tx = ox &+ padLeft &- kx
+                    if tx < 0 || tx % strideWidth != 0 { continue }
+                    let ix = tx / strideWidth
+                    if ix >= inputWidth { continue }
+                    body(ky, kx, iy, ix)
+                }
+            }
+        }
     }
 
     /// Checks input, weights and bias (ranks, matching depths; float32
@@ -181,31 +200,21 @@ final class TransposeConvFloat: Kernel {
                 while co < cout {
                     let lanes = min(8, cout &- co)
                     var acc = SIMD8<Float>(repeating: 0)
-                    for ky in 0..<p.filterHeight {
-                        let ty = oy &+ p.padTop &- ky
-                        if ty < 0 || ty % p.strideHeight != 0 { continue }
-                        let iy = ty / p.strideHeight
-                        if iy >= p.inputHeight { continue }
-                        for kx in 0..<p.filterWidth {
-                            let tx = ox &+ p.padLeft &- kx
-                            if tx < 0 || tx % p.strideWidth != 0 { continue }
-                            let ix = tx / p.strideWidth
-                            if ix >= p.inputWidth { continue }
-                            let pixel = image + (iy &* p.inputWidth &+ ix) &* cin
-                            let tap = (ky &* p.filterWidth &+ kx) &* cin
-                            var w = packed + (tap &* cout &+ co)
-                            if lanes == 8 {
-                                for ci in 0..<cin {
-                                    let weights8 = UnsafeRawPointer(w).loadUnaligned(as: SIMD8<Float>.self)
-                                    acc += SIMD8<Float>(repeating: pixel[ci]) * weights8
-                                    w += cout
-                                }
-                            } else {
-                                for ci in 0..<cin {
-                                    let x = pixel[ci]
-                                    for l in 0..<lanes { acc[l] += x * w[l] }
-                                    w += cout
-                                }
+                    p.forEachTap(oy: oy, ox: ox) { ky, kx, iy, ix in
+                        let pixel = image + (iy &* p.inputWidth &+ ix) &* cin
+                        let tap = (ky &* p.filterWidth &+ kx) &* cin
+                        var w = packed + (tap &* cout &+ co)
+                        if lanes == 8 {
+                            for ci in 0..<cin {
+                                let weights8 = UnsafeRawPointer(w).loadUnaligned(as: SIMD8<Float>.self)
+                                acc += SIMD8<Float>(repeating: pixel[ci]) * weights8
+                                w += cout
+                            }
+                        } else {
+                            for ci in 0..<cin {
+                                let x = pixel[ci]
+                                for l in 0..<lanes { acc[l] += x * w[l] }
+                                w += cout
                             }
                         }
                     }
@@ -230,24 +239,14 @@ final class TransposeConvFloat: Kernel {
             for ox in 0..<p.outputWidth {
                 let o = outRow + ox &* cout
                 for co in 0..<cout { o[co] = 0 }
-                for ky in 0..<p.filterHeight {
-                    let ty = oy &+ p.padTop &- ky
-                    if ty < 0 || ty % p.strideHeight != 0 { continue }
-                    let iy = ty / p.strideHeight
-                    if iy >= p.inputHeight { continue }
-                    for kx in 0..<p.filterWidth {
-                        let tx = ox &+ p.padLeft &- kx
-                        if tx < 0 || tx % p.strideWidth != 0 { continue }
-                        let ix = tx / p.strideWidth
-                        if ix >= p.inputWidth { continue }
-                        let pixel = image + (iy &* p.inputWidth &+ ix) &* cin
-                        let w = weights + (ky &* p.filterWidth &+ kx) &* cin
-                        for co in 0..<cout {
-                            let wc = w + co &* weightsPerOutput
-                            var sum: Float = 0
-                            for ci in 0..<cin { sum += pixel[ci] * wc[ci] }
-                            o[co] += sum
-                        }
+                p.forEachTap(oy: oy, ox: ox) { ky, kx, iy, ix in
+                    let pixel = image + (iy &* p.inputWidth &+ ix) &* cin
+                    let w = weights + (ky &* p.filterWidth &+ kx) &* cin
+                    for co in 0..<cout {
+                        let wc = w + co &* weightsPerOutput
+                        var sum: Float = 0
+                        for ci in 0..<cin { sum += pixel[ci] * wc[ci] }
+                        o[co] += sum
                     }
                 }
                 for co in 0..<cout {

@@ -50,21 +50,24 @@ enum BatchMatMul {
             lhsBatch.append(li); rhsBatch.append(ri)
         }
         if lhs.type == .int8 {
-            return try BatchMatMulQuantized(ctx: ctx, m: m, k: k, n: n, adjX: adjX, adjY: adjY, lhsBatch: lhsBatch, rhsBatch: rhsBatch)
+            return try BatchMatMulQuantized(quantized: ctx, m: m, k: k, n: n, adjX: adjX, adjY: adjY, lhsBatch: lhsBatch, rhsBatch: rhsBatch)
         }
         return BatchMatMulFloat(ctx: ctx, m: m, k: k, n: n, adjX: adjX, adjY: adjY, lhsBatch: lhsBatch, rhsBatch: rhsBatch)
     }
 }
 
 /// Tiles are output rows (batch × M).
-final class BatchMatMulFloat: Kernel {
+/// What the BATCH_MATMUL kernels share: sizes, adjoint flags, the batch
+/// index of each broadcast operand, the operands, and tiles (output rows,
+/// batch × M). Subclasses compute.
+class BatchMatMulKernel<Element>: Kernel {
     let m: Int, k: Int, n: Int
     let adjX: Bool, adjY: Bool
     let lhsBatch: [Int], rhsBatch: [Int]
     let lhsIndex: Int, rhsIndex: Int, outputIndex: Int
-    var lhs: UnsafePointer<Float>!
-    var rhs: UnsafePointer<Float>!
-    var output: UnsafeMutablePointer<Float>!
+    var lhs: UnsafePointer<Element>!
+    var rhs: UnsafePointer<Element>!
+    var output: UnsafeMutablePointer<Element>!
 
     init(ctx: PrepareContext, m: Int, k: Int, n: Int, adjX: Bool, adjY: Bool, lhsBatch: [Int], rhsBatch: [Int]) {
         self.m = m; self.k = k; self.n = n
@@ -79,39 +82,48 @@ final class BatchMatMulFloat: Kernel {
     var cost: Int { lhsBatch.count &* m &* n &* k }
 
     func bind(_ memory: TensorMemory) {
-        lhs = UnsafePointer(memory.pointer(lhsIndex, as: Float.self))
-        rhs = UnsafePointer(memory.pointer(rhsIndex, as: Float.self))
-        output = memory.pointer(outputIndex, as: Float.self)
+        lhs = UnsafePointer(memory.pointer(lhsIndex, as: Element.self))
+        rhs = UnsafePointer(memory.pointer(rhsIndex, as: Element.self))
+        output = memory.pointer(outputIndex, as: Element.self)
     }
 
-    func run(tiles: Range<Int>, worker: Int) {
+    func run(tiles: Range<Int>, worker: Int) {}
+
+    /// Visits output rows `tiles`: `body(lhsRow, lhsStep, rhs, out)`, where
+    /// element p of the row's lhs is `lhsRow[p · lhsStep]`, `rhs` is the
+    /// row's rhs matrix and `out` its n outputs.
+    @inline(__always)
+    func forEachRow(_ tiles: Range<Int>, _ body: (_ lhsRow: UnsafePointer<Element>, _ lhsStep: Int, _ rhs: UnsafePointer<Element>, _ out: UnsafeMutablePointer<Element>) -> Void) {
         let mk = m &* k, kn = k &* n
         lhsBatch.withUnsafeBufferPointer { lb in rhsBatch.withUnsafeBufferPointer { rb in
-            let rows = lb.count &* m
-            for row in tiles where row < rows {
+            for row in tiles where row < lb.count &* m {
                 let b = row / m, i = row % m
                 let a = lhs + lb[b] &* mk
-                let w = rhs + rb[b] &* kn
-                let o = output + row &* n
-                // Element (i, p) of lhs and its stride along p.
-                let aRow = adjX ? a + i : a + i &* k
-                let aStep = adjX ? m : 1
-                if adjY {
-                    for j in 0..<n {
-                        let wRow = w + j &* k
-                        var sum: Float = 0
-                        for p in 0..<k { sum += aRow[p &* aStep] * wRow[p] }
-                        o[j] = sum
-                    }
-                } else {
-                    for j in 0..<n { o[j] = 0 }
-                    for p in 0..<k {
-                        let x = aRow[p &* aStep]
-                        let wRow = w + p &* n
-                        for j in 0..<n { o[j] += x * wRow[j] }
-                    }
-                }
+                body(adjX ? a + i : a + i &* k, adjX ? m : 1, rhs + rb[b] &* kn, output + row &* n)
             }
         }}
+    }
+}
+
+final class BatchMatMulFloat: BatchMatMulKernel<Float> {
+    override func run(tiles: Range<Int>, worker: Int) {
+        let n = self.n, k = self.k, adjY = self.adjY
+        forEachRow(tiles) { aRow, aStep, w, o in
+            if adjY {
+                for j in 0..<n {
+                    let wRow = w + j &* k
+                    var sum: Float = 0
+                    for p in 0..<k { sum += aRow[p &* aStep] * wRow[p] }
+                    o[j] = sum
+                }
+            } else {
+                for j in 0..<n { o[j] = 0 }
+                for p in 0..<k {
+                    let x = aRow[p &* aStep]
+                    let wRow = w + p &* n
+                    for j in 0..<n { o[j] += x * wRow[j] }
+                }
+            }
+        }
     }
 }

@@ -86,28 +86,19 @@ final class ResizeBilinearQuantizedKernel: Kernel {
     private func runInteger(_ tiles: Range<Int>, _ ty: ResizeBilinearQuantized.IntegerTable, _ tx: ResizeBilinearQuantized.IntegerTable) {
         let input = self.input.assumingMemoryBound(to: Int8.self)
         let output = self.output.assumingMemoryBound(to: Int8.self)
-        let c = g.channels, iw = g.inputWidth, ow = g.outputWidth
+        let c = g.channels
         let one: Int64 = 1 << 10, half: Int64 = 1 << 19
         ty.lower.withUnsafeBufferPointer { yl in ty.upper.withUnsafeBufferPointer { yu in ty.weight.withUnsafeBufferPointer { yw in
         tx.lower.withUnsafeBufferPointer { xl in tx.upper.withUnsafeBufferPointer { xu in tx.weight.withUnsafeBufferPointer { xw in
-            for row in tiles where row < g.batches &* g.outputHeight {
-                let b = row / g.outputHeight, y = row % g.outputHeight
-                let image = input + b &* g.inputHeight &* iw &* c
-                let top = image + yl[y] &* iw &* c, bottom = image + yu[y] &* iw &* c
-                let dy = Int64(yw[y])
-                var o = output + row &* ow &* c
-                for x in 0..<ow {
-                    let l = xl[x] &* c, r = xu[x] &* c
-                    let dx = Int64(xw[x])
-                    let w00 = (one &- dy) &* (one &- dx), w10 = dy &* (one &- dx)
-                    let w01 = (one &- dy) &* dx, w11 = dy &* dx
-                    for ch in 0..<c {
-                        let sum = Int64(top[l &+ ch]) &* w00 &+ Int64(bottom[l &+ ch]) &* w10
-                            &+ Int64(top[r &+ ch]) &* w01 &+ Int64(bottom[r &+ ch]) &* w11
-                        let rounded = (sum &+ (sum > 0 ? half : -half)) / (1 << 20)
-                        o[ch] = Int8(truncatingIfNeeded: rounded)
-                    }
-                    o += c
+            g.forEachBilinearPixel(rows: tiles, input: UnsafePointer(input), output: output, y: (yl, yu), x: (xl, xu)) { top, bottom, l, r, y, x, o in
+                let dy = Int64(yw[y]), dx = Int64(xw[x])
+                let w00 = (one &- dy) &* (one &- dx), w10 = dy &* (one &- dx)
+                let w01 = (one &- dy) &* dx, w11 = dy &* dx
+                for ch in 0..<c {
+                    let sum = Int64(top[l &+ ch]) &* w00 &+ Int64(bottom[l &+ ch]) &* w10
+                        &+ Int64(top[r &+ ch]) &* w01 &+ Int64(bottom[r &+ ch]) &* w11
+                    let rounded = (sum &+ (sum > 0 ? half : -half)) / (1 << 20)
+                    o[ch] = Int8(truncatingIfNeeded: rounded)
                 }
             }
         }}}}}}
@@ -116,25 +107,16 @@ final class ResizeBilinearQuantizedKernel: Kernel {
     private func runFloat(_ tiles: Range<Int>) {
         let input = self.input.assumingMemoryBound(to: UInt8.self)
         let output = self.output.assumingMemoryBound(to: UInt8.self)
-        let c = g.channels, iw = g.inputWidth, ow = g.outputWidth
+        let c = g.channels
         ys.lower.withUnsafeBufferPointer { yl in ys.upper.withUnsafeBufferPointer { yu in ys.fraction.withUnsafeBufferPointer { yf in
         xs.lower.withUnsafeBufferPointer { xl in xs.upper.withUnsafeBufferPointer { xu in xs.fraction.withUnsafeBufferPointer { xf in
-            for row in tiles where row < g.batches &* g.outputHeight {
-                let b = row / g.outputHeight, y = row % g.outputHeight
-                let image = input + b &* g.inputHeight &* iw &* c
-                let top = image + yl[y] &* iw &* c, bottom = image + yu[y] &* iw &* c
-                let dy = yf[y]
-                var o = output + row &* ow &* c
-                for x in 0..<ow {
-                    let l = xl[x] &* c, r = xu[x] &* c
-                    let dx = xf[x]
-                    for ch in 0..<c {
-                        let v = Float(top[l &+ ch]) * (1 - dy) * (1 - dx) + Float(bottom[l &+ ch]) * dy * (1 - dx)
-                            + Float(top[r &+ ch]) * (1 - dy) * dx + Float(bottom[r &+ ch]) * dy * dx + 0.5
-                        // static_cast<uint8_t> of a value in [0.5, 255.5].
-                        o[ch] = UInt8(min(max(v, 0), 255))
-                    }
-                    o += c
+            g.forEachBilinearPixel(rows: tiles, input: UnsafePointer(input), output: output, y: (yl, yu), x: (xl, xu)) { top, bottom, l, r, y, x, o in
+                let dy = yf[y], dx = xf[x]
+                for ch in 0..<c {
+                    let v = Float(top[l &+ ch]) * (1 - dy) * (1 - dx) + Float(bottom[l &+ ch]) * dy * (1 - dx)
+                        + Float(top[r &+ ch]) * (1 - dy) * dx + Float(bottom[r &+ ch]) * dy * dx + 0.5
+                    // static_cast<uint8_t> of a value in [0.5, 255.5].
+                    o[ch] = UInt8(min(max(v, 0), 255))
                 }
             }
         }}}}}}

@@ -28,6 +28,31 @@ struct ResizeGeometry {
         try ctx.setOutputShape(0, [batches, outputHeight, outputWidth, channels])
     }
 
+    /// Visits the output pixels of output rows `rows` (N × OH) of a bilinear
+    /// resize: `body(top, bottom, left, right, y, x, out)`, where `top` and
+    /// `bottom` are the two input rows output row y reads, `left` and `right`
+    /// the element offsets of the two input columns output column x reads,
+    /// and `out` the output pixel's first channel.
+    @inline(__always)
+    func forEachBilinearPixel<E, O>(
+        rows: Range<Int>, input: UnsafePointer<E>, output: UnsafeMutablePointer<O>,
+        y: (lower: UnsafeBufferPointer<Int>, upper: UnsafeBufferPointer<Int>),
+        x: (lower: UnsafeBufferPointer<Int>, upper: UnsafeBufferPointer<Int>),
+        _ body: (_ top: UnsafePointer<E>, _ bottom: UnsafePointer<E>, _ left: Int, _ right: Int, _ y: Int, _ x: Int, _ out: UnsafeMutablePointer<O>) -> Void
+    ) {
+        let c = channels, iw = inputWidth, ow = outputWidth
+        for row in rows where row < batches &* outputHeight {
+            let b = row / outputHeight, oy = row % outputHeight
+            let image = input + b &* inputHeight &* iw &* c
+            let top = image + y.lower[oy] &* iw &* c, bottom = image + y.upper[oy] &* iw &* c
+            var o = output + row &* ow &* c
+            for ox in 0..<ow {
+                body(top, bottom, x.lower[ox] &* c, x.upper[ox] &* c, oy, ox, o)
+                o += c
+            }
+        }
+    }
+
     /// Input-over-output scale along one axis (TFLite's rule).
     func scale(input: Int, output: Int) -> Float {
         alignCorners && output > 1 ? Float(input - 1) / Float(output - 1) : Float(input) / Float(output)
@@ -98,23 +123,14 @@ final class ResizeBilinearFloat: UnaryOperandKernel {
     var cost: Int { g.batches &* g.outputHeight &* g.outputWidth &* g.channels &* 4 }
 
     func run(tiles: Range<Int>, worker: Int) {
-        let c = g.channels, iw = g.inputWidth, ow = g.outputWidth
+        let c = g.channels
         ys.lower.withUnsafeBufferPointer { yl in ys.upper.withUnsafeBufferPointer { yu in ys.fraction.withUnsafeBufferPointer { yf in
         xs.lower.withUnsafeBufferPointer { xl in xs.upper.withUnsafeBufferPointer { xu in xs.fraction.withUnsafeBufferPointer { xf in
-            for row in tiles where row < g.batches &* g.outputHeight {
-                let b = row / g.outputHeight, y = row % g.outputHeight
-                let image = input + b &* g.inputHeight &* iw &* c
-                let top = image + yl[y] &* iw &* c, bottom = image + yu[y] &* iw &* c
-                let dy = yf[y]
-                var o = output + row &* ow &* c
-                for x in 0..<ow {
-                    let l = xl[x] &* c, r = xu[x] &* c
-                    let dx = xf[x]
-                    for ch in 0..<c {
-                        o[ch] = top[l &+ ch] * (1 - dy) * (1 - dx) + bottom[l &+ ch] * dy * (1 - dx)
-                            + top[r &+ ch] * (1 - dy) * dx + bottom[r &+ ch] * dy * dx
-                    }
-                    o += c
+            g.forEachBilinearPixel(rows: tiles, input: UnsafePointer<Float>(input), output: output, y: (yl, yu), x: (xl, xu)) { top, bottom, l, r, y, x, o in
+                let dy = yf[y], dx = xf[x]
+                for ch in 0..<c {
+                    o[ch] = top[l &+ ch] * (1 - dy) * (1 - dx) + bottom[l &+ ch] * dy * (1 - dx)
+                        + top[r &+ ch] * (1 - dy) * dx + bottom[r &+ ch] * dy * dx
                 }
             }
         }}}}}}
