@@ -371,16 +371,23 @@ def save_fixture(
         save_npy(d / fn, y)
         out_files.append(fn)
     entry = {"name": name, "op": op, "inputs": in_files, "outputs": out_files, "reference": reference}
-    manifest = load_manifest(d)
+    upsert_manifest_entry(d, entry)
+    return entry
+
+
+def upsert_manifest_entry(directory, entry: dict, sort: bool = False) -> None:
+    """Add `entry` to directory/manifest.json, replacing one of the same name."""
+    manifest = load_manifest(directory)
     fixtures = manifest.setdefault("fixtures", [])
     for i, e in enumerate(fixtures):
-        if e.get("name") == name:
+        if e.get("name") == entry["name"]:
             fixtures[i] = entry
             break
     else:
         fixtures.append(entry)
-    write_manifest(d, manifest)
-    return entry
+    if sort:
+        fixtures.sort(key=lambda e: e["name"])
+    write_manifest(directory, manifest)
 
 
 def dir_size(directory: Path | str) -> int:
@@ -616,14 +623,5 @@ def save_multi_reference_fixture(directory: Path | str, name: str, model_bytes: 
     entry = {"name": name, "op": "MODEL", "inputs": in_files, "outputs": refs[expected],
              "reference": expected, "expected": expected, "references": refs}
     entry.update(extra or {})
-    manifest = load_manifest(d)
-    fixtures = manifest.setdefault("fixtures", [])
-    for i, e in enumerate(fixtures):
-        if e.get("name") == name:
-            fixtures[i] = entry
-            break
-    else:
-        fixtures.append(entry)
-    fixtures.sort(key=lambda e: e["name"])
-    write_manifest(d, manifest)
+    upsert_manifest_entry(d, entry, sort=True)
     return entry
