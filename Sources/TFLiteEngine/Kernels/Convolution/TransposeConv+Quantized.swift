@@ -71,26 +71,22 @@ final class TransposeConvQuantizedKernel: Kernel {
         let cin = p.inputDepth, cout = p.outputDepth
         let inOff = q.inputOffset, fOff = q.filterOffset
         let weightsPerOutput = p.filterHeight &* p.filterWidth &* cin
-        for row in tiles where row < p.batches &* p.outputHeight {
-            let b = row / p.outputHeight, oy = row % p.outputHeight
+        p.forEachOutputPixel(rows: tiles) { b, oy, ox, outPixel in
             let image = input + b &* p.inputHeight &* p.inputWidth &* cin
-            let outRow = output + row &* p.outputWidth &* cout
-            for ox in 0..<p.outputWidth {
-                for co in 0..<cout { acc[co] = 0 }
-                p.forEachTap(oy: oy, ox: ox) { ky, kx, iy, ix in
-                    let pixel = image + (iy &* p.inputWidth &+ ix) &* cin
-                    let tap = weights + (ky &* p.filterWidth &+ kx) &* cin
-                    for co in 0..<cout {
-                        let w = tap + co &* weightsPerOutput
-                        var sum: Int32 = 0
-                        for ci in 0..<cin {
-                            sum &+= (Int32(truncatingIfNeeded: pixel[ci]) &+ inOff) &* (Int32(truncatingIfNeeded: w[ci]) &+ fOff)
-                        }
-                        acc[co] &+= sum
+            for co in 0..<cout { acc[co] = 0 }
+            p.forEachTap(oy: oy, ox: ox) { ky, kx, iy, ix in
+                let pixel = image + (iy &* p.inputWidth &+ ix) &* cin
+                let tap = weights + (ky &* p.filterWidth &+ kx) &* cin
+                for co in 0..<cout {
+                    let w = tap + co &* weightsPerOutput
+                    var sum: Int32 = 0
+                    for ci in 0..<cin {
+                        sum &+= (Int32(truncatingIfNeeded: pixel[ci]) &+ inOff) &* (Int32(truncatingIfNeeded: w[ci]) &+ fOff)
                     }
+                    acc[co] &+= sum
                 }
-                requantization.apply(UnsafePointer(acc), bias: bias, channel: 0, count: cout, into: outRow + ox &* cout)
             }
+            requantization.apply(UnsafePointer(acc), bias: bias, channel: 0, count: cout, into: output + outPixel &* cout)
         }
     }
 }

@@ -24,6 +24,16 @@ enum TransposeConv {
         var padTop = 0, padLeft = 0
         var activation: FusedActivation = .none
 
+        /// Visits the output pixels of output rows `rows` (N × OH):
+        /// `body(batch, oy, ox, pixel)`, `pixel` the flat output pixel index.
+        @inline(__always)
+        func forEachOutputPixel(rows: Range<Int>, _ body: (_ batch: Int, _ oy: Int, _ ox: Int, _ pixel: Int) -> Void) {
+            for row in rows where row < batches &* outputHeight {
+                let b = row / outputHeight, oy = row % outputHeight
+                for ox in 0..<outputWidth { body(b, oy, ox, row &* outputWidth &+ ox) }
+            }
+        }
+
         /// Visits the filter taps that contribute to output pixel (oy, ox):
         /// `body(ky, kx, iy, ix)` with the input pixel (iy, ix) each reads.
         @inline(__always)
@@ -189,40 +199,36 @@ final class TransposeConvFloat: Kernel {
     private func runPacked(_ tiles: Range<Int>, _ packed: UnsafePointer<Float>) {
         let cin = p.inputDepth, cout = p.outputDepth
         let (lo, hi) = p.activation.floatRange
-        for row in tiles where row < p.batches &* p.outputHeight {
-            let b = row / p.outputHeight, oy = row % p.outputHeight
+        p.forEachOutputPixel(rows: tiles) { b, oy, ox, outPixel in
             let image = input + b &* p.inputHeight &* p.inputWidth &* cin
-            let outRow = output + row &* p.outputWidth &* cout
-            for ox in 0..<p.outputWidth {
-                let o = outRow + ox &* cout
-                // Contributing filter taps of this output pixel.
-                var co = 0
-                while co < cout {
-                    let lanes = min(8, cout &- co)
-                    var acc = SIMD8<Float>(repeating: 0)
-                    p.forEachTap(oy: oy, ox: ox) { ky, kx, iy, ix in
-                        let pixel = image + (iy &* p.inputWidth &+ ix) &* cin
-                        let tap = (ky &* p.filterWidth &+ kx) &* cin
-                        var w = packed + (tap &* cout &+ co)
-                        if lanes == 8 {
-                            for ci in 0..<cin {
-                                let weights8 = UnsafeRawPointer(w).loadUnaligned(as: SIMD8<Float>.self)
-                                acc += SIMD8<Float>(repeating: pixel[ci]) * weights8
-                                w += cout
-                            }
-                        } else {
-                            for ci in 0..<cin {
-                                let x = pixel[ci]
-                                for l in 0..<lanes { acc[l] += x * w[l] }
-                                w += cout
-                            }
+            let o = output + outPixel &* cout
+            // Contributing filter taps of this output pixel.
+            var co = 0
+            while co < cout {
+                let lanes = min(8, cout &- co)
+                var acc = SIMD8<Float>(repeating: 0)
+                p.forEachTap(oy: oy, ox: ox) { ky, kx, iy, ix in
+                    let pixel = image + (iy &* p.inputWidth &+ ix) &* cin
+                    let tap = (ky &* p.filterWidth &+ kx) &* cin
+                    var w = packed + (tap &* cout &+ co)
+                    if lanes == 8 {
+                        for ci in 0..<cin {
+                            let weights8 = UnsafeRawPointer(w).loadUnaligned(as: SIMD8<Float>.self)
+                            acc += SIMD8<Float>(repeating: pixel[ci]) * weights8
+                            w += cout
+                        }
+                    } else {
+                        for ci in 0..<cin {
+                            let x = pixel[ci]
+                            for l in 0..<lanes { acc[l] += x * w[l] }
+                            w += cout
                         }
                     }
-                    for l in 0..<lanes {
-                        o[co &+ l] = min(max(acc[l] + (bias?[co &+ l] ?? 0), lo), hi)
-                    }
-                    co &+= 8
                 }
+                for l in 0..<lanes {
+                    o[co &+ l] = min(max(acc[l] + (bias?[co &+ l] ?? 0), lo), hi)
+                }
+                co &+= 8
             }
         }
     }
@@ -232,27 +238,23 @@ final class TransposeConvFloat: Kernel {
         let cin = p.inputDepth, cout = p.outputDepth
         let (lo, hi) = p.activation.floatRange
         let weightsPerOutput = p.filterHeight &* p.filterWidth &* cin
-        for row in tiles where row < p.batches &* p.outputHeight {
-            let b = row / p.outputHeight, oy = row % p.outputHeight
+        p.forEachOutputPixel(rows: tiles) { b, oy, ox, outPixel in
             let image = input + b &* p.inputHeight &* p.inputWidth &* cin
-            let outRow = output + row &* p.outputWidth &* cout
-            for ox in 0..<p.outputWidth {
-                let o = outRow + ox &* cout
-                for co in 0..<cout { o[co] = 0 }
-                p.forEachTap(oy: oy, ox: ox) { ky, kx, iy, ix in
-                    let pixel = image + (iy &* p.inputWidth &+ ix) &* cin
-                    let w = weights + (ky &* p.filterWidth &+ kx) &* cin
-                    for co in 0..<cout {
-                        let wc = w + co &* weightsPerOutput
-                        var sum: Float = 0
-                        for ci in 0..<cin { sum += pixel[ci] * wc[ci] }
-                        o[co] += sum
-                    }
-                }
+            let o = output + outPixel &* cout
+            for co in 0..<cout { o[co] = 0 }
+            p.forEachTap(oy: oy, ox: ox) { ky, kx, iy, ix in
+                let pixel = image + (iy &* p.inputWidth &+ ix) &* cin
+                let w = weights + (ky &* p.filterWidth &+ kx) &* cin
                 for co in 0..<cout {
-                    let v = o[co] + (bias?[co] ?? 0)
-                    o[co] = min(max(v, lo), hi)
+                    let wc = w + co &* weightsPerOutput
+                    var sum: Float = 0
+                    for ci in 0..<cin { sum += pixel[ci] * wc[ci] }
+                    o[co] += sum
                 }
+            }
+            for co in 0..<cout {
+                let v = o[co] + (bias?[co] ?? 0)
+                o[co] = min(max(v, lo), hi)
             }
         }
     }
