@@ -13,6 +13,10 @@ Tests/TFLiteEngineTests/ZooModelTests.swift:
     int8     bit-exact with TFLite Micro; where Micro cannot run the model,
              within LiteRT's own optimized-vs-reference spread (max LSB)
 
+When the full-size zoo exists (`tools/make_zoo.py` writes it to .models/zoo,
+git-ignored; `--full DIR` names another folder), its models are judged the
+same way in a section of their own.
+
 It then writes the operator census (zoo operators x tensor type: does the
 engine run it) and the census of the engine's registry (parsed from
 Sources/TFLiteEngine/Graph/OperatorRegistry.swift, no Swift build needed).
@@ -57,6 +61,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ZOO = Path("Tests/TFLiteEngineTests/Fixtures/zoo")
 REGISTRY = Path("Sources/TFLiteEngine/Graph/OperatorRegistry.swift")
 BUILTIN_OPERATOR = Path("Sources/TFLiteEngine/Model/BuiltinOperator.swift")
+FULL_DEFAULT = ".models/zoo"
 VARIANTS = ("float32", "dynamic", "int8")
 CENSUS_TYPES = ("float32", "int8", "uint8", "hybrid", "int32/other")
 
@@ -183,9 +188,9 @@ def short_error(error: str) -> str:
 
 
 def correctness(entry: dict, infer: Path, scratch: Path) -> dict:
-    zoo = ZOO
+    zoo = entry["_dir"]
     name = entry["name"]
-    outdir = scratch / name
+    outdir = scratch / entry["_key"]
     cmd = [str(infer), str(zoo / f"{name}.tflite")]
     for f in entry["inputs"]:
         cmd += ["--input-npy", str(zoo / f)]
@@ -217,15 +222,22 @@ def correctness(entry: dict, infer: Path, scratch: Path) -> dict:
     return result
 
 
+def load_entries(manifest: dict, folder: Path, key: str, label: str) -> list[dict]:
+    """The manifest's fixtures in report order, each told its folder (`_dir`), a key unique across the small
+    and full-size zoos (`_key`) and the name the report shows (`_label`)."""
+    entries = sorted(manifest["fixtures"], key=lambda e: (VARIANTS.index(e["variant"]) if e["variant"] in VARIANTS else 9, e["name"]))
+    return [{**e, "_dir": Path(folder), "_key": f"{key}/{e['name']}", "_label": e["name"] + label} for e in entries]
+
+
 # MARK: Speed
 
 
 def bench_ours(entry: dict, bench: Path, runs: int, min_time: float, scratch: Path) -> dict | None:
-    name = entry["name"]
-    out = scratch / f"{name}.bench.json"
-    cmd = [str(bench), str(ZOO / f"{name}.tflite"), "--threads", "1", "--runs", str(runs), "--min-time", str(min_time), "--json", str(out)]
+    name, zoo = entry["name"], entry["_dir"]
+    out = scratch / f"{entry['_key']}.bench.json"
+    cmd = [str(bench), str(zoo / f"{name}.tflite"), "--threads", "1", "--runs", str(runs), "--min-time", str(min_time), "--json", str(out)]
     if len(entry["inputs"]) == 1:  # the recorded input (valid indices for GATHER/embedding models)
-        cmd += ["--input", str(ZOO / entry["inputs"][0])]
+        cmd += ["--input", str(zoo / entry["inputs"][0])]
     p = run(cmd, timeout=600)
     if p.returncode != 0 or not out.exists():
         return {"error": first_error_line(p.stderr or p.stdout)}
@@ -238,9 +250,9 @@ def bench_ours(entry: dict, bench: Path, runs: int, min_time: float, scratch: Pa
 
 
 def bench_litert(entry: dict, runs: int, min_time: float, scratch: Path) -> dict:
-    name = entry["name"]
-    out = scratch / f"{name}.litert.json"
-    cmd = [sys.executable, "tools/compare_litert.py", str(ZOO / f"{name}.tflite"), "--threads", "1", "--runs", str(runs),
+    name, zoo = entry["name"], entry["_dir"]
+    out = scratch / f"{entry['_key']}.litert.json"
+    cmd = [sys.executable, "tools/compare_litert.py", str(zoo / f"{name}.tflite"), "--threads", "1", "--runs", str(runs),
            "--min-time", str(min_time), "--json", str(out)]
     # compare_litert.py waits on its measuring subprocess; a model LiteRT cannot
     # invoke on random inputs would wait forever, hence the timeout.
@@ -278,17 +290,17 @@ def op_census(entries: list[dict], results: dict[str, dict]) -> dict:
     """(op, type) -> {"models": [...], "ran": [...], "blocking": [...]}."""
     cells: dict[tuple[str, str], dict] = defaultdict(lambda: {"models": [], "ran": [], "blocking": [], "types": set()})
     for e in entries:
-        r = results[e["name"]]
+        r = results[e["_key"]]
         error = r.get("error", "") if not r["runs"] else ""
         for op, types in e.get("op_types", {}).items():
             for t in sorted({census_type(t) for t in types}):
                 cell = cells[(op, t)]
-                cell["models"].append(e["name"])
+                cell["models"].append(e["_label"])
                 cell["types"].update(x for x in types if census_type(x) == t)
                 if r["runs"]:
-                    cell["ran"].append(e["name"])
+                    cell["ran"].append(e["_label"])
                 elif re.search(rf"(?<![A-Z0-9_]){re.escape(op)}(?![A-Z0-9_])", error):
-                    cell["blocking"].append(e["name"])
+                    cell["blocking"].append(e["_label"])
     return cells
 
 
@@ -337,11 +349,32 @@ def spread_text(entry: dict) -> str:
     return ", ".join(parts) or "–"
 
 
-def write_report(args, entries, results, speed, not_converted, elapsed) -> str:
+def model_row(e: dict, r: dict, compact: bool = False) -> str:
+    """One table row: the per-variant tables (int8 with differing / max LSB columns) or, `compact`, the
+    full-size table where int8 shows `differing/max LSB` in the error column."""
+    runs = "yes" if r["runs"] else "no"
+    msg = cell_text(short_error(r.get("error", ""))) if not r["runs"] else ""
+    problems = "; ".join(o["problem"] for o in r.get("outputs", []) if "problem" in o)
+    if problems:
+        msg = cell_text(problems)
+    agrees = "–" if not r["runs"] else ("yes" if r["agrees"] else "**no**")
+    outs = [o for o in r.get("outputs", []) if "problem" not in o]
+    if e["variant"] == "int8":
+        diff = str(sum(o["differing"] for o in outs)) if outs else "–"
+        lsb = fmt(max(o["max_abs"] for o in outs)) if outs else "–"
+        if compact:
+            return (f"| {e['name']} | {e['expected']} | {runs} | {agrees} | {diff}/{lsb} LSB | {integer_tolerance(e)} LSB | "
+                    f"{spread_text(e)} | {msg} |")
+        return f"| {e['name']} | {e['expected']} | {runs} | {agrees} | {diff} | {lsb} | {spread_text(e)} | {msg} |"
+    err = max((o.get("max_rel", 0.0 if o["differing"] == 0 else math.inf) for o in outs), default=None)
+    return f"| {e['name']} | {e['expected']} | {runs} | {agrees} | {fmt(err, 2)} | {fmt(r['tolerance'], 2)} | {spread_text(e)} | {msg} |"
+
+
+def write_report(args, entries, full_entries, results, speed, not_converted, elapsed) -> str:
     m = machine()
     flags = ", ".join(f"{f} {'yes' if f in m['flags'] else 'no'}" for f in ("avx2", "avx512f", "avx512_vnni"))
     registered, customs = registry_census()
-    zoo_ops = sorted({op for e in entries for op in e.get("op_types", {})})
+    zoo_ops = sorted({op for e in entries + full_entries for op in e.get("op_types", {})})
     by_variant = {v: [e for e in entries if e["variant"] == v] for v in VARIANTS}
     lines: list[str] = []
     w = lines.append
@@ -366,8 +399,9 @@ def write_report(args, entries, results, speed, not_converted, elapsed) -> str:
         flavours = sorted({s['ours']['flavour'] for s in speed.values() if s.get('ours') and 'flavour' in s['ours']})
         w(f"- Engine build flavour (as `bench` reports it): {', '.join(flavours) or 'unknown'} "
           "(docs/performance.md: the `fma` and `avx512` flavours are faster on machines that have those instructions)")
-    w(f"- Models: {len(entries)} from `{ZOO}/manifest.json` (made by `tools/make_zoo.py --small` and `tools/make_layer_zoo.py`); "
-      f"run time of this report {elapsed:.0f} s")
+    w(f"- Models: {len(entries)} from `{ZOO}/manifest.json` (made by `tools/make_zoo.py --small` and `tools/make_layer_zoo.py`)"
+      + (f", and {len(full_entries)} full-size ones from `{rel(args.full_dir)}/manifest.json` (made by `tools/make_zoo.py`, "
+         "not committed)" if full_entries else "") + f"; run time of this report {elapsed:.0f} s")
     w("")
     w("Each model runs through `infer MODEL --input-npy INPUT --save-outputs DIR --json` on its recorded input; its outputs are "
       "compared with the reference its manifest entry names, at the tolerance `ZooModelTests` uses: float32 "
@@ -386,17 +420,24 @@ def write_report(args, entries, results, speed, not_converted, elapsed) -> str:
     totals = [0, 0, 0]
     for v in VARIANTS:
         es = by_variant[v]
-        n_run = sum(results[e["name"]]["runs"] for e in es)
-        n_agree = sum(bool(results[e["name"]].get("agrees")) for e in es)
+        n_run = sum(results[e["_key"]]["runs"] for e in es)
+        n_agree = sum(bool(results[e["_key"]].get("agrees")) for e in es)
         totals = [totals[0] + len(es), totals[1] + n_run, totals[2] + n_agree]
         row = f"| {v} | {len(es)} | {n_run} | {n_agree} |"
         if speed is not None:
-            row += " " + " | ".join(ratio_summary([speed.get(e["name"], {}) for e in es], k) for k in RATIOS) + " |"
+            row += " " + " | ".join(ratio_summary([speed.get(e["_key"], {}) for e in es], k) for k in RATIOS) + " |"
         w(row)
     row = f"| all | {totals[0]} | {totals[1]} | {totals[2]} |"
     if speed is not None:
-        row += " " + " | ".join(ratio_summary(list(speed.values()), k) for k in RATIOS) + " |"
+        row += " " + " | ".join(ratio_summary([speed.get(e["_key"], {}) for e in entries], k) for k in RATIOS) + " |"
     w(row)
+    for v in VARIANTS if full_entries else ():
+        es = [e for e in full_entries if e["variant"] == v]
+        row = (f"| {v}, full size | {len(es)} | {sum(results[e['_key']]['runs'] for e in es)} | "
+               f"{sum(bool(results[e['_key']].get('agrees')) for e in es)} |")
+        if speed is not None:
+            row += " " + " | ".join(ratio_summary([speed.get(e["_key"], {}) for e in es], k) for k in RATIOS) + " |"
+        w(row)
     w("")
     if speed is not None:
         w("Latency columns: geometric mean, over the models that run, of our median latency ÷ LiteRT's (one thread; "
@@ -421,22 +462,21 @@ def write_report(args, entries, results, speed, not_converted, elapsed) -> str:
             w("| model | reference | runs | agrees | error | tolerance | LiteRT spread | error message |")
             w("|---|---|---|---|---|---|---|---|")
         for e in es:
-            r = results[e["name"]]
-            runs = "yes" if r["runs"] else "no"
-            msg = cell_text(short_error(r.get("error", ""))) if not r["runs"] else ""
-            problems = "; ".join(o["problem"] for o in r.get("outputs", []) if "problem" in o)
-            if problems:
-                msg = cell_text(problems)
-            agrees = "–" if not r["runs"] else ("yes" if r["agrees"] else "**no**")
-            if v == "int8":
-                outs = [o for o in r.get("outputs", []) if "problem" not in o]
-                diff = str(sum(o["differing"] for o in outs)) if outs else "–"
-                lsb = fmt(max(o["max_abs"] for o in outs)) if outs else "–"
-                w(f"| {e['name']} | {e['expected']} | {runs} | {agrees} | {diff} | {lsb} | {spread_text(e)} | {msg} |")
-            else:
-                outs = [o for o in r.get("outputs", []) if "problem" not in o]
-                err = max((o.get("max_rel", 0.0 if o["differing"] == 0 else math.inf) for o in outs), default=None)
-                w(f"| {e['name']} | {e['expected']} | {runs} | {agrees} | {fmt(err, 2)} | {fmt(r['tolerance'], 2)} | {spread_text(e)} | {msg} |")
+            r = results[e["_key"]]
+            w(model_row(e, r))
+        w("")
+
+    if full_entries:
+        w("## Full size")
+        w("")
+        w("The architectures at their default input size (224–331 pixels, whole networks), converted by `tools/make_zoo.py` "
+          "the same three ways and judged the same way. *Error*: max |diff| / max |expected| for float models; "
+          "for int8 the differing elements / max LSB.")
+        w("")
+        w("| model | reference | runs | agrees | error | tolerance | LiteRT spread | error message |")
+        w("|---|---|---|---|---|---|---|---|")
+        for e in full_entries:
+            w(model_row(e, results[e["_key"]], compact=True))
         w("")
 
     # Speed
@@ -448,24 +488,24 @@ def write_report(args, entries, results, speed, not_converted, elapsed) -> str:
           "(XNNPACK delegate, and its builtin kernels without delegate; random inputs). "
           "*CPU ratio* divides the median thread CPU times instead, which is steadier when other processes share the cores. "
           "Ratios are ours ÷ LiteRT: above 1 means slower. Geometric means per variant are in the summary. "
-          "These models are cut small (32–75 pixel inputs, a few to a few hundred operators, most under a millisecond in LiteRT), "
-          "so the ratios are dominated by per-operator overhead rather than kernel throughput; docs/performance.md has "
-          "full-size models.")
+          "The small models are cut small (32–75 pixel inputs, a few to a few hundred operators, most under a millisecond in "
+          "LiteRT), so their ratios are dominated by per-operator overhead rather than kernel throughput; the full-size rows "
+          "(marked *full*) measure the kernels.")
         w("")
         w("| model | ours ms | XNNPACK ms | builtin ms | ours ÷ XNNPACK | ours ÷ builtin | CPU ratio ÷ XNNPACK | note |")
         w("|---|---|---|---|---|---|---|---|")
-        for e in entries:
-            s = speed.get(e["name"])
+        for e in entries + full_entries:
+            s = speed.get(e["_key"])
             if s is None:
                 continue
             ours, lx, lb = s.get("ours") or {}, s.get("litert", {}).get("litert-xnnpack", {}), s.get("litert", {}).get("litert-builtin", {})
             note = "; ".join(cell_text(x, 100) for x in (ours.get("error"), s.get("litert", {}).get("error")) if x)
-            w(f"| {e['name']} | {ms(ours.get('median_ms'))} | {ms(lx.get('median_ms'))} | {ms(lb.get('median_ms'))} | "
+            w(f"| {e['_label']} | {ms(ours.get('median_ms'))} | {ms(lx.get('median_ms'))} | {ms(lb.get('median_ms'))} | "
               f"{fmt(s.get('ratio_xnnpack'))} | {fmt(s.get('ratio_builtin'))} | {fmt(s.get('cpu_ratio_xnnpack'))} | {note} |")
         w("")
 
     # Operator census
-    cells = op_census(entries, results)
+    cells = op_census(entries + full_entries, results)
     w("## Operator census")
     w("")
     w("Every operator of the zoo models by the type it computes in (`op_types` of the manifest; *hybrid*: float activations "
@@ -532,6 +572,8 @@ def main() -> int:
     parser.add_argument("--min-time", type=float, default=0.5, help="minimum seconds of timed invokes (default: %(default)s)")
     parser.add_argument("--only", help="comma-separated model names (for a quick look; the report then covers only those)")
     parser.add_argument("--output", default="docs/models.md", help="report to write (default: %(default)s)")
+    parser.add_argument("--full", default=FULL_DEFAULT, help="folder of the full-size zoo made by `tools/make_zoo.py` "
+                        "(default: %(default)s; left out of the report when it has no manifest; '' to skip)")
     parser.add_argument("--raw", help="also write the raw per-model results as JSON to this file")
     args = parser.parse_args()
 
@@ -547,23 +589,32 @@ def main() -> int:
         return 2
 
     manifest = json.loads((ROOT / ZOO / "manifest.json").read_text())
-    entries = sorted(manifest["fixtures"], key=lambda e: (VARIANTS.index(e["variant"]) if e["variant"] in VARIANTS else 9, e["name"]))
+    entries = load_entries(manifest, ZOO, "small", "")
+    full_entries: list[dict] = []
+    args.full_dir = (ROOT / args.full) if args.full and not Path(args.full).is_absolute() else (Path(args.full) if args.full else None)
+    if args.full_dir and (args.full_dir / "manifest.json").exists():
+        full_entries = load_entries(json.loads((args.full_dir / "manifest.json").read_text()), args.full_dir, "full", " (full)")
+    elif args.full and args.full != FULL_DEFAULT:
+        print(f"zoo_report: no manifest.json in {args.full}", file=sys.stderr)
+        return 2
     if args.only:
         wanted = set(args.only.split(","))
         entries = [e for e in entries if e["name"] in wanted]
+        full_entries = [e for e in full_entries if e["name"] in wanted]
     start = time.monotonic()
     results: dict[str, dict] = {}
     speed: dict[str, dict] | None = {} if args.speed else None
     with tempfile.TemporaryDirectory(prefix="zoo_report.") as tmp:
         scratch = Path(tmp)
-        for i, e in enumerate(entries, 1):
+        everything = entries + full_entries
+        for i, e in enumerate(everything, 1):
             r = correctness(e, infer, scratch)
-            results[e["name"]] = r
+            results[e["_key"]] = r
             state = ("agrees" if r["agrees"] else "DISAGREES") if r["runs"] else "does not run: " + r.get("error", "")[:100]
-            print(f"[{i}/{len(entries)}] {e['name']}: {state}", file=sys.stderr, flush=True)
+            print(f"[{i}/{len(everything)}] {e['_label']}: {state}", file=sys.stderr, flush=True)
         if speed is not None:
             args.load_before = os.getloadavg()[0]
-            runnable = [e for e in entries if results[e["name"]]["runs"]]
+            runnable = [e for e in everything if results[e["_key"]]["runs"]]
             for i, e in enumerate(runnable, 1):
                 ours = bench_ours(e, bench, args.runs, args.min_time, scratch)
                 litert = bench_litert(e, args.runs, args.min_time, scratch)
@@ -574,12 +625,12 @@ def main() -> int:
                     ours_t, theirs = (ours or {}).get(field), litert.get(backend, {}).get(field)
                     if ours_t and theirs:
                         s[key] = ours_t / theirs
-                speed[e["name"]] = s
-                print(f"[speed {i}/{len(runnable)}] {e['name']}: ours {ms(om)} ms, XNNPACK "
+                speed[e["_key"]] = s
+                print(f"[speed {i}/{len(runnable)}] {e['_label']}: ours {ms(om)} ms, XNNPACK "
                       f"{ms(litert.get('litert-xnnpack', {}).get('median_ms'))} ms", file=sys.stderr, flush=True)
     elapsed = time.monotonic() - start
     not_converted = manifest.get("not_converted", []) if not args.only else []
-    text = write_report(args, entries, results, speed, not_converted, elapsed)
+    text = write_report(args, entries, full_entries, results, speed, not_converted, elapsed)
     out = ROOT / args.output
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)
