@@ -4,7 +4,9 @@
 struct BroadcastShape {
     static let maxRank = 6
     let outputShape: [Int]
-    /// Padded output dimensions (length `maxRank`).
+    /// Output dimensions after coalescing (size-1 dimensions dropped,
+    /// neighbours with the same broadcast pattern merged), padded with
+    /// leading 1s to length `maxRank`.
     let dims: [Int]
     /// Element strides of each operand over `dims`, in operand order.
     let strides: [[Int]]
@@ -36,8 +38,28 @@ struct BroadcastShape {
         }
         outputShape = out
         isElementwise = padded.allSatisfy { $0 == out }
-        let pad = BroadcastShape.maxRank - rank
-        dims = [Int](repeating: 1, count: pad) + out
+        // Coalesce: drop dimensions of size 1 and merge neighbours along which
+        // every operand is either broadcast in both or present in both. A
+        // scalar or per-channel operand then walks one long row (or rows of the
+        // channel count) instead of rows of the innermost dimension, which is
+        // 3 long for an image: the Rescaling layer's scalar MUL/ADD over a
+        // 224×224×3 input was 50,176 rows of 3 elements.
+        var merged: [Int] = []
+        var mergedShapes: [[Int]] = Array(repeating: [], count: padded.count)
+        var previous: [Bool]? = nil
+        for i in 0..<rank where out[i] != 1 {
+            let broadcast = padded.map { $0[i] == 1 }
+            if let last = merged.indices.last, previous == broadcast {
+                merged[last] &*= out[i]
+                for k in padded.indices where !broadcast[k] { mergedShapes[k][last] &*= out[i] }
+            } else {
+                merged.append(out[i])
+                for k in padded.indices { mergedShapes[k].append(broadcast[k] ? 1 : out[i]) }
+            }
+            previous = broadcast
+        }
+        let pad = BroadcastShape.maxRank - merged.count
+        dims = [Int](repeating: 1, count: pad) + merged
         func strides(_ s: [Int]) -> [Int] {
             let full = [Int](repeating: 1, count: pad) + s
             var result = [Int](repeating: 0, count: BroadcastShape.maxRank)
@@ -48,7 +70,7 @@ struct BroadcastShape {
             }
             return result
         }
-        self.strides = padded.map(strides)
+        self.strides = mergedShapes.map(strides)
         stridesA = self.strides[0]
         stridesB = self.strides.count > 1 ? self.strides[1] : self.strides[0]
     }
