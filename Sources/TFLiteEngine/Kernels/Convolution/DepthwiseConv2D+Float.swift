@@ -73,7 +73,9 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
                 if interiorStart < interiorEnd { interior3x3(out, b: b, oy: oy) }
                 for ox in max(interiorEnd, interiorStart)..<g.outputWidth { edge3x3(out, b: b, oy: oy, ox: ox) }
             } else {
-                for ox in 0..<g.outputWidth { pixel(out, b: b, oy: oy, ox: ox) }
+                for ox in 0..<min(interiorStart, g.outputWidth) { pixel(out, b: b, oy: oy, ox: ox) }
+                if interiorStart < interiorEnd { interior(out, b: b, oy: oy) }
+                for ox in max(interiorEnd, interiorStart)..<g.outputWidth { pixel(out, b: b, oy: oy, ox: ox) }
             }
         }
     }
@@ -138,6 +140,78 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
                     out[ox &* c &+ ch] = min(max(acc, low), high)
                 }
             }
+        }
+    }
+
+    /// Columns `interiorStart..<interiorEnd` of one output row, any filter
+    /// size, stride and dilation: four output pixels at a time share each
+    /// tap's weight vector (one weight load per four multiply-adds), rows
+    /// above or below the input read the zero row. Sums run in the same tap
+    /// order as `pixel`, so results do not depend on the column.
+    @inline(__always)
+    private func interior(_ out: UnsafeMutablePointer<Float>, b: Int, oy: Int) {
+        typealias V = FloatVector
+        let w = V.scalarCount
+        let g = p.geometry, c = p.inputChannels
+        let (low, high) = p.activation.floatRange
+        let lo = V(repeating: low), hi = V(repeating: high)
+        let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
+        let zero = UnsafePointer(zeroRow)
+        let biasBase = bias ?? UnsafePointer(zeroBias)
+        let f = filter!
+        let kh = g.filterHeight, kw = g.filterWidth
+        let pixelStep = g.strideWidth &* c, tapStep = g.dilationWidth &* c
+        let iy0 = oy &* g.strideHeight &- g.padTop
+        @inline(__always) func row(_ ky: Int) -> UnsafePointer<Float> {
+            let iy = iy0 &+ ky &* g.dilationHeight
+            return iy >= 0 && iy < g.inputHeight ? inputBatch + iy &* g.inputWidth &* c : zero
+        }
+        let blocks = c / w
+        for block in 0..<blocks {
+            let ch = block &* w
+            let biasVector = biasBase.loadVector(ch)
+            var ox = interiorStart
+            while ox &+ 4 <= interiorEnd {
+                var a0 = biasVector, a1 = biasVector, a2 = biasVector, a3 = biasVector
+                let column = (ox &* g.strideWidth &- g.padLeft) &* c &+ ch
+                for ky in 0..<kh {
+                    var x = row(ky) + column
+                    var wp = f + (ky &* kw &* c &+ ch)
+                    for _ in 0..<kw {
+                        let wv = wp.loadVector()
+                        a0 = a0.multiplyAdd(x.loadVector(), wv)
+                        a1 = a1.multiplyAdd(x.loadVector(pixelStep), wv)
+                        a2 = a2.multiplyAdd(x.loadVector(2 &* pixelStep), wv)
+                        a3 = a3.multiplyAdd(x.loadVector(3 &* pixelStep), wv)
+                        x += tapStep
+                        wp += c
+                    }
+                }
+                let o = out + (ox &* c &+ ch)
+                o.storeVector(a0.clamped(lo, hi))
+                o.storeVector(a1.clamped(lo, hi), c)
+                o.storeVector(a2.clamped(lo, hi), 2 &* c)
+                o.storeVector(a3.clamped(lo, hi), 3 &* c)
+                ox &+= 4
+            }
+            while ox < interiorEnd {
+                var a0 = biasVector
+                let column = (ox &* g.strideWidth &- g.padLeft) &* c &+ ch
+                for ky in 0..<kh {
+                    var x = row(ky) + column
+                    var wp = f + (ky &* kw &* c &+ ch)
+                    for _ in 0..<kw {
+                        a0 = a0.multiplyAdd(x.loadVector(), wp.loadVector())
+                        x += tapStep
+                        wp += c
+                    }
+                }
+                (out + (ox &* c &+ ch)).storeVector(a0.clamped(lo, hi))
+                ox &+= 1
+            }
+        }
+        if blocks &* w < c {
+            for ox in interiorStart..<interiorEnd { pixelChannels(out, b: b, oy: oy, ox: ox, from: blocks &* w) }
         }
     }
 
