@@ -62,9 +62,13 @@ SELECTED = [
     "l2_normalization_2x5x16_in2p0", "l2_normalization_3x256_q_in0p01_zp127",
     "log_softmax_3x16_in2p0", "log_softmax_2x64_q_in3p0_zpm128",
     "softmax_2x10_q_in8em9_zp0", "softmax_3x100_q_in1em12_zpm128",
+    "resize_nearest_neighbor_1x5x6x3_to_9x13_half", "resize_nearest_neighbor_2x7x5x4_to_3x4_align",
+    "transpose_conv_3x3_s2_same_1x5x6x4_c6", "transpose_conv_4x4_s3_valid_1x3x4x2_c3_relu",
+    "transpose_conv_3x3_s1_same_1x6x6x8_c4_nobias",
 ]
 
-WEIGHT_OPS = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"}
+# Operator → (input, weights, bias) operand positions.
+WEIGHT_OPS = {"CONV_2D": (0, 1, 2), "DEPTHWISE_CONV_2D": (0, 1, 2), "FULLY_CONNECTED": (0, 1, 2), "TRANSPOSE_CONV": (2, 1, 3)}
 
 
 def to_uint8(model_bytes: bytes) -> bytes:
@@ -88,7 +92,8 @@ def to_uint8(model_bytes: bytes) -> bytes:
         name = names[max(code.builtinCode, code.deprecatedBuiltinCode)]
         if name not in WEIGHT_OPS:
             continue
-        x, w = sg.tensors[op.inputs[0]], sg.tensors[op.inputs[1]]
+        xi, wi, bi = WEIGHT_OPS[name]
+        x, w = sg.tensors[op.inputs[xi]], sg.tensors[op.inputs[wi]]
         if len(w.quantization.scale) != 1:
             raise ValueError(f"{name}: per-channel weights cannot become uint8")
         real = np.frombuffer(bytes(data(w).data), dtype=np.int8).astype(np.float64) * float(w.quantization.scale[0])
@@ -101,15 +106,15 @@ def to_uint8(model_bytes: bytes) -> bytes:
         w.quantization.scale = [float(scale)]
         w.quantization.zeroPoint = [zp]
         w.quantization.quantizedDimension = 0
-        done.add(op.inputs[1])
-        if len(op.inputs) > 2 and op.inputs[2] >= 0:
-            bt = sg.tensors[op.inputs[2]]
+        done.add(op.inputs[wi])
+        if len(op.inputs) > bi and op.inputs[bi] >= 0:
+            bt = sg.tensors[op.inputs[bi]]
             b_real = np.frombuffer(bytes(data(bt).data), dtype="<i4").astype(np.float64) * float(bt.quantization.scale[0])
             b_scale = float(np.float32(x.quantization.scale[0]) * scale)
             set_data(bt, np.round(b_real / b_scale).astype("<i4"))
             bt.quantization.scale = [b_scale]
             bt.quantization.zeroPoint = [0]
-            done.add(op.inputs[2])
+            done.add(op.inputs[bi])
     for i, t in enumerate(sg.tensors):
         if t.type != schema.TensorType.INT8 or i in done:
             continue
