@@ -290,6 +290,158 @@ emit("vector_length_beyond_file", "flatbuffer", byte_edit(CONV, huge_vector), "r
 emit("string_not_terminated", "flatbuffer", byte_edit(CONV, unterminated_string), "not NUL-terminated")
 emit("eight_byte_file", "flatbuffer", b"\x18\x00\x00\x00TFL3", "points past the end")
 
+# 12. Hostile options, shapes and quantization for the newer operators (the
+# layout, math and int8 ops). Prepare-time checks of their constant operands
+# are also in ops/invalid and ops/invalid_layout; these run through invoke.
+LAYOUT = fl.FIXTURES_ROOT / "ops" / "float32_layout"
+MATH = fl.FIXTURES_ROOT / "ops" / "math"
+INT8 = fl.FIXTURES_ROOT / "ops" / "int8"
+
+
+def fixture(directory: Path, name: str) -> bytes:
+    return (directory / f"{name}.tflite").read_bytes()
+
+
+def set_opcode(m, op_name: str, version: int = 1):
+    code = getattr(schema.BuiltinOperator, op_name)
+    oc = m.operatorCodes[op0(m).opcodeIndex]
+    oc.builtinCode = code
+    oc.deprecatedBuiltinCode = min(code, 127)
+    oc.version = version
+
+
+def const_input(m, index: int, values, dtype: str = "<i4", shape=None):
+    """Rewrite operator 0's constant input `index` with `values`."""
+    import numpy as np
+
+    t = tensors(m)[op0(m).inputs[index]]
+    array = np.asarray(values, dtype=dtype)
+    m.buffers[t.buffer].data = list(array.tobytes())
+    t.shape = list(array.shape) if shape is None else shape
+    t.type = {"<i4": schema.TensorType.INT32, "<i8": schema.TensorType.INT64, "<f4": schema.TensorType.FLOAT32}[dtype]
+
+
+def edits(*fs):
+    def edit(m):
+        for f in fs:
+            f(m)
+    return edit
+
+
+def concat_to_pack(values_count: int, axis: int, same_shapes: bool):
+    """CONCATENATION of [1,4,5,2] and [1,4,5,3] rewritten as PACK."""
+    def edit(m):
+        set_opcode(m, "PACK")
+        op = op0(m)
+        op.builtinOptionsType = schema.BuiltinOptions.PackOptions
+        op.builtinOptions = schema.PackOptionsT()
+        op.builtinOptions.valuesCount = values_count
+        op.builtinOptions.axis = axis
+        if same_shapes:
+            tensors(m)[op.inputs[1]].shape = list(tensors(m)[op.inputs[0]].shape)
+    return edit
+
+
+def output_type(t):
+    return lambda m: setattr(tensors(m)[op0(m).outputs[0]], "type", t)
+
+
+def set_quantization(which: str, index: int, scale: float, zero_point: int):
+    def edit(m):
+        op = op0(m)
+        q = tensors(m)[(op.inputs if which == "in" else op.outputs)[index]].quantization
+        q.scale = [float(scale)]
+        q.zeroPoint = [int(zero_point)]
+    return edit
+
+
+def drop_quantization(which: str, index: int):
+    def edit(m):
+        op = op0(m)
+        tensors(m)[(op.inputs if which == "in" else op.outputs)[index]].quantization = None
+    return edit
+
+
+CONCAT_BASE = (OPS / "concatenation_axis3.tflite").read_bytes()
+emit("pack_mismatched_shapes", "shape", patched(CONCAT_BASE, concat_to_pack(2, 0, same_shapes=False)), "input 1 is float32 [1, 4, 5, 2], input 0 is float32 [1, 4, 5, 3]")
+emit("pack_axis_out_of_range", "axis", patched(CONCAT_BASE, concat_to_pack(2, 9, same_shapes=True)), "axis 9 is out of range for output rank 5")
+emit("pack_huge_negative_axis", "axis", patched(CONCAT_BASE, concat_to_pack(2, -(2**31), same_shapes=True)), "axis -2147483648 is out of range")
+emit("pack_values_count_mismatch", "options", patched(CONCAT_BASE, concat_to_pack(5, 0, same_shapes=True)), "values_count 5 does not match 2 inputs")
+UNPACK_BASE = fixture(LAYOUT, "unpack_axis1_like_zoo")
+emit("unpack_huge_negative_axis", "axis", patched(UNPACK_BASE, lambda m: set_option(m, "axis", -(2**31))), "axis -2147483648 is out of range for rank 3")
+SPLIT_BASE = fixture(LAYOUT, "split_axis2_2_like_zoo")
+emit("split_axis_float", "type", patched(SPLIT_BASE, lambda m: const_input(m, 0, 2.0, "<f4", shape=[])), "is float32, expected int32 or int64")
+emit("split_huge_num_splits", "options", patched(SPLIT_BASE, lambda m: set_option(m, "numSplits", 2**31 - 1)), "has 2 outputs, expected 2147483647")
+TILE_BASE = fixture(LAYOUT, "tile_1_2_1_like_zoo")
+emit("tile_multiples_product_overflow", "shape", patched(TILE_BASE, lambda m: const_input(m, 1, [2**31 - 1] * 3)), "is too large")
+emit("tile_multiples_zero_runs_empty", "shape", patched(TILE_BASE, lambda m: const_input(m, 1, [1, 0, 1])), None)
+RANGE_BASE = fixture(MATH, "range_int32")
+emit("range_int32_huge_count", "shape", patched(RANGE_BASE, edits(lambda m: const_input(m, 0, 0, shape=[]),
+                                                                   lambda m: const_input(m, 1, 2**31 - 1, shape=[]),
+                                                                   lambda m: const_input(m, 2, 1, shape=[]))), "more than the limit")
+emit("range_int32_min_to_max_overflow", "shape", patched(RANGE_BASE, edits(lambda m: const_input(m, 0, -(2**31), shape=[]),
+                                                                            lambda m: const_input(m, 1, 2**31 - 1, shape=[]),
+                                                                            lambda m: const_input(m, 2, 3, shape=[]))), "more than the limit")
+FILL_BASE = fixture(MATH, "fill_float32")
+emit("fill_dims_product_overflow", "shape", patched(FILL_BASE, lambda m: const_input(m, 0, [2**31 - 1] * 3)), "is too large")
+BROADCAST_BASE = fixture(MATH, "broadcast_to_float32")
+emit("broadcast_to_negative_dim", "shape", patched(BROADCAST_BASE, lambda m: const_input(m, 1, [-1, 3, 4])), "has a negative dimension")
+TOPK_BASE = fixture(LAYOUT, "topk_v2_k3_like_zoo")
+emit("topk_v2_k_int32_max", "shape", patched(TOPK_BASE, lambda m: const_input(m, 1, 2**31 - 1, shape=[])), "k 2147483647 is out of range")
+CUMSUM_BASE = fixture(LAYOUT, "cumsum_axis1_like_zoo")
+emit("cumsum_huge_negative_axis", "axis", patched(CUMSUM_BASE, lambda m: const_input(m, 1, -(2**31), shape=[])), "axis -2147483648 is out of range for rank 3")
+ARGMIN_BASE = fixture(LAYOUT, "arg_min_axis2_like_zoo")
+emit("arg_min_huge_negative_axis", "axis", patched(ARGMIN_BASE, lambda m: const_input(m, 1, [-(2**31)])), "axis -2147483648 is out of range")
+REDUCE_MIN_BASE = fixture(LAYOUT, "reduce_min_axes12_keep")
+emit("reduce_min_huge_axis", "axis", patched(REDUCE_MIN_BASE, lambda m: const_input(m, 1, [1, 2**31 - 1])), "axis 2147483647 is out of range for rank 4")
+GATHER_ND_BASE = fixture(LAYOUT, "gather_nd_elements")
+emit("gather_nd_indices_int32_extremes", "index", patched(GATHER_ND_BASE, lambda m: const_input(m, 1, [[2**31 - 1, 0], [0, -(2**31)], [1, 1]])),
+     "index 2147483647 of tuple 0 is out of range")
+MIRROR_BASE = fixture(LAYOUT, "mirror_pad_reflect_like_zoo")
+emit("mirror_pad_int32_max_padding", "shape", patched(MIRROR_BASE, lambda m: const_input(m, 1, [[0, 0], [2**31 - 1, 2**31 - 1], [0, 0]])),
+     "paddings (2147483647, 2147483647) of dimension 1 must be in 0…7")
+S2B_BASE = fixture(LAYOUT, "space_to_batch_nd_2x2_pad")
+emit("space_to_batch_nd_block_product_overflow", "shape", patched(S2B_BASE, lambda m: const_input(m, 1, [2**31 - 1, 2**31 - 1])), "block size 2147483647 must be in 1…")
+B2S_BASE = fixture(LAYOUT, "batch_to_space_nd_2x2")
+emit("batch_to_space_nd_huge_block", "shape", patched(B2S_BASE, lambda m: const_input(m, 1, [2**31 - 1, 2])), "block size 2147483647 must be in 1…")
+SELECT_BASE = fixture(MATH, "select_same_shape")
+emit("select_mismatched_shapes", "shape", patched(SELECT_BASE, lambda m: setattr(tensors(m)[op0(m).inputs[2]], "shape", [4, 3])), "must have one shape")
+POW_BASE = fixture(MATH, "pow_float32")
+emit("pow_incompatible_shapes", "shape", patched(POW_BASE, lambda m: setattr(tensors(m)[op0(m).inputs[1]], "shape", [2, 5, 4])), "cannot be broadcast together")
+CAST_BASE = fixture(MATH, "cast_float32_to_int32")
+# A declared output shape that is not the computed one is replaced by it, as TFLite resizes outputs.
+emit("cast_output_shape_mismatch_runs", "shape", patched(CAST_BASE, lambda m: setattr(tensors(m)[op0(m).outputs[0]], "shape", [4, 7])), None)
+# Element-wise math: an output type that is not the input's, an int8 input
+# without quantization parameters.
+for op_name, base in [("abs", "abs"), ("neg", None), ("square", "square"), ("log", "log"), ("floor", "floor"), ("ceil", "ceil"),
+                      ("round", "round_half_to_even"), ("sin", "sin"), ("cos", "cos"), ("gelu", "gelu_exact"),
+                      ("log_softmax", "log_softmax_rank2"), ("zeros_like", "zeros_like_float32")]:
+    data = fixture(MATH, base) if base else fixture(fl.FIXTURES_ROOT / "ops" / "float32_elementwise", "neg")
+    emit(f"{op_name}_output_type_int32", "type", patched(data, output_type(schema.TensorType.INT32)), "is int32, expected float32")
+for name in ["abs_1x300_in3p0", "log_1x300_in2p0", "gelu_1x300_exact_in3p0", "log_softmax_3x16_in2p0", "tanh_2x5x6x4_in3p0",
+             "leaky_relu_2x5x6x4_alpha0p2_in3p0", "l2_normalization_2x5x16_in2p0"]:
+    emit(f"{name.split('_1x')[0].split('_2x')[0].split('_3x')[0]}_int8_input_without_quantization", "quantization",
+         patched(fixture(INT8, name), drop_quantization("in", 0)), "has no quantization parameters")
+# int8 kernels added for converted models: degenerate quantization and
+# operands that TFLite leaves undefined.
+DIV_BASE = fixture(INT8, "div_1x4x5x3_1x4x5x3_none")
+emit("div_int8_zero_divisors_run", "divisor", patched(DIV_BASE, set_quantization("in", 1, 0.1, 0)), None)
+emit("div_int8_rescale_factor_huge", "quantization", patched(DIV_BASE, set_quantization("out", 0, 1e-12, 0)), "is too large (shift 39 > 23)")
+emit("softmax_int8_tiny_input_scale_runs", "quantization", patched(fixture(INT8, "softmax_2x10_beta1p0_in2p0"), set_quantization("in", 0, 1e-30, 0)), None)
+emit("l2_normalization_int8_output_scale", "quantization", patched(fixture(INT8, "l2_normalization_2x5x16_in2p0"), set_quantization("out", 0, 0.01, 0)),
+     "must be (1/128")
+emit("log_softmax_int8_output_zero_point", "quantization", patched(fixture(INT8, "log_softmax_3x16_in2p0"), set_quantization("out", 0, 0.0625, 0)),
+     "must be (16/256")
+emit("log_softmax_int8_tiny_input_scale", "quantization", patched(fixture(INT8, "log_softmax_3x16_in2p0"), set_quantization("in", 0, 1e-12, 0)),
+     "too small for the fixed-point LOG_SOFTMAX")
+emit("leaky_relu_nan_alpha", "options", patched(fixture(INT8, "leaky_relu_2x5x6x4_alpha0p2_in3p0"), lambda m: set_option(m, "alpha", float("nan"))),
+     "is not finite")
+emit("prelu_int8_uint8_alpha", "type", patched(fixture(INT8, "prelu_1x4x5x6_shared12"), lambda m: setattr(tensors(m)[op0(m).inputs[1]], "type", schema.TensorType.UINT8)),
+     "alpha")
+emit("sum_int8_rescale_factor_huge", "quantization", patched(fixture(INT8, "sum_axes12_keep_1x7x9x5"), set_quantization("out", 0, 1e-12, 0)),
+     "too large to rescale")
+emit("tanh_int8_huge_input_scale_runs", "quantization", patched(fixture(INT8, "tanh_2x5x6x4_in3p0"), set_quantization("in", 0, 1e30, 0)), None)
+
 # 11. Inputs found by the fuzzer (tools/fuzz.sh), kept verbatim as files in OUT.
 FOUND_BY_FUZZER = {
     # A sparse weight whose dense shape [32, 33554480] is 4 GB: expanding it at

@@ -77,6 +77,9 @@ class Case:
     # "micro" (TFLite Micro) or "reference" (LiteRT BUILTIN_REF, for ops or
     # semantics Micro lacks: RELU6 / RELU_N1_TO_1 requantization, ...)
     reference: str = "micro"
+    # DIV: the second input never takes its zero point (a zero divisor is
+    # undefined in TFLite's kernel).
+    nonzero_divisor: bool = False
 
 
 ACTS = {
@@ -222,23 +225,23 @@ def fully_connected(per_channel=True, act="NONE", batch=2, features=12, units=7)
     return c
 
 
-def binary(op, shapes, act="NONE", scales=(1.0, 3.0)):
+def binary(op, shapes, act="NONE", scales=(1.0, 3.0), tag_suffix="", patch=None):
     a, b = shapes
     tag = "_".join("x".join(map(str, s)) for s in shapes)
-    name = f"{op.lower()}_{tag}_{act.lower()}"
+    name = f"{op.lower()}_{tag}_{act.lower()}{tag_suffix}"
 
     def build(rng):
         tf = _tf()
 
         def fn(x, y):
             z = {"ADD": lambda: x + y, "SUB": lambda: x - y, "MUL": lambda: x * y,
-                 "SQUARED_DIFFERENCE": lambda: tf.math.squared_difference(x, y)}[op]()
+                 "SQUARED_DIFFERENCE": lambda: tf.math.squared_difference(x, y), "DIV": lambda: x / y}[op]()
             return ACTS[act](z)
 
         return fn, [a, b]
 
     options = {} if op == "SQUARED_DIFFERENCE" else dict(fusedActivationFunction=act)
-    return Case(name, op, build, [(op, options)], input_scales=list(scales))
+    return Case(name, op, build, [(op, options)], input_scales=list(scales), nonzero_divisor=op == "DIV", patch=patch)
 
 
 def binary_const(op, shape, act="NONE"):
@@ -599,7 +602,93 @@ def int8_activation_cases() -> list[Case]:
         unary("ABS", "q_in0p1_zp20_out0p03_zpm100", lambda tf: tf.math.abs, shape=(1, 256),
               patch=patches(q("in", 0, 0.1, 20), q("out", 0, 0.03, -100)), reference="reference"),
     ]
-    return cases
+    return cases + int8_math_cases()
+
+
+def prelu_case(shape, shared_axes, tag, patch=None):
+    name = f"prelu_{'x'.join(map(str, shape))}_{tag}"
+
+    def build(rng):
+        tf = _tf()
+        layer = tf.keras.layers.PReLU(shared_axes=shared_axes,
+                                      alpha_initializer=tf.keras.initializers.RandomUniform(-0.6, 0.6, seed=7))
+        layer.build(shape)
+        return (lambda x: layer(x)), [shape]
+
+    return Case(name, "PRELU", build, [("PRELU", {})], input_scales=[2.0], patch=patch)
+
+
+def reduce_sum(axes, keepdims, shape=(1, 7, 9, 5), patch=None, tag=""):
+    name = f"sum_axes{''.join(map(str, axes))}_{'keep' if keepdims else 'drop'}_{'x'.join(map(str, shape))}{tag}"
+
+    def build(rng):
+        tf = _tf()
+        return (lambda x: tf.reduce_sum(x, axis=list(axes), keepdims=keepdims)), [shape]
+
+    return Case(name, "SUM", build, [("SUM", dict(keepDims=keepdims))], input_scales=[1.0], patch=patch)
+
+
+def int8_math_cases() -> list[Case]:
+    """TANH, LEAKY_RELU, PRELU, DIV, SUM, L2_NORMALIZATION, LOG_SOFTMAX and
+    SOFTMAX with tiny input scales: random and edge-case scales, zero points
+    at the extremes, broadcast shapes."""
+    q = set_quantization
+    tf_tanh = lambda tf: tf.math.tanh
+    l2 = lambda tf: (lambda x: tf.math.l2_normalize(x, axis=-1))
+    log_softmax = lambda tf: tf.nn.log_softmax
+
+    def leaky(alpha):
+        return lambda tf: (lambda x: tf.nn.leaky_relu(x, alpha=alpha))
+
+    return [
+        # TANH: TFLite Micro's fixed point where the output is (1/128, 0) ...
+        unary("TANH", "in3p0", tf_tanh),
+        unary("TANH", "in0p5", tf_tanh, shape=(1, 300), scale=0.5),
+        unary("TANH", "q_in0p02_zpm128", tf_tanh, shape=(1, 256), patch=q("in", 0, 0.02, -128)),
+        unary("TANH", "q_in0p1_zp127", tf_tanh, shape=(1, 256), patch=q("in", 0, 0.1, 127)),
+        # ... LiteRT's table for other output quantizations and huge input scales.
+        unary("TANH", "q_in0p05_zp40_out0p01_zpm100", tf_tanh, shape=(1, 256), reference="reference",
+              patch=patches(q("in", 0, 0.05, 40), q("out", 0, 0.01, -100))),
+        unary("TANH", "q_in30p0_zp0", tf_tanh, shape=(1, 256), reference="reference", patch=q("in", 0, 30.0, 0)),
+        unary("LEAKY_RELU", "alpha0p2_in3p0", leaky(0.2)),
+        unary("LEAKY_RELU", "alpha0p01_q_in0p05_zp100_out0p01_zpm128", leaky(0.01), shape=(1, 256),
+              patch=patches(q("in", 0, 0.05, 100), q("out", 0, 0.01, -128))),
+        unary("LEAKY_RELU", "alpha1p7_q_in0p002_zpm128_out0p5_zp127", leaky(1.7), shape=(1, 256),
+              patch=patches(q("in", 0, 0.002, -128), q("out", 0, 0.5, 127))),
+        unary("LEAKY_RELU", "alpham0p3_in2p0", leaky(-0.3), shape=(1, 256), scale=2.0, reference="reference"),
+        prelu_case((1, 4, 5, 6), [1, 2], "shared12"),
+        prelu_case((2, 3, 4, 5), [1, 2, 3], "shared123"),
+        prelu_case((1, 3, 5, 4), [1, 2], "q_in0p05_zp127_out0p02_zpm128",
+                   patch=patches(q("in", 0, 0.05, 127), q("out", 0, 0.02, -128))),
+        binary("DIV", [(1, 4, 5, 3), (1, 4, 5, 3)], scales=(1.0, 3.0)),
+        binary("DIV", [(2, 1, 5, 3), (1, 4, 1, 3)], act="RELU6", scales=(2.0, 1.0)),
+        binary("DIV", [(1, 16, 16), (16,)], act="RELU", scales=(0.5, 4.0)),
+        binary("DIV", [(1, 16, 16), (1, 16, 16)], scales=(1.0, 1.0), tag_suffix="_q_zp_extremes",
+               patch=patches(q("in", 0, 0.03, -128), q("in", 1, 0.2, 127), q("out", 0, 0.05, 127))),
+        binary("DIV", [(1, 16, 16), (1, 16, 16)], scales=(1.0, 1.0), tag_suffix="_q_out_tiny",
+               patch=patches(q("in", 0, 0.5, 3), q("in", 1, 0.001, -7), q("out", 0, 2e-3, 0))),
+        reduce_sum((1, 2), True),
+        reduce_sum((3,), False),
+        reduce_sum((0, 2), False, shape=(3, 4, 5)),
+        reduce_sum((1,), True, shape=(2, 6, 4), tag="_q_in0p3_zp127_out0p05_zpm128",
+                   patch=patches(q("in", 0, 0.3, 127), q("out", 0, 0.05, -128))),
+        unary("L2_NORMALIZATION", "in2p0", l2, shape=(2, 5, 16), scale=2.0),
+        unary("L2_NORMALIZATION", "q_in0p01_zp127", l2, shape=(3, 256), patch=q("in", 0, 0.01, 127)),
+        unary("L2_NORMALIZATION", "q_in5p0_zpm128", l2, shape=(2, 40), patch=q("in", 0, 5.0, -128)),
+        unary("LOG_SOFTMAX", "in2p0", log_softmax, shape=(3, 16), scale=2.0),
+        unary("LOG_SOFTMAX", "in10p0", log_softmax, shape=(1, 300), scale=10.0),
+        unary("LOG_SOFTMAX", "q_in0p001_zp127", log_softmax, shape=(2, 64), patch=q("in", 0, 0.001, 127)),
+        unary("LOG_SOFTMAX", "q_in3p0_zpm128", log_softmax, shape=(2, 64), patch=q("in", 0, 3.0, -128)),
+        # SOFTMAX input scales too small for TFLite's fixed point (beta·scale·2^26 ≤ 1):
+        # TFLite Micro and LiteRT's reference kernels abort; LiteRT's default kernel runs them.
+        unary("SOFTMAX", "q_in8em9_zp0", lambda tf: tf.nn.softmax, shape=(2, 10), reference="builtin",
+              patch=q("in", 0, 8e-9, 0)),
+        unary("SOFTMAX", "q_in1em12_zpm128", lambda tf: tf.nn.softmax, shape=(3, 100), reference="builtin",
+              patch=q("in", 0, 1e-12, -128)),
+        # Just above the limit: the fixed point still runs (TFLite Micro).
+        unary("SOFTMAX", "q_in2em8_zp127", lambda tf: tf.nn.softmax, shape=(2, 50), patch=q("in", 0, 2e-8, 127)),
+        unary("SOFTMAX", "q_in1e3_zp0", lambda tf: tf.nn.softmax, shape=(2, 50), patch=q("in", 0, 1e3, 0)),
+    ]
 
 
 def all_cases() -> list[Case]:
@@ -837,6 +926,8 @@ def build_case(case: Case, seed: int):
             inputs.append(rng.integers(int(t.quantization.zeroPoint[0]), 128, size=shape, dtype=np.int8))
         else:
             inputs.append(rng.integers(-128, 128, size=shape, dtype=np.int8))
+    if case.nonzero_divisor:
+        inputs[1] = avoid_zero_point(inputs[1], io_types(model)[1])
     if case.reference in ("reference", "builtin"):
         outputs = fl.run_litert(model, inputs, kernels=case.reference)
     else:
@@ -846,6 +937,15 @@ def build_case(case: Case, seed: int):
     else:
         outputs = fl.run_litert(model, inputs, case.reference)
     return model, inputs, outputs
+
+
+def avoid_zero_point(x: np.ndarray, tensor) -> np.ndarray:
+    """`x` with every element equal to the tensor's zero point moved one step
+    away from it (DIV divisors)."""
+    zp = int(tensor.quantization.zeroPoint[0])
+    info = np.iinfo(x.dtype)
+    step = 1 if zp < info.max else -1
+    return np.where(x == zp, zp + step, x).astype(x.dtype)
 
 
 def save(out: Path, case: Case, model, inputs, outputs):

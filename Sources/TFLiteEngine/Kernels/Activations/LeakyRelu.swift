@@ -1,4 +1,5 @@
-/// LEAKY_RELU: `x` for x > 0, `alpha · x` otherwise (`LeakyReluOptions.alpha`). float32.
+/// LEAKY_RELU: `x` for x > 0, `alpha · x` otherwise (`LeakyReluOptions.alpha`).
+/// float32; int8/uint8 in `LeakyReluQuantized`.
 enum LeakyRelu {
     static let registration = OperatorRegistration(maxVersion: 2) { ctx in try prepare(ctx) }
 
@@ -13,6 +14,7 @@ enum LeakyRelu {
         guard alpha.isFinite else { throw ctx.error("alpha \(alpha) is not finite") }
         switch input.type {
         case .float32: return ElementwiseKernel(ctx: ctx, count: input.elementCount, Operation(alpha: alpha))
+        case .int8, .uint8: return try LeakyReluQuantized.prepare(ctx, input, alpha: alpha)
         default: throw ctx.error("input type \(input.type) is not supported")
         }
     }

@@ -1,6 +1,6 @@
 /// PRELU: `x` for x ≥ 0, `alpha · x` otherwise, with `alpha` (input 1)
 /// broadcast against the input; the output has the broadcast shape (TFLite
-/// semantics). float32.
+/// semantics). float32; int8/uint8 in `PreluQuantized`.
 enum Prelu {
     static let registration = OperatorRegistration(maxVersion: 1) { ctx in try prepare(ctx) }
 
@@ -18,6 +18,8 @@ enum Prelu {
             try ctx.require(alpha, type: .float32, "alpha")
             try ctx.require(ctx.output(0), type: .float32, "output")
             return BinaryFloatKernel<Operation>(ctx: ctx, shape: shape, activation: .none)
+        case .int8, .uint8:
+            return try PreluQuantized.prepare(ctx, input: input, alpha: alpha, shape: shape)
         default:
             throw ctx.error("input type \(input.type) is not supported")
         }

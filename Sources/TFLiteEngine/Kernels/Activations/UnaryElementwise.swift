@@ -44,17 +44,18 @@ final class ElementwiseKernel<Input, Output>: UnaryOperandKernel {
     }
 }
 
-/// One float32 input → one output of its shape, computed row by row over
-/// the last dimension (SOFTMAX, LOG_SOFTMAX, L2_NORMALIZATION). Tiles are
-/// rows; the row function is a closure made where the op is concrete.
-final class FloatRowKernel: UnaryOperandKernel {
-    typealias Row = (_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ depth: Int) -> Void
+/// One input → one output of its shape and element type, computed row by
+/// row over the last dimension (SOFTMAX, LOG_SOFTMAX, L2_NORMALIZATION in
+/// float32, int8 and uint8). Tiles are rows; the row function is a closure
+/// made where the op and the element type are concrete.
+final class RowKernel<Element>: UnaryOperandKernel {
+    typealias Row = (_ x: UnsafePointer<Element>, _ y: UnsafeMutablePointer<Element>, _ depth: Int) -> Void
     let depth: Int, rows: Int
     let cost: Int
     let inputIndex: Int, outputIndex: Int
     let row: Row
-    var input: UnsafePointer<Float>!
-    var output: UnsafeMutablePointer<Float>!
+    var input: UnsafePointer<Element>!
+    var output: UnsafeMutablePointer<Element>!
 
     /// Rows of the last dimension of `input` (none when it is 0).
     init(ctx: PrepareContext, input: TensorSlot, operationsPerElement: Int, _ row: @escaping Row) {
@@ -74,6 +75,9 @@ final class FloatRowKernel: UnaryOperandKernel {
         for r in tiles { row(input + r &* d, output + r &* d, d) }
     }
 }
+
+/// The float32 row kernel.
+typealias FloatRowKernel = RowKernel<Float>
 
 extension ElementwiseKernel where Input == Float, Output == Float {
     /// The float32 kernel of an element-wise function.

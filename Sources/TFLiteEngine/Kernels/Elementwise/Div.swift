@@ -1,4 +1,5 @@
 /// DIV: element-wise quotient `a / b` with broadcasting and a fused activation (`DivOptions`). Division by zero gives ±inf or NaN as in IEEE arithmetic.
+/// float32; int8/uint8 in `DivQuantized`.
 enum Div {
     static let registration = OperatorRegistration(maxVersion: 2) { ctx in try prepare(ctx) }
 
@@ -11,6 +12,8 @@ enum Div {
         switch a.type {
         case .float32:
             return try ctx.floatBinaryKernel(Operation.self, b: b, shape: shape, activation: activation)
+        case .int8, .uint8:
+            return try DivQuantized.prepare(ctx, a: a, b: b, shape: shape, activation: activation)
         default:
             throw ctx.error("input type \(a.type) is not supported")
         }

@@ -14,6 +14,14 @@ enum QuantizedBinaryArithmetic {
     /// their difference rescaled to the output (`MultiplyByQuantizedMultiplier`).
     case squaredDifference(leftShift: Int, multiplier1: Int32, shift1: Int, multiplier2: Int32, shift2: Int,
                            outputMultiplier: Int32, outputShift: Int)
+    /// DIV (`reference_ops::DivElementwise`): the signs moved to the first
+    /// input, the reciprocal of the second (`GetReciprocal`, Q31), the
+    /// first's leading sign bits used as headroom, rescaled to the output.
+    case div(outputMultiplier: Int32, outputShift: Int)
+    /// PRELU (`reference_ops::BroadcastPrelu4DSlow`): a non-negative offset
+    /// input rescaled by `multiplier1`; a negative one times the offset alpha
+    /// (the second input) rescaled by `multiplier2`.
+    case prelu(multiplier1: Int32, shift1: Int, multiplier2: Int32, shift2: Int)
 }
 
 /// Quantized binary element-wise kernel with broadcasting (int8 / uint8).
@@ -74,9 +82,40 @@ final class QuantizedBinaryKernel: Kernel {
             let scaled2 = FixedPoint.multiplyByQuantizedMultiplierSmallerThanOne(v2 &* (1 &<< Int32(leftShift)), m2, s2)
             let difference = scaled1 &- scaled2
             r = FixedPoint.multiplyByQuantizedMultiplier(difference &* difference, mo, so) &+ outputOffset
+        case let .div(mo, so):
+            r = Self.divide(v1, v2, mo, so, outputOffset: outputOffset, activationMin: activationMin, activationMax: activationMax)
+        case let .prelu(m1, s1, m2, s2):
+            r = (v1 >= 0 ? FixedPoint.multiplyByQuantizedMultiplier(v1, m1, s1) : FixedPoint.multiplyByQuantizedMultiplier(v1 &* v2, m2, s2))
+                &+ outputOffset
         }
         r = min(max(r, activationMin), activationMax)
         return E(truncatingIfNeeded: r)
+    }
+
+    /// The quantized quotient of offset values `v1 / v2` (TFLite's
+    /// `DivElementwise`). A zero divisor, which TFLite only rejects in debug
+    /// builds, gives the activation bound of the dividend's sign (the output
+    /// zero point, clamped, for 0 / 0).
+    @inline(__always)
+    static func divide(_ v1: Int32, _ v2: Int32, _ multiplier: Int32, _ shift: Int,
+                       outputOffset: Int32, activationMin: Int32, activationMax: Int32) -> Int32 {
+        guard v2 != 0 else { return v1 > 0 ? activationMax : v1 < 0 ? activationMin : outputOffset }
+        var dividend = v1, divisor = v2
+        if divisor < 0 {
+            dividend = 0 &- dividend
+            divisor = 0 &- divisor
+        }
+        let (reciprocal, reciprocalShift) = FixedPoint.reciprocal(divisor, integerDigits: 31)
+        let headroom = FixedPoint.countLeadingSignBits(dividend)
+        let unscaled = FixedPoint.multiplyByQuantizedMultiplierGreaterThanOne(dividend, reciprocal, headroom)
+        let exponent = reciprocalShift + headroom - shift  // ≥ 0: the shift is at most 23 (prepare)
+        let product = FixedPoint.saturatingRoundingDoublingHighMul(unscaled, multiplier)
+        if exponent <= 31 { return outputOffset &+ FixedPoint.roundingDivideByPOT(product, exponent) }
+        // Small quotients reach `RoundingDivideByPOT` exponents above 31, which
+        // TFLite leaves undefined; its x86 builds (TFLite Micro, LiteRT) then
+        // shift by the exponent mod 32 with an all-ones remainder mask, so
+        // non-negative values gain 1. Reproduced to stay bit-exact.
+        return outputOffset &+ (product >> Int32(exponent & 31)) &+ (product >= 0 ? 1 : 0)
     }
 
     /// Class methods reached through the `Kernel` protocol are not

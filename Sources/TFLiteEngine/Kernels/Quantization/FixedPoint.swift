@@ -216,12 +216,19 @@ enum FixedPoint {
         return result
     }
 
-    /// gemmlowp `one_over_one_plus_x_for_x_in_0_1`: 1/(1+a), a in Q0.31
-    /// within [0, 1); result in Q0.31.
-    static func oneOverOnePlusXForXIn01(_ a: Int32) -> Int32 {
-        // RoundingHalfSum(a, One) in 64 bits, C++ truncating division.
-        let sum = Int64(a) + Int64(Int32.max)
-        let halfDenominator = Int32(truncatingIfNeeded: (sum + (sum >= 0 ? 1 : -1)) / 2)
+    /// gemmlowp `RoundingHalfSum`: (a + b) / 2 rounded half away from zero.
+    @inline(__always)
+    static func roundingHalfSum(_ a: Int32, _ b: Int32) -> Int32 {
+        let sum = Int64(a) + Int64(b)
+        return Int32(truncatingIfNeeded: (sum + (sum >= 0 ? 1 : -1)) / 2)
+    }
+
+    /// The Newton–Raphson division shared by gemmlowp's
+    /// `one_over_one_plus_x_for_x_in_0_1` and
+    /// `one_minus_x_over_one_plus_x_for_x_in_0_1`: 1/(1+a) in Q2.29 for a in
+    /// Q0.31 within [0, 1).
+    private static func reciprocalOfOnePlusQ2(_ a: Int32) -> Int32 {
+        let halfDenominator = roundingHalfSum(a, Int32.max)
         let c48Over17: Int32 = 1515870810  // Q2.29
         let cNeg32Over17: Int32 = -1010580540  // Q2.29
         var x = c48Over17 &+ saturatingRoundingDoublingHighMul(halfDenominator, cNeg32Over17)
@@ -232,8 +239,88 @@ enum FixedPoint {
             let product = saturatingRoundingDoublingHighMul(x, oneMinus)  // Q4
             x = x &+ saturatingShiftLeft(product, 2)  // Rescale<2>
         }
+        return x
+    }
+
+    /// gemmlowp `one_over_one_plus_x_for_x_in_0_1`: 1/(1+a), a in Q0.31
+    /// within [0, 1); result in Q0.31.
+    static func oneOverOnePlusXForXIn01(_ a: Int32) -> Int32 {
         // ExactMulByPot<-1> reinterprets Q2 as Q1 (same raw bits); Rescale<0> then doubles.
-        return saturatingShiftLeft(x, 1)
+        saturatingShiftLeft(reciprocalOfOnePlusQ2(a), 1)
+    }
+
+    /// gemmlowp `one_minus_x_over_one_plus_x_for_x_in_0_1`: (1−a)/(1+a), a in
+    /// Q0.31 within [0, 1); result in Q0.31 (`Rescale<0>(x − 1)` of the Q2.29 reciprocal).
+    static func oneMinusXOverOnePlusXForXIn01(_ a: Int32) -> Int32 {
+        saturatingShiftLeft(reciprocalOfOnePlusQ2(a) &- (1 << 29), 2)
+    }
+
+    /// gemmlowp `tanh` on Q(integerBits) input, Q0.31 result:
+    /// (1 − e^{−2|a|}) / (1 + e^{−2|a|}) with the sign of `a`.
+    static func tanh(_ a: Int32, integerBits: Int) -> Int32 {
+        if a == 0 { return 0 }
+        let negative = a < 0 ? a : 0 &- a
+        // ExactMulByPot<1>: the same raw value read with one more integer bit.
+        let t = oneMinusXOverOnePlusXForXIn01(expOnNegativeValues(negative, integerBits: integerBits + 1))
+        return a < 0 ? 0 &- t : t
+    }
+
+    /// TFLite's `CountLeadingSignBits` on int32 (`__builtin_clrsb`): the
+    /// number of bits below the sign bit equal to it (31 for 0 and −1).
+    @inline(__always)
+    static func countLeadingSignBits(_ x: Int32) -> Int {
+        (x ^ (x >> 31)).leadingZeroBitCount - 1
+    }
+
+    /// int32 addition saturating to the int32 range (TFLite's
+    /// `SaturatingAddNonGemmlowp`, gemmlowp `SaturatingSub` with `b` negated).
+    @inline(__always)
+    static func saturatingAdd(_ a: Int32, _ b: Int32) -> Int32 { Int32(clamping: Int64(a) + Int64(b)) }
+    @inline(__always)
+    static func saturatingSubtract(_ a: Int32, _ b: Int32) -> Int32 { Int32(clamping: Int64(a) - Int64(b)) }
+
+    /// TFLite's `SaturatingRoundingMultiplyByPOTParam` for exponent ≥ 0 (a
+    /// saturating left shift) and < 0 (a rounding right shift).
+    @inline(__always)
+    static func saturatingRoundingMultiplyByPOT(_ x: Int32, _ exponent: Int) -> Int32 {
+        if exponent == 0 { return x }
+        return exponent > 0 ? saturatingShiftLeft(x, exponent) : roundingDivideByPOT(x, -exponent)
+    }
+
+    /// TFLite's `log_x_for_x_greater_than_or_equal_to_1_impl`: ln(x) for x ≥ 1
+    /// in Q(inputIntegerBits), result in Q(outputIntegerBits), accumulated with
+    /// one more integer bit (a rational approximation around the nearest
+    /// power of two, computed on the raw Q0.31 mantissa).
+    static func logXForXGreaterThanOrEqualTo1(_ input: Int32, inputIntegerBits: Int, outputIntegerBits: Int) -> Int32 {
+        let accumIntegerBits = outputIntegerBits + 1
+        let log2: Int32 = 1488522236, sqrtSqrtHalf: Int32 = 1805811301, sqrtHalf: Int32 = 1518500250
+        let oneQuarter: Int32 = 536870912
+        let alphaN: Int32 = 117049297, alphaD: Int32 = 127690142, alphaI: Int32 = 1057819769, alphaF: Int32 = 638450708
+        let mul = saturatingRoundingDoublingHighMul
+        let shiftedQuarter = roundingDivideByPOT(oneQuarter, accumIntegerBits)  // Rescale<accum> of a Q0 value
+        let za = input
+        let zaHeadroomPlusOne = UInt32(bitPattern: za).leadingZeroBitCount
+        let raTmp = saturatingRoundingMultiplyByPOT(za, zaHeadroomPlusOne - 1)
+        let raRaw = saturatingRoundingMultiplyByPOT(mul(raTmp, sqrtHalf), 1)
+        let zaPow2Adj = saturatingAdd(saturatingRoundingMultiplyByPOT(Int32(inputIntegerBits - zaHeadroomPlusOne), 31 - accumIntegerBits),
+                                      shiftedQuarter)
+        let zb = mul(za, sqrtHalf)
+        let zbHeadroom = UInt32(bitPattern: zb).leadingZeroBitCount - 1
+        let rbRaw = saturatingRoundingMultiplyByPOT(za, zbHeadroom)
+        let zbPow2Adj = saturatingSubtract(saturatingRoundingMultiplyByPOT(Int32(inputIntegerBits - zbHeadroom), 31 - accumIntegerBits),
+                                           shiftedQuarter)
+        let r = min(raRaw, rbRaw)
+        let zPow2Adj = max(zaPow2Adj, zbPow2Adj)
+        let p = roundingHalfSum(r, sqrtSqrtHalf)
+        var q = r &- sqrtSqrtHalf
+        q = q &+ q
+        let commonSquare = mul(q, q)
+        let numerator = mul(q, r) &+ mul(mul(q, commonSquare), alphaN)
+        let denominatorMinusOne = mul(p, alphaI &+ q &+ mul(alphaD, commonSquare)) &+ mul(alphaF, q)
+        let reciprocalDenominator = oneOverOnePlusXForXIn01(denominatorMinusOne)
+        let numeratorScaled = roundingDivideByPOT(numerator, accumIntegerBits)  // Rescale<accum>
+        let sum = mul(zPow2Adj, log2) &+ mul(numeratorScaled, reciprocalDenominator)  // Q(accum)
+        return saturatingRoundingMultiplyByPOT(sum, accumIntegerBits - outputIntegerBits)  // Rescale<output>
     }
 
     /// `GetReciprocal`: 1/x for x > 0 in Q(integerDigits); returns the

@@ -1,6 +1,7 @@
 /// L2_NORMALIZATION over the last axis: `x / max(sqrt(Σ x²), 1e-6)`
 /// (TFLite's epsilon handling: a zero row gives zeros). Rank ≥ 1 (LiteRT
-/// 2.x accepts rank 5 too); no fused activation, as in TFLite. float32.
+/// 2.x accepts rank 5 too); no fused activation, as in TFLite. float32;
+/// int8/uint8 in `L2NormalizationQuantized`.
 enum L2Normalization {
     static let registration = OperatorRegistration(maxVersion: 2) { ctx in try prepare(ctx) }
     static let epsilon: Float = 1e-6
@@ -18,6 +19,8 @@ enum L2Normalization {
                 let norm = max(sum.squareRoot(), epsilon)
                 for i in 0..<d { y[i] = x[i] / norm }
             }
+        case .int8, .uint8:
+            return try L2NormalizationQuantized.prepare(ctx, input)
         default:
             throw ctx.error("input type \(input.type) is not supported")
         }

@@ -4,8 +4,11 @@
 /// folded into the multiplier (`(m << ⌊log2 n⌋) / n`), plus zp_out, clamped.
 /// (Some TFLite versions instead truncate sum/n when the quantizations are
 /// equal; the installed TFLite Micro does not.)
+///
+/// With `sum`, SUM's kernel (the same reference with `compute_sum`): the
+/// offset sum rescaled by s_in/s_out without the 1/n factor.
 enum MeanQuantized {
-    static func prepare(_ ctx: PrepareContext, _ r: Reduction) throws -> Kernel {
+    static func prepare(_ ctx: PrepareContext, _ r: Reduction, sum: Bool = false) throws -> Kernel {
         let input = try ctx.input(0), output = ctx.output(0)
         try ctx.require(output, type: input.type, "output")
         let qi = try ctx.quantization(input, "input"), qo = try ctx.quantization(output, "output")
@@ -14,6 +17,11 @@ enum MeanQuantized {
         var mode: MeanQuantizedKernelMode = .plainAverage
         if n > 0 {
             var (m, s) = FixedPoint.quantizeMultiplier(Double(qi.scale) / Double(qo.scale))
+            if sum {
+                guard s <= 31 else { throw ctx.error("input scale \(qi.scale) / output scale \(qo.scale) is too large to rescale") }
+                mode = .rescaled(multiplier: m, shift: s)
+                return try kernel(ctx, r, mode, qi, qo, input.type)
+            }
             var shift = 63 - UInt64(n).leadingZeroBitCount
             shift = min(shift, 32)
             shift = min(shift, 31 + s)
@@ -22,11 +30,16 @@ enum MeanQuantized {
             s -= shift
             mode = .rescaled(multiplier: m, shift: s)
         }
-        let limits = ctx.quantizedLimits(input.type)
-        switch input.type {
+        return try kernel(ctx, r, mode, qi, qo, input.type)
+    }
+
+    private static func kernel(_ ctx: PrepareContext, _ r: Reduction, _ mode: MeanQuantizedKernelMode,
+                               _ qi: TensorQuantization, _ qo: TensorQuantization, _ type: TensorType) throws -> Kernel {
+        let limits = ctx.quantizedLimits(type)
+        switch type {
         case .int8: return MeanQuantizedKernel(Int8.self, ctx: ctx, r, mode, qi.zeroPoint, qo.zeroPoint, limits)
         case .uint8: return MeanQuantizedKernel(UInt8.self, ctx: ctx, r, mode, qi.zeroPoint, qo.zeroPoint, limits)
-        default: throw ctx.error("input type \(input.type) is not supported")
+        default: throw ctx.error("input type \(type) is not supported")
         }
     }
 }
