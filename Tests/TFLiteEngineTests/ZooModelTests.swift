@@ -73,11 +73,6 @@ enum ZooCatalog {
 
     /// Models the engine does not run yet, with the reason (the coverage issue's open work).
     static let notYetSupported: [String: String] = [
-        "layer_gru_float32": "no kernel for WHILE",
-        "layer_lstm_dynamic": "no kernel for WHILE",
-        "layer_lstm_float32": "no kernel for WHILE",
-        "layer_lstm_sequences_dynamic": "no kernel for WHILE",
-        "layer_lstm_sequences_float32": "no kernel for WHILE",
         "layer_tf_math_int8": "no int8 LOG_SOFTMAX (v2)",
     ]
 }
