@@ -8,7 +8,8 @@ bool outputs exact). Each model is a ``tf.function`` with ``tf.while_loop`` /
 checked to hold the intended op in its main subgraph and to call other
 subgraphs; expected outputs come from LiteRT's builtin kernels.
 
-Cases: a loop run a given number of times (and zero times), nested loops, a
+Cases: a loop run a given number of times (and zero times), a loop body with
+constant and shape-only subexpressions patched in (folded at prepare), nested loops, a
 loop writing a TensorArray (the converter lowers TensorListSetItem to SLICEs
 with a run-time begin and size feeding a CONCATENATION), a loop whose body
 holds an IF, IF on each branch with two outputs, and IF on a condition
@@ -19,7 +20,9 @@ Usage:
     python3 tools/make_op_fixtures_control_flow.py --clean   # wipe ops/control_flow first
     python3 tools/make_op_fixtures_control_flow.py --only while --list
 
-Output is deterministic (per-fixture seeds).
+Output is deterministic (per-fixture seeds) for a full run; tf.cond branch
+subgraph names carry a counter of the functions traced before, so an --only run
+may name them differently.
 """
 from __future__ import annotations
 
@@ -54,6 +57,7 @@ class Case:
     fn: Callable                                # the tf.function body
     specs: Callable[[], list]                   # tf.TensorSpec list (built lazily)
     inputs: Callable[[np.random.Generator], list[np.ndarray]]
+    patch: Callable[[bytes], bytes] | None = None   # edits the converted model
 
 
 def spec(shape, dtype, name):
@@ -128,6 +132,59 @@ def branch_computed_condition(x):
     return tf.cond(tf.reduce_sum(x) > 0.0, lambda: tf.exp(x * 0.5), lambda: tf.abs(x) * -1.0)
 
 
+def add_folded_work_to_body(model_bytes: bytes) -> bytes:
+    """In ``loop_tanh``'s body, makes the constant 0.5 a MAXIMUM of itself
+    (all-constant: folded at prepare) and passes the new accumulator through
+    RESHAPE(acc, SHAPE(acc_in)) (shape-only: folded too), so the fixture checks
+    folding inside a called subgraph. The converter folds both away itself."""
+    import ai_edge_litert.schema_py_generated as S
+
+    m = fl.parse_model(model_bytes)
+    (loop,) = [op for op in m.subgraphs[0].operators if op.builtinOptionsType == S.BuiltinOptions.WhileOptions]
+    body = m.subgraphs[loop.builtinOptions.bodySubgraphIndex]
+
+    def opcode(name):
+        code = getattr(S.BuiltinOperator, name)
+        for i, c in enumerate(m.operatorCodes):
+            if max(c.builtinCode, c.deprecatedBuiltinCode) == code:
+                return i
+        c = S.OperatorCodeT()
+        c.builtinCode, c.deprecatedBuiltinCode, c.version = code, min(code, 127), 1
+        m.operatorCodes.append(c)
+        return len(m.operatorCodes) - 1
+
+    def tensor(name, tensor_type, shape):
+        t = S.TensorT()
+        t.name, t.type, t.shape = name, tensor_type, shape
+        b = S.BufferT()
+        m.buffers.append(b)
+        t.buffer = len(m.buffers) - 1
+        body.tensors.append(t)
+        return len(body.tensors) - 1
+
+    def operator(name, inputs, outputs):
+        op = S.OperatorT()
+        op.opcodeIndex, op.inputs, op.outputs = opcode(name), inputs, outputs
+        return op
+
+    (mul,) = [op for op in body.operators if m.operatorCodes[op.opcodeIndex].builtinCode == S.BuiltinOperator.MUL]
+    half = next(t for t in mul.inputs if m.buffers[body.tensors[t].buffer].data is not None)
+    same_half = tensor(b"half_as_maximum", S.TensorType.FLOAT32, list(body.tensors[half].shape))
+    mul.inputs = [same_half if t == half else t for t in mul.inputs]
+    accumulator_in = body.inputs[1]
+    accumulator_out = body.outputs[1]
+    shape = tensor(b"accumulator_shape", S.TensorType.INT32, [len(body.tensors[accumulator_in].shape)])
+    reshaped = tensor(b"accumulator_reshaped", S.TensorType.FLOAT32, list(body.tensors[accumulator_in].shape))
+    shape_op = operator("SHAPE", [accumulator_in], [shape])
+    shape_op.builtinOptionsType = S.BuiltinOptions.ShapeOptions
+    shape_op.builtinOptions = S.ShapeOptionsT()
+    shape_op.builtinOptions.outType = S.TensorType.INT32
+    body.operators = ([operator("MAXIMUM", [half, half], [same_half])] + body.operators
+                      + [shape_op, operator("RESHAPE", [accumulator_out, shape], [reshaped])])
+    body.outputs = [reshaped if t == accumulator_out else t for t in body.outputs]
+    return fl.pack_model(m)
+
+
 # ---------------------------------------------------------------------- cases
 
 def normal(shape):
@@ -143,6 +200,8 @@ def cases() -> list[Case]:
              lambda rng: [normal([2, 3])(rng), np.array(5, np.int32)]),
         Case("while_loop_0_iterations", "WHILE", loop_tanh, lambda: x23 + n,
              lambda rng: [normal([2, 3])(rng), np.array(0, np.int32)]),
+        Case("while_body_folds_constants", "WHILE", loop_tanh, lambda: x23 + n,
+             lambda rng: [normal([2, 3])(rng), np.array(3, np.int32)], patch=add_folded_work_to_body),
         Case("while_nested_loops", "WHILE", loop_nested, lambda: x23 + n,
              lambda rng: [normal([2, 3])(rng), np.array(4, np.int32)]),
         Case("while_tensor_array", "WHILE", loop_tensor_array, lambda: x23,
@@ -160,6 +219,8 @@ def cases() -> list[Case]:
 
 def build(case: Case) -> tuple[bytes, list[np.ndarray], list[np.ndarray]]:
     model = fl.convert_concrete(case.fn, case.specs())
+    if case.patch is not None:
+        model = case.patch(model)
     ops = fl.op_histogram(model)
     if case.op not in ops:
         raise SystemExit(f"{case.name}: the converter emitted {ops}, no {case.op}")

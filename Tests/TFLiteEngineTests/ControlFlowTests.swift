@@ -112,6 +112,16 @@ final class ControlFlowTests: XCTestCase {
         XCTAssertEqual(outputs[0], outputs[1])
     }
 
+    func testConstantsFoldInsideALoopBody() throws {
+        // The body's MAXIMUM of a constant (node 0) and its SHAPE of a loop
+        // variable (node 5) fold at prepare; the outputs match LiteRT (OperatorFixtureTests).
+        let interpreter = try Interpreter(model: model("while_body_folds_constants"))
+        try interpreter.allocateTensors()
+        let loop = try XCTUnwrap(interpreter.preparedGraph?.steps.first?.kernel as? WhileKernel)
+        XCTAssertEqual(loop.body.graph.foldedNodes, [0, 5])
+        XCTAssertEqual(loop.body.graph.steps.map(\.node.index), [1, 2, 3, 4, 6])
+    }
+
     func testSummaryListsSubgraphs() throws {
         let summary = ModelSummary(model: try model("while_body_with_if"))
         XCTAssertEqual(summary.subgraphs.count, 5)
