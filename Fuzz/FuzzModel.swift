@@ -14,8 +14,10 @@ public func fuzzModel(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     do {
         let model = try Model(data: data)
         // Cap the arena (4 MiB) so corrupted shapes cannot make the fuzzer allocate
-        // gigabytes or spend seconds on one legitimately huge (but valid) input.
-        let interpreter = try Interpreter(model: model, options: .init(maximumArenaBytes: 4 << 20, maximumOperationsPerInvoke: 1 << 28))
+        // gigabytes or spend seconds on one legitimately huge (but valid) input,
+        // and the WHILE iterations of one invoke, so loops that never end stop quickly.
+        let interpreter = try Interpreter(model: model, options: .init(
+            maximumArenaBytes: 4 << 20, maximumOperationsPerInvoke: 1 << 28, maximumLoopIterations: 1 << 12))
         try interpreter.allocateTensors()
         for i in 0..<interpreter.inputTensorCount {
             try interpreter.withUnsafeMutableInputBytes(at: i) { buffer in

@@ -442,7 +442,93 @@ emit("sum_int8_rescale_factor_huge", "quantization", patched(fixture(INT8, "sum_
      "too large to rescale")
 emit("tanh_int8_huge_input_scale_runs", "quantization", patched(fixture(INT8, "tanh_2x5x6x4_in3p0"), set_quantization("in", 0, 1e30, 0)), None)
 
-# 11. Inputs found by the fuzzer (tools/fuzz.sh), kept verbatim as files in OUT.
+# 13. Control flow (WHILE, IF): subgraph indices, recursion, signatures that do
+# not match, and loops that never end (CraftedModelTests runs them with
+# Interpreter.Options.maximumLoopIterations = 4096).
+CONTROL_FLOW = fl.FIXTURES_ROOT / "ops" / "control_flow"
+LOOP = (CONTROL_FLOW / "while_loop_5_iterations.tflite").read_bytes()  # main: WHILE(cond 1, body 2) [i, x, n] -> [t3, t4, t5]
+NESTED = (CONTROL_FLOW / "while_nested_loops.tflite").read_bytes()     # main: WHILE(cond 3, body 4); subgraph 4 op 1: WHILE(cond 1, body 2)
+BRANCH = (CONTROL_FLOW / "if_then_branch.tflite").read_bytes()         # main: IF(then 2, else 1) [flag, x] -> [t2, t3]
+TENSOR_ARRAY = (CONTROL_FLOW / "while_tensor_array.tflite").read_bytes()  # 6 iterations; condition bound: subgraph 1 tensor 5
+
+
+def loop_option(field, value, subgraph=0, op=0):
+    return lambda m: setattr(m.subgraphs[subgraph].operators[op].builtinOptions, field, value)
+
+
+def add_constant(m, subgraph, name, tensor_type, shape, data: bytes) -> int:
+    buf = schema.BufferT()
+    buf.data = list(data)
+    m.buffers.append(buf)
+    t = schema.TensorT()
+    t.name = name
+    t.type = tensor_type
+    t.shape = shape
+    t.buffer = len(m.buffers) - 1
+    m.subgraphs[subgraph].tensors.append(t)
+    return len(m.subgraphs[subgraph].tensors) - 1
+
+
+def condition_always_true(m):
+    m.subgraphs[1].outputs = [add_constant(m, 1, b"always_true", schema.TensorType.BOOL, [], b"\x01")]
+
+
+def body_output_changes_shape(m):
+    m.subgraphs[2].outputs[1] = add_constant(m, 2, b"three_floats", schema.TensorType.FLOAT32, [3], bytes(12))
+
+
+def unsupported_op_in_body(m):
+    code = schema.OperatorCodeT()
+    code.builtinCode = code.deprecatedBuiltinCode = schema.BuiltinOperator.CUSTOM
+    code.customCode = b"NotAKernel"
+    m.operatorCodes.append(code)
+    m.subgraphs[2].operators[1].opcodeIndex = len(m.operatorCodes) - 1
+
+
+def loop_bound(value):
+    def edit(m):
+        m.buffers[m.subgraphs[1].tensors[5].buffer].data = list(struct.pack("<i", value))
+    return edit
+
+
+emit("while_condition_subgraph_out_of_range", "control_flow", patched(LOOP, loop_option("condSubgraphIndex", 9)),
+     "condition subgraph index 9 is out of range (3 subgraphs)")
+emit("while_body_subgraph_negative", "control_flow", patched(LOOP, loop_option("bodySubgraphIndex", -2)),
+     "body subgraph index -2 is out of range")
+emit("while_condition_is_body", "control_flow", patched(LOOP, loop_option("condSubgraphIndex", 2)),
+     "condition and body are the same subgraph 2")
+emit("while_body_is_main_subgraph", "control_flow", patched(LOOP, loop_option("bodySubgraphIndex", 0)),
+     "calls itself (subgraphs 0 → 0)")
+emit("while_body_calls_itself", "control_flow", patched(NESTED, loop_option("bodySubgraphIndex", 4, subgraph=4, op=1)),
+     "calls itself (subgraphs 0 → 4 → 4)")
+emit("while_inner_loop_calls_main", "control_flow", patched(NESTED, loop_option("condSubgraphIndex", 0, subgraph=4, op=1)),
+     "calls itself (subgraphs 0 → 4 → 0)")
+emit("while_condition_input_count", "control_flow", patched(LOOP, lambda m: setattr(m.subgraphs[1], "inputs", [0, 1, 2, 2])),
+     "condition subgraph 1 'while_cond' has 4 inputs, the node passes 3")
+emit("while_output_count", "control_flow", patched(LOOP, lambda m: setattr(op0(m), "outputs", [3, 4])),
+     "has 2 outputs for 3 inputs")
+emit("while_body_input_type", "control_flow", patched(LOOP, lambda m: setattr(m.subgraphs[2].tensors[1], "type", schema.TensorType.INT32)),
+     "body subgraph 2 'while_body' input 1 'while_body_arg1' is int32, the node passes float32")
+emit("while_body_output_changes_shape", "control_flow", patched(LOOP, body_output_changes_shape),
+     "has shape [3], loop variable 1 has [2, 3]; loop variables that change shape are not supported")
+emit("while_condition_not_bool", "control_flow", patched(LOOP, lambda m: setattr(m.subgraphs[1], "outputs", [0])),
+     "returns 'while_cond_arg0' of int32 [], expected one bool")
+emit("while_unsupported_op_in_body", "control_flow", patched(LOOP, unsupported_op_in_body),
+     "body subgraph 2 'while_body': 1 unsupported operator: node 1: NotAKernel")
+emit("while_condition_never_false", "control_flow", patched(LOOP, condition_always_true),
+     "stopped after 4096 iterations: one invoke may run 4096 loop iterations (Interpreter.Options.maximumLoopIterations)")
+emit("while_slice_out_of_bounds_at_run_time", "control_flow", patched(TENSOR_ARRAY, loop_bound(7)),
+     "(SLICE): slice begin 7 size -1 (computed at run time) is out of bounds for dimension 0 of size 6")
+emit("if_condition_not_bool", "control_flow", patched(BRANCH, lambda m: setattr(tensors(m)[1], "type", schema.TensorType.FLOAT32)),
+     "condition 'flag' is float32 [], expected one bool")
+emit("if_else_subgraph_out_of_range", "control_flow", patched(BRANCH, loop_option("elseSubgraphIndex", 5)),
+     "else subgraph index 5 is out of range (3 subgraphs)")
+emit("if_branch_output_count", "control_flow", patched(BRANCH, lambda m: setattr(m.subgraphs[1], "outputs", [5])),
+     "has 1 outputs, the node has 2")
+emit("if_branch_output_shapes_differ", "control_flow", patched(BRANCH, lambda m: setattr(m.subgraphs[1], "outputs", [5, 0])),
+     "output 1 has shape [2] from the then subgraph and [2, 3] from the else subgraph")
+
+# 14. Inputs found by the fuzzer (tools/fuzz.sh), kept verbatim as files in OUT.
 FOUND_BY_FUZZER = {
     # A sparse weight whose dense shape [32, 33554480] is 4 GB: expanding it at
     # prepare bypassed the arena limit (out of memory). Constants made at prepare

@@ -21,6 +21,10 @@ enum Inspect {
         lines.append("model: \(path) (\(grouped(model.fileSize)) bytes, schema v\(model.schemaVersion)\(model.modelDescription.map { ", \"\($0)\"" } ?? ""))")
         for t in s.inputs { lines.append("input:  " + tensor(t)) }
         for t in s.outputs { lines.append("output: " + tensor(t)) }
+        if s.subgraphs.count > 1 {
+            lines.append("subgraphs: \(s.subgraphs.count) (the table lists subgraph 0; control-flow nodes call the others)")
+            for g in s.subgraphs { lines.append("  \(g.index) '\(shorten(g.name, 64))': \(g.nodeCount) node\(g.nodeCount == 1 ? "" : "s")") }
+        }
         lines.append("")
         func opLabel(_ n: ModelSummary.NodeInfo) -> String { n.isCustom ? "\(n.opName) (custom) v\(n.version)" : "\(n.opName) v\(n.version)" }
         let opWidth = max(12, s.nodes.map { opLabel($0).count }.max() ?? 0)
@@ -132,6 +136,7 @@ enum Inspect {
         return .object([
             ("model", .string(path)), ("file_bytes", .int(model.fileSize)), ("schema_version", .int(model.schemaVersion)),
             ("inputs", .array(s.inputs.map(tensor))), ("outputs", .array(s.outputs.map(tensor))),
+            ("subgraphs", .array(s.subgraphs.map { .object([("index", .int($0.index)), ("name", .string($0.name)), ("nodes", .int($0.nodeCount))]) })),
             ("nodes", .array(nodes)),
             ("totals", .object([
                 ("operators", .int(s.nodes.count)),

@@ -45,6 +45,8 @@ enum FixtureCatalog {
         // float32, int32, int64, bool and int8/uint8 (tools/make_op_fixtures_math.py);
         // integer and bool outputs are compared exactly.
         ("ops/math", 1e-4),
+        // WHILE and IF calling other subgraphs (tools/make_op_fixtures_control_flow.py).
+        ("ops/control_flow", 1e-4),
         // Full-integer int8, bit-exact against TFLite Micro's reference kernels (tools/make_int8_fixtures.py).
         ("ops/int8", 0),
         // int8 models whose inputs and output share one quantization (RELU

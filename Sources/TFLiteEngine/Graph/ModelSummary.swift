@@ -44,6 +44,16 @@ public struct ModelSummary: Sendable {
         public let macs: Int
     }
 
+    /// A subgraph of the model (subgraph 0 is the main one, which `nodes`
+    /// describes; the others are called by control-flow nodes such as WHILE and IF).
+    public struct SubgraphInfo: Sendable, Equatable {
+        public let index: Int
+        public let name: String
+        public let nodeCount: Int
+    }
+
+    /// Every subgraph of the model, in file order.
+    public let subgraphs: [SubgraphInfo]
     /// Model inputs and outputs.
     public let inputs: [TensorInfo]
     public let outputs: [TensorInfo]
@@ -104,6 +114,7 @@ public struct ModelSummary: Sendable {
                 isConstant: !tensor.isVariable && model.bufferBytes(tensor.buffer) != nil,
                 quantization: QuantizationParameters(tensor.quantization))
         }
+        subgraphs = def.subgraphs.enumerated().map { SubgraphInfo(index: $0, name: $1.name, nodeCount: $1.operators.count) }
         inputs = subgraph.inputs.compactMap(info)
         outputs = subgraph.outputs.compactMap(info)
         var nodes: [NodeInfo] = []
@@ -324,6 +335,14 @@ public struct ModelSummary: Sendable {
             add("output_type", decode(ArgMaxOptions.self).map { o in TensorType(rawValue: o.outputType).map { "\($0)" } ?? "\(o.outputType)" })
         case U.argMinOptions:
             add("output_type", decode(ArgMinOptions.self).map { o in TensorType(rawValue: o.outputType).map { "\($0)" } ?? "\(o.outputType)" })
+        case U.whileOptions:
+            guard let o = decode(WhileOptions.self) else { break }
+            add("cond_subgraph", "\(o.condSubgraphIndex)")
+            add("body_subgraph", "\(o.bodySubgraphIndex)")
+        case U.ifOptions:
+            guard let o = decode(IfOptions.self) else { break }
+            add("then_subgraph", "\(o.thenSubgraphIndex)")
+            add("else_subgraph", "\(o.elseSubgraphIndex)")
         case U.conv3DOptions:
             guard let o = decode(Conv3DOptions.self) else { break }
             add("padding", padding(o.padding))

@@ -30,6 +30,9 @@ struct TensorSlot: @unchecked Sendable {
     var constant: UnsafeRawPointer?
     /// Set when the tensor's data is folded or transformed data owned elsewhere.
     var constantOwner: AnyObject?
+    /// Set when the shape is known only at run time (`shape` is then its
+    /// upper bound, the size planned in the arena).
+    var runTimeShape: RunTimeShape? = nil
 
     var isConstant: Bool { constant != nil }
 

@@ -9,6 +9,8 @@ struct OperatorRegistration: Sendable {
     /// The outputs depend only on input shapes (SHAPE): fold at prepare even
     /// when the inputs are computed at run time.
     var dependsOnlyOnShapes: Bool = false
+    /// The op accepts inputs whose shape is known only at run time (`RunTimeShape`).
+    var readsRunTimeShapes: Bool = false
     /// Checks the node and returns its kernel (TFLite's Prepare).
     let prepare: @Sendable (PrepareContext) throws -> Kernel
 }
@@ -123,6 +125,9 @@ enum OperatorRegistry {
         r[.densify] = Densify.registration
         // Quantization
         r[.quantize] = Quantize.registration
+        // Control flow (call other subgraphs)
+        r[.while] = While.registration
+        r[.if] = If.registration
         return r
     }()
 
@@ -156,10 +161,10 @@ enum OperatorRegistry {
 
     struct UnsupportedReason: Error { let text: String }
 
-    /// Every operator of the main subgraph without a kernel, in node order.
-    static func unsupportedOperators(in model: ModelDef) -> [UnsupportedOperator] {
+    /// Every operator of a subgraph (default: the main one) without a kernel, in node order.
+    static func unsupportedOperators(in model: ModelDef, subgraph: Int = 0) -> [UnsupportedOperator] {
         var result: [UnsupportedOperator] = []
-        for (n, op) in model.subgraphs[0].operators.enumerated() {
+        for (n, op) in model.subgraphs[subgraph].operators.enumerated() {
             let code = model.operatorCodes[op.opcodeIndex]
             if case let .failure(reason) = lookup(code) {
                 result.append(UnsupportedOperator(name: code.name, version: code.version, nodeIndex: n, reason: reason.text))

@@ -1,8 +1,16 @@
-/// The main subgraph after prepare: tensor shapes computed, every node's
-/// kernel created, nodes whose inputs are all constant folded away, and the
-/// arena planned.
+/// A subgraph after prepare: tensor shapes computed, every node's kernel
+/// created, nodes whose inputs are all constant folded away, and the arena
+/// planned. The interpreter prepares the main subgraph (index 0); control-flow
+/// nodes (WHILE, IF) prepare the subgraphs they call through `subgraphs`.
 final class PreparedGraph {
     let model: Model
+    /// Index of this subgraph in the model (0: the main subgraph).
+    let subgraphIndex: Int
+    /// Its declaration in the model.
+    let subgraph: SubGraphDef
+    /// The subgraphs called by control-flow nodes, each prepared once per
+    /// interpreter; shared by the main graph and every subgraph it reaches.
+    let subgraphs: SubgraphSet
     var tensors: [TensorSlot]
     let nodes: [Node]
     let inputs: [Int]
@@ -50,11 +58,28 @@ final class PreparedGraph {
     /// Largest estimated arithmetic (sum of kernels' `cost`) of one invoke.
     let maximumOperations: Int
 
-    init(model: Model, maximumConstantBytes: Int = 4 << 30, maximumOperations: Int = Interpreter.Options.defaultMaximumOperations) throws {
+    /// The main subgraph of `model`.
+    convenience init(model: Model, maximumConstantBytes: Int = 4 << 30,
+                     maximumOperations: Int = Interpreter.Options.defaultMaximumOperations,
+                     maximumLoopIterations: Int = Interpreter.Options.defaultMaximumLoopIterations) throws {
+        let subgraphs = SubgraphSet(model: model, maximumBytes: maximumConstantBytes, maximumOperations: maximumOperations,
+                                    maximumLoopIterations: maximumLoopIterations)
+        try self.init(model: model, subgraphIndex: 0, inputShapes: nil, subgraphs: subgraphs)
+    }
+
+    /// Subgraph `subgraphIndex` (in range). `inputShapes` replaces the
+    /// declared shapes of its inputs (a called subgraph takes the shapes of
+    /// its caller's tensors, as TFLite's `ResizeInputTensor` does); the
+    /// inputs of a called subgraph are written by its caller, so they are
+    /// never constant.
+    init(model: Model, subgraphIndex: Int, inputShapes: [[Int]]?, subgraphs: SubgraphSet) throws {
         self.model = model
-        self.maximumConstantBytes = maximumConstantBytes
-        self.maximumOperations = maximumOperations
-        let subgraph = model.mainSubgraph
+        self.subgraphIndex = subgraphIndex
+        self.subgraphs = subgraphs
+        self.maximumConstantBytes = subgraphs.maximumBytes
+        self.maximumOperations = subgraphs.maximumOperations
+        let subgraph = model.def.subgraphs[subgraphIndex]
+        self.subgraph = subgraph
         let def = model.def
         var tensors: [TensorSlot] = []
         tensors.reserveCapacity(subgraph.tensors.count)
@@ -80,6 +105,18 @@ final class PreparedGraph {
             }
             tensors.append(slot)
         }
+        if let inputShapes {
+            for (i, t) in subgraph.inputs.enumerated() where i < inputShapes.count {
+                if let first = subgraph.inputs.firstIndex(of: t), first < i, inputShapes[first] != inputShapes[i] {
+                    throw InterpreterError.invalidModel(
+                        location: "Model.subgraphs[\(subgraphIndex)].inputs[\(i)]",
+                        reason: "tensor \(t) '\(tensors[t].name)' is also input \(first) and would need shapes \(inputShapes[first]) and \(inputShapes[i])")
+                }
+                tensors[t].shape = inputShapes[i]
+                tensors[t].constant = nil
+                tensors[t].constantOwner = nil
+            }
+        }
         self.tensors = tensors
         self.inputs = subgraph.inputs
         self.outputs = subgraph.outputs
@@ -93,12 +130,17 @@ final class PreparedGraph {
         }
     }
 
+    /// Data derived from this subgraph's constants, computed once per model
+    /// and shared by all interpreters (keys are tensor and node indices, so
+    /// each subgraph has its own scope).
+    var sharedConstants: ScopedConstantCache { ScopedConstantCache(cache: model.sharedConstants, subgraph: subgraphIndex) }
+
     /// Runs every node's prepare in order, folding constant subgraphs.
     func prepare() throws {
-        let unsupported = OperatorRegistry.unsupportedOperators(in: model.def)
+        let unsupported = OperatorRegistry.unsupportedOperators(in: model.def, subgraph: subgraphIndex)
         guard unsupported.isEmpty else { throw InterpreterError.unsupportedOperators(unsupported) }
         for node in nodes {
-            let code = model.def.operatorCodes[model.mainSubgraph.operators[node.index].opcodeIndex]
+            let code = model.def.operatorCodes[subgraph.operators[node.index].opcodeIndex]
             guard case let .success(registration) = OperatorRegistry.lookup(code) else {
                 throw InterpreterError.invalidOperator(node: node.index, op: node.name, reason: "no kernel")
             }
@@ -111,11 +153,14 @@ final class PreparedGraph {
             if node.op != .densify {
                 for t in node.inputs where t >= 0 && tensors[t].sparsity != nil && !densifiedTensors.contains(t) {
                     try checkConstantSize(tensors[t].byteCount, "densifying '\(tensors[t].name)' for node \(node.index) (\(node.name))")
-                    let dense = try Densify.expandConstant(tensors[t], model: model, node: node)
+                    let dense = try Densify.expandConstant(tensors[t], graph: self, node: node)
                     tensors[t].constant = UnsafeRawPointer(dense.pointer)
                     tensors[t].constantOwner = dense
                     densifiedTensors.insert(t)
                 }
+            }
+            for t in node.inputs where t >= 0 && tensors[t].runTimeShape != nil && !registration.readsRunTimeShapes {
+                throw InterpreterError.invalidOperator(node: node.index, op: node.name, reason: "input '\(tensors[t].name)' has a shape known only at run time, which \(node.name) cannot read")
             }
             // Every tensor a kernel reads must fit in the arena anyway; checking
             // before prepare bounds the buffers kernels size from their inputs
@@ -146,6 +191,11 @@ final class PreparedGraph {
                 steps.append(Step(node: node, kernel: kernel, aliasesInput: registration.aliasesInput))
             }
         }
+        for (i, t) in outputs.enumerated() where tensors[t].runTimeShape != nil {
+            throw InterpreterError.invalidModel(
+                location: "Model.subgraphs[\(subgraphIndex)].outputs[\(i)]",
+                reason: "tensor \(t) '\(tensors[t].name)' has a shape known only at run time; outputs must have static shapes")
+        }
     }
 
     /// Evaluates a node whose inputs are all constant, once per model (the
@@ -159,7 +209,7 @@ final class PreparedGraph {
         try checkConstantSize(bytes, "folding node \(node.index) (\(node.name)) at prepare")
         let shapes = node.inputs.map { $0 >= 0 ? "\(tensors[$0].shape)" : "-" }.joined(separator: ";")
         let key = "fold-\(node.index)-\(shapes)"
-        let folded = model.sharedConstants.value(for: key) { () -> FoldedOutputs in
+        let folded = sharedConstants.value(for: key) { () -> FoldedOutputs in
             let buffers = node.outputs.map { AlignedBuffer(byteCount: tensors[$0].byteCount) }
             let addresses = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: max(tensors.count, 1))
             defer { addresses.deallocate() }

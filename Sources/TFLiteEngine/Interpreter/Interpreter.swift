@@ -57,7 +57,8 @@ public final class Interpreter {
     public struct Options: Equatable, Hashable, Sendable {
         /// Threads for backends that use several; nil means one.
         public var threadCount: Int?
-        /// Largest arena `allocateTensors()` may create, in bytes; also the
+        /// Largest arena `allocateTensors()` may create, in bytes (with the
+        /// arenas of subgraphs that WHILE and IF call, together); also the
         /// limit for constant data created at prepare (folded or densified).
         public var maximumArenaBytes: Int
         /// Where nodes run (default `.cpu`).
@@ -74,15 +75,29 @@ public final class Interpreter {
         /// The default, 2^40 (about 1.1·10^12, tens of seconds of work), is
         /// far above real models (MobileNetV2: 3·10^8) and stops small files
         /// that describe absurd work, such as a pooling window of millions of rows.
+        /// Loop iterations also count against it at run time: each WHILE
+        /// iteration adds the estimated arithmetic of its condition and body.
         public var maximumOperationsPerInvoke: Int
         public static let defaultMaximumOperations = 1 << 40
 
+        /// Most WHILE iterations one invoke may run, summed over every loop
+        /// (nested loops included). A loop that would run more stops, and
+        /// `invoke()` throws `InterpreterError.invalidOperator` naming the
+        /// WHILE node: a condition that never becomes false cannot hang. The
+        /// default, 2^20 (1,048,576), is far above real models (a Keras
+        /// LSTM runs one iteration per time step) and, with trivial loop
+        /// bodies, about a second of work.
+        public var maximumLoopIterations: Int
+        public static let defaultMaximumLoopIterations = 1 << 20
+
         public init(threadCount: Int? = nil, maximumArenaBytes: Int = 4 << 30, backend: Backend = .cpu,
-                    maximumOperationsPerInvoke: Int = Options.defaultMaximumOperations) {
+                    maximumOperationsPerInvoke: Int = Options.defaultMaximumOperations,
+                    maximumLoopIterations: Int = Options.defaultMaximumLoopIterations) {
             self.threadCount = threadCount
             self.maximumArenaBytes = maximumArenaBytes
             self.backend = backend
             self.maximumOperationsPerInvoke = maximumOperationsPerInvoke
+            self.maximumLoopIterations = maximumLoopIterations
         }
     }
 
@@ -111,8 +126,12 @@ public final class Interpreter {
     public var inputTensorCount: Int { model.mainSubgraph.inputs.count }
     /// Number of model outputs.
     public var outputTensorCount: Int { model.mainSubgraph.outputs.count }
-    /// Bytes of the tensor arena (0 before `allocateTensors()`).
-    public var arenaByteCount: Int { plan?.memory.plan.totalBytes ?? 0 }
+    /// Bytes of the tensor arenas (0 before `allocateTensors()`): the main
+    /// subgraph's and those of the subgraphs control-flow nodes call.
+    public var arenaByteCount: Int {
+        guard let plan, let graph else { return 0 }
+        return plan.memory.plan.totalBytes + graph.subgraphs.arenaBytes
+    }
     /// Number of operators that run at invoke (after constant folding).
     public var executedOperatorCount: Int { graph?.steps.count ?? 0 }
 
@@ -125,9 +144,13 @@ public final class Interpreter {
         guard useLock.tryLock() else { throw InterpreterError.concurrentUse }
         defer { useLock.unlock() }
         let graph = try PreparedGraph(model: model, maximumConstantBytes: options.maximumArenaBytes,
-                                      maximumOperations: options.maximumOperationsPerInvoke)
+                                      maximumOperations: options.maximumOperationsPerInvoke,
+                                      maximumLoopIterations: options.maximumLoopIterations)
         try graph.prepare()
-        let plan = try ExecutionPlanner(graph: graph, backend: backend, maximumArenaBytes: options.maximumArenaBytes)
+        // Called subgraphs' arenas (allocated at prepare) count against the same limit.
+        let (remaining, overflow) = options.maximumArenaBytes.subtractingReportingOverflow(graph.subgraphs.arenaBytes)
+        let remainingArenaBytes = overflow ? 0 : max(remaining, 0)
+        let plan = try ExecutionPlanner(graph: graph, backend: backend, maximumArenaBytes: remainingArenaBytes)
             .plan(for: options.backend)
         self.graph = graph
         self.plan = plan
@@ -150,6 +173,7 @@ public final class Interpreter {
         guard useLock.tryLock() else { throw InterpreterError.concurrentUse }
         defer { useLock.unlock() }
         guard let graph, let plan else { throw InterpreterError.allocateTensorsRequired }
+        graph.subgraphs.loopBudget.reset()
         for segment in plan.segments {
             switch segment {
             case let .steps(range): backend.run(graph.steps[range])

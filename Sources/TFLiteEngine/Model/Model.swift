@@ -91,6 +91,18 @@ final class SharedConstantCache: @unchecked Sendable {
     }
 }
 
+/// A subgraph's view of the model's `SharedConstantCache`: keys made from
+/// tensor or node indices are scoped to the subgraph (index 0 keeps them as
+/// they are), so equal indices in two subgraphs never share a value.
+struct ScopedConstantCache {
+    let cache: SharedConstantCache
+    let subgraph: Int
+
+    func value<T: AnyObject>(for key: String, _ make: () throws -> T) rethrows -> T {
+        try cache.value(for: subgraph == 0 ? key : "subgraph-\(subgraph)/\(key)", make)
+    }
+}
+
 /// An owned, 64-byte-aligned block of bytes (folded constants, packed weights).
 final class AlignedBuffer: @unchecked Sendable {
     let pointer: UnsafeMutableRawPointer

@@ -78,7 +78,7 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         }
         // The input and output tensors fix the input offset and the output stage.
         let key = "depthwise-i8-w\(ctx.node.inputs[1])-b\(biasKey)-i\(ctx.node.inputs[0])-o\(ctx.node.outputs[0])-\(taps)x\(channels)"
-        return ctx.graph.model.sharedConstants.value(for: key) {
+        return ctx.graph.sharedConstants.value(for: key) {
             DepthwiseInt8Constants(filter: f.assumingMemoryBound(to: Int8.self), bias: biasPointer, taps: taps, channels: channels,
                                    q: q)
         }

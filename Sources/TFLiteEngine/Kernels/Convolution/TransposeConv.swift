@@ -162,7 +162,7 @@ final class TransposeConvFloat: Kernel {
             let (kh, kw, cin, cout) = (p.filterHeight, p.filterWidth, p.inputDepth, p.outputDepth)
             // Shared by every interpreter of the model.
             let key = "transpose-conv-packed-\(weightsIndex)-\(ctx.graph.tensors[weightsIndex].shape)"
-            packed = ctx.graph.model.sharedConstants.value(for: key) { () -> AlignedBuffer in
+            packed = ctx.graph.sharedConstants.value(for: key) { () -> AlignedBuffer in
                 let buffer = AlignedBuffer(byteCount: kh * kw * cin * cout * 4)
                 let packed = buffer.pointer.assumingMemoryBound(to: Float.self)
                 for co in 0..<cout {

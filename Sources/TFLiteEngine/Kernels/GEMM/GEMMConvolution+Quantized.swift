@@ -69,7 +69,7 @@ final class GEMMConvolutionQuantized: Kernel {
         let wide = n > FloatVector.scalarCount
         let fOff = q.filterOffset
         let key = "packed-gemm-q\(signed ? "i8" : "u8")-nr\(FloatGEMM.panelWidth(wide: wide))-w\(ctx.node.inputs[1])-o\(fOff)-\(n)x\(k)"
-        let packed = ctx.graph.model.sharedConstants.value(for: key) {
+        let packed = ctx.graph.sharedConstants.value(for: key) {
             PackedQuantizedWeights(weights: weights, n: n, k: k, wide: wide, signed: signed, offset: fOff)
         }
         // Largest |x + inputOffset| over the element type's range, and |w + filterOffset| over the filter.

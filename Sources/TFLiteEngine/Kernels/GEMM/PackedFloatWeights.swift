@@ -65,7 +65,7 @@ final class PackedFloatWeights: @unchecked Sendable {
         }
         let wide = n > FloatVector.scalarCount
         let key = "packed-gemm-f32-nr\(FloatGEMM.panelWidth(wide: wide))-w\(ctx.node.inputs[weightsInput])-b\(biasKey)-\(n)x\(k)"
-        return ctx.graph.model.sharedConstants.value(for: key) {
+        return ctx.graph.sharedConstants.value(for: key) {
             PackedFloatWeights(weights: w, n: n, k: k, bias: biasPointer, wide: wide)
         }
     }

@@ -1,10 +1,15 @@
 /// CONCATENATION along any axis (negative axes count from the end). All
 /// inputs share the output's rank and every dimension except the axis.
+/// Inputs shaped at run time are concatenated into the output's declared
+/// static shape (`Concatenation+RunTimeShape.swift`).
 enum Concatenation {
-    static let registration = OperatorRegistration(maxVersion: 4) { ctx in try prepare(ctx) }
+    static let registration = OperatorRegistration(maxVersion: 4, readsRunTimeShapes: true) { ctx in try prepare(ctx) }
 
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
         try ctx.expect(inputs: 1...Int.max)
+        if (0..<ctx.inputCount).contains(where: { ctx.optionalInput($0)?.runTimeShape != nil }) {
+            return try prepareWithRunTimeShapes(ctx)
+        }
         let first = try ctx.input(0)
         let options = try ctx.options(ConcatenationOptions.self)
         let rank = first.rank

@@ -1,5 +1,7 @@
-/// SLICE: `size` elements from `begin` in every dimension (constant int32 or
-/// int64 inputs; size -1 means "to the end"). Any fixed-size element type.
+/// SLICE: `size` elements from `begin` in every dimension (int32 or int64
+/// inputs; size -1 means "to the end"). Any fixed-size element type. With a
+/// begin or size computed at run time, the output's shape is known only at
+/// run time (`Slice+RunTimeShape.swift`).
 enum Slice {
     static let registration = OperatorRegistration(maxVersion: 6) { ctx in try prepare(ctx) }
 
@@ -7,6 +9,7 @@ enum Slice {
         try ctx.expect(inputs: 3)
         let input = try ctx.input(0)
         guard input.rank <= 6 else { throw ctx.error("rank \(input.rank) is above 6") }
+        if try !ctx.input(1).isConstant || !ctx.input(2).isConstant { return try prepareRunTime(ctx, input: input) }
         let begin = try ctx.constantInts(try ctx.input(1), "begin")
         let sizes = try ctx.constantInts(try ctx.input(2), "size")
         guard begin.count == input.rank, sizes.count == input.rank else {

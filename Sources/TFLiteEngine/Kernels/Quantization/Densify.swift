@@ -19,9 +19,8 @@ enum Densify {
         guard output.type == input.type else {
             throw ctx.error("output type \(output.type) differs from input type \(input.type)")
         }
-        let model = ctx.graph.model
-        let tensorDef = model.mainSubgraph.tensors[input.index]
-        let valueBytes = model.bufferBytes(tensorDef.buffer)?.count ?? 0
+        let tensorDef = ctx.graph.subgraph.tensors[input.index]
+        let valueBytes = ctx.graph.model.bufferBytes(tensorDef.buffer)?.count ?? 0
         let layout: SparseLayout
         do {
             layout = try SparseLayout(denseShape: input.shape, sparsity: sparsity)
@@ -38,14 +37,14 @@ extension Densify {
     /// The dense form of a constant sparse tensor that an op other than
     /// DENSIFY reads directly, validated like DENSIFY's input and computed
     /// once per model (shared by all interpreters).
-    static func expandConstant(_ tensor: TensorSlot, model: Model, node: Node) throws -> AlignedBuffer {
+    static func expandConstant(_ tensor: TensorSlot, graph: PreparedGraph, node: Node) throws -> AlignedBuffer {
         func fail(_ reason: String) -> InterpreterError {
             .invalidOperator(node: node.index, op: node.name, reason: "sparse input '\(tensor.name)': \(reason)")
         }
         guard let sparsity = tensor.sparsity, let source = tensor.constant else { throw fail("must be a constant tensor") }
         guard let elementSize = tensor.type.byteSize else { throw fail("type \(tensor.type) is not supported") }
-        let buffer = model.mainSubgraph.tensors[tensor.index].buffer
-        let valueBytes = model.bufferBytes(buffer)?.count ?? 0
+        let buffer = graph.subgraph.tensors[tensor.index].buffer
+        let valueBytes = graph.model.bufferBytes(buffer)?.count ?? 0
         let layout: SparseLayout
         do {
             layout = try SparseLayout(denseShape: tensor.shape, sparsity: sparsity)
@@ -55,7 +54,7 @@ extension Densify {
         }
         let (bytes, overflow) = tensor.elementCount.multipliedReportingOverflow(by: elementSize)
         guard !overflow, bytes <= ModelValidator.maximumTensorBytes else { throw fail("dense size overflows") }
-        return model.sharedConstants.value(for: "densified-\(tensor.index)") { () -> AlignedBuffer in
+        return graph.sharedConstants.value(for: "densified-\(tensor.index)") { () -> AlignedBuffer in
             let dense = AlignedBuffer(byteCount: bytes)
             dense.pointer.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
             layout.expand { value, index in
