@@ -24,11 +24,11 @@ for f in $seeds; do cp "$f" "$out/corpus/seed-$(basename "$f")"; done
 # module, so their imports of each other are dropped from a copy.
 rm -rf "$out/src" && mkdir -p "$out/src"
 for m in $modules; do
-  find "Sources/$m" -name '*.swift' | while read -r f; do
+  find "Sources/$m" -name '*.swift' ! -name EngineAliases.swift | while read -r f; do
     sed -e '/^import TFLiteEngine$/d' -e '/^import InputFormats$/d' "$f" > "$out/src/$m-$(basename "$f")"
   done
 done
-swiftc -O -g -sanitize=fuzzer,address -parse-as-library -module-name Fuzz$target \
+swiftc -O -g -sanitize=fuzzer,address -parse-as-library -module-name Fuzz$target -package-name TFLiteEngine \
   "$out"/src/*.swift "$harness" -o "$out/fuzz-$target"
 cd "$out"
 SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 ./fuzz-$target -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 corpus/ 2>&1 | tee "run-$(date +%s).log" | tail -25
