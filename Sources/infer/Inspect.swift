@@ -2,7 +2,8 @@ import Foundation
 import TFLiteEngine
 
 /// `infer --inspect MODEL`: formats a `ModelSummary` (built by the library)
-/// as a table of nodes in execution order, then totals.
+/// as a table of nodes in execution order, then totals; the model's metadata
+/// and associated files come first (InspectMetadata.swift).
 enum Inspect {
     static func run(modelPath: String, json: Bool, options: Interpreter.Options) throws {
         let model = try Model(path: modelPath)
@@ -21,6 +22,7 @@ enum Inspect {
         lines.append("model: \(path) (\(grouped(model.fileSize)) bytes, schema v\(model.schemaVersion)\(model.modelDescription.map { ", \"\($0)\"" } ?? ""))")
         for t in s.inputs { lines.append("input:  " + tensor(t)) }
         for t in s.outputs { lines.append("output: " + tensor(t)) }
+        lines.append(contentsOf: metadataLines(model))
         lines.append("")
         func opLabel(_ n: ModelSummary.NodeInfo) -> String { n.isCustom ? "\(n.opName) (custom) v\(n.version)" : "\(n.opName) v\(n.version)" }
         let opWidth = max(12, s.nodes.map { opLabel($0).count }.max() ?? 0)
@@ -132,6 +134,7 @@ enum Inspect {
         return .object([
             ("model", .string(path)), ("file_bytes", .int(model.fileSize)), ("schema_version", .int(model.schemaVersion)),
             ("inputs", .array(s.inputs.map(tensor))), ("outputs", .array(s.outputs.map(tensor))),
+        ] + metadataFields(model) + [
             ("nodes", .array(nodes)),
             ("totals", .object([
                 ("operators", .int(s.nodes.count)),

@@ -17,10 +17,34 @@ extension Model {
         get throws { try metadataStore.metadata { try parseMetadata() }.get() }
     }
 
+    /// One file of the zip archive appended to the model, as its central
+    /// directory describes it (read with `associatedFile(named:)`).
+    public struct PackedFile: Sendable, Equatable {
+        public let name: String
+        /// Size once extracted.
+        public let byteCount: Int
+        /// Size in the archive.
+        public let compressedByteCount: Int
+        /// DEFLATE-compressed (else stored).
+        public let isCompressed: Bool
+        public let crc32: UInt32
+    }
+
+    /// The files of the zip archive appended to the model, in the archive's
+    /// order; empty when there is no archive.
+    public var packedFiles: [PackedFile] {
+        get throws {
+            try archive()?.entries.map {
+                PackedFile(name: $0.name, byteCount: $0.uncompressedSize, compressedByteCount: $0.compressedSize,
+                           isCompressed: $0.method != 0, crc32: $0.crc32)
+            } ?? []
+        }
+    }
+
     /// Names of the files in the zip archive appended to the model, in the
     /// archive's order; empty when there is no archive.
     public var associatedFileNames: [String] {
-        get throws { try archive()?.entries.map(\.name) ?? [] }
+        get throws { try packedFiles.map(\.name) }
     }
 
     /// The bytes of an associated file (an entry of the zip archive appended
@@ -40,16 +64,20 @@ extension Model {
     ///
     /// `index` counts the main subgraph's outputs, as `Interpreter.output(at:)`.
     public func labels(forOutput index: Int, locale: String? = nil) throws -> [String]? {
-        guard let outputs = try metadata?.subgraphs.first?.outputTensors else { return nil }
-        guard index >= 0, index < outputs.count else {
-            throw ModelMetadataError.invalidOutputIndex(index: index, count: outputs.count)
-        }
-        let files = outputs[index].associatedFiles(ofType: .tensorAxisLabels)
-        guard let file = Model.choose(files, locale: locale), let name = file.name else { return nil }
+        guard let name = try labelFile(forOutput: index, locale: locale)?.name else { return nil }
         guard let data = try associatedFile(named: name) else {
             throw ModelMetadataError.missingAssociatedFile(name: name)
         }
         return Model.lines(data)
+    }
+
+    /// The `TENSOR_AXIS_LABELS` file `labels(forOutput:locale:)` reads.
+    public func labelFile(forOutput index: Int, locale: String? = nil) throws -> ModelMetadata.AssociatedFile? {
+        guard let outputs = try metadata?.subgraphs.first?.outputTensors else { return nil }
+        guard index >= 0, index < outputs.count else {
+            throw ModelMetadataError.invalidOutputIndex(index: index, count: outputs.count)
+        }
+        return Model.choose(outputs[index].associatedFiles(ofType: .tensorAxisLabels), locale: locale)
     }
 
     /// The file for `locale` among translations of one file.
