@@ -34,7 +34,7 @@ public func fuzzMetadata(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
         }
     }
     // 3. A whole model through the public API.
-    guard let model = try? Model(data: Data(bytes: bytes, count: count)) else { return }
+    guard let model = try? Model(data: Data(bytes: bytes, count: count)) else { return 0 }
     typed("Model.metadata") { _ = try model.metadata }
     typed("Model.labels") { _ = try model.labels(forOutput: 0, locale: "fr") }
     typed("Model.associatedFile") {

@@ -21,6 +21,7 @@ struct ModelDefaults {
     /// Reads the defaults; a model whose metadata is corrupt runs without
     /// them, with a one-line warning.
     init(model: Model, locale: String?, wantNormalization: Bool, wantLabels: Bool) {
+        guard wantNormalization || wantLabels else { return }
         do {
             guard let metadata = try model.metadata else { return }
             if wantNormalization, let n = metadata.subgraphs.first?.inputTensors.first?.normalization,
