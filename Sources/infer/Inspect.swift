@@ -2,7 +2,8 @@ import Foundation
 import TFLiteEngine
 
 /// `infer --inspect MODEL`: formats a `ModelSummary` (built by the library)
-/// as a table of nodes in execution order, then totals.
+/// as a table of nodes in execution order, then totals; the model's metadata
+/// and associated files come first (InspectMetadata.swift).
 enum Inspect {
     static func run(modelPath: String, json: Bool, options: Interpreter.Options) throws {
         let model = try Model(path: modelPath)
@@ -25,6 +26,7 @@ enum Inspect {
             lines.append("subgraphs: \(s.subgraphs.count) (the table lists subgraph 0; control-flow nodes call the others)")
             for g in s.subgraphs { lines.append("  \(g.index) '\(shorten(g.name, 64))': \(g.nodeCount) node\(g.nodeCount == 1 ? "" : "s")") }
         }
+        lines.append(contentsOf: metadataLines(model))
         lines.append("")
         func opLabel(_ n: ModelSummary.NodeInfo) -> String { n.isCustom ? "\(n.opName) (custom) v\(n.version)" : "\(n.opName) v\(n.version)" }
         let opWidth = max(12, s.nodes.map { opLabel($0).count }.max() ?? 0)
@@ -137,6 +139,7 @@ enum Inspect {
             ("model", .string(path)), ("file_bytes", .int(model.fileSize)), ("schema_version", .int(model.schemaVersion)),
             ("inputs", .array(s.inputs.map(tensor))), ("outputs", .array(s.outputs.map(tensor))),
             ("subgraphs", .array(s.subgraphs.map { .object([("index", .int($0.index)), ("name", .string($0.name)), ("nodes", .int($0.nodeCount))]) })),
+        ] + metadataFields(model) + [
             ("nodes", .array(nodes)),
             ("totals", .object([
                 ("operators", .int(s.nodes.count)),

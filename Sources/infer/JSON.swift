@@ -7,6 +7,8 @@ indirect enum JSON {
     case null
     case array([JSON])
     case object([(String, JSON)])
+    /// Text that is already JSON (e.g. from JSONEncoder), inserted as is.
+    case raw(String)
 
     var rendered: String {
         switch self {
@@ -20,6 +22,7 @@ indirect enum JSON {
         case .null: return "null"
         case let .array(items): return "[" + items.map(\.rendered).joined(separator: ",") + "]"
         case let .object(fields): return "{" + fields.map { JSON.quote($0.0) + ":" + $0.1.rendered }.joined(separator: ",") + "}"
+        case let .raw(text): return text
         }
     }
 

@@ -17,8 +17,14 @@ struct RunRequest {
     var npyInputs: [String] = []
     var topK = 5
     var labelsPath: String?
+    /// Which of the model's label files (by locale) to use when `labelsPath` is nil.
+    var labelLocale: String?
     var mean: Float = 0
     var std: Float = 1
+    /// `--mean` or `--std` given: the model's own normalization is not used.
+    var normalizationGiven = false
+    /// The model's normalization (from its metadata), set by `Runner.run`.
+    var modelNormalization: ModelMetadata.NormalizationOptions?
     var invert = false
     /// `--preprocess mnist`: photo of a digit → MNIST-style 28×28, then the digit-model adapter.
     var preprocessMNIST = false
@@ -49,7 +55,7 @@ func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) {
 enum Runner {
     static func run(_ request: RunRequest) throws {
         // Read cheap inputs first so a bad image or labels file fails before the model loads.
-        let labels = try request.labelsPath.map(readLabels)
+        var labels = try request.labelsPath.map(readLabels)
         let image = try request.image.map { path -> PGMImage in
             do { return try PGMImage(contentsOfFile: path) } catch let e as ImageError {
                 throw CLIError.runtime(e.reason.hasPrefix("cannot read") ? e.reason : "image '\(path)': \(e.reason)")
@@ -63,9 +69,21 @@ enum Runner {
 
         var timings = Timings()
         let options = Interpreter.Options(threadCount: request.threads, backend: request.backend)
-        let interpreter: Interpreter
-        (interpreter, timings.load) = try timed { try Interpreter(modelPath: request.model, options: options) }
+        let interpreter: Interpreter, model: Model
+        ((model, interpreter), timings.load) = try timed {
+            let model = try Model(path: request.model)
+            return (model, try Interpreter(model: model, options: options))
+        }
         ((), timings.allocate) = try timed { try interpreter.allocateTensors() }
+
+        // What the model's metadata says, unless the command line says otherwise.
+        var request = request
+        let defaults = ModelDefaults(
+            model: model, locale: request.labelLocale,
+            wantNormalization: request.image != nil && !request.normalizationGiven && !request.preprocessMNIST,
+            wantLabels: labels == nil)
+        request.modelNormalization = defaults.normalization
+        if labels == nil, let modelLabels = defaults.labels { labels = modelLabels }
 
         var inputDescription = ""
         if let image, let path = request.image {
@@ -92,6 +110,8 @@ enum Runner {
             var fields: [(String, JSON)] = [
                 ("model", .string(request.model)),
                 ("input", .string(inputDescription)),
+                ("normalization", .string(request.modelNormalization.map { "model metadata: " + ModelDefaults.describe($0) } ?? "mean \(request.mean) std \(request.std) (pixels 0...1)")),
+                ("labels", request.labelsPath.map { .string($0) } ?? defaults.labelsFile.map { .string("model: " + $0) } ?? .null),
                 ("output", .object([
                     ("name", .string(output.name)), ("type", .string("\(output.dataType)")),
                     ("shape", .array(output.shape.dimensions.map { .int($0) })),
@@ -108,6 +128,8 @@ enum Runner {
 
         print("model:  \(request.model)")
         print("input:  \(inputDescription)")
+        if let n = request.modelNormalization { print("normalization: model metadata, \(ModelDefaults.describe(n)) (pixels 0...255)") }
+        if request.labelsPath == nil, let file = defaults.labelsFile { print("labels: model's \(file)") }
         print("output: '\(output.name)' \(output.dataType) \(output.shape)\(output.quantizationParameters.map { " (dequantized, scale \($0.scale), zero point \($0.zeroPoint))" } ?? "")")
         let labelWidth = max(5, (labels.map { l in top.map { $0.index < l.count ? l[$0.index].count : 0 }.max() ?? 0 }) ?? 0)
         var header = "  rank  index"
@@ -160,9 +182,11 @@ enum Runner {
             try interpreter.copy(adapter.inputBytes(mnistImage: digit), toInputAt: 0)
             return "\(path) (\(image.width)x\(image.height), --preprocess mnist -> 28x28) -> \(input.dataType) \(input.shape)"
         }
-        let values = try ImagePreprocessing.prepare(
+        var values = try ImagePreprocessing.prepare(
             image, height: height, width: width, channels: channels,
-            mean: request.mean, std: request.std, invert: request.invert)
+            mean: request.modelNormalization == nil ? request.mean : 0,
+            std: request.modelNormalization == nil ? request.std : 1, invert: request.invert)
+        if let n = request.modelNormalization { values = try ModelDefaults.normalize(values, channels: channels, n) }
         let data = try encode(values, for: input)
         try interpreter.copy(data, toInputAt: 0)
         return "\(path) (\(image.width)x\(image.height), maxval \(image.maxValue)) -> \(input.dataType) \(input.shape)"

@@ -26,9 +26,10 @@ let inferOptions: [OptionSpec] = [
     OptionSpec(name: "help", short: "h", help: "show this help and exit"),
     OptionSpec(name: "inspect", help: "print the model's nodes, options and totals instead of running it"),
     OptionSpec(name: "top-k", valueName: "N", help: "number of top scores to print (default 5)"),
-    OptionSpec(name: "labels", valueName: "FILE", help: "label names, one per line (line i names class i)"),
-    OptionSpec(name: "mean", valueName: "M", help: "subtract M after scaling pixels to [0,1] (default 0)"),
-    OptionSpec(name: "std", valueName: "S", help: "then divide by S (default 1)"),
+    OptionSpec(name: "labels", valueName: "FILE", help: "label names, one per line (line i names class i); default: the model's own label file"),
+    OptionSpec(name: "label-locale", valueName: "LANG", help: "of the model's label files, the one for LANG (e.g. fr)"),
+    OptionSpec(name: "mean", valueName: "M", help: "subtract M after scaling pixels to [0,1] (default: the model's normalization, else 0)"),
+    OptionSpec(name: "std", valueName: "S", help: "then divide by S (default: the model's normalization, else 1)"),
     OptionSpec(name: "invert", help: "invert the image (dark ink on light paper -> MNIST style)"),
     OptionSpec(name: "input-npy", valueName: "FILE", repeatable: true, help: "feed a .npy tensor instead of an image; once per model input, in order"),
     OptionSpec(name: "save-outputs", valueName: "DIR", help: "write each output as DIR/output_<i>.npy (DIR is created)"),
@@ -45,7 +46,7 @@ let inferOptions: [OptionSpec] = [
 ]
 
 let usage = """
-    usage: infer MODEL IMAGE [--top-k N] [--labels FILE] [--mean M] [--std S] [--invert] [--json]
+    usage: infer MODEL IMAGE [--top-k N] [--labels FILE | --label-locale LANG] [--mean M] [--std S] [--invert] [--json]
            infer MODEL --input-npy FILE [--input-npy FILE ...] [--save-outputs DIR] [--json]
            infer --inspect MODEL [--backend NAME] [--threads N] [--json]
            infer MODEL IMAGE --preprocess mnist [--top-k N]
@@ -61,7 +62,13 @@ let usage = """
     if the input has 3, scaled to [0,1], normalized as (x - mean) / std, and
     quantized with the input's scale and zero point if the input is int8 or
     uint8. The top-k entries of output 0 are printed (dequantized if needed),
-    then the load, allocate and invoke times. With --preprocess mnist the
+    then the load, allocate and invoke times.
+
+    A model with TFLite metadata describes itself: without --mean and --std
+    its input normalization is used ((pixel - mean) / std per channel, pixels
+    0...255), and without --labels the label file of output 0 from the zip
+    archive appended to the model. --inspect prints the metadata and lists
+    the associated files. With --preprocess mnist the
     image is treated as a photo of one digit and made to look like MNIST
     (inverted if dark on light, cropped to the ink, fitted into 20x20, centre
     of mass at the centre of 28x28), then padded/replicated/quantized for the
@@ -132,7 +139,7 @@ enum Command {
             return .score(json: args.has("json"), useCache: !args.has("no-cache"))
         }
         if let dir = args.string("auto") {
-            let others = ["inspect", "mean", "std", "invert", "input-npy", "save-outputs", "labels", "json"].filter(args.has)
+            let others = ["inspect", "mean", "std", "invert", "input-npy", "save-outputs", "labels", "label-locale", "json"].filter(args.has)
             guard others.isEmpty else {
                 throw CLIError.usage("--auto cannot be combined with " + others.map { "--\($0)" }.joined(separator: ", "))
             }
@@ -156,7 +163,7 @@ enum Command {
         }
         if args.has("no-cache") { throw CLIError.usage("--no-cache applies to --auto and --score") }
         if args.has("inspect") {
-            let runOnly = ["top-k", "labels", "mean", "std", "invert", "input-npy", "save-outputs", "preprocess"].filter(args.has)
+            let runOnly = ["top-k", "labels", "label-locale", "mean", "std", "invert", "input-npy", "save-outputs", "preprocess"].filter(args.has)
             guard runOnly.isEmpty else {
                 throw CLIError.usage("--inspect cannot be combined with " + runOnly.map { "--\($0)" }.joined(separator: ", "))
             }
@@ -185,8 +192,13 @@ enum Command {
         }
         request.topK = try args.int("top-k", in: 1...1_000_000) ?? 5
         request.labelsPath = args.string("labels")
+        request.labelLocale = args.string("label-locale")
+        if request.labelsPath != nil && request.labelLocale != nil {
+            throw CLIError.usage("--label-locale chooses among the model's label files; it cannot be combined with --labels")
+        }
         request.mean = try args.float("mean") ?? 0
         request.std = try args.float("std") ?? 1
+        request.normalizationGiven = args.has("mean") || args.has("std")
         guard request.std != 0 else { throw CLIError.usage("--std must not be 0") }
         request.invert = args.has("invert")
         if preprocessMNIST {

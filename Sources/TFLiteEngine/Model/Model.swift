@@ -16,6 +16,9 @@ public final class Model: @unchecked Sendable {
     /// Data derived from constants once and shared by every interpreter
     /// (folded constant tensors, packed weights).
     let sharedConstants = SharedConstantCache()
+    /// The TFLite metadata and associated-file archive, parsed on first use
+    /// (`Model+Metadata.swift`).
+    let metadataStore = ModelMetadataStore()
 
     /// Memory-maps and validates the model at `path`.
     public convenience init(path: String) throws {

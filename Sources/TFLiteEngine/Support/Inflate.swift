@@ -11,23 +11,28 @@ import Foundation
 /// length trailer. Every malformed stream gives an ``InflateError``; the
 /// decompressed size is bounded by `maximumOutputBytes` so a small file
 /// cannot expand into an unbounded allocation ("zip bomb").
-public enum Inflate {
+///
+/// It lives in the engine, with `package` access, because the zip archive of
+/// a model's associated files (`Model.associatedFile(named:)`) holds DEFLATE
+/// entries; `InputFormats` (gzip IDX files, image decoders) uses it through
+/// the aliases in `InputFormats/EngineAliases.swift`.
+package enum Inflate {
     /// Default cap on decompressed bytes (1 GiB).
-    public static let defaultMaximumOutputBytes = 1 << 30
+    package static let defaultMaximumOutputBytes = 1 << 30
 
     /// Whether `bytes` start with the gzip magic number (1F 8B).
-    public static func isGzip<C: Collection>(_ bytes: C) -> Bool where C.Element == UInt8 {
+    package static func isGzip<C: Collection>(_ bytes: C) -> Bool where C.Element == UInt8 {
         var i = bytes.makeIterator()
         return i.next() == 0x1F && i.next() == 0x8B
     }
 
     /// Decompresses a gzip file (one or more members, concatenated).
-    public static func gunzip(_ data: Data, maximumOutputBytes: Int = defaultMaximumOutputBytes) throws -> [UInt8] {
+    package static func gunzip(_ data: Data, maximumOutputBytes: Int = defaultMaximumOutputBytes) throws -> [UInt8] {
         try data.withUnsafeBytes { try gunzip(bytes: $0, maximumOutputBytes: maximumOutputBytes) }
     }
 
     /// Decompresses a raw DEFLATE stream (no zlib or gzip wrapper).
-    public static func inflate(_ data: Data, maximumOutputBytes: Int = defaultMaximumOutputBytes) throws -> [UInt8] {
+    package static func inflate(_ data: Data, maximumOutputBytes: Int = defaultMaximumOutputBytes) throws -> [UInt8] {
         try data.withUnsafeBytes { raw in
             var out: [UInt8] = []
             var decoder = Decoder(input: raw, position: 0, maximumOutputBytes: maximumOutputBytes)
@@ -112,7 +117,7 @@ public enum Inflate {
         UInt32(b[p]) | UInt32(b[p + 1]) << 8 | UInt32(b[p + 2]) << 16 | UInt32(b[p + 3]) << 24
     }
 
-    static func hex<T: BinaryInteger>(_ v: T) -> String {
+    package static func hex<T: BinaryInteger>(_ v: T) -> String {
         let s = String(v, radix: 16, uppercase: true)
         return s.count % 2 == 1 ? "0" + s : s
     }
@@ -395,24 +400,24 @@ public enum Inflate {
 }
 
 /// A corrupt or truncated DEFLATE/gzip stream, or one that expands beyond the limit.
-public struct InflateError: Error, Equatable, Sendable, CustomStringConvertible {
+package struct InflateError: Error, Equatable, Sendable, CustomStringConvertible {
     /// What is wrong.
-    public let reason: String
+    package let reason: String
     /// Byte offset in the compressed input near which the problem was found, when known.
-    public let offset: Int?
+    package let offset: Int?
 
-    public init(reason: String, offset: Int?) {
+    package init(reason: String, offset: Int?) {
         self.reason = reason
         self.offset = offset
     }
 
-    public var description: String {
+    package var description: String {
         "corrupt compressed data\(offset.map { " at byte \($0)" } ?? ""): \(reason)"
     }
 }
 
 /// CRC-32 (IEEE 802.3, reflected, polynomial EDB88320), as used by gzip.
-public enum CRC32 {
+package enum CRC32 {
     private static let table: [UInt32] = (0..<256).map { n -> UInt32 in
         var c = UInt32(n)
         for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
@@ -420,7 +425,7 @@ public enum CRC32 {
     }
 
     /// The CRC-32 of `bytes`.
-    public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    package static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         var c: UInt32 = 0xFFFF_FFFF
         table.withUnsafeBufferPointer { t in
             for b in bytes { c = t[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
@@ -429,7 +434,7 @@ public enum CRC32 {
     }
 
     /// The CRC-32 of `bytes`.
-    public static func checksum(_ bytes: [UInt8]) -> UInt32 {
+    package static func checksum(_ bytes: [UInt8]) -> UInt32 {
         bytes.withUnsafeBytes { checksum($0) }
     }
 }
