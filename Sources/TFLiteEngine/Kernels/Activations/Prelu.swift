@@ -17,7 +17,7 @@ enum Prelu {
         case .float32:
             try ctx.require(alpha, type: .float32, "alpha")
             try ctx.require(ctx.output(0), type: .float32, "output")
-            return BinaryFloatKernel<Operation>(ctx: ctx, shape: shape, activation: .none)
+            return BinaryFloatKernel<Operation>(ctx: ctx, shape: shape, activation: nil)
         default:
             throw ctx.error("input type \(input.type) is not supported")
         }
