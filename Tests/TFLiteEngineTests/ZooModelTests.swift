@@ -112,7 +112,8 @@ struct ZooModelTests {
             let expected = try NumPyArray(contentsOfFile: dir.appendingPathComponent(file).path)
             let t = try interpreter.output(at: i)
             let actual = NumPyArray(type: t.dataType, shape: t.shape.dimensions, data: t.data)
-            if let problem = Fixtures.mismatch(actual, expected, tolerance: entry.tolerance, integerTolerance: entry.integerTolerance) {
+            let tolerance = Tolerance(absolute: entry.tolerance * (Comparison.values(expected)?.lazy.filter(\.isFinite).map(abs).max() ?? 0), relative: 0)
+            if let problem = Fixtures.mismatch(actual, expected, tolerance: tolerance, integerTolerance: entry.integerTolerance) {
                 Issue.record("\(entry.name) (\(entry.variant), against \(entry.expected)) output \(i): \(problem)")
             }
         }
