@@ -69,10 +69,13 @@ enum Comparison {
             // Int64 beyond 2^53 is not exact as Double: compare the raw values.
             let ai = actual.data.withUnsafeBytes { r in (0..<a.count).map { r.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self) } }
             let ei = expected.data.withUnsafeBytes { r in (0..<e.count).map { r.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self) } }
-            return integerMismatch(ai.map { Double($0) }, ei.map { Double($0) }, exactEqual: { ai[$0] == ei[$0] }, integerTolerance: integerTolerance)
+            return integerMismatch(a, e, difference: { i in
+                let (d, overflow) = ai[i].subtractingReportingOverflow(ei[i])
+                return overflow ? .infinity : Double(d.magnitude)
+            }, integerTolerance: integerTolerance)
         }
         if isFloat(actual.type) { return floatMismatch(a, e, tolerance: tolerance) }
-        return integerMismatch(a, e, exactEqual: { a[$0] == e[$0] }, integerTolerance: integerTolerance)
+        return integerMismatch(a, e, difference: { abs(a[$0] - e[$0]) }, integerTolerance: integerTolerance)
     }
 
     /// Why element `i` fails (nil when it passes), and how far outside the tolerance it is.
@@ -97,10 +100,11 @@ enum Comparison {
         return "\(bad) of \(a.count) elements outside \(tolerance); worst at element \(worst.index): got \(a[worst.index]), expected \(e[worst.index]) (\(worst.reason))"
     }
 
-    static func integerMismatch(_ a: [Double], _ e: [Double], exactEqual: (Int) -> Bool, integerTolerance: Int) -> String? {
+    /// `difference(i)`: the exact |a[i] − e[i]| (int64 beyond 2^53 is not exact as Double).
+    static func integerMismatch(_ a: [Double], _ e: [Double], difference: (Int) -> Double, integerTolerance: Int) -> String? {
         var bad = 0, worst = -1.0, at = 0
-        for i in a.indices where !exactEqual(i) {
-            let difference = abs(a[i] - e[i])
+        for i in a.indices {
+            let difference = difference(i)
             if difference <= Double(integerTolerance) { continue }
             bad += 1
             if difference > worst { worst = difference; at = i }
