@@ -44,6 +44,8 @@ FLOAT_POOL = ("FastKernelTests|OperatorFixtureTests", {"TFLITE_OP": "MAX_POOL_2D
 FLOAT_SOFTMAX = ("OperatorFixtureTests", {"TFLITE_OP": "SOFTMAX", "TFLITE_FIXTURE_GROUP": "ops/float32,ops/float32_elementwise,ops/float32_special"})
 FLOAT_MAXMIN = ("OperatorFixtureTests", {"TFLITE_OP": "MAXIMUM,MINIMUM", "TFLITE_FIXTURE_GROUP": "ops/float32_elementwise,ops/float32_special,ops/int8_elementwise"})
 FLOAT_BINARY = ("OperatorFixtureTests|ElementwiseOpTests", {"TFLITE_OP": "MAXIMUM,MINIMUM,SQUARED_DIFFERENCE,DIV,MUL,SUB,ADD", "TFLITE_FIXTURE_GROUP": "ops/float32_elementwise,ops/float32_special,ops/float32"})
+HYBRID = ("OperatorFixtureTests|CompressedWeightsTests", {"TFLITE_FIXTURE_GROUP": "ops/hybrid"})
+BRANCHY_LITERT = ("WholeModelTests", {})
 QUANTIZE = ("QuantizedTests|OperatorFixtureTests", {"TFLITE_OP": "QUANTIZE,DEQUANTIZE", "TFLITE_FIXTURE_GROUP": "ops/int8,ops/uint8"})
 
 
@@ -143,6 +145,21 @@ MUTANTS = [
            "let q = input.assumingMemoryBound(to: Int8.self)\n                        for j in i..<end { output[j] = Float(Int32(q[j]) &- z) * s }",
            "let q = input.assumingMemoryBound(to: Int8.self)\n                        for j in i..<end { output[j] = Float(Int32(q[j]) &+ z) * s }",
            "int8 DEQUANTIZE adds the zero point", QUANTIZE),
+    # Small errors the old tolerances (relative to the largest output: 1e-4,
+    # hybrid 1e-3) let through, and a bug only the LiteRT output of the
+    # branchy graph shows (its other tests compared the engine with itself).
+    Mutant("hybrid-scale-2e-4", K + "Convolution/Convolution+Hybrid.swift",
+           "finish: { a, oc in min(max(Float(a) * (scale[oc] * inputScale) + (bias?[oc] ?? 0), lo), hi) })",
+           "finish: { a, oc in min(max(Float(a) * (scale[oc] * inputScale * 1.0002) + (bias?[oc] ?? 0), lo), hi) })",
+           "hybrid conv/FC output scale 2e-4 too large", HYBRID),
+    Mutant("softmax-small-offset", K + "Activations/Softmax.swift",
+           "for i in 0..<depth { y[i] *= scale }",
+           "for i in 0..<depth { y[i] = y[i] * scale + 1e-6 }",
+           "float softmax adds 1e-6 to every probability", FLOAT_SOFTMAX),
+    Mutant("concat-short-copy", K + "Layout/Concatenation.swift",
+           "destination.copyMemory(from: sources[i] + o &* bytes, byteCount: bytes)",
+           "destination.copyMemory(from: sources[i] + o &* bytes, byteCount: max(bytes &- 4, 0))",
+           "CONCATENATION leaves the last 4 bytes of each slice unwritten", BRANCHY_LITERT),
 ]
 
 
