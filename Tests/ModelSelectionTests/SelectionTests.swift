@@ -108,9 +108,10 @@ final class SelectionTests: XCTestCase {
             XCTAssertGreaterThan(c.macs.total, 0)
             XCTAssertGreaterThanOrEqual(c.accuracy, 0.985, c.name)
         }
-        // The arena of every model this build can load gets filled in.
+        XCTAssertEqual(catalog.candidates.map(\.name).sorted(), F.shippedModelNames)
+        // Every shipped model loads, so every arena gets filled in.
         let sized = catalog.withArenaSizes()
-        XCTAssertGreaterThan(sized.candidates.first { $0.name == "mnist_small_cnn" }?.arenaBytes ?? 0, 0)
+        for c in sized.candidates { XCTAssertGreaterThan(c.arenaBytes ?? 0, 0, c.name) }
     }
 
     func testCatalogRejectsPathsOutsideItsDirectoryBadAccuracyAndEmptyShapes() {

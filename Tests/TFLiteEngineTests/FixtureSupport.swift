@@ -76,6 +76,9 @@ enum Fixtures {
         let dir = directory(group)
         let interpreter = try Interpreter(modelPath: modelURL(group, entry).path, options: options)
         try interpreter.allocateTensors()
+        guard interpreter.inputTensorCount == entry.inputs.count else {
+            throw FixtureError.inputCount(model: interpreter.inputTensorCount, listed: entry.inputs.count)
+        }
         for (i, file) in entry.inputs.enumerated() {
             let array = try NumPyArray(contentsOfFile: dir.appendingPathComponent(file).path)
             try interpreter.copy(array.data, toInputAt: i)
@@ -83,9 +86,6 @@ enum Fixtures {
         try interpreter.invoke()
         guard interpreter.outputTensorCount == entry.outputs.count else {
             throw FixtureError.outputCount(model: interpreter.outputTensorCount, listed: entry.outputs.count)
-        }
-        guard interpreter.inputTensorCount == entry.inputs.count else {
-            throw FixtureError.inputCount(model: interpreter.inputTensorCount, listed: entry.inputs.count)
         }
         return try entry.outputs.enumerated().map { i, file in
             let expected = try NumPyArray(contentsOfFile: dir.appendingPathComponent(file).path)

@@ -84,10 +84,20 @@ enum ZooCatalog {
 
 @Suite("Converter zoo")
 struct ZooModelTests {
-    @Test("the zoo manifest lists models")
-    func manifestIsNotEmpty() {
-        #expect(ZooCatalog.entries.count > 0 || ProcessInfo.processInfo.environment["TFLITE_ZOO"] != nil,
-                "no entries in \(ZooCatalog.directory.path)/manifest.json")
+    @Test("the zoo manifest lists models, and TFLITE_ZOO names only models it lists")
+    func manifestIsNotEmpty() throws {
+        let data = try Data(contentsOf: ZooCatalog.directory.appendingPathComponent("manifest.json"))
+        struct Manifest: Decodable { let fixtures: [ZooEntry] }
+        let all = try JSONDecoder().decode(Manifest.self, from: data).fixtures
+        #expect(all.count >= 80, "\(all.count) entries in \(ZooCatalog.directory.path)/manifest.json")
+        if let selected = ProcessInfo.processInfo.environment["TFLITE_ZOO"] {
+            let unknown = Set(selected.split(separator: ",").map(String.init)).subtracting(all.map(\.name))
+            #expect(unknown.isEmpty, "TFLITE_ZOO names models the zoo does not have: \(unknown.sorted())")
+        } else {
+            #expect(ZooCatalog.entries.count == all.count)
+        }
+        // Every known issue names a model of the zoo.
+        #expect(Set(ZooCatalog.notYetSupported.keys).subtracting(all.map(\.name)).isEmpty)
     }
 
     @Test("agrees with its reference", arguments: ZooCatalog.entries)
