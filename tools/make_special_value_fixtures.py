@@ -57,7 +57,10 @@ def cases():
     image[0, 3, 1, 1] = NAN
     image[0, 3, 5, 0] = INF
     image[0, 3, 4, 0] = -INF  # inf and −inf in the same window: NaN in an average
-    logits = np.array([[0, 1, -INF, 2], [-INF, -INF, 0, 1], [1, INF, 0, 2], [NAN, 0, 1, 2], [3, 3, 3, 3]], dtype=np.float32)
+    # The last rows: the largest logit first and > 88 above the rest (exp of
+    # it overflows unless the maximum, over every element, is subtracted).
+    logits = np.array([[0, 1, -INF, 2], [-INF, -INF, 0, 1], [1, INF, 0, 2], [NAN, 0, 1, 2], [3, 3, 3, 3],
+                       [100, 0, 1, 2], [-50, -200, -199, -198]], dtype=np.float32)
     sums = np.array([[1, INF, 2], [INF, -INF, 0], [NAN, 1, 2], [-INF, -1, -2], [1e38, 1e38, 1e38]], dtype=np.float32)
 
     def binary(name, op, fn, a=x2, b=y2):

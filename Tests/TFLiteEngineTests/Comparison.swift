@@ -31,6 +31,12 @@ struct Tolerance: Sendable, Equatable, CustomStringConvertible {
 ///   `integerTolerance` units;
 /// - any other element type is a mismatch: an unknown type never compares
 ///   as empty (and so equal).
+///
+/// +0 and −0 compare equal. Requiring the sign of zero fails on harmless
+/// differences (LiteRT's RELU(−0) is −0 and its ROUND(−0.4) is +0, the
+/// engine's the other way round; `layer_tf_math_float32` in the zoo), so the
+/// mutation check's `maximum-comparison` mutant (`>` to `>=`, which changes
+/// only the sign of max(0, −0)) survives as equivalent.
 enum Comparison {
     /// Element values as Double, or nil for element types this comparator does not know.
     static func values(_ a: NumPyArray) -> [Double]? {
