@@ -85,12 +85,38 @@ final class DigitPreprocessingTests: XCTestCase {
         XCTAssertNil(GrayImage(width: 2, height: 2, pixels: [0]))
     }
 
-    func testSmallImagesAndSinglePixelsDoNotCrash() throws {
+    /// A single dark pixel is a speck, not a digit: the 3×3 median filter
+    /// removes it, so tiny images give `noInkFound` with their own size.
+    func testSmallImagesAndSinglePixelsHaveNoInk() throws {
         for (w, h) in [(1, 1), (3, 2), (5, 40)] {
             var pixels = [Float](repeating: 1, count: w * h)
             pixels[pixels.count / 2] = 0
             guard let image = GrayImage(width: w, height: h, pixels: pixels) else { return XCTFail() }
-            _ = try? DigitPreprocessing.mnist(image)
+            XCTAssertThrowsError(try DigitPreprocessing.mnist(image), "\(w)×\(h)") { error in
+                XCTAssertEqual(error as? DigitPreprocessingError, .noInkFound(width: w, height: h))
+            }
+        }
+    }
+
+    /// A dark 8×8 square on 20×20 paper: inverted to white ink, cropped to
+    /// the square (the median filter takes only its 4 corner pixels), scaled
+    /// to 20×20 and placed with its centre of mass at the centre: ink exactly
+    /// in rows and columns 4…23, saturated away from the rounded corners.
+    func testASquareBecomesACentredTwentyPixelSquare() throws {
+        var pixels = [Float](repeating: 0.9, count: 400)
+        for y in 6..<14 { for x in 6..<14 { pixels[y * 20 + x] = 0.1 } }
+        guard let image = GrayImage(width: 20, height: 20, pixels: pixels) else { return XCTFail() }
+        let out = try DigitPreprocessing.mnist(image)
+        XCTAssertEqual(out.count, 784)
+        for y in 0..<28 {
+            for x in 0..<28 {
+                let v = out[y * 28 + x]
+                if !(4..<24).contains(y) || !(4..<24).contains(x) {
+                    XCTAssertEqual(v, 0, "(\(x), \(y)) outside the square")
+                } else if (7..<21).contains(y) || (7..<21).contains(x) {
+                    XCTAssertEqual(v, 1, "(\(x), \(y)) inside the square, away from its corners")
+                }
+            }
         }
     }
 }

@@ -11,6 +11,25 @@ enum SelectionFixtures {
     static let repoRoot = root.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static var weights: URL { repoRoot.appendingPathComponent("weights") }
 
+    /// LiteRT's answers on the 100 committed MNIST test digits
+    /// (`Fixtures/mnist/litert_predictions.json`, tools/make_digit_expectations.py).
+    struct LiteRTPredictions: Decodable {
+        struct Model: Decodable { let predictions: [Int]; let correct: Int }
+        let labels: [Int]
+        let models: [String: Model]
+    }
+
+    static func liteRTPredictions() throws -> LiteRTPredictions {
+        try JSONDecoder().decode(LiteRTPredictions.self,
+                                 from: Data(contentsOf: root.appendingPathComponent("mnist/litert_predictions.json")))
+    }
+
+    /// The shipped models (weights/models.json); every one loads with this engine.
+    static let shippedModelNames = [
+        "mnist_mobilenet_v2_32_float32", "mnist_mobilenet_v2_32_int8", "mnist_small_cnn", "mnist_small_cnn_int8",
+        "mnist_vgg_32_float16", "mnist_vgg_32_float32", "mnist_vgg_32_int8",
+    ]
+
     /// A profile of an imaginary device (no measurement).
     static func profile(float32GFLOPS: Double = 10, int8GOPS: Double = 20, bandwidth: Double = 10,
                         cores: Int = 2, memory: Int? = 1 << 30) -> DeviceProfile {

@@ -71,16 +71,28 @@ final class SelectionTests: XCTestCase {
         XCTAssertNil(DeviceProfile.parseMemAvailable("MemAvailable: lots kB\n"))
     }
 
-    func testMeasureProducesPositiveNumbers() {
-        // Real measurement with a tiny budget; only sanity, no timing assertions.
+    func testMeasureProducesConsistentNumbers() throws {
+        // Real measurement with a tiny budget. Speeds depend on the machine
+        // (no timing assertions), but everything else is known: the core
+        // count, the engine version, the AI score as the formula of its own
+        // numbers, the available memory as /proc/meminfo says (within what
+        // the process itself can change in between).
         let p = DeviceProfile.measure(budget: .milliseconds(20))
-        XCTAssertGreaterThan(p.float32GFLOPSSingleThread, 0)
-        XCTAssertGreaterThan(p.int8GOPSMultiThread, 0)
-        XCTAssertGreaterThan(p.memoryBandwidthGBps, 0)
-        XCTAssertGreaterThanOrEqual(p.coreCount, 1)
-        XCTAssertGreaterThan(p.aiScore, 0)
+        for (name, v) in [("float32 1 thread", p.float32GFLOPSSingleThread), ("float32 all", p.float32GFLOPSMultiThread),
+                          ("int8 1 thread", p.int8GOPSSingleThread), ("int8 all", p.int8GOPSMultiThread),
+                          ("bandwidth", p.memoryBandwidthGBps)] {
+            XCTAssertTrue(v.isFinite && v > 0, "\(name): \(v)")
+        }
+        XCTAssertEqual(p.coreCount, ProcessInfo.processInfo.activeProcessorCount)
+        XCTAssertEqual(p.engineVersion, TFLiteEngineInfo.version)
+        XCTAssertEqual(p.aiScore, DeviceProfile.aiScore(float32Single: p.float32GFLOPSSingleThread, float32Multi: p.float32GFLOPSMultiThread,
+                                                       int8Single: p.int8GOPSSingleThread, int8Multi: p.int8GOPSMultiThread,
+                                                       bandwidth: p.memoryBandwidthGBps), accuracy: 1e-9 * p.aiScore)
         #if os(Linux)
-        XCTAssertNotNil(p.availableMemoryBytes)
+        let meminfo = try String(contentsOfFile: "/proc/meminfo", encoding: .utf8)
+        let now = try XCTUnwrap(DeviceProfile.parseMemAvailable(meminfo))
+        let measured = try XCTUnwrap(p.availableMemoryBytes)
+        XCTAssertEqual(Double(measured), Double(now), accuracy: 0.25 * Double(now))
         #endif
     }
 
@@ -96,9 +108,10 @@ final class SelectionTests: XCTestCase {
             XCTAssertGreaterThan(c.macs.total, 0)
             XCTAssertGreaterThanOrEqual(c.accuracy, 0.985, c.name)
         }
-        // The arena of every model this build can load gets filled in.
+        XCTAssertEqual(catalog.candidates.map(\.name).sorted(), F.shippedModelNames)
+        // Every shipped model loads, so every arena gets filled in.
         let sized = catalog.withArenaSizes()
-        XCTAssertGreaterThan(sized.candidates.first { $0.name == "mnist_small_cnn" }?.arenaBytes ?? 0, 0)
+        for c in sized.candidates { XCTAssertGreaterThan(c.arenaBytes ?? 0, 0, c.name) }
     }
 
     func testCatalogRejectsPathsOutsideItsDirectoryBadAccuracyAndEmptyShapes() {
@@ -276,9 +289,18 @@ final class DigitModelsTests: XCTestCase {
         XCTAssertThrowsError(try DigitModels.evaluate(model, images: images, labels: [1]))
     }
 
-    func testScoreReportMentionsTheScore() {
-        let report = DigitModels.scoreReport(F.profile())
-        XCTAssertTrue(report.hasPrefix("AI score: "), report)
-        XCTAssertTrue(report.contains("int8"), report)
+    func testScoreReportShowsTheProfile() {
+        // The fixture profile: 10 GFLOP/s, 20 GOP/s per core, 2 cores, 10 GB/s, 1 GiB.
+        let p = F.profile()
+        let report = DigitModels.scoreReport(p)
+        let lines = report.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 6, report)
+        // 1000 × (10/50 · 20/90 · 20/16.5 · 40/30 · 10/40)^(1/5) = 447.6 (by hand, from ReferenceDevice).
+        XCTAssertEqual(lines[0], "AI score: 448 (1000 = reference device, see docs/selection.md)")
+        XCTAssertEqual(lines[1], "cores: 2, available memory: 1024.0 MiB")
+        XCTAssertEqual(lines[2], "float32: 10.0 GFLOP/s 1 thread, 20.0 GFLOP/s all cores")
+        XCTAssertEqual(lines[3], "int8:    20.0 GOP/s 1 thread, 40.0 GOP/s all cores")
+        XCTAssertEqual(lines[4], "memory bandwidth (copy): 10.0 GB/s")
+        XCTAssertEqual(lines[5], "engine \(TFLiteEngineInfo.version), measured \(p.measuredAt)")
     }
 }

@@ -48,7 +48,7 @@ struct FixtureCatalogTests {
         try write("ops/broken", #"{"fixtures": [{"name": "x"}]}"#)
         try write("ops/no_op", #"{"fixtures": [{"name": "a", "inputs": [], "outputs": []}, {"name": "b", "op": "ADD", "inputs": [], "outputs": []}]}"#)
         try write("ops/stray", #"{"fixtures": []}"#)
-        let groups: [(name: String, defaultTolerance: Double)] = [("ops/missing", 0), ("ops/empty", 0), ("ops/broken", 0), ("ops/no_op", 0)]
+        let groups: [(name: String, defaultTolerance: Tolerance)] = [("ops/missing", .exact), ("ops/empty", .exact), ("ops/broken", .exact), ("ops/no_op", .exact)]
         let cases = FixtureCatalog.cases(environment: [:], root: root, groups: groups, rejectedGroups: [])
         let problems = cases.compactMap(\.problem)
         #expect(problems.contains { $0.contains("ops/missing") && $0.contains("missing") })

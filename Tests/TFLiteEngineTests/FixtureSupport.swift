@@ -16,24 +16,46 @@ enum Fixtures {
         let outputs: [String]
         /// Where the expected outputs come from (`litert-builtin`, `tflite-micro`, …).
         let reference: String?
-        /// Relative tolerance (of the largest expected magnitude); 0 means bit-exact.
+        /// The entry's own tolerance, overriding its group's: `0` means
+        /// bit-exact (the only value the manifests use; integer fixtures).
         let tolerance: Double?
+
+        /// This entry's tolerance: its own, else `groupDefault`.
+        func tolerance(default groupDefault: Tolerance) -> Tolerance {
+            tolerance.map { Tolerance(absolute: $0, relative: $0) } ?? groupDefault
+        }
     }
 
     private struct Manifest: Decodable { let fixtures: [Entry] }
 
     static func directory(_ group: String) -> URL { root.appendingPathComponent(group) }
 
-    /// The entries of a fixture group; empty when the group does not exist.
+    /// The entries of a fixture group. A missing, unreadable or empty
+    /// manifest throws: a test that loops over a group must never pass
+    /// because the group has no fixtures.
     static func entries(_ group: String) throws -> [Entry] {
         let url = directory(group).appendingPathComponent("manifest.json")
-        guard FileManager.default.fileExists(atPath: url.path) else { return [] }
-        return try entries(manifest: url)
+        let list = try entries(manifest: url)
+        guard !list.isEmpty else { throw FixtureError.emptyManifest(url.path) }
+        return list
     }
 
     /// The entries of one `manifest.json`; throws when it is missing or malformed.
     static func entries(manifest url: URL) throws -> [Entry] {
         try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: url)).fixtures
+    }
+
+    enum FixtureError: Error, CustomStringConvertible {
+        case outputCount(model: Int, listed: Int)
+        case inputCount(model: Int, listed: Int)
+        case emptyManifest(String)
+        var description: String {
+            switch self {
+            case let .outputCount(model, listed): return "the model has \(model) outputs, the manifest lists \(listed) reference outputs"
+            case let .inputCount(model, listed): return "the model has \(model) inputs, the manifest lists \(listed)"
+            case let .emptyManifest(path): return "\(path) lists no fixtures"
+            }
+        }
     }
 
     /// Every `.tflite` file under the fixture tree except the converter zoo
@@ -54,11 +76,17 @@ enum Fixtures {
         let dir = directory(group)
         let interpreter = try Interpreter(modelPath: modelURL(group, entry).path, options: options)
         try interpreter.allocateTensors()
+        guard interpreter.inputTensorCount == entry.inputs.count else {
+            throw FixtureError.inputCount(model: interpreter.inputTensorCount, listed: entry.inputs.count)
+        }
         for (i, file) in entry.inputs.enumerated() {
             let array = try NumPyArray(contentsOfFile: dir.appendingPathComponent(file).path)
             try interpreter.copy(array.data, toInputAt: i)
         }
         try interpreter.invoke()
+        guard interpreter.outputTensorCount == entry.outputs.count else {
+            throw FixtureError.outputCount(model: interpreter.outputTensorCount, listed: entry.outputs.count)
+        }
         return try entry.outputs.enumerated().map { i, file in
             let expected = try NumPyArray(contentsOfFile: dir.appendingPathComponent(file).path)
             let t = try interpreter.output(at: i)
@@ -66,50 +94,13 @@ enum Fixtures {
         }
     }
 
-    /// Nil when `actual` matches `expected`; otherwise what differs.
-    /// Float types: max |a - e| ≤ tolerance × max |e|. Other types: equal, or
-    /// within `integerTolerance` units.
-    static func mismatch(_ actual: NumPyArray, _ expected: NumPyArray, tolerance: Double, integerTolerance: Int = 0) -> String? {
-        guard actual.type == expected.type else { return "type \(actual.type) != expected \(expected.type)" }
-        guard actual.shape == expected.shape || actual.elementCount == expected.elementCount && expected.shape.isEmpty else {
-            return "shape \(actual.shape) != expected \(expected.shape)"
-        }
-        func values(_ a: NumPyArray) -> [Double] {
-            a.data.withUnsafeBytes { raw -> [Double] in
-                let n = a.elementCount
-                switch a.type {
-                case .float32: return (0..<n).map { Double(raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self)) }
-                case .int8: return (0..<n).map { Double(raw.loadUnaligned(fromByteOffset: $0, as: Int8.self)) }
-                case .uint8: return (0..<n).map { Double(raw.loadUnaligned(fromByteOffset: $0, as: UInt8.self)) }
-                case .int16: return (0..<n).map { Double(raw.loadUnaligned(fromByteOffset: $0 * 2, as: Int16.self)) }
-                case .int32: return (0..<n).map { Double(raw.loadUnaligned(fromByteOffset: $0 * 4, as: Int32.self)) }
-                case .int64: return (0..<n).map { Double(raw.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self)) }
-                case .bool: return (0..<n).map { Double(raw.loadUnaligned(fromByteOffset: $0, as: UInt8.self)) }
-                default: return []
-                }
-            }
-        }
-        let a = values(actual), e = values(expected)
-        guard a.count == e.count else { return "element count \(a.count) != \(e.count)" }
-        if actual.type == .float32 {
-            let scale = max(e.map(abs).max() ?? 0, 1e-30)
-            var worst = 0.0, at = 0
-            for i in a.indices where !(abs(a[i] - e[i]) <= worst) {
-                worst = a[i].isNaN != e[i].isNaN ? .infinity : abs(a[i] - e[i])
-                if a[i].isNaN && e[i].isNaN { worst = 0 }
-                at = i
-            }
-            if worst / scale > tolerance {
-                return "max |diff| \(worst) at element \(at) (got \(a[at]), expected \(e[at])) is \(worst / scale) of max |expected| \(scale), above \(tolerance)"
-            }
-            return nil
-        }
-        var bad = 0, worst = 0.0, at = 0
-        for i in a.indices where abs(a[i] - e[i]) > Double(integerTolerance) {
-            bad += 1
-            if abs(a[i] - e[i]) > worst { worst = abs(a[i] - e[i]); at = i }
-        }
-        return bad == 0 ? nil : "\(bad) of \(a.count) elements differ; worst by \(worst) at \(at) (got \(a[at]), expected \(e[at]))"
+    /// Nil when `actual` matches `expected`; otherwise what differs (see
+    /// `Comparison`). Float elements: within `tolerance` element by element,
+    /// NaN only where the reference has NaN, infinities exactly. Integer and
+    /// bool elements: equal, or within `integerTolerance` units. Any other
+    /// element type is a mismatch (never an empty, passing comparison).
+    static func mismatch(_ actual: NumPyArray, _ expected: NumPyArray, tolerance: Tolerance, integerTolerance: Int = 0) -> String? {
+        Comparison.mismatch(actual, expected, tolerance: tolerance, integerTolerance: integerTolerance)
     }
 
     /// Runs one fixture and compares every output with the expected one, at
@@ -117,11 +108,11 @@ enum Fixtures {
     /// `defaultTolerance`. Returns what went wrong, one line per problem
     /// (`output 1: …`, or the error thrown); empty when the fixture passes.
     /// Independent of the test framework: XCTest and Swift Testing both use it.
-    static func problems(_ group: String, _ entry: Entry, defaultTolerance: Double,
+    static func problems(_ group: String, _ entry: Entry, defaultTolerance: Tolerance,
                          options: Interpreter.Options = .init()) -> [String] {
         do {
             return try run(group, entry, options: options).enumerated().compactMap { i, pair in
-                mismatch(pair.actual, pair.expected, tolerance: entry.tolerance ?? defaultTolerance).map { "output \(i): \($0)" }
+                mismatch(pair.actual, pair.expected, tolerance: entry.tolerance(default: defaultTolerance)).map { "output \(i): \($0)" }
             }
         } catch {
             return ["\(error)"]
@@ -130,10 +121,10 @@ enum Fixtures {
 
     /// Runs every fixture of a group and asserts agreement (XCTest; whole
     /// models). Operator groups run per operator in `OperatorFixtureTests`.
-    static func check(_ group: String, defaultTolerance: Double, options: Interpreter.Options = .init(),
+    static func check(_ group: String, defaultTolerance: Tolerance, options: Interpreter.Options = .init(),
                       file: StaticString = #filePath, line: UInt = #line) throws {
         let entries = try entries(group)
-        XCTAssertFalse(entries.isEmpty, "no fixtures in \(group)", file: file, line: line)
+        if ProcessInfo.processInfo.environment["TFLITE_MEASURE_ERRORS"] != nil { printErrors(group, entries, label: "check") }
         for entry in entries {
             for problem in problems(group, entry, defaultTolerance: defaultTolerance, options: options) {
                 XCTFail("\(group)/\(entry.name): \(problem)", file: file, line: line)
@@ -176,5 +167,68 @@ extension Fixtures {
                 XCTFail("\(group)/\(entry.name): untyped error \(error)", file: file, line: line)
             }
         }
+    }
+}
+
+extension Fixtures {
+    /// The relative parts for which `printErrors` reports the absolute part needed.
+    static let measuredRelativeParts: [Double] = [0, 1e-7, 1e-6, 1e-5, 1e-4]
+
+    /// With `TFLITE_MEASURE_ERRORS=1`: prints, for each fixture and output,
+    /// the smallest absolute tolerance that passes it for each relative part
+    /// in `measuredRelativeParts`, and the largest over `entries`: what a
+    /// family's tolerance is chosen from (just above the measured error).
+    static func printErrors(_ group: String, _ entries: [Entry], label: String) {
+        var largest = measuredRelativeParts.map { _ in 0.0 }
+        for entry in entries {
+            guard let pairs = try? run(group, entry) else { print("error-measure \(group)/\(entry.name): does not run"); continue }
+            for (i, pair) in pairs.enumerated() where Comparison.isFloat(pair.expected.type) {
+                let needed = Comparison.requiredAbsolute(pair.actual, pair.expected, relativeParts: measuredRelativeParts)
+                largest = zip(largest, needed).map { max($0, $1) }
+                print("error-measure \(group)/\(entry.name) output \(i): " + zip(measuredRelativeParts, needed).map { "rel \($0): abs \($1)" }.joined(separator: ", "))
+            }
+        }
+        print("error-measure-max \(group) \(label): " + zip(measuredRelativeParts, largest).map { "rel \($0): abs \($1)" }.joined(separator: ", "))
+    }
+}
+
+extension Fixtures {
+    private struct NamedEntries: Decodable {
+        struct Named: Decodable { let name: String; let error_contains: String? }
+        /// `fixtures` (most manifests) or `invalid` (ops/int8_invalid).
+        let fixtures: [Named]?
+        let invalid: [Named]?
+        var all: [Named] { (fixtures ?? []) + (invalid ?? []) }
+    }
+
+    /// Paths (relative to `Fixtures/`, without `.tflite`) of the models made
+    /// not to load or prepare: every model of the rejected operator groups
+    /// (`FixtureCatalog.rejectedGroups`), the crafted models that expect an
+    /// error (`crafted/manifest.json`) except those that fail only when run
+    /// (`craftedFailingAtInvoke`), the malformed sparse model and the model of
+    /// unsupported operators (two). Derived from the manifests, so a new fixture
+    /// that fails to load must be listed there (with its expected error).
+    static func modelsMadeToFail() throws -> Set<String> {
+        var names = Set<String>()
+        for group in FixtureCatalog.rejectedGroups {
+            let manifest = try JSONDecoder().decode(NamedEntries.self, from: Data(contentsOf: directory(group).appendingPathComponent("manifest.json")))
+            guard !manifest.all.isEmpty else { throw FixtureError.emptyManifest(group) }
+            names.formUnion(manifest.all.map { "\(group)/\($0.name)" })
+        }
+        let crafted = try JSONDecoder().decode(NamedEntries.self, from: Data(contentsOf: directory("crafted").appendingPathComponent("manifest.json")))
+        names.formUnion(crafted.all.filter { $0.error_contains != nil && !craftedFailingAtInvoke.contains($0.name) }.map { "crafted/\($0.name)" })
+        // Checked by CompressedWeightsTests, ModelSummaryTests and LayoutOpTests.
+        names.formUnion(["ops/sparse/malformed/index_out_of_range", "summary/unsupported_ops", "ops/invalid_layout/unsupported_three_ops"])
+        return names
+    }
+
+    /// Crafted models that load and prepare, and fail only in `invoke()`.
+    static let craftedFailingAtInvoke: Set<String> = []
+
+    /// The path of a fixture model relative to `Fixtures/`, without `.tflite`.
+    static func relativeName(_ url: URL) -> String {
+        let rootPath = root.standardizedFileURL.path + "/"
+        let path = url.standardizedFileURL.deletingPathExtension().path
+        return path.hasPrefix(rootPath) ? String(path.dropFirst(rootPath.count)) : path
     }
 }

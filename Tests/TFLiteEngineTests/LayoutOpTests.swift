@@ -112,7 +112,9 @@ final class LayoutOpTests: XCTestCase {
     /// reverse order (as a parallel backend might) gives the same outputs.
     func testTilesRunInAnyOrderGiveTheSameResult() throws {
         let group = "ops/float32_layout"
-        for entry in try Fixtures.entries(group) {
+        let entries = try Fixtures.entries(group)
+        var comparedOutputs = 0
+        for entry in entries {
             let model = try Model(path: Fixtures.modelURL(group, entry).path)
             let graph = try PreparedGraph(model: model)
             try graph.prepare()
@@ -130,10 +132,14 @@ final class LayoutOpTests: XCTestCase {
                 let t = graph.outputs[i]
                 let actual = NumPyArray(type: graph.tensors[t].type, shape: graph.tensors[t].shape,
                                         data: Data(bytes: memory.addresses[t], count: graph.tensors[t].byteCount))
-                if let problem = Fixtures.mismatch(actual, expected, tolerance: 1e-4) {
+                if let problem = Fixtures.mismatch(actual, expected, tolerance: FixtureCatalog.tolerance(of: group)) {
                     XCTFail("\(entry.name) output \(i) with reversed tiles: \(problem)")
                 }
+                comparedOutputs += 1
             }
         }
+        // Every entry was run and each of its outputs compared (207 fixtures today).
+        XCTAssertGreaterThanOrEqual(entries.count, 207)
+        XCTAssertEqual(comparedOutputs, entries.reduce(0) { $0 + $1.outputs.count })
     }
 }

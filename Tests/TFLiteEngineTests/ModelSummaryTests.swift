@@ -63,17 +63,32 @@ final class ModelSummaryTests: XCTestCase {
         XCTAssertEqual(summary.nodes[3].inputs[1]?.isConstant, true)
     }
 
-    /// Every fixture model can be summarized (no crash, node count matches the file).
+    /// Every fixture model that loads is summarized with the operators the
+    /// schema's own Python reader lists for it (`summary/expected_operators.json`,
+    /// made by tools/make_summary_expectations.py): the
+    /// same operator names in the same order, and counts that add up.
     func testEveryFixtureModel() throws {
-        // Every model that loads (the crafted and invalid suites hold models made not to).
+        let expected = try JSONDecoder().decode([String: [String]].self, from: Data(contentsOf:
+            Fixtures.directory("summary").appendingPathComponent("expected_operators.json")))
+        let madeToFail = try Fixtures.modelsMadeToFail()
+        var summarized = Set<String>()
         for url in try Fixtures.allModels() {
+            let name = Fixtures.relativeName(url)
             guard let model = try? Model(path: url.path) else {
-                XCTAssertTrue(url.path.contains("/crafted/") || url.path.contains("invalid"), "\(url.lastPathComponent) does not load")
+                XCTAssertTrue(madeToFail.contains(name), "\(name) does not load")
                 continue
             }
             let summary = ModelSummary.inspect(model)
-            XCTAssertFalse(summary.nodes.isEmpty, url.lastPathComponent)
-            XCTAssertEqual(summary.operatorCounts.map(\.count).reduce(0, +), summary.nodes.count)
+            if let ops = expected[name] {
+                XCTAssertEqual(summary.nodes.map(\.opName), ops, name)
+                summarized.insert(name)
+            } else {
+                XCTAssertTrue(madeToFail.contains(name), "\(name): no expected operators (run tools/make_summary_expectations.py)")
+            }
+            XCTAssertEqual(summary.operatorCounts.map(\.count).reduce(0, +), summary.nodes.count, name)
+            XCTAssertEqual(Set(summary.operatorCounts.map(\.name)), Set(summary.nodes.map(\.opName)), name)
         }
+        XCTAssertEqual(Set(expected.keys).subtracting(summarized).subtracting(madeToFail).sorted(), [], "models with expected operators that were not summarized")
+        XCTAssertGreaterThan(summarized.count, 900)
     }
 }

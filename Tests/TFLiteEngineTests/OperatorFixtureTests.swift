@@ -31,37 +31,84 @@ import Testing
 /// The operators of every fixture group, found in the manifests at run time.
 enum FixtureCatalog {
     /// Operator groups whose outputs are compared with reference outputs,
-    /// and the relative tolerance of entries without their own `tolerance`
-    /// (integer outputs are always compared exactly; see `Fixtures.mismatch`).
-    static let groups: [(name: String, defaultTolerance: Double)] = [
+    /// and the tolerance of entries without their own `tolerance`: per
+    /// element |actual − expected| ≤ absolute + relative·|expected| (see
+    /// `Tolerance`; NaN and infinities must match exactly; integer outputs are
+    /// always compared exactly). Each family's float tolerance is set just
+    /// above the largest error measured against its reference, with the
+    /// measurement beside it; re-measure with
+    /// `TFLITE_MEASURE_ERRORS=1 swift test --filter OperatorFixtureTests`
+    /// (prints, per fixture and per family, the absolute part each relative
+    /// part needs).
+    static let groups: [(name: String, defaultTolerance: Tolerance)] = [
         // Single-op float32 models against LiteRT's builtin kernels.
-        ("ops/float32", 1e-4),
+        // Measured (TFLITE_MEASURE_ERRORS=1): every element within 3.9e-7 + 1e-5·|expected|
+        // (conv2d_5x3_s1_same_relu6: summation order); the tolerance is about 2.5× that.
+        ("ops/float32", Tolerance(absolute: 1e-6, relative: 1e-5)),
         // Element-wise, activation and reduction ops (tools/make_op_fixtures_elementwise.py),
         // including zero-size tensors (empty outputs).
-        ("ops/float32_elementwise", 1e-4),
+        // Measured: within 1.4e-8 + 1e-6·|expected| (ELU, transcendental approximations); ~2× that.
+        ("ops/float32_elementwise", Tolerance(absolute: 3e-8, relative: 2e-6)),
+        // Infinities, NaNs and zeros in the inputs (division by zero,
+        // rsqrt(0), inf − inf, NaN in pooling windows and reductions)
+        // against LiteRT (tools/make_special_value_fixtures.py): NaN must
+        // match NaN, infinities exactly.
+        // Measured: finite elements within 1e-6 relative, and 4.5e-39 absolute where LiteRT
+        // flushes logistic(−1e30) to 0 and we give a subnormal.
+        ("ops/float32_special", Tolerance(absolute: 1e-37, relative: 1e-6)),
         // Shape and layout ops, transpose conv, batch matmul (tools/make_op_fixtures_layout.py).
-        ("ops/float32_layout", 1e-4),
+        // Measured: within 1.1e-8 + 1e-5·|expected| (transpose convolutions: summation order); ~2.5× that.
+        ("ops/float32_layout", Tolerance(absolute: 3e-8, relative: 1e-5)),
         // Math, comparison, logic, selection, cast, fill and range ops on
         // float32, int32, int64, bool and int8/uint8 (tools/make_op_fixtures_math.py);
         // integer and bool outputs are compared exactly.
-        ("ops/math", 1e-4),
+        // Measured: within 2.3e-7 + 1e-5·|expected| (GELU approximate); ~2× that.
+        ("ops/math", Tolerance(absolute: 5e-7, relative: 1e-5)),
         // WHILE and IF calling other subgraphs (tools/make_op_fixtures_control_flow.py).
-        ("ops/control_flow", 1e-4),
+        // Measured: within 2.4e-7 + 1e-5·|expected| (float loop bodies); ~2× that.
+        ("ops/control_flow", Tolerance(absolute: 5e-7, relative: 1e-5)),
         // Full-integer int8, bit-exact against TFLite Micro's reference kernels (tools/make_int8_fixtures.py).
-        ("ops/int8", 0),
+        ("ops/int8", .exact),
+        // FULLY_CONNECTED with the largest int8/uint8 accumulations (K up to
+        // 5,000, products near 255·255) and informative outputs (16
+        // accumulator units per output step), bit-exact against TFLite Micro
+        // (int8) and LiteRT's reference kernels (uint8) (tools/make_accumulation_fixtures.py).
+        ("ops/int8_accumulation", .exact),
         // int8 models whose inputs and output share one quantization (RELU
         // family, MAXIMUM, MINIMUM, REDUCE_MAX, ARG_MAX): bit-exact.
-        ("ops/int8_elementwise", 0),
+        ("ops/int8_elementwise", .exact),
         // Legacy uint8 models (asymmetric per-tensor weights) rewritten from int8
         // ones by tools/make_uint8_fixtures.py; bit-exact against LiteRT's
         // reference kernels (TFLite Micro has no uint8 kernels).
-        ("ops/uint8", 0),
+        ("ops/uint8", .exact),
         // float16 weights (DEQUANTIZE), dynamic-range hybrid kernels and sparse
         // weights (DENSIFY) against LiteRT's builtin kernels (tools/make_compressed_fixtures.py).
-        ("ops/float16", 1e-4),
-        ("ops/hybrid", 1e-3),
-        ("ops/sparse", 1e-4),
+        // Measured: within 2.7e-7 + 1e-5·|expected| (conv2d_3x3_s2_valid); ~2× that.
+        ("ops/float16", Tolerance(absolute: 5e-7, relative: 1e-5)),
+        // Measured: within 3e-8 + 1e-5·|expected| (was relative 1e-3 of the largest output); 2× that.
+        ("ops/hybrid", Tolerance(absolute: 6e-8, relative: 1e-5)),
+        // Measured: within 8.3e-9 + 1e-5·|expected|; ~2.5× that.
+        ("ops/sparse", Tolerance(absolute: 2e-8, relative: 1e-5)),
     ]
+
+    /// Fixtures the engine does not match yet ("group/name": the reason):
+    /// recorded as known issues; one that starts passing fails until it is
+    /// taken off the list.
+    static let knownIssues: [String: String] = [
+        "ops/int8_accumulation/fully_connected_uint8_near_max_k300": uint8RoundingIssue,
+        "ops/int8_accumulation/fully_connected_uint8_near_max_k1300": uint8RoundingIssue,
+        "ops/int8_accumulation/fully_connected_uint8_near_max_k5000": uint8RoundingIssue,
+    ]
+    static let uint8RoundingIssue = """
+        LiteRT's reference uint8 FULLY_CONNECTED requantizes as if with one rounding and a double-precision \
+        multiplier (x·M + 2^(s−1)) >> s; the engine uses gemmlowp's two roundings and float(in·w)/out: \
+        1 of 72 outputs off by one where the multiplier's shift is small (−3 here)
+        """
+
+    /// The default tolerance of an operator group (exact for unknown names).
+    static func tolerance(of group: String) -> Tolerance {
+        groups.first { $0.name == group }?.defaultTolerance ?? .exact
+    }
 
     /// Groups of models that must be rejected; checked in XCTest
     /// (`Fixtures.checkRejected` and `QuantizedTests.testInvalidQuantizationIsRejected`).
@@ -76,7 +123,7 @@ enum FixtureCatalog {
 
     /// The cases for the manifests under `root` (`<root>/ops/<group>/manifest.json`).
     static func cases(environment: [String: String], root: URL = Fixtures.root,
-                      groups: [(name: String, defaultTolerance: Double)] = groups,
+                      groups: [(name: String, defaultTolerance: Tolerance)] = groups,
                       rejectedGroups: Set<String> = rejectedGroups) -> [OperatorCase] {
         func list(_ key: String) -> [String]? {
             let items = environment[key]?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -87,7 +134,7 @@ enum FixtureCatalog {
 
         var result: [OperatorCase] = [], problems: [OperatorCase] = [], allOps = Set<String>()
         func problem(_ group: String, _ text: String) {
-            problems.append(OperatorCase(group: group, op: "problem \(problems.count + 1)", defaultTolerance: 0, fixtures: [], problem: text))
+            problems.append(OperatorCase(group: group, op: "problem \(problems.count + 1)", defaultTolerance: .exact, fixtures: [], problem: text))
         }
 
         // Every directory under Fixtures/ops must be a known group.
@@ -145,7 +192,7 @@ enum FixtureCatalog {
 struct OperatorCase: Sendable, Identifiable, CustomTestStringConvertible {
     let group: String
     let op: String
-    let defaultTolerance: Double
+    let defaultTolerance: Tolerance
     let fixtures: [Fixtures.Entry]
     let problem: String?
 
@@ -166,9 +213,17 @@ struct OperatorFixtureTests {
             Issue.record(Comment(rawValue: problem))
             return
         }
+        if ProcessInfo.processInfo.environment["TFLITE_MEASURE_ERRORS"] != nil { Fixtures.printErrors(op.group, op.fixtures, label: op.op) }
         for entry in op.fixtures {
-            for problem in Fixtures.problems(op.group, entry, defaultTolerance: op.defaultTolerance) {
-                Issue.record(Comment(rawValue: "\(op.group)/\(entry.name) (\(op.op)): \(problem)"))
+            let check = {
+                for problem in Fixtures.problems(op.group, entry, defaultTolerance: op.defaultTolerance) {
+                    Issue.record(Comment(rawValue: "\(op.group)/\(entry.name) (\(op.op)): \(problem)"))
+                }
+            }
+            if let reason = FixtureCatalog.knownIssues["\(op.group)/\(entry.name)"] {
+                withKnownIssue(Comment(rawValue: reason)) { check() }
+            } else {
+                check()
             }
         }
     }

@@ -48,6 +48,8 @@ extension QuantizedKernelTests {
                 return signed ? ConvolutionQuantizedReference(Int8.self, ctx: ctx, p, q) : ConvolutionQuantizedReference(UInt8.self, ctx: ctx, p, q)
             }
         }
+        // Saturated outputs (every byte −128 or 127) would hide arithmetic errors.
+        requireMostlyInformative(70)
     }
 
     /// The depthwise kernel's branch-free output stage against `FixedPoint`.
@@ -77,7 +79,7 @@ extension QuantizedKernelTests {
                 op: 4, optionsType: 2, input: [1, 6, 7, 19], filter: [1, 3, 3, 19], channelAxis: 3,
                 perChannel: true, signed: true, hasBias: i != 1, filterFill: fill,
                 options: [(4, .i8(0)), (6, .i32(1)), (8, .i32(1)), (10, .i32(1)), (12, .i8(0))], rng: &rng)
-            try compare(spec, name: "depthwise extreme #\(i)", expectFast: DepthwiseConv2DInt8Vectorized.self, inputFill: fill) { ctx in
+            let outputs = try compare(spec, name: "depthwise extreme #\(i)", expectFast: DepthwiseConv2DInt8Vectorized.self, inputFill: fill) { ctx in
                 let input = try ctx.input(0)
                 let g = try ConvGeometry(ctx: ctx, inputShape: input.shape, filterHeight: 3, filterWidth: 3,
                                          strideHeight: 1, strideWidth: 1, padding: .same)
@@ -87,6 +89,11 @@ extension QuantizedKernelTests {
                     channelAxis: 3, channels: 19, activation: .none)
                 return ConvolutionQuantizedReference(Int8.self, ctx: ctx, p, q)
             }
+            // Corner, edge and interior pixels sum different numbers of taps:
+            // the outputs must show it (not one saturated byte everywhere).
+            let bytes = try XCTUnwrap(outputs).reference
+            XCTAssertGreaterThanOrEqual(Set(bytes).count, 3, "depthwise extreme #\(i): outputs take \(Set(bytes)) only")
+            XCTAssertLessThan(bytes.filter { $0 == 0x80 || $0 == 0x7F }.count, bytes.count / 2, "depthwise extreme #\(i): mostly saturated")
         }
     }
 }
@@ -126,6 +133,7 @@ extension QuantizedKernelTests {
                     activation: FusedActivation(rawValue: activation)!.quantizedRange(scale: qo.scale, zeroPoint: qo.zeroPoint, qmin: -128, qmax: 127))
             }
         }
+        requireMostlyInformative(48)
     }
 }
 

@@ -28,7 +28,7 @@ final class QuantizedTests: XCTestCase {
 
     /// MobileNetV2 (alpha 0.35, 96×96) full-integer int8, whole model.
     func testMobileNetV2Int8MatchesTFLiteMicroBitExact() throws {
-        try Fixtures.check("models_int8", defaultTolerance: 0)
+        try Fixtures.check("models_int8", defaultTolerance: .exact)
     }
 
     // MARK: Fixed-point arithmetic (values checked by hand against the C++ definitions)

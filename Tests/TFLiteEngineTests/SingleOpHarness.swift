@@ -49,8 +49,10 @@ final class SingleOpHarness {
         TestRandom(seed: name.utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 })
     }
 
-    /// Runs `kernel` into a fresh output buffer (pre-filled with `fill`) and returns its bytes.
-    func run(_ kernel: Kernel, tilesReversed: Bool, fill: UInt8 = 0x5A) -> [UInt8] {
+    /// Runs `kernel` into a fresh output buffer (pre-filled with `fill`) and
+    /// returns its bytes. Give each of the runs you compare a different
+    /// `fill`, so bytes no kernel writes do not compare equal.
+    func run(_ kernel: Kernel, tilesReversed: Bool, fill: UInt8) -> [UInt8] {
         let outputIndex = step.node.outputs[0]
         let outputBytes = graph.tensors[outputIndex].byteCount
         let out = allocate(outputBytes, fill: fill)

@@ -17,7 +17,7 @@ enum Prelu {
         case .float32:
             try ctx.require(alpha, type: .float32, "alpha")
             try ctx.require(ctx.output(0), type: .float32, "output")
-            return BinaryFloatKernel<Operation>(ctx: ctx, shape: shape, activation: .none)
+            return BinaryFloatKernel<Operation>(ctx: ctx, shape: shape, activation: nil)
         case .int8, .uint8:
             return try PreluQuantized.prepare(ctx, input: input, alpha: alpha, shape: shape)
         default:

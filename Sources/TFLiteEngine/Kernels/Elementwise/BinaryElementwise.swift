@@ -158,9 +158,13 @@ final class BinaryFloatKernel<Operation: FloatBinaryOperation>: Kernel {
     var output: UnsafeMutablePointer<Float>!
     static var blockSize: Int { 4096 }
 
-    init(ctx: PrepareContext, shape: BroadcastShape, activation: FusedActivation) {
+    /// `activation` nil: no clamp at all, for operators without a fused
+    /// activation (MAXIMUM, MINIMUM, SQUARED_DIFFERENCE, PRELU), whose
+    /// infinities LiteRT passes through; `.none` clamps to ±Float.greatestFiniteMagnitude
+    /// as LiteRT's ADD/SUB/MUL/DIV do.
+    init(ctx: PrepareContext, shape: BroadcastShape, activation: FusedActivation?) {
         self.shape = shape
-        let (lo, hi) = activation.floatRange
+        let (lo, hi) = activation?.floatRange ?? (-.infinity, .infinity)
         (low, high) = (lo, hi)
         aIndex = ctx.node.inputs[0]
         bIndex = ctx.node.inputs[1]
@@ -216,7 +220,7 @@ extension PrepareContext {
     /// The float32 kernel of a broadcasting binary operator, after checking
     /// that the second input and the output are float32 too.
     func floatBinaryKernel<Operation: FloatBinaryOperation>(
-        _ operation: Operation.Type, b: TensorSlot, shape: BroadcastShape, activation: FusedActivation) throws -> Kernel {
+        _ operation: Operation.Type, b: TensorSlot, shape: BroadcastShape, activation: FusedActivation?) throws -> Kernel {
         try require(b, type: .float32, "second input")
         try require(output(0), type: .float32, "output")
         return BinaryFloatKernel<Operation>(ctx: self, shape: shape, activation: activation)

@@ -101,7 +101,7 @@ enum MaximumMinimum {
         guard out.type == a.type else { throw ctx.error("output '\(out.name)' is \(out.type), the inputs are \(a.type)") }
         switch a.type {
         case .float32:
-            return BinaryFloatKernel<FloatOperation<Choice>>(ctx: ctx, shape: shape, activation: .none)
+            return BinaryFloatKernel<FloatOperation<Choice>>(ctx: ctx, shape: shape, activation: nil)
         case .int8, .uint8:
             try ctx.requireSameQuantization(a, b, "the inputs")
             try ctx.requireSameQuantization(a, out, "input and output")

@@ -2,5 +2,7 @@
 /// when both inputs and the output share one quantization.
 enum Maximum: ElementChoice {
     static let registration = MaximumMinimum.registration(maxVersion: 4, Maximum.self)
-    @inline(__always) static func choose<T: Comparable>(_ a: T, _ b: T) -> T { a < b ? b : a }
+    // LiteRT's `el1 > el2 ? el1 : el2`: with a NaN in either place the result is `b`
+    // (ops/float32_special/maximum_special_pairs).
+    @inline(__always) static func choose<T: Comparable>(_ a: T, _ b: T) -> T { a > b ? a : b }
 }

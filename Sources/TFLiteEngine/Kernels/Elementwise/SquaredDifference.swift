@@ -9,10 +9,11 @@ enum SquaredDifference {
     }
 
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
-        let (a, b, shape, activation) = try ctx.prepareBroadcastBinary(SquaredDifferenceOptions.self, activation: nil)
+        let (a, b, shape, _) = try ctx.prepareBroadcastBinary(SquaredDifferenceOptions.self, activation: nil)
         switch a.type {
         case .float32:
-            return try ctx.floatBinaryKernel(Operation.self, b: b, shape: shape, activation: activation)
+            // No fused activation: (±inf)² stays infinite, as in LiteRT.
+            return try ctx.floatBinaryKernel(Operation.self, b: b, shape: shape, activation: nil)
         case .int8:
             return try prepareInt8(ctx, a: a, b: b, shape: shape)
         default:

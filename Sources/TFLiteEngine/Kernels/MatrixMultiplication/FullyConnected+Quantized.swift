@@ -1,13 +1,15 @@
 /// Quantized FULLY_CONNECTED: int8 with per-tensor or per-channel (axis 0)
 /// weights, uint8 per-tensor; `reference_integer_ops::FullyConnected`.
-/// Per-tensor multipliers use float(in·w)/out like TFLite's
-/// `GetQuantizedConvolutionMultipler`.
+/// int8 multipliers use double(in)·double(w)/double(out) like TFLite Micro
+/// (per tensor and per channel); uint8 per-tensor multipliers use
+/// float(in·w)/out like LiteRT's `GetQuantizedConvolutionMultipler`. The
+/// difference shows at exact rounding ties (ops/int8_accumulation).
 enum FullyConnectedQuantized {
     static func prepare(_ ctx: PrepareContext, _ p: FullyConnected.Parameters) throws -> Kernel {
         let input = try ctx.input(0), weights = try ctx.input(1)
         let q = try ConvolutionQuantization(
             ctx: ctx, input: input, filter: weights, bias: ctx.optionalInput(2), output: ctx.output(0),
-            channelAxis: 0, channels: p.outputDepth, activation: p.activation, perTensorUsesFloatProduct: true)
+            channelAxis: 0, channels: p.outputDepth, activation: p.activation, perTensorUsesFloatProduct: input.type == .uint8)
         if input.type == .int8, p.batches == 1, try !ctx.hasEmptyInputOrOutput(), let weightsData = weights.constant, weights.elementCount == p.inputDepth * p.outputDepth {
             return FullyConnectedInt8SingleRow(ctx: ctx, p, q, weights: weightsData.assumingMemoryBound(to: Int8.self))
         }
