@@ -65,8 +65,8 @@ enum FixtureCatalog {
         // Measured: within 2.3e-7 + 1e-5·|expected| (GELU approximate); ~2× that.
         ("ops/math", Tolerance(absolute: 5e-7, relative: 1e-5)),
         // WHILE and IF calling other subgraphs (tools/make_op_fixtures_control_flow.py).
-        // Measured: within 2.4e-7 + 1e-5·|expected| (float loop bodies); ~2× that.
-        ("ops/control_flow", Tolerance(absolute: 5e-7, relative: 1e-5)),
+        // Measured: within 1e-6·|expected| (or 2.4e-7 absolute; float loop bodies); ~2× that.
+        ("ops/control_flow", Tolerance(absolute: 1e-7, relative: 2e-6)),
         // Full-integer int8, bit-exact against TFLite Micro's reference kernels (tools/make_int8_fixtures.py).
         ("ops/int8", .exact),
         // FULLY_CONNECTED with the largest int8/uint8 accumulations (K up to
