@@ -101,6 +101,7 @@ enum OperatorRegistry {
         r[.gather] = Gather.registration
         r[.gatherNd] = GatherND.registration
         r[.transpose] = Transpose.registration
+        r[.reverseV2] = ReverseV2.registration
         r[.squeeze] = Squeeze.registration
         r[.expandDims] = ExpandDims.registration
         r[.shape] = Shape.registration
@@ -116,6 +117,8 @@ enum OperatorRegistry {
         r[.range] = RangeOperator.registration
         r[.broadcastTo] = BroadcastTo.registration
         r[.batchMatmul] = BatchMatMul.registration
+        // Recurrent layers
+        r[.unidirectionalSequenceLstm] = UnidirectionalSequenceLSTM.registration
         // Convolution (transposed)
         r[.transposeConv] = TransposeConv.registration
         // Compressed weights (folded at prepare when constant)
