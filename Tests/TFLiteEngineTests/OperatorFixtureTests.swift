@@ -59,6 +59,10 @@ enum FixtureCatalog {
         ("ops/float16", 1e-4),
         ("ops/hybrid", 1e-3),
         ("ops/sparse", 1e-4),
+        // UNIDIRECTIONAL_SEQUENCE_LSTM in every variant (float32 and hybrid
+        // against LiteRT's builtin kernels, int8 bit-exact against TFLite
+        // Micro) and REVERSE_V2 (tools/make_op_fixtures_recurrent.py).
+        ("ops/recurrent", 1e-4),
     ]
 
     /// Groups of models that must be rejected; checked in XCTest

@@ -1,5 +1,5 @@
 /// REVERSE_V2: the input with the order of elements reversed along the
-/// constant int32 `axis` list (rank ≤ 8; the axes, after negative ones are
+/// constant, non-empty int32 `axis` list (rank ≤ 8; the axes, after negative ones are
 /// counted from the end, must be distinct and contiguous, as TFLite
 /// requires). Any fixed-size element type; a strided view with negative
 /// strides. Keras Bidirectional and `go_backwards` layers convert to it.
@@ -13,6 +13,8 @@ enum ReverseV2 {
         try ctx.require(axisTensor, type: .int32, "axis")
         guard input.rank <= 8 else { throw ctx.error("input '\(input.name)' has rank \(input.rank), above 8") }
         let values = try ctx.constantInts(axisTensor, "axis")
+        // LiteRT's kernel reads axes[-1] for an empty list (undefined behaviour).
+        guard !values.isEmpty else { throw ctx.error("axis is empty") }
         guard values.count <= input.rank else {
             throw ctx.error("axis \(values) has \(values.count) entries for an input of rank \(input.rank)")
         }
