@@ -383,6 +383,16 @@ def empty_batch(m):
 emit("lstm_empty_batch_runs_empty", "recurrent", patched(LSTM, empty_batch), None)
 
 
+RNN = (RECURRENT / "rnn_float32_tanh.tflite").read_bytes()              # B=2, T=6, features 5, units 9
+emit("rnn_state_wrong_shape", "recurrent", patched(RNN, lambda m: setattr(lstm_input(m, 4), "shape", [9, 2])),
+     "hidden state 'hidden_state' has shape [9, 2], expected [2, 9]")
+emit("rnn_recurrent_weights_not_square", "recurrent", patched(RNN, lambda m: setattr(lstm_input(m, 2), "shape", [3, 27])),
+     "recurrent weights 'recurrent_weights' have shape [3, 27], expected [9, 9]")
+emit("rnn_state_is_bias", "recurrent", patched(RNN, set_inputs(i3=4)), "bias 'hidden_state' has rank 2")
+emit("rnn_activation_sign_bit", "recurrent", patched(RNN, lambda m: set_option(m, "fusedActivationFunction", 5)),
+     "fused activation 5 is not supported")
+
+
 def reverse_axes(*axes):
     def edit(m):
         t = tensors(m)[op0(m).inputs[1]]

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Single-operator fixtures of the recurrent ops: UNIDIRECTIONAL_SEQUENCE_LSTM
-in every variant TFLite's kernel honours, and REVERSE_V2 (which Keras
+in every variant TFLite's kernel honours, UNIDIRECTIONAL_SEQUENCE_RNN (float32
+and hybrid, every fused activation, time-major) and REVERSE_V2 (which Keras
 Bidirectional and ``go_backwards`` layers convert to).
 
 The LSTM models are written directly with the TFLite schema's object API
@@ -318,6 +319,71 @@ def make_lstm(c: LSTMCase) -> None:
     fl.upsert_manifest_entry(OUT, entry)
 
 
+@dataclass
+class RNNCase:
+    name: str
+    batches: int = 2
+    steps: int = 6
+    features: int = 5
+    units: int = 9
+    time_major: bool = False
+    activation: int = 4                  # ActivationFunctionType: TANH
+    hybrid: bool = False
+    asymmetric: bool = True
+
+
+def rnn_model(c: RNNCase) -> tuple[bytes, list[np.ndarray]]:
+    rng = np.random.default_rng(fl.name_seed(BASE_SEED, c.name))
+    B, T, I, U = c.batches, c.steps, c.features, c.units
+    w = rng.normal(0, 1 / np.sqrt(I), (U, I)).astype(np.float32)
+    r = rng.normal(0, 0.9 / np.sqrt(U), (U, U)).astype(np.float32)
+    b = rng.normal(0, 0.3, U).astype(np.float32)
+    x = rng.uniform(-1, 1, (T, B, I) if c.time_major else (B, T, I)).astype(np.float32)
+    if c.hybrid:
+        (wq, ws), (rq, rs) = _symmetric_int8(w), _symmetric_int8(r)
+        weights = [Tensor("input_weights", [U, I], np.int8, wq, quant=(ws, 0)), Tensor("recurrent_weights", [U, U], np.int8, rq, quant=(rs, 0))]
+    else:
+        weights = [Tensor("input_weights", [U, I], np.float32, w), Tensor("recurrent_weights", [U, U], np.float32, r)]
+    inputs = [Tensor("input", list(x.shape), np.float32, x, "input"), *weights, Tensor("bias", [U], np.float32, b),
+              Tensor("hidden_state", [B, U], np.float32, kind="variable")]
+    options = S.SequenceRNNOptionsT()
+    options.timeMajor = c.time_major
+    options.fusedActivationFunction = c.activation
+    options.asymmetricQuantizeInputs = c.hybrid and c.asymmetric
+    out = Tensor("output", list(x.shape[:2]) + [U], np.float32, kind="output")
+    version = 1 if not c.hybrid else (3 if c.asymmetric else 2)
+    return build_model("UNIDIRECTIONAL_SEQUENCE_RNN", version, inputs, out, options), [x]
+
+
+def rnn_cases() -> list[RNNCase]:
+    return [
+        RNNCase("rnn_float32_tanh"),
+        RNNCase("rnn_float32_relu", activation=1),
+        RNNCase("rnn_float32_relu6_time_major", activation=3, time_major=True, batches=3),
+        RNNCase("rnn_float32_relu_n1_to_1", activation=2),
+        RNNCase("rnn_float32_no_activation", activation=0, steps=3),
+        RNNCase("rnn_float32_wide", batches=1, features=21, units=17),
+        RNNCase("rnn_hybrid_tanh", hybrid=True),
+        RNNCase("rnn_hybrid_symmetric_relu", hybrid=True, asymmetric=False, activation=1),
+        RNNCase("rnn_hybrid_time_major", hybrid=True, time_major=True, batches=3),
+    ]
+
+
+def make_rnn(c: RNNCase) -> None:
+    model, inputs = rnn_model(c)
+    outs = fl.run_litert(model, inputs, kernels="builtin")
+    if not np.all(np.isfinite(outs[0])) or np.ptp(outs[0]) == 0:
+        raise AssertionError(f"{c.name}: degenerate outputs")
+    entry = fl.save_fixture(OUT, c.name, "UNIDIRECTIONAL_SEQUENCE_RNN", model, inputs, outs)
+    if c.hybrid:
+        entry["tolerance"] = 1e-4
+    if c.name == "rnn_float32_tanh":
+        fn = f"{c.name}.invoke2.output0.npy"
+        fl.save_npy(OUT / fn, second_invoke(model, inputs, "float32"))
+        entry["second_invoke_outputs"] = [fn]
+    fl.upsert_manifest_entry(OUT, entry)
+
+
 def reverse_cases() -> list:
     Case, In = layout.Case, layout.In
     f32, i8 = layout.f32, layout.i8
@@ -342,7 +408,7 @@ def main() -> int:
     lstm = lstm_cases()
     reverse = reverse_cases()
     if args.list:
-        for c in lstm + reverse:
+        for c in lstm + reverse + rnn_cases():
             print(c.name)
         return 0
     for c in lstm:
@@ -355,6 +421,11 @@ def main() -> int:
             continue
         print(c.name, flush=True)
         layout.make_valid(c, OUT)
+    for c in rnn_cases():
+        if args.only and args.only not in c.name:
+            continue
+        print(c.name, flush=True)
+        make_rnn(c)
     print("size:", fl.dir_size(OUT))
     return 0
 

@@ -3,7 +3,7 @@ import XCTest
 @testable import TFLiteEngine
 import InputFormats
 
-/// UNIDIRECTIONAL_SEQUENCE_LSTM beyond single-invoke agreement (which
+/// UNIDIRECTIONAL_SEQUENCE_LSTM and _RNN beyond single-invoke agreement (which
 /// `OperatorFixtureTests` checks for `ops/recurrent`): the state tensors
 /// carry over between invokes as in LiteRT and TFLite Micro, and
 /// `resetVariableTensors()` starts a sequence afresh; batch-major tiles are
@@ -78,7 +78,7 @@ final class RecurrentTests: XCTestCase {
     /// alternating workers, from a fresh state, they give the in-order bytes.
     func testBatchMajorTilesAreIndependent() throws {
         var multiTile = 0
-        for entry in try Fixtures.entries(Self.group) where entry.op == "UNIDIRECTIONAL_SEQUENCE_LSTM" {
+        for entry in try Fixtures.entries(Self.group) where entry.op?.hasPrefix("UNIDIRECTIONAL_SEQUENCE") == true {
             let model = try Model(path: Fixtures.modelURL(Self.group, entry).path)
             let input = try NumPyArray(contentsOfFile: Fixtures.directory(Self.group).appendingPathComponent(entry.inputs[0]).path)
             let interpreter = try Interpreter(model: model)

@@ -119,6 +119,7 @@ enum OperatorRegistry {
         r[.batchMatmul] = BatchMatMul.registration
         // Recurrent layers
         r[.unidirectionalSequenceLstm] = UnidirectionalSequenceLSTM.registration
+        r[.unidirectionalSequenceRnn] = UnidirectionalSequenceRNN.registration
         // Convolution (transposed)
         r[.transposeConv] = TransposeConv.registration
         // Compressed weights (folded at prepare when constant)

@@ -1,5 +1,5 @@
 /// UNIDIRECTIONAL_SEQUENCE_LSTM with float32 activations: float32 weights, or
-/// int8 weights (hybrid, `UnidirectionalSequenceLSTM+Hybrid.swift`). One time
+/// int8 weights (hybrid; `RecurrentMath`). One time
 /// step, as LiteRT's `LstmStepFloat` / `LstmStepHybrid`:
 ///
 ///     gate  = bias + W_x·x + W_h·h (+ p ⊙ c, peephole)       (layer norm: normalise, × coefficients, + bias)
@@ -65,7 +65,7 @@ final class LSTMFloatActivationKernel: Kernel {
         if format == .hybrid {
             func scale(_ t: Int?, _ role: String) throws -> Float {
                 guard let t else { return 1 }
-                return try LSTMHybrid.weightScale(ctx.graph.tensors[t], role, ctx)
+                return try RecurrentMath.weightScale(ctx.graph.tensors[t], role, ctx)
             }
             for gate in LSTM.Gate.allCases {
                 let g = gate.rawValue
@@ -159,9 +159,9 @@ final class LSTMFloatActivationKernel: Kernel {
     private func step(x: UnsafePointer<Float>, h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>, _ s: StepScratch) {
         let rows = p.rowsPerStep, cells = p.cells, n = rows &* cells
         if format == .hybrid {
-            LSTMHybrid.quantizeRows(x, rows: rows, columns: p.inputSize, asymmetric: p.asymmetricQuantizeInputs,
+            RecurrentMath.quantizeRows(x, rows: rows, columns: p.inputSize, asymmetric: p.asymmetricQuantizeInputs,
                                     into: s.quantizedInput, scales: s.rowScales)
-            LSTMHybrid.quantizeRows(UnsafePointer(h), rows: rows, columns: p.outputs, asymmetric: p.asymmetricQuantizeInputs,
+            RecurrentMath.quantizeRows(UnsafePointer(h), rows: rows, columns: p.outputs, asymmetric: p.asymmetricQuantizeInputs,
                                     into: s.quantizedState, scales: s.rowScales + rows)
         }
         let inputGate = s.gates, forgetGate = s.gates + n, cellGate = s.gates + 2 &* n, outputGate = s.gates + 3 &* n
@@ -176,7 +176,7 @@ final class LSTMFloatActivationKernel: Kernel {
         } else {
             for k in 0..<n { c[k] += cellGate[k] * inputGate[k] }
         }
-        if p.cellClip > 0 { Self.clip(c, n, p.cellClip) }
+        if p.cellClip > 0 { RecurrentMath.clip(c, n, p.cellClip) }
 
         gate(.output, x: x, h: UnsafePointer(h), c: UnsafePointer(c), into: outputGate, s)
 
@@ -194,16 +194,16 @@ final class LSTMFloatActivationKernel: Kernel {
         }
         switch format {
         case .float:
-            Self.accumulate(projectionWeights.assumingMemoryBound(to: Float.self), UnsafePointer(s.hidden),
+            RecurrentMath.accumulate(projectionWeights.assumingMemoryBound(to: Float.self), UnsafePointer(s.hidden),
                             rows: rows, outputs: outputs, columns: cells, into: h)
         case .hybrid:
-            LSTMHybrid.quantizeRows(UnsafePointer(s.hidden), rows: rows, columns: cells, asymmetric: p.asymmetricQuantizeInputs,
+            RecurrentMath.quantizeRows(UnsafePointer(s.hidden), rows: rows, columns: cells, asymmetric: p.asymmetricQuantizeInputs,
                                     into: s.quantizedHidden, scales: s.rowScales + 2 &* rows)
-            LSTMHybrid.accumulate(projectionWeights.assumingMemoryBound(to: Int8.self), UnsafePointer(s.quantizedHidden),
+            RecurrentMath.accumulate(projectionWeights.assumingMemoryBound(to: Int8.self), UnsafePointer(s.quantizedHidden),
                                   rowScales: UnsafePointer(s.rowScales + 2 &* rows), weightScale: projectionScale,
                                   rows: rows, outputs: outputs, columns: cells, into: h)
         }
-        if p.projectionClip > 0 { Self.clip(h, rows &* outputs, p.projectionClip) }
+        if p.projectionClip > 0 { RecurrentMath.clip(h, rows &* outputs, p.projectionClip) }
     }
 
     /// One gate's activations for every row of the step (`CalculateLstmGateFloat` / `…Hybrid`).
@@ -219,13 +219,13 @@ final class LSTMFloatActivationKernel: Kernel {
         if let w = g.inputWeights, let r = g.recurrentWeights {
             switch format {
             case .float:
-                Self.accumulate(w.assumingMemoryBound(to: Float.self), x, rows: rows, outputs: cells, columns: p.inputSize, into: out)
-                Self.accumulate(r.assumingMemoryBound(to: Float.self), h, rows: rows, outputs: cells, columns: p.outputs, into: out)
+                RecurrentMath.accumulate(w.assumingMemoryBound(to: Float.self), x, rows: rows, outputs: cells, columns: p.inputSize, into: out)
+                RecurrentMath.accumulate(r.assumingMemoryBound(to: Float.self), h, rows: rows, outputs: cells, columns: p.outputs, into: out)
             case .hybrid:
-                LSTMHybrid.accumulate(w.assumingMemoryBound(to: Int8.self), UnsafePointer(s.quantizedInput),
+                RecurrentMath.accumulate(w.assumingMemoryBound(to: Int8.self), UnsafePointer(s.quantizedInput),
                                       rowScales: UnsafePointer(s.rowScales), weightScale: g.inputScale,
                                       rows: rows, outputs: cells, columns: p.inputSize, into: out)
-                LSTMHybrid.accumulate(r.assumingMemoryBound(to: Int8.self), UnsafePointer(s.quantizedState),
+                RecurrentMath.accumulate(r.assumingMemoryBound(to: Int8.self), UnsafePointer(s.quantizedState),
                                       rowScales: UnsafePointer(s.rowScales + rows), weightScale: g.recurrentScale,
                                       rows: rows, outputs: cells, columns: p.outputs, into: out)
             }
@@ -250,7 +250,7 @@ final class LSTMFloatActivationKernel: Kernel {
         if let coefficients = g.layerNorm {
             for r in 0..<rows {
                 let o = out + r &* cells
-                Self.normalize(o, cells)
+                RecurrentMath.normalize(o, cells)
                 for k in 0..<cells { o[k] *= coefficients[k] }
                 if let bias = g.bias { for k in 0..<cells { o[k] += bias[k] } }
             }
@@ -261,56 +261,5 @@ final class LSTMFloatActivationKernel: Kernel {
         } else {
             for k in 0..<n { out[k] = VectorizableMath.logistic(out[k]) }
         }
-    }
-
-    /// `out[r, o] += Σ_k w[o, k] · v[r, k]` for float weights [outputs, columns].
-    @inline(__always)
-    static func accumulate(_ w: UnsafePointer<Float>, _ v: UnsafePointer<Float>, rows: Int, outputs: Int, columns: Int,
-                           into out: UnsafeMutablePointer<Float>) {
-        let lanes = FloatVector.scalarCount
-        for r in 0..<rows {
-            let vr = v + r &* columns, o = out + r &* outputs
-            for j in 0..<outputs {
-                let wr = w + j &* columns
-                var acc = FloatVector()
-                var k = 0
-                while k &+ lanes <= columns {
-                    acc = acc.multiplyAdd(wr.loadVector(k), vr.loadVector(k))
-                    k &+= lanes
-                }
-                var sum = acc.sum()
-                while k < columns {
-                    sum += wr[k] * vr[k]
-                    k &+= 1
-                }
-                o[j] += sum
-            }
-        }
-    }
-
-    /// `CwiseClipping`: every value into [−limit, limit].
-    @inline(__always)
-    static func clip(_ v: UnsafeMutablePointer<Float>, _ count: Int, _ limit: Float) {
-        for k in 0..<count {
-            if v[k] > limit { v[k] = limit }
-            if v[k] < -limit { v[k] = -limit }
-        }
-    }
-
-    /// `MeanStddevNormalization` of one row: (v − mean) / sqrt(variance + 1e-8).
-    @inline(__always)
-    static func normalize(_ v: UnsafeMutablePointer<Float>, _ count: Int) {
-        guard count > 0 else { return }
-        var sum: Float = 0
-        for k in 0..<count { sum += v[k] }
-        let mean = sum / Float(count)
-        var squares: Float = 0
-        for k in 0..<count {
-            let d = v[k] - mean
-            squares += d * d
-        }
-        let variance = squares / Float(count)
-        let inverse = 1 / (variance + 1e-8).squareRoot()
-        for k in 0..<count { v[k] = (v[k] - mean) * inverse }
     }
 }

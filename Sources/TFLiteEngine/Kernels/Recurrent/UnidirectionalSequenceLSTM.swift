@@ -45,30 +45,12 @@ enum UnidirectionalSequenceLSTM {
     static let projectionWeights = 16, projectionBias = 17
     static let outputState = 18, cellState = 19
 
-    /// The fused activation of the cell gate and of the cell state
-    /// (`ApplyActivationToVector`).
-    /// NONE is not among them: LiteRT's `ApplyActivationToVector` then
-    /// leaves its output buffer unwritten, so its kernel multiplies the output
-    /// gate by the cell gate instead of the cell state.
-    enum Activation: Int8 {
-        case relu = 1, reluN1To1 = 2, relu6 = 3, tanh = 4
-
-        @inline(__always)
-        func apply(_ x: Float) -> Float {
-            switch self {
-            case .relu: return max(x, 0)
-            case .reluN1To1: return min(max(x, -1), 1)
-            case .relu6: return min(max(x, 0), 6)
-            case .tanh: return VectorizableMath.tanh(x)
-            }
-        }
-    }
-
     /// Sizes, options and tensor indices of one node, checked.
     struct Parameters {
         var batches: Int, steps: Int, inputSize: Int, cells: Int, outputs: Int
         var timeMajor: Bool
-        var activation: Activation
+        /// The fused activation of the cell gate and of the cell state.
+        var activation: RecurrentActivation
         var cellClip: Float, projectionClip: Float
         var asymmetricQuantizeInputs: Bool
         /// CIFG: no input gate (it is 1 − forget gate).
@@ -139,7 +121,10 @@ enum UnidirectionalSequenceLSTM {
         }
         try ctx.expect(inputs: ctx.inputCount...ctx.inputCount, outputs: 1...1)
         let options = try ctx.options(UnidirectionalSequenceLSTMOptions.self)
-        guard let activation = Activation(rawValue: options.fusedActivationFunction) else {
+        // NONE is rejected too: LiteRT's `ApplyActivationToVector` then leaves
+        // its output buffer unwritten, so its kernel multiplies the output gate
+        // by the cell gate instead of the cell state.
+        guard let activation = RecurrentActivation(rawValue: options.fusedActivationFunction), activation != .none else {
             throw ctx.error("fused activation \(options.fusedActivationFunction) is not supported (relu, relu_n1_to_1, relu6 or tanh)")
         }
         guard options.cellClip >= 0 else { throw ctx.error("cell_clip \(options.cellClip) must be ≥ 0 (0: no clipping)") }
