@@ -67,8 +67,9 @@ enum UnidirectionalSequenceLSTM {
         /// Batch rows one time step computes together: all of them when
         /// time-major, else one (each batch row runs its own sequence).
         var rowsPerStep: Int { timeMajor ? batches : 1 }
-        /// Independent tiles: batch rows when batch-major, else one.
-        var tileCount: Int { timeMajor ? 1 : max(batches, 1) }
+        /// Independent tiles: batch rows when batch-major, else one (none
+        /// without batch rows: the interpreter skips such nodes anyway).
+        var tileCount: Int { batches == 0 ? 0 : (timeMajor ? 1 : batches) }
 
         /// Element offsets of time step `t` of tile `tile` in the input and
         /// output, and of the tile's rows in the state tensors.

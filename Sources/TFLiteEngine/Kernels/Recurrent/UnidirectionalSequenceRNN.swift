@@ -111,7 +111,7 @@ final class SequenceRNNKernel: Kernel {
 
     var rowsPerStep: Int { timeMajor ? batches : 1 }
     var scratchBytesPerWorker: Int { scratchBytes }
-    var tileCount: Int { timeMajor ? 1 : max(batches, 1) }
+    var tileCount: Int { batches == 0 ? 0 : (timeMajor ? 1 : batches) }
     var cost: Int {
         let perRow = units.multipliedReportingOverflow(by: features &+ units)
         let rows = batches.multipliedReportingOverflow(by: steps)
