@@ -528,7 +528,124 @@ emit("if_branch_output_count", "control_flow", patched(BRANCH, lambda m: setattr
 emit("if_branch_output_shapes_differ", "control_flow", patched(BRANCH, lambda m: setattr(m.subgraphs[1], "outputs", [5, 0])),
      "output 1 has shape [2] from the then subgraph and [2, 3] from the else subgraph")
 
-# 14. Inputs found by the fuzzer (tools/fuzz.sh), kept verbatim as files in OUT.
+# 14. Recurrent layers: UNIDIRECTIONAL_SEQUENCE_LSTM's 24 inputs with optional
+# ones present or omitted inconsistently, shapes against the sizes, state
+# tensors that are not variables or alias each other, options out of range;
+# REVERSE_V2 axes.
+RECURRENT = fl.FIXTURES_ROOT / "ops" / "recurrent"
+LSTM = (RECURRENT / "lstm_float32_plain.tflite").read_bytes()           # B=2, T=5, features 6, cells 7
+LSTM_PEEPHOLE = (RECURRENT / "lstm_float32_peephole.tflite").read_bytes()
+LSTM_PROJECTION = (RECURRENT / "lstm_float32_projection.tflite").read_bytes()  # 4 outputs
+LSTM_LAYER_NORM = (RECURRENT / "lstm_float32_layer_norm.tflite").read_bytes()
+LSTM_INT8 = (RECURRENT / "lstm_int8_plain.tflite").read_bytes()
+REVERSE = (RECURRENT / "reverse_v2_two_axes.tflite").read_bytes()        # rank 4, axes [2, 1]
+
+
+def lstm_input(m, k):
+    """The tensor of the LSTM's input k."""
+    return tensors(m)[op0(m).inputs[k]]
+
+
+def omit_inputs(*ks):
+    def edit(m):
+        inputs = list(op0(m).inputs)
+        for k in ks:
+            inputs[k] = -1
+        op0(m).inputs = inputs
+    return edit
+
+
+def set_inputs(**pairs):
+    def edit(m):
+        inputs = list(op0(m).inputs)
+        for k, v in pairs.items():
+            inputs[int(k[1:])] = inputs[v] if v >= 0 else v
+        op0(m).inputs = inputs
+    return edit
+
+
+emit("lstm_state_not_variable", "recurrent", patched(LSTM, lambda m: setattr(lstm_input(m, 19), "isVariable", False)),
+     "is read before any operator writes it")
+emit("lstm_state_wrong_size", "recurrent", patched(LSTM, lambda m: setattr(lstm_input(m, 18), "shape", [2, 5])),
+     "output state 'output_state' has shape [2, 5], expected 2 × 7 elements")
+emit("lstm_cell_state_is_output_state", "recurrent", patched(LSTM, set_inputs(i19=18)), "output state and cell state are the same tensor")
+emit("lstm_half_cifg", "recurrent", patched(LSTM, omit_inputs(5)),
+     "input-gate input and recurrent weights must both be present (LSTM) or both omitted (CIFG)")
+emit("lstm_cifg_with_input_gate_bias", "recurrent", patched(LSTM, omit_inputs(1, 5)),
+     "input-gate bias is present but the input-gate weights are omitted (CIFG)")
+emit("lstm_partial_peephole", "recurrent", patched(LSTM_PEEPHOLE, omit_inputs(11)),
+     "peephole weights must be present for every gate")
+emit("lstm_projection_bias_without_weights", "recurrent", patched(LSTM_PROJECTION, omit_inputs(16)),
+     "projection bias is present without projection weights")
+emit("lstm_outputs_differ_from_cells", "recurrent", patched(LSTM_PROJECTION, omit_inputs(16, 17)),
+     "without projection the output size (4, from the recurrent weights) must equal the number of cells (7)")
+emit("lstm_partial_layer_norm", "recurrent", patched(LSTM_LAYER_NORM, omit_inputs(22)),
+     "cell-gate layer norm coefficients (input 22) are required with layer norm")
+emit("lstm_missing_forget_bias", "recurrent", patched(LSTM, omit_inputs(13)), "forget-gate bias (input 13) is required but missing")
+emit("lstm_input_rank_2", "recurrent", patched(LSTM, lambda m: setattr(lstm_input(m, 0), "shape", [10, 6])),
+     "input 'input' has rank 2 (shape [10, 6]), expected 3")
+emit("lstm_weights_transposed", "recurrent", patched(LSTM, lambda m: setattr(lstm_input(m, 2), "shape", [6, 7])),
+     "forget-gate input weights 'forget_input_weights' has shape [6, 7], expected [7, 6]")
+emit("lstm_diagonal_recurrent_weights", "recurrent", patched(LSTM, lambda m: setattr(lstm_input(m, 8), "shape", [49])),
+     "expected 2 (diagonal recurrent weights are not supported)")
+emit("lstm_diagonal_option", "recurrent", patched(LSTM, lambda m: set_option(m, "diagonalRecurrentTensors", True)),
+     "diagonal recurrent weights are not supported")
+emit("lstm_21_inputs", "recurrent", patched(LSTM, lambda m: setattr(op0(m), "inputs", list(op0(m).inputs)[:21])),
+     "has 21 inputs, expected 20 or 24")
+emit("lstm_negative_cell_clip", "recurrent", patched(LSTM, lambda m: set_option(m, "cellClip", -1.0)), "cell_clip -1.0 must be ≥ 0")
+emit("lstm_nan_projection_clip", "recurrent", patched(LSTM, lambda m: set_option(m, "projClip", float("nan"))), "proj_clip nan must be ≥ 0")
+emit("lstm_activation_none", "recurrent", patched(LSTM, lambda m: set_option(m, "fusedActivationFunction", 0)),
+     "fused activation 0 is not supported")
+emit("lstm_activation_sign_bit", "recurrent", patched(LSTM, lambda m: set_option(m, "fusedActivationFunction", 5)),
+     "fused activation 5 is not supported")
+emit("lstm_int32_bias", "recurrent", patched(LSTM, lambda m: setattr(lstm_input(m, 13), "type", schema.TensorType.INT32)),
+     "forget-gate bias 'forget_bias' is int32, expected float32")
+emit("lstm_int8_relu", "recurrent", patched(LSTM_INT8, lambda m: set_option(m, "fusedActivationFunction", 1)),
+     "int8 LSTM with fused activation relu is not supported")
+
+
+def cell_scale(m):
+    lstm_input(m, 19).quantization.scale = [0.0003]
+
+
+emit("lstm_int8_cell_scale_not_power_of_two", "recurrent", patched(LSTM_INT8, cell_scale),
+     "int8 LSTM needs a power of two from 2^-30 to 1")
+
+
+def empty_batch(m):
+    for k, shape in ((0, [0, 5, 6]), (18, [0, 7]), (19, [0, 7])):
+        lstm_input(m, k).shape = shape
+    tensors(m)[op0(m).outputs[0]].shape = [0, 5, 7]
+
+
+emit("lstm_empty_batch_runs_empty", "recurrent", patched(LSTM, empty_batch), None)
+
+
+RNN = (RECURRENT / "rnn_float32_tanh.tflite").read_bytes()              # B=2, T=6, features 5, units 9
+emit("rnn_state_wrong_shape", "recurrent", patched(RNN, lambda m: setattr(lstm_input(m, 4), "shape", [9, 2])),
+     "hidden state 'hidden_state' has shape [9, 2], expected [2, 9]")
+emit("rnn_recurrent_weights_not_square", "recurrent", patched(RNN, lambda m: setattr(lstm_input(m, 2), "shape", [3, 27])),
+     "recurrent weights 'recurrent_weights' have shape [3, 27], expected [9, 9]")
+emit("rnn_state_is_bias", "recurrent", patched(RNN, set_inputs(i3=4)), "bias 'hidden_state' has rank 2")
+emit("rnn_activation_sign_bit", "recurrent", patched(RNN, lambda m: set_option(m, "fusedActivationFunction", 5)),
+     "fused activation 5 is not supported")
+
+
+def reverse_axes(*axes):
+    def edit(m):
+        t = tensors(m)[op0(m).inputs[1]]
+        t.shape = [len(axes)]
+        m.buffers[t.buffer].data = list(struct.pack(f"<{len(axes)}i", *axes))
+    return edit
+
+
+emit("reverse_non_contiguous_axes", "axis", patched(REVERSE, reverse_axes(1, 3)), "must name distinct, contiguous dimensions")
+emit("reverse_repeated_axis", "axis", patched(REVERSE, reverse_axes(2, 2)), "must name distinct, contiguous dimensions")
+emit("reverse_axis_out_of_range", "axis", patched(REVERSE, reverse_axes(4)), "axis 4 is out of range for rank 4")
+# An empty constant is stored as no data at all: the validator sees an unwritten tensor.
+emit("reverse_no_axes", "axis", patched(REVERSE, reverse_axes()), "is read before any operator writes it")
+
+# 15. Inputs found by the fuzzer (tools/fuzz.sh), kept verbatim as files in OUT.
 FOUND_BY_FUZZER = {
     # A sparse weight whose dense shape [32, 33554480] is 4 GB: expanding it at
     # prepare bypassed the arena limit (out of memory). Constants made at prepare

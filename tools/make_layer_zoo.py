@@ -5,7 +5,9 @@ references, same manifest format, same folder).
 
 Keras models keep Keras's dynamic batch (``from_keras_model``); the
 ``tf_*`` models are ``tf.function``s converted through
-``fixturelib.convert_concrete`` with a dynamic batch dimension.  A variant is
+``fixturelib.convert_concrete`` with a dynamic batch dimension; the
+``keras2_*`` models are built with Keras 2 (the ``tf_keras`` package), whose
+LSTM layers convert to the fused UNIDIRECTIONAL_SEQUENCE_LSTM op.  A variant is
 skipped (and listed under ``not_converted`` in the manifest) when the
 converter refuses it or when it produces the same bytes as float32 (dynamic
 range quantization of a model without weights).
@@ -39,6 +41,15 @@ def _keras(build):
     """Mark a builder of a Keras model."""
     build.kind = "keras"
     return build
+
+
+def _emits(*ops):
+    """Operators every variant of the model must contain (checked with
+    ``fixturelib.op_histogram`` after conversion)."""
+    def mark(build):
+        build.expect_ops = ops
+        return build
+    return mark
 
 
 def _fn(build):
@@ -103,6 +114,59 @@ def lstm_sequences():
     x = L.LSTM(16, return_sequences=True)(inp)
     x = L.LSTM(8)(x)
     return tf.keras.Model(inp, L.Dense(4)(x)), [((20, 8), np.float32, (-1, 1))]
+
+
+# Keras 2 (the ``tf_keras`` package, what ``TF_USE_LEGACY_KERAS=1`` selects):
+# its LSTM layers convert to the fused UNIDIRECTIONAL_SEQUENCE_LSTM op (Keras 3
+# gives a WHILE loop), Bidirectional to two of them with REVERSE_V2 and
+# CONCATENATION. 32 inputs and 32 units give the 1,024-element weight matrices
+# dynamic-range quantization needs to make the hybrid kernel; biases are made
+# non-zero so every gate's bias is exercised. GRU and SimpleRNN become WHILE
+# loops even in Keras 2, so they are not here.
+
+def _keras2_liven(model, seed: int) -> None:
+    """Small random gate biases (Keras starts them at 0, forget gate at 1)."""
+    rng = np.random.default_rng(seed)
+    for layer in fl.all_layers(model):
+        cells = [getattr(layer, "cell", None)] + [getattr(getattr(layer, d, None), "cell", None)
+                                                  for d in ("forward_layer", "backward_layer")]
+        for cell in [c for c in cells if c is not None]:
+            kernel, recurrent, bias = cell.get_weights()
+            cell.set_weights([kernel, recurrent, (bias + rng.normal(0.0, 0.3, bias.shape)).astype(np.float32)])
+
+
+def _keras2(name: str, steps_features: tuple, layers):
+    """A tf_keras model with a fixed batch of 1 (the fused LSTM conversion
+    needs static shapes): ``layers(tf_keras.layers, input)`` gives its output."""
+    import tf_keras
+
+    tf_keras.backend.clear_session()
+    tf_keras.utils.set_random_seed(fl.name_seed(BASE_SEED, name))
+    inp = tf_keras.Input(steps_features, batch_size=1)
+    model = tf_keras.Model(inp, layers(tf_keras.layers, inp))
+    _keras2_liven(model, fl.name_seed(BASE_SEED, name) + 1)
+    return model, [(steps_features, np.float32, (-1, 1))]
+
+
+@_emits("UNIDIRECTIONAL_SEQUENCE_LSTM")
+@_keras
+def keras2_lstm():
+    """tf_keras LSTM(32) sequence classifier (last output): UNIDIRECTIONAL_SEQUENCE_LSTM float32, hybrid, int8."""
+    return _keras2("keras2_lstm", (12, 32), lambda L, x: L.Dense(4)(L.LSTM(32)(x)))
+
+
+@_emits("UNIDIRECTIONAL_SEQUENCE_LSTM")
+@_keras
+def keras2_lstm_sequences():
+    """tf_keras LSTM(32, return_sequences=True) and a per-step Dense: the whole output sequence."""
+    return _keras2("keras2_lstm_sequences", (12, 32), lambda L, x: L.Dense(4)(L.LSTM(32, return_sequences=True)(x)))
+
+
+@_emits("UNIDIRECTIONAL_SEQUENCE_LSTM", "REVERSE_V2")
+@_keras
+def keras2_bilstm():
+    """tf_keras Bidirectional(LSTM(16)): two UNIDIRECTIONAL_SEQUENCE_LSTM, REVERSE_V2, CONCATENATION."""
+    return _keras2("keras2_bilstm", (12, 8), lambda L, x: L.Dense(4)(L.Bidirectional(L.LSTM(16))(x)))
 
 
 @_keras
@@ -238,7 +302,8 @@ def tf_math():
     return (f, [((8, 6), np.float32, (-2, 2))])
 
 
-LAYERS = {b.__name__: b for b in (conv1d, gru, lstm, lstm_dynamic_batch, lstm_sequences, embedding, layernorm, vit_block, upsampling,
+LAYERS = {b.__name__: b for b in (conv1d, gru, lstm, lstm_dynamic_batch, lstm_sequences,
+                                  keras2_lstm, keras2_lstm_sequences, keras2_bilstm, embedding, layernorm, vit_block, upsampling,
                                   conv2d_transpose, separable_conv, dilated_conv, tf_select, tf_math)}
 
 
@@ -306,6 +371,10 @@ def make_layer(name: str, out: Path, variants, not_converted: list) -> None:
             not_converted.append({"name": fname, "architecture": f"layer:{name}", "variant": variant, "error": msg})
             continue
         t_conv = time.time() - t0
+        hist = fl.op_histogram(model)
+        missing = [op for op in getattr(builder, "expect_ops", ()) if op not in hist]
+        if missing:
+            raise AssertionError(f"{fname}: the converter emitted {hist}, without {missing}")
         if variant == "float32":
             float_bytes = model
         elif variant == "dynamic" and float_bytes is not None and \

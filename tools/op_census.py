@@ -60,7 +60,14 @@ INT8 = QUANTIZED | {"REDUCE_PROD"}
 # Integer tensors (shape arithmetic the converter leaves in models).
 INTEGER = LAYOUT | set("REDUCE_MAX REDUCE_MIN REDUCE_PROD ARG_MAX ARG_MIN TOPK_V2 CUMSUM".split())
 
-SUPPORTED = {"float32": FLOAT32, "int8": INT8, "uint8": QUANTIZED, "int32": INTEGER, "int64": INTEGER}
+# Recurrent layers: the fused LSTM Keras 2 converts to (float32, hybrid and
+# int8), and REVERSE_V2 (Bidirectional and go_backwards).
+LAYOUT |= {"REVERSE_V2"}
+FLOAT32 |= {"UNIDIRECTIONAL_SEQUENCE_LSTM", "UNIDIRECTIONAL_SEQUENCE_RNN"}
+INT8 |= {"UNIDIRECTIONAL_SEQUENCE_LSTM"}
+HYBRID = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "UNIDIRECTIONAL_SEQUENCE_LSTM", "UNIDIRECTIONAL_SEQUENCE_RNN"}
+
+SUPPORTED = {"float32": FLOAT32, "int8": INT8, "uint8": QUANTIZED, "int32": INTEGER, "int64": INTEGER, "hybrid": HYBRID}
 
 
 def supported(op: str, kind: str) -> bool:

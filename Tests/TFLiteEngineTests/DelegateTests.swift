@@ -45,12 +45,17 @@ final class DelegateTests: XCTestCase {
         }
     }
 
-    /// Outputs (raw bytes) of one model on one backend, after `invocations` runs.
+    /// Outputs (raw bytes) of one model on one backend, after `invocations`
+    /// runs, each from a fresh state (models with LSTM state would otherwise
+    /// continue their sequence).
     static func outputs(_ url: URL, _ options: Interpreter.Options, seed: UInt64 = 1, invocations: Int = 1) throws -> [Data] {
         let interpreter = try Interpreter(modelPath: url.path, options: options)
         try interpreter.allocateTensors()
         try fillInputs(interpreter, seed: seed)
-        for _ in 0..<invocations { try interpreter.invoke() }
+        for _ in 0..<invocations {
+            try interpreter.resetVariableTensors()
+            try interpreter.invoke()
+        }
         return try (0..<interpreter.outputTensorCount).map { try interpreter.output(at: $0).data }
     }
 

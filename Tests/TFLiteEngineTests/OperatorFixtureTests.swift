@@ -89,6 +89,10 @@ enum FixtureCatalog {
         ("ops/hybrid", Tolerance(absolute: 6e-8, relative: 1e-5)),
         // Measured: within 8.3e-9 + 1e-5·|expected|; ~2.5× that.
         ("ops/sparse", Tolerance(absolute: 2e-8, relative: 1e-5)),
+        // UNIDIRECTIONAL_SEQUENCE_LSTM/RNN in every variant (float32 and hybrid
+        // against LiteRT's builtin kernels, int8 bit-exact against TFLite
+        // Micro) and REVERSE_V2 (tools/make_op_fixtures_recurrent.py).
+        ("ops/recurrent", Tolerance(absolute: 1e-6, relative: 1e-5)),
     ]
 
     /// Fixtures the engine does not match yet ("group/name": the reason):

@@ -103,6 +103,7 @@ enum OperatorRegistry {
         r[.gather] = Gather.registration
         r[.gatherNd] = GatherND.registration
         r[.transpose] = Transpose.registration
+        r[.reverseV2] = ReverseV2.registration
         r[.squeeze] = Squeeze.registration
         r[.expandDims] = ExpandDims.registration
         r[.shape] = Shape.registration
@@ -118,6 +119,9 @@ enum OperatorRegistry {
         r[.range] = RangeOperator.registration
         r[.broadcastTo] = BroadcastTo.registration
         r[.batchMatmul] = BatchMatMul.registration
+        // Recurrent layers
+        r[.unidirectionalSequenceLstm] = UnidirectionalSequenceLSTM.registration
+        r[.unidirectionalSequenceRnn] = UnidirectionalSequenceRNN.registration
         // Convolution (transposed)
         r[.transposeConv] = TransposeConv.registration
         // Compressed weights (folded at prepare when constant)

@@ -155,6 +155,27 @@ public final class Interpreter {
         self.graph = graph
         self.plan = plan
         self.checkedSteps = graph.steps.filter { $0.kernel is RunTimeCheckedKernel }
+        resetVariables()
+    }
+
+    /// Resets every variable tensor (the state an LSTM keeps between
+    /// invokes) to zero, int8 ones to their zero point, as TFLite's
+    /// `ResetVariableTensors` does. `allocateTensors()` does it too; between
+    /// invokes the state persists, so call this before an unrelated sequence.
+    public func resetVariableTensors() throws {
+        guard useLock.tryLock() else { throw InterpreterError.concurrentUse }
+        defer { useLock.unlock() }
+        guard graph != nil, plan != nil else { throw InterpreterError.allocateTensorsRequired }
+        resetVariables()
+    }
+
+    private func resetVariables() {
+        guard let graph, let memory = plan?.memory else { return }
+        let addresses = memory.addresses
+        for slot in graph.tensors where slot.isVariable && memory.plan.tensorOffsets[slot.index] != nil {
+            let value = UInt8(truncatingIfNeeded: slot.type == .int8 ? slot.zeroPoint : 0)
+            addresses[slot.index].initializeMemory(as: UInt8.self, repeating: value, count: slot.byteCount)
+        }
     }
 
     /// Why delegation was abandoned (the delegate's `prepare` threw), or nil
