@@ -92,7 +92,8 @@ enum FixtureCatalog {
         // UNIDIRECTIONAL_SEQUENCE_LSTM/RNN in every variant (float32 and hybrid
         // against LiteRT's builtin kernels, int8 bit-exact against TFLite
         // Micro) and REVERSE_V2 (tools/make_op_fixtures_recurrent.py).
-        ("ops/recurrent", Tolerance(absolute: 1e-6, relative: 1e-5)),
+        // Measured: within 8.6e-8 + 1e-5·|expected| (RNN); ~2× that.
+        ("ops/recurrent", Tolerance(absolute: 2e-7, relative: 1e-5)),
     ]
 
     /// Fixtures the engine does not match yet ("group/name": the reason):

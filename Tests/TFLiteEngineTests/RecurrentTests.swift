@@ -11,6 +11,11 @@ import InputFormats
 final class RecurrentTests: XCTestCase {
     static let group = "ops/recurrent"
 
+    /// The recurrent fixture family's tolerance (`FixtureCatalog.groups`).
+    static var groupTolerance: Tolerance {
+        FixtureCatalog.groups.first { $0.name == group }?.defaultTolerance ?? .exact
+    }
+
     struct StatefulEntry: Decodable {
         let name: String
         let inputs: [String]
@@ -46,15 +51,16 @@ final class RecurrentTests: XCTestCase {
             let secondFile = try XCTUnwrap(entry.second_invoke_outputs?.first)
             let second = try NumPyArray(contentsOfFile: dir.appendingPathComponent(secondFile).path)
             if first.type == .int8 { int8Cases += 1 }
+            let tolerance = entry.tolerance.map { Tolerance(absolute: $0, relative: $0) } ?? Self.groupTolerance
 
             try interpreter.copy(input.data, toInputAt: 0)
             try interpreter.invoke()
             let ours1 = try output(interpreter)
-            if let problem = Fixtures.mismatch(ours1, first, tolerance: entry.tolerance ?? 1e-4) { XCTFail("\(entry.name) invoke 1: \(problem)") }
+            if let problem = Fixtures.mismatch(ours1, first, tolerance: tolerance) { XCTFail("\(entry.name) invoke 1: \(problem)") }
             try interpreter.copy(input.data, toInputAt: 0)
             try interpreter.invoke()
             let ours2 = try output(interpreter)
-            if let problem = Fixtures.mismatch(ours2, second, tolerance: entry.tolerance ?? 1e-4) { XCTFail("\(entry.name) invoke 2: \(problem)") }
+            if let problem = Fixtures.mismatch(ours2, second, tolerance: tolerance) { XCTFail("\(entry.name) invoke 2: \(problem)") }
             XCTAssertNotEqual(ours1.data, ours2.data, "\(entry.name): the state did not carry over")
 
             try interpreter.resetVariableTensors()
