@@ -57,7 +57,7 @@ final class ChannelRequantization: @unchecked Sendable {
     }
 
     /// Requantizes a block of `rows` × `width` accumulators (row stride
-    /// `width`: one GEMM panel, `FloatGEMM.panelWidth(wide: Shape.wide)`)
+    /// `width`: one GEMM panel, `Shape.columns`)
     /// for channels `channel..<channel+width`, with the folded constant biases
     /// (or none), into `output` (row stride `outputStride`). The width is a
     /// compile-time constant of each specialisation, so the loops run without
@@ -67,7 +67,7 @@ final class ChannelRequantization: @unchecked Sendable {
         _ acc: UnsafePointer<Int32>, rows: Int, panel: Shape.Type, channel: Int,
         into output: UnsafeMutablePointer<E>, outputStride: Int
     ) {
-        let width = FloatGEMM.panelWidth(wide: Shape.wide)
+        let width = Shape.columns
         let t = tables.offset(by: channel), b = biases.map { UnsafePointer($0 + channel) }
         for r in 0..<rows {
             row(acc + r &* width, bias: b, t, count: width, into: output + r &* outputStride)
