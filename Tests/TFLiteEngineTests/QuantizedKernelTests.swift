@@ -218,6 +218,28 @@ final class QuantizedKernelTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(checked, 120_000)
+        // The eight-channel form (used with integer multiply-add) gives the same.
+        let tables8 = ChannelRequantization.Tables(count: 8)
+        defer { tables8.deallocate() }
+        for i in 0..<5_000 {
+            var parameters: [(Int32, Int)] = []
+            for c in 0..<8 {
+                let multiplier = i % 97 == c ? 0 : Int32(1 << 30) + Int32(truncatingIfNeeded: rng.next() % (1 << 30))
+                let shift = rng.int(-31...8)
+                tables8.set(c, multiplier: multiplier, shift: shift)
+                parameters.append((multiplier, shift))
+            }
+            var x = SIMD8<Int32>()
+            for c in 0..<8 {
+                let r = Int32(truncatingIfNeeded: rng.next())
+                x[c] = [r, r >> rng.int(0...31), .min, .max, 0, -1][i % 13 == c ? 2 + c % 4 : rng.int(0...1)]
+            }
+            let y = tables8.scale8(x, 0)
+            for c in 0..<8 {
+                XCTAssertEqual(y[c], FixedPoint.multiplyByQuantizedMultiplier(x[c], parameters[c].0, parameters[c].1),
+                               "lane \(c): x \(x[c]) m \(parameters[c].0) shift \(parameters[c].1)")
+            }
+        }
     }
 
     // MARK: Harness

@@ -21,6 +21,9 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
     /// [tap][channel] filter values: Int8 (int8 models) or Int16 (uint8).
     let filter: UnsafeMutableRawPointer
     let table: UnsafeMutablePointer<Int32>
+    /// The output stage in `ChannelRequantization`'s form, for the
+    /// eight-channel loops of the integer-multiply-add flavours.
+    let scaleTables: ChannelRequantization.Tables
 
     /// Row offsets (in elements) of the parts of `table`.
     var biasOffset: Int { 0 }
@@ -41,6 +44,8 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         }
         filter = UnsafeMutableRawPointer(f)
         table = .allocate(capacity: max(4 &* channels, 1))
+        scaleTables = ChannelRequantization.Tables(count: max(channels, 1))
+        for c in 0..<channels { scaleTables.set(c, multiplier: q.multipliers[c], shift: q.shifts[c]) }
         for c in 0..<channels {
             var sum: Int32 = 0
             for t in 0..<taps { sum &+= Int32(truncatingIfNeeded: f[t &* channels &+ c]) }
@@ -54,6 +59,7 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
     deinit {
         filter.deallocate()
         table.deallocate()
+        scaleTables.deallocate()
     }
 
     /// `FixedPoint.multiplyByQuantizedMultiplier(x, multiplier, shift)` for
@@ -229,7 +235,39 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         let c = p.outputChannels
         let k = UnsafePointer(constants.table)
         let zp = outputOffset, lo = activationMin, hi = activationMax
-        for ch in 0..<c {
+        var first = 0
+        if IntegerSIMD.isNative && E.self == Int8.self && W.self == Int8.self {
+            // Eight channels at a time with the vector output stage
+            // (`ChannelRequantization.Tables.scale8`); the loop below does the rest.
+            @inline(__always) func tap(_ x: UnsafePointer<E>, _ w: UnsafePointer<W>, _ ch: Int) -> SIMD8<Int32> {
+                IntegerSIMD.widen(UnsafeRawPointer(x + ch).loadUnaligned(as: SIMD8<Int8>.self))
+                    &* IntegerSIMD.widen(UnsafeRawPointer(w + ch).loadUnaligned(as: SIMD8<Int8>.self))
+            }
+            let tables = constants.scaleTables
+            let zpv = SIMD8<Int32>(repeating: zp), lov = SIMD8<Int32>(repeating: lo), hiv = SIMD8<Int32>(repeating: hi)
+            let f1 = f + c, f2 = f + 2 &* c, f3 = f + 3 &* c, f4 = f + 4 &* c, f5 = f + 5 &* c, f6 = f + 6 &* c
+            let f7 = f + 7 &* c, f8 = f + 8 &* c
+            let out8 = UnsafeMutableRawPointer(out)
+            while first &+ 8 <= c {
+                let ch = first
+                var a = UnsafeRawPointer(k + ch).loadUnaligned(as: SIMD8<Int32>.self)
+                a &+= tap(x0, f, ch)
+                a &+= tap(x1, f1, ch)
+                a &+= tap(x2, f2, ch)
+                a &+= tap(x3, f3, ch)
+                a &+= tap(x4, f4, ch)
+                a &+= tap(x5, f5, ch)
+                a &+= tap(x6, f6, ch)
+                a &+= tap(x7, f7, ch)
+                a &+= tap(x8, f8, ch)
+                var v = tables.scale8(a, ch) &+ zpv
+                v.replace(with: lov, where: v .< lov)
+                v.replace(with: hiv, where: v .> hiv)
+                out8.storeBytes(of: IntegerSIMD.truncate(v), toByteOffset: ch, as: SIMD8<UInt8>.self)
+                first &+= 8
+            }
+        }
+        for ch in first..<c {
             var a = k[ch]
             a &+= Int32(truncatingIfNeeded: x0[ch]) &* Int32(truncatingIfNeeded: f[ch])
             a &+= Int32(truncatingIfNeeded: x1[ch]) &* Int32(truncatingIfNeeded: f[c &+ ch])

@@ -42,6 +42,38 @@ enum IntegerSIMD {
         r._storage._value = Builtin.zext_Vec16xInt8_Vec16xInt16(v._storage._value)
         return r
     }
+
+    /// `vpmovzxdq` (lane conversions the stdlib's SIMD initialisers compile to scalar code).
+    @inline(__always)
+    static func widen(_ v: SIMD8<UInt32>) -> SIMD8<UInt64> {
+        var r = SIMD8<UInt64>()
+        r._storage._value = Builtin.zext_Vec8xInt32_Vec8xInt64(v._storage._value)
+        return r
+    }
+
+    /// `vpmovsxbd`: sign-extends 8 bytes.
+    @inline(__always)
+    static func widen(_ v: SIMD8<Int8>) -> SIMD8<Int32> {
+        var r = SIMD8<Int32>()
+        r._storage._value = Builtin.sext_Vec8xInt8_Vec8xInt32(v._storage._value)
+        return r
+    }
+
+    /// Low 32 bits of each lane.
+    @inline(__always)
+    static func truncate(_ v: SIMD8<UInt64>) -> SIMD8<UInt32> {
+        var r = SIMD8<UInt32>()
+        r._storage._value = Builtin.trunc_Vec8xInt64_Vec8xInt32(v._storage._value)
+        return r
+    }
+
+    /// Low 8 bits of each lane.
+    @inline(__always)
+    static func truncate(_ v: SIMD8<Int32>) -> SIMD8<UInt8> {
+        var r = SIMD8<UInt8>()
+        r._storage._value = Builtin.trunc_Vec8xInt32_Vec8xInt8(v._storage._value)
+        return r
+    }
 }
 
 #if TFLITEENGINE_AVX512VNNI
@@ -77,6 +109,18 @@ enum IntegerSIMD {
 
     @inline(__always)
     static func widen(_ v: SIMD16<UInt8>) -> SIMD16<Int16> { SIMD16<Int16>(truncatingIfNeeded: v) }
+
+    @inline(__always)
+    static func widen(_ v: SIMD8<UInt32>) -> SIMD8<UInt64> { SIMD8<UInt64>(truncatingIfNeeded: v) }
+
+    @inline(__always)
+    static func widen(_ v: SIMD8<Int8>) -> SIMD8<Int32> { SIMD8<Int32>(truncatingIfNeeded: v) }
+
+    @inline(__always)
+    static func truncate(_ v: SIMD8<UInt64>) -> SIMD8<UInt32> { SIMD8<UInt32>(truncatingIfNeeded: v) }
+
+    @inline(__always)
+    static func truncate(_ v: SIMD8<Int32>) -> SIMD8<UInt8> { SIMD8<UInt8>(truncatingIfNeeded: v) }
 }
 
 #endif
