@@ -97,9 +97,23 @@ final class QuantizedKernelTests: XCTestCase {
     /// (−128/127 for int8 inputs, 0/255 for uint8 inputs and filters),
     /// weights only −128/127 (int8) or 0/255 (uint8), bias or none.
     func testIntegerKernelsMatchReferenceBitExact() throws {
-        let saved = GEMMConvolutionQuantized.integerKernelsForTesting
-        GEMMConvolutionQuantized.integerKernelsForTesting = true
-        defer { GEMMConvolutionQuantized.integerKernelsForTesting = saved }
+        try checkIntegerKernels(.pairs)
+    }
+
+    /// The same cases on the four-byte kernels (`vpdpbusd` in the AVX-512
+    /// VNNI flavour, its plain-Swift form elsewhere; uint8 runs on pairs).
+    func testFourByteIntegerKernelsMatchReferenceBitExact() throws {
+        try checkIntegerKernels(.quads)
+    }
+
+    func testFourByteIntegerKernelsAccumulateToTheInt32LimitAndBeyond() throws {
+        try checkIntegerKernelLimits(.quads)
+    }
+
+    private func checkIntegerKernels(_ arithmetic: GEMMConvolutionQuantized.Arithmetic) throws {
+        let saved = GEMMConvolutionQuantized.arithmeticForTesting
+        GEMMConvolutionQuantized.arithmeticForTesting = arithmetic
+        defer { GEMMConvolutionQuantized.arithmeticForTesting = saved }
         var rng = TestRandom(seed: 15)
         var cases = 0
         for m in 1...13 {
@@ -169,9 +183,13 @@ final class QuantizedKernelTests: XCTestCase {
     /// product 255 · 255 (K = 33,025 is the last K whose sum fits in Int32;
     /// beyond it both kernels wrap the same way), int8 with −128 · −128.
     func testIntegerKernelsAccumulateToTheInt32LimitAndBeyond() throws {
-        let saved = GEMMConvolutionQuantized.integerKernelsForTesting
-        GEMMConvolutionQuantized.integerKernelsForTesting = true
-        defer { GEMMConvolutionQuantized.integerKernelsForTesting = saved }
+        try checkIntegerKernelLimits(.pairs)
+    }
+
+    private func checkIntegerKernelLimits(_ arithmetic: GEMMConvolutionQuantized.Arithmetic) throws {
+        let saved = GEMMConvolutionQuantized.arithmeticForTesting
+        GEMMConvolutionQuantized.arithmeticForTesting = arithmetic
+        defer { GEMMConvolutionQuantized.arithmeticForTesting = saved }
         var rng = TestRandom(seed: 16)
         for (i, k) in [4097, 33_025, 33_026, 70_001].enumerated() {
             let signed = i % 2 == 1

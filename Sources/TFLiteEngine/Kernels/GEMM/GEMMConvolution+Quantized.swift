@@ -2,7 +2,10 @@
 /// bit-identical to TFLite's integer reference arithmetic, on one of two
 /// exact formulations chosen by the build flavour:
 ///
-/// - **Integer** (`IntegerGEMM`, the AVX2 flavours: `vpmaddwd`): A rows are
+/// - **Integer quads** (`IntegerGEMM.quadMicroKernel`, the AVX-512 VNNI
+///   flavour, int8: `vpdpbusd`): A rows gathered as bytes `x + 128`, the
+///   column sums of the weights correct for the 128 (see `IntegerGEMM`).
+/// - **Integer pairs** (`IntegerGEMM`, the AVX2 flavours: `vpmaddwd`): A rows are
 ///   gathered as int16 `x + inputOffset`, the weights are widened from bytes
 ///   on load, products of pairs are summed in wrapping Int32 like the
 ///   reference's accumulator. uint8 weights are kept raw (0…255) and the
@@ -35,9 +38,12 @@ final class GEMMConvolutionQuantized: Kernel {
     let m: Int, n: Int, taps: Int, channels: Int
     /// K = taps × channels.
     let k: Int
-    /// Integer multiply-add (else exact float chunks of `chunk` steps, ≥ 1).
-    let integer: Bool
+    /// How the products are summed (exact float in chunks of `chunk` steps, ≥ 1).
+    let arithmetic: Arithmetic
+    var integer: Bool { arithmetic != .exactFloat }
     let chunk: Int
+    /// Quads: `(inputOffset − 128) · Σ_k w` per column, zero past N.
+    private let columnCorrections: UnsafeMutablePointer<Int32>?
     let packed: PackedQuantizedWeights
     let requantization: ChannelRequantization
     /// The bias is computed at run time (not folded into `requantization`).
@@ -63,12 +69,23 @@ final class GEMMConvolutionQuantized: Kernel {
         case convolution(ConvGeometry)
     }
 
-    /// Tests only: run the integer kernels even where `IntegerSIMD` is not the
-    /// hardware (its plain-Swift forms), to check them in every flavour.
-    nonisolated(unsafe) static var integerKernelsForTesting = false
+    enum Arithmetic {
+        case exactFloat, pairs, quads
+    }
 
-    /// Whether new kernels use the integer formulation.
-    static var usesIntegerKernels: Bool { IntegerSIMD.isNative || integerKernelsForTesting }
+    /// Tests only: the arithmetic new kernels use (the integer ones also
+    /// where `IntegerSIMD` is not the hardware: its plain-Swift forms), to
+    /// check every kernel in every flavour.
+    nonisolated(unsafe) static var arithmeticForTesting: Arithmetic?
+
+    /// The arithmetic of a new int8 (`signed`) or uint8 kernel in this build.
+    static func arithmetic(signed: Bool) -> Arithmetic {
+        let preferred = arithmeticForTesting ?? (IntegerSIMD.hasDotBytes ? .quads : IntegerSIMD.isNative ? .pairs : .exactFloat)
+        return preferred == .quads && !signed ? .pairs : preferred
+    }
+
+    /// Whether new kernels use integer multiply-add.
+    static var usesIntegerKernels: Bool { arithmetic(signed: true) != .exactFloat }
 
     /// The kernel for a constant, non-grouped filter of shape [N][taps·channels]
     /// (OHWI convolution filter or FC weights), or nil when the reference
@@ -82,15 +99,20 @@ final class GEMMConvolutionQuantized: Kernel {
         let (k, kOverflow) = taps.multipliedReportingOverflow(by: channels)
         let (nk, nkOverflow) = n.multipliedReportingOverflow(by: k)
         guard !kOverflow, !nkOverflow, let weights = filter.constant, filter.elementCount == nk else { return nil }
-        let integer = usesIntegerKernels
-        let nr = integer ? IntegerGEMM.nr : FloatGEMM.panelWidth(wide: n > FloatVector.scalarCount)
+        let arithmetic = arithmetic(signed: signed)
+        let nr: Int, group: Int
+        switch arithmetic {
+        case .exactFloat: (nr, group) = (FloatGEMM.panelWidth(wide: n > FloatVector.scalarCount), 1)
+        case .pairs: (nr, group) = (IntegerGEMM.nr, 2)
+        case .quads: (nr, group) = (IntegerGEMM.quadColumns, 4)
+        }
         let fOff = q.filterOffset
-        let key = "packed-gemm-q\(signed ? "i8" : "u8")-\(integer ? "pairs" : "rows")-nr\(nr)-w\(ctx.node.inputs[1])-o\(fOff)-\(n)x\(k)"
+        let key = "packed-gemm-q\(signed ? "i8" : "u8")-g\(group)-nr\(nr)-w\(ctx.node.inputs[1])-o\(fOff)-\(n)x\(k)"
         let packed = ctx.graph.model.sharedConstants.value(for: key) {
-            PackedQuantizedWeights(weights: weights, n: n, k: k, nr: nr, pairInterleaved: integer, signed: signed, offset: fOff)
+            PackedQuantizedWeights(weights: weights, n: n, k: k, nr: nr, group: group, signed: signed, offset: fOff)
         }
         var chunk = max(k, 1)
-        if !integer {
+        if arithmetic == .exactFloat {
             // Largest |x + inputOffset| over the element type's range, and |w + filterOffset| over the filter.
             let elementRange: (Int32, Int32) = signed ? (-128, 127) : (0, 255)
             let maxInput = max(abs(elementRange.0 &+ q.inputOffset), abs(elementRange.1 &+ q.inputOffset))
@@ -98,20 +120,34 @@ final class GEMMConvolutionQuantized: Kernel {
             chunk = product == 0 ? max(k, 1) : max(1, min(max(k, 1), (1 << 22) / product))
         }
         return GEMMConvolutionQuantized(
-            ctx: ctx, source: source, m: m, n: n, taps: taps, channels: channels, integer: integer, chunk: chunk,
-            packed: packed, q: q, signed: signed)
+            ctx: ctx, source: source, m: m, n: n, taps: taps, channels: channels, arithmetic: arithmetic, chunk: chunk,
+            packed: packed, q: q, signed: signed, weights: weights)
     }
 
-    private init(ctx: PrepareContext, source: Source, m: Int, n: Int, taps: Int, channels: Int, integer: Bool, chunk: Int,
-                 packed: PackedQuantizedWeights, q: ConvolutionQuantization, signed: Bool) {
+    private init(ctx: PrepareContext, source: Source, m: Int, n: Int, taps: Int, channels: Int, arithmetic: Arithmetic, chunk: Int,
+                 packed: PackedQuantizedWeights, q: ConvolutionQuantization, signed: Bool, weights: UnsafeRawPointer) {
         self.signed = signed
         self.m = m
         self.n = n
         self.taps = taps
         self.channels = channels
         k = taps * channels
-        self.integer = integer
+        self.arithmetic = arithmetic
         self.chunk = chunk
+        let integer = arithmetic != .exactFloat
+        if arithmetic == .quads {
+            let corrections = UnsafeMutablePointer<Int32>.allocate(capacity: max(packed.panelCount * packed.nr, 1))
+            corrections.initialize(repeating: 0, count: max(packed.panelCount * packed.nr, 1))
+            let w = weights.assumingMemoryBound(to: Int8.self)
+            for j in 0..<n {
+                var sum: Int32 = 0
+                for kk in 0..<k { sum &+= Int32(w[j * k + kk]) }
+                corrections[j] = (q.inputOffset &- 128) &* sum
+            }
+            columnCorrections = corrections
+        } else {
+            columnCorrections = nil
+        }
         self.packed = packed
         let bias = ctx.optionalInput(2)
         runtimeBias = bias != nil && bias?.constant == nil
@@ -146,7 +182,10 @@ final class GEMMConvolutionQuantized: Kernel {
         }
     }
 
-    deinit { tapOffsets?.deallocate() }
+    deinit {
+        tapOffsets?.deallocate()
+        columnCorrections?.deallocate()
+    }
 
     var tileCount: Int { tiling.tileCount }
     var cost: Int { m * n * k }
@@ -156,7 +195,9 @@ final class GEMMConvolutionQuantized: Kernel {
     /// tile (mr × nr each), the row sums, mr row pointers, nr zero biases,
     /// and an mr × nr staging block of output bytes.
     private static func aligned(_ bytes: Int) -> Int { (bytes + 63) & ~63 }
-    private var blockBytes: Int { Self.aligned(blockRows * rowLength * (integer ? 2 : 4)) }
+    private var blockBytes: Int {
+        Self.aligned(blockRows * rowLength * (arithmetic == .exactFloat ? 4 : arithmetic == .pairs ? 2 : 1))
+    }
     private var panelBytes: Int { integer ? 0 : Self.aligned(packed.depth * packed.nr * 4) }
     private var tileBytes: Int { FloatGEMM.mr * packed.nr * 4 }
     private var rowSumBytes: Int { Self.aligned(blockRows * 4) }
@@ -173,9 +214,14 @@ final class GEMMConvolutionQuantized: Kernel {
     }
 
     func run(tiles: Range<Int>, worker: Int) {
-        if integer {
+        switch arithmetic {
+        case .quads:
+            computeQuads(tiles, worker: worker)
+            return
+        case .pairs:
             if signed { computeInteger(tiles, worker: worker, Int8.self) } else { computeInteger(tiles, worker: worker, UInt8.self) }
             return
+        case .exactFloat: break
         }
         switch (signed, packed.nr > FloatVector.scalarCount) {
         case (true, true): computeFloat(tiles, worker: worker, Int8.self, WidePanel.self)
@@ -212,8 +258,7 @@ final class GEMMConvolutionQuantized: Kernel {
                        rowPointers: rowPointers, zeroBias: zeroBias, staging: p)
     }
 
-    /// Gathers row `r` of micro-tile `microTile` (k values `x + inputOffset`,
-    /// padding taps 0) into `dst`.
+    /// Gathers row `r` of micro-tile `microTile` (k values, see `GatheredValue`) into `dst`.
     @inline(__always)
     private func gatherRow<E: QuantizedElement, D: GatheredValue>(
         _ dst: UnsafeMutablePointer<D>, microTile: Int, r: Int, input: UnsafePointer<E>
@@ -231,18 +276,19 @@ final class GEMMConvolutionQuantized: Kernel {
                 let d = dst + t &* channels
                 if offset < 0 {
                     while end < taps && offsets[end] < 0 { end &+= 1 }
-                    for c in 0..<(end &- t) &* channels { d[c] = .zero }
+                    let padding = D.padding(inputOffset: inOff)
+                    for c in 0..<(end &- t) &* channels { d[c] = padding }
                 } else {
                     while end < taps && offsets[end] == offsets[end &- 1] &+ channels { end &+= 1 }
                     let src = input + offset
-                    for c in 0..<(end &- t) &* channels { d[c] = D(offsetValue: Int32(truncatingIfNeeded: src[c]) &+ inOff) }
+                    for c in 0..<(end &- t) &* channels { d[c] = D(x: Int32(truncatingIfNeeded: src[c]), inputOffset: inOff) }
                 }
                 t = end
             }
         } else {
             let row = microTile &* FloatGEMM.mr
             let src = input + (row &+ r < m ? row &+ r : row) &* rowStride
-            for c in 0..<k { dst[c] = D(offsetValue: Int32(truncatingIfNeeded: src[c]) &+ inOff) }
+            for c in 0..<k { dst[c] = D(x: Int32(truncatingIfNeeded: src[c]), inputOffset: inOff) }
         }
     }
 
@@ -316,6 +362,48 @@ final class GEMMConvolutionQuantized: Kernel {
         }
     }
 
+    private func computeQuads(_ tiles: Range<Int>, worker: Int) {
+        let mr = FloatGEMM.mr, nr = IntegerGEMM.quadColumns
+        let s = scratch(worker: worker)
+        let block = s.block.assumingMemoryBound(to: UInt8.self)
+        let input = UnsafePointer<Int8>(OpaquePointer(self.input.unsafelyUnwrapped))
+        let output = UnsafeMutablePointer<Int8>(OpaquePointer(self.output.unsafelyUnwrapped))
+        let staging = s.staging.assumingMemoryBound(to: Int8.self)
+        guard let corrections = columnCorrections else { return }
+        let m = self.m, k = self.k, lda = rowLength, quads = rowLength / 4
+        for tile in tiles {
+            let (panels, microTileRange) = tiling.ranges(of: tile)
+            let first = microTileRange.lowerBound
+            for microTile in microTileRange {
+                for r in 0..<mr {
+                    let dst = block + ((microTile &- first) &* mr &+ r) &* lda
+                    gatherRow(dst, microTile: microTile, r: r, input: input)
+                    for c in k..<lda { dst[c] = 0 }
+                }
+            }
+            for panel in panels {
+                let b = packed.panel(panel)
+                let column = panel &* nr
+                let correction = corrections + column
+                for microTile in microTileRange {
+                    let row = microTile &* mr
+                    let rows = min(mr, m &- row)
+                    let a = UnsafePointer(block + (microTile &- first) &* mr &* lda)
+                    if rows == 1 {
+                        IntegerGEMM.quadMicroKernel1(quads: quads, a: a, b: b, c: s.intTile)
+                    } else {
+                        IntegerGEMM.quadMicroKernel(quads: quads, a: a, lda: lda, b: b, c: s.intTile)
+                    }
+                    for r in 0..<rows {
+                        let t = s.intTile + r &* nr
+                        for j in 0..<nr { t[j] &+= correction[j] }
+                    }
+                    store(s.intTile, QuadPanel.self, row: row, rows: rows, column: column, output: output, staging: staging)
+                }
+            }
+        }
+    }
+
     private func computeFloat<E: QuantizedElement, Shape: GEMMPanelShape>(
         _ tiles: Range<Int>, worker: Int, _: E.Type, _ shape: Shape.Type
     ) {
@@ -384,25 +472,40 @@ enum IntegerPanel: GEMMPanelShape {
     static var columns: Int { IntegerGEMM.nr }
 }
 
-/// A gathered A value: Int16 for the integer kernels, Float for the exact-float path.
+/// A gathered A value: `x + inputOffset` as Int16 (pairs) or Float (exact
+/// float), padding taps 0; `x + 128` as UInt8 (quads, int8 inputs), padding
+/// taps `zeroPoint + 128`.
 protocol GatheredValue {
-    static var zero: Self { get }
-    /// `v` is `x + inputOffset`, in [−255, 255].
-    init(offsetValue v: Int32)
+    static func padding(inputOffset: Int32) -> Self
+    init(x: Int32, inputOffset: Int32)
 }
 
 extension Int16: GatheredValue {
-    @inline(__always) init(offsetValue v: Int32) { self.init(truncatingIfNeeded: v) }
+    @inline(__always) static func padding(inputOffset: Int32) -> Int16 { 0 }
+    @inline(__always) init(x: Int32, inputOffset: Int32) { self.init(truncatingIfNeeded: x &+ inputOffset) }
 }
 
 extension Float: GatheredValue {
-    @inline(__always) init(offsetValue v: Int32) { self.init(v) }
+    @inline(__always) static func padding(inputOffset: Int32) -> Float { 0 }
+    @inline(__always) init(x: Int32, inputOffset: Int32) { self.init(x &+ inputOffset) }
+}
+
+extension UInt8: GatheredValue {
+    @inline(__always) static func padding(inputOffset: Int32) -> UInt8 { UInt8(truncatingIfNeeded: 128 &- inputOffset) }
+    @inline(__always) init(x: Int32, inputOffset: Int32) { self.init(truncatingIfNeeded: x &+ 128) }
+}
+
+/// The four-byte kernels' panel: 32 columns.
+enum QuadPanel: GEMMPanelShape {
+    static var wide: Bool { IntegerGEMM.quadColumns > FloatVector.scalarCount }
+    static var columns: Int { IntegerGEMM.quadColumns }
 }
 
 /// A constant int8/uint8 filter [N][K] packed once per model as bytes (one
 /// per weight, as stored: int8 signed, uint8 raw) in panels of `nr` columns,
-/// zero past N:
-/// - pair-interleaved `[K/2][nr][2]` (K rounded up to even) for the integer
+/// zero past N, with `group` consecutive k of a column adjacent:
+/// - `[K/4][nr][4]` (K rounded up to a multiple of 4) for the four-byte kernels;
+/// - pair-interleaved `[K/2][nr][2]` (K rounded up to even) for the pairs
 ///   kernels, which widen 16 bytes at a time;
 /// - `[K][nr]` for the exact-float path, which widens one panel at a time
 ///   into floats `w + filterOffset` (`widen`).
@@ -418,11 +521,11 @@ final class PackedQuantizedWeights: @unchecked Sendable {
     let largestMagnitude: Int32
     private let storage: AlignedBuffer
 
-    init(weights: UnsafeRawPointer, n: Int, k: Int, nr: Int, pairInterleaved: Bool, signed: Bool, offset: Int32) {
+    init(weights: UnsafeRawPointer, n: Int, k: Int, nr: Int, group: Int, signed: Bool, offset: Int32) {
         self.n = n
         self.k = k
         self.nr = nr
-        depth = pairInterleaved ? (k + 1) & ~1 : k
+        depth = (k + group - 1) / group * group
         panelCount = (n + nr - 1) / nr
         storage = AlignedBuffer(byteCount: panelCount * depth * nr)
         let out = storage.pointer.assumingMemoryBound(to: UInt8.self)
@@ -432,7 +535,7 @@ final class PackedQuantizedWeights: @unchecked Sendable {
             for j in 0..<min(nr, n - p * nr) {
                 let row = source + (p * nr + j) * k
                 for kk in 0..<k {
-                    let index = pairInterleaved ? (kk / 2) * 2 * nr + 2 * j + (kk & 1) : kk * nr + j
+                    let index = (kk / group) * group * nr + group * j + kk % group
                     panel[index] = row[kk]
                 }
             }

@@ -76,19 +76,6 @@ enum IntegerSIMD {
     }
 }
 
-#if TFLITEENGINE_AVX512VNNI
-extension IntegerSIMD {
-    /// `vpdpbusd` zmm (AVX-512 VNNI): lane i of `acc` plus the four products
-    /// of unsigned bytes of `a` lane i with signed bytes of `b` lane i (wrapping).
-    @inline(__always)
-    static func dotBytes(_ acc: SIMD16<Int32>, _ a: SIMD16<Int32>, _ b: SIMD16<Int32>) -> SIMD16<Int32> {
-        var r = SIMD16<Int32>()
-        r._storage._value = Builtin.int_x86_avx512_vpdpbusd_512(acc._storage._value, a._storage._value, b._storage._value)
-        return r
-    }
-}
-#endif
-
 #else
 
 enum IntegerSIMD {
@@ -123,4 +110,40 @@ enum IntegerSIMD {
     static func truncate(_ v: SIMD8<Int32>) -> SIMD8<UInt8> { SIMD8<UInt8>(truncatingIfNeeded: v) }
 }
 
+#endif
+
+#if TFLITEENGINE_AVX512VNNI && arch(x86_64)
+extension IntegerSIMD {
+    /// `dotBytes` is the hardware instruction.
+    static let hasDotBytes = true
+
+    /// `vpdpbusd` zmm (AVX-512 VNNI): lane i of `acc` plus the four products
+    /// of unsigned bytes of `a` lane i with signed bytes of `b` lane i (wrapping).
+    @inline(__always)
+    static func dotBytes(_ acc: SIMD16<Int32>, _ a: SIMD16<Int32>, _ b: SIMD16<Int32>) -> SIMD16<Int32> {
+        var r = SIMD16<Int32>()
+        r._storage._value = Builtin.int_x86_avx512_vpdpbusd_512(acc._storage._value, a._storage._value, b._storage._value)
+        return r
+    }
+}
+#else
+extension IntegerSIMD {
+    static let hasDotBytes = false
+
+    /// Plain-Swift `vpdpbusd` (tests of the four-byte kernels in other flavours).
+    @inline(__always)
+    static func dotBytes(_ acc: SIMD16<Int32>, _ a: SIMD16<Int32>, _ b: SIMD16<Int32>) -> SIMD16<Int32> {
+        var r = acc
+        for i in 0..<16 {
+            let x = UInt32(bitPattern: a[i]), y = UInt32(bitPattern: b[i])
+            var sum: Int32 = 0
+            for j in 0..<4 {
+                let shift = UInt32(8 &* j)
+                sum &+= Int32(UInt8(truncatingIfNeeded: x &>> shift)) &* Int32(Int8(truncatingIfNeeded: y &>> shift))
+            }
+            r[i] &+= sum
+        }
+        return r
+    }
+}
 #endif
