@@ -18,7 +18,10 @@ let package = Package(
         .executable(name: "soak", targets: ["soak"]),
     ],
     targets: [
-        .target(name: "TFLiteEngine"),
+        // BuiltinModule (an experimental feature, not an unsafe flag) lets the
+        // int8 kernels reach the integer multiply-add instructions; every use
+        // sits in Kernels/GEMM/IntegerSIMD.swift behind a build-flavour condition.
+        .target(name: "TFLiteEngine", swiftSettings: [.enableExperimentalFeature("BuiltinModule")]),
         .target(name: "InputFormats", dependencies: ["TFLiteEngine"]),
         .target(name: "ModelSelection", dependencies: ["TFLiteEngine", "InputFormats"]),
         .executableTarget(name: "infer", dependencies: ["TFLiteEngine", "InputFormats", "ModelSelection"]),

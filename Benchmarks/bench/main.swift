@@ -501,7 +501,8 @@ func printComparison(_ ours: [Result], _ theirs: [Result]) {
 // MARK: Main
 
 let args = parseArguments()
-print("bench: TFLiteEngine, \(TFLiteEngineBuild.flavour) build (\(TFLiteEngineBuild.floatLanes) float lanes); runs ≥ \(args.runs), min time \(args.minTime) s, warm-up \(args.warmup)")
+print("bench: TFLiteEngine, \(TFLiteEngineBuild.flavour) build (\(TFLiteEngineBuild.floatLanes) float lanes, int8 on \(TFLiteEngineBuild.integerMultiplyAdd ? "integer" : "float") multiply-add); runs ≥ \(args.runs), min time \(args.minTime) s, warm-up \(args.warmup)")
+BuildFlavourAdvice.printIfFasterFlavourAvailable()
 var results: [Result] = []
 var failed = false
 for path in args.models {

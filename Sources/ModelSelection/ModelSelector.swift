@@ -72,13 +72,14 @@ public struct CostModel: Sendable, Equatable {
     }
 
     /// Predicted memory in bytes: the memory-mapped file, the arena, the
-    /// weights packed for the GEMM kernels (4 bytes per parameter for every
-    /// variant: float32 copies, int8 widened to exact floats) and, for float16
-    /// models, the weights dequantized once at load (4 more per parameter).
+    /// weights packed for the GEMM kernels (float32 copies: 4 bytes per
+    /// parameter; int8 models keep their weights as bytes: 1 per parameter)
+    /// and, for float16 models, the weights dequantized once at load (4 more
+    /// per parameter).
     public func predictMemory(_ c: ModelCandidate) -> Int {
-        let floatCopy = c.parameters.multipliedReportingOverflow(by: 4).partialValue
-        let copies = c.variant == "float16" ? 2 : 1
-        return c.fileBytes &+ (c.arenaBytes ?? 0) &+ floatCopy &* copies
+        let packed = c.parameters.multipliedReportingOverflow(by: c.isInt8 ? 1 : 4).partialValue
+        let dequantized = c.variant == "float16" ? c.parameters.multipliedReportingOverflow(by: 4).partialValue : 0
+        return c.fileBytes &+ (c.arenaBytes ?? 0) &+ packed &+ dequantized
     }
 
     /// Scales both efficiencies so `predicted` would have been `measured` (one

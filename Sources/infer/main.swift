@@ -223,6 +223,7 @@ func printError(_ message: String) {
 }
 
 func main() -> Int32 {
+    BuildFlavourAdvice.printIfFasterFlavourAvailable()
     do {
         switch try Command.parse(Array(CommandLine.arguments.dropFirst())) {
         case .help:

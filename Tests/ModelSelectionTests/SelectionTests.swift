@@ -145,11 +145,11 @@ final class SelectionTests: XCTestCase {
         // int8 work uses the int8 rate (20 GOP/s in the fixture profile).
         let q = F.candidate("q", megaMACs: 10, accuracy: 0.99, variant: "int8")
         XCTAssertEqual(Benchmarks.seconds(cost.predictLatency(q, profile: slow, threads: 1)), 0.002, accuracy: 1e-9)
-        // Packed weights: 4 bytes per parameter on top of the file; float16
-        // weights are also dequantized at load (4 more).
+        // Packed weights: 4 bytes per parameter on top of the file (1 for
+        // int8 models); float16 weights are also dequantized at load (4 more).
         let h = F.candidate("h", megaMACs: 1, accuracy: 0.99, fileBytes: 2000, variant: "float16")
         XCTAssertEqual(cost.predictMemory(h), 2000 + 10_000 + 2 * 4000)
-        XCTAssertEqual(cost.predictMemory(q), q.fileBytes + (q.arenaBytes ?? 0) + 4 * q.parameters)
+        XCTAssertEqual(cost.predictMemory(q), q.fileBytes + (q.arenaBytes ?? 0) + q.parameters)
         // Calibration: predicted 4 ms but measured 8 ms halves the efficiencies.
         let calibrated = cost.calibrated(predicted: .milliseconds(4), measured: .milliseconds(8))
         XCTAssertEqual(Benchmarks.seconds(calibrated.predictLatency(c, profile: slow, threads: 1)), 0.008, accuracy: 1e-9)

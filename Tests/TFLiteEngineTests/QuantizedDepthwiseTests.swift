@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 @testable import TFLiteEngine
 
-/// The fast int8 depthwise kernel (`DepthwiseConv2DInt8Vectorized`) against the
+/// The fast int8/uint8 depthwise kernel (`DepthwiseConv2DInt8Vectorized`) against the
 /// reference integer kernel on randomized single-op models: bit-identical
 /// bytes for odd channel counts, 3×3 and other filter sizes, strides,
 /// dilations, both paddings, every activation, with and without bias, per
@@ -17,9 +17,9 @@ extension QuantizedKernelTests {
             let s = rng.int(1...2)
             let stride = i % 5 == 4 ? (rng.int(1...3), rng.int(1...3)) : (s, s)
             let dilation = rng.int(0...4) == 0 ? (rng.int(1...2), rng.int(1...3)) : (1, 1)
-            // Depth multipliers > 1 and uint8 stay on the reference kernel.
+            // Depth multipliers > 1 stay on the reference kernel.
             let multiplier = i % 10 == 9 ? rng.int(2...3) : 1
-            let signed = i % 12 != 11
+            let signed = i % 4 != 3
             let padding = rng.int(0...1)
             let h = rng.int(((kh - 1) * dilation.0 + 1)...13), w = rng.int(((kw - 1) * dilation.1 + 1)...13)
             let cin = [1, 3, 8, 16, 17, 32, 33, 48, 100][rng.int(0...8)]
@@ -32,7 +32,7 @@ extension QuantizedKernelTests {
                           (10, .i32(Int32(multiplier))), (12, .i8(activation)),
                           (14, .i32(Int32(dilation.1))), (16, .i32(Int32(dilation.0)))],
                 rng: &rng)
-            let fast = signed && multiplier == 1
+            let fast = multiplier == 1
             try compare(spec, name: "depthwise #\(i) \(h)×\(w)×\(cin) k \(kh)×\(kw) m \(multiplier) s \(stride) d \(dilation) pad \(padding) act \(activation) \(signed ? "int8" : "uint8")",
                         expectFast: fast ? DepthwiseConv2DInt8Vectorized.self : ConvolutionQuantizedReference.self) { ctx in
                 let input = try ctx.input(0)
@@ -94,6 +94,24 @@ extension QuantizedKernelTests {
             let bytes = try XCTUnwrap(outputs).reference
             XCTAssertGreaterThanOrEqual(Set(bytes).count, 3, "depthwise extreme #\(i): outputs take \(Set(bytes)) only")
             XCTAssertLessThan(bytes.filter { $0 == 0x80 || $0 == 0x7F }.count, bytes.count / 2, "depthwise extreme #\(i): mostly saturated")
+        }
+        // uint8: weights and inputs at 0 / 255, zero points at both ends.
+        for (i, (fill, inputZero, filterZero)) in [(UInt8(255), 0, 0), (255, 255, 0), (0, 255, 255), (255, 0, 255)].enumerated() {
+            let spec = QuantizedModelSpec.weighted(
+                op: 4, optionsType: 2, input: [1, 5, 6, 21], filter: [1, 3, 3, 21], channelAxis: 3,
+                perChannel: false, signed: false, hasBias: i != 1, filterFill: fill,
+                inputZeroPoint: inputZero, filterZeroPoint: filterZero,
+                options: [(4, .i8(0)), (6, .i32(1)), (8, .i32(1)), (10, .i32(1)), (12, .i8(0))], rng: &rng)
+            try compare(spec, name: "depthwise uint8 extreme #\(i)", expectFast: DepthwiseConv2DInt8Vectorized.self, inputFill: fill) { ctx in
+                let input = try ctx.input(0)
+                let g = try ConvGeometry(ctx: ctx, inputShape: input.shape, filterHeight: 3, filterWidth: 3,
+                                         strideHeight: 1, strideWidth: 1, padding: .same)
+                let p = DepthwiseConv2D.Parameters(geometry: g, inputChannels: 21, outputChannels: 21, depthMultiplier: 1, activation: .none)
+                let q = try ConvolutionQuantization(
+                    ctx: ctx, input: input, filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
+                    channelAxis: 3, channels: 21, activation: .none)
+                return ConvolutionQuantizedReference(UInt8.self, ctx: ctx, p, q)
+            }
         }
     }
 }

@@ -60,7 +60,8 @@ final class QuantizedKernelTests: XCTestCase {
                 perChannel: signed && i % 2 == 0, signed: signed, hasBias: i % 4 != 3,
                 options: [(4, .i8(activation))], rng: &rng)
             try compare(spec, name: "fc #\(i) \(batch)×\(k) → \(n) \(signed ? "int8" : "uint8")",
-                        expectFast: signed && batch == 1 ? FullyConnectedInt8SingleRow.self : GEMMConvolutionQuantized.self) { ctx in
+                        expectFast: signed && batch == 1 && !GEMMConvolutionQuantized.usesIntegerKernels
+                            ? FullyConnectedInt8SingleRow.self : GEMMConvolutionQuantized.self) { ctx in
                 let p = FullyConnected.Parameters(batches: batch, inputDepth: k, outputDepth: n,
                                                   activation: FusedActivation(rawValue: activation)!)
                 let q = try ConvolutionQuantization(
@@ -116,6 +117,125 @@ final class QuantizedKernelTests: XCTestCase {
         }
     }
 
+    /// The integer multiply-add kernels (`IntegerGEMM`; in flavours without
+    /// the instructions, their plain-Swift forms) against the reference:
+    /// every row remainder of the 6-row micro-tile (M = 1…13), every column
+    /// remainder of the 16-column panel, odd and even K, extreme zero points
+    /// (−128/127 for int8 inputs, 0/255 for uint8 inputs and filters),
+    /// weights only −128/127 (int8) or 0/255 (uint8), bias or none.
+    func testIntegerKernelsMatchReferenceBitExact() throws {
+        try checkIntegerKernels(.pairs)
+    }
+
+    /// The same cases on the four-byte kernels (`vpdpbusd` in the AVX-512
+    /// VNNI flavour, its plain-Swift form elsewhere; uint8 runs on pairs).
+    func testFourByteIntegerKernelsMatchReferenceBitExact() throws {
+        try checkIntegerKernels(.quads)
+    }
+
+    func testFourByteIntegerKernelsAccumulateToTheInt32LimitAndBeyond() throws {
+        try checkIntegerKernelLimits(.quads)
+    }
+
+    private func checkIntegerKernels(_ arithmetic: GEMMConvolutionQuantized.Arithmetic) throws {
+        let saved = GEMMConvolutionQuantized.arithmeticForTesting
+        GEMMConvolutionQuantized.arithmeticForTesting = arithmetic
+        defer { GEMMConvolutionQuantized.arithmeticForTesting = saved }
+        var rng = TestRandom(seed: 15)
+        var cases = 0
+        for m in 1...13 {
+            for _ in 0..<3 {
+                let n = rng.int(1...40), k = rng.int(1...70)
+                let signed = rng.int(0...3) != 0
+                let extreme = rng.int(0...1) == 0
+                let inputZero = extreme ? (signed ? [-128, 127][rng.int(0...1)] : [0, 255][rng.int(0...1)]) : nil
+                let filterZero = !signed && extreme ? [0, 255][rng.int(0...1)] : nil
+                let values = extreme ? (signed ? [-128, 127] : [0, 255]) : nil
+                let activation = FusedActivation(rawValue: Int8(rng.int(0...1)))!
+                let spec = QuantizedModelSpec.weighted(
+                    op: 9, optionsType: 8, input: [m, k], filter: [n, k], channelAxis: 0,
+                    perChannel: signed && rng.int(0...1) == 0, signed: signed, hasBias: rng.int(0...3) != 0,
+                    inputZeroPoint: inputZero, filterZeroPoint: filterZero, filterValues: values,
+                    options: [(4, .i8(activation.rawValue))], rng: &rng)
+                try compare(spec, name: "integer fc \(m)×\(k) → \(n) \(signed ? "int8" : "uint8") zp \(inputZero.map(String.init) ?? "random")",
+                            expectFast: GEMMConvolutionQuantized.self) { ctx in
+                    let p = FullyConnected.Parameters(batches: m, inputDepth: k, outputDepth: n, activation: activation)
+                    let q = try ConvolutionQuantization(
+                        ctx: ctx, input: ctx.input(0), filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
+                        channelAxis: 0, channels: n, activation: activation, perTensorUsesFloatProduct: true)
+                    return signed ? FullyConnectedQuantizedReference(Int8.self, ctx: ctx, p, q)
+                        : FullyConnectedQuantizedReference(UInt8.self, ctx: ctx, p, q)
+                }
+                cases += 1
+            }
+        }
+        // Convolutions through the offset table (padding taps, strides, dilation).
+        for i in 0..<16 {
+            let kh = rng.int(1...3), kw = rng.int(1...3)
+            let stride = (rng.int(1...2), rng.int(1...2))
+            let dilation = i % 4 == 3 ? (2, 2) : (1, 1)
+            let padding = rng.int(0...1)
+            let h = rng.int(((kh - 1) * dilation.0 + 1)...9), w = rng.int(((kw - 1) * dilation.1 + 1)...9)
+            let cin = [1, 3, 8, 17, 33][rng.int(0...4)], cout = [1, 7, 16, 17, 40][rng.int(0...4)]
+            let signed = i % 3 != 2
+            let inputZero = i % 2 == 0 ? (signed ? [-128, 127][rng.int(0...1)] : [0, 255][rng.int(0...1)]) : nil
+            let activation = Int8(rng.int(0...3))
+            let spec = QuantizedModelSpec.weighted(
+                op: 3, optionsType: 1, input: [1, h, w, cin], filter: [cout, kh, kw, cin],
+                channelAxis: 0, perChannel: signed && i % 4 != 1, signed: signed, hasBias: i % 5 != 4,
+                inputZeroPoint: inputZero, filterValues: i % 4 == 0 ? (signed ? [-128, 127, 0] : [0, 255, 1]) : nil,
+                options: [(4, .i8(Int8(padding))), (6, .i32(Int32(stride.1))), (8, .i32(Int32(stride.0))),
+                          (10, .i8(activation)), (12, .i32(Int32(dilation.1))), (14, .i32(Int32(dilation.0)))],
+                rng: &rng)
+            try compare(spec, name: "integer conv #\(i) \(h)×\(w)×\(cin) f \(cout)×\(kh)×\(kw) s \(stride) d \(dilation) pad \(padding) \(signed ? "int8" : "uint8")",
+                        expectFast: GEMMConvolutionQuantized.self) { ctx in
+                let input = try ctx.input(0)
+                let g = try ConvGeometry(
+                    ctx: ctx, inputShape: input.shape, filterHeight: kh, filterWidth: kw,
+                    strideHeight: stride.0, strideWidth: stride.1, dilationHeight: dilation.0, dilationWidth: dilation.1,
+                    padding: Padding(rawValue: Int8(padding))!)
+                let p = Conv2D.Parameters(geometry: g, inputChannels: cin, outputChannels: cout, filterChannels: cin,
+                                          activation: FusedActivation(rawValue: activation)!)
+                let q = try ConvolutionQuantization(
+                    ctx: ctx, input: input, filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
+                    channelAxis: 0, channels: cout, activation: p.activation)
+                return signed ? ConvolutionQuantizedReference(Int8.self, ctx: ctx, p, q) : ConvolutionQuantizedReference(UInt8.self, ctx: ctx, p, q)
+            }
+            cases += 1
+        }
+        requireMostlyInformative(cases)
+    }
+
+    /// Integer accumulations to the int32 limit and past it: uint8 with every
+    /// product 255 · 255 (K = 33,025 is the last K whose sum fits in Int32;
+    /// beyond it both kernels wrap the same way), int8 with −128 · −128.
+    func testIntegerKernelsAccumulateToTheInt32LimitAndBeyond() throws {
+        try checkIntegerKernelLimits(.pairs)
+    }
+
+    private func checkIntegerKernelLimits(_ arithmetic: GEMMConvolutionQuantized.Arithmetic) throws {
+        let saved = GEMMConvolutionQuantized.arithmeticForTesting
+        GEMMConvolutionQuantized.arithmeticForTesting = arithmetic
+        defer { GEMMConvolutionQuantized.arithmeticForTesting = saved }
+        var rng = TestRandom(seed: 16)
+        for (i, k) in [4097, 33_025, 33_026, 70_001].enumerated() {
+            let signed = i % 2 == 1
+            let spec = QuantizedModelSpec.weighted(
+                op: 9, optionsType: 8, input: [2, k], filter: [17, k], channelAxis: 0, perChannel: false, signed: signed,
+                hasBias: i != 1, filterFill: signed ? 0x80 : 255, inputZeroPoint: signed ? 127 : 0,
+                options: [(4, .i8(0))], rng: &rng)
+            try compare(spec, name: "integer saturating fc \(k) \(signed ? "int8" : "uint8")",
+                        expectFast: GEMMConvolutionQuantized.self, inputFill: signed ? 0x80 : 255) { ctx in
+                let p = FullyConnected.Parameters(batches: 2, inputDepth: k, outputDepth: 17, activation: .none)
+                let q = try ConvolutionQuantization(
+                    ctx: ctx, input: ctx.input(0), filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
+                    channelAxis: 0, channels: 17, activation: .none, perTensorUsesFloatProduct: true)
+                return signed ? FullyConnectedQuantizedReference(Int8.self, ctx: ctx, p, q)
+                    : FullyConnectedQuantizedReference(UInt8.self, ctx: ctx, p, q)
+            }
+        }
+    }
+
     func testRequantizationMatchesFixedPoint() {
         var rng = TestRandom(seed: 13)
         let tables = ChannelRequantization.Tables(count: 1)
@@ -143,6 +263,28 @@ final class QuantizedKernelTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(checked, 120_000)
+        // The eight-channel form (used with integer multiply-add) gives the same.
+        let tables8 = ChannelRequantization.Tables(count: 8)
+        defer { tables8.deallocate() }
+        for i in 0..<5_000 {
+            var parameters: [(Int32, Int)] = []
+            for c in 0..<8 {
+                let multiplier = i % 97 == c ? 0 : Int32(1 << 30) + Int32(truncatingIfNeeded: rng.next() % (1 << 30))
+                let shift = rng.int(-31...8)
+                tables8.set(c, multiplier: multiplier, shift: shift)
+                parameters.append((multiplier, shift))
+            }
+            var x = SIMD8<Int32>()
+            for c in 0..<8 {
+                let r = Int32(truncatingIfNeeded: rng.next())
+                x[c] = [r, r >> rng.int(0...31), .min, .max, 0, -1][i % 13 == c ? 2 + c % 4 : rng.int(0...1)]
+            }
+            let y = tables8.scale8(x, 0)
+            for c in 0..<8 {
+                XCTAssertEqual(y[c], FixedPoint.multiplyByQuantizedMultiplier(x[c], parameters[c].0, parameters[c].1),
+                               "lane \(c): x \(x[c]) m \(parameters[c].0) shift \(parameters[c].1)")
+            }
+        }
     }
 
     // MARK: Harness
@@ -210,17 +352,20 @@ struct QuantizedModelSpec {
     /// CONV_2D / FULLY_CONNECTED, 3 for DEPTHWISE_CONV_2D).
     static func weighted(op: Int32, optionsType: UInt8, input: [Int], filter: [Int], channelAxis: Int,
                          perChannel: Bool, signed: Bool, hasBias: Bool, filterFill: UInt8? = nil,
+                         inputZeroPoint: Int? = nil, filterZeroPoint: Int? = nil, filterValues: [Int]? = nil,
                          options: [(Int, FlatBufferBuilder.Value)], rng: inout TestRandom) -> QuantizedModelSpec {
         typealias FB = FlatBufferBuilder.Node
         let type: Int8 = signed ? 9 : 3  // INT8 = 9, UINT8 = 3
         let channels = filter[channelAxis]
         let inputScale = Float(rng.int(1...100)) / 2000
-        let inputZero = signed ? rng.int(-128...127) : (filterFill == nil ? rng.int(0...255) : 0)
+        let inputZero = inputZeroPoint ?? (signed ? rng.int(-128...127) : (filterFill == nil ? rng.int(0...255) : 0))
         let filterScales = (0..<(perChannel ? channels : 1)).map { _ in Float(rng.int(1...100)) / 5000 }
-        let filterZero = signed ? 0 : (filterFill == nil ? rng.int(0...255) : 0)
+        let filterZero = filterZeroPoint ?? (signed ? 0 : (filterFill == nil ? rng.int(0...255) : 0))
+        let choices = filterValues
         let filterValues: [UInt8] = (0..<filter.reduce(1, *)).map { _ in
             if let filterFill { return filterFill }
-            return signed ? UInt8(bitPattern: Int8(rng.int(-127...127))) : UInt8(rng.int(0...255))
+            if let choices { return UInt8(truncatingIfNeeded: choices[rng.int(0...(choices.count - 1))]) }
+            return signed ? UInt8(bitPattern: Int8(rng.int(-128...127))) : UInt8(rng.int(0...255))
         }
         // An output scale that keeps typical accumulations inside the range.
         let k = filter.reduce(1, *) / channels

@@ -1,45 +1,66 @@
-/// The constants of a fast int8 depthwise convolution, computed once per
-/// model (`Model.sharedConstants`) as one Int32 table of `taps + 4` rows of
-/// `channels`: the filter widened and laid out [tap][channel], the bias with
-/// the input offset folded in, then the output stage's multipliers, left
-/// shifts and right shifts (Int32, see `requantize`). One table keeps the
-/// kernel's loops to a single constant stream, so the optimiser's run-time
-/// overlap checks against the output stay few.
+/// The constants of a fast quantized depthwise convolution, computed once
+/// per model (`Model.sharedConstants`): the filter laid out [tap][channel]
+/// (`filter`: int8 weights as bytes, one per weight; uint8 weights as Int16
+/// `w + filterOffset`), and one Int32 table of 4 rows of `channels`: the bias
+/// with the input offset folded in, then the output stage's multipliers, left
+/// shifts and right shifts (see `requantize`). One table keeps the kernel's
+/// loops to few constant streams, so the optimiser's run-time overlap checks
+/// against the output stay few.
 ///
-/// The reference sums `(x + inputOffset) · w` over the taps inside the
-/// input (int8 filters have zero point 0). In wrapping Int32 arithmetic (a
-/// ring, so any order gives the same bits) that equals
-/// `Σ x · w + inputOffset · Σ w` where a tap outside the input reads
-/// `x = zero point = −inputOffset` and so contributes nothing. The kernel
-/// therefore starts each pixel at `bias + inputOffset · Σ_taps w` and adds
-/// plain `x · w` products, padding taps reading a row of zero points.
+/// The reference sums `(x + inputOffset) · (w + filterOffset)` over the taps
+/// inside the input. In wrapping Int32 arithmetic (a ring, so any order
+/// gives the same bits) that equals
+/// `Σ x · (w + filterOffset) + inputOffset · Σ (w + filterOffset)` where a tap
+/// outside the input reads `x = zero point = −inputOffset` and so contributes
+/// nothing. The kernel therefore starts each pixel at
+/// `bias + inputOffset · Σ_taps (w + filterOffset)` and adds plain products,
+/// padding taps reading a row of zero points.
 final class DepthwiseInt8Constants: @unchecked Sendable {
     let taps: Int
     let channels: Int
+    /// [tap][channel] filter values: Int8 (int8 models) or Int16 (uint8).
+    let filter: UnsafeMutableRawPointer
     let table: UnsafeMutablePointer<Int32>
+    /// The output stage in `ChannelRequantization`'s form, for the
+    /// eight-channel loops of the integer-multiply-add flavours.
+    let scaleTables: ChannelRequantization.Tables
 
     /// Row offsets (in elements) of the parts of `table`.
-    var biasOffset: Int { taps &* channels }
-    var multiplierOffset: Int { (taps &+ 1) &* channels }
-    var leftShiftOffset: Int { (taps &+ 2) &* channels }
-    var rightShiftOffset: Int { (taps &+ 3) &* channels }
+    var biasOffset: Int { 0 }
+    var multiplierOffset: Int { channels }
+    var leftShiftOffset: Int { 2 &* channels }
+    var rightShiftOffset: Int { 3 &* channels }
 
-    init(filter: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?, taps: Int, channels: Int, q: ConvolutionQuantization) {
+    init<W: FixedWidthInteger>(filter raw: UnsafeRawPointer, signed: Bool, as _: W.Type, bias: UnsafePointer<Int32>?,
+                               taps: Int, channels: Int, q: ConvolutionQuantization) {
         self.taps = taps
         self.channels = channels
-        table = .allocate(capacity: max((taps &+ 4) &* channels, 1))
-        for i in 0..<taps &* channels { table[i] = Int32(filter[i]) }
+        let count = max(taps &* channels, 1)
+        let f = UnsafeMutablePointer<W>.allocate(capacity: count)
+        let bytes = raw.assumingMemoryBound(to: UInt8.self)
+        for i in 0..<taps &* channels {
+            let w = signed ? Int32(Int8(bitPattern: bytes[i])) : Int32(bytes[i])
+            f[i] = W(truncatingIfNeeded: w &+ q.filterOffset)
+        }
+        filter = UnsafeMutableRawPointer(f)
+        table = .allocate(capacity: max(4 &* channels, 1))
+        scaleTables = ChannelRequantization.Tables(count: max(channels, 1))
+        for c in 0..<channels { scaleTables.set(c, multiplier: q.multipliers[c], shift: q.shifts[c]) }
         for c in 0..<channels {
             var sum: Int32 = 0
-            for t in 0..<taps { sum &+= table[t &* channels &+ c] }
-            table[taps &* channels &+ c] = (bias?[c] ?? 0) &+ q.inputOffset &* sum
-            table[(taps &+ 1) &* channels &+ c] = q.multipliers[c]
-            table[(taps &+ 2) &* channels &+ c] = Int32(max(q.shifts[c], 0))
-            table[(taps &+ 3) &* channels &+ c] = Int32(max(-q.shifts[c], 0))
+            for t in 0..<taps { sum &+= Int32(truncatingIfNeeded: f[t &* channels &+ c]) }
+            table[c] = (bias?[c] ?? 0) &+ q.inputOffset &* sum
+            table[channels &+ c] = q.multipliers[c]
+            table[2 &* channels &+ c] = Int32(max(q.shifts[c], 0))
+            table[3 &* channels &+ c] = Int32(max(-q.shifts[c], 0))
         }
     }
 
-    deinit { table.deallocate() }
+    deinit {
+        filter.deallocate()
+        table.deallocate()
+        scaleTables.deallocate()
+    }
 
     /// `FixedPoint.multiplyByQuantizedMultiplier(x, multiplier, shift)` for
     /// shift = left − right, without branches so channel loops vectorise:
@@ -77,16 +98,18 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
             biasKey = "\(ctx.node.inputs[2])"
         }
         // The input and output tensors fix the input offset and the output stage.
-        let key = "depthwise-i8-w\(ctx.node.inputs[1])-b\(biasKey)-i\(ctx.node.inputs[0])-o\(ctx.node.outputs[0])-\(taps)x\(channels)"
+        let signed = filter.type == .int8
+        let key = "depthwise-\(signed ? "i8" : "u8")-w\(ctx.node.inputs[1])-b\(biasKey)-i\(ctx.node.inputs[0])-o\(ctx.node.outputs[0])-\(taps)x\(channels)"
         return ctx.graph.sharedConstants.value(for: key) {
-            DepthwiseInt8Constants(filter: f.assumingMemoryBound(to: Int8.self), bias: biasPointer, taps: taps, channels: channels,
-                                   q: q)
+            signed
+                ? DepthwiseInt8Constants(filter: f, signed: true, as: Int8.self, bias: biasPointer, taps: taps, channels: channels, q: q)
+                : DepthwiseInt8Constants(filter: f, signed: false, as: Int16.self, bias: biasPointer, taps: taps, channels: channels, q: q)
         }
     }
 }
 
-/// Int8 DEPTHWISE_CONV_2D with depth multiplier 1 and constant filter (and
-/// bias), vectorised over channels; bit-identical to
+/// Quantized DEPTHWISE_CONV_2D (int8, and uint8) with depth multiplier 1 and
+/// constant filter (and bias), vectorised over channels; bit-identical to
 /// `ConvolutionQuantizedReference` (see `DepthwiseInt8Constants` for why
 /// folding the input offset into the bias changes no bit).
 ///
@@ -102,26 +125,30 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     let p: DepthwiseConv2D.Parameters
     let operands: FilteredOperands
     let constants: DepthwiseInt8Constants
+    /// Int8 elements and filter bytes (else UInt8 elements, Int16 filter).
+    let signed: Bool
     let outputOffset: Int32, activationMin: Int32, activationMax: Int32
-    /// `channels` copies of the input zero point, read by taps in the padding.
-    private let zeroPointRow: UnsafeMutablePointer<Int8>
+    /// `channels` copies of the input zero point (as its element's bits), read by taps in the padding.
+    private let zeroPointRow: UnsafeMutablePointer<UInt8>
     /// Output columns `interiorStart..<interiorEnd` have every tap column inside the input.
     let interiorStart: Int, interiorEnd: Int
-    var input: UnsafePointer<Int8>!
-    var output: UnsafeMutablePointer<Int8>!
+    var input: UnsafeRawPointer!
+    var output: UnsafeMutableRawPointer!
     var scratch: UnsafeMutableRawPointer!
 
-    init(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters, _ q: ConvolutionQuantization, constants: DepthwiseInt8Constants) {
+    init(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters, _ q: ConvolutionQuantization, constants: DepthwiseInt8Constants,
+         signed: Bool) {
         self.p = p
         operands = FilteredOperands(ctx)
         self.constants = constants
+        self.signed = signed
         outputOffset = q.outputOffset
         activationMin = q.activationMin
         activationMax = q.activationMax
         let n = max(p.inputChannels, 1)
         zeroPointRow = .allocate(capacity: n)
-        // inputOffset = −zero point, and the zero point is inside int8's range.
-        zeroPointRow.initialize(repeating: Int8(truncatingIfNeeded: 0 &- q.inputOffset), count: n)
+        // inputOffset = −zero point, and the zero point is inside the element type's range.
+        zeroPointRow.initialize(repeating: UInt8(truncatingIfNeeded: 0 &- q.inputOffset), count: n)
         let g = p.geometry
         // ox·s − padLeft ≥ 0 and ox·s − padLeft + (KW−1)·d ≤ W − 1.
         let start = (g.padLeft + g.strideWidth - 1) / g.strideWidth
@@ -140,17 +167,24 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     var cost: Int { p.cost }
 
     func bind(_ memory: TensorMemory) {
-        input = UnsafePointer(memory.pointer(operands.input, as: Int8.self))
-        output = memory.pointer(operands.output, as: Int8.self)
+        input = UnsafeRawPointer(memory.raw(operands.input))
+        output = memory.raw(operands.output)
         scratch = memory.scratch
     }
 
     func run(tiles: Range<Int>, worker: Int) {
+        if signed { compute(tiles, worker: worker, Int8.self, Int8.self) } else { compute(tiles, worker: worker, UInt8.self, Int16.self) }
+    }
+
+    private func compute<E: QuantizedElement, W: FixedWidthInteger>(_ tiles: Range<Int>, worker: Int, _: E.Type, _: W.Type) {
         let g = p.geometry, c = p.outputChannels
+        let input = UnsafePointer<E>(OpaquePointer(self.input.unsafelyUnwrapped))
+        let output = UnsafeMutablePointer<E>(OpaquePointer(self.output.unsafelyUnwrapped))
         let base = scratch + worker &* scratchBytesPerWorker
-        let tapPointers = base.assumingMemoryBound(to: UnsafePointer<Int8>.self)
+        let tapPointers = base.assumingMemoryBound(to: UnsafePointer<E>.self)
         let acc = (base + taps &* 8).assumingMemoryBound(to: Int32.self)
-        let zero = UnsafePointer(zeroPointRow)
+        let zero = UnsafePointer<E>(OpaquePointer(zeroPointRow))
+        let filter = UnsafePointer<W>(OpaquePointer(constants.filter))
         let is3x3 = g.filterHeight == 3 && g.filterWidth == 3
         let rowStep = g.dilationHeight &* g.inputWidth &* c, columnStep = g.dilationWidth &* c
         for tile in tiles {
@@ -162,7 +196,10 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             for ox in 0..<g.outputWidth {
                 let ix0 = ox &* g.strideWidth &- g.padLeft
                 if is3x3 && rowsInside && ox >= interiorStart && ox < interiorEnd {
-                    interior3x3(inputBatch + (iy0 &* g.inputWidth &+ ix0) &* c, rowStep: rowStep, columnStep: columnStep, out)
+                    let x = inputBatch + (iy0 &* g.inputWidth &+ ix0) &* c
+                    let r1 = x + rowStep, r2 = x + 2 &* rowStep
+                    let d1 = columnStep, d2 = 2 &* columnStep
+                    pixel3x3(x, x + d1, x + d2, r1, r1 + d1, r1 + d2, r2, r2 + d1, r2 + d2, filter, out)
                     out += c
                     continue
                 }
@@ -178,81 +215,95 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                     }
                 }
                 if is3x3 {
-                    pixel3x3(UnsafePointer(tapPointers), out)
+                    pixel3x3(tapPointers[0], tapPointers[1], tapPointers[2], tapPointers[3], tapPointers[4],
+                             tapPointers[5], tapPointers[6], tapPointers[7], tapPointers[8], filter, out)
                 } else {
-                    pixel(UnsafePointer(tapPointers), acc, out)
+                    pixel(UnsafePointer(tapPointers), filter, acc, out)
                 }
                 out += c
             }
         }
     }
 
-    /// One output pixel of a 3×3 filter whose taps are all inside the input:
-    /// tap (ky, kx) reads `x + ky·rowStep + kx·columnStep`.
+    /// One output pixel of a 3×3 filter from its nine taps' input rows.
     @inline(__always)
-    private func interior3x3(_ x: UnsafePointer<Int8>, rowStep: Int, columnStep: Int, _ out: UnsafeMutablePointer<Int8>) {
+    private func pixel3x3<E: QuantizedElement, W: FixedWidthInteger>(
+        _ x0: UnsafePointer<E>, _ x1: UnsafePointer<E>, _ x2: UnsafePointer<E>, _ x3: UnsafePointer<E>, _ x4: UnsafePointer<E>,
+        _ x5: UnsafePointer<E>, _ x6: UnsafePointer<E>, _ x7: UnsafePointer<E>, _ x8: UnsafePointer<E>,
+        _ f: UnsafePointer<W>, _ out: UnsafeMutablePointer<E>
+    ) {
         let c = p.outputChannels
         let k = UnsafePointer(constants.table)
-        let r0 = x, r1 = x + rowStep, r2 = x + 2 &* rowStep
-        let d1 = columnStep, d2 = 2 &* columnStep
         let zp = outputOffset, lo = activationMin, hi = activationMax
-        for ch in 0..<c {
-            var a = k[9 &* c &+ ch]
-            a &+= Int32(r0[ch]) &* k[ch]
-            a &+= Int32(r0[d1 &+ ch]) &* k[c &+ ch]
-            a &+= Int32(r0[d2 &+ ch]) &* k[2 &* c &+ ch]
-            a &+= Int32(r1[ch]) &* k[3 &* c &+ ch]
-            a &+= Int32(r1[d1 &+ ch]) &* k[4 &* c &+ ch]
-            a &+= Int32(r1[d2 &+ ch]) &* k[5 &* c &+ ch]
-            a &+= Int32(r2[ch]) &* k[6 &* c &+ ch]
-            a &+= Int32(r2[d1 &+ ch]) &* k[7 &* c &+ ch]
-            a &+= Int32(r2[d2 &+ ch]) &* k[8 &* c &+ ch]
-            let v = DepthwiseInt8Constants.requantize(a, k[10 &* c &+ ch], k[11 &* c &+ ch], k[12 &* c &+ ch]) &+ zp
-            out[ch] = Int8(truncatingIfNeeded: min(max(v, lo), hi))
+        var first = 0
+        if IntegerSIMD.isNative && E.self == Int8.self && W.self == Int8.self {
+            // Eight channels at a time with the vector output stage
+            // (`ChannelRequantization.Tables.scale8`); the loop below does the rest.
+            @inline(__always) func tap(_ x: UnsafePointer<E>, _ w: UnsafePointer<W>, _ ch: Int) -> SIMD8<Int32> {
+                IntegerSIMD.widen(UnsafeRawPointer(x + ch).loadUnaligned(as: SIMD8<Int8>.self))
+                    &* IntegerSIMD.widen(UnsafeRawPointer(w + ch).loadUnaligned(as: SIMD8<Int8>.self))
+            }
+            let tables = constants.scaleTables
+            let zpv = SIMD8<Int32>(repeating: zp), lov = SIMD8<Int32>(repeating: lo), hiv = SIMD8<Int32>(repeating: hi)
+            let f1 = f + c, f2 = f + 2 &* c, f3 = f + 3 &* c, f4 = f + 4 &* c, f5 = f + 5 &* c, f6 = f + 6 &* c
+            let f7 = f + 7 &* c, f8 = f + 8 &* c
+            let out8 = UnsafeMutableRawPointer(out)
+            while first &+ 8 <= c {
+                let ch = first
+                var a = UnsafeRawPointer(k + ch).loadUnaligned(as: SIMD8<Int32>.self)
+                a &+= tap(x0, f, ch)
+                a &+= tap(x1, f1, ch)
+                a &+= tap(x2, f2, ch)
+                a &+= tap(x3, f3, ch)
+                a &+= tap(x4, f4, ch)
+                a &+= tap(x5, f5, ch)
+                a &+= tap(x6, f6, ch)
+                a &+= tap(x7, f7, ch)
+                a &+= tap(x8, f8, ch)
+                var v = tables.scale8(a, ch) &+ zpv
+                v.replace(with: lov, where: v .< lov)
+                v.replace(with: hiv, where: v .> hiv)
+                out8.storeBytes(of: IntegerSIMD.truncate(v), toByteOffset: ch, as: SIMD8<UInt8>.self)
+                first &+= 8
+            }
         }
-    }
-
-    /// One output pixel of a 3×3 filter from nine tap pointers.
-    @inline(__always)
-    private func pixel3x3(_ x: UnsafePointer<UnsafePointer<Int8>>, _ out: UnsafeMutablePointer<Int8>) {
-        let c = p.outputChannels
-        let k = UnsafePointer(constants.table)
-        let x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3], x4 = x[4], x5 = x[5], x6 = x[6], x7 = x[7], x8 = x[8]
-        let zp = outputOffset, lo = activationMin, hi = activationMax
-        for ch in 0..<c {
-            var a = k[9 &* c &+ ch]
-            a &+= Int32(x0[ch]) &* k[ch]
-            a &+= Int32(x1[ch]) &* k[c &+ ch]
-            a &+= Int32(x2[ch]) &* k[2 &* c &+ ch]
-            a &+= Int32(x3[ch]) &* k[3 &* c &+ ch]
-            a &+= Int32(x4[ch]) &* k[4 &* c &+ ch]
-            a &+= Int32(x5[ch]) &* k[5 &* c &+ ch]
-            a &+= Int32(x6[ch]) &* k[6 &* c &+ ch]
-            a &+= Int32(x7[ch]) &* k[7 &* c &+ ch]
-            a &+= Int32(x8[ch]) &* k[8 &* c &+ ch]
-            let v = DepthwiseInt8Constants.requantize(a, k[10 &* c &+ ch], k[11 &* c &+ ch], k[12 &* c &+ ch]) &+ zp
-            out[ch] = Int8(truncatingIfNeeded: min(max(v, lo), hi))
+        for ch in first..<c {
+            var a = k[ch]
+            a &+= Int32(truncatingIfNeeded: x0[ch]) &* Int32(truncatingIfNeeded: f[ch])
+            a &+= Int32(truncatingIfNeeded: x1[ch]) &* Int32(truncatingIfNeeded: f[c &+ ch])
+            a &+= Int32(truncatingIfNeeded: x2[ch]) &* Int32(truncatingIfNeeded: f[2 &* c &+ ch])
+            a &+= Int32(truncatingIfNeeded: x3[ch]) &* Int32(truncatingIfNeeded: f[3 &* c &+ ch])
+            a &+= Int32(truncatingIfNeeded: x4[ch]) &* Int32(truncatingIfNeeded: f[4 &* c &+ ch])
+            a &+= Int32(truncatingIfNeeded: x5[ch]) &* Int32(truncatingIfNeeded: f[5 &* c &+ ch])
+            a &+= Int32(truncatingIfNeeded: x6[ch]) &* Int32(truncatingIfNeeded: f[6 &* c &+ ch])
+            a &+= Int32(truncatingIfNeeded: x7[ch]) &* Int32(truncatingIfNeeded: f[7 &* c &+ ch])
+            a &+= Int32(truncatingIfNeeded: x8[ch]) &* Int32(truncatingIfNeeded: f[8 &* c &+ ch])
+            let v = DepthwiseInt8Constants.requantize(a, k[c &+ ch], k[2 &* c &+ ch], k[3 &* c &+ ch]) &+ zp
+            out[ch] = E(truncatingIfNeeded: min(max(v, lo), hi))
         }
     }
 
     /// One output pixel, any filter size: accumulates tap by tap in `acc`.
     @inline(__always)
-    private func pixel(_ x: UnsafePointer<UnsafePointer<Int8>>, _ acc: UnsafeMutablePointer<Int32>, _ out: UnsafeMutablePointer<Int8>) {
+    private func pixel<E: QuantizedElement, W: FixedWidthInteger>(
+        _ x: UnsafePointer<UnsafePointer<E>>, _ filter: UnsafePointer<W>, _ acc: UnsafeMutablePointer<Int32>,
+        _ out: UnsafeMutablePointer<E>
+    ) {
         let c = p.outputChannels
         let k = UnsafePointer(constants.table)
         let bias = k + constants.biasOffset
         for ch in 0..<c { acc[ch] = bias[ch] }
-        var w = k
+        var w = filter
         for t in 0..<taps {
             let xt = x[t]
-            for ch in 0..<c { acc[ch] &+= Int32(xt[ch]) &* w[ch] }
+            for ch in 0..<c { acc[ch] &+= Int32(truncatingIfNeeded: xt[ch]) &* Int32(truncatingIfNeeded: w[ch]) }
             w += c
         }
         let m = k + constants.multiplierOffset, ls = k + constants.leftShiftOffset, rs = k + constants.rightShiftOffset
         let zp = outputOffset, lo = activationMin, hi = activationMax
         for ch in 0..<c {
             let v = DepthwiseInt8Constants.requantize(acc[ch], m[ch], ls[ch], rs[ch]) &+ zp
-            out[ch] = Int8(truncatingIfNeeded: min(max(v, lo), hi))
+            out[ch] = E(truncatingIfNeeded: min(max(v, lo), hi))
         }
     }
 }

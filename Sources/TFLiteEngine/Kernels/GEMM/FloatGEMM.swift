@@ -17,6 +17,11 @@
 protocol GEMMPanelShape {
     /// Two vectors per panel row (else one).
     static var wide: Bool { get }
+    /// Columns per panel.
+    static var columns: Int { get }
+}
+extension GEMMPanelShape {
+    static var columns: Int { FloatGEMM.panelWidth(wide: wide) }
 }
 enum WidePanel: GEMMPanelShape { static var wide: Bool { true } }
 enum NarrowPanel: GEMMPanelShape { static var wide: Bool { false } }

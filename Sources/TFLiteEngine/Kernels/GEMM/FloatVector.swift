@@ -1,34 +1,42 @@
-/// Compile-time choice of SIMD width and multiply-add for the fast float
-/// kernels ("build flavour").
+/// Compile-time choice of SIMD width, multiply-add and int8 arithmetic for
+/// the fast kernels ("build flavour").
 ///
 /// Swift's `#if` cannot see the target's CPU features, so the flavour is
-/// chosen with compilation conditions passed on the command line:
+/// chosen with one compilation condition passed on the command line together
+/// with a target CPU that has the instructions it needs:
 ///
-/// | flavour | command | vector | multiply-add |
-/// |---|---|---|---|
-/// | portable (default) | `swift build -c release` | `SIMD8<Float>` | `a * b + c` |
-/// | fma (AVX2 + FMA) | `swift build -c release -Xcc -march=native -Xswiftc -DTFLITEENGINE_FMA` | `SIMD8<Float>` | fused |
-/// | avx512 | `swift build -c release -Xcc -march=native -Xswiftc -DTFLITEENGINE_FMA -Xswiftc -DTFLITEENGINE_AVX512` | `SIMD16<Float>` | fused |
+/// | flavour | command (`swift build -c release` +) | float vector | multiply-add | int8 convolutions |
+/// |---|---|---|---|---|
+/// | portable (default, x86-64) | nothing | `SIMD8<Float>` | `a * b + c` | exact float |
+/// | fma (default on arm64) | x86-64: `-Xcc -march=native -Xswiftc -DTFLITEENGINE_FMA` | `SIMD8<Float>` | fused | exact float |
+/// | avx2 | `-Xcc -march=x86-64-v3 -Xswiftc -DTFLITEENGINE_AVX2` | `SIMD8<Float>` | fused | `vpmaddwd` |
+/// | avx512 | `-Xcc -march=x86-64-v4 -Xswiftc -DTFLITEENGINE_AVX512` | `SIMD16<Float>` | fused | `vpmaddwd` |
+/// | avx512-vnni | `-Xcc -march=icelake-server -Xswiftc -DTFLITEENGINE_AVX512VNNI` | `SIMD16<Float>` | fused | `vpmaddwd` (see `IntegerSIMD`) |
 ///
-/// `TFLITEENGINE_FMA` must only be set together with a target CPU that has
-/// FMA (`-Xcc -march=native`, `-Xcc -march=x86-64-v3`, an arm64 target…):
-/// without one, `addingProduct` on a SIMD vector compiles to one scalar
-/// `fmaf` library call per lane (about 100× slower). The default build
+/// Each condition implies the ones above it (AVX512VNNI ⇒ AVX512 ⇒ AVX2 ⇒
+/// FMA); the older spelling `-DTFLITEENGINE_FMA -DTFLITEENGINE_AVX512` still
+/// works. A condition must only be set together with a target CPU that has
+/// its instructions: without one, `addingProduct` on a SIMD vector compiles to
+/// one scalar `fmaf` library call per lane (about 100× slower), and an integer
+/// intrinsic the target lacks crashes the compiler. The default x86-64 build
 /// therefore writes multiply-adds as `a * b + c`, which vectorises for any
-/// target. On arm64 the Swift compiler always has fused multiply-add, so
-/// `-Xswiftc -DTFLITEENGINE_FMA` alone is enough there.
+/// target. On arm64 the Swift compiler always has fused multiply-add, so the
+/// fma flavour is the default there (no flag).
 ///
-/// `TFLITEENGINE_AVX512` selects 16-lane vectors: twelve 16-lane accumulators
-/// need 32 vector registers, so use it only on AVX-512 machines (on AVX2 the
-/// compiler spills and the GEMM runs ~35% slower than with 8 lanes).
+/// 16-lane vectors: twelve 16-lane accumulators need 32 vector registers, so
+/// only AVX-512 flavours use them (on AVX2 the compiler spills and the GEMM
+/// runs ~35% slower than with 8 lanes).
 public enum TFLiteEngineBuild {
-    /// The flavour this library was compiled with: `portable`, `fma` or `avx512`.
+    /// The flavour this library was compiled with: `portable`, `fma`, `avx2`,
+    /// `avx512` or `avx512-vnni`.
     public static var flavour: String {
-        #if TFLITEENGINE_AVX512 && TFLITEENGINE_FMA
-        return "avx512"
+        #if TFLITEENGINE_AVX512VNNI
+        return "avx512-vnni"
         #elseif TFLITEENGINE_AVX512
-        return "avx512-nofma"
-        #elseif TFLITEENGINE_FMA
+        return "avx512"
+        #elseif TFLITEENGINE_AVX2
+        return "avx2"
+        #elseif TFLITEENGINE_FMA || arch(arm64)
         return "fma"
         #else
         return "portable"
@@ -37,9 +45,13 @@ public enum TFLiteEngineBuild {
 
     /// Float lanes per SIMD vector in the fast kernels.
     public static var floatLanes: Int { FloatVector.scalarCount }
+
+    /// Whether the int8 convolutions run on integer multiply-add instructions
+    /// (else on the float units, exactly).
+    public static var integerMultiplyAdd: Bool { IntegerSIMD.isNative }
 }
 
-#if TFLITEENGINE_AVX512
+#if TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI
 /// The SIMD vector type of the fast float kernels.
 typealias FloatVector = SIMD16<Float>
 #else
@@ -54,7 +66,7 @@ extension FloatVector {
     /// `a * b + self`, fused when the flavour allows it (see `TFLiteEngineBuild`).
     @inline(__always)
     func multiplyAdd(_ a: Self, _ b: Self) -> Self {
-        #if TFLITEENGINE_FMA
+        #if TFLITEENGINE_FMA || TFLITEENGINE_AVX2 || TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI || arch(arm64)
         return addingProduct(a, b)
         #else
         return a * b + self

@@ -1,41 +1,54 @@
-/// Fast quantized (int8 / uint8) CONV_2D and FULLY_CONNECTED on the float
-/// GEMM micro-kernel, with results bit-identical to TFLite's integer
-/// reference arithmetic.
+/// Fast quantized (int8 / uint8) CONV_2D and FULLY_CONNECTED, with results
+/// bit-identical to TFLite's integer reference arithmetic, on one of two
+/// exact formulations chosen by the build flavour:
 ///
-/// Why float is exact here: every product (x + inputOffset)·(w + filterOffset)
-/// is an integer of magnitude ≤ 255 · 255, and the micro-kernel only ever
-/// adds such products to an accumulator that starts at zero. Float32 holds
-/// every integer up to 2^24 exactly, so as long as no partial sum can exceed
-/// that bound, each multiply, add or fused multiply-add is exact and the
-/// summation order does not matter. The kernel therefore splits K into
-/// chunks short enough that |partial sum| ≤ 2^22 (the bound of the exact
-/// float→int conversion used), converts each chunk's float accumulators to
-/// Int32 and adds them up in integer arithmetic, then adds the int32 bias and
-/// requantizes per channel (`ChannelRequantization`), like the reference.
+/// - **Integer quads** (`IntegerGEMM.quadMicroKernel`, the AVX-512 VNNI
+///   flavour, int8: `vpdpbusd`): A rows gathered as bytes `x + 128`, the
+///   column sums of the weights correct for the 128 (see `IntegerGEMM`).
+/// - **Integer pairs** (`IntegerGEMM`, the AVX2 flavours: `vpmaddwd`): A rows are
+///   gathered as int16 `x + inputOffset`, the weights are widened from bytes
+///   on load, products of pairs are summed in wrapping Int32 like the
+///   reference's accumulator. uint8 weights are kept raw (0…255) and the
+///   filter offset is added afterwards as `filterOffset · Σ_k (x + inputOffset)`
+///   per row (a ring identity, so no bit changes).
+/// - **Exact float** (portable and fma flavours: the float GEMM micro-kernel):
+///   every product (x + inputOffset)·(w + filterOffset) is an integer of
+///   magnitude ≤ 255 · 255 and float32 holds every integer up to 2^24
+///   exactly, so as long as no partial sum can exceed that bound each
+///   multiply-add is exact and the order does not matter. K is split into
+///   chunks with |partial sum| ≤ 2^22 (the bound of the exact float→int
+///   conversion used), each chunk's accumulators are converted to Int32 and
+///   added up in integer arithmetic.
 ///
-/// Swift has no portable access to the x86 integer dot-product instructions
-/// (VPMADDWD / VPDPBUSD): the optimiser does not form them from SIMD code,
-/// and SIMD integer↔float conversions compile to outlined calls. The float
-/// FMA path is the fastest exact formulation available.
+/// Then the int32 bias and per-channel requantization (`ChannelRequantization`).
 ///
-/// Layout: weights are packed once per model into `PackedFloatWeights`
-/// panels (as integers w + filterOffset). For each micro-tile of `mr` output
-/// pixels, the kernel gathers those pixels' input rows (through an offset
-/// table for convolutions; padding taps read as 0, which is what the
-/// reference's skipped taps contribute) into a float block in the worker's
-/// scratch, already offset by inputOffset, and runs all weight panels of the
-/// tile's group over it.
+/// Memory: the weights are packed once per model as bytes, one per weight, in
+/// every flavour (`PackedQuantizedWeights`). The float path widens one panel
+/// at a time into the worker's scratch, where it serves all the tile's
+/// output pixels.
+///
+/// Layout: a tile is a block of micro-tiles × a group of panels
+/// (`GEMMTiling`). The tile's input rows are gathered once (through an
+/// offset table for convolutions; padding taps read as 0, which is what the
+/// reference's skipped taps contribute) into a block in the worker's
+/// scratch, then each panel runs over every micro-tile of the block.
 final class GEMMConvolutionQuantized: Kernel {
     /// Int8 elements (else UInt8).
     let signed: Bool
     let m: Int, n: Int, taps: Int, channels: Int
-    /// K = taps × channels; chunk length in K (≥ 1).
-    let k: Int, chunk: Int
-    let packed: PackedFloatWeights
+    /// K = taps × channels.
+    let k: Int
+    /// How the products are summed (exact float in chunks of `chunk` steps, ≥ 1).
+    let arithmetic: Arithmetic
+    var integer: Bool { arithmetic != .exactFloat }
+    let chunk: Int
+    /// Quads: `(inputOffset − 128) · Σ_k w` per column, zero past N.
+    private let columnCorrections: UnsafeMutablePointer<Int32>?
+    let packed: PackedQuantizedWeights
     let requantization: ChannelRequantization
     /// The bias is computed at run time (not folded into `requantization`).
     let runtimeBias: Bool
-    let inputOffset: Int32
+    let inputOffset: Int32, filterOffset: Int32
     let operands: FilteredOperands
     /// Row stride of A in the input (pointwise convolution, fully connected).
     let rowStride: Int
@@ -43,6 +56,8 @@ final class GEMMConvolutionQuantized: Kernel {
     /// (convolution only).
     private let tapOffsets: UnsafeMutablePointer<Int>?
     let tiling: GEMMTiling
+    /// Gathered rows per tile (its micro-tiles × mr) and values per gathered row.
+    let blockRows: Int, rowLength: Int
 
     var input: UnsafeRawPointer!
     var bias: UnsafePointer<Int32>?
@@ -53,6 +68,24 @@ final class GEMMConvolutionQuantized: Kernel {
         case rows(stride: Int)
         case convolution(ConvGeometry)
     }
+
+    enum Arithmetic {
+        case exactFloat, pairs, quads
+    }
+
+    /// Tests only: the arithmetic new kernels use (the integer ones also
+    /// where `IntegerSIMD` is not the hardware: its plain-Swift forms), to
+    /// check every kernel in every flavour.
+    nonisolated(unsafe) static var arithmeticForTesting: Arithmetic?
+
+    /// The arithmetic of a new int8 (`signed`) or uint8 kernel in this build.
+    static func arithmetic(signed: Bool) -> Arithmetic {
+        let preferred = arithmeticForTesting ?? (IntegerSIMD.hasDotBytes ? .quads : IntegerSIMD.isNative ? .pairs : .exactFloat)
+        return preferred == .quads && !signed ? .pairs : preferred
+    }
+
+    /// Whether new kernels use integer multiply-add.
+    static var usesIntegerKernels: Bool { arithmetic(signed: true) != .exactFloat }
 
     /// The kernel for a constant, non-grouped filter of shape [N][taps·channels]
     /// (OHWI convolution filter or FC weights), or nil when the reference
@@ -66,41 +99,70 @@ final class GEMMConvolutionQuantized: Kernel {
         let (k, kOverflow) = taps.multipliedReportingOverflow(by: channels)
         let (nk, nkOverflow) = n.multipliedReportingOverflow(by: k)
         guard !kOverflow, !nkOverflow, let weights = filter.constant, filter.elementCount == nk else { return nil }
-        let wide = n > FloatVector.scalarCount
-        let fOff = q.filterOffset
-        let key = "packed-gemm-q\(signed ? "i8" : "u8")-nr\(FloatGEMM.panelWidth(wide: wide))-w\(ctx.node.inputs[1])-o\(fOff)-\(n)x\(k)"
-        let packed = ctx.graph.sharedConstants.value(for: key) {
-            PackedQuantizedWeights(weights: weights, n: n, k: k, wide: wide, signed: signed, offset: fOff)
+        let arithmetic = arithmetic(signed: signed)
+        let nr: Int, group: Int
+        switch arithmetic {
+        case .exactFloat: (nr, group) = (FloatGEMM.panelWidth(wide: n > FloatVector.scalarCount), 1)
+        case .pairs: (nr, group) = (IntegerGEMM.nr, 2)
+        case .quads: (nr, group) = (IntegerGEMM.quadColumns, 4)
         }
-        // Largest |x + inputOffset| over the element type's range, and |w + filterOffset| over the filter.
-        let elementRange: (Int32, Int32) = signed ? (-128, 127) : (0, 255)
-        let maxInput = max(abs(elementRange.0 &+ q.inputOffset), abs(elementRange.1 &+ q.inputOffset))
-        let product = Int(maxInput) * Int(packed.largestMagnitude)
-        let chunk = product == 0 ? max(k, 1) : max(1, min(max(k, 1), (1 << 22) / product))
+        let fOff = q.filterOffset
+        let key = "packed-gemm-q\(signed ? "i8" : "u8")-g\(group)-nr\(nr)-w\(ctx.node.inputs[1])-o\(fOff)-\(n)x\(k)"
+        let packed = ctx.graph.sharedConstants.value(for: key) {
+            PackedQuantizedWeights(weights: weights, n: n, k: k, nr: nr, group: group, signed: signed, offset: fOff)
+        }
+        var chunk = max(k, 1)
+        if arithmetic == .exactFloat {
+            // Largest |x + inputOffset| over the element type's range, and |w + filterOffset| over the filter.
+            let elementRange: (Int32, Int32) = signed ? (-128, 127) : (0, 255)
+            let maxInput = max(abs(elementRange.0 &+ q.inputOffset), abs(elementRange.1 &+ q.inputOffset))
+            let product = Int(maxInput) * Int(packed.largestMagnitude)
+            chunk = product == 0 ? max(k, 1) : max(1, min(max(k, 1), (1 << 22) / product))
+        }
         return GEMMConvolutionQuantized(
-            ctx: ctx, source: source, m: m, n: n, taps: taps, channels: channels, chunk: chunk,
-            packed: packed.panels, q: q, signed: signed)
+            ctx: ctx, source: source, m: m, n: n, taps: taps, channels: channels, arithmetic: arithmetic, chunk: chunk,
+            packed: packed, q: q, signed: signed, weights: weights)
     }
 
-    private init(ctx: PrepareContext, source: Source, m: Int, n: Int, taps: Int, channels: Int, chunk: Int,
-                 packed: PackedFloatWeights, q: ConvolutionQuantization, signed: Bool) {
+    private init(ctx: PrepareContext, source: Source, m: Int, n: Int, taps: Int, channels: Int, arithmetic: Arithmetic, chunk: Int,
+                 packed: PackedQuantizedWeights, q: ConvolutionQuantization, signed: Bool, weights: UnsafeRawPointer) {
         self.signed = signed
         self.m = m
         self.n = n
         self.taps = taps
         self.channels = channels
         k = taps * channels
+        self.arithmetic = arithmetic
         self.chunk = chunk
+        let integer = arithmetic != .exactFloat
+        if arithmetic == .quads {
+            let corrections = UnsafeMutablePointer<Int32>.allocate(capacity: max(packed.panelCount * packed.nr, 1))
+            corrections.initialize(repeating: 0, count: max(packed.panelCount * packed.nr, 1))
+            let w = weights.assumingMemoryBound(to: Int8.self)
+            for j in 0..<n {
+                var sum: Int32 = 0
+                for kk in 0..<k { sum &+= Int32(w[j * k + kk]) }
+                corrections[j] = (q.inputOffset &- 128) &* sum
+            }
+            columnCorrections = corrections
+        } else {
+            columnCorrections = nil
+        }
         self.packed = packed
         let bias = ctx.optionalInput(2)
         runtimeBias = bias != nil && bias?.constant == nil
         requantization = ChannelRequantization(
             q, paddedTo: packed.nr, constantBias: bias?.constant.map { $0.assumingMemoryBound(to: Int32.self) })
         inputOffset = q.inputOffset
+        filterOffset = q.filterOffset
         operands = FilteredOperands(ctx)
         let mr = FloatGEMM.mr
-        tiling = GEMMTiling(m: m, panelCount: packed.panelCount, panelBytes: k * packed.nr * MemoryLayout<Float>.size)
+        // Panel bytes as the micro-kernel reads them (floats after widening).
+        tiling = GEMMTiling(m: m, panelCount: packed.panelCount,
+                            panelBytes: packed.depth * packed.nr * (integer ? 1 : MemoryLayout<Float>.size))
         let microTiles = tiling.microTiles
+        blockRows = min(GEMMTiling.microTilesPerBlock, max(microTiles, 1)) * mr
+        rowLength = packed.depth
         switch source {
         case let .rows(stride):
             rowStride = stride
@@ -120,17 +182,28 @@ final class GEMMConvolutionQuantized: Kernel {
         }
     }
 
-    deinit { tapOffsets?.deallocate() }
+    deinit {
+        tapOffsets?.deallocate()
+        columnCorrections?.deallocate()
+    }
 
     var tileCount: Int { tiling.tileCount }
     var cost: Int { m * n * k }
 
-    /// Per worker: the gathered A block (mr × K floats), the float tile and
-    /// the int32 tile (mr × nr each), mr row pointers, nr zero biases.
-    private var aBlockBytes: Int { (FloatGEMM.mr * k * MemoryLayout<Float>.size + 63) & ~63 }
-    private var tileBytes: Int { FloatGEMM.mr * FloatGEMM.maxPanelWidth * 4 }
+    /// Per worker: the gathered block (blockRows × rowLength Int16 or
+    /// floats), the widened panel (float path), the Int32 tile and the float
+    /// tile (mr × nr each), the row sums, mr row pointers, nr zero biases,
+    /// and an mr × nr staging block of output bytes.
+    private static func aligned(_ bytes: Int) -> Int { (bytes + 63) & ~63 }
+    private var blockBytes: Int {
+        Self.aligned(blockRows * rowLength * (arithmetic == .exactFloat ? 4 : arithmetic == .pairs ? 2 : 1))
+    }
+    private var panelBytes: Int { integer ? 0 : Self.aligned(packed.depth * packed.nr * 4) }
+    private var tileBytes: Int { FloatGEMM.mr * packed.nr * 4 }
+    private var rowSumBytes: Int { Self.aligned(blockRows * 4) }
+    private var pointerBytes: Int { FloatGEMM.mr * MemoryLayout<UnsafePointer<Float>>.size }
     var scratchBytesPerWorker: Int {
-        aBlockBytes + 3 * tileBytes + FloatGEMM.mr * MemoryLayout<UnsafePointer<Float>>.size + FloatGEMM.maxPanelWidth * 4
+        blockBytes + panelBytes + 2 * tileBytes + rowSumBytes + pointerBytes + packed.nr * 4 + FloatGEMM.mr * packed.nr
     }
 
     func bind(_ memory: TensorMemory) {
@@ -141,101 +214,244 @@ final class GEMMConvolutionQuantized: Kernel {
     }
 
     func run(tiles: Range<Int>, worker: Int) {
-        switch (signed, packed.wide) {
-        case (true, true): compute(tiles, worker: worker, Int8.self, WidePanel.self)
-        case (true, false): compute(tiles, worker: worker, Int8.self, NarrowPanel.self)
-        case (false, true): compute(tiles, worker: worker, UInt8.self, WidePanel.self)
-        case (false, false): compute(tiles, worker: worker, UInt8.self, NarrowPanel.self)
+        switch arithmetic {
+        case .quads:
+            computeQuads(tiles, worker: worker)
+            return
+        case .pairs:
+            if signed { computeInteger(tiles, worker: worker, Int8.self) } else { computeInteger(tiles, worker: worker, UInt8.self) }
+            return
+        case .exactFloat: break
+        }
+        switch (signed, packed.nr > FloatVector.scalarCount) {
+        case (true, true): computeFloat(tiles, worker: worker, Int8.self, WidePanel.self)
+        case (true, false): computeFloat(tiles, worker: worker, Int8.self, NarrowPanel.self)
+        case (false, true): computeFloat(tiles, worker: worker, UInt8.self, WidePanel.self)
+        case (false, false): computeFloat(tiles, worker: worker, UInt8.self, NarrowPanel.self)
         }
     }
 
-    private func compute<E: QuantizedElement, Shape: GEMMPanelShape>(
-        _ tiles: Range<Int>, worker: Int, _: E.Type, _ shape: Shape.Type
+    /// The worker's scratch regions.
+    private struct Scratch {
+        let block: UnsafeMutableRawPointer
+        let panel: UnsafeMutablePointer<Float>
+        let intTile: UnsafeMutablePointer<Int32>
+        let floatTile: UnsafeMutablePointer<Float>
+        let rowSums: UnsafeMutablePointer<Int32>
+        let rowPointers: UnsafeMutablePointer<UnsafePointer<Float>>
+        let zeroBias: UnsafeMutablePointer<Float>
+        let staging: UnsafeMutableRawPointer
+    }
+
+    @inline(__always)
+    private func scratch(worker: Int) -> Scratch {
+        var p = scratch.unsafelyUnwrapped + worker &* scratchBytesPerWorker
+        func take(_ bytes: Int) -> UnsafeMutableRawPointer { defer { p += bytes }; return p }
+        let block = take(blockBytes)
+        let panel = take(panelBytes).assumingMemoryBound(to: Float.self)
+        let intTile = take(tileBytes).assumingMemoryBound(to: Int32.self)
+        let floatTile = take(tileBytes).assumingMemoryBound(to: Float.self)
+        let rowSums = take(rowSumBytes).assumingMemoryBound(to: Int32.self)
+        let rowPointers = take(pointerBytes).assumingMemoryBound(to: UnsafePointer<Float>.self)
+        let zeroBias = take(packed.nr * 4).assumingMemoryBound(to: Float.self)
+        return Scratch(block: block, panel: panel, intTile: intTile, floatTile: floatTile, rowSums: rowSums,
+                       rowPointers: rowPointers, zeroBias: zeroBias, staging: p)
+    }
+
+    /// Gathers row `r` of micro-tile `microTile` (k values, see `GatheredValue`) into `dst`.
+    @inline(__always)
+    private func gatherRow<E: QuantizedElement, D: GatheredValue>(
+        _ dst: UnsafeMutablePointer<D>, microTile: Int, r: Int, input: UnsafePointer<E>
     ) {
-        let mr = FloatGEMM.mr, nr = FloatGEMM.panelWidth(wide: Shape.wide)
-        let base = scratch.unsafelyUnwrapped + worker &* scratchBytesPerWorker
-        let aBlock = base.assumingMemoryBound(to: Float.self)
-        let aBytes = aBlockBytes, tBytes = tileBytes
-        let floatTile = (base + aBytes).assumingMemoryBound(to: Float.self)
-        let intTile = (base + (aBytes + tBytes)).assumingMemoryBound(to: Int32.self)
-        let pointerOffset = aBytes + 2 * tBytes
-        let rowPointers = (base + pointerOffset).assumingMemoryBound(to: UnsafePointer<Float>.self)
-        let zeroBias = (base + (pointerOffset + mr * MemoryLayout<UnsafePointer<Float>>.size)).assumingMemoryBound(to: Float.self)
-        let staging = (base + (pointerOffset + mr * MemoryLayout<UnsafePointer<Float>>.size + FloatGEMM.maxPanelWidth * 4))
-            .assumingMemoryBound(to: E.self)
-        for j in 0..<nr { zeroBias[j] = 0 }
+        let inOff = inputOffset, k = self.k
+        if let tapOffsets {
+            // Runs of taps that are adjacent in the input (a filter row
+            // inside the image) or all padding are copied in one loop.
+            let taps = self.taps, channels = self.channels
+            let offsets = tapOffsets + (microTile &* FloatGEMM.mr &+ r) &* taps
+            var t = 0
+            while t < taps {
+                let offset = offsets[t]
+                var end = t &+ 1
+                let d = dst + t &* channels
+                if offset < 0 {
+                    while end < taps && offsets[end] < 0 { end &+= 1 }
+                    let padding = D.padding(inputOffset: inOff)
+                    for c in 0..<(end &- t) &* channels { d[c] = padding }
+                } else {
+                    while end < taps && offsets[end] == offsets[end &- 1] &+ channels { end &+= 1 }
+                    let src = input + offset
+                    for c in 0..<(end &- t) &* channels { d[c] = D(x: Int32(truncatingIfNeeded: src[c]), inputOffset: inOff) }
+                }
+                t = end
+            }
+        } else {
+            let row = microTile &* FloatGEMM.mr
+            let src = input + (row &+ r < m ? row &+ r : row) &* rowStride
+            for c in 0..<k { dst[c] = D(x: Int32(truncatingIfNeeded: src[c]), inputOffset: inOff) }
+        }
+    }
+
+    /// Requantizes the tile's `rows` × nr accumulators into the output.
+    @inline(__always)
+    private func store<E: QuantizedElement, Shape: GEMMPanelShape>(
+        _ intTile: UnsafeMutablePointer<Int32>, _: Shape.Type, row: Int, rows: Int, column: Int,
+        output: UnsafeMutablePointer<E>, staging: UnsafeMutablePointer<E>
+    ) {
+        let nr = Shape.columns, n = self.n
+        let columns = min(nr, n &- column)
+        let c = output + (row &* n &+ column)
+        if runtimeBias {
+            for r in 0..<rows {
+                requantization.apply(intTile + r &* nr, bias: bias, channel: column, count: columns, into: c + r &* n)
+            }
+        } else if columns == nr {
+            requantization.applyBlock(intTile, rows: rows, panel: Shape.self, channel: column, into: c, outputStride: n)
+        } else {
+            requantization.applyBlock(intTile, rows: rows, panel: Shape.self, channel: column, into: staging, outputStride: nr)
+            for r in 0..<rows { (c + r &* n).update(from: staging + r &* nr, count: columns) }
+        }
+    }
+
+    private func computeInteger<E: PackedWeightElement>(_ tiles: Range<Int>, worker: Int, _: E.Type) {
+        let mr = FloatGEMM.mr, nr = IntegerGEMM.nr
+        let s = scratch(worker: worker)
+        let block = s.block.assumingMemoryBound(to: Int16.self)
         let input = UnsafePointer<E>(OpaquePointer(self.input.unsafelyUnwrapped))
         let output = UnsafeMutablePointer<E>(OpaquePointer(self.output.unsafelyUnwrapped))
-        let bias = self.bias
-        let inOff = inputOffset
-        let m = self.m, n = self.n, k = self.k, chunk = self.chunk, taps = self.taps, channels = self.channels
+        let staging = s.staging.assumingMemoryBound(to: E.self)
+        let m = self.m, k = self.k, lda = rowLength, pairs = rowLength / 2, fOff = filterOffset
+        for tile in tiles {
+            let (panels, microTileRange) = tiling.ranges(of: tile)
+            let first = microTileRange.lowerBound
+            for microTile in microTileRange {
+                for r in 0..<mr {
+                    let index = (microTile &- first) &* mr &+ r
+                    let dst = block + index &* lda
+                    gatherRow(dst, microTile: microTile, r: r, input: input)
+                    if lda > k { dst[k] = 0 }
+                    if fOff != 0 {
+                        var sum: Int32 = 0
+                        for c in 0..<k { sum &+= Int32(dst[c]) }
+                        s.rowSums[index] = sum
+                    }
+                }
+            }
+            for panel in panels {
+                let b = packed.panel(panel)
+                let column = panel &* nr
+                for microTile in microTileRange {
+                    let row = microTile &* mr
+                    let rows = min(mr, m &- row)
+                    let a = UnsafePointer(block + (microTile &- first) &* mr &* lda)
+                    if rows == 1 {
+                        IntegerGEMM.microKernel1(E.self, pairs: pairs, a: a, b: b, c: s.intTile)
+                    } else {
+                        IntegerGEMM.microKernel(E.self, pairs: pairs, a: a, lda: lda, b: b, c: s.intTile)
+                    }
+                    if fOff != 0 {
+                        for r in 0..<rows {
+                            let correction = fOff &* s.rowSums[(microTile &- first) &* mr &+ r]
+                            let t = s.intTile + r &* nr
+                            for j in 0..<nr { t[j] &+= correction }
+                        }
+                    }
+                    store(s.intTile, IntegerPanel.self, row: row, rows: rows, column: column, output: output, staging: staging)
+                }
+            }
+        }
+    }
+
+    private func computeQuads(_ tiles: Range<Int>, worker: Int) {
+        let mr = FloatGEMM.mr, nr = IntegerGEMM.quadColumns
+        let s = scratch(worker: worker)
+        let block = s.block.assumingMemoryBound(to: UInt8.self)
+        let input = UnsafePointer<Int8>(OpaquePointer(self.input.unsafelyUnwrapped))
+        let output = UnsafeMutablePointer<Int8>(OpaquePointer(self.output.unsafelyUnwrapped))
+        let staging = s.staging.assumingMemoryBound(to: Int8.self)
+        guard let corrections = columnCorrections else { return }
+        let m = self.m, k = self.k, lda = rowLength, quads = rowLength / 4
+        for tile in tiles {
+            let (panels, microTileRange) = tiling.ranges(of: tile)
+            let first = microTileRange.lowerBound
+            for microTile in microTileRange {
+                for r in 0..<mr {
+                    let dst = block + ((microTile &- first) &* mr &+ r) &* lda
+                    gatherRow(dst, microTile: microTile, r: r, input: input)
+                    for c in k..<lda { dst[c] = 0 }
+                }
+            }
+            for panel in panels {
+                let b = packed.panel(panel)
+                let column = panel &* nr
+                let correction = corrections + column
+                for microTile in microTileRange {
+                    let row = microTile &* mr
+                    let rows = min(mr, m &- row)
+                    let a = UnsafePointer(block + (microTile &- first) &* mr &* lda)
+                    if rows == 1 {
+                        IntegerGEMM.quadMicroKernel1(quads: quads, a: a, b: b, c: s.intTile)
+                    } else {
+                        IntegerGEMM.quadMicroKernel(quads: quads, a: a, lda: lda, b: b, c: s.intTile)
+                    }
+                    for r in 0..<rows {
+                        let t = s.intTile + r &* nr
+                        for j in 0..<nr { t[j] &+= correction[j] }
+                    }
+                    store(s.intTile, QuadPanel.self, row: row, rows: rows, column: column, output: output, staging: staging)
+                }
+            }
+        }
+    }
+
+    private func computeFloat<E: QuantizedElement, Shape: GEMMPanelShape>(
+        _ tiles: Range<Int>, worker: Int, _: E.Type, _ shape: Shape.Type
+    ) {
+        let mr = FloatGEMM.mr, nr = Shape.columns
+        let s = scratch(worker: worker)
+        let block = s.block.assumingMemoryBound(to: Float.self)
+        for j in 0..<nr { s.zeroBias[j] = 0 }
+        let input = UnsafePointer<E>(OpaquePointer(self.input.unsafelyUnwrapped))
+        let output = UnsafeMutablePointer<E>(OpaquePointer(self.output.unsafelyUnwrapped))
+        let staging = s.staging.assumingMemoryBound(to: E.self)
+        let m = self.m, k = self.k, chunk = self.chunk, fOff = filterOffset
         let noClampLow = FloatVector(repeating: -.infinity), noClampHigh = FloatVector(repeating: .infinity)
         for tile in tiles {
             let (panels, microTileRange) = tiling.ranges(of: tile)
+            let first = microTileRange.lowerBound
             for microTile in microTileRange {
-                let row = microTile &* mr
-                let rows = min(mr, m &- row)
-                // Gather the tile's A rows as floats (x + inputOffset).
                 for r in 0..<mr {
-                    let dst = aBlock + r &* k
-                    if let tapOffsets {
-                        // Runs of taps that are adjacent in the input (a filter row
-                        // inside the image) or all padding are copied in one loop.
-                        let offsets = tapOffsets + (microTile &* mr &+ r) &* taps
-                        var t = 0
-                        while t < taps {
-                            let offset = offsets[t]
-                            var end = t &+ 1
-                            let d = dst + t &* channels
-                            if offset < 0 {
-                                while end < taps && offsets[end] < 0 { end &+= 1 }
-                                for c in 0..<(end &- t) &* channels { d[c] = 0 }
-                            } else {
-                                while end < taps && offsets[end] == offsets[end &- 1] &+ channels { end &+= 1 }
-                                let src = input + offset
-                                for c in 0..<(end &- t) &* channels { d[c] = Float(Int32(truncatingIfNeeded: src[c]) &+ inOff) }
-                            }
-                            t = end
-                        }
-                    } else {
-                        let src = input + (r < rows ? row &+ r : row) &* rowStride
-                        for c in 0..<k { dst[c] = Float(Int32(truncatingIfNeeded: src[c]) &+ inOff) }
-                    }
+                    gatherRow(block + ((microTile &- first) &* mr &+ r) &* k, microTile: microTile, r: r, input: input)
                 }
-                for panel in panels {
-                    let b = packed.panel(panel)
-                    let column = panel &* nr
-                    let columns = min(nr, n &- column)
+            }
+            for panel in panels {
+                packed.widen(E.self, panel: panel, offset: fOff, into: s.panel)
+                let b = UnsafePointer(s.panel)
+                let column = panel &* nr
+                for microTile in microTileRange {
+                    let row = microTile &* mr
+                    let rows = min(mr, m &- row)
+                    let a = block + (microTile &- first) &* mr &* k
                     var k0 = 0
                     while k0 < k {
                         let length = min(chunk, k &- k0)
-                        for r in 0..<mr { rowPointers[r] = UnsafePointer(aBlock + (r &* k &+ k0)) }
+                        for r in 0..<mr { s.rowPointers[r] = UnsafePointer(a + (r &* k &+ k0)) }
                         if rows == 1 {
-                            FloatGEMM.microKernel1(shape, taps: 1, channels: length, a: UnsafePointer(rowPointers), b: b + k0 &* nr,
-                                                   bias: zeroBias, c: floatTile, lo: noClampLow, hi: noClampHigh)
+                            FloatGEMM.microKernel1(shape, taps: 1, channels: length, a: UnsafePointer(s.rowPointers), b: b + k0 &* nr,
+                                                   bias: s.zeroBias, c: s.floatTile, lo: noClampLow, hi: noClampHigh)
                         } else {
-                            FloatGEMM.microKernel(shape, taps: 1, channels: length, a: UnsafePointer(rowPointers), b: b + k0 &* nr,
-                                                  bias: zeroBias, c: floatTile, ldc: nr, lo: noClampLow, hi: noClampHigh)
+                            FloatGEMM.microKernel(shape, taps: 1, channels: length, a: UnsafePointer(s.rowPointers), b: b + k0 &* nr,
+                                                  bias: s.zeroBias, c: s.floatTile, ldc: nr, lo: noClampLow, hi: noClampHigh)
                         }
                         let count = (rows == 1 ? 1 : mr) &* nr
                         if k0 == 0 {
-                            for i in 0..<count { intTile[i] = Self.exactInteger(floatTile[i]) }
+                            for i in 0..<count { s.intTile[i] = Self.exactInteger(s.floatTile[i]) }
                         } else {
-                            for i in 0..<count { intTile[i] &+= Self.exactInteger(floatTile[i]) }
+                            for i in 0..<count { s.intTile[i] &+= Self.exactInteger(s.floatTile[i]) }
                         }
                         k0 &+= length
                     }
-                    let c = output + (row &* n &+ column)
-                    if runtimeBias {
-                        for r in 0..<rows {
-                            requantization.apply(intTile + r &* nr, bias: bias, channel: column, count: columns, into: c + r &* n)
-                        }
-                    } else if columns == nr {
-                        requantization.applyBlock(intTile, rows: rows, panel: shape, channel: column, into: c, outputStride: n)
-                    } else {
-                        requantization.applyBlock(intTile, rows: rows, panel: shape, channel: column, into: staging, outputStride: nr)
-                        for r in 0..<rows { (c + r &* n).update(from: staging + r &* nr, count: columns) }
-                    }
+                    store(s.intTile, Shape.self, row: row, rows: rows, column: column, output: output, staging: staging)
                 }
             }
         }
@@ -250,21 +466,100 @@ final class GEMMConvolutionQuantized: Kernel {
     }
 }
 
-/// A constant int8/uint8 filter [N][K] packed once per model as exact float
-/// integers `w + filterOffset` (`PackedFloatWeights` panels), with the largest
-/// |w + filterOffset|, which bounds the exact-float chunk length.
-final class PackedQuantizedWeights: @unchecked Sendable {
-    let panels: PackedFloatWeights
-    let largestMagnitude: Int32
+/// The integer GEMM's panel: 16 columns.
+enum IntegerPanel: GEMMPanelShape {
+    static var wide: Bool { IntegerGEMM.nr > FloatVector.scalarCount }
+    static var columns: Int { IntegerGEMM.nr }
+}
 
-    init(weights: UnsafeRawPointer, n: Int, k: Int, wide: Bool, signed: Bool, offset: Int32) {
-        func value(_ i: Int) -> Int32 {
-            let raw = weights.load(fromByteOffset: i, as: UInt8.self)
-            return (signed ? Int32(Int8(bitPattern: raw)) : Int32(raw)) &+ offset
+/// A gathered A value: `x + inputOffset` as Int16 (pairs) or Float (exact
+/// float), padding taps 0; `x + 128` as UInt8 (quads, int8 inputs), padding
+/// taps `zeroPoint + 128`.
+protocol GatheredValue {
+    static func padding(inputOffset: Int32) -> Self
+    init(x: Int32, inputOffset: Int32)
+}
+
+extension Int16: GatheredValue {
+    @inline(__always) static func padding(inputOffset: Int32) -> Int16 { 0 }
+    @inline(__always) init(x: Int32, inputOffset: Int32) { self.init(truncatingIfNeeded: x &+ inputOffset) }
+}
+
+extension Float: GatheredValue {
+    @inline(__always) static func padding(inputOffset: Int32) -> Float { 0 }
+    @inline(__always) init(x: Int32, inputOffset: Int32) { self.init(x &+ inputOffset) }
+}
+
+extension UInt8: GatheredValue {
+    @inline(__always) static func padding(inputOffset: Int32) -> UInt8 { UInt8(truncatingIfNeeded: 128 &- inputOffset) }
+    @inline(__always) init(x: Int32, inputOffset: Int32) { self.init(truncatingIfNeeded: x &+ 128) }
+}
+
+/// The four-byte kernels' panel: 32 columns.
+enum QuadPanel: GEMMPanelShape {
+    static var wide: Bool { IntegerGEMM.quadColumns > FloatVector.scalarCount }
+    static var columns: Int { IntegerGEMM.quadColumns }
+}
+
+/// A constant int8/uint8 filter [N][K] packed once per model as bytes (one
+/// per weight, as stored: int8 signed, uint8 raw) in panels of `nr` columns,
+/// zero past N, with `group` consecutive k of a column adjacent:
+/// - `[K/4][nr][4]` (K rounded up to a multiple of 4) for the four-byte kernels;
+/// - pair-interleaved `[K/2][nr][2]` (K rounded up to even) for the pairs
+///   kernels, which widen 16 bytes at a time;
+/// - `[K][nr]` for the exact-float path, which widens one panel at a time
+///   into floats `w + filterOffset` (`widen`).
+/// `largestMagnitude` is the largest |w + filterOffset| (padding columns
+/// included), which bounds the exact-float chunk length.
+final class PackedQuantizedWeights: @unchecked Sendable {
+    let n: Int, k: Int
+    /// K as stored per panel (rounded up to even when pair-interleaved).
+    let depth: Int
+    /// Columns per panel.
+    let nr: Int
+    let panelCount: Int
+    let largestMagnitude: Int32
+    private let storage: AlignedBuffer
+
+    init(weights: UnsafeRawPointer, n: Int, k: Int, nr: Int, group: Int, signed: Bool, offset: Int32) {
+        self.n = n
+        self.k = k
+        self.nr = nr
+        depth = (k + group - 1) / group * group
+        panelCount = (n + nr - 1) / nr
+        storage = AlignedBuffer(byteCount: panelCount * depth * nr)
+        let out = storage.pointer.assumingMemoryBound(to: UInt8.self)
+        let source = weights.assumingMemoryBound(to: UInt8.self)
+        for p in 0..<panelCount {
+            let panel = out + p * depth * nr
+            for j in 0..<min(nr, n - p * nr) {
+                let row = source + (p * nr + j) * k
+                for kk in 0..<k {
+                    let index = (kk / group) * group * nr + group * j + kk % group
+                    panel[index] = row[kk]
+                }
+            }
         }
-        panels = PackedFloatWeights(n: n, k: k, wide: wide, weight: { row, kk in Float(value(row * k + kk)) }, bias: nil)
-        var largest: Int32 = 0
-        for i in 0..<n * k { largest = max(largest, abs(value(i))) }
+        var largest: Int32 = n % nr == 0 ? 0 : abs(offset)
+        for i in 0..<n * k {
+            let raw = source[i]
+            largest = max(largest, abs((signed ? Int32(Int8(bitPattern: raw)) : Int32(raw)) &+ offset))
+        }
         largestMagnitude = largest
+    }
+
+    /// Bytes held (one per weight, plus the zero padding of the last panel).
+    var byteCount: Int { storage.byteCount }
+
+    /// Panel `p`.
+    @inline(__always) func panel(_ p: Int) -> UnsafeRawPointer {
+        UnsafeRawPointer(storage.pointer) + p &* depth &* nr
+    }
+
+    /// Panel `p` of a `[K][nr]` packing as floats `w + offset`.
+    @inline(__always)
+    func widen<E: QuantizedElement>(_: E.Type, panel p: Int, offset: Int32, into floats: UnsafeMutablePointer<Float>) {
+        let source = panel(p).assumingMemoryBound(to: E.self)
+        for i in 0..<depth &* nr { floats[i] = Float(Int32(truncatingIfNeeded: source[i]) &+ offset) }
     }
 }

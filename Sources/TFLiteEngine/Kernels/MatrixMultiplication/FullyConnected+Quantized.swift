@@ -10,7 +10,9 @@ enum FullyConnectedQuantized {
         let q = try ConvolutionQuantization(
             ctx: ctx, input: input, filter: weights, bias: ctx.optionalInput(2), output: ctx.output(0),
             channelAxis: 0, channels: p.outputDepth, activation: p.activation, perTensorUsesFloatProduct: input.type == .uint8)
-        if input.type == .int8, p.batches == 1, try !ctx.hasEmptyInputOrOutput(), let weightsData = weights.constant, weights.elementCount == p.inputDepth * p.outputDepth {
+        // Batch 1 int8 on the float units: the dot-product loops over the stored
+        // weights; with integer multiply-add the packed GEMM's one-row kernel.
+        if input.type == .int8, p.batches == 1, !GEMMConvolutionQuantized.usesIntegerKernels, try !ctx.hasEmptyInputOrOutput(), let weightsData = weights.constant, weights.elementCount == p.inputDepth * p.outputDepth {
             return FullyConnectedInt8SingleRow(ctx: ctx, p, q, weights: weightsData.assumingMemoryBound(to: Int8.self))
         }
         if input.type == .int8 || input.type == .uint8, let fast = try GEMMConvolutionQuantized.make(

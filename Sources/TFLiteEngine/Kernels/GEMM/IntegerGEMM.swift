@@ -1,0 +1,201 @@
+/// Register-blocked int8/uint8 GEMM on integer multiply-add, exact:
+/// C[mr × nr] (Int32) = A[mr × K] · B[K × nr]. Two forms:
+///
+/// **Pairs** (`IntegerSIMD.multiplyAddPairs`: `vpmaddwd` in the AVX2
+/// flavours), 16 columns:
+///
+/// - A rows are int16 values `x + inputOffset` (in [−255, 255]), K padded to
+///   an even count with zeros; each step broadcasts one pair (k, k+1) of a
+///   row as one Int32.
+/// - B is one packed panel of bytes `[K/2][16][2]` (`PackedQuantizedWeights`,
+///   pair-interleaved): 32 bytes per step, widened on load (sign-extended for
+///   int8, zero-extended for uint8: raw weights, the filter offset is applied
+///   by the caller through row sums).
+/// - Every pair sum is at most 2·255·255 < 2^31 and the accumulators add in
+///   wrapping Int32, as the reference's int32 accumulator does, so the result
+///   is bit-identical for any K.
+///
+/// **Quads** (`IntegerSIMD.dotBytes`: `vpdpbusd` in the AVX-512 VNNI
+/// flavour; int8 only), 32 columns: A rows are unsigned bytes `x + 128`
+/// (padding taps `zeroPoint + 128`), B int8 weights `[K/4][32][4]`; the
+/// caller adds `(inputOffset − 128) · Σ_k w` per column, which turns
+/// Σ (x + 128)·w into the reference's Σ (x + inputOffset)·w (a ring identity
+/// in wrapping Int32, so exact for any K).
+enum IntegerGEMM {
+    /// Rows per micro-tile (the same as the float GEMM's, so both share `GEMMTiling`).
+    static var mr: Int { FloatGEMM.mr }
+    /// Columns per packed panel: two vectors of 8 Int32 accumulators.
+    static let nr = 16
+
+    /// Six rows: `a` holds the six A rows at stride `lda` Int16 values,
+    /// `pairs` = K/2 (rounded up); writes the 6 × 16 Int32 block to `c` (row
+    /// stride 16).
+    @_transparent
+    static func microKernel<E: PackedWeightElement>(
+        _: E.Type, pairs: Int, a: UnsafePointer<Int16>, lda: Int, b: UnsafeRawPointer, c: UnsafeMutablePointer<Int32>
+    ) {
+        typealias V = SIMD8<Int32>
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
+        var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
+        let a0 = UnsafeRawPointer(a), a1 = UnsafeRawPointer(a + lda), a2 = UnsafeRawPointer(a + 2 &* lda)
+        let a3 = UnsafeRawPointer(a + 3 &* lda), a4 = UnsafeRawPointer(a + 4 &* lda), a5 = UnsafeRawPointer(a + 5 &* lda)
+        var bp = b
+        var offset = 0
+        for _ in 0..<pairs {
+            let b0 = E.widen16(bp), b1 = E.widen16(bp + 16)
+            var av = broadcastPair(a0, offset)
+            c00 &+= IntegerSIMD.multiplyAddPairs(av, b0); c01 &+= IntegerSIMD.multiplyAddPairs(av, b1)
+            av = broadcastPair(a1, offset)
+            c10 &+= IntegerSIMD.multiplyAddPairs(av, b0); c11 &+= IntegerSIMD.multiplyAddPairs(av, b1)
+            av = broadcastPair(a2, offset)
+            c20 &+= IntegerSIMD.multiplyAddPairs(av, b0); c21 &+= IntegerSIMD.multiplyAddPairs(av, b1)
+            av = broadcastPair(a3, offset)
+            c30 &+= IntegerSIMD.multiplyAddPairs(av, b0); c31 &+= IntegerSIMD.multiplyAddPairs(av, b1)
+            av = broadcastPair(a4, offset)
+            c40 &+= IntegerSIMD.multiplyAddPairs(av, b0); c41 &+= IntegerSIMD.multiplyAddPairs(av, b1)
+            av = broadcastPair(a5, offset)
+            c50 &+= IntegerSIMD.multiplyAddPairs(av, b0); c51 &+= IntegerSIMD.multiplyAddPairs(av, b1)
+            bp += 32
+            offset &+= 4
+        }
+        let out = UnsafeMutableRawPointer(c)
+        out.storeBytes(of: c00, as: V.self); out.storeBytes(of: c01, toByteOffset: 32, as: V.self)
+        out.storeBytes(of: c10, toByteOffset: 64, as: V.self); out.storeBytes(of: c11, toByteOffset: 96, as: V.self)
+        out.storeBytes(of: c20, toByteOffset: 128, as: V.self); out.storeBytes(of: c21, toByteOffset: 160, as: V.self)
+        out.storeBytes(of: c30, toByteOffset: 192, as: V.self); out.storeBytes(of: c31, toByteOffset: 224, as: V.self)
+        out.storeBytes(of: c40, toByteOffset: 256, as: V.self); out.storeBytes(of: c41, toByteOffset: 288, as: V.self)
+        out.storeBytes(of: c50, toByteOffset: 320, as: V.self); out.storeBytes(of: c51, toByteOffset: 352, as: V.self)
+    }
+
+    /// One row (fully connected with batch 1, the last row of an M edge):
+    /// even and odd steps go to separate accumulators so four chains are in
+    /// flight; writes 16 Int32 to `c`.
+    @_transparent
+    static func microKernel1<E: PackedWeightElement>(
+        _: E.Type, pairs: Int, a: UnsafePointer<Int16>, b: UnsafeRawPointer, c: UnsafeMutablePointer<Int32>
+    ) {
+        typealias V = SIMD8<Int32>
+        var c0 = V(), c1 = V(), d0 = V(), d1 = V()
+        let a0 = UnsafeRawPointer(a)
+        var bp = b
+        var offset = 0
+        for _ in 0..<(pairs / 2) {
+            let x = broadcastPair(a0, offset), y = broadcastPair(a0, offset &+ 4)
+            c0 &+= IntegerSIMD.multiplyAddPairs(x, E.widen16(bp))
+            c1 &+= IntegerSIMD.multiplyAddPairs(x, E.widen16(bp + 16))
+            d0 &+= IntegerSIMD.multiplyAddPairs(y, E.widen16(bp + 32))
+            d1 &+= IntegerSIMD.multiplyAddPairs(y, E.widen16(bp + 48))
+            bp += 64
+            offset &+= 8
+        }
+        if pairs & 1 != 0 {
+            let x = broadcastPair(a0, offset)
+            c0 &+= IntegerSIMD.multiplyAddPairs(x, E.widen16(bp))
+            c1 &+= IntegerSIMD.multiplyAddPairs(x, E.widen16(bp + 16))
+        }
+        let out = UnsafeMutableRawPointer(c)
+        out.storeBytes(of: c0 &+ d0, as: V.self)
+        out.storeBytes(of: c1 &+ d1, toByteOffset: 32, as: V.self)
+    }
+
+    // MARK: Four-byte dot products (`IntegerSIMD.dotBytes`: `vpdpbusd`, AVX-512 VNNI)
+
+    /// Columns per packed panel of the four-byte kernels: two vectors of 16 Int32.
+    static let quadColumns = 32
+
+    /// Six rows of unsigned bytes (`x + 128` of int8 inputs) at stride `lda`
+    /// bytes, `quads` = K/4 (rounded up); B one panel `[K/4][32][4]` of int8
+    /// weights. Writes the 6 × 32 Int32 block Σ (x + 128)·w to `c` (row
+    /// stride 32). Each lane adds four products of at most 255·128 to a
+    /// wrapping Int32, like the reference's accumulator.
+    @_transparent
+    static func quadMicroKernel(quads: Int, a: UnsafePointer<UInt8>, lda: Int, b: UnsafeRawPointer, c: UnsafeMutablePointer<Int32>) {
+        typealias V = SIMD16<Int32>
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
+        var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
+        let a0 = UnsafeRawPointer(a), a1 = UnsafeRawPointer(a + lda), a2 = UnsafeRawPointer(a + 2 &* lda)
+        let a3 = UnsafeRawPointer(a + 3 &* lda), a4 = UnsafeRawPointer(a + 4 &* lda), a5 = UnsafeRawPointer(a + 5 &* lda)
+        var bp = b
+        var offset = 0
+        for _ in 0..<quads {
+            let b0 = bp.loadUnaligned(as: V.self), b1 = bp.loadUnaligned(fromByteOffset: 64, as: V.self)
+            var av = broadcastQuad(a0, offset)
+            c00 = IntegerSIMD.dotBytes(c00, av, b0); c01 = IntegerSIMD.dotBytes(c01, av, b1)
+            av = broadcastQuad(a1, offset)
+            c10 = IntegerSIMD.dotBytes(c10, av, b0); c11 = IntegerSIMD.dotBytes(c11, av, b1)
+            av = broadcastQuad(a2, offset)
+            c20 = IntegerSIMD.dotBytes(c20, av, b0); c21 = IntegerSIMD.dotBytes(c21, av, b1)
+            av = broadcastQuad(a3, offset)
+            c30 = IntegerSIMD.dotBytes(c30, av, b0); c31 = IntegerSIMD.dotBytes(c31, av, b1)
+            av = broadcastQuad(a4, offset)
+            c40 = IntegerSIMD.dotBytes(c40, av, b0); c41 = IntegerSIMD.dotBytes(c41, av, b1)
+            av = broadcastQuad(a5, offset)
+            c50 = IntegerSIMD.dotBytes(c50, av, b0); c51 = IntegerSIMD.dotBytes(c51, av, b1)
+            bp += 128
+            offset &+= 4
+        }
+        let out = UnsafeMutableRawPointer(c)
+        out.storeBytes(of: c00, as: V.self); out.storeBytes(of: c01, toByteOffset: 64, as: V.self)
+        out.storeBytes(of: c10, toByteOffset: 128, as: V.self); out.storeBytes(of: c11, toByteOffset: 192, as: V.self)
+        out.storeBytes(of: c20, toByteOffset: 256, as: V.self); out.storeBytes(of: c21, toByteOffset: 320, as: V.self)
+        out.storeBytes(of: c30, toByteOffset: 384, as: V.self); out.storeBytes(of: c31, toByteOffset: 448, as: V.self)
+        out.storeBytes(of: c40, toByteOffset: 512, as: V.self); out.storeBytes(of: c41, toByteOffset: 576, as: V.self)
+        out.storeBytes(of: c50, toByteOffset: 640, as: V.self); out.storeBytes(of: c51, toByteOffset: 704, as: V.self)
+    }
+
+    /// One row of the four-byte kernel; even and odd steps in separate
+    /// accumulators. Writes 32 Int32 to `c`.
+    @_transparent
+    static func quadMicroKernel1(quads: Int, a: UnsafePointer<UInt8>, b: UnsafeRawPointer, c: UnsafeMutablePointer<Int32>) {
+        typealias V = SIMD16<Int32>
+        var c0 = V(), c1 = V(), d0 = V(), d1 = V()
+        let a0 = UnsafeRawPointer(a)
+        var bp = b
+        var offset = 0
+        for _ in 0..<(quads / 2) {
+            let x = broadcastQuad(a0, offset), y = broadcastQuad(a0, offset &+ 4)
+            c0 = IntegerSIMD.dotBytes(c0, x, bp.loadUnaligned(as: V.self))
+            c1 = IntegerSIMD.dotBytes(c1, x, bp.loadUnaligned(fromByteOffset: 64, as: V.self))
+            d0 = IntegerSIMD.dotBytes(d0, y, bp.loadUnaligned(fromByteOffset: 128, as: V.self))
+            d1 = IntegerSIMD.dotBytes(d1, y, bp.loadUnaligned(fromByteOffset: 192, as: V.self))
+            bp += 256
+            offset &+= 8
+        }
+        if quads & 1 != 0 {
+            let x = broadcastQuad(a0, offset)
+            c0 = IntegerSIMD.dotBytes(c0, x, bp.loadUnaligned(as: V.self))
+            c1 = IntegerSIMD.dotBytes(c1, x, bp.loadUnaligned(fromByteOffset: 64, as: V.self))
+        }
+        let out = UnsafeMutableRawPointer(c)
+        out.storeBytes(of: c0 &+ d0, as: V.self)
+        out.storeBytes(of: c1 &+ d1, toByteOffset: 64, as: V.self)
+    }
+
+    /// The four bytes at `offset` of `row`, in every Int32 lane.
+    @_transparent
+    static func broadcastQuad(_ row: UnsafeRawPointer, _ offset: Int) -> SIMD16<Int32> {
+        SIMD16<Int32>(repeating: row.loadUnaligned(fromByteOffset: offset, as: Int32.self))
+    }
+
+    /// The Int16 pair at byte `offset` of `row`, in every Int32 lane.
+    @_transparent
+    static func broadcastPair(_ row: UnsafeRawPointer, _ offset: Int) -> SIMD16<Int16> {
+        unsafeBitCast(SIMD8<Int32>(repeating: row.loadUnaligned(fromByteOffset: offset, as: Int32.self)), to: SIMD16<Int16>.self)
+    }
+}
+
+/// Packed weight bytes widened to Int16 lanes (sign- or zero-extended).
+protocol PackedWeightElement: QuantizedElement {
+    /// 16 bytes at `p` widened to Int16.
+    static func widen16(_ p: UnsafeRawPointer) -> SIMD16<Int16>
+}
+
+extension Int8: PackedWeightElement {
+    @_transparent
+    static func widen16(_ p: UnsafeRawPointer) -> SIMD16<Int16> { IntegerSIMD.widen(p.loadUnaligned(as: SIMD16<Int8>.self)) }
+}
+
+extension UInt8: PackedWeightElement {
+    @_transparent
+    static func widen16(_ p: UnsafeRawPointer) -> SIMD16<Int16> { IntegerSIMD.widen(p.loadUnaligned(as: SIMD16<UInt8>.self)) }
+}

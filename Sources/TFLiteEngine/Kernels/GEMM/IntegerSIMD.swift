@@ -1,0 +1,149 @@
+/// Integer multiply-accumulate instructions for the int8 kernels, reached
+/// through the compiler's `Builtin` module (see
+/// `../shared/docs/int8-integer-simd.md`). Every intrinsic of the engine is a
+/// one-line wrapper in this file.
+///
+/// An intrinsic whose instruction set the build's target CPU lacks crashes
+/// the compiler, so the wrappers only exist under a build-flavour condition
+/// that is set together with a matching `-Xcc -march=…` (`TFLiteEngineBuild`
+/// lists the commands); the default build never sees them. Without the
+/// condition, `IntegerSIMD` holds plain-Swift forms of the same operations
+/// with the same results: `isNative` is false and the kernels choose the
+/// exact float path instead, but the tests can still drive the integer
+/// kernels through them.
+#if (TFLITEENGINE_AVX2 || TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI) && arch(x86_64)
+import Builtin
+
+enum IntegerSIMD {
+    /// The wrappers below are the hardware instructions.
+    static let isNative = true
+
+    /// `vpmaddwd` (AVX2): lane i = a[2i]·b[2i] + a[2i+1]·b[2i+1], exact in
+    /// Int32 except for the one case (−32768)² · 2, which int8 data never reach.
+    @inline(__always)
+    static func multiplyAddPairs(_ a: SIMD16<Int16>, _ b: SIMD16<Int16>) -> SIMD8<Int32> {
+        var r = SIMD8<Int32>()
+        r._storage._value = Builtin.int_x86_avx2_pmadd_wd(a._storage._value, b._storage._value)
+        return r
+    }
+
+    /// `vpmovsxbw`: sign-extends 16 bytes.
+    @inline(__always)
+    static func widen(_ v: SIMD16<Int8>) -> SIMD16<Int16> {
+        var r = SIMD16<Int16>()
+        r._storage._value = Builtin.sext_Vec16xInt8_Vec16xInt16(v._storage._value)
+        return r
+    }
+
+    /// `vpmovzxbw`: zero-extends 16 bytes.
+    @inline(__always)
+    static func widen(_ v: SIMD16<UInt8>) -> SIMD16<Int16> {
+        var r = SIMD16<Int16>()
+        r._storage._value = Builtin.zext_Vec16xInt8_Vec16xInt16(v._storage._value)
+        return r
+    }
+
+    /// `vpmovzxdq` (lane conversions the stdlib's SIMD initialisers compile to scalar code).
+    @inline(__always)
+    static func widen(_ v: SIMD8<UInt32>) -> SIMD8<UInt64> {
+        var r = SIMD8<UInt64>()
+        r._storage._value = Builtin.zext_Vec8xInt32_Vec8xInt64(v._storage._value)
+        return r
+    }
+
+    /// `vpmovsxbd`: sign-extends 8 bytes.
+    @inline(__always)
+    static func widen(_ v: SIMD8<Int8>) -> SIMD8<Int32> {
+        var r = SIMD8<Int32>()
+        r._storage._value = Builtin.sext_Vec8xInt8_Vec8xInt32(v._storage._value)
+        return r
+    }
+
+    /// Low 32 bits of each lane.
+    @inline(__always)
+    static func truncate(_ v: SIMD8<UInt64>) -> SIMD8<UInt32> {
+        var r = SIMD8<UInt32>()
+        r._storage._value = Builtin.trunc_Vec8xInt64_Vec8xInt32(v._storage._value)
+        return r
+    }
+
+    /// Low 8 bits of each lane.
+    @inline(__always)
+    static func truncate(_ v: SIMD8<Int32>) -> SIMD8<UInt8> {
+        var r = SIMD8<UInt8>()
+        r._storage._value = Builtin.trunc_Vec8xInt32_Vec8xInt8(v._storage._value)
+        return r
+    }
+}
+
+#else
+
+enum IntegerSIMD {
+    /// Plain-Swift forms (not used by the default kernels; see the file comment).
+    static let isNative = false
+
+    @inline(__always)
+    static func multiplyAddPairs(_ a: SIMD16<Int16>, _ b: SIMD16<Int16>) -> SIMD8<Int32> {
+        var r = SIMD8<Int32>()
+        for i in 0..<8 {
+            r[i] = Int32(a[2 &* i]) &* Int32(b[2 &* i]) &+ Int32(a[2 &* i &+ 1]) &* Int32(b[2 &* i &+ 1])
+        }
+        return r
+    }
+
+    @inline(__always)
+    static func widen(_ v: SIMD16<Int8>) -> SIMD16<Int16> { SIMD16<Int16>(truncatingIfNeeded: v) }
+
+    @inline(__always)
+    static func widen(_ v: SIMD16<UInt8>) -> SIMD16<Int16> { SIMD16<Int16>(truncatingIfNeeded: v) }
+
+    @inline(__always)
+    static func widen(_ v: SIMD8<UInt32>) -> SIMD8<UInt64> { SIMD8<UInt64>(truncatingIfNeeded: v) }
+
+    @inline(__always)
+    static func widen(_ v: SIMD8<Int8>) -> SIMD8<Int32> { SIMD8<Int32>(truncatingIfNeeded: v) }
+
+    @inline(__always)
+    static func truncate(_ v: SIMD8<UInt64>) -> SIMD8<UInt32> { SIMD8<UInt32>(truncatingIfNeeded: v) }
+
+    @inline(__always)
+    static func truncate(_ v: SIMD8<Int32>) -> SIMD8<UInt8> { SIMD8<UInt8>(truncatingIfNeeded: v) }
+}
+
+#endif
+
+#if TFLITEENGINE_AVX512VNNI && arch(x86_64)
+extension IntegerSIMD {
+    /// `dotBytes` is the hardware instruction.
+    static let hasDotBytes = true
+
+    /// `vpdpbusd` zmm (AVX-512 VNNI): lane i of `acc` plus the four products
+    /// of unsigned bytes of `a` lane i with signed bytes of `b` lane i (wrapping).
+    @inline(__always)
+    static func dotBytes(_ acc: SIMD16<Int32>, _ a: SIMD16<Int32>, _ b: SIMD16<Int32>) -> SIMD16<Int32> {
+        var r = SIMD16<Int32>()
+        r._storage._value = Builtin.int_x86_avx512_vpdpbusd_512(acc._storage._value, a._storage._value, b._storage._value)
+        return r
+    }
+}
+#else
+extension IntegerSIMD {
+    static let hasDotBytes = false
+
+    /// Plain-Swift `vpdpbusd` (tests of the four-byte kernels in other flavours).
+    @inline(__always)
+    static func dotBytes(_ acc: SIMD16<Int32>, _ a: SIMD16<Int32>, _ b: SIMD16<Int32>) -> SIMD16<Int32> {
+        var r = acc
+        for i in 0..<16 {
+            let x = UInt32(bitPattern: a[i]), y = UInt32(bitPattern: b[i])
+            var sum: Int32 = 0
+            for j in 0..<4 {
+                let shift = UInt32(8 &* j)
+                sum &+= Int32(UInt8(truncatingIfNeeded: x &>> shift)) &* Int32(Int8(truncatingIfNeeded: y &>> shift))
+            }
+            r[i] &+= sum
+        }
+        return r
+    }
+}
+#endif
