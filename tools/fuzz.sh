@@ -3,11 +3,13 @@
 #   tools/fuzz.sh model 600      # fuzz model loading/prepare/invoke for 600 s
 #   tools/fuzz.sh formats 300    # fuzz the .npy, PGM and IDX/gzip decoders
 #   tools/fuzz.sh metadata 600   # fuzz the TFLite metadata parser and the associated-file zip reader
+#   tools/fuzz.sh png 600        # fuzz one image decoder: png, jpeg or netpbm
 # The corpus is seeded from the committed fixtures; new inputs and any crash
 # (crash-<sha1>) land in .build-fuzz/<target>/. Turn every crash into a
 # regression fixture (Tests/TFLiteEngineTests/Fixtures/crafted,
-# Tests/TFLiteEngineTests/Fixtures/metadata/crafted or
-# Tests/InputFormatsTests/Fixtures/formats).
+# Tests/TFLiteEngineTests/Fixtures/metadata/crafted,
+# Tests/InputFormatsTests/Fixtures/formats, or for images the crafted files of
+# tools/make_image_fixtures.py). FUZZ_NICE=1 runs the fuzzer under nice.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=${1:-model}
@@ -19,7 +21,13 @@ case "$target" in
     seeds=$(find Tests images -name '*.npy' -size -16k -o -name '*.pgm' -o -name '*.gz' -size -16k -o -name '*.idx*' -size -16k) ;;
   metadata) harness=Fuzz/FuzzMetadata.swift; modules="TFLiteEngine"
     seeds=$(find Tests/TFLiteEngineTests/Fixtures/metadata -name '*.tflite' -size -80k) ;;
-  *) echo "usage: tools/fuzz.sh model|formats|metadata [seconds]" >&2; exit 2 ;;
+  png) harness=Fuzz/FuzzPNG.swift; modules="TFLiteEngine InputFormats"
+    seeds=$(find Tests/InputFormatsTests/Fixtures/images -name '*.png' -size -16k) ;;
+  jpeg) harness=Fuzz/FuzzJPEG.swift; modules="TFLiteEngine InputFormats"
+    seeds=$(find Tests/InputFormatsTests/Fixtures/images -name '*.jpg' -size -16k) ;;
+  netpbm) harness=Fuzz/FuzzNetpbm.swift; modules="TFLiteEngine InputFormats"
+    seeds=$(find Tests/InputFormatsTests/Fixtures/images Tests/InputFormatsTests/Fixtures/formats images -name '*.p[gpb]m' -size -16k) ;;
+  *) echo "usage: tools/fuzz.sh model|formats|metadata|png|jpeg|netpbm [seconds]" >&2; exit 2 ;;
 esac
 out=.build-fuzz/$target
 mkdir -p "$out/corpus"
@@ -35,4 +43,6 @@ done
 swiftc -O -g -sanitize=fuzzer,address -parse-as-library -module-name Fuzz$target -package-name TFLiteEngine \
   "$out"/src/*.swift "$harness" -o "$out/fuzz-$target"
 cd "$out"
-SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 ./fuzz-$target -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 corpus/ 2>&1 | tee "run-$(date +%s).log" | tail -25
+nice_cmd=""
+if [ "${FUZZ_NICE:-0}" = 1 ]; then nice_cmd="nice -n 19"; fi
+SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 $nice_cmd ./fuzz-$target -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 corpus/ 2>&1 | tee "run-$(date +%s).log" | tail -25

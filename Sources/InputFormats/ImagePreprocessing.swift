@@ -82,6 +82,26 @@ public enum ImagePreprocessing {
         return pixels.map { ($0 - mean) * inv }
     }
 
+    /// The whole pipeline for a decoded PNG, JPEG, PGM or PPM: conversion to
+    /// `channels` (RGB → gray with Pillow's `convert("L")` weights, gray → RGB by
+    /// replication), scaling to [0, 1], optional inversion, bilinear resize to
+    /// `height × width`, then `(x − mean) / std`. Returns HWC values.
+    public static func prepare(
+        _ image: DecodedImage, height: Int, width: Int, channels: Int,
+        mean: Float = 0, std: Float = 1, invert inverting: Bool = false
+    ) throws -> [Float] {
+        guard channels == 1 || channels == 3 else {
+            throw ImageError(reason: "an image cannot fill \(channels) channels (1 or 3 supported)")
+        }
+        guard std != 0, std.isFinite, mean.isFinite else {
+            throw ImageError(reason: "normalization needs a finite mean and a non-zero finite std (got mean \(mean), std \(std))")
+        }
+        var x = image.converted(to: channels == 1 ? .gray : .rgb).floatPixels()
+        if inverting { x = invert(x) }
+        x = try resizeBilinear(x, height: image.height, width: image.width, channels: channels, toHeight: height, width: width)
+        return normalize(x, mean: mean, std: std)
+    }
+
     /// The whole pipeline for a grayscale image: optional inversion, bilinear
     /// resize to `height × width`, replication to `channels`, then
     /// `(x − mean) / std`. Returns HWC values.

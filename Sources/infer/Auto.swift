@@ -54,11 +54,11 @@ func deviceProfile(useCache: Bool) -> (DeviceProfile, source: String) {
 
 enum Auto {
     static func run(_ request: AutoRequest) throws {
-        let pgm: PGMImage
-        do { pgm = try PGMImage(contentsOfFile: request.image) } catch let e as ImageError {
+        let image: DecodedImage
+        do { image = try DecodedImage(contentsOfFile: request.image) } catch let e as ImageError {
             throw CLIError.runtime(e.reason.hasPrefix("cannot read") ? e.reason : "image '\(request.image)': \(e.reason)")
         }
-        let digit = try mnistInput(pgm, path: request.image, preprocess: request.preprocessMNIST)
+        let digit = try mnistInput(image, path: request.image, preprocess: request.preprocessMNIST)
 
         let (profile, source) = deviceProfile(useCache: request.useCache)
         let selection: DigitModelSelection
@@ -90,18 +90,18 @@ enum Auto {
         }
     }
 
-    /// A 28×28 MNIST-style image (784 floats in [0, 1]) from a PGM: MNIST
+    /// A 28×28 MNIST-style image (784 floats in [0, 1]) from a decoded image (as gray): MNIST
     /// preprocessing, or a plain bilinear resize of an image already in MNIST style.
-    static func mnistInput(_ pgm: PGMImage, path: String, preprocess: Bool) throws -> [Float] {
+    static func mnistInput(_ image: DecodedImage, path: String, preprocess: Bool) throws -> [Float] {
         if preprocess {
-            guard let gray = GrayImage(width: pgm.width, height: pgm.height, pixels: pgm.pixels) else {
-                throw CLIError.runtime("image '\(path)' is \(pgm.width)x\(pgm.height), too large for --preprocess mnist")
+            guard let gray = GrayImage(width: image.width, height: image.height, pixels: image.converted(to: .gray).floatPixels()) else {
+                throw CLIError.runtime("image '\(path)' is \(image.width)x\(image.height), too large for --preprocess mnist")
             }
             do { return try DigitModels.preprocessMNIST(gray) } catch DigitPreprocessingError.noInkFound {
                 throw CLIError.runtime("image '\(path)': no digit found (no ink distinguishable from the background)")
             }
         }
-        return try ImagePreprocessing.prepare(pgm, height: 28, width: 28, channels: 1, mean: 0, std: 1, invert: false)
+        return try ImagePreprocessing.prepare(image, height: 28, width: 28, channels: 1, mean: 0, std: 1, invert: false)
     }
 
     static func formatDuration(_ d: Duration) -> String {

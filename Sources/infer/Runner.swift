@@ -56,8 +56,8 @@ enum Runner {
     static func run(_ request: RunRequest) throws {
         // Read cheap inputs first so a bad image or labels file fails before the model loads.
         var labels = try request.labelsPath.map(readLabels)
-        let image = try request.image.map { path -> PGMImage in
-            do { return try PGMImage(contentsOfFile: path) } catch let e as ImageError {
+        let image = try request.image.map { path -> DecodedImage in
+            do { return try DecodedImage(contentsOfFile: path) } catch let e as ImageError {
                 throw CLIError.runtime(e.reason.hasPrefix("cannot read") ? e.reason : "image '\(path)': \(e.reason)")
             }
         }
@@ -147,7 +147,7 @@ enum Runner {
     // MARK: Inputs
 
     /// Preprocesses the image for input 0 and copies it in; returns a description.
-    static func feedImage(_ image: PGMImage, path: String, _ request: RunRequest, _ interpreter: Interpreter) throws -> String {
+    static func feedImage(_ image: DecodedImage, path: String, _ request: RunRequest, _ interpreter: Interpreter) throws -> String {
         guard interpreter.inputTensorCount == 1 else {
             throw CLIError.runtime("the model has \(interpreter.inputTensorCount) inputs; an IMAGE fills only one, use --input-npy once per input")
         }
@@ -189,7 +189,7 @@ enum Runner {
         if let n = request.modelNormalization { values = try ModelDefaults.normalize(values, channels: channels, n) }
         let data = try encode(values, for: input)
         try interpreter.copy(data, toInputAt: 0)
-        return "\(path) (\(image.width)x\(image.height), maxval \(image.maxValue)) -> \(input.dataType) \(input.shape)"
+        return "\(path) (\(image.width)x\(image.height) \(image.colorModel == .rgb ? "RGB" : "gray")) -> \(input.dataType) \(input.shape)"
     }
 
     static func isPerfectSquare(_ n: Int) -> Bool {

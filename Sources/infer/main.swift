@@ -1,6 +1,6 @@
 // infer: runs a .tflite model on an image or raw tensors, or describes a model.
 //
-//   infer MODEL IMAGE [options]             classify a PGM image (top-k scores)
+//   infer MODEL IMAGE [options]             classify a PNG, JPEG, PGM or PPM image (top-k scores)
 //   infer MODEL --input-npy X.npy [options] run on raw tensors
 //   infer --inspect MODEL                   print the model's nodes and totals
 //   infer eval MODEL --images IDX --labels IDX   accuracy on MNIST IDX files
@@ -57,9 +57,11 @@ let usage = """
 
     Runs a TensorFlow Lite model with the pure-Swift TFLiteEngine.
 
-    With an IMAGE (PGM, P2 or P5, 8 or 16 bit), the image is resized
-    (bilinear) to the model's input height and width, replicated to 3 channels
-    if the input has 3, scaled to [0,1], normalized as (x - mean) / std, and
+    With an IMAGE (PNG, JPEG, or PGM/PPM P2/P3/P5/P6, 8 or 16 bit; format from
+    the file's first bytes), the image is converted to the input's channels
+    (gray -> RGB by copying, RGB -> gray with Pillow's convert("L") weights),
+    resized (bilinear) to the model's input height and width, scaled to
+    [0,1], normalized as (x - mean) / std, and
     quantized with the input's scale and zero point if the input is int8 or
     uint8. The top-k entries of output 0 are printed (dequantized if needed),
     then the load, allocate and invoke times.
