@@ -156,3 +156,108 @@ func parseMemoryBudget(_ text: String) throws -> Int {
     }
     return b
 }
+
+// MARK: infer selection-report
+
+/// Options of `infer selection-report DIR [MODEL…]`.
+let selectionReportOptions: [OptionSpec] = [
+    OptionSpec(name: "help", short: "h", help: "show this help and exit"),
+    OptionSpec(name: "runs", valueName: "N", help: "timed invokes per model and round (default 20)"),
+    OptionSpec(name: "rounds", valueName: "N", help: "rounds over all models; the median of the round medians counts (default 3)"),
+    OptionSpec(name: "calibration-budget", valueName: "T", help: "time for the device measurement, e.g. 800ms (default 800ms)"),
+    OptionSpec(name: "per-class", help: "also print each model's predicted and profiled time per kernel class"),
+    OptionSpec(name: "memory-probe", valueName: "MODEL", help: "(used by the report) print the memory MODEL holds once loaded and run in this process, and exit"),
+]
+
+/// What `infer selection-report` should do.
+struct SelectionReportRequest {
+    var catalog: String
+    var extraModels: [String] = []
+    var runs = 20
+    var rounds = 3
+    var calibrationBudget: Duration = .milliseconds(800)
+    var memoryProbe: String?
+    var perClass = false
+
+    static func parse(_ arguments: [String]) throws -> Command {
+        let args = try ArgumentParser.parse(arguments, specs: selectionReportOptions)
+        if args.has("help") { return .help }
+        if let model = args.string("memory-probe") {
+            var request = SelectionReportRequest(catalog: "")
+            request.memoryProbe = model
+            return .selectionReport(request)
+        }
+        guard let catalog = args.positionals.first else { throw CLIError.usage("selection-report: missing DIR (a directory with models.json)") }
+        var request = SelectionReportRequest(catalog: catalog, extraModels: Array(args.positionals.dropFirst()))
+        request.runs = try args.int("runs", in: 1...100_000) ?? 20
+        request.rounds = try args.int("rounds", in: 1...1000) ?? 3
+        if let t = args.string("calibration-budget") { request.calibrationBudget = try parseLatencyBudget(t) }
+        request.perClass = args.has("per-class")
+        return .selectionReport(request)
+    }
+}
+
+enum SelectionReportCommand {
+    static func run(_ request: SelectionReportRequest) throws {
+        if let model = request.memoryProbe {
+            guard let growth = try ProcessResources.modelMemory(modelPath: model) else {
+                throw CLIError.runtime("this platform does not report resident memory by mapping")
+            }
+            print(growth)
+            return
+        }
+        // Memory first, each model in a fresh process of this executable.
+        var memory: [String: Int] = [:]
+        let loadBefore = ProcessResources.loadAverage()
+        let profile = DeviceProfile.measure(budget: request.calibrationBudget)
+        guard let calibration = profile.calibration else { throw CLIError.runtime("the device calibration failed") }
+        let catalog: ModelCatalog
+        do { catalog = try ModelCatalog.load(path: request.catalog).withWorkloads() } catch {
+            throw CLIError.runtime("model catalog '\(request.catalog)': \(error)")
+        }
+        var candidates = catalog.candidates
+        for path in request.extraModels {
+            do { candidates.append(try SelectionReport.candidate(modelPath: path)) } catch {
+                throw CLIError.runtime("'\(path)': \(error)")
+            }
+        }
+        for c in candidates { memory[c.path] = peakResidentGrowth(of: c.path) }
+        var rows = SelectionReport.measure(candidates, profile: profile, runs: request.runs, rounds: request.rounds)
+        for i in rows.indices { rows[i].measuredMemoryBytes = memory[rows[i].candidate.path] }
+        let loadAfter = ProcessResources.loadAverage()
+        func load(_ x: Double?) -> String { x.map { "\(($0 * 100).rounded() / 100)" } ?? "unknown" }
+        print("engine build: \(TFLiteEngineBuild.flavour), \(profile.coreCount) cores; load average \(load(loadBefore)) before, \(load(loadAfter)) after")
+        print("AI score \(Int(profile.aiScore.rounded())) (round spread \(Int(((profile.aiScoreSpread ?? 0) * 100).rounded()))%)")
+        print("")
+        print(SelectionReport.calibrationTable(calibration))
+        print("")
+        print(SelectionReport.latencyTable(rows))
+        if request.perClass {
+            for row in rows {
+                print("\n\(row.candidate.name): class | predicted ms | profiled fastest ms | profiled mean ms")
+                for r in (try? SelectionReport.classBreakdown(row.candidate, profile: profile)) ?? [] {
+                    print("  \(r.kernelClass) | \(Auto.formatDuration(r.predicted)) | \(Auto.formatDuration(r.fastest)) | \(Auto.formatDuration(r.mean))")
+                }
+            }
+        }
+    }
+
+    /// Runs `infer selection-report --memory-probe MODEL` in a child process and reads its number.
+    static func peakResidentGrowth(of modelPath: String) -> Int? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0].hasPrefix("/")
+            ? ProcessInfo.processInfo.arguments[0] : FileManager.default.currentDirectoryPath + "/" + ProcessInfo.processInfo.arguments[0])
+        #if os(Linux)
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        #endif
+        process.arguments = ["selection-report", "--memory-probe", modelPath]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return nil }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return nil }
+        return Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+}

@@ -98,12 +98,14 @@ enum Command {
     case eval(EvalRequest)
     case auto(AutoRequest)
     case score(json: Bool, useCache: Bool)
+    case selectionReport(SelectionReportRequest)
 
     static func parse(_ arguments: [String]) throws -> Command {
         // Subcommands are recognised here, by the first argument, before the
         // main command's options are parsed; each has its own OptionSpec table
         // and Command case.
         if arguments.first == "eval" { return try EvalRequest.parse(Array(arguments.dropFirst())) }
+        if arguments.first == "selection-report" { return try SelectionReportRequest.parse(Array(arguments.dropFirst())) }
         let args = try ArgumentParser.parse(arguments, specs: inferOptions)
         if args.has("help") { return .help }
         let threads = try args.int("threads", in: 1...1024)
@@ -225,6 +227,8 @@ func main() -> Int32 {
             try Auto.run(request)
         case let .score(json, useCache):
             Auto.score(json: json, useCache: useCache)
+        case let .selectionReport(request):
+            try SelectionReportCommand.run(request)
         }
         return 0
     } catch let error as CLIError {

@@ -13,15 +13,16 @@ public enum DigitModels {
 
     /// `infer --auto weights/ IMAGE [--latency-budget 5ms] [--memory-budget 50MB]`:
     /// reads the catalog (`models.json` or its directory), uses the cached
-    /// device profile at `profileCachePath` if fresh (else measures, ~0.3 s, and
-    /// caches it), fills in arena sizes, and selects (see `ModelSelector`).
+    /// device profile at `profileCachePath` if fresh (else measures, ~0.8 s, and
+    /// caches it), inspects every model's prepared graph (`withWorkloads`),
+    /// and selects (see `ModelSelector`).
     /// Print `selection.explanation`; classify with `selection.model`.
     /// Pass `profile` to use one the caller already has (then no cache is read).
     public static func selectAutomatically(catalogPath: String, latencyBudget: Duration = .milliseconds(5),
                                            memoryBudgetBytes: Int? = nil, minimumAccuracy: Double = 0, threads: Int = 1,
                                            profileCachePath: String? = nil, profileMaxAgeDays: Double = 7,
                                            profile givenProfile: DeviceProfile? = nil) throws -> DigitModelSelection {
-        let catalog = try ModelCatalog.load(path: catalogPath).withArenaSizes()
+        let catalog = try ModelCatalog.load(path: catalogPath).withWorkloads()
         let profile = givenProfile ?? profileCachePath.map { DeviceProfile.loadOrMeasure(cachePath: $0, maxAgeDays: profileMaxAgeDays) }
             ?? DeviceProfile.measure()
         let selector = ModelSelector(profile: profile, loader: DigitModelLoader())
