@@ -108,6 +108,21 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
         return duration(nanoseconds: ns)
     }
 
+    /// The calibration of a device `factor` times slower at everything (every time scaled).
+    public func scaled(by factor: Double) -> KernelCalibration {
+        var copy = self
+        copy.invokeOverheadNanoseconds *= factor
+        copy.nodeOverheadNanoseconds *= factor
+        copy.classes = classes.map { c in
+            ClassCost(kernelClass: c.kernelClass, fixedNanoseconds: c.fixedNanoseconds * factor,
+                      nanosecondsPerWork: c.nanosecondsPerWork * factor, nanosecondsPerOutput: c.nanosecondsPerOutput * factor)
+        }
+        copy.startup = StartupCost(fixedNanoseconds: startup.fixedNanoseconds * factor,
+                                   nanosecondsPerParameter: startup.nanosecondsPerParameter * factor,
+                                   nanosecondsPerNode: startup.nanosecondsPerNode * factor)
+        return copy
+    }
+
     /// Whether every number is finite and non-negative (a cached calibration that is not is measured again).
     public var isValid: Bool {
         var numbers = [invokeOverheadNanoseconds, nodeOverheadNanoseconds, startup.fixedNanoseconds,

@@ -266,7 +266,9 @@ public struct CandidateDecision: Sendable, Equatable, CustomStringConvertible {
         switch verdict {
         case .chosen: return head + ": chosen"
         case .fallback: return head + ": fallback (nothing else fit)"
-        case let .rejected(reason): return head + ": rejected, " + reason.description
+        case let .rejected(reason):
+            if case .lessAccurateThanChosen = reason { return head + ": " + reason.description }
+            return head + ": rejected, " + reason.description
         }
     }
 }

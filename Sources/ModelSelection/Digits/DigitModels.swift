@@ -35,12 +35,13 @@ public enum DigitModels {
     public static func scoreReport(_ p: DeviceProfile) -> String {
         func r(_ x: Double) -> String { "\((x * 10).rounded() / 10)" }
         return """
-        AI score: \(Int(p.aiScore.isFinite ? p.aiScore.rounded() : 0)) (1000 = reference device, see docs/selection.md)
+        AI score: \(Int(p.aiScore.isFinite ? p.aiScore.rounded() : 0)) (1000 = reference device, see docs/selection.md)\(p.aiScoreSpread.map { "; spread of the per-round scores \(Int(($0 * 100).rounded()))%" } ?? "")
         cores: \(p.coreCount), available memory: \(p.availableMemoryBytes.map { megabytes($0) } ?? "unknown")
         float32: \(r(p.float32GFLOPSSingleThread)) GFLOP/s 1 thread, \(r(p.float32GFLOPSMultiThread)) GFLOP/s all cores
         int8:    \(r(p.int8GOPSSingleThread)) GOP/s 1 thread, \(r(p.int8GOPSMultiThread)) GOP/s all cores
         memory bandwidth (copy): \(r(p.memoryBandwidthGBps)) GB/s
-        engine \(p.engineVersion), measured \(p.measuredAt)
+        kernel calibration: \(p.calibration.map { "\($0.probes.count) probes, \($0.rounds) rounds, median spread \(Int(($0.medianSpread * 100).rounded()))%" } ?? "not measured")
+        engine \(p.engineVersion), measured \(p.measuredAt); build: \(p.buildKey)
         """
     }
 
