@@ -101,9 +101,10 @@ public struct SwitchEvent: Sendable, Equatable, CustomStringConvertible {
 ///   prediction times the observed slowdown fits the budget, it moves one step
 ///   up (larger and more accurate) — unless that model was left for slowness
 ///   within `upgradeBackoffRuns` requests (doubled each further time). The
-///   back-off is lifted early once when the model was left under contention
-///   (slowdown ≥ 1.5) and the slowdown has since dropped by 40%: the load
-///   that pushed it out is gone.
+///   back-off is lifted early, once, when the switch down was caused by
+///   contention: the model below was slow too over its first window after
+///   the switch (slowdown ≥ 1.3) and has since become 30% faster — the load
+///   that pushed the larger model out is gone.
 /// - After a switch: `cooldownRuns` requests without another switch, and the
 ///   window restarts (hysteresis).
 /// - The new model is loaded, allocated and warmed up (on its `probeInput`)
@@ -134,8 +135,11 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
     private var requestCount = 0
     private var switching = false
     private var unusable: Set<Int> = []
-    /// Ladder index → when it was last left for slowness, the slowdown then, and how often.
-    private var leftForSlowness: [Int: (at: Int, slowdown: Double, strikes: Int)] = [:]
+    /// Ladder index → when it was last left for slowness, how often, and the
+    /// slowdown of the model below it over its first window after the switch.
+    private var leftForSlowness: [Int: (at: Int, strikes: Int, belowSlowdown: Double?)] = [:]
+    /// The model left for slowness whose `belowSlowdown` is being measured.
+    private var measuringBelowFor: Int?
     private var events: [SwitchEvent] = []
 
     /// Creates the runner with the ladder built from `candidates` (any order;
@@ -244,6 +248,10 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
         if recent.count > policy.window { recent.removeFirst(recent.count - policy.window) }
         recentLatencies.append(latency)
         if recentLatencies.count > policy.window { recentLatencies.removeFirst(recentLatencies.count - policy.window) }
+        if let left = measuringBelowFor, recentLatencies.count == policy.window {
+            leftForSlowness[left]?.belowSlowdown = currentSlowdown()
+            measuringBelowFor = nil
+        }
         fastStreak = latency < policy.latencyBudget * policy.headroomFraction ? fastStreak + 1 : 0
         if cooldown > 0 { cooldown -= 1 }
         guard !switching else { return nil }
@@ -257,7 +265,8 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
         let slowdown = currentSlowdown()
         if misses >= policy.missesToDowngrade, let down = usable(below: currentIndex) {
             let strikes = (leftForSlowness[currentIndex]?.strikes ?? 0) + 1
-            leftForSlowness[currentIndex] = (requestCount, slowdown ?? 1, strikes)
+            leftForSlowness[currentIndex] = (requestCount, strikes, nil)
+            measuringBelowFor = currentIndex
             var reason = "\(misses) of the last \(recent.count) requests missed the \(milliseconds(policy.latencyBudget)) budget"
             if let m = median(recentLatencies.map { Benchmarks.seconds($0) }) {
                 reason += " (median \(milliseconds(.nanoseconds(Int64(m * 1e9))))"
@@ -272,7 +281,13 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
             var lifted = false
             if let left = leftForSlowness[up] {
                 let backoff = policy.upgradeBackoffRuns << min(left.strikes - 1, 20)
-                let contentionGone = left.strikes == 1 && left.slowdown >= 1.5 && (slowdown ?? 1) <= left.slowdown * 0.6
+                // Contention slows every model: the one below was slow too right after the switch
+                // and is much faster now. (A model that is simply slower than predicted leaves the
+                // one below as fast as before, and waits out its back-off.)
+                var contentionGone = false
+                if left.strikes == 1, let below = left.belowSlowdown, below >= 1.3, let now = slowdown, now <= below * 0.7 {
+                    contentionGone = true
+                }
                 if requestCount - left.at < backoff && !contentionGone { return nil }
                 lifted = contentionGone && requestCount - left.at < backoff
             }
