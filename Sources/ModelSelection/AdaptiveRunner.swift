@@ -248,7 +248,7 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
         if recent.count > policy.window { recent.removeFirst(recent.count - policy.window) }
         recentLatencies.append(latency)
         if recentLatencies.count > policy.window { recentLatencies.removeFirst(recentLatencies.count - policy.window) }
-        if let left = measuringBelowFor, recentLatencies.count == policy.window {
+        if let left = measuringBelowFor, !switching, recentLatencies.count == policy.window {
             leftForSlowness[left]?.belowSlowdown = currentSlowdown()
             measuringBelowFor = nil
         }
@@ -319,6 +319,7 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
             prepared = nil
             lock.sync {
                 unusable.insert(target)
+                measuringBelowFor = nil
                 events.append(SwitchEvent(request: request, from: current.candidate.name, to: candidate.name, reason: "\(error)",
                                           failed: true, predictedStartup: predictedStartups[target]))
                 switching = false

@@ -24,6 +24,8 @@ public enum SelectionReport {
         public var measuredMemoryBytes: Int?
         public let predictedStartup: Duration?
         public let measuredStartup: Duration
+        /// predicted ÷ measured − 1 of each repetition when rows were combined (`combine`).
+        public var repetitionErrors: [Double] = []
 
         /// predicted ÷ measured − 1.
         public var latencyError: Double {
@@ -124,6 +126,31 @@ public enum SelectionReport {
         }
     }
 
+    /// Several repetitions of the whole measurement (each with its own
+    /// calibration) combined per model: the median prediction, the median
+    /// measurement, and every repetition's error. On a shared machine the
+    /// speed changes between a calibration and the measurements that follow
+    /// it; repeating both and taking medians keeps one slow moment from
+    /// deciding the table.
+    public static func combine(_ repetitions: [[ModelRow]]) -> [ModelRow] {
+        guard let first = repetitions.first else { return [] }
+        return first.map { row in
+            let same = repetitions.compactMap { rows in rows.first { $0.candidate.path == row.candidate.path } }
+            func medianDuration(_ values: [Duration]) -> Duration {
+                duration(nanoseconds: (median(values.map { Benchmarks.seconds($0) }) ?? 0) * 1e9)
+            }
+            var estimate = row.estimate
+            estimate.total = medianDuration(same.map(\.estimate.total))
+            var combined = ModelRow(candidate: row.candidate, estimate: estimate, measuredLatency: medianDuration(same.map(\.measuredLatency)),
+                                    measuredSpread: median(same.map(\.measuredSpread)) ?? 0, predictedMemoryBytes: row.predictedMemoryBytes,
+                                    measuredMemoryBytes: row.measuredMemoryBytes,
+                                    predictedStartup: same.compactMap(\.predictedStartup).isEmpty ? nil : medianDuration(same.compactMap(\.predictedStartup)),
+                                    measuredStartup: medianDuration(same.map(\.measuredStartup)))
+            combined.repetitionErrors = same.map(\.latencyError)
+            return combined
+        }
+    }
+
     /// Zeros in float inputs are as fast as any value; int8 inputs get their zero point's neighbourhood.
     static func fillInputs(_ interpreter: Interpreter) {
         for i in 0..<interpreter.inputTensorCount {
@@ -136,13 +163,14 @@ public enum SelectionReport {
     /// The Markdown table of `rows`.
     public static func latencyTable(_ rows: [ModelRow]) -> String {
         var lines = [
-            "| model | nodes run | predicted ms | measured ms (median of invokes) | error | round spread | predicted memory | measured memory (resident, fresh process) | error |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| model | nodes run | predicted ms | measured ms | error | error of each repetition | predicted memory | measured memory | error |",
+            "|---|---:|---:|---:|---:|---|---:|---:|---:|",
         ]
         for r in rows {
             let memory = r.measuredMemoryBytes.map { megabytes($0) } ?? "n/a"
             let memoryError = r.memoryError.map { signedPercent($0) } ?? "n/a"
-            lines.append("| \(r.candidate.name) | \(r.candidate.workload?.nodes.count ?? r.candidate.opCount) | \(ms3(r.estimate.total))\(r.estimate.isCalibrated ? "" : " (coarse)") | \(ms3(r.measuredLatency)) | \(signedPercent(r.latencyError)) | \(Int((r.measuredSpread * 100).rounded()))% | \(megabytes(r.predictedMemoryBytes)) | \(memory) | \(memoryError) |")
+            let repetitions = r.repetitionErrors.map { signedPercent($0) }.joined(separator: ", ")
+            lines.append("| \(r.candidate.name) | \(r.candidate.workload?.nodes.count ?? r.candidate.opCount) | \(ms3(r.estimate.total))\(r.estimate.isCalibrated ? "" : " (coarse)") | \(ms3(r.measuredLatency)) | \(signedPercent(r.latencyError)) | \(repetitions) | \(megabytes(r.predictedMemoryBytes)) | \(memory) | \(memoryError) |")
         }
         return lines.joined(separator: "\n")
     }
