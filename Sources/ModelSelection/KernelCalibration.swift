@@ -13,10 +13,11 @@ import Foundation
 /// fully connected, element-wise ADD, max pooling, each in float32 and int8,
 /// at a few sizes like those of real models), prepares them with the engine
 /// and times their invokes in several short rounds (interleaved, so a burst
-/// of load hits every probe a little rather than one probe a lot); a probe's
-/// time is the median over the rounds of each round's median invoke, its
-/// spread the range of the round medians relative to that median. A chain of
-/// one-element ADDs gives the fixed cost of an invoke and of a node.
+/// of load hits every probe a little rather than one probe a lot), in the
+/// thread's CPU time (time spent waiting for a core does not count); a
+/// probe's time is the median over the rounds of each round's median invoke,
+/// its spread the range of the round medians relative to that median. A
+/// chain of one-element ADDs gives the fixed cost of an invoke and of a node.
 ///
 /// Each kernel class is then fitted (`ClassCost`) as
 ///
@@ -198,11 +199,11 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
         var prepared: [Prepared] = []
         for probe in probes {
             let data = probe.modelData
-            let start = clock.now
+            let start = ProcessResources.threadCPUNanoseconds()
             guard let model = try? Model(data: data),
                   let interpreter = try? Interpreter(model: model),
                   (try? interpreter.allocateTensors()) != nil else { continue }
-            let prepareTime = Benchmarks.seconds(clock.now - start) * 1e9
+            let prepareTime = Double(ProcessResources.threadCPUNanoseconds() &- start)
             guard let workload = try? ModelWorkload.inspect(model) else { continue }
             fillInputs(interpreter)
             // Two warm-up invokes: first touch of the arena and of the packed weights.
@@ -231,17 +232,27 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
         return fit(measurements, rounds: rounds)
     }
 
-    /// The median invoke time (nanoseconds) of a batch of invokes taking about `slice` seconds (at least 3).
+    /// One round of a probe: the median, over batches of invokes, of the
+    /// thread's CPU time per invoke (nanoseconds), for about `slice` seconds of
+    /// wall time (at least 3 batches). CPU time, not wall time: a moment when
+    /// other processes hold the cores must not end up in a profile that is
+    /// cached for days (the selector's confirmation and the runner measure
+    /// wall time, which is where contention belongs). A batch is long enough
+    /// (about 20 µs) for the clock's own cost not to matter.
     private static func timeRound(_ interpreter: Interpreter, slice: Double, clock: ContinuousClock) -> Double {
-        var times: [Double] = []
-        times.reserveCapacity(64)
         let deadline = clock.now + .nanoseconds(Int64(slice * 1e9))
+        let first = ProcessResources.threadCPUNanoseconds()
+        guard (try? interpreter.invoke()) != nil else { return 0 }
+        let one = max(Double(ProcessResources.threadCPUNanoseconds() &- first), 1)
+        let batch = max(1, min(4096, Int(20_000 / one)))
+        var perInvoke: [Double] = []
+        perInvoke.reserveCapacity(64)
         repeat {
-            let start = clock.now
-            guard (try? interpreter.invoke()) != nil else { break }
-            times.append(Benchmarks.seconds(clock.now - start) * 1e9)
-        } while times.count < 3 || (clock.now < deadline && times.count < 10_000)
-        return median(times) ?? 0
+            let start = ProcessResources.threadCPUNanoseconds()
+            for _ in 0..<batch { _ = try? interpreter.invoke() }
+            perInvoke.append(Double(ProcessResources.threadCPUNanoseconds() &- start) / Double(batch))
+        } while perInvoke.count < 3 || (clock.now < deadline && perInvoke.count < 10_000)
+        return median(perInvoke) ?? 0
     }
 
     /// Fills every input with small deterministic values (the probes' weights are random-like too).

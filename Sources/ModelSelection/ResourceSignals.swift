@@ -277,6 +277,14 @@ public enum ProcessResources {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// CPU time of the calling thread in nanoseconds (`CLOCK_THREAD_CPUTIME_ID`):
+    /// it does not advance while the thread waits for a core.
+    public static func threadCPUNanoseconds() -> UInt64 {
+        var t = timespec()
+        guard clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) == 0 else { return 0 }
+        return UInt64(max(t.tv_sec, 0)) &* 1_000_000_000 &+ UInt64(max(t.tv_nsec, 0))
+    }
+
     /// The 1-minute load average (`getloadavg`), nil if unknown.
     public static func loadAverage() -> Double? {
         var loads = [Double](repeating: 0, count: 3)

@@ -13,8 +13,13 @@ public enum SelectionReport {
     public struct ModelRow: Sendable {
         public let candidate: ModelCandidate
         public let estimate: LatencyEstimate
-        /// Median of the timed invokes (the median over rounds of each round's median).
+        /// Median of the timed invokes (the median over rounds of each round's
+        /// median), wall time: what a caller waits, including any time the
+        /// thread waited for a core while other processes ran.
         public let measuredLatency: Duration
+        /// The same in the thread's CPU time: the engine's own work, which is
+        /// what the calibration predicts (equal to the wall time on an idle device).
+        public let measuredCPUTime: Duration
         /// Range of the round medians relative to their median (0 with one round).
         public let measuredSpread: Double
         public let predictedMemoryBytes: Int
@@ -27,8 +32,14 @@ public enum SelectionReport {
         /// predicted ÷ measured − 1 of each repetition when rows were combined (`combine`).
         public var repetitionErrors: [Double] = []
 
-        /// predicted ÷ measured − 1.
+        /// predicted ÷ measured CPU time − 1.
         public var latencyError: Double {
+            let m = Benchmarks.seconds(measuredCPUTime)
+            return m > 0 ? Benchmarks.seconds(estimate.total) / m - 1 : .infinity
+        }
+
+        /// predicted ÷ measured wall time − 1.
+        public var wallLatencyError: Double {
             let m = Benchmarks.seconds(measuredLatency)
             return m > 0 ? Benchmarks.seconds(estimate.total) / m - 1 : .infinity
         }
@@ -77,22 +88,27 @@ public enum SelectionReport {
             loaded.append((c, interpreter, startup))
         }
         var medians = [[Double]](repeating: [], count: loaded.count)
+        var cpuMedians = [[Double]](repeating: [], count: loaded.count)
         for _ in 0..<max(1, rounds) {
             for (i, entry) in loaded.enumerated() {
-                var times: [Double] = []
+                var times: [Double] = [], cpuTimes: [Double] = []
                 for _ in 0..<max(1, runs) {
                     let start = clock.now
+                    let cpuStart = ProcessResources.threadCPUNanoseconds()
                     _ = try? entry.1.invoke()
+                    cpuTimes.append(Double(ProcessResources.threadCPUNanoseconds() &- cpuStart) * 1e-9)
                     times.append(Benchmarks.seconds(clock.now - start))
                 }
                 medians[i].append(median(times) ?? 0)
+                cpuMedians[i].append(median(cpuTimes) ?? 0)
             }
         }
         return loaded.enumerated().map { i, entry in
             let m = median(medians[i]) ?? 0
             let spread = m > 0 ? ((medians[i].max() ?? m) - (medians[i].min() ?? m)) / m : 0
             return ModelRow(candidate: entry.0, estimate: costModel.estimate(entry.0, profile: profile, threads: 1),
-                            measuredLatency: duration(nanoseconds: m * 1e9), measuredSpread: spread,
+                            measuredLatency: duration(nanoseconds: m * 1e9),
+                            measuredCPUTime: duration(nanoseconds: (median(cpuMedians[i]) ?? 0) * 1e9), measuredSpread: spread,
                             predictedMemoryBytes: costModel.predictMemory(entry.0), measuredMemoryBytes: nil,
                             predictedStartup: costModel.predictStartup(entry.0, profile: profile), measuredStartup: entry.2)
         }
@@ -142,6 +158,7 @@ public enum SelectionReport {
             var estimate = row.estimate
             estimate.total = medianDuration(same.map(\.estimate.total))
             var combined = ModelRow(candidate: row.candidate, estimate: estimate, measuredLatency: medianDuration(same.map(\.measuredLatency)),
+                                    measuredCPUTime: medianDuration(same.map(\.measuredCPUTime)),
                                     measuredSpread: median(same.map(\.measuredSpread)) ?? 0, predictedMemoryBytes: row.predictedMemoryBytes,
                                     measuredMemoryBytes: row.measuredMemoryBytes,
                                     predictedStartup: same.compactMap(\.predictedStartup).isEmpty ? nil : medianDuration(same.compactMap(\.predictedStartup)),
@@ -163,14 +180,14 @@ public enum SelectionReport {
     /// The Markdown table of `rows`.
     public static func latencyTable(_ rows: [ModelRow]) -> String {
         var lines = [
-            "| model | nodes run | predicted ms | measured ms | error | error of each repetition | predicted memory | measured memory | error |",
-            "|---|---:|---:|---:|---:|---|---:|---:|---:|",
+            "| model | nodes run | predicted ms | measured ms, CPU time | error | error of each repetition | measured ms, wall | error | predicted memory | measured memory | error |",
+            "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|",
         ]
         for r in rows {
             let memory = r.measuredMemoryBytes.map { megabytes($0) } ?? "n/a"
             let memoryError = r.memoryError.map { signedPercent($0) } ?? "n/a"
             let repetitions = r.repetitionErrors.map { signedPercent($0) }.joined(separator: ", ")
-            lines.append("| \(r.candidate.name) | \(r.candidate.workload?.nodes.count ?? r.candidate.opCount) | \(ms3(r.estimate.total))\(r.estimate.isCalibrated ? "" : " (coarse)") | \(ms3(r.measuredLatency)) | \(signedPercent(r.latencyError)) | \(repetitions) | \(megabytes(r.predictedMemoryBytes)) | \(memory) | \(memoryError) |")
+            lines.append("| \(r.candidate.name) | \(r.candidate.workload?.nodes.count ?? r.candidate.opCount) | \(ms3(r.estimate.total))\(r.estimate.isCalibrated ? "" : " (coarse)") | \(ms3(r.measuredCPUTime)) | \(signedPercent(r.latencyError)) | \(repetitions) | \(ms3(r.measuredLatency)) | \(signedPercent(r.wallLatencyError)) | \(megabytes(r.predictedMemoryBytes)) | \(memory) | \(memoryError) |")
         }
         return lines.joined(separator: "\n")
     }

@@ -411,7 +411,7 @@ enum SelectionReportCommand {
             "",
             SelectionReport.calibrationTable(calibration),
             "",
-            "Predicted against measured, one thread: \(request.repetitions) repetitions of (calibration, then \(request.rounds) rounds of \(request.runs) invokes per model); predicted and measured are the medians over the repetitions, measured = median of the round medians of the invokes. Memory: what the model holds, measured in a fresh process per model (`ProcessResources.modelMemory`).",
+            "Predicted against measured, one thread: \(request.repetitions) repetitions of (calibration, then \(request.rounds) rounds of \(request.runs) invokes per model); predicted and measured are the medians over the repetitions, measured = median of the round medians of the invokes, in the thread's CPU time (the engine's work, what the calibration predicts) and in wall time (what a caller waits: the same on an idle machine, more when other processes hold the cores). Memory: what the model holds, measured in a fresh process per model (`ProcessResources.modelMemory`).",
             "",
             SelectionReport.latencyTable(rows),
             "",
@@ -419,7 +419,7 @@ enum SelectionReportCommand {
             "",
             sweep.table,
             "",
-            "The selector against the threshold policy on simulated device classes (`PolicyComparison`):",
+            "The selector against the threshold policy on simulated device classes (`PolicyComparison`; this device's latencies are the CPU-time medians above):",
             "",
             comparison,
         ].joined(separator: "\n")
@@ -460,7 +460,7 @@ enum SelectionReportCommand {
 
     static func policyComparison(_ rows: [SelectionReport.ModelRow], profile: DeviceProfile) -> String {
         let models = rows.map {
-            PolicyComparison.MeasuredModel(candidate: $0.candidate, measuredLatency: $0.measuredLatency,
+            PolicyComparison.MeasuredModel(candidate: $0.candidate, measuredLatency: $0.measuredCPUTime,
                                            measuredMemoryBytes: $0.measuredMemoryBytes ?? $0.predictedMemoryBytes)
         }
         guard let threshold = ThresholdPolicy.original(in: models.map(\.candidate)) else { return "(no VGG/MobileNet pair in the catalog)" }
