@@ -15,8 +15,9 @@ import Foundation
 /// and times their invokes in several short rounds (interleaved, so a burst
 /// of load hits every probe a little rather than one probe a lot), in the
 /// thread's CPU time (time spent waiting for a core does not count); a
-/// probe's time is the median over the rounds of each round's median invoke,
-/// its spread the range of the round medians relative to that median. A
+/// probe's time is the smallest of the rounds' median invokes (the round
+/// least disturbed by other processes sharing caches and memory bandwidth),
+/// its spread the range of the round medians relative to their median. A
 /// chain of one-element ADDs gives the fixed cost of an invoke and of a node.
 ///
 /// Each kernel class is then fitted (`ClassCost`) as
@@ -32,7 +33,7 @@ import Foundation
 /// load-and-prepare times: fixed + per weight + per node.
 public struct KernelCalibration: Codable, Hashable, Sendable {
     /// Bumped when the probes or the fit change (part of `DeviceProfile.buildKey`).
-    public static let formatVersion = 1
+    public static let formatVersion = 2
 
     /// Timed rounds per probe.
     public var rounds: Int
@@ -218,15 +219,17 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
             }
         }
         let measurements: [ProbeMeasurement] = prepared.enumerated().map { i, p in
-            let m = median(roundMedians[i]) ?? 0
-            let spread = m > 0 ? ((roundMedians[i].max() ?? m) - (roundMedians[i].min() ?? m)) / m : 0
+            // The least disturbed round: other processes only ever add time.
+            let m = roundMedians[i].min() ?? 0
+            let middle = median(roundMedians[i]) ?? 0
+            let spread = middle > 0 ? ((roundMedians[i].max() ?? middle) - m) / middle : 0
             let isChain: Bool
             if case .chain = p.probe { isChain = true } else { isChain = false }
             let node = p.workload.nodes.first
             return ProbeMeasurement(
                 probe: p.probe.description, kernelClass: isChain ? nil : node?.kernelClass,
                 nodes: p.workload.nodes.count, work: isChain ? 0 : node?.work ?? 0, outputs: isChain ? 0 : node?.outputs ?? 0,
-                medianNanoseconds: m, spread: spread, prepareNanoseconds: p.prepareNanoseconds,
+                nanoseconds: m, spread: spread, prepareNanoseconds: p.prepareNanoseconds,
                 parameters: p.workload.parameters)
         }
         return fit(measurements, rounds: rounds)
@@ -279,18 +282,18 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
         let chains = measurements.filter { $0.kernelClass == nil && $0.nodes > 0 }.sorted { $0.nodes < $1.nodes }
         var node = 0.0, invoke = 0.0
         if let short = chains.first, let long = chains.last, long.nodes > short.nodes {
-            node = max(0, (long.medianNanoseconds - short.medianNanoseconds) / Double(long.nodes - short.nodes))
-            invoke = max(0, short.medianNanoseconds - node * Double(short.nodes))
+            node = max(0, (long.nanoseconds - short.nanoseconds) / Double(long.nodes - short.nodes))
+            invoke = max(0, short.nanoseconds - node * Double(short.nodes))
         } else if let only = chains.first {
-            invoke = only.medianNanoseconds / 2
-            node = only.medianNanoseconds / 2 / Double(max(1, only.nodes))
+            invoke = only.nanoseconds / 2
+            node = only.nanoseconds / 2 / Double(max(1, only.nodes))
         }
         var classes: [ClassCost] = []
         for kernelClass in KernelClass.allCases {
-            let samples = measurements.filter { $0.kernelClass == kernelClass && $0.medianNanoseconds > 0 }
+            let samples = measurements.filter { $0.kernelClass == kernelClass && $0.nanoseconds > 0 }
             guard !samples.isEmpty else { continue }
             let rows = samples.map { [1, Double($0.work), Double($0.outputs)] }
-            let targets = samples.map { max($0.medianNanoseconds - invoke, 1) }
+            let targets = samples.map { max($0.nanoseconds - invoke, 1) }
             let c = nonNegativeFit(rows, targets, required: 1)
             classes.append(ClassCost(kernelClass: kernelClass, fixedNanoseconds: c[0], nanosecondsPerWork: c[1],
                                      nanosecondsPerOutput: c[2]))
@@ -405,23 +408,24 @@ public struct ProbeMeasurement: Codable, Hashable, Sendable {
     /// The node's work and output elements (see `NodeWork`).
     public var work: Int
     public var outputs: Int
-    /// Median over the rounds of each round's median invoke, nanoseconds.
-    public var medianNanoseconds: Double
-    /// (largest − smallest round median) ÷ median.
+    /// One invoke, nanoseconds of CPU time: the smallest of the round
+    /// medians (the round least disturbed by other processes).
+    public var nanoseconds: Double
+    /// (largest − smallest round median) ÷ their median.
     public var spread: Double
     /// Loading and preparing the probe, nanoseconds (one measurement).
     public var prepareNanoseconds: Double
     /// Constant elements of the probe.
     public var parameters: Int
 
-    public init(probe: String, kernelClass: KernelClass?, nodes: Int, work: Int, outputs: Int, medianNanoseconds: Double,
+    public init(probe: String, kernelClass: KernelClass?, nodes: Int, work: Int, outputs: Int, nanoseconds: Double,
                 spread: Double, prepareNanoseconds: Double, parameters: Int) {
         self.probe = probe
         self.kernelClass = kernelClass
         self.nodes = nodes
         self.work = work
         self.outputs = outputs
-        self.medianNanoseconds = medianNanoseconds
+        self.nanoseconds = nanoseconds
         self.spread = spread
         self.prepareNanoseconds = prepareNanoseconds
         self.parameters = parameters

@@ -20,6 +20,9 @@ public enum SelectionReport {
         /// The same in the thread's CPU time: the engine's own work, which is
         /// what the calibration predicts (equal to the wall time on an idle device).
         public let measuredCPUTime: Duration
+        /// The smallest round median in CPU time: the round least disturbed by
+        /// other processes, measured the way the calibration measures its probes.
+        public let measuredBestRound: Duration
         /// Range of the round medians relative to their median (0 with one round).
         public let measuredSpread: Double
         public let predictedMemoryBytes: Int
@@ -35,6 +38,12 @@ public enum SelectionReport {
         /// predicted ÷ measured CPU time − 1.
         public var latencyError: Double {
             let m = Benchmarks.seconds(measuredCPUTime)
+            return m > 0 ? Benchmarks.seconds(estimate.total) / m - 1 : .infinity
+        }
+
+        /// predicted ÷ the best round − 1.
+        public var bestRoundError: Double {
+            let m = Benchmarks.seconds(measuredBestRound)
             return m > 0 ? Benchmarks.seconds(estimate.total) / m - 1 : .infinity
         }
 
@@ -108,7 +117,8 @@ public enum SelectionReport {
             let spread = m > 0 ? ((medians[i].max() ?? m) - (medians[i].min() ?? m)) / m : 0
             return ModelRow(candidate: entry.0, estimate: costModel.estimate(entry.0, profile: profile, threads: 1),
                             measuredLatency: duration(nanoseconds: m * 1e9),
-                            measuredCPUTime: duration(nanoseconds: (median(cpuMedians[i]) ?? 0) * 1e9), measuredSpread: spread,
+                            measuredCPUTime: duration(nanoseconds: (median(cpuMedians[i]) ?? 0) * 1e9),
+                            measuredBestRound: duration(nanoseconds: (cpuMedians[i].min() ?? 0) * 1e9), measuredSpread: spread,
                             predictedMemoryBytes: costModel.predictMemory(entry.0), measuredMemoryBytes: nil,
                             predictedStartup: costModel.predictStartup(entry.0, profile: profile), measuredStartup: entry.2)
         }
@@ -159,6 +169,7 @@ public enum SelectionReport {
             estimate.total = medianDuration(same.map(\.estimate.total))
             var combined = ModelRow(candidate: row.candidate, estimate: estimate, measuredLatency: medianDuration(same.map(\.measuredLatency)),
                                     measuredCPUTime: medianDuration(same.map(\.measuredCPUTime)),
+                                    measuredBestRound: medianDuration(same.map(\.measuredBestRound)),
                                     measuredSpread: median(same.map(\.measuredSpread)) ?? 0, predictedMemoryBytes: row.predictedMemoryBytes,
                                     measuredMemoryBytes: row.measuredMemoryBytes,
                                     predictedStartup: same.compactMap(\.predictedStartup).isEmpty ? nil : medianDuration(same.compactMap(\.predictedStartup)),
@@ -180,14 +191,14 @@ public enum SelectionReport {
     /// The Markdown table of `rows`.
     public static func latencyTable(_ rows: [ModelRow]) -> String {
         var lines = [
-            "| model | nodes run | predicted ms | measured ms, CPU time | error | error of each repetition | measured ms, wall | error | predicted memory | measured memory | error |",
-            "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|",
+            "| model | nodes run | predicted ms | measured ms: CPU time | error | errors of the repetitions | best round | error | wall time | error | predicted memory | measured memory | error |",
+            "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for r in rows {
             let memory = r.measuredMemoryBytes.map { megabytes($0) } ?? "n/a"
             let memoryError = r.memoryError.map { signedPercent($0) } ?? "n/a"
             let repetitions = r.repetitionErrors.map { signedPercent($0) }.joined(separator: ", ")
-            lines.append("| \(r.candidate.name) | \(r.candidate.workload?.nodes.count ?? r.candidate.opCount) | \(ms3(r.estimate.total))\(r.estimate.isCalibrated ? "" : " (coarse)") | \(ms3(r.measuredCPUTime)) | \(signedPercent(r.latencyError)) | \(repetitions) | \(ms3(r.measuredLatency)) | \(signedPercent(r.wallLatencyError)) | \(megabytes(r.predictedMemoryBytes)) | \(memory) | \(memoryError) |")
+            lines.append("| \(r.candidate.name) | \(r.candidate.workload?.nodes.count ?? r.candidate.opCount) | \(ms3(r.estimate.total))\(r.estimate.isCalibrated ? "" : " (coarse)") | \(ms3(r.measuredCPUTime)) | \(signedPercent(r.latencyError)) | \(repetitions) | \(ms3(r.measuredBestRound)) | \(signedPercent(r.bestRoundError)) | \(ms3(r.measuredLatency)) | \(signedPercent(r.wallLatencyError)) | \(megabytes(r.predictedMemoryBytes)) | \(memory) | \(memoryError) |")
         }
         return lines.joined(separator: "\n")
     }
@@ -203,8 +214,8 @@ public enum SelectionReport {
         for cost in c.classes {
             let probes = c.probes.filter { $0.kernelClass == cost.kernelClass }
             var rate = ""
-            if let largest = probes.max(by: { $0.work < $1.work }), largest.medianNanoseconds > 0 {
-                let perSecond = Double(largest.work) / (largest.medianNanoseconds * 1e-9)
+            if let largest = probes.max(by: { $0.work < $1.work }), largest.nanoseconds > 0 {
+                let perSecond = Double(largest.work) / (largest.nanoseconds * 1e-9)
                 rate = "\((perSecond / 1e7).rounded() / 100) \(cost.kernelClass.countsMACs ? "GMAC/s" : "G elements/s")"
             }
             lines.append("| \(cost.kernelClass.rawValue) | \(ns(cost.fixedNanoseconds)) | \(String(format3(cost.nanosecondsPerWork * 1000))) ps | \(String(format3(cost.nanosecondsPerOutput * 1000))) ps | \(rate) |")

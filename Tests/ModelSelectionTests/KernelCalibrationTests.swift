@@ -50,19 +50,19 @@ final class KernelCalibrationTests: XCTestCase {
 
     /// Measurements of a device whose classes follow known laws exactly.
     private func scriptedMeasurements() -> [ProbeMeasurement] {
-        var m = [ProbeMeasurement(probe: "chain 1", kernelClass: nil, nodes: 1, work: 0, outputs: 0, medianNanoseconds: 300,
+        var m = [ProbeMeasurement(probe: "chain 1", kernelClass: nil, nodes: 1, work: 0, outputs: 0, nanoseconds: 300,
                                   spread: 0.1, prepareNanoseconds: 21_000, parameters: 0),
-                 ProbeMeasurement(probe: "chain 16", kernelClass: nil, nodes: 16, work: 0, outputs: 0, medianNanoseconds: 1800,
+                 ProbeMeasurement(probe: "chain 16", kernelClass: nil, nodes: 16, work: 0, outputs: 0, nanoseconds: 1800,
                                   spread: 0.1, prepareNanoseconds: 36_000, parameters: 0)]
         // invoke = 200 ns, node = 100 ns; conv 1x1: 500 + 0.02·work + 0.3·outputs; element-wise: 50 + 0.2·work.
         for (work, outputs) in [(4096, 256), (262_144, 16_384), (221_184, 1536), (1_048_576, 4096)] {
             m.append(ProbeMeasurement(probe: "conv", kernelClass: .convPointwise, nodes: 1, work: work, outputs: outputs,
-                                      medianNanoseconds: 200 + 500 + 0.02 * Double(work) + 0.3 * Double(outputs), spread: 0.05,
+                                      nanoseconds: 200 + 500 + 0.02 * Double(work) + 0.3 * Double(outputs), spread: 0.05,
                                       prepareNanoseconds: 20_000 + 1000 + 3 * Double(work / 16), parameters: work / 16))
         }
         for work in [32, 4096, 16_384] {
             m.append(ProbeMeasurement(probe: "add", kernelClass: .elementwise, nodes: 1, work: work, outputs: work,
-                                      medianNanoseconds: 200 + 50 + 0.2 * Double(work), spread: 0.3, prepareNanoseconds: 21_000,
+                                      nanoseconds: 200 + 50 + 0.2 * Double(work), spread: 0.3, prepareNanoseconds: 21_000,
                                       parameters: 0))
         }
         return m
@@ -200,6 +200,6 @@ final class KernelCalibrationTests: XCTestCase {
         XCTAssertEqual(c.probes.count, 4)
         XCTAssertTrue(c.isValid, "\(c)")
         XCTAssertNotNil(c.cost(of: .convPointwise))
-        XCTAssertTrue(c.probes.allSatisfy { $0.medianNanoseconds > 0 })
+        XCTAssertTrue(c.probes.allSatisfy { $0.nanoseconds > 0 })
     }
 }
