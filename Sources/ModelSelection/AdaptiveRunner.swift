@@ -65,19 +65,46 @@ public struct AdaptationPolicy: Sendable, Equatable {
     }
 }
 
+/// One switch the runner made (or tried).
+public struct SwitchEvent: Sendable, Equatable, CustomStringConvertible {
+    /// The request (1-based count of requests served) whose statistics triggered it.
+    public let request: Int
+    public let from: String
+    public let to: String
+    public let reason: String
+    /// True when the target failed to load and the runner stayed.
+    public let failed: Bool
+    /// Predicted cost of loading the target and warming it up (nil without a calibration).
+    public let predictedStartup: Duration?
+
+    public var description: String {
+        failed ? "\(from) -> \(to) failed (\(reason)); staying" : "\(from) -> \(to): \(reason)"
+    }
+}
+
 /// Runs requests on a ladder of models of the same task (any family: the
 /// loader decides what a model and its input are) and moves between them as
 /// the device's observed speed and memory pressure change.
 ///
 /// - The ladder is the candidates ordered from smallest (least predicted
-///   latency) to largest. Start wherever the caller says (usually the model
-///   `ModelSelector` chose).
-/// - Every request records its latency. If `missesToDowngrade` of the last
-///   `window` requests missed the budget, or memory pressure is `.critical`,
-///   the runner moves one step down (smaller). If the last `headroomRuns`
-///   requests all took under `headroomFraction` × budget and pressure is
-///   `.normal`, it moves one step up (larger and more accurate), unless that
-///   model was left for slowness within `upgradeBackoffRuns` requests.
+///   latency) to largest, keeping only models more accurate than every
+///   faster one (moving up must buy accuracy), plus the start model. Start
+///   wherever the caller says (usually the model `ModelSelector` chose).
+/// - Every request records its latency; the median of the last `window`
+///   latencies over the current model's prediction is the observed
+///   slowdown (`slowdown`, CPU contention seen through latency).
+/// - Down: if `missesToDowngrade` of the last `window` requests missed the
+///   budget, or memory pressure is `.critical` (immediately, ignoring the
+///   cooldown), the runner moves one step down (smaller).
+/// - Up: if the last `headroomRuns` requests all took under
+///   `headroomFraction` × budget, pressure is `.normal`, and the next model's
+///   prediction times the observed slowdown fits the budget, it moves one step
+///   up (larger and more accurate) — unless that model was left for slowness
+///   within `upgradeBackoffRuns` requests (doubled each further time). The
+///   back-off is lifted early, once, when the switch down was caused by
+///   contention: the model below was slow too over its first window after
+///   the switch (slowdown ≥ 1.3) and has since become 30% faster — the load
+///   that pushed the larger model out is gone.
 /// - After a switch: `cooldownRuns` requests without another switch, and the
 ///   window restarts (hysteresis).
 /// - The new model is loaded, allocated and warmed up (on its `probeInput`)
@@ -88,40 +115,47 @@ public struct AdaptationPolicy: Sendable, Equatable {
 public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
     public typealias Model = Loader.Model
     public let ladder: [ModelCandidate]
+    /// Predicted latency of each ladder model.
+    public let predictedLatencies: [Duration]
     public let policy: AdaptationPolicy
     private let loader: Loader
     private let timer: LatencyTimer
     private let pressure: MemoryPressureSource
     private let preparation: SwitchPreparation
     private let threads: Int
+    private let predictedStartups: [Duration?]
 
     private let lock = DispatchQueue(label: "AdaptiveRunner.state")
     private var current: Model
     private var currentIndex: Int
     private var recent: [Bool] = []          // true = missed the budget
+    private var recentLatencies: [Duration] = []
     private var fastStreak = 0
     private var cooldown = 0
     private var requestCount = 0
     private var switching = false
     private var unusable: Set<Int> = []
-    private var leftForSlownessAt: [Int: Int] = [:]
-    private var log: [String] = []
+    /// Ladder index → when it was last left for slowness, how often, and the
+    /// slowdown of the model below it over its first window after the switch.
+    private var leftForSlowness: [Int: (at: Int, strikes: Int, belowSlowdown: Double?)] = [:]
+    /// The model left for slowness whose `belowSlowdown` is being measured.
+    private var measuringBelowFor: Int?
+    private var events: [SwitchEvent] = []
 
-    /// Creates the runner with the ladder `candidates` (any order; sorted by
-    /// `costModel`'s predicted latency on `profile`) and loads `start` (or the
-    /// smallest model if nil).
+    /// Creates the runner with the ladder built from `candidates` (any order;
+    /// sorted by `costModel`'s predicted latency on `profile`, dominated
+    /// models dropped) and loads `start` (or the smallest model if nil).
     public init(candidates: [ModelCandidate], profile: DeviceProfile, policy: AdaptationPolicy, start: String? = nil,
                 costModel: CostModel = CostModel(), loader: Loader,
-                timer: LatencyTimer = ContinuousClockTimer(), pressure: MemoryPressureSource = NoMemoryPressure(),
+                timer: LatencyTimer = ContinuousClockTimer(), pressure: MemoryPressureSource = SystemMemoryPressure(),
                 preparation: SwitchPreparation = .inline, threads: Int = 1) throws {
         guard !candidates.isEmpty else { throw ModelSelectionError.noCandidates }
         let predicted = Dictionary(candidates.map { ($0.name, costModel.predictLatency($0, profile: profile, threads: threads)) },
                                    uniquingKeysWith: { a, _ in a })
-        let sorted = candidates.sorted { a, b in
-            let pa = predicted[a.name] ?? .zero, pb = predicted[b.name] ?? .zero
-            return pa != pb ? pa < pb : a.accuracy < b.accuracy
-        }
+        let sorted = AdaptiveRunner.ladder(candidates, predicted: predicted, keeping: start)
         ladder = sorted
+        predictedLatencies = sorted.map { predicted[$0.name] ?? .zero }
+        predictedStartups = sorted.map { costModel.predictStartup($0, profile: profile) }
         self.policy = policy
         self.loader = loader
         self.timer = timer
@@ -149,32 +183,61 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
         unusable = failedIndices
     }
 
+    /// The ladder: by predicted latency (ties: less accurate first), each
+    /// model more accurate than every faster one, plus `keeping` wherever it falls.
+    static func ladder(_ candidates: [ModelCandidate], predicted: [String: Duration], keeping: String?) -> [ModelCandidate] {
+        let sorted = candidates.sorted { a, b in
+            let pa = predicted[a.name] ?? .zero, pb = predicted[b.name] ?? .zero
+            return pa != pb ? pa < pb : a.accuracy < b.accuracy
+        }
+        var best = -Double.infinity
+        return sorted.filter { c in
+            defer { best = max(best, c.accuracy) }
+            return c.accuracy > best || c.name == keeping
+        }
+    }
+
     /// The model answering requests now.
     public var currentModelName: String { lock.sync { current.candidate.name } }
 
     /// Switches made so far, oldest first ("a -> b: reason").
-    public var switchLog: [String] { lock.sync { log } }
+    public var switchLog: [String] { lock.sync { events.map(\.description) } }
+
+    /// Switches made so far, oldest first.
+    public var switchEvents: [SwitchEvent] { lock.sync { events } }
+
+    /// Median of the recent latencies over the current model's prediction
+    /// (1 = as predicted; 2 = twice as slow, e.g. another process on the
+    /// cores); nil before any request on this model.
+    public var slowdown: Double? { lock.sync { currentSlowdown() } }
 
     /// Runs the current model on `input`, then decides whether to switch.
     public func predict(_ input: Model.Input) throws -> Prediction {
-        let (result, decision): (Prediction, (target: Int, reason: String)?) = try lock.sync {
+        let (result, decision): (Prediction, (target: Int, reason: String, request: Int)?) = try lock.sync {
             let model = current
             var scores: [Float] = []
             let latency = try timer.measure(model.candidate) { scores = try model.scores(for: input) }
             let result = Prediction(scores: scores, modelName: model.candidate.name, latency: latency)
-            let decision = record(latency: latency)
+            let decision = record(latency: latency).map { ($0.0, $0.1, requestCount) }
             if decision != nil { switching = true }
             return (result, decision)
         }
-        if let (target, reason) = decision {
+        if let (target, reason, request) = decision {
             switch preparation {
             case .inline:
-                prepareAndSwap(to: target, reason: reason)
+                prepareAndSwap(to: target, reason: reason, request: request)
             case let .background(queue):
-                queue.async { self.prepareAndSwap(to: target, reason: reason) }
+                queue.async { self.prepareAndSwap(to: target, reason: reason, request: request) }
             }
         }
         return result
+    }
+
+    /// Called on `lock`.
+    private func currentSlowdown() -> Double? {
+        let predicted = Benchmarks.seconds(predictedLatencies[currentIndex])
+        guard predicted > 0, let m = median(recentLatencies.map { Benchmarks.seconds($0) }) else { return nil }
+        return m / predicted
     }
 
     /// Updates the statistics with one observation; returns a switch to make, if any. Called on `lock`.
@@ -183,6 +246,12 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
         let missed = latency > policy.latencyBudget
         recent.append(missed)
         if recent.count > policy.window { recent.removeFirst(recent.count - policy.window) }
+        recentLatencies.append(latency)
+        if recentLatencies.count > policy.window { recentLatencies.removeFirst(recentLatencies.count - policy.window) }
+        if let left = measuringBelowFor, !switching, recentLatencies.count == policy.window {
+            leftForSlowness[left]?.belowSlowdown = currentSlowdown()
+            measuringBelowFor = nil
+        }
         fastStreak = latency < policy.latencyBudget * policy.headroomFraction ? fastStreak + 1 : 0
         if cooldown > 0 { cooldown -= 1 }
         guard !switching else { return nil }
@@ -193,17 +262,42 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
         }
         guard cooldown == 0 else { return nil }
         let misses = recent.filter { $0 }.count
+        let slowdown = currentSlowdown()
         if misses >= policy.missesToDowngrade, let down = usable(below: currentIndex) {
-            leftForSlownessAt[currentIndex] = requestCount
-            return (down, "\(misses) of the last \(recent.count) requests missed the \(milliseconds(policy.latencyBudget)) budget")
+            let strikes = (leftForSlowness[currentIndex]?.strikes ?? 0) + 1
+            leftForSlowness[currentIndex] = (requestCount, strikes, nil)
+            measuringBelowFor = currentIndex
+            var reason = "\(misses) of the last \(recent.count) requests missed the \(milliseconds(policy.latencyBudget)) budget"
+            if let m = median(recentLatencies.map { Benchmarks.seconds($0) }) {
+                reason += " (median \(milliseconds(.nanoseconds(Int64(m * 1e9))))"
+                if let slowdown { reason += ", \(formatFactor(slowdown))× the prediction" }
+                reason += ")"
+            }
+            return (down, reason)
         }
         if memory == .normal, fastStreak >= policy.headroomRuns, let up = usable(above: currentIndex) {
-            if let left = leftForSlownessAt[up], requestCount - left < policy.upgradeBackoffRuns { return nil }
-            return (up, "the last \(fastStreak) requests took under \(Int(policy.headroomFraction * 100))% of the budget")
+            let expected = Benchmarks.seconds(predictedLatencies[up]) * max(1, slowdown ?? 1)
+            guard expected <= Benchmarks.seconds(policy.latencyBudget) else { return nil }
+            var lifted = false
+            if let left = leftForSlowness[up] {
+                let backoff = policy.upgradeBackoffRuns << min(left.strikes - 1, 20)
+                // Contention slows every model: the one below was slow too right after the switch
+                // and is much faster now. (A model that is simply slower than predicted leaves the
+                // one below as fast as before, and waits out its back-off.)
+                var contentionGone = false
+                if left.strikes == 1, let below = left.belowSlowdown, below >= 1.3, let now = slowdown, now <= below * 0.7 {
+                    contentionGone = true
+                }
+                if requestCount - left.at < backoff && !contentionGone { return nil }
+                lifted = contentionGone && requestCount - left.at < backoff
+            }
+            var reason = "the last \(fastStreak) requests took under \(Int(policy.headroomFraction * 100))% of the budget"
+            if let slowdown { reason += ", slowdown \(formatFactor(slowdown))×" }
+            if lifted { reason += " (the contention that pushed it out is gone)" }
+            return (up, reason)
         }
         return nil
     }
-
     private func usable(below index: Int) -> Int? {
         stride(from: index - 1, through: 0, by: -1).first { !unusable.contains($0) }
     }
@@ -213,7 +307,7 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
     }
 
     /// Loads the target fully outside the lock, then swaps it in.
-    private func prepareAndSwap(to target: Int, reason: String) {
+    private func prepareAndSwap(to target: Int, reason: String, request: Int) {
         let candidate = ladder[target]
         let prepared: Model?
         do {
@@ -225,18 +319,22 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
             prepared = nil
             lock.sync {
                 unusable.insert(target)
-                log.append("\(current.candidate.name) -> \(candidate.name) failed (\(error)); staying")
+                measuringBelowFor = nil
+                events.append(SwitchEvent(request: request, from: current.candidate.name, to: candidate.name, reason: "\(error)",
+                                          failed: true, predictedStartup: predictedStartups[target]))
                 switching = false
             }
             return
         }
         lock.sync {
             if let prepared {
-                log.append("\(current.candidate.name) -> \(candidate.name): \(reason)")
+                events.append(SwitchEvent(request: request, from: current.candidate.name, to: candidate.name, reason: reason,
+                                          failed: false, predictedStartup: predictedStartups[target]))
                 current = prepared
                 currentIndex = target
             }
             recent.removeAll()
+            recentLatencies.removeAll()
             fastStreak = 0
             cooldown = policy.cooldownRuns
             switching = false

@@ -18,17 +18,22 @@ import os  // os_proc_available_memory
 
 /// What this device can do, measured in bounded time, for choosing a model.
 ///
-/// `measure(budget:)` runs five short micro-benchmarks, each for about a fifth
-/// of the budget (the best of several repetitions is kept):
-/// - float32 multiply-accumulate throughput on a 48×48×48 matrix product (the
-///   shape of a convolution's inner loop), single-threaded and on every core
-///   (`DispatchQueue.concurrentPerform`, one private product per core);
-/// - int8×int8→int32 throughput on the same shape, single- and multi-threaded;
-/// - memory bandwidth of a streaming copy of 16 MiB (bytes read + written).
+/// Two parts:
+/// - **Kernel calibration** (`calibration`, see `KernelCalibration`): the
+///   engine's own kernels timed on small single-operator models, by kernel
+///   class; this is what predicts a model's latency (`CostModel`).
+/// - **AI score** and its five micro-benchmarks (float32 and int8
+///   multiply-accumulate throughput on a 48×48×48 matrix product, one thread
+///   and all cores; streaming-copy bandwidth of 16 MiB), plus the core count
+///   and the memory available to the process (Linux: `MemAvailable` of
+///   `/proc/meminfo`; Apple: `os_proc_available_memory()` where it exists,
+///   else physical memory). The score summarises the device in one number
+///   (e.g. for the `threshold` baseline policy); it predicts nothing itself.
 ///
-/// Plus the core count and the memory available to the process (Linux:
-/// `MemAvailable` of `/proc/meminfo`; Apple: `os_proc_available_memory()`
-/// where it exists, else physical memory).
+/// Every sub-test runs in `rounds` short rounds (interleaved); each rate is
+/// the median over the rounds of the best rate within a round, and
+/// `aiScoreSpread` is the range of the per-round scores relative to their
+/// median.
 ///
 /// **AI score** (in the spirit of AI Benchmark): each sub-test is normalised
 /// as `reference time ÷ measured time` (equivalently `measured rate ÷
@@ -38,12 +43,14 @@ import os  // os_proc_available_memory
 /// single-threaded tests and its 2-core numbers for the multi-threaded ones,
 /// so that machine scores about 1000; a device twice as fast at everything
 /// scores 2000. Debug builds score far lower (the benchmarks are Swift code
-/// compiled with the engine's settings, which is intended: the score predicts
-/// this engine's speed). See `docs/selection.md`.
+/// compiled with the engine's settings, which is intended: the score reflects
+/// this engine's speed in this build). See `docs/selection.md`.
 ///
 /// The profile is `Codable` (cache it with `save(to:)`,
 /// `loadOrMeasure(cachePath:maxAgeDays:)`), stamped with the time it was
-/// measured and the engine version that measured it.
+/// measured and the `buildKey` of the engine that measured it (engine
+/// version, build flavour, optimisation, calibration format and the identity
+/// of the executable): a cached profile from another build is measured again.
 public struct DeviceProfile: Codable, Equatable, Sendable {
     /// Version of the engine that measured this profile; a cached profile from
     /// another version is measured again.
@@ -66,12 +73,23 @@ public struct DeviceProfile: Codable, Equatable, Sendable {
     public var memoryBandwidthGBps: Double
     /// The AI score (see the type's documentation); 1000 = the reference device.
     public var aiScore: Double
+    /// (largest − smallest per-round score) ÷ median score; nil if unknown.
+    public var aiScoreSpread: Double?
+    /// The build that measured this profile (see `DeviceProfile.currentBuildKey`).
+    public var buildKey: String
+    /// The engine's kernels timed on this device (nil: not measured, then
+    /// `CostModel` falls back to the coarse MAC-based estimate).
+    public var calibration: KernelCalibration?
 
     public init(engineVersion: String = TFLiteEngineInfo.version, measuredAt: Date = Date(), coreCount: Int,
                 availableMemoryBytes: Int?, float32GFLOPSSingleThread: Double, float32GFLOPSMultiThread: Double,
                 int8GOPSSingleThread: Double, int8GOPSMultiThread: Double, memoryBandwidthGBps: Double,
-                aiScore: Double? = nil) {
+                aiScore: Double? = nil, aiScoreSpread: Double? = nil, buildKey: String = DeviceProfile.currentBuildKey,
+                calibration: KernelCalibration? = nil) {
         self.engineVersion = engineVersion
+        self.aiScoreSpread = aiScoreSpread
+        self.buildKey = buildKey
+        self.calibration = calibration
         self.measuredAt = measuredAt
         self.coreCount = coreCount
         self.availableMemoryBytes = availableMemoryBytes
@@ -122,25 +140,76 @@ public struct DeviceProfile: Codable, Equatable, Sendable {
 
     // MARK: Measuring
 
-    /// Measures this device in about `budget` (at least a few milliseconds per sub-test).
-    public static func measure(budget: Duration = .milliseconds(300)) -> DeviceProfile {
-        let slice = max(budget / 5, .milliseconds(2))
+    /// Measures this device in about `budget`: three eighths for the AI score's
+    /// micro-benchmarks, the rest for the kernel calibration (skipped when
+    /// `calibrate` is false), each in `rounds` rounds.
+    public static func measure(budget: Duration = .milliseconds(800), rounds: Int = 5, calibrate: Bool = true) -> DeviceProfile {
+        let rounds = max(1, rounds)
+        let microBudget = calibrate ? budget * 3 / 8 : budget
+        let slice = max(microBudget / (5 * rounds), .microseconds(500))
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
         let n = Benchmarks.matrixSize
         let macsPerProduct = Double(n * n * n)
-        let f32Single = Benchmarks.rate(slice: slice) { Benchmarks.float32Product(repetitions: $0) } * macsPerProduct * 2
-        let f32Multi = Benchmarks.rate(slice: slice) { reps in
-            DispatchQueue.concurrentPerform(iterations: cores) { _ in Benchmarks.float32Product(repetitions: reps) }
-        } * macsPerProduct * 2 * Double(cores)
-        let i8Single = Benchmarks.rate(slice: slice) { Benchmarks.int8Product(repetitions: $0) } * macsPerProduct * 2
-        let i8Multi = Benchmarks.rate(slice: slice) { reps in
-            DispatchQueue.concurrentPerform(iterations: cores) { _ in Benchmarks.int8Product(repetitions: reps) }
-        } * macsPerProduct * 2 * Double(cores)
-        let bandwidth = Benchmarks.copyBandwidth(slice: slice)
+        var rates = [[Double]](repeating: [], count: 5)
+        let bandwidth = Benchmarks.CopyBuffers()
+        for _ in 0..<rounds {
+            rates[0].append(Benchmarks.rate(slice: slice) { Benchmarks.float32Product(repetitions: $0) } * macsPerProduct * 2)
+            rates[1].append(Benchmarks.rate(slice: slice) { reps in
+                DispatchQueue.concurrentPerform(iterations: cores) { _ in Benchmarks.float32Product(repetitions: reps) }
+            } * macsPerProduct * 2 * Double(cores))
+            rates[2].append(Benchmarks.rate(slice: slice) { Benchmarks.int8Product(repetitions: $0) } * macsPerProduct * 2)
+            rates[3].append(Benchmarks.rate(slice: slice) { reps in
+                DispatchQueue.concurrentPerform(iterations: cores) { _ in Benchmarks.int8Product(repetitions: reps) }
+            } * macsPerProduct * 2 * Double(cores))
+            rates[4].append(bandwidth.bandwidth(slice: slice))
+        }
+        let medians = rates.map { (median($0) ?? 0) / 1e9 }
+        let roundScores = (0..<rounds).map { r in
+            aiScore(float32Single: rates[0][r] / 1e9, float32Multi: rates[1][r] / 1e9, int8Single: rates[2][r] / 1e9,
+                    int8Multi: rates[3][r] / 1e9, bandwidth: rates[4][r] / 1e9)
+        }
+        let score = aiScore(float32Single: medians[0], float32Multi: medians[1], int8Single: medians[2],
+                            int8Multi: medians[3], bandwidth: medians[4])
+        let spread = score > 0 ? ((roundScores.max() ?? score) - (roundScores.min() ?? score)) / score : nil
+        let calibration = calibrate ? KernelCalibration.measure(budget: budget - microBudget, rounds: rounds) : nil
         return DeviceProfile(coreCount: cores, availableMemoryBytes: availableMemory(),
-                             float32GFLOPSSingleThread: f32Single / 1e9, float32GFLOPSMultiThread: f32Multi / 1e9,
-                             int8GOPSSingleThread: i8Single / 1e9, int8GOPSMultiThread: i8Multi / 1e9,
-                             memoryBandwidthGBps: bandwidth / 1e9)
+                             float32GFLOPSSingleThread: medians[0], float32GFLOPSMultiThread: medians[1],
+                             int8GOPSSingleThread: medians[2], int8GOPSMultiThread: medians[3],
+                             memoryBandwidthGBps: medians[4], aiScore: score, aiScoreSpread: spread,
+                             calibration: calibration)
+    }
+
+    /// Identifies the build whose kernels a profile describes: the engine
+    /// version, the build flavour (`TFLiteEngineBuild.flavour`), debug or
+    /// release, the calibration format, and the size and modification time
+    /// of the running executable (so a rebuilt engine is calibrated again even
+    /// when nobody bumped the version).
+    public static let currentBuildKey: String = {
+        #if DEBUG
+        let optimisation = "debug"
+        #else
+        let optimisation = "release"
+        #endif
+        var key = "engine \(TFLiteEngineInfo.version), \(TFLiteEngineBuild.flavour), \(optimisation), calibration v\(KernelCalibration.formatVersion)"
+        if let identity = executableIdentity() { key += ", executable \(identity)" }
+        return key
+    }()
+
+    /// Size and modification time of the running executable, if the platform says.
+    static func executableIdentity() -> String? {
+        #if os(Linux)
+        let path = "/proc/self/exe"
+        #else
+        guard let path = CommandLine.arguments.first else { return nil }
+        #endif
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        #if canImport(Darwin)
+        let modified = Int(info.st_mtimespec.tv_sec)
+        #else
+        let modified = Int(info.st_mtim.tv_sec)
+        #endif
+        return "\(info.st_size) bytes, modified \(modified)"
     }
 
     /// Memory available to this process in bytes, if the platform says.
@@ -160,7 +229,7 @@ public struct DeviceProfile: Codable, Equatable, Sendable {
 
     /// Parses `MemAvailable:  <n> kB` from a meminfo-format file.
     static func readMemAvailable(path: String) -> Int? {
-        guard let text = readSmallFile(path: path) else { return nil }
+        guard let text = SystemMemoryPressure.readFile(path) else { return nil }
         return parseMemAvailable(text)
     }
 
@@ -172,20 +241,6 @@ public struct DeviceProfile: Codable, Equatable, Sendable {
             return overflow ? nil : bytes
         }
         return nil
-    }
-
-    /// Reads a small (possibly size-0 /proc) file with stdio.
-    private static func readSmallFile(path: String) -> String? {
-        guard let file = fopen(path, "r") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while bytes.count < 1 << 20 {
-            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, 4096, file) }
-            if n <= 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     // MARK: Caching
@@ -209,20 +264,22 @@ public struct DeviceProfile: Codable, Equatable, Sendable {
         return try decoder.decode(DeviceProfile.self, from: data)
     }
 
-    /// Whether the profile is younger than `maxAgeDays` at `now` and was
-    /// measured by this engine version.
-    public func isFresh(maxAgeDays: Double, now: Date = Date()) -> Bool {
+    /// Whether the profile is younger than `maxAgeDays` at `now`, was
+    /// measured by this build (`buildKey`, which includes the engine version
+    /// and the build flavour) and holds a valid kernel calibration.
+    public func isFresh(maxAgeDays: Double, now: Date = Date(), buildKey: String = DeviceProfile.currentBuildKey) -> Bool {
         let age = now.timeIntervalSince(measuredAt)
-        return engineVersion == TFLiteEngineInfo.version && age >= 0 && age < maxAgeDays * 86_400
+        return engineVersion == TFLiteEngineInfo.version && self.buildKey == buildKey && (calibration?.isValid ?? false)
+            && age >= 0 && age < maxAgeDays * 86_400
     }
 
     /// The cached profile at `cachePath` if it is fresh (see `isFresh`); otherwise
     /// measures (`measure` is injectable for tests) and tries to write the cache
     /// (a cache that cannot be written is not an error).
     public static func loadOrMeasure(cachePath: String, maxAgeDays: Double = 7, now: Date = Date(),
-                                     budget: Duration = .milliseconds(300),
+                                     budget: Duration = .milliseconds(800), buildKey: String = DeviceProfile.currentBuildKey,
                                      measure: (Duration) -> DeviceProfile = { DeviceProfile.measure(budget: $0) }) -> DeviceProfile {
-        if let cached = try? load(from: cachePath), cached.isFresh(maxAgeDays: maxAgeDays, now: now) {
+        if let cached = try? load(from: cachePath), cached.isFresh(maxAgeDays: maxAgeDays, now: now, buildKey: buildKey) {
             return cached
         }
         let profile = measure(budget)
@@ -326,30 +383,39 @@ enum Benchmarks {
         blackHole(c[n + 1])
     }
 
-    /// Best streaming-copy bandwidth (bytes read + written per second) within `slice`.
-    static func copyBandwidth(slice: Duration) -> Double {
-        let clock = ContinuousClock()
-        let start = clock.now
+    /// Two 16 MiB buffers for the streaming-copy test, set up once for all rounds.
+    final class CopyBuffers {
         let bytes = 16 << 20
-        let source = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-        let destination = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-        defer { source.deallocate(); destination.deallocate() }
-        source.initializeMemory(as: UInt8.self, repeating: 1, count: bytes)
-        destination.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
-        // Setting up the buffers counts against the slice.
-        let remaining = max(slice - (clock.now - start), .milliseconds(1))
-        let perCopy = rate(slice: remaining) { reps in
-            // Alternate the direction so no copy is redundant (the optimizer may drop repeated identical copies).
-            for r in 0..<reps {
-                if r & 1 == 0 {
-                    destination.copyMemory(from: source, byteCount: bytes)
-                } else {
-                    source.copyMemory(from: destination, byteCount: bytes)
+        let source: UnsafeMutableRawPointer
+        let destination: UnsafeMutableRawPointer
+
+        init() {
+            source = .allocate(byteCount: bytes, alignment: 64)
+            destination = .allocate(byteCount: bytes, alignment: 64)
+            source.initializeMemory(as: UInt8.self, repeating: 1, count: bytes)
+            destination.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+        }
+
+        deinit {
+            source.deallocate()
+            destination.deallocate()
+        }
+
+        /// Best copy bandwidth (bytes read + written per second) within `slice`.
+        func bandwidth(slice: Duration) -> Double {
+            let perCopy = rate(slice: slice) { reps in
+                // Alternate the direction so no copy is redundant (the optimizer may drop repeated identical copies).
+                for r in 0..<reps {
+                    if r & 1 == 0 {
+                        self.destination.copyMemory(from: self.source, byteCount: self.bytes)
+                    } else {
+                        self.source.copyMemory(from: self.destination, byteCount: self.bytes)
+                    }
                 }
             }
+            blackHole(destination.load(fromByteOffset: 4096, as: UInt8.self))
+            return perCopy * Double(2 * bytes)
         }
-        blackHole(destination.load(fromByteOffset: 4096, as: UInt8.self))
-        return perCopy * Double(2 * bytes)
     }
 
     @inline(never)

@@ -61,10 +61,15 @@ public struct ModelCandidate: Codable, Equatable, Hashable, Sendable {
     public var arenaBytes: Int?
     /// Top-1 accuracy in [0, 1] on the task's test set.
     public var accuracy: Double
+    /// The nodes its prepared graph runs, by kernel class (see
+    /// `ModelCatalog.withWorkloads()`); nil until inspected. With a
+    /// calibrated profile, latency is predicted from it.
+    public var workload: ModelWorkload?
 
     public init(name: String, path: String, task: String, architecture: String, variant: String,
                 input: InputSpec, macs: MACs, opCount: Int, parameters: Int, fileBytes: Int, arenaBytes: Int? = nil,
-                accuracy: Double) {
+                accuracy: Double, workload: ModelWorkload? = nil) {
+        self.workload = workload
         self.name = name
         self.path = path
         self.task = task
@@ -168,6 +173,20 @@ public struct ModelCatalog: Sendable, Equatable {
                (try? interpreter.allocateTensors()) != nil {
                 copy.candidates[i].arenaBytes = interpreter.arenaByteCount
             }
+        }
+        return copy
+    }
+
+    /// A copy with every candidate this engine can prepare inspected once:
+    /// its `workload` (the nodes its prepared graph runs, by kernel class)
+    /// and, if unknown, its `arenaBytes`. Candidates that cannot be prepared
+    /// are left as they are (the selector reports why they fail to load).
+    public func withWorkloads() -> ModelCatalog {
+        var copy = self
+        for i in copy.candidates.indices where copy.candidates[i].workload == nil {
+            guard let workload = try? ModelWorkload.inspect(modelPath: copy.candidates[i].path) else { continue }
+            copy.candidates[i].workload = workload
+            if copy.candidates[i].arenaBytes == nil { copy.candidates[i].arenaBytes = workload.arenaBytes }
         }
         return copy
     }

@@ -18,40 +18,57 @@ public struct SelectionConstraints: Sendable, Equatable {
     public var threads: Int
     /// Timed invocations (after one warm-up) when confirming a choice; the median counts.
     public var confirmationRuns: Int
-    /// A confirmed model may miss the budget by this fraction before the next is tried.
+    /// A confirmed model may miss the budget by this fraction before the next
+    /// is tried (0: the measured median must be within the budget).
     public var latencyMargin: Double
+    /// A candidate predicted over the budget by at most this factor is timed
+    /// before it is rejected, so a model that fits is not rejected on a
+    /// prediction alone; beyond it, the prediction decides (not measured).
+    public var measureWithinFactor: Double
 
     public init(latencyBudget: Duration, memoryBudgetBytes: Int? = nil, minimumAccuracy: Double = 0,
-                threads: Int = 1, confirmationRuns: Int = 3, latencyMargin: Double = 0.2) {
+                threads: Int = 1, confirmationRuns: Int = 5, latencyMargin: Double = 0, measureWithinFactor: Double = 2) {
         self.latencyBudget = latencyBudget
         self.memoryBudgetBytes = memoryBudgetBytes
         self.minimumAccuracy = minimumAccuracy
         self.threads = threads
         self.confirmationRuns = confirmationRuns
         self.latencyMargin = latencyMargin
+        self.measureWithinFactor = max(1, measureWithinFactor)
     }
 }
 
-/// Predicts a candidate's latency and memory from its op mix and a `DeviceProfile`.
+/// Predicts a candidate's latency and memory on a `DeviceProfile`.
 ///
-/// latency = 2·MACs_conv / (R · convEfficiency)
-///         + 2·MACs_depthwise / (R · depthwiseEfficiency)
-///         + MACs_elementwise · bytesPerElement · 3 / bandwidth
-///         + opCount · perOperatorOverhead
-/// where R is the profile's float32 or int8 throughput for `threads` threads
-/// (int8 models use the int8 rate). The efficiencies say how close the
-/// engine's kernels get to the micro-benchmark (calibrate with `calibrated`).
+/// **Calibrated** (the profile has a `KernelCalibration` and the candidate a
+/// `ModelWorkload`, e.g. from `ModelCatalog.withWorkloads()`): the invoke
+/// overhead plus, for every node the prepared graph runs, its kernel class's
+/// fitted time (`KernelCalibration.predict`). Start-up (load, prepare and one
+/// warm-up invoke) is predicted the same way (`predictStartup`).
 ///
-/// memory = file bytes (mapped) + arena bytes (0 if unknown) + folded
-/// constants (float16 weights become float32 at load: 4 bytes per parameter).
+/// **Coarse** (no calibration or no workload), from the catalog's MACs:
+///
+///     latency = 2·MACs_conv / (R · convEfficiency)
+///             + 2·MACs_depthwise / (R · depthwiseEfficiency)
+///             + MACs_elementwise · bytesPerElement · 3 / bandwidth
+///             + opCount · perOperatorOverhead
+///
+/// where R is the profile's float32 or int8 micro-benchmark throughput for
+/// `threads` threads (int8 models use the int8 rate); the efficiencies say
+/// how close the kernels get to the micro-benchmark (`calibrated` rescales
+/// them from one observation).
+///
+/// memory = file bytes (mapped) + arena bytes (0 if unknown) + packed
+/// weights + folded constants (see `predictMemory`).
 public struct CostModel: Sendable, Equatable {
     public var convEfficiency: Double
     public var depthwiseEfficiency: Double
     public var perOperatorOverhead: Duration
 
-    /// Defaults fitted to this engine's float32 kernels (release build, before
-    /// the fast-kernel work): small CNN, VGG-style and MobileNetV2-style digit
-    /// models measured 0.41, 3.9 and 3.1 ms on the reference device.
+    /// Coarse-estimate defaults fitted to this engine's float32 kernels
+    /// (release build, before the fast-kernel work): small CNN, VGG-style and
+    /// MobileNetV2-style digit models measured 0.41, 3.9 and 3.1 ms on the
+    /// reference device.
     public init(convEfficiency: Double = 0.1, depthwiseEfficiency: Double = 0.035,
                 perOperatorOverhead: Duration = .microseconds(5)) {
         self.convEfficiency = convEfficiency
@@ -61,6 +78,15 @@ public struct CostModel: Sendable, Equatable {
 
     /// Predicted time of one inference.
     public func predictLatency(_ c: ModelCandidate, profile: DeviceProfile, threads: Int) -> Duration {
+        estimate(c, profile: profile, threads: threads).total
+    }
+
+    /// Predicted time of one inference and where it comes from (calibrated
+    /// kernels and the prepared graph, or the coarse MAC estimate).
+    public func estimate(_ c: ModelCandidate, profile: DeviceProfile, threads: Int) -> LatencyEstimate {
+        if let calibration = profile.calibration, calibration.isValid, let workload = c.workload {
+            return calibration.predict(workload)
+        }
         let rate = profile.opsPerSecond(int8: c.isInt8, threads: threads)
         let bandwidth = max(profile.memoryBandwidthGBps * 1e9, 1e6)
         let bytesPerElement = c.isInt8 ? 1.0 : 4.0
@@ -68,18 +94,95 @@ public struct CostModel: Sendable, Equatable {
         seconds += 2 * Double(c.macs.depthwise) / (rate * max(depthwiseEfficiency, 1e-6))
         seconds += Double(c.macs.elementwise) * bytesPerElement * 3 / bandwidth
         seconds += Double(c.opCount) * Benchmarks.seconds(perOperatorOverhead)
-        return .seconds(min(seconds, 1e9))
+        return LatencyEstimate(total: duration(nanoseconds: seconds * 1e9), isCalibrated: false)
     }
 
-    /// Predicted memory in bytes: the memory-mapped file, the arena, the
-    /// weights packed for the GEMM kernels (float32 copies: 4 bytes per
-    /// parameter; int8 models keep their weights as bytes: 1 per parameter)
-    /// and, for float16 models, the weights dequantized once at load (4 more
-    /// per parameter).
+    /// Predicted cost of switching to `c`: loading and preparing it, plus one
+    /// warm-up invoke. Nil without a calibration and a workload.
+    public func predictStartup(_ c: ModelCandidate, profile: DeviceProfile) -> Duration? {
+        guard let calibration = profile.calibration, calibration.isValid, let workload = c.workload else { return nil }
+        return calibration.predictStartup(workload) + calibration.predict(workload).total
+    }
+
+    /// Predicted memory in bytes. With the candidate's `workload`: the
+    /// memory-mapped file, the arena, the outputs of nodes folded at prepare
+    /// (float16 weights dequantized once), what each kernel keeps
+    /// (`kernelBytes`) and the bookkeeping of each node (`nodeBytes`).
+    /// Without: the file, the arena and the packed weights (1 byte per int8 parameter, 4 per float one, 8 for float16 models).
     public func predictMemory(_ c: ModelCandidate) -> Int {
-        let packed = c.parameters.multipliedReportingOverflow(by: c.isInt8 ? 1 : 4).partialValue
-        let dequantized = c.variant == "float16" ? c.parameters.multipliedReportingOverflow(by: 4).partialValue : 0
-        return c.fileBytes &+ (c.arenaBytes ?? 0) &+ packed &+ dequantized
+        guard let workload = c.workload else {
+            // Packed weights: int8 models keep them as bytes (1 per parameter), float ones as float32.
+            let packed = c.parameters.multipliedReportingOverflow(by: c.isInt8 ? 1 : 4).partialValue
+            let dequantized = c.variant == "float16" ? c.parameters.multipliedReportingOverflow(by: 4).partialValue : 0
+            return c.fileBytes &+ (c.arenaBytes ?? 0) &+ packed &+ dequantized
+        }
+        let kernels = workload.nodes.reduce(0) { $0 &+ CostModel.kernelBytes($1) &+ CostModel.nodeBytes($1) }
+        return c.fileBytes &+ (c.arenaBytes ?? workload.arenaBytes) &+ workload.foldedBytes &+ kernels
+    }
+
+    /// Bookkeeping per executed node besides its kernel's data: the parsed
+    /// operator and tensor descriptions, quantization parameters (per
+    /// channel for int8), the kernel object and small tables, and allocator
+    /// rounding. Measured (`infer selection-report`, resident memory of each
+    /// model in a fresh process, minus the other terms): about 4.5 KiB per
+    /// float node and 7 KiB per int8 node on the models in `weights/` and
+    /// the fixture MobileNets.
+    public static func nodeBytes(_ node: NodeWork) -> Int {
+        switch node.kernelClass {
+        case .convPointwiseInt8, .convGeneralInt8, .depthwise3x3Int8, .depthwise5x5Int8, .fullyConnectedInt8,
+             .elementwiseInt8, .poolingInt8:
+            return 7 << 10
+        default:
+            return 9 << 9
+        }
+    }
+
+    /// Bytes of packed weights per int8 weight in the GEMM kernels: one in
+    /// every build flavour (the float-computing flavours widen one panel at a
+    /// time into scratch; see docs/performance.md).
+    public static let int8PackedBytesPerWeight = 1
+    /// Rows of the GEMM micro-tile (`FloatGEMM.mr`): offset tables hold one
+    /// entry per tap for each row of each micro-tile.
+    static let gemmRowsPerTile = 6
+
+    /// What the kernel of `node` keeps besides the file and the arena, as
+    /// this engine's kernels lay it out:
+    /// - GEMM convolutions and float32 fully connected: the weights packed
+    ///   in panels of nr = 2 × SIMD lanes columns (lanes when N ≤ lanes), zero
+    ///   past N, plus a padded bias (float32: 4 bytes each; int8:
+    ///   `int8PackedBytesPerWeight`); convolutions that are not 1×1 also keep
+    ///   an offset table of 8 bytes per tap per output pixel (rounded up to
+    ///   micro-tiles);
+    /// - int8 fully connected (one row): nothing (it reads the int8 weights in place);
+    /// - int8 depthwise: the filter as bytes plus four per-channel int32 rows;
+    /// - per-channel requantization of int8 kernels: four 4-byte values per padded channel.
+    public static func kernelBytes(_ node: NodeWork) -> Int {
+        guard let kernelClass = node.kernelClass, node.outputChannels > 0, node.weights > 0 else { return 0 }
+        let n = node.outputChannels
+        let k = node.weights / n
+        let lanes = TFLiteEngineBuild.floatLanes
+        let nr = n > lanes ? 2 * lanes : lanes
+        let panels = (n + nr - 1) / nr
+        let packedElements = panels &* nr &* (k &+ 1)
+        let pixels = max(node.outputs / n, 0)
+        let offsetTable = ((pixels + gemmRowsPerTile - 1) / gemmRowsPerTile) &* gemmRowsPerTile &* max(node.taps, 1) &* 8
+        let requantization = panels &* nr &* 16
+        switch kernelClass {
+        case .convPointwise, .fullyConnected:
+            return packedElements &* 4
+        case .convGeneral:
+            return packedElements &* 4 &+ offsetTable
+        case .convPointwiseInt8:
+            return packedElements &* int8PackedBytesPerWeight &+ requantization
+        case .convGeneralInt8:
+            return packedElements &* int8PackedBytesPerWeight &+ offsetTable &+ requantization
+        case .fullyConnectedInt8:
+            return requantization
+        case .depthwise3x3Int8, .depthwise5x5Int8:
+            return max(node.taps, 1) &* n &+ 4 &* n &* 4
+        default:
+            return 0
+        }
     }
 
     /// Scales both efficiencies so `predicted` would have been `measured` (one
@@ -98,30 +201,31 @@ public struct CostModel: Sendable, Equatable {
 /// Why a candidate was not chosen.
 public enum RejectionReason: Equatable, Sendable, CustomStringConvertible {
     case belowMinimumAccuracy(accuracy: Double, minimum: Double)
-    case predictedLatencyOverBudget(predicted: Duration, budget: Duration)
+    /// Predicted over the budget by more than `factor`: not measured.
+    case predictedLatencyOverBudget(predicted: Duration, budget: Duration, factor: Double)
     case predictedMemoryOverBudget(predicted: Int, budget: Int)
     case failedToLoad(reason: String)
     case measuredLatencyOverBudget(measured: Duration, budget: Duration)
     case measuredMemoryOverBudget(measured: Int, budget: Int)
-    /// Fits (as predicted) but a more accurate model was chosen.
+    /// Not tried: a more accurate model was chosen.
     case lessAccurateThanChosen(accuracy: Double, chosen: Double)
 
     public var description: String {
         switch self {
         case let .belowMinimumAccuracy(a, m):
             return "accuracy \(percent(a)) is below the minimum \(percent(m))"
-        case let .predictedLatencyOverBudget(p, b):
-            return "predicted latency \(milliseconds(p)) exceeds the budget \(milliseconds(b))"
+        case let .predictedLatencyOverBudget(p, b, f):
+            return "predicted latency \(milliseconds(p)) is more than \(formatFactor(f))× the budget \(milliseconds(b)), not measured"
         case let .predictedMemoryOverBudget(p, b):
             return "predicted memory \(megabytes(p)) exceeds the budget \(megabytes(b))"
         case let .failedToLoad(reason):
             return "failed to load: \(reason)"
         case let .measuredLatencyOverBudget(m, b):
-            return "measured latency \(milliseconds(m)) exceeds the budget \(milliseconds(b)) beyond the margin"
+            return "measured latency \(milliseconds(m)) exceeds the budget \(milliseconds(b))"
         case let .measuredMemoryOverBudget(m, b):
             return "measured memory \(megabytes(m)) exceeds the budget \(megabytes(b))"
         case let .lessAccurateThanChosen(a, c):
-            return "predicted to fit, but less accurate (\(percent(a))) than the chosen model (\(percent(c)))"
+            return "not tried, less accurate (\(percent(a))) than the chosen model (\(percent(c)))"
         }
     }
 }
@@ -136,15 +240,37 @@ public struct CandidateDecision: Sendable, Equatable, CustomStringConvertible {
     }
     public let candidate: ModelCandidate
     public let predictedLatency: Duration
+    /// Whether `predictedLatency` comes from the kernel calibration (else the coarse MAC estimate).
+    public let predictionIsCalibrated: Bool
     public let predictedMemoryBytes: Int
+    /// Median of the timed runs, if the candidate was timed.
+    public internal(set) var measuredLatency: Duration?
     public var verdict: Verdict
 
+    public init(candidate: ModelCandidate, predictedLatency: Duration, predictionIsCalibrated: Bool = false,
+                predictedMemoryBytes: Int, measuredLatency: Duration? = nil, verdict: Verdict) {
+        self.candidate = candidate
+        self.predictedLatency = predictedLatency
+        self.predictionIsCalibrated = predictionIsCalibrated
+        self.predictedMemoryBytes = predictedMemoryBytes
+        self.measuredLatency = measuredLatency
+        self.verdict = verdict
+    }
+
+    /// "predicted 0.41 ms, measured 0.38 ms" (or "not measured").
+    public var latencyText: String {
+        let predicted = "predicted \(milliseconds(predictedLatency))\(predictionIsCalibrated ? "" : " (coarse)")"
+        return predicted + ", " + (measuredLatency.map { "measured \(milliseconds($0))" } ?? "not measured")
+    }
+
     public var description: String {
-        let head = "\(candidate.name) (\(percent(candidate.accuracy)), predicted \(milliseconds(predictedLatency)), \(megabytes(predictedMemoryBytes)))"
+        let head = "\(candidate.name) (\(percent(candidate.accuracy))): \(latencyText), memory ~\(megabytes(predictedMemoryBytes)) predicted"
         switch verdict {
         case .chosen: return head + ": chosen"
         case .fallback: return head + ": fallback (nothing else fit)"
-        case let .rejected(reason): return head + ": rejected, " + reason.description
+        case let .rejected(reason):
+            if case .lessAccurateThanChosen = reason { return head + ": " + reason.description }
+            return head + ": rejected, " + reason.description
         }
     }
 }
@@ -158,15 +284,22 @@ public struct ModelSelection<Model: SelectableModel> {
     /// Median of the confirmation runs.
     public let measuredLatency: Duration
     public let predictedMemoryBytes: Int
+    /// Predicted cost of loading the chosen model (nil without a calibration).
+    public let predictedStartup: Duration?
     /// True when no candidate met the constraints and the smallest loadable one was taken.
     public let isFallback: Bool
     /// Every candidate's verdict, most accurate first.
     public let decisions: [CandidateDecision]
 
     /// A human-readable explanation: the choice, predicted vs measured
-    /// latency, and one line per other candidate.
+    /// latency (and which numbers were measured), and one line per other candidate.
     public var explanation: String {
-        var lines = ["\(isFallback ? "fallback" : "chose") \(chosen.name) (accuracy \(percent(chosen.accuracy))): predicted \(milliseconds(predictedLatency)), measured \(milliseconds(measuredLatency)), memory ~\(megabytes(predictedMemoryBytes))"]
+        let calibrated = decisions.first { $0.candidate.name == chosen.name }?.predictionIsCalibrated ?? false
+        var head = "\(isFallback ? "fallback" : "chose") \(chosen.name) (accuracy \(percent(chosen.accuracy))): "
+        head += "predicted \(milliseconds(predictedLatency))\(calibrated ? "" : " (coarse)"), measured \(milliseconds(measuredLatency))"
+        head += ", memory ~\(megabytes(predictedMemoryBytes)) predicted"
+        if let s = predictedStartup { head += ", start-up ~\(milliseconds(s)) predicted" }
+        var lines = [head]
         for d in decisions where d.candidate.name != chosen.name {
             lines.append("  " + d.description)
         }
@@ -187,11 +320,15 @@ public enum ModelSelectionError: Error, Equatable, Sendable {
 /// Task-independent: `loader` decides what a model and its input are.
 ///
 /// 1. Predict every candidate's latency and memory (`CostModel`); reject those
-///    below the minimum accuracy or predicted over a budget, each with a reason.
+///    below the minimum accuracy, predicted over the memory budget, or
+///    predicted over the latency budget by more than `measureWithinFactor`,
+///    each with a reason. A candidate predicted over the budget by less than
+///    that factor is not rejected on its prediction: it is timed like the others.
 /// 2. Try the rest, most accurate first (ties: faster first): load it (a model
 ///    that fails to load is rejected), run it once on its `probeInput` to warm
-///    up, time `confirmationRuns` runs on it, and accept it if the median is
-///    within the budget × (1 + margin) and its real memory fits.
+///    up, time `confirmationRuns` runs on it (stopping early once the runs
+///    already decide), and accept it if the median is within the budget ×
+///    (1 + margin) and its real memory fits.
 /// 3. If none is accepted, fall back to the smallest (least predicted latency)
 ///    candidate that loads. A model that fails to load is never selected.
 public struct ModelSelector<Loader: ModelLoading> {
@@ -214,22 +351,25 @@ public struct ModelSelector<Loader: ModelLoading> {
         guard !candidates.isEmpty else { throw ModelSelectionError.noCandidates }
         let memoryBudget = constraints.memoryBudgetBytes ?? profile.availableMemoryBytes
         var decisions = candidates.map { c in
-            CandidateDecision(candidate: c,
-                              predictedLatency: costModel.predictLatency(c, profile: profile, threads: constraints.threads),
-                              predictedMemoryBytes: costModel.predictMemory(c), verdict: .rejected(.failedToLoad(reason: "not tried")))
+            let estimate = costModel.estimate(c, profile: profile, threads: constraints.threads)
+            return CandidateDecision(candidate: c, predictedLatency: estimate.total, predictionIsCalibrated: estimate.isCalibrated,
+                                     predictedMemoryBytes: costModel.predictMemory(c),
+                                     verdict: .rejected(.failedToLoad(reason: "not tried")))
         }
         decisions.sort { a, b in
             a.candidate.accuracy != b.candidate.accuracy ? a.candidate.accuracy > b.candidate.accuracy
                 : a.predictedLatency < b.predictedLatency
         }
-        // 1. Prediction.
+        // 1. Prediction: only what is hopeless is rejected without measuring.
+        let measureLimit = constraints.latencyBudget * constraints.measureWithinFactor
         var fitting: [Int] = []
         for i in decisions.indices {
             let d = decisions[i]
             if d.candidate.accuracy < constraints.minimumAccuracy {
                 decisions[i].verdict = .rejected(.belowMinimumAccuracy(accuracy: d.candidate.accuracy, minimum: constraints.minimumAccuracy))
-            } else if d.predictedLatency > constraints.latencyBudget {
-                decisions[i].verdict = .rejected(.predictedLatencyOverBudget(predicted: d.predictedLatency, budget: constraints.latencyBudget))
+            } else if d.predictedLatency > measureLimit {
+                decisions[i].verdict = .rejected(.predictedLatencyOverBudget(predicted: d.predictedLatency, budget: constraints.latencyBudget,
+                                                                             factor: constraints.measureWithinFactor))
             } else if let budget = memoryBudget, d.predictedMemoryBytes > budget {
                 decisions[i].verdict = .rejected(.predictedMemoryOverBudget(predicted: d.predictedMemoryBytes, budget: budget))
             } else {
@@ -237,7 +377,9 @@ public struct ModelSelector<Loader: ModelLoading> {
             }
         }
         // 2. Confirmation, most accurate first.
+        let allowed = constraints.latencyBudget * (1 + max(0, constraints.latencyMargin))
         var loaded: [String: Model] = [:]
+        var measuredByName: [String: Duration] = [:]
         var loadFailures: [String: String] = [:]
         func tryLoad(_ c: ModelCandidate) -> Model? {
             if let m = loaded[c.name] { return m }
@@ -251,36 +393,50 @@ public struct ModelSelector<Loader: ModelLoading> {
                 return nil
             }
         }
+        /// The median of up to `confirmationRuns` timed runs after a warm-up.
+        /// Bounded: stops once more than half the runs are over the limit
+        /// (the median cannot fit any more).
         func measure(_ m: Model) -> Duration? {
+            if let known = measuredByName[m.candidate.name] { return known }
             do {
                 let probe = m.probeInput
                 _ = try m.scores(for: probe)  // warm-up
+                let runs = max(1, constraints.confirmationRuns)
                 var times: [Duration] = []
-                for _ in 0..<max(1, constraints.confirmationRuns) {
-                    times.append(try timer.measure(m.candidate) { _ = try m.scores(for: probe) })
+                var over = 0
+                for _ in 0..<runs {
+                    let t = try timer.measure(m.candidate) { _ = try m.scores(for: probe) }
+                    times.append(t)
+                    if t > allowed { over += 1 }
+                    if over > runs / 2 { break }
                 }
                 times.sort()
-                return times[times.count / 2]
+                // Stopped early, more than half of the runs so far are over: so is their median.
+                let result = times[times.count / 2]
+                measuredByName[m.candidate.name] = result
+                return result
             } catch {
                 loadFailures[m.candidate.name] = "invoke failed: \(error)"
                 loaded[m.candidate.name] = nil
                 return nil
             }
         }
-        let allowed = constraints.latencyBudget * (1 + max(0, constraints.latencyMargin))
         for (position, i) in fitting.enumerated() {
             let c = decisions[i].candidate
             guard let m = tryLoad(c), let measured = measure(m) else {
                 decisions[i].verdict = .rejected(.failedToLoad(reason: loadFailures[c.name] ?? "unknown"))
                 continue
             }
+            decisions[i].measuredLatency = measured
             let realMemory = c.fileBytes &+ m.arenaBytes &+ (costModel.predictMemory(c) &- c.fileBytes &- (c.arenaBytes ?? 0))
             if measured > allowed {
                 decisions[i].verdict = .rejected(.measuredLatencyOverBudget(measured: measured, budget: constraints.latencyBudget))
+                loaded[c.name] = nil   // not needed any more (unless as the fallback, then it is loaded again)
                 continue
             }
             if let budget = memoryBudget, realMemory > budget {
                 decisions[i].verdict = .rejected(.measuredMemoryOverBudget(measured: realMemory, budget: budget))
+                loaded[c.name] = nil
                 continue
             }
             decisions[i].verdict = .chosen
@@ -288,7 +444,9 @@ public struct ModelSelector<Loader: ModelLoading> {
                 decisions[j].verdict = .rejected(.lessAccurateThanChosen(accuracy: decisions[j].candidate.accuracy, chosen: c.accuracy))
             }
             return ModelSelection(chosen: c, model: m, predictedLatency: decisions[i].predictedLatency, measuredLatency: measured,
-                                  predictedMemoryBytes: decisions[i].predictedMemoryBytes, isFallback: false, decisions: decisions)
+                                  predictedMemoryBytes: decisions[i].predictedMemoryBytes,
+                                  predictedStartup: costModel.predictStartup(c, profile: profile), isFallback: false,
+                                  decisions: decisions)
         }
         // 3. Fallback: the smallest candidate that loads.
         let bySize = decisions.indices.sorted { decisions[$0].predictedLatency < decisions[$1].predictedLatency }
@@ -297,8 +455,11 @@ public struct ModelSelector<Loader: ModelLoading> {
             // A candidate that does not load keeps its earlier reason and is skipped.
             guard let m = tryLoad(c), let measured = measure(m) else { continue }
             decisions[i].verdict = .fallback
+            decisions[i].measuredLatency = measured
             return ModelSelection(chosen: c, model: m, predictedLatency: decisions[i].predictedLatency, measuredLatency: measured,
-                                  predictedMemoryBytes: decisions[i].predictedMemoryBytes, isFallback: true, decisions: decisions)
+                                  predictedMemoryBytes: decisions[i].predictedMemoryBytes,
+                                  predictedStartup: costModel.predictStartup(c, profile: profile), isFallback: true,
+                                  decisions: decisions)
         }
         throw ModelSelectionError.noLoadableModel(decisions.map { "\($0.candidate.name): \(loadFailures[$0.candidate.name] ?? "\($0.verdict)")" })
     }
@@ -315,6 +476,10 @@ func milliseconds(_ d: Duration) -> String {
     let ms = Benchmarks.seconds(d) * 1000
     let rounded = (ms * 1000).rounded() / 1000
     return "\(rounded) ms"
+}
+
+func formatFactor(_ x: Double) -> String {
+    x == x.rounded() ? "\(Int(x))" : "\((x * 100).rounded() / 100)"
 }
 
 func megabytes(_ bytes: Int) -> String {

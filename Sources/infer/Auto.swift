@@ -12,8 +12,10 @@ import ModelSelection
 
 /// What `infer --auto DIR IMAGE` should do.
 struct AutoRequest {
+    enum Policy: String { case selector, threshold }
+
     var catalog: String
-    var image: String
+    var images: [String]
     var latencyBudget: Duration = .milliseconds(5)
     var memoryBudgetBytes: Int?
     var minimumAccuracy = 0.0
@@ -21,6 +23,60 @@ struct AutoRequest {
     var preprocessMNIST = false
     var useCache = true
     var topK = 3
+    var policy = Policy.selector
+    var scoreThreshold = ThresholdPolicy.defaultThreshold
+    /// Requests to serve with the adaptive runner (nil: classify once).
+    var serve: Int?
+    var interval: Duration = .zero
+    var reportEvery = 500
+    var memoryThresholds = SystemMemoryPressure.Thresholds()
+
+    var image: String { images[0] }
+
+    static func parse(_ args: ParsedArguments, catalog: String, threads: Int, preprocessMNIST: Bool) throws -> AutoRequest {
+        let others = ["inspect", "mean", "std", "invert", "input-npy", "save-outputs", "labels", "label-locale", "json"].filter(args.has)
+        guard others.isEmpty else {
+            throw CLIError.usage("--auto cannot be combined with " + others.map { "--\($0)" }.joined(separator: ", "))
+        }
+        let serve = try args.int("serve", in: 1...100_000_000)
+        if serve == nil {
+            let serveOnly = ["interval", "report-every", "memory-warning-below", "memory-critical-below"].filter(args.has)
+            guard serveOnly.isEmpty else { throw CLIError.usage(serveOnly.map { "--\($0)" }.joined(separator: ", ") + " apply only to --serve") }
+        }
+        guard !args.positionals.isEmpty else { throw CLIError.usage("--auto DIR needs an IMAGE") }
+        guard serve != nil || args.positionals.count == 1 else {
+            throw CLIError.usage("--auto DIR takes one IMAGE (several with --serve), got \(args.positionals.count) arguments")
+        }
+        var request = AutoRequest(catalog: catalog, images: args.positionals)
+        if let t = args.string("latency-budget") { request.latencyBudget = try parseLatencyBudget(t) }
+        if let m = args.string("memory-budget") { request.memoryBudgetBytes = try parseMemoryBudget(m) }
+        if let a = args.string("min-accuracy") {
+            guard let v = Double(a), (0...1).contains(v) else {
+                throw CLIError.usage("--min-accuracy expects a number in 0...1, got '\(a)'")
+            }
+            request.minimumAccuracy = v
+        }
+        if let p = args.string("policy") {
+            guard let policy = Policy(rawValue: p) else { throw CLIError.usage("--policy expects 'selector' or 'threshold', got '\(p)'") }
+            request.policy = policy
+        }
+        if let t = args.string("score-threshold") {
+            guard request.policy == .threshold else { throw CLIError.usage("--score-threshold applies to --policy threshold") }
+            guard let v = Double(t), v.isFinite, v >= 0 else { throw CLIError.usage("--score-threshold expects a non-negative number, got '\(t)'") }
+            request.scoreThreshold = v
+        }
+        if serve != nil && request.policy == .threshold { throw CLIError.usage("--serve uses the selector; it cannot be combined with --policy threshold") }
+        request.serve = serve
+        if let t = args.string("interval") { request.interval = try parseLatencyBudget(t) }
+        request.reportEvery = try args.int("report-every", in: 1...100_000_000) ?? 500
+        if let m = args.string("memory-warning-below") { request.memoryThresholds.warningBelowBytes = try parseMemoryBudget(m) }
+        if let m = args.string("memory-critical-below") { request.memoryThresholds.criticalBelowBytes = try parseMemoryBudget(m) }
+        request.threads = threads
+        request.preprocessMNIST = preprocessMNIST
+        request.useCache = !args.has("no-cache")
+        request.topK = try args.int("top-k", in: 1...10) ?? 3
+        return request
+    }
 }
 
 /// The device profile cache: `$XDG_CACHE_HOME/tfliteengine/device-profile.json`,
@@ -54,40 +110,132 @@ func deviceProfile(useCache: Bool) -> (DeviceProfile, source: String) {
 
 enum Auto {
     static func run(_ request: AutoRequest) throws {
-        let image: DecodedImage
-        do { image = try DecodedImage(contentsOfFile: request.image) } catch let e as ImageError {
-            throw CLIError.runtime(e.reason.hasPrefix("cannot read") ? e.reason : "image '\(request.image)': \(e.reason)")
+        var digits: [[Float]] = []
+        for path in request.images {
+            let image: DecodedImage
+            do { image = try DecodedImage(contentsOfFile: path) } catch let e as ImageError {
+                throw CLIError.runtime(e.reason.hasPrefix("cannot read") ? e.reason : "image '\(path)': \(e.reason)")
+            }
+            digits.append(try mnistInput(image, path: path, preprocess: request.preprocessMNIST))
         }
-        let digit = try mnistInput(image, path: request.image, preprocess: request.preprocessMNIST)
+        let digit = digits[0]
 
         let (profile, source) = deviceProfile(useCache: request.useCache)
-        let selection: DigitModelSelection
-        do {
-            selection = try DigitModels.selectAutomatically(
-                catalogPath: request.catalog, latencyBudget: request.latencyBudget, memoryBudgetBytes: request.memoryBudgetBytes,
-                minimumAccuracy: request.minimumAccuracy, threads: request.threads, profile: profile)
-        } catch let ModelCatalogError.unreadable(path, reason) {
-            let fileMissing = !FileManager.default.fileExists(atPath: path)
-            throw CLIError.runtime(fileMissing ? "no model catalog at '\(path)' (--auto DIR needs DIR/models.json)" : "cannot read model catalog '\(path)': \(reason)")
-        } catch let ModelCatalogError.invalidEntry(name, reason) {
-            throw CLIError.runtime("model catalog '\(request.catalog)': entry '\(name)': \(reason)")
-        } catch ModelSelectionError.noCandidates {
-            throw CLIError.runtime("model catalog '\(request.catalog)' lists no models")
-        } catch let ModelSelectionError.noLoadableModel(reasons) {
-            throw CLIError.runtime("no model in '\(request.catalog)' could be loaded: " + reasons.joined(separator: "; "))
-        }
-        let probabilities = try selection.model.probabilities(mnistImage: digit)
-
         print("device: AI score \(Int(profile.aiScore.isFinite ? profile.aiScore.rounded() : 0)) (\(source))")
         var budget = "latency \(formatDuration(request.latencyBudget))"
         if let m = request.memoryBudgetBytes { budget += ", memory \(m) bytes (\((Double(m) / 10_485.76).rounded() / 100) MiB)" }
         if request.minimumAccuracy > 0 { budget += ", minimum accuracy \(request.minimumAccuracy)" }
         print("budget: \(budget), \(request.threads) thread\(request.threads == 1 ? "" : "s")")
-        print(selection.explanation)
+
+        let model: InterpreterDigitModel
+        switch request.policy {
+        case .threshold:
+            model = try thresholdChoice(request, profile: profile)
+        case .selector:
+            let selection: DigitModelSelection
+            do {
+                selection = try DigitModels.selectAutomatically(
+                    catalogPath: request.catalog, latencyBudget: request.latencyBudget, memoryBudgetBytes: request.memoryBudgetBytes,
+                    minimumAccuracy: request.minimumAccuracy, threads: request.threads, profile: profile)
+            } catch let ModelCatalogError.unreadable(path, reason) {
+                let fileMissing = !FileManager.default.fileExists(atPath: path)
+                throw CLIError.runtime(fileMissing ? "no model catalog at '\(path)' (--auto DIR needs DIR/models.json)" : "cannot read model catalog '\(path)': \(reason)")
+            } catch let ModelCatalogError.invalidEntry(name, reason) {
+                throw CLIError.runtime("model catalog '\(request.catalog)': entry '\(name)': \(reason)")
+            } catch ModelSelectionError.noCandidates {
+                throw CLIError.runtime("model catalog '\(request.catalog)' lists no models")
+            } catch let ModelSelectionError.noLoadableModel(reasons) {
+                throw CLIError.runtime("no model in '\(request.catalog)' could be loaded: " + reasons.joined(separator: "; "))
+            }
+            print(selection.explanation)
+            model = selection.model
+            if let requests = request.serve {
+                try serve(request, requests: requests, digits: digits, profile: profile, start: selection.chosen.name)
+                return
+            }
+        }
+        let probabilities = try model.probabilities(mnistImage: digit)
         print("prediction (\(request.image)\(request.preprocessMNIST ? ", --preprocess mnist" : "")):")
         for (rank, entry) in Runner.topK(probabilities, request.topK).enumerated() {
             print("  \(rank + 1). digit \(entry.index)  \(Runner.formatScore(entry.score))")
         }
+    }
+
+    /// `--policy threshold`: the original app's choice, then its real latency against the budget (which it never checks).
+    static func thresholdChoice(_ request: AutoRequest, profile: DeviceProfile) throws -> InterpreterDigitModel {
+        let catalog: ModelCatalog
+        do { catalog = try ModelCatalog.load(path: request.catalog) } catch {
+            throw CLIError.runtime("model catalog '\(request.catalog)': \(error)")
+        }
+        guard let policy = ThresholdPolicy.original(in: catalog.candidates, threshold: request.scoreThreshold),
+              let big = catalog.candidates.first(where: { $0.name == policy.big }),
+              let small = catalog.candidates.first(where: { $0.name == policy.small }) else {
+            throw CLIError.runtime("model catalog '\(request.catalog)' has no VGG-style and MobileNet-style pair for --policy threshold")
+        }
+        let name = policy.choose(aiScore: profile.aiScore)
+        let chosen = name == big.name ? big : small
+        let model: InterpreterDigitModel
+        do { model = try DigitModelLoader().load(chosen, threads: request.threads) } catch {
+            throw CLIError.runtime("the threshold policy chose \(chosen.name), which failed to load: \(error)")
+        }
+        // Measured here for the report only: the policy itself checks nothing.
+        _ = try model.probabilities(mnistImage: model.probeInput)
+        var times: [Duration] = []
+        for _ in 0..<5 {
+            let clock = ContinuousClock()
+            let start = clock.now
+            _ = try model.probabilities(mnistImage: model.probeInput)
+            times.append(clock.now - start)
+        }
+        let measured = times.sorted()[times.count / 2]
+        let score = Int(profile.aiScore.rounded())
+        print("threshold policy (the original app's): AI score \(score) \(profile.aiScore >= policy.threshold ? "≥" : "<") \(Int(policy.threshold)): \(chosen.name) (accuracy \((chosen.accuracy * 10000).rounded() / 100)%), no latency or memory check")
+        let verdict = measured <= request.latencyBudget ? "within" : "over"
+        print("  measured afterwards: \(formatDuration(measured)), \(verdict) the \(formatDuration(request.latencyBudget)) budget")
+        return model
+    }
+
+    /// `--serve N`: N requests through the adaptive runner, printing every switch and a status line every `reportEvery`.
+    static func serve(_ request: AutoRequest, requests: Int, digits: [[Float]], profile: DeviceProfile, start: String) throws {
+        let catalog = try ModelCatalog.load(path: request.catalog).withWorkloads()
+        let pressure = SystemMemoryPressure(thresholds: request.memoryThresholds)
+        let runner = try AdaptiveRunner(candidates: catalog.candidates, profile: profile,
+                                        policy: AdaptationPolicy(latencyBudget: request.latencyBudget), start: start,
+                                        loader: DigitModelLoader(), pressure: pressure, threads: request.threads)
+        print("serving \(requests) requests, budget \(formatDuration(request.latencyBudget)); ladder: "
+              + zip(runner.ladder, runner.predictedLatencies).map { "\($0.name) (\(formatDuration($1)) predicted)" }.joined(separator: " < "))
+        let clock = ContinuousClock()
+        let begin = clock.now
+        func stamp() -> String {
+            let t = milliseconds(clock.now - begin) / 1000
+            return "[\((t * 100).rounded() / 100) s]"
+        }
+        var seenEvents = 0
+        var window: [Duration] = []
+        var windowStart = 1
+        var served: [String: Int] = [:]
+        for i in 0..<requests {
+            let answer = try runner.classify(digits[i % digits.count])
+            served[answer.modelName, default: 0] += 1
+            window.append(answer.latency)
+            let events = runner.switchEvents
+            for event in events[seenEvents...] {
+                let startup = event.predictedStartup.map { ", start-up ~\(formatDuration($0)) predicted" } ?? ""
+                print("\(stamp()) request \(event.request): \(event)\(startup)")
+            }
+            seenEvents = events.count
+            if (i + 1) % request.reportEvery == 0 || i + 1 == requests {
+                let sorted = window.sorted()
+                let over = window.filter { $0 > request.latencyBudget }.count
+                let slowdown = runner.slowdown.map { " slowdown \(($0 * 100).rounded() / 100)x," } ?? ""
+                let memory = pressure.reading()
+                print("\(stamp()) requests \(windowStart)-\(i + 1): \(runner.currentModelName), median \(formatDuration(sorted[sorted.count / 2])), p90 \(formatDuration(sorted[min(sorted.count - 1, sorted.count * 9 / 10)])), \(over) over budget,\(slowdown) memory \(memory.level) (\(memory.reason))")
+                window.removeAll()
+                windowStart = i + 2
+            }
+            if request.interval > .zero { Thread.sleep(forTimeInterval: milliseconds(request.interval) / 1000) }
+        }
+        print("served: " + served.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
     }
 
     /// A 28×28 MNIST-style image (784 floats in [0, 1]) from a decoded image (as gray): MNIST
@@ -104,8 +252,9 @@ enum Auto {
         return try ImagePreprocessing.prepare(image, height: 28, width: 28, channels: 1, mean: 0, std: 1, invert: false)
     }
 
+    /// Milliseconds with at most three decimals, e.g. "0.226 ms".
     static func formatDuration(_ d: Duration) -> String {
-        "\(milliseconds(d)) ms"
+        "\((milliseconds(d) * 1000).rounded() / 1000) ms"
     }
 
     /// `infer --score`: measures the device (and refreshes the cache unless `useCache` is false).
@@ -132,6 +281,9 @@ enum Auto {
                 ("memory_bandwidth_gbps", .number(profile.memoryBandwidthGBps)),
                 ("reference", .object(ratios.map { ($0.0, .number($0.2)) })),
                 ("engine_version", .string(profile.engineVersion)),
+                ("ai_score_spread", profile.aiScoreSpread.map { .number($0) } ?? .null),
+                ("build_key", .string(profile.buildKey)),
+                ("calibration_median_spread", profile.calibration.map { .number($0.medianSpread) } ?? .null),
             ]).rendered)
             return
         }
@@ -155,4 +307,212 @@ func parseMemoryBudget(_ text: String) throws -> Int {
         throw CLIError.usage("--memory-budget expects a size with a unit (B, KB, MB, GB = powers of 1000; KiB, MiB, GiB = powers of 1024), e.g. 50MB; got '\(text)'")
     }
     return b
+}
+
+// MARK: infer selection-report
+
+/// Options of `infer selection-report DIR [MODEL…]`.
+let selectionReportOptions: [OptionSpec] = [
+    OptionSpec(name: "help", short: "h", help: "show this help and exit"),
+    OptionSpec(name: "runs", valueName: "N", help: "timed invokes per model and round (default 20)"),
+    OptionSpec(name: "rounds", valueName: "N", help: "rounds over all models; the median of the round medians counts (default 3)"),
+    OptionSpec(name: "repeat", valueName: "N", help: "repeat calibration and measurement N times; medians count (default 3)"),
+    OptionSpec(name: "calibration-budget", valueName: "T", help: "time for the device measurement, e.g. 800ms (default 800ms)"),
+    OptionSpec(name: "per-class", help: "also print each model's predicted and profiled time per kernel class"),
+    OptionSpec(name: "write-doc", valueName: "FILE", help: "replace the block between <!-- selection-report:begin --> and <!-- selection-report:end --> in FILE"),
+    OptionSpec(name: "write-readme", valueName: "FILE", help: "replace the block between <!-- selection-claims:begin --> and <!-- selection-claims:end --> in FILE"),
+    OptionSpec(name: "memory-probe", valueName: "MODEL", help: "(used by the report) print the memory MODEL holds once loaded and run in this process, and exit"),
+]
+
+/// What `infer selection-report` should do.
+struct SelectionReportRequest {
+    var catalog: String
+    var extraModels: [String] = []
+    var runs = 20
+    var rounds = 3
+    var repetitions = 3
+    var calibrationBudget: Duration = .milliseconds(800)
+    var memoryProbe: String?
+    var perClass = false
+    var writeDoc: String?
+    var writeReadme: String?
+    /// The command line, quoted in the generated documents.
+    var commandLine = ""
+
+    static func parse(_ arguments: [String]) throws -> Command {
+        let args = try ArgumentParser.parse(arguments, specs: selectionReportOptions)
+        if args.has("help") { return .help }
+        if let model = args.string("memory-probe") {
+            var request = SelectionReportRequest(catalog: "")
+            request.memoryProbe = model
+            return .selectionReport(request)
+        }
+        guard let catalog = args.positionals.first else { throw CLIError.usage("selection-report: missing DIR (a directory with models.json)") }
+        var request = SelectionReportRequest(catalog: catalog, extraModels: Array(args.positionals.dropFirst()))
+        request.runs = try args.int("runs", in: 1...100_000) ?? 20
+        request.rounds = try args.int("rounds", in: 1...1000) ?? 3
+        request.repetitions = try args.int("repeat", in: 1...100) ?? 3
+        if let t = args.string("calibration-budget") { request.calibrationBudget = try parseLatencyBudget(t) }
+        request.perClass = args.has("per-class")
+        request.writeDoc = args.string("write-doc")
+        request.writeReadme = args.string("write-readme")
+        request.commandLine = (["infer", "selection-report"] + arguments).joined(separator: " ")
+        return .selectionReport(request)
+    }
+}
+
+enum SelectionReportCommand {
+    static func run(_ request: SelectionReportRequest) throws {
+        if let model = request.memoryProbe {
+            guard let growth = try ProcessResources.modelMemory(modelPath: model) else {
+                throw CLIError.runtime("this platform does not report resident memory by mapping")
+            }
+            print(growth)
+            return
+        }
+        // Memory first, each model in a fresh process of this executable.
+        var memory: [String: Int] = [:]
+        let loadBefore = ProcessResources.loadAverage()
+        let catalog: ModelCatalog
+        do { catalog = try ModelCatalog.load(path: request.catalog).withWorkloads() } catch {
+            throw CLIError.runtime("model catalog '\(request.catalog)': \(error)")
+        }
+        let base = catalog.candidates
+        var extra: [ModelCandidate] = []
+        for path in request.extraModels {
+            do { extra.append(try SelectionReport.candidate(modelPath: path)) } catch {
+                throw CLIError.runtime("'\(path)': \(error)")
+            }
+        }
+        let candidates = base + extra
+        for c in candidates { memory[c.path] = peakResidentGrowth(of: c.path) }
+        // Calibration and measurement, repeated; the last profile is the one shown and used below.
+        var repetitions: [[SelectionReport.ModelRow]] = []
+        var profile = DeviceProfile.measure(budget: request.calibrationBudget)
+        for r in 0..<request.repetitions {
+            if r > 0 { profile = DeviceProfile.measure(budget: request.calibrationBudget) }
+            repetitions.append(SelectionReport.measure(candidates, profile: profile, runs: request.runs, rounds: request.rounds))
+        }
+        guard let calibration = profile.calibration else { throw CLIError.runtime("the device calibration failed") }
+        var rows = SelectionReport.combine(repetitions)
+        for i in rows.indices { rows[i].measuredMemoryBytes = memory[rows[i].candidate.path] }
+        let catalogNames = Set(catalog.candidates.map(\.name))
+        let catalogRows = rows.filter { catalogNames.contains($0.candidate.name) }
+        let sweep = budgetSweep(catalogRows, catalog: catalog, profile: profile)
+        let comparison = policyComparison(catalogRows, profile: profile)
+        let claims = readmeClaims(catalog: catalog, profile: profile)
+        let loadAfter = ProcessResources.loadAverage()
+        func load(_ x: Double?) -> String { x.map { "\(($0 * 100).rounded() / 100)" } ?? "unknown" }
+        let machine = "\(profile.coreCount) cores, engine build flavour `\(TFLiteEngineBuild.flavour)`; load average \(load(loadBefore)) before, \(load(loadAfter)) after; AI score \(Int(profile.aiScore.rounded())) (round spread \(Int(((profile.aiScoreSpread ?? 0) * 100).rounded()))%)"
+        let doc = [
+            "Generated by `swift run -c release \(request.commandLine)` (add the build flags of the flavour), \(ISO8601DateFormatter().string(from: Date())); \(machine).",
+            "",
+            "Kernel calibration (`KernelCalibration`) of the last repetition: \(calibration.probes.count) probes.",
+            "",
+            SelectionReport.calibrationTable(calibration),
+            "",
+            "Predicted against measured, one thread: \(request.repetitions) repetitions of (calibration, then \(request.rounds) rounds of \(request.runs) invokes per model); predicted and measured are the medians over the repetitions; measured = the median of the round medians of the invokes in the thread's CPU time (the engine's work: what the calibration predicts), the best round (the smallest round median, measured as the calibration measures its probes: the moment least disturbed by other processes), and the wall time (what a caller waits: the same as the CPU time on an idle machine, more when other processes hold the cores). Memory: what the model holds, measured in a fresh process per model (`ProcessResources.modelMemory`).",
+            "",
+            SelectionReport.latencyTable(rows),
+            "",
+            "Budget sweep (budget = 1.1 × the model's measured latency; expected = the most accurate model whose measured latency fits; chosen = `ModelSelector` with real timing):",
+            "",
+            sweep.table,
+            "",
+            "The selector against the threshold policy on simulated device classes (`PolicyComparison`; this device's latencies are the CPU-time medians above):",
+            "",
+            comparison,
+        ].joined(separator: "\n")
+        print(doc)
+        print("")
+        print("README claims:\n" + claims)
+        if let file = request.writeDoc { try replaceBlock(in: file, marker: "selection-report", with: doc) }
+        if let file = request.writeReadme { try replaceBlock(in: file, marker: "selection-claims", with: claims) }
+        if request.perClass {
+            for row in rows {
+                print("\n\(row.candidate.name): class | predicted ms | profiled fastest ms | profiled mean ms")
+                for r in (try? SelectionReport.classBreakdown(row.candidate, profile: profile)) ?? [] {
+                    print("  \(r.kernelClass) | \(Auto.formatDuration(r.predicted)) | \(Auto.formatDuration(r.fastest)) | \(Auto.formatDuration(r.mean))")
+                }
+            }
+        }
+    }
+
+    /// For each catalog model: the budget 1.1 × its measured latency, the
+    /// model that should be chosen, and the one the selector chooses.
+    static func budgetSweep(_ rows: [SelectionReport.ModelRow], catalog: ModelCatalog, profile: DeviceProfile) -> (table: String, failures: Int) {
+        var lines = ["| budget | expected | chosen | |", "|---:|---|---|---|"]
+        var failures = 0
+        let selector = ModelSelector(profile: profile, loader: DigitModelLoader())
+        for row in rows.sorted(by: { $0.measuredLatency < $1.measuredLatency }) {
+            let budget = row.measuredLatency * 1.1
+            let fitting = rows.filter { $0.measuredLatency <= budget }
+            guard let expected = fitting.max(by: { a, b in
+                a.candidate.accuracy != b.candidate.accuracy ? a.candidate.accuracy < b.candidate.accuracy : a.measuredLatency > b.measuredLatency
+            }) else { continue }
+            let chosen = (try? selector.select(from: catalog.candidates, constraints: .init(latencyBudget: budget)))?.chosen.name ?? "none"
+            let ok = chosen == expected.candidate.name
+            if !ok { failures += 1 }
+            lines.append("| \(Auto.formatDuration(budget)) | \(expected.candidate.name) | \(chosen) | \(ok ? "ok" : "**differs**") |")
+        }
+        return (lines.joined(separator: "\n"), failures)
+    }
+
+    static func policyComparison(_ rows: [SelectionReport.ModelRow], profile: DeviceProfile) -> String {
+        let models = rows.map {
+            PolicyComparison.MeasuredModel(candidate: $0.candidate, measuredLatency: $0.measuredCPUTime,
+                                           measuredMemoryBytes: $0.measuredMemoryBytes ?? $0.predictedMemoryBytes)
+        }
+        guard let threshold = ThresholdPolicy.original(in: models.map(\.candidate)) else { return "(no VGG/MobileNet pair in the catalog)" }
+        let outcomes = PolicyComparison.compare(models, profile: profile, threshold: threshold)
+        let budgets = PolicyComparison.standardBudgets.map { Auto.formatDuration($0) }.joined(separator: ", ")
+        return """
+        Threshold policy: \(threshold.big) at AI score ≥ \(Int(threshold.threshold)), else \(threshold.small); score readings \(PolicyComparison.standardScoreReadings.map { "\($0)×" }.joined(separator: ", ")) the class's score. Budgets: \(budgets). A miss is a chosen model whose latency on the class exceeds the budget or whose memory exceeds the class's limit.
+
+        \(PolicyComparison.markdown(outcomes))
+        """
+    }
+
+    /// Sentences for the README, from real selections on this device.
+    static func readmeClaims(catalog: ModelCatalog, profile: DeviceProfile) -> String {
+        let selector = ModelSelector(profile: profile, loader: DigitModelLoader())
+        func pick(_ budget: Duration, memory: Int? = nil) -> String {
+            let s = try? selector.select(from: catalog.candidates, constraints: .init(latencyBudget: budget, memoryBudgetBytes: memory))
+            return s.map { "`\($0.chosen.name)`\($0.isFallback ? " (fallback: nothing fits)" : "")" } ?? "nothing"
+        }
+        let machine = "\(TFLiteEngineBuild.flavour) release build, \(profile.coreCount) cores, load average \(ProcessResources.loadAverage().map { "\(($0 * 10).rounded() / 10)" } ?? "unknown")"
+        return "On the build machine (\(machine); regenerated by `infer selection-report weights/ --write-readme README.md`): a 0.05 ms budget picks \(pick(.microseconds(50))), 0.1 ms \(pick(.microseconds(100))), 1 ms \(pick(.milliseconds(1))), 50 ms \(pick(.milliseconds(50))), and 50 ms with a 600 KB memory budget \(pick(.milliseconds(50), memory: 600_000))."
+    }
+
+    /// Replaces the text between `<!-- MARKER:begin -->` and `<!-- MARKER:end -->` in `file`.
+    static func replaceBlock(in file: String, marker: String, with text: String) throws {
+        guard let content = try? String(contentsOfFile: file, encoding: .utf8) else { throw CLIError.runtime("cannot read '\(file)'") }
+        let begin = "<!-- \(marker):begin -->", end = "<!-- \(marker):end -->"
+        guard let b = content.range(of: begin), let e = content.range(of: end), b.upperBound <= e.lowerBound else {
+            throw CLIError.runtime("'\(file)' has no \(begin) ... \(end) block")
+        }
+        let updated = String(content[..<b.upperBound]) + "\n" + text + "\n" + String(content[e.lowerBound...])
+        do { try updated.write(toFile: file, atomically: true, encoding: .utf8) } catch {
+            throw CLIError.runtime("cannot write '\(file)': \(error)")
+        }
+    }
+
+    /// Runs `infer selection-report --memory-probe MODEL` in a child process and reads its number.
+    static func peakResidentGrowth(of modelPath: String) -> Int? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0].hasPrefix("/")
+            ? ProcessInfo.processInfo.arguments[0] : FileManager.default.currentDirectoryPath + "/" + ProcessInfo.processInfo.arguments[0])
+        #if os(Linux)
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        #endif
+        process.arguments = ["selection-report", "--memory-probe", modelPath]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return nil }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return nil }
+        return Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
 }

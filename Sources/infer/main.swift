@@ -42,6 +42,13 @@ let inferOptions: [OptionSpec] = [
     OptionSpec(name: "memory-budget", valueName: "SIZE", help: "--auto: memory, e.g. 50MB, 512KB, 1.5GB (decimal), 64MiB (binary); default: available memory"),
     OptionSpec(name: "min-accuracy", valueName: "A", help: "--auto: minimum test accuracy, 0...1 (e.g. 0.99)"),
     OptionSpec(name: "no-cache", help: "--auto, --score: do not read or write the cached device profile"),
+    OptionSpec(name: "policy", valueName: "NAME", help: "--auto: 'selector' (default: measure, predict, confirm) or 'threshold' (the original app's fixed AI-score threshold)"),
+    OptionSpec(name: "score-threshold", valueName: "S", help: "--policy threshold: AI score at or above which the big model is chosen (default 500)"),
+    OptionSpec(name: "serve", valueName: "N", help: "--auto: serve N requests (cycling through the IMAGEs) with the adaptive runner, printing each switch"),
+    OptionSpec(name: "interval", valueName: "T", help: "--serve: pause between requests, e.g. 2ms (default 0)"),
+    OptionSpec(name: "report-every", valueName: "N", help: "--serve: print a status line every N requests (default 500)"),
+    OptionSpec(name: "memory-warning-below", valueName: "SIZE", help: "--serve: memory pressure is 'warning' below this much available memory (default 256MiB)"),
+    OptionSpec(name: "memory-critical-below", valueName: "SIZE", help: "--serve: memory pressure is 'critical' below this much available memory (default 64MiB)"),
     OptionSpec(name: "score", help: "measure this device: GFLOP/s, bandwidth, cores, memory, AI score"),
 ]
 
@@ -52,7 +59,10 @@ let usage = """
            infer MODEL IMAGE --preprocess mnist [--top-k N]
            infer eval MODEL --images IDX --labels IDX [--limit N] [--save-predictions FILE] [--json]
            infer --auto DIR IMAGE [--latency-budget 5ms] [--memory-budget 50MB] [--min-accuracy 0.99]
-                  [--threads N] [--preprocess mnist] [--no-cache]
+                  [--threads N] [--preprocess mnist] [--no-cache] [--policy selector|threshold [--score-threshold S]]
+           infer --auto DIR --serve N IMAGE [IMAGE ...] [--latency-budget T] [--interval T] [--report-every N]
+                  [--memory-warning-below SIZE] [--memory-critical-below SIZE]
+           infer selection-report DIR [MODEL ...] [--runs N] [--rounds N] [--write-doc FILE] [--write-readme FILE]
            infer --score [--json] [--no-cache]
 
     Runs a TensorFlow Lite model with the pure-Swift TFLiteEngine.
@@ -88,7 +98,17 @@ let usage = """
     timing it, explains the choice and classifies IMAGE.
     Sizes: KB, MB, GB are powers of 1000; KiB, MiB, GiB powers of 1024.
 
+    --serve N: after choosing, serves N requests through the adaptive runner
+    (moves to a smaller model when requests miss the budget or memory
+    pressure is critical, back up when there is headroom) and prints every
+    switch with its reason.
+
     --score: measures and prints the device profile and its AI score.
+
+    selection-report: measures this device, then every model of DIR/models.json
+    and every MODEL: predicted against measured latency and memory, a budget
+    sweep, and the selector against the threshold policy on simulated devices
+    (see docs/selection.md).
 
     options:
     \(ArgumentParser.optionHelp(inferOptions))
@@ -107,12 +127,14 @@ enum Command {
     case eval(EvalRequest)
     case auto(AutoRequest)
     case score(json: Bool, useCache: Bool)
+    case selectionReport(SelectionReportRequest)
 
     static func parse(_ arguments: [String]) throws -> Command {
         // Subcommands are recognised here, by the first argument, before the
         // main command's options are parsed; each has its own OptionSpec table
         // and Command case.
         if arguments.first == "eval" { return try EvalRequest.parse(Array(arguments.dropFirst())) }
+        if arguments.first == "selection-report" { return try SelectionReportRequest.parse(Array(arguments.dropFirst())) }
         let args = try ArgumentParser.parse(arguments, specs: inferOptions)
         if args.has("help") { return .help }
         let threads = try args.int("threads", in: 1...1024)
@@ -123,7 +145,8 @@ enum Command {
             }
             backend = b
         }
-        let autoOnly = ["latency-budget", "memory-budget", "min-accuracy"].filter(args.has)
+        let autoOnly = ["latency-budget", "memory-budget", "min-accuracy", "policy", "score-threshold", "serve", "interval",
+                        "report-every", "memory-warning-below", "memory-critical-below"].filter(args.has)
         if !autoOnly.isEmpty && !args.has("auto") {
             throw CLIError.usage(autoOnly.map { "--\($0)" }.joined(separator: ", ") + " apply only to --auto")
         }
@@ -141,27 +164,7 @@ enum Command {
             return .score(json: args.has("json"), useCache: !args.has("no-cache"))
         }
         if let dir = args.string("auto") {
-            let others = ["inspect", "mean", "std", "invert", "input-npy", "save-outputs", "labels", "label-locale", "json"].filter(args.has)
-            guard others.isEmpty else {
-                throw CLIError.usage("--auto cannot be combined with " + others.map { "--\($0)" }.joined(separator: ", "))
-            }
-            guard args.positionals.count == 1 else {
-                throw CLIError.usage(args.positionals.isEmpty ? "--auto DIR needs an IMAGE" : "--auto DIR takes one IMAGE, got \(args.positionals.count) arguments")
-            }
-            var request = AutoRequest(catalog: dir, image: args.positionals[0])
-            if let t = args.string("latency-budget") { request.latencyBudget = try parseLatencyBudget(t) }
-            if let m = args.string("memory-budget") { request.memoryBudgetBytes = try parseMemoryBudget(m) }
-            if let a = args.string("min-accuracy") {
-                guard let v = Double(a), (0...1).contains(v) else {
-                    throw CLIError.usage("--min-accuracy expects a number in 0...1, got '\(a)'")
-                }
-                request.minimumAccuracy = v
-            }
-            request.threads = threads ?? 1
-            request.preprocessMNIST = preprocessMNIST
-            request.useCache = !args.has("no-cache")
-            request.topK = try args.int("top-k", in: 1...10) ?? 3
-            return .auto(request)
+            return .auto(try AutoRequest.parse(args, catalog: dir, threads: threads ?? 1, preprocessMNIST: preprocessMNIST))
         }
         if args.has("no-cache") { throw CLIError.usage("--no-cache applies to --auto and --score") }
         if args.has("inspect") {
@@ -240,6 +243,8 @@ func main() -> Int32 {
             try Auto.run(request)
         case let .score(json, useCache):
             Auto.score(json: json, useCache: useCache)
+        case let .selectionReport(request):
+            try SelectionReportCommand.run(request)
         }
         return 0
     } catch let error as CLIError {

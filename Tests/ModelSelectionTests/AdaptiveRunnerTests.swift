@@ -18,11 +18,19 @@ final class AdaptiveRunnerTests: XCTestCase {
     }
 
     private func runner(timer: ScriptedTimer, loader: FakeLoader = FakeLoader(), pressure: MemoryPressureSource = NoMemoryPressure(),
-                        start: String = "mid", preparation: SwitchPreparation = .inline) throws -> AdaptiveRunner<FakeLoader> {
+                        start: String = "mid", preparation: SwitchPreparation = .inline,
+                        candidates: [ModelCandidate]? = nil) throws -> AdaptiveRunner<FakeLoader> {
         let policy = AdaptationPolicy(latencyBudget: .milliseconds(10), window: 10, missesToDowngrade: 6, headroomRuns: 20,
                                       headroomFraction: 0.5, cooldownRuns: 10, upgradeBackoffRuns: 100)
-        return try AdaptiveRunner(candidates: ladder(), profile: F.profile(), policy: policy, start: start, costModel: F.cost,
+        return try AdaptiveRunner(candidates: candidates ?? ladder(), profile: F.profile(), policy: policy, start: start, costModel: F.cost,
                                   loader: loader, timer: timer, pressure: pressure, preparation: preparation)
+    }
+
+    /// A ladder whose every model is predicted to fit the 10 ms budget: ~0.2, ~0.8 and ~3.2 ms.
+    private func fittingLadder() -> [ModelCandidate] {
+        [F.candidate("tiny", megaMACs: 0.5, accuracy: 0.985),
+         F.candidate("mid", megaMACs: 2, accuracy: 0.991),
+         F.candidate("big", megaMACs: 8, accuracy: 0.995)]
     }
 
     func testLadderIsOrderedSmallestFirst() throws {
@@ -53,8 +61,9 @@ final class AdaptiveRunnerTests: XCTestCase {
     }
 
     func testHeadroomMovesUpAfterCooldownAndSlowModelIsNotRetriedSoon() throws {
+        // "big" is predicted at ~3 ms but takes 30 ms: a misprediction, not contention.
         let timer = ScriptedTimer(["tiny": 1, "mid": 2, "big": 30])
-        let r = try runner(timer: timer, start: "tiny")
+        let r = try runner(timer: timer, start: "tiny", candidates: fittingLadder())
         // 19 fast requests: not yet.
         for _ in 0..<19 { _ = try r.classify(image) }
         XCTAssertEqual(r.currentModelName, "tiny")
@@ -70,6 +79,58 @@ final class AdaptiveRunnerTests: XCTestCase {
         for _ in 0..<60 { _ = try r.classify(image) }
         XCTAssertEqual(r.currentModelName, "mid")
         XCTAssertEqual(r.switchLog.count, 3, r.switchLog.joined(separator: "\n"))
+    }
+
+    func testContentionMovesDownAndBackUpOnceItStops() throws {
+        // Every model takes its prediction × the contention factor (another process on the cores).
+        let cost = F.cost, profile = F.profile()
+        let predicted = Dictionary(uniqueKeysWithValues: fittingLadder().map {
+            ($0.name, Benchmarks.seconds(cost.predictLatency($0, profile: profile, threads: 1)) * 1000)
+        })
+        let timer = ScriptedTimer(predicted)
+        func contention(_ factor: Double) { for (name, ms) in predicted { timer.set(name, ms * factor) } }
+        let r = try runner(timer: timer, start: "big", candidates: fittingLadder())
+        for _ in 0..<30 { _ = try r.classify(image) }
+        XCTAssertEqual(r.currentModelName, "big")
+        XCTAssertEqual(r.slowdown ?? 0, 1, accuracy: 0.01)
+        // A CPU-bound process starts: "big" takes 4× its prediction (13 ms > 10 ms).
+        contention(4)
+        var requests = 0
+        while r.currentModelName == "big" && requests < 100 { _ = try r.classify(image); requests += 1 }
+        XCTAssertLessThanOrEqual(requests, 20)
+        XCTAssertEqual(r.currentModelName, "mid")
+        XCTAssertTrue(r.switchLog.last?.contains("4× the prediction") ?? false, r.switchLog.joined(separator: "\n"))
+        for _ in 0..<30 { _ = try r.classify(image) }
+        XCTAssertEqual(r.currentModelName, "mid")   // mid at 3.3 ms: under the budget, over half of it
+        // It stops: well before the 100-request back-off, the runner goes back up.
+        contention(1)
+        requests = 0
+        while r.currentModelName == "mid" && requests < 100 { _ = try r.classify(image); requests += 1 }
+        XCTAssertLessThanOrEqual(requests, 40)
+        XCTAssertEqual(r.currentModelName, "big")
+        XCTAssertTrue(r.switchLog.last?.contains("contention that pushed it out is gone") ?? false, r.switchLog.joined(separator: "\n"))
+        XCTAssertEqual(r.switchEvents.map(\.request), r.switchEvents.map(\.request).sorted())
+        XCTAssertEqual(r.switchEvents.first?.from, "big")
+    }
+
+    func testNoMoveUpToAModelPredictedToMissTheBudget() throws {
+        // "big" is predicted at ~20 ms against a 10 ms budget: headroom on "mid" is not enough.
+        let r = try runner(timer: ScriptedTimer(["tiny": 0.2, "mid": 0.8, "big": 20]), start: "mid")
+        for _ in 0..<100 { _ = try r.classify(image) }
+        XCTAssertEqual(r.currentModelName, "mid")
+        XCTAssertTrue(r.switchLog.isEmpty, r.switchLog.joined(separator: "\n"))
+    }
+
+    func testTheLadderKeepsOnlyModelsThatBuyAccuracy() throws {
+        var candidates = ladder()
+        candidates.append(F.candidate("slowerButWorse", megaMACs: 7, accuracy: 0.99))
+        let r = try runner(timer: ScriptedTimer([:]), candidates: candidates)
+        XCTAssertEqual(r.ladder.map(\.name), ["tiny", "mid", "big"])
+        XCTAssertEqual(r.predictedLatencies, r.predictedLatencies.sorted())
+        // A start model off the frontier stays on the ladder.
+        let started = try runner(timer: ScriptedTimer([:]), start: "slowerButWorse", candidates: candidates)
+        XCTAssertEqual(started.ladder.map(\.name), ["tiny", "mid", "slowerButWorse", "big"])
+        XCTAssertEqual(started.currentModelName, "slowerButWorse")
     }
 
     func testCriticalMemoryPressureMovesDownAndBlocksMovingUp() throws {

@@ -40,12 +40,12 @@ final class OtherFamilyTests: XCTestCase {
         let selector = ModelSelector(profile: F.profile(), costModel: F.cost, loader: FakeTextLoader(), timer: timer)
         let selection = try selector.select(from: ladder(), constraints: .init(latencyBudget: .milliseconds(5)))
         XCTAssertEqual(selection.chosen.name, "mid", selection.explanation)
-        // Warmed up and timed on the model's own probe (1 warm-up + 3 timed runs).
-        XCTAssertEqual(selection.model.inputs, Array(repeating: "probe", count: 4))
+        // Warmed up and timed on the model's own probe (1 warm-up + 5 timed runs).
+        XCTAssertEqual(selection.model.inputs, Array(repeating: "probe", count: 6))
 
         let policy = AdaptationPolicy(latencyBudget: .milliseconds(5), window: 2, missesToDowngrade: 2, cooldownRuns: 0)
         let runner = try AdaptiveRunner(candidates: ladder(), profile: F.profile(), policy: policy, start: selection.chosen.name,
-                                        costModel: F.cost, loader: FakeTextLoader(), timer: timer)
+                                        costModel: F.cost, loader: FakeTextLoader(), timer: timer, pressure: NoMemoryPressure())
         let answer = try runner.predict("a good film")
         XCTAssertEqual(answer.bestIndex, 1)
         XCTAssertEqual(answer.scores, [0.1, 0.9])

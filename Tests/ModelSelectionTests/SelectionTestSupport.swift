@@ -39,6 +39,26 @@ enum SelectionFixtures {
                       memoryBandwidthGBps: bandwidth)
     }
 
+    /// A kernel calibration of an imaginary device: every class costs 1 µs
+    /// fixed + 0.1 ns per unit of work + 1 ns per output; invoke 2 µs, node 0.5 µs.
+    static func calibration(perWork: Double = 0.1) -> KernelCalibration {
+        KernelCalibration(rounds: 5, invokeOverheadNanoseconds: 2000, nodeOverheadNanoseconds: 500,
+                          classes: KernelClass.allCases.map {
+                              ClassCost(kernelClass: $0, fixedNanoseconds: 1000, nanosecondsPerWork: perWork, nanosecondsPerOutput: 1)
+                          },
+                          startup: StartupCost(fixedNanoseconds: 100_000, nanosecondsPerParameter: 2, nanosecondsPerNode: 1000),
+                          probes: [])
+    }
+
+    /// A candidate with a workload of `nodes` 1×1 float convolutions of `macs` MACs and 1,000 outputs each.
+    static func workloadCandidate(_ name: String, nodes: Int, macs: Int, accuracy: Double) -> ModelCandidate {
+        var c = candidate(name, megaMACs: Double(nodes * macs) / 1e6, accuracy: accuracy)
+        c.workload = ModelWorkload(nodes: (0..<nodes).map { _ in
+            NodeWork(op: "CONV_2D", kernelClass: .convPointwise, work: macs, outputs: 1000, weights: 100, outputChannels: 10, taps: 1)
+        }, parameters: 100 * nodes, arenaBytes: 10_000)
+        return c
+    }
+
     /// The cost model the synthetic ladders are sized for (independent of the defaults).
     static let cost = CostModel(convEfficiency: 0.5, depthwiseEfficiency: 0.15, perOperatorOverhead: .microseconds(3))
 
@@ -104,6 +124,21 @@ final class ScriptedTimer: LatencyTimer, @unchecked Sendable {
     func measure(_ candidate: ModelCandidate, _ body: () throws -> Void) throws -> Duration {
         try body()
         lock.lock(); defer { lock.unlock() }
+        return .microseconds(Int64((latencyMilliseconds[candidate.name] ?? 1) * 1000))
+    }
+}
+
+/// A scripted timer that also counts the runs it timed per model.
+final class CountingTimer: LatencyTimer, @unchecked Sendable {
+    private let lock = NSLock()
+    private let latencyMilliseconds: [String: Double]
+    private(set) var calls: [String: Int] = [:]
+    init(_ latencies: [String: Double]) { latencyMilliseconds = latencies }
+
+    func measure(_ candidate: ModelCandidate, _ body: () throws -> Void) throws -> Duration {
+        try body()
+        lock.lock(); defer { lock.unlock() }
+        calls[candidate.name, default: 0] += 1
         return .microseconds(Int64((latencyMilliseconds[candidate.name] ?? 1) * 1000))
     }
 }

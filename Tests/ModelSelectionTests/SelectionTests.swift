@@ -25,7 +25,12 @@ final class SelectionTests: XCTestCase {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("profile-\(UUID().uuidString).json").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         var measured = 0
-        let fake: (Duration) -> DeviceProfile = { _ in measured += 1; return F.profile(float32GFLOPS: Double(measured)) }
+        let fake: (Duration) -> DeviceProfile = { _ in
+            measured += 1
+            var p = F.profile(float32GFLOPS: Double(measured))
+            p.calibration = F.calibration()
+            return p
+        }
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)
         // No cache: measure and write it.
         let first = DeviceProfile.loadOrMeasure(cachePath: path, maxAgeDays: 7, now: t0, measure: fake)
@@ -44,6 +49,30 @@ final class SelectionTests: XCTestCase {
         try other.save(to: path)
         _ = DeviceProfile.loadOrMeasure(cachePath: path, maxAgeDays: 7, now: t0 + 8 * 86_400, measure: fake)
         XCTAssertEqual(measured, 3)
+        // Another build (flavour, optimisation or executable): calibrated again.
+        try third.save(to: path)
+        _ = DeviceProfile.loadOrMeasure(cachePath: path, maxAgeDays: 7, now: t0 + 86_400, measure: fake)
+        XCTAssertEqual(measured, 3)
+        _ = DeviceProfile.loadOrMeasure(cachePath: path, maxAgeDays: 7, now: t0 + 86_400, buildKey: "engine 0.1.0, avx512, release",
+                                        measure: fake)
+        XCTAssertEqual(measured, 4)
+        // A cached profile without a calibration, or with a broken one, is measured again.
+        let uncalibrated = F.profile()
+        try uncalibrated.save(to: path)
+        _ = DeviceProfile.loadOrMeasure(cachePath: path, maxAgeDays: 7, now: t0 + 86_400, measure: fake)
+        XCTAssertEqual(measured, 5)
+        var broken = F.profile()
+        broken.calibration = F.calibration()
+        broken.calibration?.nodeOverheadNanoseconds = -1
+        try broken.save(to: path)
+        _ = DeviceProfile.loadOrMeasure(cachePath: path, maxAgeDays: 7, now: t0 + 86_400, measure: fake)
+        XCTAssertEqual(measured, 6)
+        // A cache written before the calibration existed (no build key) does not decode: measured again.
+        let oldFormat = #"{"engineVersion":"0.1.0","measuredAt":"2027-01-15T08:00:00Z","coreCount":2,"float32GFLOPSSingleThread":1,"#
+            + #""float32GFLOPSMultiThread":1,"int8GOPSSingleThread":1,"int8GOPSMultiThread":1,"memoryBandwidthGBps":1,"aiScore":1}"#
+        try Data(oldFormat.utf8).write(to: URL(fileURLWithPath: path))
+        _ = DeviceProfile.loadOrMeasure(cachePath: path, maxAgeDays: 7, now: t0 + 86_400, measure: fake)
+        XCTAssertEqual(measured, 7)
     }
 
     func testAIScoreIsGeometricMeanOfRatiosTimes1000() {
@@ -77,7 +106,7 @@ final class SelectionTests: XCTestCase {
         // count, the engine version, the AI score as the formula of its own
         // numbers, the available memory as /proc/meminfo says (within what
         // the process itself can change in between).
-        let p = DeviceProfile.measure(budget: .milliseconds(20))
+        let p = DeviceProfile.measure(budget: .milliseconds(40), rounds: 2)
         for (name, v) in [("float32 1 thread", p.float32GFLOPSSingleThread), ("float32 all", p.float32GFLOPSMultiThread),
                           ("int8 1 thread", p.int8GOPSSingleThread), ("int8 all", p.int8GOPSMultiThread),
                           ("bandwidth", p.memoryBandwidthGBps)] {
@@ -88,6 +117,10 @@ final class SelectionTests: XCTestCase {
         XCTAssertEqual(p.aiScore, DeviceProfile.aiScore(float32Single: p.float32GFLOPSSingleThread, float32Multi: p.float32GFLOPSMultiThread,
                                                        int8Single: p.int8GOPSSingleThread, int8Multi: p.int8GOPSMultiThread,
                                                        bandwidth: p.memoryBandwidthGBps), accuracy: 1e-9 * p.aiScore)
+        XCTAssertNotNil(p.aiScoreSpread)
+        XCTAssertEqual(p.buildKey, DeviceProfile.currentBuildKey)
+        XCTAssertTrue(p.calibration?.isValid ?? false)
+        XCTAssertTrue(p.isFresh(maxAgeDays: 1))
         #if os(Linux)
         let meminfo = try String(contentsOfFile: "/proc/meminfo", encoding: .utf8)
         let now = try XCTUnwrap(DeviceProfile.parseMemAvailable(meminfo))
@@ -176,7 +209,8 @@ final class SelectionTests: XCTestCase {
         guard case .rejected(.lessAccurateThanChosen) = verdicts["tiny"] else { return XCTFail("\(String(describing: verdicts["tiny"]))") }
         XCTAssertTrue(s.explanation.contains("chose mid"), s.explanation)
         XCTAssertTrue(s.explanation.contains("big"), s.explanation)
-        XCTAssertTrue(s.explanation.contains("exceeds the budget"), s.explanation)
+        XCTAssertTrue(s.explanation.contains("more than 2× the budget 5.0 ms, not measured"), s.explanation)
+        XCTAssertTrue(s.explanation.contains("measured 2.5 ms"), s.explanation)
     }
 
     func testAGenerousBudgetTakesTheBestAndAMinimumAccuracyRejects() throws {
@@ -201,7 +235,7 @@ final class SelectionTests: XCTestCase {
     }
 
     func testAModelThatMissesTheBudgetWhenTimedIsReplacedByTheNext() throws {
-        // "mid" is predicted at ~2 ms but really takes 9 ms (> 5 ms × 1.2).
+        // "mid" is predicted at ~2 ms but really takes 9 ms (> 5 ms).
         let timer = ScriptedTimer(["tiny": 0.3, "mid": 9])
         let selector = ModelSelector(profile: F.profile(), costModel: F.cost, loader: FakeLoader(), timer: timer)
         let s = try selector.select(from: ladder(), constraints: .init(latencyBudget: .milliseconds(5)))
@@ -209,9 +243,68 @@ final class SelectionTests: XCTestCase {
         XCTAssertTrue(s.decisions.contains { d in
             if case .rejected(.measuredLatencyOverBudget) = d.verdict { return d.candidate.name == "mid" } else { return false }
         })
-        // Within the margin (5.5 ms ≤ 6 ms) it is kept.
+        // Over the budget by 10% it is rejected too (no margin by default), within a 20% margin it is kept.
         timer.set("mid", 5.5)
-        XCTAssertEqual(try selector.select(from: ladder(), constraints: .init(latencyBudget: .milliseconds(5))).chosen.name, "mid")
+        XCTAssertEqual(try selector.select(from: ladder(), constraints: .init(latencyBudget: .milliseconds(5))).chosen.name, "tiny")
+        XCTAssertEqual(try selector.select(from: ladder(), constraints: .init(latencyBudget: .milliseconds(5), latencyMargin: 0.2)).chosen.name, "mid")
+    }
+
+    /// Predicted (coarse, with F.cost) at ~0.23, ~0.83 and ~20 ms.
+    private func nearLadder() -> [ModelCandidate] {
+        [F.candidate("tiny", megaMACs: 0.5, accuracy: 0.985),
+         F.candidate("mid", megaMACs: 2, accuracy: 0.991),
+         F.candidate("big", megaMACs: 50, accuracy: 0.995)]
+    }
+
+    func testAModelPredictedSlightlyOverTheBudgetIsMeasuredBeforeBeingRejected() throws {
+        // "mid" is predicted at ~0.83 ms against a 0.6 ms budget, but really takes 0.5 ms.
+        let loader = FakeLoader()
+        let timer = ScriptedTimer(["tiny": 0.1, "mid": 0.5, "big": 20])
+        let selector = ModelSelector(profile: F.profile(), costModel: F.cost, loader: loader, timer: timer)
+        let s = try selector.select(from: nearLadder(), constraints: .init(latencyBudget: .microseconds(600)))
+        XCTAssertEqual(s.chosen.name, "mid", s.explanation)
+        XCTAssertGreaterThan(s.predictedLatency, .microseconds(600))
+        XCTAssertEqual(s.measuredLatency, .microseconds(500))
+        XCTAssertTrue(s.explanation.hasPrefix("chose mid (accuracy 99.1%): predicted 0.83 ms (coarse), measured 0.5 ms"), s.explanation)
+        // "big" (~20 ms, more than 2× the budget) is rejected on its prediction and never loaded.
+        XCTAssertFalse(loader.loads.contains("big"))
+        XCTAssertTrue(s.decisions.contains { $0.candidate.name == "big" && $0.measuredLatency == nil })
+        // With no room for measuring, the prediction alone rejects it.
+        let strict = try selector.select(from: nearLadder(), constraints: .init(latencyBudget: .microseconds(600), measureWithinFactor: 1))
+        XCTAssertEqual(strict.chosen.name, "tiny")
+    }
+
+    func testTimingAModelThatIsClearlyOverTheBudgetStopsEarly() throws {
+        let timer = CountingTimer(["tiny": 0.1, "mid": 5])
+        let selector = ModelSelector(profile: F.profile(), costModel: F.cost, loader: FakeLoader(), timer: timer)
+        let s = try selector.select(from: nearLadder(), constraints: .init(latencyBudget: .microseconds(600), confirmationRuns: 5))
+        XCTAssertEqual(s.chosen.name, "tiny")
+        XCTAssertEqual(timer.calls["mid"], 3)    // three of five runs over the budget decide
+        XCTAssertEqual(timer.calls["tiny"], 5)
+        XCTAssertTrue(s.explanation.contains("mid (99.1%): predicted 0.83 ms (coarse), measured 5.0 ms"), s.explanation)
+    }
+
+    func testBudgetSweepPicksTheMostAccurateModelThatReallyFits() throws {
+        // Six models whose predictions are off by -40% to +90% (coarse estimate with F.cost:
+        // 0.4 ms per MMAC + 0.03 ms), the scripted timings are the truth. For budgets 1.1× each
+        // model's real latency, the most accurate model that really fits must be chosen every time.
+        let models: [(String, Double, Double, Double)] = [   // name, MMACs (prediction), real ms, accuracy
+            ("a", 0.1125, 0.05, 0.990),    // predicted 1.5× real
+            ("b", 0.3375, 0.22, 0.9913),   // 0.75×
+            ("c", 1.33, 0.45, 0.9931),     // 1.25×
+            ("d", 3.725, 0.8, 0.9936),     // 1.9×
+            ("e", 1.725, 1.2, 0.9934),     // 0.6×
+            ("f", 3.825, 1.3, 0.9935)]     // 1.2×
+        let candidates = models.map { F.candidate($0.0, megaMACs: $0.1, accuracy: $0.3) }
+        let timer = ScriptedTimer(Dictionary(uniqueKeysWithValues: models.map { ($0.0, $0.2) }))
+        let selector = ModelSelector(profile: F.profile(), costModel: F.cost, loader: FakeLoader(), timer: timer)
+        for (name, _, real, _) in models {
+            let budget = Duration.microseconds(Int64(real * 1100))
+            let expected = models.filter { $0.2 <= real * 1.1 }.max { $0.3 < $1.3 }?.0
+            let s = try selector.select(from: candidates, constraints: .init(latencyBudget: budget))
+            XCTAssertEqual(s.chosen.name, expected, "budget 1.1 × \(name): \(s.explanation)")
+            XCTAssertFalse(s.isFallback)
+        }
     }
 
     func testWhenNothingFitsTheSmallestLoadableModelIsTheFallback() throws {
@@ -294,13 +387,14 @@ final class DigitModelsTests: XCTestCase {
         let p = F.profile()
         let report = DigitModels.scoreReport(p)
         let lines = report.split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.count, 6, report)
+        XCTAssertEqual(lines.count, 7, report)
         // 1000 × (10/50 · 20/90 · 20/16.5 · 40/30 · 10/40)^(1/5) = 447.6 (by hand, from ReferenceDevice).
         XCTAssertEqual(lines[0], "AI score: 448 (1000 = reference device, see docs/selection.md)")
         XCTAssertEqual(lines[1], "cores: 2, available memory: 1024.0 MiB")
         XCTAssertEqual(lines[2], "float32: 10.0 GFLOP/s 1 thread, 20.0 GFLOP/s all cores")
         XCTAssertEqual(lines[3], "int8:    20.0 GOP/s 1 thread, 40.0 GOP/s all cores")
         XCTAssertEqual(lines[4], "memory bandwidth (copy): 10.0 GB/s")
-        XCTAssertEqual(lines[5], "engine \(TFLiteEngineInfo.version), measured \(p.measuredAt)")
+        XCTAssertEqual(lines[5], "kernel calibration: not measured")  // the fixture profile has no calibration
+        XCTAssertEqual(lines[6], "engine \(p.engineVersion), measured \(p.measuredAt); build: \(p.buildKey)")
     }
 }

@@ -13,15 +13,16 @@ public enum DigitModels {
 
     /// `infer --auto weights/ IMAGE [--latency-budget 5ms] [--memory-budget 50MB]`:
     /// reads the catalog (`models.json` or its directory), uses the cached
-    /// device profile at `profileCachePath` if fresh (else measures, ~0.3 s, and
-    /// caches it), fills in arena sizes, and selects (see `ModelSelector`).
+    /// device profile at `profileCachePath` if fresh (else measures, ~0.8 s, and
+    /// caches it), inspects every model's prepared graph (`withWorkloads`),
+    /// and selects (see `ModelSelector`).
     /// Print `selection.explanation`; classify with `selection.model`.
     /// Pass `profile` to use one the caller already has (then no cache is read).
     public static func selectAutomatically(catalogPath: String, latencyBudget: Duration = .milliseconds(5),
                                            memoryBudgetBytes: Int? = nil, minimumAccuracy: Double = 0, threads: Int = 1,
                                            profileCachePath: String? = nil, profileMaxAgeDays: Double = 7,
                                            profile givenProfile: DeviceProfile? = nil) throws -> DigitModelSelection {
-        let catalog = try ModelCatalog.load(path: catalogPath).withArenaSizes()
+        let catalog = try ModelCatalog.load(path: catalogPath).withWorkloads()
         let profile = givenProfile ?? profileCachePath.map { DeviceProfile.loadOrMeasure(cachePath: $0, maxAgeDays: profileMaxAgeDays) }
             ?? DeviceProfile.measure()
         let selector = ModelSelector(profile: profile, loader: DigitModelLoader())
@@ -34,12 +35,13 @@ public enum DigitModels {
     public static func scoreReport(_ p: DeviceProfile) -> String {
         func r(_ x: Double) -> String { "\((x * 10).rounded() / 10)" }
         return """
-        AI score: \(Int(p.aiScore.isFinite ? p.aiScore.rounded() : 0)) (1000 = reference device, see docs/selection.md)
+        AI score: \(Int(p.aiScore.isFinite ? p.aiScore.rounded() : 0)) (1000 = reference device, see docs/selection.md)\(p.aiScoreSpread.map { "; spread of the per-round scores \(Int(($0 * 100).rounded()))%" } ?? "")
         cores: \(p.coreCount), available memory: \(p.availableMemoryBytes.map { megabytes($0) } ?? "unknown")
         float32: \(r(p.float32GFLOPSSingleThread)) GFLOP/s 1 thread, \(r(p.float32GFLOPSMultiThread)) GFLOP/s all cores
         int8:    \(r(p.int8GOPSSingleThread)) GOP/s 1 thread, \(r(p.int8GOPSMultiThread)) GOP/s all cores
         memory bandwidth (copy): \(r(p.memoryBandwidthGBps)) GB/s
-        engine \(p.engineVersion), measured \(p.measuredAt)
+        kernel calibration: \(p.calibration.map { "\($0.probes.count) probes, \($0.rounds) rounds, median spread \(Int(($0.medianSpread * 100).rounded()))%" } ?? "not measured")
+        engine \(p.engineVersion), measured \(p.measuredAt); build: \(p.buildKey)
         """
     }
 

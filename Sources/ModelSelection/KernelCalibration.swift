@@ -1,0 +1,467 @@
+import TFLiteEngine
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// How long this engine's own kernels take on this device, measured by
+/// running them: the part of `DeviceProfile` that predicts latency.
+///
+/// `measure` builds small single-operator models in memory
+/// (`CalibrationGraph`: 1×1 and 3×3 convolutions, 3×3 and 5×5 depthwise,
+/// fully connected, element-wise ADD, max pooling, each in float32 and int8,
+/// at a few sizes like those of real models), prepares them with the engine
+/// and times their invokes in several short rounds (interleaved, so a burst
+/// of load hits every probe a little rather than one probe a lot), in the
+/// thread's CPU time (time spent waiting for a core does not count); a
+/// probe's time is the smallest of the rounds' median invokes (the round
+/// least disturbed by other processes sharing caches and memory bandwidth),
+/// its spread the range of the round medians relative to their median. A
+/// chain of one-element ADDs gives the fixed cost of an invoke and of a node.
+///
+/// Each kernel class is then fitted (`ClassCost`) as
+///
+///     time(node) = fixed + work × perWork + outputs × perOutput
+///
+/// (work: multiply-accumulates, or element operations for element-wise
+/// and pooling nodes), with non-negative terms, minimising the relative
+/// error over the class's probes. A model's predicted latency is the invoke
+/// overhead plus the sum over the nodes its prepared graph runs
+/// (`ModelWorkload`); nodes without arithmetic (RESHAPE) cost the node
+/// overhead. Loading a model (`predictStartup`) is fitted on the probes'
+/// load-and-prepare times: fixed + per weight + per node.
+public struct KernelCalibration: Codable, Hashable, Sendable {
+    /// Bumped when the probes or the fit change (part of `DeviceProfile.buildKey`).
+    public static let formatVersion = 2
+
+    /// Timed rounds per probe.
+    public var rounds: Int
+    /// Fixed cost of one `invoke()` (the interpreter's own work), nanoseconds.
+    public var invokeOverheadNanoseconds: Double
+    /// Fixed cost of one node that does (almost) nothing, nanoseconds.
+    public var nodeOverheadNanoseconds: Double
+    /// One fit per kernel class.
+    public var classes: [ClassCost]
+    /// Loading and preparing a model.
+    public var startup: StartupCost
+    /// What was measured.
+    public var probes: [ProbeMeasurement]
+
+    public init(rounds: Int, invokeOverheadNanoseconds: Double, nodeOverheadNanoseconds: Double,
+                classes: [ClassCost], startup: StartupCost, probes: [ProbeMeasurement]) {
+        self.rounds = rounds
+        self.invokeOverheadNanoseconds = invokeOverheadNanoseconds
+        self.nodeOverheadNanoseconds = nodeOverheadNanoseconds
+        self.classes = classes
+        self.startup = startup
+        self.probes = probes
+    }
+
+    /// The fit of `kernelClass`, if it was measured.
+    public func cost(of kernelClass: KernelClass) -> ClassCost? {
+        classes.first { $0.kernelClass == kernelClass }
+    }
+
+    /// Median relative spread of the probes' round medians (how repeatable the measurement was).
+    public var medianSpread: Double {
+        median(probes.map(\.spread)) ?? 0
+    }
+
+    /// Predicted nanoseconds of one node.
+    public func nanoseconds(_ node: NodeWork) -> Double {
+        guard let kernelClass = node.kernelClass else { return nodeOverheadNanoseconds }
+        guard let cost = cost(of: kernelClass) ?? fallbackCost(for: kernelClass) else { return nodeOverheadNanoseconds }
+        return max(cost.nanoseconds(work: node.work, outputs: node.outputs), nodeOverheadNanoseconds)
+    }
+
+    /// A measured class that stands in for an unmeasured one (same kind, other element type).
+    private func fallbackCost(for kernelClass: KernelClass) -> ClassCost? {
+        let order: [KernelClass]
+        switch kernelClass {
+        case .depthwise5x5: order = [.depthwise3x3]
+        case .depthwise5x5Int8: order = [.depthwise3x3Int8]
+        case .convPointwise: order = [.convGeneral]
+        case .convPointwiseInt8: order = [.convGeneralInt8]
+        case .pooling: order = [.elementwise]
+        case .poolingInt8: order = [.elementwiseInt8]
+        default: order = []
+        }
+        return order.lazy.compactMap { self.cost(of: $0) }.first
+    }
+
+    /// Predicted latency of one invoke of `workload`, with its parts.
+    public func predict(_ workload: ModelWorkload) -> LatencyEstimate {
+        var byClass: [KernelClass: Double] = [:]
+        var overhead = invokeOverheadNanoseconds
+        for node in workload.nodes {
+            let ns = nanoseconds(node)
+            if let c = node.kernelClass { byClass[c, default: 0] += ns } else { overhead += ns }
+        }
+        let total = byClass.values.reduce(overhead, +)
+        return LatencyEstimate(total: duration(nanoseconds: total), byClass: byClass.mapValues { duration(nanoseconds: $0) },
+                               overhead: duration(nanoseconds: overhead), isCalibrated: true)
+    }
+
+    /// Predicted time to load and prepare `workload`'s model (not counting its first invoke).
+    public func predictStartup(_ workload: ModelWorkload) -> Duration {
+        let ns = startup.fixedNanoseconds + startup.nanosecondsPerParameter * Double(workload.parameters)
+            + startup.nanosecondsPerNode * Double(workload.nodes.count)
+        return duration(nanoseconds: ns)
+    }
+
+    /// The calibration of a device `factor` times slower at everything (every time scaled).
+    public func scaled(by factor: Double) -> KernelCalibration {
+        var copy = self
+        copy.invokeOverheadNanoseconds *= factor
+        copy.nodeOverheadNanoseconds *= factor
+        copy.classes = classes.map { c in
+            ClassCost(kernelClass: c.kernelClass, fixedNanoseconds: c.fixedNanoseconds * factor,
+                      nanosecondsPerWork: c.nanosecondsPerWork * factor, nanosecondsPerOutput: c.nanosecondsPerOutput * factor)
+        }
+        copy.startup = StartupCost(fixedNanoseconds: startup.fixedNanoseconds * factor,
+                                   nanosecondsPerParameter: startup.nanosecondsPerParameter * factor,
+                                   nanosecondsPerNode: startup.nanosecondsPerNode * factor)
+        return copy
+    }
+
+    /// Whether every number is finite and non-negative (a cached calibration that is not is measured again).
+    public var isValid: Bool {
+        var numbers = [invokeOverheadNanoseconds, nodeOverheadNanoseconds, startup.fixedNanoseconds,
+                       startup.nanosecondsPerParameter, startup.nanosecondsPerNode]
+        for c in classes { numbers += [c.fixedNanoseconds, c.nanosecondsPerWork, c.nanosecondsPerOutput] }
+        return !classes.isEmpty && rounds > 0 && numbers.allSatisfy { $0.isFinite && $0 >= 0 }
+    }
+
+    // MARK: Measuring
+
+    /// The probes `measure` times by default: each class at three or four
+    /// sizes spanning those of small vision models (28–32 px inputs, 1–256
+    /// channels), in float32 and int8, and the overhead chains.
+    public static var standardProbes: [String] { standardProbeList.map(\.description) }
+
+    static let standardProbeList: [CalibrationGraph.Probe] = {
+        var probes: [CalibrationGraph.Probe] = [.chain(count: 1), .chain(count: 16)]
+        for e in [CalibrationGraph.Element.float32, .int8] {
+            probes += [
+                .conv(e, size: 4, channels: 16, outputs: 16, kernel: 1, stride: 1),
+                .conv(e, size: 32, channels: 16, outputs: 16, kernel: 1, stride: 1),
+                .conv(e, size: 16, channels: 16, outputs: 64, kernel: 1, stride: 1),
+                .conv(e, size: 8, channels: 96, outputs: 24, kernel: 1, stride: 1),
+                .conv(e, size: 4, channels: 64, outputs: 256, kernel: 1, stride: 1),
+                .conv(e, size: 4, channels: 8, outputs: 8, kernel: 3, stride: 1),
+                .conv(e, size: 28, channels: 1, outputs: 32, kernel: 3, stride: 1),
+                .conv(e, size: 32, channels: 3, outputs: 16, kernel: 3, stride: 2),
+                .conv(e, size: 16, channels: 32, outputs: 32, kernel: 3, stride: 1),
+                .conv(e, size: 8, channels: 64, outputs: 64, kernel: 3, stride: 1),
+                .depthwise(e, size: 4, channels: 32, kernel: 3, stride: 1),
+                .depthwise(e, size: 32, channels: 16, kernel: 3, stride: 1),
+                .depthwise(e, size: 16, channels: 64, kernel: 3, stride: 2),
+                .depthwise(e, size: 16, channels: 96, kernel: 3, stride: 1),
+                .depthwise(e, size: 4, channels: 256, kernel: 3, stride: 1),
+                .depthwise(e, size: 4, channels: 32, kernel: 5, stride: 1),
+                .depthwise(e, size: 16, channels: 32, kernel: 5, stride: 1),
+                .depthwise(e, size: 8, channels: 96, kernel: 5, stride: 1),
+                .depthwise(e, size: 8, channels: 64, kernel: 5, stride: 2),
+                .fullyConnected(e, inputs: 1600, outputs: 128),
+                .fullyConnected(e, inputs: 1024, outputs: 64),
+                .fullyConnected(e, inputs: 256, outputs: 10),
+                .fullyConnected(e, inputs: 64, outputs: 16),
+                .add(e, size: 32, channels: 16),
+                .add(e, size: 8, channels: 64),
+                .add(e, size: 4, channels: 128),
+                .add(e, size: 2, channels: 16),
+                .maxPool(e, size: 26, channels: 32),
+                .maxPool(e, size: 16, channels: 64),
+                .maxPool(e, size: 8, channels: 32),
+                .maxPool(e, size: 4, channels: 16),
+            ]
+        }
+        return probes
+    }()
+
+    /// Measures the standard probes in about `budget` (at least three invokes
+    /// per probe and round), `rounds` rounds.
+    public static func measure(budget: Duration = .milliseconds(500), rounds: Int = 5) -> KernelCalibration {
+        measure(standardProbeList, budget: budget, rounds: rounds)
+    }
+
+    /// A prepared probe and what the cost model sees of it.
+    private struct Prepared {
+        let probe: CalibrationGraph.Probe
+        let interpreter: Interpreter
+        let workload: ModelWorkload
+        let prepareNanoseconds: Double
+    }
+
+    static func measure(_ probes: [CalibrationGraph.Probe], budget: Duration, rounds: Int) -> KernelCalibration {
+        let clock = ContinuousClock()
+        let rounds = max(1, rounds)
+        var prepared: [Prepared] = []
+        for probe in probes {
+            let data = probe.modelData
+            let start = ProcessResources.threadCPUNanoseconds()
+            guard let model = try? Model(data: data),
+                  let interpreter = try? Interpreter(model: model),
+                  (try? interpreter.allocateTensors()) != nil else { continue }
+            let prepareTime = Double(ProcessResources.threadCPUNanoseconds() &- start)
+            guard let workload = try? ModelWorkload.inspect(model) else { continue }
+            fillInputs(interpreter)
+            // Two warm-up invokes: first touch of the arena and of the packed weights.
+            guard (try? interpreter.invoke()) != nil, (try? interpreter.invoke()) != nil else { continue }
+            prepared.append(Prepared(probe: probe, interpreter: interpreter, workload: workload, prepareNanoseconds: prepareTime))
+        }
+        let slice = Benchmarks.seconds(budget) / Double(max(1, prepared.count * rounds))
+        var roundMedians = [[Double]](repeating: [], count: prepared.count)
+        for _ in 0..<rounds {
+            for (i, p) in prepared.enumerated() {
+                roundMedians[i].append(timeRound(p.interpreter, slice: slice, clock: clock))
+            }
+        }
+        let measurements: [ProbeMeasurement] = prepared.enumerated().map { i, p in
+            // The least disturbed round: other processes only ever add time.
+            let m = roundMedians[i].min() ?? 0
+            let middle = median(roundMedians[i]) ?? 0
+            let spread = middle > 0 ? ((roundMedians[i].max() ?? middle) - m) / middle : 0
+            let isChain: Bool
+            if case .chain = p.probe { isChain = true } else { isChain = false }
+            let node = p.workload.nodes.first
+            return ProbeMeasurement(
+                probe: p.probe.description, kernelClass: isChain ? nil : node?.kernelClass,
+                nodes: p.workload.nodes.count, work: isChain ? 0 : node?.work ?? 0, outputs: isChain ? 0 : node?.outputs ?? 0,
+                nanoseconds: m, spread: spread, prepareNanoseconds: p.prepareNanoseconds,
+                parameters: p.workload.parameters)
+        }
+        return fit(measurements, rounds: rounds)
+    }
+
+    /// One round of a probe: the median, over batches of invokes, of the
+    /// thread's CPU time per invoke (nanoseconds), for about `slice` seconds of
+    /// wall time (at least 3 batches). CPU time, not wall time: a moment when
+    /// other processes hold the cores must not end up in a profile that is
+    /// cached for days (the selector's confirmation and the runner measure
+    /// wall time, which is where contention belongs). A batch is long enough
+    /// (about 20 µs) for the clock's own cost not to matter.
+    private static func timeRound(_ interpreter: Interpreter, slice: Double, clock: ContinuousClock) -> Double {
+        let deadline = clock.now + .nanoseconds(Int64(slice * 1e9))
+        let first = ProcessResources.threadCPUNanoseconds()
+        guard (try? interpreter.invoke()) != nil else { return 0 }
+        let one = max(Double(ProcessResources.threadCPUNanoseconds() &- first), 1)
+        let batch = max(1, min(4096, Int(20_000 / one)))
+        var perInvoke: [Double] = []
+        perInvoke.reserveCapacity(64)
+        repeat {
+            let start = ProcessResources.threadCPUNanoseconds()
+            for _ in 0..<batch { _ = try? interpreter.invoke() }
+            perInvoke.append(Double(ProcessResources.threadCPUNanoseconds() &- start) / Double(batch))
+        } while perInvoke.count < 3 || (clock.now < deadline && perInvoke.count < 10_000)
+        return median(perInvoke) ?? 0
+    }
+
+    /// Fills every input with small deterministic values (the probes' weights are random-like too).
+    private static func fillInputs(_ interpreter: Interpreter) {
+        for i in 0..<interpreter.inputTensorCount {
+            _ = try? interpreter.withUnsafeMutableInputBytes(at: i) { bytes in
+                guard let type = try? interpreter.input(at: i).dataType else { return }
+                if type == .float32 {
+                    let floats = bytes.bindMemory(to: Float.self)
+                    for j in floats.indices { floats[j] = Float(j % 17) / 16 - 0.5 }
+                } else {
+                    for j in bytes.indices { bytes[j] = UInt8(truncatingIfNeeded: j &* 37) }
+                }
+            }
+        }
+    }
+
+    // MARK: Fitting
+
+    /// Fits the overheads, each class and the start-up cost to `measurements`
+    /// (pure arithmetic, tested with scripted measurements).
+    static func fit(_ measurements: [ProbeMeasurement], rounds: Int) -> KernelCalibration {
+        // Overheads from the chains: t(n) = invoke + n × node.
+        let chains = measurements.filter { $0.kernelClass == nil && $0.nodes > 0 }.sorted { $0.nodes < $1.nodes }
+        var node = 0.0, invoke = 0.0
+        if let short = chains.first, let long = chains.last, long.nodes > short.nodes {
+            node = max(0, (long.nanoseconds - short.nanoseconds) / Double(long.nodes - short.nodes))
+            invoke = max(0, short.nanoseconds - node * Double(short.nodes))
+        } else if let only = chains.first {
+            invoke = only.nanoseconds / 2
+            node = only.nanoseconds / 2 / Double(max(1, only.nodes))
+        }
+        var classes: [ClassCost] = []
+        for kernelClass in KernelClass.allCases {
+            let samples = measurements.filter { $0.kernelClass == kernelClass && $0.nanoseconds > 0 }
+            guard !samples.isEmpty else { continue }
+            let rows = samples.map { [1, Double($0.work), Double($0.outputs)] }
+            let targets = samples.map { max($0.nanoseconds - invoke, 1) }
+            let c = nonNegativeFit(rows, targets, required: 1)
+            classes.append(ClassCost(kernelClass: kernelClass, fixedNanoseconds: c[0], nanosecondsPerWork: c[1],
+                                     nanosecondsPerOutput: c[2]))
+        }
+        let loads = measurements.filter { $0.prepareNanoseconds > 0 }
+        let s = loads.isEmpty ? [0, 0, 0]
+            : nonNegativeFit(loads.map { [1, Double($0.parameters), Double($0.nodes)] }, loads.map(\.prepareNanoseconds), required: 0)
+        return KernelCalibration(rounds: rounds, invokeOverheadNanoseconds: invoke, nodeOverheadNanoseconds: node,
+                                 classes: classes, startup: StartupCost(fixedNanoseconds: s[0], nanosecondsPerParameter: s[1],
+                                                                        nanosecondsPerNode: s[2]),
+                                 probes: measurements)
+    }
+
+    /// Least squares with non-negative coefficients, minimising the relative
+    /// error (each row weighted by 1 / target): every subset of the columns
+    /// that contains column `required` is solved, and the best one whose
+    /// coefficients are all non-negative is kept (three columns: at most
+    /// four subsets). Returns one coefficient per column (0 for unused ones).
+    static func nonNegativeFit(_ rows: [[Double]], _ targets: [Double], required: Int) -> [Double] {
+        let columns = rows.first?.count ?? 0
+        guard columns > 0, rows.count == targets.count else { return [] }
+        var best: (error: Double, coefficients: [Double])?
+        for mask in 1..<(1 << columns) where mask & (1 << required) != 0 {
+            let used = (0..<columns).filter { mask & (1 << $0) != 0 }
+            guard used.count <= rows.count else { continue }
+            let weighted = zip(rows, targets).map { row, t in (used.map { row[$0] / t }, 1.0) }
+            guard let solution = leastSquares(weighted.map(\.0), weighted.map(\.1)), solution.allSatisfy({ $0 >= 0 }) else { continue }
+            var coefficients = [Double](repeating: 0, count: columns)
+            for (k, column) in used.enumerated() { coefficients[column] = solution[k] }
+            let error = zip(rows, targets).reduce(0.0) { sum, pair in
+                let predicted = zip(pair.0, coefficients).reduce(0) { $0 + $1.0 * $1.1 }
+                let r = (predicted - pair.1) / pair.1
+                return sum + r * r
+            }
+            if best == nil || error < best!.error - 1e-12 { best = (error, coefficients) }
+        }
+        if let best { return best.coefficients }
+        // Nothing non-negative: the required column alone, through the origin
+        // (minimises Σ (x·c / t − 1)²).
+        var coefficients = [Double](repeating: 0, count: columns)
+        let scaled = zip(rows, targets).map { $0[required] / $1 }
+        let den = scaled.reduce(0) { $0 + $1 * $1 }
+        coefficients[required] = den > 0 ? max(0, scaled.reduce(0, +) / den) : 0
+        return coefficients
+    }
+
+    /// Solves the normal equations of `a x ≈ b` (Gaussian elimination with
+    /// partial pivoting); nil when singular.
+    static func leastSquares(_ a: [[Double]], _ b: [Double]) -> [Double]? {
+        let n = a.first?.count ?? 0
+        guard n > 0 else { return nil }
+        var m = [[Double]](repeating: [Double](repeating: 0, count: n + 1), count: n)
+        for (row, target) in zip(a, b) {
+            for i in 0..<n {
+                for j in 0..<n { m[i][j] += row[i] * row[j] }
+                m[i][n] += row[i] * target
+            }
+        }
+        for col in 0..<n {
+            guard let pivot = (col..<n).max(by: { abs(m[$0][col]) < abs(m[$1][col]) }), abs(m[pivot][col]) > 1e-300 else { return nil }
+            m.swapAt(col, pivot)
+            for r in 0..<n where r != col {
+                let f = m[r][col] / m[col][col]
+                if f != 0 { for c in col...n { m[r][c] -= f * m[col][c] } }
+            }
+        }
+        let x = (0..<n).map { m[$0][n] / m[$0][$0] }
+        return x.allSatisfy(\.isFinite) ? x : nil
+    }
+}
+
+/// The fitted time of one kernel class: `fixed + work × perWork + outputs × perOutput` nanoseconds.
+public struct ClassCost: Codable, Hashable, Sendable {
+    public var kernelClass: KernelClass
+    public var fixedNanoseconds: Double
+    public var nanosecondsPerWork: Double
+    public var nanosecondsPerOutput: Double
+
+    public init(kernelClass: KernelClass, fixedNanoseconds: Double, nanosecondsPerWork: Double, nanosecondsPerOutput: Double) {
+        self.kernelClass = kernelClass
+        self.fixedNanoseconds = fixedNanoseconds
+        self.nanosecondsPerWork = nanosecondsPerWork
+        self.nanosecondsPerOutput = nanosecondsPerOutput
+    }
+
+    public func nanoseconds(work: Int, outputs: Int) -> Double {
+        fixedNanoseconds + nanosecondsPerWork * Double(work) + nanosecondsPerOutput * Double(outputs)
+    }
+}
+
+/// The fitted time to load and prepare a model: `fixed + parameters × perParameter + nodes × perNode`.
+public struct StartupCost: Codable, Hashable, Sendable {
+    public var fixedNanoseconds: Double
+    public var nanosecondsPerParameter: Double
+    public var nanosecondsPerNode: Double
+
+    public init(fixedNanoseconds: Double, nanosecondsPerParameter: Double, nanosecondsPerNode: Double) {
+        self.fixedNanoseconds = fixedNanoseconds
+        self.nanosecondsPerParameter = nanosecondsPerParameter
+        self.nanosecondsPerNode = nanosecondsPerNode
+    }
+}
+
+/// One calibration probe as measured.
+public struct ProbeMeasurement: Codable, Hashable, Sendable {
+    /// What the probe is, e.g. `CONV_2D float32 16x16x16->64 1x1/1`.
+    public var probe: String
+    /// Its node's kernel class (nil for the overhead chains).
+    public var kernelClass: KernelClass?
+    /// Nodes the probe runs.
+    public var nodes: Int
+    /// The node's work and output elements (see `NodeWork`).
+    public var work: Int
+    public var outputs: Int
+    /// One invoke, nanoseconds of CPU time: the smallest of the round
+    /// medians (the round least disturbed by other processes).
+    public var nanoseconds: Double
+    /// (largest − smallest round median) ÷ their median.
+    public var spread: Double
+    /// Loading and preparing the probe, nanoseconds (one measurement).
+    public var prepareNanoseconds: Double
+    /// Constant elements of the probe.
+    public var parameters: Int
+
+    public init(probe: String, kernelClass: KernelClass?, nodes: Int, work: Int, outputs: Int, nanoseconds: Double,
+                spread: Double, prepareNanoseconds: Double, parameters: Int) {
+        self.probe = probe
+        self.kernelClass = kernelClass
+        self.nodes = nodes
+        self.work = work
+        self.outputs = outputs
+        self.nanoseconds = nanoseconds
+        self.spread = spread
+        self.prepareNanoseconds = prepareNanoseconds
+        self.parameters = parameters
+    }
+}
+
+/// A predicted latency and where it comes from.
+public struct LatencyEstimate: Sendable, Equatable {
+    /// The prediction for one invoke.
+    public var total: Duration
+    /// The part of each kernel class.
+    public var byClass: [KernelClass: Duration]
+    /// Invoke and per-node overhead of nodes without arithmetic.
+    public var overhead: Duration
+    /// True when it comes from the kernel calibration and the model's
+    /// prepared graph; false for the coarse estimate from catalog MACs.
+    public var isCalibrated: Bool
+
+    public init(total: Duration, byClass: [KernelClass: Duration] = [:], overhead: Duration = .zero, isCalibrated: Bool) {
+        self.total = total
+        self.byClass = byClass
+        self.overhead = overhead
+        self.isCalibrated = isCalibrated
+    }
+}
+
+/// A duration from nanoseconds; 0 for negative or non-finite values, at most 10^15 ns.
+func duration(nanoseconds: Double) -> Duration {
+    guard nanoseconds.isFinite, nanoseconds > 0 else { return .zero }
+    return .nanoseconds(Int64(min(nanoseconds, 1e15)))
+}
+
+/// The median of `values` (the mean of the middle two for an even count), nil if empty.
+func median(_ values: [Double]) -> Double? {
+    guard !values.isEmpty else { return nil }
+    let s = values.sorted()
+    let mid = s.count / 2
+    return s.count % 2 == 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2
+}

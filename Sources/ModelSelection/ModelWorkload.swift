@@ -1,0 +1,241 @@
+import TFLiteEngine
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The kinds of kernel models are made of, each timed on its own by
+/// `KernelCalibration`: the engine runs all the nodes of one class with the
+/// same code, so their time follows the same few terms (see `ClassCost`).
+public enum KernelClass: String, Codable, CaseIterable, Sendable {
+    /// CONV_2D with a 1×1 filter, stride 1 (a plain GEMM over the pixels).
+    case convPointwise = "conv 1x1"
+    /// Any other CONV_2D (GEMM over an indirection of the filter taps), TRANSPOSE_CONV, CONV_3D.
+    case convGeneral = "conv"
+    /// DEPTHWISE_CONV_2D with a filter of up to 3×3.
+    case depthwise3x3 = "depthwise 3x3"
+    /// DEPTHWISE_CONV_2D with a larger filter (5×5 and up).
+    case depthwise5x5 = "depthwise 5x5"
+    /// FULLY_CONNECTED, BATCH_MATMUL.
+    case fullyConnected = "fully connected"
+    /// Element-wise arithmetic, activations, reductions, copies.
+    case elementwise = "element-wise"
+    /// MAX_POOL_2D, AVERAGE_POOL_2D.
+    case pooling = "pooling"
+    case convPointwiseInt8 = "conv 1x1 int8"
+    case convGeneralInt8 = "conv int8"
+    case depthwise3x3Int8 = "depthwise 3x3 int8"
+    case depthwise5x5Int8 = "depthwise 5x5 int8"
+    case fullyConnectedInt8 = "fully connected int8"
+    case elementwiseInt8 = "element-wise int8"
+    case poolingInt8 = "pooling int8"
+
+    /// The class of the same kind of kernel for int8 (true) or float (false) activations.
+    static func of(_ kind: KernelClass, int8: Bool) -> KernelClass {
+        guard int8 else { return kind }
+        switch kind {
+        case .convPointwise: return .convPointwiseInt8
+        case .convGeneral: return .convGeneralInt8
+        case .depthwise3x3: return .depthwise3x3Int8
+        case .depthwise5x5: return .depthwise5x5Int8
+        case .fullyConnected: return .fullyConnectedInt8
+        case .elementwise: return .elementwiseInt8
+        case .pooling: return .poolingInt8
+        default: return kind
+        }
+    }
+
+    /// Whether the work term counts multiply-accumulates (else element operations).
+    public var countsMACs: Bool {
+        switch self {
+        case .elementwise, .elementwiseInt8, .pooling, .poolingInt8: return false
+        default: return true
+        }
+    }
+}
+
+/// Why a model's workload could not be read.
+public enum ModelWorkloadError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The engine could not prepare the model (the engine's reason).
+    case notPrepared(String)
+    public var description: String {
+        switch self {
+        case let .notPrepared(reason): return "the model could not be prepared: \(reason)"
+        }
+    }
+}
+
+/// One node that runs at invoke, as the cost model sees it.
+public struct NodeWork: Codable, Hashable, Sendable {
+    /// Operator name, e.g. `CONV_2D`.
+    public var op: String
+    /// Its kernel class; nil for nodes that do no arithmetic (RESHAPE and
+    /// the like), which cost the per-node overhead only.
+    public var kernelClass: KernelClass?
+    /// Multiply-accumulates (convolutions, fully connected), or element
+    /// operations (element-wise: elements; pooling: output elements × window).
+    public var work: Int
+    /// Output elements.
+    public var outputs: Int
+    /// Convolutions and fully connected: elements of the constant filter or
+    /// weights (0 if not constant), output channels, and filter taps (KH × KW;
+    /// 1 for fully connected). 0 for other nodes.
+    public var weights: Int
+    public var outputChannels: Int
+    public var taps: Int
+
+    public init(op: String, kernelClass: KernelClass?, work: Int, outputs: Int, weights: Int = 0, outputChannels: Int = 0,
+                taps: Int = 0) {
+        self.op = op
+        self.kernelClass = kernelClass
+        self.work = work
+        self.outputs = outputs
+        self.weights = weights
+        self.outputChannels = outputChannels
+        self.taps = taps
+    }
+}
+
+/// What one invoke of a model does: its executed nodes (from the prepared
+/// graph: constant-folded nodes excluded) by kernel class and size, and
+/// what loading it costs. Read with `ModelWorkload.inspect(modelPath:)`.
+public struct ModelWorkload: Codable, Hashable, Sendable {
+    public var nodes: [NodeWork]
+    /// Elements of the constant tensors (weights the kernels pack at load).
+    public var parameters: Int
+    /// Bytes of the tensor arena after `allocateTensors()`.
+    public var arenaBytes: Int
+    /// Bytes of the outputs of the nodes folded at prepare (e.g. float16
+    /// weights dequantized once), which the model keeps besides its file.
+    public var foldedBytes: Int
+
+    public init(nodes: [NodeWork], parameters: Int, arenaBytes: Int, foldedBytes: Int = 0) {
+        self.nodes = nodes
+        self.parameters = parameters
+        self.arenaBytes = arenaBytes
+        self.foldedBytes = foldedBytes
+    }
+
+    /// Loads and prepares the model (one thread, `cpu` backend) and
+    /// describes the nodes its plan runs.
+    public static func inspect(modelPath: String) throws -> ModelWorkload {
+        try inspect(Model(path: modelPath))
+    }
+
+    /// Prepares `model` and describes the nodes its plan runs.
+    public static func inspect(_ model: Model) throws -> ModelWorkload {
+        let summary = ModelSummary.inspect(model)
+        guard let plan = summary.executionPlan else {
+            throw ModelWorkloadError.notPrepared(summary.prepareError ?? "no execution plan")
+        }
+        let executed = plan.segments.flatMap(\.nodes).map(\.index)
+        // Tensors that change from invoke to invoke: model inputs and what executed nodes write.
+        var runtime = Set(summary.inputs.map(\.index))
+        for index in executed where summary.nodes.indices.contains(index) {
+            for t in summary.nodes[index].outputs { runtime.insert(t.index) }
+        }
+        let nodes = executed.compactMap { index in
+            summary.nodes.indices.contains(index) ? work(of: summary.nodes[index], runtimeTensors: runtime) : nil
+        }
+        // Nodes neither executed nor empty were folded: their outputs are kept as constants.
+        let executedSet = Set(executed)
+        var folded = 0
+        for node in summary.nodes where !executedSet.contains(node.index) {
+            for t in node.outputs { folded = saturatingAdd(folded, saturatingMultiply(elements(t.shape), byteSize(t.type))) }
+        }
+        return ModelWorkload(nodes: nodes, parameters: summary.parameterCount, arenaBytes: summary.arenaBytes ?? 0,
+                             foldedBytes: folded)
+    }
+
+    /// Operators that only re-describe their input (no arithmetic, often no copy).
+    static let shapeOnly: Set<String> = ["RESHAPE", "SQUEEZE", "EXPAND_DIMS", "SHAPE", "IDENTITY"]
+    /// Reductions: work is the input's elements.
+    static let reductions: Set<String> = ["MEAN", "SUM", "REDUCE_MAX", "REDUCE_MIN", "REDUCE_PROD", "ARG_MAX", "ARG_MIN"]
+
+    /// The class and size of one node; `runtimeTensors` are those not constant
+    /// at invoke (a filter that is not one is constant, in the file or folded at prepare).
+    static func work(of node: ModelSummary.NodeInfo, runtimeTensors: Set<Int> = []) -> NodeWork {
+        func elements(_ t: ModelSummary.TensorInfo?) -> Int {
+            guard let t else { return 0 }
+            return ModelWorkload.elements(t.shape)
+        }
+        let outputs = node.outputs.reduce(0) { saturatingAdd($0, elements($1)) }
+        // The activations' type decides the kernel family (hybrid models: float activations, int8 weights).
+        let activationType = node.inputs.first.flatMap { $0?.type } ?? node.outputs.first?.type
+        let int8 = activationType == .int8 || activationType == .uint8
+        let filterTensor = node.inputs.count > 1 ? node.inputs[1] : nil
+        let filter = filterTensor?.shape
+        func classified(_ kind: KernelClass, _ work: Int) -> NodeWork {
+            var n = NodeWork(op: node.opName, kernelClass: .of(kind, int8: int8), work: max(0, work), outputs: outputs)
+            guard kind.countsMACs, let f = filter, !f.isEmpty else { return n }
+            // Filter layouts: CONV_2D [N, KH, KW, Cin], DEPTHWISE_CONV_2D [1, KH, KW, N], FULLY_CONNECTED [N, K].
+            let constant = filterTensor.map { $0.isConstant || !runtimeTensors.contains($0.index) } ?? false
+            n.weights = constant ? ModelWorkload.elements(f) : 0
+            switch kind {
+            case .depthwise3x3, .depthwise5x5:
+                n.outputChannels = f.count == 4 ? max(f[3], 0) : 0
+                n.taps = f.count == 4 ? saturatingMultiply(max(f[1], 0), max(f[2], 0)) : 0
+            case .fullyConnected:
+                n.outputChannels = max(f.first ?? 0, 0)
+                n.taps = 1
+            default:
+                n.outputChannels = max(f.first ?? 0, 0)
+                n.taps = f.count == 4 ? saturatingMultiply(max(f[1], 0), max(f[2], 0)) : 1
+            }
+            return n
+        }
+        let stride = node.options.first { $0.name == "stride" }?.value
+        switch node.opName {
+        case "CONV_2D":
+            let pointwise = filter.map { $0.count == 4 && $0[1] == 1 && $0[2] == 1 } ?? false
+            return classified(pointwise && (stride == nil || stride == "1x1") ? KernelClass.convPointwise : .convGeneral, node.macs)
+        case "TRANSPOSE_CONV", "CONV_3D":
+            return classified(.convGeneral, node.macs)
+        case "DEPTHWISE_CONV_2D":
+            let taps = filter.map { $0.count == 4 ? $0[1] * $0[2] : 9 } ?? 9
+            return classified(taps <= 9 ? KernelClass.depthwise3x3 : .depthwise5x5, node.macs)
+        case "FULLY_CONNECTED", "BATCH_MATMUL":
+            return classified(.fullyConnected, node.macs)
+        case "MAX_POOL_2D", "AVERAGE_POOL_2D", "L2_POOL_2D":
+            var window = 1
+            if let f = node.options.first(where: { $0.name == "filter" })?.value {
+                window = f.split(separator: "x").compactMap { Int($0) }.reduce(1) { saturatingMultiply($0, max($1, 1)) }
+            }
+            return classified(.pooling, saturatingMultiply(outputs, window))
+        default:
+            if shapeOnly.contains(node.opName) {
+                return NodeWork(op: node.opName, kernelClass: nil, work: 0, outputs: outputs)
+            }
+            if reductions.contains(node.opName) {
+                return classified(.elementwise, elements(node.inputs.first ?? nil))
+            }
+            return classified(.elementwise, max(outputs, elements(node.inputs.first ?? nil)))
+        }
+    }
+
+    /// Bytes per element of `type` (1 for types the engine does not store).
+    static func byteSize(_ type: TensorType) -> Int {
+        switch type {
+        case .float64, .int64, .uint64, .complex64: return 8
+        case .float32, .int32, .uint32: return 4
+        case .float16, .int16, .uint16, .bfloat16: return 2
+        case .complex128: return 16
+        default: return 1
+        }
+    }
+
+    static func elements(_ shape: [Int]) -> Int {
+        shape.reduce(1) { saturatingMultiply($0, max($1, 0)) }
+    }
+
+    static func saturatingMultiply(_ a: Int, _ b: Int) -> Int {
+        let (p, o) = a.multipliedReportingOverflow(by: b)
+        return o ? Int.max : p
+    }
+
+    static func saturatingAdd(_ a: Int, _ b: Int) -> Int {
+        let (s, o) = a.addingReportingOverflow(b)
+        return o ? Int.max : s
+    }
+}

@@ -1,0 +1,205 @@
+import XCTest
+import Foundation
+import TFLiteEngine
+@testable import ModelSelection
+
+/// The calibrated cost model: probes, the fit, workloads read from prepared
+/// graphs, and predictions, with scripted measurements (no timing is asserted).
+final class KernelCalibrationTests: XCTestCase {
+    typealias F = SelectionFixtures
+
+    // MARK: Probes
+
+    func testEveryProbePreparesIntoTheClassItMeasures() throws {
+        for probe in KernelCalibration.standardProbeList {
+            let workload = try ModelWorkload.inspect(Model(data: probe.modelData))
+            let expected: KernelClass?
+            var nodes = 1
+            switch probe {
+            case let .conv(e, _, _, _, k, s):
+                expected = .of(k == 1 && s == 1 ? .convPointwise : .convGeneral, int8: e == .int8)
+            case let .depthwise(e, _, _, k, _): expected = .of(k <= 3 ? .depthwise3x3 : .depthwise5x5, int8: e == .int8)
+            case let .fullyConnected(e, _, _): expected = .of(.fullyConnected, int8: e == .int8)
+            case let .add(e, _, _): expected = .of(.elementwise, int8: e == .int8)
+            case let .maxPool(e, _, _): expected = .of(.pooling, int8: e == .int8)
+            case let .chain(n): expected = .elementwise; nodes = n
+            }
+            XCTAssertEqual(workload.nodes.count, nodes, "\(probe)")
+            XCTAssertEqual(workload.nodes.first?.kernelClass, expected, "\(probe)")
+            XCTAssertGreaterThan(workload.nodes.first?.work ?? 0, 0, "\(probe)")
+        }
+        // Every kernel class is measured, in float32 and int8.
+        let measured = Set(try KernelCalibration.standardProbeList.compactMap {
+            try ModelWorkload.inspect(Model(data: $0.modelData)).nodes.first?.kernelClass
+        })
+        XCTAssertEqual(measured, Set(KernelClass.allCases))
+    }
+
+    func testProbeModelsRunAndGiveFiniteOutputs() throws {
+        for probe in [CalibrationGraph.Probe.conv(.int8, size: 8, channels: 16, outputs: 8, kernel: 3, stride: 2),
+                      .depthwise(.float32, size: 8, channels: 16, kernel: 5, stride: 1), .fullyConnected(.int8, inputs: 64, outputs: 16)] {
+            let interpreter = try Interpreter(modelData: probe.modelData)
+            try interpreter.allocateTensors()
+            try interpreter.invoke()
+            let output = try interpreter.output(at: 0)
+            XCTAssertGreaterThan(output.data.count, 0, "\(probe)")
+        }
+    }
+
+    // MARK: Fit
+
+    /// Measurements of a device whose classes follow known laws exactly.
+    private func scriptedMeasurements() -> [ProbeMeasurement] {
+        var m = [ProbeMeasurement(probe: "chain 1", kernelClass: nil, nodes: 1, work: 0, outputs: 0, nanoseconds: 300,
+                                  spread: 0.1, prepareNanoseconds: 21_000, parameters: 0),
+                 ProbeMeasurement(probe: "chain 16", kernelClass: nil, nodes: 16, work: 0, outputs: 0, nanoseconds: 1800,
+                                  spread: 0.1, prepareNanoseconds: 36_000, parameters: 0)]
+        // invoke = 200 ns, node = 100 ns; conv 1x1: 500 + 0.02·work + 0.3·outputs; element-wise: 50 + 0.2·work.
+        for (work, outputs) in [(4096, 256), (262_144, 16_384), (221_184, 1536), (1_048_576, 4096)] {
+            m.append(ProbeMeasurement(probe: "conv", kernelClass: .convPointwise, nodes: 1, work: work, outputs: outputs,
+                                      nanoseconds: 200 + 500 + 0.02 * Double(work) + 0.3 * Double(outputs), spread: 0.05,
+                                      prepareNanoseconds: 20_000 + 1000 + 3 * Double(work / 16), parameters: work / 16))
+        }
+        for work in [32, 4096, 16_384] {
+            m.append(ProbeMeasurement(probe: "add", kernelClass: .elementwise, nodes: 1, work: work, outputs: work,
+                                      nanoseconds: 200 + 50 + 0.2 * Double(work), spread: 0.3, prepareNanoseconds: 21_000,
+                                      parameters: 0))
+        }
+        return m
+    }
+
+    func testTheFitRecoversTheDevicesLaws() throws {
+        let c = KernelCalibration.fit(scriptedMeasurements(), rounds: 5)
+        XCTAssertEqual(c.invokeOverheadNanoseconds, 200, accuracy: 1e-6)
+        XCTAssertEqual(c.nodeOverheadNanoseconds, 100, accuracy: 1e-6)
+        let conv = try XCTUnwrap(c.cost(of: .convPointwise))
+        XCTAssertEqual(conv.fixedNanoseconds, 500, accuracy: 1e-3)
+        XCTAssertEqual(conv.nanosecondsPerWork, 0.02, accuracy: 1e-9)
+        XCTAssertEqual(conv.nanosecondsPerOutput, 0.3, accuracy: 1e-6)
+        let add = try XCTUnwrap(c.cost(of: .elementwise))
+        XCTAssertEqual(add.nanosecondsPerWork + add.nanosecondsPerOutput, 0.2, accuracy: 1e-6)   // work = outputs: one term
+        XCTAssertEqual(add.fixedNanoseconds, 50, accuracy: 1e-3)
+        XCTAssertEqual(c.startup.fixedNanoseconds, 20_000, accuracy: 1)
+        XCTAssertEqual(c.startup.nanosecondsPerNode, 1000, accuracy: 1)
+        XCTAssertEqual(c.startup.nanosecondsPerParameter, 3, accuracy: 1e-6)
+        XCTAssertTrue(c.isValid)
+        XCTAssertEqual(c.medianSpread, 0.1, accuracy: 1e-9)
+        // Unmeasured classes fall back to a measured one of the same kind (depthwise 5×5 → 3×3), or the node overhead.
+        XCTAssertEqual(c.nanoseconds(NodeWork(op: "DEPTHWISE_CONV_2D", kernelClass: .depthwise5x5, work: 10, outputs: 1)), 100)
+        XCTAssertEqual(c.nanoseconds(NodeWork(op: "MAX_POOL_2D", kernelClass: .pooling, work: 1000, outputs: 250)), 50 + 200, accuracy: 1e-3)
+    }
+
+    func testNonNegativeFitDropsTermsThatWouldBeNegative() {
+        // y = 2x exactly, plus one point that pulls the intercept below zero.
+        let rows: [[Double]] = [[1, 10], [1, 20], [1, 40], [1, 80]]
+        let targets: [Double] = [18, 40, 80, 160]
+        let c = KernelCalibration.nonNegativeFit(rows, targets, required: 1)
+        XCTAssertEqual(c[0], 0)
+        XCTAssertEqual(c[1], 2, accuracy: 0.1)
+        XCTAssertNil(KernelCalibration.leastSquares([[1, 1], [2, 2]], [1, 2]))   // singular
+    }
+
+    func testPredictionSumsTheNodesByClassPlusOverheads() {
+        let calibration = F.calibration()
+        let workload = ModelWorkload(nodes: [
+            NodeWork(op: "CONV_2D", kernelClass: .convGeneral, work: 10_000, outputs: 100),
+            NodeWork(op: "RESHAPE", kernelClass: nil, work: 0, outputs: 100),
+            NodeWork(op: "FULLY_CONNECTED", kernelClass: .fullyConnectedInt8, work: 1000, outputs: 10),
+        ], parameters: 5000, arenaBytes: 0)
+        let e = calibration.predict(workload)
+        XCTAssertTrue(e.isCalibrated)
+        // invoke 2000 + reshape 500 + conv (1000 + 1000 + 100) + fc (1000 + 100 + 10).
+        XCTAssertEqual(e.total, .nanoseconds(2000 + 500 + 2100 + 1110))
+        XCTAssertEqual(e.byClass[.convGeneral], .nanoseconds(2100))
+        XCTAssertEqual(e.overhead, .nanoseconds(2500))
+        XCTAssertEqual(calibration.predictStartup(workload), .nanoseconds(100_000 + 10_000 + 3000))
+        // A device twice as slow predicts twice the time.
+        XCTAssertEqual(calibration.scaled(by: 2).predict(workload).total, .nanoseconds(2 * (2000 + 500 + 2100 + 1110)))
+        // Non-finite numbers from a damaged cache never crash a prediction.
+        var broken = calibration
+        broken.classes[0].nanosecondsPerWork = .nan
+        XCTAssertFalse(broken.isValid)
+        _ = broken.predict(ModelWorkload(nodes: [NodeWork(op: "CONV_2D", kernelClass: broken.classes[0].kernelClass, work: .max, outputs: .max)],
+                                         parameters: .max, arenaBytes: 0))
+    }
+
+    func testCostModelUsesTheCalibrationOnlyWithAWorkload() {
+        var profile = F.profile()
+        let plain = F.candidate("plain", megaMACs: 1, accuracy: 0.99)
+        let withWork = F.workloadCandidate("work", nodes: 3, macs: 100_000, accuracy: 0.99)
+        XCTAssertFalse(CostModel().estimate(withWork, profile: profile, threads: 1).isCalibrated)
+        profile.calibration = F.calibration()
+        XCTAssertFalse(CostModel().estimate(plain, profile: profile, threads: 1).isCalibrated)
+        let e = CostModel().estimate(withWork, profile: profile, threads: 1)
+        XCTAssertTrue(e.isCalibrated)
+        // 2000 + 3 × (1000 + 10_000 + 1000).
+        XCTAssertEqual(e.total, .nanoseconds(2000 + 3 * 12_000))
+        XCTAssertNotNil(CostModel().predictStartup(withWork, profile: profile))
+        XCTAssertNil(CostModel().predictStartup(plain, profile: profile))
+    }
+
+    // MARK: Workloads of real models
+
+    func testWorkloadOfTheSmallCNNFollowsItsPreparedGraph() throws {
+        let catalog = try ModelCatalog.load(path: F.weights.path).withWorkloads()
+        let small = try XCTUnwrap(catalog.candidates.first { $0.name == "mnist_small_cnn" })
+        let w = try XCTUnwrap(small.workload)
+        XCTAssertEqual(w.nodes.map(\.kernelClass), [.convGeneral, .pooling, .convGeneral, .pooling, nil, .fullyConnected, .fullyConnected,
+                                                    .elementwise])
+        XCTAssertEqual(w.nodes.filter { $0.kernelClass?.countsMACs ?? false }.reduce(0) { $0 + $1.work }, small.macs.conv)
+        XCTAssertEqual(w.nodes[1].work, 13 * 13 * 16 * 4)   // 2×2 max pool: output elements × window
+        XCTAssertEqual(w.nodes[5].weights, 64 * 800)
+        XCTAssertEqual(w.nodes[5].outputChannels, 64)
+        XCTAssertEqual(w.nodes[0].taps, 9)
+        XCTAssertEqual(w.arenaBytes, small.arenaBytes)
+        let int8 = try XCTUnwrap(catalog.candidates.first { $0.name == "mnist_small_cnn_int8" }?.workload)
+        XCTAssertEqual(int8.nodes.first?.kernelClass, .convGeneralInt8)
+        // MobileNetV2: 1×1 convolutions are pointwise, depthwise 3×3 its own class, residual ADDs element-wise.
+        let mobile = try XCTUnwrap(catalog.candidates.first { $0.name == "mnist_mobilenet_v2_32_float32" }?.workload)
+        XCTAssertEqual(mobile.nodes.count, 29)
+        XCTAssertTrue(mobile.nodes.contains { $0.kernelClass == .convPointwise })
+        XCTAssertTrue(mobile.nodes.contains { $0.kernelClass == .depthwise3x3 })
+        XCTAssertEqual(mobile.nodes.filter { $0.op == "ADD" }.count, 4)
+        // float16: the weights are dequantized once at prepare (folded), and the convolutions still pack them.
+        let half = try XCTUnwrap(catalog.candidates.first { $0.name == "mnist_vgg_32_float16" }?.workload)
+        let full = try XCTUnwrap(catalog.candidates.first { $0.name == "mnist_vgg_32_float32" }?.workload)
+        XCTAssertGreaterThan(half.foldedBytes, 4 * 500_000)
+        XCTAssertEqual(full.foldedBytes, 0)
+        XCTAssertEqual(half.nodes.map(\.weights), full.nodes.map(\.weights))
+    }
+
+    func testMemoryPredictionCountsPackedPanelsTablesAndFoldedWeights() {
+        let lanes = TFLiteEngineBuild.floatLanes
+        // A 1×1 float conv with N = 10 > lanes? Panels of nr columns, zero past N, one bias row.
+        let n = 10, k = 16
+        let nr = n > lanes ? 2 * lanes : lanes
+        let panels = (n + nr - 1) / nr
+        let pointwise = NodeWork(op: "CONV_2D", kernelClass: .convPointwise, work: 64 * n * k, outputs: 64 * n, weights: n * k,
+                                 outputChannels: n, taps: 1)
+        XCTAssertEqual(CostModel.kernelBytes(pointwise), panels * nr * (k + 1) * 4)
+        // A 3×3 conv adds an offset table: 8 bytes per tap per output pixel, rounded up to micro-tiles of 6 rows.
+        let general = NodeWork(op: "CONV_2D", kernelClass: .convGeneral, work: 0, outputs: 64 * n, weights: n * k * 9,
+                               outputChannels: n, taps: 9)
+        XCTAssertEqual(CostModel.kernelBytes(general), panels * nr * (9 * k + 1) * 4 + 66 * 9 * 8)
+        // int8 fully connected reads its weights in place.
+        let fc = NodeWork(op: "FULLY_CONNECTED", kernelClass: .fullyConnectedInt8, work: 1000, outputs: 10, weights: 1000,
+                          outputChannels: 10, taps: 1)
+        XCTAssertLessThan(CostModel.kernelBytes(fc), 1000)
+        var c = F.candidate("m", megaMACs: 1, accuracy: 0.9)
+        c.workload = ModelWorkload(nodes: [pointwise, general], parameters: 0, arenaBytes: 5000, foldedBytes: 7000)
+        c.arenaBytes = nil
+        XCTAssertEqual(CostModel().predictMemory(c), c.fileBytes + 5000 + 7000 + CostModel.kernelBytes(pointwise)
+                       + CostModel.kernelBytes(general) + 2 * CostModel.nodeBytes(pointwise))
+    }
+
+    func testTheStandardCalibrationMeasuresSomething() {
+        // Real kernels, tiny budget: only that it produces a usable fit (no timing assertions).
+        let c = KernelCalibration.measure([.chain(count: 1), .chain(count: 16), .conv(.float32, size: 4, channels: 8, outputs: 8, kernel: 1, stride: 1),
+                                           .conv(.float32, size: 8, channels: 8, outputs: 8, kernel: 1, stride: 1)],
+                                          budget: .milliseconds(5), rounds: 2)
+        XCTAssertEqual(c.probes.count, 4)
+        XCTAssertTrue(c.isValid, "\(c)")
+        XCTAssertNotNil(c.cost(of: .convPointwise))
+        XCTAssertTrue(c.probes.allSatisfy { $0.nanoseconds > 0 })
+    }
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Watch the adaptive runner (`infer --auto DIR --serve N`) move to a smaller
+# model when the device gets busy or short of memory, and back up afterwards.
+#
+#   tools/selection_demo.sh contention [INFER]   a CPU-bound process shares the core for 6 s
+#   tools/selection_demo.sh memory [INFER]       another process takes 2 GiB for 4 s
+#
+# INFER defaults to .build/release/infer (build it with `swift build -c release`).
+# BUDGET (default 0.4ms) is the latency budget; pick one the chosen model meets
+# with a little headroom on this machine (see `infer selection-report`).
+#
+# contention: the server and the CPU-bound process are pinned to the same core
+# (taskset), so the process takes about half of that core whatever else runs
+# on the machine. memory: the critical threshold of the system memory-pressure
+# source is set 1 GiB below the memory available when the demo starts, and a
+# second process allocates and touches 2 GiB, so the available memory really
+# drops below it (the machine needs a little over 2 GiB free).
+set -euo pipefail
+mode=${1:-contention}
+infer=${2:-.build/release/infer}
+budget=${BUDGET:-0.4ms}
+images="images/digit_7.pgm images/digit_3.pgm images/digit_0.pgm"
+start=$(date +%s.%N)
+mark() { echo "--- $(awk -v s="$start" -v n="$(date +%s.%N)" 'BEGIN { printf "%.2f", n - s }') s after the start: $*"; }
+
+case "$mode" in
+contention)
+    # shellcheck disable=SC2086
+    taskset -c 1 "$infer" --auto weights/ --serve 60000 $images --latency-budget "$budget" --report-every 4000 &
+    server=$!
+    sleep 5
+    mark "starting a CPU-bound process on the server's core"
+    taskset -c 1 sh -c 'while :; do :; done' &
+    hog=$!
+    sleep 6
+    mark "stopping it"
+    kill "$hog"
+    wait "$server"
+    ;;
+memory)
+    available_kib=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
+    threshold="$(( available_kib / 1024 - 1024 ))MiB"
+    mark "available memory $(( available_kib / 1024 )) MiB; critical below $threshold"
+    # shellcheck disable=SC2086
+    "$infer" --auto weights/ --serve 40000 $images --latency-budget "$budget" --report-every 4000 \
+        --memory-critical-below "$threshold" --memory-warning-below "$threshold" &
+    server=$!
+    sleep 4
+    mark "another process allocates and touches 2 GiB for 4 s"
+    python3 -c 'import time; b = bytearray(b"\x01") * (2 << 30); time.sleep(4)' &
+    hog=$!
+    wait "$hog"
+    mark "it has exited"
+    wait "$server"
+    ;;
+*)
+    echo "usage: $0 contention|memory [INFER]" >&2
+    exit 2
+    ;;
+esac
