@@ -2,11 +2,11 @@
 """Makes the image-decoder fixtures in Tests/InputFormatsTests/Fixtures/images/.
 
 Every variant the Swift decoders (PNG, JPEG, PGM/PPM) must read, each with
-the pixels Pillow decodes from the same file, saved as `<name>.npy`
+the pixels Pillow decodes from the same file, saved as `<name>.<ext>.npy`
 (uint8, H×W for gray, H×W×3 for RGB), plus crafted hostile files that must
 give a typed error. `manifest.json` lists them:
 
-  {"file": "png/gray_4.png", "expected": "png/gray_4.npy", "compare": "exact"}
+  {"file": "png/gray_4.png", "expected": "png/gray_4.png.npy", "compare": "exact"}
   {"file": "jpeg/photo_420.jpg", "expected": "...", "compare": "jpeg"}
   {"file": "crafted/png_bad_crc.png", "error": "checksumMismatch", "contains": "CRC"}
 
@@ -23,7 +23,7 @@ encoder; JPEGs and netpbm files by Pillow. The photos are crops of images in
 the scikit-image wheel's data folder (`pip install scikit-image`).
 
   python3 tools/make_image_fixtures.py                 # the committed fixtures
-  python3 tools/make_image_fixtures.py --bench DIR     # also 3-MP benchmark images (not committed)
+  python3 tools/make_image_fixtures.py --bench DIR     # only the 3-MP benchmark images (not committed)
 """
 import argparse
 import io
@@ -77,7 +77,7 @@ def add(rel, data, compare="exact", expected=None, gray=None, transpose=False, n
     write(rel, data)
     if expected is None:
         expected = expected_pixels(data, gray, transpose)
-    exp_rel = os.path.splitext(rel)[0] + ".npy"
+    exp_rel = rel + ".npy"  # the whole name: photo.jpg and photo.png have different pixels
     np.save(os.path.join(OUT, exp_rel), np.ascontiguousarray(expected, dtype=np.uint8), allow_pickle=False)
     e = {"file": rel, "expected": exp_rel, "compare": compare}
     if note:
@@ -88,7 +88,7 @@ def add(rel, data, compare="exact", expected=None, gray=None, transpose=False, n
 def add_conversion(rel, model):
     """Pillow's convert to the other colour model, beside an entry added before."""
     im = Image.open(os.path.join(OUT, rel))
-    conv_rel = os.path.splitext(rel)[0] + f".as_{model}.npy"
+    conv_rel = rel + f".as_{model}.npy"
     np.save(os.path.join(OUT, conv_rel), np.array(im.convert("L" if model == "gray" else "RGB")), allow_pickle=False)
     next(e for e in entries if e["file"] == rel)["converted_" + model] = conv_rel
 
@@ -451,7 +451,11 @@ def crafted():
 # MARK: Benchmark images (not committed)
 
 def bench_images(directory):
-    """A 2048×1536 (3.1 MP) mosaic of the scikit-image photos, as baseline JPEG (q90, 4:2:0), and PNG."""
+    """A 2048×1536 (3.1 MP) mosaic of the scikit-image photos as baseline JPEG (q90, 4:2:0),
+    progressive JPEG and PNG, with Pillow's pixels and a manifest, so that
+    `IMAGE_FIXTURES_EXTRA=DIR swift test --filter ImageDecoderTests` checks them too."""
+    global OUT
+    OUT = directory
     os.makedirs(directory, exist_ok=True)
     canvas = Image.new("RGB", (2048, 1536))
     tiles = ["astronaut.png", "coffee.png", "chelsea.png", "rocket.jpg", "retina.jpg", "hubble_deep_field.jpg",
@@ -459,9 +463,13 @@ def bench_images(directory):
     for i, name in enumerate(tiles):
         x, y = (i % 3) * 683, (i // 3) * 512
         canvas.paste(photo(name).convert("RGB").resize((683, 512), Image.Resampling.LANCZOS), (x, y))
-    canvas.save(os.path.join(directory, "photo_3mp.jpg"), quality=90, subsampling=2)
-    canvas.save(os.path.join(directory, "photo_3mp_progressive.jpg"), quality=90, subsampling=2, progressive=True)
-    canvas.save(os.path.join(directory, "photo_3mp.png"))
+    add("photo_3mp.jpg", jpeg_bytes(canvas, quality=90, subsampling=2), compare="jpeg")
+    add("photo_3mp_progressive.jpg", jpeg_bytes(canvas, quality=90, subsampling=2, progressive=True), compare="jpeg")
+    b = io.BytesIO()
+    canvas.save(b, "PNG")
+    add("photo_3mp.png", b.getvalue())
+    with open(os.path.join(directory, "manifest.json"), "w") as f:
+        json.dump({"generator": "tools/make_image_fixtures.py --bench", "fixtures": entries}, f, indent=1)
     print(f"wrote benchmark images to {directory}")
 
 
@@ -469,9 +477,12 @@ def main():
     global OUT
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default=OUT, help="fixture directory (default: Tests/InputFormatsTests/Fixtures/images)")
-    parser.add_argument("--bench", metavar="DIR", help="also write benchmark images to DIR (not committed)")
+    parser.add_argument("--bench", metavar="DIR", help="write only the benchmark images, to DIR (not committed)")
     args = parser.parse_args()
     OUT = args.out
+    if args.bench:
+        bench_images(args.bench)
+        return
     assert features.check_feature("libjpeg_turbo"), "expected Pillow built with libjpeg-turbo"
     for sub in ("png", "pnm", "jpeg", "crafted"):
         d = os.path.join(OUT, sub)
@@ -493,8 +504,6 @@ def main():
         f.write("\n")
     total = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(OUT) for f in fs)
     print(f"wrote {len(entries)} fixtures to {OUT} ({total / 1024:.0f} KiB)")
-    if args.bench:
-        bench_images(args.bench)
 
 
 if __name__ == "__main__":

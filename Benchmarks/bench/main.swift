@@ -2,6 +2,7 @@
 //
 //   bench [MODEL…] [--backend NAME|all] [--threads N[,N…]] [--runs N] [--min-time S]
 //         [--warmup N] [--profile] [--json FILE] [--csv FILE] [--svg FILE] [--compare FILE]
+//   bench decode IMAGE… [--runs N] [--min-time S] [--json FILE]   (image decoding, DecodeBenchmark.swift)
 //
 // For each model × backend × thread count: init time (load + allocateTensors),
 // first invoke, warm-up, then at least --runs invokes AND at least --min-time
@@ -500,6 +501,7 @@ func printComparison(_ ours: [Result], _ theirs: [Result]) {
 
 // MARK: Main
 
+if CommandLine.arguments.dropFirst().first == "decode" { runDecodeBenchmark(CommandLine.arguments.dropFirst(2)) }
 let args = parseArguments()
 print("bench: TFLiteEngine, \(TFLiteEngineBuild.flavour) build (\(TFLiteEngineBuild.floatLanes) float lanes, int8 on \(TFLiteEngineBuild.integerMultiplyAdd ? "integer" : "float") multiply-add); runs ≥ \(args.runs), min time \(args.minTime) s, warm-up \(args.warmup)")
 BuildFlavourAdvice.printIfFasterFlavourAvailable()

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// JPEG (ITU T.81, JFIF/EXIF files) to ``DecodedImage``: baseline and
 /// extended sequential (SOF0, SOF1) and progressive (SOF2) Huffman-coded
 /// frames, 8-bit precision, 1 component (gray) or 3 (YCbCr, or RGB when an
@@ -97,24 +105,25 @@ final class JPEGComponent {
 
     var blockCount: Int { blocksPerLine * blocksPerColumn }
 
-    func allocate(progressive: Bool) {
+    /// The plane is not cleared: the IDCT writes every block the output reads
+    /// (all blocks of a progressive frame; in a sequential one, a scan covers
+    /// every block holding image samples). Coefficients start at zero (calloc:
+    /// fresh pages are zero already, no second pass).
+    func allocate(progressive: Bool) throws {
         if plane == nil {
-            let n = blockCount * 64
-            let p = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
-            p.initialize(repeating: 0, count: n)
-            plane = p
+            plane = UnsafeMutablePointer<UInt8>.allocate(capacity: blockCount * 64)
         }
         if progressive && coefficients == nil {
-            let n = blockCount * 64
-            let c = UnsafeMutablePointer<Int16>.allocate(capacity: n)
-            c.initialize(repeating: 0, count: n)
-            coefficients = c
+            guard let c = calloc(blockCount * 64, MemoryLayout<Int16>.stride) else {
+                throw ImageError(.tooLarge, "JPEG component \(id): cannot allocate \(blockCount * 128) bytes of coefficients")
+            }
+            coefficients = c.assumingMemoryBound(to: Int16.self)
         }
     }
 
     deinit {
         plane?.deallocate()
-        coefficients?.deallocate()
+        free(coefficients)
     }
 }
 
@@ -386,13 +395,14 @@ struct JPEGStream {
             guard blocks <= remainingBits else {
                 throw ImageError(.truncated, "\(label): component \(c.id) needs \(blocks) blocks (\(width)×\(height) image), the \(count - end) bytes left cannot hold them")
             }
-            c.allocate(progressive: progressive)
+            try c.allocate(progressive: progressive)
         }
         scanCount += 1
 
         var reader = JPEGBitReader(base: base, end: count, position: end)
         var scan = JPEGScan(components: scanComponents, dc: dc, ac: ac,
                             ss: ss, se: se, ah: ah, al: al, label: label)
+        defer { scan.release() }
         if progressive {
             try scan.decodeProgressive(&reader, self)
         } else {
@@ -430,24 +440,26 @@ struct JPEGStream {
 
     /// Progressive: all scans read; the IDCT of every block.
     func finishProgressive() {
-        var dequantized = [Int32](repeating: 0, count: 64)
-        var workspace = [Int32](repeating: 0, count: 64)
-        dequantized.withUnsafeMutableBufferPointer { dq in
-            workspace.withUnsafeMutableBufferPointer { ws in
-                quantTables.withUnsafeBufferPointer { qt in
-                    guard let d = dq.baseAddress, let w = ws.baseAddress, let q0 = qt.baseAddress else { return }
-                    for c in components {
-                        guard let plane = c.plane, let coefficients = c.coefficients else { continue }
-                        let q = q0 + c.quantTable &* 64
-                        let stride = c.planeStride
-                        for by in 0..<c.blocksPerColumn {
-                            for bx in 0..<c.blocksPerLine {
-                                let block = coefficients + (by &* c.blocksPerLine &+ bx) &* 64
-                                for k in 0..<64 { d[k] = Int32(block[k]) &* q[k] }
-                                let offset: Int = (by &* stride &+ bx) &* 8
-                                JPEGIDCT.transform(d, plane + offset, stride, w)
-                            }
+        let dequantized = UnsafeMutablePointer<Int32>.allocate(capacity: 64)
+        defer { dequantized.deallocate() }
+        quantTables.withUnsafeBufferPointer { qt in
+            guard let q0 = qt.baseAddress else { return }
+            for c in components {
+                guard let plane = c.plane, let coefficients = c.coefficients else { continue }
+                let q = q0 + c.quantTable &* 64
+                let stride = c.planeStride
+                for by in 0..<c.blocksPerColumn {
+                    for bx in 0..<c.blocksPerLine {
+                        let block = coefficients + (by &* c.blocksPerLine &+ bx) &* 64
+                        let target = plane + (by &* stride &+ bx) &* 8
+                        var any: Int16 = 0
+                        for k in 1..<64 { any |= block[k] }
+                        if any == 0 {
+                            JPEGIDCT.transformDC(Int32(block[0]) &* q[0], target, stride)
+                            continue
                         }
+                        for k in 0..<64 { dequantized[k] = Int32(block[k]) &* q[k] }
+                        JPEGIDCT.transformSIMD(dequantized, target, stride)
                     }
                 }
             }
@@ -458,22 +470,33 @@ struct JPEGStream {
 /// One scan's decoding: the blocks of its components in MCU order, with restarts.
 struct JPEGScan {
     let components: [JPEGComponent]
-    let dc: [JPEGHuffmanTable?]
-    let ac: [JPEGHuffmanTable?]
+    /// Per scan component: its Huffman tables (the classes are kept alive by `tables`).
+    let dc: [JPEGHuffmanView?]
+    let ac: [JPEGHuffmanView?]
+    let tables: [JPEGHuffmanTable]
     let ss: Int, se: Int, ah: Int, al: Int
     let label: String
-    var predictors = [Int32](repeating: 0, count: 4)
+    /// DC predictors (4) then a 64-coefficient block.
+    let scratch: UnsafeMutablePointer<Int32>
     var eobRun = 0
 
     init(components: [JPEGComponent], dc: [JPEGHuffmanTable?], ac: [JPEGHuffmanTable?], ss: Int, se: Int, ah: Int, al: Int, label: String) {
         self.components = components
-        self.dc = dc
-        self.ac = ac
+        self.dc = dc.map { $0?.view }
+        self.ac = ac.map { $0?.view }
+        tables = (dc + ac).compactMap { $0 }
         self.ss = ss
         self.se = se
         self.ah = ah
         self.al = al
         self.label = label
+        scratch = .allocate(capacity: 4 + 64)
+        scratch.initialize(repeating: 0, count: 4 + 64)
+    }
+
+    /// Frees the scratch memory; call once when the scan is done.
+    func release() {
+        withExtendedLifetime(tables) { scratch.deallocate() }
     }
 
     func truncated(_ reader: JPEGBitReader, mcu: Int, of total: Int) -> ImageError {
@@ -482,25 +505,32 @@ struct JPEGScan {
 
     /// Visits every MCU (every block of the one component, when not interleaved),
     /// handling restart intervals and detecting truncation; `body(component, bx, by)` decodes one block.
+    @inline(__always)
     mutating func forEachBlock(_ reader: inout JPEGBitReader, _ stream: JPEGStream,
                                _ body: (inout JPEGScan, inout JPEGBitReader, Int, Int, Int) throws -> Void) throws {
         let interval = stream.restartInterval
         if components.count == 1 {
             let c = components[0]
-            let bw = c.widthInBlocks, total = bw * c.heightInBlocks
+            let bw = c.widthInBlocks, bh = c.heightInBlocks
+            let total = bw * bh
             var sinceRestart = 0
-            for n in 0..<total {
-                if interval > 0 && sinceRestart == interval {
-                    try restart(&reader, mcu: n, of: total)
-                    sinceRestart = 0
+            var n = 0
+            for by in 0..<bh {
+                for bx in 0..<bw {
+                    if interval > 0 && sinceRestart == interval {
+                        try restart(&reader, mcu: n, of: total)
+                        sinceRestart = 0
+                    }
+                    try body(&self, &reader, 0, bx, by)
+                    if reader.overran { throw truncated(reader, mcu: n, of: total) }
+                    sinceRestart &+= 1
+                    n &+= 1
                 }
-                try body(&self, &reader, 0, n % bw, n / bw)
-                if reader.overran { throw truncated(reader, mcu: n, of: total) }
-                sinceRestart += 1
             }
             return
         }
         let total = stream.mcusX * stream.mcusY
+        let layout = components.map { ($0.h, $0.v) }
         var sinceRestart = 0
         var n = 0
         for my in 0..<stream.mcusY {
@@ -509,16 +539,17 @@ struct JPEGScan {
                     try restart(&reader, mcu: n, of: total)
                     sinceRestart = 0
                 }
-                for (i, c) in components.enumerated() {
-                    for v in 0..<c.v {
-                        for h in 0..<c.h {
-                            try body(&self, &reader, i, mx &* c.h &+ h, my &* c.v &+ v)
+                for i in 0..<layout.count {
+                    let (h, v) = layout[i]
+                    for y in 0..<v {
+                        for x in 0..<h {
+                            try body(&self, &reader, i, mx &* h &+ x, my &* v &+ y)
                         }
                     }
                 }
                 if reader.overran { throw truncated(reader, mcu: n, of: total) }
-                sinceRestart += 1
-                n += 1
+                sinceRestart &+= 1
+                n &+= 1
             }
         }
     }
@@ -527,66 +558,119 @@ struct JPEGScan {
         guard reader.restart() else {
             throw ImageError(.truncated, "\(label): expected a restart marker at offset \(reader.offset) after \(mcu) of \(total) MCUs")
         }
-        for i in predictors.indices { predictors[i] = 0 }
+        for i in 0..<4 { scratch[i] = 0 }
         eobRun = 0
     }
 
     // MARK: Sequential
 
+    /// Baseline and extended sequential: each block is decoded, dequantized and
+    /// transformed into its component's plane at once.
     mutating func decodeSequential(_ reader: inout JPEGBitReader, _ stream: JPEGStream) throws {
-        var block = [Int32](repeating: 0, count: 64)
-        var workspace = [Int32](repeating: 0, count: 64)
-        try block.withUnsafeMutableBufferPointer { blockBuffer in
-            try workspace.withUnsafeMutableBufferPointer { workspaceBuffer in
-                try stream.quantTables.withUnsafeBufferPointer { quant in
-                    try JPEGDecoder.zigzag.withUnsafeBufferPointer { zigzagBuffer in
-                        guard let b = blockBuffer.baseAddress, let w = workspaceBuffer.baseAddress, let q0 = quant.baseAddress,
-                              let zz = zigzagBuffer.baseAddress else { return }
-                        let planes = components.map { $0.plane }
-                        let strides = components.map { $0.planeStride }
-                        let quants = components.map { q0 + $0.quantTable &* 64 }
-                        try forEachBlock(&reader, stream) { scan, reader, i, bx, by in
-                            guard let dcTable = scan.dc[i], let acTable = scan.ac[i], let plane = planes[i] else { return }
-                            let q = quants[i]
-                            b.initialize(repeating: 0, count: 64)
-                            // DC: the difference from the previous block's DC.
-                            let t = try reader.decode(dcTable)
-                            let diff: Int32 = t == 0 ? 0 : reader.receiveExtend(t)
-                            scan.predictors[i] = scan.predictors[i] &+ diff
-                            b[0] = Int32(Int16(truncatingIfNeeded: scan.predictors[i])) &* q[0]
-                            // AC: run/size symbols, in zig-zag order.
-                            var k = 1
-                            while k < 64 {
-                                reader.ensure(16)
-                                let fast = acTable.fastAC[Int(truncatingIfNeeded: reader.buffer &>> 55)]
-                                if fast != 0 {
-                                    reader.skip(Int(fast & 0xFF))
-                                    k &+= Int((fast >> 8) & 0xFF)
-                                    let z = zz[k]
-                                    b[z] = (fast >> 16) &* q[z]
-                                    k &+= 1
-                                    continue
-                                }
-                                let rs = try reader.decode(acTable)
-                                let r = rs >> 4, s = rs & 15
-                                if s == 0 {
-                                    if r != 15 { break }
-                                    k &+= 16
-                                    continue
-                                }
-                                k &+= r
-                                let z = zz[k]
-                                b[z] = reader.receiveExtend(s) &* q[z]
-                                k &+= 1
-                            }
-                            let stride = strides[i]
-                            let offset: Int = (by &* stride &+ bx) &* 8
-                            JPEGIDCT.transform(b, plane + offset, stride, w)
-                        }
+        let quant = UnsafeMutablePointer<Int32>.allocate(capacity: 256)
+        defer { quant.deallocate() }
+        for i in 0..<256 { quant[i] = stream.quantTables[i] }
+        try JPEGDecoder.zigzag.withUnsafeBufferPointer { zigzagBuffer in
+            guard let zz = zigzagBuffer.baseAddress else { return }
+            struct Target {
+                let dc: JPEGHuffmanView, ac: JPEGHuffmanView
+                let plane: UnsafeMutablePointer<UInt8>, stride: Int
+                let q: UnsafePointer<Int32>
+            }
+            var targets: [Target] = []
+            for (i, c) in components.enumerated() {
+                guard let dc = dc[i], let ac = ac[i], let plane = c.plane else { return }
+                targets.append(Target(dc: dc, ac: ac, plane: plane, stride: c.planeStride, q: quant + c.quantTable &* 64))
+            }
+            let b = scratch + 4
+            try targets.withUnsafeBufferPointer { targetBuffer in
+                guard let targets = targetBuffer.baseAddress else { return }
+                try forEachBlock(&reader, stream) { scan, reader, i, bx, by in
+                    let t = targets[i]
+                    // DC: the difference from the previous block's DC.
+                    let s = try reader.decode(t.dc)
+                    let diff: Int32 = s == 0 ? 0 : reader.receiveExtend(s)
+                    let predictor = scan.scratch[i] &+ diff
+                    scan.scratch[i] = predictor
+                    let dcValue = Int32(Int16(truncatingIfNeeded: predictor)) &* t.q[0]
+                    // AC: run/size symbols in zig-zag order, dequantized as they come.
+                    let last = try JPEGScan.decodeAC(&reader, t.ac, t.q, b, zz)
+                    let target = t.plane + (by &* t.stride &+ bx) &* 8
+                    if last == 0 {
+                        JPEGIDCT.transformDC(dcValue, target, t.stride)
+                    } else {
+                        b[0] = dcValue
+                        JPEGIDCT.transformSIMD(b, target, t.stride)
+                        let raw = UnsafeMutableRawPointer(b)
+                        for r in 0..<8 { raw.storeBytes(of: SIMD8<Int32>(), toByteOffset: r &* 32, as: SIMD8<Int32>.self) }
                     }
                 }
             }
         }
+    }
+
+    /// The AC coefficients of one baseline block into `b` (dequantized, natural
+    /// order; `b` is all zero on entry). Returns the natural index of the last
+    /// nonzero coefficient, 0 if there is none. The bit buffer is kept in locals
+    /// (written back around the rare refills and long codes).
+    @inline(__always)
+    static func decodeAC(_ reader: inout JPEGBitReader, _ ac: JPEGHuffmanView, _ q: UnsafePointer<Int32>,
+                         _ b: UnsafeMutablePointer<Int32>, _ zz: UnsafePointer<Int>) throws -> Int {
+        var buffer = reader.buffer, count = reader.count
+        var k = 1, last = 0
+        while k < 64 {
+            if count < 32 {  // a code (≤ 16 bits) and its magnitude (≤ 15 bits) without another check
+                reader.buffer = buffer
+                reader.count = count
+                reader.refill()
+                buffer = reader.buffer
+                count = reader.count
+            }
+            let index = Int(truncatingIfNeeded: buffer &>> 55)
+            let fast = ac.fastAC[index]
+            if fast != 0 {
+                let length = UInt64(truncatingIfNeeded: fast & 0xFF)
+                buffer = buffer &<< length
+                count &-= Int(length)
+                k &+= Int((fast >> 8) & 0xFF)
+                let z = zz[k]
+                b[z] = (fast >> 16) &* q[z]
+                last = z
+                k &+= 1
+                continue
+            }
+            let entry = Int(ac.lookup[index])
+            let rs: Int
+            if entry != 0 {
+                buffer = buffer &<< UInt64(truncatingIfNeeded: entry >> 8)
+                count &-= entry >> 8
+                rs = entry & 0xFF
+            } else {
+                reader.buffer = buffer
+                reader.count = count
+                rs = try reader.decodeSlow(ac)
+                buffer = reader.buffer
+                count = reader.count
+            }
+            let r = rs >> 4, size = rs & 15
+            if size == 0 {
+                if r != 15 { break }
+                k &+= 16
+                continue
+            }
+            k &+= r
+            let raw = Int32(truncatingIfNeeded: buffer &>> UInt64(truncatingIfNeeded: 64 &- size))
+            buffer = buffer &<< UInt64(truncatingIfNeeded: size)
+            count &-= size
+            let value = raw < Int32(1) &<< Int32(size &- 1) ? raw &- (Int32(1) &<< Int32(size)) &+ 1 : raw
+            let z = zz[k]
+            b[z] = value &* q[z]
+            last = z
+            k &+= 1
+        }
+        reader.buffer = buffer
+        reader.count = count
+        return last
     }
 
     // MARK: Progressive
@@ -594,11 +678,14 @@ struct JPEGScan {
     mutating func decodeProgressive(_ reader: inout JPEGBitReader, _ stream: JPEGStream) throws {
         try JPEGDecoder.zigzag.withUnsafeBufferPointer { zigzagBuffer in
             guard let zz = zigzagBuffer.baseAddress else { return }
-            let coefficients = components.map { $0.coefficients }
+            var coefficients: [UnsafeMutablePointer<Int16>] = []
+            for c in components {
+                guard let p = c.coefficients else { return }
+                coefficients.append(p)
+            }
             let blocksPerLine = components.map { $0.blocksPerLine }
             try forEachBlock(&reader, stream) { scan, reader, i, bx, by in
-                guard let c = coefficients[i] else { return }
-                let block = c + (by &* blocksPerLine[i] &+ bx) &* 64
+                let block = coefficients[i] + (by &* blocksPerLine[i] &+ bx) &* 64
                 if scan.ss == 0 {
                     try scan.decodeDC(&reader, block, component: i)
                 } else if scan.ah == 0 {
@@ -615,66 +702,75 @@ struct JPEGScan {
             guard let table = dc[i] else { return }
             let t = try reader.decode(table)
             let diff: Int32 = t == 0 ? 0 : reader.receiveExtend(t)
-            predictors[i] = predictors[i] &+ diff
-            block[0] = Int16(truncatingIfNeeded: predictors[i] &<< Int32(al))
+            scratch[i] = scratch[i] &+ diff
+            block[0] = Int16(truncatingIfNeeded: scratch[i] &<< Int32(al))
         } else if reader.bit() {
             block[0] |= Int16(truncatingIfNeeded: 1 << al)
         }
     }
 
+    @inline(__always)
     mutating func decodeACFirst(_ reader: inout JPEGBitReader, _ block: UnsafeMutablePointer<Int16>, _ zz: UnsafePointer<Int>) throws {
         if eobRun > 0 {
             eobRun -= 1
             return
         }
         guard let table = ac[0] else { return }
+        var bits = JPEGLocalBits(reader)
+        defer { bits.store(&reader) }
         var k = ss
         while k <= se {
-            let rs = try reader.decode(table)
+            bits.ensure(32, &reader)
+            let rs = try bits.decode(table, &reader)
             let r = rs >> 4, s = rs & 15
             if s != 0 {
                 k &+= r
-                block[zz[k]] = Int16(truncatingIfNeeded: reader.receiveExtend(s) &<< Int32(al))
+                block[zz[k]] = Int16(truncatingIfNeeded: bits.receiveExtend(s) &<< Int32(al))
                 k &+= 1
             } else if r == 15 {
                 k &+= 16
             } else {
                 eobRun = (1 << r) - 1
-                if r > 0 { eobRun += reader.bits(r) }
+                if r > 0 { eobRun += bits.take(r) }
                 break
             }
         }
     }
 
+    @inline(__always)
     mutating func decodeACRefine(_ reader: inout JPEGBitReader, _ block: UnsafeMutablePointer<Int16>, _ zz: UnsafePointer<Int>) throws {
         let p1 = Int16(truncatingIfNeeded: 1 << al), m1 = Int16(truncatingIfNeeded: -1 << al)
+        var bits = JPEGLocalBits(reader)
+        defer { bits.store(&reader) }
         var k = ss
         /// Refines an already-nonzero coefficient by one bit.
-        @inline(__always) func refine(_ z: Int, _ reader: inout JPEGBitReader) {
-            if reader.bit() && block[z] & p1 == 0 {
+        @inline(__always) func refine(_ z: Int, _ bits: inout JPEGLocalBits, _ reader: inout JPEGBitReader) {
+            bits.ensure(1, &reader)
+            if bits.take1() && block[z] & p1 == 0 {
                 block[z] = block[z] >= 0 ? block[z] &+ p1 : block[z] &+ m1
             }
         }
         if eobRun == 0 {
             guard let table = ac[0] else { return }
             while k <= se {
-                let rs = try reader.decode(table)
+                bits.ensure(32, &reader)
+                let rs = try bits.decode(table, &reader)
                 var r = rs >> 4
                 let s = rs & 15
                 var value: Int16 = 0
                 if s != 0 {
                     // s must be 1 (libjpeg warns otherwise and reads one sign bit anyway).
-                    value = reader.bit() ? p1 : m1
+                    value = bits.take1() ? p1 : m1
                 } else if r != 15 {
                     eobRun = 1 << r
-                    if r > 0 { eobRun += reader.bits(r) }
+                    if r > 0 { eobRun += bits.take(r) }
                     break
                 }
                 // Skip r zero coefficients (refining nonzero ones on the way), then place the new one.
                 while k <= se {
                     let z = zz[k]
                     if block[z] != 0 {
-                        refine(z, &reader)
+                        refine(z, &bits, &reader)
                     } else {
                         if r == 0 { break }
                         r -= 1
@@ -690,10 +786,74 @@ struct JPEGScan {
         if eobRun > 0 {
             while k <= se {
                 let z = zz[k]
-                if block[z] != 0 { refine(z, &reader) }
+                if block[z] != 0 { refine(z, &bits, &reader) }
                 k &+= 1
             }
             eobRun -= 1
         }
+    }
+}
+
+/// A copy of a ``JPEGBitReader``'s bit buffer in local variables, for the
+/// coefficient loops (the reader itself is `inout` through calls, so the
+/// compiler keeps its fields in memory); written back around refills, long
+/// codes and at the end (`store`).
+struct JPEGLocalBits {
+    var buffer: UInt64
+    var count: Int
+
+    @inline(__always) init(_ reader: JPEGBitReader) {
+        buffer = reader.buffer
+        count = reader.count
+    }
+
+    @inline(__always) func store(_ reader: inout JPEGBitReader) {
+        reader.buffer = buffer
+        reader.count = count
+    }
+
+    /// At least `n` bits (≤ 56) in the buffer.
+    @inline(__always) mutating func ensure(_ n: Int, _ reader: inout JPEGBitReader) {
+        if count < n {
+            store(&reader)
+            reader.refill()
+            buffer = reader.buffer
+            count = reader.count
+        }
+    }
+
+    /// The next `n` bits (1…16; callers ensure they are buffered).
+    @inline(__always) mutating func take(_ n: Int) -> Int {
+        let v = Int(truncatingIfNeeded: buffer &>> UInt64(truncatingIfNeeded: 64 &- n))
+        buffer = buffer &<< UInt64(truncatingIfNeeded: n)
+        count &-= n
+        return v
+    }
+
+    @inline(__always) mutating func take1() -> Bool {
+        let v = buffer >> 63 != 0
+        buffer = buffer &<< 1
+        count &-= 1
+        return v
+    }
+
+    @inline(__always) mutating func receiveExtend(_ s: Int) -> Int32 {
+        let v = Int32(truncatingIfNeeded: take(s))
+        return v < Int32(1) &<< Int32(s &- 1) ? v &- (Int32(1) &<< Int32(s)) &+ 1 : v
+    }
+
+    /// One Huffman symbol (16 bits must be buffered).
+    @inline(__always) mutating func decode(_ t: JPEGHuffmanView, _ reader: inout JPEGBitReader) throws -> Int {
+        let entry = Int(t.lookup[Int(truncatingIfNeeded: buffer &>> 55)])
+        if entry != 0 {
+            buffer = buffer &<< UInt64(truncatingIfNeeded: entry >> 8)
+            count &-= entry >> 8
+            return entry & 0xFF
+        }
+        store(&reader)
+        let symbol = try reader.decodeSlow(t)
+        buffer = reader.buffer
+        count = reader.count
+        return symbol
     }
 }

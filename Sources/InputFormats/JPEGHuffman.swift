@@ -18,6 +18,8 @@ final class JPEGHuffmanTable {
     let values: UnsafeMutablePointer<UInt8>
     /// Largest symbol (DC tables must not exceed 15 — checked when a scan uses the table as DC).
     let largestSymbol: Int
+    /// The pointers, for the decoding loops (no reference counting there); valid while the table lives.
+    var view: JPEGHuffmanView { JPEGHuffmanView(lookup: lookup, fastAC: fastAC, maxCode: maxCode, valueOffset: valueOffset, values: values) }
 
     /// Builds the table from a DHT segment's 16 code counts and symbols.
     /// Throws if the counts over-subscribe the code space (libjpeg's rule: the all-ones code is reserved).
@@ -83,6 +85,15 @@ final class JPEGHuffmanTable {
         valueOffset.deallocate()
         values.deallocate()
     }
+}
+
+/// A ``JPEGHuffmanTable``'s lookup tables as plain pointers.
+struct JPEGHuffmanView {
+    let lookup: UnsafeMutablePointer<UInt16>
+    let fastAC: UnsafeMutablePointer<Int32>
+    let maxCode: UnsafeMutablePointer<Int32>
+    let valueOffset: UnsafeMutablePointer<Int32>
+    let values: UnsafeMutablePointer<UInt8>
 }
 
 /// Reads the entropy-coded data of a scan, most significant bit first,
@@ -189,7 +200,7 @@ struct JPEGBitReader {
     }
 
     /// Decodes one Huffman-coded symbol.
-    @inline(__always) mutating func decode(_ t: JPEGHuffmanTable) throws -> Int {
+    @inline(__always) mutating func decode(_ t: JPEGHuffmanView) throws -> Int {
         ensure(16)
         let entry = Int(t.lookup[Int(truncatingIfNeeded: buffer &>> 55)])
         if entry != 0 {
@@ -200,7 +211,7 @@ struct JPEGBitReader {
     }
 
     @inline(never)
-    mutating func decodeSlow(_ t: JPEGHuffmanTable) throws -> Int {
+    mutating func decodeSlow(_ t: JPEGHuffmanView) throws -> Int {
         let code16 = Int32(truncatingIfNeeded: buffer &>> 48)
         var length = JPEGHuffmanTable.lookaheadBits + 1
         while length <= 16 {

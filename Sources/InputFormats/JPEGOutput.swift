@@ -3,27 +3,60 @@
 /// (jdsample.c's "fancy" triangular filter for 2:1 ratios, replication
 /// otherwise) and the fixed-point YCbCr → RGB conversion of jdcolor.c.
 enum JPEGOutput {
-    /// YCbCr → RGB tables (16-bit fixed point, libjpeg's constants), indexed by Cb or Cr.
-    struct ColorTables {
-        var crR = [Int32](repeating: 0, count: 256)
-        var cbB = [Int32](repeating: 0, count: 256)
-        var crG = [Int32](repeating: 0, count: 256)
-        var cbG = [Int32](repeating: 0, count: 256)
+    /// libjpeg's YCbCr → RGB constants (× 2^16, rounded): its tables hold exactly
+    /// `(c × x + 2^15) >> 16` for x = Cb or Cr − 128, which is computed here instead.
+    static let crToR: Int32 = 91881      // 1.40200
+    static let cbToB: Int32 = 116130     // 1.77200
+    static let crToG: Int32 = -46802     // −0.71414
+    static let cbToG: Int32 = -22554     // −0.34414
 
-        init() {
-            func fix(_ x: Double) -> Int32 { Int32(x * 65536 + 0.5) }
-            let half: Int32 = 1 << 15
-            for i in 0..<256 {
-                let x = Int32(i - 128)
-                crR[i] = (fix(1.40200) * x + half) >> 16
-                cbB[i] = (fix(1.77200) * x + half) >> 16
-                crG[i] = -fix(0.71414) * x
-                cbG[i] = -fix(0.34414) * x + half
-            }
+    /// One row of YCbCr samples to interleaved RGB, as libjpeg's `ycc_rgb_convert`.
+    /// Eight pixels at a time into `words` as R | G << 8 | B << 16 (whole-vector
+    /// stores; storing lanes one by one makes the compiler scalarise the
+    /// arithmetic), then packed to 3 bytes per pixel.
+    @inline(never)
+    static func convertYCbCr(_ y: UnsafePointer<UInt8>, _ cb: UnsafePointer<UInt8>, _ cr: UnsafePointer<UInt8>,
+                             _ out: UnsafeMutablePointer<UInt8>, _ width: Int, _ words: UnsafeMutablePointer<UInt32>) {
+        let half: Int32 = 1 << 15
+        typealias V = SIMD8<Int32>
+        let center = V(repeating: 128), rounding = V(repeating: half)
+        let wordBytes = UnsafeMutableRawPointer(words)
+        var x = 0
+        while x &+ 8 <= width {
+            let luma = JPEGIDCT.widen(y + x)
+            let b = JPEGIDCT.widen(cb + x) &- center
+            let r = JPEGIDCT.widen(cr + x) &- center
+            let red = JPEGIDCT.clampToByte(luma &+ ((r &* crToR &+ rounding) &>> 16))
+            let green = JPEGIDCT.clampToByte(luma &+ ((b &* cbToG &+ r &* crToG &+ rounding) &>> 16))
+            let blue = JPEGIDCT.clampToByte(luma &+ ((b &* cbToB &+ rounding) &>> 16))
+            wordBytes.storeBytes(of: red | green &<< 8 | blue &<< 16, toByteOffset: x &* 4, as: V.self)
+            x &+= 8
         }
+        while x < width {
+            let luma = Int32(y[x]), b = Int32(cb[x]) &- 128, r = Int32(cr[x]) &- 128
+            let red = Int32(clamp(luma &+ ((r &* crToR &+ half) &>> 16)))
+            let green = Int32(clamp(luma &+ ((b &* cbToG &+ r &* crToG &+ half) &>> 16)))
+            let blue = Int32(clamp(luma &+ ((b &* cbToB &+ half) &>> 16)))
+            words[x] = UInt32(truncatingIfNeeded: red | green &<< 8 | blue &<< 16)
+            x &+= 1
+        }
+        packRGB(words, out, width)
     }
 
-    static let tables = ColorTables()
+    /// 3 bytes per pixel from R | G << 8 | B << 16 words: 4-byte stores whose spare
+    /// byte the next pixel overwrites; the last pixel byte by byte.
+    @inline(never)
+    static func packRGB(_ words: UnsafePointer<UInt32>, _ out: UnsafeMutablePointer<UInt8>, _ width: Int) {
+        guard width > 0 else { return }
+        let o = UnsafeMutableRawPointer(out)
+        for x in 0..<(width &- 1) {
+            o.storeBytes(of: UInt32(littleEndian: words[x]), toByteOffset: 3 &* x, as: UInt32.self)
+        }
+        let last = words[width &- 1], p = out + 3 &* (width &- 1)
+        p[0] = UInt8(truncatingIfNeeded: last)
+        p[1] = UInt8(truncatingIfNeeded: last >> 8)
+        p[2] = UInt8(truncatingIfNeeded: last >> 16)
+    }
 
     static func assemble(_ s: JPEGStream) throws -> DecodedImage {
         let width = s.width, height = s.height
@@ -49,42 +82,34 @@ enum JPEGOutput {
         let rowLength = s.components.map { $0.sampleWidth * (s.maxH / $0.h) }.max().map { max($0, width) + 16 } ?? width
         var scratch = [UInt8](repeating: 0, count: rowLength * 3)
         var colsum = [Int32](repeating: 0, count: rowLength)
+        var words = [UInt32](repeating: 0, count: rowLength)
         let count = width * height * 3
         var failure: ImageError?
         let pixels = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
             guard let out = buffer.baseAddress else { return }
             scratch.withUnsafeMutableBufferPointer { scratchBuffer in
                 colsum.withUnsafeMutableBufferPointer { colsumBuffer in
-                    tables.crR.withUnsafeBufferPointer { crR in
-                    tables.cbB.withUnsafeBufferPointer { cbB in
-                    tables.crG.withUnsafeBufferPointer { crG in
-                    tables.cbG.withUnsafeBufferPointer { cbG in
-                        guard let tmp = scratchBuffer.baseAddress, let cs = colsumBuffer.baseAddress,
-                              let crR = crR.baseAddress, let cbB = cbB.baseAddress, let crG = crG.baseAddress, let cbG = cbG.baseAddress else { return }
+                  words.withUnsafeMutableBufferPointer { wordsBuffer in
+                        guard let tmp = scratchBuffer.baseAddress, let cs = colsumBuffer.baseAddress, let w = wordsBuffer.baseAddress else { return }
                         let c0 = s.components[0], c1 = s.components[1], c2 = s.components[2]
                         guard let p0 = c0.plane, let p1 = c1.plane, let p2 = c2.plane else {
                             failure = ImageError(.truncated, "JPEG component was never decoded")
                             return
                         }
                         for y in 0..<height {
-                            let r0 = row(c0, p0, y, s, tmp, cs)
-                            let r1 = row(c1, p1, y, s, tmp + rowLength, cs)
-                            let r2 = row(c2, p2, y, s, tmp + 2 &* rowLength, cs)
+                            let r0 = row(c0, p0, y, s.maxH / c0.h, s.maxV / c0.v, tmp, cs)
+                            let r1 = row(c1, p1, y, s.maxH / c1.h, s.maxV / c1.v, tmp + rowLength, cs)
+                            let r2 = row(c2, p2, y, s.maxH / c2.h, s.maxV / c2.v, tmp + 2 &* rowLength, cs)
                             let o = out + y &* width &* 3
                             if isRGB {
                                 for x in 0..<width {
                                     o[3 &* x] = r0[x]; o[3 &* x &+ 1] = r1[x]; o[3 &* x &+ 2] = r2[x]
                                 }
                             } else {
-                                for x in 0..<width {
-                                    let luma = Int32(r0[x]), cb = Int(r1[x]), cr = Int(r2[x])
-                                    o[3 &* x] = clamp(luma &+ crR[cr])
-                                    o[3 &* x &+ 1] = clamp(luma &+ ((cbG[cb] &+ crG[cr]) &>> 16))
-                                    o[3 &* x &+ 2] = clamp(luma &+ cbB[cb])
-                                }
+                                convertYCbCr(r0, r1, r2, o, width, w)
                             }
                         }
-                    }}}}
+                  }
                 }
             }
             initialized = count
@@ -99,9 +124,8 @@ enum JPEGOutput {
     /// Row `y` of the output grid for component `c`: a plane row when the
     /// component is full size, otherwise upsampled into `tmp`.
     @inline(__always)
-    static func row(_ c: JPEGComponent, _ plane: UnsafeMutablePointer<UInt8>, _ y: Int, _ s: JPEGStream,
+    static func row(_ c: JPEGComponent, _ plane: UnsafeMutablePointer<UInt8>, _ y: Int, _ rh: Int, _ rv: Int,
                     _ tmp: UnsafeMutablePointer<UInt8>, _ cs: UnsafeMutablePointer<Int32>) -> UnsafePointer<UInt8> {
-        let rh = s.maxH / c.h, rv = s.maxV / c.v
         let stride = c.planeStride
         if rh == 1 && rv == 1 { return UnsafePointer(plane + y &* stride) }
         let cy = y / rv

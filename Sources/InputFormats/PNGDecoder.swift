@@ -79,7 +79,7 @@ enum PNGDecoder {
         var position = 8
         var header: Header?
         var palette: [UInt8] = []
-        var compressed: [UInt8] = []
+        var compressed = Data()
         var chunkCount = 0
         chunks: while true {
             guard position < bytes.count else {
@@ -141,8 +141,8 @@ enum PNGDecoder {
         if header.colorType == 3 && palette.isEmpty {
             throw ImageError(reason: "PNG palette image (colour type 3) has no PLTE chunk")
         }
-        let raw = try decompress(compressed, header)
-        return try reconstruct(raw, header, palette: palette)
+        var raw = try decompress(compressed, header)
+        return try reconstruct(&raw, header, palette: palette)
     }
 
     static func parseHeader(_ d: UnsafeRawBufferPointer, at offset: Int) throws -> Header {
@@ -169,9 +169,10 @@ enum PNGDecoder {
     }
 
     /// The zlib stream of the IDAT chunks, inflated to exactly the filtered rows.
-    static func decompress(_ compressed: [UInt8], _ header: Header) throws -> [UInt8] {
+    static func decompress(_ compressed: Data, _ header: Header) throws -> [UInt8] {
         guard compressed.count >= 2 else { throw ImageError(.truncated, "PNG image data is truncated: \(compressed.count) byte of zlib stream") }
-        let cmf = Int(compressed[0]), flg = Int(compressed[1])
+        let start = compressed.startIndex
+        let cmf = Int(compressed[start]), flg = Int(compressed[start + 1])
         guard cmf & 0x0F == 8, cmf >> 4 <= 7 else {
             throw ImageError(reason: "PNG image data: zlib header \(Inflate.hex(cmf)) \(Inflate.hex(flg)) is not deflate with a window of at most 32 KiB")
         }
@@ -188,7 +189,7 @@ enum PNGDecoder {
         let slack = 1 << 16
         let raw: [UInt8]
         do {
-            raw = try Inflate.inflate(Data(compressed[2...]), maximumOutputBytes: needed + slack)
+            raw = try Inflate.inflate(compressed[(start + 2)...], maximumOutputBytes: needed + slack)
         } catch let e as InflateError {
             let at = e.offset.map { " near byte \($0 + 2) of the zlib stream" } ?? ""
             if e.reason.contains("ends early") {
@@ -203,7 +204,7 @@ enum PNGDecoder {
             throw ImageError(.truncated, "PNG image data is truncated: it decompresses to \(raw.count) bytes, a \(header.width)×\(header.height) image needs \(needed)")
         }
         if raw.count == needed && compressed.count >= 6 {
-            let n = compressed.count
+            let n = compressed.endIndex
             let stored = UInt32(compressed[n - 4]) << 24 | UInt32(compressed[n - 3]) << 16 | UInt32(compressed[n - 2]) << 8 | UInt32(compressed[n - 1])
             let computed = adler32(raw)
             guard stored == computed else {
@@ -215,10 +216,19 @@ enum PNGDecoder {
 
     static func adler32(_ data: [UInt8]) -> UInt32 {
         var a: UInt32 = 1, b: UInt32 = 0
-        data.withUnsafeBufferPointer { p in
+        data.withUnsafeBufferPointer { buffer in
+            guard let p = buffer.baseAddress else { return }
             var i = 0
-            while i < p.count {
-                let end = min(i + 5552, p.count)  // the largest run before b can overflow 32 bits
+            let n = buffer.count
+            while i < n {
+                let end = min(i &+ 5552, n)  // the largest run before b can overflow 32 bits
+                // Four bytes per step: b gains 4a + 4x0 + 3x1 + 2x2 + x3.
+                while end &- i >= 4 {
+                    let x0 = UInt32(p[i]), x1 = UInt32(p[i &+ 1]), x2 = UInt32(p[i &+ 2]), x3 = UInt32(p[i &+ 3])
+                    b &+= a &* 4 &+ x0 &* 4 &+ x1 &* 3 &+ x2 &* 2 &+ x3
+                    a &+= x0 &+ x1 &+ x2 &+ x3
+                    i &+= 4
+                }
                 while i < end {
                     a &+= UInt32(p[i])
                     b &+= a
@@ -232,8 +242,7 @@ enum PNGDecoder {
     }
 
     /// Unfilters the rows in place and converts them to 8-bit gray or RGB.
-    static func reconstruct(_ raw: [UInt8], _ header: Header, palette: [UInt8]) throws -> DecodedImage {
-        var raw = raw
+    static func reconstruct(_ raw: inout [UInt8], _ header: Header, palette: [UInt8]) throws -> DecodedImage {
         let channels = header.outputModel.rawValue
         let count = header.width * header.height * channels
         var paletteTable = [UInt8](repeating: 0, count: 768)
@@ -303,10 +312,7 @@ enum PNGDecoder {
                     var i = 0
                     while i < min(bpp, rowBytes) { cur[i] &+= up[i]; i &+= 1 }  // a = c = 0: the predictor is b
                     while i < rowBytes {
-                        let a = Int(cur[i &- bpp]), b = Int(up[i]), c = Int(up[i &- bpp])
-                        let pa = abs(b &- c), pb = abs(a &- c), pc = abs(a &+ b &- c &- c)
-                        let predictor = pa <= pb && pa <= pc ? a : pb <= pc ? b : c
-                        cur[i] &+= UInt8(truncatingIfNeeded: predictor)
+                        cur[i] &+= paeth(cur[i &- bpp], up[i], up[i &- bpp])
                         i &+= 1
                     }
                 } else {
@@ -319,6 +325,23 @@ enum PNGDecoder {
             }
             prior = cur
         }
+    }
+
+    /// The Paeth predictor: whichever of left (a), up (b) and upper-left (c) is
+    /// closest to a + b − c, ties preferring a then b; without branches (the
+    /// choice is data-dependent and mispredicts).
+    @inline(__always)
+    static func paeth(_ left: UInt8, _ up: UInt8, _ upperLeft: UInt8) -> UInt8 {
+        let a = Int32(left), b = Int32(up), c = Int32(upperLeft)
+        let pa = abs32(b &- c), pb = abs32(a &- c), pc = abs32(a &+ b &- c &- c)
+        let bOrC = pb <= pc ? b : c
+        return UInt8(truncatingIfNeeded: pa <= pb && pa <= pc ? a : bOrC)
+    }
+
+    @inline(__always)
+    static func abs32(_ x: Int32) -> Int32 {
+        let sign = x &>> 31
+        return (x ^ sign) &- sign
     }
 
     /// Converts one unfiltered row of `pixels` pixels to 8-bit gray or RGB,

@@ -21,11 +21,13 @@ final class ImageDecoderTests: XCTestCase {
 
     struct Manifest: Decodable { let fixtures: [Entry] }
 
-    static let manifest: [Entry] = {
-        guard let data = try? Data(contentsOf: dir.appendingPathComponent("manifest.json")),
+    static let manifest: [Entry] = load(dir)
+
+    static func load(_ directory: URL) -> [Entry] {
+        guard let data = try? Data(contentsOf: directory.appendingPathComponent("manifest.json")),
               let m = try? JSONDecoder().decode(Manifest.self, from: data) else { return [] }
         return m.fixtures
-    }()
+    }
 
     func entries(_ prefix: String) -> [Entry] {
         let list = ImageDecoderTests.manifest.filter { $0.file.hasPrefix(prefix) }
@@ -34,20 +36,21 @@ final class ImageDecoderTests: XCTestCase {
     }
 
     /// Pillow's pixels: (height, width, channels, bytes).
-    func expected(_ name: String) throws -> (Int, Int, Int, [UInt8]) {
-        let array = try NumPyArray(contentsOfFile: ImageDecoderTests.dir.appendingPathComponent(name).path)
+    func expected(_ name: String, in directory: URL = ImageDecoderTests.dir) throws -> (Int, Int, Int, [UInt8]) {
+        let array = try NumPyArray(contentsOfFile: directory.appendingPathComponent(name).path)
         XCTAssertEqual(array.type, .uint8, name)
         let shape = array.shape
         return (shape[0], shape[1], shape.count == 3 ? shape[2] : 1, [UInt8](array.data))
     }
 
-    func decode(_ name: String, limits: ImageDecodingLimits = .default) throws -> DecodedImage {
-        try DecodedImage(contentsOfFile: ImageDecoderTests.dir.appendingPathComponent(name).path, limits: limits)
+    func decode(_ name: String, in directory: URL = ImageDecoderTests.dir, limits: ImageDecodingLimits = .default) throws -> DecodedImage {
+        try DecodedImage(contentsOfFile: directory.appendingPathComponent(name).path, limits: limits)
     }
 
     /// Compares with Pillow: exactly, or (JPEG) ≥ 99.9% of the values equal and none off by more than 1.
-    func check(_ image: DecodedImage, against name: String, jpeg: Bool, label: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let (h, w, c, want) = try expected(name)
+    func check(_ image: DecodedImage, against name: String, in directory: URL = ImageDecoderTests.dir, jpeg: Bool, label: String,
+               file: StaticString = #filePath, line: UInt = #line) throws {
+        let (h, w, c, want) = try expected(name, in: directory)
         guard image.height == h, image.width == w, image.channels == c else {
             XCTFail("\(label): decoded \(image.width)×\(image.height)×\(image.channels), Pillow \(w)×\(h)×\(c)", file: file, line: line)
             return
@@ -68,18 +71,19 @@ final class ImageDecoderTests: XCTestCase {
         }
     }
 
-    func checkAll(_ prefix: String) throws {
+    func checkAll(_ prefix: String, in directory: URL = ImageDecoderTests.dir) throws {
         var jpegIdentical = 0, jpegTotal = 0
-        for e in entries(prefix) {
+        let list = directory == ImageDecoderTests.dir ? entries(prefix) : ImageDecoderTests.load(directory)
+        for e in list {
             guard let expectedName = e.expected else { continue }
             let image: DecodedImage
-            do { image = try decode(e.file) } catch {
+            do { image = try decode(e.file, in: directory) } catch {
                 XCTFail("\(e.file): \(error)")
                 continue
             }
             let jpeg = e.compare == "jpeg"
-            try check(image, against: expectedName, jpeg: jpeg, label: e.file)
-            if jpeg, let (_, _, _, want) = try? expected(expectedName), want.count == image.pixels.count {
+            try check(image, against: expectedName, in: directory, jpeg: jpeg, label: e.file)
+            if jpeg, let (_, _, _, want) = try? expected(expectedName, in: directory), want.count == image.pixels.count {
                 jpegTotal += want.count
                 jpegIdentical += zip(image.pixels, want).filter { $0 == $1 }.count
             }
@@ -92,6 +96,13 @@ final class ImageDecoderTests: XCTestCase {
     }
 
     func testPNGVariantsMatchPillow() throws { try checkAll("png/") }
+
+    /// `IMAGE_FIXTURES_EXTRA=DIR`: also the files of DIR/manifest.json, e.g. the large
+    /// benchmark images of `tools/make_image_fixtures.py --bench DIR` (not committed).
+    func testExtraFixturesFromEnvironment() throws {
+        guard let path = ProcessInfo.processInfo.environment["IMAGE_FIXTURES_EXTRA"] else { return }
+        try checkAll("", in: URL(fileURLWithPath: path))
+    }
     func testNetpbmVariantsMatchPillow() throws { try checkAll("pnm/") }
     func testJPEGVariantsMatchPillow() throws { try checkAll("jpeg/") }
 

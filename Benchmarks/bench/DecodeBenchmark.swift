@@ -1,0 +1,111 @@
+// bench decode: image decoding speed of InputFormats (one thread), for
+// comparison with Pillow on the same files (tools/bench_image_decode.py).
+//
+//   bench decode FILE… [--runs N] [--min-time S] [--json FILE]
+//
+// Each file is read into memory once; then DecodedImage(data:) is timed at
+// least --runs times and at least --min-time seconds, after one warm-up.
+// Prints median wall and thread-CPU time per decode, the minimum CPU time, and
+// megapixels per second by median CPU time (CPU time is robust when the machine
+// is shared; the minimum even more so).
+import Foundation
+import InputFormats
+import TFLiteEngine
+
+struct DecodeReport: Codable {
+    var machine: Machine
+    var build: String
+    var results: [DecodeResult]
+}
+
+struct DecodeResult: Codable {
+    var file: String
+    var format: String
+    var width: Int
+    var height: Int
+    var channels: Int
+    var megapixels: Double
+    var median_ms: Double
+    var cpu_median_ms: Double
+    /// The fastest run's thread CPU time: least disturbed by other processes on a shared machine.
+    var cpu_min_ms: Double
+    var megapixels_per_second: Double
+    var runs: Int
+}
+
+func runDecodeBenchmark(_ arguments: ArraySlice<String>) -> Never {
+    var files: [String] = []
+    var runs = 10
+    var minTime = 2.0
+    var jsonPath: String?
+    var it = arguments.makeIterator()
+    func usage() -> Never {
+        print("usage: bench decode FILE… [--runs N] [--min-time S] [--json FILE]")
+        exit(2)
+    }
+    while let a = it.next() {
+        switch a {
+        case "--runs": guard let v = it.next().flatMap({ Int($0) }), v >= 1 else { usage() }; runs = v
+        case "--min-time": guard let v = it.next().flatMap({ Double($0) }), v >= 0 else { usage() }; minTime = v
+        case "--json": guard let v = it.next() else { usage() }; jsonPath = v
+        case "-h", "--help": usage()
+        default:
+            if a.hasPrefix("-") { print("bench decode: unknown option \(a)"); usage() }
+            files.append(a)
+        }
+    }
+    if files.isEmpty { usage() }
+    print("bench decode: InputFormats, \(TFLiteEngineBuild.flavour) build, one thread; runs ≥ \(runs), min time \(minTime) s")
+    var results: [DecodeResult] = []
+    var failed = false
+    for path in files {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            print("\(path): cannot read")
+            failed = true
+            continue
+        }
+        do {
+            let first = try DecodedImage(data: data)  // warm-up, and the size
+            var wall: [Double] = [], cpu: [Double] = []
+            let clock = ContinuousClock()
+            let start = clock.now
+            func elapsedMilliseconds(_ since: ContinuousClock.Instant) -> Double {
+                let (s, a) = (clock.now - since).components
+                return Double(s) * 1000 + Double(a) / 1e15
+            }
+            while wall.count < runs || elapsedMilliseconds(start) < minTime * 1000 {
+                let c = threadCPUTime()
+                let t = clock.now
+                let image = try DecodedImage(data: data)
+                wall.append(elapsedMilliseconds(t))
+                cpu.append(ms(threadCPUTime() - c))
+                precondition(image.pixels.count == first.pixels.count)  // benchmark sanity, not input validation
+            }
+            let median = { (v: [Double]) -> Double in let s = v.sorted(); return s[s.count / 2] }
+            let mp = Double(first.width * first.height) / 1e6
+            let format = ImageFormat(detecting: data).map(\.rawValue) ?? "?"
+            let r = DecodeResult(file: path, format: format, width: first.width, height: first.height, channels: first.channels,
+                                 megapixels: mp, median_ms: median(wall), cpu_median_ms: median(cpu), cpu_min_ms: cpu.min() ?? 0,
+                                 megapixels_per_second: mp / (median(cpu) / 1000), runs: wall.count)
+            results.append(r)
+            print(String(format: "%@  %@ %dx%dx%d  median %.2f ms (CPU %.2f ms, min %.2f ms)  %.1f MP/s  (%d runs)",
+                         path, format, r.width, r.height, r.channels, r.median_ms, r.cpu_median_ms, r.cpu_min_ms, r.megapixels_per_second, r.runs))
+        } catch {
+            print("\(path): \(error)")
+            failed = true
+        }
+    }
+    if let jsonPath {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        do {
+            let report = DecodeReport(machine: machineInfo(), build: TFLiteEngineBuild.flavour, results: results)
+            try encoder.encode(report).write(to: URL(fileURLWithPath: jsonPath))
+            print("wrote \(jsonPath)")
+        } catch {
+            print("bench decode: \(error)")
+            failed = true
+        }
+    }
+    exit(failed ? 1 : 0)
+}
