@@ -431,9 +431,11 @@ enum SelectionReportCommand {
         if request.perClass {
             for row in rows {
                 print("\n\(row.candidate.name): class | predicted ms | profiled fastest ms | profiled mean ms")
-                for r in (try? SelectionReport.classBreakdown(row.candidate, profile: profile)) ?? [] {
+                guard let b = try? SelectionReport.breakdown(row.candidate, profile: profile) else { continue }
+                for r in b.classes {
                     print("  \(r.kernelClass) | \(Auto.formatDuration(r.predicted)) | \(Auto.formatDuration(r.fastest)) | \(Auto.formatDuration(r.mean))")
                 }
+                for line in b.outliers { print("  off by more than 40%: \(line)") }
             }
         }
     }
