@@ -52,9 +52,15 @@ public struct AdaptationPolicy: Sendable, Equatable {
     /// A model that was left because it was too slow is not tried again for
     /// this many requests (prevents flapping between two models).
     public var upgradeBackoffRuns: Int
+    /// Move up only if the larger model's expected latency (see
+    /// `AdaptiveRunner`) is within this fraction of the budget, so that it
+    /// does not start right at the edge.
+    public var upgradeFitFraction: Double
 
     public init(latencyBudget: Duration, window: Int = 10, missesToDowngrade: Int = 6, headroomRuns: Int = 20,
-                headroomFraction: Double = 0.5, cooldownRuns: Int = 10, upgradeBackoffRuns: Int = 200) {
+                headroomFraction: Double = 0.5, cooldownRuns: Int = 10, upgradeBackoffRuns: Int = 200,
+                upgradeFitFraction: Double = 0.8) {
+        self.upgradeFitFraction = min(max(upgradeFitFraction, 0.05), 1)
         self.latencyBudget = latencyBudget
         self.window = max(1, window)
         self.missesToDowngrade = min(max(1, missesToDowngrade), max(1, window))
@@ -91,20 +97,27 @@ public struct SwitchEvent: Sendable, Equatable, CustomStringConvertible {
 ///   faster one (moving up must buy accuracy), plus the start model. Start
 ///   wherever the caller says (usually the model `ModelSelector` chose).
 /// - Every request records its latency; the median of the last `window`
-///   latencies over the current model's prediction is the observed
-///   slowdown (`slowdown`, CPU contention seen through latency).
+///   latencies over the current model's prediction is its observed ratio
+///   (`slowdown`). The lowest ratio a model has shown over a full window is
+///   its own baseline (what its prediction misses even on a quiet device,
+///   e.g. the per-request work around the invoke), and the current ratio
+///   over the current model's baseline is the **contention** (CPU contention
+///   seen through latency: 2 = another process takes half the core).
 /// - Down: if `missesToDowngrade` of the last `window` requests missed the
 ///   budget, or memory pressure is `.critical` (immediately, ignoring the
 ///   cooldown), the runner moves one step down (smaller).
 /// - Up: if the last `headroomRuns` requests all took under
 ///   `headroomFraction` × budget, pressure is `.normal`, and the next model's
-///   prediction times the observed slowdown fits the budget, it moves one step
+///   expected latency — its prediction × its own baseline ratio (1 if it has
+///   not run yet) × the contention — is within `upgradeFitFraction` of the
+///   budget, it moves one step
 ///   up (larger and more accurate) — unless that model was left for slowness
 ///   within `upgradeBackoffRuns` requests (doubled each further time). The
 ///   back-off is lifted early, once, when the switch down was caused by
-///   contention: the model below was slow too over its first window after
-///   the switch (slowdown ≥ 1.3) and has since become 30% faster — the load
-///   that pushed the larger model out is gone.
+///   contention: the model below has become 30% faster than over its first
+///   window after the switch — the load that pushed the larger model out is
+///   gone. (A model that is simply slower than predicted leaves the one
+///   below as fast as before, and waits out its back-off.)
 /// - After a switch: `cooldownRuns` requests without another switch, and the
 ///   window restarts (hysteresis).
 /// - The new model is loaded, allocated and warmed up (on its `probeInput`)
@@ -141,6 +154,8 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
     /// The model left for slowness whose `belowSlowdown` is being measured.
     private var measuringBelowFor: Int?
     private var events: [SwitchEvent] = []
+    /// Ladder index → the lowest window-median ÷ prediction seen on that model.
+    private var baselineRatio: [Int: Double] = [:]
 
     /// Creates the runner with the ladder built from `candidates` (any order;
     /// sorted by `costModel`'s predicted latency on `profile`, dominated
@@ -211,6 +226,16 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
     /// cores); nil before any request on this model.
     public var slowdown: Double? { lock.sync { currentSlowdown() } }
 
+    /// The current model's ratio over its own baseline (see the type's
+    /// documentation): 1 when it runs as fast as it ever did here, 2 when it
+    /// takes twice as long (another process on the cores); nil before a full window.
+    public var contention: Double? {
+        lock.sync {
+            guard let ratio = currentSlowdown(), let base = baselineRatio[currentIndex], base > 0 else { return nil }
+            return max(1, ratio / base)
+        }
+    }
+
     /// Runs the current model on `input`, then decides whether to switch.
     public func predict(_ input: Model.Input) throws -> Prediction {
         let (result, decision): (Prediction, (target: Int, reason: String, request: Int)?) = try lock.sync {
@@ -248,6 +273,9 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
         if recent.count > policy.window { recent.removeFirst(recent.count - policy.window) }
         recentLatencies.append(latency)
         if recentLatencies.count > policy.window { recentLatencies.removeFirst(recentLatencies.count - policy.window) }
+        if !switching, recentLatencies.count == policy.window, let ratio = currentSlowdown() {
+            baselineRatio[currentIndex] = min(baselineRatio[currentIndex] ?? ratio, ratio)
+        }
         if let left = measuringBelowFor, !switching, recentLatencies.count == policy.window {
             leftForSlowness[left]?.belowSlowdown = currentSlowdown()
             measuringBelowFor = nil
@@ -276,8 +304,9 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
             return (down, reason)
         }
         if memory == .normal, fastStreak >= policy.headroomRuns, let up = usable(above: currentIndex) {
-            let expected = Benchmarks.seconds(predictedLatencies[up]) * max(1, slowdown ?? 1)
-            guard expected <= Benchmarks.seconds(policy.latencyBudget) else { return nil }
+            let contention = max(1, (slowdown ?? 1) / (baselineRatio[currentIndex] ?? slowdown ?? 1))
+            let expected = Benchmarks.seconds(predictedLatencies[up]) * (baselineRatio[up] ?? 1) * contention
+            guard expected <= Benchmarks.seconds(policy.latencyBudget) * policy.upgradeFitFraction else { return nil }
             var lifted = false
             if let left = leftForSlowness[up] {
                 let backoff = policy.upgradeBackoffRuns << min(left.strikes - 1, 20)
@@ -285,14 +314,15 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
                 // and is much faster now. (A model that is simply slower than predicted leaves the
                 // one below as fast as before, and waits out its back-off.)
                 var contentionGone = false
-                if left.strikes == 1, let below = left.belowSlowdown, below >= 1.3, let now = slowdown, now <= below * 0.7 {
+                if left.strikes == 1, let below = left.belowSlowdown, let now = slowdown, now <= below * 0.7 {
                     contentionGone = true
                 }
                 if requestCount - left.at < backoff && !contentionGone { return nil }
                 lifted = contentionGone && requestCount - left.at < backoff
             }
             var reason = "the last \(fastStreak) requests took under \(Int(policy.headroomFraction * 100))% of the budget"
-            if let slowdown { reason += ", slowdown \(formatFactor(slowdown))×" }
+            reason += "; \(ladder[up].name) expected at \(milliseconds(.nanoseconds(Int64(expected * 1e9))))"
+            if contention > 1.05 { reason += " (contention \(formatFactor((contention * 100).rounded() / 100))×)" }
             if lifted { reason += " (the contention that pushed it out is gone)" }
             return (up, reason)
         }
