@@ -107,11 +107,11 @@ public struct SwitchEvent: Sendable, Equatable, CustomStringConvertible {
 ///   budget, or memory pressure is `.critical` (immediately, ignoring the
 ///   cooldown), the runner moves one step down (smaller).
 /// - Up: if the last `headroomRuns` requests all took under
-///   `headroomFraction` × budget, pressure is `.normal`, and the next model's
-///   expected latency — its prediction × its own baseline ratio (1 if it has
-///   not run yet) × the contention — is within `upgradeFitFraction` of the
-///   budget, it moves one step
-///   up (larger and more accurate) — unless that model was left for slowness
+///   `headroomFraction` × budget and pressure is `.normal`, it moves up to the
+///   nearest larger (more accurate) model whose expected latency — its
+///   prediction × its own baseline ratio (1 if it has not run yet) × the
+///   contention — is within `upgradeFitFraction` of the budget, skipping
+///   models that do not fit or that were left for slowness
 ///   within `upgradeBackoffRuns` requests (doubled each further time). The
 ///   back-off is lifted early, once, when the switch down was caused by
 ///   contention: the model below has become 30% faster than over its first
@@ -303,31 +303,37 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
             }
             return (down, reason)
         }
-        if memory == .normal, fastStreak >= policy.headroomRuns, let up = usable(above: currentIndex) {
+        if memory == .normal, fastStreak >= policy.headroomRuns {
             let contention = max(1, (slowdown ?? 1) / (baselineRatio[currentIndex] ?? slowdown ?? 1))
-            let expected = Benchmarks.seconds(predictedLatencies[up]) * (baselineRatio[up] ?? 1) * contention
-            guard expected <= Benchmarks.seconds(policy.latencyBudget) * policy.upgradeFitFraction else { return nil }
-            var lifted = false
-            if let left = leftForSlowness[up] {
-                let backoff = policy.upgradeBackoffRuns << min(left.strikes - 1, 20)
-                // Contention slows every model: the one below was slow too right after the switch
-                // and is much faster now. (A model that is simply slower than predicted leaves the
-                // one below as fast as before, and waits out its back-off.)
-                var contentionGone = false
-                if left.strikes == 1, let below = left.belowSlowdown, let now = slowdown, now <= below * 0.7 {
-                    contentionGone = true
+            // The nearest larger model that is expected to fit and is not backing off.
+            var candidate = usable(above: currentIndex)
+            while let up = candidate {
+                defer { candidate = usable(above: up) }
+                let expected = Benchmarks.seconds(predictedLatencies[up]) * (baselineRatio[up] ?? 1) * contention
+                guard expected <= Benchmarks.seconds(policy.latencyBudget) * policy.upgradeFitFraction else { continue }
+                var lifted = false
+                if let left = leftForSlowness[up] {
+                    let backoff = policy.upgradeBackoffRuns << min(left.strikes - 1, 20)
+                    // Contention slows every model: the one below was slow too right after the switch
+                    // and is much faster now. (A model that is simply slower than predicted leaves the
+                    // one below as fast as before, and waits out its back-off.)
+                    var contentionGone = false
+                    if left.strikes == 1, let below = left.belowSlowdown, let now = slowdown, now <= below * 0.7 {
+                        contentionGone = true
+                    }
+                    if requestCount - left.at < backoff && !contentionGone { continue }
+                    lifted = contentionGone && requestCount - left.at < backoff
                 }
-                if requestCount - left.at < backoff && !contentionGone { return nil }
-                lifted = contentionGone && requestCount - left.at < backoff
+                var reason = "the last \(fastStreak) requests took under \(Int(policy.headroomFraction * 100))% of the budget"
+                reason += "; \(ladder[up].name) expected at \(milliseconds(.nanoseconds(Int64(expected * 1e9))))"
+                if contention > 1.05 { reason += " (contention \(formatFactor((contention * 100).rounded() / 100))×)" }
+                if lifted { reason += " (the contention that pushed it out is gone)" }
+                return (up, reason)
             }
-            var reason = "the last \(fastStreak) requests took under \(Int(policy.headroomFraction * 100))% of the budget"
-            reason += "; \(ladder[up].name) expected at \(milliseconds(.nanoseconds(Int64(expected * 1e9))))"
-            if contention > 1.05 { reason += " (contention \(formatFactor((contention * 100).rounded() / 100))×)" }
-            if lifted { reason += " (the contention that pushed it out is gone)" }
-            return (up, reason)
         }
         return nil
     }
+
     private func usable(below index: Int) -> Int? {
         stride(from: index - 1, through: 0, by: -1).first { !unusable.contains($0) }
     }

@@ -113,6 +113,20 @@ final class AdaptiveRunnerTests: XCTestCase {
         XCTAssertEqual(r.switchEvents.first?.from, "big")
     }
 
+    func testMovingUpSkipsAModelThatIsKnownToMissTheBudget() throws {
+        // "mid" really takes 20 ms (its prediction says ~0.8); "big" runs as predicted (~3.2 ms).
+        let timer = ScriptedTimer(["tiny": 1, "mid": 20, "big": 3.23])
+        let r = try runner(timer: timer, start: "mid", candidates: fittingLadder())
+        for _ in 0..<20 { _ = try r.classify(image) }
+        XCTAssertEqual(r.currentModelName, "tiny")
+        for _ in 0..<40 { _ = try r.classify(image) }
+        XCTAssertEqual(r.currentModelName, "big", r.switchLog.joined(separator: "\n"))
+        XCTAssertTrue(r.switchLog.last?.hasPrefix("tiny -> big") ?? false, r.switchLog.joined(separator: "\n"))
+        for _ in 0..<100 { _ = try r.classify(image) }
+        XCTAssertEqual(r.currentModelName, "big")
+        XCTAssertEqual(r.contention ?? 0, 1, accuracy: 0.01)
+    }
+
     func testNoMoveUpToAModelPredictedToMissTheBudget() throws {
         // "big" is predicted at ~20 ms against a 10 ms budget: headroom on "mid" is not enough.
         let r = try runner(timer: ScriptedTimer(["tiny": 0.2, "mid": 0.8, "big": 20]), start: "mid")
