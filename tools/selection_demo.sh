@@ -20,8 +20,7 @@ mode=${1:-contention}
 infer=${2:-.build/release/infer}
 budget=${BUDGET:-0.4ms}
 images="images/digit_7.pgm images/digit_3.pgm images/digit_0.pgm"
-start=$(date +%s.%N)
-mark() { echo "--- $(awk -v s="$start" -v n="$(date +%s.%N)" 'BEGIN { printf "%.2f", n - s }') s after the start: $*"; }
+mark() { echo "--- [$(date +%H:%M:%S.%2N)] $*"; }
 
 case "$mode" in
 contention)

@@ -52,9 +52,20 @@ public struct AdaptationPolicy: Sendable, Equatable {
     /// A model that was left because it was too slow is not tried again for
     /// this many requests (prevents flapping between two models).
     public var upgradeBackoffRuns: Int
+    /// Move down when, over a full window, requests took at least this many
+    /// times their CPU time (the thread waited for a core) and the current
+    /// model's CPU time × that stretch exceeds the budget.
+    public var contentionToDowngrade: Double
+    /// Move up only if the larger model's expected latency (see
+    /// `AdaptiveRunner`) is within this fraction of the budget, so that it
+    /// does not start right at the edge.
+    public var upgradeFitFraction: Double
 
     public init(latencyBudget: Duration, window: Int = 10, missesToDowngrade: Int = 6, headroomRuns: Int = 20,
-                headroomFraction: Double = 0.5, cooldownRuns: Int = 10, upgradeBackoffRuns: Int = 200) {
+                headroomFraction: Double = 0.5, cooldownRuns: Int = 10, upgradeBackoffRuns: Int = 200,
+                upgradeFitFraction: Double = 0.8, contentionToDowngrade: Double = 1.5) {
+        self.contentionToDowngrade = max(1, contentionToDowngrade)
+        self.upgradeFitFraction = min(max(upgradeFitFraction, 0.05), 1)
         self.latencyBudget = latencyBudget
         self.window = max(1, window)
         self.missesToDowngrade = min(max(1, missesToDowngrade), max(1, window))
@@ -91,20 +102,34 @@ public struct SwitchEvent: Sendable, Equatable, CustomStringConvertible {
 ///   faster one (moving up must buy accuracy), plus the start model. Start
 ///   wherever the caller says (usually the model `ModelSelector` chose).
 /// - Every request records its latency; the median of the last `window`
-///   latencies over the current model's prediction is the observed
-///   slowdown (`slowdown`, CPU contention seen through latency).
+///   latencies over the current model's prediction is its observed ratio
+///   (`slowdown`). The **contention** is the wall time of the window's
+///   requests over their CPU time when the timer reports CPU time (2 = the
+///   thread had a core half of the time), else the current ratio over the
+///   model's own baseline. A model's baseline is the lowest ratio it has
+///   shown over a full window, without contention (what its prediction
+///   misses even on a quiet device, e.g. the per-request work around the invoke).
 /// - Down: if `missesToDowngrade` of the last `window` requests missed the
-///   budget, or memory pressure is `.critical` (immediately, ignoring the
-///   cooldown), the runner moves one step down (smaller).
+///   budget, or they took at least `contentionToDowngrade` times their CPU
+///   time (the thread waited for a core: short requests on a shared core
+///   mostly run at full speed and now and then wait a whole time slice, so
+///   the median hardly moves while the throughput halves) and the current
+///   model's CPU time × that stretch exceeds the budget, the runner moves
+///   down to the nearest smaller model expected to fit (else the smallest);
+///   when memory pressure is `.critical`, one step down immediately, ignoring
+///   the cooldown.
 /// - Up: if the last `headroomRuns` requests all took under
-///   `headroomFraction` × budget, pressure is `.normal`, and the next model's
-///   prediction times the observed slowdown fits the budget, it moves one step
-///   up (larger and more accurate) — unless that model was left for slowness
+///   `headroomFraction` × budget and pressure is `.normal`, it moves up to the
+///   nearest larger (more accurate) model whose expected latency — its
+///   prediction × its own baseline ratio (1 if it has not run yet) × the
+///   contention — is within `upgradeFitFraction` of the budget, skipping
+///   models that do not fit or that were left for slowness
 ///   within `upgradeBackoffRuns` requests (doubled each further time). The
 ///   back-off is lifted early, once, when the switch down was caused by
-///   contention: the model below was slow too over its first window after
-///   the switch (slowdown ≥ 1.3) and has since become 30% faster — the load
-///   that pushed the larger model out is gone.
+///   contention: the model below has become 30% faster than over its first
+///   window after the switch — the load that pushed the larger model out is
+///   gone. (A model that is simply slower than predicted leaves the one
+///   below as fast as before, and waits out its back-off.)
 /// - After a switch: `cooldownRuns` requests without another switch, and the
 ///   window restarts (hysteresis).
 /// - The new model is loaded, allocated and warmed up (on its `probeInput`)
@@ -130,6 +155,8 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
     private var currentIndex: Int
     private var recent: [Bool] = []          // true = missed the budget
     private var recentLatencies: [Duration] = []
+    /// CPU time of the same requests (nil entries when the timer does not say).
+    private var recentCPUTimes: [Duration?] = []
     private var fastStreak = 0
     private var cooldown = 0
     private var requestCount = 0
@@ -141,6 +168,8 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
     /// The model left for slowness whose `belowSlowdown` is being measured.
     private var measuringBelowFor: Int?
     private var events: [SwitchEvent] = []
+    /// Ladder index → the lowest window-median ÷ prediction seen on that model.
+    private var baselineRatio: [Int: Double] = [:]
 
     /// Creates the runner with the ladder built from `candidates` (any order;
     /// sorted by `costModel`'s predicted latency on `profile`, dominated
@@ -211,14 +240,25 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
     /// cores); nil before any request on this model.
     public var slowdown: Double? { lock.sync { currentSlowdown() } }
 
+    /// The current model's ratio over its own baseline (see the type's
+    /// documentation): 1 when it runs as fast as it ever did here, 2 when it
+    /// takes twice as long (another process on the cores); nil before a full window.
+    public var contention: Double? {
+        lock.sync {
+            if let stretch = currentStretch() { return stretch }
+            guard let ratio = currentSlowdown(), let base = baselineRatio[currentIndex], base > 0 else { return nil }
+            return max(1, ratio / base)
+        }
+    }
+
     /// Runs the current model on `input`, then decides whether to switch.
     public func predict(_ input: Model.Input) throws -> Prediction {
         let (result, decision): (Prediction, (target: Int, reason: String, request: Int)?) = try lock.sync {
             let model = current
             var scores: [Float] = []
-            let latency = try timer.measure(model.candidate) { scores = try model.scores(for: input) }
+            let (latency, cpu) = try timer.measureWithCPUTime(model.candidate) { scores = try model.scores(for: input) }
             let result = Prediction(scores: scores, modelName: model.candidate.name, latency: latency)
-            let decision = record(latency: latency).map { ($0.0, $0.1, requestCount) }
+            let decision = record(latency: latency, cpu: cpu).map { ($0.0, $0.1, requestCount) }
             if decision != nil { switching = true }
             return (result, decision)
         }
@@ -241,15 +281,46 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
     }
 
     /// Updates the statistics with one observation; returns a switch to make, if any. Called on `lock`.
-    private func record(latency: Duration) -> (Int, String)? {
+    /// Wall time over CPU time of the requests in the window (2 = the thread
+    /// had a core half of the time), nil when the timer gives no CPU time.
+    private func currentStretch() -> Double? {
+        guard recentCPUTimes.count == recentLatencies.count, !recentCPUTimes.isEmpty,
+              recentCPUTimes.allSatisfy({ $0 != nil }) else { return nil }
+        let cpu = recentCPUTimes.reduce(0.0) { $0 + Benchmarks.seconds($1 ?? .zero) }
+        let wall = recentLatencies.reduce(0.0) { $0 + Benchmarks.seconds($1) }
+        return cpu > 0 ? max(1, wall / cpu) : nil
+    }
+
+    /// How much slower than usual requests run now: the stretch of wall time
+    /// over CPU time when the timer reports CPU time, else the current
+    /// model's ratio over its own baseline. Called on `lock`.
+    private func currentContention() -> Double {
+        if let stretch = currentStretch() { return stretch }
+        let ratio = currentSlowdown() ?? 1
+        return max(1, ratio / (baselineRatio[currentIndex] ?? ratio))
+    }
+
+    /// The latency expected of ladder model `index` now. Called on `lock`.
+    private func expectedLatency(_ index: Int, contention: Double) -> Double {
+        Benchmarks.seconds(predictedLatencies[index]) * (baselineRatio[index] ?? 1) * contention
+    }
+
+    private func record(latency: Duration, cpu: Duration?) -> (Int, String)? {
         requestCount += 1
         let missed = latency > policy.latencyBudget
         recent.append(missed)
         if recent.count > policy.window { recent.removeFirst(recent.count - policy.window) }
         recentLatencies.append(latency)
+        recentCPUTimes.append(cpu)
         if recentLatencies.count > policy.window { recentLatencies.removeFirst(recentLatencies.count - policy.window) }
+        if recentCPUTimes.count > policy.window { recentCPUTimes.removeFirst(recentCPUTimes.count - policy.window) }
+        if !switching, recentLatencies.count == policy.window, let ratio = currentSlowdown() {
+            // The baseline is the model's own ratio without contention: CPU time when known.
+            let own = currentStretch().map { ratio / $0 } ?? ratio
+            baselineRatio[currentIndex] = min(baselineRatio[currentIndex] ?? own, own)
+        }
         if let left = measuringBelowFor, !switching, recentLatencies.count == policy.window {
-            leftForSlowness[left]?.belowSlowdown = currentSlowdown()
+            leftForSlowness[left]?.belowSlowdown = currentStretch() ?? currentSlowdown()
             measuringBelowFor = nil
         }
         fastStreak = latency < policy.latencyBudget * policy.headroomFraction ? fastStreak + 1 : 0
@@ -263,41 +334,71 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
         guard cooldown == 0 else { return nil }
         let misses = recent.filter { $0 }.count
         let slowdown = currentSlowdown()
-        if misses >= policy.missesToDowngrade, let down = usable(below: currentIndex) {
+        let contention = currentContention()
+        let budget = Benchmarks.seconds(policy.latencyBudget)
+        // Contention seen through CPU time: short requests on a shared core mostly run at full
+        // speed and now and then wait a whole time slice, so misses come in bursts while the
+        // core is half gone; the stretch of wall over CPU time shows it within one window.
+        let stretched: Bool
+        if let stretch = currentStretch(), recent.count == policy.window, stretch >= policy.contentionToDowngrade,
+           let cpuMedian = median(recentCPUTimes.compactMap { $0.map { Benchmarks.seconds($0) } }), cpuMedian * stretch > budget {
+            stretched = true
+        } else {
+            stretched = false
+        }
+        if misses >= policy.missesToDowngrade || stretched, let firstBelow = usable(below: currentIndex) {
+            // The nearest smaller model expected to fit, else the smallest.
+            var down = firstBelow
+            var probe: Int? = firstBelow
+            while let i = probe, expectedLatency(i, contention: contention) > budget {
+                down = i
+                probe = usable(below: i)
+            }
+            if let i = probe { down = i }
             let strikes = (leftForSlowness[currentIndex]?.strikes ?? 0) + 1
             leftForSlowness[currentIndex] = (requestCount, strikes, nil)
             measuringBelowFor = currentIndex
             var reason = "\(misses) of the last \(recent.count) requests missed the \(milliseconds(policy.latencyBudget)) budget"
             if let m = median(recentLatencies.map { Benchmarks.seconds($0) }) {
                 reason += " (median \(milliseconds(.nanoseconds(Int64(m * 1e9))))"
-                if let slowdown { reason += ", \(formatFactor(slowdown))× the prediction" }
+                if let slowdown { reason += ", \(formatFactor((slowdown * 100).rounded() / 100))× the prediction" }
                 reason += ")"
+            }
+            if let stretch = currentStretch(), stretch >= 1.1 {
+                reason += "; the thread had a core \(Int((100 / stretch).rounded()))% of the time (contention \(formatFactor((stretch * 100).rounded() / 100))×)"
             }
             return (down, reason)
         }
-        if memory == .normal, fastStreak >= policy.headroomRuns, let up = usable(above: currentIndex) {
-            let expected = Benchmarks.seconds(predictedLatencies[up]) * max(1, slowdown ?? 1)
-            guard expected <= Benchmarks.seconds(policy.latencyBudget) else { return nil }
-            var lifted = false
-            if let left = leftForSlowness[up] {
-                let backoff = policy.upgradeBackoffRuns << min(left.strikes - 1, 20)
-                // Contention slows every model: the one below was slow too right after the switch
-                // and is much faster now. (A model that is simply slower than predicted leaves the
-                // one below as fast as before, and waits out its back-off.)
-                var contentionGone = false
-                if left.strikes == 1, let below = left.belowSlowdown, below >= 1.3, let now = slowdown, now <= below * 0.7 {
-                    contentionGone = true
+        if memory == .normal, fastStreak >= policy.headroomRuns {
+            // The nearest larger model that is expected to fit and is not backing off.
+            var candidate = usable(above: currentIndex)
+            while let up = candidate {
+                defer { candidate = usable(above: up) }
+                let expected = expectedLatency(up, contention: contention)
+                guard expected <= budget * policy.upgradeFitFraction else { continue }
+                var lifted = false
+                if let left = leftForSlowness[up] {
+                    let backoff = policy.upgradeBackoffRuns << min(left.strikes - 1, 20)
+                    // Contention slows every model: the one below was slow too right after the switch
+                    // and is much faster now. (A model that is simply slower than predicted leaves the
+                    // one below as fast as before, and waits out its back-off.)
+                    var contentionGone = false
+                    if left.strikes == 1, let below = left.belowSlowdown, let now = currentStretch() ?? slowdown, now <= below * 0.7 {
+                        contentionGone = true
+                    }
+                    if requestCount - left.at < backoff && !contentionGone { continue }
+                    lifted = contentionGone && requestCount - left.at < backoff
                 }
-                if requestCount - left.at < backoff && !contentionGone { return nil }
-                lifted = contentionGone && requestCount - left.at < backoff
+                var reason = "the last \(fastStreak) requests took under \(Int(policy.headroomFraction * 100))% of the budget"
+                reason += "; \(ladder[up].name) expected at \(milliseconds(.nanoseconds(Int64(expected * 1e9))))"
+                if contention > 1.05 { reason += " (contention \(formatFactor((contention * 100).rounded() / 100))×)" }
+                if lifted { reason += " (the contention that pushed it out is gone)" }
+                return (up, reason)
             }
-            var reason = "the last \(fastStreak) requests took under \(Int(policy.headroomFraction * 100))% of the budget"
-            if let slowdown { reason += ", slowdown \(formatFactor(slowdown))×" }
-            if lifted { reason += " (the contention that pushed it out is gone)" }
-            return (up, reason)
         }
         return nil
     }
+
     private func usable(below index: Int) -> Int? {
         stride(from: index - 1, through: 0, by: -1).first { !unusable.contains($0) }
     }
@@ -335,6 +436,7 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
             }
             recent.removeAll()
             recentLatencies.removeAll()
+            recentCPUTimes.removeAll()
             fastStreak = 0
             cooldown = policy.cooldownRuns
             switching = false

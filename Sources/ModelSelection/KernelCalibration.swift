@@ -22,18 +22,18 @@ import Foundation
 ///
 /// Each kernel class is then fitted (`ClassCost`) as
 ///
-///     time(node) = fixed + work × perWork + outputs × perOutput
+///     time(node) = fixed + work × perWork + outputs × perOutput + secondary × perSecondary
 ///
 /// (work: multiply-accumulates, or element operations for element-wise
-/// and pooling nodes), with non-negative terms, minimising the relative
-/// error over the class's probes. A model's predicted latency is the invoke
+/// and pooling nodes; secondary: see `NodeWork.secondary`), with
+/// non-negative terms, minimising the relative error over the class's probes. A model's predicted latency is the invoke
 /// overhead plus the sum over the nodes its prepared graph runs
 /// (`ModelWorkload`); nodes without arithmetic (RESHAPE) cost the node
 /// overhead. Loading a model (`predictStartup`) is fitted on the probes'
 /// load-and-prepare times: fixed + per weight + per node.
 public struct KernelCalibration: Codable, Hashable, Sendable {
     /// Bumped when the probes or the fit change (part of `DeviceProfile.buildKey`).
-    public static let formatVersion = 2
+    public static let formatVersion = 3
 
     /// Timed rounds per probe.
     public var rounds: Int
@@ -72,7 +72,7 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
     public func nanoseconds(_ node: NodeWork) -> Double {
         guard let kernelClass = node.kernelClass else { return nodeOverheadNanoseconds }
         guard let cost = cost(of: kernelClass) ?? fallbackCost(for: kernelClass) else { return nodeOverheadNanoseconds }
-        return max(cost.nanoseconds(work: node.work, outputs: node.outputs), nodeOverheadNanoseconds)
+        return max(cost.nanoseconds(work: node.work, outputs: node.outputs, secondary: node.secondary), nodeOverheadNanoseconds)
     }
 
     /// A measured class that stands in for an unmeasured one (same kind, other element type).
@@ -117,7 +117,8 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
         copy.nodeOverheadNanoseconds *= factor
         copy.classes = classes.map { c in
             ClassCost(kernelClass: c.kernelClass, fixedNanoseconds: c.fixedNanoseconds * factor,
-                      nanosecondsPerWork: c.nanosecondsPerWork * factor, nanosecondsPerOutput: c.nanosecondsPerOutput * factor)
+                      nanosecondsPerWork: c.nanosecondsPerWork * factor, nanosecondsPerOutput: c.nanosecondsPerOutput * factor,
+                      nanosecondsPerSecondary: c.nanosecondsPerSecondary * factor)
         }
         copy.startup = StartupCost(fixedNanoseconds: startup.fixedNanoseconds * factor,
                                    nanosecondsPerParameter: startup.nanosecondsPerParameter * factor,
@@ -129,15 +130,15 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
     public var isValid: Bool {
         var numbers = [invokeOverheadNanoseconds, nodeOverheadNanoseconds, startup.fixedNanoseconds,
                        startup.nanosecondsPerParameter, startup.nanosecondsPerNode]
-        for c in classes { numbers += [c.fixedNanoseconds, c.nanosecondsPerWork, c.nanosecondsPerOutput] }
+        for c in classes { numbers += [c.fixedNanoseconds, c.nanosecondsPerWork, c.nanosecondsPerOutput, c.nanosecondsPerSecondary] }
         return !classes.isEmpty && rounds > 0 && numbers.allSatisfy { $0.isFinite && $0 >= 0 }
     }
 
     // MARK: Measuring
 
-    /// The probes `measure` times by default: each class at three or four
-    /// sizes spanning those of small vision models (28–32 px inputs, 1–256
-    /// channels), in float32 and int8, and the overhead chains.
+    /// The probes `measure` times by default: each class at four to six
+    /// sizes spanning those of small vision models (4–32 px, 1–256 channels,
+    /// few and many output channels), in float32 and int8, and the overhead chains.
     public static var standardProbes: [String] { standardProbeList.map(\.description) }
 
     static let standardProbeList: [CalibrationGraph.Probe] = {
@@ -148,21 +149,25 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
                 .conv(e, size: 32, channels: 16, outputs: 16, kernel: 1, stride: 1),
                 .conv(e, size: 16, channels: 16, outputs: 64, kernel: 1, stride: 1),
                 .conv(e, size: 8, channels: 96, outputs: 24, kernel: 1, stride: 1),
+                .conv(e, size: 16, channels: 32, outputs: 8, kernel: 1, stride: 1),
                 .conv(e, size: 4, channels: 64, outputs: 256, kernel: 1, stride: 1),
                 .conv(e, size: 4, channels: 8, outputs: 8, kernel: 3, stride: 1),
                 .conv(e, size: 28, channels: 1, outputs: 32, kernel: 3, stride: 1),
                 .conv(e, size: 32, channels: 3, outputs: 16, kernel: 3, stride: 2),
                 .conv(e, size: 16, channels: 32, outputs: 32, kernel: 3, stride: 1),
+                .conv(e, size: 16, channels: 16, outputs: 8, kernel: 3, stride: 2),
                 .conv(e, size: 8, channels: 64, outputs: 64, kernel: 3, stride: 1),
                 .depthwise(e, size: 4, channels: 32, kernel: 3, stride: 1),
                 .depthwise(e, size: 32, channels: 16, kernel: 3, stride: 1),
                 .depthwise(e, size: 16, channels: 64, kernel: 3, stride: 2),
                 .depthwise(e, size: 16, channels: 96, kernel: 3, stride: 1),
+                .depthwise(e, size: 32, channels: 8, kernel: 3, stride: 1),
                 .depthwise(e, size: 4, channels: 256, kernel: 3, stride: 1),
                 .depthwise(e, size: 4, channels: 32, kernel: 5, stride: 1),
                 .depthwise(e, size: 16, channels: 32, kernel: 5, stride: 1),
                 .depthwise(e, size: 8, channels: 96, kernel: 5, stride: 1),
                 .depthwise(e, size: 8, channels: 64, kernel: 5, stride: 2),
+                .depthwise(e, size: 16, channels: 8, kernel: 5, stride: 1),
                 .fullyConnected(e, inputs: 1600, outputs: 128),
                 .fullyConnected(e, inputs: 1024, outputs: 64),
                 .fullyConnected(e, inputs: 256, outputs: 10),
@@ -229,6 +234,7 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
             return ProbeMeasurement(
                 probe: p.probe.description, kernelClass: isChain ? nil : node?.kernelClass,
                 nodes: p.workload.nodes.count, work: isChain ? 0 : node?.work ?? 0, outputs: isChain ? 0 : node?.outputs ?? 0,
+                secondary: isChain ? 0 : node?.secondary ?? 0,
                 nanoseconds: m, spread: spread, prepareNanoseconds: p.prepareNanoseconds,
                 parameters: p.workload.parameters)
         }
@@ -292,11 +298,11 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
         for kernelClass in KernelClass.allCases {
             let samples = measurements.filter { $0.kernelClass == kernelClass && $0.nanoseconds > 0 }
             guard !samples.isEmpty else { continue }
-            let rows = samples.map { [1, Double($0.work), Double($0.outputs)] }
+            let rows = samples.map { [1, Double($0.work), Double($0.outputs), $0.secondary] }
             let targets = samples.map { max($0.nanoseconds - invoke, 1) }
             let c = nonNegativeFit(rows, targets, required: 1)
             classes.append(ClassCost(kernelClass: kernelClass, fixedNanoseconds: c[0], nanosecondsPerWork: c[1],
-                                     nanosecondsPerOutput: c[2]))
+                                     nanosecondsPerOutput: c[2], nanosecondsPerSecondary: c[3]))
         }
         let loads = measurements.filter { $0.prepareNanoseconds > 0 }
         let s = loads.isEmpty ? [0, 0, 0]
@@ -310,14 +316,17 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
     /// Least squares with non-negative coefficients, minimising the relative
     /// error (each row weighted by 1 / target): every subset of the columns
     /// that contains column `required` is solved, and the best one whose
-    /// coefficients are all non-negative is kept (three columns: at most
-    /// four subsets). Returns one coefficient per column (0 for unused ones).
+    /// coefficients are all non-negative is kept (four columns: at most
+    /// eight subsets; columns that are all zero are left out). Returns one
+    /// coefficient per column (0 for unused ones).
     static func nonNegativeFit(_ rows: [[Double]], _ targets: [Double], required: Int) -> [Double] {
         let columns = rows.first?.count ?? 0
         guard columns > 0, rows.count == targets.count else { return [] }
         var best: (error: Double, coefficients: [Double])?
+        let present = (0..<columns).filter { c in rows.contains { $0[c] != 0 } }
         for mask in 1..<(1 << columns) where mask & (1 << required) != 0 {
             let used = (0..<columns).filter { mask & (1 << $0) != 0 }
+            guard used.allSatisfy({ present.contains($0) }) else { continue }
             guard used.count <= rows.count else { continue }
             let weighted = zip(rows, targets).map { row, t in (used.map { row[$0] / t }, 1.0) }
             guard let solution = leastSquares(weighted.map(\.0), weighted.map(\.1)), solution.allSatisfy({ $0 >= 0 }) else { continue }
@@ -365,22 +374,27 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
     }
 }
 
-/// The fitted time of one kernel class: `fixed + work × perWork + outputs × perOutput` nanoseconds.
+/// The fitted time of one kernel class, nanoseconds:
+/// `fixed + work × perWork + outputs × perOutput + secondary × perSecondary`
+/// (see `NodeWork` for the terms).
 public struct ClassCost: Codable, Hashable, Sendable {
     public var kernelClass: KernelClass
     public var fixedNanoseconds: Double
     public var nanosecondsPerWork: Double
     public var nanosecondsPerOutput: Double
+    public var nanosecondsPerSecondary: Double
 
-    public init(kernelClass: KernelClass, fixedNanoseconds: Double, nanosecondsPerWork: Double, nanosecondsPerOutput: Double) {
+    public init(kernelClass: KernelClass, fixedNanoseconds: Double, nanosecondsPerWork: Double, nanosecondsPerOutput: Double,
+                nanosecondsPerSecondary: Double = 0) {
         self.kernelClass = kernelClass
         self.fixedNanoseconds = fixedNanoseconds
         self.nanosecondsPerWork = nanosecondsPerWork
         self.nanosecondsPerOutput = nanosecondsPerOutput
+        self.nanosecondsPerSecondary = nanosecondsPerSecondary
     }
 
-    public func nanoseconds(work: Int, outputs: Int) -> Double {
-        fixedNanoseconds + nanosecondsPerWork * Double(work) + nanosecondsPerOutput * Double(outputs)
+    public func nanoseconds(work: Int, outputs: Int, secondary: Double = 0) -> Double {
+        fixedNanoseconds + nanosecondsPerWork * Double(work) + nanosecondsPerOutput * Double(outputs) + nanosecondsPerSecondary * secondary
     }
 }
 
@@ -405,9 +419,10 @@ public struct ProbeMeasurement: Codable, Hashable, Sendable {
     public var kernelClass: KernelClass?
     /// Nodes the probe runs.
     public var nodes: Int
-    /// The node's work and output elements (see `NodeWork`).
+    /// The node's work, output elements and secondary term (see `NodeWork`).
     public var work: Int
     public var outputs: Int
+    public var secondary: Double
     /// One invoke, nanoseconds of CPU time: the smallest of the round
     /// medians (the round least disturbed by other processes).
     public var nanoseconds: Double
@@ -418,8 +433,9 @@ public struct ProbeMeasurement: Codable, Hashable, Sendable {
     /// Constant elements of the probe.
     public var parameters: Int
 
-    public init(probe: String, kernelClass: KernelClass?, nodes: Int, work: Int, outputs: Int, nanoseconds: Double,
+    public init(probe: String, kernelClass: KernelClass?, nodes: Int, work: Int, outputs: Int, secondary: Double = 0, nanoseconds: Double,
                 spread: Double, prepareNanoseconds: Double, parameters: Int) {
+        self.secondary = secondary
         self.probe = probe
         self.kernelClass = kernelClass
         self.nodes = nodes

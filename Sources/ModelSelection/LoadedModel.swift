@@ -10,9 +10,19 @@ import Foundation
 public protocol LatencyTimer: Sendable {
     /// Runs `body` once and returns how long it took (for `candidate`).
     func measure(_ candidate: ModelCandidate, _ body: () throws -> Void) throws -> Duration
+    /// Runs `body` once and returns its wall time and, where known, the
+    /// calling thread's CPU time over it (their ratio shows how long the
+    /// thread waited for a core). The default reports no CPU time.
+    func measureWithCPUTime(_ candidate: ModelCandidate, _ body: () throws -> Void) throws -> (wall: Duration, cpu: Duration?)
 }
 
-/// The real timer: `ContinuousClock`.
+extension LatencyTimer {
+    public func measureWithCPUTime(_ candidate: ModelCandidate, _ body: () throws -> Void) throws -> (wall: Duration, cpu: Duration?) {
+        (try measure(candidate, body), nil)
+    }
+}
+
+/// The real timer: `ContinuousClock`, and the thread's CPU clock.
 public struct ContinuousClockTimer: LatencyTimer {
     public init() {}
     public func measure(_ candidate: ModelCandidate, _ body: () throws -> Void) throws -> Duration {
@@ -20,6 +30,15 @@ public struct ContinuousClockTimer: LatencyTimer {
         let start = clock.now
         try body()
         return clock.now - start
+    }
+
+    public func measureWithCPUTime(_ candidate: ModelCandidate, _ body: () throws -> Void) throws -> (wall: Duration, cpu: Duration?) {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let cpuStart = ProcessResources.threadCPUNanoseconds()
+        try body()
+        let cpu = ProcessResources.threadCPUNanoseconds() &- cpuStart
+        return (clock.now - start, cpuStart == 0 ? nil : .nanoseconds(Int64(clamping: cpu)))
     }
 }
 

@@ -19,9 +19,9 @@ public enum KernelClass: String, Codable, CaseIterable, Sendable {
     case depthwise5x5 = "depthwise 5x5"
     /// FULLY_CONNECTED, BATCH_MATMUL.
     case fullyConnected = "fully connected"
-    /// Element-wise arithmetic, activations, reductions, copies.
+    /// Element-wise arithmetic, activations, copies.
     case elementwise = "element-wise"
-    /// MAX_POOL_2D, AVERAGE_POOL_2D.
+    /// MAX_POOL_2D, AVERAGE_POOL_2D, and reductions (MEAN, SUM, …): windows reduced to one value.
     case pooling = "pooling"
     case convPointwiseInt8 = "conv 1x1 int8"
     case convGeneralInt8 = "conv int8"
@@ -84,6 +84,29 @@ public struct NodeWork: Codable, Hashable, Sendable {
     public var weights: Int
     public var outputChannels: Int
     public var taps: Int
+
+    /// The class's second size term (see `ClassCost`): for the GEMM classes
+    /// (convolutions, fully connected) the input elements the micro-kernel
+    /// reads, M·K once per panel of output channels (nr = 2 × SIMD lanes, or
+    /// lanes when N ≤ lanes), which is what makes few output channels slow;
+    /// for depthwise the output pixels (per-pixel set-up, which is what makes
+    /// few channels slow); 0 for the other classes.
+    public var secondary: Double {
+        guard let kernelClass, outputChannels > 0 else { return 0 }
+        switch kernelClass {
+        case .convPointwise, .convGeneral, .fullyConnected, .convPointwiseInt8, .convGeneralInt8, .fullyConnectedInt8:
+            let n = outputChannels
+            let lanes = TFLiteEngineBuild.floatLanes
+            let nr = n > lanes ? 2 * lanes : lanes
+            let k = Double(weights > 0 ? weights / n : work / max(outputs, 1))
+            let m = Double(outputs / n)
+            return m * k * Double((n + nr - 1) / nr)
+        case .depthwise3x3, .depthwise5x5, .depthwise3x3Int8, .depthwise5x5Int8:
+            return Double(outputs / outputChannels)
+        default:
+            return 0
+        }
+    }
 
     public init(op: String, kernelClass: KernelClass?, work: Int, outputs: Int, weights: Int = 0, outputChannels: Int = 0,
                 taps: Int = 0) {
@@ -208,7 +231,7 @@ public struct ModelWorkload: Codable, Hashable, Sendable {
                 return NodeWork(op: node.opName, kernelClass: nil, work: 0, outputs: outputs)
             }
             if reductions.contains(node.opName) {
-                return classified(.elementwise, elements(node.inputs.first ?? nil))
+                return classified(.pooling, elements(node.inputs.first ?? nil))
             }
             return classified(.elementwise, max(outputs, elements(node.inputs.first ?? nil)))
         }

@@ -129,7 +129,13 @@ public enum SelectionReport {
     /// approximated by the fastest of the invokes and the mean).
     public static func classBreakdown(_ c: ModelCandidate, profile: DeviceProfile, runs: Int = 50) throws
         -> [(kernelClass: String, predicted: Duration, fastest: Duration, mean: Duration)] {
-        guard let calibration = profile.calibration, let workload = c.workload else { return [] }
+        try breakdown(c, profile: profile, runs: runs).classes
+    }
+
+    /// `classBreakdown`, plus the nodes whose prediction is off their fastest run by more than 40%.
+    public static func breakdown(_ c: ModelCandidate, profile: DeviceProfile, runs: Int = 50) throws
+        -> (classes: [(kernelClass: String, predicted: Duration, fastest: Duration, mean: Duration)], outliers: [String]) {
+        guard let calibration = profile.calibration, let workload = c.workload else { return ([], []) }
         let interpreter = try Interpreter(modelPath: c.path)
         try interpreter.allocateTensors()
         fillInputs(interpreter)
@@ -137,9 +143,14 @@ public enum SelectionReport {
         interpreter.isProfilingEnabled = true
         for _ in 0..<max(1, runs) { try interpreter.invoke() }
         let profiled = interpreter.operatorProfile
-        guard profiled.count == workload.nodes.count else { return [] }
+        guard profiled.count == workload.nodes.count else { return ([], []) }
         var rows: [String: (Double, Double, Double)] = [:]
+        var outliers: [String] = []
         for (node, p) in zip(workload.nodes, profiled) {
+            let predicted = calibration.nanoseconds(node), fastest = Double(p.minimumNanoseconds)
+            if fastest > 2000, abs(predicted / fastest - 1) > 0.4 {
+                outliers.append("node \(p.nodeIndex) \(node.op) \(node.kernelClass?.rawValue ?? "-"): work \(node.work), outputs \(node.outputs), secondary \(Int(node.secondary)), channels \(node.outputChannels), taps \(node.taps): predicted \(Int(predicted)) ns, fastest \(Int(fastest)) ns")
+            }
             let key = node.kernelClass?.rawValue ?? "no arithmetic"
             var r = rows[key] ?? (0, 0, 0)
             r.0 += calibration.nanoseconds(node)
@@ -147,9 +158,10 @@ public enum SelectionReport {
             r.2 += Double(p.totalNanoseconds) / Double(max(1, p.invocations))
             rows[key] = r
         }
-        return rows.sorted { $0.value.0 > $1.value.0 }.map {
+        let classes = rows.sorted { $0.value.0 > $1.value.0 }.map {
             ($0.key, duration(nanoseconds: $0.value.0), duration(nanoseconds: $0.value.1), duration(nanoseconds: $0.value.2))
         }
+        return (classes, outliers)
     }
 
     /// Several repetitions of the whole measurement (each with its own
@@ -208,8 +220,8 @@ public enum SelectionReport {
         var lines = [
             "invoke overhead \(ns(c.invokeOverheadNanoseconds)), node overhead \(ns(c.nodeOverheadNanoseconds)); \(c.rounds) rounds, median spread of the probes \(Int((c.medianSpread * 100).rounded()))%",
             "",
-            "| kernel class | fixed | per work unit | per output | throughput at the largest probe |",
-            "|---|---:|---:|---:|---:|",
+            "| kernel class | fixed | per work unit | per output | per secondary unit | throughput at the largest probe |",
+            "|---|---:|---:|---:|---:|---:|",
         ]
         for cost in c.classes {
             let probes = c.probes.filter { $0.kernelClass == cost.kernelClass }
@@ -218,7 +230,7 @@ public enum SelectionReport {
                 let perSecond = Double(largest.work) / (largest.nanoseconds * 1e-9)
                 rate = "\((perSecond / 1e7).rounded() / 100) \(cost.kernelClass.countsMACs ? "GMAC/s" : "G elements/s")"
             }
-            lines.append("| \(cost.kernelClass.rawValue) | \(ns(cost.fixedNanoseconds)) | \(String(format3(cost.nanosecondsPerWork * 1000))) ps | \(String(format3(cost.nanosecondsPerOutput * 1000))) ps | \(rate) |")
+            lines.append("| \(cost.kernelClass.rawValue) | \(ns(cost.fixedNanoseconds)) | \(String(format3(cost.nanosecondsPerWork * 1000))) ps | \(String(format3(cost.nanosecondsPerOutput * 1000))) ps | \(String(format3(cost.nanosecondsPerSecondary * 1000))) ps | \(rate) |")
         }
         return lines.joined(separator: "\n")
     }

@@ -204,12 +204,10 @@ enum Auto {
                                         loader: DigitModelLoader(), pressure: pressure, threads: request.threads)
         print("serving \(requests) requests, budget \(formatDuration(request.latencyBudget)); ladder: "
               + zip(runner.ladder, runner.predictedLatencies).map { "\($0.name) (\(formatDuration($1)) predicted)" }.joined(separator: " < "))
-        let clock = ContinuousClock()
-        let begin = clock.now
-        func stamp() -> String {
-            let t = milliseconds(clock.now - begin) / 1000
-            return "[\((t * 100).rounded() / 100) s]"
-        }
+        let formatter = DateFormatter()
+        formatter.dateFormat = "HH:mm:ss.SS"
+        // Wall-clock time, so the log lines up with whatever else runs on the machine (tools/selection_demo.sh).
+        func stamp() -> String { "[\(formatter.string(from: Date()))]" }
         var seenEvents = 0
         var window: [Duration] = []
         var windowStart = 1
@@ -227,9 +225,10 @@ enum Auto {
             if (i + 1) % request.reportEvery == 0 || i + 1 == requests {
                 let sorted = window.sorted()
                 let over = window.filter { $0 > request.latencyBudget }.count
-                let slowdown = runner.slowdown.map { " slowdown \(($0 * 100).rounded() / 100)x," } ?? ""
+                let slowdown = runner.slowdown.map { " \(($0 * 100).rounded() / 100)x the prediction," } ?? ""
+                let contention = runner.contention.map { " contention \(($0 * 100).rounded() / 100)x," } ?? ""
                 let memory = pressure.reading()
-                print("\(stamp()) requests \(windowStart)-\(i + 1): \(runner.currentModelName), median \(formatDuration(sorted[sorted.count / 2])), p90 \(formatDuration(sorted[min(sorted.count - 1, sorted.count * 9 / 10)])), \(over) over budget,\(slowdown) memory \(memory.level) (\(memory.reason))")
+                print("\(stamp()) requests \(windowStart)-\(i + 1): \(runner.currentModelName), median \(formatDuration(sorted[sorted.count / 2])), p90 \(formatDuration(sorted[min(sorted.count - 1, sorted.count * 9 / 10)])), \(over) over budget,\(slowdown)\(contention) memory \(memory.level) (\(memory.reason))")
                 window.removeAll()
                 windowStart = i + 2
             }
@@ -431,9 +430,11 @@ enum SelectionReportCommand {
         if request.perClass {
             for row in rows {
                 print("\n\(row.candidate.name): class | predicted ms | profiled fastest ms | profiled mean ms")
-                for r in (try? SelectionReport.classBreakdown(row.candidate, profile: profile)) ?? [] {
+                guard let b = try? SelectionReport.breakdown(row.candidate, profile: profile) else { continue }
+                for r in b.classes {
                     print("  \(r.kernelClass) | \(Auto.formatDuration(r.predicted)) | \(Auto.formatDuration(r.fastest)) | \(Auto.formatDuration(r.mean))")
                 }
+                for line in b.outliers { print("  off by more than 40%: \(line)") }
             }
         }
     }

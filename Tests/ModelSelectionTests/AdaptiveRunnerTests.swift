@@ -113,6 +113,51 @@ final class AdaptiveRunnerTests: XCTestCase {
         XCTAssertEqual(r.switchEvents.first?.from, "big")
     }
 
+    func testASharedCoreIsSeenThroughCPUTimeEvenWhenTheMedianHardlyMoves() throws {
+        // Each model's CPU time is its prediction; while another process shares the core, every
+        // tenth request waits a 40 ms time slice: 1 miss in 10, but requests take 2.2× their CPU time.
+        let cost = F.cost, profile = F.profile()
+        let cpu = Dictionary(uniqueKeysWithValues: fittingLadder().map {
+            ($0.name, Benchmarks.seconds(cost.predictLatency($0, profile: profile, threads: 1)) * 1000)
+        })
+        let timer = StallTimer(cpu)
+        let policy = AdaptationPolicy(latencyBudget: .milliseconds(6), window: 10, missesToDowngrade: 6, headroomRuns: 20,
+                                      headroomFraction: 0.5, cooldownRuns: 10, upgradeBackoffRuns: 1000)
+        let r = try AdaptiveRunner(candidates: fittingLadder(), profile: profile, policy: policy, start: "big", costModel: cost,
+                                   loader: FakeLoader(), timer: timer, pressure: NoMemoryPressure())
+        for _ in 0..<30 { _ = try r.classify(image) }
+        XCTAssertEqual(r.currentModelName, "big")
+        XCTAssertEqual(r.contention ?? 0, 1, accuracy: 0.01)
+        timer.stallEvery(10, milliseconds: 40)
+        var requests = 0
+        while r.currentModelName == "big" && requests < 100 { _ = try r.classify(image); requests += 1 }
+        XCTAssertLessThanOrEqual(requests, 20)
+        XCTAssertEqual(r.currentModelName, "mid")
+        XCTAssertTrue(r.switchLog.last?.contains("the thread had a core") ?? false, r.switchLog.joined(separator: "\n"))
+        for _ in 0..<50 { _ = try r.classify(image) }
+        XCTAssertEqual(r.currentModelName, "mid")
+        // The other process stops: back up long before the 1,000-request back-off.
+        timer.stallEvery(0, milliseconds: 0)
+        requests = 0
+        while r.currentModelName == "mid" && requests < 200 { _ = try r.classify(image); requests += 1 }
+        XCTAssertLessThanOrEqual(requests, 40)
+        XCTAssertEqual(r.currentModelName, "big", r.switchLog.joined(separator: "\n"))
+    }
+
+    func testMovingUpSkipsAModelThatIsKnownToMissTheBudget() throws {
+        // "mid" really takes 20 ms (its prediction says ~0.8); "big" runs as predicted (~3.2 ms).
+        let timer = ScriptedTimer(["tiny": 1, "mid": 20, "big": 3.23])
+        let r = try runner(timer: timer, start: "mid", candidates: fittingLadder())
+        for _ in 0..<20 { _ = try r.classify(image) }
+        XCTAssertEqual(r.currentModelName, "tiny")
+        for _ in 0..<40 { _ = try r.classify(image) }
+        XCTAssertEqual(r.currentModelName, "big", r.switchLog.joined(separator: "\n"))
+        XCTAssertTrue(r.switchLog.last?.hasPrefix("tiny -> big") ?? false, r.switchLog.joined(separator: "\n"))
+        for _ in 0..<100 { _ = try r.classify(image) }
+        XCTAssertEqual(r.currentModelName, "big")
+        XCTAssertEqual(r.contention ?? 0, 1, accuracy: 0.01)
+    }
+
     func testNoMoveUpToAModelPredictedToMissTheBudget() throws {
         // "big" is predicted at ~20 ms against a 10 ms budget: headroom on "mid" is not enough.
         let r = try runner(timer: ScriptedTimer(["tiny": 0.2, "mid": 0.8, "big": 20]), start: "mid")

@@ -143,6 +143,32 @@ final class CountingTimer: LatencyTimer, @unchecked Sendable {
     }
 }
 
+/// Reports CPU time = the scripted milliseconds per model, and wall time = the
+/// same plus, every `period`-th request, a stall (the thread waiting for a core).
+final class StallTimer: LatencyTimer, @unchecked Sendable {
+    private let lock = NSLock()
+    private let cpuMilliseconds: [String: Double]
+    private var period = 0, stall = 0.0, count = 0
+    init(_ cpu: [String: Double]) { cpuMilliseconds = cpu }
+
+    func stallEvery(_ period: Int, milliseconds: Double) {
+        lock.lock(); self.period = period; stall = milliseconds; lock.unlock()
+    }
+
+    func measure(_ candidate: ModelCandidate, _ body: () throws -> Void) throws -> Duration {
+        try measureWithCPUTime(candidate, body).wall
+    }
+
+    func measureWithCPUTime(_ candidate: ModelCandidate, _ body: () throws -> Void) throws -> (wall: Duration, cpu: Duration?) {
+        try body()
+        lock.lock(); defer { lock.unlock() }
+        count += 1
+        let cpu = cpuMilliseconds[candidate.name] ?? 1
+        let wall = cpu + (period > 0 && count % period == 0 ? stall : 0)
+        return (.microseconds(Int64(wall * 1000)), .microseconds(Int64(cpu * 1000)))
+    }
+}
+
 /// Memory pressure set by the test.
 final class SettablePressure: MemoryPressureSource, @unchecked Sendable {
     private let lock = NSLock()
