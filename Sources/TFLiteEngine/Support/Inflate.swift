@@ -33,12 +33,15 @@ package enum Inflate {
 
     /// Decompresses a raw DEFLATE stream (no zlib or gzip wrapper).
     package static func inflate(_ data: Data, maximumOutputBytes: Int = defaultMaximumOutputBytes) throws -> [UInt8] {
-        try data.withUnsafeBytes { raw in
-            var out = OutputBuffer(limit: maximumOutputBytes, expected: raw.count)
-            var decoder = Decoder(input: raw, position: 0)
-            try decoder.decodeStream(into: &out)
-            return out.array()
-        }
+        try data.withUnsafeBytes { try inflate(bytes: $0, maximumOutputBytes: maximumOutputBytes) }
+    }
+
+    /// Decompresses a raw DEFLATE stream held in memory (a zip entry's data).
+    package static func inflate(bytes raw: UnsafeRawBufferPointer, maximumOutputBytes: Int) throws -> [UInt8] {
+        var out = OutputBuffer(limit: maximumOutputBytes, expected: raw.count)
+        var decoder = Decoder(input: raw, position: 0)
+        try decoder.decodeStream(into: &out)
+        return out.array()
     }
 
     static func gunzip(bytes: UnsafeRawBufferPointer, maximumOutputBytes: Int) throws -> [UInt8] {

@@ -209,10 +209,8 @@ struct ZipArchive {
             out = Array(data)
         } else {
             // The declared size bounds the output: a "zip bomb" stops there.
-            var decoder = Inflate.Decoder(input: data, position: 0, maximumOutputBytes: entry.uncompressedSize)
             do {
-                out.reserveCapacity(entry.uncompressedSize)
-                try decoder.decodeStream(into: &out)
+                out = try Inflate.inflate(bytes: data, maximumOutputBytes: entry.uncompressedSize)
             } catch let e as InflateError {
                 if e.reason.hasPrefix("decompressed data exceeds the limit") {
                     throw ModelMetadataError.malformedArchive(location: at, reason: "DEFLATE data inflates to more than the \(entry.uncompressedSize) bytes the central directory declares")
