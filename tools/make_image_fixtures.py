@@ -432,6 +432,7 @@ def crafted():
     p12 = bytearray(sof_payload)
     p12[0] = 12
     add_error("crafted/jpeg_12bit.jpg", replace_segment(jpg, 0xC0, bytes(p12)), "unsupported", "12-bit")
+    add_error("crafted/jpeg_empty_sos_at_end.jpg", jpg[:sos[1]] + b"\xff\xda\x00\x02", "malformed", "empty")
     add_error("crafted/jpeg_bad_segment_length.jpg", jpg[:sof[1] + 2] + b"\x00\x01" + jpg[sof[1] + 4:], "malformed", "less than 2")
     prog = jpeg_bytes(im, quality=90, progressive=True)
     psos = [s for s in segments(prog) if s[0] == 0xDA][0]

@@ -343,6 +343,7 @@ struct JPEGStream {
 
     mutating func readScan(_ start: Int, _ end: Int, at offset: Int) throws {
         guard frameMarker != 0 else { throw ImageError(reason: "JPEG SOS at offset \(offset) comes before the frame header (SOF)") }
+        guard end > start else { throw ImageError(reason: "JPEG SOS at offset \(offset) is empty (length 2)") }
         let n = Int(base[start])
         guard (1...4).contains(n), end - start == 4 + 2 * n else {
             throw ImageError(reason: "JPEG SOS at offset \(offset): \(n) components in a segment of length \(end - start + 2)")

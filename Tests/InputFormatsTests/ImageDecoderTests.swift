@@ -176,6 +176,26 @@ final class ImageDecoderTests: XCTestCase {
         XCTAssertEqual(gray.floatPixels(), [Float(7) / 255, Float(200) / 255])
     }
 
+    func testPreparingDecodedImagesForAModel() throws {
+        let rgb = DecodedImage(width: 2, height: 1, colorModel: .rgb, pixels: [255, 0, 0, 10, 200, 30])
+        // To one channel: Pillow's convert("L") (76, 124), scaled to [0, 1].
+        XCTAssertEqual(try ImagePreprocessing.prepare(rgb, height: 1, width: 2, channels: 1), [Float(76) / 255, Float(124) / 255])
+        // To three channels with normalization and inversion: (1 − x − mean) / std.
+        let out = try ImagePreprocessing.prepare(rgb, height: 1, width: 2, channels: 3, mean: 0.5, std: 0.5, invert: true)
+        XCTAssertEqual(out[0], (0 - 0.5) / 0.5, accuracy: 1e-6)
+        XCTAssertEqual(out[1], (1 - 0.5) / 0.5, accuracy: 1e-6)
+        let gray = DecodedImage(width: 2, height: 2, colorModel: .gray, pixels: [0, 255, 255, 0])
+        let resized = try ImagePreprocessing.prepare(gray, height: 1, width: 1, channels: 3)
+        XCTAssertEqual(resized.count, 3)
+        XCTAssertEqual(resized[0], resized[2])
+        XCTAssertThrowsError(try ImagePreprocessing.prepare(gray, height: 1, width: 1, channels: 2))
+        // A PGM gives the same model input through either type when maxval is 255.
+        let pgmBytes = Data("P2 3 1 255 0 128 255".utf8)
+        let viaPGM = try ImagePreprocessing.prepare(try PGMImage(data: pgmBytes), height: 2, width: 5, channels: 1)
+        let viaDecoded = try ImagePreprocessing.prepare(try DecodedImage(data: pgmBytes), height: 2, width: 5, channels: 1)
+        XCTAssertEqual(viaPGM, viaDecoded)
+    }
+
     func testMissingFile() {
         XCTAssertThrowsError(try DecodedImage(contentsOfFile: "/nonexistent/x.png")) { error in
             XCTAssertEqual((error as? ImageError)?.kind, .unreadable)
