@@ -8,7 +8,7 @@ import XCTest
 final class ArenaPlannerTests: XCTestCase {
     func testNoLiveTensorsOverlapInAnyFixtureModel() throws {
         let models = try Fixtures.allModels()
-        let madeToFail = try Fixtures.modelsMadeToFail()
+        let madeToFail = try Fixtures.modelsFailingToPrepare()
         var planned = 0, failed: Set<String> = []
         for url in models {
             let interpreter: Interpreter
