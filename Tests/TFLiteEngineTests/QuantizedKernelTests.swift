@@ -89,7 +89,7 @@ final class QuantizedKernelTests: XCTestCase {
             let input = try NumPyArray(contentsOfFile: Fixtures.directory(group).appendingPathComponent(entry.inputs[0]).path)
             let expected = try NumPyArray(contentsOfFile: Fixtures.directory(group).appendingPathComponent(entry.outputs[0]).path)
             let shape = input.shape, n = expected.shape[1], signed = input.type == .int8
-            let fast: AnyClass = signed && shape[0] == 1 ? FullyConnectedInt8SingleRow.self : GEMMConvolutionQuantized.self
+            let fast: AnyClass = signed && shape[0] == 1 && !GEMMConvolutionQuantized.usesIntegerKernels ? FullyConnectedInt8SingleRow.self : GEMMConvolutionQuantized.self
             let outputs = try compare(data, name: entry.name, expectFast: fast, inputBytes: [UInt8](input.data)) { ctx in
                 let p = FullyConnected.Parameters(batches: shape[0], inputDepth: shape[1], outputDepth: n, activation: .none)
                 let q = try ConvolutionQuantization(
