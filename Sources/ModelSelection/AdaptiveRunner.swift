@@ -52,10 +52,14 @@ public struct AdaptationPolicy: Sendable, Equatable {
     /// A model that was left because it was too slow is not tried again for
     /// this many requests (prevents flapping between two models).
     public var upgradeBackoffRuns: Int
-    /// Move down when, over a full window, requests took at least this many
-    /// times their CPU time (the thread waited for a core) and the current
-    /// model's CPU time × that stretch exceeds the budget.
+    /// Move down when the most recent requests took at least this many
+    /// times their CPU time (the thread waited for a core), one of the last
+    /// `window` missed the budget, and the current model's CPU time × that
+    /// stretch exceeds the budget.
     public var contentionToDowngrade: Double
+    /// CPU time of the most recent requests over which that stretch is taken
+    /// (several of the scheduler's time slices, so one preemption does not count).
+    public var contentionHorizon: Duration
     /// Move up only if the larger model's expected latency (see
     /// `AdaptiveRunner`) is within this fraction of the budget, so that it
     /// does not start right at the edge.
@@ -63,7 +67,9 @@ public struct AdaptationPolicy: Sendable, Equatable {
 
     public init(latencyBudget: Duration, window: Int = 10, missesToDowngrade: Int = 6, headroomRuns: Int = 20,
                 headroomFraction: Double = 0.5, cooldownRuns: Int = 10, upgradeBackoffRuns: Int = 200,
-                upgradeFitFraction: Double = 0.8, contentionToDowngrade: Double = 1.5) {
+                upgradeFitFraction: Double = 0.8, contentionToDowngrade: Double = 1.5,
+                contentionHorizon: Duration = .milliseconds(30)) {
+        self.contentionHorizon = contentionHorizon
         self.contentionToDowngrade = max(1, contentionToDowngrade)
         self.upgradeFitFraction = min(max(upgradeFitFraction, 0.05), 1)
         self.latencyBudget = latencyBudget
@@ -103,17 +109,19 @@ public struct SwitchEvent: Sendable, Equatable, CustomStringConvertible {
 ///   wherever the caller says (usually the model `ModelSelector` chose).
 /// - Every request records its latency; the median of the last `window`
 ///   latencies over the current model's prediction is its observed ratio
-///   (`slowdown`). The **contention** is the wall time of the window's
-///   requests over their CPU time when the timer reports CPU time (2 = the
+///   (`slowdown`). The **contention** is the wall time of the most recent
+///   requests (`contentionHorizon`, 30 ms, of CPU time: several of the
+///   scheduler's time slices) over their CPU time when the timer reports CPU time (2 = the
 ///   thread had a core half of the time), else the current ratio over the
 ///   model's own baseline. A model's baseline is the lowest ratio it has
 ///   shown over a full window, without contention (what its prediction
 ///   misses even on a quiet device, e.g. the per-request work around the invoke).
 /// - Down: if `missesToDowngrade` of the last `window` requests missed the
-///   budget, or they took at least `contentionToDowngrade` times their CPU
-///   time (the thread waited for a core: short requests on a shared core
-///   mostly run at full speed and now and then wait a whole time slice, so
-///   the median hardly moves while the throughput halves) and the current
+///   budget, or the most recent requests (`contentionHorizon` of CPU time) took at least
+///   `contentionToDowngrade` times their CPU time (the thread waited for a
+///   core: short requests on a shared core mostly run at full speed and now
+///   and then wait a whole time slice, so the median hardly moves while the
+///   throughput halves), one of the last `window` missed, and the current
 ///   model's CPU time × that stretch exceeds the budget, the runner moves
 ///   down to the nearest smaller model expected to fit (else the smallest);
 ///   when memory pressure is `.critical`, one step down immediately, ignoring
@@ -155,8 +163,10 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
     private var currentIndex: Int
     private var recent: [Bool] = []          // true = missed the budget
     private var recentLatencies: [Duration] = []
-    /// CPU time of the same requests (nil entries when the timer does not say).
-    private var recentCPUTimes: [Duration?] = []
+    /// Wall and CPU time of the last `contentionWindow` requests (nil CPU
+    /// entries when the timer does not say).
+    private var horizonWall: [Double] = []
+    private var horizonCPU: [Double?] = []
     private var fastStreak = 0
     private var cooldown = 0
     private var requestCount = 0
@@ -284,11 +294,18 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
     /// Wall time over CPU time of the requests in the window (2 = the thread
     /// had a core half of the time), nil when the timer gives no CPU time.
     private func currentStretch() -> Double? {
-        guard recentCPUTimes.count == recentLatencies.count, !recentCPUTimes.isEmpty,
-              recentCPUTimes.allSatisfy({ $0 != nil }) else { return nil }
-        let cpu = recentCPUTimes.reduce(0.0) { $0 + Benchmarks.seconds($1 ?? .zero) }
-        let wall = recentLatencies.reduce(0.0) { $0 + Benchmarks.seconds($1) }
-        return cpu > 0 ? max(1, wall / cpu) : nil
+        // The most recent requests that add up to `contentionHorizon` of CPU time (several of the
+        // scheduler's time slices), and at least `window` requests.
+        let horizon = Benchmarks.seconds(policy.contentionHorizon)
+        var cpu = 0.0, wall = 0.0, count = 0
+        for i in stride(from: horizonCPU.count - 1, through: 0, by: -1) {
+            guard let c = horizonCPU[i] else { return nil }
+            cpu += c
+            wall += horizonWall[i]
+            count += 1
+            if cpu >= horizon && count >= policy.window { return cpu > 0 ? max(1, wall / cpu) : nil }
+        }
+        return nil
     }
 
     /// How much slower than usual requests run now: the stretch of wall time
@@ -311,17 +328,27 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
         recent.append(missed)
         if recent.count > policy.window { recent.removeFirst(recent.count - policy.window) }
         recentLatencies.append(latency)
-        recentCPUTimes.append(cpu)
         if recentLatencies.count > policy.window { recentLatencies.removeFirst(recentLatencies.count - policy.window) }
-        if recentCPUTimes.count > policy.window { recentCPUTimes.removeFirst(recentCPUTimes.count - policy.window) }
+        horizonWall.append(Benchmarks.seconds(latency))
+        horizonCPU.append(cpu.map { Benchmarks.seconds($0) })
+        // Enough requests for the horizon (requests of 0.01 ms need 3,000 for 30 ms), bounded.
+        if horizonWall.count > 8192 { horizonWall.removeFirst(horizonWall.count - 4096) }
+        if horizonCPU.count > 8192 { horizonCPU.removeFirst(horizonCPU.count - 4096) }
         if !switching, recentLatencies.count == policy.window, let ratio = currentSlowdown() {
             // The baseline is the model's own ratio without contention: CPU time when known.
             let own = currentStretch().map { ratio / $0 } ?? ratio
             baselineRatio[currentIndex] = min(baselineRatio[currentIndex] ?? own, own)
         }
-        if let left = measuringBelowFor, !switching, recentLatencies.count == policy.window {
-            leftForSlowness[left]?.belowSlowdown = currentStretch() ?? currentSlowdown()
-            measuringBelowFor = nil
+        if let left = measuringBelowFor, !switching {
+            // With CPU times, the stretch once its horizon is full; without, the ratio once the window is.
+            let knowsCPU = !horizonCPU.isEmpty && horizonCPU.allSatisfy { $0 != nil }
+            if knowsCPU, let stretch = currentStretch() {
+                leftForSlowness[left]?.belowSlowdown = stretch
+                measuringBelowFor = nil
+            } else if !knowsCPU, recentLatencies.count == policy.window {
+                leftForSlowness[left]?.belowSlowdown = currentSlowdown()
+                measuringBelowFor = nil
+            }
         }
         fastStreak = latency < policy.latencyBudget * policy.headroomFraction ? fastStreak + 1 : 0
         if cooldown > 0 { cooldown -= 1 }
@@ -340,8 +367,8 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
         // speed and now and then wait a whole time slice, so misses come in bursts while the
         // core is half gone; the stretch of wall over CPU time shows it within one window.
         let stretched: Bool
-        if let stretch = currentStretch(), recent.count == policy.window, stretch >= policy.contentionToDowngrade,
-           let cpuMedian = median(recentCPUTimes.compactMap { $0.map { Benchmarks.seconds($0) } }), cpuMedian * stretch > budget {
+        if let stretch = currentStretch(), misses >= 1, stretch >= policy.contentionToDowngrade,
+           let cpuMedian = median(horizonCPU.suffix(policy.window).compactMap { $0 }), cpuMedian * stretch > budget {
             stretched = true
         } else {
             stretched = false
@@ -436,7 +463,8 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
             }
             recent.removeAll()
             recentLatencies.removeAll()
-            recentCPUTimes.removeAll()
+            horizonWall.removeAll()
+            horizonCPU.removeAll()
             fastStreak = 0
             cooldown = policy.cooldownRuns
             switching = false
