@@ -335,8 +335,13 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
         if horizonWall.count > 8192 { horizonWall.removeFirst(horizonWall.count - 4096) }
         if horizonCPU.count > 8192 { horizonCPU.removeFirst(horizonCPU.count - 4096) }
         if !switching, recentLatencies.count == policy.window, let ratio = currentSlowdown() {
-            // The baseline is the model's own ratio without contention: CPU time when known.
-            let own = currentStretch().map { ratio / $0 } ?? ratio
+            // The baseline is the model's own ratio without contention: its CPU time when known.
+            let predicted = Benchmarks.seconds(predictedLatencies[currentIndex])
+            let cpu = horizonCPU.suffix(policy.window)
+            var own = ratio
+            if predicted > 0, cpu.count == policy.window, cpu.allSatisfy({ $0 != nil }), let m = median(cpu.compactMap { $0 }) {
+                own = m / predicted
+            }
             baselineRatio[currentIndex] = min(baselineRatio[currentIndex] ?? own, own)
         }
         if let left = measuringBelowFor, !switching {
