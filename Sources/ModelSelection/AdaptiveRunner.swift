@@ -468,8 +468,7 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
             }
             recent.removeAll()
             recentLatencies.removeAll()
-            horizonWall.removeAll()
-            horizonCPU.removeAll()
+            // The wall/CPU horizon is kept: how much of a core the thread gets does not depend on the model.
             fastStreak = 0
             cooldown = policy.cooldownRuns
             switching = false
