@@ -131,8 +131,9 @@ public struct SwitchEvent: Sendable, Equatable, CustomStringConvertible {
 ///   nearest larger (more accurate) model whose expected latency — its
 ///   prediction × its own baseline ratio (1 if it has not run yet) × the
 ///   contention — is within `upgradeFitFraction` of the budget, skipping
-///   models that do not fit or that were left for slowness
-///   within `upgradeBackoffRuns` requests (doubled each further time). The
+///   models that do not fit (and models not more accurate than the current
+///   one); a model left for slowness within `upgradeBackoffRuns` requests
+///   (doubled each further time) stops the search. The
 ///   back-off is lifted early, once, when the switch down was caused by
 ///   contention: the model below has become 30% faster than over its first
 ///   window after the switch — the load that pushed the larger model out is
@@ -178,7 +179,10 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
     /// The model left for slowness whose `belowSlowdown` is being measured.
     private var measuringBelowFor: Int?
     private var events: [SwitchEvent] = []
-    /// Ladder index → the lowest window-median ÷ prediction seen on that model.
+    /// Ladder index → the model's own ratios (median CPU time ÷ prediction, or
+    /// median latency ÷ prediction without CPU times) of its recent full windows.
+    private var baselineSamples: [Int: [Double]] = [:]
+    /// Ladder index → its baseline: the median of its samples.
     private var baselineRatio: [Int: Double] = [:]
 
     /// Creates the runner with the ladder built from `candidates` (any order;
@@ -342,7 +346,13 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
             if predicted > 0, cpu.count == policy.window, cpu.allSatisfy({ $0 != nil }), let m = median(cpu.compactMap { $0 }) {
                 own = m / predicted
             }
-            baselineRatio[currentIndex] = min(baselineRatio[currentIndex] ?? own, own)
+            var samples = baselineSamples[currentIndex] ?? []
+            samples.append(own)
+            if samples.count > 50 { samples.removeFirst(samples.count - 50) }
+            baselineSamples[currentIndex] = samples
+            // Without CPU times the ratio includes contention: the lowest seen is the best guess.
+            baselineRatio[currentIndex] = own == ratio && currentStretch() == nil ? min(baselineRatio[currentIndex] ?? own, own)
+                : median(samples)
         }
         if let left = measuringBelowFor, !switching {
             // With CPU times, the stretch once its horizon is full; without, the ratio once the window is.
@@ -389,6 +399,14 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
             if let i = probe { down = i }
             let strikes = (leftForSlowness[currentIndex]?.strikes ?? 0) + 1
             leftForSlowness[currentIndex] = (requestCount, strikes, nil)
+            // A model left before it filled a window still leaves what it showed as its baseline.
+            if baselineRatio[currentIndex] == nil, let ratio = slowdown {
+                let predicted = Benchmarks.seconds(predictedLatencies[currentIndex])
+                let cpu = horizonCPU.suffix(recentLatencies.count).compactMap { $0 }
+                let own = predicted > 0 && cpu.count == recentLatencies.count ? (median(cpu) ?? 0) / predicted : ratio
+                baselineSamples[currentIndex] = [own]
+                baselineRatio[currentIndex] = own
+            }
             measuringBelowFor = currentIndex
             var reason = "\(misses) of the last \(recent.count) requests missed the \(milliseconds(policy.latencyBudget)) budget"
             if let m = median(recentLatencies.map { Benchmarks.seconds($0) }) {
@@ -402,10 +420,12 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
             return (down, reason)
         }
         if memory == .normal, fastStreak >= policy.headroomRuns {
-            // The nearest larger model that is expected to fit and is not backing off.
+            // The nearest larger, more accurate model that is expected to fit; a model backing off
+            // stops the search (nothing beyond it is tried before it).
             var candidate = usable(above: currentIndex)
             while let up = candidate {
                 defer { candidate = usable(above: up) }
+                guard ladder[up].accuracy > ladder[currentIndex].accuracy else { continue }
                 let expected = expectedLatency(up, contention: contention)
                 guard expected <= budget * policy.upgradeFitFraction else { continue }
                 var lifted = false
@@ -418,7 +438,7 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
                     if left.strikes == 1, let below = left.belowSlowdown, let now = currentStretch() ?? slowdown, now <= below * 0.7 {
                         contentionGone = true
                     }
-                    if requestCount - left.at < backoff && !contentionGone { continue }
+                    if requestCount - left.at < backoff && !contentionGone { return nil }
                     lifted = contentionGone && requestCount - left.at < backoff
                 }
                 var reason = "the last \(fastStreak) requests took under \(Int(policy.headroomFraction * 100))% of the budget"
