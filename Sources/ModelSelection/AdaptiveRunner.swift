@@ -321,9 +321,15 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
         return max(1, ratio / (baselineRatio[currentIndex] ?? ratio))
     }
 
-    /// The latency expected of ladder model `index` now. Called on `lock`.
+    /// The latency expected of ladder model `index` now. A model whose
+    /// back-off has run out is given its prediction again (its baseline may
+    /// come from a bad moment). Called on `lock`.
     private func expectedLatency(_ index: Int, contention: Double) -> Double {
-        Benchmarks.seconds(predictedLatencies[index]) * (baselineRatio[index] ?? 1) * contention
+        var baseline = baselineRatio[index] ?? 1
+        if let left = leftForSlowness[index], requestCount - left.at >= policy.upgradeBackoffRuns << min(left.strikes - 1, 20) {
+            baseline = 1
+        }
+        return Benchmarks.seconds(predictedLatencies[index]) * baseline * contention
     }
 
     private func record(latency: Duration, cpu: Duration?) -> (Int, String)? {
