@@ -53,7 +53,7 @@ public struct AdaptationPolicy: Sendable, Equatable {
     /// this many requests (prevents flapping between two models).
     public var upgradeBackoffRuns: Int
     /// Move down when the most recent requests took at least this many
-    /// times their CPU time (the thread waited for a core), one of the last
+    /// times their CPU time (the thread waited for a core), two of the last
     /// `window` missed the budget, and the current model's CPU time × that
     /// stretch exceeds the budget.
     public var contentionToDowngrade: Double
@@ -67,7 +67,7 @@ public struct AdaptationPolicy: Sendable, Equatable {
 
     public init(latencyBudget: Duration, window: Int = 10, missesToDowngrade: Int = 6, headroomRuns: Int = 20,
                 headroomFraction: Double = 0.5, cooldownRuns: Int = 10, upgradeBackoffRuns: Int = 200,
-                upgradeFitFraction: Double = 0.8, contentionToDowngrade: Double = 1.5,
+                upgradeFitFraction: Double = 0.8, contentionToDowngrade: Double = 2,
                 contentionHorizon: Duration = .milliseconds(30)) {
         self.contentionHorizon = contentionHorizon
         self.contentionToDowngrade = max(1, contentionToDowngrade)
@@ -118,10 +118,10 @@ public struct SwitchEvent: Sendable, Equatable, CustomStringConvertible {
 ///   misses even on a quiet device, e.g. the per-request work around the invoke).
 /// - Down: if `missesToDowngrade` of the last `window` requests missed the
 ///   budget, or the most recent requests (`contentionHorizon` of CPU time) took at least
-///   `contentionToDowngrade` times their CPU time (the thread waited for a
+///   `contentionToDowngrade` (2) times their CPU time (the thread waited for a
 ///   core: short requests on a shared core mostly run at full speed and now
 ///   and then wait a whole time slice, so the median hardly moves while the
-///   throughput halves), one of the last `window` missed, and the current
+///   throughput halves), two of the last `window` missed, and the current
 ///   model's CPU time × that stretch exceeds the budget, the runner moves
 ///   down to the nearest smaller model expected to fit (else the smallest);
 ///   when memory pressure is `.critical`, one step down immediately, ignoring
@@ -321,15 +321,9 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
         return max(1, ratio / (baselineRatio[currentIndex] ?? ratio))
     }
 
-    /// The latency expected of ladder model `index` now. A model whose
-    /// back-off has run out is given its prediction again (its baseline may
-    /// come from a bad moment). Called on `lock`.
+    /// The latency expected of ladder model `index` now. Called on `lock`.
     private func expectedLatency(_ index: Int, contention: Double) -> Double {
-        var baseline = baselineRatio[index] ?? 1
-        if let left = leftForSlowness[index], requestCount - left.at >= policy.upgradeBackoffRuns << min(left.strikes - 1, 20) {
-            baseline = 1
-        }
-        return Benchmarks.seconds(predictedLatencies[index]) * baseline * contention
+        Benchmarks.seconds(predictedLatencies[index]) * (baselineRatio[index] ?? 1) * contention
     }
 
     private func record(latency: Duration, cpu: Duration?) -> (Int, String)? {
@@ -388,7 +382,7 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
         // speed and now and then wait a whole time slice, so misses come in bursts while the
         // core is half gone; the stretch of wall over CPU time shows it within one window.
         let stretched: Bool
-        if let stretch = currentStretch(), misses >= 1, stretch >= policy.contentionToDowngrade,
+        if let stretch = currentStretch(), misses >= 2, stretch >= policy.contentionToDowngrade,
            let cpuMedian = median(horizonCPU.suffix(policy.window).compactMap { $0 }), cpuMedian * stretch > budget {
             stretched = true
         } else {
@@ -405,13 +399,12 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
             if let i = probe { down = i }
             let strikes = (leftForSlowness[currentIndex]?.strikes ?? 0) + 1
             leftForSlowness[currentIndex] = (requestCount, strikes, nil)
-            // A model left before it filled a window still leaves what it showed as its baseline.
-            if baselineRatio[currentIndex] == nil, let ratio = slowdown {
-                let predicted = Benchmarks.seconds(predictedLatencies[currentIndex])
-                let cpu = horizonCPU.suffix(recentLatencies.count).compactMap { $0 }
-                let own = predicted > 0 && cpu.count == recentLatencies.count ? (median(cpu) ?? 0) / predicted : ratio
-                baselineSamples[currentIndex] = [own]
-                baselineRatio[currentIndex] = own
+            // Without CPU times, a model left before it filled a window leaves what it showed as its
+            // baseline. (With CPU times its first requests, cold, would make a poor baseline: its
+            // prediction × the contention stands in until it runs a full window.)
+            if baselineRatio[currentIndex] == nil, let ratio = slowdown, horizonCPU.last.map({ $0 == nil }) ?? true {
+                baselineSamples[currentIndex] = [ratio]
+                baselineRatio[currentIndex] = ratio
             }
             measuringBelowFor = currentIndex
             var reason = "\(misses) of the last \(recent.count) requests missed the \(milliseconds(policy.latencyBudget)) budget"
