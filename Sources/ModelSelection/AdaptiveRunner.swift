@@ -110,12 +110,14 @@ public struct SwitchEvent: Sendable, Equatable, CustomStringConvertible {
 /// - Every request records its latency; the median of the last `window`
 ///   latencies over the current model's prediction is its observed ratio
 ///   (`slowdown`). The **contention** is the wall time of the most recent
-///   requests (`contentionHorizon`, 30 ms, of CPU time: several of the
-///   scheduler's time slices) over their CPU time when the timer reports CPU time (2 = the
-///   thread had a core half of the time), else the current ratio over the
-///   model's own baseline. A model's baseline is the lowest ratio it has
-///   shown over a full window, without contention (what its prediction
-///   misses even on a quiet device, e.g. the per-request work around the invoke).
+///   requests (`contentionHorizon`, 30 ms, of CPU time and at least `window`
+///   requests: several of the scheduler's time slices) over their CPU time
+///   when the timer reports CPU time (2 = the thread had a core half of the
+///   time), else the current ratio over the model's own baseline. A model's
+///   baseline is what its prediction misses even without contention (e.g.
+///   the per-request work around the invoke): the median of its windows'
+///   median CPU time ÷ prediction (without CPU times, the lowest latency ÷
+///   prediction it has shown).
 /// - Down: if `missesToDowngrade` of the last `window` requests missed the
 ///   budget, or the most recent requests (`contentionHorizon` of CPU time) took at least
 ///   `contentionToDowngrade` (2) times their CPU time (the thread waited for a
@@ -135,10 +137,10 @@ public struct SwitchEvent: Sendable, Equatable, CustomStringConvertible {
 ///   one); a model left for slowness within `upgradeBackoffRuns` requests
 ///   (doubled each further time) stops the search. The
 ///   back-off is lifted early, once, when the switch down was caused by
-///   contention: the model below has become 30% faster than over its first
-///   window after the switch — the load that pushed the larger model out is
-///   gone. (A model that is simply slower than predicted leaves the one
-///   below as fast as before, and waits out its back-off.)
+///   contention: the contention (without CPU times: the model below's ratio)
+///   has fallen by 30% since right after the switch — the load that pushed
+///   the larger model out is gone. (A model that is simply slower than
+///   predicted leaves the contention where it was, and waits out its back-off.)
 /// - After a switch: `cooldownRuns` requests without another switch, and the
 ///   window restarts (hysteresis).
 /// - The new model is loaded, allocated and warmed up (on its `probeInput`)
