@@ -52,10 +52,14 @@ public struct AdaptationPolicy: Sendable, Equatable {
     /// A model that was left because it was too slow is not tried again for
     /// this many requests (prevents flapping between two models).
     public var upgradeBackoffRuns: Int
-    /// Move down when, over a full window, requests took at least this many
-    /// times their CPU time (the thread waited for a core) and the current
-    /// model's CPU time × that stretch exceeds the budget.
+    /// Move down when the most recent requests took at least this many
+    /// times their CPU time (the thread waited for a core), two of the last
+    /// `window` missed the budget, and the current model's CPU time × that
+    /// stretch exceeds the budget.
     public var contentionToDowngrade: Double
+    /// CPU time of the most recent requests over which that stretch is taken
+    /// (several of the scheduler's time slices, so one preemption does not count).
+    public var contentionHorizon: Duration
     /// Move up only if the larger model's expected latency (see
     /// `AdaptiveRunner`) is within this fraction of the budget, so that it
     /// does not start right at the edge.
@@ -63,7 +67,9 @@ public struct AdaptationPolicy: Sendable, Equatable {
 
     public init(latencyBudget: Duration, window: Int = 10, missesToDowngrade: Int = 6, headroomRuns: Int = 20,
                 headroomFraction: Double = 0.5, cooldownRuns: Int = 10, upgradeBackoffRuns: Int = 200,
-                upgradeFitFraction: Double = 0.8, contentionToDowngrade: Double = 1.5) {
+                upgradeFitFraction: Double = 0.8, contentionToDowngrade: Double = 2,
+                contentionHorizon: Duration = .milliseconds(30)) {
+        self.contentionHorizon = contentionHorizon
         self.contentionToDowngrade = max(1, contentionToDowngrade)
         self.upgradeFitFraction = min(max(upgradeFitFraction, 0.05), 1)
         self.latencyBudget = latencyBudget
@@ -103,17 +109,21 @@ public struct SwitchEvent: Sendable, Equatable, CustomStringConvertible {
 ///   wherever the caller says (usually the model `ModelSelector` chose).
 /// - Every request records its latency; the median of the last `window`
 ///   latencies over the current model's prediction is its observed ratio
-///   (`slowdown`). The **contention** is the wall time of the window's
-///   requests over their CPU time when the timer reports CPU time (2 = the
-///   thread had a core half of the time), else the current ratio over the
-///   model's own baseline. A model's baseline is the lowest ratio it has
-///   shown over a full window, without contention (what its prediction
-///   misses even on a quiet device, e.g. the per-request work around the invoke).
+///   (`slowdown`). The **contention** is the wall time of the most recent
+///   requests (`contentionHorizon`, 30 ms, of CPU time and at least `window`
+///   requests: several of the scheduler's time slices) over their CPU time
+///   when the timer reports CPU time (2 = the thread had a core half of the
+///   time), else the current ratio over the model's own baseline. A model's
+///   baseline is what its prediction misses even without contention (e.g.
+///   the per-request work around the invoke): the median of its windows'
+///   median CPU time ÷ prediction (without CPU times, the lowest latency ÷
+///   prediction it has shown).
 /// - Down: if `missesToDowngrade` of the last `window` requests missed the
-///   budget, or they took at least `contentionToDowngrade` times their CPU
-///   time (the thread waited for a core: short requests on a shared core
-///   mostly run at full speed and now and then wait a whole time slice, so
-///   the median hardly moves while the throughput halves) and the current
+///   budget, or the most recent requests (`contentionHorizon` of CPU time) took at least
+///   `contentionToDowngrade` (2) times their CPU time (the thread waited for a
+///   core: short requests on a shared core mostly run at full speed and now
+///   and then wait a whole time slice, so the median hardly moves while the
+///   throughput halves), two of the last `window` missed, and the current
 ///   model's CPU time × that stretch exceeds the budget, the runner moves
 ///   down to the nearest smaller model expected to fit (else the smallest);
 ///   when memory pressure is `.critical`, one step down immediately, ignoring
@@ -123,13 +133,14 @@ public struct SwitchEvent: Sendable, Equatable, CustomStringConvertible {
 ///   nearest larger (more accurate) model whose expected latency — its
 ///   prediction × its own baseline ratio (1 if it has not run yet) × the
 ///   contention — is within `upgradeFitFraction` of the budget, skipping
-///   models that do not fit or that were left for slowness
-///   within `upgradeBackoffRuns` requests (doubled each further time). The
+///   models that do not fit (and models not more accurate than the current
+///   one); a model left for slowness within `upgradeBackoffRuns` requests
+///   (doubled each further time) stops the search. The
 ///   back-off is lifted early, once, when the switch down was caused by
-///   contention: the model below has become 30% faster than over its first
-///   window after the switch — the load that pushed the larger model out is
-///   gone. (A model that is simply slower than predicted leaves the one
-///   below as fast as before, and waits out its back-off.)
+///   contention: the contention (without CPU times: the model below's ratio)
+///   has fallen by 30% since right after the switch — the load that pushed
+///   the larger model out is gone. (A model that is simply slower than
+///   predicted leaves the contention where it was, and waits out its back-off.)
 /// - After a switch: `cooldownRuns` requests without another switch, and the
 ///   window restarts (hysteresis).
 /// - The new model is loaded, allocated and warmed up (on its `probeInput`)
@@ -155,8 +166,10 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
     private var currentIndex: Int
     private var recent: [Bool] = []          // true = missed the budget
     private var recentLatencies: [Duration] = []
-    /// CPU time of the same requests (nil entries when the timer does not say).
-    private var recentCPUTimes: [Duration?] = []
+    /// Wall and CPU time of the last `contentionWindow` requests (nil CPU
+    /// entries when the timer does not say).
+    private var horizonWall: [Double] = []
+    private var horizonCPU: [Double?] = []
     private var fastStreak = 0
     private var cooldown = 0
     private var requestCount = 0
@@ -168,7 +181,10 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
     /// The model left for slowness whose `belowSlowdown` is being measured.
     private var measuringBelowFor: Int?
     private var events: [SwitchEvent] = []
-    /// Ladder index → the lowest window-median ÷ prediction seen on that model.
+    /// Ladder index → the model's own ratios (median CPU time ÷ prediction, or
+    /// median latency ÷ prediction without CPU times) of its recent full windows.
+    private var baselineSamples: [Int: [Double]] = [:]
+    /// Ladder index → its baseline: the median of its samples.
     private var baselineRatio: [Int: Double] = [:]
 
     /// Creates the runner with the ladder built from `candidates` (any order;
@@ -284,11 +300,18 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
     /// Wall time over CPU time of the requests in the window (2 = the thread
     /// had a core half of the time), nil when the timer gives no CPU time.
     private func currentStretch() -> Double? {
-        guard recentCPUTimes.count == recentLatencies.count, !recentCPUTimes.isEmpty,
-              recentCPUTimes.allSatisfy({ $0 != nil }) else { return nil }
-        let cpu = recentCPUTimes.reduce(0.0) { $0 + Benchmarks.seconds($1 ?? .zero) }
-        let wall = recentLatencies.reduce(0.0) { $0 + Benchmarks.seconds($1) }
-        return cpu > 0 ? max(1, wall / cpu) : nil
+        // The most recent requests that add up to `contentionHorizon` of CPU time (several of the
+        // scheduler's time slices), and at least `window` requests.
+        let horizon = Benchmarks.seconds(policy.contentionHorizon)
+        var cpu = 0.0, wall = 0.0, count = 0
+        for i in stride(from: horizonCPU.count - 1, through: 0, by: -1) {
+            guard let c = horizonCPU[i] else { return nil }
+            cpu += c
+            wall += horizonWall[i]
+            count += 1
+            if cpu >= horizon && count >= policy.window { return cpu > 0 ? max(1, wall / cpu) : nil }
+        }
+        return nil
     }
 
     /// How much slower than usual requests run now: the stretch of wall time
@@ -311,17 +334,38 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
         recent.append(missed)
         if recent.count > policy.window { recent.removeFirst(recent.count - policy.window) }
         recentLatencies.append(latency)
-        recentCPUTimes.append(cpu)
         if recentLatencies.count > policy.window { recentLatencies.removeFirst(recentLatencies.count - policy.window) }
-        if recentCPUTimes.count > policy.window { recentCPUTimes.removeFirst(recentCPUTimes.count - policy.window) }
+        horizonWall.append(Benchmarks.seconds(latency))
+        horizonCPU.append(cpu.map { Benchmarks.seconds($0) })
+        // Enough requests for the horizon (requests of 0.01 ms need 3,000 for 30 ms), bounded.
+        if horizonWall.count > 8192 { horizonWall.removeFirst(horizonWall.count - 4096) }
+        if horizonCPU.count > 8192 { horizonCPU.removeFirst(horizonCPU.count - 4096) }
         if !switching, recentLatencies.count == policy.window, let ratio = currentSlowdown() {
-            // The baseline is the model's own ratio without contention: CPU time when known.
-            let own = currentStretch().map { ratio / $0 } ?? ratio
-            baselineRatio[currentIndex] = min(baselineRatio[currentIndex] ?? own, own)
+            // The baseline is the model's own ratio without contention: its CPU time when known.
+            let predicted = Benchmarks.seconds(predictedLatencies[currentIndex])
+            let cpu = horizonCPU.suffix(policy.window)
+            var own = ratio
+            if predicted > 0, cpu.count == policy.window, cpu.allSatisfy({ $0 != nil }), let m = median(cpu.compactMap { $0 }) {
+                own = m / predicted
+            }
+            var samples = baselineSamples[currentIndex] ?? []
+            samples.append(own)
+            if samples.count > 50 { samples.removeFirst(samples.count - 50) }
+            baselineSamples[currentIndex] = samples
+            // Without CPU times the ratio includes contention: the lowest seen is the best guess.
+            baselineRatio[currentIndex] = own == ratio && currentStretch() == nil ? min(baselineRatio[currentIndex] ?? own, own)
+                : median(samples)
         }
-        if let left = measuringBelowFor, !switching, recentLatencies.count == policy.window {
-            leftForSlowness[left]?.belowSlowdown = currentStretch() ?? currentSlowdown()
-            measuringBelowFor = nil
+        if let left = measuringBelowFor, !switching {
+            // With CPU times, the stretch once its horizon is full; without, the ratio once the window is.
+            let knowsCPU = !horizonCPU.isEmpty && horizonCPU.allSatisfy { $0 != nil }
+            if knowsCPU, let stretch = currentStretch() {
+                leftForSlowness[left]?.belowSlowdown = stretch
+                measuringBelowFor = nil
+            } else if !knowsCPU, recentLatencies.count == policy.window {
+                leftForSlowness[left]?.belowSlowdown = currentSlowdown()
+                measuringBelowFor = nil
+            }
         }
         fastStreak = latency < policy.latencyBudget * policy.headroomFraction ? fastStreak + 1 : 0
         if cooldown > 0 { cooldown -= 1 }
@@ -340,8 +384,8 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
         // speed and now and then wait a whole time slice, so misses come in bursts while the
         // core is half gone; the stretch of wall over CPU time shows it within one window.
         let stretched: Bool
-        if let stretch = currentStretch(), recent.count == policy.window, stretch >= policy.contentionToDowngrade,
-           let cpuMedian = median(recentCPUTimes.compactMap { $0.map { Benchmarks.seconds($0) } }), cpuMedian * stretch > budget {
+        if let stretch = currentStretch(), misses >= 2, stretch >= policy.contentionToDowngrade,
+           let cpuMedian = median(horizonCPU.suffix(policy.window).compactMap { $0 }), cpuMedian * stretch > budget {
             stretched = true
         } else {
             stretched = false
@@ -357,6 +401,13 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
             if let i = probe { down = i }
             let strikes = (leftForSlowness[currentIndex]?.strikes ?? 0) + 1
             leftForSlowness[currentIndex] = (requestCount, strikes, nil)
+            // Without CPU times, a model left before it filled a window leaves what it showed as its
+            // baseline. (With CPU times its first requests, cold, would make a poor baseline: its
+            // prediction × the contention stands in until it runs a full window.)
+            if baselineRatio[currentIndex] == nil, let ratio = slowdown, horizonCPU.last.map({ $0 == nil }) ?? true {
+                baselineSamples[currentIndex] = [ratio]
+                baselineRatio[currentIndex] = ratio
+            }
             measuringBelowFor = currentIndex
             var reason = "\(misses) of the last \(recent.count) requests missed the \(milliseconds(policy.latencyBudget)) budget"
             if let m = median(recentLatencies.map { Benchmarks.seconds($0) }) {
@@ -370,10 +421,12 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
             return (down, reason)
         }
         if memory == .normal, fastStreak >= policy.headroomRuns {
-            // The nearest larger model that is expected to fit and is not backing off.
+            // The nearest larger, more accurate model that is expected to fit; a model backing off
+            // stops the search (nothing beyond it is tried before it).
             var candidate = usable(above: currentIndex)
             while let up = candidate {
                 defer { candidate = usable(above: up) }
+                guard ladder[up].accuracy > ladder[currentIndex].accuracy else { continue }
                 let expected = expectedLatency(up, contention: contention)
                 guard expected <= budget * policy.upgradeFitFraction else { continue }
                 var lifted = false
@@ -386,7 +439,7 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
                     if left.strikes == 1, let below = left.belowSlowdown, let now = currentStretch() ?? slowdown, now <= below * 0.7 {
                         contentionGone = true
                     }
-                    if requestCount - left.at < backoff && !contentionGone { continue }
+                    if requestCount - left.at < backoff && !contentionGone { return nil }
                     lifted = contentionGone && requestCount - left.at < backoff
                 }
                 var reason = "the last \(fastStreak) requests took under \(Int(policy.headroomFraction * 100))% of the budget"
@@ -436,7 +489,7 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
             }
             recent.removeAll()
             recentLatencies.removeAll()
-            recentCPUTimes.removeAll()
+            // The wall/CPU horizon is kept: how much of a core the thread gets does not depend on the model.
             fastStreak = 0
             cooldown = policy.cooldownRuns
             switching = false

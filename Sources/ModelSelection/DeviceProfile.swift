@@ -30,8 +30,10 @@ import os  // os_proc_available_memory
 ///   else physical memory). The score summarises the device in one number
 ///   (e.g. for the `threshold` baseline policy); it predicts nothing itself.
 ///
-/// Every sub-test runs in `rounds` short rounds (interleaved); each rate is
-/// the median over the rounds of the best rate within a round, and
+/// Every sub-test runs in `rounds` short rounds (interleaved) and is timed
+/// in the threads' CPU time (a core held by another process does not lower
+/// the score: it describes the device, not the moment); each rate is the
+/// median over the rounds of the best rate within a round, and
 /// `aiScoreSpread` is the range of the per-round scores relative to their
 /// median.
 ///
@@ -153,13 +155,17 @@ public struct DeviceProfile: Codable, Equatable, Sendable {
         var rates = [[Double]](repeating: [], count: 5)
         let bandwidth = Benchmarks.CopyBuffers()
         for _ in 0..<rounds {
-            rates[0].append(Benchmarks.rate(slice: slice) { Benchmarks.float32Product(repetitions: $0) } * macsPerProduct * 2)
+            rates[0].append(Benchmarks.rate(slice: slice) { reps in
+                Benchmarks.cpuSeconds { Benchmarks.float32Product(repetitions: reps) }
+            } * macsPerProduct * 2)
             rates[1].append(Benchmarks.rate(slice: slice) { reps in
-                DispatchQueue.concurrentPerform(iterations: cores) { _ in Benchmarks.float32Product(repetitions: reps) }
+                Benchmarks.parallelCPUSeconds(cores: cores) { Benchmarks.float32Product(repetitions: reps) }
             } * macsPerProduct * 2 * Double(cores))
-            rates[2].append(Benchmarks.rate(slice: slice) { Benchmarks.int8Product(repetitions: $0) } * macsPerProduct * 2)
+            rates[2].append(Benchmarks.rate(slice: slice) { reps in
+                Benchmarks.cpuSeconds { Benchmarks.int8Product(repetitions: reps) }
+            } * macsPerProduct * 2)
             rates[3].append(Benchmarks.rate(slice: slice) { reps in
-                DispatchQueue.concurrentPerform(iterations: cores) { _ in Benchmarks.int8Product(repetitions: reps) }
+                Benchmarks.parallelCPUSeconds(cores: cores) { Benchmarks.int8Product(repetitions: reps) }
             } * macsPerProduct * 2 * Double(cores))
             rates[4].append(bandwidth.bandwidth(slice: slice))
         }
@@ -298,22 +304,44 @@ public enum TFLiteEngineInfo {
 enum Benchmarks {
     static let matrixSize = 48
 
-    /// Runs `body(repetitions)` with growing repetition counts until `slice` is
-    /// used and returns the best repetitions per second seen.
-    static func rate(slice: Duration, _ body: (Int) -> Void) -> Double {
+    /// Runs `body(repetitions)`, which returns the seconds it took (in the
+    /// thread's CPU time: a core taken by another process does not count, so
+    /// the score describes the device, not the moment), with growing
+    /// repetition counts until `slice` of wall time is used, and returns the
+    /// best repetitions per second seen.
+    static func rate(slice: Duration, _ body: (Int) -> Double) -> Double {
         let clock = ContinuousClock()
         let deadline = clock.now + slice
         var reps = 1
         var best = 0.0
         repeat {
-            let start = clock.now
-            body(reps)
-            let elapsed = seconds(clock.now - start)
+            let elapsed = body(reps)
             if elapsed > 0 { best = max(best, Double(reps) / elapsed) }
             // Grow the batch while one batch is short, but keep it well inside the slice.
             if elapsed * 2 < min(0.002, seconds(slice) / 8) { reps = min(reps * 2, 1 << 20) }
         } while clock.now < deadline
         return best
+    }
+
+    /// Seconds of the calling thread's CPU time that `body` takes.
+    static func cpuSeconds(_ body: () -> Void) -> Double {
+        let start = ProcessResources.threadCPUNanoseconds()
+        body()
+        return Double(ProcessResources.threadCPUNanoseconds() &- start) * 1e-9
+    }
+
+    /// Runs `body` once on each of `cores` threads at once and returns the
+    /// longest of their CPU times.
+    static func parallelCPUSeconds(cores: Int, _ body: @escaping @Sendable () -> Void) -> Double {
+        /// One slot per thread; each thread writes only its own.
+        final class Slots: @unchecked Sendable {
+            let values: UnsafeMutableBufferPointer<Double>
+            init(_ n: Int) { values = .allocate(capacity: n); values.initialize(repeating: 0) }
+            deinit { values.deallocate() }
+        }
+        let slots = Slots(max(cores, 1))
+        DispatchQueue.concurrentPerform(iterations: max(cores, 1)) { i in slots.values[i] = cpuSeconds(body) }
+        return slots.values.max() ?? 0
     }
 
     static func seconds(_ d: Duration) -> Double {
@@ -404,12 +432,14 @@ enum Benchmarks {
         /// Best copy bandwidth (bytes read + written per second) within `slice`.
         func bandwidth(slice: Duration) -> Double {
             let perCopy = rate(slice: slice) { reps in
-                // Alternate the direction so no copy is redundant (the optimizer may drop repeated identical copies).
-                for r in 0..<reps {
-                    if r & 1 == 0 {
-                        self.destination.copyMemory(from: self.source, byteCount: self.bytes)
-                    } else {
-                        self.source.copyMemory(from: self.destination, byteCount: self.bytes)
+                cpuSeconds {
+                    // Alternate the direction so no copy is redundant (the optimizer may drop repeated identical copies).
+                    for r in 0..<reps {
+                        if r & 1 == 0 {
+                            self.destination.copyMemory(from: self.source, byteCount: self.bytes)
+                        } else {
+                            self.source.copyMemory(from: self.destination, byteCount: self.bytes)
+                        }
                     }
                 }
             }

@@ -143,16 +143,17 @@ final class CountingTimer: LatencyTimer, @unchecked Sendable {
     }
 }
 
-/// Reports CPU time = the scripted milliseconds per model, and wall time = the
-/// same plus, every `period`-th request, a stall (the thread waiting for a core).
+/// Reports CPU time = the scripted milliseconds per model; wall time adds the
+/// waits of a thread that has the core only a `share` of the time, in time
+/// slices: after each `slice` ms of CPU time it waits `slice × (1/share − 1)` ms.
 final class StallTimer: LatencyTimer, @unchecked Sendable {
     private let lock = NSLock()
     private let cpuMilliseconds: [String: Double]
-    private var period = 0, stall = 0.0, count = 0
+    private var share = 1.0, slice = 10.0, cpuSinceWait = 0.0
     init(_ cpu: [String: Double]) { cpuMilliseconds = cpu }
 
-    func stallEvery(_ period: Int, milliseconds: Double) {
-        lock.lock(); self.period = period; stall = milliseconds; lock.unlock()
+    func shareCore(_ share: Double, sliceMilliseconds: Double = 10) {
+        lock.lock(); self.share = share; slice = sliceMilliseconds; cpuSinceWait = 0; lock.unlock()
     }
 
     func measure(_ candidate: ModelCandidate, _ body: () throws -> Void) throws -> Duration {
@@ -162,9 +163,15 @@ final class StallTimer: LatencyTimer, @unchecked Sendable {
     func measureWithCPUTime(_ candidate: ModelCandidate, _ body: () throws -> Void) throws -> (wall: Duration, cpu: Duration?) {
         try body()
         lock.lock(); defer { lock.unlock() }
-        count += 1
         let cpu = cpuMilliseconds[candidate.name] ?? 1
-        let wall = cpu + (period > 0 && count % period == 0 ? stall : 0)
+        var wall = cpu
+        if share < 1 {
+            cpuSinceWait += cpu
+            while cpuSinceWait >= slice {
+                wall += slice * (1 / share - 1)
+                cpuSinceWait -= slice
+            }
+        }
         return (.microseconds(Int64(wall * 1000)), .microseconds(Int64(cpu * 1000)))
     }
 }
