@@ -213,6 +213,7 @@ def correctness(entry: dict, infer: Path, scratch: Path) -> dict:
             continue
         outputs.append(compare(np.load(s), np.load(ROOT / zoo / f)))
     result["outputs"] = outputs
+    result["inspect"] = inspect_check(entry, infer)
     if any("problem" in o for o in outputs):
         result["agrees"] = False
     elif entry["variant"] == "int8":
@@ -220,6 +221,27 @@ def correctness(entry: dict, infer: Path, scratch: Path) -> dict:
     else:
         result["agrees"] = all(o.get("max_rel", 0.0 if o["differing"] == 0 else math.inf) <= result["tolerance"] for o in outputs)
     return result
+
+
+NODE_LINE = re.compile(r"^\s*(\d+)\s+[A-Z][A-Z0-9_]* v\d+\b")
+
+
+def inspect_check(entry: dict, infer: Path) -> str | None:
+    """`infer MODEL --inspect` must exit 0 and list every node of the primary subgraph, in order
+    (LiteRT's own count of the model's nodes is the reference). None when it does; else what is wrong."""
+    model = entry["_dir"] / f"{entry['name']}.tflite"
+    p = run([str(infer), str(model), "--inspect"], timeout=120)
+    if p.returncode != 0:
+        return f"--inspect exit {p.returncode}: {first_error_line(p.stderr)}"
+    listed = [int(m.group(1)) for line in p.stdout.splitlines() if (m := NODE_LINE.match(line))]
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+        count = len(Interpreter(model_path=str(ROOT / model))._get_ops_details())
+    except Exception as error:  # LiteRT cannot load it: only the order is checked
+        count = len(listed)
+    if listed != list(range(count)):
+        return f"--inspect lists {len(listed)} nodes, LiteRT counts {count}"
+    return None
 
 
 def load_entries(manifest: dict, folder: Path, key: str, label: str) -> list[dict]:
@@ -439,6 +461,11 @@ def write_report(args, entries, full_entries, results, speed, not_converted, ela
             row += " " + " | ".join(ratio_summary([speed.get(e["_key"], {}) for e in es], k) for k in RATIOS) + " |"
         w(row)
     w("")
+    ran = [e for e in entries + full_entries if results[e["_key"]]["runs"]]
+    inspect_bad = [f"{e['_label']} ({results[e['_key']]['inspect']})" for e in ran if results[e["_key"]].get("inspect")]
+    w(f"`infer MODEL --inspect` (exit 0 and every node of the primary subgraph listed in order, LiteRT's node count as reference): "
+      f"{len(ran) - len(inspect_bad)} of {len(ran)} models that run" + (": not " + "; ".join(inspect_bad) if inspect_bad else "") + ".")
+    w("")
     if speed is not None:
         w("Latency columns: geometric mean, over the models that run, of our median latency ÷ LiteRT's (one thread; "
           "above 1 means slower; per model under *Latency*).")
@@ -611,6 +638,8 @@ def main() -> int:
             r = correctness(e, infer, scratch)
             results[e["_key"]] = r
             state = ("agrees" if r["agrees"] else "DISAGREES") if r["runs"] else "does not run: " + r.get("error", "")[:100]
+            if r.get("inspect"):
+                state += f"; {r['inspect']}"
             print(f"[{i}/{len(everything)}] {e['_label']}: {state}", file=sys.stderr, flush=True)
         if speed is not None:
             args.load_before = os.getloadavg()[0]
