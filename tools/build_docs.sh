@@ -158,8 +158,9 @@ for target in "${targets[@]}"; do
         --transform-for-static-hosting \
         --hosting-base-path "$target" \
         --diagnostic-level warning > "$log" 2>&1 || status=$?
-    warnings="$(grep -cE '(^|[: ])(warning|error):' "$log" || true)"
-    grep -E '(^|[: ])(warning|error):' -A 4 "$log" || true
+    # docc's diagnostics start with `warning:` or `error:` (or `FILE:LINE:COL: warning:`).
+    warnings="$(grep -cE '^(warning|error): |: (warning|error): ' "$log" || true)"
+    grep -E '^(warning|error): |: (warning|error): ' -A 4 "$log" || true
     if [ "$status" -ne 0 ]; then
         echo "build_docs.sh: docc convert failed for $target (exit $status); log: $log" >&2
         tail -n 20 "$log" >&2
