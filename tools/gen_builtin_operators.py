@@ -38,13 +38,18 @@ def builtin_operators():
     ops = sorted((v, k) for k, v in vars(s.BuiltinOperator).items() if not k.startswith("_"))
     lines = [HEADER, "/// A TFLite builtin operator code (`BuiltinOperator` in schema.fbs).",
              "public struct BuiltinOperator: RawRepresentable, Hashable, Sendable, CustomStringConvertible {",
+             "    /// The operator code as stored in `OperatorCode.builtin_code` (or the deprecated byte).",
              "    public let rawValue: Int32",
+             "    /// Wraps any code, including codes newer than this schema (their ``name`` is `BUILTIN_<code>`).",
              "    public init(rawValue: Int32) { self.rawValue = rawValue }", ""]
-    lines += [f"    public static let {camel(k)} = BuiltinOperator(rawValue: {v})" for v, k in ops]
+    for v, k in ops:
+        lines += [f"    /// `{k}` (builtin code {v}).",
+                  f"    public static let {camel(k)} = BuiltinOperator(rawValue: {v})"]
     lines += ["", "    /// The schema name, e.g. `CONV_2D`; unknown codes print as `BUILTIN_<code>`.",
               "    public var name: String {",
               "        guard rawValue >= 0, Int(rawValue) < BuiltinOperator.names.count else { return \"BUILTIN_\\(rawValue)\" }",
               "        return BuiltinOperator.names[Int(rawValue)]", "    }",
+              "    /// The schema name, as ``name``.",
               "    public var description: String { name }", "", "    static let names: [String] = ["]
     names = {v: k for v, k in ops}
     lines += [f"        \"{names.get(i, 'BUILTIN_' + str(i))}\"," for i in range(max(names) + 1)]

@@ -26,12 +26,17 @@ import Foundation
 public struct DecodedImage: Equatable, Sendable {
     /// Gray (1 channel) or RGB (3 channels).
     public enum ColorModel: Int, Sendable {
+        /// One sample per pixel, 0 black to 255 white.
         case gray = 1
+        /// Three samples per pixel: red, green, blue.
         case rgb = 3
     }
 
+    /// Width in pixels.
     public let width: Int
+    /// Height in pixels.
     public let height: Int
+    /// Gray or RGB.
     public let colorModel: ColorModel
     /// `height × width × channels` samples, row-major, 0 is black.
     public let pixels: [UInt8]
@@ -39,6 +44,7 @@ public struct DecodedImage: Equatable, Sendable {
     /// 1 for gray, 3 for RGB.
     public var channels: Int { colorModel.rawValue }
 
+    /// An image from its samples; `pixels` must hold `height × width × channels` of them.
     public init(width: Int, height: Int, colorModel: ColorModel, pixels: [UInt8]) {
         self.width = width
         self.height = height
@@ -171,6 +177,7 @@ public struct ImageDecodingLimits: Equatable, Sendable {
     /// 65536 × 65536 at most, and at most 2^26 pixels (64 Mi pixels: 192 MiB as RGB); files up to 1 GiB.
     public static let `default` = ImageDecodingLimits()
 
+    /// Limits with these bounds; the defaults are those of ``default``.
     public init(maximumWidth: Int = 1 << 16, maximumHeight: Int = 1 << 16, maximumPixelCount: Int = 1 << 26, maximumFileBytes: Int = 1 << 30) {
         self.maximumWidth = maximumWidth
         self.maximumHeight = maximumHeight

@@ -94,7 +94,10 @@ public struct IDXFile: Equatable, Sendable {
 
 /// A malformed or unsupported IDX file.
 public struct IDXError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// What is wrong, and where.
     public let reason: String
+    /// An error with this reason.
     public init(reason: String) { self.reason = reason }
+    /// `invalid IDX file: <reason>`.
     public var description: String { "invalid IDX file: \(reason)" }
 }

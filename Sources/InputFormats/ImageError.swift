@@ -22,6 +22,7 @@ public struct ImageError: Error, Equatable, Sendable, CustomStringConvertible {
         case unreadable
     }
 
+    /// What class of problem the file has.
     public let kind: Kind
     /// What is wrong, and where.
     public let reason: String
@@ -32,10 +33,12 @@ public struct ImageError: Error, Equatable, Sendable, CustomStringConvertible {
         self.reason = reason
     }
 
+    /// An error of this kind with this reason.
     public init(_ kind: Kind, _ reason: String) {
         self.kind = kind
         self.reason = reason
     }
 
+    /// `invalid image: <reason>`.
     public var description: String { "invalid image: \(reason)" }
 }

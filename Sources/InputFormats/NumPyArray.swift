@@ -8,22 +8,28 @@ import Foundation
 /// An n-dimensional array in NumPy's `.npy` format (versions 1.0–3.0,
 /// C order, little-endian or single-byte types).
 public struct NumPyArray: Equatable, Sendable {
+    /// The element type (the header's `descr`).
     public var type: TensorType
+    /// The dimensions, outermost first (empty for a scalar).
     public var shape: [Int]
     /// Row-major, little-endian element bytes.
     public var data: Data
 
+    /// An array from its parts; `data` must hold `elementCount` elements of `type`.
     public init(type: TensorType, shape: [Int], data: Data) {
         self.type = type
         self.shape = shape
         self.data = data
     }
 
+    /// Number of elements (1 for a scalar).
     public var elementCount: Int { shape.reduce(1, *) }
 
     /// Errors reading a `.npy` file.
     public struct FormatError: Error, CustomStringConvertible, Equatable {
+        /// What is wrong, and where.
         public let reason: String
+        /// `invalid .npy data: <reason>`.
         public var description: String { "invalid .npy data: \(reason)" }
     }
 

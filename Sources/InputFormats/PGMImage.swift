@@ -21,13 +21,16 @@ public struct PGMImage: Equatable, Sendable {
     public static let maximumPixelCount = 1 << 26
     static let limits = ImageDecodingLimits(maximumWidth: maximumPixelCount, maximumHeight: maximumPixelCount, maximumPixelCount: maximumPixelCount)
 
+    /// Width in pixels.
     public let width: Int
+    /// Height in pixels.
     public let height: Int
     /// The file's maxval (1…65535).
     public let maxValue: Int
     /// Row-major samples divided by maxval, in [0, 1]; 0 is black.
     public let pixels: [Float]
 
+    /// An image from samples in [0, 1], row-major.
     public init(width: Int, height: Int, maxValue: Int = 255, pixels: [Float]) {
         self.width = width
         self.height = height

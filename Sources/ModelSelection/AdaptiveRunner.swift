@@ -8,18 +8,27 @@ import Dispatch
 
 /// Memory pressure as reported by the platform (or a test).
 public enum MemoryPressure: Int, Sendable, Comparable {
-    case normal, warning, critical
+    /// No pressure: the runner moves as latency allows.
+    case normal
+    /// Memory is getting short: the runner does not move to a larger model.
+    case warning
+    /// Memory is nearly exhausted: the runner moves one model down at once.
+    case critical
+    /// Orders the levels: `.normal` < `.warning` < `.critical`.
     public static func < (a: MemoryPressure, b: MemoryPressure) -> Bool { a.rawValue < b.rawValue }
 }
 
 /// Reports the current memory pressure. Injectable; the default says `.normal`.
 public protocol MemoryPressureSource: Sendable {
+    /// The memory pressure now.
     func currentPressure() -> MemoryPressure
 }
 
 /// Always `.normal` (platforms without a pressure signal).
 public struct NoMemoryPressure: MemoryPressureSource {
+    /// A source that never reports pressure.
     public init() {}
+    /// Always `.normal`.
     public func currentPressure() -> MemoryPressure { .normal }
 }
 
@@ -41,10 +50,12 @@ public struct AdaptationPolicy: Sendable, Equatable {
     /// Move to a smaller model when at least `missesToDowngrade` of the last
     /// `window` requests missed the budget.
     public var window: Int
+    /// Misses among the last ``window`` requests that make the runner move down.
     public var missesToDowngrade: Int
     /// Move to a larger model when the last `headroomRuns` requests all took
     /// less than `headroomFraction` × budget (and the larger one is predicted to fit).
     public var headroomRuns: Int
+    /// The fraction of the budget every one of the last ``headroomRuns`` requests must stay under to move up.
     public var headroomFraction: Double
     /// Requests after a switch during which no other switch happens
     /// (hysteresis; the window restarts with the new model).
@@ -65,6 +76,7 @@ public struct AdaptationPolicy: Sendable, Equatable {
     /// does not start right at the edge.
     public var upgradeFitFraction: Double
 
+    /// A policy for `latencyBudget`; every other parameter has a default (see each property).
     public init(latencyBudget: Duration, window: Int = 10, missesToDowngrade: Int = 6, headroomRuns: Int = 20,
                 headroomFraction: Double = 0.5, cooldownRuns: Int = 10, upgradeBackoffRuns: Int = 200,
                 upgradeFitFraction: Double = 0.8, contentionToDowngrade: Double = 2,
@@ -86,14 +98,18 @@ public struct AdaptationPolicy: Sendable, Equatable {
 public struct SwitchEvent: Sendable, Equatable, CustomStringConvertible {
     /// The request (1-based count of requests served) whose statistics triggered it.
     public let request: Int
+    /// Name of the model the runner was using.
     public let from: String
+    /// Name of the model it moved (or tried to move) to.
     public let to: String
+    /// Why, in words.
     public let reason: String
     /// True when the target failed to load and the runner stayed.
     public let failed: Bool
     /// Predicted cost of loading the target and warming it up (nil without a calibration).
     public let predictedStartup: Duration?
 
+    /// `from -> to: reason`, or `from -> to failed (reason); staying`.
     public var description: String {
         failed ? "\(from) -> \(to) failed (\(reason)); staying" : "\(from) -> \(to): \(reason)"
     }
@@ -149,10 +165,13 @@ public struct SwitchEvent: Sendable, Equatable, CustomStringConvertible {
 /// - `predict(_:)` is thread-safe: requests are serialised by a lock (an
 ///   interpreter runs one inference at a time).
 public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
+    /// The loaded model type of the loader's family.
     public typealias Model = Loader.Model
+    /// The models the runner moves between, smallest (fastest) first.
     public let ladder: [ModelCandidate]
     /// Predicted latency of each ladder model.
     public let predictedLatencies: [Duration]
+    /// When the runner moves.
     public let policy: AdaptationPolicy
     private let loader: Loader
     private let timer: LatencyTimer

@@ -83,6 +83,7 @@ public struct DeviceProfile: Codable, Equatable, Sendable {
     /// `CostModel` falls back to the coarse MAC-based estimate).
     public var calibration: KernelCalibration?
 
+    /// A profile from known numbers (tests, simulated devices); `aiScore` nil computes it from the rates. ``measure(budget:rounds:calibrate:)`` measures a real one.
     public init(engineVersion: String = TFLiteEngineInfo.version, measuredAt: Date = Date(), coreCount: Int,
                 availableMemoryBytes: Int?, float32GFLOPSSingleThread: Double, float32GFLOPSMultiThread: Double,
                 int8GOPSSingleThread: Double, int8GOPSMultiThread: Double, memoryBandwidthGBps: Double,
@@ -110,10 +111,15 @@ public struct DeviceProfile: Codable, Equatable, Sendable {
     /// typical values of `measure(budget: .milliseconds(300))` (the machine was
     /// shared, so its multi-threaded numbers are below 2× single).
     public enum ReferenceDevice {
+        /// float32 GFLOP/s on one thread.
         public static let float32GFLOPSSingleThread = 50.0
+        /// float32 GFLOP/s on all cores.
         public static let float32GFLOPSMultiThread = 90.0
+        /// int8 GOP/s on one thread.
         public static let int8GOPSSingleThread = 16.5
+        /// int8 GOP/s on all cores.
         public static let int8GOPSMultiThread = 30.0
+        /// Copy bandwidth in GB/s.
         public static let memoryBandwidthGBps = 40.0
     }
 

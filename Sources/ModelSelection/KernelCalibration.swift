@@ -48,6 +48,7 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
     /// What was measured.
     public var probes: [ProbeMeasurement]
 
+    /// A calibration from its parts (tests, cached profiles); ``measure(budget:rounds:)`` measures one.
     public init(rounds: Int, invokeOverheadNanoseconds: Double, nodeOverheadNanoseconds: Double,
                 classes: [ClassCost], startup: StartupCost, probes: [ProbeMeasurement]) {
         self.rounds = rounds
@@ -378,12 +379,18 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
 /// `fixed + work × perWork + outputs × perOutput + secondary × perSecondary`
 /// (see `NodeWork` for the terms).
 public struct ClassCost: Codable, Hashable, Sendable {
+    /// The kernel class fitted.
     public var kernelClass: KernelClass
+    /// Time of a node of this class regardless of size.
     public var fixedNanoseconds: Double
+    /// Time per unit of work (multiply-accumulate or element operation).
     public var nanosecondsPerWork: Double
+    /// Time per output element.
     public var nanosecondsPerOutput: Double
+    /// Time per unit of the class's secondary term (see `NodeWork.secondary`).
     public var nanosecondsPerSecondary: Double
 
+    /// A fit with these coefficients.
     public init(kernelClass: KernelClass, fixedNanoseconds: Double, nanosecondsPerWork: Double, nanosecondsPerOutput: Double,
                 nanosecondsPerSecondary: Double = 0) {
         self.kernelClass = kernelClass
@@ -393,6 +400,7 @@ public struct ClassCost: Codable, Hashable, Sendable {
         self.nanosecondsPerSecondary = nanosecondsPerSecondary
     }
 
+    /// The predicted time of one node of this class, nanoseconds.
     public func nanoseconds(work: Int, outputs: Int, secondary: Double = 0) -> Double {
         fixedNanoseconds + nanosecondsPerWork * Double(work) + nanosecondsPerOutput * Double(outputs) + nanosecondsPerSecondary * secondary
     }
@@ -400,10 +408,14 @@ public struct ClassCost: Codable, Hashable, Sendable {
 
 /// The fitted time to load and prepare a model: `fixed + parameters × perParameter + nodes × perNode`.
 public struct StartupCost: Codable, Hashable, Sendable {
+    /// Time to load and prepare any model.
     public var fixedNanoseconds: Double
+    /// Time per constant element (weights packed at load).
     public var nanosecondsPerParameter: Double
+    /// Time per node prepared.
     public var nanosecondsPerNode: Double
 
+    /// A fit with these coefficients.
     public init(fixedNanoseconds: Double, nanosecondsPerParameter: Double, nanosecondsPerNode: Double) {
         self.fixedNanoseconds = fixedNanoseconds
         self.nanosecondsPerParameter = nanosecondsPerParameter
@@ -421,7 +433,9 @@ public struct ProbeMeasurement: Codable, Hashable, Sendable {
     public var nodes: Int
     /// The node's work, output elements and secondary term (see `NodeWork`).
     public var work: Int
+    /// The node's output elements.
     public var outputs: Int
+    /// The node's secondary term (see `NodeWork.secondary`).
     public var secondary: Double
     /// One invoke, nanoseconds of CPU time: the smallest of the round
     /// medians (the round least disturbed by other processes).
@@ -433,6 +447,7 @@ public struct ProbeMeasurement: Codable, Hashable, Sendable {
     /// Constant elements of the probe.
     public var parameters: Int
 
+    /// A measurement with these values.
     public init(probe: String, kernelClass: KernelClass?, nodes: Int, work: Int, outputs: Int, secondary: Double = 0, nanoseconds: Double,
                 spread: Double, prepareNanoseconds: Double, parameters: Int) {
         self.secondary = secondary
@@ -460,6 +475,7 @@ public struct LatencyEstimate: Sendable, Equatable {
     /// prepared graph; false for the coarse estimate from catalog MACs.
     public var isCalibrated: Bool
 
+    /// An estimate with these parts.
     public init(total: Duration, byClass: [KernelClass: Duration] = [:], overhead: Duration = .zero, isCalibrated: Bool) {
         self.total = total
         self.byClass = byClass

@@ -24,6 +24,7 @@ extension LatencyTimer {
 
 /// The real timer: `ContinuousClock`, and the thread's CPU clock.
 public struct ContinuousClockTimer: LatencyTimer {
+    /// The timer of real runs.
     public init() {}
     public func measure(_ candidate: ModelCandidate, _ body: () throws -> Void) throws -> Duration {
         let clock = ContinuousClock()
@@ -64,7 +65,9 @@ public protocol SelectableModel: AnyObject {
 /// Loads candidates into models of one family. Injectable so tests can
 /// simulate models that fail to load.
 public protocol ModelLoading: Sendable {
+    /// The loaded model type.
     associatedtype Model: SelectableModel
+    /// Loads and prepares the candidate's model to run on `threads` threads; throws when it cannot.
     func load(_ candidate: ModelCandidate, threads: Int) throws -> Model
 }
 
@@ -80,6 +83,7 @@ public struct Prediction: Sendable, Equatable {
     /// How long the model took (as measured by the runner's timer).
     public let latency: Duration
 
+    /// An answer; ``bestIndex`` is computed from `scores`.
     public init(scores: [Float], modelName: String, latency: Duration) {
         self.bestIndex = Prediction.bestIndex(of: scores)
         self.scores = scores

@@ -16,11 +16,13 @@ public struct ModelCandidate: Codable, Equatable, Hashable, Sendable {
         public var depthwise: Int
         /// Everything else: one per output element (pools: per window element).
         public var elementwise: Int
+        /// MACs by kind.
         public init(conv: Int, depthwise: Int = 0, elementwise: Int = 0) {
             self.conv = conv
             self.depthwise = depthwise
             self.elementwise = elementwise
         }
+        /// All MACs of one inference.
         public var total: Int { conv &+ depthwise &+ elementwise }
     }
 
@@ -33,7 +35,9 @@ public struct ModelCandidate: Codable, Equatable, Hashable, Sendable {
         public var dtype: String
         /// Quantization of an integer input: real = scale × (q − zeroPoint).
         public var scale: Float?
+        /// Zero point of an integer input (see ``scale``).
         public var zeroPoint: Int?
+        /// An input format; float32 unless `dtype` says otherwise.
         public init(shape: [Int], dtype: String = "float32", scale: Float? = nil, zeroPoint: Int? = nil) {
             self.shape = shape
             self.dtype = dtype
@@ -42,20 +46,26 @@ public struct ModelCandidate: Codable, Equatable, Hashable, Sendable {
         }
     }
 
+    /// Unique name within the catalog (e.g. `mnist_small_cnn_int8`).
     public var name: String
     /// Path of the `.tflite` file.
     public var path: String
     /// What the model does, e.g. `"mnist-digits"`; candidates compared by
     /// one selector share it.
     public var task: String
+    /// The architecture's name (e.g. `small_cnn`, `vgg_32`, `mobilenet_v2_32`).
     public var architecture: String
     /// `"float32"`, `"int8"` or `"float16"`.
     public var variant: String
+    /// The input format.
     public var input: InputSpec
+    /// Multiply-accumulates per inference.
     public var macs: MACs
     /// Operators that run at invoke (constant-folded ones excluded).
     public var opCount: Int
+    /// Elements of the constant tensors (weights and biases).
     public var parameters: Int
+    /// Size of the `.tflite` file.
     public var fileBytes: Int
     /// Tensor arena bytes in this engine, if known (see `ModelCatalog.withArenaSizes()`).
     public var arenaBytes: Int?
@@ -66,6 +76,7 @@ public struct ModelCandidate: Codable, Equatable, Hashable, Sendable {
     /// calibrated profile, latency is predicted from it.
     public var workload: ModelWorkload?
 
+    /// A candidate from known values (tests; ``ModelCatalog/load(path:)`` reads them from `models.json`).
     public init(name: String, path: String, task: String, architecture: String, variant: String,
                 input: InputSpec, macs: MACs, opCount: Int, parameters: Int, fileBytes: Int, arenaBytes: Int? = nil,
                 accuracy: Double, workload: ModelWorkload? = nil) {
@@ -99,10 +110,14 @@ public enum ModelCatalogError: Error, Equatable, Sendable {
 /// The models of one task, as described by a `models.json` (e.g.
 /// `weights/models.json`, the digit family written by `tools/train_mnist.py`).
 public struct ModelCatalog: Sendable, Equatable {
+    /// The task every candidate does.
     public var task: String
+    /// Free text from the catalog file (how the models were made).
     public var note: String?
+    /// The models, in file order.
     public var candidates: [ModelCandidate]
 
+    /// A catalog from known candidates.
     public init(task: String, note: String? = nil, candidates: [ModelCandidate]) {
         self.task = task
         self.note = note

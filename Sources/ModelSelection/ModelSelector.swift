@@ -26,6 +26,7 @@ public struct SelectionConstraints: Sendable, Equatable {
     /// prediction alone; beyond it, the prediction decides (not measured).
     public var measureWithinFactor: Double
 
+    /// Constraints with a latency budget; every other parameter has a default (see each property).
     public init(latencyBudget: Duration, memoryBudgetBytes: Int? = nil, minimumAccuracy: Double = 0,
                 threads: Int = 1, confirmationRuns: Int = 5, latencyMargin: Double = 0, measureWithinFactor: Double = 2) {
         self.latencyBudget = latencyBudget
@@ -61,8 +62,11 @@ public struct SelectionConstraints: Sendable, Equatable {
 /// memory = file bytes (mapped) + arena bytes (0 if unknown) + packed
 /// weights + folded constants (see `predictMemory`).
 public struct CostModel: Sendable, Equatable {
+    /// Fraction of the micro-benchmark throughput the convolution and fully connected kernels reach.
     public var convEfficiency: Double
+    /// Fraction of the micro-benchmark throughput the depthwise kernels reach.
     public var depthwiseEfficiency: Double
+    /// Fixed time per operator.
     public var perOperatorOverhead: Duration
 
     /// Coarse-estimate defaults fitted to this engine's float32 kernels
@@ -200,16 +204,22 @@ public struct CostModel: Sendable, Equatable {
 
 /// Why a candidate was not chosen.
 public enum RejectionReason: Equatable, Sendable, CustomStringConvertible {
+    /// The candidate's accuracy is below the minimum asked for.
     case belowMinimumAccuracy(accuracy: Double, minimum: Double)
     /// Predicted over the budget by more than `factor`: not measured.
     case predictedLatencyOverBudget(predicted: Duration, budget: Duration, factor: Double)
+    /// Its predicted memory exceeds the budget: not loaded.
     case predictedMemoryOverBudget(predicted: Int, budget: Int)
+    /// The model could not be loaded (the loader's reason).
     case failedToLoad(reason: String)
+    /// The median of its timed runs exceeded the budget (with the margin).
     case measuredLatencyOverBudget(measured: Duration, budget: Duration)
+    /// Its memory once loaded exceeded the budget.
     case measuredMemoryOverBudget(measured: Int, budget: Int)
     /// Not tried: a more accurate model was chosen.
     case lessAccurateThanChosen(accuracy: Double, chosen: Double)
 
+    /// One line, e.g. `predicted latency 3.9 ms is more than 2× the budget 1.0 ms, not measured`.
     public var description: String {
         switch self {
         case let .belowMinimumAccuracy(a, m):
@@ -232,21 +242,29 @@ public enum RejectionReason: Equatable, Sendable, CustomStringConvertible {
 
 /// The selector's verdict on one candidate.
 public struct CandidateDecision: Sendable, Equatable, CustomStringConvertible {
+    /// Chosen, fallback or rejected.
     public enum Verdict: Sendable, Equatable {
+        /// The selected model.
         case chosen
         /// Chosen only because nothing fit: the smallest model that loads.
         case fallback
+        /// Not chosen, and why.
         case rejected(RejectionReason)
     }
+    /// The candidate decided on.
     public let candidate: ModelCandidate
+    /// The cost model's latency prediction.
     public let predictedLatency: Duration
     /// Whether `predictedLatency` comes from the kernel calibration (else the coarse MAC estimate).
     public let predictionIsCalibrated: Bool
+    /// The cost model's memory prediction.
     public let predictedMemoryBytes: Int
     /// Median of the timed runs, if the candidate was timed.
     public internal(set) var measuredLatency: Duration?
+    /// What the selector decided.
     public var verdict: Verdict
 
+    /// A decision with these values.
     public init(candidate: ModelCandidate, predictedLatency: Duration, predictionIsCalibrated: Bool = false,
                 predictedMemoryBytes: Int, measuredLatency: Duration? = nil, verdict: Verdict) {
         self.candidate = candidate
@@ -263,6 +281,7 @@ public struct CandidateDecision: Sendable, Equatable, CustomStringConvertible {
         return predicted + ", " + (measuredLatency.map { "measured \(milliseconds($0))" } ?? "not measured")
     }
 
+    /// The candidate, its latencies and the verdict on one line.
     public var description: String {
         let head = "\(candidate.name) (\(percent(candidate.accuracy))): \(latencyText), memory ~\(megabytes(predictedMemoryBytes)) predicted"
         switch verdict {
@@ -277,12 +296,15 @@ public struct CandidateDecision: Sendable, Equatable, CustomStringConvertible {
 
 /// The outcome of `ModelSelector.select`: the loaded model and why.
 public struct ModelSelection<Model: SelectableModel> {
+    /// The chosen candidate.
     public let chosen: ModelCandidate
     /// The chosen model, loaded and allocated, ready to run.
     public let model: Model
+    /// The chosen model's predicted latency.
     public let predictedLatency: Duration
     /// Median of the confirmation runs.
     public let measuredLatency: Duration
+    /// The chosen model's predicted memory.
     public let predictedMemoryBytes: Int
     /// Predicted cost of loading the chosen model (nil without a calibration).
     public let predictedStartup: Duration?
@@ -332,12 +354,18 @@ public enum ModelSelectionError: Error, Equatable, Sendable {
 /// 3. If none is accepted, fall back to the smallest (least predicted latency)
 ///    candidate that loads. A model that fails to load is never selected.
 public struct ModelSelector<Loader: ModelLoading> {
+    /// The loaded model type of the loader's family.
     public typealias Model = Loader.Model
+    /// The device the choice is for.
     public var profile: DeviceProfile
+    /// Predicts latency and memory before anything is loaded.
     public var costModel: CostModel
+    /// Loads the candidates that are tried.
     public var loader: Loader
+    /// Times the confirmation runs.
     public var timer: LatencyTimer
 
+    /// A selector for this device; the default timer is the real clock.
     public init(profile: DeviceProfile, costModel: CostModel = CostModel(),
                 loader: Loader, timer: LatencyTimer = ContinuousClockTimer()) {
         self.profile = profile

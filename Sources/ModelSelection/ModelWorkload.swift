@@ -23,12 +23,19 @@ public enum KernelClass: String, Codable, CaseIterable, Sendable {
     case elementwise = "element-wise"
     /// MAX_POOL_2D, AVERAGE_POOL_2D, and reductions (MEAN, SUM, …): windows reduced to one value.
     case pooling = "pooling"
+    /// ``convPointwise`` on int8 activations.
     case convPointwiseInt8 = "conv 1x1 int8"
+    /// ``convGeneral`` on int8 activations.
     case convGeneralInt8 = "conv int8"
+    /// ``depthwise3x3`` on int8 activations.
     case depthwise3x3Int8 = "depthwise 3x3 int8"
+    /// ``depthwise5x5`` on int8 activations.
     case depthwise5x5Int8 = "depthwise 5x5 int8"
+    /// ``fullyConnected`` on int8 activations.
     case fullyConnectedInt8 = "fully connected int8"
+    /// ``elementwise`` on int8 activations.
     case elementwiseInt8 = "element-wise int8"
+    /// ``pooling`` on int8 activations.
     case poolingInt8 = "pooling int8"
 
     /// The class of the same kind of kernel for int8 (true) or float (false) activations.
@@ -59,6 +66,7 @@ public enum KernelClass: String, Codable, CaseIterable, Sendable {
 public enum ModelWorkloadError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The engine could not prepare the model (the engine's reason).
     case notPrepared(String)
+    /// One line with the engine's reason.
     public var description: String {
         switch self {
         case let .notPrepared(reason): return "the model could not be prepared: \(reason)"
@@ -82,7 +90,9 @@ public struct NodeWork: Codable, Hashable, Sendable {
     /// weights (0 if not constant), output channels, and filter taps (KH × KW;
     /// 1 for fully connected). 0 for other nodes.
     public var weights: Int
+    /// Output channels of a convolution or fully connected node (see ``weights``).
     public var outputChannels: Int
+    /// Filter taps, KH × KW (1 for fully connected; see ``weights``).
     public var taps: Int
 
     /// The class's second size term (see `ClassCost`): for the GEMM classes
@@ -108,6 +118,7 @@ public struct NodeWork: Codable, Hashable, Sendable {
         }
     }
 
+    /// A node with these sizes.
     public init(op: String, kernelClass: KernelClass?, work: Int, outputs: Int, weights: Int = 0, outputChannels: Int = 0,
                 taps: Int = 0) {
         self.op = op
@@ -124,6 +135,7 @@ public struct NodeWork: Codable, Hashable, Sendable {
 /// graph: constant-folded nodes excluded) by kernel class and size, and
 /// what loading it costs. Read with `ModelWorkload.inspect(modelPath:)`.
 public struct ModelWorkload: Codable, Hashable, Sendable {
+    /// The executed nodes in execution order.
     public var nodes: [NodeWork]
     /// Elements of the constant tensors (weights the kernels pack at load).
     public var parameters: Int
@@ -133,6 +145,7 @@ public struct ModelWorkload: Codable, Hashable, Sendable {
     /// weights dequantized once), which the model keeps besides its file.
     public var foldedBytes: Int
 
+    /// A workload with these values.
     public init(nodes: [NodeWork], parameters: Int, arenaBytes: Int, foldedBytes: Int = 0) {
         self.nodes = nodes
         self.parameters = parameters

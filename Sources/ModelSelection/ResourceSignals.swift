@@ -33,9 +33,13 @@ import Darwin
 public final class SystemMemoryPressure: MemoryPressureSource, @unchecked Sendable {
     /// Thresholds (see the type's documentation).
     public struct Thresholds: Sendable, Equatable {
+        /// PSI `some avg10` (percent) at or above which the level is `.warning`.
         public var someWarning: Double
+        /// PSI `full avg10` (percent) at or above which the level is `.critical`.
         public var fullCritical: Double
+        /// Available memory below which the level is `.warning`.
         public var warningBelowBytes: Int
+        /// Available memory below which the level is `.critical`.
         public var criticalBelowBytes: Int
         /// Defaults: PSI some ≥ 10% → warning, full ≥ 5% → critical;
         /// available memory under 256 MiB → warning, under 64 MiB → critical.
@@ -48,7 +52,9 @@ public final class SystemMemoryPressure: MemoryPressureSource, @unchecked Sendab
         }
     }
 
+    /// The levels' thresholds.
     public let thresholds: Thresholds
+    /// How long one reading is reused.
     public let refreshInterval: Duration
     private let lock = DispatchQueue(label: "SystemMemoryPressure.state")
     private var cached: (level: MemoryPressure, at: ContinuousClock.Instant)?
@@ -58,6 +64,7 @@ public final class SystemMemoryPressure: MemoryPressureSource, @unchecked Sendab
     private var dispatchLevel: MemoryPressure = .normal
     #endif
 
+    /// A source with these thresholds, read at most once per `refreshInterval`.
     public init(thresholds: Thresholds = Thresholds(), refreshInterval: Duration = .milliseconds(100)) {
         self.thresholds = thresholds
         self.refreshInterval = refreshInterval
@@ -84,6 +91,7 @@ public final class SystemMemoryPressure: MemoryPressureSource, @unchecked Sendab
         #endif
     }
 
+    /// The current level: the cached reading if younger than ``refreshInterval``, else a new one.
     public func currentPressure() -> MemoryPressure {
         lock.sync {
             let now = clock.now

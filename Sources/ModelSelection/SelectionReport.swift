@@ -11,7 +11,9 @@ import Foundation
 public enum SelectionReport {
     /// One model, predicted and measured.
     public struct ModelRow: Sendable {
+        /// The model.
         public let candidate: ModelCandidate
+        /// Its predicted latency, by kernel class.
         public let estimate: LatencyEstimate
         /// Median of the timed invokes (the median over rounds of each round's
         /// median), wall time: what a caller waits, including any time the
@@ -25,12 +27,15 @@ public enum SelectionReport {
         public let measuredBestRound: Duration
         /// Range of the round medians relative to their median (0 with one round).
         public let measuredSpread: Double
+        /// The cost model's memory prediction.
         public let predictedMemoryBytes: Int
         /// The memory the model holds once loaded, prepared and run, measured
         /// in a fresh process (`ProcessResources.modelMemory`), filled in by
         /// the caller; nil where not measured.
         public var measuredMemoryBytes: Int?
+        /// Predicted load and prepare time (nil without a calibration).
         public let predictedStartup: Duration?
+        /// Measured load and prepare time.
         public let measuredStartup: Duration
         /// predicted ÷ measured − 1 of each repetition when rows were combined (`combine`).
         public var repetitionErrors: [Double] = []
@@ -53,6 +58,7 @@ public enum SelectionReport {
             return m > 0 ? Benchmarks.seconds(estimate.total) / m - 1 : .infinity
         }
 
+        /// predicted ÷ measured memory − 1 (nil where not measured).
         public var memoryError: Double? {
             guard let m = measuredMemoryBytes, m > 0 else { return nil }
             return Double(predictedMemoryBytes) / Double(m) - 1

@@ -8,12 +8,14 @@ import Foundation
 /// threshold on the device's AI score picks the big model at or above it and
 /// the small one below; nothing is measured and no budget is checked.
 public struct ThresholdPolicy: Sendable, Equatable {
+    /// The AI score at or above which ``big`` is chosen.
     public var threshold: Double
     /// Chosen when the AI score is at least `threshold`.
     public var big: String
     /// Chosen below it.
     public var small: String
 
+    /// A policy choosing between two named models.
     public init(threshold: Double = ThresholdPolicy.defaultThreshold, big: String, small: String) {
         self.threshold = threshold
         self.big = big
@@ -55,9 +57,13 @@ public struct ThresholdPolicy: Sendable, Equatable {
 public enum PolicyComparison {
     /// One model as measured on this device.
     public struct MeasuredModel: Sendable {
+        /// The model.
         public var candidate: ModelCandidate
+        /// Its latency on this device.
         public var measuredLatency: Duration
+        /// Its memory on this device.
         public var measuredMemoryBytes: Int
+        /// A model with its measurements.
         public init(candidate: ModelCandidate, measuredLatency: Duration, measuredMemoryBytes: Int) {
             self.candidate = candidate
             self.measuredLatency = measuredLatency
@@ -65,12 +71,17 @@ public enum PolicyComparison {
         }
     }
 
+    /// A simulated device: this one, slowed down, optionally with one core and a memory limit.
     public struct DeviceClass: Sendable {
+        /// Name shown in the comparison.
         public var name: String
+        /// How many times slower than this device it is at everything.
         public var slowdown: Double
+        /// True for a one-core device.
         public var singleCore: Bool
         /// Memory the model may use (nil: no limit).
         public var memoryBytes: Int?
+        /// A device class with these values.
         public init(name: String, slowdown: Double, singleCore: Bool = false, memoryBytes: Int? = nil) {
             self.name = name
             self.slowdown = slowdown
@@ -99,7 +110,9 @@ public enum PolicyComparison {
 
     /// What each policy obtained on one class.
     public struct Outcome: Sendable, Equatable {
+        /// The device class's name.
         public var deviceClass: String
+        /// The policy's name.
         public var policy: String
         /// Decisions made (budgets × readings).
         public var decisions: Int

@@ -13,6 +13,7 @@ public struct DigitTestSet: Sendable, Equatable {
     /// The label of each image (0…255 as stored; digits are 0…9).
     public let labels: [Int]
 
+    /// A test set from images and their labels (same count).
     public init(images: [[Float]], labels: [Int]) {
         self.images = images
         self.labels = labels
@@ -47,8 +48,11 @@ public struct DigitTestSet: Sendable, Equatable {
 
 /// A test set that cannot be read or does not fit together.
 public struct DigitTestSetError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// What is wrong, naming the file.
     public let reason: String
+    /// An error with this reason.
     public init(reason: String) { self.reason = reason }
+    /// The reason.
     public var description: String { reason }
 }
 
@@ -57,6 +61,7 @@ public struct DigitTestSetError: Error, Equatable, Sendable, CustomStringConvert
 public struct DigitEvaluationSummary: Sendable, Equatable {
     /// Per-class numbers.
     public struct ClassStatistics: Sendable, Equatable {
+        /// The digit (label) these numbers are for.
         public let digit: Int
         /// Test images with this label.
         public let count: Int
@@ -64,23 +69,29 @@ public struct DigitEvaluationSummary: Sendable, Equatable {
         public let errors: Int
         /// Mean time per image of this class, ms.
         public let meanLatencyMilliseconds: Double
+        /// errors ÷ count (0 for a class without images).
         public var errorRate: Double { count == 0 ? 0 : Double(errors) / Double(count) }
     }
 
+    /// The true label of each image.
     public let labels: [Int]
+    /// The predicted label of each image, same order.
     public let predictions: [Int]
     /// Time per image in ms (input conversion + invoke), same order.
     public let latenciesMilliseconds: [Double]
 
+    /// A summary of one evaluation run; the three arrays are in image order.
     public init(labels: [Int], predictions: [Int], latenciesMilliseconds: [Double]) {
         self.labels = labels
         self.predictions = predictions
         self.latenciesMilliseconds = latenciesMilliseconds
     }
 
+    /// Number of images.
     public var count: Int { labels.count }
     /// Images whose prediction equals the label (a missing prediction counts as wrong).
     public var correct: Int { zip(labels, predictions).filter { $0 == $1 }.count }
+    /// correct ÷ count (0 without images).
     public var accuracy: Double { count == 0 ? 0 : Double(correct) / Double(count) }
 
     /// confusion[label][predicted] for labels and predictions in 0…9.

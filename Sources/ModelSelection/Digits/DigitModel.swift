@@ -18,6 +18,7 @@ extension DigitClassifierModel {
     /// A blank (all black) 28×28 image.
     public var probeInput: [Float] { [Float](repeating: 0, count: 28 * 28) }
 
+    /// The digit probabilities for one 28×28 image (`SelectableModel`'s requirement).
     public func scores(for input: [Float]) throws -> [Float] {
         try probabilities(mnistImage: input)
     }
@@ -25,7 +26,9 @@ extension DigitClassifierModel {
 
 /// Loads digit-model candidates with this engine's `Interpreter`.
 public struct DigitModelLoader: ModelLoading {
+    /// The loader of the shipped digit models.
     public init() {}
+    /// Loads the candidate's model (``InterpreterDigitModel/init(candidate:threads:)``) with `threads` interpreter threads.
     public func load(_ candidate: ModelCandidate, threads: Int) throws -> InterpreterDigitModel {
         try InterpreterDigitModel(candidate: candidate, threads: threads)
     }
@@ -58,11 +61,17 @@ public enum DigitModelError: Error, Equatable, Sendable {
 /// model's height×width, replicates the gray channel into every channel, and
 /// quantizes for int8/uint8 inputs (q = round(v / scale) + zeroPoint, clamped).
 public struct DigitInputAdapter: Sendable, Equatable {
+    /// The model input's height.
     public let height: Int
+    /// The model input's width.
     public let width: Int
+    /// The model input's channels (1 or 3).
     public let channels: Int
+    /// The model input's element type (float32, int8 or uint8).
     public let type: TensorType
+    /// The input's quantization scale (1 for float32).
     public let scale: Float
+    /// The input's quantization zero point (0 for float32).
     public let zeroPoint: Int
 
     /// Builds the adapter for an NHWC batch-1 input of `type`.
@@ -124,7 +133,9 @@ public struct DigitInputAdapter: Sendable, Equatable {
 /// A candidate loaded with this engine's `Interpreter`.
 public final class InterpreterDigitModel: DigitClassifierModel {
     public let candidate: ModelCandidate
+    /// The interpreter, allocated.
     public let interpreter: Interpreter
+    /// How images become this model's input bytes.
     public let adapter: DigitInputAdapter
     private let outputType: TensorType
     private let outputScale: Float

@@ -47,10 +47,13 @@ public enum DigitModels {
 
     /// The result of `evaluate`.
     public struct Evaluation: Sendable, Equatable {
+        /// Images classified correctly.
         public let correct: Int
+        /// Images evaluated.
         public let count: Int
         /// confusion[label][predicted]
         public let confusion: [[Int]]
+        /// correct ÷ count (0 without images).
         public var accuracy: Double { count == 0 ? 0 : Double(correct) / Double(count) }
     }
 

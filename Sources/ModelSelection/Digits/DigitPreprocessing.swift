@@ -1,8 +1,11 @@
 /// A grayscale image: `width × height` floats, row-major, values in [0, 1]
 /// (0 = black, 1 = white).
 public struct GrayImage: Equatable, Sendable {
+    /// Width in pixels.
     public let width: Int
+    /// Height in pixels.
     public let height: Int
+    /// `width × height` values in [0, 1], row-major.
     public var pixels: [Float]
 
     /// Fails (nil) if the pixel count does not match the size or the size is not positive.

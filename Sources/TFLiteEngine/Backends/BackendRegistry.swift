@@ -10,6 +10,7 @@ extension Interpreter {
         /// CPU (split over threads like `.parallel` when `threadCount` > 1).
         case delegate(any Delegate)
 
+        /// Equal when both are `.cpu`, both `.parallel`, or both delegate to the same instance.
         public static func == (a: Backend, b: Backend) -> Bool {
             switch (a, b) {
             case (.cpu, .cpu), (.parallel, .parallel): return true
@@ -18,6 +19,7 @@ extension Interpreter {
             }
         }
 
+        /// Hashes the case and, for `.delegate`, the delegate's identity.
         public func hash(into hasher: inout Hasher) {
             switch self {
             case .cpu: hasher.combine(0)
@@ -26,6 +28,7 @@ extension Interpreter {
             }
         }
 
+        /// `cpu`, `parallel` or `delegate(<name>)`.
         public var description: String {
             switch self {
             case .cpu: return "cpu"

@@ -34,6 +34,7 @@ public struct DelegateOptions: Hashable, Sendable {
     /// Partitions with fewer nodes stay on the CPU.
     public var minNodesPerPartition: Int
 
+    /// Limits with the defaults of TFLite's `SimpleDelegateInterface::Options`: no limit on partitions, any size.
     public init(maxPartitions: Int = 0, minNodesPerPartition: Int = 0) {
         self.maxPartitions = maxPartitions
         self.minNodesPerPartition = minNodesPerPartition
@@ -42,16 +43,19 @@ public struct DelegateOptions: Hashable, Sendable {
 
 /// A delegate's answer for one node.
 public enum DelegateSupport: Hashable, Sendable {
+    /// The delegate can run the node.
     case supported
     /// Declined, with a reason shown in the plan description.
     case unsupported(reason: String)
 
+    /// True for ``supported``.
     public var isSupported: Bool { self == .supported }
 }
 
 /// Runs one delegated partition at invoke. `run()` must not throw; like a
 /// kernel it should not allocate. It is called from the interpreter's thread.
 public protocol DelegatePartitionRunner: AnyObject {
+    /// Computes the partition: reads its input tensors and writes its output tensors at the addresses ``DelegatePartition/address(ofTensor:)`` gave.
     func run()
 }
 
@@ -59,13 +63,18 @@ public protocol DelegatePartitionRunner: AnyObject {
 public struct DelegateTensor: Hashable, Sendable, CustomStringConvertible {
     /// Index in the model's main subgraph.
     public let index: Int
+    /// The tensor's name in the model.
     public let name: String
+    /// The element type.
     public let type: TensorType
+    /// The dimensions after prepare.
     public let shape: [Int]
     /// Constant data (weights, folded values): not in the arena.
     public let isConstant: Bool
+    /// Bytes of the tensor's data.
     public let byteCount: Int
 
+    /// `#<index> <type>[<shape>]`, with ` const` for constant data.
     public var description: String { "#\(index) \(type)\(shape)\(isConstant ? " const" : "")" }
 
     init(_ slot: TensorSlot) {
@@ -86,13 +95,16 @@ public struct DelegateNode: Sendable, CustomStringConvertible {
     public let op: BuiltinOperator
     /// Builtin name (e.g. `CONV_2D`) or custom code.
     public let opName: String
+    /// The operator version recorded in the model.
     public let version: Int
     /// Inputs in operator order; nil where an optional input is omitted.
     public let inputs: [DelegateTensor?]
+    /// Outputs in operator order.
     public let outputs: [DelegateTensor]
     /// The decoded options of the common operators.
     public let options: NodeOptions
 
+    /// `node <index> (<op name> v<version>)`.
     public var description: String { "node \(index) (\(opName) v\(version))" }
 
     init(_ node: Node, tensors: [TensorSlot]) {
@@ -115,12 +127,19 @@ public struct NodeOptions: Hashable, Sendable {
     public var fusedActivation: String?
     /// SAME or VALID.
     public var padding: String?
+    /// Stride along the height (CONV_2D, DEPTHWISE_CONV_2D, pooling).
     public var strideHeight: Int?
+    /// Stride along the width (CONV_2D, DEPTHWISE_CONV_2D, pooling).
     public var strideWidth: Int?
+    /// Dilation factor along the height (CONV_2D, DEPTHWISE_CONV_2D).
     public var dilationHeight: Int?
+    /// Dilation factor along the width (CONV_2D, DEPTHWISE_CONV_2D).
     public var dilationWidth: Int?
+    /// Output channels per input channel (DEPTHWISE_CONV_2D).
     public var depthMultiplier: Int?
+    /// Pooling window height (AVERAGE_POOL_2D, MAX_POOL_2D, L2_POOL_2D).
     public var filterHeight: Int?
+    /// Pooling window width (AVERAGE_POOL_2D, MAX_POOL_2D, L2_POOL_2D).
     public var filterWidth: Int?
     /// CONCATENATION axis (as written; may be negative).
     public var axis: Int?
@@ -175,6 +194,7 @@ public struct NodeOptions: Hashable, Sendable {
 public final class DelegatePartition {
     /// Position of this partition among the delegated ones.
     public let index: Int
+    /// The partition's nodes in execution order.
     public let nodes: [DelegateNode]
     /// Tensors read from outside the partition (sorted by index).
     public let inputs: [DelegateTensor]

@@ -86,5 +86,6 @@ public struct ExecutionPlanDescription: Sendable, CustomStringConvertible {
         return lines.joined(separator: "\n")
     }
 
+    /// The plan as text: a line per segment, then a line per node (with the reason a delegate declined it).
     public var description: String { text }
 }

@@ -4,13 +4,13 @@
 /// children after it, so every uoffset points forward. Every scalar field gets
 /// a 4-byte slot (little-endian, value in the low bytes). Fields are given by
 /// vtable slot (4, 6, 8, … = field 0, 1, 2, … of the schema table).
-public enum FlatBufferBuilder {
-    public enum Value {
+package enum FlatBufferBuilder {
+    package enum Value {
         case i8(Int8), u8(UInt8), bool(Bool), i32(Int32), u32(UInt32), f32(Float)
         case offset(Node)
     }
 
-    public indirect enum Node {
+    package indirect enum Node {
         /// Fields by vtable slot (4, 6, 8, …).
         case table([(Int, Value)])
         case tables([Node])
@@ -21,7 +21,7 @@ public enum FlatBufferBuilder {
         case string(String)
     }
 
-    public static func serialize(_ root: Node, identifier: String) -> [UInt8] {
+    package static func serialize(_ root: Node, identifier: String) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 8)
         for (i, c) in identifier.utf8.prefix(4).enumerated() { out[4 + i] = c }
         let rootPosition = write(root, into: &out)

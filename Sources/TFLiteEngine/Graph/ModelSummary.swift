@@ -11,18 +11,25 @@
 public struct ModelSummary: Sendable {
     /// A tensor as a node sees it.
     public struct TensorInfo: Sendable, Equatable {
+        /// Index of the tensor in its subgraph.
         public let index: Int
+        /// The tensor's name in the model.
         public let name: String
+        /// The dimensions as declared in the model.
         public let shape: [Int]
+        /// The element type.
         public let type: TensorType
         /// Whether the tensor holds constant data in the model (weights, biases, shapes…).
         public let isConstant: Bool
+        /// Quantization parameters, or nil for a tensor that is not quantized.
         public let quantization: QuantizationParameters?
     }
 
     /// A named option value, e.g. `("stride", "2x2")`.
     public struct Option: Sendable, Equatable {
+        /// The option's name, e.g. `stride`.
         public let name: String
+        /// The option's value as text, e.g. `2x2`.
         public let value: String
     }
 
@@ -32,10 +39,13 @@ public struct ModelSummary: Sendable {
         public let index: Int
         /// Builtin name (`CONV_2D`) or custom code.
         public let opName: String
+        /// True for a custom operator (``opName`` is then its custom code).
         public let isCustom: Bool
+        /// The operator version recorded in the model.
         public let version: Int
         /// Inputs in order; nil for an omitted optional input.
         public let inputs: [TensorInfo?]
+        /// Outputs in order.
         public let outputs: [TensorInfo]
         /// Key builtin options (strides, padding, dilation, activation, axis, …).
         public let options: [Option]
@@ -47,16 +57,21 @@ public struct ModelSummary: Sendable {
     /// A subgraph of the model (subgraph 0 is the main one, which `nodes`
     /// describes; the others are called by control-flow nodes such as WHILE and IF).
     public struct SubgraphInfo: Sendable, Equatable {
+        /// Index of the subgraph in the model.
         public let index: Int
+        /// The subgraph's name in the model (may be empty).
         public let name: String
+        /// Number of operators in the subgraph.
         public let nodeCount: Int
     }
 
     /// Every subgraph of the model, in file order.
     public let subgraphs: [SubgraphInfo]
-    /// Model inputs and outputs.
+    /// Model inputs, in order.
     public let inputs: [TensorInfo]
+    /// Model outputs, in order.
     public let outputs: [TensorInfo]
+    /// Every node of the main subgraph, in execution order.
     public let nodes: [NodeInfo]
     /// Operator names with how often each occurs, most frequent first.
     public let operatorCounts: [(name: String, count: Int)]

@@ -38,6 +38,7 @@ import Foundation
 public final class Interpreter {
     /// The model this interpreter runs; shared, immutable.
     public let model: Model
+    /// The settings this interpreter was created with.
     public let options: Options
 
     private var graph: PreparedGraph?
@@ -78,6 +79,7 @@ public final class Interpreter {
         /// Loop iterations also count against it at run time: each WHILE
         /// iteration adds the estimated arithmetic of its condition and body.
         public var maximumOperationsPerInvoke: Int
+        /// The default of ``maximumOperationsPerInvoke``: 2^40.
         public static let defaultMaximumOperations = 1 << 40
 
         /// Most WHILE iterations one invoke may run, summed over every loop
@@ -88,6 +90,7 @@ public final class Interpreter {
         /// LSTM runs one iteration per time step) and, with trivial loop
         /// bodies, about a second of work.
         public var maximumLoopIterations: Int
+        /// The default of ``maximumLoopIterations``: 2^20.
         public static let defaultMaximumLoopIterations = 1 << 20
 
         public init(threadCount: Int? = nil, maximumArenaBytes: Int = 4 << 30, backend: Backend = .cpu,

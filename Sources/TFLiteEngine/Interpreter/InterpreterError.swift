@@ -48,10 +48,13 @@ public struct UnsupportedOperator: Equatable, Hashable, Sendable, CustomStringCo
     /// Why it is unsupported (unknown op, version too new, custom op…).
     public let reason: String
 
+    /// `node <index>: <name> v<version> (<reason>)`.
     public var description: String { "node \(nodeIndex): \(name) v\(version) (\(reason))" }
 }
 
 extension InterpreterError: CustomStringConvertible {
+    /// One line saying what is wrong and where, e.g.
+    /// `invalid model at Model.subgraphs[0].tensors[3] 'conv/filter': …`.
     public var description: String {
         switch self {
         case let .failedToLoadModel(path, reason):
@@ -94,5 +97,6 @@ import Foundation
 #endif
 
 extension InterpreterError: LocalizedError {
+    /// The same text as ``description``.
     public var errorDescription: String? { description }
 }

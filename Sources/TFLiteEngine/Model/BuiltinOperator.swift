@@ -2,218 +2,430 @@
 
 /// A TFLite builtin operator code (`BuiltinOperator` in schema.fbs).
 public struct BuiltinOperator: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// The operator code as stored in `OperatorCode.builtin_code` (or the deprecated byte).
     public let rawValue: Int32
+    /// Wraps any code, including codes newer than this schema (their ``name`` is `BUILTIN_<code>`).
     public init(rawValue: Int32) { self.rawValue = rawValue }
 
+    /// `ADD` (builtin code 0).
     public static let add = BuiltinOperator(rawValue: 0)
+    /// `AVERAGE_POOL_2D` (builtin code 1).
     public static let averagePool2D = BuiltinOperator(rawValue: 1)
+    /// `CONCATENATION` (builtin code 2).
     public static let concatenation = BuiltinOperator(rawValue: 2)
+    /// `CONV_2D` (builtin code 3).
     public static let conv2D = BuiltinOperator(rawValue: 3)
+    /// `DEPTHWISE_CONV_2D` (builtin code 4).
     public static let depthwiseConv2D = BuiltinOperator(rawValue: 4)
+    /// `DEPTH_TO_SPACE` (builtin code 5).
     public static let depthToSpace = BuiltinOperator(rawValue: 5)
+    /// `DEQUANTIZE` (builtin code 6).
     public static let dequantize = BuiltinOperator(rawValue: 6)
+    /// `EMBEDDING_LOOKUP` (builtin code 7).
     public static let embeddingLookup = BuiltinOperator(rawValue: 7)
+    /// `FLOOR` (builtin code 8).
     public static let floor = BuiltinOperator(rawValue: 8)
+    /// `FULLY_CONNECTED` (builtin code 9).
     public static let fullyConnected = BuiltinOperator(rawValue: 9)
+    /// `HASHTABLE_LOOKUP` (builtin code 10).
     public static let hashtableLookup = BuiltinOperator(rawValue: 10)
+    /// `L2_NORMALIZATION` (builtin code 11).
     public static let l2Normalization = BuiltinOperator(rawValue: 11)
+    /// `L2_POOL_2D` (builtin code 12).
     public static let l2Pool2D = BuiltinOperator(rawValue: 12)
+    /// `LOCAL_RESPONSE_NORMALIZATION` (builtin code 13).
     public static let localResponseNormalization = BuiltinOperator(rawValue: 13)
+    /// `LOGISTIC` (builtin code 14).
     public static let logistic = BuiltinOperator(rawValue: 14)
+    /// `LSH_PROJECTION` (builtin code 15).
     public static let lshProjection = BuiltinOperator(rawValue: 15)
+    /// `LSTM` (builtin code 16).
     public static let lstm = BuiltinOperator(rawValue: 16)
+    /// `MAX_POOL_2D` (builtin code 17).
     public static let maxPool2D = BuiltinOperator(rawValue: 17)
+    /// `MUL` (builtin code 18).
     public static let mul = BuiltinOperator(rawValue: 18)
+    /// `RELU` (builtin code 19).
     public static let relu = BuiltinOperator(rawValue: 19)
+    /// `RELU_N1_TO_1` (builtin code 20).
     public static let reluN1To1 = BuiltinOperator(rawValue: 20)
+    /// `RELU6` (builtin code 21).
     public static let relu6 = BuiltinOperator(rawValue: 21)
+    /// `RESHAPE` (builtin code 22).
     public static let reshape = BuiltinOperator(rawValue: 22)
+    /// `RESIZE_BILINEAR` (builtin code 23).
     public static let resizeBilinear = BuiltinOperator(rawValue: 23)
+    /// `RNN` (builtin code 24).
     public static let rnn = BuiltinOperator(rawValue: 24)
+    /// `SOFTMAX` (builtin code 25).
     public static let softmax = BuiltinOperator(rawValue: 25)
+    /// `SPACE_TO_DEPTH` (builtin code 26).
     public static let spaceToDepth = BuiltinOperator(rawValue: 26)
+    /// `SVDF` (builtin code 27).
     public static let svdf = BuiltinOperator(rawValue: 27)
+    /// `TANH` (builtin code 28).
     public static let tanh = BuiltinOperator(rawValue: 28)
+    /// `CONCAT_EMBEDDINGS` (builtin code 29).
     public static let concatEmbeddings = BuiltinOperator(rawValue: 29)
+    /// `SKIP_GRAM` (builtin code 30).
     public static let skipGram = BuiltinOperator(rawValue: 30)
+    /// `CALL` (builtin code 31).
     public static let call = BuiltinOperator(rawValue: 31)
+    /// `CUSTOM` (builtin code 32).
     public static let custom = BuiltinOperator(rawValue: 32)
+    /// `EMBEDDING_LOOKUP_SPARSE` (builtin code 33).
     public static let embeddingLookupSparse = BuiltinOperator(rawValue: 33)
+    /// `PAD` (builtin code 34).
     public static let pad = BuiltinOperator(rawValue: 34)
+    /// `UNIDIRECTIONAL_SEQUENCE_RNN` (builtin code 35).
     public static let unidirectionalSequenceRnn = BuiltinOperator(rawValue: 35)
+    /// `GATHER` (builtin code 36).
     public static let gather = BuiltinOperator(rawValue: 36)
+    /// `BATCH_TO_SPACE_ND` (builtin code 37).
     public static let batchToSpaceNd = BuiltinOperator(rawValue: 37)
+    /// `SPACE_TO_BATCH_ND` (builtin code 38).
     public static let spaceToBatchNd = BuiltinOperator(rawValue: 38)
+    /// `TRANSPOSE` (builtin code 39).
     public static let transpose = BuiltinOperator(rawValue: 39)
+    /// `MEAN` (builtin code 40).
     public static let mean = BuiltinOperator(rawValue: 40)
+    /// `SUB` (builtin code 41).
     public static let sub = BuiltinOperator(rawValue: 41)
+    /// `DIV` (builtin code 42).
     public static let div = BuiltinOperator(rawValue: 42)
+    /// `SQUEEZE` (builtin code 43).
     public static let squeeze = BuiltinOperator(rawValue: 43)
+    /// `UNIDIRECTIONAL_SEQUENCE_LSTM` (builtin code 44).
     public static let unidirectionalSequenceLstm = BuiltinOperator(rawValue: 44)
+    /// `STRIDED_SLICE` (builtin code 45).
     public static let stridedSlice = BuiltinOperator(rawValue: 45)
+    /// `BIDIRECTIONAL_SEQUENCE_RNN` (builtin code 46).
     public static let bidirectionalSequenceRnn = BuiltinOperator(rawValue: 46)
+    /// `EXP` (builtin code 47).
     public static let exp = BuiltinOperator(rawValue: 47)
+    /// `TOPK_V2` (builtin code 48).
     public static let topkV2 = BuiltinOperator(rawValue: 48)
+    /// `SPLIT` (builtin code 49).
     public static let split = BuiltinOperator(rawValue: 49)
+    /// `LOG_SOFTMAX` (builtin code 50).
     public static let logSoftmax = BuiltinOperator(rawValue: 50)
+    /// `DELEGATE` (builtin code 51).
     public static let delegate = BuiltinOperator(rawValue: 51)
+    /// `BIDIRECTIONAL_SEQUENCE_LSTM` (builtin code 52).
     public static let bidirectionalSequenceLstm = BuiltinOperator(rawValue: 52)
+    /// `CAST` (builtin code 53).
     public static let cast = BuiltinOperator(rawValue: 53)
+    /// `PRELU` (builtin code 54).
     public static let prelu = BuiltinOperator(rawValue: 54)
+    /// `MAXIMUM` (builtin code 55).
     public static let maximum = BuiltinOperator(rawValue: 55)
+    /// `ARG_MAX` (builtin code 56).
     public static let argMax = BuiltinOperator(rawValue: 56)
+    /// `MINIMUM` (builtin code 57).
     public static let minimum = BuiltinOperator(rawValue: 57)
+    /// `LESS` (builtin code 58).
     public static let less = BuiltinOperator(rawValue: 58)
+    /// `NEG` (builtin code 59).
     public static let neg = BuiltinOperator(rawValue: 59)
+    /// `PADV2` (builtin code 60).
     public static let padv2 = BuiltinOperator(rawValue: 60)
+    /// `GREATER` (builtin code 61).
     public static let greater = BuiltinOperator(rawValue: 61)
+    /// `GREATER_EQUAL` (builtin code 62).
     public static let greaterEqual = BuiltinOperator(rawValue: 62)
+    /// `LESS_EQUAL` (builtin code 63).
     public static let lessEqual = BuiltinOperator(rawValue: 63)
+    /// `SELECT` (builtin code 64).
     public static let select = BuiltinOperator(rawValue: 64)
+    /// `SLICE` (builtin code 65).
     public static let slice = BuiltinOperator(rawValue: 65)
+    /// `SIN` (builtin code 66).
     public static let sin = BuiltinOperator(rawValue: 66)
+    /// `TRANSPOSE_CONV` (builtin code 67).
     public static let transposeConv = BuiltinOperator(rawValue: 67)
+    /// `SPARSE_TO_DENSE` (builtin code 68).
     public static let sparseToDense = BuiltinOperator(rawValue: 68)
+    /// `TILE` (builtin code 69).
     public static let tile = BuiltinOperator(rawValue: 69)
+    /// `EXPAND_DIMS` (builtin code 70).
     public static let expandDims = BuiltinOperator(rawValue: 70)
+    /// `EQUAL` (builtin code 71).
     public static let equal = BuiltinOperator(rawValue: 71)
+    /// `NOT_EQUAL` (builtin code 72).
     public static let notEqual = BuiltinOperator(rawValue: 72)
+    /// `LOG` (builtin code 73).
     public static let log = BuiltinOperator(rawValue: 73)
+    /// `SUM` (builtin code 74).
     public static let sum = BuiltinOperator(rawValue: 74)
+    /// `SQRT` (builtin code 75).
     public static let sqrt = BuiltinOperator(rawValue: 75)
+    /// `RSQRT` (builtin code 76).
     public static let rsqrt = BuiltinOperator(rawValue: 76)
+    /// `SHAPE` (builtin code 77).
     public static let shape = BuiltinOperator(rawValue: 77)
+    /// `POW` (builtin code 78).
     public static let pow = BuiltinOperator(rawValue: 78)
+    /// `ARG_MIN` (builtin code 79).
     public static let argMin = BuiltinOperator(rawValue: 79)
+    /// `FAKE_QUANT` (builtin code 80).
     public static let fakeQuant = BuiltinOperator(rawValue: 80)
+    /// `REDUCE_PROD` (builtin code 81).
     public static let reduceProd = BuiltinOperator(rawValue: 81)
+    /// `REDUCE_MAX` (builtin code 82).
     public static let reduceMax = BuiltinOperator(rawValue: 82)
+    /// `PACK` (builtin code 83).
     public static let pack = BuiltinOperator(rawValue: 83)
+    /// `LOGICAL_OR` (builtin code 84).
     public static let logicalOr = BuiltinOperator(rawValue: 84)
+    /// `ONE_HOT` (builtin code 85).
     public static let oneHot = BuiltinOperator(rawValue: 85)
+    /// `LOGICAL_AND` (builtin code 86).
     public static let logicalAnd = BuiltinOperator(rawValue: 86)
+    /// `LOGICAL_NOT` (builtin code 87).
     public static let logicalNot = BuiltinOperator(rawValue: 87)
+    /// `UNPACK` (builtin code 88).
     public static let unpack = BuiltinOperator(rawValue: 88)
+    /// `REDUCE_MIN` (builtin code 89).
     public static let reduceMin = BuiltinOperator(rawValue: 89)
+    /// `FLOOR_DIV` (builtin code 90).
     public static let floorDiv = BuiltinOperator(rawValue: 90)
+    /// `REDUCE_ANY` (builtin code 91).
     public static let reduceAny = BuiltinOperator(rawValue: 91)
+    /// `SQUARE` (builtin code 92).
     public static let square = BuiltinOperator(rawValue: 92)
+    /// `ZEROS_LIKE` (builtin code 93).
     public static let zerosLike = BuiltinOperator(rawValue: 93)
+    /// `FILL` (builtin code 94).
     public static let fill = BuiltinOperator(rawValue: 94)
+    /// `FLOOR_MOD` (builtin code 95).
     public static let floorMod = BuiltinOperator(rawValue: 95)
+    /// `RANGE` (builtin code 96).
     public static let range = BuiltinOperator(rawValue: 96)
+    /// `RESIZE_NEAREST_NEIGHBOR` (builtin code 97).
     public static let resizeNearestNeighbor = BuiltinOperator(rawValue: 97)
+    /// `LEAKY_RELU` (builtin code 98).
     public static let leakyRelu = BuiltinOperator(rawValue: 98)
+    /// `SQUARED_DIFFERENCE` (builtin code 99).
     public static let squaredDifference = BuiltinOperator(rawValue: 99)
+    /// `MIRROR_PAD` (builtin code 100).
     public static let mirrorPad = BuiltinOperator(rawValue: 100)
+    /// `ABS` (builtin code 101).
     public static let abs = BuiltinOperator(rawValue: 101)
+    /// `SPLIT_V` (builtin code 102).
     public static let splitV = BuiltinOperator(rawValue: 102)
+    /// `UNIQUE` (builtin code 103).
     public static let unique = BuiltinOperator(rawValue: 103)
+    /// `CEIL` (builtin code 104).
     public static let ceil = BuiltinOperator(rawValue: 104)
+    /// `REVERSE_V2` (builtin code 105).
     public static let reverseV2 = BuiltinOperator(rawValue: 105)
+    /// `ADD_N` (builtin code 106).
     public static let addN = BuiltinOperator(rawValue: 106)
+    /// `GATHER_ND` (builtin code 107).
     public static let gatherNd = BuiltinOperator(rawValue: 107)
+    /// `COS` (builtin code 108).
     public static let cos = BuiltinOperator(rawValue: 108)
+    /// `WHERE` (builtin code 109).
     public static let `where` = BuiltinOperator(rawValue: 109)
+    /// `RANK` (builtin code 110).
     public static let rank = BuiltinOperator(rawValue: 110)
+    /// `ELU` (builtin code 111).
     public static let elu = BuiltinOperator(rawValue: 111)
+    /// `REVERSE_SEQUENCE` (builtin code 112).
     public static let reverseSequence = BuiltinOperator(rawValue: 112)
+    /// `MATRIX_DIAG` (builtin code 113).
     public static let matrixDiag = BuiltinOperator(rawValue: 113)
+    /// `QUANTIZE` (builtin code 114).
     public static let quantize = BuiltinOperator(rawValue: 114)
+    /// `MATRIX_SET_DIAG` (builtin code 115).
     public static let matrixSetDiag = BuiltinOperator(rawValue: 115)
+    /// `ROUND` (builtin code 116).
     public static let round = BuiltinOperator(rawValue: 116)
+    /// `HARD_SWISH` (builtin code 117).
     public static let hardSwish = BuiltinOperator(rawValue: 117)
+    /// `IF` (builtin code 118).
     public static let `if` = BuiltinOperator(rawValue: 118)
+    /// `WHILE` (builtin code 119).
     public static let `while` = BuiltinOperator(rawValue: 119)
+    /// `NON_MAX_SUPPRESSION_V4` (builtin code 120).
     public static let nonMaxSuppressionV4 = BuiltinOperator(rawValue: 120)
+    /// `NON_MAX_SUPPRESSION_V5` (builtin code 121).
     public static let nonMaxSuppressionV5 = BuiltinOperator(rawValue: 121)
+    /// `SCATTER_ND` (builtin code 122).
     public static let scatterNd = BuiltinOperator(rawValue: 122)
+    /// `SELECT_V2` (builtin code 123).
     public static let selectV2 = BuiltinOperator(rawValue: 123)
+    /// `DENSIFY` (builtin code 124).
     public static let densify = BuiltinOperator(rawValue: 124)
+    /// `SEGMENT_SUM` (builtin code 125).
     public static let segmentSum = BuiltinOperator(rawValue: 125)
+    /// `BATCH_MATMUL` (builtin code 126).
     public static let batchMatmul = BuiltinOperator(rawValue: 126)
+    /// `PLACEHOLDER_FOR_GREATER_OP_CODES` (builtin code 127).
     public static let placeholderForGreaterOpCodes = BuiltinOperator(rawValue: 127)
+    /// `CUMSUM` (builtin code 128).
     public static let cumsum = BuiltinOperator(rawValue: 128)
+    /// `CALL_ONCE` (builtin code 129).
     public static let callOnce = BuiltinOperator(rawValue: 129)
+    /// `BROADCAST_TO` (builtin code 130).
     public static let broadcastTo = BuiltinOperator(rawValue: 130)
+    /// `RFFT2D` (builtin code 131).
     public static let rfft2D = BuiltinOperator(rawValue: 131)
+    /// `CONV_3D` (builtin code 132).
     public static let conv3D = BuiltinOperator(rawValue: 132)
+    /// `IMAG` (builtin code 133).
     public static let imag = BuiltinOperator(rawValue: 133)
+    /// `REAL` (builtin code 134).
     public static let real = BuiltinOperator(rawValue: 134)
+    /// `COMPLEX_ABS` (builtin code 135).
     public static let complexAbs = BuiltinOperator(rawValue: 135)
+    /// `HASHTABLE` (builtin code 136).
     public static let hashtable = BuiltinOperator(rawValue: 136)
+    /// `HASHTABLE_FIND` (builtin code 137).
     public static let hashtableFind = BuiltinOperator(rawValue: 137)
+    /// `HASHTABLE_IMPORT` (builtin code 138).
     public static let hashtableImport = BuiltinOperator(rawValue: 138)
+    /// `HASHTABLE_SIZE` (builtin code 139).
     public static let hashtableSize = BuiltinOperator(rawValue: 139)
+    /// `REDUCE_ALL` (builtin code 140).
     public static let reduceAll = BuiltinOperator(rawValue: 140)
+    /// `CONV_3D_TRANSPOSE` (builtin code 141).
     public static let conv3dTranspose = BuiltinOperator(rawValue: 141)
+    /// `VAR_HANDLE` (builtin code 142).
     public static let varHandle = BuiltinOperator(rawValue: 142)
+    /// `READ_VARIABLE` (builtin code 143).
     public static let readVariable = BuiltinOperator(rawValue: 143)
+    /// `ASSIGN_VARIABLE` (builtin code 144).
     public static let assignVariable = BuiltinOperator(rawValue: 144)
+    /// `BROADCAST_ARGS` (builtin code 145).
     public static let broadcastArgs = BuiltinOperator(rawValue: 145)
+    /// `RANDOM_STANDARD_NORMAL` (builtin code 146).
     public static let randomStandardNormal = BuiltinOperator(rawValue: 146)
+    /// `BUCKETIZE` (builtin code 147).
     public static let bucketize = BuiltinOperator(rawValue: 147)
+    /// `RANDOM_UNIFORM` (builtin code 148).
     public static let randomUniform = BuiltinOperator(rawValue: 148)
+    /// `MULTINOMIAL` (builtin code 149).
     public static let multinomial = BuiltinOperator(rawValue: 149)
+    /// `GELU` (builtin code 150).
     public static let gelu = BuiltinOperator(rawValue: 150)
+    /// `DYNAMIC_UPDATE_SLICE` (builtin code 151).
     public static let dynamicUpdateSlice = BuiltinOperator(rawValue: 151)
+    /// `RELU_0_TO_1` (builtin code 152).
     public static let relu0To1 = BuiltinOperator(rawValue: 152)
+    /// `UNSORTED_SEGMENT_PROD` (builtin code 153).
     public static let unsortedSegmentProd = BuiltinOperator(rawValue: 153)
+    /// `UNSORTED_SEGMENT_MAX` (builtin code 154).
     public static let unsortedSegmentMax = BuiltinOperator(rawValue: 154)
+    /// `UNSORTED_SEGMENT_SUM` (builtin code 155).
     public static let unsortedSegmentSum = BuiltinOperator(rawValue: 155)
+    /// `ATAN2` (builtin code 156).
     public static let atan2 = BuiltinOperator(rawValue: 156)
+    /// `UNSORTED_SEGMENT_MIN` (builtin code 157).
     public static let unsortedSegmentMin = BuiltinOperator(rawValue: 157)
+    /// `SIGN` (builtin code 158).
     public static let sign = BuiltinOperator(rawValue: 158)
+    /// `BITCAST` (builtin code 159).
     public static let bitcast = BuiltinOperator(rawValue: 159)
+    /// `BITWISE_XOR` (builtin code 160).
     public static let bitwiseXor = BuiltinOperator(rawValue: 160)
+    /// `RIGHT_SHIFT` (builtin code 161).
     public static let rightShift = BuiltinOperator(rawValue: 161)
+    /// `STABLEHLO_LOGISTIC` (builtin code 162).
     public static let stablehloLogistic = BuiltinOperator(rawValue: 162)
+    /// `STABLEHLO_ADD` (builtin code 163).
     public static let stablehloAdd = BuiltinOperator(rawValue: 163)
+    /// `STABLEHLO_DIVIDE` (builtin code 164).
     public static let stablehloDivide = BuiltinOperator(rawValue: 164)
+    /// `STABLEHLO_MULTIPLY` (builtin code 165).
     public static let stablehloMultiply = BuiltinOperator(rawValue: 165)
+    /// `STABLEHLO_MAXIMUM` (builtin code 166).
     public static let stablehloMaximum = BuiltinOperator(rawValue: 166)
+    /// `STABLEHLO_RESHAPE` (builtin code 167).
     public static let stablehloReshape = BuiltinOperator(rawValue: 167)
+    /// `STABLEHLO_CLAMP` (builtin code 168).
     public static let stablehloClamp = BuiltinOperator(rawValue: 168)
+    /// `STABLEHLO_CONCATENATE` (builtin code 169).
     public static let stablehloConcatenate = BuiltinOperator(rawValue: 169)
+    /// `STABLEHLO_BROADCAST_IN_DIM` (builtin code 170).
     public static let stablehloBroadcastInDim = BuiltinOperator(rawValue: 170)
+    /// `STABLEHLO_CONVOLUTION` (builtin code 171).
     public static let stablehloConvolution = BuiltinOperator(rawValue: 171)
+    /// `STABLEHLO_SLICE` (builtin code 172).
     public static let stablehloSlice = BuiltinOperator(rawValue: 172)
+    /// `STABLEHLO_CUSTOM_CALL` (builtin code 173).
     public static let stablehloCustomCall = BuiltinOperator(rawValue: 173)
+    /// `STABLEHLO_REDUCE` (builtin code 174).
     public static let stablehloReduce = BuiltinOperator(rawValue: 174)
+    /// `STABLEHLO_ABS` (builtin code 175).
     public static let stablehloAbs = BuiltinOperator(rawValue: 175)
+    /// `STABLEHLO_AND` (builtin code 176).
     public static let stablehloAnd = BuiltinOperator(rawValue: 176)
+    /// `STABLEHLO_COSINE` (builtin code 177).
     public static let stablehloCosine = BuiltinOperator(rawValue: 177)
+    /// `STABLEHLO_EXPONENTIAL` (builtin code 178).
     public static let stablehloExponential = BuiltinOperator(rawValue: 178)
+    /// `STABLEHLO_FLOOR` (builtin code 179).
     public static let stablehloFloor = BuiltinOperator(rawValue: 179)
+    /// `STABLEHLO_LOG` (builtin code 180).
     public static let stablehloLog = BuiltinOperator(rawValue: 180)
+    /// `STABLEHLO_MINIMUM` (builtin code 181).
     public static let stablehloMinimum = BuiltinOperator(rawValue: 181)
+    /// `STABLEHLO_NEGATE` (builtin code 182).
     public static let stablehloNegate = BuiltinOperator(rawValue: 182)
+    /// `STABLEHLO_OR` (builtin code 183).
     public static let stablehloOr = BuiltinOperator(rawValue: 183)
+    /// `STABLEHLO_POWER` (builtin code 184).
     public static let stablehloPower = BuiltinOperator(rawValue: 184)
+    /// `STABLEHLO_REMAINDER` (builtin code 185).
     public static let stablehloRemainder = BuiltinOperator(rawValue: 185)
+    /// `STABLEHLO_RSQRT` (builtin code 186).
     public static let stablehloRsqrt = BuiltinOperator(rawValue: 186)
+    /// `STABLEHLO_SELECT` (builtin code 187).
     public static let stablehloSelect = BuiltinOperator(rawValue: 187)
+    /// `STABLEHLO_SUBTRACT` (builtin code 188).
     public static let stablehloSubtract = BuiltinOperator(rawValue: 188)
+    /// `STABLEHLO_TANH` (builtin code 189).
     public static let stablehloTanh = BuiltinOperator(rawValue: 189)
+    /// `STABLEHLO_SCATTER` (builtin code 190).
     public static let stablehloScatter = BuiltinOperator(rawValue: 190)
+    /// `STABLEHLO_COMPARE` (builtin code 191).
     public static let stablehloCompare = BuiltinOperator(rawValue: 191)
+    /// `STABLEHLO_CONVERT` (builtin code 192).
     public static let stablehloConvert = BuiltinOperator(rawValue: 192)
+    /// `STABLEHLO_DYNAMIC_SLICE` (builtin code 193).
     public static let stablehloDynamicSlice = BuiltinOperator(rawValue: 193)
+    /// `STABLEHLO_DYNAMIC_UPDATE_SLICE` (builtin code 194).
     public static let stablehloDynamicUpdateSlice = BuiltinOperator(rawValue: 194)
+    /// `STABLEHLO_PAD` (builtin code 195).
     public static let stablehloPad = BuiltinOperator(rawValue: 195)
+    /// `STABLEHLO_IOTA` (builtin code 196).
     public static let stablehloIota = BuiltinOperator(rawValue: 196)
+    /// `STABLEHLO_DOT_GENERAL` (builtin code 197).
     public static let stablehloDotGeneral = BuiltinOperator(rawValue: 197)
+    /// `STABLEHLO_REDUCE_WINDOW` (builtin code 198).
     public static let stablehloReduceWindow = BuiltinOperator(rawValue: 198)
+    /// `STABLEHLO_SORT` (builtin code 199).
     public static let stablehloSort = BuiltinOperator(rawValue: 199)
+    /// `STABLEHLO_WHILE` (builtin code 200).
     public static let stablehloWhile = BuiltinOperator(rawValue: 200)
+    /// `STABLEHLO_GATHER` (builtin code 201).
     public static let stablehloGather = BuiltinOperator(rawValue: 201)
+    /// `STABLEHLO_TRANSPOSE` (builtin code 202).
     public static let stablehloTranspose = BuiltinOperator(rawValue: 202)
+    /// `DILATE` (builtin code 203).
     public static let dilate = BuiltinOperator(rawValue: 203)
+    /// `STABLEHLO_RNG_BIT_GENERATOR` (builtin code 204).
     public static let stablehloRngBitGenerator = BuiltinOperator(rawValue: 204)
+    /// `REDUCE_WINDOW` (builtin code 205).
     public static let reduceWindow = BuiltinOperator(rawValue: 205)
+    /// `STABLEHLO_COMPOSITE` (builtin code 206).
     public static let stablehloComposite = BuiltinOperator(rawValue: 206)
+    /// `STABLEHLO_SHIFT_LEFT` (builtin code 207).
     public static let stablehloShiftLeft = BuiltinOperator(rawValue: 207)
+    /// `STABLEHLO_CBRT` (builtin code 208).
     public static let stablehloCbrt = BuiltinOperator(rawValue: 208)
+    /// `STABLEHLO_CASE` (builtin code 209).
     public static let stablehloCase = BuiltinOperator(rawValue: 209)
 
     /// The schema name, e.g. `CONV_2D`; unknown codes print as `BUILTIN_<code>`.
@@ -221,6 +433,7 @@ public struct BuiltinOperator: RawRepresentable, Hashable, Sendable, CustomStrin
         guard rawValue >= 0, Int(rawValue) < BuiltinOperator.names.count else { return "BUILTIN_\(rawValue)" }
         return BuiltinOperator.names[Int(rawValue)]
     }
+    /// The schema name, as ``name``.
     public var description: String { name }
 
     static let names: [String] = [

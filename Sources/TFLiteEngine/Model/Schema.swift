@@ -7,10 +7,15 @@
 
 /// Per-tensor or per-axis quantization (`QuantizationParameters`).
 public struct QuantizationDef: Sendable, Equatable {
+    /// Scales: one per tensor, or one per channel along ``quantizedDimension``.
     public var scale: [Float]
+    /// Zero points, one per scale.
     public var zeroPoint: [Int64]
+    /// The axis per-channel scales run along.
     public var quantizedDimension: Int
+    /// Recorded minimum values (informational; the engine does not use them).
     public var min: [Float]
+    /// Recorded maximum values (informational; the engine does not use them).
     public var max: [Float]
     /// True when the details union holds something other than NONE (custom or blockwise quantization).
     public var hasUnsupportedDetails: Bool
@@ -84,11 +89,16 @@ struct SubGraphDef: Sendable {
 
 /// A signature (`SignatureDef`): named inputs and outputs of a subgraph.
 public struct SignatureDef: Sendable, Equatable {
+    /// The signature's key (its name, e.g. `serving_default`).
     public var key: String
+    /// Input names with the index of the tensor each names in the signature's subgraph.
     public var inputs: [(name: String, tensorIndex: Int)]
+    /// Output names with the index of the tensor each names in the signature's subgraph.
     public var outputs: [(name: String, tensorIndex: Int)]
+    /// The subgraph the signature runs.
     public var subgraphIndex: Int
 
+    /// Equal when key, subgraph, and every input and output name and index are equal.
     public static func == (a: SignatureDef, b: SignatureDef) -> Bool {
         a.key == b.key && a.subgraphIndex == b.subgraphIndex
             && a.inputs.map(\.name) == b.inputs.map(\.name) && a.inputs.map(\.tensorIndex) == b.inputs.map(\.tensorIndex)

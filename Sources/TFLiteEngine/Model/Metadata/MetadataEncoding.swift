@@ -65,6 +65,7 @@ private struct EmptyTable: Encodable {
 }
 
 extension ModelMetadata: Encodable {
+    /// Encodes as tflite-support's `MetadataDisplayer` JSON: schema field names, absent fields left out.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: MetadataKey.self)
         try c.put(name, "name")
@@ -79,6 +80,7 @@ extension ModelMetadata: Encodable {
 }
 
 extension ModelMetadata.SubgraphMetadata: Encodable {
+    /// Encodes as tflite-support's `MetadataDisplayer` JSON: schema field names, absent fields left out.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: MetadataKey.self)
         try c.put(name, "name")
@@ -95,6 +97,7 @@ extension ModelMetadata.SubgraphMetadata: Encodable {
 }
 
 extension ModelMetadata.TensorMetadata: Encodable {
+    /// Encodes as tflite-support's `MetadataDisplayer` JSON: schema field names, absent fields left out.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: MetadataKey.self)
         try c.put(name, "name")
@@ -108,6 +111,7 @@ extension ModelMetadata.TensorMetadata: Encodable {
 }
 
 extension ModelMetadata.AssociatedFile: Encodable {
+    /// Encodes as tflite-support's `MetadataDisplayer` JSON: schema field names, absent fields left out.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: MetadataKey.self)
         try c.put(name, "name")
@@ -119,6 +123,7 @@ extension ModelMetadata.AssociatedFile: Encodable {
 }
 
 extension ModelMetadata.Content: Encodable {
+    /// Encodes as tflite-support's `MetadataDisplayer` JSON: schema field names, absent fields left out.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: MetadataKey.self)
         switch properties {
@@ -134,6 +139,7 @@ extension ModelMetadata.Content: Encodable {
 }
 
 extension ModelMetadata.ImageProperties: Encodable {
+    /// Encodes as tflite-support's `MetadataDisplayer` JSON: schema field names, absent fields left out.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: MetadataKey.self)
         try c.put(colorSpace, "color_space")
@@ -142,6 +148,7 @@ extension ModelMetadata.ImageProperties: Encodable {
 }
 
 extension ModelMetadata.ImageSize: Encodable {
+    /// Encodes as tflite-support's `MetadataDisplayer` JSON: schema field names, absent fields left out.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: MetadataKey.self)
         try c.put(width, "width", default: 0)
@@ -150,6 +157,7 @@ extension ModelMetadata.ImageSize: Encodable {
 }
 
 extension ModelMetadata.BoundingBoxProperties: Encodable {
+    /// Encodes as tflite-support's `MetadataDisplayer` JSON: schema field names, absent fields left out.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: MetadataKey.self)
         try c.put(index, "index")
@@ -159,6 +167,7 @@ extension ModelMetadata.BoundingBoxProperties: Encodable {
 }
 
 extension ModelMetadata.AudioProperties: Encodable {
+    /// Encodes as tflite-support's `MetadataDisplayer` JSON: schema field names, absent fields left out.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: MetadataKey.self)
         try c.put(sampleRate, "sample_rate", default: 0)
@@ -167,6 +176,7 @@ extension ModelMetadata.AudioProperties: Encodable {
 }
 
 extension ModelMetadata.ValueRange: Encodable {
+    /// Encodes as tflite-support's `MetadataDisplayer` JSON: schema field names, absent fields left out.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: MetadataKey.self)
         try c.put(min, "min", default: 0)
@@ -175,6 +185,7 @@ extension ModelMetadata.ValueRange: Encodable {
 }
 
 extension ModelMetadata.ProcessUnit: Encodable {
+    /// Encodes as tflite-support's `MetadataDisplayer` JSON: schema field names, absent fields left out.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: MetadataKey.self)
         switch options {
@@ -211,6 +222,7 @@ private struct FieldTable: Encodable {
 }
 
 extension ModelMetadata.NormalizationOptions: Encodable {
+    /// Encodes as tflite-support's `MetadataDisplayer` JSON: schema field names, absent fields left out.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: MetadataKey.self)
         try c.put(mean, "mean")
@@ -219,6 +231,7 @@ extension ModelMetadata.NormalizationOptions: Encodable {
 }
 
 extension ModelMetadata.ScoreCalibrationOptions: Encodable {
+    /// Encodes as tflite-support's `MetadataDisplayer` JSON: schema field names, absent fields left out.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: MetadataKey.self)
         try c.put(scoreTransformation, "score_transformation")
@@ -227,6 +240,7 @@ extension ModelMetadata.ScoreCalibrationOptions: Encodable {
 }
 
 extension ModelMetadata.Stats: Encodable {
+    /// Encodes as tflite-support's `MetadataDisplayer` JSON: schema field names, absent fields left out.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: MetadataKey.self)
         try c.put(max, "max")
@@ -235,6 +249,7 @@ extension ModelMetadata.Stats: Encodable {
 }
 
 extension ModelMetadata.TensorGroup: Encodable {
+    /// Encodes as tflite-support's `MetadataDisplayer` JSON: schema field names, absent fields left out.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: MetadataKey.self)
         try c.put(name, "name")
@@ -243,6 +258,7 @@ extension ModelMetadata.TensorGroup: Encodable {
 }
 
 extension ModelMetadata.CustomMetadata: Encodable {
+    /// Encodes as tflite-support's `MetadataDisplayer` JSON: schema field names, absent fields left out.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: MetadataKey.self)
         try c.put(name, "name")

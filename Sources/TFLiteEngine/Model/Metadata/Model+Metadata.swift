@@ -20,6 +20,7 @@ extension Model {
     /// One file of the zip archive appended to the model, as its central
     /// directory describes it (read with `associatedFile(named:)`).
     public struct PackedFile: Sendable, Equatable {
+        /// The file's name in the archive.
         public let name: String
         /// Size once extracted.
         public let byteCount: Int
@@ -27,6 +28,7 @@ extension Model {
         public let compressedByteCount: Int
         /// DEFLATE-compressed (else stored).
         public let isCompressed: Bool
+        /// The CRC-32 recorded for the extracted bytes.
         public let crc32: UInt32
     }
 

@@ -26,6 +26,7 @@ public enum ModelMetadataError: Error, Equatable, Hashable, Sendable {
 }
 
 extension ModelMetadataError: CustomStringConvertible {
+    /// One line saying what is wrong and where.
     public var description: String {
         switch self {
         case let .malformedMetadata(location, reason):
@@ -45,5 +46,6 @@ extension ModelMetadataError: CustomStringConvertible {
 }
 
 extension ModelMetadataError: LocalizedError {
+    /// The same text as ``description``.
     public var errorDescription: String? { description }
 }
