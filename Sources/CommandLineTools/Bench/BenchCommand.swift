@@ -54,7 +54,7 @@ struct Arguments {
     var expect: String?
 }
 
-func usage() -> Never {
+func benchUsage() -> CommandExit {
     let names = availableBackends.map(\.name).joined(separator: ", ")
     print("""
     usage: bench [MODEL…] [--backend NAME|all] [--threads N[,N…]] [--runs N] [--min-time S]
@@ -71,42 +71,42 @@ func usage() -> Never {
       --input X.npy  feed input 0 from X.npy (default: random values)
       --expect Y.npy compare output 0 of the first invoke with Y.npy (max abs / rel error)
     """)
-    exit(2)
+    return CommandExit(code: 2)
 }
 
-func parseArguments() -> Arguments {
+func parseArguments(_ arguments: [String]) throws -> Arguments {
     var a = Arguments()
     var backendNames: [String] = []
-    var it = CommandLine.arguments.dropFirst().makeIterator()
-    func value(_ flag: String) -> String {
-        guard let v = it.next() else { print("bench: \(flag) needs a value"); usage() }
+    var it = arguments.makeIterator()
+    func value(_ flag: String) throws -> String {
+        guard let v = it.next() else { print("bench: \(flag) needs a value"); throw benchUsage() }
         return v
     }
-    func number<T: LosslessStringConvertible>(_ flag: String, _ type: T.Type) -> T {
-        let v = value(flag)
-        guard let n = T(v) else { print("bench: \(flag) expects a number, got '\(v)'"); usage() }
+    func number<T: LosslessStringConvertible>(_ flag: String, _ type: T.Type) throws -> T {
+        let v = try value(flag)
+        guard let n = T(v) else { print("bench: \(flag) expects a number, got '\(v)'"); throw benchUsage() }
         return n
     }
     while let arg = it.next() {
         switch arg {
-        case "--backend": backendNames.append(value(arg))
+        case "--backend": backendNames.append(try value(arg))
         case "--threads":
-            let list = value(arg).split(separator: ",").compactMap { Int($0) }
-            guard !list.isEmpty, list.allSatisfy({ $0 >= 1 }) else { print("bench: --threads expects N[,N…] ≥ 1"); usage() }
+            let list = try value(arg).split(separator: ",").compactMap { Int($0) }
+            guard !list.isEmpty, list.allSatisfy({ $0 >= 1 }) else { print("bench: --threads expects N[,N…] ≥ 1"); throw benchUsage() }
             a.threads = list
-        case "--runs": a.runs = max(1, number(arg, Int.self))
-        case "--min-time": a.minTime = max(0, number(arg, Double.self))
-        case "--warmup": a.warmup = max(0, number(arg, Int.self))
+        case "--runs": a.runs = max(1, try number(arg, Int.self))
+        case "--min-time": a.minTime = max(0, try number(arg, Double.self))
+        case "--warmup": a.warmup = max(0, try number(arg, Int.self))
         case "--profile": a.profile = true
-        case "--json": a.json = value(arg)
-        case "--csv": a.csv = value(arg)
-        case "--svg": a.svg = value(arg)
-        case "--compare": a.compare = value(arg)
-        case "--input": a.input = value(arg)
-        case "--expect": a.expect = value(arg)
-        case "-h", "--help": usage()
+        case "--json": a.json = try value(arg)
+        case "--csv": a.csv = try value(arg)
+        case "--svg": a.svg = try value(arg)
+        case "--compare": a.compare = try value(arg)
+        case "--input": a.input = try value(arg)
+        case "--expect": a.expect = try value(arg)
+        case "-h", "--help": throw benchUsage()
         default:
-            if arg.hasPrefix("-") { print("bench: unknown option \(arg)"); usage() }
+            if arg.hasPrefix("-") { print("bench: unknown option \(arg)"); throw benchUsage() }
             a.models.append(arg)
         }
     }
@@ -116,7 +116,7 @@ func parseArguments() -> Arguments {
         for n in backendNames {
             guard let b = availableBackends.first(where: { $0.name == n }) else {
                 print("bench: unknown backend '\(n)' (available: \(availableBackends.map(\.name).joined(separator: ", ")))")
-                exit(2)
+                throw CommandExit(code: 2)
             }
             a.backends.append(b)
         }
@@ -124,7 +124,7 @@ func parseArguments() -> Arguments {
     if a.models.isEmpty {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: "weights")) ?? []
         a.models = files.filter { $0.hasSuffix(".tflite") }.sorted().map { "weights/" + $0 }
-        if a.models.isEmpty { print("bench: no models given and no .tflite in weights/"); usage() }
+        if a.models.isEmpty { print("bench: no models given and no .tflite in weights/"); throw benchUsage() }
     }
     return a
 }
@@ -501,54 +501,73 @@ func printComparison(_ ours: [Result], _ theirs: [Result]) {
 
 // MARK: Main
 
-if CommandLine.arguments.dropFirst().first == "decode" { runDecodeBenchmark(CommandLine.arguments.dropFirst(2)) }
-let args = parseArguments()
-print("bench: TFLiteEngine, \(TFLiteEngineBuild.flavour) build (\(TFLiteEngineBuild.floatLanes) float lanes, int8 on \(TFLiteEngineBuild.integerMultiplyAdd ? "integer" : "float") multiply-add); runs ≥ \(args.runs), min time \(args.minTime) s, warm-up \(args.warmup)")
-BuildFlavourAdvice.printIfFasterFlavourAvailable()
-var results: [Result] = []
-var failed = false
-for path in args.models {
-    for backend in args.backends {
-        for threads in args.threads {
-            do {
-                let r = try benchmark(path: path, backend: backend, threads: threads, args: args)
-                results.append(r)
-                print("  \(r.model) / \(r.backend) / \(threads) thread(s): median \(f(r.median_ms)) ms over \(r.runs) runs")
-            } catch {
-                print("bench: \(path) [\(backend.name), \(threads) thread(s)]: \(error)")
-                failed = true
+/// The `bench` command: latency of models (or of image decoding with `bench decode`).
+public enum BenchCommand {
+    /// Runs `bench` with `arguments` (without the program name), writing to
+    /// the process's standard output and error; returns the exit code
+    /// (0 success, 1 a model or file failed, 2 usage error).
+    public static func run(arguments: [String]) -> Int32 {
+        CommandOutput.standard.run { benchMain(arguments) }
+    }
+
+    /// Runs `bench` with `arguments`, appending what it prints to `output`
+    /// and its errors to `errors`; returns the exit code.
+    public static func run(arguments: [String], output: inout some TextOutputStream, errors: inout some TextOutputStream) -> Int32 {
+        CommandOutput.run({ benchMain(arguments) }, output: &output, errors: &errors)
+    }
+}
+
+func benchMain(_ arguments: [String]) -> Int32 {
+    if arguments.first == "decode" { return runDecodeBenchmark(arguments.dropFirst()) }
+    let args: Arguments
+    do { args = try parseArguments(arguments) } catch let exit as CommandExit { return exit.code } catch { return 2 }
+    print("bench: TFLiteEngine, \(TFLiteEngineBuild.flavour) build (\(TFLiteEngineBuild.floatLanes) float lanes, int8 on \(TFLiteEngineBuild.integerMultiplyAdd ? "integer" : "float") multiply-add); runs ≥ \(args.runs), min time \(args.minTime) s, warm-up \(args.warmup)")
+    BuildFlavourAdvice.printIfFasterFlavourAvailable()
+    var results: [Result] = []
+    var failed = false
+    for path in args.models {
+        for backend in args.backends {
+            for threads in args.threads {
+                do {
+                    let r = try benchmark(path: path, backend: backend, threads: threads, args: args)
+                    results.append(r)
+                    print("  \(r.model) / \(r.backend) / \(threads) thread(s): median \(f(r.median_ms)) ms over \(r.runs) runs")
+                } catch {
+                    print("bench: \(path) [\(backend.name), \(threads) thread(s)]: \(error)")
+                    failed = true
+                }
             }
         }
     }
-}
 
-print("")
-var rows = [["model", "backend", "threads", "median ms", "p90 ms", "min ms", "max ms", "mean ms", "std ms", "CPU median ms", "init ms", "first ms", "arena KiB", "peak RSS MiB", "runs"]]
-for r in results {
-    rows.append([r.model, r.backend, "\(r.threads)", f(r.median_ms), f(r.p90_ms), f(r.min_ms), f(r.max_ms), f(r.mean_ms), f(r.std_ms),
-                 r.cpu_median_ms.map { f($0) } ?? "-", f(r.init_ms, 1), f(r.first_invoke_ms), r.arena_bytes.map { "\($0 / 1024)" } ?? "-",
-                 r.peak_rss_bytes.map { f(Double($0) / 1_048_576, 1) } ?? "-", "\(r.runs)"])
-}
-printTable(rows, rightAligned: Set(2..<15))
+    print("")
+    var rows = [["model", "backend", "threads", "median ms", "p90 ms", "min ms", "max ms", "mean ms", "std ms", "CPU median ms", "init ms", "first ms", "arena KiB", "peak RSS MiB", "runs"]]
+    for r in results {
+        rows.append([r.model, r.backend, "\(r.threads)", f(r.median_ms), f(r.p90_ms), f(r.min_ms), f(r.max_ms), f(r.mean_ms), f(r.std_ms),
+                     r.cpu_median_ms.map { f($0) } ?? "-", f(r.init_ms, 1), f(r.first_invoke_ms), r.arena_bytes.map { "\($0 / 1024)" } ?? "-",
+                     r.peak_rss_bytes.map { f(Double($0) / 1_048_576, 1) } ?? "-", "\(r.runs)"])
+    }
+    printTable(rows, rightAligned: Set(2..<15))
 
-do {
-    let report = Report(machine: machineInfo(), build: Build(tool: "bench", flavour: TFLiteEngineBuild.flavour, float_lanes: TFLiteEngineBuild.floatLanes), results: results)
-    if let path = args.json {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(report).write(to: URL(fileURLWithPath: path))
-        print("wrote \(path)")
+    do {
+        let report = Report(machine: machineInfo(), build: Build(tool: "bench", flavour: TFLiteEngineBuild.flavour, float_lanes: TFLiteEngineBuild.floatLanes), results: results)
+        if let path = args.json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(report).write(to: URL(fileURLWithPath: path))
+            print("wrote \(path)")
+        }
+        if let path = args.csv { try writeCSV(results, to: path); print("wrote \(path)") }
+        var reference: [Result] = []
+        if let path = args.compare {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            reference = try JSONDecoder().decode(Report.self, from: data).results
+            printComparison(results, reference)
+        }
+        if let path = args.svg { try writeSVG(results + reference, to: path); print("wrote \(path)") }
+    } catch {
+        print("bench: \(error)")
+        failed = true
     }
-    if let path = args.csv { try writeCSV(results, to: path); print("wrote \(path)") }
-    var reference: [Result] = []
-    if let path = args.compare {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        reference = try JSONDecoder().decode(Report.self, from: data).results
-        printComparison(results, reference)
-    }
-    if let path = args.svg { try writeSVG(results + reference, to: path); print("wrote \(path)") }
-} catch {
-    print("bench: \(error)")
-    failed = true
+    return failed ? 1 : 0
 }
-exit(failed ? 1 : 0)

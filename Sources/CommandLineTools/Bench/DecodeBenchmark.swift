@@ -33,28 +33,28 @@ struct DecodeResult: Codable {
     var runs: Int
 }
 
-func runDecodeBenchmark(_ arguments: ArraySlice<String>) -> Never {
+func runDecodeBenchmark(_ arguments: ArraySlice<String>) -> Int32 {
     var files: [String] = []
     var runs = 10
     var minTime = 2.0
     var jsonPath: String?
     var it = arguments.makeIterator()
-    func usage() -> Never {
+    func usage() -> Int32 {
         print("usage: bench decode FILE… [--runs N] [--min-time S] [--json FILE]")
-        exit(2)
+        return 2
     }
     while let a = it.next() {
         switch a {
-        case "--runs": guard let v = it.next().flatMap({ Int($0) }), v >= 1 else { usage() }; runs = v
-        case "--min-time": guard let v = it.next().flatMap({ Double($0) }), v >= 0 else { usage() }; minTime = v
-        case "--json": guard let v = it.next() else { usage() }; jsonPath = v
-        case "-h", "--help": usage()
+        case "--runs": guard let v = it.next().flatMap({ Int($0) }), v >= 1 else { return usage() }; runs = v
+        case "--min-time": guard let v = it.next().flatMap({ Double($0) }), v >= 0 else { return usage() }; minTime = v
+        case "--json": guard let v = it.next() else { return usage() }; jsonPath = v
+        case "-h", "--help": return usage()
         default:
-            if a.hasPrefix("-") { print("bench decode: unknown option \(a)"); usage() }
+            if a.hasPrefix("-") { print("bench decode: unknown option \(a)"); return usage() }
             files.append(a)
         }
     }
-    if files.isEmpty { usage() }
+    if files.isEmpty { return usage() }
     print("bench decode: InputFormats, \(TFLiteEngineBuild.flavour) build, one thread; runs ≥ \(runs), min time \(minTime) s")
     var results: [DecodeResult] = []
     var failed = false
@@ -79,7 +79,9 @@ func runDecodeBenchmark(_ arguments: ArraySlice<String>) -> Never {
                 let image = try DecodedImage(data: data)
                 wall.append(elapsedMilliseconds(t))
                 cpu.append(ms(threadCPUTime() - c))
-                precondition(image.pixels.count == first.pixels.count)  // benchmark sanity, not input validation
+                guard image.pixels.count == first.pixels.count else {  // benchmark sanity, not input validation
+                    throw CLIError.runtime("decoding gave \(image.pixels.count) pixel values, the first decode \(first.pixels.count)")
+                }
             }
             let median = { (v: [Double]) -> Double in let s = v.sorted(); return s[s.count / 2] }
             let mp = Double(first.width * first.height) / 1e6
@@ -107,5 +109,5 @@ func runDecodeBenchmark(_ arguments: ArraySlice<String>) -> Never {
             failed = true
         }
     }
-    exit(failed ? 1 : 0)
+    return failed ? 1 : 0
 }

@@ -60,7 +60,7 @@ enum Eval {
         } catch let DigitModelError.unsupportedTensor(_, reason) {
             throw CLIError.runtime("model '\(request.model)' is not a digit classifier: \(reason)")
         }
-        let bar = ProgressBar(enabled: isatty(2) != 0)
+        let bar = ProgressBar(enabled: CommandOutput.current.isStandard && isatty(2) != 0)
         let summary = try DigitModels.evaluate(model, on: set) { done, total in bar.update(done, total) }
         bar.finish()
         if let path = request.savePredictions {
@@ -128,7 +128,6 @@ final class ProgressBar {
     }
 
     private func writeStderr(_ s: String) {
-        var text = s
-        text.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
+        printToStandardError(s)
     }
 }

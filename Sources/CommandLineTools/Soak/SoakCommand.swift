@@ -22,85 +22,105 @@ func residentBytes() -> Int {
 
 func mb(_ bytes: Int) -> String { String(format: "%.2f MB", Double(bytes) / 1e6) }
 
-var jobs: [(String, Int)] = []
-var interpreterChurn = 1000
-var maxGrowth = 2.0
-var arguments = Array(CommandLine.arguments.dropFirst())
-var pendingModel: String?
-while !arguments.isEmpty {
-    let a = arguments.removeFirst()
-    func value() -> String {
-        guard !arguments.isEmpty else { FileHandle.standardError.write("soak: error: \(a) needs a value\n".data(using: .utf8)!); exit(2) }
-        return arguments.removeFirst()
+/// The `soak` command: memory must stay flat over many invokes and interpreters.
+public enum SoakCommand {
+    /// Runs `soak` with `arguments` (without the program name), writing to
+    /// the process's standard output and error; returns the exit code
+    /// (0 memory stayed flat, 1 it grew or a model failed, 2 usage error).
+    public static func run(arguments: [String]) -> Int32 {
+        CommandOutput.standard.run { soakMain(arguments) }
     }
-    switch a {
-    case "--model": pendingModel = value()
-    case "--invokes":
-        guard let m = pendingModel, let n = Int(value()), n > 0 else { FileHandle.standardError.write("soak: error: --invokes N must follow --model\n".data(using: .utf8)!); exit(2) }
-        jobs.append((m, n)); pendingModel = nil
-    case "--interpreters": interpreterChurn = Int(value()) ?? interpreterChurn
-    case "--max-growth-mb": maxGrowth = Double(value()) ?? maxGrowth
-    case "-h", "--help":
-        print("usage: soak [--model PATH --invokes N]... [--interpreters N] [--max-growth-mb MB]"); exit(0)
-    default: FileHandle.standardError.write("soak: error: unknown option \(a)\n".data(using: .utf8)!); exit(2)
+
+    /// Runs `soak` with `arguments`, appending what it prints to `output`
+    /// and its errors to `errors`; returns the exit code.
+    public static func run(arguments: [String], output: inout some TextOutputStream, errors: inout some TextOutputStream) -> Int32 {
+        CommandOutput.run({ soakMain(arguments) }, output: &output, errors: &errors)
     }
 }
-if jobs.isEmpty {
-    let big = FileManager.default.fileExists(atPath: ".models/mobilenet_v2_100_224.tflite")
-        ? ".models/mobilenet_v2_100_224.tflite" : "Tests/TFLiteEngineTests/Fixtures/models/mobilenet_v2_035_96.tflite"
-    jobs = [("weights/mnist_small_cnn.tflite", 100_000), (big, 1_000)]
-}
 
-var failed = false
-@MainActor func check(_ what: String, start: Int, end: Int) {
-    let growth = Double(end - start) / 1e6
-    let ok = growth <= maxGrowth
-    failed = failed || !ok
-    print("  \(ok ? "flat" : "GREW"): \(what): resident \(mb(start)) after warm-up → \(mb(end)) (\(String(format: "%+.2f", growth)) MB)")
-}
+func soakMain(_ commandArguments: [String]) -> Int32 {
+    var jobs: [(String, Int)] = []
+    var interpreterChurn = 1000
+    var maxGrowth = 2.0
+    var arguments = commandArguments
+    var pendingModel: String?
+    do {
+    while !arguments.isEmpty {
+        let a = arguments.removeFirst()
+        func value() throws -> String {
+            guard !arguments.isEmpty else { printToStandardError("soak: error: \(a) needs a value\n"); throw CommandExit(code: 2) }
+            return arguments.removeFirst()
+        }
+        switch a {
+        case "--model": pendingModel = try value()
+        case "--invokes":
+            guard let m = pendingModel, let n = Int(try value()), n > 0 else { printToStandardError("soak: error: --invokes N must follow --model\n"); return 2 }
+            jobs.append((m, n)); pendingModel = nil
+        case "--interpreters": interpreterChurn = Int(try value()) ?? interpreterChurn
+        case "--max-growth-mb": maxGrowth = Double(try value()) ?? maxGrowth
+        case "-h", "--help":
+            print("usage: soak [--model PATH --invokes N]... [--interpreters N] [--max-growth-mb MB]"); return 0
+        default: printToStandardError("soak: error: unknown option \(a)\n"); return 2
+        }
+    }
+    } catch let exit as CommandExit { return exit.code } catch { return 2 }
+    if jobs.isEmpty {
+        let big = FileManager.default.fileExists(atPath: ".models/mobilenet_v2_100_224.tflite")
+            ? ".models/mobilenet_v2_100_224.tflite" : "Tests/TFLiteEngineTests/Fixtures/models/mobilenet_v2_035_96.tflite"
+        jobs = [("weights/mnist_small_cnn.tflite", 100_000), (big, 1_000)]
+    }
 
-do {
-    for (path, invokes) in jobs {
-        let interpreter = try Interpreter(modelPath: path)
-        try interpreter.allocateTensors()
-        for i in 0..<interpreter.inputTensorCount {
-            try interpreter.withUnsafeMutableInputBytes(at: i) { buffer in
-                for j in 0..<buffer.count { buffer[j] = UInt8(truncatingIfNeeded: j &* 13) }
+    var failed = false
+    func check(_ what: String, start: Int, end: Int) {
+        let growth = Double(end - start) / 1e6
+        let ok = growth <= maxGrowth
+        failed = failed || !ok
+        print("  \(ok ? "flat" : "GREW"): \(what): resident \(mb(start)) after warm-up → \(mb(end)) (\(String(format: "%+.2f", growth)) MB)")
+    }
+
+    do {
+        for (path, invokes) in jobs {
+            let interpreter = try Interpreter(modelPath: path)
+            try interpreter.allocateTensors()
+            for i in 0..<interpreter.inputTensorCount {
+                try interpreter.withUnsafeMutableInputBytes(at: i) { buffer in
+                    for j in 0..<buffer.count { buffer[j] = UInt8(truncatingIfNeeded: j &* 13) }
+                }
+            }
+            let warmUp = max(invokes / 100, 10)
+            for _ in 0..<warmUp { try interpreter.invoke() }
+            let start = residentBytes()
+            var peak = start
+            let clock = Date()
+            for i in 0..<invokes {
+                try interpreter.invoke()
+                if i % max(invokes / 20, 1) == 0 { peak = max(peak, residentBytes()) }
+            }
+            let seconds = Date().timeIntervalSince(clock)
+            let end = residentBytes()
+            print("\(path): \(invokes) invokes in \(String(format: "%.1f", seconds)) s (\(String(format: "%.3f", seconds * 1000 / Double(invokes))) ms each), peak \(mb(max(peak, end)))")
+            check("\(invokes) invokes", start: start, end: end)
+        }
+        let path = jobs[0].0
+        let model = try Model(path: path)
+        func churn(_ n: Int) throws {
+            for _ in 0..<n {
+                let interpreter = try Interpreter(model: model)
+                try interpreter.allocateTensors()
+                try interpreter.invoke()
             }
         }
-        let warmUp = max(invokes / 100, 10)
-        for _ in 0..<warmUp { try interpreter.invoke() }
+        try churn(50)
         let start = residentBytes()
-        var peak = start
-        let clock = Date()
-        for i in 0..<invokes {
-            try interpreter.invoke()
-            if i % max(invokes / 20, 1) == 0 { peak = max(peak, residentBytes()) }
-        }
-        let seconds = Date().timeIntervalSince(clock)
-        let end = residentBytes()
-        print("\(path): \(invokes) invokes in \(String(format: "%.1f", seconds)) s (\(String(format: "%.3f", seconds * 1000 / Double(invokes))) ms each), peak \(mb(max(peak, end)))")
-        check("\(invokes) invokes", start: start, end: end)
+        try churn(interpreterChurn)
+        check("\(interpreterChurn) interpreters created, run and dropped (one shared Model)", start: start, end: residentBytes())
+        for _ in 0..<20 { _ = try Interpreter(modelPath: path) }
+        let loadStart = residentBytes()
+        for _ in 0..<(interpreterChurn / 5) { let i = try Interpreter(modelPath: path); try i.allocateTensors() }
+        check("\(interpreterChurn / 5) models loaded (mmap) and dropped", start: loadStart, end: residentBytes())
+    } catch {
+        printToStandardError("soak: error: \(error)\n")
+        return 1
     }
-    let path = jobs[0].0
-    let model = try Model(path: path)
-    func churn(_ n: Int) throws {
-        for _ in 0..<n {
-            let interpreter = try Interpreter(model: model)
-            try interpreter.allocateTensors()
-            try interpreter.invoke()
-        }
-    }
-    try churn(50)
-    let start = residentBytes()
-    try churn(interpreterChurn)
-    check("\(interpreterChurn) interpreters created, run and dropped (one shared Model)", start: start, end: residentBytes())
-    for _ in 0..<20 { _ = try Interpreter(modelPath: path) }
-    let loadStart = residentBytes()
-    for _ in 0..<(interpreterChurn / 5) { let i = try Interpreter(modelPath: path); try i.allocateTensors() }
-    check("\(interpreterChurn / 5) models loaded (mmap) and dropped", start: loadStart, end: residentBytes())
-} catch {
-    FileHandle.standardError.write("soak: error: \(error)\n".data(using: .utf8)!)
-    exit(1)
+    return failed ? 1 : 0
 }
-exit(failed ? 1 : 0)
