@@ -95,9 +95,3 @@ func print(_ items: Any..., separator: String = " ", terminator: String = "\n") 
 func printToStandardError(_ text: String) {
     CommandOutput.current.send(text, to: .error)
 }
-
-/// A command ending early with an exit code (its message already written).
-struct CommandExit: Error {
-    /// The process exit code: 0 success, 1 runtime failure, 2 usage error.
-    let code: Int32
-}

@@ -102,7 +102,7 @@ func runDecodeBenchmark(_ arguments: ArraySlice<String>) -> Int32 {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         do {
             let report = DecodeReport(machine: machineInfo(), build: TFLiteEngineBuild.flavour, results: results)
-            try encoder.encode(report).write(to: URL(fileURLWithPath: jsonPath))
+            try FileAccess.write(try encoder.encode(report), to: jsonPath, what: "--json file")
             print("wrote \(jsonPath)")
         } catch {
             print("bench decode: \(error)")

@@ -65,11 +65,7 @@ enum Eval {
         bar.finish()
         if let path = request.savePredictions {
             let text = summary.predictions.map(String.init).joined(separator: "\n") + "\n"
-            do {
-                try text.write(toFile: path, atomically: true, encoding: .utf8)
-            } catch {
-                throw CLIError.runtime("cannot write predictions to '\(path)': \(error.localizedDescription)")
-            }
+            try FileAccess.write(text, to: path, what: "predictions")
         }
         if request.json {
             print(json(summary, model: request.model).rendered)

@@ -45,25 +45,41 @@ func soakMain(_ commandArguments: [String]) -> Int32 {
     var arguments = commandArguments
     var pendingModel: String?
     do {
-    while !arguments.isEmpty {
-        let a = arguments.removeFirst()
-        func value() throws -> String {
-            guard !arguments.isEmpty else { printToStandardError("soak: error: \(a) needs a value\n"); throw CommandExit(code: 2) }
-            return arguments.removeFirst()
+        while !arguments.isEmpty {
+            let a = arguments.removeFirst()
+            func value() throws -> String {
+                guard !arguments.isEmpty else { throw CLIError.usage("\(a) needs a value") }
+                return arguments.removeFirst()
+            }
+            switch a {
+            case "--model": pendingModel = try value()
+            case "--invokes":
+                let text = try value()
+                guard let m = pendingModel else { throw CLIError.usage("--invokes N must follow --model PATH") }
+                guard let n = Int(text), n > 0 else { throw CLIError.usage("--invokes expects an integer ≥ 1, got '\(text)'") }
+                jobs.append((m, n)); pendingModel = nil
+            case "--interpreters":
+                let text = try value()
+                guard let n = Int(text), n >= 1 else { throw CLIError.usage("--interpreters expects an integer ≥ 1, got '\(text)'") }
+                interpreterChurn = n
+            case "--max-growth-mb":
+                let text = try value()
+                guard let mb = Double(text), mb.isFinite, mb >= 0 else { throw CLIError.usage("--max-growth-mb expects a number ≥ 0, got '\(text)'") }
+                maxGrowth = mb
+            case "-h", "--help":
+                print("usage: soak [--model PATH --invokes N]... [--interpreters N] [--max-growth-mb MB]")
+                print("exit status: 0 memory stayed flat, 1 it grew or a model failed, 2 usage error")
+                return 0
+            default: throw CLIError.usage("unknown option '\(a)'")
+            }
         }
-        switch a {
-        case "--model": pendingModel = try value()
-        case "--invokes":
-            guard let m = pendingModel, let n = Int(try value()), n > 0 else { printToStandardError("soak: error: --invokes N must follow --model\n"); return 2 }
-            jobs.append((m, n)); pendingModel = nil
-        case "--interpreters": interpreterChurn = Int(try value()) ?? interpreterChurn
-        case "--max-growth-mb": maxGrowth = Double(try value()) ?? maxGrowth
-        case "-h", "--help":
-            print("usage: soak [--model PATH --invokes N]... [--interpreters N] [--max-growth-mb MB]"); return 0
-        default: printToStandardError("soak: error: unknown option \(a)\n"); return 2
-        }
+        if let pendingModel { throw CLIError.usage("--model \(pendingModel) needs --invokes N after it") }
+    } catch let error as CLIError {
+        printToStandardError("soak: error: \(error.message) (see soak --help)\n")
+        return error.exitCode
+    } catch {
+        return 2
     }
-    } catch let exit as CommandExit { return exit.code } catch { return 2 }
     if jobs.isEmpty {
         let big = FileManager.default.fileExists(atPath: ".models/mobilenet_v2_100_224.tflite")
             ? ".models/mobilenet_v2_100_224.tflite" : "Tests/TFLiteEngineTests/Fixtures/models/mobilenet_v2_035_96.tflite"
@@ -119,7 +135,7 @@ func soakMain(_ commandArguments: [String]) -> Int32 {
         for _ in 0..<(interpreterChurn / 5) { let i = try Interpreter(modelPath: path); try i.allocateTensors() }
         check("\(interpreterChurn / 5) models loaded (mmap) and dropped", start: loadStart, end: residentBytes())
     } catch {
-        printToStandardError("soak: error: \(error)\n")
+        printToStandardError("soak: error: " + "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ") + "\n")
         return 1
     }
     return failed ? 1 : 0
