@@ -33,5 +33,7 @@ let package = Package(
         .testTarget(name: "TFLiteEngineTests", dependencies: ["TFLiteEngine", "InputFormats"], exclude: ["Fixtures"]),
         .testTarget(name: "InputFormatsTests", dependencies: ["InputFormats"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelSelectionTests", dependencies: ["ModelSelection", "InputFormats", "TFLiteEngine"], exclude: ["Fixtures"]),
+        // Runs the tools' commands in-process on the committed models, images and fixtures.
+        .testTarget(name: "CommandLineToolsTests", dependencies: ["CommandLineTools", "InputFormats", "TFLiteEngine"]),
     ]
 )

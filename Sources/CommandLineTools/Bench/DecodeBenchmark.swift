@@ -39,32 +39,32 @@ func runDecodeBenchmark(_ arguments: ArraySlice<String>) -> Int32 {
     var minTime = 2.0
     var jsonPath: String?
     var it = arguments.makeIterator()
-    func usage() -> Int32 {
-        print("usage: bench decode FILE… [--runs N] [--min-time S] [--json FILE]")
+    func usage(_ problem: String? = nil) -> Int32 {
+        guard let problem else {
+            print("usage: bench decode FILE… [--runs N] [--min-time S] [--json FILE]")
+            return 0
+        }
+        printBenchError("decode: \(problem) (usage: bench decode FILE… [--runs N] [--min-time S] [--json FILE])")
         return 2
     }
     while let a = it.next() {
         switch a {
-        case "--runs": guard let v = it.next().flatMap({ Int($0) }), v >= 1 else { return usage() }; runs = v
-        case "--min-time": guard let v = it.next().flatMap({ Double($0) }), v >= 0 else { return usage() }; minTime = v
-        case "--json": guard let v = it.next() else { return usage() }; jsonPath = v
+        case "--runs": guard let v = it.next().flatMap({ Int($0) }), v >= 1 else { return usage("--runs expects an integer ≥ 1") }; runs = v
+        case "--min-time": guard let v = it.next().flatMap({ Double($0) }), v.isFinite, v >= 0 else { return usage("--min-time expects seconds ≥ 0") }; minTime = v
+        case "--json": guard let v = it.next() else { return usage("--json needs a value") }; jsonPath = v
         case "-h", "--help": return usage()
         default:
-            if a.hasPrefix("-") { print("bench decode: unknown option \(a)"); return usage() }
+            if a.hasPrefix("-") { return usage("unknown option '\(a)'") }
             files.append(a)
         }
     }
-    if files.isEmpty { return usage() }
+    if files.isEmpty { return usage("no FILE given") }
     print("bench decode: InputFormats, \(TFLiteEngineBuild.flavour) build, one thread; runs ≥ \(runs), min time \(minTime) s")
     var results: [DecodeResult] = []
     var failed = false
     for path in files {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            print("\(path): cannot read")
-            failed = true
-            continue
-        }
         do {
+            let data = try FileAccess.read(path, what: "image")
             let first = try DecodedImage(data: data)  // warm-up, and the size
             var wall: [Double] = [], cpu: [Double] = []
             let clock = ContinuousClock()
@@ -92,8 +92,11 @@ func runDecodeBenchmark(_ arguments: ArraySlice<String>) -> Int32 {
             results.append(r)
             print(String(format: "%@  %@ %dx%dx%d  median %.2f ms (CPU %.2f ms, min %.2f ms)  %.1f MP/s  (%d runs)",
                          path, format, r.width, r.height, r.channels, r.median_ms, r.cpu_median_ms, r.cpu_min_ms, r.megapixels_per_second, r.runs))
+        } catch let error as CLIError {
+            printBenchError(error.message)
+            failed = true
         } catch {
-            print("\(path): \(error)")
+            printBenchError("image '\(path)': \(error)")
             failed = true
         }
     }
@@ -104,8 +107,11 @@ func runDecodeBenchmark(_ arguments: ArraySlice<String>) -> Int32 {
             let report = DecodeReport(machine: machineInfo(), build: TFLiteEngineBuild.flavour, results: results)
             try FileAccess.write(try encoder.encode(report), to: jsonPath, what: "--json file")
             print("wrote \(jsonPath)")
+        } catch let error as CLIError {
+            printBenchError(error.message)
+            failed = true
         } catch {
-            print("bench decode: \(error)")
+            printBenchError("\(error)")
             failed = true
         }
     }
