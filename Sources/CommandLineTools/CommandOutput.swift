@@ -12,6 +12,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import TFLiteEngine
 
 /// The destination of a command's standard output and standard error.
 public final class CommandOutput: @unchecked Sendable {
@@ -94,4 +95,11 @@ func print(_ items: Any..., separator: String = " ", terminator: String = "\n") 
 /// Writes `text` as it is to the running command's standard error.
 func printToStandardError(_ text: String) {
     CommandOutput.current.send(text, to: .error)
+}
+
+/// The one-line note that this CPU could run a faster build flavour, on the
+/// running command's standard error (unless `TFLITEENGINE_NO_FLAVOUR_NOTE` is set).
+func printBuildFlavourNote() {
+    guard getenv("TFLITEENGINE_NO_FLAVOUR_NOTE") == nil, let line = BuildFlavourAdvice.message() else { return }
+    printToStandardError(line + "\n")
 }

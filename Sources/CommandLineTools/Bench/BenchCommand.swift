@@ -609,7 +609,7 @@ func benchMain(_ arguments: [String]) -> Int32 {
         return 1
     }
     print("bench: TFLiteEngine, \(TFLiteEngineBuild.flavour) build (\(TFLiteEngineBuild.floatLanes) float lanes, int8 on \(TFLiteEngineBuild.integerMultiplyAdd ? "integer" : "float") multiply-add); runs ≥ \(args.runs), min time \(args.minTime) s, warm-up \(args.warmup)")
-    BuildFlavourAdvice.printIfFasterFlavourAvailable()
+    printBuildFlavourNote()
     var results: [Result] = []
     var failed = false
     for path in args.models {

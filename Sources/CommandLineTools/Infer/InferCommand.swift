@@ -227,7 +227,7 @@ func printError(_ message: String) {
 }
 
 func inferMain(_ arguments: [String]) -> Int32 {
-    BuildFlavourAdvice.printIfFasterFlavourAvailable()
+    printBuildFlavourNote()
     do {
         switch try Command.parse(arguments) {
         case .help:
