@@ -24,11 +24,16 @@ let package = Package(
         .target(name: "TFLiteEngine", swiftSettings: [.enableExperimentalFeature("BuiltinModule")]),
         .target(name: "InputFormats", dependencies: ["TFLiteEngine"]),
         .target(name: "ModelSelection", dependencies: ["TFLiteEngine", "InputFormats"]),
-        .executableTarget(name: "infer", dependencies: ["TFLiteEngine", "InputFormats", "ModelSelection"]),
-        .executableTarget(name: "bench", dependencies: ["TFLiteEngine", "InputFormats"], path: "Benchmarks/bench"),
-        .executableTarget(name: "soak", dependencies: ["TFLiteEngine"], path: "Benchmarks/soak"),
+        // The logic of the command-line tools (infer, bench, soak), a library so that it can be tested;
+        // the executables are thin mains calling it.
+        .target(name: "CommandLineTools", dependencies: ["TFLiteEngine", "InputFormats", "ModelSelection"]),
+        .executableTarget(name: "infer", dependencies: ["CommandLineTools"]),
+        .executableTarget(name: "bench", dependencies: ["CommandLineTools"], path: "Benchmarks/bench"),
+        .executableTarget(name: "soak", dependencies: ["CommandLineTools"], path: "Benchmarks/soak"),
         .testTarget(name: "TFLiteEngineTests", dependencies: ["TFLiteEngine", "InputFormats"], exclude: ["Fixtures"]),
         .testTarget(name: "InputFormatsTests", dependencies: ["InputFormats"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelSelectionTests", dependencies: ["ModelSelection", "InputFormats", "TFLiteEngine"], exclude: ["Fixtures"]),
+        // Runs the tools' commands in-process on the committed models, images and fixtures.
+        .testTarget(name: "CommandLineToolsTests", dependencies: ["CommandLineTools", "InputFormats", "TFLiteEngine"]),
     ]
 )

@@ -3,7 +3,7 @@
 compact table: enum values and, per table, each field's vtable slot and reader.
 
 Development aid for the Swift FlatBuffers reader; the Swift sources cite the
-slots this prints.  Usage: python3 tools/dump_schema.py > /tmp/schema.txt
+slots this prints.  Usage: python3 tools/dump_schema.py > schema.txt
 """
 import inspect, re
 import ai_edge_litert.schema_py_generated as s

@@ -13,10 +13,14 @@ import Foundation
 
 /// Reads a whole regular file with POSIX calls, so failures carry the
 /// system's reason ("No such file or directory", "Is a directory", …).
-enum FileReading {
-    /// The file's bytes, or a one-line reason why they cannot be read.
-    static func read(_ path: String, maximumBytes: Int) -> Result<Data, FileReadError> {
-        let fd = open(path, O_RDONLY)
+public enum FileReading {
+    /// The file's bytes, or a one-line reason why they cannot be read: the
+    /// system's reason, "not a regular file" (a directory, FIFO or device,
+    /// rejected without blocking), or a size above `maximumBytes`.
+    public static func read(_ path: String, maximumBytes: Int) -> Result<Data, FileReadError> {
+        // Non-blocking, so that opening a FIFO without a writer returns at
+        // once; it is then rejected as not a regular file.
+        let fd = open(path, O_RDONLY | O_NONBLOCK)
         guard fd >= 0 else { return .failure(FileReadError(reason: String(cString: strerror(errno)))) }
         defer { close(fd) }
         var info = stat()
@@ -45,7 +49,11 @@ enum FileReading {
         return .success(done == size ? data : data.prefix(done))
     }
 
-    struct FileReadError: Error { let reason: String }
+    /// Why a file could not be read, in one line (e.g. "No such file or directory").
+    public struct FileReadError: Error {
+        /// The reason, without the path.
+        public let reason: String
+    }
 }
 
 @inline(__always)

@@ -27,7 +27,9 @@ final class ModelBytes: @unchecked Sendable {
     static let maximumFileSize = 1 << 36
 
     init(path: String) throws {
-        let fd = open(path, O_RDONLY)
+        // Non-blocking, so that a FIFO or device without a writer is opened
+        // (and then rejected as not a regular file) instead of blocking here.
+        let fd = open(path, O_RDONLY | O_NONBLOCK)
         guard fd >= 0 else {
             throw InterpreterError.failedToLoadModel(path: path, reason: String(cString: strerror(errno)))
         }

@@ -33,38 +33,38 @@ struct DecodeResult: Codable {
     var runs: Int
 }
 
-func runDecodeBenchmark(_ arguments: ArraySlice<String>) -> Never {
+func runDecodeBenchmark(_ arguments: ArraySlice<String>) -> Int32 {
     var files: [String] = []
     var runs = 10
     var minTime = 2.0
     var jsonPath: String?
     var it = arguments.makeIterator()
-    func usage() -> Never {
-        print("usage: bench decode FILE… [--runs N] [--min-time S] [--json FILE]")
-        exit(2)
+    func usage(_ problem: String? = nil) -> Int32 {
+        guard let problem else {
+            print("usage: bench decode FILE… [--runs N] [--min-time S] [--json FILE]")
+            return 0
+        }
+        printBenchError("decode: \(problem) (usage: bench decode FILE… [--runs N] [--min-time S] [--json FILE])")
+        return 2
     }
     while let a = it.next() {
         switch a {
-        case "--runs": guard let v = it.next().flatMap({ Int($0) }), v >= 1 else { usage() }; runs = v
-        case "--min-time": guard let v = it.next().flatMap({ Double($0) }), v >= 0 else { usage() }; minTime = v
-        case "--json": guard let v = it.next() else { usage() }; jsonPath = v
-        case "-h", "--help": usage()
+        case "--runs": guard let v = it.next().flatMap({ Int($0) }), v >= 1 else { return usage("--runs expects an integer ≥ 1") }; runs = v
+        case "--min-time": guard let v = it.next().flatMap({ Double($0) }), v.isFinite, v >= 0 else { return usage("--min-time expects seconds ≥ 0") }; minTime = v
+        case "--json": guard let v = it.next() else { return usage("--json needs a value") }; jsonPath = v
+        case "-h", "--help": return usage()
         default:
-            if a.hasPrefix("-") { print("bench decode: unknown option \(a)"); usage() }
+            if a.hasPrefix("-") { return usage("unknown option '\(a)'") }
             files.append(a)
         }
     }
-    if files.isEmpty { usage() }
+    if files.isEmpty { return usage("no FILE given") }
     print("bench decode: InputFormats, \(TFLiteEngineBuild.flavour) build, one thread; runs ≥ \(runs), min time \(minTime) s")
     var results: [DecodeResult] = []
     var failed = false
     for path in files {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            print("\(path): cannot read")
-            failed = true
-            continue
-        }
         do {
+            let data = try FileAccess.read(path, what: "image")
             let first = try DecodedImage(data: data)  // warm-up, and the size
             var wall: [Double] = [], cpu: [Double] = []
             let clock = ContinuousClock()
@@ -79,7 +79,9 @@ func runDecodeBenchmark(_ arguments: ArraySlice<String>) -> Never {
                 let image = try DecodedImage(data: data)
                 wall.append(elapsedMilliseconds(t))
                 cpu.append(ms(threadCPUTime() - c))
-                precondition(image.pixels.count == first.pixels.count)  // benchmark sanity, not input validation
+                guard image.pixels.count == first.pixels.count else {  // benchmark sanity, not input validation
+                    throw CLIError.runtime("decoding gave \(image.pixels.count) pixel values, the first decode \(first.pixels.count)")
+                }
             }
             let median = { (v: [Double]) -> Double in let s = v.sorted(); return s[s.count / 2] }
             let mp = Double(first.width * first.height) / 1e6
@@ -90,8 +92,11 @@ func runDecodeBenchmark(_ arguments: ArraySlice<String>) -> Never {
             results.append(r)
             print(String(format: "%@  %@ %dx%dx%d  median %.2f ms (CPU %.2f ms, min %.2f ms)  %.1f MP/s  (%d runs)",
                          path, format, r.width, r.height, r.channels, r.median_ms, r.cpu_median_ms, r.cpu_min_ms, r.megapixels_per_second, r.runs))
+        } catch let error as CLIError {
+            printBenchError(error.message)
+            failed = true
         } catch {
-            print("\(path): \(error)")
+            printBenchError("image '\(path)': \(error)")
             failed = true
         }
     }
@@ -100,12 +105,15 @@ func runDecodeBenchmark(_ arguments: ArraySlice<String>) -> Never {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         do {
             let report = DecodeReport(machine: machineInfo(), build: TFLiteEngineBuild.flavour, results: results)
-            try encoder.encode(report).write(to: URL(fileURLWithPath: jsonPath))
+            try FileAccess.write(try encoder.encode(report), to: jsonPath, what: "--json file")
             print("wrote \(jsonPath)")
+        } catch let error as CLIError {
+            printBenchError(error.message)
+            failed = true
         } catch {
-            print("bench decode: \(error)")
+            printBenchError("\(error)")
             failed = true
         }
     }
-    exit(failed ? 1 : 0)
+    return failed ? 1 : 0
 }

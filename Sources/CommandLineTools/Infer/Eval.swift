@@ -60,16 +60,12 @@ enum Eval {
         } catch let DigitModelError.unsupportedTensor(_, reason) {
             throw CLIError.runtime("model '\(request.model)' is not a digit classifier: \(reason)")
         }
-        let bar = ProgressBar(enabled: isatty(2) != 0)
+        let bar = ProgressBar(enabled: CommandOutput.current.isStandard && isatty(2) != 0)
         let summary = try DigitModels.evaluate(model, on: set) { done, total in bar.update(done, total) }
         bar.finish()
         if let path = request.savePredictions {
             let text = summary.predictions.map(String.init).joined(separator: "\n") + "\n"
-            do {
-                try text.write(toFile: path, atomically: true, encoding: .utf8)
-            } catch {
-                throw CLIError.runtime("cannot write predictions to '\(path)': \(error.localizedDescription)")
-            }
+            try FileAccess.write(text, to: path, what: "predictions")
         }
         if request.json {
             print(json(summary, model: request.model).rendered)
@@ -128,7 +124,6 @@ final class ProgressBar {
     }
 
     private func writeStderr(_ s: String) {
-        var text = s
-        text.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
+        printToStandardError(s)
     }
 }

@@ -223,14 +223,13 @@ enum Command {
 func printError(_ message: String) {
     // One line: collapse any newline in a library message.
     let line = message.split(whereSeparator: \.isNewline).joined(separator: " ")
-    var text = "infer: error: \(line)\n"
-    text.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
+    printToStandardError("infer: error: \(line)\n")
 }
 
-func main() -> Int32 {
-    BuildFlavourAdvice.printIfFasterFlavourAvailable()
+func inferMain(_ arguments: [String]) -> Int32 {
+    printBuildFlavourNote()
     do {
-        switch try Command.parse(Array(CommandLine.arguments.dropFirst())) {
+        switch try Command.parse(arguments) {
         case .help:
             print(usage)
         case let .inspect(model, json, options):
@@ -257,4 +256,19 @@ func main() -> Int32 {
     }
 }
 
-exit(main())
+/// The `infer` command: runs a model on an image or tensors, inspects a
+/// model, evaluates a digit model, chooses a model for this device.
+public enum InferCommand {
+    /// Runs `infer` with `arguments` (without the program name), writing to
+    /// the process's standard output and error; returns the exit code
+    /// (0 success, 1 runtime error, 2 usage error).
+    public static func run(arguments: [String]) -> Int32 {
+        CommandOutput.standard.run { inferMain(arguments) }
+    }
+
+    /// Runs `infer` with `arguments`, appending what it prints to `output`
+    /// and its errors and warnings to `errors`; returns the exit code.
+    public static func run(arguments: [String], output: inout some TextOutputStream, errors: inout some TextOutputStream) -> Int32 {
+        CommandOutput.run({ inferMain(arguments) }, output: &output, errors: &errors)
+    }
+}

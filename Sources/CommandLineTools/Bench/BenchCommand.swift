@@ -54,11 +54,13 @@ struct Arguments {
     var expect: String?
 }
 
-func usage() -> Never {
+/// The usage text of `bench` (`bench --help`).
+func benchUsage() -> String {
     let names = availableBackends.map(\.name).joined(separator: ", ")
-    print("""
+    return """
     usage: bench [MODEL…] [--backend NAME|all] [--threads N[,N…]] [--runs N] [--min-time S]
                  [--warmup N] [--profile] [--json FILE] [--csv FILE] [--svg FILE] [--compare FILE]
+           bench decode IMAGE… [--runs N] [--min-time S] [--json FILE]
       MODEL          .tflite files (default: every .tflite in weights/)
       --backend      a registered backend (\(names)), or all (default: cpu)
       --threads      Interpreter.Options.threadCount values (default 1)
@@ -70,43 +72,59 @@ func usage() -> Never {
       --compare      JSON from tools/compare_litert.py: print ours ÷ LiteRT
       --input X.npy  feed input 0 from X.npy (default: random values)
       --expect Y.npy compare output 0 of the first invoke with Y.npy (max abs / rel error)
-    """)
-    exit(2)
+    exit status: 0 success, 1 a model or file failed, 2 usage error
+    """
 }
 
-func parseArguments() -> Arguments {
+/// The thread counts of `--threads N[,N…]`: every element an integer in 1...1024.
+func parseThreadList(_ text: String) throws -> [Int] {
+    let items = text.split(separator: ",", omittingEmptySubsequences: false)
+    var list: [Int] = []
+    for item in items {
+        guard let n = Int(item), (1...1024).contains(n) else {
+            throw CLIError.usage("--threads expects N[,N…] with every N an integer in 1...1024, got '\(item)' in '\(text)'")
+        }
+        list.append(n)
+    }
+    return list
+}
+
+/// Parses `bench`'s arguments; nil for `--help`. A bad command line throws `CLIError.usage`.
+func parseArguments(_ arguments: [String]) throws -> Arguments? {
     var a = Arguments()
     var backendNames: [String] = []
-    var it = CommandLine.arguments.dropFirst().makeIterator()
-    func value(_ flag: String) -> String {
-        guard let v = it.next() else { print("bench: \(flag) needs a value"); usage() }
+    var it = arguments.makeIterator()
+    func value(_ flag: String) throws -> String {
+        guard let v = it.next() else { throw CLIError.usage("\(flag) needs a value") }
         return v
     }
-    func number<T: LosslessStringConvertible>(_ flag: String, _ type: T.Type) -> T {
-        let v = value(flag)
-        guard let n = T(v) else { print("bench: \(flag) expects a number, got '\(v)'"); usage() }
+    func integer(_ flag: String, atLeast minimum: Int) throws -> Int {
+        let v = try value(flag)
+        guard let n = Int(v), n >= minimum else { throw CLIError.usage("\(flag) expects an integer ≥ \(minimum), got '\(v)'") }
         return n
     }
     while let arg = it.next() {
         switch arg {
-        case "--backend": backendNames.append(value(arg))
-        case "--threads":
-            let list = value(arg).split(separator: ",").compactMap { Int($0) }
-            guard !list.isEmpty, list.allSatisfy({ $0 >= 1 }) else { print("bench: --threads expects N[,N…] ≥ 1"); usage() }
-            a.threads = list
-        case "--runs": a.runs = max(1, number(arg, Int.self))
-        case "--min-time": a.minTime = max(0, number(arg, Double.self))
-        case "--warmup": a.warmup = max(0, number(arg, Int.self))
+        case "--backend": backendNames.append(try value(arg))
+        case "--threads": a.threads = try parseThreadList(try value(arg))
+        case "--runs": a.runs = try integer(arg, atLeast: 1)
+        case "--min-time":
+            let v = try value(arg)
+            guard let seconds = Double(v), seconds.isFinite, seconds >= 0 else {
+                throw CLIError.usage("--min-time expects seconds ≥ 0, got '\(v)'")
+            }
+            a.minTime = seconds
+        case "--warmup": a.warmup = try integer(arg, atLeast: 0)
         case "--profile": a.profile = true
-        case "--json": a.json = value(arg)
-        case "--csv": a.csv = value(arg)
-        case "--svg": a.svg = value(arg)
-        case "--compare": a.compare = value(arg)
-        case "--input": a.input = value(arg)
-        case "--expect": a.expect = value(arg)
-        case "-h", "--help": usage()
+        case "--json": a.json = try value(arg)
+        case "--csv": a.csv = try value(arg)
+        case "--svg": a.svg = try value(arg)
+        case "--compare": a.compare = try value(arg)
+        case "--input": a.input = try value(arg)
+        case "--expect": a.expect = try value(arg)
+        case "-h", "--help": return nil
         default:
-            if arg.hasPrefix("-") { print("bench: unknown option \(arg)"); usage() }
+            if arg.hasPrefix("-") && arg != "-" { throw CLIError.usage("unknown option '\(arg)'") }
             a.models.append(arg)
         }
     }
@@ -115,8 +133,7 @@ func parseArguments() -> Arguments {
     } else {
         for n in backendNames {
             guard let b = availableBackends.first(where: { $0.name == n }) else {
-                print("bench: unknown backend '\(n)' (available: \(availableBackends.map(\.name).joined(separator: ", ")))")
-                exit(2)
+                throw CLIError.usage("--backend expects one of \(availableBackends.map(\.name).joined(separator: ", ")) or all, got '\(n)'")
             }
             a.backends.append(b)
         }
@@ -124,9 +141,42 @@ func parseArguments() -> Arguments {
     if a.models.isEmpty {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: "weights")) ?? []
         a.models = files.filter { $0.hasSuffix(".tflite") }.sorted().map { "weights/" + $0 }
-        if a.models.isEmpty { print("bench: no models given and no .tflite in weights/"); usage() }
+        if a.models.isEmpty { throw CLIError.usage("no MODEL given and no .tflite in weights/") }
     }
     return a
+}
+
+/// Reads a report written by `bench --json` or `tools/compare_litert.py --json`.
+func readReport(_ path: String, what: String) throws -> Report {
+    let data = try FileAccess.read(path, what: what)
+    do {
+        return try JSONDecoder().decode(Report.self, from: data)
+    } catch let error as DecodingError {
+        throw CLIError.runtime("\(what) '\(path)' is not a JSON report of bench --json or tools/compare_litert.py --json: \(describe(error))")
+    } catch {
+        throw CLIError.runtime("\(what) '\(path)' is not a JSON report of bench --json or tools/compare_litert.py --json")
+    }
+}
+
+/// A `DecodingError` in one line: what is wrong and at which key path.
+func describe(_ error: DecodingError) -> String {
+    func path(_ context: DecodingError.Context, _ key: CodingKey? = nil) -> String {
+        let keys = context.codingPath + (key.map { [$0] } ?? [])
+        guard !keys.isEmpty else { return "the top level" }
+        return keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().drop { $0 == "." }.description
+    }
+    switch error {
+    case let .keyNotFound(key, context): return "missing key '\(path(context, key))'"
+    case let .typeMismatch(type, context): return "'\(path(context))' is not \(type)"
+    case let .valueNotFound(type, context): return "'\(path(context))' is null, expected \(type)"
+    case let .dataCorrupted(context): return context.codingPath.isEmpty ? "not valid JSON" : "invalid value at '\(path(context))'"
+    @unknown default: return "not the expected JSON"
+    }
+}
+
+/// Prints `bench: error: MESSAGE` (one line) on standard error.
+func printBenchError(_ message: String) {
+    printToStandardError("bench: error: " + message.split(whereSeparator: \.isNewline).joined(separator: " ") + "\n")
 }
 
 // MARK: Measurement
@@ -391,12 +441,36 @@ func writeCSV(_ results: [Result], to path: String) throws {
         s += "\(r.arena_bytes.map(String.init) ?? ""),\(r.peak_rss_bytes.map(String.init) ?? ""),\(r.runs),"
         s += "\(r.cpu_median_ms.map { f($0, 4) } ?? ""),\(TFLiteEngineBuild.flavour)\n"
     }
-    try s.write(toFile: path, atomically: true, encoding: .utf8)
+    try FileAccess.write(s, to: path, what: "--csv file")
 }
 
 func xmlEscape(_ s: String) -> String {
     s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
         .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+}
+
+/// The ticks of a linear axis from 0 covering `maximum`: a round step (1, 2
+/// or 5 × 10^k) giving at most 8 intervals, the last tick at or above `maximum`.
+/// 0–3.5 ms gives 0, 0.5, 1, …, 3.5.
+func linearAxisTicks(maximum: Double) -> (ticks: [Double], step: Double) {
+    let top = maximum.isFinite && maximum > 0 ? maximum : 1
+    let magnitude = pow(10, floor(log10(top / 8)))
+    let step = [1.0, 2.0, 5.0, 10.0].map { $0 * magnitude }.first { top / $0 <= 8 } ?? 10 * magnitude
+    let intervals = Int((top / step * (1 - 1e-12)).rounded(.up))
+    // Multiples of the step (not a running sum), so 0.1 × 3 stays 0.3.
+    return ((0...max(intervals, 1)).map { Double($0) * step }, step)
+}
+
+/// A tick value with as many decimals as the step needs: 1.5 with a 0.5 step,
+/// 0.25 with 0.05, 2 with 1 (never "2" for 1.5 or "0.30000000000000004").
+func axisTickLabel(_ tick: Double, step: Double) -> String {
+    let decimals = step >= 1 ? 0 : Int((-log10(step)).rounded(.up))
+    var text = f(tick, decimals)
+    if text.contains(".") {
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+    }
+    return text == "-0" ? "0" : text
 }
 
 /// A horizontal bar chart of median latency: one group per model, one bar per
@@ -421,11 +495,9 @@ func writeSVG(_ results: [Result], to path: String) throws {
         ticks = stride(from: lowDecade, through: highDecade, by: 1).map { pow(10, $0) }
         x = { v in labelWidth + (log10(max(v, pow(10, lowDecade))) - lowDecade) / max(highDecade - lowDecade, 1) * chartWidth }
     } else {
-        // A "nice" axis step: 1, 2 or 5 × 10^k giving 4–10 ticks.
-        let magnitude = pow(10, floor(log10(maxValue / 6)))
-        let step = [1.0, 2.0, 5.0, 10.0].map { $0 * magnitude }.first { maxValue / $0 <= 8 } ?? 10 * magnitude
-        let axisMax = ceil(maxValue / step) * step
-        ticks = stride(from: 0, through: axisMax + step / 2, by: step).map { $0 }
+        let axis = linearAxisTicks(maximum: maxValue)
+        ticks = axis.ticks
+        let axisMax = axis.ticks.last ?? maxValue
         x = { v in labelWidth + v / axisMax * chartWidth }
     }
     func label(_ v: Double) -> String {
@@ -452,7 +524,7 @@ func writeSVG(_ results: [Result], to path: String) throws {
     for tick in ticks {
         let tx = f(x(tick), 1)
         axis += "<line x1=\"\(tx)\" y1=\"\(top - 6)\" x2=\"\(tx)\" y2=\"\(axisY)\" stroke=\"#ddd\"/>\n"
-        let text = tick == 0 ? "0" : tick < 1 ? String(format: "%g", tick) : f(tick, 0)
+        let text = logarithmic ? (tick < 1 ? String(format: "%g", tick) : f(tick, 0)) : axisTickLabel(tick, step: ticks.count > 1 ? ticks[1] : 1)
         axis += "<text x=\"\(tx)\" y=\"\(axisY + 16)\" text-anchor=\"middle\" font-size=\"11\">\(text)</text>\n"
     }
     axis += "<text x=\"\(labelWidth + chartWidth / 2)\" y=\"\(axisY + 34)\" text-anchor=\"middle\">median latency per invoke (ms\(logarithmic ? ", logarithmic scale" : ""); lower is better)</text>\n"
@@ -471,7 +543,7 @@ func writeSVG(_ results: [Result], to path: String) throws {
     \(axis)\(body)\(legend)</svg>
 
     """
-    try svg.write(toFile: path, atomically: true, encoding: .utf8)
+    try FileAccess.write(svg, to: path, what: "--svg file")
 }
 
 func printComparison(_ ours: [Result], _ theirs: [Result]) {
@@ -501,54 +573,86 @@ func printComparison(_ ours: [Result], _ theirs: [Result]) {
 
 // MARK: Main
 
-if CommandLine.arguments.dropFirst().first == "decode" { runDecodeBenchmark(CommandLine.arguments.dropFirst(2)) }
-let args = parseArguments()
-print("bench: TFLiteEngine, \(TFLiteEngineBuild.flavour) build (\(TFLiteEngineBuild.floatLanes) float lanes, int8 on \(TFLiteEngineBuild.integerMultiplyAdd ? "integer" : "float") multiply-add); runs ≥ \(args.runs), min time \(args.minTime) s, warm-up \(args.warmup)")
-BuildFlavourAdvice.printIfFasterFlavourAvailable()
-var results: [Result] = []
-var failed = false
-for path in args.models {
-    for backend in args.backends {
-        for threads in args.threads {
-            do {
-                let r = try benchmark(path: path, backend: backend, threads: threads, args: args)
-                results.append(r)
-                print("  \(r.model) / \(r.backend) / \(threads) thread(s): median \(f(r.median_ms)) ms over \(r.runs) runs")
-            } catch {
-                print("bench: \(path) [\(backend.name), \(threads) thread(s)]: \(error)")
-                failed = true
+/// The `bench` command: latency of models (or of image decoding with `bench decode`).
+public enum BenchCommand {
+    /// Runs `bench` with `arguments` (without the program name), writing to
+    /// the process's standard output and error; returns the exit code
+    /// (0 success, 1 a model or file failed, 2 usage error).
+    public static func run(arguments: [String]) -> Int32 {
+        CommandOutput.standard.run { benchMain(arguments) }
+    }
+
+    /// Runs `bench` with `arguments`, appending what it prints to `output`
+    /// and its errors to `errors`; returns the exit code.
+    public static func run(arguments: [String], output: inout some TextOutputStream, errors: inout some TextOutputStream) -> Int32 {
+        CommandOutput.run({ benchMain(arguments) }, output: &output, errors: &errors)
+    }
+}
+
+func benchMain(_ arguments: [String]) -> Int32 {
+    if arguments.first == "decode" { return runDecodeBenchmark(arguments.dropFirst()) }
+    let args: Arguments
+    var reference: [Result] = []
+    do {
+        guard let parsed = try parseArguments(arguments) else {
+            print(benchUsage())
+            return 0
+        }
+        args = parsed
+        // A bad --compare file fails before the measurements, not after.
+        if let path = args.compare { reference = try readReport(path, what: "--compare file").results }
+    } catch let error as CLIError {
+        printBenchError(error.message + (error.exitCode == 2 ? " (see bench --help)" : ""))
+        return error.exitCode
+    } catch {
+        printBenchError("\(error)")
+        return 1
+    }
+    print("bench: TFLiteEngine, \(TFLiteEngineBuild.flavour) build (\(TFLiteEngineBuild.floatLanes) float lanes, int8 on \(TFLiteEngineBuild.integerMultiplyAdd ? "integer" : "float") multiply-add); runs ≥ \(args.runs), min time \(args.minTime) s, warm-up \(args.warmup)")
+    printBuildFlavourNote()
+    var results: [Result] = []
+    var failed = false
+    for path in args.models {
+        for backend in args.backends {
+            for threads in args.threads {
+                do {
+                    let r = try benchmark(path: path, backend: backend, threads: threads, args: args)
+                    results.append(r)
+                    print("  \(r.model) / \(r.backend) / \(threads) thread(s): median \(f(r.median_ms)) ms over \(r.runs) runs")
+                } catch {
+                    printBenchError("\(path) [\(backend.name), \(threads) thread(s)]: \(error)")
+                    failed = true
+                }
             }
         }
     }
-}
 
-print("")
-var rows = [["model", "backend", "threads", "median ms", "p90 ms", "min ms", "max ms", "mean ms", "std ms", "CPU median ms", "init ms", "first ms", "arena KiB", "peak RSS MiB", "runs"]]
-for r in results {
-    rows.append([r.model, r.backend, "\(r.threads)", f(r.median_ms), f(r.p90_ms), f(r.min_ms), f(r.max_ms), f(r.mean_ms), f(r.std_ms),
-                 r.cpu_median_ms.map { f($0) } ?? "-", f(r.init_ms, 1), f(r.first_invoke_ms), r.arena_bytes.map { "\($0 / 1024)" } ?? "-",
-                 r.peak_rss_bytes.map { f(Double($0) / 1_048_576, 1) } ?? "-", "\(r.runs)"])
-}
-printTable(rows, rightAligned: Set(2..<15))
+    print("")
+    var rows = [["model", "backend", "threads", "median ms", "p90 ms", "min ms", "max ms", "mean ms", "std ms", "CPU median ms", "init ms", "first ms", "arena KiB", "peak RSS MiB", "runs"]]
+    for r in results {
+        rows.append([r.model, r.backend, "\(r.threads)", f(r.median_ms), f(r.p90_ms), f(r.min_ms), f(r.max_ms), f(r.mean_ms), f(r.std_ms),
+                     r.cpu_median_ms.map { f($0) } ?? "-", f(r.init_ms, 1), f(r.first_invoke_ms), r.arena_bytes.map { "\($0 / 1024)" } ?? "-",
+                     r.peak_rss_bytes.map { f(Double($0) / 1_048_576, 1) } ?? "-", "\(r.runs)"])
+    }
+    printTable(rows, rightAligned: Set(2..<15))
 
-do {
-    let report = Report(machine: machineInfo(), build: Build(tool: "bench", flavour: TFLiteEngineBuild.flavour, float_lanes: TFLiteEngineBuild.floatLanes), results: results)
-    if let path = args.json {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(report).write(to: URL(fileURLWithPath: path))
-        print("wrote \(path)")
+    do {
+        let report = Report(machine: machineInfo(), build: Build(tool: "bench", flavour: TFLiteEngineBuild.flavour, float_lanes: TFLiteEngineBuild.floatLanes), results: results)
+        if let path = args.json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try FileAccess.write(try encoder.encode(report), to: path, what: "--json file")
+            print("wrote \(path)")
+        }
+        if let path = args.csv { try writeCSV(results, to: path); print("wrote \(path)") }
+        if args.compare != nil { printComparison(results, reference) }
+        if let path = args.svg { try writeSVG(results + reference, to: path); print("wrote \(path)") }
+    } catch let error as CLIError {
+        printBenchError(error.message)
+        failed = true
+    } catch {
+        printBenchError("\(error)")
+        failed = true
     }
-    if let path = args.csv { try writeCSV(results, to: path); print("wrote \(path)") }
-    var reference: [Result] = []
-    if let path = args.compare {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        reference = try JSONDecoder().decode(Report.self, from: data).results
-        printComparison(results, reference)
-    }
-    if let path = args.svg { try writeSVG(results + reference, to: path); print("wrote \(path)") }
-} catch {
-    print("bench: \(error)")
-    failed = true
+    return failed ? 1 : 0
 }
-exit(failed ? 1 : 0)

@@ -98,6 +98,12 @@ enum Runner {
         let output = try interpreter.output(at: 0)
         let scores = try scoresOf(output)
         let top = topK(scores, request.topK)
+        if let labels, labels.count < scores.count {
+            let file = request.labelsPath.map { "labels file '\($0)'" } ?? "the model's label file '\(defaults.labelsFile ?? "")'"
+            printWarning(labels.isEmpty
+                ? "\(file) is empty; output 0 has \(scores.count) classes, printed without labels ('?')"
+                : "\(file) has \(labels.count) line\(labels.count == 1 ? "" : "s") for the \(scores.count) classes of output 0; classes \(labels.count) and up are printed as '?'")
+        }
 
         if request.json {
             var entries: [JSON] = []
@@ -244,26 +250,16 @@ enum Runner {
     }
 
     static func saveOutputs(_ interpreter: Interpreter, to dir: String) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        } catch {
-            throw CLIError.runtime("cannot create directory '\(dir)': \(error.localizedDescription)")
-        }
+        try FileAccess.createDirectories(dir, what: "--save-outputs")
         for i in 0..<interpreter.outputTensorCount {
             let t = try interpreter.output(at: i)
-            let path = (dir as NSString).appendingPathComponent("output_\(i).npy")
-            do {
-                try NumPyArray(type: t.dataType, shape: t.shape.dimensions, data: t.data).write(toFile: path)
-            } catch {
-                throw CLIError.runtime("cannot write '\(path)': \(error.localizedDescription)")
-            }
+            let path = (dir.hasSuffix("/") ? dir : dir + "/") + "output_\(i).npy"
+            try FileAccess.write(NumPyArray(type: t.dataType, shape: t.shape.dimensions, data: t.data).npyData(), to: path, what: "output \(i)")
         }
     }
 
     static func readLabels(_ path: String) throws -> [String] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CLIError.runtime("cannot read labels file '\(path)'")
-        }
+        let data = try FileAccess.read(path, what: "labels file")
         guard let text = String(data: data, encoding: .utf8) else {
             throw CLIError.runtime("labels file '\(path)' is not UTF-8 text")
         }

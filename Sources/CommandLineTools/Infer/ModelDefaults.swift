@@ -69,6 +69,5 @@ struct ModelDefaults {
 
 func printWarning(_ message: String) {
     let line = message.split(whereSeparator: \.isNewline).joined(separator: " ")
-    var text = "infer: warning: \(line)\n"
-    text.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
+    printToStandardError("infer: warning: \(line)\n")
 }
