@@ -15,7 +15,10 @@ For each signature, inputs are fed through LiteRT's
 and its named outputs are stored.  Writes
 ``Tests/TFLiteEngineTests/Fixtures/signatures/``: ``two_signatures.tflite``,
 ``<key>.<name>.npy`` for inputs and ``<key>.<name>.expected.npy`` for
-outputs, and ``manifest.json`` listing signature keys, input and output names.
+outputs, and ``manifest.json`` listing signature keys, input and output names;
+and two crafted copies whose signatures no runner can honour
+(``crafted_signature_*.tflite``: an input that is not a subgraph input, a
+name used twice).
 
 Usage:  python3 tools/make_signature_fixtures.py [--out Tests/TFLiteEngineTests/Fixtures/signatures]
 """
@@ -102,6 +105,25 @@ def main() -> None:
         entries.append(entry)
         print(key, {n: v.shape for n, v in outputs.items()})
     (out / "manifest.json").write_text(json.dumps({"model": "two_signatures.tflite", "signatures": entries}, indent=1) + "\n")
+    write_crafted(model_bytes, out)
+
+
+def write_crafted(model_bytes: bytes, out: Path) -> None:
+    """Signatures that load (the validator checks only index ranges) but
+    that no runner can honour: an input naming a tensor that is not an input
+    of its subgraph, and one name used twice."""
+    def not_an_input(model):
+        sig = next(s for s in model.signatureDefs if s.signatureKey == b"add")
+        sg = model.subgraphs[sig.subgraphIndex]
+        intermediate = next(t for t in range(len(sg.tensors)) if t not in list(sg.inputs) and t not in list(sg.outputs))
+        sig.inputs[0].tensorIndex = intermediate
+
+    def duplicate_name(model):
+        sig = next(s for s in model.signatureDefs if s.signatureKey == b"add")
+        sig.inputs[1].name = sig.inputs[0].name
+
+    (out / "crafted_signature_input_not_subgraph_input.tflite").write_bytes(fl.patch_model(model_bytes, not_an_input))
+    (out / "crafted_signature_duplicate_input_name.tflite").write_bytes(fl.patch_model(model_bytes, duplicate_name))
 
 
 if __name__ == "__main__":

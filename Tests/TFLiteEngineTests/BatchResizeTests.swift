@@ -124,6 +124,66 @@ struct BatchResizeTests {
         }
     }
 
+    /// Zoo models whose input batch is −1 in the shape signature.
+    static let dynamicBatchZooModels: [String] = ZooCatalog.entries.filter { entry in
+        guard let model = try? Model(path: ZooCatalog.directory.appendingPathComponent(entry.name + ".tflite").path) else { return false }
+        let sub = model.def.subgraphs[0]
+        return !sub.inputs.isEmpty && sub.inputs.allSatisfy { sub.tensors[$0].shapeSignature?.first == -1 }
+            && ZooCatalog.notYetSupported[entry.name] == nil
+    }.map(\.name)
+
+    /// Every zoo model with a dynamic batch (not only the LiteRT-checked
+    /// subset) at batch 4: each sample (the committed input with its bytes
+    /// rotated, so the four differ) gives what it gives alone at batch 1.
+    /// Slow (the whole zoo twice): runs when `TFLITE_BATCH_ZOO=1`.
+    @Test("every dynamic-batch zoo model at batch 4 gives each sample's batch-1 result",
+          .enabled(if: ProcessInfo.processInfo.environment["TFLITE_BATCH_ZOO"] == "1"), arguments: dynamicBatchZooModels)
+    func wholeZooBatchInvariance(_ name: String) throws {
+        let path = ZooCatalog.directory.appendingPathComponent(name + ".tflite").path
+        let entry = try #require(ZooCatalog.entries.first { $0.name == name })
+        let samples = try entry.inputs.map { file -> [Data] in
+            let data = try NumPyArray(contentsOfFile: ZooCatalog.directory.appendingPathComponent(file).path).data
+            let step = max(1, data.count / 5)
+            return (0..<4).map { k in
+                let r = (k * step) % max(data.count, 1)
+                // Rotate by whole 4-byte elements so int32 inputs (token ids) stay valid ids.
+                let aligned = r - r % 4
+                return data.subdata(in: aligned..<data.count) + data.subdata(in: 0..<aligned)
+            }
+        }
+        let batched = try Interpreter(modelPath: path)
+        let single = try Interpreter(modelPath: path)
+        try single.allocateTensors()
+        for i in samples.indices {
+            var shape = try single.input(at: i).shape.dimensions
+            shape[0] = 4
+            try batched.resizeInput(at: i, to: Tensor.Shape(shape))
+        }
+        try batched.allocateTensors()
+        for (i, s) in samples.enumerated() { try batched.copy(s.reduce(Data(), +), toInputAt: i) }
+        try batched.invoke()
+        for k in 0..<4 {
+            for (i, s) in samples.enumerated() { try single.copy(s[k], toInputAt: i) }
+            try single.invoke()
+            for o in 0..<single.outputTensorCount {
+                let alone = try single.output(at: o), all = try batched.output(at: o)
+                #expect(all.shape.dimensions.first == 4 && all.data.count == 4 * alone.data.count, "\(name) output \(o): \(all.shape)")
+                guard all.data.count == 4 * alone.data.count else { continue }
+                let slice = all.data.subdata(in: k * alone.data.count..<(k + 1) * alone.data.count)
+                if alone.dataType == .float32 {
+                    let e = NumPyArray(type: .float32, shape: alone.shape.dimensions, data: alone.data)
+                    let scale = Comparison.values(e)?.lazy.filter(\.isFinite).map(abs).max() ?? 0
+                    if let problem = Fixtures.mismatch(NumPyArray(type: .float32, shape: alone.shape.dimensions, data: slice), e,
+                                                       tolerance: Tolerance(absolute: 1e-5 * scale, relative: 0)) {
+                        Issue.record("\(name) output \(o) sample \(k): \(problem)")
+                    }
+                } else {
+                    #expect(slice == alone.data, "\(name) output \(o) sample \(k) differs from batch 1")
+                }
+            }
+        }
+    }
+
     @Test("resizing to the current shape keeps the allocation; another shape needs allocateTensors again")
     func resizeLifecycle() throws {
         let interpreter = try Interpreter(modelPath: Fixtures.root.appendingPathComponent("zoo/mobilenetv2_float32.tflite").path)

@@ -112,6 +112,23 @@ struct SignatureTests {
         #expect(throws: InterpreterError.unknownSignature(key: "serving_default", available: [])) { try plain.signatureRunner(with: "serving_default") }
     }
 
+    @Test("crafted signatures no runner can honour load, and give a typed error naming the signature")
+    func craftedSignatures() throws {
+        for (file, words) in [("crafted_signature_input_not_subgraph_input", "not an input of subgraph"),
+                              ("crafted_signature_duplicate_input_name", "appears twice")] {
+            let interpreter = try Interpreter(modelPath: signatureDirectory.appendingPathComponent(file + ".tflite").path)
+            do {
+                _ = try interpreter.signatureRunner(with: "add")
+                Issue.record("\(file): the runner was created")
+            } catch let InterpreterError.invalidModel(location, reason) {
+                #expect(location.contains("add") && reason.contains(words), "\(file): \(location): \(reason)")
+            }
+            // The other signature is intact.
+            let head = try interpreter.signatureRunner(with: "dense_head")
+            try head.allocateTensors()
+        }
+    }
+
     @Test("signature descriptions list named tensors with their shape signatures")
     func descriptions() throws {
         let model = try Model(path: signatureModel)
