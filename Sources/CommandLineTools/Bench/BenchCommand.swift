@@ -323,7 +323,7 @@ func benchmark(path: String, backend: BenchBackend, threads: Int, args: Argument
     }
     let stats = Statistics(samples), cpuStats = Statistics(cpuSamples)
     let result = Result(
-        model: modelName(path), model_path: path, backend: backend.name, threads: threads,
+        model: modelName(path), model_path: path, backend: backend.name, threads: interpreter.activeThreadCount,
         median_ms: stats.median, p90_ms: stats.p90, min_ms: stats.min, max_ms: stats.max,
         mean_ms: stats.mean, std_ms: stats.std, init_ms: ms(initNs), first_invoke_ms: ms(firstNs),
         arena_bytes: interpreter.arenaByteCount, peak_rss_bytes: peakRSS(), runs: samples.count,
@@ -618,7 +618,8 @@ func benchMain(_ arguments: [String]) -> Int32 {
                 do {
                     let r = try benchmark(path: path, backend: backend, threads: threads, args: args)
                     results.append(r)
-                    print("  \(r.model) / \(r.backend) / \(threads) thread(s): median \(f(r.median_ms)) ms over \(r.runs) runs")
+                    print("  \(r.model) / \(r.backend) / \(r.threads) thread(s): median \(f(r.median_ms)) ms over \(r.runs) runs"
+                          + (r.threads != threads ? " (--threads \(threads) asked; \(r.threads) ran)" : ""))
                 } catch {
                     printBenchError("\(path) [\(backend.name), \(threads) thread(s)]: \(error)")
                     failed = true

@@ -31,11 +31,12 @@ let inferOptions: [OptionSpec] = [
     OptionSpec(name: "mean", valueName: "M", help: "subtract M after scaling pixels to [0,1] (default: the model's normalization, else 0)"),
     OptionSpec(name: "std", valueName: "S", help: "then divide by S (default: the model's normalization, else 1)"),
     OptionSpec(name: "invert", help: "invert the image (dark ink on light paper -> MNIST style)"),
-    OptionSpec(name: "input-npy", valueName: "FILE", repeatable: true, help: "feed a .npy tensor instead of an image; once per model input, in order"),
+    OptionSpec(name: "input-npy", valueName: "FILE", repeatable: true, help: "feed a .npy tensor instead of an image; once per model input, in order (with --signature: NAME=FILE)"),
+    OptionSpec(name: "signature", valueName: "KEY", help: "run the model's signature KEY with named inputs (--input-npy NAME=FILE); --inspect lists the keys"),
     OptionSpec(name: "save-outputs", valueName: "DIR", help: "write each output as DIR/output_<i>.npy (DIR is created)"),
     OptionSpec(name: "preprocess", valueName: "mnist", help: "MNIST-style digit preprocessing of a photo (invert dark-on-light, crop, fit 20x20, centre of mass)"),
     OptionSpec(name: "threads", valueName: "N", help: "threads for the backend (default 1)"),
-    OptionSpec(name: "backend", valueName: "NAME", help: "a registered backend: \(BackendRegistry.names.joined(separator: ", ")) (default cpu)"),
+    OptionSpec(name: "backend", valueName: "NAME", help: "a registered backend: \(BackendRegistry.names.joined(separator: ", ")) (default: parallel with --threads N > 1, else cpu)"),
     OptionSpec(name: "json", help: "print the result as JSON"),
     OptionSpec(name: "auto", valueName: "DIR", help: "choose the model from DIR/models.json for this device, then classify IMAGE"),
     OptionSpec(name: "latency-budget", valueName: "T", help: "--auto: time per image, e.g. 5ms, 0.5ms, 800us, 2s (default 5ms)"),
@@ -55,6 +56,7 @@ let inferOptions: [OptionSpec] = [
 let usage = """
     usage: infer MODEL IMAGE [--top-k N] [--labels FILE | --label-locale LANG] [--mean M] [--std S] [--invert] [--json]
            infer MODEL --input-npy FILE [--input-npy FILE ...] [--save-outputs DIR] [--json]
+           infer MODEL --signature KEY --input-npy NAME=FILE [...] [--save-outputs DIR] [--json]
            infer --inspect MODEL [--backend NAME] [--threads N] [--json]
            infer MODEL IMAGE --preprocess mnist [--top-k N]
            infer eval MODEL --images IDX --labels IDX [--limit N] [--save-predictions FILE] [--json]
@@ -138,7 +140,7 @@ enum Command {
         let args = try ArgumentParser.parse(arguments, specs: inferOptions)
         if args.has("help") { return .help }
         let threads = try args.int("threads", in: 1...1024)
-        var backend = Interpreter.Backend.cpu
+        var backend: Interpreter.Backend?
         if let name = args.string("backend") {
             guard let b = BackendRegistry.backend(named: name) else {
                 throw CLIError.usage("--backend expects one of \(BackendRegistry.names.joined(separator: ", ")), got '\(name)'")
@@ -168,7 +170,7 @@ enum Command {
         }
         if args.has("no-cache") { throw CLIError.usage("--no-cache applies to --auto and --score") }
         if args.has("inspect") {
-            let runOnly = ["top-k", "labels", "label-locale", "mean", "std", "invert", "input-npy", "save-outputs", "preprocess"].filter(args.has)
+            let runOnly = ["top-k", "labels", "label-locale", "mean", "std", "invert", "input-npy", "save-outputs", "preprocess", "signature"].filter(args.has)
             guard runOnly.isEmpty else {
                 throw CLIError.usage("--inspect cannot be combined with " + runOnly.map { "--\($0)" }.joined(separator: ", "))
             }
@@ -216,6 +218,7 @@ enum Command {
         request.json = args.has("json")
         request.threads = threads
         request.backend = backend
+        request.signature = args.string("signature")
         return .run(request)
     }
 }

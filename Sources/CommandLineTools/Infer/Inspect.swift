@@ -27,6 +27,7 @@ enum Inspect {
             for g in s.subgraphs { lines.append("  \(g.index) '\(shorten(g.name, 64))': \(g.nodeCount) node\(g.nodeCount == 1 ? "" : "s")") }
         }
         lines.append(contentsOf: metadataLines(model))
+        lines.append(contentsOf: SignatureCommand.inspectLines(model))
         lines.append("")
         func opLabel(_ n: ModelSummary.NodeInfo) -> String { n.isCustom ? "\(n.opName) (custom) v\(n.version)" : "\(n.opName) v\(n.version)" }
         let opWidth = max(12, s.nodes.map { opLabel($0).count }.max() ?? 0)
@@ -140,6 +141,7 @@ enum Inspect {
             ("inputs", .array(s.inputs.map(tensor))), ("outputs", .array(s.outputs.map(tensor))),
             ("subgraphs", .array(s.subgraphs.map { .object([("index", .int($0.index)), ("name", .string($0.name)), ("nodes", .int($0.nodeCount))]) })),
         ] + metadataFields(model) + [
+            ("signatures", SignatureCommand.inspectJSON(model)),
             ("nodes", .array(nodes)),
             ("totals", .object([
                 ("operators", .int(s.nodes.count)),

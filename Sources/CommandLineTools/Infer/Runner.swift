@@ -31,7 +31,9 @@ struct RunRequest {
     var saveOutputs: String?
     var json = false
     var threads: Int?
-    var backend: Interpreter.Backend = .cpu
+    var backend: Interpreter.Backend?
+    /// `--signature KEY`: run this signature with named inputs (Signatures.swift).
+    var signature: String?
 }
 
 /// Milliseconds taken by each phase.
@@ -54,6 +56,7 @@ func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) {
 
 enum Runner {
     static func run(_ request: RunRequest) throws {
+        if let key = request.signature { return try SignatureCommand.run(request, key: key) }
         // Read cheap inputs first so a bad image or labels file fails before the model loads.
         var labels = try request.labelsPath.map(readLabels)
         let image = try request.image.map { path -> DecodedImage in

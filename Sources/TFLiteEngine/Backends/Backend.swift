@@ -44,3 +44,29 @@ extension Interpreter.Options {
             useDispatch: parallelUsesDispatch)
     }
 }
+
+/// A delegate compared and hashed by identity, so `Interpreter.Options`
+/// keeps its synthesized `Equatable`/`Hashable` conformance.
+struct DelegateReference: Hashable, Sendable {
+    let delegate: any Delegate
+
+    static func == (a: DelegateReference, b: DelegateReference) -> Bool { a.delegate === b.delegate }
+    func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(delegate)) }
+}
+
+extension Interpreter.Options {
+    /// Throws when the delegates cannot be honoured: more than one, or one
+    /// together with an explicitly named backend.
+    func validateDelegates() throws {
+        let count = delegates.count
+        guard count > 0 else { return }
+        guard count == 1 else {
+            throw InterpreterError.backendError(
+                backend: "delegates", reason: "\(count) delegates given (\(delegates.map(\.name).joined(separator: ", "))); one delegate per interpreter is supported")
+        }
+        if let explicitBackend {
+            throw InterpreterError.backendError(
+                backend: "delegates", reason: "delegate '\(delegates[0].name)' given together with backend '\(explicitBackend)'; give one of them")
+        }
+    }
+}

@@ -58,13 +58,15 @@ final class PreparedGraph {
     /// Largest estimated arithmetic (sum of kernels' `cost`) of one invoke.
     let maximumOperations: Int
 
-    /// The main subgraph of `model`.
-    convenience init(model: Model, maximumConstantBytes: Int = 4 << 30,
+    /// The main subgraph of `model` (or the entry subgraph `subgraphIndex`,
+    /// such as a signature's), with `inputShapes` replacing its inputs'
+    /// declared shapes (after `Interpreter.resizeInput`).
+    convenience init(model: Model, subgraphIndex: Int = 0, inputShapes: [[Int]]? = nil, maximumConstantBytes: Int = 4 << 30,
                      maximumOperations: Int = Interpreter.Options.defaultMaximumOperations,
                      maximumLoopIterations: Int = Interpreter.Options.defaultMaximumLoopIterations) throws {
-        let subgraphs = SubgraphSet(model: model, maximumBytes: maximumConstantBytes, maximumOperations: maximumOperations,
+        let subgraphs = SubgraphSet(model: model, entry: subgraphIndex, maximumBytes: maximumConstantBytes, maximumOperations: maximumOperations,
                                     maximumLoopIterations: maximumLoopIterations)
-        try self.init(model: model, subgraphIndex: 0, inputShapes: nil, subgraphs: subgraphs)
+        try self.init(model: model, subgraphIndex: subgraphIndex, inputShapes: inputShapes, subgraphs: subgraphs)
     }
 
     /// Subgraph `subgraphIndex` (in range). `inputShapes` replaces the

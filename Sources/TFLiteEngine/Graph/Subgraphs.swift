@@ -19,13 +19,15 @@ final class SubgraphSet {
     private(set) var arenaBytes = 0
     /// Prepared subgraphs by index.
     private var prepared: [Int: PreparedSubgraph] = [:]
-    /// Subgraphs being prepared, outermost first (the main subgraph is always first).
-    private var active: [Int] = [0]
+    /// Subgraphs being prepared, outermost first (the entry subgraph, usually
+    /// the main one, is always first).
+    private var active: [Int]
     /// Subgraphs each subgraph calls directly.
     private var callees: [Int: Set<Int>] = [:]
 
-    init(model: Model, maximumBytes: Int, maximumOperations: Int, maximumLoopIterations: Int) {
+    init(model: Model, entry: Int = 0, maximumBytes: Int, maximumOperations: Int, maximumLoopIterations: Int) {
         self.model = model
+        self.active = [entry]
         self.maximumBytes = maximumBytes
         self.maximumOperations = maximumOperations
         self.loopBudget = LoopBudget(maximumIterations: maximumLoopIterations, maximumOperations: maximumOperations)

@@ -41,9 +41,18 @@ public final class Interpreter {
     /// The settings this interpreter was created with.
     public let options: Options
 
-    private var graph: PreparedGraph?
+    /// The subgraph this interpreter runs: 0 (the main subgraph), or a
+    /// signature's subgraph for a `SignatureRunner`.
+    let subgraphIndex: Int
+    /// Its declaration in the model.
+    var entrySubgraph: SubGraphDef { model.def.subgraphs[subgraphIndex] }
+    /// Input shapes set by `resizeInput(at:to:)` (nil: the declared shapes),
+    /// applied by the next `allocateTensors()`.
+    var requestedInputShapes: [[Int]]?
+
+    var graph: PreparedGraph?
     /// What runs at invoke and the memory it is bound to (set by `allocateTensors()`).
-    private var plan: ExecutionPlan?
+    var plan: ExecutionPlan?
     /// Steps whose kernels validate run-time data (checked after each invoke).
     private var checkedSteps: [PreparedGraph.Step] = []
     /// The backend chosen by the options.
@@ -52,18 +61,50 @@ public final class Interpreter {
     /// around it while profiling.
     private var backend: ExecutionBackend
     /// Detects use from two threads at once.
-    private let useLock = Lock()
+    let useLock = Lock()
 
     /// Interpreter settings.
+    ///
+    /// Where nodes run follows what TensorFlowLiteSwift users expect: with
+    /// no backend named, `threadCount` > 1 gives `.parallel` (bit-identical
+    /// to `.cpu`), and a delegate in `delegates` gives `.delegate`. A backend
+    /// named explicitly (`backend: .cpu`) is used as given.
+    ///
+    /// Options stay `Equatable`, `Hashable` and `Sendable`: delegates are
+    /// compared by identity (the same instance), as `Backend.delegate` is.
     public struct Options: Equatable, Hashable, Sendable {
-        /// Threads for backends that use several; nil means one.
+        /// Threads for backends that use several; nil means one. More than
+        /// one selects `.parallel` unless a backend is named explicitly.
         public var threadCount: Int?
         /// Largest arena `allocateTensors()` may create, in bytes (with the
         /// arenas of subgraphs that WHILE and IF call, together); also the
         /// limit for constant data created at prepare (folded or densified).
         public var maximumArenaBytes: Int
-        /// Where nodes run (default `.cpu`).
-        public var backend: Backend
+        /// Where nodes run: the backend named explicitly, else `.delegate`
+        /// of the first of `delegates`, else `.parallel` when `threadCount`
+        /// > 1, else `.cpu`. Setting it names a backend explicitly.
+        public var backend: Backend {
+            get {
+                if let explicitBackend { return explicitBackend }
+                if let first = delegateReferences.first { return .delegate(first.delegate) }
+                return (threadCount ?? 1) > 1 ? .parallel : .cpu
+            }
+            set { explicitBackend = newValue }
+        }
+        /// The backend named explicitly (in `init` or by setting `backend`),
+        /// or nil when it is chosen from `threadCount` and `delegates`.
+        public var explicitBackend: Backend?
+        /// Delegates, as TensorFlowLiteSwift's `Interpreter(modelPath:options:delegates:)`
+        /// takes them: partitions of the nodes the delegate supports run on it,
+        /// the rest on the CPU (over `threadCount` threads). One delegate is
+        /// supported; more, or a delegate together with an explicit backend,
+        /// make the interpreter's init throw `InterpreterError.backendError`.
+        public var delegates: [any Delegate] {
+            get { delegateReferences.map(\.delegate) }
+            set { delegateReferences = newValue.map(DelegateReference.init) }
+        }
+        /// `delegates`, compared and hashed by identity.
+        private var delegateReferences: [DelegateReference] = []
         /// Parallel backend tuning, for measurements only: run tiles with
         /// `DispatchQueue.concurrentPerform` instead of the spinning pool.
         @_spi(Benchmarking) public var parallelUsesDispatch = false
@@ -93,12 +134,16 @@ public final class Interpreter {
         /// The default of ``maximumLoopIterations``: 2^20.
         public static let defaultMaximumLoopIterations = 1 << 20
 
-        public init(threadCount: Int? = nil, maximumArenaBytes: Int = 4 << 30, backend: Backend = .cpu,
+        /// Settings; `backend` nil (the default) chooses it from `threadCount`
+        /// and `delegates` (see `backend`).
+        public init(threadCount: Int? = nil, maximumArenaBytes: Int = 4 << 30, backend: Backend? = nil,
+                    delegates: [any Delegate] = [],
                     maximumOperationsPerInvoke: Int = Options.defaultMaximumOperations,
                     maximumLoopIterations: Int = Options.defaultMaximumLoopIterations) {
             self.threadCount = threadCount
             self.maximumArenaBytes = maximumArenaBytes
-            self.backend = backend
+            self.explicitBackend = backend
+            self.delegateReferences = delegates.map(DelegateReference.init)
             self.maximumOperationsPerInvoke = maximumOperationsPerInvoke
             self.maximumLoopIterations = maximumLoopIterations
         }
@@ -109,6 +154,15 @@ public final class Interpreter {
         try self.init(model: Model(path: modelPath), options: options)
     }
 
+    /// Loads the model at `modelPath` with `delegates`, the shape of
+    /// TensorFlowLiteSwift's initializer (the same as
+    /// `options.delegates = delegates`).
+    public convenience init(modelPath: String, options: Options = Options(), delegates: [any Delegate]) throws {
+        var options = options
+        options.delegates = options.delegates + delegates
+        try self.init(model: Model(path: modelPath), options: options)
+    }
+
     /// Validates a model held in memory (copied once).
     public convenience init(modelData: Data, options: Options = Options()) throws {
         try self.init(model: Model(data: modelData), options: options)
@@ -116,19 +170,27 @@ public final class Interpreter {
 
     /// Creates an interpreter for an already loaded model. Many interpreters
     /// can share one model.
-    public init(model: Model, options: Options = Options()) throws {
+    public convenience init(model: Model, options: Options = Options()) throws {
+        try self.init(model: model, options: options, subgraphIndex: 0)
+    }
+
+    /// An interpreter of subgraph `subgraphIndex` (in range): its inputs and
+    /// outputs are the interpreter's (a signature runner's interpreter).
+    init(model: Model, options: Options, subgraphIndex: Int) throws {
         let unsupported = OperatorRegistry.unsupportedOperators(in: model.def)
         guard unsupported.isEmpty else { throw InterpreterError.unsupportedOperators(unsupported) }
+        try options.validateDelegates()
         self.model = model
         self.options = options
+        self.subgraphIndex = subgraphIndex
         self.plainBackend = options.makeExecutionBackend()
         self.backend = plainBackend
     }
 
     /// Number of model inputs.
-    public var inputTensorCount: Int { model.mainSubgraph.inputs.count }
+    public var inputTensorCount: Int { entrySubgraph.inputs.count }
     /// Number of model outputs.
-    public var outputTensorCount: Int { model.mainSubgraph.outputs.count }
+    public var outputTensorCount: Int { entrySubgraph.outputs.count }
     /// Bytes of the tensor arenas (0 before `allocateTensors()`): the main
     /// subgraph's and those of the subgraphs control-flow nodes call.
     public var arenaByteCount: Int {
@@ -146,7 +208,8 @@ public final class Interpreter {
     public func allocateTensors() throws {
         guard useLock.tryLock() else { throw InterpreterError.concurrentUse }
         defer { useLock.unlock() }
-        let graph = try PreparedGraph(model: model, maximumConstantBytes: options.maximumArenaBytes,
+        let graph = try PreparedGraph(model: model, subgraphIndex: subgraphIndex, inputShapes: requestedInputShapes,
+                                      maximumConstantBytes: options.maximumArenaBytes,
                                       maximumOperations: options.maximumOperationsPerInvoke,
                                       maximumLoopIterations: options.maximumLoopIterations)
         try graph.prepare()
@@ -185,6 +248,14 @@ public final class Interpreter {
     /// when the requested plan is in use. Set by `allocateTensors()`.
     public var delegationReport: String? { plan?.delegationReport }
 
+    /// The backend that actually runs the nodes no delegate takes: `"cpu"`
+    /// or `"parallel"` (`.parallel` with one thread runs as `"cpu"`).
+    public var activeBackendName: String { plainBackend.name }
+
+    /// Threads that actually run those nodes (1 for `"cpu"`): the backend's
+    /// workers, whatever `Options.threadCount` asked for.
+    public var activeThreadCount: Int { plainBackend.workerCount }
+
     /// The plan `allocateTensors()` built: segments, partition boundaries,
     /// which backend runs each node (nil before `allocateTensors()`).
     public var executionPlanDescription: ExecutionPlanDescription? { plan?.description }
@@ -220,7 +291,7 @@ public final class Interpreter {
 
     /// The output tensor at `index` (a copy of its current bytes).
     public func output(at index: Int) throws -> Tensor {
-        let outputs = model.mainSubgraph.outputs
+        let outputs = entrySubgraph.outputs
         guard index >= 0, index < outputs.count else {
             throw InterpreterError.invalidTensorIndex(index: index, maxIndex: outputs.count - 1)
         }
@@ -251,7 +322,7 @@ public final class Interpreter {
 
     /// Gives direct access to the output at `index`'s bytes (no copy).
     public func withUnsafeOutputBytes<R>(at index: Int, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
-        let outputs = model.mainSubgraph.outputs
+        let outputs = entrySubgraph.outputs
         guard index >= 0, index < outputs.count else {
             throw InterpreterError.invalidTensorIndex(index: index, maxIndex: outputs.count - 1)
         }
@@ -260,15 +331,15 @@ public final class Interpreter {
         return try body(UnsafeRawBufferPointer(start: addresses[t], count: graph.tensors[t].byteCount))
     }
 
-    private func tensorIndex(input index: Int) throws -> Int {
-        let inputs = model.mainSubgraph.inputs
+    func tensorIndex(input index: Int) throws -> Int {
+        let inputs = entrySubgraph.inputs
         guard index >= 0, index < inputs.count else {
             throw InterpreterError.invalidTensorIndex(index: index, maxIndex: inputs.count - 1)
         }
         return inputs[index]
     }
 
-    private func tensor(graphIndex t: Int) throws -> Tensor {
+    func tensor(graphIndex t: Int) throws -> Tensor {
         if let graph, let addresses = plan?.memory.addresses {
             let slot = graph.tensors[t]
             return Tensor(
@@ -277,9 +348,13 @@ public final class Interpreter {
                 quantizationParameters: QuantizationParameters(slot.quantization))
         }
         // Before allocation: describe the tensor as declared, with no data.
-        let def = model.mainSubgraph.tensors[t]
+        let def = entrySubgraph.tensors[t]
+        var shape = def.shape
+        if let requestedInputShapes, let i = entrySubgraph.inputs.firstIndex(of: t), i < requestedInputShapes.count {
+            shape = requestedInputShapes[i]
+        }
         return Tensor(
-            name: def.name, dataType: def.type, shape: Tensor.Shape(def.shape), data: Data(),
+            name: def.name, dataType: def.type, shape: Tensor.Shape(shape), data: Data(),
             quantizationParameters: QuantizationParameters(def.quantization))
     }
 

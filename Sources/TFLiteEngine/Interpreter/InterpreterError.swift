@@ -31,6 +31,10 @@ public enum InterpreterError: Error, Equatable, Hashable, Sendable {
     case failedToResizeInputTensor(index: Int, reason: String)
     /// `allocateTensors()` must be called before this operation.
     case allocateTensorsRequired
+    /// The model has no signature with this key; `available` lists its keys.
+    case unknownSignature(key: String, available: [String])
+    /// The signature has no input (or output) of this name; `available` lists them.
+    case unknownTensorName(name: String, signature: String, available: [String])
     /// A backend refused or failed; the message says which and why.
     case backendError(backend: String, reason: String)
     /// The same interpreter was used from two threads at once.
@@ -82,6 +86,10 @@ extension InterpreterError: CustomStringConvertible {
             return "cannot resize input \(index): \(reason)"
         case .allocateTensorsRequired:
             return "allocateTensors() must be called first"
+        case let .unknownSignature(key, available):
+            return "the model has no signature '\(key)'; its signatures: \(available.isEmpty ? "none" : available.joined(separator: ", "))"
+        case let .unknownTensorName(name, signature, available):
+            return "signature '\(signature)' has no tensor '\(name)'; expected one of \(available.joined(separator: ", "))"
         case let .backendError(backend, reason):
             return "backend '\(backend)': \(reason)"
         case .concurrentUse:
