@@ -71,18 +71,10 @@ enum SignatureCommand {
         let outputs = try runner.outputs.map { (name: $0, tensor: try runner.output(named: $0)) }
 
         if let dir = request.saveOutputs {
-            do {
-                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            } catch {
-                throw CLIError.runtime("cannot create directory '\(dir)': \(error.localizedDescription)")
-            }
+            try FileAccess.createDirectories(dir, what: "--save-outputs")
             for (name, t) in outputs {
-                let path = (dir as NSString).appendingPathComponent("\(name).npy")
-                do {
-                    try NumPyArray(type: t.dataType, shape: t.shape.dimensions, data: t.data).write(toFile: path)
-                } catch {
-                    throw CLIError.runtime("cannot write '\(path)': \(error.localizedDescription)")
-                }
+                let path = (dir.hasSuffix("/") ? dir : dir + "/") + "\(name).npy"
+                try FileAccess.write(NumPyArray(type: t.dataType, shape: t.shape.dimensions, data: t.data).npyData(), to: path, what: "output '\(name)'")
             }
         }
         if request.json {
