@@ -233,7 +233,8 @@ def inspect_check(entry: dict, infer: Path) -> str | None:
     p = run([str(infer), str(model), "--inspect"], timeout=120)
     if p.returncode != 0:
         return f"--inspect exit {p.returncode}: {first_error_line(p.stderr)}"
-    listed = [int(m.group(1)) for line in p.stdout.splitlines() if (m := NODE_LINE.match(line))]
+    main_table = p.stdout.split("\nsubgraph 1 '")[0]  # the called subgraphs' tables follow subgraph 0's
+    listed = [int(m.group(1)) for line in main_table.splitlines() if (m := NODE_LINE.match(line))]
     try:
         from ai_edge_litert.interpreter import Interpreter
         count = len(Interpreter(model_path=str(ROOT / model))._get_ops_details())

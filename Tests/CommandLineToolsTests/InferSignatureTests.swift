@@ -54,3 +54,26 @@ final class InferSignatureTests: XCTestCase {
         XCTAssertEqual(keys, ["add", "dense_head"])
     }
 }
+
+/// `--inspect` of a model with control flow lists the called subgraphs' nodes too.
+final class InferInspectSubgraphTests: XCTestCase {
+    func testInspectListsTheNodesOfEveryCalledSubgraph() throws {
+        let model = Repo.path("Tests/TFLiteEngineTests/Fixtures/zoo/layer_gru_float32.tflite")
+        let text = infer(["--inspect", model])
+        XCTAssertEqual(text.code, 0, text.errors)
+        XCTAssertTrue(text.output.contains("subgraphs: 3"), text.output)
+        XCTAssertTrue(text.output.contains("WHILE v"), text.output)
+        for index in 1...2 {
+            let header = "\nsubgraph \(index) '"
+            let table = try XCTUnwrap(text.output.components(separatedBy: header).dropFirst().first, "no table for subgraph \(index)")
+            XCTAssertTrue(table.contains("\nnode  op"), "subgraph \(index) has no node table")
+            XCTAssertTrue(table.contains("   0  "), "subgraph \(index) lists no node 0")
+        }
+        let json = try jsonObject(infer(["--inspect", model, "--json"]).output)
+        let subgraphs = try XCTUnwrap(json["subgraphs"] as? [[String: Any]])
+        XCTAssertEqual(subgraphs.count, 3)
+        for g in subgraphs.dropFirst() {
+            XCTAssertEqual((g["node_list"] as? [Any])?.count, g["nodes"] as? Int)
+        }
+    }
+}

@@ -23,27 +23,17 @@ enum Inspect {
         for t in s.inputs { lines.append("input:  " + tensor(t)) }
         for t in s.outputs { lines.append("output: " + tensor(t)) }
         if s.subgraphs.count > 1 {
-            lines.append("subgraphs: \(s.subgraphs.count) (the table lists subgraph 0; control-flow nodes call the others)")
+            lines.append("subgraphs: \(s.subgraphs.count) (the first table is subgraph 0; the subgraphs control-flow nodes call follow it)")
             for g in s.subgraphs { lines.append("  \(g.index) '\(shorten(g.name, 64))': \(g.nodeCount) node\(g.nodeCount == 1 ? "" : "s")") }
         }
         lines.append(contentsOf: metadataLines(model))
         lines.append(contentsOf: SignatureCommand.inspectLines(model))
         lines.append("")
-        func opLabel(_ n: ModelSummary.NodeInfo) -> String { n.isCustom ? "\(n.opName) (custom) v\(n.version)" : "\(n.opName) v\(n.version)" }
-        let opWidth = max(12, s.nodes.map { opLabel($0).count }.max() ?? 0)
-        let macWidth = max(4, s.nodes.map { grouped($0.macs).count }.max() ?? 0)
-        lines.append("node  " + Runner.pad("op", opWidth) + "  " + Runner.pad("MACs", macWidth, right: true) + "  options")
-        for n in s.nodes {
-            let options = n.options.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
-            let macs = n.macs > 0 ? grouped(n.macs) : "-"
-            lines.append(Runner.pad("\(n.index)", 4, right: true) + "  " + Runner.pad(opLabel(n), opWidth)
-                + "  " + Runner.pad(macs, macWidth, right: true) + (options.isEmpty ? "" : "  " + options))
-            for (i, t) in n.inputs.enumerated() {
-                lines.append("        " + (i == 0 ? "in:  " : "     ") + (t.map(tensor) ?? "(omitted)"))
-            }
-            for (i, t) in n.outputs.enumerated() {
-                lines.append("        " + (i == 0 ? "out: " : "     ") + tensor(t))
-            }
+        lines.append(contentsOf: nodeTable(s.nodes))
+        for g in s.subgraphs.dropFirst() {
+            lines.append("")
+            lines.append("subgraph \(g.index) '\(shorten(g.name, 64))' (declared shapes):")
+            lines.append(contentsOf: nodeTable(g.nodes))
         }
         lines.append("")
         lines.append("totals:")
@@ -74,6 +64,27 @@ enum Inspect {
             lines.append("  prepare error:   \(error)")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// One line per node (index, operator, MACs, options), then its input and output tensors.
+    static func nodeTable(_ nodes: [ModelSummary.NodeInfo]) -> [String] {
+        func opLabel(_ n: ModelSummary.NodeInfo) -> String { n.isCustom ? "\(n.opName) (custom) v\(n.version)" : "\(n.opName) v\(n.version)" }
+        let opWidth = max(12, nodes.map { opLabel($0).count }.max() ?? 0)
+        let macWidth = max(4, nodes.map { grouped($0.macs).count }.max() ?? 0)
+        var lines = ["node  " + Runner.pad("op", opWidth) + "  " + Runner.pad("MACs", macWidth, right: true) + "  options"]
+        for n in nodes {
+            let options = n.options.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
+            let macs = n.macs > 0 ? grouped(n.macs) : "-"
+            lines.append(Runner.pad("\(n.index)", 4, right: true) + "  " + Runner.pad(opLabel(n), opWidth)
+                + "  " + Runner.pad(macs, macWidth, right: true) + (options.isEmpty ? "" : "  " + options))
+            for (i, t) in n.inputs.enumerated() {
+                lines.append("        " + (i == 0 ? "in:  " : "     ") + (t.map(tensor) ?? "(omitted)"))
+            }
+            for (i, t) in n.outputs.enumerated() {
+                lines.append("        " + (i == 0 ? "out: " : "     ") + tensor(t))
+            }
+        }
+        return lines
     }
 
     /// `[index] name  type [d0,d1,…]  const  (q: scale, zero point)`.
@@ -128,7 +139,7 @@ enum Inspect {
             }
             return .object(fields)
         }
-        let nodes: [JSON] = s.nodes.map { n in
+        func node(_ n: ModelSummary.NodeInfo) -> JSON {
             .object([
                 ("index", .int(n.index)), ("op", .string(n.opName)), ("custom", .bool(n.isCustom)), ("version", .int(n.version)),
                 ("inputs", .array(n.inputs.map(tensor))), ("outputs", .array(n.outputs.map(tensor))),
@@ -136,10 +147,12 @@ enum Inspect {
                 ("macs", .int(n.macs)),
             ])
         }
+        let nodes = s.nodes.map(node)
         return .object([
             ("model", .string(path)), ("file_bytes", .int(model.fileSize)), ("schema_version", .int(model.schemaVersion)),
             ("inputs", .array(s.inputs.map(tensor))), ("outputs", .array(s.outputs.map(tensor))),
-            ("subgraphs", .array(s.subgraphs.map { .object([("index", .int($0.index)), ("name", .string($0.name)), ("nodes", .int($0.nodeCount))]) })),
+            ("subgraphs", .array(s.subgraphs.map { .object([("index", .int($0.index)), ("name", .string($0.name)), ("nodes", .int($0.nodeCount)),
+                                                     ("node_list", .array($0.index == 0 ? [] : $0.nodes.map(node)))]) })),
         ] + metadataFields(model) + [
             ("signatures", SignatureCommand.inspectJSON(model)),
             ("nodes", .array(nodes)),

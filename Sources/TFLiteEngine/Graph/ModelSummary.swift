@@ -34,7 +34,7 @@ public struct ModelSummary: Sendable {
     }
 
     /// One operator of the main subgraph.
-    public struct NodeInfo: Sendable {
+    public struct NodeInfo: Sendable, Equatable {
         /// Position in execution order.
         public let index: Int
         /// Builtin name (`CONV_2D`) or custom code.
@@ -63,6 +63,9 @@ public struct ModelSummary: Sendable {
         public let name: String
         /// Number of operators in the subgraph.
         public let nodeCount: Int
+        /// The subgraph's nodes in execution order (for subgraph 0 the same as
+        /// ``ModelSummary/nodes``; the called subgraphs with their declared shapes).
+        public let nodes: [NodeInfo]
     }
 
     /// Every subgraph of the model, in file order.
@@ -120,35 +123,21 @@ public struct ModelSummary: Sendable {
     init(model: Model, shapes: [[Int]]?) {
         let def = model.def
         let subgraph = model.mainSubgraph
-        func info(_ t: Int) -> TensorInfo? {
-            guard t >= 0, t < subgraph.tensors.count else { return nil }
-            let tensor = subgraph.tensors[t]
-            let shape = shapes.flatMap { t < $0.count ? $0[t] : nil } ?? tensor.shape
-            return TensorInfo(
-                index: t, name: tensor.name, shape: shape, type: tensor.type,
-                isConstant: !tensor.isVariable && model.bufferBytes(tensor.buffer) != nil,
-                quantization: QuantizationParameters(tensor.quantization))
-        }
-        subgraphs = def.subgraphs.enumerated().map { SubgraphInfo(index: $0, name: $1.name, nodeCount: $1.operators.count) }
+        func info(_ t: Int) -> TensorInfo? { ModelSummary.tensorInfo(t, in: subgraph, model: model, shapes: shapes) }
         inputs = subgraph.inputs.compactMap(info)
         outputs = subgraph.outputs.compactMap(info)
-        var nodes: [NodeInfo] = []
+        let nodes = ModelSummary.nodes(of: subgraph, model: model, shapes: shapes)
+        subgraphs = def.subgraphs.enumerated().map { index, graph in
+            SubgraphInfo(index: index, name: graph.name, nodeCount: graph.operators.count,
+                         nodes: index == 0 ? nodes : ModelSummary.nodes(of: graph, model: model, shapes: nil))
+        }
         var counts: [String: Int] = [:]
         var order: [String] = []
         var totalMACs = 0
-        for (n, op) in subgraph.operators.enumerated() {
-            let code = def.operatorCodes[op.opcodeIndex]
-            let name = code.name
-            if counts[name] == nil { order.append(name) }
-            counts[name, default: 0] += 1
-            let ins = op.inputs.map { info($0) }
-            let outs = op.outputs.compactMap(info)
-            let options = ModelSummary.options(op)
-            let macs = ModelSummary.macs(code.builtinCode, ins, outs, op)
-            totalMACs = ModelSummary.saturatingAdd(totalMACs, macs)
-            nodes.append(NodeInfo(
-                index: n, opName: name, isCustom: code.builtinCode == .custom, version: code.version,
-                inputs: ins, outputs: outs, options: options, macs: macs))
+        for node in nodes {
+            if counts[node.opName] == nil { order.append(node.opName) }
+            counts[node.opName, default: 0] += 1
+            totalMACs = ModelSummary.saturatingAdd(totalMACs, node.macs)
         }
         self.nodes = nodes
         operatorCounts = order.map { ($0, counts[$0] ?? 0) }
@@ -165,6 +154,30 @@ public struct ModelSummary: Sendable {
         parameterCount = parameters
         constantBytes = bytes
         unsupportedOperators = OperatorRegistry.unsupportedOperators(in: def)
+    }
+
+    /// Tensor `t` of `subgraph` (nil when out of range), with its prepared shape when `shapes` has one.
+    static func tensorInfo(_ t: Int, in subgraph: SubGraphDef, model: Model, shapes: [[Int]]?) -> TensorInfo? {
+        guard t >= 0, t < subgraph.tensors.count else { return nil }
+        let tensor = subgraph.tensors[t]
+        let shape = shapes.flatMap { t < $0.count ? $0[t] : nil } ?? tensor.shape
+        return TensorInfo(
+            index: t, name: tensor.name, shape: shape, type: tensor.type,
+            isConstant: !tensor.isVariable && model.bufferBytes(tensor.buffer) != nil,
+            quantization: QuantizationParameters(tensor.quantization))
+    }
+
+    /// The nodes of `subgraph` in execution order.
+    static func nodes(of subgraph: SubGraphDef, model: Model, shapes: [[Int]]?) -> [NodeInfo] {
+        let def = model.def
+        return subgraph.operators.enumerated().map { n, op in
+            let code = def.operatorCodes[op.opcodeIndex]
+            let ins = op.inputs.map { tensorInfo($0, in: subgraph, model: model, shapes: shapes) }
+            let outs = op.outputs.compactMap { tensorInfo($0, in: subgraph, model: model, shapes: shapes) }
+            return NodeInfo(
+                index: n, opName: code.name, isCustom: code.builtinCode == .custom, version: code.version,
+                inputs: ins, outputs: outs, options: ModelSummary.options(op), macs: ModelSummary.macs(code.builtinCode, ins, outs, op))
+        }
     }
 
     // MARK: Arithmetic that cannot trap on hostile shapes
