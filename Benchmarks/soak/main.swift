@@ -8,7 +8,18 @@
 // Defaults: 100,000 invokes of weights/mnist_small_cnn.tflite and 1,000 of
 // MobileNetV2 (.models/mobilenet_v2_100_224.tflite if present, else the 0.35
 // fixture), then 1,000 interpreters created, run once and dropped.
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import TFLiteEngine
 
 func residentBytes() -> Int {
@@ -20,7 +31,12 @@ func residentBytes() -> Int {
     return 0
 }
 
-func mb(_ bytes: Int) -> String { String(format: "%.2f MB", Double(bytes) / 1e6) }
+func printError(_ text: String) {
+    var text = text
+    text.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
+}
+
+func mb(_ bytes: Int) -> String { DecimalText.fixed(Double(bytes) / 1e6, decimals: 2) + " MB" }
 
 var jobs: [(String, Int)] = []
 var interpreterChurn = 1000
@@ -30,19 +46,19 @@ var pendingModel: String?
 while !arguments.isEmpty {
     let a = arguments.removeFirst()
     func value() -> String {
-        guard !arguments.isEmpty else { FileHandle.standardError.write("soak: error: \(a) needs a value\n".data(using: .utf8)!); exit(2) }
+        guard !arguments.isEmpty else { printError("soak: error: \(a) needs a value\n"); exit(2) }
         return arguments.removeFirst()
     }
     switch a {
     case "--model": pendingModel = value()
     case "--invokes":
-        guard let m = pendingModel, let n = Int(value()), n > 0 else { FileHandle.standardError.write("soak: error: --invokes N must follow --model\n".data(using: .utf8)!); exit(2) }
+        guard let m = pendingModel, let n = Int(value()), n > 0 else { printError("soak: error: --invokes N must follow --model\n"); exit(2) }
         jobs.append((m, n)); pendingModel = nil
     case "--interpreters": interpreterChurn = Int(value()) ?? interpreterChurn
     case "--max-growth-mb": maxGrowth = Double(value()) ?? maxGrowth
     case "-h", "--help":
         print("usage: soak [--model PATH --invokes N]... [--interpreters N] [--max-growth-mb MB]"); exit(0)
-    default: FileHandle.standardError.write("soak: error: unknown option \(a)\n".data(using: .utf8)!); exit(2)
+    default: printError("soak: error: unknown option \(a)\n"); exit(2)
     }
 }
 if jobs.isEmpty {
@@ -56,7 +72,7 @@ var failed = false
     let growth = Double(end - start) / 1e6
     let ok = growth <= maxGrowth
     failed = failed || !ok
-    print("  \(ok ? "flat" : "GREW"): \(what): resident \(mb(start)) after warm-up → \(mb(end)) (\(String(format: "%+.2f", growth)) MB)")
+    print("  \(ok ? "flat" : "GREW"): \(what): resident \(mb(start)) after warm-up → \(mb(end)) (\(DecimalText.fixed(growth, decimals: 2, alwaysSigned: true)) MB)")
 }
 
 do {
@@ -79,7 +95,7 @@ do {
         }
         let seconds = Date().timeIntervalSince(clock)
         let end = residentBytes()
-        print("\(path): \(invokes) invokes in \(String(format: "%.1f", seconds)) s (\(String(format: "%.3f", seconds * 1000 / Double(invokes))) ms each), peak \(mb(max(peak, end)))")
+        print("\(path): \(invokes) invokes in \(DecimalText.fixed(seconds, decimals: 1)) s (\(DecimalText.fixed(seconds * 1000 / Double(invokes), decimals: 3)) ms each), peak \(mb(max(peak, end)))")
         check("\(invokes) invokes", start: start, end: end)
     }
     let path = jobs[0].0
@@ -100,7 +116,7 @@ do {
     for _ in 0..<(interpreterChurn / 5) { let i = try Interpreter(modelPath: path); try i.allocateTensors() }
     check("\(interpreterChurn / 5) models loaded (mmap) and dropped", start: loadStart, end: residentBytes())
 } catch {
-    FileHandle.standardError.write("soak: error: \(error)\n".data(using: .utf8)!)
+    printError("soak: error: \(error)\n")
     exit(1)
 }
 exit(failed ? 1 : 0)

@@ -5,8 +5,13 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import TFLiteEngine
+import InputFormats
 import ModelSelection
 
 /// Options of `infer eval MODEL --images IDX --labels IDX`.
@@ -68,7 +73,7 @@ enum Eval {
             do {
                 try text.write(toFile: path, atomically: true, encoding: .utf8)
             } catch {
-                throw CLIError.runtime("cannot write predictions to '\(path)': \(error.localizedDescription)")
+                throw CLIError.runtime("cannot write predictions to '\(path)': \(FileErrorText.reason(of: error, about: path))")
             }
         }
         if request.json {

@@ -5,7 +5,11 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import TFLiteEngine
 import InputFormats
 import ModelSelection
@@ -247,15 +251,15 @@ enum Runner {
         do {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         } catch {
-            throw CLIError.runtime("cannot create directory '\(dir)': \(error.localizedDescription)")
+            throw CLIError.runtime("cannot create directory '\(dir)': \(FileErrorText.reason(of: error, about: dir))")
         }
         for i in 0..<interpreter.outputTensorCount {
             let t = try interpreter.output(at: i)
-            let path = (dir as NSString).appendingPathComponent("output_\(i).npy")
+            let path = (dir.hasSuffix("/") ? dir : dir + "/") + "output_\(i).npy"
             do {
                 try NumPyArray(type: t.dataType, shape: t.shape.dimensions, data: t.data).write(toFile: path)
             } catch {
-                throw CLIError.runtime("cannot write '\(path)': \(error.localizedDescription)")
+                throw CLIError.runtime("cannot write '\(path)': \(FileErrorText.reason(of: error, about: path))")
             }
         }
     }
@@ -282,12 +286,12 @@ enum Runner {
     }
 
     static func fixed(_ v: Double, _ digits: Int = 3) -> String {
-        String(format: "%.\(digits)f", v)
+        DecimalText.fixed(v, decimals: digits)
     }
 
     static func formatScore(_ v: Float) -> String {
         guard v.isFinite else { return "\(v)" }
         // Small scores in scientific notation so they do not all print as 0.000000.
-        return v != 0 && abs(v) < 1e-4 ? String(format: "%.3e", Double(v)) : String(format: "%.6f", Double(v))
+        return v != 0 && abs(v) < 1e-4 ? DecimalText.scientific(Double(v), decimals: 3) : DecimalText.fixed(Double(v), decimals: 6)
     }
 }
