@@ -306,7 +306,7 @@ public enum ProcessResources {
         guard fds.withUnsafeMutableBufferPointer({ pipe($0.baseAddress) }) == 0 else { return nil }
         let readEnd = fds[0], writeEnd = fds[1]
         #if canImport(Darwin)
-        var actions: posix_spawn_file_actions_t? = nil
+        var actions: posix_spawn_file_actions_t = nil
         #else
         var actions = posix_spawn_file_actions_t()
         #endif
@@ -347,18 +347,12 @@ public enum ProcessResources {
     }
 
     /// The path of the running executable (Linux: `/proc/self/exe` resolved),
-    /// nil where unknown.
+    /// nil elsewhere.
     public static func currentExecutablePath() -> String? {
         #if os(Linux)
         guard let resolved = realpath("/proc/self/exe", nil) else { return nil }
         defer { free(resolved) }
         return String(cString: resolved)
-        #elseif canImport(Darwin)
-        var size: UInt32 = 0
-        _ = _NSGetExecutablePath(nil, &size)
-        var buffer = [CChar](repeating: 0, count: Int(size) + 1)
-        guard _NSGetExecutablePath(&buffer, &size) == 0 else { return nil }
-        return String(cString: buffer)
         #else
         return nil
         #endif
