@@ -302,4 +302,67 @@ public enum ProcessResources {
         }
         return n >= 1 ? loads[0] : nil
     }
+
+    /// Runs the executable at `path` with `arguments` (`posix_spawn`, no
+    /// shell), its standard error discarded, and returns what it wrote to
+    /// standard output if it exited with status 0; nil if it could not be
+    /// started, failed, or wrote more than `maxOutputBytes`. Without
+    /// Foundation's `Process`, which is not in FoundationEssentials.
+    public static func standardOutput(ofExecutable path: String, arguments: [String],
+                                      maxOutputBytes: Int = 1 << 20) -> String? {
+        var fds: [Int32] = [-1, -1]
+        guard fds.withUnsafeMutableBufferPointer({ pipe($0.baseAddress) }) == 0 else { return nil }
+        let readEnd = fds[0], writeEnd = fds[1]
+        #if canImport(Darwin)
+        var actions: posix_spawn_file_actions_t = nil
+        #else
+        var actions = posix_spawn_file_actions_t()
+        #endif
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
+        posix_spawn_file_actions_addclose(&actions, readEnd)
+        posix_spawn_file_actions_addclose(&actions, writeEnd)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        var pid = pid_t()
+        #if canImport(Darwin)
+        let environment = _NSGetEnviron().pointee
+        #else
+        let environment = environ
+        #endif
+        let spawned = posix_spawn(&pid, path, &actions, nil, argv, environment)
+        close(writeEnd)
+        defer { close(readEnd) }
+        guard spawned == 0 else { return nil }
+        var output: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        var tooLong = false
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            if output.count + n > maxOutputBytes { tooLong = true; break }
+            output.append(contentsOf: chunk[0..<n])
+        }
+        if tooLong { kill(pid, SIGKILL) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        // Exited normally (low 7 bits 0) with code 0.
+        guard !tooLong, status & 0x7f == 0, (status >> 8) & 0xff == 0 else { return nil }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// The path of the running executable (Linux: `/proc/self/exe` resolved),
+    /// nil elsewhere.
+    public static func currentExecutablePath() -> String? {
+        #if os(Linux)
+        guard let resolved = realpath("/proc/self/exe", nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+        #else
+        return nil
+        #endif
+    }
 }

@@ -75,4 +75,19 @@ final class PolicyAndSignalTests: XCTestCase {
         _ = live.currentPressure()
         XCTAssertFalse(live.reading().reason.isEmpty)
     }
+
+    /// The child-process runner `infer selection-report` uses for its memory probes (no Foundation `Process`).
+    func testStandardOutputOfAChildProcess() throws {
+        let sh = "/bin/sh"
+        XCTAssertEqual(ProcessResources.standardOutput(ofExecutable: sh, arguments: ["-c", "echo 42; echo noise >&2"]), "42\n")
+        XCTAssertEqual(ProcessResources.standardOutput(ofExecutable: sh, arguments: ["-c", "printf '%s|%s' \"$0\" \"$1\"", "a b", "c"]), "a b|c")
+        XCTAssertNil(ProcessResources.standardOutput(ofExecutable: sh, arguments: ["-c", "echo partial; exit 3"]))
+        XCTAssertNil(ProcessResources.standardOutput(ofExecutable: sh, arguments: ["-c", "kill -9 $$"]))
+        XCTAssertNil(ProcessResources.standardOutput(ofExecutable: "/nonexistent/program", arguments: []))
+        XCTAssertNil(ProcessResources.standardOutput(ofExecutable: sh, arguments: ["-c", "yes"], maxOutputBytes: 10_000))
+        #if os(Linux)
+        let me = try XCTUnwrap(ProcessResources.currentExecutablePath())
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: me), me)
+        #endif
+    }
 }

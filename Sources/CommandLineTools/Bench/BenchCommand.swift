@@ -7,9 +7,14 @@
 // For each model × backend × thread count: init time (load + allocateTensors),
 // first invoke, warm-up, then at least --runs invokes AND at least --min-time
 // seconds; prints median, p90, min, max, mean, std, arena bytes and peak RSS.
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import TFLiteEngine
 import InputFormats
+import Dispatch
 
 #if canImport(Glibc)
 import Glibc
@@ -293,7 +298,7 @@ struct Statistics {
 }
 
 func modelName(_ path: String) -> String {
-    let base = (path as NSString).lastPathComponent
+    let base = path.split(separator: "/").last.map(String.init) ?? path
     return base.hasSuffix(".tflite") ? String(base.dropLast(7)) : base
 }
 
@@ -365,7 +370,7 @@ func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
     return right ? fill + s : s + fill
 }
 
-func f(_ x: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", x) }
+func f(_ x: Double, _ digits: Int = 3) -> String { DecimalText.fixed(x, decimals: digits) }
 
 func printTable(_ rows: [[String]], rightAligned: Set<Int>) {
     guard let header = rows.first else { return }
@@ -425,12 +430,11 @@ func machineInfo() -> Machine {
     if let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
        let line = info.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
        let colon = line.firstIndex(of: ":") {
-        cpu = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        cpu = String(line[line.index(after: colon)...].drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
     }
     let process = ProcessInfo.processInfo
-    let formatter = ISO8601DateFormatter()
     return Machine(cpu: cpu, logical_cpus: process.activeProcessorCount, os: process.operatingSystemVersionString,
-                   hostname: process.hostName, date: formatter.string(from: Date()))
+                   hostname: process.hostName, date: Date().formatted(.iso8601))
 }
 
 func writeCSV(_ results: [Result], to path: String) throws {
@@ -445,8 +449,8 @@ func writeCSV(_ results: [Result], to path: String) throws {
 }
 
 func xmlEscape(_ s: String) -> String {
-    s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-        .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    s.replacing("&", with: "&amp;").replacing("<", with: "&lt;")
+        .replacing(">", with: "&gt;").replacing("\"", with: "&quot;")
 }
 
 /// The ticks of a linear axis from 0 covering `maximum`: a round step (1, 2
@@ -524,7 +528,7 @@ func writeSVG(_ results: [Result], to path: String) throws {
     for tick in ticks {
         let tx = f(x(tick), 1)
         axis += "<line x1=\"\(tx)\" y1=\"\(top - 6)\" x2=\"\(tx)\" y2=\"\(axisY)\" stroke=\"#ddd\"/>\n"
-        let text = logarithmic ? (tick < 1 ? String(format: "%g", tick) : f(tick, 0)) : axisTickLabel(tick, step: ticks.count > 1 ? ticks[1] : 1)
+        let text = logarithmic ? (tick < 1 ? DecimalText.significant(tick) : f(tick, 0)) : axisTickLabel(tick, step: ticks.count > 1 ? ticks[1] : 1)
         axis += "<text x=\"\(tx)\" y=\"\(axisY + 16)\" text-anchor=\"middle\" font-size=\"11\">\(text)</text>\n"
     }
     axis += "<text x=\"\(labelWidth + chartWidth / 2)\" y=\"\(axisY + 34)\" text-anchor=\"middle\">median latency per invoke (ms\(logarithmic ? ", logarithmic scale" : ""); lower is better)</text>\n"

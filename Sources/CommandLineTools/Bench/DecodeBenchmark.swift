@@ -8,7 +8,18 @@
 // Prints median wall and thread-CPU time per decode, the minimum CPU time, and
 // megapixels per second by median CPU time (CPU time is robust when the machine
 // is shared; the minimum even more so).
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import InputFormats
 import TFLiteEngine
 
@@ -90,8 +101,8 @@ func runDecodeBenchmark(_ arguments: ArraySlice<String>) -> Int32 {
                                  megapixels: mp, median_ms: median(wall), cpu_median_ms: median(cpu), cpu_min_ms: cpu.min() ?? 0,
                                  megapixels_per_second: mp / (median(cpu) / 1000), runs: wall.count)
             results.append(r)
-            print(String(format: "%@  %@ %dx%dx%d  median %.2f ms (CPU %.2f ms, min %.2f ms)  %.1f MP/s  (%d runs)",
-                         path, format, r.width, r.height, r.channels, r.median_ms, r.cpu_median_ms, r.cpu_min_ms, r.megapixels_per_second, r.runs))
+            let f = { (x: Double, decimals: Int) in DecimalText.fixed(x, decimals: decimals) }
+            print("\(path)  \(format) \(r.width)x\(r.height)x\(r.channels)  median \(f(r.median_ms, 2)) ms (CPU \(f(r.cpu_median_ms, 2)) ms, min \(f(r.cpu_min_ms, 2)) ms)  \(f(r.megapixels_per_second, 1)) MP/s  (\(r.runs) runs)")
         } catch let error as CLIError {
             printBenchError(error.message)
             failed = true

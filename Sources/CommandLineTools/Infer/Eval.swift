@@ -5,8 +5,13 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import TFLiteEngine
+import InputFormats
 import ModelSelection
 
 /// Options of `infer eval MODEL --images IDX --labels IDX`.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import TFLiteEngine
 
 /// `infer --inspect MODEL`: formats a `ModelSummary` (built by the library)
@@ -116,9 +120,9 @@ enum Inspect {
 
     static func scaled(_ n: Int) -> String {
         let v = Double(n)
-        if v >= 1e9 { return String(format: "%.2f G", v / 1e9) }
-        if v >= 1e6 { return String(format: "%.2f M", v / 1e6) }
-        return String(format: "%.1f K", v / 1e3)
+        if v >= 1e9 { return DecimalText.fixed(v / 1e9, decimals: 2) + " G" }
+        if v >= 1e6 { return DecimalText.fixed(v / 1e6, decimals: 2) + " M" }
+        return DecimalText.fixed(v / 1e3, decimals: 1) + " K"
     }
 
     // MARK: JSON

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import TFLiteEngine
 
 /// `infer --inspect`: the model's TFLite metadata and the files packed in

@@ -5,7 +5,11 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import TFLiteEngine
 import InputFormats
 import ModelSelection
@@ -281,12 +285,12 @@ enum Runner {
     }
 
     static func fixed(_ v: Double, _ digits: Int = 3) -> String {
-        String(format: "%.\(digits)f", v)
+        DecimalText.fixed(v, decimals: digits)
     }
 
     static func formatScore(_ v: Float) -> String {
         guard v.isFinite else { return "\(v)" }
         // Small scores in scientific notation so they do not all print as 0.000000.
-        return v != 0 && abs(v) < 1e-4 ? String(format: "%.3e", Double(v)) : String(format: "%.6f", Double(v))
+        return v != 0 && abs(v) < 1e-4 ? DecimalText.scientific(Double(v), decimals: 3) : DecimalText.fixed(Double(v), decimals: 6)
     }
 }

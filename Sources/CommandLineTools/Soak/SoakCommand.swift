@@ -8,7 +8,11 @@
 // Defaults: 100,000 invokes of weights/mnist_small_cnn.tflite and 1,000 of
 // MobileNetV2 (.models/mobilenet_v2_100_224.tflite if present, else the 0.35
 // fixture), then 1,000 interpreters created, run once and dropped.
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import TFLiteEngine
 
 func residentBytes() -> Int {
@@ -20,7 +24,7 @@ func residentBytes() -> Int {
     return 0
 }
 
-func mb(_ bytes: Int) -> String { String(format: "%.2f MB", Double(bytes) / 1e6) }
+func mb(_ bytes: Int) -> String { DecimalText.fixed(Double(bytes) / 1e6, decimals: 2) + " MB" }
 
 /// The `soak` command: memory must stay flat over many invokes and interpreters.
 public enum SoakCommand {
@@ -91,7 +95,7 @@ func soakMain(_ commandArguments: [String]) -> Int32 {
         let growth = Double(end - start) / 1e6
         let ok = growth <= maxGrowth
         failed = failed || !ok
-        print("  \(ok ? "flat" : "GREW"): \(what): resident \(mb(start)) after warm-up → \(mb(end)) (\(String(format: "%+.2f", growth)) MB)")
+        print("  \(ok ? "flat" : "GREW"): \(what): resident \(mb(start)) after warm-up → \(mb(end)) (\(DecimalText.fixed(growth, decimals: 2, alwaysSigned: true)) MB)")
     }
 
     do {
@@ -114,7 +118,7 @@ func soakMain(_ commandArguments: [String]) -> Int32 {
             }
             let seconds = Date().timeIntervalSince(clock)
             let end = residentBytes()
-            print("\(path): \(invokes) invokes in \(String(format: "%.1f", seconds)) s (\(String(format: "%.3f", seconds * 1000 / Double(invokes))) ms each), peak \(mb(max(peak, end)))")
+            print("\(path): \(invokes) invokes in \(DecimalText.fixed(seconds, decimals: 1)) s (\(DecimalText.fixed(seconds * 1000 / Double(invokes), decimals: 3)) ms each), peak \(mb(max(peak, end)))")
             check("\(invokes) invokes", start: start, end: end)
         }
         let path = jobs[0].0
