@@ -285,6 +285,67 @@ final class QuantizedKernelTests: XCTestCase {
                                "lane \(c): x \(x[c]) m \(parameters[c].0) shift \(parameters[c].1)")
             }
         }
+        // Through views at multiples of eight channels (the GEMM's panels), and
+        // `ChannelRequantization.apply` at any channel offset and count (its
+        // vector loop, remainder and unaligned fallback) against the scalar form.
+        let channels = 29
+        let tables29 = ChannelRequantization.Tables(count: channels)
+        defer { tables29.deallocate() }
+        for i in 0..<400 {
+            var multipliers: [Int32] = [], shifts: [Int] = []
+            for c in 0..<channels {
+                multipliers.append(i % 7 == c % 7 ? 0 : Int32(1 << 30) + Int32(truncatingIfNeeded: rng.next() % (1 << 30)))
+                shifts.append(rng.int(-31...8))
+                tables29.set(c, multiplier: multipliers[c], shift: shifts[c])
+            }
+            for base in [8, 16] {
+                let view = tables29.offset(by: base)
+                XCTAssertTrue(view.vectorAligned)
+                var x = SIMD8<Int32>()
+                for c in 0..<8 { x[c] = [Int32(truncatingIfNeeded: rng.next()), .min, .max, 0, -1, Int32(rng.int(-3000...3000))][rng.int(0...5)] }
+                let y = view.scale8(x, 0)
+                for c in 0..<8 {
+                    XCTAssertEqual(y[c], FixedPoint.multiplyByQuantizedMultiplier(x[c], multipliers[base + c], shifts[base + c]),
+                                   "view \(base) lane \(c): x \(x[c])")
+                }
+            }
+            XCTAssertFalse(tables29.offset(by: 3).vectorAligned)
+        }
+        for signed in [true, false] {
+            for _ in 0..<200 {
+                let count = rng.int(1...channels)
+                let spec = ConvolutionQuantization(
+                    inputOffset: 0, filterOffset: 0, outputOffset: Int32(rng.int(signed ? -128...127 : 0...255)),
+                    multipliers: (0..<count).map { _ in Int32(1 << 30) + Int32(truncatingIfNeeded: rng.next() % (1 << 30)) },
+                    shifts: (0..<count).map { _ in rng.int(-20...2) },
+                    activationMin: signed ? -128 : 0, activationMax: signed ? 127 : 255)
+                let requantization = ChannelRequantization(spec, paddedTo: 16)
+                let acc = (0..<count).map { _ in Int32(truncatingIfNeeded: rng.next()) >> rng.int(0...31) }
+                let bias = (0..<count).map { _ in Int32(rng.int(-100_000...100_000)) }
+                let first = rng.int(0...(count - 1))
+                var out = [UInt8](repeating: 0, count: count - first)
+                acc.withUnsafeBufferPointer { a in
+                    bias.withUnsafeBufferPointer { b in
+                        if signed {
+                            out.withUnsafeMutableBytes { o in
+                                requantization.apply(a.baseAddress! + first, bias: b.baseAddress!, channel: first, count: count - first,
+                                                     into: o.baseAddress!.assumingMemoryBound(to: Int8.self))
+                            }
+                        } else {
+                            out.withUnsafeMutableBufferPointer { o in
+                                requantization.apply(a.baseAddress! + first, bias: b.baseAddress!, channel: first, count: count - first,
+                                                     into: o.baseAddress!)
+                            }
+                        }
+                    }
+                }
+                for c in first..<count {
+                    let v = FixedPoint.multiplyByQuantizedMultiplier(acc[c] &+ bias[c], spec.multipliers[c], spec.shifts[c]) &+ spec.outputOffset
+                    let expected = UInt8(truncatingIfNeeded: min(max(v, spec.activationMin), spec.activationMax))
+                    XCTAssertEqual(out[c - first], expected, "apply channel \(c) of \(count) from \(first)")
+                }
+            }
+        }
     }
 
     // MARK: Harness

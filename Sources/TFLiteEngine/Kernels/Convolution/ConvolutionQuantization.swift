@@ -82,3 +82,17 @@ struct ConvolutionQuantization {
         guard activationMin <= activationMax else { throw ctx.error("fused activation range is empty for the output's quantization") }
     }
 }
+
+extension ConvolutionQuantization {
+    /// Parameters given directly (tests of the output stage).
+    init(inputOffset: Int32, filterOffset: Int32, outputOffset: Int32, multipliers: [Int32], shifts: [Int],
+         activationMin: Int32, activationMax: Int32) {
+        self.inputOffset = inputOffset
+        self.filterOffset = filterOffset
+        self.outputOffset = outputOffset
+        self.multipliers = multipliers
+        self.shifts = shifts
+        self.activationMin = activationMin
+        self.activationMax = activationMax
+    }
+}

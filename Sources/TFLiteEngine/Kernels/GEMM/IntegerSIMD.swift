@@ -74,6 +74,30 @@ enum IntegerSIMD {
         r._storage._value = Builtin.trunc_Vec8xInt32_Vec8xInt8(v._storage._value)
         return r
     }
+
+    /// `vpsllvd`: lane i shifted left by s[i] (s in 0...31).
+    @inline(__always)
+    static func shiftLeft(_ v: SIMD8<Int32>, _ s: SIMD8<Int32>) -> SIMD8<Int32> {
+        var r = SIMD8<Int32>()
+        r._storage._value = Builtin.int_x86_avx2_psllv_d_256(v._storage._value, s._storage._value)
+        return r
+    }
+
+    /// `vpsrlvq`: lane i shifted right (logically) by s[i] (s in 0...63).
+    @inline(__always)
+    static func shiftRight(_ v: SIMD4<UInt64>, _ s: SIMD4<UInt64>) -> SIMD4<UInt64> {
+        var r = SIMD4<UInt64>()
+        r._storage._value = Builtin.int_x86_avx2_psrlv_q_256(v._storage._value, s._storage._value)
+        return r
+    }
+
+    /// `vpsignd`: lane i is −v[i], 0 or v[i] as s[i] is negative, zero or positive.
+    @inline(__always)
+    static func applySign(_ v: SIMD8<Int32>, of s: SIMD8<Int32>) -> SIMD8<Int32> {
+        var r = SIMD8<Int32>()
+        r._storage._value = Builtin.int_x86_avx2_psign_d(v._storage._value, s._storage._value)
+        return r
+    }
 }
 
 #else
@@ -108,6 +132,20 @@ enum IntegerSIMD {
 
     @inline(__always)
     static func truncate(_ v: SIMD8<Int32>) -> SIMD8<UInt8> { SIMD8<UInt8>(truncatingIfNeeded: v) }
+
+    @inline(__always)
+    static func shiftLeft(_ v: SIMD8<Int32>, _ s: SIMD8<Int32>) -> SIMD8<Int32> { v &<< s }
+
+    @inline(__always)
+    static func shiftRight(_ v: SIMD4<UInt64>, _ s: SIMD4<UInt64>) -> SIMD4<UInt64> { v &>> s }
+
+    @inline(__always)
+    static func applySign(_ v: SIMD8<Int32>, of s: SIMD8<Int32>) -> SIMD8<Int32> {
+        var r = v
+        r.replace(with: 0 &- v, where: s .< 0)
+        r.replace(with: 0, where: s .== 0)
+        return r
+    }
 }
 
 #endif

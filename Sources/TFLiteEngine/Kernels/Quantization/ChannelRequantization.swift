@@ -81,7 +81,7 @@ final class ChannelRequantization: @unchecked Sendable {
         into output: UnsafeMutablePointer<E>
     ) {
         let zp = outputOffset, lo = activationMin, hi = activationMax
-        if IntegerSIMD.isNative {
+        if IntegerSIMD.isNative && t.vectorAligned {
             // Eight channels per step (`Tables.scale8`), then the remainder one by one.
             let zpv = SIMD8<Int32>(repeating: zp), lov = SIMD8<Int32>(repeating: lo), hiv = SIMD8<Int32>(repeating: hi)
             let accRaw = UnsafeRawPointer(acc), out = UnsafeMutableRawPointer(output)
@@ -133,20 +133,44 @@ final class ChannelRequantization: @unchecked Sendable {
         let multipliers: UnsafeMutablePointer<UInt64>
         let addends: UnsafeMutablePointer<UInt64>
         let shifts: UnsafeMutablePointer<UInt64>
+        /// `scale8`'s constants: the multipliers as UInt32, and the addends and
+        /// shifts of each group of eight channels in the order of the even and
+        /// odd lanes `[c, c+2, c+4, c+6, c+1, c+3, c+5, c+7]` (zero past `count`).
+        let multipliers32: UnsafeMutablePointer<UInt32>
+        let laneAddends: UnsafeMutablePointer<UInt64>
+        let laneShifts: UnsafeMutablePointer<UInt64>
+        /// Whether this view starts at a multiple of eight channels, where
+        /// `scale8` can read the even/odd-lane tables.
+        let vectorAligned: Bool
 
         init(count: Int) {
             leftShifts = .allocate(capacity: count)
             multipliers = .allocate(capacity: count)
             addends = .allocate(capacity: count)
             shifts = .allocate(capacity: count)
+            let padded = max((count + 7) / 8 * 8, 8)
+            multipliers32 = .allocate(capacity: padded)
+            multipliers32.initialize(repeating: 0, count: padded)
+            laneAddends = .allocate(capacity: padded)
+            // Entries never `set` act as multiplier 0 (result 0).
+            laneAddends.initialize(repeating: 1 << 30, count: padded)
+            laneShifts = .allocate(capacity: padded)
+            laneShifts.initialize(repeating: 31, count: padded)
+            vectorAligned = true
         }
 
         private init(_ l: UnsafeMutablePointer<Int32>, _ m: UnsafeMutablePointer<UInt64>,
-                     _ a: UnsafeMutablePointer<UInt64>, _ s: UnsafeMutablePointer<UInt64>) {
+                     _ a: UnsafeMutablePointer<UInt64>, _ s: UnsafeMutablePointer<UInt64>,
+                     _ m32: UnsafeMutablePointer<UInt32>, _ la: UnsafeMutablePointer<UInt64>, _ ls: UnsafeMutablePointer<UInt64>,
+                     vectorAligned: Bool) {
             leftShifts = l
             multipliers = m
             addends = a
             shifts = s
+            multipliers32 = m32
+            laneAddends = la
+            laneShifts = ls
+            self.vectorAligned = vectorAligned
         }
 
         /// Entry `c` for a (multiplier, shift) from `FixedPoint.quantizeMultiplier`
@@ -157,11 +181,17 @@ final class ChannelRequantization: @unchecked Sendable {
             multipliers[c] = UInt64(UInt32(bitPattern: max(multiplier, 0)))
             addends[c] = (1 << 30) + (right >= 1 ? 1 << (30 + right) : 0)
             shifts[c] = 31 + right
+            multipliers32[c] = UInt32(bitPattern: max(multiplier, 0))
+            let lane = c / 8 * 8 + (c % 2) * 4 + (c % 8) / 2
+            laneAddends[lane] = addends[c]
+            laneShifts[lane] = shifts[c]
         }
 
         /// The tables from channel `channel` on.
         func offset(by channel: Int) -> Tables {
-            Tables(leftShifts + channel, multipliers + channel, addends + channel, shifts + channel)
+            Tables(leftShifts + channel, multipliers + channel, addends + channel, shifts + channel,
+                   multipliers32 + channel, laneAddends + channel, laneShifts + channel,
+                   vectorAligned: vectorAligned && channel & 7 == 0)
         }
 
         func deallocate() {
@@ -169,24 +199,38 @@ final class ChannelRequantization: @unchecked Sendable {
             multipliers.deallocate()
             addends.deallocate()
             shifts.deallocate()
+            multipliers32.deallocate()
+            laneAddends.deallocate()
+            laneShifts.deallocate()
         }
 
-        /// `scale` for channels c..<c+8 (the same arithmetic on vectors: one
-        /// `vpmuludq` per four lanes on AVX2).
+        /// `scale` for channels c..<c+8, c a multiple of 8 in a `vectorAligned`
+        /// view. The eight Int32 lanes are used as four 64-bit lanes: the
+        /// even channels' 32×32→64-bit products from the low halves and the
+        /// odd channels' from the high halves (one `vpmuludq` each on AVX2,
+        /// no widening or narrowing shuffles); each result is below 2^32, so
+        /// the odd results shifted up by 32 bits and or-ed with the even ones
+        /// are the eight Int32 magnitudes.
         @inline(__always)
         func scale8(_ x: SIMD8<Int32>, _ c: Int) -> SIMD8<Int32> {
             let left = UnsafeRawPointer(leftShifts + c).loadUnaligned(as: SIMD8<Int32>.self)
-            let shifted = x &<< left
+            let shifted = IntegerSIMD.shiftLeft(x, left)
             let sign = shifted &>> 31  // 0 or −1
-            let magnitude = unsafeBitCast((shifted ^ sign) &- sign, to: SIMD8<UInt32>.self)
-            let low32 = SIMD8<UInt64>(repeating: 0xFFFF_FFFF)
-            let m = UnsafeRawPointer(multipliers + c).loadUnaligned(as: SIMD8<UInt64>.self) & low32
-            let a = UnsafeRawPointer(addends + c).loadUnaligned(as: SIMD8<UInt64>.self)
-            let s = UnsafeRawPointer(shifts + c).loadUnaligned(as: SIMD8<UInt64>.self)
-            let negative = IntegerSIMD.widen(unsafeBitCast(sign & 1, to: SIMD8<UInt32>.self))
-            let sum = IntegerSIMD.widen(magnitude) &* m &+ a &- negative
-            let z = unsafeBitCast(IntegerSIMD.truncate(sum &>> s), to: SIMD8<Int32>.self)
-            return (z ^ sign) &- sign
+            let magnitude = unsafeBitCast((shifted ^ sign) &- sign, to: SIMD4<UInt64>.self)  // `vpabsd`
+            let m = unsafeBitCast(UnsafeRawPointer(multipliers32 + c).loadUnaligned(as: SIMD8<UInt32>.self), to: SIMD4<UInt64>.self)
+            let low32 = SIMD4<UInt64>(repeating: 0xFFFF_FFFF)
+            let even = (magnitude & low32) &* (m & low32)
+            let odd = (magnitude &>> 32) &* (m &>> 32)
+            // t = 1 for a negative shifted value: bit 31 (even) and 63 (odd) of each 64-bit lane.
+            let bits = unsafeBitCast(shifted, to: SIMD4<UInt64>.self)
+            let tEven = (bits &>> 31) & 1, tOdd = bits &>> 63
+            let lanes = UnsafeRawPointer(laneAddends + c), shiftLanes = UnsafeRawPointer(laneShifts + c)
+            let evenSum = even &+ lanes.loadUnaligned(as: SIMD4<UInt64>.self) &- tEven
+            let oddSum = odd &+ lanes.loadUnaligned(fromByteOffset: 32, as: SIMD4<UInt64>.self) &- tOdd
+            let z = IntegerSIMD.shiftRight(evenSum, shiftLanes.loadUnaligned(as: SIMD4<UInt64>.self))
+                | (IntegerSIMD.shiftRight(oddSum, shiftLanes.loadUnaligned(fromByteOffset: 32, as: SIMD4<UInt64>.self)) &<< 32)
+            // The magnitude is 0 when `shifted` is, so its sign applies as is.
+            return IntegerSIMD.applySign(unsafeBitCast(z, to: SIMD8<Int32>.self), of: shifted)
         }
 
         /// `FixedPoint.multiplyByQuantizedMultiplier(x, multiplier[c], shift[c])`.
