@@ -52,8 +52,10 @@ if [ $stale = yes ]; then
       sed -e '/^import TFLiteEngine$/d' -e '/^import InputFormats$/d' "$f" > "$build/src/$m-$(basename "$f")"
     done
   done
-  swiftc -O -wmo -g -sanitize=fuzzer,address -parse-as-library -module-name Fuzz$binary -package-name TFLiteEngine \
-    "$build"/src/*.swift "$harness" -o "$executable"
+  # From the build folder: the driver may leave module files in its working directory.
+  root=$PWD
+  (cd "$build" && swiftc -O -wmo -g -sanitize=fuzzer,address -parse-as-library -module-name Fuzz$binary -package-name TFLiteEngine \
+    src/*.swift "$root/$harness" -o "$executable")
 fi
 if [ "${FUZZ_BUILD_ONLY:-0}" = 1 ]; then echo "built $executable"; exit 0; fi
 cd "$out"
