@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import TFLiteEngine
+import InputFormats
 
 /// What a model's own metadata says about running it on an image: the
 /// normalization of input 0 (mean and std per channel, in 0...255 pixel
@@ -38,26 +39,14 @@ struct ModelDefaults {
         }
     }
 
-    /// Applies the per-channel normalization to values in 0...1 (HWC order).
+    /// Applies the per-channel normalization to values in 0...1 (HWC order)
+    /// with the library's ``ImagePreprocessing/normalize(_:channels:metadata:)``.
     static func normalize(_ values: [Float], channels: Int, _ n: ModelMetadata.NormalizationOptions) throws -> [Float] {
-        func perChannel(_ v: [Float], _ what: String, default value: Float) throws -> [Float] {
-            if v.isEmpty { return [Float](repeating: value, count: channels) }
-            if v.count == 1 { return [Float](repeating: v[0], count: channels) }
-            guard v.count == channels else {
-                throw CLIError.runtime("the model's normalization has \(v.count) \(what) values for an input of \(channels) channels")
-            }
-            return v
+        do {
+            return try ImagePreprocessing.normalize(values, channels: channels, metadata: n)
+        } catch let error as ImageError {
+            throw CLIError.runtime(error.reason + "; give --mean and --std")
         }
-        let mean = try perChannel(n.mean, "mean", default: 0), std = try perChannel(n.std, "std", default: 1)
-        guard std.allSatisfy({ $0 != 0 && $0.isFinite }), mean.allSatisfy(\.isFinite) else {
-            throw CLIError.runtime("the model's normalization has a zero or non-finite value (mean \(n.mean), std \(n.std)); give --mean and --std")
-        }
-        var out = values
-        for i in out.indices {
-            let c = i % channels
-            out[i] = (out[i] * 255 - mean[c]) / std[c]
-        }
-        return out
     }
 
     /// `mean [123.675, 116.28, 103.53] std [58.395, 57.12, 57.375]`.
