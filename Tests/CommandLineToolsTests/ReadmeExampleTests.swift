@@ -41,7 +41,7 @@ final class ReadmeExampleTests: CommandTestCase {
 
     func testReadmeSamplesMatchRealOutput() throws {
         let examples = try examples()
-        XCTAssertEqual(Set(examples.keys), ["classify", "classify-json", "error"])
+        XCTAssertEqual(Set(examples.keys), ["classify", "classify-json", "error", "photo"])
         for (name, example) in examples {
             let actual = run(example.arguments)
             if name == "classify-json" {
