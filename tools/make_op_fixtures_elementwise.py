@@ -525,8 +525,8 @@ def build_int8(case: Case, seed: int, unsigned: bool = False):
     in_det, _ = fl.litert_io_details(model)
     lo, hi, np_type = (0, 256, np.uint8) if unsigned else (-128, 128, np.int8)
     inputs = [rng.integers(lo, hi, tuple(int(v) for v in d["shape"])).astype(np_type) for d in in_det]
-    if case.op == "ARG_MAX":  # coarse values: ties
-        inputs = [(x // 32).astype(np_type) for x in inputs]
+    if case.op == "ARG_MAX":  # coarse values (ties) over the whole range (uint8 >= 128, negative int8)
+        inputs = [(x // 32 * 32).astype(np_type) for x in inputs]
     outputs = fl.run_litert(model, inputs, "builtin")
     return model, inputs, outputs
 
