@@ -39,6 +39,7 @@ package enum Inflate {
     /// Decompresses a raw DEFLATE stream held in memory (a zip entry's data).
     package static func inflate(bytes raw: UnsafeRawBufferPointer, maximumOutputBytes: Int) throws -> [UInt8] {
         var out = OutputBuffer(limit: maximumOutputBytes, expected: raw.count)
+        defer { out.release() }
         var decoder = Decoder(input: raw, position: 0)
         try decoder.decodeStream(into: &out)
         return out.array()
@@ -46,6 +47,7 @@ package enum Inflate {
 
     static func gunzip(bytes: UnsafeRawBufferPointer, maximumOutputBytes: Int) throws -> [UInt8] {
         var out = OutputBuffer(limit: maximumOutputBytes, expected: bytes.count)
+        defer { out.release() }
         var position = 0
         var member = 0
         repeat {
@@ -231,7 +233,8 @@ package enum Inflate {
 
     /// The decompressed bytes: a buffer grown by doubling up to the limit,
     /// with 16 spare bytes past its capacity so that matches can be copied
-    /// 8 bytes at a time.
+    /// 8 bytes at a time. Its owner frees it with `release()` (also when
+    /// decoding throws).
     struct OutputBuffer {
         var base: UnsafeMutablePointer<UInt8>
         var count = 0
@@ -262,14 +265,14 @@ package enum Inflate {
             capacity = newCapacity
         }
 
-        /// The bytes as an array; frees the buffer.
-        mutating func array() -> [UInt8] {
-            let result = Array(UnsafeBufferPointer(start: base, count: count))
+        /// The bytes as an array.
+        func array() -> [UInt8] {
+            Array(UnsafeBufferPointer(start: base, count: count))
+        }
+
+        /// Frees the buffer; the owner calls it once, on every path (`defer`).
+        func release() {
             base.deallocate()
-            base = .allocate(capacity: OutputBuffer.slack)
-            capacity = 0
-            count = 0
-            return result
         }
     }
 
