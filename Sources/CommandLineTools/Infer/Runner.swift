@@ -257,11 +257,18 @@ enum Runner {
     }
 
     static func saveOutputs(_ interpreter: Interpreter, to dir: String) throws {
+        let outputs = try (0..<interpreter.outputTensorCount).map { i in
+            (file: "output_\(i)", what: "output \(i)", tensor: try interpreter.output(at: i))
+        }
+        try saveOutputs(outputs, to: dir)
+    }
+
+    /// `--save-outputs DIR`: creates DIR and writes each tensor to `DIR/<file>.npy`.
+    static func saveOutputs(_ outputs: [(file: String, what: String, tensor: Tensor)], to dir: String) throws {
         try FileAccess.createDirectories(dir, what: "--save-outputs")
-        for i in 0..<interpreter.outputTensorCount {
-            let t = try interpreter.output(at: i)
-            let path = (dir.hasSuffix("/") ? dir : dir + "/") + "output_\(i).npy"
-            try FileAccess.write(NumPyArray(type: t.dataType, shape: t.shape.dimensions, data: t.data).npyData(), to: path, what: "output \(i)")
+        for (file, what, t) in outputs {
+            let path = (dir.hasSuffix("/") ? dir : dir + "/") + file + ".npy"
+            try FileAccess.write(NumPyArray(type: t.dataType, shape: t.shape.dimensions, data: t.data).npyData(), to: path, what: what)
         }
     }
 

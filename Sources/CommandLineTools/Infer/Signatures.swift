@@ -71,11 +71,7 @@ enum SignatureCommand {
         let outputs = try runner.outputs.map { (name: $0, tensor: try runner.output(named: $0)) }
 
         if let dir = request.saveOutputs {
-            try FileAccess.createDirectories(dir, what: "--save-outputs")
-            for (name, t) in outputs {
-                let path = (dir.hasSuffix("/") ? dir : dir + "/") + "\(name).npy"
-                try FileAccess.write(NumPyArray(type: t.dataType, shape: t.shape.dimensions, data: t.data).npyData(), to: path, what: "output '\(name)'")
-            }
+            try Runner.saveOutputs(outputs.map { (file: $0.name, what: "output '\($0.name)'", tensor: $0.tensor) }, to: dir)
         }
         if request.json {
             let fields: [(String, JSON)] = [
