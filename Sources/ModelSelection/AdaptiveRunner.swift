@@ -64,13 +64,20 @@ public struct AdaptationPolicy: Sendable, Equatable {
     /// this many requests (prevents flapping between two models).
     public var upgradeBackoffRuns: Int
     /// Move down when the most recent requests took at least this many
-    /// times their CPU time (the thread waited for a core), two of the last
-    /// `window` missed the budget, and the current model's CPU time × that
-    /// stretch exceeds the budget.
+    /// times their CPU time (the thread waited for a core), two of them
+    /// missed the budget, and the current model's CPU time × that stretch
+    /// exceeds the budget.
     public var contentionToDowngrade: Double
     /// CPU time of the most recent requests over which that stretch is taken
-    /// (several of the scheduler's time slices, so one preemption does not count).
+    /// (at least ``window`` requests): two of the scheduler's time slices
+    /// (about 4 ms each on Linux), so a shared core shows within two waits
+    /// while a single preemption does not make a move.
     public var contentionHorizon: Duration
+    /// CPU time of the recent requests whose stretch a move up must also
+    /// allow: a shared core lets short requests through at full speed for a
+    /// slice at a time, so the short horizon alone would see the contention
+    /// come and go and the runner would flap while it lasts.
+    public var upgradeContentionHorizon: Duration
     /// Move up only if the larger model's expected latency (see
     /// `AdaptiveRunner`) is within this fraction of the budget, so that it
     /// does not start right at the edge.
@@ -79,9 +86,10 @@ public struct AdaptationPolicy: Sendable, Equatable {
     /// A policy for `latencyBudget`; every other parameter has a default (see each property).
     public init(latencyBudget: Duration, window: Int = 10, missesToDowngrade: Int = 6, headroomRuns: Int = 20,
                 headroomFraction: Double = 0.5, cooldownRuns: Int = 10, upgradeBackoffRuns: Int = 200,
-                upgradeFitFraction: Double = 0.8, contentionToDowngrade: Double = 2,
-                contentionHorizon: Duration = .milliseconds(30)) {
+                upgradeFitFraction: Double = 0.8, contentionToDowngrade: Double = 1.5,
+                contentionHorizon: Duration = .milliseconds(8), upgradeContentionHorizon: Duration = .milliseconds(80)) {
         self.contentionHorizon = contentionHorizon
+        self.upgradeContentionHorizon = max(upgradeContentionHorizon, contentionHorizon)
         self.contentionToDowngrade = max(1, contentionToDowngrade)
         self.upgradeFitFraction = min(max(upgradeFitFraction, 0.05), 1)
         self.latencyBudget = latencyBudget
@@ -126,8 +134,8 @@ public struct SwitchEvent: Sendable, Equatable, CustomStringConvertible {
 /// - Every request records its latency; the median of the last `window`
 ///   latencies over the current model's prediction is its observed ratio
 ///   (`slowdown`). The **contention** is the wall time of the most recent
-///   requests (`contentionHorizon`, 30 ms, of CPU time and at least `window`
-///   requests: several of the scheduler's time slices) over their CPU time
+///   requests (`contentionHorizon`, 8 ms, of CPU time and at least `window`
+///   requests: two of the scheduler's time slices) over their CPU time
 ///   when the timer reports CPU time (2 = the thread had a core half of the
 ///   time), else the current ratio over the model's own baseline. A model's
 ///   baseline is what its prediction misses even without contention (e.g.
@@ -136,10 +144,10 @@ public struct SwitchEvent: Sendable, Equatable, CustomStringConvertible {
 ///   prediction it has shown).
 /// - Down: if `missesToDowngrade` of the last `window` requests missed the
 ///   budget, or the most recent requests (`contentionHorizon` of CPU time) took at least
-///   `contentionToDowngrade` (2) times their CPU time (the thread waited for a
+///   `contentionToDowngrade` (1.5) times their CPU time (the thread waited for a
 ///   core: short requests on a shared core mostly run at full speed and now
 ///   and then wait a whole time slice, so the median hardly moves while the
-///   throughput halves), two of the last `window` missed, and the current
+///   throughput halves), two of those requests missed, and the current
 ///   model's CPU time × that stretch exceeds the budget, the runner moves
 ///   down to the nearest smaller model expected to fit (else the smallest);
 ///   when memory pressure is `.critical`, one step down immediately, ignoring
@@ -148,7 +156,10 @@ public struct SwitchEvent: Sendable, Equatable, CustomStringConvertible {
 ///   `headroomFraction` × budget and pressure is `.normal`, it moves up to the
 ///   nearest larger (more accurate) model whose expected latency — its
 ///   prediction × its own baseline ratio (1 if it has not run yet) × the
-///   contention — is within `upgradeFitFraction` of the budget, skipping
+///   contention, the larger of the stretches over `contentionHorizon` and
+///   over `upgradeContentionHorizon` (80 ms of CPU time: between two waits
+///   for a core, the short horizon sees none) — is within
+///   `upgradeFitFraction` of the budget, skipping
 ///   models that do not fit (and models not more accurate than the current
 ///   one); a model left for slowness within `upgradeBackoffRuns` requests
 ///   (doubled each further time) stops the search. The
@@ -316,21 +327,28 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
     }
 
     /// Updates the statistics with one observation; returns a switch to make, if any. Called on `lock`.
-    /// Wall time over CPU time of the requests in the window (2 = the thread
-    /// had a core half of the time), nil when the timer gives no CPU time.
-    private func currentStretch() -> Double? {
-        // The most recent requests that add up to `contentionHorizon` of CPU time (several of the
-        // scheduler's time slices), and at least `window` requests.
-        let horizon = Benchmarks.seconds(policy.contentionHorizon)
-        var cpu = 0.0, wall = 0.0, count = 0
+    /// Wall time over CPU time of the most recent requests that add up to
+    /// `contentionHorizon` of CPU time (2 = the thread had a core half of the
+    /// time), nil when the timer gives no CPU time or before the horizon is full.
+    private func currentStretch() -> Double? { stretch(over: policy.contentionHorizon)?.stretch }
+
+    /// The stretch over the most recent requests that add up to `horizon` of CPU time and at
+    /// least `window` requests, with how many of them missed the budget; when `partial`, over
+    /// all the requests kept if they do not fill the horizon (but do fill `contentionHorizon`).
+    private func stretch(over horizon: Duration, partial: Bool = false) -> (stretch: Double, misses: Int, requests: Int)? {
+        let horizon = Benchmarks.seconds(horizon), short = Benchmarks.seconds(policy.contentionHorizon)
+        let budget = Benchmarks.seconds(policy.latencyBudget)
+        var cpu = 0.0, wall = 0.0, count = 0, misses = 0
+        func result() -> (stretch: Double, misses: Int, requests: Int)? { cpu > 0 ? (max(1, wall / cpu), misses, count) : nil }
         for i in stride(from: horizonCPU.count - 1, through: 0, by: -1) {
             guard let c = horizonCPU[i] else { return nil }
             cpu += c
             wall += horizonWall[i]
             count += 1
-            if cpu >= horizon && count >= policy.window { return cpu > 0 ? max(1, wall / cpu) : nil }
+            if horizonWall[i] > budget { misses += 1 }
+            if cpu >= horizon && count >= policy.window { return result() }
         }
-        return nil
+        return partial && cpu >= short && count >= policy.window ? result() : nil
     }
 
     /// How much slower than usual requests run now: the stretch of wall time
@@ -356,7 +374,7 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
         if recentLatencies.count > policy.window { recentLatencies.removeFirst(recentLatencies.count - policy.window) }
         horizonWall.append(Benchmarks.seconds(latency))
         horizonCPU.append(cpu.map { Benchmarks.seconds($0) })
-        // Enough requests for the horizon (requests of 0.01 ms need 3,000 for 30 ms), bounded.
+        // Enough requests for the horizons (requests of 0.01 ms need 8,000 for 80 ms), bounded.
         if horizonWall.count > 8192 { horizonWall.removeFirst(horizonWall.count - 4096) }
         if horizonCPU.count > 8192 { horizonCPU.removeFirst(horizonCPU.count - 4096) }
         if !switching, recentLatencies.count == policy.window, let ratio = currentSlowdown() {
@@ -402,14 +420,14 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
         // Contention seen through CPU time: short requests on a shared core mostly run at full
         // speed and now and then wait a whole time slice, so misses come in bursts while the
         // core is half gone; the stretch of wall over CPU time shows it within one window.
-        let stretched: Bool
-        if let stretch = currentStretch(), misses >= 2, stretch >= policy.contentionToDowngrade,
+        // (misses, requests) of the horizon when it makes the move.
+        var stretched: (misses: Int, requests: Int)?
+        if let (stretch, horizonMisses, requests) = stretch(over: policy.contentionHorizon), horizonMisses >= 2,
+           stretch >= policy.contentionToDowngrade,
            let cpuMedian = median(horizonCPU.suffix(policy.window).compactMap { $0 }), cpuMedian * stretch > budget {
-            stretched = true
-        } else {
-            stretched = false
+            stretched = (horizonMisses, requests)
         }
-        if misses >= policy.missesToDowngrade || stretched, let firstBelow = usable(below: currentIndex) {
+        if misses >= policy.missesToDowngrade || stretched != nil, let firstBelow = usable(below: currentIndex) {
             // The nearest smaller model expected to fit, else the smallest.
             var down = firstBelow
             var probe: Int? = firstBelow
@@ -428,7 +446,8 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
                 baselineRatio[currentIndex] = ratio
             }
             measuringBelowFor = currentIndex
-            var reason = "\(misses) of the last \(recent.count) requests missed the \(milliseconds(policy.latencyBudget)) budget"
+            let (missed, of) = misses >= policy.missesToDowngrade ? (misses, recent.count) : stretched ?? (misses, recent.count)
+            var reason = "\(missed) of the last \(of) requests missed the \(milliseconds(policy.latencyBudget)) budget"
             if let m = median(recentLatencies.map { Benchmarks.seconds($0) }) {
                 reason += " (median \(milliseconds(.nanoseconds(Int64(m * 1e9))))"
                 if let slowdown { reason += ", \(formatFactor((slowdown * 100).rounded() / 100))× the prediction" }
@@ -441,7 +460,10 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
         }
         if memory == .normal, fastStreak >= policy.headroomRuns {
             // The nearest larger, more accurate model that is expected to fit; a model backing off
-            // stops the search (nothing beyond it is tried before it).
+            // stops the search (nothing beyond it is tried before it). The contention must also
+            // have gone over the longer horizon, or the runner would move up between two waits.
+            let longStretch = stretch(over: policy.upgradeContentionHorizon, partial: true)?.stretch
+            let contention = max(contention, longStretch ?? 1)
             var candidate = usable(above: currentIndex)
             while let up = candidate {
                 defer { candidate = usable(above: up) }
@@ -455,7 +477,7 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
                     // and is much faster now. (A model that is simply slower than predicted leaves the
                     // one below as fast as before, and waits out its back-off.)
                     var contentionGone = false
-                    if left.strikes == 1, let below = left.belowSlowdown, let now = currentStretch() ?? slowdown, now <= below * 0.7 {
+                    if left.strikes == 1, let below = left.belowSlowdown, let now = longStretch ?? slowdown, now <= below * 0.7 {
                         contentionGone = true
                     }
                     if requestCount - left.at < backoff && !contentionGone { return nil }

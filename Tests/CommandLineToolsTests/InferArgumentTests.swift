@@ -90,13 +90,14 @@ final class InferArgumentTests: XCTestCase {
         XCTAssertEqual(a.policy, .threshold)
         XCTAssertEqual(a.scoreThreshold, 400)
         guard case let .auto(s) = try Command.parse(["--auto", "w", "a.pgm", "b.pgm", "--serve", "10", "--interval", "2ms", "--report-every", "5",
-                                                     "--memory-warning-below", "256MiB", "--memory-critical-below", "64MiB"]) else {
+                                                     "--memory-warning-below", "256MiB", "--memory-critical-below", "64MiB", "--trace", "t.csv"]) else {
             return XCTFail("not auto")
         }
         XCTAssertEqual(s.serve, 10)
         XCTAssertEqual(s.images, ["a.pgm", "b.pgm"])
         XCTAssertEqual(s.interval, .milliseconds(2))
         XCTAssertEqual(s.reportEvery, 5)
+        XCTAssertEqual(s.tracePath, "t.csv")
         XCTAssertEqual(s.memoryThresholds.warningBelowBytes, 256 << 20)
         XCTAssertEqual(s.memoryThresholds.criticalBelowBytes, 64 << 20)
         XCTAssertEqual(try parseMemoryBudget("50MB"), 50_000_000)
@@ -113,6 +114,7 @@ final class InferArgumentTests: XCTestCase {
             (["--auto", "w", "d.pgm", "--policy", "random"], "--policy expects 'selector' or 'threshold'"),
             (["--auto", "w", "d.pgm", "--score-threshold", "5"], "--score-threshold applies to --policy threshold"),
             (["--auto", "w", "d.pgm", "--interval", "2ms"], "--interval apply only to --serve"),
+            (["--auto", "w", "d.pgm", "--trace", "t.csv"], "--trace apply only to --serve"),
             (["--auto", "w", "d.pgm", "--serve", "3", "--policy", "threshold"], "--serve uses the selector"),
             (["--auto", "w", "a.pgm", "b.pgm"], "--auto DIR takes one IMAGE"),
             (["--auto", "w", "d.pgm", "--json"], "--auto cannot be combined with --json"),

@@ -145,6 +145,49 @@ final class AdaptiveRunnerTests: XCTestCase {
         XCTAssertEqual(r.currentModelName, "big", r.switchLog.joined(separator: "\n"))
     }
 
+    func testShortRequestsOnACoreSharedInSlicesMoveDownAtTheSecondWaitAndStayDownUntilItEnds() throws {
+        // As measured on a 2-core Linux host with two busy loops: the thread runs ~4 ms slices
+        // and then waits 4 or 8 ms, now and then running several slices in a row; requests take
+        // 1/16 of a slice. Scaled by 12.5 so the cost model's predictions (~0.2, ~0.8, ~3.2 ms)
+        // are the CPU times: slices of 50 ms, waits of 50 or 100 ms, horizons of 100 and 1000 ms.
+        let cost = F.cost, profile = F.profile()
+        let cpu = Dictionary(uniqueKeysWithValues: fittingLadder().map {
+            ($0.name, Benchmarks.seconds(cost.predictLatency($0, profile: profile, threads: 1)) * 1000)
+        })
+        let big = try XCTUnwrap(cpu["big"])
+        let budget = big * 1.6
+        let timer = StallTimer(cpu)
+        let policy = AdaptationPolicy(latencyBudget: .microseconds(Int64(budget * 1000)),
+                                      contentionHorizon: .milliseconds(100), upgradeContentionHorizon: .milliseconds(1000))
+        let r = try AdaptiveRunner(candidates: fittingLadder(), profile: profile, policy: policy, start: "big", costModel: cost,
+                                   loader: FakeLoader(), timer: timer, pressure: NoMemoryPressure())
+        for _ in 0..<100 { _ = try r.classify(image) }
+        XCTAssertEqual(r.currentModelName, "big")
+        XCTAssertTrue(r.switchLog.isEmpty, r.switchLog.joined(separator: "\n"))
+        timer.sharePattern([(50, 100), (50, 50), (50, 100), (50, 100), (150, 50), (50, 100)])
+        var requests = 0, firstSlowed: Int?
+        while r.currentModelName == "big" && requests < 200 {
+            let answer = try r.classify(image)
+            requests += 1
+            if firstSlowed == nil, Benchmarks.seconds(answer.latency) * 1000 > budget { firstSlowed = requests }
+        }
+        let slowed = try XCTUnwrap(firstSlowed)
+        XCTAssertLessThanOrEqual(requests - slowed, 20, r.switchLog.joined(separator: "\n"))
+        XCTAssertEqual(r.currentModelName, "mid")
+        XCTAssertTrue(r.switchLog.last?.contains("the thread had a core") ?? false, r.switchLog.joined(separator: "\n"))
+        // While the load lasts (including the stretches where the thread has the core for
+        // three slices in a row), the runner stays down: no flapping.
+        for _ in 0..<3000 { _ = try r.classify(image) }
+        XCTAssertEqual(r.switchLog.count, 1, r.switchLog.joined(separator: "\n"))
+        // The load stops: back up once the longer horizon has seen it gone (1000 ms of CPU time ≈ 1250 requests).
+        timer.shareCore(1)
+        requests = 0
+        while r.currentModelName == "mid" && requests < 3000 { _ = try r.classify(image); requests += 1 }
+        XCTAssertLessThanOrEqual(requests, 1500)
+        XCTAssertEqual(r.currentModelName, "big", r.switchLog.joined(separator: "\n"))
+        XCTAssertEqual(r.switchLog.count, 2, r.switchLog.joined(separator: "\n"))
+    }
+
     func testMovingUpSkipsAModelThatIsKnownToMissTheBudget() throws {
         // "mid" really takes 20 ms (its prediction says ~0.8); "big" runs as predicted (~3.2 ms).
         let timer = ScriptedTimer(["tiny": 1, "mid": 20, "big": 3.23])

@@ -144,16 +144,24 @@ final class CountingTimer: LatencyTimer, @unchecked Sendable {
 }
 
 /// Reports CPU time = the scripted milliseconds per model; wall time adds the
-/// waits of a thread that has the core only a `share` of the time, in time
-/// slices: after each `slice` ms of CPU time it waits `slice × (1/share − 1)` ms.
+/// waits of a thread that has the core only part of the time, in time slices:
+/// it runs `run` ms of CPU time, then waits `wait` ms, cycling through a pattern
+/// of such slices (`shareCore(share, sliceMilliseconds:)`: one slice, waiting
+/// `slice × (1/share − 1)` ms).
 final class StallTimer: LatencyTimer, @unchecked Sendable {
     private let lock = NSLock()
     private let cpuMilliseconds: [String: Double]
-    private var share = 1.0, slice = 10.0, cpuSinceWait = 0.0
+    private var pattern: [(run: Double, wait: Double)] = []
+    private var slice = 0, cpuSinceWait = 0.0
     init(_ cpu: [String: Double]) { cpuMilliseconds = cpu }
 
     func shareCore(_ share: Double, sliceMilliseconds: Double = 10) {
-        lock.lock(); self.share = share; slice = sliceMilliseconds; cpuSinceWait = 0; lock.unlock()
+        sharePattern(share < 1 ? [(sliceMilliseconds, sliceMilliseconds * (1 / share - 1))] : [])
+    }
+
+    /// Slices of `run` ms of CPU time each followed by a wait of `wait` ms, cycled; empty: a core of its own.
+    func sharePattern(_ slices: [(run: Double, wait: Double)]) {
+        lock.lock(); pattern = slices; slice = 0; cpuSinceWait = 0; lock.unlock()
     }
 
     func measure(_ candidate: ModelCandidate, _ body: () throws -> Void) throws -> Duration {
@@ -165,11 +173,12 @@ final class StallTimer: LatencyTimer, @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         let cpu = cpuMilliseconds[candidate.name] ?? 1
         var wall = cpu
-        if share < 1 {
+        if !pattern.isEmpty {
             cpuSinceWait += cpu
-            while cpuSinceWait >= slice {
-                wall += slice * (1 / share - 1)
-                cpuSinceWait -= slice
+            while cpuSinceWait >= pattern[slice].run {
+                wall += pattern[slice].wait
+                cpuSinceWait -= pattern[slice].run
+                slice = (slice + 1) % pattern.count
             }
         }
         return (.microseconds(Int64(wall * 1000)), .microseconds(Int64(cpu * 1000)))

@@ -33,6 +33,8 @@ struct AutoRequest {
     var serve: Int?
     var interval: Duration = .zero
     var reportEvery = 500
+    /// `--trace FILE`: one CSV line per served request.
+    var tracePath: String?
     var memoryThresholds = SystemMemoryPressure.Thresholds()
 
     var image: String { images[0] }
@@ -44,7 +46,7 @@ struct AutoRequest {
         }
         let serve = try args.int("serve", in: 1...100_000_000)
         if serve == nil {
-            let serveOnly = ["interval", "report-every", "memory-warning-below", "memory-critical-below"].filter(args.has)
+            let serveOnly = ["interval", "report-every", "memory-warning-below", "memory-critical-below", "trace"].filter(args.has)
             guard serveOnly.isEmpty else { throw CLIError.usage(serveOnly.map { "--\($0)" }.joined(separator: ", ") + " apply only to --serve") }
         }
         guard !args.positionals.isEmpty else { throw CLIError.usage("--auto DIR needs an IMAGE") }
@@ -73,6 +75,7 @@ struct AutoRequest {
         request.serve = serve
         if let t = args.string("interval") { request.interval = try parseLatencyBudget(t) }
         request.reportEvery = try args.int("report-every", in: 1...100_000_000) ?? 500
+        request.tracePath = args.string("trace")
         if let m = args.string("memory-warning-below") { request.memoryThresholds.warningBelowBytes = try parseMemoryBudget(m) }
         if let m = args.string("memory-critical-below") { request.memoryThresholds.criticalBelowBytes = try parseMemoryBudget(m) }
         request.threads = threads
@@ -220,9 +223,18 @@ enum Auto {
         var window: [Duration] = []
         var windowStart = 1
         var served: [String: Int] = [:]
+        // request, end of the request as Unix time in seconds, latency in ms, model: to line up with other events.
+        var trace = request.tracePath == nil ? "" : "request,unix_time_s,latency_ms,model\n"
         for i in 0..<requests {
             let answer = try runner.classify(digits[i % digits.count])
             served[answer.modelName, default: 0] += 1
+            if request.tracePath != nil {
+                var now = timespec()
+                clock_gettime(CLOCK_REALTIME, &now)
+                let micros = Int(now.tv_nsec) / 1000
+                let fraction = String(micros + 1_000_000).dropFirst()
+                trace += "\(i + 1),\(now.tv_sec).\(fraction),\(DecimalText.fixed(milliseconds(answer.latency), decimals: 4)),\(answer.modelName)\n"
+            }
             window.append(answer.latency)
             let events = runner.switchEvents
             for event in events[seenEvents...] {
@@ -246,6 +258,7 @@ enum Auto {
             }
         }
         print("served: " + served.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        if let path = request.tracePath { try FileAccess.write(Data(trace.utf8), to: path, what: "trace") }
     }
 
     /// A 28×28 MNIST-style image (784 floats in [0, 1]) from a decoded image (as gray): MNIST

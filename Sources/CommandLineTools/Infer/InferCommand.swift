@@ -48,6 +48,7 @@ let inferOptions: [OptionSpec] = [
     OptionSpec(name: "serve", valueName: "N", help: "--auto: serve N requests (cycling through the IMAGEs) with the adaptive runner, printing each switch"),
     OptionSpec(name: "interval", valueName: "T", help: "--serve: pause between requests, e.g. 2ms (default 0)"),
     OptionSpec(name: "report-every", valueName: "N", help: "--serve: print a status line every N requests (default 500)"),
+    OptionSpec(name: "trace", valueName: "FILE", help: "--serve: write one CSV line per request (request, unix_time_s, latency_ms, model)"),
     OptionSpec(name: "memory-warning-below", valueName: "SIZE", help: "--serve: memory pressure is 'warning' below this much available memory (default 256MiB)"),
     OptionSpec(name: "memory-critical-below", valueName: "SIZE", help: "--serve: memory pressure is 'critical' below this much available memory (default 64MiB)"),
     OptionSpec(name: "score", help: "measure this device: GFLOP/s, bandwidth, cores, memory, AI score"),
