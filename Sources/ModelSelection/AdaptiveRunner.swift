@@ -165,9 +165,12 @@ public struct SwitchEvent: Sendable, Equatable, CustomStringConvertible {
 ///   (doubled each further time) stops the search. The
 ///   back-off is lifted early, once, when the switch down was caused by
 ///   contention: the contention (without CPU times: the model below's ratio)
-///   has fallen by 30% since right after the switch — the load that pushed
-///   the larger model out is gone. (A model that is simply slower than
-///   predicted leaves the contention where it was, and waits out its back-off.)
+///   has fallen by 30% since right after the switch, or (with CPU times) to
+///   1.25 — the load that pushed the larger model out is gone. (A model that
+///   is simply slower than predicted leaves the contention where it was, and
+///   waits out its back-off.) A model pushed out by the contention rule
+///   (CPU times) waits for exactly that, however many requests it takes:
+///   between two waits for a core, short requests outlast any count.
 /// - After a switch: `cooldownRuns` requests without another switch, and the
 ///   window restarts (hysteresis).
 /// - The new model is loaded, allocated and warmed up (on its `probeInput`)
@@ -207,7 +210,8 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
     private var unusable: Set<Int> = []
     /// Ladder index → when it was last left for slowness, how often, and the
     /// slowdown of the model below it over its first window after the switch.
-    private var leftForSlowness: [Int: (at: Int, strikes: Int, belowSlowdown: Double?)] = [:]
+    /// `forContention`: the move down was the contention rule's (the thread waited for a core).
+    private var leftForSlowness: [Int: (at: Int, strikes: Int, belowSlowdown: Double?, forContention: Bool)] = [:]
     /// The model left for slowness whose `belowSlowdown` is being measured.
     private var measuringBelowFor: Int?
     private var events: [SwitchEvent] = []
@@ -437,7 +441,7 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
             }
             if let i = probe { down = i }
             let strikes = (leftForSlowness[currentIndex]?.strikes ?? 0) + 1
-            leftForSlowness[currentIndex] = (requestCount, strikes, nil)
+            leftForSlowness[currentIndex] = (requestCount, strikes, nil, stretched != nil)
             // Without CPU times, a model left before it filled a window leaves what it showed as its
             // baseline. (With CPU times its first requests, cold, would make a poor baseline: its
             // prediction × the contention stands in until it runs a full window.)
@@ -475,11 +479,16 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
                     let backoff = policy.upgradeBackoffRuns << min(left.strikes - 1, 20)
                     // Contention slows every model: the one below was slow too right after the switch
                     // and is much faster now. (A model that is simply slower than predicted leaves the
-                    // one below as fast as before, and waits out its back-off.)
+                    // one below as fast as before, and waits out its back-off.) With CPU times the
+                    // stretch says it directly: 1.25 or less is a core nearly to itself.
                     var contentionGone = false
-                    if left.strikes == 1, let below = left.belowSlowdown, let now = longStretch ?? slowdown, now <= below * 0.7 {
-                        contentionGone = true
+                    if left.strikes == 1 || left.forContention, let below = left.belowSlowdown {
+                        if let longStretch { contentionGone = longStretch <= max(below * 0.7, 1.25) }
+                        else if let slowdown { contentionGone = slowdown <= below * 0.7 }
                     }
+                    // A model pushed out by contention comes back when the contention is gone, however
+                    // many requests that takes: short requests would outlast any count between two waits.
+                    if left.forContention && !contentionGone { return nil }
                     if requestCount - left.at < backoff && !contentionGone { return nil }
                     lifted = contentionGone && requestCount - left.at < backoff
                 }
