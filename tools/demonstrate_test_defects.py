@@ -141,6 +141,28 @@ BREAKS = [
           "case (.int8, .int64): return ArgExtremumKernel<Direction, UInt8, Int64>",
           filter="OperatorFixtureTests",
           env={"TFLITE_OP": "ARG_MAX", "TFLITE_FIXTURE_GROUP": "ops/int8_elementwise"}),
+    Break("depthwise-int8-row-origin-from-width-stride", 7,
+          "fast int8 DEPTHWISE_CONV_2D: each output row's first input row uses the width stride (equal-stride "
+          "fixtures cannot tell; the unequal-stride ones compared with TFLite Micro can)",
+          K + "Convolution/DepthwiseConv2D+Int8Vectorized.swift",
+          "let iy0 = oy &* g.strideHeight &- g.padTop", "let iy0 = oy &* g.strideWidth &- g.padTop",
+          filter="OperatorFixtureTests",
+          env={"TFLITE_OP": "DEPTHWISE_CONV_2D", "TFLITE_FIXTURE_GROUP": "ops/int8"}),
+    Break("depthwise-int8-tap-column-from-height-dilation", 7,
+          "fast int8 DEPTHWISE_CONV_2D: gathered taps step through columns by the height dilation (border pixels of "
+          "3×3 filters, every pixel of other sizes; only unequal dilations show it)",
+          K + "Convolution/DepthwiseConv2D+Int8Vectorized.swift",
+          "let ix = ix0 &+ kx &* g.dilationWidth", "let ix = ix0 &+ kx &* g.dilationHeight",
+          filter="OperatorFixtureTests",
+          env={"TFLITE_OP": "DEPTHWISE_CONV_2D", "TFLITE_FIXTURE_GROUP": "ops/int8"}),
+    Break("strided-copy-wide-elements-last-unwritten", 7,
+          "layout ops' strided copy (TRANSPOSE, SLICE, ...): the element-by-element path of 2- and 8-byte elements "
+          "skips the last element of every row",
+          K + "Layout/StridedCopy.swift",
+          "(destination + i &* size).copyMemory(from: source + i &* step &* size, byteCount: size)",
+          "if i &+ 1 < count { (destination + i &* size).copyMemory(from: source + i &* step &* size, byteCount: size) }",
+          filter="OperatorFixtureTests",
+          env={"TFLITE_OP": "TRANSPOSE", "TFLITE_FIXTURE_GROUP": "ops/float32_layout"}),
     Break("digit-evaluation-shifted-pixels", 6,
           "MNIST evaluation feeds each digit shifted 3 pixels left (95 of 100 still read right: the old "
           "'>= 95%' check passed)",

@@ -14,6 +14,12 @@ come from TFLite Micro's interpreter (``tflite_micro.runtime``, reference
 kernels) and the manifest entries carry ``"tolerance": 0``,
 ``"reference": "tflite-micro"``.
 
+Convolutions include dilated and unequal-stride DEPTHWISE_CONV_2D (built
+with ``tf.raw_ops.DepthwiseConv2dNative`` so the converter keeps one node with
+the dilation factors) and per-tensor CONV_2D / DEPTHWISE_CONV_2D (converter
+flag ``_experimental_disable_per_channel``); for these the TFLite Micro
+outputs are also required to equal LiteRT's reference kernels' (``cross_check``).
+
 A few cases edit the converted flatbuffer (SOFTMAX beta, a MEAN whose output
 quantization equals its input's) -- still run through TFLite Micro for the
 expected values.
@@ -80,6 +86,12 @@ class Case:
     # DIV: the second input never takes its zero point (a zero divisor is
     # undefined in TFLite's kernel).
     nonzero_divisor: bool = False
+    # False: per-tensor weights (the converter's _experimental_disable_per_channel).
+    per_channel: bool = True
+    # Also run LiteRT's reference kernels and require the same bytes as
+    # TFLite Micro (cases whose Micro outputs are new ground, e.g. dilated or
+    # unequal-stride depthwise convolutions).
+    cross_check: bool = False
 
 
 ACTS = {
@@ -99,8 +111,9 @@ def bias(rng, n):
 
 # ------------------------------------------------------------------ cases
 
-def conv2d(k=3, s=1, d=1, pad="SAME", act="NONE", shape=(1, 9, 11, 3), cout=6):
-    name = f"conv2d_{k}x{k}_s{s}{'_d%d' % d if d > 1 else ''}_{pad.lower()}_{act.lower()}"
+def conv2d(k=3, s=1, d=1, pad="SAME", act="NONE", shape=(1, 9, 11, 3), cout=6, per_channel=True):
+    name = f"conv2d_{k}x{k}_s{s}{'_d%d' % d if d > 1 else ''}_{pad.lower()}_{act.lower()}" + (
+        "" if per_channel else "_per_tensor")
 
     def build(rng):
         tf = _tf()
@@ -115,11 +128,33 @@ def conv2d(k=3, s=1, d=1, pad="SAME", act="NONE", shape=(1, 9, 11, 3), cout=6):
 
     return Case(name, "CONV_2D", build, [("CONV_2D", dict(padding=pad, strideH=s, strideW=s, dilationHFactor=d,
                                                           fusedActivationFunction=act))],
-                input_scales=[2.0 if act == "RELU6" else 1.0])
+                input_scales=[2.0 if act == "RELU6" else 1.0], per_channel=per_channel,
+                checks=[filter_scale_count_check(name, per_channel)], cross_check=not per_channel)
 
 
-def depthwise(k=3, m=1, s=1, pad="SAME", act="NONE", shape=(1, 9, 11, 4)):
-    name = f"depthwise_conv2d_{k}x{k}_m{m}_s{s}_{pad.lower()}_{act.lower()}"
+def filter_scale_count_check(name, per_channel):
+    """A check that the convolution's filter (input 1) is quantized per
+    channel (more than one scale) or per tensor (exactly one)."""
+
+    def check(model):
+        sg = fl.parse_model(model).subgraphs[0]
+        q = sg.tensors[sg.operators[0].inputs[1]].quantization
+        n = len(q.scale)
+        if per_channel and n <= 1 or not per_channel and n != 1:
+            raise AssertionError(f"{name}: filter has {n} scales")
+
+    return check
+
+
+def depthwise(k=3, m=1, s=1, pad="SAME", act="NONE", shape=(1, 9, 11, 4), d=1, per_channel=True):
+    """`s` and `d` are one stride / dilation for both axes or an (H, W) pair."""
+    sh, sw = (s, s) if isinstance(s, int) else s
+    dh, dw = (d, d) if isinstance(d, int) else d
+    stride_tag = f"s{sh}" if sh == sw else f"s{sh}x{sw}"
+    dilation_tag = "" if (dh, dw) == (1, 1) else f"_d{dh}" if dh == dw else f"_d{dh}x{dw}"
+    name = (f"depthwise_conv2d_{k}x{k}_m{m}_{stride_tag}{dilation_tag}_{pad.lower()}_{act.lower()}"
+            + ("" if per_channel else "_per_tensor"))
+    plain = sh == sw and (dh, dw) == (1, 1)
 
     def build(rng):
         tf = _tf()
@@ -127,14 +162,23 @@ def depthwise(k=3, m=1, s=1, pad="SAME", act="NONE", shape=(1, 9, 11, 4)):
         b = bias(rng, shape[-1] * m)
 
         def fn(x):
-            y = tf.nn.depthwise_conv2d(x, w, strides=[1, s, s, 1], padding=pad)
+            if plain:
+                y = tf.nn.depthwise_conv2d(x, w, strides=[1, s, s, 1], padding=pad)
+            else:
+                # The raw op keeps unequal strides and dilation in one
+                # DepthwiseConv2dNative node (tf.nn.depthwise_conv2d would
+                # wrap a dilated one in SPACE_TO_BATCH_ND / BATCH_TO_SPACE_ND).
+                y = tf.raw_ops.DepthwiseConv2dNative(input=x, filter=w, strides=[1, sh, sw, 1], padding=pad,
+                                                     dilations=[1, dh, dw, 1])
             return ACTS[act](tf.nn.bias_add(y, b))
 
         return fn, [shape]
 
     return Case(name, "DEPTHWISE_CONV_2D", build,
-                [("DEPTHWISE_CONV_2D", dict(padding=pad, strideH=s, depthMultiplier=m, fusedActivationFunction=act))],
-                input_scales=[2.0 if act == "RELU6" else 1.0])
+                [("DEPTHWISE_CONV_2D", dict(padding=pad, strideH=sh, strideW=sw, dilationHFactor=dh, dilationWFactor=dw,
+                                            depthMultiplier=m, fusedActivationFunction=act))],
+                input_scales=[2.0 if act == "RELU6" else 1.0], per_channel=per_channel,
+                checks=[filter_scale_count_check(name, per_channel)], cross_check=not plain or not per_channel)
 
 
 def transpose_conv(k=3, s=2, pad="SAME", shape=(1, 5, 6, 4), cout=6, use_bias=True, act="NONE"):
@@ -708,6 +752,25 @@ def all_cases() -> list[Case]:
         depthwise(k=3, m=1, s=2, pad="VALID", act="NONE"),
         depthwise(k=3, m=2, s=1, pad="SAME", act="RELU6", shape=(1, 8, 7, 3)),
         depthwise(k=5, m=1, s=2, pad="SAME", act="RELU", shape=(2, 9, 9, 6)),
+        # Dilated and unequal-stride depthwise convolutions (the fast int8
+        # kernel's tap offsets use the H and W dilations and strides separately;
+        # 12 channels = one 8-channel vector step and a 4-channel tail; 3×3
+        # filters take the unrolled path, 5×5 the general one; multiplier 2
+        # the reference loops).
+        depthwise(k=3, m=1, s=1, d=2, pad="SAME", act="NONE", shape=(1, 11, 12, 12)),
+        depthwise(k=3, m=1, s=1, d=(2, 1), pad="SAME", act="RELU", shape=(1, 10, 9, 12)),
+        depthwise(k=3, m=1, s=1, d=(1, 3), pad="VALID", act="NONE", shape=(2, 7, 13, 5)),
+        depthwise(k=5, m=1, s=1, d=2, pad="SAME", act="RELU6", shape=(1, 12, 11, 6)),
+        depthwise(k=3, m=1, s=(2, 1), pad="SAME", act="NONE", shape=(1, 10, 9, 12)),
+        depthwise(k=3, m=1, s=(1, 2), pad="VALID", act="RELU", shape=(2, 9, 12, 8)),
+        depthwise(k=5, m=1, s=(1, 3), pad="SAME", act="NONE", shape=(1, 9, 14, 5)),
+        depthwise(k=3, m=2, s=(1, 2), pad="SAME", act="NONE", shape=(1, 8, 9, 3)),
+        depthwise(k=3, m=2, s=1, d=(2, 1), pad="SAME", act="NONE", shape=(1, 8, 9, 3)),
+        # Per-tensor (one filter scale) convolutions.
+        depthwise(k=3, m=1, s=1, pad="SAME", act="RELU", shape=(1, 9, 11, 12), per_channel=False),
+        conv2d(k=3, s=1, pad="SAME", act="NONE", per_channel=False),
+        conv2d(k=3, s=2, pad="VALID", act="RELU6", shape=(2, 9, 8, 5), cout=8, per_channel=False),
+        conv2d(k=1, s=1, pad="VALID", act="RELU", cout=16, per_channel=False),
     ]
     cases += [
         fully_connected(per_channel=True, act="NONE"),
@@ -903,7 +966,7 @@ def build_case(case: Case, seed: int):
     rng = np.random.default_rng(fl.name_seed(seed, case.name))
     fn, shapes = case.build(rng)
     model = convert_int8(fn, shapes, case.input_scales, rng, case.float_io, getattr(case, "per_channel_dense", None),
-                         positive=case.positive)
+                         per_channel=case.per_channel, positive=case.positive)
     if case.expected is not None:
         fl.assert_ops(model, case.expected, case.name)
     else:
@@ -928,14 +991,19 @@ def build_case(case: Case, seed: int):
             inputs.append(rng.integers(-128, 128, size=shape, dtype=np.int8))
     if case.nonzero_divisor:
         inputs[1] = avoid_zero_point(inputs[1], io_types(model)[1])
-    if case.reference in ("reference", "builtin"):
-        outputs = fl.run_litert(model, inputs, kernels=case.reference)
-    else:
-        outputs = fl.run_micro(model, inputs)
     if case.reference == "micro":
         outputs = fl.run_micro(model, inputs)
     else:
-        outputs = fl.run_litert(model, inputs, case.reference)
+        outputs = fl.run_litert(model, inputs, kernels=case.reference)
+    if case.cross_check:
+        litert = fl.run_litert(model, inputs, kernels="reference")
+        for i, (a, b) in enumerate(zip(outputs, litert)):
+            if a.shape != b.shape or not np.array_equal(a, b):
+                diff = int(np.abs(a.astype(np.int32) - b.astype(np.int32)).max()) if a.shape == b.shape else None
+                raise AssertionError(f"{case.name}: output {i} of TFLite Micro and LiteRT's reference kernels differ "
+                                     f"(shapes {a.shape} / {b.shape}, largest difference {diff})")
+        print(f"  {case.name}: TFLite Micro and LiteRT reference kernels agree on all "
+              f"{sum(o.size for o in outputs)} output bytes", flush=True)
     return model, inputs, outputs
 
 

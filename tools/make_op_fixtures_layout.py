@@ -10,7 +10,7 @@ MediaPipe's custom ``Convolution2DTransposeBias`` is run by LiteRT with the
 default resolver, whose XNNPACK delegate implements that custom op.
 
 ``layout_cases_2`` adds SPLIT, SPLIT_V, UNPACK, TILE, MIRROR_PAD,
-SPACE_TO_BATCH_ND, BATCH_TO_SPACE_ND, GATHER_ND (element sizes 1/2/4/8) and
+SPACE_TO_BATCH_ND, BATCH_TO_SPACE_ND, GATHER_ND, TRANSPOSE (element sizes 1/2/4/8) and
 the reductions REDUCE_MIN, REDUCE_PROD, ARG_MIN, TOPK_V2, CUMSUM (float32 and
 integer types); ``invalid_cases_2`` their hostile variants.  Cases are only
 ever appended (the random inputs of earlier cases depend on the draw order).
@@ -575,6 +575,15 @@ def layout_cases_2() -> list[Case]:
     # REDUCE_MAX on integers (shares REDUCE_MIN's kernel)
     red("REDUCE_MAX", "int32", data("int32", 3, 5), [1], True)
     red("REDUCE_MAX", "int64", data("int64", 2, 3, 4), [0, -1], False)
+
+    # TRANSPOSE of 2- and 8-byte elements: rows whose input stride is not 1
+    # take the strided copy's element-by-element path (1- and 4-byte elements
+    # have their own loops).
+    def transpose(name, x, perm):
+        add(Case(f"transpose_{name}", "TRANSPOSE", [In(x), In(i32(perm), True)], opts("TransposeOptions"),
+                 out_types=[x.dtype]))
+    transpose("rank3_int16", RNG.integers(-32768, 32768, size=(2, 3, 4)).astype(np.int16), [2, 0, 1])
+    transpose("rank4_int64", RNG.integers(-2**62, 2**62, size=(2, 3, 2, 4)).astype(np.int64), [3, 1, 2, 0])
     return cs
 
 
