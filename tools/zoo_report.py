@@ -632,13 +632,15 @@ def slow_nodes(profiles: dict[str, list[dict]], fraction: float = 0.25) -> tuple
     """(measured float throughput, measured bandwidth, nodes below `fraction` of that throughput).
 
     The throughput is the best GFLOP/s of any node of the run at its fastest (min_ms; 2 FLOP per
-    multiply-add), the bandwidth the best GB/s of any node by bytes moved. A slow node is called
+    multiply-add), the bandwidth the best GB/s of any node by bytes moved, both over nodes of at least
+    50 µs (shorter ones are within the timer's and the clock's noise). A slow node is called
     memory-bound when its arithmetic intensity (FLOP per byte moved) is below the machine balance
     (throughput / bandwidth): it could not reach `fraction` of the throughput even at full bandwidth.
     Nodes under 5 µs are left out (timer resolution; per-node overhead is measured separately)."""
     rows = [(model, r) for model, prof in profiles.items() for r in prof if r["min_ms"] > 0]
-    peak = max((2 * r["cost"] / (r["min_ms"] * 1e6) for _, r in rows if r["cost"] > 0), default=0.0)
-    bandwidth = max((r["bytes"] / (r["min_ms"] * 1e6) for _, r in rows), default=0.0)
+    timed = [r for _, r in rows if r["min_ms"] >= 0.05]
+    peak = max((2 * r["cost"] / (r["min_ms"] * 1e6) for r in timed if r["cost"] > 0), default=0.0)
+    bandwidth = max((r["bytes"] / (r["min_ms"] * 1e6) for r in timed), default=0.0)
     balance = peak / bandwidth if bandwidth > 0 else math.inf
     slow = []
     for model, r in rows:
@@ -691,8 +693,8 @@ def performance_section(args, rows: list[dict], profiles: dict[str, list[dict]] 
     if profiles is not None:
         peak, bandwidth, slow = slow_nodes(profiles)
         w(f"Nodes below 25% of the measured float throughput ({peak:.0f} GFLOP/s: the fastest node of this run at its "
-          f"fastest; measured bandwidth {bandwidth:.0f} GB/s: the most bytes per second any node moved), from one "
-          "`bench --profile` per model, nodes of at least 5 µs, longest first. *MB*: bytes of the node's inputs "
+          f"fastest, among nodes of at least 50 µs; measured bandwidth {bandwidth:.0f} GB/s: the most bytes per second "
+          "such a node moved), from one `bench --profile` per model, nodes of at least 5 µs, longest first. *MB*: bytes of the node's inputs "
           "(weights included) and outputs; *memory-bound*: its FLOP per byte is below the machine balance "
           f"({peak / bandwidth if bandwidth else 0:.1f} FLOP/byte), so even at full bandwidth it could not reach 25%.")
         w("")
@@ -758,6 +760,16 @@ def performance(args, bench: Path) -> int:
     elapsed = time.monotonic() - start
     section = performance_section(args, rows, profiles, elapsed)
     doc = ROOT / args.performance_doc
+    write_performance_section(doc, section)
+    print(f"wrote the zoo table into {rel(doc)} in {elapsed:.0f} s", file=sys.stderr)
+    if args.raw:
+        Path(args.raw).write_text(json.dumps({"rows": rows, "profiles": profiles, "load_before": list(args.load_before),
+                                              "elapsed": elapsed}, indent=1, sort_keys=True))
+    return 0
+
+
+def write_performance_section(doc: Path, section: str) -> None:
+    """Replaces the text between the markers of `doc` with `section` (appended under a heading when absent)."""
     text = doc.read_text() if doc.exists() else ""
     if PERF_BEGIN in text and PERF_END in text:
         head, rest = text.split(PERF_BEGIN, 1)
@@ -765,10 +777,6 @@ def performance(args, bench: Path) -> int:
     else:
         text = text.rstrip("\n") + "\n\n## Zoo speed (`tools/zoo_report.py --performance`)\n\n" + section + "\n"
     doc.write_text(text)
-    print(f"wrote the zoo table into {rel(doc)} in {elapsed:.0f} s", file=sys.stderr)
-    if args.raw:
-        Path(args.raw).write_text(json.dumps({"rows": rows, "profiles": profiles}, indent=1, sort_keys=True))
-    return 0
 
 
 def main() -> int:
@@ -790,11 +798,18 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="with --performance: also profile ours and list the slow nodes")
     parser.add_argument("--slow-limit", type=int, default=40, help="rows of the slow-node table (default: %(default)s)")
     parser.add_argument("--performance-doc", default="docs/performance.md", help="file --performance writes into (default: %(default)s)")
+    parser.add_argument("--from-raw", help="with --performance: no timing, re-render the table from an earlier run's --raw file")
     args = parser.parse_args()
     args.variant_list = [v for v in args.variants.split(",") if v]
 
     infer = (ROOT / args.infer) if not Path(args.infer).is_absolute() else Path(args.infer)
     bench = (ROOT / args.bench) if not Path(args.bench).is_absolute() else Path(args.bench)
+    if args.performance and args.from_raw:  # re-render the table from an earlier run's --raw file
+        raw = json.loads(Path(args.from_raw).read_text())
+        args.load_before = tuple(raw.get("load_before") or (float("nan"),))
+        section = performance_section(args, raw["rows"], raw.get("profiles"), raw.get("elapsed", 0.0))
+        write_performance_section(ROOT / args.performance_doc, section)
+        return 0
     if args.performance:
         if not bench.exists():
             print(f"zoo_report: no bench binary at {args.bench} (see --help for the build command)", file=sys.stderr)
