@@ -39,6 +39,20 @@ Binaries built elsewhere (e.g. with --scratch-path .build-report):
 
     python3 tools/zoo_report.py --infer .build-report/release/infer \\
         --bench .build-report/release/bench --speed
+
+With --performance it only times the full-size zoo (no correctness run, no
+docs/models.md): each float32 and int8 model (`--variants`) ours against
+LiteRT + XNNPACK, one thread, back to back per model and `--rounds` times,
+and writes the table with the geometric means between the markers
+`<!-- zoo-performance:begin -->` / `<!-- zoo-performance:end -->` of
+docs/performance.md (`--performance-doc`). With --profile it also runs ours'
+`bench --profile` once per model and lists the nodes below 25% of the
+run's measured float throughput, with the bytes each moves:
+
+    swift build -c release --scratch-path .build-avx2 -Xcc -march=x86-64-v3 \\
+        -Xswiftc -DTFLITEENGINE_AVX2 --product bench
+    python3 tools/zoo_report.py --performance --bench .build-avx2/release/bench \\
+        --variants float32 --profile
 """
 from __future__ import annotations
 
@@ -255,7 +269,7 @@ def load_entries(manifest: dict, folder: Path, key: str, label: str) -> list[dic
 # MARK: Speed
 
 
-def bench_ours(entry: dict, bench: Path, runs: int, min_time: float, scratch: Path) -> dict | None:
+def bench_ours(entry: dict, bench: Path, runs: int, min_time: float, scratch: Path, init: bool = False) -> dict | None:
     name, zoo = entry["name"], entry["_dir"]
     out = scratch / f"{entry['_key']}.bench.json"
     cmd = [str(bench), str(zoo / f"{name}.tflite"), "--threads", "1", "--runs", str(runs), "--min-time", str(min_time), "--json", str(out)]
@@ -269,14 +283,17 @@ def bench_ours(entry: dict, bench: Path, runs: int, min_time: float, scratch: Pa
     if not results:
         return {"error": "bench wrote no result"}
     r = results[0]
-    return {"median_ms": r["median_ms"], "cpu_median_ms": r.get("cpu_median_ms"), "flavour": report.get("build", {}).get("flavour", "?")}
+    res = {"median_ms": r["median_ms"], "cpu_median_ms": r.get("cpu_median_ms"), "flavour": report.get("build", {}).get("flavour", "?")}
+    if init:
+        res["init_ms"] = r.get("init_ms")
+    return res
 
 
-def bench_litert(entry: dict, runs: int, min_time: float, scratch: Path) -> dict:
+def bench_litert(entry: dict, runs: int, min_time: float, scratch: Path, backend: str = "all") -> dict:
     name, zoo = entry["name"], entry["_dir"]
     out = scratch / f"{entry['_key']}.litert.json"
     cmd = [sys.executable, "tools/compare_litert.py", str(zoo / f"{name}.tflite"), "--threads", "1", "--runs", str(runs),
-           "--min-time", str(min_time), "--json", str(out)]
+           "--min-time", str(min_time), "--backend", backend, "--json", str(out)]
     # compare_litert.py waits on its measuring subprocess; a model LiteRT cannot
     # invoke on random inputs would wait forever, hence the timeout.
     p = run(cmd, timeout=120 + 4 * min_time)
@@ -284,7 +301,7 @@ def bench_litert(entry: dict, runs: int, min_time: float, scratch: Path) -> dict
         return {"error": first_error_line(p.stderr or p.stdout)}
     res = {}
     for r in json.loads(out.read_text())["results"]:
-        res[r["backend"]] = {"median_ms": r["median_ms"], "cpu_median_ms": r.get("cpu_median_ms")}
+        res[r["backend"]] = {"median_ms": r["median_ms"], "cpu_median_ms": r.get("cpu_median_ms"), "init_ms": r.get("init_ms")}
     return res
 
 
@@ -591,6 +608,177 @@ def write_report(args, entries, full_entries, results, speed, not_converted, ela
     return "\n".join(lines)
 
 
+# MARK: Performance table (--performance)
+
+
+PERF_BEGIN, PERF_END = "<!-- zoo-performance:begin -->", "<!-- zoo-performance:end -->"
+
+
+def bench_profile(entry: dict, bench: Path, runs: int, min_time: float, scratch: Path) -> list[dict] | None:
+    """Ours' per-node profile (`bench --profile --json`): node, op, avg_ms, min_ms, cost, bytes."""
+    name, zoo = entry["name"], entry["_dir"]
+    out = scratch / f"{entry['_key']}.profile.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [str(bench), str(zoo / f"{name}.tflite"), "--threads", "1", "--runs", str(runs), "--min-time", str(min_time),
+           "--profile", "--json", str(out)]
+    p = run(cmd, timeout=900)
+    if p.returncode != 0 or not out.exists():
+        return None
+    results = json.loads(out.read_text()).get("results") or []
+    return (results[0].get("profile") if results else None) or None
+
+
+def slow_nodes(profiles: dict[str, list[dict]], fraction: float = 0.25) -> tuple[float, float, list[dict]]:
+    """(measured float throughput, measured bandwidth, nodes below `fraction` of that throughput).
+
+    The throughput is the best GFLOP/s of any node of the run at its fastest (min_ms; 2 FLOP per
+    multiply-add), the bandwidth the best GB/s of any node by bytes moved, both over nodes of at least
+    50 µs (shorter ones are within the timer's and the clock's noise). A slow node is called
+    memory-bound when its arithmetic intensity (FLOP per byte moved) is below the machine balance
+    (throughput / bandwidth): it could not reach `fraction` of the throughput even at full bandwidth.
+    Nodes under 5 µs are left out (timer resolution; per-node overhead is measured separately)."""
+    rows = [(model, r) for model, prof in profiles.items() for r in prof if r["min_ms"] > 0]
+    timed = [r for _, r in rows if r["min_ms"] >= 0.05]
+    peak = max((2 * r["cost"] / (r["min_ms"] * 1e6) for r in timed if r["cost"] > 0), default=0.0)
+    bandwidth = max((r["bytes"] / (r["min_ms"] * 1e6) for r in timed), default=0.0)
+    balance = peak / bandwidth if bandwidth > 0 else math.inf
+    slow = []
+    for model, r in rows:
+        if r["min_ms"] < 0.005 or r["cost"] <= 0:
+            continue
+        gflops = 2 * r["cost"] / (r["min_ms"] * 1e6)
+        if gflops < fraction * peak:
+            intensity = 2 * r["cost"] / r["bytes"] if r["bytes"] else math.inf
+            slow.append({"model": model, **r, "gflops": gflops, "gbps": r["bytes"] / (r["min_ms"] * 1e6),
+                         "memory_bound": intensity < balance})
+    slow.sort(key=lambda s: -s["min_ms"])
+    return peak, bandwidth, slow
+
+
+def performance_section(args, rows: list[dict], profiles: dict[str, list[dict]] | None, elapsed: float) -> str:
+    m = machine()
+    flags = ", ".join(f"{f} {'yes' if f in m['flags'] else 'no'}" for f in ("avx2", "fma", "avx512f"))
+    flavours = sorted({r["ours"]["flavour"] for r in rows if r.get("ours") and "flavour" in r["ours"]})
+    lines: list[str] = []
+    w = lines.append
+    w(PERF_BEGIN)
+    w("")
+    w(f"Generated by `tools/zoo_report.py --performance` on {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} "
+      f"(commit {git_commit()}); do not edit by hand.")
+    w("")
+    w(f"- Machine: {m['model']}, {m['cpus']} logical CPUs ({flags}); load average {args.load_before[0]:.1f} before and "
+      f"{os.getloadavg()[0]:.1f} after the run ({elapsed:.0f} s).")
+    w(f"- Ours: `bench --threads 1 --runs {args.runs} --min-time {args.min_time}`, build flavour {', '.join(flavours) or '?'}; "
+      "LiteRT: `tools/compare_litert.py --backend litert-xnnpack --threads 1` (XNNPACK delegate). Each model ours then LiteRT, "
+      f"{args.rounds} round(s); random inputs in [-1, 1] (int8: the whole range).")
+    w("- *CPU ms*: median thread CPU time per invoke (steady when other processes share the cores); *wall ms*: median latency. "
+      "Ratios are ours ÷ XNNPACK (above 1: slower), the median over the rounds; *init*: `Interpreter` creation + "
+      "`allocateTensors()` (ms, first round).")
+    w("")
+    w("| model | ours CPU ms | XNNPACK CPU ms | ÷ XNNPACK (CPU) | ours wall ms | XNNPACK wall ms | ÷ XNNPACK (wall) | init ours / XNNPACK ms |")
+    w("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        o, x = r.get("ours") or {}, r.get("xnnpack") or {}
+        note = "; ".join(cell_text(e, 80) for e in (o.get("error"), x.get("error")) if e)
+        name = r["name"] + (f" ({note})" if note else "")
+        w(f"| {name} | {ms(o.get('cpu_median_ms'))} | {ms(x.get('cpu_median_ms'))} | {fmt(r.get('cpu_ratio'))} | "
+          f"{ms(o.get('median_ms'))} | {ms(x.get('median_ms'))} | {fmt(r.get('ratio'))} | "
+          f"{fmt(o.get('init_ms'))} / {fmt(x.get('init_ms'))} |")
+    for v in args.variant_list:
+        sel = [r for r in rows if r["variant"] == v]
+        if sel:
+            w(f"| **geometric mean, {v}** ({len([r for r in sel if r.get('cpu_ratio')])} models) | | | "
+              f"**{fmt(geomean([r.get('cpu_ratio') for r in sel]))}** | | | **{fmt(geomean([r.get('ratio') for r in sel]))}** | |")
+    w("")
+    if profiles is not None:
+        peak, bandwidth, slow = slow_nodes(profiles)
+        w(f"Nodes below 25% of the measured float throughput ({peak:.0f} GFLOP/s: the fastest node of this run at its "
+          f"fastest, among nodes of at least 50 µs; measured bandwidth {bandwidth:.0f} GB/s: the most bytes per second "
+          "such a node moved), from one `bench --profile` per model, nodes of at least 5 µs, longest first. *MB*: bytes of the node's inputs "
+          "(weights included) and outputs; *memory-bound*: its FLOP per byte is below the machine balance "
+          f"({peak / bandwidth if bandwidth else 0:.1f} FLOP/byte), so even at full bandwidth it could not reach 25%.")
+        w("")
+        w("| model | node | op | min ms | GFLOP/s | MB | GB/s | memory-bound |")
+        w("|---|---|---|---|---|---|---|---|")
+        for s in slow[: args.slow_limit]:
+            w(f"| {s['model']} | {s['node']} | {s['op']} | {s['min_ms']:.3f} | {s['gflops']:.1f} | {s['bytes'] / 1e6:.2f} | "
+              f"{s['gbps']:.1f} | {'yes' if s['memory_bound'] else '**no**'} |")
+        if len(slow) > args.slow_limit:
+            w(f"| … {len(slow) - args.slow_limit} more | | | | | | | |")
+        by_op: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for s in slow:
+            by_op[s["op"]][0 if s["memory_bound"] else 1] += 1
+        w("")
+        w(f"All {len(slow)} slow nodes by operator (memory-bound / not): "
+          + ", ".join(f"{op} {a}/{b}" for op, (a, b) in sorted(by_op.items(), key=lambda kv: -sum(kv[1]))) + ".")
+        w("")
+    w(PERF_END)
+    return "\n".join(lines)
+
+
+def performance(args, bench: Path) -> int:
+    """--performance: the full-size zoo, ours vs LiteRT + XNNPACK, into docs/performance.md."""
+    manifest_path = args.full_dir / "manifest.json" if args.full_dir else None
+    if not manifest_path or not manifest_path.exists():
+        print(f"zoo_report: --performance needs the full-size zoo ({args.full}/manifest.json)", file=sys.stderr)
+        return 2
+    entries = [e for e in load_entries(json.loads(manifest_path.read_text()), args.full_dir, "full", "")
+               if e["variant"] in args.variant_list]
+    if args.only:
+        entries = [e for e in entries if e["name"] in set(args.only.split(","))]
+    args.load_before = os.getloadavg()
+    start = time.monotonic()
+    rows: list[dict] = []
+    profiles: dict[str, list[dict]] | None = {} if args.profile else None
+    with tempfile.TemporaryDirectory(prefix="zoo_performance.") as tmp:
+        scratch = Path(tmp)
+        for i, e in enumerate(entries, 1):
+            (scratch / e["_key"]).parent.mkdir(parents=True, exist_ok=True)
+            samples = []
+            for _ in range(args.rounds):
+                ours = bench_ours(e, bench, args.runs, args.min_time, scratch, init=True)
+                lx = bench_litert(e, args.runs, args.min_time, scratch, backend="litert-xnnpack")
+                samples.append((ours or {}, lx.get("litert-xnnpack") or ({"error": lx["error"]} if "error" in lx else {})))
+            row = {"name": e["name"], "variant": e["variant"], "ours": samples[0][0], "xnnpack": samples[0][1]}
+            for key, field in (("cpu_ratio", "cpu_median_ms"), ("ratio", "median_ms")):
+                ratios = sorted(o[field] / x[field] for o, x in samples if o.get(field) and x.get(field))
+                if ratios:
+                    row[key] = ratios[len(ratios) // 2]
+            for field in ("cpu_median_ms", "median_ms"):  # medians over the rounds for the ms columns
+                for side, idx in (("ours", 0), ("xnnpack", 1)):
+                    vals = sorted(s[idx][field] for s in samples if s[idx].get(field))
+                    if vals:
+                        row[side] = {**row[side], field: vals[len(vals) // 2]}
+            rows.append(row)
+            if profiles is not None:
+                prof = bench_profile(e, bench, max(10, args.runs // 5), args.min_time, scratch)
+                if prof:
+                    profiles[e["name"]] = prof
+            print(f"[performance {i}/{len(entries)}] {e['name']}: ours CPU {ms(row['ours'].get('cpu_median_ms'))} ms, "
+                  f"XNNPACK CPU {ms(row['xnnpack'].get('cpu_median_ms'))} ms, ratio {fmt(row.get('cpu_ratio'))}",
+                  file=sys.stderr, flush=True)
+    elapsed = time.monotonic() - start
+    section = performance_section(args, rows, profiles, elapsed)
+    doc = ROOT / args.performance_doc
+    write_performance_section(doc, section)
+    print(f"wrote the zoo table into {rel(doc)} in {elapsed:.0f} s", file=sys.stderr)
+    if args.raw:
+        Path(args.raw).write_text(json.dumps({"rows": rows, "profiles": profiles, "load_before": list(args.load_before),
+                                              "elapsed": elapsed}, indent=1, sort_keys=True))
+    return 0
+
+
+def write_performance_section(doc: Path, section: str) -> None:
+    """Replaces the text between the markers of `doc` with `section` (appended under a heading when absent)."""
+    text = doc.read_text() if doc.exists() else ""
+    if PERF_BEGIN in text and PERF_END in text:
+        head, rest = text.split(PERF_BEGIN, 1)
+        text = head + section + rest.split(PERF_END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n## Zoo speed (`tools/zoo_report.py --performance`)\n\n" + section + "\n"
+    doc.write_text(text)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--infer", default=".build/release/infer", help="infer binary (default: %(default)s, relative to the repo root)")
@@ -603,10 +791,31 @@ def main() -> int:
     parser.add_argument("--full", default=FULL_DEFAULT, help="folder of the full-size zoo made by `tools/make_zoo.py` "
                         "(default: %(default)s; left out of the report when it has no manifest; '' to skip)")
     parser.add_argument("--raw", help="also write the raw per-model results as JSON to this file")
+    parser.add_argument("--performance", action="store_true",
+                        help="only time the full-size zoo, ours vs LiteRT + XNNPACK, into --performance-doc (see above)")
+    parser.add_argument("--variants", default="float32,int8", help="variants for --performance (default: %(default)s)")
+    parser.add_argument("--rounds", type=int, default=1, help="rounds of ours-then-LiteRT per model for --performance (default: %(default)s)")
+    parser.add_argument("--profile", action="store_true", help="with --performance: also profile ours and list the slow nodes")
+    parser.add_argument("--slow-limit", type=int, default=40, help="rows of the slow-node table (default: %(default)s)")
+    parser.add_argument("--performance-doc", default="docs/performance.md", help="file --performance writes into (default: %(default)s)")
+    parser.add_argument("--from-raw", help="with --performance: no timing, re-render the table from an earlier run's --raw file")
     args = parser.parse_args()
+    args.variant_list = [v for v in args.variants.split(",") if v]
 
     infer = (ROOT / args.infer) if not Path(args.infer).is_absolute() else Path(args.infer)
     bench = (ROOT / args.bench) if not Path(args.bench).is_absolute() else Path(args.bench)
+    if args.performance and args.from_raw:  # re-render the table from an earlier run's --raw file
+        raw = json.loads(Path(args.from_raw).read_text())
+        args.load_before = tuple(raw.get("load_before") or (float("nan"),))
+        section = performance_section(args, raw["rows"], raw.get("profiles"), raw.get("elapsed", 0.0))
+        write_performance_section(ROOT / args.performance_doc, section)
+        return 0
+    if args.performance:
+        if not bench.exists():
+            print(f"zoo_report: no bench binary at {args.bench} (see --help for the build command)", file=sys.stderr)
+            return 2
+        args.full_dir = (ROOT / args.full) if args.full and not Path(args.full).is_absolute() else (Path(args.full) if args.full else None)
+        return performance(args, bench)
     if not infer.exists():
         print(f"zoo_report: no infer binary at {args.infer}; build it with `swift build -c release --product infer` "
               "(or pass --infer PATH)", file=sys.stderr)

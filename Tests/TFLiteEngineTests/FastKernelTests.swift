@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import TFLiteEngine
+import InputFormats
 
 /// The fast float32 kernels (`Kernels/*/<Op>+Float.swift`, `Kernels/GEMM/`) against the simple reference
 /// kernels on randomized single-op models: odd sizes, edge tiles (M and N not
@@ -130,12 +131,26 @@ final class FastKernelTests: XCTestCase {
         let cases: [([Int], [Int32], Bool)] = [
             ([1, 7, 7, 40], [1, 2], true), ([2, 5, 3, 17], [1, 2], false), ([1, 1, 1, 16], [1, 2], true),
             ([3, 4, 5], [1], false), ([2, 3, 4, 5], [2], true), ([2, 3, 4, 5], [0, 1], false), ([4, 33], [0], true),
+            ([1, 5, 5, 77], [1, 2], true), ([2, 3, 3, 70], [1, 2], false), ([1, 2, 2, 131], [1, 2], true),
         ]
         for (i, (shape, axes, keepDims)) in cases.enumerated() {
             let spec = ModelSpec.unary(
                 op: 40, optionsType: 27, input: shape, extraInputs: [(shape: [axes.count], int32s: axes)],
                 options: [(4, .bool(keepDims))], rng: &rng)
             try compare(spec, name: "mean #\(i) \(shape) axes \(axes)", expectFast: MeanFloatContiguous.self, tolerance: 0) { ctx in
+                MeanFloatReference(ctx: ctx, try Reduction(ctx: ctx, input: ctx.input(0), axes: ctx.input(1), keepDims: keepDims))
+            }
+        }
+        // Trailing axes (a layer norm's mean over channels): rows summed eight side by side, and the leftover rows.
+        let trailing: [([Int], [Int32], Bool)] = [
+            ([1, 5, 5, 96], [3], true), ([3, 7, 13], [2], false), ([2, 3, 4, 5], [2, 3], true), ([11, 2], [-1], false),
+            ([1, 9, 8, 3], [3], true), ([70, 17], [1], true),
+        ]
+        for (i, (shape, axes, keepDims)) in trailing.enumerated() {
+            let spec = ModelSpec.unary(
+                op: 40, optionsType: 27, input: shape, extraInputs: [(shape: [axes.count], int32s: axes)],
+                options: [(4, .bool(keepDims))], rng: &rng)
+            try compare(spec, name: "mean trailing #\(i) \(shape) axes \(axes)", expectFast: MeanFloatTrailing.self, tolerance: 0) { ctx in
                 MeanFloatReference(ctx: ctx, try Reduction(ctx: ctx, input: ctx.input(0), axes: ctx.input(1), keepDims: keepDims))
             }
         }
@@ -147,11 +162,69 @@ final class FastKernelTests: XCTestCase {
             let activation = Int8(i % 4)
             let spec = ModelSpec.convolution(op: 0, optionsType: 11, input: shape, filter: shape, bias: nil,
                                              options: [(4, .i8(activation))], rng: &rng)
-            try compare(spec, name: "add #\(i) \(shape) act \(activation)", expectFast: ElementwiseAddFloat.self, tolerance: 0) { ctx in
+            try compare(spec, name: "add #\(i) \(shape) act \(activation)", expectFast: FloatBinaryVectorKernel.self, tolerance: 0) { ctx in
                 BinaryFloatKernel<Add.Operation>(
                     ctx: ctx, shape: try BroadcastShape(shape, shape, ctx: ctx), activation: FusedActivation(rawValue: activation)!)
             }
         }
+    }
+
+    /// Every broadcast pattern (same shape, scalar on either side, per-channel
+    /// vector, per-row scalar, row × column, three-dimensional mixes, sizes
+    /// off the vector width and past a tile) for each float binary operator,
+    /// against the simple broadcasting kernel, exactly.
+    func testBroadcastBinaryMatchesGenericKernelExactly() throws {
+        var rng = TestRandom(seed: 8)
+        let shapes: [([Int], [Int])] = [
+            ([1, 9, 9, 3], [1]), ([1], [2, 5, 7]), ([1, 7, 7, 40], [40]), ([1, 6, 5, 19], [1, 1, 1, 19]),
+            ([1, 1, 1, 24], [1, 8, 9, 24]), ([5, 1], [5, 33]), ([4, 1], [1, 13]), ([2, 3, 1, 6], [3, 4, 1]),
+            ([1, 70, 70, 3], [1, 1, 1, 3]), ([3, 17], [3, 17]), ([2, 1, 4, 1], [1, 3, 1, 5]), ([3, 1, 5], [1, 4, 1]),
+        ]
+        func reference<Operation: FloatBinaryOperation>(_: Operation.Type, _ a: [Int], _ b: [Int], _ activation: FusedActivation?)
+            -> (PrepareContext) throws -> Kernel {
+            { ctx in BinaryFloatKernel<Operation>(ctx: ctx, shape: try BroadcastShape(a, b, ctx: ctx), activation: activation) }
+        }
+        for (i, (a, b)) in shapes.enumerated() {
+            let activation = Int8(i % 4)
+            let cases: [(String, Int32, UInt8, [(Int, FlatBufferBuilder.Value)], (PrepareContext) throws -> Kernel)] = [
+                ("add", 0, 11, [(4, .i8(activation))], reference(Add.Operation.self, a, b, FusedActivation(rawValue: activation)!)),
+                ("mul", 18, 21, [(4, .i8(activation))], reference(Mul.Operation.self, a, b, FusedActivation(rawValue: activation)!)),
+                ("sub", 41, 0, [], reference(Sub.Operation.self, a, b, FusedActivation.none)),
+                ("div", 42, 0, [], reference(Div.Operation.self, a, b, FusedActivation.none)),
+                ("maximum", 55, 0, [], reference(MaximumMinimum.FloatOperation<Maximum>.self, a, b, nil)),
+                ("minimum", 57, 0, [], reference(MaximumMinimum.FloatOperation<Minimum>.self, a, b, nil)),
+                ("squared_difference", 99, 0, [], reference(SquaredDifference.Operation.self, a, b, nil)),
+                ("prelu", 54, 0, [], reference(Prelu.Operation.self, a, b, nil)),
+            ]
+            for (name, op, optionsType, options, makeReference) in cases {
+                let spec = ModelSpec.convolution(op: op, optionsType: optionsType, input: a, filter: b, bias: nil, options: options, rng: &rng)
+                try compare(spec, name: "\(name) #\(i) \(a) × \(b)", expectFast: FloatBinaryVectorKernel.self, tolerance: 0,
+                            reference: makeReference)
+            }
+        }
+    }
+
+    /// EfficientNet's swish activations (`MUL(x, LOGISTIC(x))`) are fused on a
+    /// plan without delegate, and the fused plan gives the same bits as the
+    /// two kernels run one after the other.
+    func testSwishFusionIsBitIdenticalToTwoKernels() throws {
+        let dir = Fixtures.directory("zoo")
+        let interpreter = try Interpreter(modelPath: dir.appendingPathComponent("efficientnetb0_float32.tflite").path)
+        try interpreter.allocateTensors()
+        try interpreter.copy(try NumPyArray(contentsOfFile: dir.appendingPathComponent("efficientnetb0_float32.input0.npy").path).data,
+                             toInputAt: 0)
+        let graph = try XCTUnwrap(interpreter.preparedGraph)
+        let skipped = graph.steps.filter { ($0.kernel as? ElementwiseKernel<Float, Float>)?.isSkipped == true }.count
+        let logistics = graph.steps.filter { $0.node.op == .logistic }.count
+        // The swish activations are fused; the squeeze-and-excitation gates (LOGISTIC → broadcast MUL) are not.
+        XCTAssertGreaterThan(skipped, 0, "no swish LOGISTIC of EfficientNet was fused into its MUL")
+        XCTAssertLessThan(skipped, logistics)
+        try interpreter.invoke()
+        let fused = try interpreter.output(at: 0).data
+        SwishFusion.apply(to: graph, enabled: false)
+        XCTAssertTrue(graph.steps.allSatisfy { ($0.kernel as? ElementwiseKernel<Float, Float>)?.isSkipped != true })
+        try interpreter.invoke()
+        XCTAssertEqual(try interpreter.output(at: 0).data, fused, "fused and unfused swish differ")
     }
 
     func testPackedWeightsAreSharedBetweenInterpreters() throws {

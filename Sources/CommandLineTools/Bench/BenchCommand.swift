@@ -206,6 +206,20 @@ struct Result: Codable {
     /// processes compete for the cores; equal to wall time on an idle machine).
     var cpu_median_ms: Double?
     var cpu_min_ms: Double?
+    /// Per-operator timings with `--profile` (nil without).
+    var profile: [ProfileRow]?
+}
+
+/// One operator of a `--profile` run in the JSON report.
+struct ProfileRow: Codable {
+    var node: Int
+    var op: String
+    var avg_ms: Double
+    var min_ms: Double
+    /// Multiply-adds (or element operations) per run, as the kernel estimates them.
+    var cost: Int
+    /// Bytes of the operator's input and output tensors.
+    var bytes: Int
 }
 
 struct Machine: Codable {
@@ -341,8 +355,15 @@ func benchmark(path: String, backend: BenchBackend, threads: Int, args: Argument
             try interpreter.invoke()
             count += 1
         }
-        printProfile(interpreter.operatorProfile, title: "\(result.model) / \(backend.name) / \(threads) thread(s)")
+        let ops = interpreter.operatorProfile
+        printProfile(ops, title: "\(result.model) / \(backend.name) / \(threads) thread(s)")
         interpreter.isProfilingEnabled = false
+        var profiled = result
+        profiled.profile = ops.map {
+            ProfileRow(node: $0.nodeIndex, op: $0.operatorName, avg_ms: Double($0.totalNanoseconds) / Double(max($0.invocations, 1)) / 1e6,
+                       min_ms: Double($0.minimumNanoseconds) / 1e6, cost: $0.cost, bytes: $0.bytesMoved)
+        }
+        return profiled
     }
     return result
 }
@@ -392,16 +413,18 @@ func printProfile(_ ops: [Interpreter.OperatorProfile], title: String) {
     }
     func table(_ name: String, _ list: [Interpreter.OperatorProfile]) {
         print("\n=== \(name): \(title) ===")
-        var rows = [["node", "op", "avg ms", "min ms", "%", "cdf %", "GFLOP/s", "GFLOP/s@min", "times called"]]
+        var rows = [["node", "op", "avg ms", "min ms", "%", "cdf %", "GFLOP/s", "GFLOP/s@min", "MB", "GB/s@min", "times called"]]
         var cumulative = 0.0
         for o in list {
             let pct = total > 0 ? 100 * Double(o.totalNanoseconds) / total : 0
             cumulative += pct
             let minMs = Double(o.minimumNanoseconds) / 1e6
             rows.append(["\(o.nodeIndex)", o.operatorName, f(avgMs(o)), f(minMs), f(pct, 2), f(cumulative, 2), gflops(o),
-                         minMs > 0 && o.cost > 0 ? f(2 * Double(o.cost) / (minMs * 1e6), 1) : "-", "\(o.invocations)"])
+                         minMs > 0 && o.cost > 0 ? f(2 * Double(o.cost) / (minMs * 1e6), 1) : "-",
+                         f(Double(o.bytesMoved) / 1e6, 3), minMs > 0 ? f(Double(o.bytesMoved) / (minMs * 1e6), 1) : "-",
+                         "\(o.invocations)"])
         }
-        printTable(rows, rightAligned: [0, 2, 3, 4, 5, 6, 7, 8])
+        printTable(rows, rightAligned: [0, 2, 3, 4, 5, 6, 7, 8, 9, 10])
     }
     table("Run order", ops)
     table("Top by time", Array(ops.sorted { $0.totalNanoseconds > $1.totalNanoseconds }.prefix(15)))

@@ -19,9 +19,12 @@ final class CPUBackend: ExecutionBackend {
     let name = "cpu"
     let workerCount = 1
 
+    /// Reads only each step's kernel (copying whole `Step`s retained and
+    /// released the node's arrays and options on every node of every invoke).
     func run(_ steps: ArraySlice<PreparedGraph.Step>) {
-        for step in steps {
-            step.kernel.run(tiles: 0..<step.kernel.tileCount, worker: 0)
+        for i in steps.indices {
+            let kernel = steps[i].kernel
+            kernel.run(tiles: 0..<kernel.tileCount, worker: 0)
         }
     }
 }

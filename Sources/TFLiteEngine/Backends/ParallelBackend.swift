@@ -57,8 +57,8 @@ final class ParallelBackend: ExecutionBackend {
     deinit { runner.shutdown() }
 
     func run(_ steps: ArraySlice<PreparedGraph.Step>) {
-        for step in steps {
-            let kernel = step.kernel
+        for i in steps.indices {
+            let kernel = steps[i].kernel
             let tiles = kernel.tileCount
             let cost = kernel.cost
             if workerCount > 1, tiles > 1, cost >= minimumParallelCost, cost >= minimumCostToWake || runner.helpersAwake {

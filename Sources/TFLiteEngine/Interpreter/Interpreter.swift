@@ -374,6 +374,10 @@ public final class Interpreter {
         public let minimumNanoseconds: UInt64
         /// Approximate multiply-adds (or element operations) per invoke.
         public let cost: Int
+        /// Bytes of the operator's input tensors (weights included, as they
+        /// are stored in the model) and output tensors: the least memory
+        /// traffic of one run, to tell memory-bound operators from slow ones.
+        public let bytesMoved: Int
     }
 
     /// Times every operator of each `invoke()` while true (default false).
@@ -392,10 +396,11 @@ public final class Interpreter {
         guard let graph, let profiler = (backend as? ProfilingBackend)?.profiler,
               profiler.nanoseconds.count == graph.steps.count else { return [] }
         return graph.steps.enumerated().map { i, step in
-            OperatorProfile(
+            let tensors = (step.node.inputs + step.node.outputs).filter { $0 >= 0 && $0 < graph.tensors.count }
+            return OperatorProfile(
                 nodeIndex: step.node.index, operatorName: step.node.name, invocations: profiler.invocations[i],
                 totalNanoseconds: profiler.nanoseconds[i], minimumNanoseconds: profiler.minimumNanoseconds[i],
-                cost: step.kernel.cost)
+                cost: step.kernel.cost, bytesMoved: tensors.reduce(0) { $0 + graph.tensors[$1].byteCount })
         }
     }
 

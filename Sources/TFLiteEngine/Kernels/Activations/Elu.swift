@@ -4,5 +4,7 @@ enum Elu {
 
     struct Operation: FloatUnaryOperation {
         @inline(__always) func apply(_ x: Float) -> Float { x < 0 ? VectorizableMath.exp(x) - 1 : x }
+        @inline(__always) func apply(_ x: FloatVector) -> FloatVector { x.replacing(with: VectorizableMath.exp(x) - 1, where: x .< 0) }
+        static var isVectorized: Bool { true }
     }
 }

@@ -29,12 +29,18 @@ enum Gelu {
 
     struct Exact: FloatUnaryOperation {
         @inline(__always) func apply(_ x: Float) -> Float { 0.5 * x * VectorizableMath.erfc(x * -0.707_106_78) }
+        @inline(__always) func apply(_ x: FloatVector) -> FloatVector { 0.5 * x * VectorizableMath.erfc(x * -0.707_106_78) }
+        static var isVectorized: Bool { true }
     }
 
     struct Approximate: FloatUnaryOperation {
         @inline(__always) func apply(_ x: Float) -> Float {
             0.5 * x * (1 + VectorizableMath.tanh(0.797_884_56 * (x + 0.044_715 * x * x * x)))
         }
+        @inline(__always) func apply(_ x: FloatVector) -> FloatVector {
+            0.5 * x * (1 + VectorizableMath.tanh(0.797_884_56 * (x + 0.044_715 * x * x * x)))
+        }
+        static var isVectorized: Bool { true }
     }
 
     /// TFLite's scalar transforms, in its float arithmetic (the int8 tables).

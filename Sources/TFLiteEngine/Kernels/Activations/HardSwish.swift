@@ -12,5 +12,14 @@ enum HardSwish {
 
     struct Operation: FloatUnaryOperation {
         @inline(__always) func apply(_ x: Float) -> Float { x * min(max(x + 3, 0), 6) * (1 / 6) }
+        /// The scalar form's `max(r, 0)` is `0 >= r ? 0 : r`, its `min(m, 6)` is `6 < m ? 6 : m`.
+        @inline(__always) func apply(_ x: FloatVector) -> FloatVector {
+            let r = x + 3
+            let zero = FloatVector(), six = FloatVector(repeating: 6)
+            let m = r.replacing(with: zero, where: zero .>= r)
+            let c = m.replacing(with: six, where: six .< m)
+            return x * c * (Float(1) / 6)
+        }
+        static var isVectorized: Bool { true }
     }
 }

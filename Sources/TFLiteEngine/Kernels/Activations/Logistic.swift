@@ -5,6 +5,8 @@ enum Logistic {
 
     struct Operation: FloatUnaryOperation {
         @inline(__always) func apply(_ x: Float) -> Float { VectorizableMath.logistic(x) }
+        @inline(__always) func apply(_ x: FloatVector) -> FloatVector { VectorizableMath.logistic(x) }
+        static var isVectorized: Bool { true }
     }
 
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {

@@ -6,6 +6,9 @@ enum Prelu {
 
     struct Operation: FloatBinaryOperation {
         @inline(__always) static func apply(_ x: Float, _ alpha: Float) -> Float { x >= 0 ? x : x * alpha }
+        @inline(__always) static func apply(_ x: FloatVector, _ alpha: FloatVector) -> FloatVector {
+            (x * alpha).replacing(with: x, where: x .>= 0)
+        }
     }
 
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {
@@ -17,7 +20,7 @@ enum Prelu {
         case .float32:
             try ctx.require(alpha, type: .float32, "alpha")
             try ctx.require(ctx.output(0), type: .float32, "output")
-            return BinaryFloatKernel<Operation>(ctx: ctx, shape: shape, activation: nil)
+            return FloatBinaryVectorKernel(ctx: ctx, shape: shape, Operation.self, activation: nil)
         case .int8, .uint8:
             return try PreluQuantized.prepare(ctx, input: input, alpha: alpha, shape: shape)
         default:

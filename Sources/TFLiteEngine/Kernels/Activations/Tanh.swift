@@ -11,5 +11,7 @@ enum Tanh {
 
     struct Operation: FloatUnaryOperation {
         @inline(__always) func apply(_ x: Float) -> Float { VectorizableMath.tanh(x) }
+        @inline(__always) func apply(_ x: FloatVector) -> FloatVector { VectorizableMath.tanh(x) }
+        static var isVectorized: Bool { true }
     }
 }

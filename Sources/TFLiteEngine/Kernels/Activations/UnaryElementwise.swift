@@ -1,8 +1,28 @@
 /// A float32 function applied to each element. An instance may carry
 /// parameters (LEAKY_RELU's alpha); parameterless operations are empty
 /// structs, so the generic kernel specializes to a plain loop.
+///
+/// An operation whose plain loop the compiler does not vectorise (selects,
+/// bit casts, polynomials: LOGISTIC, TANH, GELU, HARD_SWISH, ELU) writes
+/// `apply(_: FloatVector)` in the same arithmetic as its scalar form, lane by
+/// lane, and sets `isVectorized`; the kernel then runs whole vectors and
+/// the scalar form only on the tail.
 protocol FloatUnaryOperation: Sendable {
     func apply(_ x: Float) -> Float
+    /// The same function on every lane (bit-identical to `apply(_: Float)`).
+    func apply(_ x: FloatVector) -> FloatVector
+    /// Whether `apply(_: FloatVector)` is written out (else the kernel loops over scalars).
+    static var isVectorized: Bool { get }
+}
+
+extension FloatUnaryOperation {
+    static var isVectorized: Bool { false }
+    /// Lane by lane through the scalar form (unused unless `isVectorized`).
+    func apply(_ x: FloatVector) -> FloatVector {
+        var y = x
+        for i in y.indices { y[i] = apply(x[i]) }
+        return y
+    }
 }
 
 /// One input → one output with the same number of elements, computed in
@@ -22,6 +42,9 @@ final class ElementwiseKernel<Input, Output>: UnaryOperandKernel {
     let loop: Loop
     var input: UnsafePointer<Input>!
     var output: UnsafeMutablePointer<Output>!
+    /// Set by a plan that computes this node's result inside its consumer
+    /// (`SwishFusion`): `run` then does nothing.
+    var isSkipped = false
 
     init(ctx: PrepareContext, count: Int, blockSize: Int = 4096, operationsPerElement: Int = 1, _ loop: @escaping Loop) {
         self.count = count
@@ -35,7 +58,7 @@ final class ElementwiseKernel<Input, Output>: UnaryOperandKernel {
     var tileCount: Int { (count + blockSize - 1) / blockSize }
 
     func run(tiles: Range<Int>, worker: Int) {
-        guard let input, let output else { return }
+        guard !isSkipped, let input, let output else { return }
         let n = count
         for tile in tiles {
             let start = tile &* blockSize, end = min(start &+ blockSize, n)
@@ -82,8 +105,17 @@ typealias FloatRowKernel = RowKernel<Float>
 extension ElementwiseKernel where Input == Float, Output == Float {
     /// The float32 kernel of an element-wise function.
     convenience init<Operation: FloatUnaryOperation>(ctx: PrepareContext, count: Int, _ operation: Operation) {
-        self.init(ctx: ctx, count: count) { x, y, n in
-            for i in 0..<n { y[i] = operation.apply(x[i]) }
+        if Operation.isVectorized {
+            self.init(ctx: ctx, count: count) { x, y, n in
+                let w = FloatVector.scalarCount
+                var i = 0
+                while i &+ w <= n { y.storeVector(operation.apply(x.loadVector(i)), i); i &+= w }
+                while i < n { y[i] = operation.apply(x[i]); i &+= 1 }
+            }
+        } else {
+            self.init(ctx: ctx, count: count) { x, y, n in
+                for i in 0..<n { y[i] = operation.apply(x[i]) }
+            }
         }
     }
 }

@@ -5,6 +5,17 @@
 /// (Eigen) approximations that the fixtures check. The exact libm functions
 /// stay in EXP, whose overflow to infinity must be exact.
 enum VectorizableMath {
+    /// `a · b + c`, rounded twice (not fused) in every flavour, like its
+    /// vector twin: `addingProduct` on a SIMD vector is a per-lane generic
+    /// that the optimiser re-vectorised only in pieces here (halves, scalar
+    /// lanes: the fused swish ran 2.5× slower than with `*` and `+`).
+    @inline(__always)
+    static func multiplyAdd(_ a: Float, _ b: Float, _ c: Float) -> Float { a * b + c }
+
+    /// `a · b + c` on every lane, as `multiplyAdd(_:_:_:)` rounds it.
+    @inline(__always)
+    static func multiplyAdd(_ a: FloatVector, _ b: FloatVector, _ c: FloatVector) -> FloatVector { a * b + c }
+
     /// `e^x` for x in about [-87.3, 88.3]; inputs outside are clamped to that
     /// range (so results stay finite and normal), NaN gives NaN.
     @inline(__always)
@@ -13,19 +24,19 @@ enum VectorizableMath {
         // n = round(x · log2 e) with the 1.5·2^23 trick (round-to-nearest
         // by float addition); its integer value is read from the bits.
         let magic: Float = 12_582_912
-        let shifted = xc * 1.442_695_04 + magic
+        let shifted = multiplyAdd(xc, 1.442_695_04, magic)
         let n = shifted - magic
         let k = Int32(bitPattern: shifted.bitPattern) &- Int32(bitPattern: magic.bitPattern)
         // r = x - n·ln 2 in two parts (Cody–Waite), |r| ≤ ln 2 / 2.
-        let r = (xc - n * 0.693_359_375) - n * -2.121_944_4e-4
+        let r = multiplyAdd(n, 2.121_944_4e-4, multiplyAdd(n, -0.693_359_375, xc))
         // e^r by a degree-6 minimax polynomial (Cephes expf coefficients).
         var p: Float = 1.987_569_15e-4
-        p = p * r + 1.398_199_95e-3
-        p = p * r + 8.333_451_9e-3
-        p = p * r + 4.166_579_59e-2
-        p = p * r + 1.666_666_55e-1
-        p = p * r + 5.000_000_12e-1
-        let er = p * r * r + r + 1
+        p = multiplyAdd(p, r, 1.398_199_95e-3)
+        p = multiplyAdd(p, r, 8.333_451_9e-3)
+        p = multiplyAdd(p, r, 4.166_579_59e-2)
+        p = multiplyAdd(p, r, 1.666_666_55e-1)
+        p = multiplyAdd(p, r, 5.000_000_12e-1)
+        let er = multiplyAdd(p * r, r, r) + 1
         // Scale by 2^n through the exponent field (n in -126…127 after the clamp).
         let scale = Float(bitPattern: UInt32(bitPattern: (k &+ 127) &<< 23))
         return er * scale
@@ -43,7 +54,8 @@ enum VectorizableMath {
         let e = exp(-2 * a)
         let large = (1 - e) / (1 + e)
         let x2 = x * x
-        let small = x * (1 + x2 * (-1.0 / 3 + x2 * (2.0 / 15 + x2 * (-17.0 / 315))))
+        let c3: Float = -1.0 / 3, c5: Float = 2.0 / 15, c7: Float = -17.0 / 315
+        let small = x * (1 + x2 * (c3 + x2 * (c5 + x2 * c7)))
         let t = a < 0.1 ? small : (x < 0 ? -large : large)
         return x.isNaN ? x : t
     }
@@ -57,16 +69,100 @@ enum VectorizableMath {
         let z = abs(x)
         let t = 1 / (1 + 0.5 * z)
         var p: Float = 0.170_872_77
-        p = p * t - 0.822_152_23
-        p = p * t + 1.488_515_87
-        p = p * t - 1.135_203_98
-        p = p * t + 0.278_868_07
-        p = p * t - 0.186_288_06
-        p = p * t + 0.096_784_18
-        p = p * t + 0.374_091_96
-        p = p * t + 1.000_023_68
-        p = p * t - 1.265_512_23
+        p = multiplyAdd(p, t, -0.822_152_23)
+        p = multiplyAdd(p, t, 1.488_515_87)
+        p = multiplyAdd(p, t, -1.135_203_98)
+        p = multiplyAdd(p, t, 0.278_868_07)
+        p = multiplyAdd(p, t, -0.186_288_06)
+        p = multiplyAdd(p, t, 0.096_784_18)
+        p = multiplyAdd(p, t, 0.374_091_96)
+        p = multiplyAdd(p, t, 1.000_023_68)
+        p = multiplyAdd(p, t, -1.265_512_23)
         let r = t * exp(p - z * z)
         return x < 0 ? 2 - r : r
+    }
+}
+
+/// The same functions on a whole `FloatVector`, lane by lane in the same
+/// arithmetic as the scalar forms above (same operations, same order, the
+/// scalar `min`/`max`/`?:` written as the same comparisons with
+/// `replacing(with:where:)`), so a vector lane and the scalar form give the
+/// same bits: a kernel's scalar tail computes what a lane would.
+/// Written out because the element loops over the scalar forms were not
+/// vectorised by the compiler once they hold selects and bit casts.
+extension VectorizableMath {
+    /// Integer lanes as wide as `FloatVector`, for the exponent bit tricks.
+    #if TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI
+    typealias IntVector = SIMD16<Int32>
+    #else
+    typealias IntVector = SIMD8<Int32>
+    #endif
+
+    /// `exp(_:)` on every lane.
+    @inline(__always)
+    static func exp(_ x: FloatVector) -> FloatVector {
+        typealias V = FloatVector
+        let low = V(repeating: -87.3), high = V(repeating: 88.3)
+        // min(max(x, low), high) as Swift's max/min decide: `low >= x ? low : x`, `high < m ? high : m`.
+        let m = x.replacing(with: low, where: low .>= x)
+        let xc = m.replacing(with: high, where: high .< m)
+        let magic: Float = 12_582_912
+        let shifted = multiplyAdd(xc, V(repeating: 1.442_695_04), V(repeating: magic))
+        let n = shifted - magic
+        let k = unsafeBitCast(shifted, to: IntVector.self) &- Int32(bitPattern: magic.bitPattern)
+        let r = multiplyAdd(n, V(repeating: 2.121_944_4e-4), multiplyAdd(n, V(repeating: -0.693_359_375), xc))
+        var p = V(repeating: 1.987_569_15e-4)
+        p = multiplyAdd(p, r, V(repeating: 1.398_199_95e-3))
+        p = multiplyAdd(p, r, V(repeating: 8.333_451_9e-3))
+        p = multiplyAdd(p, r, V(repeating: 4.166_579_59e-2))
+        p = multiplyAdd(p, r, V(repeating: 1.666_666_55e-1))
+        p = multiplyAdd(p, r, V(repeating: 5.000_000_12e-1))
+        let er = multiplyAdd(p * r, r, r) + 1
+        let scale = unsafeBitCast((k &+ 127) &<< 23, to: V.self)
+        return er * scale
+    }
+
+    /// `logistic(_:)` on every lane.
+    @inline(__always)
+    static func logistic(_ x: FloatVector) -> FloatVector { 1 / (1 + exp(-x)) }
+
+    /// |x| lane by lane (the sign bit cleared, as `abs` on a Float does).
+    @inline(__always)
+    static func magnitude(_ x: FloatVector) -> FloatVector {
+        unsafeBitCast(unsafeBitCast(x, to: IntVector.self) & Int32.max, to: FloatVector.self)
+    }
+
+    /// `tanh(_:)` on every lane.
+    @inline(__always)
+    static func tanh(_ x: FloatVector) -> FloatVector {
+        let a = magnitude(x)
+        let e = exp(-2 * a)
+        let large = (1 - e) / (1 + e)
+        let x2 = x * x
+        let c3: Float = -1.0 / 3, c5: Float = 2.0 / 15, c7: Float = -17.0 / 315
+        let small = x * (1 + x2 * (c3 + x2 * (c5 + x2 * c7)))
+        let signed = large.replacing(with: -large, where: x .< 0)
+        let t = signed.replacing(with: small, where: a .< 0.1)
+        return t.replacing(with: x, where: x .!= x)
+    }
+
+    /// `erfc(_:)` on every lane.
+    @inline(__always)
+    static func erfc(_ x: FloatVector) -> FloatVector {
+        typealias V = FloatVector
+        let z = magnitude(x)
+        let t = 1 / (1 + 0.5 * z)
+        var p = V(repeating: 0.170_872_77)
+        p = multiplyAdd(p, t, V(repeating: -0.822_152_23))
+        p = multiplyAdd(p, t, V(repeating: 1.488_515_87))
+        p = multiplyAdd(p, t, V(repeating: -1.135_203_98))
+        p = multiplyAdd(p, t, V(repeating: 0.278_868_07))
+        p = multiplyAdd(p, t, V(repeating: -0.186_288_06))
+        p = multiplyAdd(p, t, V(repeating: 0.096_784_18))
+        p = multiplyAdd(p, t, V(repeating: 0.374_091_96))
+        p = multiplyAdd(p, t, V(repeating: 1.000_023_68))
+        p = multiplyAdd(p, t, V(repeating: -1.265_512_23))
+        let r = t * exp(p - z * z)
+        return r.replacing(with: 2 - r, where: x .< 0)
     }
 }

@@ -5,6 +5,7 @@ enum Add {
 
     struct Operation: FloatBinaryOperation, IntegerOperator {
         @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a + b }
+        @inline(__always) static func apply(_ a: FloatVector, _ b: FloatVector) -> FloatVector { a + b }
         @inline(__always) static func apply<T: FixedWidthInteger>(_ a: T, _ b: T) -> T { a &+ b }
     }
 
@@ -16,9 +17,7 @@ enum Add {
         try ctx.setOutputShape(0, shape.outputShape)
         switch a.type {
         case .float32:
-            try ctx.require(b, type: .float32, "second input")
-            try ctx.require(ctx.output(0), type: .float32, "output")
-            return AddFloat.make(ctx: ctx, shape: shape, activation: activation)
+            return try ctx.floatBinaryKernel(Operation.self, b: b, shape: shape, activation: activation)
         case .int8, .uint8:
             return try AddQuantized.prepare(ctx, shape: shape, activation: activation)
         case .int32, .int64:

@@ -132,14 +132,18 @@ struct BroadcastShape {
     }
 }
 
-/// A float binary operation applied element by element.
+/// A float binary operation applied element by element, on one element or
+/// on a vector of them (the same arithmetic in every lane, so a vector lane
+/// and the scalar form give the same bits).
 protocol FloatBinaryOperation {
     static func apply(_ a: Float, _ b: Float) -> Float
+    static func apply(_ a: FloatVector, _ b: FloatVector) -> FloatVector
 }
 
-/// Float32 binary element-wise kernel with broadcasting and a fused clamp.
-/// Tiles are rows of the innermost output dimension (blocks of rows when
-/// elementwise).
+/// Float32 binary element-wise kernel with broadcasting and a fused clamp:
+/// the simple reference that `FloatBinaryVectorKernel` is tested against
+/// (`FastKernelTests`). Tiles are rows of the innermost output dimension
+/// (blocks of rows when elementwise).
 ///
 /// The element loop is a closure made in `init`, where `Operation` is a
 /// concrete type, so it is specialized and vectorized: `run` itself is
@@ -223,6 +227,6 @@ extension PrepareContext {
         _ operation: Operation.Type, b: TensorSlot, shape: BroadcastShape, activation: FusedActivation?) throws -> Kernel {
         try require(b, type: .float32, "second input")
         try require(output(0), type: .float32, "output")
-        return BinaryFloatKernel<Operation>(ctx: self, shape: shape, activation: activation)
+        return FloatBinaryVectorKernel(ctx: self, shape: shape, Operation.self, activation: activation)
     }
 }

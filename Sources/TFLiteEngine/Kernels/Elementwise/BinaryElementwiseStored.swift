@@ -70,9 +70,11 @@ final class BinaryElementKernel<Element, Output>: Kernel {
     }
 }
 
-/// The choice MAXIMUM or MINIMUM makes between two values.
+/// The choice MAXIMUM or MINIMUM makes between two values (and lane by
+/// lane between two float vectors, by the same comparison).
 protocol ElementChoice: Sendable {
     static func choose<T: Comparable>(_ a: T, _ b: T) -> T
+    static func choose(_ a: FloatVector, _ b: FloatVector) -> FloatVector
 }
 
 /// MAXIMUM and MINIMUM: broadcasting, float32, and int8/uint8 when both
@@ -81,6 +83,7 @@ protocol ElementChoice: Sendable {
 enum MaximumMinimum {
     struct FloatOperation<Choice: ElementChoice>: FloatBinaryOperation {
         @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { Choice.choose(a, b) }
+        @inline(__always) static func apply(_ a: FloatVector, _ b: FloatVector) -> FloatVector { Choice.choose(a, b) }
     }
     struct StoredOperation<Choice: ElementChoice, Element: Comparable & Sendable>: ElementBinaryOperation {
         @inline(__always) func apply(_ a: Element, _ b: Element) -> Element { Choice.choose(a, b) }
@@ -101,7 +104,7 @@ enum MaximumMinimum {
         guard out.type == a.type else { throw ctx.error("output '\(out.name)' is \(out.type), the inputs are \(a.type)") }
         switch a.type {
         case .float32:
-            return BinaryFloatKernel<FloatOperation<Choice>>(ctx: ctx, shape: shape, activation: nil)
+            return FloatBinaryVectorKernel(ctx: ctx, shape: shape, FloatOperation<Choice>.self, activation: nil)
         case .int8, .uint8:
             try ctx.requireSameQuantization(a, b, "the inputs")
             try ctx.requireSameQuantization(a, out, "input and output")

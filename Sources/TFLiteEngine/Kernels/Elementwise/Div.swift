@@ -5,6 +5,7 @@ enum Div {
 
     struct Operation: FloatBinaryOperation {
         @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a / b }
+        @inline(__always) static func apply(_ a: FloatVector, _ b: FloatVector) -> FloatVector { a / b }
     }
 
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {

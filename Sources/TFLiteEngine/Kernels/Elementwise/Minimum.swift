@@ -5,4 +5,5 @@ enum Minimum: ElementChoice {
     // LiteRT's `el1 < el2 ? el1 : el2`: with a NaN in either place the result is `b`
     // (ops/float32_special/minimum_special_pairs).
     @inline(__always) static func choose<T: Comparable>(_ a: T, _ b: T) -> T { a < b ? a : b }
+    @inline(__always) static func choose(_ a: FloatVector, _ b: FloatVector) -> FloatVector { b.replacing(with: a, where: a .< b) }
 }

@@ -6,6 +6,7 @@ enum Mul {
 
     struct Operation: FloatBinaryOperation, IntegerOperator {
         @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a * b }
+        @inline(__always) static func apply(_ a: FloatVector, _ b: FloatVector) -> FloatVector { a * b }
         @inline(__always) static func apply<T: FixedWidthInteger>(_ a: T, _ b: T) -> T { a &* b }
     }
 

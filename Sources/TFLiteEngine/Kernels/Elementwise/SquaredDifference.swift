@@ -6,6 +6,7 @@ enum SquaredDifference {
 
     struct Operation: FloatBinaryOperation {
         @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { let d = a - b; return d * d }
+        @inline(__always) static func apply(_ a: FloatVector, _ b: FloatVector) -> FloatVector { let d = a - b; return d * d }
     }
 
     static func prepare(_ ctx: PrepareContext) throws -> Kernel {

@@ -1,0 +1,205 @@
+/// Float32 binary element-wise kernel for every broadcast pattern, vectorised
+/// (ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM, SQUARED_DIFFERENCE, PRELU).
+///
+/// The walk is chosen at prepare from the coalesced `BroadcastShape`:
+/// - **flat** (one dimension left after coalescing): same shape, or a scalar
+///   on either side — blocks of `blockSize` elements, a scalar operand
+///   broadcast into a register once per block;
+/// - **rows** (two dimensions): per-channel vectors (`[H·W, C]` × `[C]`, the
+///   squeeze-and-excitation channel scale), per-row scalars (column
+///   broadcast) and row/column mixes — row offsets by one multiplication,
+///   tiles of whole rows adding up to about `blockSize` elements;
+/// - **general** (three or more dimensions): the same rows, their offsets
+///   from `BroadcastShape.rowOffsets`.
+///
+/// The element loop (`Loop`) is a closure made where the operation's type is
+/// concrete, so it is specialised: `run` is reached through the `Kernel`
+/// existential, where a generic class's methods would run unspecialised.
+/// Results are bit-identical to `BinaryFloatKernel` (the simple reference)
+/// apart from the sign of a clamped zero, and do not depend on the tiling:
+/// the scalar tail computes exactly what a vector lane computes.
+final class FloatBinaryVectorKernel: Kernel {
+    /// For each of `rows` rows (the r-th starting at `a + r·ra`, `b + r·rb`,
+    /// `out + r·length`): `out[i] = clamp(op(a[i·sa], b[i·sb]))` for
+    /// `i < length`; inner strides are 0 or 1.
+    typealias Loop = (_ a: UnsafePointer<Float>, _ ra: Int, _ sa: Int, _ b: UnsafePointer<Float>, _ rb: Int, _ sb: Int,
+                      _ out: UnsafeMutablePointer<Float>, _ length: Int, _ rows: Int) -> Void
+
+    /// How the output is cut into spans of one `Loop` call.
+    enum Walk {
+        /// One dimension: `count` elements, inner strides `sa`, `sb`.
+        case flat(count: Int, sa: Int, sb: Int)
+        /// Two dimensions: `rows` rows of `length`, row strides `ra`, `rb`.
+        case rows(rows: Int, length: Int, ra: Int, rb: Int, sa: Int, sb: Int)
+        /// More dimensions: rows of the innermost one, offsets from the shape.
+        case general(rows: Int, length: Int, sa: Int, sb: Int)
+    }
+
+    static let blockSize = 4096
+    let shape: BroadcastShape
+    let walk: Walk
+    let rowsPerTile: Int
+    let aIndex: Int, bIndex: Int, outputIndex: Int
+    let loop: Loop
+    let low: Float, high: Float
+    var a: UnsafePointer<Float>!
+    var b: UnsafePointer<Float>!
+    var output: UnsafeMutablePointer<Float>!
+    /// With `SwishFusion`: the operand `x` of `x · logistic(x)` (0 for a, 1 for
+    /// b); the kernel then computes that from `x` alone.
+    private(set) var swishOperand: Int?
+
+    /// Both operands have the output's shape (one flat walk with unit strides).
+    var isSameShape: Bool {
+        if case let .flat(_, sa, sb) = walk { return sa == 1 && sb == 1 }
+        return false
+    }
+
+    /// Computes `clamp(x · logistic(x))` from operand `operand` alone (this
+    /// must be a MUL of x and LOGISTIC(x), both of the output's shape).
+    func fuseLogistic(operand: Int) {
+        guard isSameShape else { return }
+        swishOperand = operand
+    }
+
+    /// Back to `op(a, b)`.
+    func unfuseLogistic() { swishOperand = nil }
+
+    /// `activation` nil: no clamp (MAXIMUM, MINIMUM, SQUARED_DIFFERENCE,
+    /// PRELU pass infinities through); `.none` clamps to
+    /// ±`Float.greatestFiniteMagnitude` as LiteRT's ADD/SUB/MUL/DIV do.
+    init<Operation: FloatBinaryOperation>(ctx: PrepareContext, shape: BroadcastShape, _: Operation.Type, activation: FusedActivation?) {
+        self.shape = shape
+        let (lo, hi) = activation?.floatRange ?? (-.infinity, .infinity)
+        (low, high) = (lo, hi)
+        aIndex = ctx.node.inputs[0]
+        bIndex = ctx.node.inputs[1]
+        outputIndex = ctx.node.outputs[0]
+        let last = BroadcastShape.maxRank - 1
+        let rank = shape.dims.drop(while: { $0 == 1 }).count
+        let (sa, sb) = (shape.stridesA[last], shape.stridesB[last])
+        let length = shape.rowLength
+        if rank <= 1 {
+            walk = .flat(count: shape.elementCount, sa: sa, sb: sb)
+        } else if rank == 2 {
+            walk = .rows(rows: shape.dims[last - 1], length: length, ra: shape.stridesA[last - 1], rb: shape.stridesB[last - 1], sa: sa, sb: sb)
+        } else {
+            walk = .general(rows: shape.rowCount, length: length, sa: sa, sb: sb)
+        }
+        rowsPerTile = max(1, Self.blockSize / max(length, 1))
+        loop = Self.makeLoop(Operation.self, low: lo, high: hi)
+    }
+
+    /// The vectorised element loop of `Operation` with the clamp `[low, high]`,
+    /// over `rows` rows whose starts are `ra`, `rb` and `length` elements
+    /// apart (one row: `rows` 1): the row loop is inside the specialised
+    /// code, so a per-channel operand over short rows (16 channels) does not
+    /// pay a closure call per row.
+    static func makeLoop<Operation: FloatBinaryOperation>(_: Operation.Type, low: Float, high: Float) -> Loop {
+        { a, ra, sa, b, rb, sb, out, length, rows in
+            var a = a, b = b, out = out
+            for _ in 0..<rows {
+                span(Operation.self, a, sa, b, sb, out, length, low, high)
+                a += ra; b += rb; out += length
+            }
+        }
+    }
+
+    /// `out[i] = clamp(op(a[i·sa], b[i·sb]))` for `i < n`; strides are 0 or 1.
+    @inline(__always)
+    static func span<Operation: FloatBinaryOperation>(
+        _: Operation.Type, _ a: UnsafePointer<Float>, _ sa: Int, _ b: UnsafePointer<Float>, _ sb: Int,
+        _ out: UnsafeMutablePointer<Float>, _ n: Int, _ low: Float, _ high: Float
+    ) {
+        let w = FloatVector.scalarCount
+        let lo = FloatVector(repeating: low), hi = FloatVector(repeating: high)
+        var i = 0
+        if sa == 1 && sb == 1 {
+            while i &+ w <= n {
+                out.storeVector(Operation.apply(a.loadVector(i), b.loadVector(i)).clamped(lo, hi), i)
+                i &+= w
+            }
+            while i < n { out[i] = clampLikeVector(Operation.apply(a[i], b[i]), low, high); i &+= 1 }
+        } else if sa == 1 {
+            let y = b[0], vy = FloatVector(repeating: y)
+            while i &+ w <= n {
+                out.storeVector(Operation.apply(a.loadVector(i), vy).clamped(lo, hi), i)
+                i &+= w
+            }
+            while i < n { out[i] = clampLikeVector(Operation.apply(a[i], y), low, high); i &+= 1 }
+        } else if sb == 1 {
+            let x = a[0], vx = FloatVector(repeating: x)
+            while i &+ w <= n {
+                out.storeVector(Operation.apply(vx, b.loadVector(i)).clamped(lo, hi), i)
+                i &+= w
+            }
+            while i < n { out[i] = clampLikeVector(Operation.apply(x, b[i]), low, high); i &+= 1 }
+        } else {
+            let v = clampLikeVector(Operation.apply(a[0], b[0]), low, high)
+            out.update(repeating: v, count: n)
+        }
+    }
+
+    /// `out[i] = clamp(x[i] · logistic(x[i]))`: the MUL of the swish pattern
+    /// with its LOGISTIC computed in the same pass (`SwishFusion`); the same
+    /// bits as LOGISTIC's kernel followed by `span` of `Mul.Operation`.
+    static func swish(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int, _ low: Float, _ high: Float) {
+        let w = FloatVector.scalarCount
+        let lo = FloatVector(repeating: low), hi = FloatVector(repeating: high)
+        var i = 0
+        while i &+ w <= n {
+            let v = x.loadVector(i)
+            out.storeVector((v * VectorizableMath.logistic(v)).clamped(lo, hi), i)
+            i &+= w
+        }
+        while i < n { out[i] = clampLikeVector(x[i] * VectorizableMath.logistic(x[i]), low, high); i &+= 1 }
+    }
+
+    /// The scalar form of `FloatVector.clamped` (a NaN passes, −0 stays −0
+    /// under a lower bound of 0, like LiteRT's `std::max`).
+    @inline(__always)
+    static func clampLikeVector(_ v: Float, _ low: Float, _ high: Float) -> Float {
+        let r = v < low ? low : v
+        return r > high ? high : r
+    }
+
+    var tileCount: Int {
+        switch walk {
+        case let .flat(count, _, _): return (count + Self.blockSize - 1) / Self.blockSize
+        case let .rows(rows, _, _, _, _, _), let .general(rows, _, _, _): return (rows + rowsPerTile - 1) / rowsPerTile
+        }
+    }
+    var cost: Int { shape.elementCount }
+
+    func bind(_ memory: TensorMemory) {
+        a = UnsafePointer(memory.pointer(aIndex, as: Float.self))
+        b = UnsafePointer(memory.pointer(bIndex, as: Float.self))
+        output = memory.pointer(outputIndex, as: Float.self)
+    }
+
+    func run(tiles: Range<Int>, worker: Int) {
+        guard let a, let b, let output, !tiles.isEmpty else { return }
+        let loop = self.loop
+        switch walk {
+        case let .flat(count, sa, sb):
+            let start = tiles.lowerBound &* Self.blockSize, end = min(tiles.upperBound &* Self.blockSize, count)
+            guard end > start else { return }
+            if let swishOperand {
+                Self.swish(swishOperand == 0 ? a + start : b + start, output + start, end &- start, low, high)
+            } else {
+                loop(a + start &* sa, 0, sa, b + start &* sb, 0, sb, output + start, end &- start, 1)
+            }
+        case let .rows(rows, length, ra, rb, sa, sb):
+            let first = tiles.lowerBound &* rowsPerTile, end = min(tiles.upperBound &* rowsPerTile, rows)
+            if end > first { loop(a + first &* ra, ra, sa, b + first &* rb, rb, sb, output + first &* length, length, end &- first) }
+        case let .general(rows, length, sa, sb):
+            let end = min(tiles.upperBound &* rowsPerTile, rows)
+            var row = tiles.lowerBound &* rowsPerTile
+            while row < end {
+                let (oa, ob) = shape.rowOffsets(row)
+                loop(a + oa, 0, sa, b + ob, 0, sb, output + row &* length, length, 1)
+                row &+= 1
+            }
+        }
+    }
+}
