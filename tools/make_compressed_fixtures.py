@@ -300,9 +300,13 @@ def make_hybrid_exact():
         # Two groups of 8 input channels, 3x3x8x16 = 1152 weights, stride 2.
         ("conv2d_grouped_2_s2", "CONV_2D",
          [tf.keras.layers.Conv2D(16, 3, strides=2, padding="same", groups=2, activation="relu")], (9, 9, 16), 1),
-        # DEPTHWISE_CONV_2D: (acc x input scale) x channel scale.
+        # DEPTHWISE_CONV_2D, 48 channels (blocks of four only).
         ("depthwise_5x5_same_exact", "DEPTHWISE_CONV_2D",
          [tf.keras.layers.DepthwiseConv2D(5, padding="same")], (8, 8, 48), 2),
+        # 22 channels: LiteRT rescales channels 0-19 in blocks of four as
+        # (acc x channel scale) x input scale, 20-21 as (acc x input scale) x channel scale.
+        ("depthwise_7x7_22_channels_exact", "DEPTHWISE_CONV_2D",
+         [tf.keras.layers.DepthwiseConv2D(7, strides=2, padding="same")], (11, 11, 22), 2),
         # CONV_2D per channel (im2col + GEMM): acc x (channel scale x input scale).
         ("conv2d_3x3_per_channel_exact", "CONV_2D",
          [tf.keras.layers.Conv2D(24, 3, padding="same")], (8, 8, 8), 2),

@@ -24,11 +24,15 @@ final class ConvolutionHybrid: Kernel {
         /// (EvalHybrid folds the filter scale into the input's; the
         /// per-channel GEMM multiplies by the channel's scale × input scale).
         case combinedScale
-        /// `(acc × weightScale) × inputScale`: DEPTHWISE_CONV_2D, and grouped
-        /// CONV_2D, which LiteRT runs with its reference per-channel kernel.
-        /// (Both measured bit-exact against LiteRT on the zoo's
-        /// EfficientNetB0 and ConvNeXtTiny.)
+        /// `(acc × weightScale) × inputScale`: grouped CONV_2D, which LiteRT
+        /// runs with its reference per-channel kernel.
         case weightScaleFirst
+        /// DEPTHWISE_CONV_2D: LiteRT's optimized kernel rescales channels in
+        /// blocks of four as `(acc × weightScale) × inputScale` and the last
+        /// `channels % 4` one by one as `(acc × inputScale) × weightScale`.
+        /// (Measured bit-exact on the zoo's EfficientNetB0 and NASNetMobile,
+        /// whose 22-channel depthwise layers have such a tail.)
+        case depthwise
     }
 
     let loops: DirectConvolution
@@ -60,7 +64,7 @@ final class ConvolutionHybrid: Kernel {
     static func make(_ ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters) throws -> Kernel {
         let scales = try checkOperands(ctx, channels: p.outputChannels, scaleDimension: 3)
         return ConvolutionHybrid(
-            ctx: ctx, DirectConvolution(p), activation: p.activation, scales: scales, asymmetric: true, order: .weightScaleFirst)
+            ctx: ctx, DirectConvolution(p), activation: p.activation, scales: scales, asymmetric: true, order: .depthwise)
     }
 
     /// Checks the filter, bias and output types; returns the filter scale of each output channel.
@@ -130,6 +134,15 @@ final class ConvolutionHybrid: Kernel {
                         rows: oy0..<oy1, image: UnsafePointer(q), filter: filter, output: y, accumulators: acc,
                         start: { _ in 0 }, multiplyAdd: { a, x, w in a &+ Int32(w) &* Int32(x) },
                         finish: { a, oc in min(max(Float(a) * scale[oc] * inputScale + (bias?[oc] ?? 0), lo), hi) })
+                case .depthwise:
+                    let blocked = loops.outputChannels & ~3
+                    loops.run(
+                        rows: oy0..<oy1, image: UnsafePointer(q), filter: filter, output: y, accumulators: acc,
+                        start: { _ in 0 }, multiplyAdd: { a, x, w in a &+ Int32(w) &* Int32(x) },
+                        finish: { a, oc in
+                            let value = oc < blocked ? Float(a) * scale[oc] * inputScale : Float(a) * inputScale * scale[oc]
+                            return min(max(value + (bias?[oc] ?? 0), lo), hi)
+                        })
                 }
             }
         }
