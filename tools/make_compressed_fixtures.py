@@ -16,7 +16,7 @@ a sparse tensor feeding DENSIFY).  Some variants are produced by patching the
 converted flatbuffer (symmetric input quantization for FULLY_CONNECTED,
 per-tensor conv weights, an out-of-range sparse index).
 
-Usage: python3 tools/make_compressed_fixtures.py [--only float16|hybrid|sparse|models]
+Usage: python3 tools/make_compressed_fixtures.py [--only float16|dequantize|hybrid|hybrid-exact|sparse|models]
 """
 from __future__ import annotations
 
@@ -201,9 +201,10 @@ def set_fc_asymmetric(b, value):
     return fl.patch_model(b, edit)
 
 
-def make_per_tensor_weights(b, op_name):
+def make_per_tensor_weights(b, op_name, keep_channels=False):
     """Requantize the int8 weights of op_name with one scale (max of the per-channel
-    scales), so LiteRT takes its per-tensor (symmetric input) hybrid path."""
+    scales), so LiteRT takes its per-tensor (symmetric input) hybrid path.
+    With keep_channels the one scale is repeated per channel (equal per-channel scales)."""
     names = fl.builtin_op_names()
 
     def edit(m):
@@ -219,8 +220,9 @@ def make_per_tensor_weights(b, op_name):
             s = float(scales.max())
             nq = np.clip(np.round(real / s), -127, 127).astype(np.int8)
             buf.data = np.frombuffer(nq.tobytes(), dtype=np.uint8)
-            t.quantization.scale = [s]
-            t.quantization.zeroPoint = [0]
+            n = len(scales) if keep_channels else 1
+            t.quantization.scale = [s] * n
+            t.quantization.zeroPoint = [0] * n
     return fl.patch_model(b, edit)
 
 
@@ -278,6 +280,63 @@ def make_hybrid():
     b = fl.convert_keras(m, dynamic)
     check_hybrid(b, "DEPTHWISE_CONV_2D")
     save("ops/hybrid", "depthwise_3x3_s2_valid_m2", "DEPTHWISE_CONV_2D", b, rand_inputs(b, rng))
+
+
+def make_hybrid_exact():
+    """Hybrid convolutions compared bit-exactly (tolerance 0) with LiteRT's
+    builtin kernels: the float products after the int32 sum must come in
+    the builtin kernel's order, and grouped CONV_2D (ConvNeXt's 7x7
+    depthwise-as-grouped convolution) quantizes its input asymmetrically
+    like LiteRT's per-channel fallback even when the filter scales are equal.
+    One product rounded differently in an early layer flips a later layer's
+    int8 input; random-weight models (the zoo) amplify that up to LiteRT's
+    own builtin-vs-XNNPACK spread."""
+    print("hybrid (bit-exact)")
+    rng = np.random.default_rng(SEED + 30)
+    cases = [
+        # groups == channels: ConvNeXt's depthwise block, 7x7x1x32 = 1568 weights.
+        ("conv2d_grouped_depthwise_7x7", "CONV_2D",
+         [tf.keras.layers.Conv2D(32, 7, padding="same", groups=32)], (9, 9, 32), 2),
+        # Two groups of 8 input channels, 3x3x8x16 = 1152 weights, stride 2.
+        ("conv2d_grouped_2_s2", "CONV_2D",
+         [tf.keras.layers.Conv2D(16, 3, strides=2, padding="same", groups=2, activation="relu")], (9, 9, 16), 1),
+        # DEPTHWISE_CONV_2D, 48 channels (blocks of four only).
+        ("depthwise_5x5_same_exact", "DEPTHWISE_CONV_2D",
+         [tf.keras.layers.DepthwiseConv2D(5, padding="same")], (8, 8, 48), 2),
+        # 22 channels: LiteRT rescales channels 0-19 in blocks of four as
+        # (acc x channel scale) x input scale, 20-21 as (acc x input scale) x channel scale.
+        ("depthwise_7x7_22_channels_exact", "DEPTHWISE_CONV_2D",
+         [tf.keras.layers.DepthwiseConv2D(7, strides=2, padding="same")], (11, 11, 22), 2),
+        # CONV_2D per channel (im2col + GEMM): acc x (channel scale x input scale).
+        ("conv2d_3x3_per_channel_exact", "CONV_2D",
+         [tf.keras.layers.Conv2D(24, 3, padding="same")], (8, 8, 8), 2),
+        # FULLY_CONNECTED on a 4-D input (one quantization block per row of
+        # 64 features), as ConvNeXt's pointwise layers.
+        ("fully_connected_4d_rows_exact", "FULLY_CONNECTED",
+         [tf.keras.layers.Dense(40)], (5, 6, 64), 1),
+    ]
+    for i, (name, op, layers, shape, batch) in enumerate(cases):
+        m = keras_model(layers, shape, batch=batch, seed=SEED + 31 + i)
+        b = fl.convert_keras(m, dynamic)
+        check_hybrid(b, op, per_channel=False)
+        x = rand_inputs(b, rng)
+        outputs = fl.run_litert(b, x, kernels="builtin")
+        entry = fl.save_fixture(ROOT / "ops/hybrid", name, op, b, x, outputs)
+        entry["tolerance"] = 0
+        fl.upsert_manifest_entry(ROOT / "ops/hybrid", entry)
+        print(f"  ops/hybrid/{name}: {len(b)} bytes, ops {fl.op_histogram(b)}")
+    # Grouped with equal per-channel filter scales: LiteRT's EvalHybrid has
+    # no grouped form, so it still quantizes the input asymmetrically (and
+    # it refuses a grouped hybrid filter with a single scale).
+    m = keras_model([tf.keras.layers.Conv2D(32, 7, padding="same", groups=32)], (9, 9, 32), batch=1, seed=SEED + 40)
+    b = make_per_tensor_weights(fl.convert_keras(m, dynamic), "CONV_2D", keep_channels=True)
+    check_hybrid(b, "CONV_2D", per_channel=False)
+    x = [np.abs(v) + 0.25 for v in rand_inputs(b, rng)]
+    outputs = fl.run_litert(b, x, kernels="builtin")
+    entry = fl.save_fixture(ROOT / "ops/hybrid", "conv2d_grouped_equal_scales", "CONV_2D", b, x, outputs)
+    entry["tolerance"] = 0
+    fl.upsert_manifest_entry(ROOT / "ops/hybrid", entry)
+    print(f"  ops/hybrid/conv2d_grouped_equal_scales: {len(b)} bytes")
 
 
 # ------------------------------------------------------------------ sparse
@@ -393,9 +452,9 @@ def make_models():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--only", choices=["float16", "dequantize", "hybrid", "sparse", "models"])
+    ap.add_argument("--only", choices=["float16", "dequantize", "hybrid", "hybrid-exact", "sparse", "models"])
     a = ap.parse_args()
-    for name, fn in [("float16", make_float16), ("dequantize", make_integer_dequantize), ("hybrid", make_hybrid), ("sparse", make_sparse), ("models", make_models)]:
+    for name, fn in [("float16", make_float16), ("dequantize", make_integer_dequantize), ("hybrid", make_hybrid), ("hybrid-exact", make_hybrid_exact), ("sparse", make_sparse), ("models", make_models)]:
         if a.only in (None, name):
             fn()
     print("fixture tree size:", fl.dir_size(ROOT))

@@ -4,19 +4,41 @@
 /// elements; smaller ones stay float32.
 ///
 /// Each batch image is quantized to int8 on the fly, as LiteRT's builtin
-/// kernels do: asymmetrically when the filter scales differ per channel and
-/// always for depthwise (EvalHybridPerChannel), symmetrically when there is
-/// one scale or all channel scales are equal (EvalHybrid). Then
-/// `y = bias + (Σ w·(q - zp)) × (weightScale[oc] × inputScale)`, clamped.
+/// kernels do: asymmetrically when the filter scales differ per channel, for
+/// grouped convolutions and always for depthwise (EvalHybridPerChannel),
+/// symmetrically when there is one scale or all channel scales are equal
+/// (EvalHybrid). Then `y = bias + Σ w·(q - zp) × scales`, clamped, with the
+/// float products in the order of the builtin kernel that runs the op
+/// (`RescaleOrder`): one rounding of the product flipped in an early layer
+/// changes a later layer's int8 input, and random-weight models amplify such
+/// flips up to the size of LiteRT's own builtin-vs-XNNPACK spread.
 /// Taps outside the image contribute nothing (zero padding in float terms).
 ///
 /// Tiles are blocks of output rows; each tile computes the image's range
 /// itself (a read-only scan) and quantizes just the input rows it reads, so
 /// tiles are independent and results do not depend on how they are grouped.
 final class ConvolutionHybrid: Kernel {
+    /// How the int32 sum becomes float: the order of LiteRT's float products.
+    enum RescaleOrder {
+        /// `acc × (weightScale × inputScale)`: CONV_2D's im2col + GEMM paths
+        /// (EvalHybrid folds the filter scale into the input's; the
+        /// per-channel GEMM multiplies by the channel's scale × input scale).
+        case combinedScale
+        /// `(acc × weightScale) × inputScale`: grouped CONV_2D, which LiteRT
+        /// runs with its reference per-channel kernel.
+        case weightScaleFirst
+        /// DEPTHWISE_CONV_2D: LiteRT's optimized kernel rescales channels in
+        /// blocks of four as `(acc × weightScale) × inputScale` and the last
+        /// `channels % 4` one by one as `(acc × inputScale) × weightScale`.
+        /// (Measured bit-exact on the zoo's EfficientNetB0 and NASNetMobile,
+        /// whose 22-channel depthwise layers have such a tail.)
+        case depthwise
+    }
+
     let loops: DirectConvolution
     let activation: FusedActivation
     let asymmetric: Bool
+    let order: RescaleOrder
     let scales: [Float]
     let operands: FilteredOperands
     let tiling: HybridRowTiling
@@ -30,13 +52,19 @@ final class ConvolutionHybrid: Kernel {
     static func make(_ ctx: PrepareContext, _ p: Conv2D.Parameters) throws -> Kernel {
         let scales = try checkOperands(ctx, channels: p.outputChannels, scaleDimension: 0)
         let perChannel = (try ctx.input(1).quantization?.scale.count ?? 1) > 1 && scales.contains { $0 != scales[0] }
-        return ConvolutionHybrid(ctx: ctx, DirectConvolution(p), activation: p.activation, scales: scales, asymmetric: perChannel)
+        // LiteRT has no grouped EvalHybrid: grouped convolutions fall back to
+        // the per-channel (asymmetric) reference kernel.
+        let grouped = p.filterChannels != p.inputChannels
+        return ConvolutionHybrid(
+            ctx: ctx, DirectConvolution(p), activation: p.activation, scales: scales,
+            asymmetric: perChannel || grouped, order: grouped ? .weightScaleFirst : .combinedScale)
     }
 
     /// The hybrid kernel for a float32 DEPTHWISE_CONV_2D whose filter is int8.
     static func make(_ ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters) throws -> Kernel {
         let scales = try checkOperands(ctx, channels: p.outputChannels, scaleDimension: 3)
-        return ConvolutionHybrid(ctx: ctx, DirectConvolution(p), activation: p.activation, scales: scales, asymmetric: true)
+        return ConvolutionHybrid(
+            ctx: ctx, DirectConvolution(p), activation: p.activation, scales: scales, asymmetric: true, order: .depthwise)
     }
 
     /// Checks the filter, bias and output types; returns the filter scale of each output channel.
@@ -48,11 +76,12 @@ final class ConvolutionHybrid: Kernel {
         return try HybridQuantization.filterScales(filter, channels: channels, dimension: scaleDimension, ctx)
     }
 
-    init(ctx: PrepareContext, _ loops: DirectConvolution, activation: FusedActivation, scales: [Float], asymmetric: Bool) {
+    init(ctx: PrepareContext, _ loops: DirectConvolution, activation: FusedActivation, scales: [Float], asymmetric: Bool, order: RescaleOrder) {
         self.loops = loops
         self.activation = activation
         self.scales = scales
         self.asymmetric = asymmetric
+        self.order = order
         operands = FilteredOperands(ctx)
         tiling = HybridRowTiling(geometry: loops.geometry, inputChannels: loops.inputChannels, cost: loops.cost)
     }
@@ -93,11 +122,28 @@ final class ConvolutionHybrid: Kernel {
                     HybridQuantization.quantize(x + iy0 &* rowElements, count: (iy1 &- iy0) &* rowElements, qp, into: q + iy0 &* rowElements)
                 }
                 let inputScale = qp.scale
-                loops.run(
-                    rows: oy0..<oy1, image: UnsafePointer(q), filter: filter,
-                    output: output + b &* loops.outputImageElements, accumulators: acc,
-                    start: { _ in 0 }, multiplyAdd: { a, x, w in a &+ Int32(w) &* Int32(x) },
-                    finish: { a, oc in min(max(Float(a) * (scale[oc] * inputScale) + (bias?[oc] ?? 0), lo), hi) })
+                let y = output + b &* loops.outputImageElements
+                switch order {
+                case .combinedScale:
+                    loops.run(
+                        rows: oy0..<oy1, image: UnsafePointer(q), filter: filter, output: y, accumulators: acc,
+                        start: { _ in 0 }, multiplyAdd: { a, x, w in a &+ Int32(w) &* Int32(x) },
+                        finish: { a, oc in min(max(Float(a) * (scale[oc] * inputScale) + (bias?[oc] ?? 0), lo), hi) })
+                case .weightScaleFirst:
+                    loops.run(
+                        rows: oy0..<oy1, image: UnsafePointer(q), filter: filter, output: y, accumulators: acc,
+                        start: { _ in 0 }, multiplyAdd: { a, x, w in a &+ Int32(w) &* Int32(x) },
+                        finish: { a, oc in min(max(Float(a) * scale[oc] * inputScale + (bias?[oc] ?? 0), lo), hi) })
+                case .depthwise:
+                    let blocked = loops.outputChannels & ~3
+                    loops.run(
+                        rows: oy0..<oy1, image: UnsafePointer(q), filter: filter, output: y, accumulators: acc,
+                        start: { _ in 0 }, multiplyAdd: { a, x, w in a &+ Int32(w) &* Int32(x) },
+                        finish: { a, oc in
+                            let value = oc < blocked ? Float(a) * scale[oc] * inputScale : Float(a) * inputScale * scale[oc]
+                            return min(max(value + (bias?[oc] ?? 0), lo), hi)
+                        })
+                }
             }
         }
     }
