@@ -269,6 +269,18 @@ final class GEMMConvolutionQuantized: Kernel {
             // inside the image) or all padding are copied in one loop.
             let taps = self.taps, channels = self.channels
             let offsets = tapOffsets + (microTile &* FloatGEMM.mr &+ r) &* taps
+            if channels == 1 {
+                // One value per tap (a single-channel image): runs are too
+                // short to pay for their loop, so a branch-free select per
+                // tap (the input is not empty, so element 0 can be read).
+                let padding = D.padding(inputOffset: inOff)
+                for t in 0..<taps {
+                    let offset = offsets[t]
+                    let value = D(x: Int32(truncatingIfNeeded: input[offset < 0 ? 0 : offset]), inputOffset: inOff)
+                    dst[t] = offset < 0 ? padding : value
+                }
+                return
+            }
             var t = 0
             while t < taps {
                 let offset = offsets[t]
