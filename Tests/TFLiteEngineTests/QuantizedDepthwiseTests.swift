@@ -28,6 +28,10 @@ extension QuantizedKernelTests {
             let spec = QuantizedModelSpec.weighted(
                 op: 4, optionsType: 2, input: [rng.int(1...2), h, w, cin], filter: [1, kh, kw, cout],
                 channelAxis: 3, perChannel: signed && i % 4 != 1, signed: signed, hasBias: i % 5 != 3,
+                // Weights without −128 (as TFLite's symmetric quantization makes them) take the
+                // Int16-product path (`DepthwiseInt8Constants.pairedChannels`); inputs at −128 and
+                // weights at ±127 give its largest sums.
+                filterValues: signed && i % 2 == 0 ? (i % 8 == 0 ? [-127, 127, -127, 126, 0] : Array(-127...127)) : nil,
                 options: [(4, .i8(Int8(padding))), (6, .i32(Int32(stride.1))), (8, .i32(Int32(stride.0))),
                           (10, .i32(Int32(multiplier))), (12, .i8(activation)),
                           (14, .i32(Int32(dilation.1))), (16, .i32(Int32(dilation.0)))],
@@ -74,12 +78,13 @@ extension QuantizedKernelTests {
     /// (`bias + inputOffset · Σw`) and the padding taps are exercised at their limits.
     func testDepthwiseExtremeValuesMatchReferenceBitExact() throws {
         var rng = TestRandom(seed: 22)
-        for (i, fill) in [UInt8(0x80), 0x7F, 0x81].enumerated() {
+        // (weights, inputs): weights at ±127 with inputs at −128 give the Int16-product path's largest sums.
+        for (i, (fill, inputFill)) in [(UInt8(0x80), UInt8(0x80)), (0x7F, 0x7F), (0x81, 0x81), (0x81, 0x80), (0x7F, 0x80)].enumerated() {
             let spec = QuantizedModelSpec.weighted(
                 op: 4, optionsType: 2, input: [1, 6, 7, 19], filter: [1, 3, 3, 19], channelAxis: 3,
                 perChannel: true, signed: true, hasBias: i != 1, filterFill: fill,
                 options: [(4, .i8(0)), (6, .i32(1)), (8, .i32(1)), (10, .i32(1)), (12, .i8(0))], rng: &rng)
-            let outputs = try compare(spec, name: "depthwise extreme #\(i)", expectFast: DepthwiseConv2DInt8Vectorized.self, inputFill: fill) { ctx in
+            let outputs = try compare(spec, name: "depthwise extreme #\(i)", expectFast: DepthwiseConv2DInt8Vectorized.self, inputFill: inputFill) { ctx in
                 let input = try ctx.input(0)
                 let g = try ConvGeometry(ctx: ctx, inputShape: input.shape, filterHeight: 3, filterWidth: 3,
                                          strideHeight: 1, strideWidth: 1, padding: .same)

@@ -348,6 +348,56 @@ final class QuantizedKernelTests: XCTestCase {
         }
     }
 
+    /// `Tables.requantize16x2` / `requantize16` (the packed vector output
+    /// stage of the integer GEMM and depthwise kernels: saturating packs,
+    /// channel reordering, byte clamps) against the scalar form, for both
+    /// element types, random output offsets and activation bounds, at a
+    /// vector-aligned view, with accumulators that saturate Int16.
+    func testPackedOutputStageMatchesFixedPoint() {
+        var rng = TestRandom(seed: 1632)
+        let channels = 40
+        let tables = ChannelRequantization.Tables(count: channels)
+        defer { tables.deallocate() }
+        for i in 0..<600 {
+            var multipliers: [Int32] = [], shifts: [Int] = []
+            for c in 0..<channels {
+                multipliers.append(i % 11 == c % 11 ? 0 : Int32(1 << 30) + Int32(truncatingIfNeeded: rng.next() % (1 << 30)))
+                shifts.append(rng.int(-31...8))
+                tables.set(c, multiplier: multipliers[c], shift: shifts[c])
+            }
+            let signed = i % 2 == 0
+            let zp = Int32(signed ? rng.int(-128...127) : rng.int(0...255))
+            var lo = Int32(signed ? rng.int(-128...127) : rng.int(0...255)), hi = Int32(signed ? rng.int(-128...127) : rng.int(0...255))
+            if lo > hi { swap(&lo, &hi) }
+            if i % 5 == 0 { (lo, hi) = signed ? (-128, 127) : (0, 255) }
+            let stage = ChannelRequantization.VectorStage(
+                signed: signed, zeroPoint: SIMD8(repeating: zp), low: SIMD32(repeating: UInt8(truncatingIfNeeded: lo)),
+                high: SIMD32(repeating: UInt8(truncatingIfNeeded: hi)))
+            let base = [0, 8, 16, 24][i % 4]
+            let view = tables.offset(by: base)
+            var rows = [[SIMD8<Int32>]](repeating: [SIMD8<Int32>(), SIMD8<Int32>()], count: 2)
+            for r in 0..<2 {
+                for h in 0..<2 {
+                    for c in 0..<8 {
+                        rows[r][h][c] = [Int32(truncatingIfNeeded: rng.next()), .min, .max, 0, -1, Int32(rng.int(-3000...3000)),
+                                         Int32(truncatingIfNeeded: rng.next()) >> rng.int(0...31)][rng.int(0...6)]
+                    }
+                }
+            }
+            let two = view.requantize16x2(rows[0][0], rows[0][1], rows[1][0], rows[1][1], 0, stage)
+            let one = view.requantize16(rows[1][0], rows[1][1], 0, stage)
+            for r in 0..<2 {
+                for j in 0..<16 {
+                    let c = base + j
+                    let v = FixedPoint.multiplyByQuantizedMultiplier(rows[r][j / 8][j % 8], multipliers[c], shifts[c]) &+ zp
+                    let expected = UInt8(truncatingIfNeeded: min(max(v, lo), hi))
+                    XCTAssertEqual(two[r * 16 + j], expected, "row \(r) channel \(c) signed \(signed)")
+                    if r == 1 { XCTAssertEqual(one[j], expected, "one row, channel \(c) signed \(signed)") }
+                }
+            }
+        }
+    }
+
     // MARK: Harness
 
     /// Prepares `spec`'s single op, runs the chosen (fast) kernel and the

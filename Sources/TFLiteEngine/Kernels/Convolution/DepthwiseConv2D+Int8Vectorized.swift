@@ -24,6 +24,16 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
     /// The output stage in `ChannelRequantization`'s form, for the
     /// eight-channel loops of the integer-multiply-add flavours.
     let scaleTables: ChannelRequantization.Tables
+    /// Channels `0..<pairedChannels` (whole groups of 16) run the Int16
+    /// products of the integer flavours' 3×3 path: int8 weights in −127…127
+    /// (no −128, which TFLite's symmetric quantization does not produce), so
+    /// every product x·w is at most 128·127 in magnitude and the sum of two
+    /// taps' products fits Int16 exactly. 0 when a weight is −128 (or uint8).
+    let pairedChannels: Int
+    /// Per group of 16 paired channels, in the order `c, c+2, …, c+14, c+1,
+    /// c+3, …, c+15`: the bias row of `table`, and the output stage.
+    let evenOddBias: UnsafeMutablePointer<Int32>
+    let evenOddTables: ChannelRequantization.Tables
 
     /// Row offsets (in elements) of the parts of `table`.
     var biasOffset: Int { 0 }
@@ -43,8 +53,10 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
             f[i] = W(truncatingIfNeeded: w &+ q.filterOffset)
         }
         filter = UnsafeMutableRawPointer(f)
-        table = .allocate(capacity: max(4 &* channels, 1))
-        scaleTables = ChannelRequantization.Tables(count: max(channels, 1))
+        let table = UnsafeMutablePointer<Int32>.allocate(capacity: max(4 &* channels, 1))
+        self.table = table
+        let scaleTables = ChannelRequantization.Tables(count: max(channels, 1))
+        self.scaleTables = scaleTables
         for c in 0..<channels { scaleTables.set(c, multiplier: q.multipliers[c], shift: q.shifts[c]) }
         for c in 0..<channels {
             var sum: Int32 = 0
@@ -54,12 +66,29 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
             table[2 &* channels &+ c] = Int32(max(q.shifts[c], 0))
             table[3 &* channels &+ c] = Int32(max(-q.shifts[c], 0))
         }
+        var fitsInt16 = signed && W.self == Int8.self && q.filterOffset == 0
+        for i in 0..<taps &* channels where Int32(truncatingIfNeeded: f[i]) == -128 { fitsInt16 = false }
+        let paired = fitsInt16 ? channels / 16 * 16 : 0
+        pairedChannels = paired
+        let evenOddBias = UnsafeMutablePointer<Int32>.allocate(capacity: max(paired, 1))
+        self.evenOddBias = evenOddBias
+        let evenOddTables = ChannelRequantization.Tables(count: max(paired, 1))
+        self.evenOddTables = evenOddTables
+        for group in stride(from: 0, to: paired, by: 16) {
+            for j in 0..<16 {
+                let c = group &+ (j < 8 ? 2 &* j : 2 &* (j &- 8) &+ 1)
+                evenOddBias[group &+ j] = table[c]
+                evenOddTables.set(group &+ j, multiplier: q.multipliers[c], shift: q.shifts[c])
+            }
+        }
     }
 
     deinit {
         filter.deallocate()
         table.deallocate()
         scaleTables.deallocate()
+        evenOddBias.deallocate()
+        evenOddTables.deallocate()
     }
 
     /// `FixedPoint.multiplyByQuantizedMultiplier(x, multiplier, shift)` for
@@ -248,6 +277,61 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             let f1 = f + c, f2 = f + 2 &* c, f3 = f + 3 &* c, f4 = f + 4 &* c, f5 = f + 5 &* c, f6 = f + 6 &* c
             let f7 = f + 7 &* c, f8 = f + 8 &* c
             let out8 = UnsafeMutableRawPointer(out)
+            let stage = ChannelRequantization.VectorStage(
+                signed: true, zeroPoint: zpv, low: SIMD32(repeating: UInt8(truncatingIfNeeded: lo)),
+                high: SIMD32(repeating: UInt8(truncatingIfNeeded: hi)))
+            @inline(__always) func sum(_ ch: Int) -> SIMD8<Int32> {
+                var a = UnsafeRawPointer(k + ch).loadUnaligned(as: SIMD8<Int32>.self)
+                a &+= tap(x0, f, ch)
+                a &+= tap(x1, f1, ch)
+                a &+= tap(x2, f2, ch)
+                a &+= tap(x3, f3, ch)
+                a &+= tap(x4, f4, ch)
+                a &+= tap(x5, f5, ch)
+                a &+= tap(x6, f6, ch)
+                a &+= tap(x7, f7, ch)
+                a &+= tap(x8, f8, ch)
+                return a
+            }
+            // Sixteen channels per step on Int16 products (`DepthwiseInt8Constants.pairedChannels`):
+            // two taps' products summed in Int16 (`vpmullw`, `vpaddw`), then split into
+            // the even channels (`vpmaddwd` by (1, 0)) and the odd ones (`vpsrad` by 16).
+            @inline(__always) func product(_ x: UnsafePointer<E>, _ w: UnsafePointer<W>, _ ch: Int) -> SIMD16<Int16> {
+                IntegerSIMD.widen(UnsafeRawPointer(x + ch).loadUnaligned(as: SIMD16<Int8>.self))
+                    &* IntegerSIMD.widen(UnsafeRawPointer(w + ch).loadUnaligned(as: SIMD16<Int8>.self))
+            }
+            let paired = constants.pairedChannels
+            let evenOddTables = constants.evenOddTables, evenOddBias = UnsafeRawPointer(constants.evenOddBias)
+            let evenLanes = SIMD16<Int16>(1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0)
+            while first &+ 16 <= paired {
+                let ch = first
+                var even = evenOddBias.loadUnaligned(fromByteOffset: ch &* 4, as: SIMD8<Int32>.self)
+                var odd = evenOddBias.loadUnaligned(fromByteOffset: ch &* 4 &+ 32, as: SIMD8<Int32>.self)
+                var s = product(x0, f, ch) &+ product(x1, f1, ch)
+                even &+= IntegerSIMD.multiplyAddPairs(s, evenLanes)
+                odd &+= unsafeBitCast(s, to: SIMD8<Int32>.self) &>> 16
+                s = product(x2, f2, ch) &+ product(x3, f3, ch)
+                even &+= IntegerSIMD.multiplyAddPairs(s, evenLanes)
+                odd &+= unsafeBitCast(s, to: SIMD8<Int32>.self) &>> 16
+                s = product(x4, f4, ch) &+ product(x5, f5, ch)
+                even &+= IntegerSIMD.multiplyAddPairs(s, evenLanes)
+                odd &+= unsafeBitCast(s, to: SIMD8<Int32>.self) &>> 16
+                s = product(x6, f6, ch) &+ product(x7, f7, ch)
+                even &+= IntegerSIMD.multiplyAddPairs(s, evenLanes)
+                odd &+= unsafeBitCast(s, to: SIMD8<Int32>.self) &>> 16
+                s = product(x8, f8, ch)
+                even &+= IntegerSIMD.multiplyAddPairs(s, evenLanes)
+                odd &+= unsafeBitCast(s, to: SIMD8<Int32>.self) &>> 16
+                let bytes = evenOddTables.requantize16EvenOdd(even, odd, ch, stage)
+                out8.storeBytes(of: bytes, toByteOffset: ch, as: SIMD16<UInt8>.self)
+                first &+= 16
+            }
+            // Sixteen channels per step: the packed output stage (`Tables.requantize16`).
+            while first &+ 16 <= c {
+                let bytes = tables.requantize16(sum(first), sum(first &+ 8), first, stage)
+                out8.storeBytes(of: bytes, toByteOffset: first, as: SIMD16<UInt8>.self)
+                first &+= 16
+            }
             while first &+ 8 <= c {
                 let ch = first
                 var a = UnsafeRawPointer(k + ch).loadUnaligned(as: SIMD8<Int32>.self)

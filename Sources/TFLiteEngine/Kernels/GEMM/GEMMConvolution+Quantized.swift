@@ -269,6 +269,18 @@ final class GEMMConvolutionQuantized: Kernel {
             // inside the image) or all padding are copied in one loop.
             let taps = self.taps, channels = self.channels
             let offsets = tapOffsets + (microTile &* FloatGEMM.mr &+ r) &* taps
+            if channels == 1 {
+                // One value per tap (a single-channel image): runs are too
+                // short to pay for their loop, so a branch-free select per
+                // tap (the input is not empty, so element 0 can be read).
+                let padding = D.padding(inputOffset: inOff)
+                for t in 0..<taps {
+                    let offset = offsets[t]
+                    let value = D(x: Int32(truncatingIfNeeded: input[offset < 0 ? 0 : offset]), inputOffset: inOff)
+                    dst[t] = offset < 0 ? padding : value
+                }
+                return
+            }
             var t = 0
             while t < taps {
                 let offset = offsets[t]
@@ -320,7 +332,9 @@ final class GEMMConvolutionQuantized: Kernel {
         let input = UnsafePointer<E>(OpaquePointer(self.input.unsafelyUnwrapped))
         let output = UnsafeMutablePointer<E>(OpaquePointer(self.output.unsafelyUnwrapped))
         let staging = s.staging.assumingMemoryBound(to: E.self)
-        let m = self.m, k = self.k, lda = rowLength, pairs = rowLength / 2, fOff = filterOffset
+        let m = self.m, n = self.n, k = self.k, lda = rowLength, pairs = rowLength / 2, fOff = filterOffset
+        let stage = requantization.vectorStage(E.self)
+        typealias V = SIMD8<Int32>
         for tile in tiles {
             let (panels, microTileRange) = tiling.ranges(of: tile)
             let first = microTileRange.lowerBound
@@ -340,25 +354,71 @@ final class GEMMConvolutionQuantized: Kernel {
             for panel in panels {
                 let b = packed.panel(panel)
                 let column = panel &* nr
+                let columns = min(nr, n &- column)
+                // The output stage's per-panel constants, loaded once.
+                let t = requantization.tables.offset(by: column)
+                var bias0 = V(), bias1 = V()
+                if let biases = requantization.biases {
+                    bias0 = UnsafeRawPointer(biases + column).loadUnaligned(as: V.self)
+                    bias1 = UnsafeRawPointer(biases + column).loadUnaligned(fromByteOffset: 32, as: V.self)
+                }
                 for microTile in microTileRange {
                     let row = microTile &* mr
                     let rows = min(mr, m &- row)
                     let a = UnsafePointer(block + (microTile &- first) &* mr &* lda)
+                    var acc: IntegerGEMM.Accumulators
                     if rows == 1 {
-                        IntegerGEMM.microKernel1(E.self, pairs: pairs, a: a, b: b, c: s.intTile)
+                        let (x0, x1) = IntegerGEMM.microKernel1(E.self, pairs: pairs, a: a, b: b)
+                        acc = IntegerGEMM.Accumulators(c00: x0, c01: x1, c10: x0, c11: x1, c20: x0, c21: x1,
+                                                       c30: x0, c31: x1, c40: x0, c41: x1, c50: x0, c51: x1)
                     } else {
-                        IntegerGEMM.microKernel(E.self, pairs: pairs, a: a, lda: lda, b: b, c: s.intTile)
+                        acc = IntegerGEMM.microKernel(E.self, pairs: pairs, a: a, lda: lda, b: b)
                     }
                     if fOff != 0 {
-                        for r in 0..<rows {
-                            let correction = fOff &* s.rowSums[(microTile &- first) &* mr &+ r]
-                            let t = s.intTile + r &* nr
-                            for j in 0..<nr { t[j] &+= correction }
-                        }
+                        let sums = s.rowSums + (microTile &- first) &* mr
+                        acc.c00 &+= V(repeating: fOff &* sums[0]); acc.c01 &+= V(repeating: fOff &* sums[0])
+                        acc.c10 &+= V(repeating: fOff &* sums[1]); acc.c11 &+= V(repeating: fOff &* sums[1])
+                        acc.c20 &+= V(repeating: fOff &* sums[2]); acc.c21 &+= V(repeating: fOff &* sums[2])
+                        acc.c30 &+= V(repeating: fOff &* sums[3]); acc.c31 &+= V(repeating: fOff &* sums[3])
+                        acc.c40 &+= V(repeating: fOff &* sums[4]); acc.c41 &+= V(repeating: fOff &* sums[4])
+                        acc.c50 &+= V(repeating: fOff &* sums[5]); acc.c51 &+= V(repeating: fOff &* sums[5])
                     }
-                    store(s.intTile, IntegerPanel.self, row: row, rows: rows, column: column, output: output, staging: staging)
+                    if runtimeBias {
+                        acc.store(to: s.intTile)
+                        store(s.intTile, IntegerPanel.self, row: row, rows: rows, column: column, output: output, staging: staging)
+                        continue
+                    }
+                    // Two rows per step, in registers (`Tables.requantize16x2`).
+                    let out = UnsafeMutableRawPointer(output + (row &* n &+ column))
+                    let step = n
+                    var bytes = ChannelRequantization.Tables.halves(
+                        t.requantize16x2(acc.c00 &+ bias0, acc.c01 &+ bias1, acc.c10 &+ bias0, acc.c11 &+ bias1, 0, stage))
+                    Self.put(bytes.0, out, columns: columns)
+                    if rows > 1 { Self.put(bytes.1, out + step, columns: columns) }
+                    if rows > 2 {
+                        bytes = ChannelRequantization.Tables.halves(
+                            t.requantize16x2(acc.c20 &+ bias0, acc.c21 &+ bias1, acc.c30 &+ bias0, acc.c31 &+ bias1, 0, stage))
+                        Self.put(bytes.0, out + 2 &* step, columns: columns)
+                        if rows > 3 { Self.put(bytes.1, out + 3 &* step, columns: columns) }
+                    }
+                    if rows > 4 {
+                        bytes = ChannelRequantization.Tables.halves(
+                            t.requantize16x2(acc.c40 &+ bias0, acc.c41 &+ bias1, acc.c50 &+ bias0, acc.c51 &+ bias1, 0, stage))
+                        Self.put(bytes.0, out + 4 &* step, columns: columns)
+                        if rows > 5 { Self.put(bytes.1, out + 5 &* step, columns: columns) }
+                    }
                 }
             }
+        }
+    }
+
+    /// The first `columns` of 16 output bytes (all 16 for a whole panel).
+    @inline(__always)
+    private static func put(_ bytes: SIMD16<UInt8>, _ destination: UnsafeMutableRawPointer, columns: Int) {
+        if columns == IntegerGEMM.nr {
+            destination.storeBytes(of: bytes, as: SIMD16<UInt8>.self)
+        } else {
+            for j in 0..<columns { destination.storeBytes(of: bytes[j], toByteOffset: j, as: UInt8.self) }
         }
     }
 

@@ -28,12 +28,11 @@ enum IntegerGEMM {
     static let nr = 16
 
     /// Six rows: `a` holds the six A rows at stride `lda` Int16 values,
-    /// `pairs` = K/2 (rounded up); writes the 6 × 16 Int32 block to `c` (row
-    /// stride 16).
+    /// `pairs` = K/2 (rounded up); returns the 6 × 16 Int32 block in registers.
     @_transparent
     static func microKernel<E: PackedWeightElement>(
-        _: E.Type, pairs: Int, a: UnsafePointer<Int16>, lda: Int, b: UnsafeRawPointer, c: UnsafeMutablePointer<Int32>
-    ) {
+        _: E.Type, pairs: Int, a: UnsafePointer<Int16>, lda: Int, b: UnsafeRawPointer
+    ) -> Accumulators {
         typealias V = SIMD8<Int32>
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
         var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
@@ -58,22 +57,36 @@ enum IntegerGEMM {
             bp += 32
             offset &+= 4
         }
-        let out = UnsafeMutableRawPointer(c)
-        out.storeBytes(of: c00, as: V.self); out.storeBytes(of: c01, toByteOffset: 32, as: V.self)
-        out.storeBytes(of: c10, toByteOffset: 64, as: V.self); out.storeBytes(of: c11, toByteOffset: 96, as: V.self)
-        out.storeBytes(of: c20, toByteOffset: 128, as: V.self); out.storeBytes(of: c21, toByteOffset: 160, as: V.self)
-        out.storeBytes(of: c30, toByteOffset: 192, as: V.self); out.storeBytes(of: c31, toByteOffset: 224, as: V.self)
-        out.storeBytes(of: c40, toByteOffset: 256, as: V.self); out.storeBytes(of: c41, toByteOffset: 288, as: V.self)
-        out.storeBytes(of: c50, toByteOffset: 320, as: V.self); out.storeBytes(of: c51, toByteOffset: 352, as: V.self)
+        return Accumulators(c00: c00, c01: c01, c10: c10, c11: c11, c20: c20, c21: c21,
+                            c30: c30, c31: c31, c40: c40, c41: c41, c50: c50, c51: c51)
+    }
+
+    /// A 6 × 16 block of Int32 sums: row r is `cr0` (columns 0..<8), `cr1` (8..<16).
+    struct Accumulators {
+        var c00: SIMD8<Int32>, c01: SIMD8<Int32>, c10: SIMD8<Int32>, c11: SIMD8<Int32>, c20: SIMD8<Int32>, c21: SIMD8<Int32>
+        var c30: SIMD8<Int32>, c31: SIMD8<Int32>, c40: SIMD8<Int32>, c41: SIMD8<Int32>, c50: SIMD8<Int32>, c51: SIMD8<Int32>
+
+        /// Row-major into `c` (row stride 16).
+        @_transparent
+        func store(to c: UnsafeMutablePointer<Int32>) {
+            typealias V = SIMD8<Int32>
+            let out = UnsafeMutableRawPointer(c)
+            out.storeBytes(of: c00, as: V.self); out.storeBytes(of: c01, toByteOffset: 32, as: V.self)
+            out.storeBytes(of: c10, toByteOffset: 64, as: V.self); out.storeBytes(of: c11, toByteOffset: 96, as: V.self)
+            out.storeBytes(of: c20, toByteOffset: 128, as: V.self); out.storeBytes(of: c21, toByteOffset: 160, as: V.self)
+            out.storeBytes(of: c30, toByteOffset: 192, as: V.self); out.storeBytes(of: c31, toByteOffset: 224, as: V.self)
+            out.storeBytes(of: c40, toByteOffset: 256, as: V.self); out.storeBytes(of: c41, toByteOffset: 288, as: V.self)
+            out.storeBytes(of: c50, toByteOffset: 320, as: V.self); out.storeBytes(of: c51, toByteOffset: 352, as: V.self)
+        }
     }
 
     /// One row (fully connected with batch 1, the last row of an M edge):
     /// even and odd steps go to separate accumulators so four chains are in
-    /// flight; writes 16 Int32 to `c`.
+    /// flight; returns the 16 Int32 sums (columns 0..<8, 8..<16).
     @_transparent
     static func microKernel1<E: PackedWeightElement>(
-        _: E.Type, pairs: Int, a: UnsafePointer<Int16>, b: UnsafeRawPointer, c: UnsafeMutablePointer<Int32>
-    ) {
+        _: E.Type, pairs: Int, a: UnsafePointer<Int16>, b: UnsafeRawPointer
+    ) -> (SIMD8<Int32>, SIMD8<Int32>) {
         typealias V = SIMD8<Int32>
         var c0 = V(), c1 = V(), d0 = V(), d1 = V()
         let a0 = UnsafeRawPointer(a)
@@ -93,9 +106,7 @@ enum IntegerGEMM {
             c0 &+= IntegerSIMD.multiplyAddPairs(x, E.widen16(bp))
             c1 &+= IntegerSIMD.multiplyAddPairs(x, E.widen16(bp + 16))
         }
-        let out = UnsafeMutableRawPointer(c)
-        out.storeBytes(of: c0 &+ d0, as: V.self)
-        out.storeBytes(of: c1 &+ d1, toByteOffset: 32, as: V.self)
+        return (c0 &+ d0, c1 &+ d1)
     }
 
     // MARK: Four-byte dot products (`IntegerSIMD.dotBytes`: `vpdpbusd`, AVX-512 VNNI)

@@ -98,6 +98,62 @@ enum IntegerSIMD {
         r._storage._value = Builtin.int_x86_avx2_psign_d(v._storage._value, s._storage._value)
         return r
     }
+
+    /// `vpackssdw` ymm: Int16 lanes `[a0…a3, b0…b3, a4…a7, b4…b7]`, each saturated.
+    @inline(__always)
+    static func packSaturating(_ a: SIMD8<Int32>, _ b: SIMD8<Int32>) -> SIMD16<Int16> {
+        var r = SIMD16<Int16>()
+        r._storage._value = Builtin.int_x86_avx2_packssdw(a._storage._value, b._storage._value)
+        return r
+    }
+
+    /// `vpacksswb` ymm: bytes `[a0…a7, b0…b7, a8…a15, b8…b15]`, each saturated to −128…127.
+    @inline(__always)
+    static func packSaturatingSigned(_ a: SIMD16<Int16>, _ b: SIMD16<Int16>) -> SIMD32<UInt8> {
+        var r = SIMD32<UInt8>()
+        r._storage._value = Builtin.int_x86_avx2_packsswb(a._storage._value, b._storage._value)
+        return r
+    }
+
+    /// `vpackuswb` ymm: bytes `[a0…a7, b0…b7, a8…a15, b8…b15]`, each saturated to 0…255.
+    @inline(__always)
+    static func packSaturatingUnsigned(_ a: SIMD16<Int16>, _ b: SIMD16<Int16>) -> SIMD32<UInt8> {
+        var r = SIMD32<UInt8>()
+        r._storage._value = Builtin.int_x86_avx2_packuswb(a._storage._value, b._storage._value)
+        return r
+    }
+
+    /// `vpermd`: lane i is v[indices[i] & 7].
+    @inline(__always)
+    static func permute(_ v: SIMD8<Int32>, _ indices: SIMD8<Int32>) -> SIMD8<Int32> {
+        var r = SIMD8<Int32>()
+        r._storage._value = Builtin.int_x86_avx2_permd(v._storage._value, indices._storage._value)
+        return r
+    }
+
+    /// `vpmaxsb` then `vpminsb`: each byte, as Int8, clamped to lo…hi.
+    @inline(__always)
+    static func clampSigned(_ v: SIMD32<UInt8>, _ lo: SIMD32<UInt8>, _ hi: SIMD32<UInt8>) -> SIMD32<UInt8> {
+        var r = SIMD32<UInt8>()
+        r._storage._value = Builtin.int_smin_Vec32xInt8(Builtin.int_smax_Vec32xInt8(v._storage._value, lo._storage._value), hi._storage._value)
+        return r
+    }
+
+    /// `vpmaxub` then `vpminub`: each byte, as UInt8, clamped to lo…hi.
+    @inline(__always)
+    static func clampUnsigned(_ v: SIMD32<UInt8>, _ lo: SIMD32<UInt8>, _ hi: SIMD32<UInt8>) -> SIMD32<UInt8> {
+        var r = SIMD32<UInt8>()
+        r._storage._value = Builtin.int_umin_Vec32xInt8(Builtin.int_umax_Vec32xInt8(v._storage._value, lo._storage._value), hi._storage._value)
+        return r
+    }
+    /// `vpshufb` ymm: in each 128-bit half, byte i is that half's byte
+    /// `indices[i] & 15`, or 0 when bit 7 of `indices[i]` is set.
+    @inline(__always)
+    static func shuffleBytes(_ v: SIMD32<UInt8>, _ indices: SIMD32<UInt8>) -> SIMD32<UInt8> {
+        var r = SIMD32<UInt8>()
+        r._storage._value = Builtin.int_x86_avx2_pshuf_b(v._storage._value, indices._storage._value)
+        return r
+    }
 }
 
 #else
@@ -144,6 +200,65 @@ enum IntegerSIMD {
         var r = v
         r.replace(with: 0 &- v, where: s .< 0)
         r.replace(with: 0, where: s .== 0)
+        return r
+    }
+
+    @inline(__always)
+    static func packSaturating(_ a: SIMD8<Int32>, _ b: SIMD8<Int32>) -> SIMD16<Int16> {
+        var r = SIMD16<Int16>()
+        for i in 0..<4 {
+            r[i] = Int16(clamping: a[i]); r[4 &+ i] = Int16(clamping: b[i])
+            r[8 &+ i] = Int16(clamping: a[4 &+ i]); r[12 &+ i] = Int16(clamping: b[4 &+ i])
+        }
+        return r
+    }
+
+    @inline(__always)
+    static func packSaturatingSigned(_ a: SIMD16<Int16>, _ b: SIMD16<Int16>) -> SIMD32<UInt8> {
+        var r = SIMD32<UInt8>()
+        for i in 0..<8 {
+            r[i] = UInt8(bitPattern: Int8(clamping: a[i])); r[8 &+ i] = UInt8(bitPattern: Int8(clamping: b[i]))
+            r[16 &+ i] = UInt8(bitPattern: Int8(clamping: a[8 &+ i])); r[24 &+ i] = UInt8(bitPattern: Int8(clamping: b[8 &+ i]))
+        }
+        return r
+    }
+
+    @inline(__always)
+    static func packSaturatingUnsigned(_ a: SIMD16<Int16>, _ b: SIMD16<Int16>) -> SIMD32<UInt8> {
+        var r = SIMD32<UInt8>()
+        for i in 0..<8 {
+            r[i] = UInt8(clamping: a[i]); r[8 &+ i] = UInt8(clamping: b[i])
+            r[16 &+ i] = UInt8(clamping: a[8 &+ i]); r[24 &+ i] = UInt8(clamping: b[8 &+ i])
+        }
+        return r
+    }
+
+    @inline(__always)
+    static func permute(_ v: SIMD8<Int32>, _ indices: SIMD8<Int32>) -> SIMD8<Int32> {
+        var r = SIMD8<Int32>()
+        for i in 0..<8 { r[i] = v[Int(indices[i] & 7)] }
+        return r
+    }
+
+    @inline(__always)
+    static func clampSigned(_ v: SIMD32<UInt8>, _ lo: SIMD32<UInt8>, _ hi: SIMD32<UInt8>) -> SIMD32<UInt8> {
+        var r = SIMD32<UInt8>()
+        for i in 0..<32 {
+            r[i] = UInt8(bitPattern: min(max(Int8(bitPattern: v[i]), Int8(bitPattern: lo[i])), Int8(bitPattern: hi[i])))
+        }
+        return r
+    }
+
+    @inline(__always)
+    static func clampUnsigned(_ v: SIMD32<UInt8>, _ lo: SIMD32<UInt8>, _ hi: SIMD32<UInt8>) -> SIMD32<UInt8> {
+        var r = SIMD32<UInt8>()
+        for i in 0..<32 { r[i] = min(max(v[i], lo[i]), hi[i]) }
+        return r
+    }
+    @inline(__always)
+    static func shuffleBytes(_ v: SIMD32<UInt8>, _ indices: SIMD32<UInt8>) -> SIMD32<UInt8> {
+        var r = SIMD32<UInt8>()
+        for i in 0..<32 { r[i] = indices[i] & 0x80 != 0 ? 0 : v[i & 16 | Int(indices[i] & 15)] }
         return r
     }
 }

@@ -115,6 +115,23 @@ final class ChannelRequantization: @unchecked Sendable {
         }
     }
 
+    /// The output offset and activation bounds in the forms of the vector
+    /// output stage (`Tables.requantize16x2`) for elements of type `E`.
+    @inline(__always)
+    func vectorStage<E: QuantizedElement>(_: E.Type) -> VectorStage {
+        VectorStage(signed: E.self == Int8.self, zeroPoint: SIMD8(repeating: outputOffset),
+                    low: SIMD32(repeating: UInt8(truncatingIfNeeded: activationMin)),
+                    high: SIMD32(repeating: UInt8(truncatingIfNeeded: activationMax)))
+    }
+
+    /// Output offset and activation bounds as vectors: the bounds as the
+    /// element's bytes (Int8 bit patterns when `signed`), compared as Int8 or UInt8.
+    struct VectorStage {
+        let signed: Bool
+        let zeroPoint: SIMD8<Int32>
+        let low: SIMD32<UInt8>, high: SIMD32<UInt8>
+    }
+
     /// Per-channel constants of `MultiplyByQuantizedMultiplier(x, M, shift)`
     /// in a form with no data-dependent branches, which the optimiser
     /// vectorises (unsigned 32×32→64-bit lane products, variable 64-bit shifts).
@@ -231,6 +248,69 @@ final class ChannelRequantization: @unchecked Sendable {
                 | (IntegerSIMD.shiftRight(oddSum, shiftLanes.loadUnaligned(fromByteOffset: 32, as: SIMD4<UInt64>.self)) &<< 32)
             // The magnitude is 0 when `shifted` is, so its sign applies as is.
             return IntegerSIMD.applySign(unsafeBitCast(z, to: SIMD8<Int32>.self), of: shifted)
+        }
+
+        /// The whole output stage of two rows of 16 channels `c..<c+16` (c a
+        /// multiple of 8 in a `vectorAligned` view): row 0 is `a0` (channels
+        /// c..<c+8) and `a1` (c+8..<c+16), row 1 `b0`, `b1`. Returns row 0's
+        /// 16 output bytes then row 1's: `scale8`, plus the output offset,
+        /// saturated to the element type by the packs (`vpackssdw`, then
+        /// `vpacksswb` / `vpackuswb`; a value saturated to Int16 is far outside
+        /// the byte range either way), put in channel order (`vpermd`) and
+        /// clamped to the activation bounds on bytes.
+        @inline(__always)
+        func requantize16x2(_ a0: SIMD8<Int32>, _ a1: SIMD8<Int32>, _ b0: SIMD8<Int32>, _ b1: SIMD8<Int32>,
+                            _ c: Int, _ stage: VectorStage) -> SIMD32<UInt8> {
+            let zp = stage.zeroPoint
+            let p0 = IntegerSIMD.packSaturating(scale8(a0, c) &+ zp, scale8(a1, c &+ 8) &+ zp)
+            let p1 = IntegerSIMD.packSaturating(scale8(b0, c) &+ zp, scale8(b1, c &+ 8) &+ zp)
+            return Self.order(p0, p1, stage)
+        }
+
+        /// `requantize16x2` of one row: its 16 output bytes.
+        @inline(__always)
+        func requantize16(_ a0: SIMD8<Int32>, _ a1: SIMD8<Int32>, _ c: Int, _ stage: VectorStage) -> SIMD16<UInt8> {
+            let zp = stage.zeroPoint
+            let p = IntegerSIMD.packSaturating(scale8(a0, c) &+ zp, scale8(a1, c &+ 8) &+ zp)
+            return Self.halves(Self.order(p, p, stage)).0
+        }
+
+        /// The two 16-byte halves (the stdlib's `lowHalf` / `highHalf` on
+        /// `SIMD32<UInt8>` stayed out-of-line calls in the kernels).
+        @inline(__always)
+        static func halves(_ v: SIMD32<UInt8>) -> (SIMD16<UInt8>, SIMD16<UInt8>) {
+            unsafeBitCast(v, to: (SIMD16<UInt8>, SIMD16<UInt8>).self)
+        }
+
+        /// `requantize16` of accumulators in even/odd channel order (the
+        /// depthwise kernel's Int16-product path): `even` holds channels
+        /// c, c+2, …, c+14 and `odd` c+1, …, c+15, the tables' entries c..<c+16
+        /// being in that order too. Returns the 16 output bytes in channel order.
+        @inline(__always)
+        func requantize16EvenOdd(_ even: SIMD8<Int32>, _ odd: SIMD8<Int32>, _ c: Int, _ stage: VectorStage) -> SIMD16<UInt8> {
+            let zp = stage.zeroPoint
+            let p = IntegerSIMD.packSaturating(scale8(even, c) &+ zp, scale8(odd, c &+ 8) &+ zp)
+            // Each half of the bytes: channels [0 2 4 6 1 3 5 7] (+8 in the upper half), twice.
+            let packed = stage.signed ? IntegerSIMD.packSaturatingSigned(p, p) : IntegerSIMD.packSaturatingUnsigned(p, p)
+            let halves = IntegerSIMD.shuffleBytes(packed, SIMD32(0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15,
+                                                                 0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15))
+            let groups = IntegerSIMD.permute(unsafeBitCast(halves, to: SIMD8<Int32>.self), SIMD8(0, 1, 4, 5, 2, 3, 6, 7))
+            let bytes = unsafeBitCast(groups, to: SIMD32<UInt8>.self)
+            let clamped = stage.signed
+                ? IntegerSIMD.clampSigned(bytes, stage.low, stage.high) : IntegerSIMD.clampUnsigned(bytes, stage.low, stage.high)
+            return Self.halves(clamped).0
+        }
+
+        /// Bytes of two `vpackssdw` results (`[a0…3, b0…3, a4…7, b4…7]` each)
+        /// in channel order, clamped.
+        @inline(__always)
+        private static func order(_ p0: SIMD16<Int16>, _ p1: SIMD16<Int16>, _ stage: VectorStage) -> SIMD32<UInt8> {
+            // Bytes as Int32 groups of four channels: [r0 c0…3, r0 c8…11, r1 c0…3, r1 c8…11, r0 c4…7, r0 c12…15, r1 c4…7, r1 c12…15].
+            let packed = stage.signed ? IntegerSIMD.packSaturatingSigned(p0, p1) : IntegerSIMD.packSaturatingUnsigned(p0, p1)
+            let groups = IntegerSIMD.permute(unsafeBitCast(packed, to: SIMD8<Int32>.self), SIMD8(0, 4, 1, 5, 2, 6, 3, 7))
+            let bytes = unsafeBitCast(groups, to: SIMD32<UInt8>.self)
+            return stage.signed
+                ? IntegerSIMD.clampSigned(bytes, stage.low, stage.high) : IntegerSIMD.clampUnsigned(bytes, stage.low, stage.high)
         }
 
         /// `FixedPoint.multiplyByQuantizedMultiplier(x, multiplier[c], shift[c])`.
