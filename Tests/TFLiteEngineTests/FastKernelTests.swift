@@ -127,6 +127,8 @@ final class FastKernelTests: XCTestCase {
         let cases: [(groups: Int, groupIn: Int, groupOut: Int, k: Int, stride: Int, size: (Int, Int))] = [
             (7, 8, 8, 3, 1, (9, 11)), (3, 8, 8, 3, 2, (13, 10)), (2, 16, 24, 3, 1, (7, 7)), (4, 3, 5, 3, 1, (6, 9)),
             (2, 8, 40, 1, 1, (5, 7)), (6, 4, 4, 1, 2, (8, 8)), (3, 24, 24, 3, 1, (12, 12)), (2, 5, 17, 5, 1, (9, 8)),
+            // One channel in and out per group (ConvNeXt's 7×7): the depthwise kernel.
+            (24, 1, 1, 7, 1, (14, 13)), (17, 1, 1, 3, 2, (9, 10)), (3, 1, 2, 3, 1, (6, 6)),
         ]
         for (i, c) in cases.enumerated() {
             let padding = i % 3 == 2 ? 0 : 1
@@ -139,7 +141,7 @@ final class FastKernelTests: XCTestCase {
                           (10, .i8(activation)), (12, .i32(1)), (14, .i32(1))],
                 rng: &rng)
             try compare(spec, name: "grouped conv #\(i) in \(input) groups \(c.groups) \(c.groupIn)→\(c.groupOut) k \(c.k) s \(c.stride) pad \(padding)",
-                        expectFast: GEMMConvolutionFloat.self) { ctx in
+                        expectFast: c.groupIn == 1 && c.groupOut == 1 ? DepthwiseConv2DFloatVectorized.self : GEMMConvolutionFloat.self) { ctx in
                 let g = try ConvGeometry(
                     ctx: ctx, inputShape: input, filterHeight: c.k, filterWidth: c.k,
                     strideHeight: c.stride, strideWidth: c.stride, padding: Padding(rawValue: Int8(padding))!)

@@ -6,6 +6,24 @@ enum DepthwiseConv2DFloat {
         guard p.depthMultiplier == 1, try !ctx.hasEmptyInputOrOutput() else { return ConvolutionFloatReference(ctx: ctx, p) }
         return DepthwiseConv2DFloatVectorized(ctx: ctx, p)
     }
+
+    /// A constant OHWI filter [C][KH][KW][1] (a grouped CONV_2D with one
+    /// input and one output channel per group, as ConvNeXt's 7×7 converts)
+    /// transposed to the depthwise layout [KH·KW][C], once per model; nil
+    /// when the filter is not constant.
+    static func filterTaps(ctx: PrepareContext, channels c: Int, taps: Int) throws -> AlignedBuffer? {
+        let filter = try ctx.input(1)
+        guard let w = filter.constant, filter.type == .float32, filter.elementCount == c * taps else { return nil }
+        return ctx.graph.sharedConstants.value(for: "depthwise-taps-f32-w\(ctx.node.inputs[1])-\(c)x\(taps)") {
+            let buffer = AlignedBuffer(byteCount: c * taps * MemoryLayout<Float>.size)
+            let source = w.assumingMemoryBound(to: Float.self)
+            let target = buffer.pointer.assumingMemoryBound(to: Float.self)
+            for ch in 0..<c {
+                for t in 0..<taps { target[t &* c &+ ch] = source[ch &* taps &+ t] }
+            }
+            return buffer
+        }
+    }
 }
 
 /// Float32 depthwise convolution with depth multiplier 1, vectorised over
@@ -34,11 +52,15 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     private let zeroRow: UnsafeMutablePointer<Float>
     /// Zero bias used when the op has none.
     private let zeroBias: UnsafeMutablePointer<Float>
+    /// The filter as [tap][channel] when the node's own filter has another
+    /// layout (see `DepthwiseConv2DFloat.filterTaps`).
+    private let filterTaps: AlignedBuffer?
     /// First and one-past-last output column whose taps are all inside the input.
     let interiorStart: Int, interiorEnd: Int
 
-    init(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters) {
+    init(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters, filterTaps: AlignedBuffer? = nil) {
         self.p = p
+        self.filterTaps = filterTaps
         operands = FilteredOperands(ctx)
         let g = p.geometry
         let rowFloats = max(g.inputWidth * p.inputChannels, 1)
@@ -64,7 +86,8 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
 
     func bind(_ memory: TensorMemory) {
         input = UnsafePointer(memory.pointer(operands.input, as: Float.self))
-        filter = UnsafePointer(memory.pointer(operands.filter, as: Float.self))
+        filter = filterTaps.map { UnsafePointer($0.pointer.assumingMemoryBound(to: Float.self)) }
+            ?? UnsafePointer(memory.pointer(operands.filter, as: Float.self))
         bias = operands.bias.map { UnsafePointer(memory.pointer($0, as: Float.self)) }
         output = memory.pointer(operands.output, as: Float.self)
     }
@@ -85,9 +108,12 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
                 let ky0 = iy0 >= 0 ? 0 : min(g.filterHeight, (dh &- 1 &- iy0) / dh)
                 let ky1 = iy0 >= g.inputHeight ? 0 : min(g.filterHeight, (g.inputHeight &- 1 &- iy0) / dh &+ 1)
                 let rows = (ky0, max(ky0, ky1))
+                // Runs of four and eight interior pixels; the rest (edges, and the
+                // last zero to three interior pixels) pixel by pixel.
+                let runEnd = interiorStart &+ (interiorEnd &- interiorStart) / 4 &* 4
                 for ox in 0..<min(interiorStart, g.outputWidth) { pixel(out, b: b, oy: oy, ox: ox, ky0: rows.0, ky1: rows.1) }
-                if interiorStart < interiorEnd { interior(out, b: b, oy: oy, ky0: rows.0, ky1: rows.1) }
-                for ox in max(interiorEnd, interiorStart)..<g.outputWidth { pixel(out, b: b, oy: oy, ox: ox, ky0: rows.0, ky1: rows.1) }
+                if interiorStart < runEnd { interior(out, b: b, oy: oy, end: runEnd, ky0: rows.0, ky1: rows.1) }
+                for ox in max(runEnd, interiorStart)..<g.outputWidth { pixel(out, b: b, oy: oy, ox: ox, ky0: rows.0, ky1: rows.1) }
             }
         }
     }
@@ -155,14 +181,15 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         }
     }
 
-    /// Columns `interiorStart..<interiorEnd` of one output row, any filter
-    /// size, stride and dilation, filter rows `ky0..<ky1` (those inside the
-    /// input): per channel vector, eight (then four, then one) output pixels
-    /// at a time share each tap's weight vector (one weight load per eight
-    /// multiply-adds, eight independent chains). Sums run in the same tap
-    /// order as `pixel`, so results do not depend on the column.
+    /// Columns `interiorStart..<end` of one output row (`end` − `interiorStart`
+    /// a multiple of four, `end` ≤ `interiorEnd`), any filter size, stride
+    /// and dilation, filter rows `ky0..<ky1` (those inside the input): per
+    /// channel vector, eight (then four) output pixels at a time share each
+    /// tap's weight vector (one weight load per eight multiply-adds, eight
+    /// independent chains). Sums run in the same tap order as `pixel`, so
+    /// results do not depend on the column.
     @inline(__always)
-    private func interior(_ out: UnsafeMutablePointer<Float>, b: Int, oy: Int, ky0: Int, ky1: Int) {
+    private func interior(_ out: UnsafeMutablePointer<Float>, b: Int, oy: Int, end interiorEnd: Int, ky0: Int, ky1: Int) {
         typealias V = FloatVector
         let w = V.scalarCount
         let g = p.geometry, c = p.inputChannels
@@ -215,7 +242,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
                 o.storeVector(a7.clamped(lo, hi), 7 &* c)
                 ox &+= 8
             }
-            if ox &+ 4 <= interiorEnd {
+            while ox &+ 4 <= interiorEnd {
                 var a0 = biasVector, a1 = biasVector, a2 = biasVector, a3 = biasVector
                 var rowStart = firstRow + ((ox &* g.strideWidth &- g.padLeft) &* c &+ ch)
                 var wRow = f + (ky0 &* kw &* c &+ ch)
@@ -239,25 +266,6 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
                 o.storeVector(a2.clamped(lo, hi), 2 &* c)
                 o.storeVector(a3.clamped(lo, hi), 3 &* c)
                 ox &+= 4
-            }
-            // The last one to three pixels: independent chains, which the
-            // core overlaps across iterations.
-            while ox < interiorEnd {
-                var a0 = biasVector
-                var rowStart = firstRow + ((ox &* g.strideWidth &- g.padLeft) &* c &+ ch)
-                var wRow = f + (ky0 &* kw &* c &+ ch)
-                for _ in ky0..<ky1 {
-                    var x = rowStart, wp = wRow
-                    for _ in 0..<kw {
-                        a0 = a0.multiplyAdd(x.loadVector(), wp.loadVector())
-                        x += tapStep
-                        wp += c
-                    }
-                    rowStart += rowStep
-                    wRow += kw &* c
-                }
-                (out + (ox &* c &+ ch)).storeVector(a0.clamped(lo, hi))
-                ox &+= 1
             }
         }
         if blocks &* w < c {
