@@ -544,12 +544,27 @@ final class PackedQuantizedWeights: @unchecked Sendable {
                 }
             }
         }
+        // max |w + offset| over the weights is reached at the smallest or the
+        // largest weight; a min/max pass vectorises (the per-weight form was
+        // most of an int8 model's prepare time).
         var largest: Int32 = n % nr == 0 ? 0 : abs(offset)
-        for i in 0..<n * k {
-            let raw = source[i]
-            largest = max(largest, abs((signed ? Int32(Int8(bitPattern: raw)) : Int32(raw)) &+ offset))
+        if n &* k > 0 {
+            let (lowest, highest) = signed
+                ? Self.range(UnsafeBufferPointer(start: weights.assumingMemoryBound(to: Int8.self), count: n &* k))
+                : Self.range(UnsafeBufferPointer(start: source, count: n &* k))
+            largest = max(largest, abs(lowest &+ offset), abs(highest &+ offset))
         }
         largestMagnitude = largest
+    }
+
+    /// The smallest and largest of `values` (not empty).
+    private static func range<T: FixedWidthInteger>(_ values: UnsafeBufferPointer<T>) -> (Int32, Int32) {
+        var lowest = T.max, highest = T.min
+        for v in values {
+            lowest = min(lowest, v)
+            highest = max(highest, v)
+        }
+        return (Int32(lowest), Int32(highest))
     }
 
     /// Bytes held (one per weight, plus the zero padding of the last panel).
