@@ -42,10 +42,11 @@ def _measure(model: str, backend: str, threads: int, runs: int, min_time: float,
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
     resolver = OpResolverType.AUTO if backend == "litert-xnnpack" else OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.thread_time()
     interpreter = Interpreter(model_path=model, num_threads=threads, experimental_op_resolver_type=resolver)
     interpreter.allocate_tensors()
     init_ms = (time.perf_counter() - t0) * 1e3
+    init_cpu_ms = (time.thread_time() - c0) * 1e3
     rng = np.random.default_rng(0)
     for detail in interpreter.get_input_details():
         shape, dtype = detail["shape"], detail["dtype"]
@@ -80,7 +81,7 @@ def _measure(model: str, backend: str, threads: int, runs: int, min_time: float,
                     peak = int(line.split()[1]) * 1024
     except OSError:
         pass
-    queue.put(dict(init_ms=init_ms, first_invoke_ms=first_ms, samples=samples, cpu_samples=cpu_samples, peak_rss_bytes=peak))
+    queue.put(dict(init_ms=init_ms, init_cpu_ms=init_cpu_ms, first_invoke_ms=first_ms, samples=samples, cpu_samples=cpu_samples, peak_rss_bytes=peak))
 
 
 def statistics(samples: list[float]) -> dict:
@@ -135,11 +136,12 @@ def main() -> int:
                 stats = statistics(m["samples"])
                 cpu = statistics(m["cpu_samples"])
                 results.append(dict(model=name, model_path=model, backend=backend, threads=t, **stats,
-                                    init_ms=m["init_ms"], first_invoke_ms=m["first_invoke_ms"], arena_bytes=None,
+                                    init_ms=m["init_ms"], init_cpu_ms=m["init_cpu_ms"], first_invoke_ms=m["first_invoke_ms"], arena_bytes=None,
                                     peak_rss_bytes=m["peak_rss_bytes"], runs=len(m["samples"]),
                                     cpu_median_ms=cpu["median_ms"], cpu_min_ms=cpu["min_ms"]))
                 print(f"  {name} / {backend} / {t} thread(s): median {stats['median_ms']:.3f} ms "
-                      f"(p90 {stats['p90_ms']:.3f}, min {stats['min_ms']:.3f}; CPU median {cpu['median_ms']:.3f}) over {len(m['samples'])} runs",
+                      f"(p90 {stats['p90_ms']:.3f}, min {stats['min_ms']:.3f}; CPU median {cpu['median_ms']:.3f}) over {len(m['samples'])} runs; "
+                      f"init {m['init_ms']:.2f} ms (CPU {m['init_cpu_ms']:.2f})",
                       flush=True)
     version = getattr(ai_edge_litert, "__version__", "unknown")
     report = dict(machine=machine(), build=dict(tool="compare_litert.py", flavour=f"ai-edge-litert {version}"), results=results)

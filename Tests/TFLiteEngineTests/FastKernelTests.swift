@@ -81,6 +81,78 @@ final class FastKernelTests: XCTestCase {
         }
     }
 
+    /// The large-filter depthwise path (5×5, 7×7, other K×K): rows wide
+    /// enough for the eight-pixel interior loop, small maps where most
+    /// pixels are edges, stride 2, dilation 2, channel counts with one to
+    /// several vectors and a scalar tail.
+    func testLargeFilterDepthwiseMatchesReference() throws {
+        var rng = TestRandom(seed: 12)
+        let cases: [(k: (Int, Int), stride: Int, dilation: Int, size: (Int, Int), channels: Int)] = [
+            ((5, 5), 1, 1, (14, 14), 40), ((5, 5), 2, 1, (28, 27), 24), ((5, 5), 1, 1, (7, 7), 72),
+            ((7, 7), 1, 1, (23, 30), 16), ((7, 7), 1, 1, (7, 7), 48), ((7, 7), 2, 1, (29, 31), 8),
+            ((5, 5), 1, 2, (21, 26), 17), ((7, 7), 2, 2, (25, 33), 33), ((3, 5), 1, 1, (9, 40), 32),
+            ((5, 3), 2, 1, (12, 19), 9), ((4, 4), 1, 1, (11, 20), 64), ((5, 5), 1, 1, (4, 3), 16),
+            ((3, 3), 1, 2, (13, 21), 24), ((1, 1), 1, 1, (5, 18), 8),
+        ]
+        for (i, c) in cases.enumerated() {
+            for padding in 0...1 {
+                let (kh, kw) = c.k
+                guard padding == 0 || (kh - 1) * c.dilation + 1 <= c.size.0 && (kw - 1) * c.dilation + 1 <= c.size.1 else { continue }
+                let activation = Int8(rng.int(0...3))
+                let input = [1 + i % 2, c.size.0, c.size.1, c.channels]
+                let spec = ModelSpec.convolution(
+                    op: 4, optionsType: 2, input: input, filter: [1, kh, kw, c.channels], bias: i % 4 == 3 ? nil : c.channels,
+                    options: [(4, .i8(Int8(padding))), (6, .i32(Int32(c.stride))), (8, .i32(Int32(c.stride))),
+                              (10, .i32(1)), (12, .i8(activation)),
+                              (14, .i32(Int32(c.dilation))), (16, .i32(Int32(c.dilation)))],
+                    rng: &rng)
+                try compare(spec, name: "large depthwise #\(i) in \(input) k \(kh)x\(kw) s \(c.stride) d \(c.dilation) pad \(padding) act \(activation)",
+                            expectFast: DepthwiseConv2DFloatVectorized.self) { ctx in
+                    let g = try ConvGeometry(
+                        ctx: ctx, inputShape: input, filterHeight: kh, filterWidth: kw,
+                        strideHeight: c.stride, strideWidth: c.stride, dilationHeight: c.dilation, dilationWidth: c.dilation,
+                        padding: Padding(rawValue: Int8(padding))!)
+                    return ConvolutionFloatReference(ctx: ctx, DepthwiseConv2D.Parameters(
+                        geometry: g, inputChannels: c.channels, outputChannels: c.channels, depthMultiplier: 1,
+                        activation: FusedActivation(rawValue: activation)!))
+                }
+            }
+        }
+    }
+
+    /// Grouped CONV_2D (filter channels = input channels / groups) on the
+    /// GEMM, one set of panels per group: group widths below, at and above
+    /// a vector, pointwise and 3×3, stride 2, padding.
+    func testGroupedConvolutionMatchesReference() throws {
+        var rng = TestRandom(seed: 13)
+        let cases: [(groups: Int, groupIn: Int, groupOut: Int, k: Int, stride: Int, size: (Int, Int))] = [
+            (7, 8, 8, 3, 1, (9, 11)), (3, 8, 8, 3, 2, (13, 10)), (2, 16, 24, 3, 1, (7, 7)), (4, 3, 5, 3, 1, (6, 9)),
+            (2, 8, 40, 1, 1, (5, 7)), (6, 4, 4, 1, 2, (8, 8)), (3, 24, 24, 3, 1, (12, 12)), (2, 5, 17, 5, 1, (9, 8)),
+            // One channel in and out per group (ConvNeXt's 7×7): the depthwise kernel.
+            (24, 1, 1, 7, 1, (14, 13)), (17, 1, 1, 3, 2, (9, 10)), (3, 1, 2, 3, 1, (6, 6)),
+        ]
+        for (i, c) in cases.enumerated() {
+            let padding = i % 3 == 2 ? 0 : 1
+            let activation = Int8(rng.int(0...3))
+            let cin = c.groups * c.groupIn, cout = c.groups * c.groupOut
+            let input = [1 + i % 2, c.size.0, c.size.1, cin]
+            let spec = ModelSpec.convolution(
+                op: 3, optionsType: 1, input: input, filter: [cout, c.k, c.k, c.groupIn], bias: i % 4 == 1 ? nil : cout,
+                options: [(4, .i8(Int8(padding))), (6, .i32(Int32(c.stride))), (8, .i32(Int32(c.stride))),
+                          (10, .i8(activation)), (12, .i32(1)), (14, .i32(1))],
+                rng: &rng)
+            try compare(spec, name: "grouped conv #\(i) in \(input) groups \(c.groups) \(c.groupIn)→\(c.groupOut) k \(c.k) s \(c.stride) pad \(padding)",
+                        expectFast: c.groupIn == 1 && c.groupOut == 1 ? DepthwiseConv2DFloatVectorized.self : GEMMConvolutionFloat.self) { ctx in
+                let g = try ConvGeometry(
+                    ctx: ctx, inputShape: input, filterHeight: c.k, filterWidth: c.k,
+                    strideHeight: c.stride, strideWidth: c.stride, padding: Padding(rawValue: Int8(padding))!)
+                return ConvolutionFloatReference(ctx: ctx, Conv2D.Parameters(
+                    geometry: g, inputChannels: cin, outputChannels: cout, filterChannels: c.groupIn,
+                    activation: FusedActivation(rawValue: activation)!))
+            }
+        }
+    }
+
     func testFullyConnectedMatchesReference() throws {
         var rng = TestRandom(seed: 3)
         for i in 0..<40 {

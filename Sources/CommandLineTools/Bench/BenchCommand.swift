@@ -208,6 +208,27 @@ struct Result: Codable {
     var cpu_min_ms: Double?
     /// Per-operator timings with `--profile` (nil without).
     var profile: [ProfileRow]?
+    /// Thread CPU time of `init_ms` (LiteRT's JSON has it too, from
+    /// tools/compare_litert.py).
+    var init_cpu_ms: Double?
+    /// Start-up phases (ours only).
+    var startup: Startup?
+}
+
+/// Start-up of one interpreter, phase by phase, in wall and thread CPU
+/// milliseconds: `load` (Model: map and validate the file), `create`
+/// (Interpreter init), `prepare` and `plan` (the two halves of
+/// allocateTensors(): operator prepare with weight packing; arena plan,
+/// allocation and binding), `first_invoke`; and a second interpreter
+/// created from the same Model (create + allocateTensors(), weights
+/// already packed).
+struct Startup: Codable {
+    var load_ms: Double, load_cpu_ms: Double
+    var create_ms: Double, create_cpu_ms: Double
+    var prepare_ms: Double, prepare_cpu_ms: Double
+    var plan_ms: Double, plan_cpu_ms: Double
+    var first_invoke_ms: Double, first_invoke_cpu_ms: Double
+    var second_init_ms: Double, second_init_cpu_ms: Double
 }
 
 /// One operator of a `--profile` run in the JSON report.
@@ -318,15 +339,19 @@ func modelName(_ path: String) -> String {
 
 func benchmark(path: String, backend: BenchBackend, threads: Int, args: Arguments) throws -> Result {
     resetPeakRSS()
-    let t0 = now()
-    let interpreter = try Interpreter(modelPath: path, options: backend.options(threads))
+    let t0 = now(), c0 = threadCPUTime()
+    let model = try Model(path: path)
+    let t1 = now(), c1 = threadCPUTime()
+    let interpreter = try Interpreter(model: model, options: backend.options(threads))
+    let t2 = now(), c2 = threadCPUTime()
     try interpreter.allocateTensors()
-    let initNs = now() - t0
+    let initNs = now() - t0, initCPU = threadCPUTime() - c0
+    let phases = interpreter.lastAllocationTimes
     try fillInputs(interpreter)
     if let path = args.input { try interpreter.copy(try NumPyArray(contentsOfFile: path).data, toInputAt: 0) }
-    let t1 = now()
+    let t3 = now(), c3 = threadCPUTime()
     try interpreter.invoke()
-    let firstNs = now() - t1
+    let firstNs = now() - t3, firstCPU = threadCPUTime() - c3
     if let path = args.expect { try checkOutput(interpreter, expected: NumPyArray(contentsOfFile: path)) }
     for _ in 0..<args.warmup { try interpreter.invoke() }
     var samples: [Double] = [], cpuSamples: [Double] = []
@@ -341,12 +366,26 @@ func benchmark(path: String, backend: BenchBackend, threads: Int, args: Argument
         cpuSamples.append(ms(threadCPUTime() - c))
     }
     let stats = Statistics(samples), cpuStats = Statistics(cpuSamples)
+    let peak = peakRSS()
+    // A second interpreter of the same Model (packed weights cached on it).
+    let t4 = now(), c4 = threadCPUTime()
+    do {
+        let second = try Interpreter(model: model, options: backend.options(threads))
+        try second.allocateTensors()
+    }
+    let secondNs = now() - t4, secondCPU = threadCPUTime() - c4
+    let startup = Startup(
+        load_ms: ms(t1 - t0), load_cpu_ms: ms(c1 - c0), create_ms: ms(t2 - t1), create_cpu_ms: ms(c2 - c1),
+        prepare_ms: (phases?.prepare.wallSeconds ?? 0) * 1e3, prepare_cpu_ms: (phases?.prepare.cpuSeconds ?? 0) * 1e3,
+        plan_ms: (phases?.plan.wallSeconds ?? 0) * 1e3, plan_cpu_ms: (phases?.plan.cpuSeconds ?? 0) * 1e3,
+        first_invoke_ms: ms(firstNs), first_invoke_cpu_ms: ms(firstCPU),
+        second_init_ms: ms(secondNs), second_init_cpu_ms: ms(secondCPU))
     let result = Result(
         model: modelName(path), model_path: path, backend: backend.name, threads: interpreter.activeThreadCount,
         median_ms: stats.median, p90_ms: stats.p90, min_ms: stats.min, max_ms: stats.max,
         mean_ms: stats.mean, std_ms: stats.std, init_ms: ms(initNs), first_invoke_ms: ms(firstNs),
-        arena_bytes: interpreter.arenaByteCount, peak_rss_bytes: peakRSS(), runs: samples.count,
-        cpu_median_ms: cpuStats.median, cpu_min_ms: cpuStats.min)
+        arena_bytes: interpreter.arenaByteCount, peak_rss_bytes: peak, runs: samples.count,
+        cpu_median_ms: cpuStats.median, cpu_min_ms: cpuStats.min, init_cpu_ms: ms(initCPU), startup: startup)
     if args.profile {
         interpreter.isProfilingEnabled = true
         let profileStart = now()
@@ -616,6 +655,15 @@ public enum BenchCommand {
     }
 }
 
+/// One line of start-up phases: wall ms (thread CPU ms).
+func startupLine(_ s: Startup) -> String {
+    func p(_ wall: Double, _ cpu: Double) -> String { "\(f(wall)) (\(f(cpu)))" }
+    return "start-up ms (CPU ms): load \(p(s.load_ms, s.load_cpu_ms)), create \(p(s.create_ms, s.create_cpu_ms)), "
+        + "prepare+pack \(p(s.prepare_ms, s.prepare_cpu_ms)), plan+bind \(p(s.plan_ms, s.plan_cpu_ms)), "
+        + "first invoke \(p(s.first_invoke_ms, s.first_invoke_cpu_ms)); "
+        + "second interpreter of the same Model \(p(s.second_init_ms, s.second_init_cpu_ms))"
+}
+
 func benchMain(_ arguments: [String]) -> Int32 {
     if arguments.first == "decode" { return runDecodeBenchmark(arguments.dropFirst()) }
     let args: Arguments
@@ -647,6 +695,7 @@ func benchMain(_ arguments: [String]) -> Int32 {
                     results.append(r)
                     print("  \(r.model) / \(r.backend) / \(r.threads) thread(s): median \(f(r.median_ms)) ms over \(r.runs) runs"
                           + (r.threads != threads ? " (--threads \(threads) asked; \(r.threads) ran)" : ""))
+                    if let s = r.startup { print("    " + startupLine(s)) }
                 } catch {
                     printBenchError("\(path) [\(backend.name), \(threads) thread(s)]: \(error)")
                     failed = true

@@ -208,11 +208,13 @@ public final class Interpreter {
     public func allocateTensors() throws {
         guard useLock.tryLock() else { throw InterpreterError.concurrentUse }
         defer { useLock.unlock() }
+        let start = PhaseClock.now()
         let graph = try PreparedGraph(model: model, subgraphIndex: subgraphIndex, inputShapes: requestedInputShapes,
                                       maximumConstantBytes: options.maximumArenaBytes,
                                       maximumOperations: options.maximumOperationsPerInvoke,
                                       maximumLoopIterations: options.maximumLoopIterations)
         try graph.prepare()
+        let prepared = PhaseClock.now()
         // Called subgraphs' arenas (allocated at prepare) count against the same limit.
         let (remaining, overflow) = options.maximumArenaBytes.subtractingReportingOverflow(graph.subgraphs.arenaBytes)
         let remainingArenaBytes = overflow ? 0 : max(remaining, 0)
@@ -222,7 +224,13 @@ public final class Interpreter {
         self.plan = plan
         self.checkedSteps = graph.steps.filter { $0.kernel is RunTimeCheckedKernel }
         resetVariables()
+        let planned = PhaseClock.now()
+        lastAllocationTimes = AllocationTimes(prepare: prepared.since(start), plan: planned.since(prepared))
     }
+
+    /// Where the last successful `allocateTensors()` spent its time
+    /// (prepare, plan), or nil before the first.
+    public private(set) var lastAllocationTimes: AllocationTimes?
 
     /// Resets every variable tensor (the state an LSTM keeps between
     /// invokes) to zero, int8 ones to their zero point, as TFLite's

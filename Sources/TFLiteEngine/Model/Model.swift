@@ -3,6 +3,13 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A loaded, validated `.tflite` model.
 ///
@@ -106,16 +113,27 @@ struct ScopedConstantCache {
     }
 }
 
-/// An owned, 64-byte-aligned block of bytes (folded constants, packed weights).
+/// An owned, 64-byte-aligned block of zero bytes (arenas, folded
+/// constants, packed weights).
+///
+/// It comes from `calloc`, which hands out large blocks as fresh pages the
+/// kernel already zeroed: nothing walks the memory before its first use,
+/// which saved a pass over every arena and packed-weight buffer at start-up.
 final class AlignedBuffer: @unchecked Sendable {
     let pointer: UnsafeMutableRawPointer
     let byteCount: Int
+    /// What `calloc` returned (`pointer` is rounded up from it).
+    private let allocation: UnsafeMutableRawPointer
 
     init(byteCount: Int) {
         self.byteCount = byteCount
-        pointer = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 64)
-        pointer.initializeMemory(as: UInt8.self, repeating: 0, count: max(byteCount, 1))
+        let (total, overflow) = max(byteCount, 1).addingReportingOverflow(63)
+        // Sizes are checked against the arena and constant limits before they
+        // get here; running out of memory stops the process, as `allocate` did.
+        guard !overflow, let raw = calloc(total, 1) else { fatalError("out of memory allocating \(byteCount) bytes") }
+        allocation = raw
+        pointer = raw + ((64 &- Int(bitPattern: raw) & 63) & 63)
     }
 
-    deinit { pointer.deallocate() }
+    deinit { free(allocation) }
 }

@@ -6,16 +6,41 @@ enum DepthwiseConv2DFloat {
         guard p.depthMultiplier == 1, try !ctx.hasEmptyInputOrOutput() else { return ConvolutionFloatReference(ctx: ctx, p) }
         return DepthwiseConv2DFloatVectorized(ctx: ctx, p)
     }
+
+    /// A constant OHWI filter [C][KH][KW][1] (a grouped CONV_2D with one
+    /// input and one output channel per group, as ConvNeXt's 7×7 converts)
+    /// transposed to the depthwise layout [KH·KW][C], once per model; nil
+    /// when the filter is not constant.
+    static func filterTaps(ctx: PrepareContext, channels c: Int, taps: Int) throws -> AlignedBuffer? {
+        let filter = try ctx.input(1)
+        guard let w = filter.constant, filter.type == .float32, filter.elementCount == c * taps else { return nil }
+        return ctx.graph.sharedConstants.value(for: "depthwise-taps-f32-w\(ctx.node.inputs[1])-\(c)x\(taps)") {
+            let buffer = AlignedBuffer(byteCount: c * taps * MemoryLayout<Float>.size)
+            let source = w.assumingMemoryBound(to: Float.self)
+            let target = buffer.pointer.assumingMemoryBound(to: Float.self)
+            for ch in 0..<c {
+                for t in 0..<taps { target[t &* c &+ ch] = source[ch &* taps &+ t] }
+            }
+            return buffer
+        }
+    }
 }
 
 /// Float32 depthwise convolution with depth multiplier 1, vectorised over
 /// channels (`FloatVector` lanes, scalar tail). Tiles are output rows.
 ///
-/// Rows above or below the input read a zero row, so every output row
-/// runs the same code; columns whose taps all fall inside the input take the
-/// 3×3 (dilation 1, any stride) fast path, which keeps the nine weight vectors
-/// and the bias in registers and walks the row; the remaining columns, and
-/// other filter sizes, use a per-pixel loop that skips out-of-bounds taps.
+/// 3×3 filters (dilation 1, any stride): rows above or below the input read
+/// a zero row, so every output row runs the same code; columns whose taps
+/// all fall inside the input keep the nine weight vectors and the bias in
+/// registers and walk the row, edge columns read the zero row for taps in
+/// the padding.
+///
+/// Any other filter size (5×5, 7×7, …), stride and dilation: the filter
+/// rows inside the input are found once per output row and skipped rows are
+/// never visited; interior columns run eight output pixels per channel
+/// vector (eight independent multiply-add chains sharing each weight load),
+/// edge columns clip their filter columns once per pixel and run four
+/// channel vectors at a time. Every pixel sums its taps in the same order.
 final class DepthwiseConv2DFloatVectorized: Kernel {
     let p: DepthwiseConv2D.Parameters
     let operands: FilteredOperands
@@ -27,11 +52,15 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     private let zeroRow: UnsafeMutablePointer<Float>
     /// Zero bias used when the op has none.
     private let zeroBias: UnsafeMutablePointer<Float>
+    /// The filter as [tap][channel] when the node's own filter has another
+    /// layout (see `DepthwiseConv2DFloat.filterTaps`).
+    private let filterTaps: AlignedBuffer?
     /// First and one-past-last output column whose taps are all inside the input.
     let interiorStart: Int, interiorEnd: Int
 
-    init(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters) {
+    init(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters, filterTaps: AlignedBuffer? = nil) {
         self.p = p
+        self.filterTaps = filterTaps
         operands = FilteredOperands(ctx)
         let g = p.geometry
         let rowFloats = max(g.inputWidth * p.inputChannels, 1)
@@ -57,7 +86,8 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
 
     func bind(_ memory: TensorMemory) {
         input = UnsafePointer(memory.pointer(operands.input, as: Float.self))
-        filter = UnsafePointer(memory.pointer(operands.filter, as: Float.self))
+        filter = filterTaps.map { UnsafePointer($0.pointer.assumingMemoryBound(to: Float.self)) }
+            ?? UnsafePointer(memory.pointer(operands.filter, as: Float.self))
         bias = operands.bias.map { UnsafePointer(memory.pointer($0, as: Float.self)) }
         output = memory.pointer(operands.output, as: Float.self)
     }
@@ -73,9 +103,17 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
                 if interiorStart < interiorEnd { interior3x3(out, b: b, oy: oy) }
                 for ox in max(interiorEnd, interiorStart)..<g.outputWidth { edge3x3(out, b: b, oy: oy, ox: ox) }
             } else {
-                for ox in 0..<min(interiorStart, g.outputWidth) { pixel(out, b: b, oy: oy, ox: ox) }
-                if interiorStart < interiorEnd { interior(out, b: b, oy: oy) }
-                for ox in max(interiorEnd, interiorStart)..<g.outputWidth { pixel(out, b: b, oy: oy, ox: ox) }
+                // Filter rows ky0..<ky1 fall inside the input (skipped rows would add 0 · w).
+                let iy0 = oy &* g.strideHeight &- g.padTop, dh = g.dilationHeight
+                let ky0 = iy0 >= 0 ? 0 : min(g.filterHeight, (dh &- 1 &- iy0) / dh)
+                let ky1 = iy0 >= g.inputHeight ? 0 : min(g.filterHeight, (g.inputHeight &- 1 &- iy0) / dh &+ 1)
+                let rows = (ky0, max(ky0, ky1))
+                // Runs of four and eight interior pixels; the rest (edges, and the
+                // last zero to three interior pixels) pixel by pixel.
+                let runEnd = interiorStart &+ (interiorEnd &- interiorStart) / 4 &* 4
+                for ox in 0..<min(interiorStart, g.outputWidth) { pixel(out, b: b, oy: oy, ox: ox, ky0: rows.0, ky1: rows.1) }
+                if interiorStart < runEnd { interior(out, b: b, oy: oy, end: runEnd, ky0: rows.0, ky1: rows.1) }
+                for ox in max(runEnd, interiorStart)..<g.outputWidth { pixel(out, b: b, oy: oy, ox: ox, ky0: rows.0, ky1: rows.1) }
             }
         }
     }
@@ -143,40 +181,73 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         }
     }
 
-    /// Columns `interiorStart..<interiorEnd` of one output row, any filter
-    /// size, stride and dilation: four output pixels at a time share each
-    /// tap's weight vector (one weight load per four multiply-adds), rows
-    /// above or below the input read the zero row. Sums run in the same tap
-    /// order as `pixel`, so results do not depend on the column.
+    /// Columns `interiorStart..<end` of one output row (`end` − `interiorStart`
+    /// a multiple of four, `end` ≤ `interiorEnd`), any filter size, stride
+    /// and dilation, filter rows `ky0..<ky1` (those inside the input): per
+    /// channel vector, eight (then four) output pixels at a time share each
+    /// tap's weight vector (one weight load per eight multiply-adds, eight
+    /// independent chains). Sums run in the same tap order as `pixel`, so
+    /// results do not depend on the column.
     @inline(__always)
-    private func interior(_ out: UnsafeMutablePointer<Float>, b: Int, oy: Int) {
+    private func interior(_ out: UnsafeMutablePointer<Float>, b: Int, oy: Int, end interiorEnd: Int, ky0: Int, ky1: Int) {
         typealias V = FloatVector
         let w = V.scalarCount
         let g = p.geometry, c = p.inputChannels
         let (low, high) = p.activation.floatRange
         let lo = V(repeating: low), hi = V(repeating: high)
-        let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
-        let zero = UnsafePointer(zeroRow)
+        let iy0 = oy &* g.strideHeight &- g.padTop
+        let rowStep = g.dilationHeight &* g.inputWidth &* c
+        // Input row of filter row ky0 (inside the input when ky0 < ky1).
+        let firstRow = input + ((b &* g.inputHeight &+ iy0 &+ ky0 &* g.dilationHeight) &* g.inputWidth) &* c
         let biasBase = bias ?? UnsafePointer(zeroBias)
         let f = filter!
-        let kh = g.filterHeight, kw = g.filterWidth
+        let kw = g.filterWidth
         let pixelStep = g.strideWidth &* c, tapStep = g.dilationWidth &* c
-        let iy0 = oy &* g.strideHeight &- g.padTop
-        @inline(__always) func row(_ ky: Int) -> UnsafePointer<Float> {
-            let iy = iy0 &+ ky &* g.dilationHeight
-            return iy >= 0 && iy < g.inputHeight ? inputBatch + iy &* g.inputWidth &* c : zero
-        }
         let blocks = c / w
         for block in 0..<blocks {
             let ch = block &* w
             let biasVector = biasBase.loadVector(ch)
             var ox = interiorStart
+            while ox &+ 8 <= interiorEnd {
+                var a0 = biasVector, a1 = biasVector, a2 = biasVector, a3 = biasVector
+                var a4 = biasVector, a5 = biasVector, a6 = biasVector, a7 = biasVector
+                var rowStart = firstRow + ((ox &* g.strideWidth &- g.padLeft) &* c &+ ch)
+                var wRow = f + (ky0 &* kw &* c &+ ch)
+                for _ in ky0..<ky1 {
+                    var x = rowStart, wp = wRow
+                    for _ in 0..<kw {
+                        let wv = wp.loadVector()
+                        a0 = a0.multiplyAdd(x.loadVector(), wv)
+                        a1 = a1.multiplyAdd(x.loadVector(pixelStep), wv)
+                        a2 = a2.multiplyAdd(x.loadVector(2 &* pixelStep), wv)
+                        a3 = a3.multiplyAdd(x.loadVector(3 &* pixelStep), wv)
+                        a4 = a4.multiplyAdd(x.loadVector(4 &* pixelStep), wv)
+                        a5 = a5.multiplyAdd(x.loadVector(5 &* pixelStep), wv)
+                        a6 = a6.multiplyAdd(x.loadVector(6 &* pixelStep), wv)
+                        a7 = a7.multiplyAdd(x.loadVector(7 &* pixelStep), wv)
+                        x += tapStep
+                        wp += c
+                    }
+                    rowStart += rowStep
+                    wRow += kw &* c
+                }
+                let o = out + (ox &* c &+ ch)
+                o.storeVector(a0.clamped(lo, hi))
+                o.storeVector(a1.clamped(lo, hi), c)
+                o.storeVector(a2.clamped(lo, hi), 2 &* c)
+                o.storeVector(a3.clamped(lo, hi), 3 &* c)
+                o.storeVector(a4.clamped(lo, hi), 4 &* c)
+                o.storeVector(a5.clamped(lo, hi), 5 &* c)
+                o.storeVector(a6.clamped(lo, hi), 6 &* c)
+                o.storeVector(a7.clamped(lo, hi), 7 &* c)
+                ox &+= 8
+            }
             while ox &+ 4 <= interiorEnd {
                 var a0 = biasVector, a1 = biasVector, a2 = biasVector, a3 = biasVector
-                let column = (ox &* g.strideWidth &- g.padLeft) &* c &+ ch
-                for ky in 0..<kh {
-                    var x = row(ky) + column
-                    var wp = f + (ky &* kw &* c &+ ch)
+                var rowStart = firstRow + ((ox &* g.strideWidth &- g.padLeft) &* c &+ ch)
+                var wRow = f + (ky0 &* kw &* c &+ ch)
+                for _ in ky0..<ky1 {
+                    var x = rowStart, wp = wRow
                     for _ in 0..<kw {
                         let wv = wp.loadVector()
                         a0 = a0.multiplyAdd(x.loadVector(), wv)
@@ -186,6 +257,8 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
                         x += tapStep
                         wp += c
                     }
+                    rowStart += rowStep
+                    wRow += kw &* c
                 }
                 let o = out + (ox &* c &+ ch)
                 o.storeVector(a0.clamped(lo, hi))
@@ -193,21 +266,6 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
                 o.storeVector(a2.clamped(lo, hi), 2 &* c)
                 o.storeVector(a3.clamped(lo, hi), 3 &* c)
                 ox &+= 4
-            }
-            while ox < interiorEnd {
-                var a0 = biasVector
-                let column = (ox &* g.strideWidth &- g.padLeft) &* c &+ ch
-                for ky in 0..<kh {
-                    var x = row(ky) + column
-                    var wp = f + (ky &* kw &* c &+ ch)
-                    for _ in 0..<kw {
-                        a0 = a0.multiplyAdd(x.loadVector(), wp.loadVector())
-                        x += tapStep
-                        wp += c
-                    }
-                }
-                (out + (ox &* c &+ ch)).storeVector(a0.clamped(lo, hi))
-                ox &+= 1
             }
         }
         if blocks &* w < c {
@@ -257,34 +315,73 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         if blocks &* w < c { pixelChannels(out, b: b, oy: oy, ox: ox, from: blocks &* w) }
     }
 
-    /// One output pixel, any filter size; taps outside the input are skipped.
+    /// One output pixel, any filter size, filter rows `ky0..<ky1` (those
+    /// inside the input); taps outside the input along x are skipped by
+    /// clipping the column range once. Four channel vectors at a time (four
+    /// independent chains), then one.
     @inline(__always)
-    private func pixel(_ out: UnsafeMutablePointer<Float>, b: Int, oy: Int, ox: Int) {
+    private func pixel(_ out: UnsafeMutablePointer<Float>, b: Int, oy: Int, ox: Int, ky0: Int, ky1: Int) {
         typealias V = FloatVector
         let w = V.scalarCount
         let g = p.geometry, c = p.inputChannels
         let (low, high) = p.activation.floatRange
         let lo = V(repeating: low), hi = V(repeating: high)
-        let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
         let biasBase = bias ?? UnsafePointer(zeroBias)
         let f = filter!
         let o = out + ox &* c
+        let kw = g.filterWidth, dw = g.dilationWidth
         let iy0 = oy &* g.strideHeight &- g.padTop, ix0 = ox &* g.strideWidth &- g.padLeft
+        // Filter columns kx0..<kx1 fall inside the input.
+        let kx0 = ix0 >= 0 ? 0 : (dw &- 1 &- ix0) / dw
+        let kx1 = ix0 >= g.inputWidth ? 0 : min(kw, (g.inputWidth &- 1 &- ix0) / dw &+ 1)
+        let rowStep = g.dilationHeight &* g.inputWidth &* c, tapStep = dw &* c
+        // Input value of tap (ky0, kx0), channel 0 (inside the input when both ranges are non-empty).
+        let first = input + ((b &* g.inputHeight &+ iy0 &+ ky0 &* g.dilationHeight) &* g.inputWidth &+ ix0 &+ kx0 &* dw) &* c
+        let firstWeight = f + (ky0 &* kw &+ kx0) &* c
         let blocks = c / w
-        for block in 0..<blocks {
-            let ch = block &* w
-            var acc = biasBase.loadVector(ch)
-            for ky in 0..<g.filterHeight {
-                let iy = iy0 &+ ky &* g.dilationHeight
-                if iy < 0 || iy >= g.inputHeight { continue }
-                for kx in 0..<g.filterWidth {
-                    let ix = ix0 &+ kx &* g.dilationWidth
-                    if ix < 0 || ix >= g.inputWidth { continue }
-                    let x = inputBatch + ((iy &* g.inputWidth &+ ix) &* c &+ ch)
-                    acc = acc.multiplyAdd(x.loadVector(), f.loadVector((ky &* g.filterWidth &+ kx) &* c &+ ch))
+        var ch = 0
+        while ch &+ 4 &* w <= c {
+            var a0 = biasBase.loadVector(ch), a1 = biasBase.loadVector(ch &+ w)
+            var a2 = biasBase.loadVector(ch &+ 2 &* w), a3 = biasBase.loadVector(ch &+ 3 &* w)
+            if kx0 < kx1 {
+                var rowStart = first + ch, wRow = firstWeight + ch
+                for _ in ky0..<ky1 {
+                    var x = rowStart, wp = wRow
+                    for _ in kx0..<kx1 {
+                        a0 = a0.multiplyAdd(x.loadVector(), wp.loadVector())
+                        a1 = a1.multiplyAdd(x.loadVector(w), wp.loadVector(w))
+                        a2 = a2.multiplyAdd(x.loadVector(2 &* w), wp.loadVector(2 &* w))
+                        a3 = a3.multiplyAdd(x.loadVector(3 &* w), wp.loadVector(3 &* w))
+                        x += tapStep
+                        wp += c
+                    }
+                    rowStart += rowStep
+                    wRow += kw &* c
                 }
             }
-            o.storeVector(acc.clamped(lo, hi), ch)
+            o.storeVector(a0.clamped(lo, hi), ch)
+            o.storeVector(a1.clamped(lo, hi), ch &+ w)
+            o.storeVector(a2.clamped(lo, hi), ch &+ 2 &* w)
+            o.storeVector(a3.clamped(lo, hi), ch &+ 3 &* w)
+            ch &+= 4 &* w
+        }
+        while ch &+ w <= c {
+            var a0 = biasBase.loadVector(ch)
+            if kx0 < kx1 {
+                var rowStart = first + ch, wRow = firstWeight + ch
+                for _ in ky0..<ky1 {
+                    var x = rowStart, wp = wRow
+                    for _ in kx0..<kx1 {
+                        a0 = a0.multiplyAdd(x.loadVector(), wp.loadVector())
+                        x += tapStep
+                        wp += c
+                    }
+                    rowStart += rowStep
+                    wRow += kw &* c
+                }
+            }
+            o.storeVector(a0.clamped(lo, hi), ch)
+            ch &+= w
         }
         if blocks &* w < c { pixelChannels(out, b: b, oy: oy, ox: ox, from: blocks &* w) }
     }

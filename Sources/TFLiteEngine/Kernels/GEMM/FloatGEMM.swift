@@ -36,13 +36,14 @@ enum FloatGEMM {
     static var maxPanelWidth: Int { 2 &* FloatVector.scalarCount }
 
     /// One micro-tile: `mr` pointers per tap (`a[t * mr + r]`), `channels`
-    /// values per tap, so K = taps × channels. `b` is the panel (K × nr),
+    /// values per tap from `offset` values past each pointer (a grouped
+    /// convolution's group), so K = taps × channels. `b` is the panel (K × nr),
     /// `bias` its nr biases. Writes a full mr × nr block to `c` (row stride
     /// `ldc`). `wide` must be a constant at the call site: it selects 2 or 1
     /// vectors per row, and the unused accumulators fold away.
     @_transparent
     static func microKernel<Shape: GEMMPanelShape>(
-        _ shape: Shape.Type, taps: Int, channels: Int, a: UnsafePointer<UnsafePointer<Float>>, b: UnsafePointer<Float>,
+        _ shape: Shape.Type, taps: Int, channels: Int, offset: Int = 0, a: UnsafePointer<UnsafePointer<Float>>, b: UnsafePointer<Float>,
         bias: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, lo: FloatVector, hi: FloatVector
     ) {
         typealias V = FloatVector
@@ -55,7 +56,8 @@ enum FloatGEMM {
         var ap = a
         let step = panelWidth(wide: wide)
         for _ in 0..<taps {
-            let a0 = ap[0], a1 = ap[1], a2 = ap[2], a3 = ap[3], a4 = ap[4], a5 = ap[5]
+            let a0 = ap[0] + offset, a1 = ap[1] + offset, a2 = ap[2] + offset
+            let a3 = ap[3] + offset, a4 = ap[4] + offset, a5 = ap[5] + offset
             ap += 6
             for k in 0..<channels {
                 let b0 = bp.loadVector()
@@ -102,7 +104,7 @@ enum FloatGEMM {
     /// (even and odd k) so four multiply-add chains are in flight.
     @_transparent
     static func microKernel1<Shape: GEMMPanelShape>(
-        _ shape: Shape.Type, taps: Int, channels: Int, a: UnsafePointer<UnsafePointer<Float>>, b: UnsafePointer<Float>,
+        _ shape: Shape.Type, taps: Int, channels: Int, offset: Int = 0, a: UnsafePointer<UnsafePointer<Float>>, b: UnsafePointer<Float>,
         bias: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, lo: FloatVector, hi: FloatVector
     ) {
         typealias V = FloatVector
@@ -115,7 +117,7 @@ enum FloatGEMM {
         let step = panelWidth(wide: wide)
         let pairs = channels / 2
         for _ in 0..<taps {
-            let a0 = ap[0]
+            let a0 = ap[0] + offset
             ap += 6
             var x = a0
             for _ in 0..<pairs {

@@ -5,6 +5,10 @@
 /// of weight panels that fits in L2), ordered panel-group-major so a
 /// sequential run reuses the group's weights across all row blocks; every
 /// tile computes whole output values (K is never split).
+///
+/// A grouped convolution (`packed.groups` > 1) runs as one GEMM per group on
+/// the same row pointers: group g's panels read input channels
+/// g·K/taps… and write output columns g·N/groups….
 final class GEMMConvolutionFloat: Kernel {
     enum Source {
         /// A[r] is `stride` floats apart in the input (1×1 stride-1 conv, FC).
@@ -56,12 +60,14 @@ final class GEMMConvolutionFloat: Kernel {
             filterRows = 1
             segmentChannels = channels
         }
-        if case .convolution = source, m > 0 {
+        if case let .convolution(g, inputChannels) = source, m > 0 {
             indirection = .allocate(capacity: microTiles * taps * FloatGEMM.mr)
             rowSegments = .allocate(capacity: microTiles)
             rowSegments?.initialize(repeating: 0, count: microTiles)
-            zeroRow = .allocate(capacity: max(segmentChannels, 1))
-            zeroRow?.initialize(repeating: 0, count: max(segmentChannels, 1))
+            // A row segment (KW × Cin), or a padding tap of the last group (Cin).
+            let zeros = max(g.filterWidth * inputChannels, 1)
+            zeroRow = .allocate(capacity: zeros)
+            zeroRow?.initialize(repeating: 0, count: zeros)
         }
     }
 
@@ -85,8 +91,9 @@ final class GEMMConvolutionFloat: Kernel {
         let mr = FloatGEMM.mr
         let zero = UnsafePointer(zeroRow)
         for tile in 0..<microTiles {
-            // Row-segment mode when every pixel's taps stay inside along x.
-            var segments = g.dilationWidth == 1 && g.filterWidth > 1
+            // Row-segment mode when every pixel's taps stay inside along x
+            // (not grouped: a group's channels are not contiguous across taps).
+            var segments = g.dilationWidth == 1 && g.filterWidth > 1 && packed.groups == 1
             for r in 0..<mr {
                 let p = tile * mr + r < m ? tile * mr + r : tile * mr
                 let ix = (p % g.outputWidth) * g.strideWidth - g.padLeft
@@ -133,14 +140,19 @@ final class GEMMConvolutionFloat: Kernel {
         let indirection = self.indirection, rowSegments = self.rowSegments
         let filterRows = self.filterRows, segmentChannels = self.segmentChannels
         let m = self.m, n = self.n
+        let panelsPerGroup = packed.panelsPerGroup, groupOutputs = packed.groupOutputs, groupChannels = self.channels
         var rowStride = 0
         if case let .rows(stride) = source { rowStride = stride }
         for tile in tiles {
             let (panels, microTileRange) = tiling.ranges(of: tile)
             for panel in panels {
                 let b = packed.panel(panel), bias = packed.bias(panel)
-                let column = panel &* nr
-                let columns = min(nr, n &- column)
+                let group = panel / panelsPerGroup
+                let groupColumn = (panel &- group &* panelsPerGroup) &* nr
+                let column = group &* groupOutputs &+ groupColumn
+                let columns = min(nr, groupOutputs &- groupColumn)
+                // Input channels of the group (0 when not grouped).
+                let offset = group &* groupChannels
                 for microTile in microTileRange {
                     let row = microTile &* mr
                     let rows = min(mr, m &- row)
@@ -158,16 +170,16 @@ final class GEMMConvolutionFloat: Kernel {
                     }
                     let c = output + (row &* n &+ column)
                     if rows == mr && columns == nr {
-                        FloatGEMM.microKernel(shape, taps: taps, channels: channels, a: a, b: b, bias: bias, c: c, ldc: n, lo: lo, hi: hi)
+                        FloatGEMM.microKernel(shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: c, ldc: n, lo: lo, hi: hi)
                     } else if rows == 1 {
                         if columns == nr {
-                            FloatGEMM.microKernel1(shape, taps: taps, channels: channels, a: a, b: b, bias: bias, c: c, lo: lo, hi: hi)
+                            FloatGEMM.microKernel1(shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: c, lo: lo, hi: hi)
                         } else {
-                            FloatGEMM.microKernel1(shape, taps: taps, channels: channels, a: a, b: b, bias: bias, c: temp, lo: lo, hi: hi)
+                            FloatGEMM.microKernel1(shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: temp, lo: lo, hi: hi)
                             c.update(from: temp, count: columns)
                         }
                     } else {
-                        FloatGEMM.microKernel(shape, taps: taps, channels: channels, a: a, b: b, bias: bias, c: temp, ldc: nr, lo: lo, hi: hi)
+                        FloatGEMM.microKernel(shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: temp, ldc: nr, lo: lo, hi: hi)
                         for r in 0..<rows {
                             (c + r &* n).update(from: temp + r &* nr, count: columns)
                         }

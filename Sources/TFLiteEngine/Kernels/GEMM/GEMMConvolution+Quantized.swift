@@ -590,22 +590,72 @@ final class PackedQuantizedWeights: @unchecked Sendable {
         storage = AlignedBuffer(byteCount: panelCount * depth * nr)
         let out = storage.pointer.assumingMemoryBound(to: UInt8.self)
         let source = weights.assumingMemoryBound(to: UInt8.self)
+        // Weight kk of column j goes to (kk / group) · group · nr + group · j + kk % group:
+        // whole groups are copied as one 2- or 4-byte word (start-up time:
+        // this loop was most of an int8 model's prepare), the partial last
+        // group byte by byte.
+        let fullGroups = k / group &* group
         for p in 0..<panelCount {
-            let panel = out + p * depth * nr
-            for j in 0..<min(nr, n - p * nr) {
-                let row = source + (p * nr + j) * k
-                for kk in 0..<k {
-                    let index = (kk / group) * group * nr + group * j + kk % group
-                    panel[index] = row[kk]
+            let panel = out + p &* depth &* nr
+            for j in 0..<min(nr, n &- p &* nr) {
+                let row = UnsafeRawPointer(source + (p &* nr &+ j) &* k)
+                let column = UnsafeMutableRawPointer(panel + group &* j)
+                let stride = group &* nr
+                var kk = 0
+                switch group {
+                case 2:
+                    var target = column
+                    while kk < fullGroups {
+                        target.storeBytes(of: row.loadUnaligned(fromByteOffset: kk, as: UInt16.self), as: UInt16.self)
+                        target += stride
+                        kk &+= 2
+                    }
+                case 4:
+                    var target = column
+                    while kk < fullGroups {
+                        target.storeBytes(of: row.loadUnaligned(fromByteOffset: kk, as: UInt32.self), as: UInt32.self)
+                        target += stride
+                        kk &+= 4
+                    }
+                default:
+                    var target = column
+                    while kk < fullGroups {
+                        for g in 0..<group {
+                            target.storeBytes(of: row.load(fromByteOffset: kk &+ g, as: UInt8.self), toByteOffset: g, as: UInt8.self)
+                        }
+                        target += stride
+                        kk &+= group
+                    }
+                }
+                // The partial last group: its bytes follow each other from fullGroups · nr.
+                let tail = column + fullGroups &* nr
+                while kk < k {
+                    tail.storeBytes(of: row.load(fromByteOffset: kk, as: UInt8.self), toByteOffset: kk &- fullGroups, as: UInt8.self)
+                    kk &+= 1
                 }
             }
         }
+        // max |w + offset| over the weights is reached at the smallest or the
+        // largest weight; a min/max pass vectorises (the per-weight form was
+        // most of an int8 model's prepare time).
         var largest: Int32 = n % nr == 0 ? 0 : abs(offset)
-        for i in 0..<n * k {
-            let raw = source[i]
-            largest = max(largest, abs((signed ? Int32(Int8(bitPattern: raw)) : Int32(raw)) &+ offset))
+        if n &* k > 0 {
+            let (lowest, highest) = signed
+                ? Self.range(UnsafeBufferPointer(start: weights.assumingMemoryBound(to: Int8.self), count: n &* k))
+                : Self.range(UnsafeBufferPointer(start: source, count: n &* k))
+            largest = max(largest, abs(lowest &+ offset), abs(highest &+ offset))
         }
         largestMagnitude = largest
+    }
+
+    /// The smallest and largest of `values` (not empty).
+    private static func range<T: FixedWidthInteger>(_ values: UnsafeBufferPointer<T>) -> (Int32, Int32) {
+        var lowest = T.max, highest = T.min
+        for v in values {
+            lowest = min(lowest, v)
+            highest = max(highest, v)
+        }
+        return (Int32(lowest), Int32(highest))
     }
 
     /// Bytes held (one per weight, plus the zero padding of the last panel).

@@ -1,9 +1,16 @@
 /// Weights [N][K] (and an optional bias [N]) packed for `FloatGEMM`:
 /// `panelCount` panels of K × nr floats (column j of panel p is output
 /// p·nr + j), zero past N; the bias padded to panelCount × nr.
+///
+/// A grouped convolution (`groups` > 1: output channels split into groups
+/// of N / groups, each reading its own K input values) gets
+/// `panelsPerGroup` panels per group, each group's last panel zero-padded,
+/// so no panel mixes two groups.
+///
 /// Built once per model and shared by all interpreters through
 /// `Model.sharedConstants`.
 final class PackedFloatWeights: @unchecked Sendable {
+    /// Output channels (all groups).
     let n: Int
     let k: Int
     let panelCount: Int
@@ -11,35 +18,40 @@ final class PackedFloatWeights: @unchecked Sendable {
     let wide: Bool
     /// Columns per panel.
     let nr: Int
+    /// Groups of output channels, and the panels and output channels of each.
+    let groups: Int, panelsPerGroup: Int, groupOutputs: Int
     private let storage: AlignedBuffer
 
-    convenience init(weights: UnsafeRawPointer, n: Int, k: Int, bias: UnsafeRawPointer?, wide: Bool) {
-        let w = weights.assumingMemoryBound(to: Float.self)
-        let b = bias?.assumingMemoryBound(to: Float.self)
-        self.init(n: n, k: k, wide: wide, weight: { row, kk in w[row * k + kk] }, bias: b.map { b in { b[$0] } })
-    }
-
-    /// Packs `weight(row, k)` for rows 0..<n (the [N][K] layout) and `bias(row)`.
-    init(n: Int, k: Int, wide: Bool, weight: (_ row: Int, _ k: Int) -> Float, bias: ((Int) -> Float)?) {
+    /// Packs `weights` ([N][K] floats) and `bias` ([N] floats) in `groups`
+    /// groups of N / groups rows (`groups` divides N).
+    init(weights: UnsafePointer<Float>, n: Int, k: Int, bias: UnsafePointer<Float>?, wide: Bool, groups: Int = 1) {
         let nr = FloatGEMM.panelWidth(wide: wide)
         self.wide = wide
         self.nr = nr
         self.n = n
         self.k = k
-        panelCount = (n + nr - 1) / nr
+        self.groups = groups
+        groupOutputs = n / groups
+        panelsPerGroup = (groupOutputs + nr - 1) / nr
+        panelCount = groups * panelsPerGroup
         let panelFloats = k * nr
         storage = AlignedBuffer(byteCount: (panelCount * panelFloats + panelCount * nr) * MemoryLayout<Float>.size)
         let out = storage.pointer.assumingMemoryBound(to: Float.self)
+        // (The buffer starts zeroed, so padding columns stay 0.)
         for p in 0..<panelCount {
-            let panel = out + p * panelFloats
-            for j in 0..<min(nr, n - p * nr) {
-                let row = p * nr + j
-                for kk in 0..<k { panel[kk * nr + j] = weight(row, kk) }
+            let group = p / panelsPerGroup, first = (p - group * panelsPerGroup) * nr
+            let panel = out + p &* panelFloats
+            let packedBias = out + (panelCount &* panelFloats &+ p &* nr)
+            for j in 0..<min(nr, groupOutputs - first) {
+                let row = group &* groupOutputs &+ first &+ j
+                let source = weights + row &* k
+                var target = panel + j
+                for kk in 0..<k {
+                    target.pointee = source[kk]
+                    target += nr
+                }
+                if let bias { packedBias[j] = bias[row] }
             }
-        }
-        if let bias {
-            let packedBias = out + panelCount * panelFloats
-            for j in 0..<n { packedBias[j] = bias(j) }
         }
     }
 
@@ -52,10 +64,12 @@ final class PackedFloatWeights: @unchecked Sendable {
         UnsafePointer(storage.pointer.assumingMemoryBound(to: Float.self)) + (panelCount &* k &+ p) &* nr
     }
 
-    /// The packed weights of a constant weights tensor (and bias), computed once per model.
-    static func shared(ctx: PrepareContext, weightsInput: Int, biasInput: Int?, n: Int, k: Int) throws -> PackedFloatWeights? {
+    /// The packed weights of a constant weights tensor (and bias), computed
+    /// once per model; `groups` groups of n / groups outputs (`groups`
+    /// divides n), each with K = `k` inputs.
+    static func shared(ctx: PrepareContext, weightsInput: Int, biasInput: Int?, n: Int, k: Int, groups: Int = 1) throws -> PackedFloatWeights? {
         let weights = try ctx.input(weightsInput)
-        guard let w = weights.constant, weights.elementCount == n * k else { return nil }
+        guard groups >= 1, n % groups == 0, let w = weights.constant, weights.elementCount == n * k else { return nil }
         var biasPointer: UnsafeRawPointer?
         var biasKey = "none"
         if let biasInput, let bias = ctx.optionalInput(biasInput) {
@@ -63,10 +77,12 @@ final class PackedFloatWeights: @unchecked Sendable {
             biasPointer = b
             biasKey = "\(ctx.node.inputs[biasInput])"
         }
-        let wide = n > FloatVector.scalarCount
-        let key = "packed-gemm-f32-nr\(FloatGEMM.panelWidth(wide: wide))-w\(ctx.node.inputs[weightsInput])-b\(biasKey)-\(n)x\(k)"
+        let wide = n / groups > FloatVector.scalarCount
+        let key = "packed-gemm-f32-nr\(FloatGEMM.panelWidth(wide: wide))-w\(ctx.node.inputs[weightsInput])-b\(biasKey)-\(n)x\(k)-g\(groups)"
         return ctx.graph.sharedConstants.value(for: key) {
-            PackedFloatWeights(weights: w, n: n, k: k, bias: biasPointer, wide: wide)
+            PackedFloatWeights(
+                weights: w.assumingMemoryBound(to: Float.self), n: n, k: k,
+                bias: biasPointer?.assumingMemoryBound(to: Float.self), wide: wide, groups: groups)
         }
     }
 }
