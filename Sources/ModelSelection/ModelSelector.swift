@@ -157,7 +157,11 @@ public struct CostModel: Sendable, Equatable {
     ///   `int8PackedBytesPerWeight`); convolutions that are not 1×1 also keep
     ///   an offset table of 8 bytes per tap per output pixel (rounded up to
     ///   micro-tiles);
-    /// - int8 fully connected (one row): nothing (it reads the int8 weights in place);
+    ///   In the builds with integer multiply-add (`TFLiteEngineBuild.integerMultiplyAdd`)
+    ///   int8 weights are packed in panels of 16 columns with K rounded up to pairs;
+    /// - int8 fully connected (one row): nothing in the float-computing builds
+    ///   (it reads the int8 weights in place); packed like a 1×1 convolution in
+    ///   the builds with integer multiply-add;
     /// - int8 depthwise: the filter as bytes plus four per-channel int32 rows;
     /// - per-channel requantization of int8 kernels: four 4-byte values per padded channel.
     public static func kernelBytes(_ node: NodeWork) -> Int {
@@ -165,9 +169,10 @@ public struct CostModel: Sendable, Equatable {
         let n = node.outputChannels
         let k = node.weights / n
         let lanes = TFLiteEngineBuild.floatLanes
-        let nr = n > lanes ? 2 * lanes : lanes
+        let integer = TFLiteEngineBuild.integerMultiplyAdd && kernelClass.rawValue.hasSuffix(" int8")
+        let nr = integer ? 16 : n > lanes ? 2 * lanes : lanes
         let panels = (n + nr - 1) / nr
-        let packedElements = panels &* nr &* (k &+ 1)
+        let packedElements = integer ? panels &* nr &* ((k &+ 1) / 2 &* 2) : panels &* nr &* (k &+ 1)
         let pixels = max(node.outputs / n, 0)
         let offsetTable = ((pixels + gemmRowsPerTile - 1) / gemmRowsPerTile) &* gemmRowsPerTile &* max(node.taps, 1) &* 8
         let requantization = panels &* nr &* 16
@@ -181,7 +186,7 @@ public struct CostModel: Sendable, Equatable {
         case .convGeneralInt8:
             return packedElements &* int8PackedBytesPerWeight &+ offsetTable &+ requantization
         case .fullyConnectedInt8:
-            return requantization
+            return integer ? packedElements &* int8PackedBytesPerWeight &+ requantization : requantization
         case .depthwise3x3Int8, .depthwise5x5Int8:
             return max(node.taps, 1) &* n &+ 4 &* n &* 4
         default:
