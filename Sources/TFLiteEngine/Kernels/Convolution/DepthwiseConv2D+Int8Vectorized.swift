@@ -334,17 +334,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             }
             while first &+ 8 <= c {
                 let ch = first
-                var a = UnsafeRawPointer(k + ch).loadUnaligned(as: SIMD8<Int32>.self)
-                a &+= tap(x0, f, ch)
-                a &+= tap(x1, f1, ch)
-                a &+= tap(x2, f2, ch)
-                a &+= tap(x3, f3, ch)
-                a &+= tap(x4, f4, ch)
-                a &+= tap(x5, f5, ch)
-                a &+= tap(x6, f6, ch)
-                a &+= tap(x7, f7, ch)
-                a &+= tap(x8, f8, ch)
-                var v = tables.scale8(a, ch) &+ zpv
+                var v = tables.scale8(sum(ch), ch) &+ zpv
                 v.replace(with: lov, where: v .< lov)
                 v.replace(with: hiv, where: v .> hiv)
                 out8.storeBytes(of: IntegerSIMD.truncate(v), toByteOffset: ch, as: SIMD8<UInt8>.self)
