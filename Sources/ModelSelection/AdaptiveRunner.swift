@@ -358,8 +358,8 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
     /// How much slower than usual requests run now: the stretch of wall time
     /// over CPU time when the timer reports CPU time, else the current
     /// model's ratio over its own baseline. Called on `lock`.
-    private func currentContention() -> Double {
-        if let stretch = currentStretch() { return stretch }
+    private func currentContention(stretch: Double?) -> Double {
+        if let stretch { return stretch }
         let ratio = currentSlowdown() ?? 1
         return max(1, ratio / (baselineRatio[currentIndex] ?? ratio))
     }
@@ -381,6 +381,8 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
         // Enough requests for the horizons (requests of 0.01 ms need 8,000 for 80 ms), bounded.
         if horizonWall.count > 8192 { horizonWall.removeFirst(horizonWall.count - 4096) }
         if horizonCPU.count > 8192 { horizonCPU.removeFirst(horizonCPU.count - 4096) }
+        // The stretch over the short horizon, read once per request.
+        let short = stretch(over: policy.contentionHorizon)
         if !switching, recentLatencies.count == policy.window, let ratio = currentSlowdown() {
             // The baseline is the model's own ratio without contention: its CPU time when known.
             let predicted = Benchmarks.seconds(predictedLatencies[currentIndex])
@@ -394,13 +396,13 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
             if samples.count > 50 { samples.removeFirst(samples.count - 50) }
             baselineSamples[currentIndex] = samples
             // Without CPU times the ratio includes contention: the lowest seen is the best guess.
-            baselineRatio[currentIndex] = own == ratio && currentStretch() == nil ? min(baselineRatio[currentIndex] ?? own, own)
+            baselineRatio[currentIndex] = own == ratio && short == nil ? min(baselineRatio[currentIndex] ?? own, own)
                 : median(samples)
         }
         if let left = measuringBelowFor, !switching {
             // With CPU times, the stretch once its horizon is full; without, the ratio once the window is.
             let knowsCPU = !horizonCPU.isEmpty && horizonCPU.allSatisfy { $0 != nil }
-            if knowsCPU, let stretch = currentStretch() {
+            if knowsCPU, let stretch = short?.stretch {
                 leftForSlowness[left]?.belowSlowdown = stretch
                 measuringBelowFor = nil
             } else if !knowsCPU, recentLatencies.count == policy.window {
@@ -419,14 +421,14 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
         guard cooldown == 0 else { return nil }
         let misses = recent.filter { $0 }.count
         let slowdown = currentSlowdown()
-        let contention = currentContention()
+        let contention = currentContention(stretch: short?.stretch)
         let budget = Benchmarks.seconds(policy.latencyBudget)
         // Contention seen through CPU time: short requests on a shared core mostly run at full
         // speed and now and then wait a whole time slice, so misses come in bursts while the
         // core is half gone; the stretch of wall over CPU time shows it within one window.
         // (misses, requests) of the horizon when it makes the move.
         var stretched: (misses: Int, requests: Int)?
-        if let (stretch, horizonMisses, requests) = stretch(over: policy.contentionHorizon), horizonMisses >= 2,
+        if let (stretch, horizonMisses, requests) = short, horizonMisses >= 2,
            stretch >= policy.contentionToDowngrade,
            let cpuMedian = median(horizonCPU.suffix(policy.window).compactMap { $0 }), cpuMedian * stretch > budget {
             stretched = (horizonMisses, requests)
@@ -457,7 +459,7 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
                 if let slowdown { reason += ", \(formatFactor((slowdown * 100).rounded() / 100))× the prediction" }
                 reason += ")"
             }
-            if let stretch = currentStretch(), stretch >= 1.1 {
+            if let stretch = short?.stretch, stretch >= 1.1 {
                 reason += "; the thread had a core \(Int((100 / stretch).rounded()))% of the time (contention \(formatFactor((stretch * 100).rounded() / 100))×)"
             }
             return (down, reason)
