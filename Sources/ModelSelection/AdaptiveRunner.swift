@@ -166,7 +166,10 @@ public struct SwitchEvent: Sendable, Equatable, CustomStringConvertible {
 ///   back-off is lifted early, once, when the switch down was caused by
 ///   contention: the contention (without CPU times: the model below's ratio)
 ///   has fallen by 30% since right after the switch, or (with CPU times) to
-///   1.25 — the load that pushed the larger model out is gone. (A model that
+///   1.25 — the load that pushed the larger model out is gone. From the
+///   second time a model is pushed out, only the absolute test counts (with
+///   CPU times: 1.25 over the longer horizon): under heavy load the stretch
+///   swings by more than 30% between horizons. (A model that
 ///   is simply slower than predicted leaves the contention where it was, and
 ///   waits out its back-off.) A model pushed out by the contention rule
 ///   (CPU times) waits for exactly that, however many requests it takes:
@@ -199,10 +202,8 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
     private var currentIndex: Int
     private var recent: [Bool] = []          // true = missed the budget
     private var recentLatencies: [Duration] = []
-    /// Wall and CPU time of the last `contentionWindow` requests (nil CPU
-    /// entries when the timer does not say).
-    private var horizonWall: [Double] = []
-    private var horizonCPU: [Double?] = []
+    /// Wall and CPU time of the recent requests, for the stretches over the horizons.
+    private var horizon = RequestHorizon()
     private var fastStreak = 0
     private var cooldown = 0
     private var requestCount = 0
@@ -307,7 +308,7 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
             let model = current
             var scores: [Float] = []
             let (latency, cpu) = try timer.measureWithCPUTime(model.candidate) { scores = try model.scores(for: input) }
-            let result = Prediction(scores: scores, modelName: model.candidate.name, latency: latency)
+            let result = Prediction(scores: scores, modelName: model.candidate.name, latency: latency, cpuTime: cpu)
             let decision = record(latency: latency, cpu: cpu).map { ($0.0, $0.1, requestCount) }
             if decision != nil { switching = true }
             return (result, decision)
@@ -340,19 +341,8 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
     /// least `window` requests, with how many of them missed the budget; when `partial`, over
     /// all the requests kept if they do not fill the horizon (but do fill `contentionHorizon`).
     private func stretch(over horizon: Duration, partial: Bool = false) -> (stretch: Double, misses: Int, requests: Int)? {
-        let horizon = Benchmarks.seconds(horizon), short = Benchmarks.seconds(policy.contentionHorizon)
-        let budget = Benchmarks.seconds(policy.latencyBudget)
-        var cpu = 0.0, wall = 0.0, count = 0, misses = 0
-        func result() -> (stretch: Double, misses: Int, requests: Int)? { cpu > 0 ? (max(1, wall / cpu), misses, count) : nil }
-        for i in stride(from: horizonCPU.count - 1, through: 0, by: -1) {
-            guard let c = horizonCPU[i] else { return nil }
-            cpu += c
-            wall += horizonWall[i]
-            count += 1
-            if horizonWall[i] > budget { misses += 1 }
-            if cpu >= horizon && count >= policy.window { return result() }
-        }
-        return partial && cpu >= short && count >= policy.window ? result() : nil
+        self.horizon.stretch(over: Benchmarks.seconds(horizon), atLeast: policy.window,
+                             orAll: partial ? Benchmarks.seconds(policy.contentionHorizon) : nil)
     }
 
     /// How much slower than usual requests run now: the stretch of wall time
@@ -376,17 +366,13 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
         if recent.count > policy.window { recent.removeFirst(recent.count - policy.window) }
         recentLatencies.append(latency)
         if recentLatencies.count > policy.window { recentLatencies.removeFirst(recentLatencies.count - policy.window) }
-        horizonWall.append(Benchmarks.seconds(latency))
-        horizonCPU.append(cpu.map { Benchmarks.seconds($0) })
-        // Enough requests for the horizons (requests of 0.01 ms need 8,000 for 80 ms), bounded.
-        if horizonWall.count > 8192 { horizonWall.removeFirst(horizonWall.count - 4096) }
-        if horizonCPU.count > 8192 { horizonCPU.removeFirst(horizonCPU.count - 4096) }
+        horizon.append(wall: Benchmarks.seconds(latency), cpu: cpu.map { Benchmarks.seconds($0) }, missed: missed)
         // The stretch over the short horizon, read once per request.
         let short = stretch(over: policy.contentionHorizon)
         if !switching, recentLatencies.count == policy.window, let ratio = currentSlowdown() {
             // The baseline is the model's own ratio without contention: its CPU time when known.
             let predicted = Benchmarks.seconds(predictedLatencies[currentIndex])
-            let cpu = horizonCPU.suffix(policy.window)
+            let cpu = horizon.recentCPU(policy.window)
             var own = ratio
             if predicted > 0, cpu.count == policy.window, cpu.allSatisfy({ $0 != nil }), let m = median(cpu.compactMap { $0 }) {
                 own = m / predicted
@@ -401,7 +387,7 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
         }
         if let left = measuringBelowFor, !switching {
             // With CPU times, the stretch once its horizon is full; without, the ratio once the window is.
-            let knowsCPU = !horizonCPU.isEmpty && horizonCPU.allSatisfy { $0 != nil }
+            let knowsCPU = horizon.count > 0 && horizon.allKnowCPU
             if knowsCPU, let stretch = short?.stretch {
                 leftForSlowness[left]?.belowSlowdown = stretch
                 measuringBelowFor = nil
@@ -430,7 +416,7 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
         var stretched: (misses: Int, requests: Int)?
         if let (stretch, horizonMisses, requests) = short, horizonMisses >= 2,
            stretch >= policy.contentionToDowngrade,
-           let cpuMedian = median(horizonCPU.suffix(policy.window).compactMap { $0 }), cpuMedian * stretch > budget {
+           let cpuMedian = median(horizon.recentCPU(policy.window).compactMap { $0 }), cpuMedian * stretch > budget {
             stretched = (horizonMisses, requests)
         }
         if misses >= policy.missesToDowngrade || stretched != nil, let firstBelow = usable(below: currentIndex) {
@@ -447,7 +433,7 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
             // Without CPU times, a model left before it filled a window leaves what it showed as its
             // baseline. (With CPU times its first requests, cold, would make a poor baseline: its
             // prediction × the contention stands in until it runs a full window.)
-            if baselineRatio[currentIndex] == nil, let ratio = slowdown, horizonCPU.last.map({ $0 == nil }) ?? true {
+            if baselineRatio[currentIndex] == nil, let ratio = slowdown, horizon.lastKnowsCPU != true {
                 baselineSamples[currentIndex] = [ratio]
                 baselineRatio[currentIndex] = ratio
             }
@@ -483,9 +469,12 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
                     // and is much faster now. (A model that is simply slower than predicted leaves the
                     // one below as fast as before, and waits out its back-off.) With CPU times the
                     // stretch says it directly: 1.25 or less is a core nearly to itself.
+                    // A model pushed out more than once waits for the core to be nearly free (1.25): under
+                    // heavy load the stretch swings by more than 30% from one horizon to the next, and a
+                    // relative fall would let it flap between two models for as long as the load lasts.
                     var contentionGone = false
                     if left.strikes == 1 || left.forContention, let below = left.belowSlowdown {
-                        if let longStretch { contentionGone = longStretch <= max(below * 0.7, 1.25) }
+                        if let longStretch { contentionGone = longStretch <= (left.strikes == 1 ? max(below * 0.7, 1.25) : 1.25) }
                         else if let slowdown { contentionGone = slowdown <= below * 0.7 }
                     }
                     // A model pushed out by contention comes back when the contention is gone, however
@@ -546,5 +535,70 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
             cooldown = policy.cooldownRuns
             switching = false
         }
+    }
+}
+
+/// Wall time, CPU time and budget misses of the recent requests as running
+/// sums, so the stretch over the most recent requests that add up to a
+/// horizon of CPU time takes a binary search, not a walk over thousands of
+/// requests (requests of 0.01 ms need 8,000 for 80 ms).
+struct RequestHorizon {
+    /// Sums over the first k entries kept (index 0: nothing); entries without CPU time add 0 CPU and 1 unknown.
+    private var cpuSums: [Double] = [0]
+    private var wallSums: [Double] = [0]
+    private var missSums: [Int] = [0]
+    private var unknownSums: [Int] = [0]
+    /// Entries kept (at most 8,192; trimmed to the newest 4,096).
+    var count: Int { cpuSums.count - 1 }
+
+    mutating func append(wall: Double, cpu: Double?, missed: Bool) {
+        let n = count
+        cpuSums.append(cpuSums[n] + (cpu ?? 0))
+        wallSums.append(wallSums[n] + wall)
+        missSums.append(missSums[n] + (missed ? 1 : 0))
+        unknownSums.append(unknownSums[n] + (cpu == nil ? 1 : 0))
+        if count > 8192 {
+            // Differences of the sums stay valid with the oldest entries dropped.
+            let drop = count - 4096
+            cpuSums.removeFirst(drop)
+            wallSums.removeFirst(drop)
+            missSums.removeFirst(drop)
+            unknownSums.removeFirst(drop)
+        }
+    }
+
+    /// CPU times of the last `n` requests (nil where the timer gave none), oldest first.
+    func recentCPU(_ n: Int) -> [Double?] {
+        (max(0, count - n)..<count).map { i in unknownSums[i + 1] > unknownSums[i] ? nil : cpuSums[i + 1] - cpuSums[i] }
+    }
+    /// Whether every entry kept has a CPU time.
+    var allKnowCPU: Bool { unknownSums[count] == unknownSums[0] }
+    /// Whether the newest entry has a CPU time (nil when there is none).
+    var lastKnowsCPU: Bool? { count > 0 ? unknownSums[count] == unknownSums[count - 1] : nil }
+
+    /// Wall over CPU time (at least 1) of the most recent requests that add up to `horizon`
+    /// seconds of CPU time and number at least `minimum`, with how many missed the budget and
+    /// how many there are; when they do not fill the horizon, over all entries kept if those
+    /// reach `orAll` seconds of CPU time (nil: no). Nil when an entry in the range has no CPU time.
+    func stretch(over horizon: Double, atLeast minimum: Int, orAll: Double?) -> (stretch: Double, misses: Int, requests: Int)? {
+        let n = count
+        func cpu(last k: Int) -> Double { cpuSums[n] - cpuSums[n - k] }
+        func result(_ k: Int) -> (stretch: Double, misses: Int, requests: Int)? {
+            guard unknownSums[n] - unknownSums[n - k] == 0 else { return nil }
+            let c = cpu(last: k)
+            return c > 0 ? (max(1, (wallSums[n] - wallSums[n - k]) / c), missSums[n] - missSums[n - k], k) : nil
+        }
+        guard n >= max(1, minimum) else { return nil }
+        if cpu(last: n) >= horizon {
+            // The fewest most recent entries whose CPU time reaches the horizon.
+            var low = 1, high = n
+            while low < high {
+                let mid = (low + high) / 2
+                if cpu(last: mid) >= horizon { high = mid } else { low = mid + 1 }
+            }
+            return result(max(low, minimum))
+        }
+        if let orAll, cpu(last: n) >= orAll { return result(n) }
+        return nil
     }
 }

@@ -31,6 +31,9 @@ enum CalibrationGraph {
         case maxPool(Element, size: Int, channels: Int)
         /// `count` ADDs of one-element tensors in a chain (the fixed cost of a node and of an invoke).
         case chain(count: Int)
+        /// Several kernels in a row, as in a model (see `CalibrationGraph.sequence`): how much longer
+        /// a node takes after other kernels than repeated on its own.
+        case sequence(Element)
 
         var description: String {
             switch self {
@@ -40,6 +43,7 @@ enum CalibrationGraph {
             case let .add(e, s, c): return "ADD \(e) \(s)x\(s)x\(c)"
             case let .maxPool(e, s, c): return "MAX_POOL_2D \(e) \(s)x\(s)x\(c) 2x2/2"
             case let .chain(n): return "\(n) x ADD float32 1 element"
+            case let .sequence(e): return "sequence \(e): CONV_2D 1x1, DEPTHWISE_CONV_2D 3x3, CONV_2D 1x1, ADD, MAX_POOL_2D, CONV_2D 3x3"
             }
         }
 
@@ -52,6 +56,7 @@ enum CalibrationGraph {
             case let .add(e, s, c): return CalibrationGraph.add(e, size: s, channels: c)
             case let .maxPool(e, s, c): return CalibrationGraph.maxPool(e, size: s, channels: c)
             case let .chain(n): return CalibrationGraph.chain(count: n)
+            case let .sequence(e): return CalibrationGraph.sequence(e)
             }
         }
     }
@@ -125,6 +130,43 @@ enum CalibrationGraph {
             previous = next
         }
         return g.serialize(inputs: [input], outputs: [previous])
+    }
+
+    /// A small inverted-residual block and what follows it in small vision
+    /// models, on [1, 16, 16, 16]: 1×1 expansion to 48 channels, 3×3
+    /// depthwise, 1×1 projection back to 16, the residual ADD, 2×2 max
+    /// pooling and a 3×3 convolution to 32 channels. Each node runs right
+    /// after a different kernel, as in a model, where the single-operator
+    /// probes repeat one kernel with everything warm.
+    static func sequence(_ e: Element) -> Data {
+        var g = Writer(element: e)
+        let scale: Float = 1.0 / 64
+        let input = g.activation([1, 16, 16, 16], scale: scale)
+        func conv(_ g: inout Writer, _ x: Int32, channels: Int, outputs: Int, kernel: Int) -> Int32 {
+            let filter = g.weights([outputs, kernel, kernel, channels], channelAxis: 0)
+            let bias = g.bias(outputs, inputScale: scale)
+            let output = g.activation([], scale: scale)
+            g.op(.conv2D, [x, filter, bias], [output], optionsType: 1, options: [
+                (4, .i8(0)), (6, .i32(1)), (8, .i32(1)), (10, .i8(e == .float32 ? 3 : 0)),
+            ])
+            return output
+        }
+        let expanded = conv(&g, input, channels: 16, outputs: 48, kernel: 1)
+        let filter = g.weights([1, 3, 3, 48], channelAxis: 3)
+        let bias = g.bias(48, inputScale: scale)
+        let depthwise = g.activation([], scale: scale)
+        g.op(.depthwiseConv2D, [expanded, filter, bias], [depthwise], optionsType: 2, options: [
+            (4, .i8(0)), (6, .i32(1)), (8, .i32(1)), (10, .i32(1)), (12, .i8(e == .float32 ? 3 : 0)),
+        ])
+        let projected = conv(&g, depthwise, channels: 48, outputs: 16, kernel: 1)
+        let sum = g.activation([], scale: scale)
+        g.op(.add, [projected, input], [sum], optionsType: 11, options: [(4, .i8(0))])
+        let pooled = g.activation([], scale: scale)
+        g.op(.maxPool2D, [sum], [pooled], optionsType: 5, options: [
+            (4, .i8(1)), (6, .i32(2)), (8, .i32(2)), (10, .i32(2)), (12, .i32(2)),
+        ])
+        let output = conv(&g, pooled, channels: 16, outputs: 32, kernel: 3)
+        return g.serialize(inputs: [input], outputs: [output])
     }
 
     // MARK: Writing

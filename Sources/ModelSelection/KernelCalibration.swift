@@ -28,12 +28,15 @@ import Foundation
 /// and pooling nodes; secondary: see `NodeWork.secondary`), with
 /// non-negative terms, minimising the relative error over the class's probes. A model's predicted latency is the invoke
 /// overhead plus the sum over the nodes its prepared graph runs
-/// (`ModelWorkload`); nodes without arithmetic (RESHAPE) cost the node
-/// overhead. Loading a model (`predictStartup`) is fitted on the probes'
+/// (`ModelWorkload`), the kernels' part times the in-model factor of their
+/// element type (`InModelFactor`: a sequence of different kernels, timed as
+/// one model, over the sum of its nodes' fitted costs — in a model a node
+/// runs right after other kernels, not warm from repeating itself); nodes
+/// without arithmetic (RESHAPE) cost the node overhead. Loading a model (`predictStartup`) is fitted on the probes'
 /// load-and-prepare times: fixed + per weight + per node.
 public struct KernelCalibration: Codable, Hashable, Sendable {
     /// Bumped when the probes or the fit change (part of `DeviceProfile.buildKey`).
-    public static let formatVersion = 3
+    public static let formatVersion = 4
 
     /// Timed rounds per probe.
     public var rounds: Int
@@ -47,10 +50,13 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
     public var startup: StartupCost
     /// What was measured.
     public var probes: [ProbeMeasurement]
+    /// How much longer kernels take inside a model than repeated alone, per element type.
+    public var inModelFactors: [InModelFactor]
 
     /// A calibration from its parts (tests, cached profiles); ``measure(budget:rounds:)`` measures one.
     public init(rounds: Int, invokeOverheadNanoseconds: Double, nodeOverheadNanoseconds: Double,
-                classes: [ClassCost], startup: StartupCost, probes: [ProbeMeasurement]) {
+                classes: [ClassCost], startup: StartupCost, probes: [ProbeMeasurement], inModelFactors: [InModelFactor] = []) {
+        self.inModelFactors = inModelFactors
         self.rounds = rounds
         self.invokeOverheadNanoseconds = invokeOverheadNanoseconds
         self.nodeOverheadNanoseconds = nodeOverheadNanoseconds
@@ -91,13 +97,21 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
         return order.lazy.compactMap { self.cost(of: $0) }.first
     }
 
-    /// Predicted latency of one invoke of `workload`, with its parts.
+    /// The in-model factor of `kernelClass`'s element type (1 when not measured).
+    public func inModelFactor(of kernelClass: KernelClass) -> Double {
+        let element = kernelClass.isInt8 ? "int8" : "float32"
+        return inModelFactors.first { $0.element == element }?.factor ?? 1
+    }
+
+    /// Predicted latency of one invoke of `workload`, with its parts: each
+    /// node's cost (``nanoseconds(_:)``, its kernel alone) times the in-model
+    /// factor of its class.
     public func predict(_ workload: ModelWorkload) -> LatencyEstimate {
         var byClass: [KernelClass: Double] = [:]
         var overhead = invokeOverheadNanoseconds
         for node in workload.nodes {
             let ns = nanoseconds(node)
-            if let c = node.kernelClass { byClass[c, default: 0] += ns } else { overhead += ns }
+            if let c = node.kernelClass { byClass[c, default: 0] += ns * inModelFactor(of: c) } else { overhead += ns }
         }
         let total = byClass.values.reduce(overhead, +)
         return LatencyEstimate(total: duration(nanoseconds: total), byClass: byClass.mapValues { duration(nanoseconds: $0) },
@@ -143,7 +157,7 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
     public static var standardProbes: [String] { standardProbeList.map(\.description) }
 
     static let standardProbeList: [CalibrationGraph.Probe] = {
-        var probes: [CalibrationGraph.Probe] = [.chain(count: 1), .chain(count: 16)]
+        var probes: [CalibrationGraph.Probe] = [.chain(count: 1), .chain(count: 16), .sequence(.float32), .sequence(.int8)]
         for e in [CalibrationGraph.Element.float32, .int8] {
             probes += [
                 .conv(e, size: 4, channels: 16, outputs: 16, kernel: 1, stride: 1),
@@ -224,11 +238,16 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
                 roundMedians[i].append(timeRound(p.interpreter, slice: slice, clock: clock))
             }
         }
-        let measurements: [ProbeMeasurement] = prepared.enumerated().map { i, p in
+        var sequences: [(element: String, workload: ModelWorkload, nanoseconds: Double)] = []
+        let measurements: [ProbeMeasurement] = prepared.enumerated().compactMap { i, p in
             // The least disturbed round: other processes only ever add time.
             let m = roundMedians[i].min() ?? 0
             let middle = median(roundMedians[i]) ?? 0
             let spread = middle > 0 ? ((roundMedians[i].max() ?? middle) - m) / middle : 0
+            if case let .sequence(element) = p.probe {
+                sequences.append((element.rawValue, p.workload, m))
+                return nil
+            }
             let isChain: Bool
             if case .chain = p.probe { isChain = true } else { isChain = false }
             let node = p.workload.nodes.first
@@ -239,7 +258,12 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
                 nanoseconds: m, spread: spread, prepareNanoseconds: p.prepareNanoseconds,
                 parameters: p.workload.parameters)
         }
-        return fit(measurements, rounds: rounds)
+        var calibration = fit(measurements, rounds: rounds)
+        calibration.inModelFactors = sequences.map { s in
+            InModelFactor(element: s.element, measuredNanoseconds: s.nanoseconds,
+                          predictedNanoseconds: Benchmarks.seconds(calibration.predict(s.workload).total) * 1e9)
+        }
+        return calibration
     }
 
     /// One round of a probe: the median, over batches of invokes, of the
@@ -460,6 +484,33 @@ public struct ProbeMeasurement: Codable, Hashable, Sendable {
         self.spread = spread
         self.prepareNanoseconds = prepareNanoseconds
         self.parameters = parameters
+    }
+}
+
+/// A sequence of different kernels timed as one model against the sum of
+/// its nodes' fitted costs (`CalibrationGraph.sequence`): in a model each
+/// node runs right after other kernels (other code, other data in the
+/// caches), where a single-operator probe repeats one kernel warm.
+public struct InModelFactor: Codable, Hashable, Sendable {
+    /// `float32` or `int8`: the classes it applies to.
+    public var element: String
+    /// The sequence's invoke, nanoseconds of CPU time (smallest round median, as for every probe).
+    public var measuredNanoseconds: Double
+    /// The invoke overhead plus its nodes' fitted costs, nanoseconds.
+    public var predictedNanoseconds: Double
+
+    /// A factor from the two times.
+    public init(element: String, measuredNanoseconds: Double, predictedNanoseconds: Double) {
+        self.element = element
+        self.measuredNanoseconds = measuredNanoseconds
+        self.predictedNanoseconds = predictedNanoseconds
+    }
+
+    /// Measured over predicted, bounded to 0.8–2 (a disturbed measurement
+    /// must not make every prediction wild); 1 when either is missing.
+    public var factor: Double {
+        guard measuredNanoseconds > 0, predictedNanoseconds > 0, measuredNanoseconds.isFinite, predictedNanoseconds.isFinite else { return 1 }
+        return min(max(measuredNanoseconds / predictedNanoseconds, 0.8), 2)
     }
 }
 

@@ -82,13 +82,17 @@ public struct Prediction: Sendable, Equatable {
     public let modelName: String
     /// How long the model took (as measured by the runner's timer).
     public let latency: Duration
+    /// The calling thread's CPU time over the request, when the timer reports
+    /// it (``latency`` minus this is how long the thread waited for a core).
+    public let cpuTime: Duration?
 
     /// An answer; ``bestIndex`` is computed from `scores`.
-    public init(scores: [Float], modelName: String, latency: Duration) {
+    public init(scores: [Float], modelName: String, latency: Duration, cpuTime: Duration? = nil) {
         self.bestIndex = Prediction.bestIndex(of: scores)
         self.scores = scores
         self.modelName = modelName
         self.latency = latency
+        self.cpuTime = cpuTime
     }
 
     /// The index of the highest of `scores` (the first on ties, 0 if empty).

@@ -132,13 +132,7 @@ public struct CostModel: Sendable, Equatable {
     /// float node and 7 KiB per int8 node on the models in `weights/` and
     /// the fixture MobileNets.
     public static func nodeBytes(_ node: NodeWork) -> Int {
-        switch node.kernelClass {
-        case .convPointwiseInt8, .convGeneralInt8, .depthwise3x3Int8, .depthwise5x5Int8, .fullyConnectedInt8,
-             .elementwiseInt8, .poolingInt8:
-            return 7 << 10
-        default:
-            return 9 << 9
-        }
+        node.kernelClass?.isInt8 == true ? 7 << 10 : 9 << 9
     }
 
     /// Bytes of packed weights per int8 weight in the GEMM kernels: one in

@@ -53,6 +53,17 @@ public enum KernelClass: String, Codable, CaseIterable, Sendable {
         }
     }
 
+    /// Whether the class runs on int8 activations.
+    public var isInt8: Bool {
+        switch self {
+        case .convPointwiseInt8, .convGeneralInt8, .depthwise3x3Int8, .depthwise5x5Int8, .fullyConnectedInt8,
+             .elementwiseInt8, .poolingInt8:
+            return true
+        default:
+            return false
+        }
+    }
+
     /// Whether the work term counts multiply-accumulates (else element operations).
     public var countsMACs: Bool {
         switch self {

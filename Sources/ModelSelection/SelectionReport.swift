@@ -226,6 +226,12 @@ public enum SelectionReport {
         var lines = [
             "invoke overhead \(ns(c.invokeOverheadNanoseconds)), node overhead \(ns(c.nodeOverheadNanoseconds)); \(c.rounds) rounds, median spread of the probes \(Int((c.medianSpread * 100).rounded()))%",
             "",
+        ]
+        for f in c.inModelFactors {
+            lines.append("- in-model factor, \(f.element): \(format3(f.factor)) (a sequence of six kernels took \(ns(f.measuredNanoseconds)) as one model; its nodes alone are fitted at \(ns(f.predictedNanoseconds)))")
+        }
+        lines += [
+            "",
             "| kernel class | fixed | per work unit | per output | per secondary unit | throughput at the largest probe |",
             "|---|---:|---:|---:|---:|---:|",
         ]

@@ -188,6 +188,40 @@ final class AdaptiveRunnerTests: XCTestCase {
         XCTAssertEqual(r.switchLog.count, 2, r.switchLog.joined(separator: "\n"))
     }
 
+    func testHeavySwingingContentionDoesNotMakeTheRunnerFlap() throws {
+        // Two busy loops plus other jobs on two cores: the thread gets a sixth to a tenth of a
+        // core, in phases. "mid" fits the budget at the lighter phase (expected 0.8 × budget) and
+        // not at the heavier one, so a relative fall of the contention alone would bring it back
+        // at every light phase and push it out at every heavy one. After the second time it is
+        // pushed out it waits for the core to be nearly free. Same time scale as above.
+        let cost = F.cost, profile = F.profile()
+        let cpu = Dictionary(uniqueKeysWithValues: fittingLadder().map {
+            ($0.name, Benchmarks.seconds(cost.predictLatency($0, profile: profile, threads: 1)) * 1000)
+        })
+        let mid = try XCTUnwrap(cpu["mid"])
+        let budget = mid * 6 / 0.8
+        let timer = StallTimer(cpu)
+        let policy = AdaptationPolicy(latencyBudget: .microseconds(Int64(budget * 1000)),
+                                      contentionHorizon: .milliseconds(100), upgradeContentionHorizon: .milliseconds(1000))
+        let r = try AdaptiveRunner(candidates: fittingLadder().filter { $0.name != "big" }, profile: profile, policy: policy,
+                                   start: "mid", costModel: cost, loader: FakeLoader(), timer: timer, pressure: NoMemoryPressure())
+        for _ in 0..<200 { _ = try r.classify(image) }
+        XCTAssertEqual(r.currentModelName, "mid", r.switchLog.joined(separator: "\n"))
+        XCTAssertTrue(r.switchLog.isEmpty, r.switchLog.joined(separator: "\n"))
+        // Phases longer than the 1000 ms horizon (6,000 requests of "tiny": 1,200 ms of CPU time).
+        for phase in 0..<8 {
+            timer.sharePattern(phase % 2 == 0 ? [(50, 450), (50, 500)] : [(50, 250), (50, 200)])
+            for _ in 0..<6000 { _ = try r.classify(image) }
+        }
+        XCTAssertEqual(r.currentModelName, "tiny", r.switchLog.joined(separator: "\n"))
+        XCTAssertLessThanOrEqual(r.switchLog.count, 3, r.switchLog.joined(separator: "\n"))
+        // The load stops: back on "mid".
+        timer.shareCore(1)
+        var requests = 0
+        while r.currentModelName == "tiny" && requests < 20_000 { _ = try r.classify(image); requests += 1 }
+        XCTAssertEqual(r.currentModelName, "mid", r.switchLog.joined(separator: "\n"))
+    }
+
     func testMovingUpSkipsAModelThatIsKnownToMissTheBudget() throws {
         // "mid" really takes 20 ms (its prediction says ~0.8); "big" runs as predicted (~3.2 ms).
         let timer = ScriptedTimer(["tiny": 1, "mid": 20, "big": 3.23])

@@ -23,6 +23,11 @@ final class KernelCalibrationTests: XCTestCase {
             case let .add(e, _, _): expected = .of(.elementwise, int8: e == .int8)
             case let .maxPool(e, _, _): expected = .of(.pooling, int8: e == .int8)
             case let .chain(n): expected = .elementwise; nodes = n
+            case let .sequence(e):
+                // 1x1 expansion, depthwise 3x3, 1x1 projection, ADD, max pool, 3x3 convolution.
+                let classes: [KernelClass] = [.convPointwise, .depthwise3x3, .convPointwise, .elementwise, .pooling, .convGeneral]
+                XCTAssertEqual(workload.nodes.map(\.kernelClass), classes.map { .of($0, int8: e == .int8) }, "\(probe)")
+                expected = .of(.convPointwise, int8: e == .int8); nodes = 6
             }
             XCTAssertEqual(workload.nodes.count, nodes, "\(probe)")
             XCTAssertEqual(workload.nodes.first?.kernelClass, expected, "\(probe)")
@@ -115,6 +120,15 @@ final class KernelCalibrationTests: XCTestCase {
         XCTAssertEqual(calibration.predictStartup(workload), .nanoseconds(100_000 + 10_000 + 3000))
         // A device twice as slow predicts twice the time.
         XCTAssertEqual(calibration.scaled(by: 2).predict(workload).total, .nanoseconds(2 * (2000 + 500 + 2100 + 1110)))
+        // The in-model factors scale the kernels of their element type, not the overheads.
+        var inModel = calibration
+        inModel.inModelFactors = [InModelFactor(element: "float32", measuredNanoseconds: 1200, predictedNanoseconds: 1000),
+                                  InModelFactor(element: "int8", measuredNanoseconds: 50_000, predictedNanoseconds: 1000)]
+        XCTAssertEqual(inModel.inModelFactors.map(\.factor), [1.2, 2], "bounded to 2")
+        let expected: Double = 2000 + 500 + 2100 * 1.2 + 1110 * 2
+        XCTAssertEqual(Benchmarks.seconds(inModel.predict(workload).total) * 1e9, expected, accuracy: 1)
+        XCTAssertEqual(InModelFactor(element: "int8", measuredNanoseconds: 0, predictedNanoseconds: 1000).factor, 1)
+        XCTAssertEqual(InModelFactor(element: "int8", measuredNanoseconds: 10, predictedNanoseconds: .nan).factor, 1)
         // Non-finite numbers from a damaged cache never crash a prediction.
         var broken = calibration
         broken.classes[0].nanosecondsPerWork = .nan
@@ -195,9 +209,11 @@ final class KernelCalibrationTests: XCTestCase {
     func testTheStandardCalibrationMeasuresSomething() {
         // Real kernels, tiny budget: only that it produces a usable fit (no timing assertions).
         let c = KernelCalibration.measure([.chain(count: 1), .chain(count: 16), .conv(.float32, size: 4, channels: 8, outputs: 8, kernel: 1, stride: 1),
-                                           .conv(.float32, size: 8, channels: 8, outputs: 8, kernel: 1, stride: 1)],
+                                           .conv(.float32, size: 8, channels: 8, outputs: 8, kernel: 1, stride: 1), .sequence(.float32)],
                                           budget: .milliseconds(5), rounds: 2)
-        XCTAssertEqual(c.probes.count, 4)
+        XCTAssertEqual(c.probes.count, 4, "the sequence is not a probe of the fit")
+        XCTAssertEqual(c.inModelFactors.map(\.element), ["float32"])
+        XCTAssertTrue(c.inModelFactors.allSatisfy { $0.measuredNanoseconds > 0 && $0.predictedNanoseconds > 0 }, "\(c.inModelFactors)")
         XCTAssertTrue(c.isValid, "\(c)")
         XCTAssertNotNil(c.cost(of: .convPointwise))
         XCTAssertTrue(c.probes.allSatisfy { $0.nanoseconds > 0 })

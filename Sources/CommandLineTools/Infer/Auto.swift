@@ -223,8 +223,9 @@ enum Auto {
         var window: [Duration] = []
         var windowStart = 1
         var served: [String: Int] = [:]
-        // request, end of the request as Unix time in seconds, latency in ms, model: to line up with other events.
-        var trace = request.tracePath == nil ? "" : "request,unix_time_s,latency_ms,model\n"
+        // request, end of the request as Unix time in seconds, latency in ms, model, the thread's CPU time in ms
+        // (latency minus CPU time: how long it waited for a core): to line up with other events.
+        var trace = request.tracePath == nil ? "" : "request,unix_time_s,latency_ms,model,cpu_ms\n"
         for i in 0..<requests {
             let answer = try runner.classify(digits[i % digits.count])
             served[answer.modelName, default: 0] += 1
@@ -233,7 +234,7 @@ enum Auto {
                 clock_gettime(CLOCK_REALTIME, &now)
                 let micros = Int(now.tv_nsec) / 1000
                 let fraction = String(micros + 1_000_000).dropFirst()
-                trace += "\(i + 1),\(now.tv_sec).\(fraction),\(DecimalText.fixed(milliseconds(answer.latency), decimals: 4)),\(answer.modelName)\n"
+                trace += "\(i + 1),\(now.tv_sec).\(fraction),\(DecimalText.fixed(milliseconds(answer.latency), decimals: 4)),\(answer.modelName),\(answer.cpuTime.map { DecimalText.fixed(milliseconds($0), decimals: 4) } ?? "")\n"
             }
             window.append(answer.latency)
             let events = runner.switchEvents
