@@ -271,20 +271,22 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
     /// wall time (at least 3 batches). CPU time, not wall time: a moment when
     /// other processes hold the cores must not end up in a profile that is
     /// cached for days (the selector's confirmation and the runner measure
-    /// wall time, which is where contention belongs). A batch is long enough
-    /// (about 20 µs) for the clock's own cost not to matter.
+    /// wall time, which is where contention belongs). A batch is about 20 µs
+    /// of work; the CPU clock's own cost (`ProcessResources.threadCPUClockCost`,
+    /// a system call: 1–2 µs on a KVM guest) is subtracted from each batch.
     private static func timeRound(_ interpreter: Interpreter, slice: Double, clock: ContinuousClock) -> Double {
         let deadline = clock.now + .nanoseconds(Int64(slice * 1e9))
+        let cost = Double(ProcessResources.threadCPUClockCost)
         let first = ProcessResources.threadCPUNanoseconds()
         guard (try? interpreter.invoke()) != nil else { return 0 }
-        let one = max(Double(ProcessResources.threadCPUNanoseconds() &- first), 1)
+        let one = max(Double(ProcessResources.threadCPUNanoseconds() &- first) - cost, 1)
         let batch = max(1, min(4096, Int(20_000 / one)))
         var perInvoke: [Double] = []
         perInvoke.reserveCapacity(64)
         repeat {
             let start = ProcessResources.threadCPUNanoseconds()
             for _ in 0..<batch { _ = try? interpreter.invoke() }
-            perInvoke.append(Double(ProcessResources.threadCPUNanoseconds() &- start) / Double(batch))
+            perInvoke.append(max(Double(ProcessResources.threadCPUNanoseconds() &- start) - cost, 0) / Double(batch))
         } while perInvoke.count < 3 || (clock.now < deadline && perInvoke.count < 10_000)
         return median(perInvoke) ?? 0
     }

@@ -34,12 +34,8 @@ public struct ContinuousClockTimer: LatencyTimer {
     }
 
     public func measureWithCPUTime(_ candidate: ModelCandidate, _ body: () throws -> Void) throws -> (wall: Duration, cpu: Duration?) {
-        let clock = ContinuousClock()
-        let start = clock.now
-        let cpuStart = ProcessResources.threadCPUNanoseconds()
-        try body()
-        let cpu = ProcessResources.threadCPUNanoseconds() &- cpuStart
-        return (clock.now - start, cpuStart == 0 ? nil : .nanoseconds(Int64(clamping: cpu)))
+        let (cpu, wall) = try ProcessResources.measureCPUAndWall(body)
+        return (wall, cpu.map { .nanoseconds(Int64(clamping: $0)) })
     }
 }
 

@@ -108,11 +108,9 @@ public enum SelectionReport {
             for (i, entry) in loaded.enumerated() {
                 var times: [Double] = [], cpuTimes: [Double] = []
                 for _ in 0..<max(1, runs) {
-                    let start = clock.now
-                    let cpuStart = ProcessResources.threadCPUNanoseconds()
-                    _ = try? entry.1.invoke()
-                    cpuTimes.append(Double(ProcessResources.threadCPUNanoseconds() &- cpuStart) * 1e-9)
-                    times.append(Benchmarks.seconds(clock.now - start))
+                    let (cpu, wall) = ProcessResources.measureCPUAndWall { _ = try? entry.1.invoke() }
+                    cpuTimes.append(Double(cpu ?? 0) * 1e-9)
+                    times.append(Benchmarks.seconds(wall))
                 }
                 medians[i].append(median(times) ?? 0)
                 cpuMedians[i].append(median(cpuTimes) ?? 0)
