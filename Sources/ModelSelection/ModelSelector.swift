@@ -139,6 +139,11 @@ public struct CostModel: Sendable, Equatable {
     /// every build flavour (the float-computing flavours widen one panel at a
     /// time into scratch; see docs/performance.md).
     public static let int8PackedBytesPerWeight = 1
+    /// Bytes per channel of an int8 output stage's tables
+    /// (`ChannelRequantization.Tables`: a 4-byte left shift, 8-byte
+    /// multiplier, addend and shift, and the 4-, 8- and 8-byte rows of the
+    /// eight-lane form).
+    static let requantizationTableBytes = 48
     /// Rows of the GEMM micro-tile (`FloatGEMM.mr`): offset tables hold one
     /// entry per tap for each row of each micro-tile.
     static let gemmRowsPerTile = 6
@@ -156,8 +161,12 @@ public struct CostModel: Sendable, Equatable {
     /// - int8 fully connected (one row): nothing in the float-computing builds
     ///   (it reads the int8 weights in place); packed like a 1×1 convolution in
     ///   the builds with integer multiply-add;
-    /// - int8 depthwise: the filter as bytes plus four per-channel int32 rows;
-    /// - per-channel requantization of int8 kernels: four 4-byte values per padded channel.
+    /// - int8 depthwise: the filter as bytes, four per-channel int32 rows, the
+    ///   output stage's tables (`requantizationTableBytes` per channel), a row
+    ///   of input zero points, and for the channels in whole groups of 16 (the
+    ///   Int16-product path) their bias row and tables again in even/odd order;
+    /// - per-channel requantization of int8 GEMM kernels: the output stage's
+    ///   tables, the folded bias and a column correction per padded channel.
     public static func kernelBytes(_ node: NodeWork) -> Int {
         guard let kernelClass = node.kernelClass, node.outputChannels > 0, node.weights > 0 else { return 0 }
         let n = node.outputChannels
@@ -169,7 +178,7 @@ public struct CostModel: Sendable, Equatable {
         let packedElements = integer ? panels &* nr &* ((k &+ 1) / 2 &* 2) : panels &* nr &* (k &+ 1)
         let pixels = max(node.outputs / n, 0)
         let offsetTable = ((pixels + gemmRowsPerTile - 1) / gemmRowsPerTile) &* gemmRowsPerTile &* max(node.taps, 1) &* 8
-        let requantization = panels &* nr &* 16
+        let requantization = panels &* nr &* (requantizationTableBytes &+ 8)
         switch kernelClass {
         case .convPointwise, .fullyConnected:
             return packedElements &* 4
@@ -182,7 +191,8 @@ public struct CostModel: Sendable, Equatable {
         case .fullyConnectedInt8:
             return integer ? packedElements &* int8PackedBytesPerWeight &+ requantization : requantization
         case .depthwise3x3Int8, .depthwise5x5Int8:
-            return max(node.taps, 1) &* n &+ 4 &* n &* 4
+            let paired = n / 16 * 16
+            return max(node.taps, 1) &* n &+ 16 &* n &+ requantizationTableBytes &* n &+ n &+ paired &* (4 &+ requantizationTableBytes)
         default:
             return 0
         }
