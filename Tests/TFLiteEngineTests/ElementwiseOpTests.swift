@@ -48,6 +48,21 @@ final class ElementwiseOpTests: XCTestCase {
         XCTAssertLessThan(worstLogistic, 1e-6)
         XCTAssertLessThan(worstTanh, 1e-6)
         XCTAssertEqual(VectorizableMath.logistic(-1000), 0, accuracy: 1e-30)
+        // Logistic: relative error where the result is small too, and every
+        // vector lane gives the scalar form's bits (kernels' scalar tails).
+        var worstLogisticRelative = 0.0, laneMismatches = 0
+        x = -85
+        while x <= 20 {
+            let l = 1 / (1 + Foundation.exp(-Double(x)))
+            worstLogisticRelative = max(worstLogisticRelative, abs(Double(VectorizableMath.logistic(x)) - l) / l)
+            let lanes = VectorizableMath.logistic(FloatVector(repeating: x) + FloatVector((0..<FloatVector.scalarCount).map { Float($0) * 0.001 }))
+            for i in 0..<FloatVector.scalarCount where lanes[i].bitPattern != VectorizableMath.logistic(x + Float(i) * 0.001).bitPattern {
+                laneMismatches += 1
+            }
+            x += 0.007_3
+        }
+        XCTAssertLessThan(worstLogisticRelative, 1e-6)
+        XCTAssertEqual(laneMismatches, 0, "vector logistic lanes differ from the scalar form")
         XCTAssertEqual(VectorizableMath.logistic(1000), 1)
         XCTAssertEqual(VectorizableMath.tanh(-1000), -1)
         XCTAssertEqual(VectorizableMath.tanh(1e-20), 1e-20)

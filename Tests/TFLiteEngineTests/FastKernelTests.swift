@@ -251,6 +251,8 @@ final class FastKernelTests: XCTestCase {
             ([1, 9, 9, 3], [1]), ([1], [2, 5, 7]), ([1, 7, 7, 40], [40]), ([1, 6, 5, 19], [1, 1, 1, 19]),
             ([1, 1, 1, 24], [1, 8, 9, 24]), ([5, 1], [5, 33]), ([4, 1], [1, 13]), ([2, 3, 1, 6], [3, 4, 1]),
             ([1, 70, 70, 3], [1, 1, 1, 3]), ([3, 17], [3, 17]), ([2, 1, 4, 1], [1, 3, 1, 5]), ([3, 1, 5], [1, 4, 1]),
+            // Periodic walk (short rows, one side a repeated row): on either side, with a partial last block.
+            ([7], [1, 9, 5, 7]), ([1, 7, 3, 10], [10]), ([1, 5, 5, 31], [31]),
         ]
         func reference<Operation: FloatBinaryOperation>(_: Operation.Type, _ a: [Int], _ b: [Int], _ activation: FusedActivation?)
             -> (PrepareContext) throws -> Kernel {

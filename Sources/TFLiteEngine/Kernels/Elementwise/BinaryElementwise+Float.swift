@@ -10,7 +10,13 @@
 ///   broadcast) and row/column mixes — row offsets by one multiplication,
 ///   tiles of whole rows adding up to about `blockSize` elements;
 /// - **general** (three or more dimensions): the same rows, their offsets
-///   from `BroadcastShape.rowOffsets`.
+///   from `BroadcastShape.rowOffsets`;
+/// - **periodic**: rows shorter than a few vectors and not a whole number
+///   of vectors (an RGB input normalised per channel, `[H·W, 3]` × `[3]`)
+///   where one operand repeats one row: that row is copied `period` times
+///   into a buffer of whole vectors at run time (24 floats for 3 channels
+///   with 8 lanes), and the walk runs over blocks of `period` rows with
+///   both operands contiguous, so no element goes through the scalar tail.
 ///
 /// The element loop (`Loop`) is a closure made where the operation's type is
 /// concrete, so it is specialised: `run` is reached through the `Kernel`
@@ -33,7 +39,16 @@ final class FloatBinaryVectorKernel: Kernel {
         case rows(rows: Int, length: Int, ra: Int, rb: Int, sa: Int, sb: Int)
         /// More dimensions: rows of the innermost one, offsets from the shape.
         case general(rows: Int, length: Int, sa: Int, sb: Int)
+        /// Two dimensions, `rows` contiguous rows of `length` on one side and
+        /// one row repeated on the other (b when `repeatedB`, else a); the
+        /// repeated row is laid out `period` times in scratch, `period` ·
+        /// `length` a multiple of the vector width.
+        case periodic(rows: Int, length: Int, period: Int, repeatedB: Bool)
     }
+
+    /// Longest row the periodic walk takes (its buffer: period × length ≤
+    /// vector width × this).
+    static let maximumPeriodicRow = 32
 
     static let blockSize = 4096
     let shape: BroadcastShape
@@ -45,6 +60,7 @@ final class FloatBinaryVectorKernel: Kernel {
     var a: UnsafePointer<Float>!
     var b: UnsafePointer<Float>!
     var output: UnsafeMutablePointer<Float>!
+    var scratch: UnsafeMutableRawPointer?
     /// With `SwishFusion`: the operand `x` of `x · logistic(x)` (0 for a, 1 for
     /// b); the kernel then computes that from `x` alone.
     private(set) var swishOperand: Int?
@@ -81,6 +97,9 @@ final class FloatBinaryVectorKernel: Kernel {
         let length = shape.rowLength
         if rank <= 1 {
             walk = .flat(count: shape.elementCount, sa: sa, sb: sb)
+        } else if rank == 2, let periodic = Self.periodicWalk(
+            rows: shape.dims[last - 1], length: length, ra: shape.stridesA[last - 1], rb: shape.stridesB[last - 1], sa: sa, sb: sb) {
+            walk = periodic
         } else if rank == 2 {
             walk = .rows(rows: shape.dims[last - 1], length: length, ra: shape.stridesA[last - 1], rb: shape.stridesB[last - 1], sa: sa, sb: sb)
         } else {
@@ -88,6 +107,20 @@ final class FloatBinaryVectorKernel: Kernel {
         }
         rowsPerTile = max(1, Self.blockSize / max(length, 1))
         loop = Self.makeLoop(Operation.self, low: lo, high: hi)
+    }
+
+    /// The periodic walk for a two-dimensional broadcast whose rows are short
+    /// and not whole vectors, one side contiguous and the other one repeated
+    /// row; nil otherwise.
+    static func periodicWalk(rows: Int, length: Int, ra: Int, rb: Int, sa: Int, sb: Int) -> Walk? {
+        let w = FloatVector.scalarCount
+        guard rows > 1, length >= 2, length <= maximumPeriodicRow, length % w != 0, sa == 1, sb == 1 else { return nil }
+        var (x, y) = (length, w)
+        while y != 0 { (x, y) = (y, x % y) }
+        let period = w / x
+        if ra == length && rb == 0 { return .periodic(rows: rows, length: length, period: period, repeatedB: true) }
+        if rb == length && ra == 0 { return .periodic(rows: rows, length: length, period: period, repeatedB: false) }
+        return nil
     }
 
     /// The vectorised element loop of `Operation` with the clamp `[low, high]`,
@@ -166,15 +199,21 @@ final class FloatBinaryVectorKernel: Kernel {
     var tileCount: Int {
         switch walk {
         case let .flat(count, _, _): return (count + Self.blockSize - 1) / Self.blockSize
-        case let .rows(rows, _, _, _, _, _), let .general(rows, _, _, _): return (rows + rowsPerTile - 1) / rowsPerTile
+        case let .rows(rows, _, _, _, _, _), let .general(rows, _, _, _), let .periodic(rows, _, _, _):
+            return (rows + rowsPerTile - 1) / rowsPerTile
         }
     }
     var cost: Int { shape.elementCount }
+    var scratchBytesPerWorker: Int {
+        if case let .periodic(_, length, period, _) = walk { return length &* period &* MemoryLayout<Float>.size }
+        return 0
+    }
 
     func bind(_ memory: TensorMemory) {
         a = UnsafePointer(memory.pointer(aIndex, as: Float.self))
         b = UnsafePointer(memory.pointer(bIndex, as: Float.self))
         output = memory.pointer(outputIndex, as: Float.self)
+        scratch = memory.scratch
     }
 
     func run(tiles: Range<Int>, worker: Int) {
@@ -192,6 +231,25 @@ final class FloatBinaryVectorKernel: Kernel {
         case let .rows(rows, length, ra, rb, sa, sb):
             let first = tiles.lowerBound &* rowsPerTile, end = min(tiles.upperBound &* rowsPerTile, rows)
             if end > first { loop(a + first &* ra, ra, sa, b + first &* rb, rb, sb, output + first &* length, length, end &- first) }
+        case let .periodic(rows, length, period, repeatedB):
+            let first = tiles.lowerBound &* rowsPerTile, end = min(tiles.upperBound &* rowsPerTile, rows)
+            guard end > first, let scratch else { return }
+            // Every row starts at element 0 of the repeated row, so `period`
+            // copies of it line up with any `period` consecutive rows.
+            let pattern = (scratch + worker &* scratchBytesPerWorker).assumingMemoryBound(to: Float.self)
+            let repeated = repeatedB ? b : a
+            for r in 0..<period { (pattern + r &* length).update(from: repeated, count: length) }
+            let block = period &* length
+            let blocks = (end &- first) / period, rest = (end &- first) &- blocks &* period
+            let start = first &* length, restStart = start &+ blocks &* block
+            let p = UnsafePointer(pattern)
+            if repeatedB {
+                if blocks > 0 { loop(a + start, block, 1, p, 0, 1, output + start, block, blocks) }
+                if rest > 0 { loop(a + restStart, 0, 1, p, 0, 1, output + restStart, rest &* length, 1) }
+            } else {
+                if blocks > 0 { loop(p, 0, 1, b + start, block, 1, output + start, block, blocks) }
+                if rest > 0 { loop(p, 0, 1, b + restStart, 0, 1, output + restStart, rest &* length, 1) }
+            }
         case let .general(rows, length, sa, sb):
             let end = min(tiles.upperBound &* rowsPerTile, rows)
             var row = tiles.lowerBound &* rowsPerTile

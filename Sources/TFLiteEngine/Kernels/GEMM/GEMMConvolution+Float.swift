@@ -125,12 +125,22 @@ final class GEMMConvolutionFloat: Kernel {
     }
 
     func run(tiles: Range<Int>, worker: Int) {
-        if packed.wide { run(tiles, worker: worker, WidePanel.self) } else { run(tiles, worker: worker, NarrowPanel.self) }
+        // A narrow last panel (`packed.narrowTail`) runs on the one-vector kernel.
+        let wideEnd = packed.wide ? (packed.narrowTail ? packed.panelCount &- 1 : packed.panelCount) : 0
+        for tile in tiles {
+            let (panels, microTileRange) = tiling.ranges(of: tile)
+            let split = min(max(wideEnd, panels.lowerBound), panels.upperBound)
+            if panels.lowerBound < split { run(panels.lowerBound..<split, microTileRange, worker: worker, WidePanel.self) }
+            if split < panels.upperBound { run(split..<panels.upperBound, microTileRange, worker: worker, NarrowPanel.self) }
+        }
     }
 
+    /// Panels `panels` × micro-tiles `microTileRange`, all with `Shape`'s width.
     @inline(__always)
-    private func run<Shape: GEMMPanelShape>(_ tiles: Range<Int>, worker: Int, _ shape: Shape.Type) {
+    private func run<Shape: GEMMPanelShape>(_ panels: Range<Int>, _ microTileRange: Range<Int>, worker: Int, _ shape: Shape.Type) {
         let mr = FloatGEMM.mr, nr = FloatGEMM.panelWidth(wide: Shape.wide)
+        // Columns between panel starts (a narrow tail starts where a wide panel would).
+        let panelStep = packed.nr
         let workerScratch = scratch + worker &* scratchBytesPerWorker
         let temp = workerScratch.assumingMemoryBound(to: Float.self)
         let rowPointers = (workerScratch + mr &* FloatGEMM.maxPanelWidth &* MemoryLayout<Float>.size)
@@ -143,46 +153,43 @@ final class GEMMConvolutionFloat: Kernel {
         let panelsPerGroup = packed.panelsPerGroup, groupOutputs = packed.groupOutputs, groupChannels = self.channels
         var rowStride = 0
         if case let .rows(stride) = source { rowStride = stride }
-        for tile in tiles {
-            let (panels, microTileRange) = tiling.ranges(of: tile)
-            for panel in panels {
-                let b = packed.panel(panel), bias = packed.bias(panel)
-                let group = panel / panelsPerGroup
-                let groupColumn = (panel &- group &* panelsPerGroup) &* nr
-                let column = group &* groupOutputs &+ groupColumn
-                let columns = min(nr, groupOutputs &- groupColumn)
-                // Input channels of the group (0 when not grouped).
-                let offset = group &* groupChannels
-                for microTile in microTileRange {
-                    let row = microTile &* mr
-                    let rows = min(mr, m &- row)
-                    let a: UnsafePointer<UnsafePointer<Float>>
-                    var taps = self.taps, channels = self.channels
-                    if let indirection {
-                        a = UnsafePointer(indirection + microTile &* taps &* mr)
-                        if rowSegments.unsafelyUnwrapped[microTile] != 0 {
-                            taps = filterRows
-                            channels = segmentChannels
-                        }
-                    } else {
-                        for r in 0..<mr { rowPointers[r] = input + (r < rows ? row &+ r : row) &* rowStride }
-                        a = UnsafePointer(rowPointers)
+        for panel in panels {
+            let b = packed.panel(panel), bias = packed.bias(panel)
+            let group = panel / panelsPerGroup
+            let groupColumn = (panel &- group &* panelsPerGroup) &* panelStep
+            let column = group &* groupOutputs &+ groupColumn
+            let columns = min(nr, groupOutputs &- groupColumn)
+            // Input channels of the group (0 when not grouped).
+            let offset = group &* groupChannels
+            for microTile in microTileRange {
+                let row = microTile &* mr
+                let rows = min(mr, m &- row)
+                let a: UnsafePointer<UnsafePointer<Float>>
+                var taps = self.taps, channels = self.channels
+                if let indirection {
+                    a = UnsafePointer(indirection + microTile &* taps &* mr)
+                    if rowSegments.unsafelyUnwrapped[microTile] != 0 {
+                        taps = filterRows
+                        channels = segmentChannels
                     }
-                    let c = output + (row &* n &+ column)
-                    if rows == mr && columns == nr {
-                        FloatGEMM.microKernel(shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: c, ldc: n, lo: lo, hi: hi)
-                    } else if rows == 1 {
-                        if columns == nr {
-                            FloatGEMM.microKernel1(shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: c, lo: lo, hi: hi)
-                        } else {
-                            FloatGEMM.microKernel1(shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: temp, lo: lo, hi: hi)
-                            c.update(from: temp, count: columns)
-                        }
+                } else {
+                    for r in 0..<mr { rowPointers[r] = input + (r < rows ? row &+ r : row) &* rowStride }
+                    a = UnsafePointer(rowPointers)
+                }
+                let c = output + (row &* n &+ column)
+                if rows == mr && columns == nr {
+                    FloatGEMM.microKernel(shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: c, ldc: n, lo: lo, hi: hi)
+                } else if rows == 1 {
+                    if columns == nr {
+                        FloatGEMM.microKernel1(shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: c, lo: lo, hi: hi)
                     } else {
-                        FloatGEMM.microKernel(shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: temp, ldc: nr, lo: lo, hi: hi)
-                        for r in 0..<rows {
-                            (c + r &* n).update(from: temp + r &* nr, count: columns)
-                        }
+                        FloatGEMM.microKernel1(shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: temp, lo: lo, hi: hi)
+                        c.update(from: temp, count: columns)
+                    }
+                } else {
+                    FloatGEMM.microKernel(shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: temp, ldc: nr, lo: lo, hi: hi)
+                    for r in 0..<rows {
+                        (c + r &* n).update(from: temp + r &* nr, count: columns)
                     }
                 }
             }

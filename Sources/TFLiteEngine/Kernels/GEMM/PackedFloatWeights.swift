@@ -7,6 +7,12 @@
 /// `panelsPerGroup` panels per group, each group's last panel zero-padded,
 /// so no panel mixes two groups.
 ///
+/// Wide panels with at most one vector of columns left over (N = 24, 40,
+/// 56, 72, … with 8-lane vectors; one group) end in a narrow panel
+/// (`narrowTail`: K × nr/2 floats, at the offset a wide panel would have),
+/// so the last columns run on the one-vector micro-kernel instead of
+/// computing a half-empty wide panel.
+///
 /// Built once per model and shared by all interpreters through
 /// `Model.sharedConstants`.
 final class PackedFloatWeights: @unchecked Sendable {
@@ -20,6 +26,8 @@ final class PackedFloatWeights: @unchecked Sendable {
     let nr: Int
     /// Groups of output channels, and the panels and output channels of each.
     let groups: Int, panelsPerGroup: Int, groupOutputs: Int
+    /// The last panel is one vector wide while the others are two (see above).
+    let narrowTail: Bool
     private let storage: AlignedBuffer
 
     /// Packs `weights` ([N][K] floats) and `bias` ([N] floats) in `groups`
@@ -34,6 +42,8 @@ final class PackedFloatWeights: @unchecked Sendable {
         groupOutputs = n / groups
         panelsPerGroup = (groupOutputs + nr - 1) / nr
         panelCount = groups * panelsPerGroup
+        let remainder = groupOutputs % nr
+        narrowTail = wide && groups == 1 && remainder > 0 && remainder <= FloatVector.scalarCount
         let panelFloats = k * nr
         storage = AlignedBuffer(byteCount: (panelCount * panelFloats + panelCount * nr) * MemoryLayout<Float>.size)
         let out = storage.pointer.assumingMemoryBound(to: Float.self)
@@ -42,20 +52,21 @@ final class PackedFloatWeights: @unchecked Sendable {
             let group = p / panelsPerGroup, first = (p - group * panelsPerGroup) * nr
             let panel = out + p &* panelFloats
             let packedBias = out + (panelCount &* panelFloats &+ p &* nr)
-            for j in 0..<min(nr, groupOutputs - first) {
+            let width = narrowTail && p == panelCount - 1 ? FloatVector.scalarCount : nr
+            for j in 0..<min(width, groupOutputs - first) {
                 let row = group &* groupOutputs &+ first &+ j
                 let source = weights + row &* k
                 var target = panel + j
                 for kk in 0..<k {
                     target.pointee = source[kk]
-                    target += nr
+                    target += width
                 }
                 if let bias { packedBias[j] = bias[row] }
             }
         }
     }
 
-    /// Panel `p` (K × nr floats).
+    /// Panel `p` (K × nr floats; K × nr/2 for the last one with `narrowTail`).
     @inline(__always) func panel(_ p: Int) -> UnsafePointer<Float> {
         UnsafePointer(storage.pointer.assumingMemoryBound(to: Float.self)) + p &* k &* nr
     }
