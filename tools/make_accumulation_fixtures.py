@@ -14,9 +14,18 @@ invisible until it is tens of thousands of units. Here:
   to three steps lower, so every product is near the largest (255·255 for
   uint8, 255·127 for int8) and K up to 5,000 gives accumulators of ~3·10^8;
   the int32 bias cancels the mean accumulation (plus a per-column offset) and
-  the output scale is 16 accumulator units per output step (a power-of-two
-  multiplier: exact ties, which also checks the rounding), so an
-  accumulator error of 8 units changes an output byte;
+  the output scale is 16 accumulator units per output step, so an
+  accumulator error of 8 units changes an output byte. With the default
+  scales (0.02, 0.003) the float32 scales make the multiplier slightly above
+  1/16 (no exact ties; it tells a double-precision in·w from a float one);
+  the ``exact_ties`` case uses scales 0.5 and 0.25 (output scale 2.0, the
+  multiplier exactly 1/16), so about one output in 16 is an exact rounding
+  tie of either sign, which pins the rounding rule (LiteRT's reference uint8
+  kernel: one rounding, ties away from zero); the ``float_product_ties``
+  case has float32 scales whose float32 product is exactly 1/16 of the output
+  scale while their double product is 1.05e-9 below (the multiplier
+  2^31 − 36 at shift −4 instead of 2^30 at −3), so it tells which precision
+  the multiplier is computed in (LiteRT: double);
 * ``spread`` cases: inputs and weights uniform over the whole range, the bias
   cancelling each column's mean, the output scale spreading the outputs over
   most of the range.
@@ -108,7 +117,8 @@ def near_max(rng, shape, top: int, density: float, largest_step: int) -> np.ndar
     return v
 
 
-def make_case(name: str, signed: bool, design: str, batch: int, k: int, n: int, seed: int):
+def make_case(name: str, signed: bool, design: str, batch: int, k: int, n: int, seed: int,
+              scales: tuple[float, float] = (0.02, 0.003)):
     rng = np.random.default_rng(fl.name_seed(seed, name))
     input_zp = -128 if signed else 0
     lo, hi = (-128, 127) if signed else (0, 255)
@@ -124,7 +134,7 @@ def make_case(name: str, signed: bool, design: str, batch: int, k: int, n: int, 
         w = rng.integers(0, whi + 1, size=(n, k))  # non-negative: sums grow with K
         steps_per_output = None
     acc = (x - input_zp) @ w.T  # int64, [batch, n]
-    input_scale, weight_scale = 0.02, 0.003
+    input_scale, weight_scale = scales
     if steps_per_output is None:
         # Cancel each column's mean; spread ±3σ over ±120 output steps.
         centred = acc - np.round(acc.mean(axis=0)).astype(np.int64)
@@ -155,7 +165,7 @@ def make_case(name: str, signed: bool, design: str, batch: int, k: int, n: int, 
 
 
 CASES = [
-    # name, signed, design, batch, k, n
+    # name, signed, design, batch, k, n[, (input scale, weight scale)]
     ("fully_connected_uint8_near_max_k300", False, "near_max", 3, 300, 24),
     ("fully_connected_uint8_near_max_k1300", False, "near_max", 3, 1300, 24),
     ("fully_connected_uint8_near_max_k5000", False, "near_max", 3, 5000, 24),
@@ -164,6 +174,9 @@ CASES = [
     ("fully_connected_int8_near_max_k5000_single_row", True, "near_max", 1, 5000, 40),
     ("fully_connected_int8_near_max_k5000", True, "near_max", 3, 5000, 24),
     ("fully_connected_int8_spread_k5000", True, "spread", 6, 5000, 16),
+    ("fully_connected_uint8_near_max_k1300_exact_ties", False, "near_max", 6, 1300, 48, (0.5, 0.25)),
+    ("fully_connected_uint8_near_max_k1300_float_product_ties", False, "near_max", 6, 1300, 48,
+     (0.03547846898436546, 0.003079146845266223)),
 ]
 
 
@@ -172,8 +185,8 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
     fl.clean_fixture_dir(args.out)
-    for name, signed, design, batch, k, n in CASES:
-        model, x, out, reference = make_case(name, signed, design, batch, k, n, seed=14)
+    for name, signed, design, batch, k, n, *scales in CASES:
+        model, x, out, reference = make_case(name, signed, design, batch, k, n, 14, *scales)
         entry = fl.save_fixture(args.out, name, "FULLY_CONNECTED", model, [x], [out], reference=reference)
         entry["tolerance"] = 0
         fl.upsert_manifest_entry(args.out, entry)

@@ -392,8 +392,16 @@ def make_layer(name: str, out: Path, variants, not_converted: list) -> None:
                                   "error": "LiteRT builtin: " + errors.get("builtin", "")})
             continue
         expected = "builtin"
+        notes = {}
+        if variant == "int8" and "micro" not in outs and "reference" not in outs:
+            # Neither whole-model reference runs: measure LiteRT builtin against
+            # reference arithmetic where it can be had (the final QUANTIZE).
+            composite, note = zoo.reference_final_quantize(model, xin)
+            if composite is not None:
+                outs[zoo.FINAL_QUANTIZE_REFERENCE] = composite
+                notes[zoo.FINAL_QUANTIZE_REFERENCE] = note
         if variant == "int8":
-            expected = next(k for k in ("micro", "reference", "builtin") if k in outs)
+            expected = next(k for k in ("micro", "reference", zoo.FINAL_QUANTIZE_REFERENCE, "builtin") if k in outs)
         extra = {
             "architecture": f"layer:{name}", "variant": variant,
             "input_shape": [[int(v) for v in d["shape_signature"]] for d in in_det],
@@ -401,6 +409,8 @@ def make_layer(name: str, out: Path, variants, not_converted: list) -> None:
             "model_bytes": len(model), "ops": fl.op_histogram(model), "op_types": fl.op_type_histogram(model),
             "spreads": zoo.spreads(variant, outs), "errors": errors, "convert_seconds": round(t_conv, 1),
         }
+        if notes:
+            extra["reference_notes"] = notes
         if expected == "micro":
             extra["tolerance"] = 0
         fl.save_multi_reference_fixture(out, fname, model, xin, outs, expected, extra)

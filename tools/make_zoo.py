@@ -400,6 +400,97 @@ def run_references(model: bytes, x, variant: str) -> tuple[dict, dict]:
     return outs, errors
 
 
+# The composite reference of int8 models that neither TFLite Micro nor LiteRT's
+# reference resolver runs (`reference_final_quantize`).
+FINAL_QUANTIZE_REFERENCE = "builtin_reference_quantize"
+
+
+def _quantize_model(shape, scale: float, zero_point: int, signed: bool) -> bytes:
+    """A one-op QUANTIZE model: float32 `shape` in, int8/uint8 (scale, zero point) out."""
+    s = fl._schema()
+
+    def tensor(name, type_, buf, q=None):
+        t = s.TensorT()
+        t.name, t.shape, t.type, t.buffer, t.quantization = name, list(shape), type_, buf, q
+        return t
+
+    q = s.QuantizationParametersT()
+    q.scale, q.zeroPoint = [float(scale)], [int(zero_point)]
+    model = s.ModelT()
+    model.version = 3
+    model.description = "final QUANTIZE"
+    code = s.OperatorCodeT()
+    code.builtinCode = code.deprecatedBuiltinCode = s.BuiltinOperator.QUANTIZE
+    code.version = 1
+    model.operatorCodes = [code]
+    model.buffers = [s.BufferT(), s.BufferT(), s.BufferT()]
+    sg = s.SubGraphT()
+    sg.tensors = [tensor("input", s.TensorType.FLOAT32, 1),
+                  tensor("output", s.TensorType.INT8 if signed else s.TensorType.UINT8, 2, q)]
+    sg.inputs, sg.outputs = [0], [1]
+    op = s.OperatorT()
+    op.opcodeIndex, op.inputs, op.outputs = 0, [0], [1]
+    sg.operators = [op]
+    model.subgraphs = [sg]
+    return fl.pack_model(model)
+
+
+def reference_final_quantize(model: bytes, xs) -> tuple[list[np.ndarray] | None, str]:
+    """For an int8 model that neither TFLite Micro nor LiteRT's reference
+    resolver runs: LiteRT builtin's outputs, except that every output made by
+    a float→int8/uint8 QUANTIZE is recomputed from that QUANTIZE's float input
+    (taken from the builtin run, all tensors preserved) by a one-op QUANTIZE
+    model under LiteRT's reference kernels, which must agree with TFLite
+    Micro's. LiteRT's optimized QUANTIZE rounds ties to even, its reference
+    kernel and Micro away from zero, so this measures how far the builtin
+    outputs are from reference arithmetic where the whole-model references
+    cannot run. Returns (outputs or None, note)."""
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    parsed = fl.parse_model(model)
+    sg = parsed.subgraphs[0]
+    names = fl.builtin_op_names()
+    producer = {}
+    for op in sg.operators or []:
+        code = parsed.operatorCodes[op.opcodeIndex]
+        for t in op.outputs if op.outputs is not None else []:
+            producer[int(t)] = (names[max(code.builtinCode, code.deprecatedBuiltinCode)], op)
+    T = fl._schema().TensorType
+    finals = {}  # output position -> float input tensor index
+    for pos, t in enumerate(sg.outputs):
+        name, op = producer.get(int(t), (None, None))
+        if name == "QUANTIZE" and sg.tensors[op.inputs[0]].type == T.FLOAT32 and \
+                sg.tensors[int(t)].type in (T.INT8, T.UINT8):
+            finals[pos] = int(op.inputs[0])
+    if not finals:
+        return None, "no output is made by a float QUANTIZE"
+    interp = Interpreter(model_content=bytes(model), experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+                         experimental_preserve_all_tensors=True)
+    in_det = interp.get_input_details()
+    for d, x in zip(in_det, xs):
+        if list(d["shape"]) != list(x.shape):
+            interp.resize_tensor_input(d["index"], list(x.shape))
+    interp.allocate_tensors()
+    for d, x in zip(interp.get_input_details(), xs):
+        interp.set_tensor(d["index"], np.array(x, order="C", copy=True))
+    interp.invoke()
+    outs = [np.array(interp.get_tensor(d["index"])) for d in interp.get_output_details()]
+    for pos, src in finals.items():
+        x = np.array(interp.get_tensor(src))
+        out_t = sg.tensors[int(sg.outputs[pos])]
+        one = _quantize_model(x.shape, out_t.quantization.scale[0], out_t.quantization.zeroPoint[0],
+                              signed=out_t.type == T.INT8)
+        (builtin,) = fl.run_litert(one, [x], kernels="builtin")
+        if not np.array_equal(builtin, outs[pos]):
+            raise AssertionError(f"output {pos}: the one-op QUANTIZE under LiteRT builtin does not reproduce the model's output")
+        (ref,) = fl.run_litert(one, [x], kernels="reference")
+        (micro,) = fl.run_micro(one, [x])
+        if not np.array_equal(ref, micro):
+            raise AssertionError(f"output {pos}: LiteRT's reference QUANTIZE and TFLite Micro's disagree")
+        outs[pos] = ref
+    return outs, f"outputs {sorted(finals)}: final QUANTIZE under LiteRT's reference kernels (= TFLite Micro)"
+
+
 def _child(conn, model, xs, kernels):
     try:
         conn.send((True, fl.run_litert(model, xs, kernels)))

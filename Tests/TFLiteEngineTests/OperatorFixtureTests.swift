@@ -99,16 +99,7 @@ enum FixtureCatalog {
     /// Fixtures the engine does not match yet ("group/name": the reason):
     /// recorded as known issues; one that starts passing fails until it is
     /// taken off the list.
-    static let knownIssues: [String: String] = [
-        "ops/int8_accumulation/fully_connected_uint8_near_max_k300": uint8RoundingIssue,
-        "ops/int8_accumulation/fully_connected_uint8_near_max_k1300": uint8RoundingIssue,
-        "ops/int8_accumulation/fully_connected_uint8_near_max_k5000": uint8RoundingIssue,
-    ]
-    static let uint8RoundingIssue = """
-        LiteRT's reference uint8 FULLY_CONNECTED requantizes as if with one rounding and a double-precision \
-        multiplier (x·M + 2^(s−1)) >> s; the engine uses gemmlowp's two roundings and float(in·w)/out: \
-        1 of 72 outputs off by one where the multiplier's shift is small (−3 here)
-        """
+    static let knownIssues: [String: String] = [:]
 
     /// The default tolerance of an operator group (exact for unknown names).
     static func tolerance(of group: String) -> Tolerance {

@@ -66,7 +66,7 @@ final class QuantizedKernelTests: XCTestCase {
                                                   activation: FusedActivation(rawValue: activation)!)
                 let q = try ConvolutionQuantization(
                     ctx: ctx, input: ctx.input(0), filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
-                    channelAxis: 0, channels: n, activation: p.activation, perTensorUsesFloatProduct: !signed)
+                    channelAxis: 0, channels: n, activation: p.activation, liteRTUInt8: true)
                 return signed ? FullyConnectedQuantizedReference(Int8.self, ctx: ctx, p, q) : FullyConnectedQuantizedReference(UInt8.self, ctx: ctx, p, q)
             }
         }
@@ -83,7 +83,7 @@ final class QuantizedKernelTests: XCTestCase {
     func testLargestAccumulationsStayExact() throws {
         let group = "ops/int8_accumulation"
         let entries = try Fixtures.entries(group)
-        XCTAssertEqual(entries.count, 8)
+        XCTAssertEqual(entries.count, 10)
         for entry in entries {
             let data = try Data(contentsOf: Fixtures.modelURL(group, entry))
             let input = try NumPyArray(contentsOfFile: Fixtures.directory(group).appendingPathComponent(entry.inputs[0]).path)
@@ -94,22 +94,13 @@ final class QuantizedKernelTests: XCTestCase {
                 let p = FullyConnected.Parameters(batches: shape[0], inputDepth: shape[1], outputDepth: n, activation: .none)
                 let q = try ConvolutionQuantization(
                     ctx: ctx, input: ctx.input(0), filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
-                    channelAxis: 0, channels: n, activation: .none, perTensorUsesFloatProduct: !signed)
+                    channelAxis: 0, channels: n, activation: .none, liteRTUInt8: true)
                 return signed ? FullyConnectedQuantizedReference(Int8.self, ctx: ctx, p, q) : FullyConnectedQuantizedReference(UInt8.self, ctx: ctx, p, q)
             }
             guard let outputs else { continue }
             let reference = [UInt8](expected.data)
-            if FixtureCatalog.knownIssues["\(group)/\(entry.name)"] != nil {
-                // LiteRT's uint8 rounding differs from ours at a few outputs
-                // (FixtureCatalog.uint8RoundingIssue): at most 1 LSB at ≤ 5% of
-                // them. An accumulator error of 8 units or more moves far more.
-                let off = zip(outputs.fast, reference).map { abs(Int($0) - Int($1)) }
-                XCTAssertLessThanOrEqual(off.max() ?? 0, 1, "\(entry.name): fast kernel far from LiteRT's reference")
-                XCTAssertLessThanOrEqual(off.filter { $0 > 0 }.count, reference.count / 20, "\(entry.name): \(off.filter { $0 > 0 }.count) outputs off by one")
-            } else {
-                XCTAssertEqual(outputs.fast, reference, "\(entry.name): fast kernel differs from \(entry.reference ?? "the reference")")
-                XCTAssertEqual(outputs.reference, reference, "\(entry.name): reference kernel differs from \(entry.reference ?? "the reference")")
-            }
+            XCTAssertEqual(outputs.fast, reference, "\(entry.name): fast kernel differs from \(entry.reference ?? "the reference")")
+            XCTAssertEqual(outputs.reference, reference, "\(entry.name): reference kernel differs from \(entry.reference ?? "the reference")")
             // Informative: many distinct bytes, (almost) none saturated.
             let saturatedBytes: Set<UInt8> = signed ? [0x80, 0x7F] : [0, 255]
             XCTAssertGreaterThanOrEqual(Set(reference).count, min(reference.count / 3, 30), "\(entry.name): outputs take too few values")
@@ -162,7 +153,7 @@ final class QuantizedKernelTests: XCTestCase {
                     let p = FullyConnected.Parameters(batches: m, inputDepth: k, outputDepth: n, activation: activation)
                     let q = try ConvolutionQuantization(
                         ctx: ctx, input: ctx.input(0), filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
-                        channelAxis: 0, channels: n, activation: activation, perTensorUsesFloatProduct: true)
+                        channelAxis: 0, channels: n, activation: activation, liteRTUInt8: true)
                     return signed ? FullyConnectedQuantizedReference(Int8.self, ctx: ctx, p, q)
                         : FullyConnectedQuantizedReference(UInt8.self, ctx: ctx, p, q)
                 }
@@ -229,9 +220,75 @@ final class QuantizedKernelTests: XCTestCase {
                 let p = FullyConnected.Parameters(batches: 2, inputDepth: k, outputDepth: 17, activation: .none)
                 let q = try ConvolutionQuantization(
                     ctx: ctx, input: ctx.input(0), filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
-                    channelAxis: 0, channels: 17, activation: .none, perTensorUsesFloatProduct: true)
+                    channelAxis: 0, channels: 17, activation: .none, liteRTUInt8: true)
                 return signed ? FullyConnectedQuantizedReference(Int8.self, ctx: ctx, p, q)
                     : FullyConnectedQuantizedReference(UInt8.self, ctx: ctx, p, q)
+            }
+        }
+    }
+
+    /// LiteRT's reference FULLY_CONNECTED rounding (one rounding of x·M,
+    /// ties away from zero; the uint8 kernels use it): the scalar form against
+    /// a truncating division with the remainder compared to half, and the
+    /// table forms (scalar, eight lanes, `ChannelRequantization.apply`) against it.
+    func testSingleRoundingRequantizationMatchesFixedPoint() {
+        var rng = TestRandom(seed: 131)
+        // x·m·2^(shift−31), shift ≤ 0, by truncating division and remainder.
+        func liteRT(_ x: Int32, _ m: Int32, _ shift: Int) -> Int32 {
+            let divisor = Int64(1) << Int64(31 - shift)
+            let p = Int64(x) * Int64(m)
+            var q = p / divisor
+            let remainder = p % divisor
+            if 2 * abs(remainder) >= divisor { q += p < 0 ? -1 : 1 }
+            return Int32(truncatingIfNeeded: q)
+        }
+        // Ties (M = 0.5): away from zero for both signs.
+        for (x, shift, expected): (Int32, Int, Int32) in [(1, 0, 1), (-1, 0, -1), (3, 0, 2), (-3, 0, -2), (6, -2, 1), (-6, -2, -1),
+                                                          (-2, -2, 0), (4, -2, 1), (-4, -2, -1), (0, -5, 0)] {
+            XCTAssertEqual(FixedPoint.multiplyByQuantizedMultiplierSingleRounding(x, 1 << 30, shift), expected, "tie x \(x) shift \(shift)")
+        }
+        let tables = ChannelRequantization.Tables(count: 8)
+        defer { tables.deallocate() }
+        for i in 0..<20_000 {
+            var parameters: [(Int32, Int)] = []
+            for c in 0..<8 {
+                let multiplier = i % 97 == c ? 0 : Int32(1 << 30) + Int32(truncatingIfNeeded: rng.next() % (1 << 30))
+                let shift = rng.int(-31...4)
+                tables.set(c, multiplier: multiplier, shift: shift, singleRounding: true)
+                parameters.append((multiplier, shift))
+            }
+            var x = SIMD8<Int32>()
+            for c in 0..<8 {
+                let r = Int32(truncatingIfNeeded: rng.next())
+                x[c] = [r, r >> rng.int(0...31), .min, .max, 0, -1, Int32(rng.int(-300...300))][i % 13 == c ? 2 + c % 4 : [0, 1, 6][rng.int(0...2)]]
+            }
+            let y = tables.scale8(x, 0)
+            for c in 0..<8 {
+                let (m, shift) = parameters[c]
+                let expected = FixedPoint.multiplyByQuantizedMultiplierSingleRounding(x[c], m, shift)
+                if shift <= 0 { XCTAssertEqual(expected, liteRT(x[c], m, shift), "x \(x[c]) m \(m) shift \(shift)") }
+                XCTAssertEqual(tables.scale(x[c], c), expected, "scalar: x \(x[c]) m \(m) shift \(shift)")
+                XCTAssertEqual(y[c], expected, "lane \(c): x \(x[c]) m \(m) shift \(shift)")
+            }
+        }
+        // Through ChannelRequantization from a single-rounding quantization.
+        let count = 16
+        let spec = ConvolutionQuantization(
+            inputOffset: 0, filterOffset: 0, outputOffset: 128,
+            multipliers: (0..<count).map { _ in Int32(1 << 30) + Int32(truncatingIfNeeded: rng.next() % (1 << 30)) },
+            shifts: (0..<count).map { _ in rng.int(-12...0) }, activationMin: 0, activationMax: 255, rounding: .single)
+        let requantization = ChannelRequantization(spec, paddedTo: 16)
+        for _ in 0..<200 {
+            let acc = (0..<count).map { _ in Int32(rng.int(-1_000_000...1_000_000)) }
+            var out = [UInt8](repeating: 0, count: count)
+            acc.withUnsafeBufferPointer { a in
+                out.withUnsafeMutableBufferPointer { o in
+                    requantization.apply(a.baseAddress!, bias: nil, channel: 0, count: count, into: o.baseAddress!)
+                }
+            }
+            for c in 0..<count {
+                let v = spec.scale(acc[c], multiplier: spec.multipliers[c], shift: spec.shifts[c]) &+ 128
+                XCTAssertEqual(out[c], UInt8(min(max(v, 0), 255)), "apply channel \(c): acc \(acc[c])")
             }
         }
     }

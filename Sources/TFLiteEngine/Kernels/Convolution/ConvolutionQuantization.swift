@@ -12,20 +12,35 @@ struct ConvolutionQuantization {
     let shifts: [Int]
     let activationMin: Int32
     let activationMax: Int32
+    /// How `multipliers`/`shifts` scale an accumulator.
+    let rounding: Rounding
 
     enum MultiplierRule {
         /// `PopulateConvolutionQuantizationParams`: in·w[c]/out in double, per channel.
         case perChannelDouble
-        /// `GetQuantizedConvolutionMultipler`: float(in·w) / out, per tensor
-        /// (uint8 models, and per-tensor FULLY_CONNECTED).
+        /// float(in·w) / out, per tensor (uint8 CONV_2D / DEPTHWISE_CONV_2D).
         case perTensorFloatProduct
+    }
+
+    /// The rounding of `MultiplyByQuantizedMultiplier`.
+    enum Rounding {
+        /// gemmlowp's two roundings (`FixedPoint.multiplyByQuantizedMultiplier`):
+        /// TFLite Micro, which the int8 kernels follow.
+        case double
+        /// One rounding of x·M, ties away from zero
+        /// (`FixedPoint.multiplyByQuantizedMultiplierSingleRounding`): LiteRT's
+        /// reference FULLY_CONNECTED as measured, with its in·w/out multiplier
+        /// computed in double (`GetQuantizedConvolutionMultipler`).
+        case single
     }
 
     /// Checks the quantization of input, filter, bias and output and derives
     /// the integer parameters. `channelAxis` is the filter's output-channel
-    /// dimension; `channels` its size.
+    /// dimension; `channels` its size. `liteRTUInt8`: a uint8 model follows
+    /// LiteRT's reference uint8 FULLY_CONNECTED (double-precision multiplier,
+    /// one rounding) instead of the float-product multiplier with two roundings.
     init(ctx: PrepareContext, input: TensorSlot, filter: TensorSlot, bias: TensorSlot?, output: TensorSlot,
-         channelAxis: Int, channels: Int, activation: FusedActivation, perTensorUsesFloatProduct: Bool = false) throws {
+         channelAxis: Int, channels: Int, activation: FusedActivation, liteRTUInt8: Bool = false) throws {
         let type = input.type
         try ctx.require(filter, type: type, "filter")
         try ctx.require(output, type: type, "output")
@@ -57,7 +72,8 @@ struct ConvolutionQuantization {
         } else {
             filterZeroPoint = try ctx.quantization(filter, "filter").zeroPoint
         }
-        let rule: MultiplierRule = (type == .int8 && (perChannel || !perTensorUsesFloatProduct)) ? .perChannelDouble : .perTensorFloatProduct
+        let singleRounding = type == .uint8 && liteRTUInt8
+        let rule: MultiplierRule = (type == .int8 || singleRounding) ? .perChannelDouble : .perTensorFloatProduct
         var multipliers: [Int32] = [], shifts: [Int] = []
         for c in 0..<channels {
             let fs = perChannel ? scales[c] : scales[0]
@@ -77,6 +93,7 @@ struct ConvolutionQuantization {
         outputOffset = outQ.zeroPoint
         self.multipliers = multipliers
         self.shifts = shifts
+        rounding = singleRounding ? .single : .double
         let limits = ctx.quantizedLimits(type)
         (activationMin, activationMax) = activation.quantizedRange(scale: outQ.scale, zeroPoint: outQ.zeroPoint, qmin: limits.min, qmax: limits.max)
         guard activationMin <= activationMax else { throw ctx.error("fused activation range is empty for the output's quantization") }
@@ -86,7 +103,7 @@ struct ConvolutionQuantization {
 extension ConvolutionQuantization {
     /// Parameters given directly (tests of the output stage).
     init(inputOffset: Int32, filterOffset: Int32, outputOffset: Int32, multipliers: [Int32], shifts: [Int],
-         activationMin: Int32, activationMax: Int32) {
+         activationMin: Int32, activationMax: Int32, rounding: Rounding = .double) {
         self.inputOffset = inputOffset
         self.filterOffset = filterOffset
         self.outputOffset = outputOffset
@@ -94,5 +111,16 @@ extension ConvolutionQuantization {
         self.shifts = shifts
         self.activationMin = activationMin
         self.activationMax = activationMax
+        self.rounding = rounding
+    }
+
+    /// `acc` (bias included) scaled by channel `c`'s multiplier with this
+    /// rounding (the reference kernels' output stage).
+    @inline(__always)
+    func scale(_ acc: Int32, multiplier: Int32, shift: Int) -> Int32 {
+        switch rounding {
+        case .double: FixedPoint.multiplyByQuantizedMultiplier(acc, multiplier, shift)
+        case .single: FixedPoint.multiplyByQuantizedMultiplierSingleRounding(acc, multiplier, shift)
+        }
     }
 }

@@ -1,15 +1,16 @@
 /// Quantized FULLY_CONNECTED: int8 with per-tensor or per-channel (axis 0)
 /// weights, uint8 per-tensor; `reference_integer_ops::FullyConnected`.
-/// int8 multipliers use double(in)·double(w)/double(out) like TFLite Micro
-/// (per tensor and per channel); uint8 per-tensor multipliers use
-/// float(in·w)/out like LiteRT's `GetQuantizedConvolutionMultipler`. The
-/// difference shows at exact rounding ties (ops/int8_accumulation).
+/// Multipliers are double(in)·double(w)/double(out) (TFLite Micro for int8,
+/// LiteRT's `GetQuantizedConvolutionMultipler` for uint8); int8 requantizes
+/// with gemmlowp's two roundings like Micro, uint8 with one rounding (ties
+/// away from zero) like LiteRT's reference kernel, as measured on its wheel.
+/// The differences show at exact rounding ties (ops/int8_accumulation).
 enum FullyConnectedQuantized {
     static func prepare(_ ctx: PrepareContext, _ p: FullyConnected.Parameters) throws -> Kernel {
         let input = try ctx.input(0), weights = try ctx.input(1)
         let q = try ConvolutionQuantization(
             ctx: ctx, input: input, filter: weights, bias: ctx.optionalInput(2), output: ctx.output(0),
-            channelAxis: 0, channels: p.outputDepth, activation: p.activation, perTensorUsesFloatProduct: input.type == .uint8)
+            channelAxis: 0, channels: p.outputDepth, activation: p.activation, liteRTUInt8: true)
         // Batch 1 int8 on the float units: the dot-product loops over the stored
         // weights; with integer multiply-add the packed GEMM's one-row kernel.
         if input.type == .int8, p.batches == 1, !GEMMConvolutionQuantized.usesIntegerKernels, try !ctx.hasEmptyInputOrOutput(), let weightsData = weights.constant, weights.elementCount == p.inputDepth * p.outputDepth {
@@ -83,7 +84,7 @@ final class FullyConnectedQuantizedReference: Kernel {
                             acc &+= (Int32(truncatingIfNeeded: w[i]) &+ fOff) &* (Int32(truncatingIfNeeded: x[i]) &+ inOff)
                         }
                         if let bias { acc &+= bias[o] }
-                        acc = FixedPoint.multiplyByQuantizedMultiplier(acc, multipliers[o], shifts[o]) &+ outOff
+                        acc = q.scale(acc, multiplier: multipliers[o], shift: shifts[o]) &+ outOff
                         y[o] = E(truncatingIfNeeded: min(max(acc, lo), hi))
                     }
                 }

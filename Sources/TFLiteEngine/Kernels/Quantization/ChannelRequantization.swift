@@ -30,7 +30,8 @@ final class ChannelRequantization: @unchecked Sendable {
         let n = max((channels + w - 1) / w * w, 1)
         tables = Tables(count: n)
         for c in 0..<n {
-            tables.set(c, multiplier: c < channels ? q.multipliers[c] : 0, shift: c < channels ? q.shifts[c] : 0)
+            tables.set(c, multiplier: c < channels ? q.multipliers[c] : 0, shift: c < channels ? q.shifts[c] : 0,
+                       singleRounding: q.rounding == .single)
         }
         if let constantBias {
             let b = UnsafeMutablePointer<Int32>.allocate(capacity: n)
@@ -145,6 +146,12 @@ final class ChannelRequantization: @unchecked Sendable {
     /// ±⌊(a·M + 2^30 − t + [r ≥ 1]·2^(30+r)) / 2^(31+r)⌋: one product, one add,
     /// one shift. (M ∈ [2^30, 2^31) or 0, so gemmlowp's saturating case
     /// x′ = M = INT32_MIN cannot occur and the sum stays below 2^63.)
+    ///
+    /// The single rounding (`FixedPoint.multiplyByQuantizedMultiplierSingleRounding`)
+    /// is ±⌊(a·M + 2^(30+r)) / 2^(31+r)⌋ for both signs. With the multiplier
+    /// doubled it takes the same form: ⌊(a·2M + 2^(31+r) + 1 − t) / 2^(32+r)⌋
+    /// is ⌊(a·M + 2^(30+r) + (1 − t)/2) / 2^(31+r)⌋, and the half never
+    /// reaches the next multiple (2M < 2^32, so the lane products still fit).
     struct Tables {
         let leftShifts: UnsafeMutablePointer<Int32>
         let multipliers: UnsafeMutablePointer<UInt64>
@@ -191,14 +198,21 @@ final class ChannelRequantization: @unchecked Sendable {
         }
 
         /// Entry `c` for a (multiplier, shift) from `FixedPoint.quantizeMultiplier`
-        /// (multiplier in [2^30, 2^31) or 0, shift ≤ 31).
-        func set(_ c: Int, multiplier: Int32, shift: Int) {
+        /// (multiplier in [2^30, 2^31) or 0, shift ≤ 31), with gemmlowp's two
+        /// roundings or (`singleRounding`) LiteRT's reference FULLY_CONNECTED's one.
+        func set(_ c: Int, multiplier: Int32, shift: Int, singleRounding: Bool = false) {
             let right = UInt64(max(-shift, 0))
             leftShifts[c] = Int32(max(shift, 0))
             multipliers[c] = UInt64(UInt32(bitPattern: max(multiplier, 0)))
-            addends[c] = (1 << 30) + (right >= 1 ? 1 << (30 + right) : 0)
-            shifts[c] = 31 + right
-            multipliers32[c] = UInt32(bitPattern: max(multiplier, 0))
+            if singleRounding {
+                multipliers[c] = UInt64(UInt32(bitPattern: max(multiplier, 0))) << 1
+                addends[c] = (1 << (31 + right)) + 1
+                shifts[c] = 32 + right
+            } else {
+                addends[c] = (1 << 30) + (right >= 1 ? 1 << (30 + right) : 0)
+                shifts[c] = 31 + right
+            }
+            multipliers32[c] = UInt32(truncatingIfNeeded: multipliers[c])
             let lane = c / 8 * 8 + (c % 2) * 4 + (c % 8) / 2
             laneAddends[lane] = addends[c]
             laneShifts[lane] = shifts[c]

@@ -81,6 +81,24 @@ enum FixedPoint {
         return roundingDivideByPOT(saturatingRoundingDoublingHighMul(x &* (1 &<< Int32(left)), multiplier), right)
     }
 
+    /// One rounding of x·m·2^(shift−31), half away from zero:
+    /// ±⌊(|x′|·m + 2^(30+r)) / 2^(31+r)⌋ with x′ = x·2^max(shift, 0)
+    /// (wrapping, like the double rounding's left shift) and r = max(−shift, 0).
+    /// LiteRT's reference FULLY_CONNECTED kernels round this way (measured on
+    /// the pinned wheel: exact ties go away from zero, with no intermediate
+    /// rounding; TFLite's `TFLITE_SINGLE_ROUNDING` form would send negative
+    /// ties toward +∞ and gemmlowp's double rounding rounds twice).
+    /// `shift` in −31…31.
+    @inline(__always)
+    static func multiplyByQuantizedMultiplierSingleRounding(_ x: Int32, _ multiplier: Int32, _ shift: Int) -> Int32 {
+        let left = shift > 0 ? shift : 0
+        let total = Int64(31 &+ (shift > 0 ? 0 : -shift))
+        let product = Int64(x &<< Int32(left)) &* Int64(multiplier)
+        let half: Int64 = 1 &<< (total &- 1)
+        let magnitude = ((product < 0 ? 0 &- product : product) &+ half) &>> total
+        return Int32(truncatingIfNeeded: product < 0 ? 0 &- magnitude : magnitude)
+    }
+
     /// `MultiplyByQuantizedMultiplierSmallerThanOneExp`: shift ≤ 0.
     @inline(__always)
     static func multiplyByQuantizedMultiplierSmallerThanOne(_ x: Int32, _ multiplier: Int32, _ shift: Int) -> Int32 {
