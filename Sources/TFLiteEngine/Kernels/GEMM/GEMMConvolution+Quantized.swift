@@ -326,8 +326,28 @@ final class GEMMConvolutionQuantized: Kernel {
             }
         } else {
             let row = microTile &* FloatGEMM.mr
-            let src = input + (row &+ r < m ? row &+ r : row) &* rowStride
-            for c in 0..<k { dst[c] = D(x: Int32(truncatingIfNeeded: src[c]), inputOffset: inOff) }
+            let offset = (row &+ r < m ? row &+ r : row) &* rowStride
+            let src = input + offset
+            var c = 0
+            if D.self == Int16.self {
+                // 16 at a time as in the convolution runs (the compiler's
+                // vectorised loop needs more values than the K = 16–32 rows
+                // of small pointwise layers and ran its scalar remainder).
+                let dRaw = UnsafeMutableRawPointer(dst), sRaw = UnsafeRawPointer(src)
+                let readable = inputCount &- offset
+                let offsetVector = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: inOff))
+                while c < k && c &+ Self.gatherChunk <= readable {
+                    let x = E.self == Int8.self
+                        ? IntegerSIMD.widen(sRaw.loadUnaligned(fromByteOffset: c, as: SIMD16<Int8>.self))
+                        : IntegerSIMD.widen(sRaw.loadUnaligned(fromByteOffset: c, as: SIMD16<UInt8>.self))
+                    dRaw.storeBytes(of: x &+ offsetVector, toByteOffset: c &* 2, as: SIMD16<Int16>.self)
+                    c &+= Self.gatherChunk
+                }
+            }
+            while c < k {
+                dst[c] = D(x: Int32(truncatingIfNeeded: src[c]), inputOffset: inOff)
+                c &+= 1
+            }
         }
     }
 
@@ -447,6 +467,8 @@ final class GEMMConvolutionQuantized: Kernel {
     private static func put(_ bytes: SIMD16<UInt8>, _ destination: UnsafeMutableRawPointer, columns: Int) {
         if columns == IntegerGEMM.nr {
             destination.storeBytes(of: bytes, as: SIMD16<UInt8>.self)
+        } else if columns == 8 {
+            destination.storeBytes(of: unsafeBitCast(bytes, to: (UInt64, UInt64).self).0, as: UInt64.self)
         } else {
             for j in 0..<columns { destination.storeBytes(of: bytes[j], toByteOffset: j, as: UInt8.self) }
         }
