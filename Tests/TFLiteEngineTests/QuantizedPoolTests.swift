@@ -2,9 +2,8 @@ import Foundation
 import XCTest
 @testable import TFLiteEngine
 
-/// Quantized MAX_POOL_2D (`Pool2DQuantizedKernel`, whose sixteen-channel
-/// register path covers whole groups of 16 channels and the byte loop the
-/// rest) against a max pool written out in the test: int8 and uint8,
+/// Quantized MAX_POOL_2D (`Pool2DQuantizedKernel`) against a max pool
+/// written out in the test: int8 and uint8,
 /// channel counts below, at and past multiples of 16, strides, SAME/VALID
 /// padding, extreme values and activation bounds; bytes must be identical,
 /// also with the tiles run one at a time in reverse order.

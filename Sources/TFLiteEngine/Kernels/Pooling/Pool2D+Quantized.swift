@@ -60,7 +60,7 @@ final class Pool2DQuantizedKernel: Kernel {
 
     /// The window loops run channel-innermost over contiguous NHWC rows, so
     /// the optimiser vectorises them (byte max, widened int32 sums).
-    private func compute<E: QuantizedElement & SIMDScalar>(tiles: Range<Int>, worker: Int, _: E.Type) {
+    private func compute<E: QuantizedElement>(tiles: Range<Int>, worker: Int, _: E.Type) {
         let input = UnsafePointer<E>(OpaquePointer(self.input!))
         let output = UnsafeMutablePointer<E>(OpaquePointer(self.output!))
         let g = p.geometry, c = p.channels
@@ -91,32 +91,14 @@ final class Pool2DQuantizedKernel: Kernel {
                 for ch in 0..<c { out[ch] = E(truncatingIfNeeded: min(max(Int32(truncatingIfNeeded: E.min), lo), hi)) }
             } else {
                 let first = inputBatch + (ys.lowerBound &* g.inputWidth &+ xs.lowerBound) &* c
-                // Sixteen channels per step in a register: the loops below
-                // vectorise 32 bytes × 4 at a time and ran scalar for the 16–64
-                // channels of small models.
-                var start = 0
-                while start &+ 16 <= c {
-                    var m = UnsafeRawPointer(first + start).loadUnaligned(as: SIMD16<E>.self)
-                    for iy in ys {
-                        for ix in xs {
-                            let v = UnsafeRawPointer(inputBatch + ((iy &* g.inputWidth &+ ix) &* c &+ start)).loadUnaligned(as: SIMD16<E>.self)
-                            m.replace(with: v, where: v .> m)
-                        }
-                    }
-                    m.replace(with: SIMD16(repeating: low), where: m .< SIMD16(repeating: low))
-                    m.replace(with: SIMD16(repeating: high), where: m .> SIMD16(repeating: high))
-                    UnsafeMutableRawPointer(out + start).storeBytes(of: m, as: SIMD16<E>.self)
-                    start &+= 16
-                }
-                if start == c { return }
-                for ch in start..<c { out[ch] = first[ch] }
+                for ch in 0..<c { out[ch] = first[ch] }
                 for iy in ys {
                     for ix in xs {
                         let src = inputBatch + (iy &* g.inputWidth &+ ix) &* c
-                        for ch in start..<c { out[ch] = max(out[ch], src[ch]) }
+                        for ch in 0..<c { out[ch] = max(out[ch], src[ch]) }
                     }
                 }
-                for ch in start..<c { out[ch] = min(max(out[ch], low), high) }
+                for ch in 0..<c { out[ch] = min(max(out[ch], low), high) }
             }
         }
     }
