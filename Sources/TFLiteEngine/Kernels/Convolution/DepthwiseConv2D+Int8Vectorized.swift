@@ -222,14 +222,20 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             var out = output + tile &* g.outputWidth &* c
             let iy0 = oy &* g.strideHeight &- g.padTop
             let rowsInside = iy0 >= 0 && iy0 &+ (g.filterHeight &- 1) &* g.dilationHeight < g.inputHeight
-            for ox in 0..<g.outputWidth {
+            var ox = 0
+            while ox < g.outputWidth {
                 let ix0 = ox &* g.strideWidth &- g.padLeft
                 if is3x3 && rowsInside && ox >= interiorStart && ox < interiorEnd {
+                    // The row's interior pixels in one call (its set-up was a
+                    // sixth of the time of 16-channel layers when paid per pixel).
                     let x = inputBatch + (iy0 &* g.inputWidth &+ ix0) &* c
                     let r1 = x + rowStep, r2 = x + 2 &* rowStep
                     let d1 = columnStep, d2 = 2 &* columnStep
-                    pixel3x3(x, x + d1, x + d2, r1, r1 + d1, r1 + d2, r2, r2 + d1, r2 + d2, filter, out)
-                    out += c
+                    let run = interiorEnd &- ox
+                    pixel3x3(x, x + d1, x + d2, r1, r1 + d1, r1 + d2, r2, r2 + d1, r2 + d2, filter, out,
+                             pixels: run, step: g.strideWidth &* c)
+                    out += run &* c
+                    ox &+= run
                     continue
                 }
                 var t = 0
@@ -245,115 +251,124 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                 }
                 if is3x3 {
                     pixel3x3(tapPointers[0], tapPointers[1], tapPointers[2], tapPointers[3], tapPointers[4],
-                             tapPointers[5], tapPointers[6], tapPointers[7], tapPointers[8], filter, out)
+                             tapPointers[5], tapPointers[6], tapPointers[7], tapPointers[8], filter, out, pixels: 1, step: 0)
                 } else {
                     pixel(UnsafePointer(tapPointers), filter, acc, out)
                 }
                 out += c
+                ox &+= 1
             }
         }
     }
 
-    /// One output pixel of a 3×3 filter from its nine taps' input rows.
+    /// `pixels` consecutive output pixels of a 3×3 filter from the first
+    /// one's nine taps' input rows, each next pixel's taps `step` elements on.
     @inline(__always)
     private func pixel3x3<E: QuantizedElement, W: FixedWidthInteger>(
         _ x0: UnsafePointer<E>, _ x1: UnsafePointer<E>, _ x2: UnsafePointer<E>, _ x3: UnsafePointer<E>, _ x4: UnsafePointer<E>,
         _ x5: UnsafePointer<E>, _ x6: UnsafePointer<E>, _ x7: UnsafePointer<E>, _ x8: UnsafePointer<E>,
-        _ f: UnsafePointer<W>, _ out: UnsafeMutablePointer<E>
+        _ f: UnsafePointer<W>, _ out: UnsafeMutablePointer<E>, pixels: Int, step: Int
     ) {
+        var x0 = x0, x1 = x1, x2 = x2, x3 = x3, x4 = x4, x5 = x5, x6 = x6, x7 = x7, x8 = x8, out = out
         let c = p.outputChannels
         let k = UnsafePointer(constants.table)
         let zp = outputOffset, lo = activationMin, hi = activationMax
-        var first = 0
-        if IntegerSIMD.isNative && E.self == Int8.self && W.self == Int8.self {
-            // Eight channels at a time with the vector output stage
-            // (`ChannelRequantization.Tables.scale8`); the loop below does the rest.
-            @inline(__always) func tap(_ x: UnsafePointer<E>, _ w: UnsafePointer<W>, _ ch: Int) -> SIMD8<Int32> {
-                IntegerSIMD.widen(UnsafeRawPointer(x + ch).loadUnaligned(as: SIMD8<Int8>.self))
-                    &* IntegerSIMD.widen(UnsafeRawPointer(w + ch).loadUnaligned(as: SIMD8<Int8>.self))
-            }
-            let tables = constants.scaleTables
-            let zpv = SIMD8<Int32>(repeating: zp), lov = SIMD8<Int32>(repeating: lo), hiv = SIMD8<Int32>(repeating: hi)
-            let f1 = f + c, f2 = f + 2 &* c, f3 = f + 3 &* c, f4 = f + 4 &* c, f5 = f + 5 &* c, f6 = f + 6 &* c
-            let f7 = f + 7 &* c, f8 = f + 8 &* c
-            let out8 = UnsafeMutableRawPointer(out)
-            let stage = ChannelRequantization.VectorStage(
-                signed: true, zeroPoint: zpv, low: SIMD32(repeating: UInt8(truncatingIfNeeded: lo)),
-                high: SIMD32(repeating: UInt8(truncatingIfNeeded: hi)))
-            @inline(__always) func sum(_ ch: Int) -> SIMD8<Int32> {
-                var a = UnsafeRawPointer(k + ch).loadUnaligned(as: SIMD8<Int32>.self)
-                a &+= tap(x0, f, ch)
-                a &+= tap(x1, f1, ch)
-                a &+= tap(x2, f2, ch)
-                a &+= tap(x3, f3, ch)
-                a &+= tap(x4, f4, ch)
-                a &+= tap(x5, f5, ch)
-                a &+= tap(x6, f6, ch)
-                a &+= tap(x7, f7, ch)
-                a &+= tap(x8, f8, ch)
-                return a
-            }
-            // Sixteen channels per step on Int16 products (`DepthwiseInt8Constants.pairedChannels`):
-            // two taps' products summed in Int16 (`vpmullw`, `vpaddw`), then split into
-            // the even channels (`vpmaddwd` by (1, 0)) and the odd ones (`vpsrad` by 16).
-            @inline(__always) func product(_ x: UnsafePointer<E>, _ w: UnsafePointer<W>, _ ch: Int) -> SIMD16<Int16> {
-                IntegerSIMD.widen(UnsafeRawPointer(x + ch).loadUnaligned(as: SIMD16<Int8>.self))
-                    &* IntegerSIMD.widen(UnsafeRawPointer(w + ch).loadUnaligned(as: SIMD16<Int8>.self))
-            }
-            let paired = constants.pairedChannels
-            let evenOddTables = constants.evenOddTables, evenOddBias = UnsafeRawPointer(constants.evenOddBias)
-            let evenLanes = SIMD16<Int16>(1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0)
-            while first &+ 16 <= paired {
-                let ch = first
-                var even = evenOddBias.loadUnaligned(fromByteOffset: ch &* 4, as: SIMD8<Int32>.self)
-                var odd = evenOddBias.loadUnaligned(fromByteOffset: ch &* 4 &+ 32, as: SIMD8<Int32>.self)
-                var s = product(x0, f, ch) &+ product(x1, f1, ch)
-                even &+= IntegerSIMD.multiplyAddPairs(s, evenLanes)
-                odd &+= unsafeBitCast(s, to: SIMD8<Int32>.self) &>> 16
-                s = product(x2, f2, ch) &+ product(x3, f3, ch)
-                even &+= IntegerSIMD.multiplyAddPairs(s, evenLanes)
-                odd &+= unsafeBitCast(s, to: SIMD8<Int32>.self) &>> 16
-                s = product(x4, f4, ch) &+ product(x5, f5, ch)
-                even &+= IntegerSIMD.multiplyAddPairs(s, evenLanes)
-                odd &+= unsafeBitCast(s, to: SIMD8<Int32>.self) &>> 16
-                s = product(x6, f6, ch) &+ product(x7, f7, ch)
-                even &+= IntegerSIMD.multiplyAddPairs(s, evenLanes)
-                odd &+= unsafeBitCast(s, to: SIMD8<Int32>.self) &>> 16
-                s = product(x8, f8, ch)
-                even &+= IntegerSIMD.multiplyAddPairs(s, evenLanes)
-                odd &+= unsafeBitCast(s, to: SIMD8<Int32>.self) &>> 16
-                let bytes = evenOddTables.requantize16EvenOdd(even, odd, ch, stage)
-                out8.storeBytes(of: bytes, toByteOffset: ch, as: SIMD16<UInt8>.self)
-                first &+= 16
-            }
-            // Sixteen channels per step: the packed output stage (`Tables.requantize16`).
-            while first &+ 16 <= c {
-                let bytes = tables.requantize16(sum(first), sum(first &+ 8), first, stage)
-                out8.storeBytes(of: bytes, toByteOffset: first, as: SIMD16<UInt8>.self)
-                first &+= 16
-            }
-            while first &+ 8 <= c {
-                let ch = first
-                var v = tables.scale8(sum(ch), ch) &+ zpv
-                v.replace(with: lov, where: v .< lov)
-                v.replace(with: hiv, where: v .> hiv)
-                out8.storeBytes(of: IntegerSIMD.truncate(v), toByteOffset: ch, as: SIMD8<UInt8>.self)
-                first &+= 8
-            }
+        let native = IntegerSIMD.isNative && E.self == Int8.self && W.self == Int8.self
+        // Vector paths: eight channels at a time with the vector output stage
+        // (`ChannelRequantization.Tables.scale8`); the scalar loop does the rest.
+        // Their constants are set up once for all `pixels`.
+        @inline(__always) func tap(_ x: UnsafePointer<E>, _ w: UnsafePointer<W>, _ ch: Int) -> SIMD8<Int32> {
+            IntegerSIMD.widen(UnsafeRawPointer(x + ch).loadUnaligned(as: SIMD8<Int8>.self))
+                &* IntegerSIMD.widen(UnsafeRawPointer(w + ch).loadUnaligned(as: SIMD8<Int8>.self))
         }
-        for ch in first..<c {
-            var a = k[ch]
-            a &+= Int32(truncatingIfNeeded: x0[ch]) &* Int32(truncatingIfNeeded: f[ch])
-            a &+= Int32(truncatingIfNeeded: x1[ch]) &* Int32(truncatingIfNeeded: f[c &+ ch])
-            a &+= Int32(truncatingIfNeeded: x2[ch]) &* Int32(truncatingIfNeeded: f[2 &* c &+ ch])
-            a &+= Int32(truncatingIfNeeded: x3[ch]) &* Int32(truncatingIfNeeded: f[3 &* c &+ ch])
-            a &+= Int32(truncatingIfNeeded: x4[ch]) &* Int32(truncatingIfNeeded: f[4 &* c &+ ch])
-            a &+= Int32(truncatingIfNeeded: x5[ch]) &* Int32(truncatingIfNeeded: f[5 &* c &+ ch])
-            a &+= Int32(truncatingIfNeeded: x6[ch]) &* Int32(truncatingIfNeeded: f[6 &* c &+ ch])
-            a &+= Int32(truncatingIfNeeded: x7[ch]) &* Int32(truncatingIfNeeded: f[7 &* c &+ ch])
-            a &+= Int32(truncatingIfNeeded: x8[ch]) &* Int32(truncatingIfNeeded: f[8 &* c &+ ch])
-            let v = DepthwiseInt8Constants.requantize(a, k[c &+ ch], k[2 &* c &+ ch], k[3 &* c &+ ch]) &+ zp
-            out[ch] = E(truncatingIfNeeded: min(max(v, lo), hi))
+        let tables = constants.scaleTables
+        let zpv = SIMD8<Int32>(repeating: zp), lov = SIMD8<Int32>(repeating: lo), hiv = SIMD8<Int32>(repeating: hi)
+        let f1 = f + c, f2 = f + 2 &* c, f3 = f + 3 &* c, f4 = f + 4 &* c, f5 = f + 5 &* c, f6 = f + 6 &* c
+        let f7 = f + 7 &* c, f8 = f + 8 &* c
+        let stage = ChannelRequantization.VectorStage(
+            signed: true, zeroPoint: zpv, low: SIMD32(repeating: UInt8(truncatingIfNeeded: lo)),
+            high: SIMD32(repeating: UInt8(truncatingIfNeeded: hi)))
+        @inline(__always) func sum(_ ch: Int) -> SIMD8<Int32> {
+            var a = UnsafeRawPointer(k + ch).loadUnaligned(as: SIMD8<Int32>.self)
+            a &+= tap(x0, f, ch)
+            a &+= tap(x1, f1, ch)
+            a &+= tap(x2, f2, ch)
+            a &+= tap(x3, f3, ch)
+            a &+= tap(x4, f4, ch)
+            a &+= tap(x5, f5, ch)
+            a &+= tap(x6, f6, ch)
+            a &+= tap(x7, f7, ch)
+            a &+= tap(x8, f8, ch)
+            return a
+        }
+        // Sixteen channels per step on Int16 products (`DepthwiseInt8Constants.pairedChannels`):
+        // two taps' products summed in Int16 (`vpmullw`, `vpaddw`), then split into
+        // the even channels (`vpmaddwd` by (1, 0)) and the odd ones (`vpsrad` by 16).
+        @inline(__always) func product(_ x: UnsafePointer<E>, _ w: UnsafePointer<W>, _ ch: Int) -> SIMD16<Int16> {
+            IntegerSIMD.widen(UnsafeRawPointer(x + ch).loadUnaligned(as: SIMD16<Int8>.self))
+                &* IntegerSIMD.widen(UnsafeRawPointer(w + ch).loadUnaligned(as: SIMD16<Int8>.self))
+        }
+        let paired = constants.pairedChannels
+        let evenOddTables = constants.evenOddTables, evenOddBias = UnsafeRawPointer(constants.evenOddBias)
+        let evenLanes = SIMD16<Int16>(1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0)
+        for _ in 0..<pixels {
+            let out8 = UnsafeMutableRawPointer(out)
+            var first = 0
+            if native {
+                while first &+ 16 <= paired {
+                    let ch = first
+                    var even = evenOddBias.loadUnaligned(fromByteOffset: ch &* 4, as: SIMD8<Int32>.self)
+                    var odd = evenOddBias.loadUnaligned(fromByteOffset: ch &* 4 &+ 32, as: SIMD8<Int32>.self)
+                    var s = product(x0, f, ch) &+ product(x1, f1, ch)
+                    even &+= IntegerSIMD.multiplyAddPairs(s, evenLanes)
+                    odd &+= unsafeBitCast(s, to: SIMD8<Int32>.self) &>> 16
+                    s = product(x2, f2, ch) &+ product(x3, f3, ch)
+                    even &+= IntegerSIMD.multiplyAddPairs(s, evenLanes)
+                    odd &+= unsafeBitCast(s, to: SIMD8<Int32>.self) &>> 16
+                    s = product(x4, f4, ch) &+ product(x5, f5, ch)
+                    even &+= IntegerSIMD.multiplyAddPairs(s, evenLanes)
+                    odd &+= unsafeBitCast(s, to: SIMD8<Int32>.self) &>> 16
+                    s = product(x6, f6, ch) &+ product(x7, f7, ch)
+                    even &+= IntegerSIMD.multiplyAddPairs(s, evenLanes)
+                    odd &+= unsafeBitCast(s, to: SIMD8<Int32>.self) &>> 16
+                    s = product(x8, f8, ch)
+                    even &+= IntegerSIMD.multiplyAddPairs(s, evenLanes)
+                    odd &+= unsafeBitCast(s, to: SIMD8<Int32>.self) &>> 16
+                    let bytes = evenOddTables.requantize16EvenOdd(even, odd, ch, stage)
+                    out8.storeBytes(of: bytes, toByteOffset: ch, as: SIMD16<UInt8>.self)
+                    first &+= 16
+                }
+                // Sixteen channels per step: the packed output stage (`Tables.requantize16`).
+                while first &+ 16 <= c {
+                    let bytes = tables.requantize16(sum(first), sum(first &+ 8), first, stage)
+                    out8.storeBytes(of: bytes, toByteOffset: first, as: SIMD16<UInt8>.self)
+                    first &+= 16
+                }
+                while first &+ 8 <= c {
+                    let ch = first
+                    var v = tables.scale8(sum(ch), ch) &+ zpv
+                    v.replace(with: lov, where: v .< lov)
+                    v.replace(with: hiv, where: v .> hiv)
+                    out8.storeBytes(of: IntegerSIMD.truncate(v), toByteOffset: ch, as: SIMD8<UInt8>.self)
+                    first &+= 8
+                }
+            }
+            for ch in first..<c {
+                var a = k[ch]
+                a &+= Int32(truncatingIfNeeded: x0[ch]) &* Int32(truncatingIfNeeded: f[ch])
+                a &+= Int32(truncatingIfNeeded: x1[ch]) &* Int32(truncatingIfNeeded: f[c &+ ch])
+                a &+= Int32(truncatingIfNeeded: x2[ch]) &* Int32(truncatingIfNeeded: f[2 &* c &+ ch])
+                a &+= Int32(truncatingIfNeeded: x3[ch]) &* Int32(truncatingIfNeeded: f[3 &* c &+ ch])
+                a &+= Int32(truncatingIfNeeded: x4[ch]) &* Int32(truncatingIfNeeded: f[4 &* c &+ ch])
+                a &+= Int32(truncatingIfNeeded: x5[ch]) &* Int32(truncatingIfNeeded: f[5 &* c &+ ch])
+                a &+= Int32(truncatingIfNeeded: x6[ch]) &* Int32(truncatingIfNeeded: f[6 &* c &+ ch])
+                a &+= Int32(truncatingIfNeeded: x7[ch]) &* Int32(truncatingIfNeeded: f[7 &* c &+ ch])
+                a &+= Int32(truncatingIfNeeded: x8[ch]) &* Int32(truncatingIfNeeded: f[8 &* c &+ ch])
+                let v = DepthwiseInt8Constants.requantize(a, k[c &+ ch], k[2 &* c &+ ch], k[3 &* c &+ ch]) &+ zp
+                out[ch] = E(truncatingIfNeeded: min(max(v, lo), hi))
+            }
+            x0 += step; x1 += step; x2 += step; x3 += step; x4 += step; x5 += step; x6 += step; x7 += step; x8 += step
+            out += c
         }
     }
 

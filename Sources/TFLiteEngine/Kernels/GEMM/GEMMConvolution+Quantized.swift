@@ -58,6 +58,8 @@ final class GEMMConvolutionQuantized: Kernel {
     let tiling: GEMMTiling
     /// Gathered rows per tile (its micro-tiles × mr) and values per gathered row.
     let blockRows: Int, rowLength: Int
+    /// Elements in the input: the pairs gather reads 16 at a time only below it.
+    let inputCount: Int
 
     var input: UnsafeRawPointer!
     var bias: UnsafePointer<Int32>?
@@ -121,12 +123,14 @@ final class GEMMConvolutionQuantized: Kernel {
         }
         return GEMMConvolutionQuantized(
             ctx: ctx, source: source, m: m, n: n, taps: taps, channels: channels, arithmetic: arithmetic, chunk: chunk,
-            packed: packed, q: q, signed: signed, weights: weights)
+            packed: packed, q: q, signed: signed, weights: weights, inputCount: try ctx.input(0).elementCount)
     }
 
     private init(ctx: PrepareContext, source: Source, m: Int, n: Int, taps: Int, channels: Int, arithmetic: Arithmetic, chunk: Int,
-                 packed: PackedQuantizedWeights, q: ConvolutionQuantization, signed: Bool, weights: UnsafeRawPointer) {
+                 packed: PackedQuantizedWeights, q: ConvolutionQuantization, signed: Bool, weights: UnsafeRawPointer,
+                 inputCount: Int) {
         self.signed = signed
+        self.inputCount = inputCount
         self.m = m
         self.n = n
         self.taps = taps
@@ -191,12 +195,13 @@ final class GEMMConvolutionQuantized: Kernel {
     var cost: Int { m * n * k }
 
     /// Per worker: the gathered block (blockRows × rowLength Int16 or
-    /// floats), the widened panel (float path), the Int32 tile and the float
+    /// floats, plus 16 values the pairs gather may write past it), the widened panel (float path), the Int32 tile and the float
     /// tile (mr × nr each), the row sums, mr row pointers, nr zero biases,
     /// and an mr × nr staging block of output bytes.
     private static func aligned(_ bytes: Int) -> Int { (bytes + 63) & ~63 }
     private var blockBytes: Int {
-        Self.aligned(blockRows * rowLength * (arithmetic == .exactFloat ? 4 : arithmetic == .pairs ? 2 : 1))
+        Self.aligned(arithmetic == .exactFloat ? blockRows * rowLength * 4
+                     : arithmetic == .pairs ? (blockRows * rowLength + Self.gatherChunk) * 2 : blockRows * rowLength)
     }
     private var panelBytes: Int { integer ? 0 : Self.aligned(packed.depth * packed.nr * 4) }
     private var tileBytes: Int { FloatGEMM.mr * packed.nr * 4 }
@@ -293,16 +298,61 @@ final class GEMMConvolutionQuantized: Kernel {
                 } else {
                     while end < taps && offsets[end] == offsets[end &- 1] &+ channels { end &+= 1 }
                     let src = input + offset
-                    for c in 0..<(end &- t) &* channels { d[c] = D(x: Int32(truncatingIfNeeded: src[c]), inputOffset: inOff) }
+                    let length = (end &- t) &* channels
+                    var c = 0
+                    if D.self == Int16.self {
+                        // 16 values per step, the last step writing past the run: those
+                        // values belong to later taps or rows of the block (gathered
+                        // after this one) or to its 16-value slack (see `blockBytes`).
+                        // Short runs (a filter row of a few channels: the first
+                        // convolution of image models) took a scalar loop each before.
+                        let dRaw = UnsafeMutableRawPointer(d), sRaw = UnsafeRawPointer(src)
+                        let readable = inputCount &- offset
+                        let offsetVector = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: inOff))
+                        while c < length && c &+ Self.gatherChunk <= readable {
+                            let x = E.self == Int8.self
+                                ? IntegerSIMD.widen(sRaw.loadUnaligned(fromByteOffset: c, as: SIMD16<Int8>.self))
+                                : IntegerSIMD.widen(sRaw.loadUnaligned(fromByteOffset: c, as: SIMD16<UInt8>.self))
+                            dRaw.storeBytes(of: x &+ offsetVector, toByteOffset: c &* 2, as: SIMD16<Int16>.self)
+                            c &+= Self.gatherChunk
+                        }
+                    }
+                    while c < length {
+                        d[c] = D(x: Int32(truncatingIfNeeded: src[c]), inputOffset: inOff)
+                        c &+= 1
+                    }
                 }
                 t = end
             }
         } else {
             let row = microTile &* FloatGEMM.mr
-            let src = input + (row &+ r < m ? row &+ r : row) &* rowStride
-            for c in 0..<k { dst[c] = D(x: Int32(truncatingIfNeeded: src[c]), inputOffset: inOff) }
+            let offset = (row &+ r < m ? row &+ r : row) &* rowStride
+            let src = input + offset
+            var c = 0
+            if D.self == Int16.self {
+                // 16 at a time as in the convolution runs (the compiler's
+                // vectorised loop needs more values than the K = 16–32 rows
+                // of small pointwise layers and ran its scalar remainder).
+                let dRaw = UnsafeMutableRawPointer(dst), sRaw = UnsafeRawPointer(src)
+                let readable = inputCount &- offset
+                let offsetVector = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: inOff))
+                while c < k && c &+ Self.gatherChunk <= readable {
+                    let x = E.self == Int8.self
+                        ? IntegerSIMD.widen(sRaw.loadUnaligned(fromByteOffset: c, as: SIMD16<Int8>.self))
+                        : IntegerSIMD.widen(sRaw.loadUnaligned(fromByteOffset: c, as: SIMD16<UInt8>.self))
+                    dRaw.storeBytes(of: x &+ offsetVector, toByteOffset: c &* 2, as: SIMD16<Int16>.self)
+                    c &+= Self.gatherChunk
+                }
+            }
+            while c < k {
+                dst[c] = D(x: Int32(truncatingIfNeeded: src[c]), inputOffset: inOff)
+                c &+= 1
+            }
         }
     }
+
+    /// Values per step of the pairs gather.
+    static let gatherChunk = 16
 
     /// Requantizes the tile's `rows` × nr accumulators into the output.
     @inline(__always)
@@ -417,6 +467,8 @@ final class GEMMConvolutionQuantized: Kernel {
     private static func put(_ bytes: SIMD16<UInt8>, _ destination: UnsafeMutableRawPointer, columns: Int) {
         if columns == IntegerGEMM.nr {
             destination.storeBytes(of: bytes, as: SIMD16<UInt8>.self)
+        } else if columns == 8 {
+            destination.storeBytes(of: unsafeBitCast(bytes, to: (UInt64, UInt64).self).0, as: UInt64.self)
         } else {
             for j in 0..<columns { destination.storeBytes(of: bytes[j], toByteOffset: j, as: UInt8.self) }
         }

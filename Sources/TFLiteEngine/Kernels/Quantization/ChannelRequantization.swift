@@ -339,3 +339,46 @@ final class ChannelRequantization: @unchecked Sendable {
         }
     }
 }
+
+/// `FixedPoint.multiplyByQuantizedMultiplier(x, multiplier, shift)` on eight
+/// lanes with one multiplier and shift for all of them: `Tables.scale8`'s
+/// arithmetic (even and odd lanes as 32×32→64-bit products, one add, one
+/// shift, the sign applied last) with its constants held in registers, for
+/// element-wise kernels whose lanes share one output stage (int8 ADD / SUB).
+/// Meant for the integer-multiply-add flavours (`IntegerSIMD.isNative`); the
+/// plain-Swift `IntegerSIMD` forms give the same bits, slowly.
+struct UniformRequantization {
+    let left: SIMD8<Int32>
+    /// The multiplier in every 64-bit lane (below 2^31).
+    let multiplier: SIMD4<UInt64>
+    let addend: SIMD4<UInt64>
+    let shift: SIMD4<UInt64>
+
+    /// A (multiplier, shift) from `FixedPoint.quantizeMultiplier` (multiplier
+    /// in [2^30, 2^31) or 0, shift ≤ 31).
+    init(multiplier: Int32, shift: Int) {
+        let right = UInt64(max(-shift, 0))
+        left = SIMD8(repeating: Int32(max(shift, 0)))
+        self.multiplier = SIMD4(repeating: UInt64(UInt32(bitPattern: max(multiplier, 0))))
+        addend = SIMD4(repeating: (1 << 30) + (right >= 1 ? 1 << (30 + right) : 0))
+        self.shift = SIMD4(repeating: 31 + right)
+    }
+
+    /// The eight lanes of `x` scaled (see `ChannelRequantization.Tables.scale`).
+    @inline(__always)
+    func callAsFunction(_ x: SIMD8<Int32>) -> SIMD8<Int32> {
+        let shifted = IntegerSIMD.shiftLeft(x, left)
+        let sign = shifted &>> 31  // 0 or −1
+        let magnitude = unsafeBitCast((shifted ^ sign) &- sign, to: SIMD4<UInt64>.self)
+        let low32 = SIMD4<UInt64>(repeating: 0xFFFF_FFFF)
+        let m = multiplier & low32
+        let even = (magnitude & low32) &* m
+        let odd = (magnitude &>> 32) &* m
+        // t = 1 for a negative shifted value: bit 31 (even) and 63 (odd) of each 64-bit lane.
+        let bits = unsafeBitCast(shifted, to: SIMD4<UInt64>.self)
+        let tEven = (bits &>> 31) & 1, tOdd = bits &>> 63
+        let z = IntegerSIMD.shiftRight(even &+ addend &- tEven, shift)
+            | (IntegerSIMD.shiftRight(odd &+ addend &- tOdd, shift) &<< 32)
+        return IntegerSIMD.applySign(unsafeBitCast(z, to: SIMD8<Int32>.self), of: shifted)
+    }
+}

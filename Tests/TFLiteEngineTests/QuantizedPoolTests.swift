@@ -1,0 +1,98 @@
+import Foundation
+import XCTest
+@testable import TFLiteEngine
+
+/// Quantized MAX_POOL_2D (`Pool2DQuantizedKernel`) against a max pool
+/// written out in the test: int8 and uint8,
+/// channel counts below, at and past multiples of 16, strides, SAME/VALID
+/// padding, extreme values and activation bounds; bytes must be identical,
+/// also with the tiles run one at a time in reverse order.
+final class QuantizedPoolTests: XCTestCase {
+    func testMaxPoolMatchesWindowMaximumBitExact() throws {
+        var rng = TestRandom(seed: 47)
+        let channelChoices = [1, 3, 15, 16, 17, 32, 40, 64]
+        for i in 0..<40 {
+            let signed = i % 3 != 2
+            let channels = channelChoices[i % channelChoices.count]
+            let fh = rng.int(1...3), fw = rng.int(1...3)
+            let stride = (rng.int(1...2), rng.int(1...2))
+            let same = rng.int(0...1) == 1
+            let h = rng.int(fh...9), w = rng.int(fw...9)
+            let relu = i % 4 == 1
+            let zeroPoint = signed ? [-128, 127, rng.int(-128...127)][i % 3] : [0, 255, rng.int(0...255)][i % 3]
+            let model = Self.maxPoolModel(input: [1, h, w, channels], filter: (fh, fw), stride: stride, same: same,
+                                          relu: relu, signed: signed, zeroPoint: zeroPoint)
+            let name = "max pool #\(i) \(h)×\(w)×\(channels) f \(fh)×\(fw) s \(stride) \(same ? "same" : "valid") \(relu ? "relu" : "none") \(signed ? "int8" : "uint8") zp \(zeroPoint)"
+            guard let harness = try SingleOpHarness(modelData: model, name: name) else { continue }
+            XCTAssertTrue(harness.fastKernel is Pool2DQuantizedKernel, "\(name): chose \(type(of: harness.fastKernel))")
+            let input = harness.input
+            // Mostly random bytes, with runs of the extremes.
+            for j in input.indices {
+                let r = rng.int(0...9)
+                input[j] = r == 0 ? 0x80 : r == 1 ? 0x7F : r == 2 ? 0xFF : r == 3 ? 0x00 : UInt8(truncatingIfNeeded: rng.next())
+            }
+            let bytes = Array(input)
+            // The expected output: the largest in-bounds value of each window, clamped.
+            let outH = same ? (h + stride.0 - 1) / stride.0 : (h - fh) / stride.0 + 1
+            let outW = same ? (w + stride.1 - 1) / stride.1 : (w - fw) / stride.1 + 1
+            let padTop = same ? max((outH - 1) * stride.0 + fh - h, 0) / 2 : 0
+            let padLeft = same ? max((outW - 1) * stride.1 + fw - w, 0) / 2 : 0
+            let (qmin, qmax) = signed ? (-128, 127) : (0, 255)
+            let low = relu ? max(qmin, zeroPoint) : qmin
+            func value(_ b: UInt8) -> Int { signed ? Int(Int8(bitPattern: b)) : Int(b) }
+            var expected: [UInt8] = []
+            for oy in 0..<outH {
+                for ox in 0..<outW {
+                    for c in 0..<channels {
+                        var best = Int.min
+                        for ky in 0..<fh {
+                            for kx in 0..<fw {
+                                let y = oy * stride.0 - padTop + ky, x = ox * stride.1 - padLeft + kx
+                                guard y >= 0, y < h, x >= 0, x < w else { continue }
+                                best = max(best, value(bytes[(y * w + x) * channels + c]))
+                            }
+                        }
+                        let v = min(max(best, low), qmax)
+                        expected.append(UInt8(truncatingIfNeeded: v))
+                    }
+                }
+            }
+            let actual = harness.run(harness.fastKernel, tilesReversed: false, fill: 0xA5)
+            let tiled = harness.run(harness.fastKernel, tilesReversed: true, fill: 0x3C)
+            XCTAssertEqual(actual, expected, "\(name)")
+            XCTAssertEqual(tiled, expected, "\(name): tiles run one by one")
+        }
+    }
+
+    /// A one-op MAX_POOL_2D model, input and output with the same scale and zero point.
+    static func maxPoolModel(input: [Int], filter: (Int, Int), stride: (Int, Int), same: Bool, relu: Bool,
+                             signed: Bool, zeroPoint: Int) -> Data {
+        typealias FB = FlatBufferBuilder.Node
+        let type: Int8 = signed ? 9 : 3
+        let quantization: FB = .table([(8, .offset(.floats([0.05]))), (10, .offset(.int64s([Int64(zeroPoint)])))])
+        let tensors: [FB] = [
+            .table([(4, .offset(.int32s(input.map(Int32.init)))), (6, .i8(type)), (8, .u32(0)), (10, .offset(.string("in"))),
+                    (12, .offset(quantization))]),
+            .table([(4, .offset(.int32s([]))), (6, .i8(type)), (8, .u32(0)), (10, .offset(.string("out"))),
+                    (12, .offset(quantization))]),
+        ]
+        // Pool2DOptions: padding, stride_w, stride_h, filter_width, filter_height, fused activation.
+        let options: FB = .table([(4, .i8(same ? 0 : 1)), (6, .i32(Int32(stride.1))), (8, .i32(Int32(stride.0))),
+                                  (10, .i32(Int32(filter.1))), (12, .i32(Int32(filter.0))), (14, .i8(relu ? 1 : 0))])
+        let operatorTable: FB = .table([
+            (4, .u32(0)), (6, .offset(.int32s([0]))), (8, .offset(.int32s([1]))), (10, .u8(5)), (12, .offset(options)),
+        ])
+        let subgraph: FB = .table([
+            (4, .offset(.tables(tensors))), (6, .offset(.int32s([0]))), (8, .offset(.int32s([1]))),
+            (10, .offset(.tables([operatorTable]))), (12, .offset(.string("main"))),
+        ])
+        let root: FB = .table([
+            (4, .u32(3)),
+            (6, .offset(.tables([.table([(4, .i8(17)), (8, .i32(1)), (10, .i32(17))])]))),
+            (8, .offset(.tables([subgraph]))),
+            (10, .offset(.string("QuantizedPoolTests"))),
+            (12, .offset(.tables([.table([])]))),
+        ])
+        return Data(FlatBufferBuilder.serialize(root, identifier: "TFL3"))
+    }
+}
