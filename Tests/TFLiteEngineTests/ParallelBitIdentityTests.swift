@@ -5,20 +5,37 @@
 // threshold at 2 threads. Outputs must be bit-identical: kernels split only
 // output tiles, never a reduction.
 //
+//     swift test --filter ParallelBitIdentityTests           (a set of zoo fixtures + digits)
 //     TFLITE_ZOO=mobilenetv2_int8 swift test --filter ParallelBitIdentityTests
+//     TFLITE_ZOO=all swift test --filter ParallelBitIdentityTests
 
 import Foundation
 import Testing
 @_spi(Benchmarking) @testable import TFLiteEngine
 
 enum ParallelIdentityCatalog {
-    /// Zoo fixture models (filtered by `TFLITE_ZOO`) and the digit models.
+    /// Zoo fixtures covering every kind of kernel split (GEMM convolutions
+    /// and fully connected, depthwise, grouped, pooling, MEAN, element-wise,
+    /// concatenation, recurrent), float32 and int8; a debug build runs each in
+    /// about 15 s on a busy machine, so not all of the zoo by default.
+    static let defaultZoo = [
+        "mobilenetv2_float32", "mobilenetv2_int8", "mobilenetv3small_float32", "mobilenetv3small_int8",
+        "efficientnetb0_float32", "efficientnetb0_int8", "densenet121_float32", "densenet121_int8",
+        "resnet50_int8", "inceptionv3_float32", "nasnetmobile_int8", "regnetx002_float32", "regnety002_int8",
+        "convnexttiny_float32", "layer_lstm_float32", "layer_conv1d_int8",
+    ]
+
+    /// The default zoo fixtures and the digit models; with `TFLITE_ZOO`
+    /// (comma-separated names, or `all`) those zoo fixtures instead.
     static let models: [String] = {
-        let zoo = ZooCatalog.entries.map { "zoo/" + $0.name + ".tflite" }
+        let selected = ProcessInfo.processInfo.environment["TFLITE_ZOO"]
+        if let selected, selected != "all" { return ZooCatalog.entries.map { "zoo/" + $0.name + ".tflite" } }
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: ZooCatalog.directory.path)) ?? [])
+            .filter { $0.hasSuffix(".tflite") }.map { String($0.dropLast(7)) }.sorted()
+        let zoo = selected == "all" ? files : defaultZoo.filter { Set(files).contains($0) }
         let digits = ((try? FileManager.default.contentsOfDirectory(atPath: weights.path)) ?? [])
             .filter { $0.hasSuffix(".tflite") }.sorted().map { "weights/" + $0 }
-        let selected = ProcessInfo.processInfo.environment["TFLITE_ZOO"]
-        return zoo + (selected == nil ? digits : [])
+        return zoo.map { "zoo/" + $0 + ".tflite" } + digits
     }()
 
     /// The repository's weights/ folder (the digit models).

@@ -75,7 +75,8 @@ func printThreadComparison(_ rows: [ThreadComparison], worstNodes: Int = 8) {
     guard let threads = rows.first?.threads else { return }
     print("\n=== cpu × 1 vs parallel × \(threads), same run (alternating invokes); predicted from per-part thread CPU time ===")
     var table = [["model", "MMACs", "1-thread ms", "\(threads)-thread ms", "speed-up", "bit-identical",
-                  "1-thread CPU ms", "predicted", "unsplit %", "imbalance %", "fork-join %", "split nodes", "fork-join µs"]]
+                  "1-thread CPU ms", "predicted", "unsplit %", "imbalance %", "fork-join %", "split nodes", "fork-join µs",
+                  "predicted 4/worker", "16/worker", "per tile"]]
     for r in rows {
         let s = r.split
         let serial = Double(max(s.serialNanoseconds, 1))
@@ -87,13 +88,16 @@ func printThreadComparison(_ rows: [ThreadComparison], worstNodes: Int = 8) {
             f(r.oneThreadCPUMs), f(s.predictedSpeedup, 2) + "×",
             f(100 * Double(s.unsplitNanoseconds) / serial, 1), f(100 * Double(s.imbalanceNanoseconds) / serial, 1),
             f(100 * forkJoin / serial, 1), "\(s.splitNodeCount)/\(s.nodes.count)",
-            "\(f(Double(s.forkJoinNanoseconds) / 1e3, 2)) (median \(f(Double(s.forkJoinMedianNanoseconds) / 1e3, 2)))"])
+            "\(f(Double(s.forkJoinNanoseconds) / 1e3, 2)) (median \(f(Double(s.forkJoinMedianNanoseconds) / 1e3, 2)))"]
+            + [4, 16, 0].map { f(serial / Double(max(s.predictedNanoseconds(partsPerWorker: $0), 1)), 2) + "×" })
     }
     printTable(table, rightAligned: Set(1..<table[0].count))
     print("""
     speed-up: 1-thread ms ÷ \(threads)-thread ms (wall; meaningful only on idle cores). predicted: the same from \
     thread CPU time per part (see ParallelSplitProfile). unsplit, imbalance, fork-join: shares of the one-thread \
-    time lost to nodes that run on one worker, to the busiest worker's excess, and to the measured per-node fork-join.
+    time lost to nodes that run on one worker, to the busiest worker's excess, and to the measured per-node fork-join. \
+    predicted 4/worker, 16/worker, per tile: the same if split nodes were cut into that many parts (each extra part \
+    costing the measured claim time, \(rows.first.map { f(Double($0.split.partClaimNanoseconds) / 1e3, 2) } ?? "-") µs of CPU).
     """)
     guard worstNodes > 0 else { return }
     for r in rows {
@@ -111,7 +115,7 @@ func printThreadComparison(_ rows: [ThreadComparison], worstNodes: Int = 8) {
             nodeRows.append([
                 "\(node.nodeIndex)", node.operatorName, "\(node.cost)", "\(node.tileCount)", "\(node.partCount)",
                 f(Double(node.serialNanoseconds) / 1e3, 1), f(Double(node.predictedNanoseconds) / 1e3, 1),
-                f(Double(loss) / 1e3, 1), node.imbalance(workers: s.workers).map { f($0, 2) } ?? "unsplit"])
+                f(Double(loss) / 1e3, 1), node.imbalance.map { f($0, 2) } ?? "unsplit"])
         }
         printTable(nodeRows, rightAligned: Set(2..<nodeRows[0].count))
     }
