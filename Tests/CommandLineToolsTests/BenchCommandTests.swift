@@ -17,7 +17,7 @@ final class BenchCommandTests: CommandTestCase {
             let run = bench([flag])
             XCTAssertEqual(run.code, 0)
             XCTAssertTrue(run.output.hasPrefix("usage: bench [MODEL…]"), run.output)
-            for option in ["--backend", "--threads", "--runs", "--min-time", "--warmup", "--profile", "--json", "--csv", "--svg", "--compare", "--input", "--expect"] {
+            for option in ["--backend", "--threads", "--runs", "--min-time", "--warmup", "--profile", "--json", "--csv", "--svg", "--compare", "--input", "--expect", "--compare-threads"] {
                 XCTAssertTrue(run.output.contains(option), "--help lacks \(option)")
             }
         }
@@ -74,6 +74,18 @@ final class BenchCommandTests: CommandTestCase {
         let one = bench([Repo.tinyModel] + quick + ["--backend", "parallel", "--backend", "cpu"])
         XCTAssertEqual(one.code, 0, one.errors)
         XCTAssertTrue(one.output.contains("/ parallel / 1 thread(s)") && one.output.contains("/ cpu / 1 thread(s)"))
+    }
+
+    func testCompareThreadsPrintsOneTableWithBitIdentity() {
+        let run = bench([Repo.tinyModel, Repo.digitModel, "--compare-threads", "--threads", "1,3", "--runs", "1", "--min-time", "0", "--warmup", "0"])
+        XCTAssertEqual(run.code, 0, run.errors)
+        XCTAssertTrue(run.output.hasPrefix("bench --compare-threads: TFLiteEngine, "), run.output)
+        XCTAssertTrue(run.output.contains("=== cpu × 1 vs parallel × 3, same run"), run.output)
+        let rows = run.output.split(separator: "\n").filter { $0.hasPrefix("image_classifier_labels ") || $0.hasPrefix("mnist_") }
+        XCTAssertEqual(rows.count, 2, run.output)
+        for row in rows { XCTAssertTrue(row.contains(" yes "), "not bit-identical: \(row)") }
+        XCTAssertEqual(comparisonThreadCount([1]), 2)
+        XCTAssertEqual(comparisonThreadCount([4, 2]), 4)
     }
 
     func testInputAndExpect() {

@@ -2,6 +2,7 @@
 //
 //   bench [MODEL…] [--backend NAME|all] [--threads N[,N…]] [--runs N] [--min-time S]
 //         [--warmup N] [--profile] [--json FILE] [--csv FILE] [--svg FILE] [--compare FILE]
+//   bench [MODEL…] --compare-threads [--threads N]   (cpu × 1 vs parallel × N, CompareThreads.swift)
 //   bench decode IMAGE… [--runs N] [--min-time S] [--json FILE]   (image decoding, DecodeBenchmark.swift)
 //
 // For each model × backend × thread count: init time (load + allocateTensors),
@@ -49,6 +50,8 @@ struct Arguments {
     var minTime = 1.0
     var warmup = 5
     var profile = false
+    /// `--compare-threads`: cpu × 1 against parallel × N per model, one table.
+    var compareThreads = false
     var json: String?
     var csv: String?
     var svg: String?
@@ -65,6 +68,7 @@ func benchUsage() -> String {
     return """
     usage: bench [MODEL…] [--backend NAME|all] [--threads N[,N…]] [--runs N] [--min-time S]
                  [--warmup N] [--profile] [--json FILE] [--csv FILE] [--svg FILE] [--compare FILE]
+           bench [MODEL…] --compare-threads [--threads N] [--runs N] [--min-time S]
            bench decode IMAGE… [--runs N] [--min-time S] [--json FILE]
       MODEL          .tflite files (default: every .tflite in weights/)
       --backend      a registered backend (\(names)), or all (default: cpu)
@@ -73,6 +77,9 @@ func benchUsage() -> String {
       --min-time     minimum seconds of timed invokes (default 1)
       --warmup       warm-up invokes after the first (default 5)
       --profile      per-operator timing tables
+      --compare-threads  cpu with 1 thread against parallel with N (the largest of --threads,
+                     default 2) on each model in the same run: speed-up, bit-identical outputs,
+                     and the speed-up predicted from per-part CPU time (unsplit nodes, imbalance)
       --json/--csv   write results; --svg a bar chart of median latency
       --compare      JSON from tools/compare_litert.py: print ours ÷ LiteRT
       --input X.npy  feed input 0 from X.npy (default: random values)
@@ -121,6 +128,7 @@ func parseArguments(_ arguments: [String]) throws -> Arguments? {
             a.minTime = seconds
         case "--warmup": a.warmup = try integer(arg, atLeast: 0)
         case "--profile": a.profile = true
+        case "--compare-threads": a.compareThreads = true
         case "--json": a.json = try value(arg)
         case "--csv": a.csv = try value(arg)
         case "--svg": a.svg = try value(arg)
@@ -683,6 +691,7 @@ func benchMain(_ arguments: [String]) -> Int32 {
         printBenchError("\(error)")
         return 1
     }
+    if args.compareThreads { return compareThreadsMain(args) }
     print("bench: TFLiteEngine, \(TFLiteEngineBuild.flavour) build (\(TFLiteEngineBuild.floatLanes) float lanes, int8 on \(TFLiteEngineBuild.integerMultiplyAdd ? "integer" : "float") multiply-add); runs ≥ \(args.runs), min time \(args.minTime) s, warm-up \(args.warmup)")
     printBuildFlavourNote()
     var results: [Result] = []
@@ -731,5 +740,27 @@ func benchMain(_ arguments: [String]) -> Int32 {
         printBenchError("\(error)")
         failed = true
     }
+    return failed ? 1 : 0
+}
+
+/// `bench --compare-threads`: one table over the models (CompareThreads.swift).
+func compareThreadsMain(_ args: Arguments) -> Int32 {
+    let threads = comparisonThreadCount(args.threads)
+    print("bench --compare-threads: TFLiteEngine, \(TFLiteEngineBuild.flavour) build; cpu × 1 vs parallel × \(threads); runs ≥ \(args.runs), min time \(args.minTime) s, warm-up \(args.warmup)")
+    var rows: [ThreadComparison] = []
+    var failed = false
+    for path in args.models {
+        do {
+            let r = try compareThreads(path: path, threads: threads, args: args)
+            rows.append(r)
+            print("  \(r.model): \(f(r.oneThreadMs)) ms → \(f(r.manyThreadsMs)) ms, predicted \(f(r.split.predictedSpeedup, 2))×"
+                  + (r.bitIdentical ? "" : " (outputs differ)"))
+            if !r.bitIdentical { failed = true }
+        } catch {
+            printBenchError("\(path) [--compare-threads \(threads)]: \(error)")
+            failed = true
+        }
+    }
+    printThreadComparison(rows)
     return failed ? 1 : 0
 }

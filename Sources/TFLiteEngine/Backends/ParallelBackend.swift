@@ -30,7 +30,7 @@ final class ParallelBackend: ExecutionBackend {
     /// awake (spinning): waking a blocked thread costs 10–30 µs here, more
     /// than a small kernel saves. `wakeFactor × minimumParallelCost`.
     let minimumCostToWake: Int
-    private let runner: TileRunner
+    let runner: TileRunner
 
     /// Default cost threshold (multiply-adds or element operations). With
     /// simple loops (5–10 G/s) this is 2–4 µs of work: enough when a hot
@@ -56,12 +56,24 @@ final class ParallelBackend: ExecutionBackend {
 
     deinit { runner.shutdown() }
 
+    /// Whether `kernel` runs split over the workers when the helpers are
+    /// awake (within an invoke they are; `ParallelSplitProfile` uses the same rule).
+    @inline(__always)
+    func splitsWhenAwake(_ kernel: Kernel) -> Bool {
+        Self.splits(tiles: kernel.tileCount, cost: kernel.cost, workers: workerCount, minimumParallelCost: minimumParallelCost)
+    }
+
+    /// The split rule: several workers, several tiles and enough work.
+    @inline(__always)
+    static func splits(tiles: Int, cost: Int, workers: Int, minimumParallelCost: Int) -> Bool {
+        workers > 1 && tiles > 1 && cost >= minimumParallelCost
+    }
+
     func run(_ steps: ArraySlice<PreparedGraph.Step>) {
         for i in steps.indices {
             let kernel = steps[i].kernel
             let tiles = kernel.tileCount
-            let cost = kernel.cost
-            if workerCount > 1, tiles > 1, cost >= minimumParallelCost, cost >= minimumCostToWake || runner.helpersAwake {
+            if splitsWhenAwake(kernel), kernel.cost >= minimumCostToWake || runner.helpersAwake {
                 runner.run(kernel, tiles: tiles)
             } else {
                 kernel.run(tiles: 0..<tiles, worker: 0)
@@ -85,6 +97,32 @@ func tileRange(worker: Int, workers: Int, tiles: Int) -> Range<Int> {
     let start = worker &* base &+ min(worker, extra)
     return start..<(start &+ base &+ (worker < extra ? 1 : 0))
 }
+
+/// The contiguous chunks (parts) `SpinningWorkerPool` cuts a job of `tiles`
+/// tiles and `cost` work into, which its participants claim one at a time;
+/// chunk `c` is `tileRange(worker: c, workers: chunks, tiles: tiles)`.
+///
+/// At least `parallelChunksPerParticipant` per participant, and one per
+/// `parallelChunkCost` of work up to `parallelMaximumChunksPerParticipant`:
+/// the last chunk of a node leaves one worker idle for half a chunk on
+/// average, and a claim costs ~0.1 µs, so a heavy node gets more, smaller
+/// chunks (measured with `ParallelSplitProfile`: 8 chunks of a 2 ms
+/// convolution lost 4–10% to imbalance).
+@inline(__always)
+func parallelChunkCount(tiles: Int, cost: Int, participants: Int) -> Int {
+    let byCost = min(max(cost, 0) / parallelChunkCost, participants &* parallelMaximumChunksPerParticipant)
+    return min(tiles, max(participants &* parallelChunksPerParticipant, byCost), 0xFFFF)
+}
+
+/// Fewest chunks per participant: more chunks balance better when a thread
+/// is late or tiles differ in size.
+let parallelChunksPerParticipant = 4
+/// Most chunks per participant that `parallelChunkCount` gives by cost.
+let parallelMaximumChunksPerParticipant = 32
+/// Work (the kernel's `cost`) per chunk beyond the fewest: about 5–10 µs of
+/// GEMM (`ParallelSplitProfile` measured 28–60 multiply-adds per ns on one
+/// avx2 core).
+let parallelChunkCost = 262_144
 
 /// `DispatchQueue.concurrentPerform` with one contiguous tile range per
 /// worker (fallback where `Synchronization.Atomic` is unavailable, and for
@@ -144,8 +182,6 @@ final class SpinningWorkerPool: TileRunner, @unchecked Sendable {
     private var isShutDown = false
     /// Spin iterations before a helper blocks (roughly 50–200 µs).
     static let spinLimit = 1 << 16
-    /// Chunks per participant: more chunks balance better when a thread is late.
-    static let chunksPerParticipant = 4
 
     init(workers: Int) {
         self.workers = workers
@@ -212,7 +248,7 @@ final class SpinningWorkerPool: TileRunner, @unchecked Sendable {
 
     func run(_ kernel: Kernel, tiles: Int) {
         guard participants > 1, tiles > 1 else { kernel.run(tiles: 0..<tiles, worker: 0); return }
-        let chunks = min(tiles, participants &* Self.chunksPerParticipant, 0xFFFF)
+        let chunks = parallelChunkCount(tiles: tiles, cost: kernel.cost, participants: participants)
         self.kernel = kernel
         self.tiles = tiles
         generation = (generation &+ 1) & 0x7FFF_FFFF

@@ -81,9 +81,19 @@ struct BroadcastShape {
     var rowLength: Int { dims[BroadcastShape.maxRank - 1] }
 
     /// Tiles of a kernel over this shape: blocks of `blockSize` elements when
-    /// both inputs have the output's shape, else rows of the innermost dimension.
+    /// both inputs have the output's shape, else rows of the innermost
+    /// dimension, each cut into `blocksPerRow(blockSize:)` blocks (a scalar
+    /// or per-channel operand coalesces to one long row: the int8 Rescaling
+    /// MUL over a 224×224×3 input was one tile, 1.1–1.7 ms that no second
+    /// thread could share).
     func tileCount(blockSize: Int) -> Int {
-        isElementwise ? (elementCount + blockSize - 1) / blockSize : rowCount
+        isElementwise ? (elementCount + blockSize - 1) / blockSize : rowCount &* blocksPerRow(blockSize: blockSize)
+    }
+
+    /// Blocks of at most `blockSize` elements per row (1 for rows up to `blockSize`).
+    @inline(__always)
+    func blocksPerRow(blockSize: Int) -> Int {
+        max(1, (rowLength &+ blockSize &- 1) / max(blockSize, 1))
     }
 
     /// Calls `body(offsetA, strideA, offsetB, strideB, outputOffset, count)`
@@ -98,11 +108,12 @@ struct BroadcastShape {
             }
             return
         }
-        let length = rowLength
+        let length = rowLength, blocks = blocksPerRow(blockSize: blockSize)
         let sa = stridesA[BroadcastShape.maxRank - 1], sb = stridesB[BroadcastShape.maxRank - 1]
-        for row in tiles {
+        for tile in tiles {
+            let row = tile / blocks, start = (tile &- row &* blocks) &* blockSize
             let (oa, ob) = rowOffsets(row)
-            body(oa, sa, ob, sb, row &* length, length)
+            body(oa &+ start &* sa, sa, ob &+ start &* sb, sb, row &* length &+ start, min(blockSize, length &- start))
         }
     }
 

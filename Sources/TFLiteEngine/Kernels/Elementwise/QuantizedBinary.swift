@@ -25,7 +25,7 @@ enum QuantizedBinaryArithmetic {
 }
 
 /// Quantized binary element-wise kernel with broadcasting (int8 / uint8).
-/// Tiles are rows of the innermost output dimension (blocks when elementwise).
+/// Tiles are blocks of elements (`BroadcastShape.tileCount(blockSize:)`).
 final class QuantizedBinaryKernel: Kernel {
     /// Int8 elements (else UInt8).
     let signed: Bool
@@ -53,9 +53,7 @@ final class QuantizedBinaryKernel: Kernel {
         outputIndex = ctx.node.outputs[0]
     }
 
-    var tileCount: Int {
-        shape.isElementwise ? (shape.elementCount + Self.blockSize - 1) / Self.blockSize : shape.rowCount
-    }
+    var tileCount: Int { shape.tileCount(blockSize: Self.blockSize) }
     var cost: Int { shape.elementCount * 4 }
 
     func bind(_ memory: TensorMemory) {
@@ -137,12 +135,9 @@ final class QuantizedBinaryKernel: Kernel {
             }
             return
         }
-        let length = shape.rowLength
-        let sa = shape.stridesA[BroadcastShape.maxRank - 1], sb = shape.stridesB[BroadcastShape.maxRank - 1]
-        for row in tiles {
-            let (oa, ob) = shape.rowOffsets(row)
-            let pa = a + oa, pb = b + ob, out = output + row &* length
-            for i in 0..<length { out[i] = apply(E.self, pa[i &* sa], pb[i &* sb]) }
+        shape.forEachSpan(tiles, blockSize: Self.blockSize) { oa, sa, ob, sb, oo, n in
+            let pa = a + oa, pb = b + ob, out = output + oo
+            for i in 0..<n { out[i] = apply(E.self, pa[i &* sa], pb[i &* sb]) }
         }
     }
 }

@@ -106,11 +106,14 @@ final class SelectKernel: Kernel {
         }
         let last = BroadcastShape.maxRank - 1, length = shape.rowLength
         let sc = shape.strides[0][last], sx = shape.strides[1][last], sy = shape.strides[2][last]
-        for row in tiles {
-            loop(condition + shape.rowOffset(row, operand: 0), sc,
-                 x + shape.rowOffset(row, operand: 1) &* size, sx,
-                 y + shape.rowOffset(row, operand: 2) &* size, sy,
-                 output + row &* length &* size, length)
+        let blocks = shape.blocksPerRow(blockSize: Self.blockSize)
+        for tile in tiles {
+            // Tiles are blocks of rows (`BroadcastShape.tileCount(blockSize:)`).
+            let row = tile / blocks, start = (tile &- row &* blocks) &* Self.blockSize
+            loop(condition + (shape.rowOffset(row, operand: 0) &+ start &* sc), sc,
+                 x + (shape.rowOffset(row, operand: 1) &+ start &* sx) &* size, sx,
+                 y + (shape.rowOffset(row, operand: 2) &+ start &* sy) &* size, sy,
+                 output + (row &* length &+ start) &* size, min(Self.blockSize, length &- start))
         }
     }
 }

@@ -51,7 +51,8 @@ final class GEMMConvolutionFloat: Kernel {
         (low, high) = activation.floatRange
         inputIndex = ctx.node.inputs[0]
         outputIndex = ctx.node.outputs[0]
-        tiling = GEMMTiling(m: m, panelCount: packed.panelCount, panelBytes: taps * channels * packed.nr * MemoryLayout<Float>.size)
+        tiling = GEMMTiling(m: m, panelCount: packed.panelCount, panelBytes: taps * channels * packed.nr * MemoryLayout<Float>.size,
+                            cost: m &* n &* taps &* channels)
         let microTiles = tiling.microTiles
         if case let .convolution(g, _) = source {
             filterRows = g.filterHeight

@@ -163,7 +163,8 @@ final class GEMMConvolutionQuantized: Kernel {
         let mr = FloatGEMM.mr
         // Panel bytes as the micro-kernel reads them (floats after widening).
         tiling = GEMMTiling(m: m, panelCount: packed.panelCount,
-                            panelBytes: packed.depth * packed.nr * (integer ? 1 : MemoryLayout<Float>.size))
+                            panelBytes: packed.depth * packed.nr * (integer ? 1 : MemoryLayout<Float>.size),
+                            cost: m &* n &* k, minimumPanelsPerGroup: GEMMTiling.quantizedMinimumPanelsPerGroup)
         let microTiles = tiling.microTiles
         blockRows = min(GEMMTiling.microTilesPerBlock, max(microTiles, 1)) * mr
         rowLength = packed.depth

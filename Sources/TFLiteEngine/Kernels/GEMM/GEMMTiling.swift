@@ -1,20 +1,56 @@
 /// How the GEMM kernels split their work into tiles: a tile is a block of
-/// `microTilesPerBlock` micro-tiles (of `FloatGEMM.mr` rows) × a group of
-/// weight panels that fits in L2 (512 KiB), numbered panel-group-major so a
-/// sequential run reuses the group's weights across all row blocks. Every
-/// tile computes whole output values (K is never split).
+/// at most `microTilesPerBlock` micro-tiles (of `FloatGEMM.mr` rows) × a
+/// group of weight panels that fits in L2 (512 KiB), numbered
+/// panel-group-major so a sequential run reuses the group's weights across
+/// all row blocks. Every tile computes whole output values (K is never split).
+///
+/// Blocks and groups are even (sizes differ by at most one micro-tile or
+/// panel), and a GEMM with few rows or panels is cut into more tiles —
+/// one per `tileCost` of work, at least `minimumTiles`, at most
+/// `maximumTiles` — where its micro-tiles allow (rows first, then panels
+/// down to `minimumPanelsPerGroup`), so the parallel backend's workers get
+/// balanced parts.
+/// Before, 49 output pixels (9 micro-tiles) made 2 row blocks of 8 and 1
+/// micro-tiles: at best 1.1× on two threads (`ParallelSplitProfile`).
+/// The tiles only group the same micro-kernel calls differently, so results
+/// do not change.
 struct GEMMTiling {
     static let microTilesPerBlock = 8
-    let microTiles: Int, rowBlocks: Int, panelsPerGroup: Int, panelGroups: Int
+    /// Fewest tiles a GEMM is cut into when its micro-tiles × panels allow.
+    static let minimumTiles = 8
+    /// Most tiles wanted by cost (larger GEMMs have enough row blocks anyway).
+    static let maximumTiles = 64
+    /// Work (multiply-adds) per tile wanted: 5–10 µs on one avx2 core.
+    static let tileCost = 262_144
+    /// Fewest panels per group when the int8 kernels' panels are split for
+    /// more tiles: they gather (widen) a tile's rows once per tile, about
+    /// half the time of one panel's multiply-adds.
+    static let quantizedMinimumPanelsPerGroup = 8
+    let microTiles: Int, rowBlocks: Int, panelGroups: Int
     let panelCount: Int
 
-    /// M rows; `panelBytes`: bytes of one packed panel.
-    init(m: Int, panelCount: Int, panelBytes: Int) {
+    /// M rows; `panelBytes`: bytes of one packed panel; `cost`: the GEMM's
+    /// multiply-adds; `minimumPanelsPerGroup`: fewest panels per group when
+    /// panels are split for more tiles (1 for the float GEMM, which reads
+    /// its rows in place; a squeeze-and-excitation 1×1 convolution, one row
+    /// of 72–120 outputs, then splits).
+    init(m: Int, panelCount: Int, panelBytes: Int, cost: Int, minimumPanelsPerGroup: Int = 1) {
         self.panelCount = panelCount
-        microTiles = (m + FloatGEMM.mr - 1) / FloatGEMM.mr
-        rowBlocks = (microTiles + Self.microTilesPerBlock - 1) / Self.microTilesPerBlock
-        panelsPerGroup = max(1, min(panelCount, (512 << 10) / max(panelBytes, 1)))
-        panelGroups = (panelCount + panelsPerGroup - 1) / panelsPerGroup
+        let microTiles = (m + FloatGEMM.mr - 1) / FloatGEMM.mr
+        self.microTiles = microTiles
+        let panelsPerGroup = max(1, min(panelCount, (512 << 10) / max(panelBytes, 1)))
+        var blocks = (microTiles + Self.microTilesPerBlock - 1) / Self.microTilesPerBlock
+        var groups = (panelCount + panelsPerGroup - 1) / panelsPerGroup
+        let wanted = min(max(max(cost, 0) / Self.tileCost, Self.minimumTiles), Self.maximumTiles)
+        if blocks * groups < wanted, microTiles > 0, groups > 0 {
+            blocks = min(microTiles, max(blocks, (wanted + groups - 1) / groups))
+            if blocks * groups < wanted {
+                let mostGroups = max(groups, panelCount / max(minimumPanelsPerGroup, 1))
+                groups = min(mostGroups, max(groups, (wanted + blocks - 1) / blocks))
+            }
+        }
+        rowBlocks = blocks
+        panelGroups = groups
     }
 
     var tileCount: Int { microTiles == 0 ? 0 : rowBlocks * panelGroups }
@@ -32,13 +68,11 @@ struct GEMMTiling {
         return !o1 && !o2 && entries <= maximumIndirectionEntries
     }
 
-    /// The weight panels and micro-tiles of `tile`.
+    /// The weight panels and micro-tiles of `tile` (even shares: `tileRange`).
     @inline(__always)
     func ranges(of tile: Int) -> (panels: Range<Int>, microTiles: Range<Int>) {
         let group = tile / rowBlocks, block = tile % rowBlocks
-        let panelStart = group &* panelsPerGroup
-        let tileStart = block &* Self.microTilesPerBlock
-        return (panelStart..<min(panelStart &+ panelsPerGroup, panelCount),
-                tileStart..<min(tileStart &+ Self.microTilesPerBlock, microTiles))
+        return (tileRange(worker: group, workers: panelGroups, tiles: panelCount),
+                tileRange(worker: block, workers: rowBlocks, tiles: microTiles))
     }
 }
