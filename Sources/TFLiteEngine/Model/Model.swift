@@ -127,52 +127,21 @@ struct ScopedConstantCache {
 /// It comes from `calloc`, which hands out large blocks as fresh pages the
 /// kernel already zeroed: nothing walks the memory before its first use,
 /// which saved a pass over every arena and packed-weight buffer at start-up.
-///
-/// A block that is written in full right away (packed weights) can ask for
-/// its pages up front (`populated`): on Linux a block of 16 KiB or more is
-/// then mapped with `MAP_POPULATE`, which makes all its pages in one call
-/// instead of taking one page fault per 4 KiB page as the packing loop
-/// writes (page faults were about a third of an int8 model's first
-/// `allocateTensors()` on a virtual machine).
 final class AlignedBuffer: @unchecked Sendable {
     let pointer: UnsafeMutableRawPointer
     let byteCount: Int
-    /// What `calloc` returned (`pointer` is rounded up from it), or the mapping.
+    /// What `calloc` returned (`pointer` is rounded up from it).
     private let allocation: UnsafeMutableRawPointer
-    /// Bytes mapped with `mmap` (0: `allocation` came from `calloc`).
-    private let mappedBytes: Int
 
-    init(byteCount: Int, populated: Bool = false) {
+    init(byteCount: Int) {
         self.byteCount = byteCount
-        #if os(Linux)
-        if populated, byteCount >= 16 << 10 {
-            let (length, overflow) = byteCount.addingReportingOverflow(ModelBytes.pageSize - 1)
-            if !overflow {
-                let rounded = length / ModelBytes.pageSize * ModelBytes.pageSize
-                let mapped = mmap(nil, rounded, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0)
-                if let mapped, mapped != MAP_FAILED {
-                    allocation = mapped
-                    pointer = mapped  // page-aligned
-                    mappedBytes = rounded
-                    return
-                }
-            }
-        }
-        #endif
         let (total, overflow) = max(byteCount, 1).addingReportingOverflow(63)
         // Sizes are checked against the arena and constant limits before they
         // get here; running out of memory stops the process, as `allocate` did.
         guard !overflow, let raw = calloc(total, 1) else { fatalError("out of memory allocating \(byteCount) bytes") }
         allocation = raw
         pointer = raw + ((64 &- Int(bitPattern: raw) & 63) & 63)
-        mappedBytes = 0
     }
 
-    deinit {
-        if mappedBytes > 0 {
-            munmap(allocation, mappedBytes)
-        } else {
-            free(allocation)
-        }
-    }
+    deinit { free(allocation) }
 }

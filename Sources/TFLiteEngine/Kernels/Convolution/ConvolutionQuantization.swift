@@ -61,7 +61,9 @@ struct ConvolutionQuantization {
         // The multipliers depend only on the model's quantization parameters:
         // computed once per model (a per-channel loop over every output
         // channel was a sixth of a second interpreter's start-up).
-        let key = "conv-multipliers-n\(ctx.node.index)-i\(input.index)-f\(filter.index)-o\(output.index)-\(rule)-\(channels)"
+        // (No enum in the key: interpolating one goes through reflection, which cost more than the loop.)
+        let ruleKey = rule == .perChannelDouble ? "double" : "float"
+        let key = "conv-multipliers-n\(ctx.node.index)-i\(input.index)-f\(filter.index)-o\(output.index)-\(ruleKey)-\(channels)"
         let table = try ctx.graph.sharedConstants.value(for: key) { () -> MultiplierTable in
             var multipliers: [Int32] = [], shifts: [Int] = []
             multipliers.reserveCapacity(channels)

@@ -575,7 +575,9 @@ extension GEMMConvolutionQuantized {
                            weights: UnsafeRawPointer) -> SharedSetup {
             let bias = ctx.optionalInput(2)
             let constantBias = bias?.constant.map { $0.assumingMemoryBound(to: Int32.self) }
-            var key = "gemm-q-setup-n\(ctx.node.index)-\(arithmetic)-nr\(packed.nr)-\(m)x\(n)x\(taps)x\(channels)"
+            // (No enum interpolated into the key: that goes through reflection.)
+            let arithmeticKey = arithmetic == .quads ? "quads" : arithmetic == .pairs ? "pairs" : "float"
+            var key = "gemm-q-setup-n\(ctx.node.index)-\(arithmeticKey)-nr\(packed.nr)-\(m)x\(n)x\(taps)x\(channels)"
             if case let .rows(stride) = source { key += "-rows\(stride)" }
             if case let .convolution(g) = source {
                 key += "-conv\(g.batches),\(g.inputHeight),\(g.inputWidth),\(g.filterHeight),\(g.filterWidth),"
@@ -649,7 +651,7 @@ final class PackedQuantizedWeights: @unchecked Sendable {
         self.nr = nr
         depth = (k + group - 1) / group * group
         panelCount = (n + nr - 1) / nr
-        storage = AlignedBuffer(byteCount: panelCount * depth * nr, populated: true)
+        storage = AlignedBuffer(byteCount: panelCount * depth * nr)
         let out = storage.pointer.assumingMemoryBound(to: UInt8.self)
         let source = weights.assumingMemoryBound(to: UInt8.self)
         // Weight kk of column j goes to (kk / group) · group · nr + group · j + kk % group:

@@ -35,7 +35,7 @@ final class PackedFloatWeights: @unchecked Sendable {
         panelsPerGroup = (groupOutputs + nr - 1) / nr
         panelCount = groups * panelsPerGroup
         let panelFloats = k * nr
-        storage = AlignedBuffer(byteCount: (panelCount * panelFloats + panelCount * nr) * MemoryLayout<Float>.size, populated: true)
+        storage = AlignedBuffer(byteCount: (panelCount * panelFloats + panelCount * nr) * MemoryLayout<Float>.size)
         let out = storage.pointer.assumingMemoryBound(to: Float.self)
         // (The buffer starts zeroed, so padding columns stay 0.)
         for p in 0..<panelCount {
