@@ -45,6 +45,16 @@ final class BenchCommandTests: CommandTestCase {
         XCTAssertEqual(results.first?["model"] as? String, "image_classifier_labels")
         XCTAssertEqual(results.first?["backend"] as? String, "cpu")
         XCTAssertGreaterThanOrEqual(results.first?["runs"] as? Int ?? 0, 2)
+        #if os(Linux)
+        // Resident memory before the model, after load, after allocateTensors() and the peak, from one run.
+        XCTAssertTrue(run.output.contains("    RSS MiB: before load "), run.output)
+        let memory = results.first?["memory"] as? [String: Any]
+        assertKeys(memory, ["before_load_bytes", "after_load_bytes", "after_allocate_bytes", "peak_after_allocate_bytes",
+                            "peak_after_invokes_bytes", "file_bytes", "arena_bytes"], "results[0].memory")
+        let before = memory?["before_load_bytes"] as? Int ?? 0, peak = memory?["peak_after_invokes_bytes"] as? Int ?? 0
+        XCTAssertGreaterThan(before, 0)
+        XCTAssertGreaterThanOrEqual(peak, before)
+        #endif
 
         let rows = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(rows.count, 2)

@@ -221,6 +221,25 @@ struct Result: Codable {
     var init_cpu_ms: Double?
     /// Start-up phases (ours only).
     var startup: Startup?
+    /// Resident memory around start-up (ours only; Linux).
+    var memory: MemoryUse?
+}
+
+/// Resident memory of the `bench` process around one model's start-up, in
+/// bytes (Linux: /proc/self/status; nil elsewhere): `before_load_bytes` is
+/// the process before the `Model` exists (code, libraries, earlier models'
+/// freed memory), then after `Model` init, after `allocateTensors()` (and
+/// the peak up to then), and the peak after the timed invokes.
+/// `file_bytes` and `arena_bytes` are the model's file and arena, for the
+/// budget `file + arena + 10 MB`.
+struct MemoryUse: Codable {
+    var before_load_bytes: Int?
+    var after_load_bytes: Int?
+    var after_allocate_bytes: Int?
+    var peak_after_allocate_bytes: Int?
+    var peak_after_invokes_bytes: Int?
+    var file_bytes: Int
+    var arena_bytes: Int?
 }
 
 /// Start-up of one interpreter, phase by phase, in wall and thread CPU
@@ -288,16 +307,25 @@ func resetPeakRSS() {
     #endif
 }
 
+/// A `kB` field of /proc/self/status (`VmRSS:`, `VmHWM:`) in bytes (Linux).
+func processStatusBytes(_ field: String) -> Int? {
+    #if os(Linux)
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+    for line in status.split(separator: "\n") where line.hasPrefix(field) {
+        let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+        if parts.count >= 2, let kb = Int(parts[1]) { return kb * 1024 }
+    }
+    #endif
+    return nil
+}
+
+/// Resident set size now in bytes (VmRSS; Linux only, nil elsewhere).
+func currentRSS() -> Int? { processStatusBytes("VmRSS:") }
+
 /// Peak resident set size in bytes: VmHWM on Linux, getrusage elsewhere.
 func peakRSS() -> Int? {
     #if os(Linux)
-    if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) {
-        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            let parts = line.split(separator: " ", omittingEmptySubsequences: true)
-            if parts.count >= 2, let kb = Int(parts[1]) { return kb * 1024 }
-        }
-    }
-    return nil
+    return processStatusBytes("VmHWM:")
     #else
     var usage = rusage()
     guard getrusage(RUSAGE_SELF, &usage) == 0 else { return nil }
@@ -347,13 +375,19 @@ func modelName(_ path: String) -> String {
 
 func benchmark(path: String, backend: BenchBackend, threads: Int, args: Arguments) throws -> Result {
     resetPeakRSS()
+    let rssBeforeLoad = currentRSS()
     let t0 = now(), c0 = threadCPUTime()
     let model = try Model(path: path)
     let t1 = now(), c1 = threadCPUTime()
+    let rssAfterLoad = currentRSS()
+    let t1b = now(), c1b = threadCPUTime()
     let interpreter = try Interpreter(model: model, options: backend.options(threads))
     let t2 = now(), c2 = threadCPUTime()
     try interpreter.allocateTensors()
-    let initNs = now() - t0, initCPU = threadCPUTime() - c0
+    let t2b = now(), c2b = threadCPUTime()
+    // (Reading /proc between the phases is not counted in the start-up times.)
+    let initNs = (t1 - t0) + (t2b - t1b), initCPU = (c1 - c0) + (c2b - c1b)
+    let rssAfterAllocate = currentRSS(), peakAfterAllocate = peakRSS()
     let phases = interpreter.lastAllocationTimes
     try fillInputs(interpreter)
     if let path = args.input { try interpreter.copy(try NumPyArray(contentsOfFile: path).data, toInputAt: 0) }
@@ -383,7 +417,7 @@ func benchmark(path: String, backend: BenchBackend, threads: Int, args: Argument
     }
     let secondNs = now() - t4, secondCPU = threadCPUTime() - c4
     let startup = Startup(
-        load_ms: ms(t1 - t0), load_cpu_ms: ms(c1 - c0), create_ms: ms(t2 - t1), create_cpu_ms: ms(c2 - c1),
+        load_ms: ms(t1 - t0), load_cpu_ms: ms(c1 - c0), create_ms: ms(t2 - t1b), create_cpu_ms: ms(c2 - c1b),
         prepare_ms: (phases?.prepare.wallSeconds ?? 0) * 1e3, prepare_cpu_ms: (phases?.prepare.cpuSeconds ?? 0) * 1e3,
         plan_ms: (phases?.plan.wallSeconds ?? 0) * 1e3, plan_cpu_ms: (phases?.plan.cpuSeconds ?? 0) * 1e3,
         first_invoke_ms: ms(firstNs), first_invoke_cpu_ms: ms(firstCPU),
@@ -393,7 +427,10 @@ func benchmark(path: String, backend: BenchBackend, threads: Int, args: Argument
         median_ms: stats.median, p90_ms: stats.p90, min_ms: stats.min, max_ms: stats.max,
         mean_ms: stats.mean, std_ms: stats.std, init_ms: ms(initNs), first_invoke_ms: ms(firstNs),
         arena_bytes: interpreter.arenaByteCount, peak_rss_bytes: peak, runs: samples.count,
-        cpu_median_ms: cpuStats.median, cpu_min_ms: cpuStats.min, init_cpu_ms: ms(initCPU), startup: startup)
+        cpu_median_ms: cpuStats.median, cpu_min_ms: cpuStats.min, init_cpu_ms: ms(initCPU), startup: startup,
+        memory: MemoryUse(before_load_bytes: rssBeforeLoad, after_load_bytes: rssAfterLoad, after_allocate_bytes: rssAfterAllocate,
+                          peak_after_allocate_bytes: peakAfterAllocate, peak_after_invokes_bytes: peak,
+                          file_bytes: model.fileSize, arena_bytes: interpreter.arenaByteCount))
     if args.profile {
         interpreter.isProfilingEnabled = true
         let profileStart = now()
@@ -672,6 +709,22 @@ func startupLine(_ s: Startup) -> String {
         + "second interpreter of the same Model \(p(s.second_init_ms, s.second_init_cpu_ms))"
 }
 
+/// One line of resident memory around start-up (MiB), with the budget
+/// file + arena + 10 MB and what the model added to the process; nil where
+/// the system does not report it.
+func memoryLine(_ m: MemoryUse) -> String? {
+    guard let before = m.before_load_bytes, let load = m.after_load_bytes, let allocated = m.after_allocate_bytes else { return nil }
+    func mib(_ bytes: Int) -> String { f(Double(bytes) / 1_048_576, 2) }
+    let budget = m.file_bytes + (m.arena_bytes ?? 0) + 10_000_000
+    var line = "RSS MiB: before load \(mib(before)), after load \(mib(load)), after allocateTensors \(mib(allocated))"
+    if let peak = m.peak_after_allocate_bytes { line += " (peak \(mib(peak)))" }
+    if let peak = m.peak_after_invokes_bytes {
+        line += ", peak after invokes \(mib(peak)) (the model's part \(mib(peak - before)))"
+    }
+    line += "; file \(mib(m.file_bytes)) + arena \(mib(m.arena_bytes ?? 0)) + 10 MB = \(mib(budget))"
+    return line
+}
+
 func benchMain(_ arguments: [String]) -> Int32 {
     if arguments.first == "decode" { return runDecodeBenchmark(arguments.dropFirst()) }
     let args: Arguments
@@ -705,6 +758,7 @@ func benchMain(_ arguments: [String]) -> Int32 {
                     print("  \(r.model) / \(r.backend) / \(r.threads) thread(s): median \(f(r.median_ms)) ms over \(r.runs) runs"
                           + (r.threads != threads ? " (--threads \(threads) asked; \(r.threads) ran)" : ""))
                     if let s = r.startup { print("    " + startupLine(s)) }
+                    if let m = r.memory, let line = memoryLine(m) { print("    " + line) }
                 } catch {
                     printBenchError("\(path) [\(backend.name), \(threads) thread(s)]: \(error)")
                     failed = true

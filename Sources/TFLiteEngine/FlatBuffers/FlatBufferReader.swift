@@ -88,30 +88,67 @@ final class DecodeBudget: @unchecked Sendable {
     }
 }
 
+/// Where a table sits in the file, as the path of fields and indices that
+/// led to it (`Model.subgraphs[0].tensors[3]`), for error messages.
+///
+/// Kept as links to the parent and written out only when an error is
+/// reported: building every table's and vector's path as a string while
+/// parsing was a sixth of loading a model.
+final class FlatBufferPath: CustomStringConvertible, @unchecked Sendable {
+    let parent: FlatBufferPath?
+    let name: String
+    /// The element of the vector `name` (nil: the field `name` itself).
+    let index: Int?
+
+    init(_ name: String) {
+        parent = nil
+        self.name = name
+        index = nil
+    }
+
+    init(parent: FlatBufferPath, name: String, index: Int? = nil) {
+        self.parent = parent
+        self.name = name
+        self.index = index
+    }
+
+    var description: String {
+        var text = parent.map { $0.description + "." + name } ?? name
+        if let index { text += "[\(index)]" }
+        return text
+    }
+}
+
 /// A verified table: its vtable lies inside the buffer.
 struct FlatBufferTable: @unchecked Sendable {
     let reader: FlatBufferReader
     let position: Int
     let vtable: Int
     let vtableLength: Int
+    /// Where the table is, for error messages.
+    let path: FlatBufferPath
     /// Human-readable path used in error messages, e.g. `Model.subgraphs[0]`.
-    let location: String
+    var location: String { path.description }
 
     init(reader: FlatBufferReader, position: Int, location: String) throws {
-        try reader.check(position, 4, location)
+        try self.init(reader: reader, position: position, path: FlatBufferPath(location))
+    }
+
+    init(reader: FlatBufferReader, position: Int, path: FlatBufferPath) throws {
+        try reader.check(position, 4, path.description)
         let soffset = Int(Int32(bitPattern: reader.u32(position)))
         let vtable = position - soffset
-        try reader.check(vtable, 4, location + " (vtable)")
+        try reader.check(vtable, 4, path.description + " (vtable)")
         let vtableLength = Int(reader.u16(vtable))
         guard vtableLength >= 4, vtableLength % 2 == 0 else {
-            throw InterpreterError.malformedModel(location: location, reason: "vtable length \(vtableLength) is invalid")
+            throw InterpreterError.malformedModel(location: path.description, reason: "vtable length \(vtableLength) is invalid")
         }
-        try reader.check(vtable, vtableLength, location + " (vtable)")
+        try reader.check(vtable, vtableLength, path.description + " (vtable)")
         self.reader = reader
         self.position = position
         self.vtable = vtable
         self.vtableLength = vtableLength
-        self.location = location
+        self.path = path
     }
 
     /// Absolute position of a field, or nil when the field is absent.
@@ -160,25 +197,24 @@ struct FlatBufferTable: @unchecked Sendable {
     /// A sub-table, or nil when absent.
     func table(_ slot: Int, _ name: String) throws -> FlatBufferTable? {
         guard let p = fieldPosition(slot) else { return nil }
-        let where_ = location + "." + name
-        let target = try reader.followOffset(at: p, where_)
-        return try FlatBufferTable(reader: reader, position: target, location: where_)
+        let child = FlatBufferPath(parent: path, name: name)
+        let target = try reader.followOffset(at: p, child.description)
+        return try FlatBufferTable(reader: reader, position: target, path: child)
     }
 
     /// A vector's element range, or nil when absent.
     func vector(_ slot: Int, _ name: String, elementSize: Int) throws -> FlatBufferVector? {
         guard let p = fieldPosition(slot) else { return nil }
-        let where_ = location + "." + name
-        let target = try reader.followOffset(at: p, where_)
-        try reader.check(target, 4, where_)
+        let target = try reader.followOffset(at: p, location + "." + name)
+        try reader.check(target, 4, location + "." + name)
         let n = Int(reader.u32(target))
         let start = target + 4
         let (bytes, overflow) = n.multipliedReportingOverflow(by: elementSize)
         guard !overflow, reader.contains(start, bytes) else {
             throw InterpreterError.malformedModel(
-                location: where_, reason: "vector of \(n) elements of \(elementSize) bytes runs past the end of the buffer")
+                location: location + "." + name, reason: "vector of \(n) elements of \(elementSize) bytes runs past the end of the buffer")
         }
-        return FlatBufferVector(reader: reader, start: start, count: n, elementSize: elementSize, location: where_)
+        return FlatBufferVector(reader: reader, start: start, count: n, elementSize: elementSize, tablePath: path, name: name)
     }
 
     func string(_ slot: Int, _ name: String) throws -> String? {
@@ -195,7 +231,7 @@ struct FlatBufferTable: @unchecked Sendable {
     func int32s(_ slot: Int, _ name: String) throws -> [Int32]? {
         guard let v = try vector(slot, name, elementSize: 4) else { return nil }
         try reader.budget.spend(v.count, v.location)
-        return (0..<v.count).map { Int32(bitPattern: reader.u32(v.start + 4 * $0)) }
+        return copy(v, as: Int32.self) { Int32(bitPattern: reader.u32($0)) }
     }
     func uint16s(_ slot: Int, _ name: String) throws -> [UInt16]? {
         guard let v = try vector(slot, name, elementSize: 2) else { return nil }
@@ -210,12 +246,29 @@ struct FlatBufferTable: @unchecked Sendable {
     func int64s(_ slot: Int, _ name: String) throws -> [Int64]? {
         guard let v = try vector(slot, name, elementSize: 8) else { return nil }
         try reader.budget.spend(v.count, v.location)
-        return (0..<v.count).map { Int64(bitPattern: reader.u64(v.start + 8 * $0)) }
+        return copy(v, as: Int64.self) { Int64(bitPattern: reader.u64($0)) }
     }
     func float32s(_ slot: Int, _ name: String) throws -> [Float]? {
         guard let v = try vector(slot, name, elementSize: 4) else { return nil }
         try reader.budget.spend(v.count, v.location)
-        return (0..<v.count).map { Float(bitPattern: reader.u32(v.start + 4 * $0)) }
+        return copy(v, as: Float.self) { Float(bitPattern: reader.u32($0)) }
+    }
+
+    /// The elements of `v` (checked to lie inside the buffer) as an array:
+    /// one copy of the bytes on little-endian machines (the file's byte
+    /// order; per-channel scales and zero points run to thousands of
+    /// elements), else `element(position)` for each.
+    private func copy<T>(_ v: FlatBufferVector, as _: T.Type, _ element: (Int) -> T) -> [T] {
+        [T](unsafeUninitializedCapacity: v.count) { buffer, initialized in
+            #if _endian(little)
+            if let target = buffer.baseAddress, v.count > 0 {
+                UnsafeMutableRawPointer(target).copyMemory(from: reader.base + v.start, byteCount: v.count &* MemoryLayout<T>.stride)
+            }
+            #else
+            for i in 0..<v.count { buffer[i] = element(v.start &+ i &* MemoryLayout<T>.stride) }
+            #endif
+            initialized = v.count
+        }
     }
 
     /// A vector of tables, each verified.
@@ -225,9 +278,9 @@ struct FlatBufferTable: @unchecked Sendable {
         var result: [FlatBufferTable] = []
         result.reserveCapacity(v.count)
         for i in 0..<v.count {
-            let where_ = "\(v.location)[\(i)]"
-            let target = try reader.followOffset(at: v.start + 4 * i, where_)
-            result.append(try FlatBufferTable(reader: reader, position: target, location: where_))
+            let element = FlatBufferPath(parent: path, name: name, index: i)
+            let target = try reader.followOffset(at: v.start + 4 * i, element.description)
+            result.append(try FlatBufferTable(reader: reader, position: target, path: element))
         }
         return result
     }
@@ -239,6 +292,10 @@ struct FlatBufferVector {
     let start: Int
     let count: Int
     let elementSize: Int
-    let location: String
+    /// The table holding the vector, and the vector's field name.
+    let tablePath: FlatBufferPath
+    let name: String
+    /// Human-readable path used in error messages, e.g. `Model.buffers`.
+    var location: String { tablePath.description + "." + name }
     var byteRange: Range<Int> { start..<(start + count * elementSize) }
 }

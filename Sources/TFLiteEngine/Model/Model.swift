@@ -76,6 +76,14 @@ public final class Model: @unchecked Sendable {
 
     /// The main subgraph (index 0).
     var mainSubgraph: SubGraphDef { def.subgraphs[0] }
+
+    /// Called once a constant's data has been copied into a layout cached on
+    /// this model (packed weights): drops its pages of the memory-mapped file
+    /// from resident memory, so the weights are not held twice. Reads of the
+    /// constant still work (the pages come back from the file).
+    func releaseConstantPages(_ data: UnsafeRawPointer, byteCount: Int) {
+        bytes.releasePages(of: data, byteCount: byteCount)
+    }
 }
 
 /// A thread-safe store of values computed once per model and shared by all

@@ -21,6 +21,9 @@ final class ModelBytes: @unchecked Sendable {
     let base: UnsafeRawPointer
     let count: Int
     private let release: () -> Void
+    /// The bytes are a read-only mapping of a file (not a copy in memory):
+    /// pages of it can be dropped and are read again from the file if used.
+    let isFileMapping: Bool
 
     /// Refuse files above this size (FlatBuffers limit is 2 GiB; buffers stored
     /// after the FlatBuffer can make files larger, up to this cap).
@@ -54,6 +57,7 @@ final class ModelBytes: @unchecked Sendable {
         }
         base = UnsafeRawPointer(mapped)
         count = size
+        isFileMapping = true
         release = { munmap(mapped, size) }
     }
 
@@ -67,10 +71,37 @@ final class ModelBytes: @unchecked Sendable {
         }
         base = UnsafeRawPointer(storage)
         count = data.count
+        isFileMapping = false
         release = { storage.deallocate() }
     }
 
     deinit { release() }
+
+    /// Drops from the process's resident memory the whole pages of the file
+    /// mapping inside `start ..< start + byteCount` (a constant buffer whose
+    /// data was copied into a packed layout and is not read again), so a
+    /// weight is not held twice. The bytes stay valid: a later read faults
+    /// the page in from the file again. Does nothing for bytes held in memory
+    /// (`init(data:)`, where dropping pages would lose them) or for a range
+    /// outside the mapping.
+    func releasePages(of start: UnsafeRawPointer, byteCount: Int) {
+        guard isFileMapping, byteCount > 0 else { return }
+        let lower = Int(bitPattern: base), upper = lower &+ count
+        let first = Int(bitPattern: start)
+        guard first >= lower, byteCount <= upper &- first else { return }
+        let page = ModelBytes.pageSize
+        // Only pages entirely inside the range: neighbouring data shares the edge pages.
+        let from = (first &+ page &- 1) / page &* page
+        let to = (first &+ byteCount) / page &* page
+        guard to > from, let address = UnsafeMutableRawPointer(bitPattern: from) else { return }
+        _ = madvise(address, to &- from, MADV_DONTNEED)
+    }
+
+    /// The size of a memory page (4096 where the system does not say).
+    static let pageSize: Int = {
+        let size = sysconf(Int32(_SC_PAGESIZE))
+        return size > 0 ? Int(size) : 4096
+    }()
 
     func reader(budget: DecodeBudget) -> FlatBufferReader {
         FlatBufferReader(base: base, count: count, budget: budget)

@@ -49,23 +49,24 @@ enum ModelValidator {
 
         // Tensors: buffer indices, shapes, constant sizes.
         for (t, tensor) in subgraph.tensors.enumerated() {
-            let location = "\(prefix).tensors[\(t)] '\(tensor.name)'"
+            // Made only for an error message (every tensor's was a tenth of loading a model).
+            func location() -> String { "\(prefix).tensors[\(t)] '\(tensor.name)'" }
             guard tensor.buffer < model.buffers.count else {
-                throw InterpreterError.invalidModel(location: location, reason: "buffer index \(tensor.buffer) is out of range (\(model.buffers.count) buffers)")
+                throw InterpreterError.invalidModel(location: location(), reason: "buffer index \(tensor.buffer) is out of range (\(model.buffers.count) buffers)")
             }
-            let elements = try elementCount(tensor.shape, location: location)
+            let elements = try elementCount(tensor.shape, location: location())
             if let q = tensor.quantization, q.isQuantized {
                 if q.zeroPoint.count > 1 || q.scale.count > 1 {
                     guard q.quantizedDimension >= 0, q.quantizedDimension < max(tensor.shape.count, 1) else {
-                        throw InterpreterError.invalidModel(location: location + ".quantization", reason: "quantized_dimension \(q.quantizedDimension) is out of range for rank \(tensor.shape.count)")
+                        throw InterpreterError.invalidModel(location: location() + ".quantization", reason: "quantized_dimension \(q.quantizedDimension) is out of range for rank \(tensor.shape.count)")
                     }
                     let channels = tensor.shape.isEmpty ? 1 : tensor.shape[q.quantizedDimension]
                     guard q.scale.count == channels, q.zeroPoint.isEmpty || q.zeroPoint.count == channels else {
-                        throw InterpreterError.invalidModel(location: location + ".quantization", reason: "\(q.scale.count) scales and \(q.zeroPoint.count) zero points for \(channels) channels")
+                        throw InterpreterError.invalidModel(location: location() + ".quantization", reason: "\(q.scale.count) scales and \(q.zeroPoint.count) zero points for \(channels) channels")
                     }
                 }
                 for v in q.scale where !(v.isFinite && v >= 0) {
-                    throw InterpreterError.invalidModel(location: location + ".quantization", reason: "scale \(v) is not a finite non-negative number")
+                    throw InterpreterError.invalidModel(location: location() + ".quantization", reason: "scale \(v) is not a finite non-negative number")
                 }
             }
             guard let range = model.buffers[tensor.buffer] else { continue }
@@ -73,11 +74,11 @@ enum ModelValidator {
             guard let size = tensor.type.byteSize else { continue }  // strings etc.
             let (bytes, overflow) = elements.multipliedReportingOverflow(by: size)
             guard !overflow, bytes <= maximumTensorBytes else {
-                throw InterpreterError.invalidModel(location: location, reason: "byte size overflows")
+                throw InterpreterError.invalidModel(location: location(), reason: "byte size overflows")
             }
             guard range.count == bytes else {
                 throw InterpreterError.invalidModel(
-                    location: location,
+                    location: location(),
                     reason: "constant buffer \(tensor.buffer) holds \(range.count) bytes but shape \(tensor.shape) of \(tensor.type) needs \(bytes)")
             }
         }
@@ -92,27 +93,26 @@ enum ModelValidator {
             if tensor.isVariable || model.buffers[tensor.buffer] != nil { written[t] = true }
         }
         for (n, op) in subgraph.operators.enumerated() {
-            var location = "\(prefix).operators[\(n)]"
             guard op.opcodeIndex < model.operatorCodes.count else {
-                throw InterpreterError.invalidModel(location: location, reason: "opcode index \(op.opcodeIndex) is out of range (\(model.operatorCodes.count) operator codes)")
+                throw InterpreterError.invalidModel(location: "\(prefix).operators[\(n)]", reason: "opcode index \(op.opcodeIndex) is out of range (\(model.operatorCodes.count) operator codes)")
             }
-            location += " (\(model.operatorCodes[op.opcodeIndex].name))"
-            for (i, t) in op.inputs.enumerated() { try checkTensorIndex(t, "\(location).inputs[\(i)]", optional: true) }
-            for (i, t) in op.outputs.enumerated() { try checkTensorIndex(t, "\(location).outputs[\(i)]") }
-            for (i, t) in op.intermediates.enumerated() { try checkTensorIndex(t, "\(location).intermediates[\(i)]", optional: true) }
+            func location() -> String { "\(prefix).operators[\(n)] (\(model.operatorCodes[op.opcodeIndex].name))" }
+            for (i, t) in op.inputs.enumerated() { try checkTensorIndex(t, "\(location()).inputs[\(i)]", optional: true) }
+            for (i, t) in op.outputs.enumerated() { try checkTensorIndex(t, "\(location()).outputs[\(i)]") }
+            for (i, t) in op.intermediates.enumerated() { try checkTensorIndex(t, "\(location()).intermediates[\(i)]", optional: true) }
             for t in op.outputs where op.inputs.contains(t) {
-                throw InterpreterError.invalidModel(location: location, reason: "tensor \(t) '\(subgraph.tensors[t].name)' is both an input and an output")
+                throw InterpreterError.invalidModel(location: location(), reason: "tensor \(t) '\(subgraph.tensors[t].name)' is both an input and an output")
             }
             for (i, t) in op.inputs.enumerated() where t >= 0 && !written[t] {
                 throw InterpreterError.invalidModel(
-                    location: "\(location).inputs[\(i)]",
+                    location: "\(location()).inputs[\(i)]",
                     reason: "tensor \(t) '\(subgraph.tensors[t].name)' is read before any operator writes it (operators out of order, or a cycle)")
             }
             for (i, t) in op.outputs.enumerated() {
                 if written[t] && !subgraph.tensors[t].isVariable {
                     let what = model.buffers[subgraph.tensors[t].buffer] != nil ? "a constant" : "already written"
                     throw InterpreterError.invalidModel(
-                        location: "\(location).outputs[\(i)]",
+                        location: "\(location()).outputs[\(i)]",
                         reason: "tensor \(t) '\(subgraph.tensors[t].name)' is \(what); an output must be written exactly once")
                 }
                 written[t] = true

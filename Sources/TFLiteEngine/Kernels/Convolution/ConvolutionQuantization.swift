@@ -74,29 +74,50 @@ struct ConvolutionQuantization {
         }
         let singleRounding = type == .uint8 && liteRTUInt8
         let rule: MultiplierRule = (type == .int8 || singleRounding) ? .perChannelDouble : .perTensorFloatProduct
-        var multipliers: [Int32] = [], shifts: [Int] = []
-        for c in 0..<channels {
-            let fs = perChannel ? scales[c] : scales[0]
-            let real: Double
-            switch rule {
-            case .perChannelDouble: real = Double(inQ.scale) * Double(fs) / Double(outQ.scale)
-            case .perTensorFloatProduct: real = Double(inQ.scale * fs) / Double(outQ.scale)
+        // The multipliers depend only on the model's quantization parameters:
+        // computed once per model (a per-channel loop over every output
+        // channel was a sixth of a second interpreter's start-up).
+        // (No enum in the key: interpolating one goes through reflection, which cost more than the loop.)
+        let ruleKey = rule == .perChannelDouble ? "double" : "float"
+        let key = "conv-multipliers-n\(ctx.node.index)-i\(input.index)-f\(filter.index)-o\(output.index)-\(ruleKey)-\(channels)"
+        let table = try ctx.graph.sharedConstants.value(for: key) { () -> MultiplierTable in
+            var multipliers: [Int32] = [], shifts: [Int] = []
+            multipliers.reserveCapacity(channels)
+            shifts.reserveCapacity(channels)
+            for c in 0..<channels {
+                let fs = perChannel ? scales[c] : scales[0]
+                let real: Double
+                switch rule {
+                case .perChannelDouble: real = Double(inQ.scale) * Double(fs) / Double(outQ.scale)
+                case .perTensorFloatProduct: real = Double(inQ.scale * fs) / Double(outQ.scale)
+                }
+                guard real.isFinite else { throw ctx.error("effective output scale is not finite") }
+                let (m, s) = FixedPoint.quantizeMultiplier(real)
+                guard s <= 31 else { throw ctx.error("effective output scale \(real) is too large") }
+                multipliers.append(m)
+                shifts.append(s)
             }
-            guard real.isFinite else { throw ctx.error("effective output scale is not finite") }
-            let (m, s) = FixedPoint.quantizeMultiplier(real)
-            guard s <= 31 else { throw ctx.error("effective output scale \(real) is too large") }
-            multipliers.append(m)
-            shifts.append(s)
+            return MultiplierTable(multipliers: multipliers, shifts: shifts)
         }
         inputOffset = -inQ.zeroPoint
         filterOffset = -filterZeroPoint
         outputOffset = outQ.zeroPoint
-        self.multipliers = multipliers
-        self.shifts = shifts
+        self.multipliers = table.multipliers
+        self.shifts = table.shifts
         rounding = singleRounding ? .single : .double
         let limits = ctx.quantizedLimits(type)
         (activationMin, activationMax) = activation.quantizedRange(scale: outQ.scale, zeroPoint: outQ.zeroPoint, qmin: limits.min, qmax: limits.max)
         guard activationMin <= activationMax else { throw ctx.error("fused activation range is empty for the output's quantization") }
+    }
+}
+
+/// The per-channel multipliers and shifts of one node, cached on the model.
+private final class MultiplierTable: @unchecked Sendable {
+    let multipliers: [Int32]
+    let shifts: [Int]
+    init(multipliers: [Int32], shifts: [Int]) {
+        self.multipliers = multipliers
+        self.shifts = shifts
     }
 }
 

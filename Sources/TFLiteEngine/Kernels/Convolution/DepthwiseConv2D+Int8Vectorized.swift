@@ -130,9 +130,12 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         let signed = filter.type == .int8
         let key = "depthwise-\(signed ? "i8" : "u8")-w\(ctx.node.inputs[1])-b\(biasKey)-i\(ctx.node.inputs[0])-o\(ctx.node.outputs[0])-\(taps)x\(channels)"
         return ctx.graph.sharedConstants.value(for: key) {
-            signed
+            let constants = signed
                 ? DepthwiseInt8Constants(filter: f, signed: true, as: Int8.self, bias: biasPointer, taps: taps, channels: channels, q: q)
                 : DepthwiseInt8Constants(filter: f, signed: false, as: Int16.self, bias: biasPointer, taps: taps, channels: channels, q: q)
+            // The filter now lives in `constants.filter`: its pages of the model file need not stay resident.
+            ctx.graph.model.releaseConstantPages(f, byteCount: taps &* channels)
+            return constants
         }
     }
 }

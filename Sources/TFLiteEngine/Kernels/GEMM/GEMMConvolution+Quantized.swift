@@ -44,6 +44,9 @@ final class GEMMConvolutionQuantized: Kernel {
     let chunk: Int
     /// Quads: `(inputOffset − 128) · Σ_k w` per column, zero past N.
     private let columnCorrections: UnsafeMutablePointer<Int32>?
+    /// The per-node set-up shared by every interpreter of the model
+    /// (`SharedSetup`); owns `columnCorrections`, `requantization` and `tapOffsets`.
+    let setup: SharedSetup
     let packed: PackedQuantizedWeights
     let requantization: ChannelRequantization
     /// The bias is computed at run time (not folded into `requantization`).
@@ -113,6 +116,10 @@ final class GEMMConvolutionQuantized: Kernel {
         let packed = ctx.graph.sharedConstants.value(for: key) {
             PackedQuantizedWeights(weights: weights, n: n, k: k, nr: nr, group: group, signed: signed, offset: fOff)
         }
+        // Everything else derived from the model's constants and this node's
+        // shapes, once per model: a second interpreter only looks it up.
+        let setup = SharedSetup.shared(ctx: ctx, source: source, m: m, n: n, k: k, taps: taps, channels: channels,
+                                           arithmetic: arithmetic, packed: packed, q: q, weights: weights)
         var chunk = max(k, 1)
         if arithmetic == .exactFloat {
             // Largest |x + inputOffset| over the element type's range, and |w + filterOffset| over the filter.
@@ -123,12 +130,11 @@ final class GEMMConvolutionQuantized: Kernel {
         }
         return GEMMConvolutionQuantized(
             ctx: ctx, source: source, m: m, n: n, taps: taps, channels: channels, arithmetic: arithmetic, chunk: chunk,
-            packed: packed, q: q, signed: signed, weights: weights, inputCount: try ctx.input(0).elementCount)
+            packed: packed, setup: setup, q: q, signed: signed, inputCount: try ctx.input(0).elementCount)
     }
 
     private init(ctx: PrepareContext, source: Source, m: Int, n: Int, taps: Int, channels: Int, arithmetic: Arithmetic, chunk: Int,
-                 packed: PackedQuantizedWeights, q: ConvolutionQuantization, signed: Bool, weights: UnsafeRawPointer,
-                 inputCount: Int) {
+                 packed: PackedQuantizedWeights, setup: SharedSetup, q: ConvolutionQuantization, signed: Bool, inputCount: Int) {
         self.signed = signed
         self.inputCount = inputCount
         self.m = m
@@ -139,24 +145,11 @@ final class GEMMConvolutionQuantized: Kernel {
         self.arithmetic = arithmetic
         self.chunk = chunk
         let integer = arithmetic != .exactFloat
-        if arithmetic == .quads {
-            let corrections = UnsafeMutablePointer<Int32>.allocate(capacity: max(packed.panelCount * packed.nr, 1))
-            corrections.initialize(repeating: 0, count: max(packed.panelCount * packed.nr, 1))
-            let w = weights.assumingMemoryBound(to: Int8.self)
-            for j in 0..<n {
-                var sum: Int32 = 0
-                for kk in 0..<k { sum &+= Int32(w[j * k + kk]) }
-                corrections[j] = (q.inputOffset &- 128) &* sum
-            }
-            columnCorrections = corrections
-        } else {
-            columnCorrections = nil
-        }
+        self.setup = setup
+        columnCorrections = setup.columnCorrections
         self.packed = packed
-        let bias = ctx.optionalInput(2)
-        runtimeBias = bias != nil && bias?.constant == nil
-        requantization = ChannelRequantization(
-            q, paddedTo: packed.nr, constantBias: bias?.constant.map { $0.assumingMemoryBound(to: Int32.self) })
+        runtimeBias = setup.runtimeBias
+        requantization = setup.requantization
         inputOffset = q.inputOffset
         filterOffset = q.filterOffset
         operands = FilteredOperands(ctx)
@@ -169,27 +162,10 @@ final class GEMMConvolutionQuantized: Kernel {
         blockRows = min(GEMMTiling.microTilesPerBlock, max(microTiles, 1)) * mr
         rowLength = packed.depth
         switch source {
-        case let .rows(stride):
-            rowStride = stride
-            tapOffsets = nil
-        case let .convolution(g):
-            rowStride = 0
-            let offsets = UnsafeMutablePointer<Int>.allocate(capacity: max(microTiles * mr * taps, 1))
-            for tile in 0..<microTiles {
-                for r in 0..<mr {
-                    // Rows past M repeat the tile's first pixel (computed, never stored).
-                    let p = tile * mr + r < m ? tile * mr + r : tile * mr
-                    let row = offsets + (tile * mr + r) * taps
-                    g.forEachTap(ofPixel: p) { t, inputPixel in row[t] = inputPixel.map { $0 * channels } ?? -1 }
-                }
-            }
-            tapOffsets = offsets
+        case let .rows(stride): rowStride = stride
+        case .convolution: rowStride = 0
         }
-    }
-
-    deinit {
-        tapOffsets?.deallocate()
-        columnCorrections?.deallocate()
+        tapOffsets = setup.tapOffsets
     }
 
     var tileCount: Int { tiling.tileCount }
@@ -612,6 +588,93 @@ extension UInt8: GatheredValue {
 enum QuadPanel: GEMMPanelShape {
     static var wide: Bool { IntegerGEMM.quadColumns > FloatVector.scalarCount }
     static var columns: Int { IntegerGEMM.quadColumns }
+}
+
+extension GEMMConvolutionQuantized {
+    /// What a quantized GEMM kernel derives from the model's constants and
+    /// the node's shapes besides the packed weights, computed once per model
+    /// (`Model.sharedConstants`) and shared read-only by every interpreter:
+    /// the output stage with the constant biases folded in, the quads' column
+    /// corrections, and a convolution's table of tap offsets (M × taps
+    /// entries: 0.9 MB for MobileNetV2's first layer, once per model instead
+    /// of once per interpreter).
+    final class SharedSetup: @unchecked Sendable {
+        let requantization: ChannelRequantization
+        /// The bias is an input read at run time (not folded into `requantization`).
+        let runtimeBias: Bool
+        let columnCorrections: UnsafeMutablePointer<Int32>?
+        let tapOffsets: UnsafeMutablePointer<Int>?
+
+        init(requantization: ChannelRequantization, runtimeBias: Bool,
+             columnCorrections: UnsafeMutablePointer<Int32>?, tapOffsets: UnsafeMutablePointer<Int>?) {
+            self.requantization = requantization
+            self.runtimeBias = runtimeBias
+            self.columnCorrections = columnCorrections
+            self.tapOffsets = tapOffsets
+        }
+
+        deinit {
+            columnCorrections?.deallocate()
+            tapOffsets?.deallocate()
+        }
+
+        /// The set-up of the node being prepared. The key holds everything
+        /// it depends on that can differ between interpreters of one model
+        /// (the shapes after `resizeInput`, the flavour's arithmetic and panel
+        /// width); the quantization parameters and constants are the node's.
+        static func shared(ctx: PrepareContext, source: Source, m: Int, n: Int, k: Int, taps: Int, channels: Int,
+                           arithmetic: Arithmetic, packed: PackedQuantizedWeights, q: ConvolutionQuantization,
+                           weights: UnsafeRawPointer) -> SharedSetup {
+            let bias = ctx.optionalInput(2)
+            let constantBias = bias?.constant.map { $0.assumingMemoryBound(to: Int32.self) }
+            // (No enum interpolated into the key: that goes through reflection.)
+            let arithmeticKey = arithmetic == .quads ? "quads" : arithmetic == .pairs ? "pairs" : "float"
+            var key = "gemm-q-setup-n\(ctx.node.index)-\(arithmeticKey)-nr\(packed.nr)-\(m)x\(n)x\(taps)x\(channels)"
+            if case let .rows(stride) = source { key += "-rows\(stride)" }
+            if case let .convolution(g) = source {
+                key += "-conv\(g.batches),\(g.inputHeight),\(g.inputWidth),\(g.filterHeight),\(g.filterWidth),"
+                    + "\(g.strideHeight),\(g.strideWidth),\(g.dilationHeight),\(g.dilationWidth),"
+                    + "\(g.outputHeight),\(g.outputWidth),\(g.padTop),\(g.padLeft)"
+            }
+            let fileBytes = n &* k
+            return ctx.graph.sharedConstants.value(for: key) {
+                let requantization = ChannelRequantization(q, paddedTo: packed.nr, constantBias: constantBias)
+                var corrections: UnsafeMutablePointer<Int32>?
+                if arithmetic == .quads {
+                    let count = max(packed.panelCount * packed.nr, 1)
+                    let c = UnsafeMutablePointer<Int32>.allocate(capacity: count)
+                    c.initialize(repeating: 0, count: count)
+                    let w = weights.assumingMemoryBound(to: Int8.self)
+                    for j in 0..<n {
+                        var sum: Int32 = 0
+                        for kk in 0..<k { sum &+= Int32(w[j * k + kk]) }
+                        c[j] = (q.inputOffset &- 128) &* sum
+                    }
+                    corrections = c
+                }
+                var offsets: UnsafeMutablePointer<Int>?
+                if case let .convolution(g) = source {
+                    let mr = FloatGEMM.mr
+                    let microTiles = (m + mr - 1) / mr
+                    let table = UnsafeMutablePointer<Int>.allocate(capacity: max(microTiles * mr * taps, 1))
+                    for tile in 0..<microTiles {
+                        for r in 0..<mr {
+                            // Rows past M repeat the tile's first pixel (computed, never stored).
+                            let p = tile * mr + r < m ? tile * mr + r : tile * mr
+                            let row = table + (tile * mr + r) * taps
+                            g.forEachTap(ofPixel: p) { t, inputPixel in row[t] = inputPixel.map { $0 * channels } ?? -1 }
+                        }
+                    }
+                    offsets = table
+                }
+                // The weights now live in the packed panels (and the quads'
+                // corrections): their pages of the model file need not stay resident.
+                ctx.graph.model.releaseConstantPages(weights, byteCount: fileBytes)
+                return SharedSetup(requantization: requantization, runtimeBias: bias != nil && constantBias == nil,
+                                   columnCorrections: corrections, tapOffsets: offsets)
+            }
+        }
+    }
 }
 
 /// A constant int8/uint8 filter [N][K] packed once per model as bytes (one

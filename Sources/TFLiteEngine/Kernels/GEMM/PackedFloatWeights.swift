@@ -91,9 +91,13 @@ final class PackedFloatWeights: @unchecked Sendable {
         let wide = n / groups > FloatVector.scalarCount
         let key = "packed-gemm-f32-nr\(FloatGEMM.panelWidth(wide: wide))-w\(ctx.node.inputs[weightsInput])-b\(biasKey)-\(n)x\(k)-g\(groups)"
         return ctx.graph.sharedConstants.value(for: key) {
-            PackedFloatWeights(
+            let packed = PackedFloatWeights(
                 weights: w.assumingMemoryBound(to: Float.self), n: n, k: k,
                 bias: biasPointer?.assumingMemoryBound(to: Float.self), wide: wide, groups: groups)
+            // The weights now live in the packed panels: their pages of the
+            // model file need not stay resident (the bias is small; it stays).
+            ctx.graph.model.releaseConstantPages(w, byteCount: n &* k &* MemoryLayout<Float>.size)
+            return packed
         }
     }
 }

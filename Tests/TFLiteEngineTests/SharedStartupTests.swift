@@ -1,0 +1,75 @@
+import Foundation
+import XCTest
+@testable import TFLiteEngine
+
+/// Start-up work shared through the `Model`: the quantized kernels' set-up
+/// (multipliers, output stage, tap tables) is made once per model, and the
+/// file pages of weights copied into packed layouts are dropped from
+/// resident memory without changing what the model computes.
+final class SharedStartupTests: XCTestCase {
+    static let weights = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("weights")
+
+    /// Pages dropped from a file mapping read back as the file's bytes; a
+    /// copy in memory (`init(data:)`) is never touched; ranges outside the
+    /// mapping are ignored.
+    func testReleasedPagesReadBackUnchanged() throws {
+        var rng = SystemRandomNumberGenerator()
+        let bytes = (0..<(5 * ModelBytes.pageSize + 123)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        let path = NSTemporaryDirectory() + "shared-startup-\(UInt32.random(in: 0...UInt32.max)).bin"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+
+        let mapped = try ModelBytes(path: path)
+        XCTAssertTrue(mapped.isFileMapping)
+        func contents(_ b: ModelBytes) -> [UInt8] { Array(UnsafeRawBufferPointer(start: b.base, count: b.count)) }
+        XCTAssertEqual(contents(mapped), bytes)
+        mapped.releasePages(of: mapped.base + 100, byteCount: 3 * ModelBytes.pageSize + 7)
+        mapped.releasePages(of: mapped.base, byteCount: mapped.count)
+        mapped.releasePages(of: mapped.base + mapped.count - 10, byteCount: 1 << 20)  // past the end: ignored
+        XCTAssertEqual(contents(mapped), bytes)
+
+        let copied = try ModelBytes(data: Data(bytes))
+        XCTAssertFalse(copied.isFileMapping)
+        copied.releasePages(of: copied.base, byteCount: copied.count)
+        XCTAssertEqual(contents(copied), bytes)
+    }
+
+    /// Int8 models read from a file (whose weight pages are dropped after
+    /// packing) give exactly the outputs of the same model held in memory,
+    /// in the first interpreter and in a second one of the same `Model`,
+    /// which reuses the first one's set-up instead of making its own.
+    func testInt8ModelsFromFileMatchInMemoryAndShareSetup() throws {
+        for name in ["mnist_vgg_32_int8", "mnist_mobilenet_v2_32_int8", "mnist_small_cnn_int8"] {
+            let path = Self.weights.appendingPathComponent(name + ".tflite").path
+            let inMemory = try Model(data: Data(contentsOf: URL(fileURLWithPath: path)))
+            let fromFile = try Model(path: path)
+            let reference = try outputs(of: Interpreter(model: inMemory))
+            let first = try Interpreter(model: fromFile)
+            XCTAssertEqual(try outputs(of: first), reference, name)
+            let cached = fromFile.sharedConstants.count
+            let second = try Interpreter(model: fromFile)
+            XCTAssertEqual(try outputs(of: second), reference, "\(name): second interpreter")
+            XCTAssertEqual(fromFile.sharedConstants.count, cached, "\(name): the second interpreter made its own set-up")
+
+            func setups(_ interpreter: Interpreter) -> [ObjectIdentifier] {
+                (interpreter.graph?.steps ?? []).compactMap { ($0.kernel as? GEMMConvolutionQuantized).map { ObjectIdentifier($0.setup) } }
+            }
+            XCTAssertFalse(setups(first).isEmpty, "\(name): no quantized GEMM kernel")
+            XCTAssertEqual(setups(first), setups(second), "\(name): the interpreters do not share the quantized set-up")
+        }
+    }
+
+    /// Allocates, fills every input with a fixed pattern, invokes and returns every output's bytes.
+    private func outputs(of interpreter: Interpreter) throws -> [Data] {
+        try interpreter.allocateTensors()
+        for i in 0..<interpreter.inputTensorCount {
+            try interpreter.withUnsafeMutableInputBytes(at: i) { bytes in
+                for j in bytes.indices { bytes[j] = UInt8(truncatingIfNeeded: j &* 37 &+ 11) }
+            }
+        }
+        try interpreter.invoke()
+        return try (0..<interpreter.outputTensorCount).map { try interpreter.output(at: $0).data }
+    }
+}
