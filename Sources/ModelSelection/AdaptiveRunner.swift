@@ -86,7 +86,7 @@ public struct AdaptationPolicy: Sendable, Equatable {
     /// A policy for `latencyBudget`; every other parameter has a default (see each property).
     public init(latencyBudget: Duration, window: Int = 10, missesToDowngrade: Int = 6, headroomRuns: Int = 20,
                 headroomFraction: Double = 0.5, cooldownRuns: Int = 10, upgradeBackoffRuns: Int = 200,
-                upgradeFitFraction: Double = 0.8, contentionToDowngrade: Double = 1.5,
+                upgradeFitFraction: Double = 0.8, contentionToDowngrade: Double = 1.25,
                 contentionHorizon: Duration = .milliseconds(8), upgradeContentionHorizon: Duration = .milliseconds(80)) {
         self.contentionHorizon = contentionHorizon
         self.upgradeContentionHorizon = max(upgradeContentionHorizon, contentionHorizon)
@@ -144,7 +144,7 @@ public struct SwitchEvent: Sendable, Equatable, CustomStringConvertible {
 ///   prediction it has shown).
 /// - Down: if `missesToDowngrade` of the last `window` requests missed the
 ///   budget, or the most recent requests (`contentionHorizon` of CPU time) took at least
-///   `contentionToDowngrade` (1.5) times their CPU time (the thread waited for a
+///   `contentionToDowngrade` (1.25) times their CPU time (the thread waited for a
 ///   core: short requests on a shared core mostly run at full speed and now
 ///   and then wait a whole time slice, so the median hardly moves while the
 ///   throughput halves), two of those requests missed, and the current

@@ -121,7 +121,8 @@ public struct CostModel: Sendable, Equatable {
             return c.fileBytes &+ (c.arenaBytes ?? 0) &+ packed &+ dequantized
         }
         let kernels = workload.nodes.reduce(0) { $0 &+ CostModel.kernelBytes($1) &+ CostModel.nodeBytes($1) }
-        return c.fileBytes &+ (c.arenaBytes ?? workload.arenaBytes) &+ workload.foldedBytes &+ kernels
+        let released = workload.nodes.reduce(0) { $0 &+ CostModel.releasedFileBytes($1) }
+        return max(c.fileBytes &- released, 0) &+ (c.arenaBytes ?? workload.arenaBytes) &+ workload.foldedBytes &+ kernels
     }
 
     /// Bookkeeping per executed node besides its kernel's data: the parsed
@@ -133,6 +134,29 @@ public struct CostModel: Sendable, Equatable {
     /// the fixture MobileNets.
     public static func nodeBytes(_ node: NodeWork) -> Int {
         node.kernelClass?.isInt8 == true ? 7 << 10 : 9 << 9
+    }
+
+    /// Bytes of the model file's mapping that `node`'s kernel drops from
+    /// resident memory once it has copied its weights into a packed layout
+    /// (`Model.releaseConstantPages`): the float GEMM's float32 weights (not
+    /// float16 or hybrid ones), the int8 GEMM convolutions' and depthwise
+    /// filters, and int8 fully connected weights in the builds with integer
+    /// multiply-add (elsewhere read in place). Only whole pages inside the
+    /// weights go: on average one page fewer than their bytes.
+    public static func releasedFileBytes(_ node: NodeWork) -> Int {
+        guard node.fileWeightBytes > 0, let kernelClass = node.kernelClass else { return 0 }
+        let releases: Bool
+        switch kernelClass {
+        case .convPointwise, .convGeneral, .fullyConnected:
+            releases = node.op != "TRANSPOSE_CONV" && node.op != "CONV_3D" && node.fileWeightBytes == node.weights &* 4
+        case .convPointwiseInt8, .convGeneralInt8, .depthwise3x3Int8, .depthwise5x5Int8:
+            releases = node.op != "TRANSPOSE_CONV" && node.op != "CONV_3D"
+        case .fullyConnectedInt8:
+            releases = TFLiteEngineBuild.integerMultiplyAdd
+        default:
+            releases = false
+        }
+        return releases ? max(node.fileWeightBytes &- 4096, 0) : 0
     }
 
     /// Bytes of packed weights per int8 weight in the GEMM kernels: one in

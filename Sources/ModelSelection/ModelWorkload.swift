@@ -105,6 +105,10 @@ public struct NodeWork: Codable, Hashable, Sendable {
     public var outputChannels: Int
     /// Filter taps, KH × KW (1 for fully connected; see ``weights``).
     public var taps: Int
+    /// Bytes of the filter or weights when they are a constant of the model
+    /// file (not folded at prepare), else 0: the kernels that copy them into
+    /// a packed layout drop these pages of the mapped file afterwards.
+    public var fileWeightBytes: Int
 
     /// The class's second size term (see `ClassCost`): for the GEMM classes
     /// (convolutions, fully connected) the input elements the micro-kernel
@@ -131,7 +135,8 @@ public struct NodeWork: Codable, Hashable, Sendable {
 
     /// A node with these sizes.
     public init(op: String, kernelClass: KernelClass?, work: Int, outputs: Int, weights: Int = 0, outputChannels: Int = 0,
-                taps: Int = 0) {
+                taps: Int = 0, fileWeightBytes: Int = 0) {
+        self.fileWeightBytes = fileWeightBytes
         self.op = op
         self.kernelClass = kernelClass
         self.work = work
@@ -219,6 +224,7 @@ public struct ModelWorkload: Codable, Hashable, Sendable {
             // Filter layouts: CONV_2D [N, KH, KW, Cin], DEPTHWISE_CONV_2D [1, KH, KW, N], FULLY_CONNECTED [N, K].
             let constant = filterTensor.map { $0.isConstant || !runtimeTensors.contains($0.index) } ?? false
             n.weights = constant ? ModelWorkload.elements(f) : 0
+            if let t = filterTensor, t.isConstant { n.fileWeightBytes = saturatingMultiply(n.weights, ModelWorkload.byteSize(t.type)) }
             switch kind {
             case .depthwise3x3, .depthwise5x5:
                 n.outputChannels = f.count == 4 ? max(f[3], 0) : 0

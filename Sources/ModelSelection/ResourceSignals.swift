@@ -311,17 +311,22 @@ public enum ProcessResources {
         return pairs[pairs.count / 2]
     }()
 
-    /// The thread's CPU time (nanoseconds) over `body`, less the cost of reading the clock,
-    /// and the wall time between (which does not include the CPU clock's reads); CPU time nil
-    /// when the clock cannot be read.
+    /// The thread's CPU time (nanoseconds) over `body` and the wall time
+    /// around it, each less what the CPU clock's two reads add (one read to
+    /// the CPU time, two to the wall time); CPU time nil when the clock
+    /// cannot be read. The wall time spans the reads on purpose: a read is a
+    /// system call, and with lazy preemption (Linux 6.13 and later) a thread
+    /// that must give up its core does so on the way out of one, so the
+    /// waits of a thread sharing a core fall right there.
     public static func measureCPUAndWall(_ body: () throws -> Void) rethrows -> (cpu: UInt64?, wall: Duration) {
         let cost = threadCPUClockCost
         let clock = ContinuousClock()
-        let cpuStart = threadCPUNanoseconds()
         let start = clock.now
+        let cpuStart = threadCPUNanoseconds()
         try body()
-        let wall = clock.now - start
         let cpuEnd = threadCPUNanoseconds()
+        var wall = clock.now - start
+        wall = max(wall - .nanoseconds(Int64(clamping: 2 &* cost)), .zero)
         guard cpuStart != 0 else { return (nil, wall) }
         let spent = cpuEnd &- cpuStart
         return (spent > cost ? spent &- cost : 0, wall)
