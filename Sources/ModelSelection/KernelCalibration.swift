@@ -99,7 +99,7 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
 
     /// The in-model factor of `kernelClass`'s element type (1 when not measured).
     public func inModelFactor(of kernelClass: KernelClass) -> Double {
-        let element = kernelClass.isInt8 ? "int8" : "float32"
+        let element = (kernelClass.isInt8 ? CalibrationGraph.Element.int8 : .float32).rawValue
         return inModelFactors.first { $0.element == element }?.factor ?? 1
     }
 

@@ -145,12 +145,14 @@ public struct CostModel: Sendable, Equatable {
     /// weights go: on average one page fewer than their bytes.
     public static func releasedFileBytes(_ node: NodeWork) -> Int {
         guard node.fileWeightBytes > 0, let kernelClass = node.kernelClass else { return 0 }
+        // TRANSPOSE_CONV and CONV_3D share the convolution classes but keep their own layouts.
+        let packsOnGEMM = node.op != "TRANSPOSE_CONV" && node.op != "CONV_3D"
         let releases: Bool
         switch kernelClass {
         case .convPointwise, .convGeneral, .fullyConnected:
-            releases = node.op != "TRANSPOSE_CONV" && node.op != "CONV_3D" && node.fileWeightBytes == node.weights &* 4
+            releases = packsOnGEMM && node.fileWeightBytes == node.weights &* 4
         case .convPointwiseInt8, .convGeneralInt8, .depthwise3x3Int8, .depthwise5x5Int8:
-            releases = node.op != "TRANSPOSE_CONV" && node.op != "CONV_3D"
+            releases = packsOnGEMM
         case .fullyConnectedInt8:
             releases = TFLiteEngineBuild.integerMultiplyAdd
         default:
@@ -196,7 +198,7 @@ public struct CostModel: Sendable, Equatable {
         let n = node.outputChannels
         let k = node.weights / n
         let lanes = TFLiteEngineBuild.floatLanes
-        let integer = TFLiteEngineBuild.integerMultiplyAdd && kernelClass.rawValue.hasSuffix(" int8")
+        let integer = TFLiteEngineBuild.integerMultiplyAdd && kernelClass.isInt8
         let nr = integer ? 16 : n > lanes ? 2 * lanes : lanes
         let panels = (n + nr - 1) / nr
         let packedElements = integer ? panels &* nr &* ((k &+ 1) / 2 &* 2) : panels &* nr &* (k &+ 1)
