@@ -17,6 +17,11 @@
 # with a little headroom on this machine (see `infer selection-report`); for
 # the memory run, one with room to spare (e.g. 1ms), so that only memory moves it.
 #
+# ARRIVE (contention run; default 1ms) makes requests arrive as a stream,
+# one every ARRIVE (`--arrive-every`: a camera's frames; latency counts from
+# a frame's arrival, so a thread that wakes late because a busy loop holds
+# its core sees it); ARRIVE=0 serves the requests back to back instead.
+#
 # contention: two busy loops per core (HOGS, default 2 x nproc), so every
 # core has two or three runnable threads and the server has a core about half
 # of the time or less. (With one loop per core the scheduler puts the two
@@ -80,7 +85,10 @@ summarize() {
 case "$mode" in
 contention)
     # shellcheck disable=SC2086
-    "$infer" --auto weights/ --serve 60000 $images --latency-budget "$budget" --report-every 4000 --trace "$trace" &
+    arrive=${ARRIVE:-1ms}
+    if [ "$arrive" = 0 ]; then stream=(--serve 60000 --report-every 4000)
+    else stream=(--serve 15000 --arrive-every "$arrive" --report-every 1000); fi
+    "$infer" --auto weights/ "${stream[@]}" $images --latency-budget "$budget" --trace "$trace" &
     server=$!
     sleep 5
     count=${HOGS:-$(( 2 * $(nproc) ))}

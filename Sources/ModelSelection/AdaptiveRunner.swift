@@ -303,11 +303,18 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
     }
 
     /// Runs the current model on `input`, then decides whether to switch.
-    public func predict(_ input: Model.Input) throws -> Prediction {
+    ///
+    /// `waited` is how long the request had already waited when it reached
+    /// the runner (a stream's frame that arrived while the thread slept or
+    /// waited for a core): it counts toward the request's latency (what the
+    /// caller sees, and what is held against the budget) but not toward its
+    /// CPU time, so a thread that keeps waking late shows as contention.
+    public func predict(_ input: Model.Input, waited: Duration = .zero) throws -> Prediction {
         let (result, decision): (Prediction, (target: Int, reason: String, request: Int)?) = try lock.sync {
             let model = current
             var scores: [Float] = []
-            let (latency, cpu) = try timer.measureWithCPUTime(model.candidate) { scores = try model.scores(for: input) }
+            let (ran, cpu) = try timer.measureWithCPUTime(model.candidate) { scores = try model.scores(for: input) }
+            let latency = ran + max(waited, .zero)
             let result = Prediction(scores: scores, modelName: model.candidate.name, latency: latency, cpuTime: cpu)
             let decision = record(latency: latency, cpu: cpu).map { ($0.0, $0.1, requestCount) }
             if decision != nil { switching = true }

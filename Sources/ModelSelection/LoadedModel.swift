@@ -76,10 +76,12 @@ public struct Prediction: Sendable, Equatable {
     public let scores: [Float]
     /// The model that answered.
     public let modelName: String
-    /// How long the model took (as measured by the runner's timer).
+    /// How long the request took: the model's run as measured by the
+    /// runner's timer, plus the time the request had waited before it
+    /// (``AdaptiveRunner/predict(_:waited:)``).
     public let latency: Duration
     /// The calling thread's CPU time over the request, when the timer reports
-    /// it (``latency`` minus this is how long the thread waited for a core).
+    /// it (``latency`` minus this is how long the request waited: for a core, or before it reached the runner).
     public let cpuTime: Duration?
 
     /// An answer; ``bestIndex`` is computed from `scores`.

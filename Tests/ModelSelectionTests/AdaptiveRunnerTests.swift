@@ -145,6 +145,40 @@ final class AdaptiveRunnerTests: XCTestCase {
         XCTAssertEqual(r.currentModelName, "big", r.switchLog.joined(separator: "\n"))
     }
 
+    func testFramesThatWaitForTheCoreBeforeTheyRunCountAsContention() throws {
+        // A stream of frames (`--arrive-every`): each request runs at full speed once it has
+        // the core, but while another process holds the core the thread wakes 2-6 ms after
+        // its frame arrived. The wait is part of the latency and of the contention.
+        let cost = F.cost, profile = F.profile()
+        let cpu = Dictionary(uniqueKeysWithValues: fittingLadder().map {
+            ($0.name, Benchmarks.seconds(cost.predictLatency($0, profile: profile, threads: 1)) * 1000)
+        })
+        let timer = StallTimer(cpu)
+        let policy = AdaptationPolicy(latencyBudget: .milliseconds(6), window: 10, missesToDowngrade: 6, headroomRuns: 20,
+                                      headroomFraction: 0.5, cooldownRuns: 10, upgradeBackoffRuns: 1000)
+        let r = try AdaptiveRunner(candidates: fittingLadder(), profile: profile, policy: policy, start: "big", costModel: cost,
+                                   loader: FakeLoader(), timer: timer, pressure: NoMemoryPressure())
+        for _ in 0..<30 { _ = try r.classify(image, waited: .zero) }
+        XCTAssertEqual(r.currentModelName, "big")
+        let waits: [Duration] = [.milliseconds(5), .milliseconds(2), .milliseconds(4), .milliseconds(6), .milliseconds(3), .milliseconds(4)]
+        var requests = 0
+        while r.currentModelName == "big" && requests < 100 {
+            let answer = try r.classify(image, waited: waits[requests % waits.count])
+            XCTAssertGreaterThanOrEqual(answer.latency, waits[requests % waits.count])
+            requests += 1
+        }
+        XCTAssertLessThanOrEqual(requests, 20, r.switchLog.joined(separator: "\n"))
+        XCTAssertNotEqual(r.currentModelName, "big")
+        XCTAssertTrue(r.switchLog.last?.contains("the thread had a core") ?? false, r.switchLog.joined(separator: "\n"))
+        for i in 0..<200 { _ = try r.classify(image, waited: waits[i % waits.count]) }
+        XCTAssertNotEqual(r.currentModelName, "big")
+        // The other process stops: frames are served as they arrive, and the runner goes back up.
+        requests = 0
+        while r.currentModelName != "big" && requests < 1000 { _ = try r.classify(image, waited: .zero); requests += 1 }
+        XCTAssertLessThanOrEqual(requests, 200, r.switchLog.joined(separator: "\n"))
+        XCTAssertEqual(r.currentModelName, "big", r.switchLog.joined(separator: "\n"))
+    }
+
     func testShortRequestsOnACoreSharedInSlicesMoveDownAtTheSecondWaitAndStayDownUntilItEnds() throws {
         // As measured on a 2-core Linux host with two busy loops: the thread runs ~4 ms slices
         // and then waits 4 or 8 ms, now and then running several slices in a row; requests take

@@ -32,6 +32,8 @@ struct AutoRequest {
     /// Requests to serve with the adaptive runner (nil: classify once).
     var serve: Int?
     var interval: Duration = .zero
+    /// `--arrive-every T`: requests arrive on a fixed schedule (nil: back to back, `interval` apart).
+    var arrivalInterval: Duration?
     var reportEvery = 500
     /// `--trace FILE`: one CSV line per served request.
     var tracePath: String?
@@ -46,7 +48,7 @@ struct AutoRequest {
         }
         let serve = try args.int("serve", in: 1...100_000_000)
         if serve == nil {
-            let serveOnly = ["interval", "report-every", "memory-warning-below", "memory-critical-below", "trace"].filter(args.has)
+            let serveOnly = ["interval", "arrive-every", "report-every", "memory-warning-below", "memory-critical-below", "trace"].filter(args.has)
             guard serveOnly.isEmpty else { throw CLIError.usage(serveOnly.map { "--\($0)" }.joined(separator: ", ") + " apply only to --serve") }
         }
         guard !args.positionals.isEmpty else { throw CLIError.usage("--auto DIR needs an IMAGE") }
@@ -74,6 +76,12 @@ struct AutoRequest {
         if serve != nil && request.policy == .threshold { throw CLIError.usage("--serve uses the selector; it cannot be combined with --policy threshold") }
         request.serve = serve
         if let t = args.string("interval") { request.interval = try parseLatencyBudget(t) }
+        if let t = args.string("arrive-every") {
+            guard !args.has("interval") else { throw CLIError.usage("--arrive-every and --interval cannot be combined") }
+            let every = try parseLatencyBudget(t)
+            guard every >= .microseconds(10) else { throw CLIError.usage("--arrive-every expects at least 10us, got '\(t)'") }
+            request.arrivalInterval = every
+        }
         request.reportEvery = try args.int("report-every", in: 1...100_000_000) ?? 500
         request.tracePath = args.string("trace")
         if let m = args.string("memory-warning-below") { request.memoryThresholds.warningBelowBytes = try parseMemoryBudget(m) }
@@ -226,8 +234,10 @@ enum Auto {
         // request, end of the request as Unix time in seconds, latency in ms, model, the thread's CPU time in ms
         // (latency minus CPU time: how long it waited for a core): to line up with other events.
         var trace = request.tracePath == nil ? "" : "request,unix_time_s,latency_ms,model,cpu_ms\n"
+        var arrivals = request.arrivalInterval.map { ArrivalSchedule(every: $0) }
         for i in 0..<requests {
-            let answer = try runner.classify(digits[i % digits.count])
+            let waited = arrivals?.waitForNext() ?? .zero
+            let answer = try runner.classify(digits[i % digits.count], waited: waited)
             served[answer.modelName, default: 0] += 1
             if request.tracePath != nil {
                 var now = timespec()
@@ -258,7 +268,8 @@ enum Auto {
                 nanosleep(&pause, nil)
             }
         }
-        print("served: " + served.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        print("served: " + served.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+              + (arrivals.map { ", \($0.dropped) frames dropped (arrived while another was served)" } ?? ""))
         if let path = request.tracePath { try FileAccess.write(Data(trace.utf8), to: path, what: "trace") }
     }
 

@@ -47,6 +47,7 @@ let inferOptions: [OptionSpec] = [
     OptionSpec(name: "score-threshold", valueName: "S", help: "--policy threshold: AI score at or above which the big model is chosen (default 500)"),
     OptionSpec(name: "serve", valueName: "N", help: "--auto: serve N requests (cycling through the IMAGEs) with the adaptive runner, printing each switch"),
     OptionSpec(name: "interval", valueName: "T", help: "--serve: pause between requests, e.g. 2ms (default 0)"),
+    OptionSpec(name: "arrive-every", valueName: "T", help: "--serve: requests arrive every T, as a camera's frames do (e.g. 1ms); latency counts from arrival; frames that arrive while one is served are dropped"),
     OptionSpec(name: "report-every", valueName: "N", help: "--serve: print a status line every N requests (default 500)"),
     OptionSpec(name: "trace", valueName: "FILE", help: "--serve: write one CSV line per request (request, unix_time_s, latency_ms, model)"),
     OptionSpec(name: "memory-warning-below", valueName: "SIZE", help: "--serve: memory pressure is 'warning' below this much available memory (default 256MiB)"),
@@ -149,7 +150,7 @@ enum Command {
             backend = b
         }
         let autoOnly = ["latency-budget", "memory-budget", "min-accuracy", "policy", "score-threshold", "serve", "interval",
-                        "report-every", "memory-warning-below", "memory-critical-below"].filter(args.has)
+                        "arrive-every", "report-every", "memory-warning-below", "memory-critical-below"].filter(args.has)
         if !autoOnly.isEmpty && !args.has("auto") {
             throw CLIError.usage(autoOnly.map { "--\($0)" }.joined(separator: ", ") + " apply only to --auto")
         }

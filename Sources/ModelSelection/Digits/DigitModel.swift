@@ -42,9 +42,10 @@ public typealias DigitModelSelection = ModelSelection<InterpreterDigitModel>
 public typealias DigitClassification = Prediction
 
 extension AdaptiveRunner where Loader.Model: DigitClassifierModel {
-    /// Classifies one 28×28 MNIST-style image (784 floats in [0, 1], white on black).
-    public func classify(_ image: [Float]) throws -> DigitClassification {
-        try predict(image)
+    /// Classifies one 28×28 MNIST-style image (784 floats in [0, 1], white on black);
+    /// `waited` as in ``AdaptiveRunner/predict(_:waited:)``.
+    public func classify(_ image: [Float], waited: Duration = .zero) throws -> DigitClassification {
+        try predict(image, waited: waited)
     }
 }
 
