@@ -100,6 +100,12 @@ final class InferArgumentTests: XCTestCase {
         XCTAssertEqual(s.tracePath, "t.csv")
         XCTAssertEqual(s.memoryThresholds.warningBelowBytes, 256 << 20)
         XCTAssertEqual(s.memoryThresholds.criticalBelowBytes, 64 << 20)
+        XCTAssertNil(s.arrivalInterval)
+        guard case let .auto(stream) = try Command.parse(["--auto", "w", "a.pgm", "--serve", "10", "--arrive-every", "1ms"]) else {
+            return XCTFail("not auto")
+        }
+        XCTAssertEqual(stream.arrivalInterval, .milliseconds(1))
+        XCTAssertEqual(stream.interval, .zero)
         XCTAssertEqual(try parseMemoryBudget("50MB"), 50_000_000)
         XCTAssertEqual(try parseMemoryBudget("64MiB"), 64 << 20)
         XCTAssertEqual(try parseLatencyBudget("800us"), .microseconds(800))
@@ -115,6 +121,10 @@ final class InferArgumentTests: XCTestCase {
             (["--auto", "w", "d.pgm", "--score-threshold", "5"], "--score-threshold applies to --policy threshold"),
             (["--auto", "w", "d.pgm", "--interval", "2ms"], "--interval apply only to --serve"),
             (["--auto", "w", "d.pgm", "--trace", "t.csv"], "--trace apply only to --serve"),
+            (["--auto", "w", "d.pgm", "--arrive-every", "1ms"], "--arrive-every apply only to --serve"),
+            (["--auto", "w", "d.pgm", "--serve", "3", "--arrive-every", "1ms", "--interval", "1ms"], "--arrive-every and --interval cannot be combined"),
+            (["--auto", "w", "d.pgm", "--serve", "3", "--arrive-every", "1us"], "--arrive-every expects at least 10us"),
+            (["--auto", "w", "d.pgm", "--serve", "3", "--arrive-every", "1"], "--arrive-every expects a duration with a unit"),
             (["--auto", "w", "d.pgm", "--serve", "3", "--policy", "threshold"], "--serve uses the selector"),
             (["--auto", "w", "a.pgm", "b.pgm"], "--auto DIR takes one IMAGE"),
             (["--auto", "w", "d.pgm", "--json"], "--auto cannot be combined with --json"),

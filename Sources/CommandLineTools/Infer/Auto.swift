@@ -75,10 +75,10 @@ struct AutoRequest {
         }
         if serve != nil && request.policy == .threshold { throw CLIError.usage("--serve uses the selector; it cannot be combined with --policy threshold") }
         request.serve = serve
-        if let t = args.string("interval") { request.interval = try parseLatencyBudget(t) }
+        if let t = args.string("interval") { request.interval = try parseLatencyBudget(t, option: "interval") }
         if let t = args.string("arrive-every") {
             guard !args.has("interval") else { throw CLIError.usage("--arrive-every and --interval cannot be combined") }
-            let every = try parseLatencyBudget(t)
+            let every = try parseLatencyBudget(t, option: "arrive-every")
             guard every >= .microseconds(10) else { throw CLIError.usage("--arrive-every expects at least 10us, got '\(t)'") }
             request.arrivalInterval = every
         }
@@ -328,10 +328,10 @@ enum Auto {
     }
 }
 
-/// `--latency-budget`: a duration with unit, e.g. 5ms, 0.5ms, 2s, 800us.
-func parseLatencyBudget(_ text: String) throws -> Duration {
+/// `--latency-budget` (and the other duration options, named by `option`): a duration with unit, e.g. 5ms, 0.5ms, 2s, 800us.
+func parseLatencyBudget(_ text: String, option: String = "latency-budget") throws -> Duration {
     guard let d = BudgetParsing.duration(text) else {
-        throw CLIError.usage("--latency-budget expects a duration with a unit (ns, us, ms, s), e.g. 5ms or 0.5ms; got '\(text)'")
+        throw CLIError.usage("--\(option) expects a duration with a unit (ns, us, ms, s), e.g. 5ms or 0.5ms; got '\(text)'")
     }
     return d
 }
@@ -387,7 +387,7 @@ struct SelectionReportRequest {
         request.runs = try args.int("runs", in: 1...100_000) ?? 20
         request.rounds = try args.int("rounds", in: 1...1000) ?? 3
         request.repetitions = try args.int("repeat", in: 1...100) ?? 3
-        if let t = args.string("calibration-budget") { request.calibrationBudget = try parseLatencyBudget(t) }
+        if let t = args.string("calibration-budget") { request.calibrationBudget = try parseLatencyBudget(t, option: "calibration-budget") }
         request.perClass = args.has("per-class")
         request.writeDoc = args.string("write-doc")
         request.writeReadme = args.string("write-readme")

@@ -64,7 +64,7 @@ let usage = """
            infer eval MODEL --images IDX --labels IDX [--limit N] [--save-predictions FILE] [--json]
            infer --auto DIR IMAGE [--latency-budget 5ms] [--memory-budget 50MB] [--min-accuracy 0.99]
                   [--threads N] [--preprocess mnist] [--no-cache] [--policy selector|threshold [--score-threshold S]]
-           infer --auto DIR --serve N IMAGE [IMAGE ...] [--latency-budget T] [--interval T] [--report-every N]
+           infer --auto DIR --serve N IMAGE [IMAGE ...] [--latency-budget T] [--interval T | --arrive-every T] [--report-every N]
                   [--memory-warning-below SIZE] [--memory-critical-below SIZE]
            infer selection-report DIR [MODEL ...] [--runs N] [--rounds N] [--write-doc FILE] [--write-readme FILE]
            infer --score [--json] [--no-cache]
