@@ -17,10 +17,12 @@
 # with a little headroom on this machine (see `infer selection-report`); for
 # the memory run, one with room to spare (e.g. 1ms), so that only memory moves it.
 #
-# ARRIVE (contention run; default 1ms) makes requests arrive as a stream,
-# one every ARRIVE (`--arrive-every`: a camera's frames; latency counts from
+# ARRIVE (contention run) makes requests arrive as a stream, one every
+# ARRIVE (`--arrive-every`, e.g. 1ms: a camera's frames; latency counts from
 # a frame's arrival, so a thread that wakes late because a busy loop holds
-# its core sees it); ARRIVE=0 serves the requests back to back instead.
+# its core sees it); by default they are served back to back.
+# The server runs until the script sends it SIGTERM, 4 s after the load ends
+# (it then prints its summary and writes the trace).
 #
 # contention: two busy loops per core (HOGS, default 2 x nproc), so every
 # core has two or three runnable threads and the server has a core about half
@@ -85,10 +87,10 @@ summarize() {
 case "$mode" in
 contention)
     # shellcheck disable=SC2086
-    arrive=${ARRIVE:-1ms}
-    if [ "$arrive" = 0 ]; then stream=(--serve 60000 --report-every 4000)
-    else stream=(--serve 15000 --arrive-every "$arrive" --report-every 1000); fi
-    "$infer" --auto weights/ "${stream[@]}" $images --latency-budget "$budget" --trace "$trace" &
+    arrive=${ARRIVE:-0}
+    if [ "$arrive" = 0 ]; then stream=(--report-every 4000)
+    else stream=(--arrive-every "$arrive" --report-every 1000); fi
+    "$infer" --auto weights/ --serve 100000000 "${stream[@]}" $images --latency-budget "$budget" --trace "$trace" &
     server=$!
     sleep 5
     count=${HOGS:-$(( 2 * $(nproc) ))}
@@ -100,6 +102,8 @@ contention)
     mark "stopping them"
     kill "${hogs[@]}"
     stop=$(date +%s.%N)
+    sleep 4
+    kill -TERM "$server"
     wait "$server"
     summarize "$start" "$stop"
     ;;
@@ -108,7 +112,7 @@ memory)
     threshold="$(( available_kib / 1024 - 1024 ))MiB"
     mark "available memory $(( available_kib / 1024 )) MiB; critical below $threshold"
     # shellcheck disable=SC2086
-    "$infer" --auto weights/ --serve 60000 $images --latency-budget "$budget" --report-every 4000 --interval 0.1ms \
+    "$infer" --auto weights/ --serve 100000000 $images --latency-budget "$budget" --report-every 4000 --interval 0.1ms \
         --memory-critical-below "$threshold" --memory-warning-below "$threshold" --trace "$trace" &
     server=$!
     sleep 4
@@ -119,6 +123,8 @@ memory)
     wait "$hog"
     mark "it has exited"
     stop=$(date +%s.%N)
+    sleep 3
+    kill -TERM "$server"
     wait "$server"
     summarize "$start" "$stop"
     ;;

@@ -68,6 +68,14 @@ public struct AdaptationPolicy: Sendable, Equatable {
     /// missed the budget, and the current model's CPU time × that stretch
     /// exceeds the budget.
     public var contentionToDowngrade: Double
+    /// Also move down while the thread waits for a core (the stretch is at
+    /// least ``contentionToDowngrade``) when this many of the current model's
+    /// last ``contentionMissWindow`` requests missed the budget, even if its
+    /// CPU time × the stretch is within it: the budget is held for most
+    /// requests (here 17 of 20), not only on average.
+    public var contentionMisses: Int
+    /// Requests over which ``contentionMisses`` are counted.
+    public var contentionMissWindow: Int
     /// CPU time of the most recent requests over which that stretch is taken
     /// (at least ``window`` requests): two of the scheduler's time slices
     /// (about 4 ms each on Linux), so a shared core shows within two waits
@@ -87,7 +95,10 @@ public struct AdaptationPolicy: Sendable, Equatable {
     public init(latencyBudget: Duration, window: Int = 10, missesToDowngrade: Int = 6, headroomRuns: Int = 20,
                 headroomFraction: Double = 0.5, cooldownRuns: Int = 10, upgradeBackoffRuns: Int = 200,
                 upgradeFitFraction: Double = 0.8, contentionToDowngrade: Double = 1.25,
-                contentionHorizon: Duration = .milliseconds(8), upgradeContentionHorizon: Duration = .milliseconds(80)) {
+                contentionHorizon: Duration = .milliseconds(8), upgradeContentionHorizon: Duration = .milliseconds(80),
+                contentionMisses: Int = 3, contentionMissWindow: Int = 20) {
+        self.contentionMissWindow = max(1, contentionMissWindow)
+        self.contentionMisses = min(max(1, contentionMisses), max(1, contentionMissWindow))
         self.contentionHorizon = contentionHorizon
         self.upgradeContentionHorizon = max(upgradeContentionHorizon, contentionHorizon)
         self.contentionToDowngrade = max(1, contentionToDowngrade)
@@ -201,6 +212,8 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
     private var current: Model
     private var currentIndex: Int
     private var recent: [Bool] = []          // true = missed the budget
+    /// Misses of the current model's last `contentionMissWindow` requests.
+    private var tail: [Bool] = []
     private var recentLatencies: [Duration] = []
     /// Wall and CPU time of the recent requests, for the stretches over the horizons.
     private var horizon = RequestHorizon()
@@ -371,6 +384,8 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
         let missed = latency > policy.latencyBudget
         recent.append(missed)
         if recent.count > policy.window { recent.removeFirst(recent.count - policy.window) }
+        tail.append(missed)
+        if tail.count > policy.contentionMissWindow { tail.removeFirst(tail.count - policy.contentionMissWindow) }
         recentLatencies.append(latency)
         if recentLatencies.count > policy.window { recentLatencies.removeFirst(recentLatencies.count - policy.window) }
         horizon.append(wall: Benchmarks.seconds(latency), cpu: cpu.map { Benchmarks.seconds($0) }, missed: missed)
@@ -420,11 +435,17 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
         // speed and now and then wait a whole time slice, so misses come in bursts while the
         // core is half gone; the stretch of wall over CPU time shows it within one window.
         // (misses, requests) of the horizon when it makes the move.
+        // Either the model's CPU time × the stretch exceeds the budget (it misses on average), or
+        // enough of its recent requests missed (it misses too often).
         var stretched: (misses: Int, requests: Int)?
-        if let (stretch, horizonMisses, requests) = short, horizonMisses >= 2,
-           stretch >= policy.contentionToDowngrade,
-           let cpuMedian = median(horizon.recentCPU(policy.window).compactMap { $0 }), cpuMedian * stretch > budget {
-            stretched = (horizonMisses, requests)
+        if let (stretch, horizonMisses, requests) = short, stretch >= policy.contentionToDowngrade {
+            let tailMisses = tail.filter { $0 }.count
+            if horizonMisses >= 2, let cpuMedian = median(horizon.recentCPU(policy.window).compactMap { $0 }),
+               cpuMedian * stretch > budget {
+                stretched = (horizonMisses, requests)
+            } else if tailMisses >= policy.contentionMisses {
+                stretched = (tailMisses, tail.count)
+            }
         }
         if misses >= policy.missesToDowngrade || stretched != nil, let firstBelow = usable(below: currentIndex) {
             // The nearest smaller model expected to fit, else the smallest.
@@ -536,6 +557,7 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
                 currentIndex = target
             }
             recent.removeAll()
+            tail.removeAll()
             recentLatencies.removeAll()
             // The wall/CPU horizon is kept: how much of a core the thread gets does not depend on the model.
             fastStreak = 0

@@ -175,7 +175,8 @@ final class AdaptiveRunnerTests: XCTestCase {
         // The other process stops: frames are served as they arrive, and the runner goes back up.
         requests = 0
         while r.currentModelName != "big" && requests < 1000 { _ = try r.classify(image, waited: .zero); requests += 1 }
-        XCTAssertLessThanOrEqual(requests, 200, r.switchLog.joined(separator: "\n"))
+        // (Two steps when the load pushed it down to "tiny": one 6 ms wait in six makes "mid" miss too often.)
+        XCTAssertLessThanOrEqual(requests, 400, r.switchLog.joined(separator: "\n"))
         XCTAssertEqual(r.currentModelName, "big", r.switchLog.joined(separator: "\n"))
     }
 

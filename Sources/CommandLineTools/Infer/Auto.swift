@@ -235,7 +235,13 @@ enum Auto {
         // (latency minus CPU time: how long it waited for a core): to line up with other events.
         var trace = request.tracePath == nil ? "" : "request,unix_time_s,latency_ms,model,cpu_ms\n"
         var arrivals = request.arrivalInterval.map { ArrivalSchedule(every: $0) }
+        let interruption = ServeInterruption()
+        defer { interruption.stop() }
         for i in 0..<requests {
+            if interruption.isInterrupted {
+                print("\(stamp()) interrupted: stopping after \(i) requests")
+                break
+            }
             let waited = arrivals?.waitForNext() ?? .zero
             let answer = try runner.classify(digits[i % digits.count], waited: waited)
             served[answer.modelName, default: 0] += 1
@@ -294,7 +300,7 @@ enum Auto {
 
     /// `infer --score`: measures the device (and refreshes the cache unless `useCache` is false).
     static func score(json: Bool, useCache: Bool) {
-        let profile = DeviceProfile.measure()
+        let profile = DeviceProfile.measure(scoreBudget: .seconds(3))
         if useCache, let path = deviceProfileCachePath() { try? profile.save(to: path) }
         typealias R = DeviceProfile.ReferenceDevice
         let ratios = [
