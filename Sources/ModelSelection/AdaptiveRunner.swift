@@ -190,7 +190,7 @@ public struct SwitchEvent: Sendable, Equatable, CustomStringConvertible {
 /// - The new model is loaded, allocated and warmed up (on its `probeInput`)
 ///   before it replaces the old one; until then the old one answers. A model
 ///   that fails to load is skipped (marked unusable) and the old one stays.
-/// - `predict(_:)` is thread-safe: requests are serialised by a lock (an
+/// - `predict(_:waited:)` is thread-safe: requests are serialised by a lock (an
 ///   interpreter runs one inference at a time).
 public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
     /// The loaded model type of the loader's family.

@@ -83,7 +83,7 @@ public struct DeviceProfile: Codable, Equatable, Sendable {
     /// `CostModel` falls back to the coarse MAC-based estimate).
     public var calibration: KernelCalibration?
 
-    /// A profile from known numbers (tests, simulated devices); `aiScore` nil computes it from the rates. ``measure(budget:rounds:calibrate:)`` measures a real one.
+    /// A profile from known numbers (tests, simulated devices); `aiScore` nil computes it from the rates. ``measure(budget:rounds:calibrate:scoreBudget:)`` measures a real one.
     public init(engineVersion: String = TFLiteEngineInfo.version, measuredAt: Date = Date(), coreCount: Int,
                 availableMemoryBytes: Int?, float32GFLOPSSingleThread: Double, float32GFLOPSMultiThread: Double,
                 int8GOPSSingleThread: Double, int8GOPSMultiThread: Double, memoryBandwidthGBps: Double,
