@@ -50,6 +50,12 @@ enum PeakRSSMain {
         return "\(tenths / 10).\(tenths % 10)"
     }
 
+    /// Bytes as MiB with two decimals.
+    static func mib(bytes: Int) -> String {
+        let hundredths = (bytes * 100 + 524_288) / 1_048_576
+        return "\(hundredths / 100)." + (hundredths % 100 < 10 ? "0" : "") + "\(hundredths % 100)"
+    }
+
     /// Seconds to pause after each step (environment `PEAK_RSS_PAUSE`), so
     /// that /proc/PID/smaps can be read from outside at that point.
     static let pauseSeconds = getenv("PEAK_RSS_PAUSE").flatMap { UInt32(String(cString: $0)) } ?? 0
@@ -71,6 +77,7 @@ enum PeakRSSMain {
         }
         let invokes = arguments.count == 3 ? max(0, Int(arguments[2]) ?? 1) : 1
         report("before load")
+        let rssBeforeLoad = statusKiB("VmRSS:")
         do {
             let model = try Model(path: arguments[1])
             report("after load")
@@ -79,10 +86,11 @@ enum PeakRSSMain {
             report("after allocateTensors")
             for _ in 0..<invokes { try interpreter.invoke() }
             report("after \(invokes) invoke\(invokes == 1 ? "" : "s")")
-            let file = Double(model.fileSize) / 1_048_576, arena = Double(interpreter.arenaByteCount) / 1_048_576
-            let budget = file + arena + 10_000_000 / 1_048_576
-            let peak = Double(peakKiB() ?? 0) / 1024
-            print("file \(mib(model.fileSize / 1024)) MiB, arena \(mib(interpreter.arenaByteCount / 1024)) MiB; file + arena + 10 MB = \(mib(Int(budget * 1024))) MiB; peak \(mib(peakKiB())) MiB: \(peak <= budget ? "within" : "over")")
+            // Issue 14's bound: file size + arena + 10 MB (10^7 bytes).
+            let budget = model.fileSize + interpreter.arenaByteCount + 10_000_000
+            let peak = (peakKiB() ?? 0) * 1024
+            print("file \(mib(bytes: model.fileSize)) MiB, arena \(mib(bytes: interpreter.arenaByteCount)) MiB; file + arena + 10 MB = \(mib(bytes: budget)) MiB; peak \(mib(bytes: peak)) MiB: \(peak <= budget ? "within" : "over") by \(mib(bytes: abs(budget - peak))) MiB")
+            if let rssBeforeLoad { print("the model's part (peak - RSS before load): \(mib(bytes: peak - rssBeforeLoad * 1024)) MiB") }
         } catch {
             print("error: \(error)")
             exit(1)
