@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "infer", targets: ["infer"]),
         .executable(name: "bench", targets: ["bench"]),
         .executable(name: "soak", targets: ["soak"]),
+        .executable(name: "peak-rss", targets: ["peak-rss"]),
     ],
     targets: [
         // BuiltinModule (an experimental feature, not an unsafe flag) lets the
@@ -30,6 +31,8 @@ let package = Package(
         .executableTarget(name: "infer", dependencies: ["CommandLineTools"]),
         .executableTarget(name: "bench", dependencies: ["CommandLineTools"], path: "Benchmarks/bench"),
         .executableTarget(name: "soak", dependencies: ["CommandLineTools"], path: "Benchmarks/soak"),
+        // Load, allocateTensors(), invoke and the resident memory after each: the engine alone (no tool code).
+        .executableTarget(name: "peak-rss", dependencies: ["TFLiteEngine"], path: "Benchmarks/peak-rss"),
         .testTarget(name: "TFLiteEngineTests", dependencies: ["TFLiteEngine", "InputFormats"], exclude: ["Fixtures"]),
         .testTarget(name: "InputFormatsTests", dependencies: ["InputFormats"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelSelectionTests", dependencies: ["ModelSelection", "InputFormats", "TFLiteEngine"], exclude: ["Fixtures"]),

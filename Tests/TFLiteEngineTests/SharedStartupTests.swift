@@ -29,11 +29,34 @@ final class SharedStartupTests: XCTestCase {
         mapped.releasePages(of: mapped.base, byteCount: mapped.count)
         mapped.releasePages(of: mapped.base + mapped.count - 10, byteCount: 1 << 20)  // past the end: ignored
         XCTAssertEqual(contents(mapped), bytes)
+        mapped.releaseAllPages()
+        XCTAssertEqual(contents(mapped), bytes)
 
         let copied = try ModelBytes(data: Data(bytes))
         XCTAssertFalse(copied.isFileMapping)
         copied.releasePages(of: copied.base, byteCount: copied.count)
+        copied.releaseAllPages()
         XCTAssertEqual(contents(copied), bytes)
+    }
+
+    /// Equal zero-point vectors (a per-channel filter's and its bias's, all
+    /// 0) share one array after parsing, and keep their values.
+    func testEqualZeroPointVectorsShareStorage() throws {
+        let path = Self.weights.appendingPathComponent("mnist_vgg_32_int8.tflite").path
+        let model = try Model(path: path)
+        let perChannel = model.mainSubgraph.tensors.compactMap(\.quantization).map(\.zeroPoint).filter { $0.count > 1 }
+        XCTAssertGreaterThan(perChannel.count, 1, "no per-channel zero points")
+        var storage: [Int: Set<UInt>] = [:]
+        for zeroPoints in perChannel {
+            XCTAssertEqual(zeroPoints, [Int64](repeating: 0, count: zeroPoints.count))
+            zeroPoints.withUnsafeBufferPointer { storage[zeroPoints.count, default: []].insert(UInt(bitPattern: $0.baseAddress)) }
+        }
+        for (count, addresses) in storage {
+            XCTAssertEqual(addresses.count, 1, "\(count) zero points held in \(addresses.count) arrays")
+        }
+        // The model still runs, reading its constants back after its file pages were dropped.
+        let interpreter = try Interpreter(model: model)
+        XCTAssertEqual(try outputs(of: interpreter), try outputs(of: Interpreter(model: Model(data: Data(contentsOf: URL(fileURLWithPath: path))))))
     }
 
     /// Int8 models read from a file (whose weight pages are dropped after

@@ -214,6 +214,9 @@ public final class Interpreter {
                                       maximumOperations: options.maximumOperationsPerInvoke,
                                       maximumLoopIterations: options.maximumLoopIterations)
         try graph.prepare()
+        // Prepare read the constants it folds or packs; what invoke reads
+        // comes back from the file on its own.
+        model.releaseFilePages()
         let prepared = PhaseClock.now()
         // Called subgraphs' arenas (allocated at prepare) count against the same limit.
         let (remaining, overflow) = options.maximumArenaBytes.subtractingReportingOverflow(graph.subgraphs.arenaBytes)

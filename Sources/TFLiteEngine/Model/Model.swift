@@ -46,6 +46,9 @@ public final class Model: @unchecked Sendable {
         let def = try ModelParser.parse(bytes.reader(budget: budget))
         try ModelValidator.validate(def, fileSize: bytes.count)
         self.def = def
+        // Everything parsing needs is now in `def`: the file's pages come
+        // back only where a kernel or caller reads them.
+        bytes.releaseAllPages()
     }
 
     /// The schema version recorded in the file (3 for current converters).
@@ -83,6 +86,14 @@ public final class Model: @unchecked Sendable {
     /// constant still work (the pages come back from the file).
     func releaseConstantPages(_ data: UnsafeRawPointer, byteCount: Int) {
         bytes.releasePages(of: data, byteCount: byteCount)
+    }
+
+    /// Called when an interpreter has prepared its graph: drops every page of
+    /// the memory-mapped file from resident memory, so that pages mapped while
+    /// preparing (constants read once, packed weights' neighbours) do not stay;
+    /// the constants that kernels read at invoke fault their pages in again.
+    func releaseFilePages() {
+        bytes.releaseAllPages()
     }
 }
 

@@ -97,6 +97,19 @@ final class ModelBytes: @unchecked Sendable {
         _ = madvise(address, to &- from, MADV_DONTNEED)
     }
 
+    /// Drops every page of the file mapping from the process's resident
+    /// memory (nothing for bytes held in memory). Reading a file page maps
+    /// the cached pages around it too (Linux maps up to 64 KiB per fault), so
+    /// parsing the FlatBuffer's tables or reading a bias maps neighbouring
+    /// weights that nothing reads afterwards; dropping all pages once a phase
+    /// is over keeps resident only what is read again. The bytes stay valid
+    /// (the mapping is read-only, so no page holds a private change): a later
+    /// read, from any thread, faults its page in from the file again.
+    func releaseAllPages() {
+        guard isFileMapping else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base), count, MADV_DONTNEED)
+    }
+
     /// The size of a memory page (4096 where the system does not say).
     static let pageSize: Int = {
         let size = sysconf(Int32(_SC_PAGESIZE))

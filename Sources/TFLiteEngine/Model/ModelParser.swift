@@ -72,8 +72,12 @@ enum ModelParser {
 
     static func parseSubGraph(_ t: FlatBufferTable) throws -> SubGraphDef {
         var tensors: [TensorDef] = []
+        // Per-channel zero points are almost always all 0, one vector for a
+        // filter and another of the same length for its bias: equal vectors
+        // share one array (MobileNetV2 int8: 270 KB of Int64s down to ~20 KB).
+        var zeroPoints = Set<[Int64]>()
         for tt in try t.tables(4, "tensors") ?? [] {
-            tensors.append(try parseTensor(tt))
+            tensors.append(try parseTensor(tt, sharing: &zeroPoints))
         }
         var operators: [OperatorDef] = []
         for ot in try t.tables(10, "operators") ?? [] {
@@ -87,7 +91,9 @@ enum ModelParser {
             operators: operators)
     }
 
-    static func parseTensor(_ t: FlatBufferTable) throws -> TensorDef {
+    /// A tensor; its zero-point vector is replaced by an equal one already in
+    /// `zeroPoints` (the same storage), or added there.
+    static func parseTensor(_ t: FlatBufferTable, sharing zeroPoints: inout Set<[Int64]>) throws -> TensorDef {
         let rawType = try t.int8(6, "type")
         guard let type = TensorType(rawValue: rawType) else {
             throw InterpreterError.malformedModel(location: t.location + ".type", reason: "unknown tensor type \(rawType)")
@@ -96,7 +102,7 @@ enum ModelParser {
         if let q = try t.table(12, "quantization") {
             quantization = QuantizationDef(
                 scale: try q.float32s(8, "scale") ?? [],
-                zeroPoint: try q.int64s(10, "zero_point") ?? [],
+                zeroPoint: zeroPoints.insert(try q.int64s(10, "zero_point") ?? []).memberAfterInsert,
                 quantizedDimension: Int(try q.int32(16, "quantized_dimension")),
                 min: try q.float32s(4, "min") ?? [],
                 max: try q.float32s(6, "max") ?? [],
