@@ -58,7 +58,7 @@ final class FastKernelTests: XCTestCase {
             let padding = rng.int(0...1)
             let batch = rng.int(1...2)
             let h = rng.int(max(1, (kh - 1) * dilation.0 + 1)...14), w = rng.int(max(1, (kw - 1) * dilation.1 + 1)...14)
-            let cin = [1, 3, 8, 16, 17, 32, 40][rng.int(0...6)]
+            let cin = [1, 3, 8, 16, 17, 32, 40, 11, 22, 44][rng.int(0...9)]
             let cout = cin * multiplier
             let activation = Int8(rng.int(0...3))
             let hasBias = rng.int(0...4) > 0
@@ -84,7 +84,8 @@ final class FastKernelTests: XCTestCase {
     /// The large-filter depthwise path (5×5, 7×7, other K×K): rows wide
     /// enough for the eight-pixel interior loop, small maps where most
     /// pixels are edges, stride 2, dilation 2, channel counts with one to
-    /// several vectors and a scalar tail.
+    /// several vectors and an overlapping last vector (or, below one
+    /// vector, the scalar loop).
     func testLargeFilterDepthwiseMatchesReference() throws {
         var rng = TestRandom(seed: 12)
         let cases: [(k: (Int, Int), stride: Int, dilation: Int, size: (Int, Int), channels: Int)] = [
@@ -93,6 +94,9 @@ final class FastKernelTests: XCTestCase {
             ((5, 5), 1, 2, (21, 26), 17), ((7, 7), 2, 2, (25, 33), 33), ((3, 5), 1, 1, (9, 40), 32),
             ((5, 3), 2, 1, (12, 19), 9), ((4, 4), 1, 1, (11, 20), 64), ((5, 5), 1, 1, (4, 3), 16),
             ((3, 3), 1, 2, (13, 21), 24), ((1, 1), 1, 1, (5, 18), 8),
+            // NASNet's channel counts (last vector overlapping) and 3×3 rows wide enough for runs of eight.
+            ((7, 7), 2, 1, (30, 29), 22), ((5, 5), 2, 1, (30, 30), 11), ((3, 3), 1, 1, (12, 28), 44),
+            ((3, 3), 2, 1, (9, 37), 20), ((5, 5), 1, 1, (8, 21), 36),
         ]
         for (i, c) in cases.enumerated() {
             for padding in 0...1 {
@@ -180,7 +184,7 @@ final class FastKernelTests: XCTestCase {
             let stride = (rng.int(1...3), rng.int(1...3))
             let padding = rng.int(0...1)
             let batch = rng.int(1...2), h = rng.int(fh...11), w = rng.int(fw...11)
-            let c = [1, 3, 16, 17, 40][rng.int(0...4)]
+            let c = [1, 3, 16, 17, 40, 11, 44][rng.int(0...6)]
             let activation = Int8(rng.int(0...3))
             let spec = ModelSpec.unary(
                 op: isMax ? 17 : 1, optionsType: 5, input: [batch, h, w, c], extraInputs: [],

@@ -27,7 +27,12 @@ enum DepthwiseConv2DFloat {
 }
 
 /// Float32 depthwise convolution with depth multiplier 1, vectorised over
-/// channels (`FloatVector` lanes, scalar tail). Tiles are output rows.
+/// channels (`FloatVector` lanes). Tiles are output rows. A channel count
+/// that is not a multiple of the lanes runs its last vector at channel
+/// C − lanes, overlapping the previous one: the overlapping channels are
+/// computed twice the same way and stored twice with the same value, so no
+/// channel goes through a scalar loop (NASNet's 11, 22 and 44 channels);
+/// fewer channels than one vector run the scalar loops.
 ///
 /// 3×3 filters (dilation 1, any stride): rows above or below the input read
 /// a zero row, so every output row runs the same code; columns whose taps
@@ -137,9 +142,9 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         let f = filter!
         let pixelStep = g.strideWidth &* c
         let firstColumn = (interiorStart &* g.strideWidth &- g.padLeft) &* c
-        let blocks = c / w
+        let blocks = c >= w ? (c &+ w &- 1) / w : 0
         for block in 0..<blocks {
-            let ch = block &* w
+            let ch = min(block &* w, c &- w)
             let w0 = f.loadVector(ch), w1 = f.loadVector(c &+ ch), w2 = f.loadVector(2 &* c &+ ch)
             let w3 = f.loadVector(3 &* c &+ ch), w4 = f.loadVector(4 &* c &+ ch), w5 = f.loadVector(5 &* c &+ ch)
             let w6 = f.loadVector(6 &* c &+ ch), w7 = f.loadVector(7 &* c &+ ch), w8 = f.loadVector(8 &* c &+ ch)
@@ -162,12 +167,12 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
                 o += c
             }
         }
-        // Channels past the last full vector.
-        if blocks &* w < c {
+        // Fewer channels than one vector.
+        if c < w {
             let rows = (r0, r1, r2)
             for ox in interiorStart..<interiorEnd {
                 let column = (ox &* g.strideWidth &- g.padLeft) &* c
-                for ch in blocks &* w..<c {
+                for ch in 0..<c {
                     var acc = biasBase[ch]
                     for ky in 0..<3 {
                         let r = ky == 0 ? rows.0 : (ky == 1 ? rows.1 : rows.2)
@@ -203,9 +208,9 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         let f = filter!
         let kw = g.filterWidth
         let pixelStep = g.strideWidth &* c, tapStep = g.dilationWidth &* c
-        let blocks = c / w
+        let blocks = c >= w ? (c &+ w &- 1) / w : 0
         for block in 0..<blocks {
-            let ch = block &* w
+            let ch = min(block &* w, c &- w)
             let biasVector = biasBase.loadVector(ch)
             var ox = interiorStart
             while ox &+ 8 <= interiorEnd {
@@ -268,8 +273,8 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
                 ox &+= 4
             }
         }
-        if blocks &* w < c {
-            for ox in interiorStart..<interiorEnd { pixelChannels(out, b: b, oy: oy, ox: ox, from: blocks &* w) }
+        if c < w {
+            for ox in interiorStart..<interiorEnd { pixelChannels(out, b: b, oy: oy, ox: ox, from: 0) }
         }
     }
 
@@ -297,9 +302,9 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         let biasBase = bias ?? UnsafePointer(zeroBias)
         let f = filter!
         let o = out + ox &* c
-        let blocks = c / w
+        let blocks = c >= w ? (c &+ w &- 1) / w : 0
         for block in 0..<blocks {
-            let ch = block &* w
+            let ch = min(block &* w, c &- w)
             var acc = biasBase.loadVector(ch)
             acc = acc.multiplyAdd(t0.loadVector(ch), f.loadVector(ch))
             acc = acc.multiplyAdd(t1.loadVector(ch), f.loadVector(c &+ ch))
@@ -312,7 +317,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
             acc = acc.multiplyAdd(t8.loadVector(ch), f.loadVector(8 &* c &+ ch))
             o.storeVector(acc.clamped(lo, hi), ch)
         }
-        if blocks &* w < c { pixelChannels(out, b: b, oy: oy, ox: ox, from: blocks &* w) }
+        if c < w { pixelChannels(out, b: b, oy: oy, ox: ox, from: 0) }
     }
 
     /// One output pixel, any filter size, filter rows `ky0..<ky1` (those
@@ -338,7 +343,6 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         // Input value of tap (ky0, kx0), channel 0 (inside the input when both ranges are non-empty).
         let first = input + ((b &* g.inputHeight &+ iy0 &+ ky0 &* g.dilationHeight) &* g.inputWidth &+ ix0 &+ kx0 &* dw) &* c
         let firstWeight = f + (ky0 &* kw &+ kx0) &* c
-        let blocks = c / w
         var ch = 0
         while ch &+ 4 &* w <= c {
             var a0 = biasBase.loadVector(ch), a1 = biasBase.loadVector(ch &+ w)
@@ -365,7 +369,10 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
             o.storeVector(a3.clamped(lo, hi), ch &+ 3 &* w)
             ch &+= 4 &* w
         }
-        while ch &+ w <= c {
+        // One vector at a time; the last one overlaps its predecessor when C
+        // is not a multiple of the lanes (fewer than one vector: scalar).
+        while ch < c && c >= w {
+            if ch > c &- w { ch = c &- w }
             var a0 = biasBase.loadVector(ch)
             if kx0 < kx1 {
                 var rowStart = first + ch, wRow = firstWeight + ch
@@ -383,11 +390,11 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
             o.storeVector(a0.clamped(lo, hi), ch)
             ch &+= w
         }
-        if blocks &* w < c { pixelChannels(out, b: b, oy: oy, ox: ox, from: blocks &* w) }
+        if c < w { pixelChannels(out, b: b, oy: oy, ox: ox, from: 0) }
     }
 
-    /// Channels `start..<C` of one output pixel, one at a time (the tail past
-    /// the last full vector); taps outside the input are skipped.
+    /// Channels `start..<C` of one output pixel, one at a time (for fewer
+    /// channels than one vector); taps outside the input are skipped.
     private func pixelChannels(_ out: UnsafeMutablePointer<Float>, b: Int, oy: Int, ox: Int, from start: Int) {
         let g = p.geometry, c = p.inputChannels
         let (low, high) = p.activation.floatRange

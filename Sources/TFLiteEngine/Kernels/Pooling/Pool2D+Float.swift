@@ -1,7 +1,11 @@
 /// Float32 MAX_POOL_2D / AVERAGE_POOL_2D vectorised over channels
-/// (`FloatVector` lanes, scalar tail). Tiles are output rows. Taps are
-/// visited in the same order as `Pool2DFloatReference`, so results are
-/// bit-identical to it.
+/// (`FloatVector` lanes). Tiles are output rows. Each pixel runs four
+/// channel vectors at a time (four independent chains), then one; a channel
+/// count that is not a multiple of the lanes runs its last vector at
+/// channel C − lanes, overlapping the previous one (the overlapping channels
+/// are computed twice the same way), so no channel goes through a scalar
+/// loop unless there are fewer channels than lanes. Taps are visited in the
+/// same order as `Pool2DFloatReference`, so results are bit-identical to it.
 final class Pool2DFloatVectorized: Pool2DFloatKernel {
 
     override func run(tiles: Range<Int>, worker: Int) {
@@ -16,36 +20,72 @@ final class Pool2DFloatVectorized: Pool2DFloatKernel {
         let (low, high) = p.activation.floatRange
         let lo = V(repeating: low), hi = V(repeating: high)
         let initial: Float = isMax ? -.greatestFiniteMagnitude : 0
-        let blocks = c / w
+        let start = V(repeating: initial)
         let input: UnsafePointer<Float> = self.input, output: UnsafeMutablePointer<Float> = self.output
+        let rowFloats = g.inputWidth &* c
         g.forEachWindow(rows: tiles) { b, pixel, ys, xs in
-            let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
+            let inputBatch = input + b &* g.inputHeight &* rowFloats
             let out = output + pixel &* c
             let count = ys.count &* xs.count
-            let divisor = Float(count)
-            for block in 0..<blocks {
-                let ch = block &* w
-                var acc = V(repeating: initial)
-                for iy in ys {
-                    let rowBase = inputBatch + ((iy &* g.inputWidth) &* c &+ ch)
-                    for ix in xs {
-                        let v = rowBase.loadVector(ix &* c)
-                        acc = isMax ? acc.lanewiseMax(v) : acc + v
-                    }
-                }
-                if !isMax { acc = count > 0 ? acc / V(repeating: divisor) : V() }
-                out.storeVector(acc.clamped(lo, hi), ch)
+            let divisor = V(repeating: Float(count))
+            @inline(__always) func finish(_ acc: V) -> V {
+                (isMax ? acc : (count > 0 ? acc / divisor : V())).clamped(lo, hi)
             }
-            for ch in blocks &* w..<c {
+            // Window's first input row, channel 0.
+            let windowStart = inputBatch + (ys.lowerBound &* g.inputWidth &+ xs.lowerBound) &* c
+            var ch = 0
+            while ch &+ 4 &* w <= c {
+                var a0 = start, a1 = start, a2 = start, a3 = start
+                var row = windowStart + ch
+                for _ in ys {
+                    var x = row
+                    for _ in xs {
+                        let v0 = x.loadVector(), v1 = x.loadVector(w)
+                        let v2 = x.loadVector(2 &* w), v3 = x.loadVector(3 &* w)
+                        if isMax {
+                            a0 = a0.lanewiseMax(v0); a1 = a1.lanewiseMax(v1)
+                            a2 = a2.lanewiseMax(v2); a3 = a3.lanewiseMax(v3)
+                        } else {
+                            a0 += v0; a1 += v1; a2 += v2; a3 += v3
+                        }
+                        x += c
+                    }
+                    row += rowFloats
+                }
+                out.storeVector(finish(a0), ch)
+                out.storeVector(finish(a1), ch &+ w)
+                out.storeVector(finish(a2), ch &+ 2 &* w)
+                out.storeVector(finish(a3), ch &+ 3 &* w)
+                ch &+= 4 &* w
+            }
+            if c >= w {
+                while ch < c {
+                    if ch > c &- w { ch = c &- w }
+                    var acc = start
+                    var row = windowStart + ch
+                    for _ in ys {
+                        var x = row
+                        for _ in xs {
+                            let v = x.loadVector()
+                            acc = isMax ? acc.lanewiseMax(v) : acc + v
+                            x += c
+                        }
+                        row += rowFloats
+                    }
+                    out.storeVector(finish(acc), ch)
+                    ch &+= w
+                }
+            }
+            for channel in ch..<c {
                 var acc = initial
                 for iy in ys {
                     for ix in xs {
-                        let v = inputBatch[(iy &* g.inputWidth &+ ix) &* c &+ ch]
+                        let v = inputBatch[(iy &* g.inputWidth &+ ix) &* c &+ channel]
                         acc = isMax ? max(acc, v) : acc + v
                     }
                 }
-                if !isMax { acc = count > 0 ? acc / divisor : 0 }
-                out[ch] = min(max(acc, low), high)
+                if !isMax { acc = count > 0 ? acc / Float(count) : 0 }
+                out[channel] = min(max(acc, low), high)
             }
         }
     }
