@@ -63,6 +63,11 @@ final class GEMMConvolutionQuantized: Kernel {
     let blockRows: Int, rowLength: Int
     /// Elements in the input: the pairs gather reads 16 at a time only below it.
     let inputCount: Int
+    /// Taps per filter row (convolution; 0 for rows).
+    let filterWidth: Int
+    /// Whether a filter row's taps are adjacent in the input when they are
+    /// inside it (convolution with dilation width 1).
+    let filterRowsContiguous: Bool
 
     var input: UnsafeRawPointer!
     var bias: UnsafePointer<Int32>?
@@ -165,6 +170,10 @@ final class GEMMConvolutionQuantized: Kernel {
         case let .rows(stride): rowStride = stride
         case .convolution: rowStride = 0
         }
+        switch source {
+        case .rows: (filterWidth, filterRowsContiguous) = (0, false)
+        case let .convolution(g): (filterWidth, filterRowsContiguous) = (g.filterWidth, g.dilationWidth == 1)
+        }
         tapOffsets = setup.tapOffsets
     }
 
@@ -251,6 +260,34 @@ final class GEMMConvolutionQuantized: Kernel {
             // inside the image) or all padding are copied in one loop.
             let taps = self.taps, channels = self.channels
             let offsets = tapOffsets + (microTile &* FloatGEMM.mr &+ r) &* taps
+            if D.self == Int16.self, filterRowsContiguous, offsets[0] >= 0, offsets[taps &- 1] >= 0 {
+                // The window's first and last taps are inside the input, so
+                // every tap is (the window and the input are rectangles):
+                // each filter row is one run of filterWidth × channels values,
+                // copied without looking for runs (the first convolution of
+                // image models: one or three channels, 3 or 9 values a row;
+                // a select per tap or the run search cost more than the copy).
+                let fw = filterWidth, rowValues = fw &* channels
+                let dRaw = UnsafeMutableRawPointer(dst), sRaw = UnsafeRawPointer(input)
+                let offsetVector = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: inOff))
+                var t = 0, d = 0
+                while t < taps {
+                    let offset = offsets[t]
+                    var c = 0
+                    // 16 values per step, writing past the run as in the runs below.
+                    while c < rowValues && offset &+ c &+ Self.gatherChunk <= inputCount {
+                        Self.widenChunk(E.self, sRaw, at: offset &+ c, into: dRaw, at: d &+ c, offsetVector)
+                        c &+= Self.gatherChunk
+                    }
+                    while c < rowValues {
+                        dst[d &+ c] = D(x: Int32(truncatingIfNeeded: input[offset &+ c]), inputOffset: inOff)
+                        c &+= 1
+                    }
+                    t &+= fw
+                    d &+= rowValues
+                }
+                return
+            }
             if channels == 1 {
                 // One value per tap (a single-channel image): runs are too
                 // short to pay for their loop, so a branch-free select per
@@ -287,10 +324,7 @@ final class GEMMConvolutionQuantized: Kernel {
                         let readable = inputCount &- offset
                         let offsetVector = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: inOff))
                         while c < length && c &+ Self.gatherChunk <= readable {
-                            let x = E.self == Int8.self
-                                ? IntegerSIMD.widen(sRaw.loadUnaligned(fromByteOffset: c, as: SIMD16<Int8>.self))
-                                : IntegerSIMD.widen(sRaw.loadUnaligned(fromByteOffset: c, as: SIMD16<UInt8>.self))
-                            dRaw.storeBytes(of: x &+ offsetVector, toByteOffset: c &* 2, as: SIMD16<Int16>.self)
+                            Self.widenChunk(E.self, sRaw, at: c, into: dRaw, at: c, offsetVector)
                             c &+= Self.gatherChunk
                         }
                     }
@@ -314,10 +348,7 @@ final class GEMMConvolutionQuantized: Kernel {
                 let readable = inputCount &- offset
                 let offsetVector = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: inOff))
                 while c < k && c &+ Self.gatherChunk <= readable {
-                    let x = E.self == Int8.self
-                        ? IntegerSIMD.widen(sRaw.loadUnaligned(fromByteOffset: c, as: SIMD16<Int8>.self))
-                        : IntegerSIMD.widen(sRaw.loadUnaligned(fromByteOffset: c, as: SIMD16<UInt8>.self))
-                    dRaw.storeBytes(of: x &+ offsetVector, toByteOffset: c &* 2, as: SIMD16<Int16>.self)
+                    Self.widenChunk(E.self, sRaw, at: c, into: dRaw, at: c, offsetVector)
                     c &+= Self.gatherChunk
                 }
             }
@@ -330,6 +361,20 @@ final class GEMMConvolutionQuantized: Kernel {
 
     /// Values per step of the pairs gather.
     static let gatherChunk = 16
+
+    /// The pairs gather's step: the 16 elements at element `from` of
+    /// `source`, widened to Int16 plus the input offset, stored at Int16
+    /// value `to` of `destination`.
+    @inline(__always)
+    private static func widenChunk<E: QuantizedElement>(
+        _: E.Type, _ source: UnsafeRawPointer, at from: Int, into destination: UnsafeMutableRawPointer, at to: Int,
+        _ offsetVector: SIMD16<Int16>
+    ) {
+        let x = E.self == Int8.self
+            ? IntegerSIMD.widen(source.loadUnaligned(fromByteOffset: from, as: SIMD16<Int8>.self))
+            : IntegerSIMD.widen(source.loadUnaligned(fromByteOffset: from, as: SIMD16<UInt8>.self))
+        destination.storeBytes(of: x &+ offsetVector, toByteOffset: to &* 2, as: SIMD16<Int16>.self)
+    }
 
     /// Requantizes the tile's `rows` × nr accumulators into the output.
     @inline(__always)
