@@ -74,6 +74,48 @@ final class GEMMConvolutionQuantized: Kernel {
     var output: UnsafeMutableRawPointer!
     var scratch: UnsafeMutableRawPointer!
 
+    /// Set by `ConvolutionPoolFusion` when a MAX_POOL_2D alone reads this
+    /// convolution's output: each output's Int32 sum with its bias is kept
+    /// here (M rows of `accumulatorStride`) instead of being requantized, and
+    /// the pool requantizes the maximum of each window (the output stage is
+    /// non-decreasing, so that is the maximum of the requantized values).
+    /// The output tensor is then not written.
+    private(set) var pooledAccumulators: UnsafeMutablePointer<Int32>?
+    /// Int32 values per row of `pooledAccumulators` (N rounded up to whole panels).
+    var accumulatorStride: Int { packed.panelCount &* packed.nr }
+    /// Largest `pooledAccumulators` kept (a larger convolution is not fused).
+    static let maximumPooledAccumulatorBytes = 4 << 20
+
+    /// Whether the pool may take the maximum before the output stage: the
+    /// bias is constant and no channel shifts its sum left (a left shift
+    /// wraps in Int32, which could reorder values), so the output stage is
+    /// non-decreasing in the sum.
+    var canRequantizeAfterMaxPool: Bool {
+        guard !runtimeBias, m > 0, n > 0 else { return false }
+        let (values, o1) = m.multipliedReportingOverflow(by: accumulatorStride)
+        let (bytes, o2) = values.multipliedReportingOverflow(by: 4)
+        guard !o1, !o2, bytes <= Self.maximumPooledAccumulatorBytes else { return false }
+        let shifts = requantization.tables.leftShifts
+        for c in 0..<n where shifts[c] != 0 { return false }
+        return true
+    }
+
+    /// Starts (`true`) or stops keeping the sums for a fused pool.
+    func keepAccumulatorsForPool(_ keep: Bool) {
+        if keep {
+            guard pooledAccumulators == nil else { return }
+            let count = m &* accumulatorStride
+            let buffer = UnsafeMutablePointer<Int32>.allocate(capacity: count)
+            buffer.initialize(repeating: 0, count: count)
+            pooledAccumulators = buffer
+        } else {
+            pooledAccumulators?.deallocate()
+            pooledAccumulators = nil
+        }
+    }
+
+    deinit { pooledAccumulators?.deallocate() }
+
     enum Source {
         case rows(stride: Int)
         case convolution(ConvGeometry)
@@ -383,6 +425,17 @@ final class GEMMConvolutionQuantized: Kernel {
         output: UnsafeMutablePointer<E>, staging: UnsafeMutablePointer<E>
     ) {
         let nr = Shape.columns, n = self.n
+        if let pooled = pooledAccumulators {
+            // Kept for the fused pool (whole panels: the biases and the
+            // stride are padded to them).
+            let stride = accumulatorStride
+            let biases = requantization.biases
+            for r in 0..<rows {
+                let target = pooled + ((row &+ r) &* stride &+ column), source = intTile + r &* nr
+                for j in 0..<nr { target[j] = source[j] &+ (biases?[column &+ j] ?? 0) }
+            }
+            return
+        }
         let columns = min(nr, n &- column)
         let c = output + (row &* n &+ column)
         if runtimeBias {
@@ -454,6 +507,35 @@ final class GEMMConvolutionQuantized: Kernel {
                         acc.c30 &+= V(repeating: fOff &* sums[3]); acc.c31 &+= V(repeating: fOff &* sums[3])
                         acc.c40 &+= V(repeating: fOff &* sums[4]); acc.c41 &+= V(repeating: fOff &* sums[4])
                         acc.c50 &+= V(repeating: fOff &* sums[5]); acc.c51 &+= V(repeating: fOff &* sums[5])
+                    }
+                    if let pooled = pooledAccumulators {
+                        // Kept for the fused pool: the sums with their biases.
+                        let stride = accumulatorStride
+                        let out = UnsafeMutableRawPointer(pooled + (row &* stride &+ column))
+                        let step = stride &* 4
+                        out.storeBytes(of: acc.c00 &+ bias0, as: V.self)
+                        out.storeBytes(of: acc.c01 &+ bias1, toByteOffset: 32, as: V.self)
+                        if rows > 1 {
+                            out.storeBytes(of: acc.c10 &+ bias0, toByteOffset: step, as: V.self)
+                            out.storeBytes(of: acc.c11 &+ bias1, toByteOffset: step &+ 32, as: V.self)
+                        }
+                        if rows > 2 {
+                            out.storeBytes(of: acc.c20 &+ bias0, toByteOffset: 2 &* step, as: V.self)
+                            out.storeBytes(of: acc.c21 &+ bias1, toByteOffset: 2 &* step &+ 32, as: V.self)
+                        }
+                        if rows > 3 {
+                            out.storeBytes(of: acc.c30 &+ bias0, toByteOffset: 3 &* step, as: V.self)
+                            out.storeBytes(of: acc.c31 &+ bias1, toByteOffset: 3 &* step &+ 32, as: V.self)
+                        }
+                        if rows > 4 {
+                            out.storeBytes(of: acc.c40 &+ bias0, toByteOffset: 4 &* step, as: V.self)
+                            out.storeBytes(of: acc.c41 &+ bias1, toByteOffset: 4 &* step &+ 32, as: V.self)
+                        }
+                        if rows > 5 {
+                            out.storeBytes(of: acc.c50 &+ bias0, toByteOffset: 5 &* step, as: V.self)
+                            out.storeBytes(of: acc.c51 &+ bias1, toByteOffset: 5 &* step &+ 32, as: V.self)
+                        }
+                        continue
                     }
                     if runtimeBias {
                         acc.store(to: s.intTile)

@@ -31,6 +31,16 @@ final class Pool2DQuantizedKernel: Kernel {
     var output: UnsafeMutableRawPointer!
     var scratch: UnsafeMutableRawPointer!
 
+    /// Set by `ConvolutionPoolFusion` (max pooling): the convolution whose
+    /// Int32 sums this pool reads instead of its input; the pool takes each
+    /// window's maxima and runs the convolution's output stage on them.
+    private(set) var fusedConvolution: GEMMConvolutionQuantized?
+
+    /// Reads `convolution`'s kept sums (see `pooledAccumulators`), or the input again (nil).
+    func readAccumulators(of convolution: GEMMConvolutionQuantized?) {
+        fusedConvolution = convolution
+    }
+
     init<T: QuantizedElement>(_ type: T.Type, ctx: PrepareContext, _ p: Pool2D.Parameters, _ range: (min: Int32, max: Int32)) {
         signed = T.self == Int8.self
         self.p = p
@@ -52,11 +62,57 @@ final class Pool2DQuantizedKernel: Kernel {
     /// specialised; dispatching to a generic function with a concrete type
     /// is, so the loops below run on Int8/UInt8 directly.
     func run(tiles: Range<Int>, worker: Int) {
+        if let convolution = fusedConvolution {
+            if signed {
+                computeFused(convolution, tiles: tiles, worker: worker, Int8.self)
+            } else {
+                computeFused(convolution, tiles: tiles, worker: worker, UInt8.self)
+            }
+            return
+        }
         if signed { compute(tiles: tiles, worker: worker, Int8.self) } else { compute(tiles: tiles, worker: worker, UInt8.self) }
     }
 
-    /// Per worker: one int32 sum per channel (average pooling).
-    var scratchBytesPerWorker: Int { p.kind == .max ? 0 : max(p.channels, 1) * 4 }
+    /// Per worker: one int32 sum per channel (average pooling), or one
+    /// int32 maximum per channel of the fused convolution's rows.
+    var scratchBytesPerWorker: Int {
+        if let fusedConvolution { return max(fusedConvolution.accumulatorStride, 1) * 4 }
+        return p.kind == .max ? 0 : max(p.channels, 1) * 4
+    }
+
+    /// Max pooling of the fused convolution's Int32 sums: per window the
+    /// channels' maxima (the taps inside the input, as below), then the
+    /// convolution's output stage (its biases are in the sums) and this
+    /// pool's activation clamp. The output stage is non-decreasing
+    /// (`canRequantizeAfterMaxPool`), so this is exactly the maximum of the
+    /// requantized values the convolution would have written.
+    private func computeFused<E: QuantizedElement>(_ convolution: GEMMConvolutionQuantized, tiles: Range<Int>, worker: Int, _: E.Type) {
+        guard let sums = convolution.pooledAccumulators else { return }
+        let output = UnsafeMutablePointer<E>(OpaquePointer(self.output!))
+        let g = p.geometry, c = p.channels, stride = convolution.accumulatorStride
+        let lo = low, hi = high
+        let low = E(truncatingIfNeeded: lo), high = E(truncatingIfNeeded: hi)
+        let maxima = (scratch.unsafelyUnwrapped + worker &* scratchBytesPerWorker).assumingMemoryBound(to: Int32.self)
+        let requantization = convolution.requantization
+        g.forEachWindow(rows: tiles) { b, pixel, ys, xs in
+            let out = output + pixel &* c
+            if ys.isEmpty || xs.isEmpty {
+                for ch in 0..<c { out[ch] = E(truncatingIfNeeded: min(max(Int32(truncatingIfNeeded: E.min), lo), hi)) }
+                return
+            }
+            let batch = UnsafePointer(sums) + b &* g.inputHeight &* g.inputWidth &* stride
+            let first = batch + (ys.lowerBound &* g.inputWidth &+ xs.lowerBound) &* stride
+            for ch in 0..<stride { maxima[ch] = first[ch] }
+            for iy in ys {
+                for ix in xs {
+                    let src = batch + (iy &* g.inputWidth &+ ix) &* stride
+                    for ch in 0..<stride { maxima[ch] = max(maxima[ch], src[ch]) }
+                }
+            }
+            requantization.apply(UnsafePointer(maxima), bias: nil, channel: 0, count: c, into: out)
+            for ch in 0..<c { out[ch] = min(max(out[ch], low), high) }
+        }
+    }
 
     /// The window loops run channel-innermost over contiguous NHWC rows, so
     /// the optimiser vectorises them (byte max, widened int32 sums).
