@@ -94,6 +94,47 @@ final class Pool2DQuantizedKernel: Kernel {
         let low = E(truncatingIfNeeded: lo), high = E(truncatingIfNeeded: hi)
         let maxima = (scratch.unsafelyUnwrapped + worker &* scratchBytesPerWorker).assumingMemoryBound(to: Int32.self)
         let requantization = convolution.requantization
+        // The two clamps (the convolution's activation, then the pool's) are
+        // one clamp to the overlap of their ranges when they overlap.
+        let stageLow = max(requantization.activationMin, lo), stageHigh = min(requantization.activationMax, hi)
+        if IntegerSIMD.isNative && stride & 15 == 0 && stageLow <= stageHigh {
+            // 16 channels per step in registers: maxima (`vpmaxsd`), the
+            // output stage of `Tables.requantize16`, 16 bytes stored.
+            let stage = ChannelRequantization.VectorStage(
+                signed: E.self == Int8.self, zeroPoint: SIMD8(repeating: requantization.outputOffset),
+                low: SIMD32(repeating: UInt8(truncatingIfNeeded: stageLow)), high: SIMD32(repeating: UInt8(truncatingIfNeeded: stageHigh)))
+            let tables = requantization.tables
+            typealias V = SIMD8<Int32>
+            g.forEachWindow(rows: tiles) { b, pixel, ys, xs in
+                let out = UnsafeMutableRawPointer(output + pixel &* c)
+                if ys.isEmpty || xs.isEmpty {
+                    let empty = E(truncatingIfNeeded: min(max(Int32(truncatingIfNeeded: E.min), lo), hi))
+                    for ch in 0..<c { out.storeBytes(of: empty, toByteOffset: ch, as: E.self) }
+                    return
+                }
+                let batch = UnsafeRawPointer(sums + b &* g.inputHeight &* g.inputWidth &* stride)
+                var group = 0
+                while group < c {
+                    let first = batch + ((ys.lowerBound &* g.inputWidth &+ xs.lowerBound) &* stride &+ group) &* 4
+                    var m0 = first.loadUnaligned(as: V.self), m1 = first.loadUnaligned(fromByteOffset: 32, as: V.self)
+                    for iy in ys {
+                        for ix in xs {
+                            let src = batch + ((iy &* g.inputWidth &+ ix) &* stride &+ group) &* 4
+                            m0 = IntegerSIMD.maximum(m0, src.loadUnaligned(as: V.self))
+                            m1 = IntegerSIMD.maximum(m1, src.loadUnaligned(fromByteOffset: 32, as: V.self))
+                        }
+                    }
+                    let bytes = tables.requantize16(m0, m1, group, stage)
+                    if group &+ 16 <= c {
+                        out.storeBytes(of: bytes, toByteOffset: group, as: SIMD16<UInt8>.self)
+                    } else {
+                        for j in 0..<(c &- group) { out.storeBytes(of: bytes[j], toByteOffset: group &+ j, as: UInt8.self) }
+                    }
+                    group &+= 16
+                }
+            }
+            return
+        }
         g.forEachWindow(rows: tiles) { b, pixel, ys, xs in
             let out = output + pixel &* c
             if ys.isEmpty || xs.isEmpty {
