@@ -15,10 +15,12 @@ struct ExecutionPlanner {
         let planNodes = graph.steps.map { GraphPartitioner.PlanNode(inputs: $0.node.inputs, outputs: $0.node.outputs) }
         guard case let .delegate(delegate) = requested else {
             SwishFusion.apply(to: graph, enabled: true)
+            ConvolutionPoolFusion.apply(to: graph, enabled: true)
             return try assemble(cpuSubsets(planNodes), runners: [], declined: [:], delegateName: "", report: nil,
                                 memory: allocate(), requested: requested)
         }
         SwishFusion.apply(to: graph, enabled: false)
+        ConvolutionPoolFusion.apply(to: graph, enabled: false)
         let (subsets, declined) = delegatedSubsets(planNodes, delegate)
         let memory = try allocate()
         var runners: [DelegatePartitionRunner] = []

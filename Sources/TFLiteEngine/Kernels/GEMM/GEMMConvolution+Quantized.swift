@@ -63,11 +63,58 @@ final class GEMMConvolutionQuantized: Kernel {
     let blockRows: Int, rowLength: Int
     /// Elements in the input: the pairs gather reads 16 at a time only below it.
     let inputCount: Int
+    /// Taps per filter row (convolution; 0 for rows).
+    let filterWidth: Int
+    /// Whether a filter row's taps are adjacent in the input when they are
+    /// inside it (convolution with dilation width 1).
+    let filterRowsContiguous: Bool
 
     var input: UnsafeRawPointer!
     var bias: UnsafePointer<Int32>?
     var output: UnsafeMutableRawPointer!
     var scratch: UnsafeMutableRawPointer!
+
+    /// Set by `ConvolutionPoolFusion` when a MAX_POOL_2D alone reads this
+    /// convolution's output: each output's Int32 sum with its bias is kept
+    /// here (M rows of `accumulatorStride`) instead of being requantized, and
+    /// the pool requantizes the maximum of each window (the output stage is
+    /// non-decreasing, so that is the maximum of the requantized values).
+    /// The output tensor is then not written.
+    private(set) var pooledAccumulators: UnsafeMutablePointer<Int32>?
+    /// Int32 values per row of `pooledAccumulators` (N rounded up to whole panels).
+    var accumulatorStride: Int { packed.panelCount &* packed.nr }
+    /// Largest `pooledAccumulators` kept (a larger convolution is not fused).
+    static let maximumPooledAccumulatorBytes = 4 << 20
+
+    /// Whether the pool may take the maximum before the output stage: the
+    /// bias is constant and no channel shifts its sum left (a left shift
+    /// wraps in Int32, which could reorder values), so the output stage is
+    /// non-decreasing in the sum.
+    var canRequantizeAfterMaxPool: Bool {
+        guard !runtimeBias, m > 0, n > 0 else { return false }
+        let (values, o1) = m.multipliedReportingOverflow(by: accumulatorStride)
+        let (bytes, o2) = values.multipliedReportingOverflow(by: 4)
+        guard !o1, !o2, bytes <= Self.maximumPooledAccumulatorBytes else { return false }
+        let shifts = requantization.tables.leftShifts
+        for c in 0..<n where shifts[c] != 0 { return false }
+        return true
+    }
+
+    /// Starts (`true`) or stops keeping the sums for a fused pool.
+    func keepAccumulatorsForPool(_ keep: Bool) {
+        if keep {
+            guard pooledAccumulators == nil else { return }
+            let count = m &* accumulatorStride
+            let buffer = UnsafeMutablePointer<Int32>.allocate(capacity: count)
+            buffer.initialize(repeating: 0, count: count)
+            pooledAccumulators = buffer
+        } else {
+            pooledAccumulators?.deallocate()
+            pooledAccumulators = nil
+        }
+    }
+
+    deinit { pooledAccumulators?.deallocate() }
 
     enum Source {
         case rows(stride: Int)
@@ -165,6 +212,10 @@ final class GEMMConvolutionQuantized: Kernel {
         case let .rows(stride): rowStride = stride
         case .convolution: rowStride = 0
         }
+        switch source {
+        case .rows: (filterWidth, filterRowsContiguous) = (0, false)
+        case let .convolution(g): (filterWidth, filterRowsContiguous) = (g.filterWidth, g.dilationWidth == 1)
+        }
         tapOffsets = setup.tapOffsets
     }
 
@@ -251,6 +302,34 @@ final class GEMMConvolutionQuantized: Kernel {
             // inside the image) or all padding are copied in one loop.
             let taps = self.taps, channels = self.channels
             let offsets = tapOffsets + (microTile &* FloatGEMM.mr &+ r) &* taps
+            if D.self == Int16.self, filterRowsContiguous, offsets[0] >= 0, offsets[taps &- 1] >= 0 {
+                // The window's first and last taps are inside the input, so
+                // every tap is (the window and the input are rectangles):
+                // each filter row is one run of filterWidth × channels values,
+                // copied without looking for runs (the first convolution of
+                // image models: one or three channels, 3 or 9 values a row;
+                // a select per tap or the run search cost more than the copy).
+                let fw = filterWidth, rowValues = fw &* channels
+                let dRaw = UnsafeMutableRawPointer(dst), sRaw = UnsafeRawPointer(input)
+                let offsetVector = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: inOff))
+                var t = 0, d = 0
+                while t < taps {
+                    let offset = offsets[t]
+                    var c = 0
+                    // 16 values per step, writing past the run as in the runs below.
+                    while c < rowValues && offset &+ c &+ Self.gatherChunk <= inputCount {
+                        Self.widenChunk(E.self, sRaw, at: offset &+ c, into: dRaw, at: d &+ c, offsetVector)
+                        c &+= Self.gatherChunk
+                    }
+                    while c < rowValues {
+                        dst[d &+ c] = D(x: Int32(truncatingIfNeeded: input[offset &+ c]), inputOffset: inOff)
+                        c &+= 1
+                    }
+                    t &+= fw
+                    d &+= rowValues
+                }
+                return
+            }
             if channels == 1 {
                 // One value per tap (a single-channel image): runs are too
                 // short to pay for their loop, so a branch-free select per
@@ -287,10 +366,7 @@ final class GEMMConvolutionQuantized: Kernel {
                         let readable = inputCount &- offset
                         let offsetVector = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: inOff))
                         while c < length && c &+ Self.gatherChunk <= readable {
-                            let x = E.self == Int8.self
-                                ? IntegerSIMD.widen(sRaw.loadUnaligned(fromByteOffset: c, as: SIMD16<Int8>.self))
-                                : IntegerSIMD.widen(sRaw.loadUnaligned(fromByteOffset: c, as: SIMD16<UInt8>.self))
-                            dRaw.storeBytes(of: x &+ offsetVector, toByteOffset: c &* 2, as: SIMD16<Int16>.self)
+                            Self.widenChunk(E.self, sRaw, at: c, into: dRaw, at: c, offsetVector)
                             c &+= Self.gatherChunk
                         }
                     }
@@ -314,10 +390,7 @@ final class GEMMConvolutionQuantized: Kernel {
                 let readable = inputCount &- offset
                 let offsetVector = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: inOff))
                 while c < k && c &+ Self.gatherChunk <= readable {
-                    let x = E.self == Int8.self
-                        ? IntegerSIMD.widen(sRaw.loadUnaligned(fromByteOffset: c, as: SIMD16<Int8>.self))
-                        : IntegerSIMD.widen(sRaw.loadUnaligned(fromByteOffset: c, as: SIMD16<UInt8>.self))
-                    dRaw.storeBytes(of: x &+ offsetVector, toByteOffset: c &* 2, as: SIMD16<Int16>.self)
+                    Self.widenChunk(E.self, sRaw, at: c, into: dRaw, at: c, offsetVector)
                     c &+= Self.gatherChunk
                 }
             }
@@ -331,6 +404,20 @@ final class GEMMConvolutionQuantized: Kernel {
     /// Values per step of the pairs gather.
     static let gatherChunk = 16
 
+    /// The pairs gather's step: the 16 elements at element `from` of
+    /// `source`, widened to Int16 plus the input offset, stored at Int16
+    /// value `to` of `destination`.
+    @inline(__always)
+    private static func widenChunk<E: QuantizedElement>(
+        _: E.Type, _ source: UnsafeRawPointer, at from: Int, into destination: UnsafeMutableRawPointer, at to: Int,
+        _ offsetVector: SIMD16<Int16>
+    ) {
+        let x = E.self == Int8.self
+            ? IntegerSIMD.widen(source.loadUnaligned(fromByteOffset: from, as: SIMD16<Int8>.self))
+            : IntegerSIMD.widen(source.loadUnaligned(fromByteOffset: from, as: SIMD16<UInt8>.self))
+        destination.storeBytes(of: x &+ offsetVector, toByteOffset: to &* 2, as: SIMD16<Int16>.self)
+    }
+
     /// Requantizes the tile's `rows` × nr accumulators into the output.
     @inline(__always)
     private func store<E: QuantizedElement, Shape: GEMMPanelShape>(
@@ -338,6 +425,17 @@ final class GEMMConvolutionQuantized: Kernel {
         output: UnsafeMutablePointer<E>, staging: UnsafeMutablePointer<E>
     ) {
         let nr = Shape.columns, n = self.n
+        if let pooled = pooledAccumulators {
+            // Kept for the fused pool (whole panels: the biases and the
+            // stride are padded to them).
+            let stride = accumulatorStride
+            let biases = requantization.biases
+            for r in 0..<rows {
+                let target = pooled + ((row &+ r) &* stride &+ column), source = intTile + r &* nr
+                for j in 0..<nr { target[j] = source[j] &+ (biases?[column &+ j] ?? 0) }
+            }
+            return
+        }
         let columns = min(nr, n &- column)
         let c = output + (row &* n &+ column)
         if runtimeBias {
@@ -409,6 +507,35 @@ final class GEMMConvolutionQuantized: Kernel {
                         acc.c30 &+= V(repeating: fOff &* sums[3]); acc.c31 &+= V(repeating: fOff &* sums[3])
                         acc.c40 &+= V(repeating: fOff &* sums[4]); acc.c41 &+= V(repeating: fOff &* sums[4])
                         acc.c50 &+= V(repeating: fOff &* sums[5]); acc.c51 &+= V(repeating: fOff &* sums[5])
+                    }
+                    if let pooled = pooledAccumulators {
+                        // Kept for the fused pool: the sums with their biases.
+                        let stride = accumulatorStride
+                        let out = UnsafeMutableRawPointer(pooled + (row &* stride &+ column))
+                        let step = stride &* 4
+                        out.storeBytes(of: acc.c00 &+ bias0, as: V.self)
+                        out.storeBytes(of: acc.c01 &+ bias1, toByteOffset: 32, as: V.self)
+                        if rows > 1 {
+                            out.storeBytes(of: acc.c10 &+ bias0, toByteOffset: step, as: V.self)
+                            out.storeBytes(of: acc.c11 &+ bias1, toByteOffset: step &+ 32, as: V.self)
+                        }
+                        if rows > 2 {
+                            out.storeBytes(of: acc.c20 &+ bias0, toByteOffset: 2 &* step, as: V.self)
+                            out.storeBytes(of: acc.c21 &+ bias1, toByteOffset: 2 &* step &+ 32, as: V.self)
+                        }
+                        if rows > 3 {
+                            out.storeBytes(of: acc.c30 &+ bias0, toByteOffset: 3 &* step, as: V.self)
+                            out.storeBytes(of: acc.c31 &+ bias1, toByteOffset: 3 &* step &+ 32, as: V.self)
+                        }
+                        if rows > 4 {
+                            out.storeBytes(of: acc.c40 &+ bias0, toByteOffset: 4 &* step, as: V.self)
+                            out.storeBytes(of: acc.c41 &+ bias1, toByteOffset: 4 &* step &+ 32, as: V.self)
+                        }
+                        if rows > 5 {
+                            out.storeBytes(of: acc.c50 &+ bias0, toByteOffset: 5 &* step, as: V.self)
+                            out.storeBytes(of: acc.c51 &+ bias1, toByteOffset: 5 &* step &+ 32, as: V.self)
+                        }
+                        continue
                     }
                     if runtimeBias {
                         acc.store(to: s.intTile)

@@ -146,6 +146,14 @@ enum IntegerSIMD {
         r._storage._value = Builtin.int_umin_Vec32xInt8(Builtin.int_umax_Vec32xInt8(v._storage._value, lo._storage._value), hi._storage._value)
         return r
     }
+
+    /// `vpmaxsd`: the larger of each pair of Int32 lanes.
+    @inline(__always)
+    static func maximum(_ a: SIMD8<Int32>, _ b: SIMD8<Int32>) -> SIMD8<Int32> {
+        var r = SIMD8<Int32>()
+        r._storage._value = Builtin.int_smax_Vec8xInt32(a._storage._value, b._storage._value)
+        return r
+    }
     /// `vpshufb` ymm: in each 128-bit half, byte i is that half's byte
     /// `indices[i] & 15`, or 0 when bit 7 of `indices[i]` is set.
     @inline(__always)
@@ -237,6 +245,13 @@ enum IntegerSIMD {
     static func permute(_ v: SIMD8<Int32>, _ indices: SIMD8<Int32>) -> SIMD8<Int32> {
         var r = SIMD8<Int32>()
         for i in 0..<8 { r[i] = v[Int(indices[i] & 7)] }
+        return r
+    }
+
+    @inline(__always)
+    static func maximum(_ a: SIMD8<Int32>, _ b: SIMD8<Int32>) -> SIMD8<Int32> {
+        var r = SIMD8<Int32>()
+        for i in 0..<8 { r[i] = max(a[i], b[i]) }
         return r
     }
 

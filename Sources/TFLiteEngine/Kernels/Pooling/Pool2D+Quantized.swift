@@ -31,6 +31,16 @@ final class Pool2DQuantizedKernel: Kernel {
     var output: UnsafeMutableRawPointer!
     var scratch: UnsafeMutableRawPointer!
 
+    /// Set by `ConvolutionPoolFusion` (max pooling): the convolution whose
+    /// Int32 sums this pool reads instead of its input; the pool takes each
+    /// window's maxima and runs the convolution's output stage on them.
+    private(set) var fusedConvolution: GEMMConvolutionQuantized?
+
+    /// Reads `convolution`'s kept sums (see `pooledAccumulators`), or the input again (nil).
+    func readAccumulators(of convolution: GEMMConvolutionQuantized?) {
+        fusedConvolution = convolution
+    }
+
     init<T: QuantizedElement>(_ type: T.Type, ctx: PrepareContext, _ p: Pool2D.Parameters, _ range: (min: Int32, max: Int32)) {
         signed = T.self == Int8.self
         self.p = p
@@ -52,11 +62,98 @@ final class Pool2DQuantizedKernel: Kernel {
     /// specialised; dispatching to a generic function with a concrete type
     /// is, so the loops below run on Int8/UInt8 directly.
     func run(tiles: Range<Int>, worker: Int) {
+        if let convolution = fusedConvolution {
+            if signed {
+                computeFused(convolution, tiles: tiles, worker: worker, Int8.self)
+            } else {
+                computeFused(convolution, tiles: tiles, worker: worker, UInt8.self)
+            }
+            return
+        }
         if signed { compute(tiles: tiles, worker: worker, Int8.self) } else { compute(tiles: tiles, worker: worker, UInt8.self) }
     }
 
-    /// Per worker: one int32 sum per channel (average pooling).
-    var scratchBytesPerWorker: Int { p.kind == .max ? 0 : max(p.channels, 1) * 4 }
+    /// Per worker: one int32 sum per channel (average pooling), or one
+    /// int32 maximum per channel of the fused convolution's rows.
+    var scratchBytesPerWorker: Int {
+        if let fusedConvolution { return max(fusedConvolution.accumulatorStride, 1) * 4 }
+        return p.kind == .max ? 0 : max(p.channels, 1) * 4
+    }
+
+    /// Max pooling of the fused convolution's Int32 sums: per window the
+    /// channels' maxima (the taps inside the input, as below), then the
+    /// convolution's output stage (its biases are in the sums) and this
+    /// pool's activation clamp. The output stage is non-decreasing
+    /// (`canRequantizeAfterMaxPool`), so this is exactly the maximum of the
+    /// requantized values the convolution would have written.
+    private func computeFused<E: QuantizedElement>(_ convolution: GEMMConvolutionQuantized, tiles: Range<Int>, worker: Int, _: E.Type) {
+        guard let sums = convolution.pooledAccumulators else { return }
+        let output = UnsafeMutablePointer<E>(OpaquePointer(self.output!))
+        let g = p.geometry, c = p.channels, stride = convolution.accumulatorStride
+        let lo = low, hi = high
+        let low = E(truncatingIfNeeded: lo), high = E(truncatingIfNeeded: hi)
+        let maxima = (scratch.unsafelyUnwrapped + worker &* scratchBytesPerWorker).assumingMemoryBound(to: Int32.self)
+        let requantization = convolution.requantization
+        // The two clamps (the convolution's activation, then the pool's) are
+        // one clamp to the overlap of their ranges when they overlap.
+        let stageLow = max(requantization.activationMin, lo), stageHigh = min(requantization.activationMax, hi)
+        if IntegerSIMD.isNative && stride & 15 == 0 && stageLow <= stageHigh {
+            // 16 channels per step in registers: maxima (`vpmaxsd`), the
+            // output stage of `Tables.requantize16`, 16 bytes stored.
+            let stage = ChannelRequantization.VectorStage(
+                signed: E.self == Int8.self, zeroPoint: SIMD8(repeating: requantization.outputOffset),
+                low: SIMD32(repeating: UInt8(truncatingIfNeeded: stageLow)), high: SIMD32(repeating: UInt8(truncatingIfNeeded: stageHigh)))
+            let tables = requantization.tables
+            typealias V = SIMD8<Int32>
+            g.forEachWindow(rows: tiles) { b, pixel, ys, xs in
+                let out = UnsafeMutableRawPointer(output + pixel &* c)
+                if ys.isEmpty || xs.isEmpty {
+                    let empty = E(truncatingIfNeeded: min(max(Int32(truncatingIfNeeded: E.min), lo), hi))
+                    for ch in 0..<c { out.storeBytes(of: empty, toByteOffset: ch, as: E.self) }
+                    return
+                }
+                let batch = UnsafeRawPointer(sums + b &* g.inputHeight &* g.inputWidth &* stride)
+                var group = 0
+                while group < c {
+                    let first = batch + ((ys.lowerBound &* g.inputWidth &+ xs.lowerBound) &* stride &+ group) &* 4
+                    var m0 = first.loadUnaligned(as: V.self), m1 = first.loadUnaligned(fromByteOffset: 32, as: V.self)
+                    for iy in ys {
+                        for ix in xs {
+                            let src = batch + ((iy &* g.inputWidth &+ ix) &* stride &+ group) &* 4
+                            m0 = IntegerSIMD.maximum(m0, src.loadUnaligned(as: V.self))
+                            m1 = IntegerSIMD.maximum(m1, src.loadUnaligned(fromByteOffset: 32, as: V.self))
+                        }
+                    }
+                    let bytes = tables.requantize16(m0, m1, group, stage)
+                    if group &+ 16 <= c {
+                        out.storeBytes(of: bytes, toByteOffset: group, as: SIMD16<UInt8>.self)
+                    } else {
+                        for j in 0..<(c &- group) { out.storeBytes(of: bytes[j], toByteOffset: group &+ j, as: UInt8.self) }
+                    }
+                    group &+= 16
+                }
+            }
+            return
+        }
+        g.forEachWindow(rows: tiles) { b, pixel, ys, xs in
+            let out = output + pixel &* c
+            if ys.isEmpty || xs.isEmpty {
+                for ch in 0..<c { out[ch] = E(truncatingIfNeeded: min(max(Int32(truncatingIfNeeded: E.min), lo), hi)) }
+                return
+            }
+            let batch = UnsafePointer(sums) + b &* g.inputHeight &* g.inputWidth &* stride
+            let first = batch + (ys.lowerBound &* g.inputWidth &+ xs.lowerBound) &* stride
+            for ch in 0..<stride { maxima[ch] = first[ch] }
+            for iy in ys {
+                for ix in xs {
+                    let src = batch + (iy &* g.inputWidth &+ ix) &* stride
+                    for ch in 0..<stride { maxima[ch] = max(maxima[ch], src[ch]) }
+                }
+            }
+            requantization.apply(UnsafePointer(maxima), bias: nil, channel: 0, count: c, into: out)
+            for ch in 0..<c { out[ch] = min(max(out[ch], low), high) }
+        }
+    }
 
     /// The window loops run channel-innermost over contiguous NHWC rows, so
     /// the optimiser vectorises them (byte max, widened int32 sums).
