@@ -305,6 +305,29 @@ final class FastKernelTests: XCTestCase {
         XCTAssertEqual(try interpreter.output(at: 0).data, fused, "fused and unfused swish differ")
     }
 
+    /// The fused swish loop gives `x · logistic(x)` (the LOGISTIC kernel's
+    /// bits times x) on whole vectors and on the scalar tail, both without a
+    /// fused activation (the loop without a clamp) and with one (RELU6-like
+    /// bounds, clamped as the MUL kernel clamps).
+    func testSwishLoopMatchesScalarFormWithAndWithoutClamp() {
+        var rng = TestRandom(seed: 15)
+        let n = 8 * FloatVector.scalarCount + 5
+        var x = (0..<n).map { _ in rng.float() * 20 }
+        x[0] = 0; x[1] = -0.0; x[2] = 100; x[3] = -100; x[n - 1] = -3
+        var out = [Float](repeating: .nan, count: n)
+        for (low, high) in [(-Float.infinity, Float.infinity), (Float(-1), Float(6))] {
+            x.withUnsafeBufferPointer { xs in
+                out.withUnsafeMutableBufferPointer { os in
+                    FloatBinaryVectorKernel.swish(xs.baseAddress!, os.baseAddress!, n, low, high)
+                }
+            }
+            for i in 0..<n {
+                let expected = FloatBinaryVectorKernel.clampLikeVector(x[i] * VectorizableMath.logistic(x[i]), low, high)
+                XCTAssertEqual(out[i].bitPattern, expected.bitPattern, "swish(\(x[i])) with bounds \(low)…\(high), element \(i)")
+            }
+        }
+    }
+
     func testPackedWeightsAreSharedBetweenInterpreters() throws {
         var rng = TestRandom(seed: 6)
         let spec = ModelSpec.convolution(
