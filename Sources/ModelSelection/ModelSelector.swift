@@ -109,9 +109,10 @@ public struct CostModel: Sendable, Equatable {
     }
 
     /// Predicted memory in bytes. With the candidate's `workload`: the
-    /// memory-mapped file, the arena, the outputs of nodes folded at prepare
-    /// (float16 weights dequantized once), what each kernel keeps
-    /// (`kernelBytes`) and the bookkeeping of each node (`nodeBytes`).
+    /// weights invoke reads in place from the memory-mapped file, the arena,
+    /// the outputs of nodes folded at prepare (float16 weights dequantized
+    /// once), the sums kept by convolutions fused with a max pool, what each
+    /// kernel keeps (`kernelBytes`) and the bookkeeping of each node (`nodeBytes`).
     /// Without: the file, the arena and the packed weights (1 byte per int8 parameter, 4 per float one, 8 for float16 models).
     public func predictMemory(_ c: ModelCandidate) -> Int {
         guard let workload = c.workload else {
@@ -121,8 +122,11 @@ public struct CostModel: Sendable, Equatable {
             return c.fileBytes &+ (c.arenaBytes ?? 0) &+ packed &+ dequantized
         }
         let kernels = workload.nodes.reduce(0) { $0 &+ CostModel.kernelBytes($1) &+ CostModel.nodeBytes($1) }
-        let released = workload.nodes.reduce(0) { $0 &+ CostModel.releasedFileBytes($1) }
-        return max(c.fileBytes &- released, 0) &+ (c.arenaBytes ?? workload.arenaBytes) &+ workload.foldedBytes &+ kernels
+        // The engine drops the file's pages once the model is parsed and again once it is
+        // prepared: what stays resident is what invoke reads in place, the weights not packed.
+        let readInPlace = workload.nodes.reduce(0) { $0 &+ max($1.fileWeightBytes &- CostModel.releasedFileBytes($1), 0) }
+        return min(readInPlace, c.fileBytes) &+ (c.arenaBytes ?? workload.arenaBytes) &+ workload.foldedBytes
+            &+ workload.keptSumBytes &+ kernels
     }
 
     /// Bookkeeping per executed node besides its kernel's data: the parsed
@@ -136,13 +140,13 @@ public struct CostModel: Sendable, Equatable {
         node.kernelClass?.isInt8 == true ? 7 << 10 : 9 << 9
     }
 
-    /// Bytes of the model file's mapping that `node`'s kernel drops from
-    /// resident memory once it has copied its weights into a packed layout
-    /// (`Model.releaseConstantPages`): the float GEMM's float32 weights (not
-    /// float16 or hybrid ones), the int8 GEMM convolutions' and depthwise
-    /// filters, and int8 fully connected weights in the builds with integer
-    /// multiply-add (elsewhere read in place). Only whole pages inside the
-    /// weights go: on average one page fewer than their bytes.
+    /// Bytes of the model file that `node`'s kernel copies into a packed
+    /// layout at prepare and never reads from the file again (the engine
+    /// drops every page of the file once the model is prepared, so these do
+    /// not come back): the float GEMM's float32 weights (not float16 or
+    /// hybrid ones), the int8 GEMM convolutions' and depthwise filters, and
+    /// int8 fully connected weights in the builds with integer multiply-add
+    /// (elsewhere read in place).
     public static func releasedFileBytes(_ node: NodeWork) -> Int {
         guard node.fileWeightBytes > 0, let kernelClass = node.kernelClass else { return 0 }
         // TRANSPOSE_CONV and CONV_3D share the convolution classes but keep their own layouts.
@@ -158,7 +162,7 @@ public struct CostModel: Sendable, Equatable {
         default:
             releases = false
         }
-        return releases ? max(node.fileWeightBytes &- 4096, 0) : 0
+        return releases ? node.fileWeightBytes : 0
     }
 
     /// Bytes of packed weights per int8 weight in the GEMM kernels: one in

@@ -160,13 +160,18 @@ public struct ModelWorkload: Codable, Hashable, Sendable {
     /// Bytes of the outputs of the nodes folded at prepare (e.g. float16
     /// weights dequantized once), which the model keeps besides its file.
     public var foldedBytes: Int
+    /// Bytes of the Int32 sums kept by int8 convolutions fused with the max
+    /// pool that alone reads them (`ConvolutionPoolFusion` in the engine),
+    /// outside the arena.
+    public var keptSumBytes: Int
 
     /// A workload with these values.
-    public init(nodes: [NodeWork], parameters: Int, arenaBytes: Int, foldedBytes: Int = 0) {
+    public init(nodes: [NodeWork], parameters: Int, arenaBytes: Int, foldedBytes: Int = 0, keptSumBytes: Int = 0) {
         self.nodes = nodes
         self.parameters = parameters
         self.arenaBytes = arenaBytes
         self.foldedBytes = foldedBytes
+        self.keptSumBytes = keptSumBytes
     }
 
     /// Loads and prepares the model (one thread, `cpu` backend) and
@@ -197,7 +202,33 @@ public struct ModelWorkload: Codable, Hashable, Sendable {
             for t in node.outputs { folded = saturatingAdd(folded, saturatingMultiply(elements(t.shape), byteSize(t.type))) }
         }
         return ModelWorkload(nodes: nodes, parameters: summary.parameterCount, arenaBytes: summary.arenaBytes ?? 0,
-                             foldedBytes: folded)
+                             foldedBytes: folded, keptSumBytes: keptSums(summary, executed: executed))
+    }
+
+    /// The Int32 sums the engine keeps for each int8 CONV_2D whose output only
+    /// an executed MAX_POOL_2D reads (and is not a model output): 4 bytes per
+    /// output element, up to the engine's 4 MiB limit per convolution. (The
+    /// engine also declines convolutions whose requantization shifts left;
+    /// those are counted here all the same.)
+    static func keptSums(_ summary: ModelSummary, executed: [Int]) -> Int {
+        var readers: [Int: Int] = [:]
+        for index in executed where summary.nodes.indices.contains(index) {
+            for case let t? in summary.nodes[index].inputs { readers[t.index, default: 0] += 1 }
+        }
+        for t in summary.outputs { readers[t.index, default: 0] += 1 }
+        var kept = 0
+        for index in executed where summary.nodes.indices.contains(index) {
+            let node = summary.nodes[index]
+            guard node.opName == "MAX_POOL_2D", node.inputs.count == 1, let input = node.inputs[0],
+                  input.type == .int8 || input.type == .uint8, readers[input.index] == 1,
+                  let producer = executed.first(where: { summary.nodes.indices.contains($0)
+                      && summary.nodes[$0].outputs.contains { $0.index == input.index } }),
+                  summary.nodes[producer].opName == "CONV_2D", summary.nodes[producer].outputs.count == 1
+            else { continue }
+            let bytes = saturatingMultiply(elements(input.shape), 4)
+            if bytes <= 4 << 20 { kept = saturatingAdd(kept, bytes) }
+        }
+        return kept
     }
 
     /// Operators that only re-describe their input (no arithmetic, often no copy).

@@ -226,7 +226,7 @@ public enum SelectionReport {
             "",
         ]
         for f in c.inModelFactors {
-            lines.append("- in-model factor, \(f.element): \(format3(f.factor)) (a sequence of six kernels took \(ns(f.measuredNanoseconds)) as one model; its nodes alone are fitted at \(ns(f.predictedNanoseconds)))")
+            lines.append("- in-model factor, \(f.element): \(format3(f.factor)) (a sequence of six kernels took \(ns(f.measuredNanoseconds)) as one model; its nodes alone are fitted at \(ns(f.predictedNanoseconds)); applied: its square root, \(format3(f.factor.squareRoot())))")
         }
         lines += [
             "",

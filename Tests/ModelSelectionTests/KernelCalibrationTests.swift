@@ -120,12 +120,13 @@ final class KernelCalibrationTests: XCTestCase {
         XCTAssertEqual(calibration.predictStartup(workload), .nanoseconds(100_000 + 10_000 + 3000))
         // A device twice as slow predicts twice the time.
         XCTAssertEqual(calibration.scaled(by: 2).predict(workload).total, .nanoseconds(2 * (2000 + 500 + 2100 + 1110)))
-        // The in-model factors scale the kernels of their element type, not the overheads.
+        // The in-model factors scale the kernels of their element type (by their square root), not the overheads.
         var inModel = calibration
         inModel.inModelFactors = [InModelFactor(element: "float32", measuredNanoseconds: 1200, predictedNanoseconds: 1000),
                                   InModelFactor(element: "int8", measuredNanoseconds: 50_000, predictedNanoseconds: 1000)]
         XCTAssertEqual(inModel.inModelFactors.map(\.factor), [1.2, 2], "bounded to 2")
-        let expected: Double = 2000 + 500 + 2100 * 1.2 + 1110 * 2
+        XCTAssertEqual(inModel.inModelFactor(of: .convGeneral), 1.2.squareRoot(), accuracy: 1e-12)
+        let expected: Double = 2000 + 500 + 2100 * 1.2.squareRoot() + 1110 * 2.0.squareRoot()
         XCTAssertEqual(Benchmarks.seconds(inModel.predict(workload).total) * 1e9, expected, accuracy: 1)
         XCTAssertEqual(InModelFactor(element: "int8", measuredNanoseconds: 0, predictedNanoseconds: 1000).factor, 1)
         XCTAssertEqual(InModelFactor(element: "int8", measuredNanoseconds: 10, predictedNanoseconds: .nan).factor, 1)
@@ -199,11 +200,21 @@ final class KernelCalibrationTests: XCTestCase {
         let fc = NodeWork(op: "FULLY_CONNECTED", kernelClass: .fullyConnectedInt8, work: 1000, outputs: 10, weights: 1000,
                           outputChannels: 10, taps: 1)
         XCTAssertLessThan(CostModel.kernelBytes(fc), 1000)
+        // The file counts only for weights read in place at invoke (the engine drops its pages after
+        // prepare): the float 3×3 conv's are packed, the depthwise filter's are read in place.
+        var packed = general
+        packed.fileWeightBytes = n * k * 9 * 4
+        var depthwise = NodeWork(op: "DEPTHWISE_CONV_2D", kernelClass: .depthwise3x3, work: 64 * n * 9, outputs: 64 * n, weights: n * 9,
+                                 outputChannels: n, taps: 9)
+        depthwise.fileWeightBytes = n * 9 * 4
+        XCTAssertEqual(CostModel.releasedFileBytes(packed), packed.fileWeightBytes)
+        XCTAssertEqual(CostModel.releasedFileBytes(depthwise), 0)
         var c = F.candidate("m", megaMACs: 1, accuracy: 0.9)
-        c.workload = ModelWorkload(nodes: [pointwise, general], parameters: 0, arenaBytes: 5000, foldedBytes: 7000)
+        c.workload = ModelWorkload(nodes: [pointwise, packed, depthwise], parameters: 0, arenaBytes: 5000, foldedBytes: 7000,
+                                   keptSumBytes: 300)
         c.arenaBytes = nil
-        XCTAssertEqual(CostModel().predictMemory(c), c.fileBytes + 5000 + 7000 + CostModel.kernelBytes(pointwise)
-                       + CostModel.kernelBytes(general) + 2 * CostModel.nodeBytes(pointwise))
+        let kernels = [pointwise, packed, depthwise].reduce(0) { $0 + CostModel.kernelBytes($1) + CostModel.nodeBytes($1) }
+        XCTAssertEqual(CostModel().predictMemory(c), depthwise.fileWeightBytes + 5000 + 7000 + 300 + kernels)
     }
 
     func testTheStandardCalibrationMeasuresSomething() {
