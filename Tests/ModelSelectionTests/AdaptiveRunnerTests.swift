@@ -113,10 +113,9 @@ final class AdaptiveRunnerTests: XCTestCase {
         XCTAssertEqual(r.switchEvents.first?.from, "big")
     }
 
-    func testASharedCoreIsSeenThroughCPUTimeEvenWhenTheMedianHardlyMoves() throws {
-        // Each model's CPU time is its prediction; while another process shares the core, the
-        // thread runs 10 ms slices and waits 10 ms after each: "big" (3.2 ms) misses the 6 ms
-        // budget only when a wait falls on it (1 in 3), but requests take 2× their CPU time.
+    /// The fitting ladder on "big", a 6 ms budget and a 1,000-request back-off, timed by a
+    /// `StallTimer` whose CPU time per model is its prediction.
+    private func stallRunner() throws -> (AdaptiveRunner<FakeLoader>, StallTimer) {
         let cost = F.cost, profile = F.profile()
         let cpu = Dictionary(uniqueKeysWithValues: fittingLadder().map {
             ($0.name, Benchmarks.seconds(cost.predictLatency($0, profile: profile, threads: 1)) * 1000)
@@ -126,6 +125,14 @@ final class AdaptiveRunnerTests: XCTestCase {
                                       headroomFraction: 0.5, cooldownRuns: 10, upgradeBackoffRuns: 1000)
         let r = try AdaptiveRunner(candidates: fittingLadder(), profile: profile, policy: policy, start: "big", costModel: cost,
                                    loader: FakeLoader(), timer: timer, pressure: NoMemoryPressure())
+        return (r, timer)
+    }
+
+    func testASharedCoreIsSeenThroughCPUTimeEvenWhenTheMedianHardlyMoves() throws {
+        // Each model's CPU time is its prediction; while another process shares the core, the
+        // thread runs 10 ms slices and waits 10 ms after each: "big" (3.2 ms) misses the 6 ms
+        // budget only when a wait falls on it (1 in 3), but requests take 2× their CPU time.
+        let (r, timer) = try stallRunner()
         for _ in 0..<30 { _ = try r.classify(image) }
         XCTAssertEqual(r.currentModelName, "big")
         XCTAssertEqual(r.contention ?? 0, 1, accuracy: 0.01)
@@ -149,15 +156,7 @@ final class AdaptiveRunnerTests: XCTestCase {
         // A stream of frames (`--arrive-every`): each request runs at full speed once it has
         // the core, but while another process holds the core the thread wakes 2-6 ms after
         // its frame arrived. The wait is part of the latency and of the contention.
-        let cost = F.cost, profile = F.profile()
-        let cpu = Dictionary(uniqueKeysWithValues: fittingLadder().map {
-            ($0.name, Benchmarks.seconds(cost.predictLatency($0, profile: profile, threads: 1)) * 1000)
-        })
-        let timer = StallTimer(cpu)
-        let policy = AdaptationPolicy(latencyBudget: .milliseconds(6), window: 10, missesToDowngrade: 6, headroomRuns: 20,
-                                      headroomFraction: 0.5, cooldownRuns: 10, upgradeBackoffRuns: 1000)
-        let r = try AdaptiveRunner(candidates: fittingLadder(), profile: profile, policy: policy, start: "big", costModel: cost,
-                                   loader: FakeLoader(), timer: timer, pressure: NoMemoryPressure())
+        let (r, _) = try stallRunner()
         for _ in 0..<30 { _ = try r.classify(image, waited: .zero) }
         XCTAssertEqual(r.currentModelName, "big")
         let waits: [Duration] = [.milliseconds(5), .milliseconds(2), .milliseconds(4), .milliseconds(6), .milliseconds(3), .milliseconds(4)]

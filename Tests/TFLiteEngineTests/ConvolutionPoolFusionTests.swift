@@ -99,23 +99,9 @@ final class ConvolutionPoolFusionTests: XCTestCase {
         let outputScale = inputScale * (filterScales.max() ?? 1) * Float(rng.int(20...100)) * Float(max(k, 1)).squareRoot()
         let outputZero = signed ? rng.int(-20...20) : rng.int(100...150)
 
-        func quantization(_ scales: [Float], _ zeros: [Int], axis: Int = 0) -> FB {
-            .table([(8, .offset(.floats(scales))), (10, .offset(.int64s(zeros.map(Int64.init)))), (16, .i32(Int32(axis)))])
-        }
-        var tensors: [FB] = []
-        var buffers: [FB] = [.table([])]
-        func tensor(_ shape: [Int], _ type: Int8, _ q: FB, data: [UInt8]?) -> Int32 {
-            var buffer: UInt32 = 0
-            if let data {
-                buffer = UInt32(buffers.count)
-                buffers.append(.table([(4, .offset(.bytes(data)))]))
-            }
-            tensors.append(.table([
-                (4, .offset(.int32s(shape.map(Int32.init)))), (6, .i8(type)), (8, .u32(buffer)),
-                (10, .offset(.string("t\(tensors.count)"))), (12, .offset(q)),
-            ]))
-            return Int32(tensors.count - 1)
-        }
+        func quantization(_ scales: [Float], _ zeros: [Int], axis: Int = 0) -> FB { QuantizedTensorTables.quantization(scales, zeros, axis: axis) }
+        var tables = QuantizedTensorTables()
+        func tensor(_ shape: [Int], _ type: Int8, _ q: FB, data: [UInt8]?) -> Int32 { tables.tensor(shape, type, q, data: data) }
         let inputIndex = tensor(input, type, quantization([inputScale], [inputZero]), data: nil)
         let filterIndex = tensor(filter, type, quantization(filterScales, Array(repeating: filterZero, count: filterScales.count)),
                                  data: filterValues)
@@ -136,7 +122,7 @@ final class ConvolutionPoolFusionTests: XCTestCase {
         ]
         let outputs = exposeConvolution ? [convolved, pooled] : [pooled]
         let subgraph: FB = .table([
-            (4, .offset(.tables(tensors))), (6, .offset(.int32s([inputIndex]))), (8, .offset(.int32s(outputs))),
+            (4, .offset(.tables(tables.tensors))), (6, .offset(.int32s([inputIndex]))), (8, .offset(.int32s(outputs))),
             (10, .offset(.tables(operators))), (12, .offset(.string("main"))),
         ])
         let model: FB = .table([
@@ -145,7 +131,7 @@ final class ConvolutionPoolFusionTests: XCTestCase {
                                  .table([(4, .i8(17)), (8, .i32(1)), (10, .i32(17))])]))),  // MAX_POOL_2D
             (8, .offset(.tables([subgraph]))),
             (10, .offset(.string("ConvolutionPoolFusionTests"))),
-            (12, .offset(.tables(buffers))),
+            (12, .offset(.tables(tables.buffers))),
         ])
         return Data(FlatBufferBuilder.serialize(model, identifier: "TFL3"))
     }

@@ -542,23 +542,9 @@ struct QuantizedModelSpec {
             : inputScale * filterScales[0] * Float(k) * 65025 / Float(rng.int(50...120))
         let outputZero = signed ? rng.int(-20...20) : (filterFill == nil ? rng.int(100...150) : 0)
 
-        func quantization(_ scales: [Float], _ zeros: [Int], axis: Int = 0) -> FB {
-            .table([(8, .offset(.floats(scales))), (10, .offset(.int64s(zeros.map(Int64.init)))), (16, .i32(Int32(axis)))])
-        }
-        var tensors: [FB] = []
-        var buffers: [FB] = [.table([])]
-        func tensor(_ shape: [Int], _ type: Int8, _ q: FB, data: [UInt8]?) -> Int32 {
-            var buffer: UInt32 = 0
-            if let data {
-                buffer = UInt32(buffers.count)
-                buffers.append(.table([(4, .offset(.bytes(data)))]))
-            }
-            tensors.append(.table([
-                (4, .offset(.int32s(shape.map(Int32.init)))), (6, .i8(type)), (8, .u32(buffer)),
-                (10, .offset(.string("t\(tensors.count)"))), (12, .offset(q)),
-            ]))
-            return Int32(tensors.count - 1)
-        }
+        func quantization(_ scales: [Float], _ zeros: [Int], axis: Int = 0) -> FB { QuantizedTensorTables.quantization(scales, zeros, axis: axis) }
+        var tables = QuantizedTensorTables()
+        func tensor(_ shape: [Int], _ type: Int8, _ q: FB, data: [UInt8]?) -> Int32 { tables.tensor(shape, type, q, data: data) }
         let inputIndex = tensor(input, type, quantization([inputScale], [inputZero]), data: nil)
         let filterIndex = tensor(filter, type, quantization(filterScales, Array(repeating: filterZero, count: filterScales.count), axis: channelAxis),
                                  data: filterValues)
@@ -575,7 +561,7 @@ struct QuantizedModelSpec {
             (10, .u8(optionsType)), (12, .offset(.table(options))),
         ])
         let subgraph: FB = .table([
-            (4, .offset(.tables(tensors))), (6, .offset(.int32s([inputIndex]))), (8, .offset(.int32s([outputIndex]))),
+            (4, .offset(.tables(tables.tensors))), (6, .offset(.int32s([inputIndex]))), (8, .offset(.int32s([outputIndex]))),
             (10, .offset(.tables([operatorTable]))), (12, .offset(.string("main"))),
         ])
         let model: FB = .table([
@@ -583,8 +569,36 @@ struct QuantizedModelSpec {
             (6, .offset(.tables([.table([(4, .i8(Int8(clamping: op))), (8, .i32(1)), (10, .i32(op))])]))),
             (8, .offset(.tables([subgraph]))),
             (10, .offset(.string("QuantizedKernelTests"))),
-            (12, .offset(.tables(buffers))),
+            (12, .offset(.tables(tables.buffers))),
         ])
         return QuantizedModelSpec(data: Data(FlatBufferBuilder.serialize(model, identifier: "TFL3")))
+    }
+}
+
+/// The tensors and buffers of a hand-built quantized test model: each
+/// tensor gets a name `tN`, a quantization table and, when it has data, a
+/// buffer of its own (buffer 0 stays the empty one).
+struct QuantizedTensorTables {
+    typealias FB = FlatBufferBuilder.Node
+    private(set) var tensors: [FB] = []
+    private(set) var buffers: [FB] = [.table([])]
+
+    /// A quantization table: per-tensor or per-channel scales and zero points along `axis`.
+    static func quantization(_ scales: [Float], _ zeros: [Int], axis: Int = 0) -> FB {
+        .table([(8, .offset(.floats(scales))), (10, .offset(.int64s(zeros.map(Int64.init)))), (16, .i32(Int32(axis)))])
+    }
+
+    /// Adds a tensor (with a buffer of `data` if given) and returns its index.
+    mutating func tensor(_ shape: [Int], _ type: Int8, _ q: FB, data: [UInt8]?) -> Int32 {
+        var buffer: UInt32 = 0
+        if let data {
+            buffer = UInt32(buffers.count)
+            buffers.append(.table([(4, .offset(.bytes(data)))]))
+        }
+        tensors.append(.table([
+            (4, .offset(.int32s(shape.map(Int32.init)))), (6, .i8(type)), (8, .u32(buffer)),
+            (10, .offset(.string("t\(tensors.count)"))), (12, .offset(q)),
+        ]))
+        return Int32(tensors.count - 1)
     }
 }
