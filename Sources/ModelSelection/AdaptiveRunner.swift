@@ -327,7 +327,8 @@ public final class AdaptiveRunner<Loader: ModelLoading>: @unchecked Sendable {
             let model = current
             var scores: [Float] = []
             let (ran, cpu) = try timer.measureWithCPUTime(model.candidate) { scores = try model.scores(for: input) }
-            let latency = ran + max(waited, .zero)
+            // Waits beyond an hour count as an hour (a Duration sum near its maximum would trap).
+            let latency = ran + min(max(waited, .zero), .seconds(3600))
             let result = Prediction(scores: scores, modelName: model.candidate.name, latency: latency, cpuTime: cpu)
             let decision = record(latency: latency, cpu: cpu).map { ($0.0, $0.1, requestCount) }
             if decision != nil { switching = true }

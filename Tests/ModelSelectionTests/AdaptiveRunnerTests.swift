@@ -159,6 +159,10 @@ final class AdaptiveRunnerTests: XCTestCase {
         let (r, _) = try stallRunner()
         for _ in 0..<30 { _ = try r.classify(image, waited: .zero) }
         XCTAssertEqual(r.currentModelName, "big")
+        // Absurd waits are bounded, never a trap.
+        let (absurd, _) = try stallRunner()
+        XCTAssertEqual(try absurd.classify(image, waited: .seconds(Int64.max)).latency.components.seconds, 3600)
+        XCTAssertLessThan(try absurd.classify(image, waited: .seconds(-5)).latency, .milliseconds(10))
         let waits: [Duration] = [.milliseconds(5), .milliseconds(2), .milliseconds(4), .milliseconds(6), .milliseconds(3), .milliseconds(4)]
         var requests = 0
         while r.currentModelName == "big" && requests < 100 {
