@@ -104,8 +104,8 @@ final class CompressedWeightsTests: XCTestCase {
         let graph = try PreparedGraph(model: model)
         try graph.prepare()
         let plan = try graph.planMemory(workers: 2)
-        let arena = AlignedBuffer(byteCount: plan.totalBytes)
-        let dummy = AlignedBuffer(byteCount: 64)
+        let arena = try AlignedBuffer(byteCount: plan.totalBytes)
+        let dummy = try AlignedBuffer(byteCount: 64)
         let addresses = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: graph.tensors.count)
         defer { addresses.deallocate() }
         for t in graph.tensors.indices {

@@ -83,7 +83,7 @@ final class ElementwiseOpTests: XCTestCase {
                 let graph = try PreparedGraph(model: Model(path: Fixtures.modelURL(group, entry).path))
                 try graph.prepare()
                 guard let step = graph.steps.first, graph.steps.count == 1 else { continue }
-                let buffers = graph.tensors.map { AlignedBuffer(byteCount: $0.byteCount) }
+                let buffers = try graph.tensors.map { try AlignedBuffer(byteCount: $0.byteCount) }
                 let addresses = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: graph.tensors.count)
                 defer { addresses.deallocate() }
                 for t in graph.tensors.indices {
@@ -99,7 +99,7 @@ final class ElementwiseOpTests: XCTestCase {
                 }
                 let kernel = step.kernel
                 if kernel.tileCount > 1 { multiTile += 1 }
-                let scratch = AlignedBuffer(byteCount: kernel.scratchBytesPerWorker)
+                let scratch = try AlignedBuffer(byteCount: kernel.scratchBytesPerWorker)
                 kernel.bind(TensorMemory(addresses: addresses, tensorCount: graph.tensors.count, scratch: scratch.pointer))
                 let out = graph.outputs[0]
                 kernel.runAll()

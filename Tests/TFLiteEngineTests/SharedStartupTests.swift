@@ -14,6 +14,12 @@ final class SharedStartupTests: XCTestCase {
     /// Pages dropped from a file mapping read back as the file's bytes; a
     /// copy in memory (`init(data:)`) is never touched; ranges outside the
     /// mapping are ignored.
+    func testABufferTheSystemCannotProvideIsATypedError() {
+        XCTAssertThrowsError(try AlignedBuffer(byteCount: Int.max)) { error in
+            XCTAssertEqual(error as? InterpreterError, .outOfMemory(bytes: Int.max))
+        }
+    }
+
     func testReleasedPagesReadBackUnchanged() throws {
         var rng = SystemRandomNumberGenerator()
         let bytes = (0..<(5 * ModelBytes.pageSize + 123)).map { _ in UInt8.random(in: 0...255, using: &rng) }

@@ -96,8 +96,8 @@ final class PreparedGraph {
                     slot.constant = base
                 } else {
                     // Misaligned constant data: one aligned copy, shared by all interpreters.
-                    let copy = model.sharedConstants.value(for: "aligned-buffer-\(tensor.buffer)") { () -> AlignedBuffer in
-                        let b = AlignedBuffer(byteCount: bytes.count)
+                    let copy = try model.sharedConstants.value(for: "aligned-buffer-\(tensor.buffer)") { () -> AlignedBuffer in
+                        let b = try AlignedBuffer(byteCount: bytes.count)
                         b.pointer.copyMemory(from: base, byteCount: bytes.count)
                         return b
                     }
@@ -211,11 +211,11 @@ final class PreparedGraph {
         try checkConstantSize(bytes, "folding node \(node.index) (\(node.name)) at prepare")
         let shapes = node.inputs.map { $0 >= 0 ? "\(tensors[$0].shape)" : "-" }.joined(separator: ";")
         let key = "fold-\(node.index)-\(shapes)"
-        let folded = sharedConstants.value(for: key) { () -> FoldedOutputs in
-            let buffers = node.outputs.map { AlignedBuffer(byteCount: tensors[$0].byteCount) }
+        let folded = try sharedConstants.value(for: key) { () -> FoldedOutputs in
+            let buffers = try node.outputs.map { try AlignedBuffer(byteCount: tensors[$0].byteCount) }
             let addresses = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: max(tensors.count, 1))
             defer { addresses.deallocate() }
-            let scratch = AlignedBuffer(byteCount: kernel.scratchBytesPerWorker)
+            let scratch = try AlignedBuffer(byteCount: kernel.scratchBytesPerWorker)
             for t in tensors.indices { addresses[t] = scratch.pointer }
             for t in node.inputs where t >= 0 {
                 if let c = tensors[t].constant { addresses[t] = UnsafeMutableRawPointer(mutating: c) }

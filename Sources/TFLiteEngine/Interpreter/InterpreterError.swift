@@ -17,6 +17,9 @@ public enum InterpreterError: Error, Equatable, Hashable, Sendable {
     case invalidOperator(node: Int, op: String, reason: String)
     /// A planned size exceeds what the interpreter is allowed to allocate.
     case allocationTooLarge(what: String, bytes: Int, limit: Int)
+    /// The system could not provide memory the interpreter needed (a size
+    /// within the interpreter's limits, on a device short of memory).
+    case outOfMemory(bytes: Int)
     /// One invoke would need more arithmetic than the interpreter allows
     /// (a small file can describe an enormous computation, e.g. a pooling
     /// window of millions of rows).
@@ -74,6 +77,8 @@ extension InterpreterError: CustomStringConvertible {
             return "node \(node) (\(op)): \(reason)"
         case let .allocationTooLarge(what, bytes, limit):
             return "\(what) needs \(bytes) bytes, more than the limit of \(limit) bytes"
+        case let .outOfMemory(bytes):
+            return "the system could not provide \(bytes) bytes of memory"
         case let .workTooLarge(node, op, operations, limit):
             return "node \(node) (\(op)) brings one invoke to \(operations) operations, more than the limit of \(limit)"
         case let .invalidTensorIndex(index, maxIndex):

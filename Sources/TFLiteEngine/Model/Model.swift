@@ -144,12 +144,13 @@ final class AlignedBuffer: @unchecked Sendable {
     /// What `calloc` returned (`pointer` is rounded up from it).
     private let allocation: UnsafeMutableRawPointer
 
-    init(byteCount: Int) {
+    /// Throws `InterpreterError.outOfMemory` when the system has no memory
+    /// for it (sizes are checked against the arena and constant limits before
+    /// they get here, but a device can be short of memory within them).
+    init(byteCount: Int) throws {
         self.byteCount = byteCount
         let (total, overflow) = max(byteCount, 1).addingReportingOverflow(63)
-        // Sizes are checked against the arena and constant limits before they
-        // get here; running out of memory stops the process, as `allocate` did.
-        guard !overflow, let raw = calloc(total, 1) else { fatalError("out of memory allocating \(byteCount) bytes") }
+        guard !overflow, let raw = calloc(total, 1) else { throw InterpreterError.outOfMemory(bytes: byteCount) }
         allocation = raw
         pointer = raw + ((64 &- Int(bitPattern: raw) & 63) & 63)
     }

@@ -85,9 +85,11 @@ final class WhileKernel: RunTimeCheckedKernel {
     private var next: [TensorCopy] = [], exit: [TensorCopy] = []
     /// Holds the body's outputs while they move onto its inputs, when they overlap.
     private var staging: AlignedBuffer?
+    /// Bytes of staging the system could not provide at bind.
+    private var stagingFailure: Int?
     private var flag: UnsafeRawPointer?
 
-    private enum Stop { case finished, conditionFailed, bodyFailed, limit }
+    private enum Stop { case finished, conditionFailed, bodyFailed, limit, noStagingMemory(Int) }
     private var stop = Stop.finished
     private var iterations = 0
 
@@ -103,6 +105,7 @@ final class WhileKernel: RunTimeCheckedKernel {
     }
 
     func bind(_ memory: TensorMemory) {
+        stagingFailure = nil
         let variables = inputIndices.indices
         enter = TensorCopy.plan(variables.map { (UnsafeRawPointer(memory.raw(inputIndices[$0])), body.inputAddress($0), byteCounts[$0]) })
         toCondition = TensorCopy.plan(variables.filter { condition.readsInput($0) }.map {
@@ -112,7 +115,15 @@ final class WhileKernel: RunTimeCheckedKernel {
         if TensorCopy.interfere(back) {
             // An output is (part of) another variable's input: copy every output
             // aside first, then onto the inputs.
-            let buffer = AlignedBuffer(byteCount: back.reduce(0) { $0 + $1.byteCount })
+            // (bind cannot throw: without the memory, every invoke reports it as its failure.)
+            let bytes = back.reduce(0) { $0 + $1.byteCount }
+            guard let buffer = try? AlignedBuffer(byteCount: bytes) else {
+                stagingFailure = bytes
+                staging = nil
+                next = []
+                exit = []
+                return
+            }
             var offset = 0
             var stageIn: [TensorCopy] = [], stageOut: [TensorCopy] = []
             for copy in back {
@@ -133,6 +144,10 @@ final class WhileKernel: RunTimeCheckedKernel {
     func run(tiles: Range<Int>, worker: Int) {
         stop = .finished
         iterations = 0
+        if let bytes = stagingFailure {
+            stop = .noStagingMemory(bytes)
+            return
+        }
         guard let flag else { return }
         enter.perform()
         while true {
@@ -152,6 +167,7 @@ final class WhileKernel: RunTimeCheckedKernel {
         case .finished: return nil
         case .conditionFailed: return condition.failure(role: "condition")
         case .bodyFailed: return body.failure(role: "body")
+        case let .noStagingMemory(bytes): return "the system could not provide \(bytes) bytes to stage the loop variables"
         case .limit:
             if budget.iterations > budget.maximumIterations {
                 return "stopped after \(iterations) iterations: one invoke may run \(budget.maximumIterations) loop iterations (Interpreter.Options.maximumLoopIterations); does the condition ever become false?"

@@ -14,8 +14,8 @@ enum DepthwiseConv2DFloat {
     static func filterTaps(ctx: PrepareContext, channels c: Int, taps: Int) throws -> AlignedBuffer? {
         let filter = try ctx.input(1)
         guard let w = filter.constant, filter.type == .float32, filter.elementCount == c * taps else { return nil }
-        return ctx.graph.sharedConstants.value(for: "depthwise-taps-f32-w\(ctx.node.inputs[1])-\(c)x\(taps)") {
-            let buffer = AlignedBuffer(byteCount: c * taps * MemoryLayout<Float>.size)
+        return try ctx.graph.sharedConstants.value(for: "depthwise-taps-f32-w\(ctx.node.inputs[1])-\(c)x\(taps)") {
+            let buffer = try AlignedBuffer(byteCount: c * taps * MemoryLayout<Float>.size)
             let source = w.assumingMemoryBound(to: Float.self)
             let target = buffer.pointer.assumingMemoryBound(to: Float.self)
             for ch in 0..<c {

@@ -104,7 +104,7 @@ enum TransposeConv {
         p.activation = try ctx.fusedActivation(options.fusedActivationFunction)
         try ctx.setOutputShape(0, outputShape)
         if quantized { return try TransposeConvQuantized.prepare(ctx, p, input: input, weights: weights) }
-        return TransposeConvFloat(ctx: ctx, p, inputSlot: 2, weightsSlot: 1, biasSlot: ctx.hasInput(3) ? 3 : nil)
+        return try TransposeConvFloat(ctx: ctx, p, inputSlot: 2, weightsSlot: 1, biasSlot: ctx.hasInput(3) ? 3 : nil)
     }
 
     static func prepareMediaPipe(_ ctx: PrepareContext) throws -> Kernel {
@@ -133,7 +133,7 @@ enum TransposeConv {
         p.strideHeight = strideH; p.strideWidth = strideW
         p.padTop = h.total / 2; p.padLeft = w.total / 2
         try ctx.setOutputShape(0, [p.batches, p.outputHeight, p.outputWidth, p.outputDepth])
-        return TransposeConvFloat(ctx: ctx, p, inputSlot: 0, weightsSlot: 1, biasSlot: 2)
+        return try TransposeConvFloat(ctx: ctx, p, inputSlot: 0, weightsSlot: 1, biasSlot: 2)
     }
 }
 
@@ -152,7 +152,7 @@ final class TransposeConvFloat: Kernel {
     var bias: UnsafePointer<Float>?
     var output: UnsafeMutablePointer<Float>!
 
-    init(ctx: PrepareContext, _ p: TransposeConv.Parameters, inputSlot: Int, weightsSlot: Int, biasSlot: Int?) {
+    init(ctx: PrepareContext, _ p: TransposeConv.Parameters, inputSlot: Int, weightsSlot: Int, biasSlot: Int?) throws {
         self.p = p
         inputIndex = ctx.node.inputs[inputSlot]
         weightsIndex = ctx.node.inputs[weightsSlot]
@@ -162,8 +162,8 @@ final class TransposeConvFloat: Kernel {
             let (kh, kw, cin, cout) = (p.filterHeight, p.filterWidth, p.inputDepth, p.outputDepth)
             // Shared by every interpreter of the model.
             let key = "transpose-conv-packed-\(weightsIndex)-\(ctx.graph.tensors[weightsIndex].shape)"
-            packed = ctx.graph.sharedConstants.value(for: key) { () -> AlignedBuffer in
-                let buffer = AlignedBuffer(byteCount: kh * kw * cin * cout * 4)
+            packed = try ctx.graph.sharedConstants.value(for: key) { () -> AlignedBuffer in
+                let buffer = try AlignedBuffer(byteCount: kh * kw * cin * cout * 4)
                 let packed = buffer.pointer.assumingMemoryBound(to: Float.self)
                 for co in 0..<cout {
                     for k in 0..<(kh * kw) {

@@ -160,8 +160,8 @@ final class GEMMConvolutionQuantized: Kernel {
         }
         let fOff = q.filterOffset
         let key = "packed-gemm-q\(signed ? "i8" : "u8")-g\(group)-nr\(nr)-w\(ctx.node.inputs[1])-o\(fOff)-\(n)x\(k)"
-        let packed = ctx.graph.sharedConstants.value(for: key) {
-            PackedQuantizedWeights(weights: weights, n: n, k: k, nr: nr, group: group, signed: signed, offset: fOff)
+        let packed = try ctx.graph.sharedConstants.value(for: key) {
+            try PackedQuantizedWeights(weights: weights, n: n, k: k, nr: nr, group: group, signed: signed, offset: fOff)
         }
         // Everything else derived from the model's constants and this node's
         // shapes, once per model: a second interpreter only looks it up.
@@ -824,13 +824,13 @@ final class PackedQuantizedWeights: @unchecked Sendable {
     let largestMagnitude: Int32
     private let storage: AlignedBuffer
 
-    init(weights: UnsafeRawPointer, n: Int, k: Int, nr: Int, group: Int, signed: Bool, offset: Int32) {
+    init(weights: UnsafeRawPointer, n: Int, k: Int, nr: Int, group: Int, signed: Bool, offset: Int32) throws {
         self.n = n
         self.k = k
         self.nr = nr
         depth = (k + group - 1) / group * group
         panelCount = (n + nr - 1) / nr
-        storage = AlignedBuffer(byteCount: panelCount * depth * nr)
+        storage = try AlignedBuffer(byteCount: panelCount * depth * nr)
         let out = storage.pointer.assumingMemoryBound(to: UInt8.self)
         let source = weights.assumingMemoryBound(to: UInt8.self)
         // Weight kk of column j goes to (kk / group) · group · nr + group · j + kk % group:

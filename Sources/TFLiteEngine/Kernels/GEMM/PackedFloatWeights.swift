@@ -32,7 +32,7 @@ final class PackedFloatWeights: @unchecked Sendable {
 
     /// Packs `weights` ([N][K] floats) and `bias` ([N] floats) in `groups`
     /// groups of N / groups rows (`groups` divides N).
-    init(weights: UnsafePointer<Float>, n: Int, k: Int, bias: UnsafePointer<Float>?, wide: Bool, groups: Int = 1) {
+    init(weights: UnsafePointer<Float>, n: Int, k: Int, bias: UnsafePointer<Float>?, wide: Bool, groups: Int = 1) throws {
         let nr = FloatGEMM.panelWidth(wide: wide)
         self.wide = wide
         self.nr = nr
@@ -45,7 +45,7 @@ final class PackedFloatWeights: @unchecked Sendable {
         let remainder = groupOutputs % nr
         narrowTail = wide && groups == 1 && remainder > 0 && remainder <= FloatVector.scalarCount
         let panelFloats = k * nr
-        storage = AlignedBuffer(byteCount: (panelCount * panelFloats + panelCount * nr) * MemoryLayout<Float>.size)
+        storage = try AlignedBuffer(byteCount: (panelCount * panelFloats + panelCount * nr) * MemoryLayout<Float>.size)
         let out = storage.pointer.assumingMemoryBound(to: Float.self)
         // (The buffer starts zeroed, so padding columns stay 0.)
         for p in 0..<panelCount {
@@ -90,8 +90,8 @@ final class PackedFloatWeights: @unchecked Sendable {
         }
         let wide = n / groups > FloatVector.scalarCount
         let key = "packed-gemm-f32-nr\(FloatGEMM.panelWidth(wide: wide))-w\(ctx.node.inputs[weightsInput])-b\(biasKey)-\(n)x\(k)-g\(groups)"
-        return ctx.graph.sharedConstants.value(for: key) {
-            let packed = PackedFloatWeights(
+        return try ctx.graph.sharedConstants.value(for: key) {
+            let packed = try PackedFloatWeights(
                 weights: w.assumingMemoryBound(to: Float.self), n: n, k: k,
                 bias: biasPointer?.assumingMemoryBound(to: Float.self), wide: wide, groups: groups)
             // The weights now live in the packed panels: their pages of the
