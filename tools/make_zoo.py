@@ -445,7 +445,7 @@ def reference_final_quantize(model: bytes, xs) -> tuple[list[np.ndarray] | None,
     kernel and Micro away from zero, so this measures how far the builtin
     outputs are from reference arithmetic where the whole-model references
     cannot run. Returns (outputs or None, note)."""
-    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+    from compare_tensors import litert_tensors
 
     parsed = fl.parse_model(model)
     sg = parsed.subgraphs[0]
@@ -464,19 +464,10 @@ def reference_final_quantize(model: bytes, xs) -> tuple[list[np.ndarray] | None,
             finals[pos] = int(op.inputs[0])
     if not finals:
         return None, "no output is made by a float QUANTIZE"
-    interp = Interpreter(model_content=bytes(model), experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
-                         experimental_preserve_all_tensors=True)
-    in_det = interp.get_input_details()
-    for d, x in zip(in_det, xs):
-        if list(d["shape"]) != list(x.shape):
-            interp.resize_tensor_input(d["index"], list(x.shape))
-    interp.allocate_tensors()
-    for d, x in zip(interp.get_input_details(), xs):
-        interp.set_tensor(d["index"], np.array(x, order="C", copy=True))
-    interp.invoke()
-    outs = [np.array(interp.get_tensor(d["index"])) for d in interp.get_output_details()]
+    tensors = litert_tensors(model, xs, "builtin")
+    outs = [tensors[int(t)] for t in sg.outputs]
     for pos, src in finals.items():
-        x = np.array(interp.get_tensor(src))
+        x = tensors[src]
         out_t = sg.tensors[int(sg.outputs[pos])]
         one = _quantize_model(x.shape, out_t.quantization.scale[0], out_t.quantization.zeroPoint[0],
                               signed=out_t.type == T.INT8)
