@@ -310,21 +310,9 @@ final class GEMMConvolutionQuantized: Kernel {
                 // image models: one or three channels, 3 or 9 values a row;
                 // a select per tap or the run search cost more than the copy).
                 let fw = filterWidth, rowValues = fw &* channels
-                let dRaw = UnsafeMutableRawPointer(dst), sRaw = UnsafeRawPointer(input)
-                let offsetVector = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: inOff))
                 var t = 0, d = 0
                 while t < taps {
-                    let offset = offsets[t]
-                    var c = 0
-                    // 16 values per step, writing past the run as in the runs below.
-                    while c < rowValues && offset &+ c &+ Self.gatherChunk <= inputCount {
-                        Self.widenChunk(E.self, sRaw, at: offset &+ c, into: dRaw, at: d &+ c, offsetVector)
-                        c &+= Self.gatherChunk
-                    }
-                    while c < rowValues {
-                        dst[d &+ c] = D(x: Int32(truncatingIfNeeded: input[offset &+ c]), inputOffset: inOff)
-                        c &+= 1
-                    }
+                    widenRun(dst + d, from: input, offset: offsets[t], count: rowValues)
                     t &+= fw
                     d &+= rowValues
                 }
@@ -353,51 +341,41 @@ final class GEMMConvolutionQuantized: Kernel {
                     for c in 0..<(end &- t) &* channels { d[c] = padding }
                 } else {
                     while end < taps && offsets[end] == offsets[end &- 1] &+ channels { end &+= 1 }
-                    let src = input + offset
-                    let length = (end &- t) &* channels
-                    var c = 0
-                    if D.self == Int16.self {
-                        // 16 values per step, the last step writing past the run: those
-                        // values belong to later taps or rows of the block (gathered
-                        // after this one) or to its 16-value slack (see `blockBytes`).
-                        // Short runs (a filter row of a few channels: the first
-                        // convolution of image models) took a scalar loop each before.
-                        let dRaw = UnsafeMutableRawPointer(d), sRaw = UnsafeRawPointer(src)
-                        let readable = inputCount &- offset
-                        let offsetVector = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: inOff))
-                        while c < length && c &+ Self.gatherChunk <= readable {
-                            Self.widenChunk(E.self, sRaw, at: c, into: dRaw, at: c, offsetVector)
-                            c &+= Self.gatherChunk
-                        }
-                    }
-                    while c < length {
-                        d[c] = D(x: Int32(truncatingIfNeeded: src[c]), inputOffset: inOff)
-                        c &+= 1
-                    }
+                    widenRun(d, from: input, offset: offset, count: (end &- t) &* channels)
                 }
                 t = end
             }
         } else {
             let row = microTile &* FloatGEMM.mr
-            let offset = (row &+ r < m ? row &+ r : row) &* rowStride
-            let src = input + offset
-            var c = 0
-            if D.self == Int16.self {
-                // 16 at a time as in the convolution runs (the compiler's
-                // vectorised loop needs more values than the K = 16–32 rows
-                // of small pointwise layers and ran its scalar remainder).
-                let dRaw = UnsafeMutableRawPointer(dst), sRaw = UnsafeRawPointer(src)
-                let readable = inputCount &- offset
-                let offsetVector = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: inOff))
-                while c < k && c &+ Self.gatherChunk <= readable {
-                    Self.widenChunk(E.self, sRaw, at: c, into: dRaw, at: c, offsetVector)
-                    c &+= Self.gatherChunk
-                }
+            widenRun(dst, from: input, offset: (row &+ r < m ? row &+ r : row) &* rowStride, count: k)
+        }
+    }
+
+    /// Copies `count` input values from `input + offset` to `dst` as
+    /// `GatheredValue`s (the input offset added): for Int16, 16 per step while
+    /// 16 can be read inside the input, the last step writing past the run —
+    /// those values belong to later taps or rows of the block (gathered after
+    /// this one) or to its 16-value slack (see `blockBytes`) — and the rest
+    /// one by one. (Short runs — a filter row of a few channels, the K = 16–32
+    /// rows of small pointwise layers — took the compiler's scalar remainder
+    /// loop each before.)
+    @inline(__always)
+    private func widenRun<E: QuantizedElement, D: GatheredValue>(
+        _ dst: UnsafeMutablePointer<D>, from input: UnsafePointer<E>, offset: Int, count: Int
+    ) {
+        let inOff = inputOffset
+        var c = 0
+        if D.self == Int16.self {
+            let dRaw = UnsafeMutableRawPointer(dst), sRaw = UnsafeRawPointer(input)
+            let offsetVector = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: inOff))
+            while c < count && offset &+ c &+ Self.gatherChunk <= inputCount {
+                Self.widenChunk(E.self, sRaw, at: offset &+ c, into: dRaw, at: c, offsetVector)
+                c &+= Self.gatherChunk
             }
-            while c < k {
-                dst[c] = D(x: Int32(truncatingIfNeeded: src[c]), inputOffset: inOff)
-                c &+= 1
-            }
+        }
+        while c < count {
+            dst[c] = D(x: Int32(truncatingIfNeeded: input[offset &+ c]), inputOffset: inOff)
+            c &+= 1
         }
     }
 
