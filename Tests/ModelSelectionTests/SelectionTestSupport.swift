@@ -143,6 +143,25 @@ final class CountingTimer: LatencyTimer, @unchecked Sendable {
     }
 }
 
+/// A scripted timer that reports a sequence of latencies per model
+/// (milliseconds, the last one repeated once the sequence is used up) and
+/// counts the runs it timed.
+final class SequenceTimer: LatencyTimer, @unchecked Sendable {
+    private let lock = NSLock()
+    private let sequences: [String: [Double]]
+    private(set) var calls: [String: Int] = [:]
+    init(_ sequences: [String: [Double]]) { self.sequences = sequences }
+
+    func measure(_ candidate: ModelCandidate, _ body: () throws -> Void) throws -> Duration {
+        try body()
+        lock.lock(); defer { lock.unlock() }
+        let n = calls[candidate.name, default: 0]
+        calls[candidate.name] = n + 1
+        let sequence = sequences[candidate.name] ?? [1]
+        return .microseconds(Int64((sequence[min(n, sequence.count - 1)]) * 1000))
+    }
+}
+
 /// Reports CPU time = the scripted milliseconds per model; wall time adds the
 /// waits of a thread that has the core only part of the time, in time slices:
 /// it runs `run` ms of CPU time, then waits `wait` ms, cycling through a pattern

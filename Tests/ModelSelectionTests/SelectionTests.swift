@@ -288,6 +288,30 @@ final class SelectionTests: XCTestCase {
         XCTAssertTrue(s.explanation.contains("mid (99.1%): predicted 0.83 ms (coarse), measured 5.0 ms"), s.explanation)
     }
 
+    func testOneSlowRoundDoesNotRejectAModelThatFits() throws {
+        // "mid" really takes 0.5 ms against a 0.6 ms budget, but its first confirmation round
+        // is slowed to 0.7 ms (the host took the core for a moment): a near miss is timed again
+        // and the lower median counts. "tiny" is never needed.
+        let slowFirstRound = SequenceTimer(["mid": [0.7, 0.7, 0.7] + Array(repeating: 0.5, count: 5)])
+        let selector = ModelSelector(profile: F.profile(), costModel: F.cost, loader: FakeLoader(), timer: slowFirstRound)
+        let s = try selector.select(from: nearLadder(), constraints: .init(latencyBudget: .microseconds(600)))
+        XCTAssertEqual(s.chosen.name, "mid", s.explanation)
+        XCTAssertEqual(s.measuredLatency, .microseconds(500))
+        XCTAssertEqual(slowFirstRound.calls["mid"], 8)   // three runs decide the first round, five the second
+        // Really over the budget (0.7 ms in both rounds): rejected after the second round.
+        let alwaysSlow = SequenceTimer(["mid": [0.7], "tiny": [0.1]])
+        let rejected = try ModelSelector(profile: F.profile(), costModel: F.cost, loader: FakeLoader(), timer: alwaysSlow)
+            .select(from: nearLadder(), constraints: .init(latencyBudget: .microseconds(600)))
+        XCTAssertEqual(rejected.chosen.name, "tiny", rejected.explanation)
+        XCTAssertEqual(alwaysSlow.calls["mid"], 6)
+        // Without the second round (factor 1), the slow round rejects it.
+        let once = SequenceTimer(["mid": [0.7, 0.7, 0.7] + Array(repeating: 0.5, count: 5), "tiny": [0.1]])
+        let strict = try ModelSelector(profile: F.profile(), costModel: F.cost, loader: FakeLoader(), timer: once)
+            .select(from: nearLadder(), constraints: .init(latencyBudget: .microseconds(600), retimeWithinFactor: 1))
+        XCTAssertEqual(strict.chosen.name, "tiny", strict.explanation)
+        XCTAssertEqual(once.calls["mid"], 3)
+    }
+
     func testBudgetSweepPicksTheMostAccurateModelThatReallyFits() throws {
         // Six models whose predictions are off by -40% to +90% (coarse estimate with F.cost:
         // 0.4 ms per MMAC + 0.03 ms), the scripted timings are the truth. For budgets 1.1× each
