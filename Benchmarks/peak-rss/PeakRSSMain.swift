@@ -19,15 +19,28 @@ import TFLiteEngine
 enum PeakRSSMain {
     /// A `kB` field of /proc/self/status (`VmRSS:`, `VmHWM:`) in KiB; nil
     /// where there is no /proc (then the peak comes from getrusage).
-    static func statusKiB(_ field: String) -> Int? {
+    ///
+    /// Parsed as bytes, not as `String`s and `Character`s: Unicode-aware
+    /// string code and its property tables are pages of the executable that
+    /// a program running a model need not touch, and they would count in
+    /// every number this tool prints (~0.4 MiB with the static runtime).
+    static func statusKiB(_ field: StaticString) -> Int? {
         #if os(Linux)
         guard let file = fopen("/proc/self/status", "r") else { return nil }
         defer { fclose(file) }
         var line = [CChar](repeating: 0, count: 256)
+        let name = UnsafeBufferPointer(start: field.utf8Start, count: field.utf8CodeUnitCount)
         while fgets(&line, Int32(line.count), file) != nil {
-            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            guard text.hasPrefix(field) else { continue }
-            return Int(text.dropFirst(field.count).filter { $0.isNumber })
+            var matches = true
+            for i in 0..<name.count where UInt8(bitPattern: line[i]) != name[i] { matches = false; break }
+            guard matches else { continue }
+            var value = 0, digits = 0
+            for c in line[name.count...] {
+                let byte = UInt8(bitPattern: c)
+                if byte == 0 { break }
+                if byte >= 48 && byte <= 57 { value = value &* 10 &+ Int(byte &- 48); digits += 1 }
+            }
+            return digits > 0 ? value : nil
         }
         #endif
         return nil

@@ -36,7 +36,8 @@ enum ConvolutionPoolFusion {
         }
         for t in graph.outputs where t >= 0 && t < readers.count { readers[t] &+= 1 }
         // The fusable convolution producing each tensor.
-        var convolutionOf: [Int: GEMMConvolutionQuantized] = [:]
+        // (By tensor index in an array, not a dictionary: see `StringKeyedObjects`' file.)
+        var convolutionOf = [GEMMConvolutionQuantized?](repeating: nil, count: readers.count)
         for step in steps {
             let node = step.node
             if node.op == .conv2D, node.outputs.count == 1, let conv = step.kernel as? GEMMConvolutionQuantized,
@@ -46,7 +47,8 @@ enum ConvolutionPoolFusion {
                 continue
             }
             guard node.op == .maxPool2D, node.inputs.count == 1, let pool = step.kernel as? Pool2DQuantizedKernel,
-                  pool.p.kind == .max, let conv = convolutionOf[node.inputs[0]]
+                  pool.p.kind == .max, node.inputs[0] >= 0, node.inputs[0] < convolutionOf.count,
+                  let conv = convolutionOf[node.inputs[0]]
             else { continue }
             let g = pool.p.geometry
             guard pool.p.channels == conv.n, g.batches &* g.inputHeight &* g.inputWidth == conv.m else { continue }

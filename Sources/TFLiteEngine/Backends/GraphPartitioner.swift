@@ -62,8 +62,9 @@ enum GraphPartitioner {
             subsets[tensorEpoch[t]].outputs.append(t)
         }
         for i in subsets.indices {
-            subsets[i].inputs = Array(Set(subsets[i].inputs)).sorted()
-            subsets[i].outputs = Array(Set(subsets[i].outputs)).sorted()
+            // (No `Set` and `sorted()`: see `sortedDistinct`.)
+            subsets[i].inputs = sortedDistinct(subsets[i].inputs)
+            subsets[i].outputs = sortedDistinct(subsets[i].outputs)
         }
         return subsets
     }

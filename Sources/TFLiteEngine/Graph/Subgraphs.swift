@@ -140,7 +140,7 @@ final class PreparedSubgraph {
         self.memory = memory
         self.inputShapes = inputShapes
         kernels = graph.steps.map(\.kernel)
-        checkedSteps = graph.steps.compactMap { step in (step.kernel as? RunTimeCheckedKernel).map { (step.node, $0) } }
+        checkedSteps = graph.steps.compactMap { step in step.kernel.runTimeChecked.map { (step.node, $0) } }
     }
 
     var name: String { graph.subgraph.name }

@@ -225,7 +225,7 @@ public final class Interpreter {
             .plan(for: options.backend)
         self.graph = graph
         self.plan = plan
-        self.checkedSteps = graph.steps.filter { $0.kernel is RunTimeCheckedKernel }
+        self.checkedSteps = graph.steps.filter { $0.kernel.runTimeChecked != nil }
         resetVariables()
         let planned = PhaseClock.now()
         lastAllocationTimes = AllocationTimes(prepare: prepared.since(start), plan: planned.since(prepared))
@@ -289,7 +289,7 @@ public final class Interpreter {
         // Kernels that read data-dependent indices record invalid data
         // instead of throwing mid-run; report the first such node.
         for step in checkedSteps {
-            if let kernel = step.kernel as? RunTimeCheckedKernel, let reason = kernel.runFailure {
+            if let kernel = step.kernel.runTimeChecked, let reason = kernel.runFailure {
                 throw InterpreterError.invalidOperator(node: step.node.index, op: step.node.name, reason: reason)
             }
         }

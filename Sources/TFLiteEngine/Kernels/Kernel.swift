@@ -22,9 +22,16 @@ protocol Kernel: AnyObject {
     func bind(_ memory: TensorMemory)
     /// Computes tiles `tiles` using scratch area `worker`.
     func run(tiles: Range<Int>, worker: Int)
+    /// This kernel as a `RunTimeCheckedKernel`, or nil (the default). A
+    /// requirement rather than `kernel as? RunTimeCheckedKernel`: a cast to a
+    /// protocol makes the Swift runtime look up the conformance, and the
+    /// first lookup of a process walks every conformance record of the
+    /// binary (see `Support/RuntimeLookupFree.swift`).
+    var runTimeChecked: RunTimeCheckedKernel? { get }
 }
 
 extension Kernel {
+    var runTimeChecked: RunTimeCheckedKernel? { nil }
     var scratchBytesPerWorker: Int { 0 }
     var tileCount: Int { 1 }
     var cost: Int { 0 }

@@ -101,7 +101,8 @@ public final class Model: @unchecked Sendable {
 /// interpreters (for example float16 weights dequantized to float32).
 final class SharedConstantCache: @unchecked Sendable {
     private let lock = Lock()
-    private var values: [String: AnyObject] = [:]
+    /// (Not a `[String: AnyObject]`: see `StringKeyedObjects`.)
+    private var values = StringKeyedObjects()
 
     /// Returns the cached value for `key`, computing it at most once.
     func value<T: AnyObject>(for key: String, _ make: () throws -> T) rethrows -> T {

@@ -18,7 +18,7 @@ enum ModelParser {
                 version: Int(version)))
         }
 
-        var buffers: [Range<Int>?] = []
+        var buffers: [BufferSpan?] = []
         for t in try model.tables(12, "buffers") ?? [] {
             buffers.append(try parseBuffer(t, reader: reader))
         }
@@ -54,9 +54,9 @@ enum ModelParser {
     }
 
     /// A buffer's data: inline (`data`) or after the FlatBuffer (`offset`, `size`).
-    static func parseBuffer(_ t: FlatBufferTable, reader: FlatBufferReader) throws -> Range<Int>? {
+    static func parseBuffer(_ t: FlatBufferTable, reader: FlatBufferReader) throws -> BufferSpan? {
         if let v = try t.vector(4, "data", elementSize: 1), v.count > 0 {
-            return v.byteRange
+            return BufferSpan(lowerBound: v.start, count: v.count)
         }
         let offset = try t.uint64(6, "offset")
         let size = try t.uint64(8, "size")
@@ -67,7 +67,7 @@ enum ModelParser {
             throw InterpreterError.malformedModel(
                 location: t.location, reason: "external data at offset \(offset) with size \(size) lies outside the \(fileSize)-byte file")
         }
-        return size == 0 ? nil : Int(offset)..<Int(offset + size)
+        return size == 0 ? nil : BufferSpan(lowerBound: Int(offset), count: Int(size))
     }
 
     static func parseSubGraph(_ t: FlatBufferTable) throws -> SubGraphDef {
@@ -75,7 +75,7 @@ enum ModelParser {
         // Per-channel zero points are almost always all 0, one vector for a
         // filter and another of the same length for its bias: equal vectors
         // share one array (MobileNetV2 int8: 270 KB of Int64s down to ~20 KB).
-        var zeroPoints = Set<[Int64]>()
+        var zeroPoints = ZeroPointPool()
         for tt in try t.tables(4, "tensors") ?? [] {
             tensors.append(try parseTensor(tt, sharing: &zeroPoints))
         }
@@ -93,7 +93,7 @@ enum ModelParser {
 
     /// A tensor; its zero-point vector is replaced by an equal one already in
     /// `zeroPoints` (the same storage), or added there.
-    static func parseTensor(_ t: FlatBufferTable, sharing zeroPoints: inout Set<[Int64]>) throws -> TensorDef {
+    static func parseTensor(_ t: FlatBufferTable, sharing zeroPoints: inout ZeroPointPool) throws -> TensorDef {
         let rawType = try t.int8(6, "type")
         guard let type = TensorType(rawValue: rawType) else {
             throw InterpreterError.malformedModel(location: t.location + ".type", reason: "unknown tensor type \(rawType)")
@@ -102,7 +102,7 @@ enum ModelParser {
         if let q = try t.table(12, "quantization") {
             quantization = QuantizationDef(
                 scale: try q.float32s(8, "scale") ?? [],
-                zeroPoint: zeroPoints.insert(try q.int64s(10, "zero_point") ?? []).memberAfterInsert,
+                zeroPoint: zeroPoints.shared(try q.int64s(10, "zero_point") ?? []),
                 quantizedDimension: Int(try q.int32(16, "quantized_dimension")),
                 min: try q.float32s(4, "min") ?? [],
                 max: try q.float32s(6, "max") ?? [],
@@ -192,5 +192,26 @@ enum ModelParser {
             builtinOptions2Type: options2Type,
             builtinOptions2: options2,
             customOptions: custom)
+    }
+}
+
+/// Distinct zero-point vectors seen so far in a subgraph, so that equal ones
+/// share one array's storage. A short list compared by value, not a
+/// `Set<[Int64]>`: creating that set's storage makes the Swift runtime look up
+/// `[Int64]: Hashable`, and the first protocol-conformance lookup of a
+/// process walks every conformance record of the binary (~0.5 MiB of pages
+/// kept resident; issue 14, peak RSS). Models have a handful of distinct
+/// vectors (all zeros of a few lengths); past `capacity` distinct ones, new
+/// vectors are kept unshared, which bounds the comparisons per tensor.
+struct ZeroPointPool {
+    private var vectors: [[Int64]] = []
+    static let capacity = 16
+
+    /// An array equal to `vector`: one seen before, else `vector` (remembered
+    /// while there is room).
+    mutating func shared(_ vector: [Int64]) -> [Int64] {
+        for v in vectors where v == vector { return v }
+        if vectors.count < Self.capacity { vectors.append(vector) }
+        return vector
     }
 }

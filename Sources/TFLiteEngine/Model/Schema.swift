@@ -113,7 +113,20 @@ struct ModelDef: Sendable {
     var subgraphs: [SubGraphDef]
     var description: String?
     /// For each buffer, the byte range of its data in the model bytes (nil when empty).
-    var buffers: [Range<Int>?]
+    var buffers: [BufferSpan?]
     var metadata: [(name: String, buffer: Int)]
     var signatureDefs: [SignatureDef]
+}
+
+/// The bytes of one buffer's data in the model file: `lowerBound ..< lowerBound + count`.
+///
+/// A concrete struct rather than `Range<Int>`: allocating an array of
+/// `Range<Int>?` instantiates its metadata through the Swift runtime, which
+/// checks `Range`'s `Comparable` requirement with a protocol-conformance
+/// lookup, and the first such lookup of a process walks every conformance
+/// record of the binary (~0.5 MiB of pages faulted in and kept resident;
+/// issue 14, peak RSS). Loading a model makes no such lookup.
+struct BufferSpan: Sendable {
+    let lowerBound: Int
+    let count: Int
 }

@@ -24,7 +24,8 @@ enum ArenaPlanner {
     }
 
     static func plan(_ requests: [Request], alignment: Int = 64, wholeRun: (first: Int, last: Int)? = nil) throws -> Plan {
-        let order = requests.indices.sorted { a, b in
+        // (`stableSorted`, not the standard library's sort: see its file.)
+        let order = stableSorted(Array(requests.indices)) { a, b in
             let ra = requests[a], rb = requests[b]
             if let w = wholeRun {
                 let aw = ra.first <= w.first && ra.last >= w.last

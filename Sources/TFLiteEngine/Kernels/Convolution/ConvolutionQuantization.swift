@@ -81,7 +81,7 @@ struct ConvolutionQuantization {
         let ruleKey = rule == .perChannelDouble ? "double" : "float"
         let key = "conv-multipliers-n\(ctx.node.index)-i\(input.index)-f\(filter.index)-o\(output.index)-\(ruleKey)-\(channels)"
         let table = try ctx.graph.sharedConstants.value(for: key) { () -> MultiplierTable in
-            var multipliers: [Int32] = [], shifts: [Int] = []
+            var multipliers: [Int32] = [], shifts: [Int8] = []
             multipliers.reserveCapacity(channels)
             shifts.reserveCapacity(channels)
             for c in 0..<channels {
@@ -95,7 +95,7 @@ struct ConvolutionQuantization {
                 let (m, s) = FixedPoint.quantizeMultiplier(real)
                 guard s <= 31 else { throw ctx.error("effective output scale \(real) is too large") }
                 multipliers.append(m)
-                shifts.append(s)
+                shifts.append(Int8(s))  // in −31…31: quantizeMultiplier clamps below, the guard above
             }
             return MultiplierTable(multipliers: multipliers, shifts: shifts)
         }
@@ -103,7 +103,7 @@ struct ConvolutionQuantization {
         filterOffset = -filterZeroPoint
         outputOffset = outQ.zeroPoint
         self.multipliers = table.multipliers
-        self.shifts = table.shifts
+        self.shifts = table.shifts.map { Int($0) }
         rounding = singleRounding ? .single : .double
         let limits = ctx.quantizedLimits(type)
         (activationMin, activationMax) = activation.quantizedRange(scale: outQ.scale, zeroPoint: outQ.zeroPoint, qmin: limits.min, qmax: limits.max)
@@ -111,11 +111,14 @@ struct ConvolutionQuantization {
     }
 }
 
-/// The per-channel multipliers and shifts of one node, cached on the model.
+/// The per-channel multipliers and shifts of one node, cached on the model
+/// (for the next interpreter's prepare). The shifts as bytes: 5 bytes a
+/// channel instead of 12 stay resident for the model's lifetime (issue 14,
+/// peak RSS); a prepare widens them into its own `ConvolutionQuantization`.
 private final class MultiplierTable: @unchecked Sendable {
     let multipliers: [Int32]
-    let shifts: [Int]
-    init(multipliers: [Int32], shifts: [Int]) {
+    let shifts: [Int8]
+    init(multipliers: [Int32], shifts: [Int8]) {
         self.multipliers = multipliers
         self.shifts = shifts
     }

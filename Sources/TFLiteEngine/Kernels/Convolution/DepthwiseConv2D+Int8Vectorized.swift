@@ -22,7 +22,11 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
     let filter: UnsafeMutableRawPointer
     let table: UnsafeMutablePointer<Int32>
     /// The output stage in `ChannelRequantization`'s form, for the
-    /// eight-channel loops of the integer-multiply-add flavours.
+    /// eight-channel loops of the integer-multiply-add flavours: channels
+    /// `pairedChannels..<channels` only (entry 0 is channel `pairedChannels`),
+    /// the paired ones having `evenOddTables`. Built only where those loops
+    /// run (`vectorTables`); else one unused entry. (With every channel in both
+    /// tables, they were 0.69 MB of MobileNetV2's heap; issue 14, peak RSS.)
     let scaleTables: ChannelRequantization.Tables
     /// Channels `0..<pairedChannels` (whole groups of 16) run the Int16
     /// products of the integer flavours' 3×3 path: int8 weights in −127…127
@@ -55,9 +59,6 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         filter = UnsafeMutableRawPointer(f)
         let table = UnsafeMutablePointer<Int32>.allocate(capacity: max(4 &* channels, 1))
         self.table = table
-        let scaleTables = ChannelRequantization.Tables(count: max(channels, 1))
-        self.scaleTables = scaleTables
-        for c in 0..<channels { scaleTables.set(c, multiplier: q.multipliers[c], shift: q.shifts[c]) }
         for c in 0..<channels {
             var sum: Int32 = 0
             for t in 0..<taps { sum &+= Int32(truncatingIfNeeded: f[t &* channels &+ c]) }
@@ -66,10 +67,17 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
             table[2 &* channels &+ c] = Int32(max(q.shifts[c], 0))
             table[3 &* channels &+ c] = Int32(max(-q.shifts[c], 0))
         }
-        var fitsInt16 = signed && W.self == Int8.self && q.filterOffset == 0
+        // The vector loops (`pixel3x3`'s `native`) run only for int8 in the
+        // integer-multiply-add flavours; elsewhere `table` is all they read.
+        let vectorTables = IntegerSIMD.isNative && signed && W.self == Int8.self
+        var fitsInt16 = vectorTables && q.filterOffset == 0
         for i in 0..<taps &* channels where Int32(truncatingIfNeeded: f[i]) == -128 { fitsInt16 = false }
         let paired = fitsInt16 ? channels / 16 * 16 : 0
         pairedChannels = paired
+        let unpaired = vectorTables ? channels &- paired : 0
+        let scaleTables = ChannelRequantization.Tables(count: max(unpaired, 1))
+        self.scaleTables = scaleTables
+        for j in 0..<unpaired { scaleTables.set(j, multiplier: q.multipliers[paired &+ j], shift: q.shifts[paired &+ j]) }
         let evenOddBias = UnsafeMutablePointer<Int32>.allocate(capacity: max(paired, 1))
         self.evenOddBias = evenOddBias
         let evenOddTables = ChannelRequantization.Tables(count: max(paired, 1))
@@ -341,15 +349,16 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                     out8.storeBytes(of: bytes, toByteOffset: ch, as: SIMD16<UInt8>.self)
                     first &+= 16
                 }
-                // Sixteen channels per step: the packed output stage (`Tables.requantize16`).
+                // Sixteen channels per step: the packed output stage (`Tables.requantize16`);
+                // `tables` start at channel `paired`, a multiple of 16.
                 while first &+ 16 <= c {
-                    let bytes = tables.requantize16(sum(first), sum(first &+ 8), first, stage)
+                    let bytes = tables.requantize16(sum(first), sum(first &+ 8), first &- paired, stage)
                     out8.storeBytes(of: bytes, toByteOffset: first, as: SIMD16<UInt8>.self)
                     first &+= 16
                 }
                 while first &+ 8 <= c {
                     let ch = first
-                    var v = tables.scale8(sum(ch), ch) &+ zpv
+                    var v = tables.scale8(sum(ch), ch &- paired) &+ zpv
                     v.replace(with: lov, where: v .< lov)
                     v.replace(with: hiv, where: v .> hiv)
                     out8.storeBytes(of: IntegerSIMD.truncate(v), toByteOffset: ch, as: SIMD8<UInt8>.self)

@@ -61,6 +61,10 @@ protocol RunTimeCheckedKernel: Kernel {
     var runFailure: String? { get }
 }
 
+extension RunTimeCheckedKernel {
+    var runTimeChecked: RunTimeCheckedKernel? { self }
+}
+
 /// What the gathers share: params, indices (int32 or int64) and output as
 /// bytes, and the first invalid run-time index. Tiles are independent output
 /// slices when the indices are constant (already validated); with run-time
