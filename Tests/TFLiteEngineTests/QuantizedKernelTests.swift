@@ -194,6 +194,42 @@ final class QuantizedKernelTests: XCTestCase {
             }
             cases += 1
         }
+        // The direct form (`InputPlaneConvolution`: the pairs kernel reading a
+        // widened, zero-padded copy of the input): one to four channels (odd
+        // filter rows pair their last value with the next one), filters up to
+        // 5×5, strides, SAME/VALID, two images, every column remainder.
+        for i in 0..<12 {
+            let kh = rng.int(1...5), kw = rng.int(2...5)
+            let stride = (rng.int(1...3), rng.int(1...3))
+            let padding = i % 2
+            let h = rng.int(kh...12), w = rng.int(kw...12)
+            let batches = i % 3 == 0 ? 2 : 1
+            let cin = rng.int(1...4), cout = [1, 9, 16, 23, 32][rng.int(0...4)]
+            let signed = i % 4 != 3
+            let inputZero = i % 2 == 0 ? (signed ? [-128, 127][rng.int(0...1)] : [0, 255][rng.int(0...1)]) : nil
+            let activation = Int8(rng.int(0...3))
+            let spec = QuantizedModelSpec.weighted(
+                op: 3, optionsType: 1, input: [batches, h, w, cin], filter: [cout, kh, kw, cin],
+                channelAxis: 0, perChannel: signed && i % 5 != 1, signed: signed, hasBias: i % 5 != 4,
+                inputZeroPoint: inputZero, filterValues: i % 4 == 0 ? (signed ? [-128, 127, 0] : [0, 255, 1]) : nil,
+                options: [(4, .i8(Int8(padding))), (6, .i32(Int32(stride.1))), (8, .i32(Int32(stride.0))),
+                          (10, .i8(activation)), (12, .i32(1)), (14, .i32(1))],
+                rng: &rng)
+            try compare(spec, name: "integer direct conv #\(i) \(batches)×\(h)×\(w)×\(cin) f \(cout)×\(kh)×\(kw) s \(stride) pad \(padding) \(signed ? "int8" : "uint8")",
+                        expectFast: GEMMConvolutionQuantized.self) { ctx in
+                let input = try ctx.input(0)
+                let g = try ConvGeometry(
+                    ctx: ctx, inputShape: input.shape, filterHeight: kh, filterWidth: kw,
+                    strideHeight: stride.0, strideWidth: stride.1, padding: Padding(rawValue: Int8(padding))!)
+                let p = Conv2D.Parameters(geometry: g, inputChannels: cin, outputChannels: cout, filterChannels: cin,
+                                          activation: FusedActivation(rawValue: activation)!)
+                let q = try ConvolutionQuantization(
+                    ctx: ctx, input: input, filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
+                    channelAxis: 0, channels: cout, activation: p.activation)
+                return signed ? ConvolutionQuantizedReference(Int8.self, ctx: ctx, p, q) : ConvolutionQuantizedReference(UInt8.self, ctx: ctx, p, q)
+            }
+            cases += 1
+        }
         requireMostlyInformative(cases)
     }
 
