@@ -210,7 +210,7 @@ extension GEMMConvolutionQuantized {
     /// The pairs kernel in the direct form (`InputPlaneConvolution`): the plane
     /// rows of the tiles' pixels are filled once per call, then every panel
     /// runs over the micro-tiles reading the plane in place; the output
-    /// stage is the gather form's (`emit`).
+    /// stage is the gather form's (`IntegerGEMM.Accumulators.write`).
     func computeDirect<E: PackedWeightElement>(_ tiles: Range<Int>, worker: Int, _: E.Type, _ d: InputPlaneConvolution) {
         let mr = FloatGEMM.mr, nr = IntegerGEMM.nr
         let s = scratch(worker: worker)
@@ -248,7 +248,7 @@ extension GEMMConvolutionQuantized {
                     let acc = IntegerGEMM.directMicroKernel(
                         plane: planeRaw, offsets: d.pixelOffsets + row, filterHeight: filterHeight, pairs: pairs,
                         rowBytes: rowBytes, b: b)
-                    emit(acc, row: row, rows: min(mr, m &- row), column: column, columns: columns, bias0: bias0, bias1: bias1,
+                    acc.write(self, row: row, rows: min(mr, m &- row), column: column, columns: columns, bias0: bias0, bias1: bias1,
                          tables: t, stage: stage, output: output, staging: staging, intTile: s.intTile)
                 }
             }

@@ -463,7 +463,15 @@ final class GEMMConvolutionQuantized: Kernel {
                 for r in 0..<mr {
                     let index = (microTile &- first) &* mr &+ r
                     let dst = block + index &* lda
-                    gatherRow(dst, microTile: microTile, r: r, input: input)
+                    if tapOffsets == nil {
+                        // A row of the input (pointwise convolution, fully
+                        // connected): copied here, without `gatherRow`'s call
+                        // and set-up (it was not inlined) for K of 16–64.
+                        let row = microTile &* mr
+                        widenRun(dst, from: input, offset: (row &+ r < m ? row &+ r : row) &* rowStride, count: k)
+                    } else {
+                        gatherRow(dst, microTile: microTile, r: r, input: input)
+                    }
                     if lda > k { dst[k] = 0 }
                     if fOff != 0 {
                         var sum: Int32 = 0
@@ -504,84 +512,25 @@ final class GEMMConvolutionQuantized: Kernel {
                         acc.c40 &+= V(repeating: fOff &* sums[4]); acc.c41 &+= V(repeating: fOff &* sums[4])
                         acc.c50 &+= V(repeating: fOff &* sums[5]); acc.c51 &+= V(repeating: fOff &* sums[5])
                     }
-                    emit(acc, row: row, rows: rows, column: column, columns: columns, bias0: bias0, bias1: bias1,
+                    acc.write(self, row: row, rows: rows, column: column, columns: columns, bias0: bias0, bias1: bias1,
                          tables: t, stage: stage, output: output, staging: staging, intTile: s.intTile)
                 }
             }
         }
     }
 
-    /// The output of one micro-tile's 6 × 16 sums (`rows` of them valid) for
-    /// panel columns `column..<column+columns`: kept with their biases for a
-    /// fused pool, or requantized into the output (`Tables.requantize16x2`,
-    /// two rows per step, in registers; through `store` for a run-time bias).
-    @inline(__always)
-    func emit<E: QuantizedElement>(
-        _ acc: IntegerGEMM.Accumulators, row: Int, rows: Int, column: Int, columns: Int,
-        bias0: SIMD8<Int32>, bias1: SIMD8<Int32>, tables t: ChannelRequantization.Tables,
-        stage: ChannelRequantization.VectorStage, output: UnsafeMutablePointer<E>, staging: UnsafeMutablePointer<E>,
-        intTile: UnsafeMutablePointer<Int32>
+    /// A micro-tile's sums through `store` (run-time bias).
+    func storeWithRuntimeBias<E: QuantizedElement>(
+        _ acc: IntegerGEMM.Accumulators, row: Int, rows: Int, column: Int, output: UnsafeMutablePointer<E>,
+        staging: UnsafeMutablePointer<E>, intTile: UnsafeMutablePointer<Int32>
     ) {
-        typealias V = SIMD8<Int32>
-        let n = self.n
-        if let pooled = pooledAccumulators {
-            // Kept for the fused pool: the sums with their biases.
-            let stride = accumulatorStride
-            let out = UnsafeMutableRawPointer(pooled + (row &* stride &+ column))
-            let step = stride &* 4
-            out.storeBytes(of: acc.c00 &+ bias0, as: V.self)
-            out.storeBytes(of: acc.c01 &+ bias1, toByteOffset: 32, as: V.self)
-            if rows > 1 {
-                out.storeBytes(of: acc.c10 &+ bias0, toByteOffset: step, as: V.self)
-                out.storeBytes(of: acc.c11 &+ bias1, toByteOffset: step &+ 32, as: V.self)
-            }
-            if rows > 2 {
-                out.storeBytes(of: acc.c20 &+ bias0, toByteOffset: 2 &* step, as: V.self)
-                out.storeBytes(of: acc.c21 &+ bias1, toByteOffset: 2 &* step &+ 32, as: V.self)
-            }
-            if rows > 3 {
-                out.storeBytes(of: acc.c30 &+ bias0, toByteOffset: 3 &* step, as: V.self)
-                out.storeBytes(of: acc.c31 &+ bias1, toByteOffset: 3 &* step &+ 32, as: V.self)
-            }
-            if rows > 4 {
-                out.storeBytes(of: acc.c40 &+ bias0, toByteOffset: 4 &* step, as: V.self)
-                out.storeBytes(of: acc.c41 &+ bias1, toByteOffset: 4 &* step &+ 32, as: V.self)
-            }
-            if rows > 5 {
-                out.storeBytes(of: acc.c50 &+ bias0, toByteOffset: 5 &* step, as: V.self)
-                out.storeBytes(of: acc.c51 &+ bias1, toByteOffset: 5 &* step &+ 32, as: V.self)
-            }
-            return
-        }
-        if runtimeBias {
-            acc.store(to: intTile)
-            store(intTile, IntegerPanel.self, row: row, rows: rows, column: column, output: output, staging: staging)
-            return
-        }
-        // Two rows per step, in registers (`Tables.requantize16x2`).
-        let out = UnsafeMutableRawPointer(output + (row &* n &+ column))
-        let step = n
-        var bytes = ChannelRequantization.Tables.halves(
-            t.requantize16x2(acc.c00 &+ bias0, acc.c01 &+ bias1, acc.c10 &+ bias0, acc.c11 &+ bias1, 0, stage))
-        Self.put(bytes.0, out, columns: columns)
-        if rows > 1 { Self.put(bytes.1, out + step, columns: columns) }
-        if rows > 2 {
-            bytes = ChannelRequantization.Tables.halves(
-                t.requantize16x2(acc.c20 &+ bias0, acc.c21 &+ bias1, acc.c30 &+ bias0, acc.c31 &+ bias1, 0, stage))
-            Self.put(bytes.0, out + 2 &* step, columns: columns)
-            if rows > 3 { Self.put(bytes.1, out + 3 &* step, columns: columns) }
-        }
-        if rows > 4 {
-            bytes = ChannelRequantization.Tables.halves(
-                t.requantize16x2(acc.c40 &+ bias0, acc.c41 &+ bias1, acc.c50 &+ bias0, acc.c51 &+ bias1, 0, stage))
-            Self.put(bytes.0, out + 4 &* step, columns: columns)
-            if rows > 5 { Self.put(bytes.1, out + 5 &* step, columns: columns) }
-        }
+        acc.store(to: intTile)
+        store(intTile, IntegerPanel.self, row: row, rows: rows, column: column, output: output, staging: staging)
     }
 
     /// The first `columns` of 16 output bytes (all 16 for a whole panel).
     @inline(__always)
-    private static func put(_ bytes: SIMD16<UInt8>, _ destination: UnsafeMutableRawPointer, columns: Int) {
+    static func put(_ bytes: SIMD16<UInt8>, _ destination: UnsafeMutableRawPointer, columns: Int) {
         if columns == IntegerGEMM.nr {
             destination.storeBytes(of: bytes, as: SIMD16<UInt8>.self)
         } else if columns == 8 {
@@ -928,4 +877,77 @@ final class PackedQuantizedWeights: @unchecked Sendable {
         let source = panel(p).assumingMemoryBound(to: E.self)
         for i in 0..<depth &* nr { floats[i] = Float(Int32(truncatingIfNeeded: source[i]) &+ offset) }
     }
+}
+
+extension IntegerGEMM.Accumulators {
+    /// The output of one micro-tile's 6 × 16 sums (`rows` of them valid) for
+    /// panel columns `column..<column+columns`: kept with their biases for a
+    /// fused pool, or requantized into the output (`Tables.requantize16x2`,
+    /// two rows per step, in registers; through `store` for a run-time bias).
+    /// (`@_transparent`, so on a struct: as a method of the kernel class with
+    /// `@inline(__always)` it stayed a call, the twelve accumulators passed
+    /// through memory.)
+    @_transparent
+    func write<E: QuantizedElement>(
+        _ kernel: GEMMConvolutionQuantized, row: Int, rows: Int, column: Int, columns: Int,
+        bias0: SIMD8<Int32>, bias1: SIMD8<Int32>, tables t: ChannelRequantization.Tables,
+        stage: ChannelRequantization.VectorStage, output: UnsafeMutablePointer<E>, staging: UnsafeMutablePointer<E>,
+        intTile: UnsafeMutablePointer<Int32>
+    ) {
+        typealias V = SIMD8<Int32>
+        let acc = self, n = kernel.n
+        if let pooled = kernel.pooledAccumulators {
+            // Kept for the fused pool: the sums with their biases.
+            let stride = kernel.accumulatorStride
+            let out = UnsafeMutableRawPointer(pooled + (row &* stride &+ column))
+            let step = stride &* 4
+            out.storeBytes(of: acc.c00 &+ bias0, as: V.self)
+            out.storeBytes(of: acc.c01 &+ bias1, toByteOffset: 32, as: V.self)
+            if rows > 1 {
+                out.storeBytes(of: acc.c10 &+ bias0, toByteOffset: step, as: V.self)
+                out.storeBytes(of: acc.c11 &+ bias1, toByteOffset: step &+ 32, as: V.self)
+            }
+            if rows > 2 {
+                out.storeBytes(of: acc.c20 &+ bias0, toByteOffset: 2 &* step, as: V.self)
+                out.storeBytes(of: acc.c21 &+ bias1, toByteOffset: 2 &* step &+ 32, as: V.self)
+            }
+            if rows > 3 {
+                out.storeBytes(of: acc.c30 &+ bias0, toByteOffset: 3 &* step, as: V.self)
+                out.storeBytes(of: acc.c31 &+ bias1, toByteOffset: 3 &* step &+ 32, as: V.self)
+            }
+            if rows > 4 {
+                out.storeBytes(of: acc.c40 &+ bias0, toByteOffset: 4 &* step, as: V.self)
+                out.storeBytes(of: acc.c41 &+ bias1, toByteOffset: 4 &* step &+ 32, as: V.self)
+            }
+            if rows > 5 {
+                out.storeBytes(of: acc.c50 &+ bias0, toByteOffset: 5 &* step, as: V.self)
+                out.storeBytes(of: acc.c51 &+ bias1, toByteOffset: 5 &* step &+ 32, as: V.self)
+            }
+            return
+        }
+        if kernel.runtimeBias {
+            kernel.storeWithRuntimeBias(acc, row: row, rows: rows, column: column, output: output, staging: staging, intTile: intTile)
+            return
+        }
+        // Two rows per step, in registers (`Tables.requantize16x2`).
+        let out = UnsafeMutableRawPointer(output + (row &* n &+ column))
+        let step = n
+        var bytes = ChannelRequantization.Tables.halves(
+            t.requantize16x2(acc.c00 &+ bias0, acc.c01 &+ bias1, acc.c10 &+ bias0, acc.c11 &+ bias1, 0, stage))
+        GEMMConvolutionQuantized.put(bytes.0, out, columns: columns)
+        if rows > 1 { GEMMConvolutionQuantized.put(bytes.1, out + step, columns: columns) }
+        if rows > 2 {
+            bytes = ChannelRequantization.Tables.halves(
+                t.requantize16x2(acc.c20 &+ bias0, acc.c21 &+ bias1, acc.c30 &+ bias0, acc.c31 &+ bias1, 0, stage))
+            GEMMConvolutionQuantized.put(bytes.0, out + 2 &* step, columns: columns)
+            if rows > 3 { GEMMConvolutionQuantized.put(bytes.1, out + 3 &* step, columns: columns) }
+        }
+        if rows > 4 {
+            bytes = ChannelRequantization.Tables.halves(
+                t.requantize16x2(acc.c40 &+ bias0, acc.c41 &+ bias1, acc.c50 &+ bias0, acc.c51 &+ bias1, 0, stage))
+            GEMMConvolutionQuantized.put(bytes.0, out + 4 &* step, columns: columns)
+            if rows > 5 { GEMMConvolutionQuantized.put(bytes.1, out + 5 &* step, columns: columns) }
+        }
+    }
+
 }
