@@ -6,7 +6,10 @@
 /// `multiplyByQuantizedMultiplierSmallerThanOne`). In the integer-multiply-add
 /// flavours (`IntegerSIMD.isNative`) eight elements per step run the same
 /// arithmetic explicitly on vectors (`UniformRequantization`: the scalar loop
-/// stayed scalar, 64-bit products and all), the rest one by one.
+/// stayed scalar, 64-bit products and all), the rest one by one. The two
+/// input stages run in 32-bit lanes (`Int8InputRescale`, same bits) whenever
+/// the zero points and shifts allow, which they do for valid int8 models;
+/// the 64-bit stages remain for the rest.
 /// Tiles are blocks of `QuantizedBinaryKernel.blockSize` elements, like the
 /// reference kernel's.
 final class ElementwiseAddInt8: Kernel {
