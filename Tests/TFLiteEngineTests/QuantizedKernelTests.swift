@@ -215,8 +215,12 @@ final class QuantizedKernelTests: XCTestCase {
                 options: [(4, .i8(Int8(padding))), (6, .i32(Int32(stride.1))), (8, .i32(Int32(stride.0))),
                           (10, .i8(activation)), (12, .i32(1)), (14, .i32(1))],
                 rng: &rng)
-            try compare(spec, name: "integer direct conv #\(i) \(batches)×\(h)×\(w)×\(cin) f \(cout)×\(kh)×\(kw) s \(stride) pad \(padding) \(signed ? "int8" : "uint8")",
-                        expectFast: GEMMConvolutionQuantized.self) { ctx in
+            let name = "integer direct conv #\(i) \(batches)×\(h)×\(w)×\(cin) f \(cout)×\(kh)×\(kw) s \(stride) pad \(padding) \(signed ? "int8" : "uint8")"
+            try compare(spec, name: name, expectFast: GEMMConvolutionQuantized.self, inspect: { kernel in
+                if arithmetic == .pairs {
+                    XCTAssertNotNil((kernel as? GEMMConvolutionQuantized)?.direct, "\(name): not the direct form")
+                }
+            }) { ctx in
                 let input = try ctx.input(0)
                 let g = try ConvGeometry(
                     ctx: ctx, inputShape: input.shape, filterHeight: kh, filterWidth: kw,
@@ -497,21 +501,25 @@ final class QuantizedKernelTests: XCTestCase {
     /// reference kernel on the same random input, and requires identical bytes.
     @discardableResult
     func compare(_ spec: QuantizedModelSpec, name: String, expectFast: AnyClass, inputFill: UInt8? = nil,
+                 inspect: ((Kernel) -> Void)? = nil,
                  reference: (PrepareContext) throws -> Kernel) throws -> (fast: [UInt8], reference: [UInt8])? {
-        try compare(spec.data, name: name, expectFast: expectFast, inputFill: inputFill, reference: reference)
+        try compare(spec.data, name: name, expectFast: expectFast, inputFill: inputFill, inspect: inspect, reference: reference)
     }
 
     /// The same for a serialised model, with the input's bytes given
     /// (`inputBytes`), all equal to `inputFill`, or random. Each run's output
     /// is pre-filled with a different byte (reference 0x5A, fast 0xA5, fast
     /// with reversed tiles 0x3C), so a byte that a kernel does not write
-    /// never looks equal. Returns the fast and the reference kernel's bytes.
+    /// never looks equal. `inspect` sees the fast kernel. Returns the fast and
+    /// the reference kernel's bytes.
     @discardableResult
     func compare(_ modelData: Data, name: String, expectFast: AnyClass, inputFill: UInt8? = nil, inputBytes: [UInt8]? = nil,
+                 inspect: ((Kernel) -> Void)? = nil,
                  reference: (PrepareContext) throws -> Kernel) throws -> (fast: [UInt8], reference: [UInt8])? {
         guard let harness = try SingleOpHarness(modelData: modelData, name: name) else { return nil }
         let fast = harness.fastKernel
         XCTAssertEqual(String(describing: type(of: fast)), String(describing: expectFast), "\(name): chose the wrong kernel")
+        inspect?(fast)
         let slow = try reference(harness.context)
         var rng = SingleOpHarness.random(for: name)
         let input = harness.input

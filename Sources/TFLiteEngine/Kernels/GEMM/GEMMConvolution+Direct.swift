@@ -50,18 +50,30 @@ final class InputPlaneConvolution: @unchecked Sendable {
     /// (dilation, a single tap, negative padding, a plane over the limit).
     init?(geometry g: ConvGeometry, channels: Int, m: Int, n: Int, packed: PackedQuantizedWeights, signed: Bool,
           filterOffset: Int32) {
-        let taps = g.filterHeight * g.filterWidth
-        guard g.dilationHeight == 1, g.dilationWidth == 1, taps > 1, g.padTop >= 0, g.padLeft >= 0,
-              packed.nr == IntegerGEMM.nr, packed.k == taps * channels, m == g.outputPixels, m > 0, n > 0,
-              g.outputWidth > 0, g.outputHeight > 0 else { return nil }
-        let rowLength = g.filterWidth * channels
-        let pairs = (rowLength + 1) / 2
+        // Sizes come from the model: every product is checked (any overflow
+        // or a plane over the limit leaves the convolution to the gather).
+        func product(_ values: Int...) -> Int? {
+            var result = 1
+            for v in values {
+                let (p, overflow) = result.multipliedReportingOverflow(by: v)
+                if overflow { return nil }
+                result = p
+            }
+            return result
+        }
+        guard g.dilationHeight == 1, g.dilationWidth == 1, g.padTop >= 0, g.padLeft >= 0, channels > 0,
+              packed.nr == IntegerGEMM.nr, m == g.outputPixels, m > 0, n > 0, g.outputWidth > 0, g.outputHeight > 0,
+              let taps = product(g.filterHeight, g.filterWidth), taps > 1, packed.k == taps &* channels,
+              let rowLength = product(g.filterWidth, channels),
+              let rowReach = product(g.outputWidth - 1, g.strideWidth, channels),
+              let columnReach = product(g.outputHeight - 1, g.strideHeight) else { return nil }
+        let pairs = (rowLength &+ 1) / 2
         // The widest read: the last pixel of a row, its whole filter row in pairs.
-        let rowValues = (g.outputWidth - 1) * g.strideWidth * channels + 2 * pairs
-        let planeHeight = (g.outputHeight - 1) * g.strideHeight + g.filterHeight
-        let (batchValues, o1) = rowValues.multipliedReportingOverflow(by: planeHeight)
-        let (values, o2) = batchValues.multipliedReportingOverflow(by: g.batches)
-        guard !o1, !o2, values <= Self.maximumPlaneBytes / 2 - 16 else { return nil }
+        let (rowValues, o1) = rowReach.addingReportingOverflow(2 &* pairs)
+        let (planeHeight, o2) = columnReach.addingReportingOverflow(g.filterHeight)
+        guard !o1, !o2, let values = product(rowValues, planeHeight, g.batches),
+              values <= Self.maximumPlaneBytes / 2 - 16 else { return nil }
+        let batchValues = rowValues &* planeHeight
         self.channels = channels
         filterHeight = g.filterHeight
         pairsPerRow = pairs
