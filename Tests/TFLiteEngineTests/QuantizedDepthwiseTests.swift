@@ -160,6 +160,36 @@ extension QuantizedKernelTests {
         }
         requireMostlyInformative(48)
     }
+
+    /// `Int8InputRescale` (the ADD's input stage in 32-bit lanes) against
+    /// `FixedPoint.multiplyByQuantizedMultiplier((x + offset) << 20, M, shift)`
+    /// for every int8 x: multipliers 0, 2^30, 2^31 − 1 and random ones,
+    /// every shift 0…−30, extreme and random offsets; scalar and vector forms.
+    func testInt8InputRescaleMatchesFixedPoint() {
+        var rng = TestRandom(seed: 57)
+        var multipliers: [Int32] = [0, 1 << 30, Int32.max, (1 << 30) + 1, Int32.max - 2047]
+        for _ in 0..<12 { multipliers.append(Int32(rng.int((1 << 30)...Int(Int32.max)))) }
+        for multiplier in multipliers {
+            for shift in -30...0 {
+                for offset: Int32 in [-127, 128, 0, 1, Int32(rng.int(-127...128))] {
+                    guard let rescale = Int8InputRescale(leftShift: 20, multiplier: multiplier, shift: shift, offset: offset) else {
+                        return XCTFail("no 32-bit stage for M \(multiplier) shift \(shift) offset \(offset)")
+                    }
+                    for x in stride(from: -128, through: 127, by: 8) {
+                        let lanes = SIMD8<Int32>((0..<8).map { Int32(x + $0) })
+                        let vector = rescale(lanes)
+                        for lane in 0..<8 {
+                            let expected = FixedPoint.multiplyByQuantizedMultiplier((lanes[lane] + offset) << 20, multiplier, shift)
+                            XCTAssertEqual(rescale.scale(lanes[lane]), expected, "x \(lanes[lane]) M \(multiplier) shift \(shift) offset \(offset)")
+                            XCTAssertEqual(vector[lane], expected, "vector: x \(lanes[lane]) M \(multiplier) shift \(shift) offset \(offset)")
+                        }
+                    }
+                }
+            }
+        }
+        XCTAssertNil(Int8InputRescale(leftShift: 20, multiplier: 1 << 30, shift: -31, offset: 0))
+        XCTAssertNil(Int8InputRescale(leftShift: 20, multiplier: 1 << 30, shift: 0, offset: 129))
+    }
 }
 
 /// A one-op int8 ADD (or SUB) model: runtime input `a` and constant random

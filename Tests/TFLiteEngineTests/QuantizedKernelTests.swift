@@ -194,6 +194,46 @@ final class QuantizedKernelTests: XCTestCase {
             }
             cases += 1
         }
+        // The direct form (`InputPlaneConvolution`: the pairs kernel reading a
+        // widened, zero-padded copy of the input): one to four channels (odd
+        // filter rows pair their last value with the next one), filters up to
+        // 5×5, strides, SAME/VALID, two images, every column remainder.
+        for i in 0..<12 {
+            let kh = rng.int(1...5), kw = rng.int(2...5)
+            let stride = (rng.int(1...3), rng.int(1...3))
+            let padding = i % 2
+            let h = rng.int(kh...12), w = rng.int(kw...12)
+            let batches = i % 3 == 0 ? 2 : 1
+            let cin = rng.int(1...4), cout = [1, 9, 16, 23, 32][rng.int(0...4)]
+            let signed = i % 4 != 3
+            let inputZero = i % 2 == 0 ? (signed ? [-128, 127][rng.int(0...1)] : [0, 255][rng.int(0...1)]) : nil
+            let activation = Int8(rng.int(0...3))
+            let spec = QuantizedModelSpec.weighted(
+                op: 3, optionsType: 1, input: [batches, h, w, cin], filter: [cout, kh, kw, cin],
+                channelAxis: 0, perChannel: signed && i % 5 != 1, signed: signed, hasBias: i % 5 != 4,
+                inputZeroPoint: inputZero, filterValues: i % 4 == 0 ? (signed ? [-128, 127, 0] : [0, 255, 1]) : nil,
+                options: [(4, .i8(Int8(padding))), (6, .i32(Int32(stride.1))), (8, .i32(Int32(stride.0))),
+                          (10, .i8(activation)), (12, .i32(1)), (14, .i32(1))],
+                rng: &rng)
+            let name = "integer direct conv #\(i) \(batches)×\(h)×\(w)×\(cin) f \(cout)×\(kh)×\(kw) s \(stride) pad \(padding) \(signed ? "int8" : "uint8")"
+            try compare(spec, name: name, expectFast: GEMMConvolutionQuantized.self, inspect: { kernel in
+                if arithmetic == .pairs {
+                    XCTAssertNotNil((kernel as? GEMMConvolutionQuantized)?.direct, "\(name): not the direct form")
+                }
+            }) { ctx in
+                let input = try ctx.input(0)
+                let g = try ConvGeometry(
+                    ctx: ctx, inputShape: input.shape, filterHeight: kh, filterWidth: kw,
+                    strideHeight: stride.0, strideWidth: stride.1, padding: Padding(rawValue: Int8(padding))!)
+                let p = Conv2D.Parameters(geometry: g, inputChannels: cin, outputChannels: cout, filterChannels: cin,
+                                          activation: FusedActivation(rawValue: activation)!)
+                let q = try ConvolutionQuantization(
+                    ctx: ctx, input: input, filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
+                    channelAxis: 0, channels: cout, activation: p.activation)
+                return signed ? ConvolutionQuantizedReference(Int8.self, ctx: ctx, p, q) : ConvolutionQuantizedReference(UInt8.self, ctx: ctx, p, q)
+            }
+            cases += 1
+        }
         requireMostlyInformative(cases)
     }
 
@@ -461,21 +501,25 @@ final class QuantizedKernelTests: XCTestCase {
     /// reference kernel on the same random input, and requires identical bytes.
     @discardableResult
     func compare(_ spec: QuantizedModelSpec, name: String, expectFast: AnyClass, inputFill: UInt8? = nil,
+                 inspect: ((Kernel) -> Void)? = nil,
                  reference: (PrepareContext) throws -> Kernel) throws -> (fast: [UInt8], reference: [UInt8])? {
-        try compare(spec.data, name: name, expectFast: expectFast, inputFill: inputFill, reference: reference)
+        try compare(spec.data, name: name, expectFast: expectFast, inputFill: inputFill, inspect: inspect, reference: reference)
     }
 
     /// The same for a serialised model, with the input's bytes given
     /// (`inputBytes`), all equal to `inputFill`, or random. Each run's output
     /// is pre-filled with a different byte (reference 0x5A, fast 0xA5, fast
     /// with reversed tiles 0x3C), so a byte that a kernel does not write
-    /// never looks equal. Returns the fast and the reference kernel's bytes.
+    /// never looks equal. `inspect` sees the fast kernel. Returns the fast and
+    /// the reference kernel's bytes.
     @discardableResult
     func compare(_ modelData: Data, name: String, expectFast: AnyClass, inputFill: UInt8? = nil, inputBytes: [UInt8]? = nil,
+                 inspect: ((Kernel) -> Void)? = nil,
                  reference: (PrepareContext) throws -> Kernel) throws -> (fast: [UInt8], reference: [UInt8])? {
         guard let harness = try SingleOpHarness(modelData: modelData, name: name) else { return nil }
         let fast = harness.fastKernel
         XCTAssertEqual(String(describing: type(of: fast)), String(describing: expectFast), "\(name): chose the wrong kernel")
+        inspect?(fast)
         let slow = try reference(harness.context)
         var rng = SingleOpHarness.random(for: name)
         let input = harness.input

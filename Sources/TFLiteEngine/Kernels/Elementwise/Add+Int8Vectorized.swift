@@ -6,7 +6,10 @@
 /// `multiplyByQuantizedMultiplierSmallerThanOne`). In the integer-multiply-add
 /// flavours (`IntegerSIMD.isNative`) eight elements per step run the same
 /// arithmetic explicitly on vectors (`UniformRequantization`: the scalar loop
-/// stayed scalar, 64-bit products and all), the rest one by one.
+/// stayed scalar, 64-bit products and all), the rest one by one. The two
+/// input stages run in 32-bit lanes (`Int8InputRescale`, same bits) whenever
+/// the zero points and shifts allow, which they do for valid int8 models;
+/// the 64-bit stages remain for the rest.
 /// Tiles are blocks of `QuantizedBinaryKernel.blockSize` elements, like the
 /// reference kernel's.
 final class ElementwiseAddInt8: Kernel {
@@ -19,6 +22,9 @@ final class ElementwiseAddInt8: Kernel {
     let scales: ChannelRequantization.Tables
     /// The same three stages for eight lanes at a time.
     let scale1: UniformRequantization, scale2: UniformRequantization, scaleOutput: UniformRequantization
+    /// The two input stages in 32-bit arithmetic (`Int8InputRescale`), when
+    /// the shifts and zero points allow it (always, for valid int8 models).
+    let rescale1: Int8InputRescale?, rescale2: Int8InputRescale?
     let activationMin: Int32, activationMax: Int32
     let aIndex: Int, bIndex: Int, outputIndex: Int
     var a: UnsafePointer<Int8>!
@@ -39,6 +45,8 @@ final class ElementwiseAddInt8: Kernel {
         scale1 = UniformRequantization(multiplier: multiplier1, shift: shift1)
         scale2 = UniformRequantization(multiplier: multiplier2, shift: shift2)
         scaleOutput = UniformRequantization(multiplier: outputMultiplier, shift: outputShift)
+        rescale1 = Int8InputRescale(leftShift: leftShift, multiplier: multiplier1, shift: shift1, offset: offset1)
+        rescale2 = Int8InputRescale(leftShift: leftShift, multiplier: multiplier2, shift: shift2, offset: offset2)
         self.offset1 = offset1
         self.offset2 = offset2
         self.outputOffset = outputOffset
@@ -72,6 +80,31 @@ final class ElementwiseAddInt8: Kernel {
         // 0 (ADD) or −1 (SUB): x ^ mask − mask negates for SUB.
         let negate = SIMD8<Int32>(repeating: sign < 0 ? -1 : 0)
         let aRaw = UnsafeRawPointer(a), bRaw = UnsafeRawPointer(b), outRaw = UnsafeMutableRawPointer(output)
+        if let rescale1, let rescale2 {
+            // Both input stages in 32-bit lanes, the sum's in 64-bit ones.
+            for tile in tiles {
+                let start = tile &* blockSize, end = min(start &+ blockSize, count)
+                var i = start
+                if vectors {
+                    while i &+ 8 <= end {
+                        let r1 = rescale1(IntegerSIMD.widen(aRaw.loadUnaligned(fromByteOffset: i, as: SIMD8<Int8>.self)))
+                        let r2 = rescale2(IntegerSIMD.widen(bRaw.loadUnaligned(fromByteOffset: i, as: SIMD8<Int8>.self)))
+                        var r = so(r1 &+ ((r2 ^ negate) &- negate)) &+ outOffv
+                        r.replace(with: lov, where: r .< lov)
+                        r.replace(with: hiv, where: r .> hiv)
+                        outRaw.storeBytes(of: IntegerSIMD.truncate(r), toByteOffset: i, as: SIMD8<UInt8>.self)
+                        i &+= 8
+                    }
+                }
+                while i < end {
+                    let r1 = rescale1.scale(Int32(a[i])), r2 = rescale2.scale(Int32(b[i]))
+                    let r = t.scale(r1 &+ r2 &* sign, 2) &+ outOff
+                    output[i] = Int8(truncatingIfNeeded: min(max(r, lo), hi))
+                    i &+= 1
+                }
+            }
+            return
+        }
         for tile in tiles {
             let start = tile &* blockSize, end = min(start &+ blockSize, count)
             var i = start
@@ -96,5 +129,61 @@ final class ElementwiseAddInt8: Kernel {
                 i &+= 1
             }
         }
+    }
+}
+
+/// One input stage of the int8 ADD / SUB,
+/// `MultiplyByQuantizedMultiplierSmallerThanOne((x + offset) · 2^20, M, −r)`,
+/// in 32-bit lanes (8 vector instructions instead of the 64-bit products of
+/// `UniformRequantization`). With x̂ = x + offset in −255…255 the product
+/// x̂ · 2^20 · M fits no 32-bit lane, but:
+///
+/// - gemmlowp's rounding doubling high multiply is ⌊(p + 2^30) / 2^31⌋ for
+///   either sign of p (for p < 0 its nudge 1 − 2^30 and the truncating
+///   division give the same), here ⌊(x̂ · M + 2^10) / 2^11⌋;
+/// - the rounding right shift by r ≥ 1 of y is ⌊(y + 2^(r−1) − [y < 0]) / 2^r⌋
+///   (ties away from zero), and y < 0 exactly when x̂ < 0 (|x̂ · M| ≥ 2^30 > 2^10
+///   for x̂ ≠ 0, M ≥ 2^30; for M = 0 the result is 0 either way);
+/// - with M = H · 2^11 + L (L < 2^11), nested floors merge:
+///   result = ⌊(x̂ · H + ⌊(x̂ · L + 2^10) / 2^11⌋ + 2^(r−1) − [x̂ < 0]) / 2^r⌋,
+///   every term below 2^30 in magnitude for r ≤ 30.
+///
+/// nil (the 64-bit stage is used) unless the left shift is TFLite's 20, the
+/// multiplier's shift is in −30…0 and x̂ stays in −255…255.
+struct Int8InputRescale {
+    let offset: SIMD8<Int32>
+    /// M / 2^11 and M mod 2^11.
+    let high: SIMD8<Int32>, low: SIMD8<Int32>
+    /// 2^(r−1) for r ≥ 1, else 0.
+    let rounding: SIMD8<Int32>
+    /// −1 (all bits) for r ≥ 1, else 0: selects the −[x̂ < 0] term.
+    let negativeSelect: SIMD8<Int32>
+    let shift: SIMD8<Int32>
+
+    init?(leftShift: Int, multiplier: Int32, shift: Int, offset: Int32) {
+        guard leftShift == 20, multiplier >= 0, shift <= 0, shift >= -30, offset >= -127, offset <= 128 else { return nil }
+        let r = Int32(-shift)
+        self.offset = SIMD8(repeating: offset)
+        high = SIMD8(repeating: multiplier >> 11)
+        low = SIMD8(repeating: multiplier & 0x7FF)
+        rounding = SIMD8(repeating: r >= 1 ? 1 << (r - 1) : 0)
+        negativeSelect = SIMD8(repeating: r >= 1 ? -1 : 0)
+        self.shift = SIMD8(repeating: r)
+    }
+
+    /// The stage on eight int8 values `x` (as Int32).
+    @inline(__always)
+    func callAsFunction(_ x: SIMD8<Int32>) -> SIMD8<Int32> {
+        let v = x &+ offset
+        let carry = (v &* low &+ SIMD8(repeating: 1 << 10)) &>> SIMD8(repeating: 11)
+        return (v &* high &+ carry &+ rounding &+ ((v &>> SIMD8(repeating: 31)) & negativeSelect)) &>> shift
+    }
+
+    /// The stage on one value.
+    @inline(__always)
+    func scale(_ x: Int32) -> Int32 {
+        let v = x &+ offset[0]
+        let carry = (v &* low[0] &+ (1 << 10)) &>> 11
+        return (v &* high[0] &+ carry &+ rounding[0] &+ ((v &>> 31) & negativeSelect[0])) &>> shift[0]
     }
 }

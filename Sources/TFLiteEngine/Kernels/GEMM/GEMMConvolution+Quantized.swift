@@ -70,6 +70,10 @@ final class GEMMConvolutionQuantized: Kernel {
     /// Whether a filter row's taps are adjacent in the input when they are
     /// inside it (convolution with dilation width 1).
     let filterRowsContiguous: Bool
+    /// The direct form of a small convolution (pairs arithmetic): the
+    /// micro-kernel reads a widened, zero-padded copy of the input instead
+    /// of gathered rows (`InputPlaneConvolution`); nil for the gather.
+    let direct: InputPlaneConvolution?
 
     var input: UnsafeRawPointer!
     var bias: UnsafePointer<Int32>?
@@ -222,6 +226,12 @@ final class GEMMConvolutionQuantized: Kernel {
         case let .convolution(g): (filterWidth, filterRowsContiguous) = (g.filterWidth, g.dilationWidth == 1)
         }
         tapOffsets = setup.tapOffsets
+        if arithmetic == .pairs, case let .convolution(g) = source {
+            direct = InputPlaneConvolution(geometry: g, channels: channels, m: m, n: n, packed: packed, signed: signed,
+                                       filterOffset: q.filterOffset)
+        } else {
+            direct = nil
+        }
     }
 
     var tileCount: Int { tiling.tileCount }
@@ -233,15 +243,16 @@ final class GEMMConvolutionQuantized: Kernel {
     /// and an mr × nr staging block of output bytes.
     private static func aligned(_ bytes: Int) -> Int { (bytes + 63) & ~63 }
     private var blockBytes: Int {
-        Self.aligned(arithmetic == .exactFloat ? blockRows * rowLength * 4
+        direct != nil ? 0 : Self.aligned(arithmetic == .exactFloat ? blockRows * rowLength * 4
                      : arithmetic == .pairs ? (blockRows * rowLength + Self.gatherChunk) * 2 : blockRows * rowLength)
     }
     private var panelBytes: Int { integer ? 0 : Self.aligned(packed.depth * packed.nr * 4) }
     private var tileBytes: Int { FloatGEMM.mr * packed.nr * 4 }
     private var rowSumBytes: Int { Self.aligned(blockRows * 4) }
     private var pointerBytes: Int { FloatGEMM.mr * MemoryLayout<UnsafePointer<Float>>.size }
+    private var planeBytes: Int { Self.aligned(direct?.planeBytes ?? 0) }
     var scratchBytesPerWorker: Int {
-        blockBytes + panelBytes + 2 * tileBytes + rowSumBytes + pointerBytes + packed.nr * 4 + FloatGEMM.mr * packed.nr
+        blockBytes + panelBytes + 2 * tileBytes + rowSumBytes + pointerBytes + packed.nr * 4 + planeBytes + FloatGEMM.mr * packed.nr
     }
 
     func bind(_ memory: TensorMemory) {
@@ -257,6 +268,10 @@ final class GEMMConvolutionQuantized: Kernel {
             computeQuads(tiles, worker: worker)
             return
         case .pairs:
+            if let direct {
+                if signed { computeDirect(tiles, worker: worker, Int8.self, direct) } else { computeDirect(tiles, worker: worker, UInt8.self, direct) }
+                return
+            }
             if signed { computeInteger(tiles, worker: worker, Int8.self) } else { computeInteger(tiles, worker: worker, UInt8.self) }
             return
         case .exactFloat: break
@@ -270,7 +285,7 @@ final class GEMMConvolutionQuantized: Kernel {
     }
 
     /// The worker's scratch regions.
-    private struct Scratch {
+    struct Scratch {
         let block: UnsafeMutableRawPointer
         let panel: UnsafeMutablePointer<Float>
         let intTile: UnsafeMutablePointer<Int32>
@@ -278,11 +293,13 @@ final class GEMMConvolutionQuantized: Kernel {
         let rowSums: UnsafeMutablePointer<Int32>
         let rowPointers: UnsafeMutablePointer<UnsafePointer<Float>>
         let zeroBias: UnsafeMutablePointer<Float>
+        /// The direct form's widened input (`InputPlaneConvolution`).
+        let plane: UnsafeMutableRawPointer
         let staging: UnsafeMutableRawPointer
     }
 
     @inline(__always)
-    private func scratch(worker: Int) -> Scratch {
+    func scratch(worker: Int) -> Scratch {
         var p = scratch.unsafelyUnwrapped + worker &* scratchBytesPerWorker
         func take(_ bytes: Int) -> UnsafeMutableRawPointer { defer { p += bytes }; return p }
         let block = take(blockBytes)
@@ -292,8 +309,9 @@ final class GEMMConvolutionQuantized: Kernel {
         let rowSums = take(rowSumBytes).assumingMemoryBound(to: Int32.self)
         let rowPointers = take(pointerBytes).assumingMemoryBound(to: UnsafePointer<Float>.self)
         let zeroBias = take(packed.nr * 4).assumingMemoryBound(to: Float.self)
+        let plane = take(planeBytes)
         return Scratch(block: block, panel: panel, intTile: intTile, floatTile: floatTile, rowSums: rowSums,
-                       rowPointers: rowPointers, zeroBias: zeroBias, staging: p)
+                       rowPointers: rowPointers, zeroBias: zeroBias, plane: plane, staging: p)
     }
 
     /// Gathers row `r` of micro-tile `microTile` (k values, see `GatheredValue`) into `dst`.
@@ -391,7 +409,7 @@ final class GEMMConvolutionQuantized: Kernel {
     /// `source`, widened to Int16 plus the input offset, stored at Int16
     /// value `to` of `destination`.
     @inline(__always)
-    private static func widenChunk<E: QuantizedElement>(
+    static func widenChunk<E: QuantizedElement>(
         _: E.Type, _ source: UnsafeRawPointer, at from: Int, into destination: UnsafeMutableRawPointer, at to: Int,
         _ offsetVector: SIMD16<Int16>
     ) {
@@ -450,7 +468,15 @@ final class GEMMConvolutionQuantized: Kernel {
                 for r in 0..<mr {
                     let index = (microTile &- first) &* mr &+ r
                     let dst = block + index &* lda
-                    gatherRow(dst, microTile: microTile, r: r, input: input)
+                    if tapOffsets == nil {
+                        // A row of the input (pointwise convolution, fully
+                        // connected): copied here, without `gatherRow`'s call
+                        // and set-up (it was not inlined) for K of 16–64.
+                        let row = microTile &* mr
+                        widenRun(dst, from: input, offset: (row &+ r < m ? row &+ r : row) &* rowStride, count: k)
+                    } else {
+                        gatherRow(dst, microTile: microTile, r: r, input: input)
+                    }
                     if lda > k { dst[k] = 0 }
                     if fOff != 0 {
                         var sum: Int32 = 0
@@ -491,67 +517,25 @@ final class GEMMConvolutionQuantized: Kernel {
                         acc.c40 &+= V(repeating: fOff &* sums[4]); acc.c41 &+= V(repeating: fOff &* sums[4])
                         acc.c50 &+= V(repeating: fOff &* sums[5]); acc.c51 &+= V(repeating: fOff &* sums[5])
                     }
-                    if let pooled = pooledAccumulators {
-                        // Kept for the fused pool: the sums with their biases.
-                        let stride = accumulatorStride
-                        let out = UnsafeMutableRawPointer(pooled + (row &* stride &+ column))
-                        let step = stride &* 4
-                        out.storeBytes(of: acc.c00 &+ bias0, as: V.self)
-                        out.storeBytes(of: acc.c01 &+ bias1, toByteOffset: 32, as: V.self)
-                        if rows > 1 {
-                            out.storeBytes(of: acc.c10 &+ bias0, toByteOffset: step, as: V.self)
-                            out.storeBytes(of: acc.c11 &+ bias1, toByteOffset: step &+ 32, as: V.self)
-                        }
-                        if rows > 2 {
-                            out.storeBytes(of: acc.c20 &+ bias0, toByteOffset: 2 &* step, as: V.self)
-                            out.storeBytes(of: acc.c21 &+ bias1, toByteOffset: 2 &* step &+ 32, as: V.self)
-                        }
-                        if rows > 3 {
-                            out.storeBytes(of: acc.c30 &+ bias0, toByteOffset: 3 &* step, as: V.self)
-                            out.storeBytes(of: acc.c31 &+ bias1, toByteOffset: 3 &* step &+ 32, as: V.self)
-                        }
-                        if rows > 4 {
-                            out.storeBytes(of: acc.c40 &+ bias0, toByteOffset: 4 &* step, as: V.self)
-                            out.storeBytes(of: acc.c41 &+ bias1, toByteOffset: 4 &* step &+ 32, as: V.self)
-                        }
-                        if rows > 5 {
-                            out.storeBytes(of: acc.c50 &+ bias0, toByteOffset: 5 &* step, as: V.self)
-                            out.storeBytes(of: acc.c51 &+ bias1, toByteOffset: 5 &* step &+ 32, as: V.self)
-                        }
-                        continue
-                    }
-                    if runtimeBias {
-                        acc.store(to: s.intTile)
-                        store(s.intTile, IntegerPanel.self, row: row, rows: rows, column: column, output: output, staging: staging)
-                        continue
-                    }
-                    // Two rows per step, in registers (`Tables.requantize16x2`).
-                    let out = UnsafeMutableRawPointer(output + (row &* n &+ column))
-                    let step = n
-                    var bytes = ChannelRequantization.Tables.halves(
-                        t.requantize16x2(acc.c00 &+ bias0, acc.c01 &+ bias1, acc.c10 &+ bias0, acc.c11 &+ bias1, 0, stage))
-                    Self.put(bytes.0, out, columns: columns)
-                    if rows > 1 { Self.put(bytes.1, out + step, columns: columns) }
-                    if rows > 2 {
-                        bytes = ChannelRequantization.Tables.halves(
-                            t.requantize16x2(acc.c20 &+ bias0, acc.c21 &+ bias1, acc.c30 &+ bias0, acc.c31 &+ bias1, 0, stage))
-                        Self.put(bytes.0, out + 2 &* step, columns: columns)
-                        if rows > 3 { Self.put(bytes.1, out + 3 &* step, columns: columns) }
-                    }
-                    if rows > 4 {
-                        bytes = ChannelRequantization.Tables.halves(
-                            t.requantize16x2(acc.c40 &+ bias0, acc.c41 &+ bias1, acc.c50 &+ bias0, acc.c51 &+ bias1, 0, stage))
-                        Self.put(bytes.0, out + 4 &* step, columns: columns)
-                        if rows > 5 { Self.put(bytes.1, out + 5 &* step, columns: columns) }
-                    }
+                    acc.write(self, row: row, rows: rows, column: column, columns: columns, bias0: bias0, bias1: bias1,
+                         tables: t, stage: stage, output: output, staging: staging, intTile: s.intTile)
                 }
             }
         }
     }
 
+    /// A micro-tile's sums through `store` (run-time bias).
+    func storeWithRuntimeBias<E: QuantizedElement>(
+        _ acc: IntegerGEMM.Accumulators, row: Int, rows: Int, column: Int, output: UnsafeMutablePointer<E>,
+        staging: UnsafeMutablePointer<E>, intTile: UnsafeMutablePointer<Int32>
+    ) {
+        acc.store(to: intTile)
+        store(intTile, IntegerPanel.self, row: row, rows: rows, column: column, output: output, staging: staging)
+    }
+
     /// The first `columns` of 16 output bytes (all 16 for a whole panel).
     @inline(__always)
-    private static func put(_ bytes: SIMD16<UInt8>, _ destination: UnsafeMutableRawPointer, columns: Int) {
+    static func put(_ bytes: SIMD16<UInt8>, _ destination: UnsafeMutableRawPointer, columns: Int) {
         if columns == IntegerGEMM.nr {
             destination.storeBytes(of: bytes, as: SIMD16<UInt8>.self)
         } else if columns == 8 {
@@ -901,4 +885,77 @@ final class PackedQuantizedWeights: @unchecked Sendable {
         let source = panel(p).assumingMemoryBound(to: E.self)
         for i in 0..<depth &* nr { floats[i] = Float(Int32(truncatingIfNeeded: source[i]) &+ offset) }
     }
+}
+
+extension IntegerGEMM.Accumulators {
+    /// The output of one micro-tile's 6 × 16 sums (`rows` of them valid) for
+    /// panel columns `column..<column+columns`: kept with their biases for a
+    /// fused pool, or requantized into the output (`Tables.requantize16x2`,
+    /// two rows per step, in registers; through `store` for a run-time bias).
+    /// (`@_transparent`, so on a struct: as a method of the kernel class with
+    /// `@inline(__always)` it stayed a call, the twelve accumulators passed
+    /// through memory.)
+    @_transparent
+    func write<E: QuantizedElement>(
+        _ kernel: GEMMConvolutionQuantized, row: Int, rows: Int, column: Int, columns: Int,
+        bias0: SIMD8<Int32>, bias1: SIMD8<Int32>, tables t: ChannelRequantization.Tables,
+        stage: ChannelRequantization.VectorStage, output: UnsafeMutablePointer<E>, staging: UnsafeMutablePointer<E>,
+        intTile: UnsafeMutablePointer<Int32>
+    ) {
+        typealias V = SIMD8<Int32>
+        let acc = self, n = kernel.n
+        if let pooled = kernel.pooledAccumulators {
+            // Kept for the fused pool: the sums with their biases.
+            let stride = kernel.accumulatorStride
+            let out = UnsafeMutableRawPointer(pooled + (row &* stride &+ column))
+            let step = stride &* 4
+            out.storeBytes(of: acc.c00 &+ bias0, as: V.self)
+            out.storeBytes(of: acc.c01 &+ bias1, toByteOffset: 32, as: V.self)
+            if rows > 1 {
+                out.storeBytes(of: acc.c10 &+ bias0, toByteOffset: step, as: V.self)
+                out.storeBytes(of: acc.c11 &+ bias1, toByteOffset: step &+ 32, as: V.self)
+            }
+            if rows > 2 {
+                out.storeBytes(of: acc.c20 &+ bias0, toByteOffset: 2 &* step, as: V.self)
+                out.storeBytes(of: acc.c21 &+ bias1, toByteOffset: 2 &* step &+ 32, as: V.self)
+            }
+            if rows > 3 {
+                out.storeBytes(of: acc.c30 &+ bias0, toByteOffset: 3 &* step, as: V.self)
+                out.storeBytes(of: acc.c31 &+ bias1, toByteOffset: 3 &* step &+ 32, as: V.self)
+            }
+            if rows > 4 {
+                out.storeBytes(of: acc.c40 &+ bias0, toByteOffset: 4 &* step, as: V.self)
+                out.storeBytes(of: acc.c41 &+ bias1, toByteOffset: 4 &* step &+ 32, as: V.self)
+            }
+            if rows > 5 {
+                out.storeBytes(of: acc.c50 &+ bias0, toByteOffset: 5 &* step, as: V.self)
+                out.storeBytes(of: acc.c51 &+ bias1, toByteOffset: 5 &* step &+ 32, as: V.self)
+            }
+            return
+        }
+        if kernel.runtimeBias {
+            kernel.storeWithRuntimeBias(acc, row: row, rows: rows, column: column, output: output, staging: staging, intTile: intTile)
+            return
+        }
+        // Two rows per step, in registers (`Tables.requantize16x2`).
+        let out = UnsafeMutableRawPointer(output + (row &* n &+ column))
+        let step = n
+        var bytes = ChannelRequantization.Tables.halves(
+            t.requantize16x2(acc.c00 &+ bias0, acc.c01 &+ bias1, acc.c10 &+ bias0, acc.c11 &+ bias1, 0, stage))
+        GEMMConvolutionQuantized.put(bytes.0, out, columns: columns)
+        if rows > 1 { GEMMConvolutionQuantized.put(bytes.1, out + step, columns: columns) }
+        if rows > 2 {
+            bytes = ChannelRequantization.Tables.halves(
+                t.requantize16x2(acc.c20 &+ bias0, acc.c21 &+ bias1, acc.c30 &+ bias0, acc.c31 &+ bias1, 0, stage))
+            GEMMConvolutionQuantized.put(bytes.0, out + 2 &* step, columns: columns)
+            if rows > 3 { GEMMConvolutionQuantized.put(bytes.1, out + 3 &* step, columns: columns) }
+        }
+        if rows > 4 {
+            bytes = ChannelRequantization.Tables.halves(
+                t.requantize16x2(acc.c40 &+ bias0, acc.c41 &+ bias1, acc.c50 &+ bias0, acc.c51 &+ bias1, 0, stage))
+            GEMMConvolutionQuantized.put(bytes.0, out + 4 &* step, columns: columns)
+            if rows > 5 { GEMMConvolutionQuantized.put(bytes.1, out + 5 &* step, columns: columns) }
+        }
+    }
+
 }

@@ -1,0 +1,269 @@
+/// The direct form of a small quantized convolution on the integer pairs
+/// (`vpmaddwd`) micro-kernel: instead of gathering each output pixel's taps
+/// into a row of A (the gather was a third of the digit models' int8 time,
+/// most of it per-row set-up for filter rows of 3–48 values), the input is
+/// widened once per run into a zero-padded Int16 plane of `x + inputOffset`
+/// values, and the micro-kernel reads each pixel's filter rows from it in
+/// place: filter row `fy` of the pixel at plane position (py, px) is the
+/// `filterWidth × channels` adjacent values at row `py + fy`, column `px`.
+///
+/// Exactness: every value is what the gather writes (`x + inputOffset`, 0
+/// for a padding tap), and every weight is `w + filterOffset` as Int16 (in
+/// −255…255), so each `vpmaddwd` pair sum is at most 2 · 255 · 255 and the
+/// Int32 accumulators add the reference's products in wrapping arithmetic
+/// (a ring: any order gives the same bits). A filter row of an odd number
+/// of values pairs its last value with the next plane value and weight 0.
+///
+/// Used for convolutions with dilation 1 and more than one tap whose plane
+/// (all images) is at most `maximumPlaneBytes`: the first layers of image
+/// models and the small feature maps of the digit models.
+final class InputPlaneConvolution: @unchecked Sendable {
+    let channels: Int
+    let filterHeight: Int
+    /// Pairs of values per filter row: ⌈filterWidth × channels / 2⌉.
+    let pairsPerRow: Int
+    /// Int16 values per plane row: it covers every pixel's widest read.
+    let rowValues: Int
+    /// Plane rows per image.
+    let planeHeight: Int
+    /// Int16 values per image's plane.
+    let batchValues: Int
+    let batches: Int
+    let inputHeight: Int, inputWidth: Int
+    let outputHeight: Int, outputWidth: Int
+    let strideHeight: Int
+    let padTop: Int, padLeft: Int
+    /// `[panel][filter row][pair][16 columns][2]` Int16 weights `w + filterOffset`
+    /// (0 past the row's values and past N): the micro-kernel's B.
+    let weights: UnsafeMutablePointer<Int16>
+    /// Plane offset (in values) of each pixel's first tap, per micro-tile
+    /// row; rows past M repeat their micro-tile's first pixel.
+    let pixelOffsets: UnsafeMutablePointer<Int>
+
+    /// Largest plane (per worker scratch) for which the direct form is used.
+    static let maximumPlaneBytes = 256 << 10
+
+    /// Bytes of the plane, with 16 values of slack.
+    var planeBytes: Int { (batches &* batchValues &+ 16) &* 2 }
+
+    /// The direct form of a pairs convolution, or nil when it does not apply
+    /// (dilation, a single tap, negative padding, a plane over the limit).
+    init?(geometry g: ConvGeometry, channels: Int, m: Int, n: Int, packed: PackedQuantizedWeights, signed: Bool,
+          filterOffset: Int32) {
+        // Sizes come from the model: every product is checked (any overflow
+        // or a plane over the limit leaves the convolution to the gather).
+        func product(_ values: Int...) -> Int? {
+            var result = 1
+            for v in values {
+                let (p, overflow) = result.multipliedReportingOverflow(by: v)
+                if overflow { return nil }
+                result = p
+            }
+            return result
+        }
+        guard g.dilationHeight == 1, g.dilationWidth == 1, g.padTop >= 0, g.padLeft >= 0, channels > 0,
+              packed.nr == IntegerGEMM.nr, m == g.outputPixels, m > 0, n > 0, g.outputWidth > 0, g.outputHeight > 0,
+              let taps = product(g.filterHeight, g.filterWidth), taps > 1, packed.k == taps &* channels,
+              let rowLength = product(g.filterWidth, channels),
+              let rowReach = product(g.outputWidth - 1, g.strideWidth, channels),
+              let columnReach = product(g.outputHeight - 1, g.strideHeight) else { return nil }
+        let pairs = (rowLength &+ 1) / 2
+        // The widest read: the last pixel of a row, its whole filter row in pairs.
+        let (rowValues, o1) = rowReach.addingReportingOverflow(2 &* pairs)
+        let (planeHeight, o2) = columnReach.addingReportingOverflow(g.filterHeight)
+        guard !o1, !o2, let values = product(rowValues, planeHeight, g.batches),
+              values <= Self.maximumPlaneBytes / 2 - 16 else { return nil }
+        let batchValues = rowValues &* planeHeight
+        self.channels = channels
+        filterHeight = g.filterHeight
+        pairsPerRow = pairs
+        self.rowValues = rowValues
+        self.planeHeight = planeHeight
+        self.batchValues = batchValues
+        batches = g.batches
+        inputHeight = g.inputHeight
+        inputWidth = g.inputWidth
+        outputHeight = g.outputHeight
+        outputWidth = g.outputWidth
+        strideHeight = g.strideHeight
+        padTop = g.padTop
+        padLeft = g.padLeft
+
+        let panelValues = g.filterHeight * pairs * 32
+        weights = .allocate(capacity: packed.panelCount * panelValues)
+        for p in 0..<packed.panelCount {
+            let source = packed.panel(p).assumingMemoryBound(to: UInt8.self)
+            for fy in 0..<g.filterHeight {
+                for j in 0..<pairs {
+                    let target = weights + p * panelValues + (fy * pairs + j) * 32
+                    for column in 0..<16 {
+                        for e in 0..<2 {
+                            let i = 2 * j + e
+                            var value: Int32 = 0
+                            if i < rowLength && p * 16 + column < n {
+                                // Packed pairs: weight kk of column c at (kk / 2) · 32 + 2c + kk % 2.
+                                let kk = fy * rowLength + i
+                                let byte = source[kk / 2 * 32 + 2 * column + kk % 2]
+                                value = (signed ? Int32(Int8(bitPattern: byte)) : Int32(byte)) &+ filterOffset
+                            }
+                            target[2 * column + e] = Int16(truncatingIfNeeded: value)
+                        }
+                    }
+                }
+            }
+        }
+
+        let mr = IntegerGEMM.mr
+        let rows = (m + mr - 1) / mr * mr
+        pixelOffsets = .allocate(capacity: rows)
+        for index in 0..<rows {
+            let pixel = index < m ? index : index / mr * mr
+            let ox = pixel % g.outputWidth, rest = pixel / g.outputWidth
+            let oy = rest % g.outputHeight, b = rest / g.outputHeight
+            pixelOffsets[index] = b * batchValues + oy * g.strideHeight * rowValues + ox * g.strideWidth * channels
+        }
+    }
+
+    deinit {
+        weights.deallocate()
+        pixelOffsets.deallocate()
+    }
+
+    /// Panel `p`'s weights.
+    @inline(__always)
+    func weights(panel p: Int) -> UnsafeRawPointer {
+        UnsafeRawPointer(weights + p &* (filterHeight &* pairsPerRow &* 32))
+    }
+
+    /// Writes the plane rows that output pixels `pixels` read: zeros, and
+    /// inside the image the input values plus `inputOffset`.
+    @inline(__always)
+    func fill<E: QuantizedElement>(_ plane: UnsafeMutablePointer<Int16>, input: UnsafePointer<E>, inputOffset: Int32,
+                                   inputCount: Int, pixels: Range<Int>) {
+        let oh = outputHeight, ow = outputWidth
+        let firstRow = pixels.lowerBound / ow, lastRow = (pixels.upperBound &- 1) / ow
+        let offsetVector = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: inputOffset))
+        let rowImageValues = inputWidth &* channels
+        let copied = min(rowImageValues, rowValues &- padLeft &* channels)
+        for b in (firstRow / oh)...(lastRow / oh) {
+            let oyLow = b == firstRow / oh ? firstRow % oh : 0
+            let oyHigh = b == lastRow / oh ? lastRow % oh : oh &- 1
+            for py in (oyLow &* strideHeight)..<min(oyHigh &* strideHeight &+ filterHeight, planeHeight) {
+                let row = plane + (b &* batchValues &+ py &* rowValues)
+                let rowRaw = UnsafeMutableRawPointer(row)
+                var c = 0
+                while c &+ 16 <= rowValues {
+                    rowRaw.storeBytes(of: SIMD16<Int16>(), toByteOffset: c &* 2, as: SIMD16<Int16>.self)
+                    c &+= 16
+                }
+                while c < rowValues { row[c] = 0; c &+= 1 }
+                let iy = py &- padTop
+                guard iy >= 0, iy < inputHeight, copied > 0 else { continue }
+                let source = (b &* inputHeight &+ iy) &* rowImageValues
+                let target = UnsafeMutableRawPointer(row + padLeft &* channels)
+                c = 0
+                while c &+ 16 <= copied && source &+ c &+ 16 <= inputCount {
+                    GEMMConvolutionQuantized.widenChunk(E.self, UnsafeRawPointer(input), at: source &+ c, into: target, at: c, offsetVector)
+                    c &+= 16
+                }
+                let t = target.assumingMemoryBound(to: Int16.self)
+                while c < copied {
+                    t[c] = Int16(truncatingIfNeeded: Int32(truncatingIfNeeded: input[source &+ c]) &+ inputOffset)
+                    c &+= 1
+                }
+            }
+        }
+    }
+}
+
+extension IntegerGEMM {
+    /// The direct form's micro-kernel: six pixels whose first taps are at
+    /// plane values `offsets[0..<6]`, `filterHeight` filter rows `rowBytes`
+    /// apart of `pairs` Int16 pairs each; `b` one panel of Int16 weights
+    /// `[filterHeight][pairs][16][2]`. Returns the 6 × 16 Int32 sums.
+    @_transparent
+    static func directMicroKernel(plane: UnsafeRawPointer, offsets: UnsafePointer<Int>, filterHeight: Int, pairs: Int,
+                                  rowBytes: Int, b: UnsafeRawPointer) -> Accumulators {
+        typealias V = SIMD8<Int32>
+        typealias W = SIMD16<Int16>
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
+        var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
+        let a0 = plane + offsets[0] &* 2, a1 = plane + offsets[1] &* 2, a2 = plane + offsets[2] &* 2
+        let a3 = plane + offsets[3] &* 2, a4 = plane + offsets[4] &* 2, a5 = plane + offsets[5] &* 2
+        var bp = b
+        var rowOffset = 0
+        for _ in 0..<filterHeight {
+            var offset = rowOffset
+            for _ in 0..<pairs {
+                let b0 = bp.loadUnaligned(as: W.self), b1 = bp.loadUnaligned(fromByteOffset: 32, as: W.self)
+                var av = broadcastPair(a0, offset)
+                c00 &+= IntegerSIMD.multiplyAddPairs(av, b0); c01 &+= IntegerSIMD.multiplyAddPairs(av, b1)
+                av = broadcastPair(a1, offset)
+                c10 &+= IntegerSIMD.multiplyAddPairs(av, b0); c11 &+= IntegerSIMD.multiplyAddPairs(av, b1)
+                av = broadcastPair(a2, offset)
+                c20 &+= IntegerSIMD.multiplyAddPairs(av, b0); c21 &+= IntegerSIMD.multiplyAddPairs(av, b1)
+                av = broadcastPair(a3, offset)
+                c30 &+= IntegerSIMD.multiplyAddPairs(av, b0); c31 &+= IntegerSIMD.multiplyAddPairs(av, b1)
+                av = broadcastPair(a4, offset)
+                c40 &+= IntegerSIMD.multiplyAddPairs(av, b0); c41 &+= IntegerSIMD.multiplyAddPairs(av, b1)
+                av = broadcastPair(a5, offset)
+                c50 &+= IntegerSIMD.multiplyAddPairs(av, b0); c51 &+= IntegerSIMD.multiplyAddPairs(av, b1)
+                bp += 64
+                offset &+= 4
+            }
+            rowOffset &+= rowBytes
+        }
+        return Accumulators(c00: c00, c01: c01, c10: c10, c11: c11, c20: c20, c21: c21,
+                            c30: c30, c31: c31, c40: c40, c41: c41, c50: c50, c51: c51)
+    }
+}
+
+extension GEMMConvolutionQuantized {
+    /// The pairs kernel in the direct form (`InputPlaneConvolution`): the plane
+    /// rows of the tiles' pixels are filled once per call, then every panel
+    /// runs over the micro-tiles reading the plane in place; the output
+    /// stage is the gather form's (`IntegerGEMM.Accumulators.write`).
+    func computeDirect<E: PackedWeightElement>(_ tiles: Range<Int>, worker: Int, _: E.Type, _ d: InputPlaneConvolution) {
+        let mr = FloatGEMM.mr, nr = IntegerGEMM.nr
+        let s = scratch(worker: worker)
+        let plane = s.plane.assumingMemoryBound(to: Int16.self)
+        let input = UnsafePointer<E>(OpaquePointer(self.input.unsafelyUnwrapped))
+        let output = UnsafeMutablePointer<E>(OpaquePointer(self.output.unsafelyUnwrapped))
+        let staging = s.staging.assumingMemoryBound(to: E.self)
+        let m = self.m, n = self.n
+        let stage = requantization.vectorStage(E.self)
+        var low = Int.max, high = 0
+        for tile in tiles {
+            let microTiles = tiling.ranges(of: tile).1
+            low = min(low, microTiles.lowerBound)
+            high = max(high, microTiles.upperBound)
+        }
+        guard low < high else { return }
+        d.fill(plane, input: input, inputOffset: inputOffset, inputCount: inputCount, pixels: (low &* mr)..<min(high &* mr, m))
+        let planeRaw = UnsafeRawPointer(plane)
+        let filterHeight = d.filterHeight, pairs = d.pairsPerRow, rowBytes = d.rowValues &* 2
+        typealias V = SIMD8<Int32>
+        for tile in tiles {
+            let (panels, microTileRange) = tiling.ranges(of: tile)
+            for panel in panels {
+                let b = d.weights(panel: panel)
+                let column = panel &* nr
+                let columns = min(nr, n &- column)
+                let t = requantization.tables.offset(by: column)
+                var bias0 = V(), bias1 = V()
+                if let biases = requantization.biases {
+                    bias0 = UnsafeRawPointer(biases + column).loadUnaligned(as: V.self)
+                    bias1 = UnsafeRawPointer(biases + column).loadUnaligned(fromByteOffset: 32, as: V.self)
+                }
+                for microTile in microTileRange {
+                    let row = microTile &* mr
+                    let acc = IntegerGEMM.directMicroKernel(
+                        plane: planeRaw, offsets: d.pixelOffsets + row, filterHeight: filterHeight, pairs: pairs,
+                        rowBytes: rowBytes, b: b)
+                    acc.write(self, row: row, rows: min(mr, m &- row), column: column, columns: columns, bias0: bias0, bias1: bias1,
+                         tables: t, stage: stage, output: output, staging: staging, intTile: s.intTile)
+                }
+            }
+        }
+    }
+}
