@@ -184,6 +184,9 @@ public struct CostModel: Sendable, Equatable {
     /// multiplier, addend and shift, and the 4-, 8- and 8-byte rows of the
     /// eight-lane form).
     static let requantizationTableBytes = 48
+    /// The largest input (values, padding included) the int8 direct-form
+    /// convolution widens into its scratch (`InputPlaneConvolution.maximumPlaneBytes` / 2).
+    enum InputPlaneLimit { static let values = (256 << 10) / 2 - 16 }
     /// Rows of the GEMM micro-tile (`FloatGEMM.mr`): offset tables hold one
     /// entry per tap for each row of each micro-tile.
     static let gemmRowsPerTile = 6
@@ -194,17 +197,23 @@ public struct CostModel: Sendable, Equatable {
     ///   in panels of nr = 2 × SIMD lanes columns (lanes when N ≤ lanes), zero
     ///   past N, plus a padded bias (float32: 4 bytes each; int8:
     ///   `int8PackedBytesPerWeight`); convolutions that are not 1×1 also keep
-    ///   an offset table of 8 bytes per tap per output pixel (rounded up to
-    ///   micro-tiles);
+    ///   an offset table of 8 bytes (int8: 4) per tap per output pixel
+    ///   (rounded up to micro-tiles); in the builds with integer multiply-add
+    ///   an int8 convolution over a small input (`InputPlaneConvolution`: at
+    ///   most 128 Ki values, taken here as output pixels × input channels)
+    ///   also keeps its filter widened to Int16 (2 bytes per packed weight)
+    ///   and a row offset per output pixel (8 bytes);
     ///   In the builds with integer multiply-add (`TFLiteEngineBuild.integerMultiplyAdd`)
     ///   int8 weights are packed in panels of 16 columns with K rounded up to pairs;
     /// - int8 fully connected (one row): nothing in the float-computing builds
     ///   (it reads the int8 weights in place); packed like a 1×1 convolution in
     ///   the builds with integer multiply-add;
-    /// - int8 depthwise: the filter as bytes, four per-channel int32 rows, the
-    ///   output stage's tables (`requantizationTableBytes` per channel), a row
-    ///   of input zero points, and for the channels in whole groups of 16 (the
-    ///   Int16-product path) their bias row and tables again in even/odd order;
+    /// - int8 depthwise: the filter as bytes, four per-channel int32 rows, a
+    ///   row of input zero points, and in the builds with integer multiply-add
+    ///   the output stage's tables: for the channels in whole groups of 16 (the
+    ///   Int16-product path) a bias row and tables in even/odd order
+    ///   (`requantizationTableBytes` + 4 per channel), for the rest the
+    ///   eight-channel tables (`requantizationTableBytes` per channel);
     /// - per-channel requantization of int8 GEMM kernels: the output stage's
     ///   tables, the folded bias and a column correction per padded channel.
     public static func kernelBytes(_ node: NodeWork) -> Int {
@@ -217,7 +226,8 @@ public struct CostModel: Sendable, Equatable {
         let panels = (n + nr - 1) / nr
         let packedElements = integer ? panels &* nr &* ((k &+ 1) / 2 &* 2) : panels &* nr &* (k &+ 1)
         let pixels = max(node.outputs / n, 0)
-        let offsetTable = ((pixels + gemmRowsPerTile - 1) / gemmRowsPerTile) &* gemmRowsPerTile &* max(node.taps, 1) &* 8
+        let offsetTable = ((pixels + gemmRowsPerTile - 1) / gemmRowsPerTile) &* gemmRowsPerTile &* max(node.taps, 1)
+            &* (kernelClass.isInt8 ? 4 : 8)
         let requantization = panels &* nr &* (requantizationTableBytes &+ 8)
         switch kernelClass {
         case .convPointwise, .fullyConnected:
@@ -227,12 +237,15 @@ public struct CostModel: Sendable, Equatable {
         case .convPointwiseInt8:
             return packedElements &* int8PackedBytesPerWeight &+ requantization
         case .convGeneralInt8:
-            return packedElements &* int8PackedBytesPerWeight &+ offsetTable &+ requantization
+            let channels = k / max(node.taps, 1)
+            let direct = integer && node.taps > 1 && pixels &* channels <= InputPlaneLimit.values
+                ? packedElements &* 2 &+ ((pixels + gemmRowsPerTile - 1) / gemmRowsPerTile) &* gemmRowsPerTile &* 8 : 0
+            return packedElements &* int8PackedBytesPerWeight &+ offsetTable &+ requantization &+ direct
         case .fullyConnectedInt8:
             return integer ? packedElements &* int8PackedBytesPerWeight &+ requantization : requantization
         case .depthwise3x3Int8, .depthwise5x5Int8:
-            let paired = n / 16 * 16
-            return max(node.taps, 1) &* n &+ 16 &* n &+ requantizationTableBytes &* n &+ n &+ paired &* (4 &+ requantizationTableBytes)
+            let tables = TFLiteEngineBuild.integerMultiplyAdd ? n &* requantizationTableBytes &+ n / 16 * 16 &* 4 : 0
+            return max(node.taps, 1) &* n &+ 16 &* n &+ n &+ tables
         default:
             return 0
         }
