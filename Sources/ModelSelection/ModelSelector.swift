@@ -184,9 +184,6 @@ public struct CostModel: Sendable, Equatable {
     /// multiplier, addend and shift, and the 4-, 8- and 8-byte rows of the
     /// eight-lane form).
     static let requantizationTableBytes = 48
-    /// The largest input (values, padding included) the int8 direct-form
-    /// convolution widens into its scratch (`InputPlaneConvolution.maximumPlaneBytes` / 2).
-    enum InputPlaneLimit { static let values = (256 << 10) / 2 - 16 }
     /// Rows of the GEMM micro-tile (`FloatGEMM.mr`): offset tables hold one
     /// entry per tap for each row of each micro-tile.
     static let gemmRowsPerTile = 6
@@ -199,8 +196,9 @@ public struct CostModel: Sendable, Equatable {
     ///   `int8PackedBytesPerWeight`); convolutions that are not 1×1 also keep
     ///   an offset table of 8 bytes (int8: 4) per tap per output pixel
     ///   (rounded up to micro-tiles); in the builds with integer multiply-add
-    ///   an int8 convolution over a small input (`InputPlaneConvolution`: at
-    ///   most 128 Ki values, taken here as output pixels × input channels)
+    ///   an int8 convolution over a small input
+    ///   (`TFLiteEngineBuild.int8DirectConvolutionMaximumInputValues`, taken
+    ///   here as output pixels × input channels)
     ///   also keeps its filter widened to Int16 (2 bytes per packed weight)
     ///   and a row offset per output pixel (8 bytes);
     ///   In the builds with integer multiply-add (`TFLiteEngineBuild.integerMultiplyAdd`)
@@ -226,8 +224,8 @@ public struct CostModel: Sendable, Equatable {
         let panels = (n + nr - 1) / nr
         let packedElements = integer ? panels &* nr &* ((k &+ 1) / 2 &* 2) : panels &* nr &* (k &+ 1)
         let pixels = max(node.outputs / n, 0)
-        let offsetTable = ((pixels + gemmRowsPerTile - 1) / gemmRowsPerTile) &* gemmRowsPerTile &* max(node.taps, 1)
-            &* (kernelClass.isInt8 ? 4 : 8)
+        let tileRows = (pixels + gemmRowsPerTile - 1) / gemmRowsPerTile &* gemmRowsPerTile
+        let offsetTable = tileRows &* max(node.taps, 1) &* (kernelClass.isInt8 ? 4 : 8)
         let requantization = panels &* nr &* (requantizationTableBytes &+ 8)
         switch kernelClass {
         case .convPointwise, .fullyConnected:
@@ -238,8 +236,8 @@ public struct CostModel: Sendable, Equatable {
             return packedElements &* int8PackedBytesPerWeight &+ requantization
         case .convGeneralInt8:
             let channels = k / max(node.taps, 1)
-            let direct = integer && node.taps > 1 && pixels &* channels <= InputPlaneLimit.values
-                ? packedElements &* 2 &+ ((pixels + gemmRowsPerTile - 1) / gemmRowsPerTile) &* gemmRowsPerTile &* 8 : 0
+            let direct = integer && node.taps > 1 && pixels &* channels <= TFLiteEngineBuild.int8DirectConvolutionMaximumInputValues
+                ? packedElements &* 2 &+ tileRows &* 8 : 0
             return packedElements &* int8PackedBytesPerWeight &+ offsetTable &+ requantization &+ direct
         case .fullyConnectedInt8:
             return integer ? packedElements &* int8PackedBytesPerWeight &+ requantization : requantization

@@ -49,6 +49,13 @@ public enum TFLiteEngineBuild {
     /// Whether the int8 convolutions run on integer multiply-add instructions
     /// (else on the float units, exactly).
     public static var integerMultiplyAdd: Bool { IntegerSIMD.isNative }
+
+    /// The largest input (values of one image batch, padding included) that
+    /// an int8 convolution with more than one tap widens once per invoke and
+    /// reads in place, keeping its filter as Int16, in the flavours with
+    /// integer multiply-add; larger inputs gather each pixel's taps. For
+    /// memory estimates (`CostModel` in ModelSelection).
+    public static var int8DirectConvolutionMaximumInputValues: Int { InputPlaneConvolution.maximumPlaneValues }
 }
 
 #if TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI

@@ -42,6 +42,8 @@ final class InputPlaneConvolution: @unchecked Sendable {
 
     /// Largest plane (per worker scratch) for which the direct form is used.
     static let maximumPlaneBytes = 256 << 10
+    /// Largest plane in values (16 of `planeBytes`' slack included in the bytes).
+    static let maximumPlaneValues = maximumPlaneBytes / 2 - 16
 
     /// Bytes of the plane, with 16 values of slack.
     var planeBytes: Int { (batches &* batchValues &+ 16) &* 2 }
@@ -72,7 +74,7 @@ final class InputPlaneConvolution: @unchecked Sendable {
         let (rowValues, o1) = rowReach.addingReportingOverflow(2 &* pairs)
         let (planeHeight, o2) = columnReach.addingReportingOverflow(g.filterHeight)
         guard !o1, !o2, let values = product(rowValues, planeHeight, g.batches),
-              values <= Self.maximumPlaneBytes / 2 - 16 else { return nil }
+              values <= Self.maximumPlaneValues else { return nil }
         let batchValues = rowValues &* planeHeight
         self.channels = channels
         filterHeight = g.filterHeight
