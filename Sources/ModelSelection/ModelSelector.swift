@@ -33,11 +33,21 @@ public struct SelectionConstraints: Sendable, Equatable {
     /// reject a model that fits; a model that really is over the budget is
     /// over in both rounds.
     public var retimeWithinFactor: Double
+    /// A round whose first ``confirmationRuns`` give a median within this
+    /// factor of the limit, on either side (limit ÷ factor … limit × factor),
+    /// is a close call: it goes on to ``closeCallRuns`` runs and the median
+    /// of all of them counts (1: never). Five runs decide a model that fits
+    /// or misses by a wide margin; near the limit the host's noise between
+    /// two five-run medians is as large as the margin, so whether the model
+    /// fits is measured as precisely as a 20-run benchmark would.
+    public var closeCallFactor: Double
+    /// Runs of a close-call round in all (at least ``confirmationRuns``).
+    public var closeCallRuns: Int
 
     /// Constraints with a latency budget; every other parameter has a default (see each property).
     public init(latencyBudget: Duration, memoryBudgetBytes: Int? = nil, minimumAccuracy: Double = 0,
                 threads: Int = 1, confirmationRuns: Int = 5, latencyMargin: Double = 0, measureWithinFactor: Double = 2,
-                retimeWithinFactor: Double = 1.5) {
+                retimeWithinFactor: Double = 1.5, closeCallFactor: Double = 1.15, closeCallRuns: Int = 21) {
         self.latencyBudget = latencyBudget
         self.memoryBudgetBytes = memoryBudgetBytes
         self.minimumAccuracy = minimumAccuracy
@@ -46,6 +56,8 @@ public struct SelectionConstraints: Sendable, Equatable {
         self.latencyMargin = latencyMargin
         self.measureWithinFactor = max(1, measureWithinFactor)
         self.retimeWithinFactor = max(1, retimeWithinFactor)
+        self.closeCallFactor = max(1, closeCallFactor)
+        self.closeCallRuns = closeCallRuns
     }
 }
 
@@ -482,10 +494,12 @@ public struct ModelSelector<Loader: ModelLoading> {
                 return nil
             }
         }
-        /// The median of up to `confirmationRuns` timed runs after a warm-up;
-        /// a near miss (within `retimeWithinFactor` of the limit) is timed for
-        /// a second round and the lower median counts. Bounded: a round stops
-        /// once more than half its runs are over the limit (its median cannot
+        /// The median of up to `confirmationRuns` timed runs after a warm-up,
+        /// of `closeCallRuns` when that median is a close call (within
+        /// `closeCallFactor` of the limit); a near miss (within
+        /// `retimeWithinFactor` of the limit) is timed for a second round and
+        /// the lower median counts. Bounded: a round stops once more than half
+        /// of its first runs are over the close-call band (its median cannot
         /// fit any more).
         func measure(_ m: Model) -> Duration? {
             if let known = measuredByName[m.candidate.name] { return known }
@@ -493,18 +507,24 @@ public struct ModelSelector<Loader: ModelLoading> {
                 let probe = m.probeInput
                 _ = try m.scores(for: probe)  // warm-up
                 let runs = max(1, constraints.confirmationRuns)
+                let closeLow = allowed / constraints.closeCallFactor, closeHigh = allowed * constraints.closeCallFactor
                 func round() throws -> Duration {
                     var times: [Duration] = []
-                    var over = 0
+                    var farOver = 0
                     for _ in 0..<runs {
                         let t = try timer.measure(m.candidate) { _ = try m.scores(for: probe) }
                         times.append(t)
-                        if t > allowed { over += 1 }
-                        if over > runs / 2 { break }
+                        if t > closeHigh { farOver += 1 }
+                        // More than half of the runs are far over: so is their median.
+                        if farOver > runs / 2 { return times.sorted()[times.count / 2] }
                     }
-                    times.sort()
-                    // Stopped early, more than half of the runs so far are over: so is their median.
-                    return times[times.count / 2]
+                    let first = times.sorted()[times.count / 2]
+                    if first >= closeLow, first <= closeHigh {
+                        for _ in times.count..<max(runs, constraints.closeCallRuns) {
+                            times.append(try timer.measure(m.candidate) { _ = try m.scores(for: probe) })
+                        }
+                    }
+                    return times.sorted()[times.count / 2]
                 }
                 var result = try round()
                 if result > allowed, result <= allowed * constraints.retimeWithinFactor {

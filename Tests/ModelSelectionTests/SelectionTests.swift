@@ -312,6 +312,36 @@ final class SelectionTests: XCTestCase {
         XCTAssertEqual(once.calls["mid"], 3)
     }
 
+    func testACloseCallIsTimedLongerBeforeItDecides() throws {
+        // Budget 0.6 ms. "mid" really takes 0.55 ms, but three of its first five runs
+        // are slowed to 0.62 ms: that median (0.62) is a close call, so the round goes on
+        // to 21 runs and their median (0.55) counts: chosen, not rejected.
+        let slowStart = SequenceTimer(["mid": [0.62, 0.62, 0.62] + Array(repeating: 0.55, count: 18)])
+        let s = try ModelSelector(profile: F.profile(), costModel: F.cost, loader: FakeLoader(), timer: slowStart)
+            .select(from: nearLadder(), constraints: .init(latencyBudget: .microseconds(600)))
+        XCTAssertEqual(s.chosen.name, "mid", s.explanation)
+        XCTAssertEqual(s.measuredLatency, .microseconds(550))
+        XCTAssertEqual(slowStart.calls["mid"], 21)
+        // The other way: its first five runs happen to fit (0.58 ms) but it really takes
+        // 0.65 ms: the longer round finds it over, and so does the second round.
+        let fastStart = SequenceTimer(["mid": Array(repeating: 0.58, count: 5) + [0.65], "tiny": [0.1]])
+        let r = try ModelSelector(profile: F.profile(), costModel: F.cost, loader: FakeLoader(), timer: fastStart)
+            .select(from: nearLadder(), constraints: .init(latencyBudget: .microseconds(600)))
+        XCTAssertEqual(r.chosen.name, "tiny", r.explanation)
+        XCTAssertEqual(fastStart.calls["mid"], 42)
+        // A clear fit (0.4 ms) or a clear miss (0.8 ms) is decided by the first runs.
+        let clear = SequenceTimer(["mid": [0.4]])
+        _ = try ModelSelector(profile: F.profile(), costModel: F.cost, loader: FakeLoader(), timer: clear)
+            .select(from: nearLadder(), constraints: .init(latencyBudget: .microseconds(600)))
+        XCTAssertEqual(clear.calls["mid"], 5)
+        // Without the close-call rule (factor 1) the first five runs decide.
+        let once = SequenceTimer(["mid": Array(repeating: 0.58, count: 5) + [0.65], "tiny": [0.1]])
+        let quick = try ModelSelector(profile: F.profile(), costModel: F.cost, loader: FakeLoader(), timer: once)
+            .select(from: nearLadder(), constraints: .init(latencyBudget: .microseconds(600), closeCallFactor: 1))
+        XCTAssertEqual(quick.chosen.name, "mid", quick.explanation)
+        XCTAssertEqual(once.calls["mid"], 5)
+    }
+
     func testBudgetSweepPicksTheMostAccurateModelThatReallyFits() throws {
         // Six models whose predictions are off by -40% to +90% (coarse estimate with F.cost:
         // 0.4 ms per MMAC + 0.03 ms), the scripted timings are the truth. For budgets 1.1× each
