@@ -168,7 +168,9 @@ final class GEMMConvolutionQuantized: Kernel {
         case .quads: (nr, group) = (IntegerGEMM.quadColumns, 4)
         }
         let fOff = q.filterOffset
-        let key = "packed-gemm-q\(signed ? "i8" : "u8")-g\(group)-nr\(nr)-w\(ctx.node.inputs[1])-o\(fOff)-\(n)x\(k)"
+        // (The offset as Int: an Int32 in the key touches Int32's description
+        // code, a page of the binary no other step needs; issue 14, peak RSS.)
+        let key = "packed-gemm-q\(signed ? "i8" : "u8")-g\(group)-nr\(nr)-w\(ctx.node.inputs[1])-o\(Int(fOff))-\(n)x\(k)"
         let packed = try ctx.graph.sharedConstants.value(for: key) {
             try PackedQuantizedWeights(weights: weights, n: n, k: k, nr: nr, group: group, signed: signed, offset: fOff)
         }
