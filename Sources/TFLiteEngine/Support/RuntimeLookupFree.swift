@@ -82,7 +82,9 @@ struct StringKeyedObjects {
         guard !heads.isEmpty else { return nil }
         var i = heads[Self.hash(key) & (heads.count &- 1)]
         while i >= 0 {
-            if keys[i] == key { return i }
+            // Bytes compared, not `==`: the standard library's string
+            // comparison is another code page (issue 14, peak RSS).
+            if keys[i].utf8.elementsEqual(key.utf8) { return i }
             i = next[i]
         }
         return nil

@@ -319,24 +319,70 @@ final class GEMMConvolutionQuantized: Kernel {
                        rowPointers: rowPointers, zeroBias: zeroBias, plane: plane, staging: p)
     }
 
-    /// Gathers row `r` of micro-tile `microTile` (k values, see `GatheredValue`) into `dst`.
+    /// The output pixel of a convolution's gathered row as image, row and
+    /// column: found once per micro-tile (`firstPixel`), then stepped row by
+    /// row (`next`) without divisions.
+    struct GatherPixel {
+        var b = 0, oy = 0, ox = 0
+    }
+
+    /// The pixel of micro-tile `microTile`'s first row (a convolution's; zero for rows).
+    @inline(__always)
+    private func firstPixel(microTile: Int) -> GatherPixel {
+        guard let g = geometry else { return GatherPixel() }
+        // M ≤ `GEMMTiling.maximumIndirectionEntries` (`make`): 32-bit divisions.
+        let p = microTile &* FloatGEMM.mr
+        let pixelRow = Int(UInt32(truncatingIfNeeded: p) / UInt32(truncatingIfNeeded: g.outputWidth))
+        let b = g.batches == 1 ? 0 : Int(UInt32(truncatingIfNeeded: pixelRow) / UInt32(truncatingIfNeeded: g.outputHeight))
+        return GatherPixel(b: b, oy: pixelRow &- b &* g.outputHeight, ox: p &- pixelRow &* g.outputWidth)
+    }
+
+    /// The pixel after `pixel` (a convolution's).
+    @inline(__always)
+    private func next(_ pixel: GatherPixel) -> GatherPixel {
+        guard let g = geometry else { return pixel }
+        var q = pixel
+        q.ox &+= 1
+        if q.ox == g.outputWidth {
+            q.ox = 0
+            q.oy &+= 1
+            if q.oy == g.outputHeight { q.oy = 0; q.b &+= 1 }
+        }
+        return q
+    }
+
+    /// Gathers row `r` of micro-tile `microTile` (k values, see `GatheredValue`)
+    /// into `dst`; for a convolution, that of output pixel `pixel` (`firstPixel`
+    /// stepped `r` times; rows past M repeat the tile's first pixel: computed,
+    /// never stored).
     @inline(__always)
     private func gatherRow<E: QuantizedElement, D: GatheredValue>(
-        _ dst: UnsafeMutablePointer<D>, microTile: Int, r: Int, input: UnsafePointer<E>
+        _ dst: UnsafeMutablePointer<D>, microTile: Int, r: Int, pixel: GatherPixel, tileStart: GatherPixel,
+        input: UnsafePointer<E>
     ) {
         let inOff = inputOffset, k = self.k
         if let g = geometry {
-            // Rows past M repeat the tile's first pixel (computed, never stored).
-            let first = microTile &* FloatGEMM.mr
-            let p = first &+ r < m ? first &+ r : first
-            // M ≤ `GEMMTiling.maximumIndirectionEntries` (`make`): 32-bit divisions.
-            let pixelRow = Int(UInt32(truncatingIfNeeded: p) / UInt32(truncatingIfNeeded: g.outputWidth))
-            let ox = p &- pixelRow &* g.outputWidth
-            let b = g.batches == 1 ? 0 : Int(UInt32(truncatingIfNeeded: pixelRow) / UInt32(truncatingIfNeeded: g.outputHeight))
-            let oy = pixelRow &- b &* g.outputHeight
+            let at = microTile &* FloatGEMM.mr &+ r < m ? pixel : tileStart
+            let b = at.b, oy = at.oy, ox = at.ox
             let x0 = ox &* g.strideWidth &- g.padLeft, y0 = oy &* g.strideHeight &- g.padTop
             let width = g.inputWidth, height = g.inputHeight, imageRow = b &* height
             let channels = self.channels, fw = g.filterWidth, rowValues = fw &* channels
+            let fh = g.filterHeight
+            if filterRowsContiguous, x0 >= 0, x0 &+ fw <= width, y0 >= 0, y0 &+ (fh &- 1) &* g.dilationHeight < height {
+                // The whole window is inside the input (most rows): each
+                // filter row is one run of filterWidth × channels values,
+                // copied without bounds per tap (the first convolution of
+                // image models: one or three channels, 3 or 9 values a row).
+                let rowStep = g.dilationHeight &* width &* channels
+                var offset = ((imageRow &+ y0) &* width &+ x0) &* channels
+                var d = dst
+                for _ in 0..<fh {
+                    widenRun(d, from: input, offset: offset, count: rowValues)
+                    offset &+= rowStep
+                    d += rowValues
+                }
+                return
+            }
             let padding = D.padding(inputOffset: inOff)
             var d = dst
             if filterRowsContiguous {
@@ -346,7 +392,7 @@ final class GEMMConvolutionQuantized: Kernel {
                 // its run, into values written after it.)
                 let inside = min(max(-x0, 0), fw), end = max(min(width &- x0, fw), inside)
                 let before = inside &* channels, runValues = (end &- inside) &* channels
-                for ky in 0..<g.filterHeight {
+                for ky in 0..<fh {
                     let iy = y0 &+ ky &* g.dilationHeight
                     if iy < 0 || iy >= height || runValues == 0 {
                         for c in 0..<rowValues { d[c] = padding }
@@ -470,6 +516,8 @@ final class GEMMConvolutionQuantized: Kernel {
             let (panels, microTileRange) = tiling.ranges(of: tile)
             let first = microTileRange.lowerBound
             for microTile in microTileRange {
+                let tileStart = firstPixel(microTile: microTile)
+                var pixel = tileStart
                 for r in 0..<mr {
                     let index = (microTile &- first) &* mr &+ r
                     let dst = block + index &* lda
@@ -480,7 +528,8 @@ final class GEMMConvolutionQuantized: Kernel {
                         let row = microTile &* mr
                         widenRun(dst, from: input, offset: (row &+ r < m ? row &+ r : row) &* rowStride, count: k)
                     } else {
-                        gatherRow(dst, microTile: microTile, r: r, input: input)
+                        gatherRow(dst, microTile: microTile, r: r, pixel: pixel, tileStart: tileStart, input: input)
+                        pixel = next(pixel)
                     }
                     if lda > k { dst[k] = 0 }
                     if fOff != 0 {
@@ -563,9 +612,12 @@ final class GEMMConvolutionQuantized: Kernel {
             let (panels, microTileRange) = tiling.ranges(of: tile)
             let first = microTileRange.lowerBound
             for microTile in microTileRange {
+                let tileStart = firstPixel(microTile: microTile)
+                var pixel = tileStart
                 for r in 0..<mr {
                     let dst = block + ((microTile &- first) &* mr &+ r) &* lda
-                    gatherRow(dst, microTile: microTile, r: r, input: input)
+                    gatherRow(dst, microTile: microTile, r: r, pixel: pixel, tileStart: tileStart, input: input)
+                    pixel = next(pixel)
                     for c in k..<lda { dst[c] = 0 }
                 }
             }
@@ -608,8 +660,12 @@ final class GEMMConvolutionQuantized: Kernel {
             let (panels, microTileRange) = tiling.ranges(of: tile)
             let first = microTileRange.lowerBound
             for microTile in microTileRange {
+                let tileStart = firstPixel(microTile: microTile)
+                var pixel = tileStart
                 for r in 0..<mr {
-                    gatherRow(block + ((microTile &- first) &* mr &+ r) &* k, microTile: microTile, r: r, input: input)
+                    gatherRow(block + ((microTile &- first) &* mr &+ r) &* k, microTile: microTile, r: r,
+                              pixel: pixel, tileStart: tileStart, input: input)
+                    pixel = next(pixel)
                 }
             }
             for panel in panels {
