@@ -192,10 +192,9 @@ public struct CostModel: Sendable, Equatable {
     /// time into scratch; see docs/performance.md).
     public static let int8PackedBytesPerWeight = 1
     /// Bytes per channel of an int8 output stage's tables
-    /// (`ChannelRequantization.Tables`: a 4-byte left shift, 8-byte
-    /// multiplier, addend and shift, and the 4-, 8- and 8-byte rows of the
-    /// eight-lane form).
-    static let requantizationTableBytes = 48
+    /// (`ChannelRequantization.Tables`: a 4-byte left shift and multiplier,
+    /// and the 8-byte addend and shift, kept once in the eight-lane order).
+    static let requantizationTableBytes = 24
     /// Rows of the GEMM micro-tile (`FloatGEMM.mr`): offset tables hold one
     /// entry per tap for each row of each micro-tile.
     static let gemmRowsPerTile = 6
@@ -205,9 +204,10 @@ public struct CostModel: Sendable, Equatable {
     /// - GEMM convolutions and float32 fully connected: the weights packed
     ///   in panels of nr = 2 × SIMD lanes columns (lanes when N ≤ lanes), zero
     ///   past N, plus a padded bias (float32: 4 bytes each; int8:
-    ///   `int8PackedBytesPerWeight`); convolutions that are not 1×1 also keep
-    ///   an offset table of 8 bytes (int8: 4) per tap per output pixel
-    ///   (rounded up to micro-tiles); in the builds with integer multiply-add
+    ///   `int8PackedBytesPerWeight`); float32 convolutions that are not 1×1
+    ///   also keep an offset table of 8 bytes per tap per output pixel
+    ///   (rounded up to micro-tiles; int8 ones compute their taps per row);
+    ///   in the builds with integer multiply-add
     ///   an int8 convolution over a small input
     ///   (`TFLiteEngineBuild.int8DirectConvolutionMaximumInputValues`, taken
     ///   here as output pixels × input channels)
@@ -237,7 +237,7 @@ public struct CostModel: Sendable, Equatable {
         let packedElements = integer ? panels &* nr &* ((k &+ 1) / 2 &* 2) : panels &* nr &* (k &+ 1)
         let pixels = max(node.outputs / n, 0)
         let tileRows = (pixels + gemmRowsPerTile - 1) / gemmRowsPerTile &* gemmRowsPerTile
-        let offsetTable = tileRows &* max(node.taps, 1) &* (kernelClass.isInt8 ? 4 : 8)
+        let offsetTable = tileRows &* max(node.taps, 1) &* 8
         let requantization = panels &* nr &* (requantizationTableBytes &+ 8)
         switch kernelClass {
         case .convPointwise, .fullyConnected:
@@ -250,7 +250,7 @@ public struct CostModel: Sendable, Equatable {
             let channels = k / max(node.taps, 1)
             let direct = integer && node.taps > 1 && pixels &* channels <= TFLiteEngineBuild.int8DirectConvolutionMaximumInputValues
                 ? packedElements &* 2 &+ tileRows &* 8 : 0
-            return packedElements &* int8PackedBytesPerWeight &+ offsetTable &+ requantization &+ direct
+            return packedElements &* int8PackedBytesPerWeight &+ requantization &+ direct
         case .fullyConnectedInt8:
             return integer ? packedElements &* int8PackedBytesPerWeight &+ requantization : requantization
         case .depthwise3x3Int8, .depthwise5x5Int8:

@@ -69,11 +69,22 @@ struct StringKeyedObjects {
 
     var count: Int { keys.count }
 
+    /// FNV-1a over the key's UTF-8 bytes. (Not `hashValue`: the standard
+    /// library's string hashing and `Hasher` are code pages of the binary
+    /// that nothing else from load to invoke touches; issue 14, peak RSS.)
+    private static func hash(_ key: String) -> Int {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in key.utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return Int(truncatingIfNeeded: h ^ (h &>> 32))
+    }
+
     private func find(_ key: String) -> Int? {
         guard !heads.isEmpty else { return nil }
-        var i = heads[key.hashValue & (heads.count &- 1)]
+        var i = heads[Self.hash(key) & (heads.count &- 1)]
         while i >= 0 {
-            if keys[i] == key { return i }
+            // Bytes compared, not `==`: the standard library's string
+            // comparison is another code page (issue 14, peak RSS).
+            if keys[i].utf8.elementsEqual(key.utf8) { return i }
             i = next[i]
         }
         return nil
@@ -89,7 +100,7 @@ struct StringKeyedObjects {
             }
             guard let newValue else { return }
             if (keys.count &+ 1) &* 4 > heads.count &* 3 { grow() }
-            let bucket = key.hashValue & (heads.count &- 1)
+            let bucket = Self.hash(key) & (heads.count &- 1)
             keys.append(key)
             objects.append(newValue)
             next.append(heads[bucket])
@@ -101,7 +112,7 @@ struct StringKeyedObjects {
         let size = max(16, heads.count &* 2)
         heads = [Int](repeating: -1, count: size)
         for i in keys.indices {
-            let bucket = keys[i].hashValue & (size &- 1)
+            let bucket = Self.hash(keys[i]) & (size &- 1)
             next[i] = heads[bucket]
             heads[bucket] = i
         }

@@ -20,7 +20,11 @@ struct BroadcastShape {
     }
 
     init(_ shapes: [[Int]], ctx: PrepareContext) throws {
-        let rank = shapes.map(\.count).max() ?? 0
+        // A loop, not `shapes.map(\.count).max()`: the key path and `max`
+        // are run-time and standard-library code no other step touches
+        // (resident pages; issue 14, peak RSS).
+        var rank = 0
+        for shape in shapes where shape.count > rank { rank = shape.count }
         func listed() -> String {
             let texts = shapes.map { "\($0)" }
             return texts.count == 2 ? "\(texts[0]) and \(texts[1])" : texts.dropLast().joined(separator: ", ") + " and " + (texts.last ?? "")

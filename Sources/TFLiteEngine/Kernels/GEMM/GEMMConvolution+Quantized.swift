@@ -45,7 +45,7 @@ final class GEMMConvolutionQuantized: Kernel {
     /// Quads: `(inputOffset − 128) · Σ_k w` per column, zero past N.
     private let columnCorrections: UnsafeMutablePointer<Int32>?
     /// The per-node set-up shared by every interpreter of the model
-    /// (`SharedSetup`); owns `columnCorrections`, `requantization` and `tapOffsets`.
+    /// (`SharedSetup`); owns `columnCorrections` and `requantization`.
     let setup: SharedSetup
     let packed: PackedQuantizedWeights
     let requantization: ChannelRequantization
@@ -55,11 +55,11 @@ final class GEMMConvolutionQuantized: Kernel {
     let operands: FilteredOperands
     /// Row stride of A in the input (pointwise convolution, fully connected).
     let rowStride: Int
-    /// [microTile][row][tap] element offsets into the input, −1 for padding
-    /// (convolution only). Int32, half the bytes of `Int` (MobileNetV2's first
-    /// layer: 0.45 MB instead of 0.9): `make` takes this kernel only for an
-    /// input of at most `Int32.max` elements.
-    private let tapOffsets: UnsafeMutablePointer<Int32>?
+    /// The convolution's geometry, from which `gatherRow` computes each
+    /// row's taps (nil for rows: pointwise convolution, fully connected).
+    /// (A table of every row's tap offsets was MobileNetV2 int8's first
+    /// layer: 0.45 MB of its peak RSS; issue 14.)
+    private let geometry: ConvGeometry?
     let tiling: GEMMTiling
     /// Gathered rows per tile (its micro-tiles × mr) and values per gathered row.
     let blockRows: Int, rowLength: Int
@@ -153,8 +153,8 @@ final class GEMMConvolutionQuantized: Kernel {
                      quantization q: ConvolutionQuantization, signed: Bool) throws -> GEMMConvolutionQuantized? {
         guard try !ctx.hasEmptyInputOrOutput() else { return nil }
         if case .convolution = source {
-            // The tap-offset table holds Int32 element offsets into the input.
-            guard GEMMTiling.indirectionFits(m: m, taps: taps), try ctx.input(0).elementCount <= Int(Int32.max) else { return nil }
+            // `gatherRow` divides pixel indices below M in 32 bits.
+            guard GEMMTiling.indirectionFits(m: m, taps: taps) else { return nil }
         }
         let filter = try ctx.input(1)
         let (k, kOverflow) = taps.multipliedReportingOverflow(by: channels)
@@ -168,7 +168,9 @@ final class GEMMConvolutionQuantized: Kernel {
         case .quads: (nr, group) = (IntegerGEMM.quadColumns, 4)
         }
         let fOff = q.filterOffset
-        let key = "packed-gemm-q\(signed ? "i8" : "u8")-g\(group)-nr\(nr)-w\(ctx.node.inputs[1])-o\(fOff)-\(n)x\(k)"
+        // (The offset as Int: an Int32 in the key touches Int32's description
+        // code, a page of the binary no other step needs; issue 14, peak RSS.)
+        let key = "packed-gemm-q\(signed ? "i8" : "u8")-g\(group)-nr\(nr)-w\(ctx.node.inputs[1])-o\(Int(fOff))-\(n)x\(k)"
         let packed = try ctx.graph.sharedConstants.value(for: key) {
             try PackedQuantizedWeights(weights: weights, n: n, k: k, nr: nr, group: group, signed: signed, offset: fOff)
         }
@@ -225,7 +227,10 @@ final class GEMMConvolutionQuantized: Kernel {
         case .rows: (filterWidth, filterRowsContiguous) = (0, false)
         case let .convolution(g): (filterWidth, filterRowsContiguous) = (g.filterWidth, g.dilationWidth == 1)
         }
-        tapOffsets = setup.tapOffsets
+        switch source {
+        case .rows: geometry = nil
+        case let .convolution(g): geometry = g
+        }
         if arithmetic == .pairs, case let .convolution(g) = source {
             direct = InputPlaneConvolution(geometry: g, channels: channels, m: m, n: n, packed: packed, signed: signed,
                                        filterOffset: q.filterOffset)
@@ -314,59 +319,105 @@ final class GEMMConvolutionQuantized: Kernel {
                        rowPointers: rowPointers, zeroBias: zeroBias, plane: plane, staging: p)
     }
 
-    /// Gathers row `r` of micro-tile `microTile` (k values, see `GatheredValue`) into `dst`.
+    /// The output pixel of a convolution's gathered row as image, row and
+    /// column: found once per micro-tile (`firstPixel`), then stepped row by
+    /// row (`next`) without divisions.
+    struct GatherPixel {
+        var b = 0, oy = 0, ox = 0
+    }
+
+    /// The pixel of micro-tile `microTile`'s first row (a convolution's; zero for rows).
+    @inline(__always)
+    private func firstPixel(microTile: Int) -> GatherPixel {
+        guard let g = geometry else { return GatherPixel() }
+        // M ≤ `GEMMTiling.maximumIndirectionEntries` (`make`): 32-bit divisions.
+        let p = microTile &* FloatGEMM.mr
+        let pixelRow = Int(UInt32(truncatingIfNeeded: p) / UInt32(truncatingIfNeeded: g.outputWidth))
+        let b = g.batches == 1 ? 0 : Int(UInt32(truncatingIfNeeded: pixelRow) / UInt32(truncatingIfNeeded: g.outputHeight))
+        return GatherPixel(b: b, oy: pixelRow &- b &* g.outputHeight, ox: p &- pixelRow &* g.outputWidth)
+    }
+
+    /// The pixel after `pixel` (a convolution's).
+    @inline(__always)
+    private func next(_ pixel: GatherPixel) -> GatherPixel {
+        guard let g = geometry else { return pixel }
+        var q = pixel
+        q.ox &+= 1
+        if q.ox == g.outputWidth {
+            q.ox = 0
+            q.oy &+= 1
+            if q.oy == g.outputHeight { q.oy = 0; q.b &+= 1 }
+        }
+        return q
+    }
+
+    /// Gathers row `r` of micro-tile `microTile` (k values, see `GatheredValue`)
+    /// into `dst`; for a convolution, that of output pixel `pixel` (`firstPixel`
+    /// stepped `r` times; rows past M repeat the tile's first pixel: computed,
+    /// never stored).
     @inline(__always)
     private func gatherRow<E: QuantizedElement, D: GatheredValue>(
-        _ dst: UnsafeMutablePointer<D>, microTile: Int, r: Int, input: UnsafePointer<E>
+        _ dst: UnsafeMutablePointer<D>, microTile: Int, r: Int, pixel: GatherPixel, tileStart: GatherPixel,
+        input: UnsafePointer<E>
     ) {
         let inOff = inputOffset, k = self.k
-        if let tapOffsets {
-            // Runs of taps that are adjacent in the input (a filter row
-            // inside the image) or all padding are copied in one loop.
-            let taps = self.taps, channels = self.channels
-            let offsets = tapOffsets + (microTile &* FloatGEMM.mr &+ r) &* taps
-            if D.self == Int16.self, filterRowsContiguous, offsets[0] >= 0, offsets[taps &- 1] >= 0 {
-                // The window's first and last taps are inside the input, so
-                // every tap is (the window and the input are rectangles):
-                // each filter row is one run of filterWidth × channels values,
-                // copied without looking for runs (the first convolution of
-                // image models: one or three channels, 3 or 9 values a row;
-                // a select per tap or the run search cost more than the copy).
-                let fw = filterWidth, rowValues = fw &* channels
-                var t = 0, d = 0
-                while t < taps {
-                    widenRun(dst + d, from: input, offset: Int(offsets[t]), count: rowValues)
-                    t &+= fw
-                    d &+= rowValues
+        if let g = geometry {
+            let at = microTile &* FloatGEMM.mr &+ r < m ? pixel : tileStart
+            let b = at.b, oy = at.oy, ox = at.ox
+            let x0 = ox &* g.strideWidth &- g.padLeft, y0 = oy &* g.strideHeight &- g.padTop
+            let width = g.inputWidth, height = g.inputHeight, imageRow = b &* height
+            let channels = self.channels, fw = g.filterWidth, rowValues = fw &* channels
+            let fh = g.filterHeight
+            if filterRowsContiguous, x0 >= 0, x0 &+ fw <= width, y0 >= 0, y0 &+ (fh &- 1) &* g.dilationHeight < height {
+                // The whole window is inside the input (most rows): each
+                // filter row is one run of filterWidth × channels values,
+                // copied without bounds per tap (the first convolution of
+                // image models: one or three channels, 3 or 9 values a row).
+                let rowStep = g.dilationHeight &* width &* channels
+                var offset = ((imageRow &+ y0) &* width &+ x0) &* channels
+                var d = dst
+                for _ in 0..<fh {
+                    widenRun(d, from: input, offset: offset, count: rowValues)
+                    offset &+= rowStep
+                    d += rowValues
                 }
                 return
             }
-            if channels == 1 {
-                // One value per tap (a single-channel image): runs are too
-                // short to pay for their loop, so a branch-free select per
-                // tap (the input is not empty, so element 0 can be read).
-                let padding = D.padding(inputOffset: inOff)
-                for t in 0..<taps {
-                    let offset = Int(offsets[t])
-                    let value = D(x: Int32(truncatingIfNeeded: input[offset < 0 ? 0 : offset]), inputOffset: inOff)
-                    dst[t] = offset < 0 ? padding : value
+            let padding = D.padding(inputOffset: inOff)
+            var d = dst
+            if filterRowsContiguous {
+                // The taps of a filter row inside the input are kx in
+                // inside..<end, adjacent in the input: one run, padding
+                // either side. (Written in order: `widenRun` may write past
+                // its run, into values written after it.)
+                let inside = min(max(-x0, 0), fw), end = max(min(width &- x0, fw), inside)
+                let before = inside &* channels, runValues = (end &- inside) &* channels
+                for ky in 0..<fh {
+                    let iy = y0 &+ ky &* g.dilationHeight
+                    if iy < 0 || iy >= height || runValues == 0 {
+                        for c in 0..<rowValues { d[c] = padding }
+                    } else {
+                        for c in 0..<before { d[c] = padding }
+                        widenRun(d + before, from: input,
+                                 offset: ((imageRow &+ iy) &* width &+ x0 &+ inside) &* channels, count: runValues)
+                        for c in (before &+ runValues)..<rowValues { d[c] = padding }
+                    }
+                    d += rowValues
                 }
-                return
-            }
-            var t = 0
-            while t < taps {
-                let offset = Int(offsets[t])
-                var end = t &+ 1
-                let d = dst + t &* channels
-                if offset < 0 {
-                    while end < taps && offsets[end] < 0 { end &+= 1 }
-                    let padding = D.padding(inputOffset: inOff)
-                    for c in 0..<(end &- t) &* channels { d[c] = padding }
-                } else {
-                    while end < taps && Int(offsets[end]) == Int(offsets[end &- 1]) &+ channels { end &+= 1 }
-                    widenRun(d, from: input, offset: offset, count: (end &- t) &* channels)
+            } else {
+                for ky in 0..<g.filterHeight {
+                    let iy = y0 &+ ky &* g.dilationHeight
+                    let rowInside = iy >= 0 && iy < height
+                    for kx in 0..<fw {
+                        let ix = x0 &+ kx &* g.dilationWidth
+                        if rowInside && ix >= 0 && ix < width {
+                            widenRun(d, from: input, offset: ((imageRow &+ iy) &* width &+ ix) &* channels, count: channels)
+                        } else {
+                            for c in 0..<channels { d[c] = padding }
+                        }
+                        d += channels
+                    }
                 }
-                t = end
             }
         } else {
             let row = microTile &* FloatGEMM.mr
@@ -465,17 +516,20 @@ final class GEMMConvolutionQuantized: Kernel {
             let (panels, microTileRange) = tiling.ranges(of: tile)
             let first = microTileRange.lowerBound
             for microTile in microTileRange {
+                let tileStart = firstPixel(microTile: microTile)
+                var pixel = tileStart
                 for r in 0..<mr {
                     let index = (microTile &- first) &* mr &+ r
                     let dst = block + index &* lda
-                    if tapOffsets == nil {
+                    if geometry == nil {
                         // A row of the input (pointwise convolution, fully
                         // connected): copied here, without `gatherRow`'s call
                         // and set-up (it was not inlined) for K of 16–64.
                         let row = microTile &* mr
                         widenRun(dst, from: input, offset: (row &+ r < m ? row &+ r : row) &* rowStride, count: k)
                     } else {
-                        gatherRow(dst, microTile: microTile, r: r, input: input)
+                        gatherRow(dst, microTile: microTile, r: r, pixel: pixel, tileStart: tileStart, input: input)
+                        pixel = next(pixel)
                     }
                     if lda > k { dst[k] = 0 }
                     if fOff != 0 {
@@ -558,9 +612,12 @@ final class GEMMConvolutionQuantized: Kernel {
             let (panels, microTileRange) = tiling.ranges(of: tile)
             let first = microTileRange.lowerBound
             for microTile in microTileRange {
+                let tileStart = firstPixel(microTile: microTile)
+                var pixel = tileStart
                 for r in 0..<mr {
                     let dst = block + ((microTile &- first) &* mr &+ r) &* lda
-                    gatherRow(dst, microTile: microTile, r: r, input: input)
+                    gatherRow(dst, microTile: microTile, r: r, pixel: pixel, tileStart: tileStart, input: input)
+                    pixel = next(pixel)
                     for c in k..<lda { dst[c] = 0 }
                 }
             }
@@ -603,8 +660,12 @@ final class GEMMConvolutionQuantized: Kernel {
             let (panels, microTileRange) = tiling.ranges(of: tile)
             let first = microTileRange.lowerBound
             for microTile in microTileRange {
+                let tileStart = firstPixel(microTile: microTile)
+                var pixel = tileStart
                 for r in 0..<mr {
-                    gatherRow(block + ((microTile &- first) &* mr &+ r) &* k, microTile: microTile, r: r, input: input)
+                    gatherRow(block + ((microTile &- first) &* mr &+ r) &* k, microTile: microTile, r: r,
+                              pixel: pixel, tileStart: tileStart, input: input)
+                    pixel = next(pixel)
                 }
             }
             for panel in panels {
@@ -688,28 +749,23 @@ extension GEMMConvolutionQuantized {
     /// What a quantized GEMM kernel derives from the model's constants and
     /// the node's shapes besides the packed weights, computed once per model
     /// (`Model.sharedConstants`) and shared read-only by every interpreter:
-    /// the output stage with the constant biases folded in, the quads' column
-    /// corrections, and a convolution's table of tap offsets (M × taps
-    /// entries: 0.9 MB for MobileNetV2's first layer, once per model instead
-    /// of once per interpreter).
+    /// the output stage with the constant biases folded in and the quads'
+    /// column corrections. (A convolution's taps are computed per gathered
+    /// row, `gatherRow`, not kept in a table.)
     final class SharedSetup: @unchecked Sendable {
         let requantization: ChannelRequantization
         /// The bias is an input read at run time (not folded into `requantization`).
         let runtimeBias: Bool
         let columnCorrections: UnsafeMutablePointer<Int32>?
-        let tapOffsets: UnsafeMutablePointer<Int32>?
 
-        init(requantization: ChannelRequantization, runtimeBias: Bool,
-             columnCorrections: UnsafeMutablePointer<Int32>?, tapOffsets: UnsafeMutablePointer<Int32>?) {
+        init(requantization: ChannelRequantization, runtimeBias: Bool, columnCorrections: UnsafeMutablePointer<Int32>?) {
             self.requantization = requantization
             self.runtimeBias = runtimeBias
             self.columnCorrections = columnCorrections
-            self.tapOffsets = tapOffsets
         }
 
         deinit {
             columnCorrections?.deallocate()
-            tapOffsets?.deallocate()
         }
 
         /// The set-up of the node being prepared. The key holds everything
@@ -746,29 +802,11 @@ extension GEMMConvolutionQuantized {
                     }
                     corrections = c
                 }
-                var offsets: UnsafeMutablePointer<Int32>?
-                if case let .convolution(g) = source {
-                    let mr = FloatGEMM.mr
-                    let microTiles = (m + mr - 1) / mr
-                    let table = UnsafeMutablePointer<Int32>.allocate(capacity: max(microTiles * mr * taps, 1))
-                    for tile in 0..<microTiles {
-                        for r in 0..<mr {
-                            // Rows past M repeat the tile's first pixel (computed, never stored).
-                            let p = tile * mr + r < m ? tile * mr + r : tile * mr
-                            let row = table + (tile * mr + r) * taps
-                            // Below the input's element count, which `make` checked fits Int32.
-                            g.forEachTap(ofPixel: p) { t, inputPixel in
-                                row[t] = inputPixel.map { Int32(truncatingIfNeeded: $0 * channels) } ?? -1
-                            }
-                        }
-                    }
-                    offsets = table
-                }
                 // The weights now live in the packed panels (and the quads'
                 // corrections): their pages of the model file need not stay resident.
                 ctx.graph.model.releaseConstantPages(weights, byteCount: fileBytes)
                 return SharedSetup(requantization: requantization, runtimeBias: bias != nil && constantBias == nil,
-                                   columnCorrections: corrections, tapOffsets: offsets)
+                                   columnCorrections: corrections)
             }
         }
     }

@@ -153,26 +153,28 @@ final class ChannelRequantization: @unchecked Sendable {
     /// is ⌊(a·M + 2^(30+r) + (1 − t)/2) / 2^(31+r)⌋, and the half never
     /// reaches the next multiple (2M < 2^32, so the lane products still fit).
     struct Tables {
+        /// The left shifts, by channel.
         let leftShifts: UnsafeMutablePointer<Int32>
-        let multipliers: UnsafeMutablePointer<UInt64>
-        let addends: UnsafeMutablePointer<UInt64>
-        let shifts: UnsafeMutablePointer<UInt64>
-        /// `scale8`'s constants: the multipliers as UInt32, and the addends and
-        /// shifts of each group of eight channels in the order of the even and
-        /// odd lanes `[c, c+2, c+4, c+6, c+1, c+3, c+5, c+7]` (zero past `count`).
+        /// The multipliers (doubled for the single rounding) as UInt32, by channel.
         let multipliers32: UnsafeMutablePointer<UInt32>
+        /// The addends and right shifts of each group of eight channels in
+        /// the order of `scale8`'s even and odd lanes
+        /// `[c, c+2, c+4, c+6, c+1, c+3, c+5, c+7]` (`lane(_:)`); the scalar
+        /// `scale` reads them there too, so each constant is kept once
+        /// (24 bytes a channel; issue 14, peak RSS).
         let laneAddends: UnsafeMutablePointer<UInt64>
         let laneShifts: UnsafeMutablePointer<UInt64>
+        /// The channel of the tables' storage that this view's entry 0 is
+        /// (`offset(by:)`); the pointers above are the storage's.
+        let start: Int
         /// Whether this view starts at a multiple of eight channels, where
         /// `scale8` can read the even/odd-lane tables.
-        let vectorAligned: Bool
+        var vectorAligned: Bool { start & 7 == 0 }
 
         init(count: Int) {
-            leftShifts = .allocate(capacity: count)
-            multipliers = .allocate(capacity: count)
-            addends = .allocate(capacity: count)
-            shifts = .allocate(capacity: count)
             let padded = max((count + 7) / 8 * 8, 8)
+            leftShifts = .allocate(capacity: padded)
+            leftShifts.initialize(repeating: 0, count: padded)
             multipliers32 = .allocate(capacity: padded)
             multipliers32.initialize(repeating: 0, count: padded)
             laneAddends = .allocate(capacity: padded)
@@ -180,21 +182,21 @@ final class ChannelRequantization: @unchecked Sendable {
             laneAddends.initialize(repeating: 1 << 30, count: padded)
             laneShifts = .allocate(capacity: padded)
             laneShifts.initialize(repeating: 31, count: padded)
-            vectorAligned = true
+            start = 0
         }
 
-        private init(_ l: UnsafeMutablePointer<Int32>, _ m: UnsafeMutablePointer<UInt64>,
-                     _ a: UnsafeMutablePointer<UInt64>, _ s: UnsafeMutablePointer<UInt64>,
-                     _ m32: UnsafeMutablePointer<UInt32>, _ la: UnsafeMutablePointer<UInt64>, _ ls: UnsafeMutablePointer<UInt64>,
-                     vectorAligned: Bool) {
-            leftShifts = l
-            multipliers = m
-            addends = a
-            shifts = s
-            multipliers32 = m32
-            laneAddends = la
-            laneShifts = ls
-            self.vectorAligned = vectorAligned
+        private init(_ base: Tables, start: Int) {
+            leftShifts = base.leftShifts
+            multipliers32 = base.multipliers32
+            laneAddends = base.laneAddends
+            laneShifts = base.laneShifts
+            self.start = start
+        }
+
+        /// Where channel `c` of the storage sits in the lane-ordered tables.
+        @inline(__always)
+        static func lane(_ c: Int) -> Int {
+            (c & ~7) | ((c & 1) &<< 2) | ((c & 7) &>> 1)
         }
 
         /// Entry `c` for a (multiplier, shift) from `FixedPoint.quantizeMultiplier`
@@ -202,34 +204,27 @@ final class ChannelRequantization: @unchecked Sendable {
         /// roundings or (`singleRounding`) LiteRT's reference FULLY_CONNECTED's one.
         func set(_ c: Int, multiplier: Int32, shift: Int, singleRounding: Bool = false) {
             let right = UInt64(max(-shift, 0))
-            leftShifts[c] = Int32(max(shift, 0))
-            multipliers[c] = UInt64(UInt32(bitPattern: max(multiplier, 0)))
+            let at = start + c, lane = Self.lane(at)
+            leftShifts[at] = Int32(max(shift, 0))
+            let m = UInt32(bitPattern: max(multiplier, 0))
             if singleRounding {
-                multipliers[c] = UInt64(UInt32(bitPattern: max(multiplier, 0))) << 1
-                addends[c] = (1 << (31 + right)) + 1
-                shifts[c] = 32 + right
+                multipliers32[at] = m << 1
+                laneAddends[lane] = (1 << (31 + right)) + 1
+                laneShifts[lane] = 32 + right
             } else {
-                addends[c] = (1 << 30) + (right >= 1 ? 1 << (30 + right) : 0)
-                shifts[c] = 31 + right
+                multipliers32[at] = m
+                laneAddends[lane] = (1 << 30) + (right >= 1 ? 1 << (30 + right) : 0)
+                laneShifts[lane] = 31 + right
             }
-            multipliers32[c] = UInt32(truncatingIfNeeded: multipliers[c])
-            let lane = c / 8 * 8 + (c % 2) * 4 + (c % 8) / 2
-            laneAddends[lane] = addends[c]
-            laneShifts[lane] = shifts[c]
         }
 
         /// The tables from channel `channel` on.
         func offset(by channel: Int) -> Tables {
-            Tables(leftShifts + channel, multipliers + channel, addends + channel, shifts + channel,
-                   multipliers32 + channel, laneAddends + channel, laneShifts + channel,
-                   vectorAligned: vectorAligned && channel & 7 == 0)
+            Tables(self, start: start &+ channel)
         }
 
         func deallocate() {
             leftShifts.deallocate()
-            multipliers.deallocate()
-            addends.deallocate()
-            shifts.deallocate()
             multipliers32.deallocate()
             laneAddends.deallocate()
             laneShifts.deallocate()
@@ -243,7 +238,8 @@ final class ChannelRequantization: @unchecked Sendable {
         /// the odd results shifted up by 32 bits and or-ed with the even ones
         /// are the eight Int32 magnitudes.
         @inline(__always)
-        func scale8(_ x: SIMD8<Int32>, _ c: Int) -> SIMD8<Int32> {
+        func scale8(_ x: SIMD8<Int32>, _ channel: Int) -> SIMD8<Int32> {
+            let c = start &+ channel
             let left = UnsafeRawPointer(leftShifts + c).loadUnaligned(as: SIMD8<Int32>.self)
             let shifted = IntegerSIMD.shiftLeft(x, left)
             let sign = shifted &>> 31  // 0 or −1
@@ -329,12 +325,13 @@ final class ChannelRequantization: @unchecked Sendable {
 
         /// `FixedPoint.multiplyByQuantizedMultiplier(x, multiplier[c], shift[c])`.
         @inline(__always)
-        func scale(_ x: Int32, _ c: Int) -> Int32 {
+        func scale(_ x: Int32, _ channel: Int) -> Int32 {
+            let c = start &+ channel, lane = Self.lane(c)
             let shifted = x &<< leftShifts[c]
             let sign = shifted &>> 31  // 0 or −1
             let magnitude = UInt64(UInt32(bitPattern: (shifted ^ sign) &- sign))
-            let sum = magnitude &* multipliers[c] &+ addends[c] &- UInt64(UInt32(bitPattern: sign & 1))
-            let z = Int32(truncatingIfNeeded: sum &>> shifts[c])
+            let sum = magnitude &* UInt64(multipliers32[c]) &+ laneAddends[lane] &- UInt64(UInt32(bitPattern: sign & 1))
+            let z = Int32(truncatingIfNeeded: sum &>> laneShifts[lane])
             return (z ^ sign) &- sign
         }
     }

@@ -51,7 +51,9 @@ struct Reduction {
             guard axis >= 0, axis < rank else { throw ctx.error("axis \(a) is out of range for rank \(rank)") }
             if !axes.contains(axis) { axes.append(axis) }
         }
-        axes.sort()
+        // (Not `sort()`: the standard library's sort is code no other step
+        // touches, resident once run; issue 14, peak RSS.)
+        axes = sortedDistinct(axes)
         self.axes = axes
         inputShape = input.shape
         var strides = [Int](repeating: 1, count: rank)
