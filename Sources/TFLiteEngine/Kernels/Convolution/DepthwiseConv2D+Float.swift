@@ -36,9 +36,10 @@ enum DepthwiseConv2DFloat {
 ///
 /// 3×3 filters (dilation 1, any stride): rows above or below the input read
 /// a zero row, so every output row runs the same code; columns whose taps
-/// all fall inside the input run two pixels at a time over every channel
-/// vector (pixel-outer, contiguous streams), edge columns read the zero row
-/// for taps in the padding.
+/// all fall inside the input keep the nine weight vectors and the bias in
+/// registers and walk the row, or, when the pixel stride is a multiple of
+/// 1 KB, run two pixels at a time over every channel vector (pixel-outer);
+/// edge columns read the zero row for taps in the padding.
 ///
 /// Any other filter size (5×5, 7×7, …), stride and dilation: the filter
 /// rows inside the input are found once per output row and skipped rows are
@@ -62,6 +63,9 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     private let filterTaps: AlignedBuffer?
     /// First and one-past-last output column whose taps are all inside the input.
     let interiorStart: Int, interiorEnd: Int
+    /// The 3×3 interior runs pixel-outer (`interiorPairs3x3`): the pixel
+    /// stride is a multiple of 1 KB (channels a multiple of 256).
+    let pixelOuter3x3: Bool
 
     init(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters, filterTaps: AlignedBuffer? = nil) {
         self.p = p
@@ -79,6 +83,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         let end = lastReach >= 0 ? lastReach / g.strideWidth + 1 : 0
         interiorStart = min(start, g.outputWidth)
         interiorEnd = max(interiorStart, min(end, g.outputWidth))
+        pixelOuter3x3 = p.inputChannels > 0 && p.inputChannels % 256 == 0
     }
 
     deinit {
@@ -105,7 +110,9 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
             let out = output + tile &* g.outputWidth &* p.outputChannels
             if fast3x3 {
                 for ox in 0..<min(interiorStart, g.outputWidth) { edge3x3(out, b: b, oy: oy, ox: ox) }
-                if interiorStart < interiorEnd { interior3x3(out, b: b, oy: oy) }
+                if interiorStart < interiorEnd {
+                    if pixelOuter3x3 { interiorPairs3x3(out, b: b, oy: oy) } else { interiorRows3x3(out, b: b, oy: oy) }
+                }
                 for ox in max(interiorEnd, interiorStart)..<g.outputWidth { edge3x3(out, b: b, oy: oy, ox: ox) }
             } else {
                 // Filter rows ky0..<ky1 fall inside the input (skipped rows would add 0 · w).
@@ -124,18 +131,86 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     }
 
     /// Columns `interiorStart..<interiorEnd` of one output row, 3×3 filter,
+    /// channel vector by channel vector: the nine weight vectors and the bias
+    /// stay in registers while the vector walks the whole row. Used unless
+    /// the pixel stride is a multiple of 1 KB (see `interiorPairs3x3`).
+    @inline(__always)
+    private func interiorRows3x3(_ out: UnsafeMutablePointer<Float>, b: Int, oy: Int) {
+        typealias V = FloatVector
+        let w = V.scalarCount
+        let g = p.geometry, c = p.inputChannels
+        let (low, high) = p.activation.floatRange
+        let lo = V(repeating: low), hi = V(repeating: high)
+        let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
+        let zero = UnsafePointer(zeroRow)
+        @inline(__always) func row(_ ky: Int) -> UnsafePointer<Float> {
+            let iy = oy &* g.strideHeight &- g.padTop &+ ky
+            return iy >= 0 && iy < g.inputHeight ? inputBatch + iy &* g.inputWidth &* c : zero
+        }
+        let r0 = row(0), r1 = row(1), r2 = row(2)
+        let biasBase = bias ?? UnsafePointer(zeroBias)
+        let f = filter!
+        let pixelStep = g.strideWidth &* c
+        let firstColumn = (interiorStart &* g.strideWidth &- g.padLeft) &* c
+        let blocks = c >= w ? (c &+ w &- 1) / w : 0
+        for block in 0..<blocks {
+            let ch = min(block &* w, c &- w)
+            let w0 = f.loadVector(ch), w1 = f.loadVector(c &+ ch), w2 = f.loadVector(2 &* c &+ ch)
+            let w3 = f.loadVector(3 &* c &+ ch), w4 = f.loadVector(4 &* c &+ ch), w5 = f.loadVector(5 &* c &+ ch)
+            let w6 = f.loadVector(6 &* c &+ ch), w7 = f.loadVector(7 &* c &+ ch), w8 = f.loadVector(8 &* c &+ ch)
+            let biasVector = biasBase.loadVector(ch)
+            var x0 = r0 + (firstColumn &+ ch), x1 = r1 + (firstColumn &+ ch), x2 = r2 + (firstColumn &+ ch)
+            var o = out + (interiorStart &* c &+ ch)
+            for _ in interiorStart..<interiorEnd {
+                var acc = biasVector
+                acc = acc.multiplyAdd(x0.loadVector(), w0)
+                acc = acc.multiplyAdd(x0.loadVector(c), w1)
+                acc = acc.multiplyAdd(x0.loadVector(2 &* c), w2)
+                acc = acc.multiplyAdd(x1.loadVector(), w3)
+                acc = acc.multiplyAdd(x1.loadVector(c), w4)
+                acc = acc.multiplyAdd(x1.loadVector(2 &* c), w5)
+                acc = acc.multiplyAdd(x2.loadVector(), w6)
+                acc = acc.multiplyAdd(x2.loadVector(c), w7)
+                acc = acc.multiplyAdd(x2.loadVector(2 &* c), w8)
+                o.storeVector(acc.clamped(lo, hi))
+                x0 += pixelStep; x1 += pixelStep; x2 += pixelStep
+                o += c
+            }
+        }
+        // Fewer channels than one vector.
+        if c < w {
+            let rows = (r0, r1, r2)
+            for ox in interiorStart..<interiorEnd {
+                let column = (ox &* g.strideWidth &- g.padLeft) &* c
+                for ch in 0..<c {
+                    var acc = biasBase[ch]
+                    for ky in 0..<3 {
+                        let r = ky == 0 ? rows.0 : (ky == 1 ? rows.1 : rows.2)
+                        for kx in 0..<3 {
+                            acc += r[column &+ kx &* c &+ ch] * f[(ky &* 3 &+ kx) &* c &+ ch]
+                        }
+                    }
+                    out[ox &* c &+ ch] = min(max(acc, low), high)
+                }
+            }
+        }
+    }
+
+    /// Columns `interiorStart..<interiorEnd` of one output row, 3×3 filter,
     /// in the pixel-outer order: two output pixels at a time, every channel
     /// vector of the pair before the next pair, so the nine input streams and
     /// the output advance through memory contiguously; each weight load
-    /// feeds both pixels (two independent chains). Walking the whole row per
-    /// channel vector instead (the order before) read every input line from
-    /// L2 or memory once per vector with a pixel-sized stride, which ran the
-    /// large planes (Xception's 147×147×128) and the 1 KB-multiple pixel
-    /// strides (MobileNetV1's 256–1024 channels) at 6–15 GFLOP/s. Each pixel
+    /// feeds both pixels (two independent chains). For pixel strides that
+    /// are a multiple of 1 KB (channels a multiple of 256): walking the whole
+    /// row per channel vector (`interiorRows3x3`) puts every pixel of the
+    /// three input rows into the same few L1 sets, so each line comes from
+    /// L2 again for every vector (MobileNetV1's 256–1024 channels ran at
+    /// 8–10 GFLOP/s); on other strides the row walk measured as fast or
+    /// faster (Xception's 728 channels, EfficientNetB0). Each pixel
     /// sums bias, then taps (0,0), (0,1), … (2,2), one multiply-add each, as
     /// `edge3x3` does, so results do not depend on the column.
     @inline(__always)
-    private func interior3x3(_ out: UnsafeMutablePointer<Float>, b: Int, oy: Int) {
+    private func interiorPairs3x3(_ out: UnsafeMutablePointer<Float>, b: Int, oy: Int) {
         typealias V = FloatVector
         let w = V.scalarCount
         let g = p.geometry, c = p.inputChannels
