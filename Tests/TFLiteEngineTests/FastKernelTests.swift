@@ -124,6 +124,41 @@ final class FastKernelTests: XCTestCase {
         }
     }
 
+    /// The 3×3 path computes every output in one order — bias, then taps
+    /// (0,0), (0,1), … (2,2), one `FloatVector.multiplyAdd` each — whether
+    /// the pixel is an edge, on the row walk of one channel vector, one of a
+    /// pixel-outer interior pair (channels a multiple of 256) or the odd last
+    /// interior pixel, at strides 1, 2 and 3, so its results equal that
+    /// order computed one output at a time, bit for bit (tolerance 0).
+    /// Shapes: 3 to 1024 channels, an overlapping last vector, odd and even
+    /// interior widths.
+    func testDepthwise3x3SumsTapsInOneOrder() throws {
+        var rng = TestRandom(seed: 14)
+        let cases: [(size: (Int, Int), channels: Int, stride: Int)] = [
+            ((5, 70), 32, 1), ((6, 47), 128, 1), ((4, 23), 1024, 1), ((7, 37), 20, 2), ((6, 45), 64, 2),
+            ((5, 30), 256, 2), ((5, 19), 24, 3), ((4, 13), 3, 1), ((9, 9), 8, 1), ((3, 3), 16, 1),
+        ]
+        for (i, c) in cases.enumerated() {
+            for padding in 0...1 {
+                let activation = Int8(rng.int(0...3))
+                let input = [1 + i % 2, c.size.0, c.size.1, c.channels]
+                let spec = ModelSpec.convolution(
+                    op: 4, optionsType: 2, input: input, filter: [1, 3, 3, c.channels], bias: i % 4 == 3 ? nil : c.channels,
+                    options: [(4, .i8(Int8(padding))), (6, .i32(Int32(c.stride))), (8, .i32(Int32(c.stride))),
+                              (10, .i32(1)), (12, .i8(activation)), (14, .i32(1)), (16, .i32(1))],
+                    rng: &rng)
+                try compare(spec, name: "3x3 depthwise order #\(i) in \(input) s \(c.stride) pad \(padding) act \(activation)",
+                            expectFast: DepthwiseConv2DFloatVectorized.self, tolerance: 0) { ctx in
+                    let g = try ConvGeometry(
+                        ctx: ctx, inputShape: input, filterHeight: 3, filterWidth: 3,
+                        strideHeight: c.stride, strideWidth: c.stride, dilationHeight: 1, dilationWidth: 1,
+                        padding: Padding(rawValue: Int8(padding))!)
+                    return InOrderDepthwiseFloat(ctx: ctx, geometry: g, channels: c.channels, activation: FusedActivation(rawValue: activation)!)
+                }
+            }
+        }
+    }
+
     /// Grouped CONV_2D (filter channels = input channels / groups) on the
     /// GEMM, one set of panels per group: group widths below, at and above
     /// a vector, pointwise and 3×3, stride 2, padding.
@@ -376,6 +411,59 @@ final class FastKernelTests: XCTestCase {
             XCTFail("\(name): fast against reference: \(problem)")
         }
         XCTAssertEqual(actual.map(\.bitPattern), tiled.map(\.bitPattern), "\(name): tiles run one by one differ")
+    }
+}
+
+// MARK: Depthwise in the fast kernels' order
+
+/// Float depthwise convolution (multiplier 1) one output at a time in the
+/// order the fast kernel promises: bias, then the taps row by row, each a
+/// lane of `FloatVector.multiplyAdd` (fused where the flavour fuses); taps
+/// outside the input are skipped (the fast kernel adds 0 · w there, which
+/// leaves the sum unchanged).
+final class InOrderDepthwiseFloat: Kernel {
+    let g: ConvGeometry, channels: Int, activation: FusedActivation
+    let operands: FilteredOperands
+    var input: UnsafePointer<Float>?, filter: UnsafePointer<Float>?, bias: UnsafePointer<Float>?
+    var output: UnsafeMutablePointer<Float>?
+
+    init(ctx: PrepareContext, geometry: ConvGeometry, channels: Int, activation: FusedActivation) {
+        g = geometry
+        self.channels = channels
+        self.activation = activation
+        operands = FilteredOperands(ctx)
+    }
+
+    var tileCount: Int { g.outputRows }
+
+    func bind(_ memory: TensorMemory) {
+        (input, filter, bias, output) = operands.pointers(memory, Float.self, Float.self, Float.self, Float.self)
+    }
+
+    func run(tiles: Range<Int>, worker: Int) {
+        guard let input, let filter, let output else { return }
+        let (lo, hi) = activation.floatRange
+        let c = channels
+        for tile in tiles {
+            let b = tile / g.outputHeight, oy = tile % g.outputHeight
+            for ox in 0..<g.outputWidth {
+                for ch in 0..<c {
+                    var acc = bias?[ch] ?? 0
+                    for ky in 0..<g.filterHeight {
+                        let iy = oy * g.strideHeight - g.padTop + ky * g.dilationHeight
+                        guard iy >= 0 && iy < g.inputHeight else { continue }
+                        for kx in 0..<g.filterWidth {
+                            let ix = ox * g.strideWidth - g.padLeft + kx * g.dilationWidth
+                            guard ix >= 0 && ix < g.inputWidth else { continue }
+                            let x = input[((b * g.inputHeight + iy) * g.inputWidth + ix) * c + ch]
+                            let w = filter[(ky * g.filterWidth + kx) * c + ch]
+                            acc = FloatVector(repeating: acc).multiplyAdd(FloatVector(repeating: x), FloatVector(repeating: w))[0]
+                        }
+                    }
+                    output[(tile * g.outputWidth + ox) * c + ch] = min(max(acc, lo), hi)
+                }
+            }
+        }
     }
 }
 
