@@ -130,6 +130,21 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         }
     }
 
+    /// The three input rows that output row `oy` of image `b` reads with a
+    /// 3×3 filter (the zero row where the filter hangs over the top or
+    /// bottom edge).
+    @inline(__always)
+    private func inputRows3x3(b: Int, oy: Int) -> (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>) {
+        let g = p.geometry, c = p.inputChannels
+        let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
+        let zero = UnsafePointer(zeroRow)
+        @inline(__always) func row(_ ky: Int) -> UnsafePointer<Float> {
+            let iy = oy &* g.strideHeight &- g.padTop &+ ky
+            return iy >= 0 && iy < g.inputHeight ? inputBatch + iy &* g.inputWidth &* c : zero
+        }
+        return (row(0), row(1), row(2))
+    }
+
     /// Columns `interiorStart..<interiorEnd` of one output row, 3×3 filter,
     /// channel vector by channel vector: the nine weight vectors and the bias
     /// stay in registers while the vector walks the whole row. Used unless
@@ -141,13 +156,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         let g = p.geometry, c = p.inputChannels
         let (low, high) = p.activation.floatRange
         let lo = V(repeating: low), hi = V(repeating: high)
-        let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
-        let zero = UnsafePointer(zeroRow)
-        @inline(__always) func row(_ ky: Int) -> UnsafePointer<Float> {
-            let iy = oy &* g.strideHeight &- g.padTop &+ ky
-            return iy >= 0 && iy < g.inputHeight ? inputBatch + iy &* g.inputWidth &* c : zero
-        }
-        let r0 = row(0), r1 = row(1), r2 = row(2)
+        let (r0, r1, r2) = inputRows3x3(b: b, oy: oy)
         let biasBase = bias ?? UnsafePointer(zeroBias)
         let f = filter!
         let pixelStep = g.strideWidth &* c
@@ -221,13 +230,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         }
         let (low, high) = p.activation.floatRange
         let lo = V(repeating: low), hi = V(repeating: high)
-        let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
-        let zero = UnsafePointer(zeroRow)
-        @inline(__always) func row(_ ky: Int) -> UnsafePointer<Float> {
-            let iy = oy &* g.strideHeight &- g.padTop &+ ky
-            return iy >= 0 && iy < g.inputHeight ? inputBatch + iy &* g.inputWidth &* c : zero
-        }
-        let r0 = row(0), r1 = row(1), r2 = row(2)
+        let (r0, r1, r2) = inputRows3x3(b: b, oy: oy)
         let biasBase = bias ?? UnsafePointer(zeroBias)
         let f = filter!
         let pixelStep = g.strideWidth &* c
