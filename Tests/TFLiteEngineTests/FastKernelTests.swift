@@ -457,7 +457,12 @@ final class InOrderDepthwiseFloat: Kernel {
                             guard ix >= 0 && ix < g.inputWidth else { continue }
                             let x = input[((b * g.inputHeight + iy) * g.inputWidth + ix) * c + ch]
                             let w = filter[(ky * g.filterWidth + kx) * c + ch]
-                            acc = FloatVector(repeating: acc).multiplyAdd(FloatVector(repeating: x), FloatVector(repeating: w))[0]
+                            // The kernel's vector loops (channels ≥ one vector) multiply-add as the
+                            // flavour does (fused in the FMA flavours); its scalar loop for fewer
+                            // channels than a vector rounds the product and the sum separately.
+                            acc = c >= FloatVector.scalarCount
+                                ? FloatVector(repeating: acc).multiplyAdd(FloatVector(repeating: x), FloatVector(repeating: w))[0]
+                                : acc + x * w
                         }
                     }
                     output[(tile * g.outputWidth + ox) * c + ch] = min(max(acc, lo), hi)
