@@ -28,8 +28,8 @@
 /// output pixels.
 ///
 /// Layout: a tile is a block of micro-tiles × a group of panels
-/// (`GEMMTiling`). The tile's input rows are gathered once (through an
-/// offset table for convolutions; padding taps read as 0, which is what the
+/// (`GEMMTiling`). The tile's input rows are gathered once (a convolution's
+/// taps computed from its geometry; padding taps read as 0, which is what the
 /// reference's skipped taps contribute) into a block in the worker's
 /// scratch, then each panel runs over every micro-tile of the block.
 final class GEMMConvolutionQuantized: Kernel {
@@ -65,8 +65,6 @@ final class GEMMConvolutionQuantized: Kernel {
     let blockRows: Int, rowLength: Int
     /// Elements in the input: the pairs gather reads 16 at a time only below it.
     let inputCount: Int
-    /// Taps per filter row (convolution; 0 for rows).
-    let filterWidth: Int
     /// Whether a filter row's taps are adjacent in the input when they are
     /// inside it (convolution with dilation width 1).
     let filterRowsContiguous: Bool
@@ -176,8 +174,7 @@ final class GEMMConvolutionQuantized: Kernel {
         }
         // Everything else derived from the model's constants and this node's
         // shapes, once per model: a second interpreter only looks it up.
-        let setup = SharedSetup.shared(ctx: ctx, source: source, m: m, n: n, k: k, taps: taps, channels: channels,
-                                           arithmetic: arithmetic, packed: packed, q: q, weights: weights)
+        let setup = SharedSetup.shared(ctx: ctx, n: n, k: k, arithmetic: arithmetic, packed: packed, q: q, weights: weights)
         var chunk = max(k, 1)
         if arithmetic == .exactFloat {
             // Largest |x + inputOffset| over the element type's range, and |w + filterOffset| over the filter.
@@ -220,16 +217,8 @@ final class GEMMConvolutionQuantized: Kernel {
         blockRows = min(GEMMTiling.microTilesPerBlock, max(microTiles, 1)) * mr
         rowLength = packed.depth
         switch source {
-        case let .rows(stride): rowStride = stride
-        case .convolution: rowStride = 0
-        }
-        switch source {
-        case .rows: (filterWidth, filterRowsContiguous) = (0, false)
-        case let .convolution(g): (filterWidth, filterRowsContiguous) = (g.filterWidth, g.dilationWidth == 1)
-        }
-        switch source {
-        case .rows: geometry = nil
-        case let .convolution(g): geometry = g
+        case let .rows(stride): (rowStride, geometry, filterRowsContiguous) = (stride, nil, false)
+        case let .convolution(g): (rowStride, geometry, filterRowsContiguous) = (0, g, g.dilationWidth == 1)
         }
         if arithmetic == .pairs, case let .convolution(g) = source {
             direct = InputPlaneConvolution(geometry: g, channels: channels, m: m, n: n, packed: packed, signed: signed,
@@ -770,22 +759,17 @@ extension GEMMConvolutionQuantized {
 
         /// The set-up of the node being prepared. The key holds everything
         /// it depends on that can differ between interpreters of one model
-        /// (the shapes after `resizeInput`, the flavour's arithmetic and panel
-        /// width); the quantization parameters and constants are the node's.
-        static func shared(ctx: PrepareContext, source: Source, m: Int, n: Int, k: Int, taps: Int, channels: Int,
-                           arithmetic: Arithmetic, packed: PackedQuantizedWeights, q: ConvolutionQuantization,
-                           weights: UnsafeRawPointer) -> SharedSetup {
+        /// (the flavour's arithmetic and panel width, the filter's N × K); the
+        /// quantization parameters and constants are the node's. Nothing in
+        /// it depends on the input's shape, so interpreters resized to other
+        /// inputs share it too.
+        static func shared(ctx: PrepareContext, n: Int, k: Int, arithmetic: Arithmetic, packed: PackedQuantizedWeights,
+                           q: ConvolutionQuantization, weights: UnsafeRawPointer) -> SharedSetup {
             let bias = ctx.optionalInput(2)
             let constantBias = bias?.constant.map { $0.assumingMemoryBound(to: Int32.self) }
             // (No enum interpolated into the key: that goes through reflection.)
             let arithmeticKey = arithmetic == .quads ? "quads" : arithmetic == .pairs ? "pairs" : "float"
-            var key = "gemm-q-setup-n\(ctx.node.index)-\(arithmeticKey)-nr\(packed.nr)-\(m)x\(n)x\(taps)x\(channels)"
-            if case let .rows(stride) = source { key += "-rows\(stride)" }
-            if case let .convolution(g) = source {
-                key += "-conv\(g.batches),\(g.inputHeight),\(g.inputWidth),\(g.filterHeight),\(g.filterWidth),"
-                    + "\(g.strideHeight),\(g.strideWidth),\(g.dilationHeight),\(g.dilationWidth),"
-                    + "\(g.outputHeight),\(g.outputWidth),\(g.padTop),\(g.padLeft)"
-            }
+            let key = "gemm-q-setup-n\(ctx.node.index)-\(arithmeticKey)-nr\(packed.nr)-\(n)x\(k)"
             let fileBytes = n &* k
             return ctx.graph.sharedConstants.value(for: key) {
                 let requantization = ChannelRequantization(q, paddedTo: packed.nr, constantBias: constantBias)

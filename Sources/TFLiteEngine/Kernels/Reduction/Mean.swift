@@ -49,10 +49,10 @@ struct Reduction {
         for a in try ctx.constantInts(axesTensor, "axes") {
             let axis = a < 0 ? a + rank : a
             guard axis >= 0, axis < rank else { throw ctx.error("axis \(a) is out of range for rank \(rank)") }
-            if !axes.contains(axis) { axes.append(axis) }
+            axes.append(axis)
         }
-        // (Not `sort()`: the standard library's sort is code no other step
-        // touches, resident once run; issue 14, peak RSS.)
+        // Sorted, each axis once. (Not `sort()`: the standard library's sort
+        // is code no other step touches, resident once run; issue 14, peak RSS.)
         axes = sortedDistinct(axes)
         self.axes = axes
         inputShape = input.shape
