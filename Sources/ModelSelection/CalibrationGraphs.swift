@@ -31,6 +31,10 @@ enum CalibrationGraph {
         case maxPool(Element, size: Int, channels: Int)
         /// `count` ADDs of one-element tensors in a chain (the fixed cost of a node and of an invoke).
         case chain(count: Int)
+        /// CONV_2D (as `conv`, stride 1) then a 2×2 MAX_POOL_2D that alone reads it: in int8 the
+        /// engine fuses the two (`ExecutionPlanDescription.Fusion`), the convolution keeping its Int32
+        /// sums instead of requantizing them.
+        case convMaxPool(Element, size: Int, channels: Int, outputs: Int, kernel: Int)
         /// Several kernels in a row, as in a model (see `CalibrationGraph.sequence`): how much longer
         /// a node takes after other kernels than repeated on its own.
         case sequence(Element)
@@ -43,6 +47,7 @@ enum CalibrationGraph {
             case let .add(e, s, c): return "ADD \(e) \(s)x\(s)x\(c)"
             case let .maxPool(e, s, c): return "MAX_POOL_2D \(e) \(s)x\(s)x\(c) 2x2/2"
             case let .chain(n): return "\(n) x ADD float32 1 element"
+            case let .convMaxPool(e, s, c, o, k): return "CONV_2D \(e) \(s)x\(s)x\(c)->\(o) \(k)x\(k)/1, MAX_POOL_2D 2x2/2"
             case let .sequence(e): return "sequence \(e): CONV_2D 1x1, DEPTHWISE_CONV_2D 3x3, CONV_2D 1x1, ADD, MAX_POOL_2D, CONV_2D 3x3"
             }
         }
@@ -56,6 +61,7 @@ enum CalibrationGraph {
             case let .add(e, s, c): return CalibrationGraph.add(e, size: s, channels: c)
             case let .maxPool(e, s, c): return CalibrationGraph.maxPool(e, size: s, channels: c)
             case let .chain(n): return CalibrationGraph.chain(count: n)
+            case let .convMaxPool(e, s, c, o, k): return CalibrationGraph.conv(e, size: s, channels: c, outputs: o, kernel: k, stride: 1, maxPool: true)
             case let .sequence(e): return CalibrationGraph.sequence(e)
             }
         }
@@ -63,18 +69,26 @@ enum CalibrationGraph {
 
     // MARK: Operators
 
-    static func conv(_ e: Element, size: Int, channels: Int, outputs: Int, kernel: Int, stride: Int) -> Data {
+    /// `maxPool`: a 2×2 stride-2 MAX_POOL_2D follows and is the graph's output.
+    static func conv(_ e: Element, size: Int, channels: Int, outputs: Int, kernel: Int, stride: Int, maxPool: Bool = false) -> Data {
         var g = Writer(element: e)
         let input = g.activation([1, size, size, channels], scale: 1.0 / 64)
         let filter = g.weights([outputs, kernel, kernel, channels], channelAxis: 0)
         let bias = g.bias(outputs, inputScale: 1.0 / 64)
-        let output = g.activation([], scale: g.outputScale(inputScale: 1.0 / 64, taps: kernel * kernel * channels))
+        let outputScale = g.outputScale(inputScale: 1.0 / 64, taps: kernel * kernel * channels)
+        let output = g.activation([], scale: outputScale)
         // Conv2DOptions: padding SAME (0), stride_w, stride_h, fused activation RELU6 (3) for float.
         g.op(.conv2D, [input, filter, bias], [output], optionsType: 1, options: [
             (4, .i8(0)), (6, .i32(Int32(stride))), (8, .i32(Int32(stride))), (10, .i8(e == .float32 ? 3 : 0)),
         ])
-        return g.serialize(inputs: [input], outputs: [output])
+        guard maxPool else { return g.serialize(inputs: [input], outputs: [output]) }
+        let pooled = g.activation([], scale: outputScale)
+        g.op(.maxPool2D, [output], [pooled], optionsType: 5, options: Self.maxPool2x2Options)
+        return g.serialize(inputs: [input], outputs: [pooled])
     }
+
+    /// Pool2DOptions: padding VALID (1), stride 2×2, filter 2×2.
+    static let maxPool2x2Options: [(Int, FlatBufferBuilder.Value)] = [(4, .i8(1)), (6, .i32(2)), (8, .i32(2)), (10, .i32(2)), (12, .i32(2))]
 
     static func depthwise(_ e: Element, size: Int, channels: Int, kernel: Int, stride: Int) -> Data {
         var g = Writer(element: e)
@@ -113,10 +127,7 @@ enum CalibrationGraph {
         var g = Writer(element: e)
         let input = g.activation([1, size, size, channels], scale: 1.0 / 64)
         let output = g.activation([], scale: 1.0 / 64)
-        // Pool2DOptions: padding VALID (1), stride 2×2, filter 2×2.
-        g.op(.maxPool2D, [input], [output], optionsType: 5, options: [
-            (4, .i8(1)), (6, .i32(2)), (8, .i32(2)), (10, .i32(2)), (12, .i32(2)),
-        ])
+        g.op(.maxPool2D, [input], [output], optionsType: 5, options: Self.maxPool2x2Options)
         return g.serialize(inputs: [input], outputs: [output])
     }
 
@@ -162,9 +173,7 @@ enum CalibrationGraph {
         let sum = g.activation([], scale: scale)
         g.op(.add, [projected, input], [sum], optionsType: 11, options: [(4, .i8(0))])
         let pooled = g.activation([], scale: scale)
-        g.op(.maxPool2D, [sum], [pooled], optionsType: 5, options: [
-            (4, .i8(1)), (6, .i32(2)), (8, .i32(2)), (10, .i32(2)), (12, .i32(2)),
-        ])
+        g.op(.maxPool2D, [sum], [pooled], optionsType: 5, options: maxPool2x2Options)
         let output = conv(&g, pooled, channels: 16, outputs: 32, kernel: 3)
         return g.serialize(inputs: [input], outputs: [output])
     }

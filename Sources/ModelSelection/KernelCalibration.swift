@@ -37,7 +37,7 @@ import Foundation
 /// load-and-prepare times: fixed + per weight + per node.
 public struct KernelCalibration: Codable, Hashable, Sendable {
     /// Bumped when the probes or the fit change (part of `DeviceProfile.buildKey`).
-    public static let formatVersion = 5
+    public static let formatVersion = 6
 
     /// Timed rounds per probe.
     public var rounds: Int
@@ -53,6 +53,13 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
     public var probes: [ProbeMeasurement]
     /// How much longer kernels take inside a model than repeated alone, per element type.
     public var inModelFactors: [InModelFactor]
+    /// What an int8 convolution that keeps its Int32 sums for the max pool
+    /// reading them (`NodeWork.sumsKeptForPool`) costs per output element in
+    /// place of its class's per-output term (which is mostly the
+    /// requantization it skips): fitted on convolution + max-pool pairs as
+    /// the part of their time that the two nodes' fits without that term
+    /// leave unexplained, per convolution output (median over the pairs).
+    public var nanosecondsPerKeptSum: Double = 0
 
     /// A calibration from its parts (tests, cached profiles); ``measure(budget:rounds:)`` measures one.
     public init(rounds: Int, invokeOverheadNanoseconds: Double, nodeOverheadNanoseconds: Double,
@@ -80,7 +87,11 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
     public func nanoseconds(_ node: NodeWork) -> Double {
         guard let kernelClass = node.kernelClass else { return nodeOverheadNanoseconds }
         guard let cost = cost(of: kernelClass) ?? fallbackCost(for: kernelClass) else { return nodeOverheadNanoseconds }
-        return max(cost.nanoseconds(work: node.work, outputs: node.outputs, secondary: node.secondary), nodeOverheadNanoseconds)
+        guard node.sumsKeptForPool else {
+            return max(cost.nanoseconds(work: node.work, outputs: node.outputs, secondary: node.secondary), nodeOverheadNanoseconds)
+        }
+        let keptSums = nanosecondsPerKeptSum * Double(node.outputs)
+        return max(cost.nanoseconds(work: node.work, outputs: 0, secondary: node.secondary) + keptSums, nodeOverheadNanoseconds)
     }
 
     /// A measured class that stands in for an unmeasured one (same kind, other element type).
@@ -140,6 +151,7 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
         var copy = self
         copy.invokeOverheadNanoseconds *= factor
         copy.nodeOverheadNanoseconds *= factor
+        copy.nanosecondsPerKeptSum *= factor
         copy.classes = classes.map { c in
             ClassCost(kernelClass: c.kernelClass, fixedNanoseconds: c.fixedNanoseconds * factor,
                       nanosecondsPerWork: c.nanosecondsPerWork * factor, nanosecondsPerOutput: c.nanosecondsPerOutput * factor,
@@ -153,7 +165,7 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
 
     /// Whether every number is finite and non-negative (a cached calibration that is not is measured again).
     public var isValid: Bool {
-        var numbers = [invokeOverheadNanoseconds, nodeOverheadNanoseconds, startup.fixedNanoseconds,
+        var numbers = [invokeOverheadNanoseconds, nodeOverheadNanoseconds, nanosecondsPerKeptSum, startup.fixedNanoseconds,
                        startup.nanosecondsPerParameter, startup.nanosecondsPerNode]
         for c in classes { numbers += [c.fixedNanoseconds, c.nanosecondsPerWork, c.nanosecondsPerOutput, c.nanosecondsPerSecondary] }
         return !classes.isEmpty && rounds > 0 && numbers.allSatisfy { $0.isFinite && $0 >= 0 }
@@ -167,7 +179,13 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
     public static var standardProbes: [String] { standardProbeList.map(\.description) }
 
     static let standardProbeList: [CalibrationGraph.Probe] = {
-        var probes: [CalibrationGraph.Probe] = [.chain(count: 1), .chain(count: 16), .sequence(.float32), .sequence(.int8)]
+        var probes: [CalibrationGraph.Probe] = [
+            .chain(count: 1), .chain(count: 16), .sequence(.float32), .sequence(.int8),
+            // The int8 convolution + max-pool fusion (VGG-style blocks, the digit models).
+            .convMaxPool(.int8, size: 28, channels: 1, outputs: 16, kernel: 3),
+            .convMaxPool(.int8, size: 16, channels: 16, outputs: 32, kernel: 3),
+            .convMaxPool(.int8, size: 8, channels: 64, outputs: 64, kernel: 3),
+        ]
         for e in [CalibrationGraph.Element.float32, .int8] {
             probes += [
                 .conv(e, size: 4, channels: 16, outputs: 16, kernel: 1, stride: 1),
@@ -249,6 +267,7 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
             }
         }
         var sequences: [(element: String, workload: ModelWorkload, nanoseconds: Double)] = []
+        var pairs: [(workload: ModelWorkload, nanoseconds: Double)] = []
         let measurements: [ProbeMeasurement] = prepared.enumerated().compactMap { i, p in
             // The least disturbed round: other processes only ever add time.
             let m = roundMedians[i].min() ?? 0
@@ -256,6 +275,10 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
             let spread = middle > 0 ? ((roundMedians[i].max() ?? middle) - m) / middle : 0
             if case let .sequence(element) = p.probe {
                 sequences.append((element.rawValue, p.workload, m))
+                return nil
+            }
+            if case .convMaxPool = p.probe {
+                pairs.append((p.workload, m))
                 return nil
             }
             let isChain: Bool
@@ -269,6 +292,14 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
                 parameters: p.workload.parameters)
         }
         var calibration = fit(measurements, rounds: rounds)
+        // Per kept sum: what the pair's two fitted nodes (the convolution without its per-output term) leave unexplained.
+        let perKeptSum = pairs.compactMap { pair -> Double? in
+            let kept = pair.workload.nodes.filter(\.sumsKeptForPool).reduce(0) { $0 + $1.outputs }
+            guard kept > 0 else { return nil }
+            let fitted = Benchmarks.seconds(calibration.predict(pair.workload).total) * 1e9
+            return max(0, pair.nanoseconds - fitted) / Double(kept)
+        }
+        calibration.nanosecondsPerKeptSum = median(perKeptSum) ?? 0
         calibration.inModelFactors = sequences.map { s in
             InModelFactor(element: s.element, measuredNanoseconds: s.nanoseconds,
                           predictedNanoseconds: Benchmarks.seconds(calibration.predict(s.workload).total) * 1e9)

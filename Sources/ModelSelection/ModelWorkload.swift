@@ -109,6 +109,11 @@ public struct NodeWork: Codable, Hashable, Sendable {
     /// file (not folded at prepare), else 0: the kernels that copy them into
     /// a packed layout drop these pages of the mapped file afterwards.
     public var fileWeightBytes: Int
+    /// Whether the engine's plan keeps this int8 convolution's Int32 sums for
+    /// the max pool that alone reads them (`ExecutionPlanDescription.Fusion`):
+    /// its outputs are not requantized here (the pool requantizes a quarter
+    /// as many), so the per-output term of its class does not apply.
+    public var sumsKeptForPool: Bool
 
     /// The class's second size term (see `ClassCost`): for the GEMM classes
     /// (convolutions, fully connected) the input elements the micro-kernel
@@ -135,8 +140,9 @@ public struct NodeWork: Codable, Hashable, Sendable {
 
     /// A node with these sizes.
     public init(op: String, kernelClass: KernelClass?, work: Int, outputs: Int, weights: Int = 0, outputChannels: Int = 0,
-                taps: Int = 0, fileWeightBytes: Int = 0) {
+                taps: Int = 0, fileWeightBytes: Int = 0, sumsKeptForPool: Bool = false) {
         self.fileWeightBytes = fileWeightBytes
+        self.sumsKeptForPool = sumsKeptForPool
         self.op = op
         self.kernelClass = kernelClass
         self.work = work
@@ -186,14 +192,24 @@ public struct ModelWorkload: Codable, Hashable, Sendable {
         guard let plan = summary.executionPlan else {
             throw ModelWorkloadError.notPrepared(summary.prepareError ?? "no execution plan")
         }
-        let executed = plan.segments.flatMap(\.nodes).map(\.index)
+        let planned = plan.segments.flatMap(\.nodes)
+        let executed = planned.map(\.index)
         // Tensors that change from invoke to invoke: model inputs and what executed nodes write.
         var runtime = Set(summary.inputs.map(\.index))
         for index in executed where summary.nodes.indices.contains(index) {
             for t in summary.nodes[index].outputs { runtime.insert(t.index) }
         }
-        let nodes = executed.compactMap { index in
-            summary.nodes.indices.contains(index) ? work(of: summary.nodes[index], runtimeTensors: runtime) : nil
+        let nodes = planned.compactMap { p -> NodeWork? in
+            guard summary.nodes.indices.contains(p.index) else { return nil }
+            var n = work(of: summary.nodes[p.index], runtimeTensors: runtime)
+            switch p.fusion {
+            case .sumsKeptForMaxPool?: n.sumsKeptForPool = true
+            // The MUL does the LOGISTIC's work too: one node of both nodes' work.
+            case .skippedIntoSwish?: n = NodeWork(op: n.op, kernelClass: nil, work: 0, outputs: n.outputs)
+            case .swish?: n.work = saturatingMultiply(n.work, 2)
+            case .maxPoolOfKeptSums?, nil: break
+            }
+            return n
         }
         // Nodes neither executed nor empty were folded: their outputs are kept as constants.
         let executedSet = Set(executed)

@@ -29,6 +29,22 @@ public struct ExecutionPlanDescription: Sendable, CustomStringConvertible {
         public let op: String
         /// Why the delegate declined this node (nil when accepted or no delegate).
         public let declinedReason: String?
+        /// How the plan fused this node with another (nil: it runs as itself).
+        public let fusion: Fusion?
+    }
+
+    /// A fusion the plan decided for a node (`ConvolutionPoolFusion`, `SwishFusion`).
+    public enum Fusion: String, Sendable, Hashable {
+        /// A quantized CONV_2D that keeps its Int32 sums for the MAX_POOL_2D
+        /// that alone reads its output, instead of requantizing every output.
+        case sumsKeptForMaxPool = "keeps its Int32 sums for the max pool"
+        /// That MAX_POOL_2D: it takes each window's maximum of the sums and
+        /// requantizes only those.
+        case maxPoolOfKeptSums = "max pool of the convolution's Int32 sums, then requantized"
+        /// A LOGISTIC whose only reader, a MUL, computes the swish itself: skipped.
+        case skippedIntoSwish = "skipped: the MUL computes x * logistic(x)"
+        /// That MUL.
+        case swish = "computes x * logistic(x) from x"
     }
 
     /// A run of consecutive nodes executed by one backend.
@@ -80,7 +96,8 @@ public struct ExecutionPlanDescription: Sendable, CustomStringConvertible {
             lines.append("segment \(s): \(title), \(segment.nodes.count) node\(segment.nodes.count == 1 ? "" : "s"); inputs \(segment.inputTensors), outputs \(segment.outputTensors)")
             for node in segment.nodes {
                 let note = node.declinedReason.map { "  (declined: \($0))" } ?? ""
-                lines.append("  node \(node.index) \(node.op)\(note)")
+                let fusion = node.fusion.map { "  (fused: \($0.rawValue))" } ?? ""
+                lines.append("  node \(node.index) \(node.op)\(note)\(fusion)")
             }
         }
         return lines.joined(separator: "\n")

@@ -87,6 +87,16 @@ struct ExecutionPlanner {
         try PlanMemory(graph, workers: backend.workerCount, maximumBytes: maximumArenaBytes)
     }
 
+    /// The fusion `SwishFusion` or `ConvolutionPoolFusion` decided for a
+    /// step's kernel, if any (read after both were applied).
+    static func fusion(of kernel: any Kernel) -> ExecutionPlanDescription.Fusion? {
+        if let conv = kernel as? GEMMConvolutionQuantized, conv.pooledAccumulators != nil { return .sumsKeptForMaxPool }
+        if let pool = kernel as? Pool2DQuantizedKernel, pool.fusedConvolution != nil { return .maxPoolOfKeptSums }
+        if let logistic = kernel as? ElementwiseKernel<Float, Float>, logistic.isSkipped { return .skippedIntoSwish }
+        if let mul = kernel as? FloatBinaryVectorKernel, mul.swishOperand != nil { return .swish }
+        return nil
+    }
+
     /// Segments (subsets matched with their prepared runners, in order) and their description.
     private func assemble(_ subsets: [GraphPartitioner.Subset], runners: [DelegatePartitionRunner], declined: [Int: String],
                           delegateName: String, report: String?, memory: PlanMemory,
@@ -105,8 +115,9 @@ struct ExecutionPlanner {
                 backend: isDelegated ? delegateName : backend.name, isDelegated: isDelegated,
                 partitionIndex: isDelegated ? nextRunner : nil,
                 nodes: subset.nodes.map { p in
-                    let node = graph.steps[p].node
-                    return .init(index: node.index, op: node.name, declinedReason: declined[node.index])
+                    let step = graph.steps[p]
+                    return .init(index: step.node.index, op: step.node.name, declinedReason: declined[step.node.index],
+                                 fusion: isDelegated ? nil : Self.fusion(of: step.kernel))
                 },
                 inputTensors: subset.inputs, outputTensors: subset.outputs))
             if isDelegated { nextRunner += 1 }
