@@ -56,10 +56,24 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
     /// What an int8 convolution that keeps its Int32 sums for the max pool
     /// reading them (`NodeWork.sumsKeptForPool`) costs per output element in
     /// place of its class's per-output term (which is mostly the
-    /// requantization it skips): fitted on convolution + max-pool pairs as
-    /// the part of their time that the two nodes' fits without that term
-    /// leave unexplained, per convolution output (median over the pairs).
-    public var nanosecondsPerKeptSum: Double = 0
+    /// requantization it skips), measured on convolution + max-pool pairs of
+    /// reductions K = 9, 144 and 576: the part of each pair's time that its
+    /// two nodes' fits without that term leave unexplained, per convolution
+    /// output. A node takes the value of the pair whose K is nearest its own
+    /// (in ratio): at K = 9 the multiply-adds cost more per MAC than the
+    /// class's fit, dominated by longer reductions, says (about 0.3 ns an
+    /// output on the build machine), at K ≥ 144 the pairs leave almost
+    /// nothing unexplained.
+    public var keptSumSamples: [KeptSumSample] = []
+
+    /// The cost per kept sum (see ``keptSumSamples``) of a convolution with
+    /// reduction length `reduction` (multiply-accumulates per output); 0
+    /// without samples.
+    public func nanosecondsPerKeptSum(reduction: Double) -> Double {
+        let k = max(reduction, 1)
+        func ratio(_ s: KeptSumSample) -> Double { let r = max(s.reduction, 1); return max(r / k, k / r) }
+        return keptSumSamples.min { ratio($0) < ratio($1) }?.nanosecondsPerKeptSum ?? 0
+    }
 
     /// A calibration from its parts (tests, cached profiles); ``measure(budget:rounds:)`` measures one.
     public init(rounds: Int, invokeOverheadNanoseconds: Double, nodeOverheadNanoseconds: Double,
@@ -90,7 +104,7 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
         guard node.sumsKeptForPool else {
             return max(cost.nanoseconds(work: node.work, outputs: node.outputs, secondary: node.secondary), nodeOverheadNanoseconds)
         }
-        let keptSums = nanosecondsPerKeptSum * Double(node.outputs)
+        let keptSums = nanosecondsPerKeptSum(reduction: Double(node.work) / Double(max(node.outputs, 1))) * Double(node.outputs)
         return max(cost.nanoseconds(work: node.work, outputs: 0, secondary: node.secondary) + keptSums, nodeOverheadNanoseconds)
     }
 
@@ -151,7 +165,13 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
         var copy = self
         copy.invokeOverheadNanoseconds *= factor
         copy.nodeOverheadNanoseconds *= factor
-        copy.nanosecondsPerKeptSum *= factor
+        copy.keptSumSamples = keptSumSamples.map { sample in
+            var scaled = sample
+            scaled.measuredNanoseconds *= factor
+            scaled.fittedNanoseconds *= factor
+            scaled.nanosecondsPerKeptSum *= factor
+            return scaled
+        }
         copy.classes = classes.map { c in
             ClassCost(kernelClass: c.kernelClass, fixedNanoseconds: c.fixedNanoseconds * factor,
                       nanosecondsPerWork: c.nanosecondsPerWork * factor, nanosecondsPerOutput: c.nanosecondsPerOutput * factor,
@@ -165,8 +185,9 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
 
     /// Whether every number is finite and non-negative (a cached calibration that is not is measured again).
     public var isValid: Bool {
-        var numbers = [invokeOverheadNanoseconds, nodeOverheadNanoseconds, nanosecondsPerKeptSum, startup.fixedNanoseconds,
+        var numbers = [invokeOverheadNanoseconds, nodeOverheadNanoseconds, startup.fixedNanoseconds,
                        startup.nanosecondsPerParameter, startup.nanosecondsPerNode]
+        numbers += keptSumSamples.map(\.nanosecondsPerKeptSum)
         for c in classes { numbers += [c.fixedNanoseconds, c.nanosecondsPerWork, c.nanosecondsPerOutput, c.nanosecondsPerSecondary] }
         return !classes.isEmpty && rounds > 0 && numbers.allSatisfy { $0.isFinite && $0 >= 0 }
     }
@@ -267,7 +288,7 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
             }
         }
         var sequences: [(element: String, workload: ModelWorkload, nanoseconds: Double)] = []
-        var pairs: [(workload: ModelWorkload, nanoseconds: Double)] = []
+        var pairs: [(probe: String, workload: ModelWorkload, nanoseconds: Double)] = []
         let measurements: [ProbeMeasurement] = prepared.enumerated().compactMap { i, p in
             // The least disturbed round: other processes only ever add time.
             let m = roundMedians[i].min() ?? 0
@@ -278,7 +299,7 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
                 return nil
             }
             if case .convMaxPool = p.probe {
-                pairs.append((p.workload, m))
+                pairs.append((p.probe.description, p.workload, m))
                 return nil
             }
             let isChain: Bool
@@ -293,13 +314,13 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
         }
         var calibration = fit(measurements, rounds: rounds)
         // Per kept sum: what the pair's two fitted nodes (the convolution without its per-output term) leave unexplained.
-        let perKeptSum = pairs.compactMap { pair -> Double? in
-            let kept = pair.workload.nodes.filter(\.sumsKeptForPool).reduce(0) { $0 + $1.outputs }
-            guard kept > 0 else { return nil }
+        calibration.keptSumSamples = pairs.compactMap { pair -> KeptSumSample? in
+            guard let conv = pair.workload.nodes.first(where: \.sumsKeptForPool), conv.outputs > 0 else { return nil }
             let fitted = Benchmarks.seconds(calibration.predict(pair.workload).total) * 1e9
-            return max(0, pair.nanoseconds - fitted) / Double(kept)
+            return KeptSumSample(probe: pair.probe, reduction: Double(conv.work) / Double(conv.outputs),
+                                 measuredNanoseconds: pair.nanoseconds, fittedNanoseconds: fitted,
+                                 nanosecondsPerKeptSum: max(0, pair.nanoseconds - fitted) / Double(conv.outputs))
         }
-        calibration.nanosecondsPerKeptSum = median(perKeptSum) ?? 0
         calibration.inModelFactors = sequences.map { s in
             InModelFactor(element: s.element, measuredNanoseconds: s.nanoseconds,
                           predictedNanoseconds: Benchmarks.seconds(calibration.predict(s.workload).total) * 1e9)
@@ -534,6 +555,18 @@ public struct ProbeMeasurement: Codable, Hashable, Sendable {
 /// its nodes' fitted costs (`CalibrationGraph.sequence`): in a model each
 /// node runs right after other kernels (other code, other data in the
 /// caches), where a single-operator probe repeats one kernel warm.
+/// One convolution + max-pool pair of the calibration (see `KernelCalibration.nanosecondsPerKeptSum`).
+public struct KeptSumSample: Codable, Hashable, Sendable {
+    /// The probe, e.g. `CONV_2D int8 28x28x1->16 3x3/1, MAX_POOL_2D 2x2/2`.
+    public var probe: String
+    /// The convolution's multiply-accumulates per output (K).
+    public var reduction: Double
+    /// Its measured time and its two nodes' fitted time without the kept sums, nanoseconds.
+    public var measuredNanoseconds: Double, fittedNanoseconds: Double
+    /// The difference per convolution output (0 when the fit is the larger).
+    public var nanosecondsPerKeptSum: Double
+}
+
 public struct InModelFactor: Codable, Hashable, Sendable {
     /// `float32` or `int8`: the classes it applies to.
     public var element: String

@@ -228,7 +228,7 @@ public enum SelectionReport {
         for f in c.inModelFactors {
             lines.append("- in-model factor, \(f.element): \(format3(f.factor)) (a sequence of six kernels took \(ns(f.measuredNanoseconds)) as one model; its nodes alone are fitted at \(ns(f.predictedNanoseconds)); applied: its square root, \(format3(f.factor.squareRoot())))")
         }
-        lines.append("- an int8 convolution whose Int32 sums a max pool takes (the engine's fusion): \(format3(c.nanosecondsPerKeptSum * 1000)) ps per output instead of its class's per-output term (fitted on three convolution + max-pool pairs)")
+        lines.append("- an int8 convolution whose Int32 sums a max pool takes (the engine's fusion) costs per output, instead of its class's per-output term, what the convolution + max-pool pair of the nearest reduction K leaves unexplained: " + c.keptSumSamples.map { "\($0.probe) (K = \(Int($0.reduction))) took \(ns($0.measuredNanoseconds)), its nodes are fitted at \(ns($0.fittedNanoseconds)): \(format3($0.nanosecondsPerKeptSum * 1000)) ps" }.joined(separator: "; "))
         lines += [
             "",
             "| kernel class | fixed | per work unit | per output | per secondary unit | throughput at the largest probe |",
