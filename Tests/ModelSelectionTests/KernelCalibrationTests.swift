@@ -23,6 +23,11 @@ final class KernelCalibrationTests: XCTestCase {
             case let .add(e, _, _): expected = .of(.elementwise, int8: e == .int8)
             case let .maxPool(e, _, _): expected = .of(.pooling, int8: e == .int8)
             case let .chain(n): expected = .elementwise; nodes = n
+            case let .convMaxPool(e, _, _, _, _):
+                // The int8 pair is fused: the convolution keeps its sums for the pool.
+                XCTAssertEqual(workload.nodes.map(\.kernelClass), [.of(.convGeneral, int8: e == .int8), .of(.pooling, int8: e == .int8)])
+                XCTAssertEqual(workload.nodes.map(\.sumsKeptForPool), [e == .int8, false], "\(probe)")
+                expected = .of(.convGeneral, int8: e == .int8); nodes = 2
             case let .sequence(e):
                 // 1x1 expansion, depthwise 3x3, 1x1 projection, ADD, max pool, 3x3 convolution.
                 let classes: [KernelClass] = [.convPointwise, .depthwise3x3, .convPointwise, .elementwise, .pooling, .convGeneral]
@@ -130,6 +135,17 @@ final class KernelCalibrationTests: XCTestCase {
         XCTAssertEqual(Benchmarks.seconds(inModel.predict(workload).total) * 1e9, expected, accuracy: 1)
         XCTAssertEqual(InModelFactor(element: "int8", measuredNanoseconds: 0, predictedNanoseconds: 1000).factor, 1)
         XCTAssertEqual(InModelFactor(element: "int8", measuredNanoseconds: 10, predictedNanoseconds: .nan).factor, 1)
+        // A convolution whose sums a max pool takes pays the kept-sum cost of the pair with the nearest K, not its per-output term.
+        var fused = calibration
+        fused.keptSumSamples = [KeptSumSample(probe: "K 9", reduction: 9, measuredNanoseconds: 0, fittedNanoseconds: 0, nanosecondsPerKeptSum: 3),
+                                KeptSumSample(probe: "K 144", reduction: 144, measuredNanoseconds: 0, fittedNanoseconds: 0, nanosecondsPerKeptSum: 0.5)]
+        var keeps = NodeWork(op: "CONV_2D", kernelClass: .convGeneral, work: 10_000, outputs: 100, sumsKeptForPool: true)
+        XCTAssertEqual(fused.nanoseconds(keeps), 1000 + 1000 + 100 * 0.5)      // K = 100: 144 / 100 is nearer than 100 / 9
+        keeps.work = 1_000                                                       // K = 10: the K = 9 pair
+        XCTAssertEqual(fused.nanoseconds(keeps), 1000 + 100 + 100 * 3)
+        keeps.work = 20_000                                                      // K = 200: the K = 144 pair
+        XCTAssertEqual(fused.nanoseconds(keeps), 1000 + 2000 + 100 * 0.5)
+        XCTAssertEqual(fused.scaled(by: 2).nanoseconds(keeps), 2 * (1000 + 2000 + 100 * 0.5))
         // Non-finite numbers from a damaged cache never crash a prediction.
         var broken = calibration
         broken.classes[0].nanosecondsPerWork = .nan
@@ -169,6 +185,9 @@ final class KernelCalibrationTests: XCTestCase {
         XCTAssertEqual(w.arenaBytes, small.arenaBytes)
         let int8 = try XCTUnwrap(catalog.candidates.first { $0.name == "mnist_small_cnn_int8" }?.workload)
         XCTAssertEqual(int8.nodes.first?.kernelClass, .convGeneralInt8)
+        // The engine fuses each int8 convolution with its max pool: the convolutions keep their sums.
+        XCTAssertEqual(int8.nodes.map(\.sumsKeptForPool), [true, false, true, false, false, false, false, false])
+        XCTAssertFalse(w.nodes.contains(where: \.sumsKeptForPool), "float models are not fused")
         // MobileNetV2: 1×1 convolutions are pointwise, depthwise 3×3 its own class, residual ADDs element-wise.
         let mobile = try XCTUnwrap(catalog.candidates.first { $0.name == "mnist_mobilenet_v2_32_float32" }?.workload)
         XCTAssertEqual(mobile.nodes.count, 29)
