@@ -161,6 +161,32 @@ extension QuantizedKernelTests {
         requireMostlyInformative(48)
     }
 
+    /// The int8 MUL's eight-lane path (`QuantizedBinaryKernel.multiplyInt8`,
+    /// in the integer flavours) against its one-by-one path: same shapes,
+    /// per-channel and scalar broadcasts, block edges, random scales (some
+    /// with a product multiplier above one: a left shift) and activations.
+    func testInt8MulMatchesReferenceBitExact() throws {
+        var rng = TestRandom(seed: 61)
+        let shapes: [([Int], [Int])] = [([1, 7, 7, 24], [1, 1, 1, 24]), ([37], [37]), ([2, 4097], [1]), ([1, 64, 64, 3], [1, 64, 64, 3]),
+                                        ([1, 5, 5, 16], [1, 1, 1, 16]), ([9], [1]), ([1, 3, 3, 5], [1, 3, 3, 1])]
+        for i in 0..<42 {
+            let (shape, bShape) = shapes[i % shapes.count]
+            let activation = Int8(rng.int(0...3))
+            let spec = QuantizedAddSpec(shape: shape, bShape: bShape, activation: activation, multiply: true, rng: &rng)
+            try compare(spec.model, name: "mul #\(i) \(shape) x \(bShape) act \(activation)", expectFast: QuantizedBinaryKernel.self) { ctx in
+                let qa = try ctx.quantization(ctx.input(0), "a"), qb = try ctx.quantization(ctx.input(1), "b")
+                let qo = try ctx.quantization(ctx.output(0), "output")
+                let (m, s) = FixedPoint.quantizeMultiplier(Double(qa.scale) * Double(qb.scale) / Double(qo.scale))
+                return QuantizedBinaryKernel(
+                    Int8.self, ctx: ctx, shape: try BroadcastShape(shape, bShape, ctx: ctx), arithmetic: .mul(outputMultiplier: m, outputShift: s),
+                    offset1: -qa.zeroPoint, offset2: -qb.zeroPoint, outputOffset: qo.zeroPoint,
+                    activation: FusedActivation(rawValue: activation)!.quantizedRange(scale: qo.scale, zeroPoint: qo.zeroPoint, qmin: -128, qmax: 127),
+                    vectorized: false)
+            }
+        }
+        requireMostlyInformative(42)
+    }
+
     /// `Int8InputRescale` (the ADD's input stage in 32-bit lanes) against
     /// `FixedPoint.multiplyByQuantizedMultiplier((x + offset) << 20, M, shift)`
     /// for every int8 x: multipliers 0, 2^30, 2^31 − 1 and random ones,
@@ -197,27 +223,33 @@ extension QuantizedKernelTests {
 struct QuantizedAddSpec {
     let model: QuantizedModelSpec
 
-    init(shape: [Int], activation: Int8, subtract: Bool = false, rng: inout TestRandom) {
+    /// `multiply`: a MUL instead; `bShape`: the constant's shape when it broadcasts.
+    init(shape: [Int], bShape: [Int]? = nil, activation: Int8, subtract: Bool = false, multiply: Bool = false, rng: inout TestRandom) {
         typealias FB = FlatBufferBuilder.Node
         let scaleA = Float(rng.int(1...200)) / 1000, scaleB = Float(rng.int(1...200)) / 1000
-        let scaleOut = (scaleA + scaleB) * Float(rng.int(40...150)) / 100
+        // MUL: the product's scale times 20–300 (a multiplier below one), or
+        // times 0.5 (above one: the output stage shifts left).
+        let scaleOut = multiply ? scaleA * scaleB * (rng.int(0...6) == 0 ? 0.5 : Float(rng.int(20...300)))
+            : (scaleA + scaleB) * Float(rng.int(40...150)) / 100
         func quantization(_ scale: Float, _ zero: Int) -> FB {
             .table([(8, .offset(.floats([scale]))), (10, .offset(.int64s([Int64(zero)])))])
         }
-        let count = shape.reduce(1, *)
+        let bShape = bShape ?? shape
+        let count = bShape.reduce(1, *)
         let bValues = (0..<count).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
         let tensors: [FB] = [
             .table([(4, .offset(.int32s(shape.map(Int32.init)))), (6, .i8(9)), (8, .u32(0)), (10, .offset(.string("a"))),
                     (12, .offset(quantization(scaleA, rng.int(-128...127))))]),
-            .table([(4, .offset(.int32s(shape.map(Int32.init)))), (6, .i8(9)), (8, .u32(1)), (10, .offset(.string("b"))),
+            .table([(4, .offset(.int32s(bShape.map(Int32.init)))), (6, .i8(9)), (8, .u32(1)), (10, .offset(.string("b"))),
                     (12, .offset(quantization(scaleB, rng.int(-128...127))))]),
             .table([(4, .offset(.int32s([]))), (6, .i8(9)), (8, .u32(0)), (10, .offset(.string("out"))),
                     (12, .offset(quantization(scaleOut, rng.int(-30...30))))]),
         ]
         let buffers: [FB] = [.table([]), .table([(4, .offset(.bytes(bValues)))])]
+        let code: Int32 = subtract ? 41 : multiply ? 18 : 0   // SUB, MUL, ADD
         let operatorTable: FB = .table([
             (4, .u32(0)), (6, .offset(.int32s([0, 1]))), (8, .offset(.int32s([2]))),
-            (10, .u8(subtract ? 28 : 11)), (12, .offset(.table([(4, .i8(activation))]))),
+            (10, .u8(subtract ? 28 : multiply ? 21 : 11)), (12, .offset(.table([(4, .i8(activation))]))),
         ])
         let subgraph: FB = .table([
             (4, .offset(.tables(tensors))), (6, .offset(.int32s([0]))), (8, .offset(.int32s([2]))),
@@ -225,7 +257,7 @@ struct QuantizedAddSpec {
         ])
         let root: FB = .table([
             (4, .u32(3)),
-            (6, .offset(.tables([.table([(4, .i8(subtract ? 41 : 0)), (8, .i32(1)), (10, .i32(subtract ? 41 : 0))])]))),
+            (6, .offset(.tables([.table([(4, .i8(Int8(code))), (8, .i32(1)), (10, .i32(code))])]))),
             (8, .offset(.tables([subgraph]))),
             (10, .offset(.string("QuantizedAddSpec"))),
             (12, .offset(.tables(buffers))),

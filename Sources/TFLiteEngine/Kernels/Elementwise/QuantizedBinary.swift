@@ -39,8 +39,13 @@ final class QuantizedBinaryKernel: Kernel {
     var output: UnsafeMutableRawPointer!
     static var blockSize: Int { 4096 }
 
+    /// Whether int8 MUL may run eight elements per step (`multiplyInt8`);
+    /// false makes the one-by-one reference (tests).
+    let vectorized: Bool
+
     init<T: QuantizedElement>(_ type: T.Type, ctx: PrepareContext, shape: BroadcastShape, arithmetic: QuantizedBinaryArithmetic,
-         offset1: Int32, offset2: Int32, outputOffset: Int32, activation: (min: Int32, max: Int32)) {
+         offset1: Int32, offset2: Int32, outputOffset: Int32, activation: (min: Int32, max: Int32), vectorized: Bool = true) {
+        self.vectorized = vectorized
         signed = T.self == Int8.self
         self.shape = shape
         self.arithmetic = arithmetic
@@ -127,6 +132,11 @@ final class QuantizedBinaryKernel: Kernel {
         let a = UnsafePointer<E>(OpaquePointer(self.a!))
         let b = UnsafePointer<E>(OpaquePointer(self.b!))
         let output = UnsafeMutablePointer<E>(OpaquePointer(self.output!))
+        if vectorized, E.self == Int8.self, IntegerSIMD.isNative, case let .mul(mo, so) = arithmetic {
+            multiplyInt8(tiles, UnsafePointer<Int8>(OpaquePointer(a)), UnsafePointer<Int8>(OpaquePointer(b)),
+                         UnsafeMutablePointer<Int8>(OpaquePointer(output)), UniformRequantization(multiplier: mo, shift: so))
+            return
+        }
         if shape.isElementwise {
             let n = shape.elementCount
             for tile in tiles {
@@ -143,6 +153,41 @@ final class QuantizedBinaryKernel: Kernel {
 }
 
 extension QuantizedBinaryKernel {
+    /// Int8 MUL in the integer-multiply-add flavours: eight elements per step
+    /// where a span's operands advance by one element or stay put (same
+    /// shapes, a per-channel vector, a scalar: every broadcast of the swish and
+    /// squeeze-and-excitation MULs), with `apply`'s arithmetic on vectors
+    /// (`UniformRequantization` is bit-identical to
+    /// `FixedPoint.multiplyByQuantizedMultiplier`); the rest one by one.
+    /// (EfficientNet-B0 int8: 65 MULs took 87 ms one element at a time.)
+    private func multiplyInt8(_ tiles: Range<Int>, _ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>,
+                              _ output: UnsafeMutablePointer<Int8>, _ scale: UniformRequantization) {
+        let off1 = SIMD8<Int32>(repeating: offset1), off2 = SIMD8<Int32>(repeating: offset2)
+        let zp = SIMD8<Int32>(repeating: outputOffset)
+        let lo = SIMD8<Int32>(repeating: activationMin), hi = SIMD8<Int32>(repeating: activationMax)
+        shape.forEachSpan(tiles, blockSize: Self.blockSize) { oa, sa, ob, sb, oo, n in
+            let pa = a + oa, pb = b + ob, out = output + oo
+            var i = 0
+            if sa <= 1, sb <= 1, n >= 8 {
+                let ra = UnsafeRawPointer(pa), rb = UnsafeRawPointer(pb), ro = UnsafeMutableRawPointer(out)
+                let fixedA = SIMD8<Int32>(repeating: Int32(pa[0])), fixedB = SIMD8<Int32>(repeating: Int32(pb[0]))
+                while i &+ 8 <= n {
+                    let x = sa == 1 ? IntegerSIMD.widen(ra.loadUnaligned(fromByteOffset: i, as: SIMD8<Int8>.self)) : fixedA
+                    let y = sb == 1 ? IntegerSIMD.widen(rb.loadUnaligned(fromByteOffset: i, as: SIMD8<Int8>.self)) : fixedB
+                    var r = scale((x &+ off1) &* (y &+ off2)) &+ zp
+                    r.replace(with: lo, where: r .< lo)
+                    r.replace(with: hi, where: r .> hi)
+                    ro.storeBytes(of: IntegerSIMD.truncate(r), toByteOffset: i, as: SIMD8<UInt8>.self)
+                    i &+= 8
+                }
+            }
+            while i < n {
+                out[i] = apply(Int8.self, pa[i &* sa], pb[i &* sb])
+                i &+= 1
+            }
+        }
+    }
+
     /// A kernel for the element type of input 0 (int8 or uint8).
     static func make(ctx: PrepareContext, type: TensorType, shape: BroadcastShape, arithmetic: QuantizedBinaryArithmetic,
                      offset1: Int32, offset2: Int32, outputOffset: Int32, activation: (min: Int32, max: Int32)) throws -> Kernel {
