@@ -551,11 +551,7 @@ public struct ProbeMeasurement: Codable, Hashable, Sendable {
     }
 }
 
-/// A sequence of different kernels timed as one model against the sum of
-/// its nodes' fitted costs (`CalibrationGraph.sequence`): in a model each
-/// node runs right after other kernels (other code, other data in the
-/// caches), where a single-operator probe repeats one kernel warm.
-/// One convolution + max-pool pair of the calibration (see `KernelCalibration.nanosecondsPerKeptSum`).
+/// One convolution + max-pool pair of the calibration (see `KernelCalibration.keptSumSamples`).
 public struct KeptSumSample: Codable, Hashable, Sendable {
     /// The probe, e.g. `CONV_2D int8 28x28x1->16 3x3/1, MAX_POOL_2D 2x2/2`.
     public var probe: String
@@ -567,6 +563,10 @@ public struct KeptSumSample: Codable, Hashable, Sendable {
     public var nanosecondsPerKeptSum: Double
 }
 
+/// A sequence of different kernels timed as one model against the sum of
+/// its nodes' fitted costs (`CalibrationGraph.sequence`): in a model each
+/// node runs right after other kernels (other code, other data in the
+/// caches), where a single-operator probe repeats one kernel warm.
 public struct InModelFactor: Codable, Hashable, Sendable {
     /// `float32` or `int8`: the classes it applies to.
     public var element: String
