@@ -101,11 +101,11 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
     public func nanoseconds(_ node: NodeWork) -> Double {
         guard let kernelClass = node.kernelClass else { return nodeOverheadNanoseconds }
         guard let cost = cost(of: kernelClass) ?? fallbackCost(for: kernelClass) else { return nodeOverheadNanoseconds }
-        guard node.sumsKeptForPool else {
-            return max(cost.nanoseconds(work: node.work, outputs: node.outputs, secondary: node.secondary), nodeOverheadNanoseconds)
-        }
-        let keptSums = nanosecondsPerKeptSum(reduction: Double(node.work) / Double(max(node.outputs, 1))) * Double(node.outputs)
-        return max(cost.nanoseconds(work: node.work, outputs: 0, secondary: node.secondary) + keptSums, nodeOverheadNanoseconds)
+        // A convolution whose sums a max pool takes pays per kept sum instead of its class's per-output term.
+        let kept = node.sumsKeptForPool
+        let keptSums = kept ? nanosecondsPerKeptSum(reduction: Double(node.work) / Double(max(node.outputs, 1))) * Double(node.outputs) : 0
+        return max(cost.nanoseconds(work: node.work, outputs: kept ? 0 : node.outputs, secondary: node.secondary) + keptSums,
+                   nodeOverheadNanoseconds)
     }
 
     /// A measured class that stands in for an unmeasured one (same kind, other element type).

@@ -39,13 +39,19 @@ final class QuantizedBinaryKernel: Kernel {
     var output: UnsafeMutableRawPointer!
     static var blockSize: Int { 4096 }
 
-    /// Whether int8 MUL may run eight elements per step (`multiplyInt8`);
-    /// false makes the one-by-one reference (tests).
-    let vectorized: Bool
+    /// The output stage of an int8 MUL that runs eight elements per step
+    /// (`multiplyInt8`, integer flavours), made at prepare; nil for the other
+    /// operations, element types and flavours, and for the one-by-one
+    /// reference the tests ask for (`vectorized: false`).
+    let vectorMultiply: UniformRequantization?
 
     init<T: QuantizedElement>(_ type: T.Type, ctx: PrepareContext, shape: BroadcastShape, arithmetic: QuantizedBinaryArithmetic,
          offset1: Int32, offset2: Int32, outputOffset: Int32, activation: (min: Int32, max: Int32), vectorized: Bool = true) {
-        self.vectorized = vectorized
+        if vectorized, T.self == Int8.self, IntegerSIMD.isNative, case let .mul(mo, so) = arithmetic {
+            vectorMultiply = UniformRequantization(multiplier: mo, shift: so)
+        } else {
+            vectorMultiply = nil
+        }
         signed = T.self == Int8.self
         self.shape = shape
         self.arithmetic = arithmetic
@@ -132,9 +138,9 @@ final class QuantizedBinaryKernel: Kernel {
         let a = UnsafePointer<E>(OpaquePointer(self.a!))
         let b = UnsafePointer<E>(OpaquePointer(self.b!))
         let output = UnsafeMutablePointer<E>(OpaquePointer(self.output!))
-        if vectorized, E.self == Int8.self, IntegerSIMD.isNative, case let .mul(mo, so) = arithmetic {
+        if let vectorMultiply {
             multiplyInt8(tiles, UnsafePointer<Int8>(OpaquePointer(a)), UnsafePointer<Int8>(OpaquePointer(b)),
-                         UnsafeMutablePointer<Int8>(OpaquePointer(output)), UniformRequantization(multiplier: mo, shift: so))
+                         UnsafeMutablePointer<Int8>(OpaquePointer(output)), vectorMultiply)
             return
         }
         if shape.isElementwise {
