@@ -15,9 +15,13 @@ import Foundation
 /// and times their invokes in several short rounds (interleaved, so a burst
 /// of load hits every probe a little rather than one probe a lot), in the
 /// thread's CPU time (time spent waiting for a core does not count); a
-/// probe's time is the smallest of the rounds' median invokes (the round
-/// least disturbed by other processes sharing caches and memory bandwidth),
-/// its spread the range of the round medians relative to their median. A
+/// probe's time is the median of the rounds' median invokes, its spread the
+/// range of the round medians relative to their median. (The median round,
+/// not the smallest: one disturbed round does not move it either, and on a
+/// host whose speed swings by a third from minute to minute the smallest
+/// round is the luckiest moment, which the median latency a model is
+/// measured and used at never reaches: with it the portable flavour's
+/// predictions were 13–30% under the measured medians.) A
 /// chain of one-element ADDs gives the fixed cost of an invoke and of a node.
 ///
 /// Each kernel class is then fitted (`ClassCost`) as
@@ -37,7 +41,7 @@ import Foundation
 /// load-and-prepare times: fixed + per weight + per node.
 public struct KernelCalibration: Codable, Hashable, Sendable {
     /// Bumped when the probes or the fit change (part of `DeviceProfile.buildKey`).
-    public static let formatVersion = 6
+    public static let formatVersion = 7
 
     /// Timed rounds per probe.
     public var rounds: Int
@@ -290,10 +294,9 @@ public struct KernelCalibration: Codable, Hashable, Sendable {
         var sequences: [(element: String, workload: ModelWorkload, nanoseconds: Double)] = []
         var pairs: [(probe: String, workload: ModelWorkload, nanoseconds: Double)] = []
         let measurements: [ProbeMeasurement] = prepared.enumerated().compactMap { i, p in
-            // The least disturbed round: other processes only ever add time.
-            let m = roundMedians[i].min() ?? 0
-            let middle = median(roundMedians[i]) ?? 0
-            let spread = middle > 0 ? ((roundMedians[i].max() ?? middle) - m) / middle : 0
+            // The median round (see the type's comment).
+            let m = median(roundMedians[i]) ?? 0
+            let spread = m > 0 ? ((roundMedians[i].max() ?? m) - (roundMedians[i].min() ?? m)) / m : 0
             if case let .sequence(element) = p.probe {
                 sequences.append((element.rawValue, p.workload, m))
                 return nil
@@ -525,8 +528,7 @@ public struct ProbeMeasurement: Codable, Hashable, Sendable {
     public var outputs: Int
     /// The node's secondary term (see `NodeWork.secondary`).
     public var secondary: Double
-    /// One invoke, nanoseconds of CPU time: the smallest of the round
-    /// medians (the round least disturbed by other processes).
+    /// One invoke, nanoseconds of CPU time: the median of the round medians.
     public var nanoseconds: Double
     /// (largest − smallest round median) ÷ their median.
     public var spread: Double

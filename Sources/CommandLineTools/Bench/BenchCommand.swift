@@ -50,6 +50,9 @@ struct Arguments {
     var minTime = 1.0
     var warmup = 5
     var profile = false
+    /// `--predicted` (implies `--profile`): each node's latency as the
+    /// device profile's kernel calibration predicts it, beside the measured one.
+    var predicted = false
     /// `--compare-threads`: cpu × 1 against parallel × N per model, one table.
     var compareThreads = false
     var json: String?
@@ -67,7 +70,7 @@ func benchUsage() -> String {
     let names = availableBackends.map(\.name).joined(separator: ", ")
     return """
     usage: bench [MODEL…] [--backend NAME|all] [--threads N[,N…]] [--runs N] [--min-time S]
-                 [--warmup N] [--profile] [--json FILE] [--csv FILE] [--svg FILE] [--compare FILE]
+                 [--warmup N] [--profile [--predicted]] [--json FILE] [--csv FILE] [--svg FILE] [--compare FILE]
            bench [MODEL…] --compare-threads [--threads N] [--runs N] [--min-time S]
            bench decode IMAGE… [--runs N] [--min-time S] [--json FILE]
       MODEL          .tflite files (default: every .tflite in weights/)
@@ -77,6 +80,8 @@ func benchUsage() -> String {
       --min-time     minimum seconds of timed invokes (default 1)
       --warmup       warm-up invokes after the first (default 5)
       --profile      per-operator timing tables
+      --predicted    with --profile: each node's and each kernel class's latency as the
+                     device profile (cached by `infer --auto`, else measured now) predicts it
       --compare-threads  cpu with 1 thread against parallel with N (the largest of --threads,
                      default 2) on each model in the same run: speed-up, bit-identical outputs,
                      and the speed-up predicted from per-part CPU time (unsplit nodes, imbalance)
@@ -128,6 +133,7 @@ func parseArguments(_ arguments: [String]) throws -> Arguments? {
             a.minTime = seconds
         case "--warmup": a.warmup = try integer(arg, atLeast: 0)
         case "--profile": a.profile = true
+        case "--predicted": a.profile = true; a.predicted = true
         case "--compare-threads": a.compareThreads = true
         case "--json": a.json = try value(arg)
         case "--csv": a.csv = try value(arg)
@@ -441,6 +447,7 @@ func benchmark(path: String, backend: BenchBackend, threads: Int, args: Argument
         }
         let ops = interpreter.operatorProfile
         printProfile(ops, title: "\(result.model) / \(backend.name) / \(threads) thread(s)")
+        if args.predicted { printPredictedProfile(ops, model: model, title: "\(result.model) / \(backend.name) / \(threads) thread(s)") }
         interpreter.isProfilingEnabled = false
         var profiled = result
         profiled.profile = ops.map {
