@@ -23,7 +23,7 @@ public enum SelectionReport {
         /// what the calibration predicts (equal to the wall time on an idle device).
         public let measuredCPUTime: Duration
         /// The smallest round median in CPU time: the round least disturbed by
-        /// other processes, measured the way the calibration measures its probes.
+        /// other processes.
         public let measuredBestRound: Duration
         /// Range of the round medians relative to their median (0 with one round).
         public let measuredSpread: Double

@@ -452,7 +452,7 @@ enum SelectionReportCommand {
             "",
             SelectionReport.calibrationTable(calibration),
             "",
-            "Predicted against measured, one thread: \(request.repetitions) repetitions of (calibration, then \(request.rounds) rounds of \(request.runs) invokes per model); predicted and measured are the medians over the repetitions; measured = the median of the round medians of the invokes in the thread's CPU time, less one read of that clock (the engine's work: what the calibration predicts), the best round (the smallest round median, measured as the calibration measures its probes: the moment least disturbed by other processes), and the wall time (what a caller waits: the same as the CPU time on an idle machine, more when other processes hold the cores). Memory: what the model holds, measured in a fresh process per model (`ProcessResources.modelMemory`).",
+            "Predicted against measured, one thread: \(request.repetitions) repetitions of (calibration, then \(request.rounds) rounds of \(request.runs) invokes per model); predicted and measured are the medians over the repetitions; measured = the median of the round medians of the invokes in the thread's CPU time, less one read of that clock (the engine's work: what the calibration predicts), the best round (the smallest round median: the moment least disturbed by other processes), and the wall time (what a caller waits: the same as the CPU time on an idle machine, more when other processes hold the cores). Memory: what the model holds, measured in a fresh process per model (`ProcessResources.modelMemory`).",
             "",
             SelectionReport.latencyTable(rows),
             "",
