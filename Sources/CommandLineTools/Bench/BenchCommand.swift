@@ -55,6 +55,8 @@ struct Arguments {
     var predicted = false
     /// `--compare-threads`: cpu × 1 against parallel × N per model, one table.
     var compareThreads = false
+    /// `--interleave`: the models invoked in turn, one table of their medians and ratios.
+    var interleave = false
     var json: String?
     var csv: String?
     var svg: String?
@@ -72,6 +74,7 @@ func benchUsage() -> String {
     usage: bench [MODEL…] [--backend NAME|all] [--threads N[,N…]] [--runs N] [--min-time S]
                  [--warmup N] [--profile [--predicted]] [--json FILE] [--csv FILE] [--svg FILE] [--compare FILE]
            bench [MODEL…] --compare-threads [--threads N] [--runs N] [--min-time S]
+           bench MODEL MODEL… --interleave [--backend NAME] [--threads N] [--runs N] [--min-time S]
            bench decode IMAGE… [--runs N] [--min-time S] [--json FILE]
       MODEL          .tflite files (default: every .tflite in weights/)
       --backend      a registered backend (\(names)), or all (default: cpu)
@@ -85,6 +88,8 @@ func benchUsage() -> String {
       --compare-threads  cpu with 1 thread against parallel with N (the largest of --threads,
                      default 2) on each model in the same run: speed-up, bit-identical outputs,
                      and the speed-up predicted from per-part CPU time (unsplit nodes, imbalance)
+      --interleave   the models in turns (one untimed invoke, three timed), so a host whose
+                     speed drifts slows them alike: each model's median and its ratio to the first's
       --json/--csv   write results; --svg a bar chart of median latency
       --compare      JSON from tools/compare_litert.py: print ours ÷ LiteRT
       --input X.npy  feed input 0 from X.npy (default: random values)
@@ -135,6 +140,7 @@ func parseArguments(_ arguments: [String]) throws -> Arguments? {
         case "--profile": a.profile = true
         case "--predicted": a.profile = true; a.predicted = true
         case "--compare-threads": a.compareThreads = true
+        case "--interleave": a.interleave = true
         case "--json": a.json = try value(arg)
         case "--csv": a.csv = try value(arg)
         case "--svg": a.svg = try value(arg)
@@ -752,6 +758,7 @@ func benchMain(_ arguments: [String]) -> Int32 {
         return 1
     }
     if args.compareThreads { return compareThreadsMain(args) }
+    if args.interleave { return interleaveMain(args) }
     print("bench: TFLiteEngine, \(TFLiteEngineBuild.flavour) build (\(TFLiteEngineBuild.floatLanes) float lanes, int8 on \(TFLiteEngineBuild.integerMultiplyAdd ? "integer" : "float") multiply-add); runs ≥ \(args.runs), min time \(args.minTime) s, warm-up \(args.warmup)")
     printBuildFlavourNote()
     var results: [Result] = []
