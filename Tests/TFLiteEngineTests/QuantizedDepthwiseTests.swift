@@ -58,6 +58,46 @@ extension QuantizedKernelTests {
         requireMostlyInformative(70)
     }
 
+    /// A grouped CONV_2D with one input and one output channel per group
+    /// (filter [C, KH, KW, 1], per-channel scales on axis 0: ConvNeXt's 7×7
+    /// layers as the converter writes them) runs on the depthwise kernel,
+    /// bit-identical to the reference convolution.
+    func testGroupedConvolutionOneChannelPerGroupMatchesReferenceBitExact() throws {
+        var rng = TestRandom(seed: 29)
+        for i in 0..<24 {
+            let k = [3, 5, 7][i % 3]
+            let s = rng.int(1...2)
+            let dilation = i % 6 == 5 ? 2 : 1
+            let padding = rng.int(0...1)
+            let signed = i % 4 != 3
+            let c = [2, 5, 16, 24, 33][rng.int(0...4)]
+            let h = rng.int(((k - 1) * dilation + 1)...14), w = rng.int(((k - 1) * dilation + 1)...14)
+            let activation = Int8(rng.int(0...3))
+            let spec = QuantizedModelSpec.weighted(
+                op: 3, optionsType: 1, input: [rng.int(1...2), h, w, c], filter: [c, k, k, 1],
+                channelAxis: 0, perChannel: signed && i % 3 != 1, signed: signed, hasBias: i % 5 != 4,
+                filterValues: signed && i % 2 == 0 ? Array(-127...127) : nil,
+                options: [(4, .i8(Int8(padding))), (6, .i32(Int32(s))), (8, .i32(Int32(s))),
+                          (10, .i8(activation)), (12, .i32(Int32(dilation))), (14, .i32(Int32(dilation)))],
+                rng: &rng)
+            try compare(spec, name: "grouped conv #\(i) \(h)×\(w)×\(c) k \(k) s \(s) d \(dilation) pad \(padding) act \(activation) \(signed ? "int8" : "uint8")",
+                        expectFast: DepthwiseConv2DInt8Vectorized.self) { ctx in
+                let input = try ctx.input(0)
+                let g = try ConvGeometry(
+                    ctx: ctx, inputShape: input.shape, filterHeight: k, filterWidth: k,
+                    strideHeight: s, strideWidth: s, dilationHeight: dilation, dilationWidth: dilation,
+                    padding: Padding(rawValue: Int8(padding))!)
+                let p = Conv2D.Parameters(geometry: g, inputChannels: c, outputChannels: c, filterChannels: 1,
+                                          activation: FusedActivation(rawValue: activation)!)
+                let q = try ConvolutionQuantization(
+                    ctx: ctx, input: input, filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
+                    channelAxis: 0, channels: c, activation: p.activation)
+                return signed ? ConvolutionQuantizedReference(Int8.self, ctx: ctx, p, q) : ConvolutionQuantizedReference(UInt8.self, ctx: ctx, p, q)
+            }
+        }
+        requireMostlyInformative(24)
+    }
+
     /// The depthwise kernel's branch-free output stage against `FixedPoint`.
     func testDepthwiseRequantizeMatchesFixedPoint() {
         var rng = TestRandom(seed: 24)

@@ -2,13 +2,24 @@
 /// reference arithmetic (`reference_integer_ops::ConvPerChannel`,
 /// `reference_ops::Conv` for uint8): int32 accumulation of
 /// (w + filterOffset)·(x + inputOffset), bias, per-channel rescale, output
-/// offset, clamp. Taps outside the input are skipped.
+/// offset, clamp. Taps outside the input are skipped. A grouped convolution
+/// with one input and one output channel per group (ConvNeXt's 7×7
+/// "depthwise" layers as the converter writes them) is a depthwise
+/// convolution, and runs on its kernel.
 enum Conv2DQuantized {
     static func prepare(_ ctx: PrepareContext, _ p: Conv2D.Parameters) throws -> Kernel {
         let input = try ctx.input(0), filter = try ctx.input(1)
         let q = try ConvolutionQuantization(
             ctx: ctx, input: input, filter: filter, bias: ctx.optionalInput(2), output: ctx.output(0),
             channelAxis: 0, channels: p.outputChannels, activation: p.activation)
+        if input.type == .int8 || input.type == .uint8, p.filterChannels == 1, p.inputChannels > 1,
+           p.outputChannels == p.inputChannels, try !ctx.hasEmptyInputOrOutput() {
+            let depthwise = DepthwiseConv2D.Parameters(geometry: p.geometry, inputChannels: p.inputChannels,
+                                                       outputChannels: p.outputChannels, depthMultiplier: 1, activation: p.activation)
+            if let constants = try DepthwiseInt8Constants.shared(ctx: ctx, depthwise, q, channelMajor: true) {
+                return DepthwiseConv2DInt8Vectorized(ctx: ctx, depthwise, q, constants: constants, signed: input.type == .int8)
+            }
+        }
         if input.type == .int8 || input.type == .uint8, p.filterChannels == p.inputChannels {
             let g = p.geometry
             if let fast = try GEMMConvolutionQuantized.make(

@@ -45,16 +45,22 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
     var leftShiftOffset: Int { 2 &* channels }
     var rightShiftOffset: Int { 3 &* channels }
 
+    /// `channelMajor`: the file's filter is [channel][tap] (a grouped
+    /// CONV_2D with one input and one output channel per group, filter
+    /// [C, KH, KW, 1]) rather than DEPTHWISE_CONV_2D's [tap][channel].
     init<W: FixedWidthInteger>(filter raw: UnsafeRawPointer, signed: Bool, as _: W.Type, bias: UnsafePointer<Int32>?,
-                               taps: Int, channels: Int, q: ConvolutionQuantization) {
+                               taps: Int, channels: Int, q: ConvolutionQuantization, channelMajor: Bool = false) {
         self.taps = taps
         self.channels = channels
         let count = max(taps &* channels, 1)
         let f = UnsafeMutablePointer<W>.allocate(capacity: count)
         let bytes = raw.assumingMemoryBound(to: UInt8.self)
-        for i in 0..<taps &* channels {
-            let w = signed ? Int32(Int8(bitPattern: bytes[i])) : Int32(bytes[i])
-            f[i] = W(truncatingIfNeeded: w &+ q.filterOffset)
+        for t in 0..<taps {
+            for c in 0..<channels {
+                let byte = bytes[channelMajor ? c &* taps &+ t : t &* channels &+ c]
+                let w = signed ? Int32(Int8(bitPattern: byte)) : Int32(byte)
+                f[t &* channels &+ c] = W(truncatingIfNeeded: w &+ q.filterOffset)
+            }
         }
         filter = UnsafeMutableRawPointer(f)
         let table = UnsafeMutablePointer<Int32>.allocate(capacity: max(4 &* channels, 1))
@@ -123,7 +129,9 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
 
     /// The constants for the node being prepared, shared by every
     /// interpreter of the model; nil when the filter or bias is not constant.
-    static func shared(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters, _ q: ConvolutionQuantization) throws -> DepthwiseInt8Constants? {
+    /// `channelMajor`: see `init`.
+    static func shared(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters, _ q: ConvolutionQuantization,
+                       channelMajor: Bool = false) throws -> DepthwiseInt8Constants? {
         let filter = try ctx.input(1)
         let taps = p.geometry.filterHeight &* p.geometry.filterWidth, channels = p.outputChannels
         guard let f = filter.constant, filter.elementCount == taps &* channels else { return nil }
@@ -136,11 +144,13 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         }
         // The input and output tensors fix the input offset and the output stage.
         let signed = filter.type == .int8
-        let key = "depthwise-\(signed ? "i8" : "u8")-w\(ctx.node.inputs[1])-b\(biasKey)-i\(ctx.node.inputs[0])-o\(ctx.node.outputs[0])-\(taps)x\(channels)"
+        let key = "depthwise-\(signed ? "i8" : "u8")\(channelMajor ? "-cm" : "")-w\(ctx.node.inputs[1])-b\(biasKey)-i\(ctx.node.inputs[0])-o\(ctx.node.outputs[0])-\(taps)x\(channels)"
         return ctx.graph.sharedConstants.value(for: key) {
             let constants = signed
-                ? DepthwiseInt8Constants(filter: f, signed: true, as: Int8.self, bias: biasPointer, taps: taps, channels: channels, q: q)
-                : DepthwiseInt8Constants(filter: f, signed: false, as: Int16.self, bias: biasPointer, taps: taps, channels: channels, q: q)
+                ? DepthwiseInt8Constants(filter: f, signed: true, as: Int8.self, bias: biasPointer, taps: taps, channels: channels, q: q,
+                                         channelMajor: channelMajor)
+                : DepthwiseInt8Constants(filter: f, signed: false, as: Int16.self, bias: biasPointer, taps: taps, channels: channels, q: q,
+                                         channelMajor: channelMajor)
             // The filter now lives in `constants.filter`: its pages of the model file need not stay resident.
             ctx.graph.model.releaseConstantPages(f, byteCount: taps &* channels)
             return constants
