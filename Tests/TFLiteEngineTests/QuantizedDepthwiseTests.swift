@@ -227,6 +227,32 @@ extension QuantizedKernelTests {
         requireMostlyInformative(42)
     }
 
+    /// Int8 ADD and SUB with broadcasting (per-channel vectors, scalars, a
+    /// [H, W, 1] plane, short spans) on the eight-lane path against the
+    /// one-by-one reference arithmetic.
+    func testInt8BroadcastAddMatchesReferenceBitExact() throws {
+        var rng = TestRandom(seed: 67)
+        let shapes: [([Int], [Int])] = [([1, 7, 7, 24], [1, 1, 1, 24]), ([2, 4097], [1]), ([1, 5, 6, 16], [1, 5, 6, 1]),
+                                        ([9], [1]), ([1, 3, 3, 5], [1, 3, 3, 1]), ([1, 4, 4, 40], [40])]
+        for i in 0..<36 {
+            let (shape, bShape) = shapes[i % shapes.count]
+            let activation = Int8(rng.int(0...3))
+            let subtract = i % 3 == 2
+            let spec = QuantizedAddSpec(shape: shape, bShape: bShape, activation: activation, subtract: subtract, rng: &rng)
+            try compare(spec.model, name: "\(subtract ? "sub" : "add") #\(i) \(shape) + \(bShape) act \(activation)",
+                        expectFast: QuantizedBinaryKernel.self) { ctx in
+                guard let kernel = try AddQuantized.prepare(
+                    ctx, shape: BroadcastShape(shape, bShape, ctx: ctx), activation: FusedActivation(rawValue: activation)!,
+                    subtract: subtract) as? QuantizedBinaryKernel else { throw XCTSkip("not the broadcasting kernel") }
+                return QuantizedBinaryKernel(
+                    Int8.self, ctx: ctx, shape: kernel.shape, arithmetic: kernel.arithmetic, offset1: kernel.offset1,
+                    offset2: kernel.offset2, outputOffset: kernel.outputOffset,
+                    activation: (kernel.activationMin, kernel.activationMax), vectorized: false)
+            }
+        }
+        requireMostlyInformative(36)
+    }
+
     /// `Int8InputRescale` (the ADD's input stage in 32-bit lanes) against
     /// `FixedPoint.multiplyByQuantizedMultiplier((x + offset) << 20, M, shift)`
     /// for every int8 x: multipliers 0, 2^30, 2^31 − 1 and random ones,

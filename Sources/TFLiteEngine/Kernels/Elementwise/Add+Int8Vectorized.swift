@@ -22,9 +22,10 @@ final class ElementwiseAddInt8: Kernel {
     let scales: ChannelRequantization.Tables
     /// The same three stages for eight lanes at a time.
     let scale1: UniformRequantization, scale2: UniformRequantization, scaleOutput: UniformRequantization
-    /// The two input stages in 32-bit arithmetic (`Int8InputRescale`), when
-    /// the shifts and zero points allow it (always, for valid int8 models).
-    let rescale1: Int8InputRescale?, rescale2: Int8InputRescale?
+    /// The whole operation with both input stages in 32-bit arithmetic
+    /// (`Int8AddStage`), when the shifts and zero points allow it (always,
+    /// for valid int8 models).
+    let stage: Int8AddStage?
     let activationMin: Int32, activationMax: Int32
     let aIndex: Int, bIndex: Int, outputIndex: Int
     var a: UnsafePointer<Int8>!
@@ -45,8 +46,9 @@ final class ElementwiseAddInt8: Kernel {
         scale1 = UniformRequantization(multiplier: multiplier1, shift: shift1)
         scale2 = UniformRequantization(multiplier: multiplier2, shift: shift2)
         scaleOutput = UniformRequantization(multiplier: outputMultiplier, shift: outputShift)
-        rescale1 = Int8InputRescale(leftShift: leftShift, multiplier: multiplier1, shift: shift1, offset: offset1)
-        rescale2 = Int8InputRescale(leftShift: leftShift, multiplier: multiplier2, shift: shift2, offset: offset2)
+        stage = Int8AddStage(leftShift: leftShift, multiplier1: multiplier1, shift1: shift1, offset1: offset1,
+                             multiplier2: multiplier2, shift2: shift2, offset2: offset2, outputMultiplier: outputMultiplier,
+                             outputShift: outputShift, outputOffset: outputOffset, activation: activation, subtract: subtract)
         self.offset1 = offset1
         self.offset2 = offset2
         self.outputOffset = outputOffset
@@ -80,24 +82,21 @@ final class ElementwiseAddInt8: Kernel {
         // 0 (ADD) or −1 (SUB): x ^ mask − mask negates for SUB.
         let negate = SIMD8<Int32>(repeating: sign < 0 ? -1 : 0)
         let aRaw = UnsafeRawPointer(a), bRaw = UnsafeRawPointer(b), outRaw = UnsafeMutableRawPointer(output)
-        if let rescale1, let rescale2 {
+        if let stage {
             // Both input stages in 32-bit lanes, the sum's in 64-bit ones.
             for tile in tiles {
                 let start = tile &* blockSize, end = min(start &+ blockSize, count)
                 var i = start
                 if vectors {
                     while i &+ 8 <= end {
-                        let r1 = rescale1(IntegerSIMD.widen(aRaw.loadUnaligned(fromByteOffset: i, as: SIMD8<Int8>.self)))
-                        let r2 = rescale2(IntegerSIMD.widen(bRaw.loadUnaligned(fromByteOffset: i, as: SIMD8<Int8>.self)))
-                        var r = so(r1 &+ ((r2 ^ negate) &- negate)) &+ outOffv
-                        r.replace(with: lov, where: r .< lov)
-                        r.replace(with: hiv, where: r .> hiv)
-                        outRaw.storeBytes(of: IntegerSIMD.truncate(r), toByteOffset: i, as: SIMD8<UInt8>.self)
+                        let bytes = stage(IntegerSIMD.widen(aRaw.loadUnaligned(fromByteOffset: i, as: SIMD8<Int8>.self)),
+                                          IntegerSIMD.widen(bRaw.loadUnaligned(fromByteOffset: i, as: SIMD8<Int8>.self)))
+                        outRaw.storeBytes(of: bytes, toByteOffset: i, as: SIMD8<UInt8>.self)
                         i &+= 8
                     }
                 }
                 while i < end {
-                    let r1 = rescale1.scale(Int32(a[i])), r2 = rescale2.scale(Int32(b[i]))
+                    let r1 = stage.first.scale(Int32(a[i])), r2 = stage.second.scale(Int32(b[i]))
                     let r = t.scale(r1 &+ r2 &* sign, 2) &+ outOff
                     output[i] = Int8(truncatingIfNeeded: min(max(r, lo), hi))
                     i &+= 1
@@ -129,6 +128,48 @@ final class ElementwiseAddInt8: Kernel {
                 i &+= 1
             }
         }
+    }
+}
+
+/// The whole int8 ADD / SUB on eight lanes of int8 inputs (as Int32):
+/// both input stages in 32-bit lanes (`Int8InputRescale`), their sum (or
+/// difference), the output stage (`UniformRequantization`), the output
+/// offset and the activation bounds; the result's low bytes are the outputs.
+/// Used by `ElementwiseAddInt8` and by `QuantizedBinaryKernel`'s
+/// broadcasting spans. nil unless both input stages fit 32-bit lanes
+/// (always, for valid int8 models).
+struct Int8AddStage {
+    let first: Int8InputRescale, second: Int8InputRescale
+    let output: UniformRequantization
+    /// 0 (ADD) or −1 (SUB): x ^ mask − mask negates for SUB.
+    let negate: SIMD8<Int32>
+    let zeroPoint: SIMD8<Int32>, low: SIMD8<Int32>, high: SIMD8<Int32>
+
+    init?(leftShift: Int, multiplier1: Int32, shift1: Int, offset1: Int32, multiplier2: Int32, shift2: Int, offset2: Int32,
+          outputMultiplier: Int32, outputShift: Int, outputOffset: Int32, activation: (min: Int32, max: Int32), subtract: Bool) {
+        guard let first = Int8InputRescale(leftShift: leftShift, multiplier: multiplier1, shift: shift1, offset: offset1),
+              let second = Int8InputRescale(leftShift: leftShift, multiplier: multiplier2, shift: shift2, offset: offset2)
+        else { return nil }
+        self.first = first
+        self.second = second
+        output = UniformRequantization(multiplier: outputMultiplier, shift: outputShift)
+        negate = SIMD8(repeating: subtract ? -1 : 0)
+        zeroPoint = SIMD8(repeating: outputOffset)
+        low = SIMD8(repeating: activation.min)
+        high = SIMD8(repeating: activation.max)
+    }
+
+    @inline(__always)
+    func callAsFunction(_ x: SIMD8<Int32>, _ y: SIMD8<Int32>) -> SIMD8<UInt8> {
+        clamped(output(first(x) &+ ((second(y) ^ negate) &- negate)))
+    }
+
+    @inline(__always)
+    private func clamped(_ scaled: SIMD8<Int32>) -> SIMD8<UInt8> {
+        var r = scaled &+ zeroPoint
+        r.replace(with: low, where: r .< low)
+        r.replace(with: high, where: r .> high)
+        return IntegerSIMD.truncate(r)
     }
 }
 

@@ -44,13 +44,24 @@ final class QuantizedBinaryKernel: Kernel {
     /// operations, element types and flavours, and for the one-by-one
     /// reference the tests ask for (`vectorized: false`).
     let vectorMultiply: UniformRequantization?
+    /// The same for an int8 ADD / SUB (`int8Spans`): the whole operation on eight lanes.
+    let vectorAdd: Int8AddStage?
 
     init<T: QuantizedElement>(_ type: T.Type, ctx: PrepareContext, shape: BroadcastShape, arithmetic: QuantizedBinaryArithmetic,
          offset1: Int32, offset2: Int32, outputOffset: Int32, activation: (min: Int32, max: Int32), vectorized: Bool = true) {
-        if vectorized, T.self == Int8.self, IntegerSIMD.isNative, case let .mul(mo, so) = arithmetic {
+        let vectors = vectorized && T.self == Int8.self && IntegerSIMD.isNative
+        if vectors, case let .mul(mo, so) = arithmetic {
             vectorMultiply = UniformRequantization(multiplier: mo, shift: so)
         } else {
             vectorMultiply = nil
+        }
+        switch arithmetic {
+        case let .add(leftShift, m1, s1, m2, s2, mo, so, subtract) where vectors:
+            vectorAdd = Int8AddStage(leftShift: leftShift, multiplier1: m1, shift1: s1, offset1: offset1, multiplier2: m2, shift2: s2,
+                                     offset2: offset2, outputMultiplier: mo, outputShift: so, outputOffset: outputOffset,
+                                     activation: activation, subtract: subtract)
+        default:
+            vectorAdd = nil
         }
         signed = T.self == Int8.self
         self.shape = shape
@@ -139,8 +150,22 @@ final class QuantizedBinaryKernel: Kernel {
         let b = UnsafePointer<E>(OpaquePointer(self.b!))
         let output = UnsafeMutablePointer<E>(OpaquePointer(self.output!))
         if let vectorMultiply {
-            multiplyInt8(tiles, UnsafePointer<Int8>(OpaquePointer(a)), UnsafePointer<Int8>(OpaquePointer(b)),
-                         UnsafeMutablePointer<Int8>(OpaquePointer(output)), vectorMultiply)
+            let off1 = SIMD8<Int32>(repeating: offset1), off2 = SIMD8<Int32>(repeating: offset2)
+            let zp = SIMD8<Int32>(repeating: outputOffset)
+            let lo = SIMD8<Int32>(repeating: activationMin), hi = SIMD8<Int32>(repeating: activationMax)
+            int8Spans(tiles, UnsafePointer<Int8>(OpaquePointer(a)), UnsafePointer<Int8>(OpaquePointer(b)),
+                      UnsafeMutablePointer<Int8>(OpaquePointer(output))) { x, y in
+                var r = vectorMultiply((x &+ off1) &* (y &+ off2)) &+ zp
+                r.replace(with: lo, where: r .< lo)
+                r.replace(with: hi, where: r .> hi)
+                return IntegerSIMD.truncate(r)
+            }
+            return
+        }
+        if let vectorAdd {
+            let a8 = UnsafePointer<Int8>(OpaquePointer(a)), b8 = UnsafePointer<Int8>(OpaquePointer(b))
+            let out8 = UnsafeMutablePointer<Int8>(OpaquePointer(output))
+            int8Spans(tiles, a8, b8, out8) { x, y in vectorAdd(x, y) }
             return
         }
         if shape.isElementwise {
@@ -159,18 +184,20 @@ final class QuantizedBinaryKernel: Kernel {
 }
 
 extension QuantizedBinaryKernel {
-    /// Int8 MUL in the integer-multiply-add flavours: eight elements per step
-    /// where a span's operands advance by one element or stay put (same
-    /// shapes, a per-channel vector, a scalar: every broadcast of the swish and
-    /// squeeze-and-excitation MULs), with `apply`'s arithmetic on vectors
-    /// (`UniformRequantization` is bit-identical to
-    /// `FixedPoint.multiplyByQuantizedMultiplier`); the rest one by one.
-    /// (EfficientNet-B0 int8: 65 MULs took 87 ms one element at a time.)
-    private func multiplyInt8(_ tiles: Range<Int>, _ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>,
-                              _ output: UnsafeMutablePointer<Int8>, _ scale: UniformRequantization) {
-        let off1 = SIMD8<Int32>(repeating: offset1), off2 = SIMD8<Int32>(repeating: offset2)
-        let zp = SIMD8<Int32>(repeating: outputOffset)
-        let lo = SIMD8<Int32>(repeating: activationMin), hi = SIMD8<Int32>(repeating: activationMax)
+    /// Int8 MUL, ADD and SUB in the integer-multiply-add flavours: eight
+    /// elements per step (`operation`, on the two inputs' values as Int32, to
+    /// the output bytes) where a span's operands advance by one element or
+    /// stay put (same shapes, a per-channel vector, a scalar: every broadcast
+    /// of the swish and squeeze-and-excitation MULs and of the residual and
+    /// normalisation ADDs), with `apply`'s arithmetic on vectors
+    /// (`UniformRequantization`, `Int8AddStage`: bit-identical to the
+    /// `FixedPoint` functions); the rest one by one. (EfficientNet-B0 int8:
+    /// 65 MULs took 87 ms one element at a time; ConvNeXt-Tiny int8: 123 ADDs
+    /// of a per-channel vector, 154 ms.)
+    @inline(__always)
+    private func int8Spans(_ tiles: Range<Int>, _ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>,
+                           _ output: UnsafeMutablePointer<Int8>,
+                           _ operation: (SIMD8<Int32>, SIMD8<Int32>) -> SIMD8<UInt8>) {
         shape.forEachSpan(tiles, blockSize: Self.blockSize) { oa, sa, ob, sb, oo, n in
             let pa = a + oa, pb = b + ob, out = output + oo
             var i = 0
@@ -180,10 +207,7 @@ extension QuantizedBinaryKernel {
                 while i &+ 8 <= n {
                     let x = sa == 1 ? IntegerSIMD.widen(ra.loadUnaligned(fromByteOffset: i, as: SIMD8<Int8>.self)) : fixedA
                     let y = sb == 1 ? IntegerSIMD.widen(rb.loadUnaligned(fromByteOffset: i, as: SIMD8<Int8>.self)) : fixedB
-                    var r = scale((x &+ off1) &* (y &+ off2)) &+ zp
-                    r.replace(with: lo, where: r .< lo)
-                    r.replace(with: hi, where: r .> hi)
-                    ro.storeBytes(of: IntegerSIMD.truncate(r), toByteOffset: i, as: SIMD8<UInt8>.self)
+                    ro.storeBytes(of: operation(x, y), toByteOffset: i, as: SIMD8<UInt8>.self)
                     i &+= 8
                 }
             }
