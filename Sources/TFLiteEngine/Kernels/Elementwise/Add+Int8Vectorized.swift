@@ -77,8 +77,8 @@ final class ElementwiseAddInt8: Kernel {
         let blockSize = QuantizedBinaryKernel.blockSize
         let vectors = IntegerSIMD.isNative
         let s1 = scale1, s2 = scale2, so = scaleOutput
-        let off1v = SIMD8<Int32>(repeating: off1), off2v = SIMD8<Int32>(repeating: off2), outOffv = SIMD8<Int32>(repeating: outOff)
-        let lov = SIMD8<Int32>(repeating: lo), hiv = SIMD8<Int32>(repeating: hi)
+        let off1v = SIMD8<Int32>(repeating: off1), off2v = SIMD8<Int32>(repeating: off2)
+        let bytes = Int8OutputBytes(outputOffset: outOff, activation: (lo, hi))
         // 0 (ADD) or −1 (SUB): x ^ mask − mask negates for SUB.
         let negate = SIMD8<Int32>(repeating: sign < 0 ? -1 : 0)
         let aRaw = UnsafeRawPointer(a), bRaw = UnsafeRawPointer(b), outRaw = UnsafeMutableRawPointer(output)
@@ -89,9 +89,9 @@ final class ElementwiseAddInt8: Kernel {
                 var i = start
                 if vectors {
                     while i &+ 8 <= end {
-                        let bytes = stage(IntegerSIMD.widen(aRaw.loadUnaligned(fromByteOffset: i, as: SIMD8<Int8>.self)),
-                                          IntegerSIMD.widen(bRaw.loadUnaligned(fromByteOffset: i, as: SIMD8<Int8>.self)))
-                        outRaw.storeBytes(of: bytes, toByteOffset: i, as: SIMD8<UInt8>.self)
+                        let result = stage(IntegerSIMD.widen(aRaw.loadUnaligned(fromByteOffset: i, as: SIMD8<Int8>.self)),
+                                           IntegerSIMD.widen(bRaw.loadUnaligned(fromByteOffset: i, as: SIMD8<Int8>.self)))
+                        outRaw.storeBytes(of: result, toByteOffset: i, as: SIMD8<UInt8>.self)
                         i &+= 8
                     }
                 }
@@ -113,10 +113,7 @@ final class ElementwiseAddInt8: Kernel {
                     let x2 = IntegerSIMD.widen(bRaw.loadUnaligned(fromByteOffset: i, as: SIMD8<Int8>.self))
                     let r1 = s1((x1 &+ off1v) &<< left)
                     let r2 = s2((x2 &+ off2v) &<< left)
-                    var r = so(r1 &+ ((r2 ^ negate) &- negate)) &+ outOffv
-                    r.replace(with: lov, where: r .< lov)
-                    r.replace(with: hiv, where: r .> hiv)
-                    outRaw.storeBytes(of: IntegerSIMD.truncate(r), toByteOffset: i, as: SIMD8<UInt8>.self)
+                    outRaw.storeBytes(of: bytes(so(r1 &+ ((r2 ^ negate) &- negate))), toByteOffset: i, as: SIMD8<UInt8>.self)
                     i &+= 8
                 }
             }
@@ -133,8 +130,8 @@ final class ElementwiseAddInt8: Kernel {
 
 /// The whole int8 ADD / SUB on eight lanes of int8 inputs (as Int32):
 /// both input stages in 32-bit lanes (`Int8InputRescale`), their sum (or
-/// difference), the output stage (`UniformRequantization`), the output
-/// offset and the activation bounds; the result's low bytes are the outputs.
+/// difference), the output stage (`UniformRequantization`), then the
+/// output offset and the activation bounds (`Int8OutputBytes`).
 /// Used by `ElementwiseAddInt8` and by `QuantizedBinaryKernel`'s
 /// broadcasting spans. nil unless both input stages fit 32-bit lanes
 /// (always, for valid int8 models).
@@ -143,7 +140,7 @@ struct Int8AddStage {
     let output: UniformRequantization
     /// 0 (ADD) or −1 (SUB): x ^ mask − mask negates for SUB.
     let negate: SIMD8<Int32>
-    let zeroPoint: SIMD8<Int32>, low: SIMD8<Int32>, high: SIMD8<Int32>
+    let bytes: Int8OutputBytes
 
     init?(leftShift: Int, multiplier1: Int32, shift1: Int, offset1: Int32, multiplier2: Int32, shift2: Int, offset2: Int32,
           outputMultiplier: Int32, outputShift: Int, outputOffset: Int32, activation: (min: Int32, max: Int32), subtract: Bool) {
@@ -154,18 +151,29 @@ struct Int8AddStage {
         self.second = second
         output = UniformRequantization(multiplier: outputMultiplier, shift: outputShift)
         negate = SIMD8(repeating: subtract ? -1 : 0)
+        bytes = Int8OutputBytes(outputOffset: outputOffset, activation: activation)
+    }
+
+    @inline(__always)
+    func callAsFunction(_ x: SIMD8<Int32>, _ y: SIMD8<Int32>) -> SIMD8<UInt8> {
+        bytes(output(first(x) &+ ((second(y) ^ negate) &- negate)))
+    }
+}
+
+/// The last step of the eight-lane int8 element-wise kernels: a scaled
+/// result plus the output offset, clamped to the activation bounds, as the
+/// output bytes (the lanes' low bytes).
+struct Int8OutputBytes {
+    let zeroPoint: SIMD8<Int32>, low: SIMD8<Int32>, high: SIMD8<Int32>
+
+    init(outputOffset: Int32, activation: (min: Int32, max: Int32)) {
         zeroPoint = SIMD8(repeating: outputOffset)
         low = SIMD8(repeating: activation.min)
         high = SIMD8(repeating: activation.max)
     }
 
     @inline(__always)
-    func callAsFunction(_ x: SIMD8<Int32>, _ y: SIMD8<Int32>) -> SIMD8<UInt8> {
-        clamped(output(first(x) &+ ((second(y) ^ negate) &- negate)))
-    }
-
-    @inline(__always)
-    private func clamped(_ scaled: SIMD8<Int32>) -> SIMD8<UInt8> {
+    func callAsFunction(_ scaled: SIMD8<Int32>) -> SIMD8<UInt8> {
         var r = scaled &+ zeroPoint
         r.replace(with: low, where: r .< low)
         r.replace(with: high, where: r .> high)

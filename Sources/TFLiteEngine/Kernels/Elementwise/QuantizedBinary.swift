@@ -151,14 +151,10 @@ final class QuantizedBinaryKernel: Kernel {
         let output = UnsafeMutablePointer<E>(OpaquePointer(self.output!))
         if let vectorMultiply {
             let off1 = SIMD8<Int32>(repeating: offset1), off2 = SIMD8<Int32>(repeating: offset2)
-            let zp = SIMD8<Int32>(repeating: outputOffset)
-            let lo = SIMD8<Int32>(repeating: activationMin), hi = SIMD8<Int32>(repeating: activationMax)
+            let bytes = Int8OutputBytes(outputOffset: outputOffset, activation: (activationMin, activationMax))
             int8Spans(tiles, UnsafePointer<Int8>(OpaquePointer(a)), UnsafePointer<Int8>(OpaquePointer(b)),
                       UnsafeMutablePointer<Int8>(OpaquePointer(output))) { x, y in
-                var r = vectorMultiply((x &+ off1) &* (y &+ off2)) &+ zp
-                r.replace(with: lo, where: r .< lo)
-                r.replace(with: hi, where: r .> hi)
-                return IntegerSIMD.truncate(r)
+                bytes(vectorMultiply((x &+ off1) &* (y &+ off2)))
             }
             return
         }
