@@ -253,6 +253,30 @@ extension QuantizedKernelTests {
         requireMostlyInformative(36)
     }
 
+    /// Int8 SQUARED_DIFFERENCE (same shapes, a per-pixel mean as in layer
+    /// norms, a per-channel vector, a scalar, short spans) on the eight-lane
+    /// path against the one-by-one reference arithmetic.
+    func testInt8SquaredDifferenceMatchesReferenceBitExact() throws {
+        var rng = TestRandom(seed: 71)
+        let shapes: [([Int], [Int])] = [([1, 7, 7, 24], [1, 7, 7, 24]), ([1, 5, 6, 16], [1, 5, 6, 1]), ([1, 4, 4, 40], [40]),
+                                        ([2, 4097], [1]), ([9], [9]), ([1, 3, 3, 5], [1, 3, 3, 1])]
+        for i in 0..<30 {
+            let (shape, bShape) = shapes[i % shapes.count]
+            let spec = QuantizedAddSpec(shape: shape, bShape: bShape, activation: 0, squaredDifference: true, rng: &rng)
+            try compare(spec.model, name: "squared difference #\(i) \(shape) − \(bShape)", expectFast: QuantizedBinaryKernel.self) { ctx in
+                let (a, b, shape, _) = try ctx.prepareBroadcastBinary(SquaredDifferenceOptions.self, activation: nil)
+                guard let kernel = try SquaredDifference.prepareInt8(ctx, a: a, b: b, shape: shape) as? QuantizedBinaryKernel
+                else { throw XCTSkip("not the broadcasting kernel") }
+                if IntegerSIMD.isNative { XCTAssertNotNil(kernel.vectorSquaredDifference, "#\(i): not the eight-lane path") }
+                return QuantizedBinaryKernel(
+                    Int8.self, ctx: ctx, shape: kernel.shape, arithmetic: kernel.arithmetic, offset1: kernel.offset1,
+                    offset2: kernel.offset2, outputOffset: kernel.outputOffset,
+                    activation: (kernel.activationMin, kernel.activationMax), vectorized: false)
+            }
+        }
+        requireMostlyInformative(30)
+    }
+
     /// `Int8InputRescale` (the ADD's input stage in 32-bit lanes) against
     /// `FixedPoint.multiplyByQuantizedMultiplier((x + offset) << 20, M, shift)`
     /// for every int8 x: multipliers 0, 2^30, 2^31 − 1 and random ones,
@@ -289,13 +313,19 @@ extension QuantizedKernelTests {
 struct QuantizedAddSpec {
     let model: QuantizedModelSpec
 
-    /// `multiply`: a MUL instead; `bShape`: the constant's shape when it broadcasts.
-    init(shape: [Int], bShape: [Int]? = nil, activation: Int8, subtract: Bool = false, multiply: Bool = false, rng: inout TestRandom) {
+    /// `multiply`: a MUL instead; `squaredDifference`: a SQUARED_DIFFERENCE
+    /// (no fused activation); `bShape`: the constant's shape when it broadcasts.
+    init(shape: [Int], bShape: [Int]? = nil, activation: Int8, subtract: Bool = false, multiply: Bool = false,
+         squaredDifference: Bool = false, rng: inout TestRandom) {
         typealias FB = FlatBufferBuilder.Node
         let scaleA = Float(rng.int(1...200)) / 1000, scaleB = Float(rng.int(1...200)) / 1000
         // MUL: the product's scale times 20–300 (a multiplier below one), or
-        // times 0.5 (above one: the output stage shifts left).
+        // times 0.5 (above one: the output stage shifts left). SQUARED_DIFFERENCE:
+        // the larger input scale squared times 4–100, so typical differences
+        // give informative bytes and large ones saturate.
+        let largest = max(scaleA, scaleB)
         let scaleOut = multiply ? scaleA * scaleB * (rng.int(0...6) == 0 ? 0.5 : Float(rng.int(20...300)))
+            : squaredDifference ? largest * largest * Float(rng.int(4...100))
             : (scaleA + scaleB) * Float(rng.int(40...150)) / 100
         func quantization(_ scale: Float, _ zero: Int) -> FB {
             .table([(8, .offset(.floats([scale]))), (10, .offset(.int64s([Int64(zero)])))])
@@ -312,10 +342,12 @@ struct QuantizedAddSpec {
                     (12, .offset(quantization(scaleOut, rng.int(-30...30))))]),
         ]
         let buffers: [FB] = [.table([]), .table([(4, .offset(.bytes(bValues)))])]
-        let code: Int32 = subtract ? 41 : multiply ? 18 : 0   // SUB, MUL, ADD
+        let code: Int32 = squaredDifference ? 99 : subtract ? 41 : multiply ? 18 : 0   // SQUARED_DIFFERENCE, SUB, MUL, ADD
+        let optionsType: UInt8 = squaredDifference ? 76 : subtract ? 28 : multiply ? 21 : 11
+        let options: FB = squaredDifference ? .table([]) : .table([(4, .i8(activation))])
         let operatorTable: FB = .table([
             (4, .u32(0)), (6, .offset(.int32s([0, 1]))), (8, .offset(.int32s([2]))),
-            (10, .u8(subtract ? 28 : multiply ? 21 : 11)), (12, .offset(.table([(4, .i8(activation))]))),
+            (10, .u8(optionsType)), (12, .offset(options)),
         ])
         let subgraph: FB = .table([
             (4, .offset(.tables(tensors))), (6, .offset(.int32s([0]))), (8, .offset(.int32s([2]))),

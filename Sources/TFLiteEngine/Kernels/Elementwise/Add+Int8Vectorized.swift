@@ -160,6 +160,41 @@ struct Int8AddStage {
     }
 }
 
+/// The int8 SQUARED_DIFFERENCE on eight lanes of int8 inputs (as Int32):
+/// `QuantizedBinaryKernel`'s `.squaredDifference` arithmetic (TFLite's
+/// integer recipe) with each rescale on 64-bit lane products
+/// (`UniformRequantization`: the inputs shifted left by 7 reach 2^15, past
+/// `Int8InputRescale`'s 32-bit proof), the difference squared in wrapping
+/// Int32 as the reference does, then the output offset and the activation
+/// bounds (`Int8OutputBytes`).
+struct Int8SquaredDifferenceStage {
+    let offset1: SIMD8<Int32>, offset2: SIMD8<Int32>
+    let leftShift: SIMD8<Int32>
+    let first: UniformRequantization, second: UniformRequantization, output: UniformRequantization
+    let bytes: Int8OutputBytes
+
+    /// nil unless the shifts are ones the stages take (left shift 0…31, the
+    /// input multipliers' shifts −30…0, the output's −30…31).
+    init?(leftShift: Int, multiplier1: Int32, shift1: Int, offset1: Int32, multiplier2: Int32, shift2: Int, offset2: Int32,
+          outputMultiplier: Int32, outputShift: Int, outputOffset: Int32, activation: (min: Int32, max: Int32)) {
+        guard (0...31).contains(leftShift), (-30...0).contains(shift1), (-30...0).contains(shift2), (-30...31).contains(outputShift)
+        else { return nil }
+        self.offset1 = SIMD8(repeating: offset1)
+        self.offset2 = SIMD8(repeating: offset2)
+        self.leftShift = SIMD8(repeating: Int32(leftShift))
+        first = UniformRequantization(multiplier: multiplier1, shift: shift1)
+        second = UniformRequantization(multiplier: multiplier2, shift: shift2)
+        output = UniformRequantization(multiplier: outputMultiplier, shift: outputShift)
+        bytes = Int8OutputBytes(outputOffset: outputOffset, activation: activation)
+    }
+
+    @inline(__always)
+    func callAsFunction(_ x: SIMD8<Int32>, _ y: SIMD8<Int32>) -> SIMD8<UInt8> {
+        let difference = first(IntegerSIMD.shiftLeft(x &+ offset1, leftShift)) &- second(IntegerSIMD.shiftLeft(y &+ offset2, leftShift))
+        return bytes(output(difference &* difference))
+    }
+}
+
 /// The last step of the eight-lane int8 element-wise kernels: a scaled
 /// result plus the output offset, clamped to the activation bounds, as the
 /// output bytes (the lanes' low bytes).

@@ -46,6 +46,8 @@ final class QuantizedBinaryKernel: Kernel {
     let vectorMultiply: UniformRequantization?
     /// The same for an int8 ADD / SUB (`int8Spans`): the whole operation on eight lanes.
     let vectorAdd: Int8AddStage?
+    /// The same for an int8 SQUARED_DIFFERENCE.
+    let vectorSquaredDifference: Int8SquaredDifferenceStage?
 
     init<T: QuantizedElement>(_ type: T.Type, ctx: PrepareContext, shape: BroadcastShape, arithmetic: QuantizedBinaryArithmetic,
          offset1: Int32, offset2: Int32, outputOffset: Int32, activation: (min: Int32, max: Int32), vectorized: Bool = true) {
@@ -62,6 +64,13 @@ final class QuantizedBinaryKernel: Kernel {
                                      activation: activation, subtract: subtract)
         default:
             vectorAdd = nil
+        }
+        if vectors, case let .squaredDifference(leftShift, m1, s1, m2, s2, mo, so) = arithmetic {
+            vectorSquaredDifference = Int8SquaredDifferenceStage(
+                leftShift: leftShift, multiplier1: m1, shift1: s1, offset1: offset1, multiplier2: m2, shift2: s2, offset2: offset2,
+                outputMultiplier: mo, outputShift: so, outputOffset: outputOffset, activation: activation)
+        } else {
+            vectorSquaredDifference = nil
         }
         signed = T.self == Int8.self
         self.shape = shape
@@ -164,6 +173,12 @@ final class QuantizedBinaryKernel: Kernel {
             int8Spans(tiles, a8, b8, out8) { x, y in vectorAdd(x, y) }
             return
         }
+        if let vectorSquaredDifference {
+            let a8 = UnsafePointer<Int8>(OpaquePointer(a)), b8 = UnsafePointer<Int8>(OpaquePointer(b))
+            let out8 = UnsafeMutablePointer<Int8>(OpaquePointer(output))
+            int8Spans(tiles, a8, b8, out8) { x, y in vectorSquaredDifference(x, y) }
+            return
+        }
         if shape.isElementwise {
             let n = shape.elementCount
             for tile in tiles {
@@ -180,7 +195,7 @@ final class QuantizedBinaryKernel: Kernel {
 }
 
 extension QuantizedBinaryKernel {
-    /// Int8 MUL, ADD and SUB in the integer-multiply-add flavours: eight
+    /// Int8 MUL, ADD, SUB and SQUARED_DIFFERENCE in the integer-multiply-add flavours: eight
     /// elements per step (`operation`, on the two inputs' values as Int32, to
     /// the output bytes) where a span's operands advance by one element or
     /// stay put (same shapes, a per-channel vector, a scalar: every broadcast
@@ -189,7 +204,8 @@ extension QuantizedBinaryKernel {
     /// (`UniformRequantization`, `Int8AddStage`: bit-identical to the
     /// `FixedPoint` functions); the rest one by one. (EfficientNet-B0 int8:
     /// 65 MULs took 87 ms one element at a time; ConvNeXt-Tiny int8: 123 ADDs
-    /// of a per-channel vector, 154 ms.)
+    /// of a per-channel vector, 154 ms, and its layer norms' SQUARED_DIFFERENCEs
+    /// of a per-pixel mean, 36 ms.)
     @inline(__always)
     private func int8Spans(_ tiles: Range<Int>, _ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>,
                            _ output: UnsafeMutablePointer<Int8>,

@@ -65,6 +65,11 @@ final class MeanQuantizedKernel: Kernel {
     /// consecutive and followed by kept ones (the global average pool): sums
     /// then run over contiguous channel rows, which vectorises.
     let contiguous: (outer: Int, reduced: Int, inner: Int)?
+    /// The reduced axes are consecutive and the last ones (a layer norm's
+    /// mean over channels): output o sums the `reducedCount` adjacent inputs
+    /// from o · reducedCount, a loop that vectorises. (ConvNeXt-Tiny int8's
+    /// 18 such MEANs took 21 ms through the per-element offsets.)
+    let trailing: Bool
 
     init<T: QuantizedElement>(_ type: T.Type, ctx: PrepareContext, _ r: Reduction, _ mode: MeanQuantizedKernelMode, _ zpIn: Int32, _ zpOut: Int32, _ limits: (min: Int32, max: Int32)) {
         let shape = r.inputShape
@@ -72,6 +77,11 @@ final class MeanQuantizedKernel: Kernel {
             contiguous = (shape[..<first].reduce(1, *), shape[first...last].reduce(1, *), shape[(last + 1)...].reduce(1, *))
         } else {
             contiguous = nil
+        }
+        if let first = r.axes.first, let last = r.axes.last, last - first + 1 == r.axes.count, last + 1 == shape.count {
+            trailing = true
+        } else {
+            trailing = false
         }
         signed = T.self == Int8.self
         self.r = r
@@ -121,6 +131,15 @@ final class MeanQuantizedKernel: Kernel {
                 }
                 for c in 0..<width { output[o &+ c] = finish(sums[c], n, E.self) }
                 o &+= width
+            }
+            return
+        }
+        if trailing {
+            for o in tiles {
+                let base = input + o &* n
+                var sum: Int32 = 0
+                for i in 0..<n { sum &+= Int32(truncatingIfNeeded: base[i]) }
+                output[o] = finish(sum, n, E.self)
             }
             return
         }
