@@ -208,7 +208,8 @@ extension QuantizedKernelTests {
     func testInt8MulMatchesReferenceBitExact() throws {
         var rng = TestRandom(seed: 61)
         let shapes: [([Int], [Int])] = [([1, 7, 7, 24], [1, 1, 1, 24]), ([37], [37]), ([2, 4097], [1]), ([1, 64, 64, 3], [1, 64, 64, 3]),
-                                        ([1, 5, 5, 16], [1, 1, 1, 16]), ([9], [1]), ([1, 3, 3, 5], [1, 3, 3, 1])]
+                                        ([1, 5, 5, 16], [1, 1, 1, 16]), ([9], [1]), ([1, 3, 3, 5], [1, 3, 3, 1]), ([1, 9, 7, 3], [3]),
+                                        ([5], [1, 4, 7, 5])]
         for i in 0..<42 {
             let (shape, bShape) = shapes[i % shapes.count]
             let activation = Int8(rng.int(0...3))
@@ -232,10 +233,14 @@ extension QuantizedKernelTests {
     /// one-by-one reference arithmetic.
     func testInt8BroadcastAddMatchesReferenceBitExact() throws {
         var rng = TestRandom(seed: 67)
+        // The last two: a short row repeated over a full operand, either way
+        // round (`QuantizedBinaryKernel.shortRowsRepeat`).
         let shapes: [([Int], [Int])] = [([1, 7, 7, 24], [1, 1, 1, 24]), ([2, 4097], [1]), ([1, 5, 6, 16], [1, 5, 6, 1]),
-                                        ([9], [1]), ([1, 3, 3, 5], [1, 3, 3, 1]), ([1, 4, 4, 40], [40])]
-        for i in 0..<36 {
+                                        ([9], [1]), ([1, 3, 3, 5], [1, 3, 3, 1]), ([1, 4, 4, 40], [40]),
+                                        ([1, 9, 7, 3], [1, 1, 1, 3]), ([7], [2, 5, 7])]
+        for i in 0..<48 {
             let (shape, bShape) = shapes[i % shapes.count]
+            let shortRows = i % shapes.count >= 6
             let activation = Int8(rng.int(0...3))
             let subtract = i % 3 == 2
             let spec = QuantizedAddSpec(shape: shape, bShape: bShape, activation: activation, subtract: subtract, rng: &rng)
@@ -244,13 +249,16 @@ extension QuantizedKernelTests {
                 guard let kernel = try AddQuantized.prepare(
                     ctx, shape: BroadcastShape(shape, bShape, ctx: ctx), activation: FusedActivation(rawValue: activation)!,
                     subtract: subtract) as? QuantizedBinaryKernel else { throw XCTSkip("not the broadcasting kernel") }
+                if IntegerSIMD.isNative {
+                    XCTAssertEqual(kernel.shortRowsRepeat, shortRows ? shape.count > 1 : nil, "#\(i): short-row walk")
+                }
                 return QuantizedBinaryKernel(
                     Int8.self, ctx: ctx, shape: kernel.shape, arithmetic: kernel.arithmetic, offset1: kernel.offset1,
                     offset2: kernel.offset2, outputOffset: kernel.outputOffset,
                     activation: (kernel.activationMin, kernel.activationMax), vectorized: false)
             }
         }
-        requireMostlyInformative(36)
+        requireMostlyInformative(48)
     }
 
     /// Int8 SQUARED_DIFFERENCE (same shapes, a per-pixel mean as in layer
@@ -259,8 +267,9 @@ extension QuantizedKernelTests {
     func testInt8SquaredDifferenceMatchesReferenceBitExact() throws {
         var rng = TestRandom(seed: 71)
         let shapes: [([Int], [Int])] = [([1, 7, 7, 24], [1, 7, 7, 24]), ([1, 5, 6, 16], [1, 5, 6, 1]), ([1, 4, 4, 40], [40]),
-                                        ([2, 4097], [1]), ([9], [9]), ([1, 3, 3, 5], [1, 3, 3, 1])]
-        for i in 0..<30 {
+                                        ([2, 4097], [1]), ([9], [9]), ([1, 3, 3, 5], [1, 3, 3, 1]), ([1, 6, 7, 3], [3]),
+                                        ([6], [1, 3, 4, 6])]
+        for i in 0..<32 {
             let (shape, bShape) = shapes[i % shapes.count]
             let spec = QuantizedAddSpec(shape: shape, bShape: bShape, activation: 0, squaredDifference: true, rng: &rng)
             try compare(spec.model, name: "squared difference #\(i) \(shape) − \(bShape)", expectFast: QuantizedBinaryKernel.self) { ctx in
@@ -274,7 +283,7 @@ extension QuantizedKernelTests {
                     activation: (kernel.activationMin, kernel.activationMax), vectorized: false)
             }
         }
-        requireMostlyInformative(30)
+        requireMostlyInformative(32)
     }
 
     /// `Int8InputRescale` (the ADD's input stage in 32-bit lanes) against

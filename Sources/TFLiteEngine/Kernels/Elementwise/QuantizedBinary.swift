@@ -48,6 +48,8 @@ final class QuantizedBinaryKernel: Kernel {
     let vectorAdd: Int8AddStage?
     /// The same for an int8 SQUARED_DIFFERENCE.
     let vectorSquaredDifference: Int8SquaredDifferenceStage?
+    /// `shortRowsRepeat(shape)`, for the eight-lane paths.
+    let shortRowsRepeat: Bool?
 
     init<T: QuantizedElement>(_ type: T.Type, ctx: PrepareContext, shape: BroadcastShape, arithmetic: QuantizedBinaryArithmetic,
          offset1: Int32, offset2: Int32, outputOffset: Int32, activation: (min: Int32, max: Int32), vectorized: Bool = true) {
@@ -72,6 +74,7 @@ final class QuantizedBinaryKernel: Kernel {
         } else {
             vectorSquaredDifference = nil
         }
+        shortRowsRepeat = vectors ? Self.shortRowsRepeat(shape) : nil
         signed = T.self == Int8.self
         self.shape = shape
         self.arithmetic = arithmetic
@@ -210,6 +213,10 @@ extension QuantizedBinaryKernel {
     private func int8Spans(_ tiles: Range<Int>, _ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>,
                            _ output: UnsafeMutablePointer<Int8>,
                            _ operation: (SIMD8<Int32>, SIMD8<Int32>) -> SIMD8<UInt8>) {
+        if let repeatedB = shortRowsRepeat {
+            int8ShortRows(tiles, a, b, output, repeatedB: repeatedB, operation)
+            return
+        }
         shape.forEachSpan(tiles, blockSize: Self.blockSize) { oa, sa, ob, sb, oo, n in
             let pa = a + oa, pb = b + ob, out = output + oo
             var i = 0
@@ -225,6 +232,57 @@ extension QuantizedBinaryKernel {
             }
             while i < n {
                 out[i] = apply(Int8.self, pa[i &* sa], pb[i &* sb])
+                i &+= 1
+            }
+        }
+    }
+
+    /// Whether the broadcast is a full operand against one short row that
+    /// repeats (`[…, C]` against `[C]`, C < 8: a normalisation's per-channel
+    /// mean or scale over an RGB image), and which operand repeats (true: B).
+    /// Such rows, one tile each, ran one element at a time (ConvNeXt-Tiny
+    /// int8's SUB over a 224×224×3 input: 3 ms).
+    static func shortRowsRepeat(_ shape: BroadcastShape) -> Bool? {
+        let r = BroadcastShape.maxRank, length = shape.rowLength
+        guard !shape.isElementwise, length < 8, shape.dims[..<(r - 2)].allSatisfy({ $0 == 1 }) else { return nil }
+        let full = shape.stridesA[r - 2] == length && shape.stridesA[r - 1] == 1
+        let fullB = shape.stridesB[r - 2] == length && shape.stridesB[r - 1] == 1
+        if full && shape.stridesB[r - 2] == 0 && shape.stridesB[r - 1] == 1 { return true }
+        if fullB && shape.stridesA[r - 2] == 0 && shape.stridesA[r - 1] == 1 { return false }
+        return nil
+    }
+
+    /// `int8Spans` for `shortRowsRepeat`: the tiles' rows as one flat run,
+    /// eight elements per step, the repeated row's values for each of its
+    /// `C` phases laid out once as eight lanes.
+    @inline(__always)
+    private func int8ShortRows(_ tiles: Range<Int>, _ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>,
+                               _ output: UnsafeMutablePointer<Int8>, repeatedB: Bool,
+                               _ operation: (SIMD8<Int32>, SIMD8<Int32>) -> SIMD8<UInt8>) {
+        let length = shape.rowLength
+        let start = tiles.lowerBound &* length, end = tiles.upperBound &* length
+        let full = repeatedB ? a : b, row = repeatedB ? b : a
+        let fullRaw = UnsafeRawPointer(full), out = UnsafeMutableRawPointer(output)
+        withUnsafeTemporaryAllocation(of: SIMD8<Int32>.self, capacity: 8) { phases in
+            for p in 0..<length {
+                var v = SIMD8<Int32>()
+                for lane in 0..<8 { v[lane] = Int32(row[(p &+ lane) % length]) }
+                phases[p] = v
+            }
+            let advance = 8 % length
+            var i = start, phase = 0
+            while i &+ 8 <= end {
+                let x = IntegerSIMD.widen(fullRaw.loadUnaligned(fromByteOffset: i, as: SIMD8<Int8>.self))
+                let bytes = repeatedB ? operation(x, phases[phase]) : operation(phases[phase], x)
+                out.storeBytes(of: bytes, toByteOffset: i, as: SIMD8<UInt8>.self)
+                phase &+= advance
+                if phase >= length { phase &-= length }
+                i &+= 8
+            }
+            while i < end {
+                output[i] = repeatedB ? apply(Int8.self, a[i], b[phase]) : apply(Int8.self, a[phase], b[i])
+                phase &+= 1
+                if phase == length { phase = 0 }
                 i &+= 1
             }
         }
