@@ -228,6 +228,52 @@ extension QuantizedKernelTests {
         requireMostlyInformative(42)
     }
 
+    /// Grouped int8 convolutions with several channels per group (RegNet's
+    /// groups of 8; odd group widths pair their last channel with a zero
+    /// weight; 8 or 16 outputs per group; strides, dilation, padding, two
+    /// images, widths with and without a remainder after groups of four
+    /// pixels) on `GroupedConvolutionInt8` in the integer flavours,
+    /// bit-identical to the reference convolution.
+    func testGroupedConvolutionSeveralChannelsPerGroupMatchesReferenceBitExact() throws {
+        var rng = TestRandom(seed: 83)
+        for i in 0..<24 {
+            let k = [3, 1, 3, 5][i % 4]
+            let s = rng.int(1...2)
+            let dilation = i % 6 == 5 ? 2 : 1
+            let padding = rng.int(0...1)
+            let groupChannels = [8, 3, 5, 2, 8, 16][i % 6]
+            let groups = rng.int(2...4)
+            let outputsPerGroup = i % 5 == 4 ? 16 : 8
+            let c = groups * groupChannels, n = groups * outputsPerGroup
+            let h = rng.int(((k - 1) * dilation + 1)...11), w = rng.int(((k - 1) * dilation + 1)...13)
+            let activation = Int8(rng.int(0...3))
+            let spec = QuantizedModelSpec.weighted(
+                op: 3, optionsType: 1, input: [rng.int(1...2), h, w, c], filter: [n, k, k, groupChannels],
+                channelAxis: 0, perChannel: i % 3 != 1, signed: true, hasBias: i % 5 != 3,
+                inputZeroPoint: i % 4 == 0 ? [-128, 127][rng.int(0...1)] : nil,
+                filterValues: i % 2 == 0 ? Array(-127...127) : (i % 4 == 1 ? [-128, 127, 0] : nil),
+                options: [(4, .i8(Int8(padding))), (6, .i32(Int32(s))), (8, .i32(Int32(s))),
+                          (10, .i8(activation)), (12, .i32(Int32(dilation))), (14, .i32(Int32(dilation)))],
+                rng: &rng)
+            let name = "grouped conv #\(i) \(h)×\(w)×\(c) \(groups) groups → \(n) k \(k) s \(s) d \(dilation) pad \(padding) act \(activation)"
+            try compare(spec, name: name,
+                        expectFast: IntegerSIMD.isNative ? GroupedConvolutionInt8.self : ConvolutionQuantizedReference.self) { ctx in
+                let input = try ctx.input(0)
+                let g = try ConvGeometry(
+                    ctx: ctx, inputShape: input.shape, filterHeight: k, filterWidth: k,
+                    strideHeight: s, strideWidth: s, dilationHeight: dilation, dilationWidth: dilation,
+                    padding: Padding(rawValue: Int8(padding))!)
+                let p = Conv2D.Parameters(geometry: g, inputChannels: c, outputChannels: n, filterChannels: groupChannels,
+                                          activation: FusedActivation(rawValue: activation)!)
+                let q = try ConvolutionQuantization(
+                    ctx: ctx, input: input, filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
+                    channelAxis: 0, channels: n, activation: p.activation)
+                return ConvolutionQuantizedReference(Int8.self, ctx: ctx, p, q)
+            }
+        }
+        requireMostlyInformative(24)
+    }
+
     /// Int8 ADD and SUB with broadcasting (per-channel vectors, scalars, a
     /// [H, W, 1] plane, short spans) on the eight-lane path against the
     /// one-by-one reference arithmetic.

@@ -5,7 +5,8 @@
 /// offset, clamp. Taps outside the input are skipped. A grouped convolution
 /// with one input and one output channel per group (ConvNeXt's 7×7
 /// "depthwise" layers as the converter writes them) is a depthwise
-/// convolution, and runs on its kernel.
+/// convolution, and runs on its kernel; other grouped int8 convolutions
+/// (RegNet's) run on `GroupedConvolutionInt8` in the integer flavours.
 enum Conv2DQuantized {
     static func prepare(_ ctx: PrepareContext, _ p: Conv2D.Parameters) throws -> Kernel {
         let input = try ctx.input(0), filter = try ctx.input(1)
@@ -19,6 +20,9 @@ enum Conv2DQuantized {
             if let constants = try DepthwiseInt8Constants.shared(ctx: ctx, depthwise, q, channelMajor: true) {
                 return DepthwiseConv2DInt8Vectorized(ctx: ctx, depthwise, q, constants: constants, signed: input.type == .int8)
             }
+        }
+        if input.type == .int8, p.filterChannels < p.inputChannels, let grouped = try GroupedConvolutionInt8.make(ctx: ctx, p, q) {
+            return grouped
         }
         if input.type == .int8 || input.type == .uint8, p.filterChannels == p.inputChannels {
             let g = p.geometry

@@ -1,0 +1,218 @@
+/// Grouped int8 CONV_2D (RegNet's 3×3 layers: groups of 8 input and 8
+/// output channels) on the integer pairs instruction (`vpmaddwd`), for the
+/// integer flavours; bit-identical to `ConvolutionQuantizedReference`.
+///
+/// Per output row, the KH input rows it reads are widened once into Int16
+/// values `x + inputOffset` with zero columns for the padding, so a padding
+/// tap adds 0 (the reference skips it). A group's eight outputs are one
+/// vector of Int32 sums: for each tap and each pair of the group's input
+/// channels, the pair (one 32-bit load, broadcast) times the eight outputs'
+/// two weights (`vpmaddwd`), four pixels per weight load. An odd channel
+/// count pairs the last channel with the next value and weight 0. Exactness
+/// is the direct convolution's (`InputPlaneConvolution`): each pair sum is
+/// at most 2 · 255 · 128 and the Int32 sums wrap as the reference's do.
+///
+/// Used when the filter and bias are constant, the filter's zero point is 0
+/// (TFLite's int8 filters are symmetric) and each group has a multiple of 8
+/// outputs; tiles are output rows.
+final class GroupedConvolutionInt8: Kernel {
+    /// The filter per group and chunk of 8 outputs: `[tap][pair][8][2]` bytes.
+    final class Constants: @unchecked Sendable {
+        let weights: UnsafeMutablePointer<Int8>
+        /// The bias per output channel (0 without one), padded to 8.
+        let bias: UnsafeMutablePointer<Int32>
+        let requantization: ChannelRequantization
+        /// Bytes of one group chunk's weights: taps × pairs × 16.
+        let chunkBytes: Int
+
+        init(filter: UnsafePointer<Int8>, bias constantBias: UnsafePointer<Int32>?, q: ConvolutionQuantization,
+             outputs: Int, taps: Int, groupChannels: Int) {
+            let pairs = (groupChannels + 1) / 2
+            chunkBytes = taps * pairs * 16
+            let chunks = outputs / 8
+            weights = .allocate(capacity: max(chunks * chunkBytes, 1))
+            weights.initialize(repeating: 0, count: max(chunks * chunkBytes, 1))
+            // Filter [N][KH][KW][Cg]: output o, tap t, channel c at (o · taps + t) · Cg + c.
+            for o in 0..<outputs {
+                let chunk = o / 8, lane = o % 8
+                for t in 0..<taps {
+                    for c in 0..<groupChannels {
+                        let at = chunk * chunkBytes + (t * pairs + c / 2) * 16 + lane * 2 + c % 2
+                        weights[at] = filter[(o * taps + t) * groupChannels + c]
+                    }
+                }
+            }
+            bias = .allocate(capacity: max(outputs, 1))
+            for o in 0..<outputs { bias[o] = constantBias?[o] ?? 0 }
+            requantization = ChannelRequantization(q, paddedTo: 8)
+        }
+
+        deinit {
+            weights.deallocate()
+            bias.deallocate()
+        }
+    }
+
+    let p: Conv2D.Parameters
+    let operands: FilteredOperands
+    let constants: Constants
+    let inputOffset: Int32
+    let outputOffset: Int32, activationMin: Int32, activationMax: Int32
+    let groups: Int, groupChannels: Int, outputsPerGroup: Int, pairs: Int
+    /// Columns (pixels) of a widened row: every tap of every output column.
+    let rowPixels: Int
+    var input: UnsafePointer<Int8>!
+    var output: UnsafeMutablePointer<Int8>!
+    var scratch: UnsafeMutableRawPointer!
+
+    /// The kernel, or nil where it does not apply (see the type's comment).
+    static func make(ctx: PrepareContext, _ p: Conv2D.Parameters, _ q: ConvolutionQuantization) throws -> Kernel? {
+        let groups = p.inputChannels / max(p.filterChannels, 1)
+        guard IntegerSIMD.isNative, groups > 1, p.filterChannels > 1, q.filterOffset == 0, q.rounding == .double,
+              p.outputChannels % groups == 0, (p.outputChannels / groups) % 8 == 0, try !ctx.hasEmptyInputOrOutput()
+        else { return nil }
+        let input = try ctx.input(0), filter = try ctx.input(1)
+        guard input.type == .int8, filter.type == .int8, let f = filter.constant else { return nil }
+        var constantBias: UnsafePointer<Int32>?
+        var biasKey = "none"
+        if let bias = ctx.optionalInput(2) {
+            guard let b = bias.constant else { return nil }
+            constantBias = b.assumingMemoryBound(to: Int32.self)
+            biasKey = "\(ctx.node.inputs[2])"
+        }
+        let taps = p.geometry.filterHeight * p.geometry.filterWidth
+        guard filter.elementCount == p.outputChannels * taps * p.filterChannels else { return nil }
+        let key = "grouped-i8-w\(ctx.node.inputs[1])-b\(biasKey)-i\(ctx.node.inputs[0])-o\(ctx.node.outputs[0])-\(p.outputChannels)x\(taps)x\(p.filterChannels)"
+        let constants = ctx.graph.sharedConstants.value(for: key) {
+            Constants(filter: f.assumingMemoryBound(to: Int8.self), bias: constantBias, q: q, outputs: p.outputChannels,
+                      taps: taps, groupChannels: p.filterChannels)
+        }
+        return GroupedConvolutionInt8(ctx: ctx, p, q, constants: constants, groups: groups)
+    }
+
+    init(ctx: PrepareContext, _ p: Conv2D.Parameters, _ q: ConvolutionQuantization, constants: Constants, groups: Int) {
+        self.p = p
+        operands = FilteredOperands(ctx)
+        self.constants = constants
+        inputOffset = q.inputOffset
+        outputOffset = q.outputOffset
+        activationMin = q.activationMin
+        activationMax = q.activationMax
+        self.groups = groups
+        groupChannels = p.filterChannels
+        outputsPerGroup = p.outputChannels / groups
+        pairs = (p.filterChannels + 1) / 2
+        let g = p.geometry
+        rowPixels = (g.outputWidth - 1) * g.strideWidth + (g.filterWidth - 1) * g.dilationWidth + 1
+    }
+
+    /// Int16 values of the widened rows (KH rows of `rowPixels` pixels), plus
+    /// slack for the odd channel's partner read past the last pixel.
+    private var rowValues: Int { rowPixels &* p.inputChannels }
+    var scratchBytesPerWorker: Int { (p.geometry.filterHeight &* rowValues &+ 16) &* 2 }
+    var tileCount: Int { p.geometry.outputRows }
+    var cost: Int { p.cost }
+
+    func bind(_ memory: TensorMemory) {
+        input = UnsafePointer(memory.pointer(operands.input, as: Int8.self))
+        output = memory.pointer(operands.output, as: Int8.self)
+        scratch = memory.scratch
+    }
+
+    func run(tiles: Range<Int>, worker: Int) {
+        let g = p.geometry, c = p.inputChannels, n = p.outputChannels
+        let rows = (scratch.unsafelyUnwrapped + worker &* scratchBytesPerWorker).assumingMemoryBound(to: Int16.self)
+        let input = self.input.unsafelyUnwrapped, output = self.output.unsafelyUnwrapped
+        let rowValues = self.rowValues, offset = Int16(truncatingIfNeeded: inputOffset)
+        let padColumns = g.padLeft &* c
+        for tile in tiles {
+            let b = tile / g.outputHeight, oy = tile % g.outputHeight
+            let image = input + b &* g.inputHeight &* g.inputWidth &* c
+            // The KH input rows of this output row, widened, zero outside the input.
+            for ky in 0..<g.filterHeight {
+                let row = rows + ky &* rowValues
+                row.update(repeating: 0, count: rowValues &+ (ky == g.filterHeight &- 1 ? 16 : 0))
+                let iy = oy &* g.strideHeight &- g.padTop &+ ky &* g.dilationHeight
+                guard iy >= 0, iy < g.inputHeight else { continue }
+                let source = image + iy &* g.inputWidth &* c
+                // Plane column px is input column px − padLeft.
+                let first = padColumns, count = min(g.inputWidth &* c, rowValues &- padColumns)
+                guard count > 0 else { continue }
+                for i in 0..<count { row[first &+ i] = Int16(truncatingIfNeeded: source[i]) &+ offset }
+            }
+            computeRow(rows, output + tile &* g.outputWidth &* n)
+        }
+    }
+
+    /// One output row from its widened input rows.
+    @inline(__always)
+    private func computeRow(_ rows: UnsafePointer<Int16>, _ out: UnsafeMutablePointer<Int8>) {
+        let g = p.geometry, c = p.inputChannels, n = p.outputChannels
+        let kh = g.filterHeight, kw = g.filterWidth, pairs = self.pairs
+        let rowValues = self.rowValues, pixelStep = g.strideWidth &* c, tapStep = g.dilationWidth &* c
+        let chunkBytes = constants.chunkBytes
+        let weights = UnsafeRawPointer(constants.weights), bias = UnsafeRawPointer(constants.bias)
+        let tables = constants.requantization.tables
+        let raw = UnsafeRawPointer(rows)
+        let bytes = Int8OutputBytes(outputOffset: outputOffset, activation: (activationMin, activationMax))
+        let chunksPerGroup = outputsPerGroup / 8
+        typealias V = SIMD8<Int32>
+        @inline(__always) func pair(_ value: Int) -> SIMD16<Int16> {
+            unsafeBitCast(V(repeating: raw.loadUnaligned(fromByteOffset: value &* 2, as: Int32.self)), to: SIMD16<Int16>.self)
+        }
+        @inline(__always) func finish(_ acc: V, _ o: Int, _ pixel: Int) {
+            UnsafeMutableRawPointer(out).storeBytes(of: bytes(tables.scale8(acc, o)), toByteOffset: pixel &* n &+ o,
+                                                    as: SIMD8<UInt8>.self)
+        }
+        for group in 0..<groups {
+            let channel = group &* groupChannels
+            for chunk in 0..<chunksPerGroup {
+                let o = group &* outputsPerGroup &+ chunk &* 8
+                let w = weights + (o / 8) &* chunkBytes
+                let start = bias.loadUnaligned(fromByteOffset: o &* 4, as: V.self)
+                var ox = 0
+                // Four pixels per weight vector.
+                while ox &+ 4 <= g.outputWidth {
+                    var a0 = start, a1 = start, a2 = start, a3 = start
+                    var wp = w
+                    for ky in 0..<kh {
+                        var base = ky &* rowValues &+ ox &* pixelStep &+ channel
+                        for _ in 0..<kw {
+                            for j in 0..<pairs {
+                                let weight = IntegerSIMD.widen(wp.loadUnaligned(as: SIMD16<Int8>.self))
+                                let v = base &+ 2 &* j
+                                a0 &+= IntegerSIMD.multiplyAddPairs(pair(v), weight)
+                                a1 &+= IntegerSIMD.multiplyAddPairs(pair(v &+ pixelStep), weight)
+                                a2 &+= IntegerSIMD.multiplyAddPairs(pair(v &+ 2 &* pixelStep), weight)
+                                a3 &+= IntegerSIMD.multiplyAddPairs(pair(v &+ 3 &* pixelStep), weight)
+                                wp += 16
+                            }
+                            base &+= tapStep
+                        }
+                    }
+                    finish(a0, o, ox)
+                    finish(a1, o, ox &+ 1)
+                    finish(a2, o, ox &+ 2)
+                    finish(a3, o, ox &+ 3)
+                    ox &+= 4
+                }
+                while ox < g.outputWidth {
+                    var a0 = start
+                    var wp = w
+                    for ky in 0..<kh {
+                        var base = ky &* rowValues &+ ox &* pixelStep &+ channel
+                        for _ in 0..<kw {
+                            for j in 0..<pairs {
+                                a0 &+= IntegerSIMD.multiplyAddPairs(pair(base &+ 2 &* j), IntegerSIMD.widen(wp.loadUnaligned(as: SIMD16<Int8>.self)))
+                                wp += 16
+                            }
+                            base &+= tapStep
+                        }
+                    }
+                    finish(a0, o, ox)
+                    ox &+= 1
+                }
+            }
+        }
+    }
+}
