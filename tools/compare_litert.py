@@ -33,6 +33,9 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import cpu_identity  # noqa: E402
+
 BACKENDS = ("litert-xnnpack", "litert-builtin")
 
 
@@ -95,16 +98,7 @@ def statistics(samples: list[float]) -> dict:
 
 
 def machine() -> dict:
-    cpu = platform.processor() or "unknown"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return dict(cpu=cpu, logical_cpus=os.cpu_count() or 0, os=platform.platform(), hostname=socket.gethostname(),
+    return dict(cpu=cpu_identity.describe(), logical_cpus=os.cpu_count() or 0, os=platform.platform(), hostname=socket.gethostname(),
                 date=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 

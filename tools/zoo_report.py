@@ -71,6 +71,9 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import cpu_identity  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 ZOO = Path("Tests/TFLiteEngineTests/Fixtures/zoo")
 REGISTRY = Path("Sources/TFLiteEngine/Graph/OperatorRegistry.swift")
@@ -99,14 +102,12 @@ def run(cmd: list[str], timeout: float, cwd: Path = ROOT) -> subprocess.Complete
 
 
 def machine() -> dict:
-    info = {"model": "unknown", "flags": set(), "cpus": "?"}
+    info = {"model": cpu_identity.describe(), "flags": set(), "cpus": "?"}
     p = run(["lscpu"], timeout=10)
     for line in p.stdout.splitlines():
         key, _, value = line.partition(":")
         key, value = key.strip(), value.strip()
-        if key == "Model name":
-            info["model"] = value
-        elif key == "Flags":
+        if key == "Flags":
             info["flags"] = set(value.split())
         elif key == "CPU(s)":
             info["cpus"] = value

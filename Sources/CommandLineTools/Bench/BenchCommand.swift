@@ -545,15 +545,15 @@ func printProfile(_ ops: [Interpreter.OperatorProfile], title: String) {
     printTable(rows, rightAligned: [1, 2, 3, 4, 5, 6])
 }
 
+/// This machine's CPU for report headers (`BuildFlavourAdvice.cpuDescription`:
+/// model name, family, model, stepping).
+func cpuName() -> String {
+    BuildFlavourAdvice.cpuDescription() ?? "an unidentified CPU"
+}
+
 func machineInfo() -> Machine {
-    var cpu = "unknown"
-    if let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-       let line = info.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
-       let colon = line.firstIndex(of: ":") {
-        cpu = String(line[line.index(after: colon)...].drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
-    }
     let process = ProcessInfo.processInfo
-    return Machine(cpu: cpu, logical_cpus: process.activeProcessorCount, os: process.operatingSystemVersionString,
+    return Machine(cpu: BuildFlavourAdvice.cpuDescription() ?? "unknown", logical_cpus: process.activeProcessorCount, os: process.operatingSystemVersionString,
                    hostname: process.hostName, date: Date().formatted(.iso8601))
 }
 
@@ -759,7 +759,7 @@ func benchMain(_ arguments: [String]) -> Int32 {
     }
     if args.compareThreads { return compareThreadsMain(args) }
     if args.interleave { return interleaveMain(args) }
-    print("bench: TFLiteEngine, \(TFLiteEngineBuild.flavour) build (\(TFLiteEngineBuild.floatLanes) float lanes, int8 on \(TFLiteEngineBuild.integerMultiplyAdd ? "integer" : "float") multiply-add); runs ≥ \(args.runs), min time \(args.minTime) s, warm-up \(args.warmup)")
+    print("bench: TFLiteEngine, \(TFLiteEngineBuild.flavour) build (\(TFLiteEngineBuild.floatLanes) float lanes, int8 on \(TFLiteEngineBuild.integerMultiplyAdd ? "integer" : "float") multiply-add) on \(cpuName()); runs ≥ \(args.runs), min time \(args.minTime) s, warm-up \(args.warmup)")
     printBuildFlavourNote()
     var results: [Result] = []
     var failed = false
@@ -814,7 +814,7 @@ func benchMain(_ arguments: [String]) -> Int32 {
 /// `bench --compare-threads`: one table over the models (CompareThreads.swift).
 func compareThreadsMain(_ args: Arguments) -> Int32 {
     let threads = comparisonThreadCount(args.threads)
-    print("bench --compare-threads: TFLiteEngine, \(TFLiteEngineBuild.flavour) build; cpu × 1 vs parallel × \(threads); runs ≥ \(args.runs), min time \(args.minTime) s, warm-up \(args.warmup)")
+    print("bench --compare-threads: TFLiteEngine, \(TFLiteEngineBuild.flavour) build on \(cpuName()); cpu × 1 vs parallel × \(threads); runs ≥ \(args.runs), min time \(args.minTime) s, warm-up \(args.warmup)")
     var rows: [ThreadComparison] = []
     var failed = false
     for path in args.models {

@@ -50,7 +50,7 @@ func interleavedTimings(_ paths: [String], backend: BenchBackend, threads: Int, 
 /// `bench MODEL… --interleave`: one table, each model's medians and their ratio to the first model's.
 func interleaveMain(_ args: Arguments) -> Int32 {
     guard let backend = args.backends.first, let threads = args.threads.first else { return 2 }
-    print("bench --interleave: TFLiteEngine, \(TFLiteEngineBuild.flavour) build; \(backend.name) × \(threads); the models in turns (one untimed invoke, three timed); runs ≥ \(args.runs) each, min time \(args.minTime) s, warm-up \(args.warmup)")
+    print("bench --interleave: TFLiteEngine, \(TFLiteEngineBuild.flavour) build on \(cpuName()); \(backend.name) × \(threads); the models in turns (one untimed invoke, three timed); runs ≥ \(args.runs) each, min time \(args.minTime) s, warm-up \(args.warmup)")
     printBuildFlavourNote()
     let timings: [InterleavedTiming]
     do { timings = try interleavedTimings(args.models, backend: backend, threads: threads, args: args) } catch {

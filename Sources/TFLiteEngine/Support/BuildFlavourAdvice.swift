@@ -55,22 +55,74 @@ public enum BuildFlavourAdvice {
 
     /// The `flags` line of `/proc/cpuinfo` (x86-64 Linux), as a set.
     static func currentCPUFlags() -> Set<Substring>? {
+        guard let flags = firstProcessorFields()?["flags"] else { return nil }
+        return Set(flags.split(whereSeparator: { $0 == " " || $0 == "\t" }))
+    }
+
+    /// This machine's CPU in one line, for benchmark reports: the model
+    /// name with the CPU family, model and stepping, and for AMD's Zen
+    /// families the generation they identify, e.g.
+    /// `AMD EPYC (family 23 model 1 stepping 2: Zen or Zen+)`. Virtual
+    /// machines often name only "AMD EPYC", which hides that two hosts of
+    /// one kind are different generations with different int8 and float
+    /// throughput. nil where `/proc/cpuinfo` cannot be read (x86-64 Linux only).
+    public static func cpuDescription() -> String? {
+        firstProcessorFields().map(cpuDescription(fields:))
+    }
+
+    /// `cpuDescription()` from the fields of one processor's `/proc/cpuinfo` block.
+    static func cpuDescription(fields: [String: String]) -> String {
+        let name = fields["model name"] ?? "unknown CPU"
+        guard let family = fields["cpu family"].flatMap({ Int($0) }), let model = fields["model"].flatMap({ Int($0) }) else {
+            return name
+        }
+        var detail = "family \(family) model \(model)"
+        if let stepping = fields["stepping"] { detail += " stepping \(stepping)" }
+        if fields["vendor_id"] == "AuthenticAMD", let generation = amdGeneration(family: family, model: model) {
+            detail += ": " + generation
+        }
+        return "\(name) (\(detail))"
+    }
+
+    /// AMD's Zen generation from the CPU family and model numbers.
+    static func amdGeneration(family: Int, model: Int) -> String? {
+        switch family {
+        case 0x17: return model <= 0x2F ? "Zen or Zen+" : "Zen 2"
+        case 0x19: return (0x10...0x1F).contains(model) || (0x60...0xAF).contains(model) ? "Zen 4" : "Zen 3"
+        case 0x1A: return "Zen 5"
+        default: return nil
+        }
+    }
+
+    /// The `key: value` lines of the first processor's block of
+    /// `/proc/cpuinfo` (x86-64 Linux), keys trimmed; nil elsewhere or when
+    /// the file cannot be read.
+    static func firstProcessorFields() -> [String: String]? {
         #if os(Linux) && arch(x86_64)
         guard let file = fopen("/proc/cpuinfo", "r") else { return nil }
         defer { fclose(file) }
         var line = [CChar](repeating: 0, count: 1 << 14)
-        // Only the first processor's lines are read; a flags line is < 4 KiB today.
-        for _ in 0..<64 {
-            guard fgets(&line, Int32(line.count), file) != nil else { return nil }
+        var fields: [String: String] = [:]
+        // A block is a few dozen lines; a flags line is < 4 KiB today.
+        for _ in 0..<128 {
+            guard fgets(&line, Int32(line.count), file) != nil else { break }
             let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            if text.hasPrefix("flags") || text.hasPrefix("Features") {
-                guard let colon = text.firstIndex(of: ":") else { return nil }
-                return Set(text[text.index(after: colon)...].split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }))
-            }
+            let trimmed = text.trimmingWhitespace()
+            if trimmed.isEmpty { break }
+            guard let colon = trimmed.firstIndex(of: ":") else { continue }
+            let key = String(trimmed[..<colon]).trimmingWhitespace()
+            if fields[key] == nil { fields[key] = String(trimmed[trimmed.index(after: colon)...]).trimmingWhitespace() }
         }
-        return nil
+        return fields.isEmpty ? nil : fields
         #else
         return nil
         #endif
+    }
+}
+
+private extension String {
+    func trimmingWhitespace() -> String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        return String(drop(while: isSpace).reversed().drop(while: isSpace).reversed())
     }
 }
