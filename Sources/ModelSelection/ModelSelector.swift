@@ -147,8 +147,18 @@ public struct CostModel: Sendable, Equatable {
         // The engine drops the file's pages once the model is parsed and again once it is
         // prepared: what stays resident is what invoke reads in place, the weights not packed.
         let readInPlace = workload.nodes.reduce(0) { $0 &+ max($1.fileWeightBytes &- CostModel.releasedFileBytes($1), 0) }
-        return min(readInPlace, c.fileBytes) &+ (c.arenaBytes ?? workload.arenaBytes) &+ workload.foldedBytes
+        return min(readInPlace, c.fileBytes) &+ predictedArenaBytes(c) &+ workload.foldedBytes
             &+ workload.keptSumBytes &+ kernels
+    }
+
+    /// The arena `predictMemory` counts: the one this build plans for the
+    /// candidate's workload (scratch differs between build flavours: the
+    /// float-computing flavours widen int8 rows to floats, so a catalog's
+    /// `arena_bytes` measured in another flavour was 35 KiB where the
+    /// portable build plans 156 KiB for mnist_vgg_32_int8), else the catalog's.
+    public func predictedArenaBytes(_ c: ModelCandidate) -> Int {
+        if let planned = c.workload?.arenaBytes, planned > 0 { return planned }
+        return c.arenaBytes ?? 0
     }
 
     /// Bookkeeping per executed node besides its kernel's data: the parsed
@@ -545,7 +555,7 @@ public struct ModelSelector<Loader: ModelLoading> {
                 continue
             }
             decisions[i].measuredLatency = measured
-            let realMemory = c.fileBytes &+ m.arenaBytes &+ (costModel.predictMemory(c) &- c.fileBytes &- (c.arenaBytes ?? 0))
+            let realMemory = c.fileBytes &+ m.arenaBytes &+ (costModel.predictMemory(c) &- c.fileBytes &- costModel.predictedArenaBytes(c))
             if measured > allowed {
                 decisions[i].verdict = .rejected(.measuredLatencyOverBudget(measured: measured, budget: constraints.latencyBudget))
                 loaded[c.name] = nil   // not needed any more (unless as the fallback, then it is loaded again)

@@ -234,6 +234,10 @@ final class KernelCalibrationTests: XCTestCase {
         c.arenaBytes = nil
         let kernels = [pointwise, packed, depthwise].reduce(0) { $0 + CostModel.kernelBytes($1) + CostModel.nodeBytes($1) }
         XCTAssertEqual(CostModel().predictMemory(c), depthwise.fileWeightBytes + 5000 + 7000 + 300 + kernels)
+        // A catalog's arena measured in another build flavour: the arena this build plans counts.
+        c.arenaBytes = 1234
+        XCTAssertEqual(CostModel().predictMemory(c), depthwise.fileWeightBytes + 5000 + 7000 + 300 + kernels)
+        XCTAssertEqual(CostModel().predictedArenaBytes(c), 5000)
     }
 
     func testTheStandardCalibrationMeasuresSomething() {
