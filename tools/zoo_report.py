@@ -768,6 +768,7 @@ def performance(args, bench: Path) -> int:
     start = time.monotonic()
     rows: list[dict] = []
     profiles: dict[str, list[dict]] | None = {} if args.profile else None
+    commit, started = git_commit(), datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")
     with tempfile.TemporaryDirectory(prefix="zoo_performance.") as tmp:
         scratch = Path(tmp)
         for i, e in enumerate(entries, 1):
@@ -787,8 +788,8 @@ def performance(args, bench: Path) -> int:
                     vals = sorted(s[idx][field] for s in samples if s[idx].get(field))
                     if vals:
                         row[side] = {**row[side], field: vals[len(vals) // 2]}
-            row["commit"] = git_commit()
-            row["measured"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+            row["commit"] = commit
+            row["measured"] = f"{started}–{datetime.now(timezone.utc).strftime('%H:%M')} UTC"
             rows.append(row)
             if profiles is not None:
                 prof = bench_profile(e, bench, max(10, args.runs // 5), args.min_time, scratch)
