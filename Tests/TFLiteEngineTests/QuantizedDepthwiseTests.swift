@@ -274,6 +274,21 @@ extension QuantizedKernelTests {
         requireMostlyInformative(24)
     }
 
+    /// The quantized average pool's reciprocal division against TFLite's
+    /// division, for every window size it takes and every sum a window of
+    /// int8 or uint8 values can reach.
+    func testAveragePoolReciprocalDivisionMatchesDivisionExhaustively() {
+        for count in 1...Pool2DQuantizedKernel.largestReciprocalCount {
+            let m = Pool2DQuantizedKernel.reciprocal(of: count), half = count / 2
+            var mismatches = 0
+            for acc in (-255 * count)...(255 * count) {
+                let expected = acc > 0 ? (acc + half) / count : (acc - half) / count
+                if Pool2DQuantizedKernel.average(acc, half: half, reciprocal: m) != expected { mismatches += 1 }
+            }
+            XCTAssertEqual(mismatches, 0, "window of \(count)")
+        }
+    }
+
     /// Int8 ADD and SUB with broadcasting (per-channel vectors, scalars, a
     /// [H, W, 1] plane, short spans) on the eight-lane path against the
     /// one-by-one reference arithmetic.
