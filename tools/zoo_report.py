@@ -789,7 +789,7 @@ def performance(args, bench: Path) -> int:
                     if vals:
                         row[side] = {**row[side], field: vals[len(vals) // 2]}
             row["commit"] = commit
-            row["measured"] = f"{started}–{datetime.now(timezone.utc).strftime('%H:%M')} UTC"
+            row["measured"] = f"run started {started} UTC"
             rows.append(row)
             if profiles is not None:
                 prof = bench_profile(e, bench, max(10, args.runs // 5), args.min_time, scratch)
