@@ -73,13 +73,7 @@ final class GroupedConvolutionInt8: Kernel {
         else { return nil }
         let input = try ctx.input(0), filter = try ctx.input(1)
         guard input.type == .int8, filter.type == .int8, let f = filter.constant else { return nil }
-        var constantBias: UnsafePointer<Int32>?
-        var biasKey = "none"
-        if let bias = ctx.optionalInput(2) {
-            guard let b = bias.constant else { return nil }
-            constantBias = b.assumingMemoryBound(to: Int32.self)
-            biasKey = "\(ctx.node.inputs[2])"
-        }
+        guard let (constantBias, biasKey) = ctx.constantInt32Bias() else { return nil }
         let taps = p.geometry.filterHeight * p.geometry.filterWidth
         guard filter.elementCount == p.outputChannels * taps * p.filterChannels else { return nil }
         let key = "grouped-i8-w\(ctx.node.inputs[1])-b\(biasKey)-i\(ctx.node.inputs[0])-o\(ctx.node.outputs[0])-\(p.outputChannels)x\(taps)x\(p.filterChannels)"

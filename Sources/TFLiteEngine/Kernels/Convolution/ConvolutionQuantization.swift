@@ -148,3 +148,14 @@ extension ConvolutionQuantization {
         }
     }
 }
+
+extension PrepareContext {
+    /// Input 2 (a filtered operator's bias) as constant Int32 values, with a
+    /// key naming its tensor for `Model.sharedConstants` ("none" and nil
+    /// values without a bias); nil when the bias is computed at run time.
+    func constantInt32Bias() -> (values: UnsafePointer<Int32>?, key: String)? {
+        guard let bias = optionalInput(2) else { return (nil, "none") }
+        guard let values = bias.constant else { return nil }
+        return (values.assumingMemoryBound(to: Int32.self), "\(node.inputs[2])")
+    }
+}

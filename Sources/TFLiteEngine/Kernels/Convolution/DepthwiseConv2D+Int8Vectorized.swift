@@ -135,13 +135,7 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         let filter = try ctx.input(1)
         let taps = p.geometry.filterHeight &* p.geometry.filterWidth, channels = p.outputChannels
         guard let f = filter.constant, filter.elementCount == taps &* channels else { return nil }
-        var biasPointer: UnsafePointer<Int32>?
-        var biasKey = "none"
-        if let bias = ctx.optionalInput(2) {
-            guard let b = bias.constant else { return nil }
-            biasPointer = b.assumingMemoryBound(to: Int32.self)
-            biasKey = "\(ctx.node.inputs[2])"
-        }
+        guard let (biasPointer, biasKey) = ctx.constantInt32Bias() else { return nil }
         // The input and output tensors fix the input offset and the output stage.
         let signed = filter.type == .int8
         let key = "depthwise-\(signed ? "i8" : "u8")\(channelMajor ? "-cm" : "")-w\(ctx.node.inputs[1])-b\(biasKey)-i\(ctx.node.inputs[0])-o\(ctx.node.outputs[0])-\(taps)x\(channels)"
