@@ -74,8 +74,18 @@ final class GroupedConvolutionInt8: Kernel {
         let input = try ctx.input(0), filter = try ctx.input(1)
         guard input.type == .int8, filter.type == .int8, let f = filter.constant else { return nil }
         guard let (constantBias, biasKey) = ctx.constantInt32Bias() else { return nil }
-        let taps = p.geometry.filterHeight * p.geometry.filterWidth
+        let g = p.geometry
+        let taps = g.filterHeight * g.filterWidth
         guard filter.elementCount == p.outputChannels * taps * p.filterChannels else { return nil }
+        // The widened rows come from the model's geometry (a huge dilation
+        // makes them huge): checked products, at most `maximumRowBytes` per
+        // worker, else the reference kernel runs.
+        var rowBytes = 2
+        for factor in [g.filterHeight, Self.rowPixels(g), p.inputChannels] {
+            let (product, overflow) = rowBytes.multipliedReportingOverflow(by: factor)
+            guard !overflow, factor > 0, product <= Self.maximumRowBytes else { return nil }
+            rowBytes = product
+        }
         let key = "grouped-i8-w\(ctx.node.inputs[1])-b\(biasKey)-i\(ctx.node.inputs[0])-o\(ctx.node.outputs[0])-\(p.outputChannels)x\(taps)x\(p.filterChannels)"
         let constants = ctx.graph.sharedConstants.value(for: key) {
             Constants(filter: f.assumingMemoryBound(to: Int8.self), bias: constantBias, q: q, outputs: p.outputChannels,
@@ -96,8 +106,16 @@ final class GroupedConvolutionInt8: Kernel {
         groupChannels = p.filterChannels
         outputsPerGroup = p.outputChannels / groups
         pairs = (p.filterChannels + 1) / 2
-        let g = p.geometry
-        rowPixels = (g.outputWidth - 1) * g.strideWidth + (g.filterWidth - 1) * g.dilationWidth + 1
+        rowPixels = Self.rowPixels(p.geometry)
+    }
+
+    /// Largest scratch of widened rows per worker.
+    static let maximumRowBytes = 8 << 20
+
+    /// Pixels of a widened row: every tap of every output column (wrapping
+    /// arithmetic; `make` checks the result).
+    static func rowPixels(_ g: ConvGeometry) -> Int {
+        (g.outputWidth &- 1) &* g.strideWidth &+ (g.filterWidth &- 1) &* g.dilationWidth &+ 1
     }
 
     /// Int16 values of the widened rows (KH rows of `rowPixels` pixels), plus
