@@ -50,7 +50,7 @@ docs/performance.md (`--performance-doc`). With --profile it also runs ours'
 run's measured float throughput, with the bytes each moves. After a change
 to some kernels, re-measure only the models it touches and fold them in
 (each row keeps the commit and time it was measured at, which the header
-lists): `--performance --only A,B --raw new.json --performance-doc /tmp/x.md`,
+lists): `--performance --only A,B --raw new.json --performance-doc .models/partial.md`,
 then `--performance --from-raw all.json --merge-raw new.json`:
 
     swift build -c release --scratch-path .build-avx2 -Xcc -march=x86-64-v3 \\
