@@ -244,7 +244,7 @@ extension QuantizedBinaryKernel {
     /// int8's SUB over a 224×224×3 input: 3 ms).
     static func shortRowsRepeat(_ shape: BroadcastShape) -> Bool? {
         let r = BroadcastShape.maxRank, length = shape.rowLength
-        guard !shape.isElementwise, length < 8, shape.dims[..<(r - 2)].allSatisfy({ $0 == 1 }) else { return nil }
+        guard !shape.isElementwise, length > 0, length < 8, shape.dims[..<(r - 2)].allSatisfy({ $0 == 1 }) else { return nil }
         let full = shape.stridesA[r - 2] == length && shape.stridesA[r - 1] == 1
         let fullB = shape.stridesB[r - 2] == length && shape.stridesB[r - 1] == 1
         if full && shape.stridesB[r - 2] == 0 && shape.stridesB[r - 1] == 1 { return true }
