@@ -141,16 +141,21 @@ final class GroupedConvolutionInt8: Kernel {
             let b = tile / g.outputHeight, oy = tile % g.outputHeight
             let image = input + b &* g.inputHeight &* g.inputWidth &* c
             // The KH input rows of this output row, widened, zero outside the input.
+            // Plane column px is input column px − padLeft; only the columns
+            // no input value lands on are zeroed.
+            let first = min(padColumns, rowValues), count = max(min(g.inputWidth &* c, rowValues &- first), 0)
             for ky in 0..<g.filterHeight {
                 let row = rows + ky &* rowValues
-                row.update(repeating: 0, count: rowValues &+ (ky == g.filterHeight &- 1 ? 16 : 0))
+                let values = rowValues &+ (ky == g.filterHeight &- 1 ? 16 : 0)
                 let iy = oy &* g.strideHeight &- g.padTop &+ ky &* g.dilationHeight
-                guard iy >= 0, iy < g.inputHeight else { continue }
+                guard iy >= 0, iy < g.inputHeight, count > 0 else {
+                    row.update(repeating: 0, count: values)
+                    continue
+                }
                 let source = image + iy &* g.inputWidth &* c
-                // Plane column px is input column px − padLeft.
-                let first = padColumns, count = min(g.inputWidth &* c, rowValues &- padColumns)
-                guard count > 0 else { continue }
+                row.update(repeating: 0, count: first)
                 for i in 0..<count { row[first &+ i] = Int16(truncatingIfNeeded: source[i]) &+ offset }
+                (row + (first &+ count)).update(repeating: 0, count: values &- first &- count)
             }
             computeRow(rows, output + tile &* g.outputWidth &* n)
         }
