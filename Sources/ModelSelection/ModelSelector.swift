@@ -205,6 +205,8 @@ public struct CostModel: Sendable, Equatable {
     /// (`ChannelRequantization.Tables`: a 4-byte left shift and multiplier,
     /// and the 8-byte addend and shift, kept once in the eight-lane order).
     static let requantizationTableBytes = 24
+    /// The int8 element-wise operators that keep a pair table when large.
+    static let pairTableOperators: Set<String> = ["ADD", "SUB", "MUL", "SQUARED_DIFFERENCE"]
     /// Rows of the GEMM micro-tile (`FloatGEMM.mr`): offset tables hold one
     /// entry per tap for each row of each micro-tile.
     static let gemmRowsPerTile = 6
@@ -235,8 +237,15 @@ public struct CostModel: Sendable, Equatable {
     ///   (`requantizationTableBytes` + 4 per channel), for the rest the
     ///   eight-channel tables (`requantizationTableBytes` per channel);
     /// - per-channel requantization of int8 GEMM kernels: the output stage's
-    ///   tables, the folded bias and a column correction per padded channel.
+    ///   tables, the folded bias and a column correction per padded channel;
+    /// - int8 ADD, SUB, MUL and SQUARED_DIFFERENCE of at least
+    ///   `TFLiteEngineBuild.int8PairTableMinimumElements` elements, in the
+    ///   builds with integer multiply-add: a table of every input pair's result.
     public static func kernelBytes(_ node: NodeWork) -> Int {
+        if node.kernelClass == .elementwiseInt8, TFLiteEngineBuild.integerMultiplyAdd,
+           node.outputs >= TFLiteEngineBuild.int8PairTableMinimumElements, pairTableOperators.contains(node.op) {
+            return TFLiteEngineBuild.int8PairTableBytes
+        }
         guard let kernelClass = node.kernelClass, node.outputChannels > 0, node.weights > 0 else { return 0 }
         let n = node.outputChannels
         let k = node.weights / n

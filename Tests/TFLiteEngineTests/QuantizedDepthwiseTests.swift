@@ -347,6 +347,78 @@ extension QuantizedKernelTests {
         requireMostlyInformative(32)
     }
 
+    /// The pair tables of the large int8 ADD, SUB, MUL and SQUARED_DIFFERENCE
+    /// (`Int8PairTable`, integer flavours) on every one of the 65 536 input
+    /// pairs: 256 × 256 elements whose first input is the row's byte and
+    /// whose constant second input is the column's, same-shape
+    /// (`ElementwiseAddInt8`) and broadcast (a row of 256), random scales,
+    /// zero points and activations, against the one-by-one reference
+    /// arithmetic. Then random bytes over the other broadcasts the table
+    /// reads (a short repeated row, a scalar on either side).
+    func testInt8PairTablesMatchReferenceOnEveryPair() throws {
+        var rng = TestRandom(seed: 89)
+        let rows = (0..<65_536).map { UInt8(truncatingIfNeeded: $0 >> 8) }
+        for i in 0..<16 {
+            let operation = i % 4  // ADD, SUB, MUL, SQUARED_DIFFERENCE
+            let broadcast = i % 8 >= 4
+            let shape = broadcast ? [1, 256, 256] : [65_536]
+            let bShape = broadcast ? [256] : shape
+            let bValues = broadcast ? (0..<256).map { UInt8($0) } : (0..<65_536).map { UInt8(truncatingIfNeeded: $0) }
+            let activation: Int8 = operation == 3 ? 0 : Int8(rng.int(0...3))
+            let spec = QuantizedAddSpec(shape: shape, bShape: bShape, activation: activation, subtract: operation == 1,
+                                        multiply: operation == 2, squaredDifference: operation == 3, bValues: bValues, rng: &rng)
+            let name = "pair table #\(i) \(["add", "sub", "mul", "squared difference"][operation]) \(shape) act \(activation)"
+            let fast: AnyClass = broadcast || operation >= 2 ? QuantizedBinaryKernel.self : ElementwiseAddInt8.self
+            try compare(spec.model.data, name: name, expectFast: fast, inputBytes: rows, inspect: { kernel in
+                guard IntegerSIMD.isNative else { return }
+                let table = (kernel as? ElementwiseAddInt8)?.pairTable ?? (kernel as? QuantizedBinaryKernel)?.pairTable
+                XCTAssertNotNil(table, "\(name): no pair table")
+            }) { ctx in try Self.oneByOne(ctx, shape: shape, bShape: bShape, activation: activation, operation: operation) }
+        }
+        requireMostlyInformative(16)
+        // Random bytes over the other broadcasts: a short repeated row, either
+        // input a scalar, the runtime input a per-channel row.
+        let broadcasts: [([Int], [Int])] = [([1, 96, 96, 3], [3]), ([1], [128, 128]), ([128, 128], [1]), ([1, 1, 1, 64], [1, 32, 32, 64])]
+        for i in 0..<16 {
+            let (shape, bShape) = broadcasts[i % 4], operation = i / 4
+            let spec = QuantizedAddSpec(shape: shape, bShape: bShape, activation: 0, subtract: operation == 1, multiply: operation == 2,
+                                        squaredDifference: operation == 3, rng: &rng)
+            let name = "pair table #\(i) \(shape) and \(bShape)"
+            try compare(spec.model, name: name, expectFast: QuantizedBinaryKernel.self, inspect: { kernel in
+                guard IntegerSIMD.isNative, let kernel = kernel as? QuantizedBinaryKernel else { return }
+                XCTAssertNotNil(kernel.pairTable, "\(name): no pair table")
+                XCTAssertEqual(kernel.shortRowsRepeat, i % 4 == 0 ? true : nil, "\(name): short-row walk")
+            }) { ctx in try Self.oneByOne(ctx, shape: shape, bShape: bShape, activation: 0, operation: operation) }
+        }
+    }
+
+    /// The one-by-one reference kernel of an int8 ADD (0), SUB (1), MUL (2)
+    /// or SQUARED_DIFFERENCE (3) node, from the prepared kernel's arithmetic.
+    static func oneByOne(_ ctx: PrepareContext, shape: [Int], bShape: [Int], activation: Int8, operation: Int) throws -> Kernel {
+        let broadcast = try BroadcastShape(shape, bShape, ctx: ctx)
+        let prepared: Kernel
+        switch operation {
+        case 2: prepared = try MulQuantized.prepareInt8(ctx)
+        case 3:
+            let (a, b, shape, _) = try ctx.prepareBroadcastBinary(SquaredDifferenceOptions.self, activation: nil)
+            prepared = try SquaredDifference.prepareInt8(ctx, a: a, b: b, shape: shape)
+        default:
+            prepared = try AddQuantized.prepare(ctx, shape: broadcast, activation: FusedActivation(rawValue: activation)!,
+                                                subtract: operation == 1)
+        }
+        if let kernel = prepared as? QuantizedBinaryKernel {
+            return QuantizedBinaryKernel(
+                Int8.self, ctx: ctx, shape: kernel.shape, arithmetic: kernel.arithmetic, offset1: kernel.offset1,
+                offset2: kernel.offset2, outputOffset: kernel.outputOffset,
+                activation: (kernel.activationMin, kernel.activationMax), vectorized: false)
+        }
+        guard let add = prepared as? ElementwiseAddInt8 else { throw XCTSkip("unexpected kernel \(type(of: prepared))") }
+        return QuantizedBinaryKernel(
+            Int8.self, ctx: ctx, shape: broadcast, arithmetic: add.arithmetic,
+            offset1: add.offset1, offset2: add.offset2, outputOffset: add.outputOffset,
+            activation: (add.activationMin, add.activationMax), vectorized: false)
+    }
+
     /// `Int8InputRescale` (the ADD's input stage in 32-bit lanes) against
     /// `FixedPoint.multiplyByQuantizedMultiplier((x + offset) << 20, M, shift)`
     /// for every int8 x: multipliers 0, 2^30, 2^31 − 1 and random ones,
@@ -385,8 +457,9 @@ struct QuantizedAddSpec {
 
     /// `multiply`: a MUL instead; `squaredDifference`: a SQUARED_DIFFERENCE
     /// (no fused activation); `bShape`: the constant's shape when it broadcasts.
+    /// `bValues`: the constant's bytes (default random).
     init(shape: [Int], bShape: [Int]? = nil, activation: Int8, subtract: Bool = false, multiply: Bool = false,
-         squaredDifference: Bool = false, rng: inout TestRandom) {
+         squaredDifference: Bool = false, bValues fixedB: [UInt8]? = nil, rng: inout TestRandom) {
         typealias FB = FlatBufferBuilder.Node
         let scaleA = Float(rng.int(1...200)) / 1000, scaleB = Float(rng.int(1...200)) / 1000
         // MUL: the product's scale times 20–300 (a multiplier below one), or
@@ -402,7 +475,7 @@ struct QuantizedAddSpec {
         }
         let bShape = bShape ?? shape
         let count = bShape.reduce(1, *)
-        let bValues = (0..<count).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        let bValues = fixedB ?? (0..<count).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
         let tensors: [FB] = [
             .table([(4, .offset(.int32s(shape.map(Int32.init)))), (6, .i8(9)), (8, .u32(0)), (10, .offset(.string("a"))),
                     (12, .offset(quantization(scaleA, rng.int(-128...127))))]),

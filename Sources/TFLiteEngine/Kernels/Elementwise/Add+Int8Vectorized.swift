@@ -26,7 +26,17 @@ final class ElementwiseAddInt8: Kernel {
     /// (`Int8AddStage`), when the shifts and zero points allow it (always,
     /// for valid int8 models).
     let stage: Int8AddStage?
+    /// `stage`'s results for every pair of inputs, for large operations in
+    /// the integer flavours (`Int8PairTable`).
+    let pairTable: Int8PairTable?
     let activationMin: Int32, activationMax: Int32
+    /// The same operation in `QuantizedBinaryKernel`'s terms (its one-by-one
+    /// path is the tests' reference).
+    var arithmetic: QuantizedBinaryArithmetic {
+        .add(leftShift: Int(leftShift), multiplier1: multipliers.0, shift1: shifts.0, multiplier2: multipliers.1, shift2: shifts.1,
+             outputMultiplier: multipliers.2, outputShift: shifts.2, subtract: sign2 < 0)
+    }
+    private let multipliers: (Int32, Int32, Int32), shifts: (Int, Int, Int)
     let aIndex: Int, bIndex: Int, outputIndex: Int
     var a: UnsafePointer<Int8>!
     var b: UnsafePointer<Int8>!
@@ -38,6 +48,8 @@ final class ElementwiseAddInt8: Kernel {
          activation: (min: Int32, max: Int32), subtract: Bool = false) {
         self.count = count
         sign2 = subtract ? -1 : 1
+        multipliers = (multiplier1, multiplier2, outputMultiplier)
+        shifts = (shift1, shift2, outputShift)
         self.leftShift = Int32(leftShift)
         scales = ChannelRequantization.Tables(count: 3)
         scales.set(0, multiplier: multiplier1, shift: shift1)
@@ -49,6 +61,11 @@ final class ElementwiseAddInt8: Kernel {
         stage = Int8AddStage(leftShift: leftShift, multiplier1: multiplier1, shift1: shift1, offset1: offset1,
                              multiplier2: multiplier2, shift2: shift2, offset2: offset2, outputMultiplier: outputMultiplier,
                              outputShift: outputShift, outputOffset: outputOffset, activation: activation, subtract: subtract)
+        if let stage, IntegerSIMD.isNative, Int8PairTable.applies(elementCount: count) {
+            pairTable = stage.pairTable()
+        } else {
+            pairTable = nil
+        }
         self.offset1 = offset1
         self.offset2 = offset2
         self.outputOffset = outputOffset
@@ -82,6 +99,13 @@ final class ElementwiseAddInt8: Kernel {
         // 0 (ADD) or −1 (SUB): x ^ mask − mask negates for SUB.
         let negate = SIMD8<Int32>(repeating: sign < 0 ? -1 : 0)
         let aRaw = UnsafeRawPointer(a), bRaw = UnsafeRawPointer(b), outRaw = UnsafeMutableRawPointer(output)
+        if let pairTable {
+            for tile in tiles {
+                let start = tile &* blockSize, end = min(start &+ blockSize, count)
+                pairTable.apply(a + start, 1, b + start, 1, output + start, count: end &- start)
+            }
+            return
+        }
         if let stage {
             // Both input stages in 32-bit lanes, the sum's in 64-bit ones.
             for tile in tiles {
@@ -158,6 +182,12 @@ struct Int8AddStage {
     func callAsFunction(_ x: SIMD8<Int32>, _ y: SIMD8<Int32>) -> SIMD8<UInt8> {
         bytes(output(first(x) &+ ((second(y) ^ negate) &- negate)))
     }
+
+    /// The stage's results for every pair of inputs: each input stage once
+    /// per value, the output stage once per eight pairs.
+    func pairTable() -> Int8PairTable {
+        Int8PairTable(row: { first($0) }, column: { (second($0) ^ negate) &- negate }, entry: { bytes(output($0 &+ $1)) })
+    }
 }
 
 /// The int8 SQUARED_DIFFERENCE on eight lanes of int8 inputs (as Int32):
@@ -192,6 +222,13 @@ struct Int8SquaredDifferenceStage {
     func callAsFunction(_ x: SIMD8<Int32>, _ y: SIMD8<Int32>) -> SIMD8<UInt8> {
         let difference = first(IntegerSIMD.shiftLeft(x &+ offset1, leftShift)) &- second(IntegerSIMD.shiftLeft(y &+ offset2, leftShift))
         return bytes(output(difference &* difference))
+    }
+
+    /// The stage's results for every pair of inputs (see `Int8AddStage.pairTable`).
+    func pairTable() -> Int8PairTable {
+        Int8PairTable(row: { first(IntegerSIMD.shiftLeft($0 &+ offset1, leftShift)) },
+                      column: { second(IntegerSIMD.shiftLeft($0 &+ offset2, leftShift)) },
+                      entry: { let difference = $0 &- $1; return bytes(output(difference &* difference)) })
     }
 }
 

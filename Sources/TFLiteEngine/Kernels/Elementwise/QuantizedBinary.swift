@@ -50,6 +50,9 @@ final class QuantizedBinaryKernel: Kernel {
     let vectorSquaredDifference: Int8SquaredDifferenceStage?
     /// `shortRowsRepeat(shape)`, for the eight-lane paths.
     let shortRowsRepeat: Bool?
+    /// One of the three stages above as a table of every pair's result, for
+    /// operations of `Int8PairTable.minimumElements` or more.
+    let pairTable: Int8PairTable?
 
     init<T: QuantizedElement>(_ type: T.Type, ctx: PrepareContext, shape: BroadcastShape, arithmetic: QuantizedBinaryArithmetic,
          offset1: Int32, offset2: Int32, outputOffset: Int32, activation: (min: Int32, max: Int32), vectorized: Bool = true) {
@@ -75,6 +78,17 @@ final class QuantizedBinaryKernel: Kernel {
             vectorSquaredDifference = nil
         }
         shortRowsRepeat = vectors ? Self.shortRowsRepeat(shape) : nil
+        if Int8PairTable.applies(elementCount: shape.elementCount) {
+            if let multiply = vectorMultiply {
+                let off1 = SIMD8<Int32>(repeating: offset1), off2 = SIMD8<Int32>(repeating: offset2)
+                let bytes = Int8OutputBytes(outputOffset: outputOffset, activation: activation)
+                pairTable = Int8PairTable(row: { $0 &+ off1 }, column: { $0 &+ off2 }, entry: { bytes(multiply($0 &* $1)) })
+            } else {
+                pairTable = vectorAdd?.pairTable() ?? vectorSquaredDifference?.pairTable()
+            }
+        } else {
+            pairTable = nil
+        }
         signed = T.self == Int8.self
         self.shape = shape
         self.arithmetic = arithmetic
@@ -161,6 +175,11 @@ final class QuantizedBinaryKernel: Kernel {
         let a = UnsafePointer<E>(OpaquePointer(self.a!))
         let b = UnsafePointer<E>(OpaquePointer(self.b!))
         let output = UnsafeMutablePointer<E>(OpaquePointer(self.output!))
+        if let pairTable {
+            pairTableSpans(tiles, pairTable, UnsafePointer<Int8>(OpaquePointer(a)), UnsafePointer<Int8>(OpaquePointer(b)),
+                           UnsafeMutablePointer<Int8>(OpaquePointer(output)))
+            return
+        }
         if let vectorMultiply {
             let off1 = SIMD8<Int32>(repeating: offset1), off2 = SIMD8<Int32>(repeating: offset2)
             let bytes = Int8OutputBytes(outputOffset: outputOffset, activation: (activationMin, activationMax))
@@ -234,6 +253,25 @@ extension QuantizedBinaryKernel {
                 out[i] = apply(Int8.self, pa[i &* sa], pb[i &* sb])
                 i &+= 1
             }
+        }
+    }
+
+    /// The tiles' spans read from `table`; a short repeated row
+    /// (`shortRowsRepeat`) as one flat run, the row's phase advancing.
+    private func pairTableSpans(_ tiles: Range<Int>, _ table: Int8PairTable, _ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>,
+                                _ output: UnsafeMutablePointer<Int8>) {
+        guard let repeatedB = shortRowsRepeat else {
+            shape.forEachSpan(tiles, blockSize: Self.blockSize) { oa, sa, ob, sb, oo, n in
+                table.apply(a + oa, sa, b + ob, sb, output + oo, count: n)
+            }
+            return
+        }
+        let length = shape.rowLength
+        var phase = 0
+        for i in (tiles.lowerBound &* length)..<(tiles.upperBound &* length) {
+            output[i] = repeatedB ? table(a[i], b[phase]) : table(a[phase], b[i])
+            phase &+= 1
+            if phase == length { phase = 0 }
         }
     }
 

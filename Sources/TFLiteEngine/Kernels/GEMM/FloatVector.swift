@@ -56,6 +56,14 @@ public enum TFLiteEngineBuild {
     /// integer multiply-add; larger inputs gather each pixel's taps. For
     /// memory estimates (`CostModel` in ModelSelection).
     public static var int8DirectConvolutionMaximumInputValues: Int { InputPlaneConvolution.maximumPlaneValues }
+
+    /// The smallest int8 ADD, SUB, MUL or SQUARED_DIFFERENCE (output
+    /// elements) that keeps a table of its result for every pair of input
+    /// bytes (`int8PairTableBytes`) in the flavours with integer multiply-add.
+    /// For memory estimates.
+    public static var int8PairTableMinimumElements: Int { Int8PairTable.minimumElements }
+    /// The bytes of one such table.
+    public static var int8PairTableBytes: Int { Int8PairTable.bytes }
 }
 
 #if TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI
