@@ -206,7 +206,8 @@ public struct ModelWorkload: Codable, Hashable, Sendable {
             case .sumsKeptForMaxPool?: n.sumsKeptForPool = true
             // The MUL does the LOGISTIC's work too: one node of both nodes' work.
             case .skippedIntoSwish?: n = NodeWork(op: n.op, kernelClass: nil, work: 0, outputs: n.outputs)
-            case .swish?: n.work = saturatingMultiply(n.work, 2)
+            // (An int8 MUL reads one table of x instead: its own work, at most.)
+            case .swish?: if n.kernelClass?.isInt8 != true { n.work = saturatingMultiply(n.work, 2) }
             case .maxPoolOfKeptSums?, nil: break
             }
             return n

@@ -319,25 +319,36 @@ final class FastKernelTests: XCTestCase {
 
     /// EfficientNet's swish activations (`MUL(x, LOGISTIC(x))`) are fused on a
     /// plan without delegate, and the fused plan gives the same bits as the
-    /// two kernels run one after the other.
+    /// two kernels run one after the other: float32 (the MUL computes the
+    /// logistic) and int8 (the MUL reads a table of `x · logistic(x)`).
     func testSwishFusionIsBitIdenticalToTwoKernels() throws {
         let dir = Fixtures.directory("zoo")
-        let interpreter = try Interpreter(modelPath: dir.appendingPathComponent("efficientnetb0_float32.tflite").path)
-        try interpreter.allocateTensors()
-        try interpreter.copy(try NumPyArray(contentsOfFile: dir.appendingPathComponent("efficientnetb0_float32.input0.npy").path).data,
-                             toInputAt: 0)
-        let graph = try XCTUnwrap(interpreter.preparedGraph)
-        let skipped = graph.steps.filter { ($0.kernel as? ElementwiseKernel<Float, Float>)?.isSkipped == true }.count
-        let logistics = graph.steps.filter { $0.node.op == .logistic }.count
-        // The swish activations are fused; the squeeze-and-excitation gates (LOGISTIC → broadcast MUL) are not.
-        XCTAssertGreaterThan(skipped, 0, "no swish LOGISTIC of EfficientNet was fused into its MUL")
-        XCTAssertLessThan(skipped, logistics)
-        try interpreter.invoke()
-        let fused = try interpreter.output(at: 0).data
-        SwishFusion.apply(to: graph, enabled: false)
-        XCTAssertTrue(graph.steps.allSatisfy { ($0.kernel as? ElementwiseKernel<Float, Float>)?.isSkipped != true })
-        try interpreter.invoke()
-        XCTAssertEqual(try interpreter.output(at: 0).data, fused, "fused and unfused swish differ")
+        for variant in ["float32", "int8"] {
+            let name = "efficientnetb0_\(variant)"
+            let interpreter = try Interpreter(modelPath: dir.appendingPathComponent("\(name).tflite").path)
+            try interpreter.allocateTensors()
+            try interpreter.copy(try NumPyArray(contentsOfFile: dir.appendingPathComponent("\(name).input0.npy").path).data,
+                                 toInputAt: 0)
+            let graph = try XCTUnwrap(interpreter.preparedGraph)
+            func isSkipped(_ kernel: Kernel) -> Bool {
+                (kernel as? ElementwiseKernel<Float, Float>)?.isSkipped == true || (kernel as? ElementwiseKernel<Int8, Int8>)?.isSkipped == true
+            }
+            let skipped = graph.steps.filter { isSkipped($0.kernel) }.count
+            let logistics = graph.steps.filter { $0.node.op == .logistic }.count
+            // The swish activations are fused; the squeeze-and-excitation gates (LOGISTIC → broadcast MUL) are not.
+            XCTAssertGreaterThan(skipped, 0, "\(name): no swish LOGISTIC was fused into its MUL")
+            XCTAssertLessThan(skipped, logistics, name)
+            if variant == "int8" {
+                let fusedMuls = graph.steps.filter { ($0.kernel as? QuantizedBinaryKernel)?.swishOperand != nil }.count
+                XCTAssertEqual(fusedMuls, skipped, "\(name): fused MULs")
+            }
+            try interpreter.invoke()
+            let fused = try interpreter.output(at: 0).data
+            SwishFusion.apply(to: graph, enabled: false)
+            XCTAssertTrue(graph.steps.allSatisfy { !isSkipped($0.kernel) }, name)
+            try interpreter.invoke()
+            XCTAssertEqual(try interpreter.output(at: 0).data, fused, "\(name): fused and unfused swish differ")
+        }
     }
 
     /// The fused swish loop gives `x · logistic(x)` (the LOGISTIC kernel's

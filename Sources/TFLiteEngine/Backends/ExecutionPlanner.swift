@@ -94,6 +94,8 @@ struct ExecutionPlanner {
         if let pool = kernel as? Pool2DQuantizedKernel, pool.fusedConvolution != nil { return .maxPoolOfKeptSums }
         if let logistic = kernel as? ElementwiseKernel<Float, Float>, logistic.isSkipped { return .skippedIntoSwish }
         if let mul = kernel as? FloatBinaryVectorKernel, mul.swishOperand != nil { return .swish }
+        if let logistic = kernel as? ElementwiseKernel<Int8, Int8>, logistic.isSkipped { return .skippedIntoSwish }
+        if let mul = kernel as? QuantizedBinaryKernel, mul.swishOperand != nil { return .swish }
         return nil
     }
 

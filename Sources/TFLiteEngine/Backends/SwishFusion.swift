@@ -6,13 +6,15 @@
 ///
 /// Decided when the plan is made, from the whole graph: the LOGISTIC's
 /// output must be read by that MUL only (no other node, not a graph
-/// output, not a variable), both must be float32, the MUL must see the two
-/// operands with one shape (no broadcasting), and the LOGISTIC must run
-/// before the MUL. A plan with a delegate is never fused (a delegate could
+/// output, not a variable), both must be float32 or both int8, the MUL must
+/// see the two operands with one shape (no broadcasting), and the LOGISTIC
+/// must run before the MUL. A plan with a delegate is never fused (a delegate could
 /// run the MUL and read the skipped LOGISTIC's output), and re-planning
 /// clears earlier decisions. The results are bit-identical to the two
 /// kernels: `logistic(x)` is the same arithmetic in both, and the product is
-/// commutative.
+/// commutative. In int8 the LOGISTIC is a table of x's byte, so the MUL's
+/// exact result is too: the fused MUL reads a 256-entry table of
+/// `x · logistic(x)` (EfficientNet-B0 int8: 49 LOGISTICs and their MULs).
 enum SwishFusion {
     /// Applies (`enabled`) or clears the fusion on every step of `graph`.
     static func apply(to graph: PreparedGraph, enabled: Bool) {
@@ -20,6 +22,8 @@ enum SwishFusion {
         for step in steps {
             (step.kernel as? ElementwiseKernel<Float, Float>)?.isSkipped = false
             (step.kernel as? FloatBinaryVectorKernel)?.unfuseLogistic()
+            (step.kernel as? ElementwiseKernel<Int8, Int8>)?.isSkipped = false
+            (step.kernel as? QuantizedBinaryKernel)?.unfuseLogistic()
         }
         guard enabled else { return }
         var readers = [Int](repeating: 0, count: graph.tensors.count)
@@ -27,24 +31,33 @@ enum SwishFusion {
             for t in step.node.inputs where t >= 0 && t < readers.count { readers[t] &+= 1 }
         }
         for t in graph.outputs where t >= 0 && t < readers.count { readers[t] &+= 1 }
-        // The LOGISTIC step producing each tensor (by its output).
-        var logisticOf: [Int: (position: Int, input: Int, kernel: ElementwiseKernel<Float, Float>)] = [:]
+        // The LOGISTIC step producing each tensor (by its output): float32, or int8 with its table.
+        var logisticOf: [Int: (position: Int, input: Int, skip: () -> Void, table: [UInt8]?)] = [:]
         for (position, step) in steps.enumerated() {
             let node = step.node
-            if node.op == .logistic, node.inputs.count == 1, node.outputs.count == 1,
-               let kernel = step.kernel as? ElementwiseKernel<Float, Float> {
-                logisticOf[node.outputs[0]] = (position, node.inputs[0], kernel)
+            if node.op == .logistic, node.inputs.count == 1, node.outputs.count == 1 {
+                if let kernel = step.kernel as? ElementwiseKernel<Float, Float> {
+                    logisticOf[node.outputs[0]] = (position, node.inputs[0], { kernel.isSkipped = true }, nil)
+                } else if let kernel = step.kernel as? ElementwiseKernel<Int8, Int8>, let table = kernel.byteTable {
+                    logisticOf[node.outputs[0]] = (position, node.inputs[0], { kernel.isSkipped = true }, table)
+                }
                 continue
             }
-            guard node.op == .mul, node.inputs.count == 2, let mul = step.kernel as? FloatBinaryVectorKernel, mul.isSameShape
-            else { continue }
+            guard node.op == .mul, node.inputs.count == 2 else { continue }
+            let float = step.kernel as? FloatBinaryVectorKernel, int8 = step.kernel as? QuantizedBinaryKernel
+            guard float?.isSameShape == true || int8 != nil else { continue }
             for (k, s) in node.inputs.enumerated() {
                 guard let logistic = logisticOf[s], logistic.position < position, s >= 0, s < readers.count,
                       readers[s] == 1, !graph.tensors[s].isVariable,
                       node.inputs[1 - k] == logistic.input, logistic.input != s
                 else { continue }
-                mul.fuseLogistic(operand: 1 - k)
-                logistic.kernel.isSkipped = true
+                if let float, logistic.table == nil {
+                    float.fuseLogistic(operand: 1 - k)
+                } else if let int8, let table = logistic.table, int8.fuseLogistic(operand: 1 - k, logistic: table) {
+                } else {
+                    continue
+                }
+                logistic.skip()
                 logisticOf[s] = nil
                 break
             }

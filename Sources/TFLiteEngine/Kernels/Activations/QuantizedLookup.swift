@@ -26,11 +26,13 @@ enum QuantizedLookup {
 
     private static func make<E: QuantizedElement>(_: E.Type, ctx: PrepareContext, count: Int, _ reference: (Int32) -> Int32) -> Kernel {
         let table = table(E.self, reference)
-        return ElementwiseKernel<E, E>(ctx: ctx, count: count, blockSize: 16384) { x, y, n in
+        let kernel = ElementwiseKernel<E, E>(ctx: ctx, count: count, blockSize: 16384) { x, y, n in
             table.withUnsafeBufferPointer { t in
                 for i in 0..<n { y[i] = t[Int(truncatingIfNeeded: x[i]) & 255] }
             }
         }
+        kernel.byteTable = table.map { UInt8(truncatingIfNeeded: $0) }
+        return kernel
     }
 
     /// TFLite's `LUTPopulate`: each stored input value dequantized in float32,

@@ -45,6 +45,9 @@ final class ElementwiseKernel<Input, Output>: UnaryOperandKernel {
     /// Set by a plan that computes this node's result inside its consumer
     /// (`SwishFusion`): `run` then does nothing.
     var isSkipped = false
+    /// For a byte-to-byte table kernel (`QuantizedLookup`): the output's bit
+    /// pattern for each input bit pattern, so a consumer can fold it in.
+    var byteTable: [UInt8]?
 
     init(ctx: PrepareContext, count: Int, blockSize: Int = 4096, operationsPerElement: Int = 1, _ loop: @escaping Loop) {
         self.count = count

@@ -14,6 +14,11 @@ struct BroadcastShape {
     let stridesB: [Int]
     /// Every operand has the output's shape: a flat loop suffices.
     let isElementwise: Bool
+    /// A and B's strides from one row to the next when the rows form a
+    /// single dimension (every coalesced dimension but the last two is 1:
+    /// a per-channel vector over the pixels, a scalar), so a row's offsets
+    /// are one multiply each; nil otherwise.
+    let rowStrides: (a: Int, b: Int)?
 
     init(_ a: [Int], _ b: [Int], ctx: PrepareContext) throws {
         try self.init([a, b], ctx: ctx)
@@ -77,6 +82,8 @@ struct BroadcastShape {
         self.strides = mergedShapes.map(strides)
         stridesA = self.strides[0]
         stridesB = self.strides.count > 1 ? self.strides[1] : self.strides[0]
+        let r = BroadcastShape.maxRank
+        rowStrides = dims[..<(r - 2)].allSatisfy { $0 == 1 } ? (stridesA[r - 2], stridesB[r - 2]) : nil
     }
 
     var elementCount: Int { dims.reduce(1, *) }
@@ -114,6 +121,16 @@ struct BroadcastShape {
         }
         let length = rowLength, blocks = blocksPerRow(blockSize: blockSize)
         let sa = stridesA[BroadcastShape.maxRank - 1], sb = stridesB[BroadcastShape.maxRank - 1]
+        if let (ra, rb) = rowStrides {
+            // Rows of one dimension: no `rowOffsets` (ten divisions a row,
+            // which for EfficientNet-B0 int8's squeeze-and-excitation MULs
+            // over rows of 32–96 channels cost more than the arithmetic).
+            for tile in tiles {
+                let row = blocks == 1 ? tile : tile / blocks, start = (tile &- row &* blocks) &* blockSize
+                body(row &* ra &+ start &* sa, sa, row &* rb &+ start &* sb, sb, row &* length &+ start, min(blockSize, length &- start))
+            }
+            return
+        }
         for tile in tiles {
             let row = tile / blocks, start = (tile &- row &* blocks) &* blockSize
             let (oa, ob) = rowOffsets(row)

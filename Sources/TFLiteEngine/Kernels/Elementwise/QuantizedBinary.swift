@@ -51,8 +51,19 @@ final class QuantizedBinaryKernel: Kernel {
     /// `shortRowsRepeat(shape)`, for the eight-lane paths.
     let shortRowsRepeat: Bool?
     /// One of the three stages above as a table of every pair's result, for
-    /// operations of `Int8PairTable.minimumElements` or more.
-    let pairTable: Int8PairTable?
+    /// operations of `Int8PairTable.minimumElements` or more: made at
+    /// `bind`, after the plan's fusions, so a MUL that `SwishFusion` folds
+    /// into a 256-entry table does not fill one (EfficientNet-B0 int8: 49
+    /// such MULs, 3 MiB and 6 ms of start-up).
+    private(set) var pairTable: Int8PairTable?
+    private let makePairTable: (() -> Int8PairTable)?
+    /// Whether runs read `pairTable`.
+    var readsPairTable: Bool { makePairTable != nil && swishTable == nil }
+    /// With `SwishFusion` (an int8 MUL of same-shape operands `x` and
+    /// `logistic(x)`): the result for each bit pattern of `x`, and which
+    /// operand `x` is (0 for a, 1 for b).
+    private(set) var swishTable: [Int8]?
+    private(set) var swishOperand: Int?
 
     init<T: QuantizedElement>(_ type: T.Type, ctx: PrepareContext, shape: BroadcastShape, arithmetic: QuantizedBinaryArithmetic,
          offset1: Int32, offset2: Int32, outputOffset: Int32, activation: (min: Int32, max: Int32), vectorized: Bool = true) {
@@ -78,16 +89,18 @@ final class QuantizedBinaryKernel: Kernel {
             vectorSquaredDifference = nil
         }
         shortRowsRepeat = vectors ? Self.shortRowsRepeat(shape) : nil
-        if Int8PairTable.applies(elementCount: shape.elementCount) {
-            if let multiply = vectorMultiply {
-                let off1 = SIMD8<Int32>(repeating: offset1), off2 = SIMD8<Int32>(repeating: offset2)
-                let bytes = Int8OutputBytes(outputOffset: outputOffset, activation: activation)
-                pairTable = Int8PairTable(row: { $0 &+ off1 }, column: { $0 &+ off2 }, entry: { bytes(multiply($0 &* $1)) })
-            } else {
-                pairTable = vectorAdd?.pairTable() ?? vectorSquaredDifference?.pairTable()
-            }
+        if !Int8PairTable.applies(elementCount: shape.elementCount) {
+            makePairTable = nil
+        } else if let multiply = vectorMultiply {
+            let off1 = SIMD8<Int32>(repeating: offset1), off2 = SIMD8<Int32>(repeating: offset2)
+            let bytes = Int8OutputBytes(outputOffset: outputOffset, activation: activation)
+            makePairTable = { Int8PairTable(row: { $0 &+ off1 }, column: { $0 &+ off2 }, entry: { bytes(multiply($0 &* $1)) }) }
+        } else if let add = vectorAdd {
+            makePairTable = { add.pairTable() }
+        } else if let squaredDifference = vectorSquaredDifference {
+            makePairTable = { squaredDifference.pairTable() }
         } else {
-            pairTable = nil
+            makePairTable = nil
         }
         signed = T.self == Int8.self
         self.shape = shape
@@ -108,6 +121,7 @@ final class QuantizedBinaryKernel: Kernel {
         a = UnsafeRawPointer(memory.raw(aIndex))
         b = UnsafeRawPointer(memory.raw(bIndex))
         output = memory.raw(outputIndex)
+        if pairTable == nil, readsPairTable, let makePairTable { pairTable = makePairTable() }
     }
 
     @inline(__always)
@@ -164,10 +178,47 @@ final class QuantizedBinaryKernel: Kernel {
         return outputOffset &+ (product >> Int32(exponent & 31)) &+ (product >= 0 ? 1 : 0)
     }
 
+    /// Computes `x · logistic(x)` from `x` alone (`SwishFusion`): the other
+    /// operand is the output of a LOGISTIC of `x` whose table is `logistic`
+    /// (output bit pattern by input bit pattern), so the product is a
+    /// function of x's byte, evaluated here for all 256 with `apply`. False
+    /// (nothing changes) unless this is an int8 MUL of same-shape operands.
+    func fuseLogistic(operand: Int, logistic: [UInt8]) -> Bool {
+        guard signed, shape.isElementwise, case .mul = arithmetic, logistic.count == 256, operand == 0 || operand == 1 else { return false }
+        var table = [Int8](repeating: 0, count: 256)
+        for v in -128...127 {
+            let x = Int8(v), s = Int8(bitPattern: logistic[v & 255])
+            table[v & 255] = operand == 0 ? apply(Int8.self, x, s) : apply(Int8.self, s, x)
+        }
+        swishTable = table
+        swishOperand = operand
+        pairTable = nil
+        return true
+    }
+
+    /// Undoes `fuseLogistic`.
+    func unfuseLogistic() {
+        swishTable = nil
+        swishOperand = nil
+    }
+
     /// Class methods reached through the `Kernel` protocol are not
     /// specialised; dispatching to a generic function with a concrete type
     /// is, so the loops below run on Int8/UInt8 directly.
     func run(tiles: Range<Int>, worker: Int) {
+        if let swishTable, let operand = swishOperand {
+            let x = (operand == 0 ? a : b).unsafelyUnwrapped.assumingMemoryBound(to: UInt8.self)
+            let out = output.unsafelyUnwrapped.assumingMemoryBound(to: Int8.self)
+            let n = shape.elementCount
+            swishTable.withUnsafeBufferPointer { table in
+                let t = table.baseAddress.unsafelyUnwrapped
+                for tile in tiles {
+                    let start = tile &* Self.blockSize, end = min(start &+ Self.blockSize, n)
+                    for i in start..<end { out[i] = t[Int(x[i])] }
+                }
+            }
+            return
+        }
         if signed { compute(tiles: tiles, worker: worker, Int8.self) } else { compute(tiles: tiles, worker: worker, UInt8.self) }
     }
 
