@@ -68,7 +68,7 @@ final class SharedStartupTests: XCTestCase {
     /// Int8 models read from a file (whose weight pages are dropped after
     /// packing) give exactly the outputs of the same model held in memory,
     /// in the first interpreter and in a second one of the same `Model`,
-    /// which reuses the first one's set-up instead of making its own.
+    /// which reuses the first one's set-up (and pair tables) instead of making its own.
     func testInt8ModelsFromFileMatchInMemoryAndShareSetup() throws {
         for name in ["mnist_vgg_32_int8", "mnist_mobilenet_v2_32_int8", "mnist_small_cnn_int8"] {
             let path = Self.weights.appendingPathComponent(name + ".tflite").path
@@ -82,11 +82,25 @@ final class SharedStartupTests: XCTestCase {
             XCTAssertEqual(try outputs(of: second), reference, "\(name): second interpreter")
             XCTAssertEqual(fromFile.sharedConstants.count, cached, "\(name): the second interpreter made its own set-up")
 
+            // (The direct form's widened filter, where a convolution has one, is shared too.)
             func setups(_ interpreter: Interpreter) -> [ObjectIdentifier] {
-                (interpreter.graph?.steps ?? []).compactMap { ($0.kernel as? GEMMConvolutionQuantized).map { ObjectIdentifier($0.setup) } }
+                (interpreter.graph?.steps ?? []).flatMap { step -> [ObjectIdentifier] in
+                    guard let conv = step.kernel as? GEMMConvolutionQuantized else { return [] }
+                    return [ObjectIdentifier(conv.setup)] + (conv.direct.map { [ObjectIdentifier($0)] } ?? [])
+                }
             }
             XCTAssertFalse(setups(first).isEmpty, "\(name): no quantized GEMM kernel")
             XCTAssertEqual(setups(first), setups(second), "\(name): the interpreters do not share the quantized set-up")
+            // The large ADD's table of every input pair (integer flavours) is made once too.
+            func pairTables(_ interpreter: Interpreter) -> [ObjectIdentifier] {
+                (interpreter.graph?.steps ?? []).compactMap { step in
+                    ((step.kernel as? ElementwiseAddInt8)?.pairTable ?? (step.kernel as? QuantizedBinaryKernel)?.pairTable).map(ObjectIdentifier.init)
+                }
+            }
+            if IntegerSIMD.isNative && name == "mnist_mobilenet_v2_32_int8" {
+                XCTAssertFalse(pairTables(first).isEmpty, "\(name): no pair table")
+            }
+            XCTAssertEqual(pairTables(first), pairTables(second), "\(name): the interpreters do not share the pair tables")
         }
     }
 

@@ -62,7 +62,11 @@ final class ElementwiseAddInt8: Kernel {
                              multiplier2: multiplier2, shift2: shift2, offset2: offset2, outputMultiplier: outputMultiplier,
                              outputShift: outputShift, outputOffset: outputOffset, activation: activation, subtract: subtract)
         if let stage, IntegerSIMD.isNative, Int8PairTable.applies(elementCount: count) {
-            pairTable = stage.pairTable()
+            let key = Int8PairTable.key(
+                .add(leftShift: leftShift, multiplier1: multiplier1, shift1: shift1, multiplier2: multiplier2, shift2: shift2,
+                     outputMultiplier: outputMultiplier, outputShift: outputShift, subtract: subtract),
+                offset1: offset1, offset2: offset2, outputOffset: outputOffset, activation: activation)
+            pairTable = ctx.graph.sharedConstants.value(for: key) { stage.pairTable() }
         } else {
             pairTable = nil
         }

@@ -10,8 +10,10 @@
 /// those results, and a run reads one byte per element.
 ///
 /// Used for operations of at least `minimumElements` elements, where the
-/// table's build (the output stage once per eight entries, 0.1–0.2 ms) is repaid in the first
-/// invoke; the table costs `bytes` of memory for the kernel's life.
+/// table's build (the output stage once per eight entries, 0.1–0.2 ms) is
+/// repaid within a few invokes; the table costs `bytes` of memory, once per
+/// model and set of quantization numbers (`key`: interpreters of one
+/// `Model` share it).
 final class Int8PairTable: @unchecked Sendable {
     /// Entry `(x + 128) · 256 + (y + 128)` is the result for inputs x, y.
     let entries: UnsafeMutablePointer<Int8>
@@ -45,6 +47,30 @@ final class Int8PairTable: @unchecked Sendable {
     }
 
     deinit { entries.deallocate() }
+
+    /// The key of the table of an operation in `Model.sharedConstants`: its
+    /// arithmetic's numbers, so every interpreter of a model (and every node
+    /// with the same numbers) shares one table; numbers only, no reflection.
+    static func key(_ arithmetic: QuantizedBinaryArithmetic, offset1: Int32, offset2: Int32, outputOffset: Int32,
+                    activation: (min: Int32, max: Int32)) -> String {
+        var numbers: [Int] = []
+        switch arithmetic {
+        case let .add(leftShift, m1, s1, m2, s2, mo, so, subtract):
+            numbers = [0, leftShift, Int(m1), s1, Int(m2), s2, Int(mo), so, subtract ? 1 : 0]
+        case let .mul(mo, so):
+            numbers = [1, Int(mo), so]
+        case let .squaredDifference(leftShift, m1, s1, m2, s2, mo, so):
+            numbers = [2, leftShift, Int(m1), s1, Int(m2), s2, Int(mo), so]
+        case let .div(mo, so):
+            numbers = [3, Int(mo), so]
+        case let .prelu(m1, s1, m2, s2):
+            numbers = [4, Int(m1), s1, Int(m2), s2]
+        }
+        numbers += [Int(offset1), Int(offset2), Int(outputOffset), Int(activation.min), Int(activation.max)]
+        var key = "int8-pair-table"
+        for n in numbers { key += "/\(n)" }
+        return key
+    }
 
     /// The entry of inputs `x`, `y`.
     @inline(__always)

@@ -51,12 +51,16 @@ final class QuantizedBinaryKernel: Kernel {
     /// `shortRowsRepeat(shape)`, for the eight-lane paths.
     let shortRowsRepeat: Bool?
     /// One of the three stages above as a table of every pair's result, for
-    /// operations of `Int8PairTable.minimumElements` or more: made at
-    /// `bind`, after the plan's fusions, so a MUL that `SwishFusion` folds
-    /// into a 256-entry table does not fill one (EfficientNet-B0 int8: 49
-    /// such MULs, 3 MiB and 6 ms of start-up).
+    /// operations of `Int8PairTable.minimumElements` or more: taken from (or
+    /// made into) the model's shared constants at `bind`, after the plan's
+    /// fusions, so a MUL that `SwishFusion` folds into a 256-entry table does
+    /// not fill one (EfficientNet-B0 int8: 49 such MULs, 3 MiB and 6 ms of
+    /// start-up).
     private(set) var pairTable: Int8PairTable?
     private let makePairTable: (() -> Int8PairTable)?
+    /// Where the table is kept: the model's shared constants, under `Int8PairTable.key`.
+    private let sharedConstants: ScopedConstantCache
+    private let pairTableKey: String
     /// Whether runs read `pairTable`.
     var readsPairTable: Bool { makePairTable != nil && swishTable == nil }
     /// With `SwishFusion` (an int8 MUL of same-shape operands `x` and
@@ -89,6 +93,8 @@ final class QuantizedBinaryKernel: Kernel {
             vectorSquaredDifference = nil
         }
         shortRowsRepeat = vectors ? Self.shortRowsRepeat(shape) : nil
+        sharedConstants = ctx.graph.sharedConstants
+        pairTableKey = Int8PairTable.key(arithmetic, offset1: offset1, offset2: offset2, outputOffset: outputOffset, activation: activation)
         if !Int8PairTable.applies(elementCount: shape.elementCount) {
             makePairTable = nil
         } else if let multiply = vectorMultiply {
@@ -121,7 +127,7 @@ final class QuantizedBinaryKernel: Kernel {
         a = UnsafeRawPointer(memory.raw(aIndex))
         b = UnsafeRawPointer(memory.raw(bIndex))
         output = memory.raw(outputIndex)
-        if pairTable == nil, readsPairTable, let makePairTable { pairTable = makePairTable() }
+        if pairTable == nil, readsPairTable, let makePairTable { pairTable = sharedConstants.value(for: pairTableKey, makePairTable) }
     }
 
     @inline(__always)

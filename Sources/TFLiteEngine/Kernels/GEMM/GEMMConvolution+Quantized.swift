@@ -221,8 +221,16 @@ final class GEMMConvolutionQuantized: Kernel {
         case let .convolution(g): (rowStride, geometry, filterRowsContiguous) = (0, g, g.dilationWidth == 1)
         }
         if arithmetic == .pairs, case let .convolution(g) = source {
-            direct = InputPlaneConvolution(geometry: g, channels: channels, m: m, n: n, packed: packed, signed: signed,
-                                       filterOffset: q.filterOffset)
+            // Once per model and geometry: its widened filter and pixel
+            // offsets were a tenth of a second interpreter's set-up time.
+            let key = "input-plane-w\(ctx.node.inputs[1])-\(signed ? "i8" : "u8")-o\(Int(q.filterOffset))-n\(n)-c\(channels)"
+                + "-b\(g.batches)-i\(g.inputHeight)x\(g.inputWidth)-f\(g.filterHeight)x\(g.filterWidth)"
+                + "-s\(g.strideHeight)x\(g.strideWidth)-d\(g.dilationHeight)x\(g.dilationWidth)-p\(g.padTop)x\(g.padLeft)"
+                + "-o\(g.outputHeight)x\(g.outputWidth)"
+            direct = ctx.graph.sharedConstants.value(for: key) {
+                InputPlaneConvolution.Shared(InputPlaneConvolution(geometry: g, channels: channels, m: m, n: n, packed: packed,
+                                                                   signed: signed, filterOffset: q.filterOffset))
+            }.convolution
         } else {
             direct = nil
         }
