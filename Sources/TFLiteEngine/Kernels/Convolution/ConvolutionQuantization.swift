@@ -61,15 +61,8 @@ struct ConvolutionQuantization {
                 throw ctx.error("filter is quantized along dimension \(fq.quantizedDimension), expected \(channelAxis)")
             }
         }
-        for s in scales where !(s.isFinite && s > 0) {
-            throw ctx.error("filter '\(filter.name)' has scale \(s), expected a finite positive value")
-        }
         var filterZeroPoint: Int32 = 0
-        if type == .int8 {
-            for z in fq.zeroPoint where z != 0 {
-                throw ctx.error("int8 filter '\(filter.name)' has zero point \(z); symmetric weights (zero point 0) are required")
-            }
-        } else {
+        if type != .int8 {
             filterZeroPoint = try ctx.quantization(filter, "filter").zeroPoint
         }
         let singleRounding = type == .uint8 && liteRTUInt8
@@ -81,6 +74,16 @@ struct ConvolutionQuantization {
         let ruleKey = rule == .perChannelDouble ? "double" : "float"
         let key = "conv-multipliers-n\(ctx.node.index)-i\(input.index)-f\(filter.index)-o\(output.index)-\(ruleKey)-\(channels)"
         let table = try ctx.graph.sharedConstants.value(for: key) { () -> MultiplierTable in
+            // The per-channel checks run here, once per model too (a model
+            // that fails them caches nothing, so every prepare reports it).
+            for s in scales where !(s.isFinite && s > 0) {
+                throw ctx.error("filter '\(filter.name)' has scale \(s), expected a finite positive value")
+            }
+            if type == .int8 {
+                for z in fq.zeroPoint where z != 0 {
+                    throw ctx.error("int8 filter '\(filter.name)' has zero point \(z); symmetric weights (zero point 0) are required")
+                }
+            }
             var multipliers: [Int32] = [], shifts: [Int8] = []
             multipliers.reserveCapacity(channels)
             shifts.reserveCapacity(channels)
