@@ -104,6 +104,23 @@ final class SharedStartupTests: XCTestCase {
         }
     }
 
+    /// A quantized convolution's per-channel checks run once per model with
+    /// its multipliers; a model that fails them caches nothing, so every
+    /// interpreter of it reports the failure (an int8 filter with zero
+    /// point 3: TFLite requires symmetric weights).
+    func testFilterChecksFailEveryInterpreterOfAModel() throws {
+        var rng = TestRandom(seed: 97)
+        let spec = QuantizedModelSpec.weighted(
+            op: 3, optionsType: 1, input: [1, 5, 5, 4], filter: [8, 3, 3, 4], channelAxis: 0, perChannel: true, signed: true,
+            hasBias: true, filterZeroPoint: 3, options: [(4, .i8(0)), (6, .i32(1)), (8, .i32(1)), (10, .i8(0))], rng: &rng)
+        let model = try Model(data: spec.data)
+        for attempt in 0..<2 {
+            XCTAssertThrowsError(try Interpreter(model: model).allocateTensors(), "interpreter \(attempt + 1)") { error in
+                XCTAssertTrue("\(error)".contains("symmetric weights"), "interpreter \(attempt + 1): \(error)")
+            }
+        }
+    }
+
     /// Allocates, fills every input with a fixed pattern, invokes and returns every output's bytes.
     private func outputs(of interpreter: Interpreter) throws -> [Data] {
         try interpreter.allocateTensors()
