@@ -94,8 +94,10 @@ final class QuantizedBinaryKernel: Kernel {
         }
         shortRowsRepeat = vectors ? Self.shortRowsRepeat(shape) : nil
         sharedConstants = ctx.graph.sharedConstants
-        pairTableKey = Int8PairTable.key(arithmetic, offset1: offset1, offset2: offset2, outputOffset: outputOffset, activation: activation)
-        if !Int8PairTable.applies(elementCount: shape.elementCount) {
+        let tabled = Int8PairTable.applies(elementCount: shape.elementCount)
+        pairTableKey = tabled
+            ? Int8PairTable.key(arithmetic, offset1: offset1, offset2: offset2, outputOffset: outputOffset, activation: activation) : ""
+        if !tabled {
             makePairTable = nil
         } else if let multiply = vectorMultiply {
             let off1 = SIMD8<Int32>(repeating: offset1), off2 = SIMD8<Int32>(repeating: offset2)
