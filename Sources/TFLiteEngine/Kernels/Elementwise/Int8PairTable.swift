@@ -85,6 +85,9 @@ final class Int8PairTable: @unchecked Sendable {
                _ output: UnsafeMutablePointer<Int8>, count: Int) {
         let table = UnsafePointer(entries)
         if strideA == 1 && strideB == 1 {
+            // (One byte at a time: gathering eight results into one word
+            // before a single store, as `QuantizedLookup.lookup` does, was
+            // 3–11% slower here, Zen 1.)
             for i in 0..<count {
                 output[i] = table[Int(UInt8(bitPattern: a[i]) ^ 0x80) &<< 8 | Int(UInt8(bitPattern: b[i]) ^ 0x80)]
             }

@@ -215,14 +215,13 @@ final class QuantizedBinaryKernel: Kernel {
     /// is, so the loops below run on Int8/UInt8 directly.
     func run(tiles: Range<Int>, worker: Int) {
         if let swishTable, let operand = swishOperand {
-            let x = (operand == 0 ? a : b).unsafelyUnwrapped.assumingMemoryBound(to: UInt8.self)
-            let out = output.unsafelyUnwrapped.assumingMemoryBound(to: Int8.self)
+            let x = (operand == 0 ? a : b).unsafelyUnwrapped, out = output.unsafelyUnwrapped
             let n = shape.elementCount
-            swishTable.withUnsafeBufferPointer { table in
-                let t = table.baseAddress.unsafelyUnwrapped
+            swishTable.withUnsafeBytes { table in
+                let t = table.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: UInt8.self)
                 for tile in tiles {
                     let start = tile &* Self.blockSize, end = min(start &+ Self.blockSize, n)
-                    for i in start..<end { out[i] = t[Int(x[i])] }
+                    QuantizedLookup.lookup(t, x + start, out + start, count: end &- start)
                 }
             }
             return
