@@ -114,6 +114,10 @@ public struct NodeWork: Codable, Hashable, Sendable {
     /// its outputs are not requantized here (the pool requantizes a quarter
     /// as many), so the per-output term of its class does not apply.
     public var sumsKeptForPool: Bool
+    /// Whether this int8 MUL computes `x · logistic(x)` itself from a
+    /// 256-entry table (the engine's swish fusion), so it keeps no table of
+    /// input pairs (see `CostModel.kernelBytes`).
+    public var readsByteTable: Bool
 
     /// The class's second size term (see `ClassCost`): for the GEMM classes
     /// (convolutions, fully connected) the input elements the micro-kernel
@@ -140,9 +144,10 @@ public struct NodeWork: Codable, Hashable, Sendable {
 
     /// A node with these sizes.
     public init(op: String, kernelClass: KernelClass?, work: Int, outputs: Int, weights: Int = 0, outputChannels: Int = 0,
-                taps: Int = 0, fileWeightBytes: Int = 0, sumsKeptForPool: Bool = false) {
+                taps: Int = 0, fileWeightBytes: Int = 0, sumsKeptForPool: Bool = false, readsByteTable: Bool = false) {
         self.fileWeightBytes = fileWeightBytes
         self.sumsKeptForPool = sumsKeptForPool
+        self.readsByteTable = readsByteTable
         self.op = op
         self.kernelClass = kernelClass
         self.work = work
@@ -207,7 +212,8 @@ public struct ModelWorkload: Codable, Hashable, Sendable {
             // The MUL does the LOGISTIC's work too: one node of both nodes' work.
             case .skippedIntoSwish?: n = NodeWork(op: n.op, kernelClass: nil, work: 0, outputs: n.outputs)
             // (An int8 MUL reads one table of x instead: its own work, at most.)
-            case .swish?: if n.kernelClass?.isInt8 != true { n.work = saturatingMultiply(n.work, 2) }
+            case .swish?:
+                if n.kernelClass?.isInt8 == true { n.readsByteTable = true } else { n.work = saturatingMultiply(n.work, 2) }
             case .maxPoolOfKeptSums?, nil: break
             }
             return n

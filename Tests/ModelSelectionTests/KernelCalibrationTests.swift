@@ -202,6 +202,24 @@ final class KernelCalibrationTests: XCTestCase {
         XCTAssertEqual(half.nodes.map(\.weights), full.nodes.map(\.weights))
     }
 
+    /// A large int8 ADD, SUB, MUL or SQUARED_DIFFERENCE keeps a 64 KiB table
+    /// of every input pair in the integer flavours; a MUL the swish fusion
+    /// turned into a 256-entry lookup keeps none (EfficientNet-B0 int8).
+    func testPairTablesAreCountedExceptForSwishMultiplies() throws {
+        let large = TFLiteEngineBuild.int8PairTableMinimumElements
+        let add = NodeWork(op: "ADD", kernelClass: .elementwiseInt8, work: large, outputs: large)
+        let swish = NodeWork(op: "MUL", kernelClass: .elementwiseInt8, work: large, outputs: large, readsByteTable: true)
+        let small = NodeWork(op: "MUL", kernelClass: .elementwiseInt8, work: large - 1, outputs: large - 1)
+        XCTAssertEqual(CostModel.kernelBytes(add), TFLiteEngineBuild.integerMultiplyAdd ? TFLiteEngineBuild.int8PairTableBytes : 0)
+        XCTAssertEqual(CostModel.kernelBytes(swish), 0)
+        XCTAssertEqual(CostModel.kernelBytes(small), 0)
+        let path = F.repoRoot.appendingPathComponent("Tests/TFLiteEngineTests/Fixtures/zoo/efficientnetb0_int8.tflite").path
+        let workload = try ModelWorkload.inspect(modelPath: path)
+        let fused = workload.nodes.filter(\.readsByteTable)
+        XCTAssertGreaterThan(fused.count, 0, "no swish MUL of EfficientNet-B0 int8 was fused")
+        XCTAssertTrue(fused.allSatisfy { $0.op == "MUL" && CostModel.kernelBytes($0) == 0 })
+    }
+
     func testMemoryPredictionCountsPackedPanelsTablesAndFoldedWeights() {
         let lanes = TFLiteEngineBuild.floatLanes
         // A 1×1 float conv with N = 10 > lanes? Panels of nr columns, zero past N, one bias row.
