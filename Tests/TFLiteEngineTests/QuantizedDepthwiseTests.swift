@@ -258,17 +258,8 @@ extension QuantizedKernelTests {
             let name = "grouped conv #\(i) \(h)×\(w)×\(c) \(groups) groups → \(n) k \(k) s \(s) d \(dilation) pad \(padding) act \(activation)"
             try compare(spec, name: name,
                         expectFast: IntegerSIMD.isNative ? GroupedConvolutionInt8.self : ConvolutionQuantizedReference.self) { ctx in
-                let input = try ctx.input(0)
-                let g = try ConvGeometry(
-                    ctx: ctx, inputShape: input.shape, filterHeight: k, filterWidth: k,
-                    strideHeight: s, strideWidth: s, dilationHeight: dilation, dilationWidth: dilation,
-                    padding: Padding(rawValue: Int8(padding))!)
-                let p = Conv2D.Parameters(geometry: g, inputChannels: c, outputChannels: n, filterChannels: groupChannels,
-                                          activation: FusedActivation(rawValue: activation)!)
-                let q = try ConvolutionQuantization(
-                    ctx: ctx, input: input, filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
-                    channelAxis: 0, channels: n, activation: p.activation)
-                return ConvolutionQuantizedReference(Int8.self, ctx: ctx, p, q)
+                try Self.referenceConvolution(ctx, filter: (k, k), stride: (s, s), dilation: (dilation, dilation), padding: padding,
+                                              channels: c, outputs: n, filterChannels: groupChannels, activation: activation, signed: true)
             }
         }
         requireMostlyInformative(24)

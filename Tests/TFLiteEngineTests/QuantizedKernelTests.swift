@@ -31,17 +31,8 @@ final class QuantizedKernelTests: XCTestCase {
                 rng: &rng)
             try compare(spec, name: "conv #\(i) \(h)×\(w)×\(cin) f \(cout)×\(kh)×\(kw) s \(stride) d \(dilation) pad \(padding) act \(activation) \(signed ? "int8" : "uint8")",
                         expectFast: GEMMConvolutionQuantized.self) { ctx in
-                let input = try ctx.input(0)
-                let g = try ConvGeometry(
-                    ctx: ctx, inputShape: input.shape, filterHeight: kh, filterWidth: kw,
-                    strideHeight: stride.0, strideWidth: stride.1, dilationHeight: dilation.0, dilationWidth: dilation.1,
-                    padding: Padding(rawValue: Int8(padding))!)
-                let p = Conv2D.Parameters(geometry: g, inputChannels: cin, outputChannels: cout, filterChannels: cin,
-                                          activation: FusedActivation(rawValue: activation)!)
-                let q = try ConvolutionQuantization(
-                    ctx: ctx, input: input, filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
-                    channelAxis: 0, channels: cout, activation: p.activation)
-                return signed ? ConvolutionQuantizedReference(Int8.self, ctx: ctx, p, q) : ConvolutionQuantizedReference(UInt8.self, ctx: ctx, p, q)
+                try Self.referenceConvolution(ctx, filter: (kh, kw), stride: stride, dilation: dilation, padding: padding,
+                                              channels: cin, outputs: cout, activation: activation, signed: signed)
             }
         }
         requireMostlyInformative(60)
@@ -180,17 +171,8 @@ final class QuantizedKernelTests: XCTestCase {
                 rng: &rng)
             try compare(spec, name: "integer conv #\(i) \(h)×\(w)×\(cin) f \(cout)×\(kh)×\(kw) s \(stride) d \(dilation) pad \(padding) \(signed ? "int8" : "uint8")",
                         expectFast: GEMMConvolutionQuantized.self) { ctx in
-                let input = try ctx.input(0)
-                let g = try ConvGeometry(
-                    ctx: ctx, inputShape: input.shape, filterHeight: kh, filterWidth: kw,
-                    strideHeight: stride.0, strideWidth: stride.1, dilationHeight: dilation.0, dilationWidth: dilation.1,
-                    padding: Padding(rawValue: Int8(padding))!)
-                let p = Conv2D.Parameters(geometry: g, inputChannels: cin, outputChannels: cout, filterChannels: cin,
-                                          activation: FusedActivation(rawValue: activation)!)
-                let q = try ConvolutionQuantization(
-                    ctx: ctx, input: input, filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
-                    channelAxis: 0, channels: cout, activation: p.activation)
-                return signed ? ConvolutionQuantizedReference(Int8.self, ctx: ctx, p, q) : ConvolutionQuantizedReference(UInt8.self, ctx: ctx, p, q)
+                try Self.referenceConvolution(ctx, filter: (kh, kw), stride: stride, dilation: dilation, padding: padding,
+                                              channels: cin, outputs: cout, activation: activation, signed: signed)
             }
             cases += 1
         }
@@ -221,16 +203,8 @@ final class QuantizedKernelTests: XCTestCase {
                     XCTAssertNotNil((kernel as? GEMMConvolutionQuantized)?.direct, "\(name): not the direct form")
                 }
             }) { ctx in
-                let input = try ctx.input(0)
-                let g = try ConvGeometry(
-                    ctx: ctx, inputShape: input.shape, filterHeight: kh, filterWidth: kw,
-                    strideHeight: stride.0, strideWidth: stride.1, padding: Padding(rawValue: Int8(padding))!)
-                let p = Conv2D.Parameters(geometry: g, inputChannels: cin, outputChannels: cout, filterChannels: cin,
-                                          activation: FusedActivation(rawValue: activation)!)
-                let q = try ConvolutionQuantization(
-                    ctx: ctx, input: input, filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
-                    channelAxis: 0, channels: cout, activation: p.activation)
-                return signed ? ConvolutionQuantizedReference(Int8.self, ctx: ctx, p, q) : ConvolutionQuantizedReference(UInt8.self, ctx: ctx, p, q)
+                try Self.referenceConvolution(ctx, filter: (kh, kw), stride: stride, padding: padding,
+                                              channels: cin, outputs: cout, activation: activation, signed: signed)
             }
             cases += 1
         }
@@ -496,6 +470,25 @@ final class QuantizedKernelTests: XCTestCase {
     }
 
     // MARK: Harness
+
+    /// The reference kernel (`ConvolutionQuantizedReference`) of the CONV_2D
+    /// node of `ctx` with these filter, stride, dilation, padding and channel
+    /// numbers (`filterChannels` below `channels`: a grouped convolution).
+    static func referenceConvolution(_ ctx: PrepareContext, filter: (Int, Int), stride: (Int, Int), dilation: (Int, Int) = (1, 1),
+                                     padding: Int, channels: Int, outputs: Int, filterChannels: Int? = nil,
+                                     activation: Int8, signed: Bool) throws -> Kernel {
+        let input = try ctx.input(0)
+        let g = try ConvGeometry(
+            ctx: ctx, inputShape: input.shape, filterHeight: filter.0, filterWidth: filter.1,
+            strideHeight: stride.0, strideWidth: stride.1, dilationHeight: dilation.0, dilationWidth: dilation.1,
+            padding: Padding(rawValue: Int8(padding))!)
+        let p = Conv2D.Parameters(geometry: g, inputChannels: channels, outputChannels: outputs, filterChannels: filterChannels ?? channels,
+                                  activation: FusedActivation(rawValue: activation)!)
+        let q = try ConvolutionQuantization(
+            ctx: ctx, input: input, filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
+            channelAxis: 0, channels: outputs, activation: p.activation)
+        return signed ? ConvolutionQuantizedReference(Int8.self, ctx: ctx, p, q) : ConvolutionQuantizedReference(UInt8.self, ctx: ctx, p, q)
+    }
 
     /// Prepares `spec`'s single op, runs the chosen (fast) kernel and the
     /// reference kernel on the same random input, and requires identical bytes.

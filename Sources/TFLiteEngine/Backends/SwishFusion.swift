@@ -51,11 +51,11 @@ enum SwishFusion {
                       readers[s] == 1, !graph.tensors[s].isVariable,
                       node.inputs[1 - k] == logistic.input, logistic.input != s
                 else { continue }
-                if let float, logistic.table == nil {
-                    float.fuseLogistic(operand: 1 - k)
-                } else if let int8, let table = logistic.table, int8.fuseLogistic(operand: 1 - k, logistic: table) {
+                if let table = logistic.table {
+                    guard let int8, int8.fuseLogistic(operand: 1 - k, logistic: table) else { continue }
                 } else {
-                    continue
+                    guard let float else { continue }
+                    float.fuseLogistic(operand: 1 - k)
                 }
                 logistic.skip()
                 logisticOf[s] = nil

@@ -25,14 +25,14 @@ enum QuantizedLookup {
     }
 
     private static func make<E: QuantizedElement>(_: E.Type, ctx: PrepareContext, count: Int, _ reference: (Int32) -> Int32) -> Kernel {
-        let table = table(E.self, reference)
+        // One array, read by the loop and offered to consumers (`byteTable`).
+        let bytes = table(E.self, reference).map { UInt8(truncatingIfNeeded: $0) }
         let kernel = ElementwiseKernel<E, E>(ctx: ctx, count: count, blockSize: 16384) { x, y, n in
-            table.withUnsafeBytes { t in
-                lookup(t.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: UInt8.self),
-                                     UnsafeRawPointer(x), UnsafeMutableRawPointer(y), count: n)
+            bytes.withUnsafeBufferPointer { t in
+                lookup(t.baseAddress.unsafelyUnwrapped, UnsafeRawPointer(x), UnsafeMutableRawPointer(y), count: n)
             }
         }
-        kernel.byteTable = table.map { UInt8(truncatingIfNeeded: $0) }
+        kernel.byteTable = bytes
         return kernel
     }
 

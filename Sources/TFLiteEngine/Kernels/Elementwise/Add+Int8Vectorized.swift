@@ -30,13 +30,9 @@ final class ElementwiseAddInt8: Kernel {
     /// the integer flavours (`Int8PairTable`).
     let pairTable: Int8PairTable?
     let activationMin: Int32, activationMax: Int32
-    /// The same operation in `QuantizedBinaryKernel`'s terms (its one-by-one
-    /// path is the tests' reference).
-    var arithmetic: QuantizedBinaryArithmetic {
-        .add(leftShift: Int(leftShift), multiplier1: multipliers.0, shift1: shifts.0, multiplier2: multipliers.1, shift2: shifts.1,
-             outputMultiplier: multipliers.2, outputShift: shifts.2, subtract: sign2 < 0)
-    }
-    private let multipliers: (Int32, Int32, Int32), shifts: (Int, Int, Int)
+    /// The same operation in `QuantizedBinaryKernel`'s terms (the pair
+    /// table's key; its one-by-one path is the tests' reference).
+    let arithmetic: QuantizedBinaryArithmetic
     let aIndex: Int, bIndex: Int, outputIndex: Int
     var a: UnsafePointer<Int8>!
     var b: UnsafePointer<Int8>!
@@ -48,8 +44,8 @@ final class ElementwiseAddInt8: Kernel {
          activation: (min: Int32, max: Int32), subtract: Bool = false) {
         self.count = count
         sign2 = subtract ? -1 : 1
-        multipliers = (multiplier1, multiplier2, outputMultiplier)
-        shifts = (shift1, shift2, outputShift)
+        arithmetic = .add(leftShift: leftShift, multiplier1: multiplier1, shift1: shift1, multiplier2: multiplier2, shift2: shift2,
+                          outputMultiplier: outputMultiplier, outputShift: outputShift, subtract: subtract)
         self.leftShift = Int32(leftShift)
         scales = ChannelRequantization.Tables(count: 3)
         scales.set(0, multiplier: multiplier1, shift: shift1)
@@ -62,10 +58,7 @@ final class ElementwiseAddInt8: Kernel {
                              multiplier2: multiplier2, shift2: shift2, offset2: offset2, outputMultiplier: outputMultiplier,
                              outputShift: outputShift, outputOffset: outputOffset, activation: activation, subtract: subtract)
         if let stage, IntegerSIMD.isNative, Int8PairTable.applies(elementCount: count) {
-            let key = Int8PairTable.key(
-                .add(leftShift: leftShift, multiplier1: multiplier1, shift1: shift1, multiplier2: multiplier2, shift2: shift2,
-                     outputMultiplier: outputMultiplier, outputShift: outputShift, subtract: subtract),
-                offset1: offset1, offset2: offset2, outputOffset: outputOffset, activation: activation)
+            let key = Int8PairTable.key(arithmetic, offset1: offset1, offset2: offset2, outputOffset: outputOffset, activation: activation)
             pairTable = ctx.graph.sharedConstants.value(for: key) { stage.pairTable() }
         } else {
             pairTable = nil

@@ -57,12 +57,11 @@ final class QuantizedBinaryKernel: Kernel {
     /// not fill one (EfficientNet-B0 int8: 49 such MULs, 3 MiB and 6 ms of
     /// start-up).
     private(set) var pairTable: Int8PairTable?
-    private let makePairTable: (() -> Int8PairTable)?
-    /// Where the table is kept: the model's shared constants, under `Int8PairTable.key`.
-    private let sharedConstants: ScopedConstantCache
-    private let pairTableKey: String
+    /// Looks the table up in (or adds it to) the model's shared constants,
+    /// under `Int8PairTable.key`; nil for operations without one.
+    private let sharedPairTable: (() -> Int8PairTable)?
     /// Whether runs read `pairTable`.
-    var readsPairTable: Bool { makePairTable != nil && swishTable == nil }
+    var readsPairTable: Bool { sharedPairTable != nil && swishTable == nil }
     /// With `SwishFusion` (an int8 MUL of same-shape operands `x` and
     /// `logistic(x)`): the result for each bit pattern of `x`, and which
     /// operand `x` is (0 for a, 1 for b).
@@ -93,11 +92,8 @@ final class QuantizedBinaryKernel: Kernel {
             vectorSquaredDifference = nil
         }
         shortRowsRepeat = vectors ? Self.shortRowsRepeat(shape) : nil
-        sharedConstants = ctx.graph.sharedConstants
-        let tabled = Int8PairTable.applies(elementCount: shape.elementCount)
-        pairTableKey = tabled
-            ? Int8PairTable.key(arithmetic, offset1: offset1, offset2: offset2, outputOffset: outputOffset, activation: activation) : ""
-        if !tabled {
+        let makePairTable: (() -> Int8PairTable)?
+        if !Int8PairTable.applies(elementCount: shape.elementCount) {
             makePairTable = nil
         } else if let multiply = vectorMultiply {
             let off1 = SIMD8<Int32>(repeating: offset1), off2 = SIMD8<Int32>(repeating: offset2)
@@ -109,6 +105,13 @@ final class QuantizedBinaryKernel: Kernel {
             makePairTable = { squaredDifference.pairTable() }
         } else {
             makePairTable = nil
+        }
+        if let makePairTable {
+            let constants = ctx.graph.sharedConstants
+            let key = Int8PairTable.key(arithmetic, offset1: offset1, offset2: offset2, outputOffset: outputOffset, activation: activation)
+            sharedPairTable = { constants.value(for: key, makePairTable) }
+        } else {
+            sharedPairTable = nil
         }
         signed = T.self == Int8.self
         self.shape = shape
@@ -129,7 +132,7 @@ final class QuantizedBinaryKernel: Kernel {
         a = UnsafeRawPointer(memory.raw(aIndex))
         b = UnsafeRawPointer(memory.raw(bIndex))
         output = memory.raw(outputIndex)
-        if pairTable == nil, readsPairTable, let makePairTable { pairTable = sharedConstants.value(for: pairTableKey, makePairTable) }
+        if pairTable == nil, readsPairTable, let sharedPairTable { pairTable = sharedPairTable() }
     }
 
     @inline(__always)
