@@ -126,17 +126,18 @@ final class FastKernelTests: XCTestCase {
 
     /// The 3×3 path computes every output in one order — bias, then taps
     /// (0,0), (0,1), … (2,2), one `FloatVector.multiplyAdd` each — whether
-    /// the pixel is an edge, on the row walk of one channel vector, one of a
-    /// pixel-outer interior pair (channels a multiple of 256) or the odd last
-    /// interior pixel, at strides 1, 2 and 3, so its results equal that
-    /// order computed one output at a time, bit for bit (tolerance 0).
-    /// Shapes: 3 to 1024 channels, an overlapping last vector, odd and even
-    /// interior widths.
+    /// the pixel is an edge, one of four interior pixels sharing input loads
+    /// (strides 1 and 2), one of the last zero to three interior pixels, or
+    /// on the general path (stride 3), so its results equal that order
+    /// computed one output at a time, bit for bit (tolerance 0).
+    /// Shapes: 3 to 1024 channels, an overlapping last vector, interior
+    /// widths of every remainder modulo four.
     func testDepthwise3x3SumsTapsInOneOrder() throws {
         var rng = TestRandom(seed: 14)
         let cases: [(size: (Int, Int), channels: Int, stride: Int)] = [
             ((5, 70), 32, 1), ((6, 47), 128, 1), ((4, 23), 1024, 1), ((7, 37), 20, 2), ((6, 45), 64, 2),
             ((5, 30), 256, 2), ((5, 19), 24, 3), ((4, 13), 3, 1), ((9, 9), 8, 1), ((3, 3), 16, 1),
+            ((4, 8), 44, 1), ((4, 11), 44, 2), ((3, 12), 128, 2), ((3, 10), 728, 1),
         ]
         for (i, c) in cases.enumerated() {
             for padding in 0...1 {

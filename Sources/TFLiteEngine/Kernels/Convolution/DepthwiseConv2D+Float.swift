@@ -34,12 +34,12 @@ enum DepthwiseConv2DFloat {
 /// channel goes through a scalar loop (NASNet's 11, 22 and 44 channels);
 /// fewer channels than one vector run the scalar loops.
 ///
-/// 3×3 filters (dilation 1, any stride): rows above or below the input read
-/// a zero row, so every output row runs the same code; columns whose taps
-/// all fall inside the input keep the nine weight vectors and the bias in
-/// registers and walk the row, or, when the pixel stride is a multiple of
-/// 1 KB, run two pixels at a time over every channel vector (pixel-outer);
-/// edge columns read the zero row for taps in the padding.
+/// 3×3 filters (dilation 1, stride 1 or 2 along the row): rows above or
+/// below the input read a zero row, so every output row runs the same code;
+/// columns whose taps all fall inside the input run four pixels at a time,
+/// each input vector loaded once for every pixel it feeds
+/// (`interiorSliding3x3`); edge columns read the zero row for taps in the
+/// padding.
 ///
 /// Any other filter size (5×5, 7×7, …), stride and dilation: the filter
 /// rows inside the input are found once per output row and skipped rows are
@@ -63,9 +63,6 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     private let filterTaps: AlignedBuffer?
     /// First and one-past-last output column whose taps are all inside the input.
     let interiorStart: Int, interiorEnd: Int
-    /// The 3×3 interior runs pixel-outer (`interiorPairs3x3`): the pixel
-    /// stride is a multiple of 1 KB (channels a multiple of 256).
-    let pixelOuter3x3: Bool
 
     init(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters, filterTaps: AlignedBuffer? = nil) {
         self.p = p
@@ -83,7 +80,6 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         let end = lastReach >= 0 ? lastReach / g.strideWidth + 1 : 0
         interiorStart = min(start, g.outputWidth)
         interiorEnd = max(interiorStart, min(end, g.outputWidth))
-        pixelOuter3x3 = p.inputChannels > 0 && p.inputChannels % 256 == 0
     }
 
     deinit {
@@ -105,14 +101,13 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     func run(tiles: Range<Int>, worker: Int) {
         let g = p.geometry
         let fast3x3 = g.filterHeight == 3 && g.filterWidth == 3 && g.dilationHeight == 1 && g.dilationWidth == 1
+            && g.strideWidth <= 2
         for tile in tiles {
             let b = tile / g.outputHeight, oy = tile % g.outputHeight
             let out = output + tile &* g.outputWidth &* p.outputChannels
             if fast3x3 {
                 for ox in 0..<min(interiorStart, g.outputWidth) { edge3x3(out, b: b, oy: oy, ox: ox) }
-                if interiorStart < interiorEnd {
-                    if pixelOuter3x3 { interiorPairs3x3(out, b: b, oy: oy) } else { interiorRows3x3(out, b: b, oy: oy) }
-                }
+                if interiorStart < interiorEnd { interiorSliding3x3(out, b: b, oy: oy, strideOne: g.strideWidth == 1) }
                 for ox in max(interiorEnd, interiorStart)..<g.outputWidth { edge3x3(out, b: b, oy: oy, ox: ox) }
             } else {
                 // Filter rows ky0..<ky1 fall inside the input (skipped rows would add 0 · w).
@@ -146,84 +141,23 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     }
 
     /// Columns `interiorStart..<interiorEnd` of one output row, 3×3 filter,
-    /// channel vector by channel vector: the nine weight vectors and the bias
-    /// stay in registers while the vector walks the whole row. Used unless
-    /// the pixel stride is a multiple of 1 KB (see `interiorPairs3x3`).
+    /// stride 1 or 2: four output pixels at a time, every channel vector of
+    /// the four before the next four, so the three input rows and the output
+    /// advance through memory contiguously. Per channel vector each input
+    /// vector is loaded once and feeds every pixel of the four whose window
+    /// covers it (stride 1: 18 input loads for 36 multiply-adds; stride 2:
+    /// 27), four independent chains. Xception's 3×3 layers ran at 9–12
+    /// GFLOP/s walking each channel vector along the row (one chain per
+    /// pixel, nine loads per pixel; with 512-byte pixel strides every pixel
+    /// falls into the same few L1 sets) and at 13–17 this way (Zen 1, avx2);
+    /// walking the row with these four chains measured slower still. Each
+    /// pixel sums bias, then taps (0,0), (0,1), … (2,2), as `edge3x3` does,
+    /// so results do not depend on the column.
     @inline(__always)
-    private func interiorRows3x3(_ out: UnsafeMutablePointer<Float>, b: Int, oy: Int) {
+    private func interiorSliding3x3(_ out: UnsafeMutablePointer<Float>, b: Int, oy: Int, strideOne: Bool) {
         typealias V = FloatVector
         let w = V.scalarCount
         let g = p.geometry, c = p.inputChannels
-        let (low, high) = p.activation.floatRange
-        let lo = V(repeating: low), hi = V(repeating: high)
-        let (r0, r1, r2) = inputRows3x3(b: b, oy: oy)
-        let biasBase = bias ?? UnsafePointer(zeroBias)
-        let f = filter!
-        let pixelStep = g.strideWidth &* c
-        let firstColumn = (interiorStart &* g.strideWidth &- g.padLeft) &* c
-        let blocks = c >= w ? (c &+ w &- 1) / w : 0
-        for block in 0..<blocks {
-            let ch = min(block &* w, c &- w)
-            let w0 = f.loadVector(ch), w1 = f.loadVector(c &+ ch), w2 = f.loadVector(2 &* c &+ ch)
-            let w3 = f.loadVector(3 &* c &+ ch), w4 = f.loadVector(4 &* c &+ ch), w5 = f.loadVector(5 &* c &+ ch)
-            let w6 = f.loadVector(6 &* c &+ ch), w7 = f.loadVector(7 &* c &+ ch), w8 = f.loadVector(8 &* c &+ ch)
-            let biasVector = biasBase.loadVector(ch)
-            var x0 = r0 + (firstColumn &+ ch), x1 = r1 + (firstColumn &+ ch), x2 = r2 + (firstColumn &+ ch)
-            var o = out + (interiorStart &* c &+ ch)
-            for _ in interiorStart..<interiorEnd {
-                var acc = biasVector
-                acc = acc.multiplyAdd(x0.loadVector(), w0)
-                acc = acc.multiplyAdd(x0.loadVector(c), w1)
-                acc = acc.multiplyAdd(x0.loadVector(2 &* c), w2)
-                acc = acc.multiplyAdd(x1.loadVector(), w3)
-                acc = acc.multiplyAdd(x1.loadVector(c), w4)
-                acc = acc.multiplyAdd(x1.loadVector(2 &* c), w5)
-                acc = acc.multiplyAdd(x2.loadVector(), w6)
-                acc = acc.multiplyAdd(x2.loadVector(c), w7)
-                acc = acc.multiplyAdd(x2.loadVector(2 &* c), w8)
-                o.storeVector(acc.clamped(lo, hi))
-                x0 += pixelStep; x1 += pixelStep; x2 += pixelStep
-                o += c
-            }
-        }
-        // Fewer channels than one vector.
-        if c < w {
-            let rows = (r0, r1, r2)
-            for ox in interiorStart..<interiorEnd {
-                let column = (ox &* g.strideWidth &- g.padLeft) &* c
-                for ch in 0..<c {
-                    var acc = biasBase[ch]
-                    for ky in 0..<3 {
-                        let r = ky == 0 ? rows.0 : (ky == 1 ? rows.1 : rows.2)
-                        for kx in 0..<3 {
-                            acc += r[column &+ kx &* c &+ ch] * f[(ky &* 3 &+ kx) &* c &+ ch]
-                        }
-                    }
-                    out[ox &* c &+ ch] = min(max(acc, low), high)
-                }
-            }
-        }
-    }
-
-    /// Columns `interiorStart..<interiorEnd` of one output row, 3×3 filter,
-    /// in the pixel-outer order: two output pixels at a time, every channel
-    /// vector of the pair before the next pair, so the nine input streams and
-    /// the output advance through memory contiguously; each weight load
-    /// feeds both pixels (two independent chains). For pixel strides that
-    /// are a multiple of 1 KB (channels a multiple of 256): walking the whole
-    /// row per channel vector (`interiorRows3x3`) puts every pixel of the
-    /// three input rows into the same few L1 sets, so each line comes from
-    /// L2 again for every vector (MobileNetV1's 256–1024 channels ran at
-    /// 8–10 GFLOP/s); on other strides the row walk measured as fast or
-    /// faster (Xception's 728 channels, EfficientNetB0). Each pixel
-    /// sums bias, then taps (0,0), (0,1), … (2,2), one multiply-add each, as
-    /// `edge3x3` does, so results do not depend on the column.
-    @inline(__always)
-    private func interiorPairs3x3(_ out: UnsafeMutablePointer<Float>, b: Int, oy: Int) {
-        typealias V = FloatVector
-        let w = V.scalarCount
-        let g = p.geometry, c = p.inputChannels
-        // Fewer channels than one vector: the scalar loops.
         guard c >= w else {
             for ox in interiorStart..<interiorEnd { edge3x3(out, b: b, oy: oy, ox: ox) }
             return
@@ -233,32 +167,40 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         let (r0, r1, r2) = inputRows3x3(b: b, oy: oy)
         let biasBase = bias ?? UnsafePointer(zeroBias)
         let f = filter!
-        let pixelStep = g.strideWidth &* c
+        let s = strideOne ? 1 : 2
         let blocks = (c &+ w &- 1) / w
-        var ox = interiorStart
-        while ox &+ 2 <= interiorEnd {
-            let column = (ox &* g.strideWidth &- g.padLeft) &* c
-            let x0 = r0 + column, x1 = r1 + column, x2 = r2 + column
-            let o = out + ox &* c
+        let groups = (interiorEnd &- interiorStart) / 4
+        let firstColumn = (interiorStart &* s &- g.padLeft) &* c
+        let groupStep = 4 &* s &* c
+        var x0 = r0 + firstColumn, x1 = r1 + firstColumn, x2 = r2 + firstColumn
+        var o = out + interiorStart &* c
+        for _ in 0..<groups {
             for block in 0..<blocks {
                 // The last vector overlaps its predecessor when C is not a multiple of the lanes.
                 let ch = min(block &* w, c &- w)
                 var a0 = biasBase.loadVector(ch)
-                var a1 = a0
-                @inline(__always) func tap(_ x: UnsafePointer<Float>, _ t: Int) {
-                    let wv = f.loadVector(t &* c &+ ch)
-                    a0 = a0.multiplyAdd(x.loadVector(ch), wv)
-                    a1 = a1.multiplyAdd(x.loadVector(pixelStep &+ ch), wv)
+                var a1 = a0, a2 = a0, a3 = a0
+                let fc = f + ch
+                if strideOne {
+                    slide3Stride1(x0 + ch, c, fc.loadVector(), fc.loadVector(c), fc.loadVector(2 &* c), &a0, &a1, &a2, &a3)
+                    slide3Stride1(x1 + ch, c, fc.loadVector(3 &* c), fc.loadVector(4 &* c), fc.loadVector(5 &* c), &a0, &a1, &a2, &a3)
+                    slide3Stride1(x2 + ch, c, fc.loadVector(6 &* c), fc.loadVector(7 &* c), fc.loadVector(8 &* c), &a0, &a1, &a2, &a3)
+                } else {
+                    slide3Stride2(x0 + ch, c, fc.loadVector(), fc.loadVector(c), fc.loadVector(2 &* c), &a0, &a1, &a2, &a3)
+                    slide3Stride2(x1 + ch, c, fc.loadVector(3 &* c), fc.loadVector(4 &* c), fc.loadVector(5 &* c), &a0, &a1, &a2, &a3)
+                    slide3Stride2(x2 + ch, c, fc.loadVector(6 &* c), fc.loadVector(7 &* c), fc.loadVector(8 &* c), &a0, &a1, &a2, &a3)
                 }
-                tap(x0, 0); tap(x0 + c, 1); tap(x0 + 2 &* c, 2)
-                tap(x1, 3); tap(x1 + c, 4); tap(x1 + 2 &* c, 5)
-                tap(x2, 6); tap(x2 + c, 7); tap(x2 + 2 &* c, 8)
-                o.storeVector(a0.clamped(lo, hi), ch)
-                o.storeVector(a1.clamped(lo, hi), c &+ ch)
+                let oc = o + ch
+                oc.storeVector(a0.clamped(lo, hi))
+                oc.storeVector(a1.clamped(lo, hi), c)
+                oc.storeVector(a2.clamped(lo, hi), 2 &* c)
+                oc.storeVector(a3.clamped(lo, hi), 3 &* c)
             }
-            ox &+= 2
+            x0 += groupStep; x1 += groupStep; x2 += groupStep
+            o += 4 &* c
         }
-        if ox < interiorEnd { edge3x3(out, b: b, oy: oy, ox: ox) }
+        var ox = interiorStart &+ groups &* 4
+        while ox < interiorEnd { edge3x3(out, b: b, oy: oy, ox: ox); ox &+= 1 }
     }
 
     /// Columns `interiorStart..<end` of one output row (`end` − `interiorStart`
@@ -492,4 +434,42 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
             o[ch] = min(max(acc, low), high)
         }
     }
+}
+
+/// One filter row (weights `k0`, `k1`, `k2`) of four adjacent 3×3 outputs at
+/// stride 1: input columns `x`, `x + c`, … `x + 5c`, each loaded once and
+/// added to every output whose window covers it, each output's taps in
+/// column order.
+@inline(__always)
+private func slide3Stride1(_ x: UnsafePointer<Float>, _ c: Int, _ k0: FloatVector, _ k1: FloatVector, _ k2: FloatVector,
+                           _ a0: inout FloatVector, _ a1: inout FloatVector, _ a2: inout FloatVector, _ a3: inout FloatVector) {
+    var v = x.loadVector()
+    a0 = a0.multiplyAdd(v, k0)
+    v = x.loadVector(c)
+    a0 = a0.multiplyAdd(v, k1); a1 = a1.multiplyAdd(v, k0)
+    v = x.loadVector(2 &* c)
+    a0 = a0.multiplyAdd(v, k2); a1 = a1.multiplyAdd(v, k1); a2 = a2.multiplyAdd(v, k0)
+    v = x.loadVector(3 &* c)
+    a1 = a1.multiplyAdd(v, k2); a2 = a2.multiplyAdd(v, k1); a3 = a3.multiplyAdd(v, k0)
+    v = x.loadVector(4 &* c)
+    a2 = a2.multiplyAdd(v, k2); a3 = a3.multiplyAdd(v, k1)
+    a3 = a3.multiplyAdd(x.loadVector(5 &* c), k2)
+}
+
+/// `slide3Stride1` at stride 2: input columns `x` … `x + 8c`.
+@inline(__always)
+private func slide3Stride2(_ x: UnsafePointer<Float>, _ c: Int, _ k0: FloatVector, _ k1: FloatVector, _ k2: FloatVector,
+                           _ a0: inout FloatVector, _ a1: inout FloatVector, _ a2: inout FloatVector, _ a3: inout FloatVector) {
+    a0 = a0.multiplyAdd(x.loadVector(), k0)
+    a0 = a0.multiplyAdd(x.loadVector(c), k1)
+    var v = x.loadVector(2 &* c)
+    a0 = a0.multiplyAdd(v, k2); a1 = a1.multiplyAdd(v, k0)
+    a1 = a1.multiplyAdd(x.loadVector(3 &* c), k1)
+    v = x.loadVector(4 &* c)
+    a1 = a1.multiplyAdd(v, k2); a2 = a2.multiplyAdd(v, k0)
+    a2 = a2.multiplyAdd(x.loadVector(5 &* c), k1)
+    v = x.loadVector(6 &* c)
+    a2 = a2.multiplyAdd(v, k2); a3 = a3.multiplyAdd(v, k0)
+    a3 = a3.multiplyAdd(x.loadVector(7 &* c), k1)
+    a3 = a3.multiplyAdd(x.loadVector(8 &* c), k2)
 }
