@@ -112,6 +112,16 @@ extension ElementwiseKernel where Input == Float, Output == Float {
             self.init(ctx: ctx, count: count) { x, y, n in
                 let w = FloatVector.scalarCount
                 var i = 0
+                // Four vectors per step: each is one long dependent chain
+                // (a polynomial, a division, exp), which the core overlaps only
+                // when independent ones sit side by side.
+                while i &+ 4 &* w <= n {
+                    let a = operation.apply(x.loadVector(i)), b = operation.apply(x.loadVector(i &+ w))
+                    let c = operation.apply(x.loadVector(i &+ 2 &* w)), d = operation.apply(x.loadVector(i &+ 3 &* w))
+                    y.storeVector(a, i); y.storeVector(b, i &+ w)
+                    y.storeVector(c, i &+ 2 &* w); y.storeVector(d, i &+ 3 &* w)
+                    i &+= 4 &* w
+                }
                 while i &+ w <= n { y.storeVector(operation.apply(x.loadVector(i)), i); i &+= w }
                 while i < n { y[i] = operation.apply(x[i]); i &+= 1 }
             }
