@@ -37,7 +37,10 @@ enum Pad {
 }
 
 /// Padding by byte copies, for any fixed-size element type. Tiles are output
-/// rows (all dimensions but the last).
+/// rows (all dimensions but the last, after trailing dimensions without
+/// padding are merged into the row: an image padded in height and width
+/// copies rows of W × C elements, not C-element pixels, which made
+/// ResNet-50V2's first PAD over a 224×224×3 input 1.2 ms).
 final class PadKernel: Kernel {
     let inputShape: [Int], outputShape: [Int], before: [Int]
     let elementSize: Int
@@ -45,7 +48,8 @@ final class PadKernel: Kernel {
     var io: ByteOperands
 
     init(ctx: PrepareContext, inputShape: [Int], outputShape: [Int], before: [Int], elementSize: Int, fill: ElementFill) {
-        (self.inputShape, self.outputShape, self.before) = PadKernel.rowView(inputShape, outputShape, before)
+        (self.inputShape, self.outputShape, self.before) = PadKernel.mergingUnpaddedRows(
+            PadKernel.rowView(inputShape, outputShape, before))
         self.elementSize = elementSize
         self.fill = fill
         io = ByteOperands(ctx, input: 0, output: 0)
@@ -54,6 +58,20 @@ final class PadKernel: Kernel {
     /// Shapes and leading paddings as the row loops see them: a scalar as [1].
     static func rowView(_ input: [Int], _ output: [Int], _ before: [Int]) -> ([Int], [Int], [Int]) {
         (input.isEmpty ? [1] : input, output.isEmpty ? [1] : output, before.isEmpty ? [0] : before)
+    }
+
+    /// The last dimension merged into the one before it while it has no
+    /// padding (the same elements, in the same order, as longer rows).
+    static func mergingUnpaddedRows(_ view: ([Int], [Int], [Int])) -> ([Int], [Int], [Int]) {
+        var (input, output, before) = view
+        while input.count >= 2, let last = input.last, output.last == last, before.last == 0 {
+            let n = input.count
+            input[n - 2] &*= last
+            output[n - 2] &*= last
+            before[n - 2] &*= last
+            input.removeLast(); output.removeLast(); before.removeLast()
+        }
+        return (input, output, before)
     }
 
     var rows: Int { outputShape.dropLast().reduce(1, *) }
@@ -79,10 +97,15 @@ final class PadKernel: Kernel {
                 inputRow &+= i &* scale
                 scale &*= inputShape[d]
             }
-            fill.fill(destination, count: rowElements)
             if inside && inputRowElements > 0 {
+                // The padding on either side, then the input row between.
+                let lead = before[rank - 1]
+                fill.fill(destination, count: lead)
+                fill.fill(destination + (lead &+ inputRowElements) &* elementSize, count: rowElements &- lead &- inputRowElements)
                 let source = input + inputRow &* inputRowElements &* elementSize
-                (destination + before[rank - 1] &* elementSize).copyMemory(from: source, byteCount: inputRowElements &* elementSize)
+                (destination + lead &* elementSize).copyMemory(from: source, byteCount: inputRowElements &* elementSize)
+            } else {
+                fill.fill(destination, count: rowElements)
             }
         }
     }
