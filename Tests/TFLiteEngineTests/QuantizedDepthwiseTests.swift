@@ -24,7 +24,7 @@ extension QuantizedKernelTests {
             let h = rng.int(((kh - 1) * dilation.0 + 1)...13), w = rng.int(((kw - 1) * dilation.1 + 1)...13)
             // 24 and 40: paired groups of 16 then 8 channels on the eight-channel
             // output stage (`scaleTables` starting at the first unpaired channel).
-            let cin = [1, 3, 8, 16, 17, 24, 32, 33, 40, 48, 100][rng.int(0...10)]
+            let cin = [1, 3, 8, 11, 16, 17, 22, 24, 32, 33, 40, 48, 100][rng.int(0...12)]
             let cout = cin * multiplier
             let activation = Int8(rng.int(0...3))
             let spec = QuantizedModelSpec.weighted(

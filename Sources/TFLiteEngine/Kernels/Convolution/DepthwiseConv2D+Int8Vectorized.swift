@@ -28,6 +28,14 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
     /// run (`vectorTables`); else one unused entry. (With every channel in both
     /// tables, they were 0.69 MB of MobileNetV2's heap; issue 14, peak RSS.)
     let scaleTables: ChannelRequantization.Tables
+    /// The output stage of the last eight channels `channels − 8..<channels`
+    /// (entry 0 is channel `channels − 8`), when they are not a whole group
+    /// of eight after the paired channels: the kernel runs them as one vector
+    /// group overlapping the previous one (the same values stored twice)
+    /// rather than the scalar loop. `scaleTables` are lane-ordered in groups
+    /// of eight from their first channel, so the overlapping group needs its
+    /// own. Built only where `scaleTables` are.
+    let lastGroupTables: ChannelRequantization.Tables?
     /// Channels `0..<pairedChannels` (whole groups of 16) run the Int16
     /// products of the integer flavours' 3×3 path: int8 weights in −127…127
     /// (no −128, which TFLite's symmetric quantization does not produce), so
@@ -84,6 +92,13 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         let scaleTables = ChannelRequantization.Tables(count: max(unpaired, 1))
         self.scaleTables = scaleTables
         for j in 0..<unpaired { scaleTables.set(j, multiplier: q.multipliers[paired &+ j], shift: q.shifts[paired &+ j]) }
+        if vectorTables && channels >= 8 && unpaired % 8 != 0 {
+            let last = ChannelRequantization.Tables(count: 8)
+            for j in 0..<8 { last.set(j, multiplier: q.multipliers[channels &- 8 &+ j], shift: q.shifts[channels &- 8 &+ j]) }
+            lastGroupTables = last
+        } else {
+            lastGroupTables = nil
+        }
         let evenOddBias = UnsafeMutablePointer<Int32>.allocate(capacity: max(paired, 1))
         self.evenOddBias = evenOddBias
         let evenOddTables = ChannelRequantization.Tables(count: max(paired, 1))
@@ -101,6 +116,7 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         filter.deallocate()
         table.deallocate()
         scaleTables.deallocate()
+        lastGroupTables?.deallocate()
         evenOddBias.deallocate()
         evenOddTables.deallocate()
     }
@@ -364,14 +380,14 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                     out8.storeBytes(of: bytes, toByteOffset: first, as: SIMD16<UInt8>.self)
                     first &+= 16
                 }
-                while first &+ 8 <= c {
-                    let ch = first
-                    var v = tables.scale8(sum(ch), ch &- paired) &+ zpv
+                @inline(__always) func group8(_ ch: Int, _ tables: ChannelRequantization.Tables, _ entry: Int) {
+                    var v = tables.scale8(sum(ch), entry) &+ zpv
                     v.replace(with: lov, where: v .< lov)
                     v.replace(with: hiv, where: v .> hiv)
                     out8.storeBytes(of: IntegerSIMD.truncate(v), toByteOffset: ch, as: SIMD8<UInt8>.self)
-                    first &+= 8
                 }
+                while first &+ 8 <= c { group8(first, tables, first &- paired); first &+= 8 }
+                if first < c, let last = constants.lastGroupTables { group8(c &- 8, last, 0); first = c }
             }
             for ch in first..<c {
                 var a = k[ch]
@@ -428,8 +444,11 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     /// `pixel`'s vector part: the paired channels sixteen at a time (Int16
     /// products of two taps summed, split into even and odd channels by
     /// `vpmaddwd` and a shift, `Tables.requantize16EvenOdd`), then whole
-    /// groups of eight (Int32 products, `Tables.scale8`). Returns the first
-    /// channel it left to the scalar loop.
+    /// groups of eight (Int32 products, `Tables.scale8`), the last group
+    /// overlapping its predecessor when the channels are not a multiple of
+    /// eight (`DepthwiseInt8Constants.lastGroupTables`; NASNet's 11 and 22
+    /// channels ran the scalar loop at 2 GFLOP/s). Returns the first channel
+    /// it left to the scalar loop.
     @inline(__always)
     private func vectorChannels<E: QuantizedElement, W: FixedWidthInteger>(
         _ x: UnsafePointer<UnsafePointer<E>>, _ f: UnsafePointer<W>, _ out: UnsafeMutablePointer<E>
@@ -464,19 +483,20 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                             as: SIMD16<UInt8>.self)
             first &+= 16
         }
-        let tables = constants.scaleTables, bias = UnsafeRawPointer(constants.table)
-        while first &+ 8 <= c {
-            var a = bias.loadUnaligned(fromByteOffset: first &* 4, as: SIMD8<Int32>.self)
+        let bias = UnsafeRawPointer(constants.table)
+        @inline(__always) func group8(_ ch: Int, _ tables: ChannelRequantization.Tables, _ entry: Int) {
+            var a = bias.loadUnaligned(fromByteOffset: ch &* 4, as: SIMD8<Int32>.self)
             for t in 0..<taps {
-                a &+= IntegerSIMD.widen(UnsafeRawPointer(x[t] + first).loadUnaligned(as: SIMD8<Int8>.self))
-                    &* IntegerSIMD.widen(UnsafeRawPointer(f + (t &* c &+ first)).loadUnaligned(as: SIMD8<Int8>.self))
+                a &+= IntegerSIMD.widen(UnsafeRawPointer(x[t] + ch).loadUnaligned(as: SIMD8<Int8>.self))
+                    &* IntegerSIMD.widen(UnsafeRawPointer(f + (t &* c &+ ch)).loadUnaligned(as: SIMD8<Int8>.self))
             }
-            var v = tables.scale8(a, first &- paired) &+ zpv
+            var v = tables.scale8(a, entry) &+ zpv
             v.replace(with: lov, where: v .< lov)
             v.replace(with: hiv, where: v .> hiv)
-            out8.storeBytes(of: IntegerSIMD.truncate(v), toByteOffset: first, as: SIMD8<UInt8>.self)
-            first &+= 8
+            out8.storeBytes(of: IntegerSIMD.truncate(v), toByteOffset: ch, as: SIMD8<UInt8>.self)
         }
+        while first &+ 8 <= c { group8(first, constants.scaleTables, first &- paired); first &+= 8 }
+        if first < c, let last = constants.lastGroupTables { group8(c &- 8, last, 0); first = c }
         return first
     }
 }
