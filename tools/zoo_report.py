@@ -679,9 +679,12 @@ def slow_nodes(profiles: dict[str, list[dict]], fraction: float = 0.25) -> tuple
         gflops = 2 * r["cost"] / (r["min_ms"] * 1e6)
         if gflops < fraction * peak:
             intensity = 2 * r["cost"] / r["bytes"] if r["bytes"] else math.inf
+            # The roofline: what the node could reach at the measured peak and bandwidth.
+            bound = min(peak, intensity * bandwidth)
             slow.append({"model": model, **r, "gflops": gflops, "gbps": r["bytes"] / (r["min_ms"] * 1e6),
-                         "memory_bound": intensity < balance})
-    slow.sort(key=lambda s: -s["min_ms"])
+                         "memory_bound": intensity < balance, "of_roofline": gflops / bound if bound > 0 else 0.0})
+    # The nodes the 25% rule counts against first (not memory-bound), each group longest first.
+    slow.sort(key=lambda s: (s["memory_bound"], -s["min_ms"]))
     return peak, bandwidth, slow
 
 
@@ -732,23 +735,31 @@ def performance_section(args, rows: list[dict], profiles: dict[str, list[dict]] 
         peak, bandwidth, slow = slow_nodes(profiles)
         w(f"Nodes below 25% of the measured float throughput ({peak:.0f} GFLOP/s: the fastest node of this run at its "
           f"fastest, among nodes of at least 50 µs; measured bandwidth {bandwidth:.0f} GB/s: the most bytes per second "
-          "such a node moved), from one `bench --profile` per model, nodes of at least 5 µs, longest first. *MB*: bytes of the node's inputs "
+          "such a node moved), from one `bench --profile` per model, nodes of at least 5 µs; the ones not memory-bound first, each group "
+          "longest first. *MB*: bytes of the node's inputs "
           "(weights included) and outputs; *memory-bound*: its FLOP per byte is below the machine balance "
-          f"({peak / bandwidth if bandwidth else 0:.1f} FLOP/byte), so even at full bandwidth it could not reach 25%.")
+          f"({peak / bandwidth if bandwidth else 0:.1f} FLOP/byte), so even at full bandwidth it could not reach 25%; "
+          "*of roofline*: its GFLOP/s over the most it could reach at that peak and bandwidth "
+          "(min(peak, FLOP per byte × bandwidth); the bandwidth is a cache-resident node's, so nodes whose bytes "
+          "come from DRAM read low here). FLOP are the kernel's `cost` × 2 (a multiply-add, or one element's "
+          "step of an element-wise kernel: 4 for int8 ADD/MUL's requantization).")
         w("")
-        w("| model | node | op | min ms | GFLOP/s | MB | GB/s | memory-bound |")
-        w("|---|---|---|---|---|---|---|---|")
+        w("| model | node | op | min ms | GFLOP/s | MB | GB/s | memory-bound | of roofline |")
+        w("|---|---|---|---|---|---|---|---|---|")
         for s in slow[: args.slow_limit]:
             w(f"| {s['model']} | {s['node']} | {s['op']} | {s['min_ms']:.3f} | {s['gflops']:.1f} | {s['bytes'] / 1e6:.2f} | "
-              f"{s['gbps']:.1f} | {'yes' if s['memory_bound'] else '**no**'} |")
+              f"{s['gbps']:.1f} | {'yes' if s['memory_bound'] else '**no**'} | {s['of_roofline']:.0%} |")
         if len(slow) > args.slow_limit:
-            w(f"| … {len(slow) - args.slow_limit} more | | | | | | | |")
-        by_op: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+            w(f"| … {len(slow) - args.slow_limit} more | | | | | | | | |")
+        by_op: dict[str, list[float]] = defaultdict(lambda: [0, 0, 0.0, 0.0])
         for s in slow:
-            by_op[s["op"]][0 if s["memory_bound"] else 1] += 1
+            i = 0 if s["memory_bound"] else 1
+            by_op[s["op"]][i] += 1
+            by_op[s["op"]][2 + i] += s["min_ms"]
         w("")
-        w(f"All {len(slow)} slow nodes by operator (memory-bound / not): "
-          + ", ".join(f"{op} {a}/{b}" for op, (a, b) in sorted(by_op.items(), key=lambda kv: -sum(kv[1]))) + ".")
+        w(f"All {len(slow)} slow nodes by operator (memory-bound / not, with their summed min ms): "
+          + ", ".join(f"{op} {a}/{b} ({ta:.1f}/{tb:.1f} ms)"
+                      for op, (a, b, ta, tb) in sorted(by_op.items(), key=lambda kv: -(kv[1][3] + kv[1][2]))) + ".")
         w("")
     w(PERF_END)
     return "\n".join(lines)
