@@ -41,7 +41,7 @@ enum DepthwiseConv2DFloat {
 /// (`interiorSliding3x3`); edge columns read the zero row for taps in the
 /// padding.
 ///
-/// Any other filter size (5×5, 7×7, …), stride and dilation: the filter
+/// Any other filter (5×5, 7×7, …; 3×3 dilated or at row stride 3 or more): the filter
 /// rows inside the input are found once per output row and skipped rows are
 /// never visited; interior columns run eight output pixels per channel
 /// vector (eight independent multiply-add chains sharing each weight load),
