@@ -120,9 +120,9 @@ enum VectorizableMath {
     /// error; `tools/fit_erf.py`), within 3.5e-7 of erf everywhere. Fused
     /// multiply-adds where the build flavour fuses (`flavourMultiplyAdd`), as
     /// the vector form does. GELU's float kernel uses it: one division and
-    /// eleven multiply-adds, where `erfc` through `exp` (a dependent chain of
-    /// about 60 operations) ran ConvNeXt-Tiny's GELUs at 3% of the memory
-    /// bandwidth (issue 15).
+    /// ten multiply-adds, where the erfc it used before (Numerical Recipes'
+    /// `erfcc` through `exp`, about 60 dependent operations) ran
+    /// ConvNeXt-Tiny's GELUs at 3% of the memory bandwidth (issue 15).
     @inline(__always)
     static func erf(_ x: Float) -> Float {
         // min(max(x, low), high) as Swift's max/min decide, as the vector form writes it.
