@@ -9,11 +9,8 @@ import Darwin
 /// GELU: `x · Φ(x)`, Φ the standard normal distribution function, exactly
 /// (`0.5·x·(1 + erf(x/√2))`) or with `GeluOptions.approximate` the tanh form
 /// `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`.
-/// - float32: vectorisable forms (`VectorizableMath`), within LiteRT's float
-///   error. The exact form computes `1 + erf(x/√2)` as LiteRT's reference
-///   kernel does (for large negative x its result is a few 1e-7 · |x| from
-///   the true, tiny value, as LiteRT's is), floored at 0 so its sign stays
-///   right where the fitted erf reaches −1 − 2e-7.
+/// - float32: vectorisable forms (`VectorizableMath`; erfc(−x/√2) rather than
+///   1 + erf keeps large negative inputs accurate), within LiteRT's float error.
 /// - int8/uint8: as TFLite, a lookup table of its scalar `GeluTransform` /
 ///   `GeluTransformApproximate` built at prepare (`QuantizedLookup.floatTable`),
 ///   so every table entry is bit-exact.
@@ -31,14 +28,8 @@ enum Gelu {
     }
 
     struct Exact: FloatUnaryOperation {
-        @inline(__always) func apply(_ x: Float) -> Float {
-            let s = 1 + VectorizableMath.erf(x * 0.707_106_78)
-            return 0.5 * x * (s < 0 ? 0 : s)
-        }
-        @inline(__always) func apply(_ x: FloatVector) -> FloatVector {
-            let s = 1 + VectorizableMath.erf(x * 0.707_106_78)
-            return 0.5 * x * s.replacing(with: FloatVector(), where: s .< FloatVector())
-        }
+        @inline(__always) func apply(_ x: Float) -> Float { 0.5 * x * VectorizableMath.erfc(x * -0.707_106_78) }
+        @inline(__always) func apply(_ x: FloatVector) -> FloatVector { 0.5 * x * VectorizableMath.erfc(x * -0.707_106_78) }
         static var isVectorized: Bool { true }
     }
 
