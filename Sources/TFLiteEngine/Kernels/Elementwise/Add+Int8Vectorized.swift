@@ -85,17 +85,7 @@ final class ElementwiseAddInt8: Kernel {
 
     func run(tiles: Range<Int>, worker: Int) {
         let a = self.a.unsafelyUnwrapped, b = self.b.unsafelyUnwrapped, output = self.output.unsafelyUnwrapped
-        let left = leftShift, off1 = offset1, off2 = offset2, outOff = outputOffset, sign = sign2
-        let t = scales
-        let lo = activationMin, hi = activationMax
         let blockSize = QuantizedBinaryKernel.blockSize
-        let vectors = IntegerSIMD.isNative
-        let s1 = scale1, s2 = scale2, so = scaleOutput
-        let off1v = SIMD8<Int32>(repeating: off1), off2v = SIMD8<Int32>(repeating: off2)
-        let bytes = Int8OutputBytes(outputOffset: outOff, activation: (lo, hi))
-        // 0 (ADD) or −1 (SUB): x ^ mask − mask negates for SUB.
-        let negate = SIMD8<Int32>(repeating: sign < 0 ? -1 : 0)
-        let aRaw = UnsafeRawPointer(a), bRaw = UnsafeRawPointer(b), outRaw = UnsafeMutableRawPointer(output)
         if let pairTable {
             for tile in tiles {
                 let start = tile &* blockSize, end = min(start &+ blockSize, count)
@@ -103,6 +93,16 @@ final class ElementwiseAddInt8: Kernel {
             }
             return
         }
+        let left = leftShift, off1 = offset1, off2 = offset2, outOff = outputOffset, sign = sign2
+        let t = scales
+        let lo = activationMin, hi = activationMax
+        let vectors = IntegerSIMD.isNative
+        let s1 = scale1, s2 = scale2, so = scaleOutput
+        let off1v = SIMD8<Int32>(repeating: off1), off2v = SIMD8<Int32>(repeating: off2)
+        let bytes = Int8OutputBytes(outputOffset: outOff, activation: (lo, hi))
+        // 0 (ADD) or −1 (SUB): x ^ mask − mask negates for SUB.
+        let negate = SIMD8<Int32>(repeating: sign < 0 ? -1 : 0)
+        let aRaw = UnsafeRawPointer(a), bRaw = UnsafeRawPointer(b), outRaw = UnsafeMutableRawPointer(output)
         if let stage {
             // Both input stages in 32-bit lanes, the sum's in 64-bit ones.
             for tile in tiles {
