@@ -20,6 +20,34 @@ final class SharedStartupTests: XCTestCase {
         }
     }
 
+    /// The packed quantized filter puts weight kk of filter row j in panel
+    /// j / nr at `(kk / group) · group · nr + group · (j mod nr) + kk mod group`
+    /// and zeros elsewhere, for every group width and every shape's
+    /// remainders (the pair packing takes four rows and eight pairs at a time).
+    func testPackedQuantizedWeightsLayout() throws {
+        var rng = SystemRandomNumberGenerator()
+        for (nr, group) in [(16, 2), (8, 4), (8, 1), (4, 3)] {
+            for n in [1, 3, 4, 5, 8, 16, 17, 21, 36] {
+                for k in [1, 2, 3, 15, 16, 17, 31, 32, 33, 47, 50] {
+                    let weights = (0..<(n * k)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+                    let packed = try weights.withUnsafeBytes {
+                        try PackedQuantizedWeights(weights: $0.baseAddress!, n: n, k: k, nr: nr, group: group, signed: true, offset: 0)
+                    }
+                    var expected = [UInt8](repeating: 0, count: packed.panelCount * packed.depth * nr)
+                    for j in 0..<n {
+                        for kk in 0..<k {
+                            let at = j / nr * packed.depth * nr + kk / group * group * nr + group * (j % nr) + kk % group
+                            expected[at] = weights[j * k + kk]
+                        }
+                    }
+                    let actual = Array(UnsafeBufferPointer(start: packed.panel(0).assumingMemoryBound(to: UInt8.self),
+                                                           count: expected.count))
+                    XCTAssertEqual(actual, expected, "n \(n), k \(k), nr \(nr), group \(group)")
+                }
+            }
+        }
+    }
+
     func testReleasedPagesReadBackUnchanged() throws {
         var rng = SystemRandomNumberGenerator()
         let bytes = (0..<(5 * ModelBytes.pageSize + 123)).map { _ in UInt8.random(in: 0...255, using: &rng) }

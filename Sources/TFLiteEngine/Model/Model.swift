@@ -136,25 +136,60 @@ struct ScopedConstantCache {
 /// An owned, 64-byte-aligned block of zero bytes (arenas, folded
 /// constants, packed weights).
 ///
-/// It comes from `calloc`, which hands out large blocks as fresh pages the
-/// kernel already zeroed: nothing walks the memory before its first use,
-/// which saved a pass over every arena and packed-weight buffer at start-up.
+/// It comes from `calloc` (or, `populated`, an anonymous mapping), which
+/// hands out large blocks as fresh pages the kernel already zeroed: nothing
+/// walks the memory before its first use, which saved a pass over every
+/// arena and packed-weight buffer at start-up.
 final class AlignedBuffer: @unchecked Sendable {
     let pointer: UnsafeMutableRawPointer
     let byteCount: Int
     /// What `calloc` returned (`pointer` is rounded up from it).
     private let allocation: UnsafeMutableRawPointer
+    /// Bytes of the populated mapping (`populated`), else 0 (from `calloc`).
+    private let mappedBytes: Int
 
     /// Throws `InterpreterError.outOfMemory` when the system has no memory
     /// for it (sizes are checked against the arena and constant limits before
     /// they get here, but a device can be short of memory within them).
-    init(byteCount: Int) throws {
+    ///
+    /// `populated`: the caller is about to write every byte (packed
+    /// weights), so a large block (`populatedMinimumBytes`) comes from one
+    /// anonymous mapping whose pages the system provides at once
+    /// (`MAP_POPULATE`, Linux), not one page fault per 4 KiB page at the
+    /// first write: those faults were a sixth of an int8 MobileNetV2's
+    /// prepare time (issue 15, start-up). Elsewhere, or when the mapping
+    /// fails, `calloc`.
+    init(byteCount: Int, populated: Bool = false) throws {
         self.byteCount = byteCount
         let (total, overflow) = max(byteCount, 1).addingReportingOverflow(63)
-        guard !overflow, let raw = calloc(total, 1) else { throw InterpreterError.outOfMemory(bytes: byteCount) }
+        guard !overflow else { throw InterpreterError.outOfMemory(bytes: byteCount) }
+        #if os(Linux)
+        if populated, byteCount >= Self.populatedMinimumBytes {
+            let mapped = mmap(nil, byteCount, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0)
+            if let mapped, mapped != MAP_FAILED {
+                allocation = mapped
+                pointer = mapped  // page-aligned
+                mappedBytes = byteCount
+                return
+            }
+        }
+        #endif
+        guard let raw = calloc(total, 1) else { throw InterpreterError.outOfMemory(bytes: byteCount) }
         allocation = raw
         pointer = raw + ((64 &- Int(bitPattern: raw) & 63) & 63)
+        mappedBytes = 0
     }
 
-    deinit { free(allocation) }
+    /// Smallest `populated` block that gets its own mapping.
+    static let populatedMinimumBytes = 64 << 10
+
+    deinit {
+        #if os(Linux)
+        if mappedBytes > 0 {
+            munmap(allocation, mappedBytes)
+            return
+        }
+        #endif
+        free(allocation)
+    }
 }

@@ -45,7 +45,7 @@ final class PackedFloatWeights: @unchecked Sendable {
         let remainder = groupOutputs % nr
         narrowTail = wide && groups == 1 && remainder > 0 && remainder <= FloatVector.scalarCount
         let panelFloats = k * nr
-        storage = try AlignedBuffer(byteCount: (panelCount * panelFloats + panelCount * nr) * MemoryLayout<Float>.size)
+        storage = try AlignedBuffer(byteCount: (panelCount * panelFloats + panelCount * nr) * MemoryLayout<Float>.size, populated: true)
         let out = storage.pointer.assumingMemoryBound(to: Float.self)
         // (The buffer starts zeroed, so padding columns stay 0.)
         for p in 0..<panelCount {
