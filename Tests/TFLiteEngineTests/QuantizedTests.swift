@@ -58,6 +58,36 @@ final class QuantizedTests: XCTestCase {
         XCTAssertEqual(FixedPoint.quantizeMultiplierGreaterThanOne(3.0).map { [Int($0.multiplier), $0.shift] }, [1_610_612_736, 2])
     }
 
+    /// The bit form of `quantizeMultiplier` equals TFLite's frexp form on
+    /// every exponent the type has (normal, subnormal, above 2^31) and at
+    /// the rounding edges of the mantissa.
+    func testQuantizeMultiplierBitFormMatchesFrexp() {
+        var rng = SystemRandomNumberGenerator()
+        func check(_ m: Double) {
+            let a = FixedPoint.quantizeMultiplier(m), b = FixedPoint.quantizeMultiplierByFrexp(m)
+            XCTAssertTrue(a == b, "\(m): \(a) vs \(b)")
+        }
+        for exponent in -1074...1023 {
+            let power = Double(sign: .plus, exponent: exponent, significand: 1)
+            check(power)
+            check(power.nextUp)
+            check(power.nextDown)
+            check(power * Double.random(in: 1..<2, using: &rng))
+        }
+        for _ in 0..<100_000 {
+            check(Double(bitPattern: UInt64.random(in: 1..<0x7FF0_0000_0000_0000, using: &rng)))
+        }
+        // Mantissas at and next to the half-way points of the 22 dropped bits.
+        for low in [UInt64(0x1F_FFFF), 0x20_0000, 0x20_0001, 0x3F_FFFF, 0] {
+            for high in [UInt64(0), 0x3_FF00_0000_0000, 0xF_FFFF_FFC0_0000] {
+                check(Double(bitPattern: 0x3FE0_0000_0000_0000 | high | low))
+            }
+        }
+        check(0)
+        check(.infinity)
+        check(.nan)
+    }
+
     func testSaturatingRoundingDoublingHighMul() {
         typealias F = FixedPoint
         XCTAssertEqual(F.saturatingRoundingDoublingHighMul(1 << 30, 1 << 30), 1 << 29)

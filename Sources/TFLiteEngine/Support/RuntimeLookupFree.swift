@@ -69,12 +69,30 @@ struct StringKeyedObjects {
 
     var count: Int { keys.count }
 
-    /// FNV-1a over the key's UTF-8 bytes. (Not `hashValue`: the standard
-    /// library's string hashing and `Hasher` are code pages of the binary
-    /// that nothing else from load to invoke touches; issue 14, peak RSS.)
+    /// FNV-1a over the key's UTF-8 bytes taken eight at a time, each word's
+    /// product folded down once. (Not `hashValue`: the standard library's
+    /// string hashing and `Hasher` are code pages of the binary that
+    /// nothing else from load to invoke touches; issue 14, peak RSS. Not a
+    /// byte at a time: one multiply's latency per byte was 3% of an int8
+    /// MobileNetV2's prepare, whose keys run to 100 bytes.) Over the key's
+    /// own bytes where contiguous, else a copy.
     private static func hash(_ key: String) -> Int {
+        key.utf8.withContiguousStorageIfAvailable { hash(UnsafeRawBufferPointer($0)) }
+            ?? Array(key.utf8).withUnsafeBytes { hash($0) }
+    }
+
+    private static func hash(_ bytes: UnsafeRawBufferPointer) -> Int {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in key.utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        var i = 0
+        while i &+ 8 <= bytes.count {
+            h = (h ^ bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x100_0000_01b3
+            h ^= h &>> 29
+            i &+= 8
+        }
+        while i < bytes.count {
+            h = (h ^ UInt64(bytes[i])) &* 0x100_0000_01b3
+            i &+= 1
+        }
         return Int(truncatingIfNeeded: h ^ (h &>> 32))
     }
 
