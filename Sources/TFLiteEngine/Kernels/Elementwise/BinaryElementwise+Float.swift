@@ -182,7 +182,19 @@ final class FloatBinaryVectorKernel: Kernel {
     static func swish(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int, _ low: Float, _ high: Float) {
         let w = FloatVector.scalarCount
         var i = 0
+        // Four vectors per step, as the unary float kernels do: each is one
+        // long dependent chain (the exponential's polynomial, a division),
+        // which the core overlaps only when independent ones sit side by
+        // side; one a step ran at 1.9 ns an element (Zen 1, avx2).
         if low == -.infinity && high == .infinity {
+            while i &+ 4 &* w <= n {
+                let a = x.loadVector(i), b = x.loadVector(i &+ w), c = x.loadVector(i &+ 2 &* w), d = x.loadVector(i &+ 3 &* w)
+                let sa = a * VectorizableMath.logistic(a), sb = b * VectorizableMath.logistic(b)
+                let sc = c * VectorizableMath.logistic(c), sd = d * VectorizableMath.logistic(d)
+                out.storeVector(sa, i); out.storeVector(sb, i &+ w)
+                out.storeVector(sc, i &+ 2 &* w); out.storeVector(sd, i &+ 3 &* w)
+                i &+= 4 &* w
+            }
             while i &+ w <= n {
                 let v = x.loadVector(i)
                 out.storeVector(v * VectorizableMath.logistic(v), i)
@@ -192,6 +204,14 @@ final class FloatBinaryVectorKernel: Kernel {
             return
         }
         let lo = FloatVector(repeating: low), hi = FloatVector(repeating: high)
+        while i &+ 4 &* w <= n {
+            let a = x.loadVector(i), b = x.loadVector(i &+ w), c = x.loadVector(i &+ 2 &* w), d = x.loadVector(i &+ 3 &* w)
+            let sa = (a * VectorizableMath.logistic(a)).clamped(lo, hi), sb = (b * VectorizableMath.logistic(b)).clamped(lo, hi)
+            let sc = (c * VectorizableMath.logistic(c)).clamped(lo, hi), sd = (d * VectorizableMath.logistic(d)).clamped(lo, hi)
+            out.storeVector(sa, i); out.storeVector(sb, i &+ w)
+            out.storeVector(sc, i &+ 2 &* w); out.storeVector(sd, i &+ 3 &* w)
+            i &+= 4 &* w
+        }
         while i &+ w <= n {
             let v = x.loadVector(i)
             out.storeVector((v * VectorizableMath.logistic(v)).clamped(lo, hi), i)
