@@ -124,34 +124,39 @@ final class FastKernelTests: XCTestCase {
         }
     }
 
-    /// The 3×3 path computes every output in one order — bias, then taps
-    /// (0,0), (0,1), … (2,2), one `FloatVector.multiplyAdd` each — whether
-    /// the pixel is an edge, one of four interior pixels sharing input loads
-    /// (strides 1 and 2), one of the last zero to three interior pixels, or
-    /// on the general path (stride 3), so its results equal that order
-    /// computed one output at a time, bit for bit (tolerance 0).
-    /// Shapes: 3 to 1024 channels, an overlapping last vector, interior
-    /// widths of every remainder modulo four.
-    func testDepthwise3x3SumsTapsInOneOrder() throws {
+    /// The depthwise kernel computes every output in one order — bias, then
+    /// taps (0,0), (0,1), … row by row, one `FloatVector.multiplyAdd` each —
+    /// whether the pixel is an edge, one of four or eight interior pixels
+    /// sharing input loads (3×3, 5×5, 7×7 at strides 1 and 2), one of the
+    /// last zero to three interior pixels, or on the general path (3×3 at
+    /// stride 3), so its results equal that order computed one output at a
+    /// time, bit for bit (tolerance 0). Shapes: 3 to 1024 channels, an
+    /// overlapping last vector, interior widths of every remainder modulo four.
+    func testDepthwiseSumsTapsInOneOrder() throws {
         var rng = TestRandom(seed: 14)
-        let cases: [(size: (Int, Int), channels: Int, stride: Int)] = [
-            ((5, 70), 32, 1), ((6, 47), 128, 1), ((4, 23), 1024, 1), ((7, 37), 20, 2), ((6, 45), 64, 2),
-            ((5, 30), 256, 2), ((5, 19), 24, 3), ((4, 13), 3, 1), ((9, 9), 8, 1), ((3, 3), 16, 1),
-            ((4, 8), 44, 1), ((4, 11), 44, 2), ((3, 12), 128, 2), ((3, 10), 728, 1),
+        let cases: [(size: (Int, Int), channels: Int, stride: Int, k: Int)] = [
+            ((5, 70), 32, 1, 3), ((6, 47), 128, 1, 3), ((4, 23), 1024, 1, 3), ((7, 37), 20, 2, 3), ((6, 45), 64, 2, 3),
+            ((5, 30), 256, 2, 3), ((5, 19), 24, 3, 3), ((4, 13), 3, 1, 3), ((9, 9), 8, 1, 3), ((3, 3), 16, 1, 3),
+            ((4, 8), 44, 1, 3), ((4, 11), 44, 2, 3), ((3, 12), 128, 2, 3), ((3, 10), 728, 1, 3),
+            // 5×5 and 7×7 (EfficientNet, MobileNetV3, NASNet, ConvNeXt): interior widths 4 to 7 and more.
+            ((6, 12), 144, 1, 5), ((7, 13), 40, 1, 5), ((6, 14), 20, 1, 5), ((5, 15), 11, 1, 5),
+            ((9, 21), 144, 2, 5), ((9, 23), 24, 2, 5), ((9, 25), 44, 2, 5), ((9, 27), 8, 2, 5), ((8, 30), 3, 2, 5),
+            ((8, 13), 96, 1, 7), ((8, 14), 22, 1, 7), ((8, 15), 16, 1, 7), ((8, 16), 44, 1, 7),
+            ((11, 25), 22, 2, 7), ((11, 27), 64, 2, 7), ((11, 29), 11, 2, 7), ((11, 31), 32, 2, 7),
         ]
         for (i, c) in cases.enumerated() {
             for padding in 0...1 {
                 let activation = Int8(rng.int(0...3))
                 let input = [1 + i % 2, c.size.0, c.size.1, c.channels]
                 let spec = ModelSpec.convolution(
-                    op: 4, optionsType: 2, input: input, filter: [1, 3, 3, c.channels], bias: i % 4 == 3 ? nil : c.channels,
+                    op: 4, optionsType: 2, input: input, filter: [1, c.k, c.k, c.channels], bias: i % 4 == 3 ? nil : c.channels,
                     options: [(4, .i8(Int8(padding))), (6, .i32(Int32(c.stride))), (8, .i32(Int32(c.stride))),
                               (10, .i32(1)), (12, .i8(activation)), (14, .i32(1)), (16, .i32(1))],
                     rng: &rng)
-                try compare(spec, name: "3x3 depthwise order #\(i) in \(input) s \(c.stride) pad \(padding) act \(activation)",
+                try compare(spec, name: "\(c.k)x\(c.k) depthwise order #\(i) in \(input) s \(c.stride) pad \(padding) act \(activation)",
                             expectFast: DepthwiseConv2DFloatVectorized.self, tolerance: 0) { ctx in
                     let g = try ConvGeometry(
-                        ctx: ctx, inputShape: input, filterHeight: 3, filterWidth: 3,
+                        ctx: ctx, inputShape: input, filterHeight: c.k, filterWidth: c.k,
                         strideHeight: c.stride, strideWidth: c.stride, dilationHeight: 1, dilationWidth: 1,
                         padding: Padding(rawValue: Int8(padding))!)
                     return InOrderDepthwiseFloat(ctx: ctx, geometry: g, channels: c.channels, activation: FusedActivation(rawValue: activation)!)
@@ -353,12 +358,12 @@ final class FastKernelTests: XCTestCase {
     }
 
     /// The fused swish loop gives `x · logistic(x)` (the LOGISTIC kernel's
-    /// bits times x) on whole vectors and on the scalar tail, both without a
-    /// fused activation (the loop without a clamp) and with one (RELU6-like
-    /// bounds, clamped as the MUL kernel clamps).
+    /// bits times x) on runs of four vectors, a single vector and the scalar
+    /// tail, both without a fused activation (the loop without a clamp) and
+    /// with one (RELU6-like bounds, clamped as the MUL kernel clamps).
     func testSwishLoopMatchesScalarFormWithAndWithoutClamp() {
         var rng = TestRandom(seed: 15)
-        let n = 8 * FloatVector.scalarCount + 5
+        let n = 9 * FloatVector.scalarCount + 5
         var x = (0..<n).map { _ in rng.float() * 20 }
         x[0] = 0; x[1] = -0.0; x[2] = 100; x[3] = -100; x[n - 1] = -3
         var out = [Float](repeating: .nan, count: n)
