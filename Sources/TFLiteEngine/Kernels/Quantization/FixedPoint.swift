@@ -32,17 +32,8 @@ enum FixedPoint {
         let bits = m.bitPattern
         let biasedExponent = Int(truncatingIfNeeded: bits >> 52)  // the sign bit is 0
         guard biasedExponent > 0 else { return quantizeMultiplierByFrexp(m) }
-        var shift = biasedExponent &- 1022
-        var q = Int64(bitPattern: ((bits & 0x000F_FFFF_FFFF_FFFF) | (1 << 52)) &+ (1 << 21)) >> 22
-        if q == 1 << 31 {
-            q /= 2
-            shift += 1
-        }
-        if shift < -31 {
-            shift = 0
-            q = 0
-        }
-        return (Int32(q), shift)
+        let q = Int64(bitPattern: ((bits & 0x000F_FFFF_FFFF_FFFF) | (1 << 52)) &+ (1 << 21)) >> 22
+        return normalized(q, shift: biasedExponent &- 1022)
     }
 
     /// `quantizeMultiplier` as TFLite writes it, with `frexp` (subnormal
@@ -51,17 +42,15 @@ enum FixedPoint {
         guard m > 0, m.isFinite else { return (0, 0) }
         var exponent: Int32 = 0
         let fraction = frexp(m, &exponent)
-        var shift = Int(exponent)
-        var q = Int64((fraction * 2147483648.0).rounded(.toNearestOrAwayFromZero))
-        if q == 1 << 31 {
-            q /= 2
-            shift += 1
-        }
-        if shift < -31 {
-            shift = 0
-            q = 0
-        }
-        return (Int32(q), shift)
+        return normalized(Int64((fraction * 2147483648.0).rounded(.toNearestOrAwayFromZero)), shift: Int(exponent))
+    }
+
+    /// A rounded fraction · 2^31 in [2^30, 2^31] and its shift, renormalised
+    /// when the rounding reached 2^31 and flushed to 0 below 2^-32.
+    @inline(__always)
+    private static func normalized(_ q: Int64, shift: Int) -> (multiplier: Int32, shift: Int) {
+        let (q, shift) = q == 1 << 31 ? (q / 2, shift &+ 1) : (q, shift)
+        return shift < -31 ? (0, 0) : (Int32(q), shift)
     }
 
     /// `QuantizeMultiplierSmallerThanOneExp`: for 0 < m < 1; shift ≤ 0.
