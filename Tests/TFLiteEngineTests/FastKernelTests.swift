@@ -126,12 +126,13 @@ final class FastKernelTests: XCTestCase {
 
     /// The depthwise kernel computes every output in one order — bias, then
     /// taps (0,0), (0,1), … row by row, one `FloatVector.multiplyAdd` each —
-    /// whether the pixel is an edge, one of four or eight interior pixels
-    /// sharing input loads (3×3, 5×5, 7×7 at strides 1 and 2), one of the
-    /// last zero to three interior pixels, or on the general path (3×3 at
-    /// stride 3), so its results equal that order computed one output at a
-    /// time, bit for bit (tolerance 0). Shapes: 3 to 1024 channels, an
-    /// overlapping last vector, interior widths of every remainder modulo four.
+    /// whether the pixel is an edge, one of four 3×3 interior pixels sharing
+    /// input loads (strides 1 and 2), one of eight or four interior pixels
+    /// sharing weight loads (5×5, 7×7; 3×3 at stride 3), or one of the last
+    /// zero to three interior pixels, so its results equal that order
+    /// computed one output at a time, bit for bit (tolerance 0). Shapes: 3
+    /// to 1024 channels, an overlapping last vector, interior widths of every
+    /// remainder modulo four.
     func testDepthwiseSumsTapsInOneOrder() throws {
         var rng = TestRandom(seed: 14)
         let cases: [(size: (Int, Int), channels: Int, stride: Int, k: Int)] = [
@@ -491,7 +492,7 @@ final class InOrderDepthwiseFloat: Kernel {
 
 // MARK: A seeded generator
 
-struct TestRandom {
+struct TestRandom: RandomNumberGenerator {
     private var state: UInt64
     init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 | 1 }
     mutating func next() -> UInt64 {

@@ -143,7 +143,7 @@ struct ScopedConstantCache {
 final class AlignedBuffer: @unchecked Sendable {
     let pointer: UnsafeMutableRawPointer
     let byteCount: Int
-    /// What `calloc` returned (`pointer` is rounded up from it).
+    /// What `calloc` (`pointer` is rounded up from it) or `mmap` returned.
     private let allocation: UnsafeMutableRawPointer
     /// Bytes of the populated mapping (`populated`), else 0 (from `calloc`).
     private let mappedBytes: Int
