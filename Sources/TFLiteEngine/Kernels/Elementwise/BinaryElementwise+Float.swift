@@ -180,44 +180,32 @@ final class FloatBinaryVectorKernel: Kernel {
     /// the clamp to ±∞, which changes no bit (a NaN passes either way) and
     /// saves four of the ~20 vector instructions per vector.
     static func swish(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int, _ low: Float, _ high: Float) {
-        let w = FloatVector.scalarCount
-        var i = 0
-        // Four vectors per step, as the unary float kernels do: each is one
-        // long dependent chain (the exponential's polynomial, a division),
-        // which the core overlaps only when independent ones sit side by
-        // side; one a step ran at 1.9 ns an element (Zen 1, avx2).
         if low == -.infinity && high == .infinity {
-            while i &+ 4 &* w <= n {
-                let a = x.loadVector(i), b = x.loadVector(i &+ w), c = x.loadVector(i &+ 2 &* w), d = x.loadVector(i &+ 3 &* w)
-                let sa = a * VectorizableMath.logistic(a), sb = b * VectorizableMath.logistic(b)
-                let sc = c * VectorizableMath.logistic(c), sd = d * VectorizableMath.logistic(d)
-                out.storeVector(sa, i); out.storeVector(sb, i &+ w)
-                out.storeVector(sc, i &+ 2 &* w); out.storeVector(sd, i &+ 3 &* w)
-                i &+= 4 &* w
-            }
-            while i &+ w <= n {
-                let v = x.loadVector(i)
-                out.storeVector(v * VectorizableMath.logistic(v), i)
-                i &+= w
-            }
-            while i < n { out[i] = x[i] * VectorizableMath.logistic(x[i]); i &+= 1 }
-            return
+            Swish().map(x, out, n)
+        } else {
+            ClampedSwish(low: low, high: high).map(x, out, n)
         }
-        let lo = FloatVector(repeating: low), hi = FloatVector(repeating: high)
-        while i &+ 4 &* w <= n {
-            let a = x.loadVector(i), b = x.loadVector(i &+ w), c = x.loadVector(i &+ 2 &* w), d = x.loadVector(i &+ 3 &* w)
-            let sa = (a * VectorizableMath.logistic(a)).clamped(lo, hi), sb = (b * VectorizableMath.logistic(b)).clamped(lo, hi)
-            let sc = (c * VectorizableMath.logistic(c)).clamped(lo, hi), sd = (d * VectorizableMath.logistic(d)).clamped(lo, hi)
-            out.storeVector(sa, i); out.storeVector(sb, i &+ w)
-            out.storeVector(sc, i &+ 2 &* w); out.storeVector(sd, i &+ 3 &* w)
-            i &+= 4 &* w
+    }
+
+    /// `x · logistic(x)`.
+    private struct Swish: FloatUnaryOperation {
+        static var isVectorized: Bool { true }
+        @inline(__always) func apply(_ x: Float) -> Float { x * VectorizableMath.logistic(x) }
+        @inline(__always) func apply(_ x: FloatVector) -> FloatVector { x * VectorizableMath.logistic(x) }
+    }
+
+    /// `Swish` clamped to a fused activation's bounds.
+    private struct ClampedSwish: FloatUnaryOperation {
+        let low: Float, high: Float, lo: FloatVector, hi: FloatVector
+        init(low: Float, high: Float) {
+            (self.low, self.high) = (low, high)
+            (lo, hi) = (FloatVector(repeating: low), FloatVector(repeating: high))
         }
-        while i &+ w <= n {
-            let v = x.loadVector(i)
-            out.storeVector((v * VectorizableMath.logistic(v)).clamped(lo, hi), i)
-            i &+= w
+        static var isVectorized: Bool { true }
+        @inline(__always) func apply(_ x: Float) -> Float {
+            FloatBinaryVectorKernel.clampLikeVector(x * VectorizableMath.logistic(x), low, high)
         }
-        while i < n { out[i] = clampLikeVector(x[i] * VectorizableMath.logistic(x[i]), low, high); i &+= 1 }
+        @inline(__always) func apply(_ x: FloatVector) -> FloatVector { (x * VectorizableMath.logistic(x)).clamped(lo, hi) }
     }
 
     /// The scalar form of `FloatVector.clamped` (a NaN passes, −0 stays −0
