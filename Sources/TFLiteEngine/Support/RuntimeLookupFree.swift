@@ -74,7 +74,7 @@ struct StringKeyedObjects {
     /// string hashing and `Hasher` are code pages of the binary that
     /// nothing else from load to invoke touches; issue 14, peak RSS. Not a
     /// byte at a time: one multiply's latency per byte was 3% of an int8
-    /// MobileNetV2's prepare, whose keys run to 100 bytes.) Over the key's
+    /// MobileNetV2's prepare, whose keys run to about 80 bytes.) Over the key's
     /// own bytes where contiguous, else a copy.
     private static func hash(_ key: String) -> Int {
         key.utf8.withContiguousStorageIfAvailable { hash(UnsafeRawBufferPointer($0)) }
