@@ -22,18 +22,20 @@ extension QuantizedKernelTests {
             let signed = i % 4 != 3
             let padding = rng.int(0...1)
             let h = rng.int(((kh - 1) * dilation.0 + 1)...13), w = rng.int(((kw - 1) * dilation.1 + 1)...13)
-            // 24 and 40: paired groups of 16 then 8 channels on the eight-channel
-            // output stage (`scaleTables` starting at the first unpaired channel).
+            // 24 and 40: tap-paired groups of 16 then 8 channels on the eight-channel
+            // path; 22, 33, 100: an overlapping last group of eight.
             let cin = [1, 3, 8, 11, 16, 17, 22, 24, 32, 33, 40, 48, 100][rng.int(0...12)]
             let cout = cin * multiplier
             let activation = Int8(rng.int(0...3))
             let spec = QuantizedModelSpec.weighted(
                 op: 4, optionsType: 2, input: [rng.int(1...2), h, w, cin], filter: [1, kh, kw, cout],
                 channelAxis: 3, perChannel: signed && i % 4 != 1, signed: signed, hasBias: i % 5 != 3,
-                // Weights without −128 (as TFLite's symmetric quantization makes them) take the
-                // Int16-product path (`DepthwiseInt8Constants.pairedChannels`); inputs at −128 and
-                // weights at ±127 give its largest sums.
+                // Weights at ±127 give the tap pairs' largest sums; weights at −128 come with the
+                // full range (odd i).
                 filterValues: signed && i % 2 == 0 ? (i % 8 == 0 ? [-127, 127, -127, 126, 0] : Array(-127...127)) : nil,
+                // Biases 2^12 times larger, and the output scale with them: accumulators too large
+                // for the exact doubles (`ExactDoubleRequantization.make`), so the tables' output stage runs.
+                biasMultiplier: i % 6 == 5 ? 4096 : 1,
                 options: [(4, .i8(Int8(padding))), (6, .i32(Int32(stride.1))), (8, .i32(Int32(stride.0))),
                           (10, .i32(Int32(multiplier))), (12, .i8(activation)),
                           (14, .i32(Int32(dilation.1))), (16, .i32(Int32(dilation.0)))],
@@ -98,6 +100,33 @@ extension QuantizedKernelTests {
         requireMostlyInformative(24)
     }
 
+    /// The depthwise constants take the output stage in doubles
+    /// (`ExactDoubleRequantization`) only in the integer flavours and only
+    /// where every channel's accumulator bound keeps it exact; their tap
+    /// pairs cover the whole groups of 16 channels.
+    func testDepthwiseConstantsUseExactDoublesOnlyWithinRange() {
+        let taps = 9, channels = 20
+        let filter = (0..<taps * channels).map { UInt8(bitPattern: Int8(truncatingIfNeeded: $0 % 256 - 128)) }
+        func constants(bias: Int32, shift: Int) -> DepthwiseInt8Constants {
+            let q = ConvolutionQuantization(
+                inputOffset: 5, filterOffset: 0, outputOffset: -3, multipliers: Array(repeating: (1 << 30) + 12345, count: channels),
+                shifts: Array(repeating: shift, count: channels), activationMin: -128, activationMax: 127)
+            let biases = [Int32](repeating: bias, count: channels)
+            return filter.withUnsafeBytes { f in
+                biases.withUnsafeBufferPointer { b in
+                    DepthwiseInt8Constants(filter: f.baseAddress!, signed: true, as: Int8.self, bias: b.baseAddress!,
+                                           taps: taps, channels: channels, q: q)
+                }
+            }
+        }
+        let typical = constants(bias: 1000, shift: -7)
+        XCTAssertEqual(typical.exactRequantization != nil, IntegerSIMD.isNative)
+        XCTAssertEqual(typical.pairedChannels, IntegerSIMD.isNative ? 16 : 0)
+        XCTAssertEqual(typical.tapPairs, 5)
+        XCTAssertNil(constants(bias: 1 << 28, shift: -7).exactRequantization, "accumulators near 2^28")
+        XCTAssertNil(constants(bias: 1000, shift: -14).exactRequantization, "a right shift of 14")
+    }
+
     /// The depthwise kernel's branch-free output stage against `FixedPoint`.
     func testDepthwiseRequantizeMatchesFixedPoint() {
         var rng = TestRandom(seed: 24)
@@ -120,20 +149,21 @@ extension QuantizedKernelTests {
     /// (`bias + inputOffset · Σw`) and the padding taps are exercised at their limits.
     func testDepthwiseExtremeValuesMatchReferenceBitExact() throws {
         var rng = TestRandom(seed: 22)
-        // (weights, inputs): weights at ±127 with inputs at −128 give the Int16-product path's largest sums.
+        // (weights, inputs): −128 · −128 and ±127 · −128, the tap pairs' largest sums; 35 channels:
+        // two tap-paired groups of 16, then an overlapping group of eight.
         for (i, (fill, inputFill)) in [(UInt8(0x80), UInt8(0x80)), (0x7F, 0x7F), (0x81, 0x81), (0x81, 0x80), (0x7F, 0x80)].enumerated() {
             let spec = QuantizedModelSpec.weighted(
-                op: 4, optionsType: 2, input: [1, 6, 7, 19], filter: [1, 3, 3, 19], channelAxis: 3,
+                op: 4, optionsType: 2, input: [1, 6, 7, 35], filter: [1, 3, 3, 35], channelAxis: 3,
                 perChannel: true, signed: true, hasBias: i != 1, filterFill: fill,
                 options: [(4, .i8(0)), (6, .i32(1)), (8, .i32(1)), (10, .i32(1)), (12, .i8(0))], rng: &rng)
             let outputs = try compare(spec, name: "depthwise extreme #\(i)", expectFast: DepthwiseConv2DInt8Vectorized.self, inputFill: inputFill) { ctx in
                 let input = try ctx.input(0)
                 let g = try ConvGeometry(ctx: ctx, inputShape: input.shape, filterHeight: 3, filterWidth: 3,
                                          strideHeight: 1, strideWidth: 1, padding: .same)
-                let p = DepthwiseConv2D.Parameters(geometry: g, inputChannels: 19, outputChannels: 19, depthMultiplier: 1, activation: .none)
+                let p = DepthwiseConv2D.Parameters(geometry: g, inputChannels: 35, outputChannels: 35, depthMultiplier: 1, activation: .none)
                 let q = try ConvolutionQuantization(
                     ctx: ctx, input: input, filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
-                    channelAxis: 3, channels: 19, activation: .none)
+                    channelAxis: 3, channels: 35, activation: .none)
                 return ConvolutionQuantizedReference(Int8.self, ctx: ctx, p, q)
             }
             // Corner, edge and interior pixels sum different numbers of taps:

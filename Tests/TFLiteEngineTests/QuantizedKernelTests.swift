@@ -419,6 +419,67 @@ final class QuantizedKernelTests: XCTestCase {
         }
     }
 
+    /// `ExactDoubleRequantization` (the depthwise kernels' output stage in
+    /// doubles) against `FixedPoint.multiplyByQuantizedMultiplier`: every
+    /// result above −256 exactly (plus its offset), every lower one clamping
+    /// the same, on random accumulators up to each slot's bound and on exact
+    /// ties of both roundings; and `make` refusing slots that could leave the
+    /// exact range or wrap the left shift.
+    func testExactDoubleRequantizationMatchesFixedPoint() throws {
+        var rng = TestRandom(seed: 2041)
+        let offset = ExactDoubleRequantization.offset
+        func check(_ acc: Int32, _ expected: Int32, _ got: Int32, _ zp: Int32, _ what: String) {
+            if expected >= -256 {
+                XCTAssertEqual(got, expected &+ offset, what)
+            } else {
+                XCTAssertEqual(min(max(got &+ zp &- offset, -128), 127), -128, what)
+            }
+        }
+        var accepted = 0
+        for i in 0..<3_000 {
+            var slots: [(bound: Int64, multiplier: Int32, shift: Int)] = []
+            for c in 0..<8 {
+                let multiplier = (i &+ c) % 53 == 0 ? 0 : Int32(1 << 30) + Int32(truncatingIfNeeded: rng.next() % (1 << 30))
+                let shift = rng.int(-12...2)
+                let bound = Int64(rng.int(0...(1 << rng.int(1...18))))
+                slots.append((bound, multiplier, shift))
+            }
+            guard let tables = ExactDoubleRequantization.make(slots: slots) else { continue }
+            accepted += 1
+            let zp = Int32(rng.int(-128...127))
+            var x = SIMD8<Int32>()
+            for c in 0..<8 {
+                let b = Int(slots[c].bound)
+                x[c] = Int32([rng.int(-b...b), b, -b, 0, -1, 1][i % 7 == c ? 1 + c % 5 : 0])
+            }
+            let y = tables.scale8(x, 0)
+            for c in 0..<8 {
+                let expected = FixedPoint.multiplyByQuantizedMultiplier(x[c], slots[c].multiplier, slots[c].shift)
+                let what = "x \(x[c]) m \(slots[c].multiplier) shift \(slots[c].shift)"
+                check(x[c], expected, y[c], zp, "lane " + what)
+                check(x[c], expected, tables.scale(x[c], c), zp, "scalar " + what)
+            }
+        }
+        XCTAssertGreaterThan(accepted, 2_000)
+        // Exact ties of both roundings, positive and negative (M = 0.5).
+        for shift in [-1, -2, -5, 0, 2] {
+            let slots = [(bound: Int64(1000), multiplier: Int32(1 << 30), shift: shift)]
+            let tables = try XCTUnwrap(ExactDoubleRequantization.make(slots: slots))
+            for value: Int32 in [-97, -7, -6, -5, -3, -2, -1, 0, 1, 2, 3, 5, 6, 7, 97] {
+                let expected = FixedPoint.multiplyByQuantizedMultiplier(value, 1 << 30, shift)
+                XCTAssertEqual(tables.scale(value, 0), expected &+ offset, "tie x \(value) shift \(shift)")
+                XCTAssertEqual(tables.scale8(SIMD8(repeating: value), 0)[0] &- offset, expected, "tie x \(value) shift \(shift)")
+            }
+        }
+        // Out of the exact range: a bound times the multiplier near 2^52, a
+        // right shift too large for the offset, a left shift that could wrap.
+        XCTAssertNil(ExactDoubleRequantization.make(slots: [(Int64(1) << 24, Int32.max, -1)]))
+        XCTAssertNil(ExactDoubleRequantization.make(slots: [(100, 1 << 30, -20)]))
+        XCTAssertNil(ExactDoubleRequantization.make(slots: [(Int64(1) << 24, 1 << 30, 8)]))
+        XCTAssertNil(ExactDoubleRequantization.make(slots: [(100, -1, 0)]))
+        XCTAssertNotNil(ExactDoubleRequantization.make(slots: [(Int64(1) << 20, Int32.max, -8)]))
+    }
+
     /// `Tables.requantize16x2` / `requantize16` (the packed vector output
     /// stage of the integer GEMM and depthwise kernels: saturating packs,
     /// channel reordering, byte clamps) against the scalar form, for both
@@ -558,6 +619,7 @@ struct QuantizedModelSpec {
     static func weighted(op: Int32, optionsType: UInt8, input: [Int], filter: [Int], channelAxis: Int,
                          perChannel: Bool, signed: Bool, hasBias: Bool, filterFill: UInt8? = nil,
                          inputZeroPoint: Int? = nil, filterZeroPoint: Int? = nil, filterValues: [Int]? = nil,
+                         biasMultiplier: Int32 = 1,
                          options: [(Int, FlatBufferBuilder.Value)], rng: inout TestRandom) -> QuantizedModelSpec {
         typealias FB = FlatBufferBuilder.Node
         let type: Int8 = signed ? 9 : 3  // INT8 = 9, UINT8 = 3
@@ -574,9 +636,9 @@ struct QuantizedModelSpec {
         }
         // An output scale that keeps typical accumulations inside the range.
         let k = filter.reduce(1, *) / channels
-        let outputScale = filterFill == nil
+        let outputScale = (filterFill == nil
             ? inputScale * (filterScales.max() ?? 1) * Float(rng.int(20...100)) * Float(max(k, 1)).squareRoot()
-            : inputScale * filterScales[0] * Float(k) * 65025 / Float(rng.int(50...120))
+            : inputScale * filterScales[0] * Float(k) * 65025 / Float(rng.int(50...120))) * Float(biasMultiplier)
         let outputZero = signed ? rng.int(-20...20) : (filterFill == nil ? rng.int(100...150) : 0)
 
         func quantization(_ scales: [Float], _ zeros: [Int], axis: Int = 0) -> FB { QuantizedTensorTables.quantization(scales, zeros, axis: axis) }
@@ -587,7 +649,7 @@ struct QuantizedModelSpec {
                                  data: filterValues)
         var opInputs = [inputIndex, filterIndex]
         if hasBias {
-            let biasValues = (0..<channels).map { _ in Int32(rng.int(-30000...30000)) }
+            let biasValues = (0..<channels).map { _ in Int32(rng.int(-30000...30000)) * biasMultiplier }
             let biasBytes = biasValues.flatMap { v in withUnsafeBytes(of: v.littleEndian) { Array($0) } }
             let biasScales = filterScales.map { $0 * inputScale }
             opInputs.append(tensor([channels], 2, quantization(biasScales, Array(repeating: 0, count: biasScales.count)), data: biasBytes))

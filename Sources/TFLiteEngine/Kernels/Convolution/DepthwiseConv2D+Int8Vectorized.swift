@@ -21,31 +21,37 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
     /// [tap][channel] filter values: Int8 (int8 models) or Int16 (uint8).
     let filter: UnsafeMutableRawPointer
     let table: UnsafeMutablePointer<Int32>
-    /// The output stage in `ChannelRequantization`'s form, for the
-    /// eight-channel loops of the integer-multiply-add flavours: channels
-    /// `pairedChannels..<channels` only (entry 0 is channel `pairedChannels`),
-    /// the paired ones having `evenOddTables`. Built only where those loops
-    /// run (`vectorTables`); else one unused entry. (With every channel in both
-    /// tables, they were 0.69 MB of MobileNetV2's heap; issue 14, peak RSS.)
+    /// The output stage in `ChannelRequantization`'s form, by channel, for
+    /// the vector loops of the integer-multiply-add flavours. Built only
+    /// where those loops run (`vectorTables`); else one unused entry.
     let scaleTables: ChannelRequantization.Tables
     /// The output stage of the last eight channels `channels − 8..<channels`
-    /// (entry 0 is channel `channels − 8`), when they are not a whole group
-    /// of eight after the paired channels: the kernel runs them as one vector
-    /// group overlapping the previous one (the same values stored twice)
-    /// rather than the scalar loop. `scaleTables` are lane-ordered in groups
-    /// of eight from their first channel, so the overlapping group needs its
+    /// (entry 0 is channel `channels − 8`), when the channels are not a
+    /// multiple of eight: the kernel runs them as one vector group
+    /// overlapping the previous one (the same values stored twice) rather
+    /// than the scalar loop. `scaleTables` are lane-ordered in groups of
+    /// eight from their first channel, so the overlapping group needs its
     /// own. Built only where `scaleTables` are.
     let lastGroupTables: ChannelRequantization.Tables?
-    /// Channels `0..<pairedChannels` (whole groups of 16) run the Int16
-    /// products of the integer flavours' 3×3 path: int8 weights in −127…127
-    /// (no −128, which TFLite's symmetric quantization does not produce), so
-    /// every product x·w is at most 128·127 in magnitude and the sum of two
-    /// taps' products fits Int16 exactly. 0 when a weight is −128 (or uint8).
+    /// Channels `0..<pairedChannels` (whole groups of 16; 0 outside the
+    /// integer flavours' int8 path) sum two taps per `vpmaddwd`: the two
+    /// taps' input bytes interleaved (`vpunpcklbw` / `vpunpckhbw`), widened to
+    /// Int16 and multiplied by `pairedFilter`. The pair sums are exact Int32
+    /// for any int8 weights.
     let pairedChannels: Int
-    /// Per group of 16 paired channels, in the order `c, c+2, …, c+14, c+1,
-    /// c+3, …, c+15`: the bias row of `table`, and the output stage.
-    let evenOddBias: UnsafeMutablePointer<Int32>
-    let evenOddTables: ChannelRequantization.Tables
+    /// `pairedFilter`'s taps in pairs (`taps` rounded up to even; the last
+    /// odd tap pairs with itself at weight 0).
+    let tapPairs: Int
+    /// Per group of 16 paired channels, per tap pair (t, t+1), 32 Int16: for
+    /// channels c..<c+8 then c+8..<c+16, `w[t][c], w[t+1][c]` alternating.
+    let pairedFilter: UnsafeMutablePointer<Int16>
+    /// The output stage as one fused multiply-add in doubles, where every
+    /// channel's accumulator bound allows it (`ExactDoubleRequantization`;
+    /// built where `scaleTables` are): slot c is channel c, and slots
+    /// `channels..<channels+8` the last eight channels again (the overlapping
+    /// group of `lastGroupTables`). Same bits as the tables, in about half
+    /// the vector operations.
+    let exactRequantization: ExactDoubleRequantization?
 
     /// Row offsets (in elements) of the parts of `table`.
     var biasOffset: Int { 0 }
@@ -84,31 +90,45 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         // The vector loops (`pixel3x3`'s `native`) run only for int8 in the
         // integer-multiply-add flavours; elsewhere `table` is all they read.
         let vectorTables = IntegerSIMD.isNative && signed && W.self == Int8.self
-        var fitsInt16 = vectorTables && q.filterOffset == 0
-        for i in 0..<taps &* channels where Int32(truncatingIfNeeded: f[i]) == -128 { fitsInt16 = false }
-        let paired = fitsInt16 ? channels / 16 * 16 : 0
+        let paired = vectorTables ? channels / 16 * 16 : 0
         pairedChannels = paired
-        let unpaired = vectorTables ? channels &- paired : 0
-        let scaleTables = ChannelRequantization.Tables(count: max(unpaired, 1))
+        let pairs = (taps + 1) / 2
+        tapPairs = pairs
+        let pairedFilter = UnsafeMutablePointer<Int16>.allocate(capacity: max(paired / 16 * pairs * 32, 1))
+        self.pairedFilter = pairedFilter
+        var i = 0
+        for group in stride(from: 0, to: paired, by: 16) {
+            for pair in 0..<pairs {
+                for c in group..<group + 16 {
+                    for t in [2 * pair, 2 * pair + 1] {
+                        pairedFilter[i] = t < taps ? Int16(truncatingIfNeeded: f[t &* channels &+ c]) : 0
+                        i += 1
+                    }
+                }
+            }
+        }
+        let scaleTables = ChannelRequantization.Tables(count: vectorTables ? max(channels, 1) : 1)
         self.scaleTables = scaleTables
-        for j in 0..<unpaired { scaleTables.set(j, multiplier: q.multipliers[paired &+ j], shift: q.shifts[paired &+ j]) }
-        if vectorTables && channels >= 8 && unpaired % 8 != 0 {
-            let last = ChannelRequantization.Tables(count: 8)
-            for j in 0..<8 { last.set(j, multiplier: q.multipliers[channels &- 8 &+ j], shift: q.shifts[channels &- 8 &+ j]) }
-            lastGroupTables = last
+        let last = vectorTables && channels >= 8 ? Array(channels - 8..<channels) : []
+        if vectorTables {
+            for c in 0..<channels { scaleTables.set(c, multiplier: q.multipliers[c], shift: q.shifts[c]) }
+        }
+        if !last.isEmpty && channels % 8 != 0 {
+            let tables = ChannelRequantization.Tables(count: 8)
+            for (j, c) in last.enumerated() { tables.set(j, multiplier: q.multipliers[c], shift: q.shifts[c]) }
+            lastGroupTables = tables
         } else {
             lastGroupTables = nil
         }
-        let evenOddBias = UnsafeMutablePointer<Int32>.allocate(capacity: max(paired, 1))
-        self.evenOddBias = evenOddBias
-        let evenOddTables = ChannelRequantization.Tables(count: max(paired, 1))
-        self.evenOddTables = evenOddTables
-        for group in stride(from: 0, to: paired, by: 16) {
-            for j in 0..<16 {
-                let c = group &+ (j < 8 ? 2 &* j : 2 &* (j &- 8) &+ 1)
-                evenOddBias[group &+ j] = table[c]
-                evenOddTables.set(group &+ j, multiplier: q.multipliers[c], shift: q.shifts[c])
-            }
+        if vectorTables {
+            // |accumulator| ≤ |bias + input offset · Σ w| + 128 · Σ |w| (int8 inputs).
+            exactRequantization = ExactDoubleRequantization.make(slots: (Array(0..<channels) + last).map { c in
+                var magnitudes: Int64 = 0
+                for t in 0..<taps { magnitudes += Int64(Int32(truncatingIfNeeded: f[t &* channels &+ c]).magnitude) }
+                return (Int64(table[c].magnitude) + 128 * magnitudes, q.multipliers[c], q.shifts[c])
+            })
+        } else {
+            exactRequantization = nil
         }
     }
 
@@ -117,8 +137,7 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         table.deallocate()
         scaleTables.deallocate()
         lastGroupTables?.deallocate()
-        evenOddBias.deallocate()
-        evenOddTables.deallocate()
+        pairedFilter.deallocate()
     }
 
     /// `FixedPoint.multiplyByQuantizedMultiplier(x, multiplier, shift)` for
@@ -313,11 +332,10 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                 &* IntegerSIMD.widen(UnsafeRawPointer(w + ch).loadUnaligned(as: SIMD8<Int8>.self))
         }
         let tables = constants.scaleTables
-        let zpv = SIMD8<Int32>(repeating: zp), lov = SIMD8<Int32>(repeating: lo), hiv = SIMD8<Int32>(repeating: hi)
+        let zpv = SIMD8<Int32>(repeating: zp)
         let f1 = f + c, f2 = f + 2 &* c, f3 = f + 3 &* c, f4 = f + 4 &* c, f5 = f + 5 &* c, f6 = f + 6 &* c
         let f7 = f + 7 &* c, f8 = f + 8 &* c
-        // The output step's vectors and `evenLanes` are made here from
-        // scalars on purpose: kept in stored properties (and a `static let`)
+        // The output step's vectors are made here from scalars on purpose: kept in stored properties (and a `static let`)
         // and read once per call, the depthwise nodes of the digit
         // MobileNetV2 ran 10–30% slower (Zen 1, avx2).
         let stage = ChannelRequantization.VectorStage(
@@ -336,58 +354,31 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             a &+= tap(x8, f8, ch)
             return a
         }
-        // Sixteen channels per step on Int16 products (`DepthwiseInt8Constants.pairedChannels`):
-        // two taps' products summed in Int16 (`vpmullw`, `vpaddw`), then split into
-        // the even channels (`vpmaddwd` by (1, 0)) and the odd ones (`vpsrad` by 16).
-        @inline(__always) func product(_ x: UnsafePointer<E>, _ w: UnsafePointer<W>, _ ch: Int) -> SIMD16<Int16> {
-            IntegerSIMD.widen(UnsafeRawPointer(x + ch).loadUnaligned(as: SIMD16<Int8>.self))
-                &* IntegerSIMD.widen(UnsafeRawPointer(w + ch).loadUnaligned(as: SIMD16<Int8>.self))
-        }
+        // Sixteen channels per step, two taps per `vpmaddwd` (`DepthwiseInt8Constants.pairedChannels`).
         let paired = constants.pairedChannels
-        let evenOddTables = constants.evenOddTables, evenOddBias = UnsafeRawPointer(constants.evenOddBias)
-        let evenLanes = SIMD16<Int16>(1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0)
+        let pairedFilter = UnsafeRawPointer(constants.pairedFilter), bias = UnsafeRawPointer(k)
         for _ in 0..<pixels {
             let out8 = UnsafeMutableRawPointer(out)
             var first = 0
             if native {
                 while first &+ 16 <= paired {
                     let ch = first
-                    var even = evenOddBias.loadUnaligned(fromByteOffset: ch &* 4, as: SIMD8<Int32>.self)
-                    var odd = evenOddBias.loadUnaligned(fromByteOffset: ch &* 4 &+ 32, as: SIMD8<Int32>.self)
-                    var s = product(x0, f, ch) &+ product(x1, f1, ch)
-                    even &+= IntegerSIMD.multiplyAddPairs(s, evenLanes)
-                    odd &+= unsafeBitCast(s, to: SIMD8<Int32>.self) &>> 16
-                    s = product(x2, f2, ch) &+ product(x3, f3, ch)
-                    even &+= IntegerSIMD.multiplyAddPairs(s, evenLanes)
-                    odd &+= unsafeBitCast(s, to: SIMD8<Int32>.self) &>> 16
-                    s = product(x4, f4, ch) &+ product(x5, f5, ch)
-                    even &+= IntegerSIMD.multiplyAddPairs(s, evenLanes)
-                    odd &+= unsafeBitCast(s, to: SIMD8<Int32>.self) &>> 16
-                    s = product(x6, f6, ch) &+ product(x7, f7, ch)
-                    even &+= IntegerSIMD.multiplyAddPairs(s, evenLanes)
-                    odd &+= unsafeBitCast(s, to: SIMD8<Int32>.self) &>> 16
-                    s = product(x8, f8, ch)
-                    even &+= IntegerSIMD.multiplyAddPairs(s, evenLanes)
-                    odd &+= unsafeBitCast(s, to: SIMD8<Int32>.self) &>> 16
-                    let bytes = evenOddTables.requantize16EvenOdd(even, odd, ch, stage)
-                    out8.storeBytes(of: bytes, toByteOffset: ch, as: SIMD16<UInt8>.self)
+                    let w = pairedFilter + (ch &>> 4) &* 320  // 5 tap pairs of 64 bytes
+                    var low = bias.loadUnaligned(fromByteOffset: ch &* 4, as: SIMD8<Int32>.self)
+                    var high = bias.loadUnaligned(fromByteOffset: ch &* 4 &+ 32, as: SIMD8<Int32>.self)
+                    Self.addPair(x0, x1, w, ch, &low, &high)
+                    Self.addPair(x2, x3, w + 64, ch, &low, &high)
+                    Self.addPair(x4, x5, w + 128, ch, &low, &high)
+                    Self.addPair(x6, x7, w + 192, ch, &low, &high)
+                    Self.addPair(x8, x8, w + 256, ch, &low, &high)
+                    store16(low, high, ch, stage, out8)
                     first &+= 16
                 }
-                // Sixteen channels per step: the packed output stage (`Tables.requantize16`);
-                // `tables` start at channel `paired`, a multiple of 16.
-                while first &+ 16 <= c {
-                    let bytes = tables.requantize16(sum(first), sum(first &+ 8), first &- paired, stage)
-                    out8.storeBytes(of: bytes, toByteOffset: first, as: SIMD16<UInt8>.self)
-                    first &+= 16
+                @inline(__always) func group8(_ ch: Int, _ tables: ChannelRequantization.Tables, _ entry: Int, slot: Int) {
+                    storeGroup8(sum(ch), tables, entry, slot: slot, out8 + ch)
                 }
-                @inline(__always) func group8(_ ch: Int, _ tables: ChannelRequantization.Tables, _ entry: Int) {
-                    var v = tables.scale8(sum(ch), entry) &+ zpv
-                    v.replace(with: lov, where: v .< lov)
-                    v.replace(with: hiv, where: v .> hiv)
-                    out8.storeBytes(of: IntegerSIMD.truncate(v), toByteOffset: ch, as: SIMD8<UInt8>.self)
-                }
-                while first &+ 8 <= c { group8(first, tables, first &- paired); first &+= 8 }
-                if first < c, let last = constants.lastGroupTables { group8(c &- 8, last, 0); first = c }
+                while first &+ 8 <= c { group8(first, tables, first, slot: first); first &+= 8 }
+                if first < c, let last = constants.lastGroupTables { group8(c &- 8, last, 0, slot: c); first = c }
             }
             for ch in first..<c {
                 var a = k[ch]
@@ -441,10 +432,9 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         }
     }
 
-    /// `pixel`'s vector part: the paired channels sixteen at a time (Int16
-    /// products of two taps summed, split into even and odd channels by
-    /// `vpmaddwd` and a shift, `Tables.requantize16EvenOdd`), then whole
-    /// groups of eight (Int32 products, `Tables.scale8`), the last group
+    /// `pixel`'s vector part: the paired channels sixteen at a time (two
+    /// taps per `vpmaddwd`, `addPair`), then whole groups of eight (Int32
+    /// products), each through the vector output stage, the last group
     /// overlapping its predecessor when the channels are not a multiple of
     /// eight (`DepthwiseInt8Constants.lastGroupTables`; NASNet's 11 and 22
     /// channels ran the scalar loop at 2 GFLOP/s). Returns the first channel
@@ -456,47 +446,84 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         let c = p.outputChannels, taps = self.taps
         let out8 = UnsafeMutableRawPointer(out)
         let zp = outputOffset, lo = activationMin, hi = activationMax
-        let zpv = SIMD8<Int32>(repeating: zp), lov = SIMD8<Int32>(repeating: lo), hiv = SIMD8<Int32>(repeating: hi)
+        let zpv = SIMD8<Int32>(repeating: zp)
         let stage = ChannelRequantization.VectorStage(
             signed: true, zeroPoint: zpv, low: SIMD32(repeating: UInt8(truncatingIfNeeded: lo)),
             high: SIMD32(repeating: UInt8(truncatingIfNeeded: hi)))
-        @inline(__always) func product(_ t: Int, _ ch: Int) -> SIMD16<Int16> {
-            IntegerSIMD.widen(UnsafeRawPointer(x[t] + ch).loadUnaligned(as: SIMD16<Int8>.self))
-                &* IntegerSIMD.widen(UnsafeRawPointer(f + (t &* c &+ ch)).loadUnaligned(as: SIMD16<Int8>.self))
-        }
-        let paired = constants.pairedChannels
-        let evenOddTables = constants.evenOddTables, evenOddBias = UnsafeRawPointer(constants.evenOddBias)
-        let evenLanes = SIMD16<Int16>(1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0)
+        let paired = constants.pairedChannels, pairs = constants.tapPairs
         var first = 0
         while first &+ 16 <= paired {
-            var even = evenOddBias.loadUnaligned(fromByteOffset: first &* 4, as: SIMD8<Int32>.self)
-            var odd = evenOddBias.loadUnaligned(fromByteOffset: first &* 4 &+ 32, as: SIMD8<Int32>.self)
+            var w = UnsafeRawPointer(constants.pairedFilter) + (first &>> 4) &* pairs &* 64
+            let bias = UnsafeRawPointer(constants.table)
+            var low = bias.loadUnaligned(fromByteOffset: first &* 4, as: SIMD8<Int32>.self)
+            var high = bias.loadUnaligned(fromByteOffset: first &* 4 &+ 32, as: SIMD8<Int32>.self)
             var t = 0
             while t < taps {
-                // Two taps' products fit Int16 (`DepthwiseInt8Constants.pairedChannels`).
-                let s = t &+ 1 < taps ? product(t, first) &+ product(t &+ 1, first) : product(t, first)
-                even &+= IntegerSIMD.multiplyAddPairs(s, evenLanes)
-                odd &+= unsafeBitCast(s, to: SIMD8<Int32>.self) &>> 16
+                // A last odd tap pairs with itself at weight 0 (`DepthwiseInt8Constants.tapPairs`).
+                Self.addPair(x[t], x[t &+ 1 < taps ? t &+ 1 : t], w, first, &low, &high)
+                w += 64
                 t &+= 2
             }
-            out8.storeBytes(of: evenOddTables.requantize16EvenOdd(even, odd, first, stage), toByteOffset: first,
-                            as: SIMD16<UInt8>.self)
+            store16(low, high, first, stage, out8)
             first &+= 16
         }
         let bias = UnsafeRawPointer(constants.table)
-        @inline(__always) func group8(_ ch: Int, _ tables: ChannelRequantization.Tables, _ entry: Int) {
+        @inline(__always) func group8(_ ch: Int, _ tables: ChannelRequantization.Tables, _ entry: Int, slot: Int) {
             var a = bias.loadUnaligned(fromByteOffset: ch &* 4, as: SIMD8<Int32>.self)
             for t in 0..<taps {
                 a &+= IntegerSIMD.widen(UnsafeRawPointer(x[t] + ch).loadUnaligned(as: SIMD8<Int8>.self))
                     &* IntegerSIMD.widen(UnsafeRawPointer(f + (t &* c &+ ch)).loadUnaligned(as: SIMD8<Int8>.self))
             }
-            var v = tables.scale8(a, entry) &+ zpv
-            v.replace(with: lov, where: v .< lov)
-            v.replace(with: hiv, where: v .> hiv)
-            out8.storeBytes(of: IntegerSIMD.truncate(v), toByteOffset: ch, as: SIMD8<UInt8>.self)
+            storeGroup8(a, tables, entry, slot: slot, out8 + ch)
         }
-        while first &+ 8 <= c { group8(first, constants.scaleTables, first &- paired); first &+= 8 }
-        if first < c, let last = constants.lastGroupTables { group8(c &- 8, last, 0); first = c }
+        while first &+ 8 <= c { group8(first, constants.scaleTables, first, slot: first); first &+= 8 }
+        if first < c, let last = constants.lastGroupTables { group8(c &- 8, last, 0, slot: c); first = c }
         return first
+    }
+
+    /// Adds taps `a` and `b`'s products for channels ch..<ch+16: their input
+    /// bytes interleaved and widened to Int16, one `vpmaddwd` per eight
+    /// channels with the pair's weights `w` (`DepthwiseInt8Constants.pairedFilter`).
+    @inline(__always)
+    private static func addPair<E: QuantizedElement>(_ a: UnsafePointer<E>, _ b: UnsafePointer<E>, _ w: UnsafeRawPointer, _ ch: Int,
+                                                      _ low: inout SIMD8<Int32>, _ high: inout SIMD8<Int32>) {
+        let xa = UnsafeRawPointer(a + ch).loadUnaligned(as: SIMD16<Int8>.self)
+        let xb = UnsafeRawPointer(b + ch).loadUnaligned(as: SIMD16<Int8>.self)
+        low &+= IntegerSIMD.multiplyAddPairs(IntegerSIMD.widen(IntegerSIMD.interleaveLow(xa, xb)),
+                                             w.loadUnaligned(as: SIMD16<Int16>.self))
+        high &+= IntegerSIMD.multiplyAddPairs(IntegerSIMD.widen(IntegerSIMD.interleaveHigh(xa, xb)),
+                                              w.loadUnaligned(fromByteOffset: 32, as: SIMD16<Int16>.self))
+    }
+
+    /// Sixteen channels' accumulators (`low`: ch..<ch+8, `high`: the next
+    /// eight) through the output stage, stored as 16 bytes at `out + ch`.
+    @inline(__always)
+    private func store16(_ low: SIMD8<Int32>, _ high: SIMD8<Int32>, _ ch: Int, _ stage: ChannelRequantization.VectorStage,
+                         _ out: UnsafeMutableRawPointer) {
+        let bytes = if let exact = constants.exactRequantization {
+            ChannelRequantization.Tables.bytes(exact.scale8(low, ch) &+ (stage.zeroPoint &- SIMD8(repeating: ExactDoubleRequantization.offset)),
+                                               exact.scale8(high, ch &+ 8) &+ (stage.zeroPoint &- SIMD8(repeating: ExactDoubleRequantization.offset)),
+                                               stage)
+        } else {
+            constants.scaleTables.requantize16(low, high, ch, stage)
+        }
+        out.storeBytes(of: bytes, toByteOffset: ch, as: SIMD16<UInt8>.self)
+    }
+
+    /// Eight channels' accumulators through the output stage (the exact
+    /// doubles' slot `slot` when there are, else `tables`' entry), clamped,
+    /// stored as eight bytes.
+    @inline(__always)
+    private func storeGroup8(_ acc: SIMD8<Int32>, _ tables: ChannelRequantization.Tables, _ entry: Int, slot: Int,
+                             _ out: UnsafeMutableRawPointer) {
+        let lov = SIMD8<Int32>(repeating: activationMin), hiv = SIMD8<Int32>(repeating: activationMax)
+        var v = if let exact = constants.exactRequantization {
+            exact.scale8(acc, slot) &+ SIMD8(repeating: outputOffset &- ExactDoubleRequantization.offset)
+        } else {
+            tables.scale8(acc, entry) &+ SIMD8(repeating: outputOffset)
+        }
+        v.replace(with: lov, where: v .< lov)
+        v.replace(with: hiv, where: v .> hiv)
+        out.storeBytes(of: IntegerSIMD.truncate(v), as: SIMD8<UInt8>.self)
     }
 }

@@ -154,12 +154,54 @@ enum IntegerSIMD {
         r._storage._value = Builtin.int_smax_Vec8xInt32(a._storage._value, b._storage._value)
         return r
     }
-    /// `vpshufb` ymm: in each 128-bit half, byte i is that half's byte
-    /// `indices[i] & 15`, or 0 when bit 7 of `indices[i]` is set.
+
+    /// `vpunpcklbw` xmm: bytes a0, b0, a1, b1, …, a7, b7.
     @inline(__always)
-    static func shuffleBytes(_ v: SIMD32<UInt8>, _ indices: SIMD32<UInt8>) -> SIMD32<UInt8> {
-        var r = SIMD32<UInt8>()
-        r._storage._value = Builtin.int_x86_avx2_pshuf_b(v._storage._value, indices._storage._value)
+    static func interleaveLow(_ a: SIMD16<Int8>, _ b: SIMD16<Int8>) -> SIMD16<Int8> {
+        var r = SIMD16<Int8>()
+        r._storage._value = Builtin.shufflevector_Vec16xInt8_Vec16xInt32(
+            a._storage._value, b._storage._value, SIMD16<Int32>(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23)._storage._value)
+        return r
+    }
+
+    /// `vpunpckhbw` xmm: bytes a8, b8, a9, b9, …, a15, b15.
+    @inline(__always)
+    static func interleaveHigh(_ a: SIMD16<Int8>, _ b: SIMD16<Int8>) -> SIMD16<Int8> {
+        var r = SIMD16<Int8>()
+        r._storage._value = Builtin.shufflevector_Vec16xInt8_Vec16xInt32(
+            a._storage._value, b._storage._value, SIMD16<Int32>(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31)._storage._value)
+        return r
+    }
+
+    /// `vcvtdq2pd`: four Int32 lanes as doubles (exact).
+    @inline(__always)
+    static func doubles(_ v: SIMD4<Int32>) -> SIMD4<Double> {
+        var r = SIMD4<Double>()
+        r._storage._value = Builtin.sitofp_Vec4xInt32_Vec4xFPIEEE64(v._storage._value)
+        return r
+    }
+
+    /// `vfmadd`: a·b + c rounded once.
+    @inline(__always)
+    static func fusedMultiplyAdd(_ a: SIMD4<Double>, _ b: SIMD4<Double>, _ c: SIMD4<Double>) -> SIMD4<Double> {
+        var r = SIMD4<Double>()
+        r._storage._value = Builtin.int_fma_Vec4xFPIEEE64(a._storage._value, b._storage._value, c._storage._value)
+        return r
+    }
+
+    /// `vblendvpd`: lane i is b[i] where the sign bit of mask[i] is set, else a[i].
+    @inline(__always)
+    static func select(_ a: SIMD4<Double>, _ b: SIMD4<Double>, whereSignOf mask: SIMD4<Double>) -> SIMD4<Double> {
+        var r = SIMD4<Double>()
+        r._storage._value = Builtin.int_x86_avx_blendv_pd_256(a._storage._value, b._storage._value, mask._storage._value)
+        return r
+    }
+
+    /// `vcvttpd2dq`: each lane truncated toward zero (lanes inside Int32's range).
+    @inline(__always)
+    static func truncatingToInt32(_ v: SIMD4<Double>) -> SIMD4<Int32> {
+        var r = SIMD4<Int32>()
+        r._storage._value = Builtin.fptosi_Vec4xFPIEEE64_Vec4xInt32(v._storage._value)
         return r
     }
 }
@@ -271,11 +313,42 @@ enum IntegerSIMD {
         return r
     }
     @inline(__always)
-    static func shuffleBytes(_ v: SIMD32<UInt8>, _ indices: SIMD32<UInt8>) -> SIMD32<UInt8> {
-        var r = SIMD32<UInt8>()
-        for i in 0..<32 { r[i] = indices[i] & 0x80 != 0 ? 0 : v[i & 16 | Int(indices[i] & 15)] }
+    static func interleaveLow(_ a: SIMD16<Int8>, _ b: SIMD16<Int8>) -> SIMD16<Int8> {
+        var r = SIMD16<Int8>()
+        for i in 0..<8 { r[2 &* i] = a[i]; r[2 &* i &+ 1] = b[i] }
         return r
     }
+
+    @inline(__always)
+    static func interleaveHigh(_ a: SIMD16<Int8>, _ b: SIMD16<Int8>) -> SIMD16<Int8> {
+        var r = SIMD16<Int8>()
+        for i in 0..<8 { r[2 &* i] = a[8 &+ i]; r[2 &* i &+ 1] = b[8 &+ i] }
+        return r
+    }
+
+    @inline(__always)
+    static func doubles(_ v: SIMD4<Int32>) -> SIMD4<Double> { SIMD4(Double(v[0]), Double(v[1]), Double(v[2]), Double(v[3])) }
+
+    @inline(__always)
+    static func fusedMultiplyAdd(_ a: SIMD4<Double>, _ b: SIMD4<Double>, _ c: SIMD4<Double>) -> SIMD4<Double> {
+        var r = c
+        for i in 0..<4 { r[i] = c[i].addingProduct(a[i], b[i]) }
+        return r
+    }
+
+    @inline(__always)
+    static func select(_ a: SIMD4<Double>, _ b: SIMD4<Double>, whereSignOf mask: SIMD4<Double>) -> SIMD4<Double> {
+        var r = a
+        for i in 0..<4 where mask[i].sign == .minus { r[i] = b[i] }
+        return r
+    }
+
+    @inline(__always)
+    static func truncatingToInt32(_ v: SIMD4<Double>) -> SIMD4<Int32> {
+        SIMD4(Int32(v[0].rounded(.towardZero)), Int32(v[1].rounded(.towardZero)), Int32(v[2].rounded(.towardZero)),
+              Int32(v[3].rounded(.towardZero)))
+    }
+
 }
 
 #endif

@@ -281,8 +281,15 @@ final class ChannelRequantization: @unchecked Sendable {
         @inline(__always)
         func requantize16(_ a0: SIMD8<Int32>, _ a1: SIMD8<Int32>, _ c: Int, _ stage: VectorStage) -> SIMD16<UInt8> {
             let zp = stage.zeroPoint
-            let p = IntegerSIMD.packSaturating(scale8(a0, c) &+ zp, scale8(a1, c &+ 8) &+ zp)
-            return Self.halves(Self.order(p, p, stage)).0
+            return Self.bytes(scale8(a0, c) &+ zp, scale8(a1, c &+ 8) &+ zp, stage)
+        }
+
+        /// 16 results (channels c..<c+8 in `a`, c+8..<c+16 in `b`, the output
+        /// offset added) as bytes in channel order, clamped.
+        @inline(__always)
+        static func bytes(_ a: SIMD8<Int32>, _ b: SIMD8<Int32>, _ stage: VectorStage) -> SIMD16<UInt8> {
+            let p = IntegerSIMD.packSaturating(a, b)
+            return halves(order(p, p, stage)).0
         }
 
         /// The two 16-byte halves (the stdlib's `lowHalf` / `highHalf` on
@@ -290,25 +297,6 @@ final class ChannelRequantization: @unchecked Sendable {
         @inline(__always)
         static func halves(_ v: SIMD32<UInt8>) -> (SIMD16<UInt8>, SIMD16<UInt8>) {
             unsafeBitCast(v, to: (SIMD16<UInt8>, SIMD16<UInt8>).self)
-        }
-
-        /// `requantize16` of accumulators in even/odd channel order (the
-        /// depthwise kernel's Int16-product path): `even` holds channels
-        /// c, c+2, …, c+14 and `odd` c+1, …, c+15, the tables' entries c..<c+16
-        /// being in that order too. Returns the 16 output bytes in channel order.
-        @inline(__always)
-        func requantize16EvenOdd(_ even: SIMD8<Int32>, _ odd: SIMD8<Int32>, _ c: Int, _ stage: VectorStage) -> SIMD16<UInt8> {
-            let zp = stage.zeroPoint
-            let p = IntegerSIMD.packSaturating(scale8(even, c) &+ zp, scale8(odd, c &+ 8) &+ zp)
-            // Each half of the bytes: channels [0 2 4 6 1 3 5 7] (+8 in the upper half), twice.
-            let packed = stage.signed ? IntegerSIMD.packSaturatingSigned(p, p) : IntegerSIMD.packSaturatingUnsigned(p, p)
-            let halves = IntegerSIMD.shuffleBytes(packed, SIMD32(0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15,
-                                                                 0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15))
-            let groups = IntegerSIMD.permute(unsafeBitCast(halves, to: SIMD8<Int32>.self), SIMD8(0, 1, 4, 5, 2, 3, 6, 7))
-            let bytes = unsafeBitCast(groups, to: SIMD32<UInt8>.self)
-            let clamped = stage.signed
-                ? IntegerSIMD.clampSigned(bytes, stage.low, stage.high) : IntegerSIMD.clampUnsigned(bytes, stage.low, stage.high)
-            return Self.halves(clamped).0
         }
 
         /// Bytes of two `vpackssdw` results (`[a0…3, b0…3, a4…7, b4…7]` each)

@@ -1,0 +1,99 @@
+/// `FixedPoint.multiplyByQuantizedMultiplier(acc, M, shift)` for accumulators
+/// known at prepare to be small, as one fused multiply-add in doubles, bit-
+/// identical to the integer form where `make` accepts the channels.
+///
+/// With x′ = acc · 2^left, D = 2^(31+r), gemmlowp's rounding doubling high
+/// multiply followed by the rounding right shift by r (ties away from zero)
+/// is ⌊(x′·M + A) / D⌋ with one addend per sign (nested floors merge):
+/// A = 2^30 when r = 0; else 2^30 + 2^(30+r) for x′ ≥ 0 and 2^(30+r) − 2^30
+/// for x′ < 0. When |x′·M| + A + 256·D < 2^53 every term is an integer below
+/// 2^53 and a power of two apart from D, so
+/// `fma(Double(acc), M·2^left / D, A / D + 256)` is that quotient plus 256
+/// exactly, and truncating it (`vcvttpd2dq`) is the floor plus 256 wherever
+/// the result is above −256: every result that can survive the output
+/// offset (−128…127) and the clamp to a byte; lower ones still come out
+/// below −128 and clamp the same. Per eight channels that is about half the
+/// vector operations of `ChannelRequantization.Tables.scale8`'s 32×32→64-bit
+/// products, shifts and sign fix-ups.
+///
+/// The depthwise kernels bound each channel's accumulator at prepare
+/// (`bound`: |bias| plus 128 times the sum of the filter's magnitudes); with
+/// 9 or 25 int8 taps that is far inside the limit for the usual multipliers.
+final class ExactDoubleRequantization: @unchecked Sendable {
+    /// Added to every result (see above); the kernels add `zeroPoint − offset`.
+    static let offset: Int32 = 256
+
+    /// Per slot (an accumulator lane; the caller chooses the order):
+    /// M·2^left / D, then the addends A / D + offset for x ≥ 0 and x < 0.
+    private let scales: UnsafeMutablePointer<Double>
+    private let positiveAddends: UnsafeMutablePointer<Double>
+    private let negativeAddends: UnsafeMutablePointer<Double>
+    let count: Int
+
+    private init(count: Int) {
+        self.count = count
+        let n = max(count, 1)
+        scales = .allocate(capacity: n)
+        positiveAddends = .allocate(capacity: n)
+        negativeAddends = .allocate(capacity: n)
+        scales.initialize(repeating: 0, count: n)
+        positiveAddends.initialize(repeating: 0, count: n)
+        negativeAddends.initialize(repeating: 0, count: n)
+    }
+
+    deinit {
+        scales.deallocate()
+        positiveAddends.deallocate()
+        negativeAddends.deallocate()
+    }
+
+    /// The tables for `slots` (|accumulator| ≤ bound, a multiplier and shift
+    /// from `FixedPoint.quantizeMultiplier`), or nil when one of them could
+    /// leave the exact range (or its left shift could wrap in Int32).
+    static func make(slots: [(bound: Int64, multiplier: Int32, shift: Int)]) -> ExactDoubleRequantization? {
+        let limit = 0x1p52  // half of 2^53: room for the bound's own rounding
+        for s in slots {
+            let left = max(s.shift, 0), right = max(-s.shift, 0)
+            guard s.bound >= 0, s.multiplier >= 0, left <= 31, right <= 31,
+                  Double(s.bound) * Double(sign: .plus, exponent: left, significand: 1) < 0x1p31 else { return nil }
+            let d = Double(sign: .plus, exponent: 31 + right, significand: 1)
+            let product = Double(s.bound) * Double(s.multiplier) * Double(sign: .plus, exponent: left, significand: 1)
+            guard product + d + Double(offset) * d < limit else { return nil }
+        }
+        let tables = ExactDoubleRequantization(count: slots.count)
+        for (i, s) in slots.enumerated() {
+            let left = max(s.shift, 0), right = max(-s.shift, 0)
+            let d = Double(sign: .plus, exponent: 31 + right, significand: 1)
+            let half = 0x1p30
+            let positive = right == 0 ? half : half + Double(sign: .plus, exponent: 30 + right, significand: 1)
+            let negative = right == 0 ? half : Double(sign: .plus, exponent: 30 + right, significand: 1) - half
+            tables.scales[i] = Double(s.multiplier) * Double(sign: .plus, exponent: left, significand: 1) / d
+            tables.positiveAddends[i] = positive / d + Double(offset)
+            tables.negativeAddends[i] = negative / d + Double(offset)
+        }
+        return tables
+    }
+
+    /// Slot `slot`'s result plus `offset`, from the scalar formula (tests).
+    func scale(_ acc: Int32, _ slot: Int) -> Int32 {
+        let x = Double(acc)
+        let y = (x < 0 ? negativeAddends[slot] : positiveAddends[slot]).addingProduct(x, scales[slot])
+        return Int32(y.rounded(.towardZero))
+    }
+
+    /// Eight accumulators of slots `slot..<slot+8`, scaled, plus `offset`.
+    @inline(__always)
+    func scale8(_ acc: SIMD8<Int32>, _ slot: Int) -> SIMD8<Int32> {
+        let halves = unsafeBitCast(acc, to: (SIMD4<Int32>, SIMD4<Int32>).self)
+        let m = UnsafeRawPointer(scales + slot), p = UnsafeRawPointer(positiveAddends + slot)
+        let n = UnsafeRawPointer(negativeAddends + slot)
+        @inline(__always) func half(_ v: SIMD4<Int32>, _ byteOffset: Int) -> SIMD4<Int32> {
+            let x = IntegerSIMD.doubles(v)
+            let addend = IntegerSIMD.select(p.loadUnaligned(fromByteOffset: byteOffset, as: SIMD4<Double>.self),
+                                            n.loadUnaligned(fromByteOffset: byteOffset, as: SIMD4<Double>.self), whereSignOf: x)
+            return IntegerSIMD.truncatingToInt32(
+                IntegerSIMD.fusedMultiplyAdd(x, m.loadUnaligned(fromByteOffset: byteOffset, as: SIMD4<Double>.self), addend))
+        }
+        return unsafeBitCast((half(halves.0, 0), half(halves.1, 32)), to: SIMD8<Int32>.self)
+    }
+}
