@@ -23,7 +23,8 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
     let table: UnsafeMutablePointer<Int32>
     /// The output stage in `ChannelRequantization`'s form, by channel, for
     /// the vector loops of the integer-multiply-add flavours. Built only
-    /// where those loops run (`vectorTables`); else one unused entry.
+    /// where those loops run (`vectorTables`) and `exactRequantization`
+    /// could not be; else one unused entry.
     let scaleTables: ChannelRequantization.Tables
     /// The output stage of the last eight channels `channels − 8..<channels`
     /// (entry 0 is channel `channels − 8`), when the channels are not a
@@ -31,7 +32,7 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
     /// overlapping the previous one (the same values stored twice) rather
     /// than the scalar loop. `scaleTables` are lane-ordered in groups of
     /// eight from their first channel, so the overlapping group needs its
-    /// own. Built only where `scaleTables` are.
+    /// own. Built only where `scaleTables` are (with more than eight channels).
     let lastGroupTables: ChannelRequantization.Tables?
     /// Channels `0..<pairedChannels` (whole groups of 16; 0 outside the
     /// integer flavours' int8 path) sum two taps per `vpmaddwd`: the two
@@ -47,10 +48,10 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
     let pairedFilter: UnsafeMutablePointer<Int16>
     /// The output stage as one fused multiply-add in doubles, where every
     /// channel's accumulator bound allows it (`ExactDoubleRequantization`;
-    /// built where `scaleTables` are): slot c is channel c, and slots
-    /// `channels..<channels+8` the last eight channels again (the overlapping
-    /// group of `lastGroupTables`). Same bits as the tables, in about half
-    /// the vector operations.
+    /// only for the integer flavours' vector loops): slot c is channel c,
+    /// and slots `channels..<channels+8` the last eight channels again (the
+    /// overlapping last group). Same bits as the tables, in about half the
+    /// vector operations.
     let exactRequantization: ExactDoubleRequantization?
 
     /// Row offsets (in elements) of the parts of `table`.
@@ -69,20 +70,27 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         let count = max(taps &* channels, 1)
         let f = UnsafeMutablePointer<W>.allocate(capacity: count)
         let bytes = raw.assumingMemoryBound(to: UInt8.self)
+        // Per channel: the sum of the weights, and of their magnitudes (`exactRequantization`'s bound).
+        let sums = UnsafeMutablePointer<Int32>.allocate(capacity: max(channels, 1))
+        let magnitudes = UnsafeMutablePointer<Int64>.allocate(capacity: max(channels, 1))
+        defer { sums.deallocate(); magnitudes.deallocate() }
+        sums.initialize(repeating: 0, count: max(channels, 1))
+        magnitudes.initialize(repeating: 0, count: max(channels, 1))
         for t in 0..<taps {
             for c in 0..<channels {
                 let byte = bytes[channelMajor ? c &* taps &+ t : t &* channels &+ c]
-                let w = signed ? Int32(Int8(bitPattern: byte)) : Int32(byte)
-                f[t &* channels &+ c] = W(truncatingIfNeeded: w &+ q.filterOffset)
+                let w = W(truncatingIfNeeded: (signed ? Int32(Int8(bitPattern: byte)) : Int32(byte)) &+ q.filterOffset)
+                f[t &* channels &+ c] = w
+                let value = Int32(truncatingIfNeeded: w)
+                sums[c] &+= value
+                magnitudes[c] &+= Int64(value.magnitude)
             }
         }
         filter = UnsafeMutableRawPointer(f)
         let table = UnsafeMutablePointer<Int32>.allocate(capacity: max(4 &* channels, 1))
         self.table = table
         for c in 0..<channels {
-            var sum: Int32 = 0
-            for t in 0..<taps { sum &+= Int32(truncatingIfNeeded: f[t &* channels &+ c]) }
-            table[c] = (bias?[c] ?? 0) &+ q.inputOffset &* sum
+            table[c] = (bias?[c] ?? 0) &+ q.inputOffset &* sums[c]
             table[channels &+ c] = q.multipliers[c]
             table[2 &* channels &+ c] = Int32(max(q.shifts[c], 0))
             table[3 &* channels &+ c] = Int32(max(-q.shifts[c], 0))
@@ -99,36 +107,35 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         var i = 0
         for group in stride(from: 0, to: paired, by: 16) {
             for pair in 0..<pairs {
-                for c in group..<group + 16 {
-                    for t in [2 * pair, 2 * pair + 1] {
-                        pairedFilter[i] = t < taps ? Int16(truncatingIfNeeded: f[t &* channels &+ c]) : 0
-                        i += 1
-                    }
+                let t = 2 &* pair
+                for c in group..<group &+ 16 {
+                    pairedFilter[i] = Int16(truncatingIfNeeded: f[t &* channels &+ c])
+                    pairedFilter[i &+ 1] = t &+ 1 < taps ? Int16(truncatingIfNeeded: f[(t &+ 1) &* channels &+ c]) : 0
+                    i &+= 2
                 }
             }
         }
-        let scaleTables = ChannelRequantization.Tables(count: vectorTables ? max(channels, 1) : 1)
-        self.scaleTables = scaleTables
         let last = vectorTables && channels >= 8 ? Array(channels - 8..<channels) : []
-        if vectorTables {
+        let exact = vectorTables
+            ? ExactDoubleRequantization.make(slots: (Array(0..<channels) + last).map { c in
+                // |accumulator| ≤ |bias + input offset · Σ w| + 128 · Σ |w| (int8 inputs).
+                (Int64(table[c].magnitude) &+ 128 &* magnitudes[c], q.multipliers[c], q.shifts[c])
+            })
+            : nil
+        exactRequantization = exact
+        // The integer tables only where the doubles could not be exact.
+        let tablesNeeded = vectorTables && exact == nil
+        let scaleTables = ChannelRequantization.Tables(count: tablesNeeded ? max(channels, 1) : 1)
+        self.scaleTables = scaleTables
+        if tablesNeeded {
             for c in 0..<channels { scaleTables.set(c, multiplier: q.multipliers[c], shift: q.shifts[c]) }
         }
-        if !last.isEmpty && channels % 8 != 0 {
+        if tablesNeeded && !last.isEmpty && channels % 8 != 0 {
             let tables = ChannelRequantization.Tables(count: 8)
             for (j, c) in last.enumerated() { tables.set(j, multiplier: q.multipliers[c], shift: q.shifts[c]) }
             lastGroupTables = tables
         } else {
             lastGroupTables = nil
-        }
-        if vectorTables {
-            // |accumulator| ≤ |bias + input offset · Σ w| + 128 · Σ |w| (int8 inputs).
-            exactRequantization = ExactDoubleRequantization.make(slots: (Array(0..<channels) + last).map { c in
-                var magnitudes: Int64 = 0
-                for t in 0..<taps { magnitudes += Int64(Int32(truncatingIfNeeded: f[t &* channels &+ c]).magnitude) }
-                return (Int64(table[c].magnitude) + 128 * magnitudes, q.multipliers[c], q.shifts[c])
-            })
-        } else {
-            exactRequantization = nil
         }
     }
 
@@ -378,7 +385,8 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                     storeGroup8(sum(ch), tables, entry, slot: slot, out8 + ch)
                 }
                 while first &+ 8 <= c { group8(first, tables, first, slot: first); first &+= 8 }
-                if first < c, let last = constants.lastGroupTables { group8(c &- 8, last, 0, slot: c); first = c }
+                // (`lastGroupTables` exist wherever the doubles do not.)
+                if first < c && c >= 8 { group8(c &- 8, constants.lastGroupTables ?? tables, 0, slot: c); first = c }
             }
             for ch in first..<c {
                 var a = k[ch]
@@ -477,7 +485,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             storeGroup8(a, tables, entry, slot: slot, out8 + ch)
         }
         while first &+ 8 <= c { group8(first, constants.scaleTables, first, slot: first); first &+= 8 }
-        if first < c, let last = constants.lastGroupTables { group8(c &- 8, last, 0, slot: c); first = c }
+        if first < c && c >= 8 { group8(c &- 8, constants.lastGroupTables ?? constants.scaleTables, 0, slot: c); first = c }
         return first
     }
 

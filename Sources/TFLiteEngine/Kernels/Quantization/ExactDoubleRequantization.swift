@@ -52,22 +52,20 @@ final class ExactDoubleRequantization: @unchecked Sendable {
     /// leave the exact range (or its left shift could wrap in Int32).
     static func make(slots: [(bound: Int64, multiplier: Int32, shift: Int)]) -> ExactDoubleRequantization? {
         let limit = 0x1p52  // half of 2^53: room for the bound's own rounding
+        @inline(__always) func power(_ n: Int) -> Double { Double(Int64(1) << n) }  // n ≤ 62
         for s in slots {
             let left = max(s.shift, 0), right = max(-s.shift, 0)
-            guard s.bound >= 0, s.multiplier >= 0, left <= 31, right <= 31,
-                  Double(s.bound) * Double(sign: .plus, exponent: left, significand: 1) < 0x1p31 else { return nil }
-            let d = Double(sign: .plus, exponent: 31 + right, significand: 1)
-            let product = Double(s.bound) * Double(s.multiplier) * Double(sign: .plus, exponent: left, significand: 1)
-            guard product + d + Double(offset) * d < limit else { return nil }
+            guard s.bound >= 0, s.multiplier >= 0, left <= 31, right <= 31, Double(s.bound) * power(left) < 0x1p31 else { return nil }
+            let d = power(31 + right)
+            guard Double(s.bound) * Double(s.multiplier) * power(left) + d + Double(offset) * d < limit else { return nil }
         }
         let tables = ExactDoubleRequantization(count: slots.count)
         for (i, s) in slots.enumerated() {
             let left = max(s.shift, 0), right = max(-s.shift, 0)
-            let d = Double(sign: .plus, exponent: 31 + right, significand: 1)
-            let half = 0x1p30
-            let positive = right == 0 ? half : half + Double(sign: .plus, exponent: 30 + right, significand: 1)
-            let negative = right == 0 ? half : Double(sign: .plus, exponent: 30 + right, significand: 1) - half
-            tables.scales[i] = Double(s.multiplier) * Double(sign: .plus, exponent: left, significand: 1) / d
+            let d = power(31 + right), half = power(30)
+            let positive = right == 0 ? half : half + power(30 + right)
+            let negative = right == 0 ? half : power(30 + right) - half
+            tables.scales[i] = Double(s.multiplier) * power(left) / d
             tables.positiveAddends[i] = positive / d + Double(offset)
             tables.negativeAddends[i] = negative / d + Double(offset)
         }
