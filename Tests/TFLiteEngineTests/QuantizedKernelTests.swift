@@ -436,7 +436,11 @@ final class QuantizedKernelTests: XCTestCase {
             }
         }
         var accepted = 0
-        for i in 0..<3_000 {
+        for i in 0..<4_000 {
+            let single = i % 2 == 1
+            func reference(_ x: Int32, _ m: Int32, _ shift: Int) -> Int32 {
+                single ? FixedPoint.multiplyByQuantizedMultiplierSingleRounding(x, m, shift) : FixedPoint.multiplyByQuantizedMultiplier(x, m, shift)
+            }
             var slots: [(bound: Int64, multiplier: Int32, shift: Int)] = []
             for c in 0..<8 {
                 let multiplier = (i &+ c) % 53 == 0 ? 0 : Int32(1 << 30) + Int32(truncatingIfNeeded: rng.next() % (1 << 30))
@@ -444,7 +448,7 @@ final class QuantizedKernelTests: XCTestCase {
                 let bound = Int64(rng.int(0...(1 << rng.int(1...18))))
                 slots.append((bound, multiplier, shift))
             }
-            guard let tables = ExactDoubleRequantization.make(slots: slots) else { continue }
+            guard let tables = ExactDoubleRequantization.make(count: 8, singleRounding: single, { slots[$0] }) else { continue }
             accepted += 1
             let zp = Int32(rng.int(-128...127))
             var x = SIMD8<Int32>()
@@ -454,30 +458,35 @@ final class QuantizedKernelTests: XCTestCase {
             }
             let y = tables.scale8(x, 0)
             for c in 0..<8 {
-                let expected = FixedPoint.multiplyByQuantizedMultiplier(x[c], slots[c].multiplier, slots[c].shift)
-                let what = "x \(x[c]) m \(slots[c].multiplier) shift \(slots[c].shift)"
+                let expected = reference(x[c], slots[c].multiplier, slots[c].shift)
+                let what = "x \(x[c]) m \(slots[c].multiplier) shift \(slots[c].shift) single \(single)"
                 check(x[c], expected, y[c], zp, "lane " + what)
                 check(x[c], expected, tables.scale(x[c], c), zp, "scalar " + what)
             }
         }
-        XCTAssertGreaterThan(accepted, 2_000)
-        // Exact ties of both roundings, positive and negative (M = 0.5).
-        for shift in [-1, -2, -5, 0, 2] {
-            let slots = [(bound: Int64(1000), multiplier: Int32(1 << 30), shift: shift)]
-            let tables = try XCTUnwrap(ExactDoubleRequantization.make(slots: slots))
-            for value: Int32 in [-97, -7, -6, -5, -3, -2, -1, 0, 1, 2, 3, 5, 6, 7, 97] {
-                let expected = FixedPoint.multiplyByQuantizedMultiplier(value, 1 << 30, shift)
-                XCTAssertEqual(tables.scale(value, 0), expected &+ offset, "tie x \(value) shift \(shift)")
-                XCTAssertEqual(tables.scale8(SIMD8(repeating: value), 0)[0] &- offset, expected, "tie x \(value) shift \(shift)")
+        XCTAssertGreaterThan(accepted, 2_500)
+        // Exact ties of every rounding, positive and negative (M = 0.5).
+        for single in [false, true] {
+            for shift in [-1, -2, -5, 0, 2] {
+                let slots = [(bound: Int64(1000), multiplier: Int32(1 << 30), shift: shift)]
+                let tables = try XCTUnwrap(ExactDoubleRequantization.make(count: 8, singleRounding: single, { _ in slots[0] }))
+                for value: Int32 in [-97, -7, -6, -5, -3, -2, -1, 0, 1, 2, 3, 5, 6, 7, 97] {
+                    let expected = single
+                        ? FixedPoint.multiplyByQuantizedMultiplierSingleRounding(value, 1 << 30, shift)
+                        : FixedPoint.multiplyByQuantizedMultiplier(value, 1 << 30, shift)
+                    XCTAssertEqual(tables.scale(value, 0), expected &+ offset, "tie x \(value) shift \(shift) single \(single)")
+                    XCTAssertEqual(tables.scale8(SIMD8(repeating: value), 0) &- offset, SIMD8(repeating: expected),
+                                   "tie x \(value) shift \(shift) single \(single)")
+                }
             }
         }
         // Out of the exact range: a bound times the multiplier near 2^52, a
         // right shift too large for the offset, a left shift that could wrap.
-        XCTAssertNil(ExactDoubleRequantization.make(slots: [(Int64(1) << 24, Int32.max, -1)]))
-        XCTAssertNil(ExactDoubleRequantization.make(slots: [(100, 1 << 30, -20)]))
-        XCTAssertNil(ExactDoubleRequantization.make(slots: [(Int64(1) << 24, 1 << 30, 8)]))
-        XCTAssertNil(ExactDoubleRequantization.make(slots: [(100, -1, 0)]))
-        XCTAssertNotNil(ExactDoubleRequantization.make(slots: [(Int64(1) << 20, Int32.max, -8)]))
+        XCTAssertNil(ExactDoubleRequantization.make(count: 1) { _ in (Int64(1) << 24, Int32.max, -1) })
+        XCTAssertNil(ExactDoubleRequantization.make(count: 1) { _ in (100, 1 << 30, -20) })
+        XCTAssertNil(ExactDoubleRequantization.make(count: 1) { _ in (Int64(1) << 24, 1 << 30, 8) })
+        XCTAssertNil(ExactDoubleRequantization.make(count: 1) { _ in (100, -1, 0) })
+        XCTAssertNotNil(ExactDoubleRequantization.make(count: 1) { _ in (Int64(1) << 20, Int32.max, -8) })
     }
 
     /// `Tables.requantize16x2` / `requantize16` (the packed vector output

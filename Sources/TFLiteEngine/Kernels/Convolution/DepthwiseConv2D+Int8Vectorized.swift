@@ -115,12 +115,14 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
                 }
             }
         }
-        let last = vectorTables && channels >= 8 ? Array(channels - 8..<channels) : []
+        let lastGroup = vectorTables && channels >= 8 && channels % 8 != 0
+        // Slots `channels..<channels+8` are the last eight channels again.
         let exact = vectorTables
-            ? ExactDoubleRequantization.make(slots: (Array(0..<channels) + last).map { c in
+            ? ExactDoubleRequantization.make(count: channels &+ (channels >= 8 ? 8 : 0)) { slot in
+                let c = slot < channels ? slot : slot &- 8
                 // |accumulator| ≤ |bias + input offset · Σ w| + 128 · Σ |w| (int8 inputs).
-                (Int64(table[c].magnitude) &+ 128 &* magnitudes[c], q.multipliers[c], q.shifts[c])
-            })
+                return (Int64(table[c].magnitude) &+ 128 &* magnitudes[c], q.multipliers[c], q.shifts[c])
+            }
             : nil
         exactRequantization = exact
         // The integer tables only where the doubles could not be exact.
@@ -130,9 +132,9 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         if tablesNeeded {
             for c in 0..<channels { scaleTables.set(c, multiplier: q.multipliers[c], shift: q.shifts[c]) }
         }
-        if tablesNeeded && !last.isEmpty && channels % 8 != 0 {
+        if tablesNeeded && lastGroup {
             let tables = ChannelRequantization.Tables(count: 8)
-            for (j, c) in last.enumerated() { tables.set(j, multiplier: q.multipliers[c], shift: q.shifts[c]) }
+            for j in 0..<8 { tables.set(j, multiplier: q.multipliers[channels &- 8 &+ j], shift: q.shifts[channels &- 8 &+ j]) }
             lastGroupTables = tables
         } else {
             lastGroupTables = nil

@@ -49,6 +49,8 @@ final class GEMMConvolutionQuantized: Kernel {
     let setup: SharedSetup
     let packed: PackedQuantizedWeights
     let requantization: ChannelRequantization
+    /// The output stage in doubles (`SharedSetup.exactRequantization`), or nil.
+    let exactRequantization: ExactDoubleRequantization?
     /// The bias is computed at run time (not folded into `requantization`).
     let runtimeBias: Bool
     let inputOffset: Int32, filterOffset: Int32
@@ -205,6 +207,7 @@ final class GEMMConvolutionQuantized: Kernel {
         self.packed = packed
         runtimeBias = setup.runtimeBias
         requantization = setup.requantization
+        exactRequantization = setup.exactRequantization
         inputOffset = q.inputOffset
         filterOffset = q.filterOffset
         operands = FilteredOperands(ctx)
@@ -754,9 +757,17 @@ extension GEMMConvolutionQuantized {
         /// The bias is an input read at run time (not folded into `requantization`).
         let runtimeBias: Bool
         let columnCorrections: UnsafeMutablePointer<Int32>?
+        /// `requantization` as one fused multiply-add in doubles (slot j is
+        /// column j, padded to whole panels), for the pairs' micro-tiles
+        /// (`IntegerGEMM.Accumulators.write`) of an int8 filter with a
+        /// constant bias, where every column's accumulator bound
+        /// (|bias| + 255 · Σ|w|) keeps it exact; else nil.
+        let exactRequantization: ExactDoubleRequantization?
 
-        init(requantization: ChannelRequantization, runtimeBias: Bool, columnCorrections: UnsafeMutablePointer<Int32>?) {
+        init(requantization: ChannelRequantization, runtimeBias: Bool, columnCorrections: UnsafeMutablePointer<Int32>?,
+             exactRequantization: ExactDoubleRequantization? = nil) {
             self.requantization = requantization
+            self.exactRequantization = exactRequantization
             self.runtimeBias = runtimeBias
             self.columnCorrections = columnCorrections
         }
@@ -794,11 +805,21 @@ extension GEMMConvolutionQuantized {
                     }
                     corrections = c
                 }
+                var exact: ExactDoubleRequantization?
+                if arithmetic == .pairs && (bias == nil || constantBias != nil), (try? ctx.input(1))?.type == .int8 {
+                    // x − zero point is within ±255 for int8 inputs.
+                    let w = weights.assumingMemoryBound(to: Int8.self)
+                    exact = ExactDoubleRequantization.make(count: packed.panelCount &* packed.nr, singleRounding: q.rounding == .single) { j in
+                        guard j < n else { return (0, 0, 0) }
+                        let magnitudes = Int64(IntegerSIMD.sumOfMagnitudes(w + j &* k, count: k))
+                        return (Int64((constantBias?[j] ?? 0).magnitude) &+ 255 &* magnitudes, q.multipliers[j], q.shifts[j])
+                    }
+                }
                 // The weights now live in the packed panels (and the quads'
                 // corrections): their pages of the model file need not stay resident.
                 ctx.graph.model.releaseConstantPages(weights, byteCount: fileBytes)
                 return SharedSetup(requantization: requantization, runtimeBias: bias != nil && constantBias == nil,
-                                   columnCorrections: corrections)
+                                   columnCorrections: corrections, exactRequantization: exact)
             }
         }
     }
@@ -1025,22 +1046,31 @@ extension IntegerGEMM.Accumulators {
             kernel.storeWithRuntimeBias(acc, row: row, rows: rows, column: column, output: output, staging: staging, intTile: intTile)
             return
         }
-        // Two rows per step, in registers (`Tables.requantize16x2`).
+        // Two rows per step, in registers (`Tables.requantize16x2`, or the
+        // exact doubles where the node has them).
         let out = UnsafeMutableRawPointer(output + (row &* n &+ column))
         let step = n
-        var bytes = ChannelRequantization.Tables.halves(
-            t.requantize16x2(acc.c00 &+ bias0, acc.c01 &+ bias1, acc.c10 &+ bias0, acc.c11 &+ bias1, 0, stage))
+        let exact = kernel.exactRequantization
+        @inline(__always) func twoRows(_ a0: SIMD8<Int32>, _ a1: SIMD8<Int32>, _ b0: SIMD8<Int32>, _ b1: SIMD8<Int32>)
+            -> (SIMD16<UInt8>, SIMD16<UInt8>) {
+            if let exact {
+                let z = stage.zeroPoint &- SIMD8(repeating: ExactDoubleRequantization.offset)
+                return ChannelRequantization.Tables.halves(ChannelRequantization.Tables.bytes(
+                    exact.scale8(a0, column) &+ z, exact.scale8(a1, column &+ 8) &+ z,
+                    exact.scale8(b0, column) &+ z, exact.scale8(b1, column &+ 8) &+ z, stage))
+            }
+            return ChannelRequantization.Tables.halves(t.requantize16x2(a0, a1, b0, b1, 0, stage))
+        }
+        var bytes = twoRows(acc.c00 &+ bias0, acc.c01 &+ bias1, acc.c10 &+ bias0, acc.c11 &+ bias1)
         GEMMConvolutionQuantized.put(bytes.0, out, columns: columns)
         if rows > 1 { GEMMConvolutionQuantized.put(bytes.1, out + step, columns: columns) }
         if rows > 2 {
-            bytes = ChannelRequantization.Tables.halves(
-                t.requantize16x2(acc.c20 &+ bias0, acc.c21 &+ bias1, acc.c30 &+ bias0, acc.c31 &+ bias1, 0, stage))
+            bytes = twoRows(acc.c20 &+ bias0, acc.c21 &+ bias1, acc.c30 &+ bias0, acc.c31 &+ bias1)
             GEMMConvolutionQuantized.put(bytes.0, out + 2 &* step, columns: columns)
             if rows > 3 { GEMMConvolutionQuantized.put(bytes.1, out + 3 &* step, columns: columns) }
         }
         if rows > 4 {
-            bytes = ChannelRequantization.Tables.halves(
-                t.requantize16x2(acc.c40 &+ bias0, acc.c41 &+ bias1, acc.c50 &+ bias0, acc.c51 &+ bias1, 0, stage))
+            bytes = twoRows(acc.c40 &+ bias0, acc.c41 &+ bias1, acc.c50 &+ bias0, acc.c51 &+ bias1)
             GEMMConvolutionQuantized.put(bytes.0, out + 4 &* step, columns: columns)
             if rows > 5 { GEMMConvolutionQuantized.put(bytes.1, out + 5 &* step, columns: columns) }
         }

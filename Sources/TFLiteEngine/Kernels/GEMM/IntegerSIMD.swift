@@ -388,3 +388,26 @@ extension IntegerSIMD {
     }
 }
 #endif
+
+extension IntegerSIMD {
+    /// Σ |v| over `count` int8 values (at most 2^23 of them), sixteen a step
+    /// (`vpmovsxbw`, the magnitudes, `vpmaddwd` by ones): the prepare-time
+    /// accumulator bounds of `ExactDoubleRequantization`, over every weight of a model.
+    static func sumOfMagnitudes(_ v: UnsafePointer<Int8>, count: Int) -> Int32 {
+        var sums = SIMD8<Int32>()
+        let ones = SIMD16<Int16>(repeating: 1)
+        var i = 0
+        while i &+ 16 <= count {
+            let x = widen(UnsafeRawPointer(v + i).loadUnaligned(as: SIMD16<Int8>.self))
+            let sign = x &>> 15
+            sums &+= multiplyAddPairs((x ^ sign) &- sign, ones)
+            i &+= 16
+        }
+        var total = sums.wrappedSum()
+        while i < count {
+            total &+= Int32(v[i].magnitude)
+            i &+= 1
+        }
+        return total
+    }
+}

@@ -272,9 +272,14 @@ final class ChannelRequantization: @unchecked Sendable {
         func requantize16x2(_ a0: SIMD8<Int32>, _ a1: SIMD8<Int32>, _ b0: SIMD8<Int32>, _ b1: SIMD8<Int32>,
                             _ c: Int, _ stage: VectorStage) -> SIMD32<UInt8> {
             let zp = stage.zeroPoint
-            let p0 = IntegerSIMD.packSaturating(scale8(a0, c) &+ zp, scale8(a1, c &+ 8) &+ zp)
-            let p1 = IntegerSIMD.packSaturating(scale8(b0, c) &+ zp, scale8(b1, c &+ 8) &+ zp)
-            return Self.order(p0, p1, stage)
+            return Self.bytes(scale8(a0, c) &+ zp, scale8(a1, c &+ 8) &+ zp, scale8(b0, c) &+ zp, scale8(b1, c &+ 8) &+ zp, stage)
+        }
+
+        /// `bytes` of two rows: row 0's 16 bytes (`a0`, `a1`) then row 1's (`b0`, `b1`).
+        @inline(__always)
+        static func bytes(_ a0: SIMD8<Int32>, _ a1: SIMD8<Int32>, _ b0: SIMD8<Int32>, _ b1: SIMD8<Int32>,
+                          _ stage: VectorStage) -> SIMD32<UInt8> {
+            order(IntegerSIMD.packSaturating(a0, a1), IntegerSIMD.packSaturating(b0, b1), stage)
         }
 
         /// `requantize16x2` of one row: its 16 output bytes.

@@ -1,6 +1,7 @@
-/// `FixedPoint.multiplyByQuantizedMultiplier(acc, M, shift)` for accumulators
-/// known at prepare to be small, as one fused multiply-add in doubles, bit-
-/// identical to the integer form where `make` accepts the channels.
+/// `FixedPoint.multiplyByQuantizedMultiplier(acc, M, shift)` (or its single
+/// rounding) for accumulators known at prepare to be small, as one fused
+/// multiply-add in doubles, bit-identical to the integer form where `make`
+/// accepts the channels.
 ///
 /// With x′ = acc · 2^left, D = 2^(31+r), gemmlowp's rounding doubling high
 /// multiply followed by the rounding right shift by r (ties away from zero)
@@ -16,9 +17,11 @@
 /// vector operations of `ChannelRequantization.Tables.scale8`'s 32×32→64-bit
 /// products, shifts and sign fix-ups.
 ///
-/// The depthwise kernels bound each channel's accumulator at prepare
-/// (`bound`: |bias| plus 128 times the sum of the filter's magnitudes); with
-/// 9 or 25 int8 taps that is far inside the limit for the usual multipliers.
+/// The depthwise and integer GEMM kernels bound each channel's accumulator
+/// at prepare (`bound`: |bias| plus 128 (depthwise: the input offset is in
+/// the bias) or 255 times the sum of the filter's magnitudes); with 9 or 25
+/// int8 taps, or a pointwise convolution of a few hundred input channels,
+/// that is inside the limit for the usual multipliers.
 final class ExactDoubleRequantization: @unchecked Sendable {
     /// Added to every result (see above); the kernels add `zeroPoint − offset`.
     static let offset: Int32 = 256
@@ -36,6 +39,7 @@ final class ExactDoubleRequantization: @unchecked Sendable {
         scales = .allocate(capacity: n)
         positiveAddends = .allocate(capacity: n)
         negativeAddends = .allocate(capacity: n)
+        // (Every slot is written by `make`; the zeros are for an empty table.)
         scales.initialize(repeating: 0, count: n)
         positiveAddends.initialize(repeating: 0, count: n)
         negativeAddends.initialize(repeating: 0, count: n)
@@ -47,27 +51,31 @@ final class ExactDoubleRequantization: @unchecked Sendable {
         negativeAddends.deallocate()
     }
 
-    /// The tables for `slots` (|accumulator| ≤ bound, a multiplier and shift
-    /// from `FixedPoint.quantizeMultiplier`), or nil when one of them could
-    /// leave the exact range (or its left shift could wrap in Int32).
-    static func make(slots: [(bound: Int64, multiplier: Int32, shift: Int)]) -> ExactDoubleRequantization? {
+    /// The tables for `count` slots, `slot(i)` giving slot i's |accumulator|
+    /// bound and its multiplier and shift from `FixedPoint.quantizeMultiplier`;
+    /// nil when one of them could leave the exact range (or its left shift
+    /// could wrap in Int32). `singleRounding`:
+    /// `FixedPoint.multiplyByQuantizedMultiplierSingleRounding`'s one
+    /// rounding, ±⌊(|x′·M| + 2^(30+r)) / D⌋: A = 2^(30+r) for x′ ≥ 0 and
+    /// 2^(30+r) − 1 for x′ < 0. (One pass, no array of the slots: this runs
+    /// for every channel of a model at start-up.)
+    static func make(count: Int, singleRounding: Bool = false,
+                     _ slot: (Int) -> (bound: Int64, multiplier: Int32, shift: Int)) -> ExactDoubleRequantization? {
         let limit = 0x1p52  // half of 2^53: room for the bound's own rounding
         @inline(__always) func power(_ n: Int) -> Double { Double(Int64(1) << n) }  // n ≤ 62
-        for s in slots {
+        let tables = ExactDoubleRequantization(count: count)
+        for i in 0..<count {
+            let s = slot(i)
             let left = max(s.shift, 0), right = max(-s.shift, 0)
             guard s.bound >= 0, s.multiplier >= 0, left <= 31, right <= 31, Double(s.bound) * power(left) < 0x1p31 else { return nil }
-            let d = power(31 + right)
-            guard Double(s.bound) * Double(s.multiplier) * power(left) + d + Double(offset) * d < limit else { return nil }
-        }
-        let tables = ExactDoubleRequantization(count: slots.count)
-        for (i, s) in slots.enumerated() {
-            let left = max(s.shift, 0), right = max(-s.shift, 0)
-            let d = power(31 + right), half = power(30)
-            let positive = right == 0 ? half : half + power(30 + right)
-            let negative = right == 0 ? half : power(30 + right) - half
-            tables.scales[i] = Double(s.multiplier) * power(left) / d
-            tables.positiveAddends[i] = positive / d + Double(offset)
-            tables.negativeAddends[i] = negative / d + Double(offset)
+            let d = power(31 + right), multiplier = Double(s.multiplier) * power(left)
+            guard Double(s.bound) * multiplier + d + Double(offset) * d < limit else { return nil }
+            let inverse = 1 / d, half = power(30)  // exact: powers of two
+            let positive = singleRounding ? power(30 + right) : right == 0 ? half : half + power(30 + right)
+            let negative = singleRounding ? power(30 + right) - 1 : right == 0 ? half : power(30 + right) - half
+            tables.scales[i] = multiplier * inverse
+            tables.positiveAddends[i] = positive * inverse + Double(offset)
+            tables.negativeAddends[i] = negative * inverse + Double(offset)
         }
         return tables
     }
