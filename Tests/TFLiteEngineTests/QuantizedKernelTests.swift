@@ -489,6 +489,20 @@ final class QuantizedKernelTests: XCTestCase {
         XCTAssertNotNil(ExactDoubleRequantization.make(count: 1) { _ in (Int64(1) << 20, Int32.max, -8) })
     }
 
+    /// `IntegerSIMD.sumOfMagnitudes` (the GEMM's prepare-time bounds) against
+    /// a plain sum: short runs with every tail length, −128, and a run long
+    /// enough to empty its lanes into the total more than once.
+    func testSumOfMagnitudesMatchesPlainSum() {
+        var rng = TestRandom(seed: 4096)
+        let values = (0..<200_003).map { i in i % 97 == 0 ? Int8.min : Int8(truncatingIfNeeded: rng.next()) }
+        values.withUnsafeBufferPointer { v in
+            for count in Array(0...40) + [65_535, 65_536, 65_537, 200_003] {
+                let expected = v[0..<count].reduce(Int64(0)) { $0 + Int64($1.magnitude) }
+                XCTAssertEqual(IntegerSIMD.sumOfMagnitudes(v.baseAddress!, count: count), expected, "count \(count)")
+            }
+        }
+    }
+
     /// `Tables.requantize16x2` / `requantize16` (the packed vector output
     /// stage of the integer GEMM and depthwise kernels: saturating packs,
     /// channel reordering, byte clamps) against the scalar form, for both

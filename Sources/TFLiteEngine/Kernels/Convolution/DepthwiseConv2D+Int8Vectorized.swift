@@ -344,9 +344,10 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         let zpv = SIMD8<Int32>(repeating: zp)
         let f1 = f + c, f2 = f + 2 &* c, f3 = f + 3 &* c, f4 = f + 4 &* c, f5 = f + 5 &* c, f6 = f + 6 &* c
         let f7 = f + 7 &* c, f8 = f + 8 &* c
-        // The output step's vectors are made here from scalars on purpose: kept in stored properties (and a `static let`)
-        // and read once per call, the depthwise nodes of the digit
-        // MobileNetV2 ran 10–30% slower (Zen 1, avx2).
+        // The output step's vectors are made here from scalars on purpose:
+        // kept in stored properties (and a `static let`) and read once per
+        // call, the depthwise nodes of the digit MobileNetV2 ran 10–30%
+        // slower (Zen 1, avx2).
         let stage = ChannelRequantization.VectorStage(
             signed: true, zeroPoint: zpv, low: SIMD32(repeating: UInt8(truncatingIfNeeded: lo)),
             high: SIMD32(repeating: UInt8(truncatingIfNeeded: hi)))
@@ -511,9 +512,8 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     private func store16(_ low: SIMD8<Int32>, _ high: SIMD8<Int32>, _ ch: Int, _ stage: ChannelRequantization.VectorStage,
                          _ out: UnsafeMutableRawPointer) {
         let bytes = if let exact = constants.exactRequantization {
-            ChannelRequantization.Tables.bytes(exact.scale8(low, ch) &+ (stage.zeroPoint &- SIMD8(repeating: ExactDoubleRequantization.offset)),
-                                               exact.scale8(high, ch &+ 8) &+ (stage.zeroPoint &- SIMD8(repeating: ExactDoubleRequantization.offset)),
-                                               stage)
+            ChannelRequantization.Tables.bytes(exact.scale8(low, ch) &+ exact.zeroPoint(stage),
+                                               exact.scale8(high, ch &+ 8) &+ exact.zeroPoint(stage), stage)
         } else {
             constants.scaleTables.requantize16(low, high, ch, stage)
         }

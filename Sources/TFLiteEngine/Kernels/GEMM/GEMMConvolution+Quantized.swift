@@ -811,7 +811,7 @@ extension GEMMConvolutionQuantized {
                     let w = weights.assumingMemoryBound(to: Int8.self)
                     exact = ExactDoubleRequantization.make(count: packed.panelCount &* packed.nr, singleRounding: q.rounding == .single) { j in
                         guard j < n else { return (0, 0, 0) }
-                        let magnitudes = Int64(IntegerSIMD.sumOfMagnitudes(w + j &* k, count: k))
+                        let magnitudes = IntegerSIMD.sumOfMagnitudes(w + j &* k, count: k)
                         return (Int64((constantBias?[j] ?? 0).magnitude) &+ 255 &* magnitudes, q.multipliers[j], q.shifts[j])
                     }
                 }
@@ -1054,7 +1054,7 @@ extension IntegerGEMM.Accumulators {
         @inline(__always) func twoRows(_ a0: SIMD8<Int32>, _ a1: SIMD8<Int32>, _ b0: SIMD8<Int32>, _ b1: SIMD8<Int32>)
             -> (SIMD16<UInt8>, SIMD16<UInt8>) {
             if let exact {
-                let z = stage.zeroPoint &- SIMD8(repeating: ExactDoubleRequantization.offset)
+                let z = exact.zeroPoint(stage)
                 return ChannelRequantization.Tables.halves(ChannelRequantization.Tables.bytes(
                     exact.scale8(a0, column) &+ z, exact.scale8(a1, column &+ 8) &+ z,
                     exact.scale8(b0, column) &+ z, exact.scale8(b1, column &+ 8) &+ z, stage))

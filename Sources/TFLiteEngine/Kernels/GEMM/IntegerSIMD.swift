@@ -390,22 +390,28 @@ extension IntegerSIMD {
 #endif
 
 extension IntegerSIMD {
-    /// Σ |v| over `count` int8 values (at most 2^23 of them), sixteen a step
-    /// (`vpmovsxbw`, the magnitudes, `vpmaddwd` by ones): the prepare-time
-    /// accumulator bounds of `ExactDoubleRequantization`, over every weight of a model.
-    static func sumOfMagnitudes(_ v: UnsafePointer<Int8>, count: Int) -> Int32 {
-        var sums = SIMD8<Int32>()
+    /// Σ |v| over `count` int8 values, sixteen a step (`vpmovsxbw`, the
+    /// magnitudes, `vpmaddwd` by ones; the lanes emptied into the total every
+    /// 2^16 values, far below their Int32 limit): the prepare-time
+    /// accumulator bounds of `ExactDoubleRequantization`, over every weight
+    /// of a model.
+    static func sumOfMagnitudes(_ v: UnsafePointer<Int8>, count: Int) -> Int64 {
         let ones = SIMD16<Int16>(repeating: 1)
+        var total: Int64 = 0
         var i = 0
         while i &+ 16 <= count {
-            let x = widen(UnsafeRawPointer(v + i).loadUnaligned(as: SIMD16<Int8>.self))
-            let sign = x &>> 15
-            sums &+= multiplyAddPairs((x ^ sign) &- sign, ones)
-            i &+= 16
+            var sums = SIMD8<Int32>()
+            let end = min(count, i &+ 65_536)
+            while i &+ 16 <= end {
+                let x = widen(UnsafeRawPointer(v + i).loadUnaligned(as: SIMD16<Int8>.self))
+                let sign = x &>> 15
+                sums &+= multiplyAddPairs((x ^ sign) &- sign, ones)
+                i &+= 16
+            }
+            total &+= Int64(sums.wrappedSum())
         }
-        var total = sums.wrappedSum()
         while i < count {
-            total &+= Int32(v[i].magnitude)
+            total &+= Int64(v[i].magnitude)
             i &+= 1
         }
         return total

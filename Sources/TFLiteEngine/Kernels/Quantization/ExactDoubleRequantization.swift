@@ -87,6 +87,13 @@ final class ExactDoubleRequantization: @unchecked Sendable {
         return Int32(y.rounded(.towardZero))
     }
 
+    /// What to add to `scale8`'s results for the output stage `stage`: its
+    /// output offset less `offset`.
+    @inline(__always)
+    func zeroPoint(_ stage: ChannelRequantization.VectorStage) -> SIMD8<Int32> {
+        stage.zeroPoint &- SIMD8(repeating: Self.offset)
+    }
+
     /// Eight accumulators of slots `slot..<slot+8`, scaled, plus `offset`.
     @inline(__always)
     func scale8(_ acc: SIMD8<Int32>, _ slot: Int) -> SIMD8<Int32> {
