@@ -46,6 +46,13 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
     /// Per group of 16 paired channels, per tap pair (t, t+1), 32 Int16: for
     /// channels c..<c+8 then c+8..<c+16, `w[t][c], w[t+1][c]` alternating.
     let pairedFilter: UnsafeMutablePointer<Int16>
+    /// The eight-channel groups after the paired channels (at
+    /// `pairedChannels`, +8, …, then `channels − 8` when the channels are not
+    /// a multiple of eight, overlapping its predecessor), per tap pair, 16
+    /// Int16: `w[t][c], w[t+1][c]` for the group's eight channels; their taps
+    /// are summed two per `vpmaddwd` like the paired channels'. (NASNet's
+    /// 11-channel 7×7 layers ran at 3.5 GFLOP/s on Int32 products.)
+    let pairedFilter8: UnsafeMutablePointer<Int16>
     /// The output stage as one fused multiply-add in doubles, where every
     /// channel's accumulator bound allows it (`ExactDoubleRequantization`;
     /// only for the integer flavours' vector loops): slot c is channel c,
@@ -102,20 +109,28 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         pairedChannels = paired
         let pairs = (taps + 1) / 2
         tapPairs = pairs
-        let pairedFilter = UnsafeMutablePointer<Int16>.allocate(capacity: max(paired / 16 * pairs * 32, 1))
-        self.pairedFilter = pairedFilter
-        var i = 0
-        for group in stride(from: 0, to: paired, by: 16) {
-            for pair in 0..<pairs {
-                let t = 2 &* pair
-                for c in group..<group &+ 16 {
-                    pairedFilter[i] = Int16(truncatingIfNeeded: f[t &* channels &+ c])
-                    pairedFilter[i &+ 1] = t &+ 1 < taps ? Int16(truncatingIfNeeded: f[(t &+ 1) &* channels &+ c]) : 0
-                    i &+= 2
+        // Groups of `width` channels from each of `starts`: per tap pair, the
+        // pair's two weights side by side for each channel (0 for a missing tap).
+        func interleavedPairs(starts: [Int], width: Int) -> UnsafeMutablePointer<Int16> {
+            let target = UnsafeMutablePointer<Int16>.allocate(capacity: max(starts.count &* pairs &* 2 &* width, 1))
+            var i = 0
+            for start in starts {
+                for pair in 0..<pairs {
+                    let t = 2 &* pair
+                    for c in start..<start &+ width {
+                        target[i] = Int16(truncatingIfNeeded: f[t &* channels &+ c])
+                        target[i &+ 1] = t &+ 1 < taps ? Int16(truncatingIfNeeded: f[(t &+ 1) &* channels &+ c]) : 0
+                        i &+= 2
+                    }
                 }
             }
+            return target
         }
+        pairedFilter = interleavedPairs(starts: Array(stride(from: 0, to: paired, by: 16)), width: 16)
         let lastGroup = vectorTables && channels >= 8 && channels % 8 != 0
+        let groupStarts = vectorTables && channels >= 8
+            ? Array(stride(from: paired, through: channels &- 8, by: 8)) + (lastGroup ? [channels &- 8] : []) : []
+        pairedFilter8 = interleavedPairs(starts: groupStarts, width: 8)
         // Slots `channels..<channels+8` are the last eight channels again.
         let exact = vectorTables
             ? ExactDoubleRequantization.make(count: channels &+ (channels >= 8 ? 8 : 0)) { slot in
@@ -147,6 +162,7 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         scaleTables.deallocate()
         lastGroupTables?.deallocate()
         pairedFilter.deallocate()
+        pairedFilter8.deallocate()
     }
 
     /// `FixedPoint.multiplyByQuantizedMultiplier(x, multiplier, shift)` for
@@ -333,17 +349,11 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         let k = UnsafePointer(constants.table)
         let zp = outputOffset, lo = activationMin, hi = activationMax
         let native = IntegerSIMD.isNative && E.self == Int8.self && W.self == Int8.self
-        // Vector paths: eight channels at a time with the vector output stage
-        // (`ChannelRequantization.Tables.scale8`); the scalar loop does the rest.
-        // Their constants are set up once for all `pixels`.
-        @inline(__always) func tap(_ x: UnsafePointer<E>, _ w: UnsafePointer<W>, _ ch: Int) -> SIMD8<Int32> {
-            IntegerSIMD.widen(UnsafeRawPointer(x + ch).loadUnaligned(as: SIMD8<Int8>.self))
-                &* IntegerSIMD.widen(UnsafeRawPointer(w + ch).loadUnaligned(as: SIMD8<Int8>.self))
-        }
+        // Vector paths: sixteen, then eight channels at a time with the vector
+        // output stage; the scalar loop does the rest. Their constants are set
+        // up once for all `pixels`.
         let tables = constants.scaleTables
         let zpv = SIMD8<Int32>(repeating: zp)
-        let f1 = f + c, f2 = f + 2 &* c, f3 = f + 3 &* c, f4 = f + 4 &* c, f5 = f + 5 &* c, f6 = f + 6 &* c
-        let f7 = f + 7 &* c, f8 = f + 8 &* c
         // The output step's vectors are made here from scalars on purpose:
         // kept in stored properties (and a `static let`) and read once per
         // call, the depthwise nodes of the digit MobileNetV2 ran 10–30%
@@ -351,22 +361,10 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         let stage = ChannelRequantization.VectorStage(
             signed: true, zeroPoint: zpv, low: SIMD32(repeating: UInt8(truncatingIfNeeded: lo)),
             high: SIMD32(repeating: UInt8(truncatingIfNeeded: hi)))
-        @inline(__always) func sum(_ ch: Int) -> SIMD8<Int32> {
-            var a = UnsafeRawPointer(k + ch).loadUnaligned(as: SIMD8<Int32>.self)
-            a &+= tap(x0, f, ch)
-            a &+= tap(x1, f1, ch)
-            a &+= tap(x2, f2, ch)
-            a &+= tap(x3, f3, ch)
-            a &+= tap(x4, f4, ch)
-            a &+= tap(x5, f5, ch)
-            a &+= tap(x6, f6, ch)
-            a &+= tap(x7, f7, ch)
-            a &+= tap(x8, f8, ch)
-            return a
-        }
         // Sixteen channels per step, two taps per `vpmaddwd` (`DepthwiseInt8Constants.pairedChannels`).
         let paired = constants.pairedChannels
         let pairedFilter = UnsafeRawPointer(constants.pairedFilter), bias = UnsafeRawPointer(k)
+        let pairedFilter8 = UnsafeRawPointer(constants.pairedFilter8)
         for _ in 0..<pixels {
             let out8 = UnsafeMutableRawPointer(out)
             var first = 0
@@ -384,11 +382,21 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                     store16(low, high, ch, stage, out8)
                     first &+= 16
                 }
+                // Eight channels per step, the last group overlapping (`pairedFilter8`;
+                // `lastGroupTables` exist wherever the doubles do not).
+                var group = 0
                 @inline(__always) func group8(_ ch: Int, _ tables: ChannelRequantization.Tables, _ entry: Int, slot: Int) {
-                    storeGroup8(sum(ch), tables, entry, slot: slot, out8 + ch)
+                    let w = pairedFilter8 + group &* 160  // 5 tap pairs of 32 bytes
+                    var a = bias.loadUnaligned(fromByteOffset: ch &* 4, as: SIMD8<Int32>.self)
+                    Self.addPair8(x0, x1, w, ch, &a)
+                    Self.addPair8(x2, x3, w + 32, ch, &a)
+                    Self.addPair8(x4, x5, w + 64, ch, &a)
+                    Self.addPair8(x6, x7, w + 96, ch, &a)
+                    Self.addPair8(x8, x8, w + 128, ch, &a)
+                    storeGroup8(a, tables, entry, slot: slot, out8 + ch)
+                    group &+= 1
                 }
                 while first &+ 8 <= c { group8(first, tables, first, slot: first); first &+= 8 }
-                // (`lastGroupTables` exist wherever the doubles do not.)
                 if first < c && c >= 8 { group8(c &- 8, constants.lastGroupTables ?? tables, 0, slot: c); first = c }
             }
             for ch in first..<c {
@@ -479,13 +487,18 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             first &+= 16
         }
         let bias = UnsafeRawPointer(constants.table)
+        var group = 0
         @inline(__always) func group8(_ ch: Int, _ tables: ChannelRequantization.Tables, _ entry: Int, slot: Int) {
+            var w = UnsafeRawPointer(constants.pairedFilter8) + group &* pairs &* 32
             var a = bias.loadUnaligned(fromByteOffset: ch &* 4, as: SIMD8<Int32>.self)
-            for t in 0..<taps {
-                a &+= IntegerSIMD.widen(UnsafeRawPointer(x[t] + ch).loadUnaligned(as: SIMD8<Int8>.self))
-                    &* IntegerSIMD.widen(UnsafeRawPointer(f + (t &* c &+ ch)).loadUnaligned(as: SIMD8<Int8>.self))
+            var t = 0
+            while t < taps {
+                Self.addPair8(x[t], x[t &+ 1 < taps ? t &+ 1 : t], w, ch, &a)
+                w += 32
+                t &+= 2
             }
             storeGroup8(a, tables, entry, slot: slot, out8 + ch)
+            group &+= 1
         }
         while first &+ 8 <= c { group8(first, constants.scaleTables, first, slot: first); first &+= 8 }
         if first < c && c >= 8 { group8(c &- 8, constants.lastGroupTables ?? constants.scaleTables, 0, slot: c); first = c }
@@ -504,6 +517,15 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                                              w.loadUnaligned(as: SIMD16<Int16>.self))
         high &+= IntegerSIMD.multiplyAddPairs(IntegerSIMD.widen(IntegerSIMD.interleaveHigh(xa, xb)),
                                               w.loadUnaligned(fromByteOffset: 32, as: SIMD16<Int16>.self))
+    }
+
+    /// `addPair` for the eight channels ch..<ch+8 (`DepthwiseInt8Constants.pairedFilter8`).
+    @inline(__always)
+    private static func addPair8<E: QuantizedElement>(_ a: UnsafePointer<E>, _ b: UnsafePointer<E>, _ w: UnsafeRawPointer, _ ch: Int,
+                                                       _ acc: inout SIMD8<Int32>) {
+        let xa = UnsafeRawPointer(a + ch).loadUnaligned(as: SIMD8<Int8>.self)
+        let xb = UnsafeRawPointer(b + ch).loadUnaligned(as: SIMD8<Int8>.self)
+        acc &+= IntegerSIMD.multiplyAddPairs(IntegerSIMD.widen(IntegerSIMD.interleave(xa, xb)), w.loadUnaligned(as: SIMD16<Int16>.self))
     }
 
     /// Sixteen channels' accumulators (`low`: ch..<ch+8, `high`: the next

@@ -173,6 +173,15 @@ enum IntegerSIMD {
         return r
     }
 
+    /// `vpunpcklbw` xmm of two 8-byte vectors: bytes a0, b0, a1, b1, …, a7, b7.
+    @inline(__always)
+    static func interleave(_ a: SIMD8<Int8>, _ b: SIMD8<Int8>) -> SIMD16<Int8> {
+        var r = SIMD16<Int8>()
+        r._storage._value = Builtin.shufflevector_Vec8xInt8_Vec16xInt32(
+            a._storage._value, b._storage._value, SIMD16<Int32>(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15)._storage._value)
+        return r
+    }
+
     /// `vcvtdq2pd`: four Int32 lanes as doubles (exact).
     @inline(__always)
     static func doubles(_ v: SIMD4<Int32>) -> SIMD4<Double> {
@@ -323,6 +332,13 @@ enum IntegerSIMD {
     static func interleaveHigh(_ a: SIMD16<Int8>, _ b: SIMD16<Int8>) -> SIMD16<Int8> {
         var r = SIMD16<Int8>()
         for i in 0..<8 { r[2 &* i] = a[8 &+ i]; r[2 &* i &+ 1] = b[8 &+ i] }
+        return r
+    }
+
+    @inline(__always)
+    static func interleave(_ a: SIMD8<Int8>, _ b: SIMD8<Int8>) -> SIMD16<Int8> {
+        var r = SIMD16<Int8>()
+        for i in 0..<8 { r[2 &* i] = a[i]; r[2 &* i &+ 1] = b[i] }
         return r
     }
 
