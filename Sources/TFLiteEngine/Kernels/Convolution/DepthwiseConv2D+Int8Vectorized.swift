@@ -218,9 +218,11 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
 /// folding the input offset into the bias changes no bit).
 ///
 /// Tiles are output rows. Each output pixel is one loop over channels that
-/// sums the products and requantizes (`DepthwiseInt8Constants.requantize`),
-/// written as plain Int32 loops over memory so the optimiser vectorises
-/// them. 3×3 filters keep the nine taps unrolled and the accumulator in
+/// sums the products and requantizes: in the integer-multiply-add flavours
+/// (int8) in explicit vectors, two taps per `vpmaddwd` and the output stage
+/// in exact doubles where it can be (`DepthwiseInt8Constants`); elsewhere,
+/// and for the channels left over, plain Int32 loops
+/// (`DepthwiseInt8Constants.requantize`). 3×3 filters keep the nine taps unrolled and the accumulator in
 /// registers: pixels whose taps are all inside the input read three input
 /// rows at fixed column offsets; the others gather one pointer per tap, taps
 /// outside the input pointing to a row of input zero points. Other filter
@@ -419,10 +421,10 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     }
 
     /// One output pixel, any filter size: in the integer flavours (int8)
-    /// sixteen channels per step on Int16 products like `pixel3x3`'s, two
-    /// taps per `vpmaddwd`, then eight per step on Int32 products, each
-    /// group through the vector output stage; the rest accumulate tap by
-    /// tap in `acc`. (EfficientNet's 5×5 layers ran the scalar loops.)
+    /// sixteen, then eight channels per step with two taps per `vpmaddwd`
+    /// like `pixel3x3`'s, each group through the vector output stage
+    /// (`vectorChannels`); the rest accumulate tap by tap in `acc`.
+    /// (EfficientNet's 5×5 layers ran the scalar loops.)
     @inline(__always)
     private func pixel<E: QuantizedElement, W: FixedWidthInteger>(
         _ x: UnsafePointer<UnsafePointer<E>>, _ filter: UnsafePointer<W>, _ acc: UnsafeMutablePointer<Int32>,
