@@ -419,12 +419,12 @@ final class QuantizedKernelTests: XCTestCase {
         }
     }
 
-    /// `ExactDoubleRequantization` (the depthwise kernels' output stage in
-    /// doubles) against `FixedPoint.multiplyByQuantizedMultiplier`: every
-    /// result above −256 exactly (plus its offset), every lower one clamping
-    /// the same, on random accumulators up to each slot's bound and on exact
-    /// ties of both roundings; and `make` refusing slots that could leave the
-    /// exact range or wrap the left shift.
+    /// `ExactDoubleRequantization` (the depthwise and integer GEMM kernels'
+    /// output stage in doubles) against `FixedPoint.multiplyByQuantizedMultiplier`
+    /// and its single rounding: every result above −256 exactly (plus its
+    /// offset), every lower one clamping the same, on random accumulators up
+    /// to each slot's bound and on exact ties of every rounding; and `make`
+    /// refusing slots that could leave the exact range or wrap the left shift.
     func testExactDoubleRequantizationMatchesFixedPoint() throws {
         var rng = TestRandom(seed: 2041)
         let offset = ExactDoubleRequantization.offset
