@@ -42,7 +42,7 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
     let pairedChannels: Int
     /// `pairedFilter`'s taps in pairs (`taps` rounded up to even; the last
     /// odd tap pairs with itself at weight 0).
-    let tapPairs: Int
+    var tapPairs: Int { (taps &+ 1) / 2 }
     /// Per group of 16 paired channels, per tap pair (t, t+1), 32 Int16: for
     /// channels c..<c+8 then c+8..<c+16, `w[t][c], w[t+1][c]` alternating.
     let pairedFilter: UnsafeMutablePointer<Int16>
@@ -107,8 +107,7 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         let vectorTables = IntegerSIMD.isNative && signed && W.self == Int8.self
         let paired = vectorTables ? channels / 16 * 16 : 0
         pairedChannels = paired
-        let pairs = (taps + 1) / 2
-        tapPairs = pairs
+        let pairs = (taps &+ 1) / 2  // `tapPairs`
         // Groups of `width` channels from each of `starts`: per tap pair, the
         // pair's two weights side by side for each channel (0 for a missing tap).
         func interleavedPairs(starts: [Int], width: Int) -> UnsafeMutablePointer<Int16> {
@@ -434,7 +433,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         let k = UnsafePointer(constants.table)
         var first = 0
         if IntegerSIMD.isNative && E.self == Int8.self && W.self == Int8.self {
-            first = vectorChannels(x, filter, out)
+            first = vectorChannels(x, out)
         }
         guard first < c else { return }
         let bias = k + constants.biasOffset
@@ -453,17 +452,14 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         }
     }
 
-    /// `pixel`'s vector part: the paired channels sixteen at a time (two
-    /// taps per `vpmaddwd`, `addPair`), then whole groups of eight (Int32
-    /// products), each through the vector output stage, the last group
+    /// `pixel`'s vector part: the paired channels sixteen at a time, then
+    /// whole groups of eight, both two taps per `vpmaddwd` (`addPair`,
+    /// `addPair8`) and through the vector output stage, the last group
     /// overlapping its predecessor when the channels are not a multiple of
-    /// eight (`DepthwiseInt8Constants.lastGroupTables`; NASNet's 11 and 22
-    /// channels ran the scalar loop at 2 GFLOP/s). Returns the first channel
-    /// it left to the scalar loop.
+    /// eight (NASNet's 11 and 22 channels ran the scalar loop at 2 GFLOP/s).
+    /// Returns the first channel it left to the scalar loop.
     @inline(__always)
-    private func vectorChannels<E: QuantizedElement, W: FixedWidthInteger>(
-        _ x: UnsafePointer<UnsafePointer<E>>, _ f: UnsafePointer<W>, _ out: UnsafeMutablePointer<E>
-    ) -> Int {
+    private func vectorChannels<E: QuantizedElement>(_ x: UnsafePointer<UnsafePointer<E>>, _ out: UnsafeMutablePointer<E>) -> Int {
         let c = p.outputChannels, taps = self.taps
         let out8 = UnsafeMutableRawPointer(out)
         let zp = outputOffset, lo = activationMin, hi = activationMax
@@ -472,10 +468,10 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             signed: true, zeroPoint: zpv, low: SIMD32(repeating: UInt8(truncatingIfNeeded: lo)),
             high: SIMD32(repeating: UInt8(truncatingIfNeeded: hi)))
         let paired = constants.pairedChannels, pairs = constants.tapPairs
+        let bias = UnsafeRawPointer(constants.table)
         var first = 0
         while first &+ 16 <= paired {
             var w = UnsafeRawPointer(constants.pairedFilter) + (first &>> 4) &* pairs &* 64
-            let bias = UnsafeRawPointer(constants.table)
             var low = bias.loadUnaligned(fromByteOffset: first &* 4, as: SIMD8<Int32>.self)
             var high = bias.loadUnaligned(fromByteOffset: first &* 4 &+ 32, as: SIMD8<Int32>.self)
             var t = 0
@@ -488,7 +484,6 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             store16(low, high, first, stage, out8)
             first &+= 16
         }
-        let bias = UnsafeRawPointer(constants.table)
         var group = 0
         @inline(__always) func group8(_ ch: Int, _ tables: ChannelRequantization.Tables, _ entry: Int, slot: Int) {
             var w = UnsafeRawPointer(constants.pairedFilter8) + group &* pairs &* 32

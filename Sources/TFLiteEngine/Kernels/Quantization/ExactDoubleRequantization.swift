@@ -31,10 +31,8 @@ final class ExactDoubleRequantization: @unchecked Sendable {
     private let scales: UnsafeMutablePointer<Double>
     private let positiveAddends: UnsafeMutablePointer<Double>
     private let negativeAddends: UnsafeMutablePointer<Double>
-    let count: Int
 
     private init(count: Int) {
-        self.count = count
         let n = max(count, 1)
         scales = .allocate(capacity: n)
         positiveAddends = .allocate(capacity: n)
