@@ -231,9 +231,9 @@ final class PreparedGraph {
         }
     }
 
-    private func checkConstantSize(_ bytes: Int, _ what: String) throws {
+    private func checkConstantSize(_ bytes: Int, _ what: @autoclosure () -> String) throws {
         guard bytes <= maximumConstantBytes else {
-            throw InterpreterError.allocationTooLarge(what: what, bytes: bytes, limit: maximumConstantBytes)
+            throw InterpreterError.allocationTooLarge(what: what(), bytes: bytes, limit: maximumConstantBytes)
         }
     }
 
