@@ -18,9 +18,38 @@ final class ElementwiseOpTests: XCTestCase {
         try Fixtures.checkRejected("ops/invalid")
     }
 
-    /// The libm-free exp / logistic / tanh / erfc used by LOGISTIC, TANH, ELU
-    /// and GELU stay within a few ulp of libm (erfc: 1e-6 absolute) over the
-    /// whole float range, saturate cleanly, and pass NaN through.
+    /// The libm-free exp / logistic / tanh / erf used by LOGISTIC, TANH,
+    /// ELU and GELU stay within a few ulp of libm (erf: 1e-6 absolute)
+    /// over the whole float range, saturate cleanly, and pass NaN through;
+    /// the vector forms of erf give its scalar form's bits lane by lane.
+    /// The exact GELU's vector form gives its scalar form's bits in every
+    /// lane, with lanes of all three pieces (rational erf from −3, the
+    /// polynomial tail, 0 below −5.6) in one vector and with none below −3,
+    /// and stays within 4e-7 + 1e-5·|y| of 0.5·x·erfc(−x/√2) in double (the
+    /// op fixtures allow 5e-7 + 1e-5·|y|) from −12 to 12.
+    func testGeluExactVectorLanesMatchScalarAndStayAccurate() {
+        let gelu = Gelu.Exact()
+        let lanes = FloatVector.scalarCount
+        var mismatches = 0, worst = 0.0
+        var x: Float = -12
+        while x <= 12 {
+            // Lanes 0.4 apart, so vectors near −3 straddle the threshold.
+            let v = FloatVector(repeating: x) + FloatVector((0..<lanes).map { Float($0) * 0.4 })
+            let y = gelu.apply(v)
+            for i in 0..<lanes {
+                let scalar = gelu.apply(v[i])
+                if y[i].bitPattern != scalar.bitPattern { mismatches += 1 }
+                let t = 0.5 * Double(v[i]) * Foundation.erfc(-Double(v[i]) / 2.0.squareRoot())
+                worst = max(worst, abs(Double(scalar) - t) / (4e-7 + 1e-5 * abs(t)))
+            }
+            x += 0.000_97
+        }
+        XCTAssertEqual(mismatches, 0, "GELU vector lanes differ from the scalar form")
+        XCTAssertLessThanOrEqual(worst, 1, "GELU beyond 4e-7 + 1e-5·|y| of erfc in double")
+        XCTAssertTrue(gelu.apply(Float.nan).isNaN)
+        XCTAssertTrue(gelu.apply(FloatVector(repeating: .nan))[0].isNaN)
+    }
+
     func testVectorizableMathMatchesLibm() {
         var worstExp = 0.0, worstLogistic = 0.0, worstTanh = 0.0
         var x: Float = -100
@@ -34,16 +63,22 @@ final class ElementwiseOpTests: XCTestCase {
             worstTanh = max(worstTanh, abs(Double(VectorizableMath.tanh(x)) - t) / max(abs(t), 1e-30))
             x += x.magnitude < 1 ? 0.000_37 : 0.013
         }
-        // erfc (GELU): absolute error, over the range where GELU's result is not negligible.
-        var worstErfc = 0.0
+        // erf (GELU from −3 up): absolute error, and every vector lane gives the scalar form's bits.
+        var worstErf = 0.0, erfLaneMismatches = 0
         x = -10
         while x <= 10 {
-            worstErfc = max(worstErfc, abs(Double(VectorizableMath.erfc(x)) - Foundation.erfc(Double(x))))
+            worstErf = max(worstErf, abs(Double(VectorizableMath.erf(x)) - Foundation.erf(Double(x))))
+            let lanes = VectorizableMath.erf(FloatVector(repeating: x) + FloatVector((0..<FloatVector.scalarCount).map { Float($0) * 0.000_3 }))
+            for i in 0..<FloatVector.scalarCount where lanes[i].bitPattern != VectorizableMath.erf(x + Float(i) * 0.000_3).bitPattern {
+                erfLaneMismatches += 1
+            }
             x += 0.001_7
         }
-        XCTAssertLessThan(worstErfc, 1e-6)
-        XCTAssertTrue(VectorizableMath.erfc(.nan).isNaN)
-        XCTAssertEqual(VectorizableMath.erfc(-100), 2)
+        XCTAssertLessThan(worstErf, 1e-6)
+        XCTAssertEqual(erfLaneMismatches, 0, "vector erf lanes differ from the scalar form")
+        XCTAssertTrue(VectorizableMath.erf(.nan).isNaN)
+        XCTAssertEqual(VectorizableMath.erf(-100), -1, accuracy: 1e-6)
+        XCTAssertEqual(VectorizableMath.erf(.infinity), 1, accuracy: 1e-6)
         XCTAssertLessThan(worstExp, 1e-6)
         XCTAssertLessThan(worstLogistic, 1e-6)
         XCTAssertLessThan(worstTanh, 1e-6)

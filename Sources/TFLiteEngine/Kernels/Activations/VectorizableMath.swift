@@ -9,7 +9,7 @@ enum VectorizableMath {
     /// vector twin: `addingProduct` on a SIMD vector is a per-lane generic
     /// that the optimiser re-vectorised only in pieces here (halves, scalar
     /// lanes: the fused swish ran 2.5× slower than with `*` and `+`).
-    /// exp, tanh and erfc use it. `logistic` instead uses
+    /// exp and tanh use it. `logistic` and `erf` instead use
     /// `FloatVector.multiplyAdd` (the GEMM's, fused in the fma/avx2/avx512
     /// flavours) with `flavourMultiplyAdd` as its scalar twin: in the avx2
     /// release build its loop is `vfmadd…ps` on ymm with no scalar calls
@@ -114,26 +114,28 @@ enum VectorizableMath {
         return x.isNaN ? x : t
     }
 
-    /// `erfc(x)`: `t · e^(-x² + P(t))` with `t = 1 / (1 + |x|/2)` and the
-    /// degree-9 Chebyshev-fitted polynomial of Numerical Recipes' `erfcc`
-    /// (fractional error below 1.2e-7), for x ≥ 0; `2 - erfc(-x)` below.
-    /// Tiny results (x above about 9.3) stay at about 1e-39 rather than 0.
+    /// `erf(x)` as `x · P(x²) / Q(x²)` on x clamped to ±3.92 (where erf is 1
+    /// to float precision), P and Q of degree 5: a rational fit made for this
+    /// engine (least squares on erf(x)/x, reweighted towards the largest
+    /// error; `tools/fit_erf.py`), within 3.5e-7 of erf everywhere. Fused
+    /// multiply-adds where the build flavour fuses (`flavourMultiplyAdd`), as
+    /// the vector form does. One division and ten multiply-adds, where an
+    /// erfc through `exp` was a dependent chain of about 60 operations; but
+    /// `1 + erf` cancels for large negative arguments, so GELU uses it only
+    /// from −3 up (`Gelu.Exact`).
     @inline(__always)
-    static func erfc(_ x: Float) -> Float {
-        let z = abs(x)
-        let t = 1 / (1 + 0.5 * z)
-        var p: Float = 0.170_872_77
-        p = multiplyAdd(p, t, -0.822_152_23)
-        p = multiplyAdd(p, t, 1.488_515_87)
-        p = multiplyAdd(p, t, -1.135_203_98)
-        p = multiplyAdd(p, t, 0.278_868_07)
-        p = multiplyAdd(p, t, -0.186_288_06)
-        p = multiplyAdd(p, t, 0.096_784_18)
-        p = multiplyAdd(p, t, 0.374_091_96)
-        p = multiplyAdd(p, t, 1.000_023_68)
-        p = multiplyAdd(p, t, -1.265_512_23)
-        let r = t * exp(p - z * z)
-        return x < 0 ? 2 - r : r
+    static func erf(_ x: Float) -> Float {
+        // min(max(x, low), high) as Swift's max/min decide, as the vector form writes it.
+        let m: Float = -3.92 >= x ? -3.92 : x
+        let xc: Float = 3.92 < m ? 3.92 : m
+        let u = xc * xc
+        var p: Float = 1.956_131_4e-6, q: Float = 3.761_932_4e-5
+        p = flavourMultiplyAdd(p, u, 2.945_299_8e-4); q = flavourMultiplyAdd(q, u, 1.273_946_7e-3)
+        p = flavourMultiplyAdd(p, u, 4.232_625_0e-3); q = flavourMultiplyAdd(q, u, 1.590_920_6e-2)
+        p = flavourMultiplyAdd(p, u, 5.419_785_2e-2); q = flavourMultiplyAdd(q, u, 1.186_454_5e-1)
+        p = flavourMultiplyAdd(p, u, 2.013_918_9e-1); q = flavourMultiplyAdd(q, u, 5.118_098_9e-1)
+        p = flavourMultiplyAdd(p, u, 1.128_379_1); q = flavourMultiplyAdd(q, u, 1)
+        return xc * p / q
     }
 }
 
@@ -230,23 +232,20 @@ extension VectorizableMath {
         return t.replacing(with: x, where: x .!= x)
     }
 
-    /// `erfc(_:)` on every lane.
+    /// `erf(_:)` on every lane.
     @inline(__always)
-    static func erfc(_ x: FloatVector) -> FloatVector {
+    static func erf(_ x: FloatVector) -> FloatVector {
         typealias V = FloatVector
-        let z = magnitude(x)
-        let t = 1 / (1 + 0.5 * z)
-        var p = V(repeating: 0.170_872_77)
-        p = multiplyAdd(p, t, V(repeating: -0.822_152_23))
-        p = multiplyAdd(p, t, V(repeating: 1.488_515_87))
-        p = multiplyAdd(p, t, V(repeating: -1.135_203_98))
-        p = multiplyAdd(p, t, V(repeating: 0.278_868_07))
-        p = multiplyAdd(p, t, V(repeating: -0.186_288_06))
-        p = multiplyAdd(p, t, V(repeating: 0.096_784_18))
-        p = multiplyAdd(p, t, V(repeating: 0.374_091_96))
-        p = multiplyAdd(p, t, V(repeating: 1.000_023_68))
-        p = multiplyAdd(p, t, V(repeating: -1.265_512_23))
-        let r = t * exp(p - z * z)
-        return r.replacing(with: 2 - r, where: x .< 0)
+        let low = V(repeating: -3.92), high = V(repeating: 3.92)
+        let m = x.replacing(with: low, where: low .>= x)
+        let xc = m.replacing(with: high, where: high .< m)
+        let u = xc * xc
+        var p = V(repeating: 1.956_131_4e-6), q = V(repeating: 3.761_932_4e-5)
+        p = V(repeating: 2.945_299_8e-4).multiplyAdd(p, u); q = V(repeating: 1.273_946_7e-3).multiplyAdd(q, u)
+        p = V(repeating: 4.232_625_0e-3).multiplyAdd(p, u); q = V(repeating: 1.590_920_6e-2).multiplyAdd(q, u)
+        p = V(repeating: 5.419_785_2e-2).multiplyAdd(p, u); q = V(repeating: 1.186_454_5e-1).multiplyAdd(q, u)
+        p = V(repeating: 2.013_918_9e-1).multiplyAdd(p, u); q = V(repeating: 5.118_098_9e-1).multiplyAdd(q, u)
+        p = V(repeating: 1.128_379_1).multiplyAdd(p, u); q = V(repeating: 1).multiplyAdd(q, u)
+        return xc * p / q
     }
 }
