@@ -18,10 +18,6 @@ final class ElementwiseOpTests: XCTestCase {
         try Fixtures.checkRejected("ops/invalid")
     }
 
-    /// The libm-free exp / logistic / tanh / erf used by LOGISTIC, TANH,
-    /// ELU and GELU stay within a few ulp of libm (erf: 1e-6 absolute)
-    /// over the whole float range, saturate cleanly, and pass NaN through;
-    /// the vector forms of erf give its scalar form's bits lane by lane.
     /// The exact GELU's vector form gives its scalar form's bits in every
     /// lane, with lanes of all three pieces (rational erf from −3, the
     /// polynomial tail, 0 below −5.6) in one vector and with none below −3,
@@ -50,6 +46,10 @@ final class ElementwiseOpTests: XCTestCase {
         XCTAssertTrue(gelu.apply(FloatVector(repeating: .nan))[0].isNaN)
     }
 
+    /// The libm-free exp / logistic / tanh / erf used by LOGISTIC, TANH,
+    /// ELU and GELU stay within a few ulp of libm (erf: 1e-6 absolute)
+    /// over the whole float range, saturate cleanly, and pass NaN through;
+    /// the vector forms of erf give its scalar form's bits lane by lane.
     func testVectorizableMathMatchesLibm() {
         var worstExp = 0.0, worstLogistic = 0.0, worstTanh = 0.0
         var x: Float = -100
