@@ -222,7 +222,8 @@ public struct CostModel: Sendable, Equatable {
     ///   in the builds with integer multiply-add
     ///   an int8 convolution over a small input
     ///   (`TFLiteEngineBuild.int8DirectConvolutionMaximumInputValues`, taken
-    ///   here as output pixels × input channels)
+    ///   here as output pixels × input channels) with a small filter
+    ///   (`TFLiteEngineBuild.int8DirectConvolutionMaximumFilterValues`)
     ///   also keeps its filter widened to Int16 (2 bytes per packed weight)
     ///   and a row offset per output pixel (8 bytes);
     ///   In the builds with integer multiply-add (`TFLiteEngineBuild.integerMultiplyAdd`)
@@ -269,6 +270,7 @@ public struct CostModel: Sendable, Equatable {
         case .convGeneralInt8:
             let channels = k / max(node.taps, 1)
             let direct = integer && node.taps > 1 && pixels &* channels <= TFLiteEngineBuild.int8DirectConvolutionMaximumInputValues
+                && k <= TFLiteEngineBuild.int8DirectConvolutionMaximumFilterValues
                 ? packedElements &* 2 &+ tileRows &* 8 : 0
             return packedElements &* int8PackedBytesPerWeight &+ requantization &+ direct
         case .fullyConnectedInt8:

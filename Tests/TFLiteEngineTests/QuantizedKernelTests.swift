@@ -208,6 +208,18 @@ final class QuantizedKernelTests: XCTestCase {
             }
             cases += 1
         }
+        // A filter over `maximumFilterValues` (3×3 over 257 channels) gathers.
+        let wide = QuantizedModelSpec.weighted(
+            op: 3, optionsType: 1, input: [1, 5, 5, 257], filter: [19, 3, 3, 257],
+            channelAxis: 0, perChannel: true, signed: true, hasBias: true,
+            options: [(4, .i8(0)), (6, .i32(1)), (8, .i32(1)), (10, .i8(0)), (12, .i32(1)), (14, .i32(1))], rng: &rng)
+        XCTAssertGreaterThan(9 * 257, InputPlaneConvolution.maximumFilterValues)
+        try compare(wide, name: "integer conv 3×3 over 257 channels", expectFast: GEMMConvolutionQuantized.self, inspect: { kernel in
+            XCTAssertNil((kernel as? GEMMConvolutionQuantized)?.direct, "a filter of 2,313 values took the direct form")
+        }) { ctx in
+            try Self.referenceConvolution(ctx, filter: (3, 3), stride: (1, 1), padding: 0,
+                                          channels: 257, outputs: 19, activation: 0, signed: true)
+        }
         requireMostlyInformative(cases)
     }
 

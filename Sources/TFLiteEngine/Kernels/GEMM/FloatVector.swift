@@ -57,6 +57,10 @@ public enum TFLiteEngineBuild {
     /// memory estimates (`CostModel` in ModelSelection).
     public static var int8DirectConvolutionMaximumInputValues: Int { InputPlaneConvolution.maximumPlaneValues }
 
+    /// The largest filter (values per output channel: taps × input
+    /// channels) of such a convolution; larger filters gather.
+    public static var int8DirectConvolutionMaximumFilterValues: Int { InputPlaneConvolution.maximumFilterValues }
+
     /// The smallest int8 ADD, SUB, MUL or SQUARED_DIFFERENCE (output
     /// elements) that keeps a table of its result for every pair of input
     /// bytes (`int8PairTableBytes`) in the flavours with integer multiply-add.

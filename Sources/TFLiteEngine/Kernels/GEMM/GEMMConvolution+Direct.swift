@@ -15,8 +15,10 @@
 /// of values pairs its last value with the next plane value and weight 0.
 ///
 /// Used for convolutions with dilation 1 and more than one tap whose plane
-/// (all images) is at most `maximumPlaneBytes`: the first layers of image
-/// models and the small feature maps of the digit models.
+/// (all images) is at most `maximumPlaneBytes` and whose filter has at most
+/// `maximumFilterValues` values per output channel: the first layers of
+/// image models, the small feature maps of the digit models, the middle
+/// stages of ResNet-like models.
 final class InputPlaneConvolution: @unchecked Sendable {
     let channels: Int
     let filterHeight: Int
@@ -34,7 +36,8 @@ final class InputPlaneConvolution: @unchecked Sendable {
     let strideHeight: Int
     let padTop: Int, padLeft: Int
     /// `[panel][filter row][pair][16 columns][2]` Int16 weights `w + filterOffset`
-    /// (0 past the row's values and past N): the micro-kernel's B.
+    /// (0 past an odd row's values; past N, 0 or the offset: those sums are
+    /// never stored): the micro-kernel's B.
     let weights: UnsafeMutablePointer<Int16>
     /// Plane offset (in values) of each pixel's first tap, per micro-tile
     /// row; rows past M repeat their micro-tile's first pixel.
@@ -47,6 +50,17 @@ final class InputPlaneConvolution: @unchecked Sendable {
     static let maximumPlaneBytes = 1 << 20
     /// Largest plane in values (16 of `planeBytes`' slack included in the bytes).
     static let maximumPlaneValues = maximumPlaneBytes / 2 - 16
+
+    /// Largest filter (K = taps × input channels) that gets the direct form.
+    /// Its micro-kernel streams a whole panel of Int16 weights (K × 32
+    /// bytes) per six pixels, where the gather form's packed bytes are half
+    /// that. Measured on ResNet-50 int8 (AMD EPYC Zen 1, avx2 flavour): its
+    /// 3×3 convolutions over 128 and 256 channels (K 1,152 and 2,304) ran
+    /// 1–2% faster direct, those over 512 (K 4,608, 7×7 pixels) 7% slower
+    /// (6.6 against 6.2 ms each), VGG16's over 512 alike either way; and the
+    /// Int16 copy of a K = 4,608 filter is 4.7 MB besides the packed bytes,
+    /// made at start-up (ResNet-50 int8: 14 MB; VGG16 int8: 24 MB).
+    static let maximumFilterValues = 2304
 
     /// Bytes of the plane, with 16 values of slack.
     var planeBytes: Int { (batches &* batchValues &+ 16) &* 2 }
@@ -69,6 +83,7 @@ final class InputPlaneConvolution: @unchecked Sendable {
         guard g.dilationHeight == 1, g.dilationWidth == 1, g.padTop >= 0, g.padLeft >= 0, channels > 0,
               packed.nr == IntegerGEMM.nr, m == g.outputPixels, m > 0, n > 0, g.outputWidth > 0, g.outputHeight > 0,
               let taps = product(g.filterHeight, g.filterWidth), taps > 1, packed.k == taps &* channels,
+              packed.k <= Self.maximumFilterValues,
               let rowLength = product(g.filterWidth, channels),
               let rowReach = product(g.outputWidth - 1, g.strideWidth, channels),
               let columnReach = product(g.outputHeight - 1, g.strideHeight) else { return nil }
@@ -94,24 +109,36 @@ final class InputPlaneConvolution: @unchecked Sendable {
         padTop = g.padTop
         padLeft = g.padLeft
 
-        let panelValues = g.filterHeight * pairs * 32
-        weights = .allocate(capacity: packed.panelCount * panelValues)
+        // (K ≤ maximumFilterValues: these products are small.)
+        let panelValues = g.filterHeight &* pairs &* 32
+        weights = .allocate(capacity: packed.panelCount &* panelValues)
         for p in 0..<packed.panelCount {
             let source = packed.panel(p).assumingMemoryBound(to: UInt8.self)
+            let panel = weights + p &* panelValues
+            let columns = min(16, n &- p &* 16)
+            if rowLength % 2 == 0 {
+                // Even filter rows: pair j of row fy is packed pair fy · pairs + j,
+                // so the panel is its packed bytes widened in order (start-up:
+                // the per-value form below was most of ResNet-50 int8's prepare).
+                // Columns past N get the filter offset rather than 0: their sums
+                // are never stored.
+                Self.widen(source, count: panelValues, signed: signed, offset: filterOffset, into: panel)
+                continue
+            }
             for fy in 0..<g.filterHeight {
                 for j in 0..<pairs {
-                    let target = weights + p * panelValues + (fy * pairs + j) * 32
+                    let target = panel + (fy &* pairs &+ j) &* 32
                     for column in 0..<16 {
                         for e in 0..<2 {
-                            let i = 2 * j + e
+                            let i = 2 &* j &+ e
                             var value: Int32 = 0
-                            if i < rowLength && p * 16 + column < n {
+                            if i < rowLength && column < columns {
                                 // Packed pairs: weight kk of column c at (kk / 2) · 32 + 2c + kk % 2.
-                                let kk = fy * rowLength + i
-                                let byte = source[kk / 2 * 32 + 2 * column + kk % 2]
+                                let kk = fy &* rowLength &+ i
+                                let byte = source[kk / 2 &* 32 &+ 2 &* column &+ kk % 2]
                                 value = (signed ? Int32(Int8(bitPattern: byte)) : Int32(byte)) &+ filterOffset
                             }
-                            target[2 * column + e] = Int16(truncatingIfNeeded: value)
+                            target[2 &* column &+ e] = Int16(truncatingIfNeeded: value)
                         }
                     }
                 }
@@ -132,6 +159,23 @@ final class InputPlaneConvolution: @unchecked Sendable {
     deinit {
         weights.deallocate()
         pixelOffsets.deallocate()
+    }
+
+    /// `target[i] = w + offset` for the `count` (a multiple of 32) packed
+    /// weights at `source`, as int8 (`signed`) or uint8 bytes.
+    private static func widen(_ source: UnsafePointer<UInt8>, count: Int, signed: Bool, offset: Int32,
+                              into target: UnsafeMutablePointer<Int16>) {
+        let raw = UnsafeRawPointer(source), out = UnsafeMutableRawPointer(target)
+        let offsets = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: offset))
+        var i = 0
+        while i < count {
+            let bytes = raw.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
+            let values = signed
+                ? SIMD16<Int16>(truncatingIfNeeded: SIMD16<Int8>(truncatingIfNeeded: bytes))
+                : SIMD16<Int16>(truncatingIfNeeded: bytes)
+            out.storeBytes(of: values &+ offsets, toByteOffset: i &* 2, as: SIMD16<Int16>.self)
+            i &+= 16
+        }
     }
 
     /// The direct form of one convolution geometry, or nil where it does not
