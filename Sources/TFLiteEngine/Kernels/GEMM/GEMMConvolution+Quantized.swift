@@ -834,7 +834,8 @@ extension GEMMConvolutionQuantized {
 /// - `[K][nr]` for the exact-float path, which widens one panel at a time
 ///   into floats `w + filterOffset` (`widen`).
 /// `largestMagnitude` is the largest |w + filterOffset| (padding columns
-/// included), which bounds the exact-float chunk length.
+/// included), which bounds the exact-float chunk length; computed for that
+/// layout only (`group` 1), 0 for the integer ones, which do not read it.
 final class PackedQuantizedWeights: @unchecked Sendable {
     let n: Int, k: Int
     /// K as stored per panel (rounded up to even when pair-interleaved).
@@ -915,9 +916,10 @@ final class PackedQuantizedWeights: @unchecked Sendable {
         }
         // max |w + offset| over the weights is reached at the smallest or the
         // largest weight; a min/max pass vectorises (the per-weight form was
-        // most of an int8 model's prepare time).
-        var largest: Int32 = n % nr == 0 ? 0 : abs(offset)
-        if n &* k > 0 {
+        // most of an int8 model's prepare time). Only the exact-float path
+        // reads it: the integer layouts skip the pass over every weight.
+        var largest: Int32 = group != 1 || n % nr == 0 ? 0 : abs(offset)
+        if group == 1 && n &* k > 0 {
             let (lowest, highest) = signed
                 ? Self.range(UnsafeBufferPointer(start: weights.assumingMemoryBound(to: Int8.self), count: n &* k))
                 : Self.range(UnsafeBufferPointer(start: source, count: n &* k))
