@@ -148,12 +148,21 @@ final class InputPlaneConvolution: @unchecked Sendable {
         let mr = IntegerGEMM.mr
         let rows = (m + mr - 1) / mr * mr
         pixelOffsets = .allocate(capacity: rows)
-        for index in 0..<rows {
-            let pixel = index < m ? index : index / mr * mr
-            let ox = pixel % g.outputWidth, rest = pixel / g.outputWidth
-            let oy = rest % g.outputHeight, b = rest / g.outputHeight
-            pixelOffsets[index] = b * batchValues + oy * g.strideHeight * rowValues + ox * g.strideWidth * channels
+        // Pixels in order (m = batches × output height × width), without a
+        // division per pixel (three of them were a quarter of a millisecond of
+        // MobileNetV2 int8's start-up, for its first layer's 12,544 pixels).
+        var index = 0
+        for b in 0..<g.batches {
+            for oy in 0..<g.outputHeight {
+                let rowStart = b &* batchValues &+ oy &* g.strideHeight &* rowValues
+                for ox in 0..<g.outputWidth {
+                    pixelOffsets[index] = rowStart &+ ox &* g.strideWidth &* channels
+                    index &+= 1
+                }
+            }
         }
+        // Rows past M repeat their micro-tile's first pixel.
+        for index in m..<rows { pixelOffsets[index] = pixelOffsets[index / mr * mr] }
     }
 
     deinit {
