@@ -20,7 +20,7 @@ enum SwishFusion {
     static func apply(to graph: PreparedGraph, enabled: Bool) {
         let steps = graph.steps
         // (Only LOGISTIC and MUL steps can hold a fusion: casting every
-        // step's kernel to the generic kernel classes was 1–2% of an int8
+        // step's kernel to the generic kernel classes was about 1% of an int8
         // MobileNetV2's start-up, for a model with neither.)
         for step in steps where step.node.op == .logistic || step.node.op == .mul {
             (step.kernel as? ElementwiseKernel<Float, Float>)?.isSkipped = false
