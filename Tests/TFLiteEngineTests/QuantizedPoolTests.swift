@@ -2,8 +2,8 @@ import Foundation
 import XCTest
 @testable import TFLiteEngine
 
-/// Quantized MAX_POOL_2D (`Pool2DQuantizedKernel`) against a max pool
-/// written out in the test: int8 and uint8,
+/// Quantized MAX_POOL_2D and AVERAGE_POOL_2D (`Pool2DQuantizedKernel`)
+/// against pools written out in the test: int8 and uint8,
 /// channel counts below, at and past multiples of 16, strides, SAME/VALID
 /// padding, extreme values and activation bounds; bytes must be identical,
 /// also with the tiles run one at a time in reverse order.
@@ -64,9 +64,72 @@ final class QuantizedPoolTests: XCTestCase {
         }
     }
 
-    /// A one-op MAX_POOL_2D model, input and output with the same scale and zero point.
+    /// AVERAGE_POOL_2D against TFLite's reference arithmetic written out in
+    /// the test (the Int32 sum of the in-bounds taps, divided by their count
+    /// rounding half away from zero, clamped): the same shapes as above plus
+    /// 4×4 windows, and windows of more than 128 taps (the division path).
+    func testAveragePoolMatchesRoundedWindowMeanBitExact() throws {
+        var rng = TestRandom(seed: 53)
+        let channelChoices = [1, 3, 15, 16, 17, 32, 40, 64, 33]
+        for i in 0..<45 {
+            let signed = i % 3 != 2
+            let channels = channelChoices[i % channelChoices.count]
+            let large = i % 9 == 4
+            let fh = large ? 12 : rng.int(1...4), fw = large ? 11 : rng.int(1...4)
+            let stride = (rng.int(1...2), rng.int(1...2))
+            let same = rng.int(0...1) == 1
+            let h = rng.int(fh...(large ? 13 : 9)), w = rng.int(fw...(large ? 13 : 9))
+            let relu = i % 4 == 1
+            let zeroPoint = signed ? [-128, 127, rng.int(-128...127)][i % 3] : [0, 255, rng.int(0...255)][i % 3]
+            let model = Self.maxPoolModel(input: [1, h, w, channels], filter: (fh, fw), stride: stride, same: same,
+                                          relu: relu, signed: signed, zeroPoint: zeroPoint, average: true)
+            let name = "average pool #\(i) \(h)×\(w)×\(channels) f \(fh)×\(fw) s \(stride) \(same ? "same" : "valid") \(relu ? "relu" : "none") \(signed ? "int8" : "uint8") zp \(zeroPoint)"
+            guard let harness = try SingleOpHarness(modelData: model, name: name) else { continue }
+            XCTAssertTrue(harness.fastKernel is Pool2DQuantizedKernel, "\(name): chose \(type(of: harness.fastKernel))")
+            let input = harness.input
+            // Random bytes, whole windows of one extreme (the largest sums of either sign), or both.
+            let mode = i % 4
+            for j in input.indices {
+                let r = UInt8(truncatingIfNeeded: rng.next())
+                input[j] = mode == 0 ? (signed ? 0x80 : 0xFF) : mode == 1 ? (signed ? 0x7F : 0x00) : r
+            }
+            let bytes = Array(input)
+            let outH = same ? (h + stride.0 - 1) / stride.0 : (h - fh) / stride.0 + 1
+            let outW = same ? (w + stride.1 - 1) / stride.1 : (w - fw) / stride.1 + 1
+            let padTop = same ? max((outH - 1) * stride.0 + fh - h, 0) / 2 : 0
+            let padLeft = same ? max((outW - 1) * stride.1 + fw - w, 0) / 2 : 0
+            let (qmin, qmax) = signed ? (-128, 127) : (0, 255)
+            let low = relu ? max(qmin, zeroPoint) : qmin
+            func value(_ b: UInt8) -> Int { signed ? Int(Int8(bitPattern: b)) : Int(b) }
+            var expected: [UInt8] = []
+            for oy in 0..<outH {
+                for ox in 0..<outW {
+                    for c in 0..<channels {
+                        var sum = 0, count = 0
+                        for ky in 0..<fh {
+                            for kx in 0..<fw {
+                                let y = oy * stride.0 - padTop + ky, x = ox * stride.1 - padLeft + kx
+                                guard y >= 0, y < h, x >= 0, x < w else { continue }
+                                sum += value(bytes[(y * w + x) * channels + c])
+                                count += 1
+                            }
+                        }
+                        let mean = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count
+                        expected.append(UInt8(truncatingIfNeeded: min(max(mean, low), qmax)))
+                    }
+                }
+            }
+            let actual = harness.run(harness.fastKernel, tilesReversed: false, fill: 0xA5)
+            let tiled = harness.run(harness.fastKernel, tilesReversed: true, fill: 0x3C)
+            XCTAssertEqual(actual, expected, "\(name)")
+            XCTAssertEqual(tiled, expected, "\(name): tiles run one by one")
+        }
+    }
+
+    /// A one-op MAX_POOL_2D (or, `average`, AVERAGE_POOL_2D) model, input and
+    /// output with the same scale and zero point.
     static func maxPoolModel(input: [Int], filter: (Int, Int), stride: (Int, Int), same: Bool, relu: Bool,
-                             signed: Bool, zeroPoint: Int) -> Data {
+                             signed: Bool, zeroPoint: Int, average: Bool = false) -> Data {
         typealias FB = FlatBufferBuilder.Node
         let type: Int8 = signed ? 9 : 3
         let quantization: FB = .table([(8, .offset(.floats([0.05]))), (10, .offset(.int64s([Int64(zeroPoint)])))])
@@ -88,7 +151,7 @@ final class QuantizedPoolTests: XCTestCase {
         ])
         let root: FB = .table([
             (4, .u32(3)),
-            (6, .offset(.tables([.table([(4, .i8(17)), (8, .i32(1)), (10, .i32(17))])]))),
+            (6, .offset(.tables([.table([(4, .i8(average ? 1 : 17)), (8, .i32(1)), (10, .i32(average ? 1 : 17))])]))),
             (8, .offset(.tables([subgraph]))),
             (10, .offset(.string("QuantizedPoolTests"))),
             (12, .offset(.tables([.table([])]))),

@@ -190,11 +190,33 @@ final class Pool2DQuantizedKernel: Kernel {
             let out = output + pixel &* c
             let count = Int32(truncatingIfNeeded: ys.count &* xs.count)
             if let sums {
-                for ch in 0..<c { sums[ch] = 0 }
-                for iy in ys {
-                    for ix in xs {
-                        let src = inputBatch + (iy &* g.inputWidth &+ ix) &* c
-                        for ch in 0..<c { sums[ch] &+= Int32(truncatingIfNeeded: src[ch]) }
+                // Windows the reciprocal division takes (at most 128 taps) sum
+                // 16 channels at a time in Int16 lanes kept in registers over the
+                // taps (|sum| ≤ 128 · 255 < 2^15), one store per channel at the
+                // end; the loop below read, added and stored every channel's
+                // Int32 sum at every tap (InceptionV3 int8's 3×3 average pools).
+                var first = 0
+                if count <= Self.largestReciprocalCount {
+                    while first &+ 16 <= c {
+                        var acc = SIMD16<Int16>()
+                        for iy in ys {
+                            for ix in xs {
+                                let src = UnsafeRawPointer(inputBatch + ((iy &* g.inputWidth &+ ix) &* c &+ first))
+                                acc &+= E.self == Int8.self ? IntegerSIMD.widen(src.loadUnaligned(as: SIMD16<Int8>.self))
+                                    : IntegerSIMD.widen(src.loadUnaligned(as: SIMD16<UInt8>.self))
+                            }
+                        }
+                        for j in 0..<16 { sums[first &+ j] = Int32(acc[j]) }
+                        first &+= 16
+                    }
+                }
+                if first < c {
+                    for ch in first..<c { sums[ch] = 0 }
+                    for iy in ys {
+                        for ix in xs {
+                            let src = inputBatch + (iy &* g.inputWidth &+ ix) &* c
+                            for ch in first..<c { sums[ch] &+= Int32(truncatingIfNeeded: src[ch]) }
+                        }
                     }
                 }
                 // TFLite rejects an empty window at run time; we output the zero sum.
