@@ -33,30 +33,8 @@ final class QuantizedPoolTests: XCTestCase {
             }
             let bytes = Array(input)
             // The expected output: the largest in-bounds value of each window, clamped.
-            let outH = same ? (h + stride.0 - 1) / stride.0 : (h - fh) / stride.0 + 1
-            let outW = same ? (w + stride.1 - 1) / stride.1 : (w - fw) / stride.1 + 1
-            let padTop = same ? max((outH - 1) * stride.0 + fh - h, 0) / 2 : 0
-            let padLeft = same ? max((outW - 1) * stride.1 + fw - w, 0) / 2 : 0
-            let (qmin, qmax) = signed ? (-128, 127) : (0, 255)
-            let low = relu ? max(qmin, zeroPoint) : qmin
-            func value(_ b: UInt8) -> Int { signed ? Int(Int8(bitPattern: b)) : Int(b) }
-            var expected: [UInt8] = []
-            for oy in 0..<outH {
-                for ox in 0..<outW {
-                    for c in 0..<channels {
-                        var best = Int.min
-                        for ky in 0..<fh {
-                            for kx in 0..<fw {
-                                let y = oy * stride.0 - padTop + ky, x = ox * stride.1 - padLeft + kx
-                                guard y >= 0, y < h, x >= 0, x < w else { continue }
-                                best = max(best, value(bytes[(y * w + x) * channels + c]))
-                            }
-                        }
-                        let v = min(max(best, low), qmax)
-                        expected.append(UInt8(truncatingIfNeeded: v))
-                    }
-                }
-            }
+            let expected = Self.expectedPool(bytes, h: h, w: w, channels: channels, filter: (fh, fw), stride: stride, same: same,
+                                             relu: relu, signed: signed, zeroPoint: zeroPoint) { $0.max() ?? 0 }
             let actual = harness.run(harness.fastKernel, tilesReversed: false, fill: 0xA5)
             let tiled = harness.run(harness.fastKernel, tilesReversed: true, fill: 0x3C)
             XCTAssertEqual(actual, expected, "\(name)")
@@ -94,36 +72,48 @@ final class QuantizedPoolTests: XCTestCase {
                 input[j] = mode == 0 ? (signed ? 0x80 : 0xFF) : mode == 1 ? (signed ? 0x7F : 0x00) : r
             }
             let bytes = Array(input)
-            let outH = same ? (h + stride.0 - 1) / stride.0 : (h - fh) / stride.0 + 1
-            let outW = same ? (w + stride.1 - 1) / stride.1 : (w - fw) / stride.1 + 1
-            let padTop = same ? max((outH - 1) * stride.0 + fh - h, 0) / 2 : 0
-            let padLeft = same ? max((outW - 1) * stride.1 + fw - w, 0) / 2 : 0
-            let (qmin, qmax) = signed ? (-128, 127) : (0, 255)
-            let low = relu ? max(qmin, zeroPoint) : qmin
-            func value(_ b: UInt8) -> Int { signed ? Int(Int8(bitPattern: b)) : Int(b) }
-            var expected: [UInt8] = []
-            for oy in 0..<outH {
-                for ox in 0..<outW {
-                    for c in 0..<channels {
-                        var sum = 0, count = 0
-                        for ky in 0..<fh {
-                            for kx in 0..<fw {
-                                let y = oy * stride.0 - padTop + ky, x = ox * stride.1 - padLeft + kx
-                                guard y >= 0, y < h, x >= 0, x < w else { continue }
-                                sum += value(bytes[(y * w + x) * channels + c])
-                                count += 1
-                            }
-                        }
-                        let mean = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count
-                        expected.append(UInt8(truncatingIfNeeded: min(max(mean, low), qmax)))
-                    }
-                }
+            let expected = Self.expectedPool(bytes, h: h, w: w, channels: channels, filter: (fh, fw), stride: stride, same: same,
+                                             relu: relu, signed: signed, zeroPoint: zeroPoint) { values in
+                let sum = values.reduce(0, +), count = values.count
+                return sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count
             }
             let actual = harness.run(harness.fastKernel, tilesReversed: false, fill: 0xA5)
             let tiled = harness.run(harness.fastKernel, tilesReversed: true, fill: 0x3C)
             XCTAssertEqual(actual, expected, "\(name)")
             XCTAssertEqual(tiled, expected, "\(name): tiles run one by one")
         }
+    }
+
+    /// The output of a pool over one NHWC image of `bytes`: `window` of each
+    /// window's in-bounds values (in their element type), clamped to the
+    /// type's range and, `relu`, the zero point.
+    static func expectedPool(_ bytes: [UInt8], h: Int, w: Int, channels: Int, filter: (Int, Int), stride: (Int, Int), same: Bool,
+                             relu: Bool, signed: Bool, zeroPoint: Int, window: ([Int]) -> Int) -> [UInt8] {
+        let (fh, fw) = filter
+        let outH = same ? (h + stride.0 - 1) / stride.0 : (h - fh) / stride.0 + 1
+        let outW = same ? (w + stride.1 - 1) / stride.1 : (w - fw) / stride.1 + 1
+        let padTop = same ? max((outH - 1) * stride.0 + fh - h, 0) / 2 : 0
+        let padLeft = same ? max((outW - 1) * stride.1 + fw - w, 0) / 2 : 0
+        let (qmin, qmax) = signed ? (-128, 127) : (0, 255)
+        let low = relu ? max(qmin, zeroPoint) : qmin
+        var expected: [UInt8] = []
+        for oy in 0..<outH {
+            for ox in 0..<outW {
+                for c in 0..<channels {
+                    var values: [Int] = []
+                    for ky in 0..<fh {
+                        for kx in 0..<fw {
+                            let y = oy * stride.0 - padTop + ky, x = ox * stride.1 - padLeft + kx
+                            guard y >= 0, y < h, x >= 0, x < w else { continue }
+                            let b = bytes[(y * w + x) * channels + c]
+                            values.append(signed ? Int(Int8(bitPattern: b)) : Int(b))
+                        }
+                    }
+                    expected.append(UInt8(truncatingIfNeeded: min(max(window(values), low), qmax)))
+                }
+            }
+        }
+        return expected
     }
 
     /// A one-op MAX_POOL_2D (or, `average`, AVERAGE_POOL_2D) model, input and
