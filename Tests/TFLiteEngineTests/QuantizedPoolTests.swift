@@ -20,7 +20,7 @@ final class QuantizedPoolTests: XCTestCase {
             let h = rng.int(fh...9), w = rng.int(fw...9)
             let relu = i % 4 == 1
             let zeroPoint = signed ? [-128, 127, rng.int(-128...127)][i % 3] : [0, 255, rng.int(0...255)][i % 3]
-            let model = Self.maxPoolModel(input: [1, h, w, channels], filter: (fh, fw), stride: stride, same: same,
+            let model = Self.poolModel(input: [1, h, w, channels], filter: (fh, fw), stride: stride, same: same,
                                           relu: relu, signed: signed, zeroPoint: zeroPoint)
             let name = "max pool #\(i) \(h)×\(w)×\(channels) f \(fh)×\(fw) s \(stride) \(same ? "same" : "valid") \(relu ? "relu" : "none") \(signed ? "int8" : "uint8") zp \(zeroPoint)"
             guard let harness = try SingleOpHarness(modelData: model, name: name) else { continue }
@@ -59,7 +59,7 @@ final class QuantizedPoolTests: XCTestCase {
             let h = rng.int(fh...(large ? 13 : 9)), w = rng.int(fw...(large ? 13 : 9))
             let relu = i % 4 == 1
             let zeroPoint = signed ? [-128, 127, rng.int(-128...127)][i % 3] : [0, 255, rng.int(0...255)][i % 3]
-            let model = Self.maxPoolModel(input: [1, h, w, channels], filter: (fh, fw), stride: stride, same: same,
+            let model = Self.poolModel(input: [1, h, w, channels], filter: (fh, fw), stride: stride, same: same,
                                           relu: relu, signed: signed, zeroPoint: zeroPoint, average: true)
             let name = "average pool #\(i) \(h)×\(w)×\(channels) f \(fh)×\(fw) s \(stride) \(same ? "same" : "valid") \(relu ? "relu" : "none") \(signed ? "int8" : "uint8") zp \(zeroPoint)"
             guard let harness = try SingleOpHarness(modelData: model, name: name) else { continue }
@@ -118,7 +118,7 @@ final class QuantizedPoolTests: XCTestCase {
 
     /// A one-op MAX_POOL_2D (or, `average`, AVERAGE_POOL_2D) model, input and
     /// output with the same scale and zero point.
-    static func maxPoolModel(input: [Int], filter: (Int, Int), stride: (Int, Int), same: Bool, relu: Bool,
+    static func poolModel(input: [Int], filter: (Int, Int), stride: (Int, Int), same: Bool, relu: Bool,
                              signed: Bool, zeroPoint: Int, average: Bool = false) -> Data {
         typealias FB = FlatBufferBuilder.Node
         let type: Int8 = signed ? 9 : 3
