@@ -122,7 +122,14 @@ final class InputPlaneConvolution: @unchecked Sendable {
                 // the per-value form below was most of ResNet-50 int8's prepare).
                 // Columns past N get the filter offset rather than 0: their sums
                 // are never stored.
-                Self.widen(source, count: panelValues, signed: signed, offset: filterOffset, into: panel)
+                let offsets = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: filterOffset))
+                for i in stride(from: 0, to: panelValues, by: 16) {
+                    if signed {
+                        GEMMConvolutionQuantized.widenChunk(Int8.self, UnsafeRawPointer(source), at: i, into: panel, at: i, offsets)
+                    } else {
+                        GEMMConvolutionQuantized.widenChunk(UInt8.self, UnsafeRawPointer(source), at: i, into: panel, at: i, offsets)
+                    }
+                }
                 continue
             }
             for fy in 0..<g.filterHeight {
@@ -168,23 +175,6 @@ final class InputPlaneConvolution: @unchecked Sendable {
     deinit {
         weights.deallocate()
         pixelOffsets.deallocate()
-    }
-
-    /// `target[i] = w + offset` for the `count` (a multiple of 32) packed
-    /// weights at `source`, as int8 (`signed`) or uint8 bytes.
-    private static func widen(_ source: UnsafePointer<UInt8>, count: Int, signed: Bool, offset: Int32,
-                              into target: UnsafeMutablePointer<Int16>) {
-        let raw = UnsafeRawPointer(source), out = UnsafeMutableRawPointer(target)
-        let offsets = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: offset))
-        var i = 0
-        while i < count {
-            let bytes = raw.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
-            let values = signed
-                ? SIMD16<Int16>(truncatingIfNeeded: SIMD16<Int8>(truncatingIfNeeded: bytes))
-                : SIMD16<Int16>(truncatingIfNeeded: bytes)
-            out.storeBytes(of: values &+ offsets, toByteOffset: i &* 2, as: SIMD16<Int16>.self)
-            i &+= 16
-        }
     }
 
     /// The direct form of one convolution geometry, or nil where it does not

@@ -464,10 +464,7 @@ final class GEMMConvolutionQuantized: Kernel {
         _: E.Type, _ source: UnsafeRawPointer, at from: Int, into destination: UnsafeMutableRawPointer, at to: Int,
         _ offsetVector: SIMD16<Int16>
     ) {
-        let x = E.self == Int8.self
-            ? IntegerSIMD.widen(source.loadUnaligned(fromByteOffset: from, as: SIMD16<Int8>.self))
-            : IntegerSIMD.widen(source.loadUnaligned(fromByteOffset: from, as: SIMD16<UInt8>.self))
-        destination.storeBytes(of: x &+ offsetVector, toByteOffset: to &* 2, as: SIMD16<Int16>.self)
+        destination.storeBytes(of: E.widened16(source, at: from) &+ offsetVector, toByteOffset: to &* 2, as: SIMD16<Int16>.self)
     }
 
     /// Requantizes the tile's `rows` × nr accumulators into the output.

@@ -201,9 +201,7 @@ final class Pool2DQuantizedKernel: Kernel {
                         var acc = SIMD16<Int16>()
                         for iy in ys {
                             for ix in xs {
-                                let src = UnsafeRawPointer(inputBatch + ((iy &* g.inputWidth &+ ix) &* c &+ first))
-                                acc &+= E.self == Int8.self ? IntegerSIMD.widen(src.loadUnaligned(as: SIMD16<Int8>.self))
-                                    : IntegerSIMD.widen(src.loadUnaligned(as: SIMD16<UInt8>.self))
+                                acc &+= E.widened16(UnsafeRawPointer(inputBatch), at: (iy &* g.inputWidth &+ ix) &* c &+ first)
                             }
                         }
                         for j in 0..<16 { sums[first &+ j] = Int32(acc[j]) }

@@ -8,6 +8,18 @@ protocol QuantizedElement: FixedWidthInteger {
 extension Int8: QuantizedElement { static var tensorType: TensorType { .int8 } }
 extension UInt8: QuantizedElement { static var tensorType: TensorType { .uint8 } }
 
+extension QuantizedElement {
+    /// The 16 elements at `byteOffset` of `source`, widened to Int16
+    /// (`IntegerSIMD.widen`: one `vpmovsxbw` / `vpmovzxbw` in the integer
+    /// flavours).
+    @inline(__always)
+    static func widened16(_ source: UnsafeRawPointer, at byteOffset: Int) -> SIMD16<Int16> {
+        Self.self == Int8.self
+            ? IntegerSIMD.widen(source.loadUnaligned(fromByteOffset: byteOffset, as: SIMD16<Int8>.self))
+            : IntegerSIMD.widen(source.loadUnaligned(fromByteOffset: byteOffset, as: SIMD16<UInt8>.self))
+    }
+}
+
 /// Per-tensor quantization of one tensor, checked at prepare.
 struct TensorQuantization {
     let scale: Float
