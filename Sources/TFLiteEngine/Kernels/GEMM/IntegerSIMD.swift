@@ -75,6 +75,14 @@ enum IntegerSIMD {
         return r
     }
 
+    /// Low 8 bits of each lane.
+    @inline(__always)
+    static func truncate(_ v: SIMD16<Int16>) -> SIMD16<UInt8> {
+        var r = SIMD16<UInt8>()
+        r._storage._value = Builtin.trunc_Vec16xInt16_Vec16xInt8(v._storage._value)
+        return r
+    }
+
     /// `vpsllvd`: lane i shifted left by s[i] (s in 0...31).
     @inline(__always)
     static func shiftLeft(_ v: SIMD8<Int32>, _ s: SIMD8<Int32>) -> SIMD8<Int32> {
@@ -247,6 +255,9 @@ enum IntegerSIMD {
 
     @inline(__always)
     static func truncate(_ v: SIMD8<Int32>) -> SIMD8<UInt8> { SIMD8<UInt8>(truncatingIfNeeded: v) }
+
+    @inline(__always)
+    static func truncate(_ v: SIMD16<Int16>) -> SIMD16<UInt8> { SIMD16<UInt8>(truncatingIfNeeded: v) }
 
     @inline(__always)
     static func shiftLeft(_ v: SIMD8<Int32>, _ s: SIMD8<Int32>) -> SIMD8<Int32> { v &<< s }

@@ -175,6 +175,22 @@ final class Pool2DQuantizedKernel: Kernel {
         return (q ^ sign) &- sign
     }
 
+    /// `average` of 16 window sums at once (Int16 lanes, in channel order):
+    /// the even and odd lanes sign-extended in their 32-bit words, each
+    /// half averaged in Int32 lanes, the results put back in place.
+    @inline(__always)
+    static func average16(_ sums: SIMD16<Int16>, half: SIMD8<Int32>, reciprocal m: SIMD8<Int32>) -> SIMD16<Int16> {
+        let words = unsafeBitCast(sums, to: SIMD8<Int32>.self)
+        @inline(__always) func average(_ acc: SIMD8<Int32>) -> SIMD8<Int32> {
+            let sign = (acc &- 1) &>> 31  // −1 where acc ≤ 0 (|acc| < 2^15)
+            let magnitude = (acc ^ sign) &- sign
+            let q = ((magnitude &+ half) &* m) &>> 22
+            return (q ^ sign) &- sign
+        }
+        let even = average((words &<< 16) &>> 16), odd = average(words &>> 16)
+        return unsafeBitCast((even & 0xFFFF) | (odd &<< 16), to: SIMD16<Int16>.self)
+    }
+
     /// The window loops run channel-innermost over contiguous NHWC rows, so
     /// the optimiser vectorises them (byte max, widened int32 sums).
     private func compute<E: QuantizedElement>(tiles: Range<Int>, worker: Int, _: E.Type) {
@@ -189,32 +205,62 @@ final class Pool2DQuantizedKernel: Kernel {
             let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
             let out = output + pixel &* c
             let count = Int32(truncatingIfNeeded: ys.count &* xs.count)
+            if count == 1 {
+                // One tap (NASNet's 1×1 stride-2 pools): its value, clamped, for
+                // either kind.
+                let src = inputBatch + (ys.lowerBound &* g.inputWidth &+ xs.lowerBound) &* c
+                for ch in 0..<c { out[ch] = min(max(src[ch], low), high) }
+                return
+            }
             if let sums {
                 // Windows the reciprocal division takes (at most 128 taps) sum
                 // 16 channels at a time in Int16 lanes kept in registers over the
-                // taps (|sum| ≤ 128 · 255 < 2^15), one store per channel at the
-                // end; the loop below read, added and stored every channel's
-                // Int32 sum at every tap (InceptionV3 int8's 3×3 average pools).
-                var first = 0
-                if count <= Self.largestReciprocalCount {
-                    while first &+ 16 <= c {
-                        var acc = SIMD16<Int16>()
-                        for iy in ys {
-                            for ix in xs {
-                                acc &+= E.widened16(UnsafeRawPointer(inputBatch), at: (iy &* g.inputWidth &+ ix) &* c &+ first)
+                // taps (|sum| ≤ 128 · 255 < 2^15), then average, clamp and store
+                // the 16 bytes from the registers (`average16`), the last group
+                // overlapping its predecessor when the channels are not a
+                // multiple of 16; 8 … 15 channels in two groups of eight lanes
+                // the same way. The loop below reads, adds and stores every
+                // channel's Int32 sum at every tap (it took InceptionV3 int8's
+                // 3×3 average pools, and NASNet's of 11–88 channels, whole).
+                if count <= Self.largestReciprocalCount && c >= 8 {
+                    let half = SIMD8<Int32>(repeating: count / 2), m = SIMD8(repeating: Self.reciprocal(of: max(count, 1)))
+                    let lowest = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: lo))
+                    let highest = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: hi))
+                    let source = UnsafeRawPointer(inputBatch), target = UnsafeMutableRawPointer(out)
+                    // Groups of 16 lanes (`wide`) or 8; inlined once for each.
+                    @inline(__always) func groups(wide: Bool) {
+                        let width = wide ? 16 : 8
+                        var next = 0
+                        while next < c {
+                            let first = min(next, c &- width)
+                            var acc = SIMD16<Int16>()
+                            for iy in ys {
+                                for ix in xs {
+                                    let at = (iy &* g.inputWidth &+ ix) &* c &+ first
+                                    acc &+= wide ? E.widened16(source, at: at) : E.widened8(source, at: at)
+                                }
                             }
+                            var v = Self.average16(acc, half: half, reciprocal: m)
+                            v.replace(with: lowest, where: v .< lowest)
+                            v.replace(with: highest, where: v .> highest)
+                            let bytes = IntegerSIMD.truncate(v)
+                            if wide {
+                                target.storeBytes(of: bytes, toByteOffset: first, as: SIMD16<UInt8>.self)
+                            } else {
+                                target.storeBytes(of: unsafeBitCast(bytes, to: SIMD2<UInt64>.self)[0], toByteOffset: first,
+                                                  as: UInt64.self)
+                            }
+                            next = first &+ width
                         }
-                        for j in 0..<16 { sums[first &+ j] = Int32(acc[j]) }
-                        first &+= 16
                     }
+                    if c >= 16 { groups(wide: true) } else { groups(wide: false) }
+                    return
                 }
-                if first < c {
-                    for ch in first..<c { sums[ch] = 0 }
-                    for iy in ys {
-                        for ix in xs {
-                            let src = inputBatch + (iy &* g.inputWidth &+ ix) &* c
-                            for ch in first..<c { sums[ch] &+= Int32(truncatingIfNeeded: src[ch]) }
-                        }
+                for ch in 0..<c { sums[ch] = 0 }
+                for iy in ys {
+                    for ix in xs {
+                        let src = inputBatch + (iy &* g.inputWidth &+ ix) &* c
+                        for ch in 0..<c { sums[ch] &+= Int32(truncatingIfNeeded: src[ch]) }
                     }
                 }
                 // TFLite rejects an empty window at run time; we output the zero sum.

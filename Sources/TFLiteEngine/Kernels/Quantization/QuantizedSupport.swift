@@ -18,6 +18,17 @@ extension QuantizedElement {
             ? IntegerSIMD.widen(source.loadUnaligned(fromByteOffset: byteOffset, as: SIMD16<Int8>.self))
             : IntegerSIMD.widen(source.loadUnaligned(fromByteOffset: byteOffset, as: SIMD16<UInt8>.self))
     }
+
+    /// The 8 elements at `byteOffset` of `source` widened to Int16 in
+    /// lanes 0..<8, lanes 8..<16 zero (one 8-byte load: nothing past the
+    /// eighth element is read).
+    @inline(__always)
+    static func widened8(_ source: UnsafeRawPointer, at byteOffset: Int) -> SIMD16<Int16> {
+        let words = SIMD2<UInt64>(source.loadUnaligned(fromByteOffset: byteOffset, as: UInt64.self), 0)
+        return Self.self == Int8.self
+            ? IntegerSIMD.widen(unsafeBitCast(words, to: SIMD16<Int8>.self))
+            : IntegerSIMD.widen(unsafeBitCast(words, to: SIMD16<UInt8>.self))
+    }
 }
 
 /// Per-tensor quantization of one tensor, checked at prepare.
