@@ -69,6 +69,35 @@ final class ConvolutionPoolFusionTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(informative * 4, cases * 3, "only \(informative) of \(cases) cases had informative outputs")
     }
 
+    /// The profile's bytes moved of a fused pair: the Int32 sums the
+    /// convolution writes instead of its output tensor and the pool reads
+    /// instead of its input.
+    func testProfileCountsTheFusedSumsInPlaceOfTheTensorBetween() throws {
+        var rng = TestRandom(seed: 5)
+        let model = Self.convolutionPool(
+            input: [1, 8, 8, 3], filter: [16, 3, 3, 3], signed: true, perChannel: true, hasBias: true,
+            convOptions: [(4, .i8(1)), (6, .i32(1)), (8, .i32(1)), (10, .i8(0))],
+            poolOptions: [(4, .i8(0)), (6, .i32(2)), (8, .i32(2)), (10, .i32(2)), (12, .i32(2)), (14, .i8(0))],
+            exposeConvolution: false, rng: &rng)
+        let interpreter = try Interpreter(model: try Model(data: model))
+        try interpreter.allocateTensors()
+        interpreter.isProfilingEnabled = true
+        try interpreter.invoke()
+        let graph = try XCTUnwrap(interpreter.graph)
+        let pool = try XCTUnwrap(graph.steps.first { $0.kernel is Pool2DQuantizedKernel })
+        let convolution = try XCTUnwrap(graph.steps.first { $0.kernel is GEMMConvolutionQuantized })
+        let sums = try XCTUnwrap(convolution.kernel as? GEMMConvolutionQuantized).pooledAccumulatorBytes
+        XCTAssertNotNil((pool.kernel as? Pool2DQuantizedKernel)?.fusedConvolution, "not fused")
+        func bytes(_ tensors: [Int]) -> Int { tensors.reduce(0) { $0 + graph.tensors[$1].byteCount } }
+        // (A row of sums may have padding columns past the output channels.)
+        XCTAssertGreaterThanOrEqual(sums, bytes(convolution.node.outputs) * 4)
+        let profile = interpreter.operatorProfile
+        let pooled = try XCTUnwrap(profile.first { $0.nodeIndex == pool.node.index })
+        let convolved = try XCTUnwrap(profile.first { $0.nodeIndex == convolution.node.index })
+        XCTAssertEqual(pooled.bytesMoved, sums + bytes(pool.node.outputs))
+        XCTAssertEqual(convolved.bytesMoved, bytes(convolution.node.inputs) + sums)
+    }
+
     /// The outputs' bytes of `model` after one invoke on seeded inputs.
     static func outputs(_ model: Data, threads: Int, seed: UInt64) throws -> [[UInt8]] {
         let options = Interpreter.Options(threadCount: threads, backend: threads > 1 ? .parallel : .cpu)

@@ -388,6 +388,9 @@ public final class Interpreter {
         /// Bytes of the operator's input tensors (weights included, as they
         /// are stored in the model) and output tensors: the least memory
         /// traffic of one run, to tell memory-bound operators from slow ones.
+        /// A convolution fused with the max pool after it counts the Int32
+        /// sums it writes instead of its output, and the pool the sums it
+        /// reads instead of its input.
         public let bytesMoved: Int
     }
 
@@ -408,10 +411,14 @@ public final class Interpreter {
               profiler.nanoseconds.count == graph.steps.count else { return [] }
         return graph.steps.enumerated().map { i, step in
             let tensors = (step.node.inputs + step.node.outputs).filter { $0 >= 0 && $0 < graph.tensors.count }
+            var bytes = tensors.reduce(0) { $0 + graph.tensors[$1].byteCount }
+            if let substitute = step.kernel.substitutedTraffic, tensors.contains(substitute.tensor) {
+                bytes += substitute.bytes - graph.tensors[substitute.tensor].byteCount
+            }
             return OperatorProfile(
                 nodeIndex: step.node.index, operatorName: step.node.name, invocations: profiler.invocations[i],
                 totalNanoseconds: profiler.nanoseconds[i], minimumNanoseconds: profiler.minimumNanoseconds[i],
-                cost: step.kernel.cost, bytesMoved: tensors.reduce(0) { $0 + graph.tensors[$1].byteCount })
+                cost: step.kernel.cost, bytesMoved: bytes)
         }
     }
 

@@ -28,10 +28,17 @@ protocol Kernel: AnyObject {
     /// first lookup of a process walks every conformance record of the
     /// binary (see `Support/RuntimeLookupFree.swift`).
     var runTimeChecked: RunTimeCheckedKernel? { get }
+    /// When a run does not read or write one of its node's tensors but
+    /// another buffer in its place: that tensor and the buffer's bytes (a
+    /// convolution fused with the max pool after it writes Int32 sums
+    /// instead of its output, which the pool reads instead of its input).
+    /// nil (the default) otherwise. For the profile's bytes moved.
+    var substitutedTraffic: (tensor: Int, bytes: Int)? { get }
 }
 
 extension Kernel {
     var runTimeChecked: RunTimeCheckedKernel? { nil }
+    var substitutedTraffic: (tensor: Int, bytes: Int)? { nil }
     var scratchBytesPerWorker: Int { 0 }
     var tileCount: Int { 1 }
     var cost: Int { 0 }

@@ -106,6 +106,14 @@ final class GEMMConvolutionQuantized: Kernel {
         return true
     }
 
+    /// Bytes of `pooledAccumulators` (M rows of `accumulatorStride` Int32).
+    var pooledAccumulatorBytes: Int { m &* accumulatorStride &* 4 }
+
+    /// The kept sums, written instead of the output tensor.
+    var substitutedTraffic: (tensor: Int, bytes: Int)? {
+        pooledAccumulators == nil ? nil : (operands.output, pooledAccumulatorBytes)
+    }
+
     /// Starts (`true`) or stops keeping the sums for a fused pool.
     func keepAccumulatorsForPool(_ keep: Bool) {
         if keep {

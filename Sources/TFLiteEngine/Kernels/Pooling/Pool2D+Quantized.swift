@@ -36,6 +36,11 @@ final class Pool2DQuantizedKernel: Kernel {
     /// window's maxima and runs the convolution's output stage on them.
     private(set) var fusedConvolution: GEMMConvolutionQuantized?
 
+    /// The fused convolution's kept sums, read instead of the input tensor.
+    var substitutedTraffic: (tensor: Int, bytes: Int)? {
+        fusedConvolution.map { (inputIndex, $0.pooledAccumulatorBytes) }
+    }
+
     /// Reads `convolution`'s kept sums (see `pooledAccumulators`), or the input again (nil).
     func readAccumulators(of convolution: GEMMConvolutionQuantized?) {
         fusedConvolution = convolution
