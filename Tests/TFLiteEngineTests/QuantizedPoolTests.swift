@@ -86,6 +86,74 @@ final class QuantizedPoolTests: XCTestCase {
         }
     }
 
+    /// Quantized MEAN with its sums in Int16 register lanes (channel groups
+    /// over the rows of a global average pool; 16 values at a time along a
+    /// layer norm's channels) gives the bytes of its plain Int32 loops, for
+    /// int8 and uint8, same and rescaled quantization, extreme and random
+    /// inputs, widths off the group of 16.
+    func testMeanSumsInRegistersMatchTheInt32Loops() throws {
+        var rng = TestRandom(seed: 61)
+        let cases: [([Int], [Int32])] = [
+            ([1, 8, 8, 40], [1, 2]), ([1, 9, 9, 1248], [1, 2]), ([2, 4, 4, 17], [1, 2]), ([1, 3, 3, 16], [1, 2]),
+            ([1, 12, 11, 21], [1, 2]), ([1, 5, 5, 96], [3]), ([1, 3, 4, 17], [3]), ([2, 3, 768], [2]), ([4, 2047], [1]),
+            ([1, 2, 2, 2048], [3]), ([3, 15], [1]), ([1, 16, 8, 33], [1]),
+        ]
+        for (i, (shape, axes)) in cases.enumerated() {
+            let signed = i % 3 != 2, sameQuantization = i % 4 == 1
+            let model = Self.meanModel(input: shape, axes: axes, signed: signed, sameQuantization: sameQuantization, rng: &rng)
+            // Random bytes, then the largest sums of either sign.
+            for mode in 0..<3 {
+                var outputs: [[UInt8]] = []
+                for registers in [false, true] {
+                    MeanQuantizedKernel.sumsInRegisters = registers
+                    defer { MeanQuantizedKernel.sumsInRegisters = true }
+                    let interpreter = try Interpreter(model: try Model(data: model))
+                    try interpreter.allocateTensors()
+                    var state = UInt64(77 + i)
+                    try interpreter.withUnsafeMutableInputBytes(at: 0) { bytes in
+                        for j in bytes.indices {
+                            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+                            bytes[j] = mode == 0 ? UInt8(truncatingIfNeeded: state) : mode == 1 ? (signed ? 0x80 : 0xFF) : (signed ? 0x7F : 0)
+                        }
+                    }
+                    try interpreter.invoke()
+                    outputs.append([UInt8](try interpreter.output(at: 0).data))
+                }
+                XCTAssertEqual(outputs[1], outputs[0],
+                               "mean #\(i) \(shape) axes \(axes) \(signed ? "int8" : "uint8")\(sameQuantization ? " same" : "") inputs \(mode)")
+            }
+        }
+    }
+
+    /// A one-op MEAN model over `axes` (kept dimensions), int8 or uint8.
+    static func meanModel(input: [Int], axes: [Int32], signed: Bool, sameQuantization: Bool, rng: inout TestRandom) -> Data {
+        typealias FB = FlatBufferBuilder.Node
+        let type: Int8 = signed ? 9 : 3
+        let inputScale = Float(rng.int(1...100)) / 1000, inputZero = signed ? rng.int(-128...127) : rng.int(0...255)
+        let outputScale = sameQuantization ? inputScale : inputScale * Float(rng.int(30...200)) / 100
+        let outputZero = sameQuantization ? inputZero : (signed ? rng.int(-20...20) : rng.int(100...150))
+        var tables = QuantizedTensorTables()
+        let inputIndex = tables.tensor(input, type, QuantizedTensorTables.quantization([inputScale], [inputZero]), data: nil)
+        let axesBytes = axes.flatMap { v in withUnsafeBytes(of: v.littleEndian) { Array($0) } }
+        let axesIndex = tables.tensor([axes.count], 2, .table([]), data: axesBytes)
+        var outputShape = input
+        for axis in axes { outputShape[Int(axis)] = 1 }
+        let outputIndex = tables.tensor(outputShape, type, QuantizedTensorTables.quantization([outputScale], [outputZero]), data: nil)
+        let operatorTable: FB = .table([
+            (4, .u32(0)), (6, .offset(.int32s([inputIndex, axesIndex]))), (8, .offset(.int32s([outputIndex]))),
+            (10, .u8(27)), (12, .offset(.table([(4, .bool(true))]))),
+        ])
+        let subgraph: FB = .table([
+            (4, .offset(.tables(tables.tensors))), (6, .offset(.int32s([inputIndex]))), (8, .offset(.int32s([outputIndex]))),
+            (10, .offset(.tables([operatorTable]))), (12, .offset(.string("main"))),
+        ])
+        let model: FB = .table([
+            (4, .u32(3)), (6, .offset(.tables([.table([(4, .i8(40)), (8, .i32(1)), (10, .i32(40))])]))),
+            (8, .offset(.tables([subgraph]))), (10, .offset(.string("QuantizedPoolTests"))), (12, .offset(.tables(tables.buffers))),
+        ])
+        return Data(FlatBufferBuilder.serialize(model, identifier: "TFL3"))
+    }
+
     /// The output of a pool over one NHWC image of `bytes`: `window` of each
     /// window's in-bounds values (in their element type), clamped to the
     /// type's range and, `relu`, the zero point.
