@@ -690,22 +690,8 @@ struct QuantizedModelSpec {
             opInputs.append(tensor([channels], 2, quantization(biasScales, Array(repeating: 0, count: biasScales.count)), data: biasBytes))
         }
         let outputIndex = tensor([], type, quantization([outputScale], [outputZero]), data: nil)
-        let operatorTable: FB = .table([
-            (4, .u32(0)), (6, .offset(.int32s(opInputs))), (8, .offset(.int32s([outputIndex]))),
-            (10, .u8(optionsType)), (12, .offset(.table(options))),
-        ])
-        let subgraph: FB = .table([
-            (4, .offset(.tables(tables.tensors))), (6, .offset(.int32s([inputIndex]))), (8, .offset(.int32s([outputIndex]))),
-            (10, .offset(.tables([operatorTable]))), (12, .offset(.string("main"))),
-        ])
-        let model: FB = .table([
-            (4, .u32(3)),
-            (6, .offset(.tables([.table([(4, .i8(Int8(clamping: op))), (8, .i32(1)), (10, .i32(op))])]))),
-            (8, .offset(.tables([subgraph]))),
-            (10, .offset(.string("QuantizedKernelTests"))),
-            (12, .offset(.tables(tables.buffers))),
-        ])
-        return QuantizedModelSpec(data: Data(FlatBufferBuilder.serialize(model, identifier: "TFL3")))
+        return QuantizedModelSpec(data: tables.model(op: op, inputs: opInputs, input: inputIndex, output: outputIndex,
+                                                     optionsType: optionsType, options: options, description: "QuantizedKernelTests"))
     }
 }
 
@@ -734,5 +720,28 @@ struct QuantizedTensorTables {
             (10, .offset(.string("t\(tensors.count)"))), (12, .offset(q)),
         ]))
         return Int32(tensors.count - 1)
+    }
+
+    /// A model of these tensors and buffers with one operator (`op`, reading
+    /// `inputs`, writing `output`, its options table) in a subgraph whose
+    /// input is `input` and output `output`, serialised.
+    func model(op: Int32, inputs: [Int32], input: Int32, output: Int32, optionsType: UInt8,
+               options: [(Int, FlatBufferBuilder.Value)], description: String) -> Data {
+        let operatorTable: FB = .table([
+            (4, .u32(0)), (6, .offset(.int32s(inputs))), (8, .offset(.int32s([output]))),
+            (10, .u8(optionsType)), (12, .offset(.table(options))),
+        ])
+        let subgraph: FB = .table([
+            (4, .offset(.tables(tensors))), (6, .offset(.int32s([input]))), (8, .offset(.int32s([output]))),
+            (10, .offset(.tables([operatorTable]))), (12, .offset(.string("main"))),
+        ])
+        let model: FB = .table([
+            (4, .u32(3)),
+            (6, .offset(.tables([.table([(4, .i8(Int8(clamping: op))), (8, .i32(1)), (10, .i32(op))])]))),
+            (8, .offset(.tables([subgraph]))),
+            (10, .offset(.string(description))),
+            (12, .offset(.tables(buffers))),
+        ])
+        return Data(FlatBufferBuilder.serialize(model, identifier: "TFL3"))
     }
 }

@@ -36,10 +36,7 @@ final class QuantizedPoolTests: XCTestCase {
             // The expected output: the largest in-bounds value of each window, clamped.
             let expected = Self.expectedPool(bytes, h: h, w: w, channels: channels, filter: (fh, fw), stride: stride, same: same,
                                              relu: relu, signed: signed, zeroPoint: zeroPoint) { $0.max() ?? 0 }
-            let actual = harness.run(harness.fastKernel, tilesReversed: false, fill: 0xA5)
-            let tiled = harness.run(harness.fastKernel, tilesReversed: true, fill: 0x3C)
-            XCTAssertEqual(actual, expected, "\(name)")
-            XCTAssertEqual(tiled, expected, "\(name): tiles run one by one")
+            Self.assertRuns(harness, give: expected, name)
         }
     }
 
@@ -79,11 +76,18 @@ final class QuantizedPoolTests: XCTestCase {
                 let sum = values.reduce(0, +), count = values.count
                 return sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count
             }
-            let actual = harness.run(harness.fastKernel, tilesReversed: false, fill: 0xA5)
-            let tiled = harness.run(harness.fastKernel, tilesReversed: true, fill: 0x3C)
-            XCTAssertEqual(actual, expected, "\(name)")
-            XCTAssertEqual(tiled, expected, "\(name): tiles run one by one")
+            Self.assertRuns(harness, give: expected, name)
         }
+    }
+
+    /// The harness's fast kernel gives `expected` with its tiles in order
+    /// and run one by one in reverse (over outputs filled differently).
+    static func assertRuns(_ harness: SingleOpHarness, give expected: [UInt8], _ name: String,
+                           file: StaticString = #filePath, line: UInt = #line) {
+        let actual = harness.run(harness.fastKernel, tilesReversed: false, fill: 0xA5)
+        let tiled = harness.run(harness.fastKernel, tilesReversed: true, fill: 0x3C)
+        XCTAssertEqual(actual, expected, "\(name)", file: file, line: line)
+        XCTAssertEqual(tiled, expected, "\(name): tiles run one by one", file: file, line: line)
     }
 
     /// Quantized MEAN with its sums in Int16 register lanes (channel groups
@@ -127,7 +131,6 @@ final class QuantizedPoolTests: XCTestCase {
 
     /// A one-op MEAN model over `axes` (kept dimensions), int8 or uint8.
     static func meanModel(input: [Int], axes: [Int32], signed: Bool, sameQuantization: Bool, rng: inout TestRandom) -> Data {
-        typealias FB = FlatBufferBuilder.Node
         let type: Int8 = signed ? 9 : 3
         let inputScale = Float(rng.int(1...100)) / 1000, inputZero = signed ? rng.int(-128...127) : rng.int(0...255)
         let outputScale = sameQuantization ? inputScale : inputScale * Float(rng.int(30...200)) / 100
@@ -139,19 +142,8 @@ final class QuantizedPoolTests: XCTestCase {
         var outputShape = input
         for axis in axes { outputShape[Int(axis)] = 1 }
         let outputIndex = tables.tensor(outputShape, type, QuantizedTensorTables.quantization([outputScale], [outputZero]), data: nil)
-        let operatorTable: FB = .table([
-            (4, .u32(0)), (6, .offset(.int32s([inputIndex, axesIndex]))), (8, .offset(.int32s([outputIndex]))),
-            (10, .u8(27)), (12, .offset(.table([(4, .bool(true))]))),
-        ])
-        let subgraph: FB = .table([
-            (4, .offset(.tables(tables.tensors))), (6, .offset(.int32s([inputIndex]))), (8, .offset(.int32s([outputIndex]))),
-            (10, .offset(.tables([operatorTable]))), (12, .offset(.string("main"))),
-        ])
-        let model: FB = .table([
-            (4, .u32(3)), (6, .offset(.tables([.table([(4, .i8(40)), (8, .i32(1)), (10, .i32(40))])]))),
-            (8, .offset(.tables([subgraph]))), (10, .offset(.string("QuantizedPoolTests"))), (12, .offset(.tables(tables.buffers))),
-        ])
-        return Data(FlatBufferBuilder.serialize(model, identifier: "TFL3"))
+        return tables.model(op: 40, inputs: [inputIndex, axesIndex], input: inputIndex, output: outputIndex,
+                            optionsType: 27, options: [(4, .bool(true))], description: "QuantizedPoolTests")
     }
 
     /// The output of a pool over one NHWC image of `bytes`: `window` of each
