@@ -242,7 +242,8 @@ public struct CostModel: Sendable, Equatable {
     /// - int8 ADD, SUB, MUL and SQUARED_DIFFERENCE of at least
     ///   `TFLiteEngineBuild.int8PairTableMinimumElements` elements, in the
     ///   builds with integer multiply-add: a table of every input pair's
-    ///   result (not a MUL the swish fusion gave a 256-entry table instead).
+    ///   result (not a MUL the swish fusion gave a 256-entry table instead,
+    ///   nor an op with a small constant operand: `NodeWork.readsByteTable`).
     public static func kernelBytes(_ node: NodeWork) -> Int {
         if node.kernelClass == .elementwiseInt8, TFLiteEngineBuild.integerMultiplyAdd, !node.readsByteTable,
            node.outputs >= TFLiteEngineBuild.int8PairTableMinimumElements, pairTableOperators.contains(node.op) {

@@ -114,9 +114,11 @@ public struct NodeWork: Codable, Hashable, Sendable {
     /// its outputs are not requantized here (the pool requantizes a quarter
     /// as many), so the per-output term of its class does not apply.
     public var sumsKeptForPool: Bool
-    /// Whether this int8 MUL computes `x · logistic(x)` itself from a
-    /// 256-entry table (the engine's swish fusion), so it keeps no table of
-    /// input pairs (see `CostModel.kernelBytes`).
+    /// Whether this int8 element-wise node reads 256-entry byte tables, so
+    /// it keeps no table of input pairs (see `CostModel.kernelBytes`): a MUL
+    /// computing `x · logistic(x)` itself (the engine's swish fusion), or an
+    /// op with a constant scalar or short per-channel operand
+    /// (`TFLiteEngineBuild.quantizedConstantOperandTables`).
     public var readsByteTable: Bool
 
     /// The class's second size term (see `ClassCost`): for the GEMM classes
@@ -207,6 +209,9 @@ public struct ModelWorkload: Codable, Hashable, Sendable {
         let nodes = planned.compactMap { p -> NodeWork? in
             guard summary.nodes.indices.contains(p.index) else { return nil }
             var n = work(of: summary.nodes[p.index], runtimeTensors: runtime)
+            if n.kernelClass?.isInt8 == true, readsConstantOperandTables(summary.nodes[p.index], outputs: n.outputs) {
+                n.readsByteTable = true
+            }
             switch p.fusion {
             case .sumsKeptForMaxPool?: n.sumsKeptForPool = true
             // The MUL does the LOGISTIC's work too: one node of both nodes' work.
@@ -226,6 +231,23 @@ public struct ModelWorkload: Codable, Hashable, Sendable {
         }
         return ModelWorkload(nodes: nodes, parameters: summary.parameterCount, arenaBytes: summary.arenaBytes ?? 0,
                              foldedBytes: folded, keptSumBytes: keptSums(summary, executed: executed))
+    }
+
+    /// Whether the engine runs `node` (a binary op) from tables of its
+    /// constant operand: a scalar, or one value per channel of the output
+    /// (shape […, 1, C]), against a runtime operand of the output's size
+    /// (`TFLiteEngineBuild.quantizedConstantOperandTables`).
+    static func readsConstantOperandTables(_ node: ModelSummary.NodeInfo, outputs: Int) -> Bool {
+        guard node.inputs.count == 2, let a = node.inputs[0], let b = node.inputs[1] else { return false }
+        let channels = node.outputs.first?.shape.last
+        for (variable, constant) in [(a, b), (b, a)] where constant.isConstant && !variable.isConstant {
+            let period = elements(constant.shape)
+            let perChannel = period == 1 || (constant.shape.last == period && channels == period
+                                             && constant.shape.dropLast().allSatisfy { $0 == 1 })
+            return perChannel && elements(variable.shape) == outputs
+                && TFLiteEngineBuild.quantizedConstantOperandTables(elements: outputs, constantElements: period)
+        }
+        return false
     }
 
     /// The Int32 sums the engine keeps for each int8 CONV_2D whose output only

@@ -38,9 +38,9 @@ final class SingleOpHarness {
 
     var fastKernel: Kernel { step.kernel }
 
-    /// The bytes of the op's first input, to fill before running.
+    /// The bytes of the op's first input that is not a constant, to fill before running.
     var input: UnsafeMutableRawBufferPointer {
-        let index = step.node.inputs[0]
+        let index = step.node.inputs.first { $0 >= 0 && !graph.tensors[$0].isConstant } ?? step.node.inputs[0]
         return UnsafeMutableRawBufferPointer(start: addresses[index], count: graph.tensors[index].byteCount)
     }
 

@@ -101,6 +101,20 @@ struct BroadcastShape {
         isElementwise ? (elementCount + blockSize - 1) / blockSize : rowCount &* blocksPerRow(blockSize: blockSize)
     }
 
+    /// The output elements `tiles` cover (consecutive tiles cover
+    /// consecutive spans; see `tileCount(blockSize:)`).
+    func outputRange(_ tiles: Range<Int>, blockSize: Int) -> Range<Int> {
+        guard !tiles.isEmpty else { return 0..<0 }
+        if isElementwise { return tiles.lowerBound &* blockSize..<min(tiles.upperBound &* blockSize, elementCount) }
+        let length = rowLength, blocks = blocksPerRow(blockSize: blockSize)
+        func start(_ tile: Int) -> (row: Int, inRow: Int) {
+            let row = tile / blocks
+            return (row, (tile &- row &* blocks) &* blockSize)
+        }
+        let first = start(tiles.lowerBound), last = start(tiles.upperBound &- 1)
+        return first.row &* length &+ first.inRow..<last.row &* length &+ min(last.inRow &+ blockSize, length)
+    }
+
     /// Blocks of at most `blockSize` elements per row (1 for rows up to `blockSize`).
     @inline(__always)
     func blocksPerRow(blockSize: Int) -> Int {

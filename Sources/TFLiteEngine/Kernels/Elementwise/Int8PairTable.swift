@@ -122,9 +122,10 @@ final class Int8PairTable: @unchecked Sendable {
         }
     }
 
-    /// The entries at the eight 16-bit indices of `indices`, into `output[0..<8]`.
+    /// The entries at the eight 16-bit indices of `indices`, into `output[0..<8]`
+    /// (also `ConstantOperandTables`').
     @inline(__always)
-    private static func lookup(_ indices: SIMD2<UInt64>, _ table: UnsafePointer<Int8>, _ output: UnsafeMutablePointer<Int8>) {
+    static func lookup(_ indices: SIMD2<UInt64>, _ table: UnsafePointer<Int8>, _ output: UnsafeMutablePointer<Int8>) {
         for half in 0..<2 {
             let w = indices[half]
             let o = output + half &* 4

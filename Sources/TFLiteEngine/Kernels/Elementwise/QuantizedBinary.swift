@@ -61,7 +61,11 @@ final class QuantizedBinaryKernel: Kernel {
     /// under `Int8PairTable.key`; nil for operations without one.
     private let sharedPairTable: (() -> Int8PairTable)?
     /// Whether runs read `pairTable`.
-    var readsPairTable: Bool { sharedPairTable != nil && swishTable == nil }
+    var readsPairTable: Bool { sharedPairTable != nil && swishTable == nil && constantOperandTables == nil }
+    /// With one operand a constant scalar or short per-channel vector
+    /// (`ConstantOperandTables`): the result for each byte of the other
+    /// operand, per channel of the constant; nil otherwise.
+    private(set) var constantOperandTables: ConstantOperandTables?
     /// With `SwishFusion` (an int8 MUL of same-shape operands `x` and
     /// `logistic(x)`): the result for each bit pattern of `x`, and which
     /// operand `x` is (0 for a, 1 for b).
@@ -123,6 +127,13 @@ final class QuantizedBinaryKernel: Kernel {
         aIndex = ctx.node.inputs[0]
         bIndex = ctx.node.inputs[1]
         outputIndex = ctx.node.outputs[0]
+        if vectorized, let (operand, values) = ConstantOperandTables.constantOperand(ctx, shape: shape) {
+            let constant = UnsafePointer<T>(OpaquePointer(values.baseAddress.unsafelyUnwrapped))
+            constantOperandTables = ConstantOperandTables(period: values.count, variableOperand: operand) { phase, x in
+                let c = constant[phase], v = T(truncatingIfNeeded: x)
+                return UInt8(truncatingIfNeeded: operand == 0 ? apply(T.self, v, c) : apply(T.self, c, v))
+            }
+        }
     }
 
     var tileCount: Int { shape.tileCount(blockSize: Self.blockSize) }
@@ -227,6 +238,11 @@ final class QuantizedBinaryKernel: Kernel {
                     QuantizedLookup.lookup(t, x + start, out + start, count: end &- start)
                 }
             }
+            return
+        }
+        if let tables = constantOperandTables {
+            let x = tables.variableOperand == 0 ? a.unsafelyUnwrapped : b.unsafelyUnwrapped
+            tables.apply(x, output.unsafelyUnwrapped, shape.outputRange(tiles, blockSize: Self.blockSize))
             return
         }
         if signed { compute(tiles: tiles, worker: worker, Int8.self) } else { compute(tiles: tiles, worker: worker, UInt8.self) }

@@ -68,6 +68,14 @@ public enum TFLiteEngineBuild {
     public static var int8PairTableMinimumElements: Int { Int8PairTable.minimumElements }
     /// The bytes of one such table.
     public static var int8PairTableBytes: Int { Int8PairTable.bytes }
+
+    /// Whether a quantized binary op over `elements` output elements with a
+    /// constant operand of `constantElements` (a scalar, or one per channel)
+    /// keeps a 256-entry table per constant element (`constantElements` ×
+    /// 256 bytes, any flavour) instead of a pair table. For memory estimates.
+    public static func quantizedConstantOperandTables(elements: Int, constantElements: Int) -> Bool {
+        ConstantOperandTables.applies(elementCount: elements, period: constantElements)
+    }
 }
 
 #if TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI
