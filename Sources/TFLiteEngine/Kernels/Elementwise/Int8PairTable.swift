@@ -111,8 +111,11 @@ final class Int8PairTable: @unchecked Sendable {
             while i &+ 16 <= count {
                 let x = strideA == 0 ? splatA : rawA.loadUnaligned(fromByteOffset: i, as: SIMD16<Int8>.self)
                 let y = strideB == 0 ? splatB : rawB.loadUnaligned(fromByteOffset: i, as: SIMD16<Int8>.self)
-                Self.lookup(unsafeBitCast(IntegerSIMD.interleaveLow(y, x), to: SIMD2<UInt64>.self), table, output + i)
-                Self.lookup(unsafeBitCast(IntegerSIMD.interleaveHigh(y, x), to: SIMD2<UInt64>.self), table, output + (i &+ 8))
+                let out = UnsafeMutableRawPointer(output + i)
+                out.storeBytes(of: Self.lookup(unsafeBitCast(IntegerSIMD.interleaveLow(y, x), to: SIMD2<UInt64>.self), table),
+                               as: SIMD8<Int8>.self)
+                out.storeBytes(of: Self.lookup(unsafeBitCast(IntegerSIMD.interleaveHigh(y, x), to: SIMD2<UInt64>.self), table),
+                               toByteOffset: 8, as: SIMD8<Int8>.self)
                 i &+= 16
             }
         }
@@ -122,17 +125,20 @@ final class Int8PairTable: @unchecked Sendable {
         }
     }
 
-    /// The entries at the eight 16-bit indices of `indices`, into `output[0..<8]`
-    /// (also `ConstantOperandTables`').
+    /// The entries at the eight 16-bit indices of `indices` (also
+    /// `ConstantOperandTables`'), each inserted into its lane (`vpinsrb`, the
+    /// table load folded in) for one eight-byte store: one store per entry
+    /// held the loop to Zen 1's one store per cycle.
     @inline(__always)
-    static func lookup(_ indices: SIMD2<UInt64>, _ table: UnsafePointer<Int8>, _ output: UnsafeMutablePointer<Int8>) {
+    static func lookup(_ indices: SIMD2<UInt64>, _ table: UnsafePointer<Int8>) -> SIMD8<Int8> {
+        var r = SIMD8<Int8>()
         for half in 0..<2 {
-            let w = indices[half]
-            let o = output + half &* 4
-            o[0] = table[Int(truncatingIfNeeded: w & 0xFFFF)]
-            o[1] = table[Int(truncatingIfNeeded: (w &>> 16) & 0xFFFF)]
-            o[2] = table[Int(truncatingIfNeeded: (w &>> 32) & 0xFFFF)]
-            o[3] = table[Int(truncatingIfNeeded: w &>> 48)]
+            let w = indices[half], o = half &* 4
+            r[o] = table[Int(truncatingIfNeeded: w & 0xFFFF)]
+            r[o &+ 1] = table[Int(truncatingIfNeeded: (w &>> 16) & 0xFFFF)]
+            r[o &+ 2] = table[Int(truncatingIfNeeded: (w &>> 32) & 0xFFFF)]
+            r[o &+ 3] = table[Int(truncatingIfNeeded: w &>> 48)]
         }
+        return r
     }
 }

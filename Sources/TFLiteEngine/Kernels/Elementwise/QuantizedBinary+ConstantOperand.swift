@@ -95,11 +95,13 @@ final class ConstantOperandTables: @unchecked Sendable {
         var i = range.lowerBound, phase = i % period
         let end = range.upperBound
         if IntegerSIMD.isNative {
-            let table = UnsafePointer<Int8>(OpaquePointer(entries)), out = UnsafeMutablePointer<Int8>(OpaquePointer(output))
+            let table = UnsafePointer<Int8>(OpaquePointer(entries))
             while i &+ 16 <= end {
                 let x = variable.loadUnaligned(fromByteOffset: i, as: SIMD16<Int8>.self), rows = phaseRows[phase]
-                Int8PairTable.lookup(unsafeBitCast(IntegerSIMD.interleaveLow(x, rows), to: SIMD2<UInt64>.self), table, out + i)
-                Int8PairTable.lookup(unsafeBitCast(IntegerSIMD.interleaveHigh(x, rows), to: SIMD2<UInt64>.self), table, out + (i &+ 8))
+                output.storeBytes(of: Int8PairTable.lookup(unsafeBitCast(IntegerSIMD.interleaveLow(x, rows), to: SIMD2<UInt64>.self), table),
+                                  toByteOffset: i, as: SIMD8<Int8>.self)
+                output.storeBytes(of: Int8PairTable.lookup(unsafeBitCast(IntegerSIMD.interleaveHigh(x, rows), to: SIMD2<UInt64>.self), table),
+                                  toByteOffset: i &+ 8, as: SIMD8<Int8>.self)
                 phase = nextPhase[phase]
                 i &+= 16
             }
