@@ -111,11 +111,7 @@ final class Int8PairTable: @unchecked Sendable {
             while i &+ 16 <= count {
                 let x = strideA == 0 ? splatA : rawA.loadUnaligned(fromByteOffset: i, as: SIMD16<Int8>.self)
                 let y = strideB == 0 ? splatB : rawB.loadUnaligned(fromByteOffset: i, as: SIMD16<Int8>.self)
-                let out = UnsafeMutableRawPointer(output + i)
-                out.storeBytes(of: Self.lookup(unsafeBitCast(IntegerSIMD.interleaveLow(y, x), to: SIMD2<UInt64>.self), table),
-                               as: SIMD8<Int8>.self)
-                out.storeBytes(of: Self.lookup(unsafeBitCast(IntegerSIMD.interleaveHigh(y, x), to: SIMD2<UInt64>.self), table),
-                               toByteOffset: 8, as: SIMD8<Int8>.self)
+                Self.lookup16(x, y, table, UnsafeMutableRawPointer(output + i))
                 i &+= 16
             }
         }
@@ -125,8 +121,48 @@ final class Int8PairTable: @unchecked Sendable {
         }
     }
 
-    /// The entries at the eight 16-bit indices of `indices` (also
-    /// `ConstantOperandTables`'), each inserted into its lane (`vpinsrb`, the
+    /// `apply` over the output elements `range` of a full operand `full`
+    /// against a row of `length` elements that repeats (`row`, the second
+    /// operand when `rowIsSecond`), the row's phase advancing with the
+    /// element: sixteen per step like `apply` when the row is a whole number
+    /// of sixteen-byte vectors (the phase then stays on one: tiles start on
+    /// rows or blocks of 4096), else one by one.
+    @inline(__always)
+    func applyRepeatedRow(full: UnsafePointer<Int8>, row: UnsafePointer<Int8>, length: Int, rowIsSecond: Bool,
+                          _ output: UnsafeMutablePointer<Int8>, _ range: Range<Int>) {
+        let table = UnsafePointer(entries)
+        var i = range.lowerBound, phase = i % length
+        if length % 16 == 0 && phase % 16 == 0 {
+            let rawFull = UnsafeRawPointer(full), rawRow = UnsafeRawPointer(row)
+            while i &+ 16 <= range.upperBound {
+                let f = rawFull.loadUnaligned(fromByteOffset: i, as: SIMD16<Int8>.self)
+                let r = rawRow.loadUnaligned(fromByteOffset: phase, as: SIMD16<Int8>.self)
+                let (x, y) = rowIsSecond ? (f, r) : (r, f)
+                Self.lookup16(x, y, table, UnsafeMutableRawPointer(output + i))
+                phase &+= 16
+                if phase == length { phase = 0 }
+                i &+= 16
+            }
+        }
+        while i < range.upperBound {
+            output[i] = rowIsSecond ? self(full[i], row[phase]) : self(row[phase], full[i])
+            phase &+= 1
+            if phase == length { phase = 0 }
+            i &+= 1
+        }
+    }
+
+    /// The sixteen entries `table[x[k] << 8 | y[k]]` (bit patterns), into
+    /// `output[0..<16]`: the bytes interleaved (`vpunpcklbw`/`vpunpckhbw`)
+    /// are the sixteen 16-bit indices (also `ConstantOperandTables`').
+    @inline(__always)
+    static func lookup16(_ x: SIMD16<Int8>, _ y: SIMD16<Int8>, _ table: UnsafePointer<Int8>, _ output: UnsafeMutableRawPointer) {
+        output.storeBytes(of: lookup(unsafeBitCast(IntegerSIMD.interleaveLow(y, x), to: SIMD2<UInt64>.self), table), as: SIMD8<Int8>.self)
+        output.storeBytes(of: lookup(unsafeBitCast(IntegerSIMD.interleaveHigh(y, x), to: SIMD2<UInt64>.self), table),
+                          toByteOffset: 8, as: SIMD8<Int8>.self)
+    }
+
+    /// The entries at the eight 16-bit indices of `indices`, each inserted into its lane (`vpinsrb`, the
     /// table load folded in) for one eight-byte store: one store per entry
     /// held the loop to Zen 1's one store per cycle.
     @inline(__always)

@@ -84,8 +84,8 @@ final class ConstantOperandTables: @unchecked Sendable {
     /// elements at the same offsets): a scalar's one table
     /// (`QuantizedLookup.lookup`); else, in the integer-multiply-add
     /// flavours, sixteen bytes per step interleaved with their channels'
-    /// rows into sixteen entry indices (`Int8PairTable.lookup`, whose entries
-    /// are laid out the same way), and one by one elsewhere and for the last
+    /// rows into sixteen entry indices (`Int8PairTable.lookup16`, whose
+    /// entries are laid out the same way), and one by one elsewhere and for the last
     /// elements.
     func apply(_ variable: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, _ range: Range<Int>) {
         guard period > 1 else {
@@ -98,10 +98,7 @@ final class ConstantOperandTables: @unchecked Sendable {
             let table = UnsafePointer<Int8>(OpaquePointer(entries))
             while i &+ 16 <= end {
                 let x = variable.loadUnaligned(fromByteOffset: i, as: SIMD16<Int8>.self), rows = phaseRows[phase]
-                output.storeBytes(of: Int8PairTable.lookup(unsafeBitCast(IntegerSIMD.interleaveLow(x, rows), to: SIMD2<UInt64>.self), table),
-                                  toByteOffset: i, as: SIMD8<Int8>.self)
-                output.storeBytes(of: Int8PairTable.lookup(unsafeBitCast(IntegerSIMD.interleaveHigh(x, rows), to: SIMD2<UInt64>.self), table),
-                                  toByteOffset: i &+ 8, as: SIMD8<Int8>.self)
+                Int8PairTable.lookup16(rows, x, table, output + i)
                 phase = nextPhase[phase]
                 i &+= 16
             }

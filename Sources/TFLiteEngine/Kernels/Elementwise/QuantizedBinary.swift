@@ -50,6 +50,9 @@ final class QuantizedBinaryKernel: Kernel {
     let vectorSquaredDifference: Int8SquaredDifferenceStage?
     /// `shortRowsRepeat(shape)`, for the eight-lane paths.
     let shortRowsRepeat: Bool?
+    /// `rowRepeats(shape)` for rows shorter than 8 or a multiple of 16
+    /// elements, for the pair table's flat runs (`pairTableSpans`).
+    let tableRowRepeats: Bool?
     /// One of the three stages above as a table of every pair's result, for
     /// operations of `Int8PairTable.minimumElements` or more: taken from (or
     /// made into) the model's shared constants at `bind`, after the plan's
@@ -96,6 +99,7 @@ final class QuantizedBinaryKernel: Kernel {
             vectorSquaredDifference = nil
         }
         shortRowsRepeat = vectors ? Self.shortRowsRepeat(shape) : nil
+        tableRowRepeats = vectors && (shape.rowLength < 8 || shape.rowLength % 16 == 0) ? Self.rowRepeats(shape) : nil
         let makePairTable: (() -> Int8PairTable)?
         if !Int8PairTable.applies(elementCount: shape.elementCount) {
             makePairTable = nil
@@ -333,23 +337,21 @@ extension QuantizedBinaryKernel {
         }
     }
 
-    /// The tiles' spans read from `table`; a short repeated row
-    /// (`shortRowsRepeat`) as one flat run, the row's phase advancing.
+    /// The tiles' spans read from `table`; a repeated row
+    /// (`tableRowRepeats`) as one flat run, the row's phase advancing
+    /// (`Int8PairTable.applyRepeatedRow`): the squeeze-and-excitation MULs
+    /// of EfficientNet's first blocks (rows of 16 and 32 channels) paid a
+    /// span's set-up per row.
     private func pairTableSpans(_ tiles: Range<Int>, _ table: Int8PairTable, _ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>,
                                 _ output: UnsafeMutablePointer<Int8>) {
-        guard let repeatedB = shortRowsRepeat else {
+        guard let repeatedB = tableRowRepeats else {
             shape.forEachSpan(tiles, blockSize: Self.blockSize) { oa, sa, ob, sb, oo, n in
                 table.apply(a + oa, sa, b + ob, sb, output + oo, count: n)
             }
             return
         }
-        let length = shape.rowLength
-        var phase = 0
-        for i in (tiles.lowerBound &* length)..<(tiles.upperBound &* length) {
-            output[i] = repeatedB ? table(a[i], b[phase]) : table(a[phase], b[i])
-            phase &+= 1
-            if phase == length { phase = 0 }
-        }
+        table.applyRepeatedRow(full: repeatedB ? a : b, row: repeatedB ? b : a, length: shape.rowLength, rowIsSecond: repeatedB,
+                               output, shape.outputRange(tiles, blockSize: Self.blockSize))
     }
 
     /// Whether the broadcast is a full operand against one short row that
@@ -358,8 +360,14 @@ extension QuantizedBinaryKernel {
     /// Such rows, one tile each, ran one element at a time (ConvNeXt-Tiny
     /// int8's SUB over a 224×224×3 input: 3 ms).
     static func shortRowsRepeat(_ shape: BroadcastShape) -> Bool? {
+        shape.rowLength < 8 ? rowRepeats(shape) : nil
+    }
+
+    /// Whether the broadcast is a full operand against one row that repeats
+    /// (`[…, C]` against `[C]`), and which operand repeats (true: B).
+    static func rowRepeats(_ shape: BroadcastShape) -> Bool? {
         let r = BroadcastShape.maxRank, length = shape.rowLength
-        guard !shape.isElementwise, length > 0, length < 8, shape.dims[..<(r - 2)].allSatisfy({ $0 == 1 }) else { return nil }
+        guard !shape.isElementwise, length > 0, shape.dims[..<(r - 2)].allSatisfy({ $0 == 1 }) else { return nil }
         let full = shape.stridesA[r - 2] == length && shape.stridesA[r - 1] == 1
         let fullB = shape.stridesB[r - 2] == length && shape.stridesB[r - 1] == 1
         if full && shape.stridesB[r - 2] == 0 && shape.stridesB[r - 1] == 1 { return true }
