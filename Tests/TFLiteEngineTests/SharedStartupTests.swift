@@ -83,7 +83,7 @@ final class SharedStartupTests: XCTestCase {
         var storage: [Int: Set<UInt>] = [:]
         for zeroPoints in perChannel {
             XCTAssertEqual(zeroPoints, [Int64](repeating: 0, count: zeroPoints.count))
-            zeroPoints.withUnsafeBufferPointer { storage[zeroPoints.count, default: []].insert(UInt(bitPattern: $0.baseAddress)) }
+            zeroPoints.withUnsafeBufferPointer { _ = storage[zeroPoints.count, default: []].insert(UInt(bitPattern: $0.baseAddress)) }
         }
         for (count, addresses) in storage {
             XCTAssertEqual(addresses.count, 1, "\(count) zero points held in \(addresses.count) arrays")

@@ -162,9 +162,10 @@ final class Int8PairTable: @unchecked Sendable {
                           toByteOffset: 8, as: SIMD8<Int8>.self)
     }
 
-    /// The entries at the eight 16-bit indices of `indices`, each inserted into its lane (`vpinsrb`, the
-    /// table load folded in) for one eight-byte store: one store per entry
-    /// held the loop to Zen 1's one store per cycle.
+    /// The entries at the eight 16-bit indices of `indices`, each inserted
+    /// into its lane (`vpinsrb`, the table load folded in) for one
+    /// eight-byte store: one store per entry held the loop to Zen 1's one
+    /// store per cycle.
     @inline(__always)
     static func lookup(_ indices: SIMD2<UInt64>, _ table: UnsafePointer<Int8>) -> SIMD8<Int8> {
         var r = SIMD8<Int8>()

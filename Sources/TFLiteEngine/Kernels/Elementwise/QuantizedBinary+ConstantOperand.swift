@@ -61,11 +61,13 @@ final class ConstantOperandTables: @unchecked Sendable {
         nextPhase.deallocate()
     }
 
-    /// Which operand of the node varies and the constant's element bytes,
-    /// when one operand is a constant of one element or of one element per
-    /// channel (shape […, 1, C] against the output's […, C]), the other has
-    /// the output's shape, and `applies` holds; else nil.
-    static func constantOperand(_ ctx: PrepareContext, shape: BroadcastShape) -> (operand: Int, values: UnsafeRawBufferPointer)? {
+    /// Which operand of the node varies, and the constant's elements
+    /// (`period` bytes: the model validator checked the buffer against the
+    /// shape), when one operand is a constant of one element or of one
+    /// element per channel (shape […, 1, C] against the output's […, C]), the
+    /// other has the output's shape, and `applies` holds; else nil.
+    static func constantOperand(_ ctx: PrepareContext, shape: BroadcastShape)
+        -> (operand: Int, values: UnsafeRawPointer, period: Int)? {
         guard let a = try? ctx.input(0), let b = try? ctx.input(1) else { return nil }
         let output = shape.outputShape, count = shape.elementCount
         for (variable, constant, operand) in [(a, b, 0), (b, a, 1)] {
@@ -75,7 +77,7 @@ final class ConstantOperandTables: @unchecked Sendable {
             let perChannel = period == 1
                 || (output.last == period && constant.shape.last == period && constant.shape.dropLast().allSatisfy { $0 == 1 })
             guard perChannel, applies(elementCount: count, period: period) else { continue }
-            return (operand, UnsafeRawBufferPointer(start: data, count: period))
+            return (operand, data, period)
         }
         return nil
     }
@@ -85,8 +87,8 @@ final class ConstantOperandTables: @unchecked Sendable {
     /// (`QuantizedLookup.lookup`); else, in the integer-multiply-add
     /// flavours, sixteen bytes per step interleaved with their channels'
     /// rows into sixteen entry indices (`Int8PairTable.lookup16`, whose
-    /// entries are laid out the same way), and one by one elsewhere and for the last
-    /// elements.
+    /// entries are laid out the same way), and one by one elsewhere and for
+    /// the last elements.
     func apply(_ variable: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, _ range: Range<Int>) {
         guard period > 1 else {
             QuantizedLookup.lookup(entries, variable + range.lowerBound, output + range.lowerBound, count: range.count)

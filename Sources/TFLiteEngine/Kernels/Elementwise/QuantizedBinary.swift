@@ -131,9 +131,9 @@ final class QuantizedBinaryKernel: Kernel {
         aIndex = ctx.node.inputs[0]
         bIndex = ctx.node.inputs[1]
         outputIndex = ctx.node.outputs[0]
-        if vectorized, let (operand, values) = ConstantOperandTables.constantOperand(ctx, shape: shape) {
-            let constant = UnsafePointer<T>(OpaquePointer(values.baseAddress.unsafelyUnwrapped))
-            constantOperandTables = ConstantOperandTables(period: values.count, variableOperand: operand) { phase, x in
+        if vectorized, let (operand, values, period) = ConstantOperandTables.constantOperand(ctx, shape: shape) {
+            let constant = values.assumingMemoryBound(to: T.self)
+            constantOperandTables = ConstantOperandTables(period: period, variableOperand: operand) { phase, x in
                 let c = constant[phase], v = T(truncatingIfNeeded: x)
                 return UInt8(truncatingIfNeeded: operand == 0 ? apply(T.self, v, c) : apply(T.self, c, v))
             }
