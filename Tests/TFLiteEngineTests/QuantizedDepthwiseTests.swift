@@ -408,26 +408,27 @@ extension QuantizedKernelTests {
         requireMostlyInformative(16)
         // Random bytes over the other broadcasts: a short repeated row (the
         // runtime input: a constant one gets `ConstantOperandTables`), the
-        // runtime input a scalar or a per-channel row of 64, a constant row of
-        // 80 (more channels than constant tables take), both repeated rows in
-        // flat runs (`tableRowRepeats`).
+        // runtime input a scalar or a per-channel row of 64, constant rows of
+        // 80 and 120 (more channels than constant tables take; 120 not a
+        // whole number of vectors), repeated rows in flat runs
+        // (`tableRowRepeats`).
         // Last, same shapes of a length that leaves a tail after the eight-element steps.
         let broadcasts: [([Int], [Int])] = [([3], [1, 96, 96, 3]), ([1], [128, 128]), ([1, 1, 1, 64], [1, 32, 32, 64]),
-                                             ([1, 16, 16, 80], [80]), ([1, 16_389], [1, 16_389])]
-        let rowRepeats: [Bool?] = [false, nil, false, true, nil]
-        for i in 0..<20 {
-            let (shape, bShape) = broadcasts[i % 5], operation = i / 5
+                                             ([1, 16, 16, 80], [80]), ([1, 12, 12, 120], [1, 1, 120]), ([1, 16_389], [1, 16_389])]
+        let rowRepeats: [Bool?] = [false, nil, false, true, true, nil]
+        for i in 0..<24 {
+            let (shape, bShape) = broadcasts[i % 6], operation = i / 6
             let spec = QuantizedAddSpec(shape: shape, bShape: bShape, activation: 0, subtract: operation == 1, multiply: operation == 2,
                                         squaredDifference: operation == 3, rng: &rng)
             let name = "pair table #\(i) \(shape) and \(bShape)"
-            let fast: AnyClass = i % 5 == 4 && operation < 2 ? ElementwiseAddInt8.self : QuantizedBinaryKernel.self
+            let fast: AnyClass = i % 6 == 5 && operation < 2 ? ElementwiseAddInt8.self : QuantizedBinaryKernel.self
             try compare(spec.model, name: name, expectFast: fast, inspect: { kernel in
                 guard IntegerSIMD.isNative else { return }
                 if let add = kernel as? ElementwiseAddInt8 { return XCTAssertNotNil(add.pairTable, "\(name): no pair table") }
                 guard let kernel = kernel as? QuantizedBinaryKernel else { return }
                 XCTAssertTrue(kernel.readsPairTable, "\(name): no pair table")
-                XCTAssertEqual(kernel.shortRowsRepeat, i % 5 == 0 ? false : nil, "\(name): short-row walk")
-                XCTAssertEqual(kernel.tableRowRepeats, rowRepeats[i % 5], "\(name): flat run")
+                XCTAssertEqual(kernel.shortRowsRepeat, i % 6 == 0 ? false : nil, "\(name): short-row walk")
+                XCTAssertEqual(kernel.tableRowRepeats, rowRepeats[i % 6], "\(name): flat run")
             }) { ctx in try Self.oneByOne(ctx, shape: shape, bShape: bShape, activation: 0, operation: operation) }
         }
     }

@@ -124,24 +124,29 @@ final class Int8PairTable: @unchecked Sendable {
     /// `apply` over the output elements `range` of a full operand `full`
     /// against a row of `length` elements that repeats (`row`, the second
     /// operand when `rowIsSecond`), the row's phase advancing with the
-    /// element: sixteen per step like `apply` when the row is a whole number
-    /// of sixteen-byte vectors (the phase then stays on one: tiles start on
-    /// rows or blocks of 4096), else one by one.
+    /// element: sixteen per step like `apply`, the row's sixteen values from
+    /// a copy of it followed by its first sixteen (wrapped), so a load at any
+    /// phase reads the row's next sixteen; the last elements one by one.
     @inline(__always)
     func applyRepeatedRow(full: UnsafePointer<Int8>, row: UnsafePointer<Int8>, length: Int, rowIsSecond: Bool,
                           _ output: UnsafeMutablePointer<Int8>, _ range: Range<Int>) {
         let table = UnsafePointer(entries)
         var i = range.lowerBound, phase = i % length
-        if length % 16 == 0 && phase % 16 == 0 {
-            let rawFull = UnsafeRawPointer(full), rawRow = UnsafeRawPointer(row)
-            while i &+ 16 <= range.upperBound {
-                let f = rawFull.loadUnaligned(fromByteOffset: i, as: SIMD16<Int8>.self)
-                let r = rawRow.loadUnaligned(fromByteOffset: phase, as: SIMD16<Int8>.self)
-                let (x, y) = rowIsSecond ? (f, r) : (r, f)
-                Self.lookup16(x, y, table, UnsafeMutableRawPointer(output + i))
-                phase &+= 16
-                if phase == length { phase = 0 }
-                i &+= 16
+        if range.count >= 16 {
+            withUnsafeTemporaryAllocation(byteCount: length &+ 16, alignment: 16) { extended in
+                let wrapped = extended.baseAddress.unsafelyUnwrapped  // (a byte count of at least 17)
+                wrapped.copyMemory(from: row, byteCount: length)
+                for k in 0..<16 { wrapped.storeBytes(of: row[k % length], toByteOffset: length &+ k, as: Int8.self) }
+                let rawFull = UnsafeRawPointer(full), step = 16 % length
+                while i &+ 16 <= range.upperBound {
+                    let f = rawFull.loadUnaligned(fromByteOffset: i, as: SIMD16<Int8>.self)
+                    let r = UnsafeRawPointer(wrapped).loadUnaligned(fromByteOffset: phase, as: SIMD16<Int8>.self)
+                    let (x, y) = rowIsSecond ? (f, r) : (r, f)
+                    Self.lookup16(x, y, table, UnsafeMutableRawPointer(output + i))
+                    phase &+= step
+                    if phase >= length { phase &-= length }
+                    i &+= 16
+                }
             }
         }
         while i < range.upperBound {

@@ -50,8 +50,7 @@ final class QuantizedBinaryKernel: Kernel {
     let vectorSquaredDifference: Int8SquaredDifferenceStage?
     /// `shortRowsRepeat(shape)`, for the eight-lane paths.
     let shortRowsRepeat: Bool?
-    /// `rowRepeats(shape)` for rows shorter than 8 or a multiple of 16
-    /// elements, for the pair table's flat runs (`pairTableSpans`).
+    /// `rowRepeats(shape)`, for the pair table's flat runs (`pairTableSpans`).
     let tableRowRepeats: Bool?
     /// One of the three stages above as a table of every pair's result, for
     /// operations of `Int8PairTable.minimumElements` or more: taken from (or
@@ -99,7 +98,7 @@ final class QuantizedBinaryKernel: Kernel {
             vectorSquaredDifference = nil
         }
         shortRowsRepeat = vectors ? Self.shortRowsRepeat(shape) : nil
-        tableRowRepeats = vectors && (shape.rowLength < 8 || shape.rowLength % 16 == 0) ? Self.rowRepeats(shape) : nil
+        tableRowRepeats = vectors ? Self.rowRepeats(shape) : nil
         let makePairTable: (() -> Int8PairTable)?
         if !Int8PairTable.applies(elementCount: shape.elementCount) {
             makePairTable = nil
@@ -341,7 +340,7 @@ extension QuantizedBinaryKernel {
     /// (`tableRowRepeats`) as one flat run, the row's phase advancing
     /// (`Int8PairTable.applyRepeatedRow`): the squeeze-and-excitation MULs
     /// of EfficientNet's first blocks (rows of 16 and 32 channels) paid a
-    /// span's set-up per row.
+    /// span's set-up per row, rows of 120 or 152 channels a one-by-one tail.
     private func pairTableSpans(_ tiles: Range<Int>, _ table: Int8PairTable, _ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>,
                                 _ output: UnsafeMutablePointer<Int8>) {
         guard let repeatedB = tableRowRepeats else {
