@@ -234,18 +234,14 @@ public struct ModelWorkload: Codable, Hashable, Sendable {
     }
 
     /// Whether the engine runs `node` (a binary op) from tables of its
-    /// constant operand: a scalar, or one value per channel of the output
-    /// (shape […, 1, C]), against a runtime operand of the output's size
+    /// constant operand against a runtime operand of the output's size
     /// (`TFLiteEngineBuild.quantizedConstantOperandTables`).
     static func readsConstantOperandTables(_ node: ModelSummary.NodeInfo, outputs: Int) -> Bool {
-        guard node.inputs.count == 2, let a = node.inputs[0], let b = node.inputs[1] else { return false }
-        let channels = node.outputs.first?.shape.last
+        guard node.inputs.count == 2, let a = node.inputs[0], let b = node.inputs[1], let output = node.outputs.first?.shape
+        else { return false }
         for (variable, constant) in [(a, b), (b, a)] where constant.isConstant && !variable.isConstant {
-            let period = elements(constant.shape)
-            let perChannel = period == 1 || (constant.shape.last == period && channels == period
-                                             && constant.shape.dropLast().allSatisfy { $0 == 1 })
-            return perChannel && elements(variable.shape) == outputs
-                && TFLiteEngineBuild.quantizedConstantOperandTables(elements: outputs, constantElements: period)
+            return elements(variable.shape) == outputs
+                && TFLiteEngineBuild.quantizedConstantOperandTables(constant: constant.shape, output: output)
         }
         return false
     }

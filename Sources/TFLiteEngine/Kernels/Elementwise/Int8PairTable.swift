@@ -127,12 +127,15 @@ final class Int8PairTable: @unchecked Sendable {
     /// element: sixteen per step like `apply`, the row's sixteen values from
     /// a copy of it followed by its first sixteen (wrapped), so a load at any
     /// phase reads the row's next sixteen; the last elements one by one.
+    /// `table` is laid out like the pair table's entries, its rows indexed
+    /// by the first operand (also `ConstantOperandTables`', whose "row" is
+    /// the channels' indices); the sixteen-element step only in the
+    /// integer-multiply-add flavours.
     @inline(__always)
-    func applyRepeatedRow(full: UnsafePointer<Int8>, row: UnsafePointer<Int8>, length: Int, rowIsSecond: Bool,
-                          _ output: UnsafeMutablePointer<Int8>, _ range: Range<Int>) {
-        let table = UnsafePointer(entries)
+    static func applyRepeatedRow(_ table: UnsafePointer<Int8>, full: UnsafePointer<Int8>, row: UnsafePointer<Int8>, length: Int,
+                                 rowIsSecond: Bool, _ output: UnsafeMutablePointer<Int8>, _ range: Range<Int>) {
         var i = range.lowerBound, phase = i % length
-        if range.count >= 16 {
+        if IntegerSIMD.isNative && range.count >= 16 {
             withUnsafeTemporaryAllocation(byteCount: length &+ 16, alignment: 16) { extended in
                 let wrapped = extended.baseAddress.unsafelyUnwrapped  // (a byte count of at least 17)
                 wrapped.copyMemory(from: row, byteCount: length)
@@ -142,7 +145,7 @@ final class Int8PairTable: @unchecked Sendable {
                     let f = rawFull.loadUnaligned(fromByteOffset: i, as: SIMD16<Int8>.self)
                     let r = UnsafeRawPointer(wrapped).loadUnaligned(fromByteOffset: phase, as: SIMD16<Int8>.self)
                     let (x, y) = rowIsSecond ? (f, r) : (r, f)
-                    Self.lookup16(x, y, table, UnsafeMutableRawPointer(output + i))
+                    lookup16(x, y, table, UnsafeMutableRawPointer(output + i))
                     phase &+= step
                     if phase >= length { phase &-= length }
                     i &+= 16
@@ -150,7 +153,8 @@ final class Int8PairTable: @unchecked Sendable {
             }
         }
         while i < range.upperBound {
-            output[i] = rowIsSecond ? self(full[i], row[phase]) : self(row[phase], full[i])
+            let (x, y) = rowIsSecond ? (full[i], row[phase]) : (row[phase], full[i])
+            output[i] = table[Int(UInt8(bitPattern: x)) &<< 8 | Int(UInt8(bitPattern: y))]
             phase &+= 1
             if phase == length { phase = 0 }
             i &+= 1

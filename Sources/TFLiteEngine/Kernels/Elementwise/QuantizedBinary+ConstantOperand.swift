@@ -18,11 +18,9 @@ final class ConstantOperandTables: @unchecked Sendable {
     let variableOperand: Int
     /// `period` rows of 256 results, each by the variable byte's bit pattern.
     private let entries: UnsafeMutablePointer<UInt8>
-    /// Per phase p, the rows (channels) of the sixteen elements from p on:
-    /// (p + k) mod period for k in 0..<16.
-    private let phaseRows: UnsafeMutablePointer<SIMD16<Int8>>
-    /// The phase sixteen elements on: (p + 16) mod period.
-    private let nextPhase: UnsafeMutablePointer<Int>
+    /// The channels' indices 0..<period: the row that repeats along the
+    /// elements, each element's table row (`Int8PairTable.applyRepeatedRow`).
+    private let channels: UnsafeMutablePointer<Int8>
 
     /// The largest constant (channels) that gets tables: 16 KiB of them, in
     /// the first-level cache beside the data.
@@ -44,39 +42,40 @@ final class ConstantOperandTables: @unchecked Sendable {
         self.period = period
         self.variableOperand = variableOperand
         entries = .allocate(capacity: period &* 256)
-        phaseRows = .allocate(capacity: period)
-        nextPhase = .allocate(capacity: period)
+        channels = .allocate(capacity: period)
         for phase in 0..<period {
             for byte in 0..<256 { entries[phase &* 256 &+ byte] = entry(phase, byte) }
-            var rows = SIMD16<Int8>()
-            for k in 0..<16 { rows[k] = Int8(truncatingIfNeeded: (phase &+ k) % period) }
-            phaseRows[phase] = rows
-            nextPhase[phase] = (phase &+ 16) % period
+            channels[phase] = Int8(truncatingIfNeeded: phase)
         }
     }
 
     deinit {
         entries.deallocate()
-        phaseRows.deallocate()
-        nextPhase.deallocate()
+        channels.deallocate()
+    }
+
+    /// The period of a constant of shape `constant` against an output of
+    /// shape `output`: 1 for one element, C for one element per channel
+    /// (shape […, 1, C] against the output's […, C]); nil for other shapes.
+    static func period(constant: [Int], output: [Int]) -> Int? {
+        let count = constant.reduce(1) { $0 &* $1 }
+        if count == 1 { return 1 }
+        guard output.last == count, constant.last == count, constant.dropLast().allSatisfy({ $0 == 1 }) else { return nil }
+        return count
     }
 
     /// Which operand of the node varies, and the constant's elements
     /// (`period` bytes: the model validator checked the buffer against the
-    /// shape), when one operand is a constant of one element or of one
-    /// element per channel (shape […, 1, C] against the output's […, C]), the
-    /// other has the output's shape, and `applies` holds; else nil.
+    /// shape), when one operand is a constant with a `period`, the other has
+    /// the output's shape, and `applies` holds; else nil.
     static func constantOperand(_ ctx: PrepareContext, shape: BroadcastShape)
         -> (operand: Int, values: UnsafeRawPointer, period: Int)? {
         guard let a = try? ctx.input(0), let b = try? ctx.input(1) else { return nil }
-        let output = shape.outputShape, count = shape.elementCount
+        let count = shape.elementCount
         for (variable, constant, operand) in [(a, b, 0), (b, a, 1)] {
-            guard let data = constant.constant, !variable.isConstant, variable.elementCount == count,
-                  constant.type.byteSize == 1 else { continue }
-            let period = constant.elementCount
-            let perChannel = period == 1
-                || (output.last == period && constant.shape.last == period && constant.shape.dropLast().allSatisfy { $0 == 1 })
-            guard perChannel, applies(elementCount: count, period: period) else { continue }
+            guard let data = constant.constant, !variable.isConstant, variable.elementCount == count, constant.type.byteSize == 1,
+                  let period = period(constant: constant.shape, output: shape.outputShape),
+                  applies(elementCount: count, period: period) else { continue }
             return (operand, data, period)
         }
         return nil
@@ -84,33 +83,16 @@ final class ConstantOperandTables: @unchecked Sendable {
 
     /// The results for the variable operand's elements `range` (the output's
     /// elements at the same offsets): a scalar's one table
-    /// (`QuantizedLookup.lookup`); else, in the integer-multiply-add
-    /// flavours, sixteen bytes per step interleaved with their channels'
-    /// rows into sixteen entry indices (`Int8PairTable.lookup16`, whose
-    /// entries are laid out the same way), and one by one elsewhere and for
-    /// the last elements.
+    /// (`QuantizedLookup.lookup`), else the channels' indices as a row that
+    /// repeats against the variable bytes, each pair one entry
+    /// (`Int8PairTable.applyRepeatedRow`, whose tables are laid out the same way).
     func apply(_ variable: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, _ range: Range<Int>) {
         guard period > 1 else {
             QuantizedLookup.lookup(entries, variable + range.lowerBound, output + range.lowerBound, count: range.count)
             return
         }
-        var i = range.lowerBound, phase = i % period
-        let end = range.upperBound
-        if IntegerSIMD.isNative {
-            let table = UnsafePointer<Int8>(OpaquePointer(entries))
-            while i &+ 16 <= end {
-                let x = variable.loadUnaligned(fromByteOffset: i, as: SIMD16<Int8>.self), rows = phaseRows[phase]
-                Int8PairTable.lookup16(rows, x, table, output + i)
-                phase = nextPhase[phase]
-                i &+= 16
-            }
-        }
-        while i < end {
-            output.storeBytes(of: entries[phase &<< 8 | Int(variable.load(fromByteOffset: i, as: UInt8.self))], toByteOffset: i,
-                              as: UInt8.self)
-            phase &+= 1
-            if phase == period { phase = 0 }
-            i &+= 1
-        }
+        Int8PairTable.applyRepeatedRow(UnsafePointer(OpaquePointer(entries)), full: variable.assumingMemoryBound(to: Int8.self),
+                                       row: channels, length: period, rowIsSecond: false,
+                                       output.assumingMemoryBound(to: Int8.self), range)
     }
 }

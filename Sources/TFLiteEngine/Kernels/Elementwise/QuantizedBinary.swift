@@ -48,10 +48,14 @@ final class QuantizedBinaryKernel: Kernel {
     let vectorAdd: Int8AddStage?
     /// The same for an int8 SQUARED_DIFFERENCE.
     let vectorSquaredDifference: Int8SquaredDifferenceStage?
-    /// `shortRowsRepeat(shape)`, for the eight-lane paths.
-    let shortRowsRepeat: Bool?
-    /// `rowRepeats(shape)`, for the pair table's flat runs (`pairTableSpans`).
+    /// `rowRepeats(shape)` in the integer flavours, for the pair table's
+    /// flat runs (`pairTableSpans`).
     let tableRowRepeats: Bool?
+    /// The same for a short row (C < 8: a normalisation's per-channel mean
+    /// or scale over an RGB image), for the eight-lane paths. Such rows, one
+    /// tile each, ran one element at a time (ConvNeXt-Tiny int8's SUB over a
+    /// 224×224×3 input: 3 ms).
+    var shortRowsRepeat: Bool? { shape.rowLength < 8 ? tableRowRepeats : nil }
     /// One of the three stages above as a table of every pair's result, for
     /// operations of `Int8PairTable.minimumElements` or more: taken from (or
     /// made into) the model's shared constants at `bind`, after the plan's
@@ -97,7 +101,6 @@ final class QuantizedBinaryKernel: Kernel {
         } else {
             vectorSquaredDifference = nil
         }
-        shortRowsRepeat = vectors ? Self.shortRowsRepeat(shape) : nil
         tableRowRepeats = vectors ? Self.rowRepeats(shape) : nil
         let makePairTable: (() -> Int8PairTable)?
         if !Int8PairTable.applies(elementCount: shape.elementCount) {
@@ -349,17 +352,9 @@ extension QuantizedBinaryKernel {
             }
             return
         }
-        table.applyRepeatedRow(full: repeatedB ? a : b, row: repeatedB ? b : a, length: shape.rowLength, rowIsSecond: repeatedB,
-                               output, shape.outputRange(tiles, blockSize: Self.blockSize))
-    }
-
-    /// Whether the broadcast is a full operand against one short row that
-    /// repeats (`[…, C]` against `[C]`, C < 8: a normalisation's per-channel
-    /// mean or scale over an RGB image), and which operand repeats (true: B).
-    /// Such rows, one tile each, ran one element at a time (ConvNeXt-Tiny
-    /// int8's SUB over a 224×224×3 input: 3 ms).
-    static func shortRowsRepeat(_ shape: BroadcastShape) -> Bool? {
-        shape.rowLength < 8 ? rowRepeats(shape) : nil
+        Int8PairTable.applyRepeatedRow(UnsafePointer(table.entries), full: repeatedB ? a : b, row: repeatedB ? b : a,
+                                       length: shape.rowLength, rowIsSecond: repeatedB, output,
+                                       shape.outputRange(tiles, blockSize: Self.blockSize))
     }
 
     /// Whether the broadcast is a full operand against one row that repeats

@@ -69,12 +69,14 @@ public enum TFLiteEngineBuild {
     /// The bytes of one such table.
     public static var int8PairTableBytes: Int { Int8PairTable.bytes }
 
-    /// Whether a quantized binary op over `elements` output elements with a
-    /// constant operand of `constantElements` (a scalar, or one per channel)
-    /// keeps a 256-entry table per constant element (`constantElements` ×
-    /// 256 bytes, any flavour) instead of a pair table. For memory estimates.
-    public static func quantizedConstantOperandTables(elements: Int, constantElements: Int) -> Bool {
-        ConstantOperandTables.applies(elementCount: elements, period: constantElements)
+    /// Whether a quantized binary op with output shape `output` and a
+    /// constant operand of shape `constant` (a scalar, or one element per
+    /// channel: […, 1, C]) against a runtime operand of the output's size
+    /// keeps a 256-entry table per constant element (any flavour) instead of
+    /// a pair table. For memory estimates.
+    public static func quantizedConstantOperandTables(constant: [Int], output: [Int]) -> Bool {
+        guard let period = ConstantOperandTables.period(constant: constant, output: output) else { return false }
+        return ConstantOperandTables.applies(elementCount: output.reduce(1) { $0 &* $1 }, period: period)
     }
 }
 
