@@ -250,14 +250,14 @@ final class GEMMConvolutionQuantized: Kernel {
     var tileCount: Int { tiling.tileCount }
     var cost: Int { m * n * k }
 
-    /// Per worker: the gathered block (blockRows × rowLength Int16 or
-    /// floats, plus 16 values the pairs gather may write past it), the widened panel (float path), the Int32 tile and the float
+    /// Per worker: the gathered block (blockRows × rowLength Int16, bytes or
+    /// floats, plus 16 values the integer gathers may write past it), the widened panel (float path), the Int32 tile and the float
     /// tile (mr × nr each), the row sums, mr row pointers, nr zero biases,
     /// and an mr × nr staging block of output bytes.
     private static func aligned(_ bytes: Int) -> Int { (bytes + 63) & ~63 }
     private var blockBytes: Int {
         direct != nil ? 0 : Self.aligned(arithmetic == .exactFloat ? blockRows * rowLength * 4
-                     : arithmetic == .pairs ? (blockRows * rowLength + Self.gatherChunk) * 2 : blockRows * rowLength)
+                     : arithmetic == .pairs ? (blockRows * rowLength + Self.gatherChunk) * 2 : blockRows * rowLength + Self.gatherChunk)
     }
     private var panelBytes: Int { integer ? 0 : Self.aligned(packed.depth * packed.nr * 4) }
     private var tileBytes: Int { FloatGEMM.mr * packed.nr * 4 }
@@ -454,6 +454,15 @@ final class GEMMConvolutionQuantized: Kernel {
                 Self.widenChunk(E.self, sRaw, at: offset &+ c, into: dRaw, at: c, offsetVector)
                 c &+= Self.gatherChunk
             }
+        } else if D.self == UInt8.self && E.self == Int8.self {
+            // The quads' bytes x + 128 (int8 x): the sign bit flipped.
+            let dRaw = UnsafeMutableRawPointer(dst), sRaw = UnsafeRawPointer(input)
+            let flip = SIMD16<UInt8>(repeating: 0x80)
+            while c < count && offset &+ c &+ Self.gatherChunk <= inputCount {
+                dRaw.storeBytes(of: sRaw.loadUnaligned(fromByteOffset: offset &+ c, as: SIMD16<UInt8>.self) ^ flip,
+                                toByteOffset: c, as: SIMD16<UInt8>.self)
+                c &+= Self.gatherChunk
+            }
         }
         while c < count {
             dst[c] = D(x: Int32(truncatingIfNeeded: input[offset &+ c]), inputOffset: inOff)
@@ -605,14 +614,16 @@ final class GEMMConvolutionQuantized: Kernel {
     }
 
     private func computeQuads(_ tiles: Range<Int>, worker: Int) {
-        let mr = FloatGEMM.mr, nr = IntegerGEMM.quadColumns
+        let mr = FloatGEMM.mr, nr = IntegerGEMM.quadColumns, half = IntegerGEMM.nr
         let s = scratch(worker: worker)
         let block = s.block.assumingMemoryBound(to: UInt8.self)
         let input = UnsafePointer<Int8>(OpaquePointer(self.input.unsafelyUnwrapped))
         let output = UnsafeMutablePointer<Int8>(OpaquePointer(self.output.unsafelyUnwrapped))
         let staging = s.staging.assumingMemoryBound(to: Int8.self)
         guard let corrections = columnCorrections else { return }
-        let m = self.m, k = self.k, lda = rowLength, quads = rowLength / 4
+        let m = self.m, n = self.n, k = self.k, lda = rowLength, quads = rowLength / 4
+        let stage = requantization.vectorStage(Int8.self)
+        typealias V = SIMD8<Int32>
         for tile in tiles {
             let (panels, microTileRange) = tiling.ranges(of: tile)
             let first = microTileRange.lowerBound
@@ -621,29 +632,55 @@ final class GEMMConvolutionQuantized: Kernel {
                 var pixel = tileStart
                 for r in 0..<mr {
                     let dst = block + ((microTile &- first) &* mr &+ r) &* lda
-                    gatherRow(dst, microTile: microTile, r: r, pixel: pixel, tileStart: tileStart, input: input)
-                    pixel = next(pixel)
+                    if geometry == nil {
+                        // A row of the input (pointwise convolution, fully connected).
+                        let row = microTile &* mr
+                        widenRun(dst, from: input, offset: (row &+ r < m ? row &+ r : row) &* rowStride, count: k)
+                    } else {
+                        gatherRow(dst, microTile: microTile, r: r, pixel: pixel, tileStart: tileStart, input: input)
+                        pixel = next(pixel)
+                    }
+                    // (Past K the weights are 0: any byte gives the same sums.)
                     for c in k..<lda { dst[c] = 0 }
                 }
             }
             for panel in panels {
                 let b = packed.panel(panel)
-                let column = panel &* nr
-                let correction = corrections + column
+                let column = panel &* nr, secondColumn = column &+ half
+                // The output stage's constants of each 16-column half, loaded
+                // once per panel; the column corrections are added to the
+                // sums, so the run-time-bias and pooled paths see them too.
+                let correction = UnsafeRawPointer(corrections + column)
+                let add0 = correction.loadUnaligned(as: SIMD16<Int32>.self)
+                let add1 = correction.loadUnaligned(fromByteOffset: 64, as: SIMD16<Int32>.self)
+                let t0 = requantization.tables.offset(by: column), t1 = requantization.tables.offset(by: secondColumn)
+                var bias00 = V(), bias01 = V(), bias10 = V(), bias11 = V()
+                if let biases = requantization.biases {
+                    let p = UnsafeRawPointer(biases + column)
+                    bias00 = p.loadUnaligned(as: V.self)
+                    bias01 = p.loadUnaligned(fromByteOffset: 32, as: V.self)
+                    bias10 = p.loadUnaligned(fromByteOffset: 64, as: V.self)
+                    bias11 = p.loadUnaligned(fromByteOffset: 96, as: V.self)
+                }
                 for microTile in microTileRange {
                     let row = microTile &* mr
                     let rows = min(mr, m &- row)
                     let a = UnsafePointer(block + (microTile &- first) &* mr &* lda)
+                    let q: IntegerGEMM.QuadAccumulators
                     if rows == 1 {
-                        IntegerGEMM.quadMicroKernel1(quads: quads, a: a, b: b, c: s.intTile)
+                        let (x0, x1) = IntegerGEMM.quadMicroKernel1(quads: quads, a: a, b: b)
+                        q = IntegerGEMM.QuadAccumulators(row: x0, x1)
                     } else {
-                        IntegerGEMM.quadMicroKernel(quads: quads, a: a, lda: lda, b: b, c: s.intTile)
+                        q = IntegerGEMM.quadMicroKernel(quads: quads, a: a, lda: lda, b: b)
                     }
-                    for r in 0..<rows {
-                        let t = s.intTile + r &* nr
-                        for j in 0..<nr { t[j] &+= correction[j] }
+                    q.firstHalf(adding: add0).write(
+                        self, row: row, rows: rows, column: column, columns: min(half, n &- column), bias0: bias00, bias1: bias01,
+                        tables: t0, stage: stage, output: output, staging: staging, intTile: s.intTile)
+                    if secondColumn < n {
+                        q.secondHalf(adding: add1).write(
+                            self, row: row, rows: rows, column: secondColumn, columns: min(half, n &- secondColumn), bias0: bias10,
+                            bias1: bias11, tables: t1, stage: stage, output: output, staging: staging, intTile: s.intTile)
                     }
-                    store(s.intTile, QuadPanel.self, row: row, rows: rows, column: column, output: output, staging: staging)
                 }
             }
         }
@@ -744,12 +781,6 @@ extension UInt8: GatheredValue {
     @inline(__always) init(x: Int32, inputOffset: Int32) { self.init(truncatingIfNeeded: x &+ 128) }
 }
 
-/// The four-byte kernels' panel: 32 columns.
-enum QuadPanel: GEMMPanelShape {
-    static var wide: Bool { IntegerGEMM.quadColumns > FloatVector.scalarCount }
-    static var columns: Int { IntegerGEMM.quadColumns }
-}
-
 extension GEMMConvolutionQuantized {
     /// What a quantized GEMM kernel derives from the model's constants and
     /// the node's shapes besides the packed weights, computed once per model
@@ -763,8 +794,9 @@ extension GEMMConvolutionQuantized {
         let runtimeBias: Bool
         let columnCorrections: UnsafeMutablePointer<Int32>?
         /// `requantization` as one fused multiply-add in doubles (slot j is
-        /// column j, padded to whole panels), for the pairs' micro-tiles
-        /// (`IntegerGEMM.Accumulators.write`) of an int8 filter with a
+        /// column j, padded to whole panels), for the integer micro-tiles
+        /// (`IntegerGEMM.Accumulators.write`; the quads' sums with their
+        /// column corrections are the reference's) of an int8 filter with a
         /// constant bias, where every column's accumulator bound
         /// (|bias| + 255 · Σ|w|) keeps it exact; else nil.
         let exactRequantization: ExactDoubleRequantization?
@@ -811,7 +843,7 @@ extension GEMMConvolutionQuantized {
                     corrections = c
                 }
                 var exact: ExactDoubleRequantization?
-                if arithmetic == .pairs && (bias == nil || constantBias != nil), (try? ctx.input(1))?.type == .int8 {
+                if arithmetic != .exactFloat && (bias == nil || constantBias != nil), (try? ctx.input(1))?.type == .int8 {
                     // x − zero point is within ±255 for int8 inputs.
                     let w = weights.assumingMemoryBound(to: Int8.self)
                     exact = ExactDoubleRequantization.make(count: packed.panelCount &* packed.nr, singleRounding: q.rounding == .single) { j in

@@ -116,11 +116,11 @@ enum IntegerGEMM {
 
     /// Six rows of unsigned bytes (`x + 128` of int8 inputs) at stride `lda`
     /// bytes, `quads` = K/4 (rounded up); B one panel `[K/4][32][4]` of int8
-    /// weights. Writes the 6 × 32 Int32 block Σ (x + 128)·w to `c` (row
-    /// stride 32). Each lane adds four products of at most 255·128 to a
-    /// wrapping Int32, like the reference's accumulator.
+    /// weights. Returns the 6 × 32 Int32 block Σ (x + 128)·w in registers.
+    /// Each lane adds four products of at most 255·128 to a wrapping Int32,
+    /// like the reference's accumulator.
     @_transparent
-    static func quadMicroKernel(quads: Int, a: UnsafePointer<UInt8>, lda: Int, b: UnsafeRawPointer, c: UnsafeMutablePointer<Int32>) {
+    static func quadMicroKernel(quads: Int, a: UnsafePointer<UInt8>, lda: Int, b: UnsafeRawPointer) -> QuadAccumulators {
         typealias V = SIMD16<Int32>
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
         var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
@@ -145,19 +145,53 @@ enum IntegerGEMM {
             bp += 128
             offset &+= 4
         }
-        let out = UnsafeMutableRawPointer(c)
-        out.storeBytes(of: c00, as: V.self); out.storeBytes(of: c01, toByteOffset: 64, as: V.self)
-        out.storeBytes(of: c10, toByteOffset: 128, as: V.self); out.storeBytes(of: c11, toByteOffset: 192, as: V.self)
-        out.storeBytes(of: c20, toByteOffset: 256, as: V.self); out.storeBytes(of: c21, toByteOffset: 320, as: V.self)
-        out.storeBytes(of: c30, toByteOffset: 384, as: V.self); out.storeBytes(of: c31, toByteOffset: 448, as: V.self)
-        out.storeBytes(of: c40, toByteOffset: 512, as: V.self); out.storeBytes(of: c41, toByteOffset: 576, as: V.self)
-        out.storeBytes(of: c50, toByteOffset: 640, as: V.self); out.storeBytes(of: c51, toByteOffset: 704, as: V.self)
+        return QuadAccumulators(c00: c00, c01: c01, c10: c10, c11: c11, c20: c20, c21: c21,
+                                c30: c30, c31: c31, c40: c40, c41: c41, c50: c50, c51: c51)
+    }
+
+    /// A 6 × 32 block of Int32 sums: row r is `cr0` (columns 0..<16), `cr1` (16..<32).
+    struct QuadAccumulators {
+        var c00: SIMD16<Int32>, c01: SIMD16<Int32>, c10: SIMD16<Int32>, c11: SIMD16<Int32>, c20: SIMD16<Int32>, c21: SIMD16<Int32>
+        var c30: SIMD16<Int32>, c31: SIMD16<Int32>, c40: SIMD16<Int32>, c41: SIMD16<Int32>, c50: SIMD16<Int32>, c51: SIMD16<Int32>
+
+        /// One row in every row (a micro-tile of one row: only row 0 is stored).
+        @_transparent
+        init(row c0: SIMD16<Int32>, _ c1: SIMD16<Int32>) {
+            (c00, c01, c10, c11, c20, c21) = (c0, c1, c0, c1, c0, c1)
+            (c30, c31, c40, c41, c50, c51) = (c0, c1, c0, c1, c0, c1)
+        }
+
+        @_transparent
+        init(c00: SIMD16<Int32>, c01: SIMD16<Int32>, c10: SIMD16<Int32>, c11: SIMD16<Int32>, c20: SIMD16<Int32>, c21: SIMD16<Int32>,
+             c30: SIMD16<Int32>, c31: SIMD16<Int32>, c40: SIMD16<Int32>, c41: SIMD16<Int32>, c50: SIMD16<Int32>, c51: SIMD16<Int32>) {
+            (self.c00, self.c01, self.c10, self.c11, self.c20, self.c21) = (c00, c01, c10, c11, c20, c21)
+            (self.c30, self.c31, self.c40, self.c41, self.c50, self.c51) = (c30, c31, c40, c41, c50, c51)
+        }
+
+        /// Columns 0..<16 as the pairs kernel's 6 × 16 block, plus `add` in every row.
+        @_transparent
+        func firstHalf(adding add: SIMD16<Int32>) -> Accumulators {
+            Self.split(c00 &+ add, c10 &+ add, c20 &+ add, c30 &+ add, c40 &+ add, c50 &+ add)
+        }
+
+        /// Columns 16..<32 as the pairs kernel's 6 × 16 block, plus `add` in every row.
+        @_transparent
+        func secondHalf(adding add: SIMD16<Int32>) -> Accumulators {
+            Self.split(c01 &+ add, c11 &+ add, c21 &+ add, c31 &+ add, c41 &+ add, c51 &+ add)
+        }
+
+        @_transparent
+        static func split(_ r0: SIMD16<Int32>, _ r1: SIMD16<Int32>, _ r2: SIMD16<Int32>, _ r3: SIMD16<Int32>,
+                          _ r4: SIMD16<Int32>, _ r5: SIMD16<Int32>) -> Accumulators {
+            Accumulators(c00: r0.lowHalf, c01: r0.highHalf, c10: r1.lowHalf, c11: r1.highHalf, c20: r2.lowHalf, c21: r2.highHalf,
+                         c30: r3.lowHalf, c31: r3.highHalf, c40: r4.lowHalf, c41: r4.highHalf, c50: r5.lowHalf, c51: r5.highHalf)
+        }
     }
 
     /// One row of the four-byte kernel; even and odd steps in separate
-    /// accumulators. Writes 32 Int32 to `c`.
+    /// accumulators. Returns its 32 Int32 sums (columns 0..<16, 16..<32).
     @_transparent
-    static func quadMicroKernel1(quads: Int, a: UnsafePointer<UInt8>, b: UnsafeRawPointer, c: UnsafeMutablePointer<Int32>) {
+    static func quadMicroKernel1(quads: Int, a: UnsafePointer<UInt8>, b: UnsafeRawPointer) -> (SIMD16<Int32>, SIMD16<Int32>) {
         typealias V = SIMD16<Int32>
         var c0 = V(), c1 = V(), d0 = V(), d1 = V()
         let a0 = UnsafeRawPointer(a)
@@ -177,9 +211,7 @@ enum IntegerGEMM {
             c0 = IntegerSIMD.dotBytes(c0, x, bp.loadUnaligned(as: V.self))
             c1 = IntegerSIMD.dotBytes(c1, x, bp.loadUnaligned(fromByteOffset: 64, as: V.self))
         }
-        let out = UnsafeMutableRawPointer(c)
-        out.storeBytes(of: c0 &+ d0, as: V.self)
-        out.storeBytes(of: c1 &+ d1, toByteOffset: 64, as: V.self)
+        return (c0 &+ d0, c1 &+ d1)
     }
 
     /// The four bytes at `offset` of `row`, in every Int32 lane.
