@@ -100,6 +100,47 @@ extension QuantizedKernelTests {
         requireMostlyInformative(24)
     }
 
+    /// The four-taps-per-`vpdpbusd` channels (`DepthwiseInt8Constants.quadChannels`,
+    /// the AVX-512 VNNI flavour; in the other integer flavours through the
+    /// plain-Swift `vpdpbusd`): whole groups of 32 channels with the rest on
+    /// the pair and eight-channel paths, 3×3 and other filters whose taps
+    /// leave 0–3 over a multiple of four (one tap over: the repeated-byte
+    /// step), bit-identical to the reference.
+    func testDepthwiseQuadChannelsMatchReferenceBitExact() throws {
+        DepthwiseInt8Constants.quadsForTesting = true
+        defer { DepthwiseInt8Constants.quadsForTesting = false }
+        var rng = TestRandom(seed: 33)
+        let filters = [(3, 3), (1, 1), (2, 2), (1, 5), (2, 3), (1, 7), (5, 5), (7, 7), (3, 3), (3, 3)]
+        for (i, (kh, kw)) in filters.enumerated() {
+            let cin = [32, 64, 40, 72, 96][i % 5]
+            let s = i % 3 == 2 ? 2 : 1
+            let padding = i % 2
+            let h = rng.int(kh...11), w = rng.int(kw...11)
+            let activation = Int8(i % 4)
+            let spec = QuantizedModelSpec.weighted(
+                op: 4, optionsType: 2, input: [1, h, w, cin], filter: [1, kh, kw, cin],
+                channelAxis: 3, perChannel: i % 4 != 1, signed: true, hasBias: i % 5 != 3,
+                filterValues: i % 2 == 0 ? [-128, 127, -127, 126, 0] : Array(-128...127),
+                options: [(4, .i8(Int8(padding))), (6, .i32(Int32(s))), (8, .i32(Int32(s))),
+                          (10, .i32(1)), (12, .i8(activation)), (14, .i32(1)), (16, .i32(1))],
+                rng: &rng)
+            try compare(spec, name: "quad depthwise #\(i) \(h)×\(w)×\(cin) k \(kh)×\(kw) s \(s) pad \(padding) act \(activation)",
+                        expectFast: DepthwiseConv2DInt8Vectorized.self) { ctx in
+                let input = try ctx.input(0)
+                let g = try ConvGeometry(
+                    ctx: ctx, inputShape: input.shape, filterHeight: kh, filterWidth: kw, strideHeight: s, strideWidth: s,
+                    dilationHeight: 1, dilationWidth: 1, padding: Padding(rawValue: Int8(padding))!)
+                let p = DepthwiseConv2D.Parameters(geometry: g, inputChannels: cin, outputChannels: cin,
+                                                   depthMultiplier: 1, activation: FusedActivation(rawValue: activation)!)
+                let q = try ConvolutionQuantization(
+                    ctx: ctx, input: input, filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
+                    channelAxis: 3, channels: cin, activation: p.activation)
+                return ConvolutionQuantizedReference(Int8.self, ctx: ctx, p, q)
+            }
+        }
+        requireMostlyInformative(filters.count)
+    }
+
     /// The depthwise constants take the output stage in doubles
     /// (`ExactDoubleRequantization`) only in the integer flavours and only
     /// where every channel's accumulator bound keeps it exact; their tap
@@ -123,6 +164,11 @@ extension QuantizedKernelTests {
         XCTAssertEqual(typical.exactRequantization != nil, IntegerSIMD.isNative)
         XCTAssertEqual(typical.pairedChannels, IntegerSIMD.isNative ? 16 : 0)
         XCTAssertEqual(typical.tapPairs, 5)
+        XCTAssertEqual(typical.quadChannels, 0, "fewer than 32 channels")
+        XCTAssertEqual(typical.tapQuads, 3)
+        // Lane i of a quad group is channel 4j + l (l < 4) or 16 + 4j + l − 4 (i = 8j + l): every channel once.
+        XCTAssertEqual((0..<32).map(DepthwiseInt8Constants.quadChannel),
+                       [0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23, 8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31])
         XCTAssertNil(constants(bias: 1 << 28, shift: -7).exactRequantization, "accumulators near 2^28")
         XCTAssertNil(constants(bias: 1000, shift: -14).exactRequantization, "a right shift of 14")
     }

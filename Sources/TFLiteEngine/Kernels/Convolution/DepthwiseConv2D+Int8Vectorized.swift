@@ -53,6 +53,40 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
     /// are summed two per `vpmaddwd` like the paired channels'. (NASNet's
     /// 11-channel 7×7 layers ran at 3.5 GFLOP/s on Int32 products.)
     let pairedFilter8: UnsafeMutablePointer<Int16>
+    /// Channels `0..<quadChannels` (whole groups of 32; 0 unless the build
+    /// has `vpdpbusd`, `IntegerSIMD.hasDotBytes`, and `quadExactRequantization`
+    /// could be made) sum four taps per `vpdpbusd` ymm: the taps' input bytes
+    /// as unsigned `x + 128` (the sign bit flipped), interleaved four to a lane
+    /// (`vpunpck{l,h}bw`, then `…wd`, within 16-byte halves), against
+    /// `quadFilter`; `quadBias` starts each sum at the bias less
+    /// `128 · Σ_taps w`, so it ends at the reference's sum (a ring identity).
+    /// A group's four accumulators hold channels [0–3 | 16–19], [4–7 | 20–23],
+    /// [8–11 | 24–27], [12–15 | 28–31] (`quadChannel`), the order in which the
+    /// saturating packs put the results back in channel order.
+    let quadChannels: Int
+    /// Per group of 32 channels, per four taps (`tapQuads`), 128 bytes: for
+    /// each accumulator lane's channel (`quadChannel`) the four taps' weights
+    /// (0 past the last tap).
+    let quadFilter: UnsafeMutablePointer<Int8>
+    /// `quadChannels` Int32 in the lanes' order: bias + input offset · Σ w − 128 · Σ w.
+    let quadBias: UnsafeMutablePointer<Int32>
+    /// The output stage of the quad channels in the lanes' order (slot
+    /// `32g + i` is channel `32g + quadChannel(i)`).
+    let quadExactRequantization: ExactDoubleRequantization?
+    /// Groups of four taps (`taps` rounded up to a multiple of four).
+    var tapQuads: Int { (taps &+ 3) / 4 }
+    /// The channel of lane `i` (0..<32) of a 32-channel quad group: lane l
+    /// of accumulator j (i = 8j + l) is channel 4j + l of the first 16-byte
+    /// half (l < 4) or 16 + 4j + l − 4 of the second.
+    @inline(__always)
+    static func quadChannel(_ i: Int) -> Int {
+        let j = i &>> 3, l = i & 7
+        return (l & 3) | (j &<< 2) | ((l & 4) &<< 2)
+    }
+    /// Tests only: the quad channels also where `vpdpbusd` is the plain-Swift
+    /// form (the integer-multiply-add flavours without VNNI), to check them there.
+    nonisolated(unsafe) static var quadsForTesting = false
+
     /// The output stage as one fused multiply-add in doubles, where every
     /// channel's accumulator bound allows it (`ExactDoubleRequantization`;
     /// only for the integer flavours' vector loops): slot c is channel c,
@@ -139,6 +173,29 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
             }
             : nil
         exactRequantization = exact
+        // Four taps per `vpdpbusd` on whole groups of 32 channels.
+        let quadCount = vectorTables && (IntegerSIMD.hasDotBytes || Self.quadsForTesting) ? channels / 32 * 32 : 0
+        let quadExact = quadCount == 0 ? nil : ExactDoubleRequantization.make(count: quadCount) { slot in
+            let c = slot & ~31 | Self.quadChannel(slot & 31)
+            return (Int64(table[c].magnitude) &+ 128 &* magnitudes[c], q.multipliers[c], q.shifts[c])
+        }
+        quadExactRequantization = quadExact
+        quadChannels = quadExact == nil ? 0 : quadCount
+        let tapQuads = (taps &+ 3) / 4
+        quadFilter = .allocate(capacity: max(quadChannels &* tapQuads &* 4, 1))
+        quadBias = .allocate(capacity: max(quadChannels, 1))
+        for group in stride(from: 0, to: quadChannels, by: 32) {
+            for i in 0..<32 {
+                let c = group &+ Self.quadChannel(i)
+                quadBias[group &+ i] = table[c] &- 128 &* sums[c]
+                for tapQuad in 0..<tapQuads {
+                    for j in 0..<4 {
+                        let t = 4 &* tapQuad &+ j
+                        quadFilter[(group &* tapQuads &+ tapQuad &* 32 &+ i) &* 4 &+ j] = t < taps ? Int8(truncatingIfNeeded: f[t &* channels &+ c]) : 0
+                    }
+                }
+            }
+        }
         // The integer tables only where the doubles could not be exact.
         let tablesNeeded = vectorTables && exact == nil
         let scaleTables = ChannelRequantization.Tables(count: tablesNeeded ? max(channels, 1) : 1)
@@ -162,6 +219,8 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         lastGroupTables?.deallocate()
         pairedFilter.deallocate()
         pairedFilter8.deallocate()
+        quadFilter.deallocate()
+        quadBias.deallocate()
     }
 
     /// `FixedPoint.multiplyByQuantizedMultiplier(x, multiplier, shift)` for
@@ -392,10 +451,21 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         let paired = constants.pairedChannels
         let pairedFilter = UnsafeRawPointer(constants.pairedFilter), bias = UnsafeRawPointer(k)
         let pairedFilter8 = UnsafeRawPointer(constants.pairedFilter8)
+        let quads = constants.quadChannels, quadFilter = UnsafeRawPointer(constants.quadFilter)
         for _ in 0..<pixels {
             let out8 = UnsafeMutableRawPointer(out)
             var first = 0
             if native {
+                // 32 channels per step, four taps per `vpdpbusd` (`DepthwiseInt8Constants.quadChannels`).
+                while first &+ 32 <= quads {
+                    let w = quadFilter + (first &>> 5) &* 384  // 3 tap quads of 128 bytes
+                    var sums = quadSums(first)
+                    Self.addQuad(x0, x1, x2, x3, w, first, &sums)
+                    Self.addQuad(x4, x5, x6, x7, w + 128, first, &sums)
+                    Self.addTap(x8, w + 256, first, &sums)
+                    storeQuad(sums, first, stage, out8)
+                    first &+= 32
+                }
                 while first &+ 16 <= paired {
                     let ch = first
                     let w = pairedFilter + (ch &>> 4) &* 320  // 5 tap pairs of 64 bytes
@@ -499,6 +569,22 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         let paired = constants.pairedChannels, pairs = constants.tapPairs
         let bias = UnsafeRawPointer(constants.table)
         var first = 0
+        let quads = constants.quadChannels, tapQuads = constants.tapQuads
+        while first &+ 32 <= quads {
+            var w = UnsafeRawPointer(constants.quadFilter) + (first &>> 5) &* tapQuads &* 128
+            var sums = quadSums(first)
+            var t = 0
+            while t &+ 1 < taps {
+                // Missing taps of the last four read the last tap again, at weight 0.
+                let last = taps &- 1
+                Self.addQuad(x[t], x[t &+ 1], x[min(t &+ 2, last)], x[min(t &+ 3, last)], w, first &+ shift, &sums)
+                w += 128
+                t &+= 4
+            }
+            if t < taps { Self.addTap(x[t], w, first &+ shift, &sums) }
+            storeQuad(sums, first, stage, out8)
+            first &+= 32
+        }
         while first &+ 16 <= paired {
             var w = UnsafeRawPointer(constants.pairedFilter) + (first &>> 4) &* pairs &* 64
             var low = bias.loadUnaligned(fromByteOffset: first &* 4, as: SIMD8<Int32>.self)
@@ -529,6 +615,77 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         while first &+ 8 <= c { group8(first, constants.scaleTables, first, slot: first); first &+= 8 }
         if first < c && c >= 8 { group8(c &- 8, constants.lastGroupTables ?? constants.scaleTables, 0, slot: c); first = c }
         return first
+    }
+
+    /// The four accumulators of a 32-channel quad group (`DepthwiseInt8Constants.quadChannels`).
+    struct QuadSums {
+        var s0: SIMD8<Int32>, s1: SIMD8<Int32>, s2: SIMD8<Int32>, s3: SIMD8<Int32>
+    }
+
+    /// The quad group at channel `ch`'s starting sums (`DepthwiseInt8Constants.quadBias`).
+    @inline(__always)
+    private func quadSums(_ ch: Int) -> QuadSums {
+        let b = UnsafeRawPointer(constants.quadBias + ch)
+        return QuadSums(s0: b.loadUnaligned(as: SIMD8<Int32>.self), s1: b.loadUnaligned(fromByteOffset: 32, as: SIMD8<Int32>.self),
+                        s2: b.loadUnaligned(fromByteOffset: 64, as: SIMD8<Int32>.self),
+                        s3: b.loadUnaligned(fromByteOffset: 96, as: SIMD8<Int32>.self))
+    }
+
+    /// 32 input bytes at `p` as unsigned `x + 128` (the sign bit flipped).
+    @inline(__always)
+    private static func unsignedBytes<E: QuantizedElement>(_ p: UnsafePointer<E>, _ ch: Int) -> SIMD8<Int32> {
+        UnsafeRawPointer(p + ch).loadUnaligned(as: SIMD8<Int32>.self) ^ SIMD8(repeating: Int32(bitPattern: 0x8080_8080))
+    }
+
+    /// Adds four taps' products for channels ch..<ch+32: the taps' bytes
+    /// interleaved four to a lane in the quad lanes' order, one `vpdpbusd`
+    /// per accumulator with the taps' weights `w` (128 bytes).
+    @inline(__always)
+    private static func addQuad<E: QuantizedElement>(_ a: UnsafePointer<E>, _ b: UnsafePointer<E>, _ c: UnsafePointer<E>,
+                                                      _ d: UnsafePointer<E>, _ w: UnsafeRawPointer, _ ch: Int, _ sums: inout QuadSums) {
+        let xa = unsignedBytes(a, ch), xb = unsignedBytes(b, ch), xc = unsignedBytes(c, ch), xd = unsignedBytes(d, ch)
+        // Byte pairs (a, b) and (c, d) of channels [0–7 | 16–23] and [8–15 | 24–31] …
+        let ab0 = IntegerSIMD.interleaveBytesLow(xa, xb), ab1 = IntegerSIMD.interleaveBytesHigh(xa, xb)
+        let cd0 = IntegerSIMD.interleaveBytesLow(xc, xd), cd1 = IntegerSIMD.interleaveBytesHigh(xc, xd)
+        // … then the pairs interleaved: four taps per Int32 lane.
+        sums.s0 = IntegerSIMD.dotBytes(sums.s0, IntegerSIMD.interleaveWordsLow(ab0, cd0), w.loadUnaligned(as: SIMD8<Int32>.self))
+        sums.s1 = IntegerSIMD.dotBytes(sums.s1, IntegerSIMD.interleaveWordsHigh(ab0, cd0),
+                                       w.loadUnaligned(fromByteOffset: 32, as: SIMD8<Int32>.self))
+        sums.s2 = IntegerSIMD.dotBytes(sums.s2, IntegerSIMD.interleaveWordsLow(ab1, cd1),
+                                       w.loadUnaligned(fromByteOffset: 64, as: SIMD8<Int32>.self))
+        sums.s3 = IntegerSIMD.dotBytes(sums.s3, IntegerSIMD.interleaveWordsHigh(ab1, cd1),
+                                       w.loadUnaligned(fromByteOffset: 96, as: SIMD8<Int32>.self))
+    }
+
+    /// Adds one tap's products for channels ch..<ch+32 (a last group of four
+    /// with one tap): each channel's byte repeated in its lane (`vpshufb`),
+    /// against weights that are zero but for the lane's first byte.
+    @inline(__always)
+    private static func addTap<E: QuantizedElement>(_ a: UnsafePointer<E>, _ w: UnsafeRawPointer, _ ch: Int, _ sums: inout QuadSums) {
+        let x = unsafeBitCast(unsignedBytes(a, ch), to: SIMD32<UInt8>.self)
+        @inline(__always) func repeated(_ j: UInt8) -> SIMD8<Int32> {
+            // Lane l of each half: byte 4j + l four times.
+            let first = SIMD8<Int32>(repeating: Int32(bitPattern: 0x0404_0404 &* UInt32(j)))
+                &+ SIMD8(0, 0x0101_0101, 0x0202_0202, 0x0303_0303, 0, 0x0101_0101, 0x0202_0202, 0x0303_0303)
+            return unsafeBitCast(IntegerSIMD.shuffleBytesInHalves(x, unsafeBitCast(first, to: SIMD32<UInt8>.self)), to: SIMD8<Int32>.self)
+        }
+        sums.s0 = IntegerSIMD.dotBytes(sums.s0, repeated(0), w.loadUnaligned(as: SIMD8<Int32>.self))
+        sums.s1 = IntegerSIMD.dotBytes(sums.s1, repeated(1), w.loadUnaligned(fromByteOffset: 32, as: SIMD8<Int32>.self))
+        sums.s2 = IntegerSIMD.dotBytes(sums.s2, repeated(2), w.loadUnaligned(fromByteOffset: 64, as: SIMD8<Int32>.self))
+        sums.s3 = IntegerSIMD.dotBytes(sums.s3, repeated(3), w.loadUnaligned(fromByteOffset: 96, as: SIMD8<Int32>.self))
+    }
+
+    /// A quad group's sums through its exact output stage, stored as the 32
+    /// bytes at `out + ch`: the saturating packs put the lanes' channel order
+    /// back into channel order.
+    @inline(__always)
+    private func storeQuad(_ sums: QuadSums, _ ch: Int, _ stage: ChannelRequantization.VectorStage, _ out: UnsafeMutableRawPointer) {
+        let exact = constants.quadExactRequantization.unsafelyUnwrapped
+        let z = exact.zeroPoint(stage)
+        let low = IntegerSIMD.packSaturating(exact.scale8(sums.s0, ch) &+ z, exact.scale8(sums.s1, ch &+ 8) &+ z)
+        let high = IntegerSIMD.packSaturating(exact.scale8(sums.s2, ch &+ 16) &+ z, exact.scale8(sums.s3, ch &+ 24) &+ z)
+        let bytes = IntegerSIMD.clampSigned(IntegerSIMD.packSaturatingSigned(low, high), stage.low, stage.high)
+        out.storeBytes(of: bytes, toByteOffset: ch, as: SIMD32<UInt8>.self)
     }
 
     /// Adds taps `a` and `b`'s products for channels ch..<ch+16: their input

@@ -181,6 +181,33 @@ enum IntegerSIMD {
         return r
     }
 
+    /// `vpunpcklwd` xmm: Int16 lanes a0, b0, a1, b1, a2, b2, a3, b3.
+    @inline(__always)
+    static func interleaveLow(_ a: SIMD8<Int16>, _ b: SIMD8<Int16>) -> SIMD8<Int16> {
+        var r = SIMD8<Int16>()
+        r._storage._value = Builtin.shufflevector_Vec8xInt16_Vec8xInt32(
+            a._storage._value, b._storage._value, SIMD8<Int32>(0, 8, 1, 9, 2, 10, 3, 11)._storage._value)
+        return r
+    }
+
+    /// `vpunpckhwd` xmm: Int16 lanes a4, b4, a5, b5, a6, b6, a7, b7.
+    @inline(__always)
+    static func interleaveHigh(_ a: SIMD8<Int16>, _ b: SIMD8<Int16>) -> SIMD8<Int16> {
+        var r = SIMD8<Int16>()
+        r._storage._value = Builtin.shufflevector_Vec8xInt16_Vec8xInt32(
+            a._storage._value, b._storage._value, SIMD8<Int32>(4, 12, 5, 13, 6, 14, 7, 15)._storage._value)
+        return r
+    }
+
+    /// `vpshufb` ymm: byte i of each 16-byte half is byte `indices[i] & 15`
+    /// of the same half of `v` (indices in 0...15).
+    @inline(__always)
+    static func shuffleBytesInHalves(_ v: SIMD32<UInt8>, _ indices: SIMD32<UInt8>) -> SIMD32<UInt8> {
+        var r = SIMD32<UInt8>()
+        r._storage._value = Builtin.int_x86_avx2_pshuf_b(v._storage._value, indices._storage._value)
+        return r
+    }
+
     /// `vpunpcklbw` xmm of two 8-byte vectors: bytes a0, b0, a1, b1, …, a7, b7.
     @inline(__always)
     static func interleave(_ a: SIMD8<Int8>, _ b: SIMD8<Int8>) -> SIMD16<Int8> {
@@ -354,6 +381,27 @@ enum IntegerSIMD {
     }
 
     @inline(__always)
+    static func interleaveLow(_ a: SIMD8<Int16>, _ b: SIMD8<Int16>) -> SIMD8<Int16> {
+        var r = SIMD8<Int16>()
+        for i in 0..<4 { r[2 &* i] = a[i]; r[2 &* i &+ 1] = b[i] }
+        return r
+    }
+
+    @inline(__always)
+    static func interleaveHigh(_ a: SIMD8<Int16>, _ b: SIMD8<Int16>) -> SIMD8<Int16> {
+        var r = SIMD8<Int16>()
+        for i in 0..<4 { r[2 &* i] = a[4 &+ i]; r[2 &* i &+ 1] = b[4 &+ i] }
+        return r
+    }
+
+    @inline(__always)
+    static func shuffleBytesInHalves(_ v: SIMD32<UInt8>, _ indices: SIMD32<UInt8>) -> SIMD32<UInt8> {
+        var r = SIMD32<UInt8>()
+        for i in 0..<32 { r[i] = v[(i & 16) | Int(indices[i] & 15)] }
+        return r
+    }
+
+    @inline(__always)
     static func doubles(_ v: SIMD4<Int32>) -> SIMD4<Double> { SIMD4(Double(v[0]), Double(v[1]), Double(v[2]), Double(v[3])) }
 
     @inline(__always)
@@ -393,6 +441,14 @@ extension IntegerSIMD {
         r._storage._value = Builtin.int_x86_avx512_vpdpbusd_512(acc._storage._value, a._storage._value, b._storage._value)
         return r
     }
+
+    /// `vpdpbusd` ymm (AVX-512 VNNI with VL): `dotBytes` on eight lanes.
+    @inline(__always)
+    static func dotBytes(_ acc: SIMD8<Int32>, _ a: SIMD8<Int32>, _ b: SIMD8<Int32>) -> SIMD8<Int32> {
+        var r = SIMD8<Int32>()
+        r._storage._value = Builtin.int_x86_avx512_vpdpbusd_256(acc._storage._value, a._storage._value, b._storage._value)
+        return r
+    }
 }
 #else
 extension IntegerSIMD {
@@ -413,8 +469,51 @@ extension IntegerSIMD {
         }
         return r
     }
+
+    /// Plain-Swift `vpdpbusd` ymm.
+    @inline(__always)
+    static func dotBytes(_ acc: SIMD8<Int32>, _ a: SIMD8<Int32>, _ b: SIMD8<Int32>) -> SIMD8<Int32> {
+        let wide = dotBytes(SIMD16(lowHalf: acc, highHalf: .zero), SIMD16(lowHalf: a, highHalf: .zero), SIMD16(lowHalf: b, highHalf: .zero))
+        return wide.lowHalf
+    }
 }
 #endif
+
+extension IntegerSIMD {
+    /// Bytes of `a` and `b` (32 each, as Int32 lanes) interleaved within each
+    /// 16-byte half (`vpunpcklbw` ymm): a0, b0, …, a7, b7, then a16, b16, …, a23, b23.
+    @inline(__always)
+    static func interleaveBytesLow(_ a: SIMD8<Int32>, _ b: SIMD8<Int32>) -> SIMD8<Int32> {
+        let x = unsafeBitCast(a, to: SIMD32<Int8>.self), y = unsafeBitCast(b, to: SIMD32<Int8>.self)
+        return unsafeBitCast(SIMD32(lowHalf: interleaveLow(x.lowHalf, y.lowHalf), highHalf: interleaveLow(x.highHalf, y.highHalf)),
+                             to: SIMD8<Int32>.self)
+    }
+
+    /// `vpunpckhbw` ymm: a8, b8, …, a15, b15, then a24, b24, …, a31, b31.
+    @inline(__always)
+    static func interleaveBytesHigh(_ a: SIMD8<Int32>, _ b: SIMD8<Int32>) -> SIMD8<Int32> {
+        let x = unsafeBitCast(a, to: SIMD32<Int8>.self), y = unsafeBitCast(b, to: SIMD32<Int8>.self)
+        return unsafeBitCast(SIMD32(lowHalf: interleaveHigh(x.lowHalf, y.lowHalf), highHalf: interleaveHigh(x.highHalf, y.highHalf)),
+                             to: SIMD8<Int32>.self)
+    }
+
+    /// Int16 lanes of `a` and `b` interleaved within each half (`vpunpcklwd`
+    /// ymm): a0, b0, …, a3, b3, then a8, b8, …, a11, b11.
+    @inline(__always)
+    static func interleaveWordsLow(_ a: SIMD8<Int32>, _ b: SIMD8<Int32>) -> SIMD8<Int32> {
+        let x = unsafeBitCast(a, to: SIMD16<Int16>.self), y = unsafeBitCast(b, to: SIMD16<Int16>.self)
+        return unsafeBitCast(SIMD16(lowHalf: interleaveLow(x.lowHalf, y.lowHalf), highHalf: interleaveLow(x.highHalf, y.highHalf)),
+                             to: SIMD8<Int32>.self)
+    }
+
+    /// `vpunpckhwd` ymm: a4, b4, …, a7, b7, then a12, b12, …, a15, b15.
+    @inline(__always)
+    static func interleaveWordsHigh(_ a: SIMD8<Int32>, _ b: SIMD8<Int32>) -> SIMD8<Int32> {
+        let x = unsafeBitCast(a, to: SIMD16<Int16>.self), y = unsafeBitCast(b, to: SIMD16<Int16>.self)
+        return unsafeBitCast(SIMD16(lowHalf: interleaveHigh(x.lowHalf, y.lowHalf), highHalf: interleaveHigh(x.highHalf, y.highHalf)),
+                             to: SIMD8<Int32>.self)
+    }
+}
 
 extension IntegerSIMD {
     /// Σ |v| over `count` int8 values, sixteen a step (`vpmovsxbw`, the
