@@ -12,7 +12,8 @@ final class BuildFlavourTests: XCTestCase {
         XCTAssertEqual(fastest("sse2 avx avx2 fma"), "avx2")
         XCTAssertEqual(fastest("avx2 fma avx512f avx512bw"), "avx2")  // no avx512vl
         XCTAssertEqual(fastest("avx2 fma avx512f avx512bw avx512vl"), "avx512")
-        XCTAssertEqual(fastest("avx2 fma avx512f avx512bw avx512vl avx512_vnni"), "avx512-vnni")
+        XCTAssertEqual(fastest("avx2 fma avx512f avx512bw avx512vl avx512_vnni avx512vbmi"), "avx512-vnni")
+        XCTAssertEqual(fastest("avx2 fma avx512f avx512bw avx512vl avx512_vnni"), "avx512", "VNNI without VBMI (Cascade Lake)")
     }
 
     func testMessageNamesTheRebuildFlagsOnlyWhenFaster() throws {

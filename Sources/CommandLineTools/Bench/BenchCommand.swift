@@ -466,9 +466,22 @@ func benchmark(path: String, backend: BenchBackend, threads: Int, args: Argument
     return result
 }
 
-/// Prints the largest absolute and relative difference between output 0 and `expected`.
+/// Prints the largest absolute and relative difference between output 0 and
+/// `expected` (float32), or the largest difference in stored units and the
+/// number of elements that differ (int8, uint8).
 func checkOutput(_ interpreter: Interpreter, expected: NumPyArray) throws {
     let out = try interpreter.output(at: 0)
+    if out.dataType == expected.type, out.dataType == .int8 || out.dataType == .uint8, out.data.count == expected.data.count {
+        let signed = out.dataType == .int8
+        func value(_ byte: UInt8) -> Int { signed ? Int(Int8(bitPattern: byte)) : Int(byte) }
+        var maxAbs = 0, differing = 0
+        for (a, b) in zip(out.data, expected.data) where a != b {
+            maxAbs = max(maxAbs, abs(value(a) - value(b)))
+            differing += 1
+        }
+        print("  check: max |ours − expected| = \(maxAbs) (stored \(out.dataType) units), \(differing) of \(out.data.count) elements differ")
+        return
+    }
     guard out.dataType == .float32, expected.type == .float32, out.data.count == expected.data.count else {
         print("  check: output is \(out.dataType) with \(out.data.count) bytes, expected \(expected.type) with \(expected.data.count) bytes")
         return

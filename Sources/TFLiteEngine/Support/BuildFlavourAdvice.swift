@@ -24,7 +24,9 @@ public enum BuildFlavourAdvice {
     /// The fastest flavour a CPU with these `/proc/cpuinfo` flags can run.
     public static func fastestFlavour(cpuFlags: Set<Substring>) -> String {
         let avx512 = ["avx512f", "avx512bw", "avx512vl"].allSatisfy { cpuFlags.contains(Substring($0)) }
-        if avx512 && cpuFlags.contains("avx512_vnni") { return "avx512-vnni" }
+        // The VNNI flavour also uses VBMI's byte permutes (Ice Lake, Zen 4 and
+        // later have both; Cascade Lake and Cooper Lake only VNNI).
+        if avx512 && cpuFlags.contains("avx512_vnni") && cpuFlags.contains("avx512vbmi") { return "avx512-vnni" }
         if avx512 { return "avx512" }
         if cpuFlags.contains("avx2") && cpuFlags.contains("fma") { return "avx2" }
         if cpuFlags.contains("fma") { return "fma" }

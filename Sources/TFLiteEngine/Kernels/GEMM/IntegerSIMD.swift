@@ -432,6 +432,8 @@ enum IntegerSIMD {
 extension IntegerSIMD {
     /// `dotBytes` is the hardware instruction.
     static let hasDotBytes = true
+    /// `lookup256` is the hardware instruction.
+    static let hasByteLookup = true
 
     /// `vpdpbusd` zmm (AVX-512 VNNI): lane i of `acc` plus the four products
     /// of unsigned bytes of `a` lane i with signed bytes of `b` lane i (wrapping).
@@ -439,6 +441,21 @@ extension IntegerSIMD {
     static func dotBytes(_ acc: SIMD16<Int32>, _ a: SIMD16<Int32>, _ b: SIMD16<Int32>) -> SIMD16<Int32> {
         var r = SIMD16<Int32>()
         r._storage._value = Builtin.int_x86_avx512_vpdpbusd_512(acc._storage._value, a._storage._value, b._storage._value)
+        return r
+    }
+
+    /// `vpermb` on a 256-entry table: 64 bytes, each the entry of `table`
+    /// (four 64-byte vectors, entries 0..<256) at that byte's value: two
+    /// `vpermi2b` (AVX-512 VBMI, part of this flavour) over the low and high
+    /// 128 entries, the high one taken where the byte's top bit is set.
+    @inline(__always)
+    static func lookup256(_ v: SIMD64<UInt8>, _ t0: SIMD64<UInt8>, _ t1: SIMD64<UInt8>, _ t2: SIMD64<UInt8>,
+                          _ t3: SIMD64<UInt8>) -> SIMD64<UInt8> {
+        let low = Builtin.int_x86_avx512_vpermi2var_qi_512(t0._storage._value, v._storage._value, t1._storage._value)
+        let high = Builtin.int_x86_avx512_vpermi2var_qi_512(t2._storage._value, v._storage._value, t3._storage._value)
+        let top = Builtin.cmp_slt_Vec64xInt8(v._storage._value, SIMD64<UInt8>()._storage._value)
+        var r = SIMD64<UInt8>()
+        r._storage._value = Builtin.select_Vec64xInt1_Vec64xInt8(top, high, low)
         return r
     }
 
@@ -453,6 +470,19 @@ extension IntegerSIMD {
 #else
 extension IntegerSIMD {
     static let hasDotBytes = false
+    static let hasByteLookup = false
+
+    /// Plain-Swift `lookup256` (not used by the kernels outside the VNNI flavour).
+    @inline(__always)
+    static func lookup256(_ v: SIMD64<UInt8>, _ t0: SIMD64<UInt8>, _ t1: SIMD64<UInt8>, _ t2: SIMD64<UInt8>,
+                          _ t3: SIMD64<UInt8>) -> SIMD64<UInt8> {
+        var r = SIMD64<UInt8>()
+        for i in 0..<64 {
+            let x = Int(v[i]), j = x & 63
+            r[i] = x < 64 ? t0[j] : x < 128 ? t1[j] : x < 192 ? t2[j] : t3[j]
+        }
+        return r
+    }
 
     /// Plain-Swift `vpdpbusd` (tests of the four-byte kernels in other flavours).
     @inline(__always)
