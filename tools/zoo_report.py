@@ -661,15 +661,18 @@ def bench_profile(entry: dict, bench: Path, runs: int, min_time: float, scratch:
 def slow_nodes(profiles: dict[str, list[dict]], fraction: float = 0.25) -> tuple[float, float, list[dict]]:
     """(measured float throughput, measured bandwidth, nodes below `fraction` of that throughput).
 
-    The throughput is the best GFLOP/s of any node of the run at its fastest (min_ms; 2 FLOP per
-    multiply-add), the bandwidth the best GB/s of any node by bytes moved, both over nodes of at least
+    The throughput is the best GFLOP/s of any float32 model's node of the run at its fastest (min_ms;
+    2 FLOP per multiply-add; every model's when the run has no float32 model: on CPUs with integer
+    dot products an int8 convolution runs several times the float peak, and the bar is the float
+    throughput), the bandwidth the best GB/s of any node by bytes moved, both over nodes of at least
     50 µs (shorter ones are within the timer's and the clock's noise). A slow node is called
     memory-bound when its arithmetic intensity (FLOP per byte moved) is below the machine balance
     (throughput / bandwidth): it could not reach `fraction` of the throughput even at full bandwidth.
     Nodes under 5 µs are left out (timer resolution; per-node overhead is measured separately)."""
     rows = [(model, r) for model, prof in profiles.items() for r in prof if r["min_ms"] > 0]
     timed = [r for _, r in rows if r["min_ms"] >= 0.05]
-    peak = max((2 * r["cost"] / (r["min_ms"] * 1e6) for r in timed if r["cost"] > 0), default=0.0)
+    float_timed = [r for model, r in rows if r["min_ms"] >= 0.05 and "float32" in model] or timed
+    peak = max((2 * r["cost"] / (r["min_ms"] * 1e6) for r in float_timed if r["cost"] > 0), default=0.0)
     bandwidth = max((r["bytes"] / (r["min_ms"] * 1e6) for r in timed), default=0.0)
     balance = peak / bandwidth if bandwidth > 0 else math.inf
     slow = []
@@ -734,7 +737,7 @@ def performance_section(args, rows: list[dict], profiles: dict[str, list[dict]] 
     w("")
     if profiles is not None:
         peak, bandwidth, slow = slow_nodes(profiles)
-        w(f"Nodes below 25% of the measured float throughput ({peak:.0f} GFLOP/s: the fastest node of this run at its "
+        w(f"Nodes below 25% of the measured float throughput ({peak:.0f} GFLOP/s: the fastest float32 node of this run at its "
           f"fastest, among nodes of at least 50 µs; measured bandwidth {bandwidth:.0f} GB/s: the most bytes per second "
           "such a node moved), from one `bench --profile` per model, nodes of at least 5 µs; the ones not memory-bound first, each group "
           "longest first. *MB*: bytes of the node's inputs "

@@ -314,7 +314,20 @@ extension QuantizedKernelTests {
     /// pixels) on `GroupedConvolutionInt8` in the integer flavours,
     /// bit-identical to the reference convolution.
     func testGroupedConvolutionSeveralChannelsPerGroupMatchesReferenceBitExact() throws {
-        var rng = TestRandom(seed: 83)
+        try groupedConvolutionSeveralChannelsPerGroup(seed: 83)
+    }
+
+    /// The same with the four-byte form (`vpdpbusd`) forced where it is the
+    /// plain-Swift one (it is the VNNI flavour's own): groups of 8 and 16
+    /// channels take it, the others stay on the pairs.
+    func testGroupedConvolutionQuadsMatchReferenceBitExact() throws {
+        GroupedConvolutionInt8.Constants.quadsForTesting = true
+        defer { GroupedConvolutionInt8.Constants.quadsForTesting = false }
+        try groupedConvolutionSeveralChannelsPerGroup(seed: 84)
+    }
+
+    private func groupedConvolutionSeveralChannelsPerGroup(seed: UInt64) throws {
+        var rng = TestRandom(seed: seed)
         for i in 0..<24 {
             let k = [3, 1, 3, 5][i % 4]
             let s = rng.int(1...2)

@@ -12,6 +12,12 @@
 /// is the direct convolution's (`InputPlaneConvolution`): each pair sum is
 /// at most 2 · 255 · 128 and the Int32 sums wrap as the reference's do.
 ///
+/// In the VNNI flavour, groups of a multiple of four channels run the
+/// four-byte form instead (`vpdpbusd`): the rows as bytes `x + 128`, four
+/// channels of a tap per lane against the eight outputs' weights, the bias
+/// corrected for the 128 (`Constants.quadBias`; exact for any sum, the
+/// accumulators wrap like the reference's).
+///
 /// Used when the filter and bias are constant, the filter's zero point is 0
 /// (TFLite's int8 filters are symmetric) and each group has a multiple of 8
 /// outputs; tiles are output rows.
@@ -24,6 +30,24 @@ final class GroupedConvolutionInt8: Kernel {
         let requantization: ChannelRequantization
         /// Bytes of one group chunk's weights: taps × pairs × 16.
         let chunkBytes: Int
+        /// The four-byte form (`vpdpbusd`, `usesQuads`): per chunk of 8
+        /// outputs `[tap][quad][8][4]` bytes (four input channels a quad),
+        /// and the bias less `(128 − inputOffset) · Σ w` per output, which
+        /// turns sums over bytes `x + 128` into the reference's; nil otherwise.
+        let quadWeights: UnsafeMutablePointer<Int8>?
+        let quadBias: UnsafeMutablePointer<Int32>?
+        /// Bytes of one chunk's four-byte weights: taps × quads × 32.
+        let quadChunkBytes: Int
+
+        /// Whether a group of `groupChannels` gets the four-byte form: the
+        /// VNNI flavour (or the tests' switch) and whole quads per group.
+        static func usesQuads(groupChannels: Int) -> Bool {
+            (IntegerSIMD.hasDotBytes || quadsForTesting) && groupChannels % 4 == 0
+        }
+
+        /// Tests only: the four-byte form also in the other integer flavours
+        /// (through the plain-Swift `vpdpbusd`).
+        nonisolated(unsafe) static var quadsForTesting = false
 
         init(filter: UnsafePointer<Int8>, bias constantBias: UnsafePointer<Int32>?, q: ConvolutionQuantization,
              outputs: Int, taps: Int, groupChannels: Int) {
@@ -45,11 +69,36 @@ final class GroupedConvolutionInt8: Kernel {
             bias = .allocate(capacity: max(outputs, 1))
             for o in 0..<outputs { bias[o] = constantBias?[o] ?? 0 }
             requantization = ChannelRequantization(q, paddedTo: 8)
+            let quads = groupChannels / 4
+            quadChunkBytes = taps * quads * 32
+            if Self.usesQuads(groupChannels: groupChannels) {
+                let w = UnsafeMutablePointer<Int8>.allocate(capacity: max(chunks * quadChunkBytes, 1))
+                let b = UnsafeMutablePointer<Int32>.allocate(capacity: max(outputs, 1))
+                for o in 0..<outputs {
+                    let chunk = o / 8, lane = o % 8
+                    var sum: Int32 = 0
+                    for t in 0..<taps {
+                        for c in 0..<groupChannels {
+                            let weight = filter[(o * taps + t) * groupChannels + c]
+                            w[chunk * quadChunkBytes + (t * quads + c / 4) * 32 + lane * 4 + c % 4] = weight
+                            sum &+= Int32(weight)
+                        }
+                    }
+                    b[o] = bias[o] &+ (q.inputOffset &- 128) &* sum
+                }
+                quadWeights = w
+                quadBias = b
+            } else {
+                quadWeights = nil
+                quadBias = nil
+            }
         }
 
         deinit {
             weights.deallocate()
             bias.deallocate()
+            quadWeights?.deallocate()
+            quadBias?.deallocate()
         }
     }
 
@@ -86,7 +135,8 @@ final class GroupedConvolutionInt8: Kernel {
             guard !overflow, factor > 0, product <= Self.maximumRowBytes else { return nil }
             rowBytes = product
         }
-        let key = "grouped-i8-w\(ctx.node.inputs[1])-b\(biasKey)-i\(ctx.node.inputs[0])-o\(ctx.node.outputs[0])-\(p.outputChannels)x\(taps)x\(p.filterChannels)"
+        let form = Constants.usesQuads(groupChannels: p.filterChannels) ? "quads" : "pairs"
+        let key = "grouped-i8-\(form)-w\(ctx.node.inputs[1])-b\(biasKey)-i\(ctx.node.inputs[0])-o\(ctx.node.outputs[0])-\(p.outputChannels)x\(taps)x\(p.filterChannels)"
         let constants = ctx.graph.sharedConstants.value(for: key) {
             Constants(filter: f.assumingMemoryBound(to: Int8.self), bias: constantBias, q: q, outputs: p.outputChannels,
                       taps: taps, groupChannels: p.filterChannels)
@@ -132,6 +182,10 @@ final class GroupedConvolutionInt8: Kernel {
     }
 
     func run(tiles: Range<Int>, worker: Int) {
+        if constants.quadWeights != nil {
+            runQuads(tiles: tiles, worker: worker)
+            return
+        }
         let g = p.geometry, c = p.inputChannels, n = p.outputChannels
         let rows = (scratch.unsafelyUnwrapped + worker &* scratchBytesPerWorker).assumingMemoryBound(to: Int16.self)
         let input = self.input.unsafelyUnwrapped, output = self.output.unsafelyUnwrapped
@@ -158,6 +212,116 @@ final class GroupedConvolutionInt8: Kernel {
                 (row + (first &+ count)).update(repeating: 0, count: values &- first &- count)
             }
             computeRow(rows, output + tile &* g.outputWidth &* n)
+        }
+    }
+
+    /// `run` in the four-byte form: the KH input rows as bytes `x + 128`
+    /// (the sign bit flipped), padding `zeroPoint + 128`, whose products the
+    /// bias's correction cancels like the skipped taps of the reference.
+    private func runQuads(tiles: Range<Int>, worker: Int) {
+        let g = p.geometry, c = p.inputChannels, n = p.outputChannels
+        let rows = (scratch.unsafelyUnwrapped + worker &* scratchBytesPerWorker).assumingMemoryBound(to: UInt8.self)
+        let input = UnsafeRawPointer(self.input.unsafelyUnwrapped), output = self.output.unsafelyUnwrapped
+        let rowValues = self.rowValues, padding = UInt8(truncatingIfNeeded: 128 &- inputOffset)
+        let padColumns = g.padLeft &* c
+        let flip = SIMD16<UInt8>(repeating: 0x80)
+        for tile in tiles {
+            let b = tile / g.outputHeight, oy = tile % g.outputHeight
+            let image = input + b &* g.inputHeight &* g.inputWidth &* c
+            let first = min(padColumns, rowValues), count = max(min(g.inputWidth &* c, rowValues &- first), 0)
+            for ky in 0..<g.filterHeight {
+                let row = rows + ky &* rowValues
+                let iy = oy &* g.strideHeight &- g.padTop &+ ky &* g.dilationHeight
+                guard iy >= 0, iy < g.inputHeight, count > 0 else {
+                    row.update(repeating: padding, count: rowValues)
+                    continue
+                }
+                let source = image + iy &* g.inputWidth &* c
+                row.update(repeating: padding, count: first)
+                var i = 0
+                while i &+ 16 <= count {
+                    UnsafeMutableRawPointer(row + (first &+ i)).storeBytes(
+                        of: source.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self) ^ flip, as: SIMD16<UInt8>.self)
+                    i &+= 16
+                }
+                while i < count {
+                    row[first &+ i] = source.load(fromByteOffset: i, as: UInt8.self) ^ 0x80
+                    i &+= 1
+                }
+                (row + (first &+ count)).update(repeating: padding, count: rowValues &- first &- count)
+            }
+            computeRowQuads(UnsafeRawPointer(rows), output + tile &* g.outputWidth &* n)
+        }
+    }
+
+    /// One output row from its byte rows (`runQuads`): per group chunk of
+    /// eight outputs and four input channels, one weight vector and one
+    /// `vpdpbusd` per pixel, four pixels per weight load.
+    @inline(__always)
+    private func computeRowQuads(_ rows: UnsafeRawPointer, _ out: UnsafeMutablePointer<Int8>) {
+        let g = p.geometry, c = p.inputChannels, n = p.outputChannels
+        let kh = g.filterHeight, kw = g.filterWidth, quads = groupChannels / 4
+        let rowValues = self.rowValues, pixelStep = g.strideWidth &* c, tapStep = g.dilationWidth &* c
+        let chunkBytes = constants.quadChunkBytes
+        guard let quadWeights = constants.quadWeights, let quadBias = constants.quadBias else { return }
+        let weights = UnsafeRawPointer(quadWeights), bias = UnsafeRawPointer(quadBias)
+        let tables = constants.requantization.tables
+        let bytes = Int8OutputBytes(outputOffset: outputOffset, activation: (activationMin, activationMax))
+        let chunksPerGroup = outputsPerGroup / 8
+        typealias V = SIMD8<Int32>
+        @inline(__always) func quad(_ at: Int) -> V { V(repeating: rows.loadUnaligned(fromByteOffset: at, as: Int32.self)) }
+        @inline(__always) func finish(_ acc: V, _ o: Int, _ pixel: Int) {
+            UnsafeMutableRawPointer(out).storeBytes(of: bytes(tables.scale8(acc, o)), toByteOffset: pixel &* n &+ o,
+                                                    as: SIMD8<UInt8>.self)
+        }
+        for group in 0..<groups {
+            let channel = group &* groupChannels
+            for chunk in 0..<chunksPerGroup {
+                let o = group &* outputsPerGroup &+ chunk &* 8
+                let w = weights + (o / 8) &* chunkBytes
+                let start = bias.loadUnaligned(fromByteOffset: o &* 4, as: V.self)
+                var ox = 0
+                while ox &+ 4 <= g.outputWidth {
+                    var a0 = start, a1 = start, a2 = start, a3 = start
+                    var wp = w
+                    for ky in 0..<kh {
+                        var base = ky &* rowValues &+ ox &* pixelStep &+ channel
+                        for _ in 0..<kw {
+                            for j in 0..<quads {
+                                let weight = wp.loadUnaligned(as: V.self)
+                                let v = base &+ 4 &* j
+                                a0 = IntegerSIMD.dotBytes(a0, quad(v), weight)
+                                a1 = IntegerSIMD.dotBytes(a1, quad(v &+ pixelStep), weight)
+                                a2 = IntegerSIMD.dotBytes(a2, quad(v &+ 2 &* pixelStep), weight)
+                                a3 = IntegerSIMD.dotBytes(a3, quad(v &+ 3 &* pixelStep), weight)
+                                wp += 32
+                            }
+                            base &+= tapStep
+                        }
+                    }
+                    finish(a0, o, ox)
+                    finish(a1, o, ox &+ 1)
+                    finish(a2, o, ox &+ 2)
+                    finish(a3, o, ox &+ 3)
+                    ox &+= 4
+                }
+                while ox < g.outputWidth {
+                    var a0 = start
+                    var wp = w
+                    for ky in 0..<kh {
+                        var base = ky &* rowValues &+ ox &* pixelStep &+ channel
+                        for _ in 0..<kw {
+                            for j in 0..<quads {
+                                a0 = IntegerSIMD.dotBytes(a0, quad(base &+ 4 &* j), wp.loadUnaligned(as: V.self))
+                                wp += 32
+                            }
+                            base &+= tapStep
+                        }
+                    }
+                    finish(a0, o, ox)
+                    ox &+= 1
+                }
+            }
         }
     }
 
