@@ -107,7 +107,7 @@ final class GroupedConvolutionInt8: Kernel {
     let constants: Constants
     let inputOffset: Int32
     let outputOffset: Int32, activationMin: Int32, activationMax: Int32
-    let groups: Int, groupChannels: Int, outputsPerGroup: Int, pairs: Int
+    let groups: Int, groupChannels: Int, outputsPerGroup: Int
     /// Columns (pixels) of a widened row: every tap of every output column.
     let rowPixels: Int
     var input: UnsafePointer<Int8>!
@@ -155,7 +155,6 @@ final class GroupedConvolutionInt8: Kernel {
         self.groups = groups
         groupChannels = p.filterChannels
         outputsPerGroup = p.outputChannels / groups
-        pairs = (p.filterChannels + 1) / 2
         rowPixels = Self.rowPixels(p.geometry)
     }
 
@@ -182,165 +181,120 @@ final class GroupedConvolutionInt8: Kernel {
     }
 
     func run(tiles: Range<Int>, worker: Int) {
-        if constants.quadWeights != nil {
-            runQuads(tiles: tiles, worker: worker)
-            return
+        let rows = scratch.unsafelyUnwrapped + worker &* scratchBytesPerWorker
+        if let quadWeights = constants.quadWeights, let quadBias = constants.quadBias {
+            // Bytes `x + 128` (the sign bit flipped), padding `zeroPoint + 128`,
+            // whose products the bias's correction cancels like the
+            // reference's skipped taps.
+            let flip = SIMD16<UInt8>(repeating: 0x80)
+            run(tiles, Quads.self, rows: rows.assumingMemoryBound(to: UInt8.self),
+                padding: UInt8(truncatingIfNeeded: 128 &- inputOffset), weights: UnsafeRawPointer(quadWeights),
+                chunkBytes: constants.quadChunkBytes, bias: UnsafeRawPointer(quadBias)) { row, source, count in
+                var i = 0
+                while i &+ 16 <= count {
+                    UnsafeMutableRawPointer(row + i).storeBytes(
+                        of: UnsafeRawPointer(source).loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self) ^ flip, as: SIMD16<UInt8>.self)
+                    i &+= 16
+                }
+                while i < count {
+                    row[i] = UInt8(bitPattern: source[i]) ^ 0x80
+                    i &+= 1
+                }
+            }
+        } else {
+            let offset = Int16(truncatingIfNeeded: inputOffset)
+            run(tiles, Pairs.self, rows: rows.assumingMemoryBound(to: Int16.self), padding: 0,
+                weights: UnsafeRawPointer(constants.weights), chunkBytes: constants.chunkBytes,
+                bias: UnsafeRawPointer(constants.bias)) { row, source, count in
+                for i in 0..<count { row[i] = Int16(truncatingIfNeeded: source[i]) &+ offset }
+            }
         }
+    }
+
+    /// The two forms of the multiply-adds: a group's eight outputs per
+    /// vector, `channels` input channels of a tap per step.
+    private protocol Form {
+        /// The widened rows' values (`Int16` `x + inputOffset`, or bytes `x + 128`).
+        associatedtype Value
+        associatedtype Weight
+        /// Input channels per step; bytes of a step's weights.
+        static var channels: Int { get }
+        static var weightBytes: Int { get }
+        static func weight(_ p: UnsafeRawPointer) -> Weight
+        /// `acc` plus the step's products of value `at` of `rows` (the step's first channel) and `w`.
+        static func add(_ acc: SIMD8<Int32>, _ rows: UnsafeRawPointer, _ at: Int, _ w: Weight) -> SIMD8<Int32>
+    }
+
+    /// Two channels per `vpmaddwd`: weights `[tap][pair][8][2]` bytes widened to Int16.
+    private enum Pairs: Form {
+        typealias Value = Int16
+        static var channels: Int { 2 }
+        static var weightBytes: Int { 16 }
+        @inline(__always) static func weight(_ p: UnsafeRawPointer) -> SIMD16<Int16> {
+            IntegerSIMD.widen(p.loadUnaligned(as: SIMD16<Int8>.self))
+        }
+        @inline(__always) static func add(_ acc: SIMD8<Int32>, _ rows: UnsafeRawPointer, _ at: Int, _ w: SIMD16<Int16>) -> SIMD8<Int32> {
+            let pair = SIMD8<Int32>(repeating: rows.loadUnaligned(fromByteOffset: at &* 2, as: Int32.self))
+            return acc &+ IntegerSIMD.multiplyAddPairs(unsafeBitCast(pair, to: SIMD16<Int16>.self), w)
+        }
+    }
+
+    /// Four channels per `vpdpbusd`: weights `[tap][quad][8][4]` bytes.
+    private enum Quads: Form {
+        typealias Value = UInt8
+        static var channels: Int { 4 }
+        static var weightBytes: Int { 32 }
+        @inline(__always) static func weight(_ p: UnsafeRawPointer) -> SIMD8<Int32> { p.loadUnaligned(as: SIMD8<Int32>.self) }
+        @inline(__always) static func add(_ acc: SIMD8<Int32>, _ rows: UnsafeRawPointer, _ at: Int, _ w: SIMD8<Int32>) -> SIMD8<Int32> {
+            IntegerSIMD.dotBytes(acc, SIMD8(repeating: rows.loadUnaligned(fromByteOffset: at, as: Int32.self)), w)
+        }
+    }
+
+    /// Per output row: its KH input rows widened into `rows` (`widen` writes
+    /// a run of `count` input values; plane column px is input column
+    /// px − padLeft, and only the columns no input value lands on get
+    /// `padding`), then the row's outputs.
+    @inline(__always)
+    private func run<F: Form>(_ tiles: Range<Int>, _: F.Type, rows: UnsafeMutablePointer<F.Value>, padding: F.Value,
+                              weights: UnsafeRawPointer, chunkBytes: Int, bias: UnsafeRawPointer,
+                              _ widen: (UnsafeMutablePointer<F.Value>, UnsafePointer<Int8>, Int) -> Void) {
         let g = p.geometry, c = p.inputChannels, n = p.outputChannels
-        let rows = (scratch.unsafelyUnwrapped + worker &* scratchBytesPerWorker).assumingMemoryBound(to: Int16.self)
         let input = self.input.unsafelyUnwrapped, output = self.output.unsafelyUnwrapped
-        let rowValues = self.rowValues, offset = Int16(truncatingIfNeeded: inputOffset)
+        let rowValues = self.rowValues
         let padColumns = g.padLeft &* c
         for tile in tiles {
             let b = tile / g.outputHeight, oy = tile % g.outputHeight
             let image = input + b &* g.inputHeight &* g.inputWidth &* c
-            // The KH input rows of this output row, widened, zero outside the input.
-            // Plane column px is input column px − padLeft; only the columns
-            // no input value lands on are zeroed.
             let first = min(padColumns, rowValues), count = max(min(g.inputWidth &* c, rowValues &- first), 0)
             for ky in 0..<g.filterHeight {
                 let row = rows + ky &* rowValues
                 let values = rowValues &+ (ky == g.filterHeight &- 1 ? 16 : 0)
                 let iy = oy &* g.strideHeight &- g.padTop &+ ky &* g.dilationHeight
                 guard iy >= 0, iy < g.inputHeight, count > 0 else {
-                    row.update(repeating: 0, count: values)
+                    row.update(repeating: padding, count: values)
                     continue
                 }
-                let source = image + iy &* g.inputWidth &* c
-                row.update(repeating: 0, count: first)
-                for i in 0..<count { row[first &+ i] = Int16(truncatingIfNeeded: source[i]) &+ offset }
-                (row + (first &+ count)).update(repeating: 0, count: values &- first &- count)
-            }
-            computeRow(rows, output + tile &* g.outputWidth &* n)
-        }
-    }
-
-    /// `run` in the four-byte form: the KH input rows as bytes `x + 128`
-    /// (the sign bit flipped), padding `zeroPoint + 128`, whose products the
-    /// bias's correction cancels like the skipped taps of the reference.
-    private func runQuads(tiles: Range<Int>, worker: Int) {
-        let g = p.geometry, c = p.inputChannels, n = p.outputChannels
-        let rows = (scratch.unsafelyUnwrapped + worker &* scratchBytesPerWorker).assumingMemoryBound(to: UInt8.self)
-        let input = UnsafeRawPointer(self.input.unsafelyUnwrapped), output = self.output.unsafelyUnwrapped
-        let rowValues = self.rowValues, padding = UInt8(truncatingIfNeeded: 128 &- inputOffset)
-        let padColumns = g.padLeft &* c
-        let flip = SIMD16<UInt8>(repeating: 0x80)
-        for tile in tiles {
-            let b = tile / g.outputHeight, oy = tile % g.outputHeight
-            let image = input + b &* g.inputHeight &* g.inputWidth &* c
-            let first = min(padColumns, rowValues), count = max(min(g.inputWidth &* c, rowValues &- first), 0)
-            for ky in 0..<g.filterHeight {
-                let row = rows + ky &* rowValues
-                let iy = oy &* g.strideHeight &- g.padTop &+ ky &* g.dilationHeight
-                guard iy >= 0, iy < g.inputHeight, count > 0 else {
-                    row.update(repeating: padding, count: rowValues)
-                    continue
-                }
-                let source = image + iy &* g.inputWidth &* c
                 row.update(repeating: padding, count: first)
-                var i = 0
-                while i &+ 16 <= count {
-                    UnsafeMutableRawPointer(row + (first &+ i)).storeBytes(
-                        of: source.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self) ^ flip, as: SIMD16<UInt8>.self)
-                    i &+= 16
-                }
-                while i < count {
-                    row[first &+ i] = source.load(fromByteOffset: i, as: UInt8.self) ^ 0x80
-                    i &+= 1
-                }
-                (row + (first &+ count)).update(repeating: padding, count: rowValues &- first &- count)
+                widen(row + first, image + iy &* g.inputWidth &* c, count)
+                (row + (first &+ count)).update(repeating: padding, count: values &- first &- count)
             }
-            computeRowQuads(UnsafeRawPointer(rows), output + tile &* g.outputWidth &* n)
+            computeRow(F.self, UnsafeRawPointer(rows), output + tile &* g.outputWidth &* n, weights: weights, chunkBytes: chunkBytes,
+                       bias: bias)
         }
     }
 
-    /// One output row from its byte rows (`runQuads`): per group chunk of
-    /// eight outputs and four input channels, one weight vector and one
-    /// `vpdpbusd` per pixel, four pixels per weight load.
+    /// One output row from its widened input rows: per group chunk of eight
+    /// outputs, one weight vector per step shared by four pixels.
     @inline(__always)
-    private func computeRowQuads(_ rows: UnsafeRawPointer, _ out: UnsafeMutablePointer<Int8>) {
+    private func computeRow<F: Form>(_: F.Type, _ rows: UnsafeRawPointer, _ out: UnsafeMutablePointer<Int8>, weights: UnsafeRawPointer,
+                                     chunkBytes: Int, bias: UnsafeRawPointer) {
         let g = p.geometry, c = p.inputChannels, n = p.outputChannels
-        let kh = g.filterHeight, kw = g.filterWidth, quads = groupChannels / 4
+        let kh = g.filterHeight, kw = g.filterWidth, steps = (groupChannels &+ F.channels &- 1) / F.channels
         let rowValues = self.rowValues, pixelStep = g.strideWidth &* c, tapStep = g.dilationWidth &* c
-        let chunkBytes = constants.quadChunkBytes
-        guard let quadWeights = constants.quadWeights, let quadBias = constants.quadBias else { return }
-        let weights = UnsafeRawPointer(quadWeights), bias = UnsafeRawPointer(quadBias)
         let tables = constants.requantization.tables
         let bytes = Int8OutputBytes(outputOffset: outputOffset, activation: (activationMin, activationMax))
         let chunksPerGroup = outputsPerGroup / 8
         typealias V = SIMD8<Int32>
-        @inline(__always) func quad(_ at: Int) -> V { V(repeating: rows.loadUnaligned(fromByteOffset: at, as: Int32.self)) }
-        @inline(__always) func finish(_ acc: V, _ o: Int, _ pixel: Int) {
-            UnsafeMutableRawPointer(out).storeBytes(of: bytes(tables.scale8(acc, o)), toByteOffset: pixel &* n &+ o,
-                                                    as: SIMD8<UInt8>.self)
-        }
-        for group in 0..<groups {
-            let channel = group &* groupChannels
-            for chunk in 0..<chunksPerGroup {
-                let o = group &* outputsPerGroup &+ chunk &* 8
-                let w = weights + (o / 8) &* chunkBytes
-                let start = bias.loadUnaligned(fromByteOffset: o &* 4, as: V.self)
-                var ox = 0
-                while ox &+ 4 <= g.outputWidth {
-                    var a0 = start, a1 = start, a2 = start, a3 = start
-                    var wp = w
-                    for ky in 0..<kh {
-                        var base = ky &* rowValues &+ ox &* pixelStep &+ channel
-                        for _ in 0..<kw {
-                            for j in 0..<quads {
-                                let weight = wp.loadUnaligned(as: V.self)
-                                let v = base &+ 4 &* j
-                                a0 = IntegerSIMD.dotBytes(a0, quad(v), weight)
-                                a1 = IntegerSIMD.dotBytes(a1, quad(v &+ pixelStep), weight)
-                                a2 = IntegerSIMD.dotBytes(a2, quad(v &+ 2 &* pixelStep), weight)
-                                a3 = IntegerSIMD.dotBytes(a3, quad(v &+ 3 &* pixelStep), weight)
-                                wp += 32
-                            }
-                            base &+= tapStep
-                        }
-                    }
-                    finish(a0, o, ox)
-                    finish(a1, o, ox &+ 1)
-                    finish(a2, o, ox &+ 2)
-                    finish(a3, o, ox &+ 3)
-                    ox &+= 4
-                }
-                while ox < g.outputWidth {
-                    var a0 = start
-                    var wp = w
-                    for ky in 0..<kh {
-                        var base = ky &* rowValues &+ ox &* pixelStep &+ channel
-                        for _ in 0..<kw {
-                            for j in 0..<quads {
-                                a0 = IntegerSIMD.dotBytes(a0, quad(base &+ 4 &* j), wp.loadUnaligned(as: V.self))
-                                wp += 32
-                            }
-                            base &+= tapStep
-                        }
-                    }
-                    finish(a0, o, ox)
-                    ox &+= 1
-                }
-            }
-        }
-    }
-
-    /// One output row from its widened input rows.
-    @inline(__always)
-    private func computeRow(_ rows: UnsafePointer<Int16>, _ out: UnsafeMutablePointer<Int8>) {
-        let g = p.geometry, c = p.inputChannels, n = p.outputChannels
-        let kh = g.filterHeight, kw = g.filterWidth, pairs = self.pairs
-        let rowValues = self.rowValues, pixelStep = g.strideWidth &* c, tapStep = g.dilationWidth &* c
-        let chunkBytes = constants.chunkBytes
-        let weights = UnsafeRawPointer(constants.weights), bias = UnsafeRawPointer(constants.bias)
-        let tables = constants.requantization.tables
-        let raw = UnsafeRawPointer(rows)
-        let bytes = Int8OutputBytes(outputOffset: outputOffset, activation: (activationMin, activationMax))
-        let chunksPerGroup = outputsPerGroup / 8
-        typealias V = SIMD8<Int32>
-        @inline(__always) func pair(_ value: Int) -> SIMD16<Int16> {
-            unsafeBitCast(V(repeating: raw.loadUnaligned(fromByteOffset: value &* 2, as: Int32.self)), to: SIMD16<Int16>.self)
-        }
         @inline(__always) func finish(_ acc: V, _ o: Int, _ pixel: Int) {
             UnsafeMutableRawPointer(out).storeBytes(of: bytes(tables.scale8(acc, o)), toByteOffset: pixel &* n &+ o,
                                                     as: SIMD8<UInt8>.self)
@@ -359,14 +313,14 @@ final class GroupedConvolutionInt8: Kernel {
                     for ky in 0..<kh {
                         var base = ky &* rowValues &+ ox &* pixelStep &+ channel
                         for _ in 0..<kw {
-                            for j in 0..<pairs {
-                                let weight = IntegerSIMD.widen(wp.loadUnaligned(as: SIMD16<Int8>.self))
-                                let v = base &+ 2 &* j
-                                a0 &+= IntegerSIMD.multiplyAddPairs(pair(v), weight)
-                                a1 &+= IntegerSIMD.multiplyAddPairs(pair(v &+ pixelStep), weight)
-                                a2 &+= IntegerSIMD.multiplyAddPairs(pair(v &+ 2 &* pixelStep), weight)
-                                a3 &+= IntegerSIMD.multiplyAddPairs(pair(v &+ 3 &* pixelStep), weight)
-                                wp += 16
+                            for j in 0..<steps {
+                                let weight = F.weight(wp)
+                                let v = base &+ F.channels &* j
+                                a0 = F.add(a0, rows, v, weight)
+                                a1 = F.add(a1, rows, v &+ pixelStep, weight)
+                                a2 = F.add(a2, rows, v &+ 2 &* pixelStep, weight)
+                                a3 = F.add(a3, rows, v &+ 3 &* pixelStep, weight)
+                                wp += F.weightBytes
                             }
                             base &+= tapStep
                         }
@@ -383,9 +337,9 @@ final class GroupedConvolutionInt8: Kernel {
                     for ky in 0..<kh {
                         var base = ky &* rowValues &+ ox &* pixelStep &+ channel
                         for _ in 0..<kw {
-                            for j in 0..<pairs {
-                                a0 &+= IntegerSIMD.multiplyAddPairs(pair(base &+ 2 &* j), IntegerSIMD.widen(wp.loadUnaligned(as: SIMD16<Int8>.self)))
-                                wp += 16
+                            for j in 0..<steps {
+                                a0 = F.add(a0, rows, base &+ F.channels &* j, F.weight(wp))
+                                wp += F.weightBytes
                             }
                             base &+= tapStep
                         }
