@@ -441,24 +441,6 @@ final class GEMMConvolutionQuantized: Kernel {
         }
     }
 
-    /// Row `r` of micro-tile `microTile` into the integer kernels' block: a
-    /// row of the input (pointwise convolution, fully connected) copied here,
-    /// without `gatherRow`'s call and set-up (it was not inlined) for K of
-    /// 16–64; a convolution's gathered at `pixel`, which then steps on.
-    @inline(__always)
-    private func gatherBlockRow<E: QuantizedElement, D: GatheredValue>(
-        _ dst: UnsafeMutablePointer<D>, microTile: Int, r: Int, pixel: inout GatherPixel, tileStart: GatherPixel,
-        input: UnsafePointer<E>
-    ) {
-        if geometry == nil {
-            let row = microTile &* FloatGEMM.mr
-            widenRun(dst, from: input, offset: (row &+ r < m ? row &+ r : row) &* rowStride, count: k)
-        } else {
-            gatherRow(dst, microTile: microTile, r: r, pixel: pixel, tileStart: tileStart, input: input)
-            pixel = next(pixel)
-        }
-    }
-
     /// Copies `count` input values from `input + offset` to `dst` as
     /// `GatheredValue`s (the input offset added): for Int16, 16 per step while
     /// 16 can be read inside the input, the last step writing past the run —
@@ -561,7 +543,18 @@ final class GEMMConvolutionQuantized: Kernel {
                 for r in 0..<mr {
                     let index = (microTile &- first) &* mr &+ r
                     let dst = block + index &* lda
-                    gatherBlockRow(dst, microTile: microTile, r: r, pixel: &pixel, tileStart: tileStart, input: input)
+                    if geometry == nil {
+                        // A row of the input (pointwise convolution, fully
+                        // connected): copied here, without `gatherRow`'s call
+                        // and set-up (it was not inlined) for K of 16–64.
+                        // (A helper for this and `computeQuads`' copy stayed
+                        // a call per row, even `@inline(__always)`.)
+                        let row = microTile &* mr
+                        widenRun(dst, from: input, offset: (row &+ r < m ? row &+ r : row) &* rowStride, count: k)
+                    } else {
+                        gatherRow(dst, microTile: microTile, r: r, pixel: pixel, tileStart: tileStart, input: input)
+                        pixel = next(pixel)
+                    }
                     if lda > k { dst[k] = 0 }
                     if fOff != 0 {
                         var sum: Int32 = 0
@@ -649,7 +642,14 @@ final class GEMMConvolutionQuantized: Kernel {
                 var pixel = tileStart
                 for r in 0..<mr {
                     let dst = block + ((microTile &- first) &* mr &+ r) &* lda
-                    gatherBlockRow(dst, microTile: microTile, r: r, pixel: &pixel, tileStart: tileStart, input: input)
+                    if geometry == nil {
+                        // A row of the input, as in `computeInteger`.
+                        let row = microTile &* mr
+                        widenRun(dst, from: input, offset: (row &+ r < m ? row &+ r : row) &* rowStride, count: k)
+                    } else {
+                        gatherRow(dst, microTile: microTile, r: r, pixel: pixel, tileStart: tileStart, input: input)
+                        pixel = next(pixel)
+                    }
                     // (Past K the weights are 0: any byte gives the same sums.)
                     for c in k..<lda { dst[c] = 0 }
                 }
