@@ -107,6 +107,30 @@ final class BenchCommandTests: CommandTestCase {
         XCTAssertLessThan(value ?? 1, 1e-5, String(check ?? ""))
     }
 
+    /// An int8 output is compared in stored units: TFLite Micro's output of
+    /// the small MobileNetV2 int8 exactly, and a copy with one byte moved
+    /// by 3 as one element 3 units off.
+    func testExpectComparesInt8Outputs() throws {
+        let fixtures = "Tests/TFLiteEngineTests/Fixtures/zoo/mobilenetv2_int8"
+        let model = Repo.path(fixtures + ".tflite"), input = Repo.path(fixtures + ".input0.npy")
+        let expected = Repo.path(fixtures + ".micro.output0.npy")
+        func check(_ expect: String) -> String? {
+            let run = bench([model, "--runs", "1", "--min-time", "0", "--warmup", "0", "--input", input, "--expect", expect])
+            XCTAssertEqual(run.code, 0, run.errors)
+            return run.outputLines.first { $0.hasPrefix("  check: ") }.map(String.init)
+        }
+        let exact = check(expected)
+        XCTAssertEqual(exact?.hasPrefix("  check: max |ours − expected| = 0 (stored int8 units), 0 of "), true, exact ?? "no check line")
+        // The .npy's data is its last bytes: move the last element by 3.
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: expected))
+        let last = bytes.count - 1
+        bytes[last] = UInt8(bitPattern: Int8(bitPattern: bytes[last]) > 0 ? Int8(bitPattern: bytes[last]) - 3 : Int8(bitPattern: bytes[last]) + 3)
+        let moved = try temporaryDirectory() + "/moved.npy"
+        try bytes.write(to: URL(fileURLWithPath: moved))
+        let off = check(moved)
+        XCTAssertEqual(off?.hasPrefix("  check: max |ours − expected| = 3 (stored int8 units), 1 of "), true, off ?? "no check line")
+    }
+
     func testCompareWithAReport() throws {
         let dir = try temporaryDirectory()
         let reference = dir + "/reference.json"

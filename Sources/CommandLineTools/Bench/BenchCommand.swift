@@ -93,7 +93,8 @@ func benchUsage() -> String {
       --json/--csv   write results; --svg a bar chart of median latency
       --compare      JSON from tools/compare_litert.py: print ours ÷ LiteRT
       --input X.npy  feed input 0 from X.npy (default: random values)
-      --expect Y.npy compare output 0 of the first invoke with Y.npy (max abs / rel error)
+      --expect Y.npy compare output 0 of the first invoke with Y.npy (max abs / rel error;
+                     int8/uint8: largest difference in stored units, elements that differ)
     exit status: 0 success, 1 a model or file failed, 2 usage error
     """
 }
