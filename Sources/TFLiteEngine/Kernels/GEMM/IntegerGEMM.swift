@@ -154,20 +154,6 @@ enum IntegerGEMM {
         var c00: SIMD16<Int32>, c01: SIMD16<Int32>, c10: SIMD16<Int32>, c11: SIMD16<Int32>, c20: SIMD16<Int32>, c21: SIMD16<Int32>
         var c30: SIMD16<Int32>, c31: SIMD16<Int32>, c40: SIMD16<Int32>, c41: SIMD16<Int32>, c50: SIMD16<Int32>, c51: SIMD16<Int32>
 
-        /// One row in every row (a micro-tile of one row: only row 0 is stored).
-        @_transparent
-        init(row c0: SIMD16<Int32>, _ c1: SIMD16<Int32>) {
-            (c00, c01, c10, c11, c20, c21) = (c0, c1, c0, c1, c0, c1)
-            (c30, c31, c40, c41, c50, c51) = (c0, c1, c0, c1, c0, c1)
-        }
-
-        @_transparent
-        init(c00: SIMD16<Int32>, c01: SIMD16<Int32>, c10: SIMD16<Int32>, c11: SIMD16<Int32>, c20: SIMD16<Int32>, c21: SIMD16<Int32>,
-             c30: SIMD16<Int32>, c31: SIMD16<Int32>, c40: SIMD16<Int32>, c41: SIMD16<Int32>, c50: SIMD16<Int32>, c51: SIMD16<Int32>) {
-            (self.c00, self.c01, self.c10, self.c11, self.c20, self.c21) = (c00, c01, c10, c11, c20, c21)
-            (self.c30, self.c31, self.c40, self.c41, self.c50, self.c51) = (c30, c31, c40, c41, c50, c51)
-        }
-
         /// Columns 0..<16 as the pairs kernel's 6 × 16 block, plus `add` in every row.
         @_transparent
         func firstHalf(adding add: SIMD16<Int32>) -> Accumulators {
@@ -188,6 +174,18 @@ enum IntegerGEMM {
         }
     }
 
+}
+
+extension IntegerGEMM.QuadAccumulators {
+    /// One row in every row (a micro-tile of one row: only row 0 is stored).
+    /// (In an extension, so the struct keeps its memberwise initializer.)
+    @_transparent
+    init(row c0: SIMD16<Int32>, _ c1: SIMD16<Int32>) {
+        self.init(c00: c0, c01: c1, c10: c0, c11: c1, c20: c0, c21: c1, c30: c0, c31: c1, c40: c0, c41: c1, c50: c0, c51: c1)
+    }
+}
+
+extension IntegerGEMM {
     /// One row of the four-byte kernel; even and odd steps in separate
     /// accumulators. Returns its 32 Int32 sums (columns 0..<16, 16..<32).
     @_transparent
