@@ -15,29 +15,28 @@
 /// In the VNNI flavour, groups of a multiple of four channels run the
 /// four-byte form instead (`vpdpbusd`): the rows as bytes `x + 128`, four
 /// channels of a tap per lane against the eight outputs' weights, the bias
-/// corrected for the 128 (`Constants.quadBias`; exact for any sum, the
+/// corrected for the 128 (`Constants.bias`; exact for any sum, the
 /// accumulators wrap like the reference's).
 ///
 /// Used when the filter and bias are constant, the filter's zero point is 0
 /// (TFLite's int8 filters are symmetric) and each group has a multiple of 8
 /// outputs; tiles are output rows.
 final class GroupedConvolutionInt8: Kernel {
-    /// The filter per group and chunk of 8 outputs: `[tap][pair][8][2]` bytes.
+    /// The filter and bias in the layout of the kernel's form.
     final class Constants: @unchecked Sendable {
+        /// The four-byte form (`vpdpbusd`, `usesQuads`), else the pairs.
+        let quads: Bool
+        /// Per group chunk of 8 outputs, `[tap][step][8][width]` bytes: the
+        /// pairs' two or the quads' four input channels of a step (0 past
+        /// the group's channels).
         let weights: UnsafeMutablePointer<Int8>
-        /// The bias per output channel (0 without one), padded to 8.
+        /// The bias per output channel (0 without one); in the four-byte form
+        /// less `(128 − inputOffset) · Σ w`, which turns sums over bytes
+        /// `x + 128` into the reference's.
         let bias: UnsafeMutablePointer<Int32>
         let requantization: ChannelRequantization
-        /// Bytes of one group chunk's weights: taps × pairs × 16.
+        /// Bytes of one group chunk's weights: taps × steps × 8 × width.
         let chunkBytes: Int
-        /// The four-byte form (`vpdpbusd`, `usesQuads`): per chunk of 8
-        /// outputs `[tap][quad][8][4]` bytes (four input channels a quad),
-        /// and the bias less `(128 − inputOffset) · Σ w` per output, which
-        /// turns sums over bytes `x + 128` into the reference's; nil otherwise.
-        let quadWeights: UnsafeMutablePointer<Int8>?
-        let quadBias: UnsafeMutablePointer<Int32>?
-        /// Bytes of one chunk's four-byte weights: taps × quads × 32.
-        let quadChunkBytes: Int
 
         /// Whether a group of `groupChannels` gets the four-byte form: the
         /// VNNI flavour (or the tests' switch) and whole quads per group.
@@ -51,54 +50,32 @@ final class GroupedConvolutionInt8: Kernel {
 
         init(filter: UnsafePointer<Int8>, bias constantBias: UnsafePointer<Int32>?, q: ConvolutionQuantization,
              outputs: Int, taps: Int, groupChannels: Int) {
-            let pairs = (groupChannels + 1) / 2
-            chunkBytes = taps * pairs * 16
+            quads = Self.usesQuads(groupChannels: groupChannels)
+            let width = quads ? 4 : 2, steps = (groupChannels + width - 1) / width
+            chunkBytes = taps * steps * 8 * width
             let chunks = outputs / 8
             weights = .allocate(capacity: max(chunks * chunkBytes, 1))
             weights.initialize(repeating: 0, count: max(chunks * chunkBytes, 1))
+            bias = .allocate(capacity: max(outputs, 1))
             // Filter [N][KH][KW][Cg]: output o, tap t, channel c at (o · taps + t) · Cg + c.
             for o in 0..<outputs {
                 let chunk = o / 8, lane = o % 8
+                var sum: Int32 = 0
                 for t in 0..<taps {
                     for c in 0..<groupChannels {
-                        let at = chunk * chunkBytes + (t * pairs + c / 2) * 16 + lane * 2 + c % 2
-                        weights[at] = filter[(o * taps + t) * groupChannels + c]
+                        let weight = filter[(o * taps + t) * groupChannels + c]
+                        weights[chunk * chunkBytes + ((t * steps + c / width) * 8 + lane) * width + c % width] = weight
+                        sum &+= Int32(weight)
                     }
                 }
+                bias[o] = (constantBias?[o] ?? 0) &+ (quads ? (q.inputOffset &- 128) &* sum : 0)
             }
-            bias = .allocate(capacity: max(outputs, 1))
-            for o in 0..<outputs { bias[o] = constantBias?[o] ?? 0 }
             requantization = ChannelRequantization(q, paddedTo: 8)
-            let quads = groupChannels / 4
-            quadChunkBytes = taps * quads * 32
-            if Self.usesQuads(groupChannels: groupChannels) {
-                let w = UnsafeMutablePointer<Int8>.allocate(capacity: max(chunks * quadChunkBytes, 1))
-                let b = UnsafeMutablePointer<Int32>.allocate(capacity: max(outputs, 1))
-                for o in 0..<outputs {
-                    let chunk = o / 8, lane = o % 8
-                    var sum: Int32 = 0
-                    for t in 0..<taps {
-                        for c in 0..<groupChannels {
-                            let weight = filter[(o * taps + t) * groupChannels + c]
-                            w[chunk * quadChunkBytes + (t * quads + c / 4) * 32 + lane * 4 + c % 4] = weight
-                            sum &+= Int32(weight)
-                        }
-                    }
-                    b[o] = bias[o] &+ (q.inputOffset &- 128) &* sum
-                }
-                quadWeights = w
-                quadBias = b
-            } else {
-                quadWeights = nil
-                quadBias = nil
-            }
         }
 
         deinit {
             weights.deallocate()
             bias.deallocate()
-            quadWeights?.deallocate()
-            quadBias?.deallocate()
         }
     }
 
@@ -182,14 +159,15 @@ final class GroupedConvolutionInt8: Kernel {
 
     func run(tiles: Range<Int>, worker: Int) {
         let rows = scratch.unsafelyUnwrapped + worker &* scratchBytesPerWorker
-        if let quadWeights = constants.quadWeights, let quadBias = constants.quadBias {
+        let weights = UnsafeRawPointer(constants.weights), bias = UnsafeRawPointer(constants.bias)
+        if constants.quads {
             // Bytes `x + 128` (the sign bit flipped), padding `zeroPoint + 128`,
             // whose products the bias's correction cancels like the
             // reference's skipped taps.
             let flip = SIMD16<UInt8>(repeating: 0x80)
             run(tiles, Quads.self, rows: rows.assumingMemoryBound(to: UInt8.self),
-                padding: UInt8(truncatingIfNeeded: 128 &- inputOffset), weights: UnsafeRawPointer(quadWeights),
-                chunkBytes: constants.quadChunkBytes, bias: UnsafeRawPointer(quadBias)) { row, source, count in
+                padding: UInt8(truncatingIfNeeded: 128 &- inputOffset), weights: weights, chunkBytes: constants.chunkBytes,
+                bias: bias) { row, source, count in
                 var i = 0
                 while i &+ 16 <= count {
                     UnsafeMutableRawPointer(row + i).storeBytes(
@@ -203,9 +181,8 @@ final class GroupedConvolutionInt8: Kernel {
             }
         } else {
             let offset = Int16(truncatingIfNeeded: inputOffset)
-            run(tiles, Pairs.self, rows: rows.assumingMemoryBound(to: Int16.self), padding: 0,
-                weights: UnsafeRawPointer(constants.weights), chunkBytes: constants.chunkBytes,
-                bias: UnsafeRawPointer(constants.bias)) { row, source, count in
+            run(tiles, Pairs.self, rows: rows.assumingMemoryBound(to: Int16.self), padding: 0, weights: weights,
+                chunkBytes: constants.chunkBytes, bias: bias) { row, source, count in
                 for i in 0..<count { row[i] = Int16(truncatingIfNeeded: source[i]) &+ offset }
             }
         }
