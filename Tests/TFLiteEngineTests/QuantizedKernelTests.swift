@@ -501,9 +501,10 @@ final class QuantizedKernelTests: XCTestCase {
         XCTAssertNotNil(ExactDoubleRequantization.make(count: 1) { _ in (Int64(1) << 20, Int32.max, -8) })
     }
 
-    /// `IntegerSIMD.sumOfMagnitudes` (the GEMM's prepare-time bounds) against
-    /// a plain sum: short runs with every tail length, −128, and a run long
-    /// enough to empty its lanes into the total more than once.
+    /// `IntegerSIMD.sumOfMagnitudes` (the GEMM's prepare-time bounds) and
+    /// `IntegerSIMD.sum` (the quads' corrections) against plain sums: short
+    /// runs with every tail length, −128, and a run long enough to empty its
+    /// lanes into the total more than once.
     func testSumOfMagnitudesMatchesPlainSum() {
         var rng = TestRandom(seed: 4096)
         let values = (0..<200_003).map { i in i % 97 == 0 ? Int8.min : Int8(truncatingIfNeeded: rng.next()) }
@@ -511,6 +512,8 @@ final class QuantizedKernelTests: XCTestCase {
             for count in Array(0...40) + [65_535, 65_536, 65_537, 200_003] {
                 let expected = v[0..<count].reduce(Int64(0)) { $0 + Int64($1.magnitude) }
                 XCTAssertEqual(IntegerSIMD.sumOfMagnitudes(v.baseAddress!, count: count), expected, "count \(count)")
+                XCTAssertEqual(IntegerSIMD.sum(v.baseAddress!, count: count), v[0..<count].reduce(Int64(0)) { $0 + Int64($1) },
+                               "count \(count)")
             }
         }
     }

@@ -26,7 +26,7 @@ final class SharedStartupTests: XCTestCase {
     /// remainders (the pair packing takes four rows and eight pairs at a time).
     func testPackedQuantizedWeightsLayout() throws {
         var rng = TestRandom(seed: 22)
-        for (nr, group) in [(16, 2), (8, 4), (8, 1), (4, 3)] {
+        for (nr, group) in [(16, 2), (8, 4), (32, 4), (8, 1), (4, 3)] {
             for n in [1, 3, 4, 5, 8, 16, 17, 21, 36] {
                 for k in [1, 2, 3, 15, 16, 17, 31, 32, 33, 47, 50] {
                     let weights = (0..<(n * k)).map { _ in UInt8.random(in: 0...255, using: &rng) }

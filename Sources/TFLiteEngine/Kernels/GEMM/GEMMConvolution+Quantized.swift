@@ -846,8 +846,7 @@ extension GEMMConvolutionQuantized {
                     c.initialize(repeating: 0, count: count)
                     let w = weights.assumingMemoryBound(to: Int8.self)
                     for j in 0..<n {
-                        var sum: Int32 = 0
-                        for kk in 0..<k { sum &+= Int32(w[j * k + kk]) }
+                        let sum = Int32(truncatingIfNeeded: IntegerSIMD.sum(w + j &* k, count: k))
                         c[j] = (q.inputOffset &- 128) &* sum
                     }
                     corrections = c
@@ -919,6 +918,16 @@ final class PackedQuantizedWeights: @unchecked Sendable {
                 while firstColumn &+ 4 <= columns {
                     Self.packPairs4(from: UnsafeRawPointer(source + (p &* nr &+ firstColumn) &* k), k: k,
                                     to: UnsafeMutableRawPointer(panel + 2 &* firstColumn), stride: 2 &* nr,
+                                    fullGroups: fullGroups)
+                    firstColumn &+= 4
+                }
+            } else if group == 4 {
+                // The same for quads: four columns' quads side by side are
+                // one 16-byte vector of the panel (four-byte stores per
+                // column were most of the packing's time).
+                while firstColumn &+ 4 <= columns {
+                    Self.packQuads4(from: UnsafeRawPointer(source + (p &* nr &+ firstColumn) &* k), k: k,
+                                    to: UnsafeMutableRawPointer(panel + 4 &* firstColumn), stride: 4 &* nr,
                                     fullGroups: fullGroups)
                     firstColumn &+= 4
                 }
@@ -1016,6 +1025,47 @@ final class PackedQuantizedWeights: @unchecked Sendable {
         for r in 0..<4 where fullGroups < k {
             (panel + 2 &* r + fullGroups &* (stride / 2)).storeBytes(
                 of: rows.load(fromByteOffset: fullGroups &+ r &* k, as: UInt8.self), as: UInt8.self)
+        }
+    }
+
+    /// The whole quads (`0..<fullGroups`) of four consecutive filter rows
+    /// (`k` bytes apart from `rows`) into their four adjacent panel columns:
+    /// quad q of the rows a, b, c, d is the vector (a_q, b_q, c_q, d_q) at
+    /// `panel + q · stride` (a 4 × 4 transpose of words per 16 bytes of
+    /// each row); the partial last quad byte by byte.
+    @inline(__always)
+    private static func packQuads4(from rows: UnsafeRawPointer, k: Int, to panel: UnsafeMutableRawPointer, stride: Int,
+                                   fullGroups: Int) {
+        var kk = 0
+        var target = panel
+        while kk &+ 16 <= fullGroups {
+            let a = rows.loadUnaligned(fromByteOffset: kk, as: SIMD4<UInt32>.self)
+            let b = rows.loadUnaligned(fromByteOffset: kk &+ k, as: SIMD4<UInt32>.self)
+            let c = rows.loadUnaligned(fromByteOffset: kk &+ 2 &* k, as: SIMD4<UInt32>.self)
+            let d = rows.loadUnaligned(fromByteOffset: kk &+ 3 &* k, as: SIMD4<UInt32>.self)
+            target.storeBytes(of: SIMD4(a[0], b[0], c[0], d[0]), as: SIMD4<UInt32>.self)
+            target.storeBytes(of: SIMD4(a[1], b[1], c[1], d[1]), toByteOffset: stride, as: SIMD4<UInt32>.self)
+            target.storeBytes(of: SIMD4(a[2], b[2], c[2], d[2]), toByteOffset: 2 &* stride, as: SIMD4<UInt32>.self)
+            target.storeBytes(of: SIMD4(a[3], b[3], c[3], d[3]), toByteOffset: 3 &* stride, as: SIMD4<UInt32>.self)
+            target += 4 &* stride
+            kk &+= 16
+        }
+        while kk < fullGroups {
+            var quads = SIMD4<UInt32>()
+            for r in 0..<4 {
+                quads[r] = rows.loadUnaligned(fromByteOffset: kk &+ r &* k, as: UInt32.self)
+            }
+            target.storeBytes(of: quads, as: SIMD4<UInt32>.self)
+            target += stride
+            kk &+= 4
+        }
+        // The partial last quad of each row: the per-column loop's tail.
+        for r in 0..<4 {
+            let tail = panel + 4 &* r + fullGroups &* (stride / 4)
+            for t in fullGroups..<k {
+                tail.storeBytes(of: rows.load(fromByteOffset: t &+ r &* k, as: UInt8.self), toByteOffset: t &- fullGroups,
+                                as: UInt8.self)
+            }
         }
     }
 
