@@ -131,7 +131,8 @@ final class FastKernelTests: XCTestCase {
     /// sharing weight loads (5×5, 7×7; 3×3 at stride 3), or one of the last
     /// zero to three interior pixels, so its results equal that order
     /// computed one output at a time, bit for bit (tolerance 0). Shapes: 3
-    /// to 1024 channels, an overlapping last vector, interior widths of every
+    /// to 1024 channels, an overlapping last vector, 8–15 channels (eight
+    /// lanes where `FloatVector` has sixteen), interior widths of every
     /// remainder modulo four.
     func testDepthwiseSumsTapsInOneOrder() throws {
         var rng = TestRandom(seed: 14)
@@ -144,6 +145,8 @@ final class FastKernelTests: XCTestCase {
             ((9, 21), 144, 2, 5), ((9, 23), 24, 2, 5), ((9, 25), 44, 2, 5), ((9, 27), 8, 2, 5), ((8, 30), 3, 2, 5),
             ((8, 13), 96, 1, 7), ((8, 14), 22, 1, 7), ((8, 15), 16, 1, 7), ((8, 16), 44, 1, 7),
             ((11, 25), 22, 2, 7), ((11, 27), 64, 2, 7), ((11, 29), 11, 2, 7), ((11, 31), 32, 2, 7),
+            // 8–15 channels: eight lanes in the sixteen-lane flavours (3×3 sliding rows and edges, 5×5, 7×7).
+            ((6, 21), 13, 1, 3), ((7, 23), 15, 2, 3), ((6, 17), 9, 1, 5), ((8, 19), 12, 1, 7),
         ]
         for (i, c) in cases.enumerated() {
             for padding in 0...1 {
@@ -475,10 +478,10 @@ final class InOrderDepthwiseFloat: Kernel {
                             guard ix >= 0 && ix < g.inputWidth else { continue }
                             let x = input[((b * g.inputHeight + iy) * g.inputWidth + ix) * c + ch]
                             let w = filter[(ky * g.filterWidth + kx) * c + ch]
-                            // The kernel's vector loops (channels ≥ one vector) multiply-add as the
-                            // flavour does (fused in the FMA flavours); its scalar loop for fewer
-                            // channels than a vector rounds the product and the sum separately.
-                            acc = c >= FloatVector.scalarCount
+                            // The kernel's vector loops (channels ≥ its narrowest vector) multiply-add
+                            // as the flavour does (fused in the FMA flavours); its scalar loop for fewer
+                            // channels rounds the product and the sum separately.
+                            acc = c >= DepthwiseConv2DFloatVectorized.narrowestLanes
                                 ? FloatVector(repeating: acc).multiplyAdd(FloatVector(repeating: x), FloatVector(repeating: w))[0]
                                 : acc + x * w
                         }

@@ -31,8 +31,9 @@ enum DepthwiseConv2DFloat {
 /// that is not a multiple of the lanes runs its last vector at channel
 /// C − lanes, overlapping the previous one: the overlapping channels are
 /// computed twice the same way and stored twice with the same value, so no
-/// channel goes through a scalar loop (NASNet's 11, 22 and 44 channels);
-/// fewer channels than one vector run the scalar loops.
+/// channel goes through a scalar loop (NASNet's 11, 22 and 44 channels).
+/// Fewer channels than sixteen `FloatVector` lanes run on eight
+/// (`FloatLanes`); fewer than one vector, the scalar loops.
 ///
 /// 3×3 filters (dilation 1, stride 1 or 2 along the row): rows above or
 /// below the input read a zero row, so every output row runs the same code;
@@ -98,7 +99,31 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         output = memory.pointer(operands.output, as: Float.self)
     }
 
+    /// The fewest channels that run on vectors (fewer run the scalar loops).
+    static var narrowestLanes: Int {
+        #if TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI
+        SIMD8<Float>.scalarCount
+        #else
+        FloatVector.scalarCount
+        #endif
+    }
+
     func run(tiles: Range<Int>, worker: Int) {
+        #if TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI
+        // Fewer channels than sixteen lanes: eight (with the overlapping last
+        // vector from eight channels up) rather than the scalar loops.
+        // NASNet-Mobile's 11-channel 5×5 and 7×7 layers ran at 2 GFLOP/s.
+        if p.inputChannels < FloatVector.scalarCount {
+            rows(SIMD8<Float>.self, tiles)
+            return
+        }
+        #endif
+        rows(FloatVector.self, tiles)
+    }
+
+    /// Output rows `tiles` on vectors of `V`'s lanes.
+    @inline(__always)
+    private func rows<V: FloatLanes>(_: V.Type, _ tiles: Range<Int>) {
         let g = p.geometry
         let fast3x3 = g.filterHeight == 3 && g.filterWidth == 3 && g.dilationHeight == 1 && g.dilationWidth == 1
             && g.strideWidth <= 2
@@ -106,9 +131,9 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
             let b = tile / g.outputHeight, oy = tile % g.outputHeight
             let out = output + tile &* g.outputWidth &* p.outputChannels
             if fast3x3 {
-                for ox in 0..<min(interiorStart, g.outputWidth) { edge3x3(out, b: b, oy: oy, ox: ox) }
-                if interiorStart < interiorEnd { interiorSliding3x3(out, b: b, oy: oy, strideOne: g.strideWidth == 1) }
-                for ox in max(interiorEnd, interiorStart)..<g.outputWidth { edge3x3(out, b: b, oy: oy, ox: ox) }
+                for ox in 0..<min(interiorStart, g.outputWidth) { edge3x3(V.self, out, b: b, oy: oy, ox: ox) }
+                if interiorStart < interiorEnd { interiorSliding3x3(V.self, out, b: b, oy: oy, strideOne: g.strideWidth == 1) }
+                for ox in max(interiorEnd, interiorStart)..<g.outputWidth { edge3x3(V.self, out, b: b, oy: oy, ox: ox) }
             } else {
                 // Filter rows ky0..<ky1 fall inside the input (skipped rows would add 0 · w).
                 let iy0 = oy &* g.strideHeight &- g.padTop, dh = g.dilationHeight
@@ -118,9 +143,9 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
                 // Runs of four and eight interior pixels; the rest (edges, and the
                 // last zero to three interior pixels) pixel by pixel.
                 let runEnd = interiorStart &+ (interiorEnd &- interiorStart) / 4 &* 4
-                for ox in 0..<min(interiorStart, g.outputWidth) { pixel(out, b: b, oy: oy, ox: ox, ky0: rows.0, ky1: rows.1) }
-                if interiorStart < runEnd { interior(out, b: b, oy: oy, end: runEnd, ky0: rows.0, ky1: rows.1) }
-                for ox in max(runEnd, interiorStart)..<g.outputWidth { pixel(out, b: b, oy: oy, ox: ox, ky0: rows.0, ky1: rows.1) }
+                for ox in 0..<min(interiorStart, g.outputWidth) { pixel(V.self, out, b: b, oy: oy, ox: ox, ky0: rows.0, ky1: rows.1) }
+                if interiorStart < runEnd { interior(V.self, out, b: b, oy: oy, end: runEnd, ky0: rows.0, ky1: rows.1) }
+                for ox in max(runEnd, interiorStart)..<g.outputWidth { pixel(V.self, out, b: b, oy: oy, ox: ox, ky0: rows.0, ky1: rows.1) }
             }
         }
     }
@@ -154,12 +179,11 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// pixel sums bias, then taps (0,0), (0,1), … (2,2), as `edge3x3` does,
     /// so results do not depend on the column.
     @inline(__always)
-    private func interiorSliding3x3(_ out: UnsafeMutablePointer<Float>, b: Int, oy: Int, strideOne: Bool) {
-        typealias V = FloatVector
+    private func interiorSliding3x3<V: FloatLanes>(_: V.Type, _ out: UnsafeMutablePointer<Float>, b: Int, oy: Int, strideOne: Bool) {
         let w = V.scalarCount
         let g = p.geometry, c = p.inputChannels
         guard c >= w else {
-            for ox in interiorStart..<interiorEnd { edge3x3(out, b: b, oy: oy, ox: ox) }
+            for ox in interiorStart..<interiorEnd { edge3x3(V.self, out, b: b, oy: oy, ox: ox) }
             return
         }
         let (low, high) = p.activation.floatRange
@@ -178,29 +202,29 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
             for block in 0..<blocks {
                 // The last vector overlaps its predecessor when C is not a multiple of the lanes.
                 let ch = min(block &* w, c &- w)
-                var a0 = biasBase.loadVector(ch)
+                var a0 = biasBase.load(V.self, ch)
                 var a1 = a0, a2 = a0, a3 = a0
                 let fc = f + ch
                 if strideOne {
-                    slide3Stride1(x0 + ch, c, fc.loadVector(), fc.loadVector(c), fc.loadVector(2 &* c), &a0, &a1, &a2, &a3)
-                    slide3Stride1(x1 + ch, c, fc.loadVector(3 &* c), fc.loadVector(4 &* c), fc.loadVector(5 &* c), &a0, &a1, &a2, &a3)
-                    slide3Stride1(x2 + ch, c, fc.loadVector(6 &* c), fc.loadVector(7 &* c), fc.loadVector(8 &* c), &a0, &a1, &a2, &a3)
+                    slide3Stride1(x0 + ch, c, fc.load(V.self), fc.load(V.self, c), fc.load(V.self, 2 &* c), &a0, &a1, &a2, &a3)
+                    slide3Stride1(x1 + ch, c, fc.load(V.self, 3 &* c), fc.load(V.self, 4 &* c), fc.load(V.self, 5 &* c), &a0, &a1, &a2, &a3)
+                    slide3Stride1(x2 + ch, c, fc.load(V.self, 6 &* c), fc.load(V.self, 7 &* c), fc.load(V.self, 8 &* c), &a0, &a1, &a2, &a3)
                 } else {
-                    slide3Stride2(x0 + ch, c, fc.loadVector(), fc.loadVector(c), fc.loadVector(2 &* c), &a0, &a1, &a2, &a3)
-                    slide3Stride2(x1 + ch, c, fc.loadVector(3 &* c), fc.loadVector(4 &* c), fc.loadVector(5 &* c), &a0, &a1, &a2, &a3)
-                    slide3Stride2(x2 + ch, c, fc.loadVector(6 &* c), fc.loadVector(7 &* c), fc.loadVector(8 &* c), &a0, &a1, &a2, &a3)
+                    slide3Stride2(x0 + ch, c, fc.load(V.self), fc.load(V.self, c), fc.load(V.self, 2 &* c), &a0, &a1, &a2, &a3)
+                    slide3Stride2(x1 + ch, c, fc.load(V.self, 3 &* c), fc.load(V.self, 4 &* c), fc.load(V.self, 5 &* c), &a0, &a1, &a2, &a3)
+                    slide3Stride2(x2 + ch, c, fc.load(V.self, 6 &* c), fc.load(V.self, 7 &* c), fc.load(V.self, 8 &* c), &a0, &a1, &a2, &a3)
                 }
                 let oc = o + ch
-                oc.storeVector(a0.clamped(lo, hi))
-                oc.storeVector(a1.clamped(lo, hi), c)
-                oc.storeVector(a2.clamped(lo, hi), 2 &* c)
-                oc.storeVector(a3.clamped(lo, hi), 3 &* c)
+                oc.storeLanes(a0.clamped(lo, hi))
+                oc.storeLanes(a1.clamped(lo, hi), c)
+                oc.storeLanes(a2.clamped(lo, hi), 2 &* c)
+                oc.storeLanes(a3.clamped(lo, hi), 3 &* c)
             }
             x0 += groupStep; x1 += groupStep; x2 += groupStep
             o += 4 &* c
         }
         var ox = interiorStart &+ groups &* 4
-        while ox < interiorEnd { edge3x3(out, b: b, oy: oy, ox: ox); ox &+= 1 }
+        while ox < interiorEnd { edge3x3(V.self, out, b: b, oy: oy, ox: ox); ox &+= 1 }
     }
 
     /// Columns `interiorStart..<end` of one output row (`end` − `interiorStart`
@@ -211,8 +235,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// independent chains). Sums run in the same tap order as `pixel`, so
     /// results do not depend on the column.
     @inline(__always)
-    private func interior(_ out: UnsafeMutablePointer<Float>, b: Int, oy: Int, end interiorEnd: Int, ky0: Int, ky1: Int) {
-        typealias V = FloatVector
+    private func interior<V: FloatLanes>(_: V.Type, _ out: UnsafeMutablePointer<Float>, b: Int, oy: Int, end interiorEnd: Int, ky0: Int, ky1: Int) {
         let w = V.scalarCount
         let g = p.geometry, c = p.inputChannels
         let (low, high) = p.activation.floatRange
@@ -228,7 +251,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         let blocks = c >= w ? (c &+ w &- 1) / w : 0
         for block in 0..<blocks {
             let ch = min(block &* w, c &- w)
-            let biasVector = biasBase.loadVector(ch)
+            let biasVector = biasBase.load(V.self, ch)
             var ox = interiorStart
             while ox &+ 8 <= interiorEnd {
                 var a0 = biasVector, a1 = biasVector, a2 = biasVector, a3 = biasVector
@@ -238,15 +261,15 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
                 for _ in ky0..<ky1 {
                     var x = rowStart, wp = wRow
                     for _ in 0..<kw {
-                        let wv = wp.loadVector()
-                        a0 = a0.multiplyAdd(x.loadVector(), wv)
-                        a1 = a1.multiplyAdd(x.loadVector(pixelStep), wv)
-                        a2 = a2.multiplyAdd(x.loadVector(2 &* pixelStep), wv)
-                        a3 = a3.multiplyAdd(x.loadVector(3 &* pixelStep), wv)
-                        a4 = a4.multiplyAdd(x.loadVector(4 &* pixelStep), wv)
-                        a5 = a5.multiplyAdd(x.loadVector(5 &* pixelStep), wv)
-                        a6 = a6.multiplyAdd(x.loadVector(6 &* pixelStep), wv)
-                        a7 = a7.multiplyAdd(x.loadVector(7 &* pixelStep), wv)
+                        let wv = wp.load(V.self)
+                        a0 = a0.multiplyAdd(x.load(V.self), wv)
+                        a1 = a1.multiplyAdd(x.load(V.self, pixelStep), wv)
+                        a2 = a2.multiplyAdd(x.load(V.self, 2 &* pixelStep), wv)
+                        a3 = a3.multiplyAdd(x.load(V.self, 3 &* pixelStep), wv)
+                        a4 = a4.multiplyAdd(x.load(V.self, 4 &* pixelStep), wv)
+                        a5 = a5.multiplyAdd(x.load(V.self, 5 &* pixelStep), wv)
+                        a6 = a6.multiplyAdd(x.load(V.self, 6 &* pixelStep), wv)
+                        a7 = a7.multiplyAdd(x.load(V.self, 7 &* pixelStep), wv)
                         x += tapStep
                         wp += c
                     }
@@ -254,14 +277,14 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
                     wRow += kw &* c
                 }
                 let o = out + (ox &* c &+ ch)
-                o.storeVector(a0.clamped(lo, hi))
-                o.storeVector(a1.clamped(lo, hi), c)
-                o.storeVector(a2.clamped(lo, hi), 2 &* c)
-                o.storeVector(a3.clamped(lo, hi), 3 &* c)
-                o.storeVector(a4.clamped(lo, hi), 4 &* c)
-                o.storeVector(a5.clamped(lo, hi), 5 &* c)
-                o.storeVector(a6.clamped(lo, hi), 6 &* c)
-                o.storeVector(a7.clamped(lo, hi), 7 &* c)
+                o.storeLanes(a0.clamped(lo, hi))
+                o.storeLanes(a1.clamped(lo, hi), c)
+                o.storeLanes(a2.clamped(lo, hi), 2 &* c)
+                o.storeLanes(a3.clamped(lo, hi), 3 &* c)
+                o.storeLanes(a4.clamped(lo, hi), 4 &* c)
+                o.storeLanes(a5.clamped(lo, hi), 5 &* c)
+                o.storeLanes(a6.clamped(lo, hi), 6 &* c)
+                o.storeLanes(a7.clamped(lo, hi), 7 &* c)
                 ox &+= 8
             }
             while ox &+ 4 <= interiorEnd {
@@ -271,11 +294,11 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
                 for _ in ky0..<ky1 {
                     var x = rowStart, wp = wRow
                     for _ in 0..<kw {
-                        let wv = wp.loadVector()
-                        a0 = a0.multiplyAdd(x.loadVector(), wv)
-                        a1 = a1.multiplyAdd(x.loadVector(pixelStep), wv)
-                        a2 = a2.multiplyAdd(x.loadVector(2 &* pixelStep), wv)
-                        a3 = a3.multiplyAdd(x.loadVector(3 &* pixelStep), wv)
+                        let wv = wp.load(V.self)
+                        a0 = a0.multiplyAdd(x.load(V.self), wv)
+                        a1 = a1.multiplyAdd(x.load(V.self, pixelStep), wv)
+                        a2 = a2.multiplyAdd(x.load(V.self, 2 &* pixelStep), wv)
+                        a3 = a3.multiplyAdd(x.load(V.self, 3 &* pixelStep), wv)
                         x += tapStep
                         wp += c
                     }
@@ -283,10 +306,10 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
                     wRow += kw &* c
                 }
                 let o = out + (ox &* c &+ ch)
-                o.storeVector(a0.clamped(lo, hi))
-                o.storeVector(a1.clamped(lo, hi), c)
-                o.storeVector(a2.clamped(lo, hi), 2 &* c)
-                o.storeVector(a3.clamped(lo, hi), 3 &* c)
+                o.storeLanes(a0.clamped(lo, hi))
+                o.storeLanes(a1.clamped(lo, hi), c)
+                o.storeLanes(a2.clamped(lo, hi), 2 &* c)
+                o.storeLanes(a3.clamped(lo, hi), 3 &* c)
                 ox &+= 4
             }
         }
@@ -300,8 +323,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// finite sums unchanged), so the nine multiply-adds run unconditionally
     /// over each channel vector. On small feature maps most pixels are edges.
     @inline(__always)
-    private func edge3x3(_ out: UnsafeMutablePointer<Float>, b: Int, oy: Int, ox: Int) {
-        typealias V = FloatVector
+    private func edge3x3<V: FloatLanes>(_: V.Type, _ out: UnsafeMutablePointer<Float>, b: Int, oy: Int, ox: Int) {
         let w = V.scalarCount
         let g = p.geometry, c = p.inputChannels
         let (low, high) = p.activation.floatRange
@@ -322,17 +344,17 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         let blocks = c >= w ? (c &+ w &- 1) / w : 0
         for block in 0..<blocks {
             let ch = min(block &* w, c &- w)
-            var acc = biasBase.loadVector(ch)
-            acc = acc.multiplyAdd(t0.loadVector(ch), f.loadVector(ch))
-            acc = acc.multiplyAdd(t1.loadVector(ch), f.loadVector(c &+ ch))
-            acc = acc.multiplyAdd(t2.loadVector(ch), f.loadVector(2 &* c &+ ch))
-            acc = acc.multiplyAdd(t3.loadVector(ch), f.loadVector(3 &* c &+ ch))
-            acc = acc.multiplyAdd(t4.loadVector(ch), f.loadVector(4 &* c &+ ch))
-            acc = acc.multiplyAdd(t5.loadVector(ch), f.loadVector(5 &* c &+ ch))
-            acc = acc.multiplyAdd(t6.loadVector(ch), f.loadVector(6 &* c &+ ch))
-            acc = acc.multiplyAdd(t7.loadVector(ch), f.loadVector(7 &* c &+ ch))
-            acc = acc.multiplyAdd(t8.loadVector(ch), f.loadVector(8 &* c &+ ch))
-            o.storeVector(acc.clamped(lo, hi), ch)
+            var acc = biasBase.load(V.self, ch)
+            acc = acc.multiplyAdd(t0.load(V.self, ch), f.load(V.self, ch))
+            acc = acc.multiplyAdd(t1.load(V.self, ch), f.load(V.self, c &+ ch))
+            acc = acc.multiplyAdd(t2.load(V.self, ch), f.load(V.self, 2 &* c &+ ch))
+            acc = acc.multiplyAdd(t3.load(V.self, ch), f.load(V.self, 3 &* c &+ ch))
+            acc = acc.multiplyAdd(t4.load(V.self, ch), f.load(V.self, 4 &* c &+ ch))
+            acc = acc.multiplyAdd(t5.load(V.self, ch), f.load(V.self, 5 &* c &+ ch))
+            acc = acc.multiplyAdd(t6.load(V.self, ch), f.load(V.self, 6 &* c &+ ch))
+            acc = acc.multiplyAdd(t7.load(V.self, ch), f.load(V.self, 7 &* c &+ ch))
+            acc = acc.multiplyAdd(t8.load(V.self, ch), f.load(V.self, 8 &* c &+ ch))
+            o.storeLanes(acc.clamped(lo, hi), ch)
         }
         if c < w { pixelChannels(out, b: b, oy: oy, ox: ox, from: 0) }
     }
@@ -342,8 +364,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// clipping the column range once. Four channel vectors at a time (four
     /// independent chains), then one.
     @inline(__always)
-    private func pixel(_ out: UnsafeMutablePointer<Float>, b: Int, oy: Int, ox: Int, ky0: Int, ky1: Int) {
-        typealias V = FloatVector
+    private func pixel<V: FloatLanes>(_: V.Type, _ out: UnsafeMutablePointer<Float>, b: Int, oy: Int, ox: Int, ky0: Int, ky1: Int) {
         let w = V.scalarCount
         let g = p.geometry, c = p.inputChannels
         let (low, high) = p.activation.floatRange
@@ -362,17 +383,17 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         let firstWeight = f + (ky0 &* kw &+ kx0) &* c
         var ch = 0
         while ch &+ 4 &* w <= c {
-            var a0 = biasBase.loadVector(ch), a1 = biasBase.loadVector(ch &+ w)
-            var a2 = biasBase.loadVector(ch &+ 2 &* w), a3 = biasBase.loadVector(ch &+ 3 &* w)
+            var a0 = biasBase.load(V.self, ch), a1 = biasBase.load(V.self, ch &+ w)
+            var a2 = biasBase.load(V.self, ch &+ 2 &* w), a3 = biasBase.load(V.self, ch &+ 3 &* w)
             if kx0 < kx1 {
                 var rowStart = first + ch, wRow = firstWeight + ch
                 for _ in ky0..<ky1 {
                     var x = rowStart, wp = wRow
                     for _ in kx0..<kx1 {
-                        a0 = a0.multiplyAdd(x.loadVector(), wp.loadVector())
-                        a1 = a1.multiplyAdd(x.loadVector(w), wp.loadVector(w))
-                        a2 = a2.multiplyAdd(x.loadVector(2 &* w), wp.loadVector(2 &* w))
-                        a3 = a3.multiplyAdd(x.loadVector(3 &* w), wp.loadVector(3 &* w))
+                        a0 = a0.multiplyAdd(x.load(V.self), wp.load(V.self))
+                        a1 = a1.multiplyAdd(x.load(V.self, w), wp.load(V.self, w))
+                        a2 = a2.multiplyAdd(x.load(V.self, 2 &* w), wp.load(V.self, 2 &* w))
+                        a3 = a3.multiplyAdd(x.load(V.self, 3 &* w), wp.load(V.self, 3 &* w))
                         x += tapStep
                         wp += c
                     }
@@ -380,23 +401,23 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
                     wRow += kw &* c
                 }
             }
-            o.storeVector(a0.clamped(lo, hi), ch)
-            o.storeVector(a1.clamped(lo, hi), ch &+ w)
-            o.storeVector(a2.clamped(lo, hi), ch &+ 2 &* w)
-            o.storeVector(a3.clamped(lo, hi), ch &+ 3 &* w)
+            o.storeLanes(a0.clamped(lo, hi), ch)
+            o.storeLanes(a1.clamped(lo, hi), ch &+ w)
+            o.storeLanes(a2.clamped(lo, hi), ch &+ 2 &* w)
+            o.storeLanes(a3.clamped(lo, hi), ch &+ 3 &* w)
             ch &+= 4 &* w
         }
         // One vector at a time; the last one overlaps its predecessor when C
         // is not a multiple of the lanes (fewer than one vector: scalar).
         while ch < c && c >= w {
             if ch > c &- w { ch = c &- w }
-            var a0 = biasBase.loadVector(ch)
+            var a0 = biasBase.load(V.self, ch)
             if kx0 < kx1 {
                 var rowStart = first + ch, wRow = firstWeight + ch
                 for _ in ky0..<ky1 {
                     var x = rowStart, wp = wRow
                     for _ in kx0..<kx1 {
-                        a0 = a0.multiplyAdd(x.loadVector(), wp.loadVector())
+                        a0 = a0.multiplyAdd(x.load(V.self), wp.load(V.self))
                         x += tapStep
                         wp += c
                     }
@@ -404,7 +425,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
                     wRow += kw &* c
                 }
             }
-            o.storeVector(a0.clamped(lo, hi), ch)
+            o.storeLanes(a0.clamped(lo, hi), ch)
             ch &+= w
         }
         if c < w { pixelChannels(out, b: b, oy: oy, ox: ox, from: 0) }
@@ -441,35 +462,77 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
 /// added to every output whose window covers it, each output's taps in
 /// column order.
 @inline(__always)
-private func slide3Stride1(_ x: UnsafePointer<Float>, _ c: Int, _ k0: FloatVector, _ k1: FloatVector, _ k2: FloatVector,
-                           _ a0: inout FloatVector, _ a1: inout FloatVector, _ a2: inout FloatVector, _ a3: inout FloatVector) {
-    var v = x.loadVector()
+private func slide3Stride1<V: FloatLanes>(_ x: UnsafePointer<Float>, _ c: Int, _ k0: V, _ k1: V, _ k2: V,
+                                           _ a0: inout V, _ a1: inout V, _ a2: inout V, _ a3: inout V) {
+    var v = x.load(V.self)
     a0 = a0.multiplyAdd(v, k0)
-    v = x.loadVector(c)
+    v = x.load(V.self, c)
     a0 = a0.multiplyAdd(v, k1); a1 = a1.multiplyAdd(v, k0)
-    v = x.loadVector(2 &* c)
+    v = x.load(V.self, 2 &* c)
     a0 = a0.multiplyAdd(v, k2); a1 = a1.multiplyAdd(v, k1); a2 = a2.multiplyAdd(v, k0)
-    v = x.loadVector(3 &* c)
+    v = x.load(V.self, 3 &* c)
     a1 = a1.multiplyAdd(v, k2); a2 = a2.multiplyAdd(v, k1); a3 = a3.multiplyAdd(v, k0)
-    v = x.loadVector(4 &* c)
+    v = x.load(V.self, 4 &* c)
     a2 = a2.multiplyAdd(v, k2); a3 = a3.multiplyAdd(v, k1)
-    a3 = a3.multiplyAdd(x.loadVector(5 &* c), k2)
+    a3 = a3.multiplyAdd(x.load(V.self, 5 &* c), k2)
 }
 
 /// `slide3Stride1` at stride 2: input columns `x` … `x + 8c`.
 @inline(__always)
-private func slide3Stride2(_ x: UnsafePointer<Float>, _ c: Int, _ k0: FloatVector, _ k1: FloatVector, _ k2: FloatVector,
-                           _ a0: inout FloatVector, _ a1: inout FloatVector, _ a2: inout FloatVector, _ a3: inout FloatVector) {
-    a0 = a0.multiplyAdd(x.loadVector(), k0)
-    a0 = a0.multiplyAdd(x.loadVector(c), k1)
-    var v = x.loadVector(2 &* c)
+private func slide3Stride2<V: FloatLanes>(_ x: UnsafePointer<Float>, _ c: Int, _ k0: V, _ k1: V, _ k2: V,
+                                           _ a0: inout V, _ a1: inout V, _ a2: inout V, _ a3: inout V) {
+    a0 = a0.multiplyAdd(x.load(V.self), k0)
+    a0 = a0.multiplyAdd(x.load(V.self, c), k1)
+    var v = x.load(V.self, 2 &* c)
     a0 = a0.multiplyAdd(v, k2); a1 = a1.multiplyAdd(v, k0)
-    a1 = a1.multiplyAdd(x.loadVector(3 &* c), k1)
-    v = x.loadVector(4 &* c)
+    a1 = a1.multiplyAdd(x.load(V.self, 3 &* c), k1)
+    v = x.load(V.self, 4 &* c)
     a1 = a1.multiplyAdd(v, k2); a2 = a2.multiplyAdd(v, k0)
-    a2 = a2.multiplyAdd(x.loadVector(5 &* c), k1)
-    v = x.loadVector(6 &* c)
+    a2 = a2.multiplyAdd(x.load(V.self, 5 &* c), k1)
+    v = x.load(V.self, 6 &* c)
     a2 = a2.multiplyAdd(v, k2); a3 = a3.multiplyAdd(v, k0)
-    a3 = a3.multiplyAdd(x.loadVector(7 &* c), k1)
-    a3 = a3.multiplyAdd(x.loadVector(8 &* c), k2)
+    a3 = a3.multiplyAdd(x.load(V.self, 7 &* c), k1)
+    a3 = a3.multiplyAdd(x.load(V.self, 8 &* c), k2)
+}
+
+/// The lanes the depthwise kernel runs on: `FloatVector`, and in the
+/// sixteen-lane flavours also eight lanes for 8–15 channels. (A protocol
+/// whose requirements are the concrete types' own helpers: inside generic
+/// code the SIMD operators would be the lane-by-lane generic ones.)
+protocol FloatLanes: SIMD where Scalar == Float {
+    func multiplyAdd(_ a: Self, _ b: Self) -> Self
+    func clamped(_ lo: Self, _ hi: Self) -> Self
+}
+
+extension FloatVector: FloatLanes {}
+
+#if TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI
+extension SIMD8: FloatLanes where Scalar == Float {
+    /// `a * b + self`, fused.
+    @inline(__always)
+    func multiplyAdd(_ a: Self, _ b: Self) -> Self { addingProduct(a, b) }
+
+    /// Every lane clamped to `lo...hi` (see `FloatVector.clamped`).
+    @inline(__always)
+    func clamped(_ lo: Self, _ hi: Self) -> Self {
+        let r = replacing(with: lo, where: self .< lo)
+        return r.replacing(with: hi, where: r .> hi)
+    }
+}
+#endif
+
+extension UnsafePointer where Pointee == Float {
+    /// `V`'s lanes from `self + offset`.
+    @inline(__always)
+    func load<V: FloatLanes>(_: V.Type, _ offset: Int = 0) -> V {
+        UnsafeRawPointer(self + offset).loadUnaligned(as: V.self)
+    }
+}
+
+extension UnsafeMutablePointer where Pointee == Float {
+    /// `v`'s lanes to `self + offset`.
+    @inline(__always)
+    func storeLanes<V: FloatLanes>(_ v: V, _ offset: Int = 0) {
+        UnsafeMutableRawPointer(self + offset).storeBytes(of: v, as: V.self)
+    }
 }
