@@ -229,7 +229,7 @@ final class FastKernelTests: XCTestCase {
             let stride = (rng.int(1...3), rng.int(1...3))
             let padding = rng.int(0...1)
             let batch = rng.int(1...2), h = rng.int(fh...11), w = rng.int(fw...11)
-            let c = [1, 3, 16, 17, 40, 11, 44][rng.int(0...6)]
+            let c = [1, 3, 16, 17, 40, 11, 44, 8, 13][rng.int(0...8)]
             let activation = Int8(rng.int(0...3))
             let spec = ModelSpec.unary(
                 op: isMax ? 17 : 1, optionsType: 5, input: [batch, h, w, c], extraInputs: [],

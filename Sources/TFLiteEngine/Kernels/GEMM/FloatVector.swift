@@ -135,3 +135,61 @@ extension UnsafeMutablePointer where Pointee == Float {
         UnsafeMutableRawPointer(self + offset).storeBytes(of: v, as: FloatVector.self)
     }
 }
+
+/// The lanes a channel-vectorised kernel runs on: `FloatVector`, and in
+/// the sixteen-lane flavours also eight lanes, for 8–15 channels (depthwise
+/// convolution, pooling). A protocol whose requirements are the concrete
+/// types' own helpers: inside generic code the SIMD operators would be the
+/// lane-by-lane generic ones.
+protocol FloatLanes: SIMD where Scalar == Float {
+    func multiplyAdd(_ a: Self, _ b: Self) -> Self
+    func clamped(_ lo: Self, _ hi: Self) -> Self
+    func lanewiseMax(_ other: Self) -> Self
+    func adding(_ other: Self) -> Self
+    func dividing(by other: Self) -> Self
+}
+
+extension FloatVector: FloatLanes {
+    @inline(__always)
+    func adding(_ other: Self) -> Self { self + other }
+    @inline(__always)
+    func dividing(by other: Self) -> Self { self / other }
+}
+
+#if TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI
+extension SIMD8: FloatLanes where Scalar == Float {
+    /// `a * b + self`, fused.
+    @inline(__always)
+    func multiplyAdd(_ a: Self, _ b: Self) -> Self { addingProduct(a, b) }
+
+    /// Every lane clamped to `lo...hi` (see `FloatVector.clamped`).
+    @inline(__always)
+    func clamped(_ lo: Self, _ hi: Self) -> Self {
+        let r = replacing(with: lo, where: self .< lo)
+        return r.replacing(with: hi, where: r .> hi)
+    }
+
+    @inline(__always)
+    func lanewiseMax(_ other: Self) -> Self { replacing(with: other, where: self .< other) }
+    @inline(__always)
+    func adding(_ other: Self) -> Self { self + other }
+    @inline(__always)
+    func dividing(by other: Self) -> Self { self / other }
+}
+#endif
+
+extension UnsafePointer where Pointee == Float {
+    /// `V`'s lanes from `self + offset`.
+    @inline(__always)
+    func load<V: FloatLanes>(_: V.Type, _ offset: Int = 0) -> V {
+        UnsafeRawPointer(self + offset).loadUnaligned(as: V.self)
+    }
+}
+
+extension UnsafeMutablePointer where Pointee == Float {
+    /// `v`'s lanes to `self + offset`.
+    @inline(__always)
+    func storeLanes<V: FloatLanes>(_ v: V, _ offset: Int = 0) {
+        UnsafeMutableRawPointer(self + offset).storeBytes(of: v, as: V.self)
+    }
+}
