@@ -10,9 +10,10 @@ import XCTest
 final class QuantizedPoolTests: XCTestCase {
     func testMaxPoolMatchesWindowMaximumBitExact() throws {
         var rng = TestRandom(seed: 47)
-        // (Past 16 and 64 channels the last group of 16 or 64 overlaps.)
-        let channelChoices = [1, 3, 15, 16, 17, 32, 40, 64, 80, 100]
-        for i in 0..<40 {
+        // (Past 16 and 64 channels the last group of 16 or 64 overlaps; 8–15
+        // channels run two overlapping groups of eight.)
+        let channelChoices = [1, 3, 15, 16, 17, 32, 40, 64, 80, 100, 8, 11]
+        for i in 0..<48 {
             let signed = i % 3 != 2
             let channels = channelChoices[i % channelChoices.count]
             let fh = rng.int(1...3), fw = rng.int(1...3)

@@ -349,6 +349,33 @@ final class Pool2DQuantizedKernel: Kernel {
                     store(m, first)
                     next = first &+ 16
                 }
+            } else if c >= 8 {
+                // 8–15 channels (NASNet-Mobile's 11): the same on eight bytes,
+                // the second group overlapping the first (the loop below ran
+                // its 3×3 pools at 2.7 GFLOP/s).
+                let source = UnsafeRawPointer(inputBatch), target = UnsafeMutableRawPointer(out)
+                let flip = SIMD8<Int8>(repeating: E.self == Int8.self ? 0 : Int8.min)
+                let lowest = SIMD8<Int8>(repeating: Int8(truncatingIfNeeded: lo)) ^ flip
+                let highest = SIMD8<Int8>(repeating: Int8(truncatingIfNeeded: hi)) ^ flip
+                let second = c &- 8
+                let start = (ys.lowerBound &* g.inputWidth &+ xs.lowerBound) &* c
+                var m0 = source.loadUnaligned(fromByteOffset: start, as: SIMD8<Int8>.self) ^ flip
+                var m1 = source.loadUnaligned(fromByteOffset: start &+ second, as: SIMD8<Int8>.self) ^ flip
+                for iy in ys {
+                    for ix in xs {
+                        let at = (iy &* g.inputWidth &+ ix) &* c
+                        let v0 = source.loadUnaligned(fromByteOffset: at, as: SIMD8<Int8>.self) ^ flip
+                        let v1 = source.loadUnaligned(fromByteOffset: at &+ second, as: SIMD8<Int8>.self) ^ flip
+                        m0.replace(with: v0, where: v0 .> m0)
+                        m1.replace(with: v1, where: v1 .> m1)
+                    }
+                }
+                m0.replace(with: lowest, where: m0 .< lowest)
+                m0.replace(with: highest, where: m0 .> highest)
+                m1.replace(with: lowest, where: m1 .< lowest)
+                m1.replace(with: highest, where: m1 .> highest)
+                target.storeBytes(of: m0 ^ flip, as: SIMD8<Int8>.self)
+                target.storeBytes(of: m1 ^ flip, toByteOffset: second, as: SIMD8<Int8>.self)
             } else {
                 let first = inputBatch + (ys.lowerBound &* g.inputWidth &+ xs.lowerBound) &* c
                 for ch in 0..<c { out[ch] = first[ch] }
