@@ -114,16 +114,16 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         // vector from eight channels up) rather than the scalar loops.
         // NASNet-Mobile's 11-channel 5×5 and 7×7 layers ran at 2 GFLOP/s.
         if p.inputChannels < FloatVector.scalarCount {
-            rows(SIMD8<Float>.self, tiles)
+            outputRows(SIMD8<Float>.self, tiles)
             return
         }
         #endif
-        rows(FloatVector.self, tiles)
+        outputRows(FloatVector.self, tiles)
     }
 
     /// Output rows `tiles` on vectors of `V`'s lanes.
     @inline(__always)
-    private func rows<V: FloatLanes>(_: V.Type, _ tiles: Range<Int>) {
+    private func outputRows<V: FloatLanes>(_: V.Type, _ tiles: Range<Int>) {
         let g = p.geometry
         let fast3x3 = g.filterHeight == 3 && g.filterWidth == 3 && g.dilationHeight == 1 && g.dilationWidth == 1
             && g.strideWidth <= 2
