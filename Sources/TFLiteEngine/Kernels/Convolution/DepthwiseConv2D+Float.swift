@@ -121,12 +121,31 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         outputRows(FloatVector.self, tiles)
     }
 
+    /// The most filter taps `pixels4` takes (its addresses are on the stack).
+    static let edgeTapLimit = 64
+
     /// Output rows `tiles` on vectors of `V`'s lanes.
     @inline(__always)
     private func outputRows<V: FloatLanes>(_: V.Type, _ tiles: Range<Int>) {
         let g = p.geometry
         let fast3x3 = g.filterHeight == 3 && g.filterWidth == 3 && g.dilationHeight == 1 && g.dilationWidth == 1
             && g.strideWidth <= 2
+        let taps = g.filterHeight &* g.filterWidth
+        if !fast3x3 && taps <= Self.edgeTapLimit && p.inputChannels >= V.scalarCount {
+            withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: 4 &* taps) { buffer in
+                outputRows(V.self, tiles, fast3x3: false, edgeTaps: buffer.baseAddress)
+            }
+        } else {
+            outputRows(V.self, tiles, fast3x3: fast3x3, edgeTaps: nil)
+        }
+    }
+
+    /// `outputRows` with `edgeTaps`, room for four pixels' tap addresses
+    /// (`pixels4`), or nil for the one-pixel path.
+    @inline(__always)
+    private func outputRows<V: FloatLanes>(_: V.Type, _ tiles: Range<Int>, fast3x3: Bool,
+                                           edgeTaps: UnsafeMutablePointer<UnsafePointer<Float>>?) {
+        let g = p.geometry
         for tile in tiles {
             let b = tile / g.outputHeight, oy = tile % g.outputHeight
             let out = output + tile &* g.outputWidth &* p.outputChannels
@@ -143,10 +162,87 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
                 // Runs of four and eight interior pixels; the rest (edges, and the
                 // last zero to three interior pixels) pixel by pixel.
                 let runEnd = interiorStart &+ (interiorEnd &- interiorStart) / 4 &* 4
-                for ox in 0..<min(interiorStart, g.outputWidth) { pixel(V.self, out, b: b, oy: oy, ox: ox, ky0: rows.0, ky1: rows.1) }
                 if interiorStart < runEnd { interior(V.self, out, b: b, oy: oy, end: runEnd, ky0: rows.0, ky1: rows.1) }
-                for ox in max(runEnd, interiorStart)..<g.outputWidth { pixel(V.self, out, b: b, oy: oy, ox: ox, ky0: rows.0, ky1: rows.1) }
+                let left = min(interiorStart, g.outputWidth), right = max(runEnd, interiorStart)
+                if let taps = edgeTaps {
+                    // Four pixels at a time (the last one repeated to fill a group).
+                    let count = left &+ (g.outputWidth &- right)
+                    @inline(__always) func column(_ i: Int) -> Int { i < left ? i : right &+ (i &- left) }
+                    var i = 0
+                    while i < count {
+                        pixels4(V.self, out, b: b, oy: oy, column(i), column(min(i &+ 1, count &- 1)),
+                                column(min(i &+ 2, count &- 1)), column(min(i &+ 3, count &- 1)),
+                                ky0: rows.0, ky1: rows.1, taps: taps)
+                        i &+= 4
+                    }
+                } else {
+                    for ox in 0..<left { pixel(V.self, out, b: b, oy: oy, ox: ox, ky0: rows.0, ky1: rows.1) }
+                    for ox in right..<g.outputWidth { pixel(V.self, out, b: b, oy: oy, ox: ox, ky0: rows.0, ky1: rows.1) }
+                }
             }
+        }
+    }
+
+    /// Four output pixels of one row at columns `x0`…`x3` (any columns, one
+    /// may repeat: the same values are stored twice), any filter up to
+    /// `edgeTapLimit` taps, filter rows `ky0..<ky1`: every tap of those rows,
+    /// a tap outside the input reading zeros (`zeroBias`, adding 0 · w as
+    /// `edge3x3` does), so the four pixels share each weight load (four
+    /// chains) where `pixel` loaded a weight per multiply-add. The taps'
+    /// input addresses go into `taps` once for all channel vectors. Each
+    /// pixel sums bias, then taps (ky, kx) in order. For the edge columns of
+    /// 5×5 and 7×7 filters, all of a 7×7 map's columns (MobileNetV3,
+    /// EfficientNet).
+    @inline(__always)
+    private func pixels4<V: FloatLanes>(_: V.Type, _ out: UnsafeMutablePointer<Float>, b: Int, oy: Int,
+                                        _ x0: Int, _ x1: Int, _ x2: Int, _ x3: Int, ky0: Int, ky1: Int,
+                                        taps: UnsafeMutablePointer<UnsafePointer<Float>>) {
+        let w = V.scalarCount
+        let g = p.geometry, c = p.inputChannels
+        let (low, high) = p.activation.floatRange
+        let lo = V(repeating: low), hi = V(repeating: high)
+        let kw = g.filterWidth
+        let iy0 = oy &* g.strideHeight &- g.padTop
+        let zero = UnsafePointer(zeroBias)
+        let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
+        var t = 0
+        for ky in ky0..<ky1 {
+            let row = inputBatch + (iy0 &+ ky &* g.dilationHeight) &* g.inputWidth &* c
+            @inline(__always) func tap(_ ox: Int, _ kx: Int) -> UnsafePointer<Float> {
+                let ix = ox &* g.strideWidth &- g.padLeft &+ kx &* g.dilationWidth
+                return ix >= 0 && ix < g.inputWidth ? row + ix &* c : zero
+            }
+            for kx in 0..<kw {
+                taps[t] = tap(x0, kx)
+                taps[t &+ 1] = tap(x1, kx)
+                taps[t &+ 2] = tap(x2, kx)
+                taps[t &+ 3] = tap(x3, kx)
+                t &+= 4
+            }
+        }
+        let tapCount = t
+        let f = filter!
+        let biasBase = bias ?? UnsafePointer(zeroBias)
+        let firstWeight = f + ky0 &* kw &* c
+        for block in 0..<(c &+ w &- 1) / w {
+            let ch = min(block &* w, c &- w)
+            let biasVector = biasBase.load(V.self, ch)
+            var a0 = biasVector, a1 = biasVector, a2 = biasVector, a3 = biasVector
+            var wp = firstWeight + ch
+            var i = 0
+            while i < tapCount {
+                let wv = wp.load(V.self)
+                a0 = a0.multiplyAdd(taps[i].load(V.self, ch), wv)
+                a1 = a1.multiplyAdd(taps[i &+ 1].load(V.self, ch), wv)
+                a2 = a2.multiplyAdd(taps[i &+ 2].load(V.self, ch), wv)
+                a3 = a3.multiplyAdd(taps[i &+ 3].load(V.self, ch), wv)
+                wp += c
+                i &+= 4
+            }
+            out.storeLanes(a0.clamped(lo, hi), x0 &* c &+ ch)
+            out.storeLanes(a1.clamped(lo, hi), x1 &* c &+ ch)
+            out.storeLanes(a2.clamped(lo, hi), x2 &* c &+ ch)
+            out.storeLanes(a3.clamped(lo, hi), x3 &* c &+ ch)
         }
     }
 
