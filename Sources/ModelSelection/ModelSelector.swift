@@ -243,8 +243,11 @@ public struct CostModel: Sendable, Equatable {
     ///   `TFLiteEngineBuild.int8PairTableMinimumElements` elements, in the
     ///   builds with integer multiply-add: a table of every input pair's
     ///   result (not a MUL the swish fusion gave a 256-entry table instead,
-    ///   nor an op with a small constant operand: `NodeWork.readsByteTable`).
+    ///   nor an op with a small constant operand: `NodeWork.readsByteTable`);
+    /// - an element-wise node fused with the one before it: its tables
+    ///   (`NodeWork.tableBytes`).
     public static func kernelBytes(_ node: NodeWork) -> Int {
+        if node.tableBytes > 0 { return node.tableBytes }
         if node.kernelClass == .elementwiseInt8, TFLiteEngineBuild.integerMultiplyAdd, !node.readsByteTable,
            node.outputs >= TFLiteEngineBuild.int8PairTableMinimumElements, pairTableOperators.contains(node.op) {
             return TFLiteEngineBuild.int8PairTableBytes

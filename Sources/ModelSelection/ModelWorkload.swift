@@ -120,6 +120,10 @@ public struct NodeWork: Codable, Hashable, Sendable {
     /// op with a constant scalar or short per-channel operand
     /// (`TFLiteEngineBuild.quantizedConstantOperandTables`).
     public var readsByteTable: Bool
+    /// Bytes of the byte tables such a node keeps when the engine fused it
+    /// with the node before (`ExecutionPlanDescription.Fusion.chainOfConstantOperands`:
+    /// one row of 256 results per channel), else 0.
+    public var tableBytes: Int
 
     /// The class's second size term (see `ClassCost`): for the GEMM classes
     /// (convolutions, fully connected) the input elements the micro-kernel
@@ -146,8 +150,10 @@ public struct NodeWork: Codable, Hashable, Sendable {
 
     /// A node with these sizes.
     public init(op: String, kernelClass: KernelClass?, work: Int, outputs: Int, weights: Int = 0, outputChannels: Int = 0,
-                taps: Int = 0, fileWeightBytes: Int = 0, sumsKeptForPool: Bool = false, readsByteTable: Bool = false) {
+                taps: Int = 0, fileWeightBytes: Int = 0, sumsKeptForPool: Bool = false, readsByteTable: Bool = false,
+                tableBytes: Int = 0) {
         self.fileWeightBytes = fileWeightBytes
+        self.tableBytes = tableBytes
         self.sumsKeptForPool = sumsKeptForPool
         self.readsByteTable = readsByteTable
         self.op = op
@@ -206,6 +212,12 @@ public struct ModelWorkload: Codable, Hashable, Sendable {
         for index in executed where summary.nodes.indices.contains(index) {
             for t in summary.nodes[index].outputs { runtime.insert(t.index) }
         }
+        // The constant elements of each node a chain fusion skipped, by its output tensor.
+        var skippedConstants: [Int: Int] = [:]
+        for p in planned where p.fusion == .skippedIntoChain && summary.nodes.indices.contains(p.index) {
+            let node = summary.nodes[p.index]
+            if let output = node.outputs.first { skippedConstants[output.index] = constantElements(node) }
+        }
         let nodes = planned.compactMap { p -> NodeWork? in
             guard summary.nodes.indices.contains(p.index) else { return nil }
             var n = work(of: summary.nodes[p.index], runtimeTensors: runtime)
@@ -219,6 +231,13 @@ public struct ModelWorkload: Codable, Hashable, Sendable {
             // (An int8 MUL reads one table of x instead: its own work, at most.)
             case .swish?:
                 if n.kernelClass?.isInt8 == true { n.readsByteTable = true } else { n.work = saturatingMultiply(n.work, 2) }
+            // The second node does both nodes' work from per-channel byte tables.
+            case .skippedIntoChain?: n = NodeWork(op: n.op, kernelClass: nil, work: 0, outputs: n.outputs)
+            case .chainOfConstantOperands?:
+                let node = summary.nodes[p.index]
+                let before = node.inputs.compactMap { $0.flatMap { skippedConstants[$0.index] } }.max() ?? 1
+                n.readsByteTable = true
+                n.tableBytes = TFLiteEngineBuild.quantizedChainTableBytes(period: max(constantElements(node), before))
             case .maxPoolOfKeptSums?, nil: break
             }
             return n
@@ -244,6 +263,11 @@ public struct ModelWorkload: Codable, Hashable, Sendable {
                 && TFLiteEngineBuild.quantizedConstantOperandTables(constant: constant.shape, output: output)
         }
         return false
+    }
+
+    /// The elements of `node`'s constant inputs (the largest; 1 if none).
+    static func constantElements(_ node: ModelSummary.NodeInfo) -> Int {
+        node.inputs.compactMap { $0 }.filter(\.isConstant).map { elements($0.shape) }.max() ?? 1
     }
 
     /// The Int32 sums the engine keeps for each int8 CONV_2D whose output only

@@ -220,6 +220,28 @@ final class KernelCalibrationTests: XCTestCase {
         XCTAssertTrue(fused.allSatisfy { $0.op == "MUL" && CostModel.kernelBytes($0) == 0 })
     }
 
+    /// A MUL then ADD by per-channel constants (DenseNet's batch
+    /// normalisations) that the engine fused counts the fused node's tables
+    /// (a row of 256 per channel, blocks of 256 × 256 above 64 channels)
+    /// and no work for the skipped node.
+    func testFusedChainsCountTheirTables() throws {
+        XCTAssertEqual(TFLiteEngineBuild.quantizedChainTableBytes(period: 1), 256)
+        XCTAssertEqual(TFLiteEngineBuild.quantizedChainTableBytes(period: 64), 64 * 256)
+        XCTAssertEqual(TFLiteEngineBuild.quantizedChainTableBytes(period: 300), 2 * 65536)
+        let chained = NodeWork(op: "ADD", kernelClass: .elementwiseInt8, work: 1 << 20, outputs: 1 << 20, readsByteTable: true,
+                               tableBytes: 4096)
+        XCTAssertEqual(CostModel.kernelBytes(chained), 4096)
+        let path = F.repoRoot.appendingPathComponent("Tests/TFLiteEngineTests/Fixtures/zoo/densenet121_int8.tflite").path
+        let workload = try ModelWorkload.inspect(modelPath: path)
+        let fused = workload.nodes.filter { $0.tableBytes > 0 }
+        // (The fixture's reduced widths and sizes: fused in the integer flavours, where the tables'
+        // build costs what two pair tables would; in the others only where it costs no more than a run.)
+        if TFLiteEngineBuild.integerMultiplyAdd { XCTAssertGreaterThan(fused.count, 0, "no chain of DenseNet-121 int8 was fused") }
+        XCTAssertTrue(fused.allSatisfy { $0.op == "ADD" && $0.readsByteTable && CostModel.kernelBytes($0) == $0.tableBytes })
+        let skipped = workload.nodes.filter { $0.op == "MUL" && $0.kernelClass == nil && $0.work == 0 }
+        XCTAssertEqual(skipped.count, fused.count, "skipped MULs")
+    }
+
     func testMemoryPredictionCountsPackedPanelsTablesAndFoldedWeights() {
         let lanes = TFLiteEngineBuild.floatLanes
         // A 1×1 float conv with N = 10 > lanes? Panels of nr columns, zero past N, one bias row.

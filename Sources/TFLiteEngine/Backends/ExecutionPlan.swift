@@ -33,7 +33,8 @@ public struct ExecutionPlanDescription: Sendable, CustomStringConvertible {
         public let fusion: Fusion?
     }
 
-    /// A fusion the plan decided for a node (`ConvolutionPoolFusion`, `SwishFusion`).
+    /// A fusion the plan decided for a node (`ConvolutionPoolFusion`, `SwishFusion`,
+    /// `ConstantOperandChainFusion`).
     public enum Fusion: String, Sendable, Hashable {
         /// A quantized CONV_2D that keeps its Int32 sums for the MAX_POOL_2D
         /// that alone reads its output, instead of requantizing every output.
@@ -45,6 +46,12 @@ public struct ExecutionPlanDescription: Sendable, CustomStringConvertible {
         case skippedIntoSwish = "skipped: the MUL computes x * logistic(x)"
         /// That MUL.
         case swish = "computes x * logistic(x) from x"
+        /// A quantized element-wise node with a constant operand whose only
+        /// reader, another such node, computes both: skipped.
+        case skippedIntoChain = "skipped: the next node computes both"
+        /// That node: it reads the skipped node's input through one table
+        /// per channel of both nodes' results.
+        case chainOfConstantOperands = "computes the previous node's operation too, from one table per channel"
     }
 
     /// A run of consecutive nodes executed by one backend.

@@ -16,11 +16,13 @@ struct ExecutionPlanner {
         guard case let .delegate(delegate) = requested else {
             SwishFusion.apply(to: graph, enabled: true)
             ConvolutionPoolFusion.apply(to: graph, enabled: true)
+            ConstantOperandChainFusion.apply(to: graph, enabled: true)
             return try assemble(cpuSubsets(planNodes), runners: [], declined: [:], delegateName: "", report: nil,
                                 memory: allocate(), requested: requested)
         }
         SwishFusion.apply(to: graph, enabled: false)
         ConvolutionPoolFusion.apply(to: graph, enabled: false)
+        ConstantOperandChainFusion.apply(to: graph, enabled: false)
         let (subsets, declined) = delegatedSubsets(planNodes, delegate)
         let memory = try allocate()
         var runners: [DelegatePartitionRunner] = []
@@ -87,15 +89,20 @@ struct ExecutionPlanner {
         try PlanMemory(graph, workers: backend.workerCount, maximumBytes: maximumArenaBytes)
     }
 
-    /// The fusion `SwishFusion` or `ConvolutionPoolFusion` decided for a
-    /// step's kernel, if any (read after both were applied).
+    /// The fusion `SwishFusion`, `ConvolutionPoolFusion` or
+    /// `ConstantOperandChainFusion` decided for a step's kernel, if any (read
+    /// after all were applied).
     static func fusion(of kernel: any Kernel) -> ExecutionPlanDescription.Fusion? {
         if let conv = kernel as? GEMMConvolutionQuantized, conv.pooledAccumulators != nil { return .sumsKeptForMaxPool }
         if let pool = kernel as? Pool2DQuantizedKernel, pool.fusedConvolution != nil { return .maxPoolOfKeptSums }
         if let logistic = kernel as? ElementwiseKernel<Float, Float>, logistic.isSkipped { return .skippedIntoSwish }
         if let mul = kernel as? FloatBinaryVectorKernel, mul.swishOperand != nil { return .swish }
         if let logistic = kernel as? ElementwiseKernel<Int8, Int8>, logistic.isSkipped { return .skippedIntoSwish }
-        if let mul = kernel as? QuantizedBinaryKernel, mul.swishOperand != nil { return .swish }
+        if let binary = kernel as? QuantizedBinaryKernel {
+            if binary.swishOperand != nil { return .swish }
+            if binary.isSkipped { return .skippedIntoChain }
+            if binary.chain != nil { return .chainOfConstantOperands }
+        }
         return nil
     }
 

@@ -275,6 +275,7 @@ final class PreparedGraph {
         }
         for (s, step) in steps.enumerated() {
             for t in step.node.inputs where t >= 0 && !tensors[t].isConstant { touch(t, s) }
+            for t in step.kernel.fusedReads where t >= 0 && t < tensors.count && !tensors[t].isConstant { touch(t, s) }
             for (i, t) in step.node.outputs.enumerated() {
                 if i == 0, step.aliasesInput, let x = step.node.inputs.first, x >= 0,
                    !tensors[x].isConstant, !tensors[x].isVariable, tensors[x].byteCount == tensors[t].byteCount {

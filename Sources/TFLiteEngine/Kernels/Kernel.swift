@@ -34,11 +34,16 @@ protocol Kernel: AnyObject {
     /// instead of its output, which the pool reads instead of its input).
     /// nil (the default) otherwise. For the profile's bytes moved.
     var substitutedTraffic: (tensor: Int, bytes: Int)? { get }
+    /// Tensors a run reads besides its node's inputs, set by a plan's
+    /// fusion (`ConstantOperandChainFusion`: the skipped node's input): the
+    /// arena keeps them through this step. Empty (the default) otherwise.
+    var fusedReads: [Int] { get }
 }
 
 extension Kernel {
     var runTimeChecked: RunTimeCheckedKernel? { nil }
     var substitutedTraffic: (tensor: Int, bytes: Int)? { nil }
+    var fusedReads: [Int] { [] }
     var scratchBytesPerWorker: Int { 0 }
     var tileCount: Int { 1 }
     var cost: Int { 0 }

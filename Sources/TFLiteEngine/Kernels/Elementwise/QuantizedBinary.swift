@@ -67,11 +67,32 @@ final class QuantizedBinaryKernel: Kernel {
     /// under `Int8PairTable.key`; nil for operations without one.
     private let sharedPairTable: (() -> Int8PairTable)?
     /// Whether runs read `pairTable`.
-    var readsPairTable: Bool { sharedPairTable != nil && swishTable == nil && constantOperandTables == nil }
-    /// With one operand a constant scalar or short per-channel vector
-    /// (`ConstantOperandTables`): the result for each byte of the other
-    /// operand, per channel of the constant; nil otherwise.
+    var readsPairTable: Bool {
+        sharedPairTable != nil && swishTable == nil && constantOperandTables == nil && chain == nil && !isSkipped
+    }
+    /// One operand a constant scalar or per-channel vector, the other of the
+    /// output's size (`ConstantOperandTables.constantOperand`): which operand
+    /// varies, the constant's stored values and its period; nil otherwise
+    /// (and in the one-by-one reference, `vectorized: false`).
+    let constantOperand: (operand: Int, values: UnsafeRawPointer, period: Int)?
+    /// With such a constant of at most `ConstantOperandTables.maximumPeriod`
+    /// elements: the result for each byte of the other operand, per channel
+    /// of the constant; nil otherwise.
     private(set) var constantOperandTables: ConstantOperandTables?
+    /// With `ConstantOperandChainFusion`, on the first of two such
+    /// operations: the second computes both, so runs do nothing.
+    var isSkipped = false
+    /// With `ConstantOperandChainFusion`, on the second: the tensor it reads
+    /// instead of its variable operand (the first's variable operand), and
+    /// how to get the table of both operations per channel (from the
+    /// model's shared constants, at `bind`).
+    private(set) var chain: (input: Int, period: Int, tables: () -> ConstantOperandTables)?
+    /// `chain`'s tables and input, once bound.
+    private var chainTables: ConstantOperandTables?
+    private var chainInput: UnsafeRawPointer?
+    /// The model's constants shared by its interpreters, and this node's index (the chain tables' key).
+    private let sharedConstants: ScopedConstantCache
+    private let nodeIndex: Int
     /// With `SwishFusion` (an int8 MUL of same-shape operands `x` and
     /// `logistic(x)`): the result for each bit pattern of `x`, and which
     /// operand `x` is (0 for a, 1 for b).
@@ -133,7 +154,10 @@ final class QuantizedBinaryKernel: Kernel {
         aIndex = ctx.node.inputs[0]
         bIndex = ctx.node.inputs[1]
         outputIndex = ctx.node.outputs[0]
-        if vectorized, let (operand, values, period) = ConstantOperandTables.constantOperand(ctx, shape: shape) {
+        sharedConstants = ctx.graph.sharedConstants
+        nodeIndex = ctx.node.index
+        constantOperand = vectorized ? ConstantOperandTables.constantOperand(ctx, shape: shape) : nil
+        if let (operand, values, period) = constantOperand, ConstantOperandTables.applies(elementCount: shape.elementCount, period: period) {
             let constant = values.assumingMemoryBound(to: T.self)
             constantOperandTables = ConstantOperandTables(period: period, variableOperand: operand) { phase, x in
                 let c = constant[phase], v = T(truncatingIfNeeded: x)
@@ -150,7 +174,13 @@ final class QuantizedBinaryKernel: Kernel {
         b = UnsafeRawPointer(memory.raw(bIndex))
         output = memory.raw(outputIndex)
         if pairTable == nil, readsPairTable, let sharedPairTable { pairTable = sharedPairTable() }
+        if let chain {
+            if chainTables == nil { chainTables = chain.tables() }
+            chainInput = UnsafeRawPointer(memory.raw(chain.input))
+        }
     }
+
+    var fusedReads: [Int] { chain.map { [$0.input] } ?? [] }
 
     @inline(__always)
     private func apply<E: QuantizedElement>(_: E.Type, _ x: E, _ y: E) -> E {
@@ -234,6 +264,11 @@ final class QuantizedBinaryKernel: Kernel {
     /// specialised; dispatching to a generic function with a concrete type
     /// is, so the loops below run on Int8/UInt8 directly.
     func run(tiles: Range<Int>, worker: Int) {
+        if isSkipped { return }
+        if let chainTables, let chainInput {
+            chainTables.apply(chainInput, output.unsafelyUnwrapped, shape.outputRange(tiles, blockSize: Self.blockSize))
+            return
+        }
         if let swishTable, let operand = swishOperand {
             let x = (operand == 0 ? a : b).unsafelyUnwrapped, out = output.unsafelyUnwrapped
             let n = shape.elementCount
@@ -415,6 +450,130 @@ extension QuantizedBinaryKernel {
             return QuantizedBinaryKernel(UInt8.self, ctx: ctx, shape: shape, arithmetic: arithmetic, offset1: offset1, offset2: offset2, outputOffset: outputOffset, activation: activation)
         default:
             throw ctx.error("input type \(type) is not supported")
+        }
+    }
+}
+
+extension QuantizedBinaryKernel {
+    /// Whether this flavour runs the operation on eight lanes (int8 MUL, ADD,
+    /// SUB, SQUARED_DIFFERENCE in the integer flavours).
+    var hasVectorStage: Bool { vectorMultiply != nil || vectorAdd != nil || vectorSquaredDifference != nil }
+
+    /// Makes this operation compute `first`'s too (`ConstantOperandChainFusion`):
+    /// its variable operand is `first`'s output, which nothing else reads,
+    /// and both have a constant operand; runs then read `first`'s variable
+    /// operand, tensor `firstInput`, through one table per channel of both
+    /// operations' results, and `first` is skipped. False (nothing changes)
+    /// unless the two have one element type and size, their constants'
+    /// periods are equal or one is a scalar, and the tables apply
+    /// (`ConstantOperandTables.appliesToChain`).
+    func fuseChain(after first: QuantizedBinaryKernel, firstInput: Int) -> Bool {
+        guard chain == nil, !isSkipped, first.chain == nil, !first.isSkipped, signed == first.signed,
+              let p2 = constantOperand?.period, let p1 = first.constantOperand?.period,
+              first.shape.elementCount == shape.elementCount, p1 == p2 || p1 == 1 || p2 == 1 else { return false }
+        let period = max(p1, p2)
+        guard ConstantOperandTables.appliesToChain(elementCount: shape.elementCount, period: period,
+                                                   vectorStages: hasVectorStage && first.hasVectorStage) else { return false }
+        let key = "constant-operand-chain/\(first.nodeIndex)/\(nodeIndex)"
+        let constants = sharedConstants
+        chain = (firstInput, period, { [unowned self] in
+            constants.value(for: key) {
+                signed ? self.chainTables(Int8.self, first: first, period: period) : self.chainTables(UInt8.self, first: first, period: period)
+            }
+        })
+        first.isSkipped = true
+        return true
+    }
+
+    /// Undoes `fuseChain` (on either kernel).
+    func unfuseChain() {
+        chain = nil
+        chainTables = nil
+        chainInput = nil
+        isSkipped = false
+    }
+
+    /// The tables of `first` then this operation. Each operation's results
+    /// for every byte of its variable operand are computed once per distinct
+    /// value of its constant (at most 256 rows: a chain of 1024 channels
+    /// costs no more than two pair tables), and each channel's row is the
+    /// second's row for its constant looked up at the first's
+    /// (`QuantizedLookup.lookup`: 64 bytes per step with VBMI).
+    private func chainTables<E: QuantizedElement>(_: E.Type, first: QuantizedBinaryKernel, period: Int) -> ConstantOperandTables {
+        guard let (_, constant1, period1) = first.constantOperand, let (_, constant2, period2) = constantOperand else {
+            return ConstantOperandTables(period: period, variableOperand: 0) { $1.initialize(repeating: 0, count: 256) }
+        }
+        let (values1, rowOf1) = Self.distinctBytes(constant1, count: period1)
+        let (values2, rowOf2) = Self.distinctBytes(constant2, count: period2)
+        let rows1 = UnsafeMutablePointer<UInt8>.allocate(capacity: values1.count &* 256)
+        let rows2 = UnsafeMutablePointer<UInt8>.allocate(capacity: values2.count &* 256)
+        defer {
+            rows1.deallocate()
+            rows2.deallocate()
+        }
+        first.fillRows(E.self, constants: values1, into: rows1)
+        fillRows(E.self, constants: values2, into: rows2)
+        return ConstantOperandTables(period: period, variableOperand: 0) { phase, row in
+            let row1 = rows1 + rowOf1[Int(constant1.load(fromByteOffset: phase % period1, as: UInt8.self))] &* 256
+            let row2 = rows2 + rowOf2[Int(constant2.load(fromByteOffset: phase % period2, as: UInt8.self))] &* 256
+            QuantizedLookup.lookup(row2, row1, row, count: 256)
+        }
+    }
+
+    /// The distinct bytes among `count` at `bytes`, in order of first
+    /// appearance, and for each byte value its position among them.
+    private static func distinctBytes(_ bytes: UnsafeRawPointer, count: Int) -> (values: [UInt8], position: [Int]) {
+        var values: [UInt8] = [], position = [Int](repeating: -1, count: 256)
+        for k in 0..<count {
+            let b = Int(bytes.load(fromByteOffset: k, as: UInt8.self))
+            if position[b] < 0 {
+                position[b] = values.count
+                values.append(UInt8(b))
+            }
+        }
+        return (values, position)
+    }
+
+    /// For each of `constants` (bit patterns of the constant operand's
+    /// element type), this operation's results against it for the 256 bit
+    /// patterns of the variable operand, one row of 256 each, into `rows`:
+    /// this flavour's eight-lane stage where it has one (int8 MUL, ADD, SUB,
+    /// SQUARED_DIFFERENCE in the integer flavours), else `apply` lane by lane.
+    private func fillRows<E: QuantizedElement>(_: E.Type, constants: [UInt8], into rows: UnsafeMutablePointer<UInt8>) {
+        if E.self == Int8.self, let vectorMultiply {
+            let bytes = Int8OutputBytes(outputOffset: outputOffset, activation: (activationMin, activationMax))
+            let off1 = SIMD8<Int32>(repeating: offset1), off2 = SIMD8<Int32>(repeating: offset2)
+            eightLaneRows(E.self, constants: constants, into: rows) { x, y in bytes(vectorMultiply((x &+ off1) &* (y &+ off2))) }
+        } else if E.self == Int8.self, let vectorAdd {
+            eightLaneRows(E.self, constants: constants, into: rows) { vectorAdd($0, $1) }
+        } else if E.self == Int8.self, let vectorSquaredDifference {
+            eightLaneRows(E.self, constants: constants, into: rows) { vectorSquaredDifference($0, $1) }
+        } else {
+            eightLaneRows(E.self, constants: constants, into: rows) { x, y in
+                var r = SIMD8<UInt8>()
+                for lane in 0..<8 {
+                    r[lane] = UInt8(truncatingIfNeeded: apply(E.self, E(truncatingIfNeeded: x[lane]), E(truncatingIfNeeded: y[lane])))
+                }
+                return r
+            }
+        }
+    }
+
+    /// `fillRows` with `operation` (the first operand's eight stored values,
+    /// the second's; to the results' bit patterns), inlined into each case.
+    @inline(__always)
+    private func eightLaneRows<E: QuantizedElement>(_: E.Type, constants: [UInt8], into rows: UnsafeMutablePointer<UInt8>,
+                                                    _ operation: (SIMD8<Int32>, SIMD8<Int32>) -> SIMD8<UInt8>) {
+        let variableFirst = constantOperand?.operand == 0
+        let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
+        for (k, value) in constants.enumerated() {
+            let c = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: E(truncatingIfNeeded: value)))
+            let row = UnsafeMutableRawPointer(rows + k &* 256)
+            for group in 0..<32 {
+                let bytes = lanes &+ Int32(group &* 8)
+                let v = E.self == Int8.self ? (bytes ^ 128) &- 128 : bytes
+                row.storeBytes(of: variableFirst ? operation(v, c) : operation(c, v), toByteOffset: group &* 8, as: SIMD8<UInt8>.self)
+            }
         }
     }
 }

@@ -78,6 +78,14 @@ public enum TFLiteEngineBuild {
         guard let period = ConstantOperandTables.period(constant: constant, output: output) else { return false }
         return ConstantOperandTables.applies(elementCount: output.reduce(1) { $0 &* $1 }, period: period)
     }
+
+    /// The bytes of the tables of a fused chain of two quantized
+    /// element-wise ops with constant operands (the plan's fusion
+    /// `ExecutionPlanDescription.Fusion.chainOfConstantOperands`), the larger
+    /// constant having `period` elements (1 for two scalars). For memory estimates.
+    public static func quantizedChainTableBytes(period: Int) -> Int {
+        ConstantOperandTables.bytes(period: max(period, 1))
+    }
 }
 
 #if TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI

@@ -1,0 +1,157 @@
+import Foundation
+import XCTest
+@testable import TFLiteEngine
+
+/// `ConstantOperandChainFusion` (two quantized element-wise operators with
+/// constant operands in a chain, `g(f(x, a), b)`: the second reads x through
+/// one table per channel of both results, the first is skipped) against the
+/// same models planned without it: bit-identical outputs for ADD, SUB, MUL
+/// and SQUARED_DIFFERENCE in pairs, int8 and uint8, constants first or
+/// second, scalars and per-channel vectors of 3–1024 channels (the tables'
+/// three layouts: one row, rows by channel up to 64, blocks of 256 channels
+/// above, with channel counts off a multiple of 16), one and two threads.
+/// Half the models feed every channel every byte, so every entry is compared.
+final class ConstantOperandChainFusionTests: XCTestCase {
+    func testFusedChainMatchesUnfusedKernelsBitExact() throws {
+        var rng = TestRandom(seed: 41)
+        // (first constant's elements, second's, channels); 1: a scalar.
+        let periods: [(Int, Int, Int)] = [(1, 1, 5), (3, 3, 3), (1, 64, 64), (64, 64, 64), (65, 1, 65), (256, 256, 256),
+                                          (300, 300, 300), (1024, 1024, 1024), (1, 1, 40), (48, 48, 48)]
+        let operators: [(code: Int32, optionsType: UInt8)] = [(0, 11), (41, 28), (18, 21), (99, 76)]  // ADD, SUB, MUL, SQUARED_DIFFERENCE
+        var fusedCases = 0, cases = 0, informative = 0
+        for i in 0..<40 {
+            let (p1, p2, channels) = periods[i % periods.count]
+            let signed = i % 3 != 1
+            // (SQUARED_DIFFERENCE is int8 only.)
+            let first = operators[rng.int(0...(signed ? 3 : 2))], second = operators[(i + rng.int(0...3)) % (signed ? 4 : 3)]
+            let exposed = i % 10 == 9
+            let produced = i % 4 == 2
+            let everyByte = i % 2 == 0
+            let shape = [1, 16, 16, channels]
+            let model = Self.chain(shape: shape, first: first, second: second, constants: (p1, p2),
+                                   constantsFirst: (i % 3 == 0, i % 5 == 1), signed: signed, produced: produced,
+                                   exposeIntermediate: exposed, rng: &rng)
+            let name = "chain #\(i) \(first.code)(\(p1)) → \(second.code)(\(p2)) × \(channels) \(signed ? "int8" : "uint8")"
+                + "\(produced ? " produced" : "")\(exposed ? " exposed" : "")"
+
+            let interpreter = try Interpreter(model: try Model(data: model))
+            try interpreter.allocateTensors()
+            let graph = try XCTUnwrap(interpreter.graph)
+            let fusedSteps = graph.steps.enumerated().filter { ($0.element.kernel as? QuantizedBinaryKernel)?.chain != nil }
+            XCTAssertFalse(exposed && !fusedSteps.isEmpty, "\(name): an intermediate that is a graph output was fused")
+            XCTAssertTrue(exposed || fusedSteps.count == 1, "\(name): not fused")
+            if let (position, step) = fusedSteps.first {
+                fusedCases += 1
+                let skipped = graph.steps.filter { ($0.kernel as? QuantizedBinaryKernel)?.isSkipped == true }
+                XCTAssertEqual(skipped.count, 1, name)
+                XCTAssertEqual(ExecutionPlanner.fusion(of: step.kernel), .chainOfConstantOperands, name)
+                // The arena keeps the skipped node's input through the fused node's step.
+                let input = try XCTUnwrap(step.kernel.fusedReads.first)
+                let (requests, _) = try XCTUnwrap(interpreter.arenaPlanForTesting)
+                if let request = requests.first(where: { $0.id == input }) {
+                    XCTAssertGreaterThanOrEqual(request.last, position, "\(name): the fused node's input dies before it")
+                }
+            }
+            let input: [UInt8]? = everyByte ? (0..<shape.reduce(1, *)).map { UInt8(truncatingIfNeeded: $0 / channels) } : nil
+            let seed = UInt64(200 + i)
+            ConstantOperandChainFusion.isEnabled = false
+            let expected = try Self.outputs(model, threads: 1, input: input, seed: seed)
+            ConstantOperandChainFusion.isEnabled = true
+            let actual = try Self.outputs(model, threads: 1, input: input, seed: seed)
+            let parallel = try Self.outputs(model, threads: 2, input: input, seed: seed)
+            XCTAssertEqual(Self.differences(actual, expected), 0, "\(name): bytes where fused differs from unfused")
+            XCTAssertEqual(Self.differences(parallel, expected), 0, "\(name): bytes where fused on two threads differs from unfused")
+            if let last = expected.last, Set(last).count > 2 { informative += 1 }
+            cases += 1
+        }
+        XCTAssertGreaterThanOrEqual(fusedCases * 10, cases * 9, "only \(fusedCases) of \(cases) models were fused")
+        XCTAssertGreaterThanOrEqual(informative * 4, cases * 3, "only \(informative) of \(cases) cases had informative outputs")
+    }
+
+    /// The bytes where two sets of outputs differ (all of an output whose sizes differ).
+    static func differences(_ a: [[UInt8]], _ b: [[UInt8]]) -> Int {
+        guard a.count == b.count else { return max(a.count, b.count) }
+        return zip(a, b).reduce(0) { total, pair in
+            total + (pair.0.count == pair.1.count ? zip(pair.0, pair.1).filter { $0 != $1 }.count : max(pair.0.count, pair.1.count))
+        }
+    }
+
+    /// The outputs' bytes of `model` after one invoke on `input` (the bytes
+    /// of input 0), else seeded random inputs.
+    static func outputs(_ model: Data, threads: Int, input: [UInt8]?, seed: UInt64) throws -> [[UInt8]] {
+        let options = Interpreter.Options(threadCount: threads, backend: threads > 1 ? .parallel : .cpu)
+        let interpreter = try Interpreter(model: try Model(data: model), options: options)
+        try interpreter.allocateTensors()
+        if let input {
+            try interpreter.copy(Data(input), toInputAt: 0)
+        } else {
+            try DelegateTests.fillInputs(interpreter, seed: seed)
+        }
+        try interpreter.invoke()
+        return try (0..<interpreter.outputTensorCount).map { [UInt8](try interpreter.output(at: $0).data) }
+    }
+
+    /// input → (with `produced`: ADD(input, input) →) `first`(x, a) →
+    /// `second`(·, b) → output, `a` and `b` constants of `constants` elements
+    /// (a scalar, or per channel), each the operator's first input where
+    /// `constantsFirst` says; with `exposeIntermediate` the first's output is
+    /// a graph output too (listed first). Scales as in `QuantizedAddSpec`.
+    static func chain(shape: [Int], first: (code: Int32, optionsType: UInt8), second: (code: Int32, optionsType: UInt8),
+                      constants: (Int, Int), constantsFirst: (Bool, Bool), signed: Bool, produced: Bool, exposeIntermediate: Bool,
+                      rng: inout TestRandom) -> Data {
+        typealias FB = FlatBufferBuilder.Node
+        let type: Int8 = signed ? 9 : 3  // INT8, UINT8
+        let zeroShift = signed ? 0 : 128
+        var tables = QuantizedTensorTables()
+        func quantization(_ scale: Float, _ zero: Int) -> FB { QuantizedTensorTables.quantization([scale], [zero + zeroShift]) }
+        func constant(_ count: Int, _ scale: Float) -> Int32 {
+            let values = (0..<count).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            return tables.tensor(count == 1 ? [] : [count], type, quantization(scale, rng.int(-128...127)), data: values)
+        }
+        /// The output scale of `code` over inputs of scales `a`, `b`.
+        func outputScale(_ code: Int32, _ a: Float, _ b: Float) -> Float {
+            switch code {
+            case 18: return a * b * Float(rng.int(20...300))
+            case 99: return max(a, b) * max(a, b) * Float(rng.int(4...100))
+            default: return (a + b) * Float(rng.int(40...150)) / 100
+            }
+        }
+        func options(_ code: Int32) -> FB { code == 99 ? .table([]) : .table([(4, .i8(Int8(rng.int(0...1))))]) }
+        var operators: [FB] = []
+        var opcodes: [Int32] = []
+        func add(_ code: Int32, _ optionsType: UInt8, inputs: [Int32], output: Int32) {
+            if !opcodes.contains(code) { opcodes.append(code) }
+            let index = UInt32(opcodes.firstIndex(of: code) ?? 0)
+            operators.append(.table([(4, .u32(index)), (6, .offset(.int32s(inputs))), (8, .offset(.int32s([output]))),
+                                     (10, .u8(optionsType)), (12, .offset(options(code)))]))
+        }
+        let inputScale = Float(rng.int(1...200)) / 1000
+        let input = tables.tensor(shape, type, quantization(inputScale, rng.int(-128...127)), data: nil)
+        var x = input, xScale = inputScale
+        if produced {
+            xScale = inputScale * 2 * Float(rng.int(60...120)) / 100
+            x = tables.tensor(shape, type, quantization(xScale, rng.int(-30...30)), data: nil)
+            add(0, 11, inputs: [input, input], output: x)
+        }
+        let aScale = Float(rng.int(1...200)) / 1000, bScale = Float(rng.int(1...200)) / 1000
+        let a = constant(constants.0, aScale), b = constant(constants.1, bScale)
+        let tScale = outputScale(first.code, xScale, aScale)
+        let t = tables.tensor(shape, type, quantization(tScale, rng.int(-30...30)), data: nil)
+        add(first.code, first.optionsType, inputs: constantsFirst.0 ? [a, x] : [x, a], output: t)
+        let output = tables.tensor(shape, type, quantization(outputScale(second.code, tScale, bScale), rng.int(-30...30)), data: nil)
+        add(second.code, second.optionsType, inputs: constantsFirst.1 ? [b, t] : [t, b], output: output)
+        let subgraph: FB = .table([
+            (4, .offset(.tables(tables.tensors))), (6, .offset(.int32s([input]))),
+            (8, .offset(.int32s(exposeIntermediate ? [t, output] : [output]))),
+            (10, .offset(.tables(operators))), (12, .offset(.string("main"))),
+        ])
+        let model: FB = .table([
+            (4, .u32(3)),
+            (6, .offset(.tables(opcodes.map { .table([(4, .i8(Int8(clamping: $0))), (8, .i32(1)), (10, .i32($0))]) }))),
+            (8, .offset(.tables([subgraph]))),
+            (10, .offset(.string("ConstantOperandChainFusionTests"))),
+            (12, .offset(.tables(tables.buffers))),
+        ])
+        return Data(FlatBufferBuilder.serialize(model, identifier: "TFL3"))
+    }
+}
