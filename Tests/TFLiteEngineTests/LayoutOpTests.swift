@@ -14,6 +14,31 @@ final class LayoutOpTests: XCTestCase {
     /// Each crafted model must fail at load (`invalidModel`, e.g. shapes whose
     /// non-zero dimensions overflow) or at `allocateTensors()` (`invalidOperator`)
     /// with a typed error whose text names the problem.
+    /// The concatenation's row copy (64-byte vectors in line for rows of
+    /// 64 bytes to 4 KiB, the last one overlapping, `memcpy` otherwise) copies
+    /// exactly the row: every length around the vector size and the limit,
+    /// nothing written before or after it.
+    func testConcatenationRowCopyCopiesExactlyTheRow() {
+        let capacity = 4200
+        let source = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 64)
+        let destination = UnsafeMutableRawPointer.allocate(byteCount: capacity + 2, alignment: 64)
+        defer {
+            source.deallocate()
+            destination.deallocate()
+        }
+        for i in 0..<capacity { source.storeBytes(of: UInt8(truncatingIfNeeded: i &* 7 &+ 3), toByteOffset: i, as: UInt8.self) }
+        for count in Array(0...200) + Array(4030...4100) {
+            destination.initializeMemory(as: UInt8.self, repeating: 0xEE, count: capacity + 2)
+            ConcatenationKernel.copy(destination + 1, source + 1, byteCount: count)
+            let copied = (0..<count).allSatisfy {
+                destination.load(fromByteOffset: 1 + $0, as: UInt8.self) == source.load(fromByteOffset: 1 + $0, as: UInt8.self)
+            }
+            XCTAssertTrue(copied, "\(count) bytes")
+            XCTAssertEqual(destination.load(as: UInt8.self), 0xEE, "\(count) bytes: a byte before")
+            XCTAssertEqual(destination.load(fromByteOffset: 1 + count, as: UInt8.self), 0xEE, "\(count) bytes: a byte after")
+        }
+    }
+
     func testInvalidLayoutModelsAreRejectedWithTypedErrors() throws {
         try Fixtures.checkRejected("ops/invalid_layout")
     }

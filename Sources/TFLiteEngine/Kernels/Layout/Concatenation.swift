@@ -125,6 +125,30 @@ final class ConcatenationKernel: Kernel {
         output = memory.raw(outputIndex)
     }
 
+    /// Copies `byteCount` bytes between tensors (never overlapping): rows of
+    /// 64 bytes to 4 KiB as 64-byte vectors in line, the last one ending at
+    /// the row's end, others by `memcpy`. A channel concatenation copies one
+    /// short row per input per pixel, and the call to `memcpy` for each cost
+    /// more than the copy: DenseNet-121 float32's 58 concatenations moved 30–40
+    /// GB/s where its element-wise nodes moved 80.
+    @inline(__always)
+    static func copy(_ destination: UnsafeMutableRawPointer, _ source: UnsafeRawPointer, byteCount: Int) {
+        typealias Chunk = SIMD64<UInt8>
+        guard byteCount >= 64, byteCount <= 4096 else {
+            destination.copyMemory(from: source, byteCount: byteCount)
+            return
+        }
+        var j = 0
+        while j &+ 64 <= byteCount {
+            destination.storeBytes(of: source.loadUnaligned(fromByteOffset: j, as: Chunk.self), toByteOffset: j, as: Chunk.self)
+            j &+= 64
+        }
+        if j < byteCount {
+            let last = byteCount &- 64
+            destination.storeBytes(of: source.loadUnaligned(fromByteOffset: last, as: Chunk.self), toByteOffset: last, as: Chunk.self)
+        }
+    }
+
     func run(tiles: Range<Int>, worker: Int) {
         inputs.withUnsafeBufferPointer { sources in
             for o in tiles {
@@ -139,7 +163,7 @@ final class ConcatenationKernel: Kernel {
                             destination.storeBytes(of: UInt8(truncatingIfNeeded: min(max(v, r.min), r.max)), toByteOffset: j, as: UInt8.self)
                         }
                     } else {
-                        destination.copyMemory(from: sources[i] + o &* bytes, byteCount: bytes)
+                        Self.copy(destination, sources[i] + o &* bytes, byteCount: bytes)
                     }
                     destination += bytes
                 }
