@@ -1,8 +1,8 @@
 /// Fuses two quantized element-wise operations with constant operands in a
 /// chain, `g(f(x, a), b)` with `a` and `b` constant scalars or per-channel
 /// vectors and `f`'s output read by `g` alone: a batch normalisation that the
-/// converter left as a MUL then an ADD (DenseNet and ResNet-V2 int8: 62 and 33
-/// pairs), an input normalisation (SUB then MUL), `Rescaling` (MUL then ADD).
+/// converter left as a MUL then an ADD (DenseNet-121 and ResNet50V2 int8: 62
+/// and 17 pairs), an input normalisation (SUB then MUL), `Rescaling` (MUL then ADD).
 /// Each result is a function of x's byte and the channel, so `g` reads x
 /// through one table per channel of both operations' results and `f` is
 /// skipped: one pass over memory instead of two, each of which looked up a

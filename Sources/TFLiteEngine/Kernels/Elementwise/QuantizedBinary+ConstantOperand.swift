@@ -46,13 +46,13 @@ final class ConstantOperandTables: @unchecked Sendable {
     static let maximumChainPeriod = 1024
 
     /// Whether a chain of two operations over `elementCount` elements, their
-    /// constants' period `period`, gets tables: up to `maximumChainPeriod`
+    /// constants' period `period`, gets tables: up to `maximumChainPeriod`,
     /// where both have vector stages (`vectorStages`: the tables' build costs
     /// about what the two pair tables it replaces would), else where they
-    /// are no larger than the output, as for one operation.
+    /// are also no larger than the output, as for one operation.
     static func appliesToChain(elementCount: Int, period: Int, vectorStages: Bool) -> Bool {
-        guard enabled, period >= 1 else { return false }
-        return vectorStages ? period <= maximumChainPeriod : period &* 256 <= elementCount
+        guard enabled, period >= 1, period <= maximumChainPeriod else { return false }
+        return vectorStages || period &* 256 <= elementCount
     }
 
     /// The tables' bytes for a constant of `period` elements: rows of 256,
