@@ -231,13 +231,17 @@ public struct ModelWorkload: Codable, Hashable, Sendable {
             // (An int8 MUL reads one table of x instead: its own work, at most.)
             case .swish?:
                 if n.kernelClass?.isInt8 == true { n.readsByteTable = true } else { n.work = saturatingMultiply(n.work, 2) }
-            // The second node does both nodes' work from per-channel byte tables.
+            // The second node does both nodes' work (int8: from per-channel byte tables).
             case .skippedIntoChain?: n = NodeWork(op: n.op, kernelClass: nil, work: 0, outputs: n.outputs)
             case .chainOfConstantOperands?:
-                let node = summary.nodes[p.index]
-                let before = node.inputs.compactMap { $0.flatMap { skippedConstants[$0.index] } }.max() ?? 1
-                n.readsByteTable = true
-                n.tableBytes = TFLiteEngineBuild.quantizedChainTableBytes(period: max(constantElements(node), before))
+                if n.kernelClass?.isInt8 == true {
+                    let node = summary.nodes[p.index]
+                    let before = node.inputs.compactMap { $0.flatMap { skippedConstants[$0.index] } }.max() ?? 1
+                    n.readsByteTable = true
+                    n.tableBytes = TFLiteEngineBuild.quantizedChainTableBytes(period: max(constantElements(node), before))
+                } else {
+                    n.work = saturatingMultiply(n.work, 2)
+                }
             case .maxPoolOfKeptSums?, nil: break
             }
             return n

@@ -11,6 +11,7 @@ import XCTest
 /// three layouts: one row, rows by channel up to 64, blocks of 256 channels
 /// above, with channel counts off a multiple of 16), one and two threads.
 /// Half the models feed every channel every byte, so every entry is compared.
+/// And its float32 form, a MUL then an ADD by constants in one loop.
 final class ConstantOperandChainFusionTests: XCTestCase {
     func testFusedChainMatchesUnfusedKernelsBitExact() throws {
         var rng = TestRandom(seed: 41)
@@ -66,6 +67,91 @@ final class ConstantOperandChainFusionTests: XCTestCase {
         }
         XCTAssertGreaterThanOrEqual(fusedCases * 10, cases * 9, "only \(fusedCases) of \(cases) models were fused")
         XCTAssertGreaterThanOrEqual(informative * 4, cases * 3, "only \(informative) of \(cases) cases had informative outputs")
+    }
+
+    /// Float32: a MUL by a constant then an ADD of one (a batch norm),
+    /// per-channel vectors along the rows (64 and 300 channels) or scalars,
+    /// constants first or second, activations on both, against the unfused
+    /// plan: the same bits, one and two threads. A SUB after the MUL, a
+    /// scalar MUL before a per-channel ADD, rows of 3 and 17 channels (the
+    /// periodic walk) and an intermediate that is a graph output are not
+    /// fused, and give the same bits too.
+    func testFloatScaleShiftMatchesUnfusedKernelsBitExact() throws {
+        var rng = TestRandom(seed: 43)
+        var fusedCases = 0
+        for i in 0..<24 {
+            let channels = [3, 17, 64, 300][i % 4]
+            let scalars = i % 6 == 5, mixed = i % 7 == 3, exposed = i % 8 == 7, subtract = i % 9 == 4
+            let shape = [1, 9, 7, channels]
+            let model = Self.floatChain(shape: shape, constants: (scalars || mixed ? 1 : channels, scalars ? 1 : channels),
+                                        constantsFirst: (i % 2 == 1, i % 3 == 1), activations: ([0, 1, 3][i / 2 % 3], Int8(i % 3)),
+                                        subtract: subtract, exposeIntermediate: exposed, rng: &rng)
+            let name = "float chain #\(i) × \(channels)\(scalars ? " scalars" : "")\(mixed ? " mixed" : "")"
+                + "\(exposed ? " exposed" : "")\(subtract ? " sub" : "")"
+            let interpreter = try Interpreter(model: try Model(data: model))
+            try interpreter.allocateTensors()
+            let graph = try XCTUnwrap(interpreter.graph)
+            let fused = graph.steps.contains { ($0.kernel as? FloatBinaryVectorKernel)?.chain != nil }
+            // Scalars walk flat; per-channel rows of 3 and 17 floats walk in
+            // periods of whole vectors instead, which the fusion leaves alone.
+            let rowWalk = channels > FloatBinaryVectorKernel.maximumPeriodicRow || channels % FloatVector.scalarCount == 0
+            XCTAssertEqual(fused, !exposed && !subtract && (scalars || (!mixed && rowWalk)), name)
+            if fused { fusedCases += 1 }
+            let seed = UInt64(300 + i)
+            ConstantOperandChainFusion.isEnabled = false
+            let expected = try Self.outputs(model, threads: 1, input: nil, seed: seed)
+            ConstantOperandChainFusion.isEnabled = true
+            let actual = try Self.outputs(model, threads: 1, input: nil, seed: seed)
+            let parallel = try Self.outputs(model, threads: 2, input: nil, seed: seed)
+            XCTAssertEqual(Self.differences(actual, expected), 0, "\(name): bytes where fused differs from unfused")
+            XCTAssertEqual(Self.differences(parallel, expected), 0, "\(name): bytes where fused on two threads differs from unfused")
+        }
+        XCTAssertGreaterThanOrEqual(fusedCases, 8)
+    }
+
+    /// input → MUL(input, s) → ADD (or SUB)(·, t) → output in float32, `s` and
+    /// `t` constants of `constants` elements, each first where
+    /// `constantsFirst` says, the fused activations `activations`.
+    static func floatChain(shape: [Int], constants: (Int, Int), constantsFirst: (Bool, Bool), activations: (Int8, Int8),
+                           subtract: Bool, exposeIntermediate: Bool, rng: inout TestRandom) -> Data {
+        typealias FB = FlatBufferBuilder.Node
+        var tensors: [FB] = [], buffers: [FB] = [.table([])]
+        func tensor(_ shape: [Int], _ data: [Float]?) -> Int32 {
+            var buffer: UInt32 = 0
+            if let data {
+                buffer = UInt32(buffers.count)
+                buffers.append(.table([(4, .offset(.bytes(data.flatMap { v in withUnsafeBytes(of: v.bitPattern.littleEndian) { Array($0) } })))]))
+            }
+            tensors.append(.table([(4, .offset(.int32s(shape.map(Int32.init)))), (6, .i8(0)), (8, .u32(buffer)),
+                                   (10, .offset(.string("t\(tensors.count)")))]))
+            return Int32(tensors.count - 1)
+        }
+        func values(_ count: Int) -> [Float] { (0..<count).map { _ in Float(rng.int(-2000...2000)) / 997 } }
+        let input = tensor(shape, nil)
+        let s = tensor(constants.0 == 1 ? [] : [constants.0], values(constants.0))
+        let t = tensor(constants.1 == 1 ? [] : [constants.1], values(constants.1))
+        let scaled = tensor(shape, nil), output = tensor(shape, nil)
+        let secondCode: Int32 = subtract ? 41 : 0
+        let operators: [FB] = [
+            .table([(4, .u32(0)), (6, .offset(.int32s(constantsFirst.0 ? [s, input] : [input, s]))), (8, .offset(.int32s([scaled]))),
+                    (10, .u8(21)), (12, .offset(.table([(4, .i8(activations.0))])))]),
+            .table([(4, .u32(1)), (6, .offset(.int32s(constantsFirst.1 ? [t, scaled] : [scaled, t]))), (8, .offset(.int32s([output]))),
+                    (10, .u8(subtract ? 28 : 11)), (12, .offset(.table([(4, .i8(activations.1))])))]),
+        ]
+        let subgraph: FB = .table([
+            (4, .offset(.tables(tensors))), (6, .offset(.int32s([input]))),
+            (8, .offset(.int32s(exposeIntermediate ? [scaled, output] : [output]))),
+            (10, .offset(.tables(operators))), (12, .offset(.string("main"))),
+        ])
+        let model: FB = .table([
+            (4, .u32(3)),
+            (6, .offset(.tables([.table([(4, .i8(18)), (8, .i32(1)), (10, .i32(18))]),
+                                 .table([(4, .i8(Int8(secondCode))), (8, .i32(1)), (10, .i32(secondCode))])]))),
+            (8, .offset(.tables([subgraph]))),
+            (10, .offset(.string("ConstantOperandChainFusionTests"))),
+            (12, .offset(.tables(buffers))),
+        ])
+        return Data(FlatBufferBuilder.serialize(model, identifier: "TFL3"))
     }
 
     /// The bytes where two sets of outputs differ (all of an output whose sizes differ).

@@ -10,6 +10,9 @@
 ///
 /// Exact by construction: the tables hold the two kernels' own results
 /// (their eight-lane stages, or their one-by-one arithmetic), composed.
+/// In float32, a MUL by a constant then an ADD of one (per-channel vectors
+/// along the same rows, or scalars) runs as one loop, each step rounded and
+/// clamped as its kernel does (`FloatBinaryVectorKernel.fuseChain`).
 /// Decided when the plan is made, like `SwishFusion`: only when every node
 /// runs on the engine's own backend; `f`'s output must be read by `g` only
 /// (no other node, not a graph output, not a variable) and `f` must run
@@ -27,7 +30,10 @@ enum ConstantOperandChainFusion {
     /// Applies (`enabled`) or clears the fusion on every step of `graph`.
     static func apply(to graph: PreparedGraph, enabled: Bool) {
         let steps = graph.steps
-        for step in steps where operators.contains(step.node.op) { (step.kernel as? QuantizedBinaryKernel)?.unfuseChain() }
+        for step in steps where operators.contains(step.node.op) {
+            (step.kernel as? QuantizedBinaryKernel)?.unfuseChain()
+            (step.kernel as? FloatBinaryVectorKernel)?.unfuseChain()
+        }
         guard enabled, isEnabled else { return }
         var readers = [Int](repeating: 0, count: graph.tensors.count)
         for step in steps {
@@ -37,10 +43,28 @@ enum ConstantOperandChainFusion {
         // The operation with a constant operand producing each tensor that
         // one node reads, and its variable input (by tensor index).
         var producer = [(kernel: QuantizedBinaryKernel, input: Int)?](repeating: nil, count: readers.count)
+        var floatProducer = [(kernel: FloatBinaryVectorKernel, constant: Int, input: Int)?](repeating: nil, count: readers.count)
         for step in steps where operators.contains(step.node.op) {
             let node = step.node
-            guard node.inputs.count == 2, node.outputs.count == 1, let kernel = step.kernel as? QuantizedBinaryKernel,
-                  let operand = kernel.constantOperand?.operand else { continue }
+            guard node.inputs.count == 2, node.outputs.count == 1 else { continue }
+            if let kernel = step.kernel as? FloatBinaryVectorKernel {
+                // Float32: one operand constant, the other not.
+                let constant = node.inputs.map { $0 >= 0 && $0 < readers.count && graph.tensors[$0].isConstant }
+                guard constant[0] != constant[1], let operand = constant.firstIndex(of: true) else { continue }
+                let variable = node.inputs[1 - operand]
+                if variable >= 0, variable < floatProducer.count, let first = floatProducer[variable] {
+                    floatProducer[variable] = nil
+                    if kernel.fuseChain(after: first.kernel, firstConstant: first.constant, constant: operand, firstInput: first.input) {
+                        continue
+                    }
+                }
+                let t = node.outputs[0]
+                if t >= 0, t < readers.count, readers[t] == 1, !graph.tensors[t].isVariable, variable >= 0 {
+                    floatProducer[t] = (kernel, operand, variable)
+                }
+                continue
+            }
+            guard let kernel = step.kernel as? QuantizedBinaryKernel, let operand = kernel.constantOperand?.operand else { continue }
             let variable = node.inputs[operand]
             if variable >= 0, variable < producer.count, let first = producer[variable] {
                 producer[variable] = nil

@@ -46,12 +46,13 @@ public struct ExecutionPlanDescription: Sendable, CustomStringConvertible {
         case skippedIntoSwish = "skipped: the MUL computes x * logistic(x)"
         /// That MUL.
         case swish = "computes x * logistic(x) from x"
-        /// A quantized element-wise node with a constant operand whose only
-        /// reader, another such node, computes both: skipped.
+        /// An element-wise node with a constant operand whose only reader,
+        /// another such node, computes both: skipped.
         case skippedIntoChain = "skipped: the next node computes both"
-        /// That node: it reads the skipped node's input through one table
-        /// per channel of both nodes' results.
-        case chainOfConstantOperands = "computes the previous node's operation too, from one table per channel"
+        /// That node: it reads the skipped node's input and computes both in
+        /// one pass (int8/uint8: through one table per channel of both
+        /// nodes' results; float32: a MUL then an ADD in one loop).
+        case chainOfConstantOperands = "computes the previous node's operation too, in the same pass"
     }
 
     /// A run of consecutive nodes executed by one backend.

@@ -96,7 +96,11 @@ struct ExecutionPlanner {
         if let conv = kernel as? GEMMConvolutionQuantized, conv.pooledAccumulators != nil { return .sumsKeptForMaxPool }
         if let pool = kernel as? Pool2DQuantizedKernel, pool.fusedConvolution != nil { return .maxPoolOfKeptSums }
         if let logistic = kernel as? ElementwiseKernel<Float, Float>, logistic.isSkipped { return .skippedIntoSwish }
-        if let mul = kernel as? FloatBinaryVectorKernel, mul.swishOperand != nil { return .swish }
+        if let binary = kernel as? FloatBinaryVectorKernel {
+            if binary.swishOperand != nil { return .swish }
+            if binary.isSkipped { return .skippedIntoChain }
+            if binary.chain != nil { return .chainOfConstantOperands }
+        }
         if let logistic = kernel as? ElementwiseKernel<Int8, Int8>, logistic.isSkipped { return .skippedIntoSwish }
         if let binary = kernel as? QuantizedBinaryKernel {
             if binary.swishOperand != nil { return .swish }

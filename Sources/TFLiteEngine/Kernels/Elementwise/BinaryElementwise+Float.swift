@@ -81,6 +81,63 @@ final class FloatBinaryVectorKernel: Kernel {
     /// Back to `op(a, b)`.
     func unfuseLogistic() { swishOperand = nil }
 
+    /// The operation (`Add.Operation`, `Mul.Operation`, …): which pairs
+    /// `ConstantOperandChainFusion` can fuse.
+    let operation: any FloatBinaryOperation.Type
+
+    /// With `ConstantOperandChainFusion`, on a MUL by a constant whose only
+    /// reader is an ADD of a constant: the ADD computes both, so runs do nothing.
+    var isSkipped = false
+    /// With that fusion, on the ADD: the MUL's kernel and constant operand,
+    /// this kernel's constant operand (0: a, 1: b), and the tensor read in
+    /// place of this one's variable operand (the MUL's variable operand).
+    private(set) var chain: (first: FloatBinaryVectorKernel, firstConstant: Int, constant: Int, input: Int)?
+    private var chainInput: UnsafePointer<Float>?
+    var fusedReads: [Int] { chain.map { [$0.input] } ?? [] }
+
+    /// Makes this ADD of a constant compute the MUL by a constant before it
+    /// (a batch normalisation the converter left as two nodes: DenseNet,
+    /// ResNet-V2): `clamp(clamp(x · s) + t)` per element in registers, each
+    /// step rounded and clamped as the two kernels do, so the bits are
+    /// theirs (no fused multiply-add). `first`'s output, read by this ADD
+    /// alone, is its operand `1 − constant`; `first`'s operand
+    /// `1 − firstConstant` is tensor `firstInput`. Only where both walk the
+    /// same rows with their constant repeated along them (per-channel
+    /// vectors, or scalars in the flat walk). False (nothing changes)
+    /// otherwise.
+    func fuseChain(after first: FloatBinaryVectorKernel, firstConstant: Int, constant: Int, firstInput: Int) -> Bool {
+        guard chain == nil, !isSkipped, first.chain == nil, !first.isSkipped, swishOperand == nil, first.swishOperand == nil,
+              operation == Add.Operation.self, first.operation == Mul.Operation.self,
+              (0...1).contains(firstConstant), (0...1).contains(constant) else { return false }
+        func repeatsConstant(_ walk: Walk, constant: Int) -> Bool {
+            switch walk {
+            case let .flat(_, sa, sb):
+                return constant == 1 ? sa == 1 && sb == 0 : sa == 0 && sb == 1
+            case let .rows(_, length, ra, rb, sa, sb):
+                return sa == 1 && sb == 1 && (constant == 1 ? ra == length && rb == 0 : ra == 0 && rb == length)
+            case .general, .periodic:
+                return false
+            }
+        }
+        switch (walk, first.walk) {
+        case let (.flat(count, _, _), .flat(firstCount, _, _)) where count == firstCount: break
+        case let (.rows(rows, length, _, _, _, _), .rows(firstRows, firstLength, _, _, _, _))
+            where rows == firstRows && length == firstLength && rowsPerTile == first.rowsPerTile: break
+        default: return false
+        }
+        guard repeatsConstant(walk, constant: constant), repeatsConstant(first.walk, constant: firstConstant) else { return false }
+        chain = (first, firstConstant, constant, firstInput)
+        first.isSkipped = true
+        return true
+    }
+
+    /// Undoes `fuseChain` (on either kernel).
+    func unfuseChain() {
+        chain = nil
+        chainInput = nil
+        isSkipped = false
+    }
+
     /// `activation` nil: no clamp (MAXIMUM, MINIMUM, SQUARED_DIFFERENCE,
     /// PRELU pass infinities through); `.none` clamps to
     /// ±`Float.greatestFiniteMagnitude` as LiteRT's ADD/SUB/MUL/DIV do.
@@ -107,6 +164,7 @@ final class FloatBinaryVectorKernel: Kernel {
         }
         rowsPerTile = max(1, Self.blockSize / max(length, 1))
         loop = Self.makeLoop(Operation.self, low: lo, high: hi)
+        operation = Operation.self
     }
 
     /// The periodic walk for a two-dimensional broadcast whose rows are short
@@ -173,6 +231,36 @@ final class FloatBinaryVectorKernel: Kernel {
         }
     }
 
+    /// `out[i] = clamp₂(clamp₁(x[i] · s[i·ss]) + t[i·ss])` over `rows` rows of
+    /// `length` (`x` and `out` advancing by `length` a row; `s` and `t` a
+    /// per-channel row when `rowsScaled`, strides 1, else scalars, `ss` 0):
+    /// a MUL then an ADD by constants (`fuseChain`), each rounded and
+    /// clamped as its own kernel does.
+    static func scaleShift(_ x: UnsafePointer<Float>, _ s: UnsafePointer<Float>, _ ss: Int, _ t: UnsafePointer<Float>,
+                           _ out: UnsafeMutablePointer<Float>, _ length: Int, _ rows: Int, rowsScaled: Bool,
+                           _ first: (Float, Float), _ second: (Float, Float)) {
+        let w = FloatVector.scalarCount
+        let lo1 = FloatVector(repeating: first.0), hi1 = FloatVector(repeating: first.1)
+        let lo2 = FloatVector(repeating: second.0), hi2 = FloatVector(repeating: second.1)
+        let s0 = FloatVector(repeating: s[0]), t0 = FloatVector(repeating: t[0])
+        var x = x, out = out
+        for _ in 0..<rows {
+            var i = 0
+            while i &+ w <= length {
+                let scaled = (x.loadVector(i) * (rowsScaled ? s.loadVector(i) : s0)).clamped(lo1, hi1)
+                out.storeVector((scaled + (rowsScaled ? t.loadVector(i) : t0)).clamped(lo2, hi2), i)
+                i &+= w
+            }
+            while i < length {
+                let scaled = clampLikeVector(x[i] * s[i &* ss], first.0, first.1)
+                out[i] = clampLikeVector(scaled + t[i &* ss], second.0, second.1)
+                i &+= 1
+            }
+            x += length
+            out += length
+        }
+    }
+
     /// `out[i] = clamp(x[i] · logistic(x[i]))`: the MUL of the swish pattern
     /// with its LOGISTIC computed in the same pass (`SwishFusion`); the same
     /// bits as LOGISTIC's kernel followed by `span` of `Mul.Operation`.
@@ -234,10 +322,32 @@ final class FloatBinaryVectorKernel: Kernel {
         b = UnsafePointer(memory.pointer(bIndex, as: Float.self))
         output = memory.pointer(outputIndex, as: Float.self)
         scratch = memory.scratch
+        chainInput = chain.map { UnsafePointer(memory.pointer($0.input, as: Float.self)) }
     }
 
     func run(tiles: Range<Int>, worker: Int) {
-        guard let a, let b, let output, !tiles.isEmpty else { return }
+        guard let a, let b, let output, !tiles.isEmpty, !isSkipped else { return }
+        if let chain, let chainInput, let firstA = chain.first.a, let firstB = chain.first.b {
+            let scale = chain.firstConstant == 0 ? firstA : firstB, shift = chain.constant == 0 ? a : b
+            let first = chain.first
+            switch walk {
+            case let .flat(count, _, _):
+                let start = tiles.lowerBound &* Self.blockSize, end = min(tiles.upperBound &* Self.blockSize, count)
+                if end > start {
+                    Self.scaleShift(chainInput + start, scale, 0, shift, output + start, end &- start, 1, rowsScaled: false,
+                                    (first.low, first.high), (low, high))
+                }
+            case let .rows(rows, length, _, _, _, _):
+                let row = tiles.lowerBound &* rowsPerTile, end = min(tiles.upperBound &* rowsPerTile, rows)
+                if end > row {
+                    Self.scaleShift(chainInput + row &* length, scale, 1, shift, output + row &* length, length, end &- row,
+                                    rowsScaled: true, (first.low, first.high), (low, high))
+                }
+            case .general, .periodic:
+                break
+            }
+            return
+        }
         let loop = self.loop
         switch walk {
         case let .flat(count, sa, sb):
