@@ -54,14 +54,7 @@ final class ConstantOperandChainFusionTests: XCTestCase {
                 }
             }
             let input: [UInt8]? = everyByte ? (0..<shape.reduce(1, *)).map { UInt8(truncatingIfNeeded: $0 / channels) } : nil
-            let seed = UInt64(200 + i)
-            ConstantOperandChainFusion.isEnabled = false
-            let expected = try Self.outputs(model, threads: 1, input: input, seed: seed)
-            ConstantOperandChainFusion.isEnabled = true
-            let actual = try Self.outputs(model, threads: 1, input: input, seed: seed)
-            let parallel = try Self.outputs(model, threads: 2, input: input, seed: seed)
-            XCTAssertEqual(Self.differences(actual, expected), 0, "\(name): bytes where fused differs from unfused")
-            XCTAssertEqual(Self.differences(parallel, expected), 0, "\(name): bytes where fused on two threads differs from unfused")
+            let expected = try Self.compareFusedWithUnfused(model, input: input, seed: UInt64(200 + i), name: name)
             if let last = expected.last, Set(last).count > 2 { informative += 1 }
             cases += 1
         }
@@ -97,14 +90,7 @@ final class ConstantOperandChainFusionTests: XCTestCase {
             let rowWalk = channels > FloatBinaryVectorKernel.maximumPeriodicRow || channels % FloatVector.scalarCount == 0
             XCTAssertEqual(fused, !exposed && !subtract && (scalars || (!mixed && rowWalk)), name)
             if fused { fusedCases += 1 }
-            let seed = UInt64(300 + i)
-            ConstantOperandChainFusion.isEnabled = false
-            let expected = try Self.outputs(model, threads: 1, input: nil, seed: seed)
-            ConstantOperandChainFusion.isEnabled = true
-            let actual = try Self.outputs(model, threads: 1, input: nil, seed: seed)
-            let parallel = try Self.outputs(model, threads: 2, input: nil, seed: seed)
-            XCTAssertEqual(Self.differences(actual, expected), 0, "\(name): bytes where fused differs from unfused")
-            XCTAssertEqual(Self.differences(parallel, expected), 0, "\(name): bytes where fused on two threads differs from unfused")
+            _ = try Self.compareFusedWithUnfused(model, input: nil, seed: UInt64(300 + i), name: name)
         }
         XCTAssertGreaterThanOrEqual(fusedCases, 8)
     }
@@ -152,6 +138,21 @@ final class ConstantOperandChainFusionTests: XCTestCase {
             (12, .offset(.tables(buffers))),
         ])
         return Data(FlatBufferBuilder.serialize(model, identifier: "TFL3"))
+    }
+
+    /// Runs `model` planned without the fusion (the reference), then with
+    /// it on one and two threads, asserts the same bytes, and returns the
+    /// reference outputs.
+    static func compareFusedWithUnfused(_ model: Data, input: [UInt8]?, seed: UInt64, name: String) throws -> [[UInt8]] {
+        ConstantOperandChainFusion.isEnabled = false
+        defer { ConstantOperandChainFusion.isEnabled = true }
+        let expected = try outputs(model, threads: 1, input: input, seed: seed)
+        ConstantOperandChainFusion.isEnabled = true
+        let actual = try outputs(model, threads: 1, input: input, seed: seed)
+        let parallel = try outputs(model, threads: 2, input: input, seed: seed)
+        XCTAssertEqual(differences(actual, expected), 0, "\(name): bytes where fused differs from unfused")
+        XCTAssertEqual(differences(parallel, expected), 0, "\(name): bytes where fused on two threads differs from unfused")
+        return expected
     }
 
     /// The bytes where two sets of outputs differ (all of an output whose sizes differ).
