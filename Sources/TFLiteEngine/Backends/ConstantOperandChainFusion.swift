@@ -40,40 +40,36 @@ enum ConstantOperandChainFusion {
             for t in step.node.inputs where t >= 0 && t < readers.count { readers[t] &+= 1 }
         }
         for t in graph.outputs where t >= 0 && t < readers.count { readers[t] &+= 1 }
-        // The operation with a constant operand producing each tensor that
-        // one node reads, and its variable input (by tensor index).
-        var producer = [(kernel: QuantizedBinaryKernel, input: Int)?](repeating: nil, count: readers.count)
-        var floatProducer = [(kernel: FloatBinaryVectorKernel, constant: Int, input: Int)?](repeating: nil, count: readers.count)
+        // The node with one constant operand producing each tensor that one
+        // node reads: its kernel, which operand is the constant, and its
+        // other input (by tensor index).
+        var producer = [(kernel: any Kernel, constant: Int, input: Int)?](repeating: nil, count: readers.count)
         for step in steps where operators.contains(step.node.op) {
             let node = step.node
             guard node.inputs.count == 2, node.outputs.count == 1 else { continue }
-            if let kernel = step.kernel as? FloatBinaryVectorKernel {
-                // Float32: one operand constant, the other not.
-                let constant = node.inputs.map { $0 >= 0 && $0 < readers.count && graph.tensors[$0].isConstant }
-                guard constant[0] != constant[1], let operand = constant.firstIndex(of: true) else { continue }
-                let variable = node.inputs[1 - operand]
-                if variable >= 0, variable < floatProducer.count, let first = floatProducer[variable] {
-                    floatProducer[variable] = nil
-                    if kernel.fuseChain(after: first.kernel, firstConstant: first.constant, constant: operand, firstInput: first.input) {
-                        continue
-                    }
-                }
-                let t = node.outputs[0]
-                if t >= 0, t < readers.count, readers[t] == 1, !graph.tensors[t].isVariable, variable >= 0 {
-                    floatProducer[t] = (kernel, operand, variable)
-                }
-                continue
-            }
-            guard let kernel = step.kernel as? QuantizedBinaryKernel, let operand = kernel.constantOperand?.operand else { continue }
-            let variable = node.inputs[operand]
+            let isConstant = node.inputs.map { $0 >= 0 && $0 < readers.count && graph.tensors[$0].isConstant }
+            guard isConstant[0] != isConstant[1], let constant = isConstant.firstIndex(of: true) else { continue }
+            let variable = node.inputs[1 - constant]
             if variable >= 0, variable < producer.count, let first = producer[variable] {
                 producer[variable] = nil
-                if kernel.fuseChain(after: first.kernel, firstInput: first.input) { continue }
+                if fuse(step.kernel, constant: constant, after: first) { continue }
             }
             let t = node.outputs[0]
             if t >= 0, t < readers.count, readers[t] == 1, !graph.tensors[t].isVariable, variable >= 0 {
-                producer[t] = (kernel, variable)
+                producer[t] = (step.kernel, constant, variable)
             }
         }
+    }
+
+    /// Fuses `kernel` (its operand `constant` the constant) after `first`
+    /// where both are quantized or both float32 kernels that allow it.
+    private static func fuse(_ kernel: any Kernel, constant: Int, after first: (kernel: any Kernel, constant: Int, input: Int)) -> Bool {
+        if let second = kernel as? QuantizedBinaryKernel, let before = first.kernel as? QuantizedBinaryKernel {
+            return second.fuseChain(after: before, firstInput: first.input)
+        }
+        if let second = kernel as? FloatBinaryVectorKernel, let before = first.kernel as? FloatBinaryVectorKernel {
+            return second.fuseChain(after: before, firstConstant: first.constant, constant: constant, firstInput: first.input)
+        }
+        return false
     }
 }

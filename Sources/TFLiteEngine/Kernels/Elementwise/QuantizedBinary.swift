@@ -86,7 +86,7 @@ final class QuantizedBinaryKernel: Kernel {
     /// instead of its variable operand (the first's variable operand), and
     /// how to get the table of both operations per channel (from the
     /// model's shared constants, at `bind`).
-    private(set) var chain: (input: Int, period: Int, tables: () -> ConstantOperandTables)?
+    private(set) var chain: (input: Int, tables: () -> ConstantOperandTables)?
     /// `chain`'s tables and input, once bound.
     private var chainTables: ConstantOperandTables?
     private var chainInput: UnsafeRawPointer?
@@ -469,16 +469,18 @@ extension QuantizedBinaryKernel {
     /// (`ConstantOperandTables.appliesToChain`).
     func fuseChain(after first: QuantizedBinaryKernel, firstInput: Int) -> Bool {
         guard chain == nil, !isSkipped, first.chain == nil, !first.isSkipped, signed == first.signed,
-              let p2 = constantOperand?.period, let p1 = first.constantOperand?.period,
-              first.shape.elementCount == shape.elementCount, p1 == p2 || p1 == 1 || p2 == 1 else { return false }
-        let period = max(p1, p2)
+              let second = constantOperand, let before = first.constantOperand, first.shape.elementCount == shape.elementCount,
+              before.period == second.period || before.period == 1 || second.period == 1 else { return false }
+        let period = max(before.period, second.period)
         guard ConstantOperandTables.appliesToChain(elementCount: shape.elementCount, period: period,
                                                    vectorStages: hasVectorStage && first.hasVectorStage) else { return false }
         let key = "constant-operand-chain/\(first.nodeIndex)/\(nodeIndex)"
         let constants = sharedConstants
-        chain = (firstInput, period, { [unowned self] in
+        let operands = ((before.values, before.period), (second.values, second.period))
+        chain = (firstInput, { [unowned self] in
             constants.value(for: key) {
-                signed ? self.chainTables(Int8.self, first: first, period: period) : self.chainTables(UInt8.self, first: first, period: period)
+                signed ? self.chainTables(Int8.self, first: first, operands, period: period)
+                    : self.chainTables(UInt8.self, first: first, operands, period: period)
             }
         })
         first.isSkipped = true
@@ -499,10 +501,12 @@ extension QuantizedBinaryKernel {
     /// costs no more than two pair tables), and each channel's row is the
     /// second's row for its constant looked up at the first's
     /// (`QuantizedLookup.lookup`: 64 bytes per step with VBMI).
-    private func chainTables<E: QuantizedElement>(_: E.Type, first: QuantizedBinaryKernel, period: Int) -> ConstantOperandTables {
-        guard let (_, constant1, period1) = first.constantOperand, let (_, constant2, period2) = constantOperand else {
-            return ConstantOperandTables(period: period, variableOperand: 0) { $1.initialize(repeating: 0, count: 256) }
-        }
+    /// `constants`: `first`'s constant and this one's, each its stored
+    /// bytes and elements.
+    private func chainTables<E: QuantizedElement>(
+        _: E.Type, first: QuantizedBinaryKernel, _ constants: ((UnsafeRawPointer, Int), (UnsafeRawPointer, Int)), period: Int
+    ) -> ConstantOperandTables {
+        let ((constant1, period1), (constant2, period2)) = constants
         let (values1, rowOf1) = Self.distinctBytes(constant1, count: period1)
         let (values2, rowOf2) = Self.distinctBytes(constant2, count: period2)
         let rows1 = UnsafeMutablePointer<UInt8>.allocate(capacity: values1.count &* 256)
