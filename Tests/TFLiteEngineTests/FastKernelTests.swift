@@ -46,6 +46,49 @@ final class FastKernelTests: XCTestCase {
         }
     }
 
+    /// Every width a last panel can have (`PackedFloatWeights.layout`: eight
+    /// lanes, one vector, a vector and eight lanes, two vectors; and
+    /// eight-column panels throughout) on both micro-kernels (M edges of one
+    /// row and of several), pointwise and 3×3.
+    func testConvolutionPanelWidthsMatchReference() throws {
+        var rng = TestRandom(seed: 21)
+        for (i, cout) in [1, 5, 8, 9, 16, 17, 20, 24, 25, 32, 33, 40, 41, 48, 49, 56, 57, 64, 72, 88].enumerated() {
+            let k = i % 2 == 0 ? 1 : 3, cin = [3, 8, 19][i % 3]
+            let input = [1, 5, [5, 7, 8][i % 3], cin]  // 25, 35, 40 pixels: M edges of 1, 5 and 4 rows
+            let activation = Int8(i % 4)
+            let spec = ModelSpec.convolution(
+                op: 3, optionsType: 1, input: input, filter: [cout, k, k, cin], bias: cout,
+                options: [(4, .i8(0)), (6, .i32(1)), (8, .i32(1)), (10, .i8(activation)), (12, .i32(1)), (14, .i32(1))],
+                rng: &rng)
+            let layout = PackedFloatWeights.layout(n: cout, groups: 1)
+            try compare(spec, name: "conv \(input) → \(cout) k \(k) (panels \(layout.nr), last \(layout.tailColumns))",
+                        expectFast: GEMMConvolutionFloat.self) { ctx in
+                let g = try ConvGeometry(ctx: ctx, inputShape: input, filterHeight: k, filterWidth: k,
+                                         strideHeight: 1, strideWidth: 1, padding: .same)
+                return ConvolutionFloatReference(ctx: ctx, Conv2D.Parameters(
+                    geometry: g, inputChannels: cin, outputChannels: cout, filterChannels: cin,
+                    activation: FusedActivation(rawValue: activation)!))
+            }
+        }
+    }
+
+    func testPanelLayoutFitsTheColumns() {
+        let lanes = TFLiteEngineBuild.floatLanes
+        for n in 1...200 {
+            let (nr, tail) = PackedFloatWeights.layout(n: n, groups: 1)
+            let panels = (n + nr - 1) / nr
+            let last = n - (panels - 1) * nr
+            XCTAssert(tail >= last && tail <= nr, "n \(n): last panel \(tail) columns for \(last)")
+            // No panel of eight lanes or of a vector and eight lanes outside the sixteen-lane flavours.
+            if lanes == 8 { XCTAssert(tail % 8 == 0 && nr >= 8) } else {
+                XCTAssert(tail - last < 8, "n \(n): \(tail - last) zero columns in the last panel")
+            }
+        }
+        // A group of at most eight outputs (RegNet) on eight columns where vectors have sixteen lanes.
+        XCTAssertEqual(PackedFloatWeights.layout(n: 56, groups: 7).nr, lanes == 16 ? 8 : lanes)
+        XCTAssertEqual(PackedFloatWeights.layout(n: 56, groups: 7).tailColumns, PackedFloatWeights.layout(n: 56, groups: 7).nr)
+    }
+
     func testDepthwiseMatchesReference() throws {
         var rng = TestRandom(seed: 2)
         for i in 0..<50 {

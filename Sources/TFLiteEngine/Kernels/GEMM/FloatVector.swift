@@ -155,9 +155,22 @@ protocol FloatLanes: SIMD where Scalar == Float {
     func lanewiseMax(_ other: Self) -> Self
     func adding(_ other: Self) -> Self
     func dividing(by other: Self) -> Self
+    /// Splats `value` (the generic `init(repeating:)` is a lane loop).
+    static func splat(_ value: Float) -> Self
+    /// The lanes at `pointer` (concrete, so they inline: the generic
+    /// `loadUnaligned`, specialised, stayed a call per vector in the GEMM).
+    static func load(_ pointer: UnsafeRawPointer) -> Self
+    /// Stores the lanes at `pointer`.
+    func store(_ pointer: UnsafeMutableRawPointer)
 }
 
 extension FloatVector: FloatLanes {
+    @inline(__always)
+    static func splat(_ value: Float) -> Self { Self(repeating: value) }
+    @inline(__always)
+    static func load(_ pointer: UnsafeRawPointer) -> Self { pointer.loadUnaligned(as: Self.self) }
+    @inline(__always)
+    func store(_ pointer: UnsafeMutableRawPointer) { pointer.storeBytes(of: self, as: Self.self) }
     @inline(__always)
     func adding(_ other: Self) -> Self { self + other }
     @inline(__always)
@@ -166,6 +179,12 @@ extension FloatVector: FloatLanes {
 
 #if TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI
 extension SIMD8: FloatLanes where Scalar == Float {
+    @inline(__always)
+    static func splat(_ value: Float) -> Self { Self(repeating: value) }
+    @inline(__always)
+    static func load(_ pointer: UnsafeRawPointer) -> Self { pointer.loadUnaligned(as: Self.self) }
+    @inline(__always)
+    func store(_ pointer: UnsafeMutableRawPointer) { pointer.storeBytes(of: self, as: Self.self) }
     /// `a * b + self`, fused.
     @inline(__always)
     func multiplyAdd(_ a: Self, _ b: Self) -> Self { addingProduct(a, b) }
@@ -190,7 +209,7 @@ extension UnsafePointer where Pointee == Float {
     /// `V`'s lanes from `self + offset`.
     @inline(__always)
     func load<V: FloatLanes>(_: V.Type, _ offset: Int = 0) -> V {
-        UnsafeRawPointer(self + offset).loadUnaligned(as: V.self)
+        V.load(UnsafeRawPointer(self + offset))
     }
 }
 
@@ -198,6 +217,6 @@ extension UnsafeMutablePointer where Pointee == Float {
     /// `v`'s lanes to `self + offset`.
     @inline(__always)
     func storeLanes<V: FloatLanes>(_ v: V, _ offset: Int = 0) {
-        UnsafeMutableRawPointer(self + offset).storeBytes(of: v, as: V.self)
+        v.store(UnsafeMutableRawPointer(self + offset))
     }
 }

@@ -126,27 +126,44 @@ final class GEMMConvolutionFloat: Kernel {
     }
 
     func run(tiles: Range<Int>, worker: Int) {
-        // A narrow last panel (`packed.narrowTail`) runs on the one-vector kernel.
-        let wideEnd = packed.wide ? (packed.narrowTail ? packed.panelCount &- 1 : packed.panelCount) : 0
+        // A last panel narrower than the others (`packed.tailColumns`) runs
+        // on the micro-kernel of its width.
+        let fullEnd = packed.tailColumns == packed.nr ? packed.panelCount : packed.panelCount &- 1
         for tile in tiles {
             let (panels, microTileRange) = tiling.ranges(of: tile)
-            let split = min(max(wideEnd, panels.lowerBound), panels.upperBound)
-            if panels.lowerBound < split { run(panels.lowerBound..<split, microTileRange, worker: worker, WidePanel.self) }
-            if split < panels.upperBound { run(split..<panels.upperBound, microTileRange, worker: worker, NarrowPanel.self) }
+            let split = min(max(fullEnd, panels.lowerBound), panels.upperBound)
+            if panels.lowerBound < split { run(panels.lowerBound..<split, microTileRange, worker: worker, columns: packed.nr) }
+            if split < panels.upperBound { run(split..<panels.upperBound, microTileRange, worker: worker, columns: packed.tailColumns) }
+        }
+    }
+
+    /// Panels `panels` × micro-tiles `microTileRange` on the micro-kernel
+    /// for panels of `columns` columns (one of `PackedFloatWeights.layout`'s).
+    @inline(__always)
+    private func run(_ panels: Range<Int>, _ microTileRange: Range<Int>, worker: Int, columns: Int) {
+        let lanes = FloatVector.scalarCount
+        if columns == 2 &* lanes {
+            run(panels, microTileRange, worker: worker, WidePanel.self)
+        } else if columns == lanes {
+            run(panels, microTileRange, worker: worker, NarrowPanel.self)
+        } else if columns == 8 {
+            run(panels, microTileRange, worker: worker, QuarterPanel.self)
+        } else {
+            run(panels, microTileRange, worker: worker, ThreeQuarterPanel.self)
         }
     }
 
     /// Panels `panels` × micro-tiles `microTileRange`, all with `Shape`'s width.
     @inline(__always)
     private func run<Shape: GEMMPanelShape>(_ panels: Range<Int>, _ microTileRange: Range<Int>, worker: Int, _ shape: Shape.Type) {
-        let mr = FloatGEMM.mr, nr = FloatGEMM.panelWidth(wide: Shape.wide)
+        let mr = FloatGEMM.mr, nr = Shape.columns
         // Columns between panel starts (a narrow tail starts where a wide panel would).
         let panelStep = packed.nr
         let workerScratch = scratch + worker &* scratchBytesPerWorker
         let temp = workerScratch.assumingMemoryBound(to: Float.self)
         let rowPointers = (workerScratch + mr &* FloatGEMM.maxPanelWidth &* MemoryLayout<Float>.size)
             .assumingMemoryBound(to: UnsafePointer<Float>.self)
-        let lo = FloatVector(repeating: low), hi = FloatVector(repeating: high)
+        let bounds = PanelBounds<Shape>(low, high)
         let input = self.input.unsafelyUnwrapped, output = self.output.unsafelyUnwrapped
         let indirection = self.indirection, rowSegments = self.rowSegments
         let filterRows = self.filterRows, segmentChannels = self.segmentChannels
@@ -185,16 +202,16 @@ final class GEMMConvolutionFloat: Kernel {
                 let offset = group &* groupChannels
                 let c = output + (row &* n &+ column)
                 if rows == mr && columns == nr {
-                    FloatGEMM.microKernel(shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: c, ldc: n, lo: lo, hi: hi)
+                    FloatGEMM.microKernel(shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: c, ldc: n, bounds: bounds)
                 } else if rows == 1 {
                     if columns == nr {
-                        FloatGEMM.microKernel1(shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: c, lo: lo, hi: hi)
+                        FloatGEMM.microKernel1(shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: c, bounds: bounds)
                     } else {
-                        FloatGEMM.microKernel1(shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: temp, lo: lo, hi: hi)
+                        FloatGEMM.microKernel1(shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: temp, bounds: bounds)
                         c.update(from: temp, count: columns)
                     }
                 } else {
-                    FloatGEMM.microKernel(shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: temp, ldc: nr, lo: lo, hi: hi)
+                    FloatGEMM.microKernel(shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: temp, ldc: nr, bounds: bounds)
                     for r in 0..<rows {
                         (c + r &* n).update(from: temp + r &* nr, count: columns)
                     }

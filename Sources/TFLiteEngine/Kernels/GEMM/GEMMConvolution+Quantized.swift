@@ -707,7 +707,7 @@ final class GEMMConvolutionQuantized: Kernel {
         let output = UnsafeMutablePointer<E>(OpaquePointer(self.output.unsafelyUnwrapped))
         let staging = s.staging.assumingMemoryBound(to: E.self)
         let m = self.m, k = self.k, chunk = self.chunk, fOff = filterOffset
-        let noClampLow = FloatVector(repeating: -.infinity), noClampHigh = FloatVector(repeating: .infinity)
+        let unclamped = PanelBounds<Shape>(-.infinity, .infinity)
         for tile in tiles {
             let (panels, microTileRange) = tiling.ranges(of: tile)
             let first = microTileRange.lowerBound
@@ -734,10 +734,10 @@ final class GEMMConvolutionQuantized: Kernel {
                         for r in 0..<mr { s.rowPointers[r] = UnsafePointer(a + (r &* k &+ k0)) }
                         if rows == 1 {
                             FloatGEMM.microKernel1(shape, taps: 1, channels: length, a: UnsafePointer(s.rowPointers), b: b + k0 &* nr,
-                                                   bias: s.zeroBias, c: s.floatTile, lo: noClampLow, hi: noClampHigh)
+                                                   bias: s.zeroBias, c: s.floatTile, bounds: unclamped)
                         } else {
                             FloatGEMM.microKernel(shape, taps: 1, channels: length, a: UnsafePointer(s.rowPointers), b: b + k0 &* nr,
-                                                  bias: s.zeroBias, c: s.floatTile, ldc: nr, lo: noClampLow, hi: noClampHigh)
+                                                  bias: s.zeroBias, c: s.floatTile, ldc: nr, bounds: unclamped)
                         }
                         let count = (rows == 1 ? 1 : mr) &* nr
                         if k0 == 0 {

@@ -7,11 +7,14 @@
 /// `panelsPerGroup` panels per group, each group's last panel zero-padded,
 /// so no panel mixes two groups.
 ///
-/// Wide panels with at most one vector of columns left over (N = 24, 40,
-/// 56, 72, … with 8-lane vectors; one group) end in a narrow panel
-/// (`narrowTail`: K × nr/2 floats, at the offset a wide panel would have),
-/// so the last columns run on the one-vector micro-kernel instead of
-/// computing a half-empty wide panel.
+/// The last panel of an ungrouped GEMM is only as wide as its columns need
+/// (`tailColumns`, at the offset a full panel would have): one vector when
+/// at most one is left over (N = 24, 40, 56, … with 8-lane vectors), and in
+/// the sixteen-lane flavours also eight lanes (N mod 32 in 1…8: 40, 72, …)
+/// or a vector and eight lanes (17…24: 24, 56, 88, 120, …), whose 8-lane
+/// multiply-adds cost half a 16-lane one on Zen 4. Panels are eight
+/// columns (`QuarterPanel`) throughout when a group has at most eight
+/// outputs (RegNet's grouped convolutions) in those flavours.
 ///
 /// Built once per model and shared by all interpreters through
 /// `Model.sharedConstants`.
@@ -20,30 +23,42 @@ final class PackedFloatWeights: @unchecked Sendable {
     let n: Int
     let k: Int
     let panelCount: Int
-    /// Two vectors per panel row (else one).
-    let wide: Bool
-    /// Columns per panel.
+    /// Columns per panel (and between panel starts): 8, one vector or two.
     let nr: Int
     /// Groups of output channels, and the panels and output channels of each.
     let groups: Int, panelsPerGroup: Int, groupOutputs: Int
-    /// The last panel is one vector wide while the others are two (see above).
-    let narrowTail: Bool
+    /// Columns of the last panel: `nr`, or fewer (see above).
+    let tailColumns: Int
     private let storage: AlignedBuffer
+
+    /// Columns per panel and of the last panel for N = `n` in `groups`
+    /// groups (`groups` divides N).
+    static func layout(n: Int, groups: Int) -> (nr: Int, tailColumns: Int) {
+        let lanes = FloatVector.scalarCount
+        // Eight-lane panels only where a vector has sixteen lanes.
+        let eighths = lanes == 16
+        let groupOutputs = n / max(groups, 1)
+        let nr = groupOutputs > lanes ? 2 &* lanes : (eighths && groupOutputs <= 8 ? 8 : lanes)
+        let remainder = groupOutputs % nr
+        guard groups == 1, nr == 2 &* lanes, remainder > 0 else { return (nr, nr) }
+        if eighths && remainder <= 8 { return (nr, 8) }
+        if remainder <= lanes { return (nr, lanes) }
+        if eighths && remainder <= lanes &+ 8 { return (nr, lanes &+ 8) }
+        return (nr, nr)
+    }
 
     /// Packs `weights` ([N][K] floats) and `bias` ([N] floats) in `groups`
     /// groups of N / groups rows (`groups` divides N).
-    init(weights: UnsafePointer<Float>, n: Int, k: Int, bias: UnsafePointer<Float>?, wide: Bool, groups: Int = 1) throws {
-        let nr = FloatGEMM.panelWidth(wide: wide)
-        self.wide = wide
+    init(weights: UnsafePointer<Float>, n: Int, k: Int, bias: UnsafePointer<Float>?, groups: Int = 1) throws {
+        let (nr, tailColumns) = Self.layout(n: n, groups: groups)
         self.nr = nr
+        self.tailColumns = tailColumns
         self.n = n
         self.k = k
         self.groups = groups
         groupOutputs = n / groups
         panelsPerGroup = (groupOutputs + nr - 1) / nr
         panelCount = groups * panelsPerGroup
-        let remainder = groupOutputs % nr
-        narrowTail = wide && groups == 1 && remainder > 0 && remainder <= FloatVector.scalarCount
         let panelFloats = k * nr
         storage = try AlignedBuffer(byteCount: (panelCount * panelFloats + panelCount * nr) * MemoryLayout<Float>.size, populated: true)
         let out = storage.pointer.assumingMemoryBound(to: Float.self)
@@ -52,7 +67,7 @@ final class PackedFloatWeights: @unchecked Sendable {
             let group = p / panelsPerGroup, first = (p - group * panelsPerGroup) * nr
             let panel = out + p &* panelFloats
             let packedBias = out + (panelCount &* panelFloats &+ p &* nr)
-            let width = narrowTail && p == panelCount - 1 ? FloatVector.scalarCount : nr
+            let width = p == panelCount - 1 ? tailColumns : nr
             for j in 0..<min(width, groupOutputs - first) {
                 let row = group &* groupOutputs &+ first &+ j
                 let source = weights + row &* k
@@ -66,7 +81,7 @@ final class PackedFloatWeights: @unchecked Sendable {
         }
     }
 
-    /// Panel `p` (K × nr floats; K × nr/2 for the last one with `narrowTail`).
+    /// Panel `p` (K × nr floats; K × `tailColumns` for the last one).
     @inline(__always) func panel(_ p: Int) -> UnsafePointer<Float> {
         UnsafePointer(storage.pointer.assumingMemoryBound(to: Float.self)) + p &* k &* nr
     }
@@ -88,12 +103,11 @@ final class PackedFloatWeights: @unchecked Sendable {
             biasPointer = b
             biasKey = "\(ctx.node.inputs[biasInput])"
         }
-        let wide = n / groups > FloatVector.scalarCount
-        let key = "packed-gemm-f32-nr\(FloatGEMM.panelWidth(wide: wide))-w\(ctx.node.inputs[weightsInput])-b\(biasKey)-\(n)x\(k)-g\(groups)"
+        let key = "packed-gemm-f32-nr\(layout(n: n, groups: groups).nr)-w\(ctx.node.inputs[weightsInput])-b\(biasKey)-\(n)x\(k)-g\(groups)"
         return try ctx.graph.sharedConstants.value(for: key) {
             let packed = try PackedFloatWeights(
                 weights: w.assumingMemoryBound(to: Float.self), n: n, k: k,
-                bias: biasPointer?.assumingMemoryBound(to: Float.self), wide: wide, groups: groups)
+                bias: biasPointer?.assumingMemoryBound(to: Float.self), groups: groups)
             // The weights now live in the packed panels: their pages of the
             // model file need not stay resident (the bias is small; it stays).
             ctx.graph.model.releaseConstantPages(w, byteCount: n &* k &* MemoryLayout<Float>.size)
