@@ -125,9 +125,14 @@ final class QuantizedKernelTests: XCTestCase {
         defer { GEMMConvolutionQuantized.arithmeticForTesting = saved }
         var rng = TestRandom(seed: 15)
         var cases = 0
-        for m in 1...13 {
-            for _ in 0..<3 {
-                let n = rng.int(1...40), k = rng.int(1...70)
+        // Random shapes, then every last-panel width class of both layouts
+        // (the four-byte one packs a last panel of at most 16 columns 16 wide)
+        // on one row, a full micro-tile and an edge.
+        let shapes = (1...13).flatMap { m in (0..<3).map { _ in (m, rng.int(1...40)) } }
+            + [16, 17, 24, 31, 33, 40, 48, 49, 64, 80].flatMap { n in [1, 6, 7].map { m in (m, n) } }
+        for (m, n) in shapes {
+            do {
+                let k = rng.int(1...70)
                 let signed = rng.int(0...3) != 0
                 let extreme = rng.int(0...1) == 0
                 let inputZero = extreme ? (signed ? [-128, 127][rng.int(0...1)] : [0, 255][rng.int(0...1)]) : nil

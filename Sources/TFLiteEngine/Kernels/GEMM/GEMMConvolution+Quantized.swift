@@ -634,6 +634,8 @@ final class GEMMConvolutionQuantized: Kernel {
         let m = self.m, n = self.n, k = self.k, lda = rowLength, quads = rowLength / 4
         let stage = requantization.vectorStage(Int8.self)
         typealias V = SIMD8<Int32>
+        // A last panel of at most 16 columns is packed 16 wide (`tailColumns`).
+        let narrowFrom = packed.tailColumns < nr ? packed.panelCount &- 1 : packed.panelCount
         for tile in tiles {
             let (panels, microTileRange) = tiling.ranges(of: tile)
             let first = microTileRange.lowerBound
@@ -676,13 +678,9 @@ final class GEMMConvolutionQuantized: Kernel {
                     let row = microTile &* mr
                     let rows = min(mr, m &- row)
                     let a = UnsafePointer(block + (microTile &- first) &* mr &* lda)
-                    let q: IntegerGEMM.QuadAccumulators
-                    if rows == 1 {
-                        let (x0, x1) = IntegerGEMM.quadMicroKernel1(quads: quads, a: a, b: b)
-                        q = IntegerGEMM.QuadAccumulators(row: x0, x1)
-                    } else {
-                        q = IntegerGEMM.quadMicroKernel(quads: quads, a: a, lda: lda, b: b)
-                    }
+                    let q = panel < narrowFrom
+                        ? Self.quadTile(WidePanel.self, rows: rows, quads: quads, a: a, lda: lda, b: b)
+                        : Self.quadTile(NarrowPanel.self, rows: rows, quads: quads, a: a, lda: lda, b: b)
                     q.firstHalf(adding: add0).write(
                         self, row: row, rows: rows, column: column, columns: min(half, n &- column), bias0: bias00, bias1: bias01,
                         tables: t0, stage: stage, output: output, staging: staging, intTile: s.intTile)
@@ -751,6 +749,18 @@ final class GEMMConvolutionQuantized: Kernel {
                 }
             }
         }
+    }
+
+    /// One micro-tile of the four-byte kernel on a panel of `Shape`'s width.
+    @inline(__always)
+    private static func quadTile<Shape: GEMMPanelShape>(
+        _ shape: Shape.Type, rows: Int, quads: Int, a: UnsafePointer<UInt8>, lda: Int, b: UnsafeRawPointer
+    ) -> IntegerGEMM.QuadAccumulators {
+        if rows == 1 {
+            let (x0, x1) = IntegerGEMM.quadMicroKernel1(shape, quads: quads, a: a, b: b)
+            return IntegerGEMM.QuadAccumulators(row: x0, x1)
+        }
+        return IntegerGEMM.quadMicroKernel(shape, quads: quads, a: a, lda: lda, b: b)
     }
 
     /// An integer-valued float with |v| ≤ 2^22 as Int32: adding 1.5·2^23
@@ -888,6 +898,10 @@ final class PackedQuantizedWeights: @unchecked Sendable {
     let depth: Int
     /// Columns per panel.
     let nr: Int
+    /// Columns of the last panel as packed: `nr`, or nr/2 in the four-byte
+    /// layout when at most that many are left (N mod 32 in 1…16: 16, 40, 80,
+    /// 112, 144, 240, …), so the kernel runs one vector of sums there.
+    let tailColumns: Int
     let panelCount: Int
     let largestMagnitude: Int32
     private let storage: AlignedBuffer
@@ -898,6 +912,8 @@ final class PackedQuantizedWeights: @unchecked Sendable {
         self.nr = nr
         depth = (k + group - 1) / group * group
         panelCount = (n + nr - 1) / nr
+        let remainder = n % nr
+        tailColumns = group == 4 && remainder > 0 && remainder <= nr / 2 ? nr / 2 : nr
         storage = try AlignedBuffer(byteCount: panelCount * depth * nr, populated: true)
         let out = storage.pointer.assumingMemoryBound(to: UInt8.self)
         let source = weights.assumingMemoryBound(to: UInt8.self)
@@ -909,6 +925,8 @@ final class PackedQuantizedWeights: @unchecked Sendable {
         for p in 0..<panelCount {
             let panel = out + p &* depth &* nr
             let columns = min(nr, n &- p &* nr)
+            // Columns in a row of this panel (its stride); the panel starts where a full one would.
+            let width = p == panelCount &- 1 ? tailColumns : nr
             var firstColumn = 0
             if group == 2 {
                 // Four columns at a time: their pairs side by side are one
@@ -927,7 +945,7 @@ final class PackedQuantizedWeights: @unchecked Sendable {
                 // column were most of the packing's time).
                 while firstColumn &+ 4 <= columns {
                     Self.packQuads4(from: UnsafeRawPointer(source + (p &* nr &+ firstColumn) &* k), k: k,
-                                    to: UnsafeMutableRawPointer(panel + 4 &* firstColumn), stride: 4 &* nr,
+                                    to: UnsafeMutableRawPointer(panel + 4 &* firstColumn), stride: 4 &* width,
                                     fullGroups: fullGroups)
                     firstColumn &+= 4
                 }
@@ -935,7 +953,7 @@ final class PackedQuantizedWeights: @unchecked Sendable {
             for j in firstColumn..<columns {
                 let row = UnsafeRawPointer(source + (p &* nr &+ j) &* k)
                 let column = UnsafeMutableRawPointer(panel + group &* j)
-                let stride = group &* nr
+                let stride = group &* width
                 var kk = 0
                 switch group {
                 case 2:
@@ -962,8 +980,8 @@ final class PackedQuantizedWeights: @unchecked Sendable {
                         kk &+= group
                     }
                 }
-                // The partial last group: its bytes follow each other from fullGroups · nr.
-                let tail = column + fullGroups &* nr
+                // The partial last group: its bytes follow each other from fullGroups · width.
+                let tail = column + fullGroups &* width
                 while kk < k {
                     tail.storeBytes(of: row.load(fromByteOffset: kk, as: UInt8.self), toByteOffset: kk &- fullGroups, as: UInt8.self)
                     kk &+= 1

@@ -116,12 +116,16 @@ enum IntegerGEMM {
 
     /// Six rows of unsigned bytes (`x + 128` of int8 inputs) at stride `lda`
     /// bytes, `quads` = K/4 (rounded up); B one panel `[K/4][32][4]` of int8
-    /// weights. Returns the 6 × 32 Int32 block Σ (x + 128)·w in registers.
-    /// Each lane adds four products of at most 255·128 to a wrapping Int32,
-    /// like the reference's accumulator.
+    /// weights (`[K/4][16][4]` for a `NarrowPanel`: the last panel of at most
+    /// 16 columns, whose second half stays 0). Returns the 6 × 32 Int32 block
+    /// Σ (x + 128)·w in registers. Each lane adds four products of at most
+    /// 255·128 to a wrapping Int32, like the reference's accumulator.
     @_transparent
-    static func quadMicroKernel(quads: Int, a: UnsafePointer<UInt8>, lda: Int, b: UnsafeRawPointer) -> QuadAccumulators {
+    static func quadMicroKernel<Shape: GEMMPanelShape>(
+        _: Shape.Type, quads: Int, a: UnsafePointer<UInt8>, lda: Int, b: UnsafeRawPointer
+    ) -> QuadAccumulators {
         typealias V = SIMD16<Int32>
+        let wide = Shape.wide, step = wide ? 128 : 64
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
         var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
         let a0 = UnsafeRawPointer(a), a1 = UnsafeRawPointer(a + lda), a2 = UnsafeRawPointer(a + 2 &* lda)
@@ -129,20 +133,30 @@ enum IntegerGEMM {
         var bp = b
         var offset = 0
         for _ in 0..<quads {
-            let b0 = bp.loadUnaligned(as: V.self), b1 = bp.loadUnaligned(fromByteOffset: 64, as: V.self)
-            var av = broadcastQuad(a0, offset)
-            c00 = IntegerSIMD.dotBytes(c00, av, b0); c01 = IntegerSIMD.dotBytes(c01, av, b1)
-            av = broadcastQuad(a1, offset)
-            c10 = IntegerSIMD.dotBytes(c10, av, b0); c11 = IntegerSIMD.dotBytes(c11, av, b1)
-            av = broadcastQuad(a2, offset)
-            c20 = IntegerSIMD.dotBytes(c20, av, b0); c21 = IntegerSIMD.dotBytes(c21, av, b1)
-            av = broadcastQuad(a3, offset)
-            c30 = IntegerSIMD.dotBytes(c30, av, b0); c31 = IntegerSIMD.dotBytes(c31, av, b1)
-            av = broadcastQuad(a4, offset)
-            c40 = IntegerSIMD.dotBytes(c40, av, b0); c41 = IntegerSIMD.dotBytes(c41, av, b1)
-            av = broadcastQuad(a5, offset)
-            c50 = IntegerSIMD.dotBytes(c50, av, b0); c51 = IntegerSIMD.dotBytes(c51, av, b1)
-            bp += 128
+            let b0 = bp.loadUnaligned(as: V.self)
+            if wide {
+                let b1 = bp.loadUnaligned(fromByteOffset: 64, as: V.self)
+                var av = broadcastQuad(a0, offset)
+                c00 = IntegerSIMD.dotBytes(c00, av, b0); c01 = IntegerSIMD.dotBytes(c01, av, b1)
+                av = broadcastQuad(a1, offset)
+                c10 = IntegerSIMD.dotBytes(c10, av, b0); c11 = IntegerSIMD.dotBytes(c11, av, b1)
+                av = broadcastQuad(a2, offset)
+                c20 = IntegerSIMD.dotBytes(c20, av, b0); c21 = IntegerSIMD.dotBytes(c21, av, b1)
+                av = broadcastQuad(a3, offset)
+                c30 = IntegerSIMD.dotBytes(c30, av, b0); c31 = IntegerSIMD.dotBytes(c31, av, b1)
+                av = broadcastQuad(a4, offset)
+                c40 = IntegerSIMD.dotBytes(c40, av, b0); c41 = IntegerSIMD.dotBytes(c41, av, b1)
+                av = broadcastQuad(a5, offset)
+                c50 = IntegerSIMD.dotBytes(c50, av, b0); c51 = IntegerSIMD.dotBytes(c51, av, b1)
+            } else {
+                c00 = IntegerSIMD.dotBytes(c00, broadcastQuad(a0, offset), b0)
+                c10 = IntegerSIMD.dotBytes(c10, broadcastQuad(a1, offset), b0)
+                c20 = IntegerSIMD.dotBytes(c20, broadcastQuad(a2, offset), b0)
+                c30 = IntegerSIMD.dotBytes(c30, broadcastQuad(a3, offset), b0)
+                c40 = IntegerSIMD.dotBytes(c40, broadcastQuad(a4, offset), b0)
+                c50 = IntegerSIMD.dotBytes(c50, broadcastQuad(a5, offset), b0)
+            }
+            bp += step
             offset &+= 4
         }
         return QuadAccumulators(c00: c00, c01: c01, c10: c10, c11: c11, c20: c20, c21: c21,
@@ -186,11 +200,15 @@ extension IntegerGEMM.QuadAccumulators {
 }
 
 extension IntegerGEMM {
-    /// One row of the four-byte kernel; even and odd steps in separate
-    /// accumulators. Returns its 32 Int32 sums (columns 0..<16, 16..<32).
+    /// One row of the four-byte kernel (`Shape` as in `quadMicroKernel`);
+    /// even and odd steps in separate accumulators. Returns its 32 Int32
+    /// sums (columns 0..<16, 16..<32).
     @_transparent
-    static func quadMicroKernel1(quads: Int, a: UnsafePointer<UInt8>, b: UnsafeRawPointer) -> (SIMD16<Int32>, SIMD16<Int32>) {
+    static func quadMicroKernel1<Shape: GEMMPanelShape>(
+        _: Shape.Type, quads: Int, a: UnsafePointer<UInt8>, b: UnsafeRawPointer
+    ) -> (SIMD16<Int32>, SIMD16<Int32>) {
         typealias V = SIMD16<Int32>
+        let wide = Shape.wide, step = wide ? 128 : 64
         var c0 = V(), c1 = V(), d0 = V(), d1 = V()
         let a0 = UnsafeRawPointer(a)
         var bp = b
@@ -198,16 +216,18 @@ extension IntegerGEMM {
         for _ in 0..<(quads / 2) {
             let x = broadcastQuad(a0, offset), y = broadcastQuad(a0, offset &+ 4)
             c0 = IntegerSIMD.dotBytes(c0, x, bp.loadUnaligned(as: V.self))
-            c1 = IntegerSIMD.dotBytes(c1, x, bp.loadUnaligned(fromByteOffset: 64, as: V.self))
-            d0 = IntegerSIMD.dotBytes(d0, y, bp.loadUnaligned(fromByteOffset: 128, as: V.self))
-            d1 = IntegerSIMD.dotBytes(d1, y, bp.loadUnaligned(fromByteOffset: 192, as: V.self))
-            bp += 256
+            d0 = IntegerSIMD.dotBytes(d0, y, bp.loadUnaligned(fromByteOffset: step, as: V.self))
+            if wide {
+                c1 = IntegerSIMD.dotBytes(c1, x, bp.loadUnaligned(fromByteOffset: 64, as: V.self))
+                d1 = IntegerSIMD.dotBytes(d1, y, bp.loadUnaligned(fromByteOffset: step &+ 64, as: V.self))
+            }
+            bp += 2 &* step
             offset &+= 8
         }
         if quads & 1 != 0 {
             let x = broadcastQuad(a0, offset)
             c0 = IntegerSIMD.dotBytes(c0, x, bp.loadUnaligned(as: V.self))
-            c1 = IntegerSIMD.dotBytes(c1, x, bp.loadUnaligned(fromByteOffset: 64, as: V.self))
+            if wide { c1 = IntegerSIMD.dotBytes(c1, x, bp.loadUnaligned(fromByteOffset: 64, as: V.self)) }
         }
         return (c0 &+ d0, c1 &+ d1)
     }
