@@ -428,6 +428,45 @@ enum IntegerSIMD {
 
 #endif
 
+#if (TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI) && arch(x86_64)
+extension IntegerSIMD {
+    /// `exactMultiplyAdd` runs on eight double lanes (one 512-bit vector).
+    static let hasEightDoubleLanes = true
+
+    /// Eight Int32 lanes `acc` as doubles (`vcvtdq2pd` zmm), times `scale`
+    /// plus `positive` or, in the lanes where `acc` is negative, `negative`,
+    /// rounded once (`vfmadd`), truncated toward zero (`vcvttpd2dq`; lanes
+    /// inside Int32's range): `ExactDoubleRequantization.scale8` in one
+    /// step where the AVX2 form takes two halves of four lanes.
+    @inline(__always)
+    static func exactMultiplyAdd(_ acc: SIMD8<Int32>, _ scale: SIMD8<Double>, _ positive: SIMD8<Double>,
+                                 _ negative: SIMD8<Double>) -> SIMD8<Int32> {
+        let x = Builtin.sitofp_Vec8xInt32_Vec8xFPIEEE64(acc._storage._value)
+        let below = Builtin.cmp_slt_Vec8xInt32(acc._storage._value, SIMD8<Int32>()._storage._value)
+        let addend = Builtin.select_Vec8xInt1_Vec8xFPIEEE64(below, negative._storage._value, positive._storage._value)
+        var r = SIMD8<Int32>()
+        r._storage._value = Builtin.fptosi_Vec8xFPIEEE64_Vec8xInt32(Builtin.int_fma_Vec8xFPIEEE64(x, scale._storage._value, addend))
+        return r
+    }
+}
+#else
+extension IntegerSIMD {
+    static let hasEightDoubleLanes = false
+
+    /// Plain-Swift `exactMultiplyAdd` (tests; the kernels take four-lane halves here).
+    @inline(__always)
+    static func exactMultiplyAdd(_ acc: SIMD8<Int32>, _ scale: SIMD8<Double>, _ positive: SIMD8<Double>,
+                                 _ negative: SIMD8<Double>) -> SIMD8<Int32> {
+        var r = SIMD8<Int32>()
+        for i in 0..<8 {
+            let x = Double(acc[i])
+            r[i] = Int32((acc[i] < 0 ? negative[i] : positive[i]).addingProduct(x, scale[i]).rounded(.towardZero))
+        }
+        return r
+    }
+}
+#endif
+
 #if TFLITEENGINE_AVX512VNNI && arch(x86_64)
 extension IntegerSIMD {
     /// `dotBytes` is the hardware instruction.
