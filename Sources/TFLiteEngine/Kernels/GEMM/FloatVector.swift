@@ -157,20 +157,25 @@ protocol FloatLanes: SIMD where Scalar == Float {
     func dividing(by other: Self) -> Self
     /// Splats `value` (the generic `init(repeating:)` is a lane loop).
     static func splat(_ value: Float) -> Self
-    /// The lanes at `pointer` (concrete, so they inline: the generic
-    /// `loadUnaligned`, specialised, stayed a call per vector in the GEMM).
+    /// The lanes at `pointer`. (Requirements, so each type's witness holds
+    /// `loadUnaligned` for its concrete type and inlines: the kernels
+    /// calling the generic `loadUnaligned` directly kept a call per vector
+    /// in the GEMM, three times slower.)
     static func load(_ pointer: UnsafeRawPointer) -> Self
     /// Stores the lanes at `pointer`.
     func store(_ pointer: UnsafeMutableRawPointer)
 }
 
-extension FloatVector: FloatLanes {
+extension FloatLanes {
     @inline(__always)
     static func splat(_ value: Float) -> Self { Self(repeating: value) }
     @inline(__always)
     static func load(_ pointer: UnsafeRawPointer) -> Self { pointer.loadUnaligned(as: Self.self) }
     @inline(__always)
     func store(_ pointer: UnsafeMutableRawPointer) { pointer.storeBytes(of: self, as: Self.self) }
+}
+
+extension FloatVector: FloatLanes {
     @inline(__always)
     func adding(_ other: Self) -> Self { self + other }
     @inline(__always)
@@ -179,12 +184,6 @@ extension FloatVector: FloatLanes {
 
 #if TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI
 extension SIMD8: FloatLanes where Scalar == Float {
-    @inline(__always)
-    static func splat(_ value: Float) -> Self { Self(repeating: value) }
-    @inline(__always)
-    static func load(_ pointer: UnsafeRawPointer) -> Self { pointer.loadUnaligned(as: Self.self) }
-    @inline(__always)
-    func store(_ pointer: UnsafeMutableRawPointer) { pointer.storeBytes(of: self, as: Self.self) }
     /// `a * b + self`, fused.
     @inline(__always)
     func multiplyAdd(_ a: Self, _ b: Self) -> Self { addingProduct(a, b) }
