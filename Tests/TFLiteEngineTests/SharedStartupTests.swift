@@ -21,9 +21,11 @@ final class SharedStartupTests: XCTestCase {
     }
 
     /// The packed quantized filter puts weight kk of filter row j in panel
-    /// j / nr at `(kk / group) · group · nr + group · (j mod nr) + kk mod group`
+    /// j / nr at `(kk / group) · group · width + group · (j mod nr) + kk mod group`
     /// and zeros elsewhere, for every group width and every shape's
-    /// remainders (the pair packing takes four rows and eight pairs at a time).
+    /// remainders (the pair packing takes four rows and eight pairs at a
+    /// time); width is nr, and for the four-byte layout's last panel with
+    /// at most nr/2 columns nr/2 (`tailColumns`).
     func testPackedQuantizedWeightsLayout() throws {
         var rng = TestRandom(seed: 22)
         for (nr, group) in [(16, 2), (8, 4), (32, 4), (8, 1), (4, 3)] {
@@ -33,10 +35,13 @@ final class SharedStartupTests: XCTestCase {
                     let packed = try weights.withUnsafeBytes {
                         try PackedQuantizedWeights(weights: $0.baseAddress!, n: n, k: k, nr: nr, group: group, signed: true, offset: 0)
                     }
+                    let remainder = n % nr
+                    XCTAssertEqual(packed.tailColumns, group == 4 && remainder > 0 && remainder <= nr / 2 ? nr / 2 : nr)
                     var expected = [UInt8](repeating: 0, count: packed.panelCount * packed.depth * nr)
                     for j in 0..<n {
+                        let width = j / nr == packed.panelCount - 1 ? packed.tailColumns : nr
                         for kk in 0..<k {
-                            let at = j / nr * packed.depth * nr + kk / group * group * nr + group * (j % nr) + kk % group
+                            let at = j / nr * packed.depth * nr + kk / group * group * width + group * (j % nr) + kk % group
                             expected[at] = weights[j * k + kk]
                         }
                     }
