@@ -131,30 +131,28 @@ final class QuantizedKernelTests: XCTestCase {
         let shapes = (1...13).flatMap { m in (0..<3).map { _ in (m, rng.int(1...40)) } }
             + [16, 17, 24, 31, 33, 40, 48, 49, 64, 80].flatMap { n in [1, 6, 7].map { m in (m, n) } }
         for (m, n) in shapes {
-            do {
-                let k = rng.int(1...70)
-                let signed = rng.int(0...3) != 0
-                let extreme = rng.int(0...1) == 0
-                let inputZero = extreme ? (signed ? [-128, 127][rng.int(0...1)] : [0, 255][rng.int(0...1)]) : nil
-                let filterZero = !signed && extreme ? [0, 255][rng.int(0...1)] : nil
-                let values = extreme ? (signed ? [-128, 127] : [0, 255]) : nil
-                let activation = FusedActivation(rawValue: Int8(rng.int(0...1)))!
-                let spec = QuantizedModelSpec.weighted(
-                    op: 9, optionsType: 8, input: [m, k], filter: [n, k], channelAxis: 0,
-                    perChannel: signed && rng.int(0...1) == 0, signed: signed, hasBias: rng.int(0...3) != 0,
-                    inputZeroPoint: inputZero, filterZeroPoint: filterZero, filterValues: values,
-                    options: [(4, .i8(activation.rawValue))], rng: &rng)
-                try compare(spec, name: "integer fc \(m)×\(k) → \(n) \(signed ? "int8" : "uint8") zp \(inputZero.map(String.init) ?? "random")",
-                            expectFast: GEMMConvolutionQuantized.self) { ctx in
-                    let p = FullyConnected.Parameters(batches: m, inputDepth: k, outputDepth: n, activation: activation)
-                    let q = try ConvolutionQuantization(
-                        ctx: ctx, input: ctx.input(0), filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
-                        channelAxis: 0, channels: n, activation: activation, liteRTUInt8: true)
-                    return signed ? FullyConnectedQuantizedReference(Int8.self, ctx: ctx, p, q)
-                        : FullyConnectedQuantizedReference(UInt8.self, ctx: ctx, p, q)
-                }
-                cases += 1
+            let k = rng.int(1...70)
+            let signed = rng.int(0...3) != 0
+            let extreme = rng.int(0...1) == 0
+            let inputZero = extreme ? (signed ? [-128, 127][rng.int(0...1)] : [0, 255][rng.int(0...1)]) : nil
+            let filterZero = !signed && extreme ? [0, 255][rng.int(0...1)] : nil
+            let values = extreme ? (signed ? [-128, 127] : [0, 255]) : nil
+            let activation = FusedActivation(rawValue: Int8(rng.int(0...1)))!
+            let spec = QuantizedModelSpec.weighted(
+                op: 9, optionsType: 8, input: [m, k], filter: [n, k], channelAxis: 0,
+                perChannel: signed && rng.int(0...1) == 0, signed: signed, hasBias: rng.int(0...3) != 0,
+                inputZeroPoint: inputZero, filterZeroPoint: filterZero, filterValues: values,
+                options: [(4, .i8(activation.rawValue))], rng: &rng)
+            try compare(spec, name: "integer fc \(m)×\(k) → \(n) \(signed ? "int8" : "uint8") zp \(inputZero.map(String.init) ?? "random")",
+                        expectFast: GEMMConvolutionQuantized.self) { ctx in
+                let p = FullyConnected.Parameters(batches: m, inputDepth: k, outputDepth: n, activation: activation)
+                let q = try ConvolutionQuantization(
+                    ctx: ctx, input: ctx.input(0), filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
+                    channelAxis: 0, channels: n, activation: activation, liteRTUInt8: true)
+                return signed ? FullyConnectedQuantizedReference(Int8.self, ctx: ctx, p, q)
+                    : FullyConnectedQuantizedReference(UInt8.self, ctx: ctx, p, q)
             }
+            cases += 1
         }
         // Convolutions through the offset table (padding taps, strides, dilation).
         for i in 0..<16 {

@@ -95,26 +95,8 @@ final class ExactDoubleRequantization: @unchecked Sendable {
     /// Eight accumulators of slots `slot..<slot+8`, scaled, plus `offset`.
     @inline(__always)
     func scale8(_ acc: SIMD8<Int32>, _ slot: Int) -> SIMD8<Int32> {
-        if IntegerSIMD.hasEightDoubleLanes {
-            // One 512-bit step: the two halves' results were joined into
-            // 512-bit vectors anyway (`vinsertf64x4`). The output stages of
-            // MobileNetV2 int8's convolutions and depthwise layers, which
-            // run here, took about a tenth longer that way (Zen 4).
-            let m = UnsafeRawPointer(scales + slot), p = UnsafeRawPointer(positiveAddends + slot)
-            let n = UnsafeRawPointer(negativeAddends + slot)
-            return IntegerSIMD.exactMultiplyAdd(acc, m.loadUnaligned(as: SIMD8<Double>.self), p.loadUnaligned(as: SIMD8<Double>.self),
-                                                n.loadUnaligned(as: SIMD8<Double>.self))
-        }
-        let halves = unsafeBitCast(acc, to: (SIMD4<Int32>, SIMD4<Int32>).self)
-        let m = UnsafeRawPointer(scales + slot), p = UnsafeRawPointer(positiveAddends + slot)
-        let n = UnsafeRawPointer(negativeAddends + slot)
-        @inline(__always) func half(_ v: SIMD4<Int32>, _ byteOffset: Int) -> SIMD4<Int32> {
-            let x = IntegerSIMD.doubles(v)
-            let addend = IntegerSIMD.select(p.loadUnaligned(fromByteOffset: byteOffset, as: SIMD4<Double>.self),
-                                            n.loadUnaligned(fromByteOffset: byteOffset, as: SIMD4<Double>.self), whereSignOf: x)
-            return IntegerSIMD.truncatingToInt32(
-                IntegerSIMD.fusedMultiplyAdd(x, m.loadUnaligned(fromByteOffset: byteOffset, as: SIMD4<Double>.self), addend))
-        }
-        return unsafeBitCast((half(halves.0, 0), half(halves.1, 32)), to: SIMD8<Int32>.self)
+        IntegerSIMD.exactMultiplyAdd(acc, UnsafeRawPointer(scales + slot).loadUnaligned(as: SIMD8<Double>.self),
+                                     UnsafeRawPointer(positiveAddends + slot).loadUnaligned(as: SIMD8<Double>.self),
+                                     UnsafeRawPointer(negativeAddends + slot).loadUnaligned(as: SIMD8<Double>.self))
     }
 }
