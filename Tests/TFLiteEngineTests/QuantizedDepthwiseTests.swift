@@ -443,9 +443,14 @@ extension QuantizedKernelTests {
     /// (`ElementwiseAddInt8`) and broadcast (a row of 256), random scales,
     /// zero points and activations, against the one-by-one reference
     /// arithmetic. Then random bytes over the other broadcasts the table
-    /// reads (a short repeated row, a scalar on either side).
+    /// reads (a short repeated row, a scalar on either side). (The broadcast
+    /// row is a constant, which `ConstantOperandTables` would take in the
+    /// VBMI flavour: they are off in the every-pair part, so the row takes
+    /// the pair table, there by channel rows of its transpose.)
     func testInt8PairTablesMatchReferenceOnEveryPair() throws {
         var rng = TestRandom(seed: 89)
+        ConstantOperandTables.enabled = false
+        defer { ConstantOperandTables.enabled = true }
         let rows = (0..<65_536).map { UInt8(truncatingIfNeeded: $0 >> 8) }
         for i in 0..<16 {
             let operation = i % 4  // ADD, SUB, MUL, SQUARED_DIFFERENCE
@@ -462,33 +467,47 @@ extension QuantizedKernelTests {
                 guard IntegerSIMD.isNative else { return }
                 let table = (kernel as? ElementwiseAddInt8)?.pairTable != nil || (kernel as? QuantizedBinaryKernel)?.readsPairTable == true
                 XCTAssertTrue(table, "\(name): no pair table")
+                if broadcast {
+                    XCTAssertEqual((kernel as? QuantizedBinaryKernel)?.readsRowTable, IntegerSIMD.hasByteLookup, "\(name): rows by channel")
+                }
             }) { ctx in try Self.oneByOne(ctx, shape: shape, bShape: bShape, activation: activation, operation: operation) }
         }
         requireMostlyInformative(16)
+        ConstantOperandTables.enabled = true
         // Random bytes over the other broadcasts: a short repeated row (the
         // runtime input: a constant one gets `ConstantOperandTables`), the
         // runtime input a scalar or a per-channel row of 64, constant rows of
-        // 80 and 120 (more channels than constant tables take; 120 not a
+        // 88 and 120 (more channels than constant tables take outside the
+        // VBMI flavour, and not multiples of 16, which it takes; 120 not a
         // whole number of vectors), repeated rows in flat runs
-        // (`tableRowRepeats`).
-        // Last, same shapes of a length that leaves a tail after the eight-element steps.
+        // (`tableRowRepeats`); a same-shape pair of a length that leaves a
+        // tail after the eight-element steps; runtime rows of 48 (second
+        // operand) and 32 channels (first) against 380 and 667 pixels, whose
+        // tiles end inside pixels (in the VBMI flavour, like 64, looked up
+        // by channel rows of the pair table or its transpose: `rowTable`).
         let broadcasts: [([Int], [Int])] = [([3], [1, 96, 96, 3]), ([1], [128, 128]), ([1, 1, 1, 64], [1, 32, 32, 64]),
-                                             ([1, 16, 16, 80], [80]), ([1, 12, 12, 120], [1, 1, 120]), ([1, 16_389], [1, 16_389])]
-        let rowRepeats: [Bool?] = [false, nil, false, true, true, nil]
-        for i in 0..<24 {
-            let (shape, bShape) = broadcasts[i % 6], operation = i / 6
+                                             ([1, 16, 16, 88], [88]), ([1, 12, 12, 120], [1, 1, 120]), ([1, 16_389], [1, 16_389]),
+                                             ([1, 1, 1, 48], [1, 20, 19, 48]), ([1, 1, 1, 32], [1, 23, 29, 32])]
+        let rowRepeats: [Bool?] = [false, nil, false, true, true, nil, true, false]
+        for i in 0..<32 {
+            let (shape, bShape) = broadcasts[i % 8], operation = i / 8
             let spec = QuantizedAddSpec(shape: shape, bShape: bShape, activation: 0, subtract: operation == 1, multiply: operation == 2,
-                                        squaredDifference: operation == 3, rng: &rng)
+                                        squaredDifference: operation == 3, constantFirst: i % 8 == 6, rng: &rng)
             let name = "pair table #\(i) \(shape) and \(bShape)"
-            let fast: AnyClass = i % 6 == 5 && operation < 2 ? ElementwiseAddInt8.self : QuantizedBinaryKernel.self
+            let fast: AnyClass = i % 8 == 5 && operation < 2 ? ElementwiseAddInt8.self : QuantizedBinaryKernel.self
             try compare(spec.model, name: name, expectFast: fast, inspect: { kernel in
                 guard IntegerSIMD.isNative else { return }
                 if let add = kernel as? ElementwiseAddInt8 { return XCTAssertNotNil(add.pairTable, "\(name): no pair table") }
                 guard let kernel = kernel as? QuantizedBinaryKernel else { return }
                 XCTAssertTrue(kernel.readsPairTable, "\(name): no pair table")
-                XCTAssertEqual(kernel.shortRowsRepeat, i % 6 == 0 ? false : nil, "\(name): short-row walk")
-                XCTAssertEqual(kernel.tableRowRepeats, rowRepeats[i % 6], "\(name): flat run")
-            }) { ctx in try Self.oneByOne(ctx, shape: shape, bShape: bShape, activation: 0, operation: operation) }
+                XCTAssertEqual(kernel.shortRowsRepeat, i % 8 == 0 ? false : nil, "\(name): short-row walk")
+                XCTAssertEqual(kernel.tableRowRepeats, rowRepeats[i % 8], "\(name): flat run")
+                XCTAssertEqual(kernel.readsRowTable, IntegerSIMD.hasByteLookup && [2, 6, 7].contains(i % 8), "\(name): rows by channel")
+            }) { ctx in
+                // (The operator's inputs in order: the constant first in case 6.)
+                try Self.oneByOne(ctx, shape: i % 8 == 6 ? bShape : shape, bShape: i % 8 == 6 ? shape : bShape, activation: 0,
+                                  operation: operation)
+            }
         }
     }
 

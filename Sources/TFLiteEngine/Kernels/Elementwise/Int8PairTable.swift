@@ -56,6 +56,19 @@ final class Int8PairTable: @unchecked Sendable {
         }
     }
 
+    /// The table of the same operation with its operands swapped (entry
+    /// b(y) · 256 + b(x) is `other`'s entry for x, y): 16×16 blocks
+    /// transposed (`ConstantOperandTables.transpose16`).
+    init(transposing other: Int8PairTable) {
+        entries = .allocate(capacity: Self.bytes)
+        for i in stride(from: 0, to: 256, by: 16) {
+            for j in stride(from: 0, to: 256, by: 16) {
+                ConstantOperandTables.transpose16(UnsafeRawPointer(other.entries + (i &<< 8 | j)),
+                                                  UnsafeMutableRawPointer(entries + (j &<< 8 | i)), stride: 256)
+            }
+        }
+    }
+
     deinit { entries.deallocate() }
 
     /// The key of the table of an operation in `Model.sharedConstants`: its

@@ -187,7 +187,8 @@ final class ConstantOperandTables: @unchecked Sendable {
             return
         }
         if Self.transposes(period: period) {
-            lookupChannels(UnsafePointer(entries), variable, output, range)
+            let rows = UnsafePointer(entries)
+            Self.lookupByChannel(period: period, variable, output, range) { rows + $0 &* 256 }
             return
         }
         guard period <= Self.maximumPeriod else {
@@ -233,27 +234,30 @@ final class ConstantOperandTables: @unchecked Sendable {
         }
     }
 
-    /// `apply` for tables by channel rows (`transposes`): the whole pixels
-    /// of `range` by `lookupPixels`, the elements before the first and after
-    /// the last one by one (a range that starts or ends inside a pixel).
-    private func lookupChannels(_ entries: UnsafePointer<UInt8>, _ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer,
-                                _ range: Range<Int>) {
+    /// `output[i]` = entry `input[i]` (bit patterns) of `row(c)`, the 256
+    /// results of channel c = i mod `period` (a multiple of 16), for i in
+    /// `range`: the whole pixels by `lookupPixels`, the elements before the
+    /// first and after the last one by one (a range that starts or ends
+    /// inside a pixel).
+    @inline(__always)
+    static func lookupByChannel(period: Int, _ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, _ range: Range<Int>,
+                                row: (Int) -> UnsafePointer<UInt8>) {
         let x = input.assumingMemoryBound(to: UInt8.self), out = output.assumingMemoryBound(to: UInt8.self)
         let firstPixel = (range.lowerBound &+ period &- 1) / period, endPixel = range.upperBound / period
         @inline(__always) func oneByOne(_ elements: Range<Int>) {
-            for i in elements { out[i] = entries[(i % period) &* 256 &+ Int(x[i])] }
+            for i in elements { out[i] = row(i % period)[Int(x[i])] }
         }
         guard firstPixel < endPixel else {
             oneByOne(range)
             return
         }
         oneByOne(range.lowerBound..<firstPixel &* period)
-        Self.lookupPixels(entries, period: period, input, output, pixels: firstPixel..<endPixel)
+        lookupPixels(period: period, input, output, pixels: firstPixel..<endPixel, row: row)
         oneByOne(endPixel &* period..<range.upperBound)
     }
 
     /// The pixels `pixels` of `input` (`period` channels each, a multiple of
-    /// 16) through their channels' rows of `entries` (256 by the byte) into
+    /// 16) through their channels' rows (`row(c)`: 256 by the byte) into
     /// `output`, in tiles of 64 pixels by 16 channels: each tile transposed
     /// (four 16×16 blocks, `transpose16`) so a channel's 64 bytes are one
     /// vector, looked up in the channel's row held in four registers
@@ -265,8 +269,9 @@ final class ConstantOperandTables: @unchecked Sendable {
     /// blocks, larger than their data, come from memory at each invoke).
     /// (Sixteen 64-byte vectors, each four pixels' 16 channels, transposed in
     /// registers by `vpermi2b`: a third slower.)
-    static func lookupPixels(_ entries: UnsafePointer<UInt8>, period: Int, _ input: UnsafeRawPointer,
-                             _ output: UnsafeMutableRawPointer, pixels: Range<Int>) {
+    @inline(__always)
+    static func lookupPixels(period: Int, _ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, pixels: Range<Int>,
+                             row: (Int) -> UnsafePointer<UInt8>) {
         withUnsafeTemporaryAllocation(byteCount: 16 &* 64 &+ 16 &* 16, alignment: 64) { scratch in
             let tile = scratch.baseAddress.unsafelyUnwrapped  // 16 channels by 64 pixels
             let edge = tile + 16 &* 64  // a short block's rows: 16 pixels by 16 channels
@@ -287,7 +292,7 @@ final class ConstantOperandTables: @unchecked Sendable {
                         block &+= 16
                     }
                     for j in 0..<16 {
-                        let row = UnsafeRawPointer(entries + (channel &+ j) &* 256)
+                        let row = UnsafeRawPointer(row(channel &+ j))
                         let v = tile.load(fromByteOffset: j &* 64, as: SIMD64<UInt8>.self)
                         let r = IntegerSIMD.lookup256(v, row.loadUnaligned(as: SIMD64<UInt8>.self),
                                                       row.loadUnaligned(fromByteOffset: 64, as: SIMD64<UInt8>.self),

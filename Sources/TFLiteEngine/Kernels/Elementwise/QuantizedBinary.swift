@@ -66,6 +66,18 @@ final class QuantizedBinaryKernel: Kernel {
     /// Looks the table up in (or adds it to) the model's shared constants,
     /// under `Int8PairTable.key`; nil for operations without one.
     private let sharedPairTable: (() -> Int8PairTable)?
+    /// For a full operand against a repeated row of a multiple of 16
+    /// channels in the VBMI flavour (`ConstantOperandTables.transposes`): the
+    /// pair table with rows by the row operand's byte, so each channel's
+    /// results are one 256-byte row (`ConstantOperandTables.lookupByChannel`):
+    /// the pair table itself where the row is the first operand, else its
+    /// transpose, shared like it. Squeeze-and-excitation's MUL by a channel
+    /// vector computed at run time.
+    private(set) var rowTable: Int8PairTable?
+    /// Makes `rowTable` from the pair table; nil where there is none.
+    private let sharedRowTable: ((Int8PairTable) -> Int8PairTable)?
+    /// Whether runs read `rowTable`.
+    var readsRowTable: Bool { readsPairTable && sharedRowTable != nil }
     /// Whether runs read `pairTable`.
     var readsPairTable: Bool {
         sharedPairTable != nil && swishTable == nil && constantOperandTables == nil && chain == nil && !isSkipped
@@ -141,8 +153,15 @@ final class QuantizedBinaryKernel: Kernel {
             let constants = ctx.graph.sharedConstants
             let key = Int8PairTable.key(arithmetic, offset1: offset1, offset2: offset2, outputOffset: outputOffset, activation: activation)
             sharedPairTable = { constants.value(for: key, makePairTable) }
+            if let repeatedB = tableRowRepeats, ConstantOperandTables.transposes(period: shape.rowLength) {
+                sharedRowTable = repeatedB ? { table in constants.value(for: key + "/transposed") { Int8PairTable(transposing: table) } }
+                    : { $0 }
+            } else {
+                sharedRowTable = nil
+            }
         } else {
             sharedPairTable = nil
+            sharedRowTable = nil
         }
         signed = T.self == Int8.self
         self.shape = shape
@@ -174,6 +193,7 @@ final class QuantizedBinaryKernel: Kernel {
         b = UnsafeRawPointer(memory.raw(bIndex))
         output = memory.raw(outputIndex)
         if pairTable == nil, readsPairTable, let sharedPairTable { pairTable = sharedPairTable() }
+        if rowTable == nil, let pairTable, let sharedRowTable { rowTable = sharedRowTable(pairTable) }
         if let chain {
             if chainTables == nil { chainTables = chain.tables() }
             chainInput = UnsafeRawPointer(memory.raw(chain.input))
@@ -251,6 +271,7 @@ final class QuantizedBinaryKernel: Kernel {
         swishTable = table
         swishOperand = operand
         pairTable = nil
+        rowTable = nil
         return true
     }
 
@@ -384,6 +405,14 @@ extension QuantizedBinaryKernel {
         guard let repeatedB = tableRowRepeats else {
             shape.forEachSpan(tiles, blockSize: Self.blockSize) { oa, sa, ob, sb, oo, n in
                 table.apply(a + oa, sa, b + ob, sb, output + oo, count: n)
+            }
+            return
+        }
+        if let rowTable {
+            let row = UnsafeRawPointer(repeatedB ? b : a), rows = UnsafeRawPointer(rowTable.entries).assumingMemoryBound(to: UInt8.self)
+            ConstantOperandTables.lookupByChannel(period: shape.rowLength, UnsafeRawPointer(repeatedB ? a : b), UnsafeMutableRawPointer(output),
+                                                  shape.outputRange(tiles, blockSize: Self.blockSize)) { channel in
+                rows + Int(row.load(fromByteOffset: channel, as: UInt8.self)) &<< 8
             }
             return
         }
