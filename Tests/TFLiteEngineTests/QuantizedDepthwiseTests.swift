@@ -484,29 +484,38 @@ extension QuantizedKernelTests {
         // tail after the eight-element steps; runtime rows of 48 (second
         // operand) and 32 channels (first) against 380 and 667 pixels, whose
         // tiles end inside pixels (in the VBMI flavour, like 64, looked up
-        // by channel rows of the pair table or its transpose: `rowTable`).
+        // by channel rows of the pair table or its transpose: `rowTable`);
+        // a value per pixel (80 channels over 13 × 17 pixels) against a full
+        // operand or a channel vector, either first (`PixelRows`).
         let broadcasts: [([Int], [Int])] = [([3], [1, 96, 96, 3]), ([1], [128, 128]), ([1, 1, 1, 64], [1, 32, 32, 64]),
                                              ([1, 16, 16, 88], [88]), ([1, 12, 12, 120], [1, 1, 120]), ([1, 16_389], [1, 16_389]),
-                                             ([1, 1, 1, 48], [1, 20, 19, 48]), ([1, 1, 1, 32], [1, 23, 29, 32])]
-        let rowRepeats: [Bool?] = [false, nil, false, true, true, nil, true, false]
-        for i in 0..<32 {
-            let (shape, bShape) = broadcasts[i % 8], operation = i / 8
+                                             ([1, 1, 1, 48], [1, 20, 19, 48]), ([1, 1, 1, 32], [1, 23, 29, 32]),
+                                             ([1, 13, 17, 1], [1, 13, 17, 80]), ([1, 13, 17, 1], [1, 13, 17, 80]),
+                                             ([1, 13, 17, 1], [1, 1, 1, 80]), ([1, 13, 17, 1], [80])]
+        let rowRepeats: [Bool?] = [false, nil, false, true, true, nil, true, false, nil, nil, nil, nil]
+        let constantFirst: Set = [6, 9, 11]
+        let cases = broadcasts.count
+        for i in 0..<(4 * cases) {
+            let (shape, bShape) = broadcasts[i % cases], operation = i / cases
             let spec = QuantizedAddSpec(shape: shape, bShape: bShape, activation: 0, subtract: operation == 1, multiply: operation == 2,
-                                        squaredDifference: operation == 3, constantFirst: i % 8 == 6, rng: &rng)
+                                        squaredDifference: operation == 3, constantFirst: constantFirst.contains(i % cases), rng: &rng)
             let name = "pair table #\(i) \(shape) and \(bShape)"
-            let fast: AnyClass = i % 8 == 5 && operation < 2 ? ElementwiseAddInt8.self : QuantizedBinaryKernel.self
+            let fast: AnyClass = i % cases == 5 && operation < 2 ? ElementwiseAddInt8.self : QuantizedBinaryKernel.self
             try compare(spec.model, name: name, expectFast: fast, inspect: { kernel in
                 guard IntegerSIMD.isNative else { return }
                 if let add = kernel as? ElementwiseAddInt8 { return XCTAssertNotNil(add.pairTable, "\(name): no pair table") }
                 guard let kernel = kernel as? QuantizedBinaryKernel else { return }
                 XCTAssertTrue(kernel.readsPairTable, "\(name): no pair table")
-                XCTAssertEqual(kernel.shortRowsRepeat, i % 8 == 0 ? false : nil, "\(name): short-row walk")
-                XCTAssertEqual(kernel.tableRowRepeats, rowRepeats[i % 8], "\(name): flat run")
-                XCTAssertEqual(kernel.readsRowTable, IntegerSIMD.hasByteLookup && [2, 6, 7].contains(i % 8), "\(name): rows by channel")
+                XCTAssertEqual(kernel.shortRowsRepeat, i % cases == 0 ? false : nil, "\(name): short-row walk")
+                XCTAssertEqual(kernel.tableRowRepeats, rowRepeats[i % cases], "\(name): flat run")
+                XCTAssertEqual(kernel.readsRowTable, IntegerSIMD.hasByteLookup && [2, 6, 7, 8, 9, 10, 11].contains(i % cases),
+                               "\(name): rows by channel or pixel")
+                XCTAssertEqual(kernel.pixelRows != nil, IntegerSIMD.hasByteLookup && i % cases >= 8, "\(name): rows by pixel")
             }) { ctx in
-                // (The operator's inputs in order: the constant first in case 6.)
-                try Self.oneByOne(ctx, shape: i % 8 == 6 ? bShape : shape, bShape: i % 8 == 6 ? shape : bShape, activation: 0,
-                                  operation: operation)
+                // (The operator's inputs in order.)
+                let first = constantFirst.contains(i % cases)
+                return try Self.oneByOne(ctx, shape: first ? bShape : shape, bShape: first ? shape : bShape, activation: 0,
+                                         operation: operation)
             }
         }
     }

@@ -74,6 +74,9 @@ final class QuantizedBinaryKernel: Kernel {
     /// transpose, shared like it. Squeeze-and-excitation's MUL by a channel
     /// vector computed at run time.
     private(set) var rowTable: Int8PairTable?
+    /// A broadcast of one value per pixel against the full operand or a
+    /// channel vector, looked up pixel by pixel in `rowTable`'s rows.
+    let pixelRows: PixelRows?
     /// Makes `rowTable` from the pair table; nil where there is none.
     private let sharedRowTable: ((Int8PairTable) -> Int8PairTable)?
     /// Whether runs read `rowTable`.
@@ -135,6 +138,7 @@ final class QuantizedBinaryKernel: Kernel {
             vectorSquaredDifference = nil
         }
         tableRowRepeats = vectors ? Self.rowRepeats(shape) : nil
+        pixelRows = vectors ? PixelRows(shape) : nil
         let makePairTable: (() -> Int8PairTable)?
         if !Int8PairTable.applies(elementCount: shape.elementCount) {
             makePairTable = nil
@@ -153,8 +157,12 @@ final class QuantizedBinaryKernel: Kernel {
             let constants = ctx.graph.sharedConstants
             let key = Int8PairTable.key(arithmetic, offset1: offset1, offset2: offset2, outputOffset: outputOffset, activation: activation)
             sharedPairTable = { constants.value(for: key, makePairTable) }
-            if let repeatedB = tableRowRepeats, ConstantOperandTables.transposes(period: shape.rowLength) {
-                sharedRowTable = repeatedB ? { table in constants.value(for: key + "/transposed") { Int8PairTable(transposing: table) } }
+            // Rows by B's byte: the transpose.
+            let rowsByB: Bool? = if let repeatedB = tableRowRepeats, ConstantOperandTables.transposes(period: shape.rowLength) {
+                repeatedB
+            } else if vectors, let pixelRows { pixelRows.pixelOperand == 1 } else { nil }
+            if let rowsByB {
+                sharedRowTable = rowsByB ? { table in constants.value(for: key + "/transposed") { Int8PairTable(transposing: table) } }
                     : { $0 }
             } else {
                 sharedRowTable = nil
@@ -402,6 +410,15 @@ extension QuantizedBinaryKernel {
     /// span's set-up per row, rows of 120 or 152 channels a one-by-one tail.
     private func pairTableSpans(_ tiles: Range<Int>, _ table: Int8PairTable, _ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>,
                                 _ output: UnsafeMutablePointer<Int8>) {
+        if let rowTable, let pixelRows {
+            let rows = UnsafeRawPointer(rowTable.entries).assumingMemoryBound(to: UInt8.self)
+            let (values, other) = pixelRows.pixelOperand == 0 ? (UnsafeRawPointer(a), UnsafeRawPointer(b)) : (UnsafeRawPointer(b), UnsafeRawPointer(a))
+            let channels = shape.dims[BroadcastShape.maxRank &- 1], full = pixelRows.otherIsFull
+            pixelRows.lookup(channels: channels, UnsafeMutableRawPointer(output), shape.outputRange(tiles, blockSize: Self.blockSize),
+                             row: { rows + Int(values.load(fromByteOffset: $0, as: UInt8.self)) &<< 8 },
+                             indices: { full ? other + $0 &* channels : other })
+            return
+        }
         guard let repeatedB = tableRowRepeats else {
             shape.forEachSpan(tiles, blockSize: Self.blockSize) { oa, sa, ob, sb, oo, n in
                 table.apply(a + oa, sa, b + ob, sb, output + oo, count: n)
@@ -608,5 +625,81 @@ extension QuantizedBinaryKernel {
                 row.storeBytes(of: variableFirst ? operation(v, c) : operation(c, v), toByteOffset: group &* 8, as: SIMD8<UInt8>.self)
             }
         }
+    }
+}
+
+/// An int8 broadcast of one value per pixel (`[…, 1]` against `[…, C]`:
+/// ConvNeXt's layer normalisation, a difference from the pixel's mean, a
+/// product with its scale) against the full operand or a channel vector (an
+/// outer product with the normalisation's weights), in the VBMI flavour for
+/// C ≥ 64: each pixel's results are the pair table's row of its value (by
+/// the other operand's byte), held in four registers for the pixel's C
+/// bytes, 64 per `IntegerSIMD.lookup256`. (The pair table read per element
+/// ran them at 2.5–3 G elements/s.)
+struct PixelRows {
+    /// The operand with one value per pixel (0: A).
+    let pixelOperand: Int
+    /// Whether the other operand has the output's shape (else it is a channel vector).
+    let otherIsFull: Bool
+
+    /// The pattern of `shape`, nil for other broadcasts, other flavours and
+    /// fewer than 64 channels.
+    init?(_ shape: BroadcastShape) {
+        let r = BroadcastShape.maxRank
+        guard IntegerSIMD.hasByteLookup, shape.rowStrides != nil, shape.dims[r - 1] >= 64, shape.dims[r - 2] > 1 else { return nil }
+        let channels = shape.dims[r - 1]
+        func kind(_ strides: [Int]) -> Int? {  // 0 full, 1 per pixel, 2 per channel
+            switch (strides[r - 2], strides[r - 1]) {
+            case (channels, 1): 0
+            case (1, 0): 1
+            case (0, 1): 2
+            default: nil
+            }
+        }
+        guard let a = kind(shape.stridesA), let b = kind(shape.stridesB) else { return nil }
+        switch (a, b) {
+        case (1, 0), (1, 2): (pixelOperand, otherIsFull) = (0, b == 0)
+        case (0, 1), (2, 1): (pixelOperand, otherIsFull) = (1, a == 0)
+        default: return nil
+        }
+    }
+
+    /// `output[i]` = entry `indices(p)[c]` of `row(p)` for the elements i in
+    /// `range`, pixel p = i / `channels`, channel c = i mod `channels`
+    /// (at least 64): whole pixels 64 bytes per step (a last step overlapping
+    /// its predecessor), the elements before the first and after the last
+    /// one by one.
+    @inline(__always)
+    func lookup(channels: Int, _ output: UnsafeMutableRawPointer, _ range: Range<Int>, row: (Int) -> UnsafePointer<UInt8>,
+                indices: (Int) -> UnsafeRawPointer) {
+        let out = output.assumingMemoryBound(to: UInt8.self)
+        @inline(__always) func oneByOne(_ elements: Range<Int>) {
+            for i in elements {
+                let p = i / channels
+                out[i] = row(p)[Int(indices(p).load(fromByteOffset: i &- p &* channels, as: UInt8.self))]
+            }
+        }
+        let firstPixel = (range.lowerBound &+ channels &- 1) / channels, endPixel = range.upperBound / channels
+        guard firstPixel < endPixel else {
+            oneByOne(range)
+            return
+        }
+        oneByOne(range.lowerBound..<firstPixel &* channels)
+        for p in firstPixel..<endPixel {
+            let t = UnsafeRawPointer(row(p)), x = indices(p), o = output + p &* channels
+            let t0 = t.loadUnaligned(as: SIMD64<UInt8>.self), t1 = t.loadUnaligned(fromByteOffset: 64, as: SIMD64<UInt8>.self)
+            let t2 = t.loadUnaligned(fromByteOffset: 128, as: SIMD64<UInt8>.self), t3 = t.loadUnaligned(fromByteOffset: 192, as: SIMD64<UInt8>.self)
+            @inline(__always) func step(_ c: Int) {
+                o.storeBytes(of: IntegerSIMD.lookup256(x.loadUnaligned(fromByteOffset: c, as: SIMD64<UInt8>.self), t0, t1, t2, t3),
+                             toByteOffset: c, as: SIMD64<UInt8>.self)
+            }
+            var c = 0
+            while c &+ 64 <= channels {
+                step(c)
+                c &+= 64
+            }
+            if c < channels { step(channels &- 64) }
+        }
+        oneByOne(endPixel &* channels..<range.upperBound)
     }
 }
