@@ -95,13 +95,16 @@ final class QuantizedPoolTests: XCTestCase {
     /// over the rows of a global average pool; 16 values at a time along a
     /// layer norm's channels) gives the bytes of its plain Int32 loops, for
     /// int8 and uint8, same and rescaled quantization, extreme and random
-    /// inputs, widths off the group of 16.
+    /// inputs, widths off the group of 16, more rows than an Int16 lane's
+    /// 128 (143, 144, 258, 570), channels in four groups at a time (80, 1248).
     func testMeanSumsInRegistersMatchTheInt32Loops() throws {
         var rng = TestRandom(seed: 61)
         let cases: [([Int], [Int32])] = [
             ([1, 8, 8, 40], [1, 2]), ([1, 9, 9, 1248], [1, 2]), ([2, 4, 4, 17], [1, 2]), ([1, 3, 3, 16], [1, 2]),
             ([1, 12, 11, 21], [1, 2]), ([1, 5, 5, 96], [3]), ([1, 3, 4, 17], [3]), ([2, 3, 768], [2]), ([4, 2047], [1]),
             ([1, 2, 2, 2048], [3]), ([3, 15], [1]), ([1, 16, 8, 33], [1]),
+            // More than 128 rows: blocks of 128 in Int16 lanes.
+            ([1, 13, 11, 16], [1, 2]), ([1, 30, 19, 40], [1, 2]), ([1, 129, 2, 17], [1, 2]), ([1, 12, 12, 80], [1, 2]),
         ]
         for (i, (shape, axes)) in cases.enumerated() {
             let signed = i % 3 != 2, sameQuantization = i % 4 == 1
