@@ -16,10 +16,10 @@ final class ConstantOperandTables: @unchecked Sendable {
     let period: Int
     /// The operand that varies (0: a, 1: b); it has the output's shape.
     let variableOperand: Int
-    /// The results: up to `maximumPeriod` channels, `period` rows of 256,
-    /// each by the variable byte's bit pattern; above, blocks of 256
-    /// channels, each 256 rows by the variable byte of 256 entries by the
-    /// channel (`lookupRows`).
+    /// The results: up to `maximumPeriod` channels (and at every period
+    /// that `transposes`), `period` rows of 256, each by the variable byte's
+    /// bit pattern; above, blocks of 256 channels, each 256 rows by the
+    /// variable byte of 256 entries by the channel (`lookupRows`).
     private let entries: UnsafeMutablePointer<UInt8>
     /// The channels' indices 0..<period (their low bytes above 256): the row
     /// that repeats along the elements, each element's table row
@@ -27,7 +27,8 @@ final class ConstantOperandTables: @unchecked Sendable {
     private let channels: UnsafeMutablePointer<Int8>
 
     /// The largest constant (channels) that gets tables: 16 KiB of them, in
-    /// the first-level cache beside the data.
+    /// the first-level cache beside the data (`maximumChainPeriod` where the
+    /// tables are read a tile at a time: `transposes`).
     static let maximumPeriod = 64
 
     /// Tables only where they are no larger than the output: building one
@@ -67,7 +68,8 @@ final class ConstantOperandTables: @unchecked Sendable {
     }
 
     /// The tables' bytes for a constant of `period` elements: rows of 256,
-    /// or above `maximumPeriod` blocks of 256 × 256.
+    /// or above `maximumPeriod` blocks of 256 × 256 (rows where the period
+    /// `transposes`).
     static func bytes(period: Int) -> Int {
         period <= maximumPeriod || transposes(period: period) ? period &* 256 : (period &+ 255) / 256 &* 65536
     }
