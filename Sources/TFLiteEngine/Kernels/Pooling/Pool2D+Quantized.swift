@@ -233,17 +233,25 @@ final class Pool2DQuantizedKernel: Kernel {
                     let highest = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: hi))
                     let source = UnsafeRawPointer(inputBatch), target = UnsafeMutableRawPointer(out)
                     // Groups of 16 lanes (`wide`) or 8; inlined once for each.
+                    // The taps' offsets step by a pixel and by a row from the
+                    // window's corner (two multiplies per tap were most of a
+                    // 3×3 window's work: InceptionV3 int8's pools).
+                    let corner = (ys.lowerBound &* g.inputWidth &+ xs.lowerBound) &* c, rowStep = g.inputWidth &* c
+                    let rows = ys.count, columns = xs.count
                     @inline(__always) func groups(wide: Bool) {
                         let width = wide ? 16 : 8
                         var next = 0
                         while next < c {
                             let first = min(next, c &- width)
                             var acc = SIMD16<Int16>()
-                            for iy in ys {
-                                for ix in xs {
-                                    let at = (iy &* g.inputWidth &+ ix) &* c &+ first
+                            var rowAt = corner &+ first
+                            for _ in 0..<rows {
+                                var at = rowAt
+                                for _ in 0..<columns {
                                     acc &+= wide ? E.widened16(source, at: at) : E.widened8(source, at: at)
+                                    at &+= c
                                 }
+                                rowAt &+= rowStep
                             }
                             var v = Self.average16(acc, half: half, reciprocal: m)
                             v.replace(with: lowest, where: v .< lowest)
