@@ -238,24 +238,34 @@ final class ConstantOperandTables: @unchecked Sendable {
 
     /// `output[i]` = entry `input[i]` (bit patterns) of `row(c)`, the 256
     /// results of channel c = i mod `period` (a multiple of 16), for i in
-    /// `range`: the whole pixels by `lookupPixels`, the elements before the
-    /// first and after the last one by one (a range that starts or ends
-    /// inside a pixel).
+    /// `range`: the whole pixels by `lookupPixels`, the elements outside
+    /// them one by one (`forPixels`).
     @inline(__always)
     static func lookupByChannel(period: Int, _ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, _ range: Range<Int>,
                                 row: (Int) -> UnsafePointer<UInt8>) {
         let x = input.assumingMemoryBound(to: UInt8.self), out = output.assumingMemoryBound(to: UInt8.self)
-        let firstPixel = (range.lowerBound &+ period &- 1) / period, endPixel = range.upperBound / period
-        @inline(__always) func oneByOne(_ elements: Range<Int>) {
+        forPixels(in: range, channels: period, elements: { elements in
             for i in elements { out[i] = row(i % period)[Int(x[i])] }
-        }
-        guard firstPixel < endPixel else {
-            oneByOne(range)
+        }, pixels: { pixels in
+            lookupPixels(period: period, input, output, pixels: pixels, row: row)
+        })
+    }
+
+    /// Splits the element range `range` of pixels of `channels` elements:
+    /// `pixels` gets the whole pixels inside it (their indices), `elements`
+    /// the elements before the first and after the last (a range that
+    /// starts or ends inside a pixel), or all of `range` when it holds no
+    /// whole pixel.
+    @inline(__always)
+    static func forPixels(in range: Range<Int>, channels: Int, elements: (Range<Int>) -> Void, pixels: (Range<Int>) -> Void) {
+        let first = (range.lowerBound &+ channels &- 1) / channels, end = range.upperBound / channels
+        guard first < end else {
+            elements(range)
             return
         }
-        oneByOne(range.lowerBound..<firstPixel &* period)
-        lookupPixels(period: period, input, output, pixels: firstPixel..<endPixel, row: row)
-        oneByOne(endPixel &* period..<range.upperBound)
+        elements(range.lowerBound..<first &* channels)
+        pixels(first..<end)
+        elements(end &* channels..<range.upperBound)
     }
 
     /// The pixels `pixels` of `input` (`period` channels each, a multiple of

@@ -160,7 +160,7 @@ final class QuantizedBinaryKernel: Kernel {
             // Rows by B's byte: the transpose.
             let rowsByB: Bool? = if let repeatedB = tableRowRepeats, ConstantOperandTables.transposes(period: shape.rowLength) {
                 repeatedB
-            } else if vectors, let pixelRows { pixelRows.pixelOperand == 1 } else { nil }
+            } else if let pixelRows { pixelRows.pixelOperand == 1 } else { nil }
             if let rowsByB {
                 sharedRowTable = rowsByB ? { table in constants.value(for: key + "/transposed") { Int8PairTable(transposing: table) } }
                     : { $0 }
@@ -667,39 +667,33 @@ struct PixelRows {
     /// `output[i]` = entry `indices(p)[c]` of `row(p)` for the elements i in
     /// `range`, pixel p = i / `channels`, channel c = i mod `channels`
     /// (at least 64): whole pixels 64 bytes per step (a last step overlapping
-    /// its predecessor), the elements before the first and after the last
-    /// one by one.
+    /// its predecessor), the elements outside them one by one
+    /// (`ConstantOperandTables.forPixels`).
     @inline(__always)
     func lookup(channels: Int, _ output: UnsafeMutableRawPointer, _ range: Range<Int>, row: (Int) -> UnsafePointer<UInt8>,
                 indices: (Int) -> UnsafeRawPointer) {
         let out = output.assumingMemoryBound(to: UInt8.self)
-        @inline(__always) func oneByOne(_ elements: Range<Int>) {
+        ConstantOperandTables.forPixels(in: range, channels: channels, elements: { elements in
             for i in elements {
                 let p = i / channels
                 out[i] = row(p)[Int(indices(p).load(fromByteOffset: i &- p &* channels, as: UInt8.self))]
             }
-        }
-        let firstPixel = (range.lowerBound &+ channels &- 1) / channels, endPixel = range.upperBound / channels
-        guard firstPixel < endPixel else {
-            oneByOne(range)
-            return
-        }
-        oneByOne(range.lowerBound..<firstPixel &* channels)
-        for p in firstPixel..<endPixel {
-            let t = UnsafeRawPointer(row(p)), x = indices(p), o = output + p &* channels
-            let t0 = t.loadUnaligned(as: SIMD64<UInt8>.self), t1 = t.loadUnaligned(fromByteOffset: 64, as: SIMD64<UInt8>.self)
-            let t2 = t.loadUnaligned(fromByteOffset: 128, as: SIMD64<UInt8>.self), t3 = t.loadUnaligned(fromByteOffset: 192, as: SIMD64<UInt8>.self)
-            @inline(__always) func step(_ c: Int) {
-                o.storeBytes(of: IntegerSIMD.lookup256(x.loadUnaligned(fromByteOffset: c, as: SIMD64<UInt8>.self), t0, t1, t2, t3),
-                             toByteOffset: c, as: SIMD64<UInt8>.self)
+        }, pixels: { pixels in
+            for p in pixels {
+                let t = UnsafeRawPointer(row(p)), x = indices(p), o = output + p &* channels
+                let t0 = t.loadUnaligned(as: SIMD64<UInt8>.self), t1 = t.loadUnaligned(fromByteOffset: 64, as: SIMD64<UInt8>.self)
+                let t2 = t.loadUnaligned(fromByteOffset: 128, as: SIMD64<UInt8>.self), t3 = t.loadUnaligned(fromByteOffset: 192, as: SIMD64<UInt8>.self)
+                @inline(__always) func step(_ c: Int) {
+                    o.storeBytes(of: IntegerSIMD.lookup256(x.loadUnaligned(fromByteOffset: c, as: SIMD64<UInt8>.self), t0, t1, t2, t3),
+                                 toByteOffset: c, as: SIMD64<UInt8>.self)
+                }
+                var c = 0
+                while c &+ 64 <= channels {
+                    step(c)
+                    c &+= 64
+                }
+                if c < channels { step(channels &- 64) }
             }
-            var c = 0
-            while c &+ 64 <= channels {
-                step(c)
-                c &+= 64
-            }
-            if c < channels { step(channels &- 64) }
-        }
-        oneByOne(endPixel &* channels..<range.upperBound)
+        })
     }
 }
