@@ -59,36 +59,35 @@ enum VectorizableMath {
         #endif
     }
 
-    /// Logistic `1 / (1 + e^-x)`, as `f = e / (1 + e)` with `e = e^-|x|`
-    /// (so e is in (0, 1]: no overflow, one clamp), and `1 - f` when x's
-    /// sign bit is clear (x = +0 gives 0.5 either way).
-    /// e^z: z = n·ln 2 + t with n = round(z · log2 e) (magic-number
-    /// rounding whose bits, shifted, are 2^n directly: the magic number
-    /// carries the exponent bias 127), t = z - n·ln 2 in one fused step where
-    /// the flavour fuses multiply-adds (the product is exact; ln 2's rounding
-    /// error times |n| ≤ 126 is below 2.5e-7 of t) and by Cody–Waite in two
-    /// parts where it does not, e^t by a degree-5 polynomial fitted to e^t on
-    /// [-ln 2 / 2, ln 2 / 2] (relative error 1.2e-7). Logistic's relative
-    /// error against Double is below 4e-7 with the fused reduction (3.8e-7,
-    /// at the large |x| where |n| is large) and below 3e-7 with the two-part
-    /// one. a · (−log2 e) rounds as z · log2 e does (z = −a).
-    /// The vector form is 17 vector operations and one division per 8 or 16
-    /// lanes (the swish of EfficientNet and RegNetY runs on it); the clamp is
-    /// a `min` on |x| and the final choice a blend on x's sign bit, the forms
-    /// the optimiser lowers to one instruction each.
+    /// Logistic `1 / (1 + e^-x)` on x clamped to [−88.3, 87.3] (where e^-x
+    /// and 2^n below stay finite and normal; the result's relative error
+    /// stays small at both ends: 1 + e rounds by half an ulp whether e is
+    /// tiny or huge). e^-x: −x = n·ln 2 + t with n = round(−x · log2 e)
+    /// (magic-number rounding whose bits, shifted, are 2^n directly: the
+    /// magic number carries the exponent bias 127), t = −x − n·ln 2 in one
+    /// fused step where the flavour fuses multiply-adds (the product is
+    /// exact; ln 2's rounding error times |n| ≤ 127 is below 2.5e-7 of t) and
+    /// by Cody–Waite in two parts where it does not, e^t by a degree-5
+    /// polynomial fitted to e^t on [−ln 2 / 2, ln 2 / 2] (relative error
+    /// 1.2e-7). Relative error against Double below 4e-7.
+    /// The vector form is 13 vector operations and one division per 8 or 16
+    /// lanes (the swish of EfficientNet and RegNetY runs on it; the earlier
+    /// form on e^−|x| with a final `1 − f` for positive x took 18, and the
+    /// fused swish ran a fifth slower on Zen 4); each clamp is one
+    /// `vminps`/`vmaxps` (the select forms below, which keep a NaN).
     @inline(__always)
     static func logistic(_ x: Float) -> Float {
-        let a0 = Float(bitPattern: x.bitPattern & 0x7FFF_FFFF)
-        let a = a0 > 87.3 ? 87.3 : a0
-        let z = Float(bitPattern: a.bitPattern | 0x8000_0000)
+        let high: Float = 87.3, low: Float = -88.3
+        let upper = x > high ? high : x
+        let xc = upper < low ? low : upper
         let magic: Float = 12_583_039  // 1.5 · 2^23 + 127
-        let shifted = flavourMultiplyAdd(a, -1.442_695_04, magic)
+        let shifted = flavourMultiplyAdd(xc, -1.442_695_04, magic)
         let scale = Float(bitPattern: shifted.bitPattern &<< 23)
         let n = shifted - magic
         #if TFLITEENGINE_FMA || TFLITEENGINE_AVX2 || TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI || arch(arm64)
-        let t = flavourMultiplyAdd(n, -0.693_147_18, z)
+        let t = flavourMultiplyAdd(n, -0.693_147_18, -xc)
         #else
-        let t = flavourMultiplyAdd(n, 2.121_944_4e-4, flavourMultiplyAdd(n, -0.693_359_375, z))
+        let t = flavourMultiplyAdd(n, 2.121_944_4e-4, flavourMultiplyAdd(n, -0.693_359_375, -xc))
         #endif
         var p: Float = 8.262_365_1e-3
         p = flavourMultiplyAdd(p, t, 4.189_872_4e-2)
@@ -96,8 +95,7 @@ enum VectorizableMath {
         p = flavourMultiplyAdd(p, t, 4.999_914_2e-1)
         p = flavourMultiplyAdd(p, t, 9.999_995_2e-1)
         let e = flavourMultiplyAdd(t * scale, p, scale)
-        let f = e / (e + 1)
-        return Int32(bitPattern: x.bitPattern) >= 0 ? 1 - f : f
+        return 1 / (e + 1)
     }
 
     /// `tanh(x)`: an odd Taylor polynomial for |x| < 0.1 (no cancellation),
@@ -179,28 +177,24 @@ extension VectorizableMath {
     }
 
     /// `logistic(_:)` on every lane (fused multiply-adds where the scalar
-    /// form's are). Written so that each step is one instruction in the avx2
-    /// build (checked with objdump): the clamp `a0 > high ? high : a0` is
-    /// `vminps`, the sign-bit choice (an integer comparison with a zero
-    /// *vector*: the vector–scalar comparison operators are generic and
-    /// compile to a lane loop) is one `vblendvps` on x itself, and the or
-    /// of the sign bit folds into the fused multiply-subtract.
+    /// form's are). Each step is one instruction (checked with objdump): the
+    /// clamps `x > high ? high : x` and `u < low ? low : u` are `vminps` and
+    /// `vmaxps` with the bound first (a NaN passes through both), and the
+    /// negation of x folds into the fused multiply-subtract.
     @inline(__always)
     static func logistic(_ x: FloatVector) -> FloatVector {
         typealias V = FloatVector
-        let bits = unsafeBitCast(x, to: IntVector.self)
-        let a0 = unsafeBitCast(bits & Int32.max, to: V.self)
-        let high = V(repeating: 87.3)
-        let a = a0.replacing(with: high, where: a0 .> high)
-        let z = unsafeBitCast(unsafeBitCast(a, to: IntVector.self) | Int32.min, to: V.self)
+        let high = V(repeating: 87.3), low = V(repeating: -88.3)
+        let upper = x.replacing(with: high, where: x .> high)
+        let xc = upper.replacing(with: low, where: upper .< low)
         let magic = V(repeating: 12_583_039)
-        let shifted = magic.multiplyAdd(a, V(repeating: -1.442_695_04))
+        let shifted = magic.multiplyAdd(xc, V(repeating: -1.442_695_04))
         let scale = unsafeBitCast(unsafeBitCast(shifted, to: IntVector.self) &<< 23, to: V.self)
         let n = shifted - magic
         #if TFLITEENGINE_FMA || TFLITEENGINE_AVX2 || TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI || arch(arm64)
-        let t = z.multiplyAdd(n, V(repeating: -0.693_147_18))
+        let t = (-xc).multiplyAdd(n, V(repeating: -0.693_147_18))
         #else
-        let t = z.multiplyAdd(n, V(repeating: -0.693_359_375)).multiplyAdd(n, V(repeating: 2.121_944_4e-4))
+        let t = (-xc).multiplyAdd(n, V(repeating: -0.693_359_375)).multiplyAdd(n, V(repeating: 2.121_944_4e-4))
         #endif
         var p = V(repeating: 8.262_365_1e-3)
         p = V(repeating: 4.189_872_4e-2).multiplyAdd(p, t)
@@ -208,8 +202,7 @@ extension VectorizableMath {
         p = V(repeating: 4.999_914_2e-1).multiplyAdd(p, t)
         p = V(repeating: 9.999_995_2e-1).multiplyAdd(p, t)
         let e = scale.multiplyAdd(t * scale, p)
-        let f = e / (e + 1)
-        return f.replacing(with: 1 - f, where: bits .>= IntVector())
+        return V(repeating: 1) / (e + 1)
     }
 
     /// |x| lane by lane (the sign bit cleared, as `abs` on a Float does).
