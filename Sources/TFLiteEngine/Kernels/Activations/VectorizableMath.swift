@@ -84,17 +84,20 @@ enum VectorizableMath {
         let shifted = flavourMultiplyAdd(xc, -1.442_695_04, magic)
         let scale = Float(bitPattern: shifted.bitPattern &<< 23)
         let n = shifted - magic
+        // u = −t = x + n·ln 2, and the polynomial's terms with alternating
+        // signs (every step the exact negation of the one in t): the same
+        // bits without negating x.
         #if TFLITEENGINE_FMA || TFLITEENGINE_AVX2 || TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI || arch(arm64)
-        let t = flavourMultiplyAdd(n, -0.693_147_18, -xc)
+        let u = flavourMultiplyAdd(n, 0.693_147_18, xc)
         #else
-        let t = flavourMultiplyAdd(n, 2.121_944_4e-4, flavourMultiplyAdd(n, -0.693_359_375, -xc))
+        let u = flavourMultiplyAdd(n, -2.121_944_4e-4, flavourMultiplyAdd(n, 0.693_359_375, xc))
         #endif
-        var p: Float = 8.262_365_1e-3
-        p = flavourMultiplyAdd(p, t, 4.189_872_4e-2)
-        p = flavourMultiplyAdd(p, t, 1.666_810_1e-1)
-        p = flavourMultiplyAdd(p, t, 4.999_914_2e-1)
-        p = flavourMultiplyAdd(p, t, 9.999_995_2e-1)
-        let e = flavourMultiplyAdd(t * scale, p, scale)
+        var p: Float = -8.262_365_1e-3
+        p = flavourMultiplyAdd(p, u, 4.189_872_4e-2)
+        p = flavourMultiplyAdd(p, u, -1.666_810_1e-1)
+        p = flavourMultiplyAdd(p, u, 4.999_914_2e-1)
+        p = flavourMultiplyAdd(p, u, -9.999_995_2e-1)
+        let e = flavourMultiplyAdd(u * scale, p, scale)
         return 1 / (e + 1)
     }
 
@@ -179,8 +182,7 @@ extension VectorizableMath {
     /// `logistic(_:)` on every lane (fused multiply-adds where the scalar
     /// form's are). Each step is one instruction (checked with objdump): the
     /// clamps `x > high ? high : x` and `u < low ? low : u` are `vminps` and
-    /// `vmaxps` with the bound first (a NaN passes through both), and the
-    /// negation of x folds into the fused multiply-subtract.
+    /// `vmaxps` with the bound first (a NaN passes through both).
     @inline(__always)
     static func logistic(_ x: FloatVector) -> FloatVector {
         typealias V = FloatVector
@@ -192,16 +194,16 @@ extension VectorizableMath {
         let scale = unsafeBitCast(unsafeBitCast(shifted, to: IntVector.self) &<< 23, to: V.self)
         let n = shifted - magic
         #if TFLITEENGINE_FMA || TFLITEENGINE_AVX2 || TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI || arch(arm64)
-        let t = (-xc).multiplyAdd(n, V(repeating: -0.693_147_18))
+        let u = xc.multiplyAdd(n, V(repeating: 0.693_147_18))
         #else
-        let t = (-xc).multiplyAdd(n, V(repeating: -0.693_359_375)).multiplyAdd(n, V(repeating: 2.121_944_4e-4))
+        let u = xc.multiplyAdd(n, V(repeating: 0.693_359_375)).multiplyAdd(n, V(repeating: -2.121_944_4e-4))
         #endif
-        var p = V(repeating: 8.262_365_1e-3)
-        p = V(repeating: 4.189_872_4e-2).multiplyAdd(p, t)
-        p = V(repeating: 1.666_810_1e-1).multiplyAdd(p, t)
-        p = V(repeating: 4.999_914_2e-1).multiplyAdd(p, t)
-        p = V(repeating: 9.999_995_2e-1).multiplyAdd(p, t)
-        let e = scale.multiplyAdd(t * scale, p)
+        var p = V(repeating: -8.262_365_1e-3)
+        p = V(repeating: 4.189_872_4e-2).multiplyAdd(p, u)
+        p = V(repeating: -1.666_810_1e-1).multiplyAdd(p, u)
+        p = V(repeating: 4.999_914_2e-1).multiplyAdd(p, u)
+        p = V(repeating: -9.999_995_2e-1).multiplyAdd(p, u)
+        let e = scale.multiplyAdd(u * scale, p)
         return V(repeating: 1) / (e + 1)
     }
 
