@@ -106,30 +106,36 @@ extension QuantizedKernelTests {
     /// the pair and eight-channel paths, 3×3 and other filters whose taps
     /// leave 0–3 over a multiple of four (one tap over: the repeated-byte
     /// step), bit-identical to the reference.
+    ///
+    /// Sixteen channels (`pixelPairQuads`, entries 10–15): 3×3 rows of
+    /// interior pixels two per quad group at strides 1 (one load per tap)
+    /// and 2, dilation 2, odd and even interior runs (a last pixel alone).
     func testDepthwiseQuadChannelsMatchReferenceBitExact() throws {
         DepthwiseInt8Constants.quadsForTesting = true
         defer { DepthwiseInt8Constants.quadsForTesting = false }
         var rng = TestRandom(seed: 33)
-        let filters = [(3, 3), (1, 1), (2, 2), (1, 5), (2, 3), (1, 7), (5, 5), (7, 7), (3, 3), (3, 3)]
+        let filters = [(3, 3), (1, 1), (2, 2), (1, 5), (2, 3), (1, 7), (5, 5), (7, 7), (3, 3), (3, 3),
+                       (3, 3), (3, 3), (3, 3), (3, 3), (3, 3), (3, 3)]
         for (i, (kh, kw)) in filters.enumerated() {
-            let cin = [32, 64, 40, 72, 96][i % 5]
+            let cin = i >= 10 ? 16 : [32, 64, 40, 72, 96][i % 5]
             let s = i % 3 == 2 ? 2 : 1
             let padding = i % 2
-            let h = rng.int(kh...11), w = rng.int(kw...11)
+            let dilation = i == 15 ? 2 : 1
+            let h = rng.int((kh - 1) * dilation + 1...11), w = i >= 10 ? 8 + i % 4 : rng.int(kw...11)
             let activation = Int8(i % 4)
             let spec = QuantizedModelSpec.weighted(
                 op: 4, optionsType: 2, input: [1, h, w, cin], filter: [1, kh, kw, cin],
                 channelAxis: 3, perChannel: i % 4 != 1, signed: true, hasBias: i % 5 != 3,
                 filterValues: i % 2 == 0 ? [-128, 127, -127, 126, 0] : Array(-128...127),
                 options: [(4, .i8(Int8(padding))), (6, .i32(Int32(s))), (8, .i32(Int32(s))),
-                          (10, .i32(1)), (12, .i8(activation)), (14, .i32(1)), (16, .i32(1))],
+                          (10, .i32(1)), (12, .i8(activation)), (14, .i32(Int32(dilation))), (16, .i32(Int32(dilation)))],
                 rng: &rng)
-            try compare(spec, name: "quad depthwise #\(i) \(h)×\(w)×\(cin) k \(kh)×\(kw) s \(s) pad \(padding) act \(activation)",
+            try compare(spec, name: "quad depthwise #\(i) \(h)×\(w)×\(cin) k \(kh)×\(kw) s \(s) d \(dilation) pad \(padding) act \(activation)",
                         expectFast: DepthwiseConv2DInt8Vectorized.self) { ctx in
                 let input = try ctx.input(0)
                 let g = try ConvGeometry(
                     ctx: ctx, inputShape: input.shape, filterHeight: kh, filterWidth: kw, strideHeight: s, strideWidth: s,
-                    dilationHeight: 1, dilationWidth: 1, padding: Padding(rawValue: Int8(padding))!)
+                    dilationHeight: dilation, dilationWidth: dilation, padding: Padding(rawValue: Int8(padding))!)
                 let p = DepthwiseConv2D.Parameters(geometry: g, inputChannels: cin, outputChannels: cin,
                                                    depthMultiplier: 1, activation: FusedActivation(rawValue: activation)!)
                 let q = try ConvolutionQuantization(

@@ -75,6 +75,16 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
     let quadExactRequantization: ExactDoubleRequantization?
     /// Groups of four taps (`taps` rounded up to a multiple of four).
     var tapQuads: Int { (taps &+ 3) / 4 }
+    /// Sixteen channels (where `quadChannels` would be 0): one 32-lane quad
+    /// group holds two neighbouring output pixels, lanes of the first
+    /// 16-byte half the first pixel's channels and of the second the next
+    /// pixel's (`quadFilter`, `quadBias` and `quadExactRequantization` are
+    /// that group's, lane i channel `quadChannel(i) & 15`). The 3×3 kernel's
+    /// rows of interior pixels run two pixels per group (`pixelPairs3x3`);
+    /// sixteen channels took ten `vpmaddwd` and a full output stage per
+    /// pixel (EfficientNet-B1/B2's second block, MobileNetV3's first: ~24
+    /// GFLOP/s).
+    let pixelPairQuads: Bool
     /// The channel of lane `i` (0..<32) of a 32-channel quad group: lane l
     /// of accumulator j (i = 8j + l) is channel 4j + l of the first 16-byte
     /// half (l < 4) or 16 + 4j + l − 4 of the second.
@@ -173,20 +183,27 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
             }
             : nil
         exactRequantization = exact
-        // Four taps per `vpdpbusd` on whole groups of 32 channels.
-        let quadCount = vectorTables && (IntegerSIMD.hasDotBytes || Self.quadsForTesting) ? channels / 32 * 32 : 0
-        let quadExact = quadCount == 0 ? nil : ExactDoubleRequantization.make(count: quadCount) { slot in
-            let c = slot & ~31 | Self.quadChannel(slot & 31)
+        // Four taps per `vpdpbusd` on whole groups of 32 channels, or on
+        // pairs of pixels of 16 channels (`pixelPairQuads`).
+        let quads = vectorTables && (IntegerSIMD.hasDotBytes || Self.quadsForTesting)
+        let pixelPairs = quads && channels == 16
+        let quadLanes = pixelPairs ? 32 : quads ? channels / 32 * 32 : 0
+        // The channel of quad lane `slot`.
+        let channel: (Int) -> Int = { slot in pixelPairs ? Self.quadChannel(slot) & 15 : slot & ~31 | Self.quadChannel(slot & 31) }
+        let quadExact = quadLanes == 0 ? nil : ExactDoubleRequantization.make(count: quadLanes) { slot in
+            let c = channel(slot)
             return (Int64(table[c].magnitude) &+ 128 &* magnitudes[c], q.multipliers[c], q.shifts[c])
         }
         quadExactRequantization = quadExact
-        quadChannels = quadExact == nil ? 0 : quadCount
+        let lanes = quadExact == nil ? 0 : quadLanes
+        pixelPairQuads = pixelPairs && lanes != 0
+        quadChannels = pixelPairs ? 0 : lanes
         let tapQuads = (taps &+ 3) / 4
-        quadFilter = .allocate(capacity: max(quadChannels &* tapQuads &* 4, 1))
-        quadBias = .allocate(capacity: max(quadChannels, 1))
-        for group in stride(from: 0, to: quadChannels, by: 32) {
+        quadFilter = .allocate(capacity: max(lanes &* tapQuads &* 4, 1))
+        quadBias = .allocate(capacity: max(lanes, 1))
+        for group in stride(from: 0, to: lanes, by: 32) {
             for i in 0..<32 {
-                let c = group &+ Self.quadChannel(i)
+                let c = channel(group &+ i)
                 quadBias[group &+ i] = table[c] &- 128 &* sums[c]
                 for tapQuad in 0..<tapQuads {
                     for j in 0..<4 {
@@ -367,8 +384,15 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                     let r1 = x + rowStep, r2 = x + 2 &* rowStep
                     let d1 = columnStep, d2 = 2 &* columnStep
                     let run = interiorEnd &- ox
-                    pixel3x3(x, x + d1, x + d2, r1, r1 + d1, r1 + d2, r2, r2 + d1, r2 + d2, filter, out,
-                             pixels: run, step: g.strideWidth &* c)
+                    let step = g.strideWidth &* c
+                    // Sixteen channels: two pixels per quad group, the odd last one alone.
+                    let paired = constants.pixelPairQuads && E.self == Int8.self && W.self == Int8.self ? run & ~1 : 0
+                    if paired > 0 {
+                        pixelPairs3x3(x, x + d1, x + d2, r1, r1 + d1, r1 + d2, r2, r2 + d1, r2 + d2, out, pairs: paired / 2, step: step)
+                    }
+                    let skip = paired &* step
+                    pixel3x3(x + skip, x + d1 + skip, x + d2 + skip, r1 + skip, r1 + d1 + skip, r1 + d2 + skip,
+                             r2 + skip, r2 + d1 + skip, r2 + d2 + skip, filter, out + paired &* c, pixels: run &- paired, step: step)
                     out += run &* c
                     ox &+= run
                     continue
@@ -515,6 +539,51 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         }
     }
 
+    /// `pairs` pairs of consecutive output pixels of a 3×3 filter with
+    /// sixteen channels (`DepthwiseInt8Constants.pixelPairQuads`), from the
+    /// first pixel's nine taps' inputs, each next pixel's `step` elements on:
+    /// each tap's 16 bytes of both pixels in one 32-byte vector (one load
+    /// where the pixels' inputs are adjacent, stride 1), four taps per
+    /// `vpdpbusd` as for 32 channels, the 32 output bytes the two pixels'.
+    @inline(__always)
+    private func pixelPairs3x3<E: QuantizedElement>(
+        _ x0: UnsafePointer<E>, _ x1: UnsafePointer<E>, _ x2: UnsafePointer<E>, _ x3: UnsafePointer<E>, _ x4: UnsafePointer<E>,
+        _ x5: UnsafePointer<E>, _ x6: UnsafePointer<E>, _ x7: UnsafePointer<E>, _ x8: UnsafePointer<E>,
+        _ out: UnsafeMutablePointer<E>, pairs: Int, step: Int
+    ) {
+        let stage = ChannelRequantization.VectorStage(
+            signed: true, zeroPoint: SIMD8<Int32>(repeating: outputOffset),
+            low: SIMD32(repeating: UInt8(truncatingIfNeeded: activationMin)),
+            high: SIMD32(repeating: UInt8(truncatingIfNeeded: activationMax)))
+        let w = UnsafeRawPointer(constants.quadFilter)
+        @inline(__always) func run(adjacent: Bool) {
+            var x0 = UnsafeRawPointer(x0), x1 = UnsafeRawPointer(x1), x2 = UnsafeRawPointer(x2)
+            var x3 = UnsafeRawPointer(x3), x4 = UnsafeRawPointer(x4), x5 = UnsafeRawPointer(x5)
+            var x6 = UnsafeRawPointer(x6), x7 = UnsafeRawPointer(x7), x8 = UnsafeRawPointer(x8)
+            var out = UnsafeMutableRawPointer(out)
+            // Both pixels' 16 bytes of one tap, as unsigned `x + 128`.
+            @inline(__always) func bytes(_ p: UnsafeRawPointer) -> SIMD8<Int32> {
+                let v = adjacent ? p.loadUnaligned(as: SIMD8<Int32>.self)
+                    : unsafeBitCast(SIMD32<UInt8>(lowHalf: p.loadUnaligned(as: SIMD16<UInt8>.self),
+                                                  highHalf: p.loadUnaligned(fromByteOffset: step, as: SIMD16<UInt8>.self)),
+                                    to: SIMD8<Int32>.self)
+                return v ^ SIMD8(repeating: Int32(bitPattern: 0x8080_8080))
+            }
+            let pairStep = 2 &* step
+            for _ in 0..<pairs {
+                var sums = quadSums(0)
+                Self.addQuad(bytes(x0), bytes(x1), bytes(x2), bytes(x3), w, &sums)
+                Self.addQuad(bytes(x4), bytes(x5), bytes(x6), bytes(x7), w + 128, &sums)
+                Self.addTap(bytes(x8), w + 256, &sums)
+                storeQuad(sums, 0, stage, out)
+                x0 += pairStep; x1 += pairStep; x2 += pairStep; x3 += pairStep; x4 += pairStep
+                x5 += pairStep; x6 += pairStep; x7 += pairStep; x8 += pairStep
+                out += 32
+            }
+        }
+        if step == 16 { run(adjacent: true) } else { run(adjacent: false) }
+    }
+
     /// One output pixel, any filter size, its taps' inputs `shift` elements
     /// after `x`'s pointers: in the integer flavours (int8)
     /// sixteen, then eight channels per step with two taps per `vpmaddwd`
@@ -643,7 +712,13 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     @inline(__always)
     private static func addQuad<E: QuantizedElement>(_ a: UnsafePointer<E>, _ b: UnsafePointer<E>, _ c: UnsafePointer<E>,
                                                       _ d: UnsafePointer<E>, _ w: UnsafeRawPointer, _ ch: Int, _ sums: inout QuadSums) {
-        let xa = unsignedBytes(a, ch), xb = unsignedBytes(b, ch), xc = unsignedBytes(c, ch), xd = unsignedBytes(d, ch)
+        addQuad(unsignedBytes(a, ch), unsignedBytes(b, ch), unsignedBytes(c, ch), unsignedBytes(d, ch), w, &sums)
+    }
+
+    /// `addQuad` on the four taps' 32 unsigned bytes (`unsignedBytes`).
+    @inline(__always)
+    private static func addQuad(_ xa: SIMD8<Int32>, _ xb: SIMD8<Int32>, _ xc: SIMD8<Int32>, _ xd: SIMD8<Int32>,
+                                _ w: UnsafeRawPointer, _ sums: inout QuadSums) {
         // Byte pairs (a, b) and (c, d) of channels [0–7 | 16–23] and [8–15 | 24–31] …
         let ab0 = IntegerSIMD.interleaveBytesLow(xa, xb), ab1 = IntegerSIMD.interleaveBytesHigh(xa, xb)
         let cd0 = IntegerSIMD.interleaveBytesLow(xc, xd), cd1 = IntegerSIMD.interleaveBytesHigh(xc, xd)
@@ -662,7 +737,13 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     /// against weights that are zero but for the lane's first byte.
     @inline(__always)
     private static func addTap<E: QuantizedElement>(_ a: UnsafePointer<E>, _ w: UnsafeRawPointer, _ ch: Int, _ sums: inout QuadSums) {
-        let x = unsafeBitCast(unsignedBytes(a, ch), to: SIMD32<UInt8>.self)
+        addTap(unsignedBytes(a, ch), w, &sums)
+    }
+
+    /// `addTap` on the tap's 32 unsigned bytes (`unsignedBytes`).
+    @inline(__always)
+    private static func addTap(_ bytes: SIMD8<Int32>, _ w: UnsafeRawPointer, _ sums: inout QuadSums) {
+        let x = unsafeBitCast(bytes, to: SIMD32<UInt8>.self)
         @inline(__always) func repeated(_ j: UInt8) -> SIMD8<Int32> {
             // Lane l of each half: byte 4j + l four times.
             let first = SIMD8<Int32>(repeating: Int32(bitPattern: 0x0404_0404 &* UInt32(j)))
