@@ -309,7 +309,9 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     /// Int8 elements and filter bytes (else UInt8 elements, Int16 filter).
     let signed: Bool
     let outputOffset: Int32, activationMin: Int32, activationMax: Int32
-    /// `channels` copies of the input zero point (as its element's bits), read by taps in the padding.
+    /// An input row (width × channels) of the input zero point (as its
+    /// element's bits): read by taps in the padding, and in place of a row
+    /// above or below the input by the interior columns' fast paths.
     private let zeroPointRow: UnsafeMutablePointer<UInt8>
     /// Output columns `interiorStart..<interiorEnd` have every tap column inside the input.
     let interiorStart: Int, interiorEnd: Int
@@ -326,7 +328,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         outputOffset = q.outputOffset
         activationMin = q.activationMin
         activationMax = q.activationMax
-        let n = max(p.inputChannels, 1)
+        let n = max(p.geometry.inputWidth &* p.inputChannels, 1)
         zeroPointRow = .allocate(capacity: n)
         // inputOffset = −zero point, and the zero point is inside the element type's range.
         zeroPointRow.initialize(repeating: UInt8(truncatingIfNeeded: 0 &- q.inputOffset), count: n)
@@ -367,21 +369,27 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         let zero = UnsafePointer<E>(OpaquePointer(zeroPointRow))
         let filter = UnsafePointer<W>(OpaquePointer(constants.filter))
         let is3x3 = g.filterHeight == 3 && g.filterWidth == 3
-        let rowStep = g.dilationHeight &* g.inputWidth &* c, columnStep = g.dilationWidth &* c
+        let columnStep = g.dilationWidth &* c
         for tile in tiles {
             let b = tile / g.outputHeight, oy = tile % g.outputHeight
             let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
             var out = output + tile &* g.outputWidth &* c
             let iy0 = oy &* g.strideHeight &- g.padTop
-            let rowsInside = iy0 >= 0 && iy0 &+ (g.filterHeight &- 1) &* g.dilationHeight < g.inputHeight
+            // Filter row ky's input at column ix0: the zero-point row for a
+            // row above or below the input (the interior columns read it
+            // like an input row; the first and last output rows of 7×7 and
+            // 14×14 maps went pixel by pixel and cost twice an interior pixel).
+            @inline(__always) func rowAt(_ ky: Int, column ix0: Int) -> UnsafePointer<E> {
+                let iy = iy0 &+ ky &* g.dilationHeight
+                return (iy >= 0 && iy < g.inputHeight ? inputBatch + iy &* g.inputWidth &* c : zero) + ix0 &* c
+            }
             var ox = 0
             while ox < g.outputWidth {
                 let ix0 = ox &* g.strideWidth &- g.padLeft
-                if is3x3 && rowsInside && ox >= interiorStart && ox < interiorEnd {
+                if is3x3 && ox >= interiorStart && ox < interiorEnd {
                     // The row's interior pixels in one call (its set-up was a
                     // sixth of the time of 16-channel layers when paid per pixel).
-                    let x = inputBatch + (iy0 &* g.inputWidth &+ ix0) &* c
-                    let r1 = x + rowStep, r2 = x + 2 &* rowStep
+                    let x = rowAt(0, column: ix0), r1 = rowAt(1, column: ix0), r2 = rowAt(2, column: ix0)
                     let d1 = columnStep, d2 = 2 &* columnStep
                     let run = interiorEnd &- ox
                     let step = g.strideWidth &* c
@@ -397,21 +405,19 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                     ox &+= run
                     continue
                 }
-                if !is3x3 && rowsInside && ox >= interiorStart && ox < interiorEnd {
+                if !is3x3 && ox >= interiorStart && ox < interiorEnd {
                     // The row's interior pixels from one set of tap pointers,
                     // each next pixel's `step` elements on (filling 49
                     // pointers per pixel was about half the time of NASNet's
                     // 7×7 layers of 11 channels).
                     var t = 0
-                    var row = inputBatch + (iy0 &* g.inputWidth &+ ix0) &* c
-                    for _ in 0..<g.filterHeight {
-                        var x = row
+                    for ky in 0..<g.filterHeight {
+                        var x = rowAt(ky, column: ix0)
                         for _ in 0..<g.filterWidth {
                             tapPointers[t] = x
                             x += columnStep
                             t &+= 1
                         }
-                        row += rowStep
                     }
                     let step = g.strideWidth &* c
                     var shift = 0
