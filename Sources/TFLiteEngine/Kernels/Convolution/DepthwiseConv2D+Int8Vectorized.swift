@@ -376,9 +376,10 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             var out = output + tile &* g.outputWidth &* c
             let iy0 = oy &* g.strideHeight &- g.padTop
             // Filter row ky's input at column ix0: the zero-point row for a
-            // row above or below the input (the interior columns read it
-            // like an input row; the first and last output rows of 7×7 and
-            // 14×14 maps went pixel by pixel and cost twice an interior pixel).
+            // row above or below the input, which the interior columns' row
+            // paths read like an input row (the first and last output rows
+            // went pixel by pixel: a 7×7 map's pixels cost about twice a
+            // 56×56 map's on average), and the edge pixels' taps too.
             @inline(__always) func rowAt(_ ky: Int, column ix0: Int) -> UnsafePointer<E> {
                 let iy = iy0 &+ ky &* g.dilationHeight
                 return (iy >= 0 && iy < g.inputHeight ? inputBatch + iy &* g.inputWidth &* c : zero) + ix0 &* c
@@ -431,12 +432,9 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                 }
                 var t = 0
                 for ky in 0..<g.filterHeight {
-                    let iy = iy0 &+ ky &* g.dilationHeight
-                    let rowInside = iy >= 0 && iy < g.inputHeight
                     for kx in 0..<g.filterWidth {
                         let ix = ix0 &+ kx &* g.dilationWidth
-                        tapPointers[t] = rowInside && ix >= 0 && ix < g.inputWidth
-                            ? inputBatch + (iy &* g.inputWidth &+ ix) &* c : zero
+                        tapPointers[t] = ix >= 0 && ix < g.inputWidth ? rowAt(ky, column: ix) : zero
                         t &+= 1
                     }
                 }
