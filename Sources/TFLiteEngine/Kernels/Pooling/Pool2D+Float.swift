@@ -31,7 +31,36 @@ final class Pool2DFloatVectorized: Pool2DFloatKernel {
         let start = V(repeating: initial)
         let input: UnsafePointer<Float> = self.input, output: UnsafeMutablePointer<Float> = self.output
         let rowFloats = g.inputWidth &* c
-        g.forEachWindow(rows: tiles) { b, pixel, ys, xs in
+        if g.strideWidth == 1 {
+            // Stride 1 along x: a row's interior columns (every window inside
+            // the input along x, so all of one count) as one run of
+            // contiguous channels (`run`); the edge columns' windows below.
+            let first = min(max(g.padLeft, 0), g.outputWidth)
+            let end = max(first, min(g.inputWidth &- g.filterWidth &+ g.padLeft &+ 1, g.outputWidth))
+            for row in tiles {
+                let b = row / g.outputHeight, oy = row % g.outputHeight
+                let y0 = oy &* g.strideHeight &- g.padTop
+                let yStart = max(y0, 0), yEnd = max(min(y0 &+ g.filterHeight, g.inputHeight), yStart)
+                let length = (end &- first) &* c
+                let runs = length >= FloatVector.scalarCount && yEnd > yStart
+                for ox in 0..<g.outputWidth {
+                    if runs && ox == first {
+                        let corner = ((b &* g.inputHeight &+ yStart) &* g.inputWidth &+ first &- g.padLeft) &* c
+                        run(FloatVector.self, input + corner, rows: yEnd &- yStart, rowStep: rowFloats, columns: g.filterWidth, channels: c,
+                            length: length, into: output + (row &* g.outputWidth &+ first) &* c, isMax: isMax)
+                    }
+                    if runs && ox >= first && ox < end { continue }
+                    let x0 = ox &- g.padLeft
+                    let xStart = max(x0, 0), xEnd = max(min(x0 &+ g.filterWidth, g.inputWidth), xStart)
+                    window(b, row &* g.outputWidth &+ ox, yStart..<yEnd, xStart..<xEnd)
+                }
+            }
+            return
+        }
+        g.forEachWindow(rows: tiles, window)
+
+        /// One output pixel: the window `ys` × `xs` of batch `b`.
+        @inline(__always) func window(_ b: Int, _ pixel: Int, _ ys: Range<Int>, _ xs: Range<Int>) {
             let inputBatch = input + b &* g.inputHeight &* rowFloats
             let out = output + pixel &* c
             let count = ys.count &* xs.count
@@ -95,6 +124,59 @@ final class Pool2DFloatVectorized: Pool2DFloatKernel {
                 if !isMax { acc = count > 0 ? acc / Float(count) : 0 }
                 out[channel] = min(max(acc, low), high)
             }
+        }
+    }
+
+    /// `length` (at least one vector) outputs at stride 1 along x, each
+    /// over a window of `rows` × `columns` taps, all inside the input:
+    /// output i (i over whole pixels' channels) takes the inputs at
+    /// `i + kx·channels + ky·rowStep` from `source`, in the reference's
+    /// order (rows, then columns), four vectors per step, then one, the
+    /// last overlapping its predecessor (NASNet-Mobile's 3×3 pools of 11–44
+    /// channels paid the window loops for every pixel's one to three vectors).
+    @inline(__always)
+    private func run<V: FloatLanes>(_: V.Type, _ source: UnsafePointer<Float>, rows: Int, rowStep: Int, columns: Int, channels c: Int,
+                                    length: Int, into target: UnsafeMutablePointer<Float>, isMax: Bool) {
+        let w = V.scalarCount
+        let (low, high) = p.activation.floatRange
+        let lo = V(repeating: low), hi = V(repeating: high)
+        let start = V(repeating: isMax ? -.greatestFiniteMagnitude : 0)
+        let divisor = V(repeating: Float(rows &* columns))
+        @inline(__always) func finish(_ acc: V) -> V { (isMax ? acc : acc.dividing(by: divisor)).clamped(lo, hi) }
+        @inline(__always) func combine(_ acc: V, _ v: V) -> V { isMax ? acc.lanewiseMax(v) : acc.adding(v) }
+        var next = 0
+        while next &+ 4 &* w <= length {
+            var a0 = start, a1 = start, a2 = start, a3 = start
+            var row = source + next
+            for _ in 0..<rows {
+                var x = row
+                for _ in 0..<columns {
+                    a0 = combine(a0, x.load(V.self)); a1 = combine(a1, x.load(V.self, w))
+                    a2 = combine(a2, x.load(V.self, 2 &* w)); a3 = combine(a3, x.load(V.self, 3 &* w))
+                    x += c
+                }
+                row += rowStep
+            }
+            target.storeLanes(finish(a0), next)
+            target.storeLanes(finish(a1), next &+ w)
+            target.storeLanes(finish(a2), next &+ 2 &* w)
+            target.storeLanes(finish(a3), next &+ 3 &* w)
+            next &+= 4 &* w
+        }
+        while next < length {
+            let at = min(next, length &- w)
+            var acc = start
+            var row = source + at
+            for _ in 0..<rows {
+                var x = row
+                for _ in 0..<columns {
+                    acc = combine(acc, x.load(V.self))
+                    x += c
+                }
+                row += rowStep
+            }
+            target.storeLanes(finish(acc), at)
+            next = at &+ w
         }
     }
 }

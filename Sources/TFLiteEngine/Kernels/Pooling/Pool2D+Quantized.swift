@@ -206,7 +206,39 @@ final class Pool2DQuantizedKernel: Kernel {
         let low = E(truncatingIfNeeded: lo), high = E(truncatingIfNeeded: hi)
         let isMax = p.kind == .max
         let sums = isMax ? nil : (scratch.unsafelyUnwrapped + worker &* scratchBytesPerWorker).assumingMemoryBound(to: Int32.self)
-        g.forEachWindow(rows: tiles) { b, pixel, ys, xs in
+        if !isMax && g.strideWidth == 1 {
+            // Average pooling at stride 1 along x: a row's interior columns
+            // (every window inside the input along x, so all of one count)
+            // as one run of contiguous channels (`averageRun`); the edge
+            // columns' windows below.
+            let first = min(max(g.padLeft, 0), g.outputWidth)
+            let end = max(first, min(g.inputWidth &- g.filterWidth &+ g.padLeft &+ 1, g.outputWidth))
+            for row in tiles {
+                let b = row / g.outputHeight, oy = row % g.outputHeight
+                let y0 = oy &* g.strideHeight &- g.padTop
+                let yStart = max(y0, 0), yEnd = max(min(y0 &+ g.filterHeight, g.inputHeight), yStart)
+                let count = (yEnd &- yStart) &* g.filterWidth
+                let run = (end &- first) &* c
+                let runs = run >= 16 && count > 0 && count <= Int(Self.largestReciprocalCount)
+                for ox in 0..<g.outputWidth {
+                    if runs && ox == first {
+                        let corner = ((b &* g.inputHeight &+ yStart) &* g.inputWidth &+ first &- g.padLeft) &* c
+                        averageRun(UnsafeRawPointer(input + corner), rows: yEnd &- yStart, rowStep: g.inputWidth &* c,
+                                   columns: g.filterWidth, channels: c, count: Int32(count), length: run,
+                                   into: UnsafeMutableRawPointer(output + (row &* g.outputWidth &+ first) &* c), E.self)
+                    }
+                    if runs && ox >= first && ox < end { continue }
+                    let x0 = ox &- g.padLeft
+                    let xStart = max(x0, 0), xEnd = max(min(x0 &+ g.filterWidth, g.inputWidth), xStart)
+                    window(b, row &* g.outputWidth &+ ox, yStart..<yEnd, xStart..<xEnd)
+                }
+            }
+            return
+        }
+        g.forEachWindow(rows: tiles, window)
+
+        /// One output pixel: the window `ys` × `xs` of batch `b`.
+        @inline(__always) func window(_ b: Int, _ pixel: Int, _ ys: Range<Int>, _ xs: Range<Int>) {
             let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
             let out = output + pixel &* c
             let count = Int32(truncatingIfNeeded: ys.count &* xs.count)
@@ -395,6 +427,41 @@ final class Pool2DQuantizedKernel: Kernel {
                 }
                 for ch in 0..<c { out[ch] = min(max(out[ch], low), high) }
             }
+        }
+    }
+
+    /// `length` (at least 16) outputs of average pooling at stride 1 along
+    /// x, each the average of a window of `rows` × `columns` taps, all
+    /// inside the input: output i (i over whole pixels' channels) sums the
+    /// inputs at `i + kx·channels + ky·rowStep` from `source`. Sixteen
+    /// outputs per step in Int16 lanes, the last step overlapping its
+    /// predecessor; the same sums, `average16`, clamp and bytes as the
+    /// per-pixel path (NASNet-Mobile's 3×3 pools of 11–44 channels took
+    /// two or three groups per pixel, each paying the window loops).
+    @inline(__always)
+    private func averageRun<E: QuantizedElement>(_ source: UnsafeRawPointer, rows: Int, rowStep: Int, columns: Int, channels c: Int,
+                                                 count: Int32, length: Int, into target: UnsafeMutableRawPointer, _: E.Type) {
+        let half = SIMD8<Int32>(repeating: count / 2), m = SIMD8(repeating: Self.reciprocal(of: count))
+        let lowest = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: low))
+        let highest = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: high))
+        var next = 0
+        while next < length {
+            let at = min(next, length &- 16)
+            var acc = SIMD16<Int16>()
+            var rowAt = at
+            for _ in 0..<rows {
+                var x = rowAt
+                for _ in 0..<columns {
+                    acc &+= E.widened16(source, at: x)
+                    x &+= c
+                }
+                rowAt &+= rowStep
+            }
+            var v = Self.average16(acc, half: half, reciprocal: m)
+            v.replace(with: lowest, where: v .< lowest)
+            v.replace(with: highest, where: v .> highest)
+            target.storeBytes(of: IntegerSIMD.truncate(v), toByteOffset: at, as: SIMD16<UInt8>.self)
+            next = at &+ 16
         }
     }
 }
