@@ -114,14 +114,22 @@ extension QuantizedKernelTests {
         DepthwiseInt8Constants.quadsForTesting = true
         defer { DepthwiseInt8Constants.quadsForTesting = false }
         var rng = TestRandom(seed: 33)
+        // Cases 16–27: fewer than 64 channels, not a multiple of 16, at
+        // stride 1: a row's interior pixels as runs of outputs (`runPhases`:
+        // 3 to 15 phases, runs of one block and of many, dilation 2, maps
+        // where a run has fewer than 32 outputs and so is not taken).
         let filters = [(3, 3), (1, 1), (2, 2), (1, 5), (2, 3), (1, 7), (5, 5), (7, 7), (3, 3), (3, 3),
-                       (3, 3), (3, 3), (3, 3), (3, 3), (3, 3), (3, 3)]
+                       (3, 3), (3, 3), (3, 3), (3, 3), (3, 3), (3, 3),
+                       (3, 3), (5, 5), (7, 7), (3, 3), (5, 5), (3, 3), (3, 3), (1, 1), (3, 3), (2, 3), (7, 7), (3, 3)]
+        let runChannels = [11, 44, 11, 22, 22, 44, 60, 13, 40, 24, 11, 3]
         for (i, (kh, kw)) in filters.enumerated() {
-            let cin = i >= 10 ? 16 : [32, 64, 40, 72, 96][i % 5]
-            let s = i % 3 == 2 ? 2 : 1
+            let cin = i >= 16 ? runChannels[i - 16] : i >= 10 ? 16 : [32, 64, 40, 72, 96][i % 5]
+            let s = i % 3 == 2 && i < 16 ? 2 : 1
             let padding = i % 2
-            let dilation = i == 15 ? 2 : 1
-            let h = rng.int((kh - 1) * dilation + 1...11), w = i >= 10 ? 8 + i % 4 : rng.int(kw...11)
+            let dilation = i == 15 || i == 19 || i == 26 ? 2 : 1
+            let reach = (kh - 1) * dilation + 1
+            let h = rng.int(reach...max(reach, 11))
+            let w = i >= 16 ? (kw - 1) * dilation + [20, 3, 1, 9, 14, 2, 5, 7, 4, 30, 6, 40][i - 16] : i >= 10 ? 8 + i % 4 : rng.int(kw...11)
             let activation = Int8(i % 4)
             let spec = QuantizedModelSpec.weighted(
                 op: 4, optionsType: 2, input: [1, h, w, cin], filter: [1, kh, kw, cin],

@@ -85,6 +85,31 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
     /// pixel (EfficientNet-B1/B2's second block, MobileNetV3's first: ~24
     /// GFLOP/s).
     let pixelPairQuads: Bool
+    /// Fewer than 64 channels, not a multiple of 16 (NASNet-Mobile's 11, 22,
+    /// 44), at stride 1 along x: a row's interior pixels are one
+    /// run of `(end − start) · channels` contiguous outputs, computed 32 at a
+    /// time as a quad group whose lane i is output `o + quadChannel(i)` of
+    /// the run, so channel `(o + quadChannel(i)) mod channels` (`runRows`).
+    /// Block offsets o are multiples of `runPhaseStep` = gcd(channels, 32)
+    /// modulo the channels (also the last block's, `length − 32`), so there
+    /// are `channels / runPhaseStep` phases, each a 32-lane quad group in
+    /// `runFilter`, `runBias` and `runRequantization` (as `quadFilter`,
+    /// `quadBias` and `quadExactRequantization` for one group); at most 63
+    /// phases. 0 where the quads are not built. (Per pixel, 44 channels took
+    /// a quad group and two `vpmaddwd` groups of eight, 11 channels two
+    /// groups of eight. Multiples of 16 have no groups of eight, and at 88
+    /// and 176 channels the runs were no faster or slower: NASNet-Mobile's
+    /// 7×7 maps, whose eleven phases' tables come from memory for a few
+    /// dozen blocks; Zen 4.)
+    let runPhases: Int
+    /// gcd(channels, 32) (see `runPhases`).
+    let runPhaseStep: Int
+    /// Per phase, per four taps, 128 bytes (`quadFilter`'s layout).
+    let runFilter: UnsafeMutablePointer<Int8>
+    /// Per phase, 32 Int32 (`quadBias`'s).
+    let runBias: UnsafeMutablePointer<Int32>
+    /// Slot `32k + i`: phase k's lane i.
+    let runRequantization: ExactDoubleRequantization?
     /// The channel of lane `i` (0..<32) of a 32-channel quad group: lane l
     /// of accumulator j (i = 8j + l) is channel 4j + l of the first 16-byte
     /// half (l < 4) or 16 + 4j + l − 4 of the second.
@@ -190,29 +215,49 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         let quadLanes = pixelPairs ? 32 : quads ? channels / 32 * 32 : 0
         // The channel of quad lane `slot`.
         let channel: (Int) -> Int = { slot in pixelPairs ? Self.quadChannel(slot) & 15 : slot & ~31 | Self.quadChannel(slot & 31) }
-        let quadExact = quadLanes == 0 ? nil : ExactDoubleRequantization.make(count: quadLanes) { slot in
-            let c = channel(slot)
-            return (Int64(table[c].magnitude) &+ 128 &* magnitudes[c], q.multipliers[c], q.shifts[c])
-        }
-        quadExactRequantization = quadExact
-        let lanes = quadExact == nil ? 0 : quadLanes
-        pixelPairQuads = pixelPairs && lanes != 0
-        quadChannels = pixelPairs ? 0 : lanes
         let tapQuads = (taps &+ 3) / 4
-        quadFilter = .allocate(capacity: max(lanes &* tapQuads &* 4, 1))
-        quadBias = .allocate(capacity: max(lanes, 1))
-        for group in stride(from: 0, to: lanes, by: 32) {
-            for i in 0..<32 {
-                let c = channel(group &+ i)
-                quadBias[group &+ i] = table[c] &- 128 &* sums[c]
-                for tapQuad in 0..<tapQuads {
-                    for j in 0..<4 {
-                        let t = 4 &* tapQuad &+ j
-                        quadFilter[(group &* tapQuads &+ tapQuad &* 32 &+ i) &* 4 &+ j] = t < taps ? Int8(truncatingIfNeeded: f[t &* channels &+ c]) : 0
+        // Quad groups of `lanes` lanes, lane `slot` channel `channel(slot)`:
+        // filter, starting sums and output stage (nil, and no lanes, where
+        // the doubles could not be exact).
+        func quadGroups(lanes: Int, channel: (Int) -> Int)
+            -> (lanes: Int, filter: UnsafeMutablePointer<Int8>, bias: UnsafeMutablePointer<Int32>, exact: ExactDoubleRequantization?) {
+            let exact = lanes == 0 ? nil : ExactDoubleRequantization.make(count: lanes) { slot in
+                let c = channel(slot)
+                return (Int64(table[c].magnitude) &+ 128 &* magnitudes[c], q.multipliers[c], q.shifts[c])
+            }
+            let lanes = exact == nil ? 0 : lanes
+            let filter = UnsafeMutablePointer<Int8>.allocate(capacity: max(lanes &* tapQuads &* 4, 1))
+            let bias = UnsafeMutablePointer<Int32>.allocate(capacity: max(lanes, 1))
+            for group in stride(from: 0, to: lanes, by: 32) {
+                for i in 0..<32 {
+                    let c = channel(group &+ i)
+                    bias[group &+ i] = table[c] &- 128 &* sums[c]
+                    for tapQuad in 0..<tapQuads {
+                        for j in 0..<4 {
+                            let t = 4 &* tapQuad &+ j
+                            filter[(group &* tapQuads &+ tapQuad &* 32 &+ i) &* 4 &+ j] = t < taps ? Int8(truncatingIfNeeded: f[t &* channels &+ c]) : 0
+                        }
                     }
                 }
             }
+            return (lanes, filter, bias, exact)
         }
+        let quad = quadGroups(lanes: quadLanes, channel: channel)
+        quadExactRequantization = quad.exact
+        pixelPairQuads = pixelPairs && quad.lanes != 0
+        quadChannels = pixelPairs ? 0 : quad.lanes
+        quadFilter = quad.filter
+        quadBias = quad.bias
+        // Runs of outputs (`runPhases`): phase k's block starts k · step past a pixel.
+        var step = 32
+        while channels % step != 0 { step &>>= 1 }
+        let phases = quads && channels % 16 != 0 && channels < 64 ? channels / step : 0
+        let runGroups = quadGroups(lanes: phases &* 32) { slot in ((slot &>> 5) &* step &+ Self.quadChannel(slot & 31)) % channels }
+        runPhases = runGroups.lanes / 32
+        runPhaseStep = step
+        runFilter = runGroups.filter
+        runBias = runGroups.bias
+        runRequantization = runGroups.exact
         // The integer tables only where the doubles could not be exact.
         let tablesNeeded = vectorTables && exact == nil
         let scaleTables = ChannelRequantization.Tables(count: tablesNeeded ? max(channels, 1) : 1)
@@ -238,6 +283,8 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         pairedFilter8.deallocate()
         quadFilter.deallocate()
         quadBias.deallocate()
+        runFilter.deallocate()
+        runBias.deallocate()
     }
 
     /// `FixedPoint.multiplyByQuantizedMultiplier(x, multiplier, shift)` for
@@ -370,6 +417,9 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         let filter = UnsafePointer<W>(OpaquePointer(constants.filter))
         let is3x3 = g.filterHeight == 3 && g.filterWidth == 3
         let columnStep = g.dilationWidth &* c
+        // Runs of at least one 32-output block (int8 at stride 1 along x).
+        let runs = constants.runPhases > 0 && g.strideWidth == 1 && (interiorEnd &- interiorStart) &* c >= 32
+            && IntegerSIMD.isNative && E.self == Int8.self && W.self == Int8.self
         for tile in tiles {
             let b = tile / g.outputHeight, oy = tile % g.outputHeight
             let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
@@ -387,6 +437,23 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             var ox = 0
             while ox < g.outputWidth {
                 let ix0 = ox &* g.strideWidth &- g.padLeft
+                if runs && ox >= interiorStart && ox < interiorEnd {
+                    // The row's interior pixels as one run of outputs (`DepthwiseInt8Constants.runPhases`).
+                    var t = 0
+                    for ky in 0..<g.filterHeight {
+                        var x = rowAt(ky, column: ix0)
+                        for _ in 0..<g.filterWidth {
+                            tapPointers[t] = x
+                            x += columnStep
+                            t &+= 1
+                        }
+                    }
+                    let length = (interiorEnd &- ox) &* c
+                    runRows(UnsafePointer(tapPointers), length: length, out)
+                    out += length
+                    ox = interiorEnd
+                    continue
+                }
                 if is3x3 && ox >= interiorStart && ox < interiorEnd {
                     // The row's interior pixels in one call (its set-up was a
                     // sixth of the time of 16-channel layers when paid per pixel).
@@ -588,6 +655,71 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         if step == 16 { run(adjacent: true) } else { run(adjacent: false) }
     }
 
+    /// `length` (at least 32) consecutive outputs of a row's interior pixels
+    /// at stride 1 (`DepthwiseInt8Constants.runPhases`), from the first
+    /// pixel's taps' inputs `x`: 32 per step, the last step overlapping its
+    /// predecessor, each a quad group of its block's phase (four taps per
+    /// `vpdpbusd` as `vectorChannels`' groups, the missing taps of the last
+    /// four at weight 0).
+    @inline(__always)
+    private func runRows<E: QuantizedElement>(_ x: UnsafePointer<UnsafePointer<E>>, length: Int, _ out: UnsafeMutablePointer<E>) {
+        let taps = self.taps
+        if taps == 9 {
+            // 3×3: the nine pointers in registers, not reloaded per block.
+            let x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3], x4 = x[4], x5 = x[5], x6 = x[6], x7 = x[7], x8 = x[8]
+            runBlocks(length: length, out) { at, w, sums in
+                Self.addQuad(x0, x1, x2, x3, w, at, &sums)
+                Self.addQuad(x4, x5, x6, x7, w + 128, at, &sums)
+                Self.addTap(x8, w + 256, at, &sums)
+            }
+            return
+        }
+        let last = taps &- 1
+        runBlocks(length: length, out) { at, w, sums in
+            var w = w
+            var t = 0
+            while t &+ 1 < taps {
+                Self.addQuad(x[t], x[t &+ 1], x[min(t &+ 2, last)], x[min(t &+ 3, last)], w, at, &sums)
+                w += 128
+                t &+= 4
+            }
+            if t < taps { Self.addTap(x[t], w, at, &sums) }
+        }
+    }
+
+    /// `runRows`' blocks: for each, its offset `at` in the run, its phase's
+    /// weights and starting sums; `taps` adds the products.
+    @inline(__always)
+    private func runBlocks<E: QuantizedElement>(length: Int, _ out: UnsafeMutablePointer<E>,
+                                                _ taps: (_ at: Int, _ w: UnsafeRawPointer, _ sums: inout QuadSums) -> Void) {
+        let c = p.outputChannels, tapQuads = constants.tapQuads
+        let stepShift = constants.runPhaseStep.trailingZeroBitCount
+        let exact = constants.runRequantization.unsafelyUnwrapped
+        let stage = ChannelRequantization.VectorStage(
+            signed: true, zeroPoint: SIMD8<Int32>(repeating: outputOffset),
+            low: SIMD32(repeating: UInt8(truncatingIfNeeded: activationMin)),
+            high: SIMD32(repeating: UInt8(truncatingIfNeeded: activationMax)))
+        let filter = UnsafeRawPointer(constants.runFilter), bias = UnsafeRawPointer(constants.runBias)
+        let target = UnsafeMutableRawPointer(out)
+        let advance = 32 % c
+        var next = 0
+        // `next` modulo the channels.
+        var phase = 0
+        while next < length {
+            let at = min(next, length &- 32)
+            let k = (at == next ? phase : at % c) &>> stepShift
+            let b = bias + k &* 128
+            var sums = QuadSums(s0: b.loadUnaligned(as: SIMD8<Int32>.self), s1: b.loadUnaligned(fromByteOffset: 32, as: SIMD8<Int32>.self),
+                                s2: b.loadUnaligned(fromByteOffset: 64, as: SIMD8<Int32>.self),
+                                s3: b.loadUnaligned(fromByteOffset: 96, as: SIMD8<Int32>.self))
+            taps(at, filter + k &* tapQuads &* 128, &sums)
+            Self.storeQuad(sums, slot: k &* 32, exact, stage, target + at)
+            next = at &+ 32
+            phase &+= advance
+            if phase >= c { phase &-= c }
+        }
+    }
+
     /// One output pixel, any filter size, its taps' inputs `shift` elements
     /// after `x`'s pointers: in the integer flavours (int8)
     /// sixteen, then eight channels per step with two taps per `vpmaddwd`
@@ -765,12 +897,19 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     /// back into channel order.
     @inline(__always)
     private func storeQuad(_ sums: QuadSums, _ ch: Int, _ stage: ChannelRequantization.VectorStage, _ out: UnsafeMutableRawPointer) {
-        let exact = constants.quadExactRequantization.unsafelyUnwrapped
+        Self.storeQuad(sums, slot: ch, constants.quadExactRequantization.unsafelyUnwrapped, stage, out + ch)
+    }
+
+    /// A quad group's sums through slots `slot..<slot+32` of `exact`, stored
+    /// as the 32 bytes at `target`.
+    @inline(__always)
+    private static func storeQuad(_ sums: QuadSums, slot: Int, _ exact: ExactDoubleRequantization,
+                                  _ stage: ChannelRequantization.VectorStage, _ target: UnsafeMutableRawPointer) {
         let z = exact.zeroPoint(stage)
-        let low = IntegerSIMD.packSaturating(exact.scale8(sums.s0, ch) &+ z, exact.scale8(sums.s1, ch &+ 8) &+ z)
-        let high = IntegerSIMD.packSaturating(exact.scale8(sums.s2, ch &+ 16) &+ z, exact.scale8(sums.s3, ch &+ 24) &+ z)
+        let low = IntegerSIMD.packSaturating(exact.scale8(sums.s0, slot) &+ z, exact.scale8(sums.s1, slot &+ 8) &+ z)
+        let high = IntegerSIMD.packSaturating(exact.scale8(sums.s2, slot &+ 16) &+ z, exact.scale8(sums.s3, slot &+ 24) &+ z)
         let bytes = IntegerSIMD.clampSigned(IntegerSIMD.packSaturatingSigned(low, high), stage.low, stage.high)
-        out.storeBytes(of: bytes, toByteOffset: ch, as: SIMD32<UInt8>.self)
+        target.storeBytes(of: bytes, as: SIMD32<UInt8>.self)
     }
 
     /// Adds taps `a` and `b`'s products for channels ch..<ch+16: their input
