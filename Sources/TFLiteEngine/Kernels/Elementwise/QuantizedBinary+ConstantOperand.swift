@@ -42,10 +42,9 @@ final class ConstantOperandTables: @unchecked Sendable {
 
     /// Whether tables of `period` channels are rows by channel looked up a
     /// tile of pixels at a time (`lookupPixels`): in the flavour with a
-    /// 256-entry byte lookup (`IntegerSIMD.hasByteLookup`), for channel
-    /// counts that are multiples of 16.
+    /// 256-entry byte lookup (`IntegerSIMD.hasByteLookup`), from 16 channels.
     static func transposes(period: Int) -> Bool {
-        IntegerSIMD.hasByteLookup && period >= 16 && period % 16 == 0
+        IntegerSIMD.hasByteLookup && period >= 16
     }
 
     /// Tests turn the tables off to reach the paths they replace (a runtime
@@ -268,9 +267,12 @@ final class ConstantOperandTables: @unchecked Sendable {
         elements(end &* channels..<range.upperBound)
     }
 
-    /// The pixels `pixels` of `input` (`period` channels each, a multiple of
-    /// 16) through their channels' rows (`row(c)`: 256 by the byte) into
-    /// `output`, in tiles of 64 pixels by 16 channels: each tile transposed
+    /// The pixels `pixels` of `input` (`period` channels each, at least 16)
+    /// through their channels' rows (`row(c)`: 256 by the byte) into
+    /// `output`, in tiles of 64 pixels by 16 channels (the last 16 channels
+    /// overlapping their predecessors when `period` is not a multiple of 16:
+    /// the same bytes stored twice; input and output never share memory,
+    /// the arena places a node's input and output apart): each tile transposed
     /// (four 16×16 blocks, `transpose16`) so a channel's 64 bytes are one
     /// vector, looked up in the channel's row held in four registers
     /// (`IntegerSIMD.lookup256`), and transposed back. A tile's last block of
@@ -291,7 +293,10 @@ final class ConstantOperandTables: @unchecked Sendable {
             var first = pixels.lowerBound
             while first < pixels.upperBound {
                 let count = min(64, pixels.upperBound &- first)
-                for channel in stride(from: 0, to: period, by: 16) {
+                var next = 0
+                while next < period {
+                    let channel = min(next, period &- 16)
+                    next = channel &+ 16
                     var block = 0
                     while block < count {
                         let rows = min(16, count &- block), source = input + ((first &+ block) &* period &+ channel)
