@@ -93,7 +93,9 @@ final class QuantizedPoolTests: XCTestCase {
 
     /// Quantized MEAN with its sums in Int16 register lanes (channel groups
     /// over the rows of a global average pool; 16 values at a time along a
-    /// layer norm's channels) gives the bytes of its plain Int32 loops, for
+    /// layer norm's channels) and, in the integer flavours, a global pool's
+    /// output stage in doubles eight channels at a time (`exactFinish`)
+    /// gives the bytes of its plain Int32 loops and scalar output stage, for
     /// int8 and uint8, same and rescaled quantization, extreme and random
     /// inputs, widths off the group of 16, more rows than an Int16 lane's
     /// 128 (143, 144, 258, 570), channels in four groups at a time (80, 1248).
