@@ -92,6 +92,29 @@ extension ConvGeometry {
             }
         }
     }
+
+    /// `forEachWindow`, each row's interior columns (at stride 1 along x:
+    /// every window inside the input along x, so all of one size) first
+    /// offered whole to `interior(batch, row, windowRows, columns)`; where
+    /// it returns true, `body` does not visit those columns' pixels (pools
+    /// that run a row's interior as one run of outputs).
+    @inline(__always)
+    func forEachWindow(rows: Range<Int>, interior: (_ batch: Int, _ row: Int, _ ys: Range<Int>, _ columns: Range<Int>) -> Bool,
+                       _ body: (_ batch: Int, _ pixel: Int, _ ys: Range<Int>, _ xs: Range<Int>) -> Void) {
+        let first = min(max(padLeft, 0), outputWidth)
+        let end = strideWidth == 1 ? max(first, min(inputWidth &- filterWidth &+ padLeft &+ 1, outputWidth)) : first
+        for row in rows {
+            let b = row / outputHeight, oy = row % outputHeight
+            let y0 = oy &* strideHeight &- padTop
+            let yStart = max(y0, 0), yEnd = max(min(y0 &+ filterHeight, inputHeight), yStart)
+            let skipped = first < end && interior(b, row, yStart..<yEnd, first..<end)
+            for ox in 0..<outputWidth where !skipped || ox < first || ox >= end {
+                let x0 = ox &* strideWidth &- padLeft
+                let xStart = max(x0, 0), xEnd = max(min(x0 &+ filterWidth, inputWidth), xStart)
+                body(b, row &* outputWidth &+ ox, yStart..<yEnd, xStart..<xEnd)
+            }
+        }
+    }
 }
 
 extension PrepareContext {

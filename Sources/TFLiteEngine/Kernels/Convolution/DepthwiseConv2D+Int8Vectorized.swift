@@ -434,20 +434,25 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                 let iy = iy0 &+ ky &* g.dilationHeight
                 return (iy >= 0 && iy < g.inputHeight ? inputBatch + iy &* g.inputWidth &* c : zero) + ix0 &* c
             }
+            // Every tap's input for a pixel whose tap columns are all inside
+            // the input, its window's first column at ix0, into `tapPointers`.
+            @inline(__always) func interiorTaps(column ix0: Int) {
+                var t = 0
+                for ky in 0..<g.filterHeight {
+                    var x = rowAt(ky, column: ix0)
+                    for _ in 0..<g.filterWidth {
+                        tapPointers[t] = x
+                        x += columnStep
+                        t &+= 1
+                    }
+                }
+            }
             var ox = 0
             while ox < g.outputWidth {
                 let ix0 = ox &* g.strideWidth &- g.padLeft
                 if runs && ox >= interiorStart && ox < interiorEnd {
                     // The row's interior pixels as one run of outputs (`DepthwiseInt8Constants.runPhases`).
-                    var t = 0
-                    for ky in 0..<g.filterHeight {
-                        var x = rowAt(ky, column: ix0)
-                        for _ in 0..<g.filterWidth {
-                            tapPointers[t] = x
-                            x += columnStep
-                            t &+= 1
-                        }
-                    }
+                    interiorTaps(column: ix0)
                     let length = (interiorEnd &- ox) &* c
                     runRows(UnsafePointer(tapPointers), length: length, out)
                     out += length
@@ -478,15 +483,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                     // each next pixel's `step` elements on (filling 49
                     // pointers per pixel was about half the time of NASNet's
                     // 7×7 layers of 11 channels).
-                    var t = 0
-                    for ky in 0..<g.filterHeight {
-                        var x = rowAt(ky, column: ix0)
-                        for _ in 0..<g.filterWidth {
-                            tapPointers[t] = x
-                            x += columnStep
-                            t &+= 1
-                        }
-                    }
+                    interiorTaps(column: ix0)
                     let step = g.strideWidth &* c
                     var shift = 0
                     for _ in ox..<interiorEnd {

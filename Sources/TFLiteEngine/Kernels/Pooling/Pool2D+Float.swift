@@ -26,94 +26,31 @@ final class Pool2DFloatVectorized: Pool2DFloatKernel {
         let w = V.scalarCount
         let g = p.geometry, c = p.channels
         let (low, high) = p.activation.floatRange
-        let lo = V(repeating: low), hi = V(repeating: high)
         let initial: Float = isMax ? -.greatestFiniteMagnitude : 0
-        let start = V(repeating: initial)
         let input: UnsafePointer<Float> = self.input, output: UnsafeMutablePointer<Float> = self.output
         let rowFloats = g.inputWidth &* c
-        if g.strideWidth == 1 {
-            // Stride 1 along x: a row's interior columns (every window inside
-            // the input along x, so all of one count) as one run of
-            // contiguous channels (`run`); the edge columns' windows below.
-            let first = min(max(g.padLeft, 0), g.outputWidth)
-            let end = max(first, min(g.inputWidth &- g.filterWidth &+ g.padLeft &+ 1, g.outputWidth))
-            for row in tiles {
-                let b = row / g.outputHeight, oy = row % g.outputHeight
-                let y0 = oy &* g.strideHeight &- g.padTop
-                let yStart = max(y0, 0), yEnd = max(min(y0 &+ g.filterHeight, g.inputHeight), yStart)
-                let length = (end &- first) &* c
-                let runs = length >= FloatVector.scalarCount && yEnd > yStart
-                for ox in 0..<g.outputWidth {
-                    if runs && ox == first {
-                        let corner = ((b &* g.inputHeight &+ yStart) &* g.inputWidth &+ first &- g.padLeft) &* c
-                        run(FloatVector.self, input + corner, rows: yEnd &- yStart, rowStep: rowFloats, columns: g.filterWidth, channels: c,
-                            length: length, into: output + (row &* g.outputWidth &+ first) &* c, isMax: isMax)
-                    }
-                    if runs && ox >= first && ox < end { continue }
-                    let x0 = ox &- g.padLeft
-                    let xStart = max(x0, 0), xEnd = max(min(x0 &+ g.filterWidth, g.inputWidth), xStart)
-                    window(b, row &* g.outputWidth &+ ox, yStart..<yEnd, xStart..<xEnd)
-                }
-            }
-            return
-        }
-        g.forEachWindow(rows: tiles, window)
+        // A row's interior columns as one run of contiguous channels (`run`).
+        g.forEachWindow(rows: tiles, interior: { b, row, ys, columns in
+            let length = columns.count &* c
+            guard length >= FloatVector.scalarCount, !ys.isEmpty else { return false }
+            let corner = ((b &* g.inputHeight &+ ys.lowerBound) &* g.inputWidth &+ columns.lowerBound &- g.padLeft) &* c
+            run(FloatVector.self, input + corner, rows: ys.count, rowStep: rowFloats, columns: g.filterWidth, channels: c,
+                length: length, into: output + (row &* g.outputWidth &+ columns.lowerBound) &* c, isMax: isMax)
+            return true
+        }, window)
 
         /// One output pixel: the window `ys` × `xs` of batch `b`.
         @inline(__always) func window(_ b: Int, _ pixel: Int, _ ys: Range<Int>, _ xs: Range<Int>) {
             let inputBatch = input + b &* g.inputHeight &* rowFloats
             let out = output + pixel &* c
+            if c >= w && !ys.isEmpty && !xs.isEmpty {
+                // The pixel's channels as a run of outputs over its clipped window.
+                run(V.self, inputBatch + (ys.lowerBound &* g.inputWidth &+ xs.lowerBound) &* c, rows: ys.count, rowStep: rowFloats,
+                    columns: xs.count, channels: c, length: c, into: out, isMax: isMax)
+                return
+            }
             let count = ys.count &* xs.count
-            let divisor = V(repeating: Float(count))
-            @inline(__always) func finish(_ acc: V) -> V {
-                (isMax ? acc : (count > 0 ? acc.dividing(by: divisor) : V())).clamped(lo, hi)
-            }
-            // Window's first input row, channel 0.
-            let windowStart = inputBatch + (ys.lowerBound &* g.inputWidth &+ xs.lowerBound) &* c
-            var ch = 0
-            while ch &+ 4 &* w <= c {
-                var a0 = start, a1 = start, a2 = start, a3 = start
-                var row = windowStart + ch
-                for _ in ys {
-                    var x = row
-                    for _ in xs {
-                        let v0 = x.load(V.self), v1 = x.load(V.self, w)
-                        let v2 = x.load(V.self, 2 &* w), v3 = x.load(V.self, 3 &* w)
-                        if isMax {
-                            a0 = a0.lanewiseMax(v0); a1 = a1.lanewiseMax(v1)
-                            a2 = a2.lanewiseMax(v2); a3 = a3.lanewiseMax(v3)
-                        } else {
-                            a0 = a0.adding(v0); a1 = a1.adding(v1); a2 = a2.adding(v2); a3 = a3.adding(v3)
-                        }
-                        x += c
-                    }
-                    row += rowFloats
-                }
-                out.storeLanes(finish(a0), ch)
-                out.storeLanes(finish(a1), ch &+ w)
-                out.storeLanes(finish(a2), ch &+ 2 &* w)
-                out.storeLanes(finish(a3), ch &+ 3 &* w)
-                ch &+= 4 &* w
-            }
-            if c >= w {
-                while ch < c {
-                    if ch > c &- w { ch = c &- w }
-                    var acc = start
-                    var row = windowStart + ch
-                    for _ in ys {
-                        var x = row
-                        for _ in xs {
-                            let v = x.load(V.self)
-                            acc = isMax ? acc.lanewiseMax(v) : acc.adding(v)
-                            x += c
-                        }
-                        row += rowFloats
-                    }
-                    out.storeLanes(finish(acc), ch)
-                    ch &+= w
-                }
-            }
-            for channel in ch..<c {
+            for channel in 0..<c {
                 var acc = initial
                 for iy in ys {
                     for ix in xs {
@@ -127,13 +64,14 @@ final class Pool2DFloatVectorized: Pool2DFloatKernel {
         }
     }
 
-    /// `length` (at least one vector) outputs at stride 1 along x, each
-    /// over a window of `rows` × `columns` taps, all inside the input:
-    /// output i (i over whole pixels' channels) takes the inputs at
-    /// `i + kx·channels + ky·rowStep` from `source`, in the reference's
-    /// order (rows, then columns), four vectors per step, then one, the
-    /// last overlapping its predecessor (NASNet-Mobile's 3×3 pools of 11–44
-    /// channels paid the window loops for every pixel's one to three vectors).
+    /// `length` (at least one vector) outputs, each over a window of
+    /// `rows` × `columns` taps (at least one), all inside the input: output
+    /// i takes the inputs at `i + kx·channels + ky·rowStep` from `source`,
+    /// in the reference's order (rows, then columns), four vectors per
+    /// step, then one, the last overlapping its predecessor. One pixel's
+    /// channels, or at stride 1 along x a row's interior pixels' channels
+    /// as one run (NASNet-Mobile's 3×3 pools of 11–44 channels paid the
+    /// window loops for every pixel's one to three vectors).
     @inline(__always)
     private func run<V: FloatLanes>(_: V.Type, _ source: UnsafePointer<Float>, rows: Int, rowStep: Int, columns: Int, channels c: Int,
                                     length: Int, into target: UnsafeMutablePointer<Float>, isMax: Bool) {

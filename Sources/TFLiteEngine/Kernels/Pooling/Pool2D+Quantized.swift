@@ -206,36 +206,21 @@ final class Pool2DQuantizedKernel: Kernel {
         let low = E(truncatingIfNeeded: lo), high = E(truncatingIfNeeded: hi)
         let isMax = p.kind == .max
         let sums = isMax ? nil : (scratch.unsafelyUnwrapped + worker &* scratchBytesPerWorker).assumingMemoryBound(to: Int32.self)
-        if !isMax && g.strideWidth == 1 {
-            // Average pooling at stride 1 along x: a row's interior columns
-            // (every window inside the input along x, so all of one count)
-            // as one run of contiguous channels (`averageRun`); the edge
-            // columns' windows below.
-            let first = min(max(g.padLeft, 0), g.outputWidth)
-            let end = max(first, min(g.inputWidth &- g.filterWidth &+ g.padLeft &+ 1, g.outputWidth))
-            for row in tiles {
-                let b = row / g.outputHeight, oy = row % g.outputHeight
-                let y0 = oy &* g.strideHeight &- g.padTop
-                let yStart = max(y0, 0), yEnd = max(min(y0 &+ g.filterHeight, g.inputHeight), yStart)
-                let count = (yEnd &- yStart) &* g.filterWidth
-                let run = (end &- first) &* c
-                let runs = run >= 16 && count > 0 && count <= Int(Self.largestReciprocalCount)
-                for ox in 0..<g.outputWidth {
-                    if runs && ox == first {
-                        let corner = ((b &* g.inputHeight &+ yStart) &* g.inputWidth &+ first &- g.padLeft) &* c
-                        averageRun(UnsafeRawPointer(input + corner), rows: yEnd &- yStart, rowStep: g.inputWidth &* c,
-                                   columns: g.filterWidth, channels: c, count: Int32(count), length: run,
-                                   into: UnsafeMutableRawPointer(output + (row &* g.outputWidth &+ first) &* c), E.self)
-                    }
-                    if runs && ox >= first && ox < end { continue }
-                    let x0 = ox &- g.padLeft
-                    let xStart = max(x0, 0), xEnd = max(min(x0 &+ g.filterWidth, g.inputWidth), xStart)
-                    window(b, row &* g.outputWidth &+ ox, yStart..<yEnd, xStart..<xEnd)
-                }
-            }
-            return
+        if isMax {
+            g.forEachWindow(rows: tiles, window)
+        } else {
+            // Average pooling: a row's interior columns (windows of one count)
+            // as one run of contiguous channels (`averageRun`).
+            g.forEachWindow(rows: tiles, interior: { b, row, ys, columns in
+                let count = ys.count &* g.filterWidth, length = columns.count &* c
+                guard length >= 16, count > 0, count <= Int(Self.largestReciprocalCount) else { return false }
+                let corner = ((b &* g.inputHeight &+ ys.lowerBound) &* g.inputWidth &+ columns.lowerBound &- g.padLeft) &* c
+                averageRun(UnsafeRawPointer(input + corner), rows: ys.count, rowStep: g.inputWidth &* c, columns: g.filterWidth,
+                           channels: c, count: Int32(count), length: length,
+                           into: UnsafeMutableRawPointer(output + (row &* g.outputWidth &+ columns.lowerBound) &* c), E.self)
+                return true
+            }, window)
         }
-        g.forEachWindow(rows: tiles, window)
 
         /// One output pixel: the window `ys` × `xs` of batch `b`.
         @inline(__always) func window(_ b: Int, _ pixel: Int, _ ys: Range<Int>, _ xs: Range<Int>) {
