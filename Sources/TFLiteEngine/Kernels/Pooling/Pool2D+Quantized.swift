@@ -235,55 +235,18 @@ final class Pool2DQuantizedKernel: Kernel {
                 return
             }
             if let sums {
-                // Windows the reciprocal division takes (at most 128 taps) sum
-                // 16 channels at a time in Int16 lanes kept in registers over the
-                // taps (|sum| ≤ 128 · 255 < 2^15), then average, clamp and store
-                // the 16 bytes from the registers (`average16`), the last group
-                // overlapping its predecessor when the channels are not a
-                // multiple of 16; 8 … 15 channels in two groups of eight lanes
-                // the same way. The loop below reads, adds and stores every
-                // channel's Int32 sum at every tap (it took InceptionV3 int8's
-                // 3×3 average pools, and NASNet's of 11–88 channels, whole).
+                // Windows the reciprocal division takes (at most 128 taps):
+                // the pixel's channels as a run in Int16 lanes (8 … 15
+                // channels in two overlapping groups of eight lanes). An
+                // empty window sums to 0: its count taken as 1.
                 if count <= Self.largestReciprocalCount && c >= 8 {
-                    let half = SIMD8<Int32>(repeating: count / 2), m = SIMD8(repeating: Self.reciprocal(of: max(count, 1)))
-                    let lowest = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: lo))
-                    let highest = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: hi))
-                    let source = UnsafeRawPointer(inputBatch), target = UnsafeMutableRawPointer(out)
-                    // Groups of 16 lanes (`wide`) or 8; inlined once for each.
-                    // The taps' offsets step by a pixel and by a row from the
-                    // window's corner (two multiplies per tap were most of a
-                    // 3×3 window's work: InceptionV3 int8's pools).
-                    let corner = (ys.lowerBound &* g.inputWidth &+ xs.lowerBound) &* c, rowStep = g.inputWidth &* c
-                    let rows = ys.count, columns = xs.count
-                    @inline(__always) func groups(wide: Bool) {
-                        let width = wide ? 16 : 8
-                        var next = 0
-                        while next < c {
-                            let first = min(next, c &- width)
-                            var acc = SIMD16<Int16>()
-                            var rowAt = corner &+ first
-                            for _ in 0..<rows {
-                                var at = rowAt
-                                for _ in 0..<columns {
-                                    acc &+= wide ? E.widened16(source, at: at) : E.widened8(source, at: at)
-                                    at &+= c
-                                }
-                                rowAt &+= rowStep
-                            }
-                            var v = Self.average16(acc, half: half, reciprocal: m)
-                            v.replace(with: lowest, where: v .< lowest)
-                            v.replace(with: highest, where: v .> highest)
-                            let bytes = IntegerSIMD.truncate(v)
-                            if wide {
-                                target.storeBytes(of: bytes, toByteOffset: first, as: SIMD16<UInt8>.self)
-                            } else {
-                                target.storeBytes(of: unsafeBitCast(bytes, to: SIMD2<UInt64>.self)[0], toByteOffset: first,
-                                                  as: UInt64.self)
-                            }
-                            next = first &+ width
-                        }
+                    let source = UnsafeRawPointer(inputBatch + (ys.lowerBound &* g.inputWidth &+ xs.lowerBound) &* c)
+                    // (`wide` a constant in each call, so each is specialised.)
+                    @inline(__always) func run(wide: Bool) {
+                        averageRun(source, rows: ys.count, rowStep: g.inputWidth &* c, columns: xs.count, channels: c,
+                                   count: max(count, 1), length: c, wide: wide, into: UnsafeMutableRawPointer(out), E.self)
                     }
-                    if c >= 16 { groups(wide: true) } else { groups(wide: false) }
+                    if c >= 16 { run(wide: true) } else { run(wide: false) }
                     return
                 }
                 for ch in 0..<c { sums[ch] = 0 }
@@ -415,29 +378,37 @@ final class Pool2DQuantizedKernel: Kernel {
         }
     }
 
-    /// `length` (at least 16) outputs of average pooling at stride 1 along
-    /// x, each the average of a window of `rows` × `columns` taps, all
-    /// inside the input: output i (i over whole pixels' channels) sums the
-    /// inputs at `i + kx·channels + ky·rowStep` from `source`. Sixteen
-    /// outputs per step in Int16 lanes, the last step overlapping its
-    /// predecessor; the same sums, `average16`, clamp and bytes as the
-    /// per-pixel path (NASNet-Mobile's 3×3 pools of 11–44 channels took
-    /// two or three groups per pixel, each paying the window loops).
+    /// `length` outputs of average pooling (at least 16, or 8 when not
+    /// `wide`), each the average of a window of `rows` × `columns` taps,
+    /// all inside the input: output i sums the inputs at
+    /// `i + kx·channels + ky·rowStep` from `source`. Sixteen (`wide`) or
+    /// eight outputs per step in Int16 lanes kept in registers over the taps
+    /// (|sum| ≤ 128 · 255 < 2^15), averaged (`average16`), clamped and
+    /// stored from the registers, the last step overlapping its
+    /// predecessor. One pixel's channels (the Int32 loop below read, added
+    /// and stored every channel's sum at every tap: InceptionV3 int8's 3×3
+    /// pools, NASNet's of 11–88 channels), or at stride 1 along x a row's
+    /// interior pixels' channels as one run (NASNet-Mobile's 3×3 pools of
+    /// 11–44 channels took two or three groups per pixel, each paying the
+    /// window loops). The taps' offsets step by a pixel and by a row (two
+    /// multiplies per tap were most of a 3×3 window's work).
     @inline(__always)
     private func averageRun<E: QuantizedElement>(_ source: UnsafeRawPointer, rows: Int, rowStep: Int, columns: Int, channels c: Int,
-                                                 count: Int32, length: Int, into target: UnsafeMutableRawPointer, _: E.Type) {
+                                                 count: Int32, length: Int, wide: Bool = true, into target: UnsafeMutableRawPointer,
+                                                 _: E.Type) {
         let half = SIMD8<Int32>(repeating: count / 2), m = SIMD8(repeating: Self.reciprocal(of: count))
         let lowest = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: low))
         let highest = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: high))
+        let width = wide ? 16 : 8
         var next = 0
         while next < length {
-            let at = min(next, length &- 16)
+            let at = min(next, length &- width)
             var acc = SIMD16<Int16>()
             var rowAt = at
             for _ in 0..<rows {
                 var x = rowAt
                 for _ in 0..<columns {
-                    acc &+= E.widened16(source, at: x)
+                    acc &+= wide ? E.widened16(source, at: x) : E.widened8(source, at: x)
                     x &+= c
                 }
                 rowAt &+= rowStep
@@ -445,8 +416,13 @@ final class Pool2DQuantizedKernel: Kernel {
             var v = Self.average16(acc, half: half, reciprocal: m)
             v.replace(with: lowest, where: v .< lowest)
             v.replace(with: highest, where: v .> highest)
-            target.storeBytes(of: IntegerSIMD.truncate(v), toByteOffset: at, as: SIMD16<UInt8>.self)
-            next = at &+ 16
+            let bytes = IntegerSIMD.truncate(v)
+            if wide {
+                target.storeBytes(of: bytes, toByteOffset: at, as: SIMD16<UInt8>.self)
+            } else {
+                target.storeBytes(of: unsafeBitCast(bytes, to: SIMD2<UInt64>.self)[0], toByteOffset: at, as: UInt64.self)
+            }
+            next = at &+ width
         }
     }
 }
