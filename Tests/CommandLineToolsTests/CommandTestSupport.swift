@@ -61,12 +61,17 @@ func soak(_ arguments: [String]) -> CommandRun {
     return CommandRun(code: code, output: output, errors: errors)
 }
 
-/// A fresh scratch directory for one test.
-func temporaryDirectory(_ name: String = #function) throws -> String {
-    let dir = FileManager.default.temporaryDirectory
-        .appendingPathComponent("CommandLineToolsTests-\(getpid())-\(name.filter(\.isLetter))-\(UInt32.random(in: 0...UInt32.max))").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
+extension XCTestCase {
+    /// A fresh scratch directory for one test, removed with everything in
+    /// it when the test ends (they had piled up in the system's temporary
+    /// directory, a dozen per run).
+    func temporaryDirectory(_ name: String = #function) throws -> String {
+        let dir = FileManager.default.temporaryDirectory
+            .appendingPathComponent("CommandLineToolsTests-\(getpid())-\(name.filter(\.isLetter))-\(UInt32.random(in: 0...UInt32.max))").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+        return dir
+    }
 }
 
 /// Asserts the run failed with `code` and exactly one line on stderr,
