@@ -100,13 +100,16 @@ struct ParallelBitIdentityTests {
         #expect(profile.predictedSpeedup > 0 && profile.predictedSpeedup <= 2)
     }
 
-    @Test("parts go to the first free worker, as the pool claims them")
+    @Test("parts go to the first free worker, from its end, as the pool claims them")
     func makespan() {
         #expect(ParallelSplitProfile.makespan([], workers: 2) == 0)
         #expect(ParallelSplitProfile.makespan([5], workers: 2) == 5)
         #expect(ParallelSplitProfile.makespan([2, 1, 1, 1, 1, 1, 1, 1], workers: 2) == 5)
         #expect(ParallelSplitProfile.makespan([4, 4, 4, 4], workers: 2) == 8)
         #expect(ParallelSplitProfile.makespan([8, 1], workers: 2) == 8)
+        // Worker 0 claims from the front, the others from the back.
+        #expect(ParallelSplitProfile.makespan([1, 1, 4], workers: 2) == 4)
+        #expect(ParallelSplitProfile.makespan([4, 1, 1], workers: 2) == 4)
         #expect(ParallelSplitProfile.makespan([3, 3, 3], workers: 3) == 3)
         #expect(ParallelSplitProfile.makespan([3, 3, 3], workers: 1) == 9)
     }

@@ -12,9 +12,9 @@ import Darwin
 /// distort it), and the tiles are summed into the contiguous parts (chunks)
 /// the backend's workers claim.
 ///
-/// From the part times it predicts the `workers`-thread time: parts are
-/// claimed in order by whichever worker is free first (as `SpinningWorkerPool`
-/// does), nodes that do not split run on one worker, and every split node
+/// From the part times it predicts the `workers`-thread time: the first
+/// free worker claims the next part, worker 0 from the front and the others
+/// from the back (as `SpinningWorkerPool` does), nodes that do not split run on one worker, and every split node
 /// pays ``forkJoinNanoseconds``. What limits the speed-up shows as the
 /// time of nodes that do not split (``unsplitNanoseconds``) and the
 /// imbalance of the split ones (``imbalanceNanoseconds``).
@@ -40,12 +40,12 @@ public struct ParallelSplitProfile: Sendable {
 
         /// Parts the backend runs it in: 1 when it runs on one worker.
         public var partCount: Int { isSplit ? parallelChunkCount(tiles: tileCount, cost: cost, participants: workers) : 1 }
-        /// Thread CPU nanoseconds of each part, in claim order.
+        /// Thread CPU nanoseconds of each part, in tile order.
         public var partNanoseconds: [UInt64] { parts(partCount) }
         /// One-thread time: the sum of the tiles.
         public var serialNanoseconds: UInt64 { unitNanoseconds.reduce(0, &+) }
         /// Predicted nanoseconds with the profile's workers (parts claimed
-        /// in order by the first free worker; fork-join cost not included).
+        /// by the first free worker, as `makespan`; fork-join cost not included).
         public var predictedNanoseconds: UInt64 { ParallelSplitProfile.makespan(partNanoseconds, workers: workers) }
         /// The busiest worker's time over the mean worker time for a split
         /// node (1 is perfect balance); nil for a node that does not split.
@@ -133,15 +133,23 @@ public struct ParallelSplitProfile: Sendable {
         }
     }
 
-    /// Makespan of `parts` run in order by `workers` workers, each part going
-    /// to the worker that is free first (ties to the lower index: the caller).
+    /// Makespan of `parts` run by `workers` workers, the worker that is free
+    /// first (ties to the lower index: the caller) taking the next part from
+    /// its end: worker 0 from the front, the others from the back.
     static func makespan(_ parts: [UInt64], workers: Int) -> UInt64 {
         guard workers > 1, parts.count > 1 else { return parts.reduce(0, &+) }
         var load = [UInt64](repeating: 0, count: workers)
-        for part in parts {
+        var front = 0, back = parts.count - 1
+        while front <= back {
             var first = 0
             for w in 1..<workers where load[w] < load[first] { first = w }
-            load[first] &+= part
+            if first == 0 {
+                load[0] &+= parts[front]
+                front += 1
+            } else {
+                load[first] &+= parts[back]
+                back -= 1
+            }
         }
         return load.max() ?? 0
     }
