@@ -463,9 +463,16 @@ final class GEMMConvolutionQuantized: Kernel {
                 c &+= Self.gatherChunk
             }
         } else if D.self == UInt8.self && E.self == Int8.self {
-            // The quads' bytes x + 128 (int8 x): the sign bit flipped.
+            // The quads' bytes x + 128 (int8 x): the sign bit flipped, 64
+            // at a time inside the run (VGG16 int8's 3×3 layers spent 13% of
+            // their time here 16 at a time; Zen 4), then 16 at a time.
             let dRaw = UnsafeMutableRawPointer(dst), sRaw = UnsafeRawPointer(input)
-            let flip = SIMD16<UInt8>(repeating: 0x80)
+            let flip = SIMD16<UInt8>(repeating: 0x80), wideFlip = SIMD8<UInt64>(repeating: 0x8080_8080_8080_8080)
+            while c &+ 64 <= count && offset &+ c &+ 64 <= inputCount {
+                dRaw.storeBytes(of: sRaw.loadUnaligned(fromByteOffset: offset &+ c, as: SIMD8<UInt64>.self) ^ wideFlip,
+                                toByteOffset: c, as: SIMD8<UInt64>.self)
+                c &+= 64
+            }
             while c < count && offset &+ c &+ Self.gatherChunk <= inputCount {
                 dRaw.storeBytes(of: sRaw.loadUnaligned(fromByteOffset: offset &+ c, as: SIMD16<UInt8>.self) ^ flip,
                                 toByteOffset: c, as: SIMD16<UInt8>.self)
