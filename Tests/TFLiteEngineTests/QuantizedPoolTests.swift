@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import TFLiteEngine
+@_spi(Benchmarking) @testable import TFLiteEngine
 
 /// Quantized MAX_POOL_2D and AVERAGE_POOL_2D (`Pool2DQuantizedKernel`)
 /// against pools written out in the test: int8 and uint8,
@@ -98,7 +98,9 @@ final class QuantizedPoolTests: XCTestCase {
     /// gives the bytes of its plain Int32 loops and scalar output stage, for
     /// int8 and uint8, same and rescaled quantization, extreme and random
     /// inputs, widths off the group of 16, more rows than an Int16 lane's
-    /// 128 (143, 144, 258, 570), channels in four groups at a time (80, 1248).
+    /// 128 (143, 144, 258, 570), channels in four groups at a time (80, 1248);
+    /// and split over three threads (tiles of 64 channels, a tile straddling
+    /// two batch rows at 2 × 100 channels).
     func testMeanSumsInRegistersMatchTheInt32Loops() throws {
         var rng = TestRandom(seed: 61)
         let cases: [([Int], [Int32])] = [
@@ -107,6 +109,7 @@ final class QuantizedPoolTests: XCTestCase {
             ([1, 2, 2, 2048], [3]), ([3, 15], [1]), ([1, 16, 8, 33], [1]),
             // More than 128 rows: blocks of 128 in Int16 lanes.
             ([1, 13, 11, 16], [1, 2]), ([1, 30, 19, 40], [1, 2]), ([1, 129, 2, 17], [1, 2]), ([1, 12, 12, 80], [1, 2]),
+            ([2, 3, 3, 100], [1, 2]),
         ]
         for (i, (shape, axes)) in cases.enumerated() {
             let signed = i % 3 != 2, sameQuantization = i % 4 == 1
@@ -114,10 +117,15 @@ final class QuantizedPoolTests: XCTestCase {
             // Random bytes, then the largest sums of either sign.
             for mode in 0..<3 {
                 var outputs: [[UInt8]] = []
-                for registers in [false, true] {
+                for (registers, split) in [(false, false), (true, false), (true, true)] {
                     MeanQuantizedKernel.sumsInRegisters = registers
                     defer { MeanQuantizedKernel.sumsInRegisters = true }
-                    let interpreter = try Interpreter(model: try Model(data: model))
+                    var options = Interpreter.Options(threadCount: 1, backend: .cpu)
+                    if split {
+                        options = Interpreter.Options(threadCount: 3, backend: .parallel)
+                        options.parallelMinimumCost = 0
+                    }
+                    let interpreter = try Interpreter(model: try Model(data: model), options: options)
                     try interpreter.allocateTensors()
                     var state = UInt64(77 + i)
                     try interpreter.withUnsafeMutableInputBytes(at: 0) { bytes in
@@ -129,8 +137,9 @@ final class QuantizedPoolTests: XCTestCase {
                     try interpreter.invoke()
                     outputs.append([UInt8](try interpreter.output(at: 0).data))
                 }
-                XCTAssertEqual(outputs[1], outputs[0],
-                               "mean #\(i) \(shape) axes \(axes) \(signed ? "int8" : "uint8")\(sameQuantization ? " same" : "") inputs \(mode)")
+                let name = "mean #\(i) \(shape) axes \(axes) \(signed ? "int8" : "uint8")\(sameQuantization ? " same" : "") inputs \(mode)"
+                XCTAssertEqual(outputs[1], outputs[0], name)
+                XCTAssertEqual(outputs[2], outputs[0], name + ", split over three threads")
             }
         }
     }

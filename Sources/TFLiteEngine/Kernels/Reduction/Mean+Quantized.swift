@@ -49,7 +49,8 @@ enum MeanQuantizedKernelMode {
     case rescaled(multiplier: Int32, shift: Int)
 }
 
-/// Tiles are output elements; each sums its inputs in row-major order.
+/// Tiles are output elements (groups of 64 for a `contiguous` mean); each
+/// output sums its inputs in row-major order.
 final class MeanQuantizedKernel: Kernel {
     /// Int8 elements (else UInt8).
     let signed: Bool
@@ -113,7 +114,14 @@ final class MeanQuantizedKernel: Kernel {
     /// reference.
     nonisolated(unsafe) static var sumsInRegisters = true
 
-    var tileCount: Int { r.outputCount }
+    /// Outputs per tile: 64 adjacent channels of a `contiguous` mean (four
+    /// 16-channel register groups, a cache line of each row), so a split
+    /// keeps the vector loops. (One output per tile, EfficientNet-B0 int8's
+    /// 32-channel squeeze-and-excitation means split over two threads into
+    /// chunks of four channels, each summed one value at a time over 112 ×
+    /// 112 rows: 0.008 ms on one thread, 0.142 on two; Zen 4.)
+    var outputsPerTile: Int { contiguous == nil ? 1 : 64 }
+    var tileCount: Int { (r.outputCount + outputsPerTile - 1) / outputsPerTile }
     var cost: Int { r.outputCount * r.reducedCount }
 
     var scratchBytesPerWorker: Int { contiguous.map { max($0.inner, 1) * 4 } ?? 0 }
@@ -128,10 +136,12 @@ final class MeanQuantizedKernel: Kernel {
     /// specialised; dispatching to a generic function with a concrete type
     /// is, so the loops below run on Int8/UInt8 directly.
     func run(tiles: Range<Int>, worker: Int) {
-        if signed { compute(tiles: tiles, worker: worker, Int8.self) } else { compute(tiles: tiles, worker: worker, UInt8.self) }
+        let per = outputsPerTile
+        let outputs = tiles.lowerBound &* per..<min(tiles.upperBound &* per, r.outputCount)
+        if signed { compute(outputs: outputs, worker: worker, Int8.self) } else { compute(outputs: outputs, worker: worker, UInt8.self) }
     }
 
-    private func compute<E: QuantizedElement>(tiles: Range<Int>, worker: Int, _: E.Type) {
+    private func compute<E: QuantizedElement>(outputs tiles: Range<Int>, worker: Int, _: E.Type) {
         let input = UnsafePointer<E>(OpaquePointer(self.input!))
         let output = UnsafeMutablePointer<E>(OpaquePointer(self.output!))
         let n = r.reducedCount
