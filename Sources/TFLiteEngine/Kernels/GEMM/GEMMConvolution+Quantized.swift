@@ -411,12 +411,12 @@ final class GEMMConvolutionQuantized: Kernel {
                 for ky in 0..<fh {
                     let iy = y0 &+ ky &* g.dilationHeight
                     if iy < 0 || iy >= height || runValues == 0 {
-                        for c in 0..<rowValues { d[c] = padding }
+                        d.update(repeating: padding, count: rowValues)
                     } else {
-                        for c in 0..<before { d[c] = padding }
+                        d.update(repeating: padding, count: before)
                         widenRun(d + before, from: input,
                                  offset: ((imageRow &+ iy) &* width &+ x0 &+ inside) &* channels, count: runValues)
-                        for c in (before &+ runValues)..<rowValues { d[c] = padding }
+                        (d + (before &+ runValues)).update(repeating: padding, count: rowValues &- before &- runValues)
                     }
                     d += rowValues
                 }
@@ -429,7 +429,7 @@ final class GEMMConvolutionQuantized: Kernel {
                         if rowInside && ix >= 0 && ix < width {
                             widenRun(d, from: input, offset: ((imageRow &+ iy) &* width &+ ix) &* channels, count: channels)
                         } else {
-                            for c in 0..<channels { d[c] = padding }
+                            d.update(repeating: padding, count: channels)
                         }
                         d += channels
                     }
