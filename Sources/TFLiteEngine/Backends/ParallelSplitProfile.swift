@@ -14,10 +14,11 @@ import Darwin
 ///
 /// From the part times it predicts the `workers`-thread time: the first
 /// free worker claims the next part, worker 0 from the front and the others
-/// from the back (as `SpinningWorkerPool` does), nodes that do not split run on one worker, and every split node
-/// pays ``forkJoinNanoseconds``. What limits the speed-up shows as the
-/// time of nodes that do not split (``unsplitNanoseconds``) and the
-/// imbalance of the split ones (``imbalanceNanoseconds``).
+/// from the back (as `SpinningWorkerPool` does), nodes that do not split
+/// run on one worker, and every split node pays ``forkJoinNanoseconds``.
+/// What limits the speed-up shows as the time of nodes that do not split
+/// (``unsplitNanoseconds``) and the imbalance of the split ones
+/// (``imbalanceNanoseconds``).
 public struct ParallelSplitProfile: Sendable {
     /// One executed node.
     public struct Node: Sendable {

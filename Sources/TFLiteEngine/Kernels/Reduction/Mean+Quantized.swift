@@ -141,7 +141,7 @@ final class MeanQuantizedKernel: Kernel {
         if signed { compute(outputs: outputs, worker: worker, Int8.self) } else { compute(outputs: outputs, worker: worker, UInt8.self) }
     }
 
-    private func compute<E: QuantizedElement>(outputs tiles: Range<Int>, worker: Int, _: E.Type) {
+    private func compute<E: QuantizedElement>(outputs: Range<Int>, worker: Int, _: E.Type) {
         let input = UnsafePointer<E>(OpaquePointer(self.input!))
         let output = UnsafeMutablePointer<E>(OpaquePointer(self.output!))
         let n = r.reducedCount
@@ -149,10 +149,10 @@ final class MeanQuantizedKernel: Kernel {
             // Output o is (outer index o / inner, channel o % inner); take the
             // tile range one outer row segment at a time.
             let sums = (scratch.unsafelyUnwrapped + worker &* scratchBytesPerWorker).assumingMemoryBound(to: Int32.self)
-            var o = tiles.lowerBound
-            while o < tiles.upperBound {
+            var o = outputs.lowerBound
+            while o < outputs.upperBound {
                 let row = o / inner, start = o % inner
-                let width = min(inner &- start, tiles.upperBound &- o)
+                let width = min(inner &- start, outputs.upperBound &- o)
                 let x = input + (row &* reduced &* inner &+ start)
                 if Self.sumsInRegisters && width >= 16 {
                     // 16 channels at a time summed over the rows in Int16 lanes
@@ -241,7 +241,7 @@ final class MeanQuantizedKernel: Kernel {
             // sign-extended in their 32-bit words, the odd ones shifted down),
             // then the eight words and the row's last values.
             let chunks = Self.sumsInRegisters && n >= 16 && n < 2048 ? n / 16 : 0
-            for o in tiles {
+            for o in outputs {
                 let base = input + o &* n
                 var sum: Int32 = 0
                 var i = 0
@@ -260,7 +260,7 @@ final class MeanQuantizedKernel: Kernel {
             }
             return
         }
-        for o in tiles {
+        for o in outputs {
             let base = input + r.keptOffset(o)
             var sum: Int32 = 0
             for i in 0..<n { sum &+= Int32(truncatingIfNeeded: base[r.reducedOffset(i)]) }
