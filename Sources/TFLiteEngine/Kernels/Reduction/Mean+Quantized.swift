@@ -217,15 +217,11 @@ final class MeanQuantizedKernel: Kernel {
                 var c = 0
                 if let exact = exactFinish, Self.sumsInRegisters {
                     let zeroSum = SIMD8<Int32>(repeating: inputZeroPoint &* Int32(truncatingIfNeeded: n))
-                    let offset = SIMD8<Int32>(repeating: outputZeroPoint &- ExactDoubleRequantization.offset)
-                    let low = SIMD8<Int32>(repeating: limits.min), high = SIMD8<Int32>(repeating: limits.max)
+                    let bytes = Int8OutputBytes(outputOffset: outputZeroPoint &- ExactDoubleRequantization.offset, activation: limits)
                     let target = UnsafeMutableRawPointer(output + o)
                     while c &+ 8 <= width {
                         let sum = UnsafeRawPointer(sums + c).loadUnaligned(as: SIMD8<Int32>.self)
-                        var v = exact.scale8(sum &- zeroSum, 0) &+ offset
-                        v.replace(with: low, where: v .< low)
-                        v.replace(with: high, where: v .> high)
-                        target.storeBytes(of: IntegerSIMD.truncate(v), toByteOffset: c, as: SIMD8<UInt8>.self)
+                        target.storeBytes(of: bytes(exact.scale8(sum &- zeroSum, 0)), toByteOffset: c, as: SIMD8<UInt8>.self)
                         c &+= 8
                     }
                 }
