@@ -536,6 +536,57 @@ extension QuantizedKernelTests {
         }
     }
 
+    /// The int8 ADD / SUB as a rounded line (`Int8PairTable.RoundedLine`)
+    /// over random scales (log-uniform in 0.005…0.5), zero points and
+    /// activations: the line holds for every operation, and `apply` through
+    /// it gives every one of the 65 536 pairs its table entry (the entries
+    /// are the reference's: `testInt8PairTablesMatchReferenceOnEveryPair`).
+    /// Some operations' lines differ from their tables at a few values on a
+    /// rounding boundary; the test requires such operations among its cases,
+    /// so the steps that read the table there are exercised (without them
+    /// `apply` would give those wrong bytes).
+    func testInt8AddRoundedLineMatchesTableOnEveryPair() throws {
+        var rng = TestRandom(seed: 113)
+        let xs = (0..<65_536).map { Int8(truncatingIfNeeded: $0 >> 8) }, ys = (0..<65_536).map { Int8(truncatingIfNeeded: $0) }
+        var output = [Int8](repeating: 0, count: 65_536)
+        var differing = 0
+        for i in 0..<48 {
+            func scale() -> Double { 0.005 * pow(100, Double(rng.float() + 1) / 2) }
+            let (sa, sb, so) = (scale(), scale(), scale())
+            let twiceMax = 2 * max(sa, sb)
+            let m1 = try XCTUnwrap(FixedPoint.quantizeMultiplierSmallerThanOne(sa / twiceMax))
+            let m2 = try XCTUnwrap(FixedPoint.quantizeMultiplierSmallerThanOne(sb / twiceMax))
+            let mo = try XCTUnwrap(FixedPoint.quantizeMultiplierSmallerThanOne(twiceMax / (Double(1 << 20) * so)))
+            let zeroPoint = Int32(rng.int(-128...127))
+            let activation: (min: Int32, max: Int32) = i % 3 == 0 ? (max(zeroPoint, -128), 127) : (-128, 127)
+            let stage = try XCTUnwrap(Int8AddStage(
+                leftShift: 20, multiplier1: m1.multiplier, shift1: m1.shift, offset1: Int32(rng.int(-127...128)),
+                multiplier2: m2.multiplier, shift2: m2.shift, offset2: Int32(rng.int(-127...128)), outputMultiplier: mo.multiplier,
+                outputShift: mo.shift, outputOffset: zeroPoint, activation: activation, subtract: i % 2 == 1))
+            let table = stage.pairTable()
+            let name = "#\(i) \(i % 2 == 1 ? "sub" : "add") scales \(sa), \(sb) → \(so)"
+            let line = try XCTUnwrap(table.roundedLine, "\(name): no rounded line")
+            xs.withUnsafeBufferPointer { x in
+                ys.withUnsafeBufferPointer { y in
+                    output.withUnsafeMutableBufferPointer { out in
+                        table.apply(x.baseAddress!, 1, y.baseAddress!, 1, out.baseAddress!, count: 65_536)
+                    }
+                }
+            }
+            let wrong = (0..<65_536).filter { output[$0] != table(xs[$0], ys[$0]) }.count
+            XCTAssertEqual(wrong, 0, "\(name): \(wrong) results differ from the table")
+            // The line alone, every lane used.
+            var lineDiffers = false
+            for k in stride(from: 0, to: 65_536, by: 16) {
+                let x = SIMD16<Int8>(xs[k..<k + 16]), y = SIMD16<Int8>(ys[k..<k + 16])
+                let results = line.values(x, y).0
+                for lane in 0..<16 where Int8(bitPattern: results[lane]) != table(x[lane], y[lane]) { lineDiffers = true }
+            }
+            if lineDiffers { differing += 1 }
+        }
+        XCTAssertGreaterThan(differing, 0, "no line differs from its table: the steps that read it went untested")
+    }
+
     /// The one-by-one reference kernel of an int8 ADD (0), SUB (1), MUL (2)
     /// or SQUARED_DIFFERENCE (3) node, from the prepared kernel's arithmetic.
     static func oneByOne(_ ctx: PrepareContext, shape: [Int], bShape: [Int], activation: Int8, operation: Int) throws -> Kernel {

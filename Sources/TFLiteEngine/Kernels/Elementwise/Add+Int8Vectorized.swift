@@ -162,6 +162,9 @@ struct Int8AddStage {
     /// 0 (ADD) or −1 (SUB): x ^ mask − mask negates for SUB.
     let negate: SIMD8<Int32>
     let bytes: Int8OutputBytes
+    /// The operation as the real line (x, y) ↦ α·x + β·y + γ that its
+    /// roundings approximate (`Int8PairTable.RoundedLine`).
+    let line: (alpha: Double, beta: Double, gamma: Double, activation: (min: Int32, max: Int32))
 
     init?(leftShift: Int, multiplier1: Int32, shift1: Int, offset1: Int32, multiplier2: Int32, shift2: Int, offset2: Int32,
           outputMultiplier: Int32, outputShift: Int, outputOffset: Int32, activation: (min: Int32, max: Int32), subtract: Bool) {
@@ -173,6 +176,11 @@ struct Int8AddStage {
         output = UniformRequantization(multiplier: outputMultiplier, shift: outputShift)
         negate = SIMD8(repeating: subtract ? -1 : 0)
         bytes = Int8OutputBytes(outputOffset: outputOffset, activation: activation)
+        // Each rescale multiplies by M · 2^shift / 2^31 (shifts within ±62 here: exact powers of two).
+        func factor(_ m: Int32, _ shift: Int) -> Double { Double(m) * Double(sign: .plus, exponent: shift - 31, significand: 1) }
+        let out = factor(outputMultiplier, outputShift) * Double(sign: .plus, exponent: leftShift, significand: 1)
+        let alpha = factor(multiplier1, shift1) * out, beta = (subtract ? -1 : 1) * factor(multiplier2, shift2) * out
+        line = (alpha, beta, Double(outputOffset) + alpha * Double(offset1) + beta * Double(offset2), activation)
     }
 
     @inline(__always)
@@ -182,8 +190,11 @@ struct Int8AddStage {
 
     /// The stage's results for every pair of inputs: each input stage once
     /// per value, the output stage once per eight pairs.
+    /// With the rounded line where it matches every entry (`Int8PairTable.RoundedLine`).
     func pairTable() -> Int8PairTable {
-        Int8PairTable(row: { first($0) }, column: { (second($0) ^ negate) &- negate }, entry: { bytes(output($0 &+ $1)) })
+        let table = Int8PairTable(row: { first($0) }, column: { (second($0) ^ negate) &- negate }, entry: { bytes(output($0 &+ $1)) })
+        table.verifyRoundedLine(alpha: line.alpha, beta: line.beta, gamma: line.gamma, activation: line.activation)
+        return table
     }
 }
 

@@ -163,6 +163,45 @@ enum IntegerSIMD {
         return r
     }
 
+    /// `vpmovsxbd` + `vcvtdq2ps`: sixteen bytes as floats (exact).
+    @inline(__always)
+    static func floats(_ v: SIMD16<Int8>) -> SIMD16<Float> {
+        var r = SIMD16<Float>()
+        r._storage._value = Builtin.sitofp_Vec16xInt32_Vec16xFPIEEE32(Builtin.sext_Vec16xInt8_Vec16xInt32(v._storage._value))
+        return r
+    }
+
+    /// `vfmadd…ps` on sixteen lanes: a·b + c, rounded once.
+    @inline(__always)
+    static func fusedMultiplyAdd(_ a: SIMD16<Float>, _ b: SIMD16<Float>, _ c: SIMD16<Float>) -> SIMD16<Float> {
+        var r = SIMD16<Float>()
+        r._storage._value = Builtin.int_fma_Vec16xFPIEEE32(a._storage._value, b._storage._value, c._storage._value)
+        return r
+    }
+
+    /// `vpmaxsd` then `vpminsd`: each lane of `v` clamped to `low…high`.
+    @inline(__always)
+    static func clamp(_ v: SIMD16<Int32>, _ low: SIMD16<Int32>, _ high: SIMD16<Int32>) -> SIMD16<Int32> {
+        var r = SIMD16<Int32>()
+        r._storage._value = Builtin.int_smin_Vec16xInt32(Builtin.int_smax_Vec16xInt32(v._storage._value, low._storage._value),
+                                                         high._storage._value)
+        return r
+    }
+
+    /// `vpmovdb`: the low 8 bits of each lane.
+    @inline(__always)
+    static func truncate(_ v: SIMD16<Int32>) -> SIMD16<UInt8> {
+        var r = SIMD16<UInt8>()
+        r._storage._value = Builtin.trunc_Vec16xInt32_Vec16xInt8(v._storage._value)
+        return r
+    }
+
+    /// Whether a lane is negative (`vpmovd2m` / `vmovmskps`, one test).
+    @inline(__always)
+    static func anyNegative(_ v: SIMD16<Int32>) -> Bool {
+        Int16(Builtin.bitcast_Vec16xInt1_Int16(Builtin.cmp_slt_Vec16xInt32(v._storage._value, SIMD16<Int32>()._storage._value))) != 0
+    }
+
     /// `vpunpcklbw` xmm: bytes a0, b0, a1, b1, …, a7, b7.
     @inline(__always)
     static func interleaveLow(_ a: SIMD16<Int8>, _ b: SIMD16<Int8>) -> SIMD16<Int8> {
@@ -342,6 +381,37 @@ enum IntegerSIMD {
         var r = SIMD8<Int32>()
         for i in 0..<8 { r[i] = max(a[i], b[i]) }
         return r
+    }
+
+    @inline(__always)
+    static func floats(_ v: SIMD16<Int8>) -> SIMD16<Float> {
+        var r = SIMD16<Float>()
+        for i in 0..<16 { r[i] = Float(v[i]) }
+        return r
+    }
+
+    @inline(__always)
+    static func fusedMultiplyAdd(_ a: SIMD16<Float>, _ b: SIMD16<Float>, _ c: SIMD16<Float>) -> SIMD16<Float> {
+        var r = SIMD16<Float>()
+        for i in 0..<16 { r[i] = c[i].addingProduct(a[i], b[i]) }
+        return r
+    }
+
+    @inline(__always)
+    static func clamp(_ v: SIMD16<Int32>, _ low: SIMD16<Int32>, _ high: SIMD16<Int32>) -> SIMD16<Int32> {
+        var r = SIMD16<Int32>()
+        for i in 0..<16 { r[i] = min(max(v[i], low[i]), high[i]) }
+        return r
+    }
+
+    @inline(__always)
+    static func truncate(_ v: SIMD16<Int32>) -> SIMD16<UInt8> { SIMD16<UInt8>(truncatingIfNeeded: v) }
+
+    @inline(__always)
+    static func anyNegative(_ v: SIMD16<Int32>) -> Bool {
+        var negative = false
+        for i in 0..<16 where v[i] < 0 { negative = true }
+        return negative
     }
 
     @inline(__always)
