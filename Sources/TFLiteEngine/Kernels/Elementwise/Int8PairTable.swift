@@ -83,10 +83,15 @@ final class Int8PairTable: @unchecked Sendable {
             // The nearest a differing result's value comes to a boundary.
             var nearest = Int32(bitPattern: Float(0.5).bitPattern) &+ 1
             forEachStep { results, distances, expected in
+                // (As two words: `!=` on SIMD vectors compares lane by lane.)
+                let r = unsafeBitCast(results, to: (UInt64, UInt64).self), e = unsafeBitCast(expected, to: (UInt64, UInt64).self)
+                guard r != e else { return }
                 for lane in 0..<16 where results[lane] != expected[lane] { nearest = min(nearest, distances[lane]) }
             }
             // A difference at most 1/4 from an integer (bits 0x3E80_0000) is not a rounding's.
             guard nearest > 0x3E80_0000 else { return nil }
+            // (With none, no value is above the edge: 1/2.)
+            guard nearest <= edge[0] else { return }
             edge = SIMD16(repeating: nearest &- 1)
             var near = 0
             forEachStep { _, distances, _ in if nearLane(distances) { near &+= 1 } }
