@@ -176,7 +176,7 @@ struct Int8AddStage {
         output = UniformRequantization(multiplier: outputMultiplier, shift: outputShift)
         negate = SIMD8(repeating: subtract ? -1 : 0)
         bytes = Int8OutputBytes(outputOffset: outputOffset, activation: activation)
-        // Each rescale multiplies by M · 2^shift / 2^31 (shifts within ±62 here: exact powers of two).
+        // Each rescale multiplies by M · 2^shift / 2^31 (the powers of two exact in doubles).
         func factor(_ m: Int32, _ shift: Int) -> Double { Double(m) * Double(sign: .plus, exponent: shift - 31, significand: 1) }
         let out = factor(outputMultiplier, outputShift) * Double(sign: .plus, exponent: leftShift, significand: 1)
         let alpha = factor(multiplier1, shift1) * out, beta = (subtract ? -1 : 1) * factor(multiplier2, shift2) * out
