@@ -27,7 +27,7 @@ final class CraftedModelTests: XCTestCase {
                 let interpreter = try Interpreter(modelPath: path, options: .init(maximumLoopIterations: 4096))
                 try interpreter.allocateTensors()
                 for i in 0..<interpreter.inputTensorCount {
-                    try interpreter.withUnsafeMutableInputBytes(at: i) { $0.initializeMemory(as: UInt8.self, repeating: 0) }
+                    _ = try interpreter.withUnsafeMutableInputBytes(at: i) { $0.initializeMemory(as: UInt8.self, repeating: 0) }
                 }
                 try interpreter.invoke()
                 if let expected = entry.error_contains {
