@@ -7,7 +7,9 @@
 /// two input bytes alone. The table is filled at prepare by the
 /// eight-lane arithmetic the kernel would otherwise run per element
 /// (`Int8AddStage`'s parts, the MUL's output stage), so it holds exactly
-/// those results, and a run reads one byte per element.
+/// those results, and a run reads one byte per element. (An ADD or SUB
+/// whose rounded line matches the table, `RoundedLine`, computes the line
+/// instead and reads the table only near rounding boundaries.)
 ///
 /// Used for operations of at least `minimumElements` elements, where the
 /// table's build (the output stage once per eight entries, 0.1–0.2 ms) is
