@@ -479,8 +479,13 @@ extension QuantizedKernelTests {
             let fast: AnyClass = broadcast || operation >= 2 ? QuantizedBinaryKernel.self : ElementwiseAddInt8.self
             try compare(spec.model.data, name: name, expectFast: fast, inputBytes: rows, inspect: { kernel in
                 guard IntegerSIMD.isNative else { return }
-                let table = (kernel as? ElementwiseAddInt8)?.pairTable != nil || (kernel as? QuantizedBinaryKernel)?.readsPairTable == true
-                XCTAssertTrue(table, "\(name): no pair table")
+                if let add = kernel as? ElementwiseAddInt8 {
+                    // Same shapes: the rounded line (its near steps by the exact arithmetic), no table.
+                    XCTAssertNotNil(add.stage?.line, "\(name): no rounded line")
+                    XCTAssertNil(add.pairTable, "\(name): a pair table beside the rounded line")
+                    return
+                }
+                XCTAssertEqual((kernel as? QuantizedBinaryKernel)?.readsPairTable, true, "\(name): no pair table")
                 if broadcast {
                     XCTAssertEqual((kernel as? QuantizedBinaryKernel)?.readsRowTable, IntegerSIMD.hasByteLookup, "\(name): rows by channel")
                 }
@@ -519,7 +524,9 @@ extension QuantizedKernelTests {
             let fast: AnyClass = i % cases == 5 && operation < 2 ? ElementwiseAddInt8.self : QuantizedBinaryKernel.self
             try compare(spec.model, name: name, expectFast: fast, inspect: { kernel in
                 guard IntegerSIMD.isNative else { return }
-                if let add = kernel as? ElementwiseAddInt8 { return XCTAssertNotNil(add.pairTable, "\(name): no pair table") }
+                if let add = kernel as? ElementwiseAddInt8 {
+                    return XCTAssertTrue(add.pairTable != nil || add.stage?.line != nil, "\(name): neither pair table nor rounded line")
+                }
                 guard let kernel = kernel as? QuantizedBinaryKernel else { return }
                 XCTAssertTrue(kernel.readsPairTable, "\(name): no pair table")
                 XCTAssertEqual(kernel.shortRowsRepeat, i % cases == 0 ? false : nil, "\(name): short-row walk")
@@ -536,15 +543,17 @@ extension QuantizedKernelTests {
         }
     }
 
-    /// The int8 ADD / SUB as a rounded line (`Int8PairTable.RoundedLine`)
-    /// over random scales (log-uniform in 0.005…0.5), zero points and
-    /// activations: the line holds for every operation, and `apply` through
-    /// it gives every one of the 65 536 pairs its table entry (the entries
-    /// are the reference's: `testInt8PairTablesMatchReferenceOnEveryPair`).
-    /// Some operations' lines differ from their tables at a few values on a
-    /// rounding boundary; the test requires such operations among its cases,
-    /// so the steps that read the table there are exercised (without them
-    /// `apply` would give those wrong bytes).
+    /// The int8 ADD / SUB as a rounded line (`Int8RoundedLine`) over
+    /// random scales (log-uniform in 0.005…0.5), zero points and
+    /// activations: every operation has a line, and both loops through it —
+    /// the table's `apply`, whose near steps read the table, and the
+    /// same-shape kernel's, whose near steps run the exact arithmetic —
+    /// give every one of the 65 536 pairs its table entry (the entries are
+    /// the reference's: `testInt8PairTablesMatchReferenceOnEveryPair`).
+    /// Some operations' lines alone differ from their tables at a few
+    /// values on a rounding boundary; the test requires such operations
+    /// among its cases, so the near steps are exercised (without them both
+    /// loops would give those wrong bytes).
     func testInt8AddRoundedLineMatchesTableOnEveryPair() throws {
         var rng = TestRandom(seed: 113)
         let xs = (0..<65_536).map { Int8(truncatingIfNeeded: $0 >> 8) }, ys = (0..<65_536).map { Int8(truncatingIfNeeded: $0) }
@@ -575,6 +584,16 @@ extension QuantizedKernelTests {
             }
             let wrong = (0..<65_536).filter { output[$0] != table(xs[$0], ys[$0]) }.count
             XCTAssertEqual(wrong, 0, "\(name): \(wrong) results differ from the table")
+            // The same-shape kernel's loop: the line, the exact arithmetic near boundaries.
+            xs.withUnsafeBufferPointer { x in
+                ys.withUnsafeBufferPointer { y in
+                    output.withUnsafeMutableBufferPointer { out in
+                        stage.applyRoundedLine(line, x.baseAddress!, y.baseAddress!, out.baseAddress!, 0, 65_536)
+                    }
+                }
+            }
+            let wrongSameShape = (0..<65_536).filter { output[$0] != table(xs[$0], ys[$0]) }.count
+            XCTAssertEqual(wrongSameShape, 0, "\(name): \(wrongSameShape) results of the same-shape loop differ from the table")
             // The line alone, every lane used.
             var lineDiffers = false
             for k in stride(from: 0, to: 65_536, by: 16) {

@@ -9,7 +9,11 @@
 /// stayed scalar, 64-bit products and all), the rest one by one. The two
 /// input stages run in 32-bit lanes (`Int8InputRescale`, same bits) whenever
 /// the zero points and shifts allow, which they do for valid int8 models;
-/// the 64-bit stages remain for the rest.
+/// the 64-bit stages remain for the rest. In those flavours an operation
+/// with a rounded line (`Int8RoundedLine`: nearly all) computes sixteen
+/// elements a step by the line, whatever its size, and the exact
+/// arithmetic only for steps near a rounding boundary; without one, large
+/// operations read a pair table (`Int8PairTable`).
 /// Tiles are blocks of `QuantizedBinaryKernel.blockSize` elements, like the
 /// reference kernel's.
 final class ElementwiseAddInt8: Kernel {
@@ -27,7 +31,8 @@ final class ElementwiseAddInt8: Kernel {
     /// for valid int8 models).
     let stage: Int8AddStage?
     /// `stage`'s results for every pair of inputs, for large operations in
-    /// the integer flavours (`Int8PairTable`).
+    /// the integer flavours (`Int8PairTable`) whose stage has no rounded
+    /// line (with one, runs compute the line, `Int8AddStage.applyRoundedLine`).
     let pairTable: Int8PairTable?
     let activationMin: Int32, activationMax: Int32
     /// The same operation in `QuantizedBinaryKernel`'s terms (the pair
@@ -57,7 +62,8 @@ final class ElementwiseAddInt8: Kernel {
         stage = Int8AddStage(leftShift: leftShift, multiplier1: multiplier1, shift1: shift1, offset1: offset1,
                              multiplier2: multiplier2, shift2: shift2, offset2: offset2, outputMultiplier: outputMultiplier,
                              outputShift: outputShift, outputOffset: outputOffset, activation: activation, subtract: subtract)
-        if let stage, IntegerSIMD.isNative, Int8PairTable.applies(elementCount: count) {
+        // With a rounded line no table: the line computes what the table holds.
+        if let stage, IntegerSIMD.isNative, stage.line == nil, Int8PairTable.applies(elementCount: count) {
             let key = Int8PairTable.key(arithmetic, offset1: offset1, offset2: offset2, outputOffset: outputOffset, activation: activation)
             pairTable = ctx.graph.sharedConstants.value(for: key) { stage.pairTable() }
         } else {
@@ -86,6 +92,13 @@ final class ElementwiseAddInt8: Kernel {
     func run(tiles: Range<Int>, worker: Int) {
         let a = self.a.unsafelyUnwrapped, b = self.b.unsafelyUnwrapped, output = self.output.unsafelyUnwrapped
         let blockSize = QuantizedBinaryKernel.blockSize
+        if IntegerSIMD.isNative, let stage, let line = stage.line {
+            for tile in tiles {
+                let start = tile &* blockSize
+                stage.applyRoundedLine(line, a, b, output, start, min(start &+ blockSize, count))
+            }
+            return
+        }
         if let pairTable {
             for tile in tiles {
                 let start = tile &* blockSize, end = min(start &+ blockSize, count)
@@ -163,8 +176,9 @@ struct Int8AddStage {
     let negate: SIMD8<Int32>
     let bytes: Int8OutputBytes
     /// The operation as the real line (x, y) ↦ α·x + β·y + γ that its
-    /// roundings approximate (`Int8PairTable.RoundedLine`).
-    let line: (alpha: Double, beta: Double, gamma: Double, activation: (min: Int32, max: Int32))
+    /// roundings approximate, with the bound that makes it exact away from
+    /// rounding boundaries (`Int8RoundedLine`), or nil.
+    let line: Int8RoundedLine?
 
     init?(leftShift: Int, multiplier1: Int32, shift1: Int, offset1: Int32, multiplier2: Int32, shift2: Int, offset2: Int32,
           outputMultiplier: Int32, outputShift: Int, outputOffset: Int32, activation: (min: Int32, max: Int32), subtract: Bool) {
@@ -178,9 +192,11 @@ struct Int8AddStage {
         bytes = Int8OutputBytes(outputOffset: outputOffset, activation: activation)
         // Each rescale multiplies by M · 2^shift / 2^31 (the powers of two exact in doubles).
         func factor(_ m: Int32, _ shift: Int) -> Double { Double(m) * Double(sign: .plus, exponent: shift - 31, significand: 1) }
-        let out = factor(outputMultiplier, outputShift) * Double(sign: .plus, exponent: leftShift, significand: 1)
-        let alpha = factor(multiplier1, shift1) * out, beta = (subtract ? -1 : 1) * factor(multiplier2, shift2) * out
-        line = (alpha, beta, Double(outputOffset) + alpha * Double(offset1) + beta * Double(offset2), activation)
+        line = Int8RoundedLine(
+            leftShift: leftShift, factor1: factor(multiplier1, shift1), rightShift1: -shift1, offset1: offset1,
+            factor2: factor(multiplier2, shift2), rightShift2: -shift2, offset2: offset2,
+            outputFactor: factor(outputMultiplier, outputShift), outputRightShift: -outputShift, outputOffset: outputOffset,
+            activation: activation, subtract: subtract)
     }
 
     @inline(__always)
@@ -190,11 +206,51 @@ struct Int8AddStage {
 
     /// The stage's results for every pair of inputs: each input stage once
     /// per value, the output stage once per eight pairs.
-    /// With the rounded line where it matches every entry (`Int8PairTable.RoundedLine`).
+    /// With the rounded line, where there is one (`Int8RoundedLine`).
     func pairTable() -> Int8PairTable {
         let table = Int8PairTable(row: { first($0) }, column: { (second($0) ^ negate) &- negate }, entry: { bytes(output($0 &+ $1)) })
-        table.verifyRoundedLine(alpha: line.alpha, beta: line.beta, gamma: line.gamma, activation: line.activation)
+        table.useRoundedLine(line)
         return table
+    }
+
+    /// Elements `start..<end` of `output` from `a` and `b` by the rounded
+    /// line `line`, sixteen a step, a step with a lane near a rounding
+    /// boundary by the exact arithmetic; the last fewer than sixteen by
+    /// the exact arithmetic too (eight a step, then one by one).
+    @inline(never)
+    func applyRoundedLine(_ line: Int8RoundedLine, _ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>,
+                          _ output: UnsafeMutablePointer<Int8>, _ start: Int, _ end: Int) {
+        let aRaw = UnsafeRawPointer(a), bRaw = UnsafeRawPointer(b), outRaw = UnsafeMutableRawPointer(output)
+        var i = start
+        while i &+ 16 <= end {
+            let x = aRaw.loadUnaligned(fromByteOffset: i, as: SIMD16<Int8>.self)
+            let y = bRaw.loadUnaligned(fromByteOffset: i, as: SIMD16<Int8>.self)
+            let (results, distances) = line.values(x, y)
+            if line.nearLane(distances) {
+                exact8(aRaw, bRaw, outRaw, i)
+                exact8(aRaw, bRaw, outRaw, i &+ 8)
+            } else {
+                outRaw.storeBytes(of: results, toByteOffset: i, as: SIMD16<UInt8>.self)
+            }
+            i &+= 16
+        }
+        while i &+ 8 <= end {
+            exact8(aRaw, bRaw, outRaw, i)
+            i &+= 8
+        }
+        while i < end {
+            let r = self(SIMD8(repeating: Int32(a[i])), SIMD8(repeating: Int32(b[i])))
+            output[i] = Int8(bitPattern: r[0])
+            i &+= 1
+        }
+    }
+
+    /// Eight elements from offset `i` by the exact arithmetic.
+    @inline(__always)
+    private func exact8(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, _ i: Int) {
+        let result = self(IntegerSIMD.widen(a.loadUnaligned(fromByteOffset: i, as: SIMD8<Int8>.self)),
+                          IntegerSIMD.widen(b.loadUnaligned(fromByteOffset: i, as: SIMD8<Int8>.self)))
+        output.storeBytes(of: result, toByteOffset: i, as: SIMD8<UInt8>.self)
     }
 }
 

@@ -8,8 +8,8 @@
 /// eight-lane arithmetic the kernel would otherwise run per element
 /// (`Int8AddStage`'s parts, the MUL's output stage), so it holds exactly
 /// those results, and a run reads one byte per element. (An ADD or SUB
-/// whose rounded line matches the table, `RoundedLine`, computes the line
-/// instead and reads the table only near rounding boundaries.)
+/// with a rounded line, `Int8RoundedLine`, computes the line instead and
+/// reads the table only near rounding boundaries.)
 ///
 /// Used for operations of at least `minimumElements` elements, where the
 /// table's build (the output stage once per eight entries, 0.1–0.2 ms) is
@@ -22,115 +22,21 @@ final class Int8PairTable: @unchecked Sendable {
     /// are their entry's index, with no arithmetic between.
     let entries: UnsafeMutablePointer<Int8>
 
-    /// The operation as a rounded line checked against every entry
-    /// (`RoundedLine`), which `apply` runs instead of the lookups: set once,
-    /// by the ADD / SUB that makes the table, before the table is shared
-    /// (`verifyRoundedLine`).
-    private(set) var roundedLine: RoundedLine?
+    /// The operation as a rounded line (`Int8RoundedLine`), which `apply`
+    /// runs instead of the lookups, reading the table only for steps near a
+    /// rounding boundary: set once, by the ADD / SUB that makes the table,
+    /// before the table is shared (`useRoundedLine`).
+    private(set) var roundedLine: Int8RoundedLine?
 
-    /// An int8 ADD or SUB is, but for its fixed-point roundings, the real
-    /// line α·x + β·y + γ rounded to an integer and clamped. Sixteen
-    /// elements a step here take about 15 vector instructions (two
-    /// conversions, two fused multiply-adds, the rounding, the clamp, the
-    /// narrowing) where the table's lookups take three or four per element.
-    /// (A MUL's bilinear form, checked the same way, mostly failed the
-    /// check on ConvNeXt-Tiny int8 and gained nothing where it held.)
-    ///
-    /// The roundings move the line by far less than an output unit, so the
-    /// two differ only for values very near a rounding boundary (a
-    /// half-integer). `init` runs the step on all 65 536 pairs of inputs at
-    /// prepare, finds how near a boundary the values whose results differ
-    /// from their entries come, and takes `edge` just inside that; a step
-    /// with a lane at least as near reads the table instead (`lookup16`).
-    /// So the results are the table's, exactly, by construction, for each
-    /// operation. nil where more than one step in 16 would read the table.
-    struct RoundedLine {
-        let alpha: SIMD16<Float>, beta: SIMD16<Float>, gamma: SIMD16<Float>
-        let low: SIMD16<Int32>, high: SIMD16<Int32>
-        /// A value whose distance from an integer (its bits, |v − round(v)|)
-        /// is above `edge` is near a boundary: its step reads the table.
-        private(set) var edge: SIMD16<Int32>
-        /// 1.5 · 2^23 and its bits: below 2^22 in magnitude, a float plus
-        /// 1.5 · 2^23 is rounded to an integer, which its bits hold plus
-        /// those of 1.5 · 2^23.
-        static let magic: Float = 12_582_912
-        static let magicBits: Int32 = 0x4B40_0000
-
-        /// The line's coefficients (real numbers; the output offset in
-        /// `gamma`), the activation bounds, and the table to check it against.
-        init?(alpha: Double, beta: Double, gamma: Double, activation: (min: Int32, max: Int32), verifiedAgainst table: Int8PairTable) {
-            let reach = 128 * (abs(alpha) + abs(beta)) + abs(gamma)
-            guard reach.isFinite, reach < 0x1p21, activation.min <= activation.max else { return nil }
-            self.alpha = SIMD16(repeating: Float(alpha))
-            self.beta = SIMD16(repeating: Float(beta))
-            self.gamma = SIMD16(repeating: Float(gamma))
-            low = SIMD16(repeating: activation.min)
-            high = SIMD16(repeating: activation.max)
-            edge = SIMD16(repeating: Int32(bitPattern: Float(0.5).bitPattern))  // (nothing is above 1/2)
-            // Row x's entries for y = 16g − 128 … 16g − 113 are the 16 bytes
-            // from (x ^ 128) · 256 + (16g ^ 128): y's byte is its bit pattern.
-            let lanes = SIMD16<Int8>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
-            let entries = UnsafeRawPointer(table.entries)
-            @inline(__always) func forEachStep(_ body: (_ results: SIMD16<UInt8>, _ distances: SIMD16<Int32>, _ entries: SIMD16<UInt8>) -> Void) {
-                for x in 0..<256 {
-                    let xs = SIMD16<Int8>(repeating: Int8(truncatingIfNeeded: x &- 128))
-                    for group in 0..<16 {
-                        let ys = lanes &+ SIMD16(repeating: Int8(truncatingIfNeeded: group &* 16 &- 128))
-                        let (results, distances) = values(xs, ys)
-                        body(results, distances,
-                             entries.loadUnaligned(fromByteOffset: (x ^ 0x80) &<< 8 | (group &* 16) ^ 0x80, as: SIMD16<UInt8>.self))
-                    }
-                }
-            }
-            // The nearest a differing result's value comes to a boundary.
-            var nearest = Int32(bitPattern: Float(0.5).bitPattern) &+ 1
-            forEachStep { results, distances, expected in
-                // (As two words: `!=` on SIMD vectors compares lane by lane.)
-                let r = unsafeBitCast(results, to: (UInt64, UInt64).self), e = unsafeBitCast(expected, to: (UInt64, UInt64).self)
-                guard r != e else { return }
-                for lane in 0..<16 where results[lane] != expected[lane] { nearest = min(nearest, distances[lane]) }
-            }
-            // A difference at most 1/4 from an integer (bits 0x3E80_0000) is not a rounding's.
-            guard nearest > 0x3E80_0000 else { return nil }
-            // (With none, no value is above the edge: 1/2.)
-            guard nearest <= edge[0] else { return }
-            edge = SIMD16(repeating: nearest &- 1)
-            var near = 0
-            forEachStep { _, distances, _ in if nearLane(distances) { near &+= 1 } }
-            guard near <= Int8PairTable.bytes / 16 / 16 else { return nil }
-        }
-
-        /// The rounded, clamped results for sixteen pairs and each value's
-        /// distance from the nearest integer (the bits of |v − round(v)|, at
-        /// most 1/2; positive floats order as their bits do).
-        @inline(__always)
-        func values(_ x: SIMD16<Int8>, _ y: SIMD16<Int8>) -> (SIMD16<UInt8>, distances: SIMD16<Int32>) {
-            let value = IntegerSIMD.fusedMultiplyAdd(IntegerSIMD.floats(x), alpha,
-                                                     IntegerSIMD.fusedMultiplyAdd(IntegerSIMD.floats(y), beta, gamma))
-            let magic = SIMD16<Float>(repeating: Self.magic)
-            let rounded = value + magic
-            let distances = unsafeBitCast(value - (rounded - magic), to: SIMD16<Int32>.self) & SIMD16(repeating: 0x7FFF_FFFF)
-            let n = unsafeBitCast(rounded, to: SIMD16<Int32>.self) &- SIMD16(repeating: Self.magicBits)
-            return (IntegerSIMD.truncate(IntegerSIMD.clamp(n, low, high)), distances)
-        }
-
-        /// Whether a lane's value is near a boundary (see `edge`).
-        @inline(__always)
-        func nearLane(_ distances: SIMD16<Int32>) -> Bool { IntegerSIMD.anyNegative(edge &- distances) }
-    }
-
-    /// Sets `roundedLine` to α·x + β·y + γ checked against this table (see
-    /// `RoundedLine`), or leaves it nil; before the table is shared.
-    func verifyRoundedLine(alpha: Double, beta: Double, gamma: Double, activation: (min: Int32, max: Int32)) {
-        roundedLine = RoundedLine(alpha: alpha, beta: beta, gamma: gamma, activation: activation, verifiedAgainst: self)
-    }
+    /// Sets `roundedLine`; before the table is shared.
+    func useRoundedLine(_ line: Int8RoundedLine?) { roundedLine = line }
 
     /// `apply`'s steps by the rounded line while sixteen elements remain;
     /// returns where they stopped. Out of line, so `apply` stays small
     /// where it is inlined (the spans of a broadcast ran 15% slower with
     /// this loop inside it); same shapes a loop of their own.
     @inline(never)
-    private func applyRoundedLine(_ line: RoundedLine, _ a: UnsafeRawPointer, _ strideA: Int, _ b: UnsafeRawPointer, _ strideB: Int,
+    private func applyRoundedLine(_ line: Int8RoundedLine, _ a: UnsafeRawPointer, _ strideA: Int, _ b: UnsafeRawPointer, _ strideB: Int,
                                   _ output: UnsafeMutablePointer<Int8>, count: Int) -> Int {
         strideA == 1 && strideB == 1 ? roundedLineSteps(line, a, 1, b, 1, output, count: count)
             : roundedLineSteps(line, a, strideA, b, strideB, output, count: count)
@@ -138,7 +44,7 @@ final class Int8PairTable: @unchecked Sendable {
 
     /// The loop of `applyRoundedLine` (strides 0 or 1).
     @inline(__always)
-    private func roundedLineSteps(_ line: RoundedLine, _ a: UnsafeRawPointer, _ strideA: Int, _ b: UnsafeRawPointer,
+    private func roundedLineSteps(_ line: Int8RoundedLine, _ a: UnsafeRawPointer, _ strideA: Int, _ b: UnsafeRawPointer,
                                   _ strideB: Int, _ output: UnsafeMutablePointer<Int8>, count: Int) -> Int {
         let table = UnsafePointer(entries)
         let splatA = SIMD16<Int8>(repeating: a.load(as: Int8.self)), splatB = SIMD16<Int8>(repeating: b.load(as: Int8.self))
