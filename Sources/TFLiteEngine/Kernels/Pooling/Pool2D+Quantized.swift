@@ -396,6 +396,27 @@ final class Pool2DQuantizedKernel: Kernel {
     private func averageRun<E: QuantizedElement>(_ source: UnsafeRawPointer, rows: Int, rowStep: Int, columns: Int, channels c: Int,
                                                  count: Int32, length: Int, wide: Bool = true, into target: UnsafeMutableRawPointer,
                                                  _: E.Type) {
+        // 3 × 3 and 2 × 2 windows (InceptionV3's, NASNet's; DenseNet's) with the tap loops unrolled:
+        // as loops of runtime length, their branches and counters were most
+        // of the pools' samples.
+        if rows == 3 && columns == 3 {
+            averageSteps(source, rows: 3, rowStep: rowStep, columns: 3, channels: c, count: count, length: length, wide: wide,
+                         into: target, E.self)
+        } else if rows == 2 && columns == 2 {
+            averageSteps(source, rows: 2, rowStep: rowStep, columns: 2, channels: c, count: count, length: length, wide: wide,
+                         into: target, E.self)
+        } else {
+            averageSteps(source, rows: rows, rowStep: rowStep, columns: columns, channels: c, count: count, length: length, wide: wide,
+                         into: target, E.self)
+        }
+    }
+
+    /// `averageRun`'s steps (inlined into both of its calls, so a constant
+    /// window is unrolled).
+    @inline(__always)
+    private func averageSteps<E: QuantizedElement>(_ source: UnsafeRawPointer, rows: Int, rowStep: Int, columns: Int, channels c: Int,
+                                                   count: Int32, length: Int, wide: Bool, into target: UnsafeMutableRawPointer,
+                                                   _: E.Type) {
         let half = SIMD8<Int32>(repeating: count / 2), m = SIMD8(repeating: Self.reciprocal(of: count))
         let lowest = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: low))
         let highest = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: high))
