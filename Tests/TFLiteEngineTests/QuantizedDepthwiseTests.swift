@@ -386,6 +386,28 @@ extension QuantizedKernelTests {
         }
     }
 
+    /// The average pool's division in Int16 lanes by the high half of a
+    /// 16-bit product (`Pool2DQuantizedKernel.Int16Average`) against
+    /// TFLite's division, for every window of 2…128 taps (each has one) and
+    /// every sum a window of int8 or uint8 values can reach.
+    func testAveragePoolInt16DivisionMatchesDivisionExhaustively() throws {
+        for count in Int32(2)...Pool2DQuantizedKernel.largestReciprocalCount {
+            let average = try XCTUnwrap(Pool2DQuantizedKernel.Int16Average(count: count), "window of \(count)")
+            let half = count / 2
+            var mismatches = 0
+            var sums = Array((-255 * count)...(255 * count))
+            while sums.count % 16 != 0 { sums.append(0) }
+            for start in stride(from: 0, to: sums.count, by: 16) {
+                let result = average(SIMD16<Int16>((0..<16).map { Int16(sums[start + $0]) }))
+                for lane in 0..<16 {
+                    let a = sums[start + lane]
+                    if Int32(result[lane]) != (a > 0 ? (a + half) / count : (a - half) / count) { mismatches += 1 }
+                }
+            }
+            XCTAssertEqual(mismatches, 0, "window of \(count)")
+        }
+    }
+
     /// Int8 ADD and SUB with broadcasting (per-channel vectors, scalars, a
     /// [H, W, 1] plane, short spans) on the eight-lane path against the
     /// one-by-one reference arithmetic.

@@ -107,6 +107,22 @@ enum IntegerSIMD {
         return r
     }
 
+    /// `vpsignw`: lane i is −v[i], 0 or v[i] as s[i] is negative, zero or positive.
+    @inline(__always)
+    static func applySign(_ v: SIMD16<Int16>, of s: SIMD16<Int16>) -> SIMD16<Int16> {
+        var r = SIMD16<Int16>()
+        r._storage._value = Builtin.int_x86_avx2_psign_w(v._storage._value, s._storage._value)
+        return r
+    }
+
+    /// `vpmulhuw`: the high halves of sixteen unsigned 16-bit products.
+    @inline(__always)
+    static func multiplyHigh(_ a: SIMD16<UInt16>, _ b: SIMD16<UInt16>) -> SIMD16<UInt16> {
+        var r = SIMD16<UInt16>()
+        r._storage._value = Builtin.int_x86_avx2_pmulhu_w(a._storage._value, b._storage._value)
+        return r
+    }
+
     /// `vpackssdw` ymm: Int16 lanes `[a0…a3, b0…b3, a4…a7, b4…b7]`, each saturated.
     @inline(__always)
     static func packSaturating(_ a: SIMD8<Int32>, _ b: SIMD8<Int32>) -> SIMD16<Int16> {
@@ -336,6 +352,21 @@ enum IntegerSIMD {
         var r = v
         r.replace(with: 0 &- v, where: s .< 0)
         r.replace(with: 0, where: s .== 0)
+        return r
+    }
+
+    @inline(__always)
+    static func applySign(_ v: SIMD16<Int16>, of s: SIMD16<Int16>) -> SIMD16<Int16> {
+        var r = v
+        r.replace(with: 0 &- v, where: s .< 0)
+        r.replace(with: 0, where: s .== 0)
+        return r
+    }
+
+    @inline(__always)
+    static func multiplyHigh(_ a: SIMD16<UInt16>, _ b: SIMD16<UInt16>) -> SIMD16<UInt16> {
+        var r = SIMD16<UInt16>()
+        for i in 0..<16 { r[i] = UInt16(truncatingIfNeeded: (UInt32(a[i]) &* UInt32(b[i])) &>> 16) }
         return r
     }
 

@@ -196,6 +196,47 @@ final class Pool2DQuantizedKernel: Kernel {
         return unsafeBitCast((even & 0xFFFF) | (odd &<< 16), to: SIMD16<Int16>.self)
     }
 
+    /// TFLite's rounded average of window sums in Int16 lanes without
+    /// widening: ±⌊(|acc| + half) / count⌋ as ±((|acc| + half) · m >> 16) >> s,
+    /// the high half of an unsigned 16-bit product (`vpmulhuw`), for a
+    /// count of 2…`largestReciprocalCount`, with s the largest shift such
+    /// that 2^s < count and m = ⌈2^(16+s) / count⌉ (below 2^16). Exact when
+    /// n · e < 2^(16+s) for every n = |acc| + half, where
+    /// e = m · count − 2^(16+s) < count (as for `reciprocal(of:)`:
+    /// n · m / 2^(16+s) = q + r/count + n·e/(count · 2^(16+s))); with
+    /// |acc| ≤ 255 · count that holds for every count up to 128, and `init`
+    /// checks it. Five instructions for sixteen sums where `average16`,
+    /// which splits the lanes into two Int32 halves to multiply, takes
+    /// about twenty; only in the integer flavours (`IntegerSIMD.isNative`).
+    struct Int16Average {
+        let half: SIMD16<UInt16>, multiplier: SIMD16<UInt16>
+        /// (A scalar: the shift is a splat in the code, one `vpsrlw`.)
+        let shift: UInt16
+
+        init?(count: Int32) {
+            guard count >= 2, count <= Pool2DQuantizedKernel.largestReciprocalCount else { return nil }
+            let d = Int(count)
+            var s = 0
+            while 1 << (s + 1) < d { s += 1 }
+            let k = 16 + s
+            let m = ((1 << k) + d - 1) / d, e = m * d - (1 << k)
+            guard m < 1 << 16, (255 * d + d / 2) * e < 1 << k else { return nil }
+            half = SIMD16(repeating: UInt16(d / 2))
+            multiplier = SIMD16(repeating: UInt16(m))
+            shift = UInt16(s)
+        }
+
+        /// The averages of sixteen window sums (|acc| ≤ 255 · count):
+        /// `vpsignw` (|acc|), `vpaddw`, `vpmulhuw`, `vpsrlw`, `vpsignw`.
+        @inline(__always)
+        func callAsFunction(_ acc: SIMD16<Int16>) -> SIMD16<Int16> {
+            let magnitude = unsafeBitCast(IntegerSIMD.applySign(acc, of: acc), to: SIMD16<UInt16>.self)
+            let q = IntegerSIMD.multiplyHigh(magnitude &+ half, multiplier) &>> shift
+            // (acc = 0 gives q = ⌊half / count⌋ = 0, which the sign keeps.)
+            return IntegerSIMD.applySign(unsafeBitCast(q, to: SIMD16<Int16>.self), of: acc)
+        }
+    }
+
     /// The window loops run channel-innermost over contiguous NHWC rows, so
     /// the optimiser vectorises them (byte max, widened int32 sums).
     private func compute<E: QuantizedElement>(tiles: Range<Int>, worker: Int, _: E.Type) {
@@ -418,6 +459,7 @@ final class Pool2DQuantizedKernel: Kernel {
                                                    count: Int32, length: Int, wide: Bool, into target: UnsafeMutableRawPointer,
                                                    _: E.Type) {
         let half = SIMD8<Int32>(repeating: count / 2), m = SIMD8(repeating: Self.reciprocal(of: count))
+        let int16Average = IntegerSIMD.isNative ? Int16Average(count: count) : nil
         let lowest = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: low))
         let highest = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: high))
         let width = wide ? 16 : 8
@@ -434,7 +476,8 @@ final class Pool2DQuantizedKernel: Kernel {
                 }
                 rowAt &+= rowStep
             }
-            var v = Self.average16(acc, half: half, reciprocal: m)
+            var v: SIMD16<Int16>
+            if let int16Average { v = int16Average(acc) } else { v = Self.average16(acc, half: half, reciprocal: m) }
             v.replace(with: lowest, where: v .< lowest)
             v.replace(with: highest, where: v .> highest)
             let bytes = IntegerSIMD.truncate(v)
