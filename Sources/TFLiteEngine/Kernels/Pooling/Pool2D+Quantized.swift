@@ -437,9 +437,9 @@ final class Pool2DQuantizedKernel: Kernel {
     private func averageRun<E: QuantizedElement>(_ source: UnsafeRawPointer, rows: Int, rowStep: Int, columns: Int, channels c: Int,
                                                  count: Int32, length: Int, wide: Bool = true, into target: UnsafeMutableRawPointer,
                                                  _: E.Type) {
-        // 3 × 3 and 2 × 2 windows (InceptionV3's, NASNet's; DenseNet's) with the tap loops unrolled:
-        // as loops of runtime length, their branches and counters were most
-        // of the pools' samples.
+        // 3 × 3 and 2 × 2 windows (InceptionV3's and NASNet's; DenseNet's)
+        // with the tap loops unrolled: as loops of runtime length, their
+        // branches and counters were most of the pools' samples.
         if rows == 3 && columns == 3 {
             averageSteps(source, rows: 3, rowStep: rowStep, columns: 3, channels: c, count: count, length: length, wide: wide,
                          into: target, E.self)
@@ -452,7 +452,7 @@ final class Pool2DQuantizedKernel: Kernel {
         }
     }
 
-    /// `averageRun`'s steps (inlined into both of its calls, so a constant
+    /// `averageRun`'s steps (inlined into each of its calls, so a constant
     /// window is unrolled).
     @inline(__always)
     private func averageSteps<E: QuantizedElement>(_ source: UnsafeRawPointer, rows: Int, rowStep: Int, columns: Int, channels c: Int,
