@@ -22,8 +22,8 @@
 /// multiply, then a rounding right shift). Computing L in float32 adds at
 /// most the coefficients' own rounding errors (times 128 for α and β) and
 /// half a unit in the last place of each fused multiply-add's largest
-/// result. `edge` keeps twice the sum of
-/// both bounds away from every rounding boundary (a half-integer): a value
+/// result. `edge` keeps twice the sum of both bounds away from every
+/// rounding boundary (a half-integer): a value
 /// farther from the boundaries than that rounds to the same integer as W,
 /// so the line's result is the exact one; a step with any lane nearer
 /// computes the exact arithmetic instead (the callers' fallback). Half-way
@@ -32,10 +32,11 @@
 ///
 /// For the quantizations of real models the bound is below 10^−4 of an
 /// output unit (6–8 · 10^−5 for ResNet-50 int8's ADDs), so a step falls
-/// back with a probability of a few in a thousand. nil when a right shift is negative (a left shift can wrap in
-/// Int32, which the line does not), when the line reaches past 2^20 (the
-/// rounding below needs magnitudes under 2^21), when the bound is not
-/// small, or when more than one step in four of a sample of pairs would
+/// back with a probability of a few in a thousand. nil when a right shift
+/// is negative (a left shift can wrap in Int32, which the line does not),
+/// when the line reaches past 2^20 (the rounding below needs magnitudes
+/// under 2^21), when the bound is not small, or when more than one step
+/// in four of a sample of pairs would
 /// fall back (coefficients that put many values near boundaries: up to
 /// that share, the line with its fallbacks still takes fewer instructions
 /// than the table's lookups). The sample does not count lanes whose

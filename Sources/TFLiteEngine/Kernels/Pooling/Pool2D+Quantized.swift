@@ -36,6 +36,11 @@ final class Pool2DQuantizedKernel: Kernel {
     /// window's maxima and runs the convolution's output stage on them.
     private(set) var fusedConvolution: GEMMConvolutionQuantized?
 
+    /// Average pooling in the integer flavours: the Int16 division of each
+    /// window size up to the filter's (at most `largestReciprocalCount`),
+    /// by its count (`Int16Average`), made once here rather than per run.
+    private let int16Averages: [Int16Average?]
+
     /// The fused convolution's kept sums, read instead of the input tensor.
     var substitutedTraffic: (tensor: Int, bytes: Int)? {
         fusedConvolution.map { (inputIndex, $0.pooledAccumulatorBytes) }
@@ -52,6 +57,9 @@ final class Pool2DQuantizedKernel: Kernel {
         (low, high) = range
         inputIndex = ctx.node.inputs[0]
         outputIndex = ctx.node.outputs[0]
+        let (taps, overflow) = p.geometry.filterHeight.multipliedReportingOverflow(by: p.geometry.filterWidth)
+        let largest = overflow ? Int(Self.largestReciprocalCount) : min(max(taps, 0), Int(Self.largestReciprocalCount))
+        int16Averages = p.kind == .max || !IntegerSIMD.isNative ? [] : (0...largest).map { Int16Average(count: Int32($0)) }
     }
 
     var tileCount: Int { p.geometry.outputRows }
@@ -207,7 +215,8 @@ final class Pool2DQuantizedKernel: Kernel {
     /// |acc| ≤ 255 · count that holds for every count up to 128, and `init`
     /// checks it. Five instructions for sixteen sums where `average16`,
     /// which splits the lanes into two Int32 halves to multiply, takes
-    /// about twenty; only in the integer flavours (`IntegerSIMD.isNative`).
+    /// about twenty; only in the integer flavours (`IntegerSIMD.isNative`),
+    /// made at prepare for each window size (`int16Averages`).
     struct Int16Average {
         let half: SIMD16<UInt16>, multiplier: SIMD16<UInt16>
         /// (A scalar: the shift is a splat in the code, one `vpsrlw`.)
@@ -458,8 +467,9 @@ final class Pool2DQuantizedKernel: Kernel {
     private func averageSteps<E: QuantizedElement>(_ source: UnsafeRawPointer, rows: Int, rowStep: Int, columns: Int, channels c: Int,
                                                    count: Int32, length: Int, wide: Bool, into target: UnsafeMutableRawPointer,
                                                    _: E.Type) {
-        let half = SIMD8<Int32>(repeating: count / 2), m = SIMD8(repeating: Self.reciprocal(of: count))
-        let int16Average = IntegerSIMD.isNative ? Int16Average(count: count) : nil
+        let int16Average = Int(count) < int16Averages.count ? int16Averages[Int(count)] : nil
+        // (`average16`'s numbers only where it runs: the reciprocal is a division.)
+        let half = SIMD8<Int32>(repeating: count / 2), m = SIMD8(repeating: int16Average == nil ? Self.reciprocal(of: count) : 0)
         let lowest = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: low))
         let highest = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: high))
         let width = wide ? 16 : 8
