@@ -171,12 +171,14 @@ final class FastKernelTests: XCTestCase {
     /// taps (0,0), (0,1), … row by row, one `FloatVector.multiplyAdd` each —
     /// whether the pixel is an edge, one of four 3×3 interior pixels sharing
     /// input loads (strides 1 and 2), one of eight or four interior pixels
-    /// sharing weight loads (5×5, 7×7; 3×3 at stride 3), or one of the last
-    /// zero to three interior pixels, so its results equal that order
-    /// computed one output at a time, bit for bit (tolerance 0). Shapes: 3
-    /// to 1024 channels, an overlapping last vector, 8–15 channels (eight
-    /// lanes where `FloatVector` has sixteen), interior widths of every
-    /// remainder modulo four.
+    /// sharing weight loads (3×3 at stride 3), one of eight 5×5 or 7×7 pixels
+    /// sliding along each filter row (edge groups reading zeros for taps
+    /// outside the input, a last group overlapping its predecessor), or one
+    /// of the last zero to three interior pixels, so its results equal that
+    /// order computed one output at a time, bit for bit (tolerance 0).
+    /// Shapes: 3 to 1024 channels, an overlapping last vector, 8–15 channels
+    /// (eight lanes where `FloatVector` has sixteen), interior widths of
+    /// every remainder modulo four.
     func testDepthwiseSumsTapsInOneOrder() throws {
         var rng = TestRandom(seed: 14)
         let cases: [(size: (Int, Int), channels: Int, stride: Int, k: Int)] = [
@@ -188,6 +190,8 @@ final class FastKernelTests: XCTestCase {
             ((9, 21), 144, 2, 5), ((9, 23), 24, 2, 5), ((9, 25), 44, 2, 5), ((9, 27), 8, 2, 5), ((8, 30), 3, 2, 5),
             ((8, 13), 96, 1, 7), ((8, 14), 22, 1, 7), ((8, 15), 16, 1, 7), ((8, 16), 44, 1, 7),
             ((11, 25), 22, 2, 7), ((11, 27), 64, 2, 7), ((11, 29), 11, 2, 7), ((11, 31), 32, 2, 7),
+            // Rows of eight-pixel groups: edge groups, interior groups, a last group overlapping its predecessor.
+            ((8, 37), 22, 1, 7), ((5, 30), 44, 1, 5), ((9, 61), 11, 2, 5), ((8, 58), 16, 2, 7), ((7, 24), 32, 1, 7),
             // 8–15 channels: eight lanes in the sixteen-lane flavours (3×3 sliding rows and edges, 5×5, 7×7).
             ((6, 21), 13, 1, 3), ((7, 23), 15, 2, 3), ((6, 17), 9, 1, 5), ((8, 19), 12, 1, 7),
         ]

@@ -136,13 +136,35 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         let fast3x3 = g.filterHeight == 3 && g.filterWidth == 3 && g.dilationHeight == 1 && g.dilationWidth == 1
             && g.strideWidth <= 2
         let taps = g.filterHeight &* g.filterWidth
-        if !fast3x3 && taps <= Self.edgeTapLimit && p.inputChannels >= V.scalarCount {
+        if slidingTaps != 0 && p.inputChannels >= V.scalarCount && g.outputWidth >= 8 {
+            // The edge groups' input columns: (7 · stride + taps) per filter row.
+            withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: (7 &* g.strideWidth &+ slidingTaps) &* g.filterHeight) { buffer in
+                guard let columns = buffer.baseAddress else { return }
+                switch (slidingTaps, g.strideWidth) {
+                case (7, 1): slidingRows(V.self, SevenTaps.self, tiles, columns: columns)
+                case (7, _): slidingRows(V.self, SevenTapsStride2.self, tiles, columns: columns)
+                case (5, 1): slidingRows(V.self, FiveTaps.self, tiles, columns: columns)
+                default: slidingRows(V.self, FiveTapsStride2.self, tiles, columns: columns)
+                }
+            }
+        } else if !fast3x3 && taps <= Self.edgeTapLimit && p.inputChannels >= V.scalarCount {
             withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: 4 &* taps) { buffer in
                 outputRows(V.self, tiles, fast3x3: false, edgeTaps: buffer.baseAddress)
             }
         } else {
             outputRows(V.self, tiles, fast3x3: fast3x3, edgeTaps: nil)
         }
+    }
+
+    /// The filter rows `ky0..<ky1` of output row `oy` that fall inside the
+    /// input (skipped rows would add 0 · w).
+    @inline(__always)
+    private func filterRows(oy: Int) -> (Int, Int) {
+        let g = p.geometry
+        let iy0 = oy &* g.strideHeight &- g.padTop, dh = g.dilationHeight
+        let ky0 = iy0 >= 0 ? 0 : min(g.filterHeight, (dh &- 1 &- iy0) / dh)
+        let ky1 = iy0 >= g.inputHeight ? 0 : min(g.filterHeight, (g.inputHeight &- 1 &- iy0) / dh &+ 1)
+        return (ky0, max(ky0, ky1))
     }
 
     /// `outputRows` with `edgeTaps`, room for four pixels' tap addresses
@@ -159,25 +181,11 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
                 if interiorStart < interiorEnd { interiorSliding3x3(V.self, out, b: b, oy: oy, strideOne: g.strideWidth == 1) }
                 for ox in max(interiorEnd, interiorStart)..<g.outputWidth { edge3x3(V.self, out, b: b, oy: oy, ox: ox) }
             } else {
-                // Filter rows ky0..<ky1 fall inside the input (skipped rows would add 0 · w).
-                let iy0 = oy &* g.strideHeight &- g.padTop, dh = g.dilationHeight
-                let ky0 = iy0 >= 0 ? 0 : min(g.filterHeight, (dh &- 1 &- iy0) / dh)
-                let ky1 = iy0 >= g.inputHeight ? 0 : min(g.filterHeight, (g.inputHeight &- 1 &- iy0) / dh &+ 1)
-                let rows = (ky0, max(ky0, ky1))
+                let rows = filterRows(oy: oy)
                 // Runs of four and eight interior pixels; the rest (edges, and the
                 // last zero to three interior pixels) pixel by pixel.
                 let runEnd = interiorStart &+ (interiorEnd &- interiorStart) / 4 &* 4
-                if interiorStart < runEnd {
-                    var slid = interiorStart
-                    switch (slidingTaps, g.strideWidth) {
-                    case (7, 1): slid = interiorSliding(V.self, out, b: b, oy: oy, end: runEnd, ky0: rows.0, ky1: rows.1) { $0.row7($1, $2, $3) }
-                    case (7, _): slid = interiorSliding(V.self, out, b: b, oy: oy, end: runEnd, ky0: rows.0, ky1: rows.1) { $0.row7Stride2($1, $2, $3) }
-                    case (5, 1): slid = interiorSliding(V.self, out, b: b, oy: oy, end: runEnd, ky0: rows.0, ky1: rows.1) { $0.row5($1, $2, $3) }
-                    case (5, _): slid = interiorSliding(V.self, out, b: b, oy: oy, end: runEnd, ky0: rows.0, ky1: rows.1) { $0.row5Stride2($1, $2, $3) }
-                    default: break
-                    }
-                    if slid < runEnd { interior(V.self, out, b: b, oy: oy, from: slid, end: runEnd, ky0: rows.0, ky1: rows.1) }
-                }
+                if interiorStart < runEnd { interior(V.self, out, b: b, oy: oy, from: interiorStart, end: runEnd, ky0: rows.0, ky1: rows.1) }
                 let left = min(interiorStart, g.outputWidth), right = max(runEnd, interiorStart)
                 if let taps = edgeTaps {
                     // Four pixels at a time (the last one repeated to fill a group).
@@ -338,21 +346,60 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         while ox < interiorEnd { edge3x3(V.self, out, b: b, oy: oy, ox: ox); ox &+= 1 }
     }
 
-    /// Columns from `interiorStart` of one output row, eight at a time while
-    /// eight fit before `end`, for 5- and 7-wide filters at stride 1 or 2
-    /// (dilation 1; `slidingTaps`): per channel vector and filter row, each
-    /// input vector is loaded once and the row's weights stay in registers
-    /// (`SlidingEight`). Returns the first column not done. Sums run in the
-    /// same order as `pixel`'s. NASNet-Mobile's 7×7 layer over 56×56×11 took
-    /// 0.125 ms with `interior`'s loads of every tap, 0.077 ms this way (Zen 4).
+    /// Output rows `tiles` for 5- and 7-wide filters at stride 1 or 2
+    /// (dilation 1; `slidingTaps`), at least eight output columns and one
+    /// vector of channels: every column in groups of eight pixels that load
+    /// each input vector once per filter row and keep the row's weights in
+    /// registers (`SlidingEight`). The first and last eight columns, whose
+    /// windows hang over the edges, read their input through a table of
+    /// column addresses (`edgeEight`); the interior columns between them
+    /// straight from the input (`slidingGroups`), the last group overlapping
+    /// its predecessor when the columns are not a multiple of eight. Groups
+    /// overlapping (also the edge groups of maps under sixteen columns)
+    /// compute their common pixels the same way twice. Every pixel sums
+    /// bias, then taps (ky, kx) in order, as `pixel` does. NASNet-Mobile's
+    /// 7×7 layer over 56×56×11 took 0.125 ms loading every tap, four edge
+    /// pixels sharing each weight; 0.077 ms with the interior slid (Zen 4).
     @inline(__always)
-    private func interiorSliding<V: FloatLanes>(
-        _: V.Type, _ out: UnsafeMutablePointer<Float>, b: Int, oy: Int, end: Int, ky0: Int, ky1: Int,
-        row: (inout SlidingEight<V>, UnsafePointer<Float>, Int, UnsafePointer<Float>) -> Void
-    ) -> Int {
+    private func slidingRows<V: FloatLanes, R: SlidingFilterRow>(_: V.Type, _: R.Type, _ tiles: Range<Int>,
+                                                                   columns: UnsafeMutablePointer<UnsafePointer<Float>>) {
+        let g = p.geometry, wOut = g.outputWidth
+        for tile in tiles {
+            let b = tile / g.outputHeight, oy = tile % g.outputHeight
+            let out = output + tile &* wOut &* p.outputChannels
+            let (ky0, ky1) = filterRows(oy: oy)
+            // Columns 0..<leftEnd and rightStart..<wOut are edge groups.
+            let leftEnd = interiorStart > 0 ? 8 : 0
+            let rightStart = interiorEnd < wOut ? wOut &- 8 : wOut
+            if leftEnd > 0 { edgeEight(V.self, R.self, out, b: b, oy: oy, x0: 0, ky0: ky0, ky1: ky1, columns: columns) }
+            var ox = max(leftEnd, interiorStart)
+            let end = min(rightStart, interiorEnd)
+            if ox < end {
+                let start = ox
+                ox = slidingGroups(V.self, R.self, out, b: b, oy: oy, from: start, end: end, ky0: ky0, ky1: ky1)
+                if ox < end && end &- 8 >= start {
+                    // The last one to seven columns: one more group ending at `end`, overlapping the one before.
+                    ox = slidingGroups(V.self, R.self, out, b: b, oy: oy, from: end &- 8, end: end, ky0: ky0, ky1: ky1)
+                }
+                let fours = ox &+ (end &- ox) / 4 &* 4
+                if ox < fours { interior(V.self, out, b: b, oy: oy, from: ox, end: fours, ky0: ky0, ky1: ky1) }
+                ox = fours
+            }
+            // Columns neither group reaches (none for filters up to 7 wide).
+            for x in leftEnd..<max(leftEnd, interiorStart) { pixel(V.self, out, b: b, oy: oy, ox: x, ky0: ky0, ky1: ky1) }
+            while ox < rightStart { pixel(V.self, out, b: b, oy: oy, ox: ox, ky0: ky0, ky1: ky1); ox &+= 1 }
+            if rightStart < wOut { edgeEight(V.self, R.self, out, b: b, oy: oy, x0: wOut &- 8, ky0: ky0, ky1: ky1, columns: columns) }
+        }
+    }
+
+    /// Interior columns `start..<end` of one output row, eight at a time
+    /// while eight fit (`SlidingEight` on the input itself). Returns the
+    /// first column not done.
+    @inline(__always)
+    private func slidingGroups<V: FloatLanes, R: SlidingFilterRow>(_: V.Type, _: R.Type, _ out: UnsafeMutablePointer<Float>, b: Int, oy: Int,
+                                                                   from start: Int, end: Int, ky0: Int, ky1: Int) -> Int {
         let w = V.scalarCount
         let g = p.geometry, c = p.inputChannels
-        guard c >= w else { return interiorStart }
         let (low, high) = p.activation.floatRange
         let lo = V(repeating: low), hi = V(repeating: high)
         let iy0 = oy &* g.strideHeight &- g.padTop
@@ -361,17 +408,18 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         let biasBase = bias ?? UnsafePointer(zeroBias)
         let f = filter!
         let kw = g.filterWidth, s = g.strideWidth
-        let groups = (end &- interiorStart) / 8
+        let groups = (end &- start) / 8
         for block in 0..<(c &+ w &- 1) / w {
             let ch = min(block &* w, c &- w)
             let biasVector = biasBase.load(V.self, ch)
-            var x = firstRow + ((interiorStart &* s &- g.padLeft) &* c &+ ch)
-            var o = out + (interiorStart &* c &+ ch)
+            var x = firstRow + ((start &* s &- g.padLeft) &* c &+ ch)
+            var o = out + (start &* c &+ ch)
             for _ in 0..<groups {
                 var a = SlidingEight(biasVector)
                 var rowStart = x, wRow = f + (ky0 &* kw &* c &+ ch)
                 for _ in ky0..<ky1 {
-                    row(&a, rowStart, c, wRow)
+                    var x = StridedInput(q: rowStart, step: c)
+                    R.add(&a, &x, wRow, c)
                     rowStart += rowStep
                     wRow += kw &* c
                 }
@@ -380,7 +428,53 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
                 o += 8 &* c
             }
         }
-        return interiorStart &+ groups &* 8
+        return start &+ groups &* 8
+    }
+
+    /// Output columns `x0..<x0 + 8` of one row, whose windows may hang over
+    /// the left or right edge: each filter row's input columns go into
+    /// `columns` once for all channel vectors, a column outside the input
+    /// pointing at zeros (adding 0 · w, as `pixels4` does), and the eight
+    /// pixels slide along them (`TabledInput`).
+    @inline(__always)
+    private func edgeEight<V: FloatLanes, R: SlidingFilterRow>(_: V.Type, _: R.Type, _ out: UnsafeMutablePointer<Float>, b: Int, oy: Int,
+                                                               x0: Int, ky0: Int, ky1: Int,
+                                                               columns: UnsafeMutablePointer<UnsafePointer<Float>>) {
+        let w = V.scalarCount
+        let g = p.geometry, c = p.inputChannels
+        let (low, high) = p.activation.floatRange
+        let lo = V(repeating: low), hi = V(repeating: high)
+        let kw = g.filterWidth
+        // The eight pixels read input columns ix0..<ix0 + span.
+        let span = 7 &* g.strideWidth &+ kw
+        let ix0 = x0 &* g.strideWidth &- g.padLeft
+        let iy0 = oy &* g.strideHeight &- g.padTop
+        let zero = UnsafePointer(zeroBias)
+        var row = input + ((b &* g.inputHeight &+ iy0 &+ ky0 &* g.dilationHeight) &* g.inputWidth) &* c
+        var t = 0
+        for _ in ky0..<ky1 {
+            for j in 0..<span {
+                let ix = ix0 &+ j
+                columns[t] = ix >= 0 && ix < g.inputWidth ? row + ix &* c : zero
+                t &+= 1
+            }
+            row += g.dilationHeight &* g.inputWidth &* c
+        }
+        let biasBase = bias ?? UnsafePointer(zeroBias)
+        let f = filter!
+        for block in 0..<(c &+ w &- 1) / w {
+            let ch = min(block &* w, c &- w)
+            var a = SlidingEight(biasBase.load(V.self, ch))
+            var wRow = f + (ky0 &* kw &* c &+ ch)
+            var rowColumns = UnsafePointer(columns)
+            for _ in ky0..<ky1 {
+                var x = TabledInput(rowColumns, channel: ch)
+                R.add(&a, &x, wRow, c)
+                rowColumns += span
+                wRow += kw &* c
+            }
+            a.store(out + (x0 &* c &+ ch), c, lo, hi)
+        }
     }
 
     /// Columns `start..<end` of one output row (`end` − `start` a multiple
@@ -667,171 +761,167 @@ private struct SlidingEight<V: FloatLanes> {
     @inline(__always)
     init(_ bias: V) { (a0, a1, a2, a3, a4, a5, a6, a7) = (bias, bias, bias, bias, bias, bias, bias, bias) }
 
-    /// One 7-wide filter row at stride 1: weights at `w` (`c` floats between
-    /// taps), input pixels from `x` (`c` floats apart); input vector j feeds pixel
-    /// p through tap j − p.
+    /// One 7-wide filter row at stride 1: weights from `w`, `wStep` floats
+    /// apart; input vector j (the j-th of `x`) feeds pixel p through tap j − p.
     @inline(__always)
-    mutating func row7(_ x: UnsafePointer<Float>, _ c: Int, _ w: UnsafePointer<Float>) {
-        let w0 = w.load(V.self), w1 = w.load(V.self, c), w2 = w.load(V.self, 2 &* c), w3 = w.load(V.self, 3 &* c)
-        let w4 = w.load(V.self, 4 &* c), w5 = w.load(V.self, 5 &* c), w6 = w.load(V.self, 6 &* c)
-        var q = x, v = q.load(V.self)
+    mutating func row7<I: SlidingInput>(_ x: inout I, _ w: UnsafePointer<Float>, _ wStep: Int) {
+        let w0 = w.load(V.self), w1 = w.load(V.self, wStep), w2 = w.load(V.self, 2 &* wStep), w3 = w.load(V.self, 3 &* wStep)
+        let w4 = w.load(V.self, 4 &* wStep), w5 = w.load(V.self, 5 &* wStep), w6 = w.load(V.self, 6 &* wStep)
+        var v: V = x.next()
         a0 = a0.multiplyAdd(v, w0)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a0 = a0.multiplyAdd(v, w1); a1 = a1.multiplyAdd(v, w0)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a0 = a0.multiplyAdd(v, w2); a1 = a1.multiplyAdd(v, w1); a2 = a2.multiplyAdd(v, w0)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a0 = a0.multiplyAdd(v, w3); a1 = a1.multiplyAdd(v, w2); a2 = a2.multiplyAdd(v, w1); a3 = a3.multiplyAdd(v, w0)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a0 = a0.multiplyAdd(v, w4); a1 = a1.multiplyAdd(v, w3); a2 = a2.multiplyAdd(v, w2); a3 = a3.multiplyAdd(v, w1); a4 = a4.multiplyAdd(v, w0)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a0 = a0.multiplyAdd(v, w5); a1 = a1.multiplyAdd(v, w4); a2 = a2.multiplyAdd(v, w3); a3 = a3.multiplyAdd(v, w2); a4 = a4.multiplyAdd(v, w1); a5 = a5.multiplyAdd(v, w0)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a0 = a0.multiplyAdd(v, w6); a1 = a1.multiplyAdd(v, w5); a2 = a2.multiplyAdd(v, w4); a3 = a3.multiplyAdd(v, w3); a4 = a4.multiplyAdd(v, w2); a5 = a5.multiplyAdd(v, w1); a6 = a6.multiplyAdd(v, w0)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a1 = a1.multiplyAdd(v, w6); a2 = a2.multiplyAdd(v, w5); a3 = a3.multiplyAdd(v, w4); a4 = a4.multiplyAdd(v, w3); a5 = a5.multiplyAdd(v, w2); a6 = a6.multiplyAdd(v, w1); a7 = a7.multiplyAdd(v, w0)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a2 = a2.multiplyAdd(v, w6); a3 = a3.multiplyAdd(v, w5); a4 = a4.multiplyAdd(v, w4); a5 = a5.multiplyAdd(v, w3); a6 = a6.multiplyAdd(v, w2); a7 = a7.multiplyAdd(v, w1)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a3 = a3.multiplyAdd(v, w6); a4 = a4.multiplyAdd(v, w5); a5 = a5.multiplyAdd(v, w4); a6 = a6.multiplyAdd(v, w3); a7 = a7.multiplyAdd(v, w2)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a4 = a4.multiplyAdd(v, w6); a5 = a5.multiplyAdd(v, w5); a6 = a6.multiplyAdd(v, w4); a7 = a7.multiplyAdd(v, w3)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a5 = a5.multiplyAdd(v, w6); a6 = a6.multiplyAdd(v, w5); a7 = a7.multiplyAdd(v, w4)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a6 = a6.multiplyAdd(v, w6); a7 = a7.multiplyAdd(v, w5)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a7 = a7.multiplyAdd(v, w6)
     }
 
-    /// One 5-wide filter row at stride 1: weights at `w` (`c` floats between
-    /// taps), input pixels from `x` (`c` floats apart); input vector j feeds pixel
-    /// p through tap j − p.
+    /// One 5-wide filter row at stride 1: weights from `w`, `wStep` floats
+    /// apart; input vector j (the j-th of `x`) feeds pixel p through tap j − p.
     @inline(__always)
-    mutating func row5(_ x: UnsafePointer<Float>, _ c: Int, _ w: UnsafePointer<Float>) {
-        let w0 = w.load(V.self), w1 = w.load(V.self, c), w2 = w.load(V.self, 2 &* c), w3 = w.load(V.self, 3 &* c)
-        let w4 = w.load(V.self, 4 &* c)
-        var q = x, v = q.load(V.self)
+    mutating func row5<I: SlidingInput>(_ x: inout I, _ w: UnsafePointer<Float>, _ wStep: Int) {
+        let w0 = w.load(V.self), w1 = w.load(V.self, wStep), w2 = w.load(V.self, 2 &* wStep), w3 = w.load(V.self, 3 &* wStep)
+        let w4 = w.load(V.self, 4 &* wStep)
+        var v: V = x.next()
         a0 = a0.multiplyAdd(v, w0)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a0 = a0.multiplyAdd(v, w1); a1 = a1.multiplyAdd(v, w0)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a0 = a0.multiplyAdd(v, w2); a1 = a1.multiplyAdd(v, w1); a2 = a2.multiplyAdd(v, w0)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a0 = a0.multiplyAdd(v, w3); a1 = a1.multiplyAdd(v, w2); a2 = a2.multiplyAdd(v, w1); a3 = a3.multiplyAdd(v, w0)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a0 = a0.multiplyAdd(v, w4); a1 = a1.multiplyAdd(v, w3); a2 = a2.multiplyAdd(v, w2); a3 = a3.multiplyAdd(v, w1); a4 = a4.multiplyAdd(v, w0)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a1 = a1.multiplyAdd(v, w4); a2 = a2.multiplyAdd(v, w3); a3 = a3.multiplyAdd(v, w2); a4 = a4.multiplyAdd(v, w1); a5 = a5.multiplyAdd(v, w0)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a2 = a2.multiplyAdd(v, w4); a3 = a3.multiplyAdd(v, w3); a4 = a4.multiplyAdd(v, w2); a5 = a5.multiplyAdd(v, w1); a6 = a6.multiplyAdd(v, w0)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a3 = a3.multiplyAdd(v, w4); a4 = a4.multiplyAdd(v, w3); a5 = a5.multiplyAdd(v, w2); a6 = a6.multiplyAdd(v, w1); a7 = a7.multiplyAdd(v, w0)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a4 = a4.multiplyAdd(v, w4); a5 = a5.multiplyAdd(v, w3); a6 = a6.multiplyAdd(v, w2); a7 = a7.multiplyAdd(v, w1)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a5 = a5.multiplyAdd(v, w4); a6 = a6.multiplyAdd(v, w3); a7 = a7.multiplyAdd(v, w2)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a6 = a6.multiplyAdd(v, w4); a7 = a7.multiplyAdd(v, w3)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a7 = a7.multiplyAdd(v, w4)
     }
 
-    /// One 7-wide filter row at stride 2: weights at `w` (`c` floats between
-    /// taps), input pixels from `x` (`c` floats apart); input vector j feeds pixel
-    /// p through tap j − 2p.
+    /// One 7-wide filter row at stride 2: weights from `w`, `wStep` floats
+    /// apart; input vector j (the j-th of `x`) feeds pixel p through tap j − 2p.
     @inline(__always)
-    mutating func row7Stride2(_ x: UnsafePointer<Float>, _ c: Int, _ w: UnsafePointer<Float>) {
-        let w0 = w.load(V.self), w1 = w.load(V.self, c), w2 = w.load(V.self, 2 &* c), w3 = w.load(V.self, 3 &* c)
-        let w4 = w.load(V.self, 4 &* c), w5 = w.load(V.self, 5 &* c), w6 = w.load(V.self, 6 &* c)
-        var q = x, v = q.load(V.self)
+    mutating func row7Stride2<I: SlidingInput>(_ x: inout I, _ w: UnsafePointer<Float>, _ wStep: Int) {
+        let w0 = w.load(V.self), w1 = w.load(V.self, wStep), w2 = w.load(V.self, 2 &* wStep), w3 = w.load(V.self, 3 &* wStep)
+        let w4 = w.load(V.self, 4 &* wStep), w5 = w.load(V.self, 5 &* wStep), w6 = w.load(V.self, 6 &* wStep)
+        var v: V = x.next()
         a0 = a0.multiplyAdd(v, w0)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a0 = a0.multiplyAdd(v, w1)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a0 = a0.multiplyAdd(v, w2); a1 = a1.multiplyAdd(v, w0)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a0 = a0.multiplyAdd(v, w3); a1 = a1.multiplyAdd(v, w1)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a0 = a0.multiplyAdd(v, w4); a1 = a1.multiplyAdd(v, w2); a2 = a2.multiplyAdd(v, w0)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a0 = a0.multiplyAdd(v, w5); a1 = a1.multiplyAdd(v, w3); a2 = a2.multiplyAdd(v, w1)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a0 = a0.multiplyAdd(v, w6); a1 = a1.multiplyAdd(v, w4); a2 = a2.multiplyAdd(v, w2); a3 = a3.multiplyAdd(v, w0)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a1 = a1.multiplyAdd(v, w5); a2 = a2.multiplyAdd(v, w3); a3 = a3.multiplyAdd(v, w1)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a1 = a1.multiplyAdd(v, w6); a2 = a2.multiplyAdd(v, w4); a3 = a3.multiplyAdd(v, w2); a4 = a4.multiplyAdd(v, w0)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a2 = a2.multiplyAdd(v, w5); a3 = a3.multiplyAdd(v, w3); a4 = a4.multiplyAdd(v, w1)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a2 = a2.multiplyAdd(v, w6); a3 = a3.multiplyAdd(v, w4); a4 = a4.multiplyAdd(v, w2); a5 = a5.multiplyAdd(v, w0)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a3 = a3.multiplyAdd(v, w5); a4 = a4.multiplyAdd(v, w3); a5 = a5.multiplyAdd(v, w1)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a3 = a3.multiplyAdd(v, w6); a4 = a4.multiplyAdd(v, w4); a5 = a5.multiplyAdd(v, w2); a6 = a6.multiplyAdd(v, w0)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a4 = a4.multiplyAdd(v, w5); a5 = a5.multiplyAdd(v, w3); a6 = a6.multiplyAdd(v, w1)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a4 = a4.multiplyAdd(v, w6); a5 = a5.multiplyAdd(v, w4); a6 = a6.multiplyAdd(v, w2); a7 = a7.multiplyAdd(v, w0)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a5 = a5.multiplyAdd(v, w5); a6 = a6.multiplyAdd(v, w3); a7 = a7.multiplyAdd(v, w1)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a5 = a5.multiplyAdd(v, w6); a6 = a6.multiplyAdd(v, w4); a7 = a7.multiplyAdd(v, w2)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a6 = a6.multiplyAdd(v, w5); a7 = a7.multiplyAdd(v, w3)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a6 = a6.multiplyAdd(v, w6); a7 = a7.multiplyAdd(v, w4)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a7 = a7.multiplyAdd(v, w5)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a7 = a7.multiplyAdd(v, w6)
     }
 
-    /// One 5-wide filter row at stride 2: weights at `w` (`c` floats between
-    /// taps), input pixels from `x` (`c` floats apart); input vector j feeds pixel
-    /// p through tap j − 2p.
+    /// One 5-wide filter row at stride 2: weights from `w`, `wStep` floats
+    /// apart; input vector j (the j-th of `x`) feeds pixel p through tap j − 2p.
     @inline(__always)
-    mutating func row5Stride2(_ x: UnsafePointer<Float>, _ c: Int, _ w: UnsafePointer<Float>) {
-        let w0 = w.load(V.self), w1 = w.load(V.self, c), w2 = w.load(V.self, 2 &* c), w3 = w.load(V.self, 3 &* c)
-        let w4 = w.load(V.self, 4 &* c)
-        var q = x, v = q.load(V.self)
+    mutating func row5Stride2<I: SlidingInput>(_ x: inout I, _ w: UnsafePointer<Float>, _ wStep: Int) {
+        let w0 = w.load(V.self), w1 = w.load(V.self, wStep), w2 = w.load(V.self, 2 &* wStep), w3 = w.load(V.self, 3 &* wStep)
+        let w4 = w.load(V.self, 4 &* wStep)
+        var v: V = x.next()
         a0 = a0.multiplyAdd(v, w0)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a0 = a0.multiplyAdd(v, w1)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a0 = a0.multiplyAdd(v, w2); a1 = a1.multiplyAdd(v, w0)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a0 = a0.multiplyAdd(v, w3); a1 = a1.multiplyAdd(v, w1)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a0 = a0.multiplyAdd(v, w4); a1 = a1.multiplyAdd(v, w2); a2 = a2.multiplyAdd(v, w0)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a1 = a1.multiplyAdd(v, w3); a2 = a2.multiplyAdd(v, w1)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a1 = a1.multiplyAdd(v, w4); a2 = a2.multiplyAdd(v, w2); a3 = a3.multiplyAdd(v, w0)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a2 = a2.multiplyAdd(v, w3); a3 = a3.multiplyAdd(v, w1)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a2 = a2.multiplyAdd(v, w4); a3 = a3.multiplyAdd(v, w2); a4 = a4.multiplyAdd(v, w0)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a3 = a3.multiplyAdd(v, w3); a4 = a4.multiplyAdd(v, w1)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a3 = a3.multiplyAdd(v, w4); a4 = a4.multiplyAdd(v, w2); a5 = a5.multiplyAdd(v, w0)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a4 = a4.multiplyAdd(v, w3); a5 = a5.multiplyAdd(v, w1)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a4 = a4.multiplyAdd(v, w4); a5 = a5.multiplyAdd(v, w2); a6 = a6.multiplyAdd(v, w0)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a5 = a5.multiplyAdd(v, w3); a6 = a6.multiplyAdd(v, w1)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a5 = a5.multiplyAdd(v, w4); a6 = a6.multiplyAdd(v, w2); a7 = a7.multiplyAdd(v, w0)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a6 = a6.multiplyAdd(v, w3); a7 = a7.multiplyAdd(v, w1)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a6 = a6.multiplyAdd(v, w4); a7 = a7.multiplyAdd(v, w2)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a7 = a7.multiplyAdd(v, w3)
-        q += c; v = q.load(V.self)
+        v = x.next()
         a7 = a7.multiplyAdd(v, w4)
     }
 
@@ -845,5 +935,77 @@ private struct SlidingEight<V: FloatLanes> {
         o.storeLanes(a5.clamped(lo, hi), 5 &* c)
         o.storeLanes(a6.clamped(lo, hi), 6 &* c)
         o.storeLanes(a7.clamped(lo, hi), 7 &* c)
+    }
+}
+
+/// Where `SlidingEight` reads a filter row's input vectors, one after another.
+private protocol SlidingInput {
+    mutating func next<V: FloatLanes>() -> V
+}
+
+/// Input vectors `step` floats apart from `q` (interior pixels: the input itself).
+private struct StridedInput: SlidingInput {
+    var q: UnsafePointer<Float>
+    let step: Int
+
+    @inline(__always)
+    mutating func next<V: FloatLanes>() -> V {
+        let v = q.load(V.self)
+        q += step
+        return v
+    }
+}
+
+/// Input vectors at `columns[0]`, `columns[1]`, … plus `channel` (edge
+/// pixels: a column outside the input points at zeros).
+private struct TabledInput: SlidingInput {
+    let columns: UnsafePointer<UnsafePointer<Float>>
+    let channel: Int
+    var j = 0
+
+    @inline(__always)
+    init(_ columns: UnsafePointer<UnsafePointer<Float>>, channel: Int) {
+        self.columns = columns
+        self.channel = channel
+    }
+
+    @inline(__always)
+    mutating func next<V: FloatLanes>() -> V {
+        let v = columns[j].load(V.self, channel)
+        j &+= 1
+        return v
+    }
+}
+
+/// A filter width and stride `SlidingEight` has a row for.
+private protocol SlidingFilterRow {
+    static func add<V: FloatLanes, I: SlidingInput>(_ a: inout SlidingEight<V>, _ x: inout I, _ w: UnsafePointer<Float>, _ wStep: Int)
+}
+
+private enum SevenTaps: SlidingFilterRow {
+    @inline(__always)
+    static func add<V: FloatLanes, I: SlidingInput>(_ a: inout SlidingEight<V>, _ x: inout I, _ w: UnsafePointer<Float>, _ wStep: Int) {
+        a.row7(&x, w, wStep)
+    }
+}
+
+private enum FiveTaps: SlidingFilterRow {
+    @inline(__always)
+    static func add<V: FloatLanes, I: SlidingInput>(_ a: inout SlidingEight<V>, _ x: inout I, _ w: UnsafePointer<Float>, _ wStep: Int) {
+        a.row5(&x, w, wStep)
+    }
+}
+
+private enum SevenTapsStride2: SlidingFilterRow {
+    @inline(__always)
+    static func add<V: FloatLanes, I: SlidingInput>(_ a: inout SlidingEight<V>, _ x: inout I, _ w: UnsafePointer<Float>, _ wStep: Int) {
+        a.row7Stride2(&x, w, wStep)
+    }
+}
+
+private enum FiveTapsStride2: SlidingFilterRow {
+    @inline(__always)
+    static func add<V: FloatLanes, I: SlidingInput>(_ a: inout SlidingEight<V>, _ x: inout I, _ w: UnsafePointer<Float>, _ wStep: Int) {
+        a.row5Stride2(&x, w, wStep)
     }
 }
