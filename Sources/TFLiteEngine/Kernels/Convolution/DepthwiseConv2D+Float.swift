@@ -35,20 +35,25 @@ enum DepthwiseConv2DFloat {
 /// Fewer channels than sixteen `FloatVector` lanes run on eight
 /// (`FloatLanes`); fewer than one vector, the scalar loops.
 ///
-/// 3×3 filters (dilation 1, stride 1 or 2 along the row): rows above or
+/// 5×5 and 7×7 filters at stride 1 or 2, and 3×3 filters at stride 1 where
+/// a pixel's channels are not a multiple of 1 KiB (dilation 1 along the
+/// row, at least eight output columns): every column in groups of eight
+/// pixels that load each input vector once per filter row, the filter
+/// rows inside the input found once per output row (`slidingRows`).
+///
+/// Other 3×3 filters (dilation 1, stride 1 or 2 along the row): rows above or
 /// below the input read a zero row, so every output row runs the same code;
 /// columns whose taps all fall inside the input run four pixels at a time,
 /// each input vector loaded once for every pixel it feeds
 /// (`interiorSliding3x3`); edge columns read the zero row for taps in the
 /// padding.
 ///
-/// Any other filter (5×5, 7×7, …; 3×3 dilated or at row stride 3 or more): the filter
-/// rows inside the input are found once per output row and skipped rows are
-/// never visited; interior columns run eight output pixels per channel
-/// vector (eight independent multiply-add chains sharing each weight load;
-/// 5- and 7-wide filters at stride 1 or 2 also share each input load),
-/// edge columns clip their filter columns once per pixel and run four
-/// channel vectors at a time. Every pixel sums its taps in the same order.
+/// Any other filter (dilated along the row, wider than 7, at row stride 3
+/// or more, or a map under eight columns): the filter rows inside the input
+/// are found once per output row and skipped rows are never visited;
+/// interior columns run eight output pixels per channel vector (eight
+/// independent multiply-add chains sharing each weight load), edge columns
+/// four pixels at a time (`pixels4`). Every pixel sums its taps in the same order.
 final class DepthwiseConv2DFloatVectorized: Kernel {
     let p: DepthwiseConv2D.Parameters
     let operands: FilteredOperands
@@ -85,7 +90,13 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         let end = lastReach >= 0 ? lastReach / g.strideWidth + 1 : 0
         interiorStart = min(start, g.outputWidth)
         interiorEnd = max(interiorStart, min(end, g.outputWidth))
-        slidingTaps = (g.filterWidth == 5 || g.filterWidth == 7) && g.strideWidth <= 2 && g.dilationWidth == 1 ? g.filterWidth : 0
+        // 3-wide at stride 1 only, and not where a pixel is a multiple of 1 KiB
+        // (MobileNetV1's 256 and 512 channels: eight pixels of three rows fall
+        // into the same few first-level cache sets): those ran faster four
+        // pixels at a time (`interiorSliding3x3`).
+        let threeWide = g.filterWidth == 3 && g.strideWidth == 1 && p.inputChannels % 256 != 0
+        slidingTaps = (threeWide || g.filterWidth == 5 || g.filterWidth == 7) && g.strideWidth <= 2 && g.dilationWidth == 1
+            ? g.filterWidth : 0
     }
 
     deinit {
@@ -144,7 +155,8 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
                 case (7, 1): slidingRows(V.self, SevenTaps.self, tiles, columns: columns)
                 case (7, _): slidingRows(V.self, SevenTapsStride2.self, tiles, columns: columns)
                 case (5, 1): slidingRows(V.self, FiveTaps.self, tiles, columns: columns)
-                default: slidingRows(V.self, FiveTapsStride2.self, tiles, columns: columns)
+                case (5, _): slidingRows(V.self, FiveTapsStride2.self, tiles, columns: columns)
+                default: slidingRows(V.self, ThreeTaps.self, tiles, columns: columns)  // (3, 1)
                 }
             }
         } else if !fast3x3 && taps <= Self.edgeTapLimit && p.inputChannels >= V.scalarCount {
@@ -346,8 +358,9 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         while ox < interiorEnd { edge3x3(V.self, out, b: b, oy: oy, ox: ox); ox &+= 1 }
     }
 
-    /// Output rows `tiles` for 5- and 7-wide filters at stride 1 or 2
-    /// (dilation 1; `slidingTaps`), at least eight output columns and one
+    /// Output rows `tiles` for 5- and 7-wide filters at stride 1 or 2, and
+    /// most 3-wide ones at stride 1 (dilation 1; `slidingTaps`), at least
+    /// eight output columns and one
     /// vector of channels: every column in groups of eight pixels that load
     /// each input vector once per filter row and keep the row's weights in
     /// registers (`SlidingEight`). The first and last eight columns, whose
@@ -829,6 +842,33 @@ private struct SlidingEight<V: FloatLanes> {
         a7 = a7.multiplyAdd(v, w4)
     }
 
+    /// One 3-wide filter row at stride 1: weights from `w`, `wStep` floats
+    /// apart; input vector j (the j-th of `x`) feeds pixel p through tap j − p.
+    @inline(__always)
+    mutating func row3<I: SlidingInput>(_ x: inout I, _ w: UnsafePointer<Float>, _ wStep: Int) {
+        let w0 = w.load(V.self), w1 = w.load(V.self, wStep), w2 = w.load(V.self, 2 &* wStep)
+        var v: V = x.next()
+        a0 = a0.multiplyAdd(v, w0)
+        v = x.next()
+        a0 = a0.multiplyAdd(v, w1); a1 = a1.multiplyAdd(v, w0)
+        v = x.next()
+        a0 = a0.multiplyAdd(v, w2); a1 = a1.multiplyAdd(v, w1); a2 = a2.multiplyAdd(v, w0)
+        v = x.next()
+        a1 = a1.multiplyAdd(v, w2); a2 = a2.multiplyAdd(v, w1); a3 = a3.multiplyAdd(v, w0)
+        v = x.next()
+        a2 = a2.multiplyAdd(v, w2); a3 = a3.multiplyAdd(v, w1); a4 = a4.multiplyAdd(v, w0)
+        v = x.next()
+        a3 = a3.multiplyAdd(v, w2); a4 = a4.multiplyAdd(v, w1); a5 = a5.multiplyAdd(v, w0)
+        v = x.next()
+        a4 = a4.multiplyAdd(v, w2); a5 = a5.multiplyAdd(v, w1); a6 = a6.multiplyAdd(v, w0)
+        v = x.next()
+        a5 = a5.multiplyAdd(v, w2); a6 = a6.multiplyAdd(v, w1); a7 = a7.multiplyAdd(v, w0)
+        v = x.next()
+        a6 = a6.multiplyAdd(v, w2); a7 = a7.multiplyAdd(v, w1)
+        v = x.next()
+        a7 = a7.multiplyAdd(v, w2)
+    }
+
     /// One 7-wide filter row at stride 2: weights from `w`, `wStep` floats
     /// apart; input vector j (the j-th of `x`) feeds pixel p through tap j − 2p.
     @inline(__always)
@@ -1007,5 +1047,12 @@ private enum FiveTapsStride2: SlidingFilterRow {
     @inline(__always)
     static func add<V: FloatLanes, I: SlidingInput>(_ a: inout SlidingEight<V>, _ x: inout I, _ w: UnsafePointer<Float>, _ wStep: Int) {
         a.row5Stride2(&x, w, wStep)
+    }
+}
+
+private enum ThreeTaps: SlidingFilterRow {
+    @inline(__always)
+    static func add<V: FloatLanes, I: SlidingInput>(_ a: inout SlidingEight<V>, _ x: inout I, _ w: UnsafePointer<Float>, _ wStep: Int) {
+        a.row3(&x, w, wStep)
     }
 }
