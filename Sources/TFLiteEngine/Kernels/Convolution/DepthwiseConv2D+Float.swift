@@ -70,8 +70,8 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     private let filterTaps: AlignedBuffer?
     /// First and one-past-last output column whose taps are all inside the input.
     let interiorStart: Int, interiorEnd: Int
-    /// 5 or 7 when the filter is that wide at stride 1 or 2 and dilation 1
-    /// (`interiorSliding`), else 0.
+    /// The filter's width where `slidingRows` computes the node (3, 5 or
+    /// 7), else 0.
     let slidingTaps: Int
 
     init(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters, filterTaps: AlignedBuffer? = nil) {
@@ -360,9 +360,9 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
 
     /// Output rows `tiles` for 5- and 7-wide filters at stride 1 or 2, and
     /// most 3-wide ones at stride 1 (dilation 1; `slidingTaps`), at least
-    /// eight output columns and one
-    /// vector of channels: every column in groups of eight pixels that load
-    /// each input vector once per filter row and keep the row's weights in
+    /// eight output columns and one vector of channels: every column in
+    /// groups of eight pixels that load each input vector once per filter
+    /// row and keep the row's weights in
     /// registers (`SlidingEight`). The first and last eight columns, whose
     /// windows hang over the edges, read their input through a table of
     /// column addresses (`edgeEight`); the interior columns between them
@@ -371,8 +371,9 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// overlapping (also the edge groups of maps under sixteen columns)
     /// compute their common pixels the same way twice. Every pixel sums
     /// bias, then taps (ky, kx) in order, as `pixel` does. NASNet-Mobile's
-    /// 7×7 layer over 56×56×11 took 0.125 ms loading every tap, four edge
-    /// pixels sharing each weight; 0.077 ms with the interior slid (Zen 4).
+    /// 7×7 layer over 56×56×11 took 0.125 ms loading every tap (`interior`,
+    /// `pixels4`), 0.077 ms with the interior slid and 0.058 ms with the
+    /// edges too (Zen 4).
     @inline(__always)
     private func slidingRows<V: FloatLanes, R: SlidingFilterRow>(_: V.Type, _: R.Type, _ tiles: Range<Int>,
                                                                    columns: UnsafeMutablePointer<UnsafePointer<Float>>) {
@@ -431,8 +432,8 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
                 var a = SlidingEight(biasVector)
                 var rowStart = x, wRow = f + (ky0 &* kw &* c &+ ch)
                 for _ in ky0..<ky1 {
-                    var x = StridedInput(q: rowStart, step: c)
-                    R.add(&a, &x, wRow, c)
+                    var source = StridedInput(q: rowStart, step: c)
+                    R.add(&a, &source, wRow, c)
                     rowStart += rowStep
                     wRow += kw &* c
                 }
@@ -481,8 +482,8 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
             var wRow = f + (ky0 &* kw &* c &+ ch)
             var rowColumns = UnsafePointer(columns)
             for _ in ky0..<ky1 {
-                var x = TabledInput(rowColumns, channel: ch)
-                R.add(&a, &x, wRow, c)
+                var source = TabledInput(rowColumns, channel: ch)
+                R.add(&a, &source, wRow, c)
                 rowColumns += span
                 wRow += kw &* c
             }
@@ -789,17 +790,23 @@ private struct SlidingEight<V: FloatLanes> {
         v = x.next()
         a0 = a0.multiplyAdd(v, w3); a1 = a1.multiplyAdd(v, w2); a2 = a2.multiplyAdd(v, w1); a3 = a3.multiplyAdd(v, w0)
         v = x.next()
-        a0 = a0.multiplyAdd(v, w4); a1 = a1.multiplyAdd(v, w3); a2 = a2.multiplyAdd(v, w2); a3 = a3.multiplyAdd(v, w1); a4 = a4.multiplyAdd(v, w0)
+        a0 = a0.multiplyAdd(v, w4); a1 = a1.multiplyAdd(v, w3); a2 = a2.multiplyAdd(v, w2); a3 = a3.multiplyAdd(v, w1)
+        a4 = a4.multiplyAdd(v, w0)
         v = x.next()
-        a0 = a0.multiplyAdd(v, w5); a1 = a1.multiplyAdd(v, w4); a2 = a2.multiplyAdd(v, w3); a3 = a3.multiplyAdd(v, w2); a4 = a4.multiplyAdd(v, w1); a5 = a5.multiplyAdd(v, w0)
+        a0 = a0.multiplyAdd(v, w5); a1 = a1.multiplyAdd(v, w4); a2 = a2.multiplyAdd(v, w3); a3 = a3.multiplyAdd(v, w2)
+        a4 = a4.multiplyAdd(v, w1); a5 = a5.multiplyAdd(v, w0)
         v = x.next()
-        a0 = a0.multiplyAdd(v, w6); a1 = a1.multiplyAdd(v, w5); a2 = a2.multiplyAdd(v, w4); a3 = a3.multiplyAdd(v, w3); a4 = a4.multiplyAdd(v, w2); a5 = a5.multiplyAdd(v, w1); a6 = a6.multiplyAdd(v, w0)
+        a0 = a0.multiplyAdd(v, w6); a1 = a1.multiplyAdd(v, w5); a2 = a2.multiplyAdd(v, w4); a3 = a3.multiplyAdd(v, w3)
+        a4 = a4.multiplyAdd(v, w2); a5 = a5.multiplyAdd(v, w1); a6 = a6.multiplyAdd(v, w0)
         v = x.next()
-        a1 = a1.multiplyAdd(v, w6); a2 = a2.multiplyAdd(v, w5); a3 = a3.multiplyAdd(v, w4); a4 = a4.multiplyAdd(v, w3); a5 = a5.multiplyAdd(v, w2); a6 = a6.multiplyAdd(v, w1); a7 = a7.multiplyAdd(v, w0)
+        a1 = a1.multiplyAdd(v, w6); a2 = a2.multiplyAdd(v, w5); a3 = a3.multiplyAdd(v, w4); a4 = a4.multiplyAdd(v, w3)
+        a5 = a5.multiplyAdd(v, w2); a6 = a6.multiplyAdd(v, w1); a7 = a7.multiplyAdd(v, w0)
         v = x.next()
-        a2 = a2.multiplyAdd(v, w6); a3 = a3.multiplyAdd(v, w5); a4 = a4.multiplyAdd(v, w4); a5 = a5.multiplyAdd(v, w3); a6 = a6.multiplyAdd(v, w2); a7 = a7.multiplyAdd(v, w1)
+        a2 = a2.multiplyAdd(v, w6); a3 = a3.multiplyAdd(v, w5); a4 = a4.multiplyAdd(v, w4); a5 = a5.multiplyAdd(v, w3)
+        a6 = a6.multiplyAdd(v, w2); a7 = a7.multiplyAdd(v, w1)
         v = x.next()
-        a3 = a3.multiplyAdd(v, w6); a4 = a4.multiplyAdd(v, w5); a5 = a5.multiplyAdd(v, w4); a6 = a6.multiplyAdd(v, w3); a7 = a7.multiplyAdd(v, w2)
+        a3 = a3.multiplyAdd(v, w6); a4 = a4.multiplyAdd(v, w5); a5 = a5.multiplyAdd(v, w4); a6 = a6.multiplyAdd(v, w3)
+        a7 = a7.multiplyAdd(v, w2)
         v = x.next()
         a4 = a4.multiplyAdd(v, w6); a5 = a5.multiplyAdd(v, w5); a6 = a6.multiplyAdd(v, w4); a7 = a7.multiplyAdd(v, w3)
         v = x.next()
@@ -825,13 +832,17 @@ private struct SlidingEight<V: FloatLanes> {
         v = x.next()
         a0 = a0.multiplyAdd(v, w3); a1 = a1.multiplyAdd(v, w2); a2 = a2.multiplyAdd(v, w1); a3 = a3.multiplyAdd(v, w0)
         v = x.next()
-        a0 = a0.multiplyAdd(v, w4); a1 = a1.multiplyAdd(v, w3); a2 = a2.multiplyAdd(v, w2); a3 = a3.multiplyAdd(v, w1); a4 = a4.multiplyAdd(v, w0)
+        a0 = a0.multiplyAdd(v, w4); a1 = a1.multiplyAdd(v, w3); a2 = a2.multiplyAdd(v, w2); a3 = a3.multiplyAdd(v, w1)
+        a4 = a4.multiplyAdd(v, w0)
         v = x.next()
-        a1 = a1.multiplyAdd(v, w4); a2 = a2.multiplyAdd(v, w3); a3 = a3.multiplyAdd(v, w2); a4 = a4.multiplyAdd(v, w1); a5 = a5.multiplyAdd(v, w0)
+        a1 = a1.multiplyAdd(v, w4); a2 = a2.multiplyAdd(v, w3); a3 = a3.multiplyAdd(v, w2); a4 = a4.multiplyAdd(v, w1)
+        a5 = a5.multiplyAdd(v, w0)
         v = x.next()
-        a2 = a2.multiplyAdd(v, w4); a3 = a3.multiplyAdd(v, w3); a4 = a4.multiplyAdd(v, w2); a5 = a5.multiplyAdd(v, w1); a6 = a6.multiplyAdd(v, w0)
+        a2 = a2.multiplyAdd(v, w4); a3 = a3.multiplyAdd(v, w3); a4 = a4.multiplyAdd(v, w2); a5 = a5.multiplyAdd(v, w1)
+        a6 = a6.multiplyAdd(v, w0)
         v = x.next()
-        a3 = a3.multiplyAdd(v, w4); a4 = a4.multiplyAdd(v, w3); a5 = a5.multiplyAdd(v, w2); a6 = a6.multiplyAdd(v, w1); a7 = a7.multiplyAdd(v, w0)
+        a3 = a3.multiplyAdd(v, w4); a4 = a4.multiplyAdd(v, w3); a5 = a5.multiplyAdd(v, w2); a6 = a6.multiplyAdd(v, w1)
+        a7 = a7.multiplyAdd(v, w0)
         v = x.next()
         a4 = a4.multiplyAdd(v, w4); a5 = a5.multiplyAdd(v, w3); a6 = a6.multiplyAdd(v, w2); a7 = a7.multiplyAdd(v, w1)
         v = x.next()
