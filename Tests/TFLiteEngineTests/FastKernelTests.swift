@@ -170,12 +170,13 @@ final class FastKernelTests: XCTestCase {
     /// The depthwise kernel computes every output in one order — bias, then
     /// taps (0,0), (0,1), … row by row, one `FloatVector.multiplyAdd` each —
     /// whether the pixel is an edge, one of four 3×3 interior pixels sharing
-    /// input loads (strides 1 and 2), one of eight or four interior pixels
-    /// sharing weight loads (3×3 at stride 3), one of eight 5×5 or 7×7 pixels
-    /// sliding along each filter row (edge groups reading zeros for taps
-    /// outside the input, a last group overlapping its predecessor), or one
-    /// of the last zero to three interior pixels, so its results equal that
-    /// order computed one output at a time, bit for bit (tolerance 0).
+    /// input loads (stride 2; stride 1 at 1 KiB pixels), one of eight or four
+    /// interior pixels sharing weight loads (3×3 at stride 3), one of eight
+    /// 3×3 (stride 1), 5×5 or 7×7 pixels sliding along each filter row (edge
+    /// groups reading zeros for taps outside the input, a last group
+    /// overlapping its predecessor), or one of the last zero to three
+    /// interior pixels, so its results equal that order computed one output
+    /// at a time, bit for bit (tolerance 0).
     /// Shapes: 3 to 1024 channels, an overlapping last vector, 8–15 channels
     /// (eight lanes where `FloatVector` has sixteen), interior widths of
     /// every remainder modulo four.
