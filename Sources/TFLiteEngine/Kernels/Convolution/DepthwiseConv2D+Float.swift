@@ -95,8 +95,9 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         // into the same few first-level cache sets): those ran faster four
         // pixels at a time (`interiorSliding3x3`).
         let threeWide = g.filterWidth == 3 && g.strideWidth == 1 && p.inputChannels % 256 != 0
+        // (At most 16 filter rows: the edge groups' column table is on the stack.)
         slidingTaps = (threeWide || g.filterWidth == 5 || g.filterWidth == 7) && g.strideWidth <= 2 && g.dilationWidth == 1
-            ? g.filterWidth : 0
+            && g.filterHeight <= 16 ? g.filterWidth : 0
     }
 
     deinit {
