@@ -430,15 +430,10 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
             var x = firstRow + ((start &* s &- g.padLeft) &* c &+ ch)
             var o = out + (start &* c &+ ch)
             for _ in 0..<groups {
-                var a = SlidingEight(biasVector)
-                var rowStart = x, wRow = f + (ky0 &* kw &* c &+ ch)
-                for _ in ky0..<ky1 {
-                    var source = StridedInput(q: rowStart, step: c)
-                    R.add(&a, &source, wRow, c)
-                    rowStart += rowStep
-                    wRow += kw &* c
-                }
-                a.store(o, c, lo, hi)
+                let first = x
+                SlidingEight(R.self, bias: biasVector, weights: f + (ky0 &* kw &* c &+ ch), rows: ky1 &- ky0, rowStep: kw &* c, tapStep: c) {
+                    StridedInput(q: first + $0 &* rowStep, step: c)
+                }.store(o, c, lo, hi)
                 x += 8 &* s &* c
                 o += 8 &* c
             }
@@ -479,16 +474,10 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         let f = filter!
         for block in 0..<(c &+ w &- 1) / w {
             let ch = min(block &* w, c &- w)
-            var a = SlidingEight(biasBase.load(V.self, ch))
-            var wRow = f + (ky0 &* kw &* c &+ ch)
-            var rowColumns = UnsafePointer(columns)
-            for _ in ky0..<ky1 {
-                var source = TabledInput(rowColumns, channel: ch)
-                R.add(&a, &source, wRow, c)
-                rowColumns += span
-                wRow += kw &* c
-            }
-            a.store(out + (x0 &* c &+ ch), c, lo, hi)
+            SlidingEight(R.self, bias: biasBase.load(V.self, ch), weights: f + (ky0 &* kw &* c &+ ch), rows: ky1 &- ky0,
+                         rowStep: kw &* c, tapStep: c) {
+                TabledInput(UnsafePointer(columns) + $0 &* span, channel: ch)
+            }.store(out + (x0 &* c &+ ch), c, lo, hi)
         }
     }
 
@@ -773,8 +762,20 @@ private func slide3Stride2<V: FloatLanes>(_ x: UnsafePointer<Float>, _ c: Int, _
 private struct SlidingEight<V: FloatLanes> {
     var a0, a1, a2, a3, a4, a5, a6, a7: V
 
+    /// The sums of bias, then `rows` filter rows of `R`'s width: row r's
+    /// weights from `weights + r · rowStep`, taps `tapStep` floats apart,
+    /// its input vectors from `input(r)`.
     @inline(__always)
-    init(_ bias: V) { (a0, a1, a2, a3, a4, a5, a6, a7) = (bias, bias, bias, bias, bias, bias, bias, bias) }
+    init<R: SlidingFilterRow, I: SlidingInput>(_: R.Type, bias: V, weights: UnsafePointer<Float>, rows: Int, rowStep: Int, tapStep: Int,
+                                               input: (Int) -> I) {
+        (a0, a1, a2, a3, a4, a5, a6, a7) = (bias, bias, bias, bias, bias, bias, bias, bias)
+        var w = weights
+        for r in 0..<rows {
+            var source = input(r)
+            R.add(&self, &source, w, tapStep)
+            w += rowStep
+        }
+    }
 
     /// One 7-wide filter row at stride 1: weights from `w`, `wStep` floats
     /// apart; input vector j (the j-th of `x`) feeds pixel p through tap j − p.
