@@ -13,6 +13,8 @@ import XCTest
 /// by channel at every multiple of 16, looked up a tile of 64 pixels at a
 /// time, also over 289 pixels: a last tile of 33), one and two threads.
 /// Half the models feed every channel every byte, so every entry is compared.
+/// Int8 chains of ADD, SUB and MUL run as rounded lines per channel in the
+/// integer flavours (`Int8ChannelLines`), where their results are lines.
 /// And its float32 form, a MUL then an ADD by constants in one loop.
 final class ConstantOperandChainFusionTests: XCTestCase {
     func testFusedChainMatchesUnfusedKernelsBitExact() throws {
@@ -21,7 +23,7 @@ final class ConstantOperandChainFusionTests: XCTestCase {
         let periods: [(Int, Int, Int)] = [(1, 1, 5), (3, 3, 3), (1, 64, 64), (64, 64, 64), (65, 1, 65), (256, 256, 256),
                                           (300, 300, 300), (1024, 1024, 1024), (1, 1, 40), (48, 48, 48)]
         let operators: [(code: Int32, optionsType: UInt8)] = [(0, 11), (41, 28), (18, 21), (99, 76)]  // ADD, SUB, MUL, SQUARED_DIFFERENCE
-        var fusedCases = 0, cases = 0, informative = 0
+        var fusedCases = 0, cases = 0, informative = 0, linesCases = 0
         for i in 0..<40 {
             let (p1, p2, channels) = periods[i % periods.count]
             let signed = i % 3 != 1
@@ -45,6 +47,7 @@ final class ConstantOperandChainFusionTests: XCTestCase {
             XCTAssertTrue(exposed || fusedSteps.count == 1, "\(name): not fused")
             if let (position, step) = fusedSteps.first {
                 fusedCases += 1
+                if (step.kernel as? QuantizedBinaryKernel)?.chainRunsLines == true { linesCases += 1 }
                 let skipped = graph.steps.filter { ($0.kernel as? QuantizedBinaryKernel)?.isSkipped == true }
                 XCTAssertEqual(skipped.count, 1, name)
                 XCTAssertEqual(ExecutionPlanner.fusion(of: step.kernel), .chainOfConstantOperands, name)
@@ -62,6 +65,8 @@ final class ConstantOperandChainFusionTests: XCTestCase {
         }
         XCTAssertGreaterThanOrEqual(fusedCases * 10, cases * 9, "only \(fusedCases) of \(cases) models were fused")
         XCTAssertGreaterThanOrEqual(informative * 4, cases * 3, "only \(informative) of \(cases) cases had informative outputs")
+        // Int8 chains of ADD, SUB and MUL run as rounded lines in the integer flavours.
+        if IntegerSIMD.isNative { XCTAssertGreaterThanOrEqual(linesCases, 4, "few chains ran as lines") }
     }
 
     /// Float32: a MUL by a constant then an ADD of one (a batch norm),

@@ -3,7 +3,8 @@ import XCTest
 
 extension QuantizedKernelTests {
     /// Quantized ADD, SUB, MUL and SQUARED_DIFFERENCE with a constant scalar
-    /// or short per-channel operand (`ConstantOperandTables`) against the
+    /// or short per-channel operand (`ConstantOperandTables`, or for int8
+    /// ADD, SUB and MUL in the integer flavours `Int8ChannelLines`) against the
     /// one-by-one reference arithmetic: int8 and uint8, the constant first or
     /// second, channels 1 (ranks 0–2), 3, 5, 22 and 64 (the largest in most
     /// flavours), 48 and 256 (rows by channel looked up 64 pixels at a time
@@ -13,6 +14,7 @@ extension QuantizedKernelTests {
     /// by one too (`compare`), starting mid-row.
     func testConstantOperandTablesMatchReferenceBitExact() throws {
         var rng = TestRandom(seed: 97)
+        var linesCases = 0
         let cases: [([Int], [Int])] = [([1, 40, 40, 3], [3]), ([2, 4097], [1]), ([1, 20, 20, 5], [1, 1, 1, 5]), ([1, 24, 24, 22], [22]),
                                        ([1, 16, 16, 64], [64]), ([1, 33, 17, 3], [1, 1, 3]), ([300], []), ([1, 29, 37, 48], [48]),
                                        ([1, 17, 16, 256], [1, 1, 1, 256])]
@@ -30,6 +32,13 @@ extension QuantizedKernelTests {
             let name = "constant #\(i) \(["add", "sub", "mul", "squared difference"][operation]) \(unsigned ? "uint8" : "int8") "
                 + "\(constantFirst ? "\(constantShape) and \(shape)" : "\(shape) and \(constantShape)") act \(activation)"
             try compare(spec.model.data, name: name, expectFast: QuantizedBinaryKernel.self, inputBytes: everyByte, inspect: { kernel in
+                if let lines = (kernel as? QuantizedBinaryKernel)?.channelLines {
+                    linesCases += 1
+                    XCTAssertNil((kernel as? QuantizedBinaryKernel)?.constantOperandTables, "\(name): tables besides lines")
+                    XCTAssertEqual(lines.variableOperand, constantFirst ? 1 : 0, "\(name): operand")
+                    XCTAssertEqual((kernel as? QuantizedBinaryKernel)?.readsPairTable, false, "\(name): a pair table besides")
+                    return
+                }
                 let tables = (kernel as? QuantizedBinaryKernel)?.constantOperandTables
                 // (256 channels get tables only where they are looked up by pixels.)
                 guard ConstantOperandTables.applies(elementCount: count, period: period) else {
@@ -60,6 +69,9 @@ extension QuantizedKernelTests {
             }
         }
         requireMostlyInformative(72)
+        // Int8 ADD, SUB and MUL with two or more channels take the rounded
+        // lines (`Int8ChannelLines`) in the integer flavours.
+        if IntegerSIMD.isNative { XCTAssertGreaterThanOrEqual(linesCases, 15, "few cases took the lines") }
     }
 
     /// `BroadcastShape.outputRange`: the elements each run of tiles covers,

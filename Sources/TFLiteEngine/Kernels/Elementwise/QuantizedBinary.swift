@@ -83,7 +83,7 @@ final class QuantizedBinaryKernel: Kernel {
     var readsRowTable: Bool { readsPairTable && sharedRowTable != nil }
     /// Whether runs read `pairTable`.
     var readsPairTable: Bool {
-        sharedPairTable != nil && swishTable == nil && constantOperandTables == nil && chain == nil && !isSkipped
+        sharedPairTable != nil && swishTable == nil && constantOperandTables == nil && channelLines == nil && chain == nil && !isSkipped
     }
     /// One operand a constant scalar or per-channel vector, the other of the
     /// output's size (`ConstantOperandTables.constantOperand`): which operand
@@ -94,6 +94,11 @@ final class QuantizedBinaryKernel: Kernel {
     /// elements: the result for each byte of the other operand, per channel
     /// of the constant; nil otherwise.
     private(set) var constantOperandTables: ConstantOperandTables?
+    /// With such a constant of two or more elements, int8, and ADD, SUB or
+    /// MUL: the operation as a rounded line per channel, where every
+    /// channel's results are one (`Int8ChannelLines`); the tables are then
+    /// not made.
+    private(set) var channelLines: Int8ChannelLines?
     /// With `ConstantOperandChainFusion`, on the first of two such
     /// operations: the second computes both, so runs do nothing.
     var isSkipped = false
@@ -101,9 +106,9 @@ final class QuantizedBinaryKernel: Kernel {
     /// instead of its variable operand (the first's variable operand), and
     /// how to get the table of both operations per channel (from the
     /// model's shared constants, at `bind`).
-    private(set) var chain: (input: Int, tables: () -> ConstantOperandTables)?
-    /// `chain`'s tables and input, once bound.
-    private var chainTables: ConstantOperandTables?
+    private(set) var chain: (input: Int, tables: () -> any ConstantOperandMap)?
+    /// `chain`'s tables (or lines) and input, once bound.
+    private var chainTables: (any ConstantOperandMap)?
     private var chainInput: UnsafeRawPointer?
     /// The model's constants shared by its interpreters, and this node's index (the chain tables' key).
     private let sharedConstants: ScopedConstantCache
@@ -184,7 +189,21 @@ final class QuantizedBinaryKernel: Kernel {
         sharedConstants = ctx.graph.sharedConstants
         nodeIndex = ctx.node.index
         constantOperand = vectorized ? ConstantOperandTables.constantOperand(ctx, shape: shape) : nil
-        if let (operand, values, period) = constantOperand, ConstantOperandTables.applies(elementCount: shape.elementCount, period: period) {
+        if vectors, let (operand, values, period) = constantOperand, period >= 2, period &* 16 <= shape.elementCount {
+            let (distinct, rowOf) = Self.distinctBytes(values, count: period)
+            channelLines = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: distinct.count &* 256) { rows in
+                let rows = rows.baseAddress.unsafelyUnwrapped
+                fillRows(Int8.self, constants: distinct, into: rows)
+                return Int8ChannelLines(period: period, variableOperand: operand,
+                                        stages: [lineStage(rows: rows, distinct: distinct, rowOf: rowOf, values: values, period: period)])
+            }
+            if let lines = channelLines, ConstantOperandTables.applies(elementCount: shape.elementCount, period: period),
+               !lines.runsFasterThanTables(elementCount: shape.elementCount) {
+                channelLines = nil
+            }
+        }
+        if channelLines == nil, let (operand, values, period) = constantOperand,
+           ConstantOperandTables.applies(elementCount: shape.elementCount, period: period) {
             let constant = values.assumingMemoryBound(to: T.self)
             constantOperandTables = ConstantOperandTables(period: period, variableOperand: operand) { phase, x in
                 let c = constant[phase], v = T(truncatingIfNeeded: x)
@@ -209,6 +228,9 @@ final class QuantizedBinaryKernel: Kernel {
     }
 
     var fusedReads: [Int] { chain.map { [$0.input] } ?? [] }
+
+    /// Whether a bound chain runs as rounded lines (`Int8ChannelLines`), not tables.
+    var chainRunsLines: Bool { chainTables is Int8ChannelLines }
 
     @inline(__always)
     private func apply<E: QuantizedElement>(_: E.Type, _ x: E, _ y: E) -> E {
@@ -308,6 +330,11 @@ final class QuantizedBinaryKernel: Kernel {
                     QuantizedLookup.lookup(t, x + start, out + start, count: end &- start)
                 }
             }
+            return
+        }
+        if let lines = channelLines {
+            let x = lines.variableOperand == 0 ? a.unsafelyUnwrapped : b.unsafelyUnwrapped
+            lines.apply(x, output.unsafelyUnwrapped, shape.outputRange(tiles, blockSize: Self.blockSize))
             return
         }
         if let tables = constantOperandTables {
@@ -525,9 +552,9 @@ extension QuantizedBinaryKernel {
         let operands = ((before.values, before.period), (second.values, second.period))
         chain = (firstInput, { [unowned self] in
             constants.value(for: key) {
-                signed ? self.chainTables(Int8.self, first: first, operands, period: period)
-                    : self.chainTables(UInt8.self, first: first, operands, period: period)
-            }
+                SharedConstantOperandMap(signed ? self.chainTables(Int8.self, first: first, operands, period: period)
+                    : self.chainTables(UInt8.self, first: first, operands, period: period))
+            }.map
         })
         first.isSkipped = true
         return true
@@ -541,7 +568,9 @@ extension QuantizedBinaryKernel {
         isSkipped = false
     }
 
-    /// The tables of `first` then this operation. Each operation's results
+    /// The tables of `first` then this operation, or their lines where each
+    /// operation's results are rounded lines (`Int8ChannelLines`: int8,
+    /// constants of two or more elements). Each operation's results
     /// for every byte of its variable operand are computed once per distinct
     /// value of its constant (at most 256 rows: a chain of 1024 channels
     /// costs no more than two pair tables), and each channel's row is the
@@ -551,7 +580,7 @@ extension QuantizedBinaryKernel {
     /// bytes and elements.
     private func chainTables<E: QuantizedElement>(
         _: E.Type, first: QuantizedBinaryKernel, _ constants: ((UnsafeRawPointer, Int), (UnsafeRawPointer, Int)), period: Int
-    ) -> ConstantOperandTables {
+    ) -> any ConstantOperandMap {
         let ((constant1, period1), (constant2, period2)) = constants
         let (values1, rowOf1) = Self.distinctBytes(constant1, count: period1)
         let (values2, rowOf2) = Self.distinctBytes(constant2, count: period2)
@@ -563,6 +592,13 @@ extension QuantizedBinaryKernel {
         }
         first.fillRows(E.self, constants: values1, into: rows1)
         fillRows(E.self, constants: values2, into: rows2)
+        if E.self == Int8.self, period >= 2, hasVectorStage, first.hasVectorStage,
+           let lines = Int8ChannelLines(period: period, variableOperand: 0, stages: [
+               first.lineStage(rows: rows1, distinct: values1, rowOf: rowOf1, values: constant1, period: period1),
+               lineStage(rows: rows2, distinct: values2, rowOf: rowOf2, values: constant2, period: period2),
+           ]), lines.runsFasterThanTables(elementCount: shape.elementCount) {
+            return lines
+        }
         return ConstantOperandTables(period: period, variableOperand: 0) { phase, row in
             let row1 = rows1 + rowOf1[Int(constant1.load(fromByteOffset: phase % period1, as: UInt8.self))] &* 256
             let row2 = rows2 + rowOf2[Int(constant2.load(fromByteOffset: phase % period2, as: UInt8.self))] &* 256
@@ -570,9 +606,50 @@ extension QuantizedBinaryKernel {
         }
     }
 
+    /// This operation as a stage of `Int8ChannelLines`: its results `rows`
+    /// against the `distinct` values of its constant (`fillRows`), the row
+    /// of each of the constant's `period` elements `values` (`rowOf`: by
+    /// byte), each row's real line (`realLine`).
+    private func lineStage(rows: UnsafePointer<UInt8>, distinct: [UInt8], rowOf: [Int], values: UnsafeRawPointer,
+                           period: Int) -> Int8ChannelLines.Stage {
+        Int8ChannelLines.Stage(rows: rows, rowCount: distinct.count,
+                               rowOfPhase: (0..<period).map { rowOf[Int(values.load(fromByteOffset: $0, as: UInt8.self))] },
+                               line: { [self] in realLine(constant: Int32(Int8(bitPattern: distinct[$0]))) },
+                               activation: (activationMin, activationMax))
+    }
+
+    /// The real line v ↦ slope · v + intercept that this operation's
+    /// fixed-point arithmetic rounds (before the activation's clamp), v the
+    /// variable operand's stored value, against the constant's stored value
+    /// `c`, and its root, where the value before the output offset is zero:
+    /// each rescale multiplies by M · 2^shift / 2^31 (`Int8AddStage`'s
+    /// factors); nil for operations other than ADD, SUB and MUL.
+    func realLine(constant c: Int32) -> Int8ChannelLines.RealLine? {
+        guard let variable = constantOperand?.operand else { return nil }
+        func factor(_ m: Int32, _ shift: Int) -> Double { Double(m) * Double(sign: .plus, exponent: shift - 31, significand: 1) }
+        let slope: Double, intercept: Double
+        switch arithmetic {
+        case let .add(leftShift, m1, s1, m2, s2, mo, so, subtract):
+            // f1 · (a + offset1) + f2 · (b + offset2)
+            let scale = factor(mo, so) * Double(sign: .plus, exponent: leftShift, significand: 1)
+            let f1 = scale * factor(m1, s1), f2 = (subtract ? -scale : scale) * factor(m2, s2)
+            (slope, intercept) = variable == 0 ? (f1, f1 * Double(offset1) + f2 * Double(c + offset2))
+                : (f2, f2 * Double(offset2) + f1 * Double(c + offset1))
+        case let .mul(mo, so):
+            // f · (a + offset1) · (b + offset2)
+            let (own, other) = variable == 0 ? (offset1, offset2) : (offset2, offset1)
+            slope = factor(mo, so) * Double(c + other)
+            intercept = slope * Double(own)
+        default:
+            return nil
+        }
+        return Int8ChannelLines.RealLine(slope: slope, intercept: Double(outputOffset) + intercept,
+                                         root: slope != 0 ? -intercept / slope : -.infinity)
+    }
+
     /// The distinct bytes among `count` at `bytes`, in order of first
     /// appearance, and for each byte value its position among them.
-    private static func distinctBytes(_ bytes: UnsafeRawPointer, count: Int) -> (values: [UInt8], position: [Int]) {
+    static func distinctBytes(_ bytes: UnsafeRawPointer, count: Int) -> (values: [UInt8], position: [Int]) {
         var values: [UInt8] = [], position = [Int](repeating: -1, count: 256)
         for k in 0..<count {
             let b = Int(bytes.load(fromByteOffset: k, as: UInt8.self))
@@ -626,6 +703,12 @@ extension QuantizedBinaryKernel {
             }
         }
     }
+}
+
+/// A chain's tables or lines in the model's shared constants (which hold objects).
+private final class SharedConstantOperandMap {
+    let map: any ConstantOperandMap
+    init(_ map: any ConstantOperandMap) { self.map = map }
 }
 
 /// An int8 broadcast of one value per pixel (`[…, 1]` against `[…, C]`:

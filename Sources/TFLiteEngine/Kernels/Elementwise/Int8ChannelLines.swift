@@ -1,0 +1,359 @@
+/// What a quantized binary operation with a constant operand (or a chain of
+/// two, `ConstantOperandChainFusion`) runs: its results by the variable
+/// operand's elements. `ConstantOperandTables` looks each element up in its
+/// channel's table; `Int8ChannelLines` computes it.
+protocol ConstantOperandMap: AnyObject, Sendable {
+    /// The operand that varies (0: a, 1: b); it has the output's shape.
+    var variableOperand: Int { get }
+    /// The results for the variable operand's elements `range` (the output's
+    /// elements at the same offsets).
+    func apply(_ variable: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, _ range: Range<Int>)
+}
+
+extension ConstantOperandTables: ConstantOperandMap {}
+
+/// An int8 ADD, SUB or MUL by a constant per-channel vector or scalar, or a
+/// chain of two (a batch normalisation's MUL then ADD), computed: for each
+/// stage, the channel's result is the variable value x times a slope plus
+/// an intercept (one fused multiply-add in float32), rounded to the nearest
+/// integer and clamped to the stage's activation bounds. Sixteen elements a
+/// step in about ten vector instructions a stage, where the tables
+/// (`ConstantOperandTables`) take a transpose and back per tile, or a load
+/// per element, and above 64 KiB of tables come from the second-level cache
+/// or memory at each invoke (DenseNet-121 int8's normalisations ran at
+/// 1.2–3.5 G elements/s).
+///
+/// Each channel has two intercepts, one for x below a root and one from it
+/// up. The fixed-point arithmetic rounds twice, each time half away from
+/// zero (a rounding doubling high multiply, then a rounding right shift by
+/// e): where the first rounding lands on a half-way point of the second,
+/// the result goes one further away from zero. That moves the effective
+/// rounding boundaries by up to 2^−e toward zero, in opposite directions on
+/// the two sides of the value's zero, which no single line reproduces
+/// (MUL's e is 6–8 in real models). The root is where the real value
+/// before the output offset is zero (`QuantizedBinaryKernel.realLine`).
+///
+/// Exact by construction: each stage's lines are checked at prepare against
+/// the operation's own arithmetic for every byte x and every distinct value
+/// of its constant (`fit`, with the same vector code as the runs, so the
+/// check covers every rounding and tie the runs can meet). `init` fails,
+/// and the caller keeps the tables, where a row is not two such lines.
+final class Int8ChannelLines: ConstantOperandMap, @unchecked Sendable {
+    let variableOperand: Int
+    /// The elements of one period of the coefficients: the constant's
+    /// channels from 16 up, else the least multiple of 16 that repeats them
+    /// (a scalar's 16, three channels' 48), so a run steps 16 lanes at a time
+    /// through whole periods.
+    let width: Int
+    /// The constant's elements (1: a scalar).
+    let period: Int
+    /// 1 or 2.
+    let stageCount: Int
+    /// Whether each stage has rows with two intercepts (else `stage` takes
+    /// the intercept from the root up, for every x).
+    let splits: (Bool, Bool)
+    /// `stageCount` × (slopes, intercepts below the roots, intercepts from
+    /// them, roots), `width` floats each.
+    private let coefficients: UnsafeMutablePointer<Float>
+    /// Each stage's bounds as bits of `magic` plus the bound.
+    private let lows: (SIMD16<Int32>, SIMD16<Int32>), highs: (SIMD16<Int32>, SIMD16<Int32>)
+
+    /// 1.5 · 2^23: a float v below 2^22 in magnitude plus this is v rounded
+    /// to the nearest integer (ties to even) plus 1.5 · 2^23, whose bits are
+    /// `magicBits` plus that integer.
+    /// (Computed: a stored static is a lazy global, whose initialisation
+    /// check in the loops spilled every register around a call.)
+    @inline(__always)
+    static var magic: SIMD16<Float> { SIMD16(repeating: 12_582_912) }
+    static let magicBits: Int32 = 0x4B40_0000
+
+    /// One operation of the chain.
+    struct Stage {
+        /// Its results: `rowCount` rows of 256 by the variable byte, one per
+        /// distinct value of its constant.
+        let rows: UnsafePointer<UInt8>
+        let rowCount: Int
+        /// The row of each element of its constant (`period` of them: 1 for
+        /// a scalar, else the channels).
+        let rowOfPhase: [Int]
+        /// The real line of each row (slope, intercept, root), nil where there is none.
+        let line: (Int) -> RealLine?
+        /// The activation bounds (within −128…127).
+        let activation: (min: Int32, max: Int32)
+    }
+
+    /// The real line x ↦ slope · x + intercept that an operation's
+    /// arithmetic rounds, and `root`, where the value before the output
+    /// offset is zero.
+    struct RealLine {
+        let slope: Double, intercept: Double, root: Double
+    }
+
+    /// One row's coefficients: slope, intercepts below and from the root, root.
+    typealias Line = (slope: Float, below: Float, above: Float, root: Float)
+
+    /// nil unless every row of every stage (one or two) is fitted (`fit`)
+    /// and `period` is a scalar's 1 or channels of the constants. (In every
+    /// flavour; the kernels make lines only where `IntegerSIMD` is native:
+    /// its plain-Swift forms run them lane by lane.)
+    init?(period: Int, variableOperand: Int, stages: [Stage]) {
+        guard (1...2).contains(stages.count), period >= 1, period <= 1 << 16,
+              stages.allSatisfy({ $0.rowOfPhase.count == 1 || $0.rowOfPhase.count == period }) else { return nil }
+        var fits: [[Line]] = []
+        for stage in stages {
+            var rows: [Line] = []
+            rows.reserveCapacity(stage.rowCount)
+            for r in 0..<stage.rowCount {
+                // One line (the root below every byte) where one gives the row.
+                guard let line = stage.line(r),
+                      let fit = Self.fit(stage.rows + r &* 256, RealLine(slope: line.slope, intercept: line.intercept, root: -.infinity),
+                                         activation: stage.activation)
+                        ?? Self.fit(stage.rows + r &* 256, line, activation: stage.activation) else { return nil }
+                rows.append(fit)
+            }
+            fits.append(rows)
+        }
+        var width = period
+        if width < 16 {
+            width = 16
+            while width % period != 0 { width &+= 16 }
+        }
+        self.width = width
+        self.period = period
+        self.variableOperand = variableOperand
+        stageCount = stages.count
+        splits = (fits[0].contains { $0.below != $0.above }, fits.count > 1 && fits[1].contains { $0.below != $0.above })
+        coefficients = .allocate(capacity: 4 &* stages.count &* width)
+        for (k, stage) in stages.enumerated() {
+            let slopes = coefficients + 4 &* k &* width
+            for c in 0..<width {
+                let line = fits[k][stage.rowOfPhase[stage.rowOfPhase.count == 1 ? 0 : c % period]]
+                slopes[c] = line.slope
+                slopes[c &+ width] = line.below
+                slopes[c &+ 2 &* width] = line.above
+                slopes[c &+ 3 &* width] = line.root
+            }
+        }
+        func bounds(_ k: Int) -> (SIMD16<Int32>, SIMD16<Int32>) {
+            let activation = stages[min(k, stages.count &- 1)].activation
+            return (SIMD16(repeating: Self.magicBits &+ activation.min), SIMD16(repeating: Self.magicBits &+ activation.max))
+        }
+        (lows.0, highs.0) = bounds(0)
+        (lows.1, highs.1) = bounds(1)
+    }
+
+    deinit { coefficients.deallocate() }
+
+    /// Whether these lines run faster than `ConstantOperandTables` over
+    /// `elementCount` elements: a rule from measurements on Zen 4 in the
+    /// VBMI flavour, where the tables are looked up a tile of 64 pixels at a
+    /// time (`ConstantOperandTables.transposes`) and each tile reads every
+    /// channel's 256-byte row.
+    /// - One stage with one line per channel: the lines (9–10 G elements/s).
+    /// - One stage with two intercepts: the lines from 256 channels
+    ///   (ConvNeXt-Tiny int8's 56×56×384 ADDs, 0.19 → 0.13 ms), the tables
+    ///   below (its 56×56×96 layer-scale MULs: 0.036 ms against 0.061).
+    /// - Two stages: the lines below 512 pixels (DenseNet-121 int8's 14×14
+    ///   normalisations of 1024 channels, 0.069 → 0.042 ms), the tables
+    ///   from there (its 28×28 ones of 128–512 channels: 0.015–0.069
+    ///   against 0.021–0.082).
+    /// Where tables are looked up element by element (fewer than 16
+    /// channels, other flavours), the lines.
+    func runsFasterThanTables(elementCount: Int) -> Bool {
+        guard ConstantOperandTables.transposes(period: period), elementCount >= 512 &* period else { return true }
+        return stageCount == 1 && (!splits.0 || period >= 256)
+    }
+
+    /// One stage on sixteen values `x` (integers as floats): slope · x plus
+    /// the intercept of x's side of the root, rounded, clamped; the result
+    /// as bits of `magic` plus it.
+    @inline(__always)
+    static func stage(_ x: SIMD16<Float>, _ slope: SIMD16<Float>, below: SIMD16<Float>, above: SIMD16<Float>, root: SIMD16<Float>,
+                      _ low: SIMD16<Int32>, _ high: SIMD16<Int32>, split: Bool = true) -> SIMD16<Int32> {
+        let intercept = split ? below.replacing(with: above, where: x .>= root) : above
+        return IntegerSIMD.clamp(unsafeBitCast(IntegerSIMD.fusedMultiplyAdd(x, slope, intercept) + magic, to: SIMD16<Int32>.self),
+                                 low, high)
+    }
+
+    /// A stage's coefficients for the row `row` (results by the variable
+    /// byte's bit pattern) of the real line `real`, checked for all 256
+    /// bytes with `stage`; nil where no such lines give them, or their
+    /// values reach 2^20.
+    ///
+    /// Each byte x with result y bounds its side's line: above y − ½ unless
+    /// y is the lower activation bound, below y + ½ unless it is the upper.
+    /// The slope is the real one where on each side some intercept meets
+    /// every bound; else the one in the bounds' feasible range that leaves
+    /// the wider of the two sides' narrower interval of intercepts, found by
+    /// bisection on that width's slope (each width is concave in the slope:
+    /// a minimum of lines less a maximum). Each intercept is the middle of
+    /// its interval.
+    static func fit(_ row: UnsafePointer<UInt8>, _ real: RealLine, activation: (min: Int32, max: Int32)) -> Line? {
+        guard real.slope.isFinite, real.intercept.isFinite, abs(real.slope) * 128 + abs(real.intercept) < 0x1p20 else { return nil }
+        let root = Float(real.root.isFinite ? min(max(real.root, -1000), 1000) : -1000)
+        @inline(__always) func result(_ byte: Int) -> Int32 { Int32(Int8(bitPattern: row[byte])) }
+        @inline(__always) func x(_ byte: Int) -> Double { Double(Int8(truncatingIfNeeded: byte)) }
+        // The intercepts that meet every bound of a side (true: from the
+        // root) at slope s, and the x of the bound that sets each.
+        func intercepts(_ s: Double, above: Bool) -> (lower: Double, upper: Double, lowerX: Double, upperX: Double) {
+            var lower = -Double.infinity, upper = Double.infinity, lowerX = 0.0, upperX = 0.0
+            for byte in 0..<256 where (Float(x(byte)) >= root) == above {
+                let y = result(byte), v = x(byte), product = s * v
+                if y > activation.min, Double(y) - 0.5 - product > lower { (lower, lowerX) = (Double(y) - 0.5 - product, v) }
+                if y < activation.max, Double(y) + 0.5 - product < upper { (upper, upperX) = (Double(y) + 0.5 - product, v) }
+            }
+            return (lower, upper, lowerX, upperX)
+        }
+        var s = Double(Float(real.slope))
+        var sides = (intercepts(s, above: false), intercepts(s, above: true))
+        func width(_ b: (lower: Double, upper: Double, lowerX: Double, upperX: Double)) -> Double {
+            b.lower.isFinite && b.upper.isFinite ? b.upper - b.lower : .infinity
+        }
+        if !(sides.0.lower < sides.0.upper && sides.1.lower < sides.1.upper) {
+            // Between the slopes the extreme unclamped bytes allow, with a unit of slack.
+            var first: Int?, last: Int?
+            for byte in 0..<256 where result(byte) > activation.min && result(byte) < activation.max {
+                if first.map({ x(byte) < x($0) }) ?? true { first = byte }
+                if last.map({ x(byte) > x($0) }) ?? true { last = byte }
+            }
+            guard let first, let last, x(last) > x(first) else { return nil }
+            let run = x(last) - x(first), rise = Double(result(last) - result(first))
+            var low = (rise - 2) / run, high = (rise + 2) / run
+            for _ in 0..<48 {
+                let middle = (low + high) / 2
+                let below = intercepts(middle, above: false), above = intercepts(middle, above: true)
+                let narrower = width(below) <= width(above) ? below : above
+                if narrower.lowerX > narrower.upperX { low = middle } else if narrower.lowerX < narrower.upperX { high = middle } else { break }
+            }
+            s = Double(Float((low + high) / 2))
+            sides = (intercepts(s, above: false), intercepts(s, above: true))
+        }
+        func intercept(_ b: (lower: Double, upper: Double, lowerX: Double, upperX: Double)) -> Double? {
+            guard b.lower < b.upper else { return nil }
+            let t = b.lower.isFinite && b.upper.isFinite ? (b.lower + b.upper) / 2 : min(max(real.intercept, b.lower + 0.5), b.upper - 0.5)
+            return t.isFinite && abs(s) * 128 + abs(t) < 0x1p20 ? t : nil
+        }
+        guard let below = intercept(sides.0), let above = intercept(sides.1) else { return nil }
+        let line: Line = (Float(s), Float(below), Float(above), root)
+        let slopes = SIMD16<Float>(repeating: line.slope), belows = SIMD16<Float>(repeating: line.below)
+        let aboves = SIMD16<Float>(repeating: line.above), roots = SIMD16<Float>(repeating: root)
+        let low = SIMD16<Int32>(repeating: magicBits &+ activation.min), high = SIMD16<Int32>(repeating: magicBits &+ activation.max)
+        let lanes = SIMD16<Int8>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+        for group in 0..<16 {
+            let bytes = lanes &+ SIMD16(repeating: Int8(truncatingIfNeeded: group &* 16))
+            let results = IntegerSIMD.truncate(
+                stage(IntegerSIMD.floats(bytes), slopes, below: belows, above: aboves, root: roots, low, high) &- magicBits)
+            let expected = UnsafeRawPointer(row).loadUnaligned(fromByteOffset: group &* 16, as: SIMD16<UInt8>.self)
+            guard results == expected else { return nil }
+        }
+        return line
+    }
+
+    /// The coefficients of sixteen channels from `c` (both stages': the
+    /// second's are unused with one stage).
+    private struct Coefficients {
+        let slope: (SIMD16<Float>, SIMD16<Float>), below: (SIMD16<Float>, SIMD16<Float>)
+        let above: (SIMD16<Float>, SIMD16<Float>), root: (SIMD16<Float>, SIMD16<Float>)
+
+        @inline(__always)
+        init(_ lines: Int8ChannelLines, channel c: Int, _ kind: Kind) {
+            let coefficients = UnsafeRawPointer(lines.coefficients), stride = lines.width &* 4
+            @inline(__always) func load(_ k: Int) -> SIMD16<Float> {
+                coefficients.loadUnaligned(fromByteOffset: c &* 4 &+ k &* stride, as: SIMD16<Float>.self)
+            }
+            slope = (load(0), kind.twoStages ? load(4) : SIMD16())
+            below = (kind.splits.0 ? load(1) : SIMD16(), kind.splits.1 ? load(5) : SIMD16())
+            above = (load(2), kind.twoStages ? load(6) : SIMD16())
+            root = (kind.splits.0 ? load(3) : SIMD16(), kind.splits.1 ? load(7) : SIMD16())
+        }
+    }
+
+    /// Sixteen elements through the stages.
+    @inline(__always)
+    private func step(_ x: SIMD16<Int8>, _ k: Coefficients, _ kind: Kind) -> SIMD16<UInt8> {
+        var bits = Self.stage(IntegerSIMD.floats(x), k.slope.0, below: k.below.0, above: k.above.0, root: k.root.0, lows.0, highs.0,
+                              split: kind.splits.0)
+        if kind.twoStages {
+            bits = Self.stage(unsafeBitCast(bits, to: SIMD16<Float>.self) - Self.magic, k.slope.1, below: k.below.1, above: k.above.1,
+                              root: k.root.1, lows.1, highs.1, split: kind.splits.1)
+        }
+        // (The low byte of `magicBits` is zero: the bits' low byte is the result's.)
+        return IntegerSIMD.lowBytes(bits)
+    }
+
+    /// Whole periods (`width` elements, pixels of the constant's channels)
+    /// sixteen elements a step, four pixels per load of the coefficients
+    /// (a load per step made the coefficients' loads half the time), a
+    /// period's last step overlapping its predecessor when `width` is not a
+    /// multiple of 16 (its input loaded first, so an output over the input
+    /// gets the same bytes); the elements outside whole periods one by one,
+    /// each as one lane of a step.
+    func apply(_ variable: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, _ range: Range<Int>) {
+        // One inlined loop per kind.
+        switch (stageCount == 2, splits.0, splits.1) {
+        case (false, false, _): apply(variable, output, range, Kind(twoStages: false, splits: (false, false)))
+        case (false, true, _): apply(variable, output, range, Kind(twoStages: false, splits: (true, false)))
+        case (true, false, false): apply(variable, output, range, Kind(twoStages: true, splits: (false, false)))
+        case (true, true, false): apply(variable, output, range, Kind(twoStages: true, splits: (true, false)))
+        case (true, false, true): apply(variable, output, range, Kind(twoStages: true, splits: (false, true)))
+        case (true, true, true): apply(variable, output, range, Kind(twoStages: true, splits: (true, true)))
+        }
+    }
+
+    /// The stages a loop runs: one or two, each with or without two intercepts.
+    private struct Kind {
+        let twoStages: Bool, splits: (Bool, Bool)
+    }
+
+    @inline(__always)
+    private func apply(_ variable: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, _ range: Range<Int>, _ kind: Kind) {
+        let width = width, last = width &- 16
+        // `count` pixels from `first`, `count` a constant of the inlined calls below.
+        @inline(__always) func pixels(from first: Int, count: Int) {
+            let base = first &* width
+            let tails = (variable.loadUnaligned(fromByteOffset: base &+ last, as: SIMD16<Int8>.self),
+                         count > 1 ? variable.loadUnaligned(fromByteOffset: base &+ width &+ last, as: SIMD16<Int8>.self) : SIMD16(),
+                         count > 2 ? variable.loadUnaligned(fromByteOffset: base &+ 2 &* width &+ last, as: SIMD16<Int8>.self) : SIMD16(),
+                         count > 3 ? variable.loadUnaligned(fromByteOffset: base &+ 3 &* width &+ last, as: SIMD16<Int8>.self) : SIMD16())
+            var c = 0
+            while c < last {
+                let k = Coefficients(self, channel: c, kind)
+                let at = base &+ c
+                let x = (variable.loadUnaligned(fromByteOffset: at, as: SIMD16<Int8>.self),
+                         count > 1 ? variable.loadUnaligned(fromByteOffset: at &+ width, as: SIMD16<Int8>.self) : SIMD16(),
+                         count > 2 ? variable.loadUnaligned(fromByteOffset: at &+ 2 &* width, as: SIMD16<Int8>.self) : SIMD16(),
+                         count > 3 ? variable.loadUnaligned(fromByteOffset: at &+ 3 &* width, as: SIMD16<Int8>.self) : SIMD16())
+                output.storeBytes(of: step(x.0, k, kind), toByteOffset: at, as: SIMD16<UInt8>.self)
+                if count > 1 { output.storeBytes(of: step(x.1, k, kind), toByteOffset: at &+ width, as: SIMD16<UInt8>.self) }
+                if count > 2 { output.storeBytes(of: step(x.2, k, kind), toByteOffset: at &+ 2 &* width, as: SIMD16<UInt8>.self) }
+                if count > 3 { output.storeBytes(of: step(x.3, k, kind), toByteOffset: at &+ 3 &* width, as: SIMD16<UInt8>.self) }
+                c &+= 16
+            }
+            let k = Coefficients(self, channel: last, kind)
+            output.storeBytes(of: step(tails.0, k, kind), toByteOffset: base &+ last, as: SIMD16<UInt8>.self)
+            if count > 1 { output.storeBytes(of: step(tails.1, k, kind), toByteOffset: base &+ width &+ last, as: SIMD16<UInt8>.self) }
+            if count > 2 { output.storeBytes(of: step(tails.2, k, kind), toByteOffset: base &+ 2 &* width &+ last, as: SIMD16<UInt8>.self) }
+            if count > 3 { output.storeBytes(of: step(tails.3, k, kind), toByteOffset: base &+ 3 &* width &+ last, as: SIMD16<UInt8>.self) }
+        }
+        ConstantOperandTables.forPixels(in: range, channels: width, elements: { elements in
+            for i in elements {
+                // The channel's coefficients in lane c − start of a step at
+                // start (c itself, or the period's last step).
+                let c = i % width, start = min(c, last)
+                let x = SIMD16<Int8>(repeating: variable.load(fromByteOffset: i, as: Int8.self))
+                let k = Coefficients(self, channel: start, kind)
+                output.storeBytes(of: step(x, k, kind)[c &- start], toByteOffset: i, as: UInt8.self)
+            }
+        }, pixels: { range in
+            var p = range.lowerBound
+            while p &+ 4 <= range.upperBound {
+                pixels(from: p, count: 4)
+                p &+= 4
+            }
+            while p < range.upperBound {
+                pixels(from: p, count: 1)
+                p &+= 1
+            }
+        })
+    }
+}
