@@ -278,7 +278,7 @@ final class Int8ChannelLines: ConstantOperandMap, @unchecked Sendable {
                               root: k.root.1, lows.1, highs.1, split: kind.splits.1)
         }
         // (The low byte of `magicBits` is zero: the bits' low byte is the result's.)
-        return IntegerSIMD.lowBytes(bits)
+        return IntegerSIMD.truncate(bits)
     }
 
     /// Whole periods (`width` elements, pixels of the constant's channels)

@@ -599,25 +599,6 @@ extension IntegerSIMD {
         return r
     }
 
-    /// `vpermb` (AVX-512 VBMI): the low byte of each lane, as `truncate`
-    /// gives, but in a register: the truncating store that `truncate`
-    /// followed by a store compiles to (`vpmovdb` to memory) took about six
-    /// cycles on Zen 4.
-    @inline(__always)
-    static func lowBytes(_ v: SIMD16<Int32>) -> SIMD16<UInt8> {
-        var r = SIMD64<UInt8>()
-        r._storage._value = Builtin.int_x86_avx512_permvar_qi_512(Builtin.bitcast_Vec16xInt32_Vec64xInt8(v._storage._value),
-                                                                  lowByteIndices._storage._value)
-        return withUnsafeBytes(of: r) { $0.loadUnaligned(as: SIMD16<UInt8>.self) }
-    }
-
-    /// Byte 4i of a vector in lane i (the rest zero).
-    @inline(__always)
-    static var lowByteIndices: SIMD64<UInt8> {
-        SIMD64(lowHalf: SIMD32(lowHalf: SIMD16(0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60), highHalf: .zero),
-               highHalf: .zero)
-    }
-
     /// `vpdpbusd` ymm (AVX-512 VNNI with VL): `dotBytes` on eight lanes.
     @inline(__always)
     static func dotBytes(_ acc: SIMD8<Int32>, _ a: SIMD8<Int32>, _ b: SIMD8<Int32>) -> SIMD8<Int32> {
@@ -642,10 +623,6 @@ extension IntegerSIMD {
         }
         return r
     }
-
-    /// `truncate` outside the VNNI flavour.
-    @inline(__always)
-    static func lowBytes(_ v: SIMD16<Int32>) -> SIMD16<UInt8> { truncate(v) }
 
     /// Plain-Swift `vpdpbusd` (tests of the four-byte kernels in other flavours).
     @inline(__always)
