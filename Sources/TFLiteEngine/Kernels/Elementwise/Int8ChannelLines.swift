@@ -40,6 +40,10 @@ extension ConstantOperandTables: ConstantOperandMap {}
 /// and the caller keeps the tables, where a row is not two such lines.
 final class Int8ChannelLines: ConstantOperandMap, @unchecked Sendable {
     let variableOperand: Int
+    /// Tests turn the lines off (as `ConstantOperandTables.enabled` does,
+    /// which turns both off) to reach the paths they replace.
+    nonisolated(unsafe) static var enabled = true
+
     /// The elements of one period of the coefficients: the constant's
     /// channels from 16 up, else the least multiple of 16 that repeats them
     /// (a scalar's 16, three channels' 48), so a run steps 16 lanes at a time
@@ -104,11 +108,9 @@ final class Int8ChannelLines: ConstantOperandMap, @unchecked Sendable {
             var rows: [Line] = []
             rows.reserveCapacity(stage.rowCount)
             for r in 0..<stage.rowCount {
-                // One line (the root below every byte) where one gives the row.
-                guard let line = stage.line(r),
-                      let fit = Self.fit(stage.rows + r &* 256, RealLine(slope: line.slope, intercept: line.intercept, root: -.infinity),
-                                         activation: stage.activation)
-                        ?? Self.fit(stage.rows + r &* 256, line, activation: stage.activation) else { return nil }
+                guard let line = stage.line(r), let fit = Self.fit(stage.rows + r &* 256, line, activation: stage.activation) else {
+                    return nil
+                }
                 rows.append(fit)
             }
             fits.append(rows)
@@ -160,8 +162,13 @@ final class Int8ChannelLines: ConstantOperandMap, @unchecked Sendable {
     /// Where tables are looked up element by element (fewer than 16
     /// channels, other flavours), the lines.
     func runsFasterThanTables(elementCount: Int) -> Bool {
-        guard ConstantOperandTables.transposes(period: period), elementCount >= 512 &* period else { return true }
-        return stageCount == 1 && (!splits.0 || period >= 256)
+        guard stageCount == 1 else { return Self.twoStagesRunFasterThanTables(elementCount: elementCount, period: period) }
+        return !ConstantOperandTables.transposes(period: period) || elementCount < 512 &* period || !splits.0 || period >= 256
+    }
+
+    /// `runsFasterThanTables` for two stages, known before they are fitted.
+    static func twoStagesRunFasterThanTables(elementCount: Int, period: Int) -> Bool {
+        !ConstantOperandTables.transposes(period: period) || elementCount < 512 &* period
     }
 
     /// One stage on sixteen values `x` (integers as floats): slope · x plus
@@ -182,33 +189,44 @@ final class Int8ChannelLines: ConstantOperandMap, @unchecked Sendable {
     ///
     /// Each byte x with result y bounds its side's line: above y − ½ unless
     /// y is the lower activation bound, below y + ½ unless it is the upper.
-    /// The slope is the real one where on each side some intercept meets
-    /// every bound; else the one in the bounds' feasible range that leaves
-    /// the wider of the two sides' narrower interval of intercepts, found by
-    /// bisection on that width's slope (each width is concave in the slope:
-    /// a minimum of lines less a maximum). Each intercept is the middle of
-    /// its interval.
+    /// At the real slope: one intercept for all x where one meets every
+    /// bound (the root then below every byte), else one for each side where
+    /// each side's does. Else the slope in the bounds' feasible range that
+    /// leaves the wider of the two sides' narrower interval of intercepts,
+    /// found by bisection on that width's slope (each width is concave in
+    /// the slope: a minimum of lines less a maximum). Each intercept is the
+    /// middle of its interval. (One pass over the bytes gives both sides'
+    /// intervals; DenseNet-121 int8's plan took 200 ms more when every row
+    /// first tried one line with the bisection.)
     static func fit(_ row: UnsafePointer<UInt8>, _ real: RealLine, activation: (min: Int32, max: Int32)) -> Line? {
         guard real.slope.isFinite, real.intercept.isFinite, abs(real.slope) * 128 + abs(real.intercept) < 0x1p20 else { return nil }
         let root = Float(real.root.isFinite ? min(max(real.root, -1000), 1000) : -1000)
         @inline(__always) func result(_ byte: Int) -> Int32 { Int32(Int8(bitPattern: row[byte])) }
         @inline(__always) func x(_ byte: Int) -> Double { Double(Int8(truncatingIfNeeded: byte)) }
-        // The intercepts that meet every bound of a side (true: from the
+        // The intercepts that meet every bound of each side (1: from the
         // root) at slope s, and the x of the bound that sets each.
-        func intercepts(_ s: Double, above: Bool) -> (lower: Double, upper: Double, lowerX: Double, upperX: Double) {
-            var lower = -Double.infinity, upper = Double.infinity, lowerX = 0.0, upperX = 0.0
-            for byte in 0..<256 where (Float(x(byte)) >= root) == above {
-                let y = result(byte), v = x(byte), product = s * v
-                if y > activation.min, Double(y) - 0.5 - product > lower { (lower, lowerX) = (Double(y) - 0.5 - product, v) }
-                if y < activation.max, Double(y) + 0.5 - product < upper { (upper, upperX) = (Double(y) + 0.5 - product, v) }
+        typealias Interval = (lower: Double, upper: Double, lowerX: Double, upperX: Double)
+        func intercepts(_ s: Double) -> (Interval, Interval) {
+            var below: Interval = (-.infinity, .infinity, 0, 0), above = below
+            @inline(__always) func bound(_ side: inout Interval, _ y: Int32, _ v: Double, _ product: Double) {
+                if y > activation.min, Double(y) - 0.5 - product > side.lower { (side.lower, side.lowerX) = (Double(y) - 0.5 - product, v) }
+                if y < activation.max, Double(y) + 0.5 - product < side.upper { (side.upper, side.upperX) = (Double(y) + 0.5 - product, v) }
             }
-            return (lower, upper, lowerX, upperX)
+            for byte in 0..<256 {
+                let v = x(byte)
+                if Float(v) >= root { bound(&above, result(byte), v, s * v) } else { bound(&below, result(byte), v, s * v) }
+            }
+            return (below, above)
         }
-        var s = Double(Float(real.slope))
-        var sides = (intercepts(s, above: false), intercepts(s, above: true))
-        func width(_ b: (lower: Double, upper: Double, lowerX: Double, upperX: Double)) -> Double {
-            b.lower.isFinite && b.upper.isFinite ? b.upper - b.lower : .infinity
+        func width(_ b: Interval) -> Double { b.lower.isFinite && b.upper.isFinite ? b.upper - b.lower : .infinity }
+        func intercept(_ b: Interval, _ s: Double) -> Double? {
+            guard b.lower < b.upper else { return nil }
+            let t = b.lower.isFinite && b.upper.isFinite ? (b.lower + b.upper) / 2 : min(max(real.intercept, b.lower + 0.5), b.upper - 0.5)
+            return t.isFinite && abs(s) * 128 + abs(t) < 0x1p20 ? t : nil
         }
+        var s = Double(Float(real.slope)), sides = intercepts(s)
+        let both: Interval = (max(sides.0.lower, sides.1.lower), min(sides.0.upper, sides.1.upper), 0, 0)
+        if let t = intercept(both, s), let line = checked((Float(s), Float(t), Float(t), -1000)) { return line }
         if !(sides.0.lower < sides.0.upper && sides.1.lower < sides.1.upper) {
             // Between the slopes the extreme unclamped bytes allow, with a unit of slack.
             var first: Int?, last: Int?
@@ -220,33 +238,31 @@ final class Int8ChannelLines: ConstantOperandMap, @unchecked Sendable {
             let run = x(last) - x(first), rise = Double(result(last) - result(first))
             var low = (rise - 2) / run, high = (rise + 2) / run
             for _ in 0..<48 {
-                let middle = (low + high) / 2
-                let below = intercepts(middle, above: false), above = intercepts(middle, above: true)
+                let middle = (low + high) / 2, (below, above) = intercepts(middle)
                 let narrower = width(below) <= width(above) ? below : above
                 if narrower.lowerX > narrower.upperX { low = middle } else if narrower.lowerX < narrower.upperX { high = middle } else { break }
             }
             s = Double(Float((low + high) / 2))
-            sides = (intercepts(s, above: false), intercepts(s, above: true))
+            sides = intercepts(s)
         }
-        func intercept(_ b: (lower: Double, upper: Double, lowerX: Double, upperX: Double)) -> Double? {
-            guard b.lower < b.upper else { return nil }
-            let t = b.lower.isFinite && b.upper.isFinite ? (b.lower + b.upper) / 2 : min(max(real.intercept, b.lower + 0.5), b.upper - 0.5)
-            return t.isFinite && abs(s) * 128 + abs(t) < 0x1p20 ? t : nil
+        guard let below = intercept(sides.0, s), let above = intercept(sides.1, s) else { return nil }
+        return checked((Float(s), Float(below), Float(above), root))
+
+        // The line if `stage` gives the row's 256 results with it.
+        func checked(_ line: Line) -> Line? {
+            let slopes = SIMD16<Float>(repeating: line.slope), belows = SIMD16<Float>(repeating: line.below)
+            let aboves = SIMD16<Float>(repeating: line.above), roots = SIMD16<Float>(repeating: line.root)
+            let low = SIMD16<Int32>(repeating: magicBits &+ activation.min), high = SIMD16<Int32>(repeating: magicBits &+ activation.max)
+            let lanes = SIMD16<Int8>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+            for group in 0..<16 {
+                let bytes = lanes &+ SIMD16(repeating: Int8(truncatingIfNeeded: group &* 16))
+                let results = IntegerSIMD.truncate(stage(IntegerSIMD.floats(bytes), slopes, below: belows, above: aboves, root: roots,
+                                                         low, high))
+                let expected = UnsafeRawPointer(row).loadUnaligned(fromByteOffset: group &* 16, as: SIMD16<UInt8>.self)
+                guard results == expected else { return nil }
+            }
+            return line
         }
-        guard let below = intercept(sides.0), let above = intercept(sides.1) else { return nil }
-        let line: Line = (Float(s), Float(below), Float(above), root)
-        let slopes = SIMD16<Float>(repeating: line.slope), belows = SIMD16<Float>(repeating: line.below)
-        let aboves = SIMD16<Float>(repeating: line.above), roots = SIMD16<Float>(repeating: root)
-        let low = SIMD16<Int32>(repeating: magicBits &+ activation.min), high = SIMD16<Int32>(repeating: magicBits &+ activation.max)
-        let lanes = SIMD16<Int8>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
-        for group in 0..<16 {
-            let bytes = lanes &+ SIMD16(repeating: Int8(truncatingIfNeeded: group &* 16))
-            let results = IntegerSIMD.truncate(
-                stage(IntegerSIMD.floats(bytes), slopes, below: belows, above: aboves, root: roots, low, high) &- magicBits)
-            let expected = UnsafeRawPointer(row).loadUnaligned(fromByteOffset: group &* 16, as: SIMD16<UInt8>.self)
-            guard results == expected else { return nil }
-        }
-        return line
     }
 
     /// The coefficients of sixteen channels from `c` (both stages': the

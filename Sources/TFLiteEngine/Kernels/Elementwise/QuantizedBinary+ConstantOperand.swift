@@ -47,8 +47,9 @@ final class ConstantOperandTables: @unchecked Sendable {
         IntegerSIMD.hasByteLookup && period >= 16
     }
 
-    /// Tests turn the tables off to reach the paths they replace (a runtime
-    /// scalar or per-channel operand takes those paths too).
+    /// Tests turn the tables (and `Int8ChannelLines`) off to reach the paths
+    /// they replace (a runtime scalar or per-channel operand takes those
+    /// paths too).
     nonisolated(unsafe) static var enabled = true
 
     /// The largest constant of a chain of two operations

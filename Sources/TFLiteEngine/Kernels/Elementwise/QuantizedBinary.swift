@@ -189,7 +189,8 @@ final class QuantizedBinaryKernel: Kernel {
         sharedConstants = ctx.graph.sharedConstants
         nodeIndex = ctx.node.index
         constantOperand = vectorized ? ConstantOperandTables.constantOperand(ctx, shape: shape) : nil
-        if vectors, let (operand, values, period) = constantOperand, period >= 2, period &* 16 <= shape.elementCount {
+        if vectors, ConstantOperandTables.enabled, Int8ChannelLines.enabled, let (operand, values, period) = constantOperand, period >= 2,
+           period &* 16 <= shape.elementCount {
             let (distinct, rowOf) = Self.distinctBytes(values, count: period)
             channelLines = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: distinct.count &* 256) { rows in
                 let rows = rows.baseAddress.unsafelyUnwrapped
@@ -592,11 +593,14 @@ extension QuantizedBinaryKernel {
         }
         first.fillRows(E.self, constants: values1, into: rows1)
         fillRows(E.self, constants: values2, into: rows2)
-        if E.self == Int8.self, period >= 2, hasVectorStage, first.hasVectorStage,
+        // (Two stages run faster than the tables only where
+        // `runsFasterThanTables` says so whatever their intercepts: no lines made elsewhere.)
+        if E.self == Int8.self, Int8ChannelLines.enabled, period >= 2, hasVectorStage, first.hasVectorStage,
+           Int8ChannelLines.twoStagesRunFasterThanTables(elementCount: shape.elementCount, period: period),
            let lines = Int8ChannelLines(period: period, variableOperand: 0, stages: [
                first.lineStage(rows: rows1, distinct: values1, rowOf: rowOf1, values: constant1, period: period1),
                lineStage(rows: rows2, distinct: values2, rowOf: rowOf2, values: constant2, period: period2),
-           ]), lines.runsFasterThanTables(elementCount: shape.elementCount) {
+           ]) {
             return lines
         }
         return ConstantOperandTables(period: period, variableOperand: 0) { phase, row in
