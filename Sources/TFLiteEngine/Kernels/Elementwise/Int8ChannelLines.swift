@@ -156,7 +156,7 @@ final class Int8ChannelLines: ConstantOperandMap, @unchecked Sendable {
     ///   (ConvNeXt-Tiny int8's 56×56×384 ADDs, 0.19 → 0.13 ms), the tables
     ///   below (its 56×56×96 layer-scale MULs: 0.036 ms against 0.061).
     /// - Two stages: the lines below 512 pixels (DenseNet-121 int8's 14×14
-    ///   normalisations of 1024 channels, 0.069 → 0.042 ms), the tables
+    ///   normalisations of 1024 channels, 0.072 → 0.036 ms), the tables
     ///   from there (its 28×28 ones of 128–512 channels: 0.015–0.069
     ///   against 0.021–0.082).
     /// Where tables are looked up element by element (fewer than 16

@@ -653,7 +653,7 @@ extension QuantizedBinaryKernel {
 
     /// The distinct bytes among `count` at `bytes`, in order of first
     /// appearance, and for each byte value its position among them.
-    static func distinctBytes(_ bytes: UnsafeRawPointer, count: Int) -> (values: [UInt8], position: [Int]) {
+    private static func distinctBytes(_ bytes: UnsafeRawPointer, count: Int) -> (values: [UInt8], position: [Int]) {
         var values: [UInt8] = [], position = [Int](repeating: -1, count: 256)
         for k in 0..<count {
             let b = Int(bytes.load(fromByteOffset: k, as: UInt8.self))
