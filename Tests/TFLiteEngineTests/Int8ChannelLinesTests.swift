@@ -62,8 +62,7 @@ final class Int8ChannelLinesTests: XCTestCase {
             let cut = rng.int(1...(count - 2))
             input.withUnsafeBytes { x in
                 output.withUnsafeMutableBytes { out in
-                    let base = try? XCTUnwrap(x.baseAddress), target = try? XCTUnwrap(out.baseAddress)
-                    guard let base, let target else { return }
+                    guard let base = x.baseAddress, let target = out.baseAddress else { return XCTFail("\(name): no buffers") }
                     lines.apply(base, target, 0..<cut)
                     lines.apply(base, target, cut..<count)
                 }

@@ -17,11 +17,11 @@ extension ConstantOperandTables: ConstantOperandMap {}
 /// stage, the channel's result is the variable value x times a slope plus
 /// an intercept (one fused multiply-add in float32), rounded to the nearest
 /// integer and clamped to the stage's activation bounds. Sixteen elements a
-/// step in about ten vector instructions a stage, where the tables
+/// step in about eight vector instructions a stage, where the tables
 /// (`ConstantOperandTables`) take a transpose and back per tile, or a load
 /// per element, and above 64 KiB of tables come from the second-level cache
-/// or memory at each invoke (DenseNet-121 int8's normalisations ran at
-/// 1.2–3.5 G elements/s).
+/// or memory at each invoke (DenseNet-121 int8's slow normalisations ran at
+/// 1.2–3 G elements/s).
 ///
 /// Each channel has two intercepts, one for x below a root and one from it
 /// up. The fixed-point arithmetic rounds twice, each time half away from
@@ -151,11 +151,12 @@ final class Int8ChannelLines: ConstantOperandMap, @unchecked Sendable {
     /// VBMI flavour, where the tables are looked up a tile of 64 pixels at a
     /// time (`ConstantOperandTables.transposes`) and each tile reads every
     /// channel's 256-byte row.
-    /// - One stage with one line per channel: the lines (9–10 G elements/s).
-    /// - One stage with two intercepts: the lines from 256 channels
+    /// - One stage with one line per channel: the lines (not measured apart:
+    ///   two fewer instructions a step than with two intercepts).
+    /// - One stage with two intercepts (4.9–9.5 G elements/s): the lines from 256 channels
     ///   (ConvNeXt-Tiny int8's 56×56×384 ADDs, 0.19 → 0.13 ms), the tables
     ///   below (its 56×56×96 layer-scale MULs: 0.036 ms against 0.061).
-    /// - Two stages: the lines below 512 pixels (DenseNet-121 int8's 14×14
+    /// - Two stages (about 5 G elements/s): the lines below 512 pixels (DenseNet-121 int8's 14×14
     ///   normalisations of 1024 channels, 0.072 → 0.036 ms), the tables
     ///   from there (its 28×28 ones of 128–512 channels: 0.015–0.069
     ///   against 0.021–0.082).
@@ -299,11 +300,12 @@ final class Int8ChannelLines: ConstantOperandMap, @unchecked Sendable {
 
     /// Whole periods (`width` elements, pixels of the constant's channels)
     /// sixteen elements a step, four pixels per load of the coefficients
-    /// (a load per step made the coefficients' loads half the time), a
-    /// period's last step overlapping its predecessor when `width` is not a
-    /// multiple of 16 (its input loaded first, so an output over the input
-    /// gets the same bytes); the elements outside whole periods one by one,
-    /// each as one lane of a step.
+    /// (loaded per step, DenseNet-121 int8's first normalisation took 0.080
+    /// ms, 0.055 with four pixels per load), a period's last step
+    /// overlapping its predecessor when `width` is not a multiple of 16 (the
+    /// same bytes stored twice: input and output never share memory, as for
+    /// `ConstantOperandTables.lookupPixels`); the elements outside whole
+    /// periods one by one, each as one lane of a step.
     func apply(_ variable: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, _ range: Range<Int>) {
         // One inlined loop per kind.
         switch (stageCount == 2, splits.0, splits.1) {
@@ -326,30 +328,17 @@ final class Int8ChannelLines: ConstantOperandMap, @unchecked Sendable {
         let width = width, last = width &- 16
         // `count` pixels from `first`, `count` a constant of the inlined calls below.
         @inline(__always) func pixels(from first: Int, count: Int) {
-            let base = first &* width
-            let tails = (variable.loadUnaligned(fromByteOffset: base &+ last, as: SIMD16<Int8>.self),
-                         count > 1 ? variable.loadUnaligned(fromByteOffset: base &+ width &+ last, as: SIMD16<Int8>.self) : SIMD16(),
-                         count > 2 ? variable.loadUnaligned(fromByteOffset: base &+ 2 &* width &+ last, as: SIMD16<Int8>.self) : SIMD16(),
-                         count > 3 ? variable.loadUnaligned(fromByteOffset: base &+ 3 &* width &+ last, as: SIMD16<Int8>.self) : SIMD16())
             var c = 0
-            while c < last {
-                let k = Coefficients(self, channel: c, kind)
-                let at = base &+ c
-                let x = (variable.loadUnaligned(fromByteOffset: at, as: SIMD16<Int8>.self),
-                         count > 1 ? variable.loadUnaligned(fromByteOffset: at &+ width, as: SIMD16<Int8>.self) : SIMD16(),
-                         count > 2 ? variable.loadUnaligned(fromByteOffset: at &+ 2 &* width, as: SIMD16<Int8>.self) : SIMD16(),
-                         count > 3 ? variable.loadUnaligned(fromByteOffset: at &+ 3 &* width, as: SIMD16<Int8>.self) : SIMD16())
-                output.storeBytes(of: step(x.0, k, kind), toByteOffset: at, as: SIMD16<UInt8>.self)
-                if count > 1 { output.storeBytes(of: step(x.1, k, kind), toByteOffset: at &+ width, as: SIMD16<UInt8>.self) }
-                if count > 2 { output.storeBytes(of: step(x.2, k, kind), toByteOffset: at &+ 2 &* width, as: SIMD16<UInt8>.self) }
-                if count > 3 { output.storeBytes(of: step(x.3, k, kind), toByteOffset: at &+ 3 &* width, as: SIMD16<UInt8>.self) }
+            while true {
+                let group = min(c, last), k = Coefficients(self, channel: group, kind)
+                for j in 0..<count {
+                    let at = (first &+ j) &* width &+ group
+                    output.storeBytes(of: step(variable.loadUnaligned(fromByteOffset: at, as: SIMD16<Int8>.self), k, kind),
+                                      toByteOffset: at, as: SIMD16<UInt8>.self)
+                }
+                if group == last { break }
                 c &+= 16
             }
-            let k = Coefficients(self, channel: last, kind)
-            output.storeBytes(of: step(tails.0, k, kind), toByteOffset: base &+ last, as: SIMD16<UInt8>.self)
-            if count > 1 { output.storeBytes(of: step(tails.1, k, kind), toByteOffset: base &+ width &+ last, as: SIMD16<UInt8>.self) }
-            if count > 2 { output.storeBytes(of: step(tails.2, k, kind), toByteOffset: base &+ 2 &* width &+ last, as: SIMD16<UInt8>.self) }
-            if count > 3 { output.storeBytes(of: step(tails.3, k, kind), toByteOffset: base &+ 3 &* width &+ last, as: SIMD16<UInt8>.self) }
         }
         ConstantOperandTables.forPixels(in: range, channels: width, elements: { elements in
             for i in elements {
