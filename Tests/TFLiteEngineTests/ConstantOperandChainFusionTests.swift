@@ -23,7 +23,7 @@ final class ConstantOperandChainFusionTests: XCTestCase {
         let periods: [(Int, Int, Int)] = [(1, 1, 5), (3, 3, 3), (1, 64, 64), (64, 64, 64), (65, 1, 65), (256, 256, 256),
                                           (300, 300, 300), (1024, 1024, 1024), (1, 1, 40), (48, 48, 48)]
         let operators: [(code: Int32, optionsType: UInt8)] = [(0, 11), (41, 28), (18, 21), (99, 76)]  // ADD, SUB, MUL, SQUARED_DIFFERENCE
-        var fusedCases = 0, cases = 0, informative = 0, linesCases = 0
+        var fusedCases = 0, cases = 0, informative = 0, linesCases = 0, sharedMaps = 0
         for i in 0..<40 {
             let (p1, p2, channels) = periods[i % periods.count]
             let signed = i % 3 != 1
@@ -39,9 +39,23 @@ final class ConstantOperandChainFusionTests: XCTestCase {
             let name = "chain #\(i) \(first.code)(\(p1)) → \(second.code)(\(p2)) × \(channels) \(signed ? "int8" : "uint8")"
                 + "\(produced ? " produced" : "")\(exposed ? " exposed" : "")"
 
-            let interpreter = try Interpreter(model: try Model(data: model))
+            let loaded = try Model(data: model)
+            let interpreter = try Interpreter(model: loaded)
             try interpreter.allocateTensors()
             let graph = try XCTUnwrap(interpreter.graph)
+            // A node's own lines or tables are made at bind, only where it
+            // runs them, once per model: a second interpreter shares them.
+            let sharing = try Interpreter(model: loaded)
+            try sharing.allocateTensors()
+            for (mine, theirs) in zip(graph.steps, try XCTUnwrap(sharing.graph).steps) {
+                guard let kernel = mine.kernel as? QuantizedBinaryKernel, let other = theirs.kernel as? QuantizedBinaryKernel else { continue }
+                if kernel.isSkipped || kernel.chain != nil {
+                    XCTAssertTrue(kernel.channelLines == nil && kernel.constantOperandTables == nil, "\(name): lines or tables of a fused node")
+                }
+                XCTAssertTrue(kernel.channelLines === other.channelLines && kernel.constantOperandTables === other.constantOperandTables,
+                              "\(name): a second interpreter made its own lines or tables")
+                if kernel.channelLines != nil || kernel.constantOperandTables != nil { sharedMaps += 1 }
+            }
             let fusedSteps = graph.steps.enumerated().filter { ($0.element.kernel as? QuantizedBinaryKernel)?.chain != nil }
             XCTAssertFalse(exposed && !fusedSteps.isEmpty, "\(name): an intermediate that is a graph output was fused")
             XCTAssertTrue(exposed || fusedSteps.count == 1, "\(name): not fused")
@@ -67,6 +81,7 @@ final class ConstantOperandChainFusionTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(informative * 4, cases * 3, "only \(informative) of \(cases) cases had informative outputs")
         // Int8 chains of ADD, SUB and MUL run as rounded lines in the integer flavours.
         if IntegerSIMD.isNative { XCTAssertGreaterThanOrEqual(linesCases, 4, "few chains ran as lines") }
+        XCTAssertGreaterThan(sharedMaps, 0, "no unfused node had lines or tables to share")
     }
 
     /// Float32: a MUL by a constant then an ADD of one (a batch norm),
@@ -88,9 +103,22 @@ final class ConstantOperandChainFusionTests: XCTestCase {
                                         subtract: subtract, exposeIntermediate: exposed, rng: &rng)
             let name = "float chain #\(i) × \(channels)\(scalars ? " scalars" : "")\(mixed ? " mixed" : "")"
                 + "\(exposed ? " exposed" : "")\(subtract ? " sub" : "")"
-            let interpreter = try Interpreter(model: try Model(data: model))
+            let loaded = try Model(data: model)
+            let interpreter = try Interpreter(model: loaded)
             try interpreter.allocateTensors()
             let graph = try XCTUnwrap(interpreter.graph)
+            // A node's own lines or tables are made at bind, only where it
+            // runs them, once per model: a second interpreter shares them.
+            let sharing = try Interpreter(model: loaded)
+            try sharing.allocateTensors()
+            for (mine, theirs) in zip(graph.steps, try XCTUnwrap(sharing.graph).steps) {
+                guard let kernel = mine.kernel as? QuantizedBinaryKernel, let other = theirs.kernel as? QuantizedBinaryKernel else { continue }
+                if kernel.isSkipped || kernel.chain != nil {
+                    XCTAssertTrue(kernel.channelLines == nil && kernel.constantOperandTables == nil, "\(name): lines or tables of a fused node")
+                }
+                XCTAssertTrue(kernel.channelLines === other.channelLines && kernel.constantOperandTables === other.constantOperandTables,
+                              "\(name): a second interpreter made its own lines or tables")
+            }
             let fused = graph.steps.contains { ($0.kernel as? FloatBinaryVectorKernel)?.chain != nil }
             // Scalars walk flat; per-channel rows of 3 and 17 floats walk in
             // periods of whole vectors instead, which the fusion leaves alone.

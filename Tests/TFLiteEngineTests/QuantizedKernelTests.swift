@@ -605,7 +605,7 @@ final class QuantizedKernelTests: XCTestCase {
     /// (`inputBytes`), all equal to `inputFill`, or random. Each run's output
     /// is pre-filled with a different byte (reference 0x5A, fast 0xA5, fast
     /// with reversed tiles 0x3C), so a byte that a kernel does not write
-    /// never looks equal. `inspect` sees the fast kernel. Returns the fast and
+    /// never looks equal. `inspect` sees the fast kernel, bound. Returns the fast and
     /// the reference kernel's bytes.
     @discardableResult
     func compare(_ modelData: Data, name: String, expectFast: AnyClass, inputFill: UInt8? = nil, inputBytes: [UInt8]? = nil,
@@ -614,7 +614,6 @@ final class QuantizedKernelTests: XCTestCase {
         guard let harness = try SingleOpHarness(modelData: modelData, name: name) else { return nil }
         let fast = harness.fastKernel
         XCTAssertEqual(String(describing: type(of: fast)), String(describing: expectFast), "\(name): chose the wrong kernel")
-        inspect?(fast)
         let slow = try reference(harness.context)
         var rng = SingleOpHarness.random(for: name)
         let input = harness.input
@@ -631,6 +630,8 @@ final class QuantizedKernelTests: XCTestCase {
             XCTFail("\(name): fast differs from reference at byte \(i) (\(actual[i]) vs \(expected[i])), \(zip(expected, actual).filter { $0 != $1 }.count) of \(expected.count) differ")
         }
         XCTAssertEqual(actual, tiled, "\(name): tiles run one by one differ")
+        // (After the runs: kernels make some constants at `bind`.)
+        inspect?(fast)
         if Set(expected).count > min(2, expected.count / 2) { informativeCases += 1 }
         return (actual, expected)
     }

@@ -92,13 +92,22 @@ final class QuantizedBinaryKernel: Kernel {
     let constantOperand: (operand: Int, values: UnsafeRawPointer, period: Int)?
     /// With such a constant of at most `ConstantOperandTables.maximumPeriod`
     /// elements: the result for each byte of the other operand, per channel
-    /// of the constant; nil otherwise.
+    /// of the constant; nil otherwise (and until `bind`).
     private(set) var constantOperandTables: ConstantOperandTables?
     /// With such a constant of two or more elements, int8, and ADD, SUB or
     /// MUL: the operation as a rounded line per channel, where every
     /// channel's results are one (`Int8ChannelLines`); the tables are then
-    /// not made.
+    /// not made. Nil until `bind`.
     private(set) var channelLines: Int8ChannelLines?
+    /// Whether this node may get `channelLines` or `constantOperandTables`.
+    /// They are made at the first `bind` that reads them, after the plan's
+    /// fusions (a chain's first node, skipped, never needs its own: fitting
+    /// them was half of DenseNet-121 int8's plan time), and kept in the
+    /// model's shared constants, so a second interpreter does not fit them
+    /// again.
+    private let hasConstantOperandMap: Bool
+    /// Whether the operation has the integer flavours' vector stages (`Int8ChannelLines` apply).
+    private let integerLanes: Bool
     /// With `ConstantOperandChainFusion`, on the first of two such
     /// operations: the second computes both, so runs do nothing.
     var isSkipped = false
@@ -189,28 +198,46 @@ final class QuantizedBinaryKernel: Kernel {
         sharedConstants = ctx.graph.sharedConstants
         nodeIndex = ctx.node.index
         constantOperand = vectorized ? ConstantOperandTables.constantOperand(ctx, shape: shape) : nil
-        if vectors, ConstantOperandTables.enabled, Int8ChannelLines.enabled, let (operand, values, period) = constantOperand, period >= 2,
-           period &* 16 <= shape.elementCount {
+        integerLanes = vectors
+        if let (_, _, period) = constantOperand {
+            hasConstantOperandMap = Self.fitsLines(vectors: vectors, elementCount: shape.elementCount, period: period)
+                || ConstantOperandTables.applies(elementCount: shape.elementCount, period: period)
+        } else {
+            hasConstantOperandMap = false
+        }
+    }
+
+    /// Whether a constant of `period` elements is tried as rounded lines.
+    private static func fitsLines(vectors: Bool, elementCount: Int, period: Int) -> Bool {
+        vectors && ConstantOperandTables.enabled && Int8ChannelLines.enabled && period >= 2 && period &* 16 <= elementCount
+    }
+
+    /// The constant operand's lines where they fit and run faster, else its
+    /// tables where they apply (both nil otherwise).
+    private func makeConstantOperandMap<T: QuantizedElement>(_: T.Type) -> SharedChannelMaps {
+        guard let (operand, values, period) = constantOperand else { return SharedChannelMaps(lines: nil, tables: nil) }
+        let elementCount = shape.elementCount
+        if Self.fitsLines(vectors: integerLanes, elementCount: elementCount, period: period) {
             let (distinct, rowOf) = Self.distinctBytes(values, count: period)
-            channelLines = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: distinct.count &* 256) { rows in
+            let lines = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: distinct.count &* 256) { rows in
                 let rows = rows.baseAddress.unsafelyUnwrapped
                 fillRows(Int8.self, constants: distinct, into: rows)
                 return Int8ChannelLines(period: period, variableOperand: operand,
                                         stages: [lineStage(rows: rows, distinct: distinct, rowOf: rowOf, values: values, period: period)])
             }
-            if let lines = channelLines, ConstantOperandTables.applies(elementCount: shape.elementCount, period: period),
-               !lines.runsFasterThanTables(elementCount: shape.elementCount) {
-                channelLines = nil
+            if let lines, !ConstantOperandTables.applies(elementCount: elementCount, period: period)
+                || lines.runsFasterThanTables(elementCount: elementCount) {
+                return SharedChannelMaps(lines: lines, tables: nil)
             }
         }
-        if channelLines == nil, let (operand, values, period) = constantOperand,
-           ConstantOperandTables.applies(elementCount: shape.elementCount, period: period) {
-            let constant = values.assumingMemoryBound(to: T.self)
-            constantOperandTables = ConstantOperandTables(period: period, variableOperand: operand) { phase, x in
-                let c = constant[phase], v = T(truncatingIfNeeded: x)
-                return UInt8(truncatingIfNeeded: operand == 0 ? apply(T.self, v, c) : apply(T.self, c, v))
-            }
+        guard ConstantOperandTables.applies(elementCount: elementCount, period: period) else {
+            return SharedChannelMaps(lines: nil, tables: nil)
         }
+        let constant = values.assumingMemoryBound(to: T.self)
+        return SharedChannelMaps(lines: nil, tables: ConstantOperandTables(period: period, variableOperand: operand) { phase, x in
+            let c = constant[phase], v = T(truncatingIfNeeded: x)
+            return UInt8(truncatingIfNeeded: operand == 0 ? self.apply(T.self, v, c) : self.apply(T.self, c, v))
+        })
     }
 
     var tileCount: Int { shape.tileCount(blockSize: Self.blockSize) }
@@ -220,6 +247,13 @@ final class QuantizedBinaryKernel: Kernel {
         a = UnsafeRawPointer(memory.raw(aIndex))
         b = UnsafeRawPointer(memory.raw(bIndex))
         output = memory.raw(outputIndex)
+        if hasConstantOperandMap, channelLines == nil, constantOperandTables == nil, chain == nil, !isSkipped {
+            // (The switches are in the key: tests turn them off between interpreters of one model.)
+            let key = "constant-operand-map/\(nodeIndex)/\(shape.elementCount)/\(ConstantOperandTables.enabled)/\(Int8ChannelLines.enabled)"
+            let maps = sharedConstants.value(for: key) { signed ? makeConstantOperandMap(Int8.self) : makeConstantOperandMap(UInt8.self) }
+            channelLines = maps.lines
+            constantOperandTables = maps.tables
+        }
         if pairTable == nil, readsPairTable, let sharedPairTable { pairTable = sharedPairTable() }
         if rowTable == nil, let pairTable, let sharedRowTable { rowTable = sharedRowTable(pairTable) }
         if let chain {
@@ -706,6 +740,16 @@ extension QuantizedBinaryKernel {
                 row.storeBytes(of: variableFirst ? operation(v, c) : operation(c, v), toByteOffset: group &* 8, as: SIMD8<UInt8>.self)
             }
         }
+    }
+}
+
+/// A node's lines or tables in the model's shared constants (which hold objects).
+private final class SharedChannelMaps {
+    let lines: Int8ChannelLines?
+    let tables: ConstantOperandTables?
+    init(lines: Int8ChannelLines?, tables: ConstantOperandTables?) {
+        self.lines = lines
+        self.tables = tables
     }
 }
 
