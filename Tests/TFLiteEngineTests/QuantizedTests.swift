@@ -31,6 +31,31 @@ final class QuantizedTests: XCTestCase {
         try Fixtures.check("models_int8", defaultTolerance: .exact)
     }
 
+    /// A lookup kernel's table (here an int8 LOGISTIC's) is computed once
+    /// per model: a second interpreter of the same `Model` reads the same
+    /// storage, with the same outputs.
+    func testLookupTableIsSharedByInterpreters() throws {
+        let path = Fixtures.directory("ops/int8").appendingPathComponent("logistic_1x4x5x3_in8p0.tflite").path
+        let model = try Model(path: path)
+        var tables: [UnsafeRawPointer?] = []
+        var outputs: [Data] = []
+        for _ in 0..<2 {
+            let interpreter = try Interpreter(model: model)
+            try interpreter.allocateTensors()
+            let kernel = try XCTUnwrap(interpreter.graph?.steps.first?.kernel as? ElementwiseKernel<Int8, Int8>)
+            let table = try XCTUnwrap(kernel.byteTable)
+            XCTAssertEqual(table.count, 256)
+            tables.append(table.withUnsafeBytes { $0.baseAddress })
+            let input = try interpreter.input(at: 0)
+            _ = try interpreter.copy(Data((0..<input.data.count).map { UInt8(truncatingIfNeeded: $0 &* 37) }), toInputAt: 0)
+            try interpreter.invoke()
+            outputs.append(try interpreter.output(at: 0).data)
+        }
+        XCTAssertNotNil(tables[0])
+        XCTAssertEqual(tables[0], tables[1], "the second interpreter computed its own table")
+        XCTAssertEqual(outputs[0], outputs[1])
+    }
+
     // MARK: Fixed-point arithmetic (values checked by hand against the C++ definitions)
 
     func testQuantizeMultiplier() {
