@@ -103,12 +103,12 @@ final class QuantizedBinaryKernel: Kernel {
     /// They are made at the first `bind` that reads them, after the plan's
     /// fusions (a chain's first node, skipped, never needs its own: fitting
     /// and building them was two thirds of DenseNet-121 int8's prepare
-    /// time, 30 → 8.4–10.7 ms), and kept in the
-    /// model's shared constants, so a second interpreter does not fit them
-    /// again.
-    private let hasConstantOperandMap: Bool
-    /// Whether the operation has the integer flavours' vector stages (`Int8ChannelLines` apply).
-    private let integerLanes: Bool
+    /// time, 30 → 8.4–10.7 ms), and kept in the model's shared constants,
+    /// so a second interpreter does not fit them again.
+    private var hasConstantOperandMap: Bool {
+        guard let period = constantOperand?.period else { return false }
+        return fitsLines(period: period) || ConstantOperandTables.applies(elementCount: shape.elementCount, period: period)
+    }
     /// With `ConstantOperandChainFusion`, on the first of two such
     /// operations: the second computes both, so runs do nothing.
     var isSkipped = false
@@ -116,7 +116,7 @@ final class QuantizedBinaryKernel: Kernel {
     /// instead of its variable operand (the first's variable operand), and
     /// how to get the table of both operations per channel (from the
     /// model's shared constants, at `bind`).
-    private(set) var chain: (input: Int, tables: () -> any ConstantOperandMap)?
+    private(set) var chain: (input: Int, tables: () -> (any ConstantOperandMap)?)?
     /// `chain`'s tables (or lines) and input, once bound.
     private var chainTables: (any ConstantOperandMap)?
     private var chainInput: UnsafeRawPointer?
@@ -199,26 +199,20 @@ final class QuantizedBinaryKernel: Kernel {
         sharedConstants = ctx.graph.sharedConstants
         nodeIndex = ctx.node.index
         constantOperand = vectorized ? ConstantOperandTables.constantOperand(ctx, shape: shape) : nil
-        integerLanes = vectors
-        if let (_, _, period) = constantOperand {
-            hasConstantOperandMap = Self.fitsLines(vectors: vectors, elementCount: shape.elementCount, period: period)
-                || ConstantOperandTables.applies(elementCount: shape.elementCount, period: period)
-        } else {
-            hasConstantOperandMap = false
-        }
     }
 
-    /// Whether a constant of `period` elements is tried as rounded lines.
-    private static func fitsLines(vectors: Bool, elementCount: Int, period: Int) -> Bool {
-        vectors && ConstantOperandTables.enabled && Int8ChannelLines.enabled && period >= 2 && period &* 16 <= elementCount
+    /// Whether a constant of `period` elements is tried as rounded lines
+    /// (int8 with the integer flavours' vector stages).
+    private func fitsLines(period: Int) -> Bool {
+        hasVectorStage && ConstantOperandTables.enabled && Int8ChannelLines.enabled && period >= 2 && period &* 16 <= shape.elementCount
     }
 
     /// The constant operand's lines where they fit and run faster, else its
-    /// tables where they apply (both nil otherwise).
-    private func makeConstantOperandMap<T: QuantizedElement>(_: T.Type) -> SharedChannelMaps {
-        guard let (operand, values, period) = constantOperand else { return SharedChannelMaps(lines: nil, tables: nil) }
+    /// tables where they apply (nil otherwise).
+    private func makeConstantOperandMap<T: QuantizedElement>(_: T.Type) -> (any ConstantOperandMap)? {
+        guard let (operand, values, period) = constantOperand else { return nil }
         let elementCount = shape.elementCount
-        if Self.fitsLines(vectors: integerLanes, elementCount: elementCount, period: period) {
+        if fitsLines(period: period) {
             let (distinct, rowOf) = Self.distinctBytes(values, count: period)
             let lines = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: distinct.count &* 256) { rows in
                 let rows = rows.baseAddress.unsafelyUnwrapped
@@ -228,17 +222,15 @@ final class QuantizedBinaryKernel: Kernel {
             }
             if let lines, !ConstantOperandTables.applies(elementCount: elementCount, period: period)
                 || lines.runsFasterThanTables(elementCount: elementCount) {
-                return SharedChannelMaps(lines: lines, tables: nil)
+                return lines
             }
         }
-        guard ConstantOperandTables.applies(elementCount: elementCount, period: period) else {
-            return SharedChannelMaps(lines: nil, tables: nil)
-        }
+        guard ConstantOperandTables.applies(elementCount: elementCount, period: period) else { return nil }
         let constant = values.assumingMemoryBound(to: T.self)
-        return SharedChannelMaps(lines: nil, tables: ConstantOperandTables(period: period, variableOperand: operand) { phase, x in
+        return ConstantOperandTables(period: period, variableOperand: operand) { phase, x in
             let c = constant[phase], v = T(truncatingIfNeeded: x)
             return UInt8(truncatingIfNeeded: operand == 0 ? self.apply(T.self, v, c) : self.apply(T.self, c, v))
-        })
+        }
     }
 
     var tileCount: Int { shape.tileCount(blockSize: Self.blockSize) }
@@ -251,9 +243,11 @@ final class QuantizedBinaryKernel: Kernel {
         if hasConstantOperandMap, channelLines == nil, constantOperandTables == nil, chain == nil, !isSkipped {
             // (The switches are in the key: tests turn them off between interpreters of one model.)
             let key = "constant-operand-map/\(nodeIndex)/\(shape.elementCount)/\(ConstantOperandTables.enabled)/\(Int8ChannelLines.enabled)"
-            let maps = sharedConstants.value(for: key) { signed ? makeConstantOperandMap(Int8.self) : makeConstantOperandMap(UInt8.self) }
-            channelLines = maps.lines
-            constantOperandTables = maps.tables
+            let map = sharedConstants.value(for: key) {
+                SharedConstantOperandMap(signed ? makeConstantOperandMap(Int8.self) : makeConstantOperandMap(UInt8.self))
+            }.map
+            channelLines = map as? Int8ChannelLines
+            constantOperandTables = map as? ConstantOperandTables
         }
         if pairTable == nil, readsPairTable, let sharedPairTable { pairTable = sharedPairTable() }
         if rowTable == nil, let pairTable, let sharedRowTable { rowTable = sharedRowTable(pairTable) }
@@ -744,20 +738,11 @@ extension QuantizedBinaryKernel {
     }
 }
 
-/// A node's lines or tables in the model's shared constants (which hold objects).
-private final class SharedChannelMaps {
-    let lines: Int8ChannelLines?
-    let tables: ConstantOperandTables?
-    init(lines: Int8ChannelLines?, tables: ConstantOperandTables?) {
-        self.lines = lines
-        self.tables = tables
-    }
-}
-
-/// A chain's tables or lines in the model's shared constants (which hold objects).
+/// A node's or a chain's tables or lines (nil: neither) in the model's
+/// shared constants (which hold objects).
 private final class SharedConstantOperandMap {
-    let map: any ConstantOperandMap
-    init(_ map: any ConstantOperandMap) { self.map = map }
+    let map: (any ConstantOperandMap)?
+    init(_ map: (any ConstantOperandMap)?) { self.map = map }
 }
 
 /// An int8 broadcast of one value per pixel (`[…, 1]` against `[…, C]`:
