@@ -507,7 +507,9 @@ extension QuantizedKernelTests {
                     XCTAssertNil(add.pairTable, "\(name): a pair table beside the rounded line")
                     return
                 }
-                XCTAssertEqual((kernel as? QuantizedBinaryKernel)?.readsPairTable, true, "\(name): no pair table")
+                // (A same-shape MUL may run its product line instead: `testInt8ProductLineMatchesReferenceOnEveryPair`.)
+                let line = (kernel as? QuantizedBinaryKernel)?.productLine != nil
+                XCTAssertTrue((kernel as? QuantizedBinaryKernel)?.readsPairTable == true || line, "\(name): no pair table")
                 if broadcast {
                     XCTAssertEqual((kernel as? QuantizedBinaryKernel)?.readsRowTable, IntegerSIMD.hasByteLookup, "\(name): rows by channel")
                 }
@@ -553,7 +555,7 @@ extension QuantizedKernelTests {
                     return XCTAssertTrue(add.pairTable != nil || add.stage?.line != nil, "\(name): neither pair table nor rounded line")
                 }
                 guard let kernel = kernel as? QuantizedBinaryKernel else { return }
-                XCTAssertTrue(kernel.readsPairTable, "\(name): no pair table")
+                XCTAssertTrue(kernel.readsPairTable || kernel.productLine != nil, "\(name): no pair table")
                 XCTAssertEqual(kernel.shortRowsRepeat, i % cases == 0 ? false : nil, "\(name): short-row walk")
                 XCTAssertEqual(kernel.tableRowRepeats, rowRepeats[i % cases], "\(name): flat run")
                 XCTAssertEqual(kernel.readsRowTable, IntegerSIMD.hasByteLookup && [2, 3, 4, 6, 7, 8, 9, 10, 11].contains(i % cases),
@@ -565,6 +567,57 @@ extension QuantizedKernelTests {
                 return try Self.oneByOne(ctx, shape: first ? bShape : shape, bShape: first ? shape : bShape, activation: 0,
                                          operation: operation)
             }
+        }
+    }
+
+    /// The same-shape int8 MUL as a line over its product
+    /// (`Int8ProductLine`, integer flavours) on every one of the 65 536
+    /// input pairs, random scales (the spec's: output scales below and
+    /// above the product's), zero points and activations, against the
+    /// one-by-one reference: most operations get a line (the rest keep the
+    /// pair table), and with the line switched off the same operations read
+    /// the table. A line that differs from the exact arithmetic at a single
+    /// product is refused.
+    func testInt8ProductLineMatchesReferenceOnEveryPair() throws {
+        var rng = TestRandom(seed: 127)
+        defer { Int8ProductLine.enabled = true }
+        let rows = (0..<65_536).map { UInt8(truncatingIfNeeded: $0 >> 8) }
+        let columns = (0..<65_536).map { UInt8(truncatingIfNeeded: $0) }
+        var lines = 0
+        let cases = 24
+        for i in 0..<cases {
+            Int8ProductLine.enabled = i % 4 != 3
+            let activation = Int8(rng.int(0...3))
+            let spec = QuantizedAddSpec(shape: [65_536], activation: activation, multiply: true, bValues: columns, rng: &rng)
+            let name = "product line #\(i) act \(activation)\(Int8ProductLine.enabled ? "" : ", off")"
+            try compare(spec.model.data, name: name, expectFast: QuantizedBinaryKernel.self, inputBytes: rows, inspect: { kernel in
+                guard IntegerSIMD.isNative, let kernel = kernel as? QuantizedBinaryKernel else { return }
+                if kernel.productLine != nil {
+                    lines += 1
+                    XCTAssertTrue(Int8ProductLine.enabled, "\(name): a line while switched off")
+                    XCTAssertNil(kernel.pairTable, "\(name): a pair table beside the line")
+                } else {
+                    XCTAssertTrue(kernel.readsPairTable && kernel.pairTable != nil, "\(name): neither line nor pair table")
+                }
+            }) { ctx in try Self.oneByOne(ctx, shape: [65_536], bShape: [65_536], activation: activation, operation: 2) }
+        }
+        if IntegerSIMD.isNative { XCTAssertGreaterThanOrEqual(lines, cases / 2, "most operations have a line") }
+        requireMostlyInformative(cases)
+        // The check: one product's result changed in the exact arithmetic, and the line is refused.
+        let (m, shift) = FixedPoint.quantizeMultiplier(0.0123)
+        let stage = UniformRequantization(multiplier: m, shift: shift)
+        let bytes = Int8OutputBytes(outputOffset: 3, activation: (-128, 127))
+        func line(changing product: Int32?) -> Int8ProductLine? {
+            Int8ProductLine(multiplier: m, shift: shift, offset1: 5, offset2: -7, outputOffset: 3, activation: (-128, 127)) { p in
+                var r = bytes(stage(p))
+                for k in 0..<8 where p[k] == product { r[k] &+= 1 }
+                return r
+            }
+        }
+        guard IntegerSIMD.isNative else { return }
+        XCTAssertNotNil(line(changing: nil), "the line of a plain MUL")
+        for product: Int32 in [-16_000, -1, 0, 1, 9_999, 16_000] {
+            XCTAssertNil(line(changing: product), "a line that differs at product \(product)")
         }
     }
 

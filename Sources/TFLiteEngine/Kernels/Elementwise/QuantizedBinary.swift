@@ -77,13 +77,23 @@ final class QuantizedBinaryKernel: Kernel {
     /// A broadcast of one value per pixel against the full operand or a
     /// channel vector, looked up pixel by pixel in `rowTable`'s rows.
     let pixelRows: PixelRows?
+    /// A same-shape int8 MUL's line over its product (`Int8ProductLine`),
+    /// which runs instead of the pair table where it matches the exact
+    /// arithmetic (the table is then not made); from the model's shared
+    /// constants at `bind`, like the table.
+    private(set) var productLine: Int8ProductLine?
+    /// Looks the line up in (or adds it to) the model's shared constants; nil
+    /// for other operations, shapes and flavours.
+    private let sharedProductLine: (() -> Int8ProductLine?)?
     /// Makes `rowTable` from the pair table; nil where there is none.
     private let sharedRowTable: ((Int8PairTable) -> Int8PairTable)?
     /// Whether runs read `rowTable`.
     var readsRowTable: Bool { readsPairTable && sharedRowTable != nil }
-    /// Whether runs read `pairTable`.
+    /// Whether runs read `pairTable` (before `bind`: whether they would
+    /// read it or `productLine`).
     var readsPairTable: Bool {
-        sharedPairTable != nil && swishTable == nil && constantOperandTables == nil && channelLines == nil && chain == nil && !isSkipped
+        sharedPairTable != nil && productLine == nil && swishTable == nil && constantOperandTables == nil && channelLines == nil
+            && chain == nil && !isSkipped
     }
     /// One operand a constant scalar or per-channel vector, the other of the
     /// output's size (`ConstantOperandTables.constantOperand`): which operand
@@ -168,6 +178,21 @@ final class QuantizedBinaryKernel: Kernel {
         } else {
             makePairTable = nil
         }
+        if let multiply = vectorMultiply, case let .mul(mo, so) = arithmetic, shape.isElementwise, makePairTable != nil {
+            let constants = ctx.graph.sharedConstants
+            let key = Int8PairTable.key(arithmetic, offset1: offset1, offset2: offset2, outputOffset: outputOffset, activation: activation)
+                + "/product-line/\(Int8ProductLine.enabled)"
+            let bytes = Int8OutputBytes(outputOffset: outputOffset, activation: activation)
+            sharedProductLine = {
+                constants.value(for: key) {
+                    SharedProductLine(Int8ProductLine.enabled ? Int8ProductLine(
+                        multiplier: mo, shift: so, offset1: offset1, offset2: offset2, outputOffset: outputOffset, activation: activation,
+                        exact: { bytes(multiply($0)) }) : nil)
+                }.line
+            }
+        } else {
+            sharedProductLine = nil
+        }
         if let makePairTable {
             let constants = ctx.graph.sharedConstants
             let key = Int8PairTable.key(arithmetic, offset1: offset1, offset2: offset2, outputOffset: outputOffset, activation: activation)
@@ -249,6 +274,7 @@ final class QuantizedBinaryKernel: Kernel {
             channelLines = map as? Int8ChannelLines
             constantOperandTables = map as? ConstantOperandTables
         }
+        if productLine == nil, readsPairTable, let sharedProductLine { productLine = sharedProductLine() }
         if pairTable == nil, readsPairTable, let sharedPairTable { pairTable = sharedPairTable() }
         if rowTable == nil, let pairTable, let sharedRowTable { rowTable = sharedRowTable(pairTable) }
         if let chain {
@@ -379,6 +405,16 @@ final class QuantizedBinaryKernel: Kernel {
         let a = UnsafePointer<E>(OpaquePointer(self.a!))
         let b = UnsafePointer<E>(OpaquePointer(self.b!))
         let output = UnsafeMutablePointer<E>(OpaquePointer(self.output!))
+        if let productLine {
+            let n = shape.elementCount
+            for tile in tiles {
+                let start = tile &* Self.blockSize, end = min(start &+ Self.blockSize, n)
+                var i = start &+ productLine.apply(UnsafeRawPointer(a + start), UnsafeRawPointer(b + start),
+                                                   UnsafeMutableRawPointer(output + start), count: end &- start)
+                while i < end { output[i] = apply(E.self, a[i], b[i]); i &+= 1 }
+            }
+            return
+        }
         if let pairTable {
             pairTableSpans(tiles, pairTable, UnsafePointer<Int8>(OpaquePointer(a)), UnsafePointer<Int8>(OpaquePointer(b)),
                            UnsafeMutablePointer<Int8>(OpaquePointer(output)))

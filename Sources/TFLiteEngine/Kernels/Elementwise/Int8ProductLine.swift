@@ -1,0 +1,119 @@
+/// An int8 MUL of two same-shape tensors as a line over the product of its
+/// offset inputs, rounded and clamped, checked at start-up against the
+/// exact arithmetic for every product the inputs can make: sixteen elements
+/// a step in about 16 vector instructions, where the pair table
+/// (`Int8PairTable`) takes three or four a byte (ConvNeXt-Tiny int8's
+/// layer-norm MULs ran at about 6 G elements/s on it, Zen 4).
+///
+/// TFLite's int8 MUL is `MultiplyByQuantizedMultiplier(p, M, shift)` plus
+/// the output offset, clamped, for the product p = (x + offset₁)(y + offset₂)
+/// (|p| ≤ 255²). With y = p · 2^l · M / 2^31 (l the left shift), the rounding
+/// doubling high multiply is ⌊y + ½⌋ for either sign of p, and the rounding
+/// right shift by e ≥ 1 rounds halves away from zero: for a non-negative
+/// result that is ⌊(v + 2^(e−1)) / 2^e⌋, for a negative one
+/// ⌊(v + 2^(e−1) − 1) / 2^e⌋. Floors of floors by a power of two compose, so
+/// the result is ⌊p · α + β⌋ with α = 2^l · M / 2^(31+e) and β = (½ + 2^(e−1))
+/// / 2^e where p ≥ 0, β − 2^−e where p < 0 (the two agree where
+/// −½ ≤ y < 0); for e = 0, β = ½ for both.
+///
+/// The line runs in float32: p is exact (both factors are integers under
+/// 2^9), and one fused multiply-add gives p · α + β − ½, which the
+/// round-to-nearest of adding 1.5 · 2^23 takes to ⌊p · α + β⌋ unless it
+/// falls on a tie. α and β are rounded to float32, so rather than bound
+/// the error, `init` computes the line and the exact arithmetic
+/// (`UniformRequantization`, the pair table's and the eight-lane kernel's
+/// output stage) for every integer between the smallest and the largest
+/// product, about 2 · 10^5 of them at most: nil, and the node keeps its pair
+/// table, if any differs. Only the integer flavours make one (the exact
+/// stage and the conversions are their vector instructions).
+struct Int8ProductLine {
+    /// Off in tests that run the pair table instead (read at `bind`; part of the shared constants' key).
+    nonisolated(unsafe) static var enabled = true
+
+    let offset1: SIMD16<Float>, offset2: SIMD16<Float>
+    let alpha: SIMD16<Float>
+    /// β − ½ for a non-negative product; a negative one subtracts `negativeStep`.
+    let beta: SIMD16<Float>
+    /// The bits of 2^−e (0 when e = 0), masked in where a product is negative.
+    let negativeStep: SIMD16<Int32>
+    /// 1.5 · 2^23 + the output offset (see `Int8RoundedLine.magic`).
+    let magic: SIMD16<Float>
+    let low: SIMD16<Int32>, high: SIMD16<Int32>
+
+    /// The line of an int8 MUL with TFLite's `multiplier` and `shift`, input
+    /// offsets (the zero points' negations) and output offset, or nil where
+    /// it differs from `exact` (the output bytes of eight products) for some
+    /// product the inputs can make.
+    init?(multiplier: Int32, shift: Int, offset1: Int32, offset2: Int32, outputOffset: Int32, activation: (min: Int32, max: Int32),
+          exact: (SIMD8<Int32>) -> SIMD8<UInt8>) {
+        guard multiplier > 0, (-31...30).contains(shift), activation.min <= activation.max,
+              (-255...255).contains(offset1), (-255...255).contains(offset2), (-255...255).contains(outputOffset) else { return nil }
+        let left = max(shift, 0), right = max(-shift, 0)
+        let alpha = Double(multiplier) * Double(sign: .plus, exponent: left - 31 - right, significand: 1)
+        // The products' range: the extremes of (x + offset₁)(y + offset₂).
+        let ends1 = [-128 + Int(offset1), 127 + Int(offset1)], ends2 = [-128 + Int(offset2), 127 + Int(offset2)]
+        let corners = ends1.flatMap { u in ends2.map { u &* $0 } }
+        guard let smallest = corners.min(), let largest = corners.max(),
+              Double(max(-smallest, largest)) * alpha < 0x1p20 else { return nil }
+        let step = right == 0 ? 0 : Double(sign: .plus, exponent: -right, significand: 1)
+        let beta = right == 0 ? 0.5 : (0.5 + Double(sign: .plus, exponent: right - 1, significand: 1)) * step
+        self.offset1 = SIMD16(repeating: Float(offset1))
+        self.offset2 = SIMD16(repeating: Float(offset2))
+        self.alpha = SIMD16(repeating: Float(alpha))
+        self.beta = SIMD16(repeating: Float(beta - 0.5))
+        negativeStep = SIMD16(repeating: Int32(bitPattern: Float(step).bitPattern))
+        magic = SIMD16(repeating: Float(12_582_912 + Int(outputOffset)))
+        low = SIMD16(repeating: activation.min)
+        high = SIMD16(repeating: activation.max)
+        // Every integer from the smallest product to the largest, sixteen a step.
+        let lanes = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+        var p = smallest
+        while p <= largest {
+            let products = lanes &+ Int32(p)
+            let line = bytes(products: SIMD16<Float>(products))
+            let low = exact(SIMD8(products[0], products[1], products[2], products[3], products[4], products[5], products[6], products[7]))
+            let high = exact(SIMD8(products[8], products[9], products[10], products[11], products[12], products[13], products[14],
+                                   products[15]))
+            for k in 0..<8 where line[k] != low[k] || line[k &+ 8] != high[k] { return nil }
+            p &+= 16
+        }
+        // A zero product of a negative factor is −0 in the kernel's lanes.
+        guard bytes(products: SIMD16(repeating: -0.0))[0] == exact(SIMD8())[0] else { return nil }
+    }
+
+    /// The output bytes of sixteen products (exact integers in float32).
+    @inline(__always)
+    func bytes(products p: SIMD16<Float>) -> SIMD16<UInt8> {
+        // −2^−e in the lanes of negative products: their sign bit spread over the lane, masking the step's bits.
+        let sign = unsafeBitCast(p, to: SIMD16<Int32>.self) &>> 31
+        let shift = unsafeBitCast(sign & negativeStep, to: SIMD16<Float>.self)
+        let value = IntegerSIMD.fusedMultiplyAdd(p, alpha, beta - shift)
+        let rounded = unsafeBitCast(value + magic, to: SIMD16<Int32>.self) &- SIMD16(repeating: Int8RoundedLine.magicBits)
+        return IntegerSIMD.truncate(IntegerSIMD.clamp(rounded, low, high))
+    }
+
+    /// The output bytes of sixteen pairs of inputs.
+    @inline(__always)
+    func callAsFunction(_ x: SIMD16<Int8>, _ y: SIMD16<Int8>) -> SIMD16<UInt8> {
+        bytes(products: (IntegerSIMD.floats(x) + offset1) * (IntegerSIMD.floats(y) + offset2))
+    }
+
+    /// `output[i]` for the same-shape inputs `a[i]`, `b[i]`, sixteen a step;
+    /// returns the count done (a multiple of sixteen), the rest for the caller.
+    @inline(never)
+    func apply(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, count: Int) -> Int {
+        var i = 0
+        while i &+ 16 <= count {
+            let results = self(a.loadUnaligned(fromByteOffset: i, as: SIMD16<Int8>.self), b.loadUnaligned(fromByteOffset: i, as: SIMD16<Int8>.self))
+            output.storeBytes(of: results, toByteOffset: i, as: SIMD16<UInt8>.self)
+            i &+= 16
+        }
+        return i
+    }
+}
+
+/// A node's product line or its absence, shared by a model's interpreters.
+final class SharedProductLine {
+    let line: Int8ProductLine?
+    init(_ line: Int8ProductLine?) { self.line = line }
+}
