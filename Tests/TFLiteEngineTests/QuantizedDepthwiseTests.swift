@@ -576,8 +576,11 @@ extension QuantizedKernelTests {
     /// above the product's), zero points and activations, against the
     /// one-by-one reference: most operations get a line (the rest keep the
     /// pair table), and with the line switched off the same operations read
-    /// the table. A line that differs from the exact arithmetic at a single
-    /// product is refused.
+    /// the table. Then random bytes over operations too small for a table:
+    /// a runtime row of 40 or 288 channels against a full operand (the
+    /// squeeze-and-excitation MUL; 40 leaves a tail of eight), a runtime
+    /// scalar, and same shapes. A line whose exact arithmetic has one
+    /// rounding boundary moved by one product, either way, is refused.
     func testInt8ProductLineMatchesReferenceOnEveryPair() throws {
         var rng = TestRandom(seed: 127)
         defer { Int8ProductLine.enabled = true }
@@ -602,23 +605,49 @@ extension QuantizedKernelTests {
             }) { ctx in try Self.oneByOne(ctx, shape: [65_536], bShape: [65_536], activation: activation, operation: 2) }
         }
         if IntegerSIMD.isNative { XCTAssertGreaterThanOrEqual(lines, cases / 2, "most operations have a line") }
-        requireMostlyInformative(cases)
-        // The check: one product's result changed in the exact arithmetic, and the line is refused.
+        Int8ProductLine.enabled = true
+        let small: [([Int], [Int])] = [([1, 1, 1, 40], [1, 7, 7, 40]), ([1, 1, 1, 288], [1, 7, 7, 288]), ([1], [1, 9, 9, 24]),
+                                       ([1, 5, 5, 24], [1, 5, 5, 24])]
+        var smallLines = 0
+        for i in 0..<(2 * small.count) {
+            let (shape, bShape) = small[i % small.count]
+            let activation = Int8(rng.int(0...3))
+            let spec = QuantizedAddSpec(shape: shape, bShape: bShape, activation: activation, multiply: true, rng: &rng)
+            let name = "product line #\(i) \(shape) and \(bShape) act \(activation)"
+            try compare(spec.model, name: name, expectFast: QuantizedBinaryKernel.self, inspect: { kernel in
+                guard IntegerSIMD.isNative, let kernel = kernel as? QuantizedBinaryKernel else { return }
+                XCTAssertFalse(kernel.readsPairTable, "\(name): a pair table")
+                if kernel.productLine != nil { smallLines += 1 }
+            }) { ctx in try Self.oneByOne(ctx, shape: shape, bShape: bShape, activation: activation, operation: 2) }
+        }
+        if IntegerSIMD.isNative { XCTAssertGreaterThanOrEqual(smallLines, small.count, "most small operations have a line") }
+        requireMostlyInformative(cases + 2 * small.count)
+        // The check: a rounding boundary of the exact arithmetic moved by one product, and the line is refused.
         let (m, shift) = FixedPoint.quantizeMultiplier(0.0123)
         let stage = UniformRequantization(multiplier: m, shift: shift)
         let bytes = Int8OutputBytes(outputOffset: 3, activation: (-128, 127))
-        func line(changing product: Int32?) -> Int8ProductLine? {
+        func exact(_ p: Int32) -> UInt8 { bytes(stage(SIMD8(repeating: p)))[0] }
+        func line(moving boundary: Int32?, earlier: Bool) -> Int8ProductLine? {
             Int8ProductLine(multiplier: m, shift: shift, offset1: 5, offset2: -7, outputOffset: 3, activation: (-128, 127)) { p in
                 var r = bytes(stage(p))
-                for k in 0..<8 where p[k] == product { r[k] &+= 1 }
+                // The result at the boundary (the first product of a new result) or just before it, taken from the other side.
+                for k in 0..<8 where boundary != nil {
+                    if earlier && p[k] == boundary! - 1 { r[k] = exact(boundary!) }
+                    if !earlier && p[k] == boundary! { r[k] = exact(boundary! - 1) }
+                }
                 return r
             }
         }
         guard IntegerSIMD.isNative else { return }
-        XCTAssertNotNil(line(changing: nil), "the line of a plain MUL")
-        for product: Int32 in [-16_000, -1, 0, 1, 9_999, 16_000] {
-            XCTAssertNil(line(changing: product), "a line that differs at product \(product)")
+        XCTAssertNotNil(line(moving: nil, earlier: false), "the line of a plain MUL")
+        var moved = 0
+        for start: Int32 in [-9_000, -300, -2, 0, 1, 4_000, 9_000] {
+            guard let boundary = (start...(start + 400)).first(where: { exact($0) != exact($0 - 1) }) else { continue }
+            XCTAssertTrue(line(moving: boundary, earlier: true) == nil, "a boundary at \(boundary) moved one product earlier")
+            XCTAssertTrue(line(moving: boundary, earlier: false) == nil, "a boundary at \(boundary) moved one product later")
+            moved += 1
         }
+        XCTAssertGreaterThanOrEqual(moved, 6, "boundaries to move")
     }
 
     /// The int8 ADD / SUB as a rounded line (`Int8RoundedLine`) over

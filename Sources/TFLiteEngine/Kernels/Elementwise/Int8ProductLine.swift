@@ -20,12 +20,13 @@
 /// 2^9), and one fused multiply-add gives p · α + β − ½, which the
 /// round-to-nearest of adding 1.5 · 2^23 takes to ⌊p · α + β⌋ unless it
 /// falls on a tie. α and β are rounded to float32, so rather than bound
-/// the error, `init` computes the line and the exact arithmetic
+/// the error, `init` compares the line with the exact arithmetic
 /// (`UniformRequantization`, the pair table's and the eight-lane kernel's
-/// output stage) for every integer between the smallest and the largest
-/// product, about 2 · 10^5 of them at most: nil, and the node keeps its pair
-/// table, if any differs. Only the integer flavours make one (the exact
-/// stage and the conversions are their vector instructions).
+/// output stage) over every integer between the smallest and the largest
+/// product, at the two ends of each run of products with one result (both
+/// are monotone): nil, and the node keeps its pair table or eight-lane
+/// arithmetic, if any differs. Only the integer flavours make one (the
+/// exact stage and the conversions are their vector instructions).
 struct Int8ProductLine {
     /// Off in tests that run the pair table instead (read at `bind`; part of the shared constants' key).
     nonisolated(unsafe) static var enabled = true
@@ -65,20 +66,30 @@ struct Int8ProductLine {
         magic = SIMD16(repeating: Float(12_582_912 + Int(outputOffset)))
         low = SIMD16(repeating: activation.min)
         high = SIMD16(repeating: activation.max)
-        // Every integer from the smallest product to the largest, sixteen a step.
-        let lanes = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
-        var p = smallest
-        while p <= largest {
-            let products = lanes &+ Int32(p)
-            let line = bytes(products: SIMD16<Float>(products))
-            let low = exact(SIMD8(products[0], products[1], products[2], products[3], products[4], products[5], products[6], products[7]))
-            let high = exact(SIMD8(products[8], products[9], products[10], products[11], products[12], products[13], products[14],
-                                   products[15]))
-            for k in 0..<8 where line[k] != low[k] || line[k &+ 8] != high[k] { return nil }
-            p &+= 16
+        // Both are non-decreasing in the product on either side of zero: the
+        // line is one fused multiply-add with a fixed intercept, then
+        // roundings and a clamp; TFLite's stage is ⌊(p · 2^l · M + 2^30) / 2^31⌋
+        // (`Int8AddStage`'s note), a rounding shift, the offset and a clamp.
+        // So they agree on a run of products where they agree at its first
+        // and last with one value: for each value the line takes, the first
+        // and last product that give it (a binary search) are checked.
+        func line(_ p: Int) -> UInt8 { bytes(products: SIMD16(repeating: Float(p)))[0] }
+        func stage(_ p: Int) -> UInt8 { exact(SIMD8(repeating: Int32(p)))[0] }
+        for (first, last) in [(smallest, min(largest, -1)), (max(smallest, 0), largest)] where first <= last {
+            var p = first
+            while p <= last {
+                let value = line(p)
+                var low = p, high = last  // line(low) == value
+                while low < high {
+                    let middle = low &+ (high &- low &+ 1) / 2
+                    if line(middle) == value { low = middle } else { high = middle &- 1 }
+                }
+                guard stage(p) == value, stage(low) == value else { return nil }
+                p = low &+ 1
+            }
         }
         // A zero product of a negative factor is −0 in the kernel's lanes.
-        guard bytes(products: SIMD16(repeating: -0.0))[0] == exact(SIMD8())[0] else { return nil }
+        guard bytes(products: SIMD16(repeating: -0.0))[0] == stage(0) else { return nil }
     }
 
     /// The output bytes of sixteen products (exact integers in float32).
@@ -98,17 +109,37 @@ struct Int8ProductLine {
         bytes(products: (IntegerSIMD.floats(x) + offset1) * (IntegerSIMD.floats(y) + offset2))
     }
 
-    /// `output[i]` for the same-shape inputs `a[i]`, `b[i]`, sixteen a step;
-    /// returns the count done (a multiple of sixteen), the rest for the caller.
+    /// `output[i]` for inputs `a[i · strideA]`, `b[i · strideB]` (strides 0
+    /// or 1), sixteen a step; the last one to fifteen in one more step, from
+    /// and to lanes filled one by one (the output may be an input's memory,
+    /// so a step overlapping the one before could read results).
     @inline(never)
-    func apply(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, count: Int) -> Int {
+    func apply(_ a: UnsafeRawPointer, _ strideA: Int, _ b: UnsafeRawPointer, _ strideB: Int, _ output: UnsafeMutableRawPointer,
+               count: Int) {
+        strideA == 1 && strideB == 1 ? steps(a, 1, b, 1, output, count: count) : steps(a, strideA, b, strideB, output, count: count)
+    }
+
+    /// The loop of `apply`; same shapes a loop of their own.
+    @inline(__always)
+    private func steps(_ a: UnsafeRawPointer, _ strideA: Int, _ b: UnsafeRawPointer, _ strideB: Int, _ output: UnsafeMutableRawPointer,
+                       count: Int) {
+        guard count > 0 else { return }
+        let splatA = SIMD16<Int8>(repeating: a.load(as: Int8.self)), splatB = SIMD16<Int8>(repeating: b.load(as: Int8.self))
         var i = 0
         while i &+ 16 <= count {
-            let results = self(a.loadUnaligned(fromByteOffset: i, as: SIMD16<Int8>.self), b.loadUnaligned(fromByteOffset: i, as: SIMD16<Int8>.self))
-            output.storeBytes(of: results, toByteOffset: i, as: SIMD16<UInt8>.self)
+            let x = strideA == 0 ? splatA : a.loadUnaligned(fromByteOffset: i, as: SIMD16<Int8>.self)
+            let y = strideB == 0 ? splatB : b.loadUnaligned(fromByteOffset: i, as: SIMD16<Int8>.self)
+            output.storeBytes(of: self(x, y), toByteOffset: i, as: SIMD16<UInt8>.self)
             i &+= 16
         }
-        return i
+        guard i < count else { return }
+        var x = splatA, y = splatB
+        for k in 0..<count &- i {
+            if strideA == 1 { x[k] = a.load(fromByteOffset: i &+ k, as: Int8.self) }
+            if strideB == 1 { y[k] = b.load(fromByteOffset: i &+ k, as: Int8.self) }
+        }
+        let results = self(x, y)
+        for k in 0..<count &- i { output.storeBytes(of: results[k], toByteOffset: i &+ k, as: UInt8.self) }
     }
 }
 

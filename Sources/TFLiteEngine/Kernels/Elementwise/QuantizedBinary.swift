@@ -77,10 +77,12 @@ final class QuantizedBinaryKernel: Kernel {
     /// A broadcast of one value per pixel against the full operand or a
     /// channel vector, looked up pixel by pixel in `rowTable`'s rows.
     let pixelRows: PixelRows?
-    /// A same-shape int8 MUL's line over its product (`Int8ProductLine`),
-    /// which runs instead of the pair table where it matches the exact
-    /// arithmetic (the table is then not made); from the model's shared
-    /// constants at `bind`, like the table.
+    /// An int8 MUL's line over its product (`Int8ProductLine`), which runs
+    /// where it matches the exact arithmetic instead of the pair table of
+    /// same shapes (which is then not made), or instead of the eight-lane
+    /// arithmetic of an operation too small for a table (the
+    /// squeeze-and-excitation MULs of MobileNetV3's last blocks); from the
+    /// model's shared constants at `bind`, like the table.
     private(set) var productLine: Int8ProductLine?
     /// Looks the line up in (or adds it to) the model's shared constants; nil
     /// for other operations, shapes and flavours.
@@ -91,9 +93,11 @@ final class QuantizedBinaryKernel: Kernel {
     var readsRowTable: Bool { readsPairTable && sharedRowTable != nil }
     /// Whether runs read `pairTable` (before `bind`: whether they would
     /// read it or `productLine`).
-    var readsPairTable: Bool {
-        sharedPairTable != nil && productLine == nil && swishTable == nil && constantOperandTables == nil && channelLines == nil
-            && chain == nil && !isSkipped
+    var readsPairTable: Bool { sharedPairTable != nil && productLine == nil && runsOwnArithmetic }
+    /// Whether runs compute this operation on its two operands (no table of
+    /// a fusion or a constant operand in its place).
+    private var runsOwnArithmetic: Bool {
+        swishTable == nil && constantOperandTables == nil && channelLines == nil && chain == nil && !isSkipped
     }
     /// One operand a constant scalar or per-channel vector, the other of the
     /// output's size (`ConstantOperandTables.constantOperand`): which operand
@@ -178,7 +182,8 @@ final class QuantizedBinaryKernel: Kernel {
         } else {
             makePairTable = nil
         }
-        if let multiply = vectorMultiply, case let .mul(mo, so) = arithmetic, shape.isElementwise, makePairTable != nil {
+        if let multiply = vectorMultiply, case let .mul(mo, so) = arithmetic,
+           shape.isElementwise || (makePairTable == nil && shape.rowLength >= 8) {
             let constants = ctx.graph.sharedConstants
             let key = Int8PairTable.key(arithmetic, offset1: offset1, offset2: offset2, outputOffset: outputOffset, activation: activation)
                 + "/product-line/\(Int8ProductLine.enabled)"
@@ -274,7 +279,7 @@ final class QuantizedBinaryKernel: Kernel {
             channelLines = map as? Int8ChannelLines
             constantOperandTables = map as? ConstantOperandTables
         }
-        if productLine == nil, readsPairTable, let sharedProductLine { productLine = sharedProductLine() }
+        if productLine == nil, runsOwnArithmetic, let sharedProductLine { productLine = sharedProductLine() }
         if pairTable == nil, readsPairTable, let sharedPairTable { pairTable = sharedPairTable() }
         if rowTable == nil, let pairTable, let sharedRowTable { rowTable = sharedRowTable(pairTable) }
         if let chain {
@@ -406,12 +411,13 @@ final class QuantizedBinaryKernel: Kernel {
         let b = UnsafePointer<E>(OpaquePointer(self.b!))
         let output = UnsafeMutablePointer<E>(OpaquePointer(self.output!))
         if let productLine {
-            let n = shape.elementCount
-            for tile in tiles {
-                let start = tile &* Self.blockSize, end = min(start &+ Self.blockSize, n)
-                var i = start &+ productLine.apply(UnsafeRawPointer(a + start), UnsafeRawPointer(b + start),
-                                                   UnsafeMutableRawPointer(output + start), count: end &- start)
-                while i < end { output[i] = apply(E.self, a[i], b[i]); i &+= 1 }
+            shape.forEachSpan(tiles, blockSize: Self.blockSize) { oa, sa, ob, sb, oo, n in
+                let pa = a + oa, pb = b + ob, out = output + oo
+                if sa <= 1 && sb <= 1 {
+                    productLine.apply(UnsafeRawPointer(pa), sa, UnsafeRawPointer(pb), sb, UnsafeMutableRawPointer(out), count: n)
+                } else {
+                    for i in 0..<n { out[i] = apply(E.self, pa[i &* sa], pb[i &* sb]) }
+                }
             }
             return
         }
