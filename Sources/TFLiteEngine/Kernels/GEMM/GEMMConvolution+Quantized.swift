@@ -618,16 +618,33 @@ final class GEMMConvolutionQuantized: Kernel {
         store(intTile, IntegerPanel.self, row: row, rows: rows, column: column, output: output, staging: staging)
     }
 
-    /// The first `columns` of 16 output bytes (all 16 for a whole panel).
+    /// The first `columns` of 16 output bytes (all 16 for a whole panel);
+    /// fewer in at most four stores of 8, 4, 2 and 1 bytes (NASNet-Mobile's
+    /// 11- and 22-channel convolutions stored a byte at a time).
     @inline(__always)
     static func put(_ bytes: SIMD16<UInt8>, _ destination: UnsafeMutableRawPointer, columns: Int) {
         if columns == IntegerGEMM.nr {
             destination.storeBytes(of: bytes, as: SIMD16<UInt8>.self)
-        } else if columns == 8 {
-            destination.storeBytes(of: unsafeBitCast(bytes, to: (UInt64, UInt64).self).0, as: UInt64.self)
-        } else {
-            for j in 0..<columns { destination.storeBytes(of: bytes[j], toByteOffset: j, as: UInt8.self) }
+            return
         }
+        let (low, high) = unsafeBitCast(bytes, to: (UInt64, UInt64).self)
+        var rest = low, at = 0
+        if columns & 8 != 0 {
+            destination.storeBytes(of: low, as: UInt64.self)
+            rest = high
+            at = 8
+        }
+        if columns & 4 != 0 {
+            destination.storeBytes(of: UInt32(truncatingIfNeeded: rest), toByteOffset: at, as: UInt32.self)
+            rest &>>= 32
+            at &+= 4
+        }
+        if columns & 2 != 0 {
+            destination.storeBytes(of: UInt16(truncatingIfNeeded: rest), toByteOffset: at, as: UInt16.self)
+            rest &>>= 16
+            at &+= 2
+        }
+        if columns & 1 != 0 { destination.storeBytes(of: UInt8(truncatingIfNeeded: rest), toByteOffset: at, as: UInt8.self) }
     }
 
     private func computeQuads(_ tiles: Range<Int>, worker: Int) {
