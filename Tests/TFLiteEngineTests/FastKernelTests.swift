@@ -195,6 +195,9 @@ final class FastKernelTests: XCTestCase {
             ((8, 37), 22, 1, 7), ((5, 30), 44, 1, 5), ((9, 61), 11, 2, 5), ((8, 58), 16, 2, 7), ((7, 24), 32, 1, 7),
             // 8–15 channels: eight lanes in the sixteen-lane flavours (3×3 sliding rows and edges, 5×5, 7×7).
             ((6, 21), 13, 1, 3), ((7, 23), 15, 2, 3), ((6, 17), 9, 1, 5), ((8, 19), 12, 1, 7),
+            // Maps narrower than eight columns (the last blocks' 7×7): one group, its pixels past the row not stored.
+            ((7, 7), 176, 1, 3), ((7, 7), 40, 1, 5), ((7, 7), 72, 1, 7), ((14, 13), 24, 2, 5), ((9, 9), 40, 2, 7),
+            ((5, 6), 13, 1, 3), ((5, 5), 16, 1, 5),
         ]
         for (i, c) in cases.enumerated() {
             for padding in 0...1 {

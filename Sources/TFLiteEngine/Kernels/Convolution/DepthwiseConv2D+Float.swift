@@ -37,9 +37,10 @@ enum DepthwiseConv2DFloat {
 ///
 /// 5×5 and 7×7 filters at stride 1 or 2, and 3×3 filters at stride 1 where
 /// a pixel's channels are not a multiple of 1 KiB (dilation 1 along the
-/// row, at least eight output columns): every column in groups of eight
-/// pixels that load each input vector once per filter row, the filter
-/// rows inside the input found once per output row (`slidingRows`).
+/// row): every column in groups of eight pixels that load each input
+/// vector once per filter row (a map narrower than eight columns one group
+/// whose pixels past the row are not stored), the filter rows inside the
+/// input found once per output row (`slidingRows`).
 ///
 /// Other 3×3 filters (dilation 1, stride 1 or 2 along the row): rows above or
 /// below the input read a zero row, so every output row runs the same code;
@@ -48,8 +49,8 @@ enum DepthwiseConv2DFloat {
 /// (`interiorSliding3x3`); edge columns read the zero row for taps in the
 /// padding.
 ///
-/// Any other filter (dilated along the row, wider than 7, at row stride 3
-/// or more, or a map under eight columns): the filter rows inside the input
+/// Any other filter (dilated along the row, wider than 7, or at row stride 3
+/// or more): the filter rows inside the input
 /// are found once per output row and skipped rows are never visited;
 /// interior columns run eight output pixels per channel vector (eight
 /// independent multiply-add chains sharing each weight load), edge columns
@@ -148,7 +149,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         let fast3x3 = g.filterHeight == 3 && g.filterWidth == 3 && g.dilationHeight == 1 && g.dilationWidth == 1
             && g.strideWidth <= 2
         let taps = g.filterHeight &* g.filterWidth
-        if slidingTaps != 0 && p.inputChannels >= V.scalarCount && g.outputWidth >= 8 {
+        if slidingTaps != 0 && p.inputChannels >= V.scalarCount {
             // The edge groups' input columns: (7 · stride + taps) per filter row.
             withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: (7 &* g.strideWidth &+ slidingTaps) &* g.filterHeight) { buffer in
                 guard let columns = buffer.baseAddress else { return }
@@ -360,10 +361,9 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     }
 
     /// Output rows `tiles` for 5- and 7-wide filters at stride 1 or 2, and
-    /// most 3-wide ones at stride 1 (dilation 1; `slidingTaps`), at least
-    /// eight output columns and one vector of channels: every column in
-    /// groups of eight pixels that load each input vector once per filter
-    /// row and keep the row's weights in
+    /// most 3-wide ones at stride 1 (dilation 1; `slidingTaps`), and one
+    /// vector of channels: every column in groups of eight pixels that load
+    /// each input vector once per filter row and keep the row's weights in
     /// registers (`SlidingEight`). The first and last eight columns, whose
     /// windows hang over the edges, read their input through a table of
     /// column addresses (`edgeEight`); the interior columns between them
@@ -374,7 +374,10 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// bias, then taps (ky, kx) in order, as `pixel` does. NASNet-Mobile's
     /// 7×7 layer over 56×56×11 took 0.125 ms loading every tap (`interior`,
     /// `pixels4`), 0.077 ms with the interior slid and 0.058 ms with the
-    /// edges too (Zen 4).
+    /// edges too (Zen 4). A map narrower than eight columns is one edge
+    /// group, its pixels past the row computed and not stored (the 7×7 maps
+    /// of the last blocks went four pixels at a time, `pixels4`, or one by
+    /// one at the edges, `edge3x3`).
     @inline(__always)
     private func slidingRows<V: FloatLanes, R: SlidingFilterRow>(_: V.Type, _: R.Type, _ tiles: Range<Int>,
                                                                    columns: UnsafeMutablePointer<UnsafePointer<Float>>) {
@@ -383,6 +386,11 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
             let b = tile / g.outputHeight, oy = tile % g.outputHeight
             let out = output + tile &* wOut &* p.outputChannels
             let (ky0, ky1) = filterRows(oy: oy)
+            if wOut < 8 {
+                // The whole row is one edge group, its last pixels not stored.
+                edgeEight(V.self, R.self, out, b: b, oy: oy, x0: 0, ky0: ky0, ky1: ky1, columns: columns, pixels: wOut)
+                continue
+            }
             // Columns 0..<leftEnd and rightStart..<wOut are edge groups.
             let leftEnd = interiorStart > 0 ? 8 : 0
             let rightStart = interiorEnd < wOut ? wOut &- 8 : wOut
@@ -449,7 +457,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     @inline(__always)
     private func edgeEight<V: FloatLanes, R: SlidingFilterRow>(_: V.Type, _: R.Type, _ out: UnsafeMutablePointer<Float>, b: Int, oy: Int,
                                                                x0: Int, ky0: Int, ky1: Int,
-                                                               columns: UnsafeMutablePointer<UnsafePointer<Float>>) {
+                                                               columns: UnsafeMutablePointer<UnsafePointer<Float>>, pixels: Int = 8) {
         let w = V.scalarCount
         let g = p.geometry, c = p.inputChannels
         let (low, high) = p.activation.floatRange
@@ -474,10 +482,11 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         let f = filter!
         for block in 0..<(c &+ w &- 1) / w {
             let ch = min(block &* w, c &- w)
-            SlidingEight(R.self, bias: biasBase.load(V.self, ch), weights: f + (ky0 &* kw &* c &+ ch), rows: ky1 &- ky0,
-                         rowStep: kw &* c, tapStep: c) {
+            let sums = SlidingEight(R.self, bias: biasBase.load(V.self, ch), weights: f + (ky0 &* kw &* c &+ ch), rows: ky1 &- ky0,
+                                    rowStep: kw &* c, tapStep: c) {
                 TabledInput(UnsafePointer(columns) + $0 &* span, channel: ch)
-            }.store(out + (x0 &* c &+ ch), c, lo, hi)
+            }
+            if pixels == 8 { sums.store(out + (x0 &* c &+ ch), c, lo, hi) } else { sums.store(out + (x0 &* c &+ ch), c, lo, hi, pixels: pixels) }
         }
     }
 
@@ -988,6 +997,18 @@ private struct SlidingEight<V: FloatLanes> {
         o.storeLanes(a5.clamped(lo, hi), 5 &* c)
         o.storeLanes(a6.clamped(lo, hi), 6 &* c)
         o.storeLanes(a7.clamped(lo, hi), 7 &* c)
+    }
+
+    /// The first `pixels` (1…7) of the eight, for a map narrower than eight columns.
+    @inline(__always)
+    func store(_ o: UnsafeMutablePointer<Float>, _ c: Int, _ lo: V, _ hi: V, pixels: Int) {
+        o.storeLanes(a0.clamped(lo, hi))
+        if pixels > 1 { o.storeLanes(a1.clamped(lo, hi), c) }
+        if pixels > 2 { o.storeLanes(a2.clamped(lo, hi), 2 &* c) }
+        if pixels > 3 { o.storeLanes(a3.clamped(lo, hi), 3 &* c) }
+        if pixels > 4 { o.storeLanes(a4.clamped(lo, hi), 4 &* c) }
+        if pixels > 5 { o.storeLanes(a5.clamped(lo, hi), 5 &* c) }
+        if pixels > 6 { o.storeLanes(a6.clamped(lo, hi), 6 &* c) }
     }
 }
 

@@ -1,9 +1,11 @@
-/// An int8 MUL of two same-shape tensors as a line over the product of its
-/// offset inputs, rounded and clamped, checked at start-up against the
-/// exact arithmetic for every product the inputs can make: sixteen elements
-/// a step in about 16 vector instructions, where the pair table
-/// (`Int8PairTable`) takes three or four a byte (ConvNeXt-Tiny int8's
-/// layer-norm MULs ran at about 6 G elements/s on it, Zen 4).
+/// An int8 MUL as a line over the product of its offset inputs, rounded
+/// and clamped, checked at start-up against the exact arithmetic for every
+/// product the inputs can make: sixteen elements a step in about 16 vector
+/// instructions, where the pair table (`Int8PairTable`) takes three or four
+/// a byte (ConvNeXt-Tiny int8's layer-norm MULs of two full tensors ran at
+/// about 6 G elements/s on it, Zen 4) and the eight-lane exact arithmetic
+/// about 50 per eight. Spans where each operand advances by one element or
+/// stays put (same shapes, a row or a scalar broadcast).
 ///
 /// TFLite's int8 MUL is `MultiplyByQuantizedMultiplier(p, M, shift)` plus
 /// the output offset, clamped, for the product p = (x + offset₁)(y + offset₂)
