@@ -630,10 +630,11 @@ extension QuantizedKernelTests {
         func line(moving boundary: Int32?, earlier: Bool) -> Int8ProductLine? {
             Int8ProductLine(multiplier: m, shift: shift, offset1: 5, offset2: -7, outputOffset: 3, activation: (-128, 127)) { p in
                 var r = bytes(stage(p))
+                guard let boundary else { return r }
                 // The result at the boundary (the first product of a new result) or just before it, taken from the other side.
-                for k in 0..<8 where boundary != nil {
-                    if earlier && p[k] == boundary! - 1 { r[k] = exact(boundary!) }
-                    if !earlier && p[k] == boundary! { r[k] = exact(boundary! - 1) }
+                for k in 0..<8 {
+                    if earlier && p[k] == boundary - 1 { r[k] = exact(boundary) }
+                    if !earlier && p[k] == boundary { r[k] = exact(boundary - 1) }
                 }
                 return r
             }

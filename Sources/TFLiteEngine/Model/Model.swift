@@ -131,6 +131,18 @@ struct ScopedConstantCache {
     func value<T: AnyObject>(for key: String, _ make: () throws -> T) rethrows -> T {
         try cache.value(for: subgraph == 0 ? key : "subgraph-\(subgraph)/\(key)", make)
     }
+
+    /// `value(for:_:)` for a value that is not an object (a struct, an
+    /// array, an optional: nil is kept too), held in a `SharedValue`.
+    func sharedValue<Value>(for key: String, _ make: () throws -> Value) rethrows -> Value {
+        try value(for: key) { SharedValue(try make()) }.value
+    }
+}
+
+/// One value in the shared constants, which hold objects.
+final class SharedValue<Value> {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }
 
 /// An owned, 64-byte-aligned block of zero bytes (arenas, folded

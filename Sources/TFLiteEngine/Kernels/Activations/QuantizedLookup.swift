@@ -29,9 +29,9 @@ enum QuantizedLookup {
         // computed once per model: the table depends only on the node's
         // quantization, and the reference arithmetic of EfficientNet-B0
         // int8's 65 LOGISTICs was a sixth of a second interpreter's start-up.
-        let bytes = ctx.graph.sharedConstants.value(for: "lookup-table/\(ctx.node.index)/\(E.self == Int8.self)") {
-            SharedLookupTable(table(E.self, reference).map { UInt8(truncatingIfNeeded: $0) })
-        }.bytes
+        let bytes = ctx.graph.sharedConstants.sharedValue(for: "lookup-table/\(ctx.node.index)/\(E.self == Int8.self)") {
+            table(E.self, reference).map { UInt8(truncatingIfNeeded: $0) }
+        }
         let kernel = ElementwiseKernel<E, E>(ctx: ctx, count: count, blockSize: 16384) { x, y, n in
             bytes.withUnsafeBufferPointer { t in
                 lookup(t.baseAddress.unsafelyUnwrapped, UnsafeRawPointer(x), UnsafeMutableRawPointer(y), count: n)
@@ -112,10 +112,4 @@ enum QuantizedLookup {
             return FixedPoint.roundToInt32(rescaled + outputZeroPoint)
         }
     }
-}
-
-/// A lookup kernel's table in the model's shared constants (which hold objects).
-private final class SharedLookupTable {
-    let bytes: [UInt8]
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
 }

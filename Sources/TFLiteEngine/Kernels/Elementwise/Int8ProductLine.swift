@@ -144,9 +144,3 @@ struct Int8ProductLine {
         for k in 0..<count &- i { output.storeBytes(of: results[k], toByteOffset: i &+ k, as: UInt8.self) }
     }
 }
-
-/// A node's product line or its absence, shared by a model's interpreters.
-final class SharedProductLine {
-    let line: Int8ProductLine?
-    init(_ line: Int8ProductLine?) { self.line = line }
-}

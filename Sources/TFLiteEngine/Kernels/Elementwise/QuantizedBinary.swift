@@ -189,11 +189,11 @@ final class QuantizedBinaryKernel: Kernel {
                 + "/product-line/\(Int8ProductLine.enabled)"
             let bytes = Int8OutputBytes(outputOffset: outputOffset, activation: activation)
             sharedProductLine = {
-                constants.value(for: key) {
-                    SharedProductLine(Int8ProductLine.enabled ? Int8ProductLine(
+                constants.sharedValue(for: key) {
+                    Int8ProductLine.enabled ? Int8ProductLine(
                         multiplier: mo, shift: so, offset1: offset1, offset2: offset2, outputOffset: outputOffset, activation: activation,
-                        exact: { bytes(multiply($0)) }) : nil)
-                }.line
+                        exact: { bytes(multiply($0)) }) : nil
+                }
             }
         } else {
             sharedProductLine = nil
@@ -273,9 +273,9 @@ final class QuantizedBinaryKernel: Kernel {
         if hasConstantOperandMap, channelLines == nil, constantOperandTables == nil, chain == nil, !isSkipped {
             // (The switches are in the key: tests turn them off between interpreters of one model.)
             let key = "constant-operand-map/\(nodeIndex)/\(shape.elementCount)/\(ConstantOperandTables.enabled)/\(Int8ChannelLines.enabled)"
-            let map = sharedConstants.value(for: key) {
-                SharedConstantOperandMap(signed ? makeConstantOperandMap(Int8.self) : makeConstantOperandMap(UInt8.self))
-            }.map
+            let map = sharedConstants.sharedValue(for: key) {
+                signed ? makeConstantOperandMap(Int8.self) : makeConstantOperandMap(UInt8.self)
+            }
             channelLines = map as? Int8ChannelLines
             constantOperandTables = map as? ConstantOperandTables
         }
@@ -623,10 +623,10 @@ extension QuantizedBinaryKernel {
         let constants = sharedConstants
         let operands = ((before.values, before.period), (second.values, second.period))
         chain = (firstInput, { [unowned self] in
-            constants.value(for: key) {
-                SharedConstantOperandMap(signed ? self.chainTables(Int8.self, first: first, operands, period: period)
-                    : self.chainTables(UInt8.self, first: first, operands, period: period))
-            }.map
+            constants.sharedValue(for: key) {
+                signed ? self.chainTables(Int8.self, first: first, operands, period: period)
+                    : self.chainTables(UInt8.self, first: first, operands, period: period)
+            }
         })
         first.isSkipped = true
         return true
@@ -778,13 +778,6 @@ extension QuantizedBinaryKernel {
             }
         }
     }
-}
-
-/// A node's or a chain's tables or lines (nil: neither) in the model's
-/// shared constants (which hold objects).
-private final class SharedConstantOperandMap {
-    let map: (any ConstantOperandMap)?
-    init(_ map: (any ConstantOperandMap)?) { self.map = map }
 }
 
 /// An int8 broadcast of one value per pixel (`[…, 1]` against `[…, C]`:

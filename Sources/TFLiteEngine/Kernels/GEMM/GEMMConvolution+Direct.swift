@@ -177,14 +177,6 @@ final class InputPlaneConvolution: @unchecked Sendable {
         pixelOffsets.deallocate()
     }
 
-    /// The direct form of one convolution geometry, or nil where it does not
-    /// apply, as `Model.sharedConstants` keeps it (interpreters of one model
-    /// share it: nothing in it changes after init).
-    final class Shared {
-        let convolution: InputPlaneConvolution?
-        init(_ convolution: InputPlaneConvolution?) { self.convolution = convolution }
-    }
-
     /// Panel `p`'s weights.
     @inline(__always)
     func weights(panel p: Int) -> UnsafeRawPointer {

@@ -246,10 +246,12 @@ final class GEMMConvolutionQuantized: Kernel {
                 + "-b\(g.batches)-i\(g.inputHeight)x\(g.inputWidth)-f\(g.filterHeight)x\(g.filterWidth)"
                 + "-s\(g.strideHeight)x\(g.strideWidth)-d\(g.dilationHeight)x\(g.dilationWidth)-p\(g.padTop)x\(g.padLeft)"
                 + "-o\(g.outputHeight)x\(g.outputWidth)"
-            direct = ctx.graph.sharedConstants.value(for: key) {
-                InputPlaneConvolution.Shared(InputPlaneConvolution(geometry: g, channels: channels, m: m, n: n, packed: packed,
-                                                                   signed: signed, filterOffset: q.filterOffset))
-            }.convolution
+            // (Nil, where the direct form does not apply, is kept too; nothing
+            // in it changes after init, so interpreters share it.)
+            direct = ctx.graph.sharedConstants.sharedValue(for: key) {
+                InputPlaneConvolution(geometry: g, channels: channels, m: m, n: n, packed: packed, signed: signed,
+                                      filterOffset: q.filterOffset)
+            }
         } else {
             direct = nil
         }
