@@ -86,6 +86,25 @@ final class BenchCommandTests: CommandTestCase {
         XCTAssertTrue(one.output.contains("/ parallel / 1 thread(s)") && one.output.contains("/ cpu / 1 thread(s)"))
     }
 
+    /// `--warm` adds each node's repeated run to the run-order table and the JSON.
+    func testWarmProfile() throws {
+        let dir = try temporaryDirectory()
+        let json = dir + "/warm.json"
+        let run = bench([Repo.digitModel] + quick + ["--warm", "--json", json])
+        XCTAssertEqual(run.code, 0, run.errors)
+        XCTAssertTrue(run.output.contains("warm min ms  GFLOP/s@warm"), run.output)
+        let results = try XCTUnwrap(try jsonObject(String(contentsOfFile: json, encoding: .utf8))["results"] as? [[String: Any]])
+        let profile = try XCTUnwrap(results.first?["profile"] as? [[String: Any]])
+        XCTAssertFalse(profile.isEmpty)
+        for row in profile {
+            let warm = row["warm_min_ms"] as? Double
+            if row["op"] as? String == "RESHAPE" { XCTAssertNil(warm) } else { XCTAssertNotNil(warm, "\(row)") }
+        }
+        let plain = bench([Repo.digitModel] + quick + ["--profile"])
+        XCTAssertEqual(plain.code, 0, plain.errors)
+        XCTAssertFalse(plain.output.contains("warm min ms"))
+    }
+
     func testCompareThreadsPrintsOneTableWithBitIdentity() {
         let run = bench([Repo.tinyModel, Repo.digitModel, "--compare-threads", "--threads", "1,3", "--runs", "1", "--min-time", "0", "--warmup", "0"])
         XCTAssertEqual(run.code, 0, run.errors)

@@ -501,6 +501,40 @@ final class DelegateTests: XCTestCase {
         }
     }
 
+    /// Warm repeats time every operator a second time without changing the
+    /// outputs; an operator whose output shares its input's memory runs once.
+    func testWarmRepeatsLeaveOutputsAlone() throws {
+        let mnist = Fixtures.directory("models").appendingPathComponent("mnist_small_cnn.tflite")
+        for model in [Self.branchy, mnist] {
+            let reference = try Self.outputs(model, Self.options(.cpu), seed: 7)
+            for (backend, threads) in [(Interpreter.Backend.cpu, 1), (.parallel, 2)] {
+                let interpreter = try Interpreter(modelPath: model.path, options: Self.options(backend, threads: threads))
+                try interpreter.allocateTensors()
+                XCTAssertFalse(interpreter.isProfilingWarmRepeatEnabled)
+                interpreter.isProfilingWarmRepeatEnabled = true
+                XCTAssertTrue(interpreter.isProfilingEnabled && interpreter.isProfilingWarmRepeatEnabled)
+                try Self.fillInputs(interpreter, seed: 7)
+                for _ in 0..<3 { try interpreter.invoke() }
+                XCTAssertEqual(try (0..<interpreter.outputTensorCount).map { try interpreter.output(at: $0).data }, reference,
+                               "\(model.lastPathComponent), \(backend)")
+                let profile = interpreter.operatorProfile
+                XCTAssertEqual(profile.count, interpreter.executedOperatorCount)
+                for o in profile {
+                    if o.operatorName == "RESHAPE" {
+                        XCTAssertNil(o.warmMinimumNanoseconds, "RESHAPE shares its input's memory")
+                    } else {
+                        XCTAssertNotNil(o.warmMinimumNanoseconds, "\(o.operatorName) at node \(o.nodeIndex)")
+                    }
+                }
+                XCTAssertEqual(profile.contains { $0.operatorName == "RESHAPE" }, model == mnist)
+                interpreter.isProfilingEnabled = true  // plain profiling again: no repeats
+                XCTAssertFalse(interpreter.isProfilingWarmRepeatEnabled)
+                try interpreter.invoke()
+                XCTAssertTrue(interpreter.operatorProfile.allSatisfy { $0.warmMinimumNanoseconds == nil })
+            }
+        }
+    }
+
     // MARK: Plan description
 
     func testPlanDescriptionForPlainBackends() throws {

@@ -72,6 +72,40 @@ final class RecurrentTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(int8Cases, 2)
     }
 
+    /// Profiling with warm repeats runs a step that reads or writes the
+    /// state once, so the sequence advances one step an invoke as without.
+    func testWarmRepeatsDoNotAdvanceTheState() throws {
+        let dir = Fixtures.directory(Self.group)
+        for entry in try Self.statefulEntries() {
+            let url = dir.appendingPathComponent(entry.name + ".tflite")
+            let input = try NumPyArray(contentsOfFile: dir.appendingPathComponent(entry.inputs[0]).path)
+            var outputs: [[Data]] = []
+            for warm in [false, true] {
+                let interpreter = try Interpreter(modelPath: url.path)
+                try interpreter.allocateTensors()
+                interpreter.isProfilingWarmRepeatEnabled = warm
+                var run: [Data] = []
+                for _ in 0..<2 {
+                    try interpreter.copy(input.data, toInputAt: 0)
+                    try interpreter.invoke()
+                    run.append(try interpreter.output(at: 0).data)
+                }
+                if warm {
+                    let graph = try XCTUnwrap(interpreter.preparedGraph)
+                    let stateful = graph.steps.filter { step in
+                        (step.node.inputs + step.node.outputs).contains { $0 >= 0 && graph.tensors[$0].isVariable }
+                    }
+                    XCTAssertFalse(stateful.isEmpty, entry.name)
+                    XCTAssertTrue(stateful.allSatisfy { !$0.repeatsAlike }, entry.name)
+                    let profile = interpreter.operatorProfile
+                    XCTAssertTrue(profile.contains { $0.warmMinimumNanoseconds != nil } || stateful.count == graph.steps.count)
+                }
+                outputs.append(run)
+            }
+            XCTAssertEqual(outputs[0], outputs[1], "\(entry.name): warm repeats changed the sequence")
+        }
+    }
+
     func testResetBeforeAllocationIsATypedError() throws {
         let entry = try XCTUnwrap(try Self.statefulEntries().first)
         let interpreter = try Interpreter(modelPath: Fixtures.directory(Self.group).appendingPathComponent(entry.name + ".tflite").path)

@@ -1,7 +1,7 @@
 // bench: latency benchmark for TFLiteEngine, modelled on TFLite's benchmark_model.
 //
 //   bench [MODEL…] [--backend NAME|all] [--threads N[,N…]] [--runs N] [--min-time S]
-//         [--warmup N] [--profile] [--json FILE] [--csv FILE] [--svg FILE] [--compare FILE]
+//         [--warmup N] [--profile [--warm]] [--json FILE] [--csv FILE] [--svg FILE] [--compare FILE]
 //   bench [MODEL…] --compare-threads [--threads N]   (cpu × 1 vs parallel × N, CompareThreads.swift)
 //   bench decode IMAGE… [--runs N] [--min-time S] [--json FILE]   (image decoding, DecodeBenchmark.swift)
 //
@@ -50,6 +50,9 @@ struct Arguments {
     var minTime = 1.0
     var warmup = 5
     var profile = false
+    /// `--warm` (implies `--profile`): a second profile in which every
+    /// operator runs twice in a row, the second run timed apart.
+    var warm = false
     /// `--predicted` (implies `--profile`): each node's latency as the
     /// device profile's kernel calibration predicts it, beside the measured one.
     var predicted = false
@@ -72,7 +75,7 @@ func benchUsage() -> String {
     let names = availableBackends.map(\.name).joined(separator: ", ")
     return """
     usage: bench [MODEL…] [--backend NAME|all] [--threads N[,N…]] [--runs N] [--min-time S]
-                 [--warmup N] [--profile [--predicted]] [--json FILE] [--csv FILE] [--svg FILE] [--compare FILE]
+                 [--warmup N] [--profile [--predicted] [--warm]] [--json FILE] [--csv FILE] [--svg FILE] [--compare FILE]
            bench [MODEL…] --compare-threads [--threads N] [--runs N] [--min-time S]
            bench MODEL MODEL… --interleave [--backend NAME] [--threads N] [--runs N] [--min-time S]
            bench decode IMAGE… [--runs N] [--min-time S] [--json FILE]
@@ -85,6 +88,8 @@ func benchUsage() -> String {
       --profile      per-operator timing tables
       --predicted    with --profile: each node's and each kernel class's latency as the
                      device profile (cached by `infer --auto`, else measured now) predicts it
+      --warm         with --profile: also each node's fastest run repeated at once, its code
+                     and bytes just used (a second profile; the first keeps the plain timings)
       --compare-threads  cpu with 1 thread against parallel with N (the largest of --threads,
                      default 2) on each model in the same run: speed-up, bit-identical outputs,
                      and the speed-up predicted from per-part CPU time (unsplit nodes, imbalance)
@@ -140,6 +145,7 @@ func parseArguments(_ arguments: [String]) throws -> Arguments? {
         case "--warmup": a.warmup = try integer(arg, atLeast: 0)
         case "--profile": a.profile = true
         case "--predicted": a.profile = true; a.predicted = true
+        case "--warm": a.profile = true; a.warm = true
         case "--compare-threads": a.compareThreads = true
         case "--interleave": a.interleave = true
         case "--json": a.json = try value(arg)
@@ -277,6 +283,9 @@ struct ProfileRow: Codable {
     var op: String
     var avg_ms: Double
     var min_ms: Double
+    /// With `--warm`: the fastest run repeated right after the first (nil
+    /// for a node that is not repeated, or without `--warm`).
+    var warm_min_ms: Double?
     /// Multiply-adds (or element operations) per run, as the kernel estimates them.
     var cost: Int
     /// Bytes of the operator's input and output tensors.
@@ -454,13 +463,20 @@ func benchmark(path: String, backend: BenchBackend, threads: Int, args: Argument
             count += 1
         }
         let ops = interpreter.operatorProfile
-        printProfile(ops, title: "\(result.model) / \(backend.name) / \(threads) thread(s)")
+        var warm: [UInt64?] = []
+        if args.warm {
+            interpreter.isProfilingWarmRepeatEnabled = true
+            for _ in 0..<count { try interpreter.invoke() }
+            warm = interpreter.operatorProfile.map(\.warmMinimumNanoseconds)
+        }
+        printProfile(ops, warm: warm, title: "\(result.model) / \(backend.name) / \(threads) thread(s)")
         if args.predicted { printPredictedProfile(ops, model: model, title: "\(result.model) / \(backend.name) / \(threads) thread(s)") }
         interpreter.isProfilingEnabled = false
         var profiled = result
-        profiled.profile = ops.map {
-            ProfileRow(node: $0.nodeIndex, op: $0.operatorName, avg_ms: Double($0.totalNanoseconds) / Double(max($0.invocations, 1)) / 1e6,
-                       min_ms: Double($0.minimumNanoseconds) / 1e6, cost: $0.cost, bytes: $0.bytesMoved)
+        profiled.profile = ops.enumerated().map { i, o in
+            ProfileRow(node: o.nodeIndex, op: o.operatorName, avg_ms: Double(o.totalNanoseconds) / Double(max(o.invocations, 1)) / 1e6,
+                       min_ms: Double(o.minimumNanoseconds) / 1e6, warm_min_ms: (i < warm.count ? warm[i] : nil).map { Double($0) / 1e6 },
+                       cost: o.cost, bytes: o.bytesMoved)
         }
         return profiled
     }
@@ -515,7 +531,9 @@ func printTable(_ rows: [[String]], rightAligned: Set<Int>) {
     }
 }
 
-func printProfile(_ ops: [Interpreter.OperatorProfile], title: String) {
+/// The profile's tables; `warm` (by position, when not empty) adds each
+/// node's fastest repeated run (`--warm`) to the run-order table.
+func printProfile(_ ops: [Interpreter.OperatorProfile], warm: [UInt64?] = [], title: String) {
     guard !ops.isEmpty else { print("(no profile: delegated partitions are not timed)"); return }
     let total = ops.reduce(0.0) { $0 + Double($1.totalNanoseconds) }
     func avgMs(_ o: Interpreter.OperatorProfile) -> Double { Double(o.totalNanoseconds) / Double(max(o.invocations, 1)) / 1e6 }
@@ -525,9 +543,11 @@ func printProfile(_ ops: [Interpreter.OperatorProfile], title: String) {
     }
     func table(_ name: String, _ list: [Interpreter.OperatorProfile]) {
         print("\n=== \(name): \(title) ===")
-        var rows = [["node", "op", "avg ms", "min ms", "%", "cdf %", "GFLOP/s", "GFLOP/s@min", "MB", "GB/s@min", "times called"]]
+        let warmColumn = name == "Run order" && warm.count == list.count
+        var rows = [["node", "op", "avg ms", "min ms", "%", "cdf %", "GFLOP/s", "GFLOP/s@min", "MB", "GB/s@min", "times called"]
+            + (warmColumn ? ["warm min ms", "GFLOP/s@warm"] : [])]
         var cumulative = 0.0
-        for o in list {
+        for (position, o) in list.enumerated() {
             let pct = total > 0 ? 100 * Double(o.totalNanoseconds) / total : 0
             cumulative += pct
             let minMs = Double(o.minimumNanoseconds) / 1e6
@@ -535,8 +555,13 @@ func printProfile(_ ops: [Interpreter.OperatorProfile], title: String) {
                          minMs > 0 && o.cost > 0 ? f(2 * Double(o.cost) / (minMs * 1e6), 1) : "-",
                          f(Double(o.bytesMoved) / 1e6, 3), minMs > 0 ? f(Double(o.bytesMoved) / (minMs * 1e6), 1) : "-",
                          "\(o.invocations)"])
+            if warmColumn {
+                let warmMs = warm[position].map { Double($0) / 1e6 }
+                rows[rows.count - 1] += [warmMs.map { f($0) } ?? "-",
+                                         warmMs.map { $0 > 0 && o.cost > 0 ? f(2 * Double(o.cost) / ($0 * 1e6), 1) : "-" } ?? "-"]
+            }
         }
-        printTable(rows, rightAligned: [0, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+        printTable(rows, rightAligned: [0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
     }
     table("Run order", ops)
     table("Top by time", Array(ops.sorted { $0.totalNanoseconds > $1.totalNanoseconds }.prefix(15)))

@@ -26,6 +26,12 @@ final class StepProfiler {
     private(set) var invocations: [Int] = []
     /// Fastest single run of each step (robust against preemption on a busy machine).
     private(set) var minimumNanoseconds: [UInt64] = []
+    /// Whether each step that `repeatsAlike` runs a second time right after
+    /// the first, timed apart into `warmMinimumNanoseconds`: the step with
+    /// its code and data just used.
+    var repeatsWarm = false
+    /// Fastest repeated run of each step (`UInt64.max`: not repeated).
+    private(set) var warmMinimumNanoseconds: [UInt64] = []
 
     /// Times `body(position)` for each step's position; statistics are kept
     /// by the step's position in the whole plan (a slice keeps its
@@ -37,17 +43,23 @@ final class StepProfiler {
             nanoseconds += [UInt64](repeating: 0, count: extra)
             invocations += [Int](repeating: 0, count: extra)
             minimumNanoseconds += [UInt64](repeating: .max, count: extra)
+            warmMinimumNanoseconds += [UInt64](repeating: .max, count: extra)
         }
         let clock = ContinuousClock()
-        for i in steps.indices {
+        @inline(__always) func timed(_ i: Int) -> UInt64 {
             let start = clock.now
             body(i)
-            let elapsed = start.duration(to: clock.now)
-            let (seconds, attoseconds) = elapsed.components
-            let ns = UInt64(seconds) &* 1_000_000_000 &+ UInt64(attoseconds / 1_000_000_000)
+            let (seconds, attoseconds) = start.duration(to: clock.now).components
+            return UInt64(seconds) &* 1_000_000_000 &+ UInt64(attoseconds / 1_000_000_000)
+        }
+        for i in steps.indices {
+            let ns = timed(i)
             nanoseconds[i] &+= ns
             minimumNanoseconds[i] = min(minimumNanoseconds[i], ns)
             invocations[i] &+= 1
+            if repeatsWarm, steps[i].repeatsAlike {
+                warmMinimumNanoseconds[i] = min(warmMinimumNanoseconds[i], timed(i))
+            }
         }
     }
 }

@@ -49,6 +49,26 @@ final class PreparedGraph {
         let kernel: Kernel
         /// Output 0 shares input 0's memory.
         let aliasesInput: Bool
+        /// Whether running the step a second time at once leaves every
+        /// tensor as one run does (`StepProfiler.repeatsWarm`).
+        let repeatsAlike: Bool
+
+        init(node: Node, kernel: Kernel, aliasesInput: Bool, tensors: [TensorSlot]) {
+            self.node = node
+            self.kernel = kernel
+            self.aliasesInput = aliasesInput
+            repeatsAlike = Self.repeatsAlike(node, aliasesInput: aliasesInput, tensors: tensors)
+        }
+
+        /// Not when the output shares the input's memory, when the node
+        /// reads or writes a variable tensor or a resource, runs subgraphs
+        /// or draws random numbers; custom operators are not assumed to.
+        private static func repeatsAlike(_ node: Node, aliasesInput: Bool, tensors: [TensorSlot]) -> Bool {
+            let stateful: Set<BuiltinOperator> = [.custom, .if, .while, .callOnce, .varHandle, .readVariable,
+                                                  .assignVariable, .randomStandardNormal, .randomUniform, .multinomial]
+            guard !aliasesInput, !stateful.contains(node.op) else { return false }
+            return (node.inputs + node.outputs).allSatisfy { $0 < 0 || $0 >= tensors.count || !tensors[$0].isVariable }
+        }
     }
 
     /// Largest amount of constant data prepare may create (folded outputs,
@@ -190,7 +210,7 @@ final class PreparedGraph {
                 // non-zero dimensions of an empty tensor could take forever.)
                 emptyNodes.append(node.index)
             } else {
-                steps.append(Step(node: node, kernel: kernel, aliasesInput: registration.aliasesInput))
+                steps.append(Step(node: node, kernel: kernel, aliasesInput: registration.aliasesInput, tensors: tensors))
             }
         }
         for (i, t) in outputs.enumerated() where tensors[t].runTimeShape != nil {

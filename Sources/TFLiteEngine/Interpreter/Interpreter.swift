@@ -392,6 +392,11 @@ public final class Interpreter {
         /// sums it writes instead of its output, and the pool the sums it
         /// reads instead of its input.
         public let bytesMoved: Int
+        /// Fastest run of the operator repeated right after its first run,
+        /// with its code and data just used (``isProfilingWarmRepeatEnabled``);
+        /// nil when it was not repeated. Against ``minimumNanoseconds`` it
+        /// tells a kernel that is slow from one that waits for its bytes.
+        public let warmMinimumNanoseconds: UInt64?
     }
 
     /// Times every operator of each `invoke()` while true (default false).
@@ -402,6 +407,23 @@ public final class Interpreter {
     public var isProfilingEnabled: Bool {
         get { backend is ProfilingBackend }
         set { backend = newValue ? ProfilingBackend(wrapping: plainBackend) : plainBackend }
+    }
+
+    /// While profiling, whether each operator runs a second time right after
+    /// its first run, timed apart (``OperatorProfile/warmMinimumNanoseconds``;
+    /// default false). Outputs do not change: operators whose output shares
+    /// their input's memory, that touch variables or resources, run subgraphs
+    /// or draw random numbers, and custom operators, run once. The operator
+    /// after a repeated one finds warmer caches than it otherwise would, so
+    /// take the ordinary timings from invokes without repeats. Setting it
+    /// turns profiling on and resets the profile.
+    public var isProfilingWarmRepeatEnabled: Bool {
+        get { (backend as? ProfilingBackend)?.profiler.repeatsWarm ?? false }
+        set {
+            let profiling = ProfilingBackend(wrapping: plainBackend)
+            profiling.profiler.repeatsWarm = newValue
+            backend = profiling
+        }
     }
 
     /// Per-operator timings in execution order (empty unless profiling is on
@@ -418,7 +440,8 @@ public final class Interpreter {
             return OperatorProfile(
                 nodeIndex: step.node.index, operatorName: step.node.name, invocations: profiler.invocations[i],
                 totalNanoseconds: profiler.nanoseconds[i], minimumNanoseconds: profiler.minimumNanoseconds[i],
-                cost: step.kernel.cost, bytesMoved: bytes)
+                cost: step.kernel.cost, bytesMoved: bytes,
+                warmMinimumNanoseconds: profiler.warmMinimumNanoseconds[i] == .max ? nil : profiler.warmMinimumNanoseconds[i])
         }
     }
 
