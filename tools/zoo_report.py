@@ -645,12 +645,12 @@ PERF_BEGIN, PERF_END = "<!-- zoo-performance:begin -->", "<!-- zoo-performance:e
 
 
 def bench_profile(entry: dict, bench: Path, runs: int, min_time: float, scratch: Path) -> list[dict] | None:
-    """Ours' per-node profile (`bench --profile --json`): node, op, avg_ms, min_ms, cost, bytes."""
+    """Ours' per-node profile (`bench --profile --warm --json`): node, op, avg_ms, min_ms, warm_min_ms, cost, bytes."""
     name, zoo = entry["name"], entry["_dir"]
     out = scratch / f"{entry['_key']}.profile.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     cmd = [str(bench), str(zoo / f"{name}.tflite"), "--threads", "1", "--runs", str(runs), "--min-time", str(min_time),
-           "--profile", "--json", str(out)]
+           "--profile", "--warm", "--json", str(out)]
     p = run(cmd, timeout=900)
     if p.returncode != 0 or not out.exists():
         return None
@@ -658,7 +658,7 @@ def bench_profile(entry: dict, bench: Path, runs: int, min_time: float, scratch:
     return (results[0].get("profile") if results else None) or None
 
 
-def slow_nodes(profiles: dict[str, list[dict]], fraction: float = 0.25) -> tuple[float, float, list[dict]]:
+def slow_nodes(profiles: dict[str, list[dict]], fraction: float = 0.25, warm_share: float = 0.8) -> tuple[float, float, list[dict]]:
     """(measured float throughput, measured bandwidth, nodes below `fraction` of that throughput).
 
     The throughput is the best GFLOP/s of any float32 model's node of the run at its fastest (min_ms;
@@ -668,6 +668,11 @@ def slow_nodes(profiles: dict[str, list[dict]], fraction: float = 0.25) -> tuple
     50 µs (shorter ones are within the timer's and the clock's noise). A slow node is called
     memory-bound when its arithmetic intensity (FLOP per byte moved) is below the machine balance
     (throughput / bandwidth): it could not reach `fraction` of the throughput even at full bandwidth.
+    A slow node that is not is said to wait on memory (`waits_on_memory`) when its warm run (`warm_min_ms`:
+    run again at once, its code and bytes just used; profiles from `bench --warm`) reaches `fraction` and
+    takes at most `warm_share` of its time in the model: the kernel's arithmetic is fast enough, the node
+    waits in the model for bytes from beyond the cache (a node near `fraction` either way is not moved
+    by the timer's noise alone).
     Nodes under 5 µs are left out (timer resolution; per-node overhead is measured separately)."""
     rows = [(model, r) for model, prof in profiles.items() for r in prof if r["min_ms"] > 0]
     timed = [r for _, r in rows if r["min_ms"] >= 0.05]
@@ -684,10 +689,17 @@ def slow_nodes(profiles: dict[str, list[dict]], fraction: float = 0.25) -> tuple
             intensity = 2 * r["cost"] / r["bytes"] if r["bytes"] else math.inf
             # The roofline: what the node could reach at the measured peak and bandwidth.
             bound = min(peak, intensity * bandwidth)
+            warm = r.get("warm_min_ms")
+            warm_gflops = 2 * r["cost"] / (warm * 1e6) if warm else None
+            memory_bound = intensity < balance
             slow.append({"model": model, **r, "gflops": gflops, "gbps": r["bytes"] / (r["min_ms"] * 1e6),
-                         "memory_bound": intensity < balance, "of_roofline": gflops / bound if bound > 0 else 0.0})
-    # The nodes the 25% rule counts against first (not memory-bound), each group longest first.
-    slow.sort(key=lambda s: (s["memory_bound"], -s["min_ms"]))
+                         "memory_bound": memory_bound, "of_roofline": gflops / bound if bound > 0 else 0.0,
+                         "warm_gflops": warm_gflops,
+                         "waits_on_memory": not memory_bound and warm_gflops is not None and warm_gflops >= fraction * peak
+                         and warm <= warm_share * r["min_ms"]})
+    # The nodes the 25% rule counts against first (slow even warm), then those waiting on memory, then the
+    # memory-bound ones, each group longest first.
+    slow.sort(key=lambda s: (s["memory_bound"], s["waits_on_memory"], -s["min_ms"]))
     return peak, bandwidth, slow
 
 
@@ -739,32 +751,47 @@ def performance_section(args, rows: list[dict], profiles: dict[str, list[dict]] 
         peak, bandwidth, slow = slow_nodes(profiles)
         w(f"Nodes below 25% of the measured float throughput ({peak:.0f} GFLOP/s: the fastest float32 node of this run at its "
           f"fastest, among nodes of at least 50 µs; measured bandwidth {bandwidth:.0f} GB/s: the most bytes per second "
-          "such a node moved), from one `bench --profile` per model, nodes of at least 5 µs; the ones not memory-bound first, each group "
-          "longest first. *MB*: bytes of the node's inputs "
+          "such a node moved), from one `bench --profile --warm` per model, nodes of at least 5 µs; the ones slow even warm first, "
+          "then those that wait on memory, then the memory-bound ones, each group longest first. *MB*: bytes of the node's inputs "
           "(weights included) and outputs (an int8 convolution fused with the max pool after it: the Int32 sums "
           "it writes instead of its output, which the pool reads instead of its input); *memory-bound*: its FLOP per byte is below the machine balance "
           f"({peak / bandwidth if bandwidth else 0:.1f} FLOP/byte), so even at full bandwidth it could not reach 25%; "
+          "*warm*: the node's fastest run repeated at once after its first (its code and bytes just used) and its GFLOP/s "
+          "there (`bench --profile --warm`: a second profile, so the plain times stay undisturbed); *waits on memory*: "
+          "not memory-bound by that balance, but at least 25% warm, in at most 80% of its time in the model: its arithmetic is fast enough and in the model it waits "
+          "for code and bytes from beyond the cache (squeeze-and-excitation weights read once an invoke); "
           "*of roofline*: its GFLOP/s over the most it could reach at that peak and bandwidth "
           "(min(peak, FLOP per byte × bandwidth); the bandwidth is a cache-resident node's, so nodes whose bytes "
           "come from DRAM read low here). FLOP are the kernel's `cost` × 2 (a multiply-add, or one element's "
           "step of an element-wise kernel: 4 for int8 ADD/MUL's requantization).")
         w("")
-        w("| model | node | op | min ms | GFLOP/s | MB | GB/s | memory-bound | of roofline |")
-        w("|---|---|---|---|---|---|---|---|---|")
+        def kind(s: dict) -> str:
+            return "yes" if s["memory_bound"] else "waits on memory" if s["waits_on_memory"] else "**no**"
+
+        def warm(s: dict) -> str:
+            return f"{s['warm_min_ms']:.3f} ({s['warm_gflops']:.0f})" if s.get("warm_gflops") else "–"
+
+        w("| model | node | op | min ms | GFLOP/s | MB | GB/s | warm ms (GFLOP/s) | memory-bound | of roofline |")
+        w("|---|---|---|---|---|---|---|---|---|---|")
         for s in slow[: args.slow_limit]:
             w(f"| {s['model']} | {s['node']} | {s['op']} | {s['min_ms']:.3f} | {s['gflops']:.1f} | {s['bytes'] / 1e6:.2f} | "
-              f"{s['gbps']:.1f} | {'yes' if s['memory_bound'] else '**no**'} | {s['of_roofline']:.0%} |")
+              f"{s['gbps']:.1f} | {warm(s)} | {kind(s)} | {s['of_roofline']:.0%} |")
         if len(slow) > args.slow_limit:
-            w(f"| … {len(slow) - args.slow_limit} more | | | | | | | | |")
-        by_op: dict[str, list[float]] = defaultdict(lambda: [0, 0, 0.0, 0.0])
+            w(f"| … {len(slow) - args.slow_limit} more | | | | | | | | | |")
+        kinds = ("not", "waits on memory", "memory-bound")
+        by_op: dict[str, dict[str, list[float]]] = defaultdict(lambda: {k: [0, 0.0] for k in kinds})
         for s in slow:
-            i = 0 if s["memory_bound"] else 1
-            by_op[s["op"]][i] += 1
-            by_op[s["op"]][2 + i] += s["min_ms"]
+            k = kinds[2] if s["memory_bound"] else kinds[1] if s["waits_on_memory"] else kinds[0]
+            by_op[s["op"]][k][0] += 1
+            by_op[s["op"]][k][1] += s["min_ms"]
+        totals = {k: sum(1 for s in slow if (kinds[2] if s["memory_bound"] else kinds[1] if s["waits_on_memory"] else kinds[0]) == k)
+                  for k in kinds}
         w("")
-        w(f"All {len(slow)} slow nodes by operator (memory-bound / not, with their summed min ms): "
-          + ", ".join(f"{op} {a}/{b} ({ta:.1f}/{tb:.1f} ms)"
-                      for op, (a, b, ta, tb) in sorted(by_op.items(), key=lambda kv: -(kv[1][3] + kv[1][2]))) + ".")
+        w(f"All {len(slow)} slow nodes: {totals['not']} slow even warm, {totals['waits on memory']} waiting on memory, "
+          f"{totals['memory-bound']} memory-bound. By operator (slow even warm / waiting on memory / memory-bound, with their "
+          "summed min ms): "
+          + ", ".join(f"{op} {'/'.join(str(v[k][0]) for k in kinds)} ({'/'.join(f'{v[k][1]:.1f}' for k in kinds)} ms)"
+                      for op, v in sorted(by_op.items(), key=lambda kv: -sum(x[1] for x in kv[1].values()))) + ".")
         w("")
     w(PERF_END)
     return "\n".join(lines)
