@@ -93,8 +93,9 @@ final class QuantizedPoolTests: XCTestCase {
 
     /// Quantized MEAN with its sums in Int16 register lanes (channel groups
     /// over the rows of a global average pool; 16 values at a time along a
-    /// layer norm's channels) and, in the integer flavours, a global pool's
-    /// output stage in doubles eight channels at a time (`exactFinish`)
+    /// layer norm's channels) and, in the integer flavours, the output stage
+    /// in doubles eight outputs at a time (`exactFinish`: a global pool's
+    /// channels, a layer norm's rows)
     /// gives the bytes of its plain Int32 loops and scalar output stage, for
     /// int8 and uint8, same and rescaled quantization, extreme and random
     /// inputs, widths off the group of 16, more rows than an Int16 lane's
@@ -110,6 +111,10 @@ final class QuantizedPoolTests: XCTestCase {
             // More than 128 rows: blocks of 128 in Int16 lanes.
             ([1, 13, 11, 16], [1, 2]), ([1, 30, 19, 40], [1, 2]), ([1, 129, 2, 17], [1, 2]), ([1, 12, 12, 80], [1, 2]),
             ([2, 3, 3, 100], [1, 2]),
+            // Layer norms' means over channels: eight rows per vector output
+            // stage, the rest one by one (uint8 same quantization, int8 and
+            // uint8 rescaled).
+            ([1, 6, 6, 24], [3]), ([1, 7, 9, 96], [3]), ([1, 4, 5, 48], [3]), ([2, 5, 8, 40], [3]),
         ]
         for (i, (shape, axes)) in cases.enumerated() {
             let signed = i % 3 != 2, sameQuantization = i % 4 == 1
