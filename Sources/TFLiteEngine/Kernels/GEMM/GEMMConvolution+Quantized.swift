@@ -678,8 +678,10 @@ final class GEMMConvolutionQuantized: Kernel {
                         gatherRow(dst, microTile: microTile, r: r, pixel: pixel, tileStart: tileStart, input: input)
                         pixel = next(pixel)
                     }
-                    // (Past K the weights are 0: any byte gives the same sums.)
-                    for c in k..<lda { dst[c] = 0 }
+                    // Bytes past K are left as they are: the weights there are
+                    // 0, so any byte gives the same sums. (Zeroing them was a
+                    // `memset` call per row, 7% of NASNet-Mobile int8's
+                    // 11-channel 1×1 convolutions.)
                 }
             }
             for panel in panels {
