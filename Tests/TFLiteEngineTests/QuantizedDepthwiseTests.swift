@@ -118,27 +118,34 @@ extension QuantizedKernelTests {
         // stride 1: a row's interior pixels as runs of outputs (`runPhases`:
         // 3 to 15 phases, runs of one block and of many, dilation 2, maps
         // where a run has fewer than 32 outputs and so is not taken).
+        // Cases 28–35: the same at stride 2 through the compacted even and
+        // odd input rows (odd and even filter widths, a one-column filter,
+        // the zero-point row above and below, a batch of two whose rows
+        // share ring slots, dilation 2 not compacted, short runs).
         let filters = [(3, 3), (1, 1), (2, 2), (1, 5), (2, 3), (1, 7), (5, 5), (7, 7), (3, 3), (3, 3),
                        (3, 3), (3, 3), (3, 3), (3, 3), (3, 3), (3, 3),
-                       (3, 3), (5, 5), (7, 7), (3, 3), (5, 5), (3, 3), (3, 3), (1, 1), (3, 3), (2, 3), (7, 7), (3, 3)]
-        let runChannels = [11, 44, 11, 22, 22, 44, 60, 13, 40, 24, 11, 3]
+                       (3, 3), (5, 5), (7, 7), (3, 3), (5, 5), (3, 3), (3, 3), (1, 1), (3, 3), (2, 3), (7, 7), (3, 3),
+                       (5, 5), (7, 7), (3, 3), (2, 2), (3, 1), (5, 5), (3, 3), (4, 3)]
+        let runChannels = [11, 44, 11, 22, 22, 44, 60, 13, 40, 24, 11, 3, 11, 22, 44, 13, 11, 22, 11, 60]
         for (i, (kh, kw)) in filters.enumerated() {
             let cin = i >= 16 ? runChannels[i - 16] : i >= 10 ? 16 : [32, 64, 40, 72, 96][i % 5]
-            let s = i % 3 == 2 && i < 16 ? 2 : 1
+            let s = i % 3 == 2 && i < 16 || i >= 28 ? 2 : 1
             let padding = i % 2
-            let dilation = i == 15 || i == 19 || i == 26 ? 2 : 1
+            let dilation = i == 15 || i == 19 || i == 26 || i == 33 ? 2 : 1
             let reach = (kh - 1) * dilation + 1
             let h = rng.int(reach...max(reach, 11))
-            let w = i >= 16 ? (kw - 1) * dilation + [20, 3, 1, 9, 14, 2, 5, 7, 4, 30, 6, 40][i - 16] : i >= 10 ? 8 + i % 4 : rng.int(kw...11)
+            let w = i >= 16 ? (kw - 1) * dilation + [20, 3, 1, 9, 14, 2, 5, 7, 4, 30, 6, 40, 21, 12, 9, 30, 8, 14, 5, 17][i - 16]
+                : i >= 10 ? 8 + i % 4 : rng.int(kw...11)
+            let batch = i == 32 ? 2 : 1
             let activation = Int8(i % 4)
             let spec = QuantizedModelSpec.weighted(
-                op: 4, optionsType: 2, input: [1, h, w, cin], filter: [1, kh, kw, cin],
+                op: 4, optionsType: 2, input: [batch, h, w, cin], filter: [1, kh, kw, cin],
                 channelAxis: 3, perChannel: i % 4 != 1, signed: true, hasBias: i % 5 != 3,
                 filterValues: i % 2 == 0 ? [-128, 127, -127, 126, 0] : Array(-128...127),
                 options: [(4, .i8(Int8(padding))), (6, .i32(Int32(s))), (8, .i32(Int32(s))),
                           (10, .i32(1)), (12, .i8(activation)), (14, .i32(Int32(dilation))), (16, .i32(Int32(dilation)))],
                 rng: &rng)
-            try compare(spec, name: "quad depthwise #\(i) \(h)×\(w)×\(cin) k \(kh)×\(kw) s \(s) d \(dilation) pad \(padding) act \(activation)",
+            try compare(spec, name: "quad depthwise #\(i) \(batch)×\(h)×\(w)×\(cin) k \(kh)×\(kw) s \(s) d \(dilation) pad \(padding) act \(activation)",
                         expectFast: DepthwiseConv2DInt8Vectorized.self) { ctx in
                 let input = try ctx.input(0)
                 let g = try ConvGeometry(

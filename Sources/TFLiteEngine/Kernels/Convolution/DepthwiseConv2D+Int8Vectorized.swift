@@ -362,6 +362,10 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     private let zeroPointRow: UnsafeMutablePointer<UInt8>
     /// Output columns `interiorStart..<interiorEnd` have every tap column inside the input.
     let interiorStart: Int, interiorEnd: Int
+    /// Bytes of one compacted input row (`compactedTaps`) where the runs of
+    /// outputs (`DepthwiseInt8Constants.runPhases`) go at stride 2 along x;
+    /// else 0.
+    let compactRowBytes: Int
     var input: UnsafeRawPointer!
     var output: UnsafeMutableRawPointer!
     var scratch: UnsafeMutableRawPointer!
@@ -386,13 +390,26 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         let end = lastReach >= 0 ? lastReach / g.strideWidth + 1 : 0
         interiorStart = min(start, g.outputWidth)
         interiorEnd = max(interiorStart, min(end, g.outputWidth))
+        // A row's even or odd input pixels for its interior outputs and the
+        // filter's reach, plus a 16-byte step's overhang.
+        compactRowBytes = constants.runPhases > 0 && g.strideWidth == 2 && g.dilationWidth == 1
+            ? ((g.outputWidth &+ g.filterWidth / 2 &+ 1) &* p.outputChannels &+ 16 &+ 63) & ~63 : 0
     }
 
     deinit { zeroPointRow.deallocate() }
 
     private var taps: Int { p.geometry.filterHeight &* p.geometry.filterWidth }
-    /// Tap pointers, then (general filter sizes) one accumulator per channel.
-    var scratchBytesPerWorker: Int { taps &* 8 &+ max(p.outputChannels, 1) &* 4 }
+    /// Tap pointers, then (general filter sizes) one accumulator per channel,
+    /// then the compacted rows (`compactedTaps`): the input row each ring
+    /// slot holds, and two rows (even and odd pixels) per slot and for the
+    /// zero-point row.
+    var scratchBytesPerWorker: Int {
+        compactRowBytes == 0 ? taps &* 8 &+ max(p.outputChannels, 1) &* 4 : compactedSlotsOffset &+ 2 &* (ringRows &+ 1) &* compactRowBytes
+    }
+    private var compactedRowsOffset: Int { (taps &* 8 &+ max(p.outputChannels, 1) &* 4 &+ 63) & ~63 }
+    private var compactedSlotsOffset: Int { compactedRowsOffset &+ (ringRows &* 8 &+ 63) & ~63 }
+    /// Input rows one output row reads, which the ring of compacted rows keeps.
+    private var ringRows: Int { (p.geometry.filterHeight &- 1) &* p.geometry.dilationHeight &+ 1 }
     var tileCount: Int { p.geometry.outputRows }
     var cost: Int { p.cost }
 
@@ -417,9 +434,14 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         let filter = UnsafePointer<W>(OpaquePointer(constants.filter))
         let is3x3 = g.filterHeight == 3 && g.filterWidth == 3
         let columnStep = g.dilationWidth &* c
-        // Runs of at least one 32-output block (int8 at stride 1 along x).
-        let runs = constants.runPhases > 0 && g.strideWidth == 1 && (interiorEnd &- interiorStart) &* c >= 32
-            && IntegerSIMD.isNative && E.self == Int8.self && W.self == Int8.self
+        // Runs of at least one 32-output block (int8 at stride 1 along x, or
+        // 2 through the compacted rows).
+        let runs = constants.runPhases > 0 && (g.strideWidth == 1 || compactRowBytes > 0)
+            && (interiorEnd &- interiorStart) &* c >= 32 && IntegerSIMD.isNative && E.self == Int8.self && W.self == Int8.self
+        // The compacted rows kept from output row to output row (`compactedTaps`).
+        let ringTags = (base + compactedRowsOffset).assumingMemoryBound(to: Int.self)
+        if compactRowBytes > 0 { for r in 0..<ringRows { ringTags[r] = -1 } }
+        var zeroRowCompacted = false
         for tile in tiles {
             let b = tile / g.outputHeight, oy = tile % g.outputHeight
             let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
@@ -452,7 +474,12 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                 let ix0 = ox &* g.strideWidth &- g.padLeft
                 if runs && ox >= interiorStart && ox < interiorEnd {
                     // The row's interior pixels as one run of outputs (`DepthwiseInt8Constants.runPhases`).
-                    interiorTaps(column: ix0)
+                    if g.strideWidth == 1 {
+                        interiorTaps(column: ix0)
+                    } else {
+                        compactedTaps(tapPointers, batch: b, row: iy0, column: ix0, pixels: interiorEnd &- ox, input: inputBatch, zero: zero,
+                                      scratch: base, zeroRowCompacted: &zeroRowCompacted)
+                    }
                     let length = (interiorEnd &- ox) &* c
                     runRows(UnsafePointer(tapPointers), length: length, out)
                     out += length
@@ -510,6 +537,75 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                 }
                 out += c
                 ox &+= 1
+            }
+        }
+    }
+
+    /// At stride 2, every tap's inputs for `pixels` interior outputs of the
+    /// output row whose window starts at input row `iy0` and column `ix0`,
+    /// as contiguous bytes, into `tapPointers`: each filter row's even pixels
+    /// (ix0, ix0 + 2, …) and odd ones copied into rows of their own, so tap
+    /// kx of output p reads pixel p + kx / 2 of one of them. (NASNet-Mobile's
+    /// 5×5 and 7×7 stride-2 layers of 11 and 22 channels went pixel by pixel,
+    /// 16–32 GFLOP/s.) Each input row is compacted once for the two or three
+    /// output rows that read it: ring slot iy mod `ringRows` of the worker's
+    /// scratch holds input row iy (tag b · H + iy; the tags are reset per
+    /// call), one more slot the zero-point row's. The interior's first column
+    /// and length are the same on every row.
+    @inline(never)
+    private func compactedTaps<E: QuantizedElement>(
+        _ tapPointers: UnsafeMutablePointer<UnsafePointer<E>>, batch b: Int, row iy0: Int, column ix0: Int, pixels: Int,
+        input inputBatch: UnsafePointer<E>, zero: UnsafePointer<E>, scratch base: UnsafeMutableRawPointer, zeroRowCompacted: inout Bool
+    ) {
+        let g = p.geometry, c = p.outputChannels, ringRows = self.ringRows, rowBytes = compactRowBytes
+        let ringTags = (base + compactedRowsOffset).assumingMemoryBound(to: Int.self)
+        let ring = base + compactedSlotsOffset
+        // Bytes readable from a row's pixel ix0 (the zero-point row is as long as an input row).
+        let readable = (g.inputWidth &- ix0) &* c
+        var t = 0
+        for ky in 0..<g.filterHeight {
+            let iy = iy0 &+ ky &* g.dilationHeight
+            let inside = iy >= 0 && iy < g.inputHeight
+            let even = ring + 2 &* (inside ? iy % ringRows : ringRows) &* rowBytes, odd = even + rowBytes
+            let made = inside ? ringTags[iy % ringRows] == b &* g.inputHeight &+ iy : zeroRowCompacted
+            if !made {
+                let source = UnsafeRawPointer((inside ? inputBatch + iy &* g.inputWidth &* c : zero) + ix0 &* c)
+                Self.compact(source, readable: readable, first: 0, pixels: pixels &+ (g.filterWidth &- 1) / 2, channels: c, into: even)
+                if g.filterWidth > 1 {
+                    Self.compact(source, readable: readable, first: 1, pixels: pixels &+ (g.filterWidth &- 2) / 2, channels: c, into: odd)
+                }
+                if inside { ringTags[iy % ringRows] = b &* g.inputHeight &+ iy } else { zeroRowCompacted = true }
+            }
+            for kx in 0..<g.filterWidth {
+                tapPointers[t] = UnsafePointer<E>(OpaquePointer(kx & 1 == 0 ? even : odd)) + (kx &>> 1) &* c
+                t &+= 1
+            }
+        }
+    }
+
+    /// Pixels `first`, `first + 2`, … (`pixels` of them, `channels` bytes
+    /// each) of the row at `source` into consecutive pixels at `target`, 16
+    /// bytes a step (the steps of one pixel overlapping, each pixel's last
+    /// step overhanging into the next, which overwrites it; `target` has 16
+    /// bytes to spare), byte by byte where a step would read past the
+    /// `readable` bytes.
+    @inline(__always)
+    private static func compact(_ source: UnsafeRawPointer, readable: Int, first: Int, pixels: Int, channels c: Int,
+                                into target: UnsafeMutableRawPointer) {
+        let last = max(c &- 16, 0)
+        for p in 0..<pixels {
+            let from = (first &+ 2 &* p) &* c, to = p &* c
+            if from &+ last &+ 16 <= readable {
+                var k = 0
+                while k < last {
+                    target.storeBytes(of: source.loadUnaligned(fromByteOffset: from &+ k, as: SIMD16<UInt8>.self), toByteOffset: to &+ k,
+                                      as: SIMD16<UInt8>.self)
+                    k &+= 16
+                }
+                target.storeBytes(of: source.loadUnaligned(fromByteOffset: from &+ last, as: SIMD16<UInt8>.self), toByteOffset: to &+ last,
+                                  as: SIMD16<UInt8>.self)
+            } else {
+                for k in 0..<c { target.storeBytes(of: source.load(fromByteOffset: from &+ k, as: UInt8.self), toByteOffset: to &+ k, as: UInt8.self) }
             }
         }
     }
