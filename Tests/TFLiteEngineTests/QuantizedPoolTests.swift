@@ -12,14 +12,22 @@ final class QuantizedPoolTests: XCTestCase {
         var rng = TestRandom(seed: 47)
         // (Past 16 and 64 channels the last group of 16 or 64 overlaps; 8–15
         // channels run two overlapping groups of eight.)
+        // Cases 48–53: narrow channels whose windows lie inside the input
+        // a row at a time (`rowsSeparately`), over rows of many 64-byte steps.
         let channelChoices = [1, 3, 15, 16, 17, 32, 40, 64, 80, 100, 8, 11]
-        for i in 0..<48 {
+        let rowCases = [(23, 23, 11, 3, 3, 2), (15, 15, 22, 3, 3, 2), (9, 31, 44, 3, 2, 1), (5, 40, 5, 2, 3, 2),
+                        (12, 13, 63, 3, 3, 2), (7, 29, 16, 3, 3, 2)]
+        for i in 0..<54 {
             let signed = i % 3 != 2
-            let channels = channelChoices[i % channelChoices.count]
-            let fh = rng.int(1...3), fw = rng.int(1...3)
-            let stride = (rng.int(1...2), rng.int(1...2))
-            let same = rng.int(0...1) == 1
-            let h = rng.int(fh...9), w = rng.int(fw...9)
+            var channels = channelChoices[i % channelChoices.count]
+            var fh = rng.int(1...3), fw = rng.int(1...3)
+            var stride = (rng.int(1...2), rng.int(1...2))
+            var same = rng.int(0...1) == 1
+            var h = rng.int(fh...9), w = rng.int(fw...9)
+            if i >= 48 {
+                let c = rowCases[i - 48]
+                (h, w, channels, fh, fw, stride, same) = (c.0, c.1, c.2, c.3, c.4, (c.5, c.5), false)
+            }
             let relu = i % 4 == 1
             let zeroPoint = signed ? [-128, 127, rng.int(-128...127)][i % 3] : [0, 255, rng.int(0...255)][i % 3]
             let model = Self.poolModel(input: [1, h, w, channels], filter: (fh, fw), stride: stride, same: same,

@@ -90,7 +90,27 @@ final class Pool2DQuantizedKernel: Kernel {
     /// int32 maximum per channel of the fused convolution's rows.
     var scratchBytesPerWorker: Int {
         if let fusedConvolution { return max(fusedConvolution.accumulatorStride, 1) * 4 }
+        if rowsSeparately { return separableRowBytes &+ 16 }
         return p.kind == .max ? 0 : max(p.channels, 1) * 4
+    }
+
+    /// Max pools of fewer than 64 channels whose windows all lie inside the
+    /// input (no padding) go a row at a time (`maxRow`): the window rows'
+    /// maxima over a whole row, then each output pixel's over the filter's
+    /// columns. (Per pixel, NASNet-Mobile int8's 3×3 stride-2 pool of 11
+    /// channels took two eight-byte groups and a window loop: 13 GFLOP/s.)
+    var rowsSeparately: Bool {
+        let g = p.geometry
+        return p.kind == .max && fusedConvolution == nil && p.channels < 64 && g.padTop == 0 && g.padLeft == 0
+            && g.filterHeight &* g.filterWidth > 1 && g.outputHeight > 0 && g.outputWidth > 0
+            && (g.outputHeight &- 1) &* g.strideHeight &+ g.filterHeight <= g.inputHeight
+            && (g.outputWidth &- 1) &* g.strideWidth &+ g.filterWidth <= g.inputWidth
+    }
+
+    /// The bytes of a row of window-row maxima (`maxRow`), with 16 to spare.
+    private var separableRowBytes: Int {
+        let g = p.geometry
+        return ((g.outputWidth &- 1) &* g.strideWidth &+ g.filterWidth) &* p.channels &+ 16
     }
 
     /// Max pooling of the fused convolution's Int32 sums: per window the
@@ -256,6 +276,11 @@ final class Pool2DQuantizedKernel: Kernel {
         let low = E(truncatingIfNeeded: lo), high = E(truncatingIfNeeded: hi)
         let isMax = p.kind == .max
         let sums = isMax ? nil : (scratch.unsafelyUnwrapped + worker &* scratchBytesPerWorker).assumingMemoryBound(to: Int32.self)
+        if isMax && rowsSeparately {
+            let row = scratch.unsafelyUnwrapped + worker &* scratchBytesPerWorker
+            for tile in tiles { maxRow(tile, input: UnsafeRawPointer(input), output: UnsafeMutableRawPointer(output), row: row, E.self) }
+            return
+        }
         if isMax {
             g.forEachWindow(rows: tiles, window)
         } else {
@@ -424,6 +449,89 @@ final class Pool2DQuantizedKernel: Kernel {
                     }
                 }
                 for ch in 0..<c { out[ch] = min(max(out[ch], low), high) }
+            }
+        }
+    }
+
+    /// Output row `tile` of a max pool whose windows lie inside the input
+    /// (`rowsSeparately`): the maxima of the window's input rows over the
+    /// bytes the row's windows cover, 64 a step (the last step overlapping),
+    /// into `row`, then each output pixel's maximum of its filter columns
+    /// there, 16 channels a step. Values compare as Int8 (uint8 with the top
+    /// bit flipped, as in `window`). A pixel's 16-byte step may overhang into
+    /// the next pixels, which the next steps overwrite; pixels whose step
+    /// would reach past the output row go through the spare bytes after `row`.
+    @inline(__always)
+    private func maxRow<E: QuantizedElement>(_ tile: Int, input: UnsafeRawPointer, output: UnsafeMutableRawPointer,
+                                             row: UnsafeMutableRawPointer, _: E.Type) {
+        let g = p.geometry, c = p.channels
+        let b = tile / g.outputHeight, oy = tile % g.outputHeight
+        let rowBytes = g.inputWidth &* c
+        let first = input + ((b &* g.inputHeight &+ oy &* g.strideHeight) &* rowBytes)
+        let covered = separableRowBytes &- 16
+        let flip = SIMD16<Int8>(repeating: E.self == Int8.self ? 0 : Int8.min)
+        // Window rows' maxima (flipped), 64 bytes a step, then 16; fewer than
+        // 16 bytes in all one by one.
+        @inline(__always) func load(_ p: UnsafeRawPointer, _ at: Int) -> SIMD16<Int8> { p.loadUnaligned(fromByteOffset: at, as: SIMD16<Int8>.self) ^ flip }
+        @inline(__always) func columnMax(_ at: Int) -> SIMD16<Int8> {
+            var m = load(first, at)
+            for ky in 1..<g.filterHeight {
+                let v = load(first + ky &* rowBytes, at)
+                m.replace(with: v, where: v .> m)
+            }
+            return m
+        }
+        if covered >= 16 {
+            var at = 0
+            while at &+ 64 <= covered {
+                let m0 = columnMax(at), m1 = columnMax(at &+ 16), m2 = columnMax(at &+ 32), m3 = columnMax(at &+ 48)
+                row.storeBytes(of: m0, toByteOffset: at, as: SIMD16<Int8>.self)
+                row.storeBytes(of: m1, toByteOffset: at &+ 16, as: SIMD16<Int8>.self)
+                row.storeBytes(of: m2, toByteOffset: at &+ 32, as: SIMD16<Int8>.self)
+                row.storeBytes(of: m3, toByteOffset: at &+ 48, as: SIMD16<Int8>.self)
+                at &+= 64
+            }
+            while at < covered {
+                let step = min(at, covered &- 16)
+                row.storeBytes(of: columnMax(step), toByteOffset: step, as: SIMD16<Int8>.self)
+                at = step &+ 16
+            }
+        } else {
+            for i in 0..<covered {
+                var m = Int8(bitPattern: first.load(fromByteOffset: i, as: UInt8.self)) ^ flip[0]
+                for ky in 1..<g.filterHeight { m = max(m, Int8(bitPattern: first.load(fromByteOffset: ky &* rowBytes &+ i, as: UInt8.self)) ^ flip[0]) }
+                row.storeBytes(of: m, toByteOffset: i, as: Int8.self)
+            }
+        }
+        // Each pixel's maximum over its filter columns, clamped.
+        let lowest = SIMD16<Int8>(repeating: Int8(truncatingIfNeeded: low)) ^ flip
+        let highest = SIMD16<Int8>(repeating: Int8(truncatingIfNeeded: high)) ^ flip
+        let out = output + tile &* g.outputWidth &* c
+        let spare = row + covered
+        let columnStep = g.strideWidth &* c
+        @inline(__always) func pixelMax(_ at: Int) -> SIMD16<Int8> {
+            var m = row.loadUnaligned(fromByteOffset: at, as: SIMD16<Int8>.self)
+            for kx in 1..<g.filterWidth {
+                let v = row.loadUnaligned(fromByteOffset: at &+ kx &* c, as: SIMD16<Int8>.self)
+                m.replace(with: v, where: v .> m)
+            }
+            m.replace(with: lowest, where: m .< lowest)
+            m.replace(with: highest, where: m .> highest)
+            return m ^ flip
+        }
+        let last = max(c &- 16, 0), rowEnd = g.outputWidth &* c
+        for ox in 0..<g.outputWidth {
+            let at = ox &* columnStep, to = ox &* c
+            var k = 0
+            while k < last {
+                out.storeBytes(of: pixelMax(at &+ k), toByteOffset: to &+ k, as: SIMD16<Int8>.self)
+                k &+= 16
+            }
+            if c >= 16 || to &+ 16 <= rowEnd {
+                out.storeBytes(of: pixelMax(at &+ last), toByteOffset: to &+ last, as: SIMD16<Int8>.self)
+            } else {
+                spare.storeBytes(of: pixelMax(at), as: SIMD16<Int8>.self)
+                for i in 0..<c { out.storeBytes(of: spare.load(fromByteOffset: i, as: UInt8.self), toByteOffset: to &+ i, as: UInt8.self) }
             }
         }
     }
