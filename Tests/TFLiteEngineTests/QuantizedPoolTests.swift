@@ -56,15 +56,23 @@ final class QuantizedPoolTests: XCTestCase {
     func testAveragePoolMatchesRoundedWindowMeanBitExact() throws {
         var rng = TestRandom(seed: 53)
         // (11, 22, 44, 88: NASNet's; past 16, the last group of 16 overlaps.)
+        // Cases 48–54: narrow channels a row at a time (`rowsSeparately`),
+        // one with a window of 121 taps (12 × 11, 132 taps, stays per pixel).
         let channelChoices = [1, 3, 15, 16, 17, 32, 40, 64, 33, 44, 11, 88]
-        for i in 0..<48 {
+        let rowCases = [(23, 23, 11, 3, 3, 2), (15, 15, 22, 3, 3, 2), (9, 31, 44, 3, 2, 1), (5, 40, 5, 2, 3, 2),
+                        (12, 13, 63, 3, 3, 2), (7, 29, 16, 3, 3, 2), (13, 40, 11, 11, 11, 1)]
+        for i in 0..<55 {
             let signed = i % 3 != 2
-            let channels = channelChoices[i % channelChoices.count]
-            let large = i % 9 == 4
-            let fh = large ? 12 : rng.int(1...4), fw = large ? 11 : rng.int(1...4)
-            let stride = (rng.int(1...2), rng.int(1...2))
-            let same = rng.int(0...1) == 1
-            let h = rng.int(fh...(large ? 13 : 9)), w = rng.int(fw...(large ? 13 : 9))
+            var channels = channelChoices[i % channelChoices.count]
+            let large = i % 9 == 4 && i < 48
+            var fh = large ? 12 : rng.int(1...4), fw = large ? 11 : rng.int(1...4)
+            var stride = (rng.int(1...2), rng.int(1...2))
+            var same = rng.int(0...1) == 1
+            var h = rng.int(fh...(large ? 13 : 9)), w = rng.int(fw...(large ? 13 : 9))
+            if i >= 48 {
+                let c = rowCases[i - 48]
+                (h, w, channels, fh, fw, stride, same) = (c.0, c.1, c.2, c.3, c.4, (c.5, c.5), false)
+            }
             let relu = i % 4 == 1
             let zeroPoint = signed ? [-128, 127, rng.int(-128...127)][i % 3] : [0, 255, rng.int(0...255)][i % 3]
             let model = Self.poolModel(input: [1, h, w, channels], filter: (fh, fw), stride: stride, same: same,

@@ -90,24 +90,28 @@ final class Pool2DQuantizedKernel: Kernel {
     /// int32 maximum per channel of the fused convolution's rows.
     var scratchBytesPerWorker: Int {
         if let fusedConvolution { return max(fusedConvolution.accumulatorStride, 1) * 4 }
-        if rowsSeparately { return separableRowBytes &+ 16 }
+        if rowsSeparately { return 2 &* separableRowBytes &+ 16 }
         return p.kind == .max ? 0 : max(p.channels, 1) * 4
     }
 
-    /// Max pools of fewer than 64 channels whose windows all lie inside the
-    /// input (no padding) go a row at a time (`maxRow`): the window rows'
-    /// maxima over a whole row, then each output pixel's over the filter's
-    /// columns. (Per pixel, NASNet-Mobile int8's 3×3 stride-2 pool of 11
-    /// channels took two eight-byte groups and a window loop: 13 GFLOP/s.)
+    /// Pools of fewer than 64 channels whose windows all lie inside the
+    /// input (no padding) go a row at a time (`maxRow`, `averageRow`): the
+    /// window rows' maxima or sums over a whole row, then each output
+    /// pixel's over the filter's columns. (Per pixel, NASNet-Mobile int8's
+    /// 3×3 stride-2 pools of 11 channels took two eight-byte groups and the
+    /// window loops: 13 GFLOP/s.) Averages of at most
+    /// `largestReciprocalCount` taps.
     var rowsSeparately: Bool {
         let g = p.geometry
-        return p.kind == .max && fusedConvolution == nil && p.channels < 64 && g.padTop == 0 && g.padLeft == 0
+        return fusedConvolution == nil && p.channels < 64 && g.padTop == 0 && g.padLeft == 0
+            && g.filterHeight &* g.filterWidth <= Int(Self.largestReciprocalCount)
             && g.filterHeight &* g.filterWidth > 1 && g.outputHeight > 0 && g.outputWidth > 0
             && (g.outputHeight &- 1) &* g.strideHeight &+ g.filterHeight <= g.inputHeight
             && (g.outputWidth &- 1) &* g.strideWidth &+ g.filterWidth <= g.inputWidth
     }
 
-    /// The bytes of a row of window-row maxima (`maxRow`), with 16 to spare.
+    /// The bytes of a row of window-row maxima (`maxRow`), with 16 to spare
+    /// (sums, `averageRow`: twice as many).
     private var separableRowBytes: Int {
         let g = p.geometry
         return ((g.outputWidth &- 1) &* g.strideWidth &+ g.filterWidth) &* p.channels &+ 16
@@ -283,6 +287,10 @@ final class Pool2DQuantizedKernel: Kernel {
         }
         if isMax {
             g.forEachWindow(rows: tiles, window)
+        } else if rowsSeparately {
+            let row = scratch.unsafelyUnwrapped + worker &* scratchBytesPerWorker
+            for tile in tiles { averageRow(tile, input: UnsafeRawPointer(input), output: UnsafeMutableRawPointer(output), row: row, E.self) }
+            return
         } else {
             // Average pooling: a row's interior columns (windows of one count)
             // as one run of contiguous channels (`averageRun`).
@@ -519,20 +527,87 @@ final class Pool2DQuantizedKernel: Kernel {
             m.replace(with: highest, where: m .> highest)
             return m ^ flip
         }
-        let last = max(c &- 16, 0), rowEnd = g.outputWidth &* c
-        for ox in 0..<g.outputWidth {
-            let at = ox &* columnStep, to = ox &* c
+        Self.storePixels(width: g.outputWidth, channels: c, into: out, spare: spare) { ox, k in
+            unsafeBitCast(pixelMax(ox &* columnStep &+ k), to: SIMD16<UInt8>.self)
+        }
+    }
+
+    /// Stores a row of `width` output pixels of `c` channels from `pixel`
+    /// (pixel ox's 16 bytes from channel k), 16 bytes a step: the steps of
+    /// one pixel overlapping, a pixel's step overhanging into the next
+    /// pixels (which the next steps overwrite) where it stays inside the
+    /// row, else through `spare` (16 bytes).
+    @inline(__always)
+    private static func storePixels(width: Int, channels c: Int, into out: UnsafeMutableRawPointer, spare: UnsafeMutableRawPointer,
+                                    _ pixel: (_ ox: Int, _ k: Int) -> SIMD16<UInt8>) {
+        let last = max(c &- 16, 0), rowEnd = width &* c
+        for ox in 0..<width {
+            let to = ox &* c
             var k = 0
             while k < last {
-                out.storeBytes(of: pixelMax(at &+ k), toByteOffset: to &+ k, as: SIMD16<Int8>.self)
+                out.storeBytes(of: pixel(ox, k), toByteOffset: to &+ k, as: SIMD16<UInt8>.self)
                 k &+= 16
             }
             if c >= 16 || to &+ 16 <= rowEnd {
-                out.storeBytes(of: pixelMax(at &+ last), toByteOffset: to &+ last, as: SIMD16<Int8>.self)
+                out.storeBytes(of: pixel(ox, last), toByteOffset: to &+ last, as: SIMD16<UInt8>.self)
             } else {
-                spare.storeBytes(of: pixelMax(at), as: SIMD16<Int8>.self)
+                spare.storeBytes(of: pixel(ox, 0), as: SIMD16<UInt8>.self)
                 for i in 0..<c { out.storeBytes(of: spare.load(fromByteOffset: i, as: UInt8.self), toByteOffset: to &+ i, as: UInt8.self) }
             }
+        }
+    }
+
+    /// Output row `tile` of an average pool whose windows lie inside the
+    /// input (`rowsSeparately`): the sums of the window's input rows over
+    /// the bytes the row's windows cover, in Int16 lanes 16 a step, into
+    /// `row`, then each output pixel's sum of its filter columns there,
+    /// averaged as `averageSteps` does (|sum| ≤ 128 · 255 < 2^15), clamped
+    /// and stored (`storePixels`).
+    @inline(__always)
+    private func averageRow<E: QuantizedElement>(_ tile: Int, input: UnsafeRawPointer, output: UnsafeMutableRawPointer,
+                                                 row: UnsafeMutableRawPointer, _: E.Type) {
+        let g = p.geometry, c = p.channels
+        let b = tile / g.outputHeight, oy = tile % g.outputHeight
+        let rowBytes = g.inputWidth &* c
+        let first = input + ((b &* g.inputHeight &+ oy &* g.strideHeight) &* rowBytes)
+        let covered = separableRowBytes &- 16
+        @inline(__always) func columnSum(_ at: Int) -> SIMD16<Int16> {
+            var sum = E.widened16(first, at: at)
+            for ky in 1..<g.filterHeight { sum &+= E.widened16(first + ky &* rowBytes, at: at) }
+            return sum
+        }
+        if covered >= 16 {
+            var at = 0
+            while at < covered {
+                let step = min(at, covered &- 16)
+                row.storeBytes(of: columnSum(step), toByteOffset: 2 &* step, as: SIMD16<Int16>.self)
+                at = step &+ 16
+            }
+        } else {
+            for i in 0..<covered {
+                var sum = Int16(truncatingIfNeeded: E(truncatingIfNeeded: first.load(fromByteOffset: i, as: UInt8.self)))
+                for ky in 1..<g.filterHeight {
+                    sum &+= Int16(truncatingIfNeeded: E(truncatingIfNeeded: first.load(fromByteOffset: ky &* rowBytes &+ i, as: UInt8.self)))
+                }
+                row.storeBytes(of: sum, toByteOffset: 2 &* i, as: Int16.self)
+            }
+        }
+        let count = Int32(truncatingIfNeeded: g.filterHeight &* g.filterWidth)
+        let int16Average = Int(count) < int16Averages.count ? int16Averages[Int(count)] : nil
+        let half = SIMD8<Int32>(repeating: count / 2), m = SIMD8(repeating: int16Average == nil ? Self.reciprocal(of: count) : 0)
+        let lowest = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: low))
+        let highest = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: high))
+        let columnStep = 2 &* g.strideWidth &* c, tapStep = 2 &* c
+        let sums = UnsafeRawPointer(row)
+        Self.storePixels(width: g.outputWidth, channels: c, into: output + tile &* g.outputWidth &* c, spare: row + (2 &* covered &+ 32)) { ox, k in
+            let at = ox &* columnStep &+ 2 &* k
+            var acc = sums.loadUnaligned(fromByteOffset: at, as: SIMD16<Int16>.self)
+            for kx in 1..<g.filterWidth { acc &+= sums.loadUnaligned(fromByteOffset: at &+ kx &* tapStep, as: SIMD16<Int16>.self) }
+            var v: SIMD16<Int16>
+            if let int16Average { v = int16Average(acc) } else { v = Self.average16(acc, half: half, reciprocal: m) }
+            v.replace(with: lowest, where: v .< lowest)
+            v.replace(with: highest, where: v .> highest)
+            return IntegerSIMD.truncate(v)
         }
     }
 
