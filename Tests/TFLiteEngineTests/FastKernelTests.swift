@@ -197,7 +197,7 @@ final class FastKernelTests: XCTestCase {
             ((6, 21), 13, 1, 3), ((7, 23), 15, 2, 3), ((6, 17), 9, 1, 5), ((8, 19), 12, 1, 7),
             // Maps narrower than eight columns (the last blocks' 7×7): one group, its pixels past the row not stored.
             ((7, 7), 176, 1, 3), ((7, 7), 40, 1, 5), ((7, 7), 72, 1, 7), ((14, 13), 24, 2, 5), ((9, 9), 40, 2, 7),
-            ((5, 6), 13, 1, 3), ((5, 5), 16, 1, 5),
+            ((5, 6), 13, 1, 3), ((5, 5), 16, 1, 5), ((7, 7), 1024, 1, 3), ((4, 5), 256, 1, 3),
         ]
         for (i, c) in cases.enumerated() {
             for padding in 0...1 {
