@@ -461,6 +461,17 @@ final class Pool2DQuantizedKernel: Kernel {
         }
     }
 
+    /// Output row `tile`'s first window row in the input (`rowsSeparately`),
+    /// the bytes from one input row to the next, and the bytes of a row
+    /// that the output row's windows cover.
+    @inline(__always)
+    private func windowRows(_ tile: Int, _ input: UnsafeRawPointer) -> (first: UnsafeRawPointer, rowBytes: Int, covered: Int) {
+        let g = p.geometry
+        let b = tile / g.outputHeight, oy = tile % g.outputHeight
+        let rowBytes = g.inputWidth &* p.channels
+        return (input + ((b &* g.inputHeight &+ oy &* g.strideHeight) &* rowBytes), rowBytes, separableRowBytes &- 16)
+    }
+
     /// Output row `tile` of a max pool whose windows lie inside the input
     /// (`rowsSeparately`): the maxima of the window's input rows over the
     /// bytes the row's windows cover, 64 a step (the last step overlapping),
@@ -473,10 +484,7 @@ final class Pool2DQuantizedKernel: Kernel {
     private func maxRow<E: QuantizedElement>(_ tile: Int, input: UnsafeRawPointer, output: UnsafeMutableRawPointer,
                                              row: UnsafeMutableRawPointer, _: E.Type) {
         let g = p.geometry, c = p.channels
-        let b = tile / g.outputHeight, oy = tile % g.outputHeight
-        let rowBytes = g.inputWidth &* c
-        let first = input + ((b &* g.inputHeight &+ oy &* g.strideHeight) &* rowBytes)
-        let covered = separableRowBytes &- 16
+        let (first, rowBytes, covered) = windowRows(tile, input)
         let flip = SIMD16<Int8>(repeating: E.self == Int8.self ? 0 : Int8.min)
         // Window rows' maxima (flipped), 64 bytes a step, then 16; fewer than
         // 16 bytes in all one by one.
@@ -570,10 +578,7 @@ final class Pool2DQuantizedKernel: Kernel {
     private func averageRow<E: QuantizedElement>(_ tile: Int, input: UnsafeRawPointer, output: UnsafeMutableRawPointer,
                                                  row: UnsafeMutableRawPointer, _: E.Type) {
         let g = p.geometry, c = p.channels
-        let b = tile / g.outputHeight, oy = tile % g.outputHeight
-        let rowBytes = g.inputWidth &* c
-        let first = input + ((b &* g.inputHeight &+ oy &* g.strideHeight) &* rowBytes)
-        let covered = separableRowBytes &- 16
+        let (first, rowBytes, covered) = windowRows(tile, input)
         @inline(__always) func columnSum(_ at: Int) -> SIMD16<Int16> {
             var sum = E.widened16(first, at: at)
             if g.filterHeight == 3 {
