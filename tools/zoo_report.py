@@ -780,12 +780,12 @@ def performance_section(args, rows: list[dict], profiles: dict[str, list[dict]] 
             w(f"| … {len(slow) - args.slow_limit} more | | | | | | | | | |")
         kinds = ("not", "waits on memory", "memory-bound")
         by_op: dict[str, dict[str, list[float]]] = defaultdict(lambda: {k: [0, 0.0] for k in kinds})
+        totals = {k: 0 for k in kinds}
         for s in slow:
             k = kinds[2] if s["memory_bound"] else kinds[1] if s["waits_on_memory"] else kinds[0]
             by_op[s["op"]][k][0] += 1
             by_op[s["op"]][k][1] += s["min_ms"]
-        totals = {k: sum(1 for s in slow if (kinds[2] if s["memory_bound"] else kinds[1] if s["waits_on_memory"] else kinds[0]) == k)
-                  for k in kinds}
+            totals[k] += 1
         w("")
         w(f"All {len(slow)} slow nodes: {totals['not']} slow even warm, {totals['waits on memory']} waiting on memory, "
           f"{totals['memory-bound']} memory-bound. By operator (slow even warm / waiting on memory / memory-bound, with their "
