@@ -12,7 +12,7 @@ enum Conv2DFloat {
         let groups = p.inputChannels / p.filterChannels
         if groups > 1, p.filterChannels == 1, p.outputChannels == p.inputChannels, try !ctx.hasEmptyInputOrOutput(),
            let filterTaps = try DepthwiseConv2DFloat.filterTaps(ctx: ctx, channels: p.inputChannels, taps: taps) {
-            return DepthwiseConv2DFloatVectorized(ctx: ctx, DepthwiseConv2D.Parameters(
+            return try DepthwiseConv2DFloatVectorized(ctx: ctx, DepthwiseConv2D.Parameters(
                 geometry: g, inputChannels: p.inputChannels, outputChannels: p.outputChannels, depthMultiplier: 1,
                 activation: p.activation), filterTaps: filterTaps)
         }

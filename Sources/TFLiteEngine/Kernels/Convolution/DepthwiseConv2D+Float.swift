@@ -4,7 +4,54 @@ enum DepthwiseConv2DFloat {
     static func make(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters) throws -> Kernel {
         // (The vectorised kernel's zero row is W × C floats.)
         guard p.depthMultiplier == 1, try !ctx.hasEmptyInputOrOutput() else { return ConvolutionFloatReference(ctx: ctx, p) }
-        return DepthwiseConv2DFloatVectorized(ctx: ctx, p)
+        return try DepthwiseConv2DFloatVectorized(ctx: ctx, p)
+    }
+
+    /// For `DepthwiseConv2DFloatVectorized`'s runs along the row
+    /// (`flatRows`): the filter and bias repeated along a row of
+    /// `period + FloatVector.scalarCount` floats per tap, then the bias's row,
+    /// `period` the least common multiple of the channels and the lanes, so
+    /// the weights of the vector of a row's floats from j on start at j mod
+    /// `period`. Nil unless the layer is one it takes: stride and dilation 1
+    /// along the row, a 3×3 filter, 8 to 31 channels not a multiple of the
+    /// lanes (where channel vectors waste lanes: NASNet's 11 and 22),
+    /// constant filter and bias. Once per model.
+    static func phaseTable(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters, filterTaps: AlignedBuffer?) throws -> (table: AlignedBuffer, period: Int)? {
+        let g = p.geometry, c = p.inputChannels, lanes = FloatVector.scalarCount
+        guard p.depthMultiplier == 1, g.strideWidth == 1, g.dilationWidth == 1, g.filterWidth == 3, g.filterHeight == 3,
+              c >= DepthwiseConv2DFloatVectorized.narrowestLanes, c < 2 * lanes, c % lanes != 0 else { return nil }
+        let taps = g.filterHeight * g.filterWidth
+        let filterSource: UnsafePointer<Float>
+        if let filterTaps {
+            filterSource = UnsafePointer(filterTaps.pointer.assumingMemoryBound(to: Float.self))
+        } else {
+            let filter = try ctx.input(1)
+            guard let w = filter.constant, filter.type == .float32, filter.elementCount == c * taps else { return nil }
+            filterSource = w.assumingMemoryBound(to: Float.self)
+        }
+        var biasSource: UnsafePointer<Float>?
+        if ctx.hasInput(2) {
+            let bias = try ctx.input(2)
+            guard let b = bias.constant, bias.type == .float32, bias.elementCount == c else { return nil }
+            biasSource = b.assumingMemoryBound(to: Float.self)
+        }
+        var period = c
+        while period % lanes != 0 { period += c }
+        let rowFloats = period + lanes
+        let key = "depthwise-phase-f32-w\(ctx.node.inputs[1])-b\(ctx.hasInput(2) ? ctx.node.inputs[2] : -1)-\(c)x\(taps)"
+            + (filterTaps == nil ? "" : "-grouped")
+        let table = try ctx.graph.sharedConstants.value(for: key) {
+            let buffer = try AlignedBuffer(byteCount: (taps + 1) * rowFloats * MemoryLayout<Float>.size)
+            let target = buffer.pointer.assumingMemoryBound(to: Float.self)
+            for t in 0...taps {
+                for i in 0..<rowFloats {
+                    let ch = i % c
+                    target[t * rowFloats + i] = t < taps ? filterSource[t * c + ch] : biasSource?[ch] ?? 0
+                }
+            }
+            return buffer
+        }
+        return (table, period)
     }
 
     /// A constant OHWI filter [C][KH][KW][1] (a grouped CONV_2D with one
@@ -74,10 +121,14 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// The filter's width where `slidingRows` computes the node (3, 5 or
     /// 7), else 0.
     let slidingTaps: Int
+    /// The weights by phase for `flatRows` (`DepthwiseConv2DFloat.phaseTable`),
+    /// or nil.
+    private let phases: (table: AlignedBuffer, period: Int)?
 
-    init(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters, filterTaps: AlignedBuffer? = nil) {
+    init(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters, filterTaps: AlignedBuffer? = nil) throws {
         self.p = p
         self.filterTaps = filterTaps
+        phases = try DepthwiseConv2DFloat.phaseTable(ctx: ctx, p, filterTaps: filterTaps)
         operands = FilteredOperands(ctx)
         let g = p.geometry
         let rowFloats = max(g.inputWidth * p.inputChannels, 1)
@@ -135,11 +186,236 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         // vector from eight channels up) rather than the scalar loops.
         // NASNet-Mobile's 11-channel 5×5 and 7×7 layers ran at 2 GFLOP/s.
         if p.inputChannels < FloatVector.scalarCount {
-            outputRows(SIMD8<Float>.self, tiles)
+            if let phases { flatRows(SIMD8<Float>.self, tiles, phases.table, period: phases.period) } else { outputRows(SIMD8<Float>.self, tiles) }
             return
         }
         #endif
-        outputRows(FloatVector.self, tiles)
+        if let phases { flatRows(FloatVector.self, tiles, phases.table, period: phases.period) } else { outputRows(FloatVector.self, tiles) }
+    }
+
+    /// Output rows `tiles` of a 3×3 filter where a row's interior floats
+    /// run as one vector (`DepthwiseConv2DFloat.phaseTable`): at stride 1
+    /// the input float of tap (ky, kx) for the output float j of a row is
+    /// float j + (kx − padLeft)·C of input row ky, and its weight the tap's
+    /// weight of channel j mod C, so every vector of `FloatVector` lanes
+    /// over the interior's floats has all lanes in use whatever C is. The
+    /// interior starts at a pixel, so the weights of its float j start at
+    /// j mod `period`. Four rows at a time where their filter rows are all
+    /// inside the input (`flatFourRows`), else one (`flatRow`); the edge
+    /// pixels run `pixel` on `E`'s lanes. Each float sums bias, then taps
+    /// (ky, kx) in order, as every other path does.
+    @inline(__always)
+    private func flatRows<E: FloatLanes>(_: E.Type, _ tiles: Range<Int>, _ table: AlignedBuffer, period: Int) {
+        let g = p.geometry, c = p.inputChannels, wOut = g.outputWidth
+        let count = (interiorEnd &- interiorStart) &* c
+        let weights = UnsafePointer(table.pointer.assumingMemoryBound(to: Float.self))
+        let runs = count >= FloatVector.scalarCount
+        let fourRows = runs && g.strideHeight == 1 && g.dilationHeight == 1
+        var tile = tiles.lowerBound
+        while tile < tiles.upperBound {
+            let b = tile / g.outputHeight, oy = tile % g.outputHeight
+            // Four rows of one image.
+            let rows = fourRows && tile &+ 4 <= tiles.upperBound && oy &+ 4 <= g.outputHeight ? 4 : 1
+            if rows == 4 {
+                flatFourRows(E.self, b: b, oy: oy, weights, period: period)
+            } else {
+                let (ky0, ky1) = filterRows(oy: oy)
+                let out = output + tile &* wOut &* c
+                for ox in 0..<interiorStart { pixel(E.self, out, b: b, oy: oy, ox: ox, ky0: ky0, ky1: ky1) }
+                for ox in interiorEnd..<wOut { pixel(E.self, out, b: b, oy: oy, ox: ox, ky0: ky0, ky1: ky1) }
+                if runs {
+                    flatRow(b: b, oy: oy, weights, period: period)
+                } else {
+                    for ox in interiorStart..<interiorEnd { pixel(E.self, out, b: b, oy: oy, ox: ox, ky0: ky0, ky1: ky1) }
+                }
+            }
+            tile &+= rows
+        }
+    }
+
+    /// The interior floats of output rows `oy…oy + 3` (3×3 filter, stride
+    /// and dilation 1), a vector of each row at a time: the six input rows'
+    /// three vectors each are loaded once for the four rows' 36
+    /// multiply-adds, and each weight vector once for four (Zen 4 loads one
+    /// 64-byte vector a cycle: one row at a time, two loads a multiply-add,
+    /// ran at a third of the throughput). Rows above or below the input
+    /// read the zero row (adding 0 · w, as `edge3x3` does). The edge pixels
+    /// of the four rows go together too, on `E`'s lanes over channels
+    /// (taps left or right of the input skipped, as `pixel` does).
+    @inline(__always)
+    private func flatFourRows<E: FloatLanes>(_: E.Type, b: Int, oy: Int, _ weights: UnsafePointer<Float>, period: Int) {
+        let lanes = FloatVector.scalarCount
+        let g = p.geometry, c = p.inputChannels
+        let (low, high) = p.activation.floatRange
+        let lo = FloatVector(repeating: low), hi = FloatVector(repeating: high)
+        let tapStep = period &+ lanes
+        let biasRow = weights + 9 &* tapStep
+        let count = (interiorEnd &- interiorStart) &* c
+        let rowStep = g.inputWidth &* c, outStep = g.outputWidth &* c
+        // Tap (0, 0) of each row's first interior float: input rows oy − padTop … oy − padTop + 5.
+        let firstColumn = (interiorStart &- g.padLeft) &* c
+        let zero = UnsafePointer(zeroRow) + firstColumn
+        @inline(__always) func row(_ t: Int) -> UnsafePointer<Float> {
+            let iy = oy &- g.padTop &+ t
+            guard iy >= 0 && iy < g.inputHeight else { return zero }
+            let offset: Int = (b &* g.inputHeight &+ iy) &* rowStep &+ firstColumn
+            return input + offset
+        }
+        let r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3), r4 = row(4), r5 = row(5)
+        let o0 = output + ((b &* g.outputHeight &+ oy) &* g.outputWidth &+ interiorStart) &* c
+        @inline(__always) func vector(_ j: Int) {
+            let phase = j % period
+            let w = weights + phase
+            @inline(__always) func three(_ r: UnsafePointer<Float>) -> (FloatVector, FloatVector, FloatVector) {
+                (r.load(FloatVector.self, j), r.load(FloatVector.self, j &+ c), r.load(FloatVector.self, j &+ 2 &* c))
+            }
+            let (i00, i01, i02) = three(r0), (i10, i11, i12) = three(r1), (i20, i21, i22) = three(r2)
+            let (i30, i31, i32) = three(r3), (i40, i41, i42) = three(r4), (i50, i51, i52) = three(r5)
+            var a0 = biasRow.load(FloatVector.self, phase)
+            var a1 = a0, a2 = a0, a3 = a0
+            @inline(__always) func tap(_ t: Int, _ v0: FloatVector, _ v1: FloatVector, _ v2: FloatVector, _ v3: FloatVector) {
+                let wv = w.load(FloatVector.self, t &* tapStep)
+                a0 = a0.multiplyAdd(v0, wv)
+                a1 = a1.multiplyAdd(v1, wv)
+                a2 = a2.multiplyAdd(v2, wv)
+                a3 = a3.multiplyAdd(v3, wv)
+            }
+            tap(0, i00, i10, i20, i30); tap(1, i01, i11, i21, i31); tap(2, i02, i12, i22, i32)
+            tap(3, i10, i20, i30, i40); tap(4, i11, i21, i31, i41); tap(5, i12, i22, i32, i42)
+            tap(6, i20, i30, i40, i50); tap(7, i21, i31, i41, i51); tap(8, i22, i32, i42, i52)
+            let o = o0 + j
+            o.storeLanes(a0.clamped(lo, hi))
+            o.storeLanes(a1.clamped(lo, hi), outStep)
+            o.storeLanes(a2.clamped(lo, hi), 2 &* outStep)
+            o.storeLanes(a3.clamped(lo, hi), 3 &* outStep)
+        }
+        var j = 0
+        while j &+ lanes <= count {
+            vector(j)
+            j &+= lanes
+        }
+        // The last floats: a vector ending at the interior's end, overlapping the one before.
+        if j < count { vector(count &- lanes) }
+
+        let w = E.scalarCount
+        let eLo = E.splat(low), eHi = E.splat(high)
+        let biasBase = bias ?? UnsafePointer(zeroBias)
+        let f = filter!
+        let out = output + (b &* g.outputHeight &+ oy) &* outStep
+        @inline(__always) func edge(_ ox: Int) {
+            // Filter columns kx0..<kx1 fall inside the input; the rows' pointers are at input column interiorStart − padLeft.
+            let ix0 = ox &- g.padLeft
+            let kx0 = max(0, -ix0), kx1 = min(3, g.inputWidth &- ix0)
+            let column = (ix0 &- interiorStart &+ g.padLeft) &* c
+            var ch = 0
+            while ch < c {
+                let cc = min(ch, c &- w)
+                var a0 = biasBase.load(E.self, cc)
+                var a1 = a0, a2 = a0, a3 = a0
+                @inline(__always) func filterRow(_ ky: Int, _ q0: UnsafePointer<Float>, _ q1: UnsafePointer<Float>,
+                                                 _ q2: UnsafePointer<Float>, _ q3: UnsafePointer<Float>) {
+                    for kx in kx0..<kx1 {
+                        let wv = f.load(E.self, (ky &* 3 &+ kx) &* c &+ cc)
+                        let at = column &+ kx &* c &+ cc
+                        a0 = a0.multiplyAdd(q0.load(E.self, at), wv)
+                        a1 = a1.multiplyAdd(q1.load(E.self, at), wv)
+                        a2 = a2.multiplyAdd(q2.load(E.self, at), wv)
+                        a3 = a3.multiplyAdd(q3.load(E.self, at), wv)
+                    }
+                }
+                filterRow(0, r0, r1, r2, r3)
+                filterRow(1, r1, r2, r3, r4)
+                filterRow(2, r2, r3, r4, r5)
+                let o = out + (ox &* c &+ cc)
+                o.storeLanes(a0.clamped(eLo, eHi))
+                o.storeLanes(a1.clamped(eLo, eHi), outStep)
+                o.storeLanes(a2.clamped(eLo, eHi), 2 &* outStep)
+                o.storeLanes(a3.clamped(eLo, eHi), 3 &* outStep)
+                ch &+= w
+            }
+        }
+        for ox in 0..<interiorStart { edge(ox) }
+        for ox in interiorEnd..<g.outputWidth { edge(ox) }
+    }
+
+    /// The interior floats of output row `oy`, four vectors at a time (four
+    /// chains, each with its weights' phase), filter rows inside the input
+    /// only.
+    @inline(__always)
+    private func flatRow(b: Int, oy: Int, _ weights: UnsafePointer<Float>, period: Int) {
+        let lanes = FloatVector.scalarCount
+        let g = p.geometry, c = p.inputChannels, kw = g.filterWidth
+        let (low, high) = p.activation.floatRange
+        let lo = FloatVector(repeating: low), hi = FloatVector(repeating: high)
+        let tapStep = period &+ lanes
+        let biasRow = weights + g.filterHeight &* kw &* tapStep
+        let count = (interiorEnd &- interiorStart) &* c
+        let rowStep = g.dilationHeight &* g.inputWidth &* c
+        let (ky0, ky1) = filterRows(oy: oy)
+        let iy0 = oy &* g.strideHeight &- g.padTop
+        // Tap (ky0, 0) of the interior's first float (inside the input when ky0 < ky1).
+        let x0 = input + ((b &* g.inputHeight &+ iy0 &+ ky0 &* g.dilationHeight) &* g.inputWidth &+ interiorStart &- g.padLeft) &* c
+        let w0 = weights + ky0 &* kw &* tapStep
+        let o0 = output + ((b &* g.outputHeight &+ oy) &* g.outputWidth &+ interiorStart) &* c
+        /// One vector from the interior's float `j` on.
+        @inline(__always) func one(_ j: Int) {
+            let phase = j % period
+            var a = biasRow.load(FloatVector.self, phase)
+            var xRow = x0 + j, wRow = w0 + phase
+            for _ in ky0..<ky1 {
+                var x = xRow, wp = wRow
+                for _ in 0..<kw {
+                    a = a.multiplyAdd(x.load(FloatVector.self), wp.load(FloatVector.self))
+                    x += c
+                    wp += tapStep
+                }
+                xRow += rowStep
+                wRow += kw &* tapStep
+            }
+            o0.storeLanes(a.clamped(lo, hi), j)
+        }
+        /// Four vectors from the interior's float `j` on.
+        @inline(__always) func four(_ j: Int) {
+            var p0 = j % period, p1 = p0 &+ lanes, p2 = p1 &+ lanes, p3 = p2 &+ lanes
+            if p1 >= period { p1 &-= period }
+            if p2 >= period { p2 &-= period }
+            if p3 >= period { p3 &-= period }
+            var a0 = biasRow.load(FloatVector.self, p0), a1 = biasRow.load(FloatVector.self, p1)
+            var a2 = biasRow.load(FloatVector.self, p2), a3 = biasRow.load(FloatVector.self, p3)
+            var xRow = x0 + j, wRow = w0
+            for _ in ky0..<ky1 {
+                var x = xRow, wp = wRow
+                for _ in 0..<kw {
+                    a0 = a0.multiplyAdd(x.load(FloatVector.self), wp.load(FloatVector.self, p0))
+                    a1 = a1.multiplyAdd(x.load(FloatVector.self, lanes), wp.load(FloatVector.self, p1))
+                    a2 = a2.multiplyAdd(x.load(FloatVector.self, 2 &* lanes), wp.load(FloatVector.self, p2))
+                    a3 = a3.multiplyAdd(x.load(FloatVector.self, 3 &* lanes), wp.load(FloatVector.self, p3))
+                    x += c
+                    wp += tapStep
+                }
+                xRow += rowStep
+                wRow += kw &* tapStep
+            }
+            o0.storeLanes(a0.clamped(lo, hi), j)
+            o0.storeLanes(a1.clamped(lo, hi), j &+ lanes)
+            o0.storeLanes(a2.clamped(lo, hi), j &+ 2 &* lanes)
+            o0.storeLanes(a3.clamped(lo, hi), j &+ 3 &* lanes)
+        }
+        var j = 0
+        while j &+ 4 &* lanes <= count {
+            four(j)
+            j &+= 4 &* lanes
+        }
+        if j < count {
+            // The last floats: four vectors (else one at a time) ending at
+            // the interior's end, overlapping those before.
+            if count >= 4 &* lanes {
+                four(count &- 4 &* lanes)
+            } else {
+                while j &+ lanes <= count { one(j); j &+= lanes }
+                if j < count { one(count &- lanes) }
+            }
+        }
     }
 
     /// The most filter taps `pixels4` takes (its addresses are on the stack).
