@@ -103,7 +103,8 @@ extension QuantizedKernelTests {
     /// The four-taps-per-`vpdpbusd` channels (`DepthwiseInt8Constants.quadChannels`,
     /// the AVX-512 VNNI flavour; in the other integer flavours through the
     /// plain-Swift `vpdpbusd`): whole groups of 32 channels with the rest on
-    /// the pair and eight-channel paths, 3×3 and other filters whose taps
+    /// the pair and eight-channel paths (from 64 channels, a last group
+    /// overlapping its predecessor), 3×3 and other filters whose taps
     /// leave 0–3 over a multiple of four (one tap over: the repeated-byte
     /// step), bit-identical to the reference.
     ///
@@ -122,26 +123,31 @@ extension QuantizedKernelTests {
         // odd input rows (odd and even filter widths, a one-column filter,
         // the zero-point row above and below, a batch of two whose rows
         // share ring slots, dilation 2 not compacted, short runs).
+        // Cases 36–41: from 64 channels more than 16 past a multiple of 32,
+        // a last quad group overlapping its predecessor (NASNet's 88), 3×3
+        // at strides 1 and 2 and other filters; 16 past (176), none.
         let filters = [(3, 3), (1, 1), (2, 2), (1, 5), (2, 3), (1, 7), (5, 5), (7, 7), (3, 3), (3, 3),
                        (3, 3), (3, 3), (3, 3), (3, 3), (3, 3), (3, 3),
                        (3, 3), (5, 5), (7, 7), (3, 3), (5, 5), (3, 3), (3, 3), (1, 1), (3, 3), (2, 3), (7, 7), (3, 3),
-                       (5, 5), (7, 7), (3, 3), (2, 2), (3, 1), (5, 5), (3, 3), (4, 3)]
+                       (5, 5), (7, 7), (3, 3), (2, 2), (3, 1), (5, 5), (3, 3), (4, 3),
+                       (3, 3), (3, 3), (3, 3), (5, 5), (7, 7), (2, 3)]
         let runChannels = [11, 44, 11, 22, 22, 44, 60, 13, 40, 24, 11, 3, 11, 22, 44, 13, 11, 22, 11, 60]
+        let overlapChannels = [88, 176, 120, 90, 88, 113]
         for (i, (kh, kw)) in filters.enumerated() {
-            let cin = i >= 16 ? runChannels[i - 16] : i >= 10 ? 16 : [32, 64, 40, 72, 96][i % 5]
-            let s = i % 3 == 2 && i < 16 || i >= 28 ? 2 : 1
+            let cin = i >= 36 ? overlapChannels[i - 36] : i >= 16 ? runChannels[i - 16] : i >= 10 ? 16 : [32, 64, 40, 72, 96][i % 5]
+            let s = i >= 36 ? 1 + i % 2 : i % 3 == 2 && i < 16 || i >= 28 ? 2 : 1
             let padding = i % 2
             let dilation = i == 15 || i == 19 || i == 26 || i == 33 ? 2 : 1
             let reach = (kh - 1) * dilation + 1
             let h = rng.int(reach...max(reach, 11))
-            let w = i >= 16 ? (kw - 1) * dilation + [20, 3, 1, 9, 14, 2, 5, 7, 4, 30, 6, 40, 21, 12, 9, 30, 8, 14, 5, 17][i - 16]
+            let w = i >= 36 ? kw + 9 : i >= 16 ? (kw - 1) * dilation + [20, 3, 1, 9, 14, 2, 5, 7, 4, 30, 6, 40, 21, 12, 9, 30, 8, 14, 5, 17][i - 16]
                 : i >= 10 ? 8 + i % 4 : rng.int(kw...11)
             let batch = i == 32 ? 2 : 1
             let activation = Int8(i % 4)
             let spec = QuantizedModelSpec.weighted(
                 op: 4, optionsType: 2, input: [batch, h, w, cin], filter: [1, kh, kw, cin],
-                channelAxis: 3, perChannel: i % 4 != 1, signed: true, hasBias: i % 5 != 3,
-                filterValues: i % 2 == 0 ? [-128, 127, -127, 126, 0] : Array(-128...127),
+                channelAxis: 3, perChannel: i % 4 != 1 && i < 36, signed: true, hasBias: i % 5 != 3,
+                filterValues: i >= 36 ? Array(-64...63) : i % 2 == 0 ? [-128, 127, -127, 126, 0] : Array(-128...127),
                 options: [(4, .i8(Int8(padding))), (6, .i32(Int32(s))), (8, .i32(Int32(s))),
                           (10, .i32(1)), (12, .i8(activation)), (14, .i32(Int32(dilation))), (16, .i32(Int32(dilation)))],
                 rng: &rng)

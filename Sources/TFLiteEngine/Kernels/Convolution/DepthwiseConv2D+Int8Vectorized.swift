@@ -53,9 +53,15 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
     /// are summed two per `vpmaddwd` like the paired channels'. (NASNet's
     /// 11-channel 7×7 layers ran at 3.5 GFLOP/s on Int32 products.)
     let pairedFilter8: UnsafeMutablePointer<Int16>
-    /// Channels `0..<quadChannels` (whole groups of 32; 0 unless the build
+    /// Lanes `0..<quadChannels` (whole groups of 32; 0 unless the build
     /// has `vpdpbusd`, `IntegerSIMD.hasDotBytes`, and `quadExactRequantization`
-    /// could be made) sum four taps per `vpdpbusd` ymm: the taps' input bytes
+    /// could be made): group g's lanes are channels from
+    /// `quadGroupChannel(32g)` on, which is 32g but for a last group that
+    /// overlaps its predecessor, from 64 channels more than 16 past a
+    /// multiple of 32 (its common channels computed twice alike; NASNet's
+    /// 88 channels took a group of 16 and one of 8 for the rest, a 14×14×88
+    /// layer slower than one of 96 channels; 16 past, as EfficientNet's 144
+    /// and 240, one group of 16 is faster). They sum four taps per `vpdpbusd` ymm: the taps' input bytes
     /// as unsigned `x + 128` (the sign bit flipped), interleaved four to a lane
     /// (`vpunpck{l,h}bw`, then `…wd`, within 16-byte halves), against
     /// `quadFilter`; `quadBias` starts each sum at the bias less
@@ -71,7 +77,7 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
     /// `quadChannels` Int32 in the lanes' order: bias + input offset · Σ w − 128 · Σ w.
     let quadBias: UnsafeMutablePointer<Int32>
     /// The output stage of the quad channels in the lanes' order (slot
-    /// `32g + i` is channel `32g + quadChannel(i)`).
+    /// `32g + i` is channel `quadGroupChannel(32g) + quadChannel(i)`).
     let quadExactRequantization: ExactDoubleRequantization?
     /// Groups of four taps (`taps` rounded up to a multiple of four).
     var tapQuads: Int { (taps &+ 3) / 4 }
@@ -110,6 +116,12 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
     let runBias: UnsafeMutablePointer<Int32>
     /// Slot `32k + i`: phase k's lane i.
     let runRequantization: ExactDoubleRequantization?
+    /// The first channel of the quad group at lane `slot` (a multiple of
+    /// 32): the slot, but for a last group overlapping its predecessor
+    /// (`quadChannels`), which starts at `channels − 32`.
+    @inline(__always)
+    static func quadGroupChannel(_ slot: Int, channels: Int) -> Int { min(slot, channels &- 32) }
+
     /// The channel of lane `i` (0..<32) of a 32-channel quad group: lane l
     /// of accumulator j (i = 8j + l) is channel 4j + l of the first 16-byte
     /// half (l < 4) or 16 + 4j + l − 4 of the second.
@@ -212,9 +224,14 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         // pairs of pixels of 16 channels (`pixelPairQuads`).
         let quads = vectorTables && (IntegerSIMD.hasDotBytes || Self.quadsForTesting)
         let pixelPairs = quads && channels == 16
-        let quadLanes = pixelPairs ? 32 : quads ? channels / 32 * 32 : 0
+        // From 64 channels, more than 16 past a multiple of 32: a last group
+        // overlapping its predecessor (`quadChannels`).
+        let overlap = channels >= 64 && channels % 32 > 16
+        let quadLanes = pixelPairs ? 32 : !quads ? 0 : (channels / 32 &+ (overlap ? 1 : 0)) &* 32
         // The channel of quad lane `slot`.
-        let channel: (Int) -> Int = { slot in pixelPairs ? Self.quadChannel(slot) & 15 : slot & ~31 | Self.quadChannel(slot & 31) }
+        let channel: (Int) -> Int = { slot in
+            pixelPairs ? Self.quadChannel(slot) & 15 : Self.quadGroupChannel(slot & ~31, channels: channels) &+ Self.quadChannel(slot & 31)
+        }
         let tapQuads = (taps &+ 3) / 4
         // Quad groups of `lanes` lanes, lane `slot` channel `channel(slot)`:
         // filter, starting sums and output stage (nil, and no lanes, where
@@ -647,13 +664,15 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                 // 32 channels per step, four taps per `vpdpbusd` (`DepthwiseInt8Constants.quadChannels`).
                 while first &+ 32 <= quads {
                     let w = quadFilter + (first &>> 5) &* 384  // 3 tap quads of 128 bytes
+                    let ch = DepthwiseInt8Constants.quadGroupChannel(first, channels: c)
                     var sums = quadSums(first)
-                    Self.addQuad(x0, x1, x2, x3, w, first, &sums)
-                    Self.addQuad(x4, x5, x6, x7, w + 128, first, &sums)
-                    Self.addTap(x8, w + 256, first, &sums)
-                    storeQuad(sums, first, stage, out8)
+                    Self.addQuad(x0, x1, x2, x3, w, ch, &sums)
+                    Self.addQuad(x4, x5, x6, x7, w + 128, ch, &sums)
+                    Self.addTap(x8, w + 256, ch, &sums)
+                    storeQuad(sums, slot: first, ch, stage, out8)
                     first &+= 32
                 }
+                first = min(first, c)
                 while first &+ 16 <= paired {
                     let ch = first
                     let w = pairedFilter + (ch &>> 4) &* 320  // 5 tap pairs of 64 bytes
@@ -739,7 +758,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                 Self.addQuad(bytes(x0), bytes(x1), bytes(x2), bytes(x3), w, &sums)
                 Self.addQuad(bytes(x4), bytes(x5), bytes(x6), bytes(x7), w + 128, &sums)
                 Self.addTap(bytes(x8), w + 256, &sums)
-                storeQuad(sums, 0, stage, out)
+                storeQuad(sums, slot: 0, 0, stage, out)
                 x0 += pairStep; x1 += pairStep; x2 += pairStep; x3 += pairStep; x4 += pairStep
                 x5 += pairStep; x6 += pairStep; x7 += pairStep; x8 += pairStep
                 out += 32
@@ -870,19 +889,21 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         let quads = constants.quadChannels, tapQuads = constants.tapQuads
         while first &+ 32 <= quads {
             var w = UnsafeRawPointer(constants.quadFilter) + (first &>> 5) &* tapQuads &* 128
+            let ch = DepthwiseInt8Constants.quadGroupChannel(first, channels: c)
             var sums = quadSums(first)
             var t = 0
             while t &+ 1 < taps {
                 // Missing taps of the last four read the last tap again, at weight 0.
                 let last = taps &- 1
-                Self.addQuad(x[t], x[t &+ 1], x[min(t &+ 2, last)], x[min(t &+ 3, last)], w, first &+ shift, &sums)
+                Self.addQuad(x[t], x[t &+ 1], x[min(t &+ 2, last)], x[min(t &+ 3, last)], w, ch &+ shift, &sums)
                 w += 128
                 t &+= 4
             }
-            if t < taps { Self.addTap(x[t], w, first &+ shift, &sums) }
-            storeQuad(sums, first, stage, out8)
+            if t < taps { Self.addTap(x[t], w, ch &+ shift, &sums) }
+            storeQuad(sums, slot: first, ch, stage, out8)
             first &+= 32
         }
+        first = min(first, c)
         while first &+ 16 <= paired {
             var w = UnsafeRawPointer(constants.pairedFilter) + (first &>> 4) &* pairs &* 64
             var low = bias.loadUnaligned(fromByteOffset: first &* 4, as: SIMD8<Int32>.self)
@@ -920,10 +941,10 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         var s0: SIMD8<Int32>, s1: SIMD8<Int32>, s2: SIMD8<Int32>, s3: SIMD8<Int32>
     }
 
-    /// The quad group at channel `ch`'s starting sums (`DepthwiseInt8Constants.quadBias`).
+    /// The starting sums of the quad group at lane `slot` (`DepthwiseInt8Constants.quadBias`).
     @inline(__always)
-    private func quadSums(_ ch: Int) -> QuadSums {
-        let b = UnsafeRawPointer(constants.quadBias + ch)
+    private func quadSums(_ slot: Int) -> QuadSums {
+        let b = UnsafeRawPointer(constants.quadBias + slot)
         return QuadSums(s0: b.loadUnaligned(as: SIMD8<Int32>.self), s1: b.loadUnaligned(fromByteOffset: 32, as: SIMD8<Int32>.self),
                         s2: b.loadUnaligned(fromByteOffset: 64, as: SIMD8<Int32>.self),
                         s3: b.loadUnaligned(fromByteOffset: 96, as: SIMD8<Int32>.self))
@@ -985,12 +1006,12 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         sums.s3 = IntegerSIMD.dotBytes(sums.s3, repeated(3), w.loadUnaligned(fromByteOffset: 96, as: SIMD8<Int32>.self))
     }
 
-    /// A quad group's sums through its exact output stage, stored as the 32
-    /// bytes at `out + ch`: the saturating packs put the lanes' channel order
-    /// back into channel order.
+    /// The quad group at lane `slot`'s sums through its exact output stage,
+    /// stored as the 32 bytes at `out + ch`: the saturating packs put the
+    /// lanes' channel order back into channel order.
     @inline(__always)
-    private func storeQuad(_ sums: QuadSums, _ ch: Int, _ stage: ChannelRequantization.VectorStage, _ out: UnsafeMutableRawPointer) {
-        Self.storeQuad(sums, slot: ch, constants.quadExactRequantization.unsafelyUnwrapped, stage, out + ch)
+    private func storeQuad(_ sums: QuadSums, slot: Int, _ ch: Int, _ stage: ChannelRequantization.VectorStage, _ out: UnsafeMutableRawPointer) {
+        Self.storeQuad(sums, slot: slot, constants.quadExactRequantization.unsafelyUnwrapped, stage, out + ch)
     }
 
     /// A quad group's sums through slots `slot..<slot+32` of `exact`, stored
