@@ -12,13 +12,14 @@ enum DepthwiseConv2DFloat {
     /// `period + FloatVector.scalarCount` floats per tap, then the bias's row,
     /// `period` the least common multiple of the channels and the lanes, so
     /// the weights of the vector of a row's floats from j on start at j mod
-    /// `period`. Nil unless the layer is one it takes: stride and dilation 1
-    /// along the row, a 3×3 filter, 8 to 31 channels not a multiple of the
+    /// `period`. Nil unless the layer is one it takes: stride and dilation
+    /// 1, a 3×3 filter, 8 to 31 channels not a multiple of the
     /// lanes (where channel vectors waste lanes: NASNet's 11 and 22),
     /// constant filter and bias. Once per model.
     static func phaseTable(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters, filterTaps: AlignedBuffer?) throws -> (table: AlignedBuffer, period: Int)? {
         let g = p.geometry, c = p.inputChannels, lanes = FloatVector.scalarCount
-        guard p.depthMultiplier == 1, g.strideWidth == 1, g.dilationWidth == 1, g.filterWidth == 3, g.filterHeight == 3,
+        guard p.depthMultiplier == 1, g.strideWidth == 1, g.dilationWidth == 1, g.strideHeight == 1, g.dilationHeight == 1,
+              g.filterWidth == 3, g.filterHeight == 3,
               c >= DepthwiseConv2DFloatVectorized.narrowestLanes, c < 2 * lanes, c % lanes != 0 else { return nil }
         let taps = g.filterHeight * g.filterWidth
         let filterSource: UnsafePointer<Float>
@@ -200,36 +201,28 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// weight of channel j mod C, so every vector of `FloatVector` lanes
     /// over the interior's floats has all lanes in use whatever C is. The
     /// interior starts at a pixel, so the weights of its float j start at
-    /// j mod `period`. Four rows at a time where their filter rows are all
-    /// inside the input (`flatFourRows`), else one (`flatRow`); the edge
-    /// pixels run `pixel` on `E`'s lanes. Each float sums bias, then taps
-    /// (ky, kx) in order, as every other path does.
+    /// j mod `period`. Four rows of one image at a time (`flatFourRows`;
+    /// one row at a time needs two loads a multiply-add and was slower than
+    /// the channel vectors); the rows left over (the last rows of a tile
+    /// range, stride or dilation along the columns) run the channel-vector
+    /// paths (`outputRows`). Each float sums bias, then taps (ky, kx) in
+    /// order, as every other path does.
     @inline(__always)
     private func flatRows<E: FloatLanes>(_: E.Type, _ tiles: Range<Int>, _ table: AlignedBuffer, period: Int) {
-        let g = p.geometry, c = p.inputChannels, wOut = g.outputWidth
-        let count = (interiorEnd &- interiorStart) &* c
+        let g = p.geometry
         let weights = UnsafePointer(table.pointer.assumingMemoryBound(to: Float.self))
-        let runs = count >= FloatVector.scalarCount
-        let fourRows = runs && g.strideHeight == 1 && g.dilationHeight == 1
+        let fourRows = (interiorEnd &- interiorStart) &* p.inputChannels >= FloatVector.scalarCount
+            && g.strideHeight == 1 && g.dilationHeight == 1
         var tile = tiles.lowerBound
         while tile < tiles.upperBound {
             let b = tile / g.outputHeight, oy = tile % g.outputHeight
-            // Four rows of one image.
-            let rows = fourRows && tile &+ 4 <= tiles.upperBound && oy &+ 4 <= g.outputHeight ? 4 : 1
-            if rows == 4 {
+            if fourRows && tile &+ 4 <= tiles.upperBound && oy &+ 4 <= g.outputHeight {
                 flatFourRows(E.self, b: b, oy: oy, weights, period: period)
+                tile &+= 4
             } else {
-                let (ky0, ky1) = filterRows(oy: oy)
-                let out = output + tile &* wOut &* c
-                for ox in 0..<interiorStart { pixel(E.self, out, b: b, oy: oy, ox: ox, ky0: ky0, ky1: ky1) }
-                for ox in interiorEnd..<wOut { pixel(E.self, out, b: b, oy: oy, ox: ox, ky0: ky0, ky1: ky1) }
-                if runs {
-                    flatRow(b: b, oy: oy, weights, period: period)
-                } else {
-                    for ox in interiorStart..<interiorEnd { pixel(E.self, out, b: b, oy: oy, ox: ox, ky0: ky0, ky1: ky1) }
-                }
+                outputRows(E.self, tile..<tile &+ 1)
+                tile &+= 1
             }
-            tile &+= rows
         }
     }
 
@@ -336,86 +329,6 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         }
         for ox in 0..<interiorStart { edge(ox) }
         for ox in interiorEnd..<g.outputWidth { edge(ox) }
-    }
-
-    /// The interior floats of output row `oy`, four vectors at a time (four
-    /// chains, each with its weights' phase), filter rows inside the input
-    /// only.
-    @inline(__always)
-    private func flatRow(b: Int, oy: Int, _ weights: UnsafePointer<Float>, period: Int) {
-        let lanes = FloatVector.scalarCount
-        let g = p.geometry, c = p.inputChannels, kw = g.filterWidth
-        let (low, high) = p.activation.floatRange
-        let lo = FloatVector(repeating: low), hi = FloatVector(repeating: high)
-        let tapStep = period &+ lanes
-        let biasRow = weights + g.filterHeight &* kw &* tapStep
-        let count = (interiorEnd &- interiorStart) &* c
-        let rowStep = g.dilationHeight &* g.inputWidth &* c
-        let (ky0, ky1) = filterRows(oy: oy)
-        let iy0 = oy &* g.strideHeight &- g.padTop
-        // Tap (ky0, 0) of the interior's first float (inside the input when ky0 < ky1).
-        let x0 = input + ((b &* g.inputHeight &+ iy0 &+ ky0 &* g.dilationHeight) &* g.inputWidth &+ interiorStart &- g.padLeft) &* c
-        let w0 = weights + ky0 &* kw &* tapStep
-        let o0 = output + ((b &* g.outputHeight &+ oy) &* g.outputWidth &+ interiorStart) &* c
-        /// One vector from the interior's float `j` on.
-        @inline(__always) func one(_ j: Int) {
-            let phase = j % period
-            var a = biasRow.load(FloatVector.self, phase)
-            var xRow = x0 + j, wRow = w0 + phase
-            for _ in ky0..<ky1 {
-                var x = xRow, wp = wRow
-                for _ in 0..<kw {
-                    a = a.multiplyAdd(x.load(FloatVector.self), wp.load(FloatVector.self))
-                    x += c
-                    wp += tapStep
-                }
-                xRow += rowStep
-                wRow += kw &* tapStep
-            }
-            o0.storeLanes(a.clamped(lo, hi), j)
-        }
-        /// Four vectors from the interior's float `j` on.
-        @inline(__always) func four(_ j: Int) {
-            var p0 = j % period, p1 = p0 &+ lanes, p2 = p1 &+ lanes, p3 = p2 &+ lanes
-            if p1 >= period { p1 &-= period }
-            if p2 >= period { p2 &-= period }
-            if p3 >= period { p3 &-= period }
-            var a0 = biasRow.load(FloatVector.self, p0), a1 = biasRow.load(FloatVector.self, p1)
-            var a2 = biasRow.load(FloatVector.self, p2), a3 = biasRow.load(FloatVector.self, p3)
-            var xRow = x0 + j, wRow = w0
-            for _ in ky0..<ky1 {
-                var x = xRow, wp = wRow
-                for _ in 0..<kw {
-                    a0 = a0.multiplyAdd(x.load(FloatVector.self), wp.load(FloatVector.self, p0))
-                    a1 = a1.multiplyAdd(x.load(FloatVector.self, lanes), wp.load(FloatVector.self, p1))
-                    a2 = a2.multiplyAdd(x.load(FloatVector.self, 2 &* lanes), wp.load(FloatVector.self, p2))
-                    a3 = a3.multiplyAdd(x.load(FloatVector.self, 3 &* lanes), wp.load(FloatVector.self, p3))
-                    x += c
-                    wp += tapStep
-                }
-                xRow += rowStep
-                wRow += kw &* tapStep
-            }
-            o0.storeLanes(a0.clamped(lo, hi), j)
-            o0.storeLanes(a1.clamped(lo, hi), j &+ lanes)
-            o0.storeLanes(a2.clamped(lo, hi), j &+ 2 &* lanes)
-            o0.storeLanes(a3.clamped(lo, hi), j &+ 3 &* lanes)
-        }
-        var j = 0
-        while j &+ 4 &* lanes <= count {
-            four(j)
-            j &+= 4 &* lanes
-        }
-        if j < count {
-            // The last floats: four vectors (else one at a time) ending at
-            // the interior's end, overlapping those before.
-            if count >= 4 &* lanes {
-                four(count &- 4 &* lanes)
-            } else {
-                while j &+ lanes <= count { one(j); j &+= lanes }
-                if j < count { one(count &- lanes) }
-            }
-        }
     }
 
     /// The most filter taps `pixels4` takes (its addresses are on the stack).
