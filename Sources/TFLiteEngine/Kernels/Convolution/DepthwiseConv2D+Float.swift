@@ -231,7 +231,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// three vectors each are loaded once for the four rows' 36
     /// multiply-adds, and each weight vector once for four (Zen 4 loads one
     /// 64-byte vector a cycle: one row at a time, two loads a multiply-add,
-    /// ran at a third of the throughput). Rows above or below the input
+    /// took three times as long on NASNet's 56×56×11). Rows above or below the input
     /// read the zero row (adding 0 · w, as `edge3x3` does). The edge pixels
     /// of the four rows go together too, on `E`'s lanes over channels
     /// (taps left or right of the input skipped, as `pixel` does).

@@ -61,8 +61,9 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
     /// multiple of 32 (its common channels computed twice alike; NASNet's
     /// 88 channels took a group of 16 and one of 8 for the rest, a 14×14×88
     /// layer slower than one of 96 channels; 16 past, as EfficientNet's 144
-    /// and 240, one group of 16 is faster). They sum four taps per `vpdpbusd` ymm: the taps' input bytes
-    /// as unsigned `x + 128` (the sign bit flipped), interleaved four to a lane
+    /// and 240, one group of 16 is faster). They sum four taps per
+    /// `vpdpbusd` ymm: the taps' input bytes as unsigned `x + 128` (the
+    /// sign bit flipped), interleaved four to a lane
     /// (`vpunpck{l,h}bw`, then `…wd`, within 16-byte halves), against
     /// `quadFilter`; `quadBias` starts each sum at the bias less
     /// `128 · Σ_taps w`, so it ends at the reference's sum (a ring identity).
