@@ -198,10 +198,11 @@ final class FastKernelTests: XCTestCase {
             // Maps narrower than eight columns (the last blocks' 7×7): one group, its pixels past the row not stored.
             ((7, 7), 176, 1, 3), ((7, 7), 40, 1, 5), ((7, 7), 72, 1, 7), ((14, 13), 24, 2, 5), ((9, 9), 40, 2, 7),
             ((5, 6), 13, 1, 3), ((5, 5), 16, 1, 5), ((7, 7), 1024, 1, 3), ((4, 5), 256, 1, 3),
-            // 3×3 runs along the row's floats (channels not a multiple of the lanes, below two vectors):
+            // 3×3 runs along the row's floats (channels not a multiple of the lanes, below four vectors):
             // blocks of four rows and single rows, interiors of one vector or less, both edges.
             ((10, 30), 11, 1, 3), ((9, 29), 22, 1, 3), ((7, 5), 24, 1, 3), ((6, 3), 11, 1, 3),
             ((13, 17), 17, 1, 3), ((4, 9), 9, 1, 3), ((11, 4), 31, 1, 3), ((8, 56), 12, 1, 3),
+            ((9, 28), 44, 1, 3), ((6, 7), 60, 1, 3), ((5, 11), 40, 1, 3),
         ]
         for (i, c) in cases.enumerated() {
             for padding in 0...1 {

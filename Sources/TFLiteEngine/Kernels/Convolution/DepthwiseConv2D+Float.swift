@@ -13,14 +13,14 @@ enum DepthwiseConv2DFloat {
     /// `period` the least common multiple of the channels and the lanes, so
     /// the weights of the vector of a row's floats from j on start at j mod
     /// `period`. Nil unless the layer is one it takes: stride and dilation
-    /// 1, a 3×3 filter, 8 to 31 channels not a multiple of the
-    /// lanes (where channel vectors waste lanes: NASNet's 11 and 22),
+    /// 1, a 3×3 filter, 8 to 63 channels not a multiple of the lanes
+    /// (where channel vectors waste lanes: NASNet's 11, 22 and 44),
     /// constant filter and bias. Once per model.
     static func phaseTable(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters, filterTaps: AlignedBuffer?) throws -> (table: AlignedBuffer, period: Int)? {
         let g = p.geometry, c = p.inputChannels, lanes = FloatVector.scalarCount
         guard p.depthMultiplier == 1, g.strideWidth == 1, g.dilationWidth == 1, g.strideHeight == 1, g.dilationHeight == 1,
               g.filterWidth == 3, g.filterHeight == 3,
-              c >= DepthwiseConv2DFloatVectorized.narrowestLanes, c < 2 * lanes, c % lanes != 0 else { return nil }
+              c >= DepthwiseConv2DFloatVectorized.narrowestLanes, c < 4 * lanes, c % lanes != 0 else { return nil }
         let taps = g.filterHeight * g.filterWidth
         let filterSource: UnsafePointer<Float>
         if let filterTaps {
