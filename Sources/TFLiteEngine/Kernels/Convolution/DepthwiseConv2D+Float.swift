@@ -15,7 +15,8 @@ enum DepthwiseConv2DFloat {
     /// `period`. Nil unless the layer is one it takes: stride and dilation
     /// 1, a 3×3 filter, 8 to 63 channels not a multiple of the lanes
     /// (where channel vectors waste lanes: NASNet's 11, 22 and 44),
-    /// constant filter and bias. Once per model.
+    /// constant filter and bias (the kernel asks only where a row's
+    /// interior holds a vector). Once per model.
     static func phaseTable(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters, filterTaps: AlignedBuffer?) throws -> (table: AlignedBuffer, period: Int)? {
         let g = p.geometry, c = p.inputChannels, lanes = FloatVector.scalarCount
         guard p.depthMultiplier == 1, g.strideWidth == 1, g.dilationWidth == 1, g.strideHeight == 1, g.dilationHeight == 1,
@@ -129,20 +130,23 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     init(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters, filterTaps: AlignedBuffer? = nil) throws {
         self.p = p
         self.filterTaps = filterTaps
-        phases = try DepthwiseConv2DFloat.phaseTable(ctx: ctx, p, filterTaps: filterTaps)
         operands = FilteredOperands(ctx)
         let g = p.geometry
-        let rowFloats = max(g.inputWidth * p.inputChannels, 1)
-        zeroRow = .allocate(capacity: rowFloats)
-        zeroRow.initialize(repeating: 0, count: rowFloats)
-        zeroBias = .allocate(capacity: max(p.outputChannels, 1))
-        zeroBias.initialize(repeating: 0, count: max(p.outputChannels, 1))
         // ox·s − padLeft ≥ 0 and ox·s − padLeft + (KW−1)·d ≤ W − 1.
         let start = (g.padLeft + g.strideWidth - 1) / g.strideWidth
         let lastReach = g.inputWidth - 1 - (g.filterWidth - 1) * g.dilationWidth + g.padLeft
         let end = lastReach >= 0 ? lastReach / g.strideWidth + 1 : 0
         interiorStart = min(start, g.outputWidth)
         interiorEnd = max(interiorStart, min(end, g.outputWidth))
+        // The runs along the row's floats need an interior of at least one vector.
+        phases = (interiorEnd - interiorStart) * p.inputChannels >= FloatVector.scalarCount
+            ? try DepthwiseConv2DFloat.phaseTable(ctx: ctx, p, filterTaps: filterTaps) : nil
+        // (Allocated after the last step that can throw.)
+        let rowFloats = max(g.inputWidth * p.inputChannels, 1)
+        zeroRow = .allocate(capacity: rowFloats)
+        zeroRow.initialize(repeating: 0, count: rowFloats)
+        zeroBias = .allocate(capacity: max(p.outputChannels, 1))
+        zeroBias.initialize(repeating: 0, count: max(p.outputChannels, 1))
         // 3-wide at stride 1 only, and not where a pixel is a multiple of 1 KiB
         // (MobileNetV1's 256 and 512 channels: eight pixels of three rows fall
         // into the same few first-level cache sets): those ran faster four
@@ -204,19 +208,16 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// j mod `period`. Four rows of one image at a time (`flatFourRows`;
     /// one row at a time needs two loads a multiply-add and was slower than
     /// the channel vectors); the rows left over (the last rows of a tile
-    /// range, stride or dilation along the columns) run the channel-vector
-    /// paths (`outputRows`). Each float sums bias, then taps (ky, kx) in
+    /// range or of an image) run the channel-vector paths (`outputRows`). Each float sums bias, then taps (ky, kx) in
     /// order, as every other path does.
     @inline(__always)
     private func flatRows<E: FloatLanes>(_: E.Type, _ tiles: Range<Int>, _ table: AlignedBuffer, period: Int) {
         let g = p.geometry
         let weights = UnsafePointer(table.pointer.assumingMemoryBound(to: Float.self))
-        let fourRows = (interiorEnd &- interiorStart) &* p.inputChannels >= FloatVector.scalarCount
-            && g.strideHeight == 1 && g.dilationHeight == 1
         var tile = tiles.lowerBound
         while tile < tiles.upperBound {
             let b = tile / g.outputHeight, oy = tile % g.outputHeight
-            if fourRows && tile &+ 4 <= tiles.upperBound && oy &+ 4 <= g.outputHeight {
+            if tile &+ 4 <= tiles.upperBound && oy &+ 4 <= g.outputHeight {
                 flatFourRows(E.self, b: b, oy: oy, weights, period: period)
                 tile &+= 4
             } else {
