@@ -203,6 +203,9 @@ final class FastKernelTests: XCTestCase {
             ((10, 30), 11, 1, 3), ((9, 29), 22, 1, 3), ((7, 5), 24, 1, 3), ((6, 3), 11, 1, 3),
             ((13, 17), 17, 1, 3), ((4, 9), 9, 1, 3), ((11, 4), 31, 1, 3), ((8, 56), 12, 1, 3),
             ((9, 28), 44, 1, 3), ((6, 7), 60, 1, 3), ((5, 11), 40, 1, 3),
+            // Pixels a multiple of 2 KiB: bands of rows copied a channel-vector pair at a time (one band, bands of
+            // six with a last of two, maps four wide; padding 0 leaves two columns, below the path's four).
+            ((10, 10), 1024, 1, 3), ((14, 20), 512, 1, 3), ((6, 4), 512, 1, 3), ((5, 9), 1536, 1, 3),
         ]
         for (i, c) in cases.enumerated() {
             for padding in 0...1 {
