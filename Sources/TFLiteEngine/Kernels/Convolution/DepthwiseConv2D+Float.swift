@@ -84,6 +84,10 @@ enum DepthwiseConv2DFloat {
 /// Fewer channels than sixteen `FloatVector` lanes run on eight
 /// (`FloatLanes`); fewer than one vector, the scalar loops.
 ///
+/// 3×3 filters at stride 1 over pixels a multiple of 2 KiB (C a multiple of
+/// 512): a band of rows and two channel vectors at a time, copied into
+/// scratch first (`gatheredRows`).
+///
 /// 5×5 and 7×7 filters at stride 1 or 2, and 3×3 filters at stride 1 where
 /// a pixel's channels are not a multiple of 1 KiB (dilation 1 along the
 /// row): every column in groups of eight pixels that load each input
@@ -159,8 +163,8 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         // 0.034 → 0.025 ms; Xception's 10 × 10 × 1024 and × 1536, two groups a
         // row, 0.073 → 0.094 sliding; Zen 4).
         let threeWide = g.filterWidth == 3 && g.strideWidth == 1 && (p.inputChannels % 256 != 0 || g.outputWidth < 8)
-        // (At most 16 filter rows: the edge groups' column table is on the stack.)
         gatheredBand = Self.gatheredBand(p)
+        // (At most 16 filter rows: the edge groups' column table is on the stack.)
         slidingTaps = (threeWide || g.filterWidth == 5 || g.filterWidth == 7) && g.strideWidth <= 2 && g.dilationWidth == 1
             && g.filterHeight <= 16 ? g.filterWidth : 0
     }
@@ -174,14 +178,11 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     var cost: Int { p.cost }
     var scratchBytesPerWorker: Int { gatheredBand > 0 ? Self.gatheredBytes(p, band: gatheredBand) : 0 }
 
-    /// A band's scratch in `gatheredRows`: its input rows (band + 2), each
-    /// of output width + 2 pixels of one channel vector.
+    /// A band's scratch in `gatheredRows`: its input rows (band + 2) of
+    /// output width + 2 pixels, for each of two channel vectors.
     private static func gatheredBytes(_ p: DepthwiseConv2D.Parameters, band: Int) -> Int {
-        gatheredVectors &* (band &+ 2) &* (p.geometry.outputWidth &+ 2) &* MemoryLayout<FloatVector>.stride
+        2 &* (band &+ 2) &* (p.geometry.outputWidth &+ 2) &* MemoryLayout<FloatVector>.stride
     }
-
-    /// Channel vectors `gatheredRows` copies at once.
-    private static let gatheredVectors = 2
 
     /// The rows of a band of `gatheredRows` (up to 12 KiB of scratch a vector), or 0:
     /// 3×3 filters at stride and dilation 1 over pixels a multiple of 2 KiB
@@ -233,87 +234,93 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     }
 
     /// Output rows `tiles` of a 3×3 filter at stride 1 where a pixel is a
-    /// multiple of 2 KiB (`gatheredBand`): a band of rows at a time, one
-    /// channel vector at a time, the band's input rows of that vector first
-    /// copied into `scratch` with the padding's zeros around them, so the
-    /// vector's outputs read 64-byte pixels from the first-level cache. Read
-    /// in place, pixels 4 KiB apart fall into one cache set: the nine weights
-    /// and the eighteen input vectors of four pixels shared a set and came
-    /// from the second level, and Xception's 10×10×1024 layer ran at 27
-    /// GFLOP/s where the same code did 61 on 256 channels (Zen 4). The
-    /// nine weights stay in registers for the band; four output pixels at a
-    /// time (`slide3Stride1`), the last four of a row overlapping their
-    /// predecessors. Each output sums bias, then taps (0, 0), (0, 1), …
-    /// (2, 2), taps in the padding adding 0 · w, as `edge3x3` and
-    /// `interiorSliding3x3` do.
+    /// multiple of 2 KiB (`gatheredBand`), a band of rows and two channel
+    /// vectors at a time: the band's input rows of the two vectors are first
+    /// copied into `scratch` as two planes of 64-byte pixels, the padding's
+    /// zeros around them, and each vector's outputs then read its plane
+    /// from the first-level cache (`gatheredVector`). Read in place, pixels
+    /// 4 KiB apart fall into one cache set: a vector's nine weights and the
+    /// eighteen input vectors of four pixels shared a set and came from the
+    /// second level. Xception's 10×10×1024 layer (one-op model, Zen 4):
+    /// 0.073 ms in place (25 GFLOP/s; 61 on 256 channels), 0.040 copying
+    /// one vector at a time, 0.039 two (their lines are adjacent).
     private func gatheredRows(_ tiles: Range<Int>, _ scratch: UnsafeMutablePointer<Float>) {
         let w = FloatVector.scalarCount
         let g = p.geometry, c = p.inputChannels
-        let (low, high) = p.activation.floatRange
-        let lo = FloatVector(repeating: low), hi = FloatVector(repeating: high)
-        let wOut = g.outputWidth, span = wOut &+ 2, rowFloats = span &* w
+        let span = g.outputWidth &+ 2, rowFloats = span &* w
         // Scratch column j holds input column j − padLeft.
         let left = min(g.padLeft, span), right = max(left, min(span, g.inputWidth &+ g.padLeft))
-        let biasBase = bias ?? UnsafePointer(zeroBias)
-        let f = filter!
         let zero = FloatVector(repeating: 0)
         var tile = tiles.lowerBound
         while tile < tiles.upperBound {
             let b = tile / g.outputHeight, oy0 = tile % g.outputHeight
             let rows = min(tiles.upperBound &- tile, g.outputHeight &- oy0, gatheredBand)
             let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
-            let out = output + tile &* wOut &* c
             let plane = (rows &+ 2) &* rowFloats
-            var pair = 0
-            while pair < c {
+            var ch = 0
+            while ch < c {
                 for j in 0..<(rows &+ 2) {
                     let iy = oy0 &- g.padTop &+ j
-                    let dst = scratch + j &* rowFloats, dst1 = dst + plane
+                    let first = scratch + j &* rowFloats, second = first + plane
                     if iy >= 0 && iy < g.inputHeight {
-                        let src = inputBatch + (iy &* g.inputWidth &* c &+ pair)
-                        for x in 0..<left { dst.storeLanes(zero, x &* w); dst1.storeLanes(zero, x &* w) }
+                        let src = inputBatch + (iy &* g.inputWidth &* c &+ ch)
+                        for x in 0..<left { first.storeLanes(zero, x &* w); second.storeLanes(zero, x &* w) }
                         for x in left..<right {
                             let q = src + (x &- g.padLeft) &* c
-                            dst.storeLanes(q.load(FloatVector.self), x &* w)
-                            dst1.storeLanes(q.load(FloatVector.self, w), x &* w)
+                            first.storeLanes(q.load(FloatVector.self), x &* w)
+                            second.storeLanes(q.load(FloatVector.self, w), x &* w)
                         }
-                        for x in right..<span { dst.storeLanes(zero, x &* w); dst1.storeLanes(zero, x &* w) }
+                        for x in right..<span { first.storeLanes(zero, x &* w); second.storeLanes(zero, x &* w) }
                     } else {
-                        for x in 0..<span { dst.storeLanes(zero, x &* w); dst1.storeLanes(zero, x &* w) }
+                        for x in 0..<span { first.storeLanes(zero, x &* w); second.storeLanes(zero, x &* w) }
                     }
                 }
-                for v in 0..<Self.gatheredVectors {
-                let ch = pair &+ v &* w
-                let vectorScratch = scratch + v &* plane
-                let fc = f + ch
-                let k0 = fc.load(FloatVector.self), k1 = fc.load(FloatVector.self, c), k2 = fc.load(FloatVector.self, 2 &* c)
-                let k3 = fc.load(FloatVector.self, 3 &* c), k4 = fc.load(FloatVector.self, 4 &* c)
-                let k5 = fc.load(FloatVector.self, 5 &* c), k6 = fc.load(FloatVector.self, 6 &* c)
-                let k7 = fc.load(FloatVector.self, 7 &* c), k8 = fc.load(FloatVector.self, 8 &* c)
-                let biasVector = biasBase.load(FloatVector.self, ch)
-                for j in 0..<rows {
-                    let r0 = UnsafePointer(vectorScratch + j &* rowFloats)
-                    let o = out + (j &* wOut &* c &+ ch)
-                    var x = 0
-                    while x < wOut {
-                        let x0 = min(x, wOut &- 4)
-                        var a0 = biasVector, a1 = biasVector, a2 = biasVector, a3 = biasVector
-                        let q = r0 + x0 &* w
-                        slide3Stride1(q, w, k0, k1, k2, &a0, &a1, &a2, &a3)
-                        slide3Stride1(q + rowFloats, w, k3, k4, k5, &a0, &a1, &a2, &a3)
-                        slide3Stride1(q + 2 &* rowFloats, w, k6, k7, k8, &a0, &a1, &a2, &a3)
-                        let oc = o + x0 &* c
-                        oc.storeLanes(a0.clamped(lo, hi))
-                        oc.storeLanes(a1.clamped(lo, hi), c)
-                        oc.storeLanes(a2.clamped(lo, hi), 2 &* c)
-                        oc.storeLanes(a3.clamped(lo, hi), 3 &* c)
-                        x = x0 &+ 4
-                    }
-                }
-                }
-                pair &+= Self.gatheredVectors &* w
+                gatheredVector(UnsafePointer(scratch), rowFloats: rowFloats, firstRow: tile, rows: rows, channel: ch)
+                gatheredVector(UnsafePointer(scratch + plane), rowFloats: rowFloats, firstRow: tile, rows: rows, channel: ch &+ w)
+                ch &+= 2 &* w
             }
             tile &+= rows
+        }
+    }
+
+    /// Output rows `firstRow..<firstRow + rows` (counted over the batch) of
+    /// channels `channel..<channel + lanes` from `plane`, their input rows
+    /// as `gatheredRows` copied them (`rowFloats` apart, padding included):
+    /// the nine weights in registers, four output pixels at a time
+    /// (`slide3Stride1`), the last four of a row overlapping their
+    /// predecessors. Each output sums bias, then taps (0, 0), (0, 1), …
+    /// (2, 2), taps in the padding adding 0 · w, as `edge3x3` and
+    /// `interiorSliding3x3` do.
+    @inline(__always)
+    private func gatheredVector(_ plane: UnsafePointer<Float>, rowFloats: Int, firstRow: Int, rows: Int, channel ch: Int) {
+        let w = FloatVector.scalarCount
+        let c = p.inputChannels, wOut = p.geometry.outputWidth
+        let (low, high) = p.activation.floatRange
+        let lo = FloatVector(repeating: low), hi = FloatVector(repeating: high)
+        let fc = filter! + ch
+        let k0 = fc.load(FloatVector.self), k1 = fc.load(FloatVector.self, c), k2 = fc.load(FloatVector.self, 2 &* c)
+        let k3 = fc.load(FloatVector.self, 3 &* c), k4 = fc.load(FloatVector.self, 4 &* c)
+        let k5 = fc.load(FloatVector.self, 5 &* c), k6 = fc.load(FloatVector.self, 6 &* c)
+        let k7 = fc.load(FloatVector.self, 7 &* c), k8 = fc.load(FloatVector.self, 8 &* c)
+        let biasVector = (bias ?? UnsafePointer(zeroBias)).load(FloatVector.self, ch)
+        for j in 0..<rows {
+            let row = plane + j &* rowFloats
+            let o = output + ((firstRow &+ j) &* wOut &* c &+ ch)
+            var x = 0
+            while x < wOut {
+                let x0 = min(x, wOut &- 4)
+                var a0 = biasVector, a1 = biasVector, a2 = biasVector, a3 = biasVector
+                let q = row + x0 &* w
+                slide3Stride1(q, w, k0, k1, k2, &a0, &a1, &a2, &a3)
+                slide3Stride1(q + rowFloats, w, k3, k4, k5, &a0, &a1, &a2, &a3)
+                slide3Stride1(q + 2 &* rowFloats, w, k6, k7, k8, &a0, &a1, &a2, &a3)
+                let oc = o + x0 &* c
+                oc.storeLanes(a0.clamped(lo, hi))
+                oc.storeLanes(a1.clamped(lo, hi), c)
+                oc.storeLanes(a2.clamped(lo, hi), 2 &* c)
+                oc.storeLanes(a3.clamped(lo, hi), 3 &* c)
+                x = x0 &+ 4
+            }
         }
     }
 
