@@ -723,7 +723,8 @@ def performance_section(args, rows: list[dict], profiles: dict[str, list[dict]] 
       f"({provenance}); do not edit by hand.")
     w("")
     w(f"- Machine: {getattr(args, 'measured_machine', None) or m['model']}, {m['cpus']} logical CPUs ({flags}); "
-      f"load average {args.load_before[0]:.1f} before and {os.getloadavg()[0]:.1f} after the run ({elapsed:.0f} s).")
+      f"load average {args.load_before[0]:.1f} before and {getattr(args, 'load_after', None) or os.getloadavg()[0]:.1f} after the run "
+      f"({elapsed:.0f} s).")
     w(f"- Ours: `bench --threads 1 --runs {args.runs} --min-time {args.min_time}`, build flavour {', '.join(flavours) or '?'}; "
       "LiteRT: `tools/compare_litert.py --backend litert-xnnpack --threads 1` (XNNPACK delegate). Each model ours then LiteRT, "
       f"{args.rounds} round(s); random inputs in [-1, 1] (int8: the whole range).")
@@ -855,6 +856,7 @@ def performance(args, bench: Path) -> int:
     print(f"wrote the zoo table into {rel(doc)} in {elapsed:.0f} s", file=sys.stderr)
     if args.raw:
         Path(args.raw).write_text(json.dumps({"rows": rows, "profiles": profiles, "load_before": list(args.load_before),
+                                              "load_after": os.getloadavg()[0], "rounds": args.rounds,
                                               "elapsed": elapsed, "machine": machine()["model"]}, indent=1, sort_keys=True))
     return 0
 
@@ -915,6 +917,10 @@ def main() -> int:
         raw["rows"].sort(key=lambda r: (order.get(r["variant"], len(order)), r["name"]))
         args.load_before = tuple(raw.get("load_before") or (float("nan"),))
         args.measured_machine = raw.get("machine")
+        # The run's own rounds and closing load (raw files before these were kept: the rounds from the rows'
+        # per-round start-up times, the load unknown, so the load now).
+        args.load_after = raw.get("load_after")
+        args.rounds = raw.get("rounds") or max((len(r.get("init_rounds") or []) for r in raw["rows"]), default=0) or args.rounds
         section = performance_section(args, raw["rows"], raw.get("profiles"), raw.get("elapsed", 0.0))
         write_performance_section(ROOT / args.performance_doc, section)
         return 0
