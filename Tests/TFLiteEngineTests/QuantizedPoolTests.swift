@@ -12,12 +12,14 @@ final class QuantizedPoolTests: XCTestCase {
         var rng = TestRandom(seed: 47)
         // (Past 16 and 64 channels the last group of 16 or 64 overlaps; 8–15
         // channels run two overlapping groups of eight.)
-        // Cases 48–53: narrow channels whose windows lie inside the input
-        // a row at a time (`rowsSeparately`), over rows of many 64-byte steps.
+        // Cases 48–54: narrow channels whose windows lie inside the input
+        // a row at a time (`rowsSeparately`), over rows of many 64-byte steps
+        // (up to 16 channels: pixels stored straight, the last ones through
+        // `storeStep`; an output row of 6 bytes only through it).
         let channelChoices = [1, 3, 15, 16, 17, 32, 40, 64, 80, 100, 8, 11]
         let rowCases = [(23, 23, 11, 3, 3, 2), (15, 15, 22, 3, 3, 2), (9, 31, 44, 3, 2, 1), (5, 40, 5, 2, 3, 2),
-                        (12, 13, 63, 3, 3, 2), (7, 29, 16, 3, 3, 2)]
-        for i in 0..<54 {
+                        (12, 13, 63, 3, 3, 2), (7, 29, 16, 3, 3, 2), (6, 5, 3, 3, 3, 2)]
+        for i in 0..<55 {
             let signed = i % 3 != 2
             var channels = channelChoices[i % channelChoices.count]
             var fh = rng.int(1...3), fw = rng.int(1...3)
@@ -56,12 +58,13 @@ final class QuantizedPoolTests: XCTestCase {
     func testAveragePoolMatchesRoundedWindowMeanBitExact() throws {
         var rng = TestRandom(seed: 53)
         // (11, 22, 44, 88: NASNet's; past 16, the last group of 16 overlaps.)
-        // Cases 48–54: narrow channels a row at a time (`rowsSeparately`),
-        // one with a window of 121 taps (12 × 11, 132 taps, stays per pixel).
+        // Cases 48–55: narrow channels a row at a time (`rowsSeparately`),
+        // one with a window of 121 taps (12 × 11, 132 taps, stays per pixel),
+        // one whose output rows are 6 bytes.
         let channelChoices = [1, 3, 15, 16, 17, 32, 40, 64, 33, 44, 11, 88]
         let rowCases = [(23, 23, 11, 3, 3, 2), (15, 15, 22, 3, 3, 2), (9, 31, 44, 3, 2, 1), (5, 40, 5, 2, 3, 2),
-                        (12, 13, 63, 3, 3, 2), (7, 29, 16, 3, 3, 2), (13, 40, 11, 11, 11, 1)]
-        for i in 0..<55 {
+                        (12, 13, 63, 3, 3, 2), (7, 29, 16, 3, 3, 2), (13, 40, 11, 11, 11, 1), (6, 5, 3, 3, 3, 2)]
+        for i in 0..<56 {
             let signed = i % 3 != 2
             var channels = channelChoices[i % channelChoices.count]
             let large = i % 9 == 4 && i < 48
