@@ -723,7 +723,7 @@ def performance_section(args, rows: list[dict], profiles: dict[str, list[dict]] 
       f"({provenance}); do not edit by hand.")
     w("")
     w(f"- Machine: {getattr(args, 'measured_machine', None) or m['model']}, {m['cpus']} logical CPUs ({flags}); "
-      f"load average {args.load_before[0]:.1f} before and {getattr(args, 'load_after', None) or os.getloadavg()[0]:.1f} after the run "
+      f"load average {args.load_before[0]:.1f} before and {load_after if (load_after := getattr(args, 'load_after', None)) is not None else os.getloadavg()[0]:.1f} after the run "
       f"({elapsed:.0f} s).")
     w(f"- Ours: `bench --threads 1 --runs {args.runs} --min-time {args.min_time}`, build flavour {', '.join(flavours) or '?'}; "
       "LiteRT: `tools/compare_litert.py --backend litert-xnnpack --threads 1` (XNNPACK delegate). Each model ours then LiteRT, "
