@@ -134,6 +134,9 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     private let phases: (table: AlignedBuffer, period: Int)?
     /// Output rows per band of `gatheredRows`, or 0 where that path is not used.
     let gatheredBand: Int
+    /// A band's scratch in `gatheredRows` (0 where it is not used): its input
+    /// rows (band + 2) of output width + 2 pixels, for each of two channel vectors.
+    let scratchBytesPerWorker: Int
 
     init(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters, filterTaps: AlignedBuffer? = nil) throws {
         self.p = p
@@ -164,6 +167,8 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         // row, 0.073 → 0.094 sliding; Zen 4).
         let threeWide = g.filterWidth == 3 && g.strideWidth == 1 && (p.inputChannels % 256 != 0 || g.outputWidth < 8)
         gatheredBand = Self.gatheredBand(p)
+        // (Width at most 256 where the band is not 0: no overflow.)
+        scratchBytesPerWorker = gatheredBand > 0 ? 2 * (gatheredBand + 2) * (g.outputWidth + 2) * MemoryLayout<FloatVector>.stride : 0
         // (At most 16 filter rows: the edge groups' column table is on the stack.)
         slidingTaps = (threeWide || g.filterWidth == 5 || g.filterWidth == 7) && g.strideWidth <= 2 && g.dilationWidth == 1
             && g.filterHeight <= 16 ? g.filterWidth : 0
@@ -176,13 +181,6 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
 
     var tileCount: Int { p.geometry.outputRows }
     var cost: Int { p.cost }
-    var scratchBytesPerWorker: Int { gatheredBand > 0 ? Self.gatheredBytes(p, band: gatheredBand) : 0 }
-
-    /// A band's scratch in `gatheredRows`: its input rows (band + 2) of
-    /// output width + 2 pixels, for each of two channel vectors.
-    private static func gatheredBytes(_ p: DepthwiseConv2D.Parameters, band: Int) -> Int {
-        2 &* (band &+ 2) &* (p.geometry.outputWidth &+ 2) &* MemoryLayout<FloatVector>.stride
-    }
 
     /// The rows of a band of `gatheredRows` (up to 12 KiB of scratch a vector), or 0:
     /// 3×3 filters at stride and dilation 1 over pixels a multiple of 2 KiB
@@ -192,7 +190,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         let g = p.geometry
         guard g.filterHeight == 3 && g.filterWidth == 3 && g.strideHeight == 1 && g.strideWidth == 1
                 && g.dilationHeight == 1 && g.dilationWidth == 1 && p.inputChannels % 512 == 0
-                && p.inputChannels == p.outputChannels && g.outputWidth >= 4 && g.outputWidth <= 256 else { return 0 }
+                && g.outputWidth >= 4 && g.outputWidth <= 256 else { return 0 }
         let rowBytes = (g.outputWidth + 2) * MemoryLayout<FloatVector>.stride
         let band = min(g.outputHeight, 12288 / rowBytes - 2)
         return band >= 4 || band == g.outputHeight && band > 0 ? band : 0
