@@ -64,6 +64,7 @@ final class ConstantOperandChainFusionTests: XCTestCase {
                 if (step.kernel as? QuantizedBinaryKernel)?.chainRunsLines == true { linesCases += 1 }
                 let skipped = graph.steps.filter { ($0.kernel as? QuantizedBinaryKernel)?.isSkipped == true }
                 XCTAssertEqual(skipped.count, 1, name)
+                XCTAssertEqual(skipped.first?.kernel.tileCount, 1, "\(name): the skipped step split")
                 XCTAssertEqual(ExecutionPlanner.fusion(of: step.kernel), .chainOfConstantOperands, name)
                 // The arena keeps the skipped node's input through the fused node's step.
                 let input = try XCTUnwrap(step.kernel.fusedReads.first)

@@ -407,6 +407,8 @@ final class FastKernelTests: XCTestCase {
             // The swish activations are fused; the squeeze-and-excitation gates (LOGISTIC → broadcast MUL) are not.
             XCTAssertGreaterThan(skipped, 0, "\(name): no swish LOGISTIC was fused into its MUL")
             XCTAssertLessThan(skipped, logistics, name)
+            // A skipped step is one tile: the parallel backend does not split nothing.
+            XCTAssertTrue(graph.steps.allSatisfy { !isSkipped($0.kernel) || $0.kernel.tileCount == 1 }, "\(name): skipped steps' tiles")
             if variant == "int8" {
                 let fusedMuls = graph.steps.filter { ($0.kernel as? QuantizedBinaryKernel)?.swishOperand != nil }.count
                 XCTAssertEqual(fusedMuls, skipped, "\(name): fused MULs")

@@ -79,7 +79,7 @@ final class ElementwiseKernel<Input, Output>: UnaryOperandKernel {
         self.loop = loop
     }
 
-    var tileCount: Int { (count + blockSize - 1) / blockSize }
+    var tileCount: Int { isSkipped ? 1 : (count + blockSize - 1) / blockSize }  // (skipped: not split, a job of empty runs)
 
     func run(tiles: Range<Int>, worker: Int) {
         guard !isSkipped, let input, let output else { return }

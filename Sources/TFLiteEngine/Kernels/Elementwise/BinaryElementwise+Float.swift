@@ -305,6 +305,7 @@ final class FloatBinaryVectorKernel: Kernel {
     }
 
     var tileCount: Int {
+        if isSkipped { return 1 }  // (not split: a job of empty runs)
         switch walk {
         case let .flat(count, _, _): return (count + Self.blockSize - 1) / Self.blockSize
         case let .rows(rows, _, _, _, _, _), let .general(rows, _, _, _), let .periodic(rows, _, _, _):
