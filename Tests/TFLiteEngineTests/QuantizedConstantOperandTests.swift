@@ -17,8 +17,8 @@ extension QuantizedKernelTests {
         var linesCases = 0
         let cases: [([Int], [Int])] = [([1, 40, 40, 3], [3]), ([2, 4097], [1]), ([1, 20, 20, 5], [1, 1, 1, 5]), ([1, 24, 24, 22], [22]),
                                        ([1, 16, 16, 64], [64]), ([1, 33, 17, 3], [1, 1, 3]), ([300], []), ([1, 29, 37, 48], [48]),
-                                       ([1, 17, 16, 256], [1, 1, 1, 256])]
-        for i in 0..<72 {
+                                       ([1, 17, 16, 256], [1, 1, 1, 256]), ([1, 16, 17, 200], [200])]
+        for i in 0..<80 {
             let (shape, constantShape) = cases[i % cases.count]
             let operation = i / cases.count % 4  // ADD, SUB, MUL, SQUARED_DIFFERENCE
             let unsigned = i % 3 == 1 && operation != 3
@@ -68,7 +68,7 @@ extension QuantizedKernelTests {
                                             offset2: k.offset2, outputOffset: k.outputOffset, activation: range, vectorized: false)
             }
         }
-        requireMostlyInformative(72)
+        requireMostlyInformative(80)
         // Int8 ADD, SUB and MUL with two or more channels take the rounded
         // lines (`Int8ChannelLines`) in the integer flavours.
         if IntegerSIMD.isNative { XCTAssertGreaterThanOrEqual(linesCases, 15, "few cases took the lines") }
@@ -94,6 +94,39 @@ extension QuantizedKernelTests {
                 let first = shape.outputRange(lower..<(lower + 1), blockSize: blockSize)
                 let last = shape.outputRange((upper - 1)..<upper, blockSize: blockSize)
                 XCTAssertEqual(range, first.lowerBound..<last.upperBound, "\(a) and \(b) tiles \(lower)..<\(upper)")
+            }
+        }
+    }
+
+    /// `ConstantOperandTables.ChannelSlices`: for each runs of tiles (all,
+    /// one by one, and the chunks that two and three workers claim), the
+    /// lookups cover every channel of every pixel exactly once, within a
+    /// block of 64 pixels, each lookup over at least 16 channels (its last
+    /// group of 16 overlapping within the lookup's own channels).
+    func testChannelSlicesCoverEveryElementOnce() {
+        for (pixels, channels) in [(49, 1152), (81, 200), (3136, 144), (1, 16), (65, 127), (130, 64), (200, 2112)] {
+            let slices = ConstantOperandTables.ChannelSlices(elements: pixels * channels, channels: channels)
+            XCTAssertEqual(slices.count, (pixels + 63) / 64 * max(1, channels / 64), "\(pixels)×\(channels): tiles")
+            var runs: [[Range<Int>]] = [[0..<slices.count], (0..<slices.count).map { $0..<($0 + 1) }]
+            for chunks in [2, 3, 8] where chunks <= slices.count {
+                runs.append((0..<chunks).map { tileRange(worker: $0, workers: chunks, tiles: slices.count) })
+            }
+            for run in runs {
+                var covered = [UInt8](repeating: 0, count: pixels * channels)
+                for tiles in run {
+                    var t = tiles.lowerBound
+                    while t < tiles.upperBound {
+                        let (p, c, next) = slices.block(at: t, end: tiles.upperBound)
+                        XCTAssertGreaterThan(next, t, "\(pixels)×\(channels): no progress at tile \(t)")
+                        XCTAssertLessThanOrEqual(next, tiles.upperBound)
+                        XCTAssertTrue(c.count >= 16 && c.upperBound <= channels && p.upperBound <= pixels && !p.isEmpty,
+                                      "\(pixels)×\(channels): lookup \(p) × \(c)")
+                        XCTAssertTrue(c == 0..<channels || p.count <= 64 && p.lowerBound % 64 == 0, "\(pixels)×\(channels): \(p) in one block")
+                        for pixel in p { for channel in c { covered[pixel * channels + channel] &+= 1 } }
+                        t = max(next, t + 1)
+                    }
+                }
+                XCTAssertEqual(covered.firstIndex { $0 != 1 }, nil, "\(pixels)×\(channels) in \(run.count) runs")
             }
         }
     }

@@ -547,14 +547,18 @@ extension QuantizedKernelTests {
         // tiles end inside pixels (in the VBMI flavour, like 64, looked up
         // by channel rows of the pair table or its transpose: `rowTable`);
         // a value per pixel (80 channels over 13 × 17 pixels) against a full
-        // operand or a channel vector, either first (`PixelRows`).
+        // operand or a channel vector, either first (`PixelRows`); runtime
+        // rows of 200 channels (first; 11 × 11 pixels) and 1152 (second;
+        // 7 × 7), whose tiles in the VBMI flavour are slices of channels
+        // (`ChannelSlices`; 200 in three, the last overlapping its group of 16).
         let broadcasts: [([Int], [Int])] = [([3], [1, 96, 96, 3]), ([1], [128, 128]), ([1, 1, 1, 64], [1, 32, 32, 64]),
                                              ([1, 15, 16, 88], [88]), ([1, 12, 12, 120], [1, 1, 120]), ([1, 16_389], [1, 16_389]),
                                              ([1, 1, 1, 48], [1, 20, 19, 48]), ([1, 1, 1, 32], [1, 23, 29, 32]),
                                              ([1, 13, 17, 1], [1, 13, 17, 80]), ([1, 13, 17, 1], [1, 13, 17, 80]),
-                                             ([1, 13, 17, 1], [1, 1, 1, 80]), ([1, 13, 17, 1], [80])]
-        let rowRepeats: [Bool?] = [false, nil, false, true, true, nil, true, false, nil, nil, nil, nil]
-        let constantFirst: Set = [6, 9, 11]
+                                             ([1, 13, 17, 1], [1, 1, 1, 80]), ([1, 13, 17, 1], [80]),
+                                             ([1, 1, 1, 200], [1, 11, 11, 200]), ([1, 1, 1, 1152], [1, 7, 7, 1152])]
+        let rowRepeats: [Bool?] = [false, nil, false, true, true, nil, true, false, nil, nil, nil, nil, false, true]
+        let constantFirst: Set = [6, 9, 11, 13]
         let cases = broadcasts.count
         for i in 0..<(4 * cases) {
             let (shape, bShape) = broadcasts[i % cases], operation = i / cases
@@ -571,9 +575,13 @@ extension QuantizedKernelTests {
                 XCTAssertTrue(kernel.readsPairTable || kernel.productLine != nil, "\(name): no pair table")
                 XCTAssertEqual(kernel.shortRowsRepeat, i % cases == 0 ? false : nil, "\(name): short-row walk")
                 XCTAssertEqual(kernel.tableRowRepeats, rowRepeats[i % cases], "\(name): flat run")
-                XCTAssertEqual(kernel.readsRowTable, IntegerSIMD.hasByteLookup && [2, 3, 4, 6, 7, 8, 9, 10, 11].contains(i % cases),
+                XCTAssertEqual(kernel.readsRowTable,
+                               IntegerSIMD.hasByteLookup && [2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13].contains(i % cases),
                                "\(name): rows by channel or pixel")
-                XCTAssertEqual(kernel.pixelRows != nil, IntegerSIMD.hasByteLookup && i % cases >= 8, "\(name): rows by pixel")
+                XCTAssertEqual(kernel.pixelRows != nil, IntegerSIMD.hasByteLookup && (8...11).contains(i % cases), "\(name): rows by pixel")
+                if IntegerSIMD.hasByteLookup, i % cases >= 12 {
+                    XCTAssertEqual(kernel.tileCount, i % cases == 12 ? 2 * 3 : 18, "\(name): blocks of pixels by slices of channels")
+                }
             }) { ctx in
                 // (The operator's inputs in order.)
                 let first = constantFirst.contains(i % cases)

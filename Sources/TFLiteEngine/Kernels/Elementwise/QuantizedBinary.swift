@@ -263,8 +263,30 @@ final class QuantizedBinaryKernel: Kernel {
         }
     }
 
-    var tileCount: Int { shape.tileCount(blockSize: Self.blockSize) }
+    /// Whole pixels by slices of channels (`ConstantOperandTables.ChannelSlices`)
+    /// where runs look the results up by channel (`lookupByChannel`: a
+    /// chain's or a constant operand's tables, or `rowTable`), decided at
+    /// `bind`; else nil, and tiles are blocks of `blockSize` elements.
+    private var channelSlices: ConstantOperandTables.ChannelSlices?
+
+    var tileCount: Int {
+        if isSkipped { return 1 }
+        if let channelSlices { return channelSlices.count }
+        return shape.tileCount(blockSize: Self.blockSize)
+    }
     var cost: Int { shape.elementCount * 4 }
+
+    /// The channels of `lookupByChannel` in the run's path (the order of
+    /// `run`'s), nil where the path does not take it.
+    private var lookupPeriod: Int? {
+        if isSkipped { return nil }
+        if let chainTables { return chainInput == nil ? nil : (chainTables as? ConstantOperandTables)?.lookupPeriod }
+        if swishTable != nil || channelLines != nil { return nil }
+        if let constantOperandTables { return constantOperandTables.lookupPeriod }
+        guard productLine == nil, pairTable != nil, rowTable != nil, pixelRows == nil, tableRowRepeats != nil,
+              ConstantOperandTables.transposes(period: shape.rowLength) else { return nil }
+        return shape.rowLength
+    }
 
     func bind(_ memory: TensorMemory) {
         a = UnsafeRawPointer(memory.raw(aIndex))
@@ -285,6 +307,9 @@ final class QuantizedBinaryKernel: Kernel {
         if let chain {
             if chainTables == nil { chainTables = chain.tables() }
             chainInput = UnsafeRawPointer(memory.raw(chain.input))
+        }
+        channelSlices = lookupPeriod.flatMap { period in
+            shape.elementCount % period == 0 ? ConstantOperandTables.ChannelSlices(elements: shape.elementCount, channels: period) : nil
         }
     }
 
@@ -377,6 +402,10 @@ final class QuantizedBinaryKernel: Kernel {
     /// is, so the loops below run on Int8/UInt8 directly.
     func run(tiles: Range<Int>, worker: Int) {
         if isSkipped { return }
+        if let channelSlices {
+            lookUpByChannel(channelSlices, tiles)
+            return
+        }
         if let chainTables, let chainInput {
             chainTables.apply(chainInput, output.unsafelyUnwrapped, shape.outputRange(tiles, blockSize: Self.blockSize))
             return
@@ -535,6 +564,21 @@ extension QuantizedBinaryKernel {
         Int8PairTable.applyRepeatedRow(UnsafePointer(table.entries), full: repeatedB ? a : b, row: repeatedB ? b : a,
                                        length: shape.rowLength, rowIsSecond: repeatedB, output,
                                        shape.outputRange(tiles, blockSize: Self.blockSize))
+    }
+
+    /// `run` where its path looks up by channel (`channelSlices`).
+    private func lookUpByChannel(_ slices: ConstantOperandTables.ChannelSlices, _ tiles: Range<Int>) {
+        let out = output.unsafelyUnwrapped
+        if let chainInput, let tables = chainTables as? ConstantOperandTables {
+            tables.apply(chainInput, out, slices, tiles: tiles)
+        } else if let tables = constantOperandTables {
+            tables.apply((tables.variableOperand == 0 ? a : b).unsafelyUnwrapped, out, slices, tiles: tiles)
+        } else if let rowTable, let repeatedB = tableRowRepeats, let a, let b {
+            let row = repeatedB ? b : a, rows = UnsafeRawPointer(rowTable.entries).assumingMemoryBound(to: UInt8.self)
+            ConstantOperandTables.lookupByChannel(slices, repeatedB ? a : b, out, tiles: tiles) { channel in
+                rows + Int(row.load(fromByteOffset: channel, as: UInt8.self)) &<< 8
+            }
+        }
     }
 
     /// Whether the broadcast is a full operand against one row that repeats
