@@ -116,6 +116,23 @@ final class ConstantOperandChainFusionTests: XCTestCase {
             _ = try Self.compareFusedWithUnfused(model, input: nil, seed: UInt64(300 + i), name: name)
         }
         XCTAssertGreaterThanOrEqual(fusedCases, 8)
+        // Scalars without activations (`Rescaling`: each result clamped to
+        // ± the largest float, which ±∞ reach; `vmaxps`/`vminps` in the
+        // loop), over values that include ±∞, NaN and −0, with tails of 13
+        // and 4 floats.
+        let specials: [Float] = [.infinity, -.infinity, .nan, -0.0, 0, .greatestFiniteMagnitude, -.leastNonzeroMagnitude]
+        for (k, channels) in [3, 300].enumerated() {
+            let model = Self.floatChain(shape: [1, 9, 7, channels], constants: (1, 1), constantsFirst: (k == 1, false),
+                                        activations: (0, 0), subtract: false, exposeIntermediate: false, rng: &rng)
+            let name = "float chain of scalars without activations × \(channels)"
+            let interpreter = try Interpreter(model: try Model(data: model))
+            try interpreter.allocateTensors()
+            let graph = try XCTUnwrap(interpreter.graph)
+            XCTAssertTrue(graph.steps.contains { ($0.kernel as? FloatBinaryVectorKernel)?.chain != nil }, "\(name): not fused")
+            let values = (0..<(63 * channels)).map { i in i % 5 == 0 ? specials[i / 5 % specials.count] : Float(rng.int(-3000...3000)) / 313 }
+            let input = values.flatMap { v in withUnsafeBytes(of: v.bitPattern.littleEndian) { Array($0) } }
+            _ = try Self.compareFusedWithUnfused(model, input: input, seed: 0, name: name)
+        }
     }
 
     /// input → MUL(input, s) → ADD (or SUB)(·, t) → output in float32, `s` and

@@ -236,12 +236,20 @@ final class FloatBinaryVectorKernel: Kernel {
     /// per-channel row when `rowsScaled`, strides 1, else scalars, `ss` 0):
     /// a MUL then an ADD by constants (`fuseChain`), each rounded and
     /// clamped as its own kernel does.
+    /// A clamp's bounds as vectors, not inlined on purpose: where the
+    /// optimiser sees splats of one value it lowers each side of `clamped`
+    /// to a compare and a masked move instead of one `vmaxps`/`vminps`
+    /// (`PanelBounds`).
+    @inline(never)
+    static func splatBounds(_ bounds: (Float, Float)) -> (FloatVector, FloatVector) {
+        (FloatVector(repeating: bounds.0), FloatVector(repeating: bounds.1))
+    }
+
     static func scaleShift(_ x: UnsafePointer<Float>, _ s: UnsafePointer<Float>, _ ss: Int, _ t: UnsafePointer<Float>,
                            _ out: UnsafeMutablePointer<Float>, _ length: Int, _ rows: Int, rowsScaled: Bool,
                            _ first: (Float, Float), _ second: (Float, Float)) {
         let w = FloatVector.scalarCount
-        let lo1 = FloatVector(repeating: first.0), hi1 = FloatVector(repeating: first.1)
-        let lo2 = FloatVector(repeating: second.0), hi2 = FloatVector(repeating: second.1)
+        let (lo1, hi1) = splatBounds(first), (lo2, hi2) = splatBounds(second)
         let s0 = FloatVector(repeating: s[0]), t0 = FloatVector(repeating: t[0])
         var x = x, out = out
         for _ in 0..<rows {
