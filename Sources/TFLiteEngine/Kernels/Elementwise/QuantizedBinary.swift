@@ -283,8 +283,8 @@ final class QuantizedBinaryKernel: Kernel {
         if let chainTables { return chainInput == nil ? nil : (chainTables as? ConstantOperandTables)?.lookupPeriod }
         if swishTable != nil || channelLines != nil { return nil }
         if let constantOperandTables { return constantOperandTables.lookupPeriod }
-        guard productLine == nil, pairTable != nil, rowTable != nil, pixelRows == nil, tableRowRepeats != nil,
-              ConstantOperandTables.transposes(period: shape.rowLength) else { return nil }
+        // (`rowTable` only where `transposes`.)
+        guard productLine == nil, pairTable != nil, rowTable != nil, pixelRows == nil, tableRowRepeats != nil else { return nil }
         return shape.rowLength
     }
 
@@ -536,6 +536,7 @@ extension QuantizedBinaryKernel {
     /// (`Int8PairTable.applyRepeatedRow`): the squeeze-and-excitation MULs
     /// of EfficientNet's first blocks (rows of 16 and 32 channels) paid a
     /// span's set-up per row, rows of 120 or 152 channels a one-by-one tail.
+    /// (A repeated row with `rowTable` never gets here: `lookUpByChannel`.)
     private func pairTableSpans(_ tiles: Range<Int>, _ table: Int8PairTable, _ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>,
                                 _ output: UnsafeMutablePointer<Int8>) {
         if let rowTable, let pixelRows {
@@ -550,14 +551,6 @@ extension QuantizedBinaryKernel {
         guard let repeatedB = tableRowRepeats else {
             shape.forEachSpan(tiles, blockSize: Self.blockSize) { oa, sa, ob, sb, oo, n in
                 table.apply(a + oa, sa, b + ob, sb, output + oo, count: n)
-            }
-            return
-        }
-        if let rowTable {
-            let row = UnsafeRawPointer(repeatedB ? b : a), rows = UnsafeRawPointer(rowTable.entries).assumingMemoryBound(to: UInt8.self)
-            ConstantOperandTables.lookupByChannel(period: shape.rowLength, UnsafeRawPointer(repeatedB ? a : b), UnsafeMutableRawPointer(output),
-                                                  shape.outputRange(tiles, blockSize: Self.blockSize)) { channel in
-                rows + Int(row.load(fromByteOffset: channel, as: UInt8.self)) &<< 8
             }
             return
         }
