@@ -207,14 +207,12 @@ public struct CostModel: Sendable, Equatable {
     static let requantizationTableBytes = 24
     /// The int8 element-wise operators that keep a pair table when large.
     static let pairTableOperators: Set<String> = ["ADD", "SUB", "MUL", "SQUARED_DIFFERENCE"]
-    /// Rows of the GEMM micro-tile (`FloatGEMM.mr`): offset tables hold one
-    /// entry per tap for each row of each micro-tile.
-    static let gemmRowsPerTile = 6
-
     /// What the kernel of `node` keeps besides the file and the arena, as
     /// this engine's kernels lay it out:
     /// - GEMM convolutions and float32 fully connected: the weights packed
-    ///   in panels of nr = 2 × SIMD lanes columns (lanes when N ≤ lanes), zero
+    ///   in panels of nr columns (float32: `TFLiteEngineBuild.floatGEMMTile`;
+    ///   int8: 2 × SIMD lanes, lanes when N ≤ lanes, or 16 with integer
+    ///   multiply-add), zero
     ///   past N, plus a padded bias (float32: 4 bytes each; int8:
     ///   `int8PackedBytesPerWeight`); float32 convolutions that are not 1×1
     ///   also keep an offset table of 8 bytes per tap per output pixel
@@ -257,11 +255,15 @@ public struct CostModel: Sendable, Equatable {
         let k = node.weights / n
         let lanes = TFLiteEngineBuild.floatLanes
         let integer = TFLiteEngineBuild.integerMultiplyAdd && kernelClass.isInt8
-        let nr = integer ? 16 : n > lanes ? 2 * lanes : lanes
+        // Float GEMM tiles as the engine lays them out; the int8 kernels'
+        // tiles are six rows, their float-computing panels two vectors.
+        let floatTile = TFLiteEngineBuild.floatGEMMTile(k: k, n: n, pointwise: !kernelClass.isInt8 && kernelClass != .convGeneral)
+        let nr = integer ? 16 : kernelClass.isInt8 ? (n > lanes ? 2 * lanes : lanes) : floatTile.columns
         let panels = (n + nr - 1) / nr
         let packedElements = integer ? panels &* nr &* ((k &+ 1) / 2 &* 2) : panels &* nr &* (k &+ 1)
         let pixels = max(node.outputs / n, 0)
-        let tileRows = (pixels + gemmRowsPerTile - 1) / gemmRowsPerTile &* gemmRowsPerTile
+        let rowsPerTile = kernelClass.isInt8 ? 6 : floatTile.rows
+        let tileRows = (pixels + rowsPerTile - 1) / rowsPerTile &* rowsPerTile
         let offsetTable = tileRows &* max(node.taps, 1) &* 8
         let requantization = panels &* nr &* (requantizationTableBytes &+ 8)
         switch kernelClass {

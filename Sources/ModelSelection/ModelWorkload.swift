@@ -127,8 +127,9 @@ public struct NodeWork: Codable, Hashable, Sendable {
 
     /// The class's second size term (see `ClassCost`): for the GEMM classes
     /// (convolutions, fully connected) the input elements the micro-kernel
-    /// reads, M·K once per panel of output channels (nr = 2 × SIMD lanes, or
-    /// lanes when N ≤ lanes), which is what makes few output channels slow;
+    /// reads, M·K once per panel of output channels (nr columns: float32
+    /// `TFLiteEngineBuild.floatGEMMTile`'s; int8 2 × SIMD lanes, or lanes
+    /// when N ≤ lanes), which is what makes few output channels slow;
     /// for depthwise the output pixels (per-pixel set-up, which is what makes
     /// few channels slow); 0 for the other classes.
     public var secondary: Double {
@@ -137,8 +138,10 @@ public struct NodeWork: Codable, Hashable, Sendable {
         case .convPointwise, .convGeneral, .fullyConnected, .convPointwiseInt8, .convGeneralInt8, .fullyConnectedInt8:
             let n = outputChannels
             let lanes = TFLiteEngineBuild.floatLanes
-            let nr = n > lanes ? 2 * lanes : lanes
-            let k = Double(weights > 0 ? weights / n : work / max(outputs, 1))
+            let kValues = weights > 0 ? weights / n : work / max(outputs, 1)
+            let nr = kernelClass.isInt8 ? (n > lanes ? 2 * lanes : lanes)
+                : TFLiteEngineBuild.floatGEMMTile(k: kValues, n: n, pointwise: kernelClass != .convGeneral).columns
+            let k = Double(kValues)
             let m = Double(outputs / n)
             return m * k * Double((n + nr - 1) / nr)
         case .depthwise3x3, .depthwise5x5, .depthwise3x3Int8, .depthwise5x5Int8:

@@ -74,19 +74,99 @@ final class FastKernelTests: XCTestCase {
 
     func testPanelLayoutFitsTheColumns() {
         let lanes = TFLiteEngineBuild.floatLanes
-        for n in 1...200 {
-            let (nr, tail) = PackedFloatWeights.layout(n: n, groups: 1)
-            let panels = (n + nr - 1) / nr
-            let last = n - (panels - 1) * nr
-            XCTAssert(tail >= last && tail <= nr, "n \(n): last panel \(tail) columns for \(last)")
-            // No panel of eight lanes or of a vector and eight lanes outside the sixteen-lane flavours.
-            if lanes == 8 { XCTAssert(tail % 8 == 0 && nr >= 8) } else {
-                XCTAssert(tail - last < 8, "n \(n): \(tail - last) zero columns in the last panel")
+        for wide in [true, false] {
+            for n in 1...200 {
+                let (nr, tail) = PackedFloatWeights.layout(n: n, groups: 1, wide: wide)
+                let panels = (n + nr - 1) / nr
+                let last = n - (panels - 1) * nr
+                XCTAssert(tail >= last && tail <= nr, "n \(n) wide \(wide): last panel \(tail) columns for \(last)")
+                XCTAssertEqual(nr, n > lanes ? (wide ? 2 * lanes : lanes) : (lanes == 16 && n <= 8 ? 8 : lanes))
+                // No panel of eight lanes or of a vector and eight lanes outside the sixteen-lane flavours.
+                if lanes == 8 { XCTAssert(tail % 8 == 0 && nr >= 8) } else {
+                    XCTAssert(tail - last < 8, "n \(n) wide \(wide): \(tail - last) zero columns in the last panel")
+                }
             }
         }
         // A group of at most eight outputs (RegNet) on eight columns where vectors have sixteen lanes.
         XCTAssertEqual(PackedFloatWeights.layout(n: 56, groups: 7).nr, lanes == 16 ? 8 : lanes)
         XCTAssertEqual(PackedFloatWeights.layout(n: 56, groups: 7).tailColumns, PackedFloatWeights.layout(n: 56, groups: 7).nr)
+    }
+
+    /// `FloatGEMM.tileShape`: seven rows only for ungrouped pointwise GEMMs
+    /// wider than one vector in the sixteen-lane flavours, one-vector panels
+    /// there below K = 96; six rows and two-vector panels everywhere else.
+    func testTileShapeChoices() {
+        let sixteen = TFLiteEngineBuild.floatLanes == 16
+        XCTAssertEqual(FloatGEMM.maxRows, sixteen ? 7 : 6)
+        for (k, n, pointwise) in [(16, 96, true), (95, 40, true), (96, 40, true), (1024, 1024, true), (32, 16, true), (27, 32, false)] {
+            let shape = FloatGEMM.tileShape(k: k, n: n, pointwise: pointwise)
+            let seven = sixteen && pointwise && n > 16
+            XCTAssertEqual(shape.rows, seven ? 7 : 6, "k \(k) n \(n)")
+            XCTAssertEqual(shape.wide, !seven || k >= 96, "k \(k) n \(n)")
+            XCTAssertEqual(TFLiteEngineBuild.floatGEMMTile(k: k, n: n, pointwise: pointwise).rows, shape.rows)
+        }
+    }
+
+    /// Every M edge of seven-row tiles (1…15 pixels) on pointwise
+    /// convolutions that get one-vector panels (K < 96) and two-vector ones,
+    /// with tails of 8, 16 and 24 columns, against the reference.
+    func testPointwiseTileEdgesMatchReference() throws {
+        var rng = TestRandom(seed: 23)
+        for pixels in 1...15 {
+            let (cin, cout) = [(16, 40), (100, 40), (100, 24), (20, 17), (96, 56)][pixels % 5]
+            let activation = Int8(pixels % 4)
+            let input = [1, 1, pixels, cin]
+            let spec = ModelSpec.convolution(
+                op: 3, optionsType: 1, input: input, filter: [cout, 1, 1, cin], bias: cout,
+                options: [(4, .i8(1)), (6, .i32(1)), (8, .i32(1)), (10, .i8(activation)), (12, .i32(1)), (14, .i32(1))],
+                rng: &rng)
+            let shape = FloatGEMM.tileShape(k: cin, n: cout, pointwise: true)
+            try compare(spec, name: "pointwise \(input) → \(cout) (rows \(shape.rows), wide \(shape.wide))",
+                        expectFast: GEMMConvolutionFloat.self) { ctx in
+                let g = try ConvGeometry(ctx: ctx, inputShape: input, filterHeight: 1, filterWidth: 1,
+                                         strideHeight: 1, strideWidth: 1, padding: .valid)
+                return ConvolutionFloatReference(ctx: ctx, Conv2D.Parameters(
+                    geometry: g, inputChannels: cin, outputChannels: cout, filterChannels: cin,
+                    activation: FusedActivation(rawValue: activation)!))
+            }
+        }
+    }
+
+    /// Six- and seven-row tiles on one- and two-vector panels compute each
+    /// output the same way (the bias, then the K multiply-adds in order), so
+    /// whichever `FloatGEMM.tileShape` picks, the bits are the same: here
+    /// on M with no single-row tile for either height (a single row runs on
+    /// `microKernel1`, which sums even and odd k apart), all tiles at once
+    /// and one by one in reverse.
+    func testPointwiseTileShapesGiveIdenticalBits() throws {
+        var rng = TestRandom(seed: 29)
+        for (pixels, cin, cout) in [(40, 16, 96), (35, 32, 24), (42, 96, 40), (47, 100, 17), (40, 19, 56), (35, 128, 64)] {
+            let name = "pointwise \(pixels) × \(cin) → \(cout)"
+            let spec = ModelSpec.convolution(
+                op: 3, optionsType: 1, input: [1, 1, pixels, cin], filter: [cout, 1, 1, cin], bias: cout,
+                options: [(4, .i8(1)), (6, .i32(1)), (8, .i32(1)), (10, .i8(3)), (12, .i32(1)), (14, .i32(1))],
+                rng: &rng)
+            guard let harness = try SingleOpHarness(modelData: spec.data, name: name) else { return }
+            var inputs = SingleOpHarness.random(for: name)
+            let input = harness.input.bindMemory(to: Float.self)
+            for i in input.indices { input[i] = inputs.float() * 4 }
+            var results: [(String, [UInt8])] = []
+            for rows in Set([6, FloatGEMM.maxRows]).sorted() {
+                for wide in [true, false] {
+                    let packed = try XCTUnwrap(PackedFloatWeights.shared(
+                        ctx: harness.context, weightsInput: 1, biasInput: 2, n: cout, k: cin, wide: wide))
+                    let kernel = GEMMConvolutionFloat(
+                        ctx: harness.context, source: .rows(stride: cin), m: pixels, n: cout, taps: 1, channels: cin,
+                        packed: packed, rows: rows, activation: .relu6)
+                    let fill = UInt8(results.count + 1)
+                    results.append(("rows \(rows) wide \(wide)", harness.run(kernel, tilesReversed: false, fill: fill)))
+                    results.append(("rows \(rows) wide \(wide) reversed", harness.run(kernel, tilesReversed: true, fill: fill + 8)))
+                }
+            }
+            for (label, bytes) in results.dropFirst() {
+                XCTAssert(bytes == results[0].1, "\(name): \(label) differs from \(results[0].0)")
+            }
+        }
     }
 
     func testDepthwiseMatchesReference() throws {

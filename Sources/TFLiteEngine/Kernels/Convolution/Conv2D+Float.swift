@@ -16,16 +16,18 @@ enum Conv2DFloat {
                 geometry: g, inputChannels: p.inputChannels, outputChannels: p.outputChannels, depthMultiplier: 1,
                 activation: p.activation), filterTaps: filterTaps)
         }
+        let k = taps * p.filterChannels
+        let shape = FloatGEMM.tileShape(k: k, n: p.outputChannels, pointwise: g.isPointwise && groups == 1)
         guard try !ctx.hasEmptyInputOrOutput(), groups * p.filterChannels == p.inputChannels,
-              g.isPointwise || GEMMTiling.indirectionFits(m: m, taps: taps),
+              g.isPointwise || GEMMTiling.indirectionFits(m: m, rows: shape.rows, taps: taps),
               let packed = try PackedFloatWeights.shared(
                 ctx: ctx, weightsInput: 1, biasInput: ctx.hasInput(2) ? 2 : nil,
-                n: p.outputChannels, k: taps * p.filterChannels, groups: groups)
+                n: p.outputChannels, k: k, groups: groups, wide: shape.wide)
         else { return ConvolutionFloatReference(ctx: ctx, p) }
         let source: GEMMConvolutionFloat.Source = g.isPointwise
             ? .rows(stride: p.inputChannels) : .convolution(g, channels: p.inputChannels)
         return GEMMConvolutionFloat(
             ctx: ctx, source: source, m: m, n: p.outputChannels, taps: taps, channels: p.filterChannels,
-            packed: packed, activation: p.activation)
+            packed: packed, rows: shape.rows, activation: p.activation)
     }
 }

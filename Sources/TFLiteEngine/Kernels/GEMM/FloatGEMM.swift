@@ -4,14 +4,15 @@
 /// - B (the weights, stored as [N][K] rows: OHWI filters or FC weights) is
 ///   packed once per model into panels of one or two vectors of columns
 ///   (`PackedFloatWeights`), zero-padded past N.
-/// - A is never copied: each micro-tile of `FloatGEMM.mr` output rows reads
+/// - A is never copied: each micro-tile of six or seven output rows reads
 ///   its rows through pointers (one per row and per filter tap). Pointwise
 ///   convolutions and fully connected layers compute those pointers on the
 ///   fly; other convolutions use an indirection buffer built at bind, where
 ///   padding taps point to a row of zeros.
-/// - The micro-kernel keeps `mr × 2` vector accumulators (6 × 32 floats with
-///   16-lane vectors, 6 × 16 with 8 lanes), starts them at the bias and
-///   clamps them (fused activation) when storing.
+/// - The micro-kernel keeps a rows × panel-width block of accumulators
+///   (6 × 16 floats with 8 lanes; 6 or 7 × 32 or 16 with 16 lanes:
+///   `tileShape`), starts them at the bias and clamps them (fused
+///   activation) when storing.
 /// Panel width as a type, so the micro-kernels are specialised for it (a
 /// `Bool` argument was not constant-folded when the kernel was not inlined).
 /// A panel row is one vector of `First`'s lanes, followed by one of
@@ -69,40 +70,85 @@ struct PanelBounds<Shape: GEMMPanelShape> {
     }
 }
 
+/// Rows of a float micro-tile as a type, so the micro-kernel is
+/// specialised for them (the seventh row's accumulators fold away at six).
+protocol MicroTileRows {
+    static var count: Int { get }
+}
+/// Six rows: twelve accumulators, two panel vectors and a broadcast fit the
+/// sixteen registers of AVX2 (and NEON's 32 with eight-lane vectors). The
+/// integer GEMM's tiles are always six rows.
+enum SixRows: MicroTileRows { static var count: Int { 6 } }
+/// Seven rows: fourteen accumulators, in the AVX-512 flavours' 32 registers
+/// (`FloatGEMM.tileShape`).
+enum SevenRows: MicroTileRows { static var count: Int { 7 } }
+
 enum FloatGEMM {
-    /// Rows per micro-tile.
-    static let mr = 6
+    /// The most rows a micro-tile has in this flavour (scratch sizing).
+    static var maxRows: Int { FloatVector.scalarCount == 16 ? SevenRows.count : SixRows.count }
+
+    /// Rows per micro-tile and panel width (two vectors, else one) for a
+    /// GEMM of K = `k` and N = `n` outputs (`pointwise`: a 1×1 convolution
+    /// or a fully connected layer, ungrouped). Each output's arithmetic is
+    /// the same whatever the shape (the bias, then the K multiply-adds in
+    /// order), so the choice never changes a result.
+    ///
+    /// In the sixteen-lane flavours a pointwise GEMM gets seven rows: every
+    /// MobileNet-style map (224 = 32 × 7: 112², 56², 28², 14², 7² pixels) is
+    /// then whole tiles, where six rows left 7×7 maps a one-row tile; its
+    /// fourteen accumulators also spread each tile's fixed cost (bias,
+    /// clamps, stores, row pointers) further. Below K = 96 its panels are one
+    /// vector (16 columns), as XNNPACK's 7×16 kernel: each broadcast of A
+    /// feeds one multiply-add as its memory operand instead of a
+    /// `vbroadcastss` feeding two. One-op 1×1 convolutions on Zen 4:
+    /// 112²×16 → 96 0.403 → 0.369 ms, 112²×32 → 64 0.496 → 0.472, 28²×32 →
+    /// 64 0.0310 → 0.0291; MobileNetV2's 14×14 and 7×7 layers 1.5–3.5%
+    /// faster with seven rows on two-vector panels, while one-vector panels
+    /// were 11–14% slower there from K = 320 (A's seven rows no longer stay
+    /// in L1 beside the streaming panel).
+    /// A single panel of at most 16 columns keeps six rows (112²×32 → 16:
+    /// 0.120 against 0.137 ms with seven), and so do convolutions with more
+    /// than one tap (MobileNetV2's 3×3 stem: 0.248 against 0.260 ms).
+    static func tileShape(k: Int, n: Int, pointwise: Bool) -> (rows: Int, wide: Bool) {
+        let lanes = FloatVector.scalarCount
+        guard lanes == 16, pointwise, n > lanes else { return (SixRows.count, true) }
+        return (SevenRows.count, k >= 96)
+    }
+
     /// Columns per packed panel: two vectors ("wide"), or one vector when N
     /// fits in one ("narrow", e.g. a 16-channel convolution with 16 lanes).
     static func panelWidth(wide: Bool) -> Int { wide ? 2 &* FloatVector.scalarCount : FloatVector.scalarCount }
     /// The widest panel (scratch sizing).
     static var maxPanelWidth: Int { 2 &* FloatVector.scalarCount }
 
-    /// One micro-tile: `mr` pointers per tap (`a[t * mr + r]`), `channels`
+    /// One micro-tile of `Rows` rows: `Rows.count` pointers per tap (`a[t * rows + r]`), `channels`
     /// values per tap from `offset` values past each pointer (a grouped
     /// convolution's group), so K = taps × channels. `b` is the panel (K × nr),
-    /// `bias` its nr biases. Writes a full mr × nr block to `c` (row stride
+    /// `bias` its nr biases. Writes a full rows × nr block to `c` (row stride
     /// `ldc`). `wide` must be a constant at the call site: it selects 2 or 1
     /// vectors per row, and the unused accumulators fold away.
     @_transparent
-    static func microKernel<Shape: GEMMPanelShape>(
-        _ shape: Shape.Type, taps: Int, channels: Int, offset: Int = 0, a: UnsafePointer<UnsafePointer<Float>>, b: UnsafePointer<Float>,
-        bias: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, bounds: PanelBounds<Shape>
+    static func microKernel<Rows: MicroTileRows, Shape: GEMMPanelShape>(
+        _ rows: Rows.Type, _ shape: Shape.Type, taps: Int, channels: Int, offset: Int = 0, a: UnsafePointer<UnsafePointer<Float>>,
+        b: UnsafePointer<Float>, bias: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, bounds: PanelBounds<Shape>
     ) {
         typealias V0 = Shape.First
         typealias V1 = Shape.Second
         let w = V0.scalarCount
         let wide = Shape.wide
+        let seven = Rows.count == 7
         let bias0 = bias.load(V0.self), bias1 = wide ? bias.load(V1.self, w) : V1()
         var c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1, c20 = bias0, c21 = bias1
         var c30 = bias0, c31 = bias1, c40 = bias0, c41 = bias1, c50 = bias0, c51 = bias1
+        var c60 = bias0, c61 = bias1
         var bp = b
         var ap = a
         let step = Shape.columns
         for _ in 0..<taps {
             let a0 = ap[0] + offset, a1 = ap[1] + offset, a2 = ap[2] + offset
             let a3 = ap[3] + offset, a4 = ap[4] + offset, a5 = ap[5] + offset
-            ap += 6
+            let a6 = seven ? ap[6] + offset : a0
+            ap += Rows.count
             for k in 0..<channels {
                 let b0 = bp.load(V0.self)
                 if wide {
@@ -113,6 +159,7 @@ enum FloatGEMM {
                     x = a3[k]; c30 = c30.multiplyAdd(V0.splat(x), b0); c31 = c31.multiplyAdd(V1.splat(x), b1)
                     x = a4[k]; c40 = c40.multiplyAdd(V0.splat(x), b0); c41 = c41.multiplyAdd(V1.splat(x), b1)
                     x = a5[k]; c50 = c50.multiplyAdd(V0.splat(x), b0); c51 = c51.multiplyAdd(V1.splat(x), b1)
+                    if seven { x = a6[k]; c60 = c60.multiplyAdd(V0.splat(x), b0); c61 = c61.multiplyAdd(V1.splat(x), b1) }
                 } else {
                     c00 = c00.multiplyAdd(V0.splat(a0[k]), b0)
                     c10 = c10.multiplyAdd(V0.splat(a1[k]), b0)
@@ -120,6 +167,7 @@ enum FloatGEMM {
                     c30 = c30.multiplyAdd(V0.splat(a3[k]), b0)
                     c40 = c40.multiplyAdd(V0.splat(a4[k]), b0)
                     c50 = c50.multiplyAdd(V0.splat(a5[k]), b0)
+                    if seven { c60 = c60.multiplyAdd(V0.splat(a6[k]), b0) }
                 }
                 bp += step
             }
@@ -132,6 +180,7 @@ enum FloatGEMM {
         storeRow(Shape.self, c + 3 &* ldc, c30, c31, bounds)
         storeRow(Shape.self, c + 4 &* ldc, c40, c41, bounds)
         storeRow(Shape.self, c + 5 &* ldc, c50, c51, bounds)
+        if seven { storeRow(Shape.self, c + 6 &* ldc, c60, c61, bounds) }
     }
 
     @_transparent
@@ -146,8 +195,8 @@ enum FloatGEMM {
     /// last row of an M edge): each output vector gets two accumulators
     /// (even and odd k) so four multiply-add chains are in flight.
     @_transparent
-    static func microKernel1<Shape: GEMMPanelShape>(
-        _ shape: Shape.Type, taps: Int, channels: Int, offset: Int = 0, a: UnsafePointer<UnsafePointer<Float>>, b: UnsafePointer<Float>,
+    static func microKernel1<Rows: MicroTileRows, Shape: GEMMPanelShape>(
+        _ rows: Rows.Type, _ shape: Shape.Type, taps: Int, channels: Int, offset: Int = 0, a: UnsafePointer<UnsafePointer<Float>>, b: UnsafePointer<Float>,
         bias: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, bounds: PanelBounds<Shape>
     ) {
         typealias V0 = Shape.First
@@ -162,7 +211,7 @@ enum FloatGEMM {
         let pairs = channels / 2
         for _ in 0..<taps {
             let a0 = ap[0] + offset
-            ap += 6
+            ap += Rows.count
             var x = a0
             for _ in 0..<pairs {
                 let xe = x[0], xo = x[1]

@@ -46,6 +46,16 @@ public enum TFLiteEngineBuild {
     /// Float lanes per SIMD vector in the fast kernels.
     public static var floatLanes: Int { FloatVector.scalarCount }
 
+    /// Rows per micro-tile and columns per packed weight panel of the float
+    /// GEMM for K = `k` and N = `n` (`pointwise`: an ungrouped 1×1
+    /// convolution or a fully connected layer; else a convolution with
+    /// more taps, whose offset table holds one entry per tap for each row
+    /// of each micro-tile). For memory estimates.
+    public static func floatGEMMTile(k: Int, n: Int, pointwise: Bool) -> (rows: Int, columns: Int) {
+        let shape = FloatGEMM.tileShape(k: k, n: n, pointwise: pointwise)
+        return (shape.rows, PackedFloatWeights.layout(n: n, groups: 1, wide: shape.wide).nr)
+    }
+
     /// Whether the int8 convolutions run on integer multiply-add instructions
     /// (else on the float units, exactly).
     public static var integerMultiplyAdd: Bool { IntegerSIMD.isNative }

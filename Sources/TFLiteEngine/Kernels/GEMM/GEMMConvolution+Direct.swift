@@ -272,7 +272,7 @@ extension GEMMConvolutionQuantized {
     /// runs over the micro-tiles reading the plane in place; the output
     /// stage is the gather form's (`IntegerGEMM.Accumulators.write`).
     func computeDirect<E: PackedWeightElement>(_ tiles: Range<Int>, worker: Int, _: E.Type, _ d: InputPlaneConvolution) {
-        let mr = FloatGEMM.mr, nr = IntegerGEMM.nr
+        let mr = IntegerGEMM.mr, nr = IntegerGEMM.nr
         let s = scratch(worker: worker)
         let plane = s.plane.assumingMemoryBound(to: Int16.self)
         let input = UnsafePointer<E>(OpaquePointer(self.input.unsafelyUnwrapped))

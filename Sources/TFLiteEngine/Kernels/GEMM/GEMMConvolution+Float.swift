@@ -27,7 +27,7 @@ final class GEMMConvolutionFloat: Kernel {
     var input: UnsafePointer<Float>!
     var output: UnsafeMutablePointer<Float>!
     var scratch: UnsafeMutableRawPointer!
-    /// [microTile][tap][mr] input row pointers (convolution source only).
+    /// [microTile][tap][row] input row pointers (convolution source only).
     /// When `rowSegments[microTile]` is 1 the block instead holds, per filter
     /// row, a pointer to the KW × Cin contiguous input values of that row of
     /// taps (all columns of the tile's pixels are inside the input and the
@@ -40,8 +40,9 @@ final class GEMMConvolutionFloat: Kernel {
     /// Filter height and KW × Cin (row-segment mode).
     private let filterRows: Int, segmentChannels: Int
 
+    /// `rows`: rows per micro-tile (`FloatGEMM.tileShape`).
     init(ctx: PrepareContext, source: Source, m: Int, n: Int, taps: Int, channels: Int,
-         packed: PackedFloatWeights, activation: FusedActivation) {
+         packed: PackedFloatWeights, rows: Int, activation: FusedActivation) {
         self.source = source
         self.m = m
         self.n = n
@@ -51,8 +52,9 @@ final class GEMMConvolutionFloat: Kernel {
         (low, high) = activation.floatRange
         inputIndex = ctx.node.inputs[0]
         outputIndex = ctx.node.outputs[0]
-        tiling = GEMMTiling(m: m, panelCount: packed.panelCount, panelBytes: taps * channels * packed.nr * MemoryLayout<Float>.size,
-                            cost: m &* n &* taps &* channels)
+        // (Seven rows only where the flavour has their micro-kernel.)
+        tiling = GEMMTiling(m: m, rows: min(rows, FloatGEMM.maxRows), panelCount: packed.panelCount,
+                            panelBytes: taps * channels * packed.nr * MemoryLayout<Float>.size, cost: m &* n &* taps &* channels)
         let microTiles = tiling.microTiles
         if case let .convolution(g, _) = source {
             filterRows = g.filterHeight
@@ -62,7 +64,7 @@ final class GEMMConvolutionFloat: Kernel {
             segmentChannels = channels
         }
         if case let .convolution(g, inputChannels) = source, m > 0 {
-            indirection = .allocate(capacity: microTiles * taps * FloatGEMM.mr)
+            indirection = .allocate(capacity: microTiles * taps * tiling.rows)
             rowSegments = .allocate(capacity: microTiles)
             rowSegments?.initialize(repeating: 0, count: microTiles)
             // A row segment (KW × Cin), or a padding tap of the last group (Cin).
@@ -81,7 +83,7 @@ final class GEMMConvolutionFloat: Kernel {
     var tileCount: Int { tiling.tileCount }
     var cost: Int { m * n * taps * channels }
     var scratchBytesPerWorker: Int {
-        (FloatGEMM.mr * FloatGEMM.maxPanelWidth) * MemoryLayout<Float>.size + FloatGEMM.mr * MemoryLayout<UnsafePointer<Float>>.size
+        (FloatGEMM.maxRows * FloatGEMM.maxPanelWidth) * MemoryLayout<Float>.size + FloatGEMM.maxRows * MemoryLayout<UnsafePointer<Float>>.size
     }
 
     func bind(_ memory: TensorMemory) {
@@ -89,7 +91,7 @@ final class GEMMConvolutionFloat: Kernel {
         output = memory.pointer(outputIndex, as: Float.self)
         scratch = memory.scratch
         guard case let .convolution(g, cin) = source, let indirection, let zeroRow, let rowSegments else { return }
-        let mr = FloatGEMM.mr
+        let mr = tiling.rows
         let zero = UnsafePointer(zeroRow)
         for tile in 0..<microTiles {
             // Row-segment mode when every pixel's taps stay inside along x
@@ -126,42 +128,58 @@ final class GEMMConvolutionFloat: Kernel {
     }
 
     func run(tiles: Range<Int>, worker: Int) {
+        if FloatGEMM.maxRows == SevenRows.count && tiling.rows == SevenRows.count {
+            run(tiles: tiles, worker: worker, SevenRows.self)
+        } else {
+            run(tiles: tiles, worker: worker, SixRows.self)
+        }
+    }
+
+    @inline(__always)
+    private func run<Rows: MicroTileRows>(tiles: Range<Int>, worker: Int, _ rows: Rows.Type) {
         // A last panel narrower than the others (`packed.tailColumns`) runs
         // on the micro-kernel of its width.
         let fullEnd = packed.tailColumns == packed.nr ? packed.panelCount : packed.panelCount &- 1
         for tile in tiles {
             let (panels, microTileRange) = tiling.ranges(of: tile)
             let split = min(max(fullEnd, panels.lowerBound), panels.upperBound)
-            if panels.lowerBound < split { run(panels.lowerBound..<split, microTileRange, worker: worker, columns: packed.nr) }
-            if split < panels.upperBound { run(split..<panels.upperBound, microTileRange, worker: worker, columns: packed.tailColumns) }
+            if panels.lowerBound < split { run(panels.lowerBound..<split, microTileRange, worker: worker, Rows.self, columns: packed.nr) }
+            if split < panels.upperBound {
+                run(split..<panels.upperBound, microTileRange, worker: worker, Rows.self, columns: packed.tailColumns)
+            }
         }
     }
 
     /// Panels `panels` × micro-tiles `microTileRange` on the micro-kernel
     /// for panels of `columns` columns (one of `PackedFloatWeights.layout`'s).
     @inline(__always)
-    private func run(_ panels: Range<Int>, _ microTileRange: Range<Int>, worker: Int, columns: Int) {
+    private func run<Rows: MicroTileRows>(
+        _ panels: Range<Int>, _ microTileRange: Range<Int>, worker: Int, _ rows: Rows.Type, columns: Int
+    ) {
         let lanes = FloatVector.scalarCount
         if columns == 2 &* lanes {
-            run(panels, microTileRange, worker: worker, WidePanel.self)
+            run(panels, microTileRange, worker: worker, Rows.self, WidePanel.self)
         } else if columns == lanes {
-            run(panels, microTileRange, worker: worker, NarrowPanel.self)
+            run(panels, microTileRange, worker: worker, Rows.self, NarrowPanel.self)
         } else if columns == 8 {
-            run(panels, microTileRange, worker: worker, QuarterPanel.self)
+            run(panels, microTileRange, worker: worker, Rows.self, QuarterPanel.self)
         } else {
-            run(panels, microTileRange, worker: worker, ThreeQuarterPanel.self)
+            run(panels, microTileRange, worker: worker, Rows.self, ThreeQuarterPanel.self)
         }
     }
 
-    /// Panels `panels` × micro-tiles `microTileRange`, all with `Shape`'s width.
+    /// Panels `panels` × micro-tiles `microTileRange` of `Rows` rows, all
+    /// with `Shape`'s width.
     @inline(__always)
-    private func run<Shape: GEMMPanelShape>(_ panels: Range<Int>, _ microTileRange: Range<Int>, worker: Int, _ shape: Shape.Type) {
-        let mr = FloatGEMM.mr, nr = Shape.columns
+    private func run<Rows: MicroTileRows, Shape: GEMMPanelShape>(
+        _ panels: Range<Int>, _ microTileRange: Range<Int>, worker: Int, _ rows: Rows.Type, _ shape: Shape.Type
+    ) {
+        let mr = Rows.count, nr = Shape.columns
         // Columns between panel starts (a narrow tail starts where a wide panel would).
         let panelStep = packed.nr
         let workerScratch = scratch + worker &* scratchBytesPerWorker
         let temp = workerScratch.assumingMemoryBound(to: Float.self)
-        let rowPointers = (workerScratch + mr &* FloatGEMM.maxPanelWidth &* MemoryLayout<Float>.size)
+        let rowPointers = (workerScratch + FloatGEMM.maxRows &* FloatGEMM.maxPanelWidth &* MemoryLayout<Float>.size)
             .assumingMemoryBound(to: UnsafePointer<Float>.self)
         let bounds = PanelBounds<Shape>(low, high)
         let input = self.input.unsafelyUnwrapped, output = self.output.unsafelyUnwrapped
@@ -202,16 +220,16 @@ final class GEMMConvolutionFloat: Kernel {
                 let offset = group &* groupChannels
                 let c = output + (row &* n &+ column)
                 if rows == mr && columns == nr {
-                    FloatGEMM.microKernel(shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: c, ldc: n, bounds: bounds)
+                    FloatGEMM.microKernel(Rows.self, shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: c, ldc: n, bounds: bounds)
                 } else if rows == 1 {
                     if columns == nr {
-                        FloatGEMM.microKernel1(shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: c, bounds: bounds)
+                        FloatGEMM.microKernel1(Rows.self, shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: c, bounds: bounds)
                     } else {
-                        FloatGEMM.microKernel1(shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: temp, bounds: bounds)
+                        FloatGEMM.microKernel1(Rows.self, shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: temp, bounds: bounds)
                         c.update(from: temp, count: columns)
                     }
                 } else {
-                    FloatGEMM.microKernel(shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: temp, ldc: nr, bounds: bounds)
+                    FloatGEMM.microKernel(Rows.self, shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: temp, ldc: nr, bounds: bounds)
                     for r in 0..<rows {
                         (c + r &* n).update(from: temp + r &* nr, count: columns)
                     }

@@ -162,7 +162,7 @@ final class GEMMConvolutionQuantized: Kernel {
         guard try !ctx.hasEmptyInputOrOutput() else { return nil }
         if case .convolution = source {
             // `gatherRow` divides pixel indices below M in 32 bits.
-            guard GEMMTiling.indirectionFits(m: m, taps: taps) else { return nil }
+            guard GEMMTiling.indirectionFits(m: m, rows: IntegerGEMM.mr, taps: taps) else { return nil }
         }
         let filter = try ctx.input(1)
         let (k, kOverflow) = taps.multipliedReportingOverflow(by: channels)
@@ -227,9 +227,9 @@ final class GEMMConvolutionQuantized: Kernel {
         inputOffset = q.inputOffset
         filterOffset = q.filterOffset
         operands = FilteredOperands(ctx)
-        let mr = FloatGEMM.mr
+        let mr = IntegerGEMM.mr
         // Panel bytes as the micro-kernel reads them (floats after widening).
-        tiling = GEMMTiling(m: m, panelCount: packed.panelCount,
+        tiling = GEMMTiling(m: m, rows: IntegerGEMM.mr, panelCount: packed.panelCount,
                             panelBytes: packed.depth * packed.nr * (integer ? 1 : MemoryLayout<Float>.size),
                             cost: m &* n &* k, minimumPanelsPerGroup: GEMMTiling.quantizedMinimumPanelsPerGroup)
         let microTiles = tiling.microTiles
@@ -270,12 +270,12 @@ final class GEMMConvolutionQuantized: Kernel {
                      : arithmetic == .pairs ? (blockRows * rowLength + Self.gatherChunk) * 2 : blockRows * rowLength + Self.gatherChunk)
     }
     private var panelBytes: Int { integer ? 0 : Self.aligned(packed.depth * packed.nr * 4) }
-    private var tileBytes: Int { FloatGEMM.mr * packed.nr * 4 }
+    private var tileBytes: Int { IntegerGEMM.mr * packed.nr * 4 }
     private var rowSumBytes: Int { Self.aligned(blockRows * 4) }
-    private var pointerBytes: Int { FloatGEMM.mr * MemoryLayout<UnsafePointer<Float>>.size }
+    private var pointerBytes: Int { IntegerGEMM.mr * MemoryLayout<UnsafePointer<Float>>.size }
     private var planeBytes: Int { Self.aligned(direct?.planeBytes ?? 0) }
     var scratchBytesPerWorker: Int {
-        blockBytes + panelBytes + 2 * tileBytes + rowSumBytes + pointerBytes + packed.nr * 4 + planeBytes + FloatGEMM.mr * packed.nr
+        blockBytes + panelBytes + 2 * tileBytes + rowSumBytes + pointerBytes + packed.nr * 4 + planeBytes + IntegerGEMM.mr * packed.nr
     }
 
     func bind(_ memory: TensorMemory) {
@@ -349,7 +349,7 @@ final class GEMMConvolutionQuantized: Kernel {
     private func firstPixel(microTile: Int) -> GatherPixel {
         guard let g = geometry else { return GatherPixel() }
         // M ≤ `GEMMTiling.maximumIndirectionEntries` (`make`): 32-bit divisions.
-        let p = microTile &* FloatGEMM.mr
+        let p = microTile &* IntegerGEMM.mr
         let pixelRow = Int(UInt32(truncatingIfNeeded: p) / UInt32(truncatingIfNeeded: g.outputWidth))
         let b = g.batches == 1 ? 0 : Int(UInt32(truncatingIfNeeded: pixelRow) / UInt32(truncatingIfNeeded: g.outputHeight))
         return GatherPixel(b: b, oy: pixelRow &- b &* g.outputHeight, ox: p &- pixelRow &* g.outputWidth)
@@ -380,7 +380,7 @@ final class GEMMConvolutionQuantized: Kernel {
     ) {
         let inOff = inputOffset, k = self.k
         if let g = geometry {
-            let at = microTile &* FloatGEMM.mr &+ r < m ? pixel : tileStart
+            let at = microTile &* IntegerGEMM.mr &+ r < m ? pixel : tileStart
             let b = at.b, oy = at.oy, ox = at.ox
             let x0 = ox &* g.strideWidth &- g.padLeft, y0 = oy &* g.strideHeight &- g.padTop
             let width = g.inputWidth, height = g.inputHeight, imageRow = b &* height
@@ -438,7 +438,7 @@ final class GEMMConvolutionQuantized: Kernel {
                 }
             }
         } else {
-            let row = microTile &* FloatGEMM.mr
+            let row = microTile &* IntegerGEMM.mr
             widenRun(dst, from: input, offset: (row &+ r < m ? row &+ r : row) &* rowStride, count: k)
         }
     }
@@ -534,7 +534,7 @@ final class GEMMConvolutionQuantized: Kernel {
     }
 
     private func computeInteger<E: PackedWeightElement>(_ tiles: Range<Int>, worker: Int, _: E.Type) {
-        let mr = FloatGEMM.mr, nr = IntegerGEMM.nr
+        let mr = IntegerGEMM.mr, nr = IntegerGEMM.nr
         let s = scratch(worker: worker)
         let block = s.block.assumingMemoryBound(to: Int16.self)
         let input = UnsafePointer<E>(OpaquePointer(self.input.unsafelyUnwrapped))
@@ -650,7 +650,7 @@ final class GEMMConvolutionQuantized: Kernel {
     }
 
     private func computeQuads(_ tiles: Range<Int>, worker: Int) {
-        let mr = FloatGEMM.mr, nr = IntegerGEMM.quadColumns, half = IntegerGEMM.nr
+        let mr = IntegerGEMM.mr, nr = IntegerGEMM.quadColumns, half = IntegerGEMM.nr
         let s = scratch(worker: worker)
         let block = s.block.assumingMemoryBound(to: UInt8.self)
         let input = UnsafePointer<Int8>(OpaquePointer(self.input.unsafelyUnwrapped))
@@ -725,7 +725,7 @@ final class GEMMConvolutionQuantized: Kernel {
     private func computeFloat<E: QuantizedElement, Shape: GEMMPanelShape>(
         _ tiles: Range<Int>, worker: Int, _: E.Type, _ shape: Shape.Type
     ) {
-        let mr = FloatGEMM.mr, nr = Shape.columns
+        let mr = IntegerGEMM.mr, nr = Shape.columns
         let s = scratch(worker: worker)
         let block = s.block.assumingMemoryBound(to: Float.self)
         for j in 0..<nr { s.zeroBias[j] = 0 }
@@ -759,10 +759,10 @@ final class GEMMConvolutionQuantized: Kernel {
                         let length = min(chunk, k &- k0)
                         for r in 0..<mr { s.rowPointers[r] = UnsafePointer(a + (r &* k &+ k0)) }
                         if rows == 1 {
-                            FloatGEMM.microKernel1(shape, taps: 1, channels: length, a: UnsafePointer(s.rowPointers), b: b + k0 &* nr,
+                            FloatGEMM.microKernel1(SixRows.self, shape, taps: 1, channels: length, a: UnsafePointer(s.rowPointers), b: b + k0 &* nr,
                                                    bias: s.zeroBias, c: s.floatTile, bounds: unclamped)
                         } else {
-                            FloatGEMM.microKernel(shape, taps: 1, channels: length, a: UnsafePointer(s.rowPointers), b: b + k0 &* nr,
+                            FloatGEMM.microKernel(SixRows.self, shape, taps: 1, channels: length, a: UnsafePointer(s.rowPointers), b: b + k0 &* nr,
                                                   bias: s.zeroBias, c: s.floatTile, ldc: nr, bounds: unclamped)
                         }
                         let count = (rows == 1 ? 1 : mr) &* nr

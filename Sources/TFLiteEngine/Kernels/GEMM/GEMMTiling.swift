@@ -1,5 +1,6 @@
 /// How the GEMM kernels split their work into tiles: a tile is a block of
-/// at most `microTilesPerBlock` micro-tiles (of `FloatGEMM.mr` rows) × a
+/// at most `microTilesPerBlock` micro-tiles (of `rows` rows:
+/// `FloatGEMM.tileShape`'s or `IntegerGEMM.mr`) × a
 /// group of weight panels that fits in L2 (512 KiB), numbered
 /// panel-group-major so a sequential run reuses the group's weights across
 /// all row blocks. Every tile computes whole output values (K is never split).
@@ -27,16 +28,19 @@ struct GEMMTiling {
     /// half the time of one panel's multiply-adds.
     static let quantizedMinimumPanelsPerGroup = 8
     let microTiles: Int, rowBlocks: Int, panelGroups: Int
+    /// Rows per micro-tile.
+    let rows: Int
     let panelCount: Int
 
-    /// M rows; `panelBytes`: bytes of one packed panel; `cost`: the GEMM's
+    /// M rows in micro-tiles of `rows`; `panelBytes`: bytes of one packed panel; `cost`: the GEMM's
     /// multiply-adds; `minimumPanelsPerGroup`: fewest panels per group when
     /// panels are split for more tiles (1 for the float GEMM, which reads
     /// its rows in place; a squeeze-and-excitation 1×1 convolution, one row
     /// of 72–120 outputs, then splits).
-    init(m: Int, panelCount: Int, panelBytes: Int, cost: Int, minimumPanelsPerGroup: Int = 1) {
+    init(m: Int, rows: Int, panelCount: Int, panelBytes: Int, cost: Int, minimumPanelsPerGroup: Int = 1) {
         self.panelCount = panelCount
-        let microTiles = (m + FloatGEMM.mr - 1) / FloatGEMM.mr
+        self.rows = rows
+        let microTiles = (m + rows - 1) / rows
         self.microTiles = microTiles
         let panelsPerGroup = max(1, min(panelCount, (512 << 10) / max(panelBytes, 1)))
         var blocks = (microTiles + Self.microTilesPerBlock - 1) / Self.microTilesPerBlock
@@ -55,16 +59,17 @@ struct GEMMTiling {
 
     var tileCount: Int { microTiles == 0 ? 0 : rowBlocks * panelGroups }
 
-    /// Largest per-tap row table (⌈M / mr⌉ × mr × taps entries: pointers or
-    /// offsets) a convolution may build; beyond it the reference kernel runs.
+    /// Largest per-tap row table (⌈M / rows⌉ × rows × taps entries: pointers
+    /// or offsets) a convolution may build; beyond it the reference kernel runs.
     static let maximumIndirectionEntries = 1 << 26
 
-    /// Whether a convolution's row table fits `maximumIndirectionEntries`
-    /// (sizes come from the file, so they are checked before allocating).
-    static func indirectionFits(m: Int, taps: Int) -> Bool {
-        let tiles = (m + FloatGEMM.mr - 1) / FloatGEMM.mr
-        let (rows, o1) = tiles.multipliedReportingOverflow(by: FloatGEMM.mr)
-        let (entries, o2) = rows.multipliedReportingOverflow(by: taps)
+    /// Whether a convolution's row table (micro-tiles of `rows`) fits
+    /// `maximumIndirectionEntries` (sizes come from the file, so they are
+    /// checked before allocating).
+    static func indirectionFits(m: Int, rows: Int, taps: Int) -> Bool {
+        let tiles = (m + rows - 1) / rows
+        let (tileRows, o1) = tiles.multipliedReportingOverflow(by: rows)
+        let (entries, o2) = tileRows.multipliedReportingOverflow(by: taps)
         return !o1 && !o2 && entries <= maximumIndirectionEntries
     }
 

@@ -22,8 +22,10 @@
 /// Σ (x + 128)·w into the reference's Σ (x + inputOffset)·w (a ring identity
 /// in wrapping Int32, so exact for any K).
 enum IntegerGEMM {
-    /// Rows per micro-tile (the same as the float GEMM's, so both share `GEMMTiling`).
-    static var mr: Int { FloatGEMM.mr }
+    /// Rows per micro-tile (six in every flavour: `Accumulators` holds six
+    /// rows of Int32 vectors; the exact-float path's micro-kernel runs on
+    /// `SixRows`).
+    static let mr = SixRows.count
     /// Columns per packed panel: two vectors of 8 Int32 accumulators.
     static let nr = 16
 

@@ -32,15 +32,16 @@ final class PackedFloatWeights: @unchecked Sendable {
     private let storage: AlignedBuffer
 
     /// Columns per panel and of the last panel for N = `n` in `groups`
-    /// groups (`groups` divides N).
-    static func layout(n: Int, groups: Int) -> (nr: Int, tailColumns: Int) {
+    /// groups (`groups` divides N); `wide`: panels of two vectors where N
+    /// is wider than one (else one vector: `FloatGEMM.tileShape`).
+    static func layout(n: Int, groups: Int, wide: Bool = true) -> (nr: Int, tailColumns: Int) {
         let lanes = FloatVector.scalarCount
         // Eight-lane panels only where a vector has sixteen lanes.
         let eighths = lanes == 16
         let groupOutputs = n / max(groups, 1)
-        let nr = groupOutputs > lanes ? 2 &* lanes : (eighths && groupOutputs <= 8 ? 8 : lanes)
+        let nr = groupOutputs > lanes ? (wide ? 2 &* lanes : lanes) : (eighths && groupOutputs <= 8 ? 8 : lanes)
         let remainder = groupOutputs % nr
-        guard groups == 1, nr == 2 &* lanes, remainder > 0 else { return (nr, nr) }
+        guard groups == 1, nr >= lanes, remainder > 0 else { return (nr, nr) }
         if eighths && remainder <= 8 { return (nr, 8) }
         if remainder <= lanes { return (nr, lanes) }
         if eighths && remainder <= lanes &+ 8 { return (nr, lanes &+ 8) }
@@ -49,8 +50,8 @@ final class PackedFloatWeights: @unchecked Sendable {
 
     /// Packs `weights` ([N][K] floats) and `bias` ([N] floats) in `groups`
     /// groups of N / groups rows (`groups` divides N).
-    init(weights: UnsafePointer<Float>, n: Int, k: Int, bias: UnsafePointer<Float>?, groups: Int = 1) throws {
-        let (nr, tailColumns) = Self.layout(n: n, groups: groups)
+    init(weights: UnsafePointer<Float>, n: Int, k: Int, bias: UnsafePointer<Float>?, groups: Int = 1, wide: Bool = true) throws {
+        let (nr, tailColumns) = Self.layout(n: n, groups: groups, wide: wide)
         self.nr = nr
         self.tailColumns = tailColumns
         self.n = n
@@ -92,8 +93,10 @@ final class PackedFloatWeights: @unchecked Sendable {
 
     /// The packed weights of a constant weights tensor (and bias), computed
     /// once per model; `groups` groups of n / groups outputs (`groups`
-    /// divides n), each with K = `k` inputs.
-    static func shared(ctx: PrepareContext, weightsInput: Int, biasInput: Int?, n: Int, k: Int, groups: Int = 1) throws -> PackedFloatWeights? {
+    /// divides n), each with K = `k` inputs; `wide` as in `layout`.
+    static func shared(
+        ctx: PrepareContext, weightsInput: Int, biasInput: Int?, n: Int, k: Int, groups: Int = 1, wide: Bool = true
+    ) throws -> PackedFloatWeights? {
         let weights = try ctx.input(weightsInput)
         guard groups >= 1, n % groups == 0, let w = weights.constant, weights.elementCount == n * k else { return nil }
         var biasPointer: UnsafeRawPointer?
@@ -103,11 +106,12 @@ final class PackedFloatWeights: @unchecked Sendable {
             biasPointer = b
             biasKey = "\(ctx.node.inputs[biasInput])"
         }
-        let key = "packed-gemm-f32-nr\(layout(n: n, groups: groups).nr)-w\(ctx.node.inputs[weightsInput])-b\(biasKey)-\(n)x\(k)-g\(groups)"
+        let (nr, tail) = layout(n: n, groups: groups, wide: wide)
+        let key = "packed-gemm-f32-nr\(nr)-t\(tail)-w\(ctx.node.inputs[weightsInput])-b\(biasKey)-\(n)x\(k)-g\(groups)"
         return try ctx.graph.sharedConstants.value(for: key) {
             let packed = try PackedFloatWeights(
                 weights: w.assumingMemoryBound(to: Float.self), n: n, k: k,
-                bias: biasPointer?.assumingMemoryBound(to: Float.self), groups: groups)
+                bias: biasPointer?.assumingMemoryBound(to: Float.self), groups: groups, wide: wide)
             // The weights now live in the packed panels: their pages of the
             // model file need not stay resident (the bias is small; it stays).
             ctx.graph.model.releaseConstantPages(w, byteCount: n &* k &* MemoryLayout<Float>.size)
