@@ -257,11 +257,12 @@ public struct CostModel: Sendable, Equatable {
         let integer = TFLiteEngineBuild.integerMultiplyAdd && kernelClass.isInt8
         // Float GEMM tiles as the engine lays them out; the int8 kernels'
         // tiles are six rows, their float-computing panels two vectors.
-        let floatTile = TFLiteEngineBuild.floatGEMMTile(k: k, n: n, pointwise: !kernelClass.isInt8 && kernelClass != .convGeneral)
+        let pixels = max(node.outputs / n, 0)
+        let floatTile = TFLiteEngineBuild.floatGEMMTile(
+            m: pixels, k: k, n: n, pointwise: !kernelClass.isInt8 && kernelClass != .convGeneral)
         let nr = integer ? 16 : kernelClass.isInt8 ? (n > lanes ? 2 * lanes : lanes) : floatTile.columns
         let panels = (n + nr - 1) / nr
         let packedElements = integer ? panels &* nr &* ((k &+ 1) / 2 &* 2) : panels &* nr &* (k &+ 1)
-        let pixels = max(node.outputs / n, 0)
         let rowsPerTile = kernelClass.isInt8 ? 6 : floatTile.rows
         let tileRows = (pixels + rowsPerTile - 1) / rowsPerTile &* rowsPerTile
         let offsetTable = tileRows &* max(node.taps, 1) &* 8

@@ -139,10 +139,11 @@ public struct NodeWork: Codable, Hashable, Sendable {
             let n = outputChannels
             let lanes = TFLiteEngineBuild.floatLanes
             let kValues = weights > 0 ? weights / n : work / max(outputs, 1)
+            let pixels = outputs / n
             let nr = kernelClass.isInt8 ? (n > lanes ? 2 * lanes : lanes)
-                : TFLiteEngineBuild.floatGEMMTile(k: kValues, n: n, pointwise: kernelClass != .convGeneral).columns
+                : TFLiteEngineBuild.floatGEMMTile(m: pixels, k: kValues, n: n, pointwise: kernelClass != .convGeneral).columns
             let k = Double(kValues)
-            let m = Double(outputs / n)
+            let m = Double(pixels)
             return m * k * Double((n + nr - 1) / nr)
         case .depthwise3x3, .depthwise5x5, .depthwise3x3Int8, .depthwise5x5Int8:
             return Double(outputs / outputChannels)

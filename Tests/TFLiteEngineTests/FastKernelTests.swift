@@ -93,17 +93,21 @@ final class FastKernelTests: XCTestCase {
     }
 
     /// `FloatGEMM.tileShape`: seven rows only for ungrouped pointwise GEMMs
-    /// wider than one vector in the sixteen-lane flavours, one-vector panels
-    /// there below K = 96; six rows and two-vector panels everywhere else.
+    /// wider than one vector in the sixteen-lane flavours (above K = 512 only
+    /// on whole seven-row tiles), one-vector panels there below K = 96; six
+    /// rows and two-vector panels everywhere else.
     func testTileShapeChoices() {
         let sixteen = TFLiteEngineBuild.floatLanes == 16
         XCTAssertEqual(FloatGEMM.maxRows, sixteen ? 7 : 6)
-        for (k, n, pointwise) in [(16, 96, true), (95, 40, true), (96, 40, true), (1024, 1024, true), (32, 16, true), (27, 32, false)] {
-            let shape = FloatGEMM.tileShape(k: k, n: n, pointwise: pointwise)
-            let seven = sixteen && pointwise && n > 16
-            XCTAssertEqual(shape.rows, seven ? 7 : 6, "k \(k) n \(n)")
-            XCTAssertEqual(shape.wide, !seven || k >= 96, "k \(k) n \(n)")
-            XCTAssertEqual(TFLiteEngineBuild.floatGEMMTile(k: k, n: n, pointwise: pointwise).rows, shape.rows)
+        let cases = [(12544, 16, 96, true, true), (40, 95, 40, true, true), (40, 96, 40, true, true), (100, 512, 64, true, true),
+                     (49, 1024, 1024, true, true), (100, 1024, 1536, true, false), (12544, 32, 16, true, false),
+                     (12544, 27, 32, false, false)]
+        for (m, k, n, pointwise, sevenWhereSixteen) in cases {
+            let shape = FloatGEMM.tileShape(m: m, k: k, n: n, pointwise: pointwise)
+            let seven = sixteen && sevenWhereSixteen
+            XCTAssertEqual(shape.rows, seven ? 7 : 6, "m \(m) k \(k) n \(n)")
+            XCTAssertEqual(shape.wide, !seven || k >= 96, "m \(m) k \(k) n \(n)")
+            XCTAssertEqual(TFLiteEngineBuild.floatGEMMTile(m: m, k: k, n: n, pointwise: pointwise).rows, shape.rows)
         }
     }
 
@@ -120,7 +124,7 @@ final class FastKernelTests: XCTestCase {
                 op: 3, optionsType: 1, input: input, filter: [cout, 1, 1, cin], bias: cout,
                 options: [(4, .i8(1)), (6, .i32(1)), (8, .i32(1)), (10, .i8(activation)), (12, .i32(1)), (14, .i32(1))],
                 rng: &rng)
-            let shape = FloatGEMM.tileShape(k: cin, n: cout, pointwise: true)
+            let shape = FloatGEMM.tileShape(m: pixels, k: cin, n: cout, pointwise: true)
             try compare(spec, name: "pointwise \(input) → \(cout) (rows \(shape.rows), wide \(shape.wide))",
                         expectFast: GEMMConvolutionFloat.self) { ctx in
                 let g = try ConvGeometry(ctx: ctx, inputShape: input, filterHeight: 1, filterWidth: 1,

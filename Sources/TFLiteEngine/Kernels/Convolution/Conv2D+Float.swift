@@ -17,7 +17,7 @@ enum Conv2DFloat {
                 activation: p.activation), filterTaps: filterTaps)
         }
         let k = taps * p.filterChannels
-        let shape = FloatGEMM.tileShape(k: k, n: p.outputChannels, pointwise: g.isPointwise && groups == 1)
+        let shape = FloatGEMM.tileShape(m: m, k: k, n: p.outputChannels, pointwise: g.isPointwise && groups == 1)
         guard try !ctx.hasEmptyInputOrOutput(), groups * p.filterChannels == p.inputChannels,
               g.isPointwise || GEMMTiling.indirectionFits(m: m, rows: shape.rows, taps: taps),
               let packed = try PackedFloatWeights.shared(

@@ -88,30 +88,32 @@ enum FloatGEMM {
     static var maxRows: Int { FloatVector.scalarCount == 16 ? SevenRows.count : SixRows.count }
 
     /// Rows per micro-tile and panel width (two vectors, else one) for a
-    /// GEMM of K = `k` and N = `n` outputs (`pointwise`: a 1×1 convolution
-    /// or a fully connected layer, ungrouped). Each output's arithmetic is
-    /// the same whatever the shape (the bias, then the K multiply-adds in
-    /// order), so the choice never changes a result.
+    /// GEMM of M = `m` rows, K = `k` and N = `n` outputs (`pointwise`: a 1×1
+    /// convolution or a fully connected layer, ungrouped). Each output's
+    /// arithmetic is the same whatever the shape (the bias, then the K
+    /// multiply-adds in order), so the choice never changes a result.
     ///
     /// In the sixteen-lane flavours a pointwise GEMM gets seven rows: every
     /// MobileNet-style map (224 = 32 × 7: 112², 56², 28², 14², 7² pixels) is
     /// then whole tiles, where six rows left 7×7 maps a one-row tile; its
     /// fourteen accumulators also spread each tile's fixed cost (bias,
-    /// clamps, stores, row pointers) further. Below K = 96 its panels are one
-    /// vector (16 columns), as XNNPACK's 7×16 kernel: each broadcast of A
-    /// feeds one multiply-add as its memory operand instead of a
-    /// `vbroadcastss` feeding two. One-op 1×1 convolutions on Zen 4:
+    /// clamps, stores, row pointers) further. Above K = 512 only when M is
+    /// whole tiles of seven: seven rows of A then no longer stay in L1 beside
+    /// the streaming panel (10×10×1024 → 1536: 2.76 → 2.85 ms; 19×19×728 →
+    /// 728: 0.5% slower; 7×7×1024 → 1024 0.901 → 0.880). Below K = 96 its
+    /// panels are one vector (16 columns), as XNNPACK's 7×16 kernel: each
+    /// broadcast of A feeds one multiply-add as its memory operand instead
+    /// of a `vbroadcastss` feeding two. One-op 1×1 convolutions on Zen 4:
     /// 112²×16 → 96 0.403 → 0.369 ms, 112²×32 → 64 0.496 → 0.472, 28²×32 →
     /// 64 0.0310 → 0.0291; MobileNetV2's 14×14 and 7×7 layers 1.5–3.5%
     /// faster with seven rows on two-vector panels, while one-vector panels
-    /// were 11–14% slower there from K = 320 (A's seven rows no longer stay
-    /// in L1 beside the streaming panel).
+    /// were 3% slower there at K = 160 and 11–14% from K = 320.
     /// A single panel of at most 16 columns keeps six rows (112²×32 → 16:
     /// 0.120 against 0.137 ms with seven), and so do convolutions with more
     /// than one tap (MobileNetV2's 3×3 stem: 0.248 against 0.260 ms).
-    static func tileShape(k: Int, n: Int, pointwise: Bool) -> (rows: Int, wide: Bool) {
+    static func tileShape(m: Int, k: Int, n: Int, pointwise: Bool) -> (rows: Int, wide: Bool) {
         let lanes = FloatVector.scalarCount
-        guard lanes == 16, pointwise, n > lanes else { return (SixRows.count, true) }
+        guard lanes == 16, pointwise, n > lanes, k <= 512 || m % SevenRows.count == 0 else { return (SixRows.count, true) }
         return (SevenRows.count, k >= 96)
     }
 

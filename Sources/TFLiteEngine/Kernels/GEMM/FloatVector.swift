@@ -47,12 +47,12 @@ public enum TFLiteEngineBuild {
     public static var floatLanes: Int { FloatVector.scalarCount }
 
     /// Rows per micro-tile and columns per packed weight panel of the float
-    /// GEMM for K = `k` and N = `n` (`pointwise`: an ungrouped 1×1
-    /// convolution or a fully connected layer; else a convolution with
-    /// more taps, whose offset table holds one entry per tap for each row
-    /// of each micro-tile). For memory estimates.
-    public static func floatGEMMTile(k: Int, n: Int, pointwise: Bool) -> (rows: Int, columns: Int) {
-        let shape = FloatGEMM.tileShape(k: k, n: n, pointwise: pointwise)
+    /// GEMM for M = `m` (output pixels or batch rows), K = `k` and N = `n`
+    /// (`pointwise`: an ungrouped 1×1 convolution or a fully connected
+    /// layer; else a convolution with more taps, whose offset table holds
+    /// one entry per tap for each row of each micro-tile). For memory estimates.
+    public static func floatGEMMTile(m: Int, k: Int, n: Int, pointwise: Bool) -> (rows: Int, columns: Int) {
+        let shape = FloatGEMM.tileShape(m: m, k: k, n: n, pointwise: pointwise)
         return (shape.rows, PackedFloatWeights.layout(n: n, groups: 1, wide: shape.wide).nr)
     }
 

@@ -3,7 +3,7 @@
 /// the reference loops (`FullyConnectedFloatReference`).
 enum FullyConnectedFloat {
     static func make(ctx: PrepareContext, _ p: FullyConnected.Parameters) throws -> Kernel {
-        let shape = FloatGEMM.tileShape(k: p.inputDepth, n: p.outputDepth, pointwise: true)
+        let shape = FloatGEMM.tileShape(m: p.batches, k: p.inputDepth, n: p.outputDepth, pointwise: true)
         guard let packed = try PackedFloatWeights.shared(
             ctx: ctx, weightsInput: 1, biasInput: ctx.hasInput(2) ? 2 : nil, n: p.outputDepth, k: p.inputDepth,
             wide: shape.wide)
