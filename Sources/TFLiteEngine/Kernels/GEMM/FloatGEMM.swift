@@ -123,12 +123,13 @@ enum FloatGEMM {
     /// The widest panel (scratch sizing).
     static var maxPanelWidth: Int { 2 &* FloatVector.scalarCount }
 
-    /// One micro-tile of `Rows` rows: `Rows.count` pointers per tap (`a[t * rows + r]`), `channels`
-    /// values per tap from `offset` values past each pointer (a grouped
-    /// convolution's group), so K = taps × channels. `b` is the panel (K × nr),
-    /// `bias` its nr biases. Writes a full rows × nr block to `c` (row stride
-    /// `ldc`). `wide` must be a constant at the call site: it selects 2 or 1
-    /// vectors per row, and the unused accumulators fold away.
+    /// One micro-tile of `Rows` rows: `Rows.count` pointers per tap
+    /// (`a[t * rows + r]`), `channels` values per tap from `offset` values
+    /// past each pointer (a grouped convolution's group), so K = taps ×
+    /// channels. `b` is the panel (K × nr), `bias` its nr biases. Writes a
+    /// full rows × nr block to `c` (row stride `ldc`). `Shape` selects 2 or
+    /// 1 vectors per row and `Rows` six or seven rows; the unused
+    /// accumulators fold away.
     @_transparent
     static func microKernel<Rows: MicroTileRows, Shape: GEMMPanelShape>(
         _ rows: Rows.Type, _ shape: Shape.Type, taps: Int, channels: Int, offset: Int = 0, a: UnsafePointer<UnsafePointer<Float>>,
@@ -195,11 +196,13 @@ enum FloatGEMM {
 
     /// A micro-tile with a single row (fully connected with batch 1, the
     /// last row of an M edge): each output vector gets two accumulators
-    /// (even and odd k) so four multiply-add chains are in flight.
+    /// (even and odd k) so four multiply-add chains are in flight (so its
+    /// sums round differently from `microKernel`'s). `a` holds `Rows.count`
+    /// pointers per tap, of which it reads the first.
     @_transparent
     static func microKernel1<Rows: MicroTileRows, Shape: GEMMPanelShape>(
-        _ rows: Rows.Type, _ shape: Shape.Type, taps: Int, channels: Int, offset: Int = 0, a: UnsafePointer<UnsafePointer<Float>>, b: UnsafePointer<Float>,
-        bias: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, bounds: PanelBounds<Shape>
+        _ rows: Rows.Type, _ shape: Shape.Type, taps: Int, channels: Int, offset: Int = 0, a: UnsafePointer<UnsafePointer<Float>>,
+        b: UnsafePointer<Float>, bias: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, bounds: PanelBounds<Shape>
     ) {
         typealias V0 = Shape.First
         typealias V1 = Shape.Second
