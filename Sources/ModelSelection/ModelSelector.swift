@@ -210,9 +210,8 @@ public struct CostModel: Sendable, Equatable {
     /// What the kernel of `node` keeps besides the file and the arena, as
     /// this engine's kernels lay it out:
     /// - GEMM convolutions and float32 fully connected: the weights packed
-    ///   in panels of nr columns (float32: `TFLiteEngineBuild.floatGEMMTile`;
-    ///   int8: 2 × SIMD lanes, lanes when N ≤ lanes, or 16 with integer
-    ///   multiply-add), zero
+    ///   in panels of nr columns (`NodeWork.gemmTile`, or 16 for int8 with
+    ///   integer multiply-add), zero
     ///   past N, plus a padded bias (float32: 4 bytes each; int8:
     ///   `int8PackedBytesPerWeight`); float32 convolutions that are not 1×1
     ///   also keep an offset table of 8 bytes per tap per output pixel
@@ -253,18 +252,13 @@ public struct CostModel: Sendable, Equatable {
         guard let kernelClass = node.kernelClass, node.outputChannels > 0, node.weights > 0 else { return 0 }
         let n = node.outputChannels
         let k = node.weights / n
-        let lanes = TFLiteEngineBuild.floatLanes
         let integer = TFLiteEngineBuild.integerMultiplyAdd && kernelClass.isInt8
-        // Float GEMM tiles as the engine lays them out; the int8 kernels'
-        // tiles are six rows, their float-computing panels two vectors.
-        let pixels = max(node.outputs / n, 0)
-        let floatTile = TFLiteEngineBuild.floatGEMMTile(
-            m: pixels, k: k, n: n, pointwise: !kernelClass.isInt8 && kernelClass != .convGeneral)
-        let nr = integer ? 16 : kernelClass.isInt8 ? (n > lanes ? 2 * lanes : lanes) : floatTile.columns
+        let tile = node.gemmTile
+        let nr = integer ? 16 : tile.columns
         let panels = (n + nr - 1) / nr
         let packedElements = integer ? panels &* nr &* ((k &+ 1) / 2 &* 2) : panels &* nr &* (k &+ 1)
-        let rowsPerTile = kernelClass.isInt8 ? 6 : floatTile.rows
-        let tileRows = (pixels + rowsPerTile - 1) / rowsPerTile &* rowsPerTile
+        let pixels = max(node.outputs / n, 0)
+        let tileRows = (pixels + tile.rows - 1) / tile.rows &* tile.rows
         let offsetTable = tileRows &* max(node.taps, 1) &* 8
         let requantization = panels &* nr &* (requantizationTableBytes &+ 8)
         switch kernelClass {

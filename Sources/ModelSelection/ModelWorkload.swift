@@ -125,11 +125,27 @@ public struct NodeWork: Codable, Hashable, Sendable {
     /// one row of 256 results per channel), else 0.
     public var tableBytes: Int
 
+    /// Rows per micro-tile and columns per packed panel of this GEMM node's
+    /// kernel (convolution or fully connected with `outputChannels` > 0):
+    /// float32 as the engine lays it out (`TFLiteEngineBuild.floatGEMMTile`);
+    /// int8 six rows and 2 × SIMD lanes columns (lanes when N ≤ lanes; the
+    /// builds with integer multiply-add pack 16 columns, see
+    /// `CostModel.kernelBytes`). K is the weights per output channel, else
+    /// the work per output.
+    var gemmTile: (rows: Int, columns: Int) {
+        let n = max(outputChannels, 1)
+        guard let kernelClass, !kernelClass.isInt8 else {
+            let lanes = TFLiteEngineBuild.floatLanes
+            return (6, n > lanes ? 2 * lanes : lanes)
+        }
+        let k = weights > 0 ? weights / n : work / max(outputs, 1)
+        return TFLiteEngineBuild.floatGEMMTile(m: outputs / n, k: k, n: n, pointwise: kernelClass != .convGeneral)
+    }
+
     /// The class's second size term (see `ClassCost`): for the GEMM classes
     /// (convolutions, fully connected) the input elements the micro-kernel
-    /// reads, M·K once per panel of output channels (nr columns: float32
-    /// `TFLiteEngineBuild.floatGEMMTile`'s; int8 2 × SIMD lanes, or lanes
-    /// when N ≤ lanes), which is what makes few output channels slow;
+    /// reads, M·K once per panel of output channels (`gemmTile`'s columns),
+    /// which is what makes few output channels slow;
     /// for depthwise the output pixels (per-pixel set-up, which is what makes
     /// few channels slow); 0 for the other classes.
     public var secondary: Double {
@@ -137,13 +153,9 @@ public struct NodeWork: Codable, Hashable, Sendable {
         switch kernelClass {
         case .convPointwise, .convGeneral, .fullyConnected, .convPointwiseInt8, .convGeneralInt8, .fullyConnectedInt8:
             let n = outputChannels
-            let lanes = TFLiteEngineBuild.floatLanes
-            let kValues = weights > 0 ? weights / n : work / max(outputs, 1)
-            let pixels = outputs / n
-            let nr = kernelClass.isInt8 ? (n > lanes ? 2 * lanes : lanes)
-                : TFLiteEngineBuild.floatGEMMTile(m: pixels, k: kValues, n: n, pointwise: kernelClass != .convGeneral).columns
-            let k = Double(kValues)
-            let m = Double(pixels)
+            let nr = gemmTile.columns
+            let k = Double(weights > 0 ? weights / n : work / max(outputs, 1))
+            let m = Double(outputs / n)
             return m * k * Double((n + nr - 1) / nr)
         case .depthwise3x3, .depthwise5x5, .depthwise3x3Int8, .depthwise5x5Int8:
             return Double(outputs / outputChannels)
