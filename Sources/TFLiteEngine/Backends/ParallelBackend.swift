@@ -115,14 +115,18 @@ func parallelChunkCount(tiles: Int, cost: Int, participants: Int) -> Int {
 }
 
 /// Fewest chunks per participant: more chunks balance better when a thread
-/// is late or tiles differ in size.
-let parallelChunksPerParticipant = 4
+/// is late or tiles differ in size. (Eight rather than four, with half the
+/// `parallelChunkCost`, on two threads of a Zen 4 guest, medians of three
+/// alternating rounds of `--compare-threads`: NASNet-Mobile float32 1.61 →
+/// 1.66×, MobileNetV2 int8 1.82 → 1.85×, MobileNetV3-Large 1.75 → 1.77×
+/// (float32) and 1.71 → 1.73× (int8), seven other models within ±0.01.)
+let parallelChunksPerParticipant = 8
 /// Most chunks per participant that `parallelChunkCount` gives by cost.
 let parallelMaximumChunksPerParticipant = 32
-/// Work (the kernel's `cost`) per chunk beyond the fewest: about 5–10 µs of
+/// Work (the kernel's `cost`) per chunk beyond the fewest: about 2–5 µs of
 /// GEMM (`ParallelSplitProfile` measured 28–60 multiply-adds per ns on one
 /// avx2 core).
-let parallelChunkCost = 262_144
+let parallelChunkCost = 131_072
 
 /// `DispatchQueue.concurrentPerform` with one contiguous tile range per
 /// worker (fallback where `Synchronization.Atomic` is unavailable, and for
