@@ -118,8 +118,9 @@ func parallelChunkCount(tiles: Int, cost: Int, participants: Int) -> Int {
 /// is late or tiles differ in size. (Eight rather than four, with half the
 /// `parallelChunkCost`, on two threads of a Zen 4 guest, medians of three
 /// alternating rounds of `--compare-threads`: NASNet-Mobile float32 1.61 →
-/// 1.66×, MobileNetV2 int8 1.82 → 1.85×, MobileNetV3-Large 1.75 → 1.77×
-/// (float32) and 1.71 → 1.73× (int8), seven other models within ±0.01.)
+/// 1.66×, MobileNetV2 1.87 → 1.89× (float32) and 1.82 → 1.85× (int8),
+/// MobileNetV3-Large 1.75 → 1.77× and 1.71 → 1.73×, six other models within
+/// ±0.01.)
 let parallelChunksPerParticipant = 8
 /// Most chunks per participant that `parallelChunkCount` gives by cost.
 let parallelMaximumChunksPerParticipant = 32
