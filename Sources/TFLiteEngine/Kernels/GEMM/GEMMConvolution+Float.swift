@@ -128,6 +128,8 @@ final class GEMMConvolutionFloat: Kernel {
     }
 
     func run(tiles: Range<Int>, worker: Int) {
+        // (`init` already caps `tiling.rows` at `maxRows`; the constant test
+        // lets the flavours without seven-row tiles drop that path at compile time.)
         if FloatGEMM.maxRows == SevenRows.count && tiling.rows == SevenRows.count {
             run(tiles: tiles, worker: worker, SevenRows.self)
         } else {
