@@ -249,6 +249,9 @@ public struct ModelWorkload: Codable, Hashable, Sendable {
                 if n.kernelClass?.isInt8 == true { n.readsByteTable = true } else { n.work = saturatingMultiply(n.work, 2) }
             // The second node does both nodes' work (int8: from per-channel byte tables).
             case .skippedIntoChain?: n = NodeWork(op: n.op, kernelClass: nil, work: 0, outputs: n.outputs)
+            // The convolution looks its outputs up in the activation's table
+            // as it stores them (its own work counts the convolution only).
+            case .storedByProducer?: n = NodeWork(op: n.op, kernelClass: nil, work: 0, outputs: n.outputs)
             case .chainOfConstantOperands?:
                 if n.kernelClass?.isInt8 == true {
                     let node = summary.nodes[p.index]
@@ -258,7 +261,7 @@ public struct ModelWorkload: Codable, Hashable, Sendable {
                 } else {
                     n.work = saturatingMultiply(n.work, 2)
                 }
-            case .maxPoolOfKeptSums?, nil: break
+            case .maxPoolOfKeptSums?, .activationTableInStore?, nil: break
             }
             return n
         }

@@ -272,7 +272,8 @@ final class PreparedGraph {
     }
 
     /// Plans tensor lifetimes by step index; graph inputs, outputs and
-    /// variables live for the whole run. Aliasing outputs share their
+    /// variables live for the whole run. Aliasing outputs (a registration's
+    /// `aliasesInput`, a fusion's `Kernel.inPlaceInput`) share their
     /// input's allocation, whose lifetime is extended to cover them.
     func planMemory(workers: Int) throws -> MemoryPlan {
         let end = steps.count
@@ -297,7 +298,7 @@ final class PreparedGraph {
             for t in step.node.inputs where t >= 0 && !tensors[t].isConstant { touch(t, s) }
             for t in step.kernel.fusedReads where t >= 0 && t < tensors.count && !tensors[t].isConstant { touch(t, s) }
             for (i, t) in step.node.outputs.enumerated() {
-                if i == 0, step.aliasesInput, let x = step.node.inputs.first, x >= 0,
+                if i == 0, let x = step.aliasesInput ? step.node.inputs.first : step.kernel.inPlaceInput, x >= 0, x < tensors.count,
                    !tensors[x].isConstant, !tensors[x].isVariable, tensors[x].byteCount == tensors[t].byteCount {
                     let rt = find(t), rx = find(x)
                     if rt != rx {

@@ -38,12 +38,18 @@ protocol Kernel: AnyObject {
     /// fusion (`ConstantOperandChainFusion`: the skipped node's input): the
     /// arena keeps them through this step. Empty (the default) otherwise.
     var fusedReads: [Int] { get }
+    /// The input tensor whose memory output 0 shares, set by a plan's
+    /// fusion (`ActivationTableFusion`: the producer of that input stores
+    /// this node's result there, and runs of this node do nothing). nil
+    /// (the default) otherwise.
+    var inPlaceInput: Int? { get }
 }
 
 extension Kernel {
     var runTimeChecked: RunTimeCheckedKernel? { nil }
     var substitutedTraffic: (tensor: Int, bytes: Int)? { nil }
     var fusedReads: [Int] { [] }
+    var inPlaceInput: Int? { nil }
     var scratchBytesPerWorker: Int { 0 }
     var tileCount: Int { 1 }
     var cost: Int { 0 }

@@ -113,3 +113,20 @@ enum QuantizedLookup {
         }
     }
 }
+
+/// A 256-entry byte table (output bit pattern by input bit pattern) at a
+/// fixed address, for a kernel that applies it in its own loops
+/// (`ActivationTableFusion`): read through `entries` without an array's
+/// access in the loop.
+final class ByteTable: @unchecked Sendable {
+    let entries: UnsafeMutablePointer<UInt8>
+
+    /// `bytes`' first 256 entries (missing ones 0).
+    init(_ bytes: [UInt8]) {
+        entries = .allocate(capacity: 256)
+        entries.initialize(repeating: 0, count: 256)
+        for (i, b) in bytes.prefix(256).enumerated() { entries[i] = b }
+    }
+
+    deinit { entries.deallocate() }
+}

@@ -69,6 +69,11 @@ final class ElementwiseKernel<Input, Output>: UnaryOperandKernel {
     /// For a byte-to-byte table kernel (`QuantizedLookup`): the output's bit
     /// pattern for each input bit pattern, so a consumer can fold it in.
     var byteTable: [UInt8]?
+    /// Set by a plan whose producer of this node's input applies
+    /// `byteTable` as it stores (`ActivationTableFusion`): that input
+    /// tensor, whose memory the output shares; `run` then does nothing.
+    var computedByProducer: Int?
+    var inPlaceInput: Int? { computedByProducer }
 
     init(ctx: PrepareContext, count: Int, blockSize: Int = 4096, operationsPerElement: Int = 1, _ loop: @escaping Loop) {
         self.count = count
@@ -79,10 +84,11 @@ final class ElementwiseKernel<Input, Output>: UnaryOperandKernel {
         self.loop = loop
     }
 
-    var tileCount: Int { isSkipped ? 1 : (count + blockSize - 1) / blockSize }  // (skipped: not split, a job of empty runs)
+    /// (Skipped: not split, a job of empty runs.)
+    var tileCount: Int { isSkipped || computedByProducer != nil ? 1 : (count + blockSize - 1) / blockSize }
 
     func run(tiles: Range<Int>, worker: Int) {
-        guard !isSkipped, let input, let output else { return }
+        guard !isSkipped, computedByProducer == nil, let input, let output else { return }
         let n = count
         for tile in tiles {
             let start = tile &* blockSize, end = min(start &+ blockSize, n)

@@ -387,6 +387,9 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     var input: UnsafeRawPointer!
     var output: UnsafeMutableRawPointer!
     var scratch: UnsafeMutableRawPointer!
+    /// Set by `ActivationTableFusion` (as `GEMMConvolutionQuantized.outputTable`):
+    /// applied to each output row in place right after it is stored.
+    var outputTable: ByteTable?
 
     init(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters, _ q: ConvolutionQuantization, constants: DepthwiseInt8Constants,
          signed: Bool) {
@@ -460,7 +463,21 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         let ringTags = (base + compactedRowsOffset).assumingMemoryBound(to: Int.self)
         if compactRowBytes > 0 { for r in 0..<ringRows { ringTags[r] = -1 } }
         var zeroRowCompacted = false
+        // `outputTable` a row behind (as `GEMMConvolutionQuantized.applyOutputTable`).
+        let table = outputTable?.entries, rowLength = g.outputWidth &* c
+        var tableRow = -1
+        func applyTable() {
+            if let table, tableRow >= 0 {
+                let row = UnsafeMutableRawPointer(output + tableRow &* rowLength)
+                QuantizedLookup.lookup(table, row, row, count: rowLength)
+            }
+        }
+        defer { applyTable() }
         for tile in tiles {
+            defer {
+                applyTable()
+                tableRow = tile
+            }
             let b = tile / g.outputHeight, oy = tile % g.outputHeight
             let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
             var out = output + tile &* g.outputWidth &* c

@@ -142,6 +142,11 @@ final class QuantizedBinaryKernel: Kernel {
     /// operand `x` is (0 for a, 1 for b).
     private(set) var swishTable: [Int8]?
     private(set) var swishOperand: Int?
+    /// Set by a plan whose producer of `x` applies `swishTable` as it
+    /// stores (`ActivationTableFusion`): that tensor, whose memory the
+    /// output shares; runs then do nothing.
+    var computedByProducer: Int?
+    var inPlaceInput: Int? { computedByProducer }
 
     init<T: QuantizedElement>(_ type: T.Type, ctx: PrepareContext, shape: BroadcastShape, arithmetic: QuantizedBinaryArithmetic,
          offset1: Int32, offset2: Int32, outputOffset: Int32, activation: (min: Int32, max: Int32), vectorized: Bool = true) {
@@ -270,7 +275,7 @@ final class QuantizedBinaryKernel: Kernel {
     private var channelSlices: ConstantOperandTables.ChannelSlices?
 
     var tileCount: Int {
-        if isSkipped { return 1 }
+        if isSkipped || computedByProducer != nil { return 1 }
         if let channelSlices { return channelSlices.count }
         return shape.tileCount(blockSize: Self.blockSize)
     }
@@ -395,13 +400,14 @@ final class QuantizedBinaryKernel: Kernel {
     func unfuseLogistic() {
         swishTable = nil
         swishOperand = nil
+        computedByProducer = nil
     }
 
     /// Class methods reached through the `Kernel` protocol are not
     /// specialised; dispatching to a generic function with a concrete type
     /// is, so the loops below run on Int8/UInt8 directly.
     func run(tiles: Range<Int>, worker: Int) {
-        if isSkipped { return }
+        if isSkipped || computedByProducer != nil { return }
         if let channelSlices {
             lookUpByChannel(channelSlices, tiles)
             return

@@ -130,6 +130,35 @@ final class GEMMConvolutionQuantized: Kernel {
 
     deinit { pooledAccumulators?.deallocate() }
 
+    /// Set by `ActivationTableFusion` when the one node reading this
+    /// convolution's output is a byte-table activation (HARD_SWISH, a
+    /// swish MUL, LOGISTIC, …): its 256-entry table, applied to each tile's
+    /// outputs in place right after the tile is stored, so the activation
+    /// is not another pass over memory (nor, on several threads, another
+    /// node to wait for). The output tensor then holds the activation's
+    /// result, and shares its memory with the activation's output.
+    var outputTable: ByteTable?
+
+    /// `outputTable` over `tile`'s outputs (rows of its micro-tiles × columns
+    /// of its panels), at the end of each tile's computation, while they are in L1.
+    @inline(__always)
+    func applyOutputTable(tile: Int) {
+        guard tile >= 0, let table = outputTable?.entries else { return }
+        let (panels, microTiles) = tiling.ranges(of: tile)
+        let n = self.n, firstRow = microTiles.lowerBound &* tiling.rows, endRow = min(microTiles.upperBound &* tiling.rows, m)
+        let firstColumn = panels.lowerBound &* packed.nr, endColumn = min(panels.upperBound &* packed.nr, n)
+        guard firstRow < endRow, firstColumn < endColumn, let output else { return }
+        if firstColumn == 0 && endColumn == n {
+            let start = output + firstRow &* n
+            QuantizedLookup.lookup(table, start, start, count: (endRow &- firstRow) &* n)
+            return
+        }
+        for row in firstRow..<endRow {
+            let start = output + (row &* n &+ firstColumn)
+            QuantizedLookup.lookup(table, start, start, count: endColumn &- firstColumn)
+        }
+    }
+
     enum Source {
         case rows(stride: Int)
         case convolution(ConvGeometry)
@@ -543,7 +572,14 @@ final class GEMMConvolutionQuantized: Kernel {
         let m = self.m, n = self.n, k = self.k, lda = rowLength, pairs = rowLength / 2, fOff = filterOffset
         let stage = requantization.vectorStage(E.self)
         typealias V = SIMD8<Int32>
+        // (`outputTable` a tile behind: see `applyOutputTable`.)
+        var tableTile = -1
+        defer { applyOutputTable(tile: tableTile) }
         for tile in tiles {
+            defer {
+                applyOutputTable(tile: tableTile)
+                tableTile = tile
+            }
             let (panels, microTileRange) = tiling.ranges(of: tile)
             let first = microTileRange.lowerBound
             for microTile in microTileRange {
@@ -662,7 +698,14 @@ final class GEMMConvolutionQuantized: Kernel {
         typealias V = SIMD8<Int32>
         // A last panel of at most 16 columns is packed 16 wide (`tailColumns`).
         let narrowFrom = packed.tailColumns < nr ? packed.panelCount &- 1 : packed.panelCount
+        // (`outputTable` a tile behind: see `applyOutputTable`.)
+        var tableTile = -1
+        defer { applyOutputTable(tile: tableTile) }
         for tile in tiles {
+            defer {
+                applyOutputTable(tile: tableTile)
+                tableTile = tile
+            }
             let (panels, microTileRange) = tiling.ranges(of: tile)
             let first = microTileRange.lowerBound
             for microTile in microTileRange {
@@ -734,7 +777,14 @@ final class GEMMConvolutionQuantized: Kernel {
         let staging = s.staging.assumingMemoryBound(to: E.self)
         let m = self.m, k = self.k, chunk = self.chunk, fOff = filterOffset
         let unclamped = PanelBounds<Shape>(-.infinity, .infinity)
+        // (`outputTable` a tile behind: see `applyOutputTable`.)
+        var tableTile = -1
+        defer { applyOutputTable(tile: tableTile) }
         for tile in tiles {
+            defer {
+                applyOutputTable(tile: tableTile)
+                tableTile = tile
+            }
             let (panels, microTileRange) = tiling.ranges(of: tile)
             let first = microTileRange.lowerBound
             for microTile in microTileRange {
