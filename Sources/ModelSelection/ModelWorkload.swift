@@ -261,7 +261,7 @@ public struct ModelWorkload: Codable, Hashable, Sendable {
                 } else {
                     n.work = saturatingMultiply(n.work, 2)
                 }
-            case .maxPoolOfKeptSums?, .activationTableInStore?, nil: break
+            case .maxPoolOfKeptSums?, .activationInStore?, nil: break
             }
             return n
         }

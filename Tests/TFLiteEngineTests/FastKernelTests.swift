@@ -478,8 +478,8 @@ final class FastKernelTests: XCTestCase {
         let dir = Fixtures.directory("zoo")
         // (The fused swish's table is otherwise applied by the convolution
         // before it, which `SwishFusion.apply` alone below would not undo.)
-        ActivationTableFusion.isEnabled = false
-        defer { ActivationTableFusion.isEnabled = true }
+        StoredActivationFusion.isEnabled = false
+        defer { StoredActivationFusion.isEnabled = true }
         for variant in ["float32", "int8"] {
             let name = "efficientnetb0_\(variant)"
             let interpreter = try Interpreter(modelPath: dir.appendingPathComponent("\(name).tflite").path)

@@ -34,7 +34,7 @@ public struct ExecutionPlanDescription: Sendable, CustomStringConvertible {
     }
 
     /// A fusion the plan decided for a node (`ConvolutionPoolFusion`, `SwishFusion`,
-    /// `ConstantOperandChainFusion`, `ActivationTableFusion`).
+    /// `ConstantOperandChainFusion`, `StoredActivationFusion`).
     public enum Fusion: String, Sendable, Hashable {
         /// A quantized CONV_2D that keeps its Int32 sums for the MAX_POOL_2D
         /// that alone reads its output, instead of requantizing every output.
@@ -55,8 +55,8 @@ public struct ExecutionPlanDescription: Sendable, CustomStringConvertible {
         case chainOfConstantOperands = "computes the previous node's operation too, in the same pass"
         /// An int8/uint8 convolution whose output only an activation that is
         /// a table of its byte reads: it applies that table to its outputs
-        /// as it stores them (`ActivationTableFusion`).
-        case activationTableInStore = "applies the next node's activation table as it stores"
+        /// as it stores them (`StoredActivationFusion`).
+        case activationInStore = "applies the next node's activation table as it stores"
         /// That activation: skipped, its output in the convolution's output memory.
         case storedByProducer = "skipped: the convolution stores its result"
     }

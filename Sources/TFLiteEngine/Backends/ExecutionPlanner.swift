@@ -17,14 +17,14 @@ struct ExecutionPlanner {
             SwishFusion.apply(to: graph, enabled: true)
             ConvolutionPoolFusion.apply(to: graph, enabled: true)
             ConstantOperandChainFusion.apply(to: graph, enabled: true)
-            ActivationTableFusion.apply(to: graph, enabled: true)
+            StoredActivationFusion.apply(to: graph, enabled: true)
             return try assemble(cpuSubsets(planNodes), runners: [], declined: [:], delegateName: "", report: nil,
                                 memory: allocate(), requested: requested)
         }
         SwishFusion.apply(to: graph, enabled: false)
         ConvolutionPoolFusion.apply(to: graph, enabled: false)
         ConstantOperandChainFusion.apply(to: graph, enabled: false)
-        ActivationTableFusion.apply(to: graph, enabled: false)
+        StoredActivationFusion.apply(to: graph, enabled: false)
         let (subsets, declined) = delegatedSubsets(planNodes, delegate)
         let memory = try allocate()
         var runners: [DelegatePartitionRunner] = []
@@ -92,13 +92,13 @@ struct ExecutionPlanner {
     }
 
     /// The fusion `SwishFusion`, `ConvolutionPoolFusion`,
-    /// `ConstantOperandChainFusion` or `ActivationTableFusion` decided for a
+    /// `ConstantOperandChainFusion` or `StoredActivationFusion` decided for a
     /// step's kernel, if any (read after all were applied).
     static func fusion(of kernel: any Kernel) -> ExecutionPlanDescription.Fusion? {
         if let conv = kernel as? GEMMConvolutionQuantized {
-            return conv.pooledAccumulators != nil ? .sumsKeptForMaxPool : conv.outputTable != nil ? .activationTableInStore : nil
+            return conv.pooledAccumulators != nil ? .sumsKeptForMaxPool : conv.outputTable != nil ? .activationInStore : nil
         }
-        if (kernel as? DepthwiseConv2DInt8Vectorized)?.outputTable != nil { return .activationTableInStore }
+        if (kernel as? DepthwiseConv2DInt8Vectorized)?.outputTable != nil { return .activationInStore }
         if kernel.inPlaceInput != nil { return .storedByProducer }
         if let pool = kernel as? Pool2DQuantizedKernel, pool.fusedConvolution != nil { return .maxPoolOfKeptSums }
         if let logistic = kernel as? ElementwiseKernel<Float, Float>, logistic.isSkipped { return .skippedIntoSwish }

@@ -39,7 +39,7 @@ protocol Kernel: AnyObject {
     /// arena keeps them through this step. Empty (the default) otherwise.
     var fusedReads: [Int] { get }
     /// The input tensor whose memory output 0 shares, set by a plan's
-    /// fusion (`ActivationTableFusion`: the producer of that input stores
+    /// fusion (`StoredActivationFusion`: the producer of that input stores
     /// this node's result there, and runs of this node do nothing). nil
     /// (the default) otherwise.
     var inPlaceInput: Int? { get }

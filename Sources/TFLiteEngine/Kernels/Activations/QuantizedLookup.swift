@@ -116,7 +116,7 @@ enum QuantizedLookup {
 
 /// A 256-entry byte table (output bit pattern by input bit pattern) at a
 /// fixed address, for a kernel that applies it in its own loops
-/// (`ActivationTableFusion`): read through `entries` without an array's
+/// (`StoredActivationFusion`): read through `entries` without an array's
 /// access in the loop.
 final class ByteTable: @unchecked Sendable {
     let entries: UnsafeMutablePointer<UInt8>

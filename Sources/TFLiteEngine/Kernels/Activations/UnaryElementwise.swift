@@ -70,7 +70,7 @@ final class ElementwiseKernel<Input, Output>: UnaryOperandKernel {
     /// pattern for each input bit pattern, so a consumer can fold it in.
     var byteTable: [UInt8]?
     /// Set by a plan whose producer of this node's input applies
-    /// `byteTable` as it stores (`ActivationTableFusion`): that input
+    /// `byteTable` as it stores (`StoredActivationFusion`): that input
     /// tensor, whose memory the output shares; `run` then does nothing.
     var computedByProducer: Int?
     var inPlaceInput: Int? { computedByProducer }

@@ -387,7 +387,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     var input: UnsafeRawPointer!
     var output: UnsafeMutableRawPointer!
     var scratch: UnsafeMutableRawPointer!
-    /// Set by `ActivationTableFusion` (as `GEMMConvolutionQuantized.outputTable`):
+    /// Set by `StoredActivationFusion` (as `GEMMConvolutionQuantized.outputTable`):
     /// applied to each output row in place right after it is stored.
     var outputTable: ByteTable?
 

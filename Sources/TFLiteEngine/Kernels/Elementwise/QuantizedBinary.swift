@@ -143,7 +143,7 @@ final class QuantizedBinaryKernel: Kernel {
     private(set) var swishTable: [Int8]?
     private(set) var swishOperand: Int?
     /// Set by a plan whose producer of `x` applies `swishTable` as it
-    /// stores (`ActivationTableFusion`): that tensor, whose memory the
+    /// stores (`StoredActivationFusion`): that tensor, whose memory the
     /// output shares; runs then do nothing.
     var computedByProducer: Int?
     var inPlaceInput: Int? { computedByProducer }

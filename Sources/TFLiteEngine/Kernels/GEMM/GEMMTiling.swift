@@ -73,6 +73,15 @@ struct GEMMTiling {
         return !o1 && !o2 && entries <= maximumIndirectionEntries
     }
 
+    /// The output rows and columns `tile` computes, of M rows and N columns
+    /// in panels `panelWidth` wide (the last may be narrower).
+    func outputRegion(of tile: Int, m: Int, n: Int, panelWidth: Int) -> (rows: Range<Int>, columns: Range<Int>) {
+        let (panels, microTiles) = ranges(of: tile)
+        let firstRow = min(microTiles.lowerBound &* rows, m), firstColumn = min(panels.lowerBound &* panelWidth, n)
+        return (firstRow..<max(firstRow, min(microTiles.upperBound &* rows, m)),
+                firstColumn..<max(firstColumn, min(panels.upperBound &* panelWidth, n)))
+    }
+
     /// The weight panels and micro-tiles of `tile` (even shares: `tileRange`).
     @inline(__always)
     func ranges(of tile: Int) -> (panels: Range<Int>, microTiles: Range<Int>) {

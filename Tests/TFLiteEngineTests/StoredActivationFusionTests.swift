@@ -3,14 +3,15 @@ import XCTest
 @testable import TFLiteEngine
 import InputFormats
 
-/// `ActivationTableFusion` (an int8 convolution whose output only a
+/// `StoredActivationFusion` (an int8 convolution whose output only a
 /// byte-table activation reads applies that table as it stores; the
 /// activation's node is skipped and its output shares the convolution's
 /// memory) against the same models planned without it: bit-identical
-/// outputs on every int8 model of the converter zoo that has such pairs
-/// (hard swish, swish, the squeeze-and-excitation LOGISTIC), on one and two
-/// threads and with each of the int8 GEMM's arithmetics.
-final class ActivationTableFusionTests: XCTestCase {
+/// outputs on every model of the converter zoo that has such pairs (hard
+/// swish, swish, the squeeze-and-excitation LOGISTIC), on one and two
+/// threads and with each of the int8 GEMM's arithmetics; float32 models
+/// are not fused.
+final class StoredActivationFusionTests: XCTestCase {
     private static let directory = Fixtures.directory("zoo")
 
     private static func interpreter(_ name: String, threads: Int) throws -> Interpreter {
@@ -38,21 +39,22 @@ final class ActivationTableFusionTests: XCTestCase {
 
     func testFusedActivationsMatchUnfusedKernelsBitExact() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: Self.directory.path)
-            .filter { $0.hasSuffix("_int8.tflite") }.map { String($0.dropLast(".tflite".count)) }.sorted()
-        XCTAssertFalse(names.isEmpty, "no int8 zoo models")
+            .filter { $0.hasSuffix(".tflite") }.map { String($0.dropLast(".tflite".count)) }.sorted()
+        XCTAssertFalse(names.isEmpty, "no zoo models")
         var fusedModels: [String] = []
-        defer { ActivationTableFusion.isEnabled = true }
+        defer { StoredActivationFusion.isEnabled = true }
         for name in names {
-            ActivationTableFusion.isEnabled = true
+            StoredActivationFusion.isEnabled = true
             let interpreter = try Self.interpreter(name, threads: 1)
             let plan = interpreter.executionPlanDescription
-            let stores = Self.fusions(plan, .activationTableInStore)
+            let stores = Self.fusions(plan, .activationInStore)
             XCTAssertEqual(stores, Self.fusions(plan, .storedByProducer), "\(name): convolutions with a table and activations skipped")
+            XCTAssertFalse(stores > 0 && name.hasSuffix("_float32"), "\(name): a float32 model was fused")
             guard stores > 0 else { continue }
             fusedModels.append(name)
             let fused = try Self.run(interpreter, name)
             let parallel = try Self.outputs(name, threads: 2).outputs
-            ActivationTableFusion.isEnabled = false
+            StoredActivationFusion.isEnabled = false
             let (unfused, unfusedPlan) = try Self.outputs(name, threads: 1)
             XCTAssertEqual(Self.fusions(unfusedPlan, .storedByProducer), 0, name)
             XCTAssertEqual(fused, unfused, "\(name): fused differs from unfused")
@@ -70,16 +72,16 @@ final class ActivationTableFusionTests: XCTestCase {
         let saved = GEMMConvolutionQuantized.arithmeticForTesting
         defer {
             GEMMConvolutionQuantized.arithmeticForTesting = saved
-            ActivationTableFusion.isEnabled = true
+            StoredActivationFusion.isEnabled = true
         }
         for arithmetic: GEMMConvolutionQuantized.Arithmetic in [.exactFloat, .pairs, .quads] {
             GEMMConvolutionQuantized.arithmeticForTesting = arithmetic
             for name in ["efficientnetb0_int8", "mobilenetv3small_int8"] {
-                ActivationTableFusion.isEnabled = true
+                StoredActivationFusion.isEnabled = true
                 let fused = try Self.outputs(name, threads: 1)
-                XCTAssertGreaterThan(Self.fusions(fused.plan, .activationTableInStore), 0, "\(name) \(arithmetic): nothing fused")
+                XCTAssertGreaterThan(Self.fusions(fused.plan, .activationInStore), 0, "\(name) \(arithmetic): nothing fused")
                 let parallel = try Self.outputs(name, threads: 2).outputs
-                ActivationTableFusion.isEnabled = false
+                StoredActivationFusion.isEnabled = false
                 let unfused = try Self.outputs(name, threads: 1).outputs
                 XCTAssertEqual(fused.outputs, unfused, "\(name) \(arithmetic): fused differs from unfused")
                 XCTAssertEqual(parallel, unfused, "\(name) \(arithmetic): fused on two threads differs from unfused")
