@@ -388,7 +388,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     var output: UnsafeMutableRawPointer!
     var scratch: UnsafeMutableRawPointer!
     /// Set by `StoredActivationFusion` (as `GEMMConvolutionQuantized.outputTable`):
-    /// applied to each output row in place right after it is stored.
+    /// applied to each output row in place when the next row is done.
     var outputTable: ByteTable?
 
     init(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters, _ q: ConvolutionQuantization, constants: DepthwiseInt8Constants,
