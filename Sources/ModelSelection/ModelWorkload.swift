@@ -130,17 +130,18 @@ public struct NodeWork: Codable, Hashable, Sendable {
     /// float32 as the engine lays it out (`TFLiteEngineBuild.floatGEMMTile`);
     /// int8 six rows and 2 × SIMD lanes columns (lanes when N ≤ lanes; the
     /// builds with integer multiply-add pack 16 columns, see
-    /// `CostModel.kernelBytes`). K is the weights per output channel, else
-    /// the work per output.
+    /// `CostModel.kernelBytes`).
     var gemmTile: (rows: Int, columns: Int) {
         let n = max(outputChannels, 1)
         guard let kernelClass, !kernelClass.isInt8 else {
             let lanes = TFLiteEngineBuild.floatLanes
             return (6, n > lanes ? 2 * lanes : lanes)
         }
-        let k = weights > 0 ? weights / n : work / max(outputs, 1)
-        return TFLiteEngineBuild.floatGEMMTile(m: outputs / n, k: k, n: n, pointwise: kernelClass != .convGeneral)
+        return TFLiteEngineBuild.floatGEMMTile(m: outputs / n, k: gemmDepth, n: n, pointwise: kernelClass != .convGeneral)
     }
+
+    /// K of this GEMM node: the weights per output channel, else the work per output.
+    private var gemmDepth: Int { weights > 0 ? weights / max(outputChannels, 1) : work / max(outputs, 1) }
 
     /// The class's second size term (see `ClassCost`): for the GEMM classes
     /// (convolutions, fully connected) the input elements the micro-kernel
@@ -154,7 +155,7 @@ public struct NodeWork: Codable, Hashable, Sendable {
         case .convPointwise, .convGeneral, .fullyConnected, .convPointwiseInt8, .convGeneralInt8, .fullyConnectedInt8:
             let n = outputChannels
             let nr = gemmTile.columns
-            let k = Double(weights > 0 ? weights / n : work / max(outputs, 1))
+            let k = Double(gemmDepth)
             let m = Double(outputs / n)
             return m * k * Double((n + nr - 1) / nr)
         case .depthwise3x3, .depthwise5x5, .depthwise3x3Int8, .depthwise5x5Int8:

@@ -291,14 +291,7 @@ extension GEMMConvolutionQuantized {
         let planeRaw = UnsafeRawPointer(plane)
         let filterHeight = d.filterHeight, pairs = d.pairsPerRow, rowBytes = d.rowValues &* 2
         typealias V = SIMD8<Int32>
-        // (`outputTable` a tile behind: see `applyOutputTable`.)
-        var tableTile = -1
-        defer { applyOutputTable(tile: tableTile) }
-        for tile in tiles {
-            defer {
-                applyOutputTable(tile: tableTile)
-                tableTile = tile
-            }
+        forEachTile(tiles) { tile in
             let (panels, microTileRange) = tiling.ranges(of: tile)
             for panel in panels {
                 let b = d.weights(panel: panel)

@@ -139,15 +139,28 @@ final class GEMMConvolutionQuantized: Kernel {
     /// result, and shares its memory with the activation's output.
     var outputTable: ByteTable?
 
-    /// `outputTable` over `tile`'s outputs (rows of its micro-tiles × columns
-    /// of its panels); nothing for a negative `tile`. The compute loops
-    /// call it a tile behind, when the next tile is done: the 64-byte
-    /// loads of the lookup waited for the narrower stores just made to
-    /// reach the cache (MobileNetV3-Small int8's stem, 16 channels: right
-    /// after each tile the convolution took 0.017 ms longer, four times the
-    /// separate HARD_SWISH; a tile behind, no longer than the two nodes).
+    /// `body` for each of `tiles` in order, and `outputTable` over each
+    /// tile's outputs a tile behind, when the next tile is done (the last
+    /// at the end): the 64-byte loads of the lookup waited for the narrower
+    /// stores just made to reach the cache (MobileNetV3-Small int8's stem,
+    /// 16 channels: looked up right after each tile, the convolution took
+    /// 0.017 ms longer, four times the separate HARD_SWISH; a tile behind,
+    /// no longer than the two nodes).
     @inline(__always)
-    func applyOutputTable(tile: Int) {
+    func forEachTile(_ tiles: Range<Int>, _ body: (Int) -> Void) {
+        var previous = -1
+        for tile in tiles {
+            body(tile)
+            applyOutputTable(tile: previous)
+            previous = tile
+        }
+        applyOutputTable(tile: previous)
+    }
+
+    /// `outputTable` over `tile`'s outputs (rows of its micro-tiles × columns
+    /// of its panels); nothing for a negative `tile`.
+    @inline(__always)
+    private func applyOutputTable(tile: Int) {
         guard tile >= 0, let table = outputTable?.entries, let output else { return }
         let n = self.n, (rows, columns) = tiling.outputRegion(of: tile, m: m, n: n, panelWidth: packed.nr)
         guard !rows.isEmpty, !columns.isEmpty else { return }
@@ -575,14 +588,7 @@ final class GEMMConvolutionQuantized: Kernel {
         let m = self.m, n = self.n, k = self.k, lda = rowLength, pairs = rowLength / 2, fOff = filterOffset
         let stage = requantization.vectorStage(E.self)
         typealias V = SIMD8<Int32>
-        // (`outputTable` a tile behind: see `applyOutputTable`.)
-        var tableTile = -1
-        defer { applyOutputTable(tile: tableTile) }
-        for tile in tiles {
-            defer {
-                applyOutputTable(tile: tableTile)
-                tableTile = tile
-            }
+        forEachTile(tiles) { tile in
             let (panels, microTileRange) = tiling.ranges(of: tile)
             let first = microTileRange.lowerBound
             for microTile in microTileRange {
@@ -701,14 +707,7 @@ final class GEMMConvolutionQuantized: Kernel {
         typealias V = SIMD8<Int32>
         // A last panel of at most 16 columns is packed 16 wide (`tailColumns`).
         let narrowFrom = packed.tailColumns < nr ? packed.panelCount &- 1 : packed.panelCount
-        // (`outputTable` a tile behind: see `applyOutputTable`.)
-        var tableTile = -1
-        defer { applyOutputTable(tile: tableTile) }
-        for tile in tiles {
-            defer {
-                applyOutputTable(tile: tableTile)
-                tableTile = tile
-            }
+        forEachTile(tiles) { tile in
             let (panels, microTileRange) = tiling.ranges(of: tile)
             let first = microTileRange.lowerBound
             for microTile in microTileRange {
@@ -780,14 +779,7 @@ final class GEMMConvolutionQuantized: Kernel {
         let staging = s.staging.assumingMemoryBound(to: E.self)
         let m = self.m, k = self.k, chunk = self.chunk, fOff = filterOffset
         let unclamped = PanelBounds<Shape>(-.infinity, .infinity)
-        // (`outputTable` a tile behind: see `applyOutputTable`.)
-        var tableTile = -1
-        defer { applyOutputTable(tile: tableTile) }
-        for tile in tiles {
-            defer {
-                applyOutputTable(tile: tableTile)
-                tableTile = tile
-            }
+        forEachTile(tiles) { tile in
             let (panels, microTileRange) = tiling.ranges(of: tile)
             let first = microTileRange.lowerBound
             for microTile in microTileRange {
