@@ -31,6 +31,10 @@ public struct ExecutionPlanDescription: Sendable, CustomStringConvertible {
         public let declinedReason: String?
         /// How the plan fused this node with another (nil: it runs as itself).
         public let fusion: Fusion?
+        /// Nodes that may run at the same time as this one, on other threads
+        /// (`parallel` plans group small independent convolutions); empty
+        /// when none.
+        public let runsBeside: [Int]
     }
 
     /// A fusion the plan decided for a node (`ConvolutionPoolFusion`, `SwishFusion`,
@@ -111,7 +115,8 @@ public struct ExecutionPlanDescription: Sendable, CustomStringConvertible {
             for node in segment.nodes {
                 let note = node.declinedReason.map { "  (declined: \($0))" } ?? ""
                 let fusion = node.fusion.map { "  (fused: \($0.rawValue))" } ?? ""
-                lines.append("  node \(node.index) \(node.op)\(note)\(fusion)")
+                let beside = node.runsBeside.isEmpty ? "" : "  (runs beside node \(node.runsBeside.map(String.init).joined(separator: ", ")))"
+                lines.append("  node \(node.index) \(node.op)\(note)\(fusion)\(beside)")
             }
         }
         return lines.joined(separator: "\n")

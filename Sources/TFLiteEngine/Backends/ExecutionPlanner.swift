@@ -12,12 +12,14 @@ struct ExecutionPlanner {
     /// Plans `graph` for `requested`. With a delegate backend the graph's
     /// steps are reordered into partition order (restored on fallback).
     func plan(for requested: Interpreter.Backend) throws -> ExecutionPlan {
+        graph.restorePreparedOrder()
         let planNodes = graph.steps.map { GraphPartitioner.PlanNode(inputs: $0.node.inputs, outputs: $0.node.outputs) }
         guard case let .delegate(delegate) = requested else {
             SwishFusion.apply(to: graph, enabled: true)
             ConvolutionPoolFusion.apply(to: graph, enabled: true)
             ConstantOperandChainFusion.apply(to: graph, enabled: true)
             StoredActivationFusion.apply(to: graph, enabled: true)
+            ConcurrentStepGrouping.apply(to: graph, workers: backend is ParallelBackend ? backend.workerCount : 1)
             return try assemble(cpuSubsets(planNodes), runners: [], declined: [:], delegateName: "", report: nil,
                                 memory: allocate(), requested: requested)
         }
@@ -116,6 +118,18 @@ struct ExecutionPlanner {
         return nil
     }
 
+    /// For each step position in a concurrent group, the node indices of
+    /// the group's other steps.
+    private func concurrentPartners() -> [Int: [Int]] {
+        var partners: [Int: [Int]] = [:]
+        for (position, step) in graph.steps.enumerated() {
+            guard let count = step.concurrentGroup?.kernels.count, position + count <= graph.steps.count else { continue }
+            let members = position..<(position + count)
+            for p in members { partners[p] = members.filter { $0 != p }.map { graph.steps[$0].node.index } }
+        }
+        return partners
+    }
+
     /// Segments (subsets matched with their prepared runners, in order) and their description.
     private func assemble(_ subsets: [GraphPartitioner.Subset], runners: [DelegatePartitionRunner], declined: [Int: String],
                           delegateName: String, report: String?, memory: PlanMemory,
@@ -123,6 +137,7 @@ struct ExecutionPlanner {
         var segments: [ExecutionPlan.Segment] = []
         var described: [ExecutionPlanDescription.Segment] = []
         var nextRunner = 0
+        let beside = concurrentPartners()
         for subset in subsets {
             let isDelegated = subset.delegated && nextRunner < runners.count
             if isDelegated {
@@ -136,7 +151,7 @@ struct ExecutionPlanner {
                 nodes: subset.nodes.map { p in
                     let step = graph.steps[p]
                     return .init(index: step.node.index, op: step.node.name, declinedReason: declined[step.node.index],
-                                 fusion: isDelegated ? nil : Self.fusion(of: step.kernel))
+                                 fusion: isDelegated ? nil : Self.fusion(of: step.kernel), runsBeside: beside[p] ?? [])
                 },
                 inputTensors: subset.inputs, outputTensors: subset.outputs))
             if isDelegated { nextRunner += 1 }

@@ -70,8 +70,20 @@ final class ParallelBackend: ExecutionBackend {
     }
 
     func run(_ steps: ArraySlice<PreparedGraph.Step>) {
-        for i in steps.indices {
+        var i = steps.startIndex
+        while i < steps.endIndex {
+            if let group = steps[i].concurrentGroup, group.kernels.count <= steps.endIndex &- i {
+                // One member per worker (`ConcurrentStepGrouping`).
+                if group.cost >= minimumCostToWake || runner.helpersAwake {
+                    runner.run(group, tiles: group.kernels.count)
+                } else {
+                    group.run(tiles: 0..<group.kernels.count, worker: 0)
+                }
+                i &+= group.kernels.count
+                continue
+            }
             let kernel = steps[i].kernel
+            i &+= 1
             let tiles = kernel.tileCount
             if splitsWhenAwake(kernel), kernel.cost >= minimumCostToWake || runner.helpersAwake {
                 runner.run(kernel, tiles: tiles)

@@ -38,10 +38,49 @@ final class PreparedGraph {
         steps = order.map { steps[$0] }
     }
 
-    /// Restores prepare order (after a failed delegation).
+    /// Restores prepare order (after a failed delegation, or before a new
+    /// plan groups steps), without groups.
     func restorePreparedOrder() {
         if let preparedOrder { steps = preparedOrder }
         preparedOrder = nil
+        for i in steps.indices { steps[i].concurrentGroup = nil }
+    }
+
+    /// Runs the steps in `groups` order (positions in the current `steps`,
+    /// each exactly once, topologically valid); the steps of a group of
+    /// several become consecutive and may run at the same time
+    /// (`ConcurrentStepGrouping`). Call before `planMemory`, which gives a
+    /// group's steps one lifetime step.
+    func groupSteps(_ groups: [[Int]]) {
+        let order = groups.flatMap { $0 }
+        guard order.count == steps.count, Set(order).count == order.count,
+              order.allSatisfy({ $0 >= 0 && $0 < steps.count }) else { return }
+        if preparedOrder == nil { preparedOrder = steps }
+        let old = steps
+        steps = order.map { old[$0] }
+        var position = 0
+        for group in groups {
+            steps[position].concurrentGroup = group.count > 1
+                ? ConcurrentStepGroup(kernels: group.map { old[$0].kernel }) : nil
+            for i in position..<(position + group.count) where i != position { steps[i].concurrentGroup = nil }
+            position += group.count
+        }
+    }
+
+    /// Lifetime step of each step position: its group's first position
+    /// renumbered (steps of one group share it), or the position itself.
+    private func lifetimeSteps() -> (stages: [Int], end: Int) {
+        var stages = [Int](repeating: 0, count: steps.count)
+        var stage = -1, remaining = 0
+        for i in steps.indices {
+            if remaining == 0 {
+                stage += 1
+                remaining = steps[i].concurrentGroup?.kernels.count ?? 1
+            }
+            stages[i] = stage
+            remaining -= 1
+        }
+        return (stages, stage + 1)
     }
 
     struct Step {
@@ -52,6 +91,9 @@ final class PreparedGraph {
         /// Whether running the step a second time at once leaves every
         /// tensor as one run does (`StepProfiler.repeatsWarm`).
         let repeatsAlike: Bool
+        /// On the first step of a group of steps that may run at the same
+        /// time (this one and the next `kernels.count - 1`); nil otherwise.
+        fileprivate(set) var concurrentGroup: ConcurrentStepGroup?
 
         init(node: Node, kernel: Kernel, aliasesInput: Bool, tensors: [TensorSlot]) {
             self.node = node
@@ -271,12 +313,13 @@ final class PreparedGraph {
         var plan: ArenaPlanner.Plan
     }
 
-    /// Plans tensor lifetimes by step index; graph inputs, outputs and
+    /// Plans tensor lifetimes by step index (the steps of a concurrent
+    /// group count as one); graph inputs, outputs and
     /// variables live for the whole run. Aliasing outputs (a registration's
     /// `aliasesInput`, a fusion's `Kernel.inPlaceInput`) share their
     /// input's allocation, whose lifetime is extended to cover them.
     func planMemory(workers: Int) throws -> MemoryPlan {
-        let end = steps.count
+        let (stages, end) = lifetimeSteps()
         var first = [Int](repeating: Int.max, count: tensors.count)
         var last = [Int](repeating: -1, count: tensors.count)
         var root = Array(tensors.indices)
@@ -294,7 +337,8 @@ final class PreparedGraph {
             touch(t, 0)
             touch(t, end)
         }
-        for (s, step) in steps.enumerated() {
+        for (position, step) in steps.enumerated() {
+            let s = stages[position]
             for t in step.node.inputs where t >= 0 && !tensors[t].isConstant { touch(t, s) }
             for t in step.kernel.fusedReads where t >= 0 && t < tensors.count && !tensors[t].isConstant { touch(t, s) }
             for (i, t) in step.node.outputs.enumerated() {
@@ -321,7 +365,7 @@ final class PreparedGraph {
         for (s, step) in steps.enumerated() where step.kernel.scratchBytesPerWorker > 0 {
             let (bytes, o) = step.kernel.scratchBytesPerWorker.multipliedReportingOverflow(by: max(workers, 1))
             guard !o else { throw InterpreterError.allocationTooLarge(what: "scratch of node \(step.node.index)", bytes: Int.max, limit: Int.max) }
-            requests.append(.init(id: -1 - s, bytes: bytes, first: s, last: s))
+            requests.append(.init(id: -1 - s, bytes: bytes, first: stages[s], last: stages[s]))
         }
         let plan = try ArenaPlanner.plan(requests, wholeRun: (0, end))
         var tensorOffsets = [Int?](repeating: nil, count: tensors.count)
