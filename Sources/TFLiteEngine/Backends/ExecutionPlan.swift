@@ -57,10 +57,10 @@ public struct ExecutionPlanDescription: Sendable, CustomStringConvertible {
         /// one pass (int8/uint8: through one table per channel of both
         /// nodes' results; float32: a MUL then an ADD in one loop).
         case chainOfConstantOperands = "computes the previous node's operation too, in the same pass"
-        /// An int8/uint8 convolution whose output only an activation that is
-        /// a table of its byte reads: it applies that table to its outputs
-        /// as it stores them (`StoredActivationFusion`).
-        case activationInStore = "applies the next node's activation table as it stores"
+        /// A convolution whose output only an element-wise activation reads:
+        /// it applies that activation (int8/uint8: its table of the byte) to
+        /// its outputs as it stores them (`StoredActivationFusion`).
+        case activationInStore = "applies the next node's activation as it stores"
         /// That activation: skipped, its output in the convolution's output memory.
         case storedByProducer = "skipped: the convolution stores its result"
     }

@@ -100,7 +100,10 @@ struct ExecutionPlanner {
         if let conv = kernel as? GEMMConvolutionQuantized {
             return conv.pooledAccumulators != nil ? .sumsKeptForMaxPool : conv.outputTable != nil ? .activationInStore : nil
         }
-        if (kernel as? DepthwiseConv2DInt8Vectorized)?.outputTable != nil { return .activationInStore }
+        if (kernel as? DepthwiseConv2DInt8Vectorized)?.outputTable != nil || (kernel as? GEMMConvolutionFloat)?.outputActivation != nil
+            || (kernel as? DepthwiseConv2DFloatVectorized)?.outputActivation != nil {
+            return .activationInStore
+        }
         if kernel.inPlaceInput != nil { return .storedByProducer }
         if let pool = kernel as? Pool2DQuantizedKernel, pool.fusedConvolution != nil { return .maxPoolOfKeptSums }
         if let logistic = kernel as? ElementwiseKernel<Float, Float>, logistic.isSkipped { return .skippedIntoSwish }

@@ -1,21 +1,25 @@
-/// Folds an int8/uint8 activation that is a table of its input's byte —
+/// Folds an element-wise activation into the convolution that produces
+/// its input: in int8/uint8 one that is a table of its input's byte —
 /// HARD_SWISH, LOGISTIC, TANH, a requantizing RELU (`QuantizedLookup`), a
-/// swish MUL fused by `SwishFusion` — into the convolution that produces
-/// its input (`GEMMConvolutionQuantized`: CONV_2D, FULLY_CONNECTED;
-/// `DepthwiseConv2DInt8Vectorized`): the convolution looks each tile's
-/// outputs up in the activation's table soon after storing them, and the
-/// activation's node does nothing, its output sharing the convolution's
-/// output memory (`Kernel.inPlaceInput`). MobileNetV3's hard swishes and
-/// EfficientNet's swishes then cost no pass over memory of their own, and
-/// on several threads no node of their own to wait for: each core looks up
-/// the outputs it has just written.
+/// swish MUL fused by `SwishFusion` — into `GEMMConvolutionQuantized`
+/// (CONV_2D, FULLY_CONNECTED) or `DepthwiseConv2DInt8Vectorized`; in float32
+/// a HARD_SWISH (its kernel's own loop, `ElementwiseKernel.mapsInPlace`)
+/// into `GEMMConvolutionFloat` or `DepthwiseConv2DFloatVectorized`.
+/// The convolution applies the activation to each tile's outputs in place
+/// soon after storing them, and the activation's node does nothing, its
+/// output sharing the convolution's output memory (`Kernel.inPlaceInput`).
+/// MobileNetV3's hard swishes and EfficientNet's swishes then cost no pass
+/// over memory of their own, and on several threads no node of their own
+/// to wait for: each core transforms the outputs it has just written.
 ///
 /// Exact by construction: the table is the activation kernel's own (its
-/// result for every stored input value), applied to the bytes the
-/// convolution stored.
+/// result for every stored input value), the float32 loop is the kernel's
+/// own loop (its vector and scalar forms give the same bits), applied to
+/// the values the convolution stored.
 ///
-/// (Not in float32: the same in place with the activation's own loop was
-/// no faster on one thread or two; see `docs/performance.md`.)
+/// (Float32 swishes and LOGISTICs are not fused: bound by their
+/// exponential and division, they were no faster inside the convolution on
+/// one thread or two; see `docs/performance.md`.)
 ///
 /// Decided when the plan is made, after `SwishFusion` and
 /// `ConvolutionPoolFusion` (a convolution keeping its sums for a pool is
@@ -28,6 +32,12 @@ enum StoredActivationFusion {
     /// Tests only: false makes plans without the fusion (the unfused
     /// kernels are the fused ones' reference).
     nonisolated(unsafe) static var isEnabled = true
+
+    /// What a convolution applies to its outputs.
+    private enum Activation {
+        case table([UInt8])
+        case float(FloatActivationLoop)
+    }
 
     /// Applies (`enabled`) or clears the fusion on every step of `graph`.
     static func apply(to graph: PreparedGraph, enabled: Bool) {
@@ -61,32 +71,53 @@ enum StoredActivationFusion {
                 }
                 continue
             }
-            guard let (input, table) = consumer.inputAndTable(node), input >= 0, input < tensors.count,
+            guard let (input, activation) = consumer.inputAndActivation(node), input >= 0, input < tensors.count,
                   let convolution = producer[input], node.outputs.count == 1
             else { continue }
             let output = node.outputs[0]
             guard output >= 0, output < tensors.count, output != input, !tensors[output].isVariable, !tensors[output].isConstant,
-                  tensors[output].byteCount == tensors[input].byteCount, give(table, to: convolution)
+                  tensors[output].byteCount == tensors[input].byteCount, give(activation, to: convolution)
             else { continue }
             consumer.setComputedByProducer(input)
             producer[input] = nil
         }
     }
 
-    /// Whether `kernel` is a convolution that can apply a table as it stores.
+    /// Whether `kernel` is a convolution that can apply an activation as it stores.
     private static func canStoreActivation(_ kernel: any Kernel) -> Bool {
         if let conv = kernel as? GEMMConvolutionQuantized { return conv.pooledAccumulators == nil }
-        return kernel is DepthwiseConv2DInt8Vectorized
+        return kernel is DepthwiseConv2DInt8Vectorized || kernel is GEMMConvolutionFloat || kernel is DepthwiseConv2DFloatVectorized
     }
 
-    /// Sets (or with nil clears) the table `kernel` applies as it stores;
-    /// false where `kernel` cannot apply one.
-    private static func give(_ table: [UInt8]?, to kernel: any Kernel) -> Bool {
+    /// Sets (or with nil clears) the activation `kernel` applies as it
+    /// stores; false where `kernel` cannot apply it (not such a
+    /// convolution, or not of the activation's element type).
+    private static func give(_ activation: Activation?, to kernel: any Kernel) -> Bool {
         if let conv = kernel as? GEMMConvolutionQuantized {
-            guard table == nil || conv.pooledAccumulators == nil else { return false }
-            conv.outputTable = table.map(ByteTable.init)
+            guard activation == nil || conv.pooledAccumulators == nil else { return false }
+            switch activation {
+            case nil: conv.outputTable = nil
+            case let .table(table)?: conv.outputTable = ByteTable(table)
+            case .float?: return false
+            }
         } else if let conv = kernel as? DepthwiseConv2DInt8Vectorized {
-            conv.outputTable = table.map(ByteTable.init)
+            switch activation {
+            case nil: conv.outputTable = nil
+            case let .table(table)?: conv.outputTable = ByteTable(table)
+            case .float?: return false
+            }
+        } else if let conv = kernel as? GEMMConvolutionFloat {
+            switch activation {
+            case nil: conv.outputActivation = nil
+            case let .float(loop)?: conv.outputActivation = loop
+            case .table?: return false
+            }
+        } else if let conv = kernel as? DepthwiseConv2DFloatVectorized {
+            switch activation {
+            case nil: conv.outputActivation = nil
+            case let .float(loop)?: conv.outputActivation = loop
+            case .table?: return false
+            }
         } else {
             return false
         }
@@ -111,38 +142,47 @@ enum StoredActivationFusion {
         static let signed = ObjectIdentifier(ElementwiseKernel<Int8, Int8>.self)
         static let unsigned = ObjectIdentifier(ElementwiseKernel<UInt8, UInt8>.self)
         static let binary = ObjectIdentifier(QuantizedBinaryKernel.self)
+        static let float = ObjectIdentifier(ElementwiseKernel<Float, Float>.self)
     }
 
-    /// An activation kernel that is a table of its input's byte.
+    /// An activation kernel that a convolution can apply as it stores.
     private enum Consumer {
         case signed(ElementwiseKernel<Int8, Int8>)
         case unsigned(ElementwiseKernel<UInt8, UInt8>)
         case swish(QuantizedBinaryKernel)
+        case float(ElementwiseKernel<Float, Float>)
 
         init?(_ kernel: any Kernel) {
             switch ObjectIdentifier(type(of: kernel)) {
             case KernelType.signed: self = .signed(unsafeDowncast(kernel, to: ElementwiseKernel<Int8, Int8>.self))
             case KernelType.unsigned: self = .unsigned(unsafeDowncast(kernel, to: ElementwiseKernel<UInt8, UInt8>.self))
             case KernelType.binary: self = .swish(unsafeDowncast(kernel, to: QuantizedBinaryKernel.self))
+            case KernelType.float: self = .float(unsafeDowncast(kernel, to: ElementwiseKernel<Float, Float>.self))
             default: return nil
             }
         }
 
-        /// The tensor the table reads and the table, where the kernel runs
-        /// one (and no other fusion skipped it).
-        func inputAndTable(_ node: Node) -> (Int, [UInt8])? {
+        /// The tensor the activation reads and the activation, where the
+        /// kernel is one (and no other fusion skipped it).
+        func inputAndActivation(_ node: Node) -> (Int, Activation)? {
             switch self {
             case let .signed(k):
                 guard !k.isSkipped, let table = k.byteTable, node.inputs.count == 1 else { return nil }
-                return (node.inputs[0], table)
+                return (node.inputs[0], .table(table))
             case let .unsigned(k):
                 guard !k.isSkipped, let table = k.byteTable, node.inputs.count == 1 else { return nil }
-                return (node.inputs[0], table)
+                return (node.inputs[0], .table(table))
             case let .swish(k):
                 guard !k.isSkipped, k.chain == nil, let table = k.swishTable, let operand = k.swishOperand,
                       node.inputs.count == 2, operand == 0 || operand == 1
                 else { return nil }
-                return (node.inputs[operand], table.map { UInt8(bitPattern: $0) })
+                return (node.inputs[operand], .table(table.map { UInt8(bitPattern: $0) }))
+            case let .float(k):
+                // Only HARD_SWISH: the swish and LOGISTIC, bound by their
+                // exponential, were no faster inside the convolution (see
+                // `docs/performance.md`).
+                guard node.op == .hardSwish, !k.isSkipped, k.mapsInPlace, node.inputs.count == 1 else { return nil }
+                return (node.inputs[0], .float(k.loop))
             }
         }
 
@@ -151,6 +191,7 @@ enum StoredActivationFusion {
             case let .signed(k): k.computedByProducer = input
             case let .unsigned(k): k.computedByProducer = input
             case let .swish(k): k.computedByProducer = input
+            case let .float(k): k.computedByProducer = input
             }
         }
     }

@@ -46,6 +46,11 @@ extension FloatUnaryOperation {
     }
 }
 
+/// A float32 element-wise loop `y[i] = f(x[i])` for i in 0..<n that may
+/// run in place (`x == y`): an activation a convolution applies to its own
+/// outputs (`StoredActivationFusion`).
+typealias FloatActivationLoop = (_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int) -> Void
+
 /// One input → one output with the same number of elements, computed in
 /// blocks of consecutive elements (the tiles): the shape of every
 /// element-wise kernel (activations, QUANTIZE, float16 DEQUANTIZE, …).
@@ -69,9 +74,13 @@ final class ElementwiseKernel<Input, Output>: UnaryOperandKernel {
     /// For a byte-to-byte table kernel (`QuantizedLookup`): the output's bit
     /// pattern for each input bit pattern, so a consumer can fold it in.
     var byteTable: [UInt8]?
+    /// Whether `loop` computes each element from its own input alone, in
+    /// order, so it may run in place (the float32 operations' loops).
+    private(set) var mapsInPlace = false
     /// Set by a plan whose producer of this node's input applies
-    /// `byteTable` as it stores (`StoredActivationFusion`): that input
-    /// tensor, whose memory the output shares; `run` then does nothing.
+    /// `byteTable` (or, in float32, `loop`) as it stores
+    /// (`StoredActivationFusion`): that input tensor, whose memory the
+    /// output shares; `run` then does nothing.
     var computedByProducer: Int?
     var inPlaceInput: Int? { computedByProducer }
 
@@ -142,6 +151,7 @@ extension ElementwiseKernel where Input == Float, Output == Float {
                 for i in 0..<n { y[i] = operation.apply(x[i]) }
             }
         }
+        mapsInPlace = true
     }
 }
 

@@ -214,7 +214,33 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         #endif
     }
 
+    /// Set by `StoredActivationFusion` (as `GEMMConvolutionFloat.outputActivation`):
+    /// applied in place to blocks of output rows (about 16 KiB, whole
+    /// bands of `gatheredRows`), a block behind the computation.
+    var outputActivation: FloatActivationLoop?
+
     func run(tiles: Range<Int>, worker: Int) {
+        guard let activation = outputActivation, let output else {
+            compute(tiles, worker: worker)
+            return
+        }
+        let rowLength = p.geometry.outputWidth &* p.outputChannels
+        let rowsPerBlock = max(1, 4096 / max(rowLength, 1), gatheredBand)
+        var previous: Range<Int>?
+        var row = tiles.lowerBound
+        while row < tiles.upperBound {
+            let block = row..<min(row &+ rowsPerBlock, tiles.upperBound)
+            compute(block, worker: worker)
+            if let previous { activation(output + previous.lowerBound &* rowLength, output + previous.lowerBound &* rowLength,
+                                         previous.count &* rowLength) }
+            previous = block
+            row = block.upperBound
+        }
+        if let previous { activation(output + previous.lowerBound &* rowLength, output + previous.lowerBound &* rowLength,
+                                     previous.count &* rowLength) }
+    }
+
+    private func compute(_ tiles: Range<Int>, worker: Int) {
         if gatheredBand > 0, let scratch {
             gatheredRows(tiles, (scratch + worker &* scratchBytesPerWorker).assumingMemoryBound(to: Float.self))
             return
