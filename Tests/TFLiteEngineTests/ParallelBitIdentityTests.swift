@@ -3,7 +3,7 @@
 // digit models in weights/, with every multi-tile kernel forced through the
 // worker pool (split threshold 0) at 2 and 3 threads, and with the default
 // threshold at 2 threads. Outputs must be bit-identical: kernels split only
-// output tiles, never a reduction.
+// output tiles, never a floating-point reduction.
 //
 //     swift test --filter ParallelBitIdentityTests           (a set of zoo fixtures + digits)
 //     TFLITE_ZOO=mobilenetv2_int8 swift test --filter ParallelBitIdentityTests

@@ -12,11 +12,12 @@ import Synchronization
 /// the calling thread, where waking a thread (10–30 µs on a small VM) would
 /// cost more than it saves.
 ///
-/// Only output tiles are split, never a reduction, and every tile computes
-/// the same values whichever thread runs it, so results are bit-identical to
-/// `CPUBackend` for any thread count. Worker `w` uses scratch area `w`
-/// (the arena reserves `workerCount` scratch areas per node). Nothing is
-/// allocated per invoke.
+/// Only output tiles are split, never a floating-point reduction, and every
+/// tile computes the same values whichever thread runs it, so results are
+/// bit-identical to `CPUBackend` for any thread count. Groups of small
+/// independent steps (`ConcurrentStepGrouping`) run one step per worker.
+/// Worker `w` uses scratch area `w` (the arena reserves `workerCount`
+/// scratch areas per node). Nothing is allocated per invoke.
 ///
 /// Threads: the calling thread is worker 0; workers 1…n-1 are persistent
 /// threads that spin briefly after each job (so back-to-back kernels of one

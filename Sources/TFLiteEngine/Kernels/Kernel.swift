@@ -9,7 +9,8 @@
 /// Work is split into `tileCount` independent tiles of output (rows, channel
 /// blocks, …). A backend may run tiles on several threads at once; each
 /// tile computes the same values however tiles are grouped, so results are
-/// bit-identical for any thread count. Reductions are never split.
+/// bit-identical for any thread count. Floating-point reductions are never
+/// split (an integer one may be: its Int32 parts add up exactly).
 protocol Kernel: AnyObject {
     /// Scratch bytes each concurrently running worker needs. Default 0.
     var scratchBytesPerWorker: Int { get }

@@ -269,7 +269,7 @@ final class MeanQuantizedKernel: Kernel {
             // first-level cache sets, and one group per pass loaded
             // each line four times (Xception's 2048-channel pool,
             // 6 G values/s).
-                        var next = 0
+            var next = 0
             while next &+ 64 <= width {
                 for j in 0..<64 { sums[next &+ j] = 0 }
                 var i = rows.lowerBound
