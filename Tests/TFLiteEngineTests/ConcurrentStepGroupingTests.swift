@@ -9,24 +9,15 @@ import InputFormats
 /// bit, on two and three threads and with every kernel split; no member of
 /// a group shares memory with another; ungrouped plans stay as they were.
 final class ConcurrentStepGroupingTests: XCTestCase {
-    private static let directory = Fixtures.directory("zoo")
     /// NASNet's cells (five branches), RegNetY's grouped convolutions.
     private static let branchy = ["nasnetmobile_float32", "nasnetmobile_int8", "regnety002_float32"]
 
     private static func interpreter(_ name: String, threads: Int, minimumParallelCost: Int? = nil) throws -> Interpreter {
-        var options = Interpreter.Options(threadCount: threads, backend: threads > 1 ? .parallel : .cpu)
-        options.parallelMinimumCost = minimumParallelCost
-        let interpreter = try Interpreter(modelPath: directory.appendingPathComponent("\(name).tflite").path, options: options)
-        try interpreter.allocateTensors()
-        return interpreter
+        try ZooFixtureRun.interpreter(name, threads: threads, minimumParallelCost: minimumParallelCost)
     }
 
     private static func run(_ interpreter: Interpreter, _ name: String) throws -> [Data] {
-        try interpreter.copy(try NumPyArray(contentsOfFile: directory.appendingPathComponent("\(name).input0.npy").path).data,
-                             toInputAt: 0)
-        try interpreter.invoke()
-        try interpreter.invoke()
-        return try (0..<interpreter.outputTensorCount).map { try interpreter.output(at: $0).data }
+        try ZooFixtureRun.outputs(interpreter, name, invokes: 2)
     }
 
     private static func groupedNodes(_ interpreter: Interpreter) -> [ExecutionPlanDescription.PlannedNode] {
@@ -90,7 +81,7 @@ final class ConcurrentStepGroupingTests: XCTestCase {
         let name = "nasnetmobile_int8"
         XCTAssertTrue(Self.groupedNodes(try Self.interpreter(name, threads: 1)).isEmpty)
         let options = Interpreter.Options(threadCount: 2, backend: .delegate(ConvConcatDelegate()))
-        let delegated = try Interpreter(modelPath: Self.directory.appendingPathComponent("\(name).tflite").path, options: options)
+        let delegated = try Interpreter(modelPath: ZooFixtureRun.directory.appendingPathComponent("\(name).tflite").path, options: options)
         try delegated.allocateTensors()
         XCTAssertTrue(Self.groupedNodes(delegated).isEmpty, "a delegate plan was grouped")
         ConcurrentStepGrouping.isEnabled = false

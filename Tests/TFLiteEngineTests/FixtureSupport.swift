@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import TFLiteEngine
+@_spi(Benchmarking) @testable import TFLiteEngine
 import InputFormats
 
 /// Fixtures made by `tools/` scripts with TensorFlow + LiteRT (or TFLite Micro)
@@ -237,5 +237,30 @@ extension Fixtures {
         let rootPath = root.standardizedFileURL.path + "/"
         let path = url.standardizedFileURL.deletingPathExtension().path
         return path.hasPrefix(rootPath) ? String(path.dropFirst(rootPath.count)) : path
+    }
+}
+
+/// A converter-zoo fixture (`Fixtures/zoo`) run whole: an interpreter on
+/// one thread (`.cpu`) or several (`.parallel`), and its outputs on the
+/// fixture's recorded input.
+enum ZooFixtureRun {
+    static let directory = Fixtures.directory("zoo")
+
+    /// `name`'s interpreter, allocated; `minimumParallelCost` overrides the
+    /// parallel backend's split threshold.
+    static func interpreter(_ name: String, threads: Int, minimumParallelCost: Int? = nil) throws -> Interpreter {
+        var options = Interpreter.Options(threadCount: threads, backend: threads > 1 ? .parallel : .cpu)
+        options.parallelMinimumCost = minimumParallelCost
+        let interpreter = try Interpreter(modelPath: directory.appendingPathComponent("\(name).tflite").path, options: options)
+        try interpreter.allocateTensors()
+        return interpreter
+    }
+
+    /// Every output's bytes after `invokes` invokes on `name`'s input.
+    static func outputs(_ interpreter: Interpreter, _ name: String, invokes: Int = 1) throws -> [Data] {
+        try interpreter.copy(try NumPyArray(contentsOfFile: directory.appendingPathComponent("\(name).input0.npy").path).data,
+                             toInputAt: 0)
+        for _ in 0..<invokes { try interpreter.invoke() }
+        return try (0..<interpreter.outputTensorCount).map { try interpreter.output(at: $0).data }
     }
 }

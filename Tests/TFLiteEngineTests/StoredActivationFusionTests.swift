@@ -12,20 +12,14 @@ import InputFormats
 /// squeeze-and-excitation LOGISTIC), on one and two threads, and with each
 /// of the int8 GEMM's arithmetics.
 final class StoredActivationFusionTests: XCTestCase {
-    private static let directory = Fixtures.directory("zoo")
+    private static let directory = ZooFixtureRun.directory
 
     private static func interpreter(_ name: String, threads: Int) throws -> Interpreter {
-        let options = Interpreter.Options(threadCount: threads, backend: threads > 1 ? .parallel : .cpu)
-        let interpreter = try Interpreter(modelPath: directory.appendingPathComponent("\(name).tflite").path, options: options)
-        try interpreter.allocateTensors()
-        return interpreter
+        try ZooFixtureRun.interpreter(name, threads: threads)
     }
 
     private static func run(_ interpreter: Interpreter, _ name: String) throws -> [Data] {
-        try interpreter.copy(try NumPyArray(contentsOfFile: directory.appendingPathComponent("\(name).input0.npy").path).data,
-                             toInputAt: 0)
-        try interpreter.invoke()
-        return try (0..<interpreter.outputTensorCount).map { try interpreter.output(at: $0).data }
+        try ZooFixtureRun.outputs(interpreter, name)
     }
 
     private static func outputs(_ name: String, threads: Int) throws -> (outputs: [Data], plan: ExecutionPlanDescription?) {
