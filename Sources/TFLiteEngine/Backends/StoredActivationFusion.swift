@@ -37,6 +37,9 @@ enum StoredActivationFusion {
     private enum Activation {
         case table([UInt8])
         case float(FloatActivationLoop)
+
+        var table: [UInt8]? { if case let .table(t) = self { t } else { nil } }
+        var loop: FloatActivationLoop? { if case let .float(l) = self { l } else { nil } }
     }
 
     /// Applies (`enabled`) or clears the fusion on every step of `graph`.
@@ -93,31 +96,19 @@ enum StoredActivationFusion {
     /// stores; false where `kernel` cannot apply it (not such a
     /// convolution, or not of the activation's element type).
     private static func give(_ activation: Activation?, to kernel: any Kernel) -> Bool {
+        let table = activation?.table, loop = activation?.loop
         if let conv = kernel as? GEMMConvolutionQuantized {
-            guard activation == nil || conv.pooledAccumulators == nil else { return false }
-            switch activation {
-            case nil: conv.outputTable = nil
-            case let .table(table)?: conv.outputTable = ByteTable(table)
-            case .float?: return false
-            }
+            guard activation == nil || (table != nil && conv.pooledAccumulators == nil) else { return false }
+            conv.outputTable = table.map(ByteTable.init)
         } else if let conv = kernel as? DepthwiseConv2DInt8Vectorized {
-            switch activation {
-            case nil: conv.outputTable = nil
-            case let .table(table)?: conv.outputTable = ByteTable(table)
-            case .float?: return false
-            }
+            guard activation == nil || table != nil else { return false }
+            conv.outputTable = table.map(ByteTable.init)
         } else if let conv = kernel as? GEMMConvolutionFloat {
-            switch activation {
-            case nil: conv.outputActivation = nil
-            case let .float(loop)?: conv.outputActivation = loop
-            case .table?: return false
-            }
+            guard activation == nil || loop != nil else { return false }
+            conv.outputActivation = loop
         } else if let conv = kernel as? DepthwiseConv2DFloatVectorized {
-            switch activation {
-            case nil: conv.outputActivation = nil
-            case let .float(loop)?: conv.outputActivation = loop
-            case .table?: return false
-            }
+            guard activation == nil || loop != nil else { return false }
+            conv.outputActivation = loop
         } else {
             return false
         }

@@ -224,20 +224,18 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
             compute(tiles, worker: worker)
             return
         }
+        // Blocks of `rowsPerBlock` rows, each transformed when the next is done.
         let rowLength = p.geometry.outputWidth &* p.outputChannels
         let rowsPerBlock = max(1, 4096 / max(rowLength, 1), gatheredBand)
-        var previous: Range<Int>?
-        var row = tiles.lowerBound
-        while row < tiles.upperBound {
-            let block = row..<min(row &+ rowsPerBlock, tiles.upperBound)
-            compute(block, worker: worker)
-            if let previous { activation(output + previous.lowerBound &* rowLength, output + previous.lowerBound &* rowLength,
-                                         previous.count &* rowLength) }
-            previous = block
-            row = block.upperBound
+        let first = tiles.lowerBound, blocks = (tiles.count &+ rowsPerBlock &- 1) / rowsPerBlock
+        func rows(_ block: Int) -> Range<Int> {
+            let start = first &+ block &* rowsPerBlock
+            return start..<min(start &+ rowsPerBlock, tiles.upperBound)
         }
-        if let previous { activation(output + previous.lowerBound &* rowLength, output + previous.lowerBound &* rowLength,
-                                     previous.count &* rowLength) }
+        GEMMTiling.forEachTile(0..<blocks, { compute(rows($0), worker: worker) }) { block in
+            let done = rows(block), start = output + done.lowerBound &* rowLength
+            activation(start, start, done.count &* rowLength)
+        }
     }
 
     private func compute(_ tiles: Range<Int>, worker: Int) {

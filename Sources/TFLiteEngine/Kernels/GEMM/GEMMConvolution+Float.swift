@@ -130,37 +130,21 @@ final class GEMMConvolutionFloat: Kernel {
     /// Set by `StoredActivationFusion` when the one node reading this
     /// convolution's output is a float32 HARD_SWISH: that node's loop,
     /// applied in place to each tile's outputs a tile behind the computation
-    /// (as `GEMMConvolutionQuantized.forEachTile`). The output tensor then
+    /// (`GEMMTiling.forEachTile`). The output tensor then
     /// holds the activation's result, and shares its memory with the
     /// activation's output.
     var outputActivation: FloatActivationLoop?
 
     func run(tiles: Range<Int>, worker: Int) {
-        guard let activation = outputActivation else {
+        guard let activation = outputActivation, let output else {
             compute(tiles: tiles, worker: worker)
             return
         }
-        var previous = -1
-        for tile in tiles {
-            compute(tiles: tile..<(tile &+ 1), worker: worker)
-            if previous >= 0 { apply(activation, tile: previous) }
-            previous = tile
-        }
-        if previous >= 0 { apply(activation, tile: previous) }
-    }
-
-    /// `activation` in place over `tile`'s outputs.
-    private func apply(_ activation: FloatActivationLoop, tile: Int) {
-        let n = self.n, (rows, columns) = tiling.outputRegion(of: tile, m: m, n: n, panelWidth: packed.nr)
-        guard !rows.isEmpty, !columns.isEmpty, let output else { return }
-        if columns.count == n {
-            let start = output + rows.lowerBound &* n
-            activation(start, start, rows.count &* n)
-            return
-        }
-        for row in rows {
-            let start = output + (row &* n &+ columns.lowerBound)
-            activation(start, start, columns.count)
+        let m = self.m, n = self.n, width = packed.nr
+        GEMMTiling.forEachTile(tiles, { compute(tiles: $0..<($0 &+ 1), worker: worker) }) { tile in
+            tiling.forEachOutputRun(of: tile, m: m, n: n, panelWidth: width) { start, count in
+                activation(output + start, output + start, count)
+            }
         }
     }
 

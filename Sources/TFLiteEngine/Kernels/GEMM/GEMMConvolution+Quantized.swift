@@ -140,38 +140,18 @@ final class GEMMConvolutionQuantized: Kernel {
     var outputTable: ByteTable?
 
     /// `body` for each of `tiles` in order, and `outputTable` over each
-    /// tile's outputs a tile behind, when the next tile is done (the last
-    /// at the end): the 64-byte loads of the lookup waited for the narrower
-    /// stores just made to reach the cache (MobileNetV3-Small int8's stem,
-    /// 16 channels: looked up right after each tile, the convolution took
-    /// 0.017 ms longer, four times the separate HARD_SWISH; a tile behind,
-    /// no longer than the two nodes).
+    /// tile's outputs a tile behind (`GEMMTiling.forEachTile`).
     @inline(__always)
     func forEachTile(_ tiles: Range<Int>, _ body: (Int) -> Void) {
-        var previous = -1
-        for tile in tiles {
-            body(tile)
-            applyOutputTable(tile: previous)
-            previous = tile
-        }
-        applyOutputTable(tile: previous)
-    }
-
-    /// `outputTable` over `tile`'s outputs (rows of its micro-tiles × columns
-    /// of its panels); nothing for a negative `tile`.
-    @inline(__always)
-    private func applyOutputTable(tile: Int) {
-        guard tile >= 0, let table = outputTable?.entries, let output else { return }
-        let n = self.n, (rows, columns) = tiling.outputRegion(of: tile, m: m, n: n, panelWidth: packed.nr)
-        guard !rows.isEmpty, !columns.isEmpty else { return }
-        if columns.count == n {
-            let start = output + rows.lowerBound &* n
-            QuantizedLookup.lookup(table, start, start, count: rows.count &* n)
+        guard let table = outputTable?.entries, let output else {
+            for tile in tiles { body(tile) }
             return
         }
-        for row in rows {
-            let start = output + (row &* n &+ columns.lowerBound)
-            QuantizedLookup.lookup(table, start, start, count: columns.count)
+        let m = self.m, n = self.n, width = packed.nr
+        GEMMTiling.forEachTile(tiles, body) { tile in
+            tiling.forEachOutputRun(of: tile, m: m, n: n, panelWidth: width) { start, count in
+                QuantizedLookup.lookup(table, output + start, output + start, count: count)
+            }
         }
     }
 
