@@ -121,8 +121,8 @@ final class QuantizedPoolTests: XCTestCase {
     /// 128 (143, 144, 258, 570), channels in four groups at a time (80, 1248);
     /// and split over three threads (tiles of 64 channels, a tile straddling
     /// two batch rows at 2 × 100 channels; a global pool of one batch row
-    /// and 32 rows or more as parts of its rows × channel groups, whose sums
-    /// the last tile adds: `rowParts`).
+    /// and 32 rows or more as parts of its rows, whose sums the last tile
+    /// adds: `rowParts`).
     func testMeanSumsInRegistersMatchTheInt32Loops() throws {
         var rng = TestRandom(seed: 61)
         let cases: [([Int], [Int32])] = [

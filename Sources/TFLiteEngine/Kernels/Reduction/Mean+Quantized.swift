@@ -80,12 +80,14 @@ final class MeanQuantizedKernel: Kernel {
     let exactFinish: ExactDoubleRequantization?
     /// A `contiguous` mean over one outer row (a global average pool) cut
     /// into this many parts of its reduced rows, each summed separately
-    /// and then added up (exact: Int32 sums), or nil. Tiles are then parts ×
-    /// 64-channel groups, part-major, so two threads sum the top and the
-    /// bottom of the map: the rows each wrote in the node before. (Split by
-    /// channels, each read its channels of every row, half of them from the
-    /// other core's cache: EfficientNet-B0 int8's 17 squeeze-and-excitation
-    /// means took 0.062 ms on two threads against 0.050 on one; Zen 4.)
+    /// and then added up (exact: Int32 sums), or nil. A tile is a part,
+    /// every channel, so two threads sum the top and the bottom of the map:
+    /// the rows each wrote in the node before. (Split by channels, each read
+    /// its channels of every row, half of them from the other core's cache:
+    /// EfficientNet-B0 int8's 17 squeeze-and-excitation means took 0.062 ms
+    /// on two threads against 0.050 on one; Zen 4.) At most
+    /// `maximumRowParts`: each run of tiles takes a lock, and these means
+    /// take 2–10 µs.
     let rowParts: Int?
     /// Parts whose sums are done this invoke (`rowParts` tiles).
     private var tilesDone = 0
@@ -141,20 +143,21 @@ final class MeanQuantizedKernel: Kernel {
     /// Eight outputs of a `trailing` mean (one vector output stage).
     var outputsPerTile: Int { contiguous != nil ? 64 : trailing ? 8 : 1 }
     var tileCount: Int {
-        if let rowParts, let (_, _, inner) = contiguous { return rowParts &* channelGroups(inner) }
+        if let rowParts { return rowParts }
         return (r.outputCount + outputsPerTile - 1) / outputsPerTile
     }
     var cost: Int { r.outputCount * r.reducedCount }
 
-    /// Fewest reduced rows per part of `rowParts`, and most parts.
+    /// Fewest reduced rows per part of `rowParts`, and most parts. (Eight
+    /// parts × 64-channel groups, about 16 runs of tiles on two threads:
+    /// MobileNetV3-Large int8's nine means of 2–5 µs took 28.7 µs on two
+    /// threads against 23.9 on one, with both workers' time in the kernel
+    /// 1.6 times one thread's; Zen 4.)
     static let rowsPerPart = 16
-    static let maximumRowParts = 8
+    static let maximumRowParts = 4
     /// Most channels of a mean cut into `rowParts` (bounds its sums).
     static let maximumSplitChannels = 1 << 16
 
-    /// 64-channel groups of `inner` channels.
-    @inline(__always)
-    private func channelGroups(_ inner: Int) -> Int { (inner &+ 63) / 64 }
 
     /// Each worker's Int32 sums of `inner` channels; with `rowParts`, the
     /// sums of every part, kept in worker 0's area where all workers add them.
@@ -337,24 +340,19 @@ final class MeanQuantizedKernel: Kernel {
         while c < width { output[o &+ c] = finish(sums[c], n, E.self); c &+= 1 }
     }
 
-    /// `rowParts` tiles: each sums one part of the rows for one 64-channel
-    /// group into worker 0's scratch; the run that completes the invoke's
-    /// last tile adds the parts (in order; Int32 sums are exact in any) and
-    /// stores the outputs.
+    /// `rowParts` tiles: each sums one part of the rows into worker 0's
+    /// scratch; the run that completes the invoke's last tile adds the parts
+    /// (in order; Int32 sums are exact in any) and stores the outputs.
     private func sumParts<E: QuantizedElement>(_ tiles: Range<Int>, _ parts: Int, _: E.Type) {
         guard let (_, reduced, inner) = contiguous, !tiles.isEmpty else { return }
-        let groups = channelGroups(inner)
         let partials = scratch.unsafelyUnwrapped.assumingMemoryBound(to: Int32.self)
-        for tile in tiles {
-            let part = tile / groups, group = tile &- part &* groups
+        for part in tiles {
             let rows = tileRange(worker: part, workers: parts, tiles: reduced)
-            let first = group &* 64, width = min(64, inner &- first)
-            sumRows(E.self, input.unsafelyUnwrapped + first, rows: rows, inner: inner, width: width,
-                    into: partials + (part &* inner &+ first))
+            sumRows(E.self, input.unsafelyUnwrapped, rows: rows, inner: inner, width: inner, into: partials + part &* inner)
         }
         tilesDoneLock.lock()
         tilesDone &+= tiles.count
-        let last = tilesDone >= parts &* groups
+        let last = tilesDone >= parts
         if last { tilesDone = 0 }
         tilesDoneLock.unlock()
         guard last else { return }
