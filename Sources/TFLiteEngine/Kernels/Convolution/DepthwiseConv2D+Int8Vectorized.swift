@@ -357,7 +357,8 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
 /// `ConvolutionQuantizedReference` (see `DepthwiseInt8Constants` for why
 /// folding the input offset into the bias changes no bit).
 ///
-/// Tiles are output rows. Each output pixel is one loop over channels that
+/// Tiles are output rows, or halves of them on maps of few rows
+/// (`columnParts`). Each output pixel is one loop over channels that
 /// sums the products and requantizes: in the integer-multiply-add flavours
 /// (int8) in explicit vectors, two taps per `vpmaddwd` and the output stage
 /// in exact doubles where it can be (`DepthwiseInt8Constants`); elsewhere,
@@ -384,6 +385,13 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     /// outputs (`DepthwiseInt8Constants.runPhases`) go at stride 2 along x;
     /// else 0.
     let compactRowBytes: Int
+    /// Tiles per output row: 2 where there are fewer than
+    /// `rowsForWholeRowTiles` rows (row-major, so a run of tiles is a run of
+    /// pixels), else 1. (A 7×7 map's seven rows went 4 : 3 to two threads:
+    /// MobileNetV3-Large and EfficientNet-B0 int8 lost 5–6 µs on each of
+    /// their 7×7 depthwise convolutions; Zen 4.)
+    let columnParts: Int
+    static let rowsForWholeRowTiles = 12
     var input: UnsafeRawPointer!
     var output: UnsafeMutableRawPointer!
     var scratch: UnsafeMutableRawPointer!
@@ -415,6 +423,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         // filter's reach, plus a 16-byte step's overhang.
         compactRowBytes = constants.runPhases > 0 && g.strideWidth == 2 && g.dilationWidth == 1
             ? ((g.outputWidth &+ g.filterWidth / 2 &+ 1) &* p.outputChannels &+ 16 &+ 63) & ~63 : 0
+        columnParts = g.outputRows < Self.rowsForWholeRowTiles && g.outputWidth >= 2 ? 2 : 1
     }
 
     deinit { zeroPointRow.deallocate() }
@@ -431,7 +440,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     private var compactedSlotsOffset: Int { compactedRowsOffset &+ (ringRows &* 8 &+ 63) & ~63 }
     /// Input rows one output row reads, which the ring of compacted rows keeps.
     private var ringRows: Int { (p.geometry.filterHeight &- 1) &* p.geometry.dilationHeight &+ 1 }
-    var tileCount: Int { p.geometry.outputRows }
+    var tileCount: Int { p.geometry.outputRows &* columnParts }
     var cost: Int { p.cost }
 
     func bind(_ memory: TensorMemory) {
@@ -463,24 +472,27 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         let ringTags = (base + compactedRowsOffset).assumingMemoryBound(to: Int.self)
         if compactRowBytes > 0 { for r in 0..<ringRows { ringTags[r] = -1 } }
         var zeroRowCompacted = false
-        // `outputTable` a row behind (as `GEMMConvolutionQuantized.applyOutputTable`).
-        let table = outputTable?.entries, rowLength = g.outputWidth &* c
-        var tableRow = -1
+        // `outputTable` a tile behind (as `GEMMConvolutionQuantized.applyOutputTable`).
+        let table = outputTable?.entries
+        var tablePixels = 0..<0
         func applyTable() {
-            if let table, tableRow >= 0 {
-                let row = UnsafeMutableRawPointer(output + tableRow &* rowLength)
-                QuantizedLookup.lookup(table, row, row, count: rowLength)
+            if let table, !tablePixels.isEmpty {
+                let first = UnsafeMutableRawPointer(output + tablePixels.lowerBound &* c)
+                QuantizedLookup.lookup(table, first, first, count: tablePixels.count &* c)
             }
         }
         defer { applyTable() }
         for tile in tiles {
+            let outputRow = tile / columnParts
+            let columns = columnParts == 1 ? 0..<g.outputWidth : tileRange(worker: tile &- outputRow &* columnParts, workers: columnParts,
+                                                                           tiles: g.outputWidth)
             defer {
                 applyTable()
-                tableRow = tile
+                tablePixels = outputRow &* g.outputWidth &+ columns.lowerBound..<outputRow &* g.outputWidth &+ columns.upperBound
             }
-            let b = tile / g.outputHeight, oy = tile % g.outputHeight
+            let b = outputRow / g.outputHeight, oy = outputRow % g.outputHeight
             let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
-            var out = output + tile &* g.outputWidth &* c
+            var out = output + (outputRow &* g.outputWidth &+ columns.lowerBound) &* c
             let iy0 = oy &* g.strideHeight &- g.padTop
             // Filter row ky's input at column ix0: the zero-point row for a
             // row above or below the input, which the interior columns' row
@@ -504,21 +516,27 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                     }
                 }
             }
-            var ox = 0
-            while ox < g.outputWidth {
+            var ox = columns.lowerBound
+            // The tile's interior pixels end here.
+            let runEnd = min(interiorEnd, columns.upperBound)
+            while ox < columns.upperBound {
                 let ix0 = ox &* g.strideWidth &- g.padLeft
-                if runs && ox >= interiorStart && ox < interiorEnd {
-                    // The row's interior pixels as one run of outputs (`DepthwiseInt8Constants.runPhases`).
+                if runs && ox >= interiorStart && ox < interiorEnd && (runEnd &- ox) &* c >= 32 {
+                    // The tile's interior pixels as one run of outputs (`DepthwiseInt8Constants.runPhases`).
                     if g.strideWidth == 1 {
                         interiorTaps(column: ix0)
                     } else {
-                        compactedTaps(tapPointers, batch: b, row: iy0, column: ix0, pixels: interiorEnd &- ox, input: inputBatch, zero: zero,
+                        // The row's whole interior compacted (the same on every row), from this pixel on.
+                        compactedTaps(tapPointers, batch: b, row: iy0, column: interiorStart &* g.strideWidth &- g.padLeft,
+                                      pixels: interiorEnd &- interiorStart, input: inputBatch, zero: zero,
                                       scratch: base, zeroRowCompacted: &zeroRowCompacted)
+                        let skip = (ox &- interiorStart) &* c
+                        for t in 0..<taps { tapPointers[t] += skip }
                     }
-                    let length = (interiorEnd &- ox) &* c
+                    let length = (runEnd &- ox) &* c
                     runRows(UnsafePointer(tapPointers), length: length, out)
                     out += length
-                    ox = interiorEnd
+                    ox = runEnd
                     continue
                 }
                 if is3x3 && ox >= interiorStart && ox < interiorEnd {
@@ -526,7 +544,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                     // sixth of the time of 16-channel layers when paid per pixel).
                     let x = rowAt(0, column: ix0), r1 = rowAt(1, column: ix0), r2 = rowAt(2, column: ix0)
                     let d1 = columnStep, d2 = 2 &* columnStep
-                    let run = interiorEnd &- ox
+                    let run = runEnd &- ox
                     let step = g.strideWidth &* c
                     // Sixteen channels: two pixels per quad group, the odd last one alone.
                     let paired = constants.pixelPairQuads && E.self == Int8.self && W.self == Int8.self ? run & ~1 : 0
@@ -548,12 +566,12 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                     interiorTaps(column: ix0)
                     let step = g.strideWidth &* c
                     var shift = 0
-                    for _ in ox..<interiorEnd {
+                    for _ in ox..<runEnd {
                         pixel(UnsafePointer(tapPointers), shift, filter, acc, out)
                         out += c
                         shift &+= step
                     }
-                    ox = interiorEnd
+                    ox = runEnd
                     continue
                 }
                 var t = 0
