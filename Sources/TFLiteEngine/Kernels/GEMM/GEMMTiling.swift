@@ -60,7 +60,10 @@ struct GEMMTiling {
         if blocks * groups < wanted, microTiles > 0, groups > 0 {
             blocks = min(microTiles, max(blocks, (wanted + groups - 1) / groups))
             if blocks * groups < wanted {
-                let mostGroups = max(groups, panelCount / max(minimumPanelsPerGroup, 1))
+                // One micro-tile (a squeeze-and-excitation 1×1 convolution):
+                // its gather is one row per tile, so groups go down to one panel.
+                let fewestPanels = microTiles == 1 ? 1 : max(minimumPanelsPerGroup, 1)
+                let mostGroups = max(groups, panelCount / fewestPanels)
                 groups = min(mostGroups, max(groups, (wanted + blocks - 1) / blocks))
             }
         }
