@@ -10,8 +10,8 @@
 /// panel), and a GEMM with few rows or panels is cut into more tiles —
 /// one per `tileCost` of work, at least `minimumTiles`, at most
 /// `maximumTiles` — where its micro-tiles allow (rows first, then panels
-/// down to `minimumPanelsPerGroup`), so the parallel backend's workers get
-/// balanced parts.
+/// down to `minimumPanelsPerGroup`, or to one where there is one
+/// micro-tile), so the parallel backend's workers get balanced parts.
 /// Before, 49 output pixels (9 micro-tiles) made 2 row blocks of 8 and 1
 /// micro-tiles: at best 1.1× on two threads (`ParallelSplitProfile`).
 /// The tiles only group the same micro-kernel calls differently, so results
@@ -47,7 +47,8 @@ struct GEMMTiling {
     /// multiply-adds; `minimumPanelsPerGroup`: fewest panels per group when
     /// panels are split for more tiles (1 for the float GEMM, which reads
     /// its rows in place; a squeeze-and-excitation 1×1 convolution, one row
-    /// of 72–120 outputs, then splits).
+    /// of 72–120 outputs, then splits), and 1 for any GEMM of one
+    /// micro-tile.
     init(m: Int, rows: Int, panelCount: Int, panelBytes: Int, cost: Int, minimumPanelsPerGroup: Int = 1) {
         self.panelCount = panelCount
         self.rows = rows
@@ -61,7 +62,9 @@ struct GEMMTiling {
             blocks = min(microTiles, max(blocks, (wanted + groups - 1) / groups))
             if blocks * groups < wanted {
                 // One micro-tile (a squeeze-and-excitation 1×1 convolution):
-                // its gather is one row per tile, so groups go down to one panel.
+                // its gather is one row per tile, so groups go down to one
+                // panel. (MobileNetV3-Large int8's 960 → 240 convolutions,
+                // eight int8 panels, ran as one tile on one thread.)
                 let fewestPanels = microTiles == 1 ? 1 : max(minimumPanelsPerGroup, 1)
                 let mostGroups = max(groups, panelCount / fewestPanels)
                 groups = min(mostGroups, max(groups, (wanted + blocks - 1) / blocks))
