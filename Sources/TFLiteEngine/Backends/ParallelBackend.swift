@@ -294,12 +294,17 @@ final class SpinningWorkerPool: TileRunner, @unchecked Sendable {
     /// worker 0 from the front, the helpers from the back.
     @inline(__always)
     private func work(generation: Int, worker: Int) {
-        guard let (first, chunks) = claim(generation: generation, fromBack: worker != 0), let kernel else { return }
+        guard let (first, chunks) = claim(generation: generation, fromBack: worker != 0) else { return }
         // The kernel is read once, after the first claim: a retain and
         // release around each chunk wrote its reference count from both
         // cores (`swift_release` was 2% of EfficientNet-B0 int8's samples
         // on two threads, 0.05% on one), each taking the cache line of the
-        // kernel's first fields from the other core.
+        // kernel's first fields from the other core. (`run` sets it before
+        // it publishes the job; were it missing, the claim still counts.)
+        guard let kernel else {
+            completed.add(1, ordering: .releasing)
+            return
+        }
         var next = first, done = 0
         while true {
             let range = tileRange(worker: next, workers: chunks, tiles: tiles)

@@ -158,7 +158,6 @@ final class MeanQuantizedKernel: Kernel {
     /// Most channels of a mean cut into `rowParts` (bounds its sums).
     static let maximumSplitChannels = 1 << 16
 
-
     /// Each worker's Int32 sums of `inner` channels; with `rowParts`, the
     /// sums of every part, kept in worker 0's area where all workers add them.
     var scratchBytesPerWorker: Int {
