@@ -163,8 +163,9 @@ func threadCPUNanoseconds() -> UInt64 {
     return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
 }
 
-/// A kernel with `tiles` tiles of no work (fork-join measurement).
-private final class EmptyTilesKernel: Kernel {
+/// A kernel with `tiles` tiles of no work (fork-join measurement; the
+/// worker pool's kernel before its first job).
+final class EmptyTilesKernel: Kernel {
     let tileCount: Int
     init(tiles: Int) { tileCount = tiles }
     func bind(_ memory: TensorMemory) {}

@@ -47,10 +47,10 @@ final class PreparedGraph {
     }
 
     /// Runs the steps in `groups` order (positions in the current `steps`,
-    /// each exactly once, topologically valid); the steps of a group of
-    /// several become consecutive and may run at the same time
-    /// (`ConcurrentStepGrouping`). Call before `planMemory`, which gives a
-    /// group's steps one lifetime step.
+    /// which have no groups, each exactly once, topologically valid); the
+    /// steps of a group of several become consecutive and may run at the
+    /// same time (`ConcurrentStepGrouping`). Call before `planMemory`, which
+    /// gives a group's steps one lifetime step.
     func groupSteps(_ groups: [[Int]]) {
         let order = groups.flatMap { $0 }
         guard order.count == steps.count, Set(order).count == order.count,
@@ -60,9 +60,7 @@ final class PreparedGraph {
         steps = order.map { old[$0] }
         var position = 0
         for group in groups {
-            steps[position].concurrentGroup = group.count > 1
-                ? ConcurrentStepGroup(kernels: group.map { old[$0].kernel }) : nil
-            for i in position..<(position + group.count) where i != position { steps[i].concurrentGroup = nil }
+            if group.count > 1 { steps[position].concurrentGroup = ConcurrentStepGroup(kernels: group.map { old[$0].kernel }) }
             position += group.count
         }
     }
