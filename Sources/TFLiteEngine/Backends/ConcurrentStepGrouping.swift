@@ -120,8 +120,12 @@ final class ConcurrentStepGroup: Kernel {
     let kernels: [Kernel]
     let cost: Int
 
+    /// `kernels`, held by this group.
+    private let members: [UnretainedKernel]
+
     init(kernels: [Kernel]) {
         self.kernels = kernels
+        members = kernels.map { UnretainedKernel($0) }
         cost = kernels.reduce(0) { $0 &+ $1.cost }
     }
 
@@ -130,8 +134,8 @@ final class ConcurrentStepGroup: Kernel {
     func bind(_ memory: TensorMemory) {}
 
     func run(tiles: Range<Int>, worker: Int) {
-        for i in tiles where i >= 0 && i < kernels.count {
-            let kernel = kernels[i]
+        for i in tiles where i >= 0 && i < members.count {
+            let kernel = members[i]
             kernel.run(tiles: 0..<kernel.tileCount, worker: worker)
         }
     }

@@ -57,36 +57,36 @@ final class ParallelBackend: ExecutionBackend {
 
     deinit { runner.shutdown() }
 
-    /// Whether `kernel` runs split over the workers when the helpers are
-    /// awake (within an invoke they are; `ParallelSplitProfile` uses the same rule).
-    @inline(__always)
-    func splitsWhenAwake(_ kernel: Kernel) -> Bool {
-        Self.splits(tiles: kernel.tileCount, cost: kernel.cost, workers: workerCount, minimumParallelCost: minimumParallelCost)
-    }
-
-    /// The split rule: several workers, several tiles and enough work.
+    /// The split rule: several workers, several tiles and enough work (when
+    /// the helpers are awake, as they are within an invoke;
+    /// `ParallelSplitProfile` uses the same rule).
     @inline(__always)
     static func splits(tiles: Int, cost: Int, workers: Int, minimumParallelCost: Int) -> Bool {
         workers > 1 && tiles > 1 && cost >= minimumParallelCost
     }
 
+    // The steps hold the kernels: they are passed and called unretained.
     func run(_ steps: ArraySlice<PreparedGraph.Step>) {
         var i = steps.startIndex
         while i < steps.endIndex {
-            if let group = steps[i].concurrentGroup, group.kernels.count <= steps.endIndex &- i {
-                // One member per worker (`ConcurrentStepGrouping`).
-                if group.cost >= minimumCostToWake || runner.helpersAwake {
-                    runner.run(group, tiles: group.kernels.count)
-                } else {
-                    group.run(tiles: 0..<group.kernels.count, worker: 0)
+            if let group = steps[i].unretainedGroup {
+                let members = group.tileCount
+                if members <= steps.endIndex &- i {
+                    // One member per worker (`ConcurrentStepGrouping`).
+                    if group.cost >= minimumCostToWake || runner.helpersAwake {
+                        runner.run(group, tiles: members)
+                    } else {
+                        group.run(tiles: 0..<members, worker: 0)
+                    }
+                    i &+= members
+                    continue
                 }
-                i &+= group.kernels.count
-                continue
             }
-            let kernel = steps[i].kernel
+            let kernel = steps[i].unretainedKernel
             i &+= 1
-            let tiles = kernel.tileCount
-            if splitsWhenAwake(kernel), kernel.cost >= minimumCostToWake || runner.helpersAwake {
+            let tiles = kernel.tileCount, cost = kernel.cost
+            if Self.splits(tiles: tiles, cost: cost, workers: workerCount, minimumParallelCost: minimumParallelCost),
+               cost >= minimumCostToWake || runner.helpersAwake {
                 runner.run(kernel, tiles: tiles)
             } else {
                 kernel.run(tiles: 0..<tiles, worker: 0)
@@ -99,7 +99,8 @@ final class ParallelBackend: ExecutionBackend {
 protocol TileRunner: AnyObject {
     /// Whether helper threads are spinning (a job starts without a wake-up).
     var helpersAwake: Bool { get }
-    func run(_ kernel: Kernel, tiles: Int)
+    /// Runs `kernel`'s `tiles` tiles; the caller keeps it alive meanwhile.
+    func run(_ kernel: UnretainedKernel, tiles: Int)
     func shutdown()
 }
 
@@ -151,9 +152,9 @@ final class DispatchTileRunner: TileRunner {
     /// Dispatch's pool threads may be parked: assume a wake-up.
     var helpersAwake: Bool { false }
 
-    private struct Job: @unchecked Sendable { let kernel: Kernel; let tiles: Int; let workers: Int }
+    private struct Job: @unchecked Sendable { let kernel: UnretainedKernel; let tiles: Int; let workers: Int }
 
-    func run(_ kernel: Kernel, tiles: Int) {
+    func run(_ kernel: UnretainedKernel, tiles: Int) {
         let job = Job(kernel: kernel, tiles: tiles, workers: min(workers, tiles))
         DispatchQueue.concurrentPerform(iterations: job.workers) { w in
             let range = tileRange(worker: w, workers: job.workers, tiles: job.tiles)
@@ -193,8 +194,11 @@ final class SpinningWorkerPool: TileRunner, @unchecked Sendable {
     private let completed = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
-    // The current job; written only while no chunk of the previous job is outstanding.
-    private var kernel: Kernel = EmptyTilesKernel(tiles: 0)
+    // The current job; written only while no chunk of the previous job is
+    // outstanding. The caller of `run` holds its kernel.
+    private var kernel: UnretainedKernel
+    /// The kernel before the first job.
+    private let idleKernel = EmptyTilesKernel(tiles: 0)
     private var tiles = 0
     private var generation = 0
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
@@ -208,6 +212,7 @@ final class SpinningWorkerPool: TileRunner, @unchecked Sendable {
 
     init(workers: Int) {
         self.workers = workers
+        kernel = UnretainedKernel(idleKernel)
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)
@@ -269,7 +274,7 @@ final class SpinningWorkerPool: TileRunner, @unchecked Sendable {
 
     var helpersAwake: Bool { sleepers.load(ordering: .relaxed) == 0 }
 
-    func run(_ kernel: Kernel, tiles: Int) {
+    func run(_ kernel: UnretainedKernel, tiles: Int) {
         guard participants > 1, tiles > 1 else { kernel.run(tiles: 0..<tiles, worker: 0); return }
         let chunks = parallelChunkCount(tiles: tiles, cost: kernel.cost, participants: participants)
         self.kernel = kernel
@@ -302,11 +307,8 @@ final class SpinningWorkerPool: TileRunner, @unchecked Sendable {
     @inline(__always)
     private func work(generation: Int, worker: Int) {
         guard let (first, chunks) = claim(generation: generation, fromBack: worker != 0) else { return }
-        // The kernel is read once, after the first claim: a retain and
-        // release around each chunk wrote its reference count from both
-        // cores (`swift_release` was 2% of EfficientNet-B0 int8's samples
-        // on two threads, 0.05% on one), each taking the cache line of the
-        // kernel's first fields from the other core.
+        // The kernel is read after the first claim, once, and unretained
+        // (`UnretainedKernel`).
         let kernel = self.kernel
         var next = first, done = 0
         while true {

@@ -193,7 +193,7 @@ extension ParallelBackend {
     }
 
     /// Runs `kernel` split over the workers whatever its cost.
-    func runSplit(_ kernel: Kernel) { runner.run(kernel, tiles: kernel.tileCount) }
+    func runSplit(_ kernel: Kernel) { withExtendedLifetime(kernel) { runner.run(UnretainedKernel(kernel), tiles: kernel.tileCount) } }
 }
 
 extension Interpreter {

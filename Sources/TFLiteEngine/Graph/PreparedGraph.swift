@@ -91,11 +91,18 @@ final class PreparedGraph {
         let repeatsAlike: Bool
         /// On the first step of a group of steps that may run at the same
         /// time (this one and the next `kernels.count - 1`); nil otherwise.
-        fileprivate(set) var concurrentGroup: ConcurrentStepGroup?
+        fileprivate(set) var concurrentGroup: ConcurrentStepGroup? {
+            didSet { unretainedGroup = concurrentGroup.map { UnretainedKernel($0) } }
+        }
+        /// `kernel`, held by this step (the `parallel` backend's runs).
+        let unretainedKernel: UnretainedKernel
+        /// `concurrentGroup`, held by this step.
+        private(set) var unretainedGroup: UnretainedKernel?
 
         init(node: Node, kernel: Kernel, aliasesInput: Bool, tensors: [TensorSlot]) {
             self.node = node
             self.kernel = kernel
+            unretainedKernel = UnretainedKernel(kernel)
             self.aliasesInput = aliasesInput
             repeatsAlike = Self.repeatsAlike(node, aliasesInput: aliasesInput, tensors: tensors)
         }
