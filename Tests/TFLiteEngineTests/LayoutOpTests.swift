@@ -14,9 +14,10 @@ final class LayoutOpTests: XCTestCase {
     /// Each crafted model must fail at load (`invalidModel`, e.g. shapes whose
     /// non-zero dimensions overflow) or at `allocateTensors()` (`invalidOperator`)
     /// with a typed error whose text names the problem.
-    /// The concatenation's row copy (64-byte vectors in line for rows of
-    /// 64 bytes to 4 KiB, the last one overlapping, `memcpy` otherwise) copies
-    /// exactly the row: every length around the vector size and the limit,
+    /// The concatenation's row copy (under 64 bytes two overlapping loads
+    /// and stores of 32, 16, 8, 4 or 2 bytes; 64-byte vectors in line for
+    /// rows up to 4 KiB, the last one overlapping; `memcpy` beyond) copies
+    /// exactly the row: every length up to 200 and around the limit,
     /// nothing written before or after it.
     func testConcatenationRowCopyCopiesExactlyTheRow() {
         let capacity = 4200

@@ -108,17 +108,23 @@ final class ConcatenationKernel: Kernel {
             for (i, w) in widths.enumerated() where i < rescales.count && rescales[i] != nil { rescaledRowBytes &+= w &* bytesPerUnit }
         }
         let (scaled, o1) = rescaledRowBytes.multipliedReportingOverflow(by: 4)
-        let (rowCost, o2) = (outputRowBytes / 4).addingReportingOverflow(scaled)
+        let (rowCost, o2) = (outputRowBytes / 4 &+ Self.costPerPiece &* widths.count).addingReportingOverflow(scaled)
         let (total, o3) = outer.multipliedReportingOverflow(by: rowCost)
         cost = o1 || o2 || o3 ? Int.max : total
     }
 
     var tileCount: Int { outer }
-    /// Bytes copied (four per operation), and about four operations per
-    /// byte an int8/uint8 input rescales (float multiply-add, round, clamp):
-    /// NASNetMobile int8's rescaling concatenations took 60–190 µs at a cost
-    /// under the parallel backend's split threshold. Saturates.
+    /// Bytes copied (four per operation), `costPerPiece` per input row, and
+    /// about four operations per byte an int8/uint8 input rescales (float
+    /// multiply-add, round, clamp): NASNetMobile int8's rescaling
+    /// concatenations took 60–190 µs at a cost under the parallel backend's
+    /// split threshold. Saturates.
     let cost: Int
+    /// Operations a row of one input costs besides its bytes: a channel
+    /// concatenation of a few channels is a short copy per input per pixel
+    /// (NASNet-Mobile int8's 56×56 pixels of 11 + 11 channels: 25 µs, which
+    /// its bytes alone costed under the split threshold).
+    static let costPerPiece = 16
 
     func bind(_ memory: TensorMemory) {
         inputs = inputIndices.map { UnsafeRawPointer(memory.raw($0)) }
@@ -132,10 +138,17 @@ final class ConcatenationKernel: Kernel {
     /// float32's 58 concatenations moved 30–40 GB/s where its element-wise
     /// nodes moved 80; in line, about a tenth faster (their outputs, up to
     /// 3 MB, mostly miss the second-level cache).
+    /// Rows under 64 bytes are two overlapping loads and stores of the
+    /// largest size that fits (a `memcpy` call per row of 11 bytes took
+    /// NASNet-Mobile int8's 56×56×(11 + 11) concatenation 25 µs).
     @inline(__always)
     static func copy(_ destination: UnsafeMutableRawPointer, _ source: UnsafeRawPointer, byteCount: Int) {
         typealias Chunk = SIMD64<UInt8>
-        guard byteCount >= 64, byteCount <= 4096 else {
+        guard byteCount >= 64 else {
+            copyShort(destination, source, byteCount: byteCount)
+            return
+        }
+        guard byteCount <= 4096 else {
             destination.copyMemory(from: source, byteCount: byteCount)
             return
         }
@@ -150,7 +163,70 @@ final class ConcatenationKernel: Kernel {
         }
     }
 
+    /// `copy` of fewer than 64 bytes.
+    @inline(__always)
+    static func copyShort(_ destination: UnsafeMutableRawPointer, _ source: UnsafeRawPointer, byteCount: Int) {
+        @inline(__always)
+        func pair<T>(_: T.Type) {
+            let last = byteCount &- MemoryLayout<T>.size
+            let head = source.loadUnaligned(as: T.self), tail = source.loadUnaligned(fromByteOffset: last, as: T.self)
+            destination.storeBytes(of: head, as: T.self)
+            destination.storeBytes(of: tail, toByteOffset: last, as: T.self)
+        }
+        switch byteCount {
+        case 32...: pair(SIMD32<UInt8>.self)
+        case 16...: pair(SIMD16<UInt8>.self)
+        case 8...: pair(UInt64.self)
+        case 4...: pair(UInt32.self)
+        case 2...: pair(UInt16.self)
+        case 1: destination.storeBytes(of: source.load(as: UInt8.self), as: UInt8.self)
+        default: break
+        }
+    }
+
+    /// Rows per block of the plain copy: each input's pieces of the block's
+    /// rows are copied in turn (a loop of one piece size, the pointers
+    /// stepped), the block's output staying in the first-level cache.
+    static let rowsPerBlock = 32
+
     func run(tiles: Range<Int>, worker: Int) {
+        guard rescales == nil, clamp == nil else {
+            runRows(tiles)
+            return
+        }
+        let rowBytes = outputRowBytes, unit = bytesPerUnit, output = self.output.unsafelyUnwrapped
+        inputs.withUnsafeBufferPointer { sources in
+            widths.withUnsafeBufferPointer { widths in
+                var start = tiles.lowerBound
+                while start < tiles.upperBound {
+                    let rows = min(Self.rowsPerBlock, tiles.upperBound &- start)
+                    var offset = 0
+                    for i in 0..<min(widths.count, sources.count) {
+                        let bytes = widths[i] &* unit
+                        var source = sources[i] + start &* bytes, destination = output + (start &* rowBytes &+ offset)
+                        if bytes < 64 {
+                            for _ in 0..<rows {
+                                Self.copyShort(destination, source, byteCount: bytes)
+                                source += bytes
+                                destination += rowBytes
+                            }
+                        } else {
+                            for _ in 0..<rows {
+                                Self.copy(destination, source, byteCount: bytes)
+                                source += bytes
+                                destination += rowBytes
+                            }
+                        }
+                        offset &+= bytes
+                    }
+                    start &+= rows
+                }
+            }
+        }
+    }
+
+    /// `run` row by row (inputs rescaled or a float activation).
+    private func runRows(_ tiles: Range<Int>) {
         inputs.withUnsafeBufferPointer { sources in
             for o in tiles {
                 var destination = output + o &* outputRowBytes
