@@ -131,16 +131,16 @@ final class ConcatenationKernel: Kernel {
         output = memory.raw(outputIndex)
     }
 
-    /// Copies `byteCount` bytes between tensors (never overlapping): rows of
-    /// 64 bytes to 4 KiB as 64-byte vectors in line, the last one ending at
-    /// the row's end, others by `memcpy`. A channel concatenation copies one
-    /// short row per input per pixel, a `memcpy` call each: DenseNet-121
-    /// float32's 58 concatenations moved 30–40 GB/s where its element-wise
-    /// nodes moved 80; in line, about a tenth faster (their outputs, up to
-    /// 3 MB, mostly miss the second-level cache).
-    /// Rows under 64 bytes are two overlapping loads and stores of the
-    /// largest size that fits (a `memcpy` call per row of 11 bytes took
-    /// NASNet-Mobile int8's 56×56×(11 + 11) concatenation 25 µs).
+    /// Copies `byteCount` bytes between tensors (never overlapping): rows
+    /// under 64 bytes as two overlapping loads and stores of the largest
+    /// size that fits (`copyShort`), rows of 64 bytes to 4 KiB as 64-byte
+    /// vectors in line, the last one ending at the row's end, longer rows by
+    /// `memcpy`. A channel concatenation copies one short row per input per
+    /// pixel, each a `memcpy` call before: DenseNet-121 float32's 58
+    /// concatenations moved 30–40 GB/s where its element-wise nodes moved
+    /// 80, about a tenth faster in line (their outputs, up to 3 MB, mostly
+    /// miss the second-level cache); NASNet-Mobile int8's 56×56×(11 + 11)
+    /// concatenation took 25 µs, 2.3–2.6 ns a row of 11 bytes.
     @inline(__always)
     static func copy(_ destination: UnsafeMutableRawPointer, _ source: UnsafeRawPointer, byteCount: Int) {
         typealias Chunk = SIMD64<UInt8>
@@ -194,7 +194,8 @@ final class ConcatenationKernel: Kernel {
             runRows(tiles)
             return
         }
-        let rowBytes = outputRowBytes, unit = bytesPerUnit, output = self.output.unsafelyUnwrapped
+        guard let output else { return }
+        let rowBytes = outputRowBytes, unit = bytesPerUnit
         inputs.withUnsafeBufferPointer { sources in
             widths.withUnsafeBufferPointer { widths in
                 var start = tiles.lowerBound
