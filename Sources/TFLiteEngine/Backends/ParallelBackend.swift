@@ -73,8 +73,9 @@ final class ParallelBackend: ExecutionBackend {
                 let members = group.tileCount
                 if members <= steps.endIndex &- i {
                     // One member per worker (`ConcurrentStepGrouping`).
-                    if group.cost >= minimumCostToWake || runner.helpersAwake {
-                        runner.run(group, tiles: members)
+                    let cost = group.cost
+                    if cost >= minimumCostToWake || runner.helpersAwake {
+                        runner.run(group, tiles: members, cost: cost)
                     } else {
                         group.run(tiles: 0..<members, worker: 0)
                     }
@@ -87,7 +88,7 @@ final class ParallelBackend: ExecutionBackend {
             let tiles = kernel.tileCount, cost = kernel.cost
             if Self.splits(tiles: tiles, cost: cost, workers: workerCount, minimumParallelCost: minimumParallelCost),
                cost >= minimumCostToWake || runner.helpersAwake {
-                runner.run(kernel, tiles: tiles)
+                runner.run(kernel, tiles: tiles, cost: cost)
             } else {
                 kernel.run(tiles: 0..<tiles, worker: 0)
             }
@@ -99,8 +100,9 @@ final class ParallelBackend: ExecutionBackend {
 protocol TileRunner: AnyObject {
     /// Whether helper threads are spinning (a job starts without a wake-up).
     var helpersAwake: Bool { get }
-    /// Runs `kernel`'s `tiles` tiles; the caller keeps it alive meanwhile.
-    func run(_ kernel: UnretainedKernel, tiles: Int)
+    /// Runs `kernel`'s `tiles` tiles (`cost`: its `cost`); the caller keeps
+    /// it alive meanwhile.
+    func run(_ kernel: UnretainedKernel, tiles: Int, cost: Int)
     func shutdown()
 }
 
@@ -154,7 +156,7 @@ final class DispatchTileRunner: TileRunner {
 
     private struct Job: @unchecked Sendable { let kernel: UnretainedKernel; let tiles: Int; let workers: Int }
 
-    func run(_ kernel: UnretainedKernel, tiles: Int) {
+    func run(_ kernel: UnretainedKernel, tiles: Int, cost: Int) {
         let job = Job(kernel: kernel, tiles: tiles, workers: min(workers, tiles))
         DispatchQueue.concurrentPerform(iterations: job.workers) { w in
             let range = tileRange(worker: w, workers: job.workers, tiles: job.tiles)
@@ -274,9 +276,9 @@ final class SpinningWorkerPool: TileRunner, @unchecked Sendable {
 
     var helpersAwake: Bool { sleepers.load(ordering: .relaxed) == 0 }
 
-    func run(_ kernel: UnretainedKernel, tiles: Int) {
+    func run(_ kernel: UnretainedKernel, tiles: Int, cost: Int) {
         guard participants > 1, tiles > 1 else { kernel.run(tiles: 0..<tiles, worker: 0); return }
-        let chunks = parallelChunkCount(tiles: tiles, cost: kernel.cost, participants: participants)
+        let chunks = parallelChunkCount(tiles: tiles, cost: cost, participants: participants)
         self.kernel = kernel
         self.tiles = tiles
         generation = (generation &+ 1) & 0x7FFF

@@ -193,7 +193,9 @@ extension ParallelBackend {
     }
 
     /// Runs `kernel` split over the workers whatever its cost.
-    func runSplit(_ kernel: Kernel) { withExtendedLifetime(kernel) { runner.run(UnretainedKernel(kernel), tiles: kernel.tileCount) } }
+    func runSplit(_ kernel: Kernel) {
+        withExtendedLifetime(kernel) { runner.run(UnretainedKernel(kernel), tiles: kernel.tileCount, cost: kernel.cost) }
+    }
 }
 
 extension Interpreter {

@@ -205,6 +205,9 @@ final class ConcatenationKernel: Kernel {
                     for i in 0..<min(widths.count, sources.count) {
                         let bytes = widths[i] &* unit
                         var source = sources[i] + start &* bytes, destination = output + (start &* rowBytes &+ offset)
+                        // The size test outside the loop: one loop calling
+                        // `copy` took NASNet-Mobile int8's concatenations
+                        // 0.065 → 0.073 ms.
                         if bytes < 64 {
                             for _ in 0..<rows {
                                 Self.copyShort(destination, source, byteCount: bytes)
