@@ -58,7 +58,9 @@ final class ConcurrentStepGroupingTests: XCTestCase {
                     }
                     var writes = node.outputs.compactMap(range)
                     if let offset = memory.plan.scratchOffsets[p] {
-                        writes.append(offset..<(offset + graph.steps[p].kernel.scratchBytesPerWorker * 2))
+                        // Worker 0's area at the padded stride, then worker 1's.
+                        let kernel = graph.steps[p].kernel
+                        writes.append(offset..<(offset + kernel.scratchStride + kernel.scratchBytesPerWorker))
                     }
                     return (writes, writes + node.inputs.compactMap(range))
                 }

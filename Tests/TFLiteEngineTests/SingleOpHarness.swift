@@ -57,7 +57,7 @@ final class SingleOpHarness {
         let outputBytes = graph.tensors[outputIndex].byteCount
         let out = allocate(outputBytes, fill: fill)
         addresses[outputIndex] = out
-        let scratch = allocate(kernel.scratchBytesPerWorker * 2, fill: 0xFF)
+        let scratch = allocate(kernel.scratchStride * 2, fill: 0xFF)
         kernel.bind(TensorMemory(addresses: addresses, tensorCount: graph.tensors.count, scratch: scratch))
         if tilesReversed {
             for t in (0..<kernel.tileCount).reversed() { kernel.run(tiles: t..<(t + 1), worker: t % 2) }

@@ -368,8 +368,10 @@ final class PreparedGraph {
         }
         var scratchOffsets = [Int?](repeating: nil, count: steps.count)
         for (s, step) in steps.enumerated() where step.kernel.scratchBytesPerWorker > 0 {
-            let (bytes, o) = step.kernel.scratchBytesPerWorker.multipliedReportingOverflow(by: max(workers, 1))
-            guard !o else { throw InterpreterError.allocationTooLarge(what: "scratch of node \(step.node.index)", bytes: Int.max, limit: Int.max) }
+            // Workers 0…n−2 at the padded stride, then the last one's bytes.
+            let (strides, o1) = step.kernel.scratchStride.multipliedReportingOverflow(by: max(workers, 1) &- 1)
+            let (bytes, o2) = strides.addingReportingOverflow(step.kernel.scratchBytesPerWorker)
+            guard !o1 && !o2 else { throw InterpreterError.allocationTooLarge(what: "scratch of node \(step.node.index)", bytes: Int.max, limit: Int.max) }
             requests.append(.init(id: -1 - s, bytes: bytes, first: stages[s], last: stages[s]))
         }
         let plan = try ArenaPlanner.plan(requests, wholeRun: (0, end))

@@ -158,7 +158,7 @@ final class GroupedConvolutionInt8: Kernel {
     }
 
     func run(tiles: Range<Int>, worker: Int) {
-        let rows = scratch.unsafelyUnwrapped + worker &* scratchBytesPerWorker
+        let rows = scratch.unsafelyUnwrapped + worker &* scratchStride
         let weights = UnsafeRawPointer(constants.weights), bias = UnsafeRawPointer(constants.bias)
         if constants.quads {
             // Bytes `x + 128` (the sign bit flipped), padding `zeroPoint + 128`,

@@ -103,7 +103,7 @@ final class ConvolutionHybrid: Kernel {
         let (lo, hi) = activation.floatRange
         let image = tiling.imageElements
         let rows = tiling.rowsPerTile, blocks = tiling.blocksPerImage
-        let workerScratch = scratch + worker &* scratchBytesPerWorker
+        let workerScratch = scratch + worker &* scratchStride
         let q = workerScratch.assumingMemoryBound(to: Int16.self)
         let acc = (workerScratch + tiling.scratchBytesPerWorker).assumingMemoryBound(to: Int32.self)
         scales.withUnsafeBufferPointer { scale in

@@ -138,7 +138,7 @@ final class ConvolutionFloatReference: Kernel {
         guard let input, let filter, let output, let scratch else { return }
         let bias = self.bias
         let (lo, hi) = activation.floatRange
-        let acc = (scratch + worker &* scratchBytesPerWorker).assumingMemoryBound(to: Float.self)
+        let acc = (scratch + worker &* scratchStride).assumingMemoryBound(to: Float.self)
         let oh = loops.geometry.outputHeight
         for tile in tiles {
             let b = tile / oh, oy = tile % oh
@@ -206,7 +206,7 @@ final class ConvolutionQuantizedReference: Kernel {
         let bias = self.bias
         let inOff = q.inputOffset, fOff = q.filterOffset, outOff = q.outputOffset
         let lo = q.activationMin, hi = q.activationMax
-        let acc = (scratch + worker &* scratchBytesPerWorker).assumingMemoryBound(to: Int32.self)
+        let acc = (scratch + worker &* scratchStride).assumingMemoryBound(to: Int32.self)
         let oh = loops.geometry.outputHeight
         q.multipliers.withUnsafeBufferPointer { multipliers in
             q.shifts.withUnsafeBufferPointer { shifts in

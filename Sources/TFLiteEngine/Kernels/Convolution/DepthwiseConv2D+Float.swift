@@ -240,7 +240,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
 
     private func compute(_ tiles: Range<Int>, worker: Int) {
         if gatheredBand > 0, let scratch {
-            gatheredRows(tiles, (scratch + worker &* scratchBytesPerWorker).assumingMemoryBound(to: Float.self))
+            gatheredRows(tiles, (scratch + worker &* scratchStride).assumingMemoryBound(to: Float.self))
             return
         }
         #if TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI

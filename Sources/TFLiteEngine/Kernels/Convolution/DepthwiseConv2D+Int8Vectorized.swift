@@ -457,7 +457,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         let g = p.geometry, c = p.outputChannels
         let input = UnsafePointer<E>(OpaquePointer(self.input.unsafelyUnwrapped))
         let output = UnsafeMutablePointer<E>(OpaquePointer(self.output.unsafelyUnwrapped))
-        let base = scratch + worker &* scratchBytesPerWorker
+        let base = scratch + worker &* scratchStride
         let tapPointers = base.assumingMemoryBound(to: UnsafePointer<E>.self)
         let acc = (base + taps &* 8).assumingMemoryBound(to: Int32.self)
         let zero = UnsafePointer<E>(OpaquePointer(zeroPointRow))

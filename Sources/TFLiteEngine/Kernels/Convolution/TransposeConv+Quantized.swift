@@ -67,7 +67,7 @@ final class TransposeConvQuantizedKernel: Kernel {
         let input = rawInput.assumingMemoryBound(to: E.self)
         let weights = rawWeights.assumingMemoryBound(to: E.self)
         let output = rawOutput.assumingMemoryBound(to: E.self)
-        let acc = (scratch + worker &* scratchBytesPerWorker).assumingMemoryBound(to: Int32.self)
+        let acc = (scratch + worker &* scratchStride).assumingMemoryBound(to: Int32.self)
         let cin = p.inputDepth, cout = p.outputDepth
         let inOff = q.inputOffset, fOff = q.filterOffset
         let weightsPerOutput = p.filterHeight &* p.filterWidth &* cin

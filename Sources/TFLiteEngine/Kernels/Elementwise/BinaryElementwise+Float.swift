@@ -375,7 +375,7 @@ final class FloatBinaryVectorKernel: Kernel {
             guard end > first, let scratch else { return }
             // Every row starts at element 0 of the repeated row, so `period`
             // copies of it line up with any `period` consecutive rows.
-            let pattern = (scratch + worker &* scratchBytesPerWorker).assumingMemoryBound(to: Float.self)
+            let pattern = (scratch + worker &* scratchStride).assumingMemoryBound(to: Float.self)
             let repeated = repeatedB ? b : a
             for r in 0..<period { (pattern + r &* length).update(from: repeated, count: length) }
             let block = period &* length

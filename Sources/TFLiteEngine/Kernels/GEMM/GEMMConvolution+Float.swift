@@ -200,7 +200,7 @@ final class GEMMConvolutionFloat: Kernel {
         let mr = Rows.count, nr = Shape.columns
         // Columns between panel starts (a narrow tail starts where a wide panel would).
         let panelStep = packed.nr
-        let workerScratch = scratch + worker &* scratchBytesPerWorker
+        let workerScratch = scratch + worker &* scratchStride
         let temp = workerScratch.assumingMemoryBound(to: Float.self)
         let rowPointers = (workerScratch + FloatGEMM.maxRows &* FloatGEMM.maxPanelWidth &* MemoryLayout<Float>.size)
             .assumingMemoryBound(to: UnsafePointer<Float>.self)

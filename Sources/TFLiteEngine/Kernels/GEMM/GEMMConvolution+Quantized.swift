@@ -348,7 +348,7 @@ final class GEMMConvolutionQuantized: Kernel {
 
     @inline(__always)
     func scratch(worker: Int) -> Scratch {
-        var p = scratch.unsafelyUnwrapped + worker &* scratchBytesPerWorker
+        var p = scratch.unsafelyUnwrapped + worker &* scratchStride
         func take(_ bytes: Int) -> UnsafeMutableRawPointer { defer { p += bytes }; return p }
         let block = take(blockBytes)
         let panel = take(panelBytes).assumingMemoryBound(to: Float.self)

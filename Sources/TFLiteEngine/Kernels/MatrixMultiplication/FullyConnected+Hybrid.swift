@@ -52,7 +52,7 @@ final class FullyConnectedHybrid: Kernel {
         guard let memory = scratch else { return }
         let k = p.inputDepth, n = p.outputDepth
         let (lo, hi) = p.activation.floatRange
-        let q = memory.scratch(worker: worker, bytesPerWorker: scratchBytesPerWorker, as: Int16.self)
+        let q = memory.scratch(worker: worker, stride: scratchStride, as: Int16.self)
         scales.withUnsafeBufferPointer { scale in
             for b in tiles {
                 let x = input + b &* k

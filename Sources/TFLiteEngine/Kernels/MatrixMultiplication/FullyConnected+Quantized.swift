@@ -133,7 +133,7 @@ final class FullyConnectedInt8SingleRow: Kernel {
     }
 
     func run(tiles: Range<Int>, worker: Int) {
-        let base = scratch.unsafelyUnwrapped + worker &* scratchBytesPerWorker
+        let base = scratch.unsafelyUnwrapped + worker &* scratchStride
         let x = base.assumingMemoryBound(to: Int32.self)
         let acc = (base + ((max(k, 1) * 4 + 63) & ~63)).assumingMemoryBound(to: Int32.self)
         let input = self.input.unsafelyUnwrapped, k = self.k, inOff = inputOffset

@@ -129,7 +129,7 @@ final class Pool2DQuantizedKernel: Kernel {
         let g = p.geometry, c = p.channels, stride = convolution.accumulatorStride
         let lo = low, hi = high
         let low = E(truncatingIfNeeded: lo), high = E(truncatingIfNeeded: hi)
-        let maxima = (scratch.unsafelyUnwrapped + worker &* scratchBytesPerWorker).assumingMemoryBound(to: Int32.self)
+        let maxima = (scratch.unsafelyUnwrapped + worker &* scratchStride).assumingMemoryBound(to: Int32.self)
         let requantization = convolution.requantization
         // The two clamps (the convolution's activation, then the pool's) are
         // one clamp to the overlap of their ranges when they overlap.
@@ -279,16 +279,16 @@ final class Pool2DQuantizedKernel: Kernel {
         let lo = low, hi = high
         let low = E(truncatingIfNeeded: lo), high = E(truncatingIfNeeded: hi)
         let isMax = p.kind == .max
-        let sums = isMax ? nil : (scratch.unsafelyUnwrapped + worker &* scratchBytesPerWorker).assumingMemoryBound(to: Int32.self)
+        let sums = isMax ? nil : (scratch.unsafelyUnwrapped + worker &* scratchStride).assumingMemoryBound(to: Int32.self)
         if isMax && rowsSeparately {
-            let row = scratch.unsafelyUnwrapped + worker &* scratchBytesPerWorker
+            let row = scratch.unsafelyUnwrapped + worker &* scratchStride
             for tile in tiles { maxRow(tile, input: UnsafeRawPointer(input), output: UnsafeMutableRawPointer(output), row: row, E.self) }
             return
         }
         if isMax {
             g.forEachWindow(rows: tiles, window)
         } else if rowsSeparately {
-            let row = scratch.unsafelyUnwrapped + worker &* scratchBytesPerWorker
+            let row = scratch.unsafelyUnwrapped + worker &* scratchStride
             for tile in tiles { averageRow(tile, input: UnsafeRawPointer(input), output: UnsafeMutableRawPointer(output), row: row, E.self) }
             return
         } else {

@@ -125,7 +125,7 @@ final class LSTMFloatActivationKernel: Kernel {
 
     func run(tiles: Range<Int>, worker: Int) {
         guard let memory else { return }
-        let scratch = memory.scratch(worker: worker, bytesPerWorker: layout.bytes, as: UInt8.self)
+        let scratch = memory.scratch(worker: worker, stride: scratchStride, as: UInt8.self)
         let raw = UnsafeMutableRawPointer(scratch)
         let work = StepScratch(
             gates: (raw + layout.gates).assumingMemoryBound(to: Float.self),

@@ -152,7 +152,7 @@ final class LSTMInt8Kernel: Kernel {
 
     func run(tiles: Range<Int>, worker: Int) {
         guard let memory else { return }
-        let buffers = memory.scratch(worker: worker, bytesPerWorker: scratchBytesPerWorker, as: Int16.self)
+        let buffers = memory.scratch(worker: worker, stride: scratchStride, as: Int16.self)
         Int16Nonlinearity.sigmoidTable.withUnsafeBufferPointer { table in
             guard let table = table.baseAddress else { return }
             for tile in tiles {

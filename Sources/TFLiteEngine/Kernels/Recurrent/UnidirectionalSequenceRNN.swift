@@ -133,7 +133,7 @@ final class SequenceRNNKernel: Kernel {
     func run(tiles: Range<Int>, worker: Int) {
         guard let memory = scratch else { return }
         let rows = rowsPerStep
-        let raw = UnsafeMutableRawPointer(memory.scratch(worker: worker, bytesPerWorker: scratchBytes, as: UInt8.self))
+        let raw = UnsafeMutableRawPointer(memory.scratch(worker: worker, stride: scratchStride, as: UInt8.self))
         let quantizedInput = raw.assumingMemoryBound(to: Int16.self)
         let quantizedState = (raw + quantizedStateOffset).assumingMemoryBound(to: Int16.self)
         let scales = (raw + scalesOffset).assumingMemoryBound(to: Float.self)

@@ -191,7 +191,7 @@ final class MeanQuantizedKernel: Kernel {
         if let (_, reduced, inner) = contiguous, n > 0 {
             // Output o is (outer index o / inner, channel o % inner); take the
             // tile range one outer row segment at a time.
-            let sums = (scratch.unsafelyUnwrapped + worker &* scratchBytesPerWorker).assumingMemoryBound(to: Int32.self)
+            let sums = (scratch.unsafelyUnwrapped + worker &* scratchStride).assumingMemoryBound(to: Int32.self)
             var o = outputs.lowerBound
             while o < outputs.upperBound {
                 let row = o / inner, start = o % inner

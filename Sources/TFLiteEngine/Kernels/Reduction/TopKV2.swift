@@ -121,6 +121,6 @@ final class TopKKernel<Element: Comparable, Index: FixedWidthInteger>: Kernel {
 
     func run(tiles: Range<Int>, worker: Int) {
         guard let input, let values, let indices, let scratch else { return }
-        body(input, values, indices, (scratch + worker &* scratchBytesPerWorker).assumingMemoryBound(to: Int.self), tiles)
+        body(input, values, indices, (scratch + worker &* scratchStride).assumingMemoryBound(to: Int.self), tiles)
     }
 }
