@@ -146,7 +146,7 @@ struct ByteOperands {
 /// wrote tap pointers and accumulators into one line (and its neighbour,
 /// which the second-level cache fetches in pairs), so on two threads
 /// NASNet-Mobile int8's 11-channel 7×7 layers took 44–47 µs instead of
-/// 39 (one thread: 74–77; Zen 4).
+/// 38–39 (one thread: 75–77; Zen 4).
 let workerScratchAlignment = 128
 
 /// `bytes` rounded up to `workerScratchAlignment` (0 for none; `Int.max`,
