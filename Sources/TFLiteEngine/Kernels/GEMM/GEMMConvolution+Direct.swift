@@ -226,13 +226,10 @@ final class InputPlaneConvolution: @unchecked Sendable {
                 let endColumn = b == lastRow / oh && readFrom == lastRow % oh ? lastColumn : ow &- 1
                 let low = startColumn &* columnValues, high = min(endColumn &* columnValues &+ reach, rowValues)
                 let row = plane + (b &* batchValues &+ py &* rowValues)
+                // The image's values in [low, high) (none above or below the image).
                 let iy = py &- padTop
-                guard iy >= 0, iy < inputHeight, imageStart < imageEnd else {
-                    zero(row, low..<high)
-                    continue
-                }
                 let copyLow = max(low, imageStart), copyHigh = min(high, imageEnd)
-                guard copyLow < copyHigh else {
+                guard iy >= 0, iy < inputHeight, copyLow < copyHigh else {
                     zero(row, low..<high)
                     continue
                 }
