@@ -94,8 +94,9 @@ final class FastKernelTests: XCTestCase {
 
     /// `FloatGEMM.tileShape`: seven rows only for ungrouped pointwise GEMMs
     /// wider than one vector in the sixteen-lane flavours (above K = 512 only
-    /// on whole seven-row tiles), one-vector panels there below K = 96; six
-    /// rows and two-vector panels everywhere else.
+    /// on whole seven-row tiles), one-vector panels there below K = 96 on a
+    /// CPU that starts one 512-bit multiply-add a cycle; six rows and
+    /// two-vector panels everywhere else.
     func testTileShapeChoices() {
         let sixteen = TFLiteEngineBuild.floatLanes == 16
         XCTAssertEqual(FloatGEMM.maxRows, sixteen ? 7 : 6)
@@ -103,11 +104,31 @@ final class FastKernelTests: XCTestCase {
                      (49, 1024, 1024, true, true), (100, 1024, 1536, true, false), (12544, 32, 16, true, false),
                      (12544, 27, 32, false, false)]
         for (m, k, n, pointwise, sevenWhereSixteen) in cases {
-            let shape = FloatGEMM.tileShape(m: m, k: k, n: n, pointwise: pointwise)
             let seven = sixteen && sevenWhereSixteen
-            XCTAssertEqual(shape.rows, seven ? 7 : 6, "m \(m) k \(k) n \(n)")
-            XCTAssertEqual(shape.wide, !seven || k >= 96, "m \(m) k \(k) n \(n)")
+            for two in [false, true] {
+                let shape = FloatGEMM.tileShape(m: m, k: k, n: n, pointwise: pointwise, twoWideMultiplyAdds: two)
+                XCTAssertEqual(shape.rows, seven ? 7 : 6, "m \(m) k \(k) n \(n)")
+                XCTAssertEqual(shape.wide, !seven || k >= 96 || two, "m \(m) k \(k) n \(n) two \(two)")
+            }
+            let shape = FloatGEMM.tileShape(m: m, k: k, n: n, pointwise: pointwise)
+            XCTAssertEqual(shape.wide, FloatGEMM.tileShape(
+                m: m, k: k, n: n, pointwise: pointwise, twoWideMultiplyAdds: ProcessorTraits.twoWideMultiplyAddsPerCycle).wide)
             XCTAssertEqual(TFLiteEngineBuild.floatGEMMTile(m: m, k: k, n: n, pointwise: pointwise).rows, shape.rows)
+        }
+    }
+
+    /// `ProcessorTraits`: one 512-bit multiply-add a cycle on Zen 4 and
+    /// Intel's client cores with AVX-512, two elsewhere.
+    func testWideMultiplyAddRate() {
+        let cases: [(String, Int, Int, Bool)] = [
+            ("AuthenticAMD", 25, 17, false), ("AuthenticAMD", 25, 97, false), ("AuthenticAMD", 26, 68, true),
+            ("AuthenticAMD", 23, 49, true), ("GenuineIntel", 6, 207, true), ("GenuineIntel", 6, 143, true),
+            ("GenuineIntel", 6, 85, true), ("GenuineIntel", 6, 140, false), ("GenuineIntel", 6, 126, false),
+            ("CentaurHauls", 7, 59, true),
+        ]
+        for (vendor, family, model, two) in cases {
+            XCTAssertEqual(ProcessorTraits.twoWideMultiplyAddsPerCycle(vendor: vendor, family: family, model: model), two,
+                           "\(vendor) family \(family) model \(model)")
         }
     }
 

@@ -108,13 +108,23 @@ enum FloatGEMM {
     /// 64 0.0310 → 0.0291; MobileNetV2's 14×14 and 7×7 layers 1.5–3.5%
     /// faster with seven rows on two-vector panels, while one-vector panels
     /// were 3% slower there at K = 160 and 11–14% from K = 320.
+    /// That is for a CPU that starts one 512-bit multiply-add a cycle
+    /// (`twoWideMultiplyAdds` false). One that starts two needs eight sums in
+    /// flight (two a cycle, four cycles each), more than seven rows of one
+    /// vector give: there panels are two vectors at any K. One-op layers on
+    /// an Intel Xeon (family 6 model 207, Emerald Rapids), one vector →
+    /// two: 112²×16 → 96 0.406 → 0.314 ms, 112²×32 → 64 0.472 → 0.367,
+    /// 56²×24 → 144 0.197 → 0.161, 28²×32 → 192 0.151 → 0.095.
     /// A single panel of at most 16 columns keeps six rows (112²×32 → 16:
     /// 0.120 against 0.137 ms with seven), and so do convolutions with more
     /// than one tap (MobileNetV2's 3×3 stem: 0.248 against 0.260 ms).
-    static func tileShape(m: Int, k: Int, n: Int, pointwise: Bool) -> (rows: Int, wide: Bool) {
+    static func tileShape(
+        m: Int, k: Int, n: Int, pointwise: Bool,
+        twoWideMultiplyAdds: Bool = ProcessorTraits.twoWideMultiplyAddsPerCycle
+    ) -> (rows: Int, wide: Bool) {
         let lanes = FloatVector.scalarCount
         guard lanes == 16, pointwise, n > lanes, k <= 512 || m % SevenRows.count == 0 else { return (SixRows.count, true) }
-        return (SevenRows.count, k >= 96)
+        return (SevenRows.count, k >= 96 || twoWideMultiplyAdds)
     }
 
     /// Columns per packed panel: two vectors ("wide"), or one vector when N
