@@ -19,12 +19,18 @@ final class CPUBackend: ExecutionBackend {
     let name = "cpu"
     let workerCount = 1
 
-    /// Reads only each step's kernel (copying whole `Step`s retained and
-    /// released the node's arrays and options on every node of every invoke).
+    /// Reads only each step's kernel and order (copying whole `Step`s
+    /// retained and released the node's arrays and options on every node of
+    /// every invoke).
     func run(_ steps: ArraySlice<PreparedGraph.Step>) {
         for i in steps.indices {
             let kernel = steps[i].kernel
-            kernel.run(tiles: 0..<kernel.tileCount, worker: 0)
+            let tiles = kernel.tileCount
+            if steps[i].reversesTiles && tiles > 1 {
+                TileOrderAlternation.runReversed(kernel, tiles: tiles)
+            } else {
+                kernel.run(tiles: 0..<tiles, worker: 0)
+            }
         }
     }
 }

@@ -20,6 +20,7 @@ struct ExecutionPlanner {
             ConstantOperandChainFusion.apply(to: graph, enabled: true)
             StoredActivationFusion.apply(to: graph, enabled: true)
             ConcurrentStepGrouping.apply(to: graph, workers: backend is ParallelBackend ? backend.workerCount : 1)
+            TileOrderAlternation.apply(to: graph, workers: backend is ParallelBackend ? backend.workerCount : 1)
             return try assemble(cpuSubsets(planNodes), runners: [], declined: [:], delegateName: "", report: nil,
                                 memory: allocate(), requested: requested)
         }

@@ -43,7 +43,17 @@ final class PreparedGraph {
     func restorePreparedOrder() {
         if let preparedOrder { steps = preparedOrder }
         preparedOrder = nil
-        for i in steps.indices { steps[i].concurrentGroup = nil }
+        for i in steps.indices {
+            steps[i].concurrentGroup = nil
+            steps[i].reversesTiles = false
+        }
+    }
+
+    /// Marks the steps (by position) whose tiles `CPUBackend` runs last
+    /// part first (`TileOrderAlternation`). Call after the steps are in plan order.
+    func reverseTiles(_ reversed: [Bool]) {
+        guard reversed.count == steps.count else { return }
+        for i in steps.indices { steps[i].reversesTiles = reversed[i] }
     }
 
     /// Runs the steps in `groups` order (positions in the current `steps`,
@@ -94,6 +104,8 @@ final class PreparedGraph {
         fileprivate(set) var concurrentGroup: ConcurrentStepGroup? {
             didSet { unretainedGroup = concurrentGroup.map { UnretainedKernel($0) } }
         }
+        /// Whether `CPUBackend` runs the tiles last part first (`TileOrderAlternation`).
+        fileprivate(set) var reversesTiles = false
         /// `kernel`, held by this step (the `parallel` backend's runs).
         let unretainedKernel: UnretainedKernel
         /// `concurrentGroup`, held by this step.
