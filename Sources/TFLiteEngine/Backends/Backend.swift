@@ -50,7 +50,7 @@ extension Interpreter.Options {
         guard threads > 1 else { return CPUBackend() }
         return ParallelBackend(
             threads: threads, minimumParallelCost: parallelMinimumCost ?? ParallelBackend.defaultMinimumParallelCost,
-            useDispatch: parallelUsesDispatch)
+            useDispatch: parallelUsesDispatch, flushesSubnormals: flushesSubnormals)
     }
 }
 

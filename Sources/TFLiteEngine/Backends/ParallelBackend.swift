@@ -42,16 +42,19 @@ final class ParallelBackend: ExecutionBackend {
     /// of simple-loop work, well above a 10–30 µs wake-up).
     static let wakeFactor = 50
 
-    init(threads: Int, minimumParallelCost: Int = ParallelBackend.defaultMinimumParallelCost, useDispatch: Bool = false) {
+    /// `flushesSubnormals`: the helper threads compute with subnormals
+    /// flushed (`SubnormalFlush`), as `Interpreter.invoke()` sets on the caller.
+    init(threads: Int, minimumParallelCost: Int = ParallelBackend.defaultMinimumParallelCost, useDispatch: Bool = false,
+         flushesSubnormals: Bool = true) {
         let threads = max(1, threads)
         workerCount = threads
         self.minimumParallelCost = minimumParallelCost
         let (wake, overflow) = minimumParallelCost.multipliedReportingOverflow(by: Self.wakeFactor)
         minimumCostToWake = overflow ? Int.max : wake
         if threads > 1, !useDispatch, #available(macOS 15.0, iOS 18.0, tvOS 18.0, watchOS 11.0, *) {
-            runner = SpinningWorkerPool(workers: threads)
+            runner = SpinningWorkerPool(workers: threads, flushesSubnormals: flushesSubnormals)
         } else {
-            runner = DispatchTileRunner(workers: threads)
+            runner = DispatchTileRunner(workers: threads, flushesSubnormals: flushesSubnormals)
         }
     }
 
@@ -150,17 +153,26 @@ let parallelChunkCost = 131_072
 /// comparison).
 final class DispatchTileRunner: TileRunner {
     let workers: Int
-    init(workers: Int) { self.workers = workers }
+    /// Whether each part runs with subnormals flushed (Dispatch's threads
+    /// are shared, so the setting is restored after each part).
+    let flushesSubnormals: Bool
+    init(workers: Int, flushesSubnormals: Bool = true) {
+        self.workers = workers
+        self.flushesSubnormals = flushesSubnormals
+    }
     /// Dispatch's pool threads may be parked: assume a wake-up.
     var helpersAwake: Bool { false }
 
-    private struct Job: @unchecked Sendable { let kernel: UnretainedKernel; let tiles: Int; let workers: Int }
+    private struct Job: @unchecked Sendable { let kernel: UnretainedKernel; let tiles: Int; let workers: Int; let flush: Bool }
 
     func run(_ kernel: UnretainedKernel, tiles: Int, cost: Int) {
-        let job = Job(kernel: kernel, tiles: tiles, workers: min(workers, tiles))
+        let job = Job(kernel: kernel, tiles: tiles, workers: min(workers, tiles), flush: flushesSubnormals)
         DispatchQueue.concurrentPerform(iterations: job.workers) { w in
             let range = tileRange(worker: w, workers: job.workers, tiles: job.tiles)
-            if !range.isEmpty { job.kernel.run(tiles: range, worker: w) }
+            guard !range.isEmpty else { return }
+            let environment = job.flush ? SubnormalFlush.begin() : nil
+            job.kernel.run(tiles: range, worker: w)
+            SubnormalFlush.end(environment)
         }
     }
 
@@ -211,9 +223,13 @@ final class SpinningWorkerPool: TileRunner, @unchecked Sendable {
     private var isShutDown = false
     /// Spin iterations before a helper blocks (roughly 50–200 µs).
     static let spinLimit = 1 << 16
+    /// Whether the helpers compute with subnormals flushed: set once on each
+    /// helper thread, which runs nothing but the pool's jobs.
+    private let flushesSubnormals: Bool
 
-    init(workers: Int) {
+    init(workers: Int, flushesSubnormals: Bool = true) {
         self.workers = workers
+        self.flushesSubnormals = flushesSubnormals
         kernel = UnretainedKernel(idleKernel)
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
@@ -341,6 +357,7 @@ final class SpinningWorkerPool: TileRunner, @unchecked Sendable {
     }
 
     private func helperLoop(worker: Int) {
+        if flushesSubnormals { _ = SubnormalFlush.begin() }
         var seen = 0
         while true {
             var spins = 0
