@@ -8,9 +8,10 @@
 /// core) a one-op 3×3 depthwise layer that reads and writes 0.8 MB ran at
 /// 86 GFLOP/s and one of 3.2 MB at 39: a core there streams about 75 GB/s
 /// from its second-level cache and 24 GB/s from the last level. Reversing
-/// every other step of MobileNetV2 float32 took its fastest invoke from
-/// 4.99 to 4.88 ms and MobileNetV1's from 8.11 to 7.98 (sixteen
-/// alternating rounds).
+/// every other step took MobileNetV2 float32 from 4.99 to 4.88 ms and
+/// MobileNetV1 from 8.11 to 7.98 (the lowest median of sixteen alternating
+/// rounds each; fastest invokes 4.79 → 4.72 and 7.86 → 7.77). Not measured
+/// on Zen 4, whose last-level cache streams far faster.
 ///
 /// A reversed step runs its tiles in `parts` parts, the last part first and
 /// each part's tiles in order. Tiles are independent (`Kernel`), so the

@@ -11,9 +11,10 @@ import Glibc
 ///
 /// Intel cores take a microcode assist on each vector instruction that
 /// meets a subnormal. EfficientNet-B2 float32 on an all-zero image decays
-/// into subnormals in its later blocks, and took 355–370 ms there against
-/// 29–40 on its recorded image (Intel Xeon, family 6 model 207; LiteRT's
-/// builtin kernels, which do not flush, 267 ms; XNNPACK 37).
+/// into subnormals in its later blocks, and took 355 ms there (360 on
+/// `bench`'s random input) against 29–40 on its recorded image (Intel
+/// Xeon, family 6 model 207; on zeros LiteRT's builtin kernels, which do
+/// not flush, 267 ms, XNNPACK 37).
 ///
 /// The bits are per thread: `begin` sets them on the calling thread and
 /// returns the register as it was, `end` puts it back, so the caller's own
