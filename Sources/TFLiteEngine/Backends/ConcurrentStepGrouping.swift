@@ -48,10 +48,7 @@ enum ConcurrentStepGrouping {
     static func apply(to graph: PreparedGraph, workers: Int) {
         guard workers > 1, isEnabled else { return }
         let steps = graph.steps
-        var producer = [Int](repeating: -1, count: graph.tensors.count)
-        for (position, step) in steps.enumerated() {
-            for t in step.node.outputs where t >= 0 && t < producer.count { producer[t] = position }
-        }
+        let producer = graph.producerPositions()
         // Steps that may run earlier than planned, or beside another.
         let movable = steps.map { step -> Bool in
             let kernel = step.kernel

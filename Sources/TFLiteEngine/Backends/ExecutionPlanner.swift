@@ -19,8 +19,9 @@ struct ExecutionPlanner {
             ConvolutionPoolFusion.apply(to: graph, enabled: true)
             ConstantOperandChainFusion.apply(to: graph, enabled: true)
             StoredActivationFusion.apply(to: graph, enabled: true)
-            ConcurrentStepGrouping.apply(to: graph, workers: backend is ParallelBackend ? backend.workerCount : 1)
-            TileOrderAlternation.apply(to: graph, workers: backend is ParallelBackend ? backend.workerCount : 1)
+            let workers = backend is ParallelBackend ? backend.workerCount : 1
+            ConcurrentStepGrouping.apply(to: graph, workers: workers)
+            TileOrderAlternation.apply(to: graph, workers: workers)
             return try assemble(cpuSubsets(planNodes), runners: [], declined: [:], delegateName: "", report: nil,
                                 memory: allocate(), requested: requested)
         }

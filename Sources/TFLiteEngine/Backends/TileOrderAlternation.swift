@@ -33,14 +33,13 @@ enum TileOrderAlternation {
     static func apply(to graph: PreparedGraph, workers: Int) {
         guard workers == 1, isEnabled else { return }
         let steps = graph.steps
-        var producer = [Int](repeating: -1, count: graph.tensors.count)
+        let producer = graph.producerPositions()
         var reversed = [Bool](repeating: false, count: steps.count)
         for (position, step) in steps.enumerated() {
-            if let t = step.node.inputs.first, t >= 0, t < producer.count, producer[t] >= 0, !reversed[producer[t]],
-               step.kernel.tileCount > 1, graph.tensors[t].byteCount >= minimumInputBytes {
+            if let t = step.node.inputs.first, t >= 0, t < producer.count, producer[t] >= 0, producer[t] < position,
+               !reversed[producer[t]], step.kernel.tileCount > 1, graph.tensors[t].byteCount >= minimumInputBytes {
                 reversed[position] = true
             }
-            for t in step.node.outputs where t >= 0 && t < producer.count { producer[t] = position }
         }
         if reversed.contains(true) { graph.reverseTiles(reversed) }
     }

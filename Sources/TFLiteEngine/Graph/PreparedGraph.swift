@@ -49,6 +49,16 @@ final class PreparedGraph {
         }
     }
 
+    /// For each tensor, the position in `steps` of the step that writes it,
+    /// or -1 (inputs, constants, tensors no step writes).
+    func producerPositions() -> [Int] {
+        var producer = [Int](repeating: -1, count: tensors.count)
+        for (position, step) in steps.enumerated() {
+            for t in step.node.outputs where t >= 0 && t < producer.count { producer[t] = position }
+        }
+        return producer
+    }
+
     /// Marks the steps (by position) whose tiles `CPUBackend` runs last
     /// part first (`TileOrderAlternation`). Call after the steps are in plan order.
     func reverseTiles(_ reversed: [Bool]) {
