@@ -19,19 +19,31 @@ final class RuntimeLookupFreeTests: XCTestCase {
         }
     }
 
-    func testStringKeyedObjectsActsAsDictionary() {
+    func testSharedConstantTableActsAsDictionary() {
         final class Box { let value: Int; init(_ value: Int) { self.value = value } }
-        var table = StringKeyedObjects()
-        var reference: [String: Int] = [:]
-        XCTAssertNil(table["missing"])
+        var table = SharedConstantTable()
+        var reference: [[Int]: Int] = [:]
+        XCTAssertNil(table[SharedConstantKey("missing", [])])
         for i in 0..<500 {
-            let key = "key-\(i % 300)"
-            table[key] = Box(i)
-            reference[key] = i
+            let numbers = [i % 300, (i % 300) / 7]
+            table[SharedConstantKey("key", numbers)] = Box(i)
+            reference[numbers] = i
         }
         XCTAssertEqual(table.count, reference.count)
-        for (key, value) in reference { XCTAssertEqual((table[key] as? Box)?.value, value, key) }
-        XCTAssertNil(table["key-300"])
+        for (numbers, value) in reference {
+            XCTAssertEqual((table[SharedConstantKey("key", numbers)] as? Box)?.value, value, "\(numbers)")
+        }
+        XCTAssertNil(table[SharedConstantKey("key", [300, 42])])
+        // Another kind, another subgraph, more numbers or a derived key: other entries.
+        XCTAssertNil(table[SharedConstantKey("other", [1, 0])])
+        XCTAssertNil(table[SharedConstantKey("key", [1, 0, 0])])
+        XCTAssertNil(table[SharedConstantKey("key", [1, 0]).derived("key-derived")])
+        var scoped = SharedConstantKey("key", [1, 0])
+        scoped.subgraph = 1
+        XCTAssertNil(table[scoped])
+        table[scoped] = Box(-1)
+        XCTAssertEqual((table[scoped] as? Box)?.value, -1)
+        XCTAssertEqual((table[SharedConstantKey("key", [1, 0])] as? Box)?.value, 301)
     }
 
     func testZeroPointPoolSharesEqualVectors() {

@@ -36,7 +36,7 @@ enum ConvolutionPoolFusion {
         }
         for t in graph.outputs where t >= 0 && t < readers.count { readers[t] &+= 1 }
         // The fusable convolution producing each tensor.
-        // (By tensor index in an array, not a dictionary: see `StringKeyedObjects`' file.)
+        // (By tensor index in an array, not a dictionary: see `SharedConstantTable`'s file.)
         var convolutionOf = [GEMMConvolutionQuantized?](repeating: nil, count: readers.count)
         for step in steps {
             let node = step.node

@@ -101,11 +101,11 @@ public final class Model: @unchecked Sendable {
 /// interpreters (for example float16 weights dequantized to float32).
 final class SharedConstantCache: @unchecked Sendable {
     private let lock = Lock()
-    /// (Not a `[String: AnyObject]`: see `StringKeyedObjects`.)
-    private var values = StringKeyedObjects()
+    /// (Not a dictionary: see `SharedConstantTable`.)
+    private var values = SharedConstantTable()
 
     /// Returns the cached value for `key`, computing it at most once.
-    func value<T: AnyObject>(for key: String, _ make: () throws -> T) rethrows -> T {
+    func value<T: AnyObject>(for key: SharedConstantKey, _ make: () throws -> T) rethrows -> T {
         lock.lock()
         defer { lock.unlock() }
         if let existing = values[key] as? T { return existing }
@@ -122,19 +122,21 @@ final class SharedConstantCache: @unchecked Sendable {
 }
 
 /// A subgraph's view of the model's `SharedConstantCache`: keys made from
-/// tensor or node indices are scoped to the subgraph (index 0 keeps them as
-/// they are), so equal indices in two subgraphs never share a value.
+/// tensor or node indices are scoped to the subgraph, so equal indices in
+/// two subgraphs never share a value.
 struct ScopedConstantCache {
     let cache: SharedConstantCache
     let subgraph: Int
 
-    func value<T: AnyObject>(for key: String, _ make: () throws -> T) rethrows -> T {
-        try cache.value(for: subgraph == 0 ? key : "subgraph-\(subgraph)/\(key)", make)
+    func value<T: AnyObject>(for key: SharedConstantKey, _ make: () throws -> T) rethrows -> T {
+        var scoped = key
+        scoped.subgraph = subgraph
+        return try cache.value(for: scoped, make)
     }
 
     /// `value(for:_:)` for a value that is not an object (a struct, an
     /// array, an optional: nil is kept too), held in a `SharedValue`.
-    func sharedValue<Value>(for key: String, _ make: () throws -> Value) rethrows -> Value {
+    func sharedValue<Value>(for key: SharedConstantKey, _ make: () throws -> Value) rethrows -> Value {
         try value(for: key) { SharedValue(try make()) }.value
     }
 }

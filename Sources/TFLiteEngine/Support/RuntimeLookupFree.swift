@@ -56,12 +56,72 @@ func sortedDistinct(_ values: [Int]) -> [Int] {
     return result
 }
 
-/// A map from strings to objects (a `[String: AnyObject]` without the
-/// dictionary's storage type): separate chaining over arrays, buckets a power
-/// of two, grown at three entries per four buckets.
-struct StringKeyedObjects {
-    private var keys: [String] = []
+/// A key of the model's shared constant cache: what the value is (`kind`, a
+/// literal) and the integers that pick it out (tensor and node indices,
+/// sizes, switches as 0 or 1), plus the subgraph it belongs to. Not a string
+/// built by interpolation: formatting, hashing and comparing those keys of
+/// about 80 bytes was a tenth of a second int8 MobileNetV2 interpreter's
+/// start-up (issue 15, measured with `perf`).
+struct SharedConstantKey {
+    let kind: StaticString
+    let values: [Int]
+    var subgraph = 0
+
+    init(_ kind: StaticString, _ values: [Int]) {
+        self.kind = kind
+        self.values = values
+    }
+
+    /// A key for a value derived from this key's value: another kind, the
+    /// same numbers and `more`.
+    func derived(_ kind: StaticString, _ more: [Int] = []) -> SharedConstantKey {
+        var key = SharedConstantKey(kind, values + more)
+        key.subgraph = subgraph
+        return key
+    }
+
+    /// FNV-1a over the kind's bytes, then over the subgraph and the values
+    /// a word at a time, each product folded down once. (Not `Hasher`: the
+    /// standard library's hashing is code pages of the binary that nothing
+    /// else from load to invoke touches; issue 14, peak RSS.)
+    var hash: Int {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        kind.withUTF8Buffer { bytes in
+            for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        }
+        func mix(_ v: Int) {
+            h = (h ^ UInt64(bitPattern: Int64(v))) &* 0x100_0000_01b3
+            h ^= h &>> 29
+        }
+        mix(subgraph)
+        for v in values { mix(v) }
+        return Int(truncatingIfNeeded: h ^ (h &>> 32))
+    }
+
+    /// Equal kind bytes, subgraph and values. (Compared by hand, not with
+    /// the standard library's `==` on strings or arrays: see `hash`.)
+    func matches(_ other: SharedConstantKey) -> Bool {
+        guard subgraph == other.subgraph, values.count == other.values.count,
+              kind.utf8CodeUnitCount == other.kind.utf8CodeUnitCount else { return false }
+        for i in values.indices where values[i] != other.values[i] { return false }
+        if kind.utf8Start == other.kind.utf8Start { return true }
+        return kind.withUTF8Buffer { a in
+            other.kind.withUTF8Buffer { b in
+                for i in a.indices where a[i] != b[i] { return false }
+                return true
+            }
+        }
+    }
+}
+
+/// A map from `SharedConstantKey` to objects (a dictionary without the
+/// dictionary's storage type and `Hashable`): separate chaining over arrays,
+/// buckets a power of two, grown at three entries per four buckets.
+struct SharedConstantTable {
+    private var keys: [SharedConstantKey] = []
     private var objects: [AnyObject] = []
+    /// Each key's hash, kept for growing.
+    private var hashes: [Int] = []
     /// Next entry in the same bucket, −1 at the end of a chain.
     private var next: [Int] = []
     /// First entry of each bucket, −1 when empty.
@@ -69,58 +129,31 @@ struct StringKeyedObjects {
 
     var count: Int { keys.count }
 
-    /// FNV-1a over the key's UTF-8 bytes taken eight at a time, each word's
-    /// product folded down once. (Not `hashValue`: the standard library's
-    /// string hashing and `Hasher` are code pages of the binary that
-    /// nothing else from load to invoke touches; issue 14, peak RSS. Not a
-    /// byte at a time: one multiply's latency per byte was 3% of an int8
-    /// MobileNetV2's prepare, whose keys run to about 80 bytes.) Over the key's
-    /// own bytes where contiguous, else a copy.
-    private static func hash(_ key: String) -> Int {
-        key.utf8.withContiguousStorageIfAvailable { hash(UnsafeRawBufferPointer($0)) }
-            ?? Array(key.utf8).withUnsafeBytes { hash($0) }
-    }
-
-    private static func hash(_ bytes: UnsafeRawBufferPointer) -> Int {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        var i = 0
-        while i &+ 8 <= bytes.count {
-            h = (h ^ bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x100_0000_01b3
-            h ^= h &>> 29
-            i &+= 8
-        }
-        while i < bytes.count {
-            h = (h ^ UInt64(bytes[i])) &* 0x100_0000_01b3
-            i &+= 1
-        }
-        return Int(truncatingIfNeeded: h ^ (h &>> 32))
-    }
-
-    private func find(_ key: String) -> Int? {
+    private func find(_ key: SharedConstantKey, hash: Int) -> Int? {
         guard !heads.isEmpty else { return nil }
-        var i = heads[Self.hash(key) & (heads.count &- 1)]
+        var i = heads[hash & (heads.count &- 1)]
         while i >= 0 {
-            // Bytes compared, not `==`: the standard library's string
-            // comparison is another code page (issue 14, peak RSS).
-            if keys[i].utf8.elementsEqual(key.utf8) { return i }
+            if hashes[i] == hash, keys[i].matches(key) { return i }
             i = next[i]
         }
         return nil
     }
 
-    subscript(key: String) -> AnyObject? {
-        get { find(key).map { objects[$0] } }
+    subscript(key: SharedConstantKey) -> AnyObject? {
+        get { find(key, hash: key.hash).map { objects[$0] } }
         set {
-            if let i = find(key) {
+            let hash = key.hash
+            if let i = find(key, hash: hash) {
                 // Removal is not needed by the cache; a nil keeps the old object.
                 if let newValue { objects[i] = newValue }
                 return
             }
             guard let newValue else { return }
             if (keys.count &+ 1) &* 4 > heads.count &* 3 { grow() }
-            let bucket = Self.hash(key) & (heads.count &- 1)
+            let bucket = hash & (heads.count &- 1)
             keys.append(key)
             objects.append(newValue)
+            hashes.append(hash)
             next.append(heads[bucket])
             heads[bucket] = keys.count &- 1
         }
@@ -130,7 +163,7 @@ struct StringKeyedObjects {
         let size = max(16, heads.count &* 2)
         heads = [Int](repeating: -1, count: size)
         for i in keys.indices {
-            let bucket = Self.hash(keys[i]) & (size &- 1)
+            let bucket = hashes[i] & (size &- 1)
             next[i] = heads[bucket]
             heads[bucket] = i
         }

@@ -29,7 +29,7 @@ enum QuantizedLookup {
         // computed once per model: the table depends only on the node's
         // quantization, and the reference arithmetic of EfficientNet-B0
         // int8's 65 LOGISTICs was a sixth of a second interpreter's start-up.
-        let bytes = ctx.graph.sharedConstants.sharedValue(for: "lookup-table/\(ctx.node.index)/\(E.self == Int8.self)") {
+        let bytes = ctx.graph.sharedConstants.sharedValue(for: SharedConstantKey("lookup-table", [ctx.node.index, E.self == Int8.self ? 1 : 0])) {
             table(E.self, reference).map { UInt8(truncatingIfNeeded: $0) }
         }
         let kernel = ElementwiseKernel<E, E>(ctx: ctx, count: count, blockSize: 16384) { x, y, n in

@@ -112,8 +112,9 @@ final class GroupedConvolutionInt8: Kernel {
             guard !overflow, factor > 0, product <= Self.maximumRowBytes else { return nil }
             rowBytes = product
         }
-        let form = Constants.usesQuads(groupChannels: p.filterChannels) ? "quads" : "pairs"
-        let key = "grouped-i8-\(form)-w\(ctx.node.inputs[1])-b\(biasKey)-i\(ctx.node.inputs[0])-o\(ctx.node.outputs[0])-\(p.outputChannels)x\(taps)x\(p.filterChannels)"
+        let form = Constants.usesQuads(groupChannels: p.filterChannels) ? 1 : 0
+        let key = SharedConstantKey("grouped-int8", [
+            form, ctx.node.inputs[1], biasKey, ctx.node.inputs[0], ctx.node.outputs[0], p.outputChannels, taps, p.filterChannels])
         let constants = ctx.graph.sharedConstants.value(for: key) {
             Constants(filter: f.assumingMemoryBound(to: Int8.self), bias: constantBias, q: q, outputs: p.outputChannels,
                       taps: taps, groupChannels: p.filterChannels)

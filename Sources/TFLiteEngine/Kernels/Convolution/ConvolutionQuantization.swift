@@ -70,9 +70,8 @@ struct ConvolutionQuantization {
         // The multipliers depend only on the model's quantization parameters:
         // computed once per model (a per-channel loop over every output
         // channel was a sixth of a second interpreter's start-up).
-        // (No enum in the key: interpolating one goes through reflection, which cost more than the loop.)
-        let ruleKey = rule == .perChannelDouble ? "double" : "float"
-        let key = "conv-multipliers-n\(ctx.node.index)-i\(input.index)-f\(filter.index)-o\(output.index)-\(ruleKey)-\(channels)"
+        let key = SharedConstantKey("conv-multipliers", [
+            ctx.node.index, input.index, filter.index, output.index, rule == .perChannelDouble ? 1 : 0, channels])
         let table = try ctx.graph.sharedConstants.value(for: key) { () -> MultiplierTable in
             // The per-channel checks run here, once per model too (a model
             // that fails them caches nothing, so every prepare reports it).
@@ -163,9 +162,9 @@ extension PrepareContext {
     /// Input 2 (a filtered operator's bias) as constant Int32 values, with a
     /// key naming its tensor for `Model.sharedConstants` ("none" and nil
     /// values without a bias); nil when the bias is computed at run time.
-    func constantInt32Bias() -> (values: UnsafePointer<Int32>?, key: String)? {
-        guard let bias = optionalInput(2) else { return (nil, "none") }
+    func constantInt32Bias() -> (values: UnsafePointer<Int32>?, key: Int)? {
+        guard let bias = optionalInput(2) else { return (nil, -1) }
         guard let values = bias.constant else { return nil }
-        return (values.assumingMemoryBound(to: Int32.self), "\(node.inputs[2])")
+        return (values.assumingMemoryBound(to: Int32.self), node.inputs[2])
     }
 }

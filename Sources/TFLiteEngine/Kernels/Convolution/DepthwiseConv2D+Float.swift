@@ -40,8 +40,8 @@ enum DepthwiseConv2DFloat {
         var period = c
         while period % lanes != 0 { period += c }
         let rowFloats = period + lanes
-        let key = "depthwise-phase-f32-w\(ctx.node.inputs[1])-b\(ctx.hasInput(2) ? ctx.node.inputs[2] : -1)-\(c)x\(taps)"
-            + (filterTaps == nil ? "" : "-grouped")
+        let key = SharedConstantKey("depthwise-phase-f32", [
+            ctx.node.inputs[1], ctx.hasInput(2) ? ctx.node.inputs[2] : -1, c, taps, filterTaps == nil ? 0 : 1])
         let table = try ctx.graph.sharedConstants.value(for: key) {
             let buffer = try AlignedBuffer(byteCount: (taps + 1) * rowFloats * MemoryLayout<Float>.size)
             let target = buffer.pointer.assumingMemoryBound(to: Float.self)
@@ -63,7 +63,7 @@ enum DepthwiseConv2DFloat {
     static func filterTaps(ctx: PrepareContext, channels c: Int, taps: Int) throws -> AlignedBuffer? {
         let filter = try ctx.input(1)
         guard let w = filter.constant, filter.type == .float32, filter.elementCount == c * taps else { return nil }
-        return try ctx.graph.sharedConstants.value(for: "depthwise-taps-f32-w\(ctx.node.inputs[1])-\(c)x\(taps)") {
+        return try ctx.graph.sharedConstants.value(for: SharedConstantKey("depthwise-taps-f32", [ctx.node.inputs[1], c, taps])) {
             let buffer = try AlignedBuffer(byteCount: c * taps * MemoryLayout<Float>.size)
             let source = w.assumingMemoryBound(to: Float.self)
             let target = buffer.pointer.assumingMemoryBound(to: Float.self)

@@ -338,7 +338,8 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         guard let (biasPointer, biasKey) = ctx.constantInt32Bias() else { return nil }
         // The input and output tensors fix the input offset and the output stage.
         let signed = filter.type == .int8
-        let key = "depthwise-\(signed ? "i8" : "u8")\(channelMajor ? "-cm" : "")-w\(ctx.node.inputs[1])-b\(biasKey)-i\(ctx.node.inputs[0])-o\(ctx.node.outputs[0])-\(taps)x\(channels)"
+        let key = SharedConstantKey("depthwise-int8", [
+            signed ? 1 : 0, channelMajor ? 1 : 0, ctx.node.inputs[1], biasKey, ctx.node.inputs[0], ctx.node.outputs[0], taps, channels])
         return ctx.graph.sharedConstants.value(for: key) {
             let constants = signed
                 ? DepthwiseInt8Constants(filter: f, signed: true, as: Int8.self, bias: biasPointer, taps: taps, channels: channels, q: q,

@@ -161,7 +161,7 @@ final class TransposeConvFloat: Kernel {
         if let w = ctx.graph.tensors[weightsIndex].constant?.assumingMemoryBound(to: Float.self) {
             let (kh, kw, cin, cout) = (p.filterHeight, p.filterWidth, p.inputDepth, p.outputDepth)
             // Shared by every interpreter of the model.
-            let key = "transpose-conv-packed-\(weightsIndex)-\(ctx.graph.tensors[weightsIndex].shape)"
+            let key = SharedConstantKey("transpose-conv-packed", [weightsIndex] + ctx.graph.tensors[weightsIndex].shape)
             packed = try ctx.graph.sharedConstants.value(for: key) { () -> AlignedBuffer in
                 let buffer = try AlignedBuffer(byteCount: kh * kw * cin * cout * 4)
                 let packed = buffer.pointer.assumingMemoryBound(to: Float.self)

@@ -118,7 +118,7 @@ final class Int8PairTable: @unchecked Sendable {
     /// arithmetic's numbers, so every interpreter of a model (and every node
     /// with the same numbers) shares one table; numbers only, no reflection.
     static func key(_ arithmetic: QuantizedBinaryArithmetic, offset1: Int32, offset2: Int32, outputOffset: Int32,
-                    activation: (min: Int32, max: Int32)) -> String {
+                    activation: (min: Int32, max: Int32)) -> SharedConstantKey {
         var numbers: [Int] = []
         switch arithmetic {
         case let .add(leftShift, m1, s1, m2, s2, mo, so, subtract):
@@ -133,9 +133,7 @@ final class Int8PairTable: @unchecked Sendable {
             numbers = [4, Int(m1), s1, Int(m2), s2]
         }
         numbers += [Int(offset1), Int(offset2), Int(outputOffset), Int(activation.min), Int(activation.max)]
-        var key = "int8-pair-table"
-        for n in numbers { key += "/\(n)" }
-        return key
+        return SharedConstantKey("int8-pair-table", numbers)
     }
 
     /// The entry of inputs `x`, `y`.

@@ -191,7 +191,7 @@ final class QuantizedBinaryKernel: Kernel {
            shape.isElementwise || (makePairTable == nil && shape.rowLength >= 8) {
             let constants = ctx.graph.sharedConstants
             let key = Int8PairTable.key(arithmetic, offset1: offset1, offset2: offset2, outputOffset: outputOffset, activation: activation)
-                + "/product-line/\(Int8ProductLine.enabled)"
+                .derived("int8-product-line", [Int8ProductLine.enabled ? 1 : 0])
             let bytes = Int8OutputBytes(outputOffset: outputOffset, activation: activation)
             sharedProductLine = {
                 constants.sharedValue(for: key) {
@@ -212,7 +212,7 @@ final class QuantizedBinaryKernel: Kernel {
                 repeatedB
             } else if let pixelRows { pixelRows.pixelOperand == 1 } else { nil }
             if let rowsByB {
-                sharedRowTable = rowsByB ? { table in constants.value(for: key + "/transposed") { Int8PairTable(transposing: table) } }
+                sharedRowTable = rowsByB ? { table in constants.value(for: key.derived("int8-pair-table-transposed")) { Int8PairTable(transposing: table) } }
                     : { $0 }
             } else {
                 sharedRowTable = nil
@@ -299,7 +299,8 @@ final class QuantizedBinaryKernel: Kernel {
         output = memory.raw(outputIndex)
         if hasConstantOperandMap, channelLines == nil, constantOperandTables == nil, chain == nil, !isSkipped {
             // (The switches are in the key: tests turn them off between interpreters of one model.)
-            let key = "constant-operand-map/\(nodeIndex)/\(shape.elementCount)/\(ConstantOperandTables.enabled)/\(Int8ChannelLines.enabled)"
+            let key = SharedConstantKey("constant-operand-map", [
+                nodeIndex, shape.elementCount, ConstantOperandTables.enabled ? 1 : 0, Int8ChannelLines.enabled ? 1 : 0])
             let map = sharedConstants.sharedValue(for: key) {
                 signed ? makeConstantOperandMap(Int8.self) : makeConstantOperandMap(UInt8.self)
             }
@@ -662,7 +663,7 @@ extension QuantizedBinaryKernel {
         let period = max(before.period, second.period)
         guard ConstantOperandTables.appliesToChain(elementCount: shape.elementCount, period: period,
                                                    vectorStages: hasVectorStage && first.hasVectorStage) else { return false }
-        let key = "constant-operand-chain/\(first.nodeIndex)/\(nodeIndex)"
+        let key = SharedConstantKey("constant-operand-chain", [first.nodeIndex, nodeIndex])
         let constants = sharedConstants
         let operands = ((before.values, before.period), (second.values, second.period))
         chain = (firstInput, { [unowned self] in

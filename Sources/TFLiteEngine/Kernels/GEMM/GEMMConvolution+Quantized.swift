@@ -209,9 +209,7 @@ final class GEMMConvolutionQuantized: Kernel {
         case .quads: (nr, group) = (IntegerGEMM.quadColumns, 4)
         }
         let fOff = q.filterOffset
-        // (The offset as Int: an Int32 in the key touches Int32's description
-        // code, a page of the binary no other step needs; issue 14, peak RSS.)
-        let key = "packed-gemm-q\(signed ? "i8" : "u8")-g\(group)-nr\(nr)-w\(ctx.node.inputs[1])-o\(Int(fOff))-\(n)x\(k)"
+        let key = SharedConstantKey("packed-gemm-q", [signed ? 1 : 0, group, nr, ctx.node.inputs[1], Int(fOff), n, k])
         let packed = try ctx.graph.sharedConstants.value(for: key) {
             try PackedQuantizedWeights(weights: weights, n: n, k: k, nr: nr, group: group, signed: signed, offset: fOff)
         }
@@ -267,10 +265,11 @@ final class GEMMConvolutionQuantized: Kernel {
         if arithmetic == .pairs, case let .convolution(g) = source {
             // Once per model and geometry: its widened filter and pixel
             // offsets were a tenth of a second interpreter's set-up time.
-            let key = "input-plane-w\(ctx.node.inputs[1])-\(signed ? "i8" : "u8")-o\(Int(q.filterOffset))-n\(n)-c\(channels)"
-                + "-b\(g.batches)-i\(g.inputHeight)x\(g.inputWidth)-f\(g.filterHeight)x\(g.filterWidth)"
-                + "-s\(g.strideHeight)x\(g.strideWidth)-d\(g.dilationHeight)x\(g.dilationWidth)-p\(g.padTop)x\(g.padLeft)"
-                + "-o\(g.outputHeight)x\(g.outputWidth)"
+            let key = SharedConstantKey("input-plane", [
+                ctx.node.inputs[1], signed ? 1 : 0, Int(q.filterOffset), n, channels,
+                g.batches, g.inputHeight, g.inputWidth, g.filterHeight, g.filterWidth,
+                g.strideHeight, g.strideWidth, g.dilationHeight, g.dilationWidth, g.padTop, g.padLeft,
+                g.outputHeight, g.outputWidth])
             // (Nil, where the direct form does not apply, is kept too; nothing
             // in it changes after init, so interpreters share it.)
             direct = ctx.graph.sharedConstants.sharedValue(for: key) {
@@ -896,9 +895,8 @@ extension GEMMConvolutionQuantized {
                            q: ConvolutionQuantization, weights: UnsafeRawPointer) -> SharedSetup {
             let bias = ctx.optionalInput(2)
             let constantBias = bias?.constant.map { $0.assumingMemoryBound(to: Int32.self) }
-            // (No enum interpolated into the key: that goes through reflection.)
-            let arithmeticKey = arithmetic == .quads ? "quads" : arithmetic == .pairs ? "pairs" : "float"
-            let key = "gemm-q-setup-n\(ctx.node.index)-\(arithmeticKey)-nr\(packed.nr)-\(n)x\(k)"
+            let arithmeticKey = arithmetic == .quads ? 2 : arithmetic == .pairs ? 1 : 0
+            let key = SharedConstantKey("gemm-q-setup", [ctx.node.index, arithmeticKey, packed.nr, n, k])
             let fileBytes = n &* k
             return ctx.graph.sharedConstants.value(for: key) {
                 let requantization = ChannelRequantization(q, paddedTo: packed.nr, constantBias: constantBias)

@@ -100,14 +100,14 @@ final class PackedFloatWeights: @unchecked Sendable {
         let weights = try ctx.input(weightsInput)
         guard groups >= 1, n % groups == 0, let w = weights.constant, weights.elementCount == n * k else { return nil }
         var biasPointer: UnsafeRawPointer?
-        var biasKey = "none"
+        var biasKey = -1
         if let biasInput, let bias = ctx.optionalInput(biasInput) {
             guard let b = bias.constant else { return nil }
             biasPointer = b
-            biasKey = "\(ctx.node.inputs[biasInput])"
+            biasKey = ctx.node.inputs[biasInput]
         }
         let (nr, tail) = layout(n: n, groups: groups, wide: wide)
-        let key = "packed-gemm-f32-nr\(nr)-t\(tail)-w\(ctx.node.inputs[weightsInput])-b\(biasKey)-\(n)x\(k)-g\(groups)"
+        let key = SharedConstantKey("packed-gemm-f32", [nr, tail, ctx.node.inputs[weightsInput], biasKey, n, k, groups])
         return try ctx.graph.sharedConstants.value(for: key) {
             let packed = try PackedFloatWeights(
                 weights: w.assumingMemoryBound(to: Float.self), n: n, k: k,

@@ -54,7 +54,7 @@ extension Densify {
         }
         let (bytes, overflow) = tensor.elementCount.multipliedReportingOverflow(by: elementSize)
         guard !overflow, bytes <= ModelValidator.maximumTensorBytes else { throw fail("dense size overflows") }
-        return try graph.sharedConstants.value(for: "densified-\(tensor.index)") { () -> AlignedBuffer in
+        return try graph.sharedConstants.value(for: SharedConstantKey("densified", [tensor.index])) { () -> AlignedBuffer in
             let dense = try AlignedBuffer(byteCount: bytes)
             dense.pointer.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
             layout.expand { value, index in
