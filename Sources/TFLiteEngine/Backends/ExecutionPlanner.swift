@@ -186,7 +186,7 @@ final class PlanMemory {
         guard plan.totalBytes <= maximumBytes else {
             throw InterpreterError.allocationTooLarge(what: "the tensor arena", bytes: plan.totalBytes, limit: maximumBytes)
         }
-        let arena = try AlignedBuffer(byteCount: plan.totalBytes)
+        let arena = try AlignedBuffer(byteCount: plan.totalBytes, zeroed: false)
         let dummy = try AlignedBuffer(byteCount: 64)
         let addresses = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: max(graph.tensors.count, 1))
         for t in graph.tensors.indices {

@@ -219,6 +219,10 @@ public final class Interpreter {
     /// With a delegate backend this also partitions the plan and prepares
     /// each delegated partition; if the delegate's `prepare` throws, every
     /// node runs on the CPU instead and `delegationReport` says why.
+    ///
+    /// As in TFLite, the input tensors' values are undefined until you
+    /// write them (the arena is not cleared); variable tensors start at
+    /// zero (see `resetVariableTensors()`).
     public func allocateTensors() throws {
         guard useLock.tryLock() else { throw InterpreterError.concurrentUse }
         defer { useLock.unlock() }
