@@ -16,6 +16,35 @@ final class BuildFlavourTests: XCTestCase {
         XCTAssertEqual(fastest("avx2 fma avx512f avx512bw avx512vl avx512_vnni"), "avx512", "VNNI without VBMI (Cascade Lake)")
     }
 
+    /// The byte-level `/proc/cpuinfo` reader: blanks around keys and
+    /// values (tabs, a carriage return) trimmed, lines without a colon
+    /// skipped, an empty value kept, the first block only, no final newline.
+    func testFirstProcessorBlockFields() {
+        func fields(_ text: String) -> [String] {
+            var result: [String] = []
+            Array(text.utf8).withUnsafeBufferPointer { bytes in
+                BuildFlavourAdvice.forEachField(inFirstBlockOf: bytes) { key, value in
+                    result.append(String(decoding: key, as: UTF8.self) + "=" + String(decoding: value, as: UTF8.self))
+                }
+            }
+            return result
+        }
+        XCTAssertEqual(fields("processor\t: 0\nvendor_id\t: GenuineIntel\r\ncpu family\t: 6\nno colon here\nmodel\t\t:207\n"
+                              + "power management:\n\nprocessor\t: 1\nmodel\t: 1\n"),
+                       ["processor=0", "vendor_id=GenuineIntel", "cpu family=6", "model=207", "power management="])
+        XCTAssertEqual(fields("model : 1"), ["model=1"])
+        XCTAssertEqual(fields(""), [])
+        XCTAssertEqual(fields("\n\nmodel : 1\n"), [])
+        XCTAssertEqual(fields(":\n : x\n"), ["=", "=x"])
+        #if os(Linux) && arch(x86_64)
+        // This machine's own block has the fields the traits read.
+        let live = BuildFlavourAdvice.firstProcessorFields()
+        XCTAssertNotNil(live?["cpu family"].flatMap { Int($0) })
+        XCTAssertNotNil(live?["model"].flatMap { Int($0) })
+        XCTAssertNotNil(live?["flags"])
+        #endif
+    }
+
     func testMessageNamesTheRebuildFlagsOnlyWhenFaster() throws {
         let zen3: Set<Substring> = ["avx", "avx2", "fma", "sse2"]
         let line = try XCTUnwrap(BuildFlavourAdvice.message(built: "portable", cpuFlags: zen3))

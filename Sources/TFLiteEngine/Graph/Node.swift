@@ -2,9 +2,10 @@
 ///
 /// A class, all of it constant: prepare and the plan's passes copy each
 /// step and context many times, and a copy then retains one object, not
-/// the index arrays, the custom code and the options' reader state (those
-/// retains were about a tenth of a second int8 MobileNetV2 interpreter's
-/// start-up; issue 15, measured with `perf`).
+/// the index arrays, the custom code and the options' reader state (with
+/// the tensors' copies, those retains and releases were about a quarter of
+/// a second int8 MobileNetV2 interpreter's start-up; issue 15, measured
+/// with `perf`).
 final class Node: @unchecked Sendable {
     /// Position in the subgraph's execution order.
     let index: Int

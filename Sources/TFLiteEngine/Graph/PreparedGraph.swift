@@ -134,7 +134,7 @@ final class PreparedGraph {
         /// or draws random numbers; custom operators are not assumed to.
         ///
         /// (Compared one by one, not with a set literal and a concatenation:
-        /// building those for every node was 3% of a second int8
+        /// building those for every node was about 5% of a second int8
         /// MobileNetV2 interpreter's start-up.)
         private static func repeatsAlike(_ node: Node, aliasesInput: Bool, tensors: [TensorSlot]) -> Bool {
             let op = node.op

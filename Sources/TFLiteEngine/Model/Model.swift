@@ -177,8 +177,9 @@ final class AlignedBuffer: @unchecked Sendable {
     ///
     /// `zeroed: false` (arenas: every tensor is written before it is read)
     /// takes the block from `malloc`, its bytes undefined. `calloc` clears a
-    /// block that the allocator reuses, and that clearing was 6% of a second
-    /// int8 MobileNetV2 interpreter's start-up, one that replaces another.
+    /// block that the allocator reuses, and that clearing was about a tenth
+    /// of a second int8 MobileNetV2 interpreter's creation,
+    /// `allocateTensors()` and release, repeated (issue 15, `perf`).
     init(byteCount: Int, populated: Bool = false, zeroed: Bool = true) throws {
         self.byteCount = byteCount
         let (total, overflow) = max(byteCount, 1).addingReportingOverflow(63)

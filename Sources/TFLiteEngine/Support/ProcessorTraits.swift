@@ -9,21 +9,41 @@ enum ProcessorTraits {
     /// and AMD's Zen 5 run two. Where the CPU cannot be read: true, so
     /// a kernel keeps enough independent sums for two.
     static let twoWideMultiplyAddsPerCycle: Bool = {
-        guard let fields = BuildFlavourAdvice.firstProcessorFields(),
-              let family = fields["cpu family"].flatMap({ Int($0) }), let model = fields["model"].flatMap({ Int($0) }) else {
-            return true
+        // (Bytes compared and parsed by hand: no dictionary or `String ==`
+        // on the prepare path, see `Support/RuntimeLookupFree.swift`.)
+        var vendor = "", family: Int?, model: Int?
+        BuildFlavourAdvice.forEachFirstProcessorField { key, value in
+            if equal(key, "vendor_id") { vendor = String(decoding: value, as: UTF8.self) }
+            if equal(key, "cpu family") { family = decimal(value) }
+            if equal(key, "model") { model = decimal(value) }
         }
-        return twoWideMultiplyAddsPerCycle(vendor: fields["vendor_id"] ?? "", family: family, model: model)
+        guard let family, let model else { return true }
+        return twoWideMultiplyAddsPerCycle(vendor: vendor, family: family, model: model)
     }()
 
     /// `twoWideMultiplyAddsPerCycle` for a CPU's `/proc/cpuinfo` vendor,
     /// family and model numbers.
     static func twoWideMultiplyAddsPerCycle(vendor: String, family: Int, model: Int) -> Bool {
-        switch vendor {
-        case "AuthenticAMD": return family != 0x19
-        // Ice Lake (125, 126), Tiger Lake (140, 141), Rocket Lake (167).
-        case "GenuineIntel": return !(family == 6 && [125, 126, 140, 141, 167].contains(model))
-        default: return true
+        if vendor.utf8.elementsEqual("AuthenticAMD".utf8) { return family != 0x19 }
+        if vendor.utf8.elementsEqual("GenuineIntel".utf8) {
+            // Ice Lake (125, 126), Tiger Lake (140, 141), Rocket Lake (167).
+            return !(family == 6 && (model == 125 || model == 126 || model == 140 || model == 141 || model == 167))
         }
+        return true
+    }
+
+    private static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ text: StaticString) -> Bool {
+        text.withUTF8Buffer { $0.elementsEqual(bytes) }
+    }
+
+    /// A decimal number of at most nine digits, else nil.
+    private static func decimal(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard !bytes.isEmpty, bytes.count <= 9 else { return nil }
+        var value = 0
+        for b in bytes {
+            guard b >= 0x30 && b <= 0x39 else { return nil }
+            value = value &* 10 &+ Int(b &- 0x30)
+        }
+        return value
     }
 }

@@ -60,8 +60,8 @@ func sortedDistinct(_ values: [Int]) -> [Int] {
 /// literal) and the integers that pick it out (tensor and node indices,
 /// sizes, switches as 0 or 1), plus the subgraph it belongs to. Not a string
 /// built by interpolation: formatting, hashing and comparing those keys of
-/// about 80 bytes was a tenth of a second int8 MobileNetV2 interpreter's
-/// start-up (issue 15, measured with `perf`).
+/// about 80 bytes was more than a tenth of a second int8 MobileNetV2
+/// interpreter's start-up (issue 15, measured with `perf`).
 struct SharedConstantKey {
     let kind: StaticString
     let values: [Int]
@@ -101,12 +101,12 @@ struct SharedConstantKey {
     /// Equal kind bytes, subgraph and values. (Compared by hand, not with
     /// the standard library's `==` on strings or arrays: see `hash`.)
     func matches(_ other: SharedConstantKey) -> Bool {
-        guard subgraph == other.subgraph, values.count == other.values.count,
-              kind.utf8CodeUnitCount == other.kind.utf8CodeUnitCount else { return false }
+        guard subgraph == other.subgraph, values.count == other.values.count else { return false }
         for i in values.indices where values[i] != other.values[i] { return false }
-        if kind.utf8Start == other.kind.utf8Start { return true }
         return kind.withUTF8Buffer { a in
             other.kind.withUTF8Buffer { b in
+                guard a.count == b.count else { return false }
+                if a.baseAddress == b.baseAddress { return true }  // the same literal
                 for i in a.indices where a[i] != b[i] { return false }
                 return true
             }
