@@ -17,7 +17,10 @@ final class TileOrderAlternationTests: XCTestCase {
     func testReversedPlansMatchInOrderPlansBitExact() throws {
         let minimum = TileOrderAlternation.minimumInputBytes
         TileOrderAlternation.minimumInputBytes = 0
-        defer { TileOrderAlternation.minimumInputBytes = minimum }
+        defer {
+            TileOrderAlternation.minimumInputBytes = minimum
+            TileOrderAlternation.isEnabled = true
+        }
         for name in Self.models {
             TileOrderAlternation.isEnabled = false
             let inOrder = try ZooFixtureRun.interpreter(name, threads: 1)
