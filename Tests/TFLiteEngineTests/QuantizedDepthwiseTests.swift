@@ -125,7 +125,8 @@ extension QuantizedKernelTests {
         // share ring slots, dilation 2 not compacted, short runs).
         // Cases 36–41: from 64 channels more than 16 past a multiple of 32,
         // a last quad group overlapping its predecessor (NASNet's 88), 3×3
-        // at strides 1 and 2 and other filters; 16 past (176), none.
+        // at strides 1 and 2 and other filters; 16 past (176), 3×3 filters
+        // only (on maps of fewer than 12 rows here: pixel by pixel).
         let filters = [(3, 3), (1, 1), (2, 2), (1, 5), (2, 3), (1, 7), (5, 5), (7, 7), (3, 3), (3, 3),
                        (3, 3), (3, 3), (3, 3), (3, 3), (3, 3), (3, 3),
                        (3, 3), (5, 5), (7, 7), (3, 3), (5, 5), (3, 3), (3, 3), (1, 1), (3, 3), (2, 3), (7, 7), (3, 3),
@@ -166,6 +167,61 @@ extension QuantizedKernelTests {
             }
         }
         requireMostlyInformative(filters.count)
+    }
+
+    /// 3×3 filters on quad groups holding every channel, on maps of at least
+    /// `rowsForWholeRowTiles` rows, go through rows of column triples
+    /// (`tripleRowBytes`): strides 1 and 2 (and 2 by 1), both paddings, maps
+    /// one and two columns wide, an overlapping last group (88, 120, 144), a
+    /// batch of two whose rows share ring slots, every activation.
+    func testDepthwiseTripleRowsMatchReferenceBitExact() throws {
+        DepthwiseInt8Constants.quadsForTesting = true
+        defer { DepthwiseInt8Constants.quadsForTesting = false }
+        var rng = TestRandom(seed: 49)
+        let channels = [32, 64, 88, 96, 120, 128, 32, 64, 32, 144]
+        let widths = [1, 2, 5, 13, 7, 3, 17, 4, 2, 9]
+        var others: [String] = [], tripleCases = 0
+        for (i, cin) in channels.enumerated() {
+            let s = i % 3 == 1 ? 2 : 1
+            let sy = i == 7 ? 1 : s
+            let padding = i % 2
+            // At least 12 output rows either padding (1: VALID).
+            let h = (12 + rng.int(0...6)) * sy + 2
+            let w = max(widths[i], padding == 1 ? 3 : 1)
+            let batch = i == 5 ? 2 : 1
+            let activation = Int8(i % 4)
+            let spec = QuantizedModelSpec.weighted(
+                op: 4, optionsType: 2, input: [batch, h, w, cin], filter: [1, 3, 3, cin],
+                channelAxis: 3, perChannel: i % 4 != 1, signed: true, hasBias: i % 5 != 3,
+                // (Weights of at most 64 in magnitude: the quad groups need the exact doubles.)
+                filterValues: i % 2 == 0 ? [-64, 63, -63, 62, 0] : Array(-64...63),
+                options: [(4, .i8(Int8(padding))), (6, .i32(Int32(s))), (8, .i32(Int32(sy))),
+                          (10, .i32(1)), (12, .i8(activation))],
+                rng: &rng)
+            let name = "triple-row depthwise #\(i) \(batch)×\(h)×\(w)×\(cin) s \(sy)×\(s) pad \(padding) act \(activation)"
+            try compare(spec, name: name, expectFast: DepthwiseConv2DInt8Vectorized.self, inspect: { kernel in
+                // Without exact doubles (the random scales of about a third
+                // of the cases) there are no quad groups, and so no triples.
+                guard let kernel = kernel as? DepthwiseConv2DInt8Vectorized, kernel.constants.quadExactRequantization != nil else { return }
+                if kernel.tripleRowBytes > 0 { tripleCases += 1 } else { others.append(name) }
+            }) { ctx in
+                let input = try ctx.input(0)
+                let g = try ConvGeometry(
+                    ctx: ctx, inputShape: input.shape, filterHeight: 3, filterWidth: 3, strideHeight: sy, strideWidth: s,
+                    dilationHeight: 1, dilationWidth: 1, padding: Padding(rawValue: Int8(padding))!)
+                let p = DepthwiseConv2D.Parameters(geometry: g, inputChannels: cin, outputChannels: cin,
+                                                   depthMultiplier: 1, activation: FusedActivation(rawValue: activation)!)
+                let q = try ConvolutionQuantization(
+                    ctx: ctx, input: input, filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
+                    channelAxis: 3, channels: cin, activation: p.activation)
+                return ConvolutionQuantizedReference(Int8.self, ctx: ctx, p, q)
+            }
+        }
+        requireMostlyInformative(channels.count)
+        // The path exists where the quad groups do: the integer flavours.
+        XCTAssertEqual(others, [], "cases with quad groups not on rows of column triples")
+        // (Seed 49: all but cases 3 and 8; the overlapping groups among them.)
+        if IntegerSIMD.isNative { XCTAssertGreaterThanOrEqual(tripleCases, 8, "cases on rows of column triples") }
     }
 
     /// The depthwise constants take the output stage in doubles

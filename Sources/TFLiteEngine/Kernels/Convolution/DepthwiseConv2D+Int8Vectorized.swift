@@ -61,7 +61,8 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
     /// multiple of 32 (its common channels computed twice alike; NASNet's
     /// 88 channels took a group of 16 and one of 8 for the rest, a 14×14×88
     /// layer slower than one of 96 channels; 16 past, as EfficientNet's 144
-    /// and 240, one group of 16 is faster). They sum four taps per
+    /// and 240, one group of 16 is faster, but for 3×3 filters, which overlap
+    /// for `DepthwiseConv2DInt8Vectorized.tripleRowBytes`). They sum four taps per
     /// `vpdpbusd` ymm: the taps' input bytes as unsigned `x + 128` (the
     /// sign bit flipped), interleaved four to a lane
     /// (`vpunpck{l,h}bw`, then `…wd`, within 16-byte halves), against
@@ -80,6 +81,11 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
     /// The output stage of the quad channels in the lanes' order (slot
     /// `32g + i` is channel `quadGroupChannel(32g) + quadChannel(i)`).
     let quadExactRequantization: ExactDoubleRequantization?
+    /// Nine taps (3×3 filters): per quad group, per filter row, 128 bytes:
+    /// for each accumulator lane's channel (`quadChannel`) the row's three
+    /// weights and a zero (`DepthwiseConv2DInt8Vectorized.tripleRowBytes`);
+    /// else one unused entry.
+    let rowQuadFilter: UnsafeMutablePointer<Int8>
     /// Groups of four taps (`taps` rounded up to a multiple of four).
     var tapQuads: Int { (taps &+ 3) / 4 }
     /// Sixteen channels (where `quadChannels` would be 0): one 32-lane quad
@@ -227,7 +233,10 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         let pixelPairs = quads && channels == 16
         // From 64 channels, more than 16 past a multiple of 32: a last group
         // overlapping its predecessor (`quadChannels`).
-        let overlap = channels >= 64 && channels % 32 > 16
+        // 3×3 filters overlap from 16 past too: the rows of column triples
+        // (`DepthwiseConv2DInt8Vectorized.tripleRowBytes`) need quad groups
+        // for every channel (EfficientNet's 144 and 240).
+        let overlap = channels >= 64 && (channels % 32 > 16 || taps == 9 && channels % 32 != 0)
         let quadLanes = pixelPairs ? 32 : !quads ? 0 : (channels / 32 &+ (overlap ? 1 : 0)) &* 32
         // The channel of quad lane `slot`.
         let channel: (Int) -> Int = { slot in
@@ -266,6 +275,21 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         quadChannels = pixelPairs ? 0 : quad.lanes
         quadFilter = quad.filter
         quadBias = quad.bias
+        let rowLanes = taps == 9 ? quadChannels : 0
+        let rowFilter = UnsafeMutablePointer<Int8>.allocate(capacity: max(rowLanes &* 12, 1))
+        rowFilter.initialize(to: 0)
+        for group in stride(from: 0, to: rowLanes, by: 32) {
+            for i in 0..<32 {
+                let c = channel(group &+ i)
+                for row in 0..<3 {
+                    for j in 0..<4 {
+                        rowFilter[(group &* 3 &+ row &* 32 &+ i) &* 4 &+ j] =
+                            j < 3 ? Int8(truncatingIfNeeded: f[(3 &* row &+ j) &* channels &+ c]) : 0
+                    }
+                }
+            }
+        }
+        rowQuadFilter = rowFilter
         // Runs of outputs (`runPhases`): phase k's block starts k · step past a pixel.
         var step = 32
         while channels % step != 0 { step &>>= 1 }
@@ -300,6 +324,7 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         pairedFilter.deallocate()
         pairedFilter8.deallocate()
         quadFilter.deallocate()
+        rowQuadFilter.deallocate()
         quadBias.deallocate()
         runFilter.deallocate()
         runBias.deallocate()
@@ -386,6 +411,19 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     /// outputs (`DepthwiseInt8Constants.runPhases`) go at stride 2 along x;
     /// else 0.
     let compactRowBytes: Int
+    /// Bytes of one input row as column triples (`tripleRows`), where 3×3
+    /// int8 filters at dilation 1 run on quad groups that hold every
+    /// channel (`DepthwiseInt8Constants.quadChannels`, so `vpdpbusd`) and
+    /// tiles are whole rows; else 0. For each output column, per quad group,
+    /// the four 32-byte vectors `addQuad` would make from the three input
+    /// columns its filter row reads (sign bits flipped, the fourth byte of
+    /// each lane unused at weight 0). Made once per input row for the two
+    /// or three output rows that read it: a pixel then takes no shuffles
+    /// and no sign flips, 12 `vpdpbusd` on loaded vectors, where `addQuad`
+    /// spent 20 shuffles and 9 flips on the same sums (a 112×112×32 layer
+    /// about 55 cycles a pixel, ports 0 and 5 the limit with 512-bit output
+    /// stages in flight; Xeon family 6 model 207, issue 15).
+    let tripleRowBytes: Int
     /// Tiles per output row: 2 where there are fewer than
     /// `rowsForWholeRowTiles` rows (row-major, so a run of tiles is a run of
     /// pixels), else 1. (A 7×7 map's seven rows went 4 : 3 to two threads:
@@ -425,7 +463,17 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         compactRowBytes = constants.runPhases > 0 && g.strideWidth == 2 && g.dilationWidth == 1
             ? ((g.outputWidth &+ g.filterWidth / 2 &+ 1) &* p.outputChannels &+ 16 &+ 63) & ~63 : 0
         columnParts = g.outputRows < Self.rowsForWholeRowTiles && g.outputWidth >= 2 ? 2 : 1
+        let tripleBytes = g.outputWidth &* (constants.quadChannels &>> 5) &* 128
+        tripleRowBytes = signed && (IntegerSIMD.hasDotBytes || DepthwiseInt8Constants.quadsForTesting)
+            && g.filterHeight == 3 && g.filterWidth == 3 && g.dilationHeight == 1 && g.dilationWidth == 1
+            && p.outputChannels >= 32 && constants.quadChannels >= p.outputChannels && constants.runPhases == 0
+            && constants.quadExactRequantization != nil && columnParts == 1 && compactRowBytes == 0
+            && tripleBytes <= Self.largestTripleRow ? tripleBytes : 0
     }
+
+    /// The most bytes a row of column triples may take (four of them per
+    /// worker's scratch); wider rows go pixel by pixel.
+    static let largestTripleRow = 1 << 19
 
     deinit { zeroPointRow.deallocate() }
 
@@ -435,7 +483,8 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     /// slot holds, and two rows (even and odd pixels) per slot and for the
     /// zero-point row.
     var scratchBytesPerWorker: Int {
-        compactRowBytes == 0 ? taps &* 8 &+ max(p.outputChannels, 1) &* 4 : compactedSlotsOffset &+ 2 &* (ringRows &+ 1) &* compactRowBytes
+        if tripleRowBytes > 0 { return compactedSlotsOffset &+ (ringRows &+ 1) &* tripleRowBytes }
+        return compactRowBytes == 0 ? taps &* 8 &+ max(p.outputChannels, 1) &* 4 : compactedSlotsOffset &+ 2 &* (ringRows &+ 1) &* compactRowBytes
     }
     private var compactedRowsOffset: Int { (taps &* 8 &+ max(p.outputChannels, 1) &* 4 &+ 63) & ~63 }
     private var compactedSlotsOffset: Int { compactedRowsOffset &+ (ringRows &* 8 &+ 63) & ~63 }
@@ -471,7 +520,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             && (interiorEnd &- interiorStart) &* c >= 32 && IntegerSIMD.isNative && E.self == Int8.self && W.self == Int8.self
         // The compacted rows kept from output row to output row (`compactedTaps`).
         let ringTags = (base + compactedRowsOffset).assumingMemoryBound(to: Int.self)
-        if compactRowBytes > 0 { for r in 0..<ringRows { ringTags[r] = -1 } }
+        if compactRowBytes > 0 || tripleRowBytes > 0 { for r in 0..<ringRows { ringTags[r] = -1 } }
         var zeroRowCompacted = false
         // `outputTable` a tile behind (as `GEMMConvolutionQuantized.applyOutputTable`).
         let table = outputTable?.entries
@@ -516,6 +565,12 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                         t &+= 1
                     }
                 }
+            }
+            if tripleRowBytes > 0 && E.self == Int8.self {
+                tripleRows(row: iy0, batch: b, input: UnsafePointer<Int8>(OpaquePointer(inputBatch)),
+                           zero: UnsafePointer<Int8>(OpaquePointer(zero)), scratch: base, zeroRowMade: &zeroRowCompacted,
+                           UnsafeMutableRawPointer(out))
+                continue
             }
             var ox = columns.lowerBound
             // The tile's interior pixels end here.
@@ -635,6 +690,144 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                 t &+= 1
             }
         }
+    }
+
+    /// One output row (every column) from the column triples
+    /// (`tripleRowBytes`) of the three input rows from `iy0`, made into the
+    /// worker's ring where it does not hold them yet (slot iy mod 3 holds
+    /// input row iy, tagged b · H + iy; one more slot the zero-point row's).
+    @inline(never)
+    private func tripleRows(row iy0: Int, batch b: Int, input inputBatch: UnsafePointer<Int8>, zero: UnsafePointer<Int8>,
+                            scratch base: UnsafeMutableRawPointer, zeroRowMade: inout Bool, _ out: UnsafeMutableRawPointer) {
+        let g = p.geometry, c = p.outputChannels, rowBytes = tripleRowBytes
+        let ringTags = (base + compactedRowsOffset).assumingMemoryBound(to: Int.self)
+        let ring = base + compactedSlotsOffset
+        @inline(__always) func slot(_ ky: Int) -> UnsafeRawPointer {
+            let iy = iy0 &+ ky
+            let inside = iy >= 0 && iy < g.inputHeight
+            let target = ring + (inside ? iy % 3 : 3) &* rowBytes
+            let made = inside ? ringTags[iy % 3] == b &* g.inputHeight &+ iy : zeroRowMade
+            if !made {
+                makeTriples(inside ? inputBatch + iy &* g.inputWidth &* c : zero, into: target)
+                if inside { ringTags[iy % 3] = b &* g.inputHeight &+ iy } else { zeroRowMade = true }
+            }
+            return UnsafeRawPointer(target)
+        }
+        let r0 = slot(0), r1 = slot(1), r2 = slot(2)
+        let stage = ChannelRequantization.VectorStage(
+            signed: true, zeroPoint: SIMD8<Int32>(repeating: outputOffset),
+            low: SIMD32(repeating: UInt8(truncatingIfNeeded: activationMin)),
+            high: SIMD32(repeating: UInt8(truncatingIfNeeded: activationMax)))
+        let exact = constants.quadExactRequantization.unsafelyUnwrapped
+        let filter = UnsafeRawPointer(constants.rowQuadFilter), quads = constants.quadChannels
+        @inline(__always) func add(_ sums: inout QuadSums, _ x: UnsafeRawPointer, _ w: UnsafeRawPointer) {
+            sums.s0 = IntegerSIMD.dotBytes(sums.s0, x.loadUnaligned(as: SIMD8<Int32>.self), w.loadUnaligned(as: SIMD8<Int32>.self))
+            sums.s1 = IntegerSIMD.dotBytes(sums.s1, x.loadUnaligned(fromByteOffset: 32, as: SIMD8<Int32>.self),
+                                           w.loadUnaligned(fromByteOffset: 32, as: SIMD8<Int32>.self))
+            sums.s2 = IntegerSIMD.dotBytes(sums.s2, x.loadUnaligned(fromByteOffset: 64, as: SIMD8<Int32>.self),
+                                           w.loadUnaligned(fromByteOffset: 64, as: SIMD8<Int32>.self))
+            sums.s3 = IntegerSIMD.dotBytes(sums.s3, x.loadUnaligned(fromByteOffset: 96, as: SIMD8<Int32>.self),
+                                           w.loadUnaligned(fromByteOffset: 96, as: SIMD8<Int32>.self))
+        }
+        var at = 0
+        var target = out
+        var ox = 0
+        // Two pixels per step: each group's weights, starting sums and
+        // output-stage constants loaded once for both, two independent chains.
+        let next = (quads &>> 5) &* 128
+        while ox &+ 2 <= g.outputWidth {
+            var first = 0
+            while first < quads {
+                let w = filter + (first &>> 5) &* 384
+                var a = quadSums(first)
+                var b = a
+                add(&a, r0 + at, w)
+                add(&b, r0 + (at &+ next), w)
+                add(&a, r1 + at, w + 128)
+                add(&b, r1 + (at &+ next), w + 128)
+                add(&a, r2 + at, w + 256)
+                add(&b, r2 + (at &+ next), w + 256)
+                let ch = DepthwiseInt8Constants.quadGroupChannel(first, channels: c)
+                Self.storeQuads(a, b, slot: first, exact, stage, target + ch, target + (ch &+ c))
+                at &+= 128
+                first &+= 32
+            }
+            at &+= next
+            target += 2 &* c
+            ox &+= 2
+        }
+        if ox < g.outputWidth {
+            var first = 0
+            while first < quads {
+                let w = filter + (first &>> 5) &* 384
+                var sums = quadSums(first)
+                add(&sums, r0 + at, w)
+                add(&sums, r1 + at, w + 128)
+                add(&sums, r2 + at, w + 256)
+                Self.storeQuad(sums, slot: first, exact, stage, target + DepthwiseInt8Constants.quadGroupChannel(first, channels: c))
+                at &+= 128
+                first &+= 32
+            }
+        }
+    }
+
+    /// Input row `source`'s column triples (`tripleRowBytes`) into `target`.
+    /// (Its own function: inlined into `tripleRows`, the standard library's
+    /// half-vector getters behind the interleaves stayed calls.)
+    @inline(never)
+    private func makeTriples(_ source: UnsafePointer<Int8>, into target: UnsafeMutableRawPointer) {
+        let g = p.geometry, c = p.outputChannels, quads = constants.quadChannels
+        let stride = g.strideWidth, padLeft = g.padLeft, width = g.inputWidth
+        let interior = interiorStart..<interiorEnd
+        let flip = SIMD8<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
+        // Outside the input: the zero point (the zero-point row's bytes).
+        let padding = UnsafeRawPointer(zeroPointRow).loadUnaligned(as: SIMD8<Int32>.self) ^ flip
+        let row = UnsafeRawPointer(source)
+        // The edge columns, each tap column checked.
+        @inline(__always) func edge(_ ox: Int) {
+            let ix0 = ox &* stride &- padLeft
+            var to = target + ox &* (quads &>> 5) &* 128
+            var first = 0
+            while first < quads {
+                let x = row + (ix0 &* c &+ DepthwiseInt8Constants.quadGroupChannel(first, channels: c))
+                @inline(__always) func column(_ k: Int) -> SIMD8<Int32> {
+                    ix0 &+ k >= 0 && ix0 &+ k < width ? x.loadUnaligned(fromByteOffset: k &* c, as: SIMD8<Int32>.self) ^ flip : padding
+                }
+                Self.storeTriple(column(0), column(1), column(2), to)
+                to += 128
+                first &+= 32
+            }
+        }
+        for ox in 0..<interior.lowerBound { edge(ox) }
+        for ox in interior.upperBound..<g.outputWidth { edge(ox) }
+        guard !interior.isEmpty else { return }
+        // The interior: every group's three columns inside the row.
+        var x = row + (interior.lowerBound &* stride &- padLeft) &* c
+        var to = target + interior.lowerBound &* (quads &>> 5) &* 128
+        let columnStep = stride &* c
+        for _ in interior {
+            var first = 0
+            while first < quads {
+                let at = x + DepthwiseInt8Constants.quadGroupChannel(first, channels: c)
+                Self.storeTriple(at.loadUnaligned(as: SIMD8<Int32>.self) ^ flip, at.loadUnaligned(fromByteOffset: c, as: SIMD8<Int32>.self) ^ flip,
+                                 at.loadUnaligned(fromByteOffset: 2 &* c, as: SIMD8<Int32>.self) ^ flip, to)
+                to += 128
+                first &+= 32
+            }
+            x += columnStep
+        }
+    }
+
+    /// Three columns' 32 bytes interleaved four to a lane as `addQuad` does
+    /// (the third again as the unused fourth), stored as 128 bytes.
+    @inline(__always)
+    private static func storeTriple(_ xa: SIMD8<Int32>, _ xb: SIMD8<Int32>, _ xc: SIMD8<Int32>, _ to: UnsafeMutableRawPointer) {
+        let ab0 = IntegerSIMD.interleaveBytesLow(xa, xb), ab1 = IntegerSIMD.interleaveBytesHigh(xa, xb)
+        let cc0 = IntegerSIMD.interleaveBytesLow(xc, xc), cc1 = IntegerSIMD.interleaveBytesHigh(xc, xc)
+        to.storeBytes(of: IntegerSIMD.interleaveWordsLow(ab0, cc0), as: SIMD8<Int32>.self)
+        to.storeBytes(of: IntegerSIMD.interleaveWordsHigh(ab0, cc0), toByteOffset: 32, as: SIMD8<Int32>.self)
+        to.storeBytes(of: IntegerSIMD.interleaveWordsLow(ab1, cc1), toByteOffset: 64, as: SIMD8<Int32>.self)
+        to.storeBytes(of: IntegerSIMD.interleaveWordsHigh(ab1, cc1), toByteOffset: 96, as: SIMD8<Int32>.self)
     }
 
     /// Pixels `first`, `first + 2`, … (`pixels` of them, `channels` bytes
@@ -1061,6 +1254,24 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         let high = IntegerSIMD.packSaturating(exact.scale8(sums.s2, slot &+ 16) &+ z, exact.scale8(sums.s3, slot &+ 24) &+ z)
         let bytes = IntegerSIMD.clampSigned(IntegerSIMD.packSaturatingSigned(low, high), stage.low, stage.high)
         target.storeBytes(of: bytes, as: SIMD32<UInt8>.self)
+    }
+
+    /// `storeQuad` for two pixels' sums of the same slots, both computed
+    /// before either is stored (so the output stage's constants are loaded
+    /// once: a store could alias them).
+    @inline(__always)
+    private static func storeQuads(_ a: QuadSums, _ b: QuadSums, slot: Int, _ exact: ExactDoubleRequantization,
+                                   _ stage: ChannelRequantization.VectorStage, _ first: UnsafeMutableRawPointer,
+                                   _ second: UnsafeMutableRawPointer) {
+        let z = exact.zeroPoint(stage)
+        @inline(__always) func bytes(_ sums: QuadSums) -> SIMD32<UInt8> {
+            let low = IntegerSIMD.packSaturating(exact.scale8(sums.s0, slot) &+ z, exact.scale8(sums.s1, slot &+ 8) &+ z)
+            let high = IntegerSIMD.packSaturating(exact.scale8(sums.s2, slot &+ 16) &+ z, exact.scale8(sums.s3, slot &+ 24) &+ z)
+            return IntegerSIMD.clampSigned(IntegerSIMD.packSaturatingSigned(low, high), stage.low, stage.high)
+        }
+        let x = bytes(a), y = bytes(b)
+        first.storeBytes(of: x, as: SIMD32<UInt8>.self)
+        second.storeBytes(of: y, as: SIMD32<UInt8>.self)
     }
 
     /// Adds taps `a` and `b`'s products for channels ch..<ch+16: their input

@@ -649,6 +649,55 @@ extension IntegerSIMD {
 }
 #endif
 
+#if (TFLITEENGINE_AVX2 || TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI) && arch(x86_64)
+extension IntegerSIMD {
+    /// Bytes of `a` and `b` (32 each, as Int32 lanes) interleaved within each
+    /// 16-byte half (`vpunpcklbw` ymm): a0, b0, …, a7, b7, then a16, b16, …, a23, b23.
+    /// (One shuffle of the whole vectors: built from the standard library's
+    /// half-vector getters, those stayed calls in some callers.)
+    @inline(__always)
+    static func interleaveBytesLow(_ a: SIMD8<Int32>, _ b: SIMD8<Int32>) -> SIMD8<Int32> {
+        let x = unsafeBitCast(a, to: SIMD32<Int8>.self), y = unsafeBitCast(b, to: SIMD32<Int8>.self)
+        var r = SIMD32<Int8>()
+        r._storage._value = Builtin.shufflevector_Vec32xInt8_Vec32xInt32(
+            x._storage._value, y._storage._value,
+            SIMD32<Int32>(0, 32, 1, 33, 2, 34, 3, 35, 4, 36, 5, 37, 6, 38, 7, 39, 16, 48, 17, 49, 18, 50, 19, 51, 20, 52, 21, 53, 22, 54, 23, 55)._storage._value)
+        return unsafeBitCast(r, to: SIMD8<Int32>.self)
+    }
+
+    /// `vpunpckhbw` ymm: a8, b8, …, a15, b15, then a24, b24, …, a31, b31.
+    @inline(__always)
+    static func interleaveBytesHigh(_ a: SIMD8<Int32>, _ b: SIMD8<Int32>) -> SIMD8<Int32> {
+        let x = unsafeBitCast(a, to: SIMD32<Int8>.self), y = unsafeBitCast(b, to: SIMD32<Int8>.self)
+        var r = SIMD32<Int8>()
+        r._storage._value = Builtin.shufflevector_Vec32xInt8_Vec32xInt32(
+            x._storage._value, y._storage._value,
+            SIMD32<Int32>(8, 40, 9, 41, 10, 42, 11, 43, 12, 44, 13, 45, 14, 46, 15, 47, 24, 56, 25, 57, 26, 58, 27, 59, 28, 60, 29, 61, 30, 62, 31, 63)._storage._value)
+        return unsafeBitCast(r, to: SIMD8<Int32>.self)
+    }
+
+    /// Int16 lanes of `a` and `b` interleaved within each half (`vpunpcklwd`
+    /// ymm): a0, b0, …, a3, b3, then a8, b8, …, a11, b11.
+    @inline(__always)
+    static func interleaveWordsLow(_ a: SIMD8<Int32>, _ b: SIMD8<Int32>) -> SIMD8<Int32> {
+        let x = unsafeBitCast(a, to: SIMD16<Int16>.self), y = unsafeBitCast(b, to: SIMD16<Int16>.self)
+        var r = SIMD16<Int16>()
+        r._storage._value = Builtin.shufflevector_Vec16xInt16_Vec16xInt32(
+            x._storage._value, y._storage._value, SIMD16<Int32>(0, 16, 1, 17, 2, 18, 3, 19, 8, 24, 9, 25, 10, 26, 11, 27)._storage._value)
+        return unsafeBitCast(r, to: SIMD8<Int32>.self)
+    }
+
+    /// `vpunpckhwd` ymm: a4, b4, …, a7, b7, then a12, b12, …, a15, b15.
+    @inline(__always)
+    static func interleaveWordsHigh(_ a: SIMD8<Int32>, _ b: SIMD8<Int32>) -> SIMD8<Int32> {
+        let x = unsafeBitCast(a, to: SIMD16<Int16>.self), y = unsafeBitCast(b, to: SIMD16<Int16>.self)
+        var r = SIMD16<Int16>()
+        r._storage._value = Builtin.shufflevector_Vec16xInt16_Vec16xInt32(
+            x._storage._value, y._storage._value, SIMD16<Int32>(4, 20, 5, 21, 6, 22, 7, 23, 12, 28, 13, 29, 14, 30, 15, 31)._storage._value)
+        return unsafeBitCast(r, to: SIMD8<Int32>.self)
+    }
+}
+#else
 extension IntegerSIMD {
     /// Bytes of `a` and `b` (32 each, as Int32 lanes) interleaved within each
     /// 16-byte half (`vpunpcklbw` ymm): a0, b0, …, a7, b7, then a16, b16, …, a23, b23.
@@ -684,6 +733,8 @@ extension IntegerSIMD {
                              to: SIMD8<Int32>.self)
     }
 }
+
+#endif
 
 extension IntegerSIMD {
     /// Σ |v| over `count` int8 values, sixteen a step (`vpmovsxbw`, the
