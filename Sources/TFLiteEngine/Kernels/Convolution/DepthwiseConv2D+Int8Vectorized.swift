@@ -729,45 +729,41 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             sums.s3 = IntegerSIMD.dotBytes(sums.s3, x.loadUnaligned(fromByteOffset: 96, as: SIMD8<Int32>.self),
                                            w.loadUnaligned(fromByteOffset: 96, as: SIMD8<Int32>.self))
         }
-        var at = 0
-        var target = out
-        var ox = 0
-        // Two pixels per step: each group's weights, starting sums and
-        // output-stage constants loaded once for both, two independent chains.
+        // Group by group (its weights and output-stage constants stay in
+        // the first-level cache while it sweeps the row), two pixels per
+        // step: the group's constants loaded once for both, two independent
+        // chains.
         let next = (quads &>> 5) &* 128
-        while ox &+ 2 <= g.outputWidth {
-            var first = 0
-            while first < quads {
-                let w = filter + (first &>> 5) &* 384
-                var a = quadSums(first)
-                var b = a
+        let width = g.outputWidth
+        var first = 0
+        while first < quads {
+            let w = filter + (first &>> 5) &* 384
+            let start = quadSums(first)
+            let ch = DepthwiseInt8Constants.quadGroupChannel(first, channels: c)
+            var at = (first &>> 5) &* 128
+            var target = out + ch
+            var ox = 0
+            while ox &+ 2 <= width {
+                var a = start, b = start
                 add(&a, r0 + at, w)
                 add(&b, r0 + (at &+ next), w)
                 add(&a, r1 + at, w + 128)
                 add(&b, r1 + (at &+ next), w + 128)
                 add(&a, r2 + at, w + 256)
                 add(&b, r2 + (at &+ next), w + 256)
-                let ch = DepthwiseInt8Constants.quadGroupChannel(first, channels: c)
-                Self.storeQuads(a, b, slot: first, exact, stage, target + ch, target + (ch &+ c))
-                at &+= 128
-                first &+= 32
+                Self.storeQuads(a, b, slot: first, exact, stage, target, target + c)
+                at &+= 2 &* next
+                target += 2 &* c
+                ox &+= 2
             }
-            at &+= next
-            target += 2 &* c
-            ox &+= 2
-        }
-        if ox < g.outputWidth {
-            var first = 0
-            while first < quads {
-                let w = filter + (first &>> 5) &* 384
-                var sums = quadSums(first)
+            if ox < width {
+                var sums = start
                 add(&sums, r0 + at, w)
                 add(&sums, r1 + at, w + 128)
                 add(&sums, r2 + at, w + 256)
-                Self.storeQuad(sums, slot: first, exact, stage, target + DepthwiseInt8Constants.quadGroupChannel(first, channels: c))
-                at &+= 128
-                first &+= 32
+                Self.storeQuad(sums, slot: first, exact, stage, target)
             }
+            first &+= 32
         }
     }
 
