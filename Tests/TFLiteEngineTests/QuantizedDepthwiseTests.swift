@@ -154,16 +154,8 @@ extension QuantizedKernelTests {
                 rng: &rng)
             try compare(spec, name: "quad depthwise #\(i) \(batch)×\(h)×\(w)×\(cin) k \(kh)×\(kw) s \(s) d \(dilation) pad \(padding) act \(activation)",
                         expectFast: DepthwiseConv2DInt8Vectorized.self) { ctx in
-                let input = try ctx.input(0)
-                let g = try ConvGeometry(
-                    ctx: ctx, inputShape: input.shape, filterHeight: kh, filterWidth: kw, strideHeight: s, strideWidth: s,
-                    dilationHeight: dilation, dilationWidth: dilation, padding: Padding(rawValue: Int8(padding))!)
-                let p = DepthwiseConv2D.Parameters(geometry: g, inputChannels: cin, outputChannels: cin,
-                                                   depthMultiplier: 1, activation: FusedActivation(rawValue: activation)!)
-                let q = try ConvolutionQuantization(
-                    ctx: ctx, input: input, filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
-                    channelAxis: 3, channels: cin, activation: p.activation)
-                return ConvolutionQuantizedReference(Int8.self, ctx: ctx, p, q)
+                try Self.int8DepthwiseReference(ctx, filter: (kh, kw), stride: (s, s), dilation: dilation, padding: padding,
+                                                channels: cin, activation: activation)
             }
         }
         requireMostlyInformative(filters.count)
@@ -205,16 +197,8 @@ extension QuantizedKernelTests {
                 guard let kernel = kernel as? DepthwiseConv2DInt8Vectorized, kernel.constants.quadExactRequantization != nil else { return }
                 if kernel.tripleRowBytes > 0 { tripleCases += 1 } else { others.append(name) }
             }) { ctx in
-                let input = try ctx.input(0)
-                let g = try ConvGeometry(
-                    ctx: ctx, inputShape: input.shape, filterHeight: 3, filterWidth: 3, strideHeight: sy, strideWidth: s,
-                    dilationHeight: 1, dilationWidth: 1, padding: Padding(rawValue: Int8(padding))!)
-                let p = DepthwiseConv2D.Parameters(geometry: g, inputChannels: cin, outputChannels: cin,
-                                                   depthMultiplier: 1, activation: FusedActivation(rawValue: activation)!)
-                let q = try ConvolutionQuantization(
-                    ctx: ctx, input: input, filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
-                    channelAxis: 3, channels: cin, activation: p.activation)
-                return ConvolutionQuantizedReference(Int8.self, ctx: ctx, p, q)
+                try Self.int8DepthwiseReference(ctx, filter: (3, 3), stride: (sy, s), dilation: 1, padding: padding,
+                                                channels: cin, activation: activation)
             }
         }
         requireMostlyInformative(channels.count)
@@ -222,6 +206,23 @@ extension QuantizedKernelTests {
         XCTAssertEqual(others, [], "cases with quad groups not on rows of column triples")
         // (Seed 49: all but cases 3 and 8; the overlapping groups among them.)
         if IntegerSIMD.isNative { XCTAssertGreaterThanOrEqual(tripleCases, 8, "cases on rows of column triples") }
+    }
+
+    /// The reference kernel of an int8 depthwise node (depth multiplier 1)
+    /// with the given filter (height, width), stride (height, width),
+    /// dilation, padding (0 SAME, 1 VALID), channels and fused activation.
+    static func int8DepthwiseReference(_ ctx: PrepareContext, filter: (Int, Int), stride: (Int, Int), dilation: Int, padding: Int,
+                                       channels: Int, activation: Int8) throws -> Kernel {
+        let input = try ctx.input(0)
+        let g = try ConvGeometry(
+            ctx: ctx, inputShape: input.shape, filterHeight: filter.0, filterWidth: filter.1, strideHeight: stride.0,
+            strideWidth: stride.1, dilationHeight: dilation, dilationWidth: dilation, padding: Padding(rawValue: Int8(padding))!)
+        let p = DepthwiseConv2D.Parameters(geometry: g, inputChannels: channels, outputChannels: channels,
+                                           depthMultiplier: 1, activation: FusedActivation(rawValue: activation)!)
+        let q = try ConvolutionQuantization(
+            ctx: ctx, input: input, filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
+            channelAxis: 3, channels: channels, activation: p.activation)
+        return ConvolutionQuantizedReference(Int8.self, ctx: ctx, p, q)
     }
 
     /// The depthwise constants take the output stage in doubles

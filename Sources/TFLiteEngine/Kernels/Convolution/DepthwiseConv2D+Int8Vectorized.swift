@@ -389,11 +389,14 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
 /// (int8) in explicit vectors, two taps per `vpmaddwd` and the output stage
 /// in exact doubles where it can be (`DepthwiseInt8Constants`); elsewhere,
 /// and for the channels left over, plain Int32 loops
-/// (`DepthwiseInt8Constants.requantize`). 3×3 filters keep the nine taps unrolled and the accumulator in
-/// registers: pixels whose taps are all inside the input read three input
-/// rows at fixed column offsets; the others gather one pointer per tap, taps
-/// outside the input pointing to a row of input zero points. Other filter
-/// sizes gather pointers too and accumulate tap by tap in the worker's scratch.
+/// (`DepthwiseInt8Constants.requantize`). Int8 3×3 filters on maps of at
+/// least `rowsForWholeRowTiles` rows, with every channel in a quad group,
+/// read rows of column triples instead (`tripleRowBytes`). Other 3×3
+/// filters keep the nine taps unrolled and the accumulator in registers:
+/// pixels whose taps are all inside the input read three input rows at
+/// fixed column offsets; the others gather one pointer per tap, taps outside
+/// the input pointing to a row of input zero points. Other filter sizes
+/// gather pointers too and accumulate tap by tap in the worker's scratch.
 final class DepthwiseConv2DInt8Vectorized: Kernel {
     let p: DepthwiseConv2D.Parameters
     let operands: FilteredOperands
@@ -463,8 +466,8 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         compactRowBytes = constants.runPhases > 0 && g.strideWidth == 2 && g.dilationWidth == 1
             ? ((g.outputWidth &+ g.filterWidth / 2 &+ 1) &* p.outputChannels &+ 16 &+ 63) & ~63 : 0
         columnParts = g.outputRows < Self.rowsForWholeRowTiles && g.outputWidth >= 2 ? 2 : 1
-        let tripleBytes = g.outputWidth &* (constants.quadChannels &>> 5) &* 128
-        tripleRowBytes = signed && (IntegerSIMD.hasDotBytes || DepthwiseInt8Constants.quadsForTesting)
+        let (tripleBytes, tooWide) = g.outputWidth.multipliedReportingOverflow(by: (constants.quadChannels &>> 5) &* 128)
+        tripleRowBytes = !tooWide && signed && (IntegerSIMD.hasDotBytes || DepthwiseInt8Constants.quadsForTesting)
             && g.filterHeight == 3 && g.filterWidth == 3 && g.dilationHeight == 1 && g.dilationWidth == 1
             && p.outputChannels >= 32 && constants.quadChannels >= p.outputChannels && constants.runPhases == 0
             && constants.quadExactRequantization != nil && columnParts == 1 && compactRowBytes == 0
@@ -1245,11 +1248,18 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     @inline(__always)
     private static func storeQuad(_ sums: QuadSums, slot: Int, _ exact: ExactDoubleRequantization,
                                   _ stage: ChannelRequantization.VectorStage, _ target: UnsafeMutableRawPointer) {
+        target.storeBytes(of: quadBytes(sums, slot: slot, exact, stage), as: SIMD32<UInt8>.self)
+    }
+
+    /// A quad group's sums through slots `slot..<slot+32` of `exact`: the
+    /// 32 output bytes in channel order.
+    @inline(__always)
+    private static func quadBytes(_ sums: QuadSums, slot: Int, _ exact: ExactDoubleRequantization,
+                                  _ stage: ChannelRequantization.VectorStage) -> SIMD32<UInt8> {
         let z = exact.zeroPoint(stage)
         let low = IntegerSIMD.packSaturating(exact.scale8(sums.s0, slot) &+ z, exact.scale8(sums.s1, slot &+ 8) &+ z)
         let high = IntegerSIMD.packSaturating(exact.scale8(sums.s2, slot &+ 16) &+ z, exact.scale8(sums.s3, slot &+ 24) &+ z)
-        let bytes = IntegerSIMD.clampSigned(IntegerSIMD.packSaturatingSigned(low, high), stage.low, stage.high)
-        target.storeBytes(of: bytes, as: SIMD32<UInt8>.self)
+        return IntegerSIMD.clampSigned(IntegerSIMD.packSaturatingSigned(low, high), stage.low, stage.high)
     }
 
     /// `storeQuad` for two pixels' sums of the same slots, both computed
@@ -1259,13 +1269,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     private static func storeQuads(_ a: QuadSums, _ b: QuadSums, slot: Int, _ exact: ExactDoubleRequantization,
                                    _ stage: ChannelRequantization.VectorStage, _ first: UnsafeMutableRawPointer,
                                    _ second: UnsafeMutableRawPointer) {
-        let z = exact.zeroPoint(stage)
-        @inline(__always) func bytes(_ sums: QuadSums) -> SIMD32<UInt8> {
-            let low = IntegerSIMD.packSaturating(exact.scale8(sums.s0, slot) &+ z, exact.scale8(sums.s1, slot &+ 8) &+ z)
-            let high = IntegerSIMD.packSaturating(exact.scale8(sums.s2, slot &+ 16) &+ z, exact.scale8(sums.s3, slot &+ 24) &+ z)
-            return IntegerSIMD.clampSigned(IntegerSIMD.packSaturatingSigned(low, high), stage.low, stage.high)
-        }
-        let x = bytes(a), y = bytes(b)
+        let x = quadBytes(a, slot: slot, exact, stage), y = quadBytes(b, slot: slot, exact, stage)
         first.storeBytes(of: x, as: SIMD32<UInt8>.self)
         second.storeBytes(of: y, as: SIMD32<UInt8>.self)
     }
