@@ -81,7 +81,7 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
     /// The output stage of the quad channels in the lanes' order (slot
     /// `32g + i` is channel `quadGroupChannel(32g) + quadChannel(i)`).
     let quadExactRequantization: ExactDoubleRequantization?
-    /// Nine taps (3×3 filters): per quad group, per filter row, 128 bytes:
+    /// 3×3 filters (`threeByThree`): per quad group, per filter row, 128 bytes:
     /// for each accumulator lane's channel (`quadChannel`) the row's three
     /// weights and a zero (`DepthwiseConv2DInt8Vectorized.tripleRowBytes`);
     /// else one unused entry.
@@ -158,8 +158,11 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
     /// `channelMajor`: the file's filter is [channel][tap] (a grouped
     /// CONV_2D with one input and one output channel per group, filter
     /// [C, KH, KW, 1]) rather than DEPTHWISE_CONV_2D's [tap][channel].
+    /// `threeByThree`: the filter is 3×3 (`rowQuadFilter`; nine taps alone
+    /// could be 1×9).
     init<W: FixedWidthInteger>(filter raw: UnsafeRawPointer, signed: Bool, as _: W.Type, bias: UnsafePointer<Int32>?,
-                               taps: Int, channels: Int, q: ConvolutionQuantization, channelMajor: Bool = false) {
+                               taps: Int, channels: Int, q: ConvolutionQuantization, channelMajor: Bool = false,
+                               threeByThree: Bool = false) {
         self.taps = taps
         self.channels = channels
         let count = max(taps &* channels, 1)
@@ -236,7 +239,7 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         // 3×3 filters overlap from 16 past too: the rows of column triples
         // (`DepthwiseConv2DInt8Vectorized.tripleRowBytes`) need quad groups
         // for every channel (EfficientNet's 144 and 240).
-        let overlap = channels >= 64 && (channels % 32 > 16 || taps == 9 && channels % 32 != 0)
+        let overlap = channels >= 64 && (channels % 32 > 16 || threeByThree && channels % 32 != 0)
         let quadLanes = pixelPairs ? 32 : !quads ? 0 : (channels / 32 &+ (overlap ? 1 : 0)) &* 32
         // The channel of quad lane `slot`.
         let channel: (Int) -> Int = { slot in
@@ -275,7 +278,7 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         quadChannels = pixelPairs ? 0 : quad.lanes
         quadFilter = quad.filter
         quadBias = quad.bias
-        let rowLanes = taps == 9 ? quadChannels : 0
+        let rowLanes = threeByThree ? quadChannels : 0
         let rowFilter = UnsafeMutablePointer<Int8>.allocate(capacity: max(rowLanes &* 12, 1))
         rowFilter.initialize(to: 0)
         for group in stride(from: 0, to: rowLanes, by: 32) {
@@ -359,6 +362,8 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
                        channelMajor: Bool = false) throws -> DepthwiseInt8Constants? {
         let filter = try ctx.input(1)
         let taps = p.geometry.filterHeight &* p.geometry.filterWidth, channels = p.outputChannels
+        // (The filter tensor in the key fixes its shape.)
+        let threeByThree = p.geometry.filterHeight == 3 && p.geometry.filterWidth == 3
         guard let f = filter.constant, filter.elementCount == taps &* channels else { return nil }
         guard let (biasPointer, biasKey) = ctx.constantInt32Bias() else { return nil }
         // The input and output tensors fix the input offset and the output stage.
@@ -368,9 +373,9 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         return ctx.graph.sharedConstants.value(for: key) {
             let constants = signed
                 ? DepthwiseInt8Constants(filter: f, signed: true, as: Int8.self, bias: biasPointer, taps: taps, channels: channels, q: q,
-                                         channelMajor: channelMajor)
+                                         channelMajor: channelMajor, threeByThree: threeByThree)
                 : DepthwiseInt8Constants(filter: f, signed: false, as: Int16.self, bias: biasPointer, taps: taps, channels: channels, q: q,
-                                         channelMajor: channelMajor)
+                                         channelMajor: channelMajor, threeByThree: threeByThree)
             // The filter now lives in `constants.filter`: its pages of the model file need not stay resident.
             ctx.graph.model.releaseConstantPages(f, byteCount: taps &* channels)
             return constants
