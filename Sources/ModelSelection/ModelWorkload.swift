@@ -262,6 +262,9 @@ public struct ModelWorkload: Codable, Hashable, Sendable {
                 } else {
                     n.work = saturatingMultiply(n.work, 2)
                 }
+            // The depthwise node computes the 1×1 convolution's rows: the same
+            // work, done in the other node (each node's own work counts it once).
+            case .computedByConsumer?, .expansionRows?: break
             case .maxPoolOfKeptSums?, .activationInStore?, nil: break
             }
             return n

@@ -14,12 +14,15 @@ struct ExecutionPlanner {
     func plan(for requested: Interpreter.Backend) throws -> ExecutionPlan {
         graph.restorePreparedOrder()
         let planNodes = graph.steps.map { GraphPartitioner.PlanNode(inputs: $0.node.inputs, outputs: $0.node.outputs) }
+        // (Cleared first: the fusions before it count the reads it adds.)
+        ExpansionDepthwiseFusion.apply(to: graph, enabled: false, workers: backend.workerCount)
         guard case let .delegate(delegate) = requested else {
             SwishFusion.apply(to: graph, enabled: true)
             ConvolutionPoolFusion.apply(to: graph, enabled: true)
             ConstantOperandChainFusion.apply(to: graph, enabled: true)
             StoredActivationFusion.apply(to: graph, enabled: true)
             let workers = backend is ParallelBackend ? backend.workerCount : 1
+            ExpansionDepthwiseFusion.apply(to: graph, enabled: true, workers: workers)
             ConcurrentStepGrouping.apply(to: graph, workers: workers)
             TileOrderAlternation.apply(to: graph, workers: workers)
             return try assemble(cpuSubsets(planNodes), runners: [], declined: [:], delegateName: "", report: nil,
@@ -96,16 +99,20 @@ struct ExecutionPlanner {
     }
 
     /// The fusion `SwishFusion`, `ConvolutionPoolFusion`,
-    /// `ConstantOperandChainFusion` or `StoredActivationFusion` decided for a
+    /// `ConstantOperandChainFusion`, `StoredActivationFusion` or
+    /// `ExpansionDepthwiseFusion` decided for a
     /// step's kernel, if any (read after all were applied).
     static func fusion(of kernel: any Kernel) -> ExecutionPlanDescription.Fusion? {
         if let conv = kernel as? GEMMConvolutionQuantized {
             return conv.pooledAccumulators != nil ? .sumsKeptForMaxPool : conv.outputTable != nil ? .activationInStore : nil
         }
-        if (kernel as? DepthwiseConv2DInt8Vectorized)?.outputTable != nil || (kernel as? GEMMConvolutionFloat)?.outputActivation != nil
-            || (kernel as? DepthwiseConv2DFloatVectorized)?.outputActivation != nil {
-            return .activationInStore
+        if let conv = kernel as? GEMMConvolutionFloat {
+            return conv.computedByConsumer ? .computedByConsumer : conv.outputActivation != nil ? .activationInStore : nil
         }
+        if let depthwise = kernel as? DepthwiseConv2DFloatVectorized {
+            return depthwise.expansion != nil ? .expansionRows : depthwise.outputActivation != nil ? .activationInStore : nil
+        }
+        if (kernel as? DepthwiseConv2DInt8Vectorized)?.outputTable != nil { return .activationInStore }
         if kernel.inPlaceInput != nil { return .storedByProducer }
         if let pool = kernel as? Pool2DQuantizedKernel, pool.fusedConvolution != nil { return .maxPoolOfKeptSums }
         if let logistic = kernel as? ElementwiseKernel<Float, Float>, logistic.isSkipped { return .skippedIntoSwish }

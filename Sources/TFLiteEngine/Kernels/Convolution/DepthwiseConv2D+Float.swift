@@ -108,10 +108,25 @@ enum DepthwiseConv2DFloat {
 /// interior columns run eight output pixels per channel vector (eight
 /// independent multiply-add chains sharing each weight load), edge columns
 /// four pixels at a time (`pixels4`). Every pixel sums its taps in the same order.
+/// Where `DepthwiseConv2DFloatVectorized`'s paths read its input: element
+/// `i` of the NHWC input at `base + (i − skipped)`. `skipped` is 0 for the
+/// input tensor itself; for a window of expanded rows (`runExpanding`) it is
+/// the offset of the window's first row, and only the rows it holds are read.
+struct DepthwiseInput {
+    let base: UnsafePointer<Float>
+    let skipped: Int
+
+    /// The input from element `offset` on (element 0 of the result is `offset` of this).
+    @inline(__always) func advanced(by offset: Int) -> DepthwiseInput { DepthwiseInput(base: base, skipped: skipped &- offset) }
+    @inline(__always) subscript(_ i: Int) -> Float { base[i &- skipped] }
+    /// The address of element `offset`.
+    @inline(__always) static func + (input: DepthwiseInput, offset: Int) -> UnsafePointer<Float> { input.base + (offset &- input.skipped) }
+}
+
 final class DepthwiseConv2DFloatVectorized: Kernel {
     let p: DepthwiseConv2D.Parameters
     let operands: FilteredOperands
-    var input: UnsafePointer<Float>!
+    private var boundInput: UnsafePointer<Float>?
     var filter: UnsafePointer<Float>!
     var bias: UnsafePointer<Float>?
     var output: UnsafeMutablePointer<Float>!
@@ -136,7 +151,16 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     let gatheredBand: Int
     /// A band's scratch in `gatheredRows` (0 where it is not used): its input
     /// rows (band + 2) of output width + 2 pixels, for each of two channel vectors.
-    let scratchBytesPerWorker: Int
+    private let bandBytes: Int
+    /// Set by `ExpansionDepthwiseFusion`: the 1×1 convolution whose output
+    /// this node reads, computed here a few input rows at a time into each
+    /// worker's scratch as the output rows need them (`runExpanding`);
+    /// nil otherwise.
+    private(set) var expansion: GEMMConvolutionFloat?
+    /// Input rows the window of `runExpanding` holds (0 when not expanding).
+    private(set) var windowRows = 0
+    /// Where the window starts in a worker's scratch (after the expansion's own).
+    private var windowOffset = 0
 
     init(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters, filterTaps: AlignedBuffer? = nil) throws {
         self.p = p
@@ -168,7 +192,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         let threeWide = g.filterWidth == 3 && g.strideWidth == 1 && (p.inputChannels % 256 != 0 || g.outputWidth < 8)
         gatheredBand = Self.gatheredBand(p)
         // (Width at most 256 where the band is not 0: no overflow.)
-        scratchBytesPerWorker = gatheredBand > 0 ? 2 * (gatheredBand + 2) * (g.outputWidth + 2) * MemoryLayout<FloatVector>.stride : 0
+        bandBytes = gatheredBand > 0 ? 2 * (gatheredBand + 2) * (g.outputWidth + 2) * MemoryLayout<FloatVector>.stride : 0
         // (At most 16 filter rows: the edge groups' column table is on the stack.)
         slidingTaps = (threeWide || g.filterWidth == 5 || g.filterWidth == 7) && g.strideWidth <= 2 && g.dilationWidth == 1
             && g.filterHeight <= 16 ? g.filterWidth : 0
@@ -180,7 +204,49 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     }
 
     var tileCount: Int { p.geometry.outputRows }
-    var cost: Int { p.cost }
+    var cost: Int { p.cost &+ (expansion?.cost ?? 0) }
+    var scratchBytesPerWorker: Int {
+        windowRows > 0 ? windowOffset &+ windowRows &* p.geometry.inputWidth &* p.inputChannels &* MemoryLayout<Float>.size : bandBytes
+    }
+    /// The tensor the expansion reads, which the arena keeps through this step.
+    var fusedReads: [Int] { expansion.map { [$0.inputIndex] } ?? [] }
+
+    /// Most bytes of a window of expanded input rows (`runExpanding`):
+    /// with the rows it is computed from and this node's output rows, it
+    /// stays in the second-level cache.
+    static let maximumWindowBytes = 384 << 10
+    /// Smallest expanded map that `expand(with:)` takes.
+    nonisolated(unsafe) static var minimumExpandedBytes = 2 << 20
+
+    /// Makes this node compute its input with `producer`, a 1×1
+    /// convolution at stride 1 whose output only this node reads (or, with
+    /// nil, read its input again); false (and no change) where this node
+    /// cannot: its `gatheredRows` or `flatRows` paths, which read bands of
+    /// rows, an input of another size, or a window of the filter's rows
+    /// over `maximumWindowBytes`.
+    func expand(with producer: GEMMConvolutionFloat?) -> Bool {
+        guard let producer else {
+            expansion = nil
+            windowRows = 0
+            windowOffset = 0
+            return true
+        }
+        let g = p.geometry
+        guard gatheredBand == 0, phases == nil, case .rows = producer.source, producer.outputActivation == nil,
+              producer.n == p.inputChannels, producer.m == g.batches &* g.inputHeight &* g.inputWidth else { return false }
+        // Rows one output row reads (span) and room for two more output
+        // rows; at least 2 · span − 2, so that the rows kept when the window
+        // moves never overlap the ones they move over (`runExpanding`).
+        let span = (g.filterHeight &- 1) &* g.dilationHeight &+ 1
+        let rows = 2 &* span &- 2 &+ 2 &* g.strideHeight
+        let rowBytes = g.inputWidth &* p.inputChannels &* MemoryLayout<Float>.size
+        guard rows &* rowBytes <= Self.maximumWindowBytes,
+              g.batches &* g.inputHeight &* rowBytes >= Self.minimumExpandedBytes else { return false }
+        expansion = producer
+        windowRows = rows
+        windowOffset = workerScratchStride(producer.scratchBytesPerWorker)
+        return true
+    }
 
     /// The rows of a band of `gatheredRows` (up to 12 KiB of scratch a vector), or 0:
     /// 3×3 filters at stride and dilation 1 over pixels a multiple of 2 KiB
@@ -197,7 +263,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     }
 
     func bind(_ memory: TensorMemory) {
-        input = UnsafePointer(memory.pointer(operands.input, as: Float.self))
+        boundInput = UnsafePointer(memory.pointer(operands.input, as: Float.self))
         filter = filterTaps.map { UnsafePointer($0.pointer.assumingMemoryBound(to: Float.self)) }
             ?? UnsafePointer(memory.pointer(operands.filter, as: Float.self))
         bias = operands.bias.map { UnsafePointer(memory.pointer($0, as: Float.self)) }
@@ -220,8 +286,13 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     var outputActivation: FloatActivationLoop?
 
     func run(tiles: Range<Int>, worker: Int) {
+        if let expansion {
+            runExpanding(tiles, worker: worker, expansion)
+            return
+        }
+        let input = DepthwiseInput(base: boundInput.unsafelyUnwrapped, skipped: 0)
         guard let activation = outputActivation, let output else {
-            compute(tiles, worker: worker)
+            compute(tiles, worker: worker, input: input)
             return
         }
         // Blocks of `rowsPerBlock` rows, each transformed when the next is done.
@@ -232,15 +303,70 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
             let start = first &+ block &* rowsPerBlock
             return start..<min(start &+ rowsPerBlock, tiles.upperBound)
         }
-        GEMMTiling.forEachTile(0..<blocks, { compute(rows($0), worker: worker) }) { block in
+        GEMMTiling.forEachTile(0..<blocks, { compute(rows($0), worker: worker, input: input) }) { block in
             let done = rows(block), start = output + done.lowerBound &* rowLength
             activation(start, start, done.count &* rowLength)
         }
     }
 
-    private func compute(_ tiles: Range<Int>, worker: Int) {
+    /// Output rows `tiles` where the input comes from `expansion`: each
+    /// worker keeps a window of `windowRows` consecutive input rows in its
+    /// scratch, computes the rows an output row needs that the window lacks
+    /// (`GEMMConvolutionFloat.compute(rows:into:scratch:)`, the same values
+    /// its own run would store) and runs the output row on the window.
+    /// When the next rows would not fit, the rows still needed move to the
+    /// window's start. The expanded map never goes through memory: for
+    /// MobileNetV2's 112 × 112 × 96 expansion, 4.8 MB that the 3×3 layer at
+    /// stride 2 read back from the last-level cache.
+    private func runExpanding(_ tiles: Range<Int>, worker: Int, _ producer: GEMMConvolutionFloat) {
+        guard let scratch else { return }
+        let g = p.geometry
+        let rowFloats = g.inputWidth &* p.inputChannels, rowLength = g.outputWidth &* p.outputChannels
+        let workerScratch = scratch + worker &* scratchStride
+        let window = (workerScratch + windowOffset).assumingMemoryBound(to: Float.self)
+        let capacity = windowRows
+        // The window holds rows first..<first + count of image `image`.
+        var image = -1, first = 0, count = 0
+        let activation = outputActivation
+        GEMMTiling.forEachTile(tiles, { tile in
+            let b = tile / g.outputHeight, oy = tile % g.outputHeight
+            let (ky0, ky1) = filterRows(oy: oy)
+            if ky0 < ky1 {
+                let top = oy &* g.strideHeight &- g.padTop
+                let low = top &+ ky0 &* g.dilationHeight, high = top &+ (ky1 &- 1) &* g.dilationHeight
+                if b != image || low < first || low > first &+ count {
+                    image = b
+                    first = low
+                    count = 0
+                }
+                if high >= first &+ capacity {
+                    // (At most span − 1 rows are kept, from at least capacity − span + 1 rows
+                    // in: the two ranges do not overlap.)
+                    let kept = max(first &+ count &- low, 0)
+                    if kept > 0 { window.update(from: window + (low &- first) &* rowFloats, count: kept &* rowFloats) }
+                    first = low
+                    count = kept
+                }
+                if high >= first &+ count {
+                    let row0 = b &* g.inputHeight &+ first &+ count, row1 = b &* g.inputHeight &+ high &+ 1
+                    producer.compute(rows: row0 &* g.inputWidth..<row1 &* g.inputWidth, into: window + count &* rowFloats,
+                                     scratch: workerScratch)
+                    count = high &+ 1 &- first
+                }
+            }
+            let input = DepthwiseInput(base: UnsafePointer(window), skipped: (b &* g.inputHeight &+ first) &* rowFloats)
+            compute(tile..<(tile &+ 1), worker: worker, input: input)
+        }) { tile in
+            if let activation, let output {
+                let start = output + tile &* rowLength
+                activation(start, start, rowLength)
+            }
+        }
+    }
+
+    private func compute(_ tiles: Range<Int>, worker: Int, input: DepthwiseInput) {
         if gatheredBand > 0, let scratch {
-            gatheredRows(tiles, (scratch + worker &* scratchStride).assumingMemoryBound(to: Float.self))
+            gatheredRows(input, tiles, (scratch + worker &* scratchStride).assumingMemoryBound(to: Float.self))
             return
         }
         #if TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI
@@ -248,11 +374,11 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         // vector from eight channels up) rather than the scalar loops.
         // NASNet-Mobile's 11-channel 5×5 and 7×7 layers ran at 2 GFLOP/s.
         if p.inputChannels < FloatVector.scalarCount {
-            if let phases { flatRows(SIMD8<Float>.self, tiles, phases.table, period: phases.period) } else { outputRows(SIMD8<Float>.self, tiles) }
+            if let phases { flatRows(input, SIMD8<Float>.self, tiles, phases.table, period: phases.period) } else { outputRows(input, SIMD8<Float>.self, tiles) }
             return
         }
         #endif
-        if let phases { flatRows(FloatVector.self, tiles, phases.table, period: phases.period) } else { outputRows(FloatVector.self, tiles) }
+        if let phases { flatRows(input, FloatVector.self, tiles, phases.table, period: phases.period) } else { outputRows(input, FloatVector.self, tiles) }
     }
 
     /// Output rows `tiles` of a 3×3 filter at stride 1 where a pixel is a
@@ -266,7 +392,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// second level. Xception's 10×10×1024 layer (one-op model, Zen 4):
     /// 0.073 ms in place (25 GFLOP/s; 61 on 256 channels), 0.040 copying
     /// one vector at a time, 0.039 two (their lines are adjacent).
-    private func gatheredRows(_ tiles: Range<Int>, _ scratch: UnsafeMutablePointer<Float>) {
+    private func gatheredRows(_ input: DepthwiseInput, _ tiles: Range<Int>, _ scratch: UnsafeMutablePointer<Float>) {
         let w = FloatVector.scalarCount
         let g = p.geometry, c = p.inputChannels
         let span = g.outputWidth &+ 2, rowFloats = span &* w
@@ -277,7 +403,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         while tile < tiles.upperBound {
             let b = tile / g.outputHeight, oy0 = tile % g.outputHeight
             let rows = min(tiles.upperBound &- tile, g.outputHeight &- oy0, gatheredBand)
-            let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
+            let inputBatch = input.advanced(by: b &* g.inputHeight &* g.inputWidth &* c)
             let plane = (rows &+ 2) &* rowFloats
             var ch = 0
             while ch < c {
@@ -359,17 +485,17 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// range or of an image) run the channel-vector paths (`outputRows`). Each float sums bias, then taps (ky, kx) in
     /// order, as every other path does.
     @inline(__always)
-    private func flatRows<E: FloatLanes>(_: E.Type, _ tiles: Range<Int>, _ table: AlignedBuffer, period: Int) {
+    private func flatRows<E: FloatLanes>(_ input: DepthwiseInput, _: E.Type, _ tiles: Range<Int>, _ table: AlignedBuffer, period: Int) {
         let g = p.geometry
         let weights = UnsafePointer(table.pointer.assumingMemoryBound(to: Float.self))
         var tile = tiles.lowerBound
         while tile < tiles.upperBound {
             let b = tile / g.outputHeight, oy = tile % g.outputHeight
             if tile &+ 4 <= tiles.upperBound && oy &+ 4 <= g.outputHeight {
-                flatFourRows(E.self, b: b, oy: oy, weights, period: period)
+                flatFourRows(input, E.self, b: b, oy: oy, weights, period: period)
                 tile &+= 4
             } else {
-                outputRows(E.self, tile..<tile &+ 1)
+                outputRows(input, E.self, tile..<tile &+ 1)
                 tile &+= 1
             }
         }
@@ -385,7 +511,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// of the four rows go together too, on `E`'s lanes over channels
     /// (taps left or right of the input skipped, as `pixel` does).
     @inline(__always)
-    private func flatFourRows<E: FloatLanes>(_: E.Type, b: Int, oy: Int, _ weights: UnsafePointer<Float>, period: Int) {
+    private func flatFourRows<E: FloatLanes>(_ input: DepthwiseInput, _: E.Type, b: Int, oy: Int, _ weights: UnsafePointer<Float>, period: Int) {
         let lanes = FloatVector.scalarCount
         let g = p.geometry, c = p.inputChannels
         let (low, high) = p.activation.floatRange
@@ -485,7 +611,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
 
     /// Output rows `tiles` on vectors of `V`'s lanes.
     @inline(__always)
-    private func outputRows<V: FloatLanes>(_: V.Type, _ tiles: Range<Int>) {
+    private func outputRows<V: FloatLanes>(_ input: DepthwiseInput, _: V.Type, _ tiles: Range<Int>) {
         let g = p.geometry
         let fast3x3 = g.filterHeight == 3 && g.filterWidth == 3 && g.dilationHeight == 1 && g.dilationWidth == 1
             && g.strideWidth <= 2
@@ -495,19 +621,19 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
             withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: (7 &* g.strideWidth &+ slidingTaps) &* g.filterHeight) { buffer in
                 guard let columns = buffer.baseAddress else { return }
                 switch (slidingTaps, g.strideWidth) {
-                case (7, 1): slidingRows(V.self, SevenTaps.self, tiles, columns: columns)
-                case (7, _): slidingRows(V.self, SevenTapsStride2.self, tiles, columns: columns)
-                case (5, 1): slidingRows(V.self, FiveTaps.self, tiles, columns: columns)
-                case (5, _): slidingRows(V.self, FiveTapsStride2.self, tiles, columns: columns)
-                default: slidingRows(V.self, ThreeTaps.self, tiles, columns: columns)  // (3, 1)
+                case (7, 1): slidingRows(input, V.self, SevenTaps.self, tiles, columns: columns)
+                case (7, _): slidingRows(input, V.self, SevenTapsStride2.self, tiles, columns: columns)
+                case (5, 1): slidingRows(input, V.self, FiveTaps.self, tiles, columns: columns)
+                case (5, _): slidingRows(input, V.self, FiveTapsStride2.self, tiles, columns: columns)
+                default: slidingRows(input, V.self, ThreeTaps.self, tiles, columns: columns)  // (3, 1)
                 }
             }
         } else if !fast3x3 && taps <= Self.edgeTapLimit && p.inputChannels >= V.scalarCount {
             withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: 4 &* taps) { buffer in
-                outputRows(V.self, tiles, fast3x3: false, edgeTaps: buffer.baseAddress)
+                outputRows(input, V.self, tiles, fast3x3: false, edgeTaps: buffer.baseAddress)
             }
         } else {
-            outputRows(V.self, tiles, fast3x3: fast3x3, edgeTaps: nil)
+            outputRows(input, V.self, tiles, fast3x3: fast3x3, edgeTaps: nil)
         }
     }
 
@@ -525,22 +651,22 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// `outputRows` with `edgeTaps`, room for four pixels' tap addresses
     /// (`pixels4`), or nil for the one-pixel path.
     @inline(__always)
-    private func outputRows<V: FloatLanes>(_: V.Type, _ tiles: Range<Int>, fast3x3: Bool,
+    private func outputRows<V: FloatLanes>(_ input: DepthwiseInput, _: V.Type, _ tiles: Range<Int>, fast3x3: Bool,
                                            edgeTaps: UnsafeMutablePointer<UnsafePointer<Float>>?) {
         let g = p.geometry
         for tile in tiles {
             let b = tile / g.outputHeight, oy = tile % g.outputHeight
             let out = output + tile &* g.outputWidth &* p.outputChannels
             if fast3x3 {
-                for ox in 0..<min(interiorStart, g.outputWidth) { edge3x3(V.self, out, b: b, oy: oy, ox: ox) }
-                if interiorStart < interiorEnd { interiorSliding3x3(V.self, out, b: b, oy: oy, strideOne: g.strideWidth == 1) }
-                for ox in max(interiorEnd, interiorStart)..<g.outputWidth { edge3x3(V.self, out, b: b, oy: oy, ox: ox) }
+                for ox in 0..<min(interiorStart, g.outputWidth) { edge3x3(input, V.self, out, b: b, oy: oy, ox: ox) }
+                if interiorStart < interiorEnd { interiorSliding3x3(input, V.self, out, b: b, oy: oy, strideOne: g.strideWidth == 1) }
+                for ox in max(interiorEnd, interiorStart)..<g.outputWidth { edge3x3(input, V.self, out, b: b, oy: oy, ox: ox) }
             } else {
                 let rows = filterRows(oy: oy)
                 // Runs of four and eight interior pixels; the rest (edges, and the
                 // last zero to three interior pixels) pixel by pixel.
                 let runEnd = interiorStart &+ (interiorEnd &- interiorStart) / 4 &* 4
-                if interiorStart < runEnd { interior(V.self, out, b: b, oy: oy, from: interiorStart, end: runEnd, ky0: rows.0, ky1: rows.1) }
+                if interiorStart < runEnd { interior(input, V.self, out, b: b, oy: oy, from: interiorStart, end: runEnd, ky0: rows.0, ky1: rows.1) }
                 let left = min(interiorStart, g.outputWidth), right = max(runEnd, interiorStart)
                 if let taps = edgeTaps {
                     // Four pixels at a time (the last one repeated to fill a group).
@@ -548,14 +674,14 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
                     @inline(__always) func column(_ i: Int) -> Int { i < left ? i : right &+ (i &- left) }
                     var i = 0
                     while i < count {
-                        pixels4(V.self, out, b: b, oy: oy, column(i), column(min(i &+ 1, count &- 1)),
+                        pixels4(input, V.self, out, b: b, oy: oy, column(i), column(min(i &+ 1, count &- 1)),
                                 column(min(i &+ 2, count &- 1)), column(min(i &+ 3, count &- 1)),
                                 ky0: rows.0, ky1: rows.1, taps: taps)
                         i &+= 4
                     }
                 } else {
-                    for ox in 0..<left { pixel(V.self, out, b: b, oy: oy, ox: ox, ky0: rows.0, ky1: rows.1) }
-                    for ox in right..<g.outputWidth { pixel(V.self, out, b: b, oy: oy, ox: ox, ky0: rows.0, ky1: rows.1) }
+                    for ox in 0..<left { pixel(input, V.self, out, b: b, oy: oy, ox: ox, ky0: rows.0, ky1: rows.1) }
+                    for ox in right..<g.outputWidth { pixel(input, V.self, out, b: b, oy: oy, ox: ox, ky0: rows.0, ky1: rows.1) }
                 }
             }
         }
@@ -572,7 +698,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// 5×5 and 7×7 filters, all of a 7×7 map's columns (MobileNetV3,
     /// EfficientNet).
     @inline(__always)
-    private func pixels4<V: FloatLanes>(_: V.Type, _ out: UnsafeMutablePointer<Float>, b: Int, oy: Int,
+    private func pixels4<V: FloatLanes>(_ input: DepthwiseInput, _: V.Type, _ out: UnsafeMutablePointer<Float>, b: Int, oy: Int,
                                         _ x0: Int, _ x1: Int, _ x2: Int, _ x3: Int, ky0: Int, ky1: Int,
                                         taps: UnsafeMutablePointer<UnsafePointer<Float>>) {
         let w = V.scalarCount
@@ -582,7 +708,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         let kw = g.filterWidth
         let iy0 = oy &* g.strideHeight &- g.padTop
         let zero = UnsafePointer(zeroBias)
-        let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
+        let inputBatch = input.advanced(by: b &* g.inputHeight &* g.inputWidth &* c)
         var t = 0
         for ky in ky0..<ky1 {
             let row = inputBatch + (iy0 &+ ky &* g.dilationHeight) &* g.inputWidth &* c
@@ -628,9 +754,9 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// 3×3 filter (the zero row where the filter hangs over the top or
     /// bottom edge).
     @inline(__always)
-    private func inputRows3x3(b: Int, oy: Int) -> (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>) {
+    private func inputRows3x3(_ input: DepthwiseInput, b: Int, oy: Int) -> (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>) {
         let g = p.geometry, c = p.inputChannels
-        let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
+        let inputBatch = input.advanced(by: b &* g.inputHeight &* g.inputWidth &* c)
         let zero = UnsafePointer(zeroRow)
         @inline(__always) func row(_ ky: Int) -> UnsafePointer<Float> {
             let iy = oy &* g.strideHeight &- g.padTop &+ ky
@@ -653,16 +779,16 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// pixel sums bias, then taps (0,0), (0,1), … (2,2), as `edge3x3` does,
     /// so results do not depend on the column.
     @inline(__always)
-    private func interiorSliding3x3<V: FloatLanes>(_: V.Type, _ out: UnsafeMutablePointer<Float>, b: Int, oy: Int, strideOne: Bool) {
+    private func interiorSliding3x3<V: FloatLanes>(_ input: DepthwiseInput, _: V.Type, _ out: UnsafeMutablePointer<Float>, b: Int, oy: Int, strideOne: Bool) {
         let w = V.scalarCount
         let g = p.geometry, c = p.inputChannels
         guard c >= w else {
-            for ox in interiorStart..<interiorEnd { edge3x3(V.self, out, b: b, oy: oy, ox: ox) }
+            for ox in interiorStart..<interiorEnd { edge3x3(input, V.self, out, b: b, oy: oy, ox: ox) }
             return
         }
         let (low, high) = p.activation.floatRange
         let lo = V(repeating: low), hi = V(repeating: high)
-        let (r0, r1, r2) = inputRows3x3(b: b, oy: oy)
+        let (r0, r1, r2) = inputRows3x3(input, b: b, oy: oy)
         let biasBase = bias ?? UnsafePointer(zeroBias)
         let f = filter!
         let s = strideOne ? 1 : 2
@@ -698,7 +824,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
             o += 4 &* c
         }
         var ox = interiorStart &+ groups &* 4
-        while ox < interiorEnd { edge3x3(V.self, out, b: b, oy: oy, ox: ox); ox &+= 1 }
+        while ox < interiorEnd { edge3x3(input, V.self, out, b: b, oy: oy, ox: ox); ox &+= 1 }
     }
 
     /// Output rows `tiles` for 5- and 7-wide filters at stride 1 or 2, and
@@ -720,7 +846,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// of the last blocks went four pixels at a time, `pixels4`, or one by
     /// one at the edges, `edge3x3`).
     @inline(__always)
-    private func slidingRows<V: FloatLanes, R: SlidingFilterRow>(_: V.Type, _: R.Type, _ tiles: Range<Int>,
+    private func slidingRows<V: FloatLanes, R: SlidingFilterRow>(_ input: DepthwiseInput, _: V.Type, _: R.Type, _ tiles: Range<Int>,
                                                                    columns: UnsafeMutablePointer<UnsafePointer<Float>>) {
         let g = p.geometry, wOut = g.outputWidth
         for tile in tiles {
@@ -729,30 +855,30 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
             let (ky0, ky1) = filterRows(oy: oy)
             if wOut < 8 {
                 // The whole row is one edge group, its last pixels not stored.
-                edgeEight(V.self, R.self, out, b: b, oy: oy, x0: 0, ky0: ky0, ky1: ky1, columns: columns, pixels: wOut)
+                edgeEight(input, V.self, R.self, out, b: b, oy: oy, x0: 0, ky0: ky0, ky1: ky1, columns: columns, pixels: wOut)
                 continue
             }
             // Columns 0..<leftEnd and rightStart..<wOut are edge groups.
             let leftEnd = interiorStart > 0 ? 8 : 0
             let rightStart = interiorEnd < wOut ? wOut &- 8 : wOut
-            if leftEnd > 0 { edgeEight(V.self, R.self, out, b: b, oy: oy, x0: 0, ky0: ky0, ky1: ky1, columns: columns) }
+            if leftEnd > 0 { edgeEight(input, V.self, R.self, out, b: b, oy: oy, x0: 0, ky0: ky0, ky1: ky1, columns: columns) }
             var ox = max(leftEnd, interiorStart)
             let end = min(rightStart, interiorEnd)
             if ox < end {
                 let start = ox
-                ox = slidingGroups(V.self, R.self, out, b: b, oy: oy, from: start, end: end, ky0: ky0, ky1: ky1)
+                ox = slidingGroups(input, V.self, R.self, out, b: b, oy: oy, from: start, end: end, ky0: ky0, ky1: ky1)
                 if ox < end && end &- 8 >= start {
                     // The last one to seven columns: one more group ending at `end`, overlapping the one before.
-                    ox = slidingGroups(V.self, R.self, out, b: b, oy: oy, from: end &- 8, end: end, ky0: ky0, ky1: ky1)
+                    ox = slidingGroups(input, V.self, R.self, out, b: b, oy: oy, from: end &- 8, end: end, ky0: ky0, ky1: ky1)
                 }
                 let fours = ox &+ (end &- ox) / 4 &* 4
-                if ox < fours { interior(V.self, out, b: b, oy: oy, from: ox, end: fours, ky0: ky0, ky1: ky1) }
+                if ox < fours { interior(input, V.self, out, b: b, oy: oy, from: ox, end: fours, ky0: ky0, ky1: ky1) }
                 ox = fours
             }
             // Columns neither group reaches (none for filters up to 7 wide).
-            for x in leftEnd..<max(leftEnd, interiorStart) { pixel(V.self, out, b: b, oy: oy, ox: x, ky0: ky0, ky1: ky1) }
-            while ox < rightStart { pixel(V.self, out, b: b, oy: oy, ox: ox, ky0: ky0, ky1: ky1); ox &+= 1 }
-            if rightStart < wOut { edgeEight(V.self, R.self, out, b: b, oy: oy, x0: wOut &- 8, ky0: ky0, ky1: ky1, columns: columns) }
+            for x in leftEnd..<max(leftEnd, interiorStart) { pixel(input, V.self, out, b: b, oy: oy, ox: x, ky0: ky0, ky1: ky1) }
+            while ox < rightStart { pixel(input, V.self, out, b: b, oy: oy, ox: ox, ky0: ky0, ky1: ky1); ox &+= 1 }
+            if rightStart < wOut { edgeEight(input, V.self, R.self, out, b: b, oy: oy, x0: wOut &- 8, ky0: ky0, ky1: ky1, columns: columns) }
         }
     }
 
@@ -760,7 +886,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// while eight fit (`SlidingEight` on the input itself). Returns the
     /// first column not done.
     @inline(__always)
-    private func slidingGroups<V: FloatLanes, R: SlidingFilterRow>(_: V.Type, _: R.Type, _ out: UnsafeMutablePointer<Float>, b: Int, oy: Int,
+    private func slidingGroups<V: FloatLanes, R: SlidingFilterRow>(_ input: DepthwiseInput, _: V.Type, _: R.Type, _ out: UnsafeMutablePointer<Float>, b: Int, oy: Int,
                                                                    from start: Int, end: Int, ky0: Int, ky1: Int) -> Int {
         let w = V.scalarCount
         let g = p.geometry, c = p.inputChannels
@@ -796,7 +922,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// pointing at zeros (adding 0 · w, as `pixels4` does), and the eight
     /// pixels slide along them (`TabledInput`).
     @inline(__always)
-    private func edgeEight<V: FloatLanes, R: SlidingFilterRow>(_: V.Type, _: R.Type, _ out: UnsafeMutablePointer<Float>, b: Int, oy: Int,
+    private func edgeEight<V: FloatLanes, R: SlidingFilterRow>(_ input: DepthwiseInput, _: V.Type, _: R.Type, _ out: UnsafeMutablePointer<Float>, b: Int, oy: Int,
                                                                x0: Int, ky0: Int, ky1: Int,
                                                                columns: UnsafeMutablePointer<UnsafePointer<Float>>, pixels: Int = 8) {
         let w = V.scalarCount
@@ -839,7 +965,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// independent chains). Sums run in the same tap order as `pixel`, so
     /// results do not depend on the column.
     @inline(__always)
-    private func interior<V: FloatLanes>(_: V.Type, _ out: UnsafeMutablePointer<Float>, b: Int, oy: Int, from start: Int, end interiorEnd: Int,
+    private func interior<V: FloatLanes>(_ input: DepthwiseInput, _: V.Type, _ out: UnsafeMutablePointer<Float>, b: Int, oy: Int, from start: Int, end interiorEnd: Int,
                                           ky0: Int, ky1: Int) {
         let w = V.scalarCount
         let g = p.geometry, c = p.inputChannels
@@ -919,7 +1045,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
             }
         }
         if c < w {
-            for ox in start..<interiorEnd { pixelChannels(out, b: b, oy: oy, ox: ox, from: 0) }
+            for ox in start..<interiorEnd { pixelChannels(input, out, b: b, oy: oy, ox: ox, from: 0) }
         }
     }
 
@@ -928,12 +1054,12 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// finite sums unchanged), so the nine multiply-adds run unconditionally
     /// over each channel vector. On small feature maps most pixels are edges.
     @inline(__always)
-    private func edge3x3<V: FloatLanes>(_: V.Type, _ out: UnsafeMutablePointer<Float>, b: Int, oy: Int, ox: Int) {
+    private func edge3x3<V: FloatLanes>(_ input: DepthwiseInput, _: V.Type, _ out: UnsafeMutablePointer<Float>, b: Int, oy: Int, ox: Int) {
         let w = V.scalarCount
         let g = p.geometry, c = p.inputChannels
         let (low, high) = p.activation.floatRange
         let lo = V(repeating: low), hi = V(repeating: high)
-        let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
+        let inputBatch = input.advanced(by: b &* g.inputHeight &* g.inputWidth &* c)
         let zero = UnsafePointer(zeroRow)
         let iy0 = oy &* g.strideHeight &- g.padTop, ix0 = ox &* g.strideWidth &- g.padLeft
         @inline(__always) func tap(_ ky: Int, _ kx: Int) -> UnsafePointer<Float> {
@@ -961,7 +1087,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
             acc = acc.multiplyAdd(t8.load(V.self, ch), f.load(V.self, 8 &* c &+ ch))
             o.storeLanes(acc.clamped(lo, hi), ch)
         }
-        if c < w { pixelChannels(out, b: b, oy: oy, ox: ox, from: 0) }
+        if c < w { pixelChannels(input, out, b: b, oy: oy, ox: ox, from: 0) }
     }
 
     /// One output pixel, any filter size, filter rows `ky0..<ky1` (those
@@ -969,7 +1095,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// clipping the column range once. Four channel vectors at a time (four
     /// independent chains), then one.
     @inline(__always)
-    private func pixel<V: FloatLanes>(_: V.Type, _ out: UnsafeMutablePointer<Float>, b: Int, oy: Int, ox: Int, ky0: Int, ky1: Int) {
+    private func pixel<V: FloatLanes>(_ input: DepthwiseInput, _: V.Type, _ out: UnsafeMutablePointer<Float>, b: Int, oy: Int, ox: Int, ky0: Int, ky1: Int) {
         let w = V.scalarCount
         let g = p.geometry, c = p.inputChannels
         let (low, high) = p.activation.floatRange
@@ -1033,15 +1159,15 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
             o.storeLanes(a0.clamped(lo, hi), ch)
             ch &+= w
         }
-        if c < w { pixelChannels(out, b: b, oy: oy, ox: ox, from: 0) }
+        if c < w { pixelChannels(input, out, b: b, oy: oy, ox: ox, from: 0) }
     }
 
     /// Channels `start..<C` of one output pixel, one at a time (for fewer
     /// channels than one vector); taps outside the input are skipped.
-    private func pixelChannels(_ out: UnsafeMutablePointer<Float>, b: Int, oy: Int, ox: Int, from start: Int) {
+    private func pixelChannels(_ input: DepthwiseInput, _ out: UnsafeMutablePointer<Float>, b: Int, oy: Int, ox: Int, from start: Int) {
         let g = p.geometry, c = p.inputChannels
         let (low, high) = p.activation.floatRange
-        let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
+        let inputBatch = input.advanced(by: b &* g.inputHeight &* g.inputWidth &* c)
         let biasBase = bias ?? UnsafePointer(zeroBias)
         let f = filter!
         let o = out + ox &* c

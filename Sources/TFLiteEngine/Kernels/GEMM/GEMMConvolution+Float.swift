@@ -81,7 +81,11 @@ final class GEMMConvolutionFloat: Kernel {
     }
 
     var tileCount: Int { tiling.tileCount }
-    var cost: Int { m * n * taps * channels }
+    var cost: Int { computedByConsumer ? 0 : m * n * taps * channels }
+    /// Set by `ExpansionDepthwiseFusion`: the one node reading this
+    /// convolution's output computes it as it reads it
+    /// (`compute(rows:into:scratch:)`), and runs of this node do nothing.
+    var computedByConsumer = false
     var scratchBytesPerWorker: Int {
         (FloatGEMM.maxRows * FloatGEMM.maxPanelWidth) * MemoryLayout<Float>.size + FloatGEMM.maxRows * MemoryLayout<UnsafePointer<Float>>.size
     }
@@ -136,6 +140,7 @@ final class GEMMConvolutionFloat: Kernel {
     var outputActivation: FloatActivationLoop?
 
     func run(tiles: Range<Int>, worker: Int) {
+        if computedByConsumer { return }
         guard let activation = outputActivation, let output else {
             compute(tiles: tiles, worker: worker)
             return
@@ -160,52 +165,88 @@ final class GEMMConvolutionFloat: Kernel {
 
     @inline(__always)
     private func run<Rows: MicroTileRows>(tiles: Range<Int>, worker: Int, _ rows: Rows.Type) {
-        // A last panel narrower than the others (`packed.tailColumns`) runs
-        // on the micro-kernel of its width.
-        let fullEnd = packed.tailColumns == packed.nr ? packed.panelCount : packed.panelCount &- 1
+        let workerScratch = scratch.unsafelyUnwrapped + worker &* scratchStride
+        let mr = Rows.count
         for tile in tiles {
             let (panels, microTileRange) = tiling.ranges(of: tile)
-            let split = min(max(fullEnd, panels.lowerBound), panels.upperBound)
-            if panels.lowerBound < split { run(panels.lowerBound..<split, microTileRange, worker: worker, Rows.self, columns: packed.nr) }
-            if split < panels.upperBound {
-                run(split..<panels.upperBound, microTileRange, worker: worker, Rows.self, columns: packed.tailColumns)
-            }
+            let rowRange = min(microTileRange.lowerBound &* mr, m)..<min(microTileRange.upperBound &* mr, m)
+            run(panels, rowRange, Rows.self, scratch: workerScratch, output: output.unsafelyUnwrapped, firstRow: 0)
         }
     }
 
-    /// Panels `panels` × micro-tiles `microTileRange` on the micro-kernel
-    /// for panels of `columns` columns (one of `PackedFloatWeights.layout`'s).
+    /// Output rows `rows` (input pixels of a 1×1 convolution at stride 1 or
+    /// a fully connected layer: the `.rows` source) computed into
+    /// `destination`, `n` floats a row from row `rows.lowerBound`, with the
+    /// micro-kernels and panel order of `run` (the same values, bit for
+    /// bit), the output activation not applied. `scratch`: a worker's area
+    /// of `scratchBytesPerWorker` bytes. For a consumer that computes this
+    /// node's output as it reads it (`ExpansionDepthwiseFusion`).
+    func compute(rows: Range<Int>, into destination: UnsafeMutablePointer<Float>, scratch: UnsafeMutableRawPointer) {
+        // The last row alone when `run` computes it alone (on the one-row
+        // micro-kernel, whose sums round differently).
+        if m % tiling.rows == 1 && rows.count > 1 && rows.contains(m &- 1) {
+            compute(rows: rows.lowerBound..<(m &- 1), into: destination, scratch: scratch)
+            compute(rows: (m &- 1)..<m, into: destination + (m &- 1 &- rows.lowerBound) &* n, scratch: scratch)
+            return
+        }
+        if FloatGEMM.maxRows == SevenRows.count && tiling.rows == SevenRows.count {
+            run(0..<packed.panelCount, rows, SevenRows.self, scratch: scratch, output: destination, firstRow: rows.lowerBound)
+        } else {
+            run(0..<packed.panelCount, rows, SixRows.self, scratch: scratch, output: destination, firstRow: rows.lowerBound)
+        }
+    }
+
+    /// Panels `panels` × rows `rowRange` (from a micro-tile's first row,
+    /// except in `compute(rows:into:scratch:)`), row `r`'s outputs stored
+    /// at `output + (r − firstRow) · n`. A last panel narrower than the
+    /// others (`packed.tailColumns`) runs on the micro-kernel of its width.
+    @inline(__always)
+    private func run<Rows: MicroTileRows>(_ panels: Range<Int>, _ rowRange: Range<Int>, _ rows: Rows.Type,
+                                          scratch: UnsafeMutableRawPointer, output: UnsafeMutablePointer<Float>, firstRow: Int) {
+        let fullEnd = packed.tailColumns == packed.nr ? packed.panelCount : packed.panelCount &- 1
+        let split = min(max(fullEnd, panels.lowerBound), panels.upperBound)
+        if panels.lowerBound < split {
+            run(panels.lowerBound..<split, rowRange, Rows.self, columns: packed.nr, scratch: scratch, output: output, firstRow: firstRow)
+        }
+        if split < panels.upperBound {
+            run(split..<panels.upperBound, rowRange, Rows.self, columns: packed.tailColumns, scratch: scratch, output: output, firstRow: firstRow)
+        }
+    }
+
+    /// Panels `panels` × rows `rowRange` on the micro-kernel for panels of
+    /// `columns` columns (one of `PackedFloatWeights.layout`'s).
     @inline(__always)
     private func run<Rows: MicroTileRows>(
-        _ panels: Range<Int>, _ microTileRange: Range<Int>, worker: Int, _ rows: Rows.Type, columns: Int
+        _ panels: Range<Int>, _ rowRange: Range<Int>, _ rows: Rows.Type, columns: Int,
+        scratch: UnsafeMutableRawPointer, output: UnsafeMutablePointer<Float>, firstRow: Int
     ) {
         let lanes = FloatVector.scalarCount
         if columns == 2 &* lanes {
-            run(panels, microTileRange, worker: worker, Rows.self, WidePanel.self)
+            run(panels, rowRange, Rows.self, WidePanel.self, scratch: scratch, output: output, firstRow: firstRow)
         } else if columns == lanes {
-            run(panels, microTileRange, worker: worker, Rows.self, NarrowPanel.self)
+            run(panels, rowRange, Rows.self, NarrowPanel.self, scratch: scratch, output: output, firstRow: firstRow)
         } else if columns == 8 {
-            run(panels, microTileRange, worker: worker, Rows.self, QuarterPanel.self)
+            run(panels, rowRange, Rows.self, QuarterPanel.self, scratch: scratch, output: output, firstRow: firstRow)
         } else {
-            run(panels, microTileRange, worker: worker, Rows.self, ThreeQuarterPanel.self)
+            run(panels, rowRange, Rows.self, ThreeQuarterPanel.self, scratch: scratch, output: output, firstRow: firstRow)
         }
     }
 
-    /// Panels `panels` × micro-tiles `microTileRange` of `Rows` rows, all
+    /// Panels `panels` × rows `rowRange` in groups of `Rows` rows, all
     /// with `Shape`'s width.
     @inline(__always)
     private func run<Rows: MicroTileRows, Shape: GEMMPanelShape>(
-        _ panels: Range<Int>, _ microTileRange: Range<Int>, worker: Int, _ rows: Rows.Type, _ shape: Shape.Type
+        _ panels: Range<Int>, _ rowRange: Range<Int>, _ rows: Rows.Type, _ shape: Shape.Type,
+        scratch workerScratch: UnsafeMutableRawPointer, output: UnsafeMutablePointer<Float>, firstRow: Int
     ) {
         let mr = Rows.count, nr = Shape.columns
         // Columns between panel starts (a narrow tail starts where a wide panel would).
         let panelStep = packed.nr
-        let workerScratch = scratch + worker &* scratchStride
         let temp = workerScratch.assumingMemoryBound(to: Float.self)
         let rowPointers = (workerScratch + FloatGEMM.maxRows &* FloatGEMM.maxPanelWidth &* MemoryLayout<Float>.size)
             .assumingMemoryBound(to: UnsafePointer<Float>.self)
         let bounds = PanelBounds<Shape>(low, high)
-        let input = self.input.unsafelyUnwrapped, output = self.output.unsafelyUnwrapped
+        let input = self.input.unsafelyUnwrapped
         let indirection = self.indirection, rowSegments = self.rowSegments
         let filterRows = self.filterRows, segmentChannels = self.segmentChannels
         let m = self.m, n = self.n
@@ -218,12 +259,14 @@ final class GEMMConvolutionFloat: Kernel {
         // K = 512 panel alone is 32 KB, all of Zen 3's L1): median 0.93–0.94
         // of the time on MobileNetV1/V2 and ResNet-50 float32 (avx2, six
         // alternating rounds). Each output's arithmetic is unchanged.
-        for microTile in microTileRange {
-            let row = microTile &* mr
-            let rows = min(mr, m &- row)
+        let rowEnd = rowRange.upperBound
+        for row in stride(from: rowRange.lowerBound, to: rowEnd, by: mr) {
+            let rows = min(mr, rowEnd &- row)
             let a: UnsafePointer<UnsafePointer<Float>>
             var taps = self.taps, channels = self.channels
             if let indirection {
+                // (Rows from a micro-tile's first: `compute(rows:into:scratch:)` reads the `.rows` source only.)
+                let microTile = row / mr
                 a = UnsafePointer(indirection + microTile &* taps &* mr)
                 if rowSegments.unsafelyUnwrapped[microTile] != 0 {
                     taps = filterRows
@@ -241,10 +284,12 @@ final class GEMMConvolutionFloat: Kernel {
                 let columns = min(nr, groupOutputs &- groupColumn)
                 // Input channels of the group (0 when not grouped).
                 let offset = group &* groupChannels
-                let c = output + (row &* n &+ column)
+                let c = output + ((row &- firstRow) &* n &+ column)
                 if rows == mr && columns == nr {
                     FloatGEMM.microKernel(Rows.self, shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: c, ldc: n, bounds: bounds)
-                } else if rows == 1 {
+                } else if rows == 1 && row &+ 1 == m && m % mr == 1 {
+                    // (The last row alone in its micro-tile: the one-row kernel, as
+                    // `compute(rows:into:scratch:)` keeps it.)
                     if columns == nr {
                         FloatGEMM.microKernel1(Rows.self, shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: c, bounds: bounds)
                     } else {
