@@ -28,7 +28,7 @@ final class ExpansionDepthwiseFusionTests: XCTestCase {
 
     func testSmallModelsMatchUnfusedBitExact() throws {
         var rng = TestRandom(seed: 53)
-        var fusedCases = 0
+        var fusedCases = 0, fusedWithFilterRows = 0
         for i in 0..<40 {
             let batches = i % 5 == 4 ? 2 : 1
             let k = i % 4 == 3 ? 5 : 3, dilation = i % 6 == 5 ? 2 : 1
@@ -36,14 +36,19 @@ final class ExpansionDepthwiseFusionTests: XCTestCase {
             // (The first two: 15 and 25 pixels, a last GEMM row alone in seven- and six-row micro-tiles.)
             let h = i < 2 ? [3, 5][i] : rng.int(span...max(span, 12)), w = i < 2 ? 5 : rng.int(span...max(span, 23))
             let c = rng.int(3...20)
+            // Every seventh: a 3×3 convolution (SAME) before the depthwise
+            // one, its map 12 or 18 wide (whole six-row micro-tiles a row,
+            // which its row table needs).
+            let producerKernel = i % 7 == 6 ? 3 : 1
+            let width = producerKernel == 3 ? [12, 18][rng.int(0...1)] : w
             let n = [16, 20, 32, 40, 48, 96][rng.int(0...5)]
             let strideH = rng.int(1...2), strideW = rng.int(1...2)
             let same = i % 3 != 2
             let exposed = i % 10 == 9
             let model = Self.expansionDepthwise(
-                input: [batches, h, w, c], expanded: n, kernel: k, strides: (strideH, strideW), dilation: dilation, same: same,
+                input: [batches, h, width, c], expanded: n, producerKernel: producerKernel, kernel: k, strides: (strideH, strideW), dilation: dilation, same: same,
                 activations: (Int8(rng.int(0...1) * 3), Int8(rng.int(0...1))), exposeExpansion: exposed, rng: &rng)
-            let name = "#\(i) \(batches)×\(h)×\(w)×\(c) → \(n), \(k)×\(k) stride \(strideH)×\(strideW) dilation \(dilation) "
+            let name = "#\(i) \(batches)×\(h)×\(width)×\(c) → \(n) \(producerKernel)×\(producerKernel), \(k)×\(k) stride \(strideH)×\(strideW) dilation \(dilation) "
                 + "\(same ? "SAME" : "VALID")\(exposed ? " exposed" : "")"
             ExpansionDepthwiseFusion.isEnabled = true
             let interpreter = try Interpreter(model: try Model(data: model))
@@ -53,6 +58,7 @@ final class ExpansionDepthwiseFusionTests: XCTestCase {
             XCTAssertEqual(fused, Self.fusions(plan, .computedByConsumer), name)
             if exposed { XCTAssertEqual(fused, 0, "\(name): an expansion that is a graph output was fused") }
             fusedCases += fused
+            if producerKernel > 1 { fusedWithFilterRows += fused }
             let seed = UInt64(300 + i)
             let outputs = try ConvolutionPoolFusionTests.outputs(model, threads: 1, seed: seed)
             let parallel = try ConvolutionPoolFusionTests.outputs(model, threads: 2, seed: seed)
@@ -65,6 +71,7 @@ final class ExpansionDepthwiseFusionTests: XCTestCase {
         // (Channels 8…63 and not a multiple of 16 at 3×3, stride 1, take
         // the phase path, which is not fused.)
         XCTAssertGreaterThanOrEqual(fusedCases, 20)
+        XCTAssertGreaterThanOrEqual(fusedWithFilterRows, 2)
     }
 
     func testZooFloatModelsMatchUnfusedBitExact() throws {
@@ -94,11 +101,11 @@ final class ExpansionDepthwiseFusionTests: XCTestCase {
         }
     }
 
-    /// input [B, H, W, C] → CONV_2D 1×1 to `expanded` channels (random
+    /// input [B, H, W, C] → CONV_2D `producerKernel`² (SAME) to `expanded` channels (random
     /// filter and bias, fused activation `activations.0`) → DEPTHWISE_CONV_2D
     /// `kernel`×`kernel` (`activations.1`) → output; with `exposeExpansion`
     /// the 1×1 convolution's output is a graph output too (listed first).
-    static func expansionDepthwise(input: [Int], expanded n: Int, kernel k: Int, strides: (Int, Int), dilation: Int, same: Bool,
+    static func expansionDepthwise(input: [Int], expanded n: Int, producerKernel pk: Int, kernel k: Int, strides: (Int, Int), dilation: Int, same: Bool,
                                    activations: (Int8, Int8), exposeExpansion: Bool, rng: inout TestRandom) -> Data {
         typealias FB = FlatBufferBuilder.Node
         let c = input[3]
@@ -110,7 +117,7 @@ final class ExpansionDepthwiseFusionTests: XCTestCase {
         var tables = QuantizedTensorTables()
         let none: FB = .table([])
         let inputIndex = tables.tensor(input, 0, none, data: nil)
-        let filter = tables.tensor([n, 1, 1, c], 0, none, data: floats(n * c, 1 / Float(c).squareRoot()))
+        let filter = tables.tensor([n, pk, pk, c], 0, none, data: floats(n * pk * pk * c, 1 / (Float(c).squareRoot() * Float(pk))))
         let bias = tables.tensor([n], 0, none, data: floats(n, 0.5))
         let depthwiseFilter = tables.tensor([1, k, k, n], 0, none, data: floats(k * k * n, 1 / Float(k)))
         let depthwiseBias = tables.tensor([n], 0, none, data: floats(n, 0.5))

@@ -49,7 +49,7 @@ enum ExpansionDepthwiseFusion {
         for step in steps {
             let node = step.node
             if node.op == .conv2D, node.outputs.count == 1, let conv = step.kernel as? GEMMConvolutionFloat,
-               case .rows = conv.source, conv.outputActivation == nil {
+               conv.outputActivation == nil {
                 let t = node.outputs[0]
                 if t >= 0, t < readers.count, readers[t] == 1, !tensors[t].isVariable, !tensors[t].isConstant { expansionOf[t] = conv }
                 continue

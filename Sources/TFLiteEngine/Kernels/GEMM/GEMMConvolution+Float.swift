@@ -174,8 +174,18 @@ final class GEMMConvolutionFloat: Kernel {
         }
     }
 
-    /// Output rows `rows` (input pixels of a 1×1 convolution at stride 1 or
-    /// a fully connected layer: the `.rows` source) computed into
+    /// Whether `compute(rows:into:scratch:)` takes whole rows of an output
+    /// `width` pixels wide: any rows of the `.rows` source, and for other
+    /// convolutions rows that start micro-tiles (their row tables are by
+    /// micro-tile).
+    func computesRows(ofWidth width: Int) -> Bool {
+        if case .rows = source { return true }
+        return width > 0 && width % tiling.rows == 0
+    }
+
+    /// Output rows `rows` (any rows of the `.rows` source: a 1×1
+    /// convolution at stride 1 or a fully connected layer; rows from the
+    /// start of a micro-tile for other convolutions) computed into
     /// `destination`, `n` floats a row from row `rows.lowerBound`, with the
     /// micro-kernels and panel order of `run` (the same values, bit for
     /// bit), the output activation not applied. `scratch`: a worker's area
@@ -265,7 +275,7 @@ final class GEMMConvolutionFloat: Kernel {
             let a: UnsafePointer<UnsafePointer<Float>>
             var taps = self.taps, channels = self.channels
             if let indirection {
-                // (Rows from a micro-tile's first: `compute(rows:into:scratch:)` reads the `.rows` source only.)
+                // (Rows from a micro-tile's first: `computesRows(ofWidth:)`.)
                 let microTile = row / mr
                 a = UnsafePointer(indirection + microTile &* taps &* mr)
                 if rowSegments.unsafelyUnwrapped[microTile] != 0 {
