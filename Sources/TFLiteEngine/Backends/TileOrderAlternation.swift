@@ -36,7 +36,10 @@ enum TileOrderAlternation {
         let producer = graph.producerPositions()
         var reversed = [Bool](repeating: false, count: steps.count)
         for (position, step) in steps.enumerated() {
-            if let t = step.node.inputs.first, t >= 0, t < producer.count, producer[t] >= 0, producer[t] < position,
+            // (A fused kernel's first read of its own, where a plan gave it one: the
+            // tensor it reads instead of input 0, as a depthwise node computing the
+            // expansion before it reads that expansion's input.)
+            if let t = step.kernel.fusedReads.first ?? step.node.inputs.first, t >= 0, t < producer.count, producer[t] >= 0, producer[t] < position,
                !reversed[producer[t]], step.kernel.tileCount > 1, graph.tensors[t].byteCount >= minimumInputBytes {
                 reversed[position] = true
             }
