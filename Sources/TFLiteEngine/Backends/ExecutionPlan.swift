@@ -63,14 +63,14 @@ public struct ExecutionPlanDescription: Sendable, CustomStringConvertible {
         case activationInStore = "applies the next node's activation as it stores"
         /// That activation: skipped, its output in the convolution's output memory.
         case storedByProducer = "skipped: the convolution stores its result"
-        /// A float32 1×1 convolution whose output only a depthwise
-        /// convolution reads: skipped, that node computes its rows
+        /// A float32 convolution (a 1×1 expansion) whose output only a
+        /// depthwise convolution reads: skipped, that node computes its rows
         /// (`ExpansionDepthwiseFusion`).
         case computedByConsumer = "skipped: the depthwise convolution after it computes its rows as it reads them"
-        /// That depthwise convolution: it computes the 1×1 convolution's
-        /// output a few rows at a time, as its own output rows need them,
-        /// into a window that stays in the cache.
-        case expansionRows = "computes the 1×1 convolution before it, a few rows at a time, as it reads them"
+        /// That depthwise convolution: it computes the convolution's output
+        /// a few rows at a time, as its own output rows need them, into a
+        /// window that stays in the cache.
+        case expansionRows = "computes the convolution before it, a few rows at a time, as it reads them"
     }
 
     /// A run of consecutive nodes executed by one backend.

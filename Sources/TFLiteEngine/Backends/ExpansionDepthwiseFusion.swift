@@ -1,7 +1,7 @@
-/// Fuses a float32 1×1 convolution at stride 1 (an inverted residual
-/// block's expansion: MobileNetV2, MobileNetV1's pointwise layers) into the
-/// depthwise convolution that alone reads its output: the depthwise node
-/// computes the expanded rows its output rows need into a small window in
+/// Fuses a float32 convolution (an inverted residual block's 1×1
+/// expansion: MobileNetV2, MobileNetV3, MobileNetV1's pointwise layers)
+/// into the depthwise convolution that alone reads its output: the
+/// depthwise node computes the rows its output rows need into a window in
 /// its scratch (`DepthwiseConv2DFloatVectorized.runExpanding`), and the
 /// convolution's node does nothing. The expanded map, the largest tensor of
 /// such a block, is then never written out and read back: MobileNetV2's
@@ -9,8 +9,8 @@
 /// second-level cache per core the 3×3 layer at stride 2 read back from the
 /// last level at about 24 GB/s.
 ///
-/// Exact: the depthwise node computes each expanded row with the
-/// convolution's own micro-kernels in the same panel order
+/// Exact: the depthwise node computes each row with the convolution's own
+/// micro-kernels in the same panel order
 /// (`GEMMConvolutionFloat.compute(rows:into:scratch:)`), so it reads the
 /// same values the convolution would have stored.
 ///
@@ -20,9 +20,9 @@
 /// each chunk would compute the rows its window starts with again. The
 /// convolution's output must be read by the depthwise node only (not a
 /// graph output, not a variable), and the depthwise node must be able to
-/// take it (`DepthwiseConv2DFloatVectorized.expand(with:)`). Only when every
-/// node runs on the engine's own backend; re-planning clears earlier
-/// decisions.
+/// take it (`DepthwiseConv2DFloatVectorized.expand(with:)`: maps of at
+/// least 2 MiB, as smaller ones were no faster fused). Only when every node
+/// runs on the engine's own backend; re-planning clears earlier decisions.
 enum ExpansionDepthwiseFusion {
     /// Tests only: false makes plans without the fusion (the unfused
     /// kernels are the fused ones' reference).
@@ -43,7 +43,7 @@ enum ExpansionDepthwiseFusion {
             for t in step.kernel.fusedReads where t >= 0 && t < readers.count { readers[t] &+= 1 }
         }
         for t in graph.outputs where t >= 0 && t < readers.count { readers[t] &+= 1 }
-        // The fusable 1×1 convolution producing each tensor.
+        // The fusable convolution producing each tensor.
         // (By tensor index in an array, not a dictionary: see `SharedConstantTable`'s file.)
         var expansionOf = [GEMMConvolutionFloat?](repeating: nil, count: tensors.count)
         for step in steps {

@@ -75,6 +75,21 @@ enum DepthwiseConv2DFloat {
     }
 }
 
+/// Where `DepthwiseConv2DFloatVectorized`'s paths read its input: element
+/// `i` of the NHWC input at `base + (i − skipped)`. `skipped` is 0 for the
+/// input tensor itself; for a window of expanded rows (`runExpanding`) it is
+/// the offset of the window's first row, and only the rows it holds are read.
+struct DepthwiseInput {
+    let base: UnsafePointer<Float>
+    let skipped: Int
+
+    /// The input from element `offset` on (element 0 of the result is `offset` of this).
+    @inline(__always) func advanced(by offset: Int) -> DepthwiseInput { DepthwiseInput(base: base, skipped: skipped &- offset) }
+    @inline(__always) subscript(_ i: Int) -> Float { base[i &- skipped] }
+    /// The address of element `offset`.
+    @inline(__always) static func + (input: DepthwiseInput, offset: Int) -> UnsafePointer<Float> { input.base + (offset &- input.skipped) }
+}
+
 /// Float32 depthwise convolution with depth multiplier 1, vectorised over
 /// channels (`FloatVector` lanes). Tiles are output rows. A channel count
 /// that is not a multiple of the lanes runs its last vector at channel
@@ -108,21 +123,10 @@ enum DepthwiseConv2DFloat {
 /// interior columns run eight output pixels per channel vector (eight
 /// independent multiply-add chains sharing each weight load), edge columns
 /// four pixels at a time (`pixels4`). Every pixel sums its taps in the same order.
-/// Where `DepthwiseConv2DFloatVectorized`'s paths read its input: element
-/// `i` of the NHWC input at `base + (i − skipped)`. `skipped` is 0 for the
-/// input tensor itself; for a window of expanded rows (`runExpanding`) it is
-/// the offset of the window's first row, and only the rows it holds are read.
-struct DepthwiseInput {
-    let base: UnsafePointer<Float>
-    let skipped: Int
-
-    /// The input from element `offset` on (element 0 of the result is `offset` of this).
-    @inline(__always) func advanced(by offset: Int) -> DepthwiseInput { DepthwiseInput(base: base, skipped: skipped &- offset) }
-    @inline(__always) subscript(_ i: Int) -> Float { base[i &- skipped] }
-    /// The address of element `offset`.
-    @inline(__always) static func + (input: DepthwiseInput, offset: Int) -> UnsafePointer<Float> { input.base + (offset &- input.skipped) }
-}
-
+///
+/// Where `ExpansionDepthwiseFusion` gave it the convolution that computes
+/// its input, the paths read a window of that convolution's rows, computed
+/// as the output rows need them (`runExpanding`, `DepthwiseInput`).
 final class DepthwiseConv2DFloatVectorized: Kernel {
     let p: DepthwiseConv2D.Parameters
     let operands: FilteredOperands
@@ -152,7 +156,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// A band's scratch in `gatheredRows` (0 where it is not used): its input
     /// rows (band + 2) of output width + 2 pixels, for each of two channel vectors.
     private let bandBytes: Int
-    /// Set by `ExpansionDepthwiseFusion`: the 1×1 convolution whose output
+    /// Set by `ExpansionDepthwiseFusion`: the convolution whose output
     /// this node reads, computed here a few input rows at a time into each
     /// worker's scratch as the output rows need them (`runExpanding`);
     /// nil otherwise.
@@ -224,12 +228,15 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// 0.631 not.
     nonisolated(unsafe) static var minimumExpandedBytes = 2 << 20
 
-    /// Makes this node compute its input with `producer`, a 1×1
-    /// convolution at stride 1 whose output only this node reads (or, with
-    /// nil, read its input again); false (and no change) where this node
-    /// cannot: its `gatheredRows` or `flatRows` paths, which read bands of
-    /// rows, an input of another size, or a window of the filter's rows
-    /// over `maximumWindowBytes`.
+    /// Makes this node compute its input with `producer`, a convolution
+    /// whose output only this node reads (or, with nil, read its input
+    /// again); false (and no change) where this node cannot: its
+    /// `gatheredRows` or `flatRows` paths, which read bands of rows, a
+    /// producer that cannot compute whole rows of this input
+    /// (`GEMMConvolutionFloat.computesRows(ofWidth:)`) or applies an
+    /// activation as it stores, an input of another size, a window of the
+    /// filter's rows over `maximumWindowBytes`, or an input under
+    /// `minimumExpandedBytes`.
     func expand(with producer: GEMMConvolutionFloat?) -> Bool {
         guard let producer else {
             expansion = nil
@@ -662,12 +669,50 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         return (ky0, max(ky0, ky1))
     }
 
+    /// Rows `tiles` of a 3×3 filter on `interiorSliding3x3` (and `edge3x3`),
+    /// in strips of columns: each part of the row runs for every row of
+    /// `tiles` before the next part, so the filter's input rows of a strip
+    /// are still in the first-level cache for the next output row (as
+    /// `slidingRows`). The same pixels, computed the same way.
+    private func stripRows3x3<V: FloatLanes>(_ input: DepthwiseInput, _: V.Type, _ tiles: Range<Int>) {
+        let g = p.geometry, wOut = g.outputWidth, strideOne = g.strideWidth == 1
+        @inline(__always) func rows(_ body: (_ out: UnsafeMutablePointer<Float>, _ b: Int, _ oy: Int) -> Void) {
+            for tile in tiles { body(output + tile &* wOut &* p.outputChannels, tile / g.outputHeight, tile % g.outputHeight) }
+        }
+        rows { out, b, oy in
+            for ox in 0..<min(interiorStart, wOut) { edge3x3(input, V.self, out, b: b, oy: oy, ox: ox) }
+        }
+        // Strips of as many groups of four columns as have their three
+        // input rows (4 · stride + 2 columns a row, a group) in 16 KiB.
+        let groups = (interiorEnd &- interiorStart) / 4
+        let groupBytes = (4 &* g.strideWidth &+ 2) &* p.inputChannels &* MemoryLayout<Float>.size &* 3
+        let groupsPerStrip = max(1, (16 << 10) / max(groupBytes, 1))
+        var group = 0
+        while group < groups {
+            let strip = group..<min(group &+ groupsPerStrip, groups)
+            rows { interiorSliding3x3(input, V.self, $0, b: $1, oy: $2, strideOne: strideOne, groups: strip) }
+            group &+= groupsPerStrip
+        }
+        rows { out, b, oy in
+            // The last zero to three interior columns, then the right edge.
+            for ox in (interiorStart &+ groups &* 4)..<wOut { edge3x3(input, V.self, out, b: b, oy: oy, ox: ox) }
+        }
+    }
+
     /// `outputRows` with `edgeTaps`, room for four pixels' tap addresses
     /// (`pixels4`), or nil for the one-pixel path.
     @inline(__always)
     private func outputRows<V: FloatLanes>(_ input: DepthwiseInput, _: V.Type, _ tiles: Range<Int>, fast3x3: Bool,
                                            edgeTaps: UnsafeMutablePointer<UnsafePointer<Float>>?) {
         let g = p.geometry
+        // (Strips at row stride 1 only: at 2 consecutive output rows share one
+        // input row of three, and the strips were slower there: a one-op
+        // 112 × 112 × 96 layer 0.2795 → 0.299 ms, medians of six alternating
+        // rounds' minima, Intel Xeon family 6 model 207.)
+        if fast3x3 && g.strideHeight == 1 && p.inputChannels >= V.scalarCount && tiles.count > 1 && interiorStart < interiorEnd {
+            stripRows3x3(input, V.self, tiles)
+            return
+        }
         for tile in tiles {
             let b = tile / g.outputHeight, oy = tile % g.outputHeight
             let out = output + tile &* g.outputWidth &* p.outputChannels
@@ -793,7 +838,8 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// pixel sums bias, then taps (0,0), (0,1), … (2,2), as `edge3x3` does,
     /// so results do not depend on the column.
     @inline(__always)
-    private func interiorSliding3x3<V: FloatLanes>(_ input: DepthwiseInput, _: V.Type, _ out: UnsafeMutablePointer<Float>, b: Int, oy: Int, strideOne: Bool) {
+    private func interiorSliding3x3<V: FloatLanes>(_ input: DepthwiseInput, _: V.Type, _ out: UnsafeMutablePointer<Float>, b: Int, oy: Int, strideOne: Bool,
+                                                   groups groupRange: Range<Int>? = nil) {
         let w = V.scalarCount
         let g = p.geometry, c = p.inputChannels
         guard c >= w else {
@@ -807,11 +853,13 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         let f = filter!
         let s = strideOne ? 1 : 2
         let blocks = (c &+ w &- 1) / w
-        let groups = (interiorEnd &- interiorStart) / 4
-        let firstColumn = (interiorStart &* s &- g.padLeft) &* c
+        let allGroups = (interiorEnd &- interiorStart) / 4
+        // Groups `groupRange` only, without the last columns, where given (`outputRows`' strips).
+        let firstGroup = groupRange?.lowerBound ?? 0, groups = (groupRange?.upperBound ?? allGroups) &- firstGroup
+        let firstColumn = ((interiorStart &+ firstGroup &* 4) &* s &- g.padLeft) &* c
         let groupStep = 4 &* s &* c
         var x0 = r0 + firstColumn, x1 = r1 + firstColumn, x2 = r2 + firstColumn
-        var o = out + interiorStart &* c
+        var o = out + (interiorStart &+ firstGroup &* 4) &* c
         for _ in 0..<groups {
             for block in 0..<blocks {
                 // The last vector overlaps its predecessor when C is not a multiple of the lanes.
@@ -837,6 +885,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
             x0 += groupStep; x1 += groupStep; x2 += groupStep
             o += 4 &* c
         }
+        guard groupRange == nil else { return }
         var ox = interiorStart &+ groups &* 4
         while ox < interiorEnd { edge3x3(input, V.self, out, b: b, oy: oy, ox: ox); ox &+= 1 }
     }
@@ -863,37 +912,67 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     private func slidingRows<V: FloatLanes, R: SlidingFilterRow>(_ input: DepthwiseInput, _: V.Type, _: R.Type, _ tiles: Range<Int>,
                                                                    columns: UnsafeMutablePointer<UnsafePointer<Float>>) {
         let g = p.geometry, wOut = g.outputWidth
-        for tile in tiles {
-            let b = tile / g.outputHeight, oy = tile % g.outputHeight
-            let out = output + tile &* wOut &* p.outputChannels
-            let (ky0, ky1) = filterRows(oy: oy)
-            if wOut < 8 {
-                // The whole row is one edge group, its last pixels not stored.
-                edgeEight(input, V.self, R.self, out, b: b, oy: oy, x0: 0, ky0: ky0, ky1: ky1, columns: columns, pixels: wOut)
-                continue
-            }
-            // Columns 0..<leftEnd and rightStart..<wOut are edge groups.
-            let leftEnd = interiorStart > 0 ? 8 : 0
-            let rightStart = interiorEnd < wOut ? wOut &- 8 : wOut
-            if leftEnd > 0 { edgeEight(input, V.self, R.self, out, b: b, oy: oy, x0: 0, ky0: ky0, ky1: ky1, columns: columns) }
-            var ox = max(leftEnd, interiorStart)
-            let end = min(rightStart, interiorEnd)
-            if ox < end {
-                let start = ox
-                ox = slidingGroups(input, V.self, R.self, out, b: b, oy: oy, from: start, end: end, ky0: ky0, ky1: ky1)
-                if ox < end && end &- 8 >= start {
-                    // The last one to seven columns: one more group ending at `end`, overlapping the one before.
-                    ox = slidingGroups(input, V.self, R.self, out, b: b, oy: oy, from: end &- 8, end: end, ky0: ky0, ky1: ky1)
-                }
-                let fours = ox &+ (end &- ox) / 4 &* 4
-                if ox < fours { interior(input, V.self, out, b: b, oy: oy, from: ox, end: fours, ky0: ky0, ky1: ky1) }
-                ox = fours
-            }
-            // Columns neither group reaches (none for filters up to 7 wide).
-            for x in leftEnd..<max(leftEnd, interiorStart) { pixel(input, V.self, out, b: b, oy: oy, ox: x, ky0: ky0, ky1: ky1) }
-            while ox < rightStart { pixel(input, V.self, out, b: b, oy: oy, ox: ox, ky0: ky0, ky1: ky1); ox &+= 1 }
-            if rightStart < wOut { edgeEight(input, V.self, R.self, out, b: b, oy: oy, x0: wOut &- 8, ky0: ky0, ky1: ky1, columns: columns) }
+        // Each part of the row below runs for every row of `tiles` before the
+        // next part: a strip of columns then reads the filter's input rows of
+        // the strip from the first-level cache for the next output row too.
+        // One-op 3×3 layers (medians of six alternating rounds' minima, Intel
+        // Xeon family 6 model 207): 56 × 56 × 144 0.1885 → 0.1715 ms,
+        // 112 × 112 × 32 0.2485 → 0.210. At row stride 2 (less shared between
+        // output rows) row by row, as `stripRows3x3`.
+        if g.strideHeight > 1 && tiles.count > 1 {
+            for tile in tiles { slidingRows(input, V.self, R.self, tile..<(tile &+ 1), columns: columns) }
+            return
         }
+        @inline(__always) func rows(_ body: (_ out: UnsafeMutablePointer<Float>, _ b: Int, _ oy: Int, _ ky0: Int, _ ky1: Int) -> Void) {
+            for tile in tiles {
+                let b = tile / g.outputHeight, oy = tile % g.outputHeight
+                let (ky0, ky1) = filterRows(oy: oy)
+                body(output + tile &* wOut &* p.outputChannels, b, oy, ky0, ky1)
+            }
+        }
+        if wOut < 8 {
+            // The whole row is one edge group, its last pixels not stored.
+            rows { edgeEight(input, V.self, R.self, $0, b: $1, oy: $2, x0: 0, ky0: $3, ky1: $4, columns: columns, pixels: wOut) }
+            return
+        }
+        // Columns 0..<leftEnd and rightStart..<wOut are edge groups.
+        let leftEnd = interiorStart > 0 ? 8 : 0
+        let rightStart = interiorEnd < wOut ? wOut &- 8 : wOut
+        if leftEnd > 0 { rows { edgeEight(input, V.self, R.self, $0, b: $1, oy: $2, x0: 0, ky0: $3, ky1: $4, columns: columns) } }
+        var ox = max(leftEnd, interiorStart)
+        let end = min(rightStart, interiorEnd)
+        if ox < end {
+            let start = ox
+            // Strips of as many groups of eight columns as have their
+            // filter rows' input (8 · stride + taps columns a row, a group)
+            // in 16 KiB, at least one.
+            let groupBytes = (8 &* g.strideWidth &+ slidingTaps) &* p.inputChannels &* MemoryLayout<Float>.size &* g.filterHeight
+            let groupsPerStrip = max(1, (16 << 10) / max(groupBytes, 1))
+            let groups = (end &- start) / 8
+            var group = 0
+            while group < groups {
+                let first = start &+ group &* 8, last = start &+ min(group &+ groupsPerStrip, groups) &* 8
+                rows { _ = slidingGroups(input, V.self, R.self, $0, b: $1, oy: $2, from: first, end: last, ky0: $3, ky1: $4) }
+                group &+= groupsPerStrip
+            }
+            ox = start &+ groups &* 8
+            if ox < end && end &- 8 >= start {
+                // The last one to seven columns: one more group ending at `end`, overlapping the one before.
+                rows { _ = slidingGroups(input, V.self, R.self, $0, b: $1, oy: $2, from: end &- 8, end: end, ky0: $3, ky1: $4) }
+                ox = end
+            }
+            let fours = ox &+ (end &- ox) / 4 &* 4
+            if ox < fours { rows { interior(input, V.self, $0, b: $1, oy: $2, from: ox, end: fours, ky0: $3, ky1: $4) } }
+            ox = fours
+        }
+        // Columns neither group reaches (none for filters up to 7 wide).
+        if leftEnd < interiorStart || ox < rightStart {
+            rows { out, b, oy, ky0, ky1 in
+                for x in leftEnd..<max(leftEnd, interiorStart) { pixel(input, V.self, out, b: b, oy: oy, ox: x, ky0: ky0, ky1: ky1) }
+                for x in ox..<max(ox, rightStart) { pixel(input, V.self, out, b: b, oy: oy, ox: x, ky0: ky0, ky1: ky1) }
+            }
+        }
+        if rightStart < wOut { rows { edgeEight(input, V.self, R.self, $0, b: $1, oy: $2, x0: wOut &- 8, ky0: $3, ky1: $4, columns: columns) } }
     }
 
     /// Interior columns `start..<end` of one output row, eight at a time
