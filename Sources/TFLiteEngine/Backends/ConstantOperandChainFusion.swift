@@ -35,11 +35,7 @@ enum ConstantOperandChainFusion {
             (step.kernel as? FloatBinaryVectorKernel)?.unfuseChain()
         }
         guard enabled, isEnabled else { return }
-        var readers = [Int](repeating: 0, count: graph.tensors.count)
-        for step in steps {
-            for t in step.node.inputs where t >= 0 && t < readers.count { readers[t] &+= 1 }
-        }
-        for t in graph.outputs where t >= 0 && t < readers.count { readers[t] &+= 1 }
+        let readers = graph.readerCounts()
         // The node with one constant operand producing each tensor that one
         // node reads: its kernel, which operand is the constant, and its
         // other input (by tensor index).

@@ -30,11 +30,7 @@ enum ConvolutionPoolFusion {
             (step.kernel as? GEMMConvolutionQuantized)?.keepAccumulatorsForPool(false)
         }
         guard enabled, isEnabled else { return }
-        var readers = [Int](repeating: 0, count: graph.tensors.count)
-        for step in steps {
-            for t in step.node.inputs where t >= 0 && t < readers.count { readers[t] &+= 1 }
-        }
-        for t in graph.outputs where t >= 0 && t < readers.count { readers[t] &+= 1 }
+        let readers = graph.readerCounts()
         // The fusable convolution producing each tensor.
         // (By tensor index in an array, not a dictionary: see `SharedConstantTable`'s file.)
         var convolutionOf = [GEMMConvolutionQuantized?](repeating: nil, count: readers.count)

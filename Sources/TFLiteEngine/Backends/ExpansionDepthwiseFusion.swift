@@ -37,12 +37,7 @@ enum ExpansionDepthwiseFusion {
             _ = (step.kernel as? DepthwiseConv2DFloatVectorized)?.expand(with: nil)
         }
         guard enabled, isEnabled, workers == 1 else { return }
-        var readers = [Int](repeating: 0, count: tensors.count)
-        for step in steps {
-            for t in step.node.inputs where t >= 0 && t < readers.count { readers[t] &+= 1 }
-            for t in step.kernel.fusedReads where t >= 0 && t < readers.count { readers[t] &+= 1 }
-        }
-        for t in graph.outputs where t >= 0 && t < readers.count { readers[t] &+= 1 }
+        let readers = graph.readerCounts(countingFusedReads: true)
         // The fusable convolution producing each tensor.
         // (By tensor index in an array, not a dictionary: see `SharedConstantTable`'s file.)
         var expansionOf = [GEMMConvolutionFloat?](repeating: nil, count: tensors.count)

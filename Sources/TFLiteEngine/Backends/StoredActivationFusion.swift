@@ -53,14 +53,7 @@ enum StoredActivationFusion {
             }
         }
         guard enabled, isEnabled else { return }
-        var readers = [Int](repeating: 0, count: tensors.count)
-        for step in steps {
-            if !isSkipped(step.kernel) {
-                for t in step.node.inputs where t >= 0 && t < readers.count { readers[t] &+= 1 }
-            }
-            for t in step.kernel.fusedReads where t >= 0 && t < readers.count { readers[t] &+= 1 }
-        }
-        for t in graph.outputs where t >= 0 && t < readers.count { readers[t] &+= 1 }
+        let readers = graph.readerCounts(countingFusedReads: true, isSkipped: isSkipped)
         // The convolution producing each tensor that one node alone reads.
         var producer = [(any Kernel)?](repeating: nil, count: tensors.count)
         for step in steps {

@@ -29,11 +29,7 @@ enum SwishFusion {
             (step.kernel as? QuantizedBinaryKernel)?.unfuseLogistic()
         }
         guard enabled else { return }
-        var readers = [Int](repeating: 0, count: graph.tensors.count)
-        for step in steps {
-            for t in step.node.inputs where t >= 0 && t < readers.count { readers[t] &+= 1 }
-        }
-        for t in graph.outputs where t >= 0 && t < readers.count { readers[t] &+= 1 }
+        let readers = graph.readerCounts()
         // The LOGISTIC step producing each tensor (by its output): float32, or int8 with its table.
         var logisticOf: [Int: (position: Int, input: Int, skip: () -> Void, table: [UInt8]?)] = [:]
         for (position, step) in steps.enumerated() {

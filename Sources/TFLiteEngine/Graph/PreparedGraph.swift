@@ -59,6 +59,24 @@ final class PreparedGraph {
         return producer
     }
 
+    /// For each tensor, how many reads a plan's fusions must respect: one
+    /// per step input (not of steps `isSkipped` says another fusion made do
+    /// nothing), one per `Kernel.fusedReads` entry with `countingFusedReads`,
+    /// and one for a graph output.
+    func readerCounts(countingFusedReads: Bool = false, isSkipped: (any Kernel) -> Bool = { _ in false }) -> [Int] {
+        var readers = [Int](repeating: 0, count: tensors.count)
+        for step in steps {
+            if !isSkipped(step.kernel) {
+                for t in step.node.inputs where t >= 0 && t < readers.count { readers[t] &+= 1 }
+            }
+            if countingFusedReads {
+                for t in step.kernel.fusedReads where t >= 0 && t < readers.count { readers[t] &+= 1 }
+            }
+        }
+        for t in outputs where t >= 0 && t < readers.count { readers[t] &+= 1 }
+        return readers
+    }
+
     /// Marks the steps (by position) whose tiles `CPUBackend` runs last
     /// part first (`TileOrderAlternation`). Call after the steps are in plan order.
     func reverseTiles(_ reversed: [Bool]) {

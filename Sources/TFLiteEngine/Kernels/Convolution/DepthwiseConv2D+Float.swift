@@ -108,7 +108,11 @@ struct DepthwiseInput {
 /// row): every column in groups of eight pixels that load each input
 /// vector once per filter row (a map narrower than eight columns one group
 /// whose pixels past the row are not stored), the filter rows inside the
-/// input found once per output row (`slidingRows`).
+/// input found once per output row (`slidingRows`). At row stride 1 each
+/// part of a row (edge group, strip of groups) runs down every row of the
+/// tile range before the next part, so a strip's input rows stay in the
+/// first-level cache from one output row to the next (also `stripRows3x3`
+/// for the 3×3 filters below).
 ///
 /// Other 3×3 filters (dilation 1, stride 1 or 2 along the row): rows above or
 /// below the input read a zero row, so every output row runs the same code;
@@ -705,8 +709,8 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     private func outputRows<V: FloatLanes>(_ input: DepthwiseInput, _: V.Type, _ tiles: Range<Int>, fast3x3: Bool,
                                            edgeTaps: UnsafeMutablePointer<UnsafePointer<Float>>?) {
         let g = p.geometry
-        // (Strips at row stride 1 only: at 2 consecutive output rows share one
-        // input row of three, and the strips were slower there: a one-op
+        // (Strips at row stride 1 only: at stride 2 consecutive output rows
+        // share one input row of three, and the strips were slower there: a one-op
         // 112 × 112 × 96 layer 0.2795 → 0.299 ms, medians of six alternating
         // rounds' minima, Intel Xeon family 6 model 207.)
         if fast3x3 && g.strideHeight == 1 && p.inputChannels >= V.scalarCount && tiles.count > 1 && interiorStart < interiorEnd {
