@@ -3,11 +3,12 @@ import XCTest
 @testable import TFLiteEngine
 
 /// `ExpansionDepthwiseFusion` (a float32 depthwise convolution computes the
-/// rows of the 1×1 convolution whose output only it reads, into a window in
-/// its scratch) against the same models planned without it: bit-identical
+/// rows of the convolution whose output only it reads, into a window in its
+/// scratch) against the same models planned without it: bit-identical
 /// outputs on small random models that cover the window's edges (padding,
 /// strides, dilation, batches, 5×5 filters, maps whose pixel count leaves a
-/// last GEMM row alone) and on the converter zoo's float32 models. The
+/// last GEMM row alone, 3×3 convolutions with row tables) and on the
+/// converter zoo's float32 models. The
 /// smallest expanded map fused is lowered to 0 here, so the small models
 /// fuse too.
 final class ExpansionDepthwiseFusionTests: XCTestCase {
