@@ -40,20 +40,24 @@ enum ExpansionDepthwiseFusion {
         let readers = graph.readerCounts(countingFusedReads: true)
         // The fusable convolution producing each tensor.
         // (By tensor index in an array, not a dictionary: see `SharedConstantTable`'s file.)
-        var expansionOf = [GEMMConvolutionFloat?](repeating: nil, count: tensors.count)
+        // and the bytes its node reads.
+        var expansionOf = [(conv: GEMMConvolutionFloat, bytes: Int)?](repeating: nil, count: tensors.count)
         for step in steps {
             let node = step.node
             if node.op == .conv2D, node.outputs.count == 1, let conv = step.kernel as? GEMMConvolutionFloat,
                conv.outputActivation == nil {
                 let t = node.outputs[0]
-                if t >= 0, t < readers.count, readers[t] == 1, !tensors[t].isVariable, !tensors[t].isConstant { expansionOf[t] = conv }
+                if t >= 0, t < readers.count, readers[t] == 1, !tensors[t].isVariable, !tensors[t].isConstant {
+                    let bytes = node.inputs.reduce(0) { $1 >= 0 && $1 < tensors.count ? $0 &+ tensors[$1].byteCount : $0 }
+                    expansionOf[t] = (conv, bytes)
+                }
                 continue
             }
             guard node.op == .depthwiseConv2D, let input = node.inputs.first, input >= 0, input < expansionOf.count,
-                  let conv = expansionOf[input], let depthwise = step.kernel as? DepthwiseConv2DFloatVectorized,
-                  depthwise.expand(with: conv)
+                  let expansion = expansionOf[input], let depthwise = step.kernel as? DepthwiseConv2DFloatVectorized,
+                  depthwise.expand(with: expansion.conv, readingBytes: expansion.bytes)
             else { continue }
-            conv.computedByConsumer = true
+            expansion.conv.computedByConsumer = true
             expansionOf[input] = nil
         }
     }

@@ -218,6 +218,13 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     }
     /// The tensor the expansion reads, which the arena keeps through this step.
     var fusedReads: [Int] { expansion.map { [$0.inputIndex] } ?? [] }
+    /// Bytes the expansion's node reads (input, filter, bias), which a run
+    /// reads in place of this node's input (`expand(with:readingBytes:)`).
+    private var expansionBytes = 0
+    /// Expanding, a run never reads the input tensor but the expansion's
+    /// operands: the profile's bytes moved (which decide whether a node
+    /// counts as memory-bound) are those.
+    var substitutedTraffic: (tensor: Int, bytes: Int)? { expansion == nil ? nil : (operands.input, expansionBytes) }
 
     /// Most bytes of a window of expanded input rows (`runExpanding`):
     /// with the rows it is computed from and this node's output rows, it
@@ -241,11 +248,13 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// activation as it stores, an input of another size, a window of the
     /// filter's rows over `maximumWindowBytes`, or an input under
     /// `minimumExpandedBytes`.
-    func expand(with producer: GEMMConvolutionFloat?) -> Bool {
+    /// `readingBytes`: the bytes of the producer's node's inputs.
+    func expand(with producer: GEMMConvolutionFloat?, readingBytes: Int = 0) -> Bool {
         guard let producer else {
             expansion = nil
             windowRows = 0
             windowOffset = 0
+            expansionBytes = 0
             return true
         }
         let g = p.geometry
@@ -261,6 +270,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         guard fewest &* rowBytes <= Self.maximumWindowBytes,
               g.batches &* g.inputHeight &* rowBytes >= Self.minimumExpandedBytes else { return false }
         expansion = producer
+        expansionBytes = readingBytes
         windowRows = max(fewest, min(Self.maximumWindowBytes / max(rowBytes, 1), 32))
         windowOffset = workerScratchStride(producer.scratchBytesPerWorker)
         return true
