@@ -117,6 +117,46 @@ final class FastKernelTests: XCTestCase {
         }
     }
 
+    /// `GEMMTiling.nextGroupShare`: in a group-major tiling (panels beyond
+    /// L2), the tiles of a group that a run's range covers share the next
+    /// group's panels once each (parts 0, 1, … in order) when the range goes
+    /// on into that group; no share in the last group, past the range, or
+    /// where every panel fits L2 (block-major).
+    func testNextGroupSharesSplitEachNextGroupOnce() {
+        // 49 rows of 7 (seven micro-tiles), 32 panels of 128 KiB in groups
+        // of at most four (a 7 × 7 × 1024 → 1024 convolution).
+        let tiling = GEMMTiling(m: 49, rows: 7, panelCount: 32, panelBytes: 128 << 10, cost: 49 * 1024 * 1024)
+        XCTAssertFalse(tiling.blockMajor)
+        XCTAssertGreaterThanOrEqual(tiling.panelGroups, 8)
+        let blocks = tiling.rowBlocks
+        for range in [0..<tiling.tileCount, 3..<(tiling.tileCount - 2), (blocks + 2)..<(3 * blocks + 1), 1..<blocks] {
+            for group in 0..<tiling.panelGroups {
+                let first = max(range.lowerBound, group * blocks), end = min(range.upperBound, (group + 1) * blocks)
+                guard first < end else { continue }
+                let tiles = first..<end
+                let shares = tiles.map { tiling.nextGroupShare(of: $0, in: range) }
+                let expected = group + 1 < tiling.panelGroups && range.upperBound > (group + 1) * blocks
+                for (i, share) in shares.enumerated() {
+                    guard expected else {
+                        XCTAssertNil(share, "range \(range) group \(group)")
+                        continue
+                    }
+                    let next = tiling.ranges(of: (group + 1) * blocks).panels
+                    XCTAssertEqual(share?.panels, next, "range \(range) group \(group)")
+                    XCTAssertEqual(share?.part, i, "range \(range) group \(group)")
+                    XCTAssertEqual(share?.parts, tiles.count, "range \(range) group \(group)")
+                }
+            }
+        }
+        XCTAssertNil(tiling.nextGroupShare(of: 0, in: 1..<tiling.tileCount), "a tile outside the range")
+        // Eight panels of 32 KiB fit L2 together: cut into groups only for
+        // more tiles, block-major (a 7 × 7 × 256 → 256 convolution).
+        let fitting = GEMMTiling(m: 49, rows: 7, panelCount: 8, panelBytes: 32 << 10, cost: 49 * 256 * 256)
+        XCTAssertTrue(fitting.blockMajor)
+        XCTAssertGreaterThan(fitting.panelGroups, 1)
+        for tile in 0..<fitting.tileCount { XCTAssertNil(fitting.nextGroupShare(of: tile, in: 0..<fitting.tileCount)) }
+    }
+
     /// `ProcessorTraits`: one 512-bit multiply-add a cycle on Zen 4 and
     /// Intel's client cores with AVX-512, two elsewhere.
     func testWideMultiplyAddRate() {
@@ -162,10 +202,12 @@ final class FastKernelTests: XCTestCase {
     /// whichever `FloatGEMM.tileShape` picks, the bits are the same: here
     /// on M with no single-row tile for either height (a single row runs on
     /// `microKernel1`, which sums even and odd k apart), all tiles at once
-    /// and one by one in reverse.
+    /// and one by one in reverse (with and without the weights' prefetch).
     func testPointwiseTileShapesGiveIdenticalBits() throws {
         var rng = TestRandom(seed: 29)
-        for (pixels, cin, cout) in [(40, 16, 96), (35, 32, 24), (42, 96, 40), (47, 100, 17), (40, 19, 56), (35, 128, 64)] {
+        // (The last: 640 KiB of weights, two panel groups, so the tiles run
+        // all at once prefetch the next group's panels: `nextGroupShare`.)
+        for (pixels, cin, cout) in [(40, 16, 96), (35, 32, 24), (42, 96, 40), (47, 100, 17), (40, 19, 56), (35, 128, 64), (21, 512, 320)] {
             let name = "pointwise \(pixels) × \(cin) → \(cout)"
             let spec = ModelSpec.convolution(
                 op: 3, optionsType: 1, input: [1, 1, pixels, cin], filter: [cout, 1, 1, cin], bias: cout,

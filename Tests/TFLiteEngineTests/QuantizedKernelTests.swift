@@ -154,6 +154,23 @@ final class QuantizedKernelTests: XCTestCase {
             }
             cases += 1
         }
+        // Weights beyond L2's share (three panels of K = 8,200: 787 KB), so
+        // the panels are cut into groups and each tile prefetches a share of
+        // the next group's (`GEMMTiling.nextGroupShare`).
+        let grouped = QuantizedModelSpec.weighted(
+            op: 9, optionsType: 8, input: [13, 8200], filter: [96, 8200], channelAxis: 0,
+            perChannel: true, signed: true, hasBias: true, options: [(4, .i8(0))], rng: &rng)
+        try compare(grouped, name: "integer fc 13×8200 → 96 in panel groups", expectFast: GEMMConvolutionQuantized.self, inspect: { kernel in
+            let tiling = (kernel as? GEMMConvolutionQuantized)?.tiling
+            XCTAssertNotNil(tiling?.nextGroupShare(of: 0, in: 0..<(tiling?.tileCount ?? 0)), "no panel group to prefetch")
+        }) { ctx in
+            let p = FullyConnected.Parameters(batches: 13, inputDepth: 8200, outputDepth: 96, activation: .none)
+            let q = try ConvolutionQuantization(
+                ctx: ctx, input: ctx.input(0), filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
+                channelAxis: 0, channels: 96, activation: .none, liteRTUInt8: true)
+            return FullyConnectedQuantizedReference(Int8.self, ctx: ctx, p, q)
+        }
+        cases += 1
         // Convolutions through the offset table (padding taps, strides, dilation).
         for i in 0..<16 {
             let kh = rng.int(1...3), kw = rng.int(1...3)

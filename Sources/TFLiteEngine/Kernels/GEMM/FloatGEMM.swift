@@ -139,11 +139,15 @@ enum FloatGEMM {
     /// channels. `b` is the panel (K × nr), `bias` its nr biases. Writes a
     /// full rows × nr block to `c` (row stride `ldc`). `Shape` selects 2 or
     /// 1 vectors per row and `Rows` six or seven rows; the unused
-    /// accumulators fold away.
+    /// accumulators fold away. With `ahead`, each k step also asks L2 for
+    /// the line at `ahead`, then `aheadStride` bytes further
+    /// (`CacheHint.prefetchIntoL2`: weights the caller reads next), one
+    /// prefetch beside the step's loads.
     @_transparent
     static func microKernel<Rows: MicroTileRows, Shape: GEMMPanelShape>(
         _ rows: Rows.Type, _ shape: Shape.Type, taps: Int, channels: Int, offset: Int = 0, a: UnsafePointer<UnsafePointer<Float>>,
-        b: UnsafePointer<Float>, bias: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, bounds: PanelBounds<Shape>
+        b: UnsafePointer<Float>, bias: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, bounds: PanelBounds<Shape>,
+        ahead: UnsafeRawPointer? = nil, aheadStride: Int = 0
     ) {
         typealias V0 = Shape.First
         typealias V1 = Shape.Second
@@ -157,12 +161,18 @@ enum FloatGEMM {
         var bp = b
         var ap = a
         let step = Shape.columns
+        let prefetching = ahead != nil
+        var pf = ahead ?? UnsafeRawPointer(b)
         for _ in 0..<taps {
             let a0 = ap[0] + offset, a1 = ap[1] + offset, a2 = ap[2] + offset
             let a3 = ap[3] + offset, a4 = ap[4] + offset, a5 = ap[5] + offset
             let a6 = seven ? ap[6] + offset : a0
             ap += Rows.count
             for k in 0..<channels {
+                if prefetching {
+                    CacheHint.prefetchIntoL2(pf)
+                    pf += aheadStride
+                }
                 let b0 = bp.load(V0.self)
                 if wide {
                     let b1 = bp.load(V1.self, w)

@@ -142,35 +142,39 @@ final class GEMMConvolutionFloat: Kernel {
     func run(tiles: Range<Int>, worker: Int) {
         if computedByConsumer { return }
         guard let activation = outputActivation, let output else {
-            compute(tiles: tiles, worker: worker)
+            compute(tiles: tiles, worker: worker, within: tiles)
             return
         }
         let m = self.m, n = self.n, width = packed.nr
-        GEMMTiling.forEachTile(tiles, { compute(tiles: $0..<($0 &+ 1), worker: worker) }) { tile in
+        GEMMTiling.forEachTile(tiles, { compute(tiles: $0..<($0 &+ 1), worker: worker, within: tiles) }) { tile in
             tiling.forEachOutputRun(of: tile, m: m, n: n, panelWidth: width) { start, count in
                 activation(output + start, output + start, count)
             }
         }
     }
 
-    private func compute(tiles: Range<Int>, worker: Int) {
+    /// `tiles` of the range `within` that this call of `run` runs in order.
+    private func compute(tiles: Range<Int>, worker: Int, within: Range<Int>) {
         // (`init` already caps `tiling.rows` at `maxRows`; the constant test
         // lets the flavours without seven-row tiles drop that path at compile time.)
         if FloatGEMM.maxRows == SevenRows.count && tiling.rows == SevenRows.count {
-            run(tiles: tiles, worker: worker, SevenRows.self)
+            run(tiles: tiles, worker: worker, within: within, SevenRows.self)
         } else {
-            run(tiles: tiles, worker: worker, SixRows.self)
+            run(tiles: tiles, worker: worker, within: within, SixRows.self)
         }
     }
 
     @inline(__always)
-    private func run<Rows: MicroTileRows>(tiles: Range<Int>, worker: Int, _ rows: Rows.Type) {
+    private func run<Rows: MicroTileRows>(tiles: Range<Int>, worker: Int, within: Range<Int>, _ rows: Rows.Type) {
         let workerScratch = scratch.unsafelyUnwrapped + worker &* scratchStride
         let mr = Rows.count
         for tile in tiles {
             let (panels, microTileRange) = tiling.ranges(of: tile)
             let rowRange = min(microTileRange.lowerBound &* mr, m)..<min(microTileRange.upperBound &* mr, m)
-            run(panels, rowRange, Rows.self, scratch: workerScratch, output: output.unsafelyUnwrapped, firstRow: 0)
+            // (Its share of the next panel group's weights, prefetched as it runs.)
+            let ahead = tiling.nextGroupBytes(of: tile, in: within, panels: UnsafeRawPointer(packed.panel(0)),
+                                              panelBytes: packed.k &* packed.nr &* MemoryLayout<Float>.size)
+            run(panels, rowRange, Rows.self, scratch: workerScratch, output: output.unsafelyUnwrapped, firstRow: 0, ahead: ahead)
         }
     }
 
@@ -212,14 +216,15 @@ final class GEMMConvolutionFloat: Kernel {
     /// others (`packed.tailColumns`) runs on the micro-kernel of its width.
     @inline(__always)
     private func run<Rows: MicroTileRows>(_ panels: Range<Int>, _ rowRange: Range<Int>, _ rows: Rows.Type,
-                                          scratch: UnsafeMutableRawPointer, output: UnsafeMutablePointer<Float>, firstRow: Int) {
+                                          scratch: UnsafeMutableRawPointer, output: UnsafeMutablePointer<Float>, firstRow: Int,
+                                          ahead: UnsafeRawBufferPointer? = nil) {
         let fullEnd = packed.tailColumns == packed.nr ? packed.panelCount : packed.panelCount &- 1
         let split = min(max(fullEnd, panels.lowerBound), panels.upperBound)
         if panels.lowerBound < split {
-            run(panels.lowerBound..<split, rowRange, Rows.self, columns: packed.nr, scratch: scratch, output: output, firstRow: firstRow)
+            run(panels.lowerBound..<split, rowRange, Rows.self, columns: packed.nr, scratch: scratch, output: output, firstRow: firstRow, ahead: ahead)
         }
         if split < panels.upperBound {
-            run(split..<panels.upperBound, rowRange, Rows.self, columns: packed.tailColumns, scratch: scratch, output: output, firstRow: firstRow)
+            run(split..<panels.upperBound, rowRange, Rows.self, columns: packed.tailColumns, scratch: scratch, output: output, firstRow: firstRow, ahead: ahead)
         }
     }
 
@@ -228,17 +233,17 @@ final class GEMMConvolutionFloat: Kernel {
     @inline(__always)
     private func run<Rows: MicroTileRows>(
         _ panels: Range<Int>, _ rowRange: Range<Int>, _ rows: Rows.Type, columns: Int,
-        scratch: UnsafeMutableRawPointer, output: UnsafeMutablePointer<Float>, firstRow: Int
+        scratch: UnsafeMutableRawPointer, output: UnsafeMutablePointer<Float>, firstRow: Int, ahead: UnsafeRawBufferPointer? = nil
     ) {
         let lanes = FloatVector.scalarCount
         if columns == 2 &* lanes {
-            run(panels, rowRange, Rows.self, WidePanel.self, scratch: scratch, output: output, firstRow: firstRow)
+            run(panels, rowRange, Rows.self, WidePanel.self, scratch: scratch, output: output, firstRow: firstRow, ahead: ahead)
         } else if columns == lanes {
-            run(panels, rowRange, Rows.self, NarrowPanel.self, scratch: scratch, output: output, firstRow: firstRow)
+            run(panels, rowRange, Rows.self, NarrowPanel.self, scratch: scratch, output: output, firstRow: firstRow, ahead: ahead)
         } else if columns == 8 {
-            run(panels, rowRange, Rows.self, QuarterPanel.self, scratch: scratch, output: output, firstRow: firstRow)
+            run(panels, rowRange, Rows.self, QuarterPanel.self, scratch: scratch, output: output, firstRow: firstRow, ahead: ahead)
         } else {
-            run(panels, rowRange, Rows.self, ThreeQuarterPanel.self, scratch: scratch, output: output, firstRow: firstRow)
+            run(panels, rowRange, Rows.self, ThreeQuarterPanel.self, scratch: scratch, output: output, firstRow: firstRow, ahead: ahead)
         }
     }
 
@@ -247,9 +252,15 @@ final class GEMMConvolutionFloat: Kernel {
     @inline(__always)
     private func run<Rows: MicroTileRows, Shape: GEMMPanelShape>(
         _ panels: Range<Int>, _ rowRange: Range<Int>, _ rows: Rows.Type, _ shape: Shape.Type,
-        scratch workerScratch: UnsafeMutableRawPointer, output: UnsafeMutablePointer<Float>, firstRow: Int
+        scratch workerScratch: UnsafeMutableRawPointer, output: UnsafeMutablePointer<Float>, firstRow: Int,
+        ahead: UnsafeRawBufferPointer? = nil
     ) {
         let mr = Rows.count, nr = Shape.columns
+        // Bytes to prefetch per full micro-kernel call, and per k step.
+        let calls = max(1, ((rowRange.count &+ mr &- 1) / mr) &* panels.count)
+        let aheadPerCall = (ahead?.count ?? 0) / calls
+        let aheadStride = (aheadPerCall &+ taps &* channels &- 1) / max(1, taps &* channels)
+        var pf = ahead?.baseAddress
         // Columns between panel starts (a narrow tail starts where a wide panel would).
         let panelStep = packed.nr
         let temp = workerScratch.assumingMemoryBound(to: Float.self)
@@ -296,7 +307,13 @@ final class GEMMConvolutionFloat: Kernel {
                 let offset = group &* groupChannels
                 let c = output + ((row &- firstRow) &* n &+ column)
                 if rows == mr && columns == nr {
-                    FloatGEMM.microKernel(Rows.self, shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: c, ldc: n, bounds: bounds)
+                    if let p = pf, aheadStride > 0 {
+                        FloatGEMM.microKernel(Rows.self, shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: c, ldc: n, bounds: bounds,
+                                              ahead: p, aheadStride: aheadStride)
+                        pf = p + aheadPerCall
+                    } else {
+                        FloatGEMM.microKernel(Rows.self, shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: c, ldc: n, bounds: bounds)
+                    }
                 } else if rows == 1 && row &+ 1 == m && m % mr == 1 {
                     // (The last row alone in its micro-tile: the one-row kernel, as
                     // `compute(rows:into:scratch:)` keeps it.)

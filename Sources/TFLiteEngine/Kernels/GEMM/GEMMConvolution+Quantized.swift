@@ -686,9 +686,16 @@ final class GEMMConvolutionQuantized: Kernel {
         typealias V = SIMD8<Int32>
         // A last panel of at most 16 columns is packed 16 wide (`tailColumns`).
         let narrowFrom = packed.tailColumns < nr ? packed.panelCount &- 1 : packed.panelCount
+        let panelBytes = packed.panel(1) - packed.panel(0)
         forEachTile(tiles) { tile in
             let (panels, microTileRange) = tiling.ranges(of: tile)
             let first = microTileRange.lowerBound
+            // Its share of the next panel group's weights, prefetched a step
+            // of `aheadStride` bytes per quad of each micro-kernel call.
+            let ahead = tiling.nextGroupBytes(of: tile, in: tiles, panels: packed.panel(0), panelBytes: panelBytes)
+            let aheadPerCall = (ahead?.count ?? 0) / max(1, panels.count &* microTileRange.count)
+            let aheadStride = (aheadPerCall &+ quads &- 1) / max(1, quads)
+            var pf = aheadStride > 0 ? ahead?.baseAddress : nil
             for microTile in microTileRange {
                 let tileStart = firstPixel(microTile: microTile)
                 var pixel = tileStart
@@ -731,8 +738,9 @@ final class GEMMConvolutionQuantized: Kernel {
                     let rows = min(mr, m &- row)
                     let a = UnsafePointer(block + (microTile &- first) &* mr &* lda)
                     let q = panel < narrowFrom
-                        ? Self.quadTile(WidePanel.self, rows: rows, quads: quads, a: a, lda: lda, b: b)
-                        : Self.quadTile(NarrowPanel.self, rows: rows, quads: quads, a: a, lda: lda, b: b)
+                        ? Self.quadTile(WidePanel.self, rows: rows, quads: quads, a: a, lda: lda, b: b, ahead: pf, aheadStride: aheadStride)
+                        : Self.quadTile(NarrowPanel.self, rows: rows, quads: quads, a: a, lda: lda, b: b, ahead: pf, aheadStride: aheadStride)
+                    pf = pf.map { $0 + aheadPerCall }
                     q.firstHalf(adding: add0).write(
                         self, row: row, rows: rows, column: column, columns: min(half, n &- column), bias0: bias00, bias1: bias01,
                         tables: t0, stage: stage, output: output, staging: staging, intTile: s.intTile)
@@ -806,11 +814,15 @@ final class GEMMConvolutionQuantized: Kernel {
     /// One micro-tile of the four-byte kernel on a panel of `Shape`'s width.
     @inline(__always)
     private static func quadTile<Shape: GEMMPanelShape>(
-        _ shape: Shape.Type, rows: Int, quads: Int, a: UnsafePointer<UInt8>, lda: Int, b: UnsafeRawPointer
+        _ shape: Shape.Type, rows: Int, quads: Int, a: UnsafePointer<UInt8>, lda: Int, b: UnsafeRawPointer,
+        ahead: UnsafeRawPointer?, aheadStride: Int
     ) -> IntegerGEMM.QuadAccumulators {
         if rows == 1 {
             let (x0, x1) = IntegerGEMM.quadMicroKernel1(shape, quads: quads, a: a, b: b)
             return IntegerGEMM.QuadAccumulators(row: x0, x1)
+        }
+        if let ahead {
+            return IntegerGEMM.quadMicroKernel(shape, quads: quads, a: a, lda: lda, b: b, ahead: ahead, aheadStride: aheadStride)
         }
         return IntegerGEMM.quadMicroKernel(shape, quads: quads, a: a, lda: lda, b: b)
     }

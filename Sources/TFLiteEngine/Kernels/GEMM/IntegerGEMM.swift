@@ -121,10 +121,13 @@ enum IntegerGEMM {
     /// weights (`[K/4][16][4]` for a `NarrowPanel`: the last panel of at most
     /// 16 columns, whose second half stays 0). Returns the 6 × 32 Int32 block
     /// Σ (x + 128)·w in registers. Each lane adds four products of at most
-    /// 255·128 to a wrapping Int32, like the reference's accumulator.
+    /// 255·128 to a wrapping Int32, like the reference's accumulator. With
+    /// `ahead`, each step also asks L2 for the line at `ahead`, then
+    /// `aheadStride` bytes further (as `FloatGEMM.microKernel`).
     @_transparent
     static func quadMicroKernel<Shape: GEMMPanelShape>(
-        _: Shape.Type, quads: Int, a: UnsafePointer<UInt8>, lda: Int, b: UnsafeRawPointer
+        _: Shape.Type, quads: Int, a: UnsafePointer<UInt8>, lda: Int, b: UnsafeRawPointer,
+        ahead: UnsafeRawPointer? = nil, aheadStride: Int = 0
     ) -> QuadAccumulators {
         typealias V = SIMD16<Int32>
         let wide = Shape.wide, step = wide ? 128 : 64
@@ -134,7 +137,13 @@ enum IntegerGEMM {
         let a3 = UnsafeRawPointer(a + 3 &* lda), a4 = UnsafeRawPointer(a + 4 &* lda), a5 = UnsafeRawPointer(a + 5 &* lda)
         var bp = b
         var offset = 0
+        let prefetching = ahead != nil
+        var pf = ahead ?? b
         for _ in 0..<quads {
+            if prefetching {
+                CacheHint.prefetchIntoL2(pf)
+                pf += aheadStride
+            }
             let b0 = bp.loadUnaligned(as: V.self)
             if wide {
                 let b1 = bp.loadUnaligned(fromByteOffset: 64, as: V.self)

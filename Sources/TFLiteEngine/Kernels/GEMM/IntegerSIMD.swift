@@ -1,7 +1,7 @@
-/// Integer multiply-accumulate instructions for the int8 kernels, reached
-/// through the compiler's `Builtin` module (see
-/// `../shared/docs/int8-integer-simd.md`). Every intrinsic of the engine is a
-/// one-line wrapper in this file.
+/// Integer multiply-accumulate instructions for the int8 kernels (and the
+/// GEMMs' one cache hint, `CacheHint`), reached through the compiler's
+/// `Builtin` module (see `../shared/docs/int8-integer-simd.md`). Every
+/// intrinsic of the engine is a one-line wrapper in this file.
 ///
 /// An intrinsic whose instruction set the build's target CPU lacks crashes
 /// the compiler, so the wrappers only exist under a build-flavour condition
@@ -650,6 +650,15 @@ extension IntegerSIMD {
 #endif
 
 #if (TFLITEENGINE_AVX2 || TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI) && arch(x86_64)
+/// Cache hints (`prefetcht1`), for the float GEMM's weights.
+enum CacheHint {
+    /// Asks for the line holding `p` in L2 (`prefetcht1`): no fault, no result.
+    @_transparent
+    static func prefetchIntoL2(_ p: UnsafeRawPointer) {
+        Builtin.int_prefetch_RawPointer(p._rawValue, Int32(0)._value, Int32(2)._value, Int32(1)._value)
+    }
+}
+
 extension IntegerSIMD {
     /// Bytes of `a` and `b` (32 each, as Int32 lanes) interleaved within each
     /// 16-byte half (`vpunpcklbw` ymm): a0, b0, …, a7, b7, then a16, b16, …, a23, b23.
@@ -698,6 +707,12 @@ extension IntegerSIMD {
     }
 }
 #else
+/// Cache hints: none without the `Builtin` module.
+enum CacheHint {
+    @_transparent
+    static func prefetchIntoL2(_ p: UnsafeRawPointer) {}
+}
+
 extension IntegerSIMD {
     /// Bytes of `a` and `b` (32 each, as Int32 lanes) interleaved within each
     /// 16-byte half (`vpunpcklbw` ymm): a0, b0, …, a7, b7, then a16, b16, …, a23, b23.
