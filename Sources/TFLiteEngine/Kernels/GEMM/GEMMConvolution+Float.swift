@@ -224,7 +224,9 @@ final class GEMMConvolutionFloat: Kernel {
             run(panels.lowerBound..<split, rowRange, Rows.self, columns: packed.nr, scratch: scratch, output: output, firstRow: firstRow, ahead: ahead)
         }
         if split < panels.upperBound {
-            run(split..<panels.upperBound, rowRange, Rows.self, columns: packed.tailColumns, scratch: scratch, output: output, firstRow: firstRow, ahead: ahead)
+            // (The full panels' calls already ask for all of `ahead`.)
+            run(split..<panels.upperBound, rowRange, Rows.self, columns: packed.tailColumns, scratch: scratch, output: output, firstRow: firstRow,
+                ahead: panels.lowerBound < split ? nil : ahead)
         }
     }
 

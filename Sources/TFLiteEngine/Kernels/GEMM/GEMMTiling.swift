@@ -137,10 +137,11 @@ struct GEMMTiling {
     /// group-major) and `tiles`, a range one call runs in order, goes on
     /// into the group after `tile`'s: that next group's panels and `tile`'s
     /// share of them (share `part` of `parts`, one per tile of `tile`'s
-    /// group in `tiles`), which the float GEMM asks L2 for while it
-    /// computes `tile`. Without it, the first micro-tile of each group
-    /// waited on its panels from the last-level cache: a tenth of a
-    /// 7 × 7 × 1024 → 1024 convolution's time (seven micro-tiles per group).
+    /// group in `tiles`), which the float GEMM and the int8 four-byte GEMM
+    /// ask L2 for while they compute `tile`. Without it, the first
+    /// micro-tile of each group waited on its panels from the last-level
+    /// cache: a tenth of a 7 × 7 × 1024 → 1024 float32 convolution's time
+    /// (seven micro-tiles per group).
     func nextGroupShare(of tile: Int, in tiles: Range<Int>) -> (panels: Range<Int>, part: Int, parts: Int)? {
         guard !blockMajor, panelGroups > 1, tiles.contains(tile) else { return nil }
         let group = tile / rowBlocks, nextStart = (group &+ 1) &* rowBlocks
