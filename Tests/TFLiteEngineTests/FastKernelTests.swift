@@ -225,6 +225,9 @@ final class FastKernelTests: XCTestCase {
                     let kernel = GEMMConvolutionFloat(
                         ctx: harness.context, source: .rows(stride: cin), m: pixels, n: cout, taps: 1, channels: cin,
                         packed: packed, rows: rows, activation: .relu6)
+                    if cin == 512 {
+                        XCTAssertNotNil(kernel.tiling.nextGroupShare(of: 0, in: 0..<kernel.tileCount), "\(name): no panel group to prefetch")
+                    }
                     let fill = UInt8(results.count + 1)
                     results.append(("rows \(rows) wide \(wide)", harness.run(kernel, tilesReversed: false, fill: fill)))
                     results.append(("rows \(rows) wide \(wide) reversed", harness.run(kernel, tilesReversed: true, fill: fill + 8)))
