@@ -38,9 +38,8 @@ enum ExpansionDepthwiseFusion {
         }
         guard enabled, isEnabled, workers == 1 else { return }
         let readers = graph.readerCounts(countingFusedReads: true)
-        // The fusable convolution producing each tensor.
+        // The fusable convolution producing each tensor, and the bytes its node reads.
         // (By tensor index in an array, not a dictionary: see `SharedConstantTable`'s file.)
-        // and the bytes its node reads.
         var expansionOf = [(conv: GEMMConvolutionFloat, bytes: Int)?](repeating: nil, count: tensors.count)
         for step in steps {
             let node = step.node

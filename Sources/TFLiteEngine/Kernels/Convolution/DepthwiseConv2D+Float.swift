@@ -683,6 +683,16 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         return (ky0, max(ky0, ky1))
     }
 
+    /// Input bytes a strip of column groups may read (`slidingRows`,
+    /// `stripRows3x3`): a third of the Intel Xeon's 48 KiB first-level
+    /// cache, where they were measured, so a strip's rows stay there from
+    /// one output row to the next.
+    static let stripInputBytes = 16 << 10
+
+    /// Column groups per strip for groups that read `groupBytes` of input
+    /// each: as many as fit `stripInputBytes`, at least one.
+    private static func groupsPerStrip(_ groupBytes: Int) -> Int { max(1, stripInputBytes / max(groupBytes, 1)) }
+
     /// Rows `tiles` of a 3×3 filter on `interiorSliding3x3` (and `edge3x3`),
     /// in strips of columns: each part of the row runs for every row of
     /// `tiles` before the next part, so the filter's input rows of a strip
@@ -696,11 +706,10 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         rows { out, b, oy in
             for ox in 0..<min(interiorStart, wOut) { edge3x3(input, V.self, out, b: b, oy: oy, ox: ox) }
         }
-        // Strips of as many groups of four columns as have their three
-        // input rows (4 · stride + 2 columns a row, a group) in 16 KiB.
+        // Strips of groups of four columns (three input rows of 4 · stride
+        // + 2 columns, a group).
         let groups = (interiorEnd &- interiorStart) / 4
-        let groupBytes = (4 &* g.strideWidth &+ 2) &* p.inputChannels &* MemoryLayout<Float>.size &* 3
-        let groupsPerStrip = max(1, (16 << 10) / max(groupBytes, 1))
+        let groupsPerStrip = Self.groupsPerStrip((4 &* g.strideWidth &+ 2) &* p.inputChannels &* MemoryLayout<Float>.size &* 3)
         var group = 0
         while group < groups {
             let strip = group..<min(group &+ groupsPerStrip, groups)
@@ -957,11 +966,10 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         let end = min(rightStart, interiorEnd)
         if ox < end {
             let start = ox
-            // Strips of as many groups of eight columns as have their
-            // filter rows' input (8 · stride + taps columns a row, a group)
-            // in 16 KiB, at least one.
-            let groupBytes = (8 &* g.strideWidth &+ slidingTaps) &* p.inputChannels &* MemoryLayout<Float>.size &* g.filterHeight
-            let groupsPerStrip = max(1, (16 << 10) / max(groupBytes, 1))
+            // Strips of groups of eight columns (the filter rows' input of
+            // 8 · stride + taps columns a row, a group).
+            let groupsPerStrip = Self.groupsPerStrip(
+                (8 &* g.strideWidth &+ slidingTaps) &* p.inputChannels &* MemoryLayout<Float>.size &* g.filterHeight)
             let groups = (end &- start) / 8
             var group = 0
             while group < groups {

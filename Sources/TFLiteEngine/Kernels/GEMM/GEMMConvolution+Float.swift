@@ -258,11 +258,9 @@ final class GEMMConvolutionFloat: Kernel {
         ahead: UnsafeRawBufferPointer? = nil
     ) {
         let mr = Rows.count, nr = Shape.columns
-        // Bytes to prefetch per full micro-kernel call, and per k step.
-        let calls = max(1, ((rowRange.count &+ mr &- 1) / mr) &* panels.count)
-        let aheadPerCall = (ahead?.count ?? 0) / calls
-        let aheadStride = (aheadPerCall &+ taps &* channels &- 1) / max(1, taps &* channels)
-        var pf = ahead?.baseAddress
+        // `ahead` spread over the full micro-kernel calls, a request per k step.
+        let spread = GEMMTiling.prefetchSpread(ahead, calls: (rowRange.count &+ mr &- 1) / mr &* panels.count, steps: taps &* channels)
+        var pf = spread?.start
         // Columns between panel starts (a narrow tail starts where a wide panel would).
         let panelStep = packed.nr
         let temp = workerScratch.assumingMemoryBound(to: Float.self)
@@ -309,10 +307,10 @@ final class GEMMConvolutionFloat: Kernel {
                 let offset = group &* groupChannels
                 let c = output + ((row &- firstRow) &* n &+ column)
                 if rows == mr && columns == nr {
-                    if let p = pf, aheadStride > 0 {
+                    if let p = pf, let spread {
                         FloatGEMM.microKernel(Rows.self, shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: c, ldc: n, bounds: bounds,
-                                              ahead: p, aheadStride: aheadStride)
-                        pf = p + aheadPerCall
+                                              ahead: p, aheadStride: spread.stride)
+                        pf = p + spread.perCall
                     } else {
                         FloatGEMM.microKernel(Rows.self, shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: c, ldc: n, bounds: bounds)
                     }

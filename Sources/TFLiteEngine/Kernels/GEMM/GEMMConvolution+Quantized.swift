@@ -690,12 +690,12 @@ final class GEMMConvolutionQuantized: Kernel {
         forEachTile(tiles) { tile in
             let (panels, microTileRange) = tiling.ranges(of: tile)
             let first = microTileRange.lowerBound
-            // Its share of the next panel group's weights, prefetched a step
-            // of `aheadStride` bytes per quad of each micro-kernel call.
-            let ahead = tiling.nextGroupBytes(of: tile, in: tiles, panels: packed.panel(0), panelBytes: panelBytes)
-            let aheadPerCall = (ahead?.count ?? 0) / max(1, panels.count &* microTileRange.count)
-            let aheadStride = (aheadPerCall &+ quads &- 1) / max(1, quads)
-            var pf = aheadStride > 0 ? ahead?.baseAddress : nil
+            // Its share of the next panel group's weights, spread over its
+            // micro-kernel calls, a request per quad.
+            let spread = GEMMTiling.prefetchSpread(
+                tiling.nextGroupBytes(of: tile, in: tiles, panels: packed.panel(0), panelBytes: panelBytes),
+                calls: panels.count &* microTileRange.count, steps: quads)
+            var pf = spread?.start
             for microTile in microTileRange {
                 let tileStart = firstPixel(microTile: microTile)
                 var pixel = tileStart
@@ -738,9 +738,9 @@ final class GEMMConvolutionQuantized: Kernel {
                     let rows = min(mr, m &- row)
                     let a = UnsafePointer(block + (microTile &- first) &* mr &* lda)
                     let q = panel < narrowFrom
-                        ? Self.quadTile(WidePanel.self, rows: rows, quads: quads, a: a, lda: lda, b: b, ahead: pf, aheadStride: aheadStride)
-                        : Self.quadTile(NarrowPanel.self, rows: rows, quads: quads, a: a, lda: lda, b: b, ahead: pf, aheadStride: aheadStride)
-                    pf = pf.map { $0 + aheadPerCall }
+                        ? Self.quadTile(WidePanel.self, rows: rows, quads: quads, a: a, lda: lda, b: b, ahead: pf, aheadStride: spread?.stride ?? 0)
+                        : Self.quadTile(NarrowPanel.self, rows: rows, quads: quads, a: a, lda: lda, b: b, ahead: pf, aheadStride: spread?.stride ?? 0)
+                    pf = pf.map { $0 + (spread?.perCall ?? 0) }
                     q.firstHalf(adding: add0).write(
                         self, row: row, rows: rows, column: column, columns: min(half, n &- column), bias0: bias00, bias1: bias01,
                         tables: t0, stage: stage, output: output, staging: staging, intTile: s.intTile)

@@ -160,6 +160,19 @@ struct GEMMTiling {
         return UnsafeRawBufferPointer(start: panels + (next.lowerBound &* panelBytes &+ share.lowerBound), count: share.count)
     }
 
+    /// `ahead` (a tile's `nextGroupBytes`) spread over the tile's `calls`
+    /// micro-kernel calls of `steps` k steps each: where the first call
+    /// starts, the bytes each call moves the start on, and the bytes between
+    /// one call's requests (one a step). Nil where there is nothing to ask for.
+    @inline(__always)
+    static func prefetchSpread(_ ahead: UnsafeRawBufferPointer?, calls: Int, steps: Int)
+        -> (start: UnsafeRawPointer, perCall: Int, stride: Int)? {
+        guard let ahead, let start = ahead.baseAddress else { return nil }
+        let perCall = ahead.count / max(calls, 1)
+        let stride = (perCall &+ steps &- 1) / max(steps, 1)
+        return stride > 0 ? (start, perCall, stride) : nil
+    }
+
     /// The weight panels and micro-tiles of `tile` (even shares: `tileRange`).
     @inline(__always)
     func ranges(of tile: Int) -> (panels: Range<Int>, microTiles: Range<Int>) {
