@@ -219,12 +219,38 @@ final class QuantizedKernelTests: XCTestCase {
                 rng: &rng)
             let name = "integer direct conv #\(i) \(batches)×\(h)×\(w)×\(cin) f \(cout)×\(kh)×\(kw) s \(stride) pad \(padding) \(signed ? "int8" : "uint8")"
             try compare(spec, name: name, expectFast: GEMMConvolutionQuantized.self, inspect: { kernel in
-                if arithmetic == .pairs {
-                    XCTAssertNotNil((kernel as? GEMMConvolutionQuantized)?.direct, "\(name): not the direct form")
-                }
+                Self.checkDirectForm(kernel, channels: cin, k: kh * kw * cin, name: name)
             }) { ctx in
                 try Self.referenceConvolution(ctx, filter: (kh, kw), stride: stride, padding: padding,
                                               channels: cin, outputs: cout, activation: activation, signed: signed)
+            }
+            cases += 1
+        }
+        // Image models' first layers in the direct form (the quads' from one
+        // to three channels and K ≤ 32): 3×3 over three channels at stride 2,
+        // SAME (padding right and below only) and VALID, a 2×2 and a 5×5 over
+        // one channel (rows of 6 and 5 values: a quad filled from the next
+        // ones), output channels with a narrow last panel (16, 40) or a wide
+        // one (24, 32, 56), maps of several tiles, zero points at the ends.
+        let stems: [(h: Int, w: Int, cin: Int, kh: Int, kw: Int, cout: Int, stride: Int, padding: Int, batches: Int)] = [
+            (31, 29, 3, 3, 3, 32, 2, 0, 1), (30, 30, 3, 3, 3, 16, 2, 0, 2), (27, 33, 3, 3, 3, 24, 2, 1, 1),
+            (20, 21, 3, 3, 3, 40, 1, 0, 1), (17, 18, 1, 5, 5, 56, 2, 0, 1), (16, 15, 3, 2, 2, 32, 1, 1, 2),
+            (19, 23, 2, 3, 3, 8, 2, 0, 1)]
+        for (i, c) in stems.enumerated() {
+            let activation = Int8(i % 4)
+            let spec = QuantizedModelSpec.weighted(
+                op: 3, optionsType: 1, input: [c.batches, c.h, c.w, c.cin], filter: [c.cout, c.kh, c.kw, c.cin],
+                channelAxis: 0, perChannel: i % 3 != 1, signed: true, hasBias: i % 5 != 4,
+                inputZeroPoint: [-128, 127, nil][i % 3], filterValues: i == 2 ? [-128, 127, 0] : nil,
+                options: [(4, .i8(Int8(c.padding))), (6, .i32(Int32(c.stride))), (8, .i32(Int32(c.stride))),
+                          (10, .i8(activation)), (12, .i32(1)), (14, .i32(1))],
+                rng: &rng)
+            let name = "integer stem conv #\(i) \(c.batches)×\(c.h)×\(c.w)×\(c.cin) f \(c.cout)×\(c.kh)×\(c.kw) s \(c.stride) pad \(c.padding)"
+            try compare(spec, name: name, expectFast: GEMMConvolutionQuantized.self, inspect: { kernel in
+                Self.checkDirectForm(kernel, channels: c.cin, k: c.kh * c.kw * c.cin, name: name)
+            }) { ctx in
+                try Self.referenceConvolution(ctx, filter: (c.kh, c.kw), stride: (c.stride, c.stride), padding: c.padding,
+                                              channels: c.cin, outputs: c.cout, activation: activation, signed: true)
             }
             cases += 1
         }
@@ -241,6 +267,23 @@ final class QuantizedKernelTests: XCTestCase {
                                           channels: 257, outputs: 19, activation: 0, signed: true)
         }
         requireMostlyInformative(cases)
+    }
+
+    /// Asserts that a convolution took the direct form where its kernel's
+    /// arithmetic has one (uint8 runs on pairs where int8 runs on quads):
+    /// every pairs convolution here, quads ones where `quadsDirect`.
+    private static func checkDirectForm(_ kernel: Kernel, channels: Int, k: Int, name: String) {
+        let conv = kernel as? GEMMConvolutionQuantized, direct = conv?.direct
+        switch conv?.arithmetic {
+        case .pairs:
+            XCTAssertNotNil(direct, "\(name): not the direct form")
+            XCTAssertEqual(direct?.quads, false, name)
+        case .quads where GEMMConvolutionQuantized.quadsDirect(channels: channels, k: k):
+            XCTAssertNotNil(direct, "\(name): not the quads' direct form")
+            XCTAssertEqual(direct?.quads, true, name)
+        default:
+            XCTAssertNil(direct, "\(name): a direct form where the gather runs")
+        }
     }
 
     /// Integer accumulations to the int32 limit and past it: uint8 with every

@@ -1,18 +1,23 @@
 /// The direct form of a small quantized convolution on the integer pairs
-/// (`vpmaddwd`) micro-kernel: instead of gathering each output pixel's taps
-/// into a row of A (the gather was a third of the digit models' int8 time,
-/// most of it per-row set-up for filter rows of 3–48 values), the input is
-/// widened once per run into a zero-padded Int16 plane of `x + inputOffset`
-/// values, and the micro-kernel reads each pixel's filter rows from it in
-/// place: filter row `fy` of the pixel at plane position (py, px) is the
-/// `filterWidth × channels` adjacent values at row `py + fy`, column `px`.
+/// (`vpmaddwd`) or quads (`vpdpbusd`) micro-kernel: instead of gathering
+/// each output pixel's taps into a row of A (the gather was a third of the
+/// digit models' int8 time, most of it per-row set-up for filter rows of
+/// 3–48 values), the input is copied once per run into a padded plane of
+/// the values the gather would write, and the micro-kernel reads each
+/// pixel's filter rows from it in place: filter row `fy` of the pixel at
+/// plane position (py, px) is the `filterWidth × channels` adjacent values
+/// at row `py + fy`, column `px`.
 ///
-/// Exactness: every value is what the gather writes (`x + inputOffset`, 0
-/// for a padding tap), and every weight is `w + filterOffset` as Int16 (in
-/// −255…255), so each `vpmaddwd` pair sum is at most 2 · 255 · 255 and the
-/// Int32 accumulators add the reference's products in wrapping arithmetic
-/// (a ring: any order gives the same bits). A filter row of an odd number
-/// of values pairs its last value with the next plane value and weight 0.
+/// Exactness: every value is what the gather writes (`GatheredValue`). Pairs:
+/// Int16 `x + inputOffset`, 0 for a padding tap, against Int16 weights
+/// `w + filterOffset` (in −255…255), so each `vpmaddwd` pair sum is at most
+/// 2 · 255 · 255 and the Int32 accumulators add the reference's products in
+/// wrapping arithmetic (a ring: any order gives the same bits). Quads (int8):
+/// bytes `x + 128`, `zeroPoint + 128` for a padding tap, against the int8
+/// weights, the kernel's column corrections removing the 128 as in the
+/// gather form. A filter row whose values are not a whole number of steps
+/// (pairs or quads) fills its last step with the next plane values at
+/// weight 0.
 ///
 /// Used for convolutions with dilation 1 and more than one tap whose plane
 /// (all images) is at most `maximumPlaneBytes` and whose filter has at most
@@ -22,23 +27,33 @@
 final class InputPlaneConvolution: @unchecked Sendable {
     let channels: Int
     let filterHeight: Int
-    /// Pairs of values per filter row: ⌈filterWidth × channels / 2⌉.
-    let pairsPerRow: Int
-    /// Int16 values per plane row: it covers every pixel's widest read.
+    /// The quads kernel's plane and weights (bytes); else the pairs kernel's (Int16).
+    let quads: Bool
+    /// Values per multiply-add step: 2 (pairs) or 4 (quads).
+    var valuesPerStep: Int { quads ? 4 : 2 }
+    /// Bytes per plane value: 2 (Int16) or 1 (quads' bytes).
+    var valueBytes: Int { quads ? 1 : 2 }
+    /// Steps (pairs or quads) per filter row: ⌈filterWidth × channels / valuesPerStep⌉.
+    let stepsPerRow: Int
+    /// Plane values per plane row: it covers every pixel's widest read.
     let rowValues: Int
     /// Plane rows per image.
     let planeHeight: Int
-    /// Int16 values per image's plane.
+    /// Plane values per image's plane.
     let batchValues: Int
     let batches: Int
     let inputHeight: Int, inputWidth: Int
     let outputHeight: Int, outputWidth: Int
     let strideHeight: Int, strideWidth: Int
     let padTop: Int, padLeft: Int
-    /// `[panel][filter row][pair][16 columns][2]` Int16 weights `w + filterOffset`
-    /// (0 past an odd row's values; past N, 0 or the offset: those sums are
-    /// never stored): the micro-kernel's B.
-    let weights: UnsafeMutablePointer<Int16>
+    /// The micro-kernel's B, per panel. Pairs: `[filter row][pair][16 columns][2]`
+    /// Int16 weights `w + filterOffset` (0 past an odd row's values; past N, 0
+    /// or the offset: those sums are never stored). Quads:
+    /// `[filter row][quad][width][4]` int8 weights (0 past a row's values and
+    /// past N), width the packed panel's (32, or `tailColumns` for the last).
+    let weights: UnsafeMutableRawPointer
+    /// Bytes per panel of `weights`.
+    let panelBytes: Int
     /// Plane offset (in values) of each pixel's first tap, per micro-tile
     /// row; rows past M repeat their micro-tile's first pixel.
     let pixelOffsets: UnsafeMutablePointer<Int>
@@ -48,7 +63,8 @@ final class InputPlaneConvolution: @unchecked Sendable {
     /// convolution took 1.5 ms gathered and 1.0 ms direct (MobileNetV2 int8,
     /// AMD EPYC Zen 1, avx2 flavour).
     static let maximumPlaneBytes = 1 << 20
-    /// Largest plane in values (16 of `planeBytes`' slack included in the bytes).
+    /// Largest plane in values (16 of `planeBytes`' slack included in the
+    /// bytes; the same count for the quads' one-byte values).
     static let maximumPlaneValues = maximumPlaneBytes / 2 - 16
 
     /// Largest filter (K = taps × input channels) that gets the direct form.
@@ -63,12 +79,14 @@ final class InputPlaneConvolution: @unchecked Sendable {
     static let maximumFilterValues = 2304
 
     /// Bytes of the plane, with 16 values of slack.
-    var planeBytes: Int { (batches &* batchValues &+ 16) &* 2 }
+    var planeBytes: Int { (batches &* batchValues &+ 16) &* valueBytes }
 
-    /// The direct form of a pairs convolution, or nil when it does not apply
-    /// (dilation, a single tap, negative padding, a plane over the limit).
+    /// The direct form of a pairs convolution (`packed` pair-interleaved) or
+    /// of an int8 quads one (`quads`: `packed` in four-byte groups), or nil
+    /// when it does not apply (dilation, a single tap, negative padding, a
+    /// plane over the limit).
     init?(geometry g: ConvGeometry, channels: Int, m: Int, n: Int, packed: PackedQuantizedWeights, signed: Bool,
-          filterOffset: Int32) {
+          filterOffset: Int32, quads: Bool = false) {
         // Sizes come from the model: every product is checked (any overflow
         // or a plane over the limit leaves the convolution to the gather).
         func product(_ values: Int...) -> Int? {
@@ -81,22 +99,25 @@ final class InputPlaneConvolution: @unchecked Sendable {
             return result
         }
         guard g.dilationHeight == 1, g.dilationWidth == 1, g.padTop >= 0, g.padLeft >= 0, channels > 0,
-              packed.nr == IntegerGEMM.nr, m == g.outputPixels, m > 0, n > 0, g.outputWidth > 0, g.outputHeight > 0,
+              packed.nr == (quads ? IntegerGEMM.quadColumns : IntegerGEMM.nr), !quads || signed,
+              m == g.outputPixels, m > 0, n > 0, g.outputWidth > 0, g.outputHeight > 0,
               let taps = product(g.filterHeight, g.filterWidth), taps > 1, packed.k == taps &* channels,
               packed.k <= Self.maximumFilterValues,
               let rowLength = product(g.filterWidth, channels),
               let rowReach = product(g.outputWidth - 1, g.strideWidth, channels),
               let columnReach = product(g.outputHeight - 1, g.strideHeight) else { return nil }
-        let pairs = (rowLength &+ 1) / 2
-        // The widest read: the last pixel of a row, its whole filter row in pairs.
-        let (rowValues, o1) = rowReach.addingReportingOverflow(2 &* pairs)
+        let step = quads ? 4 : 2
+        let steps = (rowLength &+ step &- 1) / step
+        // The widest read: the last pixel of a row, its whole filter row in steps.
+        let (rowValues, o1) = rowReach.addingReportingOverflow(step &* steps)
         let (planeHeight, o2) = columnReach.addingReportingOverflow(g.filterHeight)
         guard !o1, !o2, let values = product(rowValues, planeHeight, g.batches),
               values <= Self.maximumPlaneValues else { return nil }
         let batchValues = rowValues &* planeHeight
         self.channels = channels
         filterHeight = g.filterHeight
-        pairsPerRow = pairs
+        self.quads = quads
+        stepsPerRow = steps
         self.rowValues = rowValues
         self.planeHeight = planeHeight
         self.batchValues = batchValues
@@ -111,11 +132,17 @@ final class InputPlaneConvolution: @unchecked Sendable {
         padLeft = g.padLeft
 
         // (K ≤ maximumFilterValues: these products are small.)
-        let panelValues = g.filterHeight &* pairs &* 32
-        weights = .allocate(capacity: packed.panelCount &* panelValues)
-        for p in 0..<packed.panelCount {
+        let panelValues = g.filterHeight &* steps &* (quads ? 128 : 32)
+        panelBytes = panelValues &* (quads ? 1 : 2)
+        weights = .allocate(byteCount: packed.panelCount &* panelBytes, alignment: 64)
+        if quads {
+            Self.packQuads(into: weights, panelBytes: panelBytes, packed: packed, rowLength: rowLength,
+                           filterHeight: g.filterHeight, steps: steps)
+        }
+        for p in 0..<packed.panelCount where !quads {
+            let pairs = steps
             let source = packed.panel(p).assumingMemoryBound(to: UInt8.self)
-            let panel = weights + p &* panelValues
+            let panel = (weights + p &* panelBytes).assumingMemoryBound(to: Int16.self)
             let columns = min(16, n &- p &* 16)
             if rowLength % 2 == 0 {
                 // Even filter rows: pair j of row fy is packed pair fy · pairs + j,
@@ -178,14 +205,37 @@ final class InputPlaneConvolution: @unchecked Sendable {
         pixelOffsets.deallocate()
     }
 
+    /// The quads' `weights` from the packed four-byte groups: weight kk of
+    /// column c of a panel `width` wide is at `(kk / 4) · 4 · width + 4c + kk % 4`
+    /// there, and goes to `((fy · steps + q) · width + c) · 4 + i` here, for
+    /// kk = fy · rowLength + 4q + i (zeros past the row's values).
+    private static func packQuads(into weights: UnsafeMutableRawPointer, panelBytes: Int, packed: PackedQuantizedWeights,
+                                  rowLength: Int, filterHeight: Int, steps: Int) {
+        weights.initializeMemory(as: UInt8.self, repeating: 0, count: packed.panelCount &* panelBytes)
+        for p in 0..<packed.panelCount {
+            let width = p == packed.panelCount &- 1 ? packed.tailColumns : packed.nr
+            let source = packed.panel(p).assumingMemoryBound(to: UInt8.self)
+            let panel = (weights + p &* panelBytes).assumingMemoryBound(to: UInt8.self)
+            for fy in 0..<filterHeight {
+                for i in 0..<rowLength {
+                    let kk = fy &* rowLength &+ i
+                    let from = source + (kk / 4 &* 4 &* width &+ kk % 4)
+                    let to = panel + ((fy &* steps &+ i / 4) &* width &* 4 &+ i % 4)
+                    for c in 0..<width { to[c &* 4] = from[c &* 4] }
+                }
+            }
+        }
+    }
+
     /// Panel `p`'s weights.
     @inline(__always)
     func weights(panel p: Int) -> UnsafeRawPointer {
-        UnsafeRawPointer(weights + p &* (filterHeight &* pairsPerRow &* 32))
+        UnsafeRawPointer(weights + p &* panelBytes)
     }
 
-    /// Writes the plane values that output pixels `pixels` read: zeros, and
-    /// inside the image the input values plus `inputOffset`. A plane row's
+    /// Writes the plane values that output pixels `pixels` read: the padding
+    /// value, and inside the image the input values as `D` (`GatheredValue`:
+    /// Int16 for pairs, UInt8 for quads). A plane row's
     /// columns are written from the first pixel's that reads it to the
     /// last's: a part of the parallel backend's job (one of 64 for a
     /// 224×224 stem) covers fewer than two output rows, and filling its
@@ -193,8 +243,8 @@ final class InputPlaneConvolution: @unchecked Sendable {
     /// six-layer model) 118.1 µs on two threads, 114.2 now (minimums of six
     /// alternating runs; one thread 204; Zen 4).
     @inline(__always)
-    func fill<E: QuantizedElement>(_ plane: UnsafeMutablePointer<Int16>, input: UnsafePointer<E>, inputOffset: Int32,
-                                   inputCount: Int, pixels: Range<Int>) {
+    func fill<E: QuantizedElement, D: GatheredValue>(_ plane: UnsafeMutablePointer<D>, input: UnsafePointer<E>, inputOffset: Int32,
+                                                     inputCount: Int, pixels: Range<Int>) {
         let oh = outputHeight, ow = outputWidth, sh = strideHeight
         let firstRow = pixels.lowerBound / ow, lastRow = (pixels.upperBound &- 1) / ow
         let firstColumn = pixels.lowerBound % ow, lastColumn = (pixels.upperBound &- 1) % ow
@@ -203,15 +253,24 @@ final class InputPlaneConvolution: @unchecked Sendable {
         // The image's values in a plane row: after the left padding, up to the row's end.
         let imageStart = padLeft &* channels
         let imageEnd = imageStart &+ min(rowImageValues, rowValues &- imageStart)
-        let columnValues = strideWidth &* channels, reach = 2 &* pairsPerRow
-        @inline(__always) func zero(_ row: UnsafeMutablePointer<Int16>, _ range: Range<Int>) {
+        let columnValues = strideWidth &* channels, reach = valuesPerStep &* stepsPerRow
+        let padding = D.padding(inputOffset: inputOffset)
+        @inline(__always) func zero(_ row: UnsafeMutablePointer<D>, _ range: Range<Int>) {
             let raw = UnsafeMutableRawPointer(row)
             var c = range.lowerBound
-            while c &+ 16 <= range.upperBound {
-                raw.storeBytes(of: SIMD16<Int16>(), toByteOffset: c &* 2, as: SIMD16<Int16>.self)
-                c &+= 16
+            if D.self == Int16.self {
+                while c &+ 16 <= range.upperBound {
+                    raw.storeBytes(of: SIMD16<Int16>(), toByteOffset: c &* 2, as: SIMD16<Int16>.self)
+                    c &+= 16
+                }
+            } else if D.self == UInt8.self {
+                let padBytes = SIMD16<UInt8>(repeating: unsafeBitCast(padding, to: UInt8.self))
+                while c &+ 16 <= range.upperBound {
+                    raw.storeBytes(of: padBytes, toByteOffset: c, as: SIMD16<UInt8>.self)
+                    c &+= 16
+                }
             }
-            while c < range.upperBound { row[c] = 0; c &+= 1 }
+            while c < range.upperBound { row[c] = padding; c &+= 1 }
         }
         for b in (firstRow / oh)...(lastRow / oh) {
             let oyLow = b == firstRow / oh ? firstRow % oh : 0
@@ -238,12 +297,22 @@ final class InputPlaneConvolution: @unchecked Sendable {
                 let source = (b &* inputHeight &+ iy) &* rowImageValues &- imageStart
                 let target = UnsafeMutableRawPointer(row)
                 var c = copyLow
-                while c &+ 16 <= copyHigh && source &+ c &+ 16 <= inputCount {
-                    GEMMConvolutionQuantized.widenChunk(E.self, UnsafeRawPointer(input), at: source &+ c, into: target, at: c, offsetVector)
-                    c &+= 16
+                if D.self == Int16.self {
+                    while c &+ 16 <= copyHigh && source &+ c &+ 16 <= inputCount {
+                        GEMMConvolutionQuantized.widenChunk(E.self, UnsafeRawPointer(input), at: source &+ c, into: target, at: c, offsetVector)
+                        c &+= 16
+                    }
+                } else if D.self == UInt8.self && E.self == Int8.self {
+                    // The quads' bytes x + 128: the sign bit flipped.
+                    let flip = SIMD16<UInt8>(repeating: 0x80)
+                    while c &+ 16 <= copyHigh && source &+ c &+ 16 <= inputCount {
+                        target.storeBytes(of: UnsafeRawPointer(input).loadUnaligned(fromByteOffset: source &+ c, as: SIMD16<UInt8>.self) ^ flip,
+                                          toByteOffset: c, as: SIMD16<UInt8>.self)
+                        c &+= 16
+                    }
                 }
                 while c < copyHigh {
-                    row[c] = Int16(truncatingIfNeeded: Int32(truncatingIfNeeded: input[source &+ c]) &+ inputOffset)
+                    row[c] = D(x: Int32(truncatingIfNeeded: input[source &+ c]), inputOffset: inputOffset)
                     c &+= 1
                 }
             }
@@ -294,6 +363,19 @@ extension IntegerGEMM {
 }
 
 extension GEMMConvolutionQuantized {
+    /// The output pixels of `tiles`' micro-tiles (the plane rows the direct
+    /// form fills for them), or nil for none.
+    func directPixels(_ tiles: Range<Int>) -> Range<Int>? {
+        var low = Int.max, high = 0
+        for tile in tiles {
+            let microTiles = tiling.ranges(of: tile).1
+            low = min(low, microTiles.lowerBound)
+            high = max(high, microTiles.upperBound)
+        }
+        guard low < high else { return nil }
+        return (low &* IntegerGEMM.mr)..<min(high &* IntegerGEMM.mr, m)
+    }
+
     /// The pairs kernel in the direct form (`InputPlaneConvolution`): the plane
     /// rows of the tiles' pixels are filled once per call, then every panel
     /// runs over the micro-tiles reading the plane in place; the output
@@ -307,16 +389,10 @@ extension GEMMConvolutionQuantized {
         let staging = s.staging.assumingMemoryBound(to: E.self)
         let m = self.m, n = self.n
         let stage = requantization.vectorStage(E.self)
-        var low = Int.max, high = 0
-        for tile in tiles {
-            let microTiles = tiling.ranges(of: tile).1
-            low = min(low, microTiles.lowerBound)
-            high = max(high, microTiles.upperBound)
-        }
-        guard low < high else { return }
-        d.fill(plane, input: input, inputOffset: inputOffset, inputCount: inputCount, pixels: (low &* mr)..<min(high &* mr, m))
+        guard let pixels = directPixels(tiles) else { return }
+        d.fill(plane, input: input, inputOffset: inputOffset, inputCount: inputCount, pixels: pixels)
         let planeRaw = UnsafeRawPointer(plane)
-        let filterHeight = d.filterHeight, pairs = d.pairsPerRow, rowBytes = d.rowValues &* 2
+        let filterHeight = d.filterHeight, pairs = d.stepsPerRow, rowBytes = d.rowValues &* 2
         typealias V = SIMD8<Int32>
         forEachTile(tiles) { tile in
             let (panels, microTileRange) = tiling.ranges(of: tile)

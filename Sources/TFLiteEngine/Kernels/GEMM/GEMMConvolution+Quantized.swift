@@ -70,9 +70,9 @@ final class GEMMConvolutionQuantized: Kernel {
     /// Whether a filter row's taps are adjacent in the input when they are
     /// inside it (convolution with dilation width 1).
     let filterRowsContiguous: Bool
-    /// The direct form of a small convolution (pairs arithmetic): the
-    /// micro-kernel reads a widened, zero-padded copy of the input instead
-    /// of gathered rows (`InputPlaneConvolution`); nil for the gather.
+    /// The direct form of a small convolution (pairs arithmetic; quads for
+    /// `quadsDirect`): the micro-kernel reads a padded copy of the input
+    /// instead of gathered rows (`InputPlaneConvolution`); nil for the gather.
     let direct: InputPlaneConvolution?
 
     var input: UnsafeRawPointer!
@@ -193,15 +193,7 @@ final class GEMMConvolutionQuantized: Kernel {
         let (k, kOverflow) = taps.multipliedReportingOverflow(by: channels)
         let (nk, nkOverflow) = n.multipliedReportingOverflow(by: k)
         guard !kOverflow, !nkOverflow, let weights = filter.constant, filter.elementCount == nk else { return nil }
-        var arithmetic = arithmetic(signed: signed)
-        if arithmetic == .quads, arithmeticForTesting == nil, case .convolution = source, channels < 4, taps &* channels <= 32 {
-            // An image model's first 3×3 convolution (one to three input
-            // channels, K ≤ 32): the pairs' direct form (`InputPlaneConvolution`)
-            // reads its taps in place, where the quads gathered 27 bytes per
-            // output pixel (Zen 4: MobileNetV2 int8's 0.40–0.54 → 0.23 ms;
-            // ResNet-50's 7×7, K = 147, was slower direct: 1.15 → 1.32 ms).
-            arithmetic = .pairs
-        }
+        let arithmetic = arithmetic(signed: signed)
         let nr: Int, group: Int
         switch arithmetic {
         case .exactFloat: (nr, group) = (FloatGEMM.panelWidth(wide: n > FloatVector.scalarCount), 1)
@@ -262,11 +254,12 @@ final class GEMMConvolutionQuantized: Kernel {
         case let .rows(stride): (rowStride, geometry, filterRowsContiguous) = (stride, nil, false)
         case let .convolution(g): (rowStride, geometry, filterRowsContiguous) = (0, g, g.dilationWidth == 1)
         }
-        if arithmetic == .pairs, case let .convolution(g) = source {
+        if case let .convolution(g) = source, arithmetic == .pairs || (arithmetic == .quads && Self.quadsDirect(channels: channels, k: k)) {
             // Once per model and geometry: its widened filter and pixel
             // offsets were a tenth of a second interpreter's set-up time.
+            let quads = arithmetic == .quads
             let key = SharedConstantKey("input-plane", [
-                ctx.node.inputs[1], signed ? 1 : 0, Int(q.filterOffset), n, channels,
+                ctx.node.inputs[1], signed ? 1 : 0, quads ? 1 : 0, Int(q.filterOffset), n, channels,
                 g.batches, g.inputHeight, g.inputWidth, g.filterHeight, g.filterWidth,
                 g.strideHeight, g.strideWidth, g.dilationHeight, g.dilationWidth, g.padTop, g.padLeft,
                 g.outputHeight, g.outputWidth])
@@ -274,12 +267,20 @@ final class GEMMConvolutionQuantized: Kernel {
             // in it changes after init, so interpreters share it.)
             direct = ctx.graph.sharedConstants.sharedValue(for: key) {
                 InputPlaneConvolution(geometry: g, channels: channels, m: m, n: n, packed: packed, signed: signed,
-                                      filterOffset: q.filterOffset)
+                                      filterOffset: q.filterOffset, quads: quads)
             }
         } else {
             direct = nil
         }
     }
+
+    /// Whether a quads convolution takes the direct form: an image model's
+    /// first convolution (one to three input channels, K ≤ 32; its filter
+    /// rows of 3–9 bytes are what the gather spends the most on per byte).
+    /// The quads gathered 27 bytes per output pixel (Zen 4: MobileNetV2
+    /// int8's 3×3 stem 0.40–0.54 ms, the pairs' direct form 0.23), and
+    /// ResNet-50's 7×7 (K = 147) was slower direct on the pairs (1.15 → 1.32 ms).
+    static func quadsDirect(channels: Int, k: Int) -> Bool { channels < 4 && k <= 32 }
 
     var tileCount: Int { tiling.tileCount }
     var cost: Int { m * n * k }
@@ -687,6 +688,13 @@ final class GEMMConvolutionQuantized: Kernel {
         // A last panel of at most 16 columns is packed 16 wide (`tailColumns`).
         let narrowFrom = packed.tailColumns < nr ? packed.panelCount &- 1 : packed.panelCount
         let panelBytes = packed.panel(1) - packed.panel(0)
+        let direct = self.direct
+        if let d = direct {
+            // The direct form: the plane rows of the tiles' pixels, once per call.
+            guard let pixels = directPixels(tiles) else { return }
+            d.fill(s.plane.assumingMemoryBound(to: UInt8.self), input: input, inputOffset: inputOffset, inputCount: inputCount,
+                   pixels: pixels)
+        }
         forEachTile(tiles) { tile in
             let (panels, microTileRange) = tiling.ranges(of: tile)
             let first = microTileRange.lowerBound
@@ -696,7 +704,7 @@ final class GEMMConvolutionQuantized: Kernel {
                 tiling.nextGroupBytes(of: tile, in: tiles, panels: packed.panel(0), panelBytes: panelBytes),
                 calls: panels.count &* microTileRange.count, steps: quads)
             var pf = spread?.start
-            for microTile in microTileRange {
+            for microTile in microTileRange where direct == nil {
                 let tileStart = firstPixel(microTile: microTile)
                 var pixel = tileStart
                 for r in 0..<mr {
@@ -736,10 +744,20 @@ final class GEMMConvolutionQuantized: Kernel {
                 for microTile in microTileRange {
                     let row = microTile &* mr
                     let rows = min(mr, m &- row)
-                    let a = UnsafePointer(block + (microTile &- first) &* mr &* lda)
-                    let q = panel < narrowFrom
-                        ? Self.quadTile(WidePanel.self, rows: rows, quads: quads, a: a, lda: lda, b: b, ahead: pf, aheadStride: spread?.stride ?? 0)
-                        : Self.quadTile(NarrowPanel.self, rows: rows, quads: quads, a: a, lda: lda, b: b, ahead: pf, aheadStride: spread?.stride ?? 0)
+                    let q: IntegerGEMM.QuadAccumulators
+                    if let d = direct {
+                        let plane = UnsafeRawPointer(s.plane), offsets = d.pixelOffsets + row, b = d.weights(panel: panel)
+                        q = panel < narrowFrom
+                            ? IntegerGEMM.directQuadMicroKernel(WidePanel.self, plane: plane, offsets: offsets, filterRows: d.filterHeight,
+                                                                quadsPerRow: d.stepsPerRow, rowBytes: d.rowValues, b: b)
+                            : IntegerGEMM.directQuadMicroKernel(NarrowPanel.self, plane: plane, offsets: offsets, filterRows: d.filterHeight,
+                                                                quadsPerRow: d.stepsPerRow, rowBytes: d.rowValues, b: b)
+                    } else {
+                        let a = UnsafePointer(block + (microTile &- first) &* mr &* lda)
+                        q = panel < narrowFrom
+                            ? Self.quadTile(WidePanel.self, rows: rows, quads: quads, a: a, lda: lda, b: b, ahead: pf, aheadStride: spread?.stride ?? 0)
+                            : Self.quadTile(NarrowPanel.self, rows: rows, quads: quads, a: a, lda: lda, b: b, ahead: pf, aheadStride: spread?.stride ?? 0)
+                    }
                     pf = pf.map { $0 + (spread?.perCall ?? 0) }
                     q.firstHalf(adding: add0).write(
                         self, row: row, rows: rows, column: column, columns: min(half, n &- column), bias0: bias00, bias1: bias01,

@@ -126,49 +126,79 @@ enum IntegerGEMM {
     /// `aheadStride` bytes further (as `FloatGEMM.microKernel`).
     @_transparent
     static func quadMicroKernel<Shape: GEMMPanelShape>(
-        _: Shape.Type, quads: Int, a: UnsafePointer<UInt8>, lda: Int, b: UnsafeRawPointer,
+        _ shape: Shape.Type, quads: Int, a: UnsafePointer<UInt8>, lda: Int, b: UnsafeRawPointer,
+        ahead: UnsafeRawPointer? = nil, aheadStride: Int = 0
+    ) -> QuadAccumulators {
+        quadMicroKernel(shape, rows: (UnsafeRawPointer(a), UnsafeRawPointer(a + lda), UnsafeRawPointer(a + 2 &* lda),
+                                      UnsafeRawPointer(a + 3 &* lda), UnsafeRawPointer(a + 4 &* lda), UnsafeRawPointer(a + 5 &* lda)),
+                        filterRows: 1, quadsPerRow: quads, rowBytes: 0, b: b, ahead: ahead, aheadStride: aheadStride)
+    }
+
+    /// The direct form's four-byte kernel (`InputPlaneConvolution` with
+    /// quads): six pixels whose first taps are at plane bytes `offsets[0..<6]`,
+    /// `filterRows` filter rows `rowBytes` apart of `quadsPerRow` quads each;
+    /// `b` one panel `[filterRows][quadsPerRow][32][4]` (`[…][16][4]` narrow).
+    @_transparent
+    static func directQuadMicroKernel<Shape: GEMMPanelShape>(
+        _ shape: Shape.Type, plane: UnsafeRawPointer, offsets: UnsafePointer<Int>, filterRows: Int, quadsPerRow: Int,
+        rowBytes: Int, b: UnsafeRawPointer
+    ) -> QuadAccumulators {
+        quadMicroKernel(shape, rows: (plane + offsets[0], plane + offsets[1], plane + offsets[2],
+                                      plane + offsets[3], plane + offsets[4], plane + offsets[5]),
+                        filterRows: filterRows, quadsPerRow: quadsPerRow, rowBytes: rowBytes, b: b)
+    }
+
+    /// Both forms' loop: six rows of A from `rows`, quad q of filter row fy
+    /// at byte `fy · rowBytes + 4q` of each (the GEMM: one filter row).
+    @_transparent
+    static func quadMicroKernel<Shape: GEMMPanelShape>(
+        _: Shape.Type, rows: (UnsafeRawPointer, UnsafeRawPointer, UnsafeRawPointer, UnsafeRawPointer, UnsafeRawPointer, UnsafeRawPointer),
+        filterRows: Int, quadsPerRow: Int, rowBytes: Int, b: UnsafeRawPointer,
         ahead: UnsafeRawPointer? = nil, aheadStride: Int = 0
     ) -> QuadAccumulators {
         typealias V = SIMD16<Int32>
         let wide = Shape.wide, step = wide ? 128 : 64
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
         var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
-        let a0 = UnsafeRawPointer(a), a1 = UnsafeRawPointer(a + lda), a2 = UnsafeRawPointer(a + 2 &* lda)
-        let a3 = UnsafeRawPointer(a + 3 &* lda), a4 = UnsafeRawPointer(a + 4 &* lda), a5 = UnsafeRawPointer(a + 5 &* lda)
+        let (a0, a1, a2, a3, a4, a5) = rows
         var bp = b
-        var offset = 0
         let prefetching = ahead != nil
         var pf = ahead ?? b
-        for _ in 0..<quads {
-            if prefetching {
-                CacheHint.prefetchIntoL2(pf)
-                pf += aheadStride
+        var rowOffset = 0
+        for _ in 0..<filterRows {
+            var offset = rowOffset
+            for _ in 0..<quadsPerRow {
+                if prefetching {
+                    CacheHint.prefetchIntoL2(pf)
+                    pf += aheadStride
+                }
+                let b0 = bp.loadUnaligned(as: V.self)
+                if wide {
+                    let b1 = bp.loadUnaligned(fromByteOffset: 64, as: V.self)
+                    var av = broadcastQuad(a0, offset)
+                    c00 = IntegerSIMD.dotBytes(c00, av, b0); c01 = IntegerSIMD.dotBytes(c01, av, b1)
+                    av = broadcastQuad(a1, offset)
+                    c10 = IntegerSIMD.dotBytes(c10, av, b0); c11 = IntegerSIMD.dotBytes(c11, av, b1)
+                    av = broadcastQuad(a2, offset)
+                    c20 = IntegerSIMD.dotBytes(c20, av, b0); c21 = IntegerSIMD.dotBytes(c21, av, b1)
+                    av = broadcastQuad(a3, offset)
+                    c30 = IntegerSIMD.dotBytes(c30, av, b0); c31 = IntegerSIMD.dotBytes(c31, av, b1)
+                    av = broadcastQuad(a4, offset)
+                    c40 = IntegerSIMD.dotBytes(c40, av, b0); c41 = IntegerSIMD.dotBytes(c41, av, b1)
+                    av = broadcastQuad(a5, offset)
+                    c50 = IntegerSIMD.dotBytes(c50, av, b0); c51 = IntegerSIMD.dotBytes(c51, av, b1)
+                } else {
+                    c00 = IntegerSIMD.dotBytes(c00, broadcastQuad(a0, offset), b0)
+                    c10 = IntegerSIMD.dotBytes(c10, broadcastQuad(a1, offset), b0)
+                    c20 = IntegerSIMD.dotBytes(c20, broadcastQuad(a2, offset), b0)
+                    c30 = IntegerSIMD.dotBytes(c30, broadcastQuad(a3, offset), b0)
+                    c40 = IntegerSIMD.dotBytes(c40, broadcastQuad(a4, offset), b0)
+                    c50 = IntegerSIMD.dotBytes(c50, broadcastQuad(a5, offset), b0)
+                }
+                bp += step
+                offset &+= 4
             }
-            let b0 = bp.loadUnaligned(as: V.self)
-            if wide {
-                let b1 = bp.loadUnaligned(fromByteOffset: 64, as: V.self)
-                var av = broadcastQuad(a0, offset)
-                c00 = IntegerSIMD.dotBytes(c00, av, b0); c01 = IntegerSIMD.dotBytes(c01, av, b1)
-                av = broadcastQuad(a1, offset)
-                c10 = IntegerSIMD.dotBytes(c10, av, b0); c11 = IntegerSIMD.dotBytes(c11, av, b1)
-                av = broadcastQuad(a2, offset)
-                c20 = IntegerSIMD.dotBytes(c20, av, b0); c21 = IntegerSIMD.dotBytes(c21, av, b1)
-                av = broadcastQuad(a3, offset)
-                c30 = IntegerSIMD.dotBytes(c30, av, b0); c31 = IntegerSIMD.dotBytes(c31, av, b1)
-                av = broadcastQuad(a4, offset)
-                c40 = IntegerSIMD.dotBytes(c40, av, b0); c41 = IntegerSIMD.dotBytes(c41, av, b1)
-                av = broadcastQuad(a5, offset)
-                c50 = IntegerSIMD.dotBytes(c50, av, b0); c51 = IntegerSIMD.dotBytes(c51, av, b1)
-            } else {
-                c00 = IntegerSIMD.dotBytes(c00, broadcastQuad(a0, offset), b0)
-                c10 = IntegerSIMD.dotBytes(c10, broadcastQuad(a1, offset), b0)
-                c20 = IntegerSIMD.dotBytes(c20, broadcastQuad(a2, offset), b0)
-                c30 = IntegerSIMD.dotBytes(c30, broadcastQuad(a3, offset), b0)
-                c40 = IntegerSIMD.dotBytes(c40, broadcastQuad(a4, offset), b0)
-                c50 = IntegerSIMD.dotBytes(c50, broadcastQuad(a5, offset), b0)
-            }
-            bp += step
-            offset &+= 4
+            rowOffset &+= rowBytes
         }
         return QuadAccumulators(c00: c00, c01: c01, c10: c10, c11: c11, c20: c20, c21: c21,
                                 c30: c30, c31: c31, c40: c40, c41: c41, c50: c50, c51: c51)
