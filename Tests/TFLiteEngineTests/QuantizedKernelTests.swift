@@ -219,7 +219,7 @@ final class QuantizedKernelTests: XCTestCase {
                 rng: &rng)
             let name = "integer direct conv #\(i) \(batches)×\(h)×\(w)×\(cin) f \(cout)×\(kh)×\(kw) s \(stride) pad \(padding) \(signed ? "int8" : "uint8")"
             try compare(spec, name: name, expectFast: GEMMConvolutionQuantized.self, inspect: { kernel in
-                Self.checkDirectForm(kernel, channels: cin, k: kh * kw * cin, name: name)
+                Self.checkDirectForm(kernel, name: name)
             }) { ctx in
                 try Self.referenceConvolution(ctx, filter: (kh, kw), stride: stride, padding: padding,
                                               channels: cin, outputs: cout, activation: activation, signed: signed)
@@ -247,7 +247,7 @@ final class QuantizedKernelTests: XCTestCase {
                 rng: &rng)
             let name = "integer stem conv #\(i) \(c.batches)×\(c.h)×\(c.w)×\(c.cin) f \(c.cout)×\(c.kh)×\(c.kw) s \(c.stride) pad \(c.padding)"
             try compare(spec, name: name, expectFast: GEMMConvolutionQuantized.self, inspect: { kernel in
-                Self.checkDirectForm(kernel, channels: c.cin, k: c.kh * c.kw * c.cin, name: name)
+                Self.checkDirectForm(kernel, name: name)
             }) { ctx in
                 try Self.referenceConvolution(ctx, filter: (c.kh, c.kw), stride: (c.stride, c.stride), padding: c.padding,
                                               channels: c.cin, outputs: c.cout, activation: activation, signed: true)
@@ -269,18 +269,14 @@ final class QuantizedKernelTests: XCTestCase {
         requireMostlyInformative(cases)
     }
 
-    /// Asserts that a convolution took the direct form where its kernel's
-    /// arithmetic has one (uint8 runs on pairs where int8 runs on quads):
-    /// every pairs convolution here, quads ones where `quadsDirect`.
-    private static func checkDirectForm(_ kernel: Kernel, channels: Int, k: Int, name: String) {
+    /// Asserts that a convolution took its integer arithmetic's direct form
+    /// (uint8 runs on pairs where int8 runs on quads).
+    private static func checkDirectForm(_ kernel: Kernel, name: String) {
         let conv = kernel as? GEMMConvolutionQuantized, direct = conv?.direct
         switch conv?.arithmetic {
-        case .pairs:
+        case .pairs, .quads:
             XCTAssertNotNil(direct, "\(name): not the direct form")
-            XCTAssertEqual(direct?.quads, false, name)
-        case .quads where GEMMConvolutionQuantized.quadsDirect(channels: channels, k: k):
-            XCTAssertNotNil(direct, "\(name): not the quads' direct form")
-            XCTAssertEqual(direct?.quads, true, name)
+            XCTAssertEqual(direct?.quads, conv?.arithmetic == .quads, name)
         default:
             XCTAssertNil(direct, "\(name): a direct form where the gather runs")
         }

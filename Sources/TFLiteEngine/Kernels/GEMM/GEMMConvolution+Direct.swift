@@ -50,8 +50,15 @@ final class InputPlaneConvolution: @unchecked Sendable {
     /// Int16 weights `w + filterOffset` (0 past an odd row's values; past N, 0
     /// or the offset: those sums are never stored). Quads:
     /// `[filter row][quad][width][4]` int8 weights (0 past a row's values and
-    /// past N), width the packed panel's (32, or `tailColumns` for the last).
-    let weights: UnsafeMutableRawPointer
+    /// past N), width the packed panel's (32, or `tailColumns` for the last):
+    /// where a filter row is whole quads (`filterWidth × channels` a multiple
+    /// of 4), that is the packed panels' own layout, read in place
+    /// (`packedPanels`); else a copy (`ownedWeights`).
+    private let weights: UnsafeRawPointer
+    /// The copy `weights` points to, or nil where it points into `packedPanels`.
+    private let ownedWeights: UnsafeMutableRawPointer?
+    /// The packed weights `weights` points into (kept alive), or nil.
+    private let packedPanels: PackedQuantizedWeights?
     /// Bytes per panel of `weights`.
     let panelBytes: Int
     /// Plane offset (in values) of each pixel's first tap, per micro-tile
@@ -63,11 +70,14 @@ final class InputPlaneConvolution: @unchecked Sendable {
     /// convolution took 1.5 ms gathered and 1.0 ms direct (MobileNetV2 int8,
     /// AMD EPYC Zen 1, avx2 flavour).
     static let maximumPlaneBytes = 1 << 20
-    /// Largest plane in values (16 of `planeBytes`' slack included in the
-    /// bytes; the same count for the quads' one-byte values).
+    /// Largest Int16 plane in values (16 of `planeBytes`' slack included in the bytes).
     static let maximumPlaneValues = maximumPlaneBytes / 2 - 16
+    /// Largest plane of the quads' bytes in values (the same bytes).
+    static let maximumQuadPlaneValues = maximumPlaneBytes - 16
 
-    /// Largest filter (K = taps × input channels) that gets the direct form.
+    /// Largest filter (K = taps × input channels) that gets the direct form
+    /// with a copy of its weights (the pairs', or quads whose filter rows are
+    /// not whole quads; quads read larger filters in place).
     /// Its micro-kernel streams a whole panel of Int16 weights (K × 32
     /// bytes) per six pixels, where the gather form's packed bytes are half
     /// that. Measured on ResNet-50 int8 (AMD EPYC Zen 1, avx2 flavour): its
@@ -102,8 +112,8 @@ final class InputPlaneConvolution: @unchecked Sendable {
               packed.nr == (quads ? IntegerGEMM.quadColumns : IntegerGEMM.nr), !quads || signed,
               m == g.outputPixels, m > 0, n > 0, g.outputWidth > 0, g.outputHeight > 0,
               let taps = product(g.filterHeight, g.filterWidth), taps > 1, packed.k == taps &* channels,
-              packed.k <= Self.maximumFilterValues,
               let rowLength = product(g.filterWidth, channels),
+              packed.k <= Self.maximumFilterValues || (quads && rowLength % 4 == 0),
               let rowReach = product(g.outputWidth - 1, g.strideWidth, channels),
               let columnReach = product(g.outputHeight - 1, g.strideHeight) else { return nil }
         let step = quads ? 4 : 2
@@ -112,7 +122,7 @@ final class InputPlaneConvolution: @unchecked Sendable {
         let (rowValues, o1) = rowReach.addingReportingOverflow(step &* steps)
         let (planeHeight, o2) = columnReach.addingReportingOverflow(g.filterHeight)
         guard !o1, !o2, let values = product(rowValues, planeHeight, g.batches),
-              values <= Self.maximumPlaneValues else { return nil }
+              values <= (quads ? Self.maximumQuadPlaneValues : Self.maximumPlaneValues) else { return nil }
         let batchValues = rowValues &* planeHeight
         self.channels = channels
         filterHeight = g.filterHeight
@@ -131,53 +141,26 @@ final class InputPlaneConvolution: @unchecked Sendable {
         padTop = g.padTop
         padLeft = g.padLeft
 
-        // (K ≤ maximumFilterValues: these products are small.)
-        let panelValues = g.filterHeight &* steps &* (quads ? 128 : 32)
-        panelBytes = panelValues &* (quads ? 1 : 2)
-        weights = .allocate(byteCount: packed.panelCount &* panelBytes, alignment: 64)
-        if quads {
-            Self.packQuads(into: weights, panelBytes: panelBytes, packed: packed, rowLength: rowLength,
-                           filterHeight: g.filterHeight, steps: steps)
-        }
-        for p in 0..<packed.panelCount where !quads {
-            let pairs = steps
-            let source = packed.panel(p).assumingMemoryBound(to: UInt8.self)
-            let panel = (weights + p &* panelBytes).assumingMemoryBound(to: Int16.self)
-            let columns = min(16, n &- p &* 16)
-            if rowLength % 2 == 0 {
-                // Even filter rows: pair j of row fy is packed pair fy · pairs + j,
-                // so the panel is its packed bytes widened in order (start-up:
-                // the per-value form below was most of ResNet-50 int8's prepare).
-                // Columns past N get the filter offset rather than 0: their sums
-                // are never stored.
-                let offsets = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: filterOffset))
-                for i in stride(from: 0, to: panelValues, by: 16) {
-                    if signed {
-                        GEMMConvolutionQuantized.widenChunk(Int8.self, UnsafeRawPointer(source), at: i, into: panel, at: i, offsets)
-                    } else {
-                        GEMMConvolutionQuantized.widenChunk(UInt8.self, UnsafeRawPointer(source), at: i, into: panel, at: i, offsets)
-                    }
-                }
-                continue
+        if quads && rowLength % 4 == 0 {
+            // Quad q of filter row fy is packed quad fy · steps + q: the packed panels as they are.
+            panelBytes = packed.panel(1) - packed.panel(0)
+            weights = packed.panel(0)
+            ownedWeights = nil
+            packedPanels = packed
+        } else {
+            // (K ≤ maximumFilterValues: these products are small.)
+            panelBytes = g.filterHeight &* steps &* (quads ? 128 : 64)
+            let copy = UnsafeMutableRawPointer.allocate(byteCount: packed.panelCount &* panelBytes, alignment: 64)
+            if quads {
+                Self.packQuads(into: copy, panelBytes: panelBytes, packed: packed, rowLength: rowLength,
+                               filterHeight: g.filterHeight, steps: steps)
+            } else {
+                Self.packPairs(into: copy, panelBytes: panelBytes, packed: packed, rowLength: rowLength,
+                               filterHeight: g.filterHeight, steps: steps, n: n, signed: signed, filterOffset: filterOffset)
             }
-            for fy in 0..<g.filterHeight {
-                for j in 0..<pairs {
-                    let target = panel + (fy &* pairs &+ j) &* 32
-                    for column in 0..<16 {
-                        for e in 0..<2 {
-                            let i = 2 &* j &+ e
-                            var value: Int32 = 0
-                            if i < rowLength && column < columns {
-                                // Packed pairs: weight kk of column c at (kk / 2) · 32 + 2c + kk % 2.
-                                let kk = fy &* rowLength &+ i
-                                let byte = source[kk / 2 &* 32 &+ 2 &* column &+ kk % 2]
-                                value = (signed ? Int32(Int8(bitPattern: byte)) : Int32(byte)) &+ filterOffset
-                            }
-                            target[2 &* column &+ e] = Int16(truncatingIfNeeded: value)
-                        }
-                    }
-                }
-            }
+            weights = UnsafeRawPointer(copy)
+            ownedWeights = copy
+            packedPanels = nil
         }
 
         let mr = IntegerGEMM.mr
@@ -201,8 +184,55 @@ final class InputPlaneConvolution: @unchecked Sendable {
     }
 
     deinit {
-        weights.deallocate()
+        ownedWeights?.deallocate()
         pixelOffsets.deallocate()
+    }
+
+    /// The pairs' `weights`: Int16 `w + filterOffset` from the packed pairs
+    /// (weight kk of column c at `(kk / 2) · 32 + 2c + kk % 2`), filter row by
+    /// filter row, each row's last pair filled with weight 0 where the row is odd.
+    private static func packPairs(into weights: UnsafeMutableRawPointer, panelBytes: Int, packed: PackedQuantizedWeights,
+                                  rowLength: Int, filterHeight: Int, steps pairs: Int, n: Int, signed: Bool, filterOffset: Int32) {
+        let panelValues = panelBytes / 2
+        for p in 0..<packed.panelCount {
+            let source = packed.panel(p).assumingMemoryBound(to: UInt8.self)
+            let panel = (weights + p &* panelBytes).assumingMemoryBound(to: Int16.self)
+            let columns = min(16, n &- p &* 16)
+            if rowLength % 2 == 0 {
+                // Even filter rows: pair j of row fy is packed pair fy · pairs + j,
+                // so the panel is its packed bytes widened in order (start-up:
+                // the per-value form below was most of ResNet-50 int8's prepare).
+                // Columns past N get the filter offset rather than 0: their sums
+                // are never stored.
+                let offsets = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: filterOffset))
+                for i in stride(from: 0, to: panelValues, by: 16) {
+                    if signed {
+                        GEMMConvolutionQuantized.widenChunk(Int8.self, UnsafeRawPointer(source), at: i, into: panel, at: i, offsets)
+                    } else {
+                        GEMMConvolutionQuantized.widenChunk(UInt8.self, UnsafeRawPointer(source), at: i, into: panel, at: i, offsets)
+                    }
+                }
+                continue
+            }
+            for fy in 0..<filterHeight {
+                for j in 0..<pairs {
+                    let target = panel + (fy &* pairs &+ j) &* 32
+                    for column in 0..<16 {
+                        for e in 0..<2 {
+                            let i = 2 &* j &+ e
+                            var value: Int32 = 0
+                            if i < rowLength && column < columns {
+                                // Packed pairs: weight kk of column c at (kk / 2) · 32 + 2c + kk % 2.
+                                let kk = fy &* rowLength &+ i
+                                let byte = source[kk / 2 &* 32 &+ 2 &* column &+ kk % 2]
+                                value = (signed ? Int32(Int8(bitPattern: byte)) : Int32(byte)) &+ filterOffset
+                            }
+                            target[2 &* column &+ e] = Int16(truncatingIfNeeded: value)
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// The quads' `weights` from the packed four-byte groups: weight kk of
@@ -230,7 +260,7 @@ final class InputPlaneConvolution: @unchecked Sendable {
     /// Panel `p`'s weights.
     @inline(__always)
     func weights(panel p: Int) -> UnsafeRawPointer {
-        UnsafeRawPointer(weights + p &* panelBytes)
+        weights + p &* panelBytes
     }
 
     /// Writes the plane values that output pixels `pixels` read: the padding

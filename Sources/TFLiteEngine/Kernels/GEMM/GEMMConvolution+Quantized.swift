@@ -70,9 +70,9 @@ final class GEMMConvolutionQuantized: Kernel {
     /// Whether a filter row's taps are adjacent in the input when they are
     /// inside it (convolution with dilation width 1).
     let filterRowsContiguous: Bool
-    /// The direct form of a small convolution (pairs arithmetic; quads for
-    /// `quadsDirect`): the micro-kernel reads a padded copy of the input
-    /// instead of gathered rows (`InputPlaneConvolution`); nil for the gather.
+    /// The direct form of a convolution over a small input (integer
+    /// arithmetic): the micro-kernel reads a padded copy of the input instead
+    /// of gathered rows (`InputPlaneConvolution`); nil for the gather.
     let direct: InputPlaneConvolution?
 
     var input: UnsafeRawPointer!
@@ -254,7 +254,7 @@ final class GEMMConvolutionQuantized: Kernel {
         case let .rows(stride): (rowStride, geometry, filterRowsContiguous) = (stride, nil, false)
         case let .convolution(g): (rowStride, geometry, filterRowsContiguous) = (0, g, g.dilationWidth == 1)
         }
-        if case let .convolution(g) = source, arithmetic == .pairs || (arithmetic == .quads && Self.quadsDirect(channels: channels, k: k)) {
+        if case let .convolution(g) = source, arithmetic != .exactFloat {
             // Once per model and geometry: its widened filter and pixel
             // offsets were a tenth of a second interpreter's set-up time.
             let quads = arithmetic == .quads
@@ -273,14 +273,6 @@ final class GEMMConvolutionQuantized: Kernel {
             direct = nil
         }
     }
-
-    /// Whether a quads convolution takes the direct form: an image model's
-    /// first convolution (one to three input channels, K ≤ 32; its filter
-    /// rows of 3–9 bytes are what the gather spends the most on per byte).
-    /// The quads gathered 27 bytes per output pixel (Zen 4: MobileNetV2
-    /// int8's 3×3 stem 0.40–0.54 ms, the pairs' direct form 0.23), and
-    /// ResNet-50's 7×7 (K = 147) was slower direct on the pairs (1.15 → 1.32 ms).
-    static func quadsDirect(channels: Int, k: Int) -> Bool { channels < 4 && k <= 32 }
 
     var tileCount: Int { tiling.tileCount }
     var cost: Int { m * n * k }
@@ -701,8 +693,9 @@ final class GEMMConvolutionQuantized: Kernel {
             // Its share of the next panel group's weights, spread over its
             // micro-kernel calls, a request per quad.
             let spread = GEMMTiling.prefetchSpread(
-                tiling.nextGroupBytes(of: tile, in: tiles, panels: packed.panel(0), panelBytes: panelBytes),
-                calls: panels.count &* microTileRange.count, steps: quads)
+                tiling.nextGroupBytes(of: tile, in: tiles, panels: direct?.weights(panel: 0) ?? packed.panel(0),
+                                      panelBytes: direct?.panelBytes ?? panelBytes),
+                calls: panels.count &* microTileRange.count, steps: direct.map { $0.filterHeight &* $0.stepsPerRow } ?? quads)
             var pf = spread?.start
             for microTile in microTileRange where direct == nil {
                 let tileStart = firstPixel(microTile: microTile)
@@ -746,12 +739,12 @@ final class GEMMConvolutionQuantized: Kernel {
                     let rows = min(mr, m &- row)
                     let q: IntegerGEMM.QuadAccumulators
                     if let d = direct {
-                        let plane = UnsafeRawPointer(s.plane), offsets = d.pixelOffsets + row, b = d.weights(panel: panel)
+                        let plane = UnsafeRawPointer(s.plane), offsets = d.pixelOffsets + row
                         q = panel < narrowFrom
-                            ? IntegerGEMM.directQuadMicroKernel(WidePanel.self, plane: plane, offsets: offsets, filterRows: d.filterHeight,
-                                                                quadsPerRow: d.stepsPerRow, rowBytes: d.rowValues, b: b)
-                            : IntegerGEMM.directQuadMicroKernel(NarrowPanel.self, plane: plane, offsets: offsets, filterRows: d.filterHeight,
-                                                                quadsPerRow: d.stepsPerRow, rowBytes: d.rowValues, b: b)
+                            ? Self.directQuadTile(WidePanel.self, d, plane: plane, offsets: offsets, panel: panel, ahead: pf,
+                                                  aheadStride: spread?.stride ?? 0)
+                            : Self.directQuadTile(NarrowPanel.self, d, plane: plane, offsets: offsets, panel: panel, ahead: pf,
+                                                  aheadStride: spread?.stride ?? 0)
                     } else {
                         let a = UnsafePointer(block + (microTile &- first) &* mr &* lda)
                         q = panel < narrowFrom
@@ -843,6 +836,23 @@ final class GEMMConvolutionQuantized: Kernel {
             return IntegerGEMM.quadMicroKernel(shape, quads: quads, a: a, lda: lda, b: b, ahead: ahead, aheadStride: aheadStride)
         }
         return IntegerGEMM.quadMicroKernel(shape, quads: quads, a: a, lda: lda, b: b)
+    }
+
+    /// One micro-tile of the four-byte kernel's direct form (`quadTile`'s
+    /// split: a loop with the prefetch and one without).
+    @inline(__always)
+    private static func directQuadTile<Shape: GEMMPanelShape>(
+        _ shape: Shape.Type, _ d: InputPlaneConvolution, plane: UnsafeRawPointer, offsets: UnsafePointer<Int>, panel: Int,
+        ahead: UnsafeRawPointer?, aheadStride: Int
+    ) -> IntegerGEMM.QuadAccumulators {
+        let b = d.weights(panel: panel)
+        if let ahead {
+            return IntegerGEMM.directQuadMicroKernel(shape, plane: plane, offsets: offsets, filterRows: d.filterHeight,
+                                                     quadsPerRow: d.stepsPerRow, rowBytes: d.rowValues, b: b,
+                                                     ahead: ahead, aheadStride: aheadStride)
+        }
+        return IntegerGEMM.directQuadMicroKernel(shape, plane: plane, offsets: offsets, filterRows: d.filterHeight,
+                                                 quadsPerRow: d.stepsPerRow, rowBytes: d.rowValues, b: b, ahead: nil, aheadStride: 0)
     }
 
     /// An integer-valued float with |v| ≤ 2^22 as Int32: adding 1.5·2^23

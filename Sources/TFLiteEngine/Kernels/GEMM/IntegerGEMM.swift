@@ -137,15 +137,17 @@ enum IntegerGEMM {
     /// The direct form's four-byte kernel (`InputPlaneConvolution` with
     /// quads): six pixels whose first taps are at plane bytes `offsets[0..<6]`,
     /// `filterRows` filter rows `rowBytes` apart of `quadsPerRow` quads each;
-    /// `b` one panel `[filterRows][quadsPerRow][32][4]` (`[…][16][4]` narrow).
+    /// `b` one panel `[filterRows][quadsPerRow][32][4]` (`[…][16][4]` narrow);
+    /// `ahead` as in `quadMicroKernel`.
     @_transparent
     static func directQuadMicroKernel<Shape: GEMMPanelShape>(
         _ shape: Shape.Type, plane: UnsafeRawPointer, offsets: UnsafePointer<Int>, filterRows: Int, quadsPerRow: Int,
-        rowBytes: Int, b: UnsafeRawPointer
+        rowBytes: Int, b: UnsafeRawPointer, ahead: UnsafeRawPointer?, aheadStride: Int
     ) -> QuadAccumulators {
         quadMicroKernel(shape, rows: (plane + offsets[0], plane + offsets[1], plane + offsets[2],
                                       plane + offsets[3], plane + offsets[4], plane + offsets[5]),
-                        filterRows: filterRows, quadsPerRow: quadsPerRow, rowBytes: rowBytes, b: b)
+                        filterRows: filterRows, quadsPerRow: quadsPerRow, rowBytes: rowBytes, b: b,
+                        ahead: ahead, aheadStride: aheadStride)
     }
 
     /// Both forms' loop: six rows of A from `rows`, quad q of filter row fy
