@@ -673,7 +673,7 @@ def merge_profiles(profiles: list[list[dict]]) -> list[dict]:
     (`min_ms`, `warm_min_ms`), its mean (`avg_ms`) from the round where it was fastest, and each
     round's minimum (`round_min_ms`). One profile of a few seconds can fall wholly in a slow period of a
     shared host (a convolution of int8 EfficientNet-B1 took 0.295 ms in one run's profile and 0.166 ms
-    minutes later); a node slow in every round is slow, one slow in one round is the host."""
+    in a profile an hour later); a node slow in every round is slow, one slow in one round is the host."""
     merged: list[dict] = []
     for nodes in zip(*profiles):
         if len({(r["node"], r["op"]) for r in nodes}) != 1:

@@ -63,12 +63,17 @@ public enum TFLiteEngineBuild {
     /// The largest input (values of one image batch, padding included) that
     /// an int8 convolution with more than one tap widens once per invoke and
     /// reads in place, keeping its filter as Int16, in the flavours with
-    /// integer multiply-add; larger inputs gather each pixel's taps. For
-    /// memory estimates (`CostModel` in ModelSelection).
+    /// integer multiply-add; larger inputs gather each pixel's taps. (The
+    /// AVX-512 VNNI flavour keeps its copy as bytes, up to twice as many
+    /// values, and keeps no copy of a filter whose rows are whole groups of
+    /// four bytes: less than this estimate.) For memory estimates (`CostModel`
+    /// in ModelSelection).
     public static var int8DirectConvolutionMaximumInputValues: Int { InputPlaneConvolution.maximumPlaneValues }
 
     /// The largest filter (values per output channel: taps × input
-    /// channels) of such a convolution; larger filters gather.
+    /// channels) of such a convolution; larger filters gather (in the
+    /// AVX-512 VNNI flavour, only those whose rows are not whole groups of
+    /// four bytes).
     public static var int8DirectConvolutionMaximumFilterValues: Int { InputPlaneConvolution.maximumFilterValues }
 
     /// The smallest int8 ADD, SUB, MUL or SQUARED_DIFFERENCE (output
