@@ -266,6 +266,27 @@ final class QuantizedKernelTests: XCTestCase {
             try Self.referenceConvolution(ctx, filter: (3, 3), stride: (1, 1), padding: 0,
                                           channels: 257, outputs: 19, activation: 0, signed: true)
         }
+        // Past that limit, a filter whose rows are whole quads (3×3 over 260
+        // channels, K = 2,340) still takes the quads' direct form, reading the
+        // packed panels in place, here in panel groups (600 KB of weights):
+        // the prefetch of the next group's runs in the direct loop.
+        let inPlace = QuantizedModelSpec.weighted(
+            op: 3, optionsType: 1, input: [1, 5, 6, 260], filter: [256, 3, 3, 260],
+            channelAxis: 0, perChannel: true, signed: true, hasBias: true,
+            options: [(4, .i8(0)), (6, .i32(1)), (8, .i32(1)), (10, .i8(0)), (12, .i32(1)), (14, .i32(1))], rng: &rng)
+        try compare(inPlace, name: "integer conv 3×3 over 260 channels", expectFast: GEMMConvolutionQuantized.self, inspect: { kernel in
+            let conv = kernel as? GEMMConvolutionQuantized
+            if conv?.arithmetic == .quads {
+                XCTAssertEqual(conv?.direct?.quads, true, "K = 2,340 in whole quads: not the direct form")
+                XCTAssertNotNil(conv?.tiling.nextGroupShare(of: 0, in: 0..<(conv?.tiling.tileCount ?? 0)), "no panel group to prefetch")
+            } else {
+                XCTAssertNil(conv?.direct, "a filter of 2,340 values took the pairs' direct form")
+            }
+        }) { ctx in
+            try Self.referenceConvolution(ctx, filter: (3, 3), stride: (1, 1), padding: 0,
+                                          channels: 260, outputs: 256, activation: 0, signed: true)
+        }
+        cases += 1
         requireMostlyInformative(cases)
     }
 
