@@ -47,7 +47,8 @@ and writes the table with the geometric means between the markers
 `<!-- zoo-performance:begin -->` / `<!-- zoo-performance:end -->` of
 docs/performance.md (`--performance-doc`). With --profile it also runs ours'
 `bench --profile` once per model and round (each node's fastest over the
-rounds) and lists the nodes below 25% of the run's measured float throughput, with the bytes each moves. After a change
+rounds) and lists the nodes below 25% of the run's measured float
+throughput, with the bytes each moves. After a change
 to some kernels, re-measure only the models it touches and fold them in
 (each row keeps the commit and time it was measured at, which the header
 lists): `--performance --only A,B --raw new.json --performance-doc .models/partial.md`,
@@ -680,7 +681,7 @@ def merge_profiles(profiles: list[list[dict]]) -> list[dict]:
             return profiles[0]  # not the same graph: keep the first round's
         best = min(nodes, key=lambda r: r["min_ms"] if r["min_ms"] > 0 else math.inf)
         warms = [r["warm_min_ms"] for r in nodes if r.get("warm_min_ms")]
-        merged.append({**best, "warm_min_ms": min(warms) if warms else best.get("warm_min_ms"),
+        merged.append({**best, **({"warm_min_ms": min(warms)} if warms else {}),
                        "round_min_ms": [r["min_ms"] for r in nodes]})
     return merged
 

@@ -101,7 +101,7 @@ final class InputPlaneConvolution: @unchecked Sendable {
     /// when it does not apply (dilation, a single tap, negative padding, a
     /// plane over the limit).
     init?(geometry g: ConvGeometry, channels: Int, m: Int, n: Int, packed: PackedQuantizedWeights, signed: Bool,
-          filterOffset: Int32, quads: Bool = false) {
+          filterOffset: Int32, quads: Bool) {
         // Sizes come from the model: every product is checked (any overflow
         // or a plane over the limit leaves the convolution to the gather).
         func product(_ values: Int...) -> Int? {
@@ -148,7 +148,7 @@ final class InputPlaneConvolution: @unchecked Sendable {
 
         if quads && rowLength % 4 == 0 {
             // Quad q of filter row fy is packed quad fy · steps + q: the packed panels as they are.
-            panelBytes = packed.panel(1) - packed.panel(0)
+            panelBytes = packed.panelBytes
             weights = packed.panel(0)
             ownedWeights = nil
             packedPanels = packed

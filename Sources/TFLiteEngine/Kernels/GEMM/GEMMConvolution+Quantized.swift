@@ -245,7 +245,7 @@ final class GEMMConvolutionQuantized: Kernel {
         let mr = IntegerGEMM.mr
         // Panel bytes as the micro-kernel reads them (floats after widening).
         tiling = GEMMTiling(m: m, rows: IntegerGEMM.mr, panelCount: packed.panelCount,
-                            panelBytes: packed.depth * packed.nr * (integer ? 1 : MemoryLayout<Float>.size),
+                            panelBytes: packed.panelBytes * (integer ? 1 : MemoryLayout<Float>.size),
                             cost: m &* n &* k, minimumPanelsPerGroup: GEMMTiling.quantizedMinimumPanelsPerGroup)
         let microTiles = tiling.microTiles
         blockRows = min(GEMMTiling.microTilesPerBlock, max(microTiles, 1)) * mr
@@ -286,7 +286,7 @@ final class GEMMConvolutionQuantized: Kernel {
         direct != nil ? 0 : Self.aligned(arithmetic == .exactFloat ? blockRows * rowLength * 4
                      : arithmetic == .pairs ? (blockRows * rowLength + Self.gatherChunk) * 2 : blockRows * rowLength + Self.gatherChunk)
     }
-    private var panelBytes: Int { integer ? 0 : Self.aligned(packed.depth * packed.nr * 4) }
+    private var panelBytes: Int { integer ? 0 : Self.aligned(packed.panelBytes * 4) }
     private var tileBytes: Int { IntegerGEMM.mr * packed.nr * 4 }
     private var rowSumBytes: Int { Self.aligned(blockRows * 4) }
     private var pointerBytes: Int { IntegerGEMM.mr * MemoryLayout<UnsafePointer<Float>>.size }
@@ -679,7 +679,7 @@ final class GEMMConvolutionQuantized: Kernel {
         typealias V = SIMD8<Int32>
         // A last panel of at most 16 columns is packed 16 wide (`tailColumns`).
         let narrowFrom = packed.tailColumns < nr ? packed.panelCount &- 1 : packed.panelCount
-        let panelBytes = packed.panel(1) - packed.panel(0)
+        let panelBytes = packed.panelBytes
         let direct = self.direct
         if let d = direct {
             // The direct form: the plane rows of the tiles' pixels, once per call.
@@ -1191,9 +1191,12 @@ final class PackedQuantizedWeights: @unchecked Sendable {
     /// Bytes held (one per weight, plus the zero padding of the last panel).
     var byteCount: Int { storage.byteCount }
 
+    /// Bytes from one panel's start to the next's (a narrow last panel starts where a full one would).
+    var panelBytes: Int { depth &* nr }
+
     /// Panel `p`.
     @inline(__always) func panel(_ p: Int) -> UnsafeRawPointer {
-        UnsafeRawPointer(storage.pointer) + p &* depth &* nr
+        UnsafeRawPointer(storage.pointer) + p &* panelBytes
     }
 
     /// Panel `p` of a `[K][nr]` packing as floats `w + offset`.

@@ -650,7 +650,7 @@ extension IntegerSIMD {
 #endif
 
 #if (TFLITEENGINE_AVX2 || TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI) && arch(x86_64)
-/// Cache hints (`prefetcht1`), for the float GEMM's weights.
+/// Cache hints (`prefetcht1`), for the GEMMs' weights (float and int8 four-byte).
 enum CacheHint {
     /// Asks for the line holding `p` in L2 (`prefetcht1`): no fault, no result.
     @_transparent
