@@ -581,6 +581,77 @@ final class QuantizedKernelTests: XCTestCase {
         XCTAssertNotNil(ExactDoubleRequantization.make(count: 1) { _ in (Int64(1) << 20, Int32.max, -8) })
     }
 
+    /// `ExactDoubleRequantization.scale16` (floats where certain, else
+    /// doubles) gives the same output bytes as `FixedPoint` for any output
+    /// offset: on random accumulators up to each slot's bound, on the
+    /// accumulators next to every step of the result (where a float result
+    /// is least certain), on exact ties, and with a bound above 2^24 (the
+    /// doubles alone).
+    func testFloatStageMatchesFixedPointInBytes() throws {
+        var rng = TestRandom(seed: 2042)
+        let offset = ExactDoubleRequantization.offset
+        var accepted = 0
+        for i in 0..<1_500 {
+            let single = i % 2 == 1
+            func reference(_ x: Int32, _ m: Int32, _ shift: Int) -> Int32 {
+                single ? FixedPoint.multiplyByQuantizedMultiplierSingleRounding(x, m, shift) : FixedPoint.multiplyByQuantizedMultiplier(x, m, shift)
+            }
+            var slots: [(bound: Int64, multiplier: Int32, shift: Int)] = []
+            for c in 0..<16 {
+                let multiplier = (i &+ c) % 53 == 0 ? 0 : Int32(1 << 30) + Int32(truncatingIfNeeded: rng.next() % (1 << 30))
+                let shift = rng.int(-12...1)
+                let bound = Int64(rng.int(0...(1 << rng.int(1...19))))
+                // Some tables with a slot whose accumulators are not exact as Float.
+                slots.append(i % 31 == 0 && c == 5 ? ((Int64(1) << 25) + 3, 1 << 20 | Int32(i), shift) : (bound, multiplier, shift))
+            }
+            guard let tables = ExactDoubleRequantization.make(count: 16, singleRounding: single, { slots[$0] }) else { continue }
+            accepted += 1
+            let zp = Int32(rng.int(-128...127))
+            func bytes(_ v: Int32) -> Int32 { min(max(v &+ zp, -128), 127) }
+            var x = SIMD16<Int32>()
+            for c in 0..<16 {
+                let b = Int32(slots[c].bound)
+                var v = Int32(rng.int(-Int(b)...Int(b)))
+                if i % 3 != 0 {
+                    // The accumulator just before the result's next step (toward zero).
+                    let m = slots[c].multiplier, shift = slots[c].shift
+                    let start = reference(v, m, shift)
+                    var step: Int32 = v > 0 ? -1 : 1
+                    var n = 0
+                    while n < 1 << 16 && v &+ step >= -b && v &+ step <= b && reference(v &+ step, m, shift) == start {
+                        v &+= step
+                        n += 1
+                        step &*= 2
+                    }
+                    while step != 1 && step != -1 {
+                        step /= 2
+                        if v &+ step >= -b && v &+ step <= b && reference(v &+ step, m, shift) == start { v &+= step }
+                    }
+                }
+                x[c] = v
+            }
+            let y = tables.scale16(x, 0)
+            for c in 0..<16 {
+                let expected = reference(x[c], slots[c].multiplier, slots[c].shift)
+                XCTAssertEqual(bytes(y[c] &- offset), bytes(expected),
+                               "x \(x[c]) m \(slots[c].multiplier) shift \(slots[c].shift) single \(single) zp \(zp)")
+            }
+        }
+        XCTAssertGreaterThan(accepted, 1_000)
+        for single in [false, true] {
+            for shift in [-1, -2, -5, 0, 1] {
+                let tables = try XCTUnwrap(ExactDoubleRequantization.make(count: 16, singleRounding: single) { _ in (1000, 1 << 30, shift) })
+                for value: Int32 in [-97, -7, -6, -5, -3, -2, -1, 0, 1, 2, 3, 5, 6, 7, 97] {
+                    let expected = single
+                        ? FixedPoint.multiplyByQuantizedMultiplierSingleRounding(value, 1 << 30, shift)
+                        : FixedPoint.multiplyByQuantizedMultiplier(value, 1 << 30, shift)
+                    XCTAssertEqual(tables.scale16(SIMD16(repeating: value), 0) &- offset, SIMD16(repeating: expected),
+                                   "tie x \(value) shift \(shift) single \(single)")
+                }
+            }
+        }
+    }
+
     /// `IntegerSIMD.sumOfMagnitudes` (the GEMM's prepare-time bounds) and
     /// `IntegerSIMD.sum` (the quads' corrections) against plain sums: short
     /// runs with every tail length, −128, and a run long enough to empty its

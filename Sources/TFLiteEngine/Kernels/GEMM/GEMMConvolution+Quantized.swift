@@ -1258,7 +1258,7 @@ extension IntegerGEMM.Accumulators {
             return
         }
         // Two rows per step, in registers (`Tables.requantize16x2`, or the
-        // exact doubles where the node has them).
+        // exact `ExactDoubleRequantization.scale16` where the node has it).
         let out = UnsafeMutableRawPointer(output + (row &* n &+ column))
         let step = n
         let exact = kernel.exactRequantization
@@ -1266,9 +1266,10 @@ extension IntegerGEMM.Accumulators {
             -> (SIMD16<UInt8>, SIMD16<UInt8>) {
             if let exact {
                 let z = exact.zeroPoint(stage)
+                let a = exact.scale16(SIMD16(lowHalf: a0, highHalf: a1), column)
+                let b = exact.scale16(SIMD16(lowHalf: b0, highHalf: b1), column)
                 return ChannelRequantization.Tables.halves(ChannelRequantization.Tables.bytes(
-                    exact.scale8(a0, column) &+ z, exact.scale8(a1, column &+ 8) &+ z,
-                    exact.scale8(b0, column) &+ z, exact.scale8(b1, column &+ 8) &+ z, stage))
+                    a.lowHalf &+ z, a.highHalf &+ z, b.lowHalf &+ z, b.highHalf &+ z, stage))
             }
             return ChannelRequantization.Tables.halves(t.requantize16x2(a0, a1, b0, b1, 0, stage))
         }

@@ -15,7 +15,9 @@
 /// offset (−128…127) and the clamp to a byte; lower ones still come out
 /// below −128 and clamp the same. Per eight channels that is about half the
 /// vector operations of `ChannelRequantization.Tables.scale8`'s 32×32→64-bit
-/// products, shifts and sign fix-ups.
+/// products, shifts and sign fix-ups. `scale16` tries the same in floats
+/// first, sixteen lanes per instruction, and keeps the doubles for the rare
+/// lanes whose float result is not certain.
 ///
 /// The depthwise and integer GEMM kernels bound each channel's accumulator
 /// at prepare (`bound`: |bias| plus 128 (depthwise: the input offset is in
@@ -31,22 +33,40 @@ final class ExactDoubleRequantization: @unchecked Sendable {
     private let scales: UnsafeMutablePointer<Double>
     private let positiveAddends: UnsafeMutablePointer<Double>
     private let negativeAddends: UnsafeMutablePointer<Double>
+    /// The same three rows rounded to Float, for `scale16`.
+    private let floatScales: UnsafeMutablePointer<Float>
+    private let floatPositiveAddends: UnsafeMutablePointer<Float>
+    private let floatNegativeAddends: UnsafeMutablePointer<Float>
+    /// Whether `scale16` may try floats: every slot's bound is at most
+    /// 2^24, so its accumulators are exact as Float (or its multiplier is
+    /// 0, so they do not matter). With the usual multipliers (2^30 and
+    /// up) `make`'s limit keeps bounds below 2^22.
+    private var floatsExact = true
 
     private init(count: Int) {
         let n = max(count, 1)
         scales = .allocate(capacity: n)
         positiveAddends = .allocate(capacity: n)
         negativeAddends = .allocate(capacity: n)
+        floatScales = .allocate(capacity: n)
+        floatPositiveAddends = .allocate(capacity: n)
+        floatNegativeAddends = .allocate(capacity: n)
         // (Every slot is written by `make`; the zeros are for an empty table.)
         scales.initialize(repeating: 0, count: n)
         positiveAddends.initialize(repeating: 0, count: n)
         negativeAddends.initialize(repeating: 0, count: n)
+        floatScales.initialize(repeating: 0, count: n)
+        floatPositiveAddends.initialize(repeating: 0, count: n)
+        floatNegativeAddends.initialize(repeating: 0, count: n)
     }
 
     deinit {
         scales.deallocate()
         positiveAddends.deallocate()
         negativeAddends.deallocate()
+        floatScales.deallocate()
+        floatPositiveAddends.deallocate()
+        floatNegativeAddends.deallocate()
     }
 
     /// The tables for `count` slots, `slot(i)` giving slot i's |accumulator|
@@ -74,6 +94,10 @@ final class ExactDoubleRequantization: @unchecked Sendable {
             tables.scales[i] = multiplier * inverse
             tables.positiveAddends[i] = positive * inverse + Double(offset)
             tables.negativeAddends[i] = negative * inverse + Double(offset)
+            tables.floatScales[i] = Float(tables.scales[i])
+            tables.floatPositiveAddends[i] = Float(tables.positiveAddends[i])
+            tables.floatNegativeAddends[i] = Float(tables.negativeAddends[i])
+            if s.bound > 1 << 24 && s.multiplier != 0 { tables.floatsExact = false }
         }
         return tables
     }
@@ -90,6 +114,36 @@ final class ExactDoubleRequantization: @unchecked Sendable {
     @inline(__always)
     func zeroPoint(_ stage: ChannelRequantization.VectorStage) -> SIMD8<Int32> {
         stage.zeroPoint &- SIMD8(repeating: Self.offset)
+    }
+
+    /// Sixteen accumulators of slots `slot..<slot+16` as `scale8` scales
+    /// them, where that can change an output byte: first in floats, and
+    /// where a lane's float result is not certain, all sixteen in doubles.
+    ///
+    /// Float's 24 bits give `fma(Float(acc), scale, addend)` an error below
+    /// 2^-13 wherever the exact y (the doubles' result before truncation)
+    /// is in −1…513: the rounded scale at most 2^10 · 2^-24 (|acc · scale|
+    /// < 770 there), the rounded addend (257 or less) 2^-16, the one
+    /// rounding (below 1024) 2^-15. So where y − 2^-12 and y + 2^-12
+    /// truncate alike, the exact y truncates to the same integer (the two
+    /// steps are exact below 2048). Outside that range only the clamp
+    /// matters: results from 513 up come out at least 511 and results
+    /// below −1 at most 0, which the output offset (−128…127) and the
+    /// saturating packs and clamp to a byte take to the same bytes as the
+    /// doubles' (Int32 results there may differ). The lanes whose y is
+    /// within 2^-12 of an integer, about one in 2,000, send their group of
+    /// sixteen to the doubles.
+    @inline(__always)
+    func scale16(_ acc: SIMD16<Int32>, _ slot: Int) -> SIMD16<Int32> {
+        if floatsExact {
+            let (r, certain) = IntegerSIMD.marginMultiplyAdd(
+                acc, UnsafeRawPointer(floatScales + slot).loadUnaligned(as: SIMD16<Float>.self),
+                UnsafeRawPointer(floatPositiveAddends + slot).loadUnaligned(as: SIMD16<Float>.self),
+                UnsafeRawPointer(floatNegativeAddends + slot).loadUnaligned(as: SIMD16<Float>.self),
+                SIMD16(repeating: 0x1p-12))
+            if certain { return r }
+        }
+        return SIMD16(lowHalf: scale8(acc.lowHalf, slot), highHalf: scale8(acc.highHalf, slot &+ 8))
     }
 
     /// Eight accumulators of slots `slot..<slot+8`, scaled, plus `offset`.
