@@ -392,7 +392,8 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
 /// (`columnParts`). Each output pixel is one loop over channels that
 /// sums the products and requantizes: in the integer-multiply-add flavours
 /// (int8) in explicit vectors, two taps per `vpmaddwd` and the output stage
-/// in exact doubles where it can be (`DepthwiseInt8Constants`); elsewhere,
+/// exact through `ExactDoubleRequantization.scale16` where it can be
+/// (`DepthwiseInt8Constants`); elsewhere,
 /// and for the channels left over, plain Int32 loops
 /// (`DepthwiseInt8Constants.requantize`). Int8 3×3 filters on maps of at
 /// least `rowsForWholeRowTiles` rows, with every channel in a quad group,
@@ -427,10 +428,11 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     /// columns its filter row reads (sign bits flipped, the fourth byte of
     /// each lane unused at weight 0). Made once per input row for the two
     /// or three output rows that read it: a pixel then takes no shuffles
-    /// and no sign flips, 12 `vpdpbusd` on loaded vectors, where `addQuad`
-    /// spent 20 shuffles and 9 flips on the same sums (a 112×112×32 layer
-    /// about 55 cycles a pixel, ports 0 and 5 the limit with 512-bit output
-    /// stages in flight; Xeon family 6 model 207, issue 15).
+    /// and no sign flips, six `vpdpbusd` zmm on loaded vectors, where
+    /// `addQuad` spent 20 shuffles and 9 flips on the same sums (a 112×112×32
+    /// layer about 55 cycles a pixel, ports 0 and 5 the limit with 512-bit
+    /// output stages in flight; Xeon family 6 model 207, issue 15). Twelve
+    /// `vpdpbusd` ymm, as `addQuad` has them, took 4% longer on 147×147×128.
     let tripleRowBytes: Int
     /// Tiles per output row: 2 where there are fewer than
     /// `rowsForWholeRowTiles` rows (row-major, so a run of tiles is a run of
@@ -728,14 +730,10 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             high: SIMD32(repeating: UInt8(truncatingIfNeeded: activationMax)))
         let exact = constants.quadExactRequantization.unsafelyUnwrapped
         let filter = UnsafeRawPointer(constants.rowQuadFilter), quads = constants.quadChannels
-        @inline(__always) func add(_ sums: inout QuadSums, _ x: UnsafeRawPointer, _ w: UnsafeRawPointer) {
-            sums.s0 = IntegerSIMD.dotBytes(sums.s0, x.loadUnaligned(as: SIMD8<Int32>.self), w.loadUnaligned(as: SIMD8<Int32>.self))
-            sums.s1 = IntegerSIMD.dotBytes(sums.s1, x.loadUnaligned(fromByteOffset: 32, as: SIMD8<Int32>.self),
-                                           w.loadUnaligned(fromByteOffset: 32, as: SIMD8<Int32>.self))
-            sums.s2 = IntegerSIMD.dotBytes(sums.s2, x.loadUnaligned(fromByteOffset: 64, as: SIMD8<Int32>.self),
-                                           w.loadUnaligned(fromByteOffset: 64, as: SIMD8<Int32>.self))
-            sums.s3 = IntegerSIMD.dotBytes(sums.s3, x.loadUnaligned(fromByteOffset: 96, as: SIMD8<Int32>.self),
-                                           w.loadUnaligned(fromByteOffset: 96, as: SIMD8<Int32>.self))
+        @inline(__always) func add(_ sums: inout WideQuadSums, _ x: UnsafeRawPointer, _ w: UnsafeRawPointer) {
+            sums.low = IntegerSIMD.dotBytes(sums.low, x.loadUnaligned(as: SIMD16<Int32>.self), w.loadUnaligned(as: SIMD16<Int32>.self))
+            sums.high = IntegerSIMD.dotBytes(sums.high, x.loadUnaligned(fromByteOffset: 64, as: SIMD16<Int32>.self),
+                                             w.loadUnaligned(fromByteOffset: 64, as: SIMD16<Int32>.self))
         }
         // Group by group (its weights and output-stage constants stay in
         // the first-level cache while it sweeps the row), two pixels per
@@ -746,7 +744,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         var first = 0
         while first < quads {
             let w = filter + (first &>> 5) &* 384
-            let start = quadSums(first)
+            let start = quadSums(first).wide
             let ch = DepthwiseInt8Constants.quadGroupChannel(first, channels: c)
             var at = (first &>> 5) &* 128
             var target = out + ch
@@ -1059,7 +1057,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                                 s2: b.loadUnaligned(fromByteOffset: 64, as: SIMD8<Int32>.self),
                                 s3: b.loadUnaligned(fromByteOffset: 96, as: SIMD8<Int32>.self))
             taps(at, filter + k &* tapQuads &* 128, &sums)
-            Self.storeQuad(sums, slot: k &* 32, exact, stage, target + at)
+            Self.storeQuad(sums.wide, slot: k &* 32, exact, stage, target + at)
             next = at &+ 32
             phase &+= advance
             if phase >= c { phase &-= c }
@@ -1173,6 +1171,15 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     /// The four accumulators of a 32-channel quad group (`DepthwiseInt8Constants.quadChannels`).
     struct QuadSums {
         var s0: SIMD8<Int32>, s1: SIMD8<Int32>, s2: SIMD8<Int32>, s3: SIMD8<Int32>
+        /// The same lanes as two 16-lane vectors.
+        var wide: WideQuadSums { WideQuadSums(low: SIMD16(lowHalf: s0, highHalf: s1), high: SIMD16(lowHalf: s2, highHalf: s3)) }
+    }
+
+    /// A quad group's accumulators as two 16-lane vectors (lanes 0–15, the
+    /// `QuadSums`' s0 and s1, and 16–31): `tripleRows`' `vpdpbusd` zmm, and
+    /// the output stage.
+    struct WideQuadSums {
+        var low: SIMD16<Int32>, high: SIMD16<Int32>
     }
 
     /// The starting sums of the quad group at lane `slot` (`DepthwiseInt8Constants.quadBias`).
@@ -1241,42 +1248,55 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     }
 
     /// The quad group at lane `slot`'s sums through its exact output stage,
-    /// stored as the 32 bytes at `out + ch`: the saturating packs put the
-    /// lanes' channel order back into channel order.
+    /// stored as the 32 bytes at `out + ch`.
     @inline(__always)
     private func storeQuad(_ sums: QuadSums, slot: Int, _ ch: Int, _ stage: ChannelRequantization.VectorStage, _ out: UnsafeMutableRawPointer) {
-        Self.storeQuad(sums, slot: slot, constants.quadExactRequantization.unsafelyUnwrapped, stage, out + ch)
+        Self.storeQuad(sums.wide, slot: slot, constants.quadExactRequantization.unsafelyUnwrapped, stage, out + ch)
     }
 
     /// A quad group's sums through slots `slot..<slot+32` of `exact`, stored
     /// as the 32 bytes at `target`.
     @inline(__always)
-    private static func storeQuad(_ sums: QuadSums, slot: Int, _ exact: ExactDoubleRequantization,
+    private static func storeQuad(_ sums: WideQuadSums, slot: Int, _ exact: ExactDoubleRequantization,
                                   _ stage: ChannelRequantization.VectorStage, _ target: UnsafeMutableRawPointer) {
-        target.storeBytes(of: quadBytes(sums, slot: slot, exact, stage), as: SIMD32<UInt8>.self)
-    }
-
-    /// A quad group's sums through slots `slot..<slot+32` of `exact`: the
-    /// 32 output bytes in channel order.
-    @inline(__always)
-    private static func quadBytes(_ sums: QuadSums, slot: Int, _ exact: ExactDoubleRequantization,
-                                  _ stage: ChannelRequantization.VectorStage) -> SIMD32<UInt8> {
-        let z = exact.zeroPoint(stage)
-        let low = IntegerSIMD.packSaturating(exact.scale8(sums.s0, slot) &+ z, exact.scale8(sums.s1, slot &+ 8) &+ z)
-        let high = IntegerSIMD.packSaturating(exact.scale8(sums.s2, slot &+ 16) &+ z, exact.scale8(sums.s3, slot &+ 24) &+ z)
-        return IntegerSIMD.clampSigned(IntegerSIMD.packSaturatingSigned(low, high), stage.low, stage.high)
+        let words = quadWords(sums, slot: slot, exact, stage)
+        target.storeBytes(of: IntegerSIMD.halves(quadBytes(words, words, stage)).0, as: SIMD32<UInt8>.self)
     }
 
     /// `storeQuad` for two pixels' sums of the same slots, both computed
     /// before either is stored (so the output stage's constants are loaded
     /// once: a store could alias them).
     @inline(__always)
-    private static func storeQuads(_ a: QuadSums, _ b: QuadSums, slot: Int, _ exact: ExactDoubleRequantization,
+    private static func storeQuads(_ a: WideQuadSums, _ b: WideQuadSums, slot: Int, _ exact: ExactDoubleRequantization,
                                    _ stage: ChannelRequantization.VectorStage, _ first: UnsafeMutableRawPointer,
                                    _ second: UnsafeMutableRawPointer) {
-        let x = quadBytes(a, slot: slot, exact, stage), y = quadBytes(b, slot: slot, exact, stage)
-        first.storeBytes(of: x, as: SIMD32<UInt8>.self)
-        second.storeBytes(of: y, as: SIMD32<UInt8>.self)
+        let bytes = IntegerSIMD.halves(quadBytes(quadWords(a, slot: slot, exact, stage), quadWords(b, slot: slot, exact, stage), stage))
+        first.storeBytes(of: bytes.0, as: SIMD32<UInt8>.self)
+        second.storeBytes(of: bytes.1, as: SIMD32<UInt8>.self)
+    }
+
+    /// A quad group's sums through slots `slot..<slot+32` of `exact` and the
+    /// output offset, saturated to Int16 (`vpackssdw` zmm): per 128-bit lane
+    /// k, lanes 4k…4k+3 of `sums.low` then of `sums.high`.
+    @inline(__always)
+    private static func quadWords(_ sums: WideQuadSums, slot: Int, _ exact: ExactDoubleRequantization,
+                                  _ stage: ChannelRequantization.VectorStage) -> SIMD32<Int16> {
+        let z = SIMD16(lowHalf: exact.zeroPoint(stage), highHalf: exact.zeroPoint(stage))
+        return IntegerSIMD.packSaturating(exact.scale16(sums.low, slot) &+ z, exact.scale16(sums.high, slot &+ 16) &+ z)
+    }
+
+    /// Two quad groups' words (`quadWords`) as output bytes: both saturated
+    /// to Int8 (`vpacksswb` zmm), the four-byte runs put in channel order
+    /// (`vpermd`: see `quadChannel`), clamped; the first group's 32 bytes
+    /// then the second's.
+    @inline(__always)
+    private static func quadBytes(_ a: SIMD32<Int16>, _ b: SIMD32<Int16>, _ stage: ChannelRequantization.VectorStage) -> SIMD64<UInt8> {
+        // Four-byte run d of the packed bytes is, per 128-bit lane k
+        // (d = 4k + i): i = 0, 1 `a`'s accumulator runs (k & 1 = 0: lanes
+        // 0–3, else 4–7) of low[k / 2] and high[k / 2]; i = 2, 3 `b`'s.
+        let order = SIMD16<Int32>(0, 8, 1, 9, 4, 12, 5, 13, 2, 10, 3, 11, 6, 14, 7, 15)
+        let bytes = IntegerSIMD.permute(IntegerSIMD.packSaturatingSigned(a, b), order)
+        return IntegerSIMD.clampSigned(bytes, IntegerSIMD.twice(stage.low), IntegerSIMD.twice(stage.high))
     }
 
     /// Adds taps `a` and `b`'s products for channels ch..<ch+16: their input
@@ -1307,11 +1327,12 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     @inline(__always)
     private func store16(_ low: SIMD8<Int32>, _ high: SIMD8<Int32>, _ ch: Int, _ stage: ChannelRequantization.VectorStage,
                          _ out: UnsafeMutableRawPointer) {
-        let bytes = if let exact = constants.exactRequantization {
-            ChannelRequantization.Tables.bytes(exact.scale8(low, ch) &+ exact.zeroPoint(stage),
-                                               exact.scale8(high, ch &+ 8) &+ exact.zeroPoint(stage), stage)
+        let bytes: SIMD16<UInt8>
+        if let exact = constants.exactRequantization {
+            let v = exact.scale16(SIMD16(lowHalf: low, highHalf: high), ch)
+            bytes = ChannelRequantization.Tables.bytes(v.lowHalf &+ exact.zeroPoint(stage), v.highHalf &+ exact.zeroPoint(stage), stage)
         } else {
-            constants.scaleTables.requantize16(low, high, ch, stage)
+            bytes = constants.scaleTables.requantize16(low, high, ch, stage)
         }
         out.storeBytes(of: bytes, toByteOffset: ch, as: SIMD16<UInt8>.self)
     }

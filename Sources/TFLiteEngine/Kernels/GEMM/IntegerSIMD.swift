@@ -632,6 +632,64 @@ extension IntegerSIMD {
         return r
     }
 
+    /// `vpackssdw` zmm: per 128-bit lane k, Int16 lanes `[a4k…a4k+3, b4k…b4k+3]`, each saturated.
+    @inline(__always)
+    static func packSaturating(_ a: SIMD16<Int32>, _ b: SIMD16<Int32>) -> SIMD32<Int16> {
+        var r = SIMD32<Int16>()
+        r._storage._value = Builtin.int_x86_avx512_packssdw_512(a._storage._value, b._storage._value)
+        return r
+    }
+
+    /// `vpacksswb` zmm: per 128-bit lane k, bytes `[a8k…a8k+7, b8k…b8k+7]`, each saturated to −128…127.
+    @inline(__always)
+    static func packSaturatingSigned(_ a: SIMD32<Int16>, _ b: SIMD32<Int16>) -> SIMD64<UInt8> {
+        var r = SIMD64<UInt8>()
+        r._storage._value = Builtin.int_x86_avx512_packsswb_512(a._storage._value, b._storage._value)
+        return r
+    }
+
+    /// `vpermd` zmm: four-byte lane i is v's lane `indices[i] & 15`.
+    @inline(__always)
+    static func permute(_ v: SIMD64<UInt8>, _ indices: SIMD16<Int32>) -> SIMD64<UInt8> {
+        var r = SIMD64<UInt8>()
+        r._storage._value = Builtin.bitcast_Vec16xInt32_Vec64xInt8(
+            Builtin.int_x86_avx512_permvar_si_512(Builtin.bitcast_Vec64xInt8_Vec16xInt32(v._storage._value), indices._storage._value))
+        return r
+    }
+
+    /// `vpmaxsb` then `vpminsb` zmm: each byte, as Int8, clamped to lo…hi.
+    @inline(__always)
+    static func clampSigned(_ v: SIMD64<UInt8>, _ lo: SIMD64<UInt8>, _ hi: SIMD64<UInt8>) -> SIMD64<UInt8> {
+        var r = SIMD64<UInt8>()
+        r._storage._value = Builtin.int_smin_Vec64xInt8(Builtin.int_smax_Vec64xInt8(v._storage._value, lo._storage._value), hi._storage._value)
+        return r
+    }
+
+    /// The two 32-byte halves of `v` (the standard library's `lowHalf` and
+    /// `highHalf` of 64 bytes went lane by lane).
+    @inline(__always)
+    static func halves(_ v: SIMD64<UInt8>) -> (SIMD32<UInt8>, SIMD32<UInt8>) {
+        var low = SIMD32<UInt8>(), high = SIMD32<UInt8>()
+        let first = SIMD32<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,
+                                  28, 29, 30, 31)
+        let second = SIMD32<Int32>(32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57,
+                                   58, 59, 60, 61, 62, 63)
+        low._storage._value = Builtin.shufflevector_Vec64xInt8_Vec32xInt32(v._storage._value, v._storage._value, first._storage._value)
+        high._storage._value = Builtin.shufflevector_Vec64xInt8_Vec32xInt32(v._storage._value, v._storage._value, second._storage._value)
+        return (low, high)
+    }
+
+    /// `v` twice, as 64 bytes.
+    @inline(__always)
+    static func twice(_ v: SIMD32<UInt8>) -> SIMD64<UInt8> {
+        var r = SIMD64<UInt8>()
+        let both = SIMD64<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,
+                                 30, 31, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
+                                 27, 28, 29, 30, 31)
+        r._storage._value = Builtin.shufflevector_Vec32xInt8_Vec64xInt32(v._storage._value, v._storage._value, both._storage._value)
+        return r
+    }
+
     /// `vpdpbusd` ymm (AVX-512 VNNI with VL): `dotBytes` on eight lanes.
     @inline(__always)
     static func dotBytes(_ acc: SIMD8<Int32>, _ a: SIMD8<Int32>, _ b: SIMD8<Int32>) -> SIMD8<Int32> {
@@ -656,6 +714,57 @@ extension IntegerSIMD {
         }
         return r
     }
+
+    /// Plain-Swift forms of the 512-bit packs, permute and clamp (tests of
+    /// the four-byte kernels in other flavours).
+    @inline(__always)
+    static func packSaturating(_ a: SIMD16<Int32>, _ b: SIMD16<Int32>) -> SIMD32<Int16> {
+        var r = SIMD32<Int16>()
+        for k in 0..<4 {
+            for i in 0..<4 {
+                r[8 &* k &+ i] = Int16(clamping: a[4 &* k &+ i])
+                r[8 &* k &+ 4 &+ i] = Int16(clamping: b[4 &* k &+ i])
+            }
+        }
+        return r
+    }
+
+    @inline(__always)
+    static func packSaturatingSigned(_ a: SIMD32<Int16>, _ b: SIMD32<Int16>) -> SIMD64<UInt8> {
+        var r = SIMD64<UInt8>()
+        for k in 0..<4 {
+            for i in 0..<8 {
+                r[16 &* k &+ i] = UInt8(bitPattern: Int8(clamping: a[8 &* k &+ i]))
+                r[16 &* k &+ 8 &+ i] = UInt8(bitPattern: Int8(clamping: b[8 &* k &+ i]))
+            }
+        }
+        return r
+    }
+
+    @inline(__always)
+    static func permute(_ v: SIMD64<UInt8>, _ indices: SIMD16<Int32>) -> SIMD64<UInt8> {
+        var r = SIMD64<UInt8>()
+        for i in 0..<16 {
+            let from = Int(indices[i] & 15)
+            for j in 0..<4 { r[4 &* i &+ j] = v[4 &* from &+ j] }
+        }
+        return r
+    }
+
+    @inline(__always)
+    static func clampSigned(_ v: SIMD64<UInt8>, _ lo: SIMD64<UInt8>, _ hi: SIMD64<UInt8>) -> SIMD64<UInt8> {
+        var r = SIMD64<UInt8>()
+        for i in 0..<64 {
+            r[i] = UInt8(bitPattern: min(max(Int8(bitPattern: v[i]), Int8(bitPattern: lo[i])), Int8(bitPattern: hi[i])))
+        }
+        return r
+    }
+
+    @inline(__always)
+    static func halves(_ v: SIMD64<UInt8>) -> (SIMD32<UInt8>, SIMD32<UInt8>) { (v.lowHalf, v.highHalf) }
+
+    @inline(__always)
+    static func twice(_ v: SIMD32<UInt8>) -> SIMD64<UInt8> { SIMD64(lowHalf: v, highHalf: v) }
 
     /// Plain-Swift `vpdpbusd` (tests of the four-byte kernels in other flavours).
     @inline(__always)
