@@ -1291,9 +1291,10 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     /// then the second's.
     @inline(__always)
     private static func quadBytes(_ a: SIMD32<Int16>, _ b: SIMD32<Int16>, _ stage: ChannelRequantization.VectorStage) -> SIMD64<UInt8> {
-        // Four-byte run d of the packed bytes is, per 128-bit lane k
-        // (d = 4k + i): i = 0, 1 `a`'s accumulator runs (k & 1 = 0: lanes
-        // 0–3, else 4–7) of low[k / 2] and high[k / 2]; i = 2, 3 `b`'s.
+        // Four-byte run d = 4k + i of the packed bytes holds lanes 4k…4k+3
+        // of the first group's low (i = 0) and high (i = 1) sums, or of the
+        // second's (i = 2, 3); channel order (`quadChannel`) is low 0–3,
+        // low 8–11, high 0–3, high 8–11, then lanes 4–7 and 12–15 alike.
         let order = SIMD16<Int32>(0, 8, 1, 9, 4, 12, 5, 13, 2, 10, 3, 11, 6, 14, 7, 15)
         let bytes = IntegerSIMD.permute(IntegerSIMD.packSaturatingSigned(a, b), order)
         return IntegerSIMD.clampSigned(bytes, IntegerSIMD.twice(stage.low), IntegerSIMD.twice(stage.high))
