@@ -511,6 +511,21 @@ final class QuantizedKernelTests: XCTestCase {
         }
     }
 
+    /// `FixedPoint.multiplyByQuantizedMultiplier`, or its single rounding.
+    static func fixedPointScale(_ x: Int32, _ m: Int32, _ shift: Int, single: Bool) -> Int32 {
+        single ? FixedPoint.multiplyByQuantizedMultiplierSingleRounding(x, m, shift) : FixedPoint.multiplyByQuantizedMultiplier(x, m, shift)
+    }
+
+    /// A random output-stage slot for `ExactDoubleRequantization.make`: a
+    /// multiplier in 2^30..<2^31 (or 0), a shift from `shifts`, a bound up
+    /// to 2^b for b from `boundBits`.
+    static func randomSlot(_ rng: inout TestRandom, zeroMultiplier: Bool, shifts: ClosedRange<Int>,
+                           boundBits: ClosedRange<Int>) -> (bound: Int64, multiplier: Int32, shift: Int) {
+        let multiplier = zeroMultiplier ? 0 : Int32(1 << 30) + Int32(truncatingIfNeeded: rng.next() % (1 << 30))
+        let shift = rng.int(shifts)
+        return (Int64(rng.int(0...(1 << rng.int(boundBits)))), multiplier, shift)
+    }
+
     /// `ExactDoubleRequantization` (the depthwise and integer GEMM kernels'
     /// output stage in doubles) against `FixedPoint.multiplyByQuantizedMultiplier`
     /// and its single rounding: every result above −256 exactly (plus its
@@ -530,16 +545,8 @@ final class QuantizedKernelTests: XCTestCase {
         var accepted = 0
         for i in 0..<4_000 {
             let single = i % 2 == 1
-            func reference(_ x: Int32, _ m: Int32, _ shift: Int) -> Int32 {
-                single ? FixedPoint.multiplyByQuantizedMultiplierSingleRounding(x, m, shift) : FixedPoint.multiplyByQuantizedMultiplier(x, m, shift)
-            }
-            var slots: [(bound: Int64, multiplier: Int32, shift: Int)] = []
-            for c in 0..<8 {
-                let multiplier = (i &+ c) % 53 == 0 ? 0 : Int32(1 << 30) + Int32(truncatingIfNeeded: rng.next() % (1 << 30))
-                let shift = rng.int(-12...2)
-                let bound = Int64(rng.int(0...(1 << rng.int(1...18))))
-                slots.append((bound, multiplier, shift))
-            }
+            func reference(_ x: Int32, _ m: Int32, _ shift: Int) -> Int32 { Self.fixedPointScale(x, m, shift, single: single) }
+            let slots = (0..<8).map { c in Self.randomSlot(&rng, zeroMultiplier: (i &+ c) % 53 == 0, shifts: -12...2, boundBits: 1...18) }
             guard let tables = ExactDoubleRequantization.make(count: 8, singleRounding: single, { slots[$0] }) else { continue }
             accepted += 1
             let zp = Int32(rng.int(-128...127))
@@ -593,16 +600,11 @@ final class QuantizedKernelTests: XCTestCase {
         var accepted = 0
         for i in 0..<1_500 {
             let single = i % 2 == 1
-            func reference(_ x: Int32, _ m: Int32, _ shift: Int) -> Int32 {
-                single ? FixedPoint.multiplyByQuantizedMultiplierSingleRounding(x, m, shift) : FixedPoint.multiplyByQuantizedMultiplier(x, m, shift)
-            }
-            var slots: [(bound: Int64, multiplier: Int32, shift: Int)] = []
-            for c in 0..<16 {
-                let multiplier = (i &+ c) % 53 == 0 ? 0 : Int32(1 << 30) + Int32(truncatingIfNeeded: rng.next() % (1 << 30))
-                let shift = rng.int(-12...1)
-                let bound = Int64(rng.int(0...(1 << rng.int(1...19))))
+            func reference(_ x: Int32, _ m: Int32, _ shift: Int) -> Int32 { Self.fixedPointScale(x, m, shift, single: single) }
+            let slots = (0..<16).map { c -> (bound: Int64, multiplier: Int32, shift: Int) in
+                let slot = Self.randomSlot(&rng, zeroMultiplier: (i &+ c) % 53 == 0, shifts: -12...1, boundBits: 1...19)
                 // Some tables with a slot whose accumulators are not exact as Float.
-                slots.append(i % 31 == 0 && c == 5 ? ((Int64(1) << 25) + 3, 1 << 20 | Int32(i), shift) : (bound, multiplier, shift))
+                return i % 31 == 0 && c == 5 ? ((Int64(1) << 25) + 3, 1 << 20 | Int32(i), slot.shift) : slot
             }
             guard let tables = ExactDoubleRequantization.make(count: 16, singleRounding: single, { slots[$0] }) else { continue }
             accepted += 1
