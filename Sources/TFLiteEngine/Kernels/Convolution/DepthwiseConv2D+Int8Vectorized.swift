@@ -81,9 +81,11 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
     /// The output stage of the quad channels in the lanes' order (slot
     /// `32g + i` is channel `quadGroupChannel(32g) + quadChannel(i)`).
     let quadExactRequantization: ExactDoubleRequantization?
-    /// 3×3 filters (`threeByThree`): per quad group, per filter row, 128 bytes:
-    /// for each accumulator lane's channel (`quadChannel`) the row's three
-    /// weights and a zero (`DepthwiseConv2DInt8Vectorized.tripleRowBytes`);
+    /// 3×3 filters (`threeByThree`): per quad group, six rows of 128 bytes:
+    /// for each accumulator lane's channel (`quadChannel`) the filter row's
+    /// three weights and a zero, for filter rows 0, 1 and 2, then a zero and
+    /// the three weights for the same rows, which sum the second window of a
+    /// quad of four columns (`DepthwiseConv2DInt8Vectorized.tripleRowBytes`);
     /// else one unused entry.
     let rowQuadFilter: UnsafeMutablePointer<Int8>
     /// Groups of four taps (`taps` rounded up to a multiple of four).
@@ -279,15 +281,16 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         quadFilter = quad.filter
         quadBias = quad.bias
         let rowLanes = threeByThree ? quadChannels : 0
-        let rowFilter = UnsafeMutablePointer<Int8>.allocate(capacity: max(rowLanes &* 12, 1))
-        rowFilter.initialize(to: 0)
+        let rowFilter = UnsafeMutablePointer<Int8>.allocate(capacity: max(rowLanes &* 24, 1))
+        rowFilter.initialize(repeating: 0, count: max(rowLanes &* 24, 1))
         for group in stride(from: 0, to: rowLanes, by: 32) {
             for i in 0..<32 {
                 let c = channel(group &+ i)
-                for row in 0..<3 {
-                    for j in 0..<4 {
-                        rowFilter[(group &* 3 &+ row &* 32 &+ i) &* 4 &+ j] =
-                            j < 3 ? Int8(truncatingIfNeeded: f[(3 &* row &+ j) &* channels &+ c]) : 0
+                for row in 0..<6 {
+                    // Rows 3–5: the same weights a byte later.
+                    let shift = row < 3 ? 0 : 1, taps = 3 &* (row % 3)
+                    for j in 0..<4 where j &- shift >= 0 && j &- shift < 3 {
+                        rowFilter[(group &* 6 &+ row &* 32 &+ i) &* 4 &+ j] = Int8(truncatingIfNeeded: f[(taps &+ j &- shift) &* channels &+ c])
                     }
                 }
             }
@@ -423,17 +426,26 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     /// Bytes of one input row as column triples (`tripleRows`), where 3×3
     /// int8 filters at dilation 1 run on quad groups that hold every
     /// channel (`DepthwiseInt8Constants.quadChannels`, so `vpdpbusd`) and
-    /// tiles are whole rows; else 0. For each output column, per quad group,
-    /// the four 32-byte vectors `addQuad` would make from the three input
-    /// columns its filter row reads (sign bits flipped, the fourth byte of
-    /// each lane unused at weight 0). Made once per input row for the two
-    /// or three output rows that read it: a pixel then takes no shuffles
-    /// and no sign flips, six `vpdpbusd` zmm on loaded vectors, where
+    /// tiles are whole rows; else 0. For each window of output columns
+    /// (`windowColumns`), per quad group, the four 32-byte vectors `addQuad`
+    /// would make from the input columns the window's filter row reads
+    /// (sign bits flipped): at stride 1 a window is two output columns, whose
+    /// four input columns fill the four bytes of each lane (the first column
+    /// summed against `rowQuadFilter`'s rows 0–2, the second against rows
+    /// 3–5); at other strides it is one column, whose three input columns
+    /// leave the fourth byte unused at weight 0. Made once per input row for
+    /// the two or three output rows that read it: a pixel then takes no
+    /// shuffles and no sign flips, six `vpdpbusd` zmm on loaded vectors, where
     /// `addQuad` spent 20 shuffles and 9 flips on the same sums (a 112×112×32
     /// layer about 55 cycles a pixel, ports 0 and 5 the limit with 512-bit
     /// output stages in flight; Xeon family 6 model 207, issue 15). Twelve
     /// `vpdpbusd` ymm, as `addQuad` has them, took 4% longer on 147×147×128.
+    /// One window per column at stride 1 too took twice the bytes and the
+    /// shuffles per input row, and each pixel loaded its own input vectors:
+    /// a quarter of the time went to making the rows.
     let tripleRowBytes: Int
+    /// Output columns per window of `tripleRowBytes`: 2 at stride 1, else 1.
+    var windowColumns: Int { p.geometry.strideWidth == 1 ? 2 : 1 }
     /// Tiles per output row: 2 where there are fewer than
     /// `rowsForWholeRowTiles` rows (row-major, so a run of tiles is a run of
     /// pixels), else 1. (A 7×7 map's seven rows went 4 : 3 to two threads:
@@ -473,7 +485,8 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         compactRowBytes = constants.runPhases > 0 && g.strideWidth == 2 && g.dilationWidth == 1
             ? ((g.outputWidth &+ g.filterWidth / 2 &+ 1) &* p.outputChannels &+ 16 &+ 63) & ~63 : 0
         columnParts = g.outputRows < Self.rowsForWholeRowTiles && g.outputWidth >= 2 ? 2 : 1
-        let (tripleBytes, tooWide) = g.outputWidth.multipliedReportingOverflow(by: (constants.quadChannels &>> 5) &* 128)
+        let windows = g.strideWidth == 1 ? (g.outputWidth &+ 1) / 2 : g.outputWidth  // (`windowColumns`; `self` is not set yet)
+        let (tripleBytes, tooWide) = windows.multipliedReportingOverflow(by: (constants.quadChannels &>> 5) &* 128)
         tripleRowBytes = !tooWide && signed && (IntegerSIMD.hasDotBytes || DepthwiseInt8Constants.quadsForTesting)
             && g.filterHeight == 3 && g.filterWidth == 3 && g.dilationHeight == 1 && g.dilationWidth == 1
             && p.outputChannels >= 32 && constants.quadChannels >= p.outputChannels && constants.runPhases == 0
@@ -739,11 +752,15 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         // the first-level cache while it sweeps the row), two pixels per
         // step: the group's constants loaded once for both, two independent
         // chains.
-        let next = (quads &>> 5) &* 128
+        // One window's bytes; the second pixel's window and filter rows
+        // (at stride 1 the first's window, rows 3–5); the windows a pair takes.
+        let window = (quads &>> 5) &* 128
+        let pairs = windowColumns == 2
+        let second = pairs ? 0 : window, secondFilter = pairs ? 384 : 0, pairStep = pairs ? window : 2 &* window
         let width = g.outputWidth
         var first = 0
         while first < quads {
-            let w = filter + (first &>> 5) &* 384
+            let w = filter + (first &>> 5) &* 768
             let start = quadSums(first).wide
             let ch = DepthwiseInt8Constants.quadGroupChannel(first, channels: c)
             var at = (first &>> 5) &* 128
@@ -752,13 +769,13 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             while ox &+ 2 <= width {
                 var a = start, b = start
                 add(&a, r0 + at, w)
-                add(&b, r0 + (at &+ next), w)
+                add(&b, r0 + (at &+ second), w + secondFilter)
                 add(&a, r1 + at, w + 128)
-                add(&b, r1 + (at &+ next), w + 128)
+                add(&b, r1 + (at &+ second), w + (128 &+ secondFilter))
                 add(&a, r2 + at, w + 256)
-                add(&b, r2 + (at &+ next), w + 256)
+                add(&b, r2 + (at &+ second), w + (256 &+ secondFilter))
                 Self.storeQuads(a, b, slot: first, exact, stage, target, target + c)
-                at &+= 2 &* next
+                at &+= pairStep
                 target += 2 &* c
                 ox &+= 2
             }
@@ -773,63 +790,60 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         }
     }
 
-    /// Input row `source`'s column triples (`tripleRowBytes`) into `target`.
+    /// Input row `source`'s windows (`tripleRowBytes`) into `target`.
     /// (Its own function: inlined into `tripleRows`, the standard library's
     /// half-vector getters behind the interleaves stayed calls.)
     @inline(never)
     private func makeTriples(_ source: UnsafePointer<Int8>, into target: UnsafeMutableRawPointer) {
         let g = p.geometry, c = p.outputChannels, quads = constants.quadChannels
-        let stride = g.strideWidth, padLeft = g.padLeft, width = g.inputWidth
-        let interior = interiorStart..<interiorEnd
+        let width = g.inputWidth, pairs = windowColumns == 2
+        // The window's last input column (the third again at weight 0 for one output column).
+        let last = pairs ? 3 : 2
+        let windows = pairs ? (g.outputWidth &+ 1) / 2 : g.outputWidth, step = pairs ? 2 : g.strideWidth
         let flip = SIMD8<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
         // Outside the input: the zero point (the zero-point row's bytes).
         let padding = UnsafeRawPointer(zeroPointRow).loadUnaligned(as: SIMD8<Int32>.self) ^ flip
         let row = UnsafeRawPointer(source)
-        // The edge columns, each tap column checked.
-        @inline(__always) func edge(_ ox: Int) {
-            let ix0 = ox &* stride &- padLeft
-            var to = target + ox &* (quads &>> 5) &* 128
+        var to = target
+        var ix0 = 0 &- g.padLeft
+        for _ in 0..<windows {
             var first = 0
-            while first < quads {
-                let x = row + (ix0 &* c &+ DepthwiseInt8Constants.quadGroupChannel(first, channels: c))
-                @inline(__always) func column(_ k: Int) -> SIMD8<Int32> {
-                    ix0 &+ k >= 0 && ix0 &+ k < width ? x.loadUnaligned(fromByteOffset: k &* c, as: SIMD8<Int32>.self) ^ flip : padding
+            if ix0 >= 0 && ix0 &+ last < width {
+                let x = row + ix0 &* c
+                while first < quads {
+                    let at = x + DepthwiseInt8Constants.quadGroupChannel(first, channels: c)
+                    Self.storeWindow(at.loadUnaligned(as: SIMD8<Int32>.self) ^ flip, at.loadUnaligned(fromByteOffset: c, as: SIMD8<Int32>.self) ^ flip,
+                                     at.loadUnaligned(fromByteOffset: 2 &* c, as: SIMD8<Int32>.self) ^ flip,
+                                     at.loadUnaligned(fromByteOffset: last &* c, as: SIMD8<Int32>.self) ^ flip, to)
+                    to += 128
+                    first &+= 32
                 }
-                Self.storeTriple(column(0), column(1), column(2), to)
-                to += 128
-                first &+= 32
+            } else {
+                // An edge window: each column checked.
+                while first < quads {
+                    let x = row + (ix0 &* c &+ DepthwiseInt8Constants.quadGroupChannel(first, channels: c))
+                    @inline(__always) func column(_ k: Int) -> SIMD8<Int32> {
+                        ix0 &+ k >= 0 && ix0 &+ k < width ? x.loadUnaligned(fromByteOffset: k &* c, as: SIMD8<Int32>.self) ^ flip : padding
+                    }
+                    Self.storeWindow(column(0), column(1), column(2), column(last), to)
+                    to += 128
+                    first &+= 32
+                }
             }
-        }
-        for ox in 0..<interior.lowerBound { edge(ox) }
-        for ox in interior.upperBound..<g.outputWidth { edge(ox) }
-        guard !interior.isEmpty else { return }
-        // The interior: every group's three columns inside the row.
-        var x = row + (interior.lowerBound &* stride &- padLeft) &* c
-        var to = target + interior.lowerBound &* (quads &>> 5) &* 128
-        let columnStep = stride &* c
-        for _ in interior {
-            var first = 0
-            while first < quads {
-                let at = x + DepthwiseInt8Constants.quadGroupChannel(first, channels: c)
-                Self.storeTriple(at.loadUnaligned(as: SIMD8<Int32>.self) ^ flip, at.loadUnaligned(fromByteOffset: c, as: SIMD8<Int32>.self) ^ flip,
-                                 at.loadUnaligned(fromByteOffset: 2 &* c, as: SIMD8<Int32>.self) ^ flip, to)
-                to += 128
-                first &+= 32
-            }
-            x += columnStep
+            ix0 &+= step
         }
     }
 
-    /// Three columns' 32 bytes interleaved four to a lane as `addQuad` does
-    /// (the third again as the unused fourth), stored as 128 bytes.
+    /// Four columns' 32 bytes interleaved four to a lane as `addQuad` does,
+    /// stored as 128 bytes.
     @inline(__always)
-    private static func storeTriple(_ xa: SIMD8<Int32>, _ xb: SIMD8<Int32>, _ xc: SIMD8<Int32>, _ to: UnsafeMutableRawPointer) {
+    private static func storeWindow(_ xa: SIMD8<Int32>, _ xb: SIMD8<Int32>, _ xc: SIMD8<Int32>, _ xd: SIMD8<Int32>, _ to: UnsafeMutableRawPointer) {
         let ab0 = IntegerSIMD.interleaveBytesLow(xa, xb), ab1 = IntegerSIMD.interleaveBytesHigh(xa, xb)
-        let cc0 = IntegerSIMD.interleaveBytesLow(xc, xc), cc1 = IntegerSIMD.interleaveBytesHigh(xc, xc)
-        to.storeBytes(of: IntegerSIMD.interleaveWordsLow(ab0, cc0), as: SIMD8<Int32>.self)
-        to.storeBytes(of: IntegerSIMD.interleaveWordsHigh(ab0, cc0), toByteOffset: 32, as: SIMD8<Int32>.self)
-        to.storeBytes(of: IntegerSIMD.interleaveWordsLow(ab1, cc1), toByteOffset: 64, as: SIMD8<Int32>.self)
-        to.storeBytes(of: IntegerSIMD.interleaveWordsHigh(ab1, cc1), toByteOffset: 96, as: SIMD8<Int32>.self)
+        let cd0 = IntegerSIMD.interleaveBytesLow(xc, xd), cd1 = IntegerSIMD.interleaveBytesHigh(xc, xd)
+        to.storeBytes(of: IntegerSIMD.interleaveWordsLow(ab0, cd0), as: SIMD8<Int32>.self)
+        to.storeBytes(of: IntegerSIMD.interleaveWordsHigh(ab0, cd0), toByteOffset: 32, as: SIMD8<Int32>.self)
+        to.storeBytes(of: IntegerSIMD.interleaveWordsLow(ab1, cd1), toByteOffset: 64, as: SIMD8<Int32>.self)
+        to.storeBytes(of: IntegerSIMD.interleaveWordsHigh(ab1, cd1), toByteOffset: 96, as: SIMD8<Int32>.self)
     }
 
     /// Pixels `first`, `first + 2`, … (`pixels` of them, `channels` bytes
