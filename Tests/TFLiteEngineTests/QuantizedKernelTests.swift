@@ -654,6 +654,35 @@ final class QuantizedKernelTests: XCTestCase {
         }
     }
 
+    /// `ExactDoubleRequantization.scale16` on every accumulator from −2^16
+    /// to 2^16, sixteen consecutive ones per call, for multipliers whose
+    /// results cover the bytes (about 0.002 to 0.008 per step): every step
+    /// of the result from both sides, exact ties among them.
+    func testFloatStageMatchesFixedPointOnEveryAccumulator() throws {
+        var rng = TestRandom(seed: 4097)
+        let offset = ExactDoubleRequantization.offset
+        for i in 0..<8 {
+            let single = i % 2 == 1
+            let slot = Self.randomSlot(&rng, zeroMultiplier: false, shifts: -8 ... -7, boundBits: 16...16)
+            let bound: Int32 = 1 << 16
+            let tables = try XCTUnwrap(ExactDoubleRequantization.make(count: 16, singleRounding: single) { _ in
+                (Int64(bound), slot.multiplier, slot.shift)
+            })
+            var mismatches = 0
+            var first = -bound
+            while first + 15 <= bound {
+                let x = SIMD16<Int32>(first ..< first + 16)
+                let y = tables.scale16(x, 0)
+                for c in 0..<16 {
+                    let expected = Self.fixedPointScale(x[c], slot.multiplier, slot.shift, single: single)
+                    if min(max(y[c] &- offset, -129), 128) != min(max(expected, -129), 128) { mismatches += 1 }
+                }
+                first += 16
+            }
+            XCTAssertEqual(mismatches, 0, "m \(slot.multiplier) shift \(slot.shift) single \(single)")
+        }
+    }
+
     /// `IntegerSIMD.sumOfMagnitudes` (the GEMM's prepare-time bounds) and
     /// `IntegerSIMD.sum` (the quads' corrections) against plain sums: short
     /// runs with every tail length, −128, and a run long enough to empty its

@@ -221,21 +221,23 @@ enum IntegerSIMD {
     /// `ExactDoubleRequantization.scale16`'s float arithmetic: sixteen
     /// Int32 lanes `acc` as floats (`vcvtdq2ps`), times `scale` plus
     /// `positive` or, where `acc` is negative, `negative`, rounded once
-    /// (`vfmadd`); each lane less and plus `margin`, truncated toward zero
-    /// (`vcvttps2dq`). Returns the first and whether they agree in every
-    /// lane (`vpcmpeqd`, one mask test).
+    /// (`vfmadd`), truncated toward zero (`vcvttps2dq`; the caller keeps the
+    /// results inside Int32). Returns those shifted right by `fractionBits` (`vpsrad`), and
+    /// whether every lane has one of its low `fractionBits` bits set
+    /// (`vptestnmd`, one mask test).
     @inline(__always)
-    static func marginMultiplyAdd(_ acc: SIMD16<Int32>, _ scale: SIMD16<Float>, _ positive: SIMD16<Float>,
-                                  _ negative: SIMD16<Float>, _ margin: SIMD16<Float>) -> (SIMD16<Int32>, Bool) {
+    static func fixedPointMultiplyAdd(_ acc: SIMD16<Int32>, _ scale: SIMD16<Float>, _ positive: SIMD16<Float>,
+                                      _ negative: SIMD16<Float>, fractionBits: Int32) -> (SIMD16<Int32>, Bool) {
         let x = Builtin.sitofp_Vec16xInt32_Vec16xFPIEEE32(acc._storage._value)
         let below = Builtin.cmp_slt_Vec16xInt32(acc._storage._value, SIMD16<Int32>()._storage._value)
         let addend = Builtin.select_Vec16xInt1_Vec16xFPIEEE32(below, negative._storage._value, positive._storage._value)
         let y = Builtin.int_fma_Vec16xFPIEEE32(x, scale._storage._value, addend)
-        let low = Builtin.fptosi_Vec16xFPIEEE32_Vec16xInt32(Builtin.fsub_Vec16xFPIEEE32(y, margin._storage._value))
-        let high = Builtin.fptosi_Vec16xFPIEEE32_Vec16xInt32(Builtin.fadd_Vec16xFPIEEE32(y, margin._storage._value))
+        let q = Builtin.fptosi_Vec16xFPIEEE32_Vec16xInt32(y)
+        let fraction = Builtin.and_Vec16xInt32(q, SIMD16<Int32>(repeating: (1 &<< fractionBits) &- 1)._storage._value)
+        let uncertain = Builtin.cmp_eq_Vec16xInt32(fraction, SIMD16<Int32>()._storage._value)
         var r = SIMD16<Int32>()
-        r._storage._value = low
-        return (r, Int16(Builtin.bitcast_Vec16xInt1_Int16(Builtin.cmp_eq_Vec16xInt32(low, high))) == -1)
+        r._storage._value = Builtin.ashr_Vec16xInt32(q, SIMD16<Int32>(repeating: fractionBits)._storage._value)
+        return (r, Int16(Builtin.bitcast_Vec16xInt1_Int16(uncertain)) == 0)
     }
 
     /// `vpunpcklbw` xmm: bytes a0, b0, a1, b1, …, a7, b7.
@@ -466,16 +468,16 @@ enum IntegerSIMD {
     }
 
     @inline(__always)
-    static func marginMultiplyAdd(_ acc: SIMD16<Int32>, _ scale: SIMD16<Float>, _ positive: SIMD16<Float>,
-                                  _ negative: SIMD16<Float>, _ margin: SIMD16<Float>) -> (SIMD16<Int32>, Bool) {
-        var r = SIMD16<Int32>(), agree = true
+    static func fixedPointMultiplyAdd(_ acc: SIMD16<Int32>, _ scale: SIMD16<Float>, _ positive: SIMD16<Float>,
+                                      _ negative: SIMD16<Float>, fractionBits: Int32) -> (SIMD16<Int32>, Bool) {
+        var r = SIMD16<Int32>(), certain = true
         for i in 0..<16 {
             let y = (acc[i] < 0 ? negative[i] : positive[i]).addingProduct(Float(acc[i]), scale[i])
-            let low = Int32((y - margin[i]).rounded(.towardZero)), high = Int32((y + margin[i]).rounded(.towardZero))
-            r[i] = low
-            agree = agree && low == high
+            let q = Int32(y.rounded(.towardZero))
+            r[i] = q &>> fractionBits
+            certain = certain && q & ((1 &<< fractionBits) &- 1) != 0
         }
-        return (r, agree)
+        return (r, certain)
     }
 
     @inline(__always)

@@ -33,14 +33,18 @@ final class ExactDoubleRequantization: @unchecked Sendable {
     private let scales: UnsafeMutablePointer<Double>
     private let positiveAddends: UnsafeMutablePointer<Double>
     private let negativeAddends: UnsafeMutablePointer<Double>
-    /// The same three rows rounded to Float, for `scale16`.
+    /// The same three rows in `scale16`'s fixed point, rounded to Float:
+    /// the scales times 2^`fractionBits`, the addends times 2^`fractionBits`
+    /// plus `floatNudge`.
     private let floatScales: UnsafeMutablePointer<Float>
     private let floatPositiveAddends: UnsafeMutablePointer<Float>
     private let floatNegativeAddends: UnsafeMutablePointer<Float>
     /// Whether `scale16` may try floats: every slot's bound is at most
     /// 2^24, so its accumulators are exact as Float (or its multiplier is
-    /// 0, so they do not matter). With the usual multipliers (2^30 and
-    /// up) `make`'s limit keeps bounds below 2^22.
+    /// 0, so they do not matter), and its bound times its scale is below
+    /// 2^18, so `scale16`'s float results, below 2^30 + 2^21, convert to
+    /// Int32. With the usual multipliers (2^30 and up) `make`'s limit keeps
+    /// bounds below 2^22; real layers' results stay within a few thousand.
     private var floatsExact = true
 
     private init(count: Int) {
@@ -94,10 +98,12 @@ final class ExactDoubleRequantization: @unchecked Sendable {
             tables.scales[i] = multiplier * inverse
             tables.positiveAddends[i] = positive * inverse + Double(offset)
             tables.negativeAddends[i] = negative * inverse + Double(offset)
-            tables.floatScales[i] = Float(tables.scales[i])
-            tables.floatPositiveAddends[i] = Float(tables.positiveAddends[i])
-            tables.floatNegativeAddends[i] = Float(tables.negativeAddends[i])
-            if s.bound > 1 << 24 && s.multiplier != 0 { tables.floatsExact = false }
+            // (Times a power of two and plus a half, the doubles are still exact: one rounding each.)
+            tables.floatScales[i] = Float(tables.scales[i] * fractionScale)
+            tables.floatPositiveAddends[i] = Float(tables.positiveAddends[i] * fractionScale + floatNudge)
+            tables.floatNegativeAddends[i] = Float(tables.negativeAddends[i] * fractionScale + floatNudge)
+            // Accumulators exact as Float, and `scale16`'s results (times 4096) far inside Int32.
+            if s.bound > 1 << 24 && s.multiplier != 0 || Double(s.bound) * tables.scales[i] >= 0x1p18 { tables.floatsExact = false }
         }
         return tables
     }
@@ -116,31 +122,42 @@ final class ExactDoubleRequantization: @unchecked Sendable {
         stage.zeroPoint &- SIMD8(repeating: Self.offset)
     }
 
+    /// `scale16`'s fixed point: its float results carry this many
+    /// fraction bits (2^12 = `fractionScale`) …
+    static let fractionBits: Int32 = 12
+    private static let fractionScale = Double(1 << fractionBits)
+    /// … and are half a unit (2^-13) more than the exact result.
+    private static let floatNudge = 0.5
+
     /// Sixteen accumulators of slots `slot..<slot+16` as `scale8` scales
     /// them, where that can change an output byte: first in floats, and
     /// where a lane's float result is not certain, all sixteen in doubles.
     ///
-    /// Float's 24 bits give `fma(Float(acc), scale, addend)` an error below
-    /// 2^-13 wherever the exact y (the doubles' result before truncation)
-    /// is in −1…513: the rounded scale at most 2^10 · 2^-24 (|acc · scale|
-    /// < 770 there), the rounded addend (257 or less) 2^-16, the one
-    /// rounding (below 1024) 2^-15. So where y − 2^-12 and y + 2^-12
-    /// truncate alike, the exact y truncates to the same integer (the two
-    /// steps are exact below 2048). Outside that range only the clamp
-    /// matters: results from 513 up come out at least 511 and results
+    /// In units of 2^-12 (`fractionBits`), Y = 4096·y + 0.5, y the doubles'
+    /// exact result before truncation, and the floats compute
+    /// `fma(Float(acc), 4096·scale, 4096·addend + 0.5)`. Float's 24 bits
+    /// give that an error below 0.4375 units wherever y is in −1…513 (times a
+    /// power of two, the same relative errors as in y): the rounded scale
+    /// at most 2^22 · 2^-24 (|acc · scale| < 770 there), the rounded
+    /// addend (below 2^21 units) 2^-4, the one rounding (below 2^22 units)
+    /// 2^-3. Truncating it (`vcvttps2dq`) to q = 4096n + k (0 ≤ k < 4096)
+    /// then puts 4096·y in (q − 0.9375, q + 0.9375): where k ≥ 1, y is in
+    /// (n, n + 1), so its truncation is n = q >> 12 (for y ≥ 0; below, only
+    /// the clamp matters). Where k is 0 (one lane in 4,096 for evenly spread
+    /// fractions; every exact tie), the lane is not certain. (`make` keeps
+    /// |Y| below 2^30 + 2^21: no conversion overflows.) Outside −1…513 only the
+    /// clamp matters: results from 513 up come out at least 511 and results
     /// below −1 at most 0, which the output offset (−128…127) and the
     /// saturating packs and clamp to a byte take to the same bytes as the
-    /// doubles' (Int32 results there may differ). The lanes whose y is
-    /// within 2^-12 of an integer, about one in 2,000, send their group of
-    /// sixteen to the doubles.
+    /// doubles' (Int32 results there may differ).
     @inline(__always)
     func scale16(_ acc: SIMD16<Int32>, _ slot: Int) -> SIMD16<Int32> {
         if floatsExact {
-            let (r, certain) = IntegerSIMD.marginMultiplyAdd(
+            let (r, certain) = IntegerSIMD.fixedPointMultiplyAdd(
                 acc, UnsafeRawPointer(floatScales + slot).loadUnaligned(as: SIMD16<Float>.self),
                 UnsafeRawPointer(floatPositiveAddends + slot).loadUnaligned(as: SIMD16<Float>.self),
                 UnsafeRawPointer(floatNegativeAddends + slot).loadUnaligned(as: SIMD16<Float>.self),
-                SIMD16(repeating: 0x1p-12))
+                fractionBits: Self.fractionBits)
             if certain { return r }
         }
         return SIMD16(lowHalf: scale8(acc.lowHalf, slot), highHalf: scale8(acc.highHalf, slot &+ 8))
