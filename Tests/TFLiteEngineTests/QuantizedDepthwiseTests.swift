@@ -164,14 +164,15 @@ extension QuantizedKernelTests {
     /// 3×3 filters on quad groups holding every channel, on maps of at least
     /// `rowsForWholeRowTiles` rows, go through rows of column triples
     /// (`tripleRowBytes`): strides 1 and 2 (and 2 by 1), both paddings, maps
-    /// one and two columns wide, an overlapping last group (88, 120, 144), a
-    /// batch of two whose rows share ring slots, every activation.
+    /// one and two columns wide, an overlapping last group (88, 120, 144;
+    /// 44 and 52, two groups sharing most channels), a batch of two whose
+    /// rows share ring slots, every activation.
     func testDepthwiseTripleRowsMatchReferenceBitExact() throws {
         DepthwiseInt8Constants.quadsForTesting = true
         defer { DepthwiseInt8Constants.quadsForTesting = false }
         var rng = TestRandom(seed: 49)
-        let channels = [32, 64, 88, 96, 120, 128, 32, 64, 32, 144]
-        let widths = [1, 2, 5, 13, 7, 3, 17, 4, 2, 9]
+        let channels = [32, 64, 88, 96, 120, 128, 32, 64, 32, 144, 44, 44, 52]
+        let widths = [1, 2, 5, 13, 7, 3, 17, 4, 2, 9, 6, 11, 8]
         var others: [String] = [], tripleCases = 0
         for (i, cin) in channels.enumerated() {
             let s = i % 3 == 1 ? 2 : 1
@@ -195,7 +196,8 @@ extension QuantizedKernelTests {
                 // Without exact doubles (the random scales of about a third
                 // of the cases) there are no quad groups, and so no triples.
                 guard let kernel = kernel as? DepthwiseConv2DInt8Vectorized, kernel.constants.quadExactRequantization != nil else { return }
-                if kernel.tripleRowBytes > 0 { tripleCases += 1 } else { others.append(name) }
+                // (At stride 2, below 64 channels not a multiple of 16, the runs of outputs on compacted rows.)
+                if kernel.tripleRowBytes > 0 { tripleCases += 1 } else if kernel.compactRowBytes == 0 { others.append(name) }
             }) { ctx in
                 try Self.int8DepthwiseReference(ctx, filter: (3, 3), stride: (sy, s), dilation: 1, padding: padding,
                                                 channels: cin, activation: activation)

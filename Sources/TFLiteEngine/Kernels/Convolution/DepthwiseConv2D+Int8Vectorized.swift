@@ -238,10 +238,12 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         let pixelPairs = quads && channels == 16
         // From 64 channels, more than 16 past a multiple of 32: a last group
         // overlapping its predecessor (`quadChannels`).
-        // 3×3 filters overlap from 16 past too: the rows of column triples
-        // (`DepthwiseConv2DInt8Vectorized.tripleRowBytes`) need quad groups
-        // for every channel (EfficientNet's 144 and 240).
-        let overlap = channels >= 64 && (channels % 32 > 16 || threeByThree && channels % 32 != 0)
+        // 3×3 filters overlap from 16 past too, and from 33 channels: the
+        // rows of column triples (`DepthwiseConv2DInt8Vectorized.tripleRowBytes`)
+        // need quad groups for every channel (EfficientNet's 144 and 240;
+        // NASNet-Mobile's 44, two groups sharing 20 channels, where the
+        // runs of outputs took 28 GFLOP/s).
+        let overlap = channels >= 64 && channels % 32 > 16 || threeByThree && channels > 32 && channels % 32 != 0
         let quadLanes = pixelPairs ? 32 : !quads ? 0 : (channels / 32 &+ (overlap ? 1 : 0)) &* 32
         // The channel of quad lane `slot`.
         let channel: (Int) -> Int = { slot in
@@ -489,7 +491,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         let (tripleBytes, tooWide) = windows.multipliedReportingOverflow(by: (constants.quadChannels &>> 5) &* 128)
         tripleRowBytes = !tooWide && signed && (IntegerSIMD.hasDotBytes || DepthwiseInt8Constants.quadsForTesting)
             && g.filterHeight == 3 && g.filterWidth == 3 && g.dilationHeight == 1 && g.dilationWidth == 1
-            && p.outputChannels >= 32 && constants.quadChannels >= p.outputChannels && constants.runPhases == 0
+            && p.outputChannels >= 32 && constants.quadChannels >= p.outputChannels
             && constants.quadExactRequantization != nil && columnParts == 1 && compactRowBytes == 0
             && tripleBytes <= Self.largestTripleRow ? tripleBytes : 0
     }
