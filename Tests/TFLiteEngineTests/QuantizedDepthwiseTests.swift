@@ -161,25 +161,26 @@ extension QuantizedKernelTests {
         requireMostlyInformative(filters.count)
     }
 
-    /// 3×3 filters on quad groups holding every channel, on maps of at least
-    /// `rowsForWholeRowTiles` rows, go through rows of column triples
-    /// (`tripleRowBytes`): strides 1 and 2 (and 2 by 1), both paddings, maps
-    /// one and two columns wide, an overlapping last group (88, 120, 144;
-    /// 44 and 52, two groups sharing most channels), a batch of two whose
-    /// rows share ring slots, every activation.
+    /// 3×3 filters on quad groups holding every channel go through rows of
+    /// column windows (`tripleRowBytes`): strides 1 and 2 (and 2 by 1), both
+    /// paddings, maps one and two columns wide, maps of fewer than
+    /// `rowsForWholeRowTiles` rows (tiles of half a row), an overlapping
+    /// last group (88, 120, 144; 44 and 52, two groups sharing most
+    /// channels), a batch of two whose rows share ring slots, every activation.
     func testDepthwiseTripleRowsMatchReferenceBitExact() throws {
         DepthwiseInt8Constants.quadsForTesting = true
         defer { DepthwiseInt8Constants.quadsForTesting = false }
         var rng = TestRandom(seed: 49)
-        let channels = [32, 64, 88, 96, 120, 128, 32, 64, 32, 144, 44, 44, 52]
-        let widths = [1, 2, 5, 13, 7, 3, 17, 4, 2, 9, 6, 11, 8]
+        let channels = [32, 64, 88, 96, 120, 128, 32, 64, 32, 144, 44, 44, 52, 64, 96, 160, 48, 128, 64]
+        let widths = [1, 2, 5, 13, 7, 3, 17, 4, 2, 9, 6, 11, 8, 7, 9, 2, 5, 10, 11]
         var others: [String] = [], tripleCases = 0
         for (i, cin) in channels.enumerated() {
             let s = i % 3 == 1 ? 2 : 1
             let sy = i == 7 ? 1 : s
             let padding = i % 2
-            // At least 12 output rows either padding (1: VALID).
-            let h = (12 + rng.int(0...6)) * sy + 2
+            // At least 12 output rows either padding (1: VALID); from
+            // case 13, fewer (tiles of half a row, split at a window).
+            let h = (i >= 13 ? 4 + i % 4 : 12 + rng.int(0...6)) * sy + 2
             let w = max(widths[i], padding == 1 ? 3 : 1)
             let batch = i == 5 ? 2 : 1
             let activation = Int8(i % 4)

@@ -400,9 +400,9 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
 /// exact through `ExactDoubleRequantization.scale16` where it can be
 /// (`DepthwiseInt8Constants`); elsewhere,
 /// and for the channels left over, plain Int32 loops
-/// (`DepthwiseInt8Constants.requantize`). Int8 3×3 filters on maps of at
-/// least `rowsForWholeRowTiles` rows, with every channel in a quad group,
-/// read rows of column triples instead (`tripleRowBytes`). Other 3×3
+/// (`DepthwiseInt8Constants.requantize`). Int8 3×3 filters with every
+/// channel in a quad group read rows of column windows instead
+/// (`tripleRowBytes`). Other 3×3
 /// filters keep the nine taps unrolled and the accumulator in registers:
 /// pixels whose taps are all inside the input read three input rows at
 /// fixed column offsets; the others gather one pointer per tap, taps outside
@@ -427,8 +427,8 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     let compactRowBytes: Int
     /// Bytes of one input row as column triples (`tripleRows`), where 3×3
     /// int8 filters at dilation 1 run on quad groups that hold every
-    /// channel (`DepthwiseInt8Constants.quadChannels`, so `vpdpbusd`) and
-    /// tiles are whole rows; else 0. For each window of output columns
+    /// channel (`DepthwiseInt8Constants.quadChannels`, so `vpdpbusd`); else
+    /// 0. (Tiles of half a row split at a window.) For each window of output columns
     /// (`windowColumns`), per quad group, the four 32-byte vectors `addQuad`
     /// would make from the input columns the window's filter row reads
     /// (sign bits flipped): at stride 1 a window is two output columns, whose
@@ -492,7 +492,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         tripleRowBytes = !tooWide && signed && (IntegerSIMD.hasDotBytes || DepthwiseInt8Constants.quadsForTesting)
             && g.filterHeight == 3 && g.filterWidth == 3 && g.dilationHeight == 1 && g.dilationWidth == 1
             && p.outputChannels >= 32 && constants.quadChannels >= p.outputChannels
-            && constants.quadExactRequantization != nil && columnParts == 1 && compactRowBytes == 0
+            && constants.quadExactRequantization != nil && compactRowBytes == 0
             && tripleBytes <= Self.largestTripleRow ? tripleBytes : 0
     }
 
@@ -559,8 +559,12 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         defer { applyTable() }
         for tile in tiles {
             let outputRow = tile / columnParts
-            let columns = columnParts == 1 ? 0..<g.outputWidth : tileRange(worker: tile &- outputRow &* columnParts, workers: columnParts,
-                                                                           tiles: g.outputWidth)
+            let part = tile &- outputRow &* columnParts
+            // (The rows of column windows split at a window.)
+            let windowColumns = tripleRowBytes > 0 ? self.windowColumns : 1
+            let partWindows = tileRange(worker: part, workers: columnParts, tiles: (g.outputWidth &+ windowColumns &- 1) / windowColumns)
+            let columns = columnParts == 1 ? 0..<g.outputWidth
+                : partWindows.lowerBound &* windowColumns..<min(partWindows.upperBound &* windowColumns, g.outputWidth)
             defer {
                 applyTable()
                 tablePixels = outputRow &* g.outputWidth &+ columns.lowerBound..<outputRow &* g.outputWidth &+ columns.upperBound
@@ -592,7 +596,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                 }
             }
             if tripleRowBytes > 0 && E.self == Int8.self {
-                tripleRows(row: iy0, batch: b, input: UnsafePointer<Int8>(OpaquePointer(inputBatch)),
+                tripleRows(row: iy0, columns: columns, batch: b, input: UnsafePointer<Int8>(OpaquePointer(inputBatch)),
                            zero: UnsafePointer<Int8>(OpaquePointer(zero)), scratch: base, zeroRowMade: &zeroRowCompacted,
                            UnsafeMutableRawPointer(out))
                 continue
@@ -717,12 +721,13 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         }
     }
 
-    /// One output row (every column) from the column triples
+    /// Output columns `columns` of one output row (from a window's first
+    /// column; `out` the first's output) from the column windows
     /// (`tripleRowBytes`) of the three input rows from `iy0`, made into the
     /// worker's ring where it does not hold them yet (slot iy mod 3 holds
     /// input row iy, tagged b · H + iy; one more slot the zero-point row's).
     @inline(never)
-    private func tripleRows(row iy0: Int, batch b: Int, input inputBatch: UnsafePointer<Int8>, zero: UnsafePointer<Int8>,
+    private func tripleRows(row iy0: Int, columns: Range<Int>, batch b: Int, input inputBatch: UnsafePointer<Int8>, zero: UnsafePointer<Int8>,
                             scratch base: UnsafeMutableRawPointer, zeroRowMade: inout Bool, _ out: UnsafeMutableRawPointer) {
         let g = p.geometry, c = p.outputChannels, rowBytes = tripleRowBytes
         let ringTags = (base + compactedRowsOffset).assumingMemoryBound(to: Int.self)
@@ -759,13 +764,13 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         let window = (quads &>> 5) &* 128
         let pairs = windowColumns == 2
         let second = pairs ? 0 : window, secondFilter = pairs ? 384 : 0, pairStep = pairs ? window : 2 &* window
-        let width = g.outputWidth
+        let width = columns.count, firstWindow = (columns.lowerBound / windowColumns) &* window
         var first = 0
         while first < quads {
             let w = filter + (first &>> 5) &* 768
             let start = quadSums(first).wide
             let ch = DepthwiseInt8Constants.quadGroupChannel(first, channels: c)
-            var at = (first &>> 5) &* 128
+            var at = firstWindow &+ (first &>> 5) &* 128
             var target = out + ch
             var ox = 0
             while ox &+ 2 <= width {
