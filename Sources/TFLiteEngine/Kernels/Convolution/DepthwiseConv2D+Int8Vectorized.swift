@@ -255,7 +255,8 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         // the doubles could not be exact).
         func quadGroups(lanes: Int, channel: (Int) -> Int)
             -> (lanes: Int, filter: UnsafeMutablePointer<Int8>, bias: UnsafeMutablePointer<Int32>, exact: ExactDoubleRequantization?) {
-            let exact = lanes == 0 ? nil : ExactDoubleRequantization.make(count: lanes) { slot in
+            // (Results plus 128 + the output offset: `quadWords`.)
+            let exact = lanes == 0 ? nil : ExactDoubleRequantization.make(count: lanes, offset: 128 &+ q.outputOffset) { slot in
                 let c = channel(slot)
                 return (Int64(table[c].magnitude) &+ 128 &* magnitudes[c], q.multipliers[c], q.shifts[c])
             }
@@ -1296,20 +1297,22 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         second.storeBytes(of: bytes.1, as: SIMD32<UInt8>.self)
     }
 
-    /// A quad group's sums through slots `slot..<slot+32` of `exact` and the
-    /// output offset, saturated to Int16 (`vpackssdw` zmm): per 128-bit lane
-    /// k, lanes 4k…4k+3 of `sums.low` then of `sums.high`.
+    /// A quad group's sums through slots `slot..<slot+32` of `exact`,
+    /// saturated to Int16 (`vpackssdw` zmm): per 128-bit lane k, lanes
+    /// 4k…4k+3 of `sums.low` then of `sums.high`. The quad groups' tables
+    /// add 128 + the output offset (`DepthwiseInt8Constants.quadExactRequantization`),
+    /// so the output bytes plus 128 are these words saturated to 0…255.
     @inline(__always)
     private static func quadWords(_ sums: WideQuadSums, slot: Int, _ exact: ExactDoubleRequantization,
                                   _ stage: ChannelRequantization.VectorStage) -> SIMD32<Int16> {
-        let z = SIMD16(lowHalf: exact.zeroPoint(stage), highHalf: exact.zeroPoint(stage))
-        return IntegerSIMD.packSaturating(exact.scale16(sums.low, slot) &+ z, exact.scale16(sums.high, slot &+ 16) &+ z)
+        IntegerSIMD.packSaturating(exact.scale16(sums.low, slot), exact.scale16(sums.high, slot &+ 16))
     }
 
     /// Two quad groups' words (`quadWords`) as output bytes: both saturated
-    /// to Int8 (`vpacksswb` zmm), the four-byte runs put in channel order
-    /// (`vpermd`: see `quadChannel`), clamped; the first group's 32 bytes
-    /// then the second's.
+    /// to 0…255 (`vpackuswb` zmm), the four-byte runs put in channel order
+    /// (`vpermd`: see `quadChannel`), less 128 (the sign bits flipped),
+    /// clamped where the activation is narrower than a byte; the first
+    /// group's 32 bytes then the second's.
     @inline(__always)
     private static func quadBytes(_ a: SIMD32<Int16>, _ b: SIMD32<Int16>, _ stage: ChannelRequantization.VectorStage) -> SIMD64<UInt8> {
         // Four-byte run d = 4k + i of the packed bytes holds lanes 4k…4k+3
@@ -1317,7 +1320,8 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         // second's (i = 2, 3); channel order (`quadChannel`) is low 0–3,
         // low 8–11, high 0–3, high 8–11, then lanes 4–7 and 12–15 alike.
         let order = SIMD16<Int32>(0, 8, 1, 9, 4, 12, 5, 13, 2, 10, 3, 11, 6, 14, 7, 15)
-        let bytes = IntegerSIMD.permute(IntegerSIMD.packSaturatingSigned(a, b), order)
+        let bytes = IntegerSIMD.flipSigns(IntegerSIMD.permute(IntegerSIMD.packSaturatingUnsigned(a, b), order))
+        if !stage.narrowerThanElement { return bytes }
         return IntegerSIMD.clampSigned(bytes, IntegerSIMD.twice(stage.low), IntegerSIMD.twice(stage.high))
     }
 

@@ -642,11 +642,11 @@ extension IntegerSIMD {
         return r
     }
 
-    /// `vpacksswb` zmm: per 128-bit lane k, bytes `[a8k…a8k+7, b8k…b8k+7]`, each saturated to −128…127.
+    /// `vpackuswb` zmm: per 128-bit lane k, bytes `[a8k…a8k+7, b8k…b8k+7]`, each saturated to 0…255.
     @inline(__always)
-    static func packSaturatingSigned(_ a: SIMD32<Int16>, _ b: SIMD32<Int16>) -> SIMD64<UInt8> {
+    static func packSaturatingUnsigned(_ a: SIMD32<Int16>, _ b: SIMD32<Int16>) -> SIMD64<UInt8> {
         var r = SIMD64<UInt8>()
-        r._storage._value = Builtin.int_x86_avx512_packsswb_512(a._storage._value, b._storage._value)
+        r._storage._value = Builtin.int_x86_avx512_packuswb_512(a._storage._value, b._storage._value)
         return r
     }
 
@@ -664,6 +664,15 @@ extension IntegerSIMD {
     static func clampSigned(_ v: SIMD64<UInt8>, _ lo: SIMD64<UInt8>, _ hi: SIMD64<UInt8>) -> SIMD64<UInt8> {
         var r = SIMD64<UInt8>()
         r._storage._value = Builtin.int_smin_Vec64xInt8(Builtin.int_smax_Vec64xInt8(v._storage._value, lo._storage._value), hi._storage._value)
+        return r
+    }
+
+    /// `vpxord` zmm with 0x80 bytes: each byte's sign bit flipped (UInt8 to
+    /// Int8 less 128; the standard library's `^` on 64 bytes went lane by lane).
+    @inline(__always)
+    static func flipSigns(_ v: SIMD64<UInt8>) -> SIMD64<UInt8> {
+        var r = SIMD64<UInt8>()
+        r._storage._value = Builtin.xor_Vec64xInt8(v._storage._value, SIMD64<UInt8>(repeating: 0x80)._storage._value)
         return r
     }
 
@@ -732,12 +741,12 @@ extension IntegerSIMD {
     }
 
     @inline(__always)
-    static func packSaturatingSigned(_ a: SIMD32<Int16>, _ b: SIMD32<Int16>) -> SIMD64<UInt8> {
+    static func packSaturatingUnsigned(_ a: SIMD32<Int16>, _ b: SIMD32<Int16>) -> SIMD64<UInt8> {
         var r = SIMD64<UInt8>()
         for k in 0..<4 {
             for i in 0..<8 {
-                r[16 &* k &+ i] = UInt8(bitPattern: Int8(clamping: a[8 &* k &+ i]))
-                r[16 &* k &+ 8 &+ i] = UInt8(bitPattern: Int8(clamping: b[8 &* k &+ i]))
+                r[16 &* k &+ i] = UInt8(clamping: a[8 &* k &+ i])
+                r[16 &* k &+ 8 &+ i] = UInt8(clamping: b[8 &* k &+ i])
             }
         }
         return r
@@ -761,6 +770,9 @@ extension IntegerSIMD {
         }
         return r
     }
+
+    @inline(__always)
+    static func flipSigns(_ v: SIMD64<UInt8>) -> SIMD64<UInt8> { v ^ SIMD64(repeating: 0x80) }
 
     @inline(__always)
     static func halves(_ v: SIMD64<UInt8>) -> (SIMD32<UInt8>, SIMD32<UInt8>) { (v.lowHalf, v.highHalf) }

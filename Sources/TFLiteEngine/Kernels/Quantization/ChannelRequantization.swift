@@ -131,6 +131,18 @@ final class ChannelRequantization: @unchecked Sendable {
         let signed: Bool
         let zeroPoint: SIMD8<Int32>
         let low: SIMD32<UInt8>, high: SIMD32<UInt8>
+        /// Whether `low`…`high` (the same in every lane) is narrower than
+        /// the element's range; where not, saturating to the element is the
+        /// whole clamp.
+        let narrowerThanElement: Bool
+
+        init(signed: Bool, zeroPoint: SIMD8<Int32>, low: SIMD32<UInt8>, high: SIMD32<UInt8>) {
+            self.signed = signed
+            self.zeroPoint = zeroPoint
+            self.low = low
+            self.high = high
+            narrowerThanElement = low[0] != (signed ? 0x80 : 0) || high[0] != (signed ? 0x7F : 0xFF)
+        }
     }
 
     /// Per-channel constants of `MultiplyByQuantizedMultiplier(x, M, shift)`

@@ -25,8 +25,11 @@
 /// int8 taps, or a pointwise convolution of a few hundred input channels,
 /// that is inside the limit for the usual multipliers.
 final class ExactDoubleRequantization: @unchecked Sendable {
-    /// Added to every result (see above); the kernels add `zeroPoint − offset`.
+    /// Added to every result (see above) unless `make` was given another
+    /// (`resultOffset`); the kernels add `zeroPoint − resultOffset`.
     static let offset: Int32 = 256
+    /// What `make` added to every result: `offset`, or from 0 to 256.
+    let resultOffset: Int32
 
     /// Per slot (an accumulator lane; the caller chooses the order):
     /// M·2^left / D, then the addends A / D + offset for x ≥ 0 and x < 0.
@@ -47,7 +50,8 @@ final class ExactDoubleRequantization: @unchecked Sendable {
     /// bounds below 2^22; real layers' results stay within a few thousand.
     private var floatsExact = true
 
-    private init(count: Int) {
+    private init(count: Int, offset: Int32) {
+        resultOffset = offset
         let n = max(count, 1)
         scales = .allocate(capacity: n)
         positiveAddends = .allocate(capacity: n)
@@ -79,13 +83,16 @@ final class ExactDoubleRequantization: @unchecked Sendable {
     /// could wrap in Int32). `singleRounding`:
     /// `FixedPoint.multiplyByQuantizedMultiplierSingleRounding`'s one
     /// rounding, ±⌊(|x′·M| + 2^(30+r)) / D⌋: A = 2^(30+r) for x′ ≥ 0 and
-    /// 2^(30+r) − 1 for x′ < 0. (One pass, no array of the slots: this runs
-    /// for every channel of a model at start-up.)
-    static func make(count: Int, singleRounding: Bool = false,
+    /// 2^(30+r) − 1 for x′ < 0. `offset` (0 to 256): added to every result
+    /// in place of 256 (`resultOffset`); the truncation is then the floor
+    /// plus `offset` wherever the result is above −`offset`. (One pass, no
+    /// array of the slots: this runs for every channel of a model at start-up.)
+    static func make(count: Int, singleRounding: Bool = false, offset: Int32 = ExactDoubleRequantization.offset,
                      _ slot: (Int) -> (bound: Int64, multiplier: Int32, shift: Int)) -> ExactDoubleRequantization? {
+        guard offset >= 0 && offset <= Self.offset else { return nil }
         let limit = 0x1p52  // half of 2^53: room for the bound's own rounding
         @inline(__always) func power(_ n: Int) -> Double { Double(Int64(1) << n) }  // n ≤ 62
-        let tables = ExactDoubleRequantization(count: count)
+        let tables = ExactDoubleRequantization(count: count, offset: offset)
         for i in 0..<count {
             let s = slot(i)
             let left = max(s.shift, 0), right = max(-s.shift, 0)
@@ -119,7 +126,7 @@ final class ExactDoubleRequantization: @unchecked Sendable {
     /// output offset less `offset`.
     @inline(__always)
     func zeroPoint(_ stage: ChannelRequantization.VectorStage) -> SIMD8<Int32> {
-        stage.zeroPoint &- SIMD8(repeating: Self.offset)
+        stage.zeroPoint &- SIMD8(repeating: resultOffset)
     }
 
     /// `scale16`'s fixed point: its float results carry this many
