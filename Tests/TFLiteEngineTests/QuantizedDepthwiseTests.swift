@@ -211,6 +211,51 @@ extension QuantizedKernelTests {
         if IntegerSIMD.isNative { XCTAssertGreaterThanOrEqual(tripleCases, 8, "cases on rows of column triples") }
     }
 
+    /// 5×5 and 7×7 filters at stride 1 on quad groups holding every channel
+    /// go through rows of wide windows (`wideWindowRowBytes`): windows of
+    /// four and two pixels with every count of pixels left in the last,
+    /// both paddings, maps narrower than a window and than the filter, maps
+    /// of fewer than `rowsForWholeRowTiles` rows (tiles of half a row, split
+    /// at a window, the second empty where the map is one window wide), overlapping last groups (44, 88, 240), a batch of two,
+    /// stride 2 along y, every activation.
+    func testDepthwiseWideWindowsMatchReferenceBitExact() throws {
+        DepthwiseInt8Constants.quadsForTesting = true
+        defer { DepthwiseInt8Constants.quadsForTesting = false }
+        var rng = TestRandom(seed: 57)
+        let channels = [32, 64, 88, 240, 44, 32, 96, 64, 128, 32, 64, 88, 32, 160, 240, 96, 64, 48, 240, 32, 64, 112, 96, 48]
+        let widths = [1, 2, 5, 9, 13, 6, 7, 3, 10, 15, 4, 11, 8, 6, 9, 7, 3, 14, 6, 5, 9, 7, 3, 2]
+        var others: [String] = [], windowCases = 0
+        for (i, cin) in channels.enumerated() {
+            let k = i % 2 == 0 ? 5 : 7
+            let sy = i == 9 ? 2 : 1
+            let padding = i % 3 == 1 ? 1 : 0
+            let rows = i % 4 == 3 || i >= 22 ? 3 + i % 5 : 12 + rng.int(0...4)
+            let h = rows * sy + (padding == 1 ? k - 1 : 0)
+            let w = widths[i] + (padding == 1 ? k - 1 : 0)
+            let batch = i == 6 || i == 15 || i >= 19 && i < 22 ? 2 : 1
+            let activation = Int8(i % 4)
+            let spec = QuantizedModelSpec.weighted(
+                op: 4, optionsType: 2, input: [batch, h, w, cin], filter: [1, k, k, cin],
+                channelAxis: 3, perChannel: i % 4 != 1, signed: true, hasBias: i % 5 != 3,
+                // (Weights of at most 32 in magnitude: the quad groups need the exact doubles.)
+                filterValues: i % 2 == 0 ? [-32, 31, -31, 30, 0] : Array(-32...31),
+                options: [(4, .i8(Int8(padding))), (6, .i32(1)), (8, .i32(Int32(sy))),
+                          (10, .i32(1)), (12, .i8(activation))],
+                rng: &rng)
+            let name = "wide-window depthwise #\(i) \(batch)×\(h)×\(w)×\(cin) k \(k) sy \(sy) pad \(padding) act \(activation)"
+            try compare(spec, name: name, expectFast: DepthwiseConv2DInt8Vectorized.self, inspect: { kernel in
+                guard let kernel = kernel as? DepthwiseConv2DInt8Vectorized, kernel.constants.quadExactRequantization != nil else { return }
+                if kernel.wideWindowRowBytes > 0 { windowCases += 1 } else { others.append(name) }
+            }) { ctx in
+                try Self.int8DepthwiseReference(ctx, filter: (k, k), stride: (sy, 1), dilation: 1, padding: padding,
+                                                channels: cin, activation: activation)
+            }
+        }
+        requireMostlyInformative(channels.count)
+        XCTAssertEqual(others, [], "cases with quad groups not on rows of wide windows")
+        if IntegerSIMD.isNative { XCTAssertGreaterThanOrEqual(windowCases, 8, "cases on rows of wide windows") }
+    }
+
     /// The reference kernel of an int8 depthwise node (depth multiplier 1)
     /// with the given filter (height, width), stride (height, width),
     /// dilation, padding (0 SAME, 1 VALID), channels and fused activation.

@@ -90,6 +90,17 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
     let rowQuadFilter: UnsafeMutablePointer<Int8>
     /// Groups of four taps (`taps` rounded up to a multiple of four).
     var tapQuads: Int { (taps &+ 3) / 4 }
+    /// The filter size K of the wide windows (5 or 7: K×K filters at
+    /// stride 1 and dilation 1 along x, whose quad groups hold every
+    /// channel; `DepthwiseConv2DInt8Vectorized.wideWindowRowBytes`), else 0.
+    let wideWindow: Int
+    /// Output pixels per wide window: 8 − K + 1 (4 for 5×5, 2 for 7×7).
+    var wideWindowPixels: Int { 9 &- wideWindow }
+    /// Per quad group, per filter row, per pixel p of a wide window, per
+    /// quad k (window columns 4k…4k+3), 128 bytes: for each accumulator
+    /// lane's channel (`quadChannel`) the weights of filter columns
+    /// 4k + j − p, j = 0…3 (0 outside the filter). Else one unused entry.
+    let wideWindowFilter: UnsafeMutablePointer<Int8>
     /// Sixteen channels (where `quadChannels` would be 0): one 32-lane quad
     /// group holds two neighbouring output pixels, lanes of the first
     /// 16-byte half the first pixel's channels and of the second the next
@@ -161,10 +172,11 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
     /// CONV_2D with one input and one output channel per group, filter
     /// [C, KH, KW, 1]) rather than DEPTHWISE_CONV_2D's [tap][channel].
     /// `threeByThree`: the filter is 3×3 (`rowQuadFilter`; nine taps alone
-    /// could be 1×9).
+    /// could be 1×9). `wideWindow`: see the property (the caller's geometry
+    /// allows the wide windows; they are built if the quads are).
     init<W: FixedWidthInteger>(filter raw: UnsafeRawPointer, signed: Bool, as _: W.Type, bias: UnsafePointer<Int32>?,
                                taps: Int, channels: Int, q: ConvolutionQuantization, channelMajor: Bool = false,
-                               threeByThree: Bool = false) {
+                               threeByThree: Bool = false, wideWindow: Int = 0) {
         self.taps = taps
         self.channels = channels
         let count = max(taps &* channels, 1)
@@ -243,7 +255,7 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         // need quad groups for every channel (EfficientNet's 144 and 240;
         // NASNet-Mobile's 44, two groups sharing 20 channels, where the
         // runs of outputs took 28 GFLOP/s).
-        let overlap = channels >= 64 && channels % 32 > 16 || threeByThree && channels > 32 && channels % 32 != 0
+        let overlap = channels >= 64 && channels % 32 > 16 || (threeByThree || wideWindow > 0) && channels > 32 && channels % 32 != 0
         let quadLanes = pixelPairs ? 32 : !quads ? 0 : (channels / 32 &+ (overlap ? 1 : 0)) &* 32
         // The channel of quad lane `slot`.
         let channel: (Int) -> Int = { slot in
@@ -299,6 +311,30 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
             }
         }
         rowQuadFilter = rowFilter
+        let wide = quadChannels >= channels && quadChannels > 0 && quadExactRequantization != nil ? wideWindow : 0
+        self.wideWindow = wide
+        let windowPixels = 9 &- wide, wideLanes = wide > 0 ? quadChannels : 0
+        let wideBytes = wideLanes &* wide &* windowPixels &* 8  // per lane: K rows × P pixels × 2 quads × 4 bytes
+        let wideFilter = UnsafeMutablePointer<Int8>.allocate(capacity: max(wideBytes, 1))
+        wideFilter.initialize(repeating: 0, count: max(wideBytes, 1))
+        for group in stride(from: 0, to: wideLanes, by: 32) {
+            for i in 0..<32 {
+                let c = channel(group &+ i)
+                for ky in 0..<wide {
+                    for pixel in 0..<windowPixels {
+                        for k in 0..<2 {
+                            let row = (((group &>> 5) &* wide &+ ky) &* windowPixels &+ pixel) &* 2 &+ k
+                            for j in 0..<4 {
+                                let kx = 4 &* k &+ j &- pixel
+                                guard kx >= 0 && kx < wide else { continue }
+                                wideFilter[row &* 128 &+ i &* 4 &+ j] = Int8(truncatingIfNeeded: f[(ky &* wide &+ kx) &* channels &+ c])
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        wideWindowFilter = wideFilter
         // Runs of outputs (`runPhases`): phase k's block starts k · step past a pixel.
         var step = 32
         while channels % step != 0 { step &>>= 1 }
@@ -334,6 +370,7 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         pairedFilter8.deallocate()
         quadFilter.deallocate()
         rowQuadFilter.deallocate()
+        wideWindowFilter.deallocate()
         quadBias.deallocate()
         runFilter.deallocate()
         runBias.deallocate()
@@ -370,18 +407,22 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         let taps = p.geometry.filterHeight &* p.geometry.filterWidth, channels = p.outputChannels
         // (The filter tensor in the key fixes its shape.)
         let threeByThree = p.geometry.filterHeight == 3 && p.geometry.filterWidth == 3
+        let g = p.geometry
+        let wideWindow = g.filterHeight == g.filterWidth && (g.filterWidth == 5 || g.filterWidth == 7) && g.strideWidth == 1
+            && g.dilationWidth == 1 && g.dilationHeight == 1 ? g.filterWidth : 0
         guard let f = filter.constant, filter.elementCount == taps &* channels else { return nil }
         guard let (biasPointer, biasKey) = ctx.constantInt32Bias() else { return nil }
         // The input and output tensors fix the input offset and the output stage.
         let signed = filter.type == .int8
         let key = SharedConstantKey("depthwise-int8", [
-            signed ? 1 : 0, channelMajor ? 1 : 0, ctx.node.inputs[1], biasKey, ctx.node.inputs[0], ctx.node.outputs[0], taps, channels])
+            signed ? 1 : 0, channelMajor ? 1 : 0, ctx.node.inputs[1], biasKey, ctx.node.inputs[0], ctx.node.outputs[0], taps, channels,
+            wideWindow])
         return ctx.graph.sharedConstants.value(for: key) {
             let constants = signed
                 ? DepthwiseInt8Constants(filter: f, signed: true, as: Int8.self, bias: biasPointer, taps: taps, channels: channels, q: q,
-                                         channelMajor: channelMajor, threeByThree: threeByThree)
+                                         channelMajor: channelMajor, threeByThree: threeByThree, wideWindow: wideWindow)
                 : DepthwiseInt8Constants(filter: f, signed: false, as: Int16.self, bias: biasPointer, taps: taps, channels: channels, q: q,
-                                         channelMajor: channelMajor, threeByThree: threeByThree)
+                                         channelMajor: channelMajor, threeByThree: threeByThree, wideWindow: wideWindow)
             // The filter now lives in `constants.filter`: its pages of the model file need not stay resident.
             ctx.graph.model.releaseConstantPages(f, byteCount: taps &* channels)
             return constants
@@ -447,6 +488,17 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     /// shuffles per input row, and each pixel loaded its own input vectors:
     /// a quarter of the time went to making the rows.
     let tripleRowBytes: Int
+    /// Bytes of one input row as wide windows (`wideWindowRows`), where
+    /// `DepthwiseInt8Constants.wideWindow` is K = 5 or 7; else 0. For each
+    /// window of P = 9 − K output columns (`wideWindowPixels`), per quad
+    /// group, 256 bytes: the eight input columns the window's pixels read,
+    /// four to a quad as `tripleRowBytes` has them. Made once per input row
+    /// for the K output rows that read it; a pixel then takes 2K `vpdpbusd`
+    /// pairs on loaded vectors, and the P pixels of a window share them.
+    /// (The gathered taps interleaved seven quads of input bytes per pixel:
+    /// 28×28×240 5×5 at about 45 GFLOP/s; rows with two quads per pixel
+    /// loaded four times the bytes and were no faster.)
+    let wideWindowRowBytes: Int
     /// Output columns per window of `tripleRowBytes`: 2 at stride 1, else 1.
     var windowColumns: Int { p.geometry.strideWidth == 1 ? 2 : 1 }
     /// Tiles per output row: 2 where there are fewer than
@@ -488,6 +540,12 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         compactRowBytes = constants.runPhases > 0 && g.strideWidth == 2 && g.dilationWidth == 1
             ? ((g.outputWidth &+ g.filterWidth / 2 &+ 1) &* p.outputChannels &+ 16 &+ 63) & ~63 : 0
         columnParts = g.outputRows < Self.rowsForWholeRowTiles && g.outputWidth >= 2 ? 2 : 1
+        let wide = constants.wideWindow, widePixels = constants.wideWindowPixels
+        let (wideBytes, wideTooWide) = (wide > 0 ? (g.outputWidth &+ widePixels &- 1) / widePixels : 0)
+            .multipliedReportingOverflow(by: (constants.quadChannels &>> 5) &* 256)
+        wideWindowRowBytes = wide > 0 && !wideTooWide && signed && g.filterWidth == wide && g.filterHeight == wide && g.strideWidth == 1
+            && g.dilationWidth == 1 && g.dilationHeight == 1 && constants.quadChannels >= p.outputChannels && compactRowBytes == 0
+            && wideBytes <= Self.largestTripleRow ? wideBytes : 0
         let windows = g.strideWidth == 1 ? (g.outputWidth &+ 1) / 2 : g.outputWidth  // (`windowColumns`; `self` is not set yet)
         let (tripleBytes, tooWide) = windows.multipliedReportingOverflow(by: (constants.quadChannels &>> 5) &* 128)
         tripleRowBytes = !tooWide && signed && (IntegerSIMD.hasDotBytes || DepthwiseInt8Constants.quadsForTesting)
@@ -510,6 +568,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     /// zero-point row.
     var scratchBytesPerWorker: Int {
         if tripleRowBytes > 0 { return compactedSlotsOffset &+ (ringRows &+ 1) &* tripleRowBytes }
+        if wideWindowRowBytes > 0 { return compactedSlotsOffset &+ (ringRows &+ 1) &* wideWindowRowBytes }
         return compactRowBytes == 0 ? taps &* 8 &+ max(p.outputChannels, 1) &* 4 : compactedSlotsOffset &+ 2 &* (ringRows &+ 1) &* compactRowBytes
     }
     private var compactedRowsOffset: Int { (taps &* 8 &+ max(p.outputChannels, 1) &* 4 &+ 63) & ~63 }
@@ -546,7 +605,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             && (interiorEnd &- interiorStart) &* c >= 32 && IntegerSIMD.isNative && E.self == Int8.self && W.self == Int8.self
         // The compacted rows kept from output row to output row (`compactedTaps`).
         let ringTags = (base + compactedRowsOffset).assumingMemoryBound(to: Int.self)
-        if compactRowBytes > 0 || tripleRowBytes > 0 { for r in 0..<ringRows { ringTags[r] = -1 } }
+        if compactRowBytes > 0 || tripleRowBytes > 0 || wideWindowRowBytes > 0 { for r in 0..<ringRows { ringTags[r] = -1 } }
         var zeroRowCompacted = false
         // `outputTable` a tile behind (as `GEMMConvolutionQuantized.applyOutputTable`).
         let table = outputTable?.entries
@@ -562,10 +621,10 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             let outputRow = tile / columnParts
             let part = tile &- outputRow &* columnParts
             // (The rows of column windows split at a window.)
-            let windowColumns = tripleRowBytes > 0 ? self.windowColumns : 1
+            let windowColumns = tripleRowBytes > 0 ? self.windowColumns : wideWindowRowBytes > 0 ? constants.wideWindowPixels : 1
             let partWindows = tileRange(worker: part, workers: columnParts, tiles: (g.outputWidth &+ windowColumns &- 1) / windowColumns)
             let columns = columnParts == 1 ? 0..<g.outputWidth
-                : partWindows.lowerBound &* windowColumns..<min(partWindows.upperBound &* windowColumns, g.outputWidth)
+                : min(partWindows.lowerBound &* windowColumns, g.outputWidth)..<min(partWindows.upperBound &* windowColumns, g.outputWidth)
             defer {
                 applyTable()
                 tablePixels = outputRow &* g.outputWidth &+ columns.lowerBound..<outputRow &* g.outputWidth &+ columns.upperBound
@@ -595,6 +654,12 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                         t &+= 1
                     }
                 }
+            }
+            if wideWindowRowBytes > 0 && E.self == Int8.self {
+                wideWindowRows(row: iy0, columns: columns, batch: b, input: UnsafePointer<Int8>(OpaquePointer(inputBatch)),
+                               zero: UnsafePointer<Int8>(OpaquePointer(zero)), scratch: base, zeroRowMade: &zeroRowCompacted,
+                               UnsafeMutableRawPointer(out))
+                continue
             }
             if tripleRowBytes > 0 && E.self == Int8.self {
                 tripleRows(row: iy0, columns: columns, batch: b, input: UnsafePointer<Int8>(OpaquePointer(inputBatch)),
@@ -839,6 +904,140 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                 }
             }
             ix0 &+= step
+        }
+    }
+
+    /// Output columns `columns` of one output row (from a wide window's
+    /// first column; `out` the first's output) from the wide windows
+    /// (`wideWindowRowBytes`) of the K input rows from `iy0`, made into the
+    /// worker's ring where it does not hold them yet (slot iy mod K holds
+    /// input row iy, tagged b · H + iy; one more slot the zero-point row's).
+    @inline(never)
+    private func wideWindowRows(row iy0: Int, columns: Range<Int>, batch b: Int, input inputBatch: UnsafePointer<Int8>,
+                                zero: UnsafePointer<Int8>, scratch base: UnsafeMutableRawPointer, zeroRowMade: inout Bool,
+                                _ out: UnsafeMutableRawPointer) {
+        let g = p.geometry, c = p.outputChannels, rowBytes = wideWindowRowBytes, rings = ringRows
+        let k = constants.wideWindow, pixels = constants.wideWindowPixels
+        let ringTags = (base + compactedRowsOffset).assumingMemoryBound(to: Int.self)
+        let ring = base + compactedSlotsOffset
+        // The K rows' windows, their addresses in the tap pointers' room.
+        for ky in 0..<k {
+            let iy = iy0 &+ ky
+            let inside = iy >= 0 && iy < g.inputHeight
+            let target = ring + (inside ? iy % rings : rings) &* rowBytes
+            let made = inside ? ringTags[iy % rings] == b &* g.inputHeight &+ iy : zeroRowMade
+            if !made {
+                makeWideWindows(inside ? inputBatch + iy &* g.inputWidth &* c : zero, into: target)
+                if inside { ringTags[iy % rings] = b &* g.inputHeight &+ iy } else { zeroRowMade = true }
+            }
+            base.storeBytes(of: UnsafeRawPointer(target), toByteOffset: ky &* 8, as: UnsafeRawPointer.self)
+        }
+        let stage = ChannelRequantization.VectorStage(
+            signed: true, zeroPoint: SIMD8<Int32>(repeating: outputOffset),
+            low: SIMD32(repeating: UInt8(truncatingIfNeeded: activationMin)),
+            high: SIMD32(repeating: UInt8(truncatingIfNeeded: activationMax)))
+        let exact = constants.quadExactRequantization.unsafelyUnwrapped
+        let filter = UnsafeRawPointer(constants.wideWindowFilter), quads = constants.quadChannels
+        // A pixel's sums over one filter row: its two quads of the window (low and high halves each).
+        @inline(__always) func add(_ sums: inout WideQuadSums, _ x: (SIMD16<Int32>, SIMD16<Int32>, SIMD16<Int32>, SIMD16<Int32>),
+                                   _ w: UnsafeRawPointer) {
+            sums.low = IntegerSIMD.dotBytes(sums.low, x.0, w.loadUnaligned(as: SIMD16<Int32>.self))
+            sums.high = IntegerSIMD.dotBytes(sums.high, x.1, w.loadUnaligned(fromByteOffset: 64, as: SIMD16<Int32>.self))
+            sums.low = IntegerSIMD.dotBytes(sums.low, x.2, w.loadUnaligned(fromByteOffset: 128, as: SIMD16<Int32>.self))
+            sums.high = IntegerSIMD.dotBytes(sums.high, x.3, w.loadUnaligned(fromByteOffset: 192, as: SIMD16<Int32>.self))
+        }
+        @inline(__always) func window(_ ky: Int, _ at: Int) -> (SIMD16<Int32>, SIMD16<Int32>, SIMD16<Int32>, SIMD16<Int32>) {
+            let x = base.load(fromByteOffset: ky &* 8, as: UnsafeRawPointer.self) + at
+            return (x.loadUnaligned(as: SIMD16<Int32>.self), x.loadUnaligned(fromByteOffset: 64, as: SIMD16<Int32>.self),
+                    x.loadUnaligned(fromByteOffset: 128, as: SIMD16<Int32>.self), x.loadUnaligned(fromByteOffset: 192, as: SIMD16<Int32>.self))
+        }
+        // Group by group, window by window: the window's P pixels from the
+        // same loaded vectors, each against its own filter rows.
+        let windowBytes = (quads &>> 5) &* 256, filterRow = pixels &* 256, filterGroup = k &* filterRow
+        let width = columns.count, firstWindow = (columns.lowerBound / pixels) &* windowBytes
+        var first = 0
+        while first < quads {
+            let w = filter + (first &>> 5) &* filterGroup
+            let start = quadSums(first).wide
+            let ch = DepthwiseInt8Constants.quadGroupChannel(first, channels: c)
+            var at = firstWindow &+ (first &>> 5) &* 256
+            var target = out + ch
+            var ox = 0
+            while ox < width {
+                let left = width &- ox
+                if pixels == 4 {
+                    var s0 = start, s1 = start, s2 = start, s3 = start
+                    for ky in 0..<k {
+                        let x = window(ky, at), wr = w + ky &* filterRow
+                        add(&s0, x, wr)
+                        add(&s1, x, wr + 256)
+                        add(&s2, x, wr + 512)
+                        add(&s3, x, wr + 768)
+                    }
+                    if left >= 2 { Self.storeQuads(s0, s1, slot: first, exact, stage, target, target + c) } else {
+                        Self.storeQuad(s0, slot: first, exact, stage, target)
+                    }
+                    if left >= 4 {
+                        Self.storeQuads(s2, s3, slot: first, exact, stage, target + 2 &* c, target + 3 &* c)
+                    } else if left == 3 {
+                        Self.storeQuad(s2, slot: first, exact, stage, target + 2 &* c)
+                    }
+                } else {
+                    var s0 = start, s1 = start
+                    for ky in 0..<k {
+                        let x = window(ky, at), wr = w + ky &* filterRow
+                        add(&s0, x, wr)
+                        add(&s1, x, wr + 256)
+                    }
+                    if left >= 2 { Self.storeQuads(s0, s1, slot: first, exact, stage, target, target + c) } else {
+                        Self.storeQuad(s0, slot: first, exact, stage, target)
+                    }
+                }
+                at &+= windowBytes
+                target += pixels &* c
+                ox &+= pixels
+            }
+            first &+= 32
+        }
+    }
+
+    /// Input row `source`'s wide windows (`wideWindowRowBytes`) into `target`.
+    @inline(never)
+    private func makeWideWindows(_ source: UnsafePointer<Int8>, into target: UnsafeMutableRawPointer) {
+        let g = p.geometry, c = p.outputChannels, quads = constants.quadChannels, pixels = constants.wideWindowPixels
+        let width = g.inputWidth, windows = (g.outputWidth &+ pixels &- 1) / pixels
+        // Outside the input: the zero point (the zero-point row's bytes).
+        let padding = UnsafeRawPointer(zeroPointRow).loadUnaligned(as: SIMD8<Int32>.self)
+        let flip = SIMD8<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
+        let row = UnsafeRawPointer(source)
+        var to = target
+        var ix0 = 0 &- g.padLeft
+        for _ in 0..<windows {
+            var first = 0
+            if ix0 >= 0 && ix0 &+ 7 < width {
+                let x = row + ix0 &* c
+                while first < quads {
+                    let at = x + DepthwiseInt8Constants.quadGroupChannel(first, channels: c)
+                    @inline(__always) func column(_ k: Int) -> SIMD8<Int32> { at.loadUnaligned(fromByteOffset: k &* c, as: SIMD8<Int32>.self) ^ flip }
+                    Self.storeWindow(column(0), column(1), column(2), column(3), to)
+                    Self.storeWindow(column(4), column(5), column(6), column(7), to + 128)
+                    to += 256
+                    first &+= 32
+                }
+            } else {
+                // An edge window: each column checked.
+                while first < quads {
+                    let x = row + (ix0 &* c &+ DepthwiseInt8Constants.quadGroupChannel(first, channels: c))
+                    @inline(__always) func column(_ k: Int) -> SIMD8<Int32> {
+                        (ix0 &+ k >= 0 && ix0 &+ k < width ? x.loadUnaligned(fromByteOffset: k &* c, as: SIMD8<Int32>.self) : padding) ^ flip
+                    }
+                    Self.storeWindow(column(0), column(1), column(2), column(3), to)
+                    Self.storeWindow(column(4), column(5), column(6), column(7), to + 128)
+                    to += 256
+                    first &+= 32
+                }
+            }
+            ix0 &+= pixels
         }
     }
 
