@@ -543,7 +543,8 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         let wide = constants.wideWindow, widePixels = constants.wideWindowPixels
         let (wideBytes, wideTooWide) = (wide > 0 ? (g.outputWidth &+ widePixels &- 1) / widePixels : 0)
             .multipliedReportingOverflow(by: (constants.quadChannels &>> 5) &* 256)
-        wideWindowRowBytes = wide > 0 && !wideTooWide && signed && g.filterWidth == wide && g.filterHeight == wide && g.strideWidth == 1
+        wideWindowRowBytes = wide > 0 && !wideTooWide && signed && (IntegerSIMD.hasDotBytes || DepthwiseInt8Constants.quadsForTesting)
+            && g.filterWidth == wide && g.filterHeight == wide && g.strideWidth == 1
             && g.dilationWidth == 1 && g.dilationHeight == 1 && constants.quadChannels >= p.outputChannels && compactRowBytes == 0
             && wideBytes <= Self.largestTripleRow ? wideBytes : 0
         let windows = g.strideWidth == 1 ? (g.outputWidth &+ 1) / 2 : g.outputWidth  // (`windowColumns`; `self` is not set yet)
@@ -555,8 +556,8 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             && tripleBytes <= Self.largestTripleRow ? tripleBytes : 0
     }
 
-    /// The most bytes a row of column triples may take (four of them per
-    /// worker's scratch); wider rows go pixel by pixel.
+    /// The most bytes a row of column windows or wide windows may take
+    /// (K + 1 of them per worker's scratch); wider rows go pixel by pixel.
     static let largestTripleRow = 1 << 19
 
     deinit { zeroPointRow.deallocate() }
