@@ -788,6 +788,33 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         }
     }
 
+    /// Input row iy's windows in the worker's ring (slot iy mod `ringRows`,
+    /// tagged b · H + iy; one more slot the zero-point row's, for rows
+    /// above and below the input), made by `make` (from the row, into the
+    /// slot) where the slot does not hold them yet.
+    @inline(__always)
+    private func ringRow(_ iy: Int, batch b: Int, rowBytes: Int, input inputBatch: UnsafePointer<Int8>, zero: UnsafePointer<Int8>,
+                         scratch base: UnsafeMutableRawPointer, zeroRowMade: inout Bool,
+                         make: (UnsafePointer<Int8>, UnsafeMutableRawPointer) -> Void) -> UnsafeRawPointer {
+        let g = p.geometry, rings = ringRows
+        let ringTags = (base + compactedRowsOffset).assumingMemoryBound(to: Int.self)
+        let inside = iy >= 0 && iy < g.inputHeight
+        let target = base + (compactedSlotsOffset &+ (inside ? iy % rings : rings) &* rowBytes)
+        let made = inside ? ringTags[iy % rings] == b &* g.inputHeight &+ iy : zeroRowMade
+        if !made {
+            make(inside ? inputBatch + iy &* g.inputWidth &* p.outputChannels : zero, target)
+            if inside { ringTags[iy % rings] = b &* g.inputHeight &+ iy } else { zeroRowMade = true }
+        }
+        return UnsafeRawPointer(target)
+    }
+
+    /// The quad groups' output stage: the output offset and the activation's bounds.
+    private var quadStage: ChannelRequantization.VectorStage {
+        ChannelRequantization.VectorStage(signed: true, zeroPoint: SIMD8<Int32>(repeating: outputOffset),
+                                          low: SIMD32(repeating: UInt8(truncatingIfNeeded: activationMin)),
+                                          high: SIMD32(repeating: UInt8(truncatingIfNeeded: activationMax)))
+    }
+
     /// Output columns `columns` of one output row (from a window's first
     /// column; `out` the first's output) from the column windows
     /// (`tripleRowBytes`) of the three input rows from `iy0`, made into the
@@ -796,25 +823,14 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     @inline(never)
     private func tripleRows(row iy0: Int, columns: Range<Int>, batch b: Int, input inputBatch: UnsafePointer<Int8>, zero: UnsafePointer<Int8>,
                             scratch base: UnsafeMutableRawPointer, zeroRowMade: inout Bool, _ out: UnsafeMutableRawPointer) {
-        let g = p.geometry, c = p.outputChannels, rowBytes = tripleRowBytes
-        let ringTags = (base + compactedRowsOffset).assumingMemoryBound(to: Int.self)
-        let ring = base + compactedSlotsOffset
+        let c = p.outputChannels
         @inline(__always) func slot(_ ky: Int) -> UnsafeRawPointer {
-            let iy = iy0 &+ ky
-            let inside = iy >= 0 && iy < g.inputHeight
-            let target = ring + (inside ? iy % 3 : 3) &* rowBytes
-            let made = inside ? ringTags[iy % 3] == b &* g.inputHeight &+ iy : zeroRowMade
-            if !made {
-                makeTriples(inside ? inputBatch + iy &* g.inputWidth &* c : zero, into: target)
-                if inside { ringTags[iy % 3] = b &* g.inputHeight &+ iy } else { zeroRowMade = true }
+            ringRow(iy0 &+ ky, batch: b, rowBytes: tripleRowBytes, input: inputBatch, zero: zero, scratch: base, zeroRowMade: &zeroRowMade) {
+                makeTriples($0, into: $1)
             }
-            return UnsafeRawPointer(target)
         }
         let r0 = slot(0), r1 = slot(1), r2 = slot(2)
-        let stage = ChannelRequantization.VectorStage(
-            signed: true, zeroPoint: SIMD8<Int32>(repeating: outputOffset),
-            low: SIMD32(repeating: UInt8(truncatingIfNeeded: activationMin)),
-            high: SIMD32(repeating: UInt8(truncatingIfNeeded: activationMax)))
+        let stage = quadStage
         let exact = constants.quadExactRequantization.unsafelyUnwrapped
         let filter = UnsafeRawPointer(constants.rowQuadFilter), quads = constants.quadChannels
         @inline(__always) func add(_ sums: inout WideQuadSums, _ x: UnsafeRawPointer, _ w: UnsafeRawPointer) {
@@ -869,38 +885,48 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     /// half-vector getters behind the interleaves stayed calls.)
     @inline(never)
     private func makeTriples(_ source: UnsafePointer<Int8>, into target: UnsafeMutableRawPointer) {
-        let g = p.geometry, c = p.outputChannels, quads = constants.quadChannels
-        let width = g.inputWidth, pairs = windowColumns == 2
-        // The window's last input column (the third again at weight 0 for one output column).
-        let last = pairs ? 3 : 2
-        let windows = pairs ? (g.outputWidth &+ 1) / 2 : g.outputWidth, step = pairs ? 2 : g.strideWidth
+        let g = p.geometry, pairs = windowColumns == 2
+        // (The window's last input column: the third again at weight 0 for one output column.)
+        makeWindows(source, into: target, windows: pairs ? (g.outputWidth &+ 1) / 2 : g.outputWidth, step: pairs ? 2 : g.strideWidth,
+                    lastColumn: pairs ? 3 : 2)
+    }
+
+    /// Input row `source`'s windows into `target`, `windows` of them,
+    /// `step` input columns apart: per window, per quad group, the input
+    /// columns 0…`lastColumn` from the window's first (`lastColumn` again
+    /// up to the fourth) interleaved four to a lane, sign bits flipped
+    /// (`storeWindow`): 128 bytes, or 256 where `lastColumn` is 7.
+    @inline(__always)
+    private func makeWindows(_ source: UnsafePointer<Int8>, into target: UnsafeMutableRawPointer, windows: Int, step: Int, lastColumn: Int) {
+        let g = p.geometry, c = p.outputChannels, quads = constants.quadChannels, width = g.inputWidth
         let flip = SIMD8<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
         // Outside the input: the zero point (the zero-point row's bytes).
-        let padding = UnsafeRawPointer(zeroPointRow).loadUnaligned(as: SIMD8<Int32>.self) ^ flip
-        let row = UnsafeRawPointer(source)
+        let padding = UnsafeRawPointer(zeroPointRow).loadUnaligned(as: SIMD8<Int32>.self)
+        let row = UnsafeRawPointer(source), windowBytes = lastColumn > 3 ? 256 : 128
+        // One group's quads of a window, column k from `column`.
+        @inline(__always) func store(_ column: (Int) -> SIMD8<Int32>, _ to: UnsafeMutableRawPointer) {
+            Self.storeWindow(column(0) ^ flip, column(1) ^ flip, column(2) ^ flip, column(min(3, lastColumn)) ^ flip, to)
+            if lastColumn > 3 { Self.storeWindow(column(4) ^ flip, column(5) ^ flip, column(6) ^ flip, column(7) ^ flip, to + 128) }
+        }
         var to = target
         var ix0 = 0 &- g.padLeft
         for _ in 0..<windows {
             var first = 0
-            if ix0 >= 0 && ix0 &+ last < width {
+            if ix0 >= 0 && ix0 &+ lastColumn < width {
                 let x = row + ix0 &* c
                 while first < quads {
                     let at = x + DepthwiseInt8Constants.quadGroupChannel(first, channels: c)
-                    Self.storeWindow(at.loadUnaligned(as: SIMD8<Int32>.self) ^ flip, at.loadUnaligned(fromByteOffset: c, as: SIMD8<Int32>.self) ^ flip,
-                                     at.loadUnaligned(fromByteOffset: 2 &* c, as: SIMD8<Int32>.self) ^ flip,
-                                     at.loadUnaligned(fromByteOffset: last &* c, as: SIMD8<Int32>.self) ^ flip, to)
-                    to += 128
+                    store({ at.loadUnaligned(fromByteOffset: $0 &* c, as: SIMD8<Int32>.self) }, to)
+                    to += windowBytes
                     first &+= 32
                 }
             } else {
                 // An edge window: each column checked.
                 while first < quads {
                     let x = row + (ix0 &* c &+ DepthwiseInt8Constants.quadGroupChannel(first, channels: c))
-                    @inline(__always) func column(_ k: Int) -> SIMD8<Int32> {
-                        ix0 &+ k >= 0 && ix0 &+ k < width ? x.loadUnaligned(fromByteOffset: k &* c, as: SIMD8<Int32>.self) ^ flip : padding
-                    }
-                    Self.storeWindow(column(0), column(1), column(2), column(last), to)
-                    to += 128
+                    store({ k in ix0 &+ k >= 0 && ix0 &+ k < width ? x.loadUnaligned(fromByteOffset: k &* c, as: SIMD8<Int32>.self) : padding },
+                          to)
+                    to += windowBytes
                     first &+= 32
                 }
             }
@@ -917,26 +943,14 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     private func wideWindowRows(row iy0: Int, columns: Range<Int>, batch b: Int, input inputBatch: UnsafePointer<Int8>,
                                 zero: UnsafePointer<Int8>, scratch base: UnsafeMutableRawPointer, zeroRowMade: inout Bool,
                                 _ out: UnsafeMutableRawPointer) {
-        let g = p.geometry, c = p.outputChannels, rowBytes = wideWindowRowBytes, rings = ringRows
-        let k = constants.wideWindow, pixels = constants.wideWindowPixels
-        let ringTags = (base + compactedRowsOffset).assumingMemoryBound(to: Int.self)
-        let ring = base + compactedSlotsOffset
+        let c = p.outputChannels, k = constants.wideWindow, pixels = constants.wideWindowPixels
         // The K rows' windows, their addresses in the tap pointers' room.
         for ky in 0..<k {
-            let iy = iy0 &+ ky
-            let inside = iy >= 0 && iy < g.inputHeight
-            let target = ring + (inside ? iy % rings : rings) &* rowBytes
-            let made = inside ? ringTags[iy % rings] == b &* g.inputHeight &+ iy : zeroRowMade
-            if !made {
-                makeWideWindows(inside ? inputBatch + iy &* g.inputWidth &* c : zero, into: target)
-                if inside { ringTags[iy % rings] = b &* g.inputHeight &+ iy } else { zeroRowMade = true }
-            }
-            base.storeBytes(of: UnsafeRawPointer(target), toByteOffset: ky &* 8, as: UnsafeRawPointer.self)
+            let row = ringRow(iy0 &+ ky, batch: b, rowBytes: wideWindowRowBytes, input: inputBatch, zero: zero, scratch: base,
+                              zeroRowMade: &zeroRowMade) { makeWideWindows($0, into: $1) }
+            base.storeBytes(of: row, toByteOffset: ky &* 8, as: UnsafeRawPointer.self)
         }
-        let stage = ChannelRequantization.VectorStage(
-            signed: true, zeroPoint: SIMD8<Int32>(repeating: outputOffset),
-            low: SIMD32(repeating: UInt8(truncatingIfNeeded: activationMin)),
-            high: SIMD32(repeating: UInt8(truncatingIfNeeded: activationMax)))
+        let stage = quadStage
         let exact = constants.quadExactRequantization.unsafelyUnwrapped
         let filter = UnsafeRawPointer(constants.wideWindowFilter), quads = constants.quadChannels
         // A pixel's sums over one filter row: its two quads of the window (low and high halves each).
@@ -1005,41 +1019,8 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     /// Input row `source`'s wide windows (`wideWindowRowBytes`) into `target`.
     @inline(never)
     private func makeWideWindows(_ source: UnsafePointer<Int8>, into target: UnsafeMutableRawPointer) {
-        let g = p.geometry, c = p.outputChannels, quads = constants.quadChannels, pixels = constants.wideWindowPixels
-        let width = g.inputWidth, windows = (g.outputWidth &+ pixels &- 1) / pixels
-        // Outside the input: the zero point (the zero-point row's bytes).
-        let padding = UnsafeRawPointer(zeroPointRow).loadUnaligned(as: SIMD8<Int32>.self)
-        let flip = SIMD8<Int32>(repeating: Int32(bitPattern: 0x8080_8080))
-        let row = UnsafeRawPointer(source)
-        var to = target
-        var ix0 = 0 &- g.padLeft
-        for _ in 0..<windows {
-            var first = 0
-            if ix0 >= 0 && ix0 &+ 7 < width {
-                let x = row + ix0 &* c
-                while first < quads {
-                    let at = x + DepthwiseInt8Constants.quadGroupChannel(first, channels: c)
-                    @inline(__always) func column(_ k: Int) -> SIMD8<Int32> { at.loadUnaligned(fromByteOffset: k &* c, as: SIMD8<Int32>.self) ^ flip }
-                    Self.storeWindow(column(0), column(1), column(2), column(3), to)
-                    Self.storeWindow(column(4), column(5), column(6), column(7), to + 128)
-                    to += 256
-                    first &+= 32
-                }
-            } else {
-                // An edge window: each column checked.
-                while first < quads {
-                    let x = row + (ix0 &* c &+ DepthwiseInt8Constants.quadGroupChannel(first, channels: c))
-                    @inline(__always) func column(_ k: Int) -> SIMD8<Int32> {
-                        (ix0 &+ k >= 0 && ix0 &+ k < width ? x.loadUnaligned(fromByteOffset: k &* c, as: SIMD8<Int32>.self) : padding) ^ flip
-                    }
-                    Self.storeWindow(column(0), column(1), column(2), column(3), to)
-                    Self.storeWindow(column(4), column(5), column(6), column(7), to + 128)
-                    to += 256
-                    first &+= 32
-                }
-            }
-            ix0 &+= pixels
-        }
+        let pixels = constants.wideWindowPixels
+        makeWindows(source, into: target, windows: (p.geometry.outputWidth &+ pixels &- 1) / pixels, step: pixels, lastColumn: 7)
     }
 
     /// Four columns' 32 bytes interleaved four to a lane as `addQuad` does,
@@ -1188,10 +1169,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         _ x5: UnsafePointer<E>, _ x6: UnsafePointer<E>, _ x7: UnsafePointer<E>, _ x8: UnsafePointer<E>,
         _ out: UnsafeMutablePointer<E>, pairs: Int, step: Int
     ) {
-        let stage = ChannelRequantization.VectorStage(
-            signed: true, zeroPoint: SIMD8<Int32>(repeating: outputOffset),
-            low: SIMD32(repeating: UInt8(truncatingIfNeeded: activationMin)),
-            high: SIMD32(repeating: UInt8(truncatingIfNeeded: activationMax)))
+        let stage = quadStage
         let w = UnsafeRawPointer(constants.quadFilter)
         @inline(__always) func run(adjacent: Bool) {
             var x0 = UnsafeRawPointer(x0), x1 = UnsafeRawPointer(x1), x2 = UnsafeRawPointer(x2)
@@ -1261,10 +1239,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         let c = p.outputChannels, tapQuads = constants.tapQuads
         let stepShift = constants.runPhaseStep.trailingZeroBitCount
         let exact = constants.runRequantization.unsafelyUnwrapped
-        let stage = ChannelRequantization.VectorStage(
-            signed: true, zeroPoint: SIMD8<Int32>(repeating: outputOffset),
-            low: SIMD32(repeating: UInt8(truncatingIfNeeded: activationMin)),
-            high: SIMD32(repeating: UInt8(truncatingIfNeeded: activationMax)))
+        let stage = quadStage
         let filter = UnsafeRawPointer(constants.runFilter), bias = UnsafeRawPointer(constants.runBias)
         let target = UnsafeMutableRawPointer(out)
         let advance = 32 % c
