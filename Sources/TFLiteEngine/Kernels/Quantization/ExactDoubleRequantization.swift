@@ -152,11 +152,12 @@ final class ExactDoubleRequantization: @unchecked Sendable {
     /// (n, n + 1), so its truncation is n = q >> 12 (for y ≥ 0; below, only
     /// the clamp matters). Where k is 0 (one lane in 4,096 for evenly spread
     /// fractions; every exact tie), the lane is not certain. (`make` keeps
-    /// |Y| below 2^30 + 2^21: no conversion overflows.) Outside −1…513 only the
-    /// clamp matters: results from 513 up come out at least 511 and results
-    /// below −1 at most 0, which the output offset (−128…127) and the
-    /// saturating packs and clamp to a byte take to the same bytes as the
-    /// doubles' (Int32 results there may differ).
+    /// |Y| below 2^30 + 2^21: no conversion overflows.) Outside −1…513 only
+    /// the clamp matters: results from 513 up come out at least 511 and
+    /// results below −1 at most 0, which the caller's output offset and
+    /// saturating packs (signed after adding zero point − 256, or unsigned
+    /// where the tables add 128 + the zero point) and clamp to a byte take
+    /// to the same bytes as the doubles' (Int32 results there may differ).
     @inline(__always)
     func scale16(_ acc: SIMD16<Int32>, _ slot: Int) -> SIMD16<Int32> {
         if floatsExact {
