@@ -620,12 +620,14 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         defer { applyTable() }
         for tile in tiles {
             let outputRow = tile / columnParts
-            let part = tile &- outputRow &* columnParts
-            // (The rows of column windows split at a window.)
-            let windowColumns = tripleRowBytes > 0 ? self.windowColumns : wideWindowRowBytes > 0 ? constants.wideWindowPixels : 1
-            let partWindows = tileRange(worker: part, workers: columnParts, tiles: (g.outputWidth &+ windowColumns &- 1) / windowColumns)
-            let columns = columnParts == 1 ? 0..<g.outputWidth
-                : min(partWindows.lowerBound &* windowColumns, g.outputWidth)..<min(partWindows.upperBound &* windowColumns, g.outputWidth)
+            var columns = 0..<g.outputWidth
+            if columnParts > 1 {
+                // Half a row, split at a window where the rows of windows run.
+                let windowColumns = tripleRowBytes > 0 ? self.windowColumns : wideWindowRowBytes > 0 ? constants.wideWindowPixels : 1
+                let part = tileRange(worker: tile &- outputRow &* columnParts, workers: columnParts,
+                                     tiles: (g.outputWidth &+ windowColumns &- 1) / windowColumns)
+                columns = min(part.lowerBound &* windowColumns, g.outputWidth)..<min(part.upperBound &* windowColumns, g.outputWidth)
+            }
             defer {
                 applyTable()
                 tablePixels = outputRow &* g.outputWidth &+ columns.lowerBound..<outputRow &* g.outputWidth &+ columns.upperBound
@@ -1456,7 +1458,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     @inline(__always)
     private static func storeQuad(_ sums: WideQuadSums, slot: Int, _ exact: ExactDoubleRequantization,
                                   _ stage: ChannelRequantization.VectorStage, _ target: UnsafeMutableRawPointer) {
-        let words = quadWords(sums, slot: slot, exact, stage)
+        let words = quadWords(sums, slot: slot, exact)
         target.storeBytes(of: IntegerSIMD.halves(quadBytes(words, words, stage)).0, as: SIMD32<UInt8>.self)
     }
 
@@ -1467,7 +1469,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     private static func storeQuads(_ a: WideQuadSums, _ b: WideQuadSums, slot: Int, _ exact: ExactDoubleRequantization,
                                    _ stage: ChannelRequantization.VectorStage, _ first: UnsafeMutableRawPointer,
                                    _ second: UnsafeMutableRawPointer) {
-        let bytes = IntegerSIMD.halves(quadBytes(quadWords(a, slot: slot, exact, stage), quadWords(b, slot: slot, exact, stage), stage))
+        let bytes = IntegerSIMD.halves(quadBytes(quadWords(a, slot: slot, exact), quadWords(b, slot: slot, exact), stage))
         first.storeBytes(of: bytes.0, as: SIMD32<UInt8>.self)
         second.storeBytes(of: bytes.1, as: SIMD32<UInt8>.self)
     }
@@ -1478,8 +1480,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     /// add 128 + the output offset (`DepthwiseInt8Constants.quadExactRequantization`),
     /// so the output bytes plus 128 are these words saturated to 0…255.
     @inline(__always)
-    private static func quadWords(_ sums: WideQuadSums, slot: Int, _ exact: ExactDoubleRequantization,
-                                  _ stage: ChannelRequantization.VectorStage) -> SIMD32<Int16> {
+    private static func quadWords(_ sums: WideQuadSums, slot: Int, _ exact: ExactDoubleRequantization) -> SIMD32<Int16> {
         IntegerSIMD.packSaturating(exact.scale16(sums.low, slot), exact.scale16(sums.high, slot &+ 16))
     }
 
