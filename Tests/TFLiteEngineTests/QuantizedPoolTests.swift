@@ -58,13 +58,21 @@ final class QuantizedPoolTests: XCTestCase {
     func testAveragePoolMatchesRoundedWindowMeanBitExact() throws {
         var rng = TestRandom(seed: 53)
         // (11, 22, 44, 88: NASNet's; past 16, the last group of 16 overlaps.)
-        // Cases 48–55: narrow channels a row at a time (`rowsSeparately`),
-        // one with a window of 121 taps (12 × 11, 132 taps, stays per pixel),
-        // one whose output rows are 6 bytes.
+        // Cases 48–55: a row at a time (`averagesRowsSeparately`) without
+        // padding, one with a window of 121 taps (11 × 11), one whose output
+        // rows are 6 bytes (per pixel). Cases 56–63: SAME padding, whose
+        // rows of sums have zero columns and whose edge pixels (and top and
+        // bottom rows) average fewer taps: NASNet-Mobile's 11-, 22- and
+        // 44-channel 3×3 pools at strides 1 and 2, InceptionV3's wide ones,
+        // 5×5 windows on maps narrower than the filter's reach.
         let channelChoices = [1, 3, 15, 16, 17, 32, 40, 64, 33, 44, 11, 88]
-        let rowCases = [(23, 23, 11, 3, 3, 2), (15, 15, 22, 3, 3, 2), (9, 31, 44, 3, 2, 1), (5, 40, 5, 2, 3, 2),
-                        (12, 13, 63, 3, 3, 2), (7, 29, 16, 3, 3, 2), (13, 40, 11, 11, 11, 1), (6, 5, 3, 3, 3, 2)]
-        for i in 0..<56 {
+        let rowCases = [(23, 23, 11, 3, 3, 2, false), (15, 15, 22, 3, 3, 2, false), (9, 31, 44, 3, 2, 1, false),
+                        (5, 40, 5, 2, 3, 2, false), (12, 13, 63, 3, 3, 2, false), (7, 29, 16, 3, 3, 2, false),
+                        (13, 40, 11, 11, 11, 1, false), (6, 5, 3, 3, 3, 2, false),
+                        (14, 14, 11, 3, 3, 1, true), (9, 10, 44, 3, 3, 1, true), (11, 11, 22, 3, 3, 2, true),
+                        (5, 5, 200, 3, 3, 1, true), (6, 7, 5, 3, 3, 1, true), (4, 3, 17, 5, 5, 1, true),
+                        (8, 9, 13, 5, 5, 2, true), (3, 12, 7, 2, 2, 1, true)]
+        for i in 0..<64 {
             let signed = i % 3 != 2
             var channels = channelChoices[i % channelChoices.count]
             let large = i % 9 == 4 && i < 48
@@ -74,7 +82,7 @@ final class QuantizedPoolTests: XCTestCase {
             var h = rng.int(fh...(large ? 13 : 9)), w = rng.int(fw...(large ? 13 : 9))
             if i >= 48 {
                 let c = rowCases[i - 48]
-                (h, w, channels, fh, fw, stride, same) = (c.0, c.1, c.2, c.3, c.4, (c.5, c.5), false)
+                (h, w, channels, fh, fw, stride, same) = (c.0, c.1, c.2, c.3, c.4, (c.5, c.5), c.6)
             }
             let relu = i % 4 == 1
             let zeroPoint = signed ? [-128, 127, rng.int(-128...127)][i % 3] : [0, 255, rng.int(0...255)][i % 3]

@@ -91,19 +91,18 @@ final class Pool2DQuantizedKernel: Kernel {
     var scratchBytesPerWorker: Int {
         if let fusedConvolution { return max(fusedConvolution.accumulatorStride, 1) * 4 }
         if rowsSeparately { return 2 &* separableRowBytes &+ 16 }
+        if averagesRowsSeparately { return 2 &* coveredColumns &* p.channels &+ 64 }
         return p.kind == .max ? 0 : max(p.channels, 1) * 4
     }
 
-    /// Pools of fewer than 64 channels whose windows all lie inside the
-    /// input (no padding) go a row at a time (`maxRow`, `averageRow`): the
-    /// window rows' maxima or sums over a whole row, then each output
-    /// pixel's over the filter's columns. (Per pixel, NASNet-Mobile int8's
-    /// 3×3 stride-2 pools of 11 channels took two eight-byte groups and the
-    /// window loops: 13 GFLOP/s.) Averages of at most
-    /// `largestReciprocalCount` taps.
+    /// Max pools of fewer than 64 channels whose windows all lie inside the
+    /// input (no padding) go a row at a time (`maxRow`): the window rows'
+    /// maxima over a whole row, then each output pixel's over the filter's
+    /// columns. (Per pixel, NASNet-Mobile int8's 3×3 stride-2 pools of 11
+    /// channels took two eight-byte groups and the window loops: 13 GFLOP/s.)
     var rowsSeparately: Bool {
         let g = p.geometry
-        return fusedConvolution == nil && p.channels < 64 && g.padTop == 0 && g.padLeft == 0
+        return p.kind == .max && fusedConvolution == nil && p.channels < 64 && g.padTop == 0 && g.padLeft == 0
             && g.filterHeight &* g.filterWidth <= Int(Self.largestReciprocalCount)
             && g.filterHeight &* g.filterWidth > 1 && g.outputHeight > 0 && g.outputWidth > 0
             && (g.outputHeight &- 1) &* g.strideHeight &+ g.filterHeight <= g.inputHeight
@@ -115,6 +114,50 @@ final class Pool2DQuantizedKernel: Kernel {
     private var separableRowBytes: Int {
         let g = p.geometry
         return ((g.outputWidth &- 1) &* g.strideWidth &+ g.filterWidth) &* p.channels &+ 16
+    }
+
+    /// Average pools go a row at a time (`averageRow`) where every window
+    /// holds at least one input row and column, at most
+    /// `largestReciprocalCount` taps, and an output row at least 16 elements:
+    /// the sums of each window's input rows over the row's columns, padding
+    /// columns 0, then each output's sum of its filter columns there. That
+    /// widens each input byte once per output row instead of once per tap
+    /// (InceptionV3 int8's 3×3 pools, NASNet-Mobile's of 11–44 channels:
+    /// 35–49 GFLOP/s when every output summed its nine taps).
+    var averagesRowsSeparately: Bool {
+        let g = p.geometry
+        guard p.kind == .average, fusedConvolution == nil, g.outputHeight > 0, g.outputWidth > 0,
+              g.filterHeight > 0, g.filterWidth > 0, g.filterHeight &* g.filterWidth > 1,
+              g.filterHeight &* g.filterWidth <= Int(Self.largestReciprocalCount),
+              g.outputWidth &* p.channels >= 16 else { return false }
+        // Each window starts before the input's end and ends after its start.
+        @inline(__always) func covered(pad: Int, filter: Int, stride: Int, outputs: Int, inputs: Int) -> Bool {
+            pad >= 0 && pad < filter && (outputs &- 1) &* stride &- pad < inputs
+        }
+        return covered(pad: g.padTop, filter: g.filterHeight, stride: g.strideHeight, outputs: g.outputHeight, inputs: g.inputHeight)
+            && covered(pad: g.padLeft, filter: g.filterWidth, stride: g.strideWidth, outputs: g.outputWidth, inputs: g.inputWidth)
+    }
+
+    /// The columns an output row's windows cover, from input column
+    /// −`padLeft` (`averageRow`'s row of sums).
+    private var coveredColumns: Int {
+        let g = p.geometry
+        return (g.outputWidth &- 1) &* g.strideWidth &+ g.filterWidth
+    }
+
+    /// `averageRow`'s row of sums in elements: all of it, where the input's
+    /// columns start, and how many elements they are.
+    private var sumColumns: (covered: Int, left: Int, valid: Int) {
+        let g = p.geometry, c = p.channels
+        return (coveredColumns &* c, g.padLeft &* c, min(g.inputWidth, coveredColumns &- g.padLeft) &* c)
+    }
+
+    /// The zero sums of `averageRow`'s padding columns, stored once a run:
+    /// the rows' sums never reach them.
+    private func zeroPadding(_ row: UnsafeMutableRawPointer) {
+        let (covered, left, valid) = sumColumns
+        row.initializeMemory(as: UInt8.self, repeating: 0, count: 2 &* left)
+        (row + 2 &* (left &+ valid)).initializeMemory(as: UInt8.self, repeating: 0, count: 2 &* max(covered &- left &- valid, 0))
     }
 
     /// Max pooling of the fused convolution's Int32 sums: per window the
@@ -287,8 +330,9 @@ final class Pool2DQuantizedKernel: Kernel {
         }
         if isMax {
             g.forEachWindow(rows: tiles, window)
-        } else if rowsSeparately {
+        } else if averagesRowsSeparately {
             let row = scratch.unsafelyUnwrapped + worker &* scratchStride
+            zeroPadding(row)
             for tile in tiles { averageRow(tile, input: UnsafeRawPointer(input), output: UnsafeMutableRawPointer(output), row: row, E.self) }
             return
         } else {
@@ -593,81 +637,154 @@ final class Pool2DQuantizedKernel: Kernel {
         }
     }
 
-    /// Output row `tile` of an average pool whose windows lie inside the
-    /// input (`rowsSeparately`): the sums of the window's input rows over
-    /// the bytes the row's windows cover, in Int16 lanes 16 a step, into
-    /// `row`, then each output pixel's sum of its filter columns there,
-    /// averaged as `averageSteps` does (|sum| ≤ 128 · 255 < 2^15), clamped
-    /// and stored (`storeStep`).
+    /// TFLite's rounded averages of window sums of one count in Int16
+    /// lanes: `Int16Average` where made (the integer flavours), else
+    /// `average16`.
+    private struct RowAverage {
+        let int16: Int16Average?
+        let half: SIMD8<Int32>, reciprocal: SIMD8<Int32>
+
+        init(count: Int32, _ averages: [Int16Average?]) {
+            int16 = count >= 0 && Int(count) < averages.count ? averages[Int(count)] : nil
+            half = SIMD8(repeating: count / 2)
+            // (The reciprocal only where it is used: it is a division.)
+            reciprocal = SIMD8(repeating: int16 == nil ? Pool2DQuantizedKernel.reciprocal(of: max(count, 1)) : 0)
+        }
+
+        @inline(__always)
+        func callAsFunction(_ acc: SIMD16<Int16>) -> SIMD16<Int16> {
+            if let int16 { return int16(acc) }
+            return Pool2DQuantizedKernel.average16(acc, half: half, reciprocal: reciprocal)
+        }
+    }
+
+    /// Output row `tile` of an average pool (`averagesRowsSeparately`).
+    /// First the sums of the window's input rows (those inside the input)
+    /// over the columns the row's windows cover, in Int16 lanes 16 a step,
+    /// into `row`, padding columns 0. Then each output's sum of its filter
+    /// columns there (|sum| ≤ 128 · 255 < 2^15), averaged by its window's
+    /// count of taps inside the input, clamped and stored: at stride 1 the
+    /// row's outputs as one run of contiguous channels averaged by the
+    /// interior count, then the pixels whose windows lose columns to the
+    /// padding again by their own; at other strides pixel by pixel, 16
+    /// channels a step (`storeStep`).
     @inline(__always)
     private func averageRow<E: QuantizedElement>(_ tile: Int, input: UnsafeRawPointer, output: UnsafeMutableRawPointer,
                                                  row: UnsafeMutableRawPointer, _: E.Type) {
         let g = p.geometry, c = p.channels
-        let (first, rowBytes, covered) = windowRows(tile, input)
-        @inline(__always) func columnSum(_ at: Int) -> SIMD16<Int16> {
-            var sum = E.widened16(first, at: at)
-            if g.filterHeight == 3 {
-                // (Unrolled: as a loop of run-time length, its counter was a fifth of the time.)
-                return sum &+ E.widened16(first + rowBytes, at: at) &+ E.widened16(first + 2 &* rowBytes, at: at)
-            }
-            for ky in 1..<g.filterHeight { sum &+= E.widened16(first + ky &* rowBytes, at: at) }
-            return sum
-        }
-        if covered >= 16 {
-            var at = 0
-            while at < covered {
-                let step = min(at, covered &- 16)
-                row.storeBytes(of: columnSum(step), toByteOffset: 2 &* step, as: SIMD16<Int16>.self)
-                at = step &+ 16
-            }
-        } else {
-            for i in 0..<covered {
-                var sum = Int16(truncatingIfNeeded: E(truncatingIfNeeded: first.load(fromByteOffset: i, as: UInt8.self)))
-                for ky in 1..<g.filterHeight {
-                    sum &+= Int16(truncatingIfNeeded: E(truncatingIfNeeded: first.load(fromByteOffset: ky &* rowBytes &+ i, as: UInt8.self)))
+        let b = tile / g.outputHeight, oy = tile % g.outputHeight
+        let top = oy &* g.strideHeight &- g.padTop
+        let firstRow = max(top, 0), rows = min(top &+ g.filterHeight, g.inputHeight) &- firstRow
+        let rowBytes = g.inputWidth &* c
+        let first = input + (b &* g.inputHeight &+ firstRow) &* rowBytes
+        // The row of sums: covered columns from input column −padLeft, those
+        // inside the input from element `left` on, `valid` elements (the
+        // padding columns' zeros stored by `zeroPadding`).
+        let (covered, left, valid) = sumColumns
+        let sums = row + 2 &* left
+        // The sums of `rows` input rows (a constant in each call below, so
+        // each loop is unrolled: as a loop of run-time length, the row
+        // counter was a fifth of the time).
+        @inline(__always) func sumRows(_ rows: Int) {
+            if valid >= 16 {
+                var at = 0
+                while at < valid {
+                    let step = min(at, valid &- 16)
+                    var sum = E.widened16(first, at: step)
+                    for ky in 1..<max(rows, 1) { sum &+= E.widened16(first + ky &* rowBytes, at: step) }
+                    sums.storeBytes(of: sum, toByteOffset: 2 &* step, as: SIMD16<Int16>.self)
+                    at = step &+ 16
                 }
-                row.storeBytes(of: sum, toByteOffset: 2 &* i, as: Int16.self)
+            } else {
+                for i in 0..<valid {
+                    var sum: Int16 = 0
+                    for ky in 0..<rows {
+                        sum &+= Int16(truncatingIfNeeded: E(truncatingIfNeeded: first.load(fromByteOffset: ky &* rowBytes &+ i, as: UInt8.self)))
+                    }
+                    sums.storeBytes(of: sum, toByteOffset: 2 &* i, as: Int16.self)
+                }
             }
         }
-        let count = Int32(truncatingIfNeeded: g.filterHeight &* g.filterWidth)
-        let int16Average = Int(count) < int16Averages.count ? int16Averages[Int(count)] : nil
-        let half = SIMD8<Int32>(repeating: count / 2), m = SIMD8(repeating: int16Average == nil ? Self.reciprocal(of: count) : 0)
+        if rows == 3 { sumRows(3) } else if rows == 2 { sumRows(2) } else { sumRows(rows) }
+        let clamps = low > Int32(truncatingIfNeeded: E.min) || high < Int32(truncatingIfNeeded: E.max)
         let lowest = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: low))
         let highest = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: high))
-        let columnStep = 2 &* g.strideWidth &* c, tapStep = 2 &* c
-        let sums = UnsafeRawPointer(row)
+        let tapStep = 2 &* c
         let out = output + tile &* g.outputWidth &* c, spare = row + (2 &* covered &+ 32)
-        @inline(__always) func pixelAverage(_ ox: Int, _ k: Int) -> SIMD16<UInt8> {
-            let at = ox &* columnStep &+ 2 &* k
-            var acc = sums.loadUnaligned(fromByteOffset: at, as: SIMD16<Int16>.self)
-            if g.filterWidth == 3 {
-                acc &+= sums.loadUnaligned(fromByteOffset: at &+ tapStep, as: SIMD16<Int16>.self)
-                    &+ sums.loadUnaligned(fromByteOffset: at &+ 2 &* tapStep, as: SIMD16<Int16>.self)
-            } else {
-                for kx in 1..<g.filterWidth { acc &+= sums.loadUnaligned(fromByteOffset: at &+ kx &* tapStep, as: SIMD16<Int16>.self) }
+        let rowEnd = g.outputWidth &* c
+        // The sum of `width` filter columns from element `at` of the row, averaged.
+        @inline(__always) func averaged(_ at: Int, _ average: RowAverage, width: Int) -> SIMD16<UInt8> {
+            let from = UnsafeRawPointer(row) + 2 &* at
+            var acc = from.loadUnaligned(as: SIMD16<Int16>.self)
+            for kx in 1..<max(width, 1) { acc &+= from.loadUnaligned(fromByteOffset: kx &* tapStep, as: SIMD16<Int16>.self) }
+            var v = average(acc)
+            if clamps {
+                v.replace(with: lowest, where: v .< lowest)
+                v.replace(with: highest, where: v .> highest)
             }
-            var v: SIMD16<Int16>
-            if let int16Average { v = int16Average(acc) } else { v = Self.average16(acc, half: half, reciprocal: m) }
-            v.replace(with: lowest, where: v .< lowest)
-            v.replace(with: highest, where: v .> highest)
             return IntegerSIMD.truncate(v)
         }
-        let last = max(c &- 16, 0), rowEnd = g.outputWidth &* c
-        if c <= 16 {
-            let direct = Self.directPixels(width: g.outputWidth, channels: c)
-            for ox in 0..<direct { out.storeBytes(of: pixelAverage(ox, 0), toByteOffset: ox &* c, as: SIMD16<UInt8>.self) }
-            for ox in direct..<g.outputWidth {
-                Self.storeStep(pixelAverage(ox, 0), pixel: ox, step: 0, channels: c, rowEnd: rowEnd, into: out, spare: spare)
-            }
-            return
+        // The columns of pixel `ox`'s window inside the input.
+        @inline(__always) func columns(_ ox: Int) -> Int {
+            let x = ox &* g.strideWidth &- g.padLeft
+            return min(x &+ g.filterWidth, g.inputWidth) &- max(x, 0)
         }
-        for ox in 0..<g.outputWidth {
-            var step = 0
-            while true {
-                step = min(step, last)
-                Self.storeStep(pixelAverage(ox, step), pixel: ox, step: step, channels: c, rowEnd: rowEnd, into: out, spare: spare)
-                if step == last { break }
-                step &+= 16
+        let interior = RowAverage(count: Int32(truncatingIfNeeded: rows &* g.filterWidth), int16Averages)
+        let pixelStep = g.strideWidth &* c
+        // The row's outputs by the interior count (`width` a constant in each call, as for `sumRows`).
+        @inline(__always) func averageAll(width: Int) {
+            if g.strideWidth == 1 {
+                // One run over the row (at least 16 elements), the last step overlapping.
+                var at = 0
+                while at < rowEnd {
+                    let step = min(at, rowEnd &- 16)
+                    out.storeBytes(of: averaged(step, interior, width: width), toByteOffset: step, as: SIMD16<UInt8>.self)
+                    at = step &+ 16
+                }
+            } else if c <= 16 {
+                // One step a pixel: stored straight while 16 bytes fit in the row (`directPixels`).
+                let direct = Self.directPixels(width: g.outputWidth, channels: c)
+                for ox in 0..<direct { out.storeBytes(of: averaged(ox &* pixelStep, interior, width: width), toByteOffset: ox &* c, as: SIMD16<UInt8>.self) }
+                for ox in direct..<g.outputWidth {
+                    Self.storeStep(averaged(ox &* pixelStep, interior, width: width), pixel: ox, step: 0, channels: c, rowEnd: rowEnd, into: out, spare: spare)
+                }
+            } else {
+                for ox in 0..<g.outputWidth {
+                    var step = 0
+                    while true {
+                        step = min(step, c &- 16)
+                        out.storeBytes(of: averaged(ox &* pixelStep &+ step, interior, width: width), toByteOffset: ox &* c &+ step, as: SIMD16<UInt8>.self)
+                        if step == c &- 16 { break }
+                        step &+= 16
+                    }
+                }
+            }
+        }
+        if g.filterWidth == 3 { averageAll(width: 3) } else { averageAll(width: g.filterWidth) }
+        // The pixels whose windows lose columns to the padding, again by
+        // their own counts, exactly their bytes (16 channels a step, the last
+        // overlapping; fewer through `spare`).
+        // (Those before `interiorStart` and from `interiorEnd` on: a test of
+        // every pixel cost as much as NASNet's 11-channel rows' averages.)
+        let interiorStart = min((g.padLeft &+ g.strideWidth &- 1) / g.strideWidth, g.outputWidth)
+        let reach = g.inputWidth &+ g.padLeft &- g.filterWidth
+        let interiorEnd = max(reach < 0 ? 0 : min(reach / g.strideWidth &+ 1, g.outputWidth), interiorStart)
+        for ox in 0..<interiorStart { averageClipped(ox) }
+        for ox in interiorEnd..<g.outputWidth { averageClipped(ox) }
+        @inline(__always) func averageClipped(_ ox: Int) {
+            let average = RowAverage(count: Int32(truncatingIfNeeded: rows &* columns(ox)), int16Averages)
+            if c >= 16 {
+                var step = 0
+                while true {
+                    step = min(step, c &- 16)
+                    out.storeBytes(of: averaged(ox &* pixelStep &+ step, average, width: g.filterWidth), toByteOffset: ox &* c &+ step,
+                                   as: SIMD16<UInt8>.self)
+                    if step == c &- 16 { break }
+                    step &+= 16
+                }
+            } else {
+                spare.storeBytes(of: averaged(ox &* pixelStep, average, width: g.filterWidth), as: SIMD16<UInt8>.self)
+                for i in 0..<c { out.storeBytes(of: spare.load(fromByteOffset: i, as: UInt8.self), toByteOffset: ox &* c &+ i, as: UInt8.self) }
             }
         }
     }
