@@ -154,6 +154,31 @@ final class QuantizedKernelTests: XCTestCase {
             }
             cases += 1
         }
+        // Rows of at most 16 values into at most 16 outputs (the four-byte
+        // kernel's `narrowRows`): NASNet-Mobile's 11 → 11, K in whole and
+        // partial quads, one row, odd rows, rows for several tiles (each
+        // tile's last row stored exactly), the last rows' quads past the
+        // input (copied).
+        for (i, (m, k, n)) in [(1, 11, 11), (7, 11, 11), (200, 11, 11), (13, 16, 16), (9, 3, 1), (33, 5, 16), (301, 13, 7)].enumerated() {
+            let spec = QuantizedModelSpec.weighted(
+                op: 9, optionsType: 8, input: [m, k], filter: [n, k], channelAxis: 0,
+                perChannel: i % 2 == 0, signed: true, hasBias: i != 4, inputZeroPoint: [nil, -128, 127][i % 3],
+                options: [(4, .i8(Int8(i % 2)))], rng: &rng)
+            let activation = FusedActivation(rawValue: Int8(i % 2))!
+            let name = "integer fc \(m)×\(k) → \(n) narrow rows"
+            try compare(spec, name: name, expectFast: GEMMConvolutionQuantized.self, inspect: { kernel in
+                if let conv = kernel as? GEMMConvolutionQuantized, conv.arithmetic == .quads {
+                    XCTAssertTrue(conv.narrowRows, "\(name): not the narrow rows")
+                }
+            }) { ctx in
+                let p = FullyConnected.Parameters(batches: m, inputDepth: k, outputDepth: n, activation: activation)
+                let q = try ConvolutionQuantization(
+                    ctx: ctx, input: ctx.input(0), filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
+                    channelAxis: 0, channels: n, activation: activation, liteRTUInt8: true)
+                return FullyConnectedQuantizedReference(Int8.self, ctx: ctx, p, q)
+            }
+            cases += 1
+        }
         // Weights beyond L2's share (three panels of K = 8,200: 787 KB), so
         // the panels are cut into groups and each tile prefetches a share of
         // the next group's (`GEMMTiling.nextGroupShare`).

@@ -226,8 +226,11 @@ enum IntegerGEMM {
         @_transparent
         static func split(_ r0: SIMD16<Int32>, _ r1: SIMD16<Int32>, _ r2: SIMD16<Int32>, _ r3: SIMD16<Int32>,
                           _ r4: SIMD16<Int32>, _ r5: SIMD16<Int32>) -> Accumulators {
-            Accumulators(c00: r0.lowHalf, c01: r0.highHalf, c10: r1.lowHalf, c11: r1.highHalf, c20: r2.lowHalf, c21: r2.highHalf,
-                         c30: r3.lowHalf, c31: r3.highHalf, c40: r4.lowHalf, c41: r4.highHalf, c50: r5.lowHalf, c51: r5.highHalf)
+            // (`IntegerSIMD.halves`: `lowHalf` and `highHalf` stayed calls.)
+            let (c00, c01) = IntegerSIMD.halves(r0), (c10, c11) = IntegerSIMD.halves(r1), (c20, c21) = IntegerSIMD.halves(r2)
+            let (c30, c31) = IntegerSIMD.halves(r3), (c40, c41) = IntegerSIMD.halves(r4), (c50, c51) = IntegerSIMD.halves(r5)
+            return Accumulators(c00: c00, c01: c01, c10: c10, c11: c11, c20: c20, c21: c21, c30: c30, c31: c31, c40: c40, c41: c41,
+                                c50: c50, c51: c51)
         }
     }
 

@@ -325,6 +325,19 @@ enum IntegerSIMD {
         r._storage._value = Builtin.fptosi_Vec4xFPIEEE64_Vec4xInt32(v._storage._value)
         return r
     }
+
+    /// The two eight-lane halves of `v` (the standard library's `lowHalf`
+    /// and `highHalf` of SIMD16<Int32> stayed calls in the int8 GEMM's
+    /// store, each with a `vzeroupper` and the accumulators spilled around it).
+    @inline(__always)
+    static func halves(_ v: SIMD16<Int32>) -> (SIMD8<Int32>, SIMD8<Int32>) {
+        var low = SIMD8<Int32>(), high = SIMD8<Int32>()
+        low._storage._value = Builtin.shufflevector_Vec16xInt32_Vec8xInt32(
+            v._storage._value, v._storage._value, SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)._storage._value)
+        high._storage._value = Builtin.shufflevector_Vec16xInt32_Vec8xInt32(
+            v._storage._value, v._storage._value, SIMD8<Int32>(8, 9, 10, 11, 12, 13, 14, 15)._storage._value)
+        return (low, high)
+    }
 }
 
 #else
@@ -559,6 +572,9 @@ enum IntegerSIMD {
         SIMD4(Int32(v[0].rounded(.towardZero)), Int32(v[1].rounded(.towardZero)), Int32(v[2].rounded(.towardZero)),
               Int32(v[3].rounded(.towardZero)))
     }
+
+    @inline(__always)
+    static func halves(_ v: SIMD16<Int32>) -> (SIMD8<Int32>, SIMD8<Int32>) { (v.lowHalf, v.highHalf) }
 
 }
 
