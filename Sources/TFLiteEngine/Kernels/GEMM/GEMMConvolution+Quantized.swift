@@ -702,8 +702,7 @@ final class GEMMConvolutionQuantized: Kernel {
             copy.copyMemory(from: input + r &* stride, byteCount: k)
             return UnsafeRawPointer(copy)
         }
-        // (`quads` a constant in each call of `rows` below, so this is unrolled.)
-        @inline(__always) func sums(_ source: UnsafeRawPointer, _ quads: Int) -> SIMD16<Int32> {
+        @inline(__always) func sums(_ source: UnsafeRawPointer) -> SIMD16<Int32> {
             var acc = start
             for q in 0..<quads {
                 let x = SIMD16<Int32>(repeating: source.loadUnaligned(fromByteOffset: 4 &* q, as: Int32.self) ^ Int32(bitPattern: 0x8080_8080))
@@ -732,29 +731,39 @@ final class GEMMConvolutionQuantized: Kernel {
                     Self.put(v, at, columns: n)
                 }
             }
-            @inline(__always) func rows(_ quads: Int) {
-                var r = first
+            var r = first
+            if let exact {
+                // Four rows a step, their output stage on 512 bits: words
+                // (`vpackssdw` zmm), bytes plus 128 (`vpackuswb` zmm), each
+                // row's 16 in order (`vpermd`), less 128, clamped (two rows a
+                // stage on 256 bits took twice the shuffles).
+                let offset = SIMD16<Int32>(repeating: exact.zeroPoint(stage)[0] &+ 128)
+                let order = SIMD16<Int32>(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15)
+                let low = IntegerSIMD.twice(stage.low), high = IntegerSIMD.twice(stage.high)
+                @inline(__always) func words(_ a: SIMD16<Int32>, _ b: SIMD16<Int32>) -> SIMD32<Int16> {
+                    IntegerSIMD.packSaturating(exact.scale16(a, 0) &+ offset, exact.scale16(b, 0) &+ offset)
+                }
                 while r &+ 4 <= end {
-                    let a = sums(row(r), quads), b = sums(row(r &+ 1), quads)
-                    let c = sums(row(r &+ 2), quads), d = sums(row(r &+ 3), quads)
-                    let (x, y) = bytes(a, b), (z, w) = bytes(c, d)
-                    store(x, r)
-                    store(y, r &+ 1)
-                    store(z, r &+ 2)
-                    store(w, r &+ 3)
+                    let a = sums(row(r)), b = sums(row(r &+ 1)), c = sums(row(r &+ 2)), d = sums(row(r &+ 3))
+                    var bytes = IntegerSIMD.flipSigns(IntegerSIMD.permute(IntegerSIMD.packSaturatingUnsigned(words(a, b), words(c, d)), order))
+                    if stage.narrowerThanElement { bytes = IntegerSIMD.clampSigned(bytes, low, high) }
+                    let rows = unsafeBitCast(bytes, to: (SIMD16<UInt8>, SIMD16<UInt8>, SIMD16<UInt8>, SIMD16<UInt8>).self)
+                    store(rows.0, r)
+                    store(rows.1, r &+ 1)
+                    store(rows.2, r &+ 2)
+                    store(rows.3, r &+ 3)
                     r &+= 4
                 }
-                while r < end {
-                    let a = sums(row(r), quads)
-                    store(bytes(a, a).0, r)
-                    r &+= 1
-                }
             }
-            switch quads {
-            case 1: rows(1)
-            case 2: rows(2)
-            case 3: rows(3)
-            default: rows(4)
+            while r &+ 2 <= end {
+                let (a, b) = bytes(sums(row(r)), sums(row(r &+ 1)))
+                store(a, r)
+                store(b, r &+ 1)
+                r &+= 2
+            }
+            if r < end {
+                let a = sums(row(r))
+                store(bytes(a, a).0, r)
             }
         }
     }
