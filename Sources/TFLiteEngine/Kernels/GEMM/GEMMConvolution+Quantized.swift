@@ -675,10 +675,11 @@ final class GEMMConvolutionQuantized: Kernel {
 
     /// The four-byte kernel for `narrowRows`: each row's quads read from the
     /// input and broadcast (flipped to x + 128) against the one 16-column
-    /// panel, two rows per output stage, each row's 16 bytes stored at
-    /// once (the bytes past N overwritten by the next row, except at a
-    /// tile's end). The micro-tiles' gathered copies, their loops and a
-    /// second panel half of zeros ran these at 25 GFLOP/s.
+    /// panel, four rows per output stage (two where the node's stage is
+    /// the tables'), each row's 16 bytes stored at once (the bytes past N
+    /// overwritten by the next row, except at a tile's end). The
+    /// micro-tiles' gathered copies, their loops and a second panel half
+    /// of zeros ran these at 25 GFLOP/s.
     private func computeNarrowRows(_ tiles: Range<Int>, worker: Int) {
         let mr = IntegerGEMM.mr
         let s = scratch(worker: worker)

@@ -663,11 +663,11 @@ final class Pool2DQuantizedKernel: Kernel {
     /// over the columns the row's windows cover, in Int16 lanes 16 a step,
     /// into `row`, padding columns 0. Then each output's sum of its filter
     /// columns there (|sum| ≤ 128 · 255 < 2^15), averaged by its window's
-    /// count of taps inside the input, clamped and stored: at stride 1 the
-    /// row's outputs as one run of contiguous channels averaged by the
-    /// interior count, then the pixels whose windows lose columns to the
-    /// padding again by their own; at other strides pixel by pixel, 16
-    /// channels a step (`storeStep`).
+    /// count of taps inside the input, clamped and stored: all outputs by
+    /// the interior count (at stride 1 as one run of contiguous channels,
+    /// else pixel by pixel, 16 channels a step, `storeStep`), then the
+    /// pixels whose windows lose columns to the padding again by their own
+    /// count, exactly their bytes.
     @inline(__always)
     private func averageRow<E: QuantizedElement>(_ tile: Int, input: UnsafeRawPointer, output: UnsafeMutableRawPointer,
                                                  row: UnsafeMutableRawPointer, _: E.Type) {
