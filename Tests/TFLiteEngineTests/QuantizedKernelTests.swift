@@ -53,12 +53,7 @@ final class QuantizedKernelTests: XCTestCase {
             try compare(spec, name: "fc #\(i) \(batch)×\(k) → \(n) \(signed ? "int8" : "uint8")",
                         expectFast: signed && batch == 1 && !GEMMConvolutionQuantized.usesIntegerKernels
                             ? FullyConnectedInt8SingleRow.self : GEMMConvolutionQuantized.self) { ctx in
-                let p = FullyConnected.Parameters(batches: batch, inputDepth: k, outputDepth: n,
-                                                  activation: FusedActivation(rawValue: activation)!)
-                let q = try ConvolutionQuantization(
-                    ctx: ctx, input: ctx.input(0), filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
-                    channelAxis: 0, channels: n, activation: p.activation, liteRTUInt8: true)
-                return signed ? FullyConnectedQuantizedReference(Int8.self, ctx: ctx, p, q) : FullyConnectedQuantizedReference(UInt8.self, ctx: ctx, p, q)
+                try Self.fullyConnectedReference(ctx, m: batch, k: k, n: n, activation: FusedActivation(rawValue: activation)!, signed: signed)
             }
         }
         requireMostlyInformative(30)
@@ -82,11 +77,7 @@ final class QuantizedKernelTests: XCTestCase {
             let shape = input.shape, n = expected.shape[1], signed = input.type == .int8
             let fast: AnyClass = signed && shape[0] == 1 && !GEMMConvolutionQuantized.usesIntegerKernels ? FullyConnectedInt8SingleRow.self : GEMMConvolutionQuantized.self
             let outputs = try compare(data, name: entry.name, expectFast: fast, inputBytes: [UInt8](input.data)) { ctx in
-                let p = FullyConnected.Parameters(batches: shape[0], inputDepth: shape[1], outputDepth: n, activation: .none)
-                let q = try ConvolutionQuantization(
-                    ctx: ctx, input: ctx.input(0), filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
-                    channelAxis: 0, channels: n, activation: .none, liteRTUInt8: true)
-                return signed ? FullyConnectedQuantizedReference(Int8.self, ctx: ctx, p, q) : FullyConnectedQuantizedReference(UInt8.self, ctx: ctx, p, q)
+                try Self.fullyConnectedReference(ctx, m: shape[0], k: shape[1], n: n, activation: .none, signed: signed)
             }
             guard let outputs else { continue }
             let reference = [UInt8](expected.data)
@@ -145,12 +136,7 @@ final class QuantizedKernelTests: XCTestCase {
                 options: [(4, .i8(activation.rawValue))], rng: &rng)
             try compare(spec, name: "integer fc \(m)×\(k) → \(n) \(signed ? "int8" : "uint8") zp \(inputZero.map(String.init) ?? "random")",
                         expectFast: GEMMConvolutionQuantized.self) { ctx in
-                let p = FullyConnected.Parameters(batches: m, inputDepth: k, outputDepth: n, activation: activation)
-                let q = try ConvolutionQuantization(
-                    ctx: ctx, input: ctx.input(0), filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
-                    channelAxis: 0, channels: n, activation: activation, liteRTUInt8: true)
-                return signed ? FullyConnectedQuantizedReference(Int8.self, ctx: ctx, p, q)
-                    : FullyConnectedQuantizedReference(UInt8.self, ctx: ctx, p, q)
+                try Self.fullyConnectedReference(ctx, m: m, k: k, n: n, activation: activation, signed: signed)
             }
             cases += 1
         }
@@ -171,11 +157,7 @@ final class QuantizedKernelTests: XCTestCase {
                     XCTAssertTrue(conv.narrowRows, "\(name): not the narrow rows")
                 }
             }) { ctx in
-                let p = FullyConnected.Parameters(batches: m, inputDepth: k, outputDepth: n, activation: activation)
-                let q = try ConvolutionQuantization(
-                    ctx: ctx, input: ctx.input(0), filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
-                    channelAxis: 0, channels: n, activation: activation, liteRTUInt8: true)
-                return FullyConnectedQuantizedReference(Int8.self, ctx: ctx, p, q)
+                try Self.fullyConnectedReference(ctx, m: m, k: k, n: n, activation: activation, signed: true)
             }
             cases += 1
         }
@@ -189,11 +171,7 @@ final class QuantizedKernelTests: XCTestCase {
             let tiling = (kernel as? GEMMConvolutionQuantized)?.tiling
             XCTAssertNotNil(tiling?.nextGroupShare(of: 0, in: 0..<(tiling?.tileCount ?? 0)), "no panel group to prefetch")
         }) { ctx in
-            let p = FullyConnected.Parameters(batches: 13, inputDepth: 8200, outputDepth: 96, activation: .none)
-            let q = try ConvolutionQuantization(
-                ctx: ctx, input: ctx.input(0), filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
-                channelAxis: 0, channels: 96, activation: .none, liteRTUInt8: true)
-            return FullyConnectedQuantizedReference(Int8.self, ctx: ctx, p, q)
+            try Self.fullyConnectedReference(ctx, m: 13, k: 8200, n: 96, activation: .none, signed: true)
         }
         cases += 1
         // Convolutions through the offset table (padding taps, strides, dilation).
@@ -315,6 +293,16 @@ final class QuantizedKernelTests: XCTestCase {
         requireMostlyInformative(cases)
     }
 
+    /// TFLite's reference FULLY_CONNECTED of an m × k input into n outputs.
+    private static func fullyConnectedReference(_ ctx: PrepareContext, m: Int, k: Int, n: Int, activation: FusedActivation,
+                                                signed: Bool) throws -> Kernel {
+        let p = FullyConnected.Parameters(batches: m, inputDepth: k, outputDepth: n, activation: activation)
+        let q = try ConvolutionQuantization(
+            ctx: ctx, input: ctx.input(0), filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
+            channelAxis: 0, channels: n, activation: activation, liteRTUInt8: true)
+        return signed ? FullyConnectedQuantizedReference(Int8.self, ctx: ctx, p, q) : FullyConnectedQuantizedReference(UInt8.self, ctx: ctx, p, q)
+    }
+
     /// Asserts that a convolution took its integer arithmetic's direct form
     /// (uint8 runs on pairs where int8 runs on quads).
     private static func checkDirectForm(_ kernel: Kernel, name: String) {
@@ -348,12 +336,7 @@ final class QuantizedKernelTests: XCTestCase {
                 options: [(4, .i8(0))], rng: &rng)
             try compare(spec, name: "integer saturating fc \(k) \(signed ? "int8" : "uint8")",
                         expectFast: GEMMConvolutionQuantized.self, inputFill: signed ? 0x80 : 255) { ctx in
-                let p = FullyConnected.Parameters(batches: 2, inputDepth: k, outputDepth: 17, activation: .none)
-                let q = try ConvolutionQuantization(
-                    ctx: ctx, input: ctx.input(0), filter: ctx.input(1), bias: ctx.optionalInput(2), output: ctx.output(0),
-                    channelAxis: 0, channels: 17, activation: .none, liteRTUInt8: true)
-                return signed ? FullyConnectedQuantizedReference(Int8.self, ctx: ctx, p, q)
-                    : FullyConnectedQuantizedReference(UInt8.self, ctx: ctx, p, q)
+                try Self.fullyConnectedReference(ctx, m: 2, k: k, n: 17, activation: .none, signed: signed)
             }
         }
     }

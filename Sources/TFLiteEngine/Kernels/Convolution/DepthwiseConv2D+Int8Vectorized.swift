@@ -1484,10 +1484,8 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         IntegerSIMD.packSaturating(exact.scale16(sums.low, slot), exact.scale16(sums.high, slot &+ 16))
     }
 
-    /// Two quad groups' words (`quadWords`) as output bytes: both saturated
-    /// to 0…255 (`vpackuswb` zmm), the four-byte runs put in channel order
-    /// (`vpermd`: see `quadChannel`), less 128 (the sign bits flipped),
-    /// clamped where the activation is narrower than a byte; the first
+    /// Two quad groups' words (`quadWords`) as output bytes in channel
+    /// order (`VectorStage.offsetBytes`; see `quadChannel`): the first
     /// group's 32 bytes then the second's.
     @inline(__always)
     private static func quadBytes(_ a: SIMD32<Int16>, _ b: SIMD32<Int16>, _ stage: ChannelRequantization.VectorStage) -> SIMD64<UInt8> {
@@ -1495,10 +1493,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         // of the first group's low (i = 0) and high (i = 1) sums, or of the
         // second's (i = 2, 3); channel order (`quadChannel`) is low 0–3,
         // low 8–11, high 0–3, high 8–11, then lanes 4–7 and 12–15 alike.
-        let order = SIMD16<Int32>(0, 8, 1, 9, 4, 12, 5, 13, 2, 10, 3, 11, 6, 14, 7, 15)
-        let bytes = IntegerSIMD.flipSigns(IntegerSIMD.permute(IntegerSIMD.packSaturatingUnsigned(a, b), order))
-        if !stage.narrowerThanElement { return bytes }
-        return IntegerSIMD.clampSigned(bytes, IntegerSIMD.twice(stage.low), IntegerSIMD.twice(stage.high))
+        stage.offsetBytes(a, b, order: SIMD16<Int32>(0, 8, 1, 9, 4, 12, 5, 13, 2, 10, 3, 11, 6, 14, 7, 15))
     }
 
     /// Adds taps `a` and `b`'s products for channels ch..<ch+16: their input

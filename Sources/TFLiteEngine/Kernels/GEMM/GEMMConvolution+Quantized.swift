@@ -666,6 +666,23 @@ final class GEMMConvolutionQuantized: Kernel {
         if columns & 1 != 0 { destination.storeBytes(of: UInt8(truncatingIfNeeded: rest), toByteOffset: at, as: UInt8.self) }
     }
 
+    /// Two rows' sums of 16 columns from `column` (`a0`, `a1`; `b0`, `b1`)
+    /// as their output bytes: through `exact` (`ExactDoubleRequantization.scale16`)
+    /// where the node has it, else `tables` (offset to `column` already).
+    @inline(__always)
+    static func twoRows(_ a0: SIMD8<Int32>, _ a1: SIMD8<Int32>, _ b0: SIMD8<Int32>, _ b1: SIMD8<Int32>, column: Int,
+                        exact: ExactDoubleRequantization?, tables: ChannelRequantization.Tables,
+                        stage: ChannelRequantization.VectorStage) -> (SIMD16<UInt8>, SIMD16<UInt8>) {
+        if let exact {
+            let z = exact.zeroPoint(stage)
+            let a = exact.scale16(SIMD16(lowHalf: a0, highHalf: a1), column)
+            let b = exact.scale16(SIMD16(lowHalf: b0, highHalf: b1), column)
+            return ChannelRequantization.Tables.halves(ChannelRequantization.Tables.bytes(
+                a.lowHalf &+ z, a.highHalf &+ z, b.lowHalf &+ z, b.highHalf &+ z, stage))
+        }
+        return ChannelRequantization.Tables.halves(tables.requantize16x2(a0, a1, b0, b1, 0, stage))
+    }
+
     /// Rows of at most 16 input and 16 output values (NASNet-Mobile int8's
     /// 11-channel 1×1 convolutions) go `computeNarrowRows`.
     var narrowRows: Bool {
@@ -712,13 +729,8 @@ final class GEMMConvolutionQuantized: Kernel {
             return acc
         }
         @inline(__always) func bytes(_ a: SIMD16<Int32>, _ b: SIMD16<Int32>) -> (SIMD16<UInt8>, SIMD16<UInt8>) {
-            if let exact {
-                let z = exact.zeroPoint(stage)
-                let (a0, a1) = IntegerSIMD.halves(exact.scale16(a, 0)), (b0, b1) = IntegerSIMD.halves(exact.scale16(b, 0))
-                return ChannelRequantization.Tables.halves(ChannelRequantization.Tables.bytes(a0 &+ z, a1 &+ z, b0 &+ z, b1 &+ z, stage))
-            }
             let (a0, a1) = IntegerSIMD.halves(a), (b0, b1) = IntegerSIMD.halves(b)
-            return ChannelRequantization.Tables.halves(tables.requantize16x2(a0, a1, b0, b1, 0, stage))
+            return Self.twoRows(a0, a1, b0, b1, column: 0, exact: exact, tables: tables, stage: stage)
         }
         forEachTile(tiles) { tile in
             let microTiles = tiling.ranges(of: tile).microTiles
@@ -740,14 +752,12 @@ final class GEMMConvolutionQuantized: Kernel {
                 // stage on 256 bits took twice the shuffles).
                 let offset = SIMD16<Int32>(repeating: exact.zeroPoint(stage)[0] &+ 128)
                 let order = SIMD16<Int32>(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15)
-                let low = IntegerSIMD.twice(stage.low), high = IntegerSIMD.twice(stage.high)
                 @inline(__always) func words(_ a: SIMD16<Int32>, _ b: SIMD16<Int32>) -> SIMD32<Int16> {
                     IntegerSIMD.packSaturating(exact.scale16(a, 0) &+ offset, exact.scale16(b, 0) &+ offset)
                 }
                 while r &+ 4 <= end {
                     let a = sums(row(r)), b = sums(row(r &+ 1)), c = sums(row(r &+ 2)), d = sums(row(r &+ 3))
-                    var bytes = IntegerSIMD.flipSigns(IntegerSIMD.permute(IntegerSIMD.packSaturatingUnsigned(words(a, b), words(c, d)), order))
-                    if stage.narrowerThanElement { bytes = IntegerSIMD.clampSigned(bytes, low, high) }
+                    let bytes = stage.offsetBytes(words(a, b), words(c, d), order: order)
                     let rows = unsafeBitCast(bytes, to: (SIMD16<UInt8>, SIMD16<UInt8>, SIMD16<UInt8>, SIMD16<UInt8>).self)
                     store(rows.0, r)
                     store(rows.1, r &+ 1)
@@ -1371,14 +1381,7 @@ extension IntegerGEMM.Accumulators {
         let exact = kernel.exactRequantization
         @inline(__always) func twoRows(_ a0: SIMD8<Int32>, _ a1: SIMD8<Int32>, _ b0: SIMD8<Int32>, _ b1: SIMD8<Int32>)
             -> (SIMD16<UInt8>, SIMD16<UInt8>) {
-            if let exact {
-                let z = exact.zeroPoint(stage)
-                let a = exact.scale16(SIMD16(lowHalf: a0, highHalf: a1), column)
-                let b = exact.scale16(SIMD16(lowHalf: b0, highHalf: b1), column)
-                return ChannelRequantization.Tables.halves(ChannelRequantization.Tables.bytes(
-                    a.lowHalf &+ z, a.highHalf &+ z, b.lowHalf &+ z, b.highHalf &+ z, stage))
-            }
-            return ChannelRequantization.Tables.halves(t.requantize16x2(a0, a1, b0, b1, 0, stage))
+            GEMMConvolutionQuantized.twoRows(a0, a1, b0, b1, column: column, exact: exact, tables: t, stage: stage)
         }
         var bytes = twoRows(acc.c00 &+ bias0, acc.c01 &+ bias1, acc.c10 &+ bias0, acc.c11 &+ bias1)
         GEMMConvolutionQuantized.put(bytes.0, out, columns: columns)

@@ -90,7 +90,7 @@ final class Pool2DQuantizedKernel: Kernel {
     /// int32 maximum per channel of the fused convolution's rows.
     var scratchBytesPerWorker: Int {
         if let fusedConvolution { return max(fusedConvolution.accumulatorStride, 1) * 4 }
-        if rowsSeparately { return 2 &* separableRowBytes &+ 16 }
+        if rowsSeparately { return separableRowBytes }
         if averagesRowsSeparately { return 2 &* coveredColumns &* p.channels &+ 64 }
         return p.kind == .max ? 0 : max(p.channels, 1) * 4
     }
@@ -109,8 +109,7 @@ final class Pool2DQuantizedKernel: Kernel {
             && (g.outputWidth &- 1) &* g.strideWidth &+ g.filterWidth <= g.inputWidth
     }
 
-    /// The bytes of a row of window-row maxima (`maxRow`), with 16 to spare
-    /// (sums, `averageRow`: twice as many).
+    /// The bytes of a row of window-row maxima (`maxRow`), with 16 to spare.
     private var separableRowBytes: Int {
         let g = p.geometry
         return ((g.outputWidth &- 1) &* g.strideWidth &+ g.filterWidth) &* p.channels &+ 16
@@ -639,7 +638,7 @@ final class Pool2DQuantizedKernel: Kernel {
 
     /// TFLite's rounded averages of window sums of one count in Int16
     /// lanes: `Int16Average` where made (the integer flavours), else
-    /// `average16`.
+    /// `average16` (`averageRow`, `averageSteps`).
     private struct RowAverage {
         let int16: Int16Average?
         let half: SIMD8<Int32>, reciprocal: SIMD8<Int32>
@@ -828,9 +827,7 @@ final class Pool2DQuantizedKernel: Kernel {
     private func averageSteps<E: QuantizedElement>(_ source: UnsafeRawPointer, rows: Int, rowStep: Int, columns: Int, channels c: Int,
                                                    count: Int32, length: Int, wide: Bool, into target: UnsafeMutableRawPointer,
                                                    _: E.Type) {
-        let int16Average = Int(count) < int16Averages.count ? int16Averages[Int(count)] : nil
-        // (`average16`'s numbers only where it runs: the reciprocal is a division.)
-        let half = SIMD8<Int32>(repeating: count / 2), m = SIMD8(repeating: int16Average == nil ? Self.reciprocal(of: count) : 0)
+        let average = RowAverage(count: count, int16Averages)
         let lowest = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: low))
         let highest = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: high))
         let width = wide ? 16 : 8
@@ -847,8 +844,7 @@ final class Pool2DQuantizedKernel: Kernel {
                 }
                 rowAt &+= rowStep
             }
-            var v: SIMD16<Int16>
-            if let int16Average { v = int16Average(acc) } else { v = Self.average16(acc, half: half, reciprocal: m) }
+            var v = average(acc)
             v.replace(with: lowest, where: v .< lowest)
             v.replace(with: highest, where: v .> highest)
             let bytes = IntegerSIMD.truncate(v)

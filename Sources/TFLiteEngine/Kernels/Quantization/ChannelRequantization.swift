@@ -143,6 +143,19 @@ final class ChannelRequantization: @unchecked Sendable {
             self.high = high
             narrowerThanElement = low[0] != (signed ? 0x80 : 0) || high[0] != (signed ? 0x7F : 0xFF)
         }
+
+        /// Int8 output bytes of results plus 128 in Int16 words (`a`, then
+        /// `b`): saturated to 0…255 (`vpackuswb` zmm: per 128-bit lane k,
+        /// the eight words of `a`'s lane k, then `b`'s), the four-byte runs
+        /// put in `order` (`vpermd`), less 128 (the sign bits flipped),
+        /// clamped where the activation is narrower than a byte. (The
+        /// depthwise quad groups' store, the narrow int8 rows' stage.)
+        @inline(__always)
+        func offsetBytes(_ a: SIMD32<Int16>, _ b: SIMD32<Int16>, order: SIMD16<Int32>) -> SIMD64<UInt8> {
+            let bytes = IntegerSIMD.flipSigns(IntegerSIMD.permute(IntegerSIMD.packSaturatingUnsigned(a, b), order))
+            if !narrowerThanElement { return bytes }
+            return IntegerSIMD.clampSigned(bytes, IntegerSIMD.twice(low), IntegerSIMD.twice(high))
+        }
     }
 
     /// Per-channel constants of `MultiplyByQuantizedMultiplier(x, M, shift)`
