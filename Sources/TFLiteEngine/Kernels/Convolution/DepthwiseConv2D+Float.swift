@@ -1373,7 +1373,7 @@ private func slide3Stride2<V: FloatLanes>(_ x: UnsafePointer<Float>, _ c: Int, _
 /// `pixel` does. The rows are written out: a loop over the input vectors
 /// with a switch choosing the pixel was not unrolled and ran at half the
 /// speed of `interior`.
-private struct SlidingEight<V: FloatLanes> {
+struct SlidingEight<V: FloatLanes> {
     var a0, a1, a2, a3, a4, a5, a6, a7: V
 
     /// The sums of bias, then `rows` filter rows of `R`'s width: row r's
@@ -1618,14 +1618,14 @@ private struct SlidingEight<V: FloatLanes> {
 }
 
 /// Where `SlidingEight` reads a filter row's input vectors, one after another.
-private protocol SlidingInput {
+protocol SlidingInput {
     mutating func next<V: FloatLanes>() -> V
 }
 
 /// Input vectors `step` floats apart from `q` (interior pixels: the input
 /// itself), each addressed from `q` (`q + j · step`) rather than from the
 /// one before: the unrolled row's addresses are then a base and an offset.
-private struct OffsetInput: SlidingInput {
+struct OffsetInput: SlidingInput {
     let q: UnsafePointer<Float>
     let step: Int
     var j = 0
@@ -1666,13 +1666,13 @@ private struct TabledInput: SlidingInput {
 }
 
 /// A filter width and stride `SlidingEight` has a row for.
-private protocol SlidingFilterRow {
+protocol SlidingFilterRow {
     /// The filter's width: its taps a row, and its rows where it is square.
     static var width: Int { get }
     static func add<V: FloatLanes, I: SlidingInput>(_ a: inout SlidingEight<V>, _ x: inout I, _ w: UnsafePointer<Float>, _ wStep: Int)
 }
 
-private enum SevenTaps: SlidingFilterRow {
+enum SevenTaps: SlidingFilterRow {
     static var width: Int { 7 }
     @inline(__always)
     static func add<V: FloatLanes, I: SlidingInput>(_ a: inout SlidingEight<V>, _ x: inout I, _ w: UnsafePointer<Float>, _ wStep: Int) {
@@ -1680,7 +1680,7 @@ private enum SevenTaps: SlidingFilterRow {
     }
 }
 
-private enum FiveTaps: SlidingFilterRow {
+enum FiveTaps: SlidingFilterRow {
     static var width: Int { 5 }
     @inline(__always)
     static func add<V: FloatLanes, I: SlidingInput>(_ a: inout SlidingEight<V>, _ x: inout I, _ w: UnsafePointer<Float>, _ wStep: Int) {
@@ -1704,7 +1704,7 @@ private enum FiveTapsStride2: SlidingFilterRow {
     }
 }
 
-private enum ThreeTaps: SlidingFilterRow {
+enum ThreeTaps: SlidingFilterRow {
     static var width: Int { 3 }
     @inline(__always)
     static func add<V: FloatLanes, I: SlidingInput>(_ a: inout SlidingEight<V>, _ x: inout I, _ w: UnsafePointer<Float>, _ wStep: Int) {

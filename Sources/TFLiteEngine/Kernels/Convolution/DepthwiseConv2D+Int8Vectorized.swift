@@ -488,6 +488,22 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     /// shuffles per input row, and each pixel loaded its own input vectors:
     /// a quarter of the time went to making the rows.
     let tripleRowBytes: Int
+    /// Bytes of one input row as floats (`floatRows`), where a square 3×3,
+    /// 5×5 or 7×7 int8 filter at stride and dilation 1 runs in the `avx2`
+    /// flavour (integer multiply-add on eight float lanes: the sixteen-lane
+    /// flavours keep their paths, not measured against this one), over at
+    /// least eight channels and eight output columns; else 0. A row is the input row's
+    /// bytes as floats with its padding columns' zero points, made once for
+    /// the K output rows that read it, and the taps are summed by the float
+    /// depthwise kernel's `SlidingEight` (eight pixels of one channel vector
+    /// sharing each loaded input vector) on `floatFilter`: every product and
+    /// partial sum is an integer below 2^22 in magnitude (at most 49 taps of
+    /// 128 · 128), so the float sums are the Int32 sums exactly. (The tap
+    /// pairs on `vpmaddwd` went pixel by pixel: 112×112×32 3×3 at 0.44 ms on
+    /// an AMD Zen 3, XNNPACK 0.27.)
+    let floatRowBytes: Int
+    /// `constants.filter` as floats ([tap][channel]), where `floatRowBytes` > 0.
+    let floatFilter: UnsafeMutablePointer<Float>?
     /// Bytes of one input row as wide windows (`wideWindowRows`), where
     /// `DepthwiseInt8Constants.wideWindow` is K = 5 or 7; else 0. For each
     /// window of P = 9 − K output columns (`wideWindowPixels`), per quad
@@ -554,13 +570,33 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             && p.outputChannels >= 32 && constants.quadChannels >= p.outputChannels
             && constants.quadExactRequantization != nil && compactRowBytes == 0
             && tripleBytes <= Self.largestTripleRow ? tripleBytes : 0
+        let k = g.filterWidth
+        let (floatBytes, floatTooWide) = (g.outputWidth &+ k &- 1).multipliedReportingOverflow(by: p.outputChannels &* 4)
+        let floats = FloatVector.scalarCount == 8 && IntegerSIMD.isNative && signed && (k == 3 || k == 5 || k == 7) && g.filterHeight == k
+            && g.strideWidth == 1 && g.strideHeight == 1 && g.dilationWidth == 1 && g.dilationHeight == 1
+            && p.inputChannels == p.outputChannels && p.outputChannels >= 8 && g.outputWidth >= 8
+            && compactRowBytes == 0 && tripleRowBytes == 0 && wideWindowRowBytes == 0
+            && !floatTooWide && floatBytes <= Self.largestTripleRow
+        floatRowBytes = floats ? (floatBytes &+ 63) & ~63 : 0
+        if floats {
+            let count = k &* k &* p.outputChannels
+            let values = UnsafeMutablePointer<Float>.allocate(capacity: count)
+            let source = UnsafePointer<Int8>(OpaquePointer(constants.filter))
+            for i in 0..<count { values[i] = Float(source[i]) }
+            floatFilter = values
+        } else {
+            floatFilter = nil
+        }
     }
 
     /// The most bytes a row of column windows or wide windows may take
     /// (K + 1 of them per worker's scratch); wider rows go pixel by pixel.
     static let largestTripleRow = 1 << 19
 
-    deinit { zeroPointRow.deallocate() }
+    deinit {
+        zeroPointRow.deallocate()
+        floatFilter?.deallocate()
+    }
 
     private var taps: Int { p.geometry.filterHeight &* p.geometry.filterWidth }
     /// Tap pointers, then (general filter sizes) one accumulator per channel,
@@ -570,6 +606,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     var scratchBytesPerWorker: Int {
         if tripleRowBytes > 0 { return compactedSlotsOffset &+ (ringRows &+ 1) &* tripleRowBytes }
         if wideWindowRowBytes > 0 { return compactedSlotsOffset &+ (ringRows &+ 1) &* wideWindowRowBytes }
+        if floatRowBytes > 0 { return compactedSlotsOffset &+ (ringRows &+ 1) &* floatRowBytes }
         return compactRowBytes == 0 ? taps &* 8 &+ max(p.outputChannels, 1) &* 4 : compactedSlotsOffset &+ 2 &* (ringRows &+ 1) &* compactRowBytes
     }
     private var compactedRowsOffset: Int { (taps &* 8 &+ max(p.outputChannels, 1) &* 4 &+ 63) & ~63 }
@@ -606,7 +643,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             && (interiorEnd &- interiorStart) &* c >= 32 && IntegerSIMD.isNative && E.self == Int8.self && W.self == Int8.self
         // The compacted rows kept from output row to output row (`compactedTaps`).
         let ringTags = (base + compactedRowsOffset).assumingMemoryBound(to: Int.self)
-        if compactRowBytes > 0 || tripleRowBytes > 0 || wideWindowRowBytes > 0 { for r in 0..<ringRows { ringTags[r] = -1 } }
+        if compactRowBytes > 0 || tripleRowBytes > 0 || wideWindowRowBytes > 0 || floatRowBytes > 0 { for r in 0..<ringRows { ringTags[r] = -1 } }
         var zeroRowCompacted = false
         // `outputTable` a tile behind (as `GEMMConvolutionQuantized.applyOutputTable`).
         let table = outputTable?.entries
@@ -668,6 +705,12 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                 tripleRows(row: iy0, columns: columns, batch: b, input: UnsafePointer<Int8>(OpaquePointer(inputBatch)),
                            zero: UnsafePointer<Int8>(OpaquePointer(zero)), scratch: base, zeroRowMade: &zeroRowCompacted,
                            UnsafeMutableRawPointer(out))
+                continue
+            }
+            if floatRowBytes > 0 && E.self == Int8.self && columns.count >= 8 {
+                floatRows(row: iy0, columns: columns, batch: b, input: UnsafePointer<Int8>(OpaquePointer(inputBatch)),
+                          zero: UnsafePointer<Int8>(OpaquePointer(zero)), scratch: base, zeroRowMade: &zeroRowCompacted,
+                          UnsafeMutableRawPointer(out))
                 continue
             }
             var ox = columns.lowerBound
@@ -808,6 +851,111 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             if inside { ringTags[iy % rings] = b &* g.inputHeight &+ iy } else { zeroRowMade = true }
         }
         return UnsafeRawPointer(target)
+    }
+
+    /// Output columns `columns` (at least eight) of one output row from the
+    /// K input rows from `iy0` as floats (`floatRowBytes`), made into the
+    /// worker's ring where it does not hold them yet; `out` the first
+    /// column's output.
+    @inline(never)
+    private func floatRows(row iy0: Int, columns: Range<Int>, batch b: Int, input inputBatch: UnsafePointer<Int8>, zero: UnsafePointer<Int8>,
+                           scratch base: UnsafeMutableRawPointer, zeroRowMade: inout Bool, _ out: UnsafeMutableRawPointer) {
+        switch p.geometry.filterWidth {
+        case 3: floatRows(ThreeTaps.self, row: iy0, columns: columns, batch: b, input: inputBatch, zero: zero, scratch: base,
+                          zeroRowMade: &zeroRowMade, out)
+        case 5: floatRows(FiveTaps.self, row: iy0, columns: columns, batch: b, input: inputBatch, zero: zero, scratch: base,
+                          zeroRowMade: &zeroRowMade, out)
+        default: floatRows(SevenTaps.self, row: iy0, columns: columns, batch: b, input: inputBatch, zero: zero, scratch: base,
+                           zeroRowMade: &zeroRowMade, out)
+        }
+    }
+
+    @inline(__always)
+    private func floatRows<R: SlidingFilterRow>(_: R.Type, row iy0: Int, columns: Range<Int>, batch b: Int, input inputBatch: UnsafePointer<Int8>,
+                                                zero: UnsafePointer<Int8>, scratch base: UnsafeMutableRawPointer, zeroRowMade: inout Bool,
+                                                _ out: UnsafeMutableRawPointer) {
+        let c = p.outputChannels, k = R.width
+        let filter = UnsafePointer(floatFilter.unsafelyUnwrapped), bias = UnsafeRawPointer(constants.table)
+        let tables = constants.scaleTables, lastTables = constants.lastGroupTables ?? tables, paired = constants.pairedChannels
+        let stage = ChannelRequantization.VectorStage(
+            signed: true, zeroPoint: SIMD8<Int32>(repeating: outputOffset),
+            low: SIMD32(repeating: UInt8(truncatingIfNeeded: activationMin)), high: SIMD32(repeating: UInt8(truncatingIfNeeded: activationMax)))
+        // Integers below 2^22 in magnitude as floats, plus 1.5 · 2^23: their bits are the integer's plus these.
+        let magic = SIMD8<Float>(repeating: 12_582_912), magicBits = SIMD8<Int32>(repeating: 0x4B40_0000)
+        withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: k) { buffer in
+            guard let rows = buffer.baseAddress else { return }
+            for ky in 0..<k {
+                let row = ringRow(iy0 &+ ky, batch: b, rowBytes: floatRowBytes, input: inputBatch, zero: zero, scratch: base,
+                                  zeroRowMade: &zeroRowMade) { makeFloatRow($0, into: $1) }
+                rows[ky] = row.assumingMemoryBound(to: Float.self)
+            }
+            // The eight pixels' sums of channels ch..<ch + 8 from output column ox, as Int32.
+            @inline(__always) func sums(_ ox: Int, _ ch: Int) -> SlidingEight<SIMD8<Float>> {
+                var sums = SlidingEight(R.self, bias: SIMD8<Float>(), weights: filter + ch, rows: k, rowStep: k &* c, tapStep: c) {
+                    OffsetInput(q: UnsafePointer(rows[$0]) + (ox &* c &+ ch), step: c)
+                }
+                let start = unsafeBitCast(bias.loadUnaligned(fromByteOffset: ch &* 4, as: SIMD8<Int32>.self) &- magicBits, to: SIMD8<Float>.self)
+                @inline(__always) func integers(_ s: inout SIMD8<Float>) {
+                    s = unsafeBitCast(unsafeBitCast(s + magic, to: SIMD8<Int32>.self) &+ unsafeBitCast(start, to: SIMD8<Int32>.self),
+                                      to: SIMD8<Float>.self)
+                }
+                integers(&sums.a0); integers(&sums.a1); integers(&sums.a2); integers(&sums.a3)
+                integers(&sums.a4); integers(&sums.a5); integers(&sums.a6); integers(&sums.a7)
+                return sums
+            }
+            @inline(__always) func lanes(_ s: SlidingEight<SIMD8<Float>>, _ pixel: Int) -> SIMD8<Int32> {
+                let v = switch pixel { case 0: s.a0; case 1: s.a1; case 2: s.a2; case 3: s.a3; case 4: s.a4; case 5: s.a5; case 6: s.a6; default: s.a7 }
+                return unsafeBitCast(v, to: SIMD8<Int32>.self)
+            }
+            // Eight pixels from output column ox: sixteen channels at a time
+            // through `store16` where `pixel3x3` has them (its paired
+            // channels), then groups of eight, the last one overlapping its
+            // predecessor where the channels are not a multiple of eight.
+            @inline(__always) func eight(_ ox: Int) {
+                let o = out + (ox &- columns.lowerBound) &* c
+                var ch = 0
+                while ch &+ 16 <= paired {
+                    let low = sums(ox, ch), high = sums(ox, ch &+ 8)
+                    for pixel in 0..<8 { store16(lanes(low, pixel), lanes(high, pixel), ch, stage, o + pixel &* c) }
+                    ch &+= 16
+                }
+                @inline(__always) func group(_ ch: Int, _ tables: ChannelRequantization.Tables, _ entry: Int, slot: Int) {
+                    let s = sums(ox, ch)
+                    for pixel in 0..<8 { storeGroup8(lanes(s, pixel), tables, entry, slot: slot, o + (pixel &* c &+ ch)) }
+                }
+                while ch &+ 8 <= c { group(ch, tables, ch, slot: ch); ch &+= 8 }
+                if ch < c { group(c &- 8, lastTables, 0, slot: c) }
+            }
+            var ox = columns.lowerBound
+            while ox &+ 8 <= columns.upperBound { eight(ox); ox &+= 8 }
+            // The last one to seven columns: eight ending at the range's end (the same bytes stored twice).
+            if ox < columns.upperBound { eight(columns.upperBound &- 8) }
+        }
+    }
+
+    /// Input row `source` (or the zero-point row) as floats into `target`:
+    /// the `outputWidth + K − 1` columns the output row's windows read, from
+    /// input column −padLeft, the columns outside the input the zero point.
+    private func makeFloatRow(_ source: UnsafePointer<Int8>, into target: UnsafeMutableRawPointer) {
+        let g = p.geometry, c = p.outputChannels
+        let columns = g.outputWidth &+ g.filterWidth &- 1
+        let first = min(g.padLeft, columns), end = max(first, min(columns, g.padLeft &+ g.inputWidth))
+        let row = target.assumingMemoryBound(to: Float.self)
+        let zeroPoint = Float(Int8(bitPattern: zeroPointRow[0]))
+        row.update(repeating: zeroPoint, count: first &* c)
+        (row + end &* c).update(repeating: zeroPoint, count: (columns &- end) &* c)
+        let count = (end &- first) &* c, bytes = UnsafeRawPointer(source), floats = UnsafeMutableRawPointer(row + first &* c)
+        let magic = SIMD8<Float>(repeating: 12_582_912), magicBits = SIMD8<Int32>(repeating: 0x4B40_0000)
+        var i = 0
+        while i &+ 8 <= count {
+            let x = IntegerSIMD.widen(bytes.loadUnaligned(fromByteOffset: i, as: SIMD8<Int8>.self))
+            floats.storeBytes(of: unsafeBitCast(x &+ magicBits, to: SIMD8<Float>.self) - magic, toByteOffset: i &* 4, as: SIMD8<Float>.self)
+            i &+= 8
+        }
+        while i < count {
+            floats.storeBytes(of: Float(bytes.load(fromByteOffset: i, as: Int8.self)), toByteOffset: i &* 4, as: Float.self)
+            i &+= 1
+        }
     }
 
     /// The quad groups' output stage: the output offset and the activation's bounds.
