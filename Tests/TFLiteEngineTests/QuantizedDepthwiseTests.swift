@@ -256,6 +256,50 @@ extension QuantizedKernelTests {
         if IntegerSIMD.isNative { XCTAssertGreaterThanOrEqual(windowCases, 8, "cases on rows of wide windows") }
     }
 
+    /// Square 3×3, 5×5 and 7×7 int8 filters at stride 1 in the `avx2`
+    /// flavour go through input rows as floats (`floatRowBytes`): 16 to 40
+    /// output columns (whole groups of eight and a last group overlapping
+    /// its predecessor), 8 to 40 channels (groups of sixteen through
+    /// `store16`, groups of eight, an overlapping last group), both
+    /// paddings, weights at −128 and ±127, maps of fewer than
+    /// `rowsForWholeRowTiles` rows (tiles of half a row), a batch of two
+    /// whose rows share ring slots, the tables' output stage (large biases),
+    /// every activation.
+    func testDepthwiseFloatRowsMatchReferenceBitExact() throws {
+        var rng = TestRandom(seed: 57)
+        let channels = [8, 13, 16, 24, 32, 40, 33, 8, 16, 22, 32, 17, 40, 24, 8, 32]
+        var floatCases = 0
+        for (i, cin) in channels.enumerated() {
+            let k = [3, 5, 7][i % 3]
+            let padding = i % 2
+            let w = 16 + rng.int(0...24) + (padding == 1 ? k - 1 : 0)
+            let h = (i % 4 == 3 ? rng.int(1...6) : rng.int(12...16)) + (padding == 1 ? k - 1 : 0)
+            let batch = i == 5 || i == 12 ? 2 : 1
+            let activation = Int8(i % 4)
+            let spec = QuantizedModelSpec.weighted(
+                op: 4, optionsType: 2, input: [batch, h, w, cin], filter: [1, k, k, cin],
+                channelAxis: 3, perChannel: i % 4 != 1, signed: true, hasBias: i % 5 != 3,
+                filterValues: i % 2 == 0 ? [-128, 127, -127, 126, 0] : Array(-128...127),
+                biasMultiplier: i % 6 == 5 ? 4096 : 1,
+                options: [(4, .i8(Int8(padding))), (6, .i32(1)), (8, .i32(1)), (10, .i32(1)), (12, .i8(activation))],
+                rng: &rng)
+            try compare(spec, name: "float-row depthwise #\(i) \(batch)×\(h)×\(w)×\(cin) k \(k) pad \(padding) act \(activation)",
+                        expectFast: DepthwiseConv2DInt8Vectorized.self, inspect: { kernel in
+                if let kernel = kernel as? DepthwiseConv2DInt8Vectorized, kernel.floatRowBytes > 0 { floatCases += 1 }
+            }) { ctx in
+                try Self.int8DepthwiseReference(ctx, filter: (k, k), stride: (1, 1), dilation: 1, padding: padding,
+                                                channels: cin, activation: activation)
+            }
+        }
+        requireMostlyInformative(channels.count)
+        // The path exists in the eight-lane flavour with integer multiply-add only.
+        if FloatVector.scalarCount == 8 && IntegerSIMD.isNative {
+            XCTAssertEqual(floatCases, channels.count, "cases on input rows as floats")
+        } else {
+            XCTAssertEqual(floatCases, 0, "cases on input rows as floats outside the avx2 flavour")
+        }
+    }
+
     /// The reference kernel of an int8 depthwise node (depth multiplier 1)
     /// with the given filter (height, width), stride (height, width),
     /// dilation, padding (0 SAME, 1 VALID), channels and fused activation.
