@@ -1028,6 +1028,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     private func edgeEight<V: FloatLanes, R: SlidingFilterRow>(_ input: DepthwiseInput, _: V.Type, _: R.Type, _ out: UnsafeMutablePointer<Float>, b: Int, oy: Int,
                                                                x0: Int, ky0: Int, ky1: Int,
                                                                columns: UnsafeMutablePointer<UnsafePointer<Float>>, pixels: Int = 8) {
+        let w = V.scalarCount
         let g = p.geometry, c = p.inputChannels
         let (low, high) = p.activation.floatRange
         let lo = V(repeating: low), hi = V(repeating: high)
@@ -1047,7 +1048,6 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
             }
             row += g.dilationHeight &* g.inputWidth &* c
         }
-        let w = V.scalarCount
         let biasBase = bias ?? UnsafePointer(zeroBias)
         let f = filter!
         for block in 0..<(c &+ w &- 1) / w {
@@ -1372,7 +1372,8 @@ private func slide3Stride2<V: FloatLanes>(_ x: UnsafePointer<Float>, _ c: Int, _
 /// tap took 63). Each pixel sums its taps in column order, rows in order, as
 /// `pixel` does. The rows are written out: a loop over the input vectors
 /// with a switch choosing the pixel was not unrolled and ran at half the
-/// speed of `interior`.
+/// speed of `interior`. The int8 kernel's float rows use it too
+/// (`DepthwiseConv2DInt8Vectorized.floatRowBytes`).
 struct SlidingEight<V: FloatLanes> {
     var a0, a1, a2, a3, a4, a5, a6, a7: V
 
