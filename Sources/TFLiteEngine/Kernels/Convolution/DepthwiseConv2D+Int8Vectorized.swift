@@ -893,23 +893,20 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                                   zeroRowMade: &zeroRowMade) { makeFloatRow($0, into: $1) }
                 rows[ky] = row.assumingMemoryBound(to: Float.self)
             }
-            // The eight pixels' sums of channels ch..<ch + 8 from output column ox, as Int32.
+            // The eight pixels' sums of channels ch..<ch + 8 from output column ox.
             @inline(__always) func sums(_ ox: Int, _ ch: Int) -> SlidingEight<SIMD8<Float>> {
-                var sums = SlidingEight(R.self, bias: SIMD8<Float>(), weights: filter + ch, rows: k, rowStep: k &* c, tapStep: c) {
+                SlidingEight(R.self, bias: SIMD8<Float>(), weights: filter + ch, rows: k, rowStep: k &* c, tapStep: c) {
                     OffsetInput(q: UnsafePointer(rows[$0]) + (ox &* c &+ ch), step: c)
                 }
-                let start = bias.loadUnaligned(fromByteOffset: ch &* 4, as: SIMD8<Int32>.self) &- magicBits
-                // (Kept in the float lanes as bits until `lanes` reads them.)
-                @inline(__always) func integers(_ s: inout SIMD8<Float>) {
-                    s = unsafeBitCast(unsafeBitCast(s + magic, to: SIMD8<Int32>.self) &+ start, to: SIMD8<Float>.self)
-                }
-                integers(&sums.a0); integers(&sums.a1); integers(&sums.a2); integers(&sums.a3)
-                integers(&sums.a4); integers(&sums.a5); integers(&sums.a6); integers(&sums.a7)
-                return sums
             }
-            @inline(__always) func lanes(_ s: SlidingEight<SIMD8<Float>>, _ pixel: Int) -> SIMD8<Int32> {
+            // Channels ch..<ch + 8's starting values less the magic number's bits.
+            @inline(__always) func starts(_ ch: Int) -> SIMD8<Int32> {
+                bias.loadUnaligned(fromByteOffset: ch &* 4, as: SIMD8<Int32>.self) &- magicBits
+            }
+            // Pixel `pixel`'s accumulators: its sums as Int32 plus `start`.
+            @inline(__always) func accumulators(_ s: SlidingEight<SIMD8<Float>>, _ pixel: Int, _ start: SIMD8<Int32>) -> SIMD8<Int32> {
                 let v = switch pixel { case 0: s.a0; case 1: s.a1; case 2: s.a2; case 3: s.a3; case 4: s.a4; case 5: s.a5; case 6: s.a6; default: s.a7 }
-                return unsafeBitCast(v, to: SIMD8<Int32>.self)
+                return unsafeBitCast(v + magic, to: SIMD8<Int32>.self) &+ start
             }
             // Eight pixels from output column ox: sixteen channels at a time
             // through `store16` where `pixel3x3` has them (its paired
@@ -919,13 +916,15 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                 let o = out + (ox &- columns.lowerBound) &* c
                 var ch = 0
                 while ch &+ 16 <= paired {
-                    let low = sums(ox, ch), high = sums(ox, ch &+ 8)
-                    for pixel in 0..<8 { store16(lanes(low, pixel), lanes(high, pixel), ch, stage, o + pixel &* c) }
+                    let low = sums(ox, ch), high = sums(ox, ch &+ 8), lowStart = starts(ch), highStart = starts(ch &+ 8)
+                    for pixel in 0..<8 {
+                        store16(accumulators(low, pixel, lowStart), accumulators(high, pixel, highStart), ch, stage, o + pixel &* c)
+                    }
                     ch &+= 16
                 }
                 @inline(__always) func group(_ ch: Int, _ tables: ChannelRequantization.Tables, _ entry: Int, slot: Int) {
-                    let s = sums(ox, ch)
-                    for pixel in 0..<8 { storeGroup8(lanes(s, pixel), tables, entry, slot: slot, o + (pixel &* c &+ ch)) }
+                    let s = sums(ox, ch), start = starts(ch)
+                    for pixel in 0..<8 { storeGroup8(accumulators(s, pixel, start), tables, entry, slot: slot, o + (pixel &* c &+ ch)) }
                 }
                 while ch &+ 8 <= c { group(ch, tables, ch, slot: ch); ch &+= 8 }
                 if ch < c { group(c &- 8, lastTables, 0, slot: c) }
@@ -949,12 +948,11 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         row.update(repeating: zeroPoint, count: first &* c)
         (row + end &* c).update(repeating: zeroPoint, count: (columns &- end) &* c)
         let count = (end &- first) &* c, bytes = UnsafeRawPointer(source), floats = UnsafeMutableRawPointer(row + first &* c)
-        let magic = SIMD8<Float>(repeating: 12_582_912), magicBits = SIMD8<Int32>(repeating: 0x4B40_0000)
         var i = 0
-        while i &+ 8 <= count {
-            let x = IntegerSIMD.widen(bytes.loadUnaligned(fromByteOffset: i, as: SIMD8<Int8>.self))
-            floats.storeBytes(of: unsafeBitCast(x &+ magicBits, to: SIMD8<Float>.self) - magic, toByteOffset: i &* 4, as: SIMD8<Float>.self)
-            i &+= 8
+        while i &+ 16 <= count {
+            floats.storeBytes(of: IntegerSIMD.floats(bytes.loadUnaligned(fromByteOffset: i, as: SIMD16<Int8>.self)),
+                              toByteOffset: i &* 4, as: SIMD16<Float>.self)
+            i &+= 16
         }
         while i < count {
             floats.storeBytes(of: Float(bytes.load(fromByteOffset: i, as: Int8.self)), toByteOffset: i &* 4, as: Float.self)
