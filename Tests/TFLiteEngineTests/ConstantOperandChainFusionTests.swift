@@ -65,6 +65,15 @@ final class ConstantOperandChainFusionTests: XCTestCase {
                 let skipped = graph.steps.filter { ($0.kernel as? QuantizedBinaryKernel)?.isSkipped == true }
                 XCTAssertEqual(skipped.count, 1, name)
                 XCTAssertEqual(skipped.first?.kernel.tileCount, 1, "\(name): the skipped step split")
+                // The profile counts the skipped node's arithmetic where it is computed.
+                if let first = skipped.first {
+                    interpreter.isProfilingEnabled = true
+                    try interpreter.invoke()
+                    let costs = Dictionary(interpreter.operatorProfile.map { ($0.nodeIndex, $0.cost) }, uniquingKeysWith: +)
+                    XCTAssertEqual(costs[first.node.index], 0, name)
+                    XCTAssertEqual(costs[step.node.index], step.kernel.cost + first.kernel.cost, name)
+                    interpreter.isProfilingEnabled = false
+                }
                 XCTAssertEqual(ExecutionPlanner.fusion(of: step.kernel), .chainOfConstantOperands, name)
                 // The arena keeps the skipped node's input through the fused node's step.
                 let input = try XCTUnwrap(step.kernel.fusedReads.first)

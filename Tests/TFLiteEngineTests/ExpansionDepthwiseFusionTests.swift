@@ -60,6 +60,20 @@ final class ExpansionDepthwiseFusionTests: XCTestCase {
             if exposed { XCTAssertEqual(fused, 0, "\(name): an expansion that is a graph output was fused") }
             fusedCases += fused
             if producerKernel > 1 { fusedWithFilterRows += fused }
+            if fused > 0 {
+                // The profile counts the expansion's multiply-adds at the depthwise node, which computes them.
+                interpreter.isProfilingEnabled = true
+                try interpreter.invoke()
+                let steps = try XCTUnwrap(interpreter.graph).steps
+                let expansion = try XCTUnwrap(steps.first { $0.kernel is GEMMConvolutionFloat })
+                let depthwise = try XCTUnwrap(steps.first { $0.kernel is DepthwiseConv2DFloatVectorized })
+                let multiplyAdds = batches * h * width * c * n * producerKernel * producerKernel
+                XCTAssertEqual(expansion.kernel.computedByReader, multiplyAdds, name)
+                let costs = Dictionary(interpreter.operatorProfile.map { ($0.nodeIndex, $0.cost) }, uniquingKeysWith: +)
+                XCTAssertEqual(costs[expansion.node.index], 0, name)
+                XCTAssertEqual(costs[depthwise.node.index], depthwise.kernel.cost + multiplyAdds, name)
+                interpreter.isProfilingEnabled = false
+            }
             let seed = UInt64(300 + i)
             let outputs = try ConvolutionPoolFusionTests.outputs(model, threads: 1, seed: seed)
             let parallel = try ConvolutionPoolFusionTests.outputs(model, threads: 2, seed: seed)

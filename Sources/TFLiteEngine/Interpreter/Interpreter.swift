@@ -403,7 +403,12 @@ public final class Interpreter {
         public let totalNanoseconds: UInt64
         /// Fastest single invoke of this operator, in nanoseconds.
         public let minimumNanoseconds: UInt64
-        /// Approximate multiply-adds (or element operations) per invoke.
+        /// Approximate multiply-adds (or element operations) per invoke of
+        /// what this operator's run computes: with the plan's fusions, also
+        /// the work of the operators it computes in their place (the
+        /// pointwise convolution a depthwise one expands, the first of two
+        /// chained operations by constants, a fused swish's LOGISTIC, an
+        /// activation a convolution applies as it stores), which count 0.
         public let cost: Int
         /// Bytes of the operator's input tensors (weights included, as they
         /// are stored in the model) and output tensors: the least memory
@@ -451,6 +456,7 @@ public final class Interpreter {
     public var operatorProfile: [OperatorProfile] {
         guard let graph, let profiler = (backend as? ProfilingBackend)?.profiler,
               profiler.nanoseconds.count == graph.steps.count else { return [] }
+        let costs = Self.costsWhereComputed(graph)
         return graph.steps.enumerated().map { i, step in
             let tensors = (step.node.inputs + step.node.outputs).filter { $0 >= 0 && $0 < graph.tensors.count }
             var bytes = tensors.reduce(0) { $0 + graph.tensors[$1].byteCount }
@@ -460,9 +466,33 @@ public final class Interpreter {
             return OperatorProfile(
                 nodeIndex: step.node.index, operatorName: step.node.name, invocations: profiler.invocations[i],
                 totalNanoseconds: profiler.nanoseconds[i], minimumNanoseconds: profiler.minimumNanoseconds[i],
-                cost: step.kernel.cost, bytesMoved: bytes,
+                cost: costs[i], bytesMoved: bytes,
                 warmMinimumNanoseconds: profiler.warmMinimumNanoseconds[i] == .max ? nil : profiler.warmMinimumNanoseconds[i])
         }
+    }
+
+    /// Each step's `Kernel.cost`, with the arithmetic of a node whose runs
+    /// do nothing (a plan's fusion: `Kernel.computedByReader`,
+    /// `Kernel.inPlaceInput`) counted at the node that computes it, the one
+    /// reading its output or producing its input, and 0 at its own.
+    static func costsWhereComputed(_ graph: PreparedGraph) -> [Int] {
+        let steps = graph.steps
+        var costs = steps.map(\.kernel.cost)
+        var producer: [Int: Int] = [:], reader: [Int: Int] = [:]
+        for (i, step) in steps.enumerated() {
+            for t in step.node.outputs { producer[t] = i }
+            for t in step.node.inputs where reader[t] == nil { reader[t] = i }
+        }
+        for (i, step) in steps.enumerated() {
+            if let moved = step.kernel.computedByReader, let output = step.node.outputs.first, let j = reader[output], j != i {
+                costs[j] &+= moved
+                costs[i] = 0
+            } else if let input = step.kernel.inPlaceInput, let j = producer[input], j != i {
+                costs[j] &+= costs[i]
+                costs[i] = 0
+            }
+        }
+        return costs
     }
 
     // MARK: Introspection used by tests and tools

@@ -45,6 +45,15 @@ protocol Kernel: AnyObject {
     /// this node's result there, and runs of this node do nothing). nil
     /// (the default) otherwise.
     var inPlaceInput: Int? { get }
+    /// The arithmetic (as `cost` counts it) of this node that the one node
+    /// reading its output computes, set by a plan's fusion where runs of
+    /// this node do nothing (`ConstantOperandChainFusion`'s first
+    /// operation, `SwishFusion`'s LOGISTIC, `ExpansionDepthwiseFusion`'s
+    /// pointwise convolution). nil (the default) otherwise. For the
+    /// profile, which counts it at the node that does it
+    /// (`Interpreter.OperatorProfile.cost`); `cost` itself, which decides
+    /// how the `parallel` backend splits a node, does not move.
+    var computedByReader: Int? { get }
     /// `run(tiles:worker:)` on `object`, a `Self` that its holder keeps alive
     /// (`UnretainedKernel`). Default: that call, with no reference counting.
     static func run(unretained object: Unmanaged<AnyObject>, tiles: Range<Int>, worker: Int)
@@ -59,6 +68,7 @@ extension Kernel {
     var substitutedTraffic: (tensor: Int, bytes: Int)? { nil }
     var fusedReads: [Int] { [] }
     var inPlaceInput: Int? { nil }
+    var computedByReader: Int? { nil }
     var scratchBytesPerWorker: Int { 0 }
     var tileCount: Int { 1 }
     var cost: Int { 0 }

@@ -83,6 +83,7 @@ final class ElementwiseKernel<Input, Output>: UnaryOperandKernel {
     /// output shares; `run` then does nothing.
     var computedByProducer: Int?
     var inPlaceInput: Int? { computedByProducer }
+    var computedByReader: Int? { isSkipped ? cost : nil }
 
     init(ctx: PrepareContext, count: Int, blockSize: Int = 4096, operationsPerElement: Int = 1, _ loop: @escaping Loop) {
         self.count = count

@@ -212,7 +212,10 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     }
 
     var tileCount: Int { p.geometry.outputRows }
-    var cost: Int { p.cost &+ (expansion?.cost ?? 0) }
+    /// This layer's arithmetic only: the expansion's counts in the profile
+    /// through its own node (`computedByReader`), and splitting a run by
+    /// it alone keeps the `parallel` backend's chunks as they were measured.
+    var cost: Int { p.cost }
     var scratchBytesPerWorker: Int {
         windowRows > 0 ? windowOffset &+ windowRows &* p.geometry.inputWidth &* p.inputChannels &* MemoryLayout<Float>.size : bandBytes
     }

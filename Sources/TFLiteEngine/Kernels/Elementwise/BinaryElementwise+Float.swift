@@ -321,6 +321,7 @@ final class FloatBinaryVectorKernel: Kernel {
         }
     }
     var cost: Int { shape.elementCount }
+    var computedByReader: Int? { isSkipped ? cost : nil }
     var scratchBytesPerWorker: Int {
         if case let .periodic(_, length, period, _) = walk { return length &* period &* MemoryLayout<Float>.size }
         return 0

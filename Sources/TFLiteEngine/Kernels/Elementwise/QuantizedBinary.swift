@@ -280,6 +280,7 @@ final class QuantizedBinaryKernel: Kernel {
         return shape.tileCount(blockSize: Self.blockSize)
     }
     var cost: Int { shape.elementCount * 4 }
+    var computedByReader: Int? { isSkipped ? cost : nil }
 
     /// The channels of `lookupByChannel` in the run's path (the order of
     /// `run`'s), nil where the path does not take it.
