@@ -318,6 +318,45 @@ final class Int8ChannelLines: ConstantOperandMap, @unchecked Sendable {
         }
     }
 
+    /// One stage of 256 "channels", one per byte of a value per pixel
+    /// (`QuantizedBinaryKernel.pixelLines`): output element i of `range`
+    /// from `variable`'s element i (`otherIsFull`; else its element c, a
+    /// channel vector) on the line of pixel p = i / `channels`'s value
+    /// (`values`' byte p), channel c = i mod `channels`, whole pixels sixteen channels a step (at
+    /// least sixteen channels; the last step overlapping its predecessor),
+    /// elements outside whole pixels by `exact` (the value, then the
+    /// variable element).
+    func applyByPixel(_ values: UnsafeRawPointer, _ variable: UnsafeRawPointer, otherIsFull: Bool, _ output: UnsafeMutableRawPointer,
+                      channels: Int, _ range: Range<Int>, exact: (Int8, Int8) -> Int8) {
+        let coefficients = UnsafeRawPointer(self.coefficients), stride = width &* 4, last = channels &- 16
+        let low = lows.0, high = highs.0
+        ConstantOperandTables.forPixels(in: range, channels: channels, elements: { elements in
+            for i in elements {
+                let p = i / channels, value = values.load(fromByteOffset: p, as: Int8.self)
+                let x = variable.load(fromByteOffset: otherIsFull ? i : i &- p &* channels, as: Int8.self)
+                output.storeBytes(of: exact(value, x), toByteOffset: i, as: Int8.self)
+            }
+        }, pixels: { pixels in
+            for p in pixels {
+                let row = Int(values.load(fromByteOffset: p, as: UInt8.self)) &* 4
+                @inline(__always) func coefficient(_ k: Int) -> SIMD16<Float> {
+                    SIMD16(repeating: coefficients.load(fromByteOffset: row &+ k &* stride, as: Float.self))
+                }
+                let slope = coefficient(0), below = coefficient(1), above = coefficient(2), root = coefficient(3)
+                let base = p &* channels, source = otherIsFull ? variable + base : variable
+                var c = 0
+                while true {
+                    let at = base &+ min(c, last)
+                    let x = IntegerSIMD.floats(source.loadUnaligned(fromByteOffset: min(c, last), as: SIMD16<Int8>.self))
+                    output.storeBytes(of: IntegerSIMD.truncate(Self.stage(x, slope, below: below, above: above, root: root, low, high)),
+                                      toByteOffset: at, as: SIMD16<UInt8>.self)
+                    if c >= last { break }
+                    c &+= 16
+                }
+            }
+        })
+    }
+
     /// The stages a loop runs: one or two, each with or without two intercepts.
     private struct Kind {
         let twoStages: Bool, splits: (Bool, Bool)

@@ -77,6 +77,19 @@ final class QuantizedBinaryKernel: Kernel {
     /// A broadcast of one value per pixel against the full operand or a
     /// channel vector, looked up pixel by pixel in `rowTable`'s rows.
     let pixelRows: PixelRows?
+    /// An int8 MUL of a full operand or a channel vector by a value per
+    /// pixel (ConvNeXt's layer norms), where the flavour has no 256-entry
+    /// byte lookup: which operand has the pixels' values, and whether the
+    /// other is full. Runs then compute each pixel's channels on the
+    /// rounded line of its value (`pixelLines`) where every value's results
+    /// are one.
+    let pixelLinesOperand: PixelRows?
+    /// The operation as a rounded line per value of the pixel operand
+    /// (`Int8ChannelLines` of 256 "channels", one per byte, checked
+    /// against the pair table's rows), made at `bind` from the model's
+    /// shared constants; nil where a value's results are not one such
+    /// line, and until `bind`.
+    private(set) var pixelLines: Int8ChannelLines?
     /// An int8 MUL's line over its product (`Int8ProductLine`), which runs
     /// where it matches the exact arithmetic instead of the pair table of
     /// same shapes (which is then not made), or instead of the eight-lane
@@ -173,6 +186,11 @@ final class QuantizedBinaryKernel: Kernel {
         }
         tableRowRepeats = vectors ? Self.rowRepeats(shape) : nil
         pixelRows = vectors ? PixelRows(shape) : nil
+        if vectors, !IntegerSIMD.hasByteLookup, case .mul = arithmetic, let pattern = PixelRows(shape, minimumChannels: 16) {
+            pixelLinesOperand = pattern
+        } else {
+            pixelLinesOperand = nil
+        }
         let makePairTable: (() -> Int8PairTable)?
         if !Int8PairTable.applies(elementCount: shape.elementCount) {
             makePairTable = nil
@@ -310,6 +328,10 @@ final class QuantizedBinaryKernel: Kernel {
         }
         if productLine == nil, runsOwnArithmetic, let sharedProductLine { productLine = sharedProductLine() }
         if pairTable == nil, readsPairTable, let sharedPairTable { pairTable = sharedPairTable() }
+        if pixelLines == nil, readsPairTable, let operand = pixelLinesOperand, let pairTable, Int8ChannelLines.enabled {
+            let key = SharedConstantKey("int8-pixel-lines", [nodeIndex, shape.elementCount])
+            pixelLines = sharedConstants.sharedValue(for: key) { makePixelLines(pairTable, pixelOperand: operand.pixelOperand) }
+        }
         if rowTable == nil, let pairTable, let sharedRowTable { rowTable = sharedRowTable(pairTable) }
         if let chain {
             if chainTables == nil { chainTables = chain.tables() }
@@ -455,6 +477,16 @@ final class QuantizedBinaryKernel: Kernel {
                 } else {
                     for i in 0..<n { out[i] = apply(E.self, pa[i &* sa], pb[i &* sb]) }
                 }
+            }
+            return
+        }
+        if let pixelLines, let pattern = pixelLinesOperand {
+            // (Int8 only: `pixelLinesOperand` needs the vector stages.)
+            let operand = pattern.pixelOperand
+            let (values, other) = operand == 0 ? (UnsafeRawPointer(a), UnsafeRawPointer(b)) : (UnsafeRawPointer(b), UnsafeRawPointer(a))
+            pixelLines.applyByPixel(values, other, otherIsFull: pattern.otherIsFull, UnsafeMutableRawPointer(output),
+                                    channels: shape.dims[BroadcastShape.maxRank &- 1], shape.outputRange(tiles, blockSize: Self.blockSize)) { value, x in
+                operand == 0 ? apply(Int8.self, value, x) : apply(Int8.self, x, value)
             }
             return
         }
@@ -746,6 +778,11 @@ extension QuantizedBinaryKernel {
     /// factors); nil for operations other than ADD, SUB and MUL.
     func realLine(constant c: Int32) -> Int8ChannelLines.RealLine? {
         guard let variable = constantOperand?.operand else { return nil }
+        return realLine(constant: c, variable: variable)
+    }
+
+    /// `realLine(constant:)` with operand `variable` varying and the other's value `c`.
+    func realLine(constant c: Int32, variable: Int) -> Int8ChannelLines.RealLine? {
         func factor(_ m: Int32, _ shift: Int) -> Double { Double(m) * Double(sign: .plus, exponent: shift - 31, significand: 1) }
         let slope: Double, intercept: Double
         switch arithmetic {
@@ -765,6 +802,19 @@ extension QuantizedBinaryKernel {
         }
         return Int8ChannelLines.RealLine(slope: slope, intercept: Double(outputOffset) + intercept,
                                          root: slope != 0 ? -intercept / slope : -.infinity)
+    }
+
+    /// `pixelLines` from the pair table: row r of the table by the pixel
+    /// operand's byte r, fitted for every byte of the other operand.
+    private func makePixelLines(_ table: Int8PairTable, pixelOperand: Int) -> Int8ChannelLines? {
+        let other = 1 &- pixelOperand
+        let byPixel = pixelOperand == 0 ? table : Int8PairTable(transposing: table)
+        let rows = UnsafeRawPointer(byPixel.entries).assumingMemoryBound(to: UInt8.self)
+        let stage = Int8ChannelLines.Stage(
+            rows: rows, rowCount: 256, rowOfPhase: Array(0..<256),
+            line: { [unowned self] r in realLine(constant: Int32(Int8(truncatingIfNeeded: r)), variable: other) },
+            activation: (activationMin, activationMax))
+        return withExtendedLifetime(byPixel) { Int8ChannelLines(period: 256, variableOperand: other, stages: [stage]) }
     }
 
     /// The distinct bytes among `count` at `bytes`, in order of first
@@ -842,8 +892,15 @@ struct PixelRows {
     /// The pattern of `shape`, nil for other broadcasts, other flavours and
     /// fewer than 64 channels.
     init?(_ shape: BroadcastShape) {
+        guard IntegerSIMD.hasByteLookup, let pattern = Self(shape, minimumChannels: 64) else { return nil }
+        self = pattern
+    }
+
+    /// The pattern of `shape` in every flavour, nil for other broadcasts and
+    /// fewer than `minimumChannels` channels.
+    init?(_ shape: BroadcastShape, minimumChannels: Int) {
         let r = BroadcastShape.maxRank
-        guard IntegerSIMD.hasByteLookup, shape.rowStrides != nil, shape.dims[r - 1] >= 64, shape.dims[r - 2] > 1 else { return nil }
+        guard shape.rowStrides != nil, shape.dims[r - 1] >= minimumChannels, shape.dims[r - 2] > 1 else { return nil }
         let channels = shape.dims[r - 1]
         func kind(_ strides: [Int]) -> Int? {  // 0 full, 1 per pixel, 2 per channel
             switch (strides[r - 2], strides[r - 1]) {
