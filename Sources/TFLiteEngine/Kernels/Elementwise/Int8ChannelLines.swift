@@ -320,12 +320,14 @@ final class Int8ChannelLines: ConstantOperandMap, @unchecked Sendable {
 
     /// One stage of 256 "channels", one per byte of a value per pixel
     /// (`QuantizedBinaryKernel.pixelLines`): output element i of `range`
-    /// from `variable`'s element i (`otherIsFull`; else its element c, a
-    /// channel vector) on the line of pixel p = i / `channels`'s value
-    /// (`values`' byte p), channel c = i mod `channels`, whole pixels sixteen channels a step (at
-    /// least sixteen channels; the last step overlapping its predecessor),
-    /// elements outside whole pixels by `exact` (the value, then the
-    /// variable element).
+    /// (pixel p = i / `channels`, channel c = i mod `channels`) from
+    /// `variable`'s element i (`otherIsFull`; else its element c, a channel
+    /// vector) on the line of pixel p's value (`values`' byte p). Whole
+    /// pixels sixteen channels a step (at least sixteen channels; the last
+    /// step overlapping its predecessor), elements outside whole pixels by
+    /// `exact` (the value, then the variable element). (ConvNeXt-Tiny
+    /// int8's 56×56×96 layer-norm MULs on a Zen 3, `avx2`: 0.113–0.125 ms
+    /// looked up in the pair table element by element, 0.051 on the lines.)
     func applyByPixel(_ values: UnsafeRawPointer, _ variable: UnsafeRawPointer, otherIsFull: Bool, _ output: UnsafeMutableRawPointer,
                       channels: Int, _ range: Range<Int>, exact: (Int8, Int8) -> Int8) {
         let coefficients = UnsafeRawPointer(self.coefficients), stride = width &* 4, last = channels &- 16
