@@ -212,16 +212,11 @@ enum IntegerSIMD {
         return r
     }
 
-    /// Whether a lane is negative (`vpmovd2m` / `vmovmskps`, one test).
-    @inline(__always)
-    static func anyNegative(_ v: SIMD16<Int32>) -> Bool {
-        Int16(Builtin.bitcast_Vec16xInt1_Int16(Builtin.cmp_slt_Vec16xInt32(v._storage._value, SIMD16<Int32>()._storage._value))) != 0
-    }
-
-    /// Whether every lane is negative (`vpmovd2m`, one test; in the `avx2`
-    /// flavour the two halves and-ed, then `vmovmskps`: the sixteen-lane
-    /// form compared, packed and moved bytes, three more instructions in
-    /// `Int8RoundedLine`'s loop of about forty).
+    /// Whether every lane is negative (one mask test; in the `avx2` flavour
+    /// the two halves and-ed, then one test of the sign bits, `vtestps`:
+    /// the sixteen-lane form of `Int8RoundedLine`'s earlier test compared,
+    /// packed and moved bytes, three more instructions in a loop of about
+    /// forty).
     @inline(__always)
     static func allNegative(_ v: SIMD16<Int32>) -> Bool {
         #if TFLITEENGINE_AVX2
@@ -233,10 +228,10 @@ enum IntegerSIMD {
         #endif
     }
 
-    /// Each lane saturated to −128…127 and narrowed to a byte (`vpmovsdb`;
-    /// in the `avx2` flavour `vpackssdw`, `vpacksswb` and a shuffle), then
-    /// clamped to `low…high` (`vpmaxsb`, `vpminsb`): for bounds within a
-    /// byte, the lane clamped to them, in about half the instructions of a
+    /// Each lane saturated to −128…127 and narrowed to a byte (in the
+    /// `avx2` flavour `vpackssdw`, `vextracti128`, `vpacksswb`, `vpshufd`),
+    /// then clamped to `low…high` (`vpmaxsb`, `vpminsb`): for bounds within
+    /// a byte, the lane clamped to them, in half the instructions of a
     /// clamp of the Int32 lanes and a truncation.
     @inline(__always)
     static func narrowClamped(_ v: SIMD16<Int32>, _ low: SIMD16<Int8>, _ high: SIMD16<Int8>) -> SIMD16<Int8> {
@@ -502,13 +497,6 @@ enum IntegerSIMD {
 
     @inline(__always)
     static func truncate(_ v: SIMD16<Int32>) -> SIMD16<UInt8> { SIMD16<UInt8>(truncatingIfNeeded: v) }
-
-    @inline(__always)
-    static func anyNegative(_ v: SIMD16<Int32>) -> Bool {
-        var negative = false
-        for i in 0..<16 where v[i] < 0 { negative = true }
-        return negative
-    }
 
     @inline(__always)
     static func allNegative(_ v: SIMD16<Int32>) -> Bool {
