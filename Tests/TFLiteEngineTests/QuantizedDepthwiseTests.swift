@@ -739,7 +739,7 @@ extension QuantizedKernelTests {
                                "\(name): rows by pixel")
                 // Without the byte lookup, a MUL by a value per pixel of a full operand: lines by the value.
                 let byPixelLines = !IntegerSIMD.hasByteLookup && operation == 2 && ((8...11).contains(i % cases) || [14, 15].contains(i % cases))
-                XCTAssertEqual(kernel.pixelLinesOperand != nil, byPixelLines, "\(name): lines by pixel")
+                XCTAssertEqual(kernel.pixelLinesPattern != nil, byPixelLines, "\(name): lines by pixel")
                 if kernel.pixelLines != nil { pixelLineCases += 1 }
                 if IntegerSIMD.hasByteLookup, (12...13).contains(i % cases) {
                     XCTAssertEqual(kernel.tileCount, i % cases == 12 ? 2 * 3 : 18, "\(name): blocks of pixels by slices of channels")
@@ -751,7 +751,6 @@ extension QuantizedKernelTests {
                                          operation: operation)
             }
         }
-        Int8ChannelLines.enabled = true
         // (Both operand orders; rows longer than a tile's 4096 elements, whose tiles end inside pixels.)
         if IntegerSIMD.isNative && !IntegerSIMD.hasByteLookup { XCTAssertEqual(pixelLineCases, 4, "MULs by a value per pixel on lines") }
     }

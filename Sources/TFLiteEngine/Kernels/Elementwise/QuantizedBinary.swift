@@ -83,7 +83,7 @@ final class QuantizedBinaryKernel: Kernel {
     /// other is full. Runs then compute each pixel's channels on the
     /// rounded line of its value (`pixelLines`) where every value's results
     /// are one.
-    let pixelLinesOperand: PixelRows?
+    let pixelLinesPattern: PixelRows?
     /// The operation as a rounded line per value of the pixel operand
     /// (`Int8ChannelLines` of 256 "channels", one per byte, checked
     /// against the pair table's rows), made at `bind` from the model's
@@ -187,9 +187,9 @@ final class QuantizedBinaryKernel: Kernel {
         tableRowRepeats = vectors ? Self.rowRepeats(shape) : nil
         pixelRows = vectors ? PixelRows(shape) : nil
         if vectors, !IntegerSIMD.hasByteLookup, case .mul = arithmetic, let pattern = PixelRows(shape, minimumChannels: 16) {
-            pixelLinesOperand = pattern
+            pixelLinesPattern = pattern
         } else {
-            pixelLinesOperand = nil
+            pixelLinesPattern = nil
         }
         let makePairTable: (() -> Int8PairTable)?
         if !Int8PairTable.applies(elementCount: shape.elementCount) {
@@ -328,9 +328,9 @@ final class QuantizedBinaryKernel: Kernel {
         }
         if productLine == nil, runsOwnArithmetic, let sharedProductLine { productLine = sharedProductLine() }
         if pairTable == nil, readsPairTable, let sharedPairTable { pairTable = sharedPairTable() }
-        if pixelLines == nil, readsPairTable, let operand = pixelLinesOperand, let pairTable, Int8ChannelLines.enabled {
+        if pixelLines == nil, readsPairTable, let pattern = pixelLinesPattern, let pairTable, Int8ChannelLines.enabled {
             let key = SharedConstantKey("int8-pixel-lines", [nodeIndex, shape.elementCount])
-            pixelLines = sharedConstants.sharedValue(for: key) { makePixelLines(pairTable, pixelOperand: operand.pixelOperand) }
+            pixelLines = sharedConstants.sharedValue(for: key) { makePixelLines(pairTable, pixelOperand: pattern.pixelOperand) }
         }
         if rowTable == nil, let pairTable, let sharedRowTable { rowTable = sharedRowTable(pairTable) }
         if let chain {
@@ -480,8 +480,8 @@ final class QuantizedBinaryKernel: Kernel {
             }
             return
         }
-        if let pixelLines, let pattern = pixelLinesOperand {
-            // (Int8 only: `pixelLinesOperand` needs the vector stages.)
+        if let pixelLines, let pattern = pixelLinesPattern {
+            // (Int8 only: `pixelLinesPattern` needs the vector stages.)
             let operand = pattern.pixelOperand
             let (values, other) = operand == 0 ? (UnsafeRawPointer(a), UnsafeRawPointer(b)) : (UnsafeRawPointer(b), UnsafeRawPointer(a))
             pixelLines.applyByPixel(values, other, otherIsFull: pattern.otherIsFull, UnsafeMutableRawPointer(output),

@@ -81,8 +81,9 @@ final class GEMMConvolutionFloat: Kernel {
     }
 
     var tileCount: Int { tiling.tileCount }
-    var cost: Int { computedByConsumer ? 0 : m &* n &* taps &* channels }
-    var computedByReader: Int? { computedByConsumer ? m &* n &* taps &* channels : nil }
+    var cost: Int { computedByConsumer ? 0 : multiplyAdds }
+    var computedByReader: Int? { computedByConsumer ? multiplyAdds : nil }
+    private var multiplyAdds: Int { m &* n &* taps &* channels }
     /// Set by `ExpansionDepthwiseFusion`: the one node reading this
     /// convolution's output computes it as it reads it
     /// (`compute(rows:into:scratch:)`), and runs of this node do nothing.
