@@ -378,6 +378,19 @@ final class FastKernelTests: XCTestCase {
         }
     }
 
+    /// Blocks of rows that the strips walk (`stripBlockBytes`: one row,
+    /// a few, many) and the next input rows asked for ahead
+    /// (`minimumPrefetchedBytes` 0: every node) keep every output's order.
+    func testDepthwiseRowBlocksAndPrefetchingKeepTheOrder() throws {
+        let (blockBytes, prefetchedBytes) = (DepthwiseConv2DFloatVectorized.stripBlockBytes, DepthwiseConv2DFloatVectorized.minimumPrefetchedBytes)
+        defer { (DepthwiseConv2DFloatVectorized.stripBlockBytes, DepthwiseConv2DFloatVectorized.minimumPrefetchedBytes) = (blockBytes, prefetchedBytes) }
+        DepthwiseConv2DFloatVectorized.minimumPrefetchedBytes = 0
+        for bytes in [1, 4 << 10, 40 << 10] {
+            DepthwiseConv2DFloatVectorized.stripBlockBytes = bytes
+            try testDepthwiseSumsTapsInOneOrder()
+        }
+    }
+
     /// Grouped CONV_2D (filter channels = input channels / groups) on the
     /// GEMM, one set of panels per group: group widths below, at and above
     /// a vector, pointwise and 3×3, stride 2, padding.
