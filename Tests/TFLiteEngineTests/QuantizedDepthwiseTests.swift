@@ -699,26 +699,31 @@ extension QuantizedKernelTests {
         // operand or a channel vector, either first, and last the full
         // operand first (`PixelRows`; without the byte lookup, a MUL of a
         // full operand or a channel vector by runtime values per pixel on
-        // the rounded line of each pixel's value, `pixelLines`; last 4100
+        // the rounded line of each pixel's value, `valueLines`; last 4100
         // channels a pixel, whose tiles end inside pixels); runtime
         // rows of 200 channels (first; 11 × 11 pixels) and 1152 (second;
         // 7 × 7), whose tiles in the VBMI flavour are slices of channels
-        // (`ChannelSlices`; 200 in three, the last overlapping its group of 16).
+        // (`ChannelSlices`; 200 in three, the last overlapping its group of
+        // 16). Without the byte lookup, MULs by the runtime rows of 64, 48,
+        // 32, 200 and 1152 channels run each channel on the line of its
+        // value (`channelLinesOperand`), and last one of 4100 channels,
+        // whose tiles end inside pixels.
         let broadcasts: [([Int], [Int])] = [([3], [1, 96, 96, 3]), ([1], [128, 128]), ([1, 1, 1, 64], [1, 32, 32, 64]),
                                              ([1, 15, 16, 88], [88]), ([1, 12, 12, 120], [1, 1, 120]), ([1, 16_389], [1, 16_389]),
                                              ([1, 1, 1, 48], [1, 20, 19, 48]), ([1, 1, 1, 32], [1, 23, 29, 32]),
                                              ([1, 13, 17, 1], [1, 13, 17, 80]), ([1, 13, 17, 1], [1, 13, 17, 80]),
                                              ([1, 13, 17, 1], [1, 1, 1, 80]), ([1, 13, 17, 1], [80]),
                                              ([1, 1, 1, 200], [1, 11, 11, 200]), ([1, 1, 1, 1152], [1, 7, 7, 1152]),
-                                             ([1, 13, 17, 80], [1, 13, 17, 1]), ([1, 2, 3, 4_100], [1, 2, 3, 1])]
-        let rowRepeats: [Bool?] = [false, nil, false, true, true, nil, true, false, nil, nil, nil, nil, false, true, nil, nil]
+                                             ([1, 13, 17, 80], [1, 13, 17, 1]), ([1, 2, 3, 4_100], [1, 2, 3, 1]),
+                                             ([1, 1, 1, 4_100], [1, 1, 6, 4_100])]
+        let rowRepeats: [Bool?] = [false, nil, false, true, true, nil, true, false, nil, nil, nil, nil, false, true, nil, nil, false]
         let constantFirst: Set = [6, 9, 11, 13]
         let cases = broadcasts.count
-        var pixelLineCases = 0
+        var valueLineCases = 0
         for i in 0..<(4 * cases) {
             let (shape, bShape) = broadcasts[i % cases], operation = i / cases
-            // (Lines by the value per pixel, runtime operands only: no constant rows.)
-            Int8ChannelLines.enabled = operation == 2 && [8, 10, 14, 15].contains(i % cases)
+            // (Lines by the value per pixel or channel, runtime operands only: no constant rows.)
+            Int8ChannelLines.enabled = operation == 2 && [2, 6, 7, 8, 10, 12, 13, 14, 15, 16].contains(i % cases)
             let spec = QuantizedAddSpec(shape: shape, bShape: bShape, activation: 0, subtract: operation == 1, multiply: operation == 2,
                                         squaredDifference: operation == 3, constantFirst: constantFirst.contains(i % cases), rng: &rng)
             let name = "pair table #\(i) \(shape) and \(bShape)"
@@ -732,15 +737,19 @@ extension QuantizedKernelTests {
                 XCTAssertTrue(kernel.readsPairTable || kernel.productLine != nil, "\(name): no pair table")
                 XCTAssertEqual(kernel.shortRowsRepeat, i % cases == 0 ? false : nil, "\(name): short-row walk")
                 XCTAssertEqual(kernel.tableRowRepeats, rowRepeats[i % cases], "\(name): flat run")
-                XCTAssertEqual(kernel.readsRowTable,
-                               IntegerSIMD.hasByteLookup && [2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15].contains(i % cases),
-                               "\(name): rows by channel or pixel")
+                if i % cases != 16 {
+                    XCTAssertEqual(kernel.readsRowTable,
+                                   IntegerSIMD.hasByteLookup && [2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15].contains(i % cases),
+                                   "\(name): rows by channel or pixel")
+                }
                 XCTAssertEqual(kernel.pixelRows != nil, IntegerSIMD.hasByteLookup && [8, 9, 10, 11, 14, 15].contains(i % cases),
                                "\(name): rows by pixel")
                 // Without the byte lookup, a MUL by a value per pixel of a full operand: lines by the value.
                 let byPixelLines = !IntegerSIMD.hasByteLookup && operation == 2 && ((8...11).contains(i % cases) || [14, 15].contains(i % cases))
                 XCTAssertEqual(kernel.pixelLinesPattern != nil, byPixelLines, "\(name): lines by pixel")
-                if kernel.pixelLines != nil { pixelLineCases += 1 }
+                let byChannelLines = !IntegerSIMD.hasByteLookup && operation == 2 && [2, 6, 7, 12, 13, 16].contains(i % cases)
+                XCTAssertEqual(kernel.channelLinesOperand != nil, byChannelLines, "\(name): lines by channel")
+                if kernel.valueLines != nil { valueLineCases += 1 }
                 if IntegerSIMD.hasByteLookup, (12...13).contains(i % cases) {
                     XCTAssertEqual(kernel.tileCount, i % cases == 12 ? 2 * 3 : 18, "\(name): blocks of pixels by slices of channels")
                 }
@@ -752,7 +761,9 @@ extension QuantizedKernelTests {
             }
         }
         // (Both operand orders; rows longer than a tile's 4096 elements, whose tiles end inside pixels.)
-        if IntegerSIMD.isNative && !IntegerSIMD.hasByteLookup { XCTAssertEqual(pixelLineCases, 4, "MULs by a value per pixel on lines") }
+        if IntegerSIMD.isNative && !IntegerSIMD.hasByteLookup {
+            XCTAssertEqual(valueLineCases, 10, "MULs by a value per pixel or channel on lines")
+        }
     }
 
     /// The same-shape int8 MUL as a line over its product

@@ -219,13 +219,40 @@ final class Int8ChannelLines: ConstantOperandMap, @unchecked Sendable {
             }
             return (below, above)
         }
+        // `intercepts` without the bounds' x, sixteen bytes a step (the
+        // same values: the same operations in the same order per byte).
+        // Most rows need only this one pass; fitting the 256 lines of each
+        // of EfficientNet-B2 int8's squeeze-and-excitation MULs byte by byte
+        // took most of their 7–10 ms at `bind`.
+        func interceptBounds(_ s: Double) -> (Interval, Interval) {
+            var lowerBelow = SIMD16<Double>(repeating: -.infinity), upperBelow = SIMD16<Double>(repeating: .infinity)
+            var lowerAbove = lowerBelow, upperAbove = upperBelow
+            let lanes = SIMD16<Double>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+            let minimum = SIMD16<Double>(repeating: Double(activation.min)), maximum = SIMD16<Double>(repeating: Double(activation.max))
+            let rootLanes = SIMD16<Double>(repeating: Double(root)), slope = SIMD16<Double>(repeating: s)
+            let bytes = UnsafeRawPointer(row)
+            for group in 0..<16 {
+                // Bytes 16·group…: x as a signed byte, y its result.
+                let xs = lanes + SIMD16(repeating: Double(group < 8 ? group &* 16 : group &* 16 &- 256))
+                let ys = SIMD16<Int32>(truncatingIfNeeded: bytes.loadUnaligned(fromByteOffset: group &* 16, as: SIMD16<Int8>.self))
+                let yd = SIMD16<Double>(ys), product = slope * xs
+                let lower = (yd - 0.5 - product).replacing(with: -.infinity, where: .!(yd .> minimum))
+                let upper = (yd + 0.5 - product).replacing(with: .infinity, where: .!(yd .< maximum))
+                let above = xs .>= rootLanes
+                lowerAbove = lowerAbove.replacing(with: lower, where: above .& (lower .> lowerAbove))
+                upperAbove = upperAbove.replacing(with: upper, where: above .& (upper .< upperAbove))
+                lowerBelow = lowerBelow.replacing(with: lower, where: .!above .& (lower .> lowerBelow))
+                upperBelow = upperBelow.replacing(with: upper, where: .!above .& (upper .< upperBelow))
+            }
+            return ((lowerBelow.max(), upperBelow.min(), 0, 0), (lowerAbove.max(), upperAbove.min(), 0, 0))
+        }
         func width(_ b: Interval) -> Double { b.lower.isFinite && b.upper.isFinite ? b.upper - b.lower : .infinity }
         func intercept(_ b: Interval, _ s: Double) -> Double? {
             guard b.lower < b.upper else { return nil }
             let t = b.lower.isFinite && b.upper.isFinite ? (b.lower + b.upper) / 2 : min(max(real.intercept, b.lower + 0.5), b.upper - 0.5)
             return t.isFinite && abs(s) * 128 + abs(t) < 0x1p20 ? t : nil
         }
-        var s = Double(Float(real.slope)), sides = intercepts(s)
+        var s = Double(Float(real.slope)), sides = interceptBounds(s)
         let both: Interval = (max(sides.0.lower, sides.1.lower), min(sides.0.upper, sides.1.upper), 0, 0)
         if let t = intercept(both, s), let line = checked((Float(s), Float(t), Float(t), -1000)) { return line }
         if !(sides.0.lower < sides.0.upper && sides.1.lower < sides.1.upper) {
@@ -260,7 +287,9 @@ final class Int8ChannelLines: ConstantOperandMap, @unchecked Sendable {
                 let results = IntegerSIMD.truncate(stage(IntegerSIMD.floats(bytes), slopes, below: belows, above: aboves, root: roots,
                                                          low, high))
                 let expected = UnsafeRawPointer(row).loadUnaligned(fromByteOffset: group &* 16, as: SIMD16<UInt8>.self)
-                guard results == expected else { return nil }
+                // (As two 64-bit words: `==` on the byte vectors compared them byte by byte.)
+                let (r0, r1) = unsafeBitCast(results, to: (UInt64, UInt64).self), (e0, e1) = unsafeBitCast(expected, to: (UInt64, UInt64).self)
+                guard r0 == e0 && r1 == e1 else { return nil }
             }
             return line
         }
@@ -319,7 +348,7 @@ final class Int8ChannelLines: ConstantOperandMap, @unchecked Sendable {
     }
 
     /// One stage of 256 "channels", one per byte of a value per pixel
-    /// (`QuantizedBinaryKernel.pixelLines`): output element i of `range`
+    /// (`QuantizedBinaryKernel.valueLines`): output element i of `range`
     /// (pixel p = i / `channels`, channel c = i mod `channels`) from
     /// `variable`'s element i (`otherIsFull`; else its element c, a channel
     /// vector) on the line of pixel p's value (`values`' byte p). Whole
@@ -355,6 +384,68 @@ final class Int8ChannelLines: ConstantOperandMap, @unchecked Sendable {
                     if c >= last { break }
                     c &+= 16
                 }
+            }
+        })
+    }
+
+    /// Bytes of the coefficients `applyByChannel` gathers for `channels` channels.
+    static func gatheredBytes(channels: Int) -> Int { 4 &* channels &* MemoryLayout<Float>.size }
+
+    /// One stage of 256 "channels", one per byte (as `applyByPixel`), by a
+    /// value per channel: output element i of `range` (channel c = i mod
+    /// `channels`) from `variable`'s element i on the line of channel c's
+    /// value (`values`' byte c). The channels' coefficients are first
+    /// gathered into `scratch` (`gatheredBytes`; where `range` holds a
+    /// whole pixel), then whole pixels run sixteen channels a step (at
+    /// least sixteen channels; the last step overlapping its predecessor),
+    /// four pixels per load of the coefficients; elements outside whole
+    /// pixels by `exact` (the value, then the variable element).
+    func applyByChannel(_ values: UnsafeRawPointer, _ variable: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, channels: Int,
+                        _ range: Range<Int>, scratch: UnsafeMutablePointer<Float>, exact: (Int8, Int8) -> Int8) {
+        let low = lows.0, high = highs.0, last = channels &- 16
+        ConstantOperandTables.forPixels(in: range, channels: channels, elements: { elements in
+            for i in elements {
+                let c = i % channels
+                let x = variable.load(fromByteOffset: i, as: Int8.self), value = values.load(fromByteOffset: c, as: Int8.self)
+                output.storeBytes(of: exact(value, x), toByteOffset: i, as: Int8.self)
+            }
+        }, pixels: { pixels in
+            let stride = width
+            for c in 0..<channels {
+                let row = Int(values.load(fromByteOffset: c, as: UInt8.self))
+                scratch[c] = coefficients[row]
+                scratch[c &+ channels] = coefficients[row &+ stride]
+                scratch[c &+ 2 &* channels] = coefficients[row &+ 2 &* stride]
+                scratch[c &+ 3 &* channels] = coefficients[row &+ 3 &* stride]
+            }
+            let gathered = UnsafeRawPointer(scratch)
+            // `count` pixels from `first`, `count` a constant of the inlined calls below.
+            @inline(__always) func run(from first: Int, count: Int) {
+                var c = 0
+                while true {
+                    let group = min(c, last)
+                    @inline(__always) func coefficient(_ k: Int) -> SIMD16<Float> {
+                        gathered.loadUnaligned(fromByteOffset: (k &* channels &+ group) &* 4, as: SIMD16<Float>.self)
+                    }
+                    let slope = coefficient(0), below = coefficient(1), above = coefficient(2), root = coefficient(3)
+                    for j in 0..<count {
+                        let at = (first &+ j) &* channels &+ group
+                        let x = IntegerSIMD.floats(variable.loadUnaligned(fromByteOffset: at, as: SIMD16<Int8>.self))
+                        output.storeBytes(of: IntegerSIMD.truncate(Self.stage(x, slope, below: below, above: above, root: root, low, high)),
+                                          toByteOffset: at, as: SIMD16<UInt8>.self)
+                    }
+                    if group == last { break }
+                    c &+= 16
+                }
+            }
+            var p = pixels.lowerBound
+            while p &+ 4 <= pixels.upperBound {
+                run(from: p, count: 4)
+                p &+= 4
+            }
+            while p < pixels.upperBound {
+                run(from: p, count: 1)
+                p &+= 1
             }
         })
     }

@@ -81,15 +81,25 @@ final class QuantizedBinaryKernel: Kernel {
     /// pixel (ConvNeXt's layer norms), where the flavour has no 256-entry
     /// byte lookup: which operand has the pixels' values, and whether the
     /// other is full. Runs then compute each pixel's channels on the
-    /// rounded line of its value (`pixelLines`) where every value's results
+    /// rounded line of its value (`valueLines`) where every value's results
     /// are one.
     let pixelLinesPattern: PixelRows?
+    /// An int8 MUL of a full operand by a channel vector computed at run
+    /// time (squeeze-and-excitation's channel scale) where the flavour has
+    /// no 256-entry byte lookup: which operand is the vector (rows of 16
+    /// channels or more). Runs then take each channel's rounded line from
+    /// `valueLines` by the vector's byte (`Int8ChannelLines.applyByChannel`).
+    let channelLinesOperand: Int?
     /// The operation as a rounded line per value of the pixel operand
-    /// (`Int8ChannelLines` of 256 "channels", one per byte, checked
-    /// against the pair table's rows), made at `bind` from the model's
-    /// shared constants; nil where a value's results are not one such
-    /// line, and until `bind`.
-    private(set) var pixelLines: Int8ChannelLines?
+    /// (`pixelLinesPattern`) or of the channel vector
+    /// (`channelLinesOperand`): `Int8ChannelLines` of 256 "channels", one
+    /// per byte, checked against the pair table's rows, made at `bind`
+    /// from the model's shared constants; nil where a value's results are
+    /// not one such line, and until `bind`.
+    private(set) var valueLines: Int8ChannelLines?
+    /// The node's scratch area (`channelLinesOperand`'s gathered lines).
+    private var scratch: UnsafeMutableRawPointer?
+    var scratchBytesPerWorker: Int { channelLinesOperand == nil ? 0 : Int8ChannelLines.gatheredBytes(channels: shape.rowLength) }
     /// An int8 MUL's line over its product (`Int8ProductLine`), which runs
     /// where it matches the exact arithmetic instead of the pair table of
     /// same shapes (which is then not made), or instead of the eight-lane
@@ -252,6 +262,13 @@ final class QuantizedBinaryKernel: Kernel {
         sharedConstants = ctx.graph.sharedConstants
         nodeIndex = ctx.node.index
         constantOperand = vectorized ? ConstantOperandTables.constantOperand(ctx, shape: shape) : nil
+        // (A constant row gets its own lines or tables: `constantOperand`.)
+        if vectors, !IntegerSIMD.hasByteLookup, case .mul = arithmetic, let repeatedB = tableRowRepeats, shape.rowLength >= 16,
+           constantOperand == nil {
+            channelLinesOperand = repeatedB ? 1 : 0
+        } else {
+            channelLinesOperand = nil
+        }
     }
 
     /// Whether a constant of `period` elements is tried as rounded lines
@@ -328,10 +345,12 @@ final class QuantizedBinaryKernel: Kernel {
         }
         if productLine == nil, runsOwnArithmetic, let sharedProductLine { productLine = sharedProductLine() }
         if pairTable == nil, readsPairTable, let sharedPairTable { pairTable = sharedPairTable() }
-        if pixelLines == nil, readsPairTable, let pattern = pixelLinesPattern, let pairTable, Int8ChannelLines.enabled {
-            let key = SharedConstantKey("int8-pixel-lines", [nodeIndex, shape.elementCount])
-            pixelLines = sharedConstants.sharedValue(for: key) { makePixelLines(pairTable, pixelOperand: pattern.pixelOperand) }
+        if valueLines == nil, readsPairTable, let operand = pixelLinesPattern?.pixelOperand ?? channelLinesOperand, let pairTable,
+           Int8ChannelLines.enabled {
+            let key = SharedConstantKey("int8-value-lines", [nodeIndex, shape.elementCount])
+            valueLines = sharedConstants.sharedValue(for: key) { makeValueLines(pairTable, byOperand: operand) }
         }
+        scratch = memory.scratch
         if rowTable == nil, let pairTable, let sharedRowTable { rowTable = sharedRowTable(pairTable) }
         if let chain {
             if chainTables == nil { chainTables = chain.tables() }
@@ -480,11 +499,21 @@ final class QuantizedBinaryKernel: Kernel {
             }
             return
         }
-        if let pixelLines, let pattern = pixelLinesPattern {
+        if let valueLines, let operand = channelLinesOperand, let scratch {
+            // (Int8 only: `channelLinesOperand` needs the vector stages.)
+            let (values, other) = operand == 0 ? (UnsafeRawPointer(a), UnsafeRawPointer(b)) : (UnsafeRawPointer(b), UnsafeRawPointer(a))
+            valueLines.applyByChannel(values, other, UnsafeMutableRawPointer(output), channels: shape.rowLength,
+                                      shape.outputRange(tiles, blockSize: Self.blockSize),
+                                      scratch: (scratch + worker &* scratchStride).assumingMemoryBound(to: Float.self)) { value, x in
+                operand == 0 ? apply(Int8.self, value, x) : apply(Int8.self, x, value)
+            }
+            return
+        }
+        if let valueLines, let pattern = pixelLinesPattern {
             // (Int8 only: `pixelLinesPattern` needs the vector stages.)
             let operand = pattern.pixelOperand
             let (values, other) = operand == 0 ? (UnsafeRawPointer(a), UnsafeRawPointer(b)) : (UnsafeRawPointer(b), UnsafeRawPointer(a))
-            pixelLines.applyByPixel(values, other, otherIsFull: pattern.otherIsFull, UnsafeMutableRawPointer(output),
+            valueLines.applyByPixel(values, other, otherIsFull: pattern.otherIsFull, UnsafeMutableRawPointer(output),
                                     channels: shape.dims[BroadcastShape.maxRank &- 1], shape.outputRange(tiles, blockSize: Self.blockSize)) { value, x in
                 operand == 0 ? apply(Int8.self, value, x) : apply(Int8.self, x, value)
             }
@@ -804,11 +833,11 @@ extension QuantizedBinaryKernel {
                                          root: slope != 0 ? -intercept / slope : -.infinity)
     }
 
-    /// `pixelLines` from the pair table: row r of the table by the pixel
-    /// operand's byte r, fitted for every byte of the other operand.
-    private func makePixelLines(_ table: Int8PairTable, pixelOperand: Int) -> Int8ChannelLines? {
-        let other = 1 &- pixelOperand
-        let byPixel = pixelOperand == 0 ? table : Int8PairTable(transposing: table)
+    /// `valueLines` from the pair table: row r of the table by `operand`'s
+    /// byte r, fitted for every byte of the other operand.
+    private func makeValueLines(_ table: Int8PairTable, byOperand operand: Int) -> Int8ChannelLines? {
+        let other = 1 &- operand
+        let byPixel = operand == 0 ? table : Int8PairTable(transposing: table)
         let rows = UnsafeRawPointer(byPixel.entries).assumingMemoryBound(to: UInt8.self)
         let stage = Int8ChannelLines.Stage(
             rows: rows, rowCount: 256, rowOfPhase: Array(0..<256),
