@@ -837,13 +837,13 @@ extension QuantizedBinaryKernel {
     /// byte r, fitted for every byte of the other operand.
     private func makeValueLines(_ table: Int8PairTable, byOperand operand: Int) -> Int8ChannelLines? {
         let other = 1 &- operand
-        let byPixel = operand == 0 ? table : Int8PairTable(transposing: table)
-        let rows = UnsafeRawPointer(byPixel.entries).assumingMemoryBound(to: UInt8.self)
+        let byValue = operand == 0 ? table : Int8PairTable(transposing: table)
+        let rows = UnsafeRawPointer(byValue.entries).assumingMemoryBound(to: UInt8.self)
         let stage = Int8ChannelLines.Stage(
             rows: rows, rowCount: 256, rowOfPhase: Array(0..<256),
             line: { [unowned self] r in realLine(constant: Int32(Int8(truncatingIfNeeded: r)), variable: other) },
             activation: (activationMin, activationMax))
-        return withExtendedLifetime(byPixel) { Int8ChannelLines(period: 256, variableOperand: other, stages: [stage]) }
+        return withExtendedLifetime(byValue) { Int8ChannelLines(period: 256, variableOperand: other, stages: [stage]) }
     }
 
     /// The distinct bytes among `count` at `bytes`, in order of first
