@@ -172,6 +172,11 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// 3.96 ms before, 2.63 with this and `stripBlockBytes` (LiteRT +
     /// XNNPACK: 1.85 in another run); 147 × 147 × 64 0.667 → 0.583.
     private var prefetchedRows: Int { expansion == nil ? largeInputRows : 0 }
+    /// `prefetchedRows` for an output row whose window ends before input
+    /// row `end` of its image: those that the image has (no address past
+    /// the input is formed).
+    @inline(__always)
+    private func rowsAhead(below end: Int) -> Int { min(prefetchedRows, max(0, p.geometry.inputHeight &- end)) }
     private let largeInputRows: Int
     /// The smallest input that `prefetchedRows` asks ahead for: larger than
     /// the second-level caches of the machines measured (tests lower it).
@@ -1069,7 +1074,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         slidingEights(V.self, R.self, groups: groups, x: firstRow + (start &* s &- g.padLeft) &* c, xStep: 8 &* s &* c,
                       rows: ky1 &- ky0, rowStep: rowStep, channels: c, weights: f + ky0 &* kw &* c, weightRowStep: kw &* c,
                       bias: biasBase, out: out + start &* c, lo: lo, hi: hi,
-                      ahead: (ky1 &- ky0) &* rowStep, aheadRows: prefetchedRows)
+                      ahead: (ky1 &- ky0) &* rowStep, aheadRows: rowsAhead(below: iy0 &+ ky1 &* g.dilationHeight))
         return start &+ groups &* 8
     }
 
@@ -1104,7 +1109,8 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         }
         // (`row` is now the first row below the window.)
         let inside = max(ix0, 0)
-        prefetchRows(row + inside &* c, floats: (min(ix0 &+ span, g.inputWidth) &- inside) &* c, rows: prefetchedRows, rowStep: g.inputWidth &* c)
+        prefetchRows(row + inside &* c, floats: (min(ix0 &+ span, g.inputWidth) &- inside) &* c,
+                     rows: rowsAhead(below: iy0 &+ ky1 &* g.dilationHeight), rowStep: g.inputWidth &* c)
         let biasBase = bias ?? UnsafePointer(zeroBias)
         let f = filter!
         for block in 0..<(c &+ w &- 1) / w {
@@ -1369,7 +1375,7 @@ private func slidingEights<V: FloatLanes, R: SlidingFilterRow>(_: V.Type, _: R.T
     @inline(__always) func eights(rows: Int) {
         var x = x, o = out
         for _ in 0..<groups {
-            prefetchRows(x + ahead, floats: xStep, rows: aheadRows, rowStep: rowStep)
+            prefetchRows(x, ahead: ahead, floats: xStep, rows: aheadRows, rowStep: rowStep)
             for block in 0..<blocks {
                 let ch = min(block &* w, c &- w), first = x + ch
                 SlidingEight(R.self, bias: bias.load(V.self, ch), weights: weights + ch, rows: rows, rowStep: weightRowStep, tapStep: c) {
@@ -1387,13 +1393,14 @@ private func slidingEights<V: FloatLanes, R: SlidingFilterRow>(_: V.Type, _: R.T
     if rows == R.width { eights(rows: R.width) } else { eights(rows: rows) }
 }
 
-/// Asks for `floats` floats from `start` in each of `rows` rows `rowStep`
-/// floats apart to be brought into the second-level cache
-/// (`CacheHint.prefetchIntoL2`, nothing in the flavours without it):
+/// Asks for `floats` floats from `ahead` floats past `start` in each of
+/// `rows` rows `rowStep` floats apart to be brought into the second-level
+/// cache (`CacheHint.prefetchIntoL2`, nothing in the flavours without it):
 /// the depthwise kernels' next input rows (`prefetchedRows`).
 @inline(__always)
-private func prefetchRows(_ start: UnsafePointer<Float>, floats: Int, rows: Int, rowStep: Int) {
-    var row = UnsafeRawPointer(start)
+private func prefetchRows(_ start: UnsafePointer<Float>, ahead: Int = 0, floats: Int, rows: Int, rowStep: Int) {
+    guard rows > 0 else { return }
+    var row = UnsafeRawPointer(start + ahead)
     for _ in 0..<rows {
         var line = 0
         while line < floats &* 4 {
