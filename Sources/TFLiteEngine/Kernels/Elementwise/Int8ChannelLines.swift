@@ -303,9 +303,10 @@ final class Int8ChannelLines: ConstantOperandMap, @unchecked Sendable {
         let slope: (SIMD16<Float>, SIMD16<Float>), below: (SIMD16<Float>, SIMD16<Float>)
         let above: (SIMD16<Float>, SIMD16<Float>), root: (SIMD16<Float>, SIMD16<Float>)
 
+        /// From `coefficients` laid out as `Int8ChannelLines.coefficients`, `width` floats a row.
         @inline(__always)
-        init(_ lines: Int8ChannelLines, channel c: Int, _ kind: Kind) {
-            let coefficients = UnsafeRawPointer(lines.coefficients), stride = lines.width &* 4
+        init(_ coefficients: UnsafeRawPointer, width: Int, channel c: Int, _ kind: Kind) {
+            let stride = width &* 4
             @inline(__always) func load(_ k: Int) -> SIMD16<Float> {
                 coefficients.loadUnaligned(fromByteOffset: c &* 4 &+ k &* stride, as: SIMD16<Float>.self)
             }
@@ -339,6 +340,9 @@ final class Int8ChannelLines: ConstantOperandMap, @unchecked Sendable {
     /// periods one by one, each as one lane of a step.
     func apply(_ variable: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, _ range: Range<Int>) {
         // One inlined loop per kind.
+        @inline(__always) func apply(_ variable: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, _ range: Range<Int>, _ kind: Kind) {
+            self.apply(variable, output, range, kind, coefficients: UnsafeRawPointer(coefficients), width: width)
+        }
         switch (stageCount == 2, splits.0, splits.1) {
         case (false, false, _): apply(variable, output, range, Kind(twoStages: false, splits: (false, false)))
         case (false, true, _): apply(variable, output, range, Kind(twoStages: false, splits: (true, false)))
@@ -396,65 +400,30 @@ final class Int8ChannelLines: ConstantOperandMap, @unchecked Sendable {
     /// One stage of 256 "channels", one per byte (as `applyByPixel`), by a
     /// value per channel: output element i of `range` (channel c = i mod
     /// `channels`) from `variable`'s element i on the line of channel c's
-    /// value (`values`' byte c). The channels' coefficients are first
-    /// gathered into `scratch` (`gatheredBytes`; where `range` holds a
-    /// whole pixel), then whole pixels run sixteen channels a step (at
-    /// least sixteen channels; the last step overlapping its predecessor),
-    /// four pixels per load of the coefficients; elements outside whole
-    /// pixels by `exact` (the value, then the variable element). (Each call
-    /// gathers every channel: one call for a node on one thread, one per
-    /// chunk of tiles on several.) EfficientNet-B0 int8's 112 × 112 × 32
+    /// value (`values`' byte c). The channels' coefficients are gathered
+    /// into `scratch` (`gatheredBytes`, laid out as this map's own for
+    /// `channels` channels), then run by `apply`'s loop: the channels as a
+    /// period (at least sixteen). (Each call gathers every channel: one
+    /// call for a node on one thread, one per chunk of tiles on several.) EfficientNet-B0 int8's 112 × 112 × 32
     /// squeeze-and-excitation MUL, looked up in the pair table element by
     /// element: 0.135 ms; on the lines 0.072 (minima of three alternating
     /// profiles, Zen 3, `avx2`).
     func applyByChannel(_ values: UnsafeRawPointer, _ variable: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, channels: Int,
-                        _ range: Range<Int>, scratch: UnsafeMutablePointer<Float>, exact: (Int8, Int8) -> Int8) {
-        let low = lows.0, high = highs.0, last = channels &- 16
-        ConstantOperandTables.forPixels(in: range, channels: channels, elements: { elements in
-            for i in elements {
-                let c = i % channels
-                let x = variable.load(fromByteOffset: i, as: Int8.self), value = values.load(fromByteOffset: c, as: Int8.self)
-                output.storeBytes(of: exact(value, x), toByteOffset: i, as: Int8.self)
-            }
-        }, pixels: { pixels in
-            let stride = width
-            for c in 0..<channels {
-                let row = Int(values.load(fromByteOffset: c, as: UInt8.self))
-                scratch[c] = coefficients[row]
-                scratch[c &+ channels] = coefficients[row &+ stride]
-                scratch[c &+ 2 &* channels] = coefficients[row &+ 2 &* stride]
-                scratch[c &+ 3 &* channels] = coefficients[row &+ 3 &* stride]
-            }
-            let gathered = UnsafeRawPointer(scratch)
-            // `count` pixels from `first`, `count` a constant of the inlined calls below.
-            @inline(__always) func run(from first: Int, count: Int) {
-                var c = 0
-                while true {
-                    let group = min(c, last)
-                    @inline(__always) func coefficient(_ k: Int) -> SIMD16<Float> {
-                        gathered.loadUnaligned(fromByteOffset: (k &* channels &+ group) &* 4, as: SIMD16<Float>.self)
-                    }
-                    let slope = coefficient(0), below = coefficient(1), above = coefficient(2), root = coefficient(3)
-                    for j in 0..<count {
-                        let at = (first &+ j) &* channels &+ group
-                        let x = IntegerSIMD.floats(variable.loadUnaligned(fromByteOffset: at, as: SIMD16<Int8>.self))
-                        output.storeBytes(of: IntegerSIMD.truncate(Self.stage(x, slope, below: below, above: above, root: root, low, high)),
-                                          toByteOffset: at, as: SIMD16<UInt8>.self)
-                    }
-                    if group == last { break }
-                    c &+= 16
-                }
-            }
-            var p = pixels.lowerBound
-            while p &+ 4 <= pixels.upperBound {
-                run(from: p, count: 4)
-                p &+= 4
-            }
-            while p < pixels.upperBound {
-                run(from: p, count: 1)
-                p &+= 1
-            }
-        })
+                        _ range: Range<Int>, scratch: UnsafeMutablePointer<Float>) {
+        let stride = width
+        for c in 0..<channels {
+            let row = Int(values.load(fromByteOffset: c, as: UInt8.self))
+            scratch[c] = coefficients[row]
+            scratch[c &+ channels] = coefficients[row &+ stride]
+            scratch[c &+ 2 &* channels] = coefficients[row &+ 2 &* stride]
+            scratch[c &+ 3 &* channels] = coefficients[row &+ 3 &* stride]
+        }
+        let gathered = UnsafeRawPointer(scratch)
+        if splits.0 {
+            apply(variable, output, range, Kind(twoStages: false, splits: (true, false)), coefficients: gathered, width: channels)
+        } else {
+            apply(variable, output, range, Kind(twoStages: false, splits: (false, false)), coefficients: gathered, width: channels)
+        }
     }
 
     /// The stages a loop runs: one or two, each with or without two intercepts.
@@ -462,14 +431,17 @@ final class Int8ChannelLines: ConstantOperandMap, @unchecked Sendable {
         let twoStages: Bool, splits: (Bool, Bool)
     }
 
+    /// `kind`'s loop on `coefficients` (this map's own, or `applyByChannel`'s
+    /// gathered ones), `width` channels a period (at least 16).
     @inline(__always)
-    private func apply(_ variable: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, _ range: Range<Int>, _ kind: Kind) {
-        let width = width, last = width &- 16
+    private func apply(_ variable: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, _ range: Range<Int>, _ kind: Kind,
+                       coefficients: UnsafeRawPointer, width: Int) {
+        let last = width &- 16
         // `count` pixels from `first`, `count` a constant of the inlined calls below.
         @inline(__always) func pixels(from first: Int, count: Int) {
             var c = 0
             while true {
-                let group = min(c, last), k = Coefficients(self, channel: group, kind)
+                let group = min(c, last), k = Coefficients(coefficients, width: width, channel: group, kind)
                 for j in 0..<count {
                     let at = (first &+ j) &* width &+ group
                     output.storeBytes(of: step(variable.loadUnaligned(fromByteOffset: at, as: SIMD16<Int8>.self), k, kind),
@@ -485,7 +457,7 @@ final class Int8ChannelLines: ConstantOperandMap, @unchecked Sendable {
                 // start (c itself, or the period's last step).
                 let c = i % width, start = min(c, last)
                 let x = SIMD16<Int8>(repeating: variable.load(fromByteOffset: i, as: Int8.self))
-                let k = Coefficients(self, channel: start, kind)
+                let k = Coefficients(coefficients, width: width, channel: start, kind)
                 output.storeBytes(of: step(x, k, kind)[c &- start], toByteOffset: i, as: UInt8.self)
             }
         }, pixels: { range in

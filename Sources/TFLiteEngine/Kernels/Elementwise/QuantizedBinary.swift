@@ -504,9 +504,7 @@ final class QuantizedBinaryKernel: Kernel {
             let (values, other) = operand == 0 ? (UnsafeRawPointer(a), UnsafeRawPointer(b)) : (UnsafeRawPointer(b), UnsafeRawPointer(a))
             valueLines.applyByChannel(values, other, UnsafeMutableRawPointer(output), channels: shape.rowLength,
                                       shape.outputRange(tiles, blockSize: Self.blockSize),
-                                      scratch: (scratch + worker &* scratchStride).assumingMemoryBound(to: Float.self)) { value, x in
-                operand == 0 ? apply(Int8.self, value, x) : apply(Int8.self, x, value)
-            }
+                                      scratch: (scratch + worker &* scratchStride).assumingMemoryBound(to: Float.self))
             return
         }
         if let valueLines, let pattern = pixelLinesPattern {
