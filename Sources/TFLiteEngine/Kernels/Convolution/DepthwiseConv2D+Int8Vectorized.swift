@@ -507,6 +507,14 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     let floatRowBytes: Int
     /// `constants.filter` as floats ([tap][channel]), where `floatRowBytes` > 0.
     let floatFilter: UnsafeMutablePointer<Float>?
+    /// The channels' starting values (`constants.table`'s first row) as
+    /// floats, where `floatRowBytes` > 0 and the output stage can take the
+    /// sums as floats (`ExactDoubleRequantization.floatsExact`, every
+    /// starting value at most 2^24 in magnitude): the sums then start at
+    /// them and go through `ExactDoubleRequantization.scale8(floats:_:)`,
+    /// with no conversion to Int32 and back (Xception's 19×19×728 layers
+    /// and NASNet-Mobile's 28×28×44 ran at 19–23 GFLOP/s with it; AMD Zen 3).
+    let floatBias: UnsafeMutablePointer<Float>?
     /// Bytes of one input row as wide windows (`wideWindowRows`), where
     /// `DepthwiseInt8Constants.wideWindow` is K = 5 or 7; else 0. For each
     /// window of P = 9 − K output columns (`wideWindowPixels`), per quad
@@ -591,7 +599,20 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         } else {
             floatFilter = nil
         }
+        let c = p.outputChannels
+        if floats, constants.exactRequantization?.floatsExact == true,
+           !UnsafeBufferPointer(start: constants.table, count: c).contains(where: { $0.magnitude > 1 << 24 }) {
+            let bias = UnsafeMutablePointer<Float>.allocate(capacity: c)
+            for i in 0..<c { bias[i] = Float(constants.table[i]) }
+            floatBias = bias
+        } else {
+            floatBias = nil
+        }
     }
+
+    /// Whether `floatStage` stores every block again from its Int32 sums, as
+    /// it does the blocks with a lane that is not certain (tests).
+    nonisolated(unsafe) static var storesEveryBlockAgainForTesting = false
 
     /// The most bytes a row of column windows or wide windows may take
     /// (K + 1 of them per worker's scratch); wider rows go pixel by pixel.
@@ -600,6 +621,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     deinit {
         zeroPointRow.deallocate()
         floatFilter?.deallocate()
+        floatBias?.deallocate()
     }
 
     private var taps: Int { p.geometry.filterHeight &* p.geometry.filterWidth }
@@ -893,6 +915,10 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                                   zeroRowMade: &zeroRowMade) { makeFloatRow($0, into: $1) }
                 rows[ky] = row.assumingMemoryBound(to: Float.self)
             }
+            if let exact = constants.exactRequantization, let floatBias {
+                floatStage(R.self, rows: UnsafePointer(rows), columns: columns, exact: exact, bias: floatBias, stage: stage, out)
+                return
+            }
             // The eight pixels' sums of channels ch..<ch + 8 from output column ox.
             @inline(__always) func sums(_ ox: Int, _ ch: Int) -> SlidingEight<SIMD8<Float>> {
                 SlidingEight(R.self, bias: SIMD8<Float>(), weights: filter + ch, rows: k, rowStep: k &* c, tapStep: c) {
@@ -934,6 +960,105 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             // The last one to seven columns: eight ending at the range's end (the same bytes stored twice).
             if ox < columns.upperBound { eight(columns.upperBound &- 8) }
         }
+    }
+
+    /// `floatRows`' pixels where the output stage takes the sums as floats
+    /// (`floatBias`): the sums start at the channels' starting values and
+    /// go through `ExactDoubleRequantization.scale8(floats:_:)`, two pixels
+    /// of sixteen channels or four of eight packed to bytes together. A block
+    /// of eight pixels with a lane that is not certain is stored again from
+    /// its sums as Int32 through `store16` and `storeGroup8` (about one
+    /// lane in 4,096).
+    @inline(__always)
+    private func floatStage<R: SlidingFilterRow>(_: R.Type, rows: UnsafePointer<UnsafePointer<Float>>, columns: Range<Int>,
+                                                 exact: ExactDoubleRequantization, bias: UnsafePointer<Float>,
+                                                 stage: ChannelRequantization.VectorStage, _ out: UnsafeMutableRawPointer) {
+        let c = p.outputChannels, k = R.width
+        let filter = UnsafePointer(floatFilter.unsafelyUnwrapped)
+        let tables = constants.scaleTables, lastTables = constants.lastGroupTables ?? tables, paired = constants.pairedChannels
+        let zeroPoint = exact.zeroPoint(stage), everyBlockAgain = Self.storesEveryBlockAgainForTesting
+        // The eight pixels' sums of channels ch..<ch + 8 from output column ox.
+        @inline(__always) func sums(_ ox: Int, _ ch: Int) -> SlidingEight<SIMD8<Float>> {
+            SlidingEight(R.self, bias: UnsafeRawPointer(bias + ch).loadUnaligned(as: SIMD8<Float>.self), weights: filter + ch, rows: k,
+                         rowStep: k &* c, tapStep: c) {
+                OffsetInput(q: rows[$0] + (ox &* c &+ ch), step: c)
+            }
+        }
+        @inline(__always) func lanes(_ s: SlidingEight<SIMD8<Float>>, _ pixel: Int) -> SIMD8<Float> {
+            switch pixel { case 0: s.a0; case 1: s.a1; case 2: s.a2; case 3: s.a3; case 4: s.a4; case 5: s.a5; case 6: s.a6; default: s.a7 }
+        }
+        // Pixel `pixel`'s sums as Int32 (exact integers below 2^25; only for the blocks stored again).
+        @inline(__always) func integers(_ s: SlidingEight<SIMD8<Float>>, _ pixel: Int) -> SIMD8<Int32> {
+            IntegerSIMD.integers(lanes(s, pixel))
+        }
+        @inline(__always) func eight(_ ox: Int) {
+            let o = out + (ox &- columns.lowerBound) &* c
+            var ch = 0
+            while ch &+ 16 <= paired {
+                var uncertain = SIMD8<Int32>()
+                // The eight pixels' results of channels `slot`…`slot` + 7 (sums `s`), saturated to Int16,
+                // two pixels p, p + 1 to a vector: [p 0–3, p+1 0–3, p 4–7, p+1 4–7]. (Each group of eight
+                // narrowed before the next is summed: sixteen float sums at once spilled.)
+                @inline(__always) func narrowed(_ s: SlidingEight<SIMD8<Float>>, _ slot: Int)
+                    -> (SIMD16<Int16>, SIMD16<Int16>, SIMD16<Int16>, SIMD16<Int16>) {
+                    @inline(__always) func two(_ v0: SIMD8<Float>, _ v1: SIMD8<Float>) -> SIMD16<Int16> {
+                        let (a, u0) = exact.scale8(floats: v0, slot), (b, u1) = exact.scale8(floats: v1, slot)
+                        uncertain |= u0 | u1
+                        return IntegerSIMD.packSaturating(a &+ zeroPoint, b &+ zeroPoint)
+                    }
+                    return (two(s.a0, s.a1), two(s.a2, s.a3), two(s.a4, s.a5), two(s.a6, s.a7))
+                }
+                let low = narrowed(sums(ox, ch), ch)
+                let high = narrowed(sums(ox, ch &+ 8), ch &+ 8)
+                // Pixels `pixel` and `pixel` + 1 from their channels ch… (`l`) and ch + 8… (`h`).
+                @inline(__always) func two(_ l: SIMD16<Int16>, _ h: SIMD16<Int16>, _ pixel: Int) {
+                    // Int32 groups of four bytes: [p 0–3, p+1 0–3, p 8–11, p+1 8–11, p 4–7, p+1 4–7, p 12–15, p+1 12–15].
+                    let packed = unsafeBitCast(IntegerSIMD.packSaturatingSigned(l, h), to: SIMD8<Int32>.self)
+                    let groups = IntegerSIMD.permute(packed, SIMD8(0, 4, 2, 6, 1, 5, 3, 7))
+                    let (first, second) = ChannelRequantization.Tables.halves(
+                        IntegerSIMD.clampSigned(unsafeBitCast(groups, to: SIMD32<UInt8>.self), stage.low, stage.high))
+                    o.storeBytes(of: first, toByteOffset: pixel &* c &+ ch, as: SIMD16<UInt8>.self)
+                    o.storeBytes(of: second, toByteOffset: (pixel &+ 1) &* c &+ ch, as: SIMD16<UInt8>.self)
+                }
+                two(low.0, high.0, 0)
+                two(low.1, high.1, 2)
+                two(low.2, high.2, 4)
+                two(low.3, high.3, 6)
+                if IntegerSIMD.anyNegative(uncertain) || everyBlockAgain {
+                    // Summed again: kept, the sums spilled.
+                    let low = sums(ox, ch), high = sums(ox, ch &+ 8)
+                    for pixel in 0..<8 { store16(integers(low, pixel), integers(high, pixel), ch, stage, o + pixel &* c) }
+                }
+                ch &+= 16
+            }
+            @inline(__always) func group(_ ch: Int, _ tables: ChannelRequantization.Tables, _ entry: Int, slot: Int) {
+                let s = sums(ox, ch)
+                var uncertain = SIMD8<Int32>()
+                // Pixels `pixel`…`pixel` + 3, eight bytes each.
+                @inline(__always) func four(_ v0: SIMD8<Float>, _ v1: SIMD8<Float>, _ v2: SIMD8<Float>, _ v3: SIMD8<Float>, _ pixel: Int) {
+                    let (a0, u0) = exact.scale8(floats: v0, slot), (a1, u1) = exact.scale8(floats: v1, slot)
+                    let (b0, u2) = exact.scale8(floats: v2, slot), (b1, u3) = exact.scale8(floats: v3, slot)
+                    uncertain |= u0 | u1 | u2 | u3
+                    let bytes = unsafeBitCast(ChannelRequantization.Tables.bytes(
+                        a0 &+ zeroPoint, a1 &+ zeroPoint, b0 &+ zeroPoint, b1 &+ zeroPoint, stage), to: SIMD4<UInt64>.self)
+                    o.storeBytes(of: bytes[0], toByteOffset: pixel &* c &+ ch, as: UInt64.self)
+                    o.storeBytes(of: bytes[1], toByteOffset: (pixel &+ 1) &* c &+ ch, as: UInt64.self)
+                    o.storeBytes(of: bytes[2], toByteOffset: (pixel &+ 2) &* c &+ ch, as: UInt64.self)
+                    o.storeBytes(of: bytes[3], toByteOffset: (pixel &+ 3) &* c &+ ch, as: UInt64.self)
+                }
+                four(s.a0, s.a1, s.a2, s.a3, 0)
+                four(s.a4, s.a5, s.a6, s.a7, 4)
+                if IntegerSIMD.anyNegative(uncertain) || everyBlockAgain {
+                    for pixel in 0..<8 { storeGroup8(integers(s, pixel), tables, entry, slot: slot, o + (pixel &* c &+ ch)) }
+                }
+            }
+            while ch &+ 8 <= c { group(ch, tables, ch, slot: ch); ch &+= 8 }
+            if ch < c { group(c &- 8, lastTables, 0, slot: c) }
+        }
+        var ox = columns.lowerBound
+        while ox &+ 8 <= columns.upperBound { eight(ox); ox &+= 8 }
+        // The last one to seven columns: eight ending at the range's end (the same bytes stored twice).
+        if ox < columns.upperBound { eight(columns.upperBound &- 8) }
     }
 
     /// Input row `source` (or the zero-point row) as floats into `target`:

@@ -212,6 +212,20 @@ enum IntegerSIMD {
         return r
     }
 
+    /// Each lane truncated toward zero (`vcvttps2dq`; lanes inside Int32).
+    @inline(__always)
+    static func integers(_ v: SIMD8<Float>) -> SIMD8<Int32> {
+        var r = SIMD8<Int32>()
+        r._storage._value = Builtin.fptosi_Vec8xFPIEEE32_Vec8xInt32(v._storage._value)
+        return r
+    }
+
+    /// Whether a lane is negative (`vmovmskps`).
+    @inline(__always)
+    static func anyNegative(_ v: SIMD8<Int32>) -> Bool {
+        Int8(Builtin.bitcast_Vec8xInt1_Int8(Builtin.cmp_slt_Vec8xInt32(v._storage._value, SIMD8<Int32>()._storage._value))) != 0
+    }
+
     /// Whether every lane is negative (one mask test; in the `avx2` flavour
     /// the two halves and-ed, then one test of the sign bits, `vtestps`:
     /// the sixteen-lane form of `Int8RoundedLine`'s earlier test compared,
@@ -263,6 +277,25 @@ enum IntegerSIMD {
         var r = SIMD16<Int32>()
         r._storage._value = Builtin.ashr_Vec16xInt32(q, SIMD16<Int32>(repeating: fractionBits)._storage._value)
         return (r, Int16(Builtin.bitcast_Vec16xInt1_Int16(uncertain)) == 0)
+    }
+
+    /// `fixedPointMultiplyAdd` on accumulators held as floats (exact
+    /// integers): no conversion in, the addend picked by each lane's sign
+    /// bit (`vblendvps`; the float kernels' sums are never −0). Returns the
+    /// results shifted right by `fractionBits`, and all ones in the lanes
+    /// with none of their low `fractionBits` bits set, for the caller to OR
+    /// over a block and test once.
+    @inline(__always)
+    static func fixedPointMultiplyAdd(floats x: SIMD8<Float>, _ scale: SIMD8<Float>, _ positive: SIMD8<Float>,
+                                      _ negative: SIMD8<Float>, fractionBits: Int32) -> (SIMD8<Int32>, uncertain: SIMD8<Int32>) {
+        let below = Builtin.cmp_slt_Vec8xInt32(unsafeBitCast(x, to: SIMD8<Int32>.self)._storage._value, SIMD8<Int32>()._storage._value)
+        let addend = Builtin.select_Vec8xInt1_Vec8xFPIEEE32(below, negative._storage._value, positive._storage._value)
+        let q = Builtin.fptosi_Vec8xFPIEEE32_Vec8xInt32(Builtin.int_fma_Vec8xFPIEEE32(x._storage._value, scale._storage._value, addend))
+        let fraction = Builtin.and_Vec8xInt32(q, SIMD8<Int32>(repeating: (1 &<< fractionBits) &- 1)._storage._value)
+        var r = SIMD8<Int32>(), uncertain = SIMD8<Int32>()
+        uncertain._storage._value = Builtin.sext_Vec8xInt1_Vec8xInt32(Builtin.cmp_eq_Vec8xInt32(fraction, SIMD8<Int32>()._storage._value))
+        r._storage._value = Builtin.ashr_Vec8xInt32(q, SIMD8<Int32>(repeating: fractionBits)._storage._value)
+        return (r, uncertain)
     }
 
     /// `vpunpcklbw` xmm: bytes a0, b0, a1, b1, …, a7, b7.
@@ -499,6 +532,20 @@ enum IntegerSIMD {
     static func truncate(_ v: SIMD16<Int32>) -> SIMD16<UInt8> { SIMD16<UInt8>(truncatingIfNeeded: v) }
 
     @inline(__always)
+    static func integers(_ v: SIMD8<Float>) -> SIMD8<Int32> {
+        var r = SIMD8<Int32>()
+        for i in 0..<8 { r[i] = Int32(v[i]) }
+        return r
+    }
+
+    @inline(__always)
+    static func anyNegative(_ v: SIMD8<Int32>) -> Bool {
+        var any = false
+        for i in 0..<8 where v[i] < 0 { any = true }
+        return any
+    }
+
+    @inline(__always)
     static func allNegative(_ v: SIMD16<Int32>) -> Bool {
         var all = true
         for i in 0..<16 where v[i] >= 0 { all = false }
@@ -510,6 +557,19 @@ enum IntegerSIMD {
         var r = SIMD16<Int8>()
         for i in 0..<16 { r[i] = Int8(min(max(v[i], Int32(low[i])), Int32(high[i]))) }
         return r
+    }
+
+    @inline(__always)
+    static func fixedPointMultiplyAdd(floats x: SIMD8<Float>, _ scale: SIMD8<Float>, _ positive: SIMD8<Float>,
+                                      _ negative: SIMD8<Float>, fractionBits: Int32) -> (SIMD8<Int32>, uncertain: SIMD8<Int32>) {
+        var r = SIMD8<Int32>(), uncertain = SIMD8<Int32>()
+        for i in 0..<8 {
+            let y = (x[i].sign == .minus ? negative[i] : positive[i]).addingProduct(x[i], scale[i])
+            let q = Int32(y.rounded(.towardZero))
+            r[i] = q &>> fractionBits
+            uncertain[i] = q & ((1 &<< fractionBits) &- 1) == 0 ? -1 : 0
+        }
+        return (r, uncertain)
     }
 
     @inline(__always)

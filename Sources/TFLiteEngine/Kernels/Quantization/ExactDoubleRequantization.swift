@@ -48,7 +48,7 @@ final class ExactDoubleRequantization: @unchecked Sendable {
     /// 2^18, so `scale16`'s float results, below 2^30 + 2^21, convert to
     /// Int32. With the usual multipliers (2^30 and up) `make`'s limit keeps
     /// bounds below 2^22; real layers' results stay within a few thousand.
-    private var floatsExact = true
+    private(set) var floatsExact = true
 
     private init(count: Int, offset: Int32) {
         resultOffset = offset
@@ -169,6 +169,21 @@ final class ExactDoubleRequantization: @unchecked Sendable {
             if certain { return r }
         }
         return SIMD16(lowHalf: scale8(acc.lowHalf, slot), highHalf: scale8(acc.highHalf, slot &+ 8))
+    }
+
+    /// Eight accumulators of slots `slot..<slot+8` held as floats, scaled
+    /// as `scale8` scales them where `floatsExact`: `scale16`'s float
+    /// arithmetic without the conversion in, for kernels that sum in floats
+    /// (every partial sum an integer of magnitude at most the slot's bound,
+    /// so exact). Returns the results plus `offset`, and all ones in the
+    /// lanes that are not certain, where the caller takes `scale8` of the
+    /// accumulators instead.
+    @inline(__always)
+    func scale8(floats acc: SIMD8<Float>, _ slot: Int) -> (SIMD8<Int32>, uncertain: SIMD8<Int32>) {
+        IntegerSIMD.fixedPointMultiplyAdd(
+            floats: acc, UnsafeRawPointer(floatScales + slot).loadUnaligned(as: SIMD8<Float>.self),
+            UnsafeRawPointer(floatPositiveAddends + slot).loadUnaligned(as: SIMD8<Float>.self),
+            UnsafeRawPointer(floatNegativeAddends + slot).loadUnaligned(as: SIMD8<Float>.self), fractionBits: Self.fractionBits)
     }
 
     /// Eight accumulators of slots `slot..<slot+8`, scaled, plus `offset`.
