@@ -506,6 +506,12 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     /// pairs on `vpmaddwd` went pixel by pixel: one-op 112×112×32 3×3 took
     /// 0.305 ms on an AMD Zen 3, 0.224 on float rows, XNNPACK 0.27.)
     let floatRowBytes: Int
+    /// Floats from one column of a float row to the next: the channels, and
+    /// 16 more where they are a multiple of 128 (at 512 channels a column's
+    /// 2 KiB stride put the columns a pixel's taps read into few sets of
+    /// the first-level cache: one-op 14×14×512 3×3 took 0.099 ms on float
+    /// rows, 0.069 on the tap pairs; AMD Zen 3).
+    let floatColumnStride: Int
     /// `constants.filter` as floats ([tap][channel]), where `floatRowBytes` > 0.
     let floatFilter: UnsafeMutablePointer<Float>?
     /// The channels' starting values (`constants.table`'s first row) as
@@ -583,11 +589,12 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             && constants.quadExactRequantization != nil && compactRowBytes == 0
             && tripleBytes <= Self.largestTripleRow ? tripleBytes : 0
         let k = g.filterWidth
-        let (floatRow, floatRowTooWide) = (g.outputWidth &+ k &- 1).multipliedReportingOverflow(by: p.outputChannels)
+        floatColumnStride = p.outputChannels % 128 == 0 ? p.outputChannels &+ 16 : p.outputChannels
+        let (floatRow, floatRowTooWide) = (max(g.outputWidth, 8) &+ k &- 1).multipliedReportingOverflow(by: floatColumnStride)
         let (floatBytes, floatBytesTooMany) = floatRow.multipliedReportingOverflow(by: MemoryLayout<Float>.size)
         let floats = FloatVector.scalarCount == 8 && IntegerSIMD.isNative && signed && (k == 3 || k == 5 || k == 7) && g.filterHeight == k
             && g.strideWidth == 1 && g.strideHeight == 1 && g.dilationWidth == 1 && g.dilationHeight == 1
-            && p.inputChannels == p.outputChannels && p.outputChannels >= 8 && g.outputWidth >= 8
+            && p.inputChannels == p.outputChannels && p.outputChannels >= 8 && g.outputWidth >= 7
             && compactRowBytes == 0 && tripleRowBytes == 0 && wideWindowRowBytes == 0
             && !floatRowTooWide && !floatBytesTooMany && floatBytes <= Self.largestTripleRow
         floatRowBytes = floats ? (floatBytes &+ 63) & ~63 : 0
@@ -682,15 +689,22 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             }
         }
         defer { applyTable() }
-        for tile in tiles {
+        var tile = tiles.lowerBound
+        while tile < tiles.upperBound {
             let outputRow = tile / columnParts
             var columns = 0..<g.outputWidth
             if columnParts > 1 {
-                // Half a row, split at a window where the rows of windows run.
+                // Half a row, split at a window where the rows of windows run; both halves at once
+                // where the range has them (one thread: the float rows' groups of eight pixels).
                 let windowColumns = tripleRowBytes > 0 ? self.windowColumns : wideWindowRowBytes > 0 ? constants.wideWindowPixels : 1
-                let part = tileRange(worker: tile &- outputRow &* columnParts, workers: columnParts,
-                                     tiles: (g.outputWidth &+ windowColumns &- 1) / windowColumns)
-                columns = min(part.lowerBound &* windowColumns, g.outputWidth)..<min(part.upperBound &* windowColumns, g.outputWidth)
+                let windows = (g.outputWidth &+ windowColumns &- 1) / windowColumns, rowTiles = outputRow &* columnParts
+                let end = min(tiles.upperBound, rowTiles &+ columnParts)
+                let first = tileRange(worker: tile &- rowTiles, workers: columnParts, tiles: windows)
+                let last = tileRange(worker: end &- 1 &- rowTiles, workers: columnParts, tiles: windows)
+                columns = min(first.lowerBound &* windowColumns, g.outputWidth)..<min(last.upperBound &* windowColumns, g.outputWidth)
+                tile = end
+            } else {
+                tile &+= 1
             }
             defer {
                 applyTable()
@@ -734,7 +748,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                            UnsafeMutableRawPointer(out))
                 continue
             }
-            if floatRowBytes > 0 && E.self == Int8.self && columns.count >= 8 {
+            if floatRowBytes > 0 && E.self == Int8.self && (columns.count >= 8 || floatBias != nil) {
                 floatRows(row: iy0, columns: columns, batch: b, input: UnsafePointer<Int8>(OpaquePointer(inputBatch)),
                           zero: UnsafePointer<Int8>(OpaquePointer(zero)), scratch: base, zeroRowMade: &zeroRowCompacted,
                           UnsafeMutableRawPointer(out))
@@ -923,7 +937,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             // The eight pixels' sums of channels ch..<ch + 8 from output column ox.
             @inline(__always) func sums(_ ox: Int, _ ch: Int) -> SlidingEight<SIMD8<Float>> {
                 SlidingEight(R.self, bias: SIMD8<Float>(), weights: filter + ch, rows: k, rowStep: k &* c, tapStep: c) {
-                    OffsetInput(q: UnsafePointer(rows[$0]) + (ox &* c &+ ch), step: c)
+                    OffsetInput(q: UnsafePointer(rows[$0]) + (ox &* floatColumnStride &+ ch), step: floatColumnStride)
                 }
             }
             // Channels ch..<ch + 8's starting values less the magic number's bits.
@@ -982,7 +996,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         @inline(__always) func sums(_ ox: Int, _ ch: Int) -> SlidingEight<SIMD8<Float>> {
             SlidingEight(R.self, bias: UnsafeRawPointer(bias + ch).loadUnaligned(as: SIMD8<Float>.self), weights: filter + ch, rows: k,
                          rowStep: k &* c, tapStep: c) {
-                OffsetInput(q: rows[$0] + (ox &* c &+ ch), step: c)
+                OffsetInput(q: rows[$0] + (ox &* floatColumnStride &+ ch), step: floatColumnStride)
             }
         }
         @inline(__always) func lanes(_ s: SlidingEight<SIMD8<Float>>, _ pixel: Int) -> SIMD8<Float> {
@@ -992,8 +1006,11 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         @inline(__always) func integers(_ s: SlidingEight<SIMD8<Float>>, _ pixel: Int) -> SIMD8<Int32> {
             IntegerSIMD.integers(lanes(s, pixel))
         }
-        @inline(__always) func eight(_ ox: Int) {
+        // Eight pixels from output column ox, storing pixels `from..<end` of them (`0..<8` but at
+        // a range's narrow end).
+        @inline(__always) func eight(_ ox: Int, storing from: Int = 0, _ end: Int = 8) {
             let o = out + (ox &- columns.lowerBound) &* c
+            @inline(__always) func stores(_ pixel: Int) -> Bool { pixel >= from && pixel < end }
             var ch = 0
             while ch &+ 16 <= paired {
                 var uncertain = SIMD8<Int32>()
@@ -1018,8 +1035,8 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                     let groups = IntegerSIMD.permute(packed, SIMD8(0, 4, 2, 6, 1, 5, 3, 7))
                     let (first, second) = ChannelRequantization.Tables.halves(
                         IntegerSIMD.clampSigned(unsafeBitCast(groups, to: SIMD32<UInt8>.self), stage.low, stage.high))
-                    o.storeBytes(of: first, toByteOffset: pixel &* c &+ ch, as: SIMD16<UInt8>.self)
-                    o.storeBytes(of: second, toByteOffset: (pixel &+ 1) &* c &+ ch, as: SIMD16<UInt8>.self)
+                    if stores(pixel) { o.storeBytes(of: first, toByteOffset: pixel &* c &+ ch, as: SIMD16<UInt8>.self) }
+                    if stores(pixel &+ 1) { o.storeBytes(of: second, toByteOffset: (pixel &+ 1) &* c &+ ch, as: SIMD16<UInt8>.self) }
                 }
                 two(low.0, high.0, 0)
                 two(low.1, high.1, 2)
@@ -1028,7 +1045,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                 if IntegerSIMD.anyNegative(uncertain) || everyBlockAgain {
                     // Summed again: kept, the sums spilled.
                     let low = sums(ox, ch), high = sums(ox, ch &+ 8)
-                    for pixel in 0..<8 { store16(integers(low, pixel), integers(high, pixel), ch, stage, o + pixel &* c) }
+                    for pixel in from..<end { store16(integers(low, pixel), integers(high, pixel), ch, stage, o + pixel &* c) }
                 }
                 ch &+= 16
             }
@@ -1042,15 +1059,14 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                     uncertain |= u0 | u1 | u2 | u3
                     let bytes = unsafeBitCast(ChannelRequantization.Tables.bytes(
                         a0 &+ zeroPoint, a1 &+ zeroPoint, b0 &+ zeroPoint, b1 &+ zeroPoint, stage), to: SIMD4<UInt64>.self)
-                    o.storeBytes(of: bytes[0], toByteOffset: pixel &* c &+ ch, as: UInt64.self)
-                    o.storeBytes(of: bytes[1], toByteOffset: (pixel &+ 1) &* c &+ ch, as: UInt64.self)
-                    o.storeBytes(of: bytes[2], toByteOffset: (pixel &+ 2) &* c &+ ch, as: UInt64.self)
-                    o.storeBytes(of: bytes[3], toByteOffset: (pixel &+ 3) &* c &+ ch, as: UInt64.self)
+                    for i in 0..<4 where stores(pixel &+ i) {
+                        o.storeBytes(of: bytes[i], toByteOffset: (pixel &+ i) &* c &+ ch, as: UInt64.self)
+                    }
                 }
                 four(s.a0, s.a1, s.a2, s.a3, 0)
                 four(s.a4, s.a5, s.a6, s.a7, 4)
                 if IntegerSIMD.anyNegative(uncertain) || everyBlockAgain {
-                    for pixel in 0..<8 { storeGroup8(integers(s, pixel), tables, entry, slot: slot, o + (pixel &* c &+ ch)) }
+                    for pixel in from..<end { storeGroup8(integers(s, pixel), tables, entry, slot: slot, o + (pixel &* c &+ ch)) }
                 }
             }
             while ch &+ 8 <= c { group(ch, tables, ch, slot: ch); ch &+= 8 }
@@ -1058,19 +1074,47 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         }
         var ox = columns.lowerBound
         while ox &+ 8 <= columns.upperBound { eight(ox); ox &+= 8 }
-        // The last one to seven columns: eight ending at the range's end (the same bytes stored twice).
-        if ox < columns.upperBound { eight(columns.upperBound &- 8) }
+        if ox < columns.upperBound {
+            // The last one to seven columns: eight ending at the range's end (the same bytes stored
+            // twice), or where the range is narrower, eight from its start or ending at the row's
+            // last column, storing the range's (float rows are at least eight columns wide).
+            if columns.count >= 8 {
+                eight(columns.upperBound &- 8)
+            } else {
+                let start = max(0, min(ox, p.geometry.outputWidth &- 8))
+                eight(start, storing: ox &- start, columns.upperBound &- start)
+            }
+        }
     }
 
     /// Input row `source` (or the zero-point row) as floats into `target`:
-    /// the `outputWidth + K − 1` columns the output row's windows read, from
-    /// input column −padLeft, the columns outside the input the zero point.
+    /// the `max(outputWidth, 8) + K − 1` columns the output row's windows
+    /// read (`floatStage` sums eight pixels at a time, and stores seven of a
+    /// 7-column row), from input column −padLeft, the columns outside the
+    /// input the zero point.
     private func makeFloatRow(_ source: UnsafePointer<Int8>, into target: UnsafeMutableRawPointer) {
         let g = p.geometry, c = p.outputChannels
-        let columns = g.outputWidth &+ g.filterWidth &- 1
+        let columns = max(g.outputWidth, 8) &+ g.filterWidth &- 1
         let first = min(g.padLeft, columns), end = max(first, min(columns, g.padLeft &+ g.inputWidth))
         let row = target.assumingMemoryBound(to: Float.self)
         let zeroPoint = Float(Int8(bitPattern: zeroPointRow[0]))
+        let columnStride = floatColumnStride
+        if columnStride != c {
+            // Column by column (the channels a multiple of 128, so of 16).
+            for column in 0..<columns {
+                let to = UnsafeMutableRawPointer(row + column &* columnStride)
+                if column < first || column >= end {
+                    to.assumingMemoryBound(to: Float.self).update(repeating: zeroPoint, count: c)
+                    continue
+                }
+                let from = UnsafeRawPointer(source + (column &- first) &* c)
+                for i in stride(from: 0, to: c, by: 16) {
+                    to.storeBytes(of: IntegerSIMD.floats(from.loadUnaligned(fromByteOffset: i, as: SIMD16<Int8>.self)),
+                                  toByteOffset: i &* 4, as: SIMD16<Float>.self)
+                }
+            }
+            return
+        }
         row.update(repeating: zeroPoint, count: first &* c)
         (row + end &* c).update(repeating: zeroPoint, count: (columns &- end) &* c)
         let count = (end &- first) &* c, bytes = UnsafeRawPointer(source), floats = UnsafeMutableRawPointer(row + first &* c)
