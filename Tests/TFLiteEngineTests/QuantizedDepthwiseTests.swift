@@ -257,8 +257,8 @@ extension QuantizedKernelTests {
     }
 
     /// Square 3×3, 5×5 and 7×7 int8 filters at stride 1 in the `avx2`
-    /// flavour go through input rows as floats (`floatRowBytes`): 7 to 40
-    /// output columns (whole groups of eight and a last group overlapping
+    /// flavour go through input rows as floats (`floatRowBytes`): 7, 14 and
+    /// 16 to 40 output columns (whole groups of eight and a last group overlapping
     /// its predecessor), 8 to 128 channels (a multiple of 128 on padded
     /// columns, `floatColumnStride`; groups of sixteen through
     /// `store16`, groups of eight, an overlapping last group), both
@@ -287,8 +287,8 @@ extension QuantizedKernelTests {
             let k = [3, 5, 7][i % 3]
             let padding = i % 2
             // From #16 rows of 7 to 16 columns (7×7 and 14×14 maps; 7 columns are eight pixels
-            // with seven stored, and tiles of half a row narrower than eight).
-            let w = (i < 16 ? 16 + rng.int(0...24) : [7, 9, 9, 14, 16, 16][i - 16]) + (padding == 1 ? k - 1 : 0)
+            // with seven stored).
+            let w = (i < 16 ? 16 + rng.int(0...24) : [7, 16, 16, 14, 16, 16][i - 16]) + (padding == 1 ? k - 1 : 0)
             let h = (i % 4 == 3 ? rng.int(1...6) : rng.int(12...16)) + (padding == 1 ? k - 1 : 0)
             let batch = i == 5 || i == 12 ? 2 : 1
             let activation = Int8(i % 4)
@@ -317,7 +317,8 @@ extension QuantizedKernelTests {
             XCTAssertEqual(floatCases, channels.count, "cases on input rows as floats")
             // All but the seven on the tables' output stage (no `exactRequantization`: the three
             // large biases, and four whose accumulator bounds leave its range). Among them the
-            // 7-column rows (#16), tiles of half a 14-column row (#19) and padded columns (#21).
+            // 7-column rows (#16), 14-column rows of few rows (#19, whole rows as tiles) and
+            // padded columns (#21).
             XCTAssertEqual(floatStageCases, channels.count - 7, "cases whose output stage takes the sums as floats")
         } else {
             XCTAssertEqual(floatCases, 0, "cases on input rows as floats outside the avx2 flavour")

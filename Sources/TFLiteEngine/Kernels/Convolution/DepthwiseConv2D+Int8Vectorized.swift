@@ -492,11 +492,12 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     /// 5×5 or 7×7 int8 filter at stride and dilation 1 runs in the `avx2`
     /// flavour (integer multiply-add on eight float lanes: the sixteen-lane
     /// flavours keep their paths, not measured against this one), over at
-    /// least eight channels and eight output columns (a 14-column row's
-    /// second group of eight overlaps the first by six; with the output
-    /// stage on the float sums, `floatBias`, 14×14 3×3 and 5×5 layers of 88
-    /// to 672 channels took 15–27% less time than on the tap pairs, where
-    /// before it they were 2–4% slower; AMD Zen 3); else 0. A row is the input row's
+    /// least eight channels and 16 output columns, or 7, 8, 14 or 15 where
+    /// the output stage takes the float sums (`floatBias`; groups of eight
+    /// pixels then sum at most 15% more than the row has: 14×14 3×3 and 5×5
+    /// layers of 88 to 672 channels took 15–27% less time than on the tap
+    /// pairs, where before that stage they were 2–4% slower; AMD Zen 3);
+    /// else 0. A row is the input row's
     /// bytes as floats with its padding columns' zero points, made once for
     /// the K output rows that read it, and the taps are summed by the float
     /// depthwise kernel's `SlidingEight` (eight pixels of one channel vector
@@ -537,7 +538,8 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     var windowColumns: Int { p.geometry.strideWidth == 1 ? 2 : 1 }
     /// Tiles per output row: 2 where there are fewer than
     /// `rowsForWholeRowTiles` rows (row-major, so a run of tiles is a run of
-    /// pixels), else 1. (A 7×7 map's seven rows went 4 : 3 to two threads:
+    /// pixels) but for rows of fewer than 16 columns on float rows (half a
+    /// row is still a group of eight pixels), else 1. (A 7×7 map's seven rows went 4 : 3 to two threads:
     /// MobileNetV3-Large and EfficientNet-B0 int8 lost 5–6 µs on each of
     /// their 7×7 depthwise convolutions; Zen 4.)
     let columnParts: Int
@@ -573,7 +575,6 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         // filter's reach, plus a 16-byte step's overhang.
         compactRowBytes = constants.runPhases > 0 && g.strideWidth == 2 && g.dilationWidth == 1
             ? ((g.outputWidth &+ g.filterWidth / 2 &+ 1) &* p.outputChannels &+ 16 &+ 63) & ~63 : 0
-        columnParts = g.outputRows < Self.rowsForWholeRowTiles && g.outputWidth >= 2 ? 2 : 1
         let wide = constants.wideWindow, widePixels = constants.wideWindowPixels
         let (wideBytes, wideTooWide) = (wide > 0 ? (g.outputWidth &+ widePixels &- 1) / widePixels : 0)
             .multipliedReportingOverflow(by: (constants.quadChannels &>> 5) &* 256)
@@ -592,12 +593,24 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         floatColumnStride = p.outputChannels % 128 == 0 ? p.outputChannels &+ 16 : p.outputChannels
         let (floatRow, floatRowTooWide) = (max(g.outputWidth, 8) &+ k &- 1).multipliedReportingOverflow(by: floatColumnStride)
         let (floatBytes, floatBytesTooMany) = floatRow.multipliedReportingOverflow(by: MemoryLayout<Float>.size)
+        let c = p.outputChannels
+        // The output stage can take the float sums (`floatBias`).
+        let floatStage = constants.exactRequantization?.floatsExact == true
+            && !UnsafeBufferPointer(start: constants.table, count: c).contains(where: { $0.magnitude > 1 << 24 })
+        // Rows narrower than 16 columns only on that stage, and only where their groups of eight
+        // pixels sum at most 15% more pixels than the row has (7, 8, 14 and 15 columns: 9×9 maps'
+        // two groups for nine pixels took EfficientNet-B2 int8's 9×9×1248 5×5 layers 0.17 → 0.27 ms).
+        let groupsOfEight = (g.outputWidth &+ 7) / 8
+        let narrowRows = floatStage && g.outputWidth >= 7 && 20 &* g.outputWidth >= 136 &* groupsOfEight
         let floats = FloatVector.scalarCount == 8 && IntegerSIMD.isNative && signed && (k == 3 || k == 5 || k == 7) && g.filterHeight == k
             && g.strideWidth == 1 && g.strideHeight == 1 && g.dilationWidth == 1 && g.dilationHeight == 1
-            && p.inputChannels == p.outputChannels && p.outputChannels >= 8 && g.outputWidth >= 7
+            && p.inputChannels == p.outputChannels && c >= 8 && (g.outputWidth >= 16 || narrowRows)
             && compactRowBytes == 0 && tripleRowBytes == 0 && wideWindowRowBytes == 0
             && !floatRowTooWide && !floatBytesTooMany && floatBytes <= Self.largestTripleRow
         floatRowBytes = floats ? (floatBytes &+ 63) & ~63 : 0
+        // Rows narrower than 16 columns on float rows are whole tiles: half a row is still a group
+        // of eight pixels.
+        columnParts = g.outputRows < Self.rowsForWholeRowTiles && g.outputWidth >= 2 && !(floats && g.outputWidth < 16) ? 2 : 1
         if floats {
             let count = k &* k &* p.outputChannels
             let values = UnsafeMutablePointer<Float>.allocate(capacity: count)
@@ -607,9 +620,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         } else {
             floatFilter = nil
         }
-        let c = p.outputChannels
-        if floats, constants.exactRequantization?.floatsExact == true,
-           !UnsafeBufferPointer(start: constants.table, count: c).contains(where: { $0.magnitude > 1 << 24 }) {
+        if floats && floatStage {
             let bias = UnsafeMutablePointer<Float>.allocate(capacity: c)
             for i in 0..<c { bias[i] = Float(constants.table[i]) }
             floatBias = bias
@@ -689,22 +700,15 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             }
         }
         defer { applyTable() }
-        var tile = tiles.lowerBound
-        while tile < tiles.upperBound {
+        for tile in tiles {
             let outputRow = tile / columnParts
             var columns = 0..<g.outputWidth
             if columnParts > 1 {
-                // Half a row, split at a window where the rows of windows run; both halves at once
-                // where the range has them (one thread: the float rows' groups of eight pixels).
+                // Half a row, split at a window where the rows of windows run.
                 let windowColumns = tripleRowBytes > 0 ? self.windowColumns : wideWindowRowBytes > 0 ? constants.wideWindowPixels : 1
-                let windows = (g.outputWidth &+ windowColumns &- 1) / windowColumns, rowTiles = outputRow &* columnParts
-                let end = min(tiles.upperBound, rowTiles &+ columnParts)
-                let first = tileRange(worker: tile &- rowTiles, workers: columnParts, tiles: windows)
-                let last = tileRange(worker: end &- 1 &- rowTiles, workers: columnParts, tiles: windows)
-                columns = min(first.lowerBound &* windowColumns, g.outputWidth)..<min(last.upperBound &* windowColumns, g.outputWidth)
-                tile = end
-            } else {
-                tile &+= 1
+                let part = tileRange(worker: tile &- outputRow &* columnParts, workers: columnParts,
+                                     tiles: (g.outputWidth &+ windowColumns &- 1) / windowColumns)
+                columns = min(part.lowerBound &* windowColumns, g.outputWidth)..<min(part.upperBound &* windowColumns, g.outputWidth)
             }
             defer {
                 applyTable()
@@ -1076,8 +1080,9 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         while ox &+ 8 <= columns.upperBound { eight(ox); ox &+= 8 }
         if ox < columns.upperBound {
             // The last one to seven columns: eight ending at the range's end (the same bytes stored
-            // twice), or where the range is narrower, eight from its start or ending at the row's
-            // last column, storing the range's (float rows are at least eight columns wide).
+            // twice), or where the range is narrower (a 7-column row), eight from its start or
+            // ending at the row's last column, storing the range's (float rows are at least eight
+            // columns wide).
             if columns.count >= 8 {
                 eight(columns.upperBound &- 8)
             } else {
