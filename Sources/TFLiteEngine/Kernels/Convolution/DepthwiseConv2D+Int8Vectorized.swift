@@ -520,8 +520,10 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     /// sums as floats (`ExactDoubleRequantization.floatsExact`, every
     /// starting value at most 2^24 in magnitude): the sums then start at
     /// them and go through `ExactDoubleRequantization.scale8(floats:_:)`,
-    /// with no conversion to Int32 and back (Xception's 19×19×728 layers
-    /// and NASNet-Mobile's 28×28×44 ran at 19–23 GFLOP/s with it; AMD Zen 3).
+    /// with no conversion to Int32 and back (with those conversions
+    /// Xception's 19×19×728 layers and NASNet-Mobile's 28×28×44 ran at
+    /// 19–23 GFLOP/s; one-op 0.197 → 0.171 ms and 0.0328 → 0.0264 without
+    /// them; AMD Zen 3).
     let floatBias: UnsafeMutablePointer<Float>?
     /// Bytes of one input row as wide windows (`wideWindowRows`), where
     /// `DepthwiseInt8Constants.wideWindow` is K = 5 or 7; else 0. For each
@@ -539,9 +541,9 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     /// Tiles per output row: 2 where there are fewer than
     /// `rowsForWholeRowTiles` rows (row-major, so a run of tiles is a run of
     /// pixels) but for rows of fewer than 16 columns on float rows (half a
-    /// row is still a group of eight pixels), else 1. (A 7×7 map's seven rows went 4 : 3 to two threads:
-    /// MobileNetV3-Large and EfficientNet-B0 int8 lost 5–6 µs on each of
-    /// their 7×7 depthwise convolutions; Zen 4.)
+    /// row is still a group of eight pixels), else 1. (A 7×7 map's seven
+    /// rows went 4 : 3 to two threads: MobileNetV3-Large and EfficientNet-B0
+    /// int8 lost 5–6 µs on each of their 7×7 depthwise convolutions; Zen 4.)
     let columnParts: Int
     static let rowsForWholeRowTiles = 12
     var input: UnsafeRawPointer!
