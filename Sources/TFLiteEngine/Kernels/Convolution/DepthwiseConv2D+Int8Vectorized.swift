@@ -492,12 +492,12 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     /// 5×5 or 7×7 int8 filter at stride and dilation 1 runs in the `avx2`
     /// flavour (integer multiply-add on eight float lanes: the sixteen-lane
     /// flavours keep their paths, not measured against this one), over at
-    /// least eight channels and 16 output columns, or 7, 8, 14 or 15 where
-    /// the output stage takes the float sums (`floatBias`; groups of eight
-    /// pixels then sum at most 15% more than the row has: 14×14 3×3 and 5×5
-    /// layers of 88 to 672 channels took 15–27% less time than on the tap
-    /// pairs, where before that stage they were 2–4% slower; AMD Zen 3);
-    /// else 0. A row is the input row's
+    /// least eight channels and 16 output columns, or 7 (below 1024
+    /// channels), 8, 14 or 15 where the output stage takes the float sums
+    /// (`floatBias`; groups of eight pixels then sum at most 15% more than
+    /// the row has: 14×14 3×3 and 5×5 layers of 88 to 672 channels took
+    /// 15–27% less time than on the tap pairs, where before that stage they
+    /// were 2–4% slower; AMD Zen 3); else 0. A row is the input row's
     /// bytes as floats with its padding columns' zero points, made once for
     /// the K output rows that read it, and the taps are summed by the float
     /// depthwise kernel's `SlidingEight` (eight pixels of one channel vector
@@ -601,9 +601,13 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             && !UnsafeBufferPointer(start: constants.table, count: c).contains(where: { $0.magnitude > 1 << 24 })
         // Rows narrower than 16 columns only on that stage, and only where their groups of eight
         // pixels sum at most 15% more pixels than the row has (7, 8, 14 and 15 columns: 9×9 maps'
-        // two groups for nine pixels took EfficientNet-B2 int8's 9×9×1248 5×5 layers 0.17 → 0.27 ms).
+        // two groups for nine pixels took EfficientNet-B2 int8's 9×9×1248 5×5 layers 0.17 → 0.27 ms);
+        // 7 columns below 1024 channels (one-op 7×7×1024 3×3 took 0.0357 ms on the tap pairs and
+        // 0.0380 on float rows, 7×7×1152 5×5 0.086 and 0.088, where 7×7×960 went 0.0334 → 0.0313
+        // and 7×7×176 0.0096 → 0.0069).
         let groupsOfEight = (g.outputWidth &+ 7) / 8
         let narrowRows = floatStage && g.outputWidth >= 7 && 20 &* g.outputWidth >= 136 &* groupsOfEight
+            && (g.outputWidth >= 8 || c < 1024)
         let floats = FloatVector.scalarCount == 8 && IntegerSIMD.isNative && signed && (k == 3 || k == 5 || k == 7) && g.filterHeight == k
             && g.strideWidth == 1 && g.strideHeight == 1 && g.dilationWidth == 1 && g.dilationHeight == 1
             && p.inputChannels == p.outputChannels && c >= 8 && (g.outputWidth >= 16 || narrowRows)
