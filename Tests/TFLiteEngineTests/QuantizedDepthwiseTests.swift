@@ -762,13 +762,17 @@ extension QuantizedKernelTests {
                 XCTAssertTrue(kernel.readsPairTable || kernel.productLine != nil, "\(name): no pair table")
                 XCTAssertEqual(kernel.shortRowsRepeat, i % cases == 0 ? false : nil, "\(name): short-row walk")
                 XCTAssertEqual(kernel.tableRowRepeats, rowRepeats[i % cases], "\(name): flat run")
+                // Without the byte lookup, a SQUARED_DIFFERENCE by a value per pixel: rows of segment differences.
+                let bySegmentRows = SegmentedByteLookup.applies && operation == 3 && [8, 9, 10, 11, 14, 15].contains(i % cases)
                 if i % cases != 16 {
                     XCTAssertEqual(kernel.readsRowTable,
-                                   IntegerSIMD.hasByteLookup && [2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15].contains(i % cases),
+                                   IntegerSIMD.hasByteLookup && [2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15].contains(i % cases)
+                                       || bySegmentRows,
                                    "\(name): rows by channel or pixel")
                 }
-                XCTAssertEqual(kernel.pixelRows != nil, IntegerSIMD.hasByteLookup && [8, 9, 10, 11, 14, 15].contains(i % cases),
+                XCTAssertEqual(kernel.pixelRows != nil, IntegerSIMD.hasByteLookup && [8, 9, 10, 11, 14, 15].contains(i % cases) || bySegmentRows,
                                "\(name): rows by pixel")
+                XCTAssertEqual(kernel.pixelRows?.segments == true, bySegmentRows, "\(name): rows of segment differences")
                 // Without the byte lookup, a MUL by a value per pixel of a full operand: lines by the value.
                 let byPixelLines = !IntegerSIMD.hasByteLookup && operation == 2 && ((8...11).contains(i % cases) || [14, 15].contains(i % cases))
                 XCTAssertEqual(kernel.pixelLinesPattern != nil, byPixelLines, "\(name): lines by pixel")

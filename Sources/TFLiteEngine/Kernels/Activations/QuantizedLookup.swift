@@ -32,9 +32,14 @@ enum QuantizedLookup {
         let bytes = ctx.graph.sharedConstants.sharedValue(for: SharedConstantKey("lookup-table", [ctx.node.index, E.self == Int8.self ? 1 : 0])) {
             table(E.self, reference).map { UInt8(truncatingIfNeeded: $0) }
         }
+        // (The same table as segment differences where runs shuffle it: `SegmentedByteLookup`.)
+        let segments = SegmentedByteLookup.applies ? SegmentedByteLookup.differences(of: bytes) : []
         let kernel = ElementwiseKernel<E, E>(ctx: ctx, count: count, blockSize: 16384) { x, y, n in
             bytes.withUnsafeBufferPointer { t in
-                lookup(t.baseAddress.unsafelyUnwrapped, UnsafeRawPointer(x), UnsafeMutableRawPointer(y), count: n)
+                segments.withUnsafeBytes { s in
+                    lookup(t.baseAddress.unsafelyUnwrapped, segments: s.count == 256 ? s.baseAddress : nil, UnsafeRawPointer(x),
+                           UnsafeMutableRawPointer(y), count: n)
+                }
             }
         }
         kernel.byteTable = bytes
@@ -56,10 +61,19 @@ enum QuantizedLookup {
     ///
     /// In the AVX-512 VNNI flavour (which includes VBMI) 64 bytes per step
     /// from the table held in four registers (`IntegerSIMD.lookup256`), the
-    /// rest as above.
+    /// rest as above. With the table's `segments` (`SegmentedByteLookup`),
+    /// 32 bytes per step by sixteen shuffles, the rest as above.
     @inline(__always)
-    static func lookup(_ table: UnsafePointer<UInt8>, _ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, count: Int) {
+    static func lookup(_ table: UnsafePointer<UInt8>, segments: UnsafeRawPointer? = nil, _ input: UnsafeRawPointer,
+                       _ output: UnsafeMutableRawPointer, count: Int) {
         var i = 0
+        if let segments {
+            while i &+ 32 <= count {
+                output.storeBytes(of: SegmentedByteLookup.lookup(input.loadUnaligned(fromByteOffset: i, as: SIMD32<UInt8>.self), segments),
+                                  toByteOffset: i, as: SIMD32<UInt8>.self)
+                i &+= 32
+            }
+        }
         if IntegerSIMD.hasByteLookup {
             typealias V = SIMD64<UInt8>
             let t = UnsafeRawPointer(table)

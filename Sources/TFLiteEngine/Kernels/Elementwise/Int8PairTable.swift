@@ -112,6 +112,18 @@ final class Int8PairTable: @unchecked Sendable {
         }
     }
 
+    /// `other`'s rows (by the first operand's byte; with `transposing`, by
+    /// the second's) each as segment differences (`SegmentedByteLookup`),
+    /// for `PixelRows`' lookups in the flavours without VBMI.
+    init(segmentDifferencesOf other: Int8PairTable, transposing: Bool) {
+        entries = .allocate(capacity: Self.bytes)
+        let source = UnsafeRawPointer(other.entries).assumingMemoryBound(to: UInt8.self)
+        let target = UnsafeMutableRawPointer(entries).assumingMemoryBound(to: UInt8.self)
+        for row in 0..<256 {
+            SegmentedByteLookup.differences({ transposing ? source[$0 &<< 8 | row] : source[row &<< 8 | $0] }, into: target + row &<< 8)
+        }
+    }
+
     deinit { entries.deallocate() }
 
     /// The key of the table of an operation in `Model.sharedConstants`: its

@@ -195,7 +195,7 @@ final class QuantizedBinaryKernel: Kernel {
             vectorSquaredDifference = nil
         }
         tableRowRepeats = vectors ? Self.rowRepeats(shape) : nil
-        pixelRows = vectors ? PixelRows(shape) : nil
+        pixelRows = vectors ? PixelRows(shape, arithmetic) : nil
         if vectors, !IntegerSIMD.hasByteLookup, case .mul = arithmetic, let pattern = PixelRows(shape, minimumChannels: 16) {
             pixelLinesPattern = pattern
         } else {
@@ -239,7 +239,14 @@ final class QuantizedBinaryKernel: Kernel {
             let rowsByB: Bool? = if let repeatedB = tableRowRepeats, ConstantOperandTables.transposes(period: shape.rowLength) {
                 repeatedB
             } else if let pixelRows { pixelRows.pixelOperand == 1 } else { nil }
-            if let rowsByB {
+            if let rowsByB, pixelRows?.segments == true {
+                // Rows by the pixel operand's byte as segment differences.
+                sharedRowTable = { table in
+                    constants.value(for: key.derived("int8-pair-table-segment-rows", [rowsByB ? 1 : 0])) {
+                        Int8PairTable(segmentDifferencesOf: table, transposing: rowsByB)
+                    }
+                }
+            } else if let rowsByB {
                 sharedRowTable = rowsByB ? { table in constants.value(for: key.derived("int8-pair-table-transposed")) { Int8PairTable(transposing: table) } }
                     : { $0 }
             } else {
@@ -910,17 +917,32 @@ extension QuantizedBinaryKernel {
 /// the other operand's byte), held in four registers for the pixel's C
 /// bytes, 64 per `IntegerSIMD.lookup256`. (The pair table read per element
 /// ran them at 2.5–3 G elements/s.)
+///
+/// In the other integer flavours, for SQUARED_DIFFERENCE (the operation
+/// here with no line form: MUL runs on `valueLines`, ADD and SUB on their
+/// rounded line) and C ≥ 32: the row as segment differences, 32 bytes per
+/// `SegmentedByteLookup.lookup` (`segments`).
 struct PixelRows {
     /// The operand with one value per pixel (0: A).
     let pixelOperand: Int
     /// Whether the other operand has the output's shape (else it is a channel vector).
     let otherIsFull: Bool
+    /// Whether the rows are segment differences (`SegmentedByteLookup`), else plain rows.
+    private(set) var segments = false
 
-    /// The pattern of `shape`, nil for other broadcasts, other flavours and
-    /// fewer than 64 channels.
-    init?(_ shape: BroadcastShape) {
-        guard IntegerSIMD.hasByteLookup, let pattern = Self(shape, minimumChannels: 64) else { return nil }
-        self = pattern
+    /// The pattern of `shape` for `arithmetic`'s table, nil for other
+    /// broadcasts, operations and flavours, and fewer than 64 channels
+    /// (32 on segments).
+    init?(_ shape: BroadcastShape, _ arithmetic: QuantizedBinaryArithmetic) {
+        if IntegerSIMD.hasByteLookup {
+            guard let pattern = Self(shape, minimumChannels: 64) else { return nil }
+            self = pattern
+        } else {
+            guard SegmentedByteLookup.applies, case .squaredDifference = arithmetic,
+                  let pattern = Self(shape, minimumChannels: 32) else { return nil }
+            self = pattern
+            segments = true
+        }
     }
 
     /// The pattern of `shape` in every flavour, nil for other broadcasts and
@@ -947,13 +969,36 @@ struct PixelRows {
 
     /// `output[i]` = entry `indices(p)[c]` of `row(p)` for the elements i in
     /// `range`, pixel p = i / `channels`, channel c = i mod `channels`
-    /// (at least 64): whole pixels 64 bytes per step (a last step overlapping
-    /// its predecessor), the elements outside them one by one
-    /// (`ConstantOperandTables.forPixels`).
+    /// (at least 64, or 32 on segments): whole pixels 64 bytes per step (32
+    /// on segments; a last step overlapping its predecessor), the elements
+    /// outside them one by one (`ConstantOperandTables.forPixels`).
     @inline(__always)
     func lookup(channels: Int, _ output: UnsafeMutableRawPointer, _ range: Range<Int>, row: (Int) -> UnsafePointer<UInt8>,
                 indices: (Int) -> UnsafeRawPointer) {
         let out = output.assumingMemoryBound(to: UInt8.self)
+        if segments {
+            ConstantOperandTables.forPixels(in: range, channels: channels, elements: { elements in
+                for i in elements {
+                    let p = i / channels
+                    out[i] = Self.segmentEntry(row(p), Int(indices(p).load(fromByteOffset: i &- p &* channels, as: UInt8.self)))
+                }
+            }, pixels: { pixels in
+                for p in pixels {
+                    let t = UnsafeRawPointer(row(p)), x = indices(p), o = output + p &* channels
+                    @inline(__always) func step(_ c: Int) {
+                        o.storeBytes(of: SegmentedByteLookup.lookup(x.loadUnaligned(fromByteOffset: c, as: SIMD32<UInt8>.self), t),
+                                     toByteOffset: c, as: SIMD32<UInt8>.self)
+                    }
+                    var c = 0
+                    while c &+ 32 <= channels {
+                        step(c)
+                        c &+= 32
+                    }
+                    if c < channels { step(channels &- 32) }
+                }
+            })
+            return
+        }
         ConstantOperandTables.forPixels(in: range, channels: channels, elements: { elements in
             for i in elements {
                 let p = i / channels
@@ -976,5 +1021,17 @@ struct PixelRows {
                 if c < channels { step(channels &- 64) }
             }
         })
+    }
+
+    /// Entry `x` of a row of segment differences: its segment's entries
+    /// xored with those of every later segment of its half.
+    @inline(__always)
+    static func segmentEntry(_ row: UnsafePointer<UInt8>, _ x: Int) -> UInt8 {
+        var entry: UInt8 = 0, i = x
+        while true {
+            entry ^= row[i]
+            if i & 0x70 == 0x70 { return entry }
+            i &+= 16
+        }
     }
 }

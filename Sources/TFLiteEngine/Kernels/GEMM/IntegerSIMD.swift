@@ -334,12 +334,29 @@ enum IntegerSIMD {
         return r
     }
 
-    /// `vpshufb` ymm: byte i of each 16-byte half is byte `indices[i] & 15`
-    /// of the same half of `v` (indices in 0...15).
+    /// `vpshufb` ymm: byte i of each 16-byte half is 0 where `indices[i]`
+    /// has its top bit set, else byte `indices[i] & 15` of the same half of `v`.
     @inline(__always)
     static func shuffleBytesInHalves(_ v: SIMD32<UInt8>, _ indices: SIMD32<UInt8>) -> SIMD32<UInt8> {
         var r = SIMD32<UInt8>()
         r._storage._value = Builtin.int_x86_avx2_pshuf_b(v._storage._value, indices._storage._value)
+        return r
+    }
+
+    /// `vbroadcasti128` (from memory) or `vinserti128`: `v` in both 16-byte halves.
+    @inline(__always)
+    static func twice(_ v: SIMD16<UInt8>) -> SIMD32<UInt8> {
+        var r = SIMD32<UInt8>()
+        let both = SIMD32<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+        r._storage._value = Builtin.shufflevector_Vec16xInt8_Vec32xInt32(v._storage._value, v._storage._value, both._storage._value)
+        return r
+    }
+
+    /// `vpaddusb` ymm: lane i is a[i] + b[i], at most 255.
+    @inline(__always)
+    static func addingSaturating(_ a: SIMD32<UInt8>, _ b: SIMD32<UInt8>) -> SIMD32<UInt8> {
+        var r = SIMD32<UInt8>()
+        r._storage._value = Builtin.int_uadd_sat_Vec32xInt8(a._storage._value, b._storage._value)
         return r
     }
 
@@ -638,7 +655,20 @@ enum IntegerSIMD {
     @inline(__always)
     static func shuffleBytesInHalves(_ v: SIMD32<UInt8>, _ indices: SIMD32<UInt8>) -> SIMD32<UInt8> {
         var r = SIMD32<UInt8>()
-        for i in 0..<32 { r[i] = v[(i & 16) | Int(indices[i] & 15)] }
+        for i in 0..<32 { r[i] = indices[i] & 0x80 != 0 ? 0 : v[(i & 16) | Int(indices[i] & 15)] }
+        return r
+    }
+
+    @inline(__always)
+    static func twice(_ v: SIMD16<UInt8>) -> SIMD32<UInt8> { SIMD32(lowHalf: v, highHalf: v) }
+
+    @inline(__always)
+    static func addingSaturating(_ a: SIMD32<UInt8>, _ b: SIMD32<UInt8>) -> SIMD32<UInt8> {
+        var r = SIMD32<UInt8>()
+        for i in 0..<32 {
+            let (sum, overflow) = a[i].addingReportingOverflow(b[i])
+            r[i] = overflow ? 255 : sum
+        }
         return r
     }
 
