@@ -120,7 +120,8 @@ final class QuantizedPoolTests: XCTestCase {
 
     /// Quantized MEAN with its sums in Int16 register lanes (channel groups
     /// over the rows of a global average pool; 16 values at a time along a
-    /// layer norm's channels) and, in the integer flavours, the output stage
+    /// layer norm's channels; rows of whole 32-byte vectors by `vpsadbw`
+    /// lanes) and, in the integer flavours, the output stage
     /// in doubles eight outputs at a time (`exactFinish`: a global pool's
     /// channels, a layer norm's rows)
     /// gives the bytes of its plain Int32 loops and scalar output stage, for
@@ -144,6 +145,8 @@ final class QuantizedPoolTests: XCTestCase {
             // stage, the rest one by one (uint8 same quantization, int8 and
             // uint8 rescaled).
             ([1, 6, 6, 24], [3]), ([1, 7, 9, 96], [3]), ([1, 4, 5, 48], [3]), ([2, 5, 8, 40], [3]),
+            // Whole 32-byte vectors a row (`vpsadbw` sums; also 96, 768 and 2048 above), int8 and uint8.
+            ([1, 3, 5, 64], [3]), ([1, 9, 9, 128], [3]), ([1, 5, 3, 32], [3]),
         ]
         for (i, (shape, axes)) in cases.enumerated() {
             let signed = i % 3 != 2, sameQuantization = i % 4 == 1

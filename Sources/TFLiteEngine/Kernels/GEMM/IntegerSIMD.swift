@@ -352,6 +352,14 @@ enum IntegerSIMD {
         return r
     }
 
+    /// `vpsadbw` ymm against zero: lane i is the sum of bytes 8i..<8i+8 of `v`.
+    @inline(__always)
+    static func sumsOfEightBytes(_ v: SIMD32<UInt8>) -> SIMD4<UInt64> {
+        var r = SIMD4<UInt64>()
+        r._storage._value = Builtin.int_x86_avx2_psad_bw(v._storage._value, SIMD32<UInt8>()._storage._value)
+        return r
+    }
+
     /// `vpaddusb` ymm: lane i is a[i] + b[i], at most 255.
     @inline(__always)
     static func addingSaturating(_ a: SIMD32<UInt8>, _ b: SIMD32<UInt8>) -> SIMD32<UInt8> {
@@ -661,6 +669,13 @@ enum IntegerSIMD {
 
     @inline(__always)
     static func twice(_ v: SIMD16<UInt8>) -> SIMD32<UInt8> { SIMD32(lowHalf: v, highHalf: v) }
+
+    @inline(__always)
+    static func sumsOfEightBytes(_ v: SIMD32<UInt8>) -> SIMD4<UInt64> {
+        var r = SIMD4<UInt64>()
+        for i in 0..<32 { r[i / 8] &+= UInt64(v[i]) }
+        return r
+    }
 
     @inline(__always)
     static func addingSaturating(_ a: SIMD32<UInt8>, _ b: SIMD32<UInt8>) -> SIMD32<UInt8> {
