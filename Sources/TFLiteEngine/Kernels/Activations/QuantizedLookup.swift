@@ -134,13 +134,33 @@ enum QuantizedLookup {
 /// access in the loop.
 final class ByteTable: @unchecked Sendable {
     let entries: UnsafeMutablePointer<UInt8>
+    /// The entries as segment differences where runs shuffle them
+    /// (`SegmentedByteLookup.applies`), else nil.
+    let segments: UnsafeMutablePointer<UInt8>?
 
     /// `bytes`' first 256 entries (missing ones 0).
     init(_ bytes: [UInt8]) {
         entries = .allocate(capacity: 256)
         entries.initialize(repeating: 0, count: 256)
         for (i, b) in bytes.prefix(256).enumerated() { entries[i] = b }
+        if SegmentedByteLookup.applies {
+            let segments = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+            let entries = entries
+            SegmentedByteLookup.differences({ entries[$0] }, into: segments)
+            self.segments = segments
+        } else {
+            segments = nil
+        }
     }
 
-    deinit { entries.deallocate() }
+    deinit {
+        entries.deallocate()
+        segments?.deallocate()
+    }
+
+    /// `output[i] = entries[input[i]]` for i in 0..<count (`QuantizedLookup.lookup`).
+    @inline(__always)
+    func lookup(_ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, count: Int) {
+        QuantizedLookup.lookup(entries, segments: segments.map { UnsafeRawPointer($0) }, input, output, count: count)
+    }
 }

@@ -697,12 +697,12 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         if compactRowBytes > 0 || tripleRowBytes > 0 || wideWindowRowBytes > 0 || floatRowBytes > 0 { for r in 0..<ringRows { ringTags[r] = -1 } }
         var zeroRowCompacted = false
         // `outputTable` a tile behind (as `GEMMConvolutionQuantized.applyOutputTable`).
-        let table = outputTable?.entries
+        let table = outputTable
         var tablePixels = 0..<0
         func applyTable() {
             if let table, !tablePixels.isEmpty {
                 let first = UnsafeMutableRawPointer(output + tablePixels.lowerBound &* c)
-                QuantizedLookup.lookup(table, first, first, count: tablePixels.count &* c)
+                table.lookup(first, first, count: tablePixels.count &* c)
             }
         }
         defer { applyTable() }

@@ -21,6 +21,9 @@ final class ConstantOperandTables: @unchecked Sendable {
     /// bit pattern; above, blocks of 256 channels, each 256 rows by the
     /// variable byte of 256 entries by the channel (`lookupRows`).
     private let entries: UnsafeMutablePointer<UInt8>
+    /// A scalar's table as segment differences where runs shuffle it
+    /// (`SegmentedByteLookup.applies`), else nil.
+    private var segments: UnsafeMutablePointer<UInt8>?
     /// The channels' indices 0..<period (their low bytes above 256): the row
     /// that repeats along the elements, each element's table row
     /// (`Int8PairTable.applyRepeatedRow`; `lookupRows`).
@@ -95,6 +98,11 @@ final class ConstantOperandTables: @unchecked Sendable {
         guard period > Self.maximumPeriod, !Self.transposes(period: period) else {
             entries = .allocate(capacity: Self.bytes(period: period))
             for phase in 0..<period { row(phase, entries + phase &* 256) }
+            if period == 1, SegmentedByteLookup.applies {
+                let segments = UnsafeMutablePointer<UInt8>.allocate(capacity: 256), entries = entries
+                SegmentedByteLookup.differences({ entries[$0] }, into: segments)
+                self.segments = segments
+            }
             return
         }
         let entries = UnsafeMutablePointer<UInt8>.allocate(capacity: Self.bytes(period: period))
@@ -149,6 +157,7 @@ final class ConstantOperandTables: @unchecked Sendable {
 
     deinit {
         entries.deallocate()
+        segments?.deallocate()
         channels.deallocate()
     }
 
@@ -180,12 +189,14 @@ final class ConstantOperandTables: @unchecked Sendable {
 
     /// The results for the variable operand's elements `range` (the output's
     /// elements at the same offsets): a scalar's one table
-    /// (`QuantizedLookup.lookup`), else the channels' indices as a row that
-    /// repeats against the variable bytes, each pair one entry
-    /// (`Int8PairTable.applyRepeatedRow`, whose tables are laid out the same way).
+    /// (`QuantizedLookup.lookup`, by its segments where it has them), else
+    /// the channels' indices as a row that repeats against the variable
+    /// bytes, each pair one entry (`Int8PairTable.applyRepeatedRow`, whose
+    /// tables are laid out the same way).
     func apply(_ variable: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, _ range: Range<Int>) {
         guard period > 1 else {
-            QuantizedLookup.lookup(entries, variable + range.lowerBound, output + range.lowerBound, count: range.count)
+            QuantizedLookup.lookup(entries, segments: segments.map { UnsafeRawPointer($0) }, variable + range.lowerBound,
+                                   output + range.lowerBound, count: range.count)
             return
         }
         if Self.transposes(period: period) {

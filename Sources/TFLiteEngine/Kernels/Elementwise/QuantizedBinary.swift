@@ -165,6 +165,8 @@ final class QuantizedBinaryKernel: Kernel {
     /// operand `x` is (0 for a, 1 for b).
     private(set) var swishTable: [Int8]?
     private(set) var swishOperand: Int?
+    /// `swishTable` for runs (`ByteTable.lookup`).
+    private var swishBytes: ByteTable?
     /// Set by a plan whose producer of `x` applies `swishTable` as it
     /// stores (`StoredActivationFusion`): that tensor, whose memory the
     /// output shares; runs then do nothing.
@@ -441,6 +443,7 @@ final class QuantizedBinaryKernel: Kernel {
         }
         swishTable = table
         swishOperand = operand
+        swishBytes = ByteTable(table.map { UInt8(bitPattern: $0) })
         pairTable = nil
         rowTable = nil
         return true
@@ -450,6 +453,7 @@ final class QuantizedBinaryKernel: Kernel {
     func unfuseLogistic() {
         swishTable = nil
         swishOperand = nil
+        swishBytes = nil
         computedByProducer = nil
     }
 
@@ -466,15 +470,12 @@ final class QuantizedBinaryKernel: Kernel {
             chainTables.apply(chainInput, output.unsafelyUnwrapped, shape.outputRange(tiles, blockSize: Self.blockSize))
             return
         }
-        if let swishTable, let operand = swishOperand {
+        if let swishBytes, let operand = swishOperand {
             let x = (operand == 0 ? a : b).unsafelyUnwrapped, out = output.unsafelyUnwrapped
             let n = shape.elementCount
-            swishTable.withUnsafeBytes { table in
-                let t = table.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: UInt8.self)
-                for tile in tiles {
-                    let start = tile &* Self.blockSize, end = min(start &+ Self.blockSize, n)
-                    QuantizedLookup.lookup(t, x + start, out + start, count: end &- start)
-                }
+            for tile in tiles {
+                let start = tile &* Self.blockSize, end = min(start &+ Self.blockSize, n)
+                swishBytes.lookup(x + start, out + start, count: end &- start)
             }
             return
         }

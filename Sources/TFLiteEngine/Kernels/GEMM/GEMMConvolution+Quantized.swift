@@ -143,14 +143,14 @@ final class GEMMConvolutionQuantized: Kernel {
     /// tile's outputs a tile behind (`GEMMTiling.forEachTile`).
     @inline(__always)
     func forEachTile(_ tiles: Range<Int>, _ body: (Int) -> Void) {
-        guard let table = outputTable?.entries, let output else {
+        guard let table = outputTable, let output else {
             for tile in tiles { body(tile) }
             return
         }
         let m = self.m, n = self.n, width = packed.nr
         GEMMTiling.forEachTile(tiles, body) { tile in
             tiling.forEachOutputRun(of: tile, m: m, n: n, panelWidth: width) { start, count in
-                QuantizedLookup.lookup(table, output + start, output + start, count: count)
+                table.lookup(output + start, output + start, count: count)
             }
         }
     }
