@@ -261,7 +261,8 @@ extension QuantizedKernelTests {
     /// 16 to 40 output columns (whole groups of eight and a last group overlapping
     /// its predecessor), 8 to 128 channels (a multiple of 128 on padded
     /// columns, `floatColumnStride`; groups of sixteen through
-    /// `store16`, groups of eight, an overlapping last group), both
+    /// `store16`, groups of eight, an overlapping last group of eight or,
+    /// nine to fifteen channels past the groups of sixteen, of sixteen), both
     /// paddings, weights at −128 and ±127, maps of fewer than
     /// `rowsForWholeRowTiles` rows (tiles of half a row), a batch of two
     /// whose rows share ring slots, the tables' output stage (large biases),
@@ -281,14 +282,14 @@ extension QuantizedKernelTests {
 
     private func floatRowCases(storingBlocksAgain again: Bool) throws {
         var rng = TestRandom(seed: 57)
-        let channels = [8, 13, 16, 24, 32, 40, 33, 8, 16, 22, 32, 17, 40, 24, 8, 32, 32, 16, 128, 40, 24, 128]
+        let channels = [8, 13, 16, 24, 32, 40, 33, 8, 16, 22, 32, 17, 40, 24, 8, 32, 32, 16, 128, 40, 24, 128, 44, 29, 60, 44, 44, 44, 28]
         var floatCases = 0, floatStageCases = 0
         for (i, cin) in channels.enumerated() {
             let k = [3, 5, 7][i % 3]
             let padding = i % 2
             // From #16 rows of 7 to 16 columns (7×7 and 14×14 maps; 7 columns are eight pixels
             // with seven stored).
-            let w = (i < 16 ? 16 + rng.int(0...24) : [7, 16, 16, 14, 16, 16][i - 16]) + (padding == 1 ? k - 1 : 0)
+            let w = (i < 16 ? 16 + rng.int(0...24) : [7, 16, 16, 14, 16, 16, 28, 16, 19, 28, 28, 20, 16][i - 16]) + (padding == 1 ? k - 1 : 0)
             let h = (i % 4 == 3 ? rng.int(1...6) : rng.int(12...16)) + (padding == 1 ? k - 1 : 0)
             let batch = i == 5 || i == 12 ? 2 : 1
             let activation = Int8(i % 4)
@@ -316,10 +317,12 @@ extension QuantizedKernelTests {
         if FloatVector.scalarCount == 8 && IntegerSIMD.isNative {
             XCTAssertEqual(floatCases, channels.count, "cases on input rows as floats")
             // All but the seven on the tables' output stage (no `exactRequantization`: the three
-            // large biases, and four whose accumulator bounds leave its range). Among them the
-            // 7-column rows (#16), 14-column rows of few rows (#19, whole rows as tiles) and
-            // padded columns (#21).
-            XCTAssertEqual(floatStageCases, channels.count - 7, "cases whose output stage takes the sums as floats")
+            // large biases, and four whose accumulator bounds leave its range) and five of the
+            // last seven (#22–#28: 28 to 60 channels, nine to fifteen past the groups of sixteen;
+            // also on the tables). Among them the 7-column rows (#16), 14-column rows of few rows
+            // (#19, whole rows as tiles), padded columns (#21), and 44 and 28 channels (#25, #28:
+            // a last group of sixteen overlapping its predecessor).
+            XCTAssertEqual(floatStageCases, channels.count - 12, "cases whose output stage takes the sums as floats")
         } else {
             XCTAssertEqual(floatCases, 0, "cases on input rows as floats outside the avx2 flavour")
         }

@@ -1021,8 +1021,8 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         @inline(__always) func eight(_ ox: Int, storing from: Int = 0, _ end: Int = 8) {
             let o = out + (ox &- columns.lowerBound) &* c
             @inline(__always) func stores(_ pixel: Int) -> Bool { pixel >= from && pixel < end }
-            var ch = 0
-            while ch &+ 16 <= paired {
+            // Channels ch..<ch + 16.
+            @inline(__always) func sixteen(_ ch: Int) {
                 var uncertain = SIMD8<Int32>()
                 // The eight pixels' results of channels `slot`…`slot` + 7 (sums `s`), saturated to Int16,
                 // two pixels p, p + 1 to a vector: [p 0–3, p+1 0–3, p 4–7, p+1 4–7]. (Each group of eight
@@ -1057,7 +1057,18 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                     let low = sums(ox, ch), high = sums(ox, ch &+ 8)
                     for pixel in from..<end { store16(integers(low, pixel), integers(high, pixel), ch, stage, o + pixel &* c) }
                 }
+            }
+            var ch = 0
+            while ch &+ 16 <= paired {
+                sixteen(ch)
                 ch &+= 16
+            }
+            // Nine to fifteen channels left: sixteen ending at the last channel (the
+            // channels before them stored twice, the same bytes), where groups of eight
+            // summed sixteen (NASNet-Mobile's 44 channels: 56 channels' sums for 44, now 48).
+            if c &- ch > 8 && c >= 16 {
+                sixteen(c &- 16)
+                ch = c
             }
             @inline(__always) func group(_ ch: Int, _ tables: ChannelRequantization.Tables, _ entry: Int, slot: Int) {
                 let s = sums(ox, ch)
