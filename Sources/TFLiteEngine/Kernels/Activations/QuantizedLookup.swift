@@ -32,7 +32,8 @@ enum QuantizedLookup {
         let bytes = ctx.graph.sharedConstants.sharedValue(for: SharedConstantKey("lookup-table", [ctx.node.index, E.self == Int8.self ? 1 : 0])) {
             table(E.self, reference).map { UInt8(truncatingIfNeeded: $0) }
         }
-        // (The same table as segment differences where runs shuffle it: `SegmentedByteLookup`.)
+        // (The same table as segment differences where runs shuffle it: `SegmentedByteLookup`.
+        // Through a `ByteTable` instead, ConvNeXt-Tiny int8's GELUs took 5% longer; not explained.)
         let segments = SegmentedByteLookup.applies ? SegmentedByteLookup.differences(of: bytes) : []
         let kernel = ElementwiseKernel<E, E>(ctx: ctx, count: count, blockSize: 16384) { x, y, n in
             bytes.withUnsafeBufferPointer { t in
@@ -143,14 +144,7 @@ final class ByteTable: @unchecked Sendable {
         entries = .allocate(capacity: 256)
         entries.initialize(repeating: 0, count: 256)
         for (i, b) in bytes.prefix(256).enumerated() { entries[i] = b }
-        if SegmentedByteLookup.applies {
-            let segments = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
-            let entries = entries
-            SegmentedByteLookup.differences({ entries[$0] }, into: segments)
-            self.segments = segments
-        } else {
-            segments = nil
-        }
+        segments = SegmentedByteLookup.differencesIfApplied(entries)
     }
 
     deinit {

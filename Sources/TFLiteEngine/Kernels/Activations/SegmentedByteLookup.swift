@@ -31,6 +31,15 @@ enum SegmentedByteLookup {
         for i in 0..<256 { output[i] = i & 0x70 != 0x70 ? entry(i) ^ entry(i &+ 16) : entry(i) }
     }
 
+    /// The segment differences of the 256 entries at `table`, newly allocated
+    /// (the caller deallocates them), where the kernels use them; else nil.
+    static func differencesIfApplied(_ table: UnsafePointer<UInt8>) -> UnsafeMutablePointer<UInt8>? {
+        guard applies else { return nil }
+        let segments = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+        differences({ table[$0] }, into: segments)
+        return segments
+    }
+
     /// The segment differences of a 256-entry table (missing entries 0).
     static func differences(of table: [UInt8]) -> [UInt8] {
         [UInt8](unsafeUninitializedCapacity: 256) { buffer, count in

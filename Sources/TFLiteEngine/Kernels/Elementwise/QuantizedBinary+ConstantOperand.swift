@@ -98,11 +98,7 @@ final class ConstantOperandTables: @unchecked Sendable {
         guard period > Self.maximumPeriod, !Self.transposes(period: period) else {
             entries = .allocate(capacity: Self.bytes(period: period))
             for phase in 0..<period { row(phase, entries + phase &* 256) }
-            if period == 1, SegmentedByteLookup.applies {
-                let segments = UnsafeMutablePointer<UInt8>.allocate(capacity: 256), entries = entries
-                SegmentedByteLookup.differences({ entries[$0] }, into: segments)
-                self.segments = segments
-            }
+            if period == 1 { segments = SegmentedByteLookup.differencesIfApplied(entries) }
             return
         }
         let entries = UnsafeMutablePointer<UInt8>.allocate(capacity: Self.bytes(period: period))
