@@ -125,6 +125,34 @@ final class StoredActivationFusionTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(fusedCases, 24)
     }
 
+    /// Int8 3×3 depthwise layers of 11 and 22 channels on 14 rows, whose rows
+    /// run four at a time along float rows in the eight-lane flavour
+    /// (`DepthwiseConv2DInt8Vectorized.floatRuns`), then a HARD_SWISH or
+    /// LOGISTIC: the table applied to each group of rows, fused bit-identical
+    /// to unfused on one and two threads.
+    func testDepthwiseFloatRunRowsApplyTheTable() throws {
+        var rng = TestRandom(seed: 43)
+        defer { StoredActivationFusion.isEnabled = true }
+        for (i, channels) in [11, 22].enumerated() {
+            let model = Self.convolutionActivation(
+                depthwise: true, input: [1, 14, 18, 11 * (i + 1)], filter: [1, 3, 3, channels], signed: true,
+                activation: i == 0 ? 117 : 14, exposeConvolution: false, rng: &rng)
+            let name = "depthwise 14×18×\(channels) 3×3 int8"
+            StoredActivationFusion.isEnabled = true
+            let interpreter = try Interpreter(model: try Model(data: model))
+            try interpreter.allocateTensors()
+            XCTAssertEqual(Self.fusions(interpreter.executionPlanDescription, .activationInStore), 1, "\(name): fusions")
+            let seed = UInt64(300 + i)
+            let fused = try ConvolutionPoolFusionTests.outputs(model, threads: 1, seed: seed)
+            let parallel = try ConvolutionPoolFusionTests.outputs(model, threads: 2, seed: seed)
+            StoredActivationFusion.isEnabled = false
+            let unfused = try ConvolutionPoolFusionTests.outputs(model, threads: 1, seed: seed)
+            XCTAssertEqual(fused, unfused, "\(name): fused differs from unfused")
+            XCTAssertEqual(parallel, unfused, "\(name): fused on two threads differs from unfused")
+            XCTAssertGreaterThan(Set(unfused.last ?? []).count, 2, "\(name): uninformative output")
+        }
+    }
+
     /// input → CONV_2D or DEPTHWISE_CONV_2D (constant filter and bias, SAME
     /// padding) → HARD_SWISH (`activation` 117) or LOGISTIC (14) → output;
     /// with `exposeConvolution` the convolution's output is a graph output

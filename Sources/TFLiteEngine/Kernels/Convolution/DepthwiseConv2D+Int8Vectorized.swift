@@ -136,6 +136,18 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
     let runBias: UnsafeMutablePointer<Int32>
     /// Slot `32k + i`: phase k's lane i.
     let runRequantization: ExactDoubleRequantization?
+    /// For `DepthwiseConv2DInt8Vectorized.floatRuns` (8 to 63 channels, not
+    /// a multiple of eight, in the flavours of eight float lanes, where the
+    /// output stage takes float sums): per tap a row of `floatRunPeriod` + 8
+    /// floats, float i the tap's weight of channel i mod C, then the same
+    /// row of the channels' starting values (`table`'s first row), so the
+    /// weights of the eight floats of a row from float j on start at
+    /// j mod `floatRunPeriod` (as `DepthwiseConv2DFloat.phaseTable`); else nil.
+    let floatRunTable: UnsafeMutablePointer<Float>?
+    /// The least common multiple of the channels and 8 (0 without `floatRunTable`).
+    let floatRunPeriod: Int
+    /// The output stage of `floatRunTable`'s floats: slot i is channel i mod C.
+    let floatRunRequantization: ExactDoubleRequantization?
     /// The first channel of the quad group at lane `slot` (a multiple of
     /// 32): the slot, but for a last group overlapping its predecessor
     /// (`quadChannels`), which starts at `channels − 32`.
@@ -345,6 +357,34 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         runFilter = runGroups.filter
         runBias = runGroups.bias
         runRequantization = runGroups.exact
+        // Runs of float rows: every channel's starting value and sums exact as floats.
+        var period = channels
+        while period % 8 != 0 { period &+= channels }
+        let runSlots = period &+ 8
+        let floatRuns = threeByThree && vectorTables && FloatVector.scalarCount == 8 && channels >= 8 && channels < 64 && channels % 8 != 0
+            && exact?.floatsExact == true && !UnsafeBufferPointer(start: table, count: channels).contains(where: { $0.magnitude > 1 << 24 })
+        let runExact = floatRuns
+            ? ExactDoubleRequantization.make(count: runSlots) { slot in
+                let c = slot % channels
+                return (Int64(table[c].magnitude) &+ 128 &* magnitudes[c], q.multipliers[c], q.shifts[c])
+            }
+            : nil
+        if let runExact, runExact.floatsExact {
+            let runTable = UnsafeMutablePointer<Float>.allocate(capacity: (taps &+ 1) &* runSlots)
+            for t in 0...taps {
+                for i in 0..<runSlots {
+                    let c = i % channels
+                    runTable[t &* runSlots &+ i] = t < taps ? Float(Int8(truncatingIfNeeded: f[t &* channels &+ c])) : Float(table[c])
+                }
+            }
+            floatRunTable = runTable
+            floatRunPeriod = period
+            floatRunRequantization = runExact
+        } else {
+            floatRunTable = nil
+            floatRunPeriod = 0
+            floatRunRequantization = nil
+        }
         // The integer tables only where the doubles could not be exact.
         let tablesNeeded = vectorTables && exact == nil
         let scaleTables = ChannelRequantization.Tables(count: tablesNeeded ? max(channels, 1) : 1)
@@ -374,6 +414,7 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         quadBias.deallocate()
         runFilter.deallocate()
         runBias.deallocate()
+        floatRunTable?.deallocate()
     }
 
     /// `FixedPoint.multiplyByQuantizedMultiplier(x, multiplier, shift)` for
@@ -546,6 +587,11 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     /// int8 lost 5–6 µs on each of their 7×7 depthwise convolutions; Zen 4.)
     let columnParts: Int
     static let rowsForWholeRowTiles = 12
+    /// Whether whole output rows run four at a time along the float rows
+    /// (`floatRunRows`): the float rows' layers (`floatRowBytes`) of 8 to 63
+    /// channels, not a multiple of eight, whose output stage takes float
+    /// sums (`DepthwiseInt8Constants.floatRunTable`), in whole-row tiles.
+    let floatRuns: Bool
     var input: UnsafeRawPointer!
     var output: UnsafeMutableRawPointer!
     var scratch: UnsafeMutableRawPointer!
@@ -617,6 +663,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         // Rows narrower than 16 columns on float rows are whole tiles: half a row is still a group
         // of eight pixels.
         columnParts = g.outputRows < Self.rowsForWholeRowTiles && g.outputWidth >= 2 && !(floats && g.outputWidth < 16) ? 2 : 1
+        floatRuns = floats && floatStage && constants.floatRunTable != nil && columnParts == 1 && k == 3 && g.outputWidth &* c >= 16
         if floats {
             let count = k &* k &* p.outputChannels
             let values = UnsafeMutablePointer<Float>.allocate(capacity: count)
@@ -662,8 +709,9 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     }
     private var compactedRowsOffset: Int { (taps &* 8 &+ max(p.outputChannels, 1) &* 4 &+ 63) & ~63 }
     private var compactedSlotsOffset: Int { compactedRowsOffset &+ (ringRows &* 8 &+ 63) & ~63 }
-    /// Input rows one output row reads, which the ring of compacted rows keeps.
-    private var ringRows: Int { (p.geometry.filterHeight &- 1) &* p.geometry.dilationHeight &+ 1 }
+    /// Input rows one output row reads (four output rows' on `floatRunRows`),
+    /// which the ring of compacted rows keeps.
+    private var ringRows: Int { (p.geometry.filterHeight &- 1) &* p.geometry.dilationHeight &+ (floatRuns ? 4 : 1) }
     var tileCount: Int { p.geometry.outputRows &* columnParts }
     var cost: Int { p.cost }
 
@@ -674,7 +722,115 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     }
 
     func run(tiles: Range<Int>, worker: Int) {
-        if signed { compute(tiles, worker: worker, Int8.self, Int8.self) } else { compute(tiles, worker: worker, UInt8.self, Int16.self) }
+        if floatRuns {
+            floatRunRows(tiles, worker: worker)
+        } else if signed {
+            compute(tiles, worker: worker, Int8.self, Int8.self)
+        } else {
+            compute(tiles, worker: worker, UInt8.self, Int16.self)
+        }
+    }
+
+    /// Output rows `tiles` (`floatRuns`), four of one image at a time: the
+    /// K + 3 input rows they read as floats (`makeFloatRow`, made into the
+    /// worker's ring where it does not hold them yet), and the rows' floats
+    /// as one run. At stride 1 the input float of tap (ky, kx) for the
+    /// output float j of a row is float j + kx·C of the float row ky below
+    /// it, and its weight the tap's weight of channel j mod C, so every
+    /// vector of eight floats along a row has all lanes in use whatever C
+    /// is: NASNet-Mobile's 11, 22 and 44 channels took 16, 16 and 48 lanes
+    /// as channel vectors. Each weight vector is loaded once for the four
+    /// rows, each input vector once for up to four of them (as
+    /// `DepthwiseConv2DFloatVectorized.flatFourRows`). The four rows' eight
+    /// sums go through `ExactDoubleRequantization.scale8(floats:_:)`
+    /// together, and again from Int32 where a lane is not certain. A last
+    /// group of fewer than four rows sums four and stores its own.
+    @inline(never)
+    private func floatRunRows(_ tiles: Range<Int>, worker: Int) {
+        let g = p.geometry, c = p.outputChannels, k = 3
+        let input = UnsafePointer<Int8>(OpaquePointer(self.input.unsafelyUnwrapped))
+        let output = self.output.unsafelyUnwrapped
+        let base = scratch + worker &* scratchStride
+        let zero = UnsafePointer<Int8>(OpaquePointer(zeroPointRow))
+        let ringTags = (base + compactedRowsOffset).assumingMemoryBound(to: Int.self)
+        for r in 0..<ringRows { ringTags[r] = -1 }
+        var zeroRowMade = false
+        let table = UnsafePointer(constants.floatRunTable.unsafelyUnwrapped), period = constants.floatRunPeriod
+        let exact = constants.floatRunRequantization.unsafelyUnwrapped
+        let stage = quadStage, zeroPoint = exact.zeroPoint(stage), everyBlockAgain = Self.storesEveryBlockAgainForTesting
+        let tapStep = period &+ 8
+        let biasRow = UnsafeRawPointer(table + k &* k &* tapStep)
+        let length = g.outputWidth &* c
+        withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: k &+ 3) { buffer in
+            guard let rows = buffer.baseAddress else { return }
+            var tile = tiles.lowerBound
+            while tile < tiles.upperBound {
+                let b = tile / g.outputHeight, oy = tile % g.outputHeight
+                let count = min(4, g.outputHeight &- oy, tiles.upperBound &- tile)
+                let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
+                for r in 0..<k &+ 3 {
+                    rows[r] = ringRow(oy &- g.padTop &+ r, batch: b, rowBytes: floatRowBytes, input: inputBatch, zero: zero, scratch: base,
+                                      zeroRowMade: &zeroRowMade) { makeFloatRow($0, into: $1) }.assumingMemoryBound(to: Float.self)
+                }
+                let out = output + tile &* length
+                let r0 = rows[0], r1 = rows[1], r2 = rows[2], r3 = rows[3], r4 = rows[4], r5 = rows[5]
+                // The eight floats from j and from j2 (phases `phase`, `phase2`) of the four rows.
+                @inline(__always) func vectors(_ j: Int, _ phase: Int, _ j2: Int, _ phase2: Int) {
+                    var a0 = biasRow.loadUnaligned(fromByteOffset: phase &* 4, as: SIMD8<Float>.self)
+                    var b0 = biasRow.loadUnaligned(fromByteOffset: phase2 &* 4, as: SIMD8<Float>.self)
+                    var a1 = a0, a2 = a0, a3 = a0, b1 = b0, b2 = b0, b3 = b0
+                    @inline(__always) func tap(_ ky: Int, _ kx: Int, _ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>,
+                                               _ x2: UnsafePointer<Float>, _ x3: UnsafePointer<Float>) {
+                        let w = UnsafeRawPointer(table + (ky &* 3 &+ kx) &* tapStep)
+                        let v = w.loadUnaligned(fromByteOffset: phase &* 4, as: SIMD8<Float>.self)
+                        let v2 = w.loadUnaligned(fromByteOffset: phase2 &* 4, as: SIMD8<Float>.self)
+                        let at = kx &* c
+                        @inline(__always) func x(_ r: UnsafePointer<Float>, _ j: Int) -> SIMD8<Float> {
+                            UnsafeRawPointer(r + (j &+ at)).loadUnaligned(as: SIMD8<Float>.self)
+                        }
+                        a0 = a0.addingProduct(x(x0, j), v)
+                        a1 = a1.addingProduct(x(x1, j), v)
+                        a2 = a2.addingProduct(x(x2, j), v)
+                        a3 = a3.addingProduct(x(x3, j), v)
+                        b0 = b0.addingProduct(x(x0, j2), v2)
+                        b1 = b1.addingProduct(x(x1, j2), v2)
+                        b2 = b2.addingProduct(x(x2, j2), v2)
+                        b3 = b3.addingProduct(x(x3, j2), v2)
+                    }
+                    tap(0, 0, r0, r1, r2, r3); tap(0, 1, r0, r1, r2, r3); tap(0, 2, r0, r1, r2, r3)
+                    tap(1, 0, r1, r2, r3, r4); tap(1, 1, r1, r2, r3, r4); tap(1, 2, r1, r2, r3, r4)
+                    tap(2, 0, r2, r3, r4, r5); tap(2, 1, r2, r3, r4, r5); tap(2, 2, r2, r3, r4, r5)
+                    @inline(__always) func store(_ a0: SIMD8<Float>, _ a1: SIMD8<Float>, _ a2: SIMD8<Float>, _ a3: SIMD8<Float>,
+                                                 _ j: Int, _ phase: Int) {
+                        let (s0, u0) = exact.scale8(floats: a0, phase), (s1, u1) = exact.scale8(floats: a1, phase)
+                        let (s2, u2) = exact.scale8(floats: a2, phase), (s3, u3) = exact.scale8(floats: a3, phase)
+                        var bytes = unsafeBitCast(ChannelRequantization.Tables.bytes(
+                            s0 &+ zeroPoint, s1 &+ zeroPoint, s2 &+ zeroPoint, s3 &+ zeroPoint, stage), to: SIMD4<UInt64>.self)
+                        if IntegerSIMD.anyNegative(u0 | u1 | u2 | u3) || everyBlockAgain {
+                            @inline(__always) func exactly(_ a: SIMD8<Float>) -> SIMD8<Int32> {
+                                exact.scale8(IntegerSIMD.integers(a), phase) &+ zeroPoint
+                            }
+                            bytes = unsafeBitCast(ChannelRequantization.Tables.bytes(exactly(a0), exactly(a1), exactly(a2), exactly(a3), stage),
+                                                  to: SIMD4<UInt64>.self)
+                        }
+                        for r in 0..<count { out.storeBytes(of: bytes[r], toByteOffset: r &* length &+ j, as: UInt64.self) }
+                    }
+                    store(a0, a1, a2, a3, j, phase)
+                    store(b0, b1, b2, b3, j2, phase2)
+                }
+                var j = 0, phase = 0
+                while j &+ 16 <= length {
+                    let phase2 = phase &+ 8 >= period ? phase &+ 8 &- period : phase &+ 8
+                    vectors(j, phase, j &+ 8, phase2)
+                    j &+= 16
+                    phase = phase2 &+ 8 >= period ? phase2 &+ 8 &- period : phase2 &+ 8
+                }
+                // The last floats: sixteen ending at the row's end, overlapping the ones before.
+                if j < length { vectors(length &- 16, (length &- 16) % period, length &- 8, (length &- 8) % period) }
+                if let outputTable { outputTable.lookup(out, out, count: count &* length) }
+                tile &+= count
+            }
+        }
     }
 
     private func compute<E: QuantizedElement, W: FixedWidthInteger>(_ tiles: Range<Int>, worker: Int, _: E.Type, _: W.Type) {
