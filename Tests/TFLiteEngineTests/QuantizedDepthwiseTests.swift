@@ -328,37 +328,41 @@ extension QuantizedKernelTests {
         }
     }
 
-    /// 3×3 int8 layers of 8 to 63 channels, not a multiple of eight, whose
-    /// rows run four at a time along float rows in the eight-lane flavour
-    /// (`DepthwiseConv2DInt8Vectorized.floatRuns`): 14, 13 and 15 output
-    /// rows leave groups of fewer than four (and `compare` runs the tiles
-    /// one by one, each a group of one), padded or not, batches of two,
-    /// rows whose length is not a multiple of sixteen floats; every block
-    /// stored again from its Int32 sums too.
+    /// Int8 layers of 8 to 63 channels, not a multiple of eight, whose rows
+    /// run four at a time along float rows in the eight-lane flavour
+    /// (`DepthwiseConv2DInt8Vectorized.floatRuns`): 3×3 at stride 1, and
+    /// 3×3, 5×5 and 7×7 at stride 2 below 16 channels (rows of even then odd
+    /// columns). 14, 13, 15 and 17 output rows leave groups of fewer than
+    /// four (and `compare` runs the tiles one by one, each a group of one),
+    /// padded or not, batches of two, rows whose length is not a multiple
+    /// of sixteen floats; every block stored again from its Int32 sums too.
     func testDepthwiseFloatRunRowsMatchReferenceBitExact() throws {
         let storesAgain = DepthwiseConv2DInt8Vectorized.storesEveryBlockAgainForTesting
         defer { DepthwiseConv2DInt8Vectorized.storesEveryBlockAgainForTesting = storesAgain }
-        var rng = TestRandom(seed: 58)
-        let cases: [(batch: Int, h: Int, w: Int, c: Int, padding: Int, activation: Int8)] = [
-            (1, 14, 16, 11, 0, 0), (2, 15, 17, 22, 1, 1), (1, 12, 16, 44, 0, 3), (1, 17, 20, 9, 1, 2), (2, 13, 56, 13, 0, 0),
-            (1, 16, 8, 60, 0, 1),
+        let cases: [(batch: Int, h: Int, w: Int, c: Int, k: Int, stride: Int, padding: Int, activation: Int8)] = [
+            (1, 14, 16, 11, 3, 1, 0, 0), (2, 15, 17, 22, 3, 1, 1, 1), (1, 12, 16, 44, 3, 1, 0, 3), (1, 17, 20, 9, 3, 1, 1, 2),
+            (2, 13, 56, 13, 3, 1, 0, 0), (1, 16, 8, 60, 3, 1, 0, 1),
+            (1, 29, 31, 11, 5, 2, 0, 0), (2, 27, 26, 9, 3, 2, 1, 1), (1, 33, 30, 13, 7, 2, 0, 3), (1, 30, 29, 15, 5, 2, 1, 2),
         ]
         var runCases = 0
         for again in [false, true] {
             DepthwiseConv2DInt8Vectorized.storesEveryBlockAgainForTesting = again
+            // (The same layers in both passes.)
+            var rng = TestRandom(seed: 58)
             for (i, t) in cases.enumerated() {
                 let spec = QuantizedModelSpec.weighted(
-                    op: 4, optionsType: 2, input: [t.batch, t.h, t.w, t.c], filter: [1, 3, 3, t.c],
+                    op: 4, optionsType: 2, input: [t.batch, t.h, t.w, t.c], filter: [1, t.k, t.k, t.c],
                     channelAxis: 3, perChannel: i % 2 == 0, signed: true, hasBias: i != 3,
                     filterValues: i % 2 == 0 ? [-128, 127, -127, 126, 0] : Array(-128...127),
-                    options: [(4, .i8(Int8(t.padding))), (6, .i32(1)), (8, .i32(1)), (10, .i32(1)), (12, .i8(t.activation))],
+                    options: [(4, .i8(Int8(t.padding))), (6, .i32(Int32(t.stride))), (8, .i32(Int32(t.stride))), (10, .i32(1)),
+                              (12, .i8(t.activation))],
                     rng: &rng)
-                try compare(spec, name: "float-run depthwise #\(i) \(t.batch)×\(t.h)×\(t.w)×\(t.c) pad \(t.padding) act \(t.activation)"
-                            + (again ? ", every block stored again" : ""),
+                try compare(spec, name: "float-run depthwise #\(i) \(t.batch)×\(t.h)×\(t.w)×\(t.c) k \(t.k) stride \(t.stride) "
+                            + "pad \(t.padding) act \(t.activation)" + (again ? ", every block stored again" : ""),
                             expectFast: DepthwiseConv2DInt8Vectorized.self, inspect: { kernel in
                     if (kernel as? DepthwiseConv2DInt8Vectorized)?.floatRuns == true { runCases += 1 }
                 }) { ctx in
-                    try Self.int8DepthwiseReference(ctx, filter: (3, 3), stride: (1, 1), dilation: 1, padding: t.padding,
+                    try Self.int8DepthwiseReference(ctx, filter: (t.k, t.k), stride: (t.stride, t.stride), dilation: 1, padding: t.padding,
                                                     channels: t.c, activation: t.activation)
                 }
             }

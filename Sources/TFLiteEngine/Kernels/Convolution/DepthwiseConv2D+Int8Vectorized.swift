@@ -361,7 +361,7 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         var period = channels
         while period % 8 != 0 { period &+= channels }
         let runSlots = period &+ 8
-        let floatRuns = threeByThree && vectorTables && FloatVector.scalarCount == 8 && channels >= 8 && channels < 64 && channels % 8 != 0
+        let floatRuns = vectorTables && FloatVector.scalarCount == 8 && channels >= 8 && channels < 64 && channels % 8 != 0
             && exact?.floatsExact == true && !UnsafeBufferPointer(start: table, count: channels).contains(where: { $0.magnitude > 1 << 24 })
         let runExact = floatRuns
             ? ExactDoubleRequantization.make(count: runSlots) { slot in
@@ -587,11 +587,27 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     /// int8 lost 5–6 µs on each of their 7×7 depthwise convolutions; Zen 4.)
     let columnParts: Int
     static let rowsForWholeRowTiles = 12
-    /// Whether whole output rows run four at a time along the float rows
-    /// (`floatRunRows`): the float rows' layers (`floatRowBytes`) of 8 to 63
-    /// channels, not a multiple of eight, whose output stage takes float
-    /// sums (`DepthwiseInt8Constants.floatRunTable`), in whole-row tiles.
+    /// Whether whole output rows run four at a time along float rows
+    /// (`floatRunRows`): int8 layers of 8 to 63 channels, not a multiple of
+    /// eight, whose output stage takes float sums
+    /// (`DepthwiseInt8Constants.floatRunTable`), at dilation 1, with at
+    /// least twelve output rows and sixteen floats a row, in the flavours
+    /// of eight float lanes with integer multiply-add, where no quad-group
+    /// path runs; 3×3 filters at stride 1, and square 3×3, 5×5 or 7×7
+    /// filters at stride 2 below 16 channels. One-op int8 layers against
+    /// the channel vectors (float rows at stride 1, pixel by pixel at 2),
+    /// AMD Zen 3: 56×56×11 3×3 0.0360 → 0.0238 ms, 28×28×44 3×3 0.0252 →
+    /// 0.0237; at stride 2, 111×111×11 3×3 0.086 → 0.063, 5×5 0.152 →
+    /// 0.097, 7×7 0.231 → 0.149. Slower, so not taken: 5×5 and 7×7 at
+    /// stride 1 (56×56×11 0.054 → 0.059 and 0.081 → 0.115 ms, where the
+    /// float rows share each input vector among eight pixels), and stride
+    /// 2 from 16 channels (56×56×22 5×5 0.041 → 0.044, 56×56×44 3×3 0.044
+    /// → 0.048; the channel vectors there leave fewer lanes unused).
     let floatRuns: Bool
+    /// Bytes of one input row as floats for `floatRunRows` (`makeFloatRunRow`), where `floatRuns`.
+    let floatRunRowBytes: Int
+    /// At stride 2, where a float run row's odd columns start (floats).
+    let floatRunOddOffset: Int
     var input: UnsafeRawPointer!
     var output: UnsafeMutableRawPointer!
     var scratch: UnsafeMutableRawPointer!
@@ -663,7 +679,19 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         // Rows narrower than 16 columns on float rows are whole tiles: half a row is still a group
         // of eight pixels.
         columnParts = g.outputRows < Self.rowsForWholeRowTiles && g.outputWidth >= 2 && !(floats && g.outputWidth < 16) ? 2 : 1
-        floatRuns = floats && floatStage && constants.floatRunTable != nil && columnParts == 1 && k == 3 && g.outputWidth &* c >= 16
+        // Float run rows: at stride 1 as `makeFloatRow` makes them; at stride 2 the columns
+        // −padLeft, −padLeft + 2, … that the even filter columns read, then the odd ones.
+        let s = g.strideWidth, evenColumns = g.outputWidth &+ (k &- 1) / 2, oddColumns = g.outputWidth &+ (k &- 2) / 2
+        let (runRowFloats, runRowTooWide) = (s == 1 ? max(g.outputWidth, 8) &+ k &- 1 : evenColumns &+ oddColumns)
+            .multipliedReportingOverflow(by: c)
+        let runs = IntegerSIMD.isNative && FloatVector.scalarCount == 8 && signed && floatStage && constants.floatRunTable != nil
+            && (k == 3 || k == 5 || k == 7) && g.filterHeight == k && (s == 1 && k == 3 || s == 2 && c < 16) && g.strideHeight == s
+            && g.dilationWidth == 1 && g.dilationHeight == 1 && p.inputChannels == c && g.outputRows >= Self.rowsForWholeRowTiles
+            && g.outputWidth &* c >= 16 && compactRowBytes == 0 && tripleRowBytes == 0 && wideWindowRowBytes == 0
+            && !runRowTooWide && runRowFloats <= Self.largestTripleRow / 4
+        floatRuns = runs
+        floatRunRowBytes = runs ? (runRowFloats &* 4 &+ 63) & ~63 : 0
+        floatRunOddOffset = evenColumns &* c
         if floats {
             let count = k &* k &* p.outputChannels
             let values = UnsafeMutablePointer<Float>.allocate(capacity: count)
@@ -702,6 +730,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     /// slot holds, and two rows (even and odd pixels) per slot and for the
     /// zero-point row.
     var scratchBytesPerWorker: Int {
+        if floatRuns { return compactedSlotsOffset &+ (ringRows &+ 1) &* floatRunRowBytes }
         if tripleRowBytes > 0 { return compactedSlotsOffset &+ (ringRows &+ 1) &* tripleRowBytes }
         if wideWindowRowBytes > 0 { return compactedSlotsOffset &+ (ringRows &+ 1) &* wideWindowRowBytes }
         if floatRowBytes > 0 { return compactedSlotsOffset &+ (ringRows &+ 1) &* floatRowBytes }
@@ -711,7 +740,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     private var compactedSlotsOffset: Int { compactedRowsOffset &+ (ringRows &* 8 &+ 63) & ~63 }
     /// Input rows one output row reads (four output rows' on `floatRunRows`),
     /// which the ring of compacted rows keeps.
-    private var ringRows: Int { (p.geometry.filterHeight &- 1) &* p.geometry.dilationHeight &+ (floatRuns ? 4 : 1) }
+    private var ringRows: Int { (p.geometry.filterHeight &- 1) &* p.geometry.dilationHeight &+ (floatRuns ? 1 &+ 3 &* p.geometry.strideHeight : 1) }
     var tileCount: Int { p.geometry.outputRows &* columnParts }
     var cost: Int { p.cost }
 
@@ -732,22 +761,25 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     }
 
     /// Output rows `tiles` (`floatRuns`), four of one image at a time: the
-    /// K + 3 input rows they read as floats (`makeFloatRow`, made into the
-    /// worker's ring where it does not hold them yet), and the rows' floats
-    /// as one run. At stride 1 the input float of tap (ky, kx) for the
-    /// output float j of a row is float j + kx·C of the float row ky below
-    /// it, and its weight the tap's weight of channel j mod C, so every
-    /// vector of eight floats along a row has all lanes in use whatever C
-    /// is: NASNet-Mobile's 11, 22 and 44 channels took 16, 16 and 48 lanes
-    /// as channel vectors. Each weight vector is loaded once for the four
-    /// rows, each input vector once for up to four of them (as
-    /// `DepthwiseConv2DFloatVectorized.flatFourRows`). The four rows' eight
-    /// sums go through `ExactDoubleRequantization.scale8(floats:_:)`
-    /// together, and again from Int32 where a lane is not certain. A last
-    /// group of fewer than four rows sums four and stores its own.
+    /// 3·S + K input rows they read as floats (`makeFloatRunRow`, made into
+    /// the worker's ring where it does not hold them yet), and the rows'
+    /// floats as one run. At stride 1 the input float of tap (ky, kx) for
+    /// the output float j of a row is float j + kx·C of the float row ky
+    /// below it (at stride 2, of row 2·… + ky, in its even columns for even
+    /// kx, else its odd ones, (kx / 2)·C on), and its weight the tap's
+    /// weight of channel j mod C, so every vector of eight floats along a
+    /// row has all lanes in use whatever C is: NASNet-Mobile's 11, 22 and
+    /// 44 channels took 16, 16 and 48 lanes as channel vectors. Each weight
+    /// vector is loaded once for the four rows (as
+    /// `DepthwiseConv2DFloatVectorized.flatFourRows`), and two vectors of
+    /// each row are summed together (eight accumulators: with four, the
+    /// multiply-adds waited on each other). The four rows' eight sums go
+    /// through `ExactDoubleRequantization.scale8(floats:_:)` together, and
+    /// again from Int32 where a lane is not certain. A last group of fewer
+    /// than four rows sums four and stores its own.
     @inline(never)
     private func floatRunRows(_ tiles: Range<Int>, worker: Int) {
-        let g = p.geometry, c = p.outputChannels, k = 3
+        let g = p.geometry, c = p.outputChannels, k = g.filterWidth, stride = g.strideHeight
         let input = UnsafePointer<Int8>(OpaquePointer(self.input.unsafelyUnwrapped))
         let output = self.output.unsafelyUnwrapped
         let base = scratch + worker &* scratchStride
@@ -760,31 +792,32 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         let stage = quadStage, zeroPoint = exact.zeroPoint(stage), everyBlockAgain = Self.storesEveryBlockAgainForTesting
         let tapStep = period &+ 8
         let biasRow = UnsafeRawPointer(table + k &* k &* tapStep)
-        let length = g.outputWidth &* c
-        withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: k &+ 3) { buffer in
+        let length = g.outputWidth &* c, rowCount = ringRows
+        let threeByThree = k == 3 && stride == 1, oddOffset = floatRunOddOffset
+        withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: rowCount) { buffer in
             guard let rows = buffer.baseAddress else { return }
             var tile = tiles.lowerBound
             while tile < tiles.upperBound {
                 let b = tile / g.outputHeight, oy = tile % g.outputHeight
                 let count = min(4, g.outputHeight &- oy, tiles.upperBound &- tile)
                 let inputBatch = input + b &* g.inputHeight &* g.inputWidth &* c
-                for r in 0..<k &+ 3 {
-                    rows[r] = ringRow(oy &- g.padTop &+ r, batch: b, rowBytes: floatRowBytes, input: inputBatch, zero: zero, scratch: base,
-                                      zeroRowMade: &zeroRowMade) { makeFloatRow($0, into: $1) }.assumingMemoryBound(to: Float.self)
+                for r in 0..<rowCount {
+                    rows[r] = ringRow(oy &* stride &- g.padTop &+ r, batch: b, rowBytes: floatRunRowBytes, input: inputBatch, zero: zero,
+                                      scratch: base, zeroRowMade: &zeroRowMade) { makeFloatRunRow($0, into: $1) }
+                        .assumingMemoryBound(to: Float.self)
                 }
                 let out = output + tile &* length
-                let r0 = rows[0], r1 = rows[1], r2 = rows[2], r3 = rows[3], r4 = rows[4], r5 = rows[5]
                 // The eight floats from j and from j2 (phases `phase`, `phase2`) of the four rows.
                 @inline(__always) func vectors(_ j: Int, _ phase: Int, _ j2: Int, _ phase2: Int) {
                     var a0 = biasRow.loadUnaligned(fromByteOffset: phase &* 4, as: SIMD8<Float>.self)
                     var b0 = biasRow.loadUnaligned(fromByteOffset: phase2 &* 4, as: SIMD8<Float>.self)
                     var a1 = a0, a2 = a0, a3 = a0, b1 = b0, b2 = b0, b3 = b0
-                    @inline(__always) func tap(_ ky: Int, _ kx: Int, _ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>,
+                    // Tap t's products, its inputs `at` floats into the rows x0…x3.
+                    @inline(__always) func tap(_ t: Int, _ at: Int, _ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>,
                                                _ x2: UnsafePointer<Float>, _ x3: UnsafePointer<Float>) {
-                        let w = UnsafeRawPointer(table + (ky &* 3 &+ kx) &* tapStep)
+                        let w = UnsafeRawPointer(table + t &* tapStep)
                         let v = w.loadUnaligned(fromByteOffset: phase &* 4, as: SIMD8<Float>.self)
                         let v2 = w.loadUnaligned(fromByteOffset: phase2 &* 4, as: SIMD8<Float>.self)
-                        let at = kx &* c
                         @inline(__always) func x(_ r: UnsafePointer<Float>, _ j: Int) -> SIMD8<Float> {
                             UnsafeRawPointer(r + (j &+ at)).loadUnaligned(as: SIMD8<Float>.self)
                         }
@@ -797,9 +830,20 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                         b2 = b2.addingProduct(x(x2, j2), v2)
                         b3 = b3.addingProduct(x(x3, j2), v2)
                     }
-                    tap(0, 0, r0, r1, r2, r3); tap(0, 1, r0, r1, r2, r3); tap(0, 2, r0, r1, r2, r3)
-                    tap(1, 0, r1, r2, r3, r4); tap(1, 1, r1, r2, r3, r4); tap(1, 2, r1, r2, r3, r4)
-                    tap(2, 0, r2, r3, r4, r5); tap(2, 1, r2, r3, r4, r5); tap(2, 2, r2, r3, r4, r5)
+                    if threeByThree {
+                        // The nine taps unrolled, the six rows in registers.
+                        let r0 = rows[0], r1 = rows[1], r2 = rows[2], r3 = rows[3], r4 = rows[4], r5 = rows[5]
+                        tap(0, 0, r0, r1, r2, r3); tap(1, c, r0, r1, r2, r3); tap(2, 2 &* c, r0, r1, r2, r3)
+                        tap(3, 0, r1, r2, r3, r4); tap(4, c, r1, r2, r3, r4); tap(5, 2 &* c, r1, r2, r3, r4)
+                        tap(6, 0, r2, r3, r4, r5); tap(7, c, r2, r3, r4, r5); tap(8, 2 &* c, r2, r3, r4, r5)
+                    } else {
+                        for ky in 0..<k {
+                            let x0 = rows[ky], x1 = rows[ky &+ stride], x2 = rows[ky &+ 2 &* stride], x3 = rows[ky &+ 3 &* stride]
+                            for kx in 0..<k {
+                                tap(ky &* k &+ kx, stride == 1 ? kx &* c : (kx & 1) &* oddOffset &+ (kx &>> 1) &* c, x0, x1, x2, x3)
+                            }
+                        }
+                    }
                     @inline(__always) func store(_ a0: SIMD8<Float>, _ a1: SIMD8<Float>, _ a2: SIMD8<Float>, _ a3: SIMD8<Float>,
                                                  _ j: Int, _ phase: Int) {
                         let (s0, u0) = exact.scale8(floats: a0, phase), (s1, u1) = exact.scale8(floats: a1, phase)
@@ -831,6 +875,41 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                 tile &+= count
             }
         }
+    }
+
+    /// Input row `source` (or the zero-point row) as floats for
+    /// `floatRunRows` into `target`: at stride 1 as `makeFloatRow` makes
+    /// them; at stride 2 the columns −padLeft, −padLeft + 2, … the even
+    /// filter columns read, then (from `floatRunOddOffset`) the odd
+    /// columns, the columns outside the input the zero point.
+    private func makeFloatRunRow(_ source: UnsafePointer<Int8>, into target: UnsafeMutableRawPointer) {
+        let g = p.geometry, c = p.outputChannels
+        guard g.strideWidth == 2 else { return makeFloatRow(source, into: target) }
+        let row = target.assumingMemoryBound(to: Float.self)
+        let zeroPoint = Float(Int8(bitPattern: zeroPointRow[0]))
+        let bytes = UnsafeRawPointer(source)
+        // Bytes as floats: their bits plus those of 1.5 · 2^23, less 1.5 · 2^23.
+        let magic = SIMD8<Float>(repeating: 12_582_912), magicBits = SIMD8<Int32>(repeating: 0x4B40_0000)
+        @inline(__always) func columns(_ count: Int, first: Int, _ to: UnsafeMutablePointer<Float>) {
+            for t in 0..<count {
+                let x = first &+ 2 &* t &- g.padLeft, column = to + t &* c
+                guard x >= 0 && x < g.inputWidth else {
+                    column.update(repeating: zeroPoint, count: c)
+                    continue
+                }
+                // Eight channels at a time, the last eight overlapping (at least eight channels).
+                var i = 0
+                while i < c {
+                    let at = min(i, c &- 8)
+                    let integers = IntegerSIMD.widen(bytes.loadUnaligned(fromByteOffset: x &* c &+ at, as: SIMD8<Int8>.self))
+                    let values = unsafeBitCast(integers &+ magicBits, to: SIMD8<Float>.self) - magic
+                    UnsafeMutableRawPointer(column + at).storeBytes(of: values, as: SIMD8<Float>.self)
+                    i &+= 8
+                }
+            }
+        }
+        columns(floatRunOddOffset / c, first: 0, row)
+        columns(g.outputWidth &+ (g.filterWidth &- 2) / 2, first: 1, row + floatRunOddOffset)
     }
 
     private func compute<E: QuantizedElement, W: FixedWidthInteger>(_ tiles: Range<Int>, worker: Int, _: E.Type, _: W.Type) {
