@@ -357,11 +357,12 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         runFilter = runGroups.filter
         runBias = runGroups.bias
         runRequantization = runGroups.exact
-        // Runs of float rows: every channel's starting value and sums exact as floats.
+        // Runs of float rows: every channel's starting value and sums exact as floats (not for
+        // the 5×5 and 7×7 filters at stride 1, `wideWindow`, which keep the float rows).
         var period = channels
         while period % 8 != 0 { period &+= channels }
         let runSlots = period &+ 8
-        let floatRuns = vectorTables && FloatVector.scalarCount == 8 && channels >= 8 && channels < 64 && channels % 8 != 0
+        let floatRuns = vectorTables && wideWindow == 0 && FloatVector.scalarCount == 8 && channels >= 8 && channels < 64 && channels % 8 != 0
             && exact?.floatsExact == true && !UnsafeBufferPointer(start: table, count: channels).contains(where: { $0.magnitude > 1 << 24 })
         let runExact = floatRuns
             ? ExactDoubleRequantization.make(count: runSlots) { slot in
@@ -793,7 +794,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         let tapStep = period &+ 8
         let biasRow = UnsafeRawPointer(table + k &* k &* tapStep)
         let length = g.outputWidth &* c, rowCount = ringRows
-        let threeByThree = k == 3 && stride == 1, oddOffset = floatRunOddOffset
+        let threeByThree = k == 3 && stride == 1, fiveByFive = k == 5 && stride == 2, oddOffset = floatRunOddOffset
         withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: rowCount) { buffer in
             guard let rows = buffer.baseAddress else { return }
             var tile = tiles.lowerBound
@@ -836,6 +837,13 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                         tap(0, 0, r0, r1, r2, r3); tap(1, c, r0, r1, r2, r3); tap(2, 2 &* c, r0, r1, r2, r3)
                         tap(3, 0, r1, r2, r3, r4); tap(4, c, r1, r2, r3, r4); tap(5, 2 &* c, r1, r2, r3, r4)
                         tap(6, 0, r2, r3, r4, r5); tap(7, c, r2, r3, r4, r5); tap(8, 2 &* c, r2, r3, r4, r5)
+                    } else if fiveByFive {
+                        // Stride 2: the five taps of each filter row unrolled.
+                        for ky in 0..<5 {
+                            let x0 = rows[ky], x1 = rows[ky &+ 2], x2 = rows[ky &+ 4], x3 = rows[ky &+ 6], t = ky &* 5
+                            tap(t, 0, x0, x1, x2, x3); tap(t &+ 1, oddOffset, x0, x1, x2, x3); tap(t &+ 2, c, x0, x1, x2, x3)
+                            tap(t &+ 3, oddOffset &+ c, x0, x1, x2, x3); tap(t &+ 4, 2 &* c, x0, x1, x2, x3)
+                        }
                     } else {
                         for ky in 0..<k {
                             let x0 = rows[ky], x1 = rows[ky &+ stride], x2 = rows[ky &+ 2 &* stride], x3 = rows[ky &+ 3 &* stride]
