@@ -53,15 +53,7 @@ final class ConvolutionPoolFusionTests: XCTestCase {
             XCTAssertFalse(exposed && fused, "\(name): a convolution output that is also a graph output was fused")
             if fused { fusedCases += 1 }
 
-            let seed = UInt64(100 + i)
-            ConvolutionPoolFusion.isEnabled = false
-            let expected = try Self.outputs(model, threads: 1, seed: seed)
-            ConvolutionPoolFusion.isEnabled = true
-            defer { ConvolutionPoolFusion.isEnabled = true }
-            let actual = try Self.outputs(model, threads: 1, seed: seed)
-            let parallel = try Self.outputs(model, threads: 2, seed: seed)
-            XCTAssertEqual(actual, expected, "\(name): fused differs from unfused")
-            XCTAssertEqual(parallel, expected, "\(name): fused on two threads differs from unfused")
+            let expected = try Self.compareFusedWithUnfused(model, seed: UInt64(100 + i), name: name) { ConvolutionPoolFusion.isEnabled = $0 }
             if let pooled = expected.last, Set(pooled).count > min(2, pooled.count / 2) { informative += 1 }
             cases += 1
         }
@@ -96,6 +88,21 @@ final class ConvolutionPoolFusionTests: XCTestCase {
         let convolved = try XCTUnwrap(profile.first { $0.nodeIndex == convolution.node.index })
         XCTAssertEqual(pooled.bytesMoved, sums + bytes(pool.node.outputs))
         XCTAssertEqual(convolved.bytesMoved, bytes(convolution.node.inputs) + sums)
+    }
+
+    /// `model`'s outputs planned with a fusion on one and two threads against
+    /// its plan without it (`enable` sets the fusion's switch, left on):
+    /// bit-identical. Returns the unfused outputs.
+    static func compareFusedWithUnfused(_ model: Data, seed: UInt64, name: String, enable: (Bool) -> Void) throws -> [[UInt8]] {
+        enable(false)
+        defer { enable(true) }
+        let expected = try outputs(model, threads: 1, seed: seed)
+        enable(true)
+        let fused = try outputs(model, threads: 1, seed: seed)
+        let parallel = try outputs(model, threads: 2, seed: seed)
+        XCTAssertEqual(fused, expected, "\(name): fused differs from unfused")
+        XCTAssertEqual(parallel, expected, "\(name): fused on two threads differs from unfused")
+        return expected
     }
 
     /// The outputs' bytes of `model` after one invoke on seeded inputs.

@@ -74,13 +74,9 @@ final class ExpansionDepthwiseFusionTests: XCTestCase {
                 XCTAssertEqual(costs[depthwise.node.index], depthwise.kernel.cost + multiplyAdds, name)
                 interpreter.isProfilingEnabled = false
             }
-            let seed = UInt64(300 + i)
-            let outputs = try ConvolutionPoolFusionTests.outputs(model, threads: 1, seed: seed)
-            let parallel = try ConvolutionPoolFusionTests.outputs(model, threads: 2, seed: seed)
-            ExpansionDepthwiseFusion.isEnabled = false
-            let unfused = try ConvolutionPoolFusionTests.outputs(model, threads: 1, seed: seed)
-            XCTAssertEqual(outputs, unfused, "\(name): fused differs from unfused")
-            XCTAssertEqual(parallel, unfused, "\(name): two threads differ from unfused")
+            let unfused = try ConvolutionPoolFusionTests.compareFusedWithUnfused(model, seed: UInt64(300 + i), name: name) {
+                ExpansionDepthwiseFusion.isEnabled = $0
+            }
             XCTAssertGreaterThan(Set(unfused.last ?? []).count, 8, "\(name): uninformative output")
         }
         // (Channels 8…63 and not a multiple of 16 at 3×3, stride 1, take

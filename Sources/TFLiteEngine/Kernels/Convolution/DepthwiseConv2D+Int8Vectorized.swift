@@ -685,8 +685,9 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         let s = g.strideWidth, evenColumns = g.outputWidth &+ (k &- 1) / 2, oddColumns = g.outputWidth &+ (k &- 2) / 2
         let (runRowFloats, runRowTooWide) = (s == 1 ? max(g.outputWidth, 8) &+ k &- 1 : evenColumns &+ oddColumns)
             .multipliedReportingOverflow(by: c)
-        let runs = IntegerSIMD.isNative && FloatVector.scalarCount == 8 && signed && floatStage && constants.floatRunTable != nil
-            && (k == 3 || k == 5 || k == 7) && g.filterHeight == k && (s == 1 && k == 3 || s == 2 && c < 16) && g.strideHeight == s
+        // (The run table exists only for int8 in the eight-lane integer flavours, where the
+        // output stage takes the float sums.)
+        let runs = constants.floatRunTable != nil && (k == 3 || k == 5 || k == 7) && g.filterHeight == k && (s == 1 && k == 3 || s == 2 && c < 16) && g.strideHeight == s
             && g.dilationWidth == 1 && g.dilationHeight == 1 && p.inputChannels == c && g.outputRows >= Self.rowsForWholeRowTiles
             && g.outputWidth &* c >= 16 && compactRowBytes == 0 && tripleRowBytes == 0 && wideWindowRowBytes == 0
             && !runRowTooWide && runRowFloats <= Self.largestTripleRow / 4
