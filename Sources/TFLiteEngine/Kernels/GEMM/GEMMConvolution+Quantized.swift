@@ -572,7 +572,12 @@ final class GEMMConvolutionQuantized: Kernel {
             for microTile in microTileRange {
                 let tileStart = firstPixel(microTile: microTile)
                 var pixel = tileStart
-                for r in 0..<mr {
+                // A micro-tile of one row (fully connected with batch 1, an
+                // M edge) gathers that row only: `microKernel1` reads no
+                // other. (Six copies of VGG16 int8's 25088-value row per
+                // one-panel tile were half its 4096-output layer's time.)
+                let gathered = m &- microTile &* mr == 1 ? 1 : mr
+                for r in 0..<gathered {
                     let index = (microTile &- first) &* mr &+ r
                     let dst = block + index &* lda
                     if geometry == nil {

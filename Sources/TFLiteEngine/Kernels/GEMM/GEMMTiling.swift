@@ -70,6 +70,12 @@ struct GEMMTiling {
                 groups = min(mostGroups, max(groups, (wanted + blocks - 1) / blocks))
             }
         }
+        if microTiles == 1, groups > wanted {
+            // One micro-tile reuses no panel, so L2 does not bound a group:
+            // groups as wanted by cost. (A tile gathers its row once: VGG16
+            // int8's 25088 → 4096 layer, 401 KB panels, gathered 256 times.)
+            groups = wanted
+        }
         rowBlocks = blocks
         panelGroups = groups
         blockMajor = panelsPerGroup >= panelCount
