@@ -171,6 +171,15 @@ enum IntegerSIMD {
         return r
     }
 
+    /// `vpmaxsb` (`signed`) or `vpmaxub`: the larger of each pair of bytes.
+    @inline(__always)
+    static func maximum(_ a: SIMD32<UInt8>, _ b: SIMD32<UInt8>, signed: Bool) -> SIMD32<UInt8> {
+        var r = SIMD32<UInt8>()
+        r._storage._value = signed ? Builtin.int_smax_Vec32xInt8(a._storage._value, b._storage._value)
+            : Builtin.int_umax_Vec32xInt8(a._storage._value, b._storage._value)
+        return r
+    }
+
     /// `vpmaxsd`: the larger of each pair of Int32 lanes.
     @inline(__always)
     static func maximum(_ a: SIMD8<Int32>, _ b: SIMD8<Int32>) -> SIMD8<Int32> {
@@ -615,6 +624,15 @@ enum IntegerSIMD {
         var r = SIMD32<UInt8>()
         for i in 0..<32 {
             r[i] = UInt8(bitPattern: min(max(Int8(bitPattern: v[i]), Int8(bitPattern: lo[i])), Int8(bitPattern: hi[i])))
+        }
+        return r
+    }
+
+    @inline(__always)
+    static func maximum(_ a: SIMD32<UInt8>, _ b: SIMD32<UInt8>, signed: Bool) -> SIMD32<UInt8> {
+        var r = SIMD32<UInt8>()
+        for i in 0..<32 {
+            r[i] = signed ? UInt8(bitPattern: max(Int8(bitPattern: a[i]), Int8(bitPattern: b[i]))) : max(a[i], b[i])
         }
         return r
     }

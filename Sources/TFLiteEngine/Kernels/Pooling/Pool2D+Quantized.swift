@@ -431,6 +431,35 @@ final class Pool2DQuantizedKernel: Kernel {
                 // step paid the tap loops' overhead four times as often: VGG16's
                 // 2×2 pools over 128–256 channels ran slower than the loop below).
                 var next = 0
+                if IntegerSIMD.isNative {
+                    // 64 channels per step on two 32-byte vectors (`vpmaxsb` or
+                    // `vpmaxub`: no flip), half the instructions of four
+                    // 16-byte ones. (VGG16 int8's first pool, 2×2 over
+                    // 224 × 224 × 64, took 0.22–0.32 ms, XNNPACK 0.16–0.22.)
+                    let signed = E.self == Int8.self
+                    let lowest = SIMD32<UInt8>(repeating: UInt8(truncatingIfNeeded: lo))
+                    let highest = SIMD32<UInt8>(repeating: UInt8(truncatingIfNeeded: hi))
+                    @inline(__always) func load32(_ iy: Int, _ ix: Int, _ first: Int) -> SIMD32<UInt8> {
+                        source.loadUnaligned(fromByteOffset: (iy &* g.inputWidth &+ ix) &* c &+ first, as: SIMD32<UInt8>.self)
+                    }
+                    @inline(__always) func store32(_ m: SIMD32<UInt8>, _ first: Int) {
+                        let clamped = signed ? IntegerSIMD.clampSigned(m, lowest, highest) : IntegerSIMD.clampUnsigned(m, lowest, highest)
+                        target.storeBytes(of: clamped, toByteOffset: first, as: SIMD32<UInt8>.self)
+                    }
+                    while c >= 64 && next < c {
+                        let first = min(next, c &- 64)
+                        var m0 = load32(ys.lowerBound, xs.lowerBound, first), m1 = load32(ys.lowerBound, xs.lowerBound, first &+ 32)
+                        for iy in ys {
+                            for ix in xs {
+                                m0 = IntegerSIMD.maximum(m0, load32(iy, ix, first), signed: signed)
+                                m1 = IntegerSIMD.maximum(m1, load32(iy, ix, first &+ 32), signed: signed)
+                            }
+                        }
+                        store32(m0, first)
+                        store32(m1, first &+ 32)
+                        next = first &+ 64
+                    }
+                }
                 while c >= 64 && next < c {
                     let first = min(next, c &- 64)
                     var m0 = load(ys.lowerBound, xs.lowerBound, first), m1 = load(ys.lowerBound, xs.lowerBound, first &+ 16)
