@@ -157,6 +157,27 @@ final class FastKernelTests: XCTestCase {
         for tile in 0..<fitting.tileCount { XCTAssertNil(fitting.nextGroupShare(of: tile, in: 0..<fitting.tileCount)) }
     }
 
+    /// `GEMMTiling` with one micro-tile (fully connected with batch 1):
+    /// panels larger than L2 are grouped by cost, not one a tile (each tile
+    /// gathers its row again), and the groups still cover every panel once.
+    func testOneMicroTileGroupsPanelsByCost() {
+        // VGG16's 25088 → 4096 layer: 256 int8 panels of 401 KB.
+        let large = GEMMTiling(m: 1, rows: 6, panelCount: 256, panelBytes: 25088 * 16, cost: 25088 * 4096)
+        XCTAssertEqual(large.tileCount, GEMMTiling.maximumTiles)
+        // A squeeze-and-excitation 1×1 convolution: small panels, split down to one a tile as before.
+        let small = GEMMTiling(m: 1, rows: 6, panelCount: 8, panelBytes: 960 * 32, cost: 960 * 240)
+        XCTAssertEqual(small.tileCount, 8)
+        for tiling in [large, small] {
+            var covered = [Int](repeating: 0, count: tiling.panelCount)
+            for tile in 0..<tiling.tileCount {
+                let (panels, microTiles) = tiling.ranges(of: tile)
+                XCTAssertEqual(microTiles, 0..<1)
+                for panel in panels { covered[panel] += 1 }
+            }
+            XCTAssertEqual(covered, [Int](repeating: 1, count: tiling.panelCount))
+        }
+    }
+
     /// `ProcessorTraits`: one 512-bit multiply-add a cycle on Zen 4 and
     /// Intel's client cores with AVX-512, two elsewhere.
     func testWideMultiplyAddRate() {
