@@ -369,6 +369,9 @@ final class FastKernelTests: XCTestCase {
             // Maps narrower than eight columns (the last blocks' 7×7): one group, its pixels past the row not stored.
             ((7, 7), 176, 1, 3), ((7, 7), 40, 1, 5), ((7, 7), 72, 1, 7), ((14, 13), 24, 2, 5), ((9, 9), 40, 2, 7),
             ((5, 6), 13, 1, 3), ((5, 5), 16, 1, 5), ((7, 7), 1024, 1, 3), ((4, 5), 256, 1, 3),
+            // Rows of 8 to 15 columns (EfficientNet's 8 × 8 and 9 × 9 maps): a left edge group, then the
+            // columns a right group would overlap four or one at a time.
+            ((8, 8), 136, 1, 3), ((8, 8), 72, 1, 5), ((15, 15), 24, 2, 5), ((17, 17), 40, 2, 5), ((9, 10), 48, 1, 7),
             // 3×3 runs along the row's floats (channels not a multiple of the lanes, below four vectors):
             // blocks of four rows and single rows, interiors of one vector or less, both edges.
             ((10, 30), 11, 1, 3), ((9, 29), 22, 1, 3), ((7, 5), 24, 1, 3), ((6, 3), 11, 1, 3),
