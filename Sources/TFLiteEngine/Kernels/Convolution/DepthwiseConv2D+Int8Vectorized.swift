@@ -37,16 +37,16 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
     /// Channels `0..<pairedChannels` (whole groups of 16; 0 outside the
     /// integer flavours' int8 path) sum two taps per `vpmaddwd`: the two
     /// taps' input bytes widened to Int16 (`vpmovsxbw` from memory),
-    /// interleaved within each 16-byte half (`IntegerSIMD.interleaveInHalves`)
-    /// and multiplied by `pairedFilter`. The pair sums are exact Int32 for
+    /// interleaved within each 16-byte half (`IntegerSIMD.interleaveWordsLow`
+    /// and `interleaveWordsHigh`) and multiplied by `pairedFilter`. The pair sums are exact Int32 for
     /// any int8 weights.
     let pairedChannels: Int
     /// `pairedFilter`'s taps in pairs (`taps` rounded up to even; the last
     /// odd tap pairs with itself at weight 0).
     var tapPairs: Int { (taps &+ 1) / 2 }
     /// Per group of 16 paired channels, per tap pair (t, t+1), 32 Int16: for
-    /// channels c+0…3, c+8…11, then c+4…7, c+12…15 (`interleaveInHalves`'
-    /// order), `w[t][c], w[t+1][c]` alternating.
+    /// channels c+0…3, c+8…11, then c+4…7, c+12…15 (the order of the
+    /// Int16 interleaves within halves), `w[t][c], w[t+1][c]` alternating.
     let pairedFilter: UnsafeMutablePointer<Int16>
     /// The eight-channel groups after the paired channels (at
     /// `pairedChannels`, +8, …, then `channels − 8` when the channels are not
@@ -229,7 +229,7 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         let pairs = (taps &+ 1) / 2  // `tapPairs`
         // Groups of `width` channels from each of `starts`: per tap pair, the
         // pair's two weights side by side for each channel (0 for a missing tap).
-        // (Groups of 16 in `interleaveInHalves`' order: see `pairedFilter`.)
+        // (Groups of 16 in the interleaves' order: see `pairedFilter`.)
         func interleavedPairs(starts: [Int], width: Int) -> UnsafeMutablePointer<Int16> {
             let target = UnsafeMutablePointer<Int16>.allocate(capacity: max(starts.count &* pairs &* 2 &* width, 1))
             let order = width == 16 ? [0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15] : Array(0..<width)
@@ -237,7 +237,8 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
             for start in starts {
                 for pair in 0..<pairs {
                     let t = 2 &* pair
-                    for c in order.map({ start &+ $0 }) {
+                    for o in order {
+                        let c = start &+ o
                         target[i] = Int16(truncatingIfNeeded: f[t &* channels &+ c])
                         target[i &+ 1] = t &+ 1 < taps ? Int16(truncatingIfNeeded: f[(t &+ 1) &* channels &+ c]) : 0
                         i &+= 2
@@ -2098,9 +2099,12 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     @inline(__always)
     private static func addPair<E: QuantizedElement>(_ a: UnsafePointer<E>, _ b: UnsafePointer<E>, _ w: UnsafeRawPointer, _ ch: Int,
                                                       _ low: inout SIMD8<Int32>, _ high: inout SIMD8<Int32>) {
-        let xa = IntegerSIMD.widen(UnsafeRawPointer(a + ch).loadUnaligned(as: SIMD16<Int8>.self))
-        let xb = IntegerSIMD.widen(UnsafeRawPointer(b + ch).loadUnaligned(as: SIMD16<Int8>.self))
-        let (pairs0, pairs1) = IntegerSIMD.interleaveInHalves(xa, xb)
+        @inline(__always) func widened(_ x: UnsafePointer<E>) -> SIMD8<Int32> {
+            unsafeBitCast(IntegerSIMD.widen(UnsafeRawPointer(x + ch).loadUnaligned(as: SIMD16<Int8>.self)), to: SIMD8<Int32>.self)
+        }
+        let xa = widened(a), xb = widened(b)
+        let pairs0 = unsafeBitCast(IntegerSIMD.interleaveWordsLow(xa, xb), to: SIMD16<Int16>.self)
+        let pairs1 = unsafeBitCast(IntegerSIMD.interleaveWordsHigh(xa, xb), to: SIMD16<Int16>.self)
         low &+= IntegerSIMD.multiplyAddPairs(pairs0, w.loadUnaligned(as: SIMD16<Int16>.self))
         high &+= IntegerSIMD.multiplyAddPairs(pairs1, w.loadUnaligned(fromByteOffset: 32, as: SIMD16<Int16>.self))
     }

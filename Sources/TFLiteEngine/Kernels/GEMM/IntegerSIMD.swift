@@ -343,24 +343,9 @@ enum IntegerSIMD {
         return r
     }
 
-    /// `vpunpcklwd` and `vpunpckhwd` ymm: Int16 lanes a0, b0, …, a3, b3,
-    /// a8, b8, …, a11, b11 and a4, b4, …, a7, b7, a12, b12, …, a15, b15
-    /// (the pairs of lanes 0–3, 8–11 and of lanes 4–7, 12–15: each within
-    /// its 16-byte half, no lane crossing).
-    @inline(__always)
-    static func interleaveInHalves(_ a: SIMD16<Int16>, _ b: SIMD16<Int16>) -> (SIMD16<Int16>, SIMD16<Int16>) {
-        var low = SIMD16<Int16>(), high = SIMD16<Int16>()
-        low._storage._value = Builtin.shufflevector_Vec16xInt16_Vec16xInt32(
-            a._storage._value, b._storage._value,
-            SIMD16<Int32>(0, 16, 1, 17, 2, 18, 3, 19, 8, 24, 9, 25, 10, 26, 11, 27)._storage._value)
-        high._storage._value = Builtin.shufflevector_Vec16xInt16_Vec16xInt32(
-            a._storage._value, b._storage._value,
-            SIMD16<Int32>(4, 20, 5, 21, 6, 22, 7, 23, 12, 28, 13, 29, 14, 30, 15, 31)._storage._value)
-        return (low, high)
-    }
-
     /// `vperm2i128` twice: the low halves of `a` and `b`, then their high
-    /// halves (its own inverse: `interleaveInHalves`' sums back in order).
+    /// halves (its own inverse: puts sums of `interleaveWordsLow` and
+    /// `interleaveWordsHigh` pairs back in channel order).
     @inline(__always)
     static func swapHalves(_ a: SIMD8<Int32>, _ b: SIMD8<Int32>) -> (SIMD8<Int32>, SIMD8<Int32>) {
         var low = SIMD8<Int32>(), high = SIMD8<Int32>()
@@ -704,19 +689,6 @@ enum IntegerSIMD {
         var r = SIMD8<Int16>()
         for i in 0..<4 { r[2 &* i] = a[4 &+ i]; r[2 &* i &+ 1] = b[4 &+ i] }
         return r
-    }
-
-    @inline(__always)
-    static func interleaveInHalves(_ a: SIMD16<Int16>, _ b: SIMD16<Int16>) -> (SIMD16<Int16>, SIMD16<Int16>) {
-        var low = SIMD16<Int16>(), high = SIMD16<Int16>()
-        for half in 0..<2 {
-            for i in 0..<4 {
-                let at = 8 &* half &+ 2 &* i
-                low[at] = a[8 &* half &+ i]; low[at &+ 1] = b[8 &* half &+ i]
-                high[at] = a[8 &* half &+ 4 &+ i]; high[at &+ 1] = b[8 &* half &+ 4 &+ i]
-            }
-        }
-        return (low, high)
     }
 
     @inline(__always)

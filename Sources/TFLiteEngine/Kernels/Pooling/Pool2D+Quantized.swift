@@ -459,26 +459,28 @@ final class Pool2DQuantizedKernel: Kernel {
                         store32(m1, first &+ 32)
                         next = first &+ 64
                     }
-                }
-                while c >= 64 && next < c {
-                    let first = min(next, c &- 64)
-                    var m0 = load(ys.lowerBound, xs.lowerBound, first), m1 = load(ys.lowerBound, xs.lowerBound, first &+ 16)
-                    var m2 = load(ys.lowerBound, xs.lowerBound, first &+ 32), m3 = load(ys.lowerBound, xs.lowerBound, first &+ 48)
-                    for iy in ys {
-                        for ix in xs {
-                            let v0 = load(iy, ix, first), v1 = load(iy, ix, first &+ 16)
-                            let v2 = load(iy, ix, first &+ 32), v3 = load(iy, ix, first &+ 48)
-                            m0.replace(with: v0, where: v0 .> m0)
-                            m1.replace(with: v1, where: v1 .> m1)
-                            m2.replace(with: v2, where: v2 .> m2)
-                            m3.replace(with: v3, where: v3 .> m3)
+                } else {
+                    // The same on 16-byte vectors, flipped (`IntegerSIMD`'s 32-byte forms go lane by lane here).
+                    while c >= 64 && next < c {
+                        let first = min(next, c &- 64)
+                        var m0 = load(ys.lowerBound, xs.lowerBound, first), m1 = load(ys.lowerBound, xs.lowerBound, first &+ 16)
+                        var m2 = load(ys.lowerBound, xs.lowerBound, first &+ 32), m3 = load(ys.lowerBound, xs.lowerBound, first &+ 48)
+                        for iy in ys {
+                            for ix in xs {
+                                let v0 = load(iy, ix, first), v1 = load(iy, ix, first &+ 16)
+                                let v2 = load(iy, ix, first &+ 32), v3 = load(iy, ix, first &+ 48)
+                                m0.replace(with: v0, where: v0 .> m0)
+                                m1.replace(with: v1, where: v1 .> m1)
+                                m2.replace(with: v2, where: v2 .> m2)
+                                m3.replace(with: v3, where: v3 .> m3)
+                            }
                         }
+                        store(m0, first)
+                        store(m1, first &+ 16)
+                        store(m2, first &+ 32)
+                        store(m3, first &+ 48)
+                        next = first &+ 64
                     }
-                    store(m0, first)
-                    store(m1, first &+ 16)
-                    store(m2, first &+ 32)
-                    store(m3, first &+ 48)
-                    next = first &+ 64
                 }
                 while next < c {
                     let first = min(next, c &- 16)
