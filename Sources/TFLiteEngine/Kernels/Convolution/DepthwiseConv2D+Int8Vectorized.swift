@@ -599,20 +599,18 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     /// (`DepthwiseInt8Constants.floatRunTable`), at dilation 1, with at
     /// least twelve output rows and sixteen floats a row, in the flavours
     /// of eight float lanes with integer multiply-add, where no quad-group
-    /// path runs; 3×3 filters at stride 1, square 3×3, 5×5 or 7×7 filters
-    /// at stride 2 below 16 channels, and 5×5 at stride 2 above. One-op
-    /// int8 layers against the channel vectors (float rows at stride 1,
-    /// pixel by pixel at 2), AMD Zen 3: 56×56×11 3×3 0.0360 → 0.0238 ms,
-    /// 28×28×44 3×3 0.0252 → 0.0237; at stride 2, 111×111×11 3×3 0.086 →
-    /// 0.063, 5×5 0.152 → 0.097, 7×7 0.231 → 0.149; since the rows are
-    /// made without a test per column (`makeFloatRunRow`), 5×5 56×56×22
-    /// 0.041 → 0.0365 and 28×28×44 0.0265 → 0.018 (medians of six rounds'
-    /// minima). Slower, so not taken: 5×5 and 7×7 at stride 1 (56×56×11
-    /// 0.054 → 0.059 and 0.081 → 0.115 ms, where the float rows share each
-    /// input vector among eight pixels), and from 16 channels at stride 2
-    /// 3×3 (56×56×22 0.021 → 0.036, 56×56×44 0.046 → 0.071) and 7×7
-    /// (56×56×22 0.0725 → 0.072); the channel vectors there leave fewer
-    /// lanes unused.
+    /// path runs; 3×3 filters at stride 1, and square 3×3, 5×5 or 7×7
+    /// filters at stride 2 below 16 channels. One-op int8 layers against
+    /// the channel vectors (float rows at stride 1, pixel by pixel at 2),
+    /// AMD Zen 3: 56×56×11 3×3 0.0360 → 0.0238 ms, 28×28×44 3×3 0.0252 →
+    /// 0.0237; at stride 2, 111×111×11 3×3 0.086 → 0.063, 5×5 0.152 →
+    /// 0.097, 7×7 0.231 → 0.149. Slower, so not taken: 5×5 and 7×7 at
+    /// stride 1 (56×56×11 0.054 → 0.059 and 0.081 → 0.115 ms, where the
+    /// float rows share each input vector among eight pixels), and stride
+    /// 2 from 16 channels (56×56×22 5×5 0.041 → 0.044, 56×56×44 3×3 0.044
+    /// → 0.048; with the rows made as `makeFloatRunRow` now makes them,
+    /// 28×28×44 5×5 still 0.0178 → 0.0191: the channel vectors there leave
+    /// fewer lanes unused).
     let floatRuns: Bool
     /// Bytes of one input row as floats for `floatRunRows` (`makeFloatRunRow`), where `floatRuns`.
     let floatRunRowBytes: Int
@@ -696,7 +694,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             .multipliedReportingOverflow(by: c)
         // (The run table exists only for int8 in the eight-lane integer flavours, where the
         // output stage takes the float sums.)
-        let runs = constants.floatRunTable != nil && (k == 3 || k == 5 || k == 7) && g.filterHeight == k && (s == 1 && k == 3 || s == 2 && (c < 16 || k == 5)) && g.strideHeight == s
+        let runs = constants.floatRunTable != nil && (k == 3 || k == 5 || k == 7) && g.filterHeight == k && (s == 1 && k == 3 || s == 2 && c < 16) && g.strideHeight == s
             && g.dilationWidth == 1 && g.dilationHeight == 1 && p.inputChannels == c && g.outputRows >= Self.rowsForWholeRowTiles
             && g.outputWidth &* c >= 16 && compactRowBytes == 0 && tripleRowBytes == 0 && wideWindowRowBytes == 0
             && !runRowTooWide && runRowFloats <= Self.largestTripleRow / 4
@@ -914,11 +912,11 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         }
         // Columns t = 0..<count, input column first + 2t − padLeft: the
         // padding's zero points, then the columns inside the input
-        // (`inside`) eight channels at a time, the last eight overlapping (at
-        // least eight channels); up to sixteen channels, the two vectors
-        // with no loop. (A guard per column and a loop over its channels:
-        // one-op NASNet-Mobile 111 × 111 × 11 5×5 at stride 2 took 0.088 ms
-        // against 0.071 without them; AMD Zen 3.)
+        // (`inside`) as two vectors of eight channels, the second ending at
+        // the last channel (`floatRuns` at stride 2: 9 to 15 channels). (A
+        // guard per column and a loop over its channels: one-op NASNet-Mobile
+        // 111 × 111 × 11 5×5 at stride 2 took 0.086 ms against 0.070 without
+        // them, in the model 0.090 against 0.074; AMD Zen 3.)
         @inline(__always) func columns(_ count: Int, first: Int, _ to: UnsafeMutablePointer<Float>) {
             let before = g.padLeft &- first, last = g.inputWidth &- 1 &+ g.padLeft &- first
             let low = min(before > 0 ? (before &+ 1) / 2 : 0, count)
@@ -927,17 +925,8 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             (to + inside.upperBound &* c).update(repeating: zeroPoint, count: (count &- inside.upperBound) &* c)
             var from = (first &+ 2 &* inside.lowerBound &- g.padLeft) &* c, column = to + inside.lowerBound &* c
             for _ in inside {
-                if c <= 16 {
-                    eight(from, column)
-                    eight(from &+ c &- 8, column + (c &- 8))
-                } else {
-                    var i = 0
-                    while i < c {
-                        let at = min(i, c &- 8)
-                        eight(from &+ at, column + at)
-                        i &+= 8
-                    }
-                }
+                eight(from, column)
+                eight(from &+ c &- 8, column + (c &- 8))
                 from &+= 2 &* c
                 column += c
             }
