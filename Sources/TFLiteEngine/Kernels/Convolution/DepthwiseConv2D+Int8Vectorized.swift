@@ -915,8 +915,8 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         // (`inside`) as two vectors of eight channels, the second ending at
         // the last channel (`floatRuns` at stride 2: 9 to 15 channels). (A
         // guard per column and a loop over its channels: one-op NASNet-Mobile
-        // 111 × 111 × 11 5×5 at stride 2 took 0.086 ms against 0.070 without
-        // them, in the model 0.090 against 0.074; AMD Zen 3.)
+        // 111 × 111 × 11 5×5 at stride 2 took 0.085 ms against 0.068 without
+        // them, in the model 0.088 against 0.072; AMD Zen 3.)
         @inline(__always) func columns(_ count: Int, first: Int, _ to: UnsafeMutablePointer<Float>) {
             let before = g.padLeft &- first, last = g.inputWidth &- 1 &+ g.padLeft &- first
             let low = min(before > 0 ? (before &+ 1) / 2 : 0, count)
