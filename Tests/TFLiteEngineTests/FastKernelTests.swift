@@ -380,6 +380,9 @@ final class FastKernelTests: XCTestCase {
             // Pixels a multiple of 2 KiB: bands of rows copied a channel-vector pair at a time (one band, bands of
             // six with a last of two, maps four wide; padding 0 leaves two columns, below the path's four).
             ((10, 10), 1024, 1, 3), ((14, 20), 512, 1, 3), ((6, 4), 512, 1, 3), ((5, 9), 1536, 1, 3),
+            // In the sixteen-lane flavours any C of two vectors or more off the flat rows, copied the same way,
+            // the last pair overlapping its predecessor where C is not a multiple of two vectors (Xception's 728).
+            ((6, 19), 728, 1, 3), ((7, 13), 48, 1, 3), ((8, 9), 72, 1, 3), ((9, 28), 32, 1, 3),
         ]
         for (i, c) in cases.enumerated() {
             for padding in 0...1 {

@@ -100,8 +100,10 @@ struct DepthwiseInput {
 /// (`FloatLanes`); fewer than one vector, the scalar loops.
 ///
 /// 3×3 filters at stride 1 over pixels a multiple of 2 KiB (C a multiple of
-/// 512): a band of rows and two channel vectors at a time, copied into
-/// scratch first (`gatheredRows`).
+/// 512; in the sixteen-lane flavours any C of two vectors or more that does
+/// not run along the row's floats), maps up to 30 columns wide: a band of
+/// rows and two channel vectors at a time, copied into scratch first
+/// (`gatheredRows`).
 ///
 /// 5×5 and 7×7 filters at stride 1 or 2, and 3×3 filters at stride 1 where
 /// a pixel's channels are not a multiple of 1 KiB (dilation 1 along the
@@ -307,11 +309,28 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// The rows of a band of `gatheredRows` (up to 12 KiB of scratch a vector), or 0:
     /// 3×3 filters at stride and dilation 1 over pixels a multiple of 2 KiB
     /// (C a multiple of 512), maps at least four columns wide and bands of at
-    /// least four rows.
+    /// least four rows (so maps up to 30 columns wide, or fewer rows). In the
+    /// sixteen-lane flavours also any other C of two vectors or more that
+    /// does not run along the row's floats (`flatRows`). One-op models, Zen 5
+    /// (`avx512-vnni`; medians of five or six alternating rounds' minima):
+    /// 19 × 19 × 728 0.0702 → 0.0440 ms, 14 × 14 × 672 0.0261 → 0.0200,
+    /// 7 × 7 × 1152 0.0107 → 0.0087, 28 × 28 × 256 0.0380 → 0.0311,
+    /// 28 × 28 × 32 0.0059 → 0.0034; slower for 40 and 44 channels (flat rows:
+    /// 28 × 28 × 40 0.0048 → 0.0073). There the pixels a multiple of 2 KiB
+    /// were slower copied too (10 × 10 × 1024 0.0306 against 0.0438, 7 × 7 ×
+    /// 1024 0.0114 against 0.0137; 10 × 10 × 1536 faster, 0.0413 against
+    /// 0.0319), the opposite of the Zen 4 measurement above; they stay as
+    /// they were.
     private static func gatheredBand(_ p: DepthwiseConv2D.Parameters) -> Int {
-        let g = p.geometry
+        let g = p.geometry, c = p.inputChannels
+        #if TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI
+        let lanes = FloatVector.scalarCount
+        let channelsTaken = c % 512 == 0 || c >= 2 * lanes && (c >= 4 * lanes || c % lanes == 0)
+        #else
+        let channelsTaken = c % 512 == 0
+        #endif
         guard g.filterHeight == 3 && g.filterWidth == 3 && g.strideHeight == 1 && g.strideWidth == 1
-                && g.dilationHeight == 1 && g.dilationWidth == 1 && p.inputChannels % 512 == 0
+                && g.dilationHeight == 1 && g.dilationWidth == 1 && channelsTaken
                 && g.outputWidth >= 4 && g.outputWidth <= 256 else { return 0 }
         let rowBytes = (g.outputWidth + 2) * MemoryLayout<FloatVector>.stride
         let band = min(g.outputHeight, 12288 / rowBytes - 2)
@@ -444,9 +463,10 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         if let phases { flatRows(input, FloatVector.self, tiles, phases.table, period: phases.period) } else { outputRows(input, FloatVector.self, tiles) }
     }
 
-    /// Output rows `tiles` of a 3×3 filter at stride 1 where a pixel is a
-    /// multiple of 2 KiB (`gatheredBand`), a band of rows and two channel
-    /// vectors at a time: the band's input rows of the two vectors are first
+    /// Output rows `tiles` of a 3×3 filter at stride 1 where `gatheredBand`
+    /// takes the layer, a band of rows and two channel
+    /// vectors at a time (the last two overlapping the ones before where C
+    /// is not a multiple of two vectors): the band's input rows of the two vectors are first
     /// copied into `scratch` as two planes of 64-byte pixels, the padding's
     /// zeros around them, and each vector's outputs then read its plane
     /// from the first-level cache (`gatheredVector`). Read in place, pixels
@@ -468,8 +488,10 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
             let rows = min(tiles.upperBound &- tile, g.outputHeight &- oy0, gatheredBand)
             let inputBatch = input.advanced(by: b &* g.inputHeight &* g.inputWidth &* c)
             let plane = (rows &+ 2) &* rowFloats
-            var ch = 0
-            while ch < c {
+            var next = 0
+            while next < c {
+                // The last pair overlaps its predecessor when C is not a multiple of two vectors.
+                let ch = min(next, c &- 2 &* w)
                 for j in 0..<(rows &+ 2) {
                     let iy = oy0 &- g.padTop &+ j
                     let first = scratch + j &* rowFloats, second = first + plane
@@ -488,7 +510,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
                 }
                 gatheredVector(UnsafePointer(scratch), rowFloats: rowFloats, firstRow: tile, rows: rows, channel: ch)
                 gatheredVector(UnsafePointer(scratch + plane), rowFloats: rowFloats, firstRow: tile, rows: rows, channel: ch &+ w)
-                ch &+= 2 &* w
+                next &+= 2 &* w
             }
             tile &+= rows
         }
@@ -1806,3 +1828,4 @@ enum ThreeTaps: SlidingFilterRow {
         a.row3(&x, w, wStep)
     }
 }
+
