@@ -276,6 +276,16 @@ final class GEMMConvolutionFloat: Kernel {
         let panelsPerGroup = packed.panelsPerGroup, groupOutputs = packed.groupOutputs, groupChannels = self.channels
         var rowStride = 0
         if case let .rows(stride) = source { rowStride = stride }
+        // A single panel wider than N, but at most twice (11, 22 or 24
+        // outputs), stores its rows whole, not through `temp`, except in the
+        // range's last micro-tile: the lanes past row r's N columns fall on
+        // row r + 1 (at most N of them), which row r + 1's store writes next
+        // (the micro-kernel stores its rows in order); those past the tile's
+        // last row on the next micro-tile's first row, which comes after it.
+        // No store leaves `rowRange`'s rows. NASNet-Mobile's 56 × 56 × 11 →
+        // 11 layer spent a quarter of its time copying rows out of `temp`
+        // (Zen 5).
+        let wholeStores = packed.panelCount == 1 && panels == 0..<1 && n < nr && nr <= 2 &* n
         // Micro-tiles outside, panels inside: a micro-tile's input rows (6 × K
         // floats, 12 KB at K = 512) stay in L1 while the tile's panels stream
         // from L2. Panels outside made every micro-tile read both from L2 (a
@@ -308,7 +318,7 @@ final class GEMMConvolutionFloat: Kernel {
                 // Input channels of the group (0 when not grouped).
                 let offset = group &* groupChannels
                 let c = output + ((row &- firstRow) &* n &+ column)
-                if rows == mr && columns == nr {
+                if rows == mr && (columns == nr || wholeStores && row &+ mr < rowEnd) {
                     if let p = pf, let spread {
                         FloatGEMM.microKernel(Rows.self, shape, taps: taps, channels: channels, offset: offset, a: a, b: b, bias: bias, c: c, ldc: n, bounds: bounds,
                                               ahead: p, aheadStride: spread.stride)
