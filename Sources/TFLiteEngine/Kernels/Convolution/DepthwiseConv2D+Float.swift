@@ -316,11 +316,11 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// 19 × 19 × 728 0.0702 → 0.0440 ms, 14 × 14 × 672 0.0261 → 0.0200,
     /// 7 × 7 × 1152 0.0107 → 0.0087, 28 × 28 × 256 0.0380 → 0.0311,
     /// 28 × 28 × 32 0.0059 → 0.0034; slower for 40 and 44 channels (flat rows:
-    /// 28 × 28 × 40 0.0048 → 0.0073). There the pixels a multiple of 2 KiB
-    /// were slower copied too (10 × 10 × 1024 0.0306 against 0.0438, 7 × 7 ×
-    /// 1024 0.0114 against 0.0137; 10 × 10 × 1536 faster, 0.0413 against
-    /// 0.0319), the opposite of the Zen 4 measurement above; they stay as
-    /// they were.
+    /// 28 × 28 × 40 0.0048 → 0.0073). On Zen 5 the pixels a multiple of 2 KiB
+    /// were slower copied too (10 × 10 × 1024 0.0306 in place against 0.0438,
+    /// 7 × 7 × 1024 0.0114 against 0.0137; 10 × 10 × 1536 faster, 0.0413
+    /// against 0.0319), the opposite of the Zen 4 measurement at
+    /// `gatheredRows`; they stay as they were.
     private static func gatheredBand(_ p: DepthwiseConv2D.Parameters) -> Int {
         let g = p.geometry, c = p.inputChannels
         #if TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI
@@ -1828,4 +1828,3 @@ enum ThreeTaps: SlidingFilterRow {
         a.row3(&x, w, wStep)
     }
 }
-
