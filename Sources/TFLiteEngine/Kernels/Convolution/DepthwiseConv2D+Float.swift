@@ -222,7 +222,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         // 0.034 → 0.025 ms; Xception's 10 × 10 × 1024 and × 1536, two groups a
         // row, 0.073 → 0.094 sliding; Zen 4).
         let threeWide = g.filterWidth == 3 && g.strideWidth == 1 && (p.inputChannels % 256 != 0 || g.outputWidth < 8)
-        gatheredBand = Self.gatheredBand(p)
+        gatheredBand = Self.gatheredBand(p, flatRows: phases != nil)
         // (Width at most 256 where the band is not 0: no overflow.)
         bandBytes = gatheredBand > 0 ? 2 * (gatheredBand + 2) * (g.outputWidth + 2) * MemoryLayout<FloatVector>.stride : 0
         // (At most 16 filter rows: the edge groups' column table is on the stack.)
@@ -311,7 +311,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// (C a multiple of 512), maps at least four columns wide and bands of at
     /// least four rows (so maps up to 30 columns wide, or fewer rows). In the
     /// sixteen-lane flavours also any other C of two vectors or more that
-    /// does not run along the row's floats (`flatRows`). One-op models, Zen 5
+    /// does not run along the row's floats (`flatRows`: no `phases`). One-op models, Zen 5
     /// (`avx512-vnni`; medians of five or six alternating rounds' minima):
     /// 19 × 19 × 728 0.0702 → 0.0440 ms, 14 × 14 × 672 0.0261 → 0.0200,
     /// 7 × 7 × 1152 0.0107 → 0.0087, 28 × 28 × 256 0.0380 → 0.0311,
@@ -321,11 +321,10 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// 7 × 7 × 1024 0.0114 against 0.0137; 10 × 10 × 1536 faster, 0.0413
     /// against 0.0319), the opposite of the Zen 4 measurement at
     /// `gatheredRows`; they stay as they were.
-    private static func gatheredBand(_ p: DepthwiseConv2D.Parameters) -> Int {
+    private static func gatheredBand(_ p: DepthwiseConv2D.Parameters, flatRows: Bool) -> Int {
         let g = p.geometry, c = p.inputChannels
         #if TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI
-        let lanes = FloatVector.scalarCount
-        let channelsTaken = c % 512 == 0 || c >= 2 * lanes && (c >= 4 * lanes || c % lanes == 0)
+        let channelsTaken = c % 512 == 0 || c >= 2 * FloatVector.scalarCount && !flatRows
         #else
         let channelsTaken = c % 512 == 0
         #endif

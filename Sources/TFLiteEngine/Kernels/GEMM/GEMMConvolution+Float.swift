@@ -276,8 +276,8 @@ final class GEMMConvolutionFloat: Kernel {
         let panelsPerGroup = packed.panelsPerGroup, groupOutputs = packed.groupOutputs, groupChannels = self.channels
         var rowStride = 0
         if case let .rows(stride) = source { rowStride = stride }
-        // A single panel wider than N, but at most twice (11, 22 or 24
-        // outputs), stores its rows whole, not through `temp`, except in the
+        // A single panel (so one group) wider than N, but at most twice (11,
+        // 22 or 24 outputs), stores its rows whole, not through `temp`, except in the
         // range's last micro-tile: the lanes past row r's N columns fall on
         // row r + 1 (at most N of them), which row r + 1's store writes next
         // (the micro-kernel stores its rows in order); those past the tile's
@@ -285,7 +285,7 @@ final class GEMMConvolutionFloat: Kernel {
         // No store leaves `rowRange`'s rows. NASNet-Mobile's 56 × 56 × 11 →
         // 11 layer spent a quarter of its time copying rows out of `temp`
         // (Zen 5).
-        let wholeStores = packed.panelCount == 1 && panels == 0..<1 && n < nr && nr <= 2 &* n
+        let wholeStores = packed.panelCount == 1 && nr <= 2 &* n
         // Micro-tiles outside, panels inside: a micro-tile's input rows (6 × K
         // floats, 12 KB at K = 512) stay in L1 while the tile's panels stream
         // from L2. Panels outside made every micro-tile read both from L2 (a
