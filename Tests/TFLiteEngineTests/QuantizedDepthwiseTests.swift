@@ -125,8 +125,9 @@ extension QuantizedKernelTests {
         // share ring slots, dilation 2 not compacted, short runs).
         // Cases 36–41: from 64 channels more than 16 past a multiple of 32,
         // a last quad group overlapping its predecessor (NASNet's 88), 3×3
-        // at strides 1 and 2 and other filters; 16 past (176), 3×3 filters
-        // only (on maps of fewer than 12 rows here: pixel by pixel).
+        // at strides 1 and 2 and other filters; 16 past (176), a 3×3
+        // filter, whose last 16 channels are a group of their own
+        // (`DepthwiseInt8Constants.halfRequantization`), not an overlapping one.
         let filters = [(3, 3), (1, 1), (2, 2), (1, 5), (2, 3), (1, 7), (5, 5), (7, 7), (3, 3), (3, 3),
                        (3, 3), (3, 3), (3, 3), (3, 3), (3, 3), (3, 3),
                        (3, 3), (5, 5), (7, 7), (3, 3), (5, 5), (3, 3), (3, 3), (1, 1), (3, 3), (2, 3), (7, 7), (3, 3),
@@ -165,14 +166,16 @@ extension QuantizedKernelTests {
     /// column windows (`tripleRowBytes`): strides 1 and 2 (and 2 by 1), both
     /// paddings, maps one and two columns wide, maps of fewer than
     /// `rowsForWholeRowTiles` rows (tiles of half a row), an overlapping
-    /// last group (88, 120, 144; 44 and 52, two groups sharing most
-    /// channels), a batch of two whose rows share ring slots, every activation.
+    /// last group (88, 120; 52, two groups sharing most channels), a last
+    /// group of 16 lanes where the channels are 1 to 16 past a multiple of
+    /// 32 (`DepthwiseInt8Constants.halfRequantization`: 33, 40, 44, 48, 72,
+    /// 144, 240), a batch of two whose rows share ring slots, every activation.
     func testDepthwiseTripleRowsMatchReferenceBitExact() throws {
         DepthwiseInt8Constants.quadsForTesting = true
         defer { DepthwiseInt8Constants.quadsForTesting = false }
         var rng = TestRandom(seed: 49)
-        let channels = [32, 64, 88, 96, 120, 128, 32, 64, 32, 144, 44, 44, 52, 64, 96, 160, 48, 128, 64]
-        let widths = [1, 2, 5, 13, 7, 3, 17, 4, 2, 9, 6, 11, 8, 7, 9, 2, 5, 10, 11]
+        let channels = [32, 64, 88, 96, 120, 128, 32, 64, 32, 144, 44, 44, 52, 64, 96, 160, 48, 128, 64, 72, 33, 240, 40, 44]
+        let widths = [1, 2, 5, 13, 7, 3, 17, 4, 2, 9, 6, 11, 8, 7, 9, 2, 5, 10, 11, 7, 9, 6, 5, 4]
         var others: [String] = [], tripleCases = 0
         for (i, cin) in channels.enumerated() {
             let s = i % 3 == 1 ? 2 : 1

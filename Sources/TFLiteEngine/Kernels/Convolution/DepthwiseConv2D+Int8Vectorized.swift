@@ -90,6 +90,19 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
     /// quad of four columns (`DepthwiseConv2DInt8Vectorized.tripleRowBytes`);
     /// else one unused entry.
     let rowQuadFilter: UnsafeMutablePointer<Int8>
+    /// 3×3 filters over more than 32 channels, 1 to 16 past a multiple of
+    /// 32 (NASNet-Mobile's 44, MobileNetV3's 72, EfficientNet's 144 and
+    /// 240), with quad groups: the last 16 channels, from `channels − 16`,
+    /// as one group of 16 lanes in channel order (`halfWindow`), the output
+    /// stage of `DepthwiseConv2DInt8Vectorized.tripleRowBytes`' last
+    /// channels in `quadExactRequantization`'s form; nil elsewhere. The quad
+    /// groups then end at the last multiple of 32 (no overlapping group:
+    /// 44 channels took 64 lanes, and one-op 28×28×44 as long as 28×28×64).
+    let halfRequantization: ExactDoubleRequantization?
+    /// The half group's six rows of 64 bytes (`rowQuadFilter`'s rows for its 16 lanes).
+    let halfRowFilter: UnsafeMutablePointer<Int8>
+    /// The half group's 16 starting sums (as `quadBias`).
+    let halfBias: UnsafeMutablePointer<Int32>
     /// Groups of four taps (`taps` rounded up to a multiple of four).
     var tapQuads: Int { (taps &+ 3) / 4 }
     /// The filter size K of the wide windows (5 or 7: K×K filters at
@@ -252,13 +265,14 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         let groupStarts = vectorTables && channels >= 8
             ? Array(stride(from: paired, through: channels &- 8, by: 8)) + (lastGroup ? [channels &- 8] : []) : []
         pairedFilter8 = interleavedPairs(starts: groupStarts, width: 8)
+        // Channel c's output stage for `ExactDoubleRequantization.make`:
+        // |accumulator| ≤ |bias + input offset · Σ w| + 128 · Σ |w| (int8 inputs).
+        let stage: (Int) -> (bound: Int64, multiplier: Int32, shift: Int) = { c in
+            (Int64(table[c].magnitude) &+ 128 &* magnitudes[c], q.multipliers[c], q.shifts[c])
+        }
         // Slots `channels..<channels+8` are the last eight channels again.
         let exact = vectorTables
-            ? ExactDoubleRequantization.make(count: channels &+ (channels >= 8 ? 8 : 0)) { slot in
-                let c = slot < channels ? slot : slot &- 8
-                // |accumulator| ≤ |bias + input offset · Σ w| + 128 · Σ |w| (int8 inputs).
-                return (Int64(table[c].magnitude) &+ 128 &* magnitudes[c], q.multipliers[c], q.shifts[c])
-            }
+            ? ExactDoubleRequantization.make(count: channels &+ (channels >= 8 ? 8 : 0)) { stage($0 < channels ? $0 : $0 &- 8) }
             : nil
         exactRequantization = exact
         // Four taps per `vpdpbusd` on whole groups of 32 channels, or on
@@ -272,7 +286,10 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         // need quad groups for every channel (EfficientNet's 144 and 240;
         // NASNet-Mobile's 44, two groups sharing 20 channels, where the
         // runs of outputs took 28 GFLOP/s).
-        let overlap = channels >= 64 && channels % 32 > 16 || (threeByThree || wideWindow > 0) && channels > 32 && channels % 32 != 0
+        // 3×3 filters 1 to 16 past take a group of 16 instead (`halfRequantization`).
+        let halfGroup = quads && threeByThree && channels > 32 && channels % 32 != 0 && channels % 32 <= 16
+        let overlap = channels >= 64 && channels % 32 > 16
+            || (threeByThree && !halfGroup || wideWindow > 0) && channels > 32 && channels % 32 != 0
         let quadLanes = pixelPairs ? 32 : !quads ? 0 : (channels / 32 &+ (overlap ? 1 : 0)) &* 32
         // The channel of quad lane `slot`.
         let channel: (Int) -> Int = { slot in
@@ -285,10 +302,8 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         func quadGroups(lanes: Int, channel: (Int) -> Int)
             -> (lanes: Int, filter: UnsafeMutablePointer<Int8>, bias: UnsafeMutablePointer<Int32>, exact: ExactDoubleRequantization?) {
             // (Results plus 128 + the output offset: `quadWords`.)
-            let exact = lanes == 0 ? nil : ExactDoubleRequantization.make(count: lanes, offset: 128 &+ q.outputOffset) { slot in
-                let c = channel(slot)
-                return (Int64(table[c].magnitude) &+ 128 &* magnitudes[c], q.multipliers[c], q.shifts[c])
-            }
+            let exact = lanes == 0 ? nil
+                : ExactDoubleRequantization.make(count: lanes, offset: 128 &+ q.outputOffset) { stage(channel($0)) }
             let lanes = exact == nil ? 0 : lanes
             let filter = UnsafeMutablePointer<Int8>.allocate(capacity: max(lanes &* tapQuads &* 4, 1))
             let bias = UnsafeMutablePointer<Int32>.allocate(capacity: max(lanes, 1))
@@ -315,19 +330,35 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         let rowLanes = threeByThree ? quadChannels : 0
         let rowFilter = UnsafeMutablePointer<Int8>.allocate(capacity: max(rowLanes &* 24, 1))
         rowFilter.initialize(repeating: 0, count: max(rowLanes &* 24, 1))
-        for group in stride(from: 0, to: rowLanes, by: 32) {
-            for i in 0..<32 {
-                let c = channel(group &+ i)
-                for row in 0..<6 {
-                    // Rows 3–5: the same weights a byte later.
-                    let shift = row < 3 ? 0 : 1, taps = 3 &* (row % 3)
-                    for j in 0..<4 where j &- shift >= 0 && j &- shift < 3 {
-                        rowFilter[(group &* 6 &+ row &* 32 &+ i) &* 4 &+ j] = Int8(truncatingIfNeeded: f[(taps &+ j &- shift) &* channels &+ c])
-                    }
+        // Lane i of a group of `width` lanes at `target`, channel c: its four bytes of each of the six rows.
+        func storeRows(_ target: UnsafeMutablePointer<Int8>, width: Int, lane i: Int, channel c: Int) {
+            for row in 0..<6 {
+                // Rows 3–5: the same weights a byte later.
+                let shift = row < 3 ? 0 : 1, taps = 3 &* (row % 3)
+                for j in 0..<4 where j &- shift >= 0 && j &- shift < 3 {
+                    target[(row &* width &+ i) &* 4 &+ j] = Int8(truncatingIfNeeded: f[(taps &+ j &- shift) &* channels &+ c])
                 }
             }
         }
+        for group in stride(from: 0, to: rowLanes, by: 32) {
+            for i in 0..<32 { storeRows(rowFilter + group &* 24, width: 32, lane: i, channel: channel(group &+ i)) }
+        }
         rowQuadFilter = rowFilter
+        let halfStart = channels &- 16
+        let half = halfGroup && quadChannels > 0
+            ? ExactDoubleRequantization.make(count: 16, offset: 128 &+ q.outputOffset) { stage(halfStart &+ $0) } : nil
+        halfRequantization = half
+        halfRowFilter = .allocate(capacity: half != nil ? 384 : 1)
+        halfRowFilter.initialize(repeating: 0, count: half != nil ? 384 : 1)
+        halfBias = .allocate(capacity: 16)
+        halfBias.initialize(repeating: 0, count: 16)
+        if half != nil {
+            for i in 0..<16 {
+                let c = halfStart &+ i
+                storeRows(halfRowFilter, width: 16, lane: i, channel: c)
+                halfBias[i] = table[c] &- 128 &* sums[c]
+            }
+        }
         let wide = quadChannels >= channels && quadChannels > 0 && quadExactRequantization != nil ? wideWindow : 0
         self.wideWindow = wide
         let windowPixels = 9 &- wide, wideLanes = wide > 0 ? quadChannels : 0
@@ -369,12 +400,7 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         let runSlots = period &+ 8
         let floatRuns = vectorTables && wideWindow == 0 && FloatVector.scalarCount == 8 && channels >= 8 && channels < 64 && channels % 8 != 0
             && exact?.floatsExact == true && !UnsafeBufferPointer(start: table, count: channels).contains(where: { $0.magnitude > 1 << 24 })
-        let runExact = floatRuns
-            ? ExactDoubleRequantization.make(count: runSlots) { slot in
-                let c = slot % channels
-                return (Int64(table[c].magnitude) &+ 128 &* magnitudes[c], q.multipliers[c], q.shifts[c])
-            }
-            : nil
+        let runExact = floatRuns ? ExactDoubleRequantization.make(count: runSlots) { stage($0 % channels) } : nil
         if let runExact, runExact.floatsExact {
             let runTable = UnsafeMutablePointer<Float>.allocate(capacity: (taps &+ 1) &* runSlots)
             for t in 0...taps {
@@ -416,6 +442,8 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         pairedFilter8.deallocate()
         quadFilter.deallocate()
         rowQuadFilter.deallocate()
+        halfRowFilter.deallocate()
+        halfBias.deallocate()
         wideWindowFilter.deallocate()
         quadBias.deallocate()
         runFilter.deallocate()
@@ -655,10 +683,11 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             && g.dilationWidth == 1 && g.dilationHeight == 1 && constants.quadChannels >= p.outputChannels && compactRowBytes == 0
             && wideBytes <= Self.largestTripleRow ? wideBytes : 0
         let windows = g.strideWidth == 1 ? (g.outputWidth &+ 1) / 2 : g.outputWidth  // (`windowColumns`; `self` is not set yet)
-        let (tripleBytes, tooWide) = windows.multipliedReportingOverflow(by: (constants.quadChannels &>> 5) &* 128)
+        let halfLanes = constants.halfRequantization != nil ? 16 : 0
+        let (tripleBytes, tooWide) = windows.multipliedReportingOverflow(by: (constants.quadChannels &>> 5) &* 128 &+ halfLanes &* 4)
         tripleRowBytes = !tooWide && signed && (IntegerSIMD.hasDotBytes || DepthwiseInt8Constants.quadsForTesting)
             && g.filterHeight == 3 && g.filterWidth == 3 && g.dilationHeight == 1 && g.dilationWidth == 1
-            && p.outputChannels >= 32 && constants.quadChannels >= p.outputChannels
+            && p.outputChannels >= 32 && constants.quadChannels &+ halfLanes >= p.outputChannels
             && constants.quadExactRequantization != nil && compactRowBytes == 0
             && tripleBytes <= Self.largestTripleRow ? tripleBytes : 0
         let k = g.filterWidth
@@ -1446,7 +1475,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         // chains.
         // One window's bytes; the second pixel's window and filter rows
         // (at stride 1 the first's window, rows 3–5); the windows a pair takes.
-        let window = (quads &>> 5) &* 128
+        let window = (quads &>> 5) &* 128 &+ (constants.halfRequantization != nil ? 64 : 0)
         let pairs = windowColumns == 2
         let second = pairs ? 0 : window, secondFilter = pairs ? 384 : 0, pairStep = pairs ? window : 2 &* window
         let width = columns.count, firstWindow = (columns.lowerBound / windowColumns) &* window
@@ -1480,6 +1509,30 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             }
             first &+= 32
         }
+        // The last 16 channels' group (`DepthwiseInt8Constants.halfRequantization`), after the quad groups' windows.
+        guard let half = constants.halfRequantization else { return }
+        let w = UnsafeRawPointer(constants.halfRowFilter)
+        let start = UnsafeRawPointer(constants.halfBias).loadUnaligned(as: SIMD16<Int32>.self)
+        @inline(__always) func dot(_ sums: SIMD16<Int32>, _ x: UnsafeRawPointer, _ w: UnsafeRawPointer) -> SIMD16<Int32> {
+            IntegerSIMD.dotBytes(sums, x.loadUnaligned(as: SIMD16<Int32>.self), w.loadUnaligned(as: SIMD16<Int32>.self))
+        }
+        let secondRows = pairs ? 192 : 0
+        var at = firstWindow &+ (quads &>> 5) &* 128
+        var target = out + (c &- 16)
+        var ox = 0
+        while ox &+ 2 <= width {
+            let a = dot(dot(dot(start, r0 + at, w), r1 + at, w + 64), r2 + at, w + 128)
+            let b = dot(dot(dot(start, r0 + (at &+ second), w + secondRows), r1 + (at &+ second), w + (64 &+ secondRows)),
+                        r2 + (at &+ second), w + (128 &+ secondRows))
+            Self.storeHalves(a, b, half, stage, target, target + c)
+            at &+= pairStep
+            target += 2 &* c
+            ox &+= 2
+        }
+        if ox < width {
+            let a = dot(dot(dot(start, r0 + at, w), r1 + at, w + 64), r2 + at, w + 128)
+            Self.storeHalves(a, a, half, stage, target, nil)
+        }
     }
 
     /// Input row `source`'s windows (`tripleRowBytes`) into `target`.
@@ -1511,6 +1564,13 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             if lastColumn > 3 { Self.storeWindow(column(4) ^ flip, column(5) ^ flip, column(6) ^ flip, column(7) ^ flip, to + 128) }
         }
         var to = target
+        // The half group's 64 bytes after the quad groups' (3×3 filters only, so `lastColumn` is at most 3).
+        let half = constants.halfRequantization != nil
+        @inline(__always) func storeHalf(_ column: (Int) -> SIMD4<Int32>) {
+            let f = flip.lowHalf
+            Self.halfWindow(column(0) ^ f, column(1) ^ f, column(2) ^ f, column(min(3, lastColumn)) ^ f, to)
+            to += 64
+        }
         var ix0 = 0 &- g.padLeft
         for _ in 0..<windows {
             var first = 0
@@ -1522,6 +1582,10 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                     to += windowBytes
                     first &+= 32
                 }
+                if half {
+                    let at = x + (c &- 16)
+                    storeHalf { at.loadUnaligned(fromByteOffset: $0 &* c, as: SIMD4<Int32>.self) }
+                }
             } else {
                 // An edge window: each column checked.
                 while first < quads {
@@ -1530,6 +1594,12 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                           to)
                     to += windowBytes
                     first &+= 32
+                }
+                if half {
+                    let x = row + (ix0 &* c &+ c &- 16)
+                    storeHalf { k in
+                        ix0 &+ k >= 0 && ix0 &+ k < width ? x.loadUnaligned(fromByteOffset: k &* c, as: SIMD4<Int32>.self) : padding.lowHalf
+                    }
                 }
             }
             ix0 &+= step
@@ -1635,6 +1705,22 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         to.storeBytes(of: IntegerSIMD.interleaveWordsHigh(ab0, cd0), toByteOffset: 32, as: SIMD8<Int32>.self)
         to.storeBytes(of: IntegerSIMD.interleaveWordsLow(ab1, cd1), toByteOffset: 64, as: SIMD8<Int32>.self)
         to.storeBytes(of: IntegerSIMD.interleaveWordsHigh(ab1, cd1), toByteOffset: 96, as: SIMD8<Int32>.self)
+    }
+
+    /// Four columns' 16 bytes interleaved four to a lane in channel order
+    /// (bytes within 16-byte halves, then words), stored as 64 bytes: the
+    /// half group's window (`DepthwiseInt8Constants.halfRequantization`).
+    @inline(__always)
+    private static func halfWindow(_ xa: SIMD4<Int32>, _ xb: SIMD4<Int32>, _ xc: SIMD4<Int32>, _ xd: SIMD4<Int32>,
+                                   _ to: UnsafeMutableRawPointer) {
+        @inline(__always) func bytes(_ v: SIMD4<Int32>) -> SIMD16<Int8> { unsafeBitCast(v, to: SIMD16<Int8>.self) }
+        @inline(__always) func words(_ v: SIMD16<Int8>) -> SIMD8<Int16> { unsafeBitCast(v, to: SIMD8<Int16>.self) }
+        let ab0 = words(IntegerSIMD.interleaveLow(bytes(xa), bytes(xb))), ab1 = words(IntegerSIMD.interleaveHigh(bytes(xa), bytes(xb)))
+        let cd0 = words(IntegerSIMD.interleaveLow(bytes(xc), bytes(xd))), cd1 = words(IntegerSIMD.interleaveHigh(bytes(xc), bytes(xd)))
+        to.storeBytes(of: IntegerSIMD.interleaveLow(ab0, cd0), as: SIMD8<Int16>.self)
+        to.storeBytes(of: IntegerSIMD.interleaveHigh(ab0, cd0), toByteOffset: 16, as: SIMD8<Int16>.self)
+        to.storeBytes(of: IntegerSIMD.interleaveLow(ab1, cd1), toByteOffset: 32, as: SIMD8<Int16>.self)
+        to.storeBytes(of: IntegerSIMD.interleaveHigh(ab1, cd1), toByteOffset: 48, as: SIMD8<Int16>.self)
     }
 
     /// Pixels `first`, `first + 2`, … (`pixels` of them, `channels` bytes
@@ -2072,6 +2158,22 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         let bytes = IntegerSIMD.halves(quadBytes(quadWords(a, slot: slot, exact), quadWords(b, slot: slot, exact), stage))
         first.storeBytes(of: bytes.0, as: SIMD32<UInt8>.self)
         second.storeBytes(of: bytes.1, as: SIMD32<UInt8>.self)
+    }
+
+    /// The half group's sums of two pixels (`DepthwiseInt8Constants.halfRequantization`,
+    /// lanes in channel order) through its output stage, stored as the 16
+    /// bytes at `first` and at `second` (none where nil).
+    @inline(__always)
+    private static func storeHalves(_ a: SIMD16<Int32>, _ b: SIMD16<Int32>, _ exact: ExactDoubleRequantization,
+                                    _ stage: ChannelRequantization.VectorStage, _ first: UnsafeMutableRawPointer,
+                                    _ second: UnsafeMutableRawPointer?) {
+        // Per 128-bit lane k, words a4k…a4k+3 then b4k…b4k+3; packed to bytes
+        // twice, four-byte run 4k + 0 is a's lanes 4k…4k+3 and 4k + 1 b's.
+        let words = IntegerSIMD.packSaturating(exact.scale16(a, 0), exact.scale16(b, 0))
+        let order = SIMD16<Int32>(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15)
+        let bytes = IntegerSIMD.halves(stage.offsetBytes(words, words, order: order)).0
+        first.storeBytes(of: bytes.lowHalf, as: SIMD16<UInt8>.self)
+        second?.storeBytes(of: bytes.highHalf, as: SIMD16<UInt8>.self)
     }
 
     /// A quad group's sums through slots `slot..<slot+32` of `exact`,
