@@ -72,6 +72,35 @@ final class FastKernelTests: XCTestCase {
         }
     }
 
+    /// Pointwise GEMMs on a single one-vector panel run twelve rows at a
+    /// time (`FloatGEMM.microKernel12`) up to K = 512: M of whole blocks and
+    /// with every kind of rest (a lone last row, a short last tile), N a
+    /// whole panel (its last block may end the range) or more than half of
+    /// one (rows stored whole, never the range's last), or at most half (no
+    /// blocks), and K past the limit; the reversed tiles check the blocks'
+    /// stores stay in their rows.
+    func testTwelveRowPointwiseBlocksMatchReference() throws {
+        var rng = TestRandom(seed: 77)
+        let maps = [(3, 4), (1, 13), (5, 5), (6, 5), (4, 12), (7, 7), (2, 31), (8, 9)]
+        let outputs = [16, 11, 9, 5, 16, 13, 16, 12]
+        let channels = [11, 1, 32, 7, 513, 24, 3, 64]
+        for (i, (h, w)) in maps.enumerated() {
+            let cout = outputs[i], cin = channels[i]
+            let activation = Int8(i % 4)
+            let spec = ModelSpec.convolution(
+                op: 3, optionsType: 1, input: [1, h, w, cin], filter: [cout, 1, 1, cin], bias: i % 3 == 2 ? nil : cout,
+                options: [(4, .i8(0)), (6, .i32(1)), (8, .i32(1)), (10, .i8(activation)), (12, .i32(1)), (14, .i32(1))],
+                rng: &rng)
+            try compare(spec, name: "pointwise \(h)×\(w)×\(cin) → \(cout) act \(activation)", expectFast: GEMMConvolutionFloat.self) { ctx in
+                let g = try ConvGeometry(ctx: ctx, inputShape: [1, h, w, cin], filterHeight: 1, filterWidth: 1,
+                                         strideHeight: 1, strideWidth: 1, padding: .same)
+                return ConvolutionFloatReference(ctx: ctx, Conv2D.Parameters(
+                    geometry: g, inputChannels: cin, outputChannels: cout, filterChannels: cin,
+                    activation: FusedActivation(rawValue: activation)!))
+            }
+        }
+    }
+
     func testPanelLayoutFitsTheColumns() {
         let lanes = TFLiteEngineBuild.floatLanes
         for wide in [true, false] {

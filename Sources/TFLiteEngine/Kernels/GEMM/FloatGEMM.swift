@@ -206,6 +206,53 @@ enum FloatGEMM {
         if seven { storeRow(Shape.self, c + 6 &* ldc, c60, c61, bounds) }
     }
 
+    /// Twelve rows (two six-row micro-tiles) on a one-vector panel of a
+    /// pointwise GEMM, row r of A at `a + r · rowStride`: `microKernel`'s
+    /// sums (the bias, then the K multiply-adds in order), twelve
+    /// accumulators, so a tile's fixed cost (row pointers, bias, the panel
+    /// and group arithmetic, clamps) is spread over twice the rows. Writes
+    /// a full 12 × `FloatVector` block to `c` (row stride `ldc`).
+    @_transparent
+    static func microKernel12(a: UnsafePointer<Float>, rowStride: Int, channels: Int, b: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                              c: UnsafeMutablePointer<Float>, ldc: Int, bounds: PanelBounds<NarrowPanel>) {
+        let start = bias.load(FloatVector.self)
+        var c0 = start, c1 = start, c2 = start, c3 = start, c4 = start, c5 = start
+        var c6 = start, c7 = start, c8 = start, c9 = start, c10 = start, c11 = start
+        let a0 = a, a1 = a + rowStride, a2 = a + 2 &* rowStride, a3 = a + 3 &* rowStride
+        let a4 = a + 4 &* rowStride, a5 = a + 5 &* rowStride, a6 = a + 6 &* rowStride, a7 = a + 7 &* rowStride
+        let a8 = a + 8 &* rowStride, a9 = a + 9 &* rowStride, a10 = a + 10 &* rowStride, a11 = a + 11 &* rowStride
+        var bp = b
+        for k in 0..<channels {
+            let w = bp.load(FloatVector.self)
+            c0 = c0.multiplyAdd(.splat(a0[k]), w)
+            c1 = c1.multiplyAdd(.splat(a1[k]), w)
+            c2 = c2.multiplyAdd(.splat(a2[k]), w)
+            c3 = c3.multiplyAdd(.splat(a3[k]), w)
+            c4 = c4.multiplyAdd(.splat(a4[k]), w)
+            c5 = c5.multiplyAdd(.splat(a5[k]), w)
+            c6 = c6.multiplyAdd(.splat(a6[k]), w)
+            c7 = c7.multiplyAdd(.splat(a7[k]), w)
+            c8 = c8.multiplyAdd(.splat(a8[k]), w)
+            c9 = c9.multiplyAdd(.splat(a9[k]), w)
+            c10 = c10.multiplyAdd(.splat(a10[k]), w)
+            c11 = c11.multiplyAdd(.splat(a11[k]), w)
+            bp += FloatVector.scalarCount
+        }
+        let unused = FloatVector()
+        storeRow(NarrowPanel.self, c, c0, unused, bounds)
+        storeRow(NarrowPanel.self, c + ldc, c1, unused, bounds)
+        storeRow(NarrowPanel.self, c + 2 &* ldc, c2, unused, bounds)
+        storeRow(NarrowPanel.self, c + 3 &* ldc, c3, unused, bounds)
+        storeRow(NarrowPanel.self, c + 4 &* ldc, c4, unused, bounds)
+        storeRow(NarrowPanel.self, c + 5 &* ldc, c5, unused, bounds)
+        storeRow(NarrowPanel.self, c + 6 &* ldc, c6, unused, bounds)
+        storeRow(NarrowPanel.self, c + 7 &* ldc, c7, unused, bounds)
+        storeRow(NarrowPanel.self, c + 8 &* ldc, c8, unused, bounds)
+        storeRow(NarrowPanel.self, c + 9 &* ldc, c9, unused, bounds)
+        storeRow(NarrowPanel.self, c + 10 &* ldc, c10, unused, bounds)
+        storeRow(NarrowPanel.self, c + 11 &* ldc, c11, unused, bounds)
+    }
+
     @_transparent
     static func storeRow<Shape: GEMMPanelShape>(
         _ shape: Shape.Type, _ row: UnsafeMutablePointer<Float>, _ v0: Shape.First, _ v1: Shape.Second, _ bounds: PanelBounds<Shape>
