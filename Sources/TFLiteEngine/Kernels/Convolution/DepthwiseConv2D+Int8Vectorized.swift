@@ -1464,10 +1464,14 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         let stage = quadStage
         let exact = constants.quadExactRequantization.unsafelyUnwrapped
         let filter = UnsafeRawPointer(constants.rowQuadFilter), quads = constants.quadChannels
-        @inline(__always) func add(_ sums: inout WideQuadSums, _ x: UnsafeRawPointer, _ w: UnsafeRawPointer) {
-            sums.low = IntegerSIMD.dotBytes(sums.low, x.loadUnaligned(as: SIMD16<Int32>.self), w.loadUnaligned(as: SIMD16<Int32>.self))
-            sums.high = IntegerSIMD.dotBytes(sums.high, x.loadUnaligned(fromByteOffset: 64, as: SIMD16<Int32>.self),
-                                             w.loadUnaligned(fromByteOffset: 64, as: SIMD16<Int32>.self))
+        @inline(__always) func add(_ sums: inout WideQuadSums, _ x: UnsafeRawPointer, _ w: WideQuadSums) {
+            sums.low = IntegerSIMD.dotBytes(sums.low, x.loadUnaligned(as: SIMD16<Int32>.self), w.low)
+            sums.high = IntegerSIMD.dotBytes(sums.high, x.loadUnaligned(fromByteOffset: 64, as: SIMD16<Int32>.self), w.high)
+        }
+        // A filter row's 128 bytes (its weights held in registers across the row: loaded in the
+        // loop, every multiply-add loaded them again after each pixel's stores).
+        @inline(__always) func row(_ w: UnsafeRawPointer) -> WideQuadSums {
+            WideQuadSums(low: w.loadUnaligned(as: SIMD16<Int32>.self), high: w.loadUnaligned(fromByteOffset: 64, as: SIMD16<Int32>.self))
         }
         // Group by group (its weights and output-stage constants stay in
         // the first-level cache while it sweeps the row), two pixels per
@@ -1487,25 +1491,28 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             var at = firstWindow &+ (first &>> 5) &* 128
             var target = out + ch
             var ox = 0
+            let w0 = row(w), w1 = row(w + 128), w2 = row(w + 256)
+            let stages = (exact.floatStage16(first), exact.floatStage16(first &+ 16))
+            let v0 = row(w + secondFilter), v1 = row(w + (128 &+ secondFilter)), v2 = row(w + (256 &+ secondFilter))
             while ox &+ 2 <= width {
                 var a = start, b = start
-                add(&a, r0 + at, w)
-                add(&b, r0 + (at &+ second), w + secondFilter)
-                add(&a, r1 + at, w + 128)
-                add(&b, r1 + (at &+ second), w + (128 &+ secondFilter))
-                add(&a, r2 + at, w + 256)
-                add(&b, r2 + (at &+ second), w + (256 &+ secondFilter))
-                Self.storeQuads(a, b, slot: first, exact, stage, target, target + c)
+                add(&a, r0 + at, w0)
+                add(&b, r0 + (at &+ second), v0)
+                add(&a, r1 + at, w1)
+                add(&b, r1 + (at &+ second), v1)
+                add(&a, r2 + at, w2)
+                add(&b, r2 + (at &+ second), v2)
+                Self.storeQuads(a, b, slot: first, exact, stages, stage, target, target + c)
                 at &+= pairStep
                 target += 2 &* c
                 ox &+= 2
             }
             if ox < width {
                 var sums = start
-                add(&sums, r0 + at, w)
-                add(&sums, r1 + at, w + 128)
-                add(&sums, r2 + at, w + 256)
-                Self.storeQuad(sums, slot: first, exact, stage, target)
+                add(&sums, r0 + at, w0)
+                add(&sums, r1 + at, w1)
+                add(&sums, r2 + at, w2)
+                Self.storeQuads(sums, sums, slot: first, exact, stages, stage, target, nil)
             }
             first &+= 32
         }
@@ -1513,25 +1520,28 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         guard let half = constants.halfRequantization else { return }
         let w = UnsafeRawPointer(constants.halfRowFilter)
         let start = UnsafeRawPointer(constants.halfBias).loadUnaligned(as: SIMD16<Int32>.self)
-        @inline(__always) func dot(_ sums: SIMD16<Int32>, _ x: UnsafeRawPointer, _ w: UnsafeRawPointer) -> SIMD16<Int32> {
-            IntegerSIMD.dotBytes(sums, x.loadUnaligned(as: SIMD16<Int32>.self), w.loadUnaligned(as: SIMD16<Int32>.self))
+        @inline(__always) func dot(_ sums: SIMD16<Int32>, _ x: UnsafeRawPointer, _ w: SIMD16<Int32>) -> SIMD16<Int32> {
+            IntegerSIMD.dotBytes(sums, x.loadUnaligned(as: SIMD16<Int32>.self), w)
         }
+        @inline(__always) func halfRow(_ offset: Int) -> SIMD16<Int32> { w.loadUnaligned(fromByteOffset: offset, as: SIMD16<Int32>.self) }
         let secondRows = pairs ? 192 : 0
+        let w0 = halfRow(0), w1 = halfRow(64), w2 = halfRow(128)
+        let v0 = halfRow(secondRows), v1 = halfRow(64 &+ secondRows), v2 = halfRow(128 &+ secondRows)
+        let halfStage = half.floatStage16(0)
         var at = firstWindow &+ (quads &>> 5) &* 128
         var target = out + (c &- 16)
         var ox = 0
         while ox &+ 2 <= width {
-            let a = dot(dot(dot(start, r0 + at, w), r1 + at, w + 64), r2 + at, w + 128)
-            let b = dot(dot(dot(start, r0 + (at &+ second), w + secondRows), r1 + (at &+ second), w + (64 &+ secondRows)),
-                        r2 + (at &+ second), w + (128 &+ secondRows))
-            Self.storeHalves(a, b, half, stage, target, target + c)
+            let a = dot(dot(dot(start, r0 + at, w0), r1 + at, w1), r2 + at, w2)
+            let b = dot(dot(dot(start, r0 + (at &+ second), v0), r1 + (at &+ second), v1), r2 + (at &+ second), v2)
+            Self.storeHalves(a, b, half, halfStage, stage, target, target + c)
             at &+= pairStep
             target += 2 &* c
             ox &+= 2
         }
         if ox < width {
-            let a = dot(dot(dot(start, r0 + at, w), r1 + at, w + 64), r2 + at, w + 128)
-            Self.storeHalves(a, a, half, stage, target, nil)
+            let a = dot(dot(dot(start, r0 + at, w0), r1 + at, w1), r2 + at, w2)
+            Self.storeHalves(a, a, half, halfStage, stage, target, nil)
         }
     }
 
@@ -1650,6 +1660,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             var at = firstWindow &+ (first &>> 5) &* 256
             var target = out + ch
             var ox = 0
+            let stages = (exact.floatStage16(first), exact.floatStage16(first &+ 16))
             while ox < width {
                 let left = width &- ox
                 if pixels == 4 {
@@ -1661,14 +1672,8 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                         add(&s2, x, wr + 512)
                         add(&s3, x, wr + 768)
                     }
-                    if left >= 2 { Self.storeQuads(s0, s1, slot: first, exact, stage, target, target + c) } else {
-                        Self.storeQuad(s0, slot: first, exact, stage, target)
-                    }
-                    if left >= 4 {
-                        Self.storeQuads(s2, s3, slot: first, exact, stage, target + 2 &* c, target + 3 &* c)
-                    } else if left == 3 {
-                        Self.storeQuad(s2, slot: first, exact, stage, target + 2 &* c)
-                    }
+                    Self.storeQuads(s0, s1, slot: first, exact, stages, stage, target, left >= 2 ? target + c : nil)
+                    if left >= 3 { Self.storeQuads(s2, s3, slot: first, exact, stages, stage, target + 2 &* c, left >= 4 ? target + 3 &* c : nil) }
                 } else {
                     var s0 = start, s1 = start
                     for ky in 0..<k {
@@ -1676,9 +1681,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                         add(&s0, x, wr)
                         add(&s1, x, wr + 256)
                     }
-                    if left >= 2 { Self.storeQuads(s0, s1, slot: first, exact, stage, target, target + c) } else {
-                        Self.storeQuad(s0, slot: first, exact, stage, target)
-                    }
+                    Self.storeQuads(s0, s1, slot: first, exact, stages, stage, target, left >= 2 ? target + c : nil)
                 }
                 at &+= windowBytes
                 target += pixels &* c
@@ -2148,16 +2151,23 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         target.storeBytes(of: IntegerSIMD.halves(quadBytes(words, words, stage)).0, as: SIMD32<UInt8>.self)
     }
 
-    /// `storeQuad` for two pixels' sums of the same slots, both computed
-    /// before either is stored (so the output stage's constants are loaded
-    /// once: a store could alias them).
+    /// `storeQuad` for two pixels' sums of the same slots (`second` nil:
+    /// `a` alone), both computed before either is stored, with the float
+    /// stages of the group's two halves (`ExactDoubleRequantization.floatStage16`)
+    /// loaded by the caller once for a row: read here, every pixel read
+    /// them again after the last one's stores, which could alias them.
     @inline(__always)
     private static func storeQuads(_ a: WideQuadSums, _ b: WideQuadSums, slot: Int, _ exact: ExactDoubleRequantization,
+                                   _ stages: (ExactDoubleRequantization.FloatStage16, ExactDoubleRequantization.FloatStage16),
                                    _ stage: ChannelRequantization.VectorStage, _ first: UnsafeMutableRawPointer,
-                                   _ second: UnsafeMutableRawPointer) {
-        let bytes = IntegerSIMD.halves(quadBytes(quadWords(a, slot: slot, exact), quadWords(b, slot: slot, exact), stage))
+                                   _ second: UnsafeMutableRawPointer?) {
+        @inline(__always) func words(_ sums: WideQuadSums) -> SIMD32<Int16> {
+            IntegerSIMD.packSaturating(exact.scale16(sums.low, stages.0, slot), exact.scale16(sums.high, stages.1, slot &+ 16))
+        }
+        let first16 = words(a), second16 = second == nil ? first16 : words(b)
+        let bytes = IntegerSIMD.halves(quadBytes(first16, second16, stage))
         first.storeBytes(of: bytes.0, as: SIMD32<UInt8>.self)
-        second.storeBytes(of: bytes.1, as: SIMD32<UInt8>.self)
+        second?.storeBytes(of: bytes.1, as: SIMD32<UInt8>.self)
     }
 
     /// The half group's sums of two pixels (`DepthwiseInt8Constants.halfRequantization`,
@@ -2165,11 +2175,11 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     /// bytes at `first` and at `second` (none where nil).
     @inline(__always)
     private static func storeHalves(_ a: SIMD16<Int32>, _ b: SIMD16<Int32>, _ exact: ExactDoubleRequantization,
-                                    _ stage: ChannelRequantization.VectorStage, _ first: UnsafeMutableRawPointer,
-                                    _ second: UnsafeMutableRawPointer?) {
+                                    _ floats: ExactDoubleRequantization.FloatStage16, _ stage: ChannelRequantization.VectorStage,
+                                    _ first: UnsafeMutableRawPointer, _ second: UnsafeMutableRawPointer?) {
         // Per 128-bit lane k, words a4k…a4k+3 then b4k…b4k+3; packed to bytes
         // twice, four-byte run 4k + 0 is a's lanes 4k…4k+3 and 4k + 1 b's.
-        let words = IntegerSIMD.packSaturating(exact.scale16(a, 0), exact.scale16(b, 0))
+        let words = IntegerSIMD.packSaturating(exact.scale16(a, floats, 0), exact.scale16(b, floats, 0))
         let order = SIMD16<Int32>(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15)
         let bytes = IntegerSIMD.halves(stage.offsetBytes(words, words, order: order)).0
         first.storeBytes(of: bytes.lowHalf, as: SIMD16<UInt8>.self)

@@ -159,13 +159,30 @@ final class ExactDoubleRequantization: @unchecked Sendable {
     /// where the tables add 128 + the zero point) and clamp to a byte take
     /// to the same bytes as the doubles' (Int32 results there may differ).
     @inline(__always)
-    func scale16(_ acc: SIMD16<Int32>, _ slot: Int) -> SIMD16<Int32> {
-        if floatsExact {
-            let (r, certain) = IntegerSIMD.fixedPointMultiplyAdd(
-                acc, UnsafeRawPointer(floatScales + slot).loadUnaligned(as: SIMD16<Float>.self),
-                UnsafeRawPointer(floatPositiveAddends + slot).loadUnaligned(as: SIMD16<Float>.self),
-                UnsafeRawPointer(floatNegativeAddends + slot).loadUnaligned(as: SIMD16<Float>.self),
-                fractionBits: Self.fractionBits)
+    func scale16(_ acc: SIMD16<Int32>, _ slot: Int) -> SIMD16<Int32> { scale16(acc, floatStage16(slot), slot) }
+
+    /// `scale16`'s float constants for slots `slot..<slot+16`, for a loop
+    /// that holds them in registers (read in the loop, they were read again
+    /// after every store of the output).
+    struct FloatStage16 {
+        let scales: SIMD16<Float>, positive: SIMD16<Float>, negative: SIMD16<Float>
+        /// `floatsExact`.
+        let exact: Bool
+    }
+
+    @inline(__always)
+    func floatStage16(_ slot: Int) -> FloatStage16 {
+        FloatStage16(scales: UnsafeRawPointer(floatScales + slot).loadUnaligned(as: SIMD16<Float>.self),
+                     positive: UnsafeRawPointer(floatPositiveAddends + slot).loadUnaligned(as: SIMD16<Float>.self),
+                     negative: UnsafeRawPointer(floatNegativeAddends + slot).loadUnaligned(as: SIMD16<Float>.self), exact: floatsExact)
+    }
+
+    /// `scale16` with slots `slot..<slot+16`'s float constants given (`floatStage16(slot)`).
+    @inline(__always)
+    func scale16(_ acc: SIMD16<Int32>, _ floats: FloatStage16, _ slot: Int) -> SIMD16<Int32> {
+        if floats.exact {
+            let (r, certain) = IntegerSIMD.fixedPointMultiplyAdd(acc, floats.scales, floats.positive, floats.negative,
+                                                                 fractionBits: Self.fractionBits)
             if certain { return r }
         }
         return SIMD16(lowHalf: scale8(acc.lowHalf, slot), highHalf: scale8(acc.highHalf, slot &+ 8))
