@@ -168,6 +168,8 @@ final class ExactDoubleRequantization: @unchecked Sendable {
         let scales: SIMD16<Float>, positive: SIMD16<Float>, negative: SIMD16<Float>
         /// `floatsExact`.
         let exact: Bool
+        /// A placeholder where a kernel does not take this stage.
+        static let unused = FloatStage16(scales: SIMD16(), positive: SIMD16(), negative: SIMD16(), exact: false)
     }
 
     @inline(__always)
