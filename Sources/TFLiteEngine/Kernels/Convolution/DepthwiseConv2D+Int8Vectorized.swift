@@ -63,8 +63,10 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
     /// multiple of 32 (its common channels computed twice alike; NASNet's
     /// 88 channels took a group of 16 and one of 8 for the rest, a 14×14×88
     /// layer slower than one of 96 channels; 16 past, as EfficientNet's 144
-    /// and 240, one group of 16 is faster, but for 3×3 filters, which overlap
-    /// for `DepthwiseConv2DInt8Vectorized.tripleRowBytes`). They sum four taps per
+    /// and 240, one group of 16 is faster; 5×5 and 7×7 filters at stride 1
+    /// overlap from 33 channels for `DepthwiseConv2DInt8Vectorized.wideWindowRowBytes`,
+    /// and 3×3 filters more than 16 past for `DepthwiseConv2DInt8Vectorized.tripleRowBytes`,
+    /// whose last 1 to 16 channels take `halfRequantization`'s group). They sum four taps per
     /// `vpdpbusd` ymm: the taps' input bytes as unsigned `x + 128` (the
     /// sign bit flipped), interleaved four to a lane
     /// (`vpunpck{l,h}bw`, then `…wd`, within 16-byte halves), against
@@ -281,12 +283,12 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         let pixelPairs = quads && channels == 16
         // From 64 channels, more than 16 past a multiple of 32: a last group
         // overlapping its predecessor (`quadChannels`).
-        // 3×3 filters overlap from 16 past too, and from 33 channels: the
-        // rows of column triples (`DepthwiseConv2DInt8Vectorized.tripleRowBytes`)
-        // need quad groups for every channel (EfficientNet's 144 and 240;
-        // NASNet-Mobile's 44, two groups sharing 20 channels, where the
-        // runs of outputs took 28 GFLOP/s).
-        // 3×3 filters 1 to 16 past take a group of 16 instead (`halfRequantization`).
+        // 5×5 and 7×7 filters at stride 1 overlap from 33 channels, 3×3 filters more
+        // than 16 past: the rows of windows (`DepthwiseConv2DInt8Vectorized.wideWindowRowBytes`,
+        // `tripleRowBytes`) need groups for every channel (NASNet-Mobile's
+        // 44, where the runs of outputs took 28 GFLOP/s). 3×3 filters 1 to
+        // 16 past take a group of 16 for the last channels instead
+        // (`halfRequantization`).
         let halfGroup = quads && threeByThree && channels > 32 && channels % 32 != 0 && channels % 32 <= 16
         let overlap = channels >= 64 && channels % 32 > 16
             || (threeByThree && !halfGroup || wideWindow > 0) && channels > 32 && channels % 32 != 0
