@@ -73,7 +73,7 @@ final class FastKernelTests: XCTestCase {
     }
 
     /// Pointwise GEMMs on a single one-vector panel run twelve rows at a
-    /// time (`FloatGEMM.microKernel12`) up to K = 512: M of whole blocks and
+    /// time (`FloatGEMM.microKernel12`, sixteen-lane flavours) up to K = 512: M of whole blocks and
     /// with every kind of rest (a lone last row, a short last tile), N a
     /// whole panel (its last block may end the range) or more than half of
     /// one (rows stored whole, never the range's last), or at most half (no

@@ -299,10 +299,12 @@ final class GEMMConvolutionFloat: Kernel {
         // the six-row tiles would (never the range's last rows unless the
         // panel is exactly N wide). One-op layers, Zen 5: 56²×11 → 11 0.0118
         // → 0.0085 ms, 112²×16 → 16 0.0517 → 0.0345, 112²×32 → 16 0.0825 →
-        // 0.0623, 14²×512 → 16 0.0155 → 0.0134.
+        // 0.0623, 14²×512 → 16 0.0155 → 0.0134. (Sixteen-lane flavours only:
+        // the eight-lane ones, with sixteen vector registers, were not measured.)
         var firstTile = rowRange.lowerBound
         let firstPanelColumns = min(nr, groupOutputs)
-        if Rows.count == SixRows.count, Shape.self == NarrowPanel.self, case .rows = source, packed.panelCount == 1, spread == nil,
+        if FloatVector.scalarCount == 16, Rows.count == SixRows.count, Shape.self == NarrowPanel.self, case .rows = source,
+           packed.panelCount == 1, spread == nil,
            taps == 1, channels <= 512, firstPanelColumns == nr || wholeStores {
             let b = packed.panel(0), bias = packed.bias(0)
             let narrowBounds = unsafeBitCast(bounds, to: PanelBounds<NarrowPanel>.self)
