@@ -2182,7 +2182,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         // Per 128-bit lane k, words a4k…a4k+3 then b4k…b4k+3; packed to bytes
         // twice, four-byte run 4k + 0 is a's lanes 4k…4k+3 and 4k + 1 b's.
         let words = IntegerSIMD.packSaturating(exact.scale16(a, floats, 0), exact.scale16(b, floats, 0))
-        let order = SIMD16<Int32>(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15)
+        let order = ChannelRequantization.VectorStage.vectorOrder
         let bytes = IntegerSIMD.halves(stage.offsetBytes(words, words, order: order)).0
         first.storeBytes(of: bytes.lowHalf, as: SIMD16<UInt8>.self)
         second?.storeBytes(of: bytes.highHalf, as: SIMD16<UInt8>.self)

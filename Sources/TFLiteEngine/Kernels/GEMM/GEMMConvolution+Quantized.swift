@@ -801,7 +801,7 @@ final class GEMMConvolutionQuantized: Kernel {
                 // row's 16 in order (`vpermd`), less 128, clamped (two rows a
                 // stage on 256 bits took twice the shuffles).
                 let offset = SIMD16<Int32>(repeating: exact.zeroPoint(stage)[0] &+ 128)
-                let order = SIMD16<Int32>(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15)
+                let order = ChannelRequantization.VectorStage.vectorOrder
                 @inline(__always) func words(_ a: SIMD16<Int32>, _ b: SIMD16<Int32>) -> SIMD32<Int16> {
                     IntegerSIMD.packSaturating(exact.scale16(a, 0) &+ offset, exact.scale16(b, 0) &+ offset)
                 }
@@ -1422,7 +1422,7 @@ extension IntegerGEMM.QuadAccumulators {
                       _ floats0: ExactDoubleRequantization.FloatStage16, _ floats1: ExactDoubleRequantization.FloatStage16,
                       column: Int, stage: ChannelRequantization.VectorStage, n: Int, _ output: UnsafeMutablePointer<Int8>) {
         let offset = SIMD16<Int32>(repeating: exact.zeroPoint(stage)[0] &+ 128)
-        let order = SIMD16<Int32>(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15)
+        let order = ChannelRequantization.VectorStage.vectorOrder
         let out = UnsafeMutableRawPointer(output)
         @inline(__always) func words(_ low: SIMD16<Int32>, _ high: SIMD16<Int32>) -> SIMD32<Int16> {
             IntegerSIMD.packSaturating(exact.scale16(low &+ start0, floats0, column) &+ offset,

@@ -144,6 +144,13 @@ final class ChannelRequantization: @unchecked Sendable {
             narrowerThanElement = low[0] != (signed ? 0x80 : 0) || high[0] != (signed ? 0x7F : 0xFF)
         }
 
+        /// `offsetBytes`' order where `a` and `b` each pack two 16-lane
+        /// vectors (`IntegerSIMD.packSaturating`): four-byte run 4k + j of
+        /// the packed bytes is lanes 4k…4k+3 of vector j (a's two, then
+        /// b's), so this puts each vector's 16 bytes together, in order.
+        @inline(__always)
+        static var vectorOrder: SIMD16<Int32> { SIMD16(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15) }
+
         /// Int8 output bytes of results plus 128 in Int16 words (`a`, then
         /// `b`): saturated to 0…255 (`vpackuswb` zmm: per 128-bit lane k,
         /// the eight words of `a`'s lane k, then `b`'s), the four-byte runs
