@@ -798,6 +798,9 @@ extension IntegerSIMD {
     static let hasDotBytes = true
     /// `lookup256` is the hardware instruction.
     static let hasByteLookup = true
+    /// The 64-byte packs and permutes, and the sixteen-lane rounding and
+    /// conversion below, are the hardware instructions.
+    static let hasWideBytePacks = true
 
     /// `vpdpbusd` zmm (AVX-512 VNNI): lane i of `acc` plus the four products
     /// of unsigned bytes of `a` lane i with signed bytes of `b` lane i (wrapping).
@@ -829,6 +832,46 @@ extension IntegerSIMD {
         var r = SIMD32<Int16>()
         r._storage._value = Builtin.int_x86_avx512_packssdw_512(a._storage._value, b._storage._value)
         return r
+    }
+
+    /// `vpacksswb` zmm: per 128-bit lane k, bytes `[a8k…a8k+7, b8k…b8k+7]`, each saturated to −128…127.
+    @inline(__always)
+    static func packSaturatingSigned(_ a: SIMD32<Int16>, _ b: SIMD32<Int16>) -> SIMD64<UInt8> {
+        var r = SIMD64<UInt8>()
+        r._storage._value = Builtin.int_x86_avx512_packsswb_512(a._storage._value, b._storage._value)
+        return r
+    }
+
+    /// `vrndscaleps` zmm: each lane rounded to an integer, ties to even.
+    @inline(__always)
+    static func roundedToEven(_ v: SIMD16<Float>) -> SIMD16<Float> {
+        var r = SIMD16<Float>()
+        r._storage._value = Builtin.int_roundeven_Vec16xFPIEEE32(v._storage._value)
+        return r
+    }
+
+    /// `vcvttps2dq` zmm: each lane truncated toward zero (lanes inside Int32).
+    @inline(__always)
+    static func integers(_ v: SIMD16<Float>) -> SIMD16<Int32> {
+        var r = SIMD16<Int32>()
+        r._storage._value = Builtin.fptosi_Vec16xFPIEEE32_Vec16xInt32(v._storage._value)
+        return r
+    }
+
+    /// Whether a lane of `a`, `b`, `c` or `d` is at least `threshold`
+    /// (`vpmaxsd` three times, `vpcmpd`, one mask test).
+    @inline(__always)
+    static func anyAtLeast(_ a: SIMD16<Int32>, _ b: SIMD16<Int32>, _ c: SIMD16<Int32>, _ d: SIMD16<Int32>,
+                           _ threshold: SIMD16<Int32>) -> Bool {
+        let most = Builtin.int_smax_Vec16xInt32(Builtin.int_smax_Vec16xInt32(a._storage._value, b._storage._value),
+                                                Builtin.int_smax_Vec16xInt32(c._storage._value, d._storage._value))
+        return Int16(Builtin.bitcast_Vec16xInt1_Int16(Builtin.cmp_sge_Vec16xInt32(most, threshold._storage._value))) != 0
+    }
+
+    /// Bit i set where lane i of `v` is at least `threshold` (`vpcmpd`, `kmovw`).
+    @inline(__always)
+    static func lanesAtLeast(_ v: SIMD16<Int32>, _ threshold: SIMD16<Int32>) -> UInt16 {
+        UInt16(bitPattern: Int16(Builtin.bitcast_Vec16xInt1_Int16(Builtin.cmp_sge_Vec16xInt32(v._storage._value, threshold._storage._value))))
     }
 
     /// `vpackuswb` zmm: per 128-bit lane k, bytes `[a8k…a8k+7, b8k…b8k+7]`, each saturated to 0…255.
@@ -902,6 +945,7 @@ extension IntegerSIMD {
 extension IntegerSIMD {
     static let hasDotBytes = false
     static let hasByteLookup = false
+    static let hasWideBytePacks = false
 
     /// Plain-Swift `lookup256` (not used by the kernels outside the VNNI flavour).
     @inline(__always)
@@ -927,6 +971,47 @@ extension IntegerSIMD {
             }
         }
         return r
+    }
+
+    @inline(__always)
+    static func packSaturatingSigned(_ a: SIMD32<Int16>, _ b: SIMD32<Int16>) -> SIMD64<UInt8> {
+        var r = SIMD64<UInt8>()
+        for k in 0..<4 {
+            for i in 0..<8 {
+                r[16 &* k &+ i] = UInt8(bitPattern: Int8(clamping: a[8 &* k &+ i]))
+                r[16 &* k &+ 8 &+ i] = UInt8(bitPattern: Int8(clamping: b[8 &* k &+ i]))
+            }
+        }
+        return r
+    }
+
+    @inline(__always)
+    static func roundedToEven(_ v: SIMD16<Float>) -> SIMD16<Float> {
+        var r = SIMD16<Float>()
+        for i in 0..<16 { r[i] = v[i].rounded(.toNearestOrEven) }
+        return r
+    }
+
+    @inline(__always)
+    static func integers(_ v: SIMD16<Float>) -> SIMD16<Int32> {
+        var r = SIMD16<Int32>()
+        for i in 0..<16 { r[i] = Int32(v[i]) }
+        return r
+    }
+
+    @inline(__always)
+    static func anyAtLeast(_ a: SIMD16<Int32>, _ b: SIMD16<Int32>, _ c: SIMD16<Int32>, _ d: SIMD16<Int32>,
+                           _ threshold: SIMD16<Int32>) -> Bool {
+        var any = false
+        for i in 0..<16 where max(max(a[i], b[i]), max(c[i], d[i])) >= threshold[i] { any = true }
+        return any
+    }
+
+    @inline(__always)
+    static func lanesAtLeast(_ v: SIMD16<Int32>, _ threshold: SIMD16<Int32>) -> UInt16 {
+        var bits: UInt16 = 0
+        for i in 0..<16 where v[i] >= threshold[i] { bits |= 1 &<< UInt16(i) }
+        return bits
     }
 
     @inline(__always)
