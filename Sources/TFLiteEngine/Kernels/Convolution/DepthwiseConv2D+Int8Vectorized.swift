@@ -1072,23 +1072,23 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                              UnsafeMutablePointer<Int8>(OpaquePointer(out)))
                 continue
             }
+            if runs && compactRowBytes > 0 && columns.count &* c >= 32 {
+                // At stride 2 the whole row compacted with its padding's columns (the same on every row).
+                compactedTaps(tapPointers, batch: b, row: iy0, column: 0 &- g.padLeft, pixels: g.outputWidth, input: inputBatch,
+                              zero: zero, scratch: base, zeroRowCompacted: &zeroRowCompacted)
+                let skip = columns.lowerBound &* c
+                for t in 0..<taps { tapPointers[t] += skip }
+                runRows(UnsafePointer(tapPointers), length: columns.count &* c, out)
+                continue
+            }
             var ox = columns.lowerBound
             // The tile's interior pixels end here.
             let runEnd = min(interiorEnd, columns.upperBound)
             while ox < columns.upperBound {
                 let ix0 = ox &* g.strideWidth &- g.padLeft
-                if runs && ox >= interiorStart && ox < interiorEnd && (runEnd &- ox) &* c >= 32 {
+                if runs && g.strideWidth == 1 && ox >= interiorStart && ox < interiorEnd && (runEnd &- ox) &* c >= 32 {
                     // The tile's interior pixels as one run of outputs (`DepthwiseInt8Constants.runPhases`).
-                    if g.strideWidth == 1 {
-                        interiorTaps(column: ix0)
-                    } else {
-                        // The row's whole interior compacted (the same on every row), from this pixel on.
-                        compactedTaps(tapPointers, batch: b, row: iy0, column: interiorStart &* g.strideWidth &- g.padLeft,
-                                      pixels: interiorEnd &- interiorStart, input: inputBatch, zero: zero,
-                                      scratch: base, zeroRowCompacted: &zeroRowCompacted)
-                        let skip = (ox &- interiorStart) &* c
-                        for t in 0..<taps { tapPointers[t] += skip }
-                    }
+                    interiorTaps(column: ix0)
                     let length = (runEnd &- ox) &* c
                     runRows(UnsafePointer(tapPointers), length: length, out)
                     out += length
@@ -1188,17 +1188,20 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         runRows(UnsafePointer(tapPointers), length: columns.count &* c, out)
     }
 
-    /// At stride 2, every tap's inputs for `pixels` interior outputs of the
-    /// output row whose window starts at input row `iy0` and column `ix0`,
-    /// as contiguous bytes, into `tapPointers`: each filter row's even pixels
+    /// At stride 2, every tap's inputs for `pixels` outputs of the output
+    /// row whose window starts at input row `iy0` and column `ix0`, as
+    /// contiguous bytes, into `tapPointers`: each filter row's even pixels
     /// (ix0, ix0 + 2, …) and odd ones copied into rows of their own, so tap
-    /// kx of output p reads pixel p + kx / 2 of one of them. (NASNet-Mobile's
-    /// 5×5 and 7×7 stride-2 layers of 11 and 22 channels went pixel by pixel,
-    /// 16–32 GFLOP/s.) Each input row is compacted once for the two or three
-    /// output rows that read it: ring slot iy mod `ringRows` of the worker's
-    /// scratch holds input row iy (tag b · H + iy; the tags are reset per
-    /// call), one more slot the zero-point row's. The interior's first column
-    /// and length are the same on every row.
+    /// kx of output p reads pixel p + kx / 2 of one of them; pixels in the
+    /// padding (ix0 may be negative) as the input's zero point.
+    /// (NASNet-Mobile's 5×5 and 7×7 stride-2 layers of 11 and 22 channels
+    /// went pixel by pixel, 16–32 GFLOP/s; then their edge pixels, about a
+    /// quarter of the time of a 5×5 layer on 111×111×11.) Each input row is
+    /// compacted once for the two or three output rows that read it: ring
+    /// slot iy mod `ringRows` of the worker's scratch holds input row iy
+    /// (tag b · H + iy; the tags are reset per call), one more slot the
+    /// zero-point row's. The first column and length are the same on every
+    /// row (the whole output row's).
     @inline(never)
     private func compactedTaps<E: QuantizedElement>(
         _ tapPointers: UnsafeMutablePointer<UnsafePointer<E>>, batch b: Int, row iy0: Int, column ix0: Int, pixels: Int,
@@ -1207,8 +1210,7 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         let g = p.geometry, c = p.outputChannels, ringRows = self.ringRows, rowBytes = compactRowBytes
         let ringTags = (base + compactedRowsOffset).assumingMemoryBound(to: Int.self)
         let ring = base + compactedSlotsOffset
-        // Bytes readable from a row's pixel ix0 (the zero-point row is as long as an input row).
-        let readable = (g.inputWidth &- ix0) &* c
+        let zeroPoint = UnsafeRawPointer(zero).load(as: UInt8.self)
         var t = 0
         for ky in 0..<g.filterHeight {
             let iy = iy0 &+ ky &* g.dilationHeight
@@ -1216,10 +1218,13 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             let even = ring + 2 &* (inside ? iy % ringRows : ringRows) &* rowBytes, odd = even + rowBytes
             let made = inside ? ringTags[iy % ringRows] == b &* g.inputHeight &+ iy : zeroRowCompacted
             if !made {
-                let source = UnsafeRawPointer((inside ? inputBatch + iy &* g.inputWidth &* c : zero) + ix0 &* c)
-                Self.compact(source, readable: readable, first: 0, pixels: pixels &+ (g.filterWidth &- 1) / 2, channels: c, into: even)
+                // (The zero-point row is as long as an input row.)
+                let source = UnsafeRawPointer(inside ? inputBatch + iy &* g.inputWidth &* c : zero)
+                Self.compact(source, width: g.inputWidth, first: ix0, pixels: pixels &+ (g.filterWidth &- 1) / 2, channels: c,
+                             zeroPoint: zeroPoint, into: even)
                 if g.filterWidth > 1 {
-                    Self.compact(source, readable: readable, first: 1, pixels: pixels &+ (g.filterWidth &- 2) / 2, channels: c, into: odd)
+                    Self.compact(source, width: g.inputWidth, first: ix0 &+ 1, pixels: pixels &+ (g.filterWidth &- 2) / 2, channels: c,
+                                 zeroPoint: zeroPoint, into: odd)
                 }
                 if inside { ringTags[iy % ringRows] = b &* g.inputHeight &+ iy } else { zeroRowCompacted = true }
             }
@@ -1786,17 +1791,46 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     }
 
     /// Pixels `first`, `first + 2`, … (`pixels` of them, `channels` bytes
-    /// each) of the row at `source` into consecutive pixels at `target`, 16
-    /// bytes a step (the steps of one pixel overlapping, each pixel's last
-    /// step overhanging into the next, which overwrites it; `target` has 16
-    /// bytes to spare), byte by byte where a step would read past the
-    /// `readable` bytes.
+    /// each) of the row of `width` pixels at `source` into consecutive
+    /// pixels at `target`, 16 bytes a step (the steps of one pixel
+    /// overlapping, each pixel's last step overhanging into the next, which
+    /// overwrites it; `target` has 16 bytes to spare), byte by byte where a
+    /// step would read past the row; a pixel outside the row (in the
+    /// padding, `first` may be negative) as `zeroPoint` bytes.
     @inline(__always)
-    private static func compact(_ source: UnsafeRawPointer, readable: Int, first: Int, pixels: Int, channels c: Int,
+    private static func compact(_ source: UnsafeRawPointer, width: Int, first: Int, pixels: Int, channels c: Int, zeroPoint: UInt8,
                                 into target: UnsafeMutableRawPointer) {
-        let last = max(c &- 16, 0)
-        for p in 0..<pixels {
-            let from = (first &+ 2 &* p) &* c, to = p &* c
+        let last = max(c &- 16, 0), readable = width &* c
+        @inline(__always) func fill(_ p: Int) {
+            var k = 0
+            while k < last {
+                target.storeBytes(of: SIMD16(repeating: zeroPoint), toByteOffset: p &* c &+ k, as: SIMD16<UInt8>.self)
+                k &+= 16
+            }
+            target.storeBytes(of: SIMD16(repeating: zeroPoint), toByteOffset: p &* c &+ last, as: SIMD16<UInt8>.self)
+        }
+        // The pixels whose columns are inside the row: first + 2p in 0..<width.
+        let insideStart = first >= 0 ? 0 : min((1 &- first) / 2, pixels)
+        let insideEnd = max(min(width > first ? (width &- first &+ 1) / 2 : 0, pixels), insideStart)
+        var p = 0
+        while p < insideStart {
+            fill(p)
+            p &+= 1
+        }
+        // Whole steps inside the row (the loop's own form for at most 16
+        // channels, one step a pixel: with the padding's and the row end's
+        // tests per pixel, compacting was 40% of a 111×111×11 5×5 layer).
+        var from = (first &+ 2 &* p) &* c
+        if last == 0 {
+            while p < insideEnd && from &+ 16 <= readable {
+                target.storeBytes(of: source.loadUnaligned(fromByteOffset: from, as: SIMD16<UInt8>.self), toByteOffset: p &* c,
+                                  as: SIMD16<UInt8>.self)
+                p &+= 1
+                from &+= 2 &* c
+            }
+        }
+        while p < insideEnd {
+            let to = p &* c
             if from &+ last &+ 16 <= readable {
                 var k = 0
                 while k < last {
@@ -1809,6 +1843,12 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             } else {
                 for k in 0..<c { target.storeBytes(of: source.load(fromByteOffset: from &+ k, as: UInt8.self), toByteOffset: to &+ k, as: UInt8.self) }
             }
+            p &+= 1
+            from &+= 2 &* c
+        }
+        while p < pixels {
+            fill(p)
+            p &+= 1
         }
     }
 
