@@ -115,6 +115,7 @@ extension QuantizedKernelTests {
         DepthwiseInt8Constants.quadsForTesting = true
         defer { DepthwiseInt8Constants.quadsForTesting = false }
         var rng = TestRandom(seed: 33)
+        // Cases 10–15: 16 channels, at stride 1 as runs of one phase.
         // Cases 16–27: fewer than 64 channels, not a multiple of 16, at
         // stride 1: a row's interior pixels as runs of outputs (`runPhases`:
         // 3 to 15 phases, runs of one block and of many, dilation 2, maps
