@@ -928,6 +928,12 @@ extension QuantizedKernelTests {
             moved += 1
         }
         XCTAssertGreaterThanOrEqual(moved, 6, "boundaries to move")
+        // ConvNeXt-Tiny int8's MUL 733: the line in floats moves a boundary, in doubles it does not.
+        let convNeXt = UniformRequantization(multiplier: 1_824_997_014, shift: -7)
+        let convNeXtBytes = Int8OutputBytes(outputOffset: 5, activation: (-128, 127))
+        let doubles = Int8ProductLine(multiplier: 1_824_997_014, shift: -7, offset1: -25, offset2: 128, outputOffset: 5,
+                                    activation: (-128, 127)) { convNeXtBytes(convNeXt($0)) }
+        XCTAssertEqual(doubles?.inDoubles, true, "ConvNeXt-Tiny's MUL 733 on a line in doubles")
     }
 
     /// The int8 ADD / SUB as a rounded line (`Int8RoundedLine`) over

@@ -26,8 +26,9 @@
 /// (`UniformRequantization`, the pair table's and the eight-lane kernel's
 /// output stage) over every integer between the smallest and the largest
 /// product, at the two ends of each run of products with one result (both
-/// are monotone): nil, and the node keeps its pair table or eight-lane
-/// arithmetic, if any differs. Only the integer flavours make one (the
+/// are monotone): first in floats, then in doubles (`inDoubles`); nil,
+/// and the node keeps its pair table or eight-lane arithmetic, if both
+/// differ. Only the integer flavours make one (the
 /// exact stage and the conversions are their vector instructions).
 struct Int8ProductLine {
     /// Off in tests that run the pair table instead (read at `bind`; part of the shared constants' key).
@@ -35,6 +36,18 @@ struct Int8ProductLine {
 
     let offset1: SIMD16<Float>, offset2: SIMD16<Float>
     let alpha: SIMD16<Float>
+    /// Whether the line runs in doubles (`doubleAlpha` …), where in floats
+    /// it moves a rounding boundary of some product: p · α is exact there
+    /// (47 significant bits at most) and adding β − ½ rounds once, at
+    /// 2^−32 of an output unit or finer (the check in `init` still decides).
+    /// ConvNeXt-Tiny int8's MUL 733 (multiplier 1824997014, shift −7,
+    /// offsets −25 and 128) was refused its line: in float32, products
+    /// ±10618 land within 2 · 10^−6 of a boundary, under half a unit in the
+    /// last place, and it ran on its pair table, 0.0088–0.0156 ms, where the
+    /// neighbouring MULs of the same shapes take 0.0017–0.0019.
+    private(set) var inDoubles = false
+    /// α, β − ½, 2^−e and 1.5 · 2^52 + the output offset, in doubles.
+    let doubleAlpha: SIMD8<Double>, doubleBeta: SIMD8<Double>, doubleStep: SIMD8<Double>, doubleMagic: SIMD8<Double>
     /// β − ½ for a non-negative product; a negative one subtracts `negativeStep`.
     let beta: SIMD16<Float>
     /// The bits of 2^−e (0 when e = 0), masked in where a product is negative.
@@ -63,11 +76,23 @@ struct Int8ProductLine {
         self.offset1 = SIMD16(repeating: Float(offset1))
         self.offset2 = SIMD16(repeating: Float(offset2))
         self.alpha = SIMD16(repeating: Float(alpha))
+        doubleAlpha = SIMD8(repeating: alpha)
+        doubleBeta = SIMD8(repeating: beta - 0.5)
+        doubleStep = SIMD8(repeating: step)
+        doubleMagic = SIMD8(repeating: 6_755_399_441_055_744 + Double(outputOffset))
         self.beta = SIMD16(repeating: Float(beta - 0.5))
         negativeStep = SIMD16(repeating: Int32(bitPattern: Float(step).bitPattern))
         magic = SIMD16(repeating: Float(12_582_912 + Int(outputOffset)))
         low = SIMD16(repeating: activation.min)
         high = SIMD16(repeating: activation.max)
+        guard !agrees(smallest: smallest, largest: largest, exact: exact) else { return }
+        inDoubles = true
+        guard agrees(smallest: smallest, largest: largest, exact: exact) else { return nil }
+    }
+
+    /// Whether the line gives `exact`'s bytes for every product from
+    /// `smallest` to `largest`.
+    private func agrees(smallest: Int, largest: Int, exact: (SIMD8<Int32>) -> SIMD8<UInt8>) -> Bool {
         // Both are non-decreasing in the product on either side of zero: the
         // line is one fused multiply-add with a fixed intercept, then
         // roundings and a clamp; TFLite's stage is ⌊(p · 2^l · M + 2^30) / 2^31⌋
@@ -86,12 +111,12 @@ struct Int8ProductLine {
                     let middle = low &+ (high &- low &+ 1) / 2
                     if line(middle) == value { low = middle } else { high = middle &- 1 }
                 }
-                guard stage(p) == value, stage(low) == value else { return nil }
+                guard stage(p) == value, stage(low) == value else { return false }
                 p = low &+ 1
             }
         }
         // A zero product of a negative factor is −0 in the kernel's lanes.
-        guard bytes(products: SIMD16(repeating: -0.0))[0] == stage(0) else { return nil }
+        return bytes(products: SIMD16(repeating: -0.0))[0] == stage(0)
     }
 
     /// The output bytes of sixteen products (exact integers in float32).
@@ -100,9 +125,27 @@ struct Int8ProductLine {
         // −2^−e in the lanes of negative products: their sign bit spread over the lane, masking the step's bits.
         let sign = unsafeBitCast(p, to: SIMD16<Int32>.self) &>> 31
         let shift = unsafeBitCast(sign & negativeStep, to: SIMD16<Float>.self)
+        if inDoubles { return IntegerSIMD.truncate(IntegerSIMD.clamp(roundedInDoubles(sign: sign, products: p), low, high)) }
         let value = IntegerSIMD.fusedMultiplyAdd(p, alpha, beta - shift)
         let rounded = unsafeBitCast(value + magic, to: SIMD16<Int32>.self) &- SIMD16(repeating: Int8RoundedLine.magicBits)
         return IntegerSIMD.truncate(IntegerSIMD.clamp(rounded, low, high))
+    }
+
+    /// `bytes`' rounded values (before the clamp) in doubles, eight lanes at
+    /// a time: the negative products' step masked in by their sign lanes
+    /// `sign` widened to 64 bits, 1.5 · 2^52 added, whose low 32 bits are
+    /// then the rounded value plus the output offset.
+    @inline(__always)
+    private func roundedInDoubles(sign: SIMD16<Int32>, products p: SIMD16<Float>) -> SIMD16<Int32> {
+        let (signs0, signs1) = IntegerSIMD.halves(sign)
+        let (bits0, bits1) = IntegerSIMD.halves(unsafeBitCast(p, to: SIMD16<Int32>.self))
+        @inline(__always) func half(_ signs: SIMD8<Int32>, _ bits: SIMD8<Int32>) -> SIMD8<Int32> {
+            let step = unsafeBitCast(IntegerSIMD.signExtended(signs) & unsafeBitCast(doubleStep, to: SIMD8<Int64>.self), to: SIMD8<Double>.self)
+            let value = IntegerSIMD.fusedMultiplyAdd(IntegerSIMD.doubles(unsafeBitCast(bits, to: SIMD8<Float>.self)), doubleAlpha,
+                                                     doubleBeta - step)
+            return unsafeBitCast(IntegerSIMD.truncate(unsafeBitCast(value + doubleMagic, to: SIMD8<UInt64>.self)), to: SIMD8<Int32>.self)
+        }
+        return IntegerSIMD.joined(half(signs0, bits0), half(signs1, bits1))
     }
 
     /// The output bytes of sixteen pairs of inputs.

@@ -229,6 +229,39 @@ enum IntegerSIMD {
         return r
     }
 
+    /// `vcvtps2pd`: eight floats as doubles (exact).
+    @inline(__always)
+    static func doubles(_ v: SIMD8<Float>) -> SIMD8<Double> {
+        var r = SIMD8<Double>()
+        r._storage._value = Builtin.fpext_Vec8xFPIEEE32_Vec8xFPIEEE64(v._storage._value)
+        return r
+    }
+
+    /// `vfmadd…pd` on eight lanes: a·b + c, rounded once.
+    @inline(__always)
+    static func fusedMultiplyAdd(_ a: SIMD8<Double>, _ b: SIMD8<Double>, _ c: SIMD8<Double>) -> SIMD8<Double> {
+        var r = SIMD8<Double>()
+        r._storage._value = Builtin.int_fma_Vec8xFPIEEE64(a._storage._value, b._storage._value, c._storage._value)
+        return r
+    }
+
+    /// `vpmovsxdq`: each lane sign-extended to 64 bits.
+    @inline(__always)
+    static func signExtended(_ v: SIMD8<Int32>) -> SIMD8<Int64> {
+        var r = SIMD8<Int64>()
+        r._storage._value = Builtin.sext_Vec8xInt32_Vec8xInt64(v._storage._value)
+        return r
+    }
+
+    /// Sixteen lanes: `a`'s, then `b`'s (`vinserti64x4`).
+    @inline(__always)
+    static func joined(_ a: SIMD8<Int32>, _ b: SIMD8<Int32>) -> SIMD16<Int32> {
+        var r = SIMD16<Int32>()
+        r._storage._value = Builtin.shufflevector_Vec8xInt32_Vec16xInt32(
+            a._storage._value, b._storage._value, SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)._storage._value)
+        return r
+    }
+
     /// Whether a lane is negative (`vmovmskps`).
     @inline(__always)
     static func anyNegative(_ v: SIMD8<Int32>) -> Bool {
@@ -584,6 +617,26 @@ enum IntegerSIMD {
         for i in 0..<8 { r[i] = Int32(v[i]) }
         return r
     }
+
+    @inline(__always)
+    static func doubles(_ v: SIMD8<Float>) -> SIMD8<Double> {
+        var r = SIMD8<Double>()
+        for i in 0..<8 { r[i] = Double(v[i]) }
+        return r
+    }
+
+    @inline(__always)
+    static func fusedMultiplyAdd(_ a: SIMD8<Double>, _ b: SIMD8<Double>, _ c: SIMD8<Double>) -> SIMD8<Double> {
+        var r = SIMD8<Double>()
+        for i in 0..<8 { r[i] = c[i].addingProduct(a[i], b[i]) }
+        return r
+    }
+
+    @inline(__always)
+    static func signExtended(_ v: SIMD8<Int32>) -> SIMD8<Int64> { SIMD8<Int64>(truncatingIfNeeded: v) }
+
+    @inline(__always)
+    static func joined(_ a: SIMD8<Int32>, _ b: SIMD8<Int32>) -> SIMD16<Int32> { SIMD16(lowHalf: a, highHalf: b) }
 
     @inline(__always)
     static func anyNegative(_ v: SIMD8<Int32>) -> Bool {
