@@ -100,7 +100,7 @@ struct Int8ProductLine {
         // So they agree on a run of products where they agree at its first
         // and last with one value: for each value the line takes, the first
         // and last product that give it (a binary search) are checked.
-        func line(_ p: Int) -> UInt8 { bytes(products: SIMD16(repeating: Float(p)))[0] }
+        func line(_ p: Int) -> UInt8 { bytes(products: SIMD16(repeating: Float(p)), inDoubles: inDoubles)[0] }
         func stage(_ p: Int) -> UInt8 { exact(SIMD8(repeating: Int32(p)))[0] }
         for (first, last) in [(smallest, min(largest, -1)), (max(smallest, 0), largest)] where first <= last {
             var p = first
@@ -116,12 +116,14 @@ struct Int8ProductLine {
             }
         }
         // A zero product of a negative factor is −0 in the kernel's lanes.
-        return bytes(products: SIMD16(repeating: -0.0))[0] == stage(0)
+        return bytes(products: SIMD16(repeating: -0.0), inDoubles: inDoubles)[0] == stage(0)
     }
 
-    /// The output bytes of sixteen products (exact integers in float32).
+    /// The output bytes of sixteen products (exact integers in float32),
+    /// by the line in floats or (`inDoubles`, a constant in each loop:
+    /// tested per step, the other MULs' lines ran a third slower) in doubles.
     @inline(__always)
-    func bytes(products p: SIMD16<Float>) -> SIMD16<UInt8> {
+    func bytes(products p: SIMD16<Float>, inDoubles: Bool) -> SIMD16<UInt8> {
         // −2^−e in the lanes of negative products: their sign bit spread over the lane, masking the step's bits.
         let sign = unsafeBitCast(p, to: SIMD16<Int32>.self) &>> 31
         let shift = unsafeBitCast(sign & negativeStep, to: SIMD16<Float>.self)
@@ -150,8 +152,8 @@ struct Int8ProductLine {
 
     /// The output bytes of sixteen pairs of inputs.
     @inline(__always)
-    func callAsFunction(_ x: SIMD16<Int8>, _ y: SIMD16<Int8>) -> SIMD16<UInt8> {
-        bytes(products: (IntegerSIMD.floats(x) + offset1) * (IntegerSIMD.floats(y) + offset2))
+    func callAsFunction(_ x: SIMD16<Int8>, _ y: SIMD16<Int8>, inDoubles: Bool) -> SIMD16<UInt8> {
+        bytes(products: (IntegerSIMD.floats(x) + offset1) * (IntegerSIMD.floats(y) + offset2), inDoubles: inDoubles)
     }
 
     /// `output[i]` for inputs `a[i · strideA]`, `b[i · strideB]` (strides 0
@@ -161,20 +163,25 @@ struct Int8ProductLine {
     @inline(never)
     func apply(_ a: UnsafeRawPointer, _ strideA: Int, _ b: UnsafeRawPointer, _ strideB: Int, _ output: UnsafeMutableRawPointer,
                count: Int) {
-        strideA == 1 && strideB == 1 ? steps(a, 1, b, 1, output, count: count) : steps(a, strideA, b, strideB, output, count: count)
+        switch (strideA == 1 && strideB == 1, inDoubles) {
+        case (true, false): steps(a, 1, b, 1, output, count: count, inDoubles: false)
+        case (false, false): steps(a, strideA, b, strideB, output, count: count, inDoubles: false)
+        case (true, true): steps(a, 1, b, 1, output, count: count, inDoubles: true)
+        case (false, true): steps(a, strideA, b, strideB, output, count: count, inDoubles: true)
+        }
     }
 
-    /// The loop of `apply`; same shapes a loop of their own.
+    /// The loop of `apply`; same shapes, and the line in doubles, a loop of their own.
     @inline(__always)
     private func steps(_ a: UnsafeRawPointer, _ strideA: Int, _ b: UnsafeRawPointer, _ strideB: Int, _ output: UnsafeMutableRawPointer,
-                       count: Int) {
+                       count: Int, inDoubles: Bool) {
         guard count > 0 else { return }
         let splatA = SIMD16<Int8>(repeating: a.load(as: Int8.self)), splatB = SIMD16<Int8>(repeating: b.load(as: Int8.self))
         var i = 0
         while i &+ 16 <= count {
             let x = strideA == 0 ? splatA : a.loadUnaligned(fromByteOffset: i, as: SIMD16<Int8>.self)
             let y = strideB == 0 ? splatB : b.loadUnaligned(fromByteOffset: i, as: SIMD16<Int8>.self)
-            output.storeBytes(of: self(x, y), toByteOffset: i, as: SIMD16<UInt8>.self)
+            output.storeBytes(of: self(x, y, inDoubles: inDoubles), toByteOffset: i, as: SIMD16<UInt8>.self)
             i &+= 16
         }
         guard i < count else { return }
@@ -183,7 +190,7 @@ struct Int8ProductLine {
             if strideA == 1 { x[k] = a.load(fromByteOffset: i &+ k, as: Int8.self) }
             if strideB == 1 { y[k] = b.load(fromByteOffset: i &+ k, as: Int8.self) }
         }
-        let results = self(x, y)
+        let results = self(x, y, inDoubles: inDoubles)
         for k in 0..<count &- i { output.storeBytes(of: results[k], toByteOffset: i &+ k, as: UInt8.self) }
     }
 }
