@@ -220,9 +220,9 @@ struct Int8AddStage {
     ///
     /// With 64-byte packs, 64 a step first (`Int8RoundedLine.fourSteps`),
     /// and only the lanes near a boundary again, one by one. In some of
-    /// InceptionResNetV2 int8's ADDs one lane in 500 is near (many inputs
-    /// at their zero point put the same values near a boundary), so one
-    /// step of 64 in eight: its last 17×17×1088 ADD took 0.0337 ms when
+    /// InceptionResNetV2 int8's ADDs one lane in 500 is near (counted on
+    /// its inputs in LiteRT; more than evenly spread values would put
+    /// there), so one step of 64 in eight: its last 17×17×1088 ADD took 0.0337 ms when
     /// such steps went again sixteen at a time, 0.0278 this way, where
     /// the ADDs with few near lanes take 0.0220.
     @inline(never)
