@@ -123,7 +123,7 @@ struct Int8ProductLine {
     /// by the line in floats or (`inDoubles`, a constant in each loop:
     /// tested per step, the other MULs' lines ran a third slower) in doubles.
     @inline(__always)
-    func bytes(products p: SIMD16<Float>, inDoubles: Bool) -> SIMD16<UInt8> {
+    private func bytes(products p: SIMD16<Float>, inDoubles: Bool) -> SIMD16<UInt8> {
         // −2^−e in the lanes of negative products: their sign bit spread over the lane, masking the step's bits.
         let sign = unsafeBitCast(p, to: SIMD16<Int32>.self) &>> 31
         let shift = unsafeBitCast(sign & negativeStep, to: SIMD16<Float>.self)
@@ -152,7 +152,7 @@ struct Int8ProductLine {
 
     /// The output bytes of sixteen pairs of inputs.
     @inline(__always)
-    func callAsFunction(_ x: SIMD16<Int8>, _ y: SIMD16<Int8>, inDoubles: Bool) -> SIMD16<UInt8> {
+    private func callAsFunction(_ x: SIMD16<Int8>, _ y: SIMD16<Int8>, inDoubles: Bool) -> SIMD16<UInt8> {
         bytes(products: (IntegerSIMD.floats(x) + offset1) * (IntegerSIMD.floats(y) + offset2), inDoubles: inDoubles)
     }
 
