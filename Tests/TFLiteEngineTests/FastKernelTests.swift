@@ -434,6 +434,54 @@ final class FastKernelTests: XCTestCase {
         }
     }
 
+    /// 5×5 and 7×7 filters on pairs of pixels (`DepthwisePairedRows`, the
+    /// sixteen-lane flavours): the order of `testDepthwiseSumsTapsInOneOrder`
+    /// bit for bit, over rows of one group or less (under 16 columns,
+    /// computed aside and copied), of whole groups, and with a last group
+    /// overlapping its predecessor; stride 1 and 2 (even and odd pixels),
+    /// filters shorter or taller than wide, one and two images (the ring's
+    /// tags), both paddings. Stride 2 with fewer than 16 channels keeps the
+    /// other paths.
+    func testPairedDepthwiseRowsSumTapsInOneOrder() throws {
+        var rng = TestRandom(seed: 15)
+        let cases: [(size: (Int, Int), channels: Int, stride: Int, k: (Int, Int), paired: Bool)] = [
+            ((6, 56), 11, 1, (5, 5), true), ((5, 15), 11, 1, (5, 5), true), ((7, 16), 12, 1, (7, 7), true),
+            ((6, 17), 9, 1, (5, 5), true), ((9, 33), 22, 1, (5, 5), true), ((8, 31), 20, 1, (7, 7), true),
+            ((11, 57), 22, 2, (5, 5), true), ((12, 56), 22, 2, (7, 7), true), ((9, 20), 24, 2, (5, 5), true),
+            ((10, 35), 17, 2, (7, 7), true), ((6, 9), 22, 1, (7, 7), true), ((7, 30), 11, 1, (3, 5), true),
+            ((9, 41), 23, 2, (9, 7), true), ((9, 40), 11, 2, (5, 5), false), ((8, 30), 16, 1, (5, 5), false),
+            ((8, 30), 40, 1, (5, 5), false),
+        ]
+        for (i, c) in cases.enumerated() {
+            for padding in 0...1 {
+                let (kh, kw) = c.k
+                guard padding == 0 || kh <= c.size.0 && kw <= c.size.1 else { continue }
+                let activation = Int8(rng.int(0...3))
+                let input = [1 + i % 2, c.size.0, c.size.1, c.channels]
+                let spec = ModelSpec.convolution(
+                    op: 4, optionsType: 2, input: input, filter: [1, kh, kw, c.channels], bias: i % 4 == 3 ? nil : c.channels,
+                    options: [(4, .i8(Int8(padding))), (6, .i32(Int32(c.stride))), (8, .i32(Int32(c.stride))),
+                              (10, .i32(1)), (12, .i8(activation)), (14, .i32(1)), (16, .i32(1))],
+                    rng: &rng)
+                let name = "paired \(kh)x\(kw) depthwise #\(i) in \(input) s \(c.stride) pad \(padding) act \(activation)"
+                guard let harness = try SingleOpHarness(modelData: spec.data, name: name) else { continue }
+                let paired = (harness.fastKernel as? DepthwiseConv2DFloatVectorized)?.paired != nil
+                #if TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI
+                XCTAssertEqual(paired, c.paired, "\(name): pairs taken")
+                #else
+                XCTAssertFalse(paired, "\(name): pairs are for the sixteen-lane flavours")
+                #endif
+                try compare(spec, name: name, expectFast: DepthwiseConv2DFloatVectorized.self, tolerance: 0) { ctx in
+                    let g = try ConvGeometry(
+                        ctx: ctx, inputShape: input, filterHeight: kh, filterWidth: kw,
+                        strideHeight: c.stride, strideWidth: c.stride, dilationHeight: 1, dilationWidth: 1,
+                        padding: Padding(rawValue: Int8(padding))!)
+                    return InOrderDepthwiseFloat(ctx: ctx, geometry: g, channels: c.channels, activation: FusedActivation(rawValue: activation)!)
+                }
+            }
+        }
+    }
+
     /// Blocks of rows that the strips walk (`stripBlockBytes`: one row,
     /// a few, many) and the next input rows asked for ahead
     /// (`minimumPrefetchedBytes` 0: every node) keep every output's order.

@@ -159,6 +159,8 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     private let phases: (table: AlignedBuffer, period: Int)?
     /// Output rows per band of `gatheredRows`, or 0 where that path is not used.
     let gatheredBand: Int
+    /// The layout of `pairedRows` where it takes the layer (`DepthwisePairedRows`), or nil.
+    let paired: DepthwisePairedRows?
     /// A band's scratch in `gatheredRows` (0 where it is not used): its input
     /// rows (band + 2) of output width + 2 pixels, for each of two channel vectors.
     private let bandBytes: Int
@@ -208,6 +210,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         // The runs along the row's floats need an interior of at least one vector.
         phases = (interiorEnd - interiorStart) * p.inputChannels >= FloatVector.scalarCount
             ? try DepthwiseConv2DFloat.phaseTable(ctx: ctx, p, filterTaps: filterTaps) : nil
+        paired = try DepthwisePairedRows.make(ctx: ctx, p, filterTaps: filterTaps)
         // (Allocated after the last step that can throw.)
         let rowFloats = max(g.inputWidth * p.inputChannels, 1)
         zeroRow = .allocate(capacity: rowFloats)
@@ -244,7 +247,8 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// it alone keeps the `parallel` backend's chunks as they were measured.
     var cost: Int { p.cost }
     var scratchBytesPerWorker: Int {
-        windowRows > 0 ? windowOffset &+ windowRows &* p.geometry.inputWidth &* p.inputChannels &* MemoryLayout<Float>.size : bandBytes
+        windowRows > 0 ? windowOffset &+ windowRows &* p.geometry.inputWidth &* p.inputChannels &* MemoryLayout<Float>.size
+            : paired?.scratchBytes ?? bandBytes
     }
     /// The tensor the expansion reads, which the arena keeps through this step.
     var fusedReads: [Int] { expansion.map { [$0.inputIndex] } ?? [] }
@@ -288,7 +292,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
             return true
         }
         let g = p.geometry
-        guard gatheredBand == 0, phases == nil, producer.outputActivation == nil, producer.computesRows(ofWidth: g.inputWidth),
+        guard gatheredBand == 0, phases == nil, paired == nil, producer.outputActivation == nil, producer.computesRows(ofWidth: g.inputWidth),
               producer.n == p.inputChannels, producer.m == g.batches &* g.inputHeight &* g.inputWidth else { return false }
         // At least the rows one output row reads (span) and two more output
         // rows', and 2 · span − 2, so that the rows kept when the window
@@ -446,6 +450,12 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     }
 
     private func compute(_ tiles: Range<Int>, worker: Int, input: DepthwiseInput) {
+        #if TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI
+        if let paired, let scratch {
+            pairedRows(input, tiles, scratch + worker &* scratchStride, paired)
+            return
+        }
+        #endif
         if gatheredBand > 0, let scratch {
             gatheredRows(input, tiles, (scratch + worker &* scratchStride).assumingMemoryBound(to: Float.self))
             return
@@ -1804,7 +1814,7 @@ enum FiveTaps: SlidingFilterRow {
     }
 }
 
-private enum SevenTapsStride2: SlidingFilterRow {
+enum SevenTapsStride2: SlidingFilterRow {
     static var width: Int { 7 }
     @inline(__always)
     static func add<V: FloatLanes, I: SlidingInput>(_ a: inout SlidingEight<V>, _ x: inout I, _ w: UnsafePointer<Float>, _ wStep: Int) {
@@ -1812,7 +1822,7 @@ private enum SevenTapsStride2: SlidingFilterRow {
     }
 }
 
-private enum FiveTapsStride2: SlidingFilterRow {
+enum FiveTapsStride2: SlidingFilterRow {
     static var width: Int { 5 }
     @inline(__always)
     static func add<V: FloatLanes, I: SlidingInput>(_ a: inout SlidingEight<V>, _ x: inout I, _ w: UnsafePointer<Float>, _ wStep: Int) {
