@@ -557,7 +557,25 @@ final class Pool2DQuantizedKernel: Kernel {
     @inline(__always)
     private func maxRow<E: QuantizedElement>(_ tile: Int, input: UnsafeRawPointer, output: UnsafeMutableRawPointer,
                                              row: UnsafeMutableRawPointer, _: E.Type) {
+        let g = p.geometry
+        // The filter's size as constants for 3×3 windows, so the window loops
+        // unroll: read at run time, their counters and tests were most of
+        // NASNet-Mobile int8's 3×3 max pools' instructions.
+        // (As a type: passed as integer arguments, the two calls shared one
+        // function with the counters.)
+        if g.filterHeight == 3 && g.filterWidth == 3 {
+            maxRow(tile, input: input, output: output, row: row, E.self, ThreeByThreeWindow.self)
+        } else {
+            maxRow(tile, input: input, output: output, row: row, E.self, FilterWindow.self)
+        }
+    }
+
+    /// `maxRow` for a filter of `W`'s size.
+    @inline(__always)
+    private func maxRow<E: QuantizedElement, W: PoolWindowSize>(_ tile: Int, input: UnsafeRawPointer, output: UnsafeMutableRawPointer,
+                                                              row: UnsafeMutableRawPointer, _: E.Type, _: W.Type) {
         let g = p.geometry, c = p.channels
+        let rows = W.rows(g), width = W.width(g)
         let (first, rowBytes, covered) = windowRows(tile, input)
         let flip = SIMD16<Int8>(repeating: E.self == Int8.self ? 0 : Int8.min)
         // Window rows' maxima (flipped), 64 bytes a step, then 16; fewer than
@@ -565,7 +583,7 @@ final class Pool2DQuantizedKernel: Kernel {
         @inline(__always) func load(_ p: UnsafeRawPointer, _ at: Int) -> SIMD16<Int8> { p.loadUnaligned(fromByteOffset: at, as: SIMD16<Int8>.self) ^ flip }
         @inline(__always) func columnMax(_ at: Int) -> SIMD16<Int8> {
             var m = load(first, at)
-            for ky in 1..<g.filterHeight {
+            for ky in 1..<rows {
                 let v = load(first + ky &* rowBytes, at)
                 m.replace(with: v, where: v .> m)
             }
@@ -589,7 +607,7 @@ final class Pool2DQuantizedKernel: Kernel {
         } else {
             for i in 0..<covered {
                 var m = Int8(bitPattern: first.load(fromByteOffset: i, as: UInt8.self)) ^ flip[0]
-                for ky in 1..<g.filterHeight { m = max(m, Int8(bitPattern: first.load(fromByteOffset: ky &* rowBytes &+ i, as: UInt8.self)) ^ flip[0]) }
+                for ky in 1..<rows { m = max(m, Int8(bitPattern: first.load(fromByteOffset: ky &* rowBytes &+ i, as: UInt8.self)) ^ flip[0]) }
                 row.storeBytes(of: m, toByteOffset: i, as: Int8.self)
             }
         }
@@ -601,7 +619,7 @@ final class Pool2DQuantizedKernel: Kernel {
         let columnStep = g.strideWidth &* c
         @inline(__always) func pixelMax(_ at: Int) -> SIMD16<Int8> {
             var m = row.loadUnaligned(fromByteOffset: at, as: SIMD16<Int8>.self)
-            for kx in 1..<g.filterWidth {
+            for kx in 1..<width {
                 let v = row.loadUnaligned(fromByteOffset: at &+ kx &* c, as: SIMD16<Int8>.self)
                 m.replace(with: v, where: v .> m)
             }
@@ -887,4 +905,23 @@ final class Pool2DQuantizedKernel: Kernel {
             next = at &+ width
         }
     }
+}
+
+/// A pool window's size for `Pool2DQuantizedKernel.maxRow`: constants where
+/// the type says so, so the window loops unroll.
+protocol PoolWindowSize {
+    static func rows(_ g: ConvGeometry) -> Int
+    static func width(_ g: ConvGeometry) -> Int
+}
+
+/// 3 × 3 windows (InceptionV3's, NASNet-Mobile's, Xception's max pools).
+enum ThreeByThreeWindow: PoolWindowSize {
+    @inline(__always) static func rows(_ g: ConvGeometry) -> Int { 3 }
+    @inline(__always) static func width(_ g: ConvGeometry) -> Int { 3 }
+}
+
+/// The filter's own size, read at run time.
+enum FilterWindow: PoolWindowSize {
+    @inline(__always) static func rows(_ g: ConvGeometry) -> Int { g.filterHeight }
+    @inline(__always) static func width(_ g: ConvGeometry) -> Int { g.filterWidth }
 }
