@@ -719,6 +719,18 @@ final class Pool2DQuantizedKernel: Kernel {
     @inline(__always)
     private func averageRow<E: QuantizedElement>(_ tile: Int, input: UnsafeRawPointer, output: UnsafeMutableRawPointer,
                                                  row: UnsafeMutableRawPointer, _: E.Type) {
+        // 3-wide windows as a type, so the filter's columns unroll (as `maxRow`).
+        if p.geometry.filterWidth == 3 {
+            averageRow(tile, input: input, output: output, row: row, E.self, ThreeByThreeWindow.self)
+        } else {
+            averageRow(tile, input: input, output: output, row: row, E.self, FilterWindow.self)
+        }
+    }
+
+    /// `averageRow` for windows `W.width(geometry)` wide.
+    @inline(__always)
+    private func averageRow<E: QuantizedElement, W: PoolWindowSize>(_ tile: Int, input: UnsafeRawPointer, output: UnsafeMutableRawPointer,
+                                                                  row: UnsafeMutableRawPointer, _: E.Type, _: W.Type) {
         let g = p.geometry, c = p.channels
         let b = tile / g.outputHeight, oy = tile % g.outputHeight
         let top = oy &* g.strideHeight &- g.padTop
@@ -779,36 +791,37 @@ final class Pool2DQuantizedKernel: Kernel {
         }
         let interior = RowAverage(count: Int32(truncatingIfNeeded: rows &* g.filterWidth), int16Averages)
         let pixelStep = g.strideWidth &* c
-        // The row's outputs by the interior count (`width` a constant in each call, as for `sumRows`).
-        @inline(__always) func averageAll(width: Int) {
-            if g.strideWidth == 1 {
-                // One run over the row (at least 16 elements), the last step overlapping.
-                var at = 0
-                while at < rowEnd {
-                    let step = min(at, rowEnd &- 16)
-                    out.storeBytes(of: averaged(step, interior, width: width), toByteOffset: step, as: SIMD16<UInt8>.self)
-                    at = step &+ 16
-                }
-            } else if c <= 16 {
-                // One step a pixel: stored straight while 16 bytes fit in the row (`directPixels`).
-                let direct = Self.directPixels(width: g.outputWidth, channels: c)
-                for ox in 0..<direct { out.storeBytes(of: averaged(ox &* pixelStep, interior, width: width), toByteOffset: ox &* c, as: SIMD16<UInt8>.self) }
-                for ox in direct..<g.outputWidth {
-                    Self.storeStep(averaged(ox &* pixelStep, interior, width: width), pixel: ox, step: 0, channels: c, rowEnd: rowEnd, into: out, spare: spare)
-                }
-            } else {
-                for ox in 0..<g.outputWidth {
-                    var step = 0
-                    while true {
-                        step = min(step, c &- 16)
-                        out.storeBytes(of: averaged(ox &* pixelStep &+ step, interior, width: width), toByteOffset: ox &* c &+ step, as: SIMD16<UInt8>.self)
-                        if step == c &- 16 { break }
-                        step &+= 16
-                    }
+        // The row's outputs by the interior count, `width` a constant for 3-wide
+        // windows. (Written as a nested function called for 3 and for the
+        // filter's width, it stayed a generic function of its own with its
+        // counters, a third of NASNet-Mobile's pools.)
+        let width = W.width(g)
+        if g.strideWidth == 1 {
+            // One run over the row (at least 16 elements), the last step overlapping.
+            var at = 0
+            while at < rowEnd {
+                let step = min(at, rowEnd &- 16)
+                out.storeBytes(of: averaged(step, interior, width: width), toByteOffset: step, as: SIMD16<UInt8>.self)
+                at = step &+ 16
+            }
+        } else if c <= 16 {
+            // One step a pixel: stored straight while 16 bytes fit in the row (`directPixels`).
+            let direct = Self.directPixels(width: g.outputWidth, channels: c)
+            for ox in 0..<direct { out.storeBytes(of: averaged(ox &* pixelStep, interior, width: width), toByteOffset: ox &* c, as: SIMD16<UInt8>.self) }
+            for ox in direct..<g.outputWidth {
+                Self.storeStep(averaged(ox &* pixelStep, interior, width: width), pixel: ox, step: 0, channels: c, rowEnd: rowEnd, into: out, spare: spare)
+            }
+        } else {
+            for ox in 0..<g.outputWidth {
+                var step = 0
+                while true {
+                    step = min(step, c &- 16)
+                    out.storeBytes(of: averaged(ox &* pixelStep &+ step, interior, width: width), toByteOffset: ox &* c &+ step, as: SIMD16<UInt8>.self)
+                    if step == c &- 16 { break }
+                    step &+= 16
                 }
             }
         }
-        if g.filterWidth == 3 { averageAll(width: 3) } else { averageAll(width: g.filterWidth) }
         // The pixels whose windows lose columns to the padding, again by
         // their own counts, exactly their bytes (16 channels a step, the last
         // overlapping; fewer through `spare`).
@@ -817,8 +830,6 @@ final class Pool2DQuantizedKernel: Kernel {
         let interiorStart = min((g.padLeft &+ g.strideWidth &- 1) / g.strideWidth, g.outputWidth)
         let reach = g.inputWidth &+ g.padLeft &- g.filterWidth
         let interiorEnd = max(reach < 0 ? 0 : min(reach / g.strideWidth &+ 1, g.outputWidth), interiorStart)
-        for ox in 0..<interiorStart { averageClipped(ox) }
-        for ox in interiorEnd..<g.outputWidth { averageClipped(ox) }
         @inline(__always) func averageClipped(_ ox: Int) {
             let average = RowAverage(count: Int32(truncatingIfNeeded: rows &* columns(ox)), int16Averages)
             if c >= 16 {
@@ -835,6 +846,8 @@ final class Pool2DQuantizedKernel: Kernel {
                 for i in 0..<c { out.storeBytes(of: spare.load(fromByteOffset: i, as: UInt8.self), toByteOffset: ox &* c &+ i, as: UInt8.self) }
             }
         }
+        for ox in 0..<interiorStart { averageClipped(ox) }
+        for ox in interiorEnd..<g.outputWidth { averageClipped(ox) }
     }
 
     /// `length` outputs of average pooling (at least 16, or 8 when not
