@@ -549,13 +549,21 @@ final class FastKernelTests: XCTestCase {
 
     func testPoolingMatchesReferenceExactly() throws {
         var rng = TestRandom(seed: 4)
-        for i in 0..<40 {
+        // Cases 40–45: 3×3 windows at stride 1 along the row, whose interior
+        // rows run as one run with the window's size as constants (NASNet's
+        // pools), and edge rows of two window rows.
+        let runCases = [(12, 30, 11, 1, 1), (9, 21, 22, 1, 0), (7, 40, 16, 1, 1), (10, 17, 44, 2, 1), (6, 33, 13, 1, 0), (8, 19, 3, 1, 1)]
+        for i in 0..<46 {
             let isMax = i % 2 == 0
-            let fh = rng.int(1...4), fw = rng.int(1...4)
-            let stride = (rng.int(1...3), rng.int(1...3))
-            let padding = rng.int(0...1)
-            let batch = rng.int(1...2), h = rng.int(fh...11), w = rng.int(fw...11)
-            let c = [1, 3, 16, 17, 40, 11, 44, 8, 13][rng.int(0...8)]
+            var fh = rng.int(1...4), fw = rng.int(1...4)
+            var stride = (rng.int(1...3), rng.int(1...3))
+            var padding = rng.int(0...1)
+            var batch = rng.int(1...2), h = rng.int(fh...11), w = rng.int(fw...11)
+            var c = [1, 3, 16, 17, 40, 11, 44, 8, 13][rng.int(0...8)]
+            if i >= 40 {
+                let r = runCases[i - 40]
+                (fh, fw, batch, h, w, c, stride, padding) = (3, 3, 1 + i % 2, r.0, r.1, r.2, (r.3, 1), r.4)
+            }
             let activation = Int8(rng.int(0...3))
             let spec = ModelSpec.unary(
                 op: isMax ? 17 : 1, optionsType: 5, input: [batch, h, w, c], extraInputs: [],

@@ -34,8 +34,15 @@ final class Pool2DFloatVectorized: Pool2DFloatKernel {
             let length = columns.count &* c
             guard length >= FloatVector.scalarCount, !ys.isEmpty else { return false }
             let corner = ((b &* g.inputHeight &+ ys.lowerBound) &* g.inputWidth &+ columns.lowerBound &- g.padLeft) &* c
-            run(FloatVector.self, input + corner, rows: ys.count, rowStep: rowFloats, columns: g.filterWidth, channels: c,
-                length: length, into: output + (row &* g.outputWidth &+ columns.lowerBound) &* c, isMax: isMax)
+            let target = output + (row &* g.outputWidth &+ columns.lowerBound) &* c
+            // 3×3 windows as a type, so their loops unroll (NASNet-Mobile's pools).
+            if ys.count == 3 && g.filterWidth == 3 {
+                run(FloatVector.self, ThreeByThreeWindow.self, input + corner, rows: 3, rowStep: rowFloats, columns: 3, channels: c,
+                    length: length, into: target, isMax: isMax)
+            } else {
+                run(FloatVector.self, FilterWindow.self, input + corner, rows: ys.count, rowStep: rowFloats, columns: g.filterWidth,
+                    channels: c, length: length, into: target, isMax: isMax)
+            }
             return true
         }, window)
 
@@ -45,7 +52,7 @@ final class Pool2DFloatVectorized: Pool2DFloatKernel {
             let out = output + pixel &* c
             if c >= w && !ys.isEmpty && !xs.isEmpty {
                 // The pixel's channels as a run of outputs over its clipped window.
-                run(V.self, inputBatch + (ys.lowerBound &* g.inputWidth &+ xs.lowerBound) &* c, rows: ys.count, rowStep: rowFloats,
+                run(V.self, FilterWindow.self, inputBatch + (ys.lowerBound &* g.inputWidth &+ xs.lowerBound) &* c, rows: ys.count, rowStep: rowFloats,
                     columns: xs.count, channels: c, length: c, into: out, isMax: isMax)
                 return
             }
@@ -65,7 +72,7 @@ final class Pool2DFloatVectorized: Pool2DFloatKernel {
     }
 
     /// `length` (at least one vector) outputs, each over a window of
-    /// `rows` × `columns` taps (at least one), all inside the input: output
+    /// `rows` × `columns` taps (at least one; `W`'s where it has constants), all inside the input: output
     /// i takes the inputs at `i + kx·channels + ky·rowStep` from `source`,
     /// in the reference's order (rows, then columns), four vectors per
     /// step, then one, the last overlapping its predecessor. One pixel's
@@ -73,9 +80,10 @@ final class Pool2DFloatVectorized: Pool2DFloatKernel {
     /// as one run (NASNet-Mobile's 3×3 pools of 11–44 channels paid the
     /// window loops for every pixel's one to three vectors).
     @inline(__always)
-    private func run<V: FloatLanes>(_: V.Type, _ source: UnsafePointer<Float>, rows: Int, rowStep: Int, columns: Int, channels c: Int,
-                                    length: Int, into target: UnsafeMutablePointer<Float>, isMax: Bool) {
+    private func run<V: FloatLanes, W: PoolWindowSize>(_: V.Type, _: W.Type, _ source: UnsafePointer<Float>, rows: Int, rowStep: Int, columns: Int,
+                                                       channels c: Int, length: Int, into target: UnsafeMutablePointer<Float>, isMax: Bool) {
         let w = V.scalarCount
+        let rows = W.rows(rows), columns = W.width(columns)
         let (low, high) = p.activation.floatRange
         let lo = V(repeating: low), hi = V(repeating: high)
         let start = V(repeating: isMax ? -.greatestFiniteMagnitude : 0)

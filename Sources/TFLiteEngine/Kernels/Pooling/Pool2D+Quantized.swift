@@ -575,7 +575,7 @@ final class Pool2DQuantizedKernel: Kernel {
     private func maxRow<E: QuantizedElement, W: PoolWindowSize>(_ tile: Int, input: UnsafeRawPointer, output: UnsafeMutableRawPointer,
                                                               row: UnsafeMutableRawPointer, _: E.Type, _: W.Type) {
         let g = p.geometry, c = p.channels
-        let rows = W.rows(g), width = W.width(g)
+        let rows = W.rows(g.filterHeight), width = W.width(g.filterWidth)
         let (first, rowBytes, covered) = windowRows(tile, input)
         let flip = SIMD16<Int8>(repeating: E.self == Int8.self ? 0 : Int8.min)
         // Window rows' maxima (flipped), 64 bytes a step, then 16; fewer than
@@ -727,7 +727,7 @@ final class Pool2DQuantizedKernel: Kernel {
         }
     }
 
-    /// `averageRow` for windows `W.width(geometry)` wide.
+    /// `averageRow` for windows `W.width(filterWidth)` wide.
     @inline(__always)
     private func averageRow<E: QuantizedElement, W: PoolWindowSize>(_ tile: Int, input: UnsafeRawPointer, output: UnsafeMutableRawPointer,
                                                                   row: UnsafeMutableRawPointer, _: E.Type, _: W.Type) {
@@ -795,7 +795,7 @@ final class Pool2DQuantizedKernel: Kernel {
         // windows. (Written as a nested function called for 3 and for the
         // filter's width, it stayed a generic function of its own with its
         // counters, a third of NASNet-Mobile's pools.)
-        let width = W.width(g)
+        let width = W.width(g.filterWidth)
         if g.strideWidth == 1 {
             // One run over the row (at least 16 elements), the last step overlapping.
             var at = 0
@@ -920,21 +920,3 @@ final class Pool2DQuantizedKernel: Kernel {
     }
 }
 
-/// A pool window's size for `Pool2DQuantizedKernel.maxRow`: constants where
-/// the type says so, so the window loops unroll.
-protocol PoolWindowSize {
-    static func rows(_ g: ConvGeometry) -> Int
-    static func width(_ g: ConvGeometry) -> Int
-}
-
-/// 3 × 3 windows (InceptionV3's, NASNet-Mobile's, Xception's max pools).
-enum ThreeByThreeWindow: PoolWindowSize {
-    @inline(__always) static func rows(_ g: ConvGeometry) -> Int { 3 }
-    @inline(__always) static func width(_ g: ConvGeometry) -> Int { 3 }
-}
-
-/// The filter's own size, read at run time.
-enum FilterWindow: PoolWindowSize {
-    @inline(__always) static func rows(_ g: ConvGeometry) -> Int { g.filterHeight }
-    @inline(__always) static func width(_ g: ConvGeometry) -> Int { g.filterWidth }
-}

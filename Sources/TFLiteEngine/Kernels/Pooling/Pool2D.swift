@@ -88,3 +88,25 @@ final class Pool2DFloatReference: Pool2DFloatKernel {
         }
     }
 }
+
+/// A pool window's size for the row-at-a-time loops (`Pool2DQuantizedKernel`'s
+/// `maxRow` and `averageRow`, `Pool2DFloatVectorized`'s runs): constants
+/// where the type says so, so the window loops unroll; else the size read
+/// at run time. (Passed as integers, the calls for 3 and for the filter's
+/// size shared one function with the loops' counters.)
+protocol PoolWindowSize {
+    static func rows(_ runtime: Int) -> Int
+    static func width(_ runtime: Int) -> Int
+}
+
+/// 3 × 3 windows (InceptionV3's, NASNet-Mobile's and Xception's pools).
+enum ThreeByThreeWindow: PoolWindowSize {
+    @inline(__always) static func rows(_ runtime: Int) -> Int { 3 }
+    @inline(__always) static func width(_ runtime: Int) -> Int { 3 }
+}
+
+/// The size read at run time.
+enum FilterWindow: PoolWindowSize {
+    @inline(__always) static func rows(_ runtime: Int) -> Int { runtime }
+    @inline(__always) static func width(_ runtime: Int) -> Int { runtime }
+}
