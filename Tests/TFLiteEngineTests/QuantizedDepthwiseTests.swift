@@ -859,7 +859,9 @@ extension QuantizedKernelTests {
     /// a runtime row of 40 or 288 channels against a full operand (the
     /// squeeze-and-excitation MUL; 40 leaves a tail of eight), a runtime
     /// scalar, and same shapes. A line whose exact arithmetic has one
-    /// rounding boundary moved by one product, either way, is refused.
+    /// rounding boundary moved by one product, either way, puts that
+    /// product right (every pair through its loop), and is refused where
+    /// no product may be put right.
     func testInt8ProductLineMatchesReferenceOnEveryPair() throws {
         var rng = TestRandom(seed: 127)
         defer { Int8ProductLine.enabled = true }
@@ -919,21 +921,55 @@ extension QuantizedKernelTests {
             }
         }
         guard IntegerSIMD.isNative else { return }
-        XCTAssertNotNil(line(moving: nil, earlier: false), "the line of a plain MUL")
+        XCTAssertEqual(line(moving: nil, earlier: false)?.mode, .floats, "the line of a plain MUL")
+        // Every pair of inputs through the line's loop, against the (moved) exact bytes.
+        let xs = (0..<65_536).map { Int8(truncatingIfNeeded: $0 >> 8) }, ys = (0..<65_536).map { Int8(truncatingIfNeeded: $0) }
+        var output = [UInt8](repeating: 0, count: 65_536)
+        var correctedPairs = 0
+        func checkEveryPair(_ line: Int8ProductLine, moving boundary: Int32, earlier: Bool, _ label: String) {
+            xs.withUnsafeBytes { a in ys.withUnsafeBytes { b in output.withUnsafeMutableBytes { o in
+                if let a = a.baseAddress, let b = b.baseAddress, let o = o.baseAddress { line.apply(a, 1, b, 1, o, count: 65_536) }
+            } } }
+            var wrong = 0
+            for i in 0..<65_536 {
+                let p = (Int32(xs[i]) + 5) * (Int32(ys[i]) - 7)
+                let moved = earlier && p == boundary - 1 || !earlier && p == boundary
+                if moved { correctedPairs += 1 }
+                let expected = moved ? exact(earlier ? boundary : boundary - 1) : exact(p)
+                if output[i] != expected { wrong += 1 }
+            }
+            XCTAssertEqual(wrong, 0, "\(label): pairs the line gets wrong")
+        }
         var moved = 0
+        defer { Int8ProductLine.maximumCorrections = 2 }
         for start: Int32 in [-9_000, -300, -2, 0, 1, 4_000, 9_000] {
             guard let boundary = (start...(start + 400)).first(where: { exact($0) != exact($0 - 1) }) else { continue }
-            XCTAssertTrue(line(moving: boundary, earlier: true) == nil, "a boundary at \(boundary) moved one product earlier")
-            XCTAssertTrue(line(moving: boundary, earlier: false) == nil, "a boundary at \(boundary) moved one product later")
+            for earlier in [true, false] {
+                let label = "a boundary at \(boundary) moved one product \(earlier ? "earlier" : "later")"
+                // One product put right, the rest of the line in floats; refused where no product may be.
+                Int8ProductLine.maximumCorrections = 2
+                let corrected = line(moving: boundary, earlier: earlier)
+                XCTAssertEqual(corrected?.mode, .corrected, label)
+                if let corrected { checkEveryPair(corrected, moving: boundary, earlier: earlier, label) }
+                Int8ProductLine.maximumCorrections = 0
+                XCTAssertTrue(line(moving: boundary, earlier: earlier) == nil, "\(label), no corrections")
+            }
             moved += 1
         }
         XCTAssertGreaterThanOrEqual(moved, 6, "boundaries to move")
-        // ConvNeXt-Tiny int8's MUL 733: the line in floats moves a boundary, in doubles it does not.
+        XCTAssertGreaterThan(correctedPairs, 0, "pairs whose product the line puts right")
+        // ConvNeXt-Tiny int8's MUL 733: the line in floats moves two boundaries (products ±10618), which
+        // it puts right; without corrections it runs in doubles, which move none.
         let convNeXt = UniformRequantization(multiplier: 1_824_997_014, shift: -7)
         let convNeXtBytes = Int8OutputBytes(outputOffset: 5, activation: (-128, 127))
-        let doubles = Int8ProductLine(multiplier: 1_824_997_014, shift: -7, offset1: -25, offset2: 128, outputOffset: 5,
-                                    activation: (-128, 127)) { convNeXtBytes(convNeXt($0)) }
-        XCTAssertEqual(doubles?.inDoubles, true, "ConvNeXt-Tiny's MUL 733 on a line in doubles")
+        func convNeXtLine() -> Int8ProductLine? {
+            Int8ProductLine(multiplier: 1_824_997_014, shift: -7, offset1: -25, offset2: 128, outputOffset: 5,
+                            activation: (-128, 127)) { convNeXtBytes(convNeXt($0)) }
+        }
+        Int8ProductLine.maximumCorrections = 2
+        XCTAssertEqual(convNeXtLine()?.mode, .corrected, "ConvNeXt-Tiny's MUL 733 with corrections")
+        Int8ProductLine.maximumCorrections = 0
+        XCTAssertEqual(convNeXtLine()?.mode, .doubles, "ConvNeXt-Tiny's MUL 733 in doubles")
     }
 
     /// The int8 ADD / SUB as a rounded line (`Int8RoundedLine`) over

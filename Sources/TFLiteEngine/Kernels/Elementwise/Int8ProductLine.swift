@@ -26,26 +26,45 @@
 /// (`UniformRequantization`, the pair table's and the eight-lane kernel's
 /// output stage) over every integer between the smallest and the largest
 /// product, at the two ends of each run of products with one result (both
-/// are monotone): first in floats, then in doubles (`inDoubles`); nil,
-/// and the node keeps its pair table or eight-lane arithmetic, if both
-/// differ. Only the integer flavours make one (the
-/// exact stage and the conversions are their vector instructions).
+/// are monotone): first in floats; where up to `maximumCorrections`
+/// products differ, the line in floats with those products' results put
+/// back (`Mode.corrected`); else in doubles (`Mode.doubles`); nil, and the
+/// node keeps its pair table or eight-lane arithmetic, if that differs
+/// too. Only the integer flavours make one (the exact stage and the
+/// conversions are their vector instructions).
 struct Int8ProductLine {
     /// Off in tests that run the pair table instead (read at `bind`; part of the shared constants' key).
     nonisolated(unsafe) static var enabled = true
 
     let offset1: SIMD16<Float>, offset2: SIMD16<Float>
     let alpha: SIMD16<Float>
-    /// Whether the line runs in doubles (`doubleAlpha` …), where in floats
-    /// it moves a rounding boundary of some product: p · α is exact there
-    /// (47 significant bits at most) and adding β − ½ rounds once, at
-    /// 2^−32 of an output unit or finer (the check in `init` still decides).
-    /// ConvNeXt-Tiny int8's MUL 733 (multiplier 1824997014, shift −7,
-    /// offsets −25 and 128) was refused its line: in float32, products
-    /// ±10618 land within 2 · 10^−6 of a boundary, under half a unit in the
-    /// last place, and it ran on its pair table, 0.0088–0.0156 ms, where the
-    /// neighbouring MULs of the same shapes take 0.0017–0.0019.
-    private(set) var inDoubles = false
+    /// How the line computes (a constant in each loop: tested per step,
+    /// the other MULs' lines ran a third slower).
+    enum Mode {
+        /// In floats.
+        case floats
+        /// In floats, then the results of the products in `corrections`
+        /// (at most `maximumCorrections`) replaced by the exact ones. A
+        /// product compares in two instructions a step, where the line in
+        /// doubles takes about twice the float line's time.
+        /// ConvNeXt-Tiny int8's MUL 733 (multiplier 1824997014, shift −7,
+        /// offsets −25 and 128): in float32, products ±10618 land within
+        /// 2 · 10^−6 of a boundary, under half a unit in the last place.
+        /// On its pair table it took 0.0177 ms, in doubles 0.0062 (Zen 5).
+        case corrected
+        /// In doubles (`doubleAlpha` …): p · α is exact there (47
+        /// significant bits at most) and adding β − ½ rounds once, at 2^−32
+        /// of an output unit or finer (the check in `init` still decides).
+        case doubles
+    }
+    private(set) var mode = Mode.floats
+    var inDoubles: Bool { mode == .doubles }
+    /// The most products `Mode.corrected` puts right (tests lower it).
+    nonisolated(unsafe) static var maximumCorrections = 2
+    /// `Mode.corrected`'s products (NaN where unused, equal to none) and
+    /// their exact rounded values with the output offset, each splatted.
+    private(set) var corrections = (products: (SIMD16<Float>(repeating: .nan), SIMD16<Float>(repeating: .nan)),
+                                    values: (SIMD16<Int32>.zero, SIMD16<Int32>.zero))
     /// α, β − ½, 2^−e and 1.5 · 2^52 + the output offset, in doubles.
     let doubleAlpha: SIMD8<Double>, doubleBeta: SIMD8<Double>, doubleStep: SIMD8<Double>, doubleMagic: SIMD8<Double>
     /// β − ½ for a non-negative product; a negative one subtracts `negativeStep`.
@@ -85,23 +104,33 @@ struct Int8ProductLine {
         magic = SIMD16(repeating: Float(12_582_912 + Int(outputOffset)))
         low = SIMD16(repeating: activation.min)
         high = SIMD16(repeating: activation.max)
-        guard !agrees(smallest: smallest, largest: largest, exact: exact) else { return }
-        inDoubles = true
-        guard agrees(smallest: smallest, largest: largest, exact: exact) else { return nil }
+        let limit = min(max(Self.maximumCorrections, 0), 2)
+        if let misses = disagreements(smallest: smallest, largest: largest, exact: exact, limit: limit) {
+            guard let first = misses.first else { return }
+            let last = misses.last ?? first
+            func value(_ p: Int) -> SIMD16<Int32> { SIMD16(repeating: Int32(Int8(bitPattern: exact(SIMD8(repeating: Int32(p)))[0]))) }
+            corrections = ((SIMD16(repeating: Float(first)), SIMD16(repeating: Float(last))), (value(first), value(last)))
+            mode = .corrected
+            if disagreements(smallest: smallest, largest: largest, exact: exact, limit: 0)?.isEmpty == true { return }
+        }
+        mode = .doubles
+        guard disagreements(smallest: smallest, largest: largest, exact: exact, limit: 0)?.isEmpty == true else { return nil }
     }
 
-    /// Whether the line gives `exact`'s bytes for every product from
-    /// `smallest` to `largest`.
-    private func agrees(smallest: Int, largest: Int, exact: (SIMD8<Int32>) -> SIMD8<UInt8>) -> Bool {
+    /// The products from `smallest` to `largest` where the line in `mode`
+    /// does not give `exact`'s bytes, or nil where there are more than `limit`.
+    private func disagreements(smallest: Int, largest: Int, exact: (SIMD8<Int32>) -> SIMD8<UInt8>, limit: Int) -> [Int]? {
         // Both are non-decreasing in the product on either side of zero: the
         // line is one fused multiply-add with a fixed intercept, then
         // roundings and a clamp; TFLite's stage is ⌊(p · 2^l · M + 2^30) / 2^31⌋
         // (`Int8AddStage`'s note), a rounding shift, the offset and a clamp.
         // So they agree on a run of products where they agree at its first
         // and last with one value: for each value the line takes, the first
-        // and last product that give it (a binary search) are checked.
-        func line(_ p: Int) -> UInt8 { bytes(products: SIMD16(repeating: Float(p)), inDoubles: inDoubles)[0] }
+        // and last product that give it (a binary search) are checked, and
+        // only a run where either differs is checked product by product.
+        func line(_ p: Int) -> UInt8 { bytes(products: SIMD16(repeating: Float(p)))[0] }
         func stage(_ p: Int) -> UInt8 { exact(SIMD8(repeating: Int32(p)))[0] }
+        var misses: [Int] = []
         for (first, last) in [(smallest, min(largest, -1)), (max(smallest, 0), largest)] where first <= last {
             var p = first
             while p <= last {
@@ -111,25 +140,47 @@ struct Int8ProductLine {
                     let middle = low &+ (high &- low &+ 1) / 2
                     if line(middle) == value { low = middle } else { high = middle &- 1 }
                 }
-                guard stage(p) == value, stage(low) == value else { return false }
+                if stage(p) != value || stage(low) != value {
+                    for q in p...low where stage(q) != value {
+                        guard misses.count < limit else { return nil }
+                        misses.append(q)
+                    }
+                }
                 p = low &+ 1
             }
         }
-        // A zero product of a negative factor is −0 in the kernel's lanes.
-        return bytes(products: SIMD16(repeating: -0.0), inDoubles: inDoubles)[0] == stage(0)
+        // A zero product of a negative factor is −0 in the kernel's lanes
+        // (a correction of product 0 compares equal to it too).
+        if bytes(products: SIMD16(repeating: -0.0))[0] != stage(0) && !misses.contains(0) {
+            guard misses.count < limit else { return nil }
+            misses.append(0)
+        }
+        return misses
     }
 
-    /// The output bytes of sixteen products (exact integers in float32),
-    /// by the line in floats or (`inDoubles`, a constant in each loop:
-    /// tested per step, the other MULs' lines ran a third slower) in doubles.
+    /// The output bytes of sixteen products (exact integers in float32) by the line in its `mode`.
+    func bytes(products p: SIMD16<Float>) -> SIMD16<UInt8> {
+        switch mode {
+        case .floats: bytes(products: p, mode: .floats)
+        case .corrected: bytes(products: p, mode: .corrected)
+        case .doubles: bytes(products: p, mode: .doubles)
+        }
+    }
+
+    /// The output bytes of sixteen products (exact integers in float32) in
+    /// `mode` (a constant in each loop).
     @inline(__always)
-    private func bytes(products p: SIMD16<Float>, inDoubles: Bool) -> SIMD16<UInt8> {
+    private func bytes(products p: SIMD16<Float>, mode: Mode) -> SIMD16<UInt8> {
         // −2^−e in the lanes of negative products: their sign bit spread over the lane, masking the step's bits.
         let sign = unsafeBitCast(p, to: SIMD16<Int32>.self) &>> 31
         let shift = unsafeBitCast(sign & negativeStep, to: SIMD16<Float>.self)
-        if inDoubles { return IntegerSIMD.truncate(IntegerSIMD.clamp(roundedInDoubles(sign: sign, products: p), low, high)) }
+        if mode == .doubles { return IntegerSIMD.truncate(IntegerSIMD.clamp(roundedInDoubles(sign: sign, products: p), low, high)) }
         let value = IntegerSIMD.fusedMultiplyAdd(p, alpha, beta - shift)
-        let rounded = unsafeBitCast(value + magic, to: SIMD16<Int32>.self) &- SIMD16(repeating: Int8RoundedLine.magicBits)
+        var rounded = unsafeBitCast(value + magic, to: SIMD16<Int32>.self) &- SIMD16(repeating: Int8RoundedLine.magicBits)
+        if mode == .corrected {
+            rounded.replace(with: corrections.values.0, where: p .== corrections.products.0)
+            rounded.replace(with: corrections.values.1, where: p .== corrections.products.1)
+        }
         return IntegerSIMD.truncate(IntegerSIMD.clamp(rounded, low, high))
     }
 
@@ -152,8 +203,8 @@ struct Int8ProductLine {
 
     /// The output bytes of sixteen pairs of inputs.
     @inline(__always)
-    private func callAsFunction(_ x: SIMD16<Int8>, _ y: SIMD16<Int8>, inDoubles: Bool) -> SIMD16<UInt8> {
-        bytes(products: (IntegerSIMD.floats(x) + offset1) * (IntegerSIMD.floats(y) + offset2), inDoubles: inDoubles)
+    private func callAsFunction(_ x: SIMD16<Int8>, _ y: SIMD16<Int8>, mode: Mode) -> SIMD16<UInt8> {
+        bytes(products: (IntegerSIMD.floats(x) + offset1) * (IntegerSIMD.floats(y) + offset2), mode: mode)
     }
 
     /// `output[i]` for inputs `a[i · strideA]`, `b[i · strideB]` (strides 0
@@ -163,25 +214,30 @@ struct Int8ProductLine {
     @inline(never)
     func apply(_ a: UnsafeRawPointer, _ strideA: Int, _ b: UnsafeRawPointer, _ strideB: Int, _ output: UnsafeMutableRawPointer,
                count: Int) {
-        switch (strideA == 1 && strideB == 1, inDoubles) {
-        case (true, false): steps(a, 1, b, 1, output, count: count, inDoubles: false)
-        case (false, false): steps(a, strideA, b, strideB, output, count: count, inDoubles: false)
-        case (true, true): steps(a, 1, b, 1, output, count: count, inDoubles: true)
-        case (false, true): steps(a, strideA, b, strideB, output, count: count, inDoubles: true)
+        // (Each mode as a type: as a value, the six calls did not all inline
+        // and the floats' loop tested the mode every step, a quarter slower.)
+        switch (strideA == 1 && strideB == 1, mode) {
+        case (true, .floats): steps(a, 1, b, 1, output, count: count, LineInFloats.self)
+        case (false, .floats): steps(a, strideA, b, strideB, output, count: count, LineInFloats.self)
+        case (true, .corrected): steps(a, 1, b, 1, output, count: count, CorrectedLine.self)
+        case (false, .corrected): steps(a, strideA, b, strideB, output, count: count, CorrectedLine.self)
+        case (true, .doubles): steps(a, 1, b, 1, output, count: count, LineInDoubles.self)
+        case (false, .doubles): steps(a, strideA, b, strideB, output, count: count, LineInDoubles.self)
         }
     }
 
-    /// The loop of `apply`; same shapes, and the line in doubles, a loop of their own.
+    /// The loop of `apply`; same shapes, and each mode, a loop of their own.
     @inline(__always)
-    private func steps(_ a: UnsafeRawPointer, _ strideA: Int, _ b: UnsafeRawPointer, _ strideB: Int, _ output: UnsafeMutableRawPointer,
-                       count: Int, inDoubles: Bool) {
+    private func steps<M: ProductLineMode>(_ a: UnsafeRawPointer, _ strideA: Int, _ b: UnsafeRawPointer, _ strideB: Int,
+                                           _ output: UnsafeMutableRawPointer, count: Int, _: M.Type) {
+        let mode = M.mode
         guard count > 0 else { return }
         let splatA = SIMD16<Int8>(repeating: a.load(as: Int8.self)), splatB = SIMD16<Int8>(repeating: b.load(as: Int8.self))
         var i = 0
         while i &+ 16 <= count {
             let x = strideA == 0 ? splatA : a.loadUnaligned(fromByteOffset: i, as: SIMD16<Int8>.self)
             let y = strideB == 0 ? splatB : b.loadUnaligned(fromByteOffset: i, as: SIMD16<Int8>.self)
-            output.storeBytes(of: self(x, y, inDoubles: inDoubles), toByteOffset: i, as: SIMD16<UInt8>.self)
+            output.storeBytes(of: self(x, y, mode: mode), toByteOffset: i, as: SIMD16<UInt8>.self)
             i &+= 16
         }
         guard i < count else { return }
@@ -190,7 +246,24 @@ struct Int8ProductLine {
             if strideA == 1 { x[k] = a.load(fromByteOffset: i &+ k, as: Int8.self) }
             if strideB == 1 { y[k] = b.load(fromByteOffset: i &+ k, as: Int8.self) }
         }
-        let results = self(x, y, inDoubles: inDoubles)
+        let results = self(x, y, mode: mode)
         for k in 0..<count &- i { output.storeBytes(of: results[k], toByteOffset: i &+ k, as: UInt8.self) }
     }
+}
+
+/// `Int8ProductLine.Mode` as a type, so each mode's loop is a function of its own.
+protocol ProductLineMode {
+    static var mode: Int8ProductLine.Mode { get }
+}
+
+enum LineInFloats: ProductLineMode {
+    static var mode: Int8ProductLine.Mode { .floats }
+}
+
+enum CorrectedLine: ProductLineMode {
+    static var mode: Int8ProductLine.Mode { .corrected }
+}
+
+enum LineInDoubles: ProductLineMode {
+    static var mode: Int8ProductLine.Mode { .doubles }
 }
