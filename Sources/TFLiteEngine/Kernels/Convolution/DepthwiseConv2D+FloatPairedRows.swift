@@ -44,7 +44,7 @@ struct DepthwisePairedRows {
         let g = p.geometry, c = p.inputChannels
         guard p.depthMultiplier == 1, g.dilationWidth == 1, g.dilationHeight == 1,
               g.filterWidth == 5 || g.filterWidth == 7, g.filterHeight <= 16, g.strideWidth <= 2,
-              c >= (g.strideWidth == 1 ? 8 : 16), pairsPay(channels: c), g.outputWidth > 0 else { return nil }
+              g.strideWidth == 1 ? c >= 8 : c > 16 && c <= 32, pairsPay(channels: c), g.outputWidth > 0 else { return nil }
         let groupWidth = 16
         let paddedPixels = (max(g.outputWidth, groupWidth) - 1) * g.strideWidth + g.filterWidth
         guard paddedPixels * c <= maximumRowFloats else { return nil }
@@ -170,35 +170,33 @@ extension DepthwiseConv2DFloatVectorized {
             slot.advanced(by: (left &+ inside) &* c).update(repeating: 0, count: (n &- left &- inside) &* c)
             return
         }
-        // Even padded pixels, then odd ones: pixel j to (j / 2) of its half.
-        let inputEnd = left &+ inside
-        @inline(__always) func half<V: FloatLanes>(_: V.Type, from first: Int, _ target: UnsafeMutablePointer<Float>) {
+        // Even padded pixels, then odd ones: pixel j to (j / 2) of its half,
+        // the padding's and the input's pixels in loops of their own. At
+        // stride 2 the pairs take 17 to 32 channels (`make`): a pixel is two
+        // vectors, the second ending at its last float.
+        let w = FloatVector.scalarCount, inputEnd = min(left &+ inside, n)
+        @inline(__always) func half(from first: Int, _ target: UnsafeMutablePointer<Float>) {
             var j = first, t = target
+            while j < left {
+                t.update(repeating: 0, count: c)
+                j &+= 2
+                t += c
+            }
+            while j < inputEnd {
+                let pixel = source + (j &- left) &* c
+                t.storeLanes(pixel.load(FloatVector.self))
+                t.storeLanes(pixel.load(FloatVector.self, c &- w), c &- w)
+                j &+= 2
+                t += c
+            }
             while j < n {
-                if j >= left && j < inputEnd { copyPixel(V.self, source + (j &- left) &* c, t, c) } else { t.update(repeating: 0, count: c) }
+                t.update(repeating: 0, count: c)
                 j &+= 2
                 t += c
             }
         }
-        if c < 16 {
-            half(SIMD8<Float>.self, from: 0, slot)
-            half(SIMD8<Float>.self, from: 1, slot + (n &+ 1) / 2 &* c)
-        } else {
-            half(FloatVector.self, from: 0, slot)
-            half(FloatVector.self, from: 1, slot + (n &+ 1) / 2 &* c)
-        }
-    }
-
-    /// `c` floats (at least `V`'s lanes) from `source` to `target`, the last
-    /// vector ending at the last float.
-    @inline(__always)
-    private func copyPixel<V: FloatLanes>(_: V.Type, _ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, _ c: Int) {
-        var k = 0
-        while k &+ V.scalarCount < c {
-            target.storeLanes(source.load(V.self, k), k)
-            k &+= V.scalarCount
-        }
-        target.storeLanes(source.load(V.self, c &- V.scalarCount), c &- V.scalarCount)
+        half(from: 0, slot)
+        half(from: 1, slot + (n &+ 1) / 2 &* c)
     }
 }
 #endif
