@@ -210,8 +210,9 @@ extension DepthwiseConv2DFloatVectorized {
 /// (`OffsetInput`). At stride 2 it reads the even pixels at x + 2i + kx/2
 /// for even kx and the odd pixels at x + 2i + (kx − 1)/2 for odd kx: vector
 /// n = 4i + kx of a stream taking even and odd in turn (`EvenOddInput`).
-/// All the filter's rows as a constant where they are the filter's width,
-/// so they unroll (as `slidingEights`).
+/// The filter's rows stay a loop: called with the filter's width as a
+/// constant (as `slidingEights` is), the rows did not unroll (`perf`), and
+/// a constant row count inside `SlidingEight` changed nothing.
 @inline(never)
 private func pairedGroups<R: SlidingFilterRow, I: PairedRowStream>(_: R.Type, _: I.Type, rows: UnsafePointer<UnsafePointer<Float>>, filterRows: Int,
                                                                    channels c: Int, odd: Int, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
@@ -226,20 +227,17 @@ private func pairedGroups<R: SlidingFilterRow, I: PairedRowStream>(_: R.Type, _:
             }.store(o + ch, pair, lo, hi)
         }
     }
-    @inline(__always) func row(rows count: Int) {
-        guard width >= 16 else {
-            group(0, groupOutput, rows: count)
-            out.update(from: groupOutput, count: width &* c)
-            return
-        }
-        var x = 0
-        while x &+ 16 <= width {
-            group(x, out + x &* c, rows: count)
-            x &+= 16
-        }
-        if x < width { group(width &- 16, out + (width &- 16) &* c, rows: count) }
+    guard width >= 16 else {
+        group(0, groupOutput, rows: filterRows)
+        out.update(from: groupOutput, count: width &* c)
+        return
     }
-    if filterRows == R.width { row(rows: R.width) } else { row(rows: filterRows) }
+    var x = 0
+    while x &+ 16 <= width {
+        group(x, out + x &* c, rows: filterRows)
+        x &+= 16
+    }
+    if x < width { group(width &- 16, out + (width &- 16) &* c, rows: filterRows) }
 }
 
 /// A group's input stream in a padded row of `DepthwisePairedRows`, from
