@@ -59,7 +59,6 @@ struct Int8ProductLine {
         case doubles
     }
     private(set) var mode = Mode.floats
-    var inDoubles: Bool { mode == .doubles }
     /// The most products `Mode.corrected` puts right (tests lower it).
     nonisolated(unsafe) static var maximumCorrections = 2
     /// `Mode.corrected`'s products (NaN where unused, equal to none) and
@@ -159,8 +158,8 @@ struct Int8ProductLine {
         return misses
     }
 
-    /// The output bytes of sixteen products (exact integers in float32) by the line in its `mode`.
-    func bytes(products p: SIMD16<Float>) -> SIMD16<UInt8> {
+    /// The output bytes of sixteen products (exact integers in float32) by the line in its `mode` (`disagreements`).
+    private func bytes(products p: SIMD16<Float>) -> SIMD16<UInt8> {
         switch mode {
         case .floats: bytes(products: p, mode: .floats)
         case .corrected: bytes(products: p, mode: .corrected)
