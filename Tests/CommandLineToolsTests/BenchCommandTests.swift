@@ -105,7 +105,7 @@ final class BenchCommandTests: CommandTestCase {
         XCTAssertFalse(plain.output.contains("warm min ms"))
     }
 
-    func testCompareThreadsPrintsOneTableWithBitIdentity() {
+    func testCompareThreadsPrintsOneTableWithBitIdentity() throws {
         let run = bench([Repo.tinyModel, Repo.digitModel, "--compare-threads", "--threads", "1,3", "--runs", "1", "--min-time", "0", "--warmup", "0"])
         XCTAssertEqual(run.code, 0, run.errors)
         XCTAssertTrue(run.output.hasPrefix("bench --compare-threads: TFLiteEngine, "), run.output)
@@ -113,6 +113,15 @@ final class BenchCommandTests: CommandTestCase {
         let rows = run.output.split(separator: "\n").filter { $0.hasPrefix("image_classifier_labels ") || $0.hasPrefix("mnist_") }
         XCTAssertEqual(rows.count, 2, run.output)
         for row in rows { XCTAssertTrue(row.contains(" yes "), "not bit-identical: \(row)") }
+        // Each model's line and row carry the round trips measured between its blocks.
+        let lines = run.output.split(separator: "\n").filter { $0.contains(" ms → ") }
+        XCTAssertEqual(lines.count, 2, run.output)
+        for line in lines + rows { XCTAssertNotNil(line.range(of: #"\d+ \(\d+–\d+\)"#, options: .regularExpression), String(line)) }
+        XCTAssertTrue(run.output.contains("core round trip ns"), run.output)
+        XCTAssertEqual(roundTripSummary([]), "-")
+        XCTAssertEqual(roundTripSummary([300, 100, 120]), "120 (100–300)")
+        let trip = try XCTUnwrap(coreRoundTripNanoseconds(trips: 256))
+        XCTAssert(trip > 0 && trip.isFinite, "\(trip)")
         XCTAssertEqual(comparisonThreadCount([1]), 2)
         XCTAssertEqual(comparisonThreadCount([4, 2]), 4)
     }

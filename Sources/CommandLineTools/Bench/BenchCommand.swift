@@ -861,8 +861,8 @@ func compareThreadsMain(_ args: Arguments) -> Int32 {
         do {
             let r = try compareThreads(path: path, threads: threads, args: args)
             rows.append(r)
-            print("  \(r.model): \(f(r.oneThreadMs)) ms → \(f(r.manyThreadsMs)) ms, predicted \(f(r.split.predictedSpeedup, 2))×"
-                  + (r.bitIdentical ? "" : " (outputs differ)"))
+            print("  \(r.model): \(f(r.oneThreadMs)) ms → \(f(r.manyThreadsMs)) ms, predicted \(f(r.split.predictedSpeedup, 2))×, "
+                  + "core round trip \(roundTripSummary(r.roundTrips)) ns" + (r.bitIdentical ? "" : " (outputs differ)"))
             if !r.bitIdentical { failed = true }
         } catch {
             printBenchError("\(path) [--compare-threads \(threads)]: \(error)")

@@ -22,7 +22,13 @@ struct ThreadComparison {
     var oneThreadCPUMs: Double
     var bitIdentical: Bool
     var split: ParallelSplitProfile
+    /// Cache-line round trips (ns) between two threads, measured between
+    /// the timed blocks about every `roundTripInterval` (`coreRoundTripNanoseconds`).
+    var roundTrips: [Double] = []
 }
+
+/// Nanoseconds between the round-trip measurements of `compareThreads`.
+let roundTripInterval: UInt64 = 100_000_000
 
 /// Invokes per interpreter in each turn of `compareThreads` (the first untimed).
 let comparisonBlock = 4
@@ -63,8 +69,15 @@ func compareThreads(path: String, threads: Int, args: Arguments) throws -> Threa
     // 1.72–1.79× in separate runs; Zen 4, 2 vCPUs.) The blocks are short,
     // so host drift still reaches both sides alike.
     var oneSamples: [Double] = [], manySamples: [Double] = [], cpuSamples: [Double] = []
+    var roundTrips: [Double] = []
     let start = now()
+    var lastRoundTrip: UInt64 = 0
     while oneSamples.count < args.runs || Double(now() - start) / 1e9 < args.minTime {
+        // How far apart the cores are now (a host may move its vCPUs).
+        if lastRoundTrip == 0 || now() - lastRoundTrip >= roundTripInterval, let trip = coreRoundTripNanoseconds() {
+            roundTrips.append(trip)
+            lastRoundTrip = now()
+        }
         try one.invoke()
         for _ in 1..<comparisonBlock {
             let c = threadCPUTime(), s = now()
@@ -84,7 +97,14 @@ func compareThreads(path: String, threads: Int, args: Arguments) throws -> Threa
     return ThreadComparison(
         model: modelName(path), megaMACs: Double(ModelSummary(model: model).macs) / 1e6, threads: threads,
         oneThreadMs: Statistics(oneSamples).median, manyThreadsMs: Statistics(manySamples).median,
-        oneThreadCPUMs: Statistics(cpuSamples).median, bitIdentical: identical, split: split)
+        oneThreadCPUMs: Statistics(cpuSamples).median, bitIdentical: identical, split: split, roundTrips: roundTrips)
+}
+
+/// "median (lowest–highest)" of round trips in ns, or "-".
+func roundTripSummary(_ trips: [Double]) -> String {
+    guard !trips.isEmpty else { return "-" }
+    let s = Statistics(trips)
+    return "\(f(s.median, 0)) (\(f(s.min, 0))–\(f(s.max, 0)))"
 }
 
 /// Prints the comparison table, then each model's nodes that cost the most
@@ -94,7 +114,7 @@ func printThreadComparison(_ rows: [ThreadComparison], worstNodes: Int = 8) {
     print("\n=== cpu × 1 vs parallel × \(threads), same run (alternating blocks of \(comparisonBlock) invokes, the first untimed); predicted from per-part thread CPU time ===")
     var table = [["model", "MMACs", "1-thread ms", "\(threads)-thread ms", "speed-up", "bit-identical",
                   "1-thread CPU ms", "predicted", "unsplit %", "imbalance %", "fork-join %", "split nodes", "fork-join µs",
-                  "predicted 4/worker", "16/worker", "per tile"]]
+                  "predicted 4/worker", "16/worker", "per tile", "core round trip ns"]]
     for r in rows {
         let s = r.split
         let serial = Double(max(s.serialNanoseconds, 1))
@@ -107,7 +127,8 @@ func printThreadComparison(_ rows: [ThreadComparison], worstNodes: Int = 8) {
             f(100 * Double(s.unsplitNanoseconds) / serial, 1), f(100 * Double(s.imbalanceNanoseconds) / serial, 1),
             f(100 * forkJoin / serial, 1), "\(s.splitNodeCount)/\(s.nodes.count)",
             "\(f(Double(s.forkJoinNanoseconds) / 1e3, 2)) (median \(f(Double(s.forkJoinMedianNanoseconds) / 1e3, 2)))"]
-            + [4, 16, 0].map { f(serial / Double(max(s.predictedNanoseconds(partsPerWorker: $0), 1)), 2) + "×" })
+            + [4, 16, 0].map { f(serial / Double(max(s.predictedNanoseconds(partsPerWorker: $0), 1)), 2) + "×" }
+            + [roundTripSummary(r.roundTrips)])
     }
     printTable(table, rightAligned: Set(1..<table[0].count))
     print("""
@@ -115,7 +136,10 @@ func printThreadComparison(_ rows: [ThreadComparison], worstNodes: Int = 8) {
     thread CPU time per part (see ParallelSplitProfile). unsplit, imbalance, fork-join: shares of the one-thread \
     time lost to nodes that run on one worker, to the busiest worker's excess, and to the measured per-node fork-join. \
     predicted 4/worker, 16/worker, per tile: the same if split nodes were cut into that many parts (each extra part \
-    costing the measured claim time, \(rows.first.map { f(Double($0.split.partClaimNanoseconds) / 1e3, 2) } ?? "-") µs of CPU).
+    costing the measured claim time, \(rows.first.map { f(Double($0.split.partClaimNanoseconds) / 1e3, 2) } ?? "-") µs of CPU). \
+    core round trip: a cache line's round trip between two threads, measured about every \(roundTripInterval / 1_000_000) ms \
+    between the timed blocks: median (lowest–highest). Where it moves, the host moved the threads' cores, and the \
+    speed-up moves with it.
     """)
     guard worstNodes > 0 else { return }
     for r in rows {
