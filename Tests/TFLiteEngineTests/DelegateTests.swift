@@ -352,6 +352,60 @@ final class DelegateTests: XCTestCase {
         }
     }
 
+    /// Counts each tile's runs and which worker ran it; worker 1 can be
+    /// made late (it sleeps before its first tile of a job).
+    private final class TileCountingKernel: Kernel {
+        let tileCount: Int
+        let runs: UnsafeMutablePointer<Int>
+        let workers: UnsafeMutablePointer<Int>
+        let lateWorker: Int?
+        init(tiles: Int, lateWorker: Int? = nil) {
+            tileCount = tiles
+            runs = .allocate(capacity: max(tiles, 1))
+            runs.initialize(repeating: 0, count: max(tiles, 1))
+            workers = .allocate(capacity: max(tiles, 1))
+            workers.initialize(repeating: -1, count: max(tiles, 1))
+            self.lateWorker = lateWorker
+        }
+        deinit {
+            runs.deallocate()
+            workers.deallocate()
+        }
+        var cost: Int { tileCount * 1_000_000 }
+        func bind(_ memory: TensorMemory) {}
+        func run(tiles: Range<Int>, worker: Int) {
+            if worker == lateWorker { usleep(200) }
+            for t in tiles {
+                runs[t] += 1
+                workers[t] = worker
+            }
+        }
+    }
+
+    func testWorkerPoolRunsEveryTileOnceFromEachWorkersShare() throws {
+        guard #available(macOS 15.0, iOS 18.0, tvOS 18.0, watchOS 11.0, *) else { throw XCTSkip("needs Synchronization") }
+        for workers in [2, 3, 4] {
+            let pool = SpinningWorkerPool(workers: workers)
+            defer { pool.shutdown() }
+            // Back-to-back jobs of every size from 2 to 300 tiles (up to
+            // 64 chunks per worker by cost), each tile run exactly once.
+            for tiles in 2...300 {
+                let kernel = TileCountingKernel(tiles: tiles)
+                withExtendedLifetime(kernel) { pool.run(UnretainedKernel(kernel), tiles: tiles, cost: kernel.cost) }
+                let runs = Array(UnsafeBufferPointer(start: kernel.runs, count: tiles))
+                XCTAssertEqual(runs, [Int](repeating: 1, count: tiles), "\(workers) workers, \(tiles) tiles")
+                let ran = Array(UnsafeBufferPointer(start: kernel.workers, count: tiles))
+                XCTAssert(ran.allSatisfy { (0..<workers).contains($0) }, "\(workers) workers, \(tiles) tiles: \(ran)")
+            }
+            // A late helper: the others take the rest of its share from the back.
+            for tiles in [2, 17, 64, 256] {
+                let kernel = TileCountingKernel(tiles: tiles, lateWorker: 1)
+                withExtendedLifetime(kernel) { pool.run(UnretainedKernel(kernel), tiles: tiles, cost: kernel.cost) }
+                XCTAssertEqual(Array(UnsafeBufferPointer(start: kernel.runs, count: tiles)), [Int](repeating: 1, count: tiles))
+            }
+        }
+    }
+
     // MARK: Thread safety
 
     func testManyInterpretersShareOneModel() throws {

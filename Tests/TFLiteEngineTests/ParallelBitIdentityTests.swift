@@ -100,16 +100,22 @@ struct ParallelBitIdentityTests {
         #expect(profile.predictedSpeedup > 0 && profile.predictedSpeedup <= 2)
     }
 
-    @Test("parts go to the first free worker, from its end, as the pool claims them")
+    @Test("parts go to the first free worker, half of its own share's rest at a time, then one from the back of another's, as the pool claims them")
     func makespan() {
         #expect(ParallelSplitProfile.makespan([], workers: 2) == 0)
         #expect(ParallelSplitProfile.makespan([5], workers: 2) == 5)
         #expect(ParallelSplitProfile.makespan([2, 1, 1, 1, 1, 1, 1, 1], workers: 2) == 5)
         #expect(ParallelSplitProfile.makespan([4, 4, 4, 4], workers: 2) == 8)
         #expect(ParallelSplitProfile.makespan([8, 1], workers: 2) == 8)
-        // Worker 0 claims from the front, the others from the back.
+        // Shares [0, 2) and [2, 3): worker 0 takes part 0 and worker 1 part 2;
+        // part 1 goes to worker 0 in the first case, and from the back of
+        // worker 0's share to worker 1 in the second.
         #expect(ParallelSplitProfile.makespan([1, 1, 4], workers: 2) == 4)
         #expect(ParallelSplitProfile.makespan([4, 1, 1], workers: 2) == 4)
+        // Each runs its own share first: worker 1's last part is its own, however long.
+        #expect(ParallelSplitProfile.makespan([1, 1, 1, 1, 1, 1, 1, 5], workers: 2) == 8)
+        // Worker 0 takes parts 0 and 1 at once (6); worker 1 its four, then parts 3 and 2.
+        #expect(ParallelSplitProfile.makespan([5, 1, 1, 1, 1, 1, 1, 1], workers: 2) == 6)
         #expect(ParallelSplitProfile.makespan([3, 3, 3], workers: 3) == 3)
         #expect(ParallelSplitProfile.makespan([3, 3, 3], workers: 1) == 9)
     }

@@ -183,29 +183,44 @@ final class DispatchTileRunner: TileRunner {
 /// to a condition variable after a short spin so idle helpers do not burn a
 /// core between invokes.
 ///
-/// Protocol: a job's tiles are cut into `chunks` contiguous chunks. The
-/// caller writes the job (kernel, tile count), then publishes one atomic
-/// word `generation | chunks | claimed from the back | claimed from the
-/// front` (release). Every participant — the caller as worker 0 and each
-/// helper — claims chunks by compare-and-swap on that word while it still
-/// carries the job's generation, the caller from the front and the helpers
-/// from the back, runs them with its own worker index, and adds the count
-/// to `completed` (release). (Claimed from one end by whoever came first,
-/// the same rows went to either core from node to node and were read from
-/// the other core's cache: with two threads EfficientNet-B0 int8 ran 1.09×
-/// one thread's speed though its parts' CPU time predicted 1.96×.) The
-/// caller returns when `completed == chunks` (acquire). A helper reads the
-/// job only after a successful claim, when the job cannot be replaced (its
-/// chunk is not yet complete). A late helper (asleep, or descheduled on a
-/// busy machine) finds nothing left to claim and never delays the caller,
-/// which simply does more chunks itself: the caller never waits on a
-/// thread that has not started work.
+/// Protocol: a job's tiles are cut into `chunks` contiguous chunks, and each
+/// participant (the caller as worker 0, then each helper) owns a contiguous
+/// share of them, `tileRange(worker: p, workers: participants, tiles:
+/// chunks)`, held as `generation | end | next` in one atomic word on cache
+/// lines of its own (`ChunkRange`). The caller writes the job (kernel, tile
+/// and chunk counts), then every participant's word, its own first and the
+/// helpers' with release: a helper waits for its own word to carry a new
+/// generation. A participant claims its own chunks from the front by
+/// compare-and-swap on its word, half of those left at a time, and runs
+/// each claim's consecutive chunks in one call with its own worker index;
+/// then it takes the chunks other participants have not yet claimed, one
+/// at a time from the back of their words, and adds the count it ran to
+/// `completed` (release). The caller returns when `completed == chunks`
+/// (acquire).
+///
+/// (Before, every participant claimed from one shared word, the caller from
+/// the front and the helpers from the back, so every claim moved that cache
+/// line between the cores. On a Zen 5 guest whose two vCPUs the host moves
+/// between near and far cores every half minute or so, a cache line's round
+/// trip between them took 92–136 ns near and 396–413 ns far, a megabyte
+/// written by the other core read at 107–131 GB/s near and 42–44 far, and
+/// EfficientNet-B0 float32 on two threads took 2.78–2.87 ms near and 3.98
+/// far, one thread 4.9–5.2 either way. Now a chunk's claim stays in the
+/// claiming core's cache until a participant runs out of its own; and each
+/// core runs the same share of every node's tiles whatever the other's
+/// speed, so most of what a node reads was written by the same core.)
+///
+/// A helper reads the job only after a successful claim, when the job
+/// cannot be replaced (its chunk is not yet complete). A late helper
+/// (asleep, or descheduled on a busy machine) finds its share taken by the
+/// others and never delays the caller: the caller never waits on a thread
+/// that has not started work.
 @available(macOS 15.0, iOS 18.0, tvOS 18.0, watchOS 11.0, *)
 final class SpinningWorkerPool: TileRunner, @unchecked Sendable {
     let workers: Int
-    /// `generation << 48 | chunkCount << 32 | claimedFromBack << 16 | claimedFromFront`.
-    private let job = Atomic<Int>(0)
-    private let completed = Atomic<Int>(0)
+    /// Each participant's chunks: `generation << 32 | end << 16 | next`.
+    private let ranges: [ChunkRange]
+    private let completed = ChunkRange()
     private let sleepers = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
     // The current job; written only while no chunk of the previous job is
@@ -214,6 +229,7 @@ final class SpinningWorkerPool: TileRunner, @unchecked Sendable {
     /// The kernel before the first job.
     private let idleKernel = EmptyTilesKernel(tiles: 0)
     private var tiles = 0
+    private var chunks = 0
     private var generation = 0
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
@@ -227,10 +243,21 @@ final class SpinningWorkerPool: TileRunner, @unchecked Sendable {
     /// helper thread, which runs nothing but the pool's jobs.
     private let flushesSubnormals: Bool
 
+    /// An atomic word alone in its pair of 64-byte cache lines (the padding
+    /// keeps other objects' words out of the lines the prefetcher pairs).
+    final class ChunkRange {
+        private let before: (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        let word = Atomic<Int>(0)
+        private let after: (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    }
+
     init(workers: Int, flushesSubnormals: Bool = true) {
         self.workers = workers
         self.flushesSubnormals = flushesSubnormals
         kernel = UnretainedKernel(idleKernel)
+        ranges = (0..<max(workers, 1)).map { _ in ChunkRange() }
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)
@@ -260,6 +287,8 @@ final class SpinningWorkerPool: TileRunner, @unchecked Sendable {
             if result == 0 { threads.append(thread) } else { Unmanaged<HelperContext>.fromOpaque(context).release() }
             #endif
         }
+        // Helpers are numbered 1… in the order they started, so a helper
+        // that failed to start leaves no gap.
         participants = threads.count + 1
     }
 
@@ -297,9 +326,19 @@ final class SpinningWorkerPool: TileRunner, @unchecked Sendable {
         let chunks = parallelChunkCount(tiles: tiles, cost: cost, participants: participants)
         self.kernel = kernel
         self.tiles = tiles
-        generation = (generation &+ 1) & 0x7FFF
-        completed.store(0, ordering: .relaxed)
-        job.store(generation << 48 | chunks << 32, ordering: .sequentiallyConsistent)
+        self.chunks = chunks
+        generation = (generation &+ 1) & 0x7FFF_FFFF
+        completed.word.store(0, ordering: .relaxed)
+        // The caller's share first: a helper that sees its own share sees it.
+        for p in 0..<participants {
+            let share = tileRange(worker: p, workers: participants, tiles: chunks)
+            let word = generation << 32 | share.upperBound << 16 | share.lowerBound
+            if p == 0 {
+                ranges[p].word.store(word, ordering: .relaxed)
+            } else {
+                ranges[p].word.store(word, ordering: .sequentiallyConsistent)
+            }
+        }
         if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
             pthread_mutex_lock(mutex)
             pthread_cond_broadcast(condition)
@@ -314,43 +353,79 @@ final class SpinningWorkerPool: TileRunner, @unchecked Sendable {
         // threads 4.70 → 4.65 ms, median of five alternating rounds' mins;
         // Zen 4.)
         var spins = 0
-        while completed.load(ordering: .acquiring) != chunks {
+        while completed.word.load(ordering: .acquiring) != chunks {
             spins &+= 1
             if spins & 16383 == 0 { sched_yield() }
         }
     }
 
-    /// Claims and runs chunks of job `generation` until none are left:
-    /// worker 0 from the front, the helpers from the back.
+    /// Runs chunks of job `generation` until none are left: `worker`'s own
+    /// share from the front, half of what is left of it at a time, then
+    /// the others' from the back, one at a time.
     @inline(__always)
     private func work(generation: Int, worker: Int) {
-        guard let (first, chunks) = claim(generation: generation, fromBack: worker != 0) else { return }
+        var victim = worker
+        guard var claimed = claim(generation: generation, from: worker, owner: true)
+                ?? steal(generation: generation, worker: worker, victim: &victim) else { return }
         // The kernel is read after the first claim, once, and unretained
         // (`UnretainedKernel`).
-        let kernel = self.kernel
-        var next = first, done = 0
+        let kernel = self.kernel, tiles = self.tiles, chunks = self.chunks
+        var done = 0
         while true {
-            let range = tileRange(worker: next, workers: chunks, tiles: tiles)
+            // Consecutive chunks run as one range of tiles.
+            let range = tileRange(worker: claimed.lowerBound, workers: chunks, tiles: tiles).lowerBound
+                ..< tileRange(worker: claimed.upperBound &- 1, workers: chunks, tiles: tiles).upperBound
             if !range.isEmpty { kernel.run(tiles: range, worker: worker) }
-            done &+= 1
-            guard let (claimed, _) = claim(generation: generation, fromBack: worker != 0) else { break }
-            next = claimed
+            done &+= claimed.count
+            let next = victim == worker
+                ? claim(generation: generation, from: worker, owner: true) ?? steal(generation: generation, worker: worker, victim: &victim)
+                : claim(generation: generation, from: victim, owner: false) ?? steal(generation: generation, worker: worker, victim: &victim)
+            guard let next else { break }
+            claimed = next
         }
-        completed.add(done, ordering: .releasing)
+        completed.word.add(done, ordering: .releasing)
     }
 
-    /// Claims the next chunk of job `generation` (and returns it with the
-    /// job's chunk count), or nil when none is left.
+    /// A chunk of job `generation` from another participant's share (the
+    /// next participant after `worker` with one left, in turn), setting
+    /// `victim` to that participant; nil when no share has one.
     @inline(__always)
-    private func claim(generation: Int, fromBack: Bool) -> (chunk: Int, chunks: Int)? {
-        var word = job.load(ordering: .acquiring)
-        while word >> 48 == generation {
-            let chunks = (word >> 32) & 0xFFFF, back = (word >> 16) & 0xFFFF, front = word & 0xFFFF
-            guard front &+ back < chunks else { return nil }
-            let (exchanged, original) = job.compareExchange(expected: word, desired: word &+ (fromBack ? 1 << 16 : 1),
-                                                            ordering: .acquiringAndReleasing)
-            // Claimed: the job cannot change until the chunk completes.
-            if exchanged { return (fromBack ? chunks &- 1 &- back : front, chunks) }
+    private func steal(generation: Int, worker: Int, victim: inout Int) -> Range<Int>? {
+        let count = participants
+        var p = worker &+ 1
+        for _ in 1..<count {
+            if p >= count { p = 0 }
+            if let chunk = claim(generation: generation, from: p, owner: false) {
+                victim = p
+                return chunk
+            }
+            p &+= 1
+        }
+        return nil
+    }
+
+    /// Claims chunks of job `generation` from participant `p`'s share: if
+    /// `owner`, the first half of what is left (rounded up), else its last
+    /// chunk. Nil when none is left or the word carries another job.
+    ///
+    /// (A kernel call sets up once for its tiles: the int8 depthwise
+    /// kernels fill the rows their windows read into the worker's ring at
+    /// each call. One chunk a call, a 5×5 layer over 14×14×672 made each
+    /// input row's windows about five times on two threads: 31% of the
+    /// samples against 8% on one, and 1.45× one thread's speed where its
+    /// parts' CPU time predicted 1.97×; Zen 5.)
+    @inline(__always)
+    private func claim(generation: Int, from p: Int, owner: Bool) -> Range<Int>? {
+        let range = ranges[p]
+        var word = range.word.load(ordering: .acquiring)
+        while word >> 32 == generation {
+            let end = (word >> 16) & 0xFFFF, next = word & 0xFFFF
+            guard next < end else { return nil }
+            let count = owner ? (end &- next &+ 1) &>> 1 : 1
+            let (exchanged, original) = range.word.compareExchange(expected: word, desired: owner ? word &+ count : word &- (1 << 16),
+                                                                   ordering: .acquiringAndReleasing)
+            // Claimed: the job cannot change until the chunks complete.
+            if exchanged { return owner ? next..<(next &+ count) : (end &- 1)..<end }
             word = original
         }
         return nil
@@ -358,24 +433,25 @@ final class SpinningWorkerPool: TileRunner, @unchecked Sendable {
 
     private func helperLoop(worker: Int) {
         if flushesSubnormals { _ = SubnormalFlush.begin() }
+        let own = ranges[worker]
         var seen = 0
         while true {
             var spins = 0
-            var current = job.load(ordering: .acquiring) >> 48
+            var current = own.word.load(ordering: .acquiring) >> 32
             while current == seen {
                 if stopping.load(ordering: .relaxed) { return }
                 spins &+= 1
                 if spins >= Self.spinLimit {
                     pthread_mutex_lock(mutex)
                     sleepers.add(1, ordering: .sequentiallyConsistent)
-                    while job.load(ordering: .sequentiallyConsistent) >> 48 == seen && !stopping.load(ordering: .sequentiallyConsistent) {
+                    while own.word.load(ordering: .sequentiallyConsistent) >> 32 == seen && !stopping.load(ordering: .sequentiallyConsistent) {
                         pthread_cond_wait(condition, mutex)
                     }
                     sleepers.subtract(1, ordering: .sequentiallyConsistent)
                     pthread_mutex_unlock(mutex)
                     spins = 0
                 }
-                current = job.load(ordering: .acquiring) >> 48
+                current = own.word.load(ordering: .acquiring) >> 32
             }
             if stopping.load(ordering: .relaxed) { return }
             seen = current

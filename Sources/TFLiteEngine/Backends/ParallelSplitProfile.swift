@@ -13,8 +13,9 @@ import Darwin
 /// the backend's workers claim.
 ///
 /// From the part times it predicts the `workers`-thread time: the first
-/// free worker claims the next part, worker 0 from the front and the others
-/// from the back (as `SpinningWorkerPool` does), nodes that do not split
+/// free worker claims half of what is left of its own share of the parts,
+/// then the others' parts one at a time from the back (as `SpinningWorkerPool`
+/// does), nodes that do not split
 /// run on one worker, and every split node pays ``forkJoinNanoseconds``.
 /// What limits the speed-up shows as the time of nodes that do not split
 /// (``unsplitNanoseconds``) and the imbalance of the split ones
@@ -134,22 +135,36 @@ public struct ParallelSplitProfile: Sendable {
         }
     }
 
-    /// Makespan of `parts` run by `workers` workers, the worker that is free
-    /// first (ties to the lower index: the caller) taking the next part from
-    /// its end: worker 0 from the front, the others from the back.
+    /// Makespan of `parts` run by `workers` workers as `SpinningWorkerPool`
+    /// runs them: each worker owns a contiguous share of the parts
+    /// (`tileRange(worker: w, workers: workers, tiles: parts.count)`), and
+    /// the worker that is free first (ties to the lower index: the caller)
+    /// takes the first half (rounded up) of what is left of its own share,
+    /// or else the last part left of the next share after its own that has one.
     static func makespan(_ parts: [UInt64], workers: Int) -> UInt64 {
         guard workers > 1, parts.count > 1 else { return parts.reduce(0, &+) }
         var load = [UInt64](repeating: 0, count: workers)
-        var front = 0, back = parts.count - 1
-        while front <= back {
+        var next = (0..<workers).map { tileRange(worker: $0, workers: workers, tiles: parts.count).lowerBound }
+        var end = (0..<workers).map { tileRange(worker: $0, workers: workers, tiles: parts.count).upperBound }
+        var left = parts.count
+        while left > 0 {
             var first = 0
             for w in 1..<workers where load[w] < load[first] { first = w }
-            if first == 0 {
-                load[0] &+= parts[front]
-                front += 1
-            } else {
-                load[first] &+= parts[back]
-                back -= 1
+            if next[first] < end[first] {
+                let count = (end[first] - next[first] + 1) / 2
+                for part in next[first]..<(next[first] + count) { load[first] &+= parts[part] }
+                next[first] += count
+                left -= count
+                continue
+            }
+            for step in 1..<workers {
+                let victim = (first + step) % workers
+                if next[victim] < end[victim] {
+                    end[victim] -= 1
+                    load[first] &+= parts[end[victim]]
+                    left -= 1
+                    break
+                }
             }
         }
         return load.max() ?? 0
