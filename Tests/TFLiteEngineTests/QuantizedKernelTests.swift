@@ -791,7 +791,7 @@ final class QuantizedKernelTests: XCTestCase {
     /// The same for a serialised model, with the input's bytes given
     /// (`inputBytes`), all equal to `inputFill`, or random. Each run's output
     /// is pre-filled with a different byte (reference 0x5A, fast 0xA5, fast
-    /// with reversed tiles 0x3C), so a byte that a kernel does not write
+    /// with reversed tiles 0x3C, as the pool claims them 0x4B), so a byte that a kernel does not write
     /// never looks equal. `inspect` sees the fast kernel, bound. Returns the fast and
     /// the reference kernel's bytes.
     @discardableResult
@@ -813,10 +813,12 @@ final class QuantizedKernelTests: XCTestCase {
         let expected = harness.run(slow, tilesReversed: false, fill: 0x5A)
         let actual = harness.run(fast, tilesReversed: false, fill: 0xA5)
         let tiled = harness.run(fast, tilesReversed: true, fill: 0x3C)
+        let claimed = harness.run(fast, tilesReversed: false, claimed: true, fill: 0x4B)
         if let i = expected.indices.first(where: { expected[$0] != actual[$0] }) {
             XCTFail("\(name): fast differs from reference at byte \(i) (\(actual[i]) vs \(expected[i])), \(zip(expected, actual).filter { $0 != $1 }.count) of \(expected.count) differ")
         }
         XCTAssertEqual(actual, tiled, "\(name): tiles run one by one differ")
+        XCTAssertEqual(actual, claimed, "\(name): tiles run as the pool claims them, calls continuing, differ")
         // (After the runs: kernels make some constants at `bind`.)
         inspect?(fast)
         if Set(expected).count > min(2, expected.count / 2) { informativeCases += 1 }

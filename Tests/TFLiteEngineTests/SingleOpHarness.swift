@@ -52,19 +52,51 @@ final class SingleOpHarness {
     /// Runs `kernel` into a fresh output buffer (pre-filled with `fill`) and
     /// returns its bytes. Give each of the runs you compare a different
     /// `fill`, so bytes no kernel writes do not compare equal.
-    func run(_ kernel: Kernel, tilesReversed: Bool, fill: UInt8) -> [UInt8] {
+    /// `claimed`: the tiles as the two-worker pool claims them, one tile a
+    /// chunk (`claimedTiles`), every call after a worker's first continuing it.
+    func run(_ kernel: Kernel, tilesReversed: Bool, claimed: Bool = false, fill: UInt8) -> [UInt8] {
         let outputIndex = step.node.outputs[0]
         let outputBytes = graph.tensors[outputIndex].byteCount
         let out = allocate(outputBytes, fill: fill)
         addresses[outputIndex] = out
         let scratch = allocate(kernel.scratchStride * 2, fill: 0xFF)
         kernel.bind(TensorMemory(addresses: addresses, tensorCount: graph.tensors.count, scratch: scratch))
-        if tilesReversed {
+        if claimed {
+            var started = [false, false]
+            for (worker, tiles) in Self.claimedTiles(kernel.tileCount) {
+                kernel.run(tiles: tiles, worker: worker, continuing: started[worker])
+                started[worker] = true
+            }
+        } else if tilesReversed {
             for t in (0..<kernel.tileCount).reversed() { kernel.run(tiles: t..<(t + 1), worker: t % 2) }
         } else {
             kernel.run(tiles: 0..<kernel.tileCount, worker: 0)
         }
         return Array(UnsafeRawBufferPointer(start: out, count: outputBytes))
+    }
+
+    /// The calls of the two-worker pool (`SpinningWorkerPool`) on `tiles`
+    /// tiles of one chunk each, worker 1 taking two turns to worker 0's one:
+    /// each takes half of what is left of its share (the first and second
+    /// half of the tiles) at a time, and worker 1, out of its own first,
+    /// then takes worker 0's last tiles one at a time from the back.
+    static func claimedTiles(_ tiles: Int) -> [(worker: Int, tiles: Range<Int>)] {
+        var next = [0, tiles / 2], end = [tiles / 2, tiles]
+        var calls: [(worker: Int, tiles: Range<Int>)] = []
+        var turn = 0
+        while next[0] < end[0] || next[1] < end[1] {
+            let worker = turn % 3 == 0 ? 0 : 1, other = 1 - worker
+            turn += 1
+            if next[worker] < end[worker] {
+                let count = (end[worker] - next[worker] + 1) / 2
+                calls.append((worker, next[worker]..<(next[worker] + count)))
+                next[worker] += count
+            } else if next[other] < end[other] {
+                end[other] -= 1
+                calls.append((worker, end[other]..<(end[other] + 1)))
+            }
+        }
+        return calls
     }
 
     private func allocate(_ bytes: Int, fill: UInt8) -> UnsafeMutableRawPointer {

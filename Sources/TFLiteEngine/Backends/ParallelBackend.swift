@@ -370,12 +370,17 @@ final class SpinningWorkerPool: TileRunner, @unchecked Sendable {
         // The kernel is read after the first claim, once, and unretained
         // (`UnretainedKernel`).
         let kernel = self.kernel, tiles = self.tiles, chunks = self.chunks
-        var done = 0
+        var done = 0, continuing = false
         while true {
-            // Consecutive chunks run as one range of tiles.
+            // Consecutive chunks run as one range of tiles; after the first
+            // call, each continues it (the kernel's scratch holds what the
+            // last call left: `Kernel.run(tiles:worker:continuing:)`).
             let range = tileRange(worker: claimed.lowerBound, workers: chunks, tiles: tiles).lowerBound
                 ..< tileRange(worker: claimed.upperBound &- 1, workers: chunks, tiles: tiles).upperBound
-            if !range.isEmpty { kernel.run(tiles: range, worker: worker) }
+            if !range.isEmpty {
+                kernel.run(tiles: range, worker: worker, continuing: continuing)
+                continuing = true
+            }
             done &+= claimed.count
             let next = victim == worker
                 ? claim(generation: generation, from: worker, owner: true) ?? steal(generation: generation, worker: worker, victim: &victim)

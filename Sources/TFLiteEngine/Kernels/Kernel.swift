@@ -24,6 +24,13 @@ protocol Kernel: AnyObject {
     func bind(_ memory: TensorMemory)
     /// Computes tiles `tiles` using scratch area `worker`.
     func run(tiles: Range<Int>, worker: Int)
+    /// `run(tiles:worker:)`, where `continuing` says that this worker's
+    /// last call was of the same run of this node (the worker pool's later
+    /// claims of one job): what that call left in the worker's scratch
+    /// area is still there. The default ignores it; a kernel that fills
+    /// rows into its scratch at each call (the int8 depthwise rings) keeps
+    /// them. Every other caller passes false, or calls `run(tiles:worker:)`.
+    func run(tiles: Range<Int>, worker: Int, continuing: Bool)
     /// This kernel as a `RunTimeCheckedKernel`, or nil (the default). A
     /// requirement rather than `kernel as? RunTimeCheckedKernel`: a cast to a
     /// protocol makes the Swift runtime look up the conformance, and the
@@ -57,6 +64,8 @@ protocol Kernel: AnyObject {
     /// `run(tiles:worker:)` on `object`, a `Self` that its holder keeps alive
     /// (`UnretainedKernel`). Default: that call, with no reference counting.
     static func run(unretained object: Unmanaged<AnyObject>, tiles: Range<Int>, worker: Int)
+    /// `run(tiles:worker:continuing:)` on `object` (as `run(unretained:tiles:worker:)`).
+    static func run(unretained object: Unmanaged<AnyObject>, tiles: Range<Int>, worker: Int, continuing: Bool)
     /// `tileCount` of `object` (as `run(unretained:tiles:worker:)`).
     static func tileCount(unretained object: Unmanaged<AnyObject>) -> Int
     /// `cost` of `object` (as `run(unretained:tiles:worker:)`).
@@ -77,8 +86,12 @@ extension Kernel {
     var scratchStride: Int { workerScratchStride(scratchBytesPerWorker) }
     /// Runs the whole op on the calling thread.
     func runAll() { run(tiles: 0..<tileCount, worker: 0) }
+    func run(tiles: Range<Int>, worker: Int, continuing: Bool) { run(tiles: tiles, worker: worker) }
     static func run(unretained object: Unmanaged<AnyObject>, tiles: Range<Int>, worker: Int) {
         object._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Self.self).run(tiles: tiles, worker: worker) }
+    }
+    static func run(unretained object: Unmanaged<AnyObject>, tiles: Range<Int>, worker: Int, continuing: Bool) {
+        object._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Self.self).run(tiles: tiles, worker: worker, continuing: continuing) }
     }
     static func tileCount(unretained object: Unmanaged<AnyObject>) -> Int {
         object._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Self.self).tileCount }
@@ -113,6 +126,9 @@ struct UnretainedKernel {
     var tileCount: Int { type.tileCount(unretained: object) }
     var cost: Int { type.cost(unretained: object) }
     func run(tiles: Range<Int>, worker: Int) { type.run(unretained: object, tiles: tiles, worker: worker) }
+    func run(tiles: Range<Int>, worker: Int, continuing: Bool) {
+        type.run(unretained: object, tiles: tiles, worker: worker, continuing: continuing)
+    }
 }
 
 /// A kernel whose operands are input 0 and output 0, read and written as
