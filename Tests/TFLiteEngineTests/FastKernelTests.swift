@@ -757,12 +757,14 @@ final class FastKernelTests: XCTestCase {
         // Each run's output starts with a different pattern (reference: NaN
         // bytes 0xFF; fast: 0xFE…, about −1.7e38; tiled: 0x7F…, about 3.4e38),
         // so an output a kernel does not write never compares equal.
-        func run(_ kernel: Kernel, tilesReversed: Bool, fill: UInt8) -> [Float] {
-            harness.run(kernel, tilesReversed: tilesReversed, fill: fill).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        func run(_ kernel: Kernel, tilesReversed: Bool, claimed: Bool = false, fill: UInt8) -> [Float] {
+            harness.run(kernel, tilesReversed: tilesReversed, claimed: claimed, fill: fill).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
         }
         let expected = run(slow, tilesReversed: false, fill: 0xFF)
         let actual = run(fast, tilesReversed: false, fill: 0xFE)
         let tiled = run(fast, tilesReversed: true, fill: 0x7F)
+        // (As the two-worker pool claims them, later calls continuing: 0x7E…, about 8.4e37.)
+        let claimed = run(fast, tilesReversed: false, claimed: true, fill: 0x7E)
         // Summation order differs between the kernels: the absolute part
         // scales with the largest output (the size of the summands), the
         // relative part checks every element; NaN/infinity rules as in `Comparison`.
@@ -772,6 +774,7 @@ final class FastKernelTests: XCTestCase {
             XCTFail("\(name): fast against reference: \(problem)")
         }
         XCTAssertEqual(actual.map(\.bitPattern), tiled.map(\.bitPattern), "\(name): tiles run one by one differ")
+        XCTAssertEqual(actual.map(\.bitPattern), claimed.map(\.bitPattern), "\(name): tiles run as the pool claims them differ")
     }
 }
 

@@ -363,14 +363,19 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     /// bands of `gatheredRows`), a block behind the computation.
     var outputActivation: FloatActivationLoop?
 
-    func run(tiles: Range<Int>, worker: Int) {
+    func run(tiles: Range<Int>, worker: Int) { run(tiles: tiles, worker: worker, continuing: false) }
+
+    /// Continuing a worker's last call of the same run (`Kernel.run(tiles:worker:continuing:)`),
+    /// the paired rows' ring in the worker's scratch is kept. (The expanded
+    /// rows' window is not: that fusion is for one thread.)
+    func run(tiles: Range<Int>, worker: Int, continuing: Bool) {
         if let expansion {
             runExpanding(tiles, worker: worker, expansion)
             return
         }
         let input = DepthwiseInput(base: boundInput.unsafelyUnwrapped, skipped: 0)
         guard let activation = outputActivation, let output else {
-            compute(tiles, worker: worker, input: input)
+            compute(tiles, worker: worker, input: input, continuing: continuing)
             return
         }
         // Blocks of `rowsPerBlock` rows, each transformed when the next is done.
@@ -381,7 +386,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
             let start = first &+ block &* rowsPerBlock
             return start..<min(start &+ rowsPerBlock, tiles.upperBound)
         }
-        GEMMTiling.forEachTile(0..<blocks, { compute(rows($0), worker: worker, input: input) }) { block in
+        GEMMTiling.forEachTile(0..<blocks, { compute(rows($0), worker: worker, input: input, continuing: continuing || $0 > 0) }) { block in
             let done = rows(block), start = output + done.lowerBound &* rowLength
             activation(start, start, done.count &* rowLength)
         }
@@ -449,10 +454,10 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         }
     }
 
-    private func compute(_ tiles: Range<Int>, worker: Int, input: DepthwiseInput) {
+    private func compute(_ tiles: Range<Int>, worker: Int, input: DepthwiseInput, continuing: Bool = false) {
         #if TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI
         if let paired, let scratch {
-            pairedRows(input, tiles, scratch + worker &* scratchStride, paired)
+            pairedRows(input, tiles, scratch + worker &* scratchStride, paired, continuing: continuing)
             return
         }
         #endif

@@ -106,8 +106,10 @@ extension DepthwiseConv2DFloatVectorized {
     /// Output rows `tiles` on pairs of pixels (`DepthwisePairedRows`). The
     /// ring in `scratch` holds one padded input row per filter row (input row
     /// iy in slot iy mod KH, tagged with its image and row), so each input
-    /// row of the range is copied once; the tags start empty on every call.
-    func pairedRows(_ input: DepthwiseInput, _ tiles: Range<Int>, _ scratch: UnsafeMutableRawPointer, _ layout: DepthwisePairedRows) {
+    /// row of the range is copied once; the tags start empty on every call
+    /// but one that continues the worker's last call of the same run.
+    func pairedRows(_ input: DepthwiseInput, _ tiles: Range<Int>, _ scratch: UnsafeMutableRawPointer, _ layout: DepthwisePairedRows,
+                    continuing: Bool) {
         let g = p.geometry, c = p.inputChannels, kh = g.filterHeight
         let tags = scratch.assumingMemoryBound(to: Int.self)
         let rows = (scratch + kh &* MemoryLayout<Int>.size).assumingMemoryBound(to: UnsafePointer<Float>.self)
@@ -115,7 +117,7 @@ extension DepthwiseConv2DFloatVectorized {
         let slots = zero + layout.slotFloats
         let groupOutput = slots + kh &* layout.slotFloats
         zero.update(repeating: 0, count: layout.slotFloats)
-        for s in 0..<kh { tags[s] = -1 }
+        if !continuing { for s in 0..<kh { tags[s] = -1 } }
         for tile in tiles {
             let b = tile / g.outputHeight, oy = tile % g.outputHeight
             let iy0 = oy &* g.strideHeight &- g.padTop
