@@ -187,16 +187,20 @@ final class DispatchTileRunner: TileRunner {
 /// participant (the caller as worker 0, then each helper) owns a contiguous
 /// share of them, `tileRange(worker: p, workers: participants, tiles:
 /// chunks)`, held as `generation | end | next` in one atomic word on cache
-/// lines of its own (`ChunkRange`). The caller writes the job (kernel, tile
-/// and chunk counts), then every participant's word, its own first and the
-/// helpers' with release: a helper waits for its own word to carry a new
+/// lines of its own (`ChunkRange`), beside the job (kernel, tile and chunk
+/// counts) and the count of chunks the participant ran. The caller writes
+/// each participant's job, then its word, its own first and the helpers'
+/// with release: a helper waits for its own word to carry a new
 /// generation. A participant claims its own chunks from the front by
 /// compare-and-swap on its word, half of those left at a time, and runs
 /// each claim's consecutive chunks in one call with its own worker index;
 /// then it takes the chunks other participants have not yet claimed, one
-/// at a time from the back of their words, and adds the count it ran to
-/// `completed` (release). The caller returns when `completed == chunks`
-/// (acquire).
+/// at a time from the back of their words, and stores the count it ran,
+/// tagged with the generation, beside its word (release). The caller
+/// returns when the counts of this generation add up to `chunks`
+/// (acquire). So a helper's job, claims and count travel in one cache
+/// line: the caller's writes bring it over, the helper's reads take it
+/// back, and the caller's last read of the count brings it over again.
 ///
 /// (Before, every participant claimed from one shared word, the caller from
 /// the front and the helpers from the back, so every claim moved that cache
@@ -218,18 +222,12 @@ final class DispatchTileRunner: TileRunner {
 @available(macOS 15.0, iOS 18.0, tvOS 18.0, watchOS 11.0, *)
 final class SpinningWorkerPool: TileRunner, @unchecked Sendable {
     let workers: Int
-    /// Each participant's chunks: `generation << 32 | end << 16 | next`.
+    /// Each participant's chunks, job and count of chunks run.
     private let ranges: [ChunkRange]
-    private let completed = ChunkRange()
     private let sleepers = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
-    // The current job; written only while no chunk of the previous job is
-    // outstanding. The caller of `run` holds its kernel.
-    private var kernel: UnretainedKernel
     /// The kernel before the first job.
     private let idleKernel = EmptyTilesKernel(tiles: 0)
-    private var tiles = 0
-    private var chunks = 0
     private var generation = 0
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
@@ -243,21 +241,32 @@ final class SpinningWorkerPool: TileRunner, @unchecked Sendable {
     /// helper thread, which runs nothing but the pool's jobs.
     private let flushesSubnormals: Bool
 
-    /// An atomic word alone in its pair of 64-byte cache lines (the padding
-    /// keeps other objects' words out of the lines the prefetcher pairs).
+    /// One participant's share of the current job, its copy of the job and
+    /// the count of chunks it ran, alone between 128-byte pads (which keep
+    /// other objects out of the lines the prefetcher pairs).
     final class ChunkRange {
         private let before: (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int) =
             (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        /// `generation << 32 | end << 16 | next`.
         let word = Atomic<Int>(0)
+        /// `generation << 32 | chunks run`, stored by the participant when it has none left to run.
+        let done = Atomic<Int>(0)
+        // The job: written by the caller before the word, only while no
+        // chunk of the previous job is outstanding. The caller of `run`
+        // holds its kernel.
+        var kernel: UnretainedKernel
+        var tiles = 0
+        var chunks = 0
         private let after: (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int) =
             (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        init(_ kernel: UnretainedKernel) { self.kernel = kernel }
     }
 
     init(workers: Int, flushesSubnormals: Bool = true) {
         self.workers = workers
         self.flushesSubnormals = flushesSubnormals
-        kernel = UnretainedKernel(idleKernel)
-        ranges = (0..<max(workers, 1)).map { _ in ChunkRange() }
+        let idle = UnretainedKernel(idleKernel)
+        ranges = (0..<max(workers, 1)).map { _ in ChunkRange(idle) }
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)
@@ -324,13 +333,13 @@ final class SpinningWorkerPool: TileRunner, @unchecked Sendable {
     func run(_ kernel: UnretainedKernel, tiles: Int, cost: Int) {
         guard participants > 1, tiles > 1 else { kernel.run(tiles: 0..<tiles, worker: 0); return }
         let chunks = parallelChunkCount(tiles: tiles, cost: cost, participants: participants)
-        self.kernel = kernel
-        self.tiles = tiles
-        self.chunks = chunks
         generation = (generation &+ 1) & 0x7FFF_FFFF
-        completed.word.store(0, ordering: .relaxed)
         // The caller's share first: a helper that sees its own share sees it.
         for p in 0..<participants {
+            let range = ranges[p]
+            range.kernel = kernel
+            range.tiles = tiles
+            range.chunks = chunks
             let share = tileRange(worker: p, workers: participants, tiles: chunks)
             let word = generation << 32 | share.upperBound << 16 | share.lowerBound
             if p == 0 {
@@ -344,7 +353,7 @@ final class SpinningWorkerPool: TileRunner, @unchecked Sendable {
             pthread_cond_broadcast(condition)
             pthread_mutex_unlock(mutex)
         }
-        work(generation: generation, worker: 0)
+        let ran = work(generation: generation, worker: 0)
         // Waits for the helpers' last chunks, yielding now and then (tens of
         // µs) in case a helper shares this core. (Yielding every 1,024
         // spins, a few µs, made NASNet-Mobile int8's caller enter the
@@ -353,7 +362,13 @@ final class SpinningWorkerPool: TileRunner, @unchecked Sendable {
         // threads 4.70 → 4.65 ms, median of five alternating rounds' mins;
         // Zen 4.)
         var spins = 0
-        while completed.word.load(ordering: .acquiring) != chunks {
+        while true {
+            var total = ran
+            for p in 1..<participants {
+                let count = ranges[p].done.load(ordering: .acquiring)
+                if count >> 32 == generation { total &+= count & 0xFFFF_FFFF }
+            }
+            if total == chunks { break }
             spins &+= 1
             if spins & 16383 == 0 { sched_yield() }
         }
@@ -361,15 +376,18 @@ final class SpinningWorkerPool: TileRunner, @unchecked Sendable {
 
     /// Runs chunks of job `generation` until none are left: `worker`'s own
     /// share from the front, half of what is left of it at a time, then
-    /// the others' from the back, one at a time.
+    /// the others' from the back, one at a time. Returns the count it ran
+    /// (a helper also stores it beside its word).
     @inline(__always)
-    private func work(generation: Int, worker: Int) {
+    @discardableResult
+    private func work(generation: Int, worker: Int) -> Int {
         var victim = worker
         guard var claimed = claim(generation: generation, from: worker, owner: true)
-                ?? steal(generation: generation, worker: worker, victim: &victim) else { return }
-        // The kernel is read after the first claim, once, and unretained
-        // (`UnretainedKernel`).
-        let kernel = self.kernel, tiles = self.tiles, chunks = self.chunks
+                ?? steal(generation: generation, worker: worker, victim: &victim) else { return 0 }
+        // The job is read after the first claim, once, from this worker's
+        // own line, and the kernel unretained (`UnretainedKernel`).
+        let own = ranges[worker]
+        let kernel = own.kernel, tiles = own.tiles, chunks = own.chunks
         var done = 0, continuing = false
         while true {
             // Consecutive chunks run as one range of tiles; after the first
@@ -388,7 +406,8 @@ final class SpinningWorkerPool: TileRunner, @unchecked Sendable {
             guard let next else { break }
             claimed = next
         }
-        completed.word.add(done, ordering: .releasing)
+        if worker != 0 { own.done.store(generation << 32 | done, ordering: .releasing) }
+        return done
     }
 
     /// A chunk of job `generation` from another participant's share (the
