@@ -205,7 +205,7 @@ final class DispatchTileRunner: TileRunner {
 /// (Before, every participant claimed from one shared word, the caller from
 /// the front and the helpers from the back, so every claim moved that cache
 /// line between the cores. On a Zen 5 guest whose two vCPUs the host moves
-/// between near and far cores every half minute or so, a cache line's round
+/// between near and far cores from time to time, a cache line's round
 /// trip between them took 92–136 ns near and 396–413 ns far, a megabyte
 /// written by the other core read at 107–131 GB/s near and 42–44 far, and
 /// EfficientNet-B0 float32 on two threads took 2.78–2.87 ms near and 3.98
@@ -343,9 +343,9 @@ final class SpinningWorkerPool: TileRunner, @unchecked Sendable {
             let share = tileRange(worker: p, workers: participants, tiles: chunks)
             let word = generation << 32 | share.upperBound << 16 | share.lowerBound
             if p == 0 {
-                ranges[p].word.store(word, ordering: .relaxed)
+                range.word.store(word, ordering: .relaxed)
             } else {
-                ranges[p].word.store(word, ordering: .sequentiallyConsistent)
+                range.word.store(word, ordering: .sequentiallyConsistent)
             }
         }
         if sleepers.load(ordering: .sequentiallyConsistent) > 0 {

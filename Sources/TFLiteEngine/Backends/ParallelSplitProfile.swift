@@ -7,8 +7,10 @@ import Darwin
 #endif
 
 /// How the `parallel` backend splits one invoke of a model, measured without
-/// idle cores: each node runs on the calling thread tile by tile, each tile
-/// timed in thread CPU time (so other processes on a busy machine do not
+/// idle cores: each node runs on the calling thread tile by tile (each call
+/// after the node's first continuing it, as a worker's later calls of one
+/// job do: `Kernel.run(tiles:worker:continuing:)`), each tile timed in
+/// thread CPU time (so other processes on a busy machine do not
 /// distort it), and the tiles are summed into the contiguous parts (chunks)
 /// the backend's workers claim.
 ///
@@ -249,10 +251,15 @@ extension Interpreter {
                 case let .steps(range):
                     for i in range {
                         let kernel = steps[i].kernel, tiles = kernel.tileCount, count = units[i].count
+                        // (Each call after the first continues it, as a worker's later claims of a job do.)
+                        var continuing = false
                         for u in 0..<count {
                             let range = count == tiles ? u..<(u &+ 1) : tileRange(worker: u, workers: count, tiles: tiles)
                             let start = threadCPUNanoseconds()
-                            if !range.isEmpty || tiles == 0 { kernel.run(tiles: range, worker: 0) }
+                            if !range.isEmpty || tiles == 0 {
+                                kernel.run(tiles: range, worker: 0, continuing: continuing)
+                                continuing = true
+                            }
                             let elapsed = threadCPUNanoseconds() &- start
                             units[i][u] = min(units[i][u], elapsed > clockCost ? elapsed &- clockCost : 0)
                         }
