@@ -54,14 +54,15 @@ private final class CoreRoundTrip: @unchecked Sendable {
         }
         // The first trip waits for the thread to start.
         flag.store(1, ordering: .releasing)
-        while flag.load(ordering: .acquiring) != 2 {}
+        Self.wait { flag.load(ordering: .acquiring) == 2 }
         var blocks: [Double] = []
         var value = 2
         for _ in 0..<(trips / 64) {
             let start = now()
             for _ in 0..<64 {
                 flag.store(value &+ 1, ordering: .releasing)
-                while flag.load(ordering: .acquiring) != value &+ 2 {}
+                let answer = value &+ 2
+                Self.wait { flag.load(ordering: .acquiring) == answer }
                 value &+= 2
             }
             blocks.append(Double(now() - start) / 64)
@@ -77,10 +78,28 @@ private final class CoreRoundTrip: @unchecked Sendable {
 
     /// Answers each odd value with the next even one until told to stop.
     private func answer() {
+        var spins = 0
         while true {
             let value = flag.load(ordering: .acquiring)
             if value < 0 { return }
-            if value & 1 == 1 { flag.store(value &+ 1, ordering: .releasing) }
+            if value & 1 == 1 {
+                flag.store(value &+ 1, ordering: .releasing)
+                spins = 0
+            } else {
+                spins &+= 1
+                if spins & 1023 == 0 { sched_yield() }
+            }
+        }
+    }
+
+    /// Spins until `done`, yielding every 1,024 tries (on one CPU the other
+    /// thread then gets to answer).
+    @inline(__always)
+    private static func wait(_ done: () -> Bool) {
+        var spins = 0
+        while !done() {
+            spins &+= 1
+            if spins & 1023 == 0 { sched_yield() }
         }
     }
 }
