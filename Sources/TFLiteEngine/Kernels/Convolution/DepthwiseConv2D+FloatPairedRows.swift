@@ -106,8 +106,9 @@ extension DepthwiseConv2DFloatVectorized {
     /// Output rows `tiles` on pairs of pixels (`DepthwisePairedRows`). The
     /// ring in `scratch` holds one padded input row per filter row (input row
     /// iy in slot iy mod KH, tagged with its image and row), so each input
-    /// row of the range is copied once; the tags start empty on every call
-    /// but one that continues the worker's last call of the same run.
+    /// row of the range is copied once; the zero row is written and the tags
+    /// start empty on every call but one that continues the worker's last
+    /// call of the same run.
     func pairedRows(_ input: DepthwiseInput, _ tiles: Range<Int>, _ scratch: UnsafeMutableRawPointer, _ layout: DepthwisePairedRows,
                     continuing: Bool) {
         let g = p.geometry, c = p.inputChannels, kh = g.filterHeight
@@ -116,8 +117,11 @@ extension DepthwiseConv2DFloatVectorized {
         let zero = (scratch + layout.ringOffset).assumingMemoryBound(to: Float.self)
         let slots = zero + layout.slotFloats
         let groupOutput = slots + kh &* layout.slotFloats
-        zero.update(repeating: 0, count: layout.slotFloats)
-        if !continuing { for s in 0..<kh { tags[s] = -1 } }
+        // (A continuing call finds the zero row and the ring as the worker's last call left them.)
+        if !continuing {
+            zero.update(repeating: 0, count: layout.slotFloats)
+            for s in 0..<kh { tags[s] = -1 }
+        }
         for tile in tiles {
             let b = tile / g.outputHeight, oy = tile % g.outputHeight
             let iy0 = oy &* g.strideHeight &- g.padTop
