@@ -440,18 +440,47 @@ final class FastKernelTests: XCTestCase {
     /// computed aside and copied), of whole groups, and with a last group
     /// overlapping its predecessor; stride 1 and 2 (even and odd pixels),
     /// filters shorter or taller than wide, one and two images (the ring's
-    /// tags), both paddings. Stride 2 with fewer than 16 channels keeps the
-    /// other paths.
+    /// tags), both paddings. Stride 2 with fewer than 16 channels runs along
+    /// the rows' floats (`testFlatDepthwiseRowsSumTapsInOneOrder`).
     func testPairedDepthwiseRowsSumTapsInOneOrder() throws {
-        var rng = TestRandom(seed: 15)
-        let cases: [(size: (Int, Int), channels: Int, stride: Int, k: (Int, Int), paired: Bool)] = [
+        try checkDepthwiseOrder(seed: 15, label: "paired", [
             ((6, 56), 11, 1, (5, 5), true), ((5, 15), 11, 1, (5, 5), true), ((7, 16), 12, 1, (7, 7), true),
             ((6, 17), 9, 1, (5, 5), true), ((9, 33), 22, 1, (5, 5), true), ((8, 31), 20, 1, (7, 7), true),
             ((11, 57), 22, 2, (5, 5), true), ((12, 56), 22, 2, (7, 7), true), ((9, 20), 24, 2, (5, 5), true),
             ((10, 35), 17, 2, (7, 7), true), ((6, 9), 22, 1, (7, 7), true), ((7, 30), 11, 1, (3, 5), true),
             ((9, 41), 23, 2, (9, 7), true), ((9, 40), 11, 2, (5, 5), false), ((8, 30), 16, 1, (5, 5), false),
             ((8, 30), 40, 1, (5, 5), false),
-        ]
+        ]) { $0?.paired != nil }
+    }
+
+    /// 5×5 and 7×7 filters at stride 2 with 8 to 15 channels along the
+    /// output rows' floats (`DepthwiseFlatRows`, the sixteen-lane flavours):
+    /// the same order bit for bit, over blocks of four rows and the rows
+    /// left over (heights whose output is not a multiple of four), output
+    /// rows of one vector, of an odd number of vectors and with a last
+    /// vector overlapping its predecessor, widths odd and even (the padded
+    /// row's halves), filters shorter or taller than wide, one and two
+    /// images (the ring's tags), both paddings. 16 channels, 3×3 filters and
+    /// phase tables over `maximumTableBytes` (15 channels 7×7) keep the
+    /// other paths.
+    func testFlatDepthwiseRowsSumTapsInOneOrder() throws {
+        try checkDepthwiseOrder(seed: 16, label: "flat", [
+            ((111, 111), 11, 2, (5, 5), true), ((13, 57), 11, 2, (7, 7), true), ((9, 4), 8, 2, (5, 5), true),
+            ((10, 7), 11, 2, (5, 5), true), ((7, 23), 15, 2, (5, 5), true), ((12, 31), 9, 2, (3, 5), true),
+            ((6, 18), 12, 2, (9, 7), true), ((5, 8), 11, 2, (5, 5), true), ((14, 40), 12, 2, (5, 5), true),
+            ((9, 40), 16, 2, (5, 5), false), ((9, 40), 11, 2, (3, 3), false), ((9, 40), 11, 1, (5, 5), false),
+            ((7, 23), 15, 2, (7, 7), false),
+        ]) { $0?.flat != nil }
+    }
+
+    /// Depthwise layers of the given shapes against `InOrderDepthwiseFloat`
+    /// bit for bit, both paddings, random activations, with and without
+    /// bias, one and two images; `taken` tells whether the fast kernel took
+    /// the path under test (expected in the sixteen-lane flavours only).
+    private func checkDepthwiseOrder(seed: UInt64, label: String,
+                                     _ cases: [(size: (Int, Int), channels: Int, stride: Int, k: (Int, Int), taken: Bool)],
+                                     taken: (DepthwiseConv2DFloatVectorized?) -> Bool) throws {
+        var rng = TestRandom(seed: seed)
         for (i, c) in cases.enumerated() {
             for padding in 0...1 {
                 let (kh, kw) = c.k
@@ -463,13 +492,13 @@ final class FastKernelTests: XCTestCase {
                     options: [(4, .i8(Int8(padding))), (6, .i32(Int32(c.stride))), (8, .i32(Int32(c.stride))),
                               (10, .i32(1)), (12, .i8(activation)), (14, .i32(1)), (16, .i32(1))],
                     rng: &rng)
-                let name = "paired \(kh)x\(kw) depthwise #\(i) in \(input) s \(c.stride) pad \(padding) act \(activation)"
+                let name = "\(label) \(kh)x\(kw) depthwise #\(i) in \(input) s \(c.stride) pad \(padding) act \(activation)"
                 guard let harness = try SingleOpHarness(modelData: spec.data, name: name) else { continue }
-                let paired = (harness.fastKernel as? DepthwiseConv2DFloatVectorized)?.paired != nil
+                let took = taken(harness.fastKernel as? DepthwiseConv2DFloatVectorized)
                 #if TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI
-                XCTAssertEqual(paired, c.paired, "\(name): pairs taken")
+                XCTAssertEqual(took, c.taken, "\(name): path taken")
                 #else
-                XCTAssertFalse(paired, "\(name): pairs are for the sixteen-lane flavours")
+                XCTAssertFalse(took, "\(name): the path is for the sixteen-lane flavours")
                 #endif
                 try compare(spec, name: name, expectFast: DepthwiseConv2DFloatVectorized.self, tolerance: 0) { ctx in
                     let g = try ConvGeometry(

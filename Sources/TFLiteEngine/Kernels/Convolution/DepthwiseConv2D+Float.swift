@@ -22,6 +22,16 @@ enum DepthwiseConv2DFloat {
         guard p.depthMultiplier == 1, g.strideWidth == 1, g.dilationWidth == 1, g.strideHeight == 1, g.dilationHeight == 1,
               g.filterWidth == 3, g.filterHeight == 3,
               c >= DepthwiseConv2DFloatVectorized.narrowestLanes, c < 4 * lanes, c % lanes != 0 else { return nil }
+        return try phaseWeights(ctx: ctx, p, filterTaps: filterTaps)
+    }
+
+    /// The filter and bias repeated along rows of `period +
+    /// FloatVector.scalarCount` floats, one per tap then the bias's
+    /// (`phaseTable`, `DepthwiseFlatRows`), `period` the least common
+    /// multiple of the channels and the lanes; nil unless filter and bias
+    /// are constant. Shared by the nodes of one filter.
+    static func phaseWeights(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters, filterTaps: AlignedBuffer?) throws -> (table: AlignedBuffer, period: Int)? {
+        let g = p.geometry, c = p.inputChannels, lanes = FloatVector.scalarCount
         let taps = g.filterHeight * g.filterWidth
         let filterSource: UnsafePointer<Float>
         if let filterTaps {
@@ -130,6 +140,10 @@ struct DepthwiseInput {
 /// independent multiply-add chains sharing each weight load), edge columns
 /// four pixels at a time (`pixels4`). Every pixel sums its taps in the same order.
 ///
+/// In the sixteen-lane flavours, 5×5 and 7×7 filters at stride 2 with 8 to
+/// 15 channels run along the output rows' floats (`DepthwiseFlatRows`), and
+/// those where pairs of pixels fill more lanes on pairs (`DepthwisePairedRows`).
+///
 /// Where `ExpansionDepthwiseFusion` gave it the convolution that computes
 /// its input, the paths read a window of that convolution's rows, computed
 /// as the output rows need them (`runExpanding`, `DepthwiseInput`).
@@ -161,6 +175,8 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     let gatheredBand: Int
     /// The layout of `pairedRows` where it takes the layer (`DepthwisePairedRows`), or nil.
     let paired: DepthwisePairedRows?
+    /// The layout of `flatStrideRows` where it takes the layer (`DepthwiseFlatRows`), or nil.
+    let flat: DepthwiseFlatRows?
     /// A band's scratch in `gatheredRows` (0 where it is not used): its input
     /// rows (band + 2) of output width + 2 pixels, for each of two channel vectors.
     private let bandBytes: Int
@@ -210,7 +226,8 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
         // The runs along the row's floats need an interior of at least one vector.
         phases = (interiorEnd - interiorStart) * p.inputChannels >= FloatVector.scalarCount
             ? try DepthwiseConv2DFloat.phaseTable(ctx: ctx, p, filterTaps: filterTaps) : nil
-        paired = try DepthwisePairedRows.make(ctx: ctx, p, filterTaps: filterTaps)
+        flat = try DepthwiseFlatRows.make(ctx: ctx, p, filterTaps: filterTaps)
+        paired = flat == nil ? try DepthwisePairedRows.make(ctx: ctx, p, filterTaps: filterTaps) : nil
         // (Allocated after the last step that can throw.)
         let rowFloats = max(g.inputWidth * p.inputChannels, 1)
         zeroRow = .allocate(capacity: rowFloats)
@@ -248,7 +265,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
     var cost: Int { p.cost }
     var scratchBytesPerWorker: Int {
         windowRows > 0 ? windowOffset &+ windowRows &* p.geometry.inputWidth &* p.inputChannels &* MemoryLayout<Float>.size
-            : paired?.scratchBytes ?? bandBytes
+            : flat?.scratchBytes ?? paired?.scratchBytes ?? bandBytes
     }
     /// The tensor the expansion reads, which the arena keeps through this step.
     var fusedReads: [Int] { expansion.map { [$0.inputIndex] } ?? [] }
@@ -292,7 +309,7 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
             return true
         }
         let g = p.geometry
-        guard gatheredBand == 0, phases == nil, paired == nil, producer.outputActivation == nil, producer.computesRows(ofWidth: g.inputWidth),
+        guard gatheredBand == 0, phases == nil, paired == nil, flat == nil, producer.outputActivation == nil, producer.computesRows(ofWidth: g.inputWidth),
               producer.n == p.inputChannels, producer.m == g.batches &* g.inputHeight &* g.inputWidth else { return false }
         // At least the rows one output row reads (span) and two more output
         // rows', and 2 · span − 2, so that the rows kept when the window
@@ -456,6 +473,10 @@ final class DepthwiseConv2DFloatVectorized: Kernel {
 
     private func compute(_ tiles: Range<Int>, worker: Int, input: DepthwiseInput, continuing: Bool = false) {
         #if TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI
+        if let flat, let scratch {
+            flatStrideRows(input, tiles, scratch + worker &* scratchStride, flat, continuing: continuing)
+            return
+        }
         if let paired, let scratch {
             pairedRows(input, tiles, scratch + worker &* scratchStride, paired, continuing: continuing)
             return

@@ -74,7 +74,7 @@ struct DepthwisePairedRows {
             }
             return buffer
         }
-        let slotFloats = (paddedPixels * c + 15) / 16 * 16
+        let slotFloats = g.strideWidth == 1 ? (paddedPixels * c + 15) / 16 * 16 : evenOddSlotFloats(paddedPixels: paddedPixels, channels: c)
         let kh = g.filterHeight
         let ringOffset = (2 * kh * MemoryLayout<Int>.size + 63) / 64 * 64
         let scratchBytes = ringOffset + ((kh + 1) * slotFloats + groupWidth * c) * MemoryLayout<Float>.size
@@ -83,6 +83,17 @@ struct DepthwisePairedRows {
         #else
         return nil
         #endif
+    }
+
+    /// Where a padded row's odd pixels start at stride 2 (`padRow`): after
+    /// the even ones, under 16 channels also after the 16 floats that a
+    /// pixel's vector may write past its half (the pairs' 17 to 32
+    /// channels keep the layout they had).
+    static func oddHalf(paddedPixels n: Int, channels c: Int) -> Int { (n + 1) / 2 * c + (c < 16 ? 16 : 0) }
+
+    /// Floats of a padded row at stride 2 (`padRow`), a multiple of 16.
+    static func evenOddSlotFloats(paddedPixels n: Int, channels c: Int) -> Int {
+        (oddHalf(paddedPixels: n, channels: c) + n / 2 * c + (c < 16 ? 16 : 0) + 15) / 16 * 16
     }
 
     /// Whether pairs of pixels use at least a quarter more of the sixteen
@@ -133,7 +144,7 @@ extension DepthwiseConv2DFloatVectorized {
                 }
                 let s = iy % kh, slot = slots + s &* layout.slotFloats, tag = b &* g.inputHeight &+ iy
                 if tags[s] != tag {
-                    padRow(input + (b &* g.inputHeight &+ iy) &* g.inputWidth &* c, into: slot, layout)
+                    padRow(input + (b &* g.inputHeight &+ iy) &* g.inputWidth &* c, into: slot, paddedPixels: layout.paddedPixels)
                     tags[s] = tag
                 }
                 rows[ky] = UnsafePointer(slot)
@@ -157,7 +168,7 @@ extension DepthwiseConv2DFloatVectorized {
         let (low, high) = p.activation.floatRange
         let weights = UnsafePointer(layout.table.pointer.assumingMemoryBound(to: Float.self))
         pairedGroups(R.self, I.self, rows: UnsafePointer(rows), filterRows: g.filterHeight, channels: c,
-                     odd: (layout.paddedPixels &+ 1) / 2 &* c, weights: weights, bias: weights + g.filterHeight &* g.filterWidth &* 2 &* c,
+                     odd: DepthwisePairedRows.oddHalf(paddedPixels: layout.paddedPixels, channels: c), weights: weights, bias: weights + g.filterHeight &* g.filterWidth &* 2 &* c,
                      rowStep: g.filterWidth &* 2 &* c, out: out, width: g.outputWidth, groupOutput: groupOutput,
                      lo: FloatVector(repeating: low), hi: FloatVector(repeating: high))
     }
@@ -165,10 +176,11 @@ extension DepthwiseConv2DFloatVectorized {
     /// Input row `source` (its pixel 0) as padded pixels 0..<paddedPixels
     /// (input pixel j − padLeft, zeros outside the input) into `slot`: in
     /// order at stride 1; at stride 2 the even padded pixels, then the odd
-    /// ones from (paddedPixels + 1) / 2 pixels on.
+    /// ones from `DepthwisePairedRows.oddHalf` on (`DepthwisePairedRows`,
+    /// `DepthwiseFlatRows`; 8 to 32 channels).
     @inline(__always)
-    private func padRow(_ source: UnsafePointer<Float>, into slot: UnsafeMutablePointer<Float>, _ layout: DepthwisePairedRows) {
-        let g = p.geometry, c = p.inputChannels, n = layout.paddedPixels
+    func padRow(_ source: UnsafePointer<Float>, into slot: UnsafeMutablePointer<Float>, paddedPixels n: Int) {
+        let g = p.geometry, c = p.inputChannels
         let left = g.padLeft, inside = max(0, min(g.inputWidth, n &- left))
         if g.strideWidth == 1 {
             slot.update(repeating: 0, count: left &* c)
@@ -176,10 +188,14 @@ extension DepthwiseConv2DFloatVectorized {
             slot.advanced(by: (left &+ inside) &* c).update(repeating: 0, count: (n &- left &- inside) &* c)
             return
         }
-        // Even padded pixels, then odd ones: pixel j to (j / 2) of its half,
-        // the padding's and the input's pixels in loops of their own. At
-        // stride 2 the pairs take 17 to 32 channels (`make`): a pixel is two
-        // vectors, the second ending at its last float.
+        // Even padded pixels, then odd ones (from `oddHalf` on): pixel j to
+        // (j / 2) of its half, the padding's and the input's pixels in loops
+        // of their own. A pixel goes as two vectors, the second ending at its
+        // last float (the pairs take 17 to 32 channels at stride 2); under 16
+        // channels (`DepthwiseFlatRows`) as one vector of sixteen, whose lanes past
+        // the pixel the half's next pixel (or the 16 floats after the half)
+        // take, except for the input row's last pixel (eight lanes twice:
+        // nothing is read past the input).
         let w = FloatVector.scalarCount, inputEnd = min(left &+ inside, n)
         @inline(__always) func half(from first: Int, _ target: UnsafeMutablePointer<Float>) {
             var j = first, t = target
@@ -188,12 +204,27 @@ extension DepthwiseConv2DFloatVectorized {
                 j &+= 2
                 t += c
             }
-            while j < inputEnd {
-                let pixel = source + (j &- left) &* c
-                t.storeLanes(pixel.load(FloatVector.self))
-                t.storeLanes(pixel.load(FloatVector.self, c &- w), c &- w)
-                j &+= 2
-                t += c
+            if c < w {
+                while j &+ 1 < inputEnd {
+                    t.storeLanes((source + (j &- left) &* c).load(FloatVector.self))
+                    j &+= 2
+                    t += c
+                }
+                while j < inputEnd {
+                    let pixel = source + (j &- left) &* c
+                    t.storeLanes(pixel.load(SIMD8<Float>.self))
+                    t.storeLanes(pixel.load(SIMD8<Float>.self, c &- 8), c &- 8)
+                    j &+= 2
+                    t += c
+                }
+            } else {
+                while j < inputEnd {
+                    let pixel = source + (j &- left) &* c
+                    t.storeLanes(pixel.load(FloatVector.self))
+                    t.storeLanes(pixel.load(FloatVector.self, c &- w), c &- w)
+                    j &+= 2
+                    t += c
+                }
             }
             while j < n {
                 t.update(repeating: 0, count: c)
@@ -202,7 +233,7 @@ extension DepthwiseConv2DFloatVectorized {
             }
         }
         half(from: 0, slot)
-        half(from: 1, slot + (n &+ 1) / 2 &* c)
+        half(from: 1, slot + DepthwisePairedRows.oddHalf(paddedPixels: n, channels: c))
     }
 }
 #endif
