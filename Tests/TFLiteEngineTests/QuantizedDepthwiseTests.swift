@@ -108,9 +108,11 @@ extension QuantizedKernelTests {
     /// leave 0–3 over a multiple of four (one tap over: the repeated-byte
     /// step), bit-identical to the reference.
     ///
-    /// Sixteen channels (`pixelPairQuads`, entries 10–15): 3×3 rows of
-    /// interior pixels two per quad group at strides 1 (one load per tap)
-    /// and 2, dilation 2, odd and even interior runs (a last pixel alone).
+    /// Sixteen channels (`pixelPairQuads`, entries 10–15): 3×3 filters at
+    /// strides 1 and 2 on the rows of column triples
+    /// (`testDepthwiseTripleRowsMatchReferenceBitExact`), at dilation 2 rows
+    /// of interior pixels two per quad group, odd and even interior runs (a
+    /// last pixel alone).
     func testDepthwiseQuadChannelsMatchReferenceBitExact() throws {
         DepthwiseInt8Constants.quadsForTesting = true
         defer { DepthwiseInt8Constants.quadsForTesting = false }
@@ -170,13 +172,17 @@ extension QuantizedKernelTests {
     /// last group (88, 120; 52, two groups sharing most channels), a last
     /// group of 16 lanes where the channels are 1 to 16 past a multiple of
     /// 32 (`DepthwiseInt8Constants.halfRequantization`: 33, 40, 44, 48, 72,
-    /// 144, 240), a batch of two whose rows share ring slots, every activation.
+    /// 144, 240), exactly 16 channels (that group alone: windows of one
+    /// `vpermb` where the row holds four columns from the window's first,
+    /// the others column by column), a batch of two whose rows share ring
+    /// slots, every activation.
     func testDepthwiseTripleRowsMatchReferenceBitExact() throws {
         DepthwiseInt8Constants.quadsForTesting = true
         defer { DepthwiseInt8Constants.quadsForTesting = false }
         var rng = TestRandom(seed: 49)
-        let channels = [32, 64, 88, 96, 120, 128, 32, 64, 32, 144, 44, 44, 52, 64, 96, 160, 48, 128, 64, 72, 33, 240, 40, 44]
-        let widths = [1, 2, 5, 13, 7, 3, 17, 4, 2, 9, 6, 11, 8, 7, 9, 2, 5, 10, 11, 7, 9, 6, 5, 4]
+        let channels = [32, 64, 88, 96, 120, 128, 32, 64, 32, 144, 44, 44, 52, 64, 96, 160, 48, 128, 64, 72, 33, 240, 40, 44,
+                        16, 16, 16, 16, 16]
+        let widths = [1, 2, 5, 13, 7, 3, 17, 4, 2, 9, 6, 11, 8, 7, 9, 2, 5, 10, 11, 7, 9, 6, 5, 4, 12, 23, 1, 5, 30]
         var others: [String] = [], tripleCases = 0
         for (i, cin) in channels.enumerated() {
             let s = i % 3 == 1 ? 2 : 1

@@ -94,7 +94,8 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
     let rowQuadFilter: UnsafeMutablePointer<Int8>
     /// 3×3 filters over more than 32 channels, 1 to 16 past a multiple of
     /// 32 (NASNet-Mobile's 44, MobileNetV3's 72, EfficientNet's 144 and
-    /// 240), with quad groups: the last 16 channels, from `channels − 16`,
+    /// 240), with quad groups, and over exactly 16 channels on pixel pairs
+    /// (`pixelPairQuads`; MobileNetV3's 112×112×16 layers): the last 16 channels, from `channels − 16`,
     /// as one group of 16 lanes in channel order (`halfWindow`), the output
     /// stage of `DepthwiseConv2DInt8Vectorized.tripleRowBytes`' last
     /// channels in `quadExactRequantization`'s form; nil elsewhere. The quad
@@ -351,7 +352,8 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
         }
         rowQuadFilter = rowFilter
         let halfStart = channels &- 16
-        let half = halfGroup && quadChannels > 0
+        // (Also 16 channels of a 3×3 filter on pixel pairs: their one group for the column triples.)
+        let half = halfGroup && quadChannels > 0 || pixelPairQuads && threeByThree
             ? ExactDoubleRequantization.make(count: 16, offset: 128 &+ q.outputOffset) { stage(halfStart &+ $0) } : nil
         halfRequantization = half
         halfRowFilter = .allocate(capacity: half != nil ? 384 : 1)
@@ -554,8 +556,12 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     let paddedRowBytes: Int
     /// Bytes of one input row as column triples (`tripleRows`), where 3×3
     /// int8 filters at dilation 1 run on quad groups that hold every
-    /// channel (`DepthwiseInt8Constants.quadChannels`, so `vpdpbusd`); else
-    /// 0. (Tiles of half a row split at a window.) For each window of output columns
+    /// channel (`DepthwiseInt8Constants.quadChannels`, so `vpdpbusd`), or
+    /// on the one group of 16 lanes of exactly 16 channels
+    /// (`DepthwiseInt8Constants.halfRequantization`; one-op, Zen 5, against
+    /// the pairs of pixels: 112×112×16 0.0440 → 0.0286 ms at stride 1,
+    /// 0.0152 → 0.0118 at stride 2; its windows made by one `vpermb`
+    /// each, `makeWindows`); else 0. (Tiles of half a row split at a window.) For each window of output columns
     /// (`windowColumns`), per quad group, the four 32-byte vectors `addQuad`
     /// would make from the input columns the window's filter row reads
     /// (sign bits flipped): at stride 1 a window is two output columns, whose
@@ -697,7 +703,8 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         let (tripleBytes, tooWide) = windows.multipliedReportingOverflow(by: (constants.quadChannels &>> 5) &* 128 &+ halfLanes &* 4)
         tripleRowBytes = !tooWide && signed && (IntegerSIMD.hasDotBytes || DepthwiseInt8Constants.quadsForTesting)
             && g.filterHeight == 3 && g.filterWidth == 3 && g.dilationHeight == 1 && g.dilationWidth == 1
-            && p.outputChannels >= 32 && constants.quadChannels &+ halfLanes >= p.outputChannels
+            && (p.outputChannels >= 32 || p.outputChannels == 16 && g.strideWidth <= 2)
+            && constants.quadChannels &+ halfLanes >= p.outputChannels
             && constants.quadExactRequantization != nil && compactRowBytes == 0
             && tripleBytes <= Self.largestTripleRow ? tripleBytes : 0
         let k = g.filterWidth
@@ -1632,6 +1639,18 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                     lastColumn: pairs ? 3 : 2)
     }
 
+    /// `makeWindows`' `vpermb` indices for sixteen channels: byte 4i + j of
+    /// a window is channel i of column j (the third column again for j = 3
+    /// where a window is three columns).
+    static let sixteenChannelWindow: (threeColumns: SIMD64<UInt8>, fourColumns: SIMD64<UInt8>) = {
+        var three = SIMD64<UInt8>(), four = SIMD64<UInt8>()
+        for b in 0..<64 {
+            three[b] = UInt8(16 * min(b & 3, 2) + b >> 2)
+            four[b] = UInt8(16 * (b & 3) + b >> 2)
+        }
+        return (three, four)
+    }()
+
     /// Input row `source`'s windows into `target`, `windows` of them,
     /// `step` input columns apart: per window, per quad group, the input
     /// columns 0…`lastColumn` from the window's first (`lastColumn` again
@@ -1657,10 +1676,21 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
             Self.halfWindow(column(0) ^ f, column(1) ^ f, column(2) ^ f, column(min(3, lastColumn)) ^ f, to)
             to += 64
         }
+        // Sixteen channels (one half group, no quad groups): a window's
+        // columns are 16 bytes apart, so one 64-byte load from its first
+        // column and one `vpermb` make it where the row holds those bytes.
+        // (The half group's interleaves took more than half of a 112×112×16
+        // layer's time at stride 2.)
+        let sixteen = half && quads == 0 && c == 16
+        let windowBytes16 = lastColumn == 2 ? Self.sixteenChannelWindow.threeColumns : Self.sixteenChannelWindow.fourColumns
         var ix0 = 0 &- g.padLeft
         for _ in 0..<windows {
             var first = 0
-            if ix0 >= 0 && ix0 &+ lastColumn < width {
+            if sixteen && ix0 >= 0 && ix0 &+ 4 <= width {
+                let v = (row + ix0 &* 16).loadUnaligned(as: SIMD64<UInt8>.self)
+                to.storeBytes(of: IntegerSIMD.flipSigns(IntegerSIMD.permuteBytes(v, windowBytes16)), as: SIMD64<UInt8>.self)
+                to += 64
+            } else if ix0 >= 0 && ix0 &+ lastColumn < width {
                 let x = row + ix0 &* c
                 while first < quads {
                     let at = x + DepthwiseInt8Constants.quadGroupChannel(first, channels: c)

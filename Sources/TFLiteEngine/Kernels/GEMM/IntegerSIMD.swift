@@ -935,6 +935,14 @@ extension IntegerSIMD {
         return r
     }
 
+    /// `vpermb` zmm (AVX-512 VBMI): byte i is v's byte `indices[i] & 63`.
+    @inline(__always)
+    static func permuteBytes(_ v: SIMD64<UInt8>, _ indices: SIMD64<UInt8>) -> SIMD64<UInt8> {
+        var r = SIMD64<UInt8>()
+        r._storage._value = Builtin.int_x86_avx512_permvar_qi_512(v._storage._value, indices._storage._value)
+        return r
+    }
+
     /// `vpermd` zmm: four-byte lane i is v's lane `indices[i] & 15`.
     @inline(__always)
     static func permute(_ v: SIMD64<UInt8>, _ indices: SIMD16<Int32>) -> SIMD64<UInt8> {
@@ -1100,6 +1108,12 @@ extension IntegerSIMD {
 
     @inline(__always)
     static func flipSigns(_ v: SIMD64<UInt8>) -> SIMD64<UInt8> { v ^ SIMD64(repeating: 0x80) }
+
+    static func permuteBytes(_ v: SIMD64<UInt8>, _ indices: SIMD64<UInt8>) -> SIMD64<UInt8> {
+        var r = SIMD64<UInt8>()
+        for i in 0..<64 { r[i] = v[Int(indices[i] & 63)] }
+        return r
+    }
 
     @inline(__always)
     static func halves(_ v: SIMD64<UInt8>) -> (SIMD32<UInt8>, SIMD32<UInt8>) { (v.lowHalf, v.highHalf) }
