@@ -83,27 +83,19 @@ struct DepthwiseFlatRows {
 #if TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI
 extension DepthwiseConv2DFloatVectorized {
     /// Output rows `tiles` along the rows' floats (`DepthwiseFlatRows`),
-    /// up to four rows of one image at a time. The ring in `scratch` holds
-    /// input row iy in slot iy mod `slots`, tagged with its image and row,
-    /// so each input row of the range is copied once; the zero row is
-    /// written and the tags start empty on every call but one that
-    /// continues the worker's last call of the same run.
+    /// up to four rows of one image at a time. The ring (`PaddedRowRing`)
+    /// holds the rows a block reads, so each input row of the range is
+    /// copied once.
     func flatStrideRows(_ input: DepthwiseInput, _ tiles: Range<Int>, _ scratch: UnsafeMutableRawPointer, _ layout: DepthwiseFlatRows,
-                  continuing: Bool) {
-        let g = p.geometry, c = p.inputChannels, slots = layout.slots
-        let tags = scratch.assumingMemoryBound(to: Int.self)
-        let rows = (scratch + slots &* MemoryLayout<Int>.size).assumingMemoryBound(to: UnsafePointer<Float>.self)
-        let zero = (scratch + layout.ringOffset).assumingMemoryBound(to: Float.self)
-        let ring = zero + layout.slotFloats
-        if !continuing {
-            zero.update(repeating: 0, count: layout.slotFloats)
-            for s in 0..<slots { tags[s] = -1 }
-        }
+                        continuing: Bool) {
+        let g = p.geometry, c = p.inputChannels
+        let ring = PaddedRowRing(scratch, slots: layout.slots, ringOffset: layout.ringOffset, slotFloats: layout.slotFloats,
+                                 paddedPixels: layout.paddedPixels, continuing: continuing)
         let (low, high) = p.activation.floatRange
         let weights = UnsafePointer(layout.table.pointer.assumingMemoryBound(to: Float.self))
         let taps = g.filterHeight &* g.filterWidth, tapStep = layout.period &+ FloatVector.scalarCount
         let rowFloats = g.outputWidth &* c
-        let block = FlatRowsBlock(rows: UnsafePointer(rows), filterHeight: g.filterHeight, channels: c,
+        let block = FlatRowsBlock(rows: UnsafePointer(ring.rows), filterHeight: g.filterHeight, channels: c,
                                   odd: DepthwisePairedRows.oddHalf(paddedPixels: layout.paddedPixels, channels: c), weights: weights, tapStep: tapStep,
                                   bias: weights + taps &* tapStep, period: layout.period, count: rowFloats,
                                   lo: FloatVector(repeating: low), hi: FloatVector(repeating: high))
@@ -111,20 +103,7 @@ extension DepthwiseConv2DFloatVectorized {
         while tile < tiles.upperBound {
             let b = tile / g.outputHeight, oy = tile % g.outputHeight
             let n = min(DepthwiseFlatRows.blockRows, tiles.upperBound &- tile, g.outputHeight &- oy)
-            let iy0 = oy &* 2 &- g.padTop
-            for t in 0..<((n &- 1) &* 2 &+ g.filterHeight) {
-                let iy = iy0 &+ t
-                guard iy >= 0 && iy < g.inputHeight else {
-                    rows[t] = UnsafePointer(zero)
-                    continue
-                }
-                let s = iy % slots, slot = ring + s &* layout.slotFloats, tag = b &* g.inputHeight &+ iy
-                if tags[s] != tag {
-                    padRow(input + (b &* g.inputHeight &+ iy) &* g.inputWidth &* c, into: slot, paddedPixels: layout.paddedPixels)
-                    tags[s] = tag
-                }
-                rows[t] = UnsafePointer(slot)
-            }
+            fill(ring, input, image: b, rows: oy &* 2 &- g.padTop, count: (n &- 1) &* 2 &+ g.filterHeight)
             let out = output + tile &* rowFloats
             switch (g.filterWidth, n) {
             case (5, 4): flatBlock(block, FiveTaps.self, FourRows.self, out)

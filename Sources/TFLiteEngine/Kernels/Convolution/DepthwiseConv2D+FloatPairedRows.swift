@@ -115,40 +115,17 @@ struct DepthwisePairedRows {
 #if TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI
 extension DepthwiseConv2DFloatVectorized {
     /// Output rows `tiles` on pairs of pixels (`DepthwisePairedRows`). The
-    /// ring in `scratch` holds one padded input row per filter row (input row
-    /// iy in slot iy mod KH, tagged with its image and row), so each input
-    /// row of the range is copied once; the zero row is written and the tags
-    /// start empty on every call but one that continues the worker's last
-    /// call of the same run.
+    /// ring (`PaddedRowRing`) holds one padded input row per filter row, so
+    /// each input row of the range is copied once.
     func pairedRows(_ input: DepthwiseInput, _ tiles: Range<Int>, _ scratch: UnsafeMutableRawPointer, _ layout: DepthwisePairedRows,
                     continuing: Bool) {
         let g = p.geometry, c = p.inputChannels, kh = g.filterHeight
-        let tags = scratch.assumingMemoryBound(to: Int.self)
-        let rows = (scratch + kh &* MemoryLayout<Int>.size).assumingMemoryBound(to: UnsafePointer<Float>.self)
-        let zero = (scratch + layout.ringOffset).assumingMemoryBound(to: Float.self)
-        let slots = zero + layout.slotFloats
-        let groupOutput = slots + kh &* layout.slotFloats
-        // (A continuing call finds the zero row and the ring as the worker's last call left them.)
-        if !continuing {
-            zero.update(repeating: 0, count: layout.slotFloats)
-            for s in 0..<kh { tags[s] = -1 }
-        }
+        let ring = PaddedRowRing(scratch, slots: kh, ringOffset: layout.ringOffset, slotFloats: layout.slotFloats,
+                                 paddedPixels: layout.paddedPixels, continuing: continuing)
+        let rows = ring.rows, groupOutput = ring.end
         for tile in tiles {
             let b = tile / g.outputHeight, oy = tile % g.outputHeight
-            let iy0 = oy &* g.strideHeight &- g.padTop
-            for ky in 0..<kh {
-                let iy = iy0 &+ ky
-                guard iy >= 0 && iy < g.inputHeight else {
-                    rows[ky] = UnsafePointer(zero)
-                    continue
-                }
-                let s = iy % kh, slot = slots + s &* layout.slotFloats, tag = b &* g.inputHeight &+ iy
-                if tags[s] != tag {
-                    padRow(input + (b &* g.inputHeight &+ iy) &* g.inputWidth &* c, into: slot, paddedPixels: layout.paddedPixels)
-                    tags[s] = tag
-                }
-                rows[ky] = UnsafePointer(slot)
-            }
+            fill(ring, input, image: b, rows: oy &* g.strideHeight &- g.padTop, count: kh)
             let out = output + tile &* g.outputWidth &* c
             switch (g.filterWidth, g.strideWidth) {
             case (5, 1): pairedRow(FiveTapsStride2.self, OffsetInput.self, rows, out, groupOutput, layout)
@@ -171,6 +148,27 @@ extension DepthwiseConv2DFloatVectorized {
                      odd: DepthwisePairedRows.oddHalf(paddedPixels: layout.paddedPixels, channels: c), weights: weights, bias: weights + g.filterHeight &* g.filterWidth &* 2 &* c,
                      rowStep: g.filterWidth &* 2 &* c, out: out, width: g.outputWidth, groupOutput: groupOutput,
                      lo: FloatVector(repeating: low), hi: FloatVector(repeating: high))
+    }
+
+    /// Input rows `iy0 ..< iy0 + count` of image `b` into `ring` where it
+    /// does not hold them yet (`padRow`), `ring.rows[t]` pointing at row
+    /// iy0 + t's slot, or at the zero row for a row above or below the input.
+    @inline(__always)
+    func fill(_ ring: PaddedRowRing, _ input: DepthwiseInput, image b: Int, rows iy0: Int, count: Int) {
+        let g = p.geometry, c = p.inputChannels
+        for t in 0..<count {
+            let iy = iy0 &+ t
+            guard iy >= 0 && iy < g.inputHeight else {
+                ring.rows[t] = UnsafePointer(ring.zero)
+                continue
+            }
+            let s = iy % ring.slots, slot = ring.zero + (s &+ 1) &* ring.slotFloats, tag = b &* g.inputHeight &+ iy
+            if ring.tags[s] != tag {
+                padRow(input + (b &* g.inputHeight &+ iy) &* g.inputWidth &* c, into: slot, paddedPixels: ring.paddedPixels)
+                ring.tags[s] = tag
+            }
+            ring.rows[t] = UnsafePointer(slot)
+        }
     }
 
     /// Input row `source` (its pixel 0) as padded pixels 0..<paddedPixels
@@ -237,6 +235,38 @@ extension DepthwiseConv2DFloatVectorized {
     }
 }
 #endif
+
+/// A worker's ring of padded input rows (`padRow`) in its scratch, for
+/// `pairedRows` and `flatStrideRows`: `slots` tags, then `slots` row
+/// pointers, then from `ringOffset` the zero row and one slot per ring row,
+/// `slotFloats` floats each. Input row iy of image b is in slot iy mod
+/// `slots`, tagged b · H + iy. The zero row is written and the tags start
+/// empty on every call but one that continues the worker's last call of the
+/// same run (which finds them as it left them).
+struct PaddedRowRing {
+    let tags: UnsafeMutablePointer<Int>
+    /// Where `fill` points the rows a call reads.
+    let rows: UnsafeMutablePointer<UnsafePointer<Float>>
+    let zero: UnsafeMutablePointer<Float>
+    let slots: Int, slotFloats: Int, paddedPixels: Int
+
+    @inline(__always)
+    init(_ scratch: UnsafeMutableRawPointer, slots: Int, ringOffset: Int, slotFloats: Int, paddedPixels: Int, continuing: Bool) {
+        tags = scratch.assumingMemoryBound(to: Int.self)
+        rows = (scratch + slots &* MemoryLayout<Int>.size).assumingMemoryBound(to: UnsafePointer<Float>.self)
+        zero = (scratch + ringOffset).assumingMemoryBound(to: Float.self)
+        self.slots = slots
+        self.slotFloats = slotFloats
+        self.paddedPixels = paddedPixels
+        if !continuing {
+            zero.update(repeating: 0, count: slotFloats)
+            for s in 0..<slots { tags[s] = -1 }
+        }
+    }
+
+    /// The scratch after the last slot.
+    var end: UnsafeMutablePointer<Float> { zero + (slots &+ 1) &* slotFloats }
+}
 
 /// One output row of `DepthwisePairedRows`: groups of eight pairs (16
 /// pixels) from column 0, the last ending at the row's end; a row under 16
