@@ -95,8 +95,9 @@ final class DepthwiseInt8Constants: @unchecked Sendable {
     /// 3×3 filters over more than 32 channels, 1 to 16 past a multiple of
     /// 32 (NASNet-Mobile's 44, MobileNetV3's 72, EfficientNet's 144 and
     /// 240), with quad groups, and over exactly 16 channels on pixel pairs
-    /// (`pixelPairQuads`; MobileNetV3's 112×112×16 layers): the last 16 channels, from `channels − 16`,
-    /// as one group of 16 lanes in channel order (`halfWindow`), the output
+    /// (`pixelPairQuads`; MobileNetV3's 112×112×16 layers): the last 16
+    /// channels, from `channels − 16`, as one group of 16 lanes in channel
+    /// order (`halfWindow`), the output
     /// stage of `DepthwiseConv2DInt8Vectorized.tripleRowBytes`' last
     /// channels in `quadExactRequantization`'s form; nil elsewhere. The quad
     /// groups then end at the last multiple of 32 (no overlapping group:
@@ -561,7 +562,8 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
     /// (`DepthwiseInt8Constants.halfRequantization`; one-op, Zen 5, against
     /// the pairs of pixels: 112×112×16 0.0440 → 0.0286 ms at stride 1,
     /// 0.0152 → 0.0118 at stride 2; its windows made by one `vpermb`
-    /// each, `makeWindows`); else 0. (Tiles of half a row split at a window.) For each window of output columns
+    /// each, `makeWindows`); else 0. (Tiles of half a row split at a
+    /// window.) For each window of output columns
     /// (`windowColumns`), per quad group, the four 32-byte vectors `addQuad`
     /// would make from the input columns the window's filter row reads
     /// (sign bits flipped): at stride 1 a window is two output columns, whose
