@@ -1653,6 +1653,27 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         return (three, four)
     }()
 
+    /// `makeWindows`' `vpermt2b` indices for a quad group's window (the
+    /// bytes `storeWindow` stores: per 16 bytes, four channels' four
+    /// columns, the channels 0–3, 16–19, 4–7, 20–23, 8–11, 24–27, 12–15,
+    /// 28–31 of the group) from its columns' 32 bytes laid out as columns
+    /// 0, 1, 2 and 3 (or 2 again), 32 bytes apart: the first 64 bytes'
+    /// indices and the last 64's, for windows of three columns (the third
+    /// again as the fourth) and of four.
+    static let quadWindow: (three: (SIMD64<UInt8>, SIMD64<UInt8>), four: (SIMD64<UInt8>, SIMD64<UInt8>)) = {
+        let bases = [0, 16, 4, 20, 8, 24, 12, 28]
+        func indices(lastColumn: Int, half: Int) -> SIMD64<UInt8> {
+            var r = SIMD64<UInt8>()
+            for b in 0..<64 {
+                let k = 64 * half + b, within = k % 16
+                r[b] = UInt8(32 * min(within % 4, lastColumn) + bases[k / 16] + within / 4)
+            }
+            return r
+        }
+        return ((indices(lastColumn: 2, half: 0), indices(lastColumn: 2, half: 1)),
+                (indices(lastColumn: 3, half: 0), indices(lastColumn: 3, half: 1)))
+    }()
+
     /// Input row `source`'s windows into `target`, `windows` of them,
     /// `step` input columns apart: per window, per quad group, the input
     /// columns 0…`lastColumn` from the window's first (`lastColumn` again
@@ -1684,6 +1705,11 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         // (The half group's interleaves took more than half of a 112×112×16
         // layer's time at stride 2.)
         let sixteen = half && quads == 0 && c == 16
+        // The quad groups' windows of three or four columns in the flavour
+        // with the byte permutes: two `vpermt2b` a window where the
+        // interleaves took 41% of a 112×112×64 stride-2 layer's time.
+        let permuted = IntegerSIMD.hasWideBytePacks && lastColumn <= 3
+        let quadIndices = lastColumn == 2 ? Self.quadWindow.three : Self.quadWindow.four
         let windowBytes16 = lastColumn == 2 ? Self.sixteenChannelWindow.threeColumns : Self.sixteenChannelWindow.fourColumns
         var ix0 = 0 &- g.padLeft
         for _ in 0..<windows {
@@ -1696,7 +1722,17 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                 let x = row + ix0 &* c
                 while first < quads {
                     let at = x + DepthwiseInt8Constants.quadGroupChannel(first, channels: c)
-                    store({ at.loadUnaligned(fromByteOffset: $0 &* c, as: SIMD8<Int32>.self) }, to)
+                    if permuted {
+                        // Columns 0 and 1, then 2 and 3 (or 2 again), as 64 bytes each; two `vpermt2b`.
+                        @inline(__always) func column(_ k: Int) -> SIMD32<UInt8> { at.loadUnaligned(fromByteOffset: k &* c, as: SIMD32<UInt8>.self) }
+                        let third = column(2)
+                        let first2 = SIMD64(lowHalf: column(0), highHalf: column(1)), last2 = SIMD64(lowHalf: third, highHalf: lastColumn == 3 ? column(3) : third)
+                        to.storeBytes(of: IntegerSIMD.flipSigns(IntegerSIMD.permuteBytes(first2, quadIndices.0, last2)), as: SIMD64<UInt8>.self)
+                        to.storeBytes(of: IntegerSIMD.flipSigns(IntegerSIMD.permuteBytes(first2, quadIndices.1, last2)), toByteOffset: 64,
+                                      as: SIMD64<UInt8>.self)
+                    } else {
+                        store({ at.loadUnaligned(fromByteOffset: $0 &* c, as: SIMD8<Int32>.self) }, to)
+                    }
                     to += windowBytes
                     first &+= 32
                 }

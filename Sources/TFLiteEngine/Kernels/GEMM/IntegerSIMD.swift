@@ -943,6 +943,15 @@ extension IntegerSIMD {
         return r
     }
 
+    /// `vpermt2b` zmm (AVX-512 VBMI): byte i is byte `indices[i] & 127` of
+    /// `a` followed by `b`.
+    @inline(__always)
+    static func permuteBytes(_ a: SIMD64<UInt8>, _ indices: SIMD64<UInt8>, _ b: SIMD64<UInt8>) -> SIMD64<UInt8> {
+        var r = SIMD64<UInt8>()
+        r._storage._value = Builtin.int_x86_avx512_vpermi2var_qi_512(a._storage._value, indices._storage._value, b._storage._value)
+        return r
+    }
+
     /// `vpermd` zmm: four-byte lane i is v's lane `indices[i] & 15`.
     @inline(__always)
     static func permute(_ v: SIMD64<UInt8>, _ indices: SIMD16<Int32>) -> SIMD64<UInt8> {
@@ -1112,6 +1121,15 @@ extension IntegerSIMD {
     static func permuteBytes(_ v: SIMD64<UInt8>, _ indices: SIMD64<UInt8>) -> SIMD64<UInt8> {
         var r = SIMD64<UInt8>()
         for i in 0..<64 { r[i] = v[Int(indices[i] & 63)] }
+        return r
+    }
+
+    static func permuteBytes(_ a: SIMD64<UInt8>, _ indices: SIMD64<UInt8>, _ b: SIMD64<UInt8>) -> SIMD64<UInt8> {
+        var r = SIMD64<UInt8>()
+        for i in 0..<64 {
+            let k = Int(indices[i] & 127)
+            r[i] = k < 64 ? a[k] : b[k &- 64]
+        }
         return r
     }
 
