@@ -175,7 +175,9 @@ extension QuantizedKernelTests {
     /// 144, 240), exactly 16 channels (that group alone: windows of one
     /// `vpermb` where the row holds four columns from the window's first,
     /// the others column by column), a batch of two whose rows share ring
-    /// slots, every activation.
+    /// slots, every activation. (In the VNNI flavour the quad groups'
+    /// interior windows are made by two `vpermt2b`, elsewhere by the
+    /// interleaves: both against the same reference.)
     func testDepthwiseTripleRowsMatchReferenceBitExact() throws {
         DepthwiseInt8Constants.quadsForTesting = true
         defer { DepthwiseInt8Constants.quadsForTesting = false }
