@@ -172,12 +172,12 @@ extension QuantizedKernelTests {
     /// last group (88, 120; 52, two groups sharing most channels), a last
     /// group of 16 lanes where the channels are 1 to 16 past a multiple of
     /// 32 (`DepthwiseInt8Constants.halfRequantization`: 33, 40, 44, 48, 72,
-    /// 144, 240), exactly 16 channels (that group alone: windows of one
-    /// `vpermb` where the row holds four columns from the window's first,
-    /// the others column by column), a batch of two whose rows share ring
-    /// slots, every activation. (In the VNNI flavour the quad groups'
-    /// interior windows are made by two `vpermt2b`, elsewhere by the
-    /// interleaves: both against the same reference.)
+    /// 144, 240), exactly 16 channels (that group alone), a batch of two
+    /// whose rows share ring slots, every activation. (In the VNNI flavour
+    /// the interior windows are made by byte permutes: one `vpermb` for 16
+    /// channels where the row holds four columns from the window's first,
+    /// two `vpermt2b` for a quad group; elsewhere by the interleaves. Both
+    /// against the same reference.)
     func testDepthwiseTripleRowsMatchReferenceBitExact() throws {
         DepthwiseInt8Constants.quadsForTesting = true
         defer { DepthwiseInt8Constants.quadsForTesting = false }

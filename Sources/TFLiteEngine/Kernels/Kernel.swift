@@ -61,14 +61,13 @@ protocol Kernel: AnyObject {
     /// (`Interpreter.OperatorProfile.cost`); `cost` itself, which decides
     /// how the `parallel` backend splits a node, does not move.
     var computedByReader: Int? { get }
-    /// `run(tiles:worker:)` on `object`, a `Self` that its holder keeps alive
-    /// (`UnretainedKernel`). Default: that call, with no reference counting.
-    static func run(unretained object: Unmanaged<AnyObject>, tiles: Range<Int>, worker: Int)
-    /// `run(tiles:worker:continuing:)` on `object` (as `run(unretained:tiles:worker:)`).
+    /// `run(tiles:worker:continuing:)` on `object`, a `Self` that its holder
+    /// keeps alive (`UnretainedKernel`). Default: that call, with no
+    /// reference counting.
     static func run(unretained object: Unmanaged<AnyObject>, tiles: Range<Int>, worker: Int, continuing: Bool)
-    /// `tileCount` of `object` (as `run(unretained:tiles:worker:)`).
+    /// `tileCount` of `object` (as `run(unretained:tiles:worker:continuing:)`).
     static func tileCount(unretained object: Unmanaged<AnyObject>) -> Int
-    /// `cost` of `object` (as `run(unretained:tiles:worker:)`).
+    /// `cost` of `object` (as `run(unretained:tiles:worker:continuing:)`).
     static func cost(unretained object: Unmanaged<AnyObject>) -> Int
 }
 
@@ -87,9 +86,6 @@ extension Kernel {
     /// Runs the whole op on the calling thread.
     func runAll() { run(tiles: 0..<tileCount, worker: 0) }
     func run(tiles: Range<Int>, worker: Int, continuing: Bool) { run(tiles: tiles, worker: worker) }
-    static func run(unretained object: Unmanaged<AnyObject>, tiles: Range<Int>, worker: Int) {
-        object._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Self.self).run(tiles: tiles, worker: worker) }
-    }
     static func run(unretained object: Unmanaged<AnyObject>, tiles: Range<Int>, worker: Int, continuing: Bool) {
         object._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Self.self).run(tiles: tiles, worker: worker, continuing: continuing) }
     }
@@ -125,7 +121,7 @@ struct UnretainedKernel {
 
     var tileCount: Int { type.tileCount(unretained: object) }
     var cost: Int { type.cost(unretained: object) }
-    func run(tiles: Range<Int>, worker: Int) { type.run(unretained: object, tiles: tiles, worker: worker) }
+    func run(tiles: Range<Int>, worker: Int) { run(tiles: tiles, worker: worker, continuing: false) }
     func run(tiles: Range<Int>, worker: Int, continuing: Bool) {
         type.run(unretained: object, tiles: tiles, worker: worker, continuing: continuing)
     }

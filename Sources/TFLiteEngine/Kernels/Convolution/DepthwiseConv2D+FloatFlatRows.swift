@@ -20,17 +20,10 @@ struct DepthwiseFlatRows {
     let table: AlignedBuffer
     /// The phase table's period: the least common multiple of C and 16.
     let period: Int
-    /// Pixels of a padded row: those that an output row reads, from the
-    /// first padding column on.
-    let paddedPixels: Int
-    /// Floats of one row in the ring (a multiple of 16).
-    let slotFloats: Int
-    /// Rows of the ring: those that one block of output rows reads.
-    let slots: Int
-    /// Where the ring starts in a worker's scratch (after the rows' tags and pointers).
-    let ringOffset: Int
-    /// A worker's scratch: the tags and row pointers, the zero row and the ring.
-    let scratchBytes: Int
+    /// The worker's ring: the padded rows one block of output rows reads.
+    let ring: PaddedRowRing.Layout
+    /// A worker's scratch: the ring.
+    var scratchBytes: Int { ring.bytes }
 
     /// Output rows computed together.
     static let blockRows = 4
@@ -57,12 +50,8 @@ struct DepthwiseFlatRows {
         let taps = g.filterHeight * g.filterWidth
         guard (taps + 1) * (period + lanes) * MemoryLayout<Float>.size <= maximumTableBytes,
               let (table, period) = try DepthwiseConv2DFloat.phaseWeights(ctx: ctx, p, filterTaps: filterTaps) else { return nil }
-        let slotFloats = DepthwisePairedRows.evenOddSlotFloats(paddedPixels: paddedPixels, channels: c)
-        let slots = (blockRows - 1) * 2 + g.filterHeight
-        let ringOffset = (2 * slots * MemoryLayout<Int>.size + 63) / 64 * 64
-        let scratchBytes = ringOffset + (slots + 1) * slotFloats * MemoryLayout<Float>.size
-        return DepthwiseFlatRows(table: table, period: period, paddedPixels: paddedPixels, slotFloats: slotFloats, slots: slots,
-                                 ringOffset: ringOffset, scratchBytes: scratchBytes)
+        let ring = PaddedRowRing.Layout(paddedPixels: paddedPixels, channels: c, evenOdd: true, slots: (blockRows - 1) * 2 + g.filterHeight)
+        return DepthwiseFlatRows(table: table, period: period, ring: ring)
         #else
         return nil
         #endif
@@ -89,14 +78,13 @@ extension DepthwiseConv2DFloatVectorized {
     func flatStrideRows(_ input: DepthwiseInput, _ tiles: Range<Int>, _ scratch: UnsafeMutableRawPointer, _ layout: DepthwiseFlatRows,
                         continuing: Bool) {
         let g = p.geometry, c = p.inputChannels
-        let ring = PaddedRowRing(scratch, slots: layout.slots, ringOffset: layout.ringOffset, slotFloats: layout.slotFloats,
-                                 paddedPixels: layout.paddedPixels, continuing: continuing)
+        let ring = PaddedRowRing(scratch, layout.ring, continuing: continuing)
         let (low, high) = p.activation.floatRange
         let weights = UnsafePointer(layout.table.pointer.assumingMemoryBound(to: Float.self))
         let taps = g.filterHeight &* g.filterWidth, tapStep = layout.period &+ FloatVector.scalarCount
         let rowFloats = g.outputWidth &* c
         let block = FlatRowsBlock(rows: UnsafePointer(ring.rows), filterHeight: g.filterHeight, channels: c,
-                                  odd: DepthwisePairedRows.oddHalf(paddedPixels: layout.paddedPixels, channels: c), weights: weights, tapStep: tapStep,
+                                  odd: layout.ring.odd, weights: weights, tapStep: tapStep,
                                   bias: weights + taps &* tapStep, period: layout.period, count: rowFloats,
                                   lo: FloatVector(repeating: low), hi: FloatVector(repeating: high))
         var tile = tiles.lowerBound

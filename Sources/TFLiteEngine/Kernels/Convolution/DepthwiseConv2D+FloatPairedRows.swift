@@ -17,15 +17,10 @@
 struct DepthwisePairedRows {
     /// The filter as [tap][2·C], each tap's C weights twice, then the bias's row.
     let table: AlignedBuffer
-    /// Pixels of a padded row: those that the groups of a row read, from
-    /// the first padding column on.
-    let paddedPixels: Int
-    /// Floats of one row in the ring (a multiple of 16).
-    let slotFloats: Int
-    /// Where the ring starts in a worker's scratch (after the rows' tags and pointers).
-    let ringOffset: Int
-    /// A worker's scratch: the tags and row pointers, the zero row and one
-    /// slot per filter row, then a group's outputs for maps under 16 columns.
+    /// The worker's ring: one padded row per filter row, of the pixels that
+    /// the groups of a row read.
+    let ring: PaddedRowRing.Layout
+    /// A worker's scratch: the ring, then a group's outputs for maps under 16 columns.
     let scratchBytes: Int
 
     /// The most floats of a padded row (larger rows keep the other paths).
@@ -74,26 +69,11 @@ struct DepthwisePairedRows {
             }
             return buffer
         }
-        let slotFloats = g.strideWidth == 1 ? (paddedPixels * c + 15) / 16 * 16 : evenOddSlotFloats(paddedPixels: paddedPixels, channels: c)
-        let kh = g.filterHeight
-        let ringOffset = (2 * kh * MemoryLayout<Int>.size + 63) / 64 * 64
-        let scratchBytes = ringOffset + ((kh + 1) * slotFloats + groupWidth * c) * MemoryLayout<Float>.size
-        return DepthwisePairedRows(table: table, paddedPixels: paddedPixels, slotFloats: slotFloats, ringOffset: ringOffset,
-                                   scratchBytes: scratchBytes)
+        let ring = PaddedRowRing.Layout(paddedPixels: paddedPixels, channels: c, evenOdd: g.strideWidth == 2, slots: g.filterHeight)
+        return DepthwisePairedRows(table: table, ring: ring, scratchBytes: ring.bytes + groupWidth * c * MemoryLayout<Float>.size)
         #else
         return nil
         #endif
-    }
-
-    /// Where a padded row's odd pixels start at stride 2 (`padRow`): after
-    /// the even ones, under 16 channels also after the 16 floats that a
-    /// pixel's vector may write past its half (the pairs' 17 to 32
-    /// channels keep the layout they had).
-    static func oddHalf(paddedPixels n: Int, channels c: Int) -> Int { (n + 1) / 2 * c + (c < 16 ? 16 : 0) }
-
-    /// Floats of a padded row at stride 2 (`padRow`), a multiple of 16.
-    static func evenOddSlotFloats(paddedPixels n: Int, channels c: Int) -> Int {
-        (oddHalf(paddedPixels: n, channels: c) + n / 2 * c + (c < 16 ? 16 : 0) + 15) / 16 * 16
     }
 
     /// Whether pairs of pixels use at least a quarter more of the sixteen
@@ -120,8 +100,7 @@ extension DepthwiseConv2DFloatVectorized {
     func pairedRows(_ input: DepthwiseInput, _ tiles: Range<Int>, _ scratch: UnsafeMutableRawPointer, _ layout: DepthwisePairedRows,
                     continuing: Bool) {
         let g = p.geometry, c = p.inputChannels, kh = g.filterHeight
-        let ring = PaddedRowRing(scratch, slots: kh, ringOffset: layout.ringOffset, slotFloats: layout.slotFloats,
-                                 paddedPixels: layout.paddedPixels, continuing: continuing)
+        let ring = PaddedRowRing(scratch, layout.ring, continuing: continuing)
         let rows = ring.rows, groupOutput = ring.end
         for tile in tiles {
             let b = tile / g.outputHeight, oy = tile % g.outputHeight
@@ -145,7 +124,7 @@ extension DepthwiseConv2DFloatVectorized {
         let (low, high) = p.activation.floatRange
         let weights = UnsafePointer(layout.table.pointer.assumingMemoryBound(to: Float.self))
         pairedGroups(R.self, I.self, rows: UnsafePointer(rows), filterRows: g.filterHeight, channels: c,
-                     odd: DepthwisePairedRows.oddHalf(paddedPixels: layout.paddedPixels, channels: c), weights: weights, bias: weights + g.filterHeight &* g.filterWidth &* 2 &* c,
+                     odd: layout.ring.odd, weights: weights, bias: weights + g.filterHeight &* g.filterWidth &* 2 &* c,
                      rowStep: g.filterWidth &* 2 &* c, out: out, width: g.outputWidth, groupOutput: groupOutput,
                      lo: FloatVector(repeating: low), hi: FloatVector(repeating: high))
     }
@@ -162,9 +141,9 @@ extension DepthwiseConv2DFloatVectorized {
                 ring.rows[t] = UnsafePointer(ring.zero)
                 continue
             }
-            let s = iy % ring.slots, slot = ring.zero + (s &+ 1) &* ring.slotFloats, tag = b &* g.inputHeight &+ iy
+            let s = iy % ring.layout.slots, slot = ring.zero + (s &+ 1) &* ring.layout.slotFloats, tag = b &* g.inputHeight &+ iy
             if ring.tags[s] != tag {
-                padRow(input + (b &* g.inputHeight &+ iy) &* g.inputWidth &* c, into: slot, paddedPixels: ring.paddedPixels)
+                padRow(input + (b &* g.inputHeight &+ iy) &* g.inputWidth &* c, into: slot, ring.layout)
                 ring.tags[s] = tag
             }
             ring.rows[t] = UnsafePointer(slot)
@@ -174,11 +153,11 @@ extension DepthwiseConv2DFloatVectorized {
     /// Input row `source` (its pixel 0) as padded pixels 0..<paddedPixels
     /// (input pixel j − padLeft, zeros outside the input) into `slot`: in
     /// order at stride 1; at stride 2 the even padded pixels, then the odd
-    /// ones from `DepthwisePairedRows.oddHalf` on (`DepthwisePairedRows`,
+    /// ones from `layout.odd` on (`DepthwisePairedRows`,
     /// `DepthwiseFlatRows`; 8 to 32 channels).
     @inline(__always)
-    func padRow(_ source: UnsafePointer<Float>, into slot: UnsafeMutablePointer<Float>, paddedPixels n: Int) {
-        let g = p.geometry, c = p.inputChannels
+    func padRow(_ source: UnsafePointer<Float>, into slot: UnsafeMutablePointer<Float>, _ layout: PaddedRowRing.Layout) {
+        let g = p.geometry, c = p.inputChannels, n = layout.paddedPixels
         let left = g.padLeft, inside = max(0, min(g.inputWidth, n &- left))
         if g.strideWidth == 1 {
             slot.update(repeating: 0, count: left &* c)
@@ -186,7 +165,7 @@ extension DepthwiseConv2DFloatVectorized {
             slot.advanced(by: (left &+ inside) &* c).update(repeating: 0, count: (n &- left &- inside) &* c)
             return
         }
-        // Even padded pixels, then odd ones (from `oddHalf` on): pixel j to
+        // Even padded pixels, then odd ones (from `layout.odd` on): pixel j to
         // (j / 2) of its half, the padding's and the input's pixels in loops
         // of their own. A pixel goes as two vectors, the second ending at its
         // last float (the pairs take 17 to 32 channels at stride 2); under 16
@@ -231,7 +210,7 @@ extension DepthwiseConv2DFloatVectorized {
             }
         }
         half(from: 0, slot)
-        half(from: 1, slot + DepthwisePairedRows.oddHalf(paddedPixels: n, channels: c))
+        half(from: 1, slot + layout.odd)
     }
 }
 #endif
@@ -244,28 +223,57 @@ extension DepthwiseConv2DFloatVectorized {
 /// empty on every call but one that continues the worker's last call of the
 /// same run (which finds them as it left them).
 struct PaddedRowRing {
+    /// Where a ring's parts lie, fixed per layer (at prepare).
+    struct Layout {
+        /// Pixels of a padded row: those that an output row reads, from the
+        /// first padding column on.
+        let paddedPixels: Int
+        /// Rows the ring holds.
+        let slots: Int
+        /// Floats of one row in the ring (a multiple of 16).
+        let slotFloats: Int
+        /// At stride 2, where a padded row's odd pixels start: after the
+        /// even ones, under 16 channels also after the 16 floats that a
+        /// pixel's vector may write past its half (the pairs' 17 to 32
+        /// channels keep the layout they had).
+        let odd: Int
+        /// Where the zero row starts (after the tags and row pointers).
+        let ringOffset: Int
+
+        /// `evenOdd`: the even and odd pixels stored apart (stride 2).
+        init(paddedPixels n: Int, channels c: Int, evenOdd: Bool, slots: Int) {
+            paddedPixels = n
+            self.slots = slots
+            let slack = c < 16 ? 16 : 0
+            odd = (n + 1) / 2 * c + slack
+            slotFloats = ((evenOdd ? odd + n / 2 * c + slack : n * c) + 15) / 16 * 16
+            ringOffset = (2 * slots * MemoryLayout<Int>.size + 63) / 64 * 64
+        }
+
+        /// Bytes through the last slot.
+        var bytes: Int { ringOffset + (slots + 1) * slotFloats * MemoryLayout<Float>.size }
+    }
+
+    let layout: Layout
     let tags: UnsafeMutablePointer<Int>
     /// Where `fill` points the rows a call reads.
     let rows: UnsafeMutablePointer<UnsafePointer<Float>>
     let zero: UnsafeMutablePointer<Float>
-    let slots: Int, slotFloats: Int, paddedPixels: Int
 
     @inline(__always)
-    init(_ scratch: UnsafeMutableRawPointer, slots: Int, ringOffset: Int, slotFloats: Int, paddedPixels: Int, continuing: Bool) {
+    init(_ scratch: UnsafeMutableRawPointer, _ layout: Layout, continuing: Bool) {
+        self.layout = layout
         tags = scratch.assumingMemoryBound(to: Int.self)
-        rows = (scratch + slots &* MemoryLayout<Int>.size).assumingMemoryBound(to: UnsafePointer<Float>.self)
-        zero = (scratch + ringOffset).assumingMemoryBound(to: Float.self)
-        self.slots = slots
-        self.slotFloats = slotFloats
-        self.paddedPixels = paddedPixels
+        rows = (scratch + layout.slots &* MemoryLayout<Int>.size).assumingMemoryBound(to: UnsafePointer<Float>.self)
+        zero = (scratch + layout.ringOffset).assumingMemoryBound(to: Float.self)
         if !continuing {
-            zero.update(repeating: 0, count: slotFloats)
-            for s in 0..<slots { tags[s] = -1 }
+            zero.update(repeating: 0, count: layout.slotFloats)
+            for s in 0..<layout.slots { tags[s] = -1 }
         }
     }
 
     /// The scratch after the last slot.
-    var end: UnsafeMutablePointer<Float> { zero + (slots &+ 1) &* slotFloats }
+    var end: UnsafeMutablePointer<Float> { zero + (layout.slots &+ 1) &* layout.slotFloats }
 }
 
 /// One output row of `DepthwisePairedRows`: groups of eight pairs (16

@@ -1641,37 +1641,33 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
                     lastColumn: pairs ? 3 : 2)
     }
 
-    /// `makeWindows`' `vpermb` indices for sixteen channels: byte 4i + j of
-    /// a window is channel i of column j (the third column again for j = 3
-    /// where a window is three columns).
-    static let sixteenChannelWindow: (threeColumns: SIMD64<UInt8>, fourColumns: SIMD64<UInt8>) = {
-        var three = SIMD64<UInt8>(), four = SIMD64<UInt8>()
+    /// `makeWindows`' byte-permute indices: window byte k (k from `first`,
+    /// 64 of them) is channel `blocks[k / 16] + (k mod 16) / 4` of column
+    /// min(k mod 4, `lastColumn`), the columns `columnBytes` apart from the
+    /// window's first. With 16 channels (`vpermb` from one 64-byte load)
+    /// the blocks are 0, 4, 8, 12: byte 4i + j is channel i of column j.
+    /// A quad group's (`vpermt2b` from columns 0–1 and 2–3, 32 bytes each)
+    /// are the bytes `storeWindow` stores: per 16 bytes, channels 0–3,
+    /// 16–19, 4–7, 20–23, 8–11, 24–27, 12–15, 28–31 of the group.
+    private static func windowIndices(columnBytes: Int, blocks: [Int], lastColumn: Int, first: Int = 0) -> SIMD64<UInt8> {
+        var r = SIMD64<UInt8>()
         for b in 0..<64 {
-            three[b] = UInt8(16 * min(b & 3, 2) + b >> 2)
-            four[b] = UInt8(16 * (b & 3) + b >> 2)
+            let k = first + b, within = k % 16
+            r[b] = UInt8(columnBytes * min(within % 4, lastColumn) + blocks[k / 16] + within / 4)
         }
-        return (three, four)
-    }()
+        return r
+    }
 
-    /// `makeWindows`' `vpermt2b` indices for a quad group's window (the
-    /// bytes `storeWindow` stores: per 16 bytes, four channels' four
-    /// columns, the channels 0–3, 16–19, 4–7, 20–23, 8–11, 24–27, 12–15,
-    /// 28–31 of the group) from its columns' 32 bytes laid out as columns
-    /// 0, 1, 2 and 3 (or 2 again), 32 bytes apart: the first 64 bytes'
-    /// indices and the last 64's, for windows of three columns (the third
-    /// again as the fourth) and of four.
-    static let quadWindow: (three: (SIMD64<UInt8>, SIMD64<UInt8>), four: (SIMD64<UInt8>, SIMD64<UInt8>)) = {
-        let bases = [0, 16, 4, 20, 8, 24, 12, 28]
-        func indices(lastColumn: Int, half: Int) -> SIMD64<UInt8> {
-            var r = SIMD64<UInt8>()
-            for b in 0..<64 {
-                let k = 64 * half + b, within = k % 16
-                r[b] = UInt8(32 * min(within % 4, lastColumn) + bases[k / 16] + within / 4)
-            }
-            return r
+    /// `windowIndices` for windows of three columns (the third again as the
+    /// fourth) and of four: sixteen channels, and a quad group's two halves.
+    static let windowPermutes: (sixteen: (three: SIMD64<UInt8>, four: SIMD64<UInt8>),
+                                quad: (three: (SIMD64<UInt8>, SIMD64<UInt8>), four: (SIMD64<UInt8>, SIMD64<UInt8>))) = {
+        let sixteen = [0, 4, 8, 12], quad = [0, 16, 4, 20, 8, 24, 12, 28]
+        func quadHalves(_ last: Int) -> (SIMD64<UInt8>, SIMD64<UInt8>) {
+            (windowIndices(columnBytes: 32, blocks: quad, lastColumn: last), windowIndices(columnBytes: 32, blocks: quad, lastColumn: last, first: 64))
         }
-        return ((indices(lastColumn: 2, half: 0), indices(lastColumn: 2, half: 1)),
-                (indices(lastColumn: 3, half: 0), indices(lastColumn: 3, half: 1)))
+        return ((windowIndices(columnBytes: 16, blocks: sixteen, lastColumn: 2), windowIndices(columnBytes: 16, blocks: sixteen, lastColumn: 3)),
+                (quadHalves(2), quadHalves(3)))
     }()
 
     /// Input row `source`'s windows into `target`, `windows` of them,
@@ -1703,14 +1699,15 @@ final class DepthwiseConv2DInt8Vectorized: Kernel {
         // columns are 16 bytes apart, so one 64-byte load from its first
         // column and one `vpermb` make it where the row holds those bytes.
         // (The half group's interleaves took more than half of a 112×112×16
-        // layer's time at stride 2.)
-        let sixteen = half && quads == 0 && c == 16
-        // The quad groups' windows of three or four columns in the flavour
-        // with the byte permutes: two `vpermt2b` a window where the
-        // interleaves took 41% of a 112×112×64 stride-2 layer's time.
+        // layer's time at stride 2.) The quad groups' windows of three or
+        // four columns: two `vpermt2b` a window, where the interleaves took
+        // 41% of a 112×112×64 stride-2 layer's time. (In the flavour with
+        // the byte permutes; the others keep the interleaves.)
         let permuted = IntegerSIMD.hasWideBytePacks && lastColumn <= 3
-        let quadIndices = lastColumn == 2 ? Self.quadWindow.three : Self.quadWindow.four
-        let windowBytes16 = lastColumn == 2 ? Self.sixteenChannelWindow.threeColumns : Self.sixteenChannelWindow.fourColumns
+        let sixteen = permuted && half && quads == 0 && c == 16
+        let permutes = Self.windowPermutes
+        let quadIndices = lastColumn == 2 ? permutes.quad.three : permutes.quad.four
+        let windowBytes16 = lastColumn == 2 ? permutes.sixteen.three : permutes.sixteen.four
         var ix0 = 0 &- g.padLeft
         for _ in 0..<windows {
             var first = 0
