@@ -393,6 +393,10 @@ final class FastKernelTests: XCTestCase {
             ((11, 25), 22, 2, 7), ((11, 27), 64, 2, 7), ((11, 29), 11, 2, 7), ((11, 31), 32, 2, 7),
             // Rows of eight-pixel groups: edge groups, interior groups, a last group overlapping its predecessor.
             ((8, 37), 22, 1, 7), ((5, 30), 44, 1, 5), ((9, 61), 11, 2, 5), ((8, 58), 16, 2, 7), ((7, 24), 32, 1, 7),
+            // One or two interior columns after the groups (one at a time: one at stride 1, two at stride 2;
+            // else a last group overlapping): 33 columns at strides 1 and 2, 26 and 34.
+            ((6, 33), 144, 1, 5), ((8, 33), 96, 1, 7), ((7, 65), 48, 2, 5), ((7, 52), 64, 2, 5), ((9, 67), 40, 2, 7),
+            ((6, 34), 96, 1, 5),
             // 8–15 channels: eight lanes in the sixteen-lane flavours (3×3 sliding rows and edges, 5×5, 7×7).
             ((6, 21), 13, 1, 3), ((7, 23), 15, 2, 3), ((6, 17), 9, 1, 5), ((8, 19), 12, 1, 7),
             // Maps narrower than eight columns (the last blocks' 7×7): one group, its pixels past the row not stored.
