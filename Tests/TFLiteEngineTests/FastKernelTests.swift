@@ -397,6 +397,9 @@ final class FastKernelTests: XCTestCase {
             // else a last group overlapping): 33 columns at strides 1 and 2, 26 and 34.
             ((6, 33), 144, 1, 5), ((8, 33), 96, 1, 7), ((7, 65), 48, 2, 5), ((7, 52), 64, 2, 5), ((9, 67), 40, 2, 7),
             ((6, 34), 96, 1, 5),
+            // Two to seven columns between the edge groups: one group from the left one's end, into the right
+            // one's columns (18 to 23 columns; 19 at stride 2).
+            ((6, 19), 96, 1, 5), ((7, 22), 40, 1, 5), ((8, 21), 64, 1, 7), ((6, 38), 48, 2, 5), ((6, 18), 32, 1, 5),
             // 8–15 channels: eight lanes in the sixteen-lane flavours (3×3 sliding rows and edges, 5×5, 7×7).
             ((6, 21), 13, 1, 3), ((7, 23), 15, 2, 3), ((6, 17), 9, 1, 5), ((8, 19), 12, 1, 7),
             // Maps narrower than eight columns (the last blocks' 7×7): one group, its pixels past the row not stored.
