@@ -140,9 +140,10 @@ struct DepthwiseInput {
 /// independent multiply-add chains sharing each weight load), edge columns
 /// four pixels at a time (`pixels4`). Every pixel sums its taps in the same order.
 ///
-/// In the sixteen-lane flavours, 5×5 and 7×7 filters at stride 2 with 8 to
-/// 15 channels run along the output rows' floats (`DepthwiseFlatRows`), and
-/// those where pairs of pixels fill more lanes on pairs (`DepthwisePairedRows`).
+/// In the sixteen-lane flavours, filters at stride 2 run along the output
+/// rows' floats (`DepthwiseFlatRows`) where they are 5×5 with 8 to 31
+/// channels or 7×7 with 8 to 15, and those where pairs of pixels fill more
+/// lanes on pairs (`DepthwisePairedRows`).
 ///
 /// Where `ExpansionDepthwiseFusion` gave it the convolution that computes
 /// its input, the paths read a window of that convolution's rows, computed

@@ -34,6 +34,8 @@ struct DepthwisePairedRows {
     /// filter and bias. Once per model. At stride 2 with fewer than 16
     /// channels, copying the rows' even and odd pixels apart took more than
     /// the pairs saved (one-op 111 × 111 × 11 5×5, Zen 5: 0.0366 → 0.0407 ms).
+    /// 5×5 filters at stride 2 that `DepthwiseFlatRows` takes (checked
+    /// first) run there.
     static func make(ctx: PrepareContext, _ p: DepthwiseConv2D.Parameters, filterTaps: AlignedBuffer?) throws -> DepthwisePairedRows? {
         #if TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI
         let g = p.geometry, c = p.inputChannels
