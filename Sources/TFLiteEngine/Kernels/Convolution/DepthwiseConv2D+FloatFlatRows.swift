@@ -246,18 +246,18 @@ enum ThreeColumns: PhaseColumns { static var count: Int { 3 } }
 enum FourColumns: PhaseColumns { static var count: Int { 4 } }
 
 /// Output rows 0..<rows of one image from `out` (5 × 5 filter, stride 2;
-/// `DepthwiseFlatRows`), in groups of up to four vectors of sixteen floats a row whose first
-/// floats are a whole number of phase-table periods apart, so they share
-/// their weight vectors (phase j mod `period`): each group runs down the
-/// rows, and each input vector is loaded once for the up to three output
-/// rows it feeds (input row t is filter row t − 2s of output row s): with
-/// three or four columns, five input loads and five weight loads (aligned)
-/// for 45 or 60 multiply-adds of nine or twelve independent chains, where
-/// `flatBlock`'s four rows load 1.25 a multiply-add, the inputs across
-/// cache lines. A row's last vector, where the row is not a whole number of vectors,
-/// is a group of its own ending at the row's end. Each output sums bias,
-/// then taps (ky, kx) in order: input rows come in order, and each row's
-/// five taps in order.
+/// `DepthwiseFlatRows`), in groups of up to four vectors of sixteen floats
+/// a row whose first floats are a whole number of phase-table periods
+/// apart, so they share their weight vectors (phase j mod `period`): each
+/// group runs down the rows, and each input vector is loaded once for the
+/// up to three output rows it feeds (input row t is filter row t − 2s of
+/// output row s). With three or four columns that is five input loads and
+/// five aligned weight loads for 45 or 60 multiply-adds in nine or twelve
+/// independent chains, where `flatBlock`'s four rows load 1.25 a
+/// multiply-add, the inputs across cache lines. A row's last vector, where
+/// the row is not a whole number of vectors, is a group of its own ending
+/// at the row's end. Each output sums bias, then taps (ky, kx) in order:
+/// input rows come in order, and each row's five taps in order.
 private func flatPhaseColumns(_ b: FlatRowsBlock, _ out: UnsafeMutablePointer<Float>, rows: Int) {
     let lanes = FloatVector.scalarCount, count = b.count, period = b.period
     var p = 0
@@ -326,7 +326,9 @@ private func phaseRowTaps<N: PhaseColumns>(_: N.Type, _ q: UnsafePointer<Float>,
     }
 }
 
-/// One output row's `N.count` columns, clamped, from `o` (the row's float 0).
+/// One output row's `N.count` columns, clamped, from `o` (the row's float
+/// 0). (Transparent: marked `@inline(__always)` it stayed a call taking its
+/// vectors through memory, 10% of the samples.)
 @_transparent
 private func phaseRowStore<N: PhaseColumns>(_: N.Type, _ o: UnsafeMutablePointer<Float>, _ at: PhaseColumnPlaces, _ lo: FloatVector, _ hi: FloatVector,
                                             _ v0: FloatVector, _ v1: FloatVector, _ v2: FloatVector, _ v3: FloatVector) {
