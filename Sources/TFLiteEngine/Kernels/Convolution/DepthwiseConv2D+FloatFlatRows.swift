@@ -304,26 +304,20 @@ private func phaseRowTaps<N: PhaseColumns>(_: N.Type, _ q: UnsafePointer<Float>,
         let u1 = n > 1 ? x.load(FloatVector.self, at.j1) : u0
         let u2 = n > 2 ? x.load(FloatVector.self, at.j2) : u0
         let u3 = n > 3 ? x.load(FloatVector.self, at.j3) : u0
-        let wa = ka.load(FloatVector.self, t)
-        a0 = a0.multiplyAdd(u0, wa)
-        if n > 1 { a1 = a1.multiplyAdd(u1, wa) }
-        if n > 2 { a2 = a2.multiplyAdd(u2, wa) }
-        if n > 3 { a3 = a3.multiplyAdd(u3, wa) }
-        if used > 1 {
-            let wb = kb.load(FloatVector.self, t)
-            e0 = e0.multiplyAdd(u0, wb)
-            if n > 1 { e1 = e1.multiplyAdd(u1, wb) }
-            if n > 2 { e2 = e2.multiplyAdd(u2, wb) }
-            if n > 3 { e3 = e3.multiplyAdd(u3, wb) }
-        }
-        if used > 2 {
-            let wc = kc.load(FloatVector.self, t)
-            f0 = f0.multiplyAdd(u0, wc)
-            if n > 1 { f1 = f1.multiplyAdd(u1, wc) }
-            if n > 2 { f2 = f2.multiplyAdd(u2, wc) }
-            if n > 3 { f3 = f3.multiplyAdd(u3, wc) }
-        }
+        phaseRowAdd(N.self, ka.load(FloatVector.self, t), u0, u1, u2, u3, &a0, &a1, &a2, &a3)
+        if used > 1 { phaseRowAdd(N.self, kb.load(FloatVector.self, t), u0, u1, u2, u3, &e0, &e1, &e2, &e3) }
+        if used > 2 { phaseRowAdd(N.self, kc.load(FloatVector.self, t), u0, u1, u2, u3, &f0, &f1, &f2, &f3) }
     }
+}
+
+/// One tap of an output row's `N.count` columns: inputs `u…` times weights `w`.
+@inline(__always)
+private func phaseRowAdd<N: PhaseColumns>(_: N.Type, _ w: FloatVector, _ u0: FloatVector, _ u1: FloatVector, _ u2: FloatVector, _ u3: FloatVector,
+                                          _ r0: inout FloatVector, _ r1: inout FloatVector, _ r2: inout FloatVector, _ r3: inout FloatVector) {
+    r0 = r0.multiplyAdd(u0, w)
+    if N.count > 1 { r1 = r1.multiplyAdd(u1, w) }
+    if N.count > 2 { r2 = r2.multiplyAdd(u2, w) }
+    if N.count > 3 { r3 = r3.multiplyAdd(u3, w) }
 }
 
 /// One output row's `N.count` columns, clamped, from `o` (the row's float
