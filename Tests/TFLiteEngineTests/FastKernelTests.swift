@@ -447,8 +447,9 @@ final class FastKernelTests: XCTestCase {
     /// computed aside and copied), of whole groups, and with a last group
     /// overlapping its predecessor; stride 1 and 2 (even and odd pixels),
     /// filters shorter or taller than wide, one and two images (the ring's
-    /// tags), both paddings. Stride 2 with fewer than 16 channels runs along
-    /// the rows' floats (`testFlatDepthwiseRowsSumTapsInOneOrder`).
+    /// tags), both paddings. Stride 2 with fewer than 16 channels, and 5×5
+    /// at stride 2 with fewer than 32, runs along the rows' floats
+    /// (`testFlatDepthwiseRowsSumTapsInOneOrder`).
     func testPairedDepthwiseRowsSumTapsInOneOrder() throws {
         try checkDepthwiseOrder(seed: 15, label: "paired", [
             ((6, 56), 11, 1, (5, 5), true), ((5, 15), 11, 1, (5, 5), true), ((7, 16), 12, 1, (7, 7), true),
