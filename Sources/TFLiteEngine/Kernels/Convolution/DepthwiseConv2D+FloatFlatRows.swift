@@ -24,16 +24,13 @@ struct DepthwiseFlatRows {
     let period: Int
     /// The worker's ring: the padded rows one block of output rows reads.
     let ring: PaddedRowRing.Layout
-    /// Output rows computed together: a band of `flatPhaseColumns` (5 × 5),
-    /// `blockRows` of `flatBlock` (7 × 7).
+    /// Output rows computed together: a band of `flatPhaseColumns` (5 × 5
+    /// filters, `usesPhaseColumns`), `blockRows` of `flatBlock` (the others).
     let bandRows: Int
-    /// 5 × 5 filters run down bands of rows, columns of one phase at a time
-    /// (`flatPhaseColumns`).
-    let columnBands: Bool
     /// A worker's scratch: the ring.
     var scratchBytes: Int { ring.bytes }
 
-    /// Output rows computed together.
+    /// Output rows of a block of `flatBlock`.
     static let blockRows = 4
     /// Output rows of a band of `flatPhaseColumns`, and where the ring would
     /// pass `maximumBandRingBytes`, of a short band. One-op, Zen 5, four
@@ -58,7 +55,7 @@ struct DepthwiseFlatRows {
         let g = p.geometry, c = p.inputChannels, lanes = FloatVector.scalarCount
         guard p.depthMultiplier == 1, g.dilationWidth == 1, g.dilationHeight == 1, g.strideWidth == 2, g.strideHeight == 2,
               g.filterWidth == 5 || g.filterWidth == 7, g.filterHeight <= 16,
-              takes(channels: c, square5x5: g.filterWidth == 5 && g.filterHeight == 5),
+              takes(channels: c, square5x5: usesPhaseColumns(g)),
               g.outputWidth > 0, g.outputWidth <= DepthwisePairedRows.maximumRowFloats, g.outputWidth * c >= lanes else { return nil }
         let paddedPixels = (g.outputWidth - 1) * 2 + g.filterWidth
         guard paddedPixels * c <= DepthwisePairedRows.maximumRowFloats else { return nil }
@@ -67,14 +64,13 @@ struct DepthwiseFlatRows {
         let taps = g.filterHeight * g.filterWidth
         guard (taps + 1) * (period + lanes) * MemoryLayout<Float>.size <= maximumTableBytes,
               let (table, period) = try DepthwiseConv2DFloat.phaseWeights(ctx: ctx, p, filterTaps: filterTaps) else { return nil }
-        let columnBands = g.filterWidth == 5 && g.filterHeight == 5
-        var bandRows = columnBands ? columnBandRows : blockRows
-        var ring = PaddedRowRing.Layout(paddedPixels: paddedPixels, channels: c, evenOdd: true, slots: (bandRows - 1) * 2 + g.filterHeight)
-        if columnBands && ring.bytes > maximumBandRingBytes {
-            bandRows = shortBandRows
-            ring = PaddedRowRing.Layout(paddedPixels: paddedPixels, channels: c, evenOdd: true, slots: (bandRows - 1) * 2 + g.filterHeight)
+        // The ring a block of `rows` output rows reads.
+        func ring(rows: Int) -> PaddedRowRing.Layout {
+            PaddedRowRing.Layout(paddedPixels: paddedPixels, channels: c, evenOdd: true, slots: (rows - 1) * 2 + g.filterHeight)
         }
-        return DepthwiseFlatRows(table: table, period: period, ring: ring, bandRows: bandRows, columnBands: columnBands)
+        guard usesPhaseColumns(g) else { return DepthwiseFlatRows(table: table, period: period, ring: ring(rows: blockRows), bandRows: blockRows) }
+        let band = ring(rows: columnBandRows).bytes <= maximumBandRingBytes ? columnBandRows : shortBandRows
+        return DepthwiseFlatRows(table: table, period: period, ring: ring(rows: band), bandRows: band)
         #else
         return nil
         #endif
@@ -95,6 +91,9 @@ struct DepthwiseFlatRows {
     /// 0.0129 → 0.0153 ms, EfficientNet-B0 and MobileNetV3-Large within
     /// the noise.
     static func takes(channels c: Int, square5x5: Bool) -> Bool { c >= 8 && c < (square5x5 ? 32 : 16) }
+
+    /// 5×5 filters run down bands of rows, columns of one phase at a time (`flatPhaseColumns`).
+    static func usesPhaseColumns(_ g: ConvGeometry) -> Bool { g.filterWidth == 5 && g.filterHeight == 5 }
 }
 
 #if TFLITEENGINE_AVX512 || TFLITEENGINE_AVX512VNNI
@@ -122,7 +121,7 @@ extension DepthwiseConv2DFloatVectorized {
             fill(ring, input, image: b, rows: oy &* 2 &- g.padTop, count: (n &- 1) &* 2 &+ g.filterHeight)
             let out = output + tile &* rowFloats
             switch (g.filterWidth, n) {
-            case (5, _) where layout.columnBands: flatPhaseColumns(block, out, rows: n)
+            case (5, _) where DepthwiseFlatRows.usesPhaseColumns(g): flatPhaseColumns(block, out, rows: n)
             case (5, 4): flatBlock(block, FiveTaps.self, FourRows.self, out)
             case (5, _): flatBlock(block, FiveTaps.self, OneRow.self, out, rows: n)
             case (_, 4): flatBlock(block, SevenTaps.self, FourRows.self, out)
