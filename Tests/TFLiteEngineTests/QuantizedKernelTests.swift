@@ -110,6 +110,81 @@ final class QuantizedKernelTests: XCTestCase {
         try checkIntegerKernelLimits(.quads)
     }
 
+    /// Pointwise layers whose filters bound the sums beyond the exact
+    /// stage's range (`ExactDoubleRequantization.make` refuses them), so
+    /// the four-byte kernels check each whole micro-tile's sums at run time
+    /// (`checkedRequantization`): K = 2,000 and 20,000 (the sums within the
+    /// limit, about 2^22 here), and extreme inputs against extreme weights
+    /// (all beyond it: the integer tables); bit-exact with the reference
+    /// either way. (One scale per tensor: the random per-channel scales of
+    /// these specs spread the multipliers over 2^7, and with K in the
+    /// thousands some right shift passes 13, where no sum fits.)
+    func testFourByteIntegerKernelsCheckTheirSumsForTheExactStage() throws {
+        let saved = GEMMConvolutionQuantized.arithmeticForTesting
+        GEMMConvolutionQuantized.arithmeticForTesting = .quads
+        defer { GEMMConvolutionQuantized.arithmeticForTesting = saved }
+        var rng = TestRandom(seed: 17)
+        for (i, (m, k, n)) in [(12, 2000, 64), (13, 2001, 40), (12, 20_000, 32), (7, 3000, 33)].enumerated() {
+            let spec = QuantizedModelSpec.weighted(
+                op: 9, optionsType: 8, input: [m, k], filter: [n, k], channelAxis: 0, perChannel: false, signed: true,
+                hasBias: i != 2, inputZeroPoint: i == 3 ? -128 : nil, filterValues: i == 3 ? [127] : nil, options: [(4, .i8(Int8(i % 2)))], rng: &rng)
+            let name = "integer fc \(m)×\(k) → \(n) checked stage"
+            try compare(spec, name: name, expectFast: GEMMConvolutionQuantized.self, inputFill: i == 3 ? 0x7F : nil, inspect: { kernel in
+                let conv = kernel as? GEMMConvolutionQuantized
+                XCTAssertNil(conv?.exactRequantization, "\(name): the filter's bound was taken")
+                XCTAssertGreaterThanOrEqual(Int64(conv?.checkedRequantization?.runTimeLimit ?? 0), ExactDoubleRequantization.minimumRunTimeLimit,
+                                            "\(name): no checked stage")
+            }) { ctx in
+                try Self.fullyConnectedReference(ctx, m: m, k: k, n: n, activation: FusedActivation(rawValue: Int8(i % 2))!, signed: true)
+            }
+        }
+        // A multiplier of 3 (a left shift of 2; limit 2^18 / 3, the floats'
+        // results), the first tile's sums 0 and the second's 550 million:
+        // the reference's left shift wraps those in Int32 and the output
+        // saturates to −128, where the exact stage would give 127.
+        var tables = QuantizedTensorTables()
+        let (m, k, n) = (12, 17_000, 32)
+        let input = tables.tensor([m, k], 9, QuantizedTensorTables.quantization([0.5], [-128]), data: nil)
+        let filter = tables.tensor([n, k], 9, QuantizedTensorTables.quantization([0.25], [0]), data: [UInt8](repeating: 127, count: n * k))
+        let output = tables.tensor([], 9, QuantizedTensorTables.quantization([0.5 * 0.25 / 3], [0]), data: nil)
+        let model = tables.model(op: 9, inputs: [input, filter], input: input, output: output, optionsType: 8, options: [(4, .i8(0))],
+                                 description: "QuantizedKernelTests")
+        let bytes = (0..<m * k).map { i in UInt8(bitPattern: i < 6 * k ? -128 : 127) }
+        let name = "integer fc 12×17000 → 32 beyond the checked limit"
+        let result = try compare(model, name: name, expectFast: GEMMConvolutionQuantized.self, inputBytes: bytes, inspect: { kernel in
+            XCTAssertNotNil((kernel as? GEMMConvolutionQuantized)?.checkedRequantization, "\(name): no checked stage")
+        }) { ctx in
+            try Self.fullyConnectedReference(ctx, m: m, k: k, n: n, activation: .none, signed: true)
+        }
+        XCTAssertEqual(result?.reference.last, 0x80, "\(name): the reference's shift did not wrap")
+    }
+
+    /// `IntegerGEMM.QuadAccumulators.within`: sums plus their starts at the
+    /// limit either way are within it; one past it, or wrapped to Int32.min
+    /// or .max, in any of the twelve vectors and either half, is not.
+    func testQuadAccumulatorsWithinTheirLimit() {
+        let limit: Int32 = 1 << 21
+        let zero = SIMD16<Int32>()
+        func block(_ vector: Int, _ lane: Int, _ value: Int32) -> IntegerGEMM.QuadAccumulators {
+            var v = [SIMD16<Int32>](repeating: zero, count: 12)
+            v[vector][lane] = value
+            return IntegerGEMM.QuadAccumulators(c00: v[0], c01: v[1], c10: v[2], c11: v[3], c20: v[4], c21: v[5],
+                                                c30: v[6], c31: v[7], c40: v[8], c41: v[9], c50: v[10], c51: v[11])
+        }
+        for vector in 0..<12 {
+            let lane = (vector * 5) % 16
+            // Column half 0 or 1: its start is added.
+            let start = SIMD16<Int32>(repeating: vector % 2 == 0 ? 100 : -7)
+            let shift = vector % 2 == 0 ? Int32(100) : -7
+            let (s0, s1) = vector % 2 == 0 ? (start, zero) : (zero, start)
+            XCTAssertTrue(block(vector, lane, limit &- shift).within(limit, s0, s1), "vector \(vector) at the limit")
+            XCTAssertTrue(block(vector, lane, -limit &- shift).within(limit, s0, s1), "vector \(vector) at minus the limit")
+            for value in [limit &+ 1 &- shift, -limit &- 1 &- shift, Int32.min &- shift, Int32.max &- shift, Int32.min, Int32.max] {
+                XCTAssertFalse(block(vector, lane, value).within(limit, s0, s1), "vector \(vector) value \(value)")
+            }
+        }
+    }
+
     private func checkIntegerKernels(_ arithmetic: GEMMConvolutionQuantized.Arithmetic) throws {
         let saved = GEMMConvolutionQuantized.arithmeticForTesting
         GEMMConvolutionQuantized.arithmeticForTesting = arithmetic
@@ -660,6 +735,51 @@ final class QuantizedKernelTests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// `ExactDoubleRequantization.make` checked at run time: the limit it
+    /// gives every slot (`runTimeLimit`) keeps the doubles (`scale8`) exact
+    /// and the floats (`scale16`) giving the same bytes, on random
+    /// accumulators within it and at it either way; and it refuses tables
+    /// whose limit is below `minimumRunTimeLimit` or that no sum fits.
+    func testCheckedStageMatchesFixedPointUpToItsLimit() throws {
+        var rng = TestRandom(seed: 2043)
+        let offset = ExactDoubleRequantization.offset
+        var accepted = 0
+        for i in 0..<1_500 {
+            let single = i % 2 == 1
+            func reference(_ x: Int32, _ m: Int32, _ shift: Int) -> Int32 { Self.fixedPointScale(x, m, shift, single: single) }
+            let slots = (0..<16).map { c in Self.randomSlot(&rng, zeroMultiplier: (i &+ c) % 53 == 0, shifts: -13...1, boundBits: 1...1) }
+            guard let tables = ExactDoubleRequantization.make(count: 16, singleRounding: single, checkedAtRunTime: true, { slots[$0] }) else {
+                continue
+            }
+            accepted += 1
+            let limit = Int(tables.runTimeLimit)
+            XCTAssertGreaterThanOrEqual(Int64(limit), ExactDoubleRequantization.minimumRunTimeLimit)
+            let zp = Int32(rng.int(-128...127))
+            func bytes(_ v: Int32) -> Int32 { min(max(v &+ zp, -128), 127) }
+            var x = SIMD16<Int32>()
+            for c in 0..<16 { x[c] = Int32([rng.int(-limit...limit), limit, -limit, rng.int(-limit...limit) >> 8][(i &+ c) % 4]) }
+            let floats = tables.scale16(x, 0)
+            let doubles = SIMD16(lowHalf: tables.scale8(x.lowHalf, 0), highHalf: tables.scale8(x.highHalf, 8))
+            for c in 0..<16 {
+                let expected = reference(x[c], slots[c].multiplier, slots[c].shift)
+                let what = "x \(x[c]) m \(slots[c].multiplier) shift \(slots[c].shift) single \(single) limit \(limit)"
+                XCTAssertEqual(bytes(floats[c] &- offset), bytes(expected), "floats: " + what)
+                if expected >= -256 { XCTAssertEqual(doubles[c], expected &+ offset, "doubles: " + what) }
+                XCTAssertEqual(bytes(doubles[c] &- offset), bytes(expected), "doubles' bytes: " + what)
+            }
+        }
+        XCTAssertGreaterThan(accepted, 1_000)
+        // A left shift of 8 at the largest multiplier leaves 2^13, one of 2
+        // (the floats' results) 2^16 − 1; a right shift of 14 leaves no room at all.
+        XCTAssertNil(ExactDoubleRequantization.make(count: 1, checkedAtRunTime: true) { _ in (0, Int32.max, 8) })
+        XCTAssertNil(ExactDoubleRequantization.make(count: 1, checkedAtRunTime: true) { _ in (0, Int32.max, 2) })
+        XCTAssertNil(ExactDoubleRequantization.make(count: 1, checkedAtRunTime: true) { _ in (0, 1 << 30, -14) })
+        let usual = try XCTUnwrap(ExactDoubleRequantization.make(count: 1, checkedAtRunTime: true) { _ in (0, Int32.max, -8) })
+        XCTAssertEqual(usual.runTimeLimit, 4_128_511)  // ⌊(2^53 − 257 · 2^39) / (2^31 − 1)⌋ − 1
+        let small = try XCTUnwrap(ExactDoubleRequantization.make(count: 1, checkedAtRunTime: true) { _ in (0, 1 << 30, -13) })
+        XCTAssertEqual(small.runTimeLimit, 4_177_919)  // ⌊(2^53 − 257 · 2^44) / 2^30⌋ − 1
     }
 
     /// `ExactDoubleRequantization.scale16` on every accumulator from −2^16

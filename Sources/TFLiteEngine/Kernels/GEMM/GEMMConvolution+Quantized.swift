@@ -51,6 +51,9 @@ final class GEMMConvolutionQuantized: Kernel {
     let requantization: ChannelRequantization
     /// The output stage in doubles (`SharedSetup.exactRequantization`), or nil.
     let exactRequantization: ExactDoubleRequantization?
+    /// The same stage checked on each whole micro-tile of the quads
+    /// (`SharedSetup.checkedRequantization`), or nil.
+    let checkedRequantization: ExactDoubleRequantization?
     /// The bias is computed at run time (not folded into `requantization`).
     let runtimeBias: Bool
     let inputOffset: Int32, filterOffset: Int32
@@ -239,6 +242,7 @@ final class GEMMConvolutionQuantized: Kernel {
         runtimeBias = setup.runtimeBias
         requantization = setup.requantization
         exactRequantization = setup.exactRequantization
+        checkedRequantization = setup.checkedRequantization
         inputOffset = q.inputOffset
         filterOffset = q.filterOffset
         operands = FilteredOperands(ctx)
@@ -921,11 +925,15 @@ final class GEMMConvolutionQuantized: Kernel {
                     bias11 = p.loadUnaligned(fromByteOffset: 96, as: V.self)
                 }
                 // Whole panels' full micro-tiles through the exact stage on 512
-                // bits (`storeSixRows`), its float constants loaded once per panel.
-                let sixRows = exactRequantization != nil && column &+ nr <= n && pooledAccumulators == nil && !runtimeBias
-                let floats0 = sixRows ? exactRequantization.unsafelyUnwrapped.floatStage16(column) : .unused
-                let floats1 = sixRows ? exactRequantization.unsafelyUnwrapped.floatStage16(secondColumn) : .unused
+                // bits (`storeSixRows`), its float constants loaded once per
+                // panel; with `checkedRequantization`, those whose sums are
+                // all within its limit (the others take the integer tables).
+                let sixRowStage = exactRequantization ?? checkedRequantization
+                let sixRows = sixRowStage != nil && column &+ nr <= n && pooledAccumulators == nil && !runtimeBias
+                let floats0 = sixRows ? sixRowStage.unsafelyUnwrapped.floatStage16(column) : .unused
+                let floats1 = sixRows ? sixRowStage.unsafelyUnwrapped.floatStage16(secondColumn) : .unused
                 let start0 = add0 &+ SIMD16(lowHalf: bias00, highHalf: bias01), start1 = add1 &+ SIMD16(lowHalf: bias10, highHalf: bias11)
+                let checkedLimit = exactRequantization == nil ? checkedRequantization?.runTimeLimit ?? 0 : 0
                 for microTile in microTileRange {
                     let row = microTile &* mr
                     let rows = min(mr, m &- row)
@@ -944,8 +952,8 @@ final class GEMMConvolutionQuantized: Kernel {
                             : Self.quadTile(NarrowPanel.self, rows: rows, quads: quads, a: a, lda: lda, b: b, ahead: pf, aheadStride: spread?.stride ?? 0)
                     }
                     pf = pf.map { $0 + (spread?.perCall ?? 0) }
-                    if sixRows && rows == mr {
-                        q.storeSixRows(exactRequantization.unsafelyUnwrapped, start0, start1, floats0, floats1, column: column, stage: stage,
+                    if sixRows && rows == mr && (checkedLimit == 0 || q.within(checkedLimit, start0, start1)) {
+                        q.storeSixRows(sixRowStage.unsafelyUnwrapped, start0, start1, floats0, floats1, column: column, stage: stage,
                                        n: n, output + (row &* n &+ column))
                         continue
                     }
@@ -1109,11 +1117,17 @@ extension GEMMConvolutionQuantized {
         /// constant bias, where every column's accumulator bound
         /// (|bias| + 255 · Σ|w|) keeps it exact; else nil.
         let exactRequantization: ExactDoubleRequantization?
+        /// Where `exactRequantization` is nil: the same stage for the whole
+        /// micro-tiles of the quads whose sums are all within its
+        /// `runTimeLimit` (`ExactDoubleRequantization.make`'s
+        /// `checkedAtRunTime`), or nil.
+        let checkedRequantization: ExactDoubleRequantization?
 
         init(requantization: ChannelRequantization, runtimeBias: Bool, columnCorrections: UnsafeMutablePointer<Int32>?,
-             exactRequantization: ExactDoubleRequantization? = nil) {
+             exactRequantization: ExactDoubleRequantization? = nil, checkedRequantization: ExactDoubleRequantization? = nil) {
             self.requantization = requantization
             self.exactRequantization = exactRequantization
+            self.checkedRequantization = checkedRequantization
             self.runtimeBias = runtimeBias
             self.columnCorrections = columnCorrections
         }
@@ -1149,21 +1163,27 @@ extension GEMMConvolutionQuantized {
                     }
                     corrections = c
                 }
-                var exact: ExactDoubleRequantization?
+                var exact: ExactDoubleRequantization?, checked: ExactDoubleRequantization?
                 if arithmetic != .exactFloat && (bias == nil || constantBias != nil), (try? ctx.input(1))?.type == .int8 {
                     // x − zero point is within ±255 for int8 inputs.
                     let w = weights.assumingMemoryBound(to: Int8.self)
-                    exact = ExactDoubleRequantization.make(count: packed.panelCount &* packed.nr, singleRounding: q.rounding == .single) { j in
+                    let count = packed.panelCount &* packed.nr, single = q.rounding == .single
+                    exact = ExactDoubleRequantization.make(count: count, singleRounding: single) { j in
                         guard j < n else { return (0, 0, 0) }
                         let magnitudes = IntegerSIMD.sumOfMagnitudes(w + j &* k, count: k)
                         return (Int64((constantBias?[j] ?? 0).magnitude) &+ 255 &* magnitudes, q.multipliers[j], q.shifts[j])
+                    }
+                    if exact == nil && arithmetic == .quads {
+                        checked = ExactDoubleRequantization.make(count: count, singleRounding: single, checkedAtRunTime: true) { j in
+                            j < n ? (0, q.multipliers[j], q.shifts[j]) : (0, 0, 0)
+                        }
                     }
                 }
                 // The weights now live in the packed panels (and the quads'
                 // corrections): their pages of the model file need not stay resident.
                 ctx.graph.model.releaseConstantPages(weights, byteCount: fileBytes)
                 return SharedSetup(requantization: requantization, runtimeBias: bias != nil && constantBias == nil,
-                                   columnCorrections: corrections, exactRequantization: exact)
+                                   columnCorrections: corrections, exactRequantization: exact, checkedRequantization: checked)
             }
         }
     }
@@ -1417,6 +1437,20 @@ extension IntegerGEMM.QuadAccumulators {
     /// 1×1 convolution's time: 112²×16 → 96 in 0.199 ms, XNNPACK 0.115; Zen 5).
     /// (`@_transparent` on the struct, as `write`: a method of the kernel
     /// class took the twelve accumulators through memory.)
+    /// Whether every sum plus its start (`start0` in columns 0..<16, `start1`
+    /// in 16..<32) is within −`limit`…`limit` (0 < `limit` < 2^30): moved up
+    /// by `limit`, each is at most 2·`limit` as UInt32 (a wrapped sum, even
+    /// Int32.min, is not).
+    @_transparent
+    func within(_ limit: Int32, _ start0: SIMD16<Int32>, _ start1: SIMD16<Int32>) -> Bool {
+        let l = SIMD16<Int32>(repeating: limit), s0 = start0 &+ l, s1 = start1 &+ l
+        @inline(__always) func most(_ a: SIMD16<Int32>, _ b: SIMD16<Int32>) -> SIMD16<Int32> { IntegerSIMD.unsignedMaximum(a, b) }
+        let m0 = most(most(c00 &+ s0, c10 &+ s0), most(c20 &+ s0, c30 &+ s0))
+        let m1 = most(most(c01 &+ s1, c11 &+ s1), most(c21 &+ s1, c31 &+ s1))
+        let m = most(most(m0, m1), most(most(c40 &+ s0, c50 &+ s0), most(c41 &+ s1, c51 &+ s1)))
+        return !IntegerSIMD.anyUnsignedAbove(m, l &+ l)
+    }
+
     @_transparent
     func storeSixRows(_ exact: ExactDoubleRequantization, _ start0: SIMD16<Int32>, _ start1: SIMD16<Int32>,
                       _ floats0: ExactDoubleRequantization.FloatStage16, _ floats1: ExactDoubleRequantization.FloatStage16,

@@ -927,6 +927,20 @@ extension IntegerSIMD {
         UInt16(bitPattern: Int16(Builtin.bitcast_Vec16xInt1_Int16(Builtin.cmp_sge_Vec16xInt32(v._storage._value, threshold._storage._value))))
     }
 
+    /// Lane-wise maximum of `a` and `b` read as UInt32 (`vpmaxud`).
+    @inline(__always)
+    static func unsignedMaximum(_ a: SIMD16<Int32>, _ b: SIMD16<Int32>) -> SIMD16<Int32> {
+        var r = SIMD16<Int32>()
+        r._storage._value = Builtin.int_umax_Vec16xInt32(a._storage._value, b._storage._value)
+        return r
+    }
+
+    /// Whether a lane of `v` read as UInt32 is above `threshold`'s (`vpcmpud`, one mask test).
+    @inline(__always)
+    static func anyUnsignedAbove(_ v: SIMD16<Int32>, _ threshold: SIMD16<Int32>) -> Bool {
+        Int16(Builtin.bitcast_Vec16xInt1_Int16(Builtin.cmp_ugt_Vec16xInt32(v._storage._value, threshold._storage._value))) != 0
+    }
+
     /// `vpackuswb` zmm: per 128-bit lane k, bytes `[a8k…a8k+7, b8k…b8k+7]`, each saturated to 0…255.
     @inline(__always)
     static func packSaturatingUnsigned(_ a: SIMD32<Int16>, _ b: SIMD32<Int16>) -> SIMD64<UInt8> {
@@ -1082,6 +1096,20 @@ extension IntegerSIMD {
         var bits: UInt16 = 0
         for i in 0..<16 where v[i] >= threshold[i] { bits |= 1 &<< UInt16(i) }
         return bits
+    }
+
+    @inline(__always)
+    static func unsignedMaximum(_ a: SIMD16<Int32>, _ b: SIMD16<Int32>) -> SIMD16<Int32> {
+        var r = SIMD16<Int32>()
+        for i in 0..<16 { r[i] = Int32(bitPattern: max(UInt32(bitPattern: a[i]), UInt32(bitPattern: b[i]))) }
+        return r
+    }
+
+    @inline(__always)
+    static func anyUnsignedAbove(_ v: SIMD16<Int32>, _ threshold: SIMD16<Int32>) -> Bool {
+        var any = false
+        for i in 0..<16 where UInt32(bitPattern: v[i]) > UInt32(bitPattern: threshold[i]) { any = true }
+        return any
     }
 
     @inline(__always)

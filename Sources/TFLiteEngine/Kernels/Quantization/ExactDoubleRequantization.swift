@@ -49,6 +49,12 @@ final class ExactDoubleRequantization: @unchecked Sendable {
     /// Int32. With the usual multipliers (2^30 and up) `make`'s limit keeps
     /// bounds below 2^22; real layers' results stay within a few thousand.
     private(set) var floatsExact = true
+    /// 0 where `make` proved every slot's bound; else (`checkedAtRunTime`)
+    /// the largest accumulator magnitude every slot takes exactly, in
+    /// doubles and in `scale16`'s floats: the caller compares each block
+    /// of accumulators with it (`IntegerGEMM.QuadAccumulators.within`) and
+    /// takes the integer tables where one is beyond it.
+    private(set) var runTimeLimit: Int32 = 0
 
     private init(count: Int, offset: Int32) {
         resultOffset = offset
@@ -87,18 +93,43 @@ final class ExactDoubleRequantization: @unchecked Sendable {
     /// in place of 256 (`resultOffset`); the truncation is then the floor
     /// plus `offset` wherever the result is above −`offset`. (One pass, no
     /// array of the slots: this runs for every channel of a model at start-up.)
+    ///
+    /// `checkedAtRunTime`: the bounds are not used; instead `runTimeLimit`
+    /// is the largest |accumulator| that every slot takes exactly (its left
+    /// shift inside Int32, the doubles' sum below 2^53, the floats' input
+    /// exact and their result inside Int32), nil where that is below
+    /// `minimumRunTimeLimit`. The bounds from the filter's magnitudes assume
+    /// every input at its extreme against every weight's sign; real layers'
+    /// sums stay far inside them (about 2^21 is the limit for the usual
+    /// multipliers, a 3×3 or pointwise layer of a few hundred channels
+    /// bounds above it).
     static func make(count: Int, singleRounding: Bool = false, offset: Int32 = ExactDoubleRequantization.offset,
+                     checkedAtRunTime: Bool = false,
                      _ slot: (Int) -> (bound: Int64, multiplier: Int32, shift: Int)) -> ExactDoubleRequantization? {
         guard offset >= 0 && offset <= Self.offset else { return nil }
         let limit = 0x1p52  // half of 2^53: room for the bound's own rounding
         @inline(__always) func power(_ n: Int) -> Double { Double(Int64(1) << n) }  // n ≤ 62
         let tables = ExactDoubleRequantization(count: count, offset: offset)
+        var runTimeLimit = Int64(1) << 24  // accumulators exact as Float
+        // ⌊x⌋ − 1 for a positive x, at most 2^40 (x may be far beyond Int64).
+        @inline(__always) func below(_ x: Double) -> Int64 { x >= 0x1p40 ? 1 << 40 : Int64(x.rounded(.down)) - 1 }
         for i in 0..<count {
             let s = slot(i)
             let left = max(s.shift, 0), right = max(-s.shift, 0)
-            guard s.bound >= 0, s.multiplier >= 0, left <= 31, right <= 31, Double(s.bound) * power(left) < 0x1p31 else { return nil }
+            guard s.multiplier >= 0, left <= 31, right <= 31 else { return nil }
             let d = power(31 + right), multiplier = Double(s.multiplier) * power(left)
-            guard Double(s.bound) * multiplier + d + Double(offset) * d < limit else { return nil }
+            if checkedAtRunTime {
+                // x·2^left inside Int32, and x·multiplier + d + offset·d below
+                // 2^53 itself: the limit is exact here (the whole of 2^53 − (1 +
+                // offset)·d, an integer of at most 53 bits, less a multiplier's worth).
+                let room = 0x1p53 - d - Double(offset) * d
+                guard room > 0 else { return nil }
+                runTimeLimit = min(runTimeLimit, Int64(Int32.max) >> left)
+                if s.multiplier != 0 { runTimeLimit = min(runTimeLimit, below(room / multiplier)) }
+            } else {
+                guard s.bound >= 0, Double(s.bound) * power(left) < 0x1p31,
+                      Double(s.bound) * multiplier + d + Double(offset) * d < limit else { return nil }
+            }
             let inverse = 1 / d, half = power(30)  // exact: powers of two
             let positive = singleRounding ? power(30 + right) : right == 0 ? half : half + power(30 + right)
             let negative = singleRounding ? power(30 + right) - 1 : right == 0 ? half : power(30 + right) - half
@@ -110,10 +141,22 @@ final class ExactDoubleRequantization: @unchecked Sendable {
             tables.floatPositiveAddends[i] = Float(tables.positiveAddends[i] * fractionScale + floatNudge)
             tables.floatNegativeAddends[i] = Float(tables.negativeAddends[i] * fractionScale + floatNudge)
             // Accumulators exact as Float, and `scale16`'s results (times 4096) far inside Int32.
-            if s.bound > 1 << 24 && s.multiplier != 0 || Double(s.bound) * tables.scales[i] >= 0x1p18 { tables.floatsExact = false }
+            if checkedAtRunTime {
+                if s.multiplier != 0 { runTimeLimit = min(runTimeLimit, below(0x1p18 / tables.scales[i])) }
+            } else if s.bound > 1 << 24 && s.multiplier != 0 || Double(s.bound) * tables.scales[i] >= 0x1p18 {
+                tables.floatsExact = false
+            }
+        }
+        if checkedAtRunTime {
+            guard runTimeLimit >= minimumRunTimeLimit else { return nil }
+            tables.runTimeLimit = Int32(runTimeLimit)
         }
         return tables
     }
+
+    /// The smallest `runTimeLimit` worth a check (below it, most blocks of a
+    /// real layer would fail it and pay for both stages).
+    static let minimumRunTimeLimit: Int64 = 1 << 16
 
     /// Slot `slot`'s result plus `offset`, from the scalar formula (tests).
     func scale(_ acc: Int32, _ slot: Int) -> Int32 {
