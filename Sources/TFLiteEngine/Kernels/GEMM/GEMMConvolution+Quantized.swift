@@ -933,7 +933,7 @@ final class GEMMConvolutionQuantized: Kernel {
                 let floats0 = sixRows ? sixRowStage.unsafelyUnwrapped.floatStage16(column) : .unused
                 let floats1 = sixRows ? sixRowStage.unsafelyUnwrapped.floatStage16(secondColumn) : .unused
                 let start0 = add0 &+ SIMD16(lowHalf: bias00, highHalf: bias01), start1 = add1 &+ SIMD16(lowHalf: bias10, highHalf: bias11)
-                let checkedLimit = exactRequantization == nil ? checkedRequantization?.runTimeLimit ?? 0 : 0
+                let proven = exactRequantization != nil, checkedLimit = checkedRequantization?.runTimeLimit ?? 0
                 for microTile in microTileRange {
                     let row = microTile &* mr
                     let rows = min(mr, m &- row)
@@ -952,10 +952,17 @@ final class GEMMConvolutionQuantized: Kernel {
                             : Self.quadTile(NarrowPanel.self, rows: rows, quads: quads, a: a, lda: lda, b: b, ahead: pf, aheadStride: spread?.stride ?? 0)
                     }
                     pf = pf.map { $0 + (spread?.perCall ?? 0) }
-                    if sixRows && rows == mr && (checkedLimit == 0 || q.within(checkedLimit, start0, start1)) {
-                        q.storeSixRows(sixRowStage.unsafelyUnwrapped, start0, start1, floats0, floats1, column: column, stage: stage,
-                                       n: n, output + (row &* n &+ column))
-                        continue
+                    if sixRows && rows == mr {
+                        if proven {
+                            q.storeSixRows(exactRequantization.unsafelyUnwrapped, start0, start1, floats0, floats1, column: column,
+                                           stage: stage, n: n, output + (row &* n &+ column))
+                            continue
+                        }
+                        if q.within(checkedLimit, start0, start1) {
+                            q.storeSixRows(checkedRequantization.unsafelyUnwrapped, start0, start1, floats0, floats1, column: column,
+                                           stage: stage, n: n, output + (row &* n &+ column))
+                            continue
+                        }
                     }
                     q.firstHalf(adding: add0).write(
                         self, row: row, rows: rows, column: column, columns: min(half, n &- column), bias0: bias00, bias1: bias01,
