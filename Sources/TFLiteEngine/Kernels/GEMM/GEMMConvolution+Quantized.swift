@@ -1438,18 +1438,6 @@ final class PackedQuantizedWeights: @unchecked Sendable {
 }
 
 extension IntegerGEMM.QuadAccumulators {
-    /// A full micro-tile's six rows of 32 columns from `column` (`output`
-    /// its first byte, rows `n` bytes apart), each plus `start0` (columns
-    /// 0–15) or `start1`, through the exact stage (`ExactDoubleRequantization.scale16`
-    /// on the columns' float constants `floats0`, `floats1`), two rows per
-    /// 512-bit step: words (`vpackssdw` zmm), bytes plus 128 (`vpackuswb`
-    /// zmm), each row's 32 in order (`vpermd`), less 128, clamped; the same
-    /// bytes as `IntegerGEMM.Accumulators.write`, which took each 16-column
-    /// half of two rows through 256-bit packs and clamps, the halves split
-    /// from the 512-bit sums and joined again (at K = 16 that was most of a
-    /// 1×1 convolution's time: 112²×16 → 96 in 0.199 ms, XNNPACK 0.115; Zen 5).
-    /// (`@_transparent` on the struct, as `write`: a method of the kernel
-    /// class took the twelve accumulators through memory.)
     /// Whether every sum plus its start (`start0` in columns 0..<16, `start1`
     /// in 16..<32) is within −`limit`…`limit` (0 < `limit` < 2^30): moved up
     /// by `limit`, each is at most 2·`limit` as UInt32 (a wrapped sum, even
@@ -1464,6 +1452,18 @@ extension IntegerGEMM.QuadAccumulators {
         return !IntegerSIMD.anyUnsignedAbove(m, l &+ l)
     }
 
+    /// A full micro-tile's six rows of 32 columns from `column` (`output`
+    /// its first byte, rows `n` bytes apart), each plus `start0` (columns
+    /// 0–15) or `start1`, through the exact stage (`ExactDoubleRequantization.scale16`
+    /// on the columns' float constants `floats0`, `floats1`), two rows per
+    /// 512-bit step: words (`vpackssdw` zmm), bytes plus 128 (`vpackuswb`
+    /// zmm), each row's 32 in order (`vpermd`), less 128, clamped; the same
+    /// bytes as `IntegerGEMM.Accumulators.write`, which took each 16-column
+    /// half of two rows through 256-bit packs and clamps, the halves split
+    /// from the 512-bit sums and joined again (at K = 16 that was most of a
+    /// 1×1 convolution's time: 112²×16 → 96 in 0.199 ms, XNNPACK 0.115; Zen 5).
+    /// (`@_transparent` on the struct, as `write`: a method of the kernel
+    /// class took the twelve accumulators through memory.)
     @_transparent
     func storeSixRows(_ exact: ExactDoubleRequantization, _ start0: SIMD16<Int32>, _ start1: SIMD16<Int32>,
                       _ floats0: ExactDoubleRequantization.FloatStage16, _ floats1: ExactDoubleRequantization.FloatStage16,

@@ -100,9 +100,9 @@ final class ExactDoubleRequantization: @unchecked Sendable {
     /// exact and their result inside Int32), nil where that is below
     /// `minimumRunTimeLimit`. The bounds from the filter's magnitudes assume
     /// every input at its extreme against every weight's sign; real layers'
-    /// sums stay far inside them (about 2^21 is the limit for the usual
-    /// multipliers, a 3×3 or pointwise layer of a few hundred channels
-    /// bounds above it).
+    /// sums stay far inside them (the limit is about 2^22 for the usual
+    /// multipliers; a 3×3 or pointwise layer of a few hundred channels
+    /// bounds above 2^21, the proof's range).
     static func make(count: Int, singleRounding: Bool = false, offset: Int32 = ExactDoubleRequantization.offset,
                      checkedAtRunTime: Bool = false,
                      _ slot: (Int) -> (bound: Int64, multiplier: Int32, shift: Int)) -> ExactDoubleRequantization? {
