@@ -931,8 +931,8 @@ final class GEMMConvolutionQuantized: Kernel {
                 // (The tables read through the properties, never bound to a
                 // local: a local reference was retained and released per
                 // panel, and on two threads the shared count's line went back
-                // and forth between the cores: MobileNetV2 int8 0.84–1.00 →
-                // 1.02–1.05 ms.)
+                // and forth between the cores: MobileNetV2 int8 0.81–1.00 →
+                // 1.01–1.07 ms.)
                 let proven = exactRequantization != nil, checkedLimit = checkedRequantization?.runTimeLimit ?? 0
                 let sixRows = (proven || checkedLimit > 0) && column &+ nr <= n && pooledAccumulators == nil && !runtimeBias
                 let floats0 = !sixRows ? .unused : proven ? exactRequantization.unsafelyUnwrapped.floatStage16(column)
