@@ -871,6 +871,20 @@ final class GEMMConvolutionQuantized: Kernel {
         let narrowFrom = packed.tailColumns < nr ? packed.panelCount &- 1 : packed.panelCount
         let panelBytes = packed.panelBytes
         let direct = self.direct
+        // Whole panels' full micro-tiles go through the exact stage on 512
+        // bits (`storeSixRows`): always where its range is proven; with
+        // `checkedRequantization`, those whose sums are all within its limit
+        // (the others take the integer tables). (The tables are read through
+        // the properties, never bound to a local: a local reference was
+        // retained and released per panel, and on two threads the shared
+        // count's line went back and forth between the cores: MobileNetV2
+        // int8 0.81–1.00 → 1.01–1.07 ms.)
+        let proven = exactRequantization != nil, checkedLimit = checkedRequantization?.runTimeLimit ?? 0
+        let sixRowStage = (proven || checkedLimit > 0) && pooledAccumulators == nil && !runtimeBias
+        /// The stage's float constants of 16 columns from `column`, loaded once per panel.
+        @inline(__always) func floatStage(_ column: Int) -> ExactDoubleRequantization.FloatStage16 {
+            proven ? exactRequantization.unsafelyUnwrapped.floatStage16(column) : checkedRequantization.unsafelyUnwrapped.floatStage16(column)
+        }
         if let d = direct {
             // The direct form: the plane rows of the tiles' pixels, once per call.
             guard let pixels = directPixels(tiles) else { return }
@@ -924,21 +938,8 @@ final class GEMMConvolutionQuantized: Kernel {
                     bias10 = p.loadUnaligned(fromByteOffset: 64, as: V.self)
                     bias11 = p.loadUnaligned(fromByteOffset: 96, as: V.self)
                 }
-                // Whole panels' full micro-tiles through the exact stage on 512
-                // bits (`storeSixRows`), its float constants loaded once per
-                // panel; with `checkedRequantization`, those whose sums are
-                // all within its limit (the others take the integer tables).
-                // (The tables read through the properties, never bound to a
-                // local: a local reference was retained and released per
-                // panel, and on two threads the shared count's line went back
-                // and forth between the cores: MobileNetV2 int8 0.81–1.00 →
-                // 1.01–1.07 ms.)
-                let proven = exactRequantization != nil, checkedLimit = checkedRequantization?.runTimeLimit ?? 0
-                let sixRows = (proven || checkedLimit > 0) && column &+ nr <= n && pooledAccumulators == nil && !runtimeBias
-                let floats0 = !sixRows ? .unused : proven ? exactRequantization.unsafelyUnwrapped.floatStage16(column)
-                    : checkedRequantization.unsafelyUnwrapped.floatStage16(column)
-                let floats1 = !sixRows ? .unused : proven ? exactRequantization.unsafelyUnwrapped.floatStage16(secondColumn)
-                    : checkedRequantization.unsafelyUnwrapped.floatStage16(secondColumn)
+                let sixRows = sixRowStage && column &+ nr <= n
+                let floats0 = sixRows ? floatStage(column) : .unused, floats1 = sixRows ? floatStage(secondColumn) : .unused
                 let start0 = add0 &+ SIMD16(lowHalf: bias00, highHalf: bias01), start1 = add1 &+ SIMD16(lowHalf: bias10, highHalf: bias11)
                 for microTile in microTileRange {
                     let row = microTile &* mr
